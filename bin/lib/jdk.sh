@@ -1,0 +1,38 @@
+# shellcheck shell=bash
+# Sourced by bin/morse, bin/test and .ci/run: select a JDK >= 25 and export JAVA_HOME.
+# Order: $JAVA_HOME if it is new enough, then the newest JDK in the system's JVM folder
+# (/usr/lib/jvm on Debian, where our machines keep Temurin 25 beside the default Java 17).
+
+morse_jdk_major() {  # prints the feature version of the JDK at $1, or nothing
+  local rel="$1/release"
+  [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] || return 0
+  if [ -f "$rel" ]; then
+    sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$rel"
+  else
+    "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p'
+  fi
+}
+
+morse_select_jdk() {
+  local need=25 cand major best="" best_major=0
+  if [ -n "${JAVA_HOME:-}" ]; then
+    major=$(morse_jdk_major "$JAVA_HOME")
+    if [ -n "$major" ] && [ "$major" -ge "$need" ]; then export JAVA_HOME; return 0; fi
+  fi
+  for cand in /usr/lib/jvm/* /usr/local/lib/jvm/* /opt/java/* /Library/Java/JavaVirtualMachines/*/Contents/Home; do
+    [ -d "$cand" ] || continue
+    major=$(morse_jdk_major "$cand")
+    if [ -n "$major" ] && [ "$major" -ge "$need" ] && [ "$major" -gt "$best_major" ]; then
+      best="$cand"; best_major="$major"
+    fi
+  done
+  if [ -z "$best" ]; then
+    echo "morse: no JDK >= $need found (JAVA_HOME=${JAVA_HOME:-unset}; looked in /usr/lib/jvm)." >&2
+    echo "morse: install one, e.g. 'apt-get install temurin-25-jdk' (Adoptium repository) or any JDK 25 build, and set JAVA_HOME to it." >&2
+    return 1
+  fi
+  export JAVA_HOME="$best"
+}
+
+# Flags every Morse JVM needs: the incubating Vector API, and native access for OpenBLAS (JNI, FFM).
+MORSE_JVM_FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)

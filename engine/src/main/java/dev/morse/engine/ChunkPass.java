@@ -1,0 +1,290 @@
+package dev.morse.engine;
+
+import dev.morse.linalg.Linalg;
+import dev.morse.simd.Kernels;
+import java.util.Arrays;
+
+/**
+ * The passes of one chunk of samples (rows of X), with every buffer they need. One instance per
+ * worker; buffers are allocated once for {@code maxRows} rows and reused, so steady-state products
+ * allocate nothing. Row-major throughout: a layer's pre-activations for the chunk form an
+ * rows × d_l matrix, and every matrix product is one GEMM over the whole chunk.
+ *
+ * <p>Notation (l = 1..L): A_l = Z_{l−1} W_lᵀ + 1 b_lᵀ, Z_l = σ(A_l), F = A_L. The backward signal
+ * Gr_l = ∂(scaled loss)/∂A_l. R-operator (Pearlmutter) quantities for a direction v = (V_l, c_l):
+ * RA_l = Z_{l−1} V_lᵀ + 1 c_lᵀ + RZ_{l−1} W_lᵀ, RZ_l = σ′(A_l) ⊙ RA_l.
+ * Not thread-safe; the caller gives each worker its own instance.
+ */
+final class ChunkPass {
+
+    private final Mlp mlp;
+    private final Loss loss;
+    private final Kernels kernels;
+    private final Linalg linalg;
+    private final int layers;
+    private final int[] d;
+
+    // Per layer l (index l, 1..L); index 0 unused (Z_0 is X itself).
+    private final double[][] a;    // A_l
+    private final double[][] z;    // Z_l (l < L)
+    private final double[][] s1;   // σ′(A_l)
+    private final double[][] s2;   // σ″(A_l)
+    private final double[][] g;    // Gr_l
+    private final double[][] dz;   // ∂/∂Z_l (l < L), kept for the NME term dZ ⊙ σ″ ⊙ RA
+    private final double[][] ra;
+    private final double[][] rz;
+    private final double[][] rg;   // R(Gr_l)
+    private final double[] rdz;    // R(∂/∂Z), reused across layers
+    private final double[] prob;   // softmax rows for cross-entropy
+    private final double[] vecTmp; // bias copy / column sums
+
+    // The chunk currently held by the buffers.
+    private double[] x;
+    private int xOff;
+    private int rows;
+
+    ChunkPass(Mlp mlp, Loss loss, Kernels kernels, Linalg linalg, int maxRows) {
+        this.mlp = mlp;
+        this.loss = loss;
+        this.kernels = kernels;
+        this.linalg = linalg;
+        this.layers = mlp.layers();
+        this.d = mlp.widths();
+        a = new double[layers + 1][];
+        z = new double[layers + 1][];
+        s1 = new double[layers + 1][];
+        s2 = new double[layers + 1][];
+        g = new double[layers + 1][];
+        dz = new double[layers + 1][];
+        ra = new double[layers + 1][];
+        rz = new double[layers + 1][];
+        rg = new double[layers + 1][];
+        int maxWidth = 0;
+        for (int l = 1; l <= layers; l++) {
+            int size = maxRows * d[l];
+            a[l] = new double[size];
+            g[l] = new double[size];
+            ra[l] = new double[size];
+            rg[l] = new double[size];
+            if (l < layers) {
+                z[l] = new double[size];
+                s1[l] = new double[size];
+                s2[l] = new double[size];
+                dz[l] = new double[size];
+                rz[l] = new double[size];
+            }
+            maxWidth = Math.max(maxWidth, d[l]);
+        }
+        maxWidth = Math.max(maxWidth, d[0]);
+        rdz = new double[maxRows * maxWidth];
+        prob = new double[maxRows * d[layers]];
+        vecTmp = new double[maxWidth];
+    }
+
+    int rows() {
+        return rows;
+    }
+
+    /** The output F = A_L of the last forward pass (rows × C). */
+    double[] output() {
+        return a[layers];
+    }
+
+    private double[] zPrev(int l) {
+        return l == 1 ? x : z[l - 1];
+    }
+
+    private int zPrevOff(int l) {
+        return l == 1 ? xOff : 0;
+    }
+
+    /** Forward pass over rows x[xOff ..] (rows × d0); keeps A, Z, σ′ and, when asked, σ″. */
+    void forward(double[] theta, double[] x, int xOff, int rows, boolean needSecond) {
+        this.x = x;
+        this.xOff = xOff;
+        this.rows = rows;
+        for (int l = 1; l <= layers; l++) {
+            linalg.dgemm(false, true, rows, d[l], d[l - 1], 1.0, zPrev(l), zPrevOff(l), d[l - 1],
+                    theta, mlp.weightOffset(l), d[l - 1], 0.0, a[l], 0, d[l]);
+            if (mlp.hasBias(l)) {
+                System.arraycopy(theta, mlp.biasOffset(l), vecTmp, 0, d[l]);
+                kernels.addToRows(rows, d[l], a[l], d[l], vecTmp);
+            }
+            if (l < layers) {
+                mlp.activation(l).evaluate(kernels, rows * d[l], a[l], z[l], s1[l], needSecond ? s2[l] : null);
+            }
+        }
+    }
+
+    /**
+     * Per-sample losses of the held chunk (into {@code losses[lossOff..]} when not null) and, when
+     * {@code scale ≠ 0}, the top backward signal Gr_L = scale · ∂ℓ/∂F. Returns Σ ℓ over the chunk.
+     * {@code first} is the chunk's first sample index in the data set.
+     */
+    double lossAndTopSignal(Dataset data, int first, double scale, double[] losses, int lossOff) {
+        int c = d[layers];
+        double[] f = a[layers];
+        double[] top = g[layers];
+        double total = 0;
+        if (loss == Loss.MSE) {
+            double[] y = data.y();
+            double inv = 1.0 / c;
+            for (int r = 0; r < rows; r++) {
+                int fo = r * c;
+                int yo = (first + r) * c;
+                double s = 0;
+                for (int j = 0; j < c; j++) {
+                    double diff = f[fo + j] - y[yo + j];
+                    s += diff * diff;
+                    top[fo + j] = scale * 2.0 * inv * diff;
+                }
+                double l = s * inv;
+                total += l;
+                if (losses != null) losses[lossOff + r] = l;
+            }
+        } else {
+            int[] labels = data.classes();
+            for (int r = 0; r < rows; r++) {
+                int fo = r * c;
+                double m = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < c; j++) m = Math.max(m, f[fo + j]);
+                double s = 0;
+                for (int j = 0; j < c; j++) s += Math.exp(f[fo + j] - m);
+                double lse = m + Math.log(s);
+                int y = labels[first + r];
+                double l = lse - f[fo + y];
+                total += l;
+                if (losses != null) losses[lossOff + r] = l;
+                for (int j = 0; j < c; j++) {
+                    double p = Math.exp(f[fo + j] - lse);
+                    prob[fo + j] = p;
+                    top[fo + j] = scale * (j == y ? p - 1.0 : p);
+                }
+            }
+        }
+        return total;
+    }
+
+    /** Sets the top backward signal to scale·U for the held chunk's rows of U (N × C, row-major). */
+    void setTopSignal(double[] u, int first, double scale) {
+        int c = d[layers];
+        double[] top = g[layers];
+        for (int i = 0; i < rows * c; i++) top[i] = scale * u[first * c + i];
+    }
+
+    /**
+     * Reverse pass from Gr_L: writes this chunk's Σ_rows contribution to ∂/∂θ into out[0..P)
+     * (overwriting), and keeps Gr_l and ∂/∂Z_l for the NME terms of {@link #rBackward}.
+     */
+    void backward(double[] theta, double[] out) {
+        for (int l = layers; l >= 1; l--) {
+            linalg.dgemm(true, false, d[l], d[l - 1], rows, 1.0, g[l], 0, d[l],
+                    zPrev(l), zPrevOff(l), d[l - 1], 0.0, out, mlp.weightOffset(l), d[l - 1]);
+            if (mlp.hasBias(l)) columnSumsInto(g[l], d[l], out, mlp.biasOffset(l));
+            if (l > 1) {
+                linalg.dgemm(false, false, rows, d[l - 1], d[l], 1.0, g[l], 0, d[l],
+                        theta, mlp.weightOffset(l), d[l - 1], 0.0, dz[l - 1], 0, d[l - 1]);
+                kernels.mul(rows * d[l - 1], dz[l - 1], s1[l - 1], g[l - 1]);
+            }
+        }
+    }
+
+    /** Tangent (forward-mode) pass along direction v: RA_l, RZ_l. Needs {@link #forward}. */
+    void tangentForward(double[] theta, double[] v, int vOff) {
+        for (int l = 1; l <= layers; l++) {
+            linalg.dgemm(false, true, rows, d[l], d[l - 1], 1.0, zPrev(l), zPrevOff(l), d[l - 1],
+                    v, vOff + mlp.weightOffset(l), d[l - 1], 0.0, ra[l], 0, d[l]);
+            if (mlp.hasBias(l)) {
+                System.arraycopy(v, vOff + mlp.biasOffset(l), vecTmp, 0, d[l]);
+                kernels.addToRows(rows, d[l], ra[l], d[l], vecTmp);
+            }
+            if (l > 1) {
+                linalg.dgemm(false, true, rows, d[l], d[l - 1], 1.0, rz[l - 1], 0, d[l - 1],
+                        theta, mlp.weightOffset(l), d[l - 1], 1.0, ra[l], 0, d[l]);
+            }
+            if (l < layers) kernels.mul(rows * d[l], s1[l], ra[l], rz[l]);
+        }
+    }
+
+    /** The tangent output RF = J v for the held chunk (rows × C). */
+    double[] tangentOutput() {
+        return ra[layers];
+    }
+
+    /**
+     * R-backward: writes the chunk's contribution to (G + M)·v, G·v or M·v into out[outOff..+P)
+     * (overwriting). The GGN part starts the reverse pass from R(Gr_L) = scale·H_ℓ·RF; the NME part
+     * adds the terms that differentiate the backward pass itself: Gr_lᵀ RZ_{l−1} (weights),
+     * Gr_l V_l (to ∂/∂Z) and ∂/∂Z ⊙ σ″ ⊙ RA. Needs forward (with σ″ when nme), backward (when
+     * nme; its Gr_L must carry the same scale) and tangentForward.
+     */
+    void rBackward(double[] theta, double[] v, int vOff, double scale, boolean ggn, boolean nme, double[] out, int outOff) {
+        boolean rgZero = !ggn;   // R(Gr_l) is identically zero at the current layer
+        if (ggn) outputHessianTimes(ra[layers], rg[layers], scale);
+        for (int l = layers; l >= 1; l--) {
+            int wOff = outOff + mlp.weightOffset(l);
+            boolean wWritten = false;
+            if (!rgZero) {
+                linalg.dgemm(true, false, d[l], d[l - 1], rows, 1.0, rg[l], 0, d[l],
+                        zPrev(l), zPrevOff(l), d[l - 1], 0.0, out, wOff, d[l - 1]);
+                wWritten = true;
+            }
+            if (nme && l > 1) {
+                linalg.dgemm(true, false, d[l], d[l - 1], rows, 1.0, g[l], 0, d[l],
+                        rz[l - 1], 0, d[l - 1], wWritten ? 1.0 : 0.0, out, wOff, d[l - 1]);
+                wWritten = true;
+            }
+            if (!wWritten) Arrays.fill(out, wOff, wOff + d[l] * d[l - 1], 0.0);
+            if (mlp.hasBias(l)) {
+                if (rgZero) Arrays.fill(out, outOff + mlp.biasOffset(l), outOff + mlp.biasOffset(l) + d[l], 0.0);
+                else columnSumsInto(rg[l], d[l], out, outOff + mlp.biasOffset(l));
+            }
+            if (l == 1) break;
+            int n = rows * d[l - 1];
+            boolean rdzWritten = false;
+            if (!rgZero) {
+                linalg.dgemm(false, false, rows, d[l - 1], d[l], 1.0, rg[l], 0, d[l],
+                        theta, mlp.weightOffset(l), d[l - 1], 0.0, rdz, 0, d[l - 1]);
+                rdzWritten = true;
+            }
+            if (nme) {
+                linalg.dgemm(false, false, rows, d[l - 1], d[l], 1.0, g[l], 0, d[l],
+                        v, vOff + mlp.weightOffset(l), d[l - 1], rdzWritten ? 1.0 : 0.0, rdz, 0, d[l - 1]);
+                rdzWritten = true;
+            }
+            if (!rdzWritten) {
+                // Pure GGN below a zero signal cannot happen (rgZero implies nme); kept for clarity.
+                Arrays.fill(rg[l - 1], 0, n, 0.0);
+                continue;
+            }
+            if (nme && !mlp.activation(l - 1).hasZeroSecondDerivative()) {
+                kernels.mulAddMul3(n, rdz, s1[l - 1], dz[l - 1], s2[l - 1], ra[l - 1], rg[l - 1]);
+            } else {
+                kernels.mul(n, rdz, s1[l - 1], rg[l - 1]);
+            }
+            rgZero = false;
+        }
+    }
+
+    /** out = scale · H_ℓ · u per row (H_ℓ = (2/C)I for MSE; diag(p) − ppᵀ for cross-entropy). */
+    private void outputHessianTimes(double[] u, double[] out, double scale) {
+        int c = d[layers];
+        if (loss == Loss.MSE) {
+            double f = scale * 2.0 / c;
+            for (int i = 0; i < rows * c; i++) out[i] = f * u[i];
+        } else {
+            for (int r = 0; r < rows; r++) {
+                int o = r * c;
+                double pu = 0;
+                for (int j = 0; j < c; j++) pu += prob[o + j] * u[o + j];
+                for (int j = 0; j < c; j++) out[o + j] = scale * prob[o + j] * (u[o + j] - pu);
+            }
+        }
+    }
+
+    private void columnSumsInto(double[] m, int cols, double[] out, int off) {
+        Arrays.fill(vecTmp, 0, cols, 0.0);
+        kernels.addColumnSums(rows, cols, m, cols, vecTmp);
+        System.arraycopy(vecTmp, 0, out, off, cols);
+    }
+}

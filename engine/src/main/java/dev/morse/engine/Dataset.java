@@ -1,0 +1,124 @@
+package dev.morse.engine;
+
+/**
+ * Inputs X (N × d0, row-major) with targets: real-valued (N × C, row-major, for {@link Loss#MSE})
+ * or integer class indices (N, for {@link Loss#CROSS_ENTROPY}). Validated on construction
+ * (shapes, finiteness, class range); the arrays are copied so later changes by the caller cannot
+ * alter results.
+ */
+public final class Dataset {
+
+    private final double[] inputs;
+    private final int n;
+    private final int inputDim;
+    private final double[] realTargets;   // N × C, or null
+    private final int targetDim;
+    private final int[] labels;           // N, or null
+    private final int numClasses;
+
+    private Dataset(double[] inputs, int n, int inputDim, double[] realTargets, int targetDim, int[] labels, int numClasses) {
+        this.inputs = inputs;
+        this.n = n;
+        this.inputDim = inputDim;
+        this.realTargets = realTargets;
+        this.targetDim = targetDim;
+        this.labels = labels;
+        this.numClasses = numClasses;
+    }
+
+    /** A regression set: x is n × d row-major, y is n × c row-major. */
+    public static Dataset regression(double[] x, int n, int d, double[] y, int c) {
+        checkInputs(x, n, d);
+        if (c <= 0) throw new IllegalArgumentException("target dimension must be positive, got " + c);
+        if (y == null) throw new IllegalArgumentException("targets are null");
+        if (y.length != (long) n * c) {
+            throw new IllegalArgumentException("targets have " + y.length + " values, expected N·C = " + n + "·" + c + " = " + ((long) n * c));
+        }
+        checkFinite(y, "targets", c);
+        return new Dataset(x.clone(), n, d, y.clone(), c, null, 0);
+    }
+
+    /** A classification set: x is n × d row-major, labels in [0, numClasses). */
+    public static Dataset classification(double[] x, int n, int d, int[] labels, int numClasses) {
+        checkInputs(x, n, d);
+        if (numClasses < 2) throw new IllegalArgumentException("classification needs at least 2 classes, got " + numClasses);
+        if (labels == null) throw new IllegalArgumentException("labels are null");
+        if (labels.length != n) throw new IllegalArgumentException("labels have length " + labels.length + ", expected N = " + n);
+        for (int i = 0; i < n; i++) {
+            if (labels[i] < 0 || labels[i] >= numClasses) {
+                throw new IllegalArgumentException("class index out of range at sample " + i + ": " + labels[i] + " not in [0, " + numClasses + ")");
+            }
+        }
+        return new Dataset(x.clone(), n, d, null, numClasses, labels.clone(), numClasses);
+    }
+
+    private static void checkInputs(double[] x, int n, int d) {
+        if (n <= 0) throw new IllegalArgumentException("data set is empty (N = " + n + ")");
+        if (d <= 0) throw new IllegalArgumentException("input dimension must be positive, got " + d);
+        if (x == null) throw new IllegalArgumentException("inputs are null");
+        if (x.length != (long) n * d) {
+            throw new IllegalArgumentException("inputs have " + x.length + " values, expected N·d0 = " + n + "·" + d + " = " + ((long) n * d));
+        }
+        checkFinite(x, "inputs", d);
+    }
+
+    static void checkFinite(double[] a, String what, int rowLength) {
+        for (int i = 0; i < a.length; i++) {
+            if (!Double.isFinite(a[i])) {
+                throw new IllegalArgumentException(what + " contain " + a[i] + " at index " + i
+                        + " (row " + (i / rowLength) + ", column " + (i % rowLength) + ")");
+            }
+        }
+    }
+
+    /** N. */
+    public int size() {
+        return n;
+    }
+
+    /** d0. */
+    public int inputDim() {
+        return inputDim;
+    }
+
+    /** C: the target width (regression) or number of classes (classification). */
+    public int targetDim() {
+        return targetDim;
+    }
+
+    public boolean isClassification() {
+        return labels != null;
+    }
+
+    public int numClasses() {
+        return numClasses;
+    }
+
+    /** A copy of X. */
+    public double[] inputs() {
+        return inputs.clone();
+    }
+
+    /** A copy of Y (regression), or null. */
+    public double[] realTargets() {
+        return realTargets == null ? null : realTargets.clone();
+    }
+
+    /** A copy of the labels (classification), or null. */
+    public int[] labels() {
+        return labels == null ? null : labels.clone();
+    }
+
+    // Direct access for the engine (no copies in hot paths).
+    double[] x() {
+        return inputs;
+    }
+
+    double[] y() {
+        return realTargets;
+    }
+
+    int[] classes() {
+        return labels;
+    }
+}

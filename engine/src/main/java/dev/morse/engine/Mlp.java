@@ -1,0 +1,257 @@
+package dev.morse.engine;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.StringJoiner;
+
+/**
+ * A multilayer perceptron with widths d0-d1-…-dL (SPEC §1):
+ * <pre>
+ *   z0 = x,   a_l = W_l z_{l−1} + b_l,   z_l = σ_l(a_l) for l &lt; L,   f(x) = a_L
+ * </pre>
+ * The output layer has no activation. The flat parameter vector θ has length
+ * P = Σ_l d_l (d_{l−1} + [bias_l]) and is ordered layer by layer: W_l row-major [out][in], then
+ * b_l (absent for a no-bias layer). This is PyTorch's order for a stack of {@code nn.Linear}
+ * ({@code torch.cat([p.flatten() for p in model.parameters()])}). Layers are numbered 1..L.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class Mlp {
+
+    private final int[] widths;
+    private final Activation[] activations;   // index l-1 for hidden layer l = 1..L-1
+    private final boolean[] bias;             // index l-1 for layer l = 1..L
+    private final int[] weightOffset;         // index l-1
+    private final int[] biasOffset;           // index l-1; -1 without bias
+    private final int numParameters;
+
+    private Mlp(int[] widths, Activation[] activations, boolean[] bias) {
+        this.widths = widths;
+        this.activations = activations;
+        this.bias = bias;
+        int layers = widths.length - 1;
+        weightOffset = new int[layers];
+        biasOffset = new int[layers];
+        long p = 0;
+        for (int l = 1; l <= layers; l++) {
+            weightOffset[l - 1] = (int) p;
+            p += (long) widths[l] * widths[l - 1];
+            if (bias[l - 1]) {
+                biasOffset[l - 1] = (int) p;
+                p += widths[l];
+            } else {
+                biasOffset[l - 1] = -1;
+            }
+            if (p > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("model " + describeWidths(widths) + " has more than 2^31-9 parameters");
+            }
+        }
+        numParameters = (int) p;
+    }
+
+    /** An MLP with one activation on every hidden layer and biases everywhere. */
+    public static Mlp of(Activation activation, int... widths) {
+        return builder(widths).activation(activation).build();
+    }
+
+    /** Parses widths written as {@code 784-256-256-10}. */
+    public static int[] parseWidths(String spec) {
+        if (spec == null || spec.isBlank()) throw new IllegalArgumentException("model widths are empty; expected e.g. 784-256-10");
+        String[] parts = spec.trim().split("[-x,]");
+        int[] w = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                w[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("model '" + spec + "': width '" + parts[i] + "' at position " + i + " is not an integer");
+            }
+        }
+        return w;
+    }
+
+    public static Builder builder(int... widths) {
+        return new Builder(widths);
+    }
+
+    /** Builder: activation per hidden layer (default tanh), bias per layer (default on). */
+    public static final class Builder {
+        private final int[] widths;
+        private final Activation[] activations;
+        private final boolean[] bias;
+
+        private Builder(int[] widths) {
+            if (widths == null || widths.length < 2) {
+                throw new IllegalArgumentException("an MLP needs at least an input and an output width, got "
+                        + (widths == null ? "null" : Arrays.toString(widths)));
+            }
+            for (int i = 0; i < widths.length; i++) {
+                if (widths[i] <= 0) throw new IllegalArgumentException("width d" + i + " must be positive, got " + widths[i] + " in " + describeWidths(widths));
+            }
+            this.widths = widths.clone();
+            this.activations = new Activation[widths.length - 2];
+            Arrays.fill(activations, Activation.TANH);
+            this.bias = new boolean[widths.length - 1];
+            Arrays.fill(bias, true);
+        }
+
+        /** The same activation on every hidden layer. */
+        public Builder activation(Activation a) {
+            if (a == null) throw new IllegalArgumentException("activation is null");
+            Arrays.fill(activations, a);
+            return this;
+        }
+
+        /** Activation of hidden layer {@code layer} (1 ≤ layer ≤ L−1). */
+        public Builder activation(int layer, Activation a) {
+            if (layer < 1 || layer > activations.length) {
+                throw new IllegalArgumentException("hidden layer " + layer + " out of range 1.." + activations.length);
+            }
+            if (a == null) throw new IllegalArgumentException("activation is null");
+            activations[layer - 1] = a;
+            return this;
+        }
+
+        /** Removes the bias of layer {@code layer} (1 ≤ layer ≤ L). */
+        public Builder noBias(int layer) {
+            if (layer < 1 || layer > bias.length) throw new IllegalArgumentException("layer " + layer + " out of range 1.." + bias.length);
+            bias[layer - 1] = false;
+            return this;
+        }
+
+        /** Removes every bias. */
+        public Builder noBias() {
+            Arrays.fill(bias, false);
+            return this;
+        }
+
+        public Mlp build() {
+            return new Mlp(widths.clone(), activations.clone(), bias.clone());
+        }
+    }
+
+    /** Number of layers L (weight matrices). */
+    public int layers() {
+        return widths.length - 1;
+    }
+
+    /** d_i for 0 ≤ i ≤ L. */
+    public int width(int i) {
+        return widths[i];
+    }
+
+    public int[] widths() {
+        return widths.clone();
+    }
+
+    public int inputDim() {
+        return widths[0];
+    }
+
+    public int outputDim() {
+        return widths[widths.length - 1];
+    }
+
+    /** P, the length of θ. */
+    public int numParameters() {
+        return numParameters;
+    }
+
+    /** Activation of hidden layer l, 1 ≤ l ≤ L−1. */
+    public Activation activation(int l) {
+        return activations[l - 1];
+    }
+
+    public boolean hasBias(int l) {
+        return bias[l - 1];
+    }
+
+    /** Offset of W_l (row-major d_l × d_{l−1}) in θ. */
+    public int weightOffset(int l) {
+        return weightOffset[l - 1];
+    }
+
+    /** Offset of b_l in θ, or −1 when layer l has no bias. */
+    public int biasOffset(int l) {
+        return biasOffset[l - 1];
+    }
+
+    /** True when θ_i is a bias entry. */
+    public boolean[] biasMask() {
+        boolean[] m = new boolean[numParameters];
+        for (int l = 1; l <= layers(); l++) {
+            if (bias[l - 1]) Arrays.fill(m, biasOffset[l - 1], biasOffset[l - 1] + widths[l], true);
+        }
+        return m;
+    }
+
+    /** True when any hidden activation replaces σ″ (the "Hessian" is then the modified operator). */
+    public boolean usesModifiedSecondDerivative() {
+        for (Activation a : activations) if (a.modifiesSecondDerivative()) return true;
+        return false;
+    }
+
+    /**
+     * PyTorch's default {@code nn.Linear} initialisation: W_l and b_l uniform on
+     * [−1/√d_{l−1}, 1/√d_{l−1}] (Kaiming-uniform with a = √5), drawn from
+     * {@link SplittableRandom}(seed) in θ order. Same seed, same θ (not PyTorch's stream).
+     */
+    public double[] initPyTorchDefault(long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        double[] theta = new double[numParameters];
+        for (int l = 1; l <= layers(); l++) {
+            double bound = 1.0 / Math.sqrt(widths[l - 1]);
+            int end = weightOffset[l - 1] + widths[l] * widths[l - 1] + (bias[l - 1] ? widths[l] : 0);
+            for (int i = weightOffset[l - 1]; i < end; i++) theta[i] = bound * (2 * rng.nextDouble() - 1);
+        }
+        return theta;
+    }
+
+    /** Gaussian initialisation θ_i ~ N(0, (scale/√d_{l−1})²) for weights, biases 0, from seed. */
+    public double[] initGaussian(double scale, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        double[] theta = new double[numParameters];
+        for (int l = 1; l <= layers(); l++) {
+            double sd = scale / Math.sqrt(widths[l - 1]);
+            int off = weightOffset[l - 1];
+            for (int i = 0; i < widths[l] * widths[l - 1]; i++) theta[off + i] = sd * Gaussian.next(rng);
+        }
+        return theta;
+    }
+
+    /** Widths, activations and biases as text, e.g. {@code 3-4-1 tanh}. */
+    public String describe() {
+        StringJoiner acts = new StringJoiner(",");
+        for (Activation a : activations) acts.add(a.name());
+        String s = describeWidths(widths) + (activations.length == 0 ? "" : " " + acts);
+        boolean allBias = true;
+        for (boolean b : bias) allBias &= b;
+        if (!allBias) s += " bias=" + Arrays.toString(bias);
+        return s;
+    }
+
+    static String describeWidths(int[] w) {
+        StringJoiner j = new StringJoiner("-");
+        for (int x : w) j.add(Integer.toString(x));
+        return j.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "Mlp[" + describe() + ", P=" + numParameters + "]";
+    }
+
+    /** Marsaglia polar method over a SplittableRandom, so Gaussian draws depend on the seed only. */
+    static final class Gaussian {
+        private Gaussian() {}
+
+        static double next(SplittableRandom rng) {
+            double u, v, s;
+            do {
+                u = 2 * rng.nextDouble() - 1;
+                v = 2 * rng.nextDouble() - 1;
+                s = u * u + v * v;
+            } while (s >= 1 || s == 0);
+            return u * Math.sqrt(-2 * Math.log(s) / s);
+        }
+    }
+}

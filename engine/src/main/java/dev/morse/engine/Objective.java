@@ -1,0 +1,557 @@
+package dev.morse.engine;
+
+import dev.morse.linalg.Linalg;
+import dev.morse.linalg.MemoryGuard;
+import dev.morse.linalg.OpenBlas;
+import dev.morse.simd.KernelProvider;
+import dev.morse.simd.Kernels;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The training objective of an MLP on a data set, with exact first- and second-order products
+ * (SPEC §2, §4, §5). All quantities are float64.
+ *
+ * <ul>
+ *   <li>Data loss L(θ) = (1/N) Σ_n ℓ(f(x_n), y_n) (mean over samples; PyTorch {@code reduction='mean'}).
+ *   <li>Objective L_R(θ) = L(θ) + R(θ), or (1 + ε‖θ‖²)·L(θ) for the multiplicative regularizer.
+ *   <li>"The Hessian" is ∇²L_R = G + M + (regularizer part); G = (1/N) Σ_n J_nᵀ H_ℓ,n J_n is the
+ *       Gauss–Newton matrix (GGN), M = (1/N) Σ_n Σ_c (∂ℓ_n/∂f_c) ∇²_θ f_c(x_n) the nonlinear
+ *       modeling error (NME). Products are exact (Pearlmutter's R-operator, forward-over-reverse).
+ * </ul>
+ *
+ * <p>Samples are processed in chunks of {@code batchSize} rows (the last may be shorter); each
+ * chunk's sum is computed independently and the chunk sums are added in chunk order, then divided
+ * by N: the sample-weighted mean over batches. Chunks run on up to {@code threads} workers; the
+ * reduction order does not depend on the thread count, so results are bit-identical for any
+ * number of threads. Threads have one owner: while an Objective exists, OpenBLAS is kept at one
+ * thread (see {@link OpenBlas#setThreads}).
+ *
+ * <p>Vectors of length P follow θ's layout (SPEC §1). Block products take k vectors stored one
+ * after another (V[j·P + i] is entry i of vector j: a P×k matrix in column-major order).
+ * Instances are not thread-safe; each product uses the objective's reusable workspaces, so
+ * steady-state products allocate nothing beyond task bookkeeping when threads > 1.
+ */
+public final class Objective {
+
+    /** Which curvature operator a product applies. */
+    public enum Part {
+        /** ∇²L_R v: data Hessian plus the regularizer part. */
+        HESSIAN,
+        /** ∇²L v = G v + M v (data term only). */
+        DATA_HESSIAN,
+        /** G v, the generalized Gauss–Newton product. */
+        GGN,
+        /** M v, the nonlinear modeling error product. */
+        NME,
+        /** (∇²L_R − ∇²L) v, the regularizer's part. */
+        REGULARIZER
+    }
+
+    private final Mlp mlp;
+    private final Dataset data;
+    private final Loss loss;
+    private final Regularizer regularizer;
+    private final double[] regDiagonal;   // λ_i for additive quadratic regularizers, else null
+    private final double epsilon;         // multiplicative ε, else 0
+    private final int batchSize;
+    private final int threads;
+    private final int numChunks;
+    private final int p;
+    private final Kernels kernels;
+    private final Linalg linalg;
+
+    private final ChunkPass[] passes;     // one per worker slot
+    private double[][] slotOut;           // per-worker chunk results, k·P each
+    private double[] scratchP;            // P-length temps
+
+    private static final class PoolHolder {
+        // Daemon workers shared by all objectives; the wave size caps how many a product uses.
+        static final ExecutorService POOL = Executors.newFixedThreadPool(
+                Math.max(1, Runtime.getRuntime().availableProcessors()), r -> {
+                    Thread t = new Thread(r, "morse-engine");
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    private Objective(Builder b) {
+        this.mlp = b.mlp;
+        this.data = b.data;
+        this.loss = b.loss;
+        this.regularizer = b.regularizer;
+        this.p = mlp.numParameters();
+        if (data.inputDim() != mlp.inputDim()) {
+            throw new IllegalArgumentException("dims differ: data has d0=" + data.inputDim() + " inputs, model " + mlp.describe() + " expects " + mlp.inputDim());
+        }
+        if (loss == Loss.CROSS_ENTROPY) {
+            if (!data.isClassification()) throw new IllegalArgumentException("cross_entropy needs class-index targets; the data set has real targets");
+            if (data.numClasses() != mlp.outputDim()) {
+                throw new IllegalArgumentException("dims differ: data has " + data.numClasses() + " classes, model output width is " + mlp.outputDim());
+            }
+        } else {
+            if (data.isClassification()) throw new IllegalArgumentException("mse needs real-valued targets; the data set has class indices");
+            if (data.targetDim() != mlp.outputDim()) {
+                throw new IllegalArgumentException("dims differ: targets have C=" + data.targetDim() + " columns, model output width is " + mlp.outputDim());
+            }
+        }
+        this.regDiagonal = Regularizer.diagonal(regularizer, mlp);
+        this.epsilon = regularizer instanceof Regularizer.Multiplicative m ? m.epsilon() : 0.0;
+        this.batchSize = Math.min(b.batchSize, data.size());
+        this.numChunks = (data.size() + batchSize - 1) / batchSize;
+        this.threads = Math.max(1, Math.min(b.threads, numChunks));
+        this.kernels = KernelProvider.get();
+        this.linalg = Linalg.get();
+        // One owner for the cores: our workers, not OpenBLAS's pool on top of them.
+        OpenBlas.setThreads(1);
+        this.passes = new ChunkPass[threads];
+        for (int i = 0; i < threads; i++) passes[i] = new ChunkPass(mlp, loss, kernels, linalg, batchSize);
+        this.slotOut = new double[threads][p];
+        this.scratchP = new double[p];
+    }
+
+    /** Starts an objective; defaults: no regularizer, batch size 256, threads = available cores. */
+    public static Builder builder(Mlp mlp, Dataset data, Loss loss) {
+        return new Builder(mlp, data, loss);
+    }
+
+    public static final class Builder {
+        private final Mlp mlp;
+        private final Dataset data;
+        private final Loss loss;
+        private Regularizer regularizer = Regularizer.NONE;
+        private int batchSize = 256;
+        private int threads = Runtime.getRuntime().availableProcessors();
+
+        private Builder(Mlp mlp, Dataset data, Loss loss) {
+            if (mlp == null || data == null || loss == null) throw new IllegalArgumentException("model, data and loss are required");
+            this.mlp = mlp;
+            this.data = data;
+            this.loss = loss;
+        }
+
+        public Builder regularizer(Regularizer r) {
+            this.regularizer = r == null ? Regularizer.NONE : r;
+            return this;
+        }
+
+        /** Rows per chunk (memory per worker grows with it); results are the same up to rounding for any value. */
+        public Builder batchSize(int rows) {
+            if (rows <= 0) throw new IllegalArgumentException("batch size must be positive, got " + rows);
+            this.batchSize = rows;
+            return this;
+        }
+
+        /** Worker threads over chunks (results are bit-identical for any value). */
+        public Builder threads(int n) {
+            if (n <= 0) throw new IllegalArgumentException("threads must be positive, got " + n);
+            this.threads = n;
+            return this;
+        }
+
+        public Objective build() {
+            return new Objective(this);
+        }
+    }
+
+    public Mlp model() {
+        return mlp;
+    }
+
+    public Dataset data() {
+        return data;
+    }
+
+    public Loss loss() {
+        return loss;
+    }
+
+    public Regularizer regularizer() {
+        return regularizer;
+    }
+
+    /** P, the number of parameters. */
+    public int dim() {
+        return p;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    // ------------------------------------------------------------------ values and gradients
+
+    /** L_R(θ): data loss plus regularizer (SPEC §2, §4). */
+    public double loss(double[] theta) {
+        checkTheta(theta);
+        return regularizedValue(theta, dataLossUnchecked(theta));
+    }
+
+    /** L(θ) = (1/N) Σ ℓ_n, without the regularizer. */
+    public double dataLoss(double[] theta) {
+        checkTheta(theta);
+        return dataLossUnchecked(theta);
+    }
+
+    /** Per-sample losses ℓ(f(x_n), y_n), length N (not divided by N). */
+    public double[] perSampleLosses(double[] theta) {
+        checkTheta(theta);
+        double[] out = new double[data.size()];
+        runChunks(1, (pass, chunk, slot) -> {
+            forward(pass, theta, chunk, false);
+            pass.lossAndTopSignal(data, chunkStart(chunk), 0.0, out, chunkStart(chunk));
+        }, null);
+        return out;
+    }
+
+    /** Network outputs f(x_n) for all samples: N × C row-major (logits for cross-entropy). */
+    public double[] outputs(double[] theta) {
+        checkTheta(theta);
+        int c = mlp.outputDim();
+        double[] out = new double[data.size() * c];
+        runChunks(1, (pass, chunk, slot) -> {
+            forward(pass, theta, chunk, false);
+            System.arraycopy(pass.output(), 0, out, chunkStart(chunk) * c, pass.rows() * c);
+        }, null);
+        return out;
+    }
+
+    /** Writes ∇L_R(θ) into grad (length P) and returns L_R(θ). */
+    public double lossAndGradient(double[] theta, double[] grad) {
+        double l = dataLossAndGradient(theta, grad);
+        return regularizeGradient(theta, l, grad);
+    }
+
+    /** Writes ∇L(θ) (data term only) into grad and returns L(θ). */
+    public double dataLossAndGradient(double[] theta, double[] grad) {
+        checkTheta(theta);
+        checkOut(grad, p, "gradient");
+        return gradientUnchecked(theta, grad);
+    }
+
+    // ------------------------------------------------------------------ curvature products
+
+    /** out = ∇²L_R(θ)·v, the Hessian of the whole objective (regularizer included). */
+    public void hvp(double[] theta, double[] v, double[] out) {
+        apply(Part.HESSIAN, theta, v, out, 1);
+    }
+
+    /** out = G(θ)·v = (1/N) Σ_n J_nᵀ H_ℓ,n J_n v (exact; SPEC §5). */
+    public void ggnVp(double[] theta, double[] v, double[] out) {
+        apply(Part.GGN, theta, v, out, 1);
+    }
+
+    /** out = M(θ)·v, the NME product (SPEC §5); zero at an interpolating point. */
+    public void nmeVp(double[] theta, double[] v, double[] out) {
+        apply(Part.NME, theta, v, out, 1);
+    }
+
+    /** out = ∇²L(θ)·v = (G + M)·v, the data term alone. */
+    public void dataHvp(double[] theta, double[] v, double[] out) {
+        apply(Part.DATA_HESSIAN, theta, v, out, 1);
+    }
+
+    /** out = (∇²L_R − ∇²L)·v, the regularizer's part (λv, diag(λ_i)v, or the multiplicative form). */
+    public void regularizerHvp(double[] theta, double[] v, double[] out) {
+        apply(Part.REGULARIZER, theta, v, out, 1);
+    }
+
+    /**
+     * Block product OUT = Op·V for k vectors (V and OUT hold k vectors of length P one after the
+     * other). The forward and reverse passes of each chunk are shared by the k vectors, so the
+     * block costs markedly less than k single products.
+     */
+    public void apply(Part part, double[] theta, double[] vs, double[] out, int k) {
+        checkTheta(theta);
+        if (k <= 0) throw new IllegalArgumentException("block size k must be positive, got " + k);
+        checkVector(vs, (long) k * p, "V");
+        checkOut(out, (long) k * p, "output");
+        if (part == Part.REGULARIZER) {
+            regularizerBlock(theta, vs, out, k, false);
+            return;
+        }
+        if (part == Part.HESSIAN && epsilon != 0) {
+            // Multiplicative: the part needs H_data·v, g and L anyway; one pass gives the total.
+            regularizerBlock(theta, vs, out, k, true);
+            return;
+        }
+        Part dataPart = part == Part.HESSIAN ? Part.DATA_HESSIAN : part;
+        dataBlock(dataPart, theta, vs, out, k);
+        if (part == Part.HESSIAN && regDiagonal != null) {
+            for (int j = 0; j < k; j++) {
+                int o = j * p;
+                for (int i = 0; i < p; i++) out[o + i] += regDiagonal[i] * vs[o + i];
+            }
+        }
+    }
+
+    /** J·v: the outputs' directional derivatives for all samples, N × C row-major. */
+    public void jvp(double[] theta, double[] v, double[] out) {
+        checkTheta(theta);
+        checkVector(v, p, "v");
+        int c = mlp.outputDim();
+        checkOut(out, (long) data.size() * c, "jvp output");
+        runChunks(1, (pass, chunk, slot) -> {
+            forward(pass, theta, chunk, false);
+            pass.tangentForward(theta, v, 0);
+            System.arraycopy(pass.tangentOutput(), 0, out, chunkStart(chunk) * c, pass.rows() * c);
+        }, null);
+    }
+
+    /** Jᵀ·u = Σ_n J_nᵀ u_n for cotangents u (N × C row-major); no 1/N factor. Result length P. */
+    public void vjp(double[] theta, double[] u, double[] out) {
+        checkTheta(theta);
+        int c = mlp.outputDim();
+        checkVector(u, (long) data.size() * c, "u");
+        checkOut(out, p, "vjp output");
+        runChunks(1, (pass, chunk, slot) -> {
+            forward(pass, theta, chunk, false);
+            pass.setTopSignal(u, chunkStart(chunk), 1.0);
+            pass.backward(theta, slotOut[slot]);
+        }, out);
+    }
+
+    // ------------------------------------------------------------------ dense matrices
+
+    /** Dense ∇²L_R(θ), P × P row-major, symmetric by construction. */
+    public double[] denseHessian(double[] theta) {
+        return dense(Part.HESSIAN, theta);
+    }
+
+    /** Dense G(θ). */
+    public double[] denseGgn(double[] theta) {
+        return dense(Part.GGN, theta);
+    }
+
+    /** Dense M(θ). */
+    public double[] denseNme(double[] theta) {
+        return dense(Part.NME, theta);
+    }
+
+    /**
+     * Dense P × P matrix of an operator part, built from block products of identity columns and
+     * symmetrized as (A + Aᵀ)/2 (the products are symmetric up to rounding). Refused up front by
+     * {@link MemoryGuard} when it cannot fit.
+     */
+    public double[] dense(Part part, double[] theta) {
+        checkTheta(theta);
+        int block = Math.max(1, Math.min(32, p));
+        MemoryGuard.checkDense(p, p, "dense " + part.name().toLowerCase() + " (P=" + p + ")");
+        double[] m = new double[p * p];
+        double[] e = new double[block * p];
+        double[] col = new double[block * p];
+        for (int start = 0; start < p; start += block) {
+            int k = Math.min(block, p - start);
+            java.util.Arrays.fill(e, 0, k * p, 0.0);
+            for (int j = 0; j < k; j++) e[j * p + start + j] = 1.0;
+            apply(part, theta, e, col, k);
+            System.arraycopy(col, 0, m, start * p, k * p);   // row start+j = Op e_{start+j} (symmetric)
+        }
+        for (int i = 0; i < p; i++) {
+            for (int j = i + 1; j < p; j++) {
+                double s = 0.5 * (m[i * p + j] + m[j * p + i]);
+                m[i * p + j] = s;
+                m[j * p + i] = s;
+            }
+        }
+        return m;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    private double dataLossUnchecked(double[] theta) {
+        double[] sums = new double[numChunks];
+        runChunks(1, (pass, chunk, slot) -> {
+            forward(pass, theta, chunk, false);
+            sums[chunk] = pass.lossAndTopSignal(data, chunkStart(chunk), 0.0, null, 0);
+        }, null);
+        double s = 0;
+        for (double x : sums) s += x;   // chunk order: independent of thread count
+        return s / data.size();
+    }
+
+    private double gradientUnchecked(double[] theta, double[] grad) {
+        double[] sums = new double[numChunks];
+        double inv = 1.0 / data.size();
+        runChunks(1, (pass, chunk, slot) -> {
+            forward(pass, theta, chunk, false);
+            sums[chunk] = pass.lossAndTopSignal(data, chunkStart(chunk), inv, null, 0);
+            pass.backward(theta, slotOut[slot]);
+        }, grad);
+        double s = 0;
+        for (double x : sums) s += x;
+        return s / data.size();
+    }
+
+    private void dataBlock(Part part, double[] theta, double[] vs, double[] out, int k) {
+        boolean ggn = part != Part.NME;
+        boolean nme = part != Part.GGN;
+        double inv = 1.0 / data.size();
+        runChunks(k, (pass, chunk, slot) -> {
+            forward(pass, theta, chunk, nme);
+            pass.lossAndTopSignal(data, chunkStart(chunk), inv, null, 0);
+            if (nme) pass.backward(theta, slotOut[slot]);   // Gr_l and ∂/∂Z_l; the gradient itself is unused
+            for (int j = 0; j < k; j++) {
+                pass.tangentForward(theta, vs, j * p);
+                pass.rBackward(theta, vs, j * p, inv, ggn, nme, slotOut[slot], j * p);
+            }
+        }, out);
+    }
+
+    /** Regularizer part for k vectors; with {@code total} (multiplicative only) the whole ∇²L_ε·v. */
+    private void regularizerBlock(double[] theta, double[] vs, double[] out, int k, boolean total) {
+        if (regDiagonal != null) {
+            for (int j = 0; j < k; j++) for (int i = 0; i < p; i++) out[j * p + i] = regDiagonal[i] * vs[j * p + i];
+            return;
+        }
+        if (epsilon == 0) {
+            java.util.Arrays.fill(out, 0, k * p, 0.0);
+            return;
+        }
+        // ∇²L_ε − H = ε‖θ‖² H + 2ε(θ gᵀ + g θᵀ) + 2εL I, with H, g, L of the data loss.
+        // Callers asking for the total Hessian get (1 + ε‖θ‖²) H + the same rank-2 and identity terms.
+        double[] g = scratchP;
+        double l = gradientUnchecked(theta, g);
+        dataBlock(Part.DATA_HESSIAN, theta, vs, out, k);
+        double t2 = kernels.sumOfSquares(p, theta, 0);
+        double hScale = total ? 1 + epsilon * t2 : epsilon * t2;
+        for (int j = 0; j < k; j++) {
+            int o = j * p;
+            double gv = kernels.dot(p, g, 0, vs, o);
+            double tv = kernels.dot(p, theta, 0, vs, o);
+            for (int i = 0; i < p; i++) {
+                out[o + i] = hScale * out[o + i] + 2 * epsilon * (theta[i] * gv + g[i] * tv) + 2 * epsilon * l * vs[o + i];
+            }
+        }
+    }
+
+    private double regularizedValue(double[] theta, double l) {
+        if (regDiagonal != null) {
+            double r = 0;
+            for (int i = 0; i < p; i++) r += regDiagonal[i] * theta[i] * theta[i];
+            return l + 0.5 * r;
+        }
+        if (epsilon != 0) return (1 + epsilon * kernels.sumOfSquares(p, theta, 0)) * l;
+        return l;
+    }
+
+    private double regularizeGradient(double[] theta, double l, double[] grad) {
+        if (regDiagonal != null) {
+            double r = 0;
+            for (int i = 0; i < p; i++) {
+                r += regDiagonal[i] * theta[i] * theta[i];
+                grad[i] += regDiagonal[i] * theta[i];
+            }
+            return l + 0.5 * r;
+        }
+        if (epsilon != 0) {
+            double t2 = kernels.sumOfSquares(p, theta, 0);
+            double s = 1 + epsilon * t2;
+            for (int i = 0; i < p; i++) grad[i] = s * grad[i] + 2 * epsilon * l * theta[i];
+            return s * l;
+        }
+        return l;
+    }
+
+    private int chunkStart(int chunk) {
+        return chunk * batchSize;
+    }
+
+    private int chunkRows(int chunk) {
+        return Math.min(batchSize, data.size() - chunk * batchSize);
+    }
+
+    private void forward(ChunkPass pass, double[] theta, int chunk, boolean needSecond) {
+        pass.forward(theta, data.x(), chunkStart(chunk) * data.inputDim(), chunkRows(chunk), needSecond);
+    }
+
+    @FunctionalInterface
+    private interface ChunkTask {
+        void run(ChunkPass pass, int chunk, int slot);
+    }
+
+    /**
+     * Runs task over all chunks in waves of {@code threads}; worker slot s computes into
+     * slotOut[s] (k·P values). When {@code out} is not null, the slots are summed into out in
+     * chunk order (out = Σ_chunks slot), so the result does not depend on the thread count.
+     */
+    private void runChunks(int k, ChunkTask task, double[] out) {
+        int len = k * p;
+        if (out != null && slotOut[0].length < len) {
+            MemoryGuard.checkDense(threads, len, "block product workspace (" + threads + " workers × k=" + k + " × P=" + p + ")");
+            slotOut = new double[threads][len];
+        }
+        boolean first = true;
+        for (int wave = 0; wave < numChunks; wave += threads) {
+            int n = Math.min(threads, numChunks - wave);
+            if (n == 1) {
+                task.run(passes[0], wave, 0);
+            } else {
+                List<Future<?>> fs = new ArrayList<>(n);
+                for (int s = 0; s < n; s++) {
+                    final int slot = s;
+                    final int chunk = wave + s;
+                    fs.add(PoolHolder.POOL.submit((Callable<Void>) () -> {
+                        task.run(passes[slot], chunk, slot);
+                        return null;
+                    }));
+                }
+                for (Future<?> f : fs) await(f);
+            }
+            if (out != null) {
+                for (int s = 0; s < n; s++) {
+                    if (first) {
+                        System.arraycopy(slotOut[s], 0, out, 0, len);
+                        first = false;
+                    } else {
+                        kernels.axpy(len, 1.0, slotOut[s], 0, out, 0);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void await(Future<?> f) {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while computing a product", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) throw re;
+            if (c instanceof Error err) throw err;
+            throw new IllegalStateException(c);
+        }
+    }
+
+    private void checkTheta(double[] theta) {
+        if (theta == null) throw new IllegalArgumentException("θ is null");
+        if (theta.length != p) throw new IllegalArgumentException("θ has length " + theta.length + ", model " + mlp.describe() + " has P=" + p);
+        for (int i = 0; i < p; i++) {
+            if (!Double.isFinite(theta[i])) throw new IllegalArgumentException("θ contains " + theta[i] + " at index " + i);
+        }
+    }
+
+    private static void checkVector(double[] v, long len, String what) {
+        if (v == null) throw new IllegalArgumentException(what + " is null");
+        if (v.length < len) throw new IllegalArgumentException(what + " has length " + v.length + ", expected " + len);
+        for (int i = 0; i < len; i++) {
+            if (!Double.isFinite(v[i])) throw new IllegalArgumentException(what + " contains " + v[i] + " at index " + i);
+        }
+    }
+
+    private static void checkOut(double[] out, long len, String what) {
+        if (out == null) throw new IllegalArgumentException(what + " array is null");
+        if (out.length < len) throw new IllegalArgumentException(what + " array has length " + out.length + ", expected at least " + len);
+    }
+}

@@ -1,0 +1,66 @@
+package dev.morse.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** Bit-identical results for any thread count; batch splits agree to rounding (SPEC §2, §8). */
+class InvarianceTest {
+
+    private static Objective build(Dataset data, int batch, int threads) {
+        Mlp mlp = Mlp.of(Activation.GELU, 5, 8, 6, 3);
+        return Objective.builder(mlp, data, Loss.CROSS_ENTROPY).regularizer(Regularizer.l2(1e-3)).batchSize(batch).threads(threads).build();
+    }
+
+    @Test
+    void resultsAreBitIdenticalForOneTwoAndFourThreads() {
+        Dataset data = Problems.classification(103, 5, 3, 2);
+        Objective one = build(data, 10, 1);
+        double[] theta = one.model().initPyTorchDefault(1);
+        double[] v = Problems.gaussian(one.dim(), 5);
+        double[] g1 = new double[one.dim()], h1 = new double[one.dim()];
+        double l1 = one.lossAndGradient(theta, g1);
+        one.hvp(theta, v, h1);
+        for (int t : new int[] {2, 4}) {
+            Objective many = build(data, 10, t);
+            assertEquals(t, many.threads(), "threads used");
+            double[] g = new double[one.dim()], h = new double[one.dim()];
+            assertEquals(l1, many.lossAndGradient(theta, g), 0.0, "loss bit-identical with " + t + " threads");
+            assertArrayEquals(g1, g, 0.0, "gradient bit-identical with " + t + " threads");
+            many.hvp(theta, v, h);
+            assertArrayEquals(h1, h, 0.0, "H·v bit-identical with " + t + " threads");
+        }
+    }
+
+    @Test
+    void batchSplitsAgreeToRounding() {
+        Dataset data = Problems.classification(103, 5, 3, 2);
+        Objective whole = build(data, 103, 1);
+        double[] theta = whole.model().initPyTorchDefault(1);
+        double[] v = Problems.gaussian(whole.dim(), 5);
+        double[] hw = new double[whole.dim()];
+        whole.hvp(theta, v, hw);
+        double lw = whole.loss(theta);
+        for (int b : new int[] {1, 7, 50, 64}) {
+            Objective split = build(data, b, 2);
+            double[] h = new double[whole.dim()];
+            split.hvp(theta, v, h);
+            assertEquals(lw, split.loss(theta), 1e-14 * lw, "loss with batch " + b + " is the sample-weighted mean");
+            assertTrue(Problems.maxAbsDiff(hw, h) <= 1e-13 * Problems.maxAbs(hw), "H·v with batch " + b);
+        }
+    }
+
+    @Test
+    void sameInputsSameBitsAcrossRepeatedCalls() {
+        Objective obj = build(Problems.classification(40, 5, 3, 9), 16, 2);
+        double[] theta = obj.model().initPyTorchDefault(3);
+        double[] v = Problems.gaussian(obj.dim(), 4);
+        double[] a = new double[obj.dim()], b = new double[obj.dim()];
+        obj.nmeVp(theta, v, a);
+        obj.ggnVp(theta, v, b);   // interleave another product: workspaces must not leak state
+        obj.nmeVp(theta, v, b);
+        assertArrayEquals(a, b, 0.0, "repeated M·v is bit-identical");
+    }
+}

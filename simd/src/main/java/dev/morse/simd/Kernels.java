@@ -1,0 +1,60 @@
+package dev.morse.simd;
+
+/**
+ * The hot-loop kernels of Morse: level-1 reductions and updates, fused elementwise maps, and a
+ * register-blocked GEMM. Two implementations exist: {@link ScalarKernels} (plain loops; the
+ * fallback and the test oracle) and a Vector API implementation chosen by {@link KernelProvider}.
+ *
+ * <p>Contract (the "trust inside" half of validate-at-the-door): callers pass valid lengths and
+ * offsets; kernels do not check shapes, never allocate, and never keep references. All matrices
+ * are row-major with an explicit leading dimension (the distance between rows).
+ */
+public interface Kernels {
+
+    /** Human-readable name, e.g. {@code "vector (DoubleVector 256-bit, 4 lanes)"} or {@code "scalar"}. */
+    String name();
+
+    /** Σ_{i<n} x[xOff+i]·y[yOff+i]. */
+    double dot(int n, double[] x, int xOff, double[] y, int yOff);
+
+    /** y[yOff+i] += alpha·x[xOff+i] for i < n. */
+    void axpy(int n, double alpha, double[] x, int xOff, double[] y, int yOff);
+
+    /** x[off+i] *= alpha for i < n. */
+    void scale(int n, double alpha, double[] x, int off);
+
+    /** Σ_{i<n} x[off+i]. */
+    double sum(int n, double[] x, int off);
+
+    /** Σ_{i<n} x[off+i]². */
+    double sumOfSquares(int n, double[] x, int off);
+
+    /** out[i] = x[i]·y[i] for i < n (out may alias x or y). */
+    void mul(int n, double[] x, double[] y, double[] out);
+
+    /** out[i] = a[i]·b[i] + c[i]·d[i]·e[i] for i < n (out may alias any input). */
+    void mulAddMul3(int n, double[] a, double[] b, double[] c, double[] d, double[] e, double[] out);
+
+    /**
+     * Fused map of f, f' and f'' over x[0..n): any of {@code value}, {@code d1}, {@code d2} may
+     * be null and is then skipped. {@code value} may alias {@code x} only when d1 and d2 are
+     * null.
+     */
+    void map(ElementwiseFunction f, double beta, int n, double[] x, double[] value, double[] d1, double[] d2);
+
+    /** Adds the row vector v[0..cols) to every row of the rows×cols matrix a (leading dimension lda). */
+    void addToRows(int rows, int cols, double[] a, int lda, double[] v);
+
+    /** out[j] += Σ_{i<rows} a[i·lda + j] for j < cols (column sums of a, accumulated). */
+    void addColumnSums(int rows, int cols, double[] a, int lda, double[] out);
+
+    /**
+     * General matrix product, row-major: C = alpha·op(A)·op(B) + beta·C, where op(A) is m×k
+     * (A is m×k, or k×m when transA) and op(B) is k×n (B is k×n, or n×k when transB).
+     * With beta = 0, C is overwritten (NaN in C does not propagate), as in BLAS.
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k,
+              double alpha, double[] a, int aOff, int lda,
+              double[] b, int bOff, int ldb,
+              double beta, double[] c, int cOff, int ldc);
+}
