@@ -57,7 +57,7 @@ public final class Mlp {
     /** Parses widths written as {@code 784-256-256-10}. */
     public static int[] parseWidths(String spec) {
         if (spec == null || spec.isBlank()) throw new IllegalArgumentException("model widths are empty; expected e.g. 784-256-10");
-        String[] parts = spec.trim().split("[-x,]");
+        String[] parts = spec.trim().split("-", -1);
         int[] w = new int[parts.length];
         for (int i = 0; i < parts.length; i++) {
             try {

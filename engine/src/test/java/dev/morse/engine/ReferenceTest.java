@@ -89,7 +89,7 @@ class ReferenceTest {
         close(MiniJson.vector(p, "hessian_eigvals_asc"), Linalg.get().eigh(h, 21, false).values(), 1e-12, "Hessian eigenvalues");
         close(MiniJson.vector(p, "ggn_eigvals_asc"), Linalg.get().eigh(g, 21, false).values(), 1e-12, "GGN eigenvalues");
         // The Jacobian: row j is ∂f(x_j)/∂θ = Jᵀ e_j.
-        double[] jac = MiniJson.matrix(ref, "jacobian_f_theta");
+        double[] jac = MiniJson.matrix(p, "jacobian_f_theta");
         for (int j = 0; j < 6; j++) {
             double[] u = new double[6];
             u[j] = 1;

@@ -1,0 +1,199 @@
+package dev.morse.analysis;
+
+import dev.morse.engine.Objective;
+import dev.morse.linalg.Linalg;
+import dev.morse.linalg.SymmetricEigen;
+
+/**
+ * Optimizers that drive θ to a critical point of L_R (SPEC §6): full-batch gradient descent,
+ * L-BFGS, and Newton refinement with exact Hessians (dense Newton for small P, Newton–MINRES on
+ * exact HVPs otherwise). Each returns a {@link Trajectory} and stops with a stated reason.
+ */
+public final class CriticalPoints {
+    private CriticalPoints() {}
+
+    /** SPEC §6 default: grad_tol = 1e-10 · max(1, |L_R|). */
+    public static double defaultGradTol(double loss) {
+        return 1e-10 * Math.max(1, Math.abs(loss));
+    }
+
+    static double norm(double[] v) {
+        double s = 0;
+        for (double x : v) s += x * x;
+        return Math.sqrt(s);
+    }
+
+    /** Tolerance actually used: the given one, or the SPEC default at the current loss when gradTol ≤ 0. */
+    private static double tol(double gradTol, double loss) {
+        return gradTol > 0 ? gradTol : defaultGradTol(loss);
+    }
+
+    /** Full-batch gradient descent with a fixed learning rate; stops at grad_tol, maxIter, or a non-finite loss. */
+    public static Trajectory gradientDescent(Objective obj, double[] theta0, double learningRate, int maxIter, double gradTol) {
+        if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
+        double[] theta = theta0.clone();
+        double[] g = new double[obj.dim()];
+        Trajectory.Recorder rec = new Trajectory.Recorder();
+        double l = obj.lossAndGradient(theta, g);
+        rec.add(l, norm(g));
+        for (int it = 0; it < maxIter; it++) {
+            if (norm(g) <= tol(gradTol, l)) return rec.finish("gd", theta, Trajectory.StopReason.CONVERGED);
+            for (int i = 0; i < theta.length; i++) theta[i] -= learningRate * g[i];
+            for (double x : theta) if (!Double.isFinite(x)) return rec.finish("gd", theta, Trajectory.StopReason.STALLED);
+            l = obj.lossAndGradient(theta, g);
+            rec.add(l, norm(g));
+        }
+        return rec.finish("gd", theta, norm(g) <= tol(gradTol, l) ? Trajectory.StopReason.CONVERGED : Trajectory.StopReason.MAX_ITERATIONS);
+    }
+
+    /** L-BFGS (two-loop recursion, memory {@code history}) with a backtracking Armijo line search. */
+    public static Trajectory lbfgs(Objective obj, double[] theta0, int history, int maxIter, double gradTol) {
+        int p = obj.dim();
+        double[] theta = theta0.clone();
+        double[] g = new double[p];
+        double[][] s = new double[history][p], y = new double[history][p];
+        double[] rho = new double[history], alpha = new double[history];
+        int stored = 0, head = 0;
+        Trajectory.Recorder rec = new Trajectory.Recorder();
+        double l = obj.lossAndGradient(theta, g);
+        rec.add(l, norm(g));
+        double[] d = new double[p], thetaNew = new double[p], gNew = new double[p];
+        for (int it = 0; it < maxIter; it++) {
+            if (norm(g) <= tol(gradTol, l)) return rec.finish("lbfgs", theta, Trajectory.StopReason.CONVERGED);
+            // Two-loop recursion: d = −H_k g.
+            System.arraycopy(g, 0, d, 0, p);
+            for (int k = 0; k < stored; k++) {
+                int idx = Math.floorMod(head - 1 - k, history);
+                alpha[idx] = rho[idx] * dot(s[idx], d);
+                axpy(-alpha[idx], y[idx], d);
+            }
+            double gamma = 1.0;
+            if (stored > 0) {
+                int last = Math.floorMod(head - 1, history);
+                gamma = dot(s[last], y[last]) / dot(y[last], y[last]);
+            }
+            for (int i = 0; i < p; i++) d[i] *= gamma;
+            for (int k = stored - 1; k >= 0; k--) {
+                int idx = Math.floorMod(head - 1 - k, history);
+                double beta = rho[idx] * dot(y[idx], d);
+                axpy(alpha[idx] - beta, s[idx], d);
+            }
+            for (int i = 0; i < p; i++) d[i] = -d[i];
+            double slope = dot(g, d);
+            if (!(slope < 0)) {   // not a descent direction: reset memory, use steepest descent
+                stored = 0;
+                for (int i = 0; i < p; i++) d[i] = -g[i];
+                slope = -dot(g, g);
+            }
+            double step = stored == 0 ? Math.min(1.0, 1.0 / Math.max(norm(g), 1e-300)) : 1.0;
+            double lNew = Double.NaN;
+            boolean accepted = false;
+            for (int ls = 0; ls < 60; ls++) {
+                for (int i = 0; i < p; i++) thetaNew[i] = theta[i] + step * d[i];
+                lNew = obj.lossAndGradient(thetaNew, gNew);
+                if (Double.isFinite(lNew) && lNew <= l + 1e-4 * step * slope) {
+                    accepted = true;
+                    break;
+                }
+                step *= 0.5;
+            }
+            if (!accepted) return rec.finish("lbfgs", theta, Trajectory.StopReason.STALLED);
+            double sy = 0;
+            for (int i = 0; i < p; i++) {
+                s[head][i] = thetaNew[i] - theta[i];
+                y[head][i] = gNew[i] - g[i];
+                sy += s[head][i] * y[head][i];
+            }
+            if (sy > 1e-300) {   // keep only pairs with positive curvature
+                rho[head] = 1.0 / sy;
+                head = (head + 1) % history;
+                stored = Math.min(stored + 1, history);
+            }
+            boolean moved = false;
+            for (int i = 0; i < p; i++) moved |= thetaNew[i] != theta[i];
+            System.arraycopy(thetaNew, 0, theta, 0, p);
+            System.arraycopy(gNew, 0, g, 0, p);
+            l = lNew;
+            rec.add(l, norm(g));
+            if (!moved) return rec.finish("lbfgs", theta, Trajectory.StopReason.STALLED);
+        }
+        return rec.finish("lbfgs", theta, norm(g) <= tol(gradTol, l) ? Trajectory.StopReason.CONVERGED : Trajectory.StopReason.MAX_ITERATIONS);
+    }
+
+    /**
+     * Newton refinement to a critical point (minimum, saddle or maximum) of L_R with exact
+     * curvature. Step: Δ = −H⁺g, using the dense Hessian and its eigendecomposition when
+     * P ≤ {@code denseLimit} (eigenvalues with |λ| ≤ 1e-12·‖H‖ are treated as zero: the
+     * pseudo-inverse, so degenerate critical manifolds are approached too), and MINRES on exact HVPs
+     * otherwise. Steps are damped by backtracking on the merit ‖∇L_R‖ (a Newton step is a descent
+     * direction for it). Converges quadratically near a nondegenerate critical point.
+     */
+    public static Trajectory newton(Objective obj, double[] theta0, int maxIter, double gradTol, int denseLimit) {
+        int p = obj.dim();
+        double[] theta = theta0.clone();
+        double[] g = new double[p];
+        Trajectory.Recorder rec = new Trajectory.Recorder();
+        double l = obj.lossAndGradient(theta, g);
+        double gn = norm(g);
+        rec.add(l, gn);
+        double[] step = new double[p], trial = new double[p], gTrial = new double[p];
+        String name = p <= denseLimit ? "newton-dense" : "newton-minres";
+        for (int it = 0; it < maxIter; it++) {
+            if (gn <= tol(gradTol, l)) return rec.finish(name, theta, Trajectory.StopReason.CONVERGED);
+            if (p <= denseLimit) {
+                denseNewtonStep(obj, theta, g, step);
+            } else {
+                Minres.solve(dev.morse.spectra.CurvatureOperator.hessian(obj, theta), g, step, 1e-12, Math.min(p, 500));
+                for (int i = 0; i < p; i++) step[i] = -step[i];
+            }
+            double t = 1.0;
+            boolean accepted = false;
+            double lT = l, gnT = gn;
+            for (int ls = 0; ls < 40; ls++) {
+                for (int i = 0; i < p; i++) trial[i] = theta[i] + t * step[i];
+                lT = obj.lossAndGradient(trial, gTrial);
+                gnT = norm(gTrial);
+                // Require a real decrease: at rounding level ‖∇‖ only jitters, and that is a stall.
+                if (Double.isFinite(lT) && gnT < (1 - 1e-6) * gn) {
+                    accepted = true;
+                    break;
+                }
+                t *= 0.5;
+            }
+            if (!accepted) return rec.finish(name, theta, gn <= tol(gradTol, l) ? Trajectory.StopReason.CONVERGED : Trajectory.StopReason.STALLED);
+            System.arraycopy(trial, 0, theta, 0, p);
+            System.arraycopy(gTrial, 0, g, 0, p);
+            l = lT;
+            gn = gnT;
+            rec.add(l, gn);
+        }
+        return rec.finish(name, theta, gn <= tol(gradTol, l) ? Trajectory.StopReason.CONVERGED : Trajectory.StopReason.MAX_ITERATIONS);
+    }
+
+    private static void denseNewtonStep(Objective obj, double[] theta, double[] g, double[] step) {
+        int p = obj.dim();
+        double[] h = obj.denseHessian(theta);
+        SymmetricEigen eig = Linalg.get().eighInPlace(h, p, true);
+        double[] lam = eig.values();
+        double[] u = eig.vectors();
+        double hmax = Math.max(Math.abs(lam[0]), Math.abs(lam[p - 1]));
+        java.util.Arrays.fill(step, 0.0);
+        for (int i = 0; i < p; i++) {
+            if (Math.abs(lam[i]) <= 1e-12 * hmax) continue;
+            double c = 0;
+            for (int j = 0; j < p; j++) c += u[i * p + j] * g[j];
+            c = -c / lam[i];
+            for (int j = 0; j < p; j++) step[j] += c * u[i * p + j];
+        }
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    private static void axpy(double a, double[] x, double[] y) {
+        for (int i = 0; i < y.length; i++) y[i] += a * x[i];
+    }
+}

@@ -1,0 +1,238 @@
+package dev.morse.spectra;
+
+import dev.morse.linalg.Linalg;
+import dev.morse.linalg.SymmetricEigen;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Extreme eigenvalues of a symmetric operator by thick-restart Lanczos (Wu and Simon, 2000) with
+ * full reorthogonalization (SPEC §7). Memory is bounded by the basis size m (m + 1 vectors of
+ * length n): after m steps the wanted Ritz pairs and some more from the same end(s) are kept,
+ * the projected matrix becomes an arrowhead, and the iteration goes on from the last residual.
+ *
+ * <p>A Ritz pair (θ_i, y_i) has the residual bound ‖A y_i − θ_i y_i‖ = |β_m s_{m,i}| (exact in
+ * exact arithmetic with full reorthogonalization); it counts as converged when that bound is at
+ * most {@code tol}·max|θ|. The start vector is Rademacher from {@code seed}.
+ */
+public final class Lanczos {
+
+    /** Which end of the spectrum to resolve. */
+    public enum Which {
+        LARGEST, SMALLEST,
+        /** k at each end (2k Ritz values in all). */
+        BOTH
+    }
+
+    /** Settings; defaults: k = 10, LARGEST, tol = 1e-8, basis m = max(2k' + 20, 40) (k' wanted values), 300 restarts, seed 0. */
+    public static final class Options {
+        int k = 10;
+        Which which = Which.LARGEST;
+        double tol = 1e-8;
+        int basis = 0;
+        int maxRestarts = 300;
+        long seed = 0;
+        boolean vectors = false;
+
+        public Options k(int k) {
+            if (k <= 0) throw new IllegalArgumentException("k must be positive, got " + k);
+            this.k = k;
+            return this;
+        }
+
+        public Options which(Which w) {
+            this.which = w;
+            return this;
+        }
+
+        public Options tol(double t) {
+            if (!(t > 0) || t >= 1) throw new IllegalArgumentException("tolerance must be in (0, 1), got " + t);
+            this.tol = t;
+            return this;
+        }
+
+        /** Basis size m (memory: (m+1)·n doubles). 0 chooses max(2k' + 20, 40). */
+        public Options basis(int m) {
+            if (m < 0) throw new IllegalArgumentException("basis size must be ≥ 0, got " + m);
+            this.basis = m;
+            return this;
+        }
+
+        public Options maxRestarts(int r) {
+            if (r < 0) throw new IllegalArgumentException("maxRestarts must be ≥ 0, got " + r);
+            this.maxRestarts = r;
+            return this;
+        }
+
+        public Options seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        /** Also return the Ritz vectors. */
+        public Options vectors(boolean v) {
+            this.vectors = v;
+            return this;
+        }
+    }
+
+    /**
+     * Ritz values (ascending), their residual bounds and converged flags, Ritz vectors (row i for
+     * value i) when asked, the number of operator products, restarts, and the wanted Ritz values
+     * after each cycle (for convergence plots).
+     */
+    public record Result(double[] ritzValues, double[] residuals, boolean[] converged, double[] vectors,
+                         long products, int restarts, boolean allConverged, List<double[]> history) {}
+
+    private Lanczos() {}
+
+    public static Result run(LinearOperator a, Options o) {
+        int n = a.dim();
+        if (n == 0) return new Result(new double[0], new double[0], new boolean[0], o.vectors ? new double[0] : null, 0, 0, true, List.of());
+        int wanted = Math.min(n, o.which == Which.BOTH ? 2 * o.k : o.k);
+        int m = o.basis > 0 ? o.basis : Math.max(2 * wanted + 20, 40);
+        m = Math.min(m, n);
+        if (m <= wanted && m < n) {
+            throw new IllegalArgumentException("basis size m=" + m + " must exceed the " + wanted + " wanted Ritz values");
+        }
+        dev.morse.linalg.MemoryGuard.checkDense(m + 1L, n, "Lanczos basis (m+1=" + (m + 1) + " vectors of length " + n + ")");
+        KrylovBasis basis = new KrylovBasis(n, m + 1);
+        SplittableRandom rng = new SplittableRandom(o.seed);
+        double[] w = new double[n];
+        double[] aw = new double[n];
+        final int ld = m;                 // leading dimension of the projected matrix t
+        double[] t = new double[ld * ld];
+        basis.appendRandom(rng, w);
+        long products = 0;
+        int start = 0;
+        int restarts = 0;
+        List<double[]> history = new ArrayList<>();
+        double lastBeta = 0;
+        while (true) {
+            // Extend the basis from `start` to m vectors.
+            for (int j = start; j < m; j++) {
+                basis.copyRow(j, w);
+                a.apply(w, aw);
+                products++;
+                basis.size = j + 1;
+                double alpha = basis.orthogonalize(aw, j);
+                t[j * ld + j] = alpha;
+                double beta = KrylovBasis.norm(aw);
+                double scale = Math.abs(alpha) + Math.abs(lastBeta) + 1e-300;
+                if (beta <= 1e-13 * scale) {
+                    // Invariant subspace: continue with a fresh direction orthogonal to it.
+                    beta = 0;
+                    if (!basis.appendRandom(rng, aw)) {
+                        m = j + 1;   // the basis spans R^n: the projection is exact
+                        break;
+                    }
+                } else {
+                    basis.append(aw, beta);
+                }
+                if (j + 1 < m) {
+                    t[j * ld + j + 1] = beta;
+                    t[(j + 1) * ld + j] = beta;
+                }
+                lastBeta = beta;
+            }
+            // Ritz pairs of the projected matrix (its leading m×m block).
+            double[] tm = new double[m * m];
+            for (int i = 0; i < m; i++) System.arraycopy(t, i * ld, tm, i * m, m);
+            SymmetricEigen eig = Linalg.get().eigh(tm, m, true);
+            double[] theta = eig.values();
+            double[] s = eig.vectors();   // row i = eigenvector i of T, length m
+            boolean exact = m == n;   // the basis spans R^n: Ritz values are eigenvalues
+            int[] want = wantedIndices(o.which, o.k, m);
+            double[] res = new double[m];
+            double tmax = 0;
+            for (double x : theta) tmax = Math.max(tmax, Math.abs(x));
+            boolean all = true;
+            for (int i = 0; i < m; i++) res[i] = exact ? 0 : Math.abs(lastBeta * s[i * m + m - 1]);
+            for (int i : want) all &= res[i] <= o.tol * Math.max(tmax, Double.MIN_NORMAL);
+            double[] snap = new double[want.length];
+            for (int i = 0; i < want.length; i++) snap[i] = theta[want[i]];
+            history.add(snap);
+            if (all || restarts >= o.maxRestarts || exact) {
+                return finish(basis, n, m, theta, s, res, want, o, products, restarts, all, history, tmax);
+            }
+            // Thick restart: keep the wanted Ritz vectors and as many more from the same end(s).
+            int keep = Math.min(m - 1, want.length + Math.max(1, (m - want.length) / 2));
+            int[] kept = wantedIndices(o.which, o.which == Which.BOTH ? (keep + 1) / 2 : keep, m);
+            keep = kept.length;
+            double[] sk = new double[keep * m];
+            for (int i = 0; i < keep; i++) System.arraycopy(s, kept[i] * m, sk, i * m, m);
+            double[] newRows = new double[keep * n];
+            Linalg.get().dgemm(false, false, keep, n, m, 1.0, sk, 0, m, basis.v, 0, n, 0.0, newRows, 0, n);
+            double[] residual = new double[n];
+            basis.copyRow(m, residual);     // v_{m+1}, orthogonal to the old basis
+            System.arraycopy(newRows, 0, basis.v, 0, keep * n);
+            System.arraycopy(residual, 0, basis.v, keep * n, n);
+            basis.size = keep + 1;
+            Arrays.fill(t, 0.0);
+            for (int i = 0; i < keep; i++) {
+                t[i * ld + i] = theta[kept[i]];
+                double c = lastBeta * s[kept[i] * m + m - 1];
+                t[i * ld + keep] = c;
+                t[keep * ld + i] = c;
+            }
+            start = keep;
+            restarts++;
+        }
+    }
+
+    private static Result finish(KrylovBasis basis, int n, int m, double[] theta, double[] s, double[] res, int[] want,
+                                 Options o, long products, int restarts, boolean all, List<double[]> history, double tmax) {
+        int[] idx = want.clone();
+        Arrays.sort(idx);   // ascending Ritz values (theta is ascending)
+        double[] values = new double[idx.length];
+        double[] r = new double[idx.length];
+        boolean[] conv = new boolean[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            values[i] = theta[idx[i]];
+            r[i] = res[idx[i]];
+            conv[i] = r[i] <= o.tol * Math.max(tmax, Double.MIN_NORMAL);
+        }
+        double[] vecs = null;
+        if (o.vectors) {
+            double[] sk = new double[idx.length * m];
+            for (int i = 0; i < idx.length; i++) System.arraycopy(s, idx[i] * m, sk, i * m, m);
+            vecs = new double[idx.length * n];
+            Linalg.get().dgemm(false, false, idx.length, n, m, 1.0, sk, 0, m, basis.v, 0, n, 0.0, vecs, 0, n);
+        }
+        boolean allConv = true;
+        for (boolean c : conv) allConv &= c;
+        return new Result(values, r, conv, vecs, products, restarts, allConv, history);
+    }
+
+    /** Indices into ascending values 0..m-1 of the k wanted ones. */
+    static int[] wantedIndices(Which which, int k, int m) {
+        k = Math.min(k, m);
+        switch (which) {
+            case SMALLEST: {
+                int[] r = new int[k];
+                for (int i = 0; i < k; i++) r[i] = i;
+                return r;
+            }
+            case LARGEST: {
+                int[] r = new int[k];
+                for (int i = 0; i < k; i++) r[i] = m - k + i;
+                return r;
+            }
+            default: {
+                if (2 * k >= m) {
+                    int[] r = new int[m];
+                    for (int i = 0; i < m; i++) r[i] = i;
+                    return r;
+                }
+                int[] r = new int[2 * k];
+                for (int i = 0; i < k; i++) {
+                    r[i] = i;
+                    r[k + i] = m - k + i;
+                }
+                return r;
+            }
+        }
+    }
+}

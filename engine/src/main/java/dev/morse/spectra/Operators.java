@@ -1,0 +1,194 @@
+package dev.morse.spectra;
+
+import java.util.Arrays;
+
+/** Compositions of {@link LinearOperator}s: sum, scale, shift, restriction, and dense matrices. */
+public final class Operators {
+    private Operators() {}
+
+    static void requireSameDim(LinearOperator a, LinearOperator b) {
+        if (a.dim() != b.dim()) throw new IllegalArgumentException("dims differ: " + a.dim() + " != " + b.dim());
+    }
+
+    /** a + b. */
+    public static LinearOperator sum(LinearOperator a, LinearOperator b) {
+        requireSameDim(a, b);
+        return new LinearOperator() {
+            private double[] tmp = new double[0];
+
+            @Override
+            public int dim() {
+                return a.dim();
+            }
+
+            @Override
+            public void apply(double[] v, double[] out) {
+                apply(v, out, 1);
+            }
+
+            @Override
+            public void apply(double[] vs, double[] outs, int k) {
+                int len = k * dim();
+                if (tmp.length < len) tmp = new double[len];
+                a.apply(vs, outs, k);
+                b.apply(vs, tmp, k);
+                for (int i = 0; i < len; i++) outs[i] += tmp[i];
+            }
+
+            @Override
+            public String describe() {
+                return "(" + a.describe() + " + " + b.describe() + ")";
+            }
+        };
+    }
+
+    /** c · a. */
+    public static LinearOperator scale(LinearOperator a, double c) {
+        if (!Double.isFinite(c)) throw new IllegalArgumentException("scale factor must be finite, got " + c);
+        return new LinearOperator() {
+            @Override
+            public int dim() {
+                return a.dim();
+            }
+
+            @Override
+            public void apply(double[] v, double[] out) {
+                apply(v, out, 1);
+            }
+
+            @Override
+            public void apply(double[] vs, double[] outs, int k) {
+                a.apply(vs, outs, k);
+                for (int i = 0; i < k * dim(); i++) outs[i] *= c;
+            }
+
+            @Override
+            public String describe() {
+                return c + "·" + a.describe();
+            }
+        };
+    }
+
+    /** a − s·I. */
+    public static LinearOperator shift(LinearOperator a, double s) {
+        if (!Double.isFinite(s)) throw new IllegalArgumentException("shift must be finite, got " + s);
+        return new LinearOperator() {
+            @Override
+            public int dim() {
+                return a.dim();
+            }
+
+            @Override
+            public void apply(double[] v, double[] out) {
+                apply(v, out, 1);
+            }
+
+            @Override
+            public void apply(double[] vs, double[] outs, int k) {
+                a.apply(vs, outs, k);
+                for (int i = 0; i < k * dim(); i++) outs[i] -= s * vs[i];
+            }
+
+            @Override
+            public String describe() {
+                return "(" + a.describe() + " − " + s + "·I)";
+            }
+        };
+    }
+
+    /** P_Sᵀ A P_S for the index set S (distinct, in range): the principal submatrix on S. */
+    public static LinearOperator restrict(LinearOperator a, int[] indices) {
+        int n = a.dim();
+        int[] idx = indices.clone();
+        boolean[] seen = new boolean[n];
+        for (int i = 0; i < idx.length; i++) {
+            if (idx[i] < 0 || idx[i] >= n) throw new IllegalArgumentException("index " + idx[i] + " at position " + i + " out of range [0, " + n + ")");
+            if (seen[idx[i]]) throw new IllegalArgumentException("index " + idx[i] + " repeated at position " + i);
+            seen[idx[i]] = true;
+        }
+        return new LinearOperator() {
+            private double[] full = new double[0];
+            private double[] fullOut = new double[0];
+
+            @Override
+            public int dim() {
+                return idx.length;
+            }
+
+            @Override
+            public void apply(double[] v, double[] out) {
+                apply(v, out, 1);
+            }
+
+            @Override
+            public void apply(double[] vs, double[] outs, int k) {
+                int m = idx.length;
+                if (full.length < k * n) {
+                    full = new double[k * n];
+                    fullOut = new double[k * n];
+                }
+                Arrays.fill(full, 0, k * n, 0.0);
+                for (int j = 0; j < k; j++) for (int i = 0; i < m; i++) full[j * n + idx[i]] = vs[j * m + i];
+                a.apply(full, fullOut, k);
+                for (int j = 0; j < k; j++) for (int i = 0; i < m; i++) outs[j * m + i] = fullOut[j * n + idx[i]];
+            }
+
+            @Override
+            public String describe() {
+                return a.describe() + "[restricted to " + idx.length + " indices]";
+            }
+        };
+    }
+
+    /** A dense symmetric matrix (row-major n×n, not copied) as an operator. */
+    public static LinearOperator dense(double[] a, int n) {
+        if (a.length < (long) n * n) throw new IllegalArgumentException("matrix has " + a.length + " entries, expected n²=" + ((long) n * n));
+        return new LinearOperator() {
+            @Override
+            public int dim() {
+                return n;
+            }
+
+            @Override
+            public void apply(double[] v, double[] out) {
+                for (int i = 0; i < n; i++) {
+                    double s = 0;
+                    int o = i * n;
+                    for (int j = 0; j < n; j++) s += a[o + j] * v[j];
+                    out[i] = s;
+                }
+            }
+
+            @Override
+            public void apply(double[] vs, double[] outs, int k) {
+                dev.morse.linalg.Linalg.get().dgemm(false, true, k, n, n, 1.0, vs, 0, n, a, 0, n, 0.0, outs, 0, n);
+            }
+
+            @Override
+            public String describe() {
+                return "dense(" + n + "×" + n + ")";
+            }
+        };
+    }
+
+    /** A diagonal matrix as an operator. */
+    public static LinearOperator diagonal(double[] d) {
+        double[] diag = d.clone();
+        return new LinearOperator() {
+            @Override
+            public int dim() {
+                return diag.length;
+            }
+
+            @Override
+            public void apply(double[] v, double[] out) {
+                for (int i = 0; i < diag.length; i++) out[i] = diag[i] * v[i];
+            }
+
+            @Override
+            public String describe() {
+                return "diag(" + diag.length + ")";
+            }
+        };
+    }
+}

@@ -1,0 +1,183 @@
+package dev.morse.spectra;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.morse.engine.Activation;
+import dev.morse.engine.Dataset;
+import dev.morse.engine.Loss;
+import dev.morse.engine.Mlp;
+import dev.morse.engine.Objective;
+import dev.morse.linalg.Linalg;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Lanczos, SLQ and trace estimators on known spectra and on engine operators. */
+class SpectraTest {
+
+    static double[] gaussian(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            double u1 = r.nextDouble(), u2 = r.nextDouble();
+            v[i] = Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+        }
+        return v;
+    }
+
+    /** Wishart W = ZZᵀ/m for Z n×m standard normal. */
+    static double[] wishart(int n, int m, long seed) {
+        double[] z = gaussian(n * m, seed);
+        double[] w = new double[n * n];
+        Linalg.get().dgemm(false, true, n, n, m, 1.0 / m, z, 0, m, z, 0, m, 0.0, w, 0, n);
+        return w;
+    }
+
+    static double[] eig(double[] a, int n) {
+        return Linalg.get().eigh(a, n, false).values();
+    }
+
+    @Test
+    void lanczosFindsExtremesOfDiagonalWithRepeatedValues() {
+        int n = 400;
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) d[i] = (i % 50) * 0.1 + (i >= 390 ? 100 + i : 0);   // repeated values, a separated top
+        LinearOperator a = Operators.diagonal(d);
+        double[] sorted = d.clone();
+        Arrays.sort(sorted);
+        Lanczos.Result r = Lanczos.run(a, new Lanczos.Options().k(10).which(Lanczos.Which.LARGEST).seed(3));
+        assertTrue(r.allConverged(), "converged within the restart budget");
+        for (int i = 0; i < 10; i++) {
+            assertEquals(sorted[n - 10 + i], r.ritzValues()[i], 1e-8 * sorted[n - 1], "top Ritz value " + i);
+        }
+    }
+
+    @Test
+    void lanczosWithRestartsMatchesDenseOnWishartBothEndsAndVectorsAreEigenvectors() {
+        int n = 300;
+        double[] w = wishart(n, 600, 1);
+        double[] ev = eig(w, n);
+        LinearOperator a = Operators.dense(w, n);
+        // A small basis forces several thick restarts; memory stays (m+1)·n.
+        Lanczos.Result r = Lanczos.run(a, new Lanczos.Options().k(10).which(Lanczos.Which.BOTH).basis(45).tol(1e-10).vectors(true).seed(7));
+        assertTrue(r.restarts() > 0, "restarted at least once with m=45");
+        assertTrue(r.allConverged(), "all 20 Ritz values converged");
+        double[] rv = r.ritzValues();
+        assertEquals(20, rv.length);
+        for (int i = 0; i < 10; i++) {
+            assertEquals(ev[i], rv[i], 1e-8 * ev[n - 1], "bottom " + i);
+            assertEquals(ev[n - 10 + i], rv[10 + i], 1e-8 * ev[n - 1], "top " + i);
+        }
+        double[] ax = new double[n];
+        for (int i = 0; i < rv.length; i++) {
+            double[] x = Arrays.copyOfRange(r.vectors(), i * n, (i + 1) * n);
+            a.apply(x, ax);
+            double res = 0, nx = 0;
+            for (int t = 0; t < n; t++) {
+                res += Math.pow(ax[t] - rv[i] * x[t], 2);
+                nx += x[t] * x[t];
+            }
+            assertEquals(1.0, nx, 1e-10, "Ritz vector " + i + " is a unit vector");
+            assertTrue(Math.sqrt(res) <= 1e-7 * ev[n - 1], "‖Ax − θx‖ small for Ritz pair " + i + ": " + Math.sqrt(res));
+            assertTrue(r.residuals()[i] <= 1e-10 * ev[n - 1] * 1.0001, "reported residual bound within tol");
+        }
+    }
+
+    @Test
+    void lanczosOnEngineHessianMatchesDenseToRelative1e8() {
+        Mlp mlp = Mlp.of(Activation.TANH, 6, 12, 8, 3);
+        SplittableRandom rng = new SplittableRandom(5);
+        double[] x = gaussian(60 * 6, 2);
+        int[] y = new int[60];
+        for (int i = 0; i < 60; i++) y[i] = rng.nextInt(3);
+        Objective obj = Objective.builder(mlp, Dataset.classification(x, 60, 6, y, 3), Loss.CROSS_ENTROPY).batchSize(16).build();
+        double[] theta = mlp.initPyTorchDefault(11);
+        CurvatureOperator h = CurvatureOperator.hessian(obj, theta);
+        double[] ev = eig(h.dense(), obj.dim());
+        int p = obj.dim();
+        double scale = Math.max(Math.abs(ev[0]), Math.abs(ev[p - 1]));
+        Lanczos.Result r = Lanczos.run(h, new Lanczos.Options().k(10).which(Lanczos.Which.BOTH).seed(1));
+        assertTrue(r.allConverged(), "converged");
+        for (int i = 0; i < 10; i++) {
+            assertEquals(ev[i], r.ritzValues()[i], 1e-8 * scale, "smallest " + i);
+            assertEquals(ev[p - 10 + i], r.ritzValues()[10 + i], 1e-8 * scale, "largest " + i);
+        }
+    }
+
+    @Test
+    void slqDensityIntegratesToOneAndMatchesPapyanHistogram() {
+        // Papyan's synthetic matrix: diag(5,4,3,0,…,0) + ZZᵀ/2000, Z 2000×2000 standard normal.
+        int n = 2000;
+        double[] a = wishart(n, n, 42);
+        a[0] += 5;
+        a[n + 1] += 4;
+        a[2 * n + 2] += 3;
+        double[] ev = eig(a, n);
+        SpectralDensity.Result r = SpectralDensity.estimate(Operators.dense(a, n), new SpectralDensity.Options().seed(9).sigma(0.02));
+        double integral = 0;
+        double[] t = r.grid(), f = r.density();
+        for (int i = 1; i < t.length; i++) integral += 0.5 * (f[i] + f[i - 1]) * (t[i] - t[i - 1]);
+        assertEquals(1.0, integral, 1e-6, "density integrates to 1");
+        assertEquals(0.02, r.sigma(), 0.0, "σ reported as given (standard deviation)");
+        // Mass in bins of width 0.5 over the Marchenko–Pastur bulk [0, 4]: SLQ vs exact eigenvalue histogram.
+        for (double lo = 0; lo < 4; lo += 0.5) {
+            double hi = lo + 0.5;
+            double exact = 0;
+            for (double e : ev) if (e >= lo && e < hi) exact++;
+            exact /= n;
+            double est = r.fractionBelow(hi) - r.fractionBelow(lo);
+            assertEquals(exact, est, 0.05, "mass in [" + lo + ", " + hi + ")");
+        }
+        // The outliers near 5+, 4+, 3+ carry ~1/n mass each: the top node must sit at the top eigenvalue.
+        double top = Arrays.stream(r.nodes()).max().orElseThrow();
+        assertEquals(ev[n - 1], top, 1e-6 * ev[n - 1], "largest quadrature node is the largest eigenvalue");
+    }
+
+    @Test
+    void traceEstimatorsAreWithinThreeStandardErrors() {
+        int n = 200;
+        double[] w = wishart(n, 50, 3);
+        double exact = 0;
+        for (int i = 0; i < n; i++) exact += w[i * n + i];
+        LinearOperator a = Operators.dense(w, n);
+        TraceEstimator.Estimate h = TraceEstimator.hutchinson(a, 100, 4);
+        assertEquals(100, h.products());
+        assertTrue(Math.abs(h.estimate() - exact) <= 3 * h.standardError(), "Hutchinson " + h + " vs " + exact);
+        TraceEstimator.Estimate hpp = TraceEstimator.hutchPlusPlus(a, 150, 5);
+        assertTrue(Math.abs(hpp.estimate() - exact) <= 3 * hpp.standardError() + 1e-9 * exact, "Hutch++ " + hpp + " vs " + exact);
+        assertTrue(hpp.standardError() < h.standardError(), "Hutch++ (rank-50 matrix, 150 products) beats Hutchinson's error");
+    }
+
+    @Test
+    void compositionsAndRestriction() {
+        int n = 30;
+        double[] w = wishart(n, 40, 8);
+        LinearOperator a = Operators.dense(w, n);
+        LinearOperator b = a.plus(a.scaled(2)).shifted(1.5);   // 3A − 1.5 I
+        double[] ev = eig(w, n);
+        double[] dense = new double[n * n];
+        double[] e = new double[n];
+        double[] col = new double[n];
+        for (int j = 0; j < n; j++) {
+            Arrays.fill(e, 0);
+            e[j] = 1;
+            b.apply(e, col);
+            for (int i = 0; i < n; i++) dense[j * n + i] = col[i];
+        }
+        double[] evb = eig(dense, n);
+        for (int i = 0; i < n; i++) assertEquals(3 * ev[i] - 1.5, evb[i], 1e-12 * ev[n - 1], "eigenvalue " + i + " of 3A − 1.5I");
+        int[] idx = {3, 7, 8, 20};
+        LinearOperator r = a.restrict(idx);
+        double[] v = {1, -2, 0.5, 3}, out = new double[4];
+        r.apply(v, out);
+        for (int i = 0; i < 4; i++) {
+            double s = 0;
+            for (int j = 0; j < 4; j++) s += w[idx[i] * n + idx[j]] * v[j];
+            assertEquals(s, out[i], 1e-13, "restricted product entry " + i);
+        }
+        assertThrows(IllegalArgumentException.class, () -> a.restrict(new int[] {1, 1}), "repeated index");
+        assertThrows(IllegalArgumentException.class, () -> a.plus(Operators.diagonal(new double[3])), "dims differ");
+    }
+}

@@ -1,0 +1,802 @@
+package dev.morse.linalg;
+
+import dev.ludovic.netlib.blas.BLAS;
+import dev.ludovic.netlib.lapack.LAPACK;
+import dev.morse.simd.KernelProvider;
+import dev.morse.simd.Kernels;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.netlib.util.intW;
+
+/**
+ * Dense BLAS/LAPACK for Morse: the only class that calls dev.ludovic.netlib. It knows nothing of
+ * neural networks; the engine sees row-major arrays, typed exceptions and nothing else.
+ *
+ * <h2>Backends</h2>
+ * One documented order: native (OpenBLAS, or whatever {@code libblas.so.3}/{@code liblapack.so.3}
+ * resolve to, through netlib's JNI wrappers) → pure Java (netlib's F2j LAPACK; Morse's own
+ * Vector API GEMM from {@link KernelProvider} for {@link #dgemm}/{@link #dsyrk}, which is faster
+ * than netlib's Java BLAS). The system property {@value #PROPERTY} overrides it:
+ * <ul>
+ *   <li>{@code auto} (default): native if it loads; otherwise one {@code WARNING} naming the fix
+ *       ({@code apt-get install libopenblas0-pthread liblapack3}), then Java;</li>
+ *   <li>{@code native}: native or nothing; {@link #get()} throws {@link NativeUnavailableException}
+ *       with netlib's reason (an explicit request is never silently downgraded);</li>
+ *   <li>{@code java}: the Java fallback. netlib's loader still probes the JNI library when first
+ *       touched; add {@code -Ddev.ludovic.netlib.lapack.allowNative=false} (and {@code .blas.})
+ *       to keep it from being loaded at all.</li>
+ * </ul>
+ * The choice is made on the first {@link #get()} and cached for the life of the JVM; nothing
+ * fails in a static initializer. {@link #selectionReason()} says what was chosen and why.
+ *
+ * <h2>Conventions</h2>
+ * BLAS methods are row-major with explicit offsets and leading dimensions (distance between
+ * consecutive rows, ≥ the row width), translated to netlib's column-major calls without copies.
+ * Symmetric LAPACK inputs are dense row-major n×n arrays of exactly n·n doubles; only the LOWER
+ * triangle (a[i·n + j], j ≤ i) is referenced, which is LAPACK's {@code UPLO='U'} in its
+ * column-major view, but all n·n entries must be finite. Eigenvalues come back ascending;
+ * eigenvectors as rows (see {@link SymmetricEigen}).
+ *
+ * <h2>Validation</h2>
+ * Every public method validates at the door: negative sizes, short leading dimensions, arrays too
+ * short for the described matrix, and NaN/±Inf in LAPACK inputs throw
+ * {@link IllegalArgumentException} naming the values (e.g. {@code "lda=3 < n=4"}). BLAS checks are
+ * O(1); LAPACK inputs are scanned once (O(n²), negligible beside the O(n³) factorization). Every
+ * {@code info != 0} becomes a {@link LapackException}; dense workspaces are checked by
+ * {@link MemoryGuard} before they are allocated.
+ *
+ * <p>The Java backend computes eigenvector ranges ({@link #eighRange}, {@link #eighInterval}
+ * with vectors) from the full {@code dsyevd} decomposition: netlib's F2j {@code dsyevr} returns
+ * non-orthogonal eigenvectors for (nearly) repeated eigenvalues when a range is requested
+ * (‖VVᵀ − I‖ up to 1.5 measured). Results agree with native; only the cost differs.
+ *
+ * <p>Instances are immutable and thread-safe; LAPACK workspaces are allocated per call (measured
+ * within 1.05× of a raw netlib call with preallocated workspace for n ≥ 50, so no cache is kept).
+ */
+public final class Linalg {
+
+    /** System property selecting the backend: {@code auto} | {@code native} | {@code java}. */
+    public static final String PROPERTY = "morse.linalg";
+
+    /** Which implementation serves the calls. */
+    public enum Backend {
+        /** netlib JNI → the system BLAS/LAPACK (OpenBLAS on a standard Morse install). */
+        NATIVE,
+        /** netlib's pure-Java F2j LAPACK plus Morse's Vector API GEMM. */
+        JAVA
+    }
+
+    private static final Logger LOG = Logger.getLogger(Linalg.class.getName());
+
+    /** Column-major 'U' = the row-major lower triangle (see the class comment). */
+    private static final String UPLO = "U";
+
+    private final Backend backend;
+    /** Native BLAS, or null for the Java backend (which uses {@link #kernels} instead). */
+    private final BLAS blas;
+    private final LAPACK lapack;
+    /** Morse's GEMM, for the Java backend only (null for native). */
+    private final Kernels kernels;
+    private final String reason;
+
+    private Linalg(Backend backend, BLAS blas, LAPACK lapack, Kernels kernels, String reason) {
+        this.backend = backend;
+        this.blas = blas;
+        this.lapack = lapack;
+        this.kernels = kernels;
+        this.reason = reason;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Selection
+
+    /**
+     * The backend selected by {@value #PROPERTY} (see the class comment), chosen on first call
+     * and cached.
+     *
+     * @throws NativeUnavailableException if {@code -Dmorse.linalg=native} and native did not load
+     * @throws LinalgException            if no backend at all could be created
+     */
+    public static Linalg get() {
+        Object s = Selected.RESULT;
+        if (s instanceof Linalg l) {
+            return l;
+        }
+        // A fresh exception per call, so each caller's stack trace is its own.
+        LinalgException failure = (LinalgException) s;
+        if (failure instanceof NativeUnavailableException) {
+            throw new NativeUnavailableException(failure.getMessage());
+        }
+        throw new LinalgException(failure.getMessage(), failure.getCause());
+    }
+
+    /**
+     * The pure-Java backend, regardless of {@value #PROPERTY}: netlib's F2j LAPACK and Morse's
+     * GEMM. Always available when the netlib jars are on the class path.
+     */
+    public static Linalg javaFallback() {
+        return JavaHolder.INSTANCE.get();
+    }
+
+    /**
+     * The native backend, regardless of {@value #PROPERTY}.
+     *
+     * @throws NativeUnavailableException with netlib's reason and the fix if it did not load
+     */
+    public static Linalg nativeBackend() {
+        NetlibLoader.State s = NetlibLoader.state();
+        if (!s.nativeLoaded()) {
+            throw new NativeUnavailableException("native BLAS/LAPACK did not load: " + s.nativeFailure()
+                    + ". Fix: " + NetlibLoader.FIX);
+        }
+        return NativeHolder.INSTANCE;
+    }
+
+    /** Which implementation serves this instance's calls. */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** Why this backend was chosen, e.g. {@code "morse.linalg=auto: native BLAS/LAPACK loaded via netlib JNI"}. */
+    public String selectionReason() {
+        return reason;
+    }
+
+    /** Short description of the LAPACK implementation class, e.g. {@code "JNILAPACK"}. */
+    String lapackClassName() {
+        return lapack.getClass().getSimpleName();
+    }
+
+    private static final class NativeHolder {
+        static final Linalg INSTANCE = new Linalg(Backend.NATIVE, NetlibLoader.state().nativeBlas(),
+                NetlibLoader.state().nativeLapack(), null,
+                "native BLAS/LAPACK loaded via dev.ludovic.netlib JNI");
+    }
+
+    /** Holds the Java instance, or the reason it cannot exist (never throws while initializing). */
+    private static final class JavaHolder {
+        static final Lazy INSTANCE = new Lazy();
+    }
+
+    private static final class Lazy {
+        private final Linalg value;
+        private final RuntimeException failure;
+
+        Lazy() {
+            Linalg v = null;
+            RuntimeException f = null;
+            try {
+                NetlibLoader.State s = NetlibLoader.state();
+                if (s.javaLapack() == null) {
+                    f = new LinalgException("Java LAPACK fallback unavailable: " + s.javaFailure());
+                } else {
+                    v = new Linalg(Backend.JAVA, null, s.javaLapack(), KernelProvider.get(),
+                            "pure-Java fallback (netlib F2jLAPACK, Morse GEMM)");
+                }
+            } catch (RuntimeException e) {
+                f = e; // e.g. -Dmorse.simd=vector without the Vector API: KernelProvider's message says so
+            }
+            value = v;
+            failure = f;
+        }
+
+        Linalg get() {
+            if (value == null) {
+                if (failure instanceof LinalgException le) {
+                    throw new LinalgException(le.getMessage(), le.getCause());
+                }
+                throw new LinalgException("Java linear-algebra fallback unavailable: " + failure, failure);
+            }
+            return value;
+        }
+    }
+
+    /** The cached result of {@link #select()}: a {@link Linalg} or a {@link LinalgException}. */
+    private static final class Selected {
+        static final Object RESULT = select();
+    }
+
+    /**
+     * Outcome of the pure selection logic.
+     *
+     * @param backend  the backend to build, or null when the request cannot be met
+     * @param reason   the selection reason, or the error message when backend is null
+     * @param warning  a message to log once at WARNING, or null
+     */
+    record Decision(Backend backend, String reason, String warning) {
+    }
+
+    /**
+     * Selection as a pure function, so tests can drive every branch without breaking the JVM's
+     * native library.
+     *
+     * @param property      value of {@value #PROPERTY}, or null (= auto)
+     * @param nativeFailure why native did not load, or null when it did
+     */
+    static Decision decide(String property, String nativeFailure) {
+        String mode = property == null ? "auto" : property.trim().toLowerCase(Locale.ROOT);
+        String typo = "";
+        switch (mode) {
+            case "java":
+                return new Decision(Backend.JAVA, PROPERTY + "=java: pure-Java fallback requested", null);
+            case "native":
+                return nativeFailure == null
+                        ? new Decision(Backend.NATIVE, PROPERTY + "=native: native BLAS/LAPACK loaded via netlib JNI", null)
+                        : new Decision(null, PROPERTY + "=native but native BLAS/LAPACK did not load: " + nativeFailure
+                                + ". Fix: " + NetlibLoader.FIX + " (or run with -D" + PROPERTY + "=auto)", null);
+            case "auto", "":
+                break;
+            default:
+                // Like morse.simd: a typo must not crash a run, and it is no explicit request for native.
+                typo = "unknown -D" + PROPERTY + "=" + property + " (expected auto, native or java); using auto. ";
+        }
+        if (nativeFailure == null) {
+            return new Decision(Backend.NATIVE, PROPERTY + "=auto: native BLAS/LAPACK loaded via netlib JNI",
+                    typo.isEmpty() ? null : typo);
+        }
+        return new Decision(Backend.JAVA,
+                PROPERTY + "=auto: native BLAS/LAPACK unavailable (" + nativeFailure + "); using the pure-Java fallback",
+                typo + "Morse native BLAS/LAPACK unavailable (" + nativeFailure + "); using the pure-Java fallback,"
+                        + " an order of magnitude slower for dense eigenproblems. Fix: " + NetlibLoader.FIX
+                        + " (or set -D" + PROPERTY + "=java to silence this warning).");
+    }
+
+    private static Object select() {
+        try {
+            String property = System.getProperty(PROPERTY);
+            NetlibLoader.State state = NetlibLoader.state();
+            Decision d = decide(property, state.nativeFailure());
+            if (d.warning() != null) {
+                LOG.log(Level.WARNING, d.warning());
+            }
+            if (d.backend() == null) {
+                return new NativeUnavailableException(d.reason());
+            }
+            Linalg base = d.backend() == Backend.NATIVE ? NativeHolder.INSTANCE : JavaHolder.INSTANCE.get();
+            LOG.log(Level.FINE, "Morse linear algebra: {0}", d.reason());
+            return new Linalg(base.backend, base.blas, base.lapack, base.kernels, d.reason());
+        } catch (LinalgException e) {
+            return e;
+        } catch (RuntimeException | LinkageError e) {
+            return new LinalgException("no linear-algebra backend could be created: " + e, e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // BLAS
+
+    /**
+     * General matrix product, row-major: C = alpha·op(A)·op(B) + beta·C, where op(A) is m×k
+     * (A is m×k, or k×m when transA) and op(B) is k×n (B is k×n, or n×k when transB). With
+     * beta = 0, C is overwritten (NaN or garbage in C does not propagate), as in BLAS. Same
+     * semantics as {@link Kernels#gemm}. C must not overlap A or B.
+     *
+     * <p>Native: row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ, so netlib's
+     * column-major dgemm is called with A and B (and m and n) swapped; no copies.
+     *
+     * @param lda distance between rows of A as stored (≥ max(1, stored width))
+     * @throws IllegalArgumentException on negative sizes, a short leading dimension, a negative
+     *                                  offset or an array too short for its matrix
+     */
+    public void dgemm(boolean transA, boolean transB, int m, int n, int k,
+                      double alpha, double[] a, int aOff, int lda,
+                      double[] b, int bOff, int ldb,
+                      double beta, double[] c, int cOff, int ldc) {
+        Checks.nonNegative("m", m);
+        Checks.nonNegative("n", n);
+        Checks.nonNegative("k", k);
+        if (transA) {
+            Checks.matrix("a", a, aOff, "lda", lda, "k", k, "m", m);
+        } else {
+            Checks.matrix("a", a, aOff, "lda", lda, "m", m, "k", k);
+        }
+        if (transB) {
+            Checks.matrix("b", b, bOff, "ldb", ldb, "n", n, "k", k);
+        } else {
+            Checks.matrix("b", b, bOff, "ldb", ldb, "k", k, "n", n);
+        }
+        Checks.matrix("c", c, cOff, "ldc", ldc, "m", m, "n", n);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            // op(A)·op(B) is the zero matrix; netlib's own index check would misfire on k-1 < 0.
+            scaleRows(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        if (blas != null) {
+            blas.dgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha, b, bOff, ldb, a, aOff, lda,
+                    beta, c, cOff, ldc);
+        } else {
+            kernels.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+    }
+
+    /**
+     * Symmetric rank-k update, row-major, both triangles filled:
+     * trans = false: C = alpha·A·Aᵀ + beta·C with A n×k; trans = true: C = alpha·Aᵀ·A + beta·C
+     * with A k×n. C is n×n. On entry (when beta ≠ 0) only the lower triangle of C (j ≤ i) is
+     * read, i.e. C is taken to be symmetric; on exit the upper triangle is the exact mirror of
+     * the lower one. beta = 0 overwrites C.
+     *
+     * @throws IllegalArgumentException on bad sizes, leading dimensions, offsets or lengths
+     */
+    public void dsyrk(boolean trans, int n, int k, double alpha, double[] a, int aOff, int lda,
+                      double beta, double[] c, int cOff, int ldc) {
+        Checks.nonNegative("n", n);
+        Checks.nonNegative("k", k);
+        if (trans) {
+            Checks.matrix("a", a, aOff, "lda", lda, "k", k, "n", n);
+        } else {
+            Checks.matrix("a", a, aOff, "lda", lda, "n", n, "k", k);
+        }
+        Checks.matrix("c", c, cOff, "ldc", ldc, "n", n, "n", n);
+        if (n == 0) {
+            return;
+        }
+        if (k == 0) {
+            mirrorLowerToUpper(n, c, cOff, ldc);
+            scaleRows(n, n, beta, c, cOff, ldc);
+            return;
+        }
+        if (blas != null) {
+            // Column-major view of row-major A (n×k, trans=false) is Aᵀ (k×n): dsyrk 'T' gives (Aᵀ)ᵀAᵀ = A·Aᵀ.
+            blas.dsyrk(UPLO, trans ? "N" : "T", n, k, alpha, a, aOff, lda, beta, c, cOff, ldc);
+        } else {
+            if (beta != 0) {
+                mirrorLowerToUpper(n, c, cOff, ldc); // GEMM reads all of C: make it the symmetric C we document
+            }
+            if (trans) {
+                kernels.gemm(true, false, n, n, k, alpha, a, aOff, lda, a, aOff, lda, beta, c, cOff, ldc);
+            } else {
+                kernels.gemm(false, true, n, n, k, alpha, a, aOff, lda, a, aOff, lda, beta, c, cOff, ldc);
+            }
+        }
+        mirrorLowerToUpper(n, c, cOff, ldc);
+    }
+
+    /** C = beta·C on an m×n block; beta = 0 writes zeros (NaN does not propagate, as in BLAS). */
+    private static void scaleRows(int m, int n, double beta, double[] c, int cOff, int ldc) {
+        for (int i = 0; i < m; i++) {
+            int row = cOff + i * ldc;
+            if (beta == 0) {
+                Arrays.fill(c, row, row + n, 0.0);
+            } else if (beta != 1) {
+                for (int j = 0; j < n; j++) {
+                    c[row + j] *= beta;
+                }
+            }
+        }
+    }
+
+    private static void mirrorLowerToUpper(int n, double[] c, int cOff, int ldc) {
+        for (int i = 1; i < n; i++) {
+            for (int j = 0; j < i; j++) {
+                c[cOff + j * ldc + i] = c[cOff + i * ldc + j];
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Symmetric eigenproblems
+
+    /**
+     * All eigenvalues (and optionally eigenvectors) of the symmetric n×n matrix a, by LAPACK's
+     * divide and conquer {@code dsyevd}. a is not modified (a copy is decomposed).
+     *
+     * @param a       row-major n×n, exactly n·n finite doubles; only the lower triangle is read
+     * @param n       order (≥ 0)
+     * @param vectors whether to compute eigenvectors
+     * @return n ascending eigenvalues; with vectors, row j of {@link SymmetricEigen#vectors()} is
+     *         the unit eigenvector for value j
+     * @throws IllegalArgumentException if n &lt; 0, a.length != n·n, or a has a NaN/Inf
+     * @throws MemoryLimitException     if the copy and LAPACK workspace do not fit in the heap
+     * @throws LapackException          if dsyevd fails to converge
+     */
+    public SymmetricEigen eigh(double[] a, int n, boolean vectors) {
+        Checks.square("a", a, n);
+        Checks.finiteMatrix("a", a, n);
+        guardDsyevd(n, vectors, true);
+        return dsyevd(a.clone(), n, vectors);
+    }
+
+    /**
+     * Like {@link #eigh} but decomposes a in place: with vectors, a is overwritten by the
+     * eigenvectors and returned as {@link SymmetricEigen#vectors()} (the same array, no copy);
+     * without, a's lower triangle is destroyed.
+     */
+    public SymmetricEigen eighInPlace(double[] a, int n, boolean vectors) {
+        Checks.square("a", a, n);
+        Checks.finiteMatrix("a", a, n);
+        guardDsyevd(n, vectors, false);
+        return dsyevd(a, n, vectors);
+    }
+
+    /** Checks the copy (if any) and dsyevd's documented minimum workspace against the heap. */
+    private static void guardDsyevd(int n, boolean vectors, boolean copy) {
+        // LWORK ≥ 1 + 6n + 2n² with eigenvectors, 2n + 1 without; LIWORK ≥ 3 + 5n (or 1).
+        long lwork = vectors ? 1 + 6L * n + 2L * n * n : 2L * n + 1;
+        double bytes = 8.0 * (lwork + n + (copy ? (long) n * n : 0)) + 4.0 * (3 + 5L * n);
+        MemoryGuard.checkWorkspace("eigh (dsyevd) of " + n + "×" + n + (vectors ? " with eigenvectors" : ""),
+                lwork, bytes, "dsyevd with eigenvectors needs n ≤ 32766; use eighRange or Lanczos");
+    }
+
+    private SymmetricEigen dsyevd(double[] a, int n, boolean vectors) {
+        if (n == 0) {
+            return new SymmetricEigen(0, new double[0], vectors ? new double[0] : null);
+        }
+        String jobz = vectors ? "V" : "N";
+        double[] w = new double[n];
+        intW info = new intW(0);
+        double[] workQuery = new double[1];
+        int[] iworkQuery = new int[1];
+        lapack.dsyevd(jobz, UPLO, n, a, 0, n, w, 0, workQuery, 0, -1, iworkQuery, 0, -1, info);
+        check("dsyevd", info, n, vectors);
+        // Never below the documented minimum, whatever the query says.
+        int lwork = Math.max((int) workQuery[0], vectors ? 1 + 6 * n + 2 * n * n : 2 * n + 1);
+        int liwork = Math.max(iworkQuery[0], vectors ? 3 + 5 * n : 1);
+        double[] work = new double[lwork];
+        int[] iwork = new int[liwork];
+        lapack.dsyevd(jobz, UPLO, n, a, 0, n, w, 0, work, 0, lwork, iwork, 0, liwork, info);
+        check("dsyevd", info, n, vectors);
+        return new SymmetricEigen(n, w, vectors ? a : null);
+    }
+
+    /**
+     * Eigenvalues number {@code first} through {@code last} (0-based, inclusive, in ascending
+     * order) of the symmetric matrix a, and optionally their eigenvectors, by LAPACK's
+     * {@code dsyevr} (RANGE='I'). Cheaper than {@link #eigh} when few pairs are wanted, e.g. the
+     * top-k curvature directions: eighRange(a, n, n-k, n-1, true). a is not modified.
+     *
+     * @throws IllegalArgumentException unless 0 ≤ first ≤ last &lt; n, or for the reasons of
+     *                                  {@link #eigh}
+     */
+    public SymmetricEigen eighRange(double[] a, int n, int first, int last, boolean vectors) {
+        Checks.square("a", a, n);
+        Checks.indexRange(first, last, n);
+        Checks.finiteMatrix("a", a, n);
+        return dsyevr(a, n, "I", 0, 0, first + 1, last + 1, vectors);
+    }
+
+    /**
+     * The eigenvalues of the symmetric matrix a in the half-open interval (lower, upper], and
+     * optionally their eigenvectors, by {@code dsyevr} (RANGE='V'). Infinite bounds are allowed
+     * ({@code eighInterval(a, n, Double.NEGATIVE_INFINITY, 0, false)} = the non-positive
+     * spectrum); they are replaced by a Gershgorin bound on the spectrum. a is not modified.
+     *
+     * @throws IllegalArgumentException unless lower &lt; upper (NaN is rejected), or for the
+     *                                  reasons of {@link #eigh}
+     */
+    public SymmetricEigen eighInterval(double[] a, int n, double lower, double upper, boolean vectors) {
+        Checks.square("a", a, n);
+        if (!(lower < upper)) {
+            throw new IllegalArgumentException("interval (lower=" + lower + ", upper=" + upper
+                    + "] is empty or NaN: need lower < upper");
+        }
+        Checks.finiteMatrix("a", a, n);
+        if (n == 0) {
+            return new SymmetricEigen(0, new double[0], vectors ? new double[0] : null);
+        }
+        if (Double.isInfinite(lower) || Double.isInfinite(upper)) {
+            // Every eigenvalue lies in [-r, r] with r the largest absolute row sum (Gershgorin).
+            double r = maxAbsRowSum(a, n);
+            double outside = 2 * r + 1;
+            lower = Math.max(lower, -outside);
+            upper = Math.min(upper, outside);
+            if (!(lower < upper)) {
+                // The finite bound lies beyond the spectrum on the infinite side: nothing in between.
+                return new SymmetricEigen(n, new double[0], vectors ? new double[0] : null);
+            }
+        }
+        return dsyevr(a, n, "V", lower, upper, 1, n, vectors);
+    }
+
+    private static double maxAbsRowSum(double[] a, int n) {
+        double max = 0;
+        for (int i = 0; i < n; i++) {
+            double s = 0;
+            for (int j = 0; j < n; j++) {
+                s += Math.abs(a[i * n + j]);
+            }
+            max = Math.max(max, s);
+        }
+        return max;
+    }
+
+    /**
+     * dsyevr on a copy of a. For RANGE='V' the il/iu passed are 1 and n: netlib 3.0.4 and 3.2.0
+     * validate IL/IU when RANGE='V' (instead of 'I') and would reject the unused values.
+     */
+    private SymmetricEigen dsyevr(double[] a, int n, String range, double vl, double vu, int il, int iu,
+                                  boolean vectors) {
+        boolean byIndex = range.equals("I");
+        if (vectors && backend == Backend.JAVA) {
+            return sliceOfFull(a, n, byIndex, vl, vu, il, iu);
+        }
+        int expected = byIndex ? iu - il + 1 : n; // upper bound on m for RANGE='V'
+        // z: with vectors, n × max(1,m) column-major (LAPACK's contract: for RANGE='I' m is known,
+        // so m columns suffice; for 'V' only n is a safe bound). Without vectors LAPACK never
+        // touches z, but netlib's Java-side check on z is inverted (it checks z only when
+        // JOBZ='N', requiring n·ldz elements), so z gets n·ldz = n elements with ldz = 1.
+        int ldz = vectors ? n : 1;
+        long zLength = vectors ? (long) n * expected : n;
+        long lworkMin = 26L * n;
+        double bytes = 8.0 * ((long) n * n + zLength + n + lworkMin) + 4.0 * (12L * n);
+        MemoryGuard.checkWorkspace("dsyevr of " + n + "×" + n + (vectors ? " with " + expected + " eigenvectors" : ""),
+                Math.max((long) n * n, zLength), bytes, "n ≤ " + MemoryGuard.MAX_SQUARE_ORDER);
+        double[] acopy = a.clone();
+        String jobz = vectors ? "V" : "N";
+        double[] w = new double[n];
+        double[] z = new double[(int) zLength];
+        int[] isuppz = new int[2 * n];
+        intW m = new intW(0);
+        intW info = new intW(0);
+        double abstol = Double.MIN_NORMAL; // LAPACK's advice for the most accurate eigenvalues: DLAMCH('S')
+        double[] workQuery = new double[1];
+        int[] iworkQuery = new int[1];
+        lapack.dsyevr(jobz, range, UPLO, n, acopy, 0, n, vl, vu, il, iu, abstol, m, w, 0, z, 0, ldz, isuppz, 0,
+                workQuery, 0, -1, iworkQuery, 0, -1, info);
+        check("dsyevr", info, n, vectors);
+        // netlib's Java check demands LWORK ≥ 26n and LIWORK ≥ 10n, LAPACK's documented minima.
+        int lwork = Math.max((int) workQuery[0], Math.max(1, 26 * n));
+        int liwork = Math.max(iworkQuery[0], Math.max(1, 10 * n));
+        double[] work = new double[lwork];
+        int[] iwork = new int[liwork];
+        lapack.dsyevr(jobz, range, UPLO, n, acopy, 0, n, vl, vu, il, iu, abstol, m, w, 0, z, 0, ldz, isuppz, 0,
+                work, 0, lwork, iwork, 0, liwork, info);
+        check("dsyevr", info, n, vectors);
+        int count = m.val;
+        double[] values = count == n ? w : Arrays.copyOf(w, count);
+        double[] vecs = null;
+        if (vectors) {
+            vecs = z.length == (long) count * n ? z : Arrays.copyOf(z, count * n);
+        }
+        return new SymmetricEigen(n, values, vecs);
+    }
+
+    /**
+     * The Java backend's eigenvector ranges: the full dsyevd decomposition, sliced. netlib's F2j
+     * dsyevr (an f2j translation of LAPACK 3.1-era code) returns non-orthogonal eigenvectors for
+     * (nearly) repeated eigenvalues when RANGE is 'I' or 'V' (measured ‖VVᵀ − I‖_F up to 1.5 on
+     * Q·diag(0,0,0,0,1,1,1,2,3,…)·Qᵀ; the native LAPACK gives 2e-15 on the same inputs), while its
+     * dsyevd is sound. Eigenvalue-only ranges still use dsyevr (bisection), which is correct.
+     */
+    private SymmetricEigen sliceOfFull(double[] a, int n, boolean byIndex, double vl, double vu, int il, int iu) {
+        guardDsyevd(n, true, true);
+        SymmetricEigen full = dsyevd(a.clone(), n, true);
+        double[] w = full.values();
+        int from;
+        int to; // exclusive
+        if (byIndex) {
+            from = il - 1;
+            to = iu;
+        } else {
+            from = 0;
+            while (from < n && w[from] <= vl) {
+                from++;
+            }
+            to = from;
+            while (to < n && w[to] <= vu) {
+                to++;
+            }
+        }
+        return new SymmetricEigen(n, Arrays.copyOfRange(w, from, to),
+                Arrays.copyOfRange(full.vectors(), from * n, to * n));
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Symmetric tridiagonal eigenproblems (Lanczos)
+
+    /**
+     * All eigenvalues (and optionally eigenvectors) of the symmetric tridiagonal matrix T with
+     * diagonal {@code diag} (length n) and off-diagonal {@code offDiag} (length n−1; T[i][i+1] =
+     * T[i+1][i] = offDiag[i]), by LAPACK's {@code dstevr} (MRRR). The inputs are not modified.
+     * Typical use: Ritz values and vectors of a Lanczos tridiagonal.
+     *
+     * @return n ascending eigenvalues; with vectors, row j is the unit eigenvector for value j
+     * @throws IllegalArgumentException if offDiag.length != max(0, n−1) or an entry is NaN/Inf
+     */
+    public SymmetricEigen tridiagonalEigen(double[] diag, double[] offDiag, boolean vectors) {
+        int n = checkTridiagonal(diag, offDiag);
+        return dstevr(diag, offDiag, n, "A", 0, 0, vectors);
+    }
+
+    /**
+     * Eigenvalues number {@code first} through {@code last} (0-based, inclusive, ascending) of
+     * the symmetric tridiagonal matrix (diag, offDiag), optionally with eigenvectors
+     * ({@code dstevr}, RANGE='I'). The extreme Ritz pairs of a Lanczos run are
+     * {@code (0, k-1)} and {@code (n-k, n-1)}.
+     *
+     * @throws IllegalArgumentException unless 0 ≤ first ≤ last &lt; n, or for the reasons of
+     *                                  {@link #tridiagonalEigen}
+     */
+    public SymmetricEigen tridiagonalEigenRange(double[] diag, double[] offDiag, int first, int last, boolean vectors) {
+        int n = checkTridiagonal(diag, offDiag);
+        Checks.indexRange(first, last, n);
+        return dstevr(diag, offDiag, n, "I", first + 1, last + 1, vectors);
+    }
+
+    private static int checkTridiagonal(double[] diag, double[] offDiag) {
+        if (diag == null || offDiag == null) {
+            throw new IllegalArgumentException(diag == null ? "diag is null" : "offDiag is null");
+        }
+        int n = diag.length;
+        if (offDiag.length != Math.max(0, n - 1)) {
+            throw new IllegalArgumentException("offDiag.length=" + offDiag.length + " != diag.length-1 = "
+                    + Math.max(0, n - 1));
+        }
+        Checks.finiteVector("diag", diag, n);
+        Checks.finiteVector("offDiag", offDiag, offDiag.length);
+        return n;
+    }
+
+    private SymmetricEigen dstevr(double[] diag, double[] offDiag, int n, String range, int il, int iu,
+                                  boolean vectors) {
+        if (n == 0) {
+            return new SymmetricEigen(0, new double[0], vectors ? new double[0] : null);
+        }
+        int expected = range.equals("I") ? iu - il + 1 : n;
+        // dstevr has no Java-side checks in netlib, so only LAPACK's contract applies:
+        // Z is LDZ × max(1,M) with LDZ ≥ n when JOBZ='V', and is not referenced otherwise.
+        int ldz = vectors ? n : 1;
+        long zLength = vectors ? (long) n * expected : 1;
+        double bytes = 8.0 * (zLength + 24L * n) + 4.0 * 12L * n;
+        MemoryGuard.checkWorkspace("dstevr of order " + n + (vectors ? " with " + expected + " eigenvectors" : ""),
+                zLength, bytes, "n ≤ " + MemoryGuard.MAX_SQUARE_ORDER);
+        String jobz = vectors ? "V" : "N";
+        double[] d = diag.clone();
+        double[] e = Arrays.copyOf(offDiag, n); // length n: the MRRR code may use E(N) as scratch
+        double[] w = new double[n];
+        double[] z = new double[(int) zLength];
+        int[] isuppz = new int[2 * n];
+        intW m = new intW(0);
+        intW info = new intW(0);
+        double abstol = Double.MIN_NORMAL;
+        double[] workQuery = new double[1];
+        int[] iworkQuery = new int[1];
+        lapack.dstevr(jobz, range, n, d, 0, e, 0, 0, 0, il, iu, abstol, m, w, 0, z, 0, ldz, isuppz, 0,
+                workQuery, 0, -1, iworkQuery, 0, -1, info);
+        check("dstevr", info, n, vectors);
+        int lwork = Math.max((int) workQuery[0], Math.max(1, 20 * n));
+        int liwork = Math.max(iworkQuery[0], Math.max(1, 10 * n));
+        double[] work = new double[lwork];
+        int[] iwork = new int[liwork];
+        lapack.dstevr(jobz, range, n, d, 0, e, 0, 0, 0, il, iu, abstol, m, w, 0, z, 0, ldz, isuppz, 0,
+                work, 0, lwork, iwork, 0, liwork, info);
+        check("dstevr", info, n, vectors);
+        int count = m.val;
+        double[] values = count == n ? w : Arrays.copyOf(w, count);
+        double[] vecs = null;
+        if (vectors) {
+            vecs = z.length == (long) count * n ? z : Arrays.copyOf(z, count * n);
+        }
+        return new SymmetricEigen(n, values, vecs);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Inertia
+
+    /**
+     * Counts the eigenvalues of the symmetric matrix a below, at, and above {@code shift}
+     * without computing them: A − shift·I = P·U·D·Uᵀ·Pᵀ (Bunch–Kaufman, {@code dsytrf}) has the
+     * inertia of D by Sylvester's law, and D is block diagonal with 1×1 and 2×2 blocks. A 1×1
+     * block counts by its sign; a 2×2 block has one negative and one positive eigenvalue when
+     * its determinant is &lt; 0, otherwise both have the sign of its trace. Cost: n³/3 flops,
+     * about a tenth of {@link #eigh}. a is not modified.
+     *
+     * <p>"zero" counts exactly singular pivots; an eigenvalue equal to the shift up to rounding
+     * is usually counted as negative or positive instead.
+     *
+     * @throws IllegalArgumentException for the reasons of {@link #eigh}, or a non-finite shift
+     */
+    public Inertia inertia(double[] a, int n, double shift) {
+        Checks.square("a", a, n);
+        if (!Double.isFinite(shift)) {
+            throw new IllegalArgumentException("shift=" + shift + " must be finite");
+        }
+        Checks.finiteMatrix("a", a, n);
+        if (n == 0) {
+            return new Inertia(0, 0, 0);
+        }
+        MemoryGuard.checkDense(n, n, 1.1, "inertia (dsytrf) copy of A − shift·I");
+        double[] f = a.clone();
+        for (int i = 0; i < n; i++) {
+            f[i * n + i] -= shift;
+        }
+        int[] ipiv = new int[n];
+        intW info = new intW(0);
+        double[] workQuery = new double[1];
+        lapack.dsytrf(UPLO, n, f, 0, n, ipiv, 0, workQuery, 0, -1, info);
+        check("dsytrf", info, n, false);
+        int lwork = Math.max(1, (int) workQuery[0]);
+        lapack.dsytrf(UPLO, n, f, 0, n, ipiv, 0, new double[lwork], 0, lwork, info);
+        if (info.val < 0) {
+            // info > 0 only reports an exactly zero pivot: the factorization is complete and the
+            // zero is part of the answer (counted below), not an error.
+            throw LapackInfo.exception("dsytrf", info.val, n, false);
+        }
+        return blockInertia(f, ipiv, n);
+    }
+
+    /**
+     * Inertia of the block-diagonal D left by dsytrf with UPLO='U' in column-major storage
+     * (element (i,j) at f[i + j·n]): ipiv[k] &gt; 0 marks a 1×1 block D(k,k); ipiv[k] =
+     * ipiv[k+1] &lt; 0 marks the 2×2 block D(k:k+1, k:k+1), whose off-diagonal is D(k,k+1).
+     */
+    static Inertia blockInertia(double[] f, int[] ipiv, int n) {
+        int neg = 0;
+        int zero = 0;
+        int pos = 0;
+        int k = 0;
+        while (k < n) {
+            double dkk = f[k + k * n];
+            if (ipiv[k] > 0 || k == n - 1) {
+                if (dkk < 0) {
+                    neg++;
+                } else if (dkk > 0) {
+                    pos++;
+                } else {
+                    zero++;
+                }
+                k += 1;
+            } else {
+                double d22 = f[(k + 1) + (k + 1) * n];
+                double d12 = f[k + (k + 1) * n];
+                // Scale first so the determinant cannot overflow or underflow to a wrong sign.
+                double s = Math.max(Math.abs(dkk), Math.max(Math.abs(d22), Math.abs(d12)));
+                if (s == 0) {
+                    zero += 2;
+                } else {
+                    double x = dkk / s;
+                    double y = d22 / s;
+                    double o = d12 / s;
+                    double det = x * y - o * o;
+                    double trace = x + y;
+                    if (det < 0) {
+                        neg++;
+                        pos++;
+                    } else if (det > 0) {
+                        if (trace < 0) {
+                            neg += 2;
+                        } else {
+                            pos += 2;
+                        }
+                    } else {
+                        zero++; // one zero eigenvalue; the other equals the trace
+                        if (trace < 0) {
+                            neg++;
+                        } else if (trace > 0) {
+                            pos++;
+                        } else {
+                            zero++;
+                        }
+                    }
+                }
+                k += 2;
+            }
+        }
+        return new Inertia(neg, zero, pos);
+    }
+
+    /**
+     * Number of eigenvalues of the symmetric matrix a strictly below x (the negative count of
+     * {@link #inertia}). With two calls, the number in an interval: countBelow(b) − countBelow(a).
+     */
+    public int countBelow(double[] a, int n, double x) {
+        return inertia(a, n, x).negative();
+    }
+
+    private static void check(String routine, intW info, int n, boolean vectors) {
+        if (info.val != 0) {
+            throw LapackInfo.exception(routine, info.val, n, vectors);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Linalg[" + backend + ": " + Objects.requireNonNullElse(reason, "") + "]";
+    }
+}

@@ -1,0 +1,145 @@
+package dev.morse.linalg;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Row-major dgemm and dsyrk against naive loops: odd shapes, offsets, padded rows, every transpose. */
+class BlasTest {
+
+    /** Sentinel in padding and outside the target block: must survive every call untouched. */
+    private static final double PAD = 12345.678;
+
+    private static final int[][] SHAPES = {{1, 1, 1}, {3, 5, 7}, {13, 4, 9}, {8, 17, 33}, {0, 3, 2}, {3, 0, 2}, {4, 3, 0}};
+
+    static Stream<Arguments> gemmCases() {
+        return TestBackends.all().flatMap(b -> Stream.of(
+                Arguments.of(b, false, false), Arguments.of(b, false, true),
+                Arguments.of(b, true, false), Arguments.of(b, true, true)));
+    }
+
+    static Stream<Arguments> syrkCases() {
+        return TestBackends.all().flatMap(b -> Stream.of(Arguments.of(b, false), Arguments.of(b, true)));
+    }
+
+    /** A rows×cols matrix at offset off with leading dimension ld, padding filled with PAD. */
+    private static double[] padded(Random r, int rows, int cols, int off, int ld) {
+        double[] x = new double[off + rows * ld + 3];
+        java.util.Arrays.fill(x, PAD);
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                x[off + i * ld + j] = r.nextDouble() * 2 - 1;
+            }
+        }
+        return x;
+    }
+
+    @ParameterizedTest(name = "{0} transA={1} transB={2}")
+    @MethodSource("gemmCases")
+    void dgemmMatchesNaiveLoop(TestBackends.Backend backend, boolean transA, boolean transB) {
+        Linalg linalg = backend.get();
+        Random r = new Random(31 + (transA ? 2 : 0) + (transB ? 1 : 0));
+        for (int[] s : SHAPES) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            for (double beta : new double[] {0, 0.7, 1}) {
+                int aRows = transA ? k : m;
+                int aCols = transA ? m : k;
+                int bRows = transB ? n : k;
+                int bCols = transB ? k : n;
+                int lda = Math.max(1, aCols) + 2;
+                int ldb = Math.max(1, bCols) + 1;
+                int ldc = Math.max(1, n) + 3;
+                int aOff = 3;
+                int bOff = 5;
+                int cOff = 2;
+                double[] a = padded(r, aRows, aCols, aOff, lda);
+                double[] b = padded(r, bRows, bCols, bOff, ldb);
+                double[] c = padded(r, m, n, cOff, ldc);
+                if (beta == 0) {
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            c[cOff + i * ldc + j] = Double.NaN; // beta = 0 must overwrite, not propagate
+                        }
+                    }
+                }
+                double[] expected = c.clone();
+                double alpha = 1.5;
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double sum = 0;
+                        for (int p = 0; p < k; p++) {
+                            double aip = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+                            double bpj = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+                            sum += aip * bpj;
+                        }
+                        double old = c[cOff + i * ldc + j];
+                        expected[cOff + i * ldc + j] = alpha * sum + (beta == 0 ? 0 : beta * old);
+                    }
+                }
+                linalg.dgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+                String what = "dgemm m=" + m + " n=" + n + " k=" + k + " beta=" + beta;
+                for (int i = 0; i < c.length; i++) {
+                    assertEquals(expected[i], c[i], 1e-13 * (k + 1), what + ": c[" + i + "] (padding must stay " + PAD + ")");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} trans={1}")
+    @MethodSource("syrkCases")
+    void dsyrkMatchesNaiveLoopAndIsExactlySymmetric(TestBackends.Backend backend, boolean trans) {
+        Linalg linalg = backend.get();
+        Random r = new Random(trans ? 8 : 9);
+        for (int[] s : new int[][] {{1, 1}, {5, 3}, {11, 20}, {4, 0}, {0, 3}}) {
+            int n = s[0];
+            int k = s[1];
+            for (double beta : new double[] {0, 0.5}) {
+                int aRows = trans ? k : n;
+                int aCols = trans ? n : k;
+                int lda = Math.max(1, aCols) + 2;
+                int ldc = Math.max(1, n) + 1;
+                int aOff = 4;
+                int cOff = 1;
+                double[] a = padded(r, aRows, aCols, aOff, lda);
+                double[] c = padded(r, n, n, cOff, ldc);
+                for (int i = 0; i < n; i++) {
+                    for (int j = i + 1; j < n; j++) {
+                        c[cOff + i * ldc + j] = beta == 0 ? Double.NaN : 999; // upper triangle is never read
+                    }
+                }
+                double[] expected = c.clone();
+                double alpha = -0.75;
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double sum = 0;
+                        for (int p = 0; p < k; p++) {
+                            double x = trans ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+                            double y = trans ? a[aOff + p * lda + j] : a[aOff + j * lda + p];
+                            sum += x * y;
+                        }
+                        double lower = c[cOff + Math.max(i, j) * ldc + Math.min(i, j)];
+                        expected[cOff + i * ldc + j] = alpha * sum + (beta == 0 ? 0 : beta * lower);
+                    }
+                }
+                linalg.dsyrk(trans, n, k, alpha, a, aOff, lda, beta, c, cOff, ldc);
+                String what = "dsyrk n=" + n + " k=" + k + " beta=" + beta;
+                for (int i = 0; i < c.length; i++) {
+                    assertEquals(expected[i], c[i], 1e-13 * (k + 1), what + ": c[" + i + "]");
+                }
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < i; j++) {
+                        assertTrue(c[cOff + i * ldc + j] == c[cOff + j * ldc + i],
+                                what + ": C must be exactly symmetric at (" + i + "," + j + ")");
+                    }
+                }
+            }
+        }
+    }
+}
