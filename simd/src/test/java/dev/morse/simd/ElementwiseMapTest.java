@@ -1,0 +1,184 @@
+package dev.morse.simd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@link Kernels#map}: the scalar twin's f' and f'' against central finite differences of its own
+ * f and f' (so the formulas are right), and the vector kernels against the scalar twin (so the
+ * vectorization is right), for every {@link ElementwiseFunction} and, for GELU, β ∈ {1, ½, 4}.
+ * Inputs include 0, tiny values, ±40 and the GELU series/fraction switch ±2.5·√2/β.
+ */
+class ElementwiseMapTest {
+
+    private final Kernels scalar = KernelProvider.scalar();
+    private final Kernels vector = KernelProvider.vector();
+
+    static Stream<Arguments> functions() {
+        List<Arguments> out = new ArrayList<>();
+        for (ElementwiseFunction f : ElementwiseFunction.values()) {
+            double[] betas = f == ElementwiseFunction.GELU ? new double[] {1.0, 0.5, 4.0} : new double[] {1.0};
+            for (double beta : betas) {
+                out.add(Arguments.of(Named.of(f + (f == ElementwiseFunction.GELU ? " beta=" + beta : ""), f), beta));
+            }
+        }
+        return out.stream();
+    }
+
+    /** Points where the implementations branch, saturate or underflow, plus a regular grid. */
+    private static double[] probePoints(double beta) {
+        double sw = Erf.SWITCH_X / beta;
+        List<Double> pts = new ArrayList<>(List.of(0.0, -0.0, 1e-300, -1e-300, 1e-8, -1e-8, 1e-3, -1e-3,
+                40.0, -40.0, 39.5, -39.5, 20.0, -20.0, sw, -sw, Math.nextUp(sw), Math.nextDown(sw),
+                Math.nextUp(-sw), Math.nextDown(-sw), sw * 1.001, -sw * 1.001, sw * 0.999, -sw * 0.999,
+                Math.sqrt(2.0) / beta, -Math.sqrt(2.0) / beta));
+        for (int i = -60; i <= 60; i++) {
+            pts.add(i * 0.137);
+        }
+        return pts.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("functions")
+    void derivativesMatchFiniteDifferences(ElementwiseFunction f, double beta) {
+        double[] x = probePoints(beta);
+        int n = x.length;
+        double[] d1 = new double[n];
+        double[] d2 = new double[n];
+        scalar.map(f, beta, n, x, null, d1, d2);
+        double[] probe = new double[2];
+        double[] v = new double[2];
+        double[] g = new double[2];
+        for (int i = 0; i < n; i++) {
+            double xi = x[i];
+            double h = 1e-5 * Math.max(1.0, Math.abs(xi));
+            if (f == ElementwiseFunction.RELU && Math.abs(xi) < 2 * h) {
+                continue; // the kink: checked by reluFollowsPyTorchConventionAtZero
+            }
+            probe[0] = xi + h;
+            probe[1] = xi - h;
+            scalar.map(f, beta, 2, probe, v, g, null);
+            double fd1 = (v[0] - v[1]) / (2 * h);
+            double fd2 = (g[0] - g[1]) / (2 * h);
+            // Central differences: O(h²) truncation plus ε·|f|/h rounding, both ≲ 1e-9 here.
+            double tol1 = 1e-6 * Math.max(1e-3, Math.abs(d1[i]));
+            double tol2 = 1e-6 * Math.max(1e-3, Math.abs(d2[i])) * Math.max(1.0, beta);
+            int at = i;
+            assertTrue(Math.abs(fd1 - d1[i]) <= tol1,
+                    () -> f + " beta=" + beta + ": f'(" + x[at] + ") expected ≈ " + fd1 + " (finite difference), got " + d1[at]);
+            assertTrue(Math.abs(fd2 - d2[i]) <= tol2,
+                    () -> f + " beta=" + beta + ": f''(" + x[at] + ") expected ≈ " + fd2 + " (finite difference of f'), got " + d2[at]);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("functions")
+    void vectorMatchesScalarOverAllSizes(ElementwiseFunction f, double beta) {
+        double[] special = probePoints(beta);
+        Random rnd = new Random(77);
+        for (int n : VectorKernelsTest.SIZES) {
+            double[] x = new double[n];
+            for (int i = 0; i < n; i++) {
+                // Interleave the probes with random inputs so each probe lands in vector lanes and in tails.
+                x[i] = i % 2 == 0 ? special[(i / 2) % special.length] : 4 * rnd.nextGaussian() / beta;
+            }
+            double[][] s = {new double[n], new double[n], new double[n]};
+            double[][] v = {new double[n], new double[n], new double[n]};
+            scalar.map(f, beta, n, x, s[0], s[1], s[2]);
+            vector.map(f, beta, n, x, v[0], v[1], v[2]);
+            for (int o = 0; o < 3; o++) {
+                for (int i = 0; i < n; i++) {
+                    // Relative for the bulk (vector exp/expm1 and fma placement differ in the last bits;
+                    // GELU's 1 − erf near the switch amplifies that to ~1e-12); absolute near zeros.
+                    double tol = 1e-11 * Math.abs(s[o][i]) + 1e-14 * (1 + Math.abs(x[i])) * Math.max(1.0, beta);
+                    int out = o;
+                    int at = i;
+                    assertTrue(Math.abs(s[o][i] - v[o][i]) <= tol,
+                            () -> f + " beta=" + beta + " n=" + n + ": " + (out == 0 ? "f" : out == 1 ? "f'" : "f''")
+                                    + "(" + x[at] + ") expected " + s[out][at] + " (scalar), got " + v[out][at]);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("functions")
+    void nullOutputsAreSkippedAndValueMayAliasInput(ElementwiseFunction f, double beta) {
+        int n = 37;
+        Random rnd = new Random(5);
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = 3 * rnd.nextGaussian();
+        }
+        for (Kernels k : List.of(scalar, vector)) {
+            double[] full = new double[n];
+            double[] d1 = new double[n];
+            double[] d2 = new double[n];
+            k.map(f, beta, n, x, full, d1, d2);
+            double[] onlyD2 = new double[n];
+            k.map(f, beta, n, x, null, null, onlyD2);
+            assertTrue(java.util.Arrays.equals(d2, onlyD2), k.name() + " " + f + ": f'' alone must equal f'' computed with the rest");
+            double[] inPlace = x.clone();
+            k.map(f, beta, n, inPlace, inPlace, null, null);
+            assertTrue(java.util.Arrays.equals(full, inPlace), k.name() + " " + f + ": in-place value must equal out-of-place value");
+        }
+    }
+
+    @Test
+    void nanPropagatesThroughEveryValue() {
+        double[] x = new double[9];
+        java.util.Arrays.fill(x, Double.NaN);
+        for (Kernels k : List.of(scalar, vector)) {
+            for (ElementwiseFunction f : ElementwiseFunction.values()) {
+                double[] v = new double[x.length];
+                k.map(f, 1.0, x.length, x, v, null, null);
+                for (double vi : v) {
+                    assertTrue(Double.isNaN(vi), k.name() + " " + f + ": NaN in should give NaN out, got " + vi);
+                }
+            }
+        }
+    }
+
+    @Test
+    void reluFollowsPyTorchConventionAtZero() {
+        double[] x = {0.0, -0.0, 1e-300, -1e-300, 2.0, -2.0, 0.0, 0.0, 0.0};
+        for (Kernels k : List.of(scalar, vector)) {
+            double[] v = new double[x.length];
+            double[] d1 = new double[x.length];
+            double[] d2 = new double[x.length];
+            k.map(ElementwiseFunction.RELU, 1.0, x.length, x, v, d1, d2);
+            double[] expV = {0.0, 0.0, 1e-300, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0};
+            double[] expD1 = {0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0};
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(expV[i], v[i], 0.0, k.name() + " relu(" + x[i] + ")");
+                assertEquals(expD1[i], d1[i], 0.0, k.name() + " relu'(" + x[i] + ") (f'(0) = 0)");
+                assertEquals(0.0, d2[i], 0.0, k.name() + " relu''(" + x[i] + ") must be 0");
+            }
+        }
+    }
+
+    @Test
+    void geluMatchesClosedFormsAtKnownPoints() {
+        // GELU(1) = Φ(1) and GELU'(0) = ½, GELU''(0) = 2β·φ(0); Φ(1) from mpmath.
+        double[] x = {1.0, 0.0};
+        double[] v = new double[2];
+        double[] d1 = new double[2];
+        double[] d2 = new double[2];
+        for (Kernels k : List.of(scalar, vector)) {
+            k.map(ElementwiseFunction.GELU, 1.0, 2, x, v, d1, d2);
+            assertEquals(0.8413447460685429, v[0], 4e-16, k.name() + " GELU(1) = Phi(1)");
+            assertEquals(0.5, d1[1], 0.0, k.name() + " GELU'(0) = 1/2");
+            assertEquals(2 * 0.3989422804014327, d2[1], 4e-16, k.name() + " GELU''(0) = 2 phi(0)");
+        }
+    }
+}

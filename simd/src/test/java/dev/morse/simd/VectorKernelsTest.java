@@ -1,0 +1,177 @@
+package dev.morse.simd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every level-1 and layout kernel of {@link VectorKernels} against {@link ScalarKernels} over
+ * sizes that hit every vector-body/tail split (0, 1, below one vector, exact multiples, odd
+ * remainders, multi-kilo lengths). Reductions use a tolerance scaled with n: the two sum in
+ * different orders, and any two orders differ by at most ~n·ε·Σ|terms|.
+ */
+class VectorKernelsTest {
+
+    static final int[] SIZES = {0, 1, 3, 4, 5, 7, 8, 13, 31, 64, 100, 257, 1023, 4099};
+    private static final double EPS = Math.ulp(1.0);
+
+    private final Kernels scalar = KernelProvider.scalar();
+    private final Kernels vector = KernelProvider.vector();
+
+    static int[] sizes() {
+        return SIZES;
+    }
+
+    private static double[] random(Random rnd, int n) {
+        double[] a = new double[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = rnd.nextGaussian();
+        }
+        return a;
+    }
+
+    private static void assertWithin(double expected, double actual, double tol, String what) {
+        assertTrue(Math.abs(expected - actual) <= tol,
+                () -> what + ": expected " + expected + " ± " + tol + ", got " + actual);
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @MethodSource("sizes")
+    void dotMatchesScalar(int n) {
+        Random rnd = new Random(1000 + n);
+        // Offsets 3 and 5 put the two operands out of step with each other and with vector alignment.
+        double[] x = random(rnd, n + 3);
+        double[] y = random(rnd, n + 5);
+        double abs = 0;
+        for (int i = 0; i < n; i++) {
+            abs += Math.abs(x[3 + i] * y[5 + i]);
+        }
+        assertWithin(scalar.dot(n, x, 3, y, 5), vector.dot(n, x, 3, y, 5), 4 * n * EPS * abs, "dot n=" + n);
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @MethodSource("sizes")
+    void sumAndSumOfSquaresMatchScalar(int n) {
+        Random rnd = new Random(2000 + n);
+        double[] x = random(rnd, n + 2);
+        double abs = 0;
+        double sq = 0;
+        for (int i = 0; i < n; i++) {
+            abs += Math.abs(x[2 + i]);
+            sq += x[2 + i] * x[2 + i];
+        }
+        assertWithin(scalar.sum(n, x, 2), vector.sum(n, x, 2), 4 * n * EPS * abs, "sum n=" + n);
+        assertWithin(scalar.sumOfSquares(n, x, 2), vector.sumOfSquares(n, x, 2), 4 * n * EPS * sq, "sumOfSquares n=" + n);
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @MethodSource("sizes")
+    void axpyMatchesScalarAndLeavesTheRestAlone(int n) {
+        Random rnd = new Random(3000 + n);
+        double[] x = random(rnd, n + 1);
+        double[] y0 = random(rnd, n + 6);
+        double[] ys = y0.clone();
+        double[] yv = y0.clone();
+        double alpha = -0.75;
+        scalar.axpy(n, alpha, x, 1, ys, 4);
+        vector.axpy(n, alpha, x, 1, yv, 4);
+        for (int i = 0; i < y0.length; i++) {
+            if (i < 4 || i >= 4 + n) {
+                assertEquals(y0[i], yv[i], 0.0, "axpy n=" + n + " must not touch y[" + i + "]");
+            } else {
+                // Vector uses one fma, scalar a multiply then an add: they differ by at most one rounding of alpha·x.
+                double tol = 2 * EPS * (Math.abs(y0[i]) + Math.abs(alpha * x[i - 3]));
+                assertWithin(ys[i], yv[i], tol, "axpy n=" + n + " at " + i);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @MethodSource("sizes")
+    void scaleAndMulAreExact(int n) {
+        Random rnd = new Random(4000 + n);
+        double[] x0 = random(rnd, n + 3);
+        double[] xs = x0.clone();
+        double[] xv = x0.clone();
+        scalar.scale(n, 1.5e-3, xs, 3);
+        vector.scale(n, 1.5e-3, xv, 3);
+        assertTrue(Arrays.equals(xs, xv), "scale n=" + n + ": vector must equal scalar bit for bit (one multiply each)");
+
+        double[] a = random(rnd, n);
+        double[] b = random(rnd, n);
+        double[] os = new double[n];
+        double[] ov = new double[n];
+        scalar.mul(n, a, b, os);
+        vector.mul(n, a, b, ov);
+        assertTrue(Arrays.equals(os, ov), "mul n=" + n + ": vector must equal scalar bit for bit");
+        // out aliasing x
+        double[] alias = a.clone();
+        vector.mul(n, alias, b, alias);
+        assertTrue(Arrays.equals(os, alias), "mul n=" + n + " with out == x must equal the unaliased result");
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @MethodSource("sizes")
+    void mulAddMul3MatchesScalarIncludingAliasing(int n) {
+        Random rnd = new Random(5000 + n);
+        double[] a = random(rnd, n);
+        double[] b = random(rnd, n);
+        double[] c = random(rnd, n);
+        double[] d = random(rnd, n);
+        double[] e = random(rnd, n);
+        double[] os = new double[n];
+        scalar.mulAddMul3(n, a, b, c, d, e, os);
+        double[] outA = a.clone();
+        vector.mulAddMul3(n, outA, b, c, d, e, outA);
+        double[] outE = e.clone();
+        vector.mulAddMul3(n, a, b, c, d, outE, outE);
+        for (int i = 0; i < n; i++) {
+            double tol = 4 * EPS * (Math.abs(a[i] * b[i]) + Math.abs(c[i] * d[i] * e[i]));
+            assertWithin(os[i], outA[i], tol, "mulAddMul3 n=" + n + " (out == a) at " + i);
+            assertWithin(os[i], outE[i], tol, "mulAddMul3 n=" + n + " (out == e) at " + i);
+        }
+    }
+
+    @ParameterizedTest(name = "cols={0}")
+    @MethodSource("sizes")
+    void addToRowsAndColumnSumsMatchScalar(int cols) {
+        Random rnd = new Random(6000 + cols);
+        int lda = cols + 3; // padding between rows must stay untouched
+        for (int rows : new int[] {0, 1, 3, 4, 7, 9}) {
+            double[] a0 = random(rnd, rows * lda);
+            double[] v = random(rnd, cols);
+            double[] as = a0.clone();
+            double[] av = a0.clone();
+            scalar.addToRows(rows, cols, as, lda, v);
+            vector.addToRows(rows, cols, av, lda, v);
+            assertTrue(Arrays.equals(as, av), "addToRows rows=" + rows + " cols=" + cols + ": must equal scalar bit for bit");
+
+            double[] init = random(rnd, cols);
+            double[] ss = init.clone();
+            double[] sv = init.clone();
+            scalar.addColumnSums(rows, cols, a0, lda, ss);
+            vector.addColumnSums(rows, cols, a0, lda, sv);
+            for (int j = 0; j < cols; j++) {
+                double abs = Math.abs(init[j]);
+                for (int r = 0; r < rows; r++) {
+                    abs += Math.abs(a0[r * lda + j]);
+                }
+                assertWithin(ss[j], sv[j], 4 * (rows + 1) * EPS * abs, "addColumnSums rows=" + rows + " cols=" + cols + " col " + j);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @MethodSource("sizes")
+    void reductionsOfAnEmptyOrConstantInputAreExact(int n) {
+        double[] ones = new double[n];
+        Arrays.fill(ones, 1.0);
+        assertEquals(n, vector.sum(n, ones, 0), 0.0, "sum of " + n + " ones");
+        assertEquals(n, vector.sumOfSquares(n, ones, 0), 0.0, "sum of squares of " + n + " ones");
+        assertEquals(n, vector.dot(n, ones, 0, ones, 0), 0.0, "dot of " + n + " ones");
+    }
+}
