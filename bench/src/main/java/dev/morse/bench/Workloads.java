@@ -8,11 +8,17 @@ import dev.morse.engine.Objective;
 import java.util.SplittableRandom;
 
 /**
- * The benchmark workloads of the issues, seeded, with their flop models. A dense layer pass over
- * N samples costs 2·N·d_in·d_out flops; per product (weights only, elementwise work ignored):
- * forward F = Σ_l 2N d_l d_{l−1}; gradient 3F (forward, ∂W, ∂Z); HVP 9F in the fused
- * forward-over-reverse pass (forward, backward, 2 tangent GEMMs, 4 R-backward GEMMs, the first
- * layer saves two); G·v 7F; M·v 7F.
+ * The benchmark workloads of the issues, seeded, with their flop models. The models count the
+ * dense-layer GEMM flops of the algorithm Morse runs (elementwise work and the output loss are
+ * ignored: they are O(N·d), not O(N·d²)). With f_l = 2·N·d_{l−1}·d_l, F = Σ_l f_l (one forward
+ * pass) and F' = Σ_{l≥2} f_l (the layers whose input is not the data):
+ * <ul>
+ *   <li>gradient: forward F, ∂W F, ∂Z F' → 2F + F';</li>
+ *   <li>H·v (fused forward-over-reverse): forward F, backward signals F', tangent F + F',
+ *       R-backward F + 3F' → 3F + 5F';</li>
+ *   <li>G·v: forward F, tangent F + F', R-backward F + F' → 3F + 2F';</li>
+ *   <li>M·v: forward F, backward signals F', tangent F + F', R-backward (F − f_L) + 2F' + (F' − f_L) → 3F + 5F' − 2f_L.</li>
+ * </ul>
  */
 public final class Workloads {
     private Workloads() {}
@@ -42,7 +48,7 @@ public final class Workloads {
         return Objective.builder(mlp, data, loss).threads(threads).build();
     }
 
-    /** Forward-pass flops F = Σ_l 2 N d_l d_{l−1}. */
+    /** Forward-pass flops F = Σ_l 2 N d_{l−1} d_l. */
     public static double forwardFlops(Objective o) {
         Mlp m = o.model();
         double f = 0;
@@ -50,14 +56,19 @@ public final class Workloads {
         return f;
     }
 
-    /** Flops of one product by the model above. */
+    /** Flops of one product by the model above: {@code gradient}, {@code hvp}, {@code ggn_vp}, {@code nme_vp}. */
     public static double flops(Objective o, String product) {
+        Mlp m = o.model();
         double f = forwardFlops(o);
+        double first = 2.0 * o.data().size() * m.width(1) * m.width(0);
+        double last = 2.0 * o.data().size() * m.width(m.layers()) * m.width(m.layers() - 1);
+        double fp = f - first;
         return switch (product) {
-            case "gradient" -> 3 * f;
-            case "hvp" -> 9 * f;
-            case "ggn_vp", "nme_vp" -> 7 * f;
-            default -> throw new IllegalArgumentException(product);
+            case "gradient" -> 2 * f + fp;
+            case "hvp" -> 3 * f + 5 * fp;
+            case "ggn_vp" -> 3 * f + 2 * fp;
+            case "nme_vp" -> 3 * f + 5 * fp - 2 * last;
+            default -> throw new IllegalArgumentException("no flop model for " + product);
         };
     }
 }

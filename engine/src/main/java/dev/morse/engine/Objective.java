@@ -399,7 +399,7 @@ public final class Objective {
         runChunks(k, (pass, chunk, slot) -> {
             forward(pass, theta, chunk, nme);
             pass.lossAndTopSignal(data, chunkStart(chunk), inv, null, 0);
-            if (nme) pass.backward(theta, slotOut[slot]);   // Gr_l and ∂/∂Z_l; the gradient itself is unused
+            if (nme) pass.backward(theta, null);   // Gr_l and ∂/∂Z_l only; the gradient is not needed
             for (int j = 0; j < k; j++) {
                 pass.tangentForward(theta, vs, j * p);
                 pass.rBackward(theta, vs, j * p, inv, ggn, nme, slotOut[slot], j * p);

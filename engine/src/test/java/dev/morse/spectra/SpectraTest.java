@@ -180,4 +180,26 @@ class SpectraTest {
         assertThrows(IllegalArgumentException.class, () -> a.restrict(new int[] {1, 1}), "repeated index");
         assertThrows(IllegalArgumentException.class, () -> a.plus(Operators.diagonal(new double[3])), "dims differ");
     }
+
+    @Test
+    void denseInertiaCountsAgreeWithEigenvalues() {
+        int n = 120;
+        double[] w = wishart(n, 60, 12);   // rank 60: 60 zero eigenvalues, the rest positive
+        LinearOperator a = Operators.dense(w, n).shifted(0.5);
+        double[] ev = DenseSpectrum.eigen(a, false).values();
+        for (double shift : new double[] {-0.6, -0.25, 0.0, 0.7, 2.0}) {
+            int below = 0, above = 0;
+            for (double e : ev) {
+                if (e < shift) below++;
+                if (e > shift) above++;
+            }
+            dev.morse.linalg.Inertia in = DenseSpectrum.inertia(a, shift);
+            assertEquals(below, in.negative(), "eigenvalues below " + shift);
+            assertEquals(above, in.positive(), "eigenvalues above " + shift);
+        }
+        int inside = 0;
+        for (double e : ev) if (e > -0.6 && e < -0.4) inside++;
+        assertEquals(inside, DenseSpectrum.countInInterval(a, -0.6, -0.4), "count in (−0.6, −0.4): the 60 shifted zeros");
+        assertEquals(60, inside, "rank-deficient Wishart has 60 zero eigenvalues");
+    }
 }

@@ -1,0 +1,77 @@
+package dev.morse.spectra;
+
+import dev.morse.linalg.Inertia;
+import dev.morse.linalg.Linalg;
+import dev.morse.linalg.MemoryGuard;
+import dev.morse.linalg.OpenBlas;
+import dev.morse.linalg.SymmetricEigen;
+
+/**
+ * Dense spectra of any {@link LinearOperator}: materialize it through block products (refused up
+ * front with the memory estimate when it cannot fit), then LAPACK. Exact inertia counts come from
+ * an LDLᵀ factorization (dsytrf) instead, which costs a third of an eigendecomposition.
+ */
+public final class DenseSpectrum {
+    private DenseSpectrum() {}
+
+    /** Columns applied per block product while materializing. */
+    private static final int BLOCK = 32;
+
+    /**
+     * The n × n matrix of a symmetric operator, row-major, symmetrized as (A + Aᵀ)/2. Uses the
+     * operator's own dense path when it has one ({@link CurvatureOperator#dense()}).
+     */
+    public static double[] materialize(LinearOperator a) {
+        if (a instanceof CurvatureOperator c) return c.dense();
+        int n = a.dim();
+        MemoryGuard.checkDense(n, n, 2, "dense matrix of " + a.describe());
+        double[] m = new double[n * n];
+        int block = Math.max(1, Math.min(BLOCK, n));
+        double[] e = new double[block * n];
+        double[] col = new double[block * n];
+        for (int start = 0; start < n; start += block) {
+            int k = Math.min(block, n - start);
+            java.util.Arrays.fill(e, 0.0);
+            for (int j = 0; j < k; j++) e[j * n + start + j] = 1.0;
+            a.apply(e, col, k);
+            System.arraycopy(col, 0, m, start * n, k * n);
+        }
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                double s = 0.5 * (m[i * n + j] + m[j * n + i]);
+                m[i * n + j] = s;
+                m[j * n + i] = s;
+            }
+        }
+        return m;
+    }
+
+    /** All eigenvalues (ascending) and, when asked, eigenvectors (row i for value i). */
+    public static SymmetricEigen eigen(LinearOperator a, boolean vectors) {
+        int n = a.dim();
+        double[] m = materialize(a);
+        // LAPACK gets every core; the engine's workers are idle meanwhile (threads have one owner).
+        int before = OpenBlas.available() ? OpenBlas.threads() : 1;
+        OpenBlas.setThreads(Runtime.getRuntime().availableProcessors());
+        try {
+            return Linalg.get().eighInPlace(m, n, vectors);
+        } finally {
+            OpenBlas.setThreads(before);
+        }
+    }
+
+    /** Exact counts of eigenvalues below, at and above {@code shift} by LDLᵀ (Sylvester's law of inertia). */
+    public static Inertia inertia(LinearOperator a, double shift) {
+        return Linalg.get().inertia(materialize(a), a.dim(), shift);
+    }
+
+    /** Exact number of eigenvalues in the open interval (lo, hi): two LDLᵀ factorizations. */
+    public static int countInInterval(LinearOperator a, double lo, double hi) {
+        if (!(lo < hi)) throw new IllegalArgumentException("interval must have lo < hi, got (" + lo + ", " + hi + ")");
+        double[] m = materialize(a);
+        int n = a.dim();
+        Inertia below = Linalg.get().inertia(m, n, lo);   // inertia works on a copy
+        Inertia above = Linalg.get().inertia(m, n, hi);
+        return n - below.negative() - below.zero() - above.positive() - above.zero();
+    }
+}
