@@ -270,6 +270,152 @@ final class ChunkPass {
         }
     }
 
+    // ---------------------------------------------------------------- block products (BLAS-3)
+    //
+    // k vectors at once: every tangent quantity is kept for the whole group with the rows of the
+    // vectors interleaved, row i·kg + j holding sample i of vector j. A rows × (kg·d) matrix is
+    // then also a (rows·kg) × d matrix, so each product of the single-vector pass becomes ONE GEMM
+    // for the group: the data-side factors (Z, Gr) multiply the packed directions [V¹; …; Vᵏ] or
+    // [V¹ | … | Vᵏ], and the tangent-side factors (RZ, RG) multiply W with m = rows·kg.
+
+    private int blockCap;           // kg the block buffers hold
+    private double[][] bra, brz, brg;
+    private double[] brdz, nmeFactor, vPack, wTmp, biasTmp;
+
+    private void ensureBlock(int kg) {
+        if (kg <= blockCap) return;
+        int maxRows = a[1].length / d[1];
+        bra = new double[layers + 1][];
+        brz = new double[layers + 1][];
+        brg = new double[layers + 1][];
+        int maxWidth = d[0], maxLayer = 0;
+        for (int l = 1; l <= layers; l++) {
+            bra[l] = new double[maxRows * kg * d[l]];
+            brg[l] = new double[maxRows * kg * d[l]];
+            if (l < layers) brz[l] = new double[maxRows * kg * d[l]];
+            maxWidth = Math.max(maxWidth, d[l]);
+            maxLayer = Math.max(maxLayer, d[l] * d[l - 1]);
+        }
+        brdz = new double[maxRows * kg * maxWidth];
+        nmeFactor = new double[maxRows * maxWidth];
+        vPack = new double[kg * maxLayer];
+        wTmp = new double[kg * maxLayer];
+        biasTmp = new double[kg * maxWidth];
+        blockCap = kg;
+    }
+
+    /**
+     * Block R-operator pass for the vectors vs[(j0 + j)·P ..], j < kg: writes the chunk's
+     * contribution to Op·v_j into out[outOff + j·P ..] (overwriting). Same preconditions and
+     * semantics as {@link #tangentForward} + {@link #rBackward} per vector; results agree with them
+     * up to rounding (the GEMM shapes differ).
+     */
+    void blockProduct(double[] theta, double[] vs, int j0, int kg, int p, double scale, boolean ggn, boolean nme,
+                      double[] out, int outOff) {
+        ensureBlock(kg);
+        int rk = rows * kg;
+        // Tangent forward: RA_l = Z_{l−1}[V¹;…;Vᵏ]ᵀ + 1·[c¹…cᵏ] + RZ_{l−1}W_lᵀ, RZ_l = σ′(A_l) ⊙ RA_l.
+        for (int l = 1; l <= layers; l++) {
+            int wOff = mlp.weightOffset(l), size = d[l] * d[l - 1];
+            for (int j = 0; j < kg; j++) System.arraycopy(vs, (j0 + j) * p + wOff, vPack, j * size, size);
+            linalg.dgemm(false, true, rows, kg * d[l], d[l - 1], 1.0, zPrev(l), zPrevOff(l), d[l - 1],
+                    vPack, 0, d[l - 1], 0.0, bra[l], 0, kg * d[l]);
+            if (mlp.hasBias(l)) {
+                for (int j = 0; j < kg; j++) System.arraycopy(vs, (j0 + j) * p + mlp.biasOffset(l), biasTmp, j * d[l], d[l]);
+                kernels.addToRows(rows, kg * d[l], bra[l], kg * d[l], biasTmp);
+            }
+            if (l > 1) {
+                linalg.dgemm(false, true, rk, d[l], d[l - 1], 1.0, brz[l - 1], 0, d[l - 1],
+                        theta, wOff, d[l - 1], 1.0, bra[l], 0, d[l]);
+            }
+            if (l < layers) kernels.mulRepeated(rows, kg, d[l], s1[l], bra[l], brz[l]);
+        }
+        // Output: R(Gr_L) = scale·H_ℓ·RF per (sample, vector) row.
+        boolean rgZero = !ggn;
+        if (ggn) blockOutputHessianTimes(bra[layers], brg[layers], kg, scale);
+        for (int l = layers; l >= 1; l--) {
+            int wOff = mlp.weightOffset(l), size = d[l] * d[l - 1];
+            boolean written = false;
+            if (!rgZero) {
+                // [RG¹…RGᵏ]ᵀ Z_{l−1}: kg stacked d_l × d_{l−1} blocks.
+                linalg.dgemm(true, false, kg * d[l], d[l - 1], rows, 1.0, brg[l], 0, kg * d[l],
+                        zPrev(l), zPrevOff(l), d[l - 1], 0.0, wTmp, 0, d[l - 1]);
+                for (int j = 0; j < kg; j++) System.arraycopy(wTmp, j * size, out, outOff + j * p + wOff, size);
+                written = true;
+            }
+            if (nme && l > 1) {
+                // Gr_lᵀ [RZ¹ | … | RZᵏ]: d_l × (kg·d_{l−1}), block j in columns j·d_{l−1}.
+                linalg.dgemm(true, false, d[l], kg * d[l - 1], rows, 1.0, g[l], 0, d[l],
+                        brz[l - 1], 0, kg * d[l - 1], 0.0, wTmp, 0, kg * d[l - 1]);
+                for (int j = 0; j < kg; j++) {
+                    int o = outOff + j * p + wOff;
+                    for (int r = 0; r < d[l]; r++) {
+                        int src = (r * kg + j) * d[l - 1], dst = o + r * d[l - 1];
+                        if (written) kernels.axpy(d[l - 1], 1.0, wTmp, src, out, dst);
+                        else System.arraycopy(wTmp, src, out, dst, d[l - 1]);
+                    }
+                }
+                written = true;
+            }
+            if (!written) for (int j = 0; j < kg; j++) Arrays.fill(out, outOff + j * p + wOff, outOff + j * p + wOff + size, 0.0);
+            if (mlp.hasBias(l)) {
+                int bOff = mlp.biasOffset(l);
+                if (rgZero) {
+                    for (int j = 0; j < kg; j++) Arrays.fill(out, outOff + j * p + bOff, outOff + j * p + bOff + d[l], 0.0);
+                } else {
+                    Arrays.fill(biasTmp, 0, kg * d[l], 0.0);
+                    kernels.addColumnSums(rows, kg * d[l], brg[l], kg * d[l], biasTmp);
+                    for (int j = 0; j < kg; j++) System.arraycopy(biasTmp, j * d[l], out, outOff + j * p + bOff, d[l]);
+                }
+            }
+            if (l == 1) break;
+            boolean rdzWritten = false;
+            if (!rgZero) {
+                linalg.dgemm(false, false, rk, d[l - 1], d[l], 1.0, brg[l], 0, d[l],
+                        theta, wOff, d[l - 1], 0.0, brdz, 0, d[l - 1]);
+                rdzWritten = true;
+            }
+            if (nme) {
+                // Gr_l [V¹ | … | Vᵏ]: the directions packed side by side, d_l × (kg·d_{l−1}).
+                for (int r = 0; r < d[l]; r++) {
+                    for (int j = 0; j < kg; j++) {
+                        System.arraycopy(vs, (j0 + j) * p + wOff + r * d[l - 1], vPack, (r * kg + j) * d[l - 1], d[l - 1]);
+                    }
+                }
+                linalg.dgemm(false, false, rows, kg * d[l - 1], d[l], 1.0, g[l], 0, d[l],
+                        vPack, 0, kg * d[l - 1], rdzWritten ? 1.0 : 0.0, brdz, 0, kg * d[l - 1]);
+                rdzWritten = true;
+            }
+            int n = rows * d[l - 1];
+            if (nme && !mlp.activation(l - 1).hasZeroSecondDerivative()) {
+                kernels.mul(n, dz[l - 1], s2[l - 1], nmeFactor);   // ∂/∂Z ⊙ σ″, shared by the kg vectors
+                kernels.mulAddMulRepeated(rows, kg, d[l - 1], s1[l - 1], brdz, nmeFactor, bra[l - 1], brg[l - 1]);
+            } else {
+                kernels.mulRepeated(rows, kg, d[l - 1], s1[l - 1], brdz, brg[l - 1]);
+            }
+            rgZero = false;
+        }
+    }
+
+    /** H_ℓ per (sample, vector) row of the interleaved block (the softmax of sample i is shared). */
+    private void blockOutputHessianTimes(double[] u, double[] out, int kg, double scale) {
+        int c = d[layers];
+        if (loss == Loss.MSE) {
+            double f = scale * 2.0 / c;
+            for (int i = 0; i < rows * kg * c; i++) out[i] = f * u[i];
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            int po = r * c;
+            for (int j = 0; j < kg; j++) {
+                int o = (r * kg + j) * c;
+                double pu = 0;
+                for (int q = 0; q < c; q++) pu += prob[po + q] * u[o + q];
+                for (int q = 0; q < c; q++) out[o + q] = scale * prob[po + q] * (u[o + q] - pu);
+            }
+        }
+    }
+
     /** out = scale · H_ℓ · u per row (H_ℓ = (2/C)I for MSE; diag(p) − ppᵀ for cross-entropy). */
     private void outputHessianTimes(double[] u, double[] out, double scale) {
         int c = d[layers];

@@ -344,7 +344,8 @@ public final class Objective {
      */
     public double[] dense(Part part, double[] theta) {
         checkTheta(theta);
-        int block = Math.max(1, Math.min(32, p));
+        // Blocks of up to 256 identity columns: several vector groups per block keep all workers busy.
+        int block = Math.max(1, Math.min(256, p));
         MemoryGuard.checkDense(p, p, "dense " + part.name().toLowerCase() + " (P=" + p + ")");
         double[] m = new double[p * p];
         double[] e = new double[block * p];
@@ -356,14 +357,25 @@ public final class Objective {
             apply(part, theta, e, col, k);
             System.arraycopy(col, 0, m, start * p, k * p);   // row start+j = Op e_{start+j} (symmetric)
         }
-        for (int i = 0; i < p; i++) {
-            for (int j = i + 1; j < p; j++) {
-                double s = 0.5 * (m[i * p + j] + m[j * p + i]);
-                m[i * p + j] = s;
-                m[j * p + i] = s;
+        symmetrize(m, p);
+        return m;
+    }
+
+    /** m = (m + mᵀ)/2 in place, in 64 × 64 tiles so the transposed reads stay in cache. */
+    public static void symmetrize(double[] m, int n) {
+        final int t = 64;
+        for (int bi = 0; bi < n; bi += t) {
+            for (int bj = bi; bj < n; bj += t) {
+                int iEnd = Math.min(bi + t, n), jEnd = Math.min(bj + t, n);
+                for (int i = bi; i < iEnd; i++) {
+                    for (int j = Math.max(bj, i + 1); j < jEnd; j++) {
+                        double s = 0.5 * (m[i * n + j] + m[j * n + i]);
+                        m[i * n + j] = s;
+                        m[j * n + i] = s;
+                    }
+                }
             }
         }
-        return m;
     }
 
     // ------------------------------------------------------------------ internals
@@ -396,15 +408,97 @@ public final class Objective {
         boolean ggn = part != Part.NME;
         boolean nme = part != Part.GGN;
         double inv = 1.0 / data.size();
+        if (k == 1) {
+            runChunks(1, (pass, chunk, slot) -> {
+                forward(pass, theta, chunk, nme);
+                pass.lossAndTopSignal(data, chunkStart(chunk), inv, null, 0);
+                if (nme) pass.backward(theta, null);   // Gr_l and ∂/∂Z_l only; the gradient is not needed
+                pass.tangentForward(theta, vs, 0);
+                pass.rBackward(theta, vs, 0, inv, ggn, nme, slotOut[slot], 0);
+            }, out);
+            return;
+        }
+        // Vectors go in groups of a fixed size (it depends on the model and batch size only, never on
+        // the thread count), so every vector's bits are the same however the work is spread.
+        int kg = groupSize(k);
+        int groups = (k + kg - 1) / kg;
+        if (numChunks == 1 || (groups >= threads && groups >= numChunks)) {
+            runGroups(k, kg, (pass, chunk, j0, n, buf, off) -> {
+                forward(pass, theta, chunk, nme);
+                pass.lossAndTopSignal(data, chunkStart(chunk), inv, null, 0);
+                if (nme) pass.backward(theta, null);
+                pass.blockProduct(theta, vs, j0, n, p, inv, ggn, nme, buf, off);
+            }, out);
+            return;
+        }
         runChunks(k, (pass, chunk, slot) -> {
             forward(pass, theta, chunk, nme);
             pass.lossAndTopSignal(data, chunkStart(chunk), inv, null, 0);
-            if (nme) pass.backward(theta, null);   // Gr_l and ∂/∂Z_l only; the gradient is not needed
-            for (int j = 0; j < k; j++) {
-                pass.tangentForward(theta, vs, j * p);
-                pass.rBackward(theta, vs, j * p, inv, ggn, nme, slotOut[slot], j * p);
+            if (nme) pass.backward(theta, null);
+            for (int j0 = 0; j0 < k; j0 += kg) {
+                pass.blockProduct(theta, vs, j0, Math.min(kg, k - j0), p, inv, ggn, nme, slotOut[slot], j0 * p);
             }
         }, out);
+    }
+
+    /**
+     * Vectors per block-product group: as many as keep a worker's block buffers near 2^20 doubles
+     * (8 MiB: rows × kg × Σ d_l for each of RA, RZ, RG), at most 64.
+     */
+    private int groupSize(int k) {
+        long widths = 0;
+        for (int l = 1; l <= mlp.layers(); l++) widths += mlp.width(l);
+        long perVector = (long) batchSize * widths;
+        int kg = (int) Math.max(1, Math.min(64, (1L << 20) / Math.max(1, perVector)));
+        return Math.min(kg, k);
+    }
+
+    @FunctionalInterface
+    private interface GroupTask {
+        /** Computes chunk {@code chunk}'s contribution for vectors j0..j0+n−1 into buf[off ..]. */
+        void run(ChunkPass pass, int chunk, int j0, int n, double[] buf, int off);
+    }
+
+    /**
+     * Runs vector groups in parallel (waves of {@code threads}); each group goes through all chunks
+     * in order on one worker, summing chunk results into out in chunk order (the same order and
+     * arithmetic as {@link #runChunks}, so both give identical bits).
+     */
+    private void runGroups(int k, int kg, GroupTask task, double[] out) {
+        int groups = (k + kg - 1) / kg;
+        int len = kg * p;
+        if (slotOut[0].length < len) {
+            MemoryGuard.checkDense(threads, len, "block product workspace (" + threads + " workers × " + kg + " vectors × P=" + p + ")");
+            slotOut = new double[threads][len];
+        }
+        for (int wave = 0; wave < groups; wave += threads) {
+            int n = Math.min(threads, groups - wave);
+            if (n == 1) {
+                groupAllChunks(task, wave, kg, k, 0, out);
+            } else {
+                List<Future<?>> fs = new ArrayList<>(n);
+                for (int s = 0; s < n; s++) {
+                    final int slot = s;
+                    final int group = wave + s;
+                    fs.add(PoolHolder.POOL.submit((Callable<Void>) () -> {
+                        groupAllChunks(task, group, kg, k, slot, out);
+                        return null;
+                    }));
+                }
+                for (Future<?> f : fs) await(f);
+            }
+        }
+    }
+
+    private void groupAllChunks(GroupTask task, int group, int kg, int k, int slot, double[] out) {
+        int j0 = group * kg;
+        int n = Math.min(kg, k - j0);
+        int len = n * p;
+        for (int chunk = 0; chunk < numChunks; chunk++) {
+            task.run(passes[slot], chunk, j0, n, slotOut[slot], 0);
+            if (chunk == 0) System.arraycopy(slotOut[slot], 0, out, j0 * p, len);
+            else kernels.axpy(len, 1.0, slotOut[slot], 0, out, j0 * p);
+        }
     }
 
     /** Regularizer part for k vectors; with {@code total} (multiplicative only) the whole ∇²L_ε·v. */

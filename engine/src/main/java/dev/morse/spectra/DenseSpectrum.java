@@ -1,5 +1,6 @@
 package dev.morse.spectra;
 
+import dev.morse.engine.Objective;
 import dev.morse.linalg.Inertia;
 import dev.morse.linalg.Linalg;
 import dev.morse.linalg.MemoryGuard;
@@ -36,13 +37,7 @@ public final class DenseSpectrum {
             a.apply(e, col, k);
             System.arraycopy(col, 0, m, start * n, k * n);
         }
-        for (int i = 0; i < n; i++) {
-            for (int j = i + 1; j < n; j++) {
-                double s = 0.5 * (m[i * n + j] + m[j * n + i]);
-                m[i * n + j] = s;
-                m[j * n + i] = s;
-            }
-        }
+        Objective.symmetrize(m, n);
         return m;
     }
 

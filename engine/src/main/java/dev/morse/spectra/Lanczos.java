@@ -117,7 +117,9 @@ public final class Lanczos {
                 a.apply(w, aw);
                 products++;
                 basis.size = j + 1;
-                double alpha = basis.orthogonalize(aw, j);
+                // After a thick restart the first new vector couples to every kept Ritz vector
+                // (arrowhead): full orthogonalization handles that step; later steps are tridiagonal.
+                double alpha = basis.lanczosStep(aw, j, j > start ? t[(j - 1) * ld + j] : 0.0);
                 t[j * ld + j] = alpha;
                 double beta = KrylovBasis.norm(aw);
                 double scale = Math.abs(alpha) + Math.abs(lastBeta) + 1e-300;

@@ -93,7 +93,7 @@ public final class SpectralDensity {
                 basis.copyRow(j, w);
                 a.apply(w, aw);
                 products++;
-                alpha[j] = basis.orthogonalize(aw, j);
+                alpha[j] = basis.lanczosStep(aw, j, j > 0 ? beta[j - 1] : 0.0);
                 steps = j + 1;
                 double b = KrylovBasis.norm(aw);
                 if (j + 1 == m) break;

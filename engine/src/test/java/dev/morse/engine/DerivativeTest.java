@@ -138,7 +138,9 @@ class DerivativeTest {
                 double[] single = new double[p];
                 obj.apply(part, theta, v, single, 1);
                 double[] col = java.util.Arrays.copyOfRange(block, j * p, (j + 1) * p);
-                assertTrue(Problems.maxAbsDiff(col, single) == 0.0, part + ": block column " + j + " equals the single product bit for bit");
+                // Same math, different GEMM shapes (one GEMM per group instead of per vector): equal to rounding.
+                assertTrue(Problems.maxAbsDiff(col, single) <= 1e-13 * Math.max(1e-300, Problems.maxAbs(single)),
+                        part + ": block column " + j + " equals the single product to rounding");
             }
         }
     }

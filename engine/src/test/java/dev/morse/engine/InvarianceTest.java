@@ -35,6 +35,26 @@ class InvarianceTest {
     }
 
     @Test
+    void blockProductsAreBitIdenticalForAnyThreadCount() {
+        Dataset data = Problems.classification(103, 5, 3, 2);
+        for (int batch : new int[] {10, 103}) {   // several chunks (chunk-parallel), one chunk (group-parallel)
+            Objective one = build(data, batch, 1);
+            int p = one.dim(), k = 150;          // more vectors than one group holds
+            double[] theta = one.model().initPyTorchDefault(1);
+            double[] vs = Problems.gaussian(k * p, 6);
+            double[] ref = new double[k * p];
+            one.apply(Objective.Part.HESSIAN, theta, vs, ref, k);
+            for (int t : new int[] {2, 3}) {
+                double[] out = new double[k * p];
+                build(data, batch, t).apply(Objective.Part.HESSIAN, theta, vs, out, k);
+                assertArrayEquals(ref, out, 0.0, "block H·V bit-identical with " + t + " threads, batch " + batch);
+            }
+            double[] dense1 = one.denseNme(theta);
+            assertArrayEquals(dense1, build(data, batch, 2).denseNme(theta), 0.0, "dense M bit-identical with 2 threads, batch " + batch);
+        }
+    }
+
+    @Test
     void batchSplitsAgreeToRounding() {
         Dataset data = Problems.classification(103, 5, 3, 2);
         Objective whole = build(data, 103, 1);

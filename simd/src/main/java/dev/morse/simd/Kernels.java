@@ -36,6 +36,19 @@ public interface Kernels {
     void mulAddMul3(int n, double[] a, double[] b, double[] c, double[] d, double[] e, double[] out);
 
     /**
+     * A rows × cols factor applied to {@code reps} interleaved copies (block products keep k vectors'
+     * rows interleaved, row i·reps + j for vector j):
+     * out[(i·reps + j)·cols + c] = s[i·cols + c] · x[(i·reps + j)·cols + c]. out may alias x.
+     */
+    void mulRepeated(int rows, int reps, int cols, double[] s, double[] x, double[] out);
+
+    /**
+     * out[(i·reps + j)·cols + c] = s[i·cols + c]·x[(i·reps + j)·cols + c] + t[i·cols + c]·y[(i·reps + j)·cols + c]
+     * (the factors s and t are shared by the reps copies). out may alias x or y.
+     */
+    void mulAddMulRepeated(int rows, int reps, int cols, double[] s, double[] x, double[] t, double[] y, double[] out);
+
+    /**
      * Fused map of f, f' and f'' over x[0..n): any of {@code value}, {@code d1}, {@code d2} may
      * be null and is then skipped. {@code value} may alias {@code x} only when d1 and d2 are
      * null.

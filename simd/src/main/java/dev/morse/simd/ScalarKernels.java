@@ -74,6 +74,28 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void mulRepeated(int rows, int reps, int cols, double[] s, double[] x, double[] out) {
+        for (int i = 0; i < rows; i++) {
+            int so = i * cols;
+            for (int j = 0; j < reps; j++) {
+                int o = (i * reps + j) * cols;
+                for (int c = 0; c < cols; c++) out[o + c] = s[so + c] * x[o + c];
+            }
+        }
+    }
+
+    @Override
+    public void mulAddMulRepeated(int rows, int reps, int cols, double[] s, double[] x, double[] t, double[] y, double[] out) {
+        for (int i = 0; i < rows; i++) {
+            int so = i * cols;
+            for (int j = 0; j < reps; j++) {
+                int o = (i * reps + j) * cols;
+                for (int c = 0; c < cols; c++) out[o + c] = Math.fma(t[so + c], y[o + c], s[so + c] * x[o + c]);
+            }
+        }
+    }
+
+    @Override
     public void mulAddMul3(int n, double[] a, double[] b, double[] c, double[] d, double[] e, double[] out) {
         for (int i = 0; i < n; i++) {
             out[i] = a[i] * b[i] + c[i] * d[i] * e[i];

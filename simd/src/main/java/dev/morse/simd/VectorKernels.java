@@ -170,6 +170,39 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void mulRepeated(int rows, int reps, int cols, double[] s, double[] x, double[] out) {
+        int bound = S.loopBound(cols);
+        for (int i = 0; i < rows; i++) {
+            int so = i * cols;
+            for (int j = 0; j < reps; j++) {
+                int o = (i * reps + j) * cols;
+                int c = 0;
+                for (; c < bound; c += L) {
+                    DoubleVector.fromArray(S, s, so + c).mul(DoubleVector.fromArray(S, x, o + c)).intoArray(out, o + c);
+                }
+                for (; c < cols; c++) out[o + c] = s[so + c] * x[o + c];
+            }
+        }
+    }
+
+    @Override
+    public void mulAddMulRepeated(int rows, int reps, int cols, double[] s, double[] x, double[] t, double[] y, double[] out) {
+        int bound = S.loopBound(cols);
+        for (int i = 0; i < rows; i++) {
+            int so = i * cols;
+            for (int j = 0; j < reps; j++) {
+                int o = (i * reps + j) * cols;
+                int c = 0;
+                for (; c < bound; c += L) {
+                    DoubleVector sx = DoubleVector.fromArray(S, s, so + c).mul(DoubleVector.fromArray(S, x, o + c));
+                    DoubleVector.fromArray(S, t, so + c).fma(DoubleVector.fromArray(S, y, o + c), sx).intoArray(out, o + c);
+                }
+                for (; c < cols; c++) out[o + c] = Math.fma(t[so + c], y[o + c], s[so + c] * x[o + c]);
+            }
+        }
+    }
+
+    @Override
     public void mulAddMul3(int n, double[] a, double[] b, double[] c, double[] d, double[] e, double[] out) {
         // All five loads precede the store, so out may alias any input.
         int i = 0;

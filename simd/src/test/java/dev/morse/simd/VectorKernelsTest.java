@@ -138,6 +138,45 @@ class VectorKernelsTest {
 
     @ParameterizedTest(name = "cols={0}")
     @MethodSource("sizes")
+    void repeatedFactorsMatchScalarAndTheDefinition(int cols) {
+        if (cols > 1023) return;   // rows × reps × cols stays small
+        Random rnd = new Random(5500 + cols);
+        for (int[] shape : new int[][] {{1, 1}, {3, 2}, {5, 7}}) {
+            int rows = shape[0], reps = shape[1];
+            double[] s = random(rnd, rows * cols), t = random(rnd, rows * cols);
+            double[] x = random(rnd, rows * reps * cols), y = random(rnd, rows * reps * cols);
+            double[] os = new double[x.length], ov = new double[x.length];
+            scalar.mulRepeated(rows, reps, cols, s, x, os);
+            vector.mulRepeated(rows, reps, cols, s, x, ov);
+            assertTrue(Arrays.equals(os, ov), "mulRepeated: vector equals scalar bit for bit (one multiply each)");
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < reps; j++) {
+                    for (int c = 0; c < cols; c++) {
+                        int o = (i * reps + j) * cols + c;
+                        assertEquals(s[i * cols + c] * x[o], os[o], 0.0, "mulRepeated definition at row " + i + " copy " + j);
+                    }
+                }
+            }
+            double[] fs = new double[x.length];
+            scalar.mulAddMulRepeated(rows, reps, cols, s, x, t, y, fs);
+            double[] fv = x.clone();
+            vector.mulAddMulRepeated(rows, reps, cols, s, fv, t, y, fv);   // out aliases x
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < reps; j++) {
+                    for (int c = 0; c < cols; c++) {
+                        int o = (i * reps + j) * cols + c;
+                        double exact = s[i * cols + c] * x[o] + t[i * cols + c] * y[o];
+                        double tol = 4 * EPS * (Math.abs(s[i * cols + c] * x[o]) + Math.abs(t[i * cols + c] * y[o]));
+                        assertWithin(exact, fs[o], tol, "mulAddMulRepeated scalar at " + o);
+                        assertWithin(fs[o], fv[o], tol, "mulAddMulRepeated vector (aliased) at " + o);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "cols={0}")
+    @MethodSource("sizes")
     void addToRowsAndColumnSumsMatchScalar(int cols) {
         Random rnd = new Random(6000 + cols);
         int lda = cols + 3; // padding between rows must stay untouched
