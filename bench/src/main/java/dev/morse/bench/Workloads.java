@@ -71,4 +71,19 @@ public final class Workloads {
             default -> throw new IllegalArgumentException("no flop model for " + product);
         };
     }
+
+    /**
+     * Prints the flop model as JSON lines for the report script: for each workload given on the
+     * command line, {"workload": …, "P": …, "gradient": …, "hvp": …, "ggn_vp": …, "nme_vp": …}.
+     */
+    public static void main(String[] args) {
+        for (String w : args) {
+            Objective o = build(w, 1);
+            StringBuilder b = new StringBuilder("{\"workload\": \"" + w + "\", \"P\": " + o.dim());
+            for (String product : new String[] {"gradient", "hvp", "ggn_vp", "nme_vp"}) {
+                b.append(", \"").append(product).append("\": ").append(flops(o, product));
+            }
+            System.out.println(b.append("}"));
+        }
+    }
 }
