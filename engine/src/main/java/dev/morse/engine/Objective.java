@@ -5,13 +5,6 @@ import dev.morse.linalg.MemoryGuard;
 import dev.morse.linalg.OpenBlas;
 import dev.morse.simd.KernelProvider;
 import dev.morse.simd.Kernels;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * The training objective of an MLP on a data set, with exact first- and second-order products
@@ -67,18 +60,10 @@ public final class Objective {
     private final Linalg linalg;
 
     private final ChunkPass[] passes;     // one per worker slot
+    private final WorkerTeam team;
+    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
     private double[][] slotOut;           // per-worker chunk results, k·P each
     private double[] scratchP;            // P-length temps
-
-    private static final class PoolHolder {
-        // Daemon workers shared by all objectives; the wave size caps how many a product uses.
-        static final ExecutorService POOL = Executors.newFixedThreadPool(
-                Math.max(1, Runtime.getRuntime().availableProcessors()), r -> {
-                    Thread t = new Thread(r, "morse-engine");
-                    t.setDaemon(true);
-                    return t;
-                });
-    }
 
     private Objective(Builder b) {
         this.mlp = b.mlp;
@@ -109,10 +94,47 @@ public final class Objective {
         this.linalg = Linalg.get();
         // One owner for the cores: our workers, not OpenBLAS's pool on top of them.
         OpenBlas.setThreads(1);
+        this.chunkSums = new double[numChunks];
+        this.team = new WorkerTeam(threads);
+        // The team's threads end when this objective becomes unreachable (they never reference it).
+        CLEANER.register(this, team::close);
         this.passes = new ChunkPass[threads];
         for (int i = 0; i < threads; i++) passes[i] = new ChunkPass(mlp, loss, kernels, linalg, batchSize);
+        initTasks();
         this.slotOut = new double[threads][p];
         this.scratchP = new double[p];
+    }
+
+    /** Creates the reusable tasks (after every field they read is assigned). */
+    private void initTasks() {
+        gradientTask = (pass, chunk, slot) -> {
+            forward(pass, argTheta, chunk, false);
+            chunkSums[chunk] = pass.lossAndTopSignal(data, chunkStart(chunk), argInv, null, 0);
+            pass.backward(argTheta, slotOut[slot]);
+        };
+        singleTask = (pass, chunk, slot) -> {
+            forward(pass, argTheta, chunk, argNme);
+            pass.lossAndTopSignal(data, chunkStart(chunk), argInv, null, 0);
+            if (argNme) pass.backward(argTheta, null);   // Gr_l and ∂/∂Z_l only; the gradient is not needed
+            pass.tangentForward(argTheta, argVs, 0);
+            pass.rBackward(argTheta, argVs, 0, argInv, argGgn, argNme, slotOut[slot], 0);
+        };
+        blockChunkTask = (pass, chunk, slot) -> {
+            forward(pass, argTheta, chunk, argNme);
+            pass.lossAndTopSignal(data, chunkStart(chunk), argInv, null, 0);
+            if (argNme) pass.backward(argTheta, null);
+            for (int j0 = 0; j0 < argK; j0 += argKg) {
+                pass.blockProduct(argTheta, argVs, j0, Math.min(argKg, argK - j0), p, argInv, argGgn, argNme, slotOut[slot], j0 * p);
+            }
+        };
+        blockGroupTask = (pass, chunk, j0, n, buf, off) -> {
+            forward(pass, argTheta, chunk, argNme);
+            pass.lossAndTopSignal(data, chunkStart(chunk), argInv, null, 0);
+            if (argNme) pass.backward(argTheta, null);
+            pass.blockProduct(argTheta, argVs, j0, n, p, argInv, argGgn, argNme, buf, off);
+        };
+        groupSlot = slot -> groupAllChunks(curGroupTask, curWave + slot, curKg, curK, slot, curOut);
+        chunkSlot = slot -> curChunkTask.run(passes[slot], curWave + slot, slot);
     }
 
     /** Starts an objective; defaults: no regularizer, batch size 256, threads = available cores. */
@@ -381,64 +403,72 @@ public final class Objective {
     // ------------------------------------------------------------------ internals
 
     private double dataLossUnchecked(double[] theta) {
-        double[] sums = new double[numChunks];
         runChunks(1, (pass, chunk, slot) -> {
             forward(pass, theta, chunk, false);
-            sums[chunk] = pass.lossAndTopSignal(data, chunkStart(chunk), 0.0, null, 0);
+            chunkSums[chunk] = pass.lossAndTopSignal(data, chunkStart(chunk), 0.0, null, 0);
         }, null);
         double s = 0;
-        for (double x : sums) s += x;   // chunk order: independent of thread count
+        for (int c = 0; c < numChunks; c++) s += chunkSums[c];   // chunk order: independent of thread count
         return s / data.size();
     }
 
     private double gradientUnchecked(double[] theta, double[] grad) {
-        double[] sums = new double[numChunks];
-        double inv = 1.0 / data.size();
-        runChunks(1, (pass, chunk, slot) -> {
-            forward(pass, theta, chunk, false);
-            sums[chunk] = pass.lossAndTopSignal(data, chunkStart(chunk), inv, null, 0);
-            pass.backward(theta, slotOut[slot]);
-        }, grad);
+        argTheta = theta;
+        argInv = 1.0 / data.size();
+        try {
+            runChunks(1, gradientTask, grad);
+        } finally {
+            argTheta = null;
+        }
         double s = 0;
-        for (double x : sums) s += x;
+        for (int c = 0; c < numChunks; c++) s += chunkSums[c];   // chunk order: independent of thread count
         return s / data.size();
     }
 
+    // Product arguments live in fields and the chunk tasks are allocated once, so a steady-state
+    // product allocates nothing (capturing lambdas would allocate on every call).
+    private double[] argTheta;
+    private double[] argVs;
+    private double argInv;
+    private boolean argGgn;
+    private boolean argNme;
+    private int argK;
+    private int argKg;
+    private final double[] chunkSums;
+
+    private ChunkTask gradientTask;
+
+    private ChunkTask singleTask;
+
+    private ChunkTask blockChunkTask;
+
+    private GroupTask blockGroupTask;
+
     private void dataBlock(Part part, double[] theta, double[] vs, double[] out, int k) {
-        boolean ggn = part != Part.NME;
-        boolean nme = part != Part.GGN;
-        double inv = 1.0 / data.size();
-        if (k == 1) {
-            runChunks(1, (pass, chunk, slot) -> {
-                forward(pass, theta, chunk, nme);
-                pass.lossAndTopSignal(data, chunkStart(chunk), inv, null, 0);
-                if (nme) pass.backward(theta, null);   // Gr_l and ∂/∂Z_l only; the gradient is not needed
-                pass.tangentForward(theta, vs, 0);
-                pass.rBackward(theta, vs, 0, inv, ggn, nme, slotOut[slot], 0);
-            }, out);
-            return;
-        }
-        // Vectors go in groups of a fixed size (it depends on the model and batch size only, never on
-        // the thread count), so every vector's bits are the same however the work is spread.
-        int kg = groupSize(k);
-        int groups = (k + kg - 1) / kg;
-        if (numChunks == 1 || (groups >= threads && groups >= numChunks)) {
-            runGroups(k, kg, (pass, chunk, j0, n, buf, off) -> {
-                forward(pass, theta, chunk, nme);
-                pass.lossAndTopSignal(data, chunkStart(chunk), inv, null, 0);
-                if (nme) pass.backward(theta, null);
-                pass.blockProduct(theta, vs, j0, n, p, inv, ggn, nme, buf, off);
-            }, out);
-            return;
-        }
-        runChunks(k, (pass, chunk, slot) -> {
-            forward(pass, theta, chunk, nme);
-            pass.lossAndTopSignal(data, chunkStart(chunk), inv, null, 0);
-            if (nme) pass.backward(theta, null);
-            for (int j0 = 0; j0 < k; j0 += kg) {
-                pass.blockProduct(theta, vs, j0, Math.min(kg, k - j0), p, inv, ggn, nme, slotOut[slot], j0 * p);
+        argTheta = theta;
+        argVs = vs;
+        argGgn = part != Part.NME;
+        argNme = part != Part.GGN;
+        argInv = 1.0 / data.size();
+        argK = k;
+        try {
+            if (k == 1) {
+                runChunks(1, singleTask, out);
+                return;
             }
-        }, out);
+            // Vectors go in groups of a fixed size (it depends on the model and batch size only, never
+            // on the thread count), so every vector's bits are the same however the work is spread.
+            argKg = groupSize(k);
+            int groups = (k + argKg - 1) / argKg;
+            if (numChunks == 1 || (groups >= threads && groups >= numChunks)) {
+                runGroups(k, argKg, blockGroupTask, out);
+            } else {
+                runChunks(k, blockChunkTask, out);
+            }
+        } finally {
+            argTheta = null;
+            argVs = null;
+        }
     }
 
     /**
@@ -471,24 +501,29 @@ public final class Objective {
             MemoryGuard.checkDense(threads, len, "block product workspace (" + threads + " workers × " + kg + " vectors × P=" + p + ")");
             slotOut = new double[threads][len];
         }
-        for (int wave = 0; wave < groups; wave += threads) {
-            int n = Math.min(threads, groups - wave);
-            if (n == 1) {
-                groupAllChunks(task, wave, kg, k, 0, out);
-            } else {
-                List<Future<?>> fs = new ArrayList<>(n);
-                for (int s = 0; s < n; s++) {
-                    final int slot = s;
-                    final int group = wave + s;
-                    fs.add(PoolHolder.POOL.submit((Callable<Void>) () -> {
-                        groupAllChunks(task, group, kg, k, slot, out);
-                        return null;
-                    }));
-                }
-                for (Future<?> f : fs) await(f);
+        curGroupTask = task;
+        curKg = kg;
+        curK = k;
+        curOut = out;
+        try {
+            for (int wave = 0; wave < groups; wave += threads) {
+                curWave = wave;
+                team.run(groupSlot, Math.min(threads, groups - wave));
             }
+        } finally {
+            curGroupTask = null;
+            curOut = null;
         }
     }
+
+    private GroupTask curGroupTask;
+    private ChunkTask curChunkTask;
+    private int curWave;
+    private int curKg;
+    private int curK;
+    private double[] curOut;
+    private WorkerTeam.SlotTask groupSlot;
+    private WorkerTeam.SlotTask chunkSlot;
 
     private void groupAllChunks(GroupTask task, int group, int kg, int k, int slot, double[] out) {
         int j0 = group * kg;
@@ -584,47 +619,26 @@ public final class Objective {
             MemoryGuard.checkDense(threads, len, "block product workspace (" + threads + " workers × k=" + k + " × P=" + p + ")");
             slotOut = new double[threads][len];
         }
-        boolean first = true;
-        for (int wave = 0; wave < numChunks; wave += threads) {
-            int n = Math.min(threads, numChunks - wave);
-            if (n == 1) {
-                task.run(passes[0], wave, 0);
-            } else {
-                List<Future<?>> fs = new ArrayList<>(n);
-                for (int s = 0; s < n; s++) {
-                    final int slot = s;
-                    final int chunk = wave + s;
-                    fs.add(PoolHolder.POOL.submit((Callable<Void>) () -> {
-                        task.run(passes[slot], chunk, slot);
-                        return null;
-                    }));
-                }
-                for (Future<?> f : fs) await(f);
-            }
-            if (out != null) {
-                for (int s = 0; s < n; s++) {
-                    if (first) {
-                        System.arraycopy(slotOut[s], 0, out, 0, len);
-                        first = false;
-                    } else {
-                        kernels.axpy(len, 1.0, slotOut[s], 0, out, 0);
+        curChunkTask = task;
+        try {
+            boolean first = true;
+            for (int wave = 0; wave < numChunks; wave += threads) {
+                int n = Math.min(threads, numChunks - wave);
+                curWave = wave;
+                team.run(chunkSlot, n);
+                if (out != null) {
+                    for (int s = 0; s < n; s++) {
+                        if (first) {
+                            System.arraycopy(slotOut[s], 0, out, 0, len);
+                            first = false;
+                        } else {
+                            kernels.axpy(len, 1.0, slotOut[s], 0, out, 0);
+                        }
                     }
                 }
             }
-        }
-    }
-
-    private static void await(Future<?> f) {
-        try {
-            f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while computing a product", e);
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof RuntimeException re) throw re;
-            if (c instanceof Error err) throw err;
-            throw new IllegalStateException(c);
+        } finally {
+            curChunkTask = null;
         }
     }
 
