@@ -58,13 +58,23 @@ public final class SpectralDensity {
      * concatenated; weights already divided by n_v so they sum to 1), and the products used.
      */
     public record Result(double[] grid, double[] density, double sigma, int probes, int steps,
-                         double[] nodes, double[] weights, long products) {
+                         double[] nodes, double[] weights, long products, int dimension) {
 
-        /** Estimated fraction of eigenvalues below x (quadrature count, an SLQ Sturm-type estimate). */
+        /**
+         * Estimated fraction of eigenvalues below x: the Gauss quadrature of the counting function,
+         * i.e. each probe's Sturm count on its Lanczos tridiagonal weighted by the nodes' weights.
+         * An estimate (its error falls like 1/√probes), not an exact inertia count: for that use
+         * {@link DenseSpectrum#inertia}.
+         */
         public double fractionBelow(double x) {
             double f = 0;
             for (int i = 0; i < nodes.length; i++) if (nodes[i] < x) f += weights[i];
             return f;
+        }
+
+        /** Estimated number of eigenvalues below x: dimension × {@link #fractionBelow}. */
+        public double countBelow(double x) {
+            return dimension * fractionBelow(x);
         }
     }
 
@@ -137,6 +147,6 @@ public final class SpectralDensity {
             }
             density[g] = s * norm;
         }
-        return new Result(grid, density, sigma, o.probes, m, nodes, weights, products);
+        return new Result(grid, density, sigma, o.probes, m, nodes, weights, products, n);
     }
 }

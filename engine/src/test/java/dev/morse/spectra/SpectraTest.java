@@ -130,6 +130,10 @@ class SpectraTest {
             double est = r.fractionBelow(hi) - r.fractionBelow(lo);
             assertEquals(exact, est, 0.05, "mass in [" + lo + ", " + hi + ")");
         }
+        // Sturm-type count estimate: eigenvalues below 1.0 (≈ a third of the bulk) within 5% of n.
+        int exactBelow = 0;
+        for (double e : ev) if (e < 1.0) exactBelow++;
+        assertEquals(exactBelow, r.countBelow(1.0), 0.05 * n, "estimated count below 1.0");
         // The outliers near 5+, 4+, 3+ carry ~1/n mass each: the top node must sit at the top eigenvalue.
         double top = Arrays.stream(r.nodes()).max().orElseThrow();
         assertEquals(ev[n - 1], top, 1e-6 * ev[n - 1], "largest quadrature node is the largest eigenvalue");
