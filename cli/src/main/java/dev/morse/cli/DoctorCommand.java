@@ -8,8 +8,9 @@ import picocli.CommandLine.Option;
 
 /** {@code morse doctor}: which BLAS/LAPACK and SIMD backends run here, and why. */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
-        description = {"Reports the numerical backends: JDK, Vector API species and width, FMA, cores,",
-                "BLAS and LAPACK implementation (native OpenBLAS or the pure-Java fallback), library path, threads."})
+        description = {"Reports the numerical backends in use, and why they were chosen.",
+                "%nJDK, Vector API species and width, FMA, cores, the BLAS and LAPACK implementation (native OpenBLAS or the "
+                        + "pure-Java fallback), library path and threads."})
 final class DoctorCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print the report as JSON.")
@@ -18,12 +19,16 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--strict", description = "Exit with code 3 when native LAPACK or the Vector API is missing.")
     boolean strict;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
         BackendReport r = Backends.report();
-        System.out.println(json ? r.toJson() : r.toText());
+        spec.commandLine().getOut().println(json ? r.toJson() : r.toText());
+        spec.commandLine().getOut().flush();
         if (strict && !(r.lapackNative() && r.vectorBits() > 0)) {
-            System.err.println("morse doctor --strict: " + (r.lapackNative() ? "" : "native LAPACK is missing (apt-get install libopenblas0-pthread liblapack3). ")
+            spec.commandLine().getErr().println("morse doctor --strict: " + (r.lapackNative() ? "" : "native LAPACK is missing (apt-get install libopenblas0-pthread liblapack3). ")
                     + (r.vectorBits() > 0 ? "" : "the Vector API is not in use (run with --add-modules jdk.incubator.vector)."));
             return Main.EXIT_NUMERICAL;
         }

@@ -1,15 +1,30 @@
 package dev.morse.cli;
 
+import dev.morse.io.InputException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * Entry point of {@code bin/morse}. Exit codes: 0 success, 2 bad usage or bad input,
- * 3 numerical failure or (doctor --strict) a missing backend, 4 refused for memory.
+ * Entry point of {@code bin/morse}. Exit codes: 0 success, 2 bad usage or bad input, 3 numerical
+ * failure (LAPACK, no convergence) or (doctor --strict) a missing backend, 4 refused for memory;
+ * 1 only for an internal error (a bug: the stack trace is printed).
  */
-@Command(name = "morse", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Exact curvature of neural-network losses: Hessians, Gauss–Newton/NME, spectra, Morse checks.",
-        subcommands = {DoctorCommand.class, CommandLine.HelpCommand.class})
+@Command(name = "morse", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, usageHelpAutoWidth = true,
+        description = {"Exact curvature of neural-network losses: Hessians, Gauss–Newton/NME, spectra, Morse checks.",
+                "Start with 'morse demo'; 'morse COMMAND --help' explains each command.", ""},
+        commandListHeading = "%nCommands:%n",
+        subcommands = {DemoCommand.class, SpectrumCommand.class, DensityCommand.class, TraceCommand.class, FitCommand.class,
+                MorseCommand.class, DoctorCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        footer = {"%nEvery analysis command takes --json FILE (a report), --plots DIR (PNG and SVG), --config FILE.json, --quiet "
+                + "and --force (output files are never overwritten without it).",
+                "%nExit codes: 0 success; 2 bad usage or input; 3 numerical failure (LAPACK, no convergence); 4 refused for "
+                        + "memory (the message gives the estimate and what to use instead)."})
 public final class Main implements Runnable {
 
     public static final int EXIT_OK = 0;
@@ -20,27 +35,131 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    public static void main(String[] args) {
-        System.exit(run(args));
+    /** Whether progress may redraw lines in place (stderr is this process's terminal). */
+    boolean stderrTerminal;
+
+    static {
+        System.setProperty("java.awt.headless", "true");
     }
 
-    /** Runs the tool in-process (tests call this) and returns the exit code. */
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+        PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+        System.exit(run(out, err, Progress.stderrIsTerminal(), args));
+    }
+
+    /** Runs the tool in-process (tests call this) and returns the exit code; output goes to System.out/err. */
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        return run(new PrintWriter(System.out, true, StandardCharsets.UTF_8), new PrintWriter(System.err, true, StandardCharsets.UTF_8), false, args);
+    }
+
+    /** Runs the tool with the given standard output and error. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return run(out, err, false, args);
+    }
+
+    static int run(PrintWriter out, PrintWriter err, boolean terminal, String... args) {
+        Main main = new Main();
+        main.stderrTerminal = terminal;
+        CommandLine cl = new CommandLine(main);
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExitCodeExceptionMapper(Main::exitCodeFor);
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
-            cmd.getErr().println("morse: " + ex.getMessage());
-            return exitCodeFor(ex);
+            int code = exitCodeFor(ex);
+            String name = cmd.getCommandSpec().qualifiedName();
+            if (ex instanceof java.io.IOException io && !(ex instanceof java.nio.file.FileSystemException)) {
+                cmd.getErr().println(name + ": input/output error: " + io.getMessage());
+                cmd.getErr().flush();
+                return EXIT_USAGE;
+            }
+            if (ex instanceof java.nio.file.FileSystemException fs) {
+                cmd.getErr().println(name + ": " + fs.getFile() + ": " + switch (fs) {
+                    case java.nio.file.NoSuchFileException e -> "no such file or folder";
+                    case java.nio.file.AccessDeniedException e -> "permission denied";
+                    case java.nio.file.FileAlreadyExistsException e -> "already exists";
+                    case java.nio.file.NotDirectoryException e -> "not a folder";
+                    default -> fs.getReason() == null ? "file system error" : fs.getReason();
+                });
+                cmd.getErr().flush();
+                return EXIT_USAGE;
+            }
+            if (code == 1) {
+                cmd.getErr().println(name + ": internal error (a bug; please report it with this trace):");
+                ex.printStackTrace(cmd.getErr());
+            } else {
+                cmd.getErr().println(name + ": " + ex.getMessage());
+            }
+            cmd.getErr().flush();
+            return code;
+        });
+        cl.setParameterExceptionHandler((ex, argv) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, cmd.getErr());
+            cmd.getErr().println("(see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+            cmd.getErr().flush();
+            return EXIT_USAGE;
         });
         cl.getCommandSpec().exitCodeOnInvalidInput(EXIT_USAGE);
-        return cl.execute(args);
+        try {
+            args = applyConfig(cl, args);
+        } catch (IllegalArgumentException e) {
+            err.println("morse: " + e.getMessage());
+            err.flush();
+            return EXIT_USAGE;
+        }
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    /** Finds --config in the arguments, installs its values as defaults, and supplies its "command" when none is given. */
+    private static String[] applyConfig(CommandLine cl, String[] args) {
+        Path file = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config")) {
+                if (i + 1 >= args.length) throw new InputException("--config needs a file name");
+                file = Path.of(args[i + 1]);
+            } else if (args[i].startsWith("--config=")) {
+                file = Path.of(args[i].substring("--config=".length()));
+            }
+        }
+        if (file == null) return args;
+        ConfigFile cfg = ConfigFile.load(file);
+        cfg.validate(cl);
+        cl.setDefaultValueProvider(cfg);
+        boolean hasCommand = false;
+        for (String a : args) hasCommand |= cl.getSubcommands().containsKey(a);
+        if (!hasCommand) {
+            if (cfg.command == null) {
+                throw new InputException(file + ": no command on the command line and no \"command\" in the file; e.g. morse spectrum --config " + file);
+            }
+            List<String> all = new ArrayList<>();
+            all.add(cfg.command);
+            all.addAll(Arrays.asList(args));
+            return all.toArray(new String[0]);
+        }
+        return args;
     }
 
     static int exitCodeFor(Throwable t) {
+        if (t instanceof CliException c) return c.exitCode;
         if (t instanceof dev.morse.linalg.MemoryLimitException) return EXIT_MEMORY;
+        if (t instanceof OutOfMemoryError) return EXIT_MEMORY;
         if (t instanceof dev.morse.linalg.LinalgException) return EXIT_NUMERICAL;
         if (t instanceof IllegalArgumentException || t instanceof CommandLine.ParameterException) return EXIT_USAGE;
+        if (t instanceof java.nio.file.NoSuchFileException || t instanceof java.nio.file.AccessDeniedException
+                || t instanceof java.nio.file.FileAlreadyExistsException || t instanceof java.nio.file.NotDirectoryException) return EXIT_USAGE;
         return 1;
+    }
+
+    /** The implementation version of the jar, or the project version when run from classes. */
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "0.1.0-SNAPSHOT" : v;
     }
 
     @Override
@@ -51,8 +170,7 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"morse " + (v == null ? "0.1.0-SNAPSHOT" : v) + " (JDK " + Runtime.version() + ")"};
+            return new String[] {"morse " + version() + " (JDK " + Runtime.version() + ")"};
         }
     }
 }

@@ -1,0 +1,147 @@
+package dev.morse.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * What every working command shares: output options, stdout/stderr, progress, timings, the
+ * overwrite check of planned files, and writing the JSON report.
+ */
+abstract class BaseCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    /** Where output goes (a mixin of the analysis commands; built by the demo). */
+    OutputOptions output;
+
+    PrintWriter out;
+    PrintWriter err;
+    Progress progress;
+    OutputFiles files;
+    final Map<String, Double> timings = new LinkedHashMap<>();
+    private long started;
+    private Path jsonFile;
+    private final List<Path> plotFiles = new ArrayList<>();
+
+    @Override
+    public final Integer call() throws Exception {
+        started = System.nanoTime();
+        output = outputs();
+        out = spec.commandLine().getOut();
+        err = spec.commandLine().getErr();
+        Object root = spec.root().userObject();
+        boolean terminal = root instanceof Main m && m.stderrTerminal;
+        progress = new Progress(err, output.quiet, terminal);
+        files = new OutputFiles(output.force);
+        try {
+            return execute();
+        } catch (OutOfMemoryError e) {
+            throw new CliException(Main.EXIT_MEMORY, "out of memory (" + e.getMessage() + "); for large P use the matrix-free methods "
+                    + "(spectrum --method lanczos, density, trace), or raise the heap with MORSE_JAVA_OPTS=-Xmx…");
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    /** The output options of this command. */
+    abstract OutputOptions outputs();
+
+    /** The command's work; returns the exit code. */
+    abstract int execute() throws Exception;
+
+    /** Plans the JSON report file (unless it goes to stdout); call before any work. */
+    void planJson() {
+        if (output.json != null && !output.json.toString().equals("-")) jsonFile = files.plan(output.json);
+    }
+
+    /** Plans the files of a figure, when --plots is given; returns whether plots are wanted. */
+    boolean planPlot(String name) {
+        if (output.plots == null) return false;
+        for (Path f : Plots.files(output.plots, name, output.plotFormat)) plotFiles.add(files.plan(f));
+        return true;
+    }
+
+    /** Saves a planned figure. */
+    void savePlot(String name, org.knowm.xchart.XYChart... charts) throws java.io.IOException {
+        if (output.plots == null) return;
+        for (Path f : Plots.save(output.plots, name, output.plotFormat, charts)) files.wrote(f);
+    }
+
+    /** Times a phase (seconds) for the report's "timings". */
+    void time(String phase, double seconds) {
+        timings.merge(phase, seconds, Double::sum);
+    }
+
+    double elapsed() {
+        return (System.nanoTime() - started) * 1e-9;
+    }
+
+    /** Writes the report (to the planned file, or stdout for "-"); lists outputs including itself. */
+    void writeReport(Report r) throws java.io.IOException {
+        if (output.json == null) return;
+        List<Path> outs = new ArrayList<>(files.written());
+        if (jsonFile != null) outs.add(0, jsonFile);
+        String text = r.finish(timings, elapsed(), outs);
+        if (jsonFile == null) {
+            out.print(text);
+            out.flush();
+        } else {
+            files.writeText(jsonFile, text);
+        }
+    }
+
+    /** A header line, then "key  value" lines with the keys aligned. */
+    void printTable(String header, String[][] rows) {
+        if (output.json != null && output.json.toString().equals("-")) return;   // stdout carries the JSON
+        out.println(header);
+        int w = 0;
+        for (String[] r : rows) if (r != null) w = Math.max(w, r[0].length());
+        for (String[] r : rows) {
+            if (r == null) continue;
+            out.println("  " + r[0] + " ".repeat(w - r[0].length() + 2) + r[1]);
+        }
+    }
+
+    /** Prints a line unless stdout carries the JSON report. */
+    void println(String s) {
+        if (output.json != null && output.json.toString().equals("-")) return;
+        out.println(s);
+    }
+
+    /** The files written, for the summary. */
+    void printOutputs() {
+        List<Path> outs = files.written();
+        if (outs.isEmpty()) return;
+        println("  files:");
+        for (Path p : outs) println("    " + p);
+    }
+
+    static String sci(double x) {
+        return Double.isFinite(x) ? String.format(Locale.ROOT, "%.4e", x) : Double.toString(x);
+    }
+
+    /** A short number: 0.001, 1e-06, 10. */
+    static String num(double x) {
+        String s = String.format(Locale.ROOT, "%.3g", x);
+        if (s.contains("e")) {
+            String[] p = s.split("e");
+            String m = p[0].contains(".") ? p[0].replaceAll("0+$", "").replaceAll("\\.$", "") : p[0];
+            return m + "e" + p[1];
+        }
+        return s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
+    }
+
+    static String g3(double x) {
+        return Double.isFinite(x) ? String.format(Locale.ROOT, "%.3g", x) : Double.toString(x);
+    }
+}

@@ -1,0 +1,545 @@
+package dev.morse.cli;
+
+import dev.morse.engine.Activation;
+import dev.morse.engine.Dataset;
+import dev.morse.engine.Loss;
+import dev.morse.engine.Mlp;
+import dev.morse.engine.Objective;
+import dev.morse.linalg.BackendReport;
+import dev.morse.linalg.Backends;
+import dev.morse.linalg.Json;
+import dev.morse.linalg.Linalg;
+import dev.morse.linalg.OpenBlas;
+import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code morse bench}: times Morse's exact products on a synthetic, seeded workload and reports the
+ * median wall time per product, the GFLOP/s of a stated flop model and the fraction of the
+ * machine's FP64 peak. A tool for users (check the speed claims on your own machine), not a
+ * microbenchmark harness: each product is warmed up, then timed {@code --reps} times with
+ * {@link System#nanoTime()}; the median is reported (and, with --json, every time).
+ *
+ * <p><b>Flop model</b> (the one of {@code dev.morse.bench.Workloads}, copied here because the cli
+ * module does not depend on bench; keep the two in step). It counts the dense-layer GEMM flops of
+ * the algorithm Morse runs; elementwise work and the loss are ignored (O(N·d), not O(N·d²)). With
+ * f_l = 2·N·d_{l−1}·d_l, F = Σ_l f_l (one forward pass) and F' = Σ_{l≥2} f_l:
+ * gradient 2F + F'; hvp 3F + 5F'; ggn_vp 3F + 2F'; nme_vp 3F + 5F' − 2f_L; hvp_block k × hvp;
+ * dense_hessian P × hvp. eigh (LAPACK dsyevd with eigenvectors): 4/3 n³ (tridiagonalization) +
+ * 2 n³ (back-transformation), the divide-and-conquer tridiagonal stage not counted.
+ *
+ * <p><b>Peak</b>: cores × 16 FP64 flop/cycle (two 256-bit FMA units: 2 × 4 lanes × 2 flops) ×
+ * clock, the clock read from {@code /proc/cpuinfo} ("cpu MHz", the largest value listed), unless
+ * {@code --peak-gflops} is given.
+ *
+ * <p><b>Data</b> as in {@code Workloads.build}: inputs uniform on [−1, 1] and labels uniform in
+ * [0, C) (cross-entropy) or targets uniform on [0, 1) (mse), from {@code SplittableRandom(seed)};
+ * θ = {@link Mlp#initPyTorchDefault}(seed); product vectors standard normal from seed + 1.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Times the products on synthetic data: median ms, GFLOP/s and % of FP64 peak.",
+                "Products: gradient, hvp (H·v), ggn_vp (G·v), nme_vp (M·v), hvp_block (H·V, k vectors), dense_hessian;",
+                "--eigh N adds a dense eigendecomposition. Data, θ and vectors are seeded. GFLOP/s follow a stated flop",
+                "model (dense-layer GEMM flops); the peak is cores × 16 flop/cycle × clock (/proc/cpuinfo) unless given.",
+                "Example: morse bench --model 784-256-256-10 --activation tanh --loss cross_entropy --batch 1024"})
+public final class BenchCommand implements Callable<Integer> {
+
+    /** Every product name this command knows, in report order. */
+    public static final List<String> PRODUCTS = List.of("gradient", "hvp", "ggn_vp", "nme_vp", "hvp_block", "dense_hessian");
+
+    /** dense_hessian joins the default product list only up to this P (P × P doubles, P H·v products). */
+    static final int DEFAULT_DENSE_MAX_P = 5000;
+
+    /** The JIT counts as quiet after this long without compiling. */
+    static final long JIT_QUIET_NANOS = 500_000_000L;
+
+    /** The warm-up stops after this long even if the JIT is still compiling. */
+    static final long MAX_WARMUP_NANOS = 30_000_000_000L;
+
+    /** The engine's default rows per chunk (Objective.Builder), the largest chunk bench picks by itself. */
+    static final int DEFAULT_CHUNK = 256;
+
+    @Option(names = "--model", description = "Layer widths d0-d1-…-dL (default: ${DEFAULT-VALUE}).")
+    String model = "784-256-256-10";
+
+    @Option(names = "--activation", description = "Hidden activation (default: ${DEFAULT-VALUE}); one of " + Activation.NAMES + ".")
+    String activation = "tanh";
+
+    @Option(names = "--loss", description = "mse or cross_entropy (default: ${DEFAULT-VALUE}).")
+    String loss = "cross_entropy";
+
+    @Option(names = "--batch", description = "N, the number of samples the products run over (default: ${DEFAULT-VALUE}).")
+    int batch = 1024;
+
+    @Option(names = "--threads", description = "Worker threads (default: all cores); also OpenBLAS's threads for --eigh.")
+    Integer threads;
+
+    @Option(names = "--chunk", description = {"Rows per chunk of the engine (default: min(256, ⌈N/threads⌉), so that every",
+            "thread has a chunk; the engine runs at most one worker per chunk)."})
+    Integer chunk;
+
+    @Option(names = "--k", description = "Vectors in the block product hvp_block (default: ${DEFAULT-VALUE}).")
+    int k = 16;
+
+    @Option(names = "--warmup", description = {"Warm-up rounds: every product is called this many times (round-robin) before",
+            "any is timed, and the warm-up goes on until the JIT is quiet; 0 skips it (default: ${DEFAULT-VALUE})."})
+    int warmup = 5;
+
+    @Option(names = "--warmup-seconds", description = {"The warm-up lasts at least this long (default: ${DEFAULT-VALUE}); --eigh is warmed",
+            "up by --warmup calls only (native LAPACK, no JIT)."})
+    double warmupSeconds = 1.0;
+
+    @Option(names = "--reps", description = "Timed calls per product; the median is reported (default: ${DEFAULT-VALUE}).")
+    int reps = 20;
+
+    @Option(names = "--products", split = ",",
+            description = {"Products to time, comma-separated, among gradient, hvp, ggn_vp, nme_vp, hvp_block, dense_hessian",
+                    "(or 'none'). Default: all, dense_hessian only when P ≤ " + DEFAULT_DENSE_MAX_P + "; with --eigh alone: none."})
+    List<String> products;
+
+    @Option(names = "--eigh", paramLabel = "N",
+            description = "Also time the dense eigendecomposition (values and vectors, LAPACK dsyevd) of a seeded random symmetric N×N matrix, as product 'eigh'.")
+    Integer eighN;
+
+    @Option(names = "--seed", description = "Seed of data, θ, vectors and the eigh matrix (default: ${DEFAULT-VALUE}).")
+    long seed = 42;
+
+    @Option(names = "--peak-gflops", description = "Machine FP64 peak in GFLOP/s (default: cores × 16 flop/cycle × clock from /proc/cpuinfo).")
+    Double peakGflops;
+
+    @Option(names = "--json", description = "Print the results as JSON.")
+    boolean json;
+
+    /** One timed product. */
+    record Timing(String name, double flops, String flopModel, double[] timesMs) {
+        double medianMs() {
+            return median(timesMs);
+        }
+
+        double minMs() {
+            return Arrays.stream(timesMs).min().orElse(Double.NaN);
+        }
+
+        double gflops() {
+            return flops / (medianMs() * 1e6);
+        }
+    }
+
+    /** Machine facts for the peak. */
+    record Machine(int cores, double clockMhz, String clockSource, double peakGflops, String peakSource) {
+    }
+
+    @Override
+    public Integer call() {
+        validate();
+        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        List<String> wanted = productList();
+        Machine machine = machine();
+
+        Objective obj = null;
+        Warmup warmupInfo = null;
+        Map<String, Object> config = new LinkedHashMap<>();
+        List<Timing> timings = new ArrayList<>();
+        double[] modelFlops = null;
+        if (!wanted.isEmpty()) {
+            obj = build(t);
+            modelFlops = flopTerms(obj);
+            String widths = model;
+            if (!json) {
+                System.out.printf(Locale.ROOT, "morse bench: %s %s %s, N=%d, P=%d, threads=%d, chunk=%d, k=%d, warm-up %d, reps %d%n",
+                        widths, activation, loss, batch, obj.dim(), obj.threads(), obj.batchSize(), k, warmup, reps);
+            }
+            double[] theta = obj.model().initPyTorchDefault(seed);
+            List<Bench> benches = new ArrayList<>();
+            for (String name : wanted) benches.add(prepare(obj, theta, name, modelFlops));
+            warmupInfo = warmUp(benches);
+            for (Bench b : benches) timings.add(measure(b));
+        }
+        if (eighN != null) {
+            timings.add(timeEigh(eighN, t));
+        }
+
+        config.put("model", model);
+        config.put("activation", activation);
+        config.put("loss", loss);
+        config.put("batch", batch);
+        config.put("threads", t);
+        config.put("engine_threads", obj == null ? null : obj.threads());   // capped by the number of chunks
+        config.put("chunk", obj == null ? null : obj.batchSize());
+        config.put("k", k);
+        config.put("warmup", warmup);
+        config.put("warmup_seconds", warmupSeconds);
+        config.put("reps", reps);
+        config.put("seed", seed);
+        config.put("P", obj == null ? null : obj.dim());
+        config.put("eigh_n", eighN);
+
+        BackendReport backend = Backends.report();
+        if (json) {
+            System.out.println(toJson(config, machine, backend, timings, modelFlops, warmupInfo));
+        } else {
+            printText(machine, backend, timings, modelFlops, obj, warmupInfo);
+        }
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ setup
+
+    private void validate() {
+        if (batch < 1) throw new IllegalArgumentException("--batch must be ≥ 1, got " + batch);
+        if (k < 1) throw new IllegalArgumentException("--k must be ≥ 1, got " + k);
+        if (warmup < 0) throw new IllegalArgumentException("--warmup must be ≥ 0, got " + warmup);
+        if (!(warmupSeconds >= 0) || Double.isInfinite(warmupSeconds)) throw new IllegalArgumentException("--warmup-seconds must be ≥ 0, got " + warmupSeconds);
+        if (reps < 1) throw new IllegalArgumentException("--reps must be ≥ 1, got " + reps);
+        if (threads != null && threads < 1) throw new IllegalArgumentException("--threads must be ≥ 1, got " + threads);
+        if (chunk != null && chunk < 1) throw new IllegalArgumentException("--chunk must be ≥ 1, got " + chunk);
+        if (eighN != null && eighN < 1) throw new IllegalArgumentException("--eigh must be ≥ 1, got " + eighN);
+        if (peakGflops != null && !(peakGflops > 0)) throw new IllegalArgumentException("--peak-gflops must be > 0, got " + peakGflops);
+    }
+
+    private List<String> productList() {
+        if (products == null) {
+            if (eighN != null) return List.of();
+            List<String> all = new ArrayList<>(PRODUCTS);
+            long p = parameterCount(Mlp.parseWidths(model));
+            if (p > DEFAULT_DENSE_MAX_P) all.remove("dense_hessian");
+            return all;
+        }
+        List<String> out = new ArrayList<>();
+        for (String s : products) {
+            String name = s.trim().toLowerCase(Locale.ROOT);
+            if (name.isEmpty() || name.equals("none")) continue;
+            if (!PRODUCTS.contains(name)) {
+                throw new IllegalArgumentException("unknown product '" + s + "'; known: " + String.join(", ", PRODUCTS) + " (or none)");
+            }
+            if (!out.contains(name)) out.add(name);
+        }
+        return out;
+    }
+
+    private static long parameterCount(int[] w) {
+        long p = 0;
+        for (int l = 1; l < w.length; l++) p += (long) w[l] * (w[l - 1] + 1);
+        return p;
+    }
+
+    /** The objective of Workloads.build: seeded uniform inputs, random labels or targets. */
+    private Objective build(int t) {
+        int[] w = Mlp.parseWidths(model);
+        Activation act = Activation.parse(activation);
+        Loss l = Loss.parse(loss);
+        Mlp mlp = Mlp.of(act, w);
+        SplittableRandom r = new SplittableRandom(seed);
+        int n = batch;
+        double[] x = new double[Math.multiplyExact(n, w[0])];
+        for (int i = 0; i < x.length; i++) x[i] = r.nextDouble() * 2 - 1;
+        int c = w[w.length - 1];
+        Dataset data;
+        if (l == Loss.CROSS_ENTROPY) {
+            int[] y = new int[n];
+            for (int i = 0; i < n; i++) y[i] = r.nextInt(c);
+            data = Dataset.classification(x, n, w[0], y, c);
+        } else {
+            double[] y = new double[Math.multiplyExact(n, c)];
+            for (int i = 0; i < y.length; i++) y[i] = r.nextDouble();
+            data = Dataset.regression(x, n, w[0], y, c);
+        }
+        int rows = chunk != null ? chunk : Math.min(DEFAULT_CHUNK, (n + t - 1) / t);
+        return Objective.builder(mlp, data, l).threads(t).batchSize(rows).build();
+    }
+
+    // ------------------------------------------------------------------ flop model (Workloads)
+
+    /** {F, F', f_L} of the model in Workloads: forward GEMM flops, those past the first layer, the last layer's. */
+    static double[] flopTerms(Objective o) {
+        Mlp m = o.model();
+        double n = o.data().size();
+        double f = 0;
+        for (int l = 1; l <= m.layers(); l++) f += 2.0 * n * m.width(l) * m.width(l - 1);
+        double first = 2.0 * n * m.width(1) * m.width(0);
+        double last = 2.0 * n * m.width(m.layers()) * m.width(m.layers() - 1);
+        return new double[] {f, f - first, last};
+    }
+
+    /** Flops of one call of a product (copied from Workloads.flops; hvp_block = k × hvp, dense_hessian = P × hvp). */
+    static double flops(double[] terms, String product, int k, int p) {
+        double f = terms[0];
+        double fp = terms[1];
+        double last = terms[2];
+        double hvp = 3 * f + 5 * fp;
+        return switch (product) {
+            case "gradient" -> 2 * f + fp;
+            case "hvp" -> hvp;
+            case "ggn_vp" -> 3 * f + 2 * fp;
+            case "nme_vp" -> 3 * f + 5 * fp - 2 * last;
+            case "hvp_block" -> k * hvp;
+            case "dense_hessian" -> (double) p * hvp;
+            default -> throw new IllegalArgumentException("no flop model for " + product);
+        };
+    }
+
+    static String flopModel(String product) {
+        return switch (product) {
+            case "gradient" -> "2F + F'";
+            case "hvp" -> "3F + 5F'";
+            case "ggn_vp" -> "3F + 2F'";
+            case "nme_vp" -> "3F + 5F' - 2f_L";
+            case "hvp_block" -> "k (3F + 5F')";
+            case "dense_hessian" -> "P (3F + 5F')";
+            case "eigh" -> "4/3 n^3 + 2 n^3";
+            default -> "?";
+        };
+    }
+
+    // ------------------------------------------------------------------ timing
+
+    /** A product ready to run: the call, its result buffer and a sink that keeps the JIT honest. */
+    record Bench(String name, Runnable call, double[] out, double[] sink, double flops) {
+    }
+
+    /** What the warm-up did: calls of each product, seconds, JIT compilation time, whether the JIT went quiet. */
+    record Warmup(int rounds, double seconds, long jitMs, boolean jitQuiet) {
+    }
+
+    private Bench prepare(Objective o, double[] theta, String name, double[] terms) {
+        int p = o.dim();
+        SplittableRandom r = new SplittableRandom(seed + 1);
+        int kk = name.equals("hvp_block") ? k : 1;
+        double[] v = new double[Math.multiplyExact(kk, p)];
+        for (int i = 0; i < v.length; i++) v[i] = r.nextGaussian();
+        double[] out = new double[v.length];
+        double[] sink = new double[1];
+        Runnable call = switch (name) {
+            case "gradient" -> () -> sink[0] += o.dataLossAndGradient(theta, out);
+            case "hvp" -> () -> o.hvp(theta, v, out);
+            case "ggn_vp" -> () -> o.ggnVp(theta, v, out);
+            case "nme_vp" -> () -> o.nmeVp(theta, v, out);
+            case "hvp_block" -> () -> o.apply(Objective.Part.HESSIAN, theta, v, out, kk);
+            case "dense_hessian" -> () -> {
+                double[] h = o.denseHessian(theta);
+                sink[0] += h[h.length - 1];
+            };
+            default -> throw new IllegalArgumentException("unknown product " + name);
+        };
+        return new Bench(name, call, out, sink, flops(terms, name, k, p));
+    }
+
+    /**
+     * Warms the JIT up on all products together, round-robin, until every product has had
+     * {@code --warmup} calls, {@code --warmup-seconds} have passed, and the JIT has compiled
+     * nothing for {@link #JIT_QUIET_NANOS} (its compiler threads share the cores with the engine's
+     * workers, so timing while it still compiles measures the compiler); at most
+     * {@link #MAX_WARMUP_NANOS}. {@code --warmup 0} skips the warm-up.
+     */
+    private Warmup warmUp(List<Bench> benches) {
+        if (warmup == 0 || benches.isEmpty()) return new Warmup(0, 0, 0, false);
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean monitor = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long start = System.nanoTime();
+        long minNanos = (long) (warmupSeconds * 1e9);
+        long jit0 = monitor ? jit.getTotalCompilationTime() : 0;
+        long lastJit = jit0;
+        long quietSince = start;
+        int rounds = 0;
+        boolean quiet = !monitor;
+        while (true) {
+            for (Bench b : benches) b.call().run();
+            rounds++;
+            long now = System.nanoTime();
+            if (monitor) {
+                long c = jit.getTotalCompilationTime();
+                if (c != lastJit) {
+                    lastJit = c;
+                    quietSince = now;
+                }
+                quiet = now - quietSince >= JIT_QUIET_NANOS;
+            }
+            if (rounds >= warmup && now - start >= minNanos && quiet) break;
+            if (now - start >= Math.max(MAX_WARMUP_NANOS, minNanos)) break;
+        }
+        return new Warmup(rounds, (System.nanoTime() - start) / 1e9, monitor ? lastJit - jit0 : -1, quiet);
+    }
+
+    /** One untimed call (after the others ran), then {@code --reps} timed calls. */
+    private Timing measure(Bench b) {
+        if (warmup > 0) b.call().run();
+        double[] ms = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            b.call().run();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        if (!Double.isFinite(b.sink()[0]) || !Double.isFinite(b.out()[0])) {
+            throw new IllegalStateException(b.name() + " produced a non-finite value");
+        }
+        return new Timing(b.name(), b.flops(), flopModel(b.name()), ms);
+    }
+
+    /** Dense symmetric eigendecomposition with vectors (dsyevd), OpenBLAS at {@code t} threads while it runs. */
+    private Timing timeEigh(int n, int t) {
+        long nn = (long) n * n;
+        if (nn > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("--eigh " + n + " is too large for one array");
+        double[] a = new double[(int) nn];
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < n; i++) {
+            for (int j = i; j < n; j++) {
+                double u = 2 * r.nextDouble() - 1;
+                a[i * n + j] = u;
+                a[j * n + i] = u;
+            }
+        }
+        double[] work = new double[a.length];
+        Linalg la = Linalg.get();
+        double[] ms = new double[reps];
+        double[] sink = new double[1];
+        OpenBlas.setThreads(t);
+        try {
+            for (int i = 0; i < warmup + reps; i++) {
+                System.arraycopy(a, 0, work, 0, a.length);   // not timed: eighInPlace destroys its input
+                long t0 = System.nanoTime();
+                sink[0] += la.eighInPlace(work, n, true).values()[n - 1];
+                double dt = (System.nanoTime() - t0) / 1e6;
+                if (i >= warmup) ms[i - warmup] = dt;
+            }
+        } finally {
+            OpenBlas.setThreads(1);   // the engine's workers own the cores again
+        }
+        if (!Double.isFinite(sink[0])) throw new IllegalStateException("eigh produced a non-finite value");
+        double flops = (4.0 / 3.0 + 2.0) * n * (double) n * n;
+        return new Timing("eigh", flops, flopModel("eigh"), ms);
+    }
+
+    static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        int m = s.length / 2;
+        return s.length % 2 == 1 ? s[m] : 0.5 * (s[m - 1] + s[m]);
+    }
+
+    // ------------------------------------------------------------------ machine
+
+    private Machine machine() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        double mhz = Double.NaN;
+        String source = "/proc/cpuinfo unavailable";
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("cpu MHz")) {
+                    int c = line.indexOf(':');
+                    double v = Double.parseDouble(line.substring(c + 1).trim());
+                    mhz = Double.isNaN(mhz) ? v : Math.max(mhz, v);
+                }
+            }
+            source = Double.isNaN(mhz) ? "/proc/cpuinfo has no \"cpu MHz\"" : "/proc/cpuinfo \"cpu MHz\" (largest listed)";
+        } catch (IOException | RuntimeException e) {
+            source = "/proc/cpuinfo unreadable: " + e.getMessage();
+        }
+        if (peakGflops != null) {
+            return new Machine(cores, mhz, source, peakGflops, "--peak-gflops");
+        }
+        double peak = cores * 16.0 * mhz / 1000.0;
+        return new Machine(cores, mhz, source, peak,
+                Double.isNaN(mhz) ? "unknown (no clock; give --peak-gflops)" : "cores × 16 flop/cycle × clock");
+    }
+
+    // ------------------------------------------------------------------ output
+
+    private void printText(Machine m, BackendReport b, List<Timing> timings, double[] terms, Objective o, Warmup w) {
+        System.out.printf(Locale.ROOT, "machine: %d cores, clock %.0f MHz (%s), FP64 peak %.1f GFLOP/s (%s)%n",
+                m.cores(), m.clockMhz(), m.clockSource(), m.peakGflops(), m.peakSource());
+        System.out.printf(Locale.ROOT, "backend: %s (%s), SIMD %s %s%n", b.linalgBackend(),
+                b.openblasConfig() == null ? b.blasImplementation() : b.openblasConfig(), b.simdKernel(), b.vectorSpecies());
+        if (w != null && w.rounds() > 0) {
+            System.out.printf(Locale.ROOT, "warm-up: %d round(s) over all products, %.1f s, JIT %s%n", w.rounds(), w.seconds(),
+                    w.jitMs() < 0 ? "not monitored" : (w.jitQuiet() ? "quiet at the end" : "STILL COMPILING at the cap (timings may be high)")
+                            + " (" + w.jitMs() + " ms compiling)");
+        }
+        System.out.printf(Locale.ROOT, "%-14s %11s %10s %10s %9s %8s  %s%n", "product", "median ms", "min ms", "GFLOP", "GFLOP/s", "% peak", "flop model");
+        for (Timing t : timings) {
+            double frac = t.gflops() / m.peakGflops();
+            System.out.printf(Locale.ROOT, "%-14s %11.3f %10.3f %10.3f %9.2f %7.1f%%  %s%n", t.name(), t.medianMs(), t.minMs(),
+                    t.flops() / 1e9, t.gflops(), 100 * frac, t.flopModel());
+        }
+        if (terms != null) {
+            System.out.printf(Locale.ROOT, "flop model (dense-layer GEMM flops only): F = Σ 2·N·d_{l-1}·d_l = %.4g (one forward pass), "
+                    + "F' = F - f_1 = %.4g, f_L = %.4g, k = %d, P = %d%n", terms[0], terms[1], terms[2], k, o.dim());
+        }
+    }
+
+    private String toJson(Map<String, Object> config, Machine m, BackendReport b, List<Timing> timings, double[] terms, Warmup w) {
+        Json j = Json.pretty().beginObject();
+        j.name("command").value("morse bench");
+        j.name("config").beginObject();
+        for (Map.Entry<String, Object> e : config.entrySet()) {
+            j.name(e.getKey());
+            Object v = e.getValue();
+            if (v == null) j.nullValue();
+            else if (v instanceof Double d) j.value(d);
+            else if (v instanceof Number num) j.value(num.longValue());
+            else j.value(v.toString());
+        }
+        j.endObject();
+        if (w != null) {
+            j.name("warmup_done").beginObject()
+                    .name("rounds").value(w.rounds())
+                    .name("seconds").value(w.seconds())
+                    .name("jit_ms").value(w.jitMs())
+                    .name("jit_quiet").value(w.jitQuiet())
+                    .endObject();
+        }
+        j.name("machine").beginObject()
+                .name("cores").value(m.cores())
+                .name("clock_mhz").valueOrNull(m.clockMhz())
+                .name("clock_source").value(m.clockSource())
+                .name("flops_per_cycle").value(16)
+                .name("peak_gflops").valueOrNull(m.peakGflops())
+                .name("peak_source").value(m.peakSource())
+                .endObject();
+        j.name("backend").beginObject()
+                .name("jdk").value(b.jdk())
+                .name("linalg").value(b.linalgBackend())
+                .name("blas").value(b.blasImplementation())
+                .name("lapack").value(b.lapackImplementation())
+                .name("blas_library").value(b.blasLibrary())
+                .name("openblas_config").value(b.openblasConfig())
+                .name("simd").value(b.simdKernel())
+                .name("vector_species").value(b.vectorSpecies())
+                .endObject();
+        j.name("flop_model").beginObject()
+                .name("description").value("dense-layer GEMM flops of Morse's algorithm (dev.morse.bench.Workloads); "
+                        + "F = sum_l 2 N d_{l-1} d_l, F' = F - f_1, f_L = last layer; eigh: dsyevd 4/3 n^3 + 2 n^3");
+        if (terms != null) {
+            j.name("F").value(terms[0]).name("F_prime").value(terms[1]).name("f_L").value(terms[2]);
+        }
+        j.endObject();
+        j.name("products").beginObject();
+        for (Timing t : timings) {
+            j.name(t.name()).beginObject()
+                    .name("median_ms").value(t.medianMs())
+                    .name("min_ms").value(t.minMs())
+                    .name("gflops").value(t.gflops())
+                    .name("peak_fraction").valueOrNull(t.gflops() / m.peakGflops())
+                    .name("flops").value(t.flops())
+                    .name("flop_model").value(t.flopModel());
+            j.name("times_ms").beginArray();
+            for (double x : t.timesMs()) j.value(x);
+            j.endArray();
+            j.endObject();
+        }
+        j.endObject();
+        return j.endObject().toString();
+    }
+}

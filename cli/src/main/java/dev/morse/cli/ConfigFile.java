@@ -1,0 +1,117 @@
+package dev.morse.cli;
+
+import dev.morse.io.InputException;
+import dev.morse.io.JsonReader;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.TreeSet;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * Options from a JSON file ({@code --config run.json}): a flat object whose keys are option names
+ * without the leading dashes ({@code "model"}, {@code "reg"}, {@code "no_bias"} or
+ * {@code "no-bias"}), and whose values are strings, numbers, booleans or arrays (joined with
+ * commas). The key {@code "command"} names the subcommand when the command line has none. A
+ * report written with {@code --json} is accepted as is: its {@code "config"} member is used, so a
+ * report reruns the job that produced it. Values on the command line win over the file. A key
+ * that no command knows is an error (exit 2), so typos do not pass silently.
+ */
+final class ConfigFile implements CommandLine.IDefaultValueProvider {
+
+    final Path file;
+    final Map<String, String> values;
+    final String command;
+
+    private ConfigFile(Path file, Map<String, String> values, String command) {
+        this.file = file;
+        this.values = values;
+        this.command = command;
+    }
+
+    static ConfigFile load(Path file) {
+        Map<String, Object> top = JsonReader.readObject(file);
+        Map<String, Object> cfg = top;
+        if (top.containsKey("morse_version") && top.get("config") instanceof Map<?, ?> inner) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = (Map<String, Object>) inner;
+            cfg = m;
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        String command = null;
+        for (Map.Entry<String, Object> e : cfg.entrySet()) {
+            String key = normalize(e.getKey());
+            Object v = e.getValue();
+            if (key.equals("command")) {
+                if (!(v instanceof String s)) throw new InputException(file + ": \"command\" must be a string (a morse command such as \"spectrum\")");
+                command = s;
+                continue;
+            }
+            if (v == null || (v instanceof List<?> l && l.isEmpty())) continue;   // "not given"
+            values.put(key, text(file, e.getKey(), v));
+        }
+        return new ConfigFile(file, values, command);
+    }
+
+    /** Option key: no leading dashes, underscores as dashes. */
+    static String normalize(String key) {
+        String k = key.trim();
+        while (k.startsWith("-")) k = k.substring(1);
+        return k.replace('_', '-');
+    }
+
+    private static String text(Path file, String key, Object v) {
+        if (v instanceof String s) return s;
+        if (v instanceof Boolean b) return b.toString();
+        if (v instanceof Double d) {
+            if (d == Math.rint(d) && Math.abs(d) < 1e15) return Long.toString(d.longValue());
+            return Double.toString(d);
+        }
+        if (v instanceof List<?> list) {
+            StringJoiner j = new StringJoiner(",");
+            for (Object o : list) {
+                if (o instanceof List || o instanceof Map || o == null) throw new InputException(file + ": \"" + key + "\" must be a flat array of values");
+                j.add(text(file, key, o));
+            }
+            return j.toString();
+        }
+        throw new InputException(file + ": \"" + key + "\" has an object value; expected a string, number, boolean or array");
+    }
+
+    /** Fails (exit 2) when a key matches no option of any command. */
+    void validate(CommandLine root) {
+        Set<String> known = new TreeSet<>();
+        collect(root, known);
+        for (String k : values.keySet()) {
+            if (!known.contains(k)) {
+                throw new InputException(file + ": unknown option \"" + k + "\"; known options: " + String.join(", ", known));
+            }
+        }
+        if (command != null && !root.getSubcommands().containsKey(command)) {
+            throw new InputException(file + ": \"command\": \"" + command + "\" is not a morse command; expected one of "
+                    + String.join(", ", root.getSubcommands().keySet()));
+        }
+    }
+
+    private static void collect(CommandLine cl, Set<String> known) {
+        for (OptionSpec o : cl.getCommandSpec().options()) {
+            if (o.usageHelp() || o.versionHelp()) continue;
+            known.add(normalize(o.longestName()));
+        }
+        for (CommandLine sub : cl.getSubcommands().values()) collect(sub, known);
+    }
+
+    @Override
+    public String defaultValue(ArgSpec arg) {
+        if (arg instanceof OptionSpec o) {
+            if (o.longestName().equals("--config")) return null;
+            return values.get(normalize(o.longestName()));
+        }
+        return null;
+    }
+}

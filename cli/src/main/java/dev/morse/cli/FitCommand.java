@@ -1,0 +1,108 @@
+package dev.morse.cli;
+
+import dev.morse.analysis.Trajectory;
+import dev.morse.engine.Objective;
+import dev.morse.linalg.Json;
+import java.nio.file.Path;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code morse fit}: optimize θ to a critical point of L_R and save it. */
+@Command(name = "fit", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true, abbreviateSynopsis = true,
+        optionListHeading = "%nOptions:%n",
+        description = {"Optimizes θ to a critical point of the objective L_R (full batch) and saves it as .npy.",
+                "%nOptimizers: lbfgs (L-BFGS with Armijo backtracking); gd (gradient descent, fixed learning rate); newton "
+                        + "(exact Hessian, pseudo-inverse step, converges to minima, saddles or maxima alike, but only from close by); "
+                        + "lbfgs_newton (L-BFGS to the SPEC tolerance, then Newton: the way to a critical point refined to rounding "
+                        + "level). Starts from --weights or --init. Exit 3 when the tolerance is not met. Plot: fit-trajectory."},
+        footer = {"%nExamples:",
+                "  morse fit --model 2-16-1 --data teacher:n=16 --save theta.npy",
+                "  morse fit --model 2-16-1 --data teacher:n=16 --reg l2:1e-3 \\",
+                "      --optimizer lbfgs_newton --grad-tol rounding --save theta-l2.npy \\",
+                "      --plots plots/ --json fit.json"})
+final class FitCommand extends AnalysisCommand {
+
+    @Option(names = "--optimizer", paramLabel = "OPT", defaultValue = "lbfgs", order = 1,
+            description = "lbfgs, gd, newton or lbfgs_newton (default: ${DEFAULT-VALUE}).")
+    Optimize.Name optimizer;
+
+    @Option(names = "--max-iter", paramLabel = "N", defaultValue = "1000", order = 2,
+            description = "Iteration limit of lbfgs / gd (default: ${DEFAULT-VALUE}).")
+    int maxIter;
+
+    @Option(names = "--newton-iter", paramLabel = "N", defaultValue = "50", order = 3,
+            description = "Iteration limit of newton (default: ${DEFAULT-VALUE}).")
+    int newtonIter;
+
+    @Option(names = "--grad-tol", paramLabel = "TOL", defaultValue = "spec", order = 4,
+            description = "Stop when ‖∇L_R‖₂ ≤ TOL: a number, 'spec' (1e-10·max(1,|L_R|), SPEC §6; the default) or 'rounding' "
+                    + "(go on until no step lowers ‖∇‖: needed before counting zero eigenvalues).")
+    String gradTol;
+
+    @Option(names = "--lr", paramLabel = "ETA", defaultValue = "0.1", order = 5, description = "gd: learning rate (default: ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Option(names = "--history", paramLabel = "M", defaultValue = "30", order = 6, description = "lbfgs: memory pairs (default: ${DEFAULT-VALUE}).")
+    int history;
+
+    @Option(names = {"-o", "--save"}, paramLabel = "FILE.npy", order = 7,
+            description = "Write the final θ here (1-D float64 .npy, PyTorch order).")
+    Path save;
+
+    @Override
+    int execute() throws Exception {
+        planJson();
+        boolean plots = planPlot("fit-trajectory");
+        if (save != null) files.plan(save);
+        if (maxIter < 0 || newtonIter < 0) throw CliException.usage("--max-iter and --newton-iter must be ≥ 0");
+        if (history <= 0) throw CliException.usage("--history must be positive, got " + history);
+        if (!(learningRate > 0)) throw CliException.usage("--lr must be positive, got " + learningRate);
+        double tol = Optimize.parseGradTol(gradTol);
+        loadProblem();
+        Objective obj = problem.objective();
+        long t0 = System.nanoTime();
+        Optimize.Run run = Optimize.run(obj, problem.theta, new Optimize.Settings(optimizer, maxIter, tol, learningRate, history, newtonIter),
+                progress, "fit");
+        time("fit", (System.nanoTime() - t0) * 1e-9);
+        Trajectory t = run.trajectory();
+        evaluatePoint(obj, t.theta());
+        if (save != null) {
+            Problem.saveTheta(save, t.theta());
+            files.wrote(save);
+        }
+        if (plots) {
+            Progress.Task pt = progress.start("plots", 0).ticking();
+            savePlot("fit-trajectory", Plots.trajectory("Fit: " + problem.model.describe() + ", " + problem.loss.id() + ", reg "
+                    + problem.regularizer.describe(), t.losses(), t.gradientNorms(), run.phaseNames(), run.phaseStarts(), Plots.WIDTH));
+            time("plots", pt.seconds());
+            pt.done(null);
+        }
+        Report report = new Report("fit").config(spec).backend().problem(problem).point(loss, dataLoss, gradientNorm);
+        Json j = report.j;
+        j.name("trajectory");
+        Report.trajectory(j, run);
+        j.name("theta_file").value(save == null ? null : save.toString());
+        writeReport(report);
+
+        String reason = switch (t.reason()) {
+            case CONVERGED -> "converged";
+            case MAX_ITERATIONS -> "iteration limit reached";
+            case STALLED -> run.converged() ? "stopped at rounding level (no step lowers ‖∇‖)" : "stalled (no step makes progress)";
+        };
+        printTable("fit · " + problem.model.describe() + ", " + problem.loss.id() + ", reg " + problem.regularizer.describe() + " · P = "
+                + problem.parameters() + ", N = " + problem.data.size(), new String[][] {
+                {"optimizer", t.optimizer() + ", " + t.iterations() + " iterations, " + reason},
+                {"loss L_R", sci(t.losses()[0]) + " → " + sci(loss)},
+                {"‖∇L_R‖₂", sci(t.gradientNorms()[0]) + " → " + sci(gradientNorm) + String.format(Locale.ROOT, "  (tolerance %.2e: %s)",
+                        run.gradTol(), run.converged() ? "met" : "NOT met")},
+                {"θ", save == null ? "not saved (use --save FILE.npy)" : "saved to " + save}});
+        printOutputs();
+        if (!run.converged()) {
+            err.println("morse fit: no convergence: ‖∇L_R‖ = " + g3(gradientNorm) + " > tolerance " + g3(run.gradTol()) + " after "
+                    + t.iterations() + " iterations (" + reason + "); raise --max-iter, try --optimizer lbfgs_newton, or loosen --grad-tol.");
+            return Main.EXIT_NUMERICAL;
+        }
+        return Main.EXIT_OK;
+    }
+}

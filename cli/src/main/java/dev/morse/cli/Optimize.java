@@ -1,0 +1,132 @@
+package dev.morse.cli;
+
+import dev.morse.analysis.CriticalPoints;
+import dev.morse.analysis.Trajectory;
+import dev.morse.engine.Objective;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Runs the engine's optimizers ({@link CriticalPoints}) and joins their phases into one
+ * trajectory. Gradient descent and Newton carry no state between iterations, so they run in
+ * chunks (Newton one iteration at a time) with a progress bar between chunks, and the chunked run
+ * is exactly the unchunked one. L-BFGS runs in one call, because restarting its curvature memory
+ * at chunk boundaries doubled the iterations in our tests; its progress shows the elapsed time.
+ */
+final class Optimize {
+    private Optimize() {}
+
+    static final int GD_CHUNK = 100;
+    /** Dense Newton up to this P, Newton–MINRES above. */
+    static final int NEWTON_DENSE_LIMIT = 3000;
+
+    /** Optimizer names accepted by {@code fit --optimizer}. Lower case: what users type. */
+    enum Name { lbfgs, gd, newton, lbfgs_newton }
+
+    /** Settings of one run. {@code gradTol}: Double.MIN_VALUE means "to rounding level". */
+    record Settings(Name optimizer, int maxIter, double gradTol, double learningRate, int history, int newtonIter) {}
+
+    /**
+     * A finished run: the joined trajectory, the optimizer of each phase and the iteration where
+     * it started, the tolerance used for the verdict, and whether it converged by that tolerance.
+     */
+    record Run(Trajectory trajectory, List<String> phaseNames, List<Integer> phaseStarts, double gradTol, boolean converged) {}
+
+    /** Parses {@code --grad-tol}: a positive number, 0 or "spec" (SPEC default), or "rounding". */
+    static double parseGradTol(String s) {
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        if (t.equals("rounding") || t.equals("machine")) return Double.MIN_VALUE;
+        if (t.equals("spec") || t.equals("default")) return 0;
+        double v;
+        try {
+            v = Double.parseDouble(t);
+        } catch (NumberFormatException e) {
+            throw CliException.usage("--grad-tol " + s + ": expected a number, 'spec' (1e-10·max(1,|L_R|)) or 'rounding'");
+        }
+        if (!(v >= 0) || Double.isInfinite(v)) throw CliException.usage("--grad-tol " + s + ": must be finite and ≥ 0");
+        return v;
+    }
+
+    /** The tolerance a verdict uses: the given one, or the SPEC default at this loss when 0 or "rounding". */
+    static double verdictTol(double gradTol, double loss) {
+        return gradTol > Double.MIN_VALUE ? gradTol : CriticalPoints.defaultGradTol(loss);
+    }
+
+    static Run run(Objective obj, double[] theta0, Settings s, Progress progress, String label) {
+        List<Trajectory> parts = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        List<Integer> starts = new ArrayList<>();
+        double[] theta = theta0;
+        switch (s.optimizer()) {
+            case gd -> theta = phase(obj, theta, "gd", s.maxIter(), s, progress, label, parts, names, starts);
+            case lbfgs -> theta = phase(obj, theta, "lbfgs", s.maxIter(), s, progress, label, parts, names, starts);
+            case newton -> theta = phase(obj, theta, "newton", s.newtonIter(), s, progress, label, parts, names, starts);
+            case lbfgs_newton -> {
+                // L-BFGS gets to the basin (to the SPEC tolerance at least), Newton finishes quadratically.
+                Settings first = new Settings(s.optimizer(), s.maxIter(), s.gradTol() <= Double.MIN_VALUE ? 0 : s.gradTol(),
+                        s.learningRate(), s.history(), s.newtonIter());
+                theta = phase(obj, theta, "lbfgs", s.maxIter(), first, progress, label, parts, names, starts);
+                theta = phase(obj, theta, "newton", s.newtonIter(), s, progress, label, parts, names, starts);
+            }
+        }
+        Trajectory joined = join(parts, theta, String.join("+", names));
+        double tol = verdictTol(s.gradTol(), joined.finalLoss());
+        return new Run(joined, names, starts, tol, joined.finalGradientNorm() <= tol);
+    }
+
+    private static double[] phase(Objective obj, double[] theta, String name, int maxIter, Settings s, Progress progress, String label,
+                                  List<Trajectory> parts, List<String> names, List<Integer> starts) {
+        int offset = 0;
+        for (Trajectory t : parts) offset += t.iterations();
+        starts.add(offset);
+        names.add(name);
+        Progress.Task task = progress.start(label + " (" + name + ")", name.equals("lbfgs") ? 0 : maxIter);
+        if (name.equals("lbfgs")) task.ticking();
+        int done = 0;
+        List<Trajectory> chunks = new ArrayList<>();
+        Trajectory last;
+        do {
+            int n = Math.min(maxIter - done, switch (name) {
+                case "lbfgs" -> maxIter;
+                case "gd" -> GD_CHUNK;
+                default -> 1;
+            });
+            last = switch (name) {
+                case "lbfgs" -> CriticalPoints.lbfgs(obj, theta, s.history(), n, s.gradTol());
+                case "gd" -> CriticalPoints.gradientDescent(obj, theta, s.learningRate(), n, s.gradTol());
+                default -> CriticalPoints.newton(obj, theta, n, s.gradTol(), NEWTON_DENSE_LIMIT);
+            };
+            chunks.add(last);
+            theta = last.theta();
+            done += last.iterations();
+            task.update(done, String.format(Locale.ROOT, "loss %.3e, ‖∇‖ %.2e", last.finalLoss(), last.finalGradientNorm()));
+            if (last.reason() != Trajectory.StopReason.MAX_ITERATIONS || last.iterations() == 0) break;
+        } while (done < maxIter);
+        Trajectory t = join(chunks, theta, name);
+        parts.add(t);
+        String why = t.reason() == Trajectory.StopReason.STALLED && s.gradTol() == Double.MIN_VALUE ? "at rounding level"
+                : t.reason().name().toLowerCase(Locale.ROOT).replace('_', ' ');
+        task.done(t.iterations() + " iterations, " + why
+                + String.format(Locale.ROOT, ", loss %.3e, ‖∇‖ %.2e", t.finalLoss(), t.finalGradientNorm()));
+        return theta;
+    }
+
+    /** Joins consecutive trajectories (each starts where the previous ended; its first entry is dropped). */
+    static Trajectory join(List<Trajectory> parts, double[] theta, String name) {
+        int total = 1;
+        for (Trajectory t : parts) total += t.iterations();
+        double[] losses = new double[total], norms = new double[total];
+        int k = 0;
+        for (int p = 0; p < parts.size(); p++) {
+            Trajectory t = parts.get(p);
+            for (int i = p == 0 ? 0 : 1; i < t.losses().length; i++) {
+                losses[k] = t.losses()[i];
+                norms[k] = t.gradientNorms()[i];
+                k++;
+            }
+        }
+        Trajectory.StopReason reason = parts.isEmpty() ? Trajectory.StopReason.MAX_ITERATIONS : parts.get(parts.size() - 1).reason();
+        return new Trajectory(name, theta, java.util.Arrays.copyOf(losses, k), java.util.Arrays.copyOf(norms, k), reason, k - 1);
+    }
+}

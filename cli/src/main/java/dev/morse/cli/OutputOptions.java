@@ -1,0 +1,34 @@
+package dev.morse.cli;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Where results go: JSON report, plots, overwrite policy, progress, config file. */
+final class OutputOptions {
+
+    /** Plot file formats. Lower-case constants: they are what users type and see in --help. */
+    enum PlotFormat { png, svg, both }
+
+    @Option(names = "--json", paramLabel = "FILE", order = 90,
+            description = "Write the JSON report to FILE ('-' for standard output).")
+    Path json;
+
+    @Option(names = "--plots", paramLabel = "DIR", order = 91,
+            description = "Write plots (PNG and SVG) to DIR, created if missing.")
+    Path plots;
+
+    @Option(names = "--plot-format", paramLabel = "FMT", defaultValue = "both", order = 92,
+            description = "png, svg or both (default: ${DEFAULT-VALUE}).")
+    PlotFormat plotFormat;
+
+    @Option(names = "--force", order = 93, description = "Overwrite existing output files (never done without it).")
+    boolean force;
+
+    @Option(names = {"-q", "--quiet"}, order = 94, description = "No progress output on stderr.")
+    boolean quiet;
+
+    @Option(names = "--config", paramLabel = "FILE.json", order = 95,
+            description = "Take options from a JSON object such as {\"model\": \"3-16-1\", \"reg\": \"l2:1e-3\"} (keys: option names "
+                    + "without dashes; the command line wins). A report written with --json works too: it reruns the config it records.")
+    Path config;
+}

@@ -1,0 +1,320 @@
+package dev.morse.cli;
+
+import dev.morse.engine.Activation;
+import dev.morse.engine.Dataset;
+import dev.morse.engine.Loss;
+import dev.morse.engine.Mlp;
+import dev.morse.engine.Objective;
+import dev.morse.engine.Regularizer;
+import dev.morse.io.Csv;
+import dev.morse.io.DataFiles;
+import dev.morse.io.InputException;
+import dev.morse.io.NdArray;
+import dev.morse.io.Npy;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A problem built from {@link ProblemOptions}: the model, the data, the loss, the regularizer, the
+ * point θ and the objective, with one-line descriptions of where data and weights came from.
+ * Every check names the option or file, and what was expected against what was found.
+ */
+final class Problem {
+
+    final Mlp model;
+    final Dataset data;
+    final Loss loss;
+    final Regularizer regularizer;
+    final double[] theta;
+    final String dataDescription;
+    final String weightsDescription;
+    final int threads;
+    final int batchSize;
+    private Objective objective;
+
+    private Problem(Mlp model, Dataset data, Loss loss, Regularizer regularizer, double[] theta, String dataDescription,
+                    String weightsDescription, int threads, int batchSize) {
+        this.model = model;
+        this.data = data;
+        this.loss = loss;
+        this.regularizer = regularizer;
+        this.theta = theta;
+        this.dataDescription = dataDescription;
+        this.weightsDescription = weightsDescription;
+        this.threads = threads;
+        this.batchSize = batchSize;
+    }
+
+    /** The objective L_R of this problem (built once). */
+    Objective objective() {
+        if (objective == null) objective = withRegularizer(regularizer);
+        return objective;
+    }
+
+    /** The same model and data with another regularizer. */
+    Objective withRegularizer(Regularizer r) {
+        return Objective.builder(model, data, loss).regularizer(r).threads(threads).batchSize(batchSize).build();
+    }
+
+    int parameters() {
+        return model.numParameters();
+    }
+
+    static Problem load(ProblemOptions o) {
+        Mlp model = model(o);
+        Loss loss = Loss.parse(o.loss);
+        Regularizer reg;
+        try {
+            reg = Regularizer.parse(o.reg);
+        } catch (IllegalArgumentException e) {
+            throw new InputException("--reg: " + e.getMessage());
+        }
+        if (o.batchSize <= 0) throw new InputException("--batch-size must be positive, got " + o.batchSize);
+        int threads = o.threads == null ? Runtime.getRuntime().availableProcessors() : o.threads;
+        if (threads <= 0) throw new InputException("--threads must be positive, got " + threads);
+        String[] dataDesc = new String[1];
+        Dataset data = data(o, model, loss, dataDesc);
+        String[] wDesc = new String[1];
+        double[] theta = weights(o, model, wDesc);
+        Problem p = new Problem(model, data, loss, reg, theta, dataDesc[0], wDesc[0], threads, o.batchSize);
+        p.objective();   // validates data against the model (dims, classes)
+        return p;
+    }
+
+    static Mlp model(ProblemOptions o) {
+        if (o.model == null || o.model.isBlank()) {
+            throw new InputException("no model: give --model WIDTHS, e.g. --model 3-16-1 (input width first, output width last)");
+        }
+        int[] widths;
+        try {
+            widths = Mlp.parseWidths(o.model);
+        } catch (IllegalArgumentException e) {
+            throw new InputException("--model: " + e.getMessage());
+        }
+        Mlp.Builder b;
+        try {
+            b = Mlp.builder(widths);
+        } catch (IllegalArgumentException e) {
+            throw new InputException("--model " + o.model + ": " + e.getMessage());
+        }
+        String[] acts = o.activation.split(",");
+        int hidden = widths.length - 2;
+        if (acts.length == 1) {
+            b.activation(parseActivation(acts[0]));
+        } else if (acts.length == hidden) {
+            for (int l = 1; l <= hidden; l++) b.activation(l, parseActivation(acts[l - 1]));
+        } else {
+            throw new InputException("--activation " + o.activation + ": " + acts.length + " activations for " + hidden
+                    + " hidden layer(s) of " + o.model + "; give one for all, or one per hidden layer");
+        }
+        if (o.noBias != null) {
+            for (String s : o.noBias) {
+                String t = s.trim().toLowerCase(Locale.ROOT);
+                if (t.isEmpty()) continue;
+                if (t.equals("all")) {
+                    b.noBias();
+                    continue;
+                }
+                try {
+                    b.noBias(Integer.parseInt(t));
+                } catch (NumberFormatException e) {
+                    throw new InputException("--no-bias: '" + s + "' is not a layer number (1.." + (widths.length - 1) + ") or 'all'");
+                } catch (IllegalArgumentException e) {
+                    throw new InputException("--no-bias: " + e.getMessage());
+                }
+            }
+        }
+        return b.build();
+    }
+
+    private static Activation parseActivation(String s) {
+        try {
+            return Activation.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new InputException("--activation: " + e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ weights
+
+    static double[] weights(ProblemOptions o, Mlp model, String[] desc) {
+        int p = model.numParameters();
+        if (o.weights != null) {
+            NdArray a = DataFiles.readArray(o.weights);
+            if (a.rank() != 1) {
+                throw new InputException(o.weights + ": weights must be a 1-D array of length P = " + p + ", found shape " + NdArray.shapeText(a.shape())
+                        + (a.size() == p ? " (flatten it: theta.reshape(-1))" : ""));
+            }
+            if (a.values().length != p) {
+                throw new InputException(o.weights + ": weights have length " + a.values().length + ", expected P = " + p + " for model "
+                        + model.describe() + " (layer by layer: W row-major [out][in], then b)");
+            }
+            for (int i = 0; i < p; i++) {
+                if (!Double.isFinite(a.values()[i])) throw new InputException(o.weights + ": weight at index " + i + " is " + a.values()[i] + "; expected a finite number");
+            }
+            desc[0] = "file " + o.weights + " (" + a.dtype() + ")";
+            return a.values();
+        }
+        String s = o.init.trim().toLowerCase(Locale.ROOT);
+        String[] parts = s.split(":");
+        switch (parts[0]) {
+            case "pytorch", "default", "kaiming" -> {
+                if (parts.length > 1) throw new InputException("--init " + o.init + ": pytorch takes no parameter");
+                desc[0] = "init pytorch, seed " + o.seed;
+                return model.initPyTorchDefault(o.seed);
+            }
+            case "gaussian", "normal" -> {
+                double scale = 1.0;
+                if (parts.length > 2) throw new InputException("--init " + o.init + ": expected gaussian or gaussian:scale");
+                if (parts.length == 2) {
+                    try {
+                        scale = Double.parseDouble(parts[1]);
+                    } catch (NumberFormatException e) {
+                        throw new InputException("--init " + o.init + ": scale '" + parts[1] + "' is not a number");
+                    }
+                    if (!(scale >= 0) || Double.isInfinite(scale)) throw new InputException("--init " + o.init + ": scale must be finite and ≥ 0");
+                }
+                desc[0] = "init gaussian:" + scale + ", seed " + o.seed;
+                return model.initGaussian(scale, o.seed);
+            }
+            case "zeros", "zero" -> {
+                desc[0] = "init zeros";
+                return new double[p];
+            }
+            default -> throw new InputException("--init " + o.init + ": unknown scheme; expected pytorch, gaussian[:scale] or zeros");
+        }
+    }
+
+    // ------------------------------------------------------------------ data
+
+    static Dataset data(ProblemOptions o, Mlp model, Loss loss, String[] desc) {
+        if (o.data != null && o.inputs != null) throw new InputException("give either --data (built-in) or --inputs (files), not both");
+        if (o.samples != null && o.samples <= 0) throw new InputException("--samples must be positive, got " + o.samples);
+        if (o.data != null) {
+            if (o.targets != null) throw new InputException("--targets goes with --inputs, not with the built-in --data " + o.data);
+            SyntheticData.Generated g = SyntheticData.generate(o.data, o.dataSeed, model, loss);
+            desc[0] = "built-in " + g.description() + ", data seed " + o.dataSeed;
+            Dataset d = g.dataset();
+            return o.samples == null || o.samples >= d.size() ? d : firstSamples(d, o.samples);
+        }
+        if (o.inputs == null) {
+            throw new InputException("no data: give --data NAME for a built-in set (gaussian, teacher, orthogonal, spirals), "
+                    + "or --inputs FILE [--targets FILE]");
+        }
+        NdArray x, y;
+        byte[] head = DataFiles.readBytes(o.inputs);
+        if (DataFiles.detect(o.inputs, head) == DataFiles.Format.CSV) {
+            if (o.targets != null) throw new InputException("--targets is not used with a CSV table: name the target column(s) with --target-column");
+            Csv.Table t = Csv.parse(new String(head, java.nio.charset.StandardCharsets.UTF_8), o.inputs.toString());
+            List<Integer> tcols = new ArrayList<>();
+            if (o.targetColumns == null || o.targetColumns.isEmpty()) {
+                tcols.add(t.columns().size() - 1);
+            } else {
+                for (String name : o.targetColumns) {
+                    int i = t.index(name.trim());
+                    if (i < 0) throw new InputException(o.inputs + ": target column '" + name.trim() + "' is not in the header (columns: " + String.join(", ", t.columns()) + ")");
+                    tcols.add(i);
+                }
+            }
+            List<Integer> xcols = new ArrayList<>();
+            for (int i = 0; i < t.columns().size(); i++) if (!tcols.contains(i)) xcols.add(i);
+            if (xcols.isEmpty()) throw new InputException(o.inputs + ": no input columns left after the target column(s)");
+            x = t.select(xcols, "inputs");
+            y = t.select(tcols, "targets");
+            desc[0] = "csv " + o.inputs + " (targets: " + String.join(",", tcols.stream().map(t.columns()::get).toList()) + ")";
+        } else {
+            if (o.targets == null) throw new InputException("--inputs " + o.inputs + " needs --targets FILE (or use a CSV table with --target-column)");
+            if (o.targetColumns != null) throw new InputException("--target-column is for CSV tables; " + o.inputs + " is not one");
+            x = DataFiles.parseArray(o.inputs, head);
+            y = DataFiles.readArray(o.targets);
+            if (x.dtype().equals("ubyte")) {   // IDX images: bytes 0..255 scaled to [0, 1]
+                double[] v = x.values();
+                for (int i = 0; i < v.length; i++) v[i] /= 255.0;
+                x = new NdArray(x.source(), x.dtype() + "/255", false, x.shape(), v);
+            }
+            desc[0] = "files " + o.inputs + " (" + x.dtype() + " " + NdArray.shapeText(x.shape()) + "), " + o.targets + " ("
+                    + y.dtype() + " " + NdArray.shapeText(y.shape()) + ")";
+        }
+        if (o.samples != null) {
+            x = x.firstRows(o.samples);
+            y = y.firstRows(o.samples);
+            desc[0] += ", first " + Math.min(o.samples, x.rows()) + " samples";
+        }
+        return toDataset(x, y, model, loss);
+    }
+
+    static Dataset toDataset(NdArray x, NdArray y, Mlp model, Loss loss) {
+        if (x.rank() == 0) throw new InputException(x.source() + ": inputs must have at least one dimension (N samples), found a scalar");
+        int n = x.rows();
+        int d = x.rank() == 1 ? 1 : x.rowLength();
+        if (n == 0) throw new InputException(x.source() + ": no samples (shape " + NdArray.shapeText(x.shape()) + ")");
+        if (d != model.inputDim()) {
+            throw new InputException(x.source() + ": inputs have d = " + d + " features per sample (shape " + NdArray.shapeText(x.shape())
+                    + "), the model " + model.describe() + " expects d0 = " + model.inputDim());
+        }
+        if (y.rank() == 0 || y.rows() != n) {
+            throw new InputException(y.source() + ": targets have " + (y.rank() == 0 ? "no sample axis" : y.rows() + " rows")
+                    + ", expected N = " + n + " (the number of inputs in " + x.source() + ")");
+        }
+        checkFinite(x);
+        checkFinite(y);
+        int c = model.outputDim();
+        if (loss == Loss.CROSS_ENTROPY) {
+            int[] labels = new int[n];
+            if (y.rank() == 1 || (y.rank() == 2 && y.shape()[1] == 1)) {
+                for (int i = 0; i < n; i++) {
+                    double v = y.values()[i];
+                    if (v != Math.rint(v)) throw new InputException(y.source() + ": cross_entropy needs integer class indices; target at index " + i + " is " + v);
+                    if (v < 0 || v >= c) {
+                        throw new InputException(y.source() + ": class index at index " + i + " is " + (long) v + ", expected 0.." + (c - 1)
+                                + " (the model's output width is " + c + ")");
+                    }
+                    labels[i] = (int) v;
+                }
+            } else if (y.rank() == 2 && y.shape()[1] == c) {   // one-hot rows
+                for (int i = 0; i < n; i++) {
+                    int hot = -1;
+                    for (int k = 0; k < c; k++) {
+                        double v = y.values()[i * c + k];
+                        if (v == 1 && hot < 0) hot = k;
+                        else if (v != 0) hot = -2;
+                    }
+                    if (hot < 0) throw new InputException(y.source() + ": row " + i + " is not one-hot; cross_entropy needs class indices (length N) or one-hot rows");
+                    labels[i] = hot;
+                }
+            } else {
+                throw new InputException(y.source() + ": cross_entropy needs class indices of shape (" + n + ",) or one-hot rows (" + n + ", " + c
+                        + "), found " + NdArray.shapeText(y.shape()));
+            }
+            return Dataset.classification(x.values(), n, d, labels, c);
+        }
+        int cy = y.rank() == 1 ? 1 : y.rowLength();
+        if (cy != c) {
+            throw new InputException(y.source() + ": targets have C = " + cy + " values per sample (shape " + NdArray.shapeText(y.shape())
+                    + "), the model's output width is " + c);
+        }
+        return Dataset.regression(x.values(), n, d, y.values(), c);
+    }
+
+    private static void checkFinite(NdArray a) {
+        double[] v = a.values();
+        for (int i = 0; i < v.length; i++) {
+            if (!Double.isFinite(v[i])) throw new InputException(a.source() + ": value at flat index " + i + " is " + v[i] + "; expected finite numbers");
+        }
+    }
+
+    private static Dataset firstSamples(Dataset d, int n) {
+        double[] x = Arrays.copyOf(d.inputs(), n * d.inputDim());
+        if (d.isClassification()) return Dataset.classification(x, n, d.inputDim(), Arrays.copyOf(d.labels(), n), d.numClasses());
+        return Dataset.regression(x, n, d.inputDim(), Arrays.copyOf(d.realTargets(), n * d.targetDim()), d.targetDim());
+    }
+
+    /** Writes θ as a 1-D float64 .npy (PyTorch order). */
+    static void saveTheta(Path file, double[] theta) throws java.io.IOException {
+        OutputFiles.parents(file);
+        Npy.write(file, theta);
+    }
+}

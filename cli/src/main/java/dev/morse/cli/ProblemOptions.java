@@ -1,0 +1,78 @@
+package dev.morse.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The options that define a problem: model, weights, data, loss, regularizer, threads. */
+final class ProblemOptions {
+
+    @Option(names = "--model", paramLabel = "WIDTHS", order = 10,
+            description = "Layer widths d0-d1-…-dL, e.g. 784-256-256-10 (input width first, output width last).")
+    String model;
+
+    @Option(names = "--activation", paramLabel = "NAME", defaultValue = "tanh", order = 11,
+            description = "Hidden activation: identity, tanh, sigmoid, softplus, relu, gelu, beta_gelu:β, augmented_relu:β, "
+                    + "diminished_gelu; a comma list gives one per hidden layer. Default: ${DEFAULT-VALUE}.")
+    String activation;
+
+    @Option(names = "--loss", paramLabel = "NAME", defaultValue = "mse", order = 12,
+            description = "mse (nn.MSELoss, mean over N·C entries) or cross_entropy (nn.CrossEntropyLoss; integer class targets). Default: ${DEFAULT-VALUE}.")
+    String loss;
+
+    @Option(names = "--no-bias", paramLabel = "LAYER", split = ",", order = 13,
+            description = "Layers without a bias, numbered 1..L (e.g. --no-bias 1,2), or 'all'.")
+    List<String> noBias;
+
+    @Option(names = "--weights", paramLabel = "FILE.npy", order = 20,
+            description = "θ as a 1-D .npy array of length P (float64 or float32), in PyTorch's order: layer by layer, W row-major [out][in], then b.")
+    Path weights;
+
+    @Option(names = "--init", paramLabel = "SCHEME", defaultValue = "pytorch", order = 21,
+            description = "Initial θ when there is no --weights: pytorch (nn.Linear's default: U(±1/√fan_in) for W and b), "
+                    + "gaussian[:scale] (W ~ N(0, scale²/fan_in), b = 0) or zeros. Default: ${DEFAULT-VALUE}.")
+    String init;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", order = 22, description = "Seed of --init. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--data", paramLabel = "NAME[:k=v,…]", order = 30,
+            description = {"A built-in data set, sized by the model (d0 inputs, C outputs):",
+                    "• gaussian[:n=64,noise=0.1]: x ~ N(0,I), y = Ax/√d0 + noise (classes: argmax Ax);",
+                    "• teacher[:n=64,width=4,noise=0]: y = a random teacher MLP d0-width-C with the student's activation;",
+                    "• orthogonal[:n=d0,scale=1]: n ≤ d0 orthonormal inputs, random ±1 targets (classes: uniform);",
+                    "• spirals[:n=100,turns=1.5,noise=0.05]: two 2-D spirals (d0 = 2), classes 0/1 or ±1 targets."})
+    String data;
+
+    @Option(names = "--data-seed", paramLabel = "S", defaultValue = "0", order = 31, description = "Seed of the synthetic data set. Default: ${DEFAULT-VALUE}.")
+    long dataSeed;
+
+    @Option(names = "--inputs", paramLabel = "FILE", order = 32,
+            description = "Inputs X: .npy (N × d0; more axes are flattened), IDX (MNIST; unsigned bytes are scaled to [0,1]), "
+                    + "or a CSV table with a header row (targets in --target-column, inputs in the other columns).")
+    Path inputs;
+
+    @Option(names = "--targets", paramLabel = "FILE", order = 33,
+            description = "Targets y: .npy or IDX; length N (class indices for cross_entropy) or N × C (mse).")
+    Path targets;
+
+    @Option(names = "--target-column", paramLabel = "NAME", split = ",", order = 34,
+            description = "CSV: the column(s) holding the targets (default: the last column).")
+    List<String> targetColumns;
+
+    @Option(names = "--samples", paramLabel = "N", order = 35, description = "Use only the first N samples of the data.")
+    Integer samples;
+
+    @Option(names = "--reg", paramLabel = "SPEC", defaultValue = "none", order = 40,
+            description = "Regularizer: none, l2:λ[:exclude_bias], generalized_l2:λ[:seed] or multiplicative:ε. "
+                    + "\"The Hessian\" is then the Hessian of the whole objective. Default: ${DEFAULT-VALUE}.")
+    String reg;
+
+    @Option(names = "--threads", paramLabel = "N", order = 50,
+            description = "Engine worker threads (default: all cores; results are bit-identical for any value).")
+    Integer threads;
+
+    @Option(names = "--batch-size", paramLabel = "ROWS", defaultValue = "256", order = 51,
+            description = "Rows per chunk of the data (memory per worker). Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+}

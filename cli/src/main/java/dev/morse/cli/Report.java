@@ -1,0 +1,225 @@
+package dev.morse.cli;
+
+import dev.morse.analysis.MorseReport;
+import dev.morse.analysis.Trajectory;
+import dev.morse.linalg.BackendReport;
+import dev.morse.linalg.Backends;
+import dev.morse.linalg.Json;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * A JSON report (README, "Report schema"): what ran (version, command, the full config, the
+ * backend), the problem (model, data, P, N), the point (loss, gradient norm), the results of the
+ * command, timings and the files written. Written with {@link Json}, so non-finite numbers are
+ * never written as if they were numbers: a missing value is an explicit {@code null}.
+ */
+final class Report {
+
+    /** Options that say where output goes; they are not part of the config a report records. */
+    static final Set<String> OUTPUT_OPTIONS = Set.of("json", "plots", "plot-format", "force", "quiet", "config", "save", "out", "save-vectors");
+
+    final Json j = Json.pretty();
+
+    Report(String command) {
+        j.beginObject();
+        j.name("morse_version").value(Main.version());
+        j.name("command").value(command);
+        j.name("created").value(Instant.now().toString());
+    }
+
+    /** "config": every option of the command with its effective value (from the command line, a config file or the default). */
+    Report config(CommandSpec spec) {
+        j.name("config").beginObject();
+        j.name("command").value(spec.name());
+        for (OptionSpec o : spec.options()) {
+            if (o.usageHelp() || o.versionHelp()) continue;
+            String key = ConfigFile.normalize(o.longestName());
+            if (OUTPUT_OPTIONS.contains(key)) continue;
+            Object v = o.getValue();
+            if (v == null) continue;
+            // Paths absolute, so the report reruns from any folder; keys with underscores (ConfigFile reads both).
+            if (v instanceof java.nio.file.Path p) v = p.toAbsolutePath().normalize().toString();
+            j.name(key.replace('-', '_'));
+            value(v);
+        }
+        j.endObject();
+        return this;
+    }
+
+    private void value(Object v) {
+        if (v instanceof Boolean b) j.value(b);
+        else if (v instanceof Integer || v instanceof Long) j.value(((Number) v).longValue());
+        else if (v instanceof Number n) j.valueOrNull(n.doubleValue());
+        else if (v instanceof Collection<?> c) {
+            j.beginArray();
+            for (Object o : c) value(o);
+            j.endArray();
+        } else if (v instanceof Object[] a) {
+            j.beginArray();
+            for (Object o : a) value(o);
+            j.endArray();
+        } else j.value(v.toString());
+    }
+
+    /** "backend": the essentials of {@link Backends#report()}. */
+    Report backend() {
+        BackendReport b = Backends.report();
+        j.name("backend").beginObject();
+        j.name("jdk").value(b.jdk());
+        j.name("cores").value(b.cores());
+        j.name("linalg").value(b.linalgBackend());
+        j.name("lapack_native").value(b.lapackNative());
+        j.name("lapack").value(b.lapackImplementation());
+        j.name("blas").value(b.blasImplementation());
+        j.name("vector_bits").value(b.vectorBits());
+        j.name("simd").value(b.simdKernel());
+        j.endObject();
+        return this;
+    }
+
+    /** "problem" plus the top-level "P" and "N". */
+    Report problem(Problem p) {
+        j.name("P").value(p.parameters());
+        j.name("N").value(p.data.size());
+        j.name("problem").beginObject();
+        j.name("model").value(p.model.describe());
+        j.name("widths").beginArray();
+        for (int w : p.model.widths()) j.value(w);
+        j.endArray();
+        j.name("activations").beginArray();
+        for (int l = 1; l < p.model.layers(); l++) j.value(p.model.activation(l).name());
+        j.endArray();
+        j.name("bias").beginArray();
+        for (int l = 1; l <= p.model.layers(); l++) j.value(p.model.hasBias(l));
+        j.endArray();
+        j.name("modified_second_derivative").value(p.model.usesModifiedSecondDerivative());
+        j.name("loss_function").value(p.loss.id());
+        j.name("regularizer").value(p.regularizer.describe());
+        j.name("data").value(p.dataDescription);
+        j.name("d0").value(p.data.inputDim());
+        j.name("C").value(p.data.targetDim());
+        j.name("classification").value(p.data.isClassification());
+        j.name("weights").value(p.weightsDescription);
+        j.name("threads").value(p.threads);
+        j.name("batch_size").value(p.batchSize);
+        j.endObject();
+        return this;
+    }
+
+    /** "loss" (L_R at θ), "data_loss" (L) and "gradient_norm" (‖∇L_R‖₂). */
+    Report point(double loss, double dataLoss, double gradNorm) {
+        j.name("loss").valueOrNull(loss);
+        j.name("data_loss").valueOrNull(dataLoss);
+        j.name("gradient_norm").valueOrNull(gradNorm);
+        return this;
+    }
+
+    Report array(String name, double[] v) {
+        j.name(name);
+        array(j, v);
+        return this;
+    }
+
+    static void array(Json j, double[] v) {
+        if (v == null) {
+            j.nullValue();
+            return;
+        }
+        j.beginArray();
+        for (double x : v) j.valueOrNull(x);
+        j.endArray();
+    }
+
+    /** The Morse report fields (SPEC §6), shared by {@code morse} and {@code demo}. */
+    static void morse(Json j, MorseReport r, boolean withPoint) {
+        j.name("method").value(r.method());
+        j.name("counts_exact").value(r.countsExact());
+        j.name("index").value(r.index());
+        j.name("nullity").value(r.nullity());
+        j.name("positive").value(r.positive());
+        j.name("nondegenerate").value(r.nondegenerate());
+        j.name("verdict").value(r.verdict());
+        j.name("critical").value(r.critical());
+        if (withPoint) {   // else the report's top level already has them
+            j.name("loss").valueOrNull(r.loss());
+            j.name("gradient_norm").valueOrNull(r.gradientNorm());
+        }
+        j.name("grad_tol").valueOrNull(r.gradTol());
+        j.name("tau").valueOrNull(r.tau());
+        j.name("tau_inputs").beginObject()
+                .name("c").valueOrNull(r.tauFactor())
+                .name("P").value(r.parameters())
+                .name("eps").value(MorseReport.EPS)
+                .name("hessian_norm").valueOrNull(r.hessianNorm())
+                .name("absolute_tolerance").valueOrNull(r.absoluteTolerance())
+                .endObject();
+        j.name("min_abs_eigenvalue").valueOrNull(r.minAbsEigenvalue());
+        j.name("min_abs_over_tau").valueOrNull(r.minAbsOverTau());
+        j.name("eigenvalues");
+        array(j, r.eigenvalues());
+        j.name("nearest_zero");
+        array(j, r.nearestZero());
+        j.name("ggn_eigenvalues");
+        array(j, r.ggnEigenvalues());
+        j.name("nme_eigenvalues");
+        array(j, r.nmeEigenvalues());
+        j.name("traces").beginObject()
+                .name("hessian").valueOrNull(r.traceHessian())
+                .name("ggn").valueOrNull(r.traceGgn())
+                .name("nme").valueOrNull(r.traceNme())
+                .endObject();
+        j.name("ggn_rank").valueOrNull(r.ggnEigenvalues() == null ? Double.NaN : countAbove(r.ggnEigenvalues(), r.tau()));
+        j.name("nme_to_hessian_frobenius").valueOrNull(r.nmeToHessianFrobenius());
+        j.name("warning").value(r.warning());
+    }
+
+    /** #{|λ| > τ}: the numerical rank of a spectrum at threshold τ. */
+    static int countAbove(double[] ev, double tau) {
+        int k = 0;
+        for (double l : ev) if (Math.abs(l) > tau) k++;
+        return k;
+    }
+
+    /** An optimizer trajectory: name(s), reason, iterations, losses and gradient norms per iteration. */
+    static void trajectory(Json j, Optimize.Run run) {
+        Trajectory t = run.trajectory();
+        j.beginObject();
+        j.name("optimizer").value(t.optimizer());
+        j.name("phases").beginArray();
+        for (int i = 0; i < run.phaseNames().size(); i++) {
+            j.beginObject().name("optimizer").value(run.phaseNames().get(i)).name("start_iteration").value(run.phaseStarts().get(i)).endObject();
+        }
+        j.endArray();
+        j.name("reason").value(t.reason().name().toLowerCase());
+        j.name("iterations").value(t.iterations());
+        j.name("grad_tol").valueOrNull(run.gradTol());
+        j.name("converged").value(run.converged());
+        j.name("final_loss").valueOrNull(t.finalLoss());
+        j.name("final_gradient_norm").valueOrNull(t.finalGradientNorm());
+        j.name("losses");
+        array(j, t.losses());
+        j.name("gradient_norms");
+        array(j, t.gradientNorms());
+        j.endObject();
+    }
+
+    /** Closes the report with "timings" (seconds per phase and in total) and "outputs" (files written). */
+    String finish(Map<String, Double> timings, double totalSeconds, List<Path> outputs) {
+        j.name("timings").beginObject();
+        for (Map.Entry<String, Double> e : timings.entrySet()) j.name(e.getKey()).valueOrNull(e.getValue());
+        j.name("total").valueOrNull(totalSeconds);
+        j.endObject();
+        j.name("outputs").beginArray();
+        for (Path p : outputs) j.value(p.toString());
+        j.endArray();
+        j.endObject();
+        return j.toString() + "\n";
+    }
+}

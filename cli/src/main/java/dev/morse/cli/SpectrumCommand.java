@@ -1,0 +1,226 @@
+package dev.morse.cli;
+
+import dev.morse.analysis.MorseReport;
+import dev.morse.engine.Objective;
+import dev.morse.io.Npy;
+import dev.morse.linalg.Json;
+import dev.morse.linalg.SymmetricEigen;
+import dev.morse.spectra.CurvatureOperator;
+import dev.morse.spectra.Lanczos;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code morse spectrum}: eigenvalues of a curvature operator, dense (all) or Lanczos (extremes). */
+@Command(name = "spectrum", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true, abbreviateSynopsis = true,
+        optionListHeading = "%nOptions:%n",
+        description = {"Eigenvalues (ascending) of the Hessian, Gauss–Newton, NME or regularizer part at θ.",
+                "%nMethods: dense computes every eigenvalue through LAPACK (P up to a few thousand); lanczos computes the k "
+                        + "extreme ones matrix-free, with Ritz residual bounds. 'hessian' is the Hessian of the whole objective "
+                        + "(regularizer included); 'ggn' and 'nme' split the data term, ∇²L = G + M (SPEC §5). Plots: "
+                        + "spectrum-eigenvalues (|λ| stems, zero band ±τ shaded) and, for lanczos, spectrum-lanczos (convergence)."},
+        footer = {"%nExamples:",
+                "  morse spectrum --model 3-16-1 --data teacher:n=32 --weights theta.npy",
+                "  morse spectrum --model 784-256-10 --loss cross_entropy \\",
+                "      --inputs X.npy --targets y.npy --weights theta.npy \\",
+                "      --method lanczos --k 20 --which both --json s.json --plots plots/"})
+final class SpectrumCommand extends AnalysisCommand {
+
+    /** Methods. Lower case: what users type. */
+    enum Method { auto, dense, lanczos }
+
+    /** Which end of the spectrum Lanczos resolves. */
+    enum WhichEnd { largest, smallest, both }
+
+    /** auto: dense up to this P, Lanczos above (a dense P×P matrix is 8·P² bytes: 128 MB at 4000). */
+    static final int AUTO_DENSE_LIMIT = 4000;
+
+    @Option(names = "--operator", paramLabel = "OP", defaultValue = "hessian", order = 1,
+            description = "hessian, data_hessian, ggn, nme or regularizer (default: ${DEFAULT-VALUE}).")
+    OperatorName operator;
+
+    @Option(names = "--method", paramLabel = "M", defaultValue = "auto", order = 2,
+            description = "dense, lanczos, or auto: dense when P ≤ " + AUTO_DENSE_LIMIT + ", else lanczos (default: ${DEFAULT-VALUE}).")
+    Method method;
+
+    @Option(names = "--k", paramLabel = "K", defaultValue = "10", order = 3,
+            description = "Lanczos: number of eigenvalues (per end with --which both). Default: ${DEFAULT-VALUE}.")
+    int k;
+
+    @Option(names = "--which", paramLabel = "END", defaultValue = "largest", order = 4,
+            description = "Lanczos: largest, smallest or both (default: ${DEFAULT-VALUE}).")
+    WhichEnd which;
+
+    @Option(names = "--tol", paramLabel = "TOL", defaultValue = "1e-8", order = 5,
+            description = "Lanczos: a Ritz value converges when its residual bound ≤ TOL·max|θ| (default: ${DEFAULT-VALUE}).")
+    double tol;
+
+    @Option(names = "--max-restarts", paramLabel = "R", defaultValue = "300", order = 6,
+            description = "Lanczos: restart limit; unconverged values then exit with code 3 (default: ${DEFAULT-VALUE}).")
+    int maxRestarts;
+
+    @Option(names = "--basis", paramLabel = "M", defaultValue = "0", order = 7,
+            description = "Lanczos: basis size m (memory (m+1)·P doubles); 0 picks max(2k+20, 40).")
+    int basis;
+
+    @Option(names = "--lanczos-seed", paramLabel = "S", defaultValue = "0", order = 8,
+            description = "Lanczos: seed of the Rademacher start vector (default: ${DEFAULT-VALUE}).")
+    long lanczosSeed;
+
+    @Option(names = "--tau-factor", paramLabel = "C", defaultValue = "10", order = 9,
+            description = "Zero band τ = C·P·ε·max|λ| for the counts and the plot (SPEC §6; default: ${DEFAULT-VALUE}).")
+    double tauFactor;
+
+    @Option(names = "--save-vectors", paramLabel = "FILE.npy", order = 10,
+            description = "Also save the eigenvectors (Ritz vectors) as a 2-D .npy array, row i for eigenvalue i.")
+    Path saveVectors;
+
+    @Override
+    int execute() throws Exception {
+        planJson();
+        boolean plots = planPlot("spectrum-eigenvalues");
+        if (saveVectors != null) files.plan(saveVectors);
+        if (k <= 0) throw CliException.usage("--k must be positive, got " + k);
+        loadProblem();
+        Objective obj = problem.objective();
+        int p = problem.parameters();
+        Method m = method == Method.auto ? (p <= AUTO_DENSE_LIMIT ? Method.dense : Method.lanczos) : method;
+        if (m == Method.lanczos && plots) planPlot("spectrum-lanczos");
+        evaluatePoint(obj, problem.theta);
+        CurvatureOperator op = new CurvatureOperator(obj, operator.part, problem.theta);
+        String what = operator.name().replace('_', ' ');
+
+        Report report = new Report("spectrum").config(spec).backend().problem(problem).point(loss, dataLoss, gradientNorm);
+        Json j = report.j;
+        j.name("operator").value(operator.name());
+        j.name("operator_description").value(operator.label + " of " + problem.model.describe() + ", " + problem.loss.id()
+                + (problem.regularizer == dev.morse.engine.Regularizer.NONE ? "" : ", " + problem.regularizer.describe()));
+        j.name("method").value(m.name());
+        String note = modifiedNote();
+        j.name("note").value(note);
+
+        double[] ev;
+        double tau;
+        int exit = Main.EXIT_OK;
+        String header = "spectrum of the " + operator.label + " at θ · " + problem.model.describe() + ", " + problem.loss.id()
+                + ", reg " + problem.regularizer.describe() + " · P = " + p + ", N = " + problem.data.size();
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"loss L_R", sci(loss)});
+        rows.add(new String[] {"‖∇L_R‖₂", sci(gradientNorm)});
+        Lanczos.Result lr = null;
+        if (m == Method.dense) {
+            double[] a = materialize(op, what, saveVectors != null ? 3 : 2);
+            SymmetricEigen eig = eigh(a, p, saveVectors != null, what);
+            ev = eig.values();
+            tau = tau(ev, p);
+            int neg = 0, zero = 0, pos = 0;
+            for (double l : ev) {
+                if (l < -tau) neg++;
+                else if (l > tau) pos++;
+                else zero++;
+            }
+            report.array("eigenvalues", ev);
+            j.name("tau").valueOrNull(tau);
+            j.name("tau_factor").valueOrNull(tauFactor);
+            j.name("counts").beginObject().name("negative").value(neg).name("zero").value(zero).name("positive").value(pos).endObject();
+            j.name("products").value(p);
+            rows.add(new String[] {"method", "dense: materialized by " + p + " products, all " + p + " eigenvalues by LAPACK"});
+            rows.add(new String[] {"τ (zero band)", g3(tau) + " = " + num(tauFactor) + "·P·ε·max|λ|"});
+            rows.add(new String[] {"counts", neg + " negative, " + zero + " zero (|λ| ≤ τ), " + pos + " positive"});
+            if (saveVectors != null) {
+                OutputFiles.parents(saveVectors);
+                Npy.write(saveVectors, eig.vectors(), p, p);
+                files.wrote(saveVectors);
+            }
+        } else {
+            Lanczos.Which w = switch (which) {
+                case largest -> Lanczos.Which.LARGEST;
+                case smallest -> Lanczos.Which.SMALLEST;
+                case both -> Lanczos.Which.BOTH;
+            };
+            Lanczos.Options lo = new Lanczos.Options().k(Math.min(k, p)).which(w).tol(tol).maxRestarts(maxRestarts).basis(basis)
+                    .seed(lanczosSeed).vectors(saveVectors != null);
+            Progress.Task t = progress.start("Lanczos (" + which + " " + k + " of " + what + ")", 0);
+            Counting counted = new Counting(op, t);
+            lr = Lanczos.run(counted, lo);
+            time("lanczos", t.seconds());
+            int conv = 0;
+            for (boolean c : lr.converged()) if (c) conv++;
+            t.done(conv + "/" + lr.converged().length + " converged, " + lr.products() + " products, " + lr.restarts() + " restarts");
+            ev = lr.ritzValues();
+            tau = tau(ev, p);
+            report.array("eigenvalues", ev);
+            report.array("residuals", lr.residuals());
+            j.name("converged").beginArray();
+            for (boolean c : lr.converged()) j.value(c);
+            j.endArray();
+            j.name("all_converged").value(lr.allConverged());
+            j.name("k").value(k);
+            j.name("which").value(which.name());
+            j.name("tol").valueOrNull(tol);
+            j.name("products").value(lr.products());
+            j.name("restarts").value(lr.restarts());
+            j.name("tau").valueOrNull(tau);
+            j.name("history").beginArray();
+            for (double[] h : lr.history()) Report.array(j, h);
+            j.endArray();
+            rows.add(new String[] {"method", "lanczos (" + which + " " + k + "): " + lr.products() + " products, " + lr.restarts() + " restarts, "
+                    + conv + "/" + ev.length + " converged (tol " + g3(tol) + ")"});
+            if (saveVectors != null) {
+                OutputFiles.parents(saveVectors);
+                Npy.write(saveVectors, lr.vectors(), ev.length, p);
+                files.wrote(saveVectors);
+            }
+            if (!lr.allConverged()) {
+                double worst = 0;
+                for (double r : lr.residuals()) worst = Math.max(worst, r);
+                exit = Main.EXIT_NUMERICAL;
+                err.println("morse spectrum: Lanczos did not converge: " + (ev.length - conv) + " of " + ev.length + " Ritz values above tol "
+                        + g3(tol) + " after " + lr.restarts() + " restarts (largest residual " + g3(worst)
+                        + "); raise --max-restarts or --basis, or loosen --tol. The report lists each value's residual.");
+            }
+        }
+
+        if (plots) {
+            Progress.Task t = progress.start("plots", 0).ticking();
+            String title = (m == Method.dense ? "Eigenvalues of the " : "Lanczos Ritz values of the ") + operator.label + "  (P = " + p + ")";
+            savePlot("spectrum-eigenvalues", Plots.eigenvalues(title, ev, tau, null, Plots.WIDTH));
+            String ends = which == WhichEnd.both ? k + " smallest and " + k + " largest" : k + " " + which.name();
+            if (lr != null) savePlot("spectrum-lanczos", Plots.ritz("Lanczos: " + ends + " Ritz values of the " + what,
+                    lr.history(), Plots.WIDTH * 3 / 4));
+            time("plots", t.seconds());
+            t.done(null);
+        }
+        writeReport(report);
+
+        printTable(header, rows.toArray(new String[0][]));
+        if (note != null) println("  " + note);
+        printEigenvalues(ev, lr);
+        printOutputs();
+        return exit;
+    }
+
+    private double tau(double[] ev, int p) {
+        double max = 0;
+        for (double l : ev) max = Math.max(max, Math.abs(l));
+        return tauFactor * p * MorseReport.EPS * max;
+    }
+
+    private void printEigenvalues(double[] ev, Lanczos.Result lr) {
+        int n = ev.length;
+        println("  eigenvalues (ascending" + (lr != null ? "; Ritz residual bound" : "") + "):");
+        int show = n <= 30 ? n : 10;
+        for (int i = 0; i < n; i++) {
+            if (n > 30 && i == show) {
+                println("    … " + (n - 2 * show) + " more (all in the JSON report) …");
+                i = n - show;
+            }
+            String line = String.format(Locale.ROOT, "    λ_%-5d %+.10e", i + 1, ev[i]);
+            if (lr != null) line += String.format(Locale.ROOT, "   ± %.1e%s", lr.residuals()[i], lr.converged()[i] ? "" : "  (not converged)");
+            println(line);
+        }
+    }
+}

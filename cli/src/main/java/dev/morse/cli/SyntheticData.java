@@ -1,0 +1,251 @@
+package dev.morse.cli;
+
+import dev.morse.engine.Activation;
+import dev.morse.engine.Dataset;
+import dev.morse.engine.Loss;
+import dev.morse.engine.Mlp;
+import dev.morse.engine.Objective;
+import dev.morse.io.InputException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Built-in synthetic data sets, sized by the model (d0 inputs, C outputs) and drawn from a seed.
+ * Each set defines inputs x and a score s(x) ∈ R^C; for {@code mse} the targets are the scores
+ * (plus noise where the set has it), for {@code cross_entropy} the class is argmax s(x) (C ≥ 2).
+ * The specification is {@code NAME[:k=v,…]}, e.g. {@code teacher:n=32,width=3}.
+ */
+final class SyntheticData {
+    private SyntheticData() {}
+
+    static final String NAMES = "gaussian, teacher, orthogonal, spirals";
+
+    /** A generated set and its canonical description (all parameters spelled out). */
+    record Generated(Dataset dataset, String description) {}
+
+    static Generated generate(String spec, long seed, Mlp model, Loss loss) {
+        String s = spec.trim();
+        int colon = s.indexOf(':');
+        String name = (colon < 0 ? s : s.substring(0, colon)).trim().toLowerCase(Locale.ROOT);
+        Map<String, String> given = parseParams(spec, colon < 0 ? "" : s.substring(colon + 1));
+        int d = model.inputDim();
+        int c = model.outputDim();
+        boolean classes = loss == Loss.CROSS_ENTROPY;
+        if (classes && c < 2) throw new InputException("--data " + spec + ": cross_entropy needs an output width C ≥ 2 (the number of classes), the model has " + c);
+        // Mix the name into the seed so that equal seeds for data and init do not draw the same numbers.
+        SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + name.hashCode());
+        Params p = new Params(spec, name, given);
+        Generated g = switch (name) {
+            case "gaussian" -> gaussian(p, rng, d, c, classes);
+            case "teacher" -> teacher(p, rng, model, d, c, classes);
+            case "orthogonal" -> orthogonal(p, rng, d, c, classes);
+            case "spirals" -> spirals(p, rng, d, c, classes);
+            default -> throw new InputException("--data " + spec + ": unknown data set '" + name + "'; expected one of " + NAMES);
+        };
+        p.checkAllUsed();
+        return g;
+    }
+
+    private static Generated gaussian(Params p, SplittableRandom rng, int d, int c, boolean classes) {
+        int n = p.positiveInt("n", 64);
+        double noise = p.nonNegative("noise", 0.1);
+        double[] x = gaussians(rng, n * d);
+        double[] a = gaussians(rng, c * d);
+        double[] s = new double[n * c];
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < c; k++) {
+                double v = 0;
+                for (int j = 0; j < d; j++) v += a[k * d + j] * x[i * d + j];
+                s[i * c + k] = v / Math.sqrt(d);
+            }
+        }
+        String desc = "gaussian:n=" + n + ",noise=" + noise;
+        if (classes) return new Generated(Dataset.classification(x, n, d, argmax(s, n, c), c), desc);
+        for (int i = 0; i < s.length; i++) s[i] += noise * gaussian(rng);
+        return new Generated(Dataset.regression(x, n, d, s, c), desc);
+    }
+
+    private static Generated teacher(Params p, SplittableRandom rng, Mlp student, int d, int c, boolean classes) {
+        int n = p.positiveInt("n", 64);
+        int width = p.positiveInt("width", 4);
+        double noise = p.nonNegative("noise", 0.0);
+        Activation act = student.layers() > 1 ? student.activation(1) : Activation.TANH;
+        Mlp teacher = Mlp.of(act, d, width, c);
+        double[] thetaT = teacher.initGaussian(1.0, rng.nextLong());
+        // Teacher biases: N(0, 0.1²), so the teacher is not odd-symmetric through the origin.
+        for (int l = 1; l <= teacher.layers(); l++) {
+            int off = teacher.biasOffset(l);
+            for (int k = 0; k < teacher.width(l); k++) thetaT[off + k] = 0.1 * gaussian(rng);
+        }
+        double[] x = gaussians(rng, n * d);
+        Objective o = Objective.builder(teacher, Dataset.regression(x, n, d, new double[n * c], c), Loss.MSE).threads(1).build();
+        double[] s = o.outputs(thetaT);
+        String desc = "teacher:n=" + n + ",width=" + width + ",noise=" + noise + " (teacher " + teacher.describe() + ")";
+        if (classes) return new Generated(Dataset.classification(x, n, d, argmax(s, n, c), c), desc);
+        for (int i = 0; i < s.length; i++) s[i] += noise * gaussian(rng);
+        return new Generated(Dataset.regression(x, n, d, s, c), desc);
+    }
+
+    private static Generated orthogonal(Params p, SplittableRandom rng, int d, int c, boolean classes) {
+        int n = p.positiveInt("n", d);
+        double scale = p.positive("scale", 1.0);
+        if (n > d) throw new InputException("--data " + p.spec + ": at most d0 = " + d + " inputs can be orthogonal, n = " + n + " asked");
+        double[] x = gaussians(rng, n * d);
+        for (int i = 0; i < n; i++) {   // Gram–Schmidt, twice for accuracy
+            for (int pass = 0; pass < 2; pass++) {
+                for (int j = 0; j < i; j++) {
+                    double dot = 0;
+                    for (int k = 0; k < d; k++) dot += x[i * d + k] * x[j * d + k];
+                    for (int k = 0; k < d; k++) x[i * d + k] -= dot * x[j * d + k];
+                }
+            }
+            double nrm = 0;
+            for (int k = 0; k < d; k++) nrm += x[i * d + k] * x[i * d + k];
+            nrm = Math.sqrt(nrm);
+            for (int k = 0; k < d; k++) x[i * d + k] /= nrm;
+        }
+        String desc = "orthogonal:n=" + n + ",scale=" + scale;
+        if (classes) {
+            int[] labels = new int[n];
+            for (int i = 0; i < n; i++) labels[i] = rng.nextInt(c);
+            for (int i = 0; i < x.length; i++) x[i] *= scale;
+            return new Generated(Dataset.classification(x, n, d, labels, c), desc);
+        }
+        double[] y = new double[n * c];
+        for (int i = 0; i < y.length; i++) y[i] = rng.nextBoolean() ? 1.0 : -1.0;
+        for (int i = 0; i < x.length; i++) x[i] *= scale;
+        return new Generated(Dataset.regression(x, n, d, y, c), desc);
+    }
+
+    private static Generated spirals(Params p, SplittableRandom rng, int d, int c, boolean classes) {
+        int n = p.positiveInt("n", 100);
+        double turns = p.positive("turns", 1.5);
+        double noise = p.nonNegative("noise", 0.05);
+        if (d != 2) throw new InputException("--data " + p.spec + ": the spirals are 2-D, so the model's input width d0 must be 2 (it is " + d + ")");
+        if (n < 2) throw new InputException("--data " + p.spec + ": the spirals need n ≥ 2 (one point per arm), got " + n);
+        if (classes && c != 2) throw new InputException("--data " + p.spec + ": two spirals are 2 classes; the model's output width must be 2 (it is " + c + ")");
+        if (!classes && c > 2) throw new InputException("--data " + p.spec + ": with mse the spirals have C = 1 (targets ±1) or C = 2 (one-hot); the model has " + c);
+        double[] x = new double[n * 2];
+        int[] labels = new int[n];
+        int perArm = (n + 1) / 2;
+        for (int i = 0; i < n; i++) {
+            int arm = i % 2;
+            int j = i / 2;
+            double t = (j + 0.5) / perArm;               // position along the arm, (0, 1)
+            double angle = t * turns * 2 * Math.PI + arm * Math.PI;
+            x[2 * i] = t * Math.cos(angle) + noise * gaussian(rng);
+            x[2 * i + 1] = t * Math.sin(angle) + noise * gaussian(rng);
+            labels[i] = arm;
+        }
+        String desc = "spirals:n=" + n + ",turns=" + turns + ",noise=" + noise;
+        if (classes) return new Generated(Dataset.classification(x, n, 2, labels, 2), desc);
+        double[] y = new double[n * c];
+        for (int i = 0; i < n; i++) {
+            if (c == 1) y[i] = labels[i] == 1 ? 1.0 : -1.0;
+            else y[i * 2 + labels[i]] = 1.0;
+        }
+        return new Generated(Dataset.regression(x, n, 2, y, c), desc);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static Map<String, String> parseParams(String spec, String text) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (text.isBlank()) return m;
+        for (String kv : text.split(",")) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) throw new InputException("--data " + spec + ": parameter '" + kv.trim() + "' is not of the form key=value");
+            m.put(kv.substring(0, eq).trim().toLowerCase(Locale.ROOT), kv.substring(eq + 1).trim());
+        }
+        return m;
+    }
+
+    /** Parameter access that remembers which keys were used, so unknown keys are reported. */
+    private static final class Params {
+        final String spec;
+        final String name;
+        final Map<String, String> given;
+        final Map<String, String> known = new LinkedHashMap<>();
+
+        Params(String spec, String name, Map<String, String> given) {
+            this.spec = spec;
+            this.name = name;
+            this.given = given;
+        }
+
+        int positiveInt(String key, int dflt) {
+            known.put(key, Integer.toString(dflt));
+            String v = given.get(key);
+            if (v == null) return dflt;
+            try {
+                int x = Integer.parseInt(v);
+                if (x <= 0) throw new NumberFormatException();
+                return x;
+            } catch (NumberFormatException e) {
+                throw new InputException("--data " + spec + ": " + key + "=" + v + " must be a positive integer");
+            }
+        }
+
+        double positive(String key, double dflt) {
+            double x = number(key, dflt);
+            if (!(x > 0)) throw new InputException("--data " + spec + ": " + key + "=" + x + " must be positive");
+            return x;
+        }
+
+        double nonNegative(String key, double dflt) {
+            double x = number(key, dflt);
+            if (!(x >= 0)) throw new InputException("--data " + spec + ": " + key + "=" + x + " must be ≥ 0");
+            return x;
+        }
+
+        private double number(String key, double dflt) {
+            known.put(key, Double.toString(dflt));
+            String v = given.get(key);
+            if (v == null) return dflt;
+            try {
+                double x = Double.parseDouble(v);
+                if (!Double.isFinite(x)) throw new NumberFormatException();
+                return x;
+            } catch (NumberFormatException e) {
+                throw new InputException("--data " + spec + ": " + key + "=" + v + " is not a finite number");
+            }
+        }
+
+        void checkAllUsed() {
+            for (String k : given.keySet()) {
+                if (!known.containsKey(k)) {
+                    throw new InputException("--data " + spec + ": unknown parameter '" + k + "' for " + name + "; its parameters are " + String.join(", ", known.keySet()));
+                }
+            }
+        }
+    }
+
+    private static int[] argmax(double[] s, int n, int c) {
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            int best = 0;
+            for (int k = 1; k < c; k++) if (s[i * c + k] > s[i * c + best]) best = k;
+            labels[i] = best;
+        }
+        return labels;
+    }
+
+    private static double[] gaussians(SplittableRandom rng, int count) {
+        double[] v = new double[count];
+        for (int i = 0; i < count; i++) v[i] = gaussian(rng);
+        return v;
+    }
+
+    /** Marsaglia's polar method: standard normal draws that depend on the seed only. */
+    static double gaussian(SplittableRandom rng) {
+        double u, v, s;
+        do {
+            u = 2 * rng.nextDouble() - 1;
+            v = 2 * rng.nextDouble() - 1;
+            s = u * u + v * v;
+        } while (s >= 1 || s == 0);
+        return u * Math.sqrt(-2 * Math.log(s) / s);
+    }
+}

@@ -1,0 +1,79 @@
+package dev.morse.cli;
+
+import dev.morse.engine.Objective;
+import dev.morse.linalg.Json;
+import dev.morse.spectra.CurvatureOperator;
+import dev.morse.spectra.TraceEstimator;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code morse trace}: stochastic trace estimates. */
+@Command(name = "trace", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true, abbreviateSynopsis = true,
+        optionListHeading = "%nOptions:%n",
+        description = {"Trace of a curvature operator, matrix-free, with its standard error.",
+                "%nHutchinson: the mean of zᵀAz over Rademacher z. Hutch++ (Meyer et al. 2021): the exact trace on a sketched "
+                        + "subspace plus Hutchinson on the rest; exact when the budget reaches 3P. tr G is the Gauss–Newton trace "
+                        + "penalty of Dauphin et al. (2024). No plots."},
+        footer = {"%nExample:",
+                "  morse trace --model 3-16-1 --data teacher:n=32 --weights theta.npy \\",
+                "      --operator ggn --method hutchpp --probes 60"})
+final class TraceCommand extends AnalysisCommand {
+
+    /** Estimators. Lower case: what users type. */
+    enum Method { hutchinson, hutchpp }
+
+    @Option(names = "--operator", paramLabel = "OP", defaultValue = "hessian", order = 1,
+            description = "hessian, data_hessian, ggn, nme or regularizer (default: ${DEFAULT-VALUE}).")
+    OperatorName operator;
+
+    @Option(names = "--method", paramLabel = "M", defaultValue = "hutchpp", order = 2,
+            description = "hutchinson or hutchpp (default: ${DEFAULT-VALUE}).")
+    Method method;
+
+    @Option(names = "--probes", paramLabel = "N", defaultValue = "30", order = 3,
+            description = "Hutchinson: probe vectors (≥ 2); Hutch++: the product budget (≥ 6, split in thirds). Default: ${DEFAULT-VALUE}.")
+    int probes;
+
+    @Option(names = "--probe-seed", paramLabel = "S", defaultValue = "0", order = 4, description = "Seed of the probe vectors (default: ${DEFAULT-VALUE}).")
+    long probeSeed;
+
+    @Override
+    int execute() throws Exception {
+        planJson();
+        if (method == Method.hutchinson && probes < 2) throw CliException.usage("--probes: Hutchinson needs at least 2 probes for a standard error, got " + probes);
+        if (method == Method.hutchpp && probes < 6) throw CliException.usage("--probes: Hutch++ needs a budget of at least 6 products, got " + probes);
+        loadProblem();
+        Objective obj = problem.objective();
+        evaluatePoint(obj, problem.theta);
+        CurvatureOperator op = new CurvatureOperator(obj, operator.part, problem.theta);
+        Progress.Task t = progress.start(method.name() + " trace of the " + operator.name().replace('_', ' '), probes);
+        Counting counted = new Counting(op, t);
+        TraceEstimator.Estimate e = method == Method.hutchinson ? TraceEstimator.hutchinson(counted, probes, probeSeed)
+                : TraceEstimator.hutchPlusPlus(counted, probes, probeSeed);
+        time("trace", t.seconds());
+        t.done(e.products() + " products");
+
+        Report report = new Report("trace").config(spec).backend().problem(problem).point(loss, dataLoss, gradientNorm);
+        Json j = report.j;
+        j.name("operator").value(operator.name());
+        j.name("method").value(e.method());
+        j.name("note").value(modifiedNote());
+        j.name("estimate").valueOrNull(e.estimate());
+        j.name("standard_error").valueOrNull(e.standardError());
+        j.name("products").value(e.products());
+        j.name("probes").value(probes);
+        j.name("probe_seed").value(probeSeed);
+        writeReport(report);
+        printTable("trace of the " + operator.label + " at θ · " + problem.model.describe() + ", " + problem.loss.id() + ", reg "
+                + problem.regularizer.describe() + " · P = " + problem.parameters() + ", N = " + problem.data.size(), new String[][] {
+                {"loss L_R", sci(loss)},
+                {"‖∇L_R‖₂", sci(gradientNorm)},
+                {"method", e.method() + " (" + e.products() + " products, probe seed " + probeSeed + ")"},
+                {"trace", String.format(Locale.ROOT, "%.6e ± %.2e (standard error)", e.estimate(), e.standardError())}});
+        String note = modifiedNote();
+        if (note != null) println("  " + note);
+        printOutputs();
+        return Main.EXIT_OK;
+    }
+}

@@ -1,0 +1,264 @@
+package dev.morse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.morse.io.Npy;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The other commands end to end, exit codes, messages, config files, overwrite protection and plots. */
+class CommandsTest {
+
+    @TempDir
+    Path dir;
+
+    String[] tiny;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        tiny = SpectrumReferenceTest.writeTinyProblem(dir);
+    }
+
+    private String[] with(String command, String[] problem, String... extra) {
+        List<String> a = new ArrayList<>();
+        a.add(command);
+        a.addAll(Arrays.asList(problem));
+        a.addAll(Arrays.asList(extra));
+        return a.toArray(new String[0]);
+    }
+
+    private double exactTrace() throws Exception {
+        double s = 0;
+        for (double l : Cli.doubles(((Map<?, ?>) SpectrumReferenceTest.reference().get("plain")).get("hessian_eigvals_asc"))) s += l;
+        return s;
+    }
+
+    @Test
+    void hutchPlusPlusWithABudgetOf3PIsExact() throws Exception {
+        Path json = dir.resolve("t.json");
+        Cli.Result r = Cli.run(with("trace", tiny, "--method", "hutchpp", "--probes", "63", "--json", json.toString()));
+        assertEquals(0, r.code(), r.toString());
+        Map<String, Object> rep = Cli.json(json);
+        assertEquals(exactTrace(), Cli.num(rep, "estimate"), 1e-12, "a sketch of 21 = P columns spans everything");
+        assertTrue(Cli.num(rep, "standard_error") < 1e-12);
+        assertEquals(63, Cli.num(rep, "products"), 0);
+        assertTrue(r.out().contains("trace"), r.out());
+
+        Path json2 = dir.resolve("t2.json");
+        assertEquals(0, Cli.run(with("trace", tiny, "--method", "hutchinson", "--probes", "400", "--json", json2.toString())).code());
+        Map<String, Object> h = Cli.json(json2);
+        double se = Cli.num(h, "standard_error");
+        assertTrue(se > 0 && Math.abs(Cli.num(h, "estimate") - exactTrace()) < 5 * se, "Hutchinson within 5 standard errors: " + h.get("estimate"));
+    }
+
+    @Test
+    void densityIntegratesToOneAndPlotsAValidPng() throws Exception {
+        Path json = dir.resolve("d.json");
+        Path plots = dir.resolve("plots");
+        Cli.Result r = Cli.run(with("density", tiny, "--probes", "4", "--steps", "21", "--grid", "400", "--json", json.toString(),
+                "--plots", plots.toString(), "--log-scale"));
+        assertEquals(0, r.code(), r.toString());
+        Map<String, Object> rep = Cli.json(json);
+        double[] grid = Cli.doubles(rep.get("grid")), d = Cli.doubles(rep.get("density"));
+        assertEquals(400, grid.length);
+        double integral = 0;
+        for (int i = 1; i < grid.length; i++) integral += 0.5 * (d[i] + d[i - 1]) * (grid[i] - grid[i - 1]);
+        assertEquals(1.0, integral, 1e-3, "SLQ density integrates to 1");
+        assertTrue(Cli.num(rep, "sigma") > 0);
+        assertEquals(4, Cli.num(rep, "probes"), 0);
+        assertEquals(21, Cli.num(rep, "steps"), 0);
+
+        Path png = plots.resolve("density.png");
+        byte[] bytes = Files.readAllBytes(png);
+        assertTrue(bytes.length > 1000, "a PNG of nonzero size");
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}, Arrays.copyOf(bytes, 8), "PNG signature");
+        BufferedImage img = ImageIO.read(png.toFile());
+        assertEquals(Plots.WIDTH, img.getWidth());
+        assertEquals(Plots.HEIGHT, img.getHeight());
+        assertTrue(Files.readString(plots.resolve("density.svg")).contains("<svg"), "SVG written too");
+    }
+
+    @Test
+    void fitThenMorseFindsTheDegenerateInterpolatingMinimum() throws Exception {
+        String[] p = {"--model", "2-6-1", "--data", "gaussian:n=5", "-q"};
+        Path theta = dir.resolve("fitted.npy");
+        Path fitJson = dir.resolve("fit.json");
+        Cli.Result fit = Cli.run(with("fit", p, "--optimizer", "lbfgs_newton", "--grad-tol", "rounding", "--save", theta.toString(),
+                "--json", fitJson.toString(), "--plots", dir.resolve("plots").toString()));
+        assertEquals(0, fit.code(), fit.toString());
+        assertEquals(25, Npy.read(theta).values().length, "θ saved with P = 25 entries");
+        Map<?, ?> traj = (Map<?, ?>) Cli.json(fitJson).get("trajectory");
+        assertEquals(Boolean.TRUE, traj.get("converged"));
+        assertTrue(Cli.num(Cli.json(fitJson), "gradient_norm") < 1e-12, "refined to rounding level");
+        assertTrue(Files.size(dir.resolve("plots/fit-trajectory.png")) > 0);
+
+        Path morseJson = dir.resolve("morse.json");
+        Cli.Result m = Cli.run(with("morse", p, "--weights", theta.toString(), "--json", morseJson.toString()));
+        assertEquals(0, m.code(), m.toString());
+        Map<String, Object> rep = Cli.json(morseJson);
+        // 5 samples, 1 output: rank G ≤ 5, so at the interpolating minimum at least 25 − 5 = 20 zero eigenvalues.
+        assertEquals(20, Cli.num(rep, "nullity"), 0, "nullity = P − N");
+        assertEquals(0, Cli.num(rep, "index"), 0);
+        assertEquals(5, Cli.num(rep, "positive"), 0);
+        assertEquals(Boolean.FALSE, rep.get("nondegenerate"));
+        assertTrue(Cli.num(rep, "tau") > 0 && Cli.num(rep, "min_abs_eigenvalue") <= Cli.num(rep, "tau"));
+        assertTrue(m.out().contains("NOT MORSE"), m.out());
+
+        Path l2Json = dir.resolve("morse-l2.json");
+        Cli.Result m2 = Cli.run(with("morse", p, "--weights", theta.toString(), "--reg", "l2:1e-2", "--refine", "lbfgs_newton",
+                "--json", l2Json.toString()));
+        assertEquals(0, m2.code(), m2.toString());
+        Map<String, Object> rep2 = Cli.json(l2Json);
+        assertEquals(0, Cli.num(rep2, "nullity"), 0, "weight decay removes the zero eigenvalues");
+        assertEquals(Boolean.TRUE, rep2.get("nondegenerate"));
+        assertEquals(25, Cli.doubles(rep2.get("ggn_eigenvalues")).length);
+    }
+
+    @Test
+    void configFileSuppliesOptionsAndTheCommandLineWins() throws Exception {
+        Path cfg = dir.resolve("run.json");
+        Files.writeString(cfg, "{\"command\": \"spectrum\", \"model\": \"3-4-1\", \"weights\": \"" + dir.resolve("theta.npy") + "\", \"inputs\": \""
+                + dir.resolve("X.npy") + "\", \"targets\": \"" + dir.resolve("y.npy") + "\", \"operator\": \"ggn\", \"quiet\": true, \"no_bias\": []}");
+        Path json = dir.resolve("c.json");
+        Cli.Result r = Cli.run("--config", cfg.toString(), "--json", json.toString());
+        assertEquals(0, r.code(), r.toString());
+        Map<String, Object> rep = Cli.json(json);
+        assertEquals("ggn", rep.get("operator"), "operator from the config file");
+
+        Path json2 = dir.resolve("c2.json");
+        assertEquals(0, Cli.run("spectrum", "--config", cfg.toString(), "--operator", "nme", "--json", json2.toString()).code());
+        assertEquals("nme", Cli.json(json2).get("operator"), "the command line wins");
+
+        // A report reruns its own config.
+        Path json3 = dir.resolve("c3.json");
+        assertEquals(0, Cli.run("--config", json2.toString(), "--json", json3.toString(), "-q").code());
+        assertEquals(Cli.json(json2).get("eigenvalues"), Cli.json(json3).get("eigenvalues"));
+
+        Files.writeString(cfg, "{\"command\": \"spectrum\", \"modle\": \"3-4-1\"}");
+        Cli.Result bad = Cli.run("--config", cfg.toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("unknown option \"modle\""), bad.err());
+    }
+
+    @Test
+    void neverOverwritesWithoutForce() throws Exception {
+        Path json = dir.resolve("s.json");
+        Files.writeString(json, "precious");
+        Cli.Result r = Cli.run(with("spectrum", tiny, "--json", json.toString()));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("refusing to overwrite") && r.err().contains("--force"), r.err());
+        assertEquals("precious", Files.readString(json), "the file is untouched");
+        assertEquals(0, Cli.run(with("spectrum", tiny, "--json", json.toString(), "--force")).code());
+        assertTrue(Files.readString(json).contains("\"eigenvalues\""));
+    }
+
+    @Test
+    void malformedInputsExitWith2AndSayWhatAndWhere() throws Exception {
+        Path bad = dir.resolve("bad.npy");
+        Files.writeString(bad, "not numpy at all");
+        assertBadInput(bad, "bad.npy: not a .npy file: bad magic");
+
+        byte[] full = Files.readAllBytes(dir.resolve("theta.npy"));
+        Path cut = dir.resolve("cut.npy");
+        Files.write(cut, Arrays.copyOf(full, full.length - 16));
+        assertBadInput(cut, "cut.npy: truncated data: shape (21,) of <f8 needs 168 bytes, the file has 152");
+
+        Path ints = dir.resolve("ints.npy");
+        Files.write(ints, new String(full, java.nio.charset.StandardCharsets.ISO_8859_1).replace("<f8", "<c8").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertBadInput(ints, "ints.npy: unsupported dtype '<c8'");
+
+        Path shortW = dir.resolve("short.npy");
+        Npy.write(shortW, new double[20]);
+        assertBadInput(shortW, "short.npy: weights have length 20, expected P = 21");
+
+        Cli.Result dims = Cli.run("spectrum", "-q", "--model", "4-4-1", "--inputs", dir.resolve("X.npy").toString(), "--targets", dir.resolve("y.npy").toString());
+        assertEquals(2, dims.code());
+        assertTrue(dims.err().contains("X.npy: inputs have d = 3 features per sample") && dims.err().contains("expects d0 = 4"), dims.err());
+
+        Cli.Result usage = Cli.run("spectrum", "--model", "3-4-1", "--data", "gaussian", "--operator", "hesian");
+        assertEquals(2, usage.code());
+        assertTrue(usage.err().contains("--operator") && usage.err().contains("hesian"), usage.err());
+    }
+
+    private void assertBadInput(Path weights, String message) {
+        Cli.Result r = Cli.run("spectrum", "-q", "--model", "3-4-1", "--data", "gaussian:n=4", "--weights", weights.toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains(message), "expected «" + message + "» in: " + r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+    }
+
+    @Test
+    void memoryRefusalExits4WithTheEstimateAndTheAlternative() {
+        Cli.Result r = Cli.run("spectrum", "-q", "--model", "1-50000-1", "--data", "gaussian:n=2", "--method", "dense");
+        assertEquals(4, r.code(), r.toString());
+        assertTrue(r.err().contains("GiB") && r.err().contains("--method lanczos"), r.err());
+    }
+
+    @Test
+    void lanczosWithoutConvergenceExits3AndStillWritesTheReport() {
+        Path json = dir.resolve("l.json");
+        Cli.Result r = Cli.run(with("spectrum", tiny, "--method", "lanczos", "--k", "3", "--basis", "6", "--max-restarts", "0", "--tol", "1e-14",
+                "--json", json.toString()));
+        assertEquals(3, r.code(), r.toString());
+        assertTrue(r.err().contains("did not converge"), r.err());
+        assertEquals(Boolean.FALSE, Cli.json(json).get("all_converged"));
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String c : List.of("demo", "spectrum", "density", "trace", "fit", "morse", "doctor")) {
+            Cli.Result r = Cli.run(c, "--help");
+            assertEquals(0, r.code(), c);
+            assertTrue(r.out().contains("Usage: morse " + c), r.out());
+        }
+        Cli.Result top = Cli.run("--help");
+        assertTrue(top.out().contains("spectrum") && top.out().contains("Exit codes"), top.out());
+        Cli.Result spectrum = Cli.run("spectrum", "--help");
+        for (String opt : List.of("--model", "--weights", "--data", "--reg", "--operator", "--method", "--json", "--plots", "--config", "--force", "--quiet")) {
+            assertTrue(spectrum.out().contains(opt), "spectrum --help lists " + opt);
+        }
+    }
+
+    @Test
+    void syntheticSetsAreSeededAndSizedByTheModel() throws Exception {
+        for (String data : List.of("gaussian:n=7", "teacher:n=7,width=2", "orthogonal:n=3", "spirals:n=7")) {
+            String model = data.startsWith("spirals") ? "2-3-2" : "4-3-2";
+            Path a = dir.resolve(data.hashCode() + "a.json"), b = dir.resolve(data.hashCode() + "b.json");
+            String[] args = {"trace", "-q", "--model", model, "--data", data, "--loss", "cross_entropy", "--method", "hutchpp", "--probes", "60"};
+            assertEquals(0, Cli.run(with(args[0], Arrays.copyOfRange(args, 1, args.length), "--json", a.toString())).code(), data);
+            assertEquals(0, Cli.run(with(args[0], Arrays.copyOfRange(args, 1, args.length), "--json", b.toString())).code(), data);
+            assertEquals(Cli.num(Cli.json(a), "estimate"), Cli.num(Cli.json(b), "estimate"), 0.0, data + ": same seed, same result");
+            assertEquals(data.startsWith("orthogonal") ? 3 : 7, Cli.num(Cli.json(a), "N"), 0, data);
+        }
+        Cli.Result r = Cli.run("trace", "-q", "--model", "3-3-1", "--data", "spirals");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("input width d0 must be 2"), r.err());
+    }
+
+    @Test
+    void csvTablesWithANamedTargetColumn() throws Exception {
+        Path csv = dir.resolve("d.csv");
+        StringBuilder sb = new StringBuilder("a,b,label,c\n");
+        for (int i = 0; i < 8; i++) sb.append(Math.sin(i)).append(',').append(Math.cos(i)).append(',').append(i % 3).append(',').append(i * 0.1).append('\n');
+        Files.writeString(csv, sb);
+        Path json = dir.resolve("csv.json");
+        Cli.Result r = Cli.run("spectrum", "-q", "--model", "3-5-3", "--loss", "cross_entropy", "--inputs", csv.toString(), "--target-column", "label",
+                "--json", json.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(8, Cli.num(Cli.json(json), "N"), 0);
+        Cli.Result missing = Cli.run("spectrum", "-q", "--model", "3-5-3", "--inputs", csv.toString(), "--target-column", "y");
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("target column 'y' is not in the header (columns: a, b, label, c)"), missing.err());
+    }
+}

@@ -1,0 +1,62 @@
+package dev.morse.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** CSV, IDX and JSON reading: values, shapes and the place named in each error. */
+class TableFormatsTest {
+
+    @Test
+    void csvWithHeaderQuotesAndComments() {
+        Csv.Table t = Csv.parse("# comment\nx1,\"x 2\",y\n1,2,3\n\n4.5,-5,6e-1\n", "d.csv");
+        assertEquals(List.of("x1", "x 2", "y"), t.columns());
+        assertEquals(2, t.rows());
+        assertArrayEquals(new double[] {1, 2, 3, 4.5, -5, 0.6}, t.values());
+        NdArray y = t.select(List.of(2), "targets");
+        assertArrayEquals(new int[] {2, 1}, y.shape());
+        assertArrayEquals(new double[] {3, 0.6}, y.values());
+    }
+
+    @Test
+    void csvErrorsGiveLineAndColumn() {
+        InputException fields = assertThrows(InputException.class, () -> Csv.parse("a,b\n1,2\n3\n", "d.csv"));
+        assertTrue(fields.getMessage().startsWith("d.csv line 3: expected 2 fields"), fields.getMessage());
+        InputException number = assertThrows(InputException.class, () -> Csv.parse("a,b\n1,x7\n", "d.csv"));
+        assertTrue(number.getMessage().contains("line 2, column 'b': 'x7' is not a number"), number.getMessage());
+        InputException header = assertThrows(InputException.class, () -> Csv.parse("1,2\n3,4\n", "d.csv"));
+        assertTrue(header.getMessage().contains("needs a header row"), header.getMessage());
+    }
+
+    @Test
+    void idxImagesAndLabels() {
+        ByteBuffer b = ByteBuffer.allocate(4 + 12 + 2 * 2 * 3);
+        b.put(new byte[] {0, 0, 0x08, 3}).putInt(2).putInt(2).putInt(3);
+        for (int i = 0; i < 12; i++) b.put((byte) (250 + i));   // wraps: unsigned bytes 250..255, 0..5
+        NdArray a = Idx.parse(b.array(), "img-idx3-ubyte");
+        assertArrayEquals(new int[] {2, 2, 3}, a.shape());
+        assertEquals(6, a.rowLength());
+        assertEquals(255, a.values()[5]);
+        assertEquals(0, a.values()[6]);
+        InputException trunc = assertThrows(InputException.class, () -> Idx.parse(java.util.Arrays.copyOf(b.array(), 20), "img"));
+        assertTrue(trunc.getMessage().contains("truncated data") && trunc.getMessage().contains("needs 12 bytes"), trunc.getMessage());
+    }
+
+    @Test
+    void jsonObjectsArraysAndErrors() {
+        Object o = JsonReader.parse("{\"a\": [1, 2.5e-3, -0], \"b\": {\"c\": \"x\\u00e9\\n\"}, \"d\": true, \"e\": null}", "t.json");
+        Map<?, ?> m = (Map<?, ?>) o;
+        assertEquals(List.of(1.0, 2.5e-3, -0.0), m.get("a"));
+        assertEquals("xé\n", ((Map<?, ?>) m.get("b")).get("c"));
+        assertEquals(Boolean.TRUE, m.get("d"));
+        assertTrue(m.containsKey("e") && m.get("e") == null);
+        InputException e = assertThrows(InputException.class, () -> JsonReader.parse("{\n  \"a\": [1,]\n}", "bad.json"));
+        assertTrue(e.getMessage().startsWith("bad.json line 2, column 11"), e.getMessage());
+    }
+}
