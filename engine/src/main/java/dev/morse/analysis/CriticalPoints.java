@@ -122,11 +122,20 @@ public final class CriticalPoints {
 
     /**
      * Newton refinement to a critical point (minimum, saddle or maximum) of L_R with exact
-     * curvature. Step: Δ = −H⁺g, using the dense Hessian and its eigendecomposition when
-     * P ≤ {@code denseLimit} (eigenvalues with |λ| ≤ 1e-12·‖H‖ are treated as zero: the
-     * pseudo-inverse, so degenerate critical manifolds are approached too), and MINRES on exact HVPs
-     * otherwise. Steps are damped by backtracking on the merit ‖∇L_R‖ (a Newton step is a descent
-     * direction for it). Converges quadratically near a nondegenerate critical point.
+     * curvature: it solves ∇L_R(θ) = 0, so it converges to the critical point near the start
+     * whatever its index.
+     *
+     * <p>Dense path (P ≤ {@code denseLimit}): Levenberg–Marquardt on the system ∇L_R = 0, whose
+     * Jacobian is H: Δ = −(H² + μI)⁻¹ H g, from one eigendecomposition per iteration
+     * (Δ = −Σ_i u_i λ_i (u_iᵀg)/(λ_i² + μ)). μ shrinks tenfold after a step that lowers ‖∇L_R‖ and
+     * grows tenfold (same eigendecomposition, one gradient each) until one does; μ → 0 is Newton
+     * with the pseudo-inverse, so convergence is quadratic near a nondegenerate critical point, and
+     * the damping keeps near-zero eigenvalues (degenerate minima) from throwing the iterate away.
+     *
+     * <p>Matrix-free path: Δ = −H⁺g by MINRES on exact HVPs, backtracking on ‖∇L_R‖.
+     *
+     * <p>A step must lower ‖∇L_R‖ by a relative 1e-6; at rounding level none does and the run stops
+     * as CONVERGED (‖∇L_R‖ ≤ grad_tol) or STALLED.
      */
     public static Trajectory newton(Objective obj, double[] theta0, int maxIter, double gradTol, int denseLimit) {
         int p = obj.dim();
@@ -136,29 +145,60 @@ public final class CriticalPoints {
         double l = obj.lossAndGradient(theta, g);
         double gn = norm(g);
         rec.add(l, gn);
-        double[] step = new double[p], trial = new double[p], gTrial = new double[p];
-        String name = p <= denseLimit ? "newton-dense" : "newton-minres";
+        double[] step = new double[p], trial = new double[p], gTrial = new double[p], coef = new double[p];
+        boolean dense = p <= denseLimit;
+        String name = dense ? "newton-dense" : "newton-minres";
+        double mu = 0;
         for (int it = 0; it < maxIter; it++) {
             if (gn <= tol(gradTol, l)) return rec.finish(name, theta, Trajectory.StopReason.CONVERGED);
-            if (p <= denseLimit) {
-                denseNewtonStep(obj, theta, g, step);
-            } else {
-                Minres.solve(dev.morse.spectra.CurvatureOperator.hessian(obj, theta), g, step, 1e-12, Math.min(p, 500));
-                for (int i = 0; i < p; i++) step[i] = -step[i];
-            }
-            double t = 1.0;
             boolean accepted = false;
             double lT = l, gnT = gn;
-            for (int ls = 0; ls < 40; ls++) {
-                for (int i = 0; i < p; i++) trial[i] = theta[i] + t * step[i];
-                lT = obj.lossAndGradient(trial, gTrial);
-                gnT = norm(gTrial);
-                // Require a real decrease: at rounding level ‖∇‖ only jitters, and that is a stall.
-                if (Double.isFinite(lT) && gnT < (1 - 1e-6) * gn) {
-                    accepted = true;
-                    break;
+            if (dense) {
+                double[] h = obj.denseHessian(theta);
+                SymmetricEigen eig = Linalg.get().eighInPlace(h, p, true);
+                double[] lam = eig.values();
+                double[] u = eig.vectors();
+                double hmax = Math.max(Math.abs(lam[0]), Math.abs(lam[p - 1]));
+                for (int i = 0; i < p; i++) {
+                    double c = 0;
+                    for (int j = 0; j < p; j++) c += u[i * p + j] * g[j];
+                    coef[i] = c;
                 }
-                t *= 0.5;
+                // Start from the last accepted damping, relative to ‖H‖²; 0 is plain Newton.
+                double m = mu;
+                for (int tries = 0; tries < 30; tries++) {
+                    java.util.Arrays.fill(step, 0.0);
+                    for (int i = 0; i < p; i++) {
+                        double li = lam[i];
+                        double denom = li * li + m;
+                        if (denom <= 1e-24 * hmax * hmax || Math.abs(li) <= 1e-14 * hmax) continue;   // null space: no step
+                        double c = -coef[i] * li / denom;
+                        for (int j = 0; j < p; j++) step[j] += c * u[i * p + j];
+                    }
+                    for (int i = 0; i < p; i++) trial[i] = theta[i] + step[i];
+                    lT = obj.lossAndGradient(trial, gTrial);
+                    gnT = norm(gTrial);
+                    if (Double.isFinite(lT) && gnT < (1 - 1e-6) * gn) {
+                        accepted = true;
+                        mu = m / 10 < 1e-30 * hmax * hmax ? 0 : m / 10;
+                        break;
+                    }
+                    m = m == 0 ? 1e-12 * hmax * hmax : m * 10;
+                }
+            } else {
+                Minres.solve(dev.morse.spectra.CurvatureOperator.hessian(obj, theta), g, step, 1e-12, Math.min(p, 500));
+                double t = 1.0;
+                for (int ls = 0; ls < 40; ls++) {
+                    for (int i = 0; i < p; i++) trial[i] = theta[i] - t * step[i];
+                    lT = obj.lossAndGradient(trial, gTrial);
+                    gnT = norm(gTrial);
+                    // Require a real decrease: at rounding level ‖∇‖ only jitters, and that is a stall.
+                    if (Double.isFinite(lT) && gnT < (1 - 1e-6) * gn) {
+                        accepted = true;
+                        break;
+                    }
+                    t *= 0.5;
+                }
             }
             if (!accepted) return rec.finish(name, theta, gn <= tol(gradTol, l) ? Trajectory.StopReason.CONVERGED : Trajectory.StopReason.STALLED);
             System.arraycopy(trial, 0, theta, 0, p);
@@ -168,23 +208,6 @@ public final class CriticalPoints {
             rec.add(l, gn);
         }
         return rec.finish(name, theta, gn <= tol(gradTol, l) ? Trajectory.StopReason.CONVERGED : Trajectory.StopReason.MAX_ITERATIONS);
-    }
-
-    private static void denseNewtonStep(Objective obj, double[] theta, double[] g, double[] step) {
-        int p = obj.dim();
-        double[] h = obj.denseHessian(theta);
-        SymmetricEigen eig = Linalg.get().eighInPlace(h, p, true);
-        double[] lam = eig.values();
-        double[] u = eig.vectors();
-        double hmax = Math.max(Math.abs(lam[0]), Math.abs(lam[p - 1]));
-        java.util.Arrays.fill(step, 0.0);
-        for (int i = 0; i < p; i++) {
-            if (Math.abs(lam[i]) <= 1e-12 * hmax) continue;
-            double c = 0;
-            for (int j = 0; j < p; j++) c += u[i * p + j] * g[j];
-            c = -c / lam[i];
-            for (int j = 0; j < p; j++) step[j] += c * u[i * p + j];
-        }
     }
 
     private static double dot(double[] a, double[] b) {
