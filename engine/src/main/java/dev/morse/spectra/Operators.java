@@ -140,6 +140,35 @@ public final class Operators {
         };
     }
 
+    /**
+     * The block A[rows, cols] (|rows| × |cols|, row-major) of a symmetric operator, e.g. a
+     * cross-layer block of the Hessian (rows = layer 1's indices, cols = layer 2's). Costs |cols|
+     * operator products (in blocks of 32); the principal blocks are better served by
+     * {@link #restrict}.
+     */
+    public static double[] denseBlock(LinearOperator a, int[] rows, int[] cols) {
+        int n = a.dim();
+        for (int[] idx : new int[][] {rows, cols}) {
+            for (int i = 0; i < idx.length; i++) {
+                if (idx[i] < 0 || idx[i] >= n) throw new IllegalArgumentException("index " + idx[i] + " at position " + i + " out of range [0, " + n + ")");
+            }
+        }
+        dev.morse.linalg.MemoryGuard.checkDense(rows.length, cols.length, "dense block " + rows.length + "×" + cols.length + " of " + a.describe());
+        double[] out = new double[rows.length * cols.length];
+        int block = Math.max(1, Math.min(32, cols.length));
+        double[] e = new double[block * n], col = new double[block * n];
+        for (int start = 0; start < cols.length; start += block) {
+            int k = Math.min(block, cols.length - start);
+            Arrays.fill(e, 0.0);
+            for (int j = 0; j < k; j++) e[j * n + cols[start + j]] = 1.0;
+            a.apply(e, col, k);
+            for (int j = 0; j < k; j++) {
+                for (int i = 0; i < rows.length; i++) out[i * cols.length + start + j] = col[j * n + rows[i]];
+            }
+        }
+        return out;
+    }
+
     /** A dense symmetric matrix (row-major n×n, not copied) as an operator. */
     public static LinearOperator dense(double[] a, int n) {
         if (a.length < (long) n * n) throw new IllegalArgumentException("matrix has " + a.length + " entries, expected n²=" + ((long) n * n));

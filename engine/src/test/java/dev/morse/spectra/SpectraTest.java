@@ -181,6 +181,11 @@ class SpectraTest {
             for (int j = 0; j < 4; j++) s += w[idx[i] * n + idx[j]] * v[j];
             assertEquals(s, out[i], 1e-13, "restricted product entry " + i);
         }
+        int[] cols = {0, 29, 5};
+        double[] blk = Operators.denseBlock(a, idx, cols);
+        for (int i = 0; i < idx.length; i++) {
+            for (int j = 0; j < cols.length; j++) assertEquals(w[idx[i] * n + cols[j]], blk[i * cols.length + j], 1e-13, "block entry (" + i + "," + j + ")");
+        }
         assertThrows(IllegalArgumentException.class, () -> a.restrict(new int[] {1, 1}), "repeated index");
         assertThrows(IllegalArgumentException.class, () -> a.plus(Operators.diagonal(new double[3])), "dims differ");
     }
