@@ -45,7 +45,6 @@ public class EigenBench {
 
     @Setup(Level.Trial)
     public void setup() {
-        if (backend.equals("java") && n > 2000) throw new IllegalStateException("skipped: the Java fallback at n > 2000 takes minutes per call");
         OpenBlas.setThreads(Runtime.getRuntime().availableProcessors());
         SplittableRandom r = new SplittableRandom(3);
         a = new double[n * n];

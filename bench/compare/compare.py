@@ -1,0 +1,940 @@
+#!/usr/bin/env python3
+"""Morse vs PyTorch, side by side, on the workloads of issue #6 (float64, same thread count).
+
+Runs each workload in PyTorch (several variants, one or more threading configurations) and in
+Morse (`bin/morse bench --json`), ALTERNATING in one run (for each workload and round: PyTorch,
+Morse, or Morse, PyTorch on odd rounds), then prints one table: Morse's median ms, the best
+PyTorch median ms (variant and configuration named), the default-configuration PyTorch median ms,
+and the speed-up ratios (PyTorch ms / Morse ms; > 1 means Morse is faster).
+
+NOT PART OF CI.  Needs PyTorch 1.13 from Debian and, optionally, the OpenMP build of OpenBLAS:
+
+    sudo apt-get install -y python3-torch            # torch 1.13 (+ functorch, numpy 1.24)
+    sudo apt-get install -y libopenblas0-openmp      # optional: the 'openmp' configuration
+
+Run it with the Debian interpreter (the one python3-torch installs into), from the repository:
+
+    /usr/bin/python3 bench/compare/compare.py                 # full table (about 10 minutes on 2 cores)
+    /usr/bin/python3 bench/compare/compare.py --json out.json # also save everything as JSON
+    /usr/bin/python3 bench/compare/compare.py --help
+
+See bench/compare/README.md for what is timed, the threading configurations and how to read the
+table.  The script only reads the system; it changes no alternatives and installs nothing.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+INSTALL_HINT = ("PyTorch is missing for this interpreter ({py}). Install Debian's build and run the "
+                "script with /usr/bin/python3:\n    sudo apt-get install -y python3-torch")
+
+# ----------------------------------------------------------------------------------- workloads
+# The workloads of issue #6 (and of bench/src/main/java/dev/morse/bench/Workloads.java users:
+# ProductBench, BlockBench, DenseHessianBench, EigenBench).  warmup/reps/budget are per round.
+WORKLOADS = [
+    dict(id="mlp784", model="784-256-256-10", activation="tanh", loss="cross_entropy", n=1024,
+         products=["gradient", "hvp", "ggn_vp", "nme_vp", "hvp_block"], k=16,
+         warmup=3, reps=6, budget_s=4.0),
+    dict(id="mlp100", model="100-100-100-10", activation="tanh", loss="cross_entropy", n=256,
+         products=["gradient", "hvp"], k=16, warmup=5, reps=20, budget_s=1.5),
+    dict(id="mlp20", model="20-50-50-1", activation="tanh", loss="mse", n=1000,
+         products=["gradient", "hvp"], k=16, warmup=5, reps=20, budget_s=1.5),
+    dict(id="dense30", model="30-40-40-1", activation="tanh", loss="mse", n=256,
+         products=["dense_hessian"], k=16, warmup=0, reps=1, budget_s=1.0,
+         morse_warmup=1),  # Morse: one untimed call for the JIT; Python has no JIT
+    dict(id="eigh1000", eigh=1000, products=["eigh"], warmup=1, reps=3, budget_s=3.0),
+    dict(id="eigh2000", eigh=2000, products=["eigh"], warmup=1, reps=2, budget_s=6.0),
+    dict(id="eigh4000", eigh=4000, products=["eigh"], warmup=0, reps=1, budget_s=1.0),
+]
+
+# Targets of issue #6: required speed-up = PyTorch ms / Morse ms, against the named baseline.
+# baseline: "best" = best PyTorch variant of that product; a product name = best of that product's
+# variants (M·v is compared with PyTorch's G·v, which has no M·v); "variant:NAME" = that variant.
+TARGETS = {
+    ("mlp784", "hvp"): (1.3, "best"),
+    ("mlp784", "gradient"): (1.2, "best"),
+    ("mlp784", "ggn_vp"): (1.3, "best"),
+    ("mlp784", "nme_vp"): (1.3, "ggn_vp"),
+    ("mlp100", "hvp"): (3.0, "best"),
+    ("mlp20", "hvp"): (3.0, "best"),
+    ("dense30", "dense_hessian"): (8.0, "variant:functional_hessian"),
+    ("eigh4000", "eigh"): (1 / 1.1, "best"),
+}
+
+# The PyTorch variants per product (see README): name -> label.
+VARIANTS = {
+    "gradient": {
+        "autograd_grad": "torch.autograd.grad(loss, params)",
+        "backward": "loss.backward() (grads zeroed)",
+    },
+    "hvp": {
+        "double_backward": "PyHessian: grad(create_graph=True), then grad(g, params, grad_outputs=v); graph rebuilt per call",
+        "reused_graph": "REUSED GRAPH: grad(create_graph) built once for the fixed theta; per call only grad(g, params, v, retain_graph=True)",
+        "functorch_jvp_grad": "functorch.jvp(functorch.grad(f)) forward-over-reverse",
+        "forward_ad_over_reverse": "torch.autograd.forward_ad dual params, then autograd.grad (forward-over-reverse)",
+        "functional_vhp": "torch.autograd.functional.vhp",
+        "functional_hvp": "torch.autograd.functional.hvp (double-backward trick)",
+    },
+    "ggn_vp": {
+        "double_backward_rop": "J v by the double-backward trick, H_l analytic, J^T u by autograd.grad",
+        "functorch_jvp_vjp": "functorch.jvp of the outputs, H_l analytic, functorch.vjp",
+        "forward_ad_jvp_vjp": "forward_ad dual forward (J v) on a graph-recording forward, H_l analytic, autograd.grad (J^T u)",
+    },
+    "hvp_block": {
+        "reused_graph_loop": "grad(create_graph) once per call, then k x grad(g, params, v_j, retain_graph=True)",
+        "batched_grads": "grad(create_graph) once per call, then one grad(..., is_grads_batched=True) (vmap)",
+        "functorch_vmap_jvp_grad": "functorch.vmap over functorch.jvp(functorch.grad(f)) (k tangents)",
+    },
+    "dense_hessian": {
+        "functional_hessian": "torch.autograd.functional.hessian (vectorize=False)",
+        "functional_hessian_vectorized": "torch.autograd.functional.hessian(vectorize=True)",
+        "functorch_hessian": "functorch.hessian = jacfwd(jacrev(f))",
+    },
+    "eigh": {
+        "numpy_eigh": "numpy.linalg.eigh (LAPACK dsyevd, OpenBLAS threads = T)",
+    },
+}
+# Reference variant per product for the cross-check of results.
+REFERENCE = {"gradient": "autograd_grad", "hvp": "double_backward", "ggn_vp": "double_backward_rop",
+             "hvp_block": "reused_graph_loop", "dense_hessian": "functional_hessian", "eigh": "numpy_eigh"}
+CHECK_TOL = 1e-8
+
+
+def multiarch():
+    try:
+        return subprocess.run(["dpkg-architecture", "-qDEB_HOST_MULTIARCH"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except Exception:
+        return platform.machine() + "-linux-gnu"
+
+
+def openmp_blas_dir():
+    d = "/usr/lib/%s/openblas-openmp" % multiarch()
+    return d if os.path.exists(os.path.join(d, "libblas.so.3")) else None
+
+
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
+               "BLIS_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "LD_LIBRARY_PATH", "LD_PRELOAD")
+
+
+def torch_configs(t):
+    """Threading configurations of the PyTorch workers: name -> (description, env, torch threads)."""
+    configs = {
+        "default": ("DEFAULT configuration: torch.set_num_threads(T) only; OpenBLAS (system libblas) at its own default "
+                    "(pthreads, one thread per core) beside torch's OpenMP pool", {}, t),
+        "consistent": ("torch.set_num_threads(T), OMP/MKL/OPENBLAS_NUM_THREADS=T", {
+            "OMP_NUM_THREADS": str(t), "MKL_NUM_THREADS": str(t), "OPENBLAS_NUM_THREADS": str(t)}, t),
+        "blas1": ("torch.set_num_threads(T), OMP_NUM_THREADS=T, OPENBLAS_NUM_THREADS=1 (GEMMs single-threaded)", {
+            "OMP_NUM_THREADS": str(t), "MKL_NUM_THREADS": str(t), "OPENBLAS_NUM_THREADS": "1"}, t),
+        "intra1": ("torch.set_num_threads(1), OMP_NUM_THREADS=1, OPENBLAS_NUM_THREADS=T (only the GEMMs parallel)", {
+            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": str(t)}, 1),
+    }
+    d = openmp_blas_dir()
+    if d:
+        configs["openmp"] = ("OpenMP build of OpenBLAS for this process only (LD_LIBRARY_PATH=%s), one OpenMP pool "
+                             "shared with torch: torch.set_num_threads(T), OMP_NUM_THREADS=T" % d, {
+                                 "LD_LIBRARY_PATH": d, "OMP_NUM_THREADS": str(t), "MKL_NUM_THREADS": str(t),
+                                 "OPENBLAS_NUM_THREADS": str(t)}, t)
+    return configs
+
+
+# =================================================================================== worker side
+# A worker is this script run with --worker: it reads one JSON request per line on stdin and
+# answers one JSON line on stdout.  Its environment (threads, BLAS library) is fixed at start.
+
+class OpenBlasLib:
+    """OpenBLAS's controls in one mapped library; also the symbol-prefixed builds that pip wheels
+    of numpy ship (scipy_openblas_*64_)."""
+    PATTERNS = ("openblas_%s", "scipy_openblas_%s64_", "scipy_openblas_%s")
+
+    def __init__(self, path, lib):
+        import ctypes
+        self.path = path
+        for pat in self.PATTERNS:
+            try:
+                self.get_threads = getattr(lib, pat % "get_num_threads")
+                self.set_threads = getattr(lib, pat % "set_num_threads")
+                self._config = getattr(lib, pat % "get_config")
+                self._config.restype = ctypes.c_char_p
+                self._parallel = getattr(lib, pat % "get_parallel")
+                return
+            except AttributeError:
+                continue
+        raise AttributeError("no OpenBLAS controls in " + path)
+
+    def describe(self):
+        return {"library": self.path, "config": self._config().decode(), "threads": self.get_threads(),
+                "parallel": {0: "sequential", 1: "pthreads", 2: "OpenMP"}.get(self._parallel(), "?")}
+
+
+def openblas_handles():
+    """One OpenBlasLib per distinct OpenBLAS library file mapped into this process."""
+    import ctypes
+    out, seen = [], set()
+    try:
+        with open("/proc/self/maps") as f:
+            found = {m.group(1) for m in (re.search(r"(/\S*(?:openblas|libblas|liblapack)\S*\.so\S*)", l) for l in f) if m}
+        # the OpenBLAS library itself first; libblas.so.3 / liblapack.so.3 wrappers that merely
+        # resolve to it are then skipped (same configuration string)
+        paths = sorted(found, key=lambda q: ("openblas" not in os.path.basename(q), q))
+    except OSError:
+        paths = []
+    for p in paths:
+        try:
+            h = OpenBlasLib(p, ctypes.CDLL(p))
+        except (OSError, AttributeError):
+            continue
+        config = h.describe()["config"]
+        if config not in seen:
+            seen.add(config)
+            out.append(h)
+    return out
+
+
+def loaded_blas():
+    """The BLAS/LAPACK/OpenMP libraries mapped into this process, and OpenBLAS's own report."""
+    libs = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                m = re.search(r"(/\S*(?:blas|lapack|gomp|iomp|mkl)\S*\.so\S*)", line)
+                if m:
+                    libs.add(m.group(1))
+    except OSError:
+        pass
+    info = {"libraries": sorted(libs)}
+    for h in openblas_handles():
+        try:
+            info.setdefault("openblas", []).append(h.describe())
+        except Exception as e:  # noqa: BLE001 - report, do not fail
+            info.setdefault("openblas", []).append({"library": h.path, "error": str(e)})
+    return info
+
+
+class OpenBlasThreads:
+    """Sets OpenBLAS's threads in every OpenBLAS mapped here for a block (as Morse does for eigh)."""
+
+    def __init__(self, n):
+        self.n, self.saved = n, []
+
+    def __enter__(self):
+        for h in openblas_handles():
+            self.saved.append((h, h.get_threads()))
+            h.set_threads(self.n)
+        return self
+
+    def __exit__(self, *exc):
+        for h, n in reversed(self.saved):
+            h.set_threads(n)
+
+
+def timed(fn, warmup, reps, budget_s):
+    """Up to warmup untimed calls (fewer once they have taken budget_s / 2: Python has no JIT to
+    wait for), then up to reps timed calls (at least one; fewer once they have taken budget_s).
+    Returns the times (ms) and the last result (for the cross-check of variants)."""
+    out = None
+    start = time.perf_counter()
+    for _ in range(warmup):
+        out = fn()
+        if time.perf_counter() - start > budget_s / 2:
+            break
+    times = []
+    start = time.perf_counter()
+    for _ in range(reps):
+        del out
+        t0 = time.perf_counter()
+        out = fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+        if time.perf_counter() - start > budget_s:
+            break
+    return times, out
+
+
+class TorchProblem:
+    """One MLP workload in PyTorch float64: seeded data, θ (nn.Linear-like init), k tangents."""
+
+    def __init__(self, wl, seed):
+        import torch
+        import torch.nn.functional as F
+        self.torch, self.F = torch, F
+        widths = [int(w) for w in wl["model"].split("-")]
+        self.widths, self.n, self.k = widths, wl["n"], wl.get("k", 16)
+        self.loss_name = wl["loss"]
+        g = torch.Generator().manual_seed(seed)
+        dt = torch.float64
+        self.X = torch.rand(self.n, widths[0], generator=g, dtype=dt) * 2 - 1
+        c = widths[-1]
+        if self.loss_name == "cross_entropy":
+            self.y = torch.randint(0, c, (self.n,), generator=g)
+        elif self.loss_name == "mse":
+            self.y = torch.rand(self.n, c, generator=g, dtype=dt)
+        else:
+            raise ValueError("loss %s not supported here" % self.loss_name)
+        params = []
+        for i in range(1, len(widths)):
+            b = 1.0 / widths[i - 1] ** 0.5
+            params.append((torch.rand(widths[i], widths[i - 1], generator=g, dtype=dt) * 2 - 1) * b)
+            params.append((torch.rand(widths[i], generator=g, dtype=dt) * 2 - 1) * b)
+        self.p0 = [p.detach() for p in params]                  # plain tensors (functorch, functional)
+        self.params = [p.clone().requires_grad_() for p in params]  # leaves (autograd variants)
+        self.shapes = [p.shape for p in params]
+        self.sizes = [p.numel() for p in params]
+        self.P = sum(self.sizes)
+        self.V = [[torch.randn(s, generator=g, dtype=dt) for s in self.shapes] for _ in range(self.k)]
+        self.v = self.V[0]
+        self.Vstack = [torch.stack([V[i] for V in self.V]) for i in range(len(self.shapes))]
+        act = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid, "identity": lambda x: x,
+               "softplus": F.softplus, "gelu": F.gelu}
+        self.act = act[wl["activation"]]
+
+    # -- model and losses
+    def forward(self, ps):
+        h = self.X
+        L = len(ps) // 2
+        for l in range(L):
+            h = self.F.linear(h, ps[2 * l], ps[2 * l + 1])
+            if l < L - 1:
+                h = self.act(h)
+        return h
+
+    def loss_out(self, out):
+        """nn.CrossEntropyLoss() / nn.MSELoss() (mean), as PyHessian users write it."""
+        if self.loss_name == "cross_entropy":
+            return self.F.cross_entropy(out, self.y)
+        return self.F.mse_loss(out, self.y)
+
+    def loss_out_fwd(self, out):
+        """The same loss in a form forward-mode AD supports in torch 1.13 (nll_loss_backward and
+        _log_softmax_backward_data have no forward derivative there): logsumexp − logit_y."""
+        if self.loss_name == "cross_entropy":
+            t = self.torch
+            return (t.logsumexp(out, 1) - out.gather(1, self.y[:, None]).squeeze(1)).mean()
+        return ((out - self.y) ** 2).mean()
+
+    def loss(self, ps):
+        return self.loss_out(self.forward(ps))
+
+    def loss_fwd(self, *ps):
+        return self.loss_out_fwd(self.forward(ps))
+
+    def out_fn(self, *ps):
+        return self.forward(ps)
+
+    def hl(self, out, u):
+        """Output-space Hessian of the mean loss applied to u (rows = samples), 1/N included."""
+        if self.loss_name == "cross_entropy":
+            p = self.torch.softmax(out, 1)
+            pu = p * u
+            return (pu - p * pu.sum(1, keepdim=True)) / self.n
+        return u * (2.0 / (self.n * self.widths[-1]))
+
+    def unflat(self, theta):
+        return [c.view(s) for c, s in zip(self.torch.split(theta, self.sizes), self.shapes)]
+
+    def flat(self, ts):
+        return self.torch.cat([t.reshape(-1) for t in ts])
+
+    # -- variants: each returns a zero-argument callable producing the result (a flat tensor)
+    def variant(self, product, name):
+        torch = self.torch
+        grad = torch.autograd.grad
+        ps, p0, v, A = self.params, self.p0, self.v, tuple(range(len(self.p0)))
+        if product == "gradient":
+            if name == "autograd_grad":
+                return lambda: self.flat(grad(self.loss(ps), ps))
+            if name == "backward":
+                def f():
+                    for p in ps:
+                        p.grad = None
+                    self.loss(ps).backward()
+                    return self.flat([p.grad for p in ps])
+                return f
+        if product == "hvp":
+            if name == "double_backward":
+                def f():
+                    g = grad(self.loss(ps), ps, create_graph=True)
+                    return self.flat(grad(g, ps, grad_outputs=v))
+                return f
+            if name == "reused_graph":
+                g_fixed = grad(self.loss(ps), ps, create_graph=True)
+                return lambda: self.flat(grad(g_fixed, ps, grad_outputs=v, retain_graph=True))
+            if name == "functorch_jvp_grad":
+                import functorch
+                gf = functorch.grad(self.loss_fwd, argnums=A)
+                return lambda: self.flat(functorch.jvp(gf, tuple(p0), tuple(v))[1])
+            if name == "forward_ad_over_reverse":
+                import torch.autograd.forward_ad as fwAD
+
+                def f():
+                    with fwAD.dual_level():
+                        prim = [p.detach().requires_grad_() for p in p0]
+                        duals = [fwAD.make_dual(p, t) for p, t in zip(prim, v)]
+                        gs = grad(self.loss_fwd(*duals), duals)
+                        return self.flat([fwAD.unpack_dual(x).tangent for x in gs])
+                return f
+            if name == "functional_vhp":
+                return lambda: self.flat(torch.autograd.functional.vhp(self.loss_fwd, tuple(p0), tuple(v))[1])
+            if name == "functional_hvp":
+                return lambda: self.flat(torch.autograd.functional.hvp(self.loss_fwd, tuple(p0), tuple(v))[1])
+        if product == "ggn_vp":
+            if name == "double_backward_rop":
+                def f():
+                    out = self.forward(ps)
+                    u0 = torch.zeros_like(out, requires_grad=True)
+                    gp = grad(out, ps, grad_outputs=u0, create_graph=True)
+                    jv = grad(gp, u0, grad_outputs=v)[0]
+                    return self.flat(grad(out, ps, grad_outputs=self.hl(out.detach(), jv)))
+                return f
+            if name == "functorch_jvp_vjp":
+                import functorch
+
+                def f():
+                    out, jv = functorch.jvp(self.out_fn, tuple(p0), tuple(v))
+                    _, vjp_fn = functorch.vjp(self.out_fn, *p0)
+                    return self.flat(vjp_fn(self.hl(out, jv)))
+                return f
+            if name == "forward_ad_jvp_vjp":
+                import torch.autograd.forward_ad as fwAD
+
+                def f():
+                    with fwAD.dual_level():
+                        prim = [p.detach().requires_grad_() for p in p0]
+                        out, jv = fwAD.unpack_dual(self.forward([fwAD.make_dual(p, t) for p, t in zip(prim, v)]))
+                        return self.flat(grad(out, prim, grad_outputs=self.hl(out.detach(), jv)))
+                return f
+        if product == "hvp_block":
+            if name == "reused_graph_loop":
+                def f():
+                    g = grad(self.loss(ps), ps, create_graph=True)
+                    return torch.cat([self.flat(grad(g, ps, grad_outputs=V, retain_graph=True)) for V in self.V])
+                return f
+            if name == "batched_grads":
+                def f():
+                    g = grad(self.loss(ps), ps, create_graph=True)
+                    hs = grad(g, ps, grad_outputs=self.Vstack, is_grads_batched=True)
+                    return torch.cat([h.reshape(self.k, -1) for h in hs], 1).reshape(-1)
+                return f
+            if name == "functorch_vmap_jvp_grad":
+                import functorch
+                gf = functorch.grad(self.loss_fwd, argnums=A)
+
+                def one(*ts):
+                    return functorch.jvp(gf, tuple(p0), ts)[1]
+                vm = functorch.vmap(one)
+
+                def f():
+                    hs = vm(*self.Vstack)
+                    return torch.cat([h.reshape(self.k, -1) for h in hs], 1).reshape(-1)
+                return f
+        if product == "dense_hessian":
+            theta = self.flat(p0)
+
+            def lf(t):
+                return self.loss_out(self.forward(self.unflat(t)))
+
+            def lf_fwd(t):
+                return self.loss_out_fwd(self.forward(self.unflat(t)))
+            if name == "functional_hessian":
+                return lambda: torch.autograd.functional.hessian(lf, theta).reshape(-1)
+            if name == "functional_hessian_vectorized":
+                return lambda: torch.autograd.functional.hessian(lf, theta, vectorize=True).reshape(-1)
+            if name == "functorch_hessian":
+                import functorch
+                h = functorch.hessian(lf_fwd)
+                return lambda: h(theta).reshape(-1)
+        raise KeyError("no variant %s for %s" % (name, product))
+
+
+class EighProblem:
+    def __init__(self, n, seed):
+        import numpy as np
+        self.np = np
+        rng = np.random.default_rng(seed)
+        b = rng.uniform(-1.0, 1.0, (n, n))
+        self.a = np.triu(b) + np.triu(b, 1).T
+
+    def variant(self, name):
+        np = self.np
+        if name == "numpy_eigh":
+            def f():
+                w, _ = np.linalg.eigh(self.a)
+                return w
+            return f
+        raise KeyError(name)
+
+
+def rel_err(a, b):
+    d = float((a - b).norm() if hasattr(a, "norm") else ((a - b) ** 2).sum() ** 0.5)
+    nb = float(b.norm() if hasattr(b, "norm") else (b ** 2).sum() ** 0.5)
+    return d / max(nb, 1e-300)
+
+
+def worker_main(args):
+    t = args.threads
+    torch = None
+    try:
+        import torch  # noqa: F811
+        torch.set_default_dtype(torch.float64)
+        torch.set_num_threads(args.torch_threads)
+    except ImportError:
+        if not args.numpy_only:
+            print(json.dumps({"fatal": INSTALL_HINT.format(py=sys.executable)}), flush=True)
+            return 1
+    import numpy as np
+    hello = {"python": sys.executable, "python_version": platform.python_version(), "numpy": np.__version__,
+             "pid": os.getpid(), "env": {k: os.environ[k] for k in THREAD_VARS if k in os.environ}}
+    if torch is not None:
+        hello["torch"] = torch.__version__
+        hello["torch_threads"] = torch.get_num_threads()
+        hello["torch_interop_threads"] = torch.get_num_interop_threads()
+        show = torch.__config__.show()
+        m = re.search(r"BLAS_INFO=([^,]*)", show)
+        hello["torch_blas_info"] = m.group(1) if m else "?"
+        hello["torch_parallel_backend"] = next((l.split(":", 1)[1].strip() for l in torch.__config__.parallel_info().splitlines()
+                                                if l.startswith("ATen parallel backend")), "?")
+        try:
+            import functorch
+            hello["functorch"] = getattr(functorch, "__version__", "present")
+        except ImportError:
+            hello["functorch"] = None
+        torch.ones(4, 4) @ torch.ones(4, 4)  # map the BLAS now
+    np.ones((4, 4)) @ np.ones((4, 4))
+    hello["blas"] = loaded_blas()
+    print(json.dumps({"hello": hello}), flush=True)
+
+    cache = {}
+    for line in sys.stdin:
+        req = json.loads(line)
+        if req.get("op") == "quit":
+            break
+        wl = req["workload"]
+        res, errors = {}, {}
+        try:
+            key = wl["id"]
+            if key not in cache:
+                cache.clear()
+                cache[key] = EighProblem(wl["eigh"], req["seed"]) if "eigh" in wl else TorchProblem(wl, req["seed"])
+            prob = cache[key]
+            for product, names in req["variants"].items():
+                res[product] = {}
+                ref = None
+                for name in names:
+                    try:
+                        if product == "eigh":
+                            fn = prob.variant(name)
+                            with OpenBlasThreads(t):
+                                times, out = timed(fn, req["warmup"], req["reps"], req["budget_s"])
+                        else:
+                            if torch is None:
+                                raise RuntimeError("torch is not available in this worker")
+                            fn = prob.variant(product, name)
+                            times, out = timed(fn, req["warmup"], req["reps"], req["budget_s"])
+                        entry = {"times_ms": times}
+                        if name == REFERENCE.get(product):
+                            ref = out
+                        elif ref is not None:
+                            entry["rel_err_vs_" + REFERENCE[product]] = rel_err(out, ref)
+                        res[product][name] = entry
+                        del out
+                    except Exception as e:  # noqa: BLE001 - a failing variant is a result, not a crash
+                        errors["%s/%s" % (product, name)] = "%s: %s" % (type(e).__name__, str(e).splitlines()[0][:300] if str(e) else "")
+        except Exception as e:  # noqa: BLE001
+            errors["setup"] = "%s: %s" % (type(e).__name__, e)
+        print(json.dumps({"results": res, "errors": errors}), flush=True)
+    return 0
+
+
+# =================================================================================== parent side
+
+class Worker:
+    def __init__(self, name, python, env, threads, torch_threads, numpy_only=False):
+        self.name = name
+        cmd = [python, os.path.abspath(__file__), "--worker", "--threads", str(threads),
+               "--torch-threads", str(torch_threads)] + (["--numpy-only"] if numpy_only else [])
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, bufsize=1)
+        msg = self._read()
+        if msg is None:
+            raise RuntimeError("worker %s (%s) died at start; is torch installed for %s?\n%s"
+                               % (name, " ".join(cmd), python, INSTALL_HINT.format(py=python)))
+        if "fatal" in msg:
+            raise RuntimeError(msg["fatal"])
+        self.hello = msg["hello"]
+
+    def run(self, req):
+        self.proc.stdin.write(json.dumps(req) + "\n")
+        self.proc.stdin.flush()
+        msg = self._read()
+        if msg is None:
+            raise RuntimeError("worker %s died (workload %s)" % (self.name, req["workload"]["id"]))
+        return msg
+
+    def _read(self):
+        """The worker's next JSON answer; other lines on its stdout (library chatter) go to stderr."""
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                return None
+            if line.startswith("{"):
+                try:
+                    return json.loads(line)
+                except ValueError:
+                    pass
+            sys.stderr.write("[%s] %s" % (self.name, line))
+
+    def close(self):
+        try:
+            self.proc.stdin.write(json.dumps({"op": "quit"}) + "\n")
+            self.proc.stdin.flush()
+            self.proc.wait(timeout=30)
+        except Exception:  # noqa: BLE001
+            self.proc.kill()
+
+
+def worker_env(extra):
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
+    env.update(extra)
+    return env
+
+
+def run_morse(cmd, wl, args):
+    argv = list(cmd) + ["--threads", str(args.threads), "--seed", str(args.seed), "--json"]
+    reps = max(1, round(wl["reps"] * args.reps_scale))
+    if "eigh" in wl:
+        argv += ["--eigh", str(wl["eigh"]), "--products", "none", "--warmup", str(wl["warmup"]), "--reps", str(reps)]
+    else:
+        argv += ["--model", wl["model"], "--activation", wl["activation"], "--loss", wl["loss"],
+                 "--batch", str(wl["n"]), "--k", str(wl.get("k", 16)), "--products", ",".join(wl["products"]),
+                 "--warmup", str(wl.get("morse_warmup", max(wl["warmup"], 1))), "--reps", str(reps)]
+    env = dict(os.environ)
+    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "LD_LIBRARY_PATH", "LD_PRELOAD"):
+        env.pop(k, None)  # Morse owns its threads (engine workers; OpenBLAS at T only inside eigh)
+    p = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        raise RuntimeError("Morse failed (exit %d): %s\n%s" % (p.returncode, " ".join(argv), p.stderr[-3000:]))
+    out = p.stdout
+    return json.loads(out[out.index("{"):]), argv
+
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+
+def fmt_ms(x):
+    if x is None:
+        return "-"
+    return "%.1f" % x if x >= 100 else ("%.2f" % x if x >= 1 else "%.3f" % x)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog="Install: sudo apt-get install -y python3-torch [libopenblas0-openmp]; run with /usr/bin/python3. Not part of CI.")
+    ap.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+                    help="thread count T for both sides (default: all cores available)")
+    ap.add_argument("--morse-cmd", default="bin/morse bench",
+                    help="command that runs Morse's bench, relative to the repository root (default: %(default)s)")
+    ap.add_argument("--python", default=sys.executable, help="interpreter with torch for the workers (default: this one)")
+    ap.add_argument("--torch-configs", default="default,intra1,openmp",
+                    help="threading configurations to time (comma-separated among default, consistent, blas1, intra1, openmp; "
+                         "'all' = every one available; default: %(default)s; 'openmp' is skipped if libopenblas0-openmp is absent)")
+    ap.add_argument("--extra-numpy", default=None, metavar="PYTHON",
+                    help="also time numpy.linalg.eigh under this interpreter (e.g. a pip numpy with its own OpenBLAS)")
+    ap.add_argument("--workloads", default=",".join(w["id"] for w in WORKLOADS),
+                    help="workload ids (default: all: %(default)s)")
+    ap.add_argument("--variants", default=None,
+                    help="restrict PyTorch variants (comma-separated names; default: all, see README)")
+    ap.add_argument("--rounds", type=int, default=2, help="alternation rounds per workload (default: %(default)s)")
+    ap.add_argument("--reps-scale", type=float, default=1.0, help="scale every workload's repetitions and time budget")
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--json", metavar="FILE", default=None, help="save everything (raw times included) as JSON")
+    # worker mode (internal)
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--torch-threads", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--numpy-only", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        if args.torch_threads is None:
+            args.torch_threads = args.threads
+        return worker_main(args)
+
+    t = args.threads
+    all_cfgs = torch_configs(t)
+    names = list(all_cfgs) if args.torch_configs == "all" else [c.strip() for c in args.torch_configs.split(",") if c.strip()]
+    skipped = [c for c in names if c not in all_cfgs]
+    names = [c for c in names if c in all_cfgs]
+    if "default" not in names:
+        names.insert(0, "default")
+    for c in skipped:
+        print("note: configuration '%s' unavailable here%s" % (c, " (apt-get install libopenblas0-openmp)" if c == "openmp" else ""),
+              file=sys.stderr)
+    wanted = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    workloads = [w for w in WORKLOADS if w["id"] in wanted]
+    unknown = set(wanted) - {w["id"] for w in WORKLOADS}
+    if unknown:
+        ap.error("unknown workloads: %s" % ", ".join(sorted(unknown)))
+    only = set(args.variants.split(",")) if args.variants else None
+    morse_cmd = shlex.split(args.morse_cmd)
+
+    started = time.time()
+    report = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "threads": t, "rounds": args.rounds, "seed": args.seed,
+              "morse_cmd": args.morse_cmd, "machine": machine_info(), "alternatives": alternatives(),
+              "load_before": os.getloadavg(), "configs": {}, "workloads": {}, "morse_backend": None}
+    print("compare: T=%d threads, %d round(s), configurations %s; %s" % (t, args.rounds, ", ".join(names), report["machine"]["cpu"]), flush=True)
+    # Preflight: the Morse command exists and knows 'bench' (bin/morse builds itself here if stale).
+    pre = subprocess.run(morse_cmd + ["--help"], cwd=REPO, capture_output=True, text=True)
+    if pre.returncode != 0 or "--products" not in pre.stdout:
+        print("Morse command %r does not run 'bench' (exit %d):\n%s%s" % (args.morse_cmd, pre.returncode, pre.stdout[-2000:], pre.stderr[-2000:]),
+              file=sys.stderr)
+        return 2
+    load1 = os.getloadavg()[0]
+    if load1 > 0.25 * (os.cpu_count() or 1):
+        print("WARNING: load average %.2f on %d cores: other processes are running, timings will be noisy "
+              "(run on a quiet machine for figures to quote)" % (load1, os.cpu_count() or 1), flush=True)
+    workers = {}
+    try:
+        for c in names:
+            desc, env, tt = all_cfgs[c]
+            workers[c] = Worker(c, args.python, worker_env(env), t, tt)
+            report["configs"][c] = {"description": desc, "env": env, "torch_threads": tt, "worker": workers[c].hello}
+            print("  [%s] %s\n      -> %s" % (c, desc, describe_worker(workers[c].hello)), flush=True)
+        if args.extra_numpy:
+            c = "numpy@" + os.path.basename(args.extra_numpy)
+            workers[c] = Worker(c, args.extra_numpy, worker_env({}), t, t, numpy_only=True)
+            report["configs"][c] = {"description": "numpy.linalg.eigh under %s" % args.extra_numpy, "env": {},
+                                    "worker": workers[c].hello, "eigh_only": True}
+            print("  [%s] %s" % (c, describe_worker(workers[c].hello)), flush=True)
+
+        for wl in workloads:
+            wres = {"spec": wl, "torch": {}, "morse": {}, "errors": {}, "order": []}
+            report["workloads"][wl["id"]] = wres
+            variants = {}
+            for prod in wl["products"]:
+                if prod in VARIANTS:
+                    vs = [v for v in VARIANTS[prod] if only is None or v in only or v == REFERENCE[prod]]
+                    variants[prod] = vs
+            for r in range(args.rounds):
+                torch_side = [c for c in workers if "eigh" in wl or not report["configs"][c].get("eigh_only")]
+                if "eigh" in wl:
+                    # numpy's eigh depends on the OpenBLAS library only (its threads are set to T for
+                    # it in every configuration): time it once per distinct library.
+                    seen, keep = set(), []
+                    for c in torch_side:
+                        libs = tuple(sorted(os.path.realpath(e["library"]) for e in
+                                            report["configs"][c]["worker"].get("blas", {}).get("openblas", []) or []))
+                        key = (report["configs"][c]["worker"].get("python"), libs)
+                        if key not in seen:
+                            seen.add(key)
+                            keep.append(c)
+                    torch_side = keep
+                steps = ["torch:" + c for c in torch_side] + ["morse"]
+                if r % 2 == 1:
+                    steps = ["morse"] + ["torch:" + c for c in torch_side]
+                for step in steps:
+                    t0 = time.time()
+                    if step == "morse":
+                        mj, argv = run_morse(morse_cmd, wl, args)
+                        report["morse_backend"] = mj.get("backend")
+                        report["morse_machine"] = mj.get("machine")
+                        wres["morse_argv"] = argv
+                        wres.setdefault("morse_runs", []).append({k2: mj.get(k2) for k2 in ("config", "warmup_done")})
+                        for prod, e in mj["products"].items():
+                            wres["morse"].setdefault(prod, []).extend(e["times_ms"])
+                            wres.setdefault("morse_round_medians", {}).setdefault(prod, []).append(median(e["times_ms"]))
+                    else:
+                        c = step.split(":", 1)[1]
+                        req = {"op": "bench", "workload": wl, "variants": variants, "seed": args.seed,
+                               "warmup": wl["warmup"], "reps": max(1, round(wl["reps"] * args.reps_scale)),
+                               "budget_s": wl["budget_s"] * args.reps_scale}
+                        ans = workers[c].run(req)
+                        for prod, byv in ans["results"].items():
+                            for vname, e in byv.items():
+                                d = wres["torch"].setdefault(c, {}).setdefault(prod, {}).setdefault(vname, {"times_ms": []})
+                                d["times_ms"].extend(e["times_ms"])
+                                d.setdefault("round_medians", []).append(median(e["times_ms"]))
+                                for k2, v2 in e.items():
+                                    if k2.startswith("rel_err"):
+                                        d[k2] = max(d.get(k2, 0.0), v2)
+                        for k2, v2 in ans["errors"].items():
+                            wres["errors"]["%s:%s" % (c, k2)] = v2
+                    wres["order"].append("%s (%.1fs)" % (step, time.time() - t0))
+            print("  %-9s done (%s) [%.0fs elapsed]" % (wl["id"], ", ".join(wres["order"]), time.time() - started), flush=True)
+            for k2, v2 in wres["errors"].items():
+                print("      variant failed: %s: %s" % (k2, v2), flush=True)
+    finally:
+        for w in workers.values():
+            w.close()
+    report["load_after"] = os.getloadavg()
+    report["elapsed_s"] = time.time() - started
+    rows = build_rows(report)
+    report["rows"] = rows
+    print_report(report, rows)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=1)
+        print("saved %s" % args.json)
+    return 0
+
+
+def machine_info():
+    cpu, mhz = "?", []
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name") and cpu == "?":
+                    cpu = line.split(":", 1)[1].strip()
+                if line.startswith("cpu MHz"):
+                    mhz.append(float(line.split(":", 1)[1]))
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "mhz": max(mhz) if mhz else None, "kernel": platform.release()}
+
+
+def alternatives():
+    out = {}
+    ma = multiarch()
+    for name in ("libblas.so.3", "liblapack.so.3", "libopenblas.so.0"):
+        try:
+            p = subprocess.run(["update-alternatives", "--query", "%s-%s" % (name, ma)], capture_output=True, text=True)
+            status = re.search(r"^Status: (.*)$", p.stdout, re.M)
+            value = re.search(r"^Value: (.*)$", p.stdout, re.M)
+            alts = re.findall(r"^Alternative: (.*)$", p.stdout, re.M)
+            out[name] = {"status": status.group(1) if status else None, "value": value.group(1) if value else None,
+                         "alternatives": alts}
+        except OSError:
+            out[name] = None
+    return out
+
+
+def describe_worker(h):
+    ob = h.get("blas", {}).get("openblas") or []
+    obs = "; ".join("%s [%s, %s threads]" % (e.get("library"), e.get("parallel"), e.get("threads")) for e in ob) or "no OpenBLAS mapped"
+    if "torch" in h:
+        return "torch %s (BLAS_INFO=%s, %s backend, %d intra-op threads), numpy %s, %s" % (
+            h["torch"], h.get("torch_blas_info"), h.get("torch_parallel_backend"), h.get("torch_threads", 0), h["numpy"], obs)
+    return "numpy %s (%s), %s" % (h["numpy"], h["python"], obs)
+
+
+def build_rows(report):
+    rows = []
+    for wid, w in report["workloads"].items():
+        spec = w["spec"]
+        label = ("eigh n=%d" % spec["eigh"]) if "eigh" in spec else "%s %s %s N=%d" % (spec["model"], spec["activation"], spec["loss"], spec["n"])
+        for prod in spec["products"]:
+            morse = median(w["morse"].get(prod, []))
+            base_prod = prod
+            tgt = TARGETS.get((wid, prod))
+            if prod == "nme_vp":
+                base_prod = "ggn_vp"  # PyTorch has no M·v: compare with its G·v (issue #6)
+            cands = []  # (median, config, variant, n)
+            for c, byp in w["torch"].items():
+                for vname, d in byp.get(base_prod, {}).items():
+                    errs = [v for k, v in d.items() if k.startswith("rel_err")]
+                    if errs and max(errs) > CHECK_TOL:
+                        continue  # a variant that disagrees with the reference is not a baseline
+                    if d["times_ms"]:
+                        cands.append((median(d["times_ms"]), c, vname, len(d["times_ms"])))
+            best = min(cands) if cands else None
+            dflt = min([x for x in cands if x[1] == "default"], default=None)
+            pyh = next((x for x in cands if x[1] == "default" and x[2] == "double_backward"), None)
+            row = {"workload": wid, "label": label, "product": prod, "morse_ms": morse, "morse_n": len(w["morse"].get(prod, [])),
+                   "torch_product": base_prod,
+                   "best": best and {"ms": best[0], "config": best[1], "variant": best[2], "n": best[3]},
+                   "default": dflt and {"ms": dflt[0], "variant": dflt[2], "n": dflt[3]},
+                   "pyhessian_default": pyh and {"ms": pyh[0]}}
+            row["speedup_best"] = best[0] / morse if best and morse else None
+            row["speedup_default"] = dflt[0] / morse if dflt and morse else None
+            if tgt:
+                need, basis = tgt
+                if basis.startswith("variant:"):
+                    vn = basis.split(":", 1)[1]
+                    bx = min([x for x in cands if x[2] == vn], default=None)
+                else:
+                    bx = best
+                names = {"best": "best numpy" if prod == "eigh" else "best PyTorch", "ggn_vp": "best PyTorch G·v",
+                         "variant:functional_hessian": "torch.autograd.functional.hessian"}
+                row["target"] = {"required": need, "baseline": names.get(basis, basis),
+                                 "baseline_ms": bx[0] if bx else None,
+                                 "speedup": bx[0] / morse if bx and morse else None}
+                row["target"]["met"] = row["target"]["speedup"] is not None and row["target"]["speedup"] >= need
+            rows.append(row)
+    return rows
+
+
+def print_report(report, rows):
+    print()
+    print("Morse vs PyTorch, float64, T=%d threads, median ms over %d alternating round(s); speed-up = PyTorch ms / Morse ms"
+          % (report["threads"], report["rounds"]))
+    hdr = "%-36s %-13s %9s | %9s %6s  %-40s | %9s %6s | %s" % (
+        "workload", "product", "Morse ms", "best ms", "x", "best PyTorch variant [config]", "dflt ms", "x", "target (issue #6)")
+    print(hdr)
+    print("-" * len(hdr))
+    for r in rows:
+        b, d = r["best"], r["default"]
+        tg = ""
+        if "target" in r:
+            t = r["target"]
+            verdict = "MET" if t["met"] else "not met"
+            if r["product"] == "eigh":
+                tg = "Morse ≤ 1.1x %s: %s (%.2fx)" % (t["baseline"], verdict, 1 / t["speedup"] if t["speedup"] else float("nan"))
+            else:
+                tg = "≥ %.1fx vs %s: %s" % (t["required"], t["baseline"], verdict)
+                if TARGETS[(r["workload"], r["product"])][1].startswith("variant:") and t["baseline_ms"]:
+                    tg += " (%s ms, %.2fx)" % (fmt_ms(t["baseline_ms"]), t["speedup"])
+        bname = ("%s [%s]" % (b["variant"], b["config"])) if b else "-"
+        if r["product"] == "nme_vp" and b:
+            bname = "G·v: " + bname
+        print("%-36s %-13s %9s | %9s %6s  %-40s | %9s %6s | %s" % (
+            r["label"], r["product"], fmt_ms(r["morse_ms"]), fmt_ms(b and b["ms"]),
+            "%.2f" % r["speedup_best"] if r["speedup_best"] else "-", bname[:40],
+            fmt_ms(d and d["ms"]), "%.2f" % r["speedup_default"] if r["speedup_default"] else "-", tg))
+    print("x = PyTorch ms / Morse ms (> 1: Morse faster).  dflt = best variant in the DEFAULT configuration "
+          "(torch.set_num_threads(T) only).  nme_vp is compared with PyTorch's G·v (PyTorch has no M·v product).")
+    used = sorted({(r["torch_product"], r["best"]["variant"]) for r in rows if r["best"]} |
+                  {(r["torch_product"], r["default"]["variant"]) for r in rows if r["default"]})
+    for prod, v in used:
+        print("  %-24s %s" % (v, VARIANTS.get(prod, {}).get(v, "")))
+    for c in sorted({r["best"]["config"] for r in rows if r["best"]} | {"default"}):
+        if c in report["configs"]:
+            print("  [%s] %s" % (c, report["configs"][c]["description"]))
+    print()
+    print("All timings (median ms; n = timed calls pooled over rounds; per-round medians; rel err vs the reference variant):")
+    for wid, w in report["workloads"].items():
+        for c, byp in w["torch"].items():
+            for prod, byv in byp.items():
+                for vname, d in byv.items():
+                    errs = {k: v for k, v in d.items() if k.startswith("rel_err")}
+                    es = " ".join("%s=%.1e" % (k.replace("rel_err_vs_", "err/"), v) for k, v in errs.items())
+                    flag = "  MISMATCH (excluded)" if errs and max(errs.values()) > CHECK_TOL else ""
+                    print("  %-9s %-14s %-30s %-12s %9s ms  n=%-3d rounds %-20s %s%s" % (
+                        wid, prod, vname, c, fmt_ms(median(d["times_ms"])), len(d["times_ms"]),
+                        "/".join(fmt_ms(x) for x in d.get("round_medians", [])), es, flag))
+        for k2, v2 in w["errors"].items():
+            print("  %-9s FAILED %s: %s" % (wid, k2, v2))
+        for prod, ts in w["morse"].items():
+            print("  %-9s %-14s %-30s %-12s %9s ms  n=%-3d rounds %s" % (
+                wid, prod, "morse", "-", fmt_ms(median(ts)), len(ts),
+                "/".join(fmt_ms(x) for x in w.get("morse_round_medians", {}).get(prod, []))))
+        for run in w.get("morse_runs", []):
+            wd = run.get("warmup_done") or {}
+            if wd and not wd.get("jit_quiet", True):
+                print("  %-9s morse warm-up hit its cap with the JIT still compiling (%s)" % (wid, wd))
+    mb = report.get("morse_backend") or {}
+    print()
+    print("Morse backend: %s; %s; BLAS %s" % (mb.get("jdk"), mb.get("simd"), mb.get("openblas_config") or mb.get("blas")))
+    alt = report["alternatives"].get("libblas.so.3") or {}
+    print("system libblas.so.3 alternative: %s (%s)" % (alt.get("value"), alt.get("status")))
+    print("load average before %s, after %s (a busy machine makes all of this provisional); %.0f s"
+          % (tuple(round(x, 2) for x in report["load_before"]), tuple(round(x, 2) for x in report["load_after"]), report["elapsed_s"]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
