@@ -24,21 +24,24 @@ final class ChunkPass {
     private final int layers;
     private final int[] d;
 
-    // Per layer l (index l, 1..L); index 0 unused (Z_0 is X itself).
-    private final double[][] a;    // A_l
-    private final double[][] z;    // Z_l (l < L)
-    private final double[][] s1;   // σ′(A_l)
-    private final double[][] s2;   // σ″(A_l)
-    private final double[][] g;    // Gr_l
-    private final double[][] dz;   // ∂/∂Z_l (l < L), kept for the NME term dZ ⊙ σ″ ⊙ RA
+    // Forward/backward state of the bound chunk (see ChunkState); per layer l (index l, 1..L),
+    // index 0 unused (Z_0 is X itself).
+    private double[][] a;    // A_l
+    private double[][] z;    // Z_l (l < L)
+    private double[][] s1;   // σ′(A_l)
+    private double[][] s2;   // σ″(A_l)
+    private double[][] g;    // Gr_l
+    private double[][] dz;   // ∂/∂Z_l (l < L), kept for the NME term dZ ⊙ σ″ ⊙ RA
+    private double[] prob;   // softmax rows for cross-entropy
+    // Tangent buffers, owned by this worker.
     private final double[][] ra;
     private final double[][] rz;
     private final double[][] rg;   // R(Gr_l)
     private final double[] rdz;    // R(∂/∂Z), reused across layers
-    private final double[] prob;   // softmax rows for cross-entropy
     private final double[] vecTmp; // bias copy / column sums
+    private final int maxRows;
 
-    // The chunk currently held by the buffers.
+    // The chunk currently bound.
     private double[] x;
     private int xOff;
     private int rows;
@@ -50,35 +53,35 @@ final class ChunkPass {
         this.linalg = linalg;
         this.layers = mlp.layers();
         this.d = mlp.widths();
-        a = new double[layers + 1][];
-        z = new double[layers + 1][];
-        s1 = new double[layers + 1][];
-        s2 = new double[layers + 1][];
-        g = new double[layers + 1][];
-        dz = new double[layers + 1][];
+        this.maxRows = maxRows;
         ra = new double[layers + 1][];
         rz = new double[layers + 1][];
         rg = new double[layers + 1][];
         int maxWidth = 0;
         for (int l = 1; l <= layers; l++) {
             int size = maxRows * d[l];
-            a[l] = new double[size];
-            g[l] = new double[size];
             ra[l] = new double[size];
             rg[l] = new double[size];
-            if (l < layers) {
-                z[l] = new double[size];
-                s1[l] = new double[size];
-                s2[l] = new double[size];
-                dz[l] = new double[size];
-                rz[l] = new double[size];
-            }
+            if (l < layers) rz[l] = new double[size];
             maxWidth = Math.max(maxWidth, d[l]);
         }
         maxWidth = Math.max(maxWidth, d[0]);
         rdz = new double[maxRows * maxWidth];
-        prob = new double[maxRows * d[layers]];
         vecTmp = new double[maxWidth];
+    }
+
+    /** Binds the chunk's rows x[xOff ..] (rows × d0) and its state buffers. */
+    void bind(ChunkState st, double[] x, int xOff, int rows) {
+        this.a = st.a;
+        this.z = st.z;
+        this.s1 = st.s1;
+        this.s2 = st.s2;
+        this.g = st.g;
+        this.dz = st.dz;
+        this.prob = st.prob;
+        this.x = x;
+        this.xOff = xOff;
+        this.rows = rows;
     }
 
     int rows() {
@@ -98,11 +101,8 @@ final class ChunkPass {
         return l == 1 ? xOff : 0;
     }
 
-    /** Forward pass over rows x[xOff ..] (rows × d0); keeps A, Z, σ′ and, when asked, σ″. */
-    void forward(double[] theta, double[] x, int xOff, int rows, boolean needSecond) {
-        this.x = x;
-        this.xOff = xOff;
-        this.rows = rows;
+    /** Forward pass over the bound rows; keeps A, Z, σ′ and, when asked, σ″. */
+    void forward(double[] theta, boolean needSecond) {
         for (int l = 1; l <= layers; l++) {
             linalg.dgemm(false, true, rows, d[l], d[l - 1], 1.0, zPrev(l), zPrevOff(l), d[l - 1],
                     theta, mlp.weightOffset(l), d[l - 1], 0.0, a[l], 0, d[l]);
@@ -284,7 +284,6 @@ final class ChunkPass {
 
     private void ensureBlock(int kg) {
         if (kg <= blockCap) return;
-        int maxRows = a[1].length / d[1];
         bra = new double[layers + 1][];
         brz = new double[layers + 1][];
         brg = new double[layers + 1][];

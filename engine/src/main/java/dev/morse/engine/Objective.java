@@ -60,6 +60,10 @@ public final class Objective {
     private final Linalg linalg;
 
     private final ChunkPass[] passes;     // one per worker slot
+    private final ChunkState[] states;    // one per chunk when caching, else one per worker slot
+    private final boolean caching;
+    private final double[] cachedTheta;   // the θ the cached states belong to
+    private long version;
     private final WorkerTeam team;
     private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
     private double[][] slotOut;           // per-worker chunk results, k·P each
@@ -100,6 +104,13 @@ public final class Objective {
         CLEANER.register(this, team::close);
         this.passes = new ChunkPass[threads];
         for (int i = 0; i < threads; i++) passes[i] = new ChunkPass(mlp, loss, kernels, linalg, batchSize);
+        // Keep one state per chunk (forward and backward passes reused by products at the same θ)
+        // when they take at most a quarter of the heap and 1 GiB; else one per worker.
+        long cacheBytes = 8L * ChunkState.doubles(mlp.widths(), batchSize) * numChunks;
+        this.caching = b.cacheStates && cacheBytes <= Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4);
+        this.states = new ChunkState[caching ? numChunks : threads];
+        for (int i = 0; i < states.length; i++) states[i] = new ChunkState(mlp.widths(), batchSize);
+        this.cachedTheta = new double[p];
         initTasks();
         this.slotOut = new double[threads][p];
         this.scratchP = new double[p];
@@ -108,31 +119,27 @@ public final class Objective {
     /** Creates the reusable tasks (after every field they read is assigned). */
     private void initTasks() {
         gradientTask = (pass, chunk, slot) -> {
-            forward(pass, argTheta, chunk, false);
-            chunkSums[chunk] = pass.lossAndTopSignal(data, chunkStart(chunk), argInv, null, 0);
-            pass.backward(argTheta, slotOut[slot]);
+            ChunkState st = bindChunk(pass, slot, chunk, argTheta, false, false);
+            chunkSums[chunk] = st.lossSum;
+            pass.backward(argTheta, slotOut[slot]);   // the gradient, and the signals on the way
+            st.signals = true;
         };
         singleTask = (pass, chunk, slot) -> {
-            forward(pass, argTheta, chunk, argNme);
-            pass.lossAndTopSignal(data, chunkStart(chunk), argInv, null, 0);
-            if (argNme) pass.backward(argTheta, null);   // Gr_l and ∂/∂Z_l only; the gradient is not needed
+            bindChunk(pass, slot, chunk, argTheta, argNme, argNme);
             pass.tangentForward(argTheta, argVs, 0);
             pass.rBackward(argTheta, argVs, 0, argInv, argGgn, argNme, slotOut[slot], 0);
         };
         blockChunkTask = (pass, chunk, slot) -> {
-            forward(pass, argTheta, chunk, argNme);
-            pass.lossAndTopSignal(data, chunkStart(chunk), argInv, null, 0);
-            if (argNme) pass.backward(argTheta, null);
+            bindChunk(pass, slot, chunk, argTheta, argNme, argNme);
             for (int j0 = 0; j0 < argK; j0 += argKg) {
                 pass.blockProduct(argTheta, argVs, j0, Math.min(argKg, argK - j0), p, argInv, argGgn, argNme, slotOut[slot], j0 * p);
             }
         };
-        blockGroupTask = (pass, chunk, j0, n, buf, off) -> {
-            forward(pass, argTheta, chunk, argNme);
-            pass.lossAndTopSignal(data, chunkStart(chunk), argInv, null, 0);
-            if (argNme) pass.backward(argTheta, null);
+        blockGroupTask = (pass, slot, chunk, j0, n, buf, off) -> {
+            bindChunk(pass, slot, chunk, argTheta, argNme, argNme);
             pass.blockProduct(argTheta, argVs, j0, n, p, argInv, argGgn, argNme, buf, off);
         };
+        warmTask = (pass, chunk, slot) -> bindChunk(pass, slot, chunk, argTheta, argNme, argNme);
         groupSlot = slot -> groupAllChunks(curGroupTask, curWave + slot, curKg, curK, slot, curOut);
         chunkSlot = slot -> curChunkTask.run(passes[slot], curWave + slot, slot);
     }
@@ -149,6 +156,7 @@ public final class Objective {
         private Regularizer regularizer = Regularizer.NONE;
         private int batchSize = 256;
         private int threads = Runtime.getRuntime().availableProcessors();
+        private boolean cacheStates = true;
 
         private Builder(Mlp mlp, Dataset data, Loss loss) {
             if (mlp == null || data == null || loss == null) throw new IllegalArgumentException("model, data and loss are required");
@@ -173,6 +181,16 @@ public final class Objective {
         public Builder threads(int n) {
             if (n <= 0) throw new IllegalArgumentException("threads must be positive, got " + n);
             this.threads = n;
+            return this;
+        }
+
+        /**
+         * Whether to keep each chunk's forward and backward passes between products at the same θ
+         * (default on; used only when they take at most a quarter of the heap and 1 GiB). Results
+         * are bit-identical either way; caching only saves time.
+         */
+        public Builder cacheStates(boolean on) {
+            this.cacheStates = on;
             return this;
         }
 
@@ -210,6 +228,11 @@ public final class Objective {
         return threads;
     }
 
+    /** True when chunk states are kept between products at the same θ (see {@link Builder#cacheStates}). */
+    public boolean cachesStates() {
+        return caching;
+    }
+
     // ------------------------------------------------------------------ values and gradients
 
     /** L_R(θ): data loss plus regularizer (SPEC §2, §4). */
@@ -229,8 +252,9 @@ public final class Objective {
         checkTheta(theta);
         double[] out = new double[data.size()];
         runChunks(1, (pass, chunk, slot) -> {
-            forward(pass, theta, chunk, false);
-            pass.lossAndTopSignal(data, chunkStart(chunk), 0.0, out, chunkStart(chunk));
+            bindChunk(pass, slot, chunk, theta, false, false);
+            // Recomputes Gr_L with the same scale: identical bits, the state stays valid.
+            pass.lossAndTopSignal(data, chunkStart(chunk), 1.0 / data.size(), out, chunkStart(chunk));
         }, null);
         return out;
     }
@@ -241,7 +265,7 @@ public final class Objective {
         int c = mlp.outputDim();
         double[] out = new double[data.size() * c];
         runChunks(1, (pass, chunk, slot) -> {
-            forward(pass, theta, chunk, false);
+            bindChunk(pass, slot, chunk, theta, false, false);
             System.arraycopy(pass.output(), 0, out, chunkStart(chunk) * c, pass.rows() * c);
         }, null);
         return out;
@@ -323,7 +347,7 @@ public final class Objective {
         int c = mlp.outputDim();
         checkOut(out, (long) data.size() * c, "jvp output");
         runChunks(1, (pass, chunk, slot) -> {
-            forward(pass, theta, chunk, false);
+            bindChunk(pass, slot, chunk, theta, false, false);
             pass.tangentForward(theta, v, 0);
             System.arraycopy(pass.tangentOutput(), 0, out, chunkStart(chunk) * c, pass.rows() * c);
         }, null);
@@ -336,9 +360,10 @@ public final class Objective {
         checkVector(u, (long) data.size() * c, "u");
         checkOut(out, p, "vjp output");
         runChunks(1, (pass, chunk, slot) -> {
-            forward(pass, theta, chunk, false);
+            ChunkState st = bindChunk(pass, slot, chunk, theta, false, false);
             pass.setTopSignal(u, chunkStart(chunk), 1.0);
             pass.backward(theta, slotOut[slot]);
+            st.invalidate();   // Gr_l now belong to u, not to the loss
         }, out);
     }
 
@@ -404,8 +429,7 @@ public final class Objective {
 
     private double dataLossUnchecked(double[] theta) {
         runChunks(1, (pass, chunk, slot) -> {
-            forward(pass, theta, chunk, false);
-            chunkSums[chunk] = pass.lossAndTopSignal(data, chunkStart(chunk), 0.0, null, 0);
+            chunkSums[chunk] = bindChunk(pass, slot, chunk, theta, false, false).lossSum;
         }, null);
         double s = 0;
         for (int c = 0; c < numChunks; c++) s += chunkSums[c];   // chunk order: independent of thread count
@@ -443,6 +467,7 @@ public final class Objective {
     private ChunkTask blockChunkTask;
 
     private GroupTask blockGroupTask;
+    private ChunkTask warmTask;
 
     private void dataBlock(Part part, double[] theta, double[] vs, double[] out, int k) {
         argTheta = theta;
@@ -461,6 +486,9 @@ public final class Objective {
             argKg = groupSize(k);
             int groups = (k + argKg - 1) / argKg;
             if (numChunks == 1 || (groups >= threads && groups >= numChunks)) {
+                // Workers share chunk states in this mode: fill them first (each chunk by one worker),
+                // so the group phase only reads them.
+                if (caching) runChunks(1, warmTask, null);
                 runGroups(k, argKg, blockGroupTask, out);
             } else {
                 runChunks(k, blockChunkTask, out);
@@ -486,7 +514,7 @@ public final class Objective {
     @FunctionalInterface
     private interface GroupTask {
         /** Computes chunk {@code chunk}'s contribution for vectors j0..j0+n−1 into buf[off ..]. */
-        void run(ChunkPass pass, int chunk, int j0, int n, double[] buf, int off);
+        void run(ChunkPass pass, int slot, int chunk, int j0, int n, double[] buf, int off);
     }
 
     /**
@@ -530,7 +558,7 @@ public final class Objective {
         int n = Math.min(kg, k - j0);
         int len = n * p;
         for (int chunk = 0; chunk < numChunks; chunk++) {
-            task.run(passes[slot], chunk, j0, n, slotOut[slot], 0);
+            task.run(passes[slot], slot, chunk, j0, n, slotOut[slot], 0);
             if (chunk == 0) System.arraycopy(slotOut[slot], 0, out, j0 * p, len);
             else kernels.axpy(len, 1.0, slotOut[slot], 0, out, j0 * p);
         }
@@ -599,8 +627,43 @@ public final class Objective {
         return Math.min(batchSize, data.size() - chunk * batchSize);
     }
 
-    private void forward(ChunkPass pass, double[] theta, int chunk, boolean needSecond) {
-        pass.forward(theta, data.x(), chunkStart(chunk) * data.inputDim(), chunkRows(chunk), needSecond);
+    /**
+     * Binds chunk {@code chunk} to the worker's pass and makes sure its state holds the forward pass
+     * at θ (with σ″ when {@code needSecond}), Gr_L and the softmax (scaled by 1/N), and, when
+     * {@code needSignals}, the backward signals. With caching, a state computed at the same θ
+     * (bit for bit) by an earlier product is reused; {@link #beginProduct} tracks θ.
+     */
+    private ChunkState bindChunk(ChunkPass pass, int slot, int chunk, double[] theta, boolean needSecond, boolean needSignals) {
+        ChunkState st = states[caching ? chunk : slot];
+        pass.bind(st, data.x(), chunkStart(chunk) * data.inputDim(), chunkRows(chunk));
+        if (st.version != version || st.chunk != chunk || (needSecond && !st.second)) {
+            pass.forward(theta, needSecond);
+            st.lossSum = pass.lossAndTopSignal(data, chunkStart(chunk), 1.0 / data.size(), null, 0);
+            st.version = version;
+            st.chunk = chunk;
+            st.second = needSecond;
+            st.signals = false;
+        }
+        if (needSignals && !st.signals) {
+            pass.backward(theta, null);
+            st.signals = true;
+        }
+        return st;
+    }
+
+    /**
+     * Every public product calls this first with its θ (after validation). With caching, the chunk
+     * states stay valid while θ's bits do not change; otherwise every product starts afresh.
+     */
+    private void beginProduct(double[] theta) {
+        if (caching) {
+            if (!java.util.Arrays.equals(theta, cachedTheta)) {
+                System.arraycopy(theta, 0, cachedTheta, 0, p);
+                version++;
+            }
+        } else {
+            version++;
+        }
     }
 
     @FunctionalInterface
@@ -642,12 +705,14 @@ public final class Objective {
         }
     }
 
+    /** Validates θ and starts a product at it ({@link #beginProduct}). */
     private void checkTheta(double[] theta) {
         if (theta == null) throw new IllegalArgumentException("θ is null");
         if (theta.length != p) throw new IllegalArgumentException("θ has length " + theta.length + ", model " + mlp.describe() + " has P=" + p);
         for (int i = 0; i < p; i++) {
             if (!Double.isFinite(theta[i])) throw new IllegalArgumentException("θ contains " + theta[i] + " at index " + i);
         }
+        beginProduct(theta);
     }
 
     private static void checkVector(double[] v, long len, String what) {

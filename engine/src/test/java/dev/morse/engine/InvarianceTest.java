@@ -55,6 +55,43 @@ class InvarianceTest {
     }
 
     @Test
+    void cachedChunkStatesGiveTheSameBitsAsFreshPasses() {
+        Dataset data = Problems.classification(103, 5, 3, 2);
+        Mlp mlp = Mlp.of(Activation.GELU, 5, 8, 6, 3);
+        Objective cached = Objective.builder(mlp, data, Loss.CROSS_ENTROPY).batchSize(10).threads(2).build();
+        Objective fresh = Objective.builder(mlp, data, Loss.CROSS_ENTROPY).batchSize(10).threads(2).cacheStates(false).build();
+        assertTrue(cached.cachesStates() && !fresh.cachesStates(), "caching on and off as asked");
+        int p = mlp.numParameters();
+        double[] theta = mlp.initPyTorchDefault(4);
+        double[] v = Problems.gaussian(p, 1), u = Problems.gaussian(103 * 3, 2), vs = Problems.gaussian(7 * p, 3);
+        for (int round = 0; round < 3; round++) {
+            // A mix of calls in an order that exercises every reuse: gradient fills signals,
+            // GGN needs no σ″, NME adds σ″, vjp overwrites the signals, θ then changes in place.
+            double[] a = new double[p], b = new double[p];
+            assertEquals(fresh.lossAndGradient(theta, b), cached.lossAndGradient(theta, a), 0.0, "loss, round " + round);
+            assertArrayEquals(b, a, 0.0, "gradient, round " + round);
+            cached.ggnVp(theta, v, a);
+            fresh.ggnVp(theta, v, b);
+            assertArrayEquals(b, a, 0.0, "G·v, round " + round);
+            cached.nmeVp(theta, v, a);
+            fresh.nmeVp(theta, v, b);
+            assertArrayEquals(b, a, 0.0, "M·v, round " + round);
+            cached.vjp(theta, u, a);
+            fresh.vjp(theta, u, b);
+            assertArrayEquals(b, a, 0.0, "Jᵀu, round " + round);
+            cached.hvp(theta, v, a);
+            fresh.hvp(theta, v, b);
+            assertArrayEquals(b, a, 0.0, "H·v after vjp, round " + round);
+            double[] ba = new double[7 * p], bb = new double[7 * p];
+            cached.apply(Objective.Part.DATA_HESSIAN, theta, vs, ba, 7);
+            fresh.apply(Objective.Part.DATA_HESSIAN, theta, vs, bb, 7);
+            assertArrayEquals(bb, ba, 0.0, "block H·V, round " + round);
+            assertArrayEquals(fresh.perSampleLosses(theta), cached.perSampleLosses(theta), 0.0, "per-sample losses");
+            theta[round] += 0.125;   // in place: the cache must notice
+        }
+    }
+
+    @Test
     void batchSplitsAgreeToRounding() {
         Dataset data = Problems.classification(103, 5, 3, 2);
         Objective whole = build(data, 103, 1);
