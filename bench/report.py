@@ -47,11 +47,14 @@ def main(paths):
         if "workload" in params_d and params_d["workload"] in models:
             m = models[params_d["workload"]]
             if method in PRODUCT:
-                flops = m[PRODUCT[method]]
+                key = PRODUCT[method]
+                if params_d.get("mode") == "cached" and key != "gradient":
+                    key += "_cached"
+                flops = m[key]
             elif method == "hvpBlock":
-                flops = int(params_d["k"]) * m["hvp"]
+                flops = int(params_d["k"]) * m["hvp_cached"]
             elif method == "denseHessian":
-                flops = m["P"] * m["hvp"]
+                flops = m["P"] * m["hvp_cached"]
         elif name.startswith("KernelBench.Gemm"):
             n = int(params_d["size"]); flops = 2.0 * n ** 3
         elif name.startswith("KernelBench."):

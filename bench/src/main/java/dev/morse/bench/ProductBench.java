@@ -34,12 +34,22 @@ public class ProductBench {
     @Param({"2"})
     public int threads;
 
+    /**
+     * fresh: every product recomputes the forward and backward passes (θ changes between calls, as
+     * in an optimizer or PyHessian's per-call double backward). cached: θ fixed across calls, as in
+     * Lanczos or SLQ, so only the tangent and R-backward passes run. The gradient always runs fresh.
+     */
+    @Param({"fresh", "cached"})
+    public String mode;
+
     private Objective obj;
+    private Objective freshObj;   // for the gradient
     private double[] theta, v, out, out2, out3;
 
     @Setup
     public void setup() {
-        obj = Workloads.build(workload, threads);
+        obj = Workloads.build(workload, threads, mode.equals("cached"));
+        freshObj = Workloads.build(workload, threads, false);
         theta = obj.model().initPyTorchDefault(1);
         SplittableRandom r = new SplittableRandom(2);
         v = new double[obj.dim()];
@@ -60,7 +70,7 @@ public class ProductBench {
 
     @Benchmark
     public double gradient() {
-        return obj.dataLossAndGradient(theta, out);
+        return freshObj.dataLossAndGradient(theta, out);
     }
 
     @Benchmark

@@ -46,7 +46,7 @@ public class ScalingBench {
 
     @Setup
     public void setup() {
-        obj = Workloads.build(workload, threads);
+        obj = Workloads.build(workload, threads, false);   // fresh: θ may change between calls
         theta = obj.model().initPyTorchDefault(1);
         SplittableRandom r = new SplittableRandom(2);
         v = new double[obj.dim()];

@@ -2,29 +2,26 @@ package dev.morse.bench;
 
 import dev.morse.engine.Activation;
 import dev.morse.engine.Dataset;
+import dev.morse.engine.FlopModel;
 import dev.morse.engine.Loss;
 import dev.morse.engine.Mlp;
 import dev.morse.engine.Objective;
 import java.util.SplittableRandom;
 
 /**
- * The benchmark workloads of the issues, seeded, with their flop models. The models count the
- * dense-layer GEMM flops of the algorithm Morse runs (elementwise work and the output loss are
- * ignored: they are O(N·d), not O(N·d²)). With f_l = 2·N·d_{l−1}·d_l, F = Σ_l f_l (one forward
- * pass) and F' = Σ_{l≥2} f_l (the layers whose input is not the data):
- * <ul>
- *   <li>gradient: forward F, ∂W F, ∂Z F' → 2F + F';</li>
- *   <li>H·v (fused forward-over-reverse): forward F, backward signals F', tangent F + F',
- *       R-backward F + 3F' → 3F + 5F';</li>
- *   <li>G·v: forward F, tangent F + F', R-backward F + F' → 3F + 2F';</li>
- *   <li>M·v: forward F, backward signals F', tangent F + F', R-backward (F − f_L) + 2F' + (F' − f_L) → 3F + 5F' − 2f_L.</li>
- * </ul>
+ * The benchmark workloads of the issues, seeded. Flops come from {@link FlopModel} (one model for
+ * the benchmarks, the CLI's {@code bench} command and the reports).
  */
 public final class Workloads {
     private Workloads() {}
 
     /** "784-256-256-10:tanh:cross_entropy:1024". */
     public static Objective build(String spec, int threads) {
+        return build(spec, threads, true);
+    }
+
+    /** The workload with chunk states cached between products at the same θ, or not. */
+    public static Objective build(String spec, int threads, boolean cacheStates) {
         String[] p = spec.split(":");
         int[] w = Mlp.parseWidths(p[0]);
         Activation act = Activation.parse(p[1]);
@@ -45,31 +42,14 @@ public final class Workloads {
             for (int i = 0; i < y.length; i++) y[i] = r.nextDouble();
             data = Dataset.regression(x, n, w[0], y, c);
         }
-        return Objective.builder(mlp, data, loss).threads(threads).build();
+        // Chunks of N/threads rows (at most 256) so every thread has work on the small workloads.
+        int batch = Math.max(1, Math.min(256, (n + threads - 1) / threads));
+        return Objective.builder(mlp, data, loss).threads(threads).batchSize(batch).cacheStates(cacheStates).build();
     }
 
-    /** Forward-pass flops F = Σ_l 2 N d_{l−1} d_l. */
-    public static double forwardFlops(Objective o) {
-        Mlp m = o.model();
-        double f = 0;
-        for (int l = 1; l <= m.layers(); l++) f += 2.0 * o.data().size() * m.width(l) * m.width(l - 1);
-        return f;
-    }
-
-    /** Flops of one product by the model above: {@code gradient}, {@code hvp}, {@code ggn_vp}, {@code nme_vp}. */
-    public static double flops(Objective o, String product) {
-        Mlp m = o.model();
-        double f = forwardFlops(o);
-        double first = 2.0 * o.data().size() * m.width(1) * m.width(0);
-        double last = 2.0 * o.data().size() * m.width(m.layers()) * m.width(m.layers() - 1);
-        double fp = f - first;
-        return switch (product) {
-            case "gradient" -> 2 * f + fp;
-            case "hvp" -> 3 * f + 5 * fp;
-            case "ggn_vp" -> 3 * f + 2 * fp;
-            case "nme_vp" -> 3 * f + 5 * fp - 2 * last;
-            default -> throw new IllegalArgumentException("no flop model for " + product);
-        };
+    /** Flops of one product by {@link FlopModel}: fresh θ unless {@code cached}. */
+    public static double flops(Objective o, String product, boolean cached) {
+        return FlopModel.of(product, o.model(), o.data().size(), cached);
     }
 
     /**
@@ -81,7 +61,8 @@ public final class Workloads {
             Objective o = build(w, 1);
             StringBuilder b = new StringBuilder("{\"workload\": \"" + w + "\", \"P\": " + o.dim());
             for (String product : new String[] {"gradient", "hvp", "ggn_vp", "nme_vp"}) {
-                b.append(", \"").append(product).append("\": ").append(flops(o, product));
+                b.append(", \"").append(product).append("\": ").append(flops(o, product, false));
+                if (!product.equals("gradient")) b.append(", \"").append(product).append("_cached\": ").append(flops(o, product, true));
             }
             System.out.println(b.append("}"));
         }

@@ -2,6 +2,7 @@ package dev.morse.cli;
 
 import dev.morse.engine.Activation;
 import dev.morse.engine.Dataset;
+import dev.morse.engine.FlopModel;
 import dev.morse.engine.Loss;
 import dev.morse.engine.Mlp;
 import dev.morse.engine.Objective;
@@ -58,7 +59,14 @@ import picocli.CommandLine.Option;
 public final class BenchCommand implements Callable<Integer> {
 
     /** Every product name this command knows, in report order. */
-    public static final List<String> PRODUCTS = List.of("gradient", "hvp", "ggn_vp", "nme_vp", "hvp_block", "dense_hessian");
+    /**
+     * gradient, hvp, ggn_vp, nme_vp: θ may change between calls, so every call runs the forward
+     * and backward passes (an optimizer's situation, and PyHessian's per-call double backward).
+     * *_cached, hvp_block, dense_hessian: θ fixed across calls (Lanczos, SLQ, dense spectra), so
+     * the engine reuses each chunk's forward and backward passes (Objective.Builder#cacheStates).
+     */
+    public static final List<String> PRODUCTS = List.of("gradient", "hvp", "ggn_vp", "nme_vp",
+            "hvp_cached", "ggn_vp_cached", "nme_vp_cached", "hvp_block", "dense_hessian");
 
     /** dense_hessian joins the default product list only up to this P (P × P doubles, P H·v products). */
     static final int DEFAULT_DENSE_MAX_P = 5000;
@@ -155,7 +163,8 @@ public final class BenchCommand implements Callable<Integer> {
         List<Timing> timings = new ArrayList<>();
         double[] modelFlops = null;
         if (!wanted.isEmpty()) {
-            obj = build(t);
+            obj = build(t, true);
+            Objective fresh = build(t, false);
             modelFlops = flopTerms(obj);
             String widths = model;
             if (!json) {
@@ -164,7 +173,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             double[] theta = obj.model().initPyTorchDefault(seed);
             List<Bench> benches = new ArrayList<>();
-            for (String name : wanted) benches.add(prepare(obj, theta, name, modelFlops));
+            for (String name : wanted) benches.add(prepare(cached(name) ? obj : fresh, theta, name, modelFlops));
             warmupInfo = warmUp(benches);
             for (Bench b : benches) timings.add(measure(b));
         }
@@ -237,7 +246,12 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** The objective of Workloads.build: seeded uniform inputs, random labels or targets. */
-    private Objective build(int t) {
+    /** Products at a fixed θ, which reuse the chunks' forward and backward passes. */
+    static boolean cached(String product) {
+        return product.endsWith("_cached") || product.equals("hvp_block") || product.equals("dense_hessian");
+    }
+
+    private Objective build(int t, boolean cacheStates) {
         int[] w = Mlp.parseWidths(model);
         Activation act = Activation.parse(activation);
         Loss l = Loss.parse(loss);
@@ -258,49 +272,37 @@ public final class BenchCommand implements Callable<Integer> {
             data = Dataset.regression(x, n, w[0], y, c);
         }
         int rows = chunk != null ? chunk : Math.min(DEFAULT_CHUNK, (n + t - 1) / t);
-        return Objective.builder(mlp, data, l).threads(t).batchSize(rows).build();
+        return Objective.builder(mlp, data, l).threads(t).batchSize(rows).cacheStates(cacheStates).build();
     }
 
-    // ------------------------------------------------------------------ flop model (Workloads)
+    // ------------------------------------------------------------------ flop model (engine FlopModel)
 
-    /** {F, F', f_L} of the model in Workloads: forward GEMM flops, those past the first layer, the last layer's. */
+    /** {F, F', f_L} of the model (see {@link FlopModel}): forward GEMM flops, those past the first layer, the last layer's. */
     static double[] flopTerms(Objective o) {
         Mlp m = o.model();
         double n = o.data().size();
-        double f = 0;
-        for (int l = 1; l <= m.layers(); l++) f += 2.0 * n * m.width(l) * m.width(l - 1);
+        double f = FlopModel.forward(m, o.data().size());
         double first = 2.0 * n * m.width(1) * m.width(0);
         double last = 2.0 * n * m.width(m.layers()) * m.width(m.layers() - 1);
         return new double[] {f, f - first, last};
     }
 
-    /** Flops of one call of a product (copied from Workloads.flops; hvp_block = k × hvp, dense_hessian = P × hvp). */
-    static double flops(double[] terms, String product, int k, int p) {
-        double f = terms[0];
-        double fp = terms[1];
-        double last = terms[2];
-        double hvp = 3 * f + 5 * fp;
+    /** Flops of one call of a product by {@link FlopModel}; hvp_block = k × cached hvp, dense_hessian = P × cached hvp. */
+    static double flops(Objective o, String product, int k) {
+        int n = o.data().size();
         return switch (product) {
-            case "gradient" -> 2 * f + fp;
-            case "hvp" -> hvp;
-            case "ggn_vp" -> 3 * f + 2 * fp;
-            case "nme_vp" -> 3 * f + 5 * fp - 2 * last;
-            case "hvp_block" -> k * hvp;
-            case "dense_hessian" -> (double) p * hvp;
-            default -> throw new IllegalArgumentException("no flop model for " + product);
+            case "hvp_block" -> k * FlopModel.of("hvp", o.model(), n, true);
+            case "dense_hessian" -> (double) o.dim() * FlopModel.of("hvp", o.model(), n, true);
+            default -> FlopModel.of(product.replace("_cached", ""), o.model(), n, cached(product));
         };
     }
 
     static String flopModel(String product) {
         return switch (product) {
-            case "gradient" -> "2F + F'";
-            case "hvp" -> "3F + 5F'";
-            case "ggn_vp" -> "3F + 2F'";
-            case "nme_vp" -> "3F + 5F' - 2f_L";
-            case "hvp_block" -> "k (3F + 5F')";
-            case "dense_hessian" -> "P (3F + 5F')";
+            case "hvp_block" -> "k (" + FlopModel.formula("hvp", true) + ")";
+            case "dense_hessian" -> "P (" + FlopModel.formula("hvp", true) + ")";
             case "eigh" -> "4/3 n^3 + 2 n^3";
-            default -> "?";
+            default -> FlopModel.formula(product.replace("_cached", ""), cached(product));
         };
     }
 
@@ -324,9 +326,9 @@ public final class BenchCommand implements Callable<Integer> {
         double[] sink = new double[1];
         Runnable call = switch (name) {
             case "gradient" -> () -> sink[0] += o.dataLossAndGradient(theta, out);
-            case "hvp" -> () -> o.hvp(theta, v, out);
-            case "ggn_vp" -> () -> o.ggnVp(theta, v, out);
-            case "nme_vp" -> () -> o.nmeVp(theta, v, out);
+            case "hvp", "hvp_cached" -> () -> o.hvp(theta, v, out);
+            case "ggn_vp", "ggn_vp_cached" -> () -> o.ggnVp(theta, v, out);
+            case "nme_vp", "nme_vp_cached" -> () -> o.nmeVp(theta, v, out);
             case "hvp_block" -> () -> o.apply(Objective.Part.HESSIAN, theta, v, out, kk);
             case "dense_hessian" -> () -> {
                 double[] h = o.denseHessian(theta);
@@ -334,7 +336,7 @@ public final class BenchCommand implements Callable<Integer> {
             };
             default -> throw new IllegalArgumentException("unknown product " + name);
         };
-        return new Bench(name, call, out, sink, flops(terms, name, k, p));
+        return new Bench(name, call, out, sink, flops(o, name, k));
     }
 
     /**

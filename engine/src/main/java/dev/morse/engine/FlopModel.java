@@ -1,0 +1,59 @@
+package dev.morse.engine;
+
+/**
+ * The flop model Morse states its speed with: the dense-layer GEMM flops of the algorithm as it
+ * runs (elementwise work and the loss are O(N·d), not O(N·d²), and are not counted). With
+ * f_l = 2·N·d_{l−1}·d_l, F = Σ_l f_l (one forward pass) and F' = Σ_{l≥2} f_l (the layers whose
+ * input is not the data, so they have tangent and NME input terms):
+ *
+ * <table>
+ *   <caption>flops per product</caption>
+ *   <tr><th>product</th><th>fresh θ (forward and backward included)</th><th>cached (same θ as the last product)</th></tr>
+ *   <tr><td>gradient</td><td>2F + F'</td><td>—</td></tr>
+ *   <tr><td>hvp (H·v)</td><td>3F + 5F'</td><td>2F + 4F'</td></tr>
+ *   <tr><td>ggn_vp (G·v)</td><td>3F + 2F'</td><td>2F + 2F'</td></tr>
+ *   <tr><td>nme_vp (M·v)</td><td>3F + 5F' − 2f_L</td><td>2F + 4F' − 2f_L</td></tr>
+ * </table>
+ * Fresh: forward F, backward signals F' (the gradient's ∂W adds F), tangent F + F', R-backward
+ * F + 3F' for H·v. Cached products skip the forward pass and the backward signals
+ * ({@link Objective.Builder#cacheStates}).
+ */
+public final class FlopModel {
+    private FlopModel() {}
+
+    /** F = Σ_l 2·N·d_{l−1}·d_l. */
+    public static double forward(Mlp m, int n) {
+        double f = 0;
+        for (int l = 1; l <= m.layers(); l++) f += 2.0 * n * m.width(l) * m.width(l - 1);
+        return f;
+    }
+
+    /**
+     * Flops of one product: {@code gradient}, {@code hvp}, {@code ggn_vp} or {@code nme_vp}, for N
+     * samples, fresh or cached (see the table).
+     */
+    public static double of(String product, Mlp m, int n, boolean cached) {
+        double f = forward(m, n);
+        double first = 2.0 * n * m.width(1) * m.width(0);
+        double last = 2.0 * n * m.width(m.layers()) * m.width(m.layers() - 1);
+        double fp = f - first;
+        return switch (product) {
+            case "gradient" -> 2 * f + fp;
+            case "hvp" -> cached ? 2 * f + 4 * fp : 3 * f + 5 * fp;
+            case "ggn_vp" -> cached ? 2 * f + 2 * fp : 3 * f + 2 * fp;
+            case "nme_vp" -> cached ? 2 * f + 4 * fp - 2 * last : 3 * f + 5 * fp - 2 * last;
+            default -> throw new IllegalArgumentException("no flop model for '" + product + "'; expected gradient, hvp, ggn_vp or nme_vp");
+        };
+    }
+
+    /** The formula of {@link #of} as text, e.g. {@code "3F + 5F'"}. */
+    public static String formula(String product, boolean cached) {
+        return switch (product) {
+            case "gradient" -> "2F + F'";
+            case "hvp" -> cached ? "2F + 4F'" : "3F + 5F'";
+            case "ggn_vp" -> cached ? "2F + 2F'" : "3F + 2F'";
+            case "nme_vp" -> cached ? "2F + 4F' - 2f_L" : "3F + 5F' - 2f_L";
+            default -> throw new IllegalArgumentException("no flop model for '" + product + "'");
+        };
+    }
+}
