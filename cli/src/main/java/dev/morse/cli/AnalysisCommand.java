@@ -75,8 +75,8 @@ abstract class AnalysisCommand extends BaseCommand {
     }
 
     /**
-     * The dense matrix of an operator, materialized in blocks of 32 columns with a progress bar
-     * (as {@code Objective.dense} does: block products of identity columns, then (A + Aᵀ)/2).
+     * The dense matrix of an operator ({@link dev.morse.spectra.DenseSpectrum#materialize}: block
+     * products of identity columns, then (A + Aᵀ)/2), with a progress bar.
      * Refused up front, with the estimate, when it cannot fit.
      */
     double[] materialize(LinearOperator op, String what, double workspaceArrays) {
@@ -89,25 +89,7 @@ abstract class AnalysisCommand extends BaseCommand {
                     e.requestedBytes(), e.availableBytes());
         }
         Progress.Task t = progress.start("materializing " + what + " (" + n + "×" + n + ")", n);
-        double[] m = new double[n * n];
-        int block = Math.max(1, Math.min(32, n));
-        double[] e = new double[block * n];
-        double[] col = new double[block * n];
-        for (int start = 0; start < n; start += block) {
-            int k = Math.min(block, n - start);
-            Arrays.fill(e, 0, k * n, 0.0);
-            for (int j = 0; j < k; j++) e[j * n + start + j] = 1.0;
-            op.apply(e, col, k);
-            System.arraycopy(col, 0, m, start * n, k * n);
-            t.update(start + k, "");
-        }
-        for (int i = 0; i < n; i++) {
-            for (int j = i + 1; j < n; j++) {
-                double s = 0.5 * (m[i * n + j] + m[j * n + i]);
-                m[i * n + j] = s;
-                m[j * n + i] = s;
-            }
-        }
+        double[] m = dev.morse.spectra.DenseSpectrum.materialize(op, (done, total) -> t.update(done, ""));
         time("materialize", t.seconds());
         t.done(n + " columns, " + n + " products");
         return m;

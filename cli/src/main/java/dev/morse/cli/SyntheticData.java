@@ -238,14 +238,8 @@ final class SyntheticData {
         return v;
     }
 
-    /** Marsaglia's polar method: standard normal draws that depend on the seed only. */
+    /** Standard normal draws that depend on the seed only (the engine's sampler). */
     static double gaussian(SplittableRandom rng) {
-        double u, v, s;
-        do {
-            u = 2 * rng.nextDouble() - 1;
-            v = 2 * rng.nextDouble() - 1;
-            s = u * u + v * v;
-        } while (s >= 1 || s == 0);
-        return u * Math.sqrt(-2 * Math.log(s) / s);
+        return dev.morse.engine.Gaussians.next(rng);
     }
 }

@@ -213,7 +213,7 @@ public final class Mlp {
         for (int l = 1; l <= layers(); l++) {
             double sd = scale / Math.sqrt(widths[l - 1]);
             int off = weightOffset[l - 1];
-            for (int i = 0; i < widths[l] * widths[l - 1]; i++) theta[off + i] = sd * Gaussian.next(rng);
+            for (int i = 0; i < widths[l] * widths[l - 1]; i++) theta[off + i] = sd * Gaussians.next(rng);
         }
         return theta;
     }
@@ -238,20 +238,5 @@ public final class Mlp {
     @Override
     public String toString() {
         return "Mlp[" + describe() + ", P=" + numParameters + "]";
-    }
-
-    /** Marsaglia polar method over a SplittableRandom, so Gaussian draws depend on the seed only. */
-    static final class Gaussian {
-        private Gaussian() {}
-
-        static double next(SplittableRandom rng) {
-            double u, v, s;
-            do {
-                u = 2 * rng.nextDouble() - 1;
-                v = 2 * rng.nextDouble() - 1;
-                s = u * u + v * v;
-            } while (s >= 1 || s == 0);
-            return u * Math.sqrt(-2 * Math.log(s) / s);
-        }
     }
 }

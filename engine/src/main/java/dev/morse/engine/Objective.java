@@ -340,6 +340,15 @@ public final class Objective {
         }
     }
 
+    /** {@link #apply} writing the k results into out[off ..]. */
+    private void applyInto(Part part, double[] theta, double[] vs, double[] out, int off, int k) {
+        if (denseCol == null || denseCol.length < k * p) denseCol = new double[k * p];
+        apply(part, theta, vs, denseCol, k);
+        System.arraycopy(denseCol, 0, out, off, k * p);
+    }
+
+    private double[] denseCol;
+
     /** J·v: the outputs' directional derivatives for all samples, N × C row-major. */
     public void jvp(double[] theta, double[] v, double[] out) {
         checkTheta(theta);
@@ -390,19 +399,30 @@ public final class Objective {
      * {@link MemoryGuard} when it cannot fit.
      */
     public double[] dense(Part part, double[] theta) {
+        return dense(part, theta, null);
+    }
+
+    /** Receives progress of a long computation: {@code done} of {@code total} units (columns). */
+    @FunctionalInterface
+    public interface Progress {
+        void update(long done, long total);
+    }
+
+    /** As {@link #dense(Part, double[])}, reporting the columns done after each block. */
+    public double[] dense(Part part, double[] theta, Progress progress) {
         checkTheta(theta);
         // Blocks of up to 256 identity columns: several vector groups per block keep all workers busy.
         int block = Math.max(1, Math.min(256, p));
         MemoryGuard.checkDense(p, p, "dense " + part.name().toLowerCase() + " (P=" + p + ")");
         double[] m = new double[p * p];
         double[] e = new double[block * p];
-        double[] col = new double[block * p];
         for (int start = 0; start < p; start += block) {
             int k = Math.min(block, p - start);
             java.util.Arrays.fill(e, 0, k * p, 0.0);
             for (int j = 0; j < k; j++) e[j * p + start + j] = 1.0;
-            apply(part, theta, e, col, k);
-            System.arraycopy(col, 0, m, start * p, k * p);   // row start+j = Op e_{start+j} (symmetric)
+            // Row start+j of m is Op e_{start+j} (Op is symmetric): write the block straight in.
+            applyInto(part, theta, e, m, start * p, k);
+            if (progress != null) progress.update(start + k, p);
         }
         symmetrize(m, p);
         return m;

@@ -77,8 +77,13 @@ public final class CurvatureOperator implements LinearOperator {
 
     /** The dense matrix of this part (P × P), through the engine's block products. */
     public double[] dense() {
+        return dense(null);
+    }
+
+    /** As {@link #dense()}, reporting the columns done. */
+    public double[] dense(Objective.Progress progress) {
         products += objective.dim();
-        return objective.dense(part, theta);
+        return objective.dense(part, theta, progress);
     }
 
     @Override

@@ -20,10 +20,15 @@ public final class DenseSpectrum {
 
     /**
      * The n × n matrix of a symmetric operator, row-major, symmetrized as (A + Aᵀ)/2. Uses the
-     * operator's own dense path when it has one ({@link CurvatureOperator#dense()}).
+     * engine's own dense path for curvature operators ({@link Objective#dense}).
      */
     public static double[] materialize(LinearOperator a) {
-        if (a instanceof CurvatureOperator c) return c.dense();
+        return materialize(a, null);
+    }
+
+    /** As {@link #materialize(LinearOperator)}, reporting the columns done after each block. */
+    public static double[] materialize(LinearOperator a, Objective.Progress progress) {
+        if (a instanceof CurvatureOperator c) return c.dense(progress);
         int n = a.dim();
         MemoryGuard.checkDense(n, n, 2, "dense matrix of " + a.describe());
         double[] m = new double[n * n];
@@ -36,6 +41,7 @@ public final class DenseSpectrum {
             for (int j = 0; j < k; j++) e[j * n + start + j] = 1.0;
             a.apply(e, col, k);
             System.arraycopy(col, 0, m, start * n, k * n);
+            if (progress != null) progress.update(start + k, n);
         }
         Objective.symmetrize(m, n);
         return m;

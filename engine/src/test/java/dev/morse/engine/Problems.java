@@ -9,7 +9,7 @@ final class Problems {
     static double[] gaussian(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         double[] v = new double[n];
-        for (int i = 0; i < n; i++) v[i] = Mlp.Gaussian.next(r);
+        for (int i = 0; i < n; i++) v[i] = Gaussians.next(r);
         return v;
     }
 
