@@ -7,7 +7,6 @@ import dev.morse.linalg.MemoryLimitException;
 import dev.morse.linalg.OpenBlas;
 import dev.morse.linalg.SymmetricEigen;
 import dev.morse.spectra.LinearOperator;
-import java.util.Arrays;
 import picocli.CommandLine.ArgGroup;
 
 /** A command that analyses a problem (model + data + θ): loading, the point, dense spectra with progress. */
