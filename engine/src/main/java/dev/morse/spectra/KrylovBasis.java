@@ -1,6 +1,7 @@
 package dev.morse.spectra;
 
 import dev.morse.linalg.Linalg;
+import dev.morse.linalg.OpenBlas;
 
 import java.util.SplittableRandom;
 
@@ -18,6 +19,7 @@ final class KrylovBasis {
     final double[] v;        // capacity × n
     int size;
     private final double[] coef;
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
 
     KrylovBasis(int n, int capacity) {
         this.n = n;
@@ -36,13 +38,22 @@ final class KrylovBasis {
         Linalg la = Linalg.get();
         double diag = 0;
         double before = norm(w);
-        for (int pass = 0; pass < 2; pass++) {
-            la.dgemm(false, false, size, 1, n, 1.0, v, 0, n, w, 0, 1, 0.0, coef, 0, 1);
-            la.dgemm(true, false, n, 1, size, -1.0, v, 0, n, coef, 0, 1, 1.0, w, 0, 1);
-            if (diagRow >= 0) diag += coef[diagRow];
-            double after = norm(w);
-            if (after > 0.7071067811865476 * before) break;   // DGKS: no severe cancellation, one pass suffices
-            before = after;
+        // Two matrix-vector sweeps over the basis: memory-bound, so they get every core (the
+        // engine's workers are idle meanwhile; OpenBLAS's dgemv splits the output dimension, so
+        // each entry is summed in the same order for any thread count).
+        int threads = OpenBlas.available() ? OpenBlas.threads() : 1;
+        OpenBlas.setThreads(CORES);
+        try {
+            for (int pass = 0; pass < 2; pass++) {
+                la.dgemv(false, size, n, 1.0, v, 0, n, w, 0, 0.0, coef, 0);
+                la.dgemv(true, size, n, -1.0, v, 0, n, coef, 0, 1.0, w, 0);
+                if (diagRow >= 0) diag += coef[diagRow];
+                double after = norm(w);
+                if (after > 0.7071067811865476 * before) break;   // DGKS: no severe cancellation, one pass suffices
+                before = after;
+            }
+        } finally {
+            OpenBlas.setThreads(threads);
         }
         return diag;
     }

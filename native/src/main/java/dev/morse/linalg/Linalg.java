@@ -269,6 +269,38 @@ public final class Linalg {
     // BLAS
 
     /**
+     * Matrix–vector product, row-major: y = alpha·op(A)·x + beta·y with A rows × cols (op(A) = Aᵀ
+     * when {@code trans}); x and y contiguous. With beta = 0, y is overwritten. Native: BLAS dgemv
+     * on the column-major view Aᵀ (no packing, unlike a GEMM with one column: the matrix is read
+     * once, which is what bounds this memory-bound product).
+     */
+    public void dgemv(boolean trans, int rows, int cols, double alpha, double[] a, int aOff, int lda,
+                      double[] x, int xOff, double beta, double[] y, int yOff) {
+        Checks.nonNegative("rows", rows);
+        Checks.nonNegative("cols", cols);
+        Checks.matrix("a", a, aOff, "lda", lda, "rows", rows, "cols", cols);
+        int xLen = trans ? rows : cols;
+        int yLen = trans ? cols : rows;
+        Checks.matrix("x", x, xOff, "1", 1, "length", xLen, "1", 1);
+        Checks.matrix("y", y, yOff, "1", 1, "length", yLen, "1", 1);
+        if (yLen == 0) {
+            return;
+        }
+        if (xLen == 0) {
+            scaleRows(1, yLen, beta, y, yOff, yLen);
+            return;
+        }
+        if (blas != null) {
+            // Row-major A is column-major Aᵀ (cols × rows, leading dimension lda): flip the transpose.
+            blas.dgemv(trans ? "N" : "T", cols, rows, alpha, a, aOff, lda, x, xOff, 1, beta, y, yOff, 1);
+        } else if (trans) {
+            kernels.gemm(true, false, cols, 1, rows, alpha, a, aOff, lda, x, xOff, 1, beta, y, yOff, 1);
+        } else {
+            kernels.gemm(false, false, rows, 1, cols, alpha, a, aOff, lda, x, xOff, 1, beta, y, yOff, 1);
+        }
+    }
+
+    /**
      * General matrix product, row-major: C = alpha·op(A)·op(B) + beta·C, where op(A) is m×k
      * (A is m×k, or k×m when transA) and op(B) is k×n (B is k×n, or n×k when transB). With
      * beta = 0, C is overwritten (NaN or garbage in C does not propagate), as in BLAS. Same

@@ -142,4 +142,31 @@ class BlasTest {
             }
         }
     }
+
+    @ParameterizedTest(name = "{0} trans={1}")
+    @MethodSource("syrkCases")
+    void dgemvMatchesNaiveLoop(TestBackends.Backend backend, boolean trans) {
+        Linalg la = backend.get();
+        Random r = new Random(77);
+        for (int[] shape : new int[][] {{1, 1}, {3, 5}, {13, 4}, {40, 257}, {0, 3}, {3, 0}}) {
+            int rows = shape[0], cols = shape[1], lda = cols + 2, aOff = 3;
+            double[] a = padded(r, rows, cols, aOff, Math.max(1, lda));
+            int xLen = trans ? rows : cols, yLen = trans ? cols : rows;
+            double[] x = new double[2 + xLen];
+            double[] y = new double[1 + yLen + 2];
+            for (int i = 0; i < x.length; i++) x[i] = r.nextDouble() - 0.5;
+            java.util.Arrays.fill(y, PAD);
+            for (int i = 0; i < yLen; i++) y[1 + i] = r.nextDouble();
+            double[] expected = y.clone();
+            for (int i = 0; i < yLen; i++) {
+                double s = 0;
+                for (int t = 0; t < xLen; t++) s += (trans ? a[aOff + t * lda + i] : a[aOff + i * lda + t]) * x[2 + t];
+                expected[1 + i] = 0.75 * s - 0.5 * y[1 + i];
+            }
+            la.dgemv(trans, rows, cols, 0.75, a, aOff, Math.max(1, lda), x, 2, -0.5, y, 1);
+            for (int i = 0; i < y.length; i++) {
+                assertEquals(expected[i], y[i], 1e-13 * (1 + xLen), la.backend() + " dgemv " + rows + "x" + cols + " trans=" + trans + " at " + i);
+            }
+        }
+    }
 }
