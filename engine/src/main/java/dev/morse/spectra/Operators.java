@@ -10,21 +10,36 @@ public final class Operators {
         if (a.dim() != b.dim()) throw new IllegalArgumentException("dims differ: " + a.dim() + " != " + b.dim());
     }
 
+    /**
+     * An operator derived from a base of the same dimension, defined by its block product: the
+     * single product is the block with k = 1.
+     */
+    private abstract static class Derived implements LinearOperator {
+        final LinearOperator base;
+
+        Derived(LinearOperator base) {
+            this.base = base;
+        }
+
+        @Override
+        public int dim() {
+            return base.dim();
+        }
+
+        @Override
+        public void apply(double[] v, double[] out) {
+            apply(v, out, 1);
+        }
+
+        @Override
+        public abstract void apply(double[] vs, double[] outs, int k);
+    }
+
     /** a + b. */
     public static LinearOperator sum(LinearOperator a, LinearOperator b) {
         requireSameDim(a, b);
-        return new LinearOperator() {
+        return new Derived(a) {
             private double[] tmp = new double[0];
-
-            @Override
-            public int dim() {
-                return a.dim();
-            }
-
-            @Override
-            public void apply(double[] v, double[] out) {
-                apply(v, out, 1);
-            }
 
             @Override
             public void apply(double[] vs, double[] outs, int k) {
@@ -45,17 +60,7 @@ public final class Operators {
     /** c · a. */
     public static LinearOperator scale(LinearOperator a, double c) {
         if (!Double.isFinite(c)) throw new IllegalArgumentException("scale factor must be finite, got " + c);
-        return new LinearOperator() {
-            @Override
-            public int dim() {
-                return a.dim();
-            }
-
-            @Override
-            public void apply(double[] v, double[] out) {
-                apply(v, out, 1);
-            }
-
+        return new Derived(a) {
             @Override
             public void apply(double[] vs, double[] outs, int k) {
                 a.apply(vs, outs, k);
@@ -72,17 +77,7 @@ public final class Operators {
     /** a − s·I. */
     public static LinearOperator shift(LinearOperator a, double s) {
         if (!Double.isFinite(s)) throw new IllegalArgumentException("shift must be finite, got " + s);
-        return new LinearOperator() {
-            @Override
-            public int dim() {
-                return a.dim();
-            }
-
-            @Override
-            public void apply(double[] v, double[] out) {
-                apply(v, out, 1);
-            }
-
+        return new Derived(a) {
             @Override
             public void apply(double[] vs, double[] outs, int k) {
                 a.apply(vs, outs, k);
