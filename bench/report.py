@@ -30,7 +30,9 @@ PRODUCT = {"gradient": "gradient", "hvp": "hvp", "ggnVp": "ggn_vp", "nmeVp": "nm
 def main(paths):
     rows = []
     for p in paths:
-        rows += json.load(open(p))
+        data = json.load(open(p))
+        if isinstance(data, list):   # JMH results; other JSON here (compare.json) is not JMH's
+            rows += data
     pk, how = peak()
     workloads = {r["params"]["workload"] for r in rows if "workload" in r.get("params", {})}
     models = flop_models(workloads)

@@ -21,12 +21,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * Symmetric eigendecomposition (dsyevd) through the facade: native OpenBLAS against the pure-Java
  * fallback, values only and with vectors; and the raw netlib call for the facade's overhead
  * (the one place outside the native module that calls netlib directly, on purpose). Single-shot
- * timing: each call is long (up to seconds), so a few iterations suffice. OpenBLAS uses all cores.
+ * timing: each call is long (up to seconds), so a few iterations suffice; three warm-up calls, so
+ * that the facade's O(n²) argument scan is compiled before it is timed. OpenBLAS uses all cores.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 1)
+@Warmup(iterations = 3)
 @Measurement(iterations = 3)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class EigenBench {
