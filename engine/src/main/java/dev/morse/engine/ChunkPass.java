@@ -5,10 +5,12 @@ import dev.morse.simd.Kernels;
 import java.util.Arrays;
 
 /**
- * The passes of one chunk of samples (rows of X), with every buffer they need. One instance per
- * worker; buffers are allocated once for {@code maxRows} rows and reused, so steady-state products
- * allocate nothing. Row-major throughout: a layer's pre-activations for the chunk form an
- * rows × d_l matrix, and every matrix product is one GEMM over the whole chunk.
+ * The passes of one chunk of samples (rows of X). One instance per worker: it owns the tangent
+ * (R-operator) buffers, allocated once for {@code maxRows} rows and reused, and works on the
+ * forward/backward state of whichever chunk is bound to it ({@link #bind}, a {@link ChunkState}
+ * that may be cached between products), so steady-state products allocate nothing. Row-major
+ * throughout: a layer's pre-activations for the chunk form an rows × d_l matrix, and every matrix
+ * product is one GEMM over the whole chunk.
  *
  * <p>Notation (l = 1..L): A_l = Z_{l−1} W_lᵀ + 1 b_lᵀ, Z_l = σ(A_l), F = A_L. The backward signal
  * Gr_l = ∂(scaled loss)/∂A_l. R-operator (Pearlmutter) quantities for a direction v = (V_l, c_l):
