@@ -313,11 +313,32 @@ final class ChunkPass {
      */
     void blockProduct(double[] theta, double[] vs, int j0, int kg, int p, double scale, boolean ggn, boolean nme,
                       double[] out, int outOff) {
+        blockProduct(theta, vs, -1, j0, kg, p, scale, ggn, nme, out, outOff);
+    }
+
+    /**
+     * As above; with {@code unitBase ≥ 0} the vectors are the identity columns e_q,
+     * q = unitBase + j0 + j, and {@code vs} is not read. Dense materialization uses this: a unit
+     * direction touches one weight, so the data-side products Z_{l−1}Vᵀ and Gr_l V are copies of a
+     * column (scatters) instead of GEMMs with a mostly-zero operand: F + F' fewer flops per column.
+     */
+    void blockProduct(double[] theta, double[] vs, int unitBase, int j0, int kg, int p, double scale, boolean ggn, boolean nme,
+                      double[] out, int outOff) {
         ensureBlock(kg);
         int rk = rows * kg;
+        boolean unit = unitBase >= 0;
         // Tangent forward: RA_l = Z_{l−1}[V¹;…;Vᵏ]ᵀ + 1·[c¹…cᵏ] + RZ_{l−1}W_lᵀ, RZ_l = σ′(A_l) ⊙ RA_l.
         for (int l = 1; l <= layers; l++) {
             int wOff = mlp.weightOffset(l), size = d[l] * d[l - 1];
+            if (unit) {
+                unitTangent(l, unitBase + j0, kg);
+                if (l > 1) {
+                    linalg.dgemm(false, true, rk, d[l], d[l - 1], 1.0, brz[l - 1], 0, d[l - 1],
+                            theta, wOff, d[l - 1], 1.0, bra[l], 0, d[l]);
+                }
+                if (l < layers) kernels.mulRepeated(rows, kg, d[l], s1[l], bra[l], brz[l]);
+                continue;
+            }
             for (int j = 0; j < kg; j++) System.arraycopy(vs, (j0 + j) * p + wOff, vPack, j * size, size);
             linalg.dgemm(false, true, rows, kg * d[l], d[l - 1], 1.0, zPrev(l), zPrevOff(l), d[l - 1],
                     vPack, 0, d[l - 1], 0.0, bra[l], 0, kg * d[l]);
@@ -376,7 +397,11 @@ final class ChunkPass {
                         theta, wOff, d[l - 1], 0.0, brdz, 0, d[l - 1]);
                 rdzWritten = true;
             }
-            if (nme) {
+            if (nme && unit) {
+                if (!rdzWritten) Arrays.fill(brdz, 0, rk * d[l - 1], 0.0);
+                unitNmeScatter(l, unitBase + j0, kg);
+                rdzWritten = true;
+            } else if (nme) {
                 // Gr_l [V¹ | … | Vᵏ]: the directions packed side by side, d_l × (kg·d_{l−1}).
                 for (int r = 0; r < d[l]; r++) {
                     for (int j = 0; j < kg; j++) {
@@ -395,6 +420,38 @@ final class ChunkPass {
                 kernels.mulRepeated(rows, kg, d[l - 1], s1[l - 1], brdz, brg[l - 1]);
             }
             rgZero = false;
+        }
+    }
+
+    /** RA_l for unit directions e_q, q = q0 + j: column r of vector j's block is Z_{l−1}[:, c] (or 1 for a bias). */
+    private void unitTangent(int l, int q0, int kg) {
+        int n = rows * kg * d[l];
+        Arrays.fill(bra[l], 0, n, 0.0);
+        int wOff = mlp.weightOffset(l), wEnd = wOff + d[l] * d[l - 1];
+        int bOff = mlp.hasBias(l) ? mlp.biasOffset(l) : -1;
+        double[] zp = zPrev(l);
+        int zo = zPrevOff(l);
+        for (int j = 0; j < kg; j++) {
+            int q = q0 + j;
+            if (q >= wOff && q < wEnd) {
+                int r = (q - wOff) / d[l - 1], c = (q - wOff) % d[l - 1];
+                for (int i = 0; i < rows; i++) bra[l][(i * kg + j) * d[l] + r] = zp[zo + i * d[l - 1] + c];
+            } else if (bOff >= 0 && q >= bOff && q < bOff + d[l]) {
+                int r = q - bOff;
+                for (int i = 0; i < rows; i++) bra[l][(i * kg + j) * d[l] + r] = 1.0;
+            }
+        }
+    }
+
+    /** The NME term Gr_l V_l for unit directions: adds column r of Gr_l into column c of vector j's R(∂/∂Z). */
+    private void unitNmeScatter(int l, int q0, int kg) {
+        int wOff = mlp.weightOffset(l), wEnd = wOff + d[l] * d[l - 1];
+        for (int j = 0; j < kg; j++) {
+            int q = q0 + j;
+            if (q >= wOff && q < wEnd) {
+                int r = (q - wOff) / d[l - 1], c = (q - wOff) % d[l - 1];
+                for (int i = 0; i < rows; i++) brdz[(i * kg + j) * d[l - 1] + c] += g[l][i * d[l] + r];
+            }
         }
     }
 

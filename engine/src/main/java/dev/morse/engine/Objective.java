@@ -132,12 +132,12 @@ public final class Objective {
         blockChunkTask = (pass, chunk, slot) -> {
             bindChunk(pass, slot, chunk, argTheta, argNme, argNme);
             for (int j0 = 0; j0 < argK; j0 += argKg) {
-                pass.blockProduct(argTheta, argVs, j0, Math.min(argKg, argK - j0), p, argInv, argGgn, argNme, slotOut[slot], j0 * p);
+                pass.blockProduct(argTheta, argVs, argUnitBase, j0, Math.min(argKg, argK - j0), p, argInv, argGgn, argNme, slotOut[slot], j0 * p);
             }
         };
         blockGroupTask = (pass, slot, chunk, j0, n, buf, off) -> {
             bindChunk(pass, slot, chunk, argTheta, argNme, argNme);
-            pass.blockProduct(argTheta, argVs, j0, n, p, argInv, argGgn, argNme, buf, off);
+            pass.blockProduct(argTheta, argVs, argUnitBase, j0, n, p, argInv, argGgn, argNme, buf, off);
         };
         warmTask = (pass, chunk, slot) -> bindChunk(pass, slot, chunk, argTheta, argNme, argNme);
         groupSlot = slot -> groupAllChunks(curGroupTask, curWave + slot, curKg, curK, slot, curOut);
@@ -349,6 +349,21 @@ public final class Objective {
 
     private double[] denseCol;
 
+    /** Op·e_q for q = start..start+k−1 (data parts, plus λ_q for an additive regularizer) into out[off ..]. */
+    private void unitColumns(Part part, double[] theta, int start, int k, double[] out, int off) {
+        if (denseCol == null || denseCol.length < k * p) denseCol = new double[k * p];
+        argUnitBase = start;
+        try {
+            dataBlock(part == Part.HESSIAN ? Part.DATA_HESSIAN : part, theta, null, denseCol, k);
+        } finally {
+            argUnitBase = -1;
+        }
+        System.arraycopy(denseCol, 0, out, off, k * p);
+        if (part == Part.HESSIAN && regDiagonal != null) {
+            for (int j = 0; j < k; j++) out[off + j * p + start + j] += regDiagonal[start + j];
+        }
+    }
+
     /** J·v: the outputs' directional derivatives for all samples, N × C row-major. */
     public void jvp(double[] theta, double[] v, double[] out) {
         checkTheta(theta);
@@ -415,13 +430,20 @@ public final class Objective {
         int block = Math.max(1, Math.min(256, p));
         MemoryGuard.checkDense(p, p, "dense " + part.name().toLowerCase() + " (P=" + p + ")");
         double[] m = new double[p * p];
-        double[] e = new double[block * p];
+        // Data parts take the identity columns implicitly (scatters instead of GEMMs with unit
+        // operands); the regularizer part and the multiplicative form go through apply.
+        boolean unit = part != Part.REGULARIZER && !(part == Part.HESSIAN && epsilon != 0);
+        double[] e = unit ? null : new double[block * p];
         for (int start = 0; start < p; start += block) {
             int k = Math.min(block, p - start);
-            java.util.Arrays.fill(e, 0, k * p, 0.0);
-            for (int j = 0; j < k; j++) e[j * p + start + j] = 1.0;
             // Row start+j of m is Op e_{start+j} (Op is symmetric): write the block straight in.
-            applyInto(part, theta, e, m, start * p, k);
+            if (unit) {
+                unitColumns(part, theta, start, k, m, start * p);
+            } else {
+                java.util.Arrays.fill(e, 0, k * p, 0.0);
+                for (int j = 0; j < k; j++) e[j * p + start + j] = 1.0;
+                applyInto(part, theta, e, m, start * p, k);
+            }
             if (progress != null) progress.update(start + k, p);
         }
         symmetrize(m, p);
@@ -478,6 +500,7 @@ public final class Objective {
     private boolean argNme;
     private int argK;
     private int argKg;
+    private int argUnitBase = -1;   // ≥ 0: the vectors are identity columns from this index (dense)
     private final double[] chunkSums;
 
     private ChunkTask gradientTask;
@@ -497,7 +520,7 @@ public final class Objective {
         argInv = 1.0 / data.size();
         argK = k;
         try {
-            if (k == 1) {
+            if (k == 1 && argUnitBase < 0) {
                 runChunks(1, singleTask, out);
                 return;
             }
@@ -527,8 +550,11 @@ public final class Objective {
         long widths = 0;
         for (int l = 1; l <= mlp.layers(); l++) widths += mlp.width(l);
         long perVector = (long) batchSize * widths;
-        int kg = (int) Math.max(1, Math.min(64, (1L << 20) / Math.max(1, perVector)));
-        return Math.min(kg, k);
+        int max = (int) Math.max(1, Math.min(64, (1L << 20) / Math.max(1, perVector)));
+        // Equal groups (k = 256, max 50: six groups of 43, not five of 50 and one of 6), so waves of
+        // workers finish together; the size depends on k and the model only, never on threads.
+        int groups = (k + max - 1) / max;
+        return (k + groups - 1) / groups;
     }
 
     @FunctionalInterface
