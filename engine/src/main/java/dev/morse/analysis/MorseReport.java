@@ -94,9 +94,17 @@ public record MorseReport(
             return new MorseReport(p, loss, gn, gradTol, critical, "lanczos", hn, o.tauFactor(), o.absoluteTolerance(), tau,
                     -1, -1, -1, false, Double.NaN, Double.NaN, ev, new double[0], null, null, Double.NaN, Double.NaN, Double.NaN, Double.NaN, w);
         }
-        double[] h = obj.denseHessian(theta);
         double[] gg = obj.denseGgn(theta);
         double[] mm = obj.denseNme(theta);
+        // H = G + M + R″ (SPEC §5): two materializations instead of three. The additive
+        // regularizers' part is diagonal and costs nothing; the multiplicative one involves H itself.
+        double[] h;
+        if (obj.regularizer() instanceof dev.morse.engine.Regularizer.Multiplicative) {
+            h = obj.denseHessian(theta);
+        } else {
+            h = obj.dense(Objective.Part.REGULARIZER, theta);
+            for (int i = 0; i < h.length; i++) h[i] += gg[i] + mm[i];
+        }
         double trH = 0, trG = 0, trM = 0, fH = 0, fM = 0;
         for (int i = 0; i < p; i++) {
             trH += h[i * p + i];
