@@ -108,8 +108,7 @@ public final class Objective {
         // when they take at most a quarter of the heap and 1 GiB; else one per worker.
         long cacheBytes = 8L * ChunkState.doubles(mlp.widths(), batchSize) * numChunks;
         this.caching = b.cacheStates && cacheBytes <= Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4);
-        this.states = new ChunkState[caching ? numChunks : threads];
-        for (int i = 0; i < states.length; i++) states[i] = new ChunkState(mlp.widths(), batchSize);
+        this.states = new ChunkState[caching ? numChunks : threads];   // created on first use
         this.cachedTheta = new double[p];
         initTasks();
         this.slotOut = new double[threads][p];
@@ -680,7 +679,9 @@ public final class Objective {
      * (bit for bit) by an earlier product is reused; {@link #beginProduct} tracks θ.
      */
     private ChunkState bindChunk(ChunkPass pass, int slot, int chunk, double[] theta, boolean needSecond, boolean needSignals) {
-        ChunkState st = states[caching ? chunk : slot];
+        int idx = caching ? chunk : slot;
+        ChunkState st = states[idx];
+        if (st == null) st = states[idx] = new ChunkState(mlp.widths(), batchSize);   // each index has one writer per run
         pass.bind(st, data.x(), chunkStart(chunk) * data.inputDim(), chunkRows(chunk));
         if (st.version != version || st.chunk != chunk || (needSecond && !st.second)) {
             pass.forward(theta, needSecond);
