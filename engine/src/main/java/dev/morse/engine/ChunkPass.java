@@ -35,11 +35,7 @@ final class ChunkPass {
     private double[][] g;    // Gr_l
     private double[][] dz;   // ∂/∂Z_l (l < L), kept for the NME term dZ ⊙ σ″ ⊙ RA
     private double[] prob;   // softmax rows for cross-entropy
-    // Tangent buffers, owned by this worker.
-    private final double[][] ra;
-    private final double[][] rz;
-    private final double[][] rg;   // R(Gr_l)
-    private final double[] rdz;    // R(∂/∂Z), reused across layers
+    // Tangent (R-operator) buffers, owned by this worker: see the block products below.
     private final double[] vecTmp; // bias copy / column sums
     private final int maxRows;
 
@@ -56,19 +52,8 @@ final class ChunkPass {
         this.layers = mlp.layers();
         this.d = mlp.widths();
         this.maxRows = maxRows;
-        ra = new double[layers + 1][];
-        rz = new double[layers + 1][];
-        rg = new double[layers + 1][];
-        int maxWidth = 0;
-        for (int l = 1; l <= layers; l++) {
-            int size = maxRows * d[l];
-            ra[l] = new double[size];
-            rg[l] = new double[size];
-            if (l < layers) rz[l] = new double[size];
-            maxWidth = Math.max(maxWidth, d[l]);
-        }
-        maxWidth = Math.max(maxWidth, d[0]);
-        rdz = new double[maxRows * maxWidth];
+        int maxWidth = d[0];
+        for (int l = 1; l <= layers; l++) maxWidth = Math.max(maxWidth, d[l]);
         vecTmp = new double[maxWidth];
     }
 
@@ -176,7 +161,7 @@ final class ChunkPass {
 
     /**
      * Reverse pass from Gr_L: writes this chunk's Σ_rows contribution to ∂/∂θ into out[0..P)
-     * (overwriting), and keeps Gr_l and ∂/∂Z_l for the NME terms of {@link #rBackward}. With
+     * (overwriting), and keeps Gr_l and ∂/∂Z_l for the NME terms of {@link #blockProduct}. With
      * {@code out == null} only the signals are propagated: the NME needs Gr_l and ∂/∂Z_l but not the
      * gradient, and skipping its GEMMs saves one forward pass worth of flops per curvature product.
      */
@@ -192,83 +177,6 @@ final class ChunkPass {
                         theta, mlp.weightOffset(l), d[l - 1], 0.0, dz[l - 1], 0, d[l - 1]);
                 kernels.mul(rows * d[l - 1], dz[l - 1], s1[l - 1], g[l - 1]);
             }
-        }
-    }
-
-    /** Tangent (forward-mode) pass along direction v: RA_l, RZ_l. Needs {@link #forward}. */
-    void tangentForward(double[] theta, double[] v, int vOff) {
-        for (int l = 1; l <= layers; l++) {
-            linalg.dgemm(false, true, rows, d[l], d[l - 1], 1.0, zPrev(l), zPrevOff(l), d[l - 1],
-                    v, vOff + mlp.weightOffset(l), d[l - 1], 0.0, ra[l], 0, d[l]);
-            if (mlp.hasBias(l)) {
-                System.arraycopy(v, vOff + mlp.biasOffset(l), vecTmp, 0, d[l]);
-                kernels.addToRows(rows, d[l], ra[l], d[l], vecTmp);
-            }
-            if (l > 1) {
-                linalg.dgemm(false, true, rows, d[l], d[l - 1], 1.0, rz[l - 1], 0, d[l - 1],
-                        theta, mlp.weightOffset(l), d[l - 1], 1.0, ra[l], 0, d[l]);
-            }
-            if (l < layers) kernels.mul(rows * d[l], s1[l], ra[l], rz[l]);
-        }
-    }
-
-    /** The tangent output RF = J v for the held chunk (rows × C). */
-    double[] tangentOutput() {
-        return ra[layers];
-    }
-
-    /**
-     * R-backward: writes the chunk's contribution to (G + M)·v, G·v or M·v into out[outOff..+P)
-     * (overwriting). The GGN part starts the reverse pass from R(Gr_L) = scale·H_ℓ·RF; the NME part
-     * adds the terms that differentiate the backward pass itself: Gr_lᵀ RZ_{l−1} (weights),
-     * Gr_l V_l (to ∂/∂Z) and ∂/∂Z ⊙ σ″ ⊙ RA. Needs forward (with σ″ when nme), backward (when
-     * nme; its Gr_L must carry the same scale) and tangentForward.
-     */
-    void rBackward(double[] theta, double[] v, int vOff, double scale, boolean ggn, boolean nme, double[] out, int outOff) {
-        boolean rgZero = !ggn;   // R(Gr_l) is identically zero at the current layer
-        if (ggn) outputHessianTimes(ra[layers], rg[layers], scale);
-        for (int l = layers; l >= 1; l--) {
-            int wOff = outOff + mlp.weightOffset(l);
-            boolean wWritten = false;
-            if (!rgZero) {
-                linalg.dgemm(true, false, d[l], d[l - 1], rows, 1.0, rg[l], 0, d[l],
-                        zPrev(l), zPrevOff(l), d[l - 1], 0.0, out, wOff, d[l - 1]);
-                wWritten = true;
-            }
-            if (nme && l > 1) {
-                linalg.dgemm(true, false, d[l], d[l - 1], rows, 1.0, g[l], 0, d[l],
-                        rz[l - 1], 0, d[l - 1], wWritten ? 1.0 : 0.0, out, wOff, d[l - 1]);
-                wWritten = true;
-            }
-            if (!wWritten) Arrays.fill(out, wOff, wOff + d[l] * d[l - 1], 0.0);
-            if (mlp.hasBias(l)) {
-                if (rgZero) Arrays.fill(out, outOff + mlp.biasOffset(l), outOff + mlp.biasOffset(l) + d[l], 0.0);
-                else columnSumsInto(rg[l], d[l], out, outOff + mlp.biasOffset(l));
-            }
-            if (l == 1) break;
-            int n = rows * d[l - 1];
-            boolean rdzWritten = false;
-            if (!rgZero) {
-                linalg.dgemm(false, false, rows, d[l - 1], d[l], 1.0, rg[l], 0, d[l],
-                        theta, mlp.weightOffset(l), d[l - 1], 0.0, rdz, 0, d[l - 1]);
-                rdzWritten = true;
-            }
-            if (nme) {
-                linalg.dgemm(false, false, rows, d[l - 1], d[l], 1.0, g[l], 0, d[l],
-                        v, vOff + mlp.weightOffset(l), d[l - 1], rdzWritten ? 1.0 : 0.0, rdz, 0, d[l - 1]);
-                rdzWritten = true;
-            }
-            if (!rdzWritten) {
-                // Pure GGN below a zero signal cannot happen (rgZero implies nme); kept for clarity.
-                Arrays.fill(rg[l - 1], 0, n, 0.0);
-                continue;
-            }
-            if (nme && !mlp.activation(l - 1).hasZeroSecondDerivative()) {
-                kernels.mulAddMul3(n, rdz, s1[l - 1], dz[l - 1], s2[l - 1], ra[l - 1], rg[l - 1]);
-            } else {
-                kernels.mul(n, rdz, s1[l - 1], rg[l - 1]);
-            }
-            rgZero = false;
         }
     }
 
@@ -306,10 +214,12 @@ final class ChunkPass {
     }
 
     /**
-     * Block R-operator pass for the vectors vs[(j0 + j)·P ..], j < kg: writes the chunk's
-     * contribution to Op·v_j into out[outOff + j·P ..] (overwriting). Same preconditions and
-     * semantics as {@link #tangentForward} + {@link #rBackward} per vector; results agree with them
-     * up to rounding (the GEMM shapes differ).
+     * R-operator pass for the vectors vs[(j0 + j)·P ..], j < kg (kg = 1 for a single product):
+     * writes the chunk's contribution to Op·v_j into out[outOff + j·P ..] (overwriting). The GGN
+     * part starts the reverse pass from R(Gr_L) = scale·H_ℓ·RF; the NME part adds the terms that
+     * differentiate the backward pass itself: Gr_lᵀ RZ_{l−1} (weights), Gr_l V_l (to ∂/∂Z) and
+     * ∂/∂Z ⊙ σ″ ⊙ RA. Needs the bound chunk's forward state (with σ″ and the backward signals when
+     * nme, and Gr_L carrying the same scale).
      */
     void blockProduct(double[] theta, double[] vs, int j0, int kg, int p, double scale, boolean ggn, boolean nme,
                       double[] out, int outOff) {
@@ -317,13 +227,11 @@ final class ChunkPass {
     }
 
     /**
-     * As above; with {@code unitBase ≥ 0} the vectors are the identity columns e_q,
-     * q = unitBase + j0 + j, and {@code vs} is not read. Dense materialization uses this: a unit
-     * direction touches one weight, so the data-side products Z_{l−1}Vᵀ and Gr_l V are copies of a
-     * column (scatters) instead of GEMMs with a mostly-zero operand: F + F' fewer flops per column.
+     * Tangent (forward-mode) pass for the group: RA_l and RZ_l of the vectors vs[(j0 + j)·P ..]
+     * (or of identity columns, see {@link #blockProduct}), rows interleaved. Needs the bound
+     * chunk's forward state; {@link #blockTangentOutput} then holds J·v.
      */
-    void blockProduct(double[] theta, double[] vs, int unitBase, int j0, int kg, int p, double scale, boolean ggn, boolean nme,
-                      double[] out, int outOff) {
+    void blockTangent(double[] theta, double[] vs, int unitBase, int j0, int kg, int p) {
         ensureBlock(kg);
         int rk = rows * kg;
         boolean unit = unitBase >= 0;
@@ -352,6 +260,24 @@ final class ChunkPass {
             }
             if (l < layers) kernels.mulRepeated(rows, kg, d[l], s1[l], bra[l], brz[l]);
         }
+    }
+
+    /** RF = J·v of the last {@link #blockTangent}, rows interleaved (rows·kg × C). */
+    double[] blockTangentOutput() {
+        return bra[layers];
+    }
+
+    /**
+     * As above; with {@code unitBase ≥ 0} the vectors are the identity columns e_q,
+     * q = unitBase + j0 + j, and {@code vs} is not read. Dense materialization uses this: a unit
+     * direction touches one weight, so the data-side products Z_{l−1}Vᵀ and Gr_l V are copies of a
+     * column (scatters) instead of GEMMs with a mostly-zero operand: F + F' fewer flops per column.
+     */
+    void blockProduct(double[] theta, double[] vs, int unitBase, int j0, int kg, int p, double scale, boolean ggn, boolean nme,
+                      double[] out, int outOff) {
+        blockTangent(theta, vs, unitBase, j0, kg, p);
+        int rk = rows * kg;
+        boolean unit = unitBase >= 0;
         // Output: R(Gr_L) = scale·H_ℓ·RF per (sample, vector) row.
         boolean rgZero = !ggn;
         if (ggn) blockOutputHessianTimes(bra[layers], brg[layers], kg, scale);
@@ -470,22 +396,6 @@ final class ChunkPass {
                 double pu = 0;
                 for (int q = 0; q < c; q++) pu += prob[po + q] * u[o + q];
                 for (int q = 0; q < c; q++) out[o + q] = scale * prob[po + q] * (u[o + q] - pu);
-            }
-        }
-    }
-
-    /** out = scale · H_ℓ · u per row (H_ℓ = (2/C)I for MSE; diag(p) − ppᵀ for cross-entropy). */
-    private void outputHessianTimes(double[] u, double[] out, double scale) {
-        int c = d[layers];
-        if (loss == Loss.MSE) {
-            double f = scale * 2.0 / c;
-            for (int i = 0; i < rows * c; i++) out[i] = f * u[i];
-        } else {
-            for (int r = 0; r < rows; r++) {
-                int o = r * c;
-                double pu = 0;
-                for (int j = 0; j < c; j++) pu += prob[o + j] * u[o + j];
-                for (int j = 0; j < c; j++) out[o + j] = scale * prob[o + j] * (u[o + j] - pu);
             }
         }
     }

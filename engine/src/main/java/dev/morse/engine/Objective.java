@@ -125,8 +125,7 @@ public final class Objective {
         };
         singleTask = (pass, chunk, slot) -> {
             bindChunk(pass, slot, chunk, argTheta, argNme, argNme);
-            pass.tangentForward(argTheta, argVs, 0);
-            pass.rBackward(argTheta, argVs, 0, argInv, argGgn, argNme, slotOut[slot], 0);
+            pass.blockProduct(argTheta, argVs, 0, 1, p, argInv, argGgn, argNme, slotOut[slot], 0);
         };
         blockChunkTask = (pass, chunk, slot) -> {
             bindChunk(pass, slot, chunk, argTheta, argNme, argNme);
@@ -371,8 +370,8 @@ public final class Objective {
         checkOut(out, (long) data.size() * c, "jvp output");
         runChunks(1, (pass, chunk, slot) -> {
             bindChunk(pass, slot, chunk, theta, false, false);
-            pass.tangentForward(theta, v, 0);
-            System.arraycopy(pass.tangentOutput(), 0, out, chunkStart(chunk) * c, pass.rows() * c);
+            pass.blockTangent(theta, v, -1, 0, 1, p);
+            System.arraycopy(pass.blockTangentOutput(), 0, out, chunkStart(chunk) * c, pass.rows() * c);
         }, null);
     }
 
