@@ -3,7 +3,6 @@ package dev.morse.spectra;
 import dev.morse.engine.Objective;
 import dev.morse.linalg.Inertia;
 import dev.morse.linalg.Linalg;
-import dev.morse.linalg.MemoryGuard;
 import dev.morse.linalg.OpenBlas;
 import dev.morse.linalg.SymmetricEigen;
 
@@ -14,9 +13,6 @@ import dev.morse.linalg.SymmetricEigen;
  */
 public final class DenseSpectrum {
     private DenseSpectrum() {}
-
-    /** Columns applied per block product while materializing. */
-    private static final int BLOCK = 32;
 
     /**
      * The n × n matrix of a symmetric operator, row-major, symmetrized as (A + Aᵀ)/2. Uses the
@@ -30,19 +26,8 @@ public final class DenseSpectrum {
     public static double[] materialize(LinearOperator a, Objective.Progress progress) {
         if (a instanceof CurvatureOperator c) return c.dense(progress);
         int n = a.dim();
-        MemoryGuard.checkDense(n, n, 2, "dense matrix of " + a.describe());
-        double[] m = new double[n * n];
-        int block = Math.max(1, Math.min(BLOCK, n));
-        double[] e = new double[block * n];
-        double[] col = new double[block * n];
-        for (int start = 0; start < n; start += block) {
-            int k = Math.min(block, n - start);
-            java.util.Arrays.fill(e, 0.0);
-            for (int j = 0; j < k; j++) e[j * n + start + j] = 1.0;
-            a.apply(e, col, k);
-            System.arraycopy(col, 0, m, start * n, k * n);
-            if (progress != null) progress.update(start + k, n);
-        }
+        int[] all = LinearOperator.range(0, n);
+        double[] m = Operators.denseBlock(a, all, all, progress);
         Objective.symmetrize(m, n);
         return m;
     }

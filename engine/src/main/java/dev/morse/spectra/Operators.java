@@ -142,6 +142,11 @@ public final class Operators {
      * {@link #restrict}.
      */
     public static double[] denseBlock(LinearOperator a, int[] rows, int[] cols) {
+        return denseBlock(a, rows, cols, null);
+    }
+
+    /** As {@link #denseBlock(LinearOperator, int[], int[])}, reporting the columns done. */
+    public static double[] denseBlock(LinearOperator a, int[] rows, int[] cols, dev.morse.engine.Objective.Progress progress) {
         int n = a.dim();
         for (int[] idx : new int[][] {rows, cols}) {
             for (int i = 0; i < idx.length; i++) {
@@ -160,6 +165,7 @@ public final class Operators {
             for (int j = 0; j < k; j++) {
                 for (int i = 0; i < rows.length; i++) out[i * cols.length + start + j] = col[j * n + rows[i]];
             }
+            if (progress != null) progress.update(start + k, cols.length);
         }
         return out;
     }
