@@ -580,13 +580,7 @@ public final class Linalg {
         lapack.dsyevr(jobz, range, UPLO, n, acopy, 0, n, vl, vu, il, iu, abstol, m, w, 0, z, 0, ldz, isuppz, 0,
                 work, 0, lwork, iwork, 0, liwork, info);
         check("dsyevr", info, n, vectors);
-        int count = m.val;
-        double[] values = count == n ? w : Arrays.copyOf(w, count);
-        double[] vecs = null;
-        if (vectors) {
-            vecs = z.length == (long) count * n ? z : Arrays.copyOf(z, count * n);
-        }
-        return new SymmetricEigen(n, values, vecs);
+        return rangeResult(n, m.val, w, vectors ? z : null);
     }
 
     /**
@@ -699,12 +693,13 @@ public final class Linalg {
         lapack.dstevr(jobz, range, n, d, 0, e, 0, 0, 0, il, iu, abstol, m, w, 0, z, 0, ldz, isuppz, 0,
                 work, 0, lwork, iwork, 0, liwork, info);
         check("dstevr", info, n, vectors);
-        int count = m.val;
+        return rangeResult(n, m.val, w, vectors ? z : null);
+    }
+
+    /** The first {@code count} eigenpairs that dsyevr/dstevr wrote into w and z (row j = vector j). */
+    private static SymmetricEigen rangeResult(int n, int count, double[] w, double[] z) {
         double[] values = count == n ? w : Arrays.copyOf(w, count);
-        double[] vecs = null;
-        if (vectors) {
-            vecs = z.length == (long) count * n ? z : Arrays.copyOf(z, count * n);
-        }
+        double[] vecs = z == null || z.length == (long) count * n ? z : Arrays.copyOf(z, count * n);
         return new SymmetricEigen(n, values, vecs);
     }
 
