@@ -163,10 +163,7 @@ public final class Lanczos {
             int keep = Math.min(m - 1, want.length + Math.max(1, (m - want.length) / 2));
             int[] kept = wantedIndices(o.which, o.which == Which.BOTH ? (keep + 1) / 2 : keep, m);
             keep = kept.length;
-            double[] sk = new double[keep * m];
-            for (int i = 0; i < keep; i++) System.arraycopy(s, kept[i] * m, sk, i * m, m);
-            double[] newRows = new double[keep * n];
-            Linalg.get().dgemm(false, false, keep, n, m, 1.0, sk, 0, m, basis.v, 0, n, 0.0, newRows, 0, n);
+            double[] newRows = ritzVectors(basis, s, kept, m, n);
             double[] residual = new double[n];
             basis.copyRow(m, residual);     // v_{m+1}, orthogonal to the old basis
             System.arraycopy(newRows, 0, basis.v, 0, keep * n);
@@ -198,14 +195,20 @@ public final class Lanczos {
         }
         double[] vecs = null;
         if (o.vectors) {
-            double[] sk = new double[idx.length * m];
-            for (int i = 0; i < idx.length; i++) System.arraycopy(s, idx[i] * m, sk, i * m, m);
-            vecs = new double[idx.length * n];
-            Linalg.get().dgemm(false, false, idx.length, n, m, 1.0, sk, 0, m, basis.v, 0, n, 0.0, vecs, 0, n);
+            vecs = ritzVectors(basis, s, idx, m, n);
         }
         boolean allConv = true;
         for (boolean c : conv) allConv &= c;
         return new Result(values, r, conv, vecs, products, restarts, allConv, history);
+    }
+
+    /** Ritz vectors y_i = V s_i for the chosen eigenvectors s_i of the projected matrix (rows of s, length m). */
+    private static double[] ritzVectors(KrylovBasis basis, double[] s, int[] chosen, int m, int n) {
+        double[] sk = new double[chosen.length * m];
+        for (int i = 0; i < chosen.length; i++) System.arraycopy(s, chosen[i] * m, sk, i * m, m);
+        double[] y = new double[chosen.length * n];
+        Linalg.get().dgemm(false, false, chosen.length, n, m, 1.0, sk, 0, m, basis.v, 0, n, 0.0, y, 0, n);
+        return y;
     }
 
     /** Indices into ascending values 0..m-1 of the k wanted ones. */
