@@ -1,6 +1,8 @@
 package dev.morse.bench;
 
-import dev.morse.engine.Objective;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Part;
+import dev.morse.engine.Problem;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -30,13 +32,13 @@ public class BlockBench {
     @Param({"16", "64"})
     public int k;
 
-    private Objective obj;
+    private Evaluator obj;
     private double[] theta, vs, out;
 
     @Setup
     public void setup() {
         obj = Workloads.build(workload, 2);
-        theta = obj.model().initPyTorchDefault(1);
+        theta = obj.problem().model().initPyTorchDefault(1);
         SplittableRandom r = new SplittableRandom(3);
         vs = new double[k * obj.dim()];
         for (int i = 0; i < vs.length; i++) vs[i] = r.nextDouble() - 0.5;
@@ -45,7 +47,7 @@ public class BlockBench {
 
     @Benchmark
     public double[] hvpBlock() {
-        obj.apply(Objective.Part.HESSIAN, theta, vs, out, k);
+        obj.apply(Part.HESSIAN, theta, vs, out, k);
         return out;
     }
 }

@@ -1,6 +1,8 @@
 package dev.morse.bench;
 
-import dev.morse.engine.Objective;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Part;
+import dev.morse.engine.Problem;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -26,23 +28,23 @@ public class DenseHessianBench {
     @Param({"30-40-40-1:tanh:mse:256"})
     public String workload;
 
-    private Objective obj;
+    private Evaluator obj;
     private double[] theta;
 
     @Setup
     public void setup() {
         obj = Workloads.build(workload, 2);
-        theta = obj.model().initPyTorchDefault(1);
+        theta = obj.problem().model().initPyTorchDefault(1);
     }
 
     @Benchmark
     public double[] denseHessian() {
-        return obj.denseHessian(theta);
+        return obj.dense(Part.HESSIAN, theta);
     }
 
     @Benchmark
     public double denseSpectrum() {
-        double[] h = obj.denseHessian(theta);
+        double[] h = obj.dense(Part.HESSIAN, theta);
         dev.morse.linalg.OpenBlas.setThreads(Runtime.getRuntime().availableProcessors());
         try {
             return dev.morse.linalg.Linalg.get().eighInPlace(h, obj.dim(), false).values()[0];

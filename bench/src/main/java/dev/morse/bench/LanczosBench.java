@@ -1,7 +1,9 @@
 package dev.morse.bench;
 
-import dev.morse.engine.Objective;
-import dev.morse.spectra.CurvatureOperator;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Part;
+import dev.morse.engine.Problem;
+import dev.morse.engine.CurvatureOperator;
 import dev.morse.spectra.Lanczos;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -34,7 +36,7 @@ public class LanczosBench {
     @Param({"784-256-256-10:tanh:cross_entropy:1024"})
     public String workload;
 
-    private Objective obj;
+    private Evaluator obj;
     private double[] theta;
 
     /** Products used by the last run (reported by JMH as a secondary result). */
@@ -52,7 +54,7 @@ public class LanczosBench {
     @Setup
     public void setup() {
         obj = Workloads.build(workload, 2);
-        theta = obj.model().initPyTorchDefault(1);
+        theta = obj.problem().model().initPyTorchDefault(1);
     }
 
     @Benchmark

@@ -1,6 +1,8 @@
 package dev.morse.bench;
 
-import dev.morse.engine.Objective;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Part;
+import dev.morse.engine.Problem;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -42,15 +44,15 @@ public class ProductBench {
     @Param({"fresh", "cached"})
     public String mode;
 
-    private Objective obj;
-    private Objective freshObj;   // for the gradient
+    private Evaluator obj;
+    private Evaluator freshObj;   // for the gradient
     private double[] theta, v, out, out2, out3;
 
     @Setup
     public void setup() {
         obj = Workloads.build(workload, threads, mode.equals("cached"));
         freshObj = Workloads.build(workload, threads, false);
-        theta = obj.model().initPyTorchDefault(1);
+        theta = obj.problem().model().initPyTorchDefault(1);
         SplittableRandom r = new SplittableRandom(2);
         v = new double[obj.dim()];
         for (int i = 0; i < v.length; i++) v[i] = r.nextDouble() - 0.5;

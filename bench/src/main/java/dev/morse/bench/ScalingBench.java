@@ -1,6 +1,8 @@
 package dev.morse.bench;
 
-import dev.morse.engine.Objective;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Part;
+import dev.morse.engine.Problem;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -41,13 +43,13 @@ public class ScalingBench {
     @Param({"1", "2"})
     public int threads;
 
-    private Objective obj;
+    private Evaluator obj;
     private double[] theta, v, out;
 
     @Setup
     public void setup() {
         obj = Workloads.build(workload, threads, false);   // fresh: θ may change between calls
-        theta = obj.model().initPyTorchDefault(1);
+        theta = obj.problem().model().initPyTorchDefault(1);
         SplittableRandom r = new SplittableRandom(2);
         v = new double[obj.dim()];
         for (int i = 0; i < v.length; i++) v[i] = r.nextDouble() - 0.5;

@@ -1,12 +1,8 @@
 package dev.morse.bench;
 
-import dev.morse.engine.Activation;
-import dev.morse.engine.Dataset;
+import dev.morse.engine.Evaluator;
 import dev.morse.engine.FlopModel;
-import dev.morse.engine.Loss;
-import dev.morse.engine.Mlp;
-import dev.morse.engine.Objective;
-import java.util.SplittableRandom;
+import dev.morse.engine.Workload;
 
 /**
  * The benchmark workloads of the issues, seeded. Flops come from {@link FlopModel} (one model for
@@ -15,41 +11,23 @@ import java.util.SplittableRandom;
 public final class Workloads {
     private Workloads() {}
 
-    /** "784-256-256-10:tanh:cross_entropy:1024". */
-    public static Objective build(String spec, int threads) {
+    /** "784-256-256-10:tanh:cross_entropy:1024" ({@link Workload}). */
+    public static Evaluator build(String spec, int threads) {
         return build(spec, threads, true);
     }
 
-    /** The workload with chunk states cached between products at the same θ, or not. */
-    public static Objective build(String spec, int threads, boolean cacheStates) {
-        String[] p = spec.split(":");
-        int[] w = Mlp.parseWidths(p[0]);
-        Activation act = Activation.parse(p[1]);
-        Loss loss = Loss.parse(p[2]);
-        int n = Integer.parseInt(p[3]);
-        Mlp mlp = Mlp.of(act, w);
-        SplittableRandom r = new SplittableRandom(42);
-        double[] x = new double[n * w[0]];
-        for (int i = 0; i < x.length; i++) x[i] = r.nextDouble() * 2 - 1;
-        int c = w[w.length - 1];
-        Dataset data;
-        if (loss == Loss.CROSS_ENTROPY) {
-            int[] y = new int[n];
-            for (int i = 0; i < n; i++) y[i] = r.nextInt(c);
-            data = Dataset.classification(x, n, w[0], y, c);
-        } else {
-            double[] y = new double[n * c];
-            for (int i = 0; i < y.length; i++) y[i] = r.nextDouble();
-            data = Dataset.regression(x, n, w[0], y, c);
-        }
-        // Chunks of N/threads rows (at most 256) so every thread has work on the small workloads.
-        int batch = Math.max(1, Math.min(256, (n + threads - 1) / threads));
-        return Objective.builder(mlp, data, loss).threads(threads).batchSize(batch).cacheStates(cacheStates).build();
+    /**
+     * The workload's evaluator, with chunk states cached between products at the same θ, or not.
+     * The engine cuts the samples into chunks by itself (at least 8 once N ≥ 256), so every thread
+     * has work on the small workloads and the figures do not depend on a chunk size chosen here.
+     */
+    public static Evaluator build(String spec, int threads, boolean cacheStates) {
+        return Evaluator.open(Workload.parse(spec).problem(), Evaluator.Settings.defaults().withThreads(threads).withCacheStates(cacheStates));
     }
 
     /** Flops of one product by {@link FlopModel}: fresh θ unless {@code cached}. */
-    public static double flops(Objective o, String product, boolean cached) {
-        return FlopModel.of(product, o.model(), o.data().size(), cached);
+    public static double flops(Evaluator o, String product, boolean cached) {
+        return FlopModel.of(product, o.problem().model(), o.problem().size(), cached);
     }
 
     /**
@@ -58,7 +36,7 @@ public final class Workloads {
      */
     public static void main(String[] args) {
         for (String w : args) {
-            Objective o = build(w, 1);
+            Evaluator o = build(w, 1);
             StringBuilder b = new StringBuilder("{\"workload\": \"" + w + "\", \"P\": " + o.dim());
             for (String product : new String[] {"gradient", "hvp", "ggn_vp", "nme_vp"}) {
                 b.append(", \"").append(product).append("\": ").append(flops(o, product, false));

@@ -1,6 +1,7 @@
 package dev.morse.cli;
 
-import dev.morse.engine.Objective;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Part;
 import dev.morse.linalg.Linalg;
 import dev.morse.linalg.MemoryGuard;
 import dev.morse.linalg.MemoryLimitException;
@@ -14,16 +15,16 @@ abstract class AnalysisCommand extends BaseCommand {
 
     /** Curvature operators by the names users type (SPEC §5). */
     enum OperatorName {
-        hessian(Objective.Part.HESSIAN, "Hessian ∇²L_R (regularizer included)"),
-        data_hessian(Objective.Part.DATA_HESSIAN, "data Hessian ∇²L = G + M"),
-        ggn(Objective.Part.GGN, "Gauss–Newton G"),
-        nme(Objective.Part.NME, "NME M"),
-        regularizer(Objective.Part.REGULARIZER, "regularizer part ∇²L_R − ∇²L");
+        hessian(Part.HESSIAN, "Hessian ∇²L_R (regularizer included)"),
+        data_hessian(Part.DATA_HESSIAN, "data Hessian ∇²L = G + M"),
+        ggn(Part.GGN, "Gauss–Newton G"),
+        nme(Part.NME, "NME M"),
+        regularizer(Part.REGULARIZER, "regularizer part ∇²L_R − ∇²L");
 
-        final Objective.Part part;
+        final Part part;
         final String label;
 
-        OperatorName(Objective.Part part, String label) {
+        OperatorName(Part part, String label) {
             this.part = part;
             this.label = label;
         }
@@ -40,29 +41,29 @@ abstract class AnalysisCommand extends BaseCommand {
         return outputOptions;
     }
 
-    Problem problem;
+    LoadedProblem problem;
     double loss;
     double dataLoss;
     double gradientNorm;
 
     /** Loads model, data and θ (timed, with progress). */
-    Problem loadProblem() {
+    LoadedProblem loadProblem() {
         Progress.Task t = progress.start("loading model and data", 0).ticking();
-        problem = Problem.load(problemOptions);
+        problem = closeAtEnd(LoadedProblem.load(problemOptions));
         time("load", t.seconds());
         t.done(problem.model.describe() + ", P = " + problem.parameters() + ", N = " + problem.data.size());
         return problem;
     }
 
     /** L_R, L and ‖∇L_R‖ at θ. */
-    void evaluatePoint(Objective obj, double[] theta) {
+    void evaluatePoint(Evaluator obj, double[] theta) {
         long t0 = System.nanoTime();
         double[] g = new double[obj.dim()];
         loss = obj.lossAndGradient(theta, g);
         double s = 0;
         for (double x : g) s += x * x;
         gradientNorm = Math.sqrt(s);
-        dataLoss = obj.regularizer() == dev.morse.engine.Regularizer.NONE ? loss : obj.dataLoss(theta);
+        dataLoss = obj.problem().hasTerms() ? obj.dataLoss(theta) : loss;
         time("gradient", (System.nanoTime() - t0) * 1e-9);
     }
 

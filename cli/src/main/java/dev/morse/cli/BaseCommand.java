@@ -31,6 +31,7 @@ abstract class BaseCommand implements Callable<Integer> {
     private long started;
     private Path jsonFile;
     private final List<Path> plotFiles = new ArrayList<>();
+    private final List<AutoCloseable> closeAtEnd = new ArrayList<>();
 
     @Override
     public final Integer call() throws Exception {
@@ -48,9 +49,17 @@ abstract class BaseCommand implements Callable<Integer> {
             throw new CliException(Main.EXIT_MEMORY, "out of memory (" + e.getMessage() + "); for large P use the matrix-free methods "
                     + "(spectrum --method lanczos, density, trace), or raise the heap with MORSE_JAVA_OPTS=-Xmx…");
         } finally {
+            for (int i = closeAtEnd.size() - 1; i >= 0; i--) closeAtEnd.get(i).close();
+            closeAtEnd.clear();
             out.flush();
             err.flush();
         }
+    }
+
+    /** Closes c when the command ends (evaluators own threads and buffers). */
+    <T extends AutoCloseable> T closeAtEnd(T c) {
+        closeAtEnd.add(c);
+        return c;
     }
 
     /** The output options of this command. */

@@ -3,9 +3,11 @@ package dev.morse.cli;
 import dev.morse.engine.Activation;
 import dev.morse.engine.Dataset;
 import dev.morse.engine.FlopModel;
+import dev.morse.engine.Workload;
 import dev.morse.engine.Loss;
 import dev.morse.engine.Mlp;
-import dev.morse.engine.Objective;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Part;
 import dev.morse.linalg.BackendReport;
 import dev.morse.linalg.Backends;
 import dev.morse.linalg.Json;
@@ -63,7 +65,7 @@ public final class BenchCommand implements Callable<Integer> {
      * gradient, hvp, ggn_vp, nme_vp: θ may change between calls, so every call runs the forward
      * and backward passes (an optimizer's situation, and PyHessian's per-call double backward).
      * *_cached, hvp_block, dense_hessian: θ fixed across calls (Lanczos, SLQ, dense spectra), so
-     * the engine reuses each chunk's forward and backward passes (Objective.Builder#cacheStates).
+     * the engine reuses each chunk's forward and backward passes (Evaluator.Settings#cacheStates).
      */
     public static final List<String> PRODUCTS = List.of("gradient", "hvp", "ggn_vp", "nme_vp",
             "hvp_cached", "ggn_vp_cached", "nme_vp_cached", "hvp_block", "dense_hessian");
@@ -77,8 +79,6 @@ public final class BenchCommand implements Callable<Integer> {
     /** The warm-up stops after this long even if the JIT is still compiling. */
     static final long MAX_WARMUP_NANOS = 30_000_000_000L;
 
-    /** The engine's default rows per chunk (Objective.Builder), the largest chunk bench picks by itself. */
-    static final int DEFAULT_CHUNK = 256;
 
     @Option(names = "--model", description = "Layer widths d0-d1-…-dL (default: ${DEFAULT-VALUE}).")
     String model = "784-256-256-10";
@@ -95,8 +95,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Worker threads (default: all cores); also OpenBLAS's threads for --eigh.")
     Integer threads;
 
-    @Option(names = "--chunk", description = {"Rows per chunk of the engine (default: min(256, ⌈N/threads⌉), so that every",
-            "thread has a chunk; the engine runs at most one worker per chunk)."})
+    @Option(names = "--chunk", description = {"Most rows per chunk of the engine (default 256; the engine cuts N into at least 8",
+            "chunks once N ≥ 256, whatever the thread count)."})
     Integer chunk;
 
     @Option(names = "--k", description = "Vectors in the block product hvp_block (default: ${DEFAULT-VALUE}).")
@@ -157,52 +157,59 @@ public final class BenchCommand implements Callable<Integer> {
         List<String> wanted = productList();
         Machine machine = machine();
 
-        Objective obj = null;
+        Evaluator obj = null;
         Warmup warmupInfo = null;
         Map<String, Object> config = new LinkedHashMap<>();
         List<Timing> timings = new ArrayList<>();
         double[] modelFlops = null;
-        if (!wanted.isEmpty()) {
-            obj = build(t, true);
-            Objective fresh = build(t, false);
-            modelFlops = flopTerms(obj);
-            String widths = model;
-            if (!json) {
-                System.out.printf(Locale.ROOT, "morse bench: %s %s %s, N=%d, P=%d, threads=%d, chunk=%d, k=%d, warm-up %d, reps %d%n",
-                        widths, activation, loss, batch, obj.dim(), obj.threads(), obj.batchSize(), k, warmup, reps);
+        Evaluator fresh = null;
+        try {
+            if (!wanted.isEmpty()) {
+                obj = build(t, true);
+                fresh = build(t, false);
+                modelFlops = flopTerms(obj);
+                String widths = model;
+                if (!json) {
+                    System.out.printf(Locale.ROOT, "morse bench: %s %s %s, N=%d, P=%d, threads=%d, chunk=%d, k=%d, warm-up %d, reps %d%n",
+                            widths, activation, loss, batch, obj.dim(), obj.threads(), obj.chunkRows(), k, warmup, reps);
+                }
+                double[] theta = obj.problem().model().initPyTorchDefault(seed);
+                List<Bench> benches = new ArrayList<>();
+                for (String name : wanted) benches.add(prepare(cached(name) ? obj : fresh, theta, name, modelFlops));
+                warmupInfo = warmUp(benches);
+                for (Bench b : benches) timings.add(measure(b));
             }
-            double[] theta = obj.model().initPyTorchDefault(seed);
-            List<Bench> benches = new ArrayList<>();
-            for (String name : wanted) benches.add(prepare(cached(name) ? obj : fresh, theta, name, modelFlops));
-            warmupInfo = warmUp(benches);
-            for (Bench b : benches) timings.add(measure(b));
-        }
-        if (eighN != null) {
-            timings.add(timeEigh(eighN, t));
-        }
+            if (eighN != null) {
+                timings.add(timeEigh(eighN, t));
+            }
 
-        config.put("model", model);
-        config.put("activation", activation);
-        config.put("loss", loss);
-        config.put("batch", batch);
-        config.put("threads", t);
-        config.put("engine_threads", obj == null ? null : obj.threads());   // capped by the number of chunks
-        config.put("chunk", obj == null ? null : obj.batchSize());
-        config.put("k", k);
-        config.put("warmup", warmup);
-        config.put("warmup_seconds", warmupSeconds);
-        config.put("reps", reps);
-        config.put("seed", seed);
-        config.put("P", obj == null ? null : obj.dim());
-        config.put("eigh_n", eighN);
+            config.put("model", model);
+            config.put("activation", activation);
+            config.put("loss", loss);
+            config.put("batch", batch);
+            config.put("threads", t);
+            config.put("engine_threads", obj == null ? null : obj.threads());
+            config.put("chunk", obj == null ? null : obj.chunkRows());
+            config.put("chunks", obj == null ? null : obj.chunks());
+            config.put("k", k);
+            config.put("warmup", warmup);
+            config.put("warmup_seconds", warmupSeconds);
+            config.put("reps", reps);
+            config.put("seed", seed);
+            config.put("P", obj == null ? null : obj.dim());
+            config.put("eigh_n", eighN);
 
-        BackendReport backend = Backends.report();
-        if (json) {
-            System.out.println(toJson(config, machine, backend, timings, modelFlops, warmupInfo));
-        } else {
-            printText(machine, backend, timings, modelFlops, obj, warmupInfo);
+            BackendReport backend = Backends.report();
+            if (json) {
+                System.out.println(toJson(config, machine, backend, timings, modelFlops, warmupInfo));
+            } else {
+                printText(machine, backend, timings, modelFlops, obj, warmupInfo);
+            }
+            return 0;
+        } finally {
+            if (obj != null) obj.close();
+            if (fresh != null) fresh.close();
         }
-        return 0;
     }
 
     // ------------------------------------------------------------------ setup
@@ -223,7 +230,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (products == null) {
             if (eighN != null) return List.of();
             List<String> all = new ArrayList<>(PRODUCTS);
-            long p = parameterCount(Mlp.parseWidths(model));
+            long p = Mlp.of(Activation.IDENTITY, Mlp.parseWidths(model)).numParameters();
             if (p > DEFAULT_DENSE_MAX_P) all.remove("dense_hessian");
             return all;
         }
@@ -239,61 +246,35 @@ public final class BenchCommand implements Callable<Integer> {
         return out;
     }
 
-    private static long parameterCount(int[] w) {
-        long p = 0;
-        for (int l = 1; l < w.length; l++) p += (long) w[l] * (w[l - 1] + 1);
-        return p;
-    }
-
     /** The objective of Workloads.build: seeded uniform inputs, random labels or targets. */
     /** Products at a fixed θ, which reuse the chunks' forward and backward passes. */
     static boolean cached(String product) {
         return product.endsWith("_cached") || product.equals("hvp_block") || product.equals("dense_hessian");
     }
 
-    private Objective build(int t, boolean cacheStates) {
-        int[] w = Mlp.parseWidths(model);
-        Activation act = Activation.parse(activation);
-        Loss l = Loss.parse(loss);
-        Mlp mlp = Mlp.of(act, w);
-        SplittableRandom r = new SplittableRandom(seed);
-        int n = batch;
-        double[] x = new double[Math.multiplyExact(n, w[0])];
-        for (int i = 0; i < x.length; i++) x[i] = r.nextDouble() * 2 - 1;
-        int c = w[w.length - 1];
-        Dataset data;
-        if (l == Loss.CROSS_ENTROPY) {
-            int[] y = new int[n];
-            for (int i = 0; i < n; i++) y[i] = r.nextInt(c);
-            data = Dataset.classification(x, n, w[0], y, c);
-        } else {
-            double[] y = new double[Math.multiplyExact(n, c)];
-            for (int i = 0; i < y.length; i++) y[i] = r.nextDouble();
-            data = Dataset.regression(x, n, w[0], y, c);
-        }
-        int rows = chunk != null ? chunk : Math.min(DEFAULT_CHUNK, (n + t - 1) / t);
-        return Objective.builder(mlp, data, l).threads(t).batchSize(rows).cacheStates(cacheStates).build();
+    /** The {@link Workload} the JMH benchmarks use too (seed from --seed). */
+    private Evaluator build(int t, boolean cacheStates) {
+        Workload w = new Workload(Mlp.of(Activation.parse(activation), Mlp.parseWidths(model)), Loss.parse(loss), batch, seed);
+        Evaluator.Settings s = Evaluator.Settings.defaults().withThreads(t).withCacheStates(cacheStates);
+        if (chunk != null) s = s.withChunkRows(chunk);
+        return Evaluator.open(w.problem(), s);
     }
 
     // ------------------------------------------------------------------ flop model (engine FlopModel)
 
-    /** {F, F', f_L} of the model (see {@link FlopModel}): forward GEMM flops, those past the first layer, the last layer's. */
-    static double[] flopTerms(Objective o) {
-        Mlp m = o.model();
-        double n = o.data().size();
-        double f = FlopModel.forward(m, o.data().size());
-        double first = 2.0 * n * m.width(1) * m.width(0);
-        double last = 2.0 * n * m.width(m.layers()) * m.width(m.layers() - 1);
-        return new double[] {f, f - first, last};
+    /** {F, F', f_L} of the model ({@link FlopModel#terms}). */
+    static double[] flopTerms(Evaluator o) {
+        return FlopModel.terms(o.problem().model(), o.problem().size());
     }
 
     /** Flops of one call of a product by {@link FlopModel}; hvp_block = k × cached hvp, dense_hessian = P × cached hvp. */
-    static double flops(Objective o, String product, int k) {
-        int n = o.data().size();
+    static double flops(Evaluator o, String product, int k) {
+        int n = o.problem().size();
+        Mlp m = o.problem().model();
         return switch (product) {
-            case "hvp_block" -> k * FlopModel.of("hvp", o.model(), n, true);
-            case "dense_hessian" -> (double) o.dim() * FlopModel.of("hvp", o.model(), n, true);
-            default -> FlopModel.of(product.replace("_cached", ""), o.model(), n, cached(product));
+            case "hvp_block" -> k * FlopModel.of("hvp", m, n, true);
+            case "dense_hessian" -> (double) o.dim() * FlopModel.of("hvp", m, n, true);
+            default -> FlopModel.of(product.replace("_cached", ""), m, n, cached(product));
         };
     }
 
@@ -316,7 +297,7 @@ public final class BenchCommand implements Callable<Integer> {
     record Warmup(int rounds, double seconds, long jitMs, boolean jitQuiet) {
     }
 
-    private Bench prepare(Objective o, double[] theta, String name, double[] terms) {
+    private Bench prepare(Evaluator o, double[] theta, String name, double[] terms) {
         int p = o.dim();
         SplittableRandom r = new SplittableRandom(seed + 1);
         int kk = name.equals("hvp_block") ? k : 1;
@@ -329,9 +310,9 @@ public final class BenchCommand implements Callable<Integer> {
             case "hvp", "hvp_cached" -> () -> o.hvp(theta, v, out);
             case "ggn_vp", "ggn_vp_cached" -> () -> o.ggnVp(theta, v, out);
             case "nme_vp", "nme_vp_cached" -> () -> o.nmeVp(theta, v, out);
-            case "hvp_block" -> () -> o.apply(Objective.Part.HESSIAN, theta, v, out, kk);
+            case "hvp_block" -> () -> o.apply(Part.HESSIAN, theta, v, out, kk);
             case "dense_hessian" -> () -> {
-                double[] h = o.denseHessian(theta);
+                double[] h = o.dense(Part.HESSIAN, theta);
                 sink[0] += h[h.length - 1];
             };
             default -> throw new IllegalArgumentException("unknown product " + name);
@@ -459,7 +440,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     // ------------------------------------------------------------------ output
 
-    private void printText(Machine m, BackendReport b, List<Timing> timings, double[] terms, Objective o, Warmup w) {
+    private void printText(Machine m, BackendReport b, List<Timing> timings, double[] terms, Evaluator o, Warmup w) {
         System.out.printf(Locale.ROOT, "machine: %d cores, clock %.0f MHz (%s), FP64 peak %.1f GFLOP/s (%s)%n",
                 m.cores(), m.clockMhz(), m.clockSource(), m.peakGflops(), m.peakSource());
         System.out.printf(Locale.ROOT, "backend: %s (%s), SIMD %s %s%n", b.linalgBackend(),

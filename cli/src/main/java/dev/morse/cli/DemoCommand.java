@@ -1,10 +1,11 @@
 package dev.morse.cli;
 
 import dev.morse.analysis.MorseReport;
-import dev.morse.engine.Objective;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Part;
 import dev.morse.engine.Regularizer;
 import dev.morse.linalg.Json;
-import dev.morse.spectra.CurvatureOperator;
+import dev.morse.engine.CurvatureOperator;
 import dev.morse.spectra.SpectralDensity;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -98,12 +99,12 @@ final class DemoCommand extends BaseCommand {
         po.reg = "none";
         po.batchSize = 256;
         Progress.Task lt = progress.start("loading model and data", 0);
-        Problem problem = Problem.load(po);
+        LoadedProblem problem = closeAtEnd(LoadedProblem.load(po));
         time("load", lt.seconds());
         lt.done(problem.model.describe() + ", P = " + problem.parameters() + ", N = " + problem.data.size());
-        Objective plain = problem.objective();
+        Evaluator plain = problem.evaluator();
         Regularizer l2 = Regularizer.l2(lambda);
-        Objective reg = problem.withRegularizer(l2);
+        Evaluator reg = problem.evaluatorWith(l2);
 
         // 1. Fit without regularization, to rounding level (needed before counting zero eigenvalues).
         long t0 = System.nanoTime();
@@ -111,7 +112,7 @@ final class DemoCommand extends BaseCommand {
         Optimize.Run fit = Optimize.run(plain, problem.theta, toRounding, progress, "fit, no regularizer");
         time("fit", (System.nanoTime() - t0) * 1e-9);
         double[] theta = fit.trajectory().theta();
-        Problem.saveTheta(thetaFile, theta);
+        LoadedProblem.saveTheta(thetaFile, theta);
         files.wrote(thetaFile);
 
         // 2. The Morse check at the unregularized minimum.
@@ -125,7 +126,7 @@ final class DemoCommand extends BaseCommand {
         Optimize.Run refit = Optimize.run(reg, theta, toRounding, progress, "refit, l2(" + num(lambda) + ")");
         time("fit_l2", (System.nanoTime() - t0) * 1e-9);
         double[] thetaL2 = refit.trajectory().theta();
-        Problem.saveTheta(thetaL2File, thetaL2);
+        LoadedProblem.saveTheta(thetaL2File, thetaL2);
         files.wrote(thetaL2File);
         mt = progress.start("Morse check, l2(" + num(lambda) + ")", 0);
         MorseReport r1 = MorseReport.at(reg, thetaL2, MorseReport.Options.defaults());
@@ -177,7 +178,7 @@ final class DemoCommand extends BaseCommand {
         j.endObject();
         j.name("l2").beginObject();
         j.name("lambda").value(lambda);
-        j.name("regularizer").value(l2.describe());
+        j.name("regularizer").value(l2.spec());
         j.name("theta_file").value(thetaL2File.toString());
         j.name("refit");
         Report.trajectory(j, refit);
@@ -201,7 +202,7 @@ final class DemoCommand extends BaseCommand {
         return Main.EXIT_OK;
     }
 
-    private void printSummary(Problem p, Optimize.Run fit, MorseReport r0, Optimize.Run refit, MorseReport r1) {
+    private void printSummary(LoadedProblem p, Optimize.Run fit, MorseReport r0, Optimize.Run refit, MorseReport r1) {
         int n = p.data.size();
         int rank = Report.countAbove(r0.ggnEigenvalues(), r0.tau());
         var t = fit.trajectory();

@@ -1,8 +1,9 @@
 package dev.morse.cli;
 
-import dev.morse.engine.Objective;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Part;
 import dev.morse.linalg.Json;
-import dev.morse.spectra.CurvatureOperator;
+import dev.morse.engine.CurvatureOperator;
 import dev.morse.spectra.SpectralDensity;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -51,7 +52,7 @@ final class DensityCommand extends AnalysisCommand {
         if (probes <= 0 || steps <= 0 || grid < 2) throw CliException.usage("--probes and --steps must be positive and --grid ≥ 2");
         if (!(sigma >= 0) || Double.isInfinite(sigma)) throw CliException.usage("--sigma must be finite and ≥ 0, got " + sigma);
         loadProblem();
-        Objective obj = problem.objective();
+        Evaluator obj = problem.evaluator();
         int p = problem.parameters();
         evaluatePoint(obj, problem.theta);
         CurvatureOperator op = new CurvatureOperator(obj, operator.part, problem.theta);
@@ -99,7 +100,7 @@ final class DensityCommand extends AnalysisCommand {
         }
         writeReport(report);
         printTable("SLQ density of the " + operator.label + " at θ · " + problem.model.describe() + ", " + problem.loss.id() + ", reg "
-                + problem.regularizer.describe() + " · P = " + p + ", N = " + problem.data.size(), new String[][] {
+                + problem.regularizer.spec() + " · P = " + p + ", N = " + problem.data.size(), new String[][] {
                 {"loss L_R", sci(loss)},
                 {"‖∇L_R‖₂", sci(gradientNorm)},
                 {"probes × steps", probes + " × " + r.steps() + " (" + r.products() + " products, probe seed " + probeSeed + ")"},

@@ -1,7 +1,8 @@
 package dev.morse.cli;
 
 import dev.morse.analysis.Trajectory;
-import dev.morse.engine.Objective;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Part;
 import dev.morse.linalg.Json;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -60,7 +61,7 @@ final class FitCommand extends AnalysisCommand {
         if (!(learningRate > 0)) throw CliException.usage("--lr must be positive, got " + learningRate);
         double tol = Optimize.parseGradTol(gradTol);
         loadProblem();
-        Objective obj = problem.objective();
+        Evaluator obj = problem.evaluator();
         long t0 = System.nanoTime();
         Optimize.Run run = Optimize.run(obj, problem.theta, new Optimize.Settings(optimizer, maxIter, tol, learningRate, history, newtonIter),
                 progress, "fit");
@@ -68,13 +69,13 @@ final class FitCommand extends AnalysisCommand {
         Trajectory t = run.trajectory();
         evaluatePoint(obj, t.theta());
         if (save != null) {
-            Problem.saveTheta(save, t.theta());
+            LoadedProblem.saveTheta(save, t.theta());
             files.wrote(save);
         }
         if (plots) {
             Progress.Task pt = progress.start("plots", 0).ticking();
             savePlot("fit-trajectory", Plots.trajectory("Fit: " + problem.model.describe() + ", " + problem.loss.id() + ", reg "
-                    + problem.regularizer.describe(), t.losses(), t.gradientNorms(), run.phaseNames(), run.phaseStarts(), Plots.WIDTH));
+                    + problem.regularizer.spec(), t.losses(), t.gradientNorms(), run.phaseNames(), run.phaseStarts(), Plots.WIDTH));
             time("plots", pt.seconds());
             pt.done(null);
         }
@@ -90,7 +91,7 @@ final class FitCommand extends AnalysisCommand {
             case MAX_ITERATIONS -> "iteration limit reached";
             case STALLED -> run.converged() ? "stopped at rounding level (no step lowers ‖∇‖)" : "stalled (no step makes progress)";
         };
-        printTable("fit · " + problem.model.describe() + ", " + problem.loss.id() + ", reg " + problem.regularizer.describe() + " · P = "
+        printTable("fit · " + problem.model.describe() + ", " + problem.loss.id() + ", reg " + problem.regularizer.spec() + " · P = "
                 + problem.parameters() + ", N = " + problem.data.size(), new String[][] {
                 {"optimizer", t.optimizer() + ", " + t.iterations() + " iterations, " + reason},
                 {"loss L_R", sci(t.losses()[0]) + " → " + sci(loss)},

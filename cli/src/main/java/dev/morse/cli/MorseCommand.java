@@ -1,7 +1,8 @@
 package dev.morse.cli;
 
 import dev.morse.analysis.MorseReport;
-import dev.morse.engine.Objective;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Part;
 import dev.morse.linalg.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,7 +73,7 @@ final class MorseCommand extends AnalysisCommand {
         if (save != null) files.plan(save);
         if (!(gradTol >= 0) || !(tauFactor > 0) || !(absTol >= 0)) throw CliException.usage("--grad-tol and --abs-tol must be ≥ 0, --tau-factor > 0");
         loadProblem();
-        Objective obj = problem.objective();
+        Evaluator obj = problem.evaluator();
         double[] theta = problem.theta;
         Optimize.Run run = null;
         if (how != Refine.none) {
@@ -82,11 +83,11 @@ final class MorseCommand extends AnalysisCommand {
             time("refine", (System.nanoTime() - t0) * 1e-9);
             theta = run.trajectory().theta();
             if (save != null) {
-                Problem.saveTheta(save, theta);
+                LoadedProblem.saveTheta(save, theta);
                 files.wrote(save);
             }
         } else if (save != null) {
-            Problem.saveTheta(save, theta);
+            LoadedProblem.saveTheta(save, theta);
             files.wrote(save);
         }
         Progress.Task t = progress.start("Morse report (dense H, G, M and their spectra, P = " + problem.parameters() + ")", 0).ticking();
@@ -95,7 +96,7 @@ final class MorseCommand extends AnalysisCommand {
         t.done(r.countsExact() ? "index " + r.index() + ", nullity " + r.nullity() : "extremes only");
         loss = r.loss();
         gradientNorm = r.gradientNorm();
-        dataLoss = obj.regularizer() == dev.morse.engine.Regularizer.NONE ? loss : obj.dataLoss(theta);
+        dataLoss = obj.problem().hasTerms() ? obj.dataLoss(theta) : loss;
 
         if (plots) {
             Progress.Task pt = progress.start("plots", 0).ticking();
@@ -114,7 +115,7 @@ final class MorseCommand extends AnalysisCommand {
         writeReport(report);
 
         List<String[]> rows = summaryRows(r, run, problem);
-        printTable("Morse check at θ · " + problem.model.describe() + ", " + problem.loss.id() + ", reg " + problem.regularizer.describe()
+        printTable("Morse check at θ · " + problem.model.describe() + ", " + problem.loss.id() + ", reg " + problem.regularizer.spec()
                 + " · P = " + problem.parameters() + ", N = " + problem.data.size(), rows.toArray(new String[0][]));
         String note = modifiedNote();
         if (note != null) println("  " + note);
@@ -129,7 +130,7 @@ final class MorseCommand extends AnalysisCommand {
     }
 
     /** The lines of the Morse summary (also used by the demo). */
-    static List<String[]> summaryRows(MorseReport r, Optimize.Run run, Problem p) {
+    static List<String[]> summaryRows(MorseReport r, Optimize.Run run, LoadedProblem p) {
         List<String[]> rows = new ArrayList<>();
         if (run != null) {
             var t = run.trajectory();
@@ -156,7 +157,7 @@ final class MorseCommand extends AnalysisCommand {
     }
 
     /** Eigenvalue stem plot, G vs M side by side, and the refinement trajectory. */
-    static void savePlots(BaseCommand cmd, MorseReport r, Problem p, Optimize.Run run, String prefix, String titleSuffix) throws java.io.IOException {
+    static void savePlots(BaseCommand cmd, MorseReport r, LoadedProblem p, Optimize.Run run, String prefix, String titleSuffix) throws java.io.IOException {
         double[] ev = r.eigenvalues();
         String counts = r.countsExact() ? "index " + r.index() + ", nullity " + r.nullity() + ", " + r.positive() + " positive" : "extremes only";
         cmd.savePlot(prefix + "eigenvalues", Plots.eigenvalues("Hessian of L_R at θ" + titleSuffix + ": " + counts + "  (P = " + r.parameters() + ")",

@@ -2,7 +2,8 @@ package dev.morse.cli;
 
 import dev.morse.analysis.CriticalPoints;
 import dev.morse.analysis.Trajectory;
-import dev.morse.engine.Objective;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Part;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -53,7 +54,7 @@ final class Optimize {
         return gradTol > Double.MIN_VALUE ? gradTol : CriticalPoints.defaultGradTol(loss);
     }
 
-    static Run run(Objective obj, double[] theta0, Settings s, Progress progress, String label) {
+    static Run run(Evaluator obj, double[] theta0, Settings s, Progress progress, String label) {
         List<Trajectory> parts = new ArrayList<>();
         List<String> names = new ArrayList<>();
         List<Integer> starts = new ArrayList<>();
@@ -75,7 +76,7 @@ final class Optimize {
         return new Run(joined, names, starts, tol, joined.finalGradientNorm() <= tol);
     }
 
-    private static double[] phase(Objective obj, double[] theta, String name, int maxIter, Settings s, Progress progress, String label,
+    private static double[] phase(Evaluator obj, double[] theta, String name, int maxIter, Settings s, Progress progress, String label,
                                   List<Trajectory> parts, List<String> names, List<Integer> starts) {
         int offset = 0;
         for (Trajectory t : parts) offset += t.iterations();

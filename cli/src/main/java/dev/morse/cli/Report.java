@@ -85,7 +85,7 @@ final class Report {
     }
 
     /** "problem" plus the top-level "P" and "N". */
-    Report problem(Problem p) {
+    Report problem(LoadedProblem p) {
         j.name("P").value(p.parameters());
         j.name("N").value(p.data.size());
         j.name("problem").beginObject();
@@ -101,14 +101,14 @@ final class Report {
         j.endArray();
         j.name("modified_second_derivative").value(p.model.usesModifiedSecondDerivative());
         j.name("loss_function").value(p.loss.id());
-        j.name("regularizer").value(p.regularizer.describe());
+        j.name("regularizer").value(p.regularizer.spec());
         j.name("data").value(p.dataDescription);
         j.name("d0").value(p.data.inputDim());
         j.name("C").value(p.data.targetDim());
         j.name("classification").value(p.data.isClassification());
         j.name("weights").value(p.weightsDescription);
-        j.name("threads").value(p.threads);
-        j.name("batch_size").value(p.batchSize);
+        j.name("threads").value(p.settings.threads());
+        j.name("batch_size").value(p.settings.chunkRows());
         j.endObject();
         return this;
     }

@@ -1,11 +1,12 @@
 package dev.morse.cli;
 
 import dev.morse.analysis.MorseReport;
-import dev.morse.engine.Objective;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Part;
 import dev.morse.io.Npy;
 import dev.morse.linalg.Json;
 import dev.morse.linalg.SymmetricEigen;
-import dev.morse.spectra.CurvatureOperator;
+import dev.morse.engine.CurvatureOperator;
 import dev.morse.spectra.Lanczos;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,7 +86,7 @@ final class SpectrumCommand extends AnalysisCommand {
         if (saveVectors != null) files.plan(saveVectors);
         if (k <= 0) throw CliException.usage("--k must be positive, got " + k);
         loadProblem();
-        Objective obj = problem.objective();
+        Evaluator obj = problem.evaluator();
         int p = problem.parameters();
         Method m = method == Method.auto ? (p <= AUTO_DENSE_LIMIT ? Method.dense : Method.lanczos) : method;
         if (m == Method.lanczos && plots) planPlot("spectrum-lanczos");
@@ -97,7 +98,7 @@ final class SpectrumCommand extends AnalysisCommand {
         Json j = report.j;
         j.name("operator").value(operator.name());
         j.name("operator_description").value(operator.label + " of " + problem.model.describe() + ", " + problem.loss.id()
-                + (problem.regularizer == dev.morse.engine.Regularizer.NONE ? "" : ", " + problem.regularizer.describe()));
+                + (problem.problem.hasTerms() ? ", " + problem.regularizer.spec() : ""));
         j.name("method").value(m.name());
         String note = modifiedNote();
         j.name("note").value(note);
@@ -106,7 +107,7 @@ final class SpectrumCommand extends AnalysisCommand {
         double tau;
         int exit = Main.EXIT_OK;
         String header = "spectrum of the " + operator.label + " at θ · " + problem.model.describe() + ", " + problem.loss.id()
-                + ", reg " + problem.regularizer.describe() + " · P = " + p + ", N = " + problem.data.size();
+                + ", reg " + problem.regularizer.spec() + " · P = " + p + ", N = " + problem.data.size();
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"loss L_R", sci(loss)});
         rows.add(new String[] {"‖∇L_R‖₂", sci(gradientNorm)});

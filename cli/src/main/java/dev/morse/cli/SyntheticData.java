@@ -4,7 +4,8 @@ import dev.morse.engine.Activation;
 import dev.morse.engine.Dataset;
 import dev.morse.engine.Loss;
 import dev.morse.engine.Mlp;
-import dev.morse.engine.Objective;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Part;
 import dev.morse.io.InputException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -80,8 +81,11 @@ final class SyntheticData {
             for (int k = 0; k < teacher.width(l); k++) thetaT[off + k] = 0.1 * gaussian(rng);
         }
         double[] x = gaussians(rng, n * d);
-        Objective o = Objective.builder(teacher, Dataset.regression(x, n, d, new double[n * c], c), Loss.MSE).threads(1).build();
-        double[] s = o.outputs(thetaT);
+        double[] s;
+        try (Evaluator o = Evaluator.open(dev.morse.engine.Problem.of(teacher, Dataset.regression(x, n, d, new double[n * c], c), Loss.MSE),
+                Evaluator.Settings.defaults().withThreads(1))) {
+            s = o.outputs(thetaT);
+        }
         String desc = "teacher:n=" + n + ",width=" + width + ",noise=" + noise + " (teacher " + teacher.describe() + ")";
         if (classes) return new Generated(Dataset.classification(x, n, d, argmax(s, n, c), c), desc);
         for (int i = 0; i < s.length; i++) s[i] += noise * gaussian(rng);

@@ -1,8 +1,9 @@
 package dev.morse.cli;
 
-import dev.morse.engine.Objective;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Part;
 import dev.morse.linalg.Json;
-import dev.morse.spectra.CurvatureOperator;
+import dev.morse.engine.CurvatureOperator;
 import dev.morse.spectra.TraceEstimator;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -44,7 +45,7 @@ final class TraceCommand extends AnalysisCommand {
         if (method == Method.hutchinson && probes < 2) throw CliException.usage("--probes: Hutchinson needs at least 2 probes for a standard error, got " + probes);
         if (method == Method.hutchpp && probes < 6) throw CliException.usage("--probes: Hutch++ needs a budget of at least 6 products, got " + probes);
         loadProblem();
-        Objective obj = problem.objective();
+        Evaluator obj = problem.evaluator();
         evaluatePoint(obj, problem.theta);
         CurvatureOperator op = new CurvatureOperator(obj, operator.part, problem.theta);
         Progress.Task t = progress.start(method.name() + " trace of the " + operator.name().replace('_', ' '), probes);
@@ -66,7 +67,7 @@ final class TraceCommand extends AnalysisCommand {
         j.name("probe_seed").value(probeSeed);
         writeReport(report);
         printTable("trace of the " + operator.label + " at θ · " + problem.model.describe() + ", " + problem.loss.id() + ", reg "
-                + problem.regularizer.describe() + " · P = " + problem.parameters() + ", N = " + problem.data.size(), new String[][] {
+                + problem.regularizer.spec() + " · P = " + problem.parameters() + ", N = " + problem.data.size(), new String[][] {
                 {"loss L_R", sci(loss)},
                 {"‖∇L_R‖₂", sci(gradientNorm)},
                 {"method", e.method() + " (" + e.products() + " products, probe seed " + probeSeed + ")"},

@@ -1,8 +1,13 @@
 package dev.morse.analysis;
 
-import dev.morse.engine.Objective;
+import dev.morse.engine.CurvatureOperator;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Part;
 import dev.morse.linalg.Linalg;
+import dev.morse.linalg.NativeThreads;
 import dev.morse.linalg.SymmetricEigen;
+import dev.morse.simd.KernelProvider;
+import dev.morse.simd.Kernels;
 
 /**
  * Optimizers that drive θ to a critical point of L_R (SPEC §6): full-batch gradient descent,
@@ -18,9 +23,11 @@ public final class CriticalPoints {
     }
 
     static double norm(double[] v) {
-        double s = 0;
-        for (double x : v) s += x * x;
-        return Math.sqrt(s);
+        return Math.sqrt(kernels().sumOfSquares(v.length, v, 0));
+    }
+
+    private static Kernels kernels() {
+        return KernelProvider.get();
     }
 
     /** Tolerance actually used: the given one, or the SPEC default at the current loss when gradTol ≤ 0. */
@@ -29,7 +36,7 @@ public final class CriticalPoints {
     }
 
     /** Full-batch gradient descent with a fixed learning rate; stops at grad_tol, maxIter, or a non-finite loss. */
-    public static Trajectory gradientDescent(Objective obj, double[] theta0, double learningRate, int maxIter, double gradTol) {
+    public static Trajectory gradientDescent(Evaluator obj, double[] theta0, double learningRate, int maxIter, double gradTol) {
         if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
         double[] theta = theta0.clone();
         double[] g = new double[obj.dim()];
@@ -47,7 +54,7 @@ public final class CriticalPoints {
     }
 
     /** L-BFGS (two-loop recursion, memory {@code history}) with a backtracking Armijo line search. */
-    public static Trajectory lbfgs(Objective obj, double[] theta0, int history, int maxIter, double gradTol) {
+    public static Trajectory lbfgs(Evaluator obj, double[] theta0, int history, int maxIter, double gradTol) {
         int p = obj.dim();
         double[] theta = theta0.clone();
         double[] g = new double[p];
@@ -137,7 +144,7 @@ public final class CriticalPoints {
      * <p>A step must lower ‖∇L_R‖ by a relative 1e-6; at rounding level none does and the run stops
      * as CONVERGED (‖∇L_R‖ ≤ grad_tol) or STALLED.
      */
-    public static Trajectory newton(Objective obj, double[] theta0, int maxIter, double gradTol, int denseLimit) {
+    public static Trajectory newton(Evaluator obj, double[] theta0, int maxIter, double gradTol, int denseLimit) {
         int p = obj.dim();
         double[] theta = theta0.clone();
         double[] g = new double[p];
@@ -154,8 +161,11 @@ public final class CriticalPoints {
             boolean accepted = false;
             double lT = l, gnT = gn;
             if (dense) {
-                double[] h = obj.denseHessian(theta);
-                SymmetricEigen eig = Linalg.get().eighInPlace(h, p, true);
+                double[] h = obj.dense(Part.HESSIAN, theta);
+                SymmetricEigen eig;
+                try (NativeThreads.Scope s = obj.nativeScope()) {
+                    eig = Linalg.get().eighInPlace(h, p, true);
+                }
                 double[] lam = eig.values();
                 double[] u = eig.vectors();
                 double hmax = Math.max(Math.abs(lam[0]), Math.abs(lam[p - 1]));
@@ -186,7 +196,7 @@ public final class CriticalPoints {
                     m = m == 0 ? 1e-12 * hmax * hmax : m * 10;
                 }
             } else {
-                Minres.solve(dev.morse.spectra.CurvatureOperator.hessian(obj, theta), g, step, 1e-12, Math.min(p, 500));
+                Minres.solve(CurvatureOperator.hessian(obj, theta), g, step, 1e-12, Math.min(p, 500));
                 double t = 1.0;
                 for (int ls = 0; ls < 40; ls++) {
                     for (int i = 0; i < p; i++) trial[i] = theta[i] - t * step[i];
@@ -211,12 +221,10 @@ public final class CriticalPoints {
     }
 
     private static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
-        return s;
+        return kernels().dot(a.length, a, 0, b, 0);
     }
 
     private static void axpy(double a, double[] x, double[] y) {
-        for (int i = 0; i < y.length; i++) y[i] += a * x[i];
+        kernels().axpy(y.length, a, x, 0, y, 0);
     }
 }

@@ -1,5 +1,7 @@
 package dev.morse.analysis;
 
+import dev.morse.simd.KernelProvider;
+import dev.morse.simd.Kernels;
 import dev.morse.spectra.LinearOperator;
 
 /**
@@ -17,10 +19,9 @@ public final class Minres {
     /** Solves A x = b into x (overwritten) to relative residual rtol or maxIter steps. */
     public static Info solve(LinearOperator a, double[] b, double[] x, double rtol, int maxIter) {
         int n = a.dim();
+        Kernels k = KernelProvider.get();
         java.util.Arrays.fill(x, 0.0);
-        double beta1 = 0;
-        for (double v : b) beta1 += v * v;
-        beta1 = Math.sqrt(beta1);
+        double beta1 = Math.sqrt(k.sumOfSquares(n, b, 0));
         if (beta1 == 0) return new Info(0, 0);
         double[] r1 = b.clone(), r2 = b.clone(), y = b.clone();
         double[] v = new double[n], w = new double[n], w1 = new double[n], w2 = new double[n];
@@ -32,18 +33,15 @@ public final class Minres {
             double s = 1.0 / beta;
             for (int i = 0; i < n; i++) v[i] = s * y[i];
             a.apply(v, y);
-            if (itn >= 2) for (int i = 0; i < n; i++) y[i] -= (beta / oldb) * r1[i];
-            double alfa = 0;
-            for (int i = 0; i < n; i++) alfa += v[i] * y[i];
-            for (int i = 0; i < n; i++) y[i] -= (alfa / beta) * r2[i];
+            if (itn >= 2) k.axpy(n, -(beta / oldb), r1, 0, y, 0);
+            double alfa = k.dot(n, v, 0, y, 0);
+            k.axpy(n, -(alfa / beta), r2, 0, y, 0);
             double[] t = r1;
             r1 = r2;
             r2 = t;
             System.arraycopy(y, 0, r2, 0, n);
             oldb = beta;
-            double yy = 0;
-            for (int i = 0; i < n; i++) yy += y[i] * y[i];
-            beta = Math.sqrt(yy);
+            beta = Math.sqrt(k.sumOfSquares(n, y, 0));
             double oldeps = epsln;
             double delta = cs * dbar + sn * alfa;
             double gbar = sn * dbar - cs * alfa;
@@ -60,7 +58,7 @@ public final class Minres {
             w2 = w;
             w = tw;
             for (int i = 0; i < n; i++) w[i] = (v[i] - oldeps * w1[i] - delta * w2[i]) * denom;
-            for (int i = 0; i < n; i++) x[i] += phi * w[i];
+            k.axpy(n, phi, w, 0, x, 0);
             rnorm = phibar;
             if (rnorm <= rtol * beta1 || beta <= 1e-300) break;
         }

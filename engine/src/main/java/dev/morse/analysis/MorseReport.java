@@ -1,21 +1,29 @@
 package dev.morse.analysis;
 
-import dev.morse.engine.Objective;
+import dev.morse.engine.CurvatureOperator;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Part;
 import dev.morse.linalg.Linalg;
-import dev.morse.spectra.CurvatureOperator;
+import dev.morse.linalg.NativeThreads;
 import dev.morse.spectra.Lanczos;
-import java.util.Arrays;
 
 /**
  * The Morse check at a point (SPEC §6): is θ critical, and is the Hessian of L_R nondegenerate
- * there? With τ = c·P·ε_mach·‖H‖₂ (c = 10 by default, ε_mach = 2⁻⁵²) or an absolute tolerance,
+ * there? With τ = c·P·ε_mach·s (c = 10 by default, ε_mach = 2⁻⁵²) or an absolute tolerance,
  * index = #{λ < −τ}, nullity = #{|λ| ≤ τ}, positive = #{λ > τ}; the point is nondegenerate
  * (Morse at this point) iff nullity = 0. Also the G/M split of the data Hessian: spectra, traces
  * and ‖M‖_F/‖H‖_F.
  *
+ * <p>The scale s is that of the matrix as assembled (SPEC §6). When every term's Hessian part is
+ * a constant diagonal, H is assembled as G + M + R″ from the two dense parts the report needs
+ * anyway, and s = ‖G‖₂ + ‖M‖₂ + ‖R″‖₂: where G and M nearly cancel (large-residual saddles) the
+ * rounding error of the sum scales with ‖G‖ + ‖M‖, not with ‖H‖, and a band based on ‖H‖₂ would
+ * be too narrow. Otherwise (the multiplicative term) H is formed by one product per column and
+ * s = ‖H‖₂.
+ *
  * <p>Method "dense": every eigenvalue from LAPACK (exact counts). Method "lanczos" (P too large to
  * materialize): the extreme eigenvalues by Lanczos; the counts are then not available and the
- * report says so ({@code countsExact = false}, counts −1).
+ * report says so ({@code countsExact = false}, counts −1), as it says whether Lanczos converged.
  */
 public record MorseReport(
         int parameters,
@@ -25,6 +33,11 @@ public record MorseReport(
         boolean critical,
         String method,
         double hessianNorm,
+        double ggnNorm,
+        double nmeNorm,
+        double regularizerNorm,
+        String tauScaleSource,
+        double tauScale,
         double tauFactor,
         double absoluteTolerance,
         double tau,
@@ -32,6 +45,7 @@ public record MorseReport(
         int nullity,
         int positive,
         boolean countsExact,
+        boolean converged,
         double minAbsEigenvalue,
         double minAbsOverTau,
         double[] eigenvalues,
@@ -45,7 +59,7 @@ public record MorseReport(
         String warning) {
 
     /** Machine epsilon of float64, 2⁻⁵². */
-    public static final double EPS = Math.ulp(1.0);
+    public static final double EPS = EigenvalueCounts.EPS;
 
     /** Nondegenerate (Morse at this point): nullity = 0, when the counts are exact. */
     public boolean nondegenerate() {
@@ -66,7 +80,7 @@ public record MorseReport(
         return String.format(java.util.Locale.ROOT, "%.3g", x);
     }
 
-    /** Settings: τ factor c (default 10), absolute tolerance (0: use c·P·ε·‖H‖₂), grad_tol (0: SPEC default), dense limit. */
+    /** Settings: τ factor c (default 10), absolute tolerance (0: use c·P·ε·s), grad_tol (0: SPEC default), dense limit. */
     public record Options(double tauFactor, double absoluteTolerance, double gradTol, int denseLimit, int nearest) {
         public static Options defaults() {
             return new Options(10, 0, 0, 6000, 10);
@@ -74,36 +88,28 @@ public record MorseReport(
     }
 
     /** Builds the report at θ. */
-    public static MorseReport at(Objective obj, double[] theta, Options o) {
-        int p = obj.dim();
+    public static MorseReport at(Evaluator ev, double[] theta, Options o) {
+        int p = ev.dim();
         double[] g = new double[p];
-        double loss = obj.lossAndGradient(theta, g);
+        double loss = ev.lossAndGradient(theta, g);
         double gn = CriticalPoints.norm(g);
         double gradTol = o.gradTol() > 0 ? o.gradTol() : CriticalPoints.defaultGradTol(loss);
         boolean critical = gn <= gradTol;
         String warning = critical ? null
                 : "θ is not a critical point (‖∇L_R‖ = " + gn + " > grad_tol = " + gradTol + "); the Morse test is about critical points: refine first.";
-        if (p > o.denseLimit()) {
-            CurvatureOperator h = CurvatureOperator.hessian(obj, theta);
-            Lanczos.Result r = Lanczos.run(h, new Lanczos.Options().k(Math.min(o.nearest(), p)).which(Lanczos.Which.BOTH));
-            double[] ev = r.ritzValues();
-            double hn = Math.max(Math.abs(ev[0]), Math.abs(ev[ev.length - 1]));
-            double tau = o.absoluteTolerance() > 0 ? o.absoluteTolerance() : o.tauFactor() * p * EPS * hn;
-            String w = (warning == null ? "" : warning + " ") + "P = " + p + " exceeds the dense limit " + o.denseLimit()
-                    + ": only the extreme eigenvalues (Lanczos) are reported; index and nullity need the dense spectrum.";
-            return new MorseReport(p, loss, gn, gradTol, critical, "lanczos", hn, o.tauFactor(), o.absoluteTolerance(), tau,
-                    -1, -1, -1, false, Double.NaN, Double.NaN, ev, new double[0], null, null, Double.NaN, Double.NaN, Double.NaN, Double.NaN, w);
-        }
-        double[] gg = obj.denseGgn(theta);
-        double[] mm = obj.denseNme(theta);
-        // H = G + M + R″ (SPEC §5): two materializations instead of three. The additive
-        // regularizers' part is diagonal and costs nothing; the multiplicative one involves H itself.
+        if (p > o.denseLimit()) return lanczosOnly(ev, theta, o, p, loss, gn, gradTol, critical, warning);
+
+        double[] gg = ev.dense(Part.GGN, theta);
+        double[] mm = ev.dense(Part.NME, theta);
+        double[] diag = ev.problem().termsHessianDiagonal();
         double[] h;
-        if (obj.regularizer() instanceof dev.morse.engine.Regularizer.Multiplicative) {
-            h = obj.denseHessian(theta);
+        if (diag != null) {
+            // H = G + M + R″ (SPEC §5): the terms' part is a diagonal and costs nothing.
+            h = new double[p * p];
+            for (int i = 0; i < h.length; i++) h[i] = gg[i] + mm[i];
+            for (int i = 0; i < p; i++) h[i * p + i] += diag[i];
         } else {
-            h = obj.dense(Objective.Part.REGULARIZER, theta);
-            for (int i = 0; i < h.length; i++) h[i] += gg[i] + mm[i];
+            h = ev.dense(Part.HESSIAN, theta);
         }
         double trH = 0, trG = 0, trM = 0, fH = 0, fM = 0;
         for (int i = 0; i < p; i++) {
@@ -116,26 +122,38 @@ public record MorseReport(
             fM += mm[i] * mm[i];
         }
         Linalg la = Linalg.get();
-        double[] ev = la.eighInPlace(h, p, false).values();
-        double[] evG = la.eighInPlace(gg, p, false).values();
-        double[] evM = la.eighInPlace(mm, p, false).values();
-        double hn = p == 0 ? 0 : Math.max(Math.abs(ev[0]), Math.abs(ev[p - 1]));
-        double tau = o.absoluteTolerance() > 0 ? o.absoluteTolerance() : o.tauFactor() * p * EPS * hn;
-        int neg = 0, zero = 0, pos = 0;
-        double minAbs = Double.POSITIVE_INFINITY;
-        for (double l : ev) {
-            if (l < -tau) neg++;
-            else if (l > tau) pos++;
-            else zero++;
-            minAbs = Math.min(minAbs, Math.abs(l));
+        double[] evH, evG, evM;
+        // Three P×P eigendecompositions: every core of this evaluator's budget goes to LAPACK.
+        try (NativeThreads.Scope s = ev.nativeScope()) {
+            evH = la.eighInPlace(h, p, false).values();
+            evG = la.eighInPlace(gg, p, false).values();
+            evM = la.eighInPlace(mm, p, false).values();
         }
-        Integer[] order = new Integer[p];
-        for (int i = 0; i < p; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> Double.compare(Math.abs(ev[a]), Math.abs(ev[b])));
-        double[] nearest = new double[Math.min(o.nearest(), p)];
-        for (int i = 0; i < nearest.length; i++) nearest[i] = ev[order[i]];
-        return new MorseReport(p, loss, gn, gradTol, critical, "dense", hn, o.tauFactor(), o.absoluteTolerance(), tau,
-                neg, zero, pos, true, minAbs, tau > 0 ? minAbs / tau : Double.POSITIVE_INFINITY, ev, nearest, evG, evM,
-                trH, trG, trM, fH > 0 ? Math.sqrt(fM / fH) : 0, warning);
+        double hn = EigenvalueCounts.spectralNorm(evH);
+        double gNorm = EigenvalueCounts.spectralNorm(evG);
+        double mNorm = EigenvalueCounts.spectralNorm(evM);
+        double rNorm = diag == null ? Double.NaN : EigenvalueCounts.spectralNorm(diag);
+        String source = diag != null ? "parts" : "hessian";
+        double scale = diag != null ? gNorm + mNorm + rNorm : hn;
+        double tau = EigenvalueCounts.tau(o.tauFactor(), p, scale, o.absoluteTolerance());
+        EigenvalueCounts c = EigenvalueCounts.of(evH, tau, o.nearest());
+        return new MorseReport(p, loss, gn, gradTol, critical, "dense", hn, gNorm, mNorm, rNorm, source, scale, o.tauFactor(),
+                o.absoluteTolerance(), tau, c.index(), c.nullity(), c.positive(), true, true, c.minAbs(), c.minAbsOverTau(), evH,
+                c.nearestZero(), evG, evM, trH, trG, trM, fH > 0 ? Math.sqrt(fM / fH) : 0, warning);
+    }
+
+    private static MorseReport lanczosOnly(Evaluator ev, double[] theta, Options o, int p, double loss, double gn, double gradTol,
+                                           boolean critical, String warning) {
+        CurvatureOperator h = CurvatureOperator.hessian(ev, theta);
+        Lanczos.Result r = Lanczos.run(h, new Lanczos.Options().k(Math.min(o.nearest(), p)).which(Lanczos.Which.BOTH));
+        double[] ev2 = r.ritzValues();
+        double hn = EigenvalueCounts.spectralNorm(ev2);
+        double tau = EigenvalueCounts.tau(o.tauFactor(), p, hn, o.absoluteTolerance());
+        String w = (warning == null ? "" : warning + " ") + "P = " + p + " exceeds the dense limit " + o.denseLimit()
+                + ": only the extreme eigenvalues (Lanczos) are reported; index and nullity need the dense spectrum."
+                + (r.allConverged() ? "" : " Lanczos did not converge: the extremes are estimates (see their residuals).");
+        return new MorseReport(p, loss, gn, gradTol, critical, "lanczos", hn, Double.NaN, Double.NaN, Double.NaN, "lanczos", hn,
+                o.tauFactor(), o.absoluteTolerance(), tau, -1, -1, -1, false, r.allConverged(), Double.NaN, Double.NaN, ev2,
+                new double[0], null, null, Double.NaN, Double.NaN, Double.NaN, Double.NaN, w);
     }
 }

@@ -13,7 +13,9 @@ import java.util.Locale;
  *
  * <p>Names parse as in the CLI: {@code tanh}, {@code beta_gelu:4}, {@code augmented_relu:2}.
  */
-public final class Activation {
+public final class Activation implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     public static final Activation IDENTITY = new Activation("identity", ElementwiseFunction.IDENTITY, ElementwiseFunction.IDENTITY, 1.0, false);
     public static final Activation TANH = new Activation("tanh", ElementwiseFunction.TANH, ElementwiseFunction.TANH, 1.0, false);

@@ -106,9 +106,15 @@ final class ChunkPass {
     /**
      * Per-sample losses of the held chunk (into {@code losses[lossOff..]} when not null) and, when
      * {@code scale ≠ 0}, the top backward signal Gr_L = scale · ∂ℓ/∂F. Returns Σ ℓ over the chunk.
-     * {@code first} is the chunk's first sample index in the data set.
+     * Row r of the chunk is sample {@code index[first + r]} of the data set, or {@code first + r}
+     * when {@code index} is null (contiguous samples).
+     *
+     * <p>Cross-entropy uses {@link StrictMath#exp} and {@link StrictMath#log}: {@code Math}'s
+     * versions are intrinsics whose last bit may differ between the interpreter and compiled code
+     * (and between CPUs), which would break bit-identical results; the cost is C exponentials per
+     * sample, negligible next to the layers' GEMMs.
      */
-    double lossAndTopSignal(Dataset data, int first, double scale, double[] losses, int lossOff) {
+    double lossAndTopSignal(Dataset data, int[] index, int first, double scale, double[] losses, int lossOff) {
         int c = d[layers];
         double[] f = a[layers];
         double[] top = g[layers];
@@ -118,7 +124,7 @@ final class ChunkPass {
             double inv = 1.0 / c;
             for (int r = 0; r < rows; r++) {
                 int fo = r * c;
-                int yo = (first + r) * c;
+                int yo = (index == null ? first + r : index[first + r]) * c;
                 double s = 0;
                 for (int j = 0; j < c; j++) {
                     double diff = f[fo + j] - y[yo + j];
@@ -136,14 +142,14 @@ final class ChunkPass {
                 double m = Double.NEGATIVE_INFINITY;
                 for (int j = 0; j < c; j++) m = Math.max(m, f[fo + j]);
                 double s = 0;
-                for (int j = 0; j < c; j++) s += Math.exp(f[fo + j] - m);
-                double lse = m + Math.log(s);
-                int y = labels[first + r];
+                for (int j = 0; j < c; j++) s += StrictMath.exp(f[fo + j] - m);
+                double lse = m + StrictMath.log(s);
+                int y = labels[index == null ? first + r : index[first + r]];
                 double l = lse - f[fo + y];
                 total += l;
                 if (losses != null) losses[lossOff + r] = l;
                 for (int j = 0; j < c; j++) {
-                    double p = Math.exp(f[fo + j] - lse);
+                    double p = StrictMath.exp(f[fo + j] - lse);
                     prob[fo + j] = p;
                     top[fo + j] = scale * (j == y ? p - 1.0 : p);
                 }

@@ -5,20 +5,26 @@ package dev.morse.engine;
  * the softmax rows, the backward signals Gr_l and ∂/∂Z_l. Curvature products at a fixed θ (Lanczos,
  * SLQ, dense materialization, trace estimates, MINRES) only need the tangent and R-backward
  * passes on top of it, so keeping one state per chunk saves the forward and backward passes on
- * every product after the first. {@link Objective} decides whether the states fit in memory.
+ * every product after the first. The {@link Evaluator} decides whether the states fit in memory.
  */
 final class ChunkState {
     final double[][] a, z, s1, s2, g, dz;
     final double[] prob;
+    /** The chunk's inputs gathered from the data set when its samples are not contiguous (lazily allocated). */
+    double[] x;
 
-    /** θ version the contents belong to (−1: none), the chunk they hold, and what is valid. */
+    /** Request state version the contents belong to (θ and samples; −1: none), the chunk they hold, and what is valid. */
     long version = -1;
     int chunk = -1;
     boolean second;      // σ″ computed
     boolean signals;     // Gr_l and ∂/∂Z_l for l < L computed (Gr_L and prob come with the forward)
     double lossSum;      // Σ ℓ over the chunk
 
+    /** Rows the buffers hold. */
+    final int capacity;
+
     ChunkState(int[] d, int rows) {
+        this.capacity = rows;
         int layers = d.length - 1;
         a = new double[layers + 1][];
         z = new double[layers + 1][];

@@ -1,12 +1,21 @@
 package dev.morse.engine;
 
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+
 /**
  * Inputs X (N × d0, row-major) with targets: real-valued (N × C, row-major, for {@link Loss#MSE})
  * or integer class indices (N, for {@link Loss#CROSS_ENTROPY}). Validated on construction
  * (shapes, finiteness, class range); the arrays are copied so later changes by the caller cannot
- * alter results.
+ * alter results. Immutable, serializable and value-equal; {@link #contentHash()} identifies the
+ * contents (SHA-256 of the shapes and the bits of every value).
  */
-public final class Dataset {
+public final class Dataset implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private final double[] inputs;
     private final int n;
@@ -15,6 +24,7 @@ public final class Dataset {
     private final int targetDim;
     private final int[] labels;           // N, or null
     private final int numClasses;
+    private transient volatile String hash;
 
     private Dataset(double[] inputs, int n, int inputDim, double[] realTargets, int targetDim, int[] labels, int numClasses) {
         this.inputs = inputs;
@@ -107,6 +117,59 @@ public final class Dataset {
     /** A copy of the labels (classification), or null. */
     public int[] labels() {
         return labels == null ? null : labels.clone();
+    }
+
+    /** SHA-256 (hex) of N, d0, C, the kind of targets and every value's bits: equal contents, equal hash. */
+    public String contentHash() {
+        String h = hash;
+        if (h == null) {
+            MessageDigest md = sha256();
+            ByteBuffer head = ByteBuffer.allocate(13).putInt(n).putInt(inputDim).putInt(targetDim).put((byte) (labels != null ? 1 : 0));
+            md.update(head.array());
+            update(md, inputs);
+            if (realTargets != null) update(md, realTargets);
+            if (labels != null) {
+                ByteBuffer b = ByteBuffer.allocate(4 * labels.length);
+                for (int v : labels) b.putInt(v);
+                md.update(b.array());
+            }
+            h = hash = HexFormat.of().formatHex(md.digest());
+        }
+        return h;
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+        }
+    }
+
+    private static void update(MessageDigest md, double[] a) {
+        ByteBuffer b = ByteBuffer.allocate(8 * Math.min(a.length, 1 << 16));
+        for (int i = 0; i < a.length; ) {
+            b.clear();
+            int end = Math.min(a.length, i + (1 << 16));
+            for (; i < end; i++) b.putLong(Double.doubleToLongBits(a[i]));
+            md.update(b.array(), 0, b.position());
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Dataset d && d.n == n && d.inputDim == inputDim && d.targetDim == targetDim
+                && Arrays.equals(d.inputs, inputs) && Arrays.equals(d.realTargets, realTargets) && Arrays.equals(d.labels, labels);
+    }
+
+    @Override
+    public int hashCode() {
+        return contentHash().hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "Dataset[N=" + n + ", d0=" + inputDim + (labels != null ? ", classes=" + numClasses : ", C=" + targetDim) + "]";
     }
 
     // Direct access for the engine (no copies in hot paths).

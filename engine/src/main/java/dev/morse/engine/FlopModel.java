@@ -16,7 +16,7 @@ package dev.morse.engine;
  * </table>
  * Fresh: forward F, backward signals F' (the gradient's ∂W adds F), tangent F + F', R-backward
  * F + 3F' for H·v. Cached products skip the forward pass and the backward signals
- * ({@link Objective.Builder#cacheStates}).
+ * ({@link Evaluator.Settings#cacheStates}).
  */
 public final class FlopModel {
     private FlopModel() {}
@@ -28,15 +28,21 @@ public final class FlopModel {
         return f;
     }
 
+    /** {F, F', f_L}: the forward GEMM flops, those of the layers past the first, and the last layer's (see the class comment). */
+    public static double[] terms(Mlp m, int n) {
+        double f = forward(m, n);
+        double first = 2.0 * n * m.width(1) * m.width(0);
+        double last = 2.0 * n * m.width(m.layers()) * m.width(m.layers() - 1);
+        return new double[] {f, f - first, last};
+    }
+
     /**
      * Flops of one product: {@code gradient}, {@code hvp}, {@code ggn_vp} or {@code nme_vp}, for N
      * samples, fresh or cached (see the table).
      */
     public static double of(String product, Mlp m, int n, boolean cached) {
-        double f = forward(m, n);
-        double first = 2.0 * n * m.width(1) * m.width(0);
-        double last = 2.0 * n * m.width(m.layers()) * m.width(m.layers() - 1);
-        double fp = f - first;
+        double[] t = terms(m, n);
+        double f = t[0], fp = t[1], last = t[2];
         return switch (product) {
             case "gradient" -> 2 * f + fp;
             case "hvp" -> cached ? 2 * f + 4 * fp : 3 * f + 5 * fp;

@@ -5,7 +5,9 @@ import java.util.SplittableRandom;
 /**
  * Standard normal draws that depend on the seed only (Marsaglia's polar method over
  * {@link SplittableRandom}, whose algorithm is specified): the same seed gives the same numbers
- * on every JDK, which {@code Random.nextGaussian} does not promise across versions.
+ * on every JDK, which {@code Random.nextGaussian} does not promise across versions. The logarithm
+ * is {@link StrictMath#log} (fdlibm, specified to the bit): {@code Math.log} is an intrinsic that
+ * may round differently on another CPU or before and after JIT compilation.
  */
 public final class Gaussians {
     private Gaussians() {}
@@ -18,6 +20,6 @@ public final class Gaussians {
             v = 2 * rng.nextDouble() - 1;
             s = u * u + v * v;
         } while (s >= 1 || s == 0);
-        return u * Math.sqrt(-2 * Math.log(s) / s);
+        return u * Math.sqrt(-2 * StrictMath.log(s) / s);
     }
 }

@@ -14,9 +14,11 @@ import java.util.StringJoiner;
  * b_l (absent for a no-bias layer). This is PyTorch's order for a stack of {@code nn.Linear}
  * ({@code torch.cat([p.flatten() for p in model.parameters()])}). Layers are numbered 1..L.
  *
- * <p>Immutable and thread-safe.
+ * <p>Immutable, thread-safe and value-equal (widths, activations and biases).
  */
-public final class Mlp {
+public final class Mlp implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private final int[] widths;
     private final Activation[] activations;   // index l-1 for hidden layer l = 1..L-1
@@ -233,6 +235,16 @@ public final class Mlp {
         StringJoiner j = new StringJoiner("-");
         for (int x : w) j.add(Integer.toString(x));
         return j.toString();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Mlp m && Arrays.equals(m.widths, widths) && Arrays.equals(m.activations, activations) && Arrays.equals(m.bias, bias);
+    }
+
+    @Override
+    public int hashCode() {
+        return (Arrays.hashCode(widths) * 31 + Arrays.hashCode(activations)) * 31 + Arrays.hashCode(bias);
     }
 
     @Override

@@ -9,8 +9,15 @@ import java.util.concurrent.locks.LockSupport;
  * {@link LockSupport#unpark} and counted back with an atomic counter. Steady-state products then
  * allocate nothing (a thread pool would allocate futures and queue nodes on every wave).
  *
- * <p>One run at a time (the owning {@link Objective} is not thread-safe). Threads start lazily and
- * end when {@link #close()} is called or the owner becomes unreachable (a Cleaner calls close).
+ * <p><b>Publishing a run.</b> A run is (generation, participants, task). The generation and the
+ * number of participants travel in one volatile {@code long}, written after the task, so a
+ * worker that reads it sees a consistent pair and the task of that very run: a worker woken
+ * late (or spuriously) can never pair one run's generation with the next run's participants.
+ * The next run cannot be published while a participant of this one is still running (the caller
+ * waits for all of them), so the task a participant reads is the one of the generation it saw.
+ *
+ * <p>One run at a time (the owning {@link Evaluator} serializes its requests). Threads start
+ * lazily and end when {@link #close()} is called.
  */
 final class WorkerTeam implements AutoCloseable {
 
@@ -21,17 +28,19 @@ final class WorkerTeam implements AutoCloseable {
 
     private final int size;
     private final Thread[] threads;
-    private volatile SlotTask task;
-    private volatile int participants;
-    private volatile int generation;
+    private SlotTask task;                 // published by the volatile write of `run`
+    private volatile long run;             // generation << 16 | participants
     private volatile boolean closed;
     private volatile Thread caller;
     private volatile Throwable failure;
     private final AtomicInteger pending = new AtomicInteger();
     private static final AtomicInteger TEAMS = new AtomicInteger();
     private final int id = TEAMS.incrementAndGet();
+    /** Test hook: a delay (ns) a worker sleeps between reading the run and acting on it; 0 in production. */
+    volatile long testDelayNanos;
 
     WorkerTeam(int size) {
+        if (size < 1 || size > 0xFFFF) throw new IllegalArgumentException("team size must be in 1..65535, got " + size);
         this.size = size;
         this.threads = new Thread[size];
     }
@@ -47,18 +56,19 @@ final class WorkerTeam implements AutoCloseable {
 
     /** Runs task(slot) for slots 0..n−1 (n ≤ size) and returns when all are done; rethrows a worker's failure. */
     void run(SlotTask t, int n) {
+        if (n < 1 || n > size) throw new IllegalArgumentException("participants " + n + " not in 1.." + size);
+        if (closed) throw new IllegalStateException("worker team is closed");
         if (n == 1) {
             t.run(0);
             return;
         }
-        if (closed) throw new IllegalStateException("worker team is closed");
         startThreads(n);
-        task = t;
-        participants = n;
         failure = null;
         caller = Thread.currentThread();
         pending.set(n - 1);
-        generation++;   // volatile write publishes task, participants and failure
+        task = t;
+        long gen = (run >>> 16) + 1;
+        run = gen << 16 | n;   // one volatile write publishes generation, participants and task
         for (int s = 1; s < n; s++) LockSupport.unpark(threads[s]);
         Throwable own = null;
         try {
@@ -78,7 +88,7 @@ final class WorkerTeam implements AutoCloseable {
         for (int s = 1; s < n; s++) {
             if (threads[s] == null) {
                 final int slot = s;
-                final int seen = generation;
+                final long seen = run >>> 16;
                 Thread th = new Thread(() -> loop(slot, seen), threadName(s));
                 th.setDaemon(true);
                 threads[s] = th;
@@ -87,16 +97,18 @@ final class WorkerTeam implements AutoCloseable {
         }
     }
 
-    private void loop(int slot, int seen) {
+    private void loop(int slot, long seen) {
         while (true) {
-            int g;
-            while ((g = generation) == seen) {
+            long r;
+            while (((r = run) >>> 16) == seen) {
                 if (closed) return;
                 LockSupport.park(this);
             }
-            seen = g;
             if (closed) return;
-            if (slot < participants) {
+            seen = r >>> 16;
+            long delay = testDelayNanos;
+            if (delay > 0) LockSupport.parkNanos(delay);
+            if (slot < (int) (r & 0xFFFF)) {
                 try {
                     task.run(slot);
                 } catch (Throwable e) {

@@ -1,7 +1,9 @@
 package dev.morse.spectra;
 
 import dev.morse.linalg.Linalg;
-import dev.morse.linalg.OpenBlas;
+import dev.morse.linalg.NativeThreads;
+import dev.morse.simd.KernelProvider;
+import dev.morse.simd.Kernels;
 
 import java.util.SplittableRandom;
 
@@ -19,7 +21,7 @@ final class KrylovBasis {
     final double[] v;        // capacity × n
     int size;
     private final double[] coef;
-    private static final int CORES = Runtime.getRuntime().availableProcessors();
+    private final Kernels kernels = KernelProvider.get();
 
     KrylovBasis(int n, int capacity) {
         this.n = n;
@@ -41,9 +43,7 @@ final class KrylovBasis {
         // Two matrix-vector sweeps over the basis: memory-bound, so they get every core (the
         // engine's workers are idle meanwhile; OpenBLAS's dgemv splits the output dimension, so
         // each entry is summed in the same order for any thread count).
-        int threads = OpenBlas.available() ? OpenBlas.threads() : 1;
-        OpenBlas.setThreads(CORES);
-        try {
+        try (NativeThreads.Scope s = NativeThreads.dense()) {
             for (int pass = 0; pass < 2; pass++) {
                 la.dgemv(false, size, n, 1.0, v, 0, n, w, 0, 0.0, coef, 0);
                 la.dgemv(true, size, n, -1.0, v, 0, n, coef, 0, 1.0, w, 0);
@@ -52,8 +52,6 @@ final class KrylovBasis {
                 if (after > 0.7071067811865476 * before) break;   // DGKS: no severe cancellation, one pass suffices
                 before = after;
             }
-        } finally {
-            OpenBlas.setThreads(threads);
         }
         return diag;
     }
@@ -66,18 +64,14 @@ final class KrylovBasis {
      */
     double lanczosStep(double[] w, int j, double beta) {
         int o = j * n;
-        double alpha = 0;
-        for (int t = 0; t < n; t++) alpha += v[o + t] * w[t];
-        int q = (j - 1) * n;
-        for (int t = 0; t < n; t++) w[t] -= alpha * v[o + t];
-        if (beta != 0 && j > 0) for (int t = 0; t < n; t++) w[t] -= beta * v[q + t];
+        double alpha = kernels.dot(n, v, o, w, 0);
+        kernels.axpy(n, -alpha, v, o, w, 0);
+        if (beta != 0 && j > 0) kernels.axpy(n, -beta, v, (j - 1) * n, w, 0);
         return alpha + orthogonalize(w, j);
     }
 
     static double norm(double[] w) {
-        double s = 0;
-        for (double x : w) s += x * x;
-        return Math.sqrt(s);
+        return Math.sqrt(KernelProvider.get().sumOfSquares(w.length, w, 0));
     }
 
     /** Appends w/‖w‖ as the next row. */

@@ -160,8 +160,10 @@ public final class Lanczos {
                 return finish(basis, n, m, theta, s, res, want, o, products, restarts, all, history, tmax);
             }
             // Thick restart: keep the wanted Ritz vectors and as many more from the same end(s).
+            // At most m − 1 vectors are kept, so the restarted basis has room for the residual
+            // and the arrowhead's coupling column (with BOTH, half from each end, rounded down).
             int keep = Math.min(m - 1, want.length + Math.max(1, (m - want.length) / 2));
-            int[] kept = wantedIndices(o.which, o.which == Which.BOTH ? (keep + 1) / 2 : keep, m);
+            int[] kept = wantedIndices(o.which, o.which == Which.BOTH ? keep / 2 : keep, m);
             keep = kept.length;
             double[] newRows = ritzVectors(basis, s, kept, m, n);
             double[] residual = new double[n];

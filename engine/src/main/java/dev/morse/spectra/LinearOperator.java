@@ -1,11 +1,14 @@
 package dev.morse.spectra;
 
+import dev.morse.linalg.DenseMatrices;
+import dev.morse.linalg.Progress;
 import java.util.Arrays;
 
 /**
  * A symmetric linear operator on R^n: the thin API that every spectral method in Morse sees.
- * The engine's Hessian, Gauss–Newton, NME and regularizer operators implement it (see
- * {@link CurvatureOperator}); so can any user code.
+ * The engine's Hessian, Gauss–Newton, NME and regularizer operators implement it
+ * ({@code dev.morse.engine.CurvatureOperator}); so can any user code. Nothing in this package
+ * knows the engine.
  *
  * <p>Contract: {@link #apply(double[], double[])} writes A·v into out without reading out first;
  * v is not modified. Implementations must be symmetric (⟨u, Av⟩ = ⟨Au, v⟩) for the results of
@@ -32,6 +35,20 @@ public interface LinearOperator {
             apply(v, o);
             System.arraycopy(o, 0, outs, j * n, n);
         }
+    }
+
+    /**
+     * The n × n matrix of this operator, row-major, symmetrized as (A + Aᵀ)/2. The default takes
+     * block products of identity columns ({@link Operators#denseBlock}); operators with a cheaper
+     * dense path (the engine's curvature operators) override it. Callers check memory first
+     * ({@link dev.morse.linalg.MemoryGuard}).
+     */
+    default double[] toDense(Progress progress) {
+        int n = dim();
+        int[] all = range(0, n);
+        double[] m = Operators.denseBlock(this, all, all, progress);
+        DenseMatrices.symmetrize(m, n);
+        return m;
     }
 
     /** A short description for reports, e.g. "hessian of 3-4-1 tanh, mse". */

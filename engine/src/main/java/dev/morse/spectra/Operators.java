@@ -146,7 +146,7 @@ public final class Operators {
     }
 
     /** As {@link #denseBlock(LinearOperator, int[], int[])}, reporting the columns done. */
-    public static double[] denseBlock(LinearOperator a, int[] rows, int[] cols, dev.morse.engine.Objective.Progress progress) {
+    public static double[] denseBlock(LinearOperator a, int[] rows, int[] cols, dev.morse.linalg.Progress progress) {
         int n = a.dim();
         for (int[] idx : new int[][] {rows, cols}) {
             for (int i = 0; i < idx.length; i++) {

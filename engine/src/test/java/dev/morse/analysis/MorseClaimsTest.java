@@ -7,9 +7,11 @@ import dev.morse.engine.Activation;
 import dev.morse.engine.Dataset;
 import dev.morse.engine.Loss;
 import dev.morse.engine.Mlp;
-import dev.morse.engine.Objective;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Part;
+import dev.morse.engine.Problem;
 import dev.morse.engine.Regularizer;
-import dev.morse.spectra.CurvatureOperator;
+import dev.morse.engine.CurvatureOperator;
 import dev.morse.spectra.TraceEstimator;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -31,9 +33,9 @@ class MorseClaimsTest {
     }
 
     /** Overparameterized regression: 2-6-1 tanh (P = 25) on N = 4 points. */
-    static Objective tanhRegression(Regularizer reg) {
+    static Evaluator tanhRegression(Regularizer reg) {
         Dataset data = Dataset.regression(gaussian(8, 1), 4, 2, gaussian(4, 2), 1);
-        return Objective.builder(Mlp.of(Activation.TANH, 2, 6, 1), data, Loss.MSE).regularizer(reg).build();
+        return Evaluator.open(Problem.of(Mlp.of(Activation.TANH, 2, 6, 1), data, Loss.MSE, reg));
     }
 
     /**
@@ -41,7 +43,7 @@ class MorseClaimsTest {
      * default grad_tol is not enough to count zeros: at ‖∇‖ ≈ 1e-10 the null directions carry
      * eigenvalues of that order, far above τ ≈ 1e-13.
      */
-    static double[] refine(Objective obj, double[] start) {
+    static double[] refine(Evaluator obj, double[] start) {
         Trajectory t = CriticalPoints.lbfgs(obj, start, 20, 3000, 1e-9);
         Trajectory n = CriticalPoints.newton(obj, t.theta(), 60, Double.MIN_VALUE, 10_000);
         assertTrue(n.reason() != Trajectory.StopReason.MAX_ITERATIONS && n.finalGradientNorm() < 1e-13,
@@ -51,8 +53,8 @@ class MorseClaimsTest {
 
     @Test
     void unregularizedTanhMinimumIsDegenerateAndWeightDecayMakesItMorse() {
-        Objective plain = tanhRegression(Regularizer.NONE);
-        double[] theta0 = plain.model().initPyTorchDefault(3);
+        Evaluator plain = tanhRegression(Regularizer.NONE);
+        double[] theta0 = plain.problem().model().initPyTorchDefault(3);
         double[] min = refine(plain, theta0);
         MorseReport r = MorseReport.at(plain, min, MorseReport.Options.defaults());
         assertTrue(r.critical(), "refined point is critical");
@@ -62,7 +64,7 @@ class MorseClaimsTest {
         assertTrue(r.nullity() >= 21, "nullity ≥ P − N = 21, got " + r.nullity());
         assertTrue(!r.nondegenerate() && r.verdict().startsWith("NOT MORSE"), r.verdict());
 
-        Objective l2 = tanhRegression(Regularizer.l2(1e-3));
+        Evaluator l2 = tanhRegression(Regularizer.l2(1e-3));
         MorseReport rr = MorseReport.at(l2, refine(l2, min), MorseReport.Options.defaults());
         assertTrue(rr.critical(), "refined l2 point is critical");
         assertEquals(0, rr.nullity(), "l2(1e-3) removes the zero eigenvalues: " + rr.verdict());
@@ -73,8 +75,8 @@ class MorseClaimsTest {
     @Test
     void generalizedL2GivesNondegenerateCriticalPoints() {
         for (long seed : new long[] {5, 6}) {
-            Objective g = tanhRegression(Regularizer.generalizedL2(1e-2, seed));
-            double[] theta = refine(g, g.model().initPyTorchDefault(seed));
+            Evaluator g = tanhRegression(Regularizer.generalizedL2(1e-2, seed));
+            double[] theta = refine(g, g.problem().model().initPyTorchDefault(seed));
             MorseReport r = MorseReport.at(g, theta, MorseReport.Options.defaults());
             assertTrue(r.critical(), "critical");
             assertEquals(0, r.nullity(), "generalized_l2 (seed " + seed + "): " + r.verdict());
@@ -83,9 +85,9 @@ class MorseClaimsTest {
 
     @Test
     void multiplicativeRegularizerKeepsZeroLossMinimaDegenerate() {
-        Objective plain = tanhRegression(Regularizer.NONE);
-        double[] min = refine(plain, plain.model().initPyTorchDefault(3));
-        Objective mult = tanhRegression(Regularizer.multiplicative(0.05));
+        Evaluator plain = tanhRegression(Regularizer.NONE);
+        double[] min = refine(plain, plain.problem().model().initPyTorchDefault(3));
+        Evaluator mult = tanhRegression(Regularizer.multiplicative(0.05));
         MorseReport r = MorseReport.at(mult, min, MorseReport.Options.defaults());
         assertTrue(r.critical(), "the zero set of L stays critical under (1 + ε‖θ‖²)L");
         assertTrue(r.nullity() >= 21, "multiplicative(0.05) keeps nullity ≥ 21, got " + r.nullity());
@@ -96,7 +98,7 @@ class MorseClaimsTest {
         int d0 = 3, h = 4, c = 2, n = 10;
         Dataset data = Dataset.regression(gaussian(n * d0, 11), n, d0, gaussian(n * c, 12), c);
         Mlp mlp = Mlp.builder(d0, h, c).activation(Activation.IDENTITY).noBias().build();
-        Objective obj = Objective.builder(mlp, data, Loss.MSE).regularizer(Regularizer.l2(1e-2)).build();
+        Evaluator obj = Evaluator.open(Problem.of(mlp, data, Loss.MSE, Regularizer.l2(1e-2)));
         double[] theta = refine(obj, mlp.initPyTorchDefault(13));
         MorseReport r = MorseReport.at(obj, theta, MorseReport.Options.defaults());
         assertTrue(r.critical(), "critical");
@@ -115,8 +117,8 @@ class MorseClaimsTest {
     @Test
     void reluTraceOfHessianEqualsTraceOfGgnByHutchinsonAndDense() {
         Dataset data = Dataset.regression(gaussian(40 * 4, 21), 40, 4, gaussian(40 * 2, 22), 2);
-        Objective obj = Objective.builder(Mlp.of(Activation.RELU, 4, 16, 16, 2), data, Loss.MSE).build();
-        double[] theta = obj.model().initPyTorchDefault(23);
+        Evaluator obj = Evaluator.open(Problem.of(Mlp.of(Activation.RELU, 4, 16, 16, 2), data, Loss.MSE));
+        double[] theta = obj.problem().model().initPyTorchDefault(23);
         MorseReport r = MorseReport.at(obj, theta, MorseReport.Options.defaults());
         assertEquals(r.traceGgn(), r.traceHessian(), 1e-12 * Math.abs(r.traceHessian()), "dense: tr H = tr G for ReLU");
         TraceEstimator.Estimate est = TraceEstimator.hutchinson(CurvatureOperator.hessian(obj, theta), 200, 5);
@@ -126,8 +128,8 @@ class MorseClaimsTest {
 
     @Test
     void newtonConvergesQuadraticallyNearANondegenerateMinimum() {
-        Objective obj = tanhRegression(Regularizer.l2(1e-2));
-        Trajectory t = CriticalPoints.lbfgs(obj, obj.model().initPyTorchDefault(3), 20, 3000, 1e-6);
+        Evaluator obj = tanhRegression(Regularizer.l2(1e-2));
+        Trajectory t = CriticalPoints.lbfgs(obj, obj.problem().model().initPyTorchDefault(3), 20, 3000, 1e-6);
         Trajectory n = CriticalPoints.newton(obj, t.theta(), 30, Double.MIN_VALUE, 10_000);
         double[] g = n.gradientNorms();
         // In the quadratic regime g_{k+1} ≤ C g_k² (C ~ 1e4 here); a linear rate would give g_{k+1} ≈ ρ g_k.

@@ -17,10 +17,10 @@ class BadInputTest {
     @Test
     void shapeMismatches() {
         Dataset data = Problems.regression(5, 3, 2, 1);
-        fails(() -> Objective.builder(Mlp.of(Activation.TANH, 4, 3, 2), data, Loss.MSE).build(), "d0=3", "4");
-        fails(() -> Objective.builder(Mlp.of(Activation.TANH, 3, 3, 1), data, Loss.MSE).build(), "C=2", "1");
-        fails(() -> Objective.builder(Mlp.of(Activation.TANH, 3, 3, 2), data, Loss.CROSS_ENTROPY).build(), "class-index");
-        Objective obj = Objective.builder(Mlp.of(Activation.TANH, 3, 3, 2), data, Loss.MSE).build();
+        fails(() -> Evaluator.open(Problem.of(Mlp.of(Activation.TANH, 4, 3, 2), data, Loss.MSE)), "d0=3", "4");
+        fails(() -> Evaluator.open(Problem.of(Mlp.of(Activation.TANH, 3, 3, 1), data, Loss.MSE)), "C=2", "1");
+        fails(() -> Evaluator.open(Problem.of(Mlp.of(Activation.TANH, 3, 3, 2), data, Loss.CROSS_ENTROPY)), "class-index");
+        Evaluator obj = Evaluator.open(Problem.of(Mlp.of(Activation.TANH, 3, 3, 2), data, Loss.MSE));
         fails(() -> obj.loss(new double[obj.dim() + 1]), "length " + (obj.dim() + 1), "P=" + obj.dim());
         fails(() -> obj.hvp(new double[obj.dim()], new double[3], new double[obj.dim()]), "V", "length 3");
         fails(() -> Dataset.regression(new double[14], 5, 3, new double[10], 2), "14", "15");
@@ -35,7 +35,7 @@ class BadInputTest {
         double[] y = new double[10];
         y[3] = Double.POSITIVE_INFINITY;
         fails(() -> Dataset.regression(new double[15], 5, 3, y, 2), "Infinity", "index 3");
-        Objective obj = Objective.builder(Mlp.of(Activation.TANH, 3, 3, 2), Problems.regression(5, 3, 2, 1), Loss.MSE).build();
+        Evaluator obj = Evaluator.open(Problem.of(Mlp.of(Activation.TANH, 3, 3, 2), Problems.regression(5, 3, 2, 1), Loss.MSE));
         double[] theta = new double[obj.dim()];
         theta[4] = Double.NaN;
         fails(() -> obj.loss(theta), "NaN", "index 4");

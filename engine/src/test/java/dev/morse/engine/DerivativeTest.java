@@ -19,7 +19,7 @@ class DerivativeTest {
     };
     static final Activation[] MODIFIED = {Activation.augmentedRelu(2), Activation.DIMINISHED_GELU};
     static final Regularizer[] REGS = {
-        Regularizer.NONE, Regularizer.l2(0.03), new Regularizer.L2(0.03, true), Regularizer.generalizedL2(0.05, 11),
+        Regularizer.NONE, Regularizer.l2(0.03), Regularizer.l2(0.03, true), Regularizer.generalizedL2(0.05, 11),
         Regularizer.multiplicative(0.07)
     };
 
@@ -29,7 +29,7 @@ class DerivativeTest {
         for (Activation a : EXACT) {
             for (Loss loss : Loss.values()) {
                 for (Regularizer r : REGS) {
-                    out.add(Arguments.of(Named.of(a.name(), a), loss, Named.of(r.describe(), r), seed++));
+                    out.add(Arguments.of(Named.of(a.name(), a), loss, Named.of(r.spec(), r), seed++));
                 }
             }
         }
@@ -47,8 +47,8 @@ class DerivativeTest {
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("exactCases")
     void gradientMatchesCentralDifferences(Activation act, Loss loss, Regularizer reg, long seed) {
-        Objective obj = Problems.small(act, loss, reg, seed);
-        double[] theta = obj.model().initPyTorchDefault(seed);
+        Evaluator obj = Problems.small(act, loss, reg, seed);
+        double[] theta = obj.problem().model().initPyTorchDefault(seed);
         double[] g = new double[obj.dim()];
         double l = obj.lossAndGradient(theta, g);
         assertTrue(Math.abs(l - obj.loss(theta)) <= 1e-15 * Math.max(1, Math.abs(l)), "lossAndGradient returns loss()");
@@ -69,8 +69,8 @@ class DerivativeTest {
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("exactCases")
     void hvpMatchesCentralDifferencesOfGradient(Activation act, Loss loss, Regularizer reg, long seed) {
-        Objective obj = Problems.small(act, loss, reg, seed);
-        double[] theta = obj.model().initPyTorchDefault(seed);
+        Evaluator obj = Problems.small(act, loss, reg, seed);
+        double[] theta = obj.problem().model().initPyTorchDefault(seed);
         double[] v = Problems.gaussian(obj.dim(), seed + 3);
         double[] hv = new double[obj.dim()];
         obj.hvp(theta, v, hv);
@@ -95,9 +95,9 @@ class DerivativeTest {
     @MethodSource("allActivations")
     void hessianIsSumOfPartsSymmetricAndMatchesDense(Activation act, Loss loss, long seed) {
         for (Regularizer reg : REGS) {
-            Objective obj = Problems.small(act, loss, reg, seed);
+            Evaluator obj = Problems.small(act, loss, reg, seed);
             int p = obj.dim();
-            double[] theta = obj.model().initPyTorchDefault(seed);
+            double[] theta = obj.problem().model().initPyTorchDefault(seed);
             double[] u = Problems.gaussian(p, seed + 1);
             double[] v = Problems.gaussian(p, seed + 2);
             double[] hv = new double[p], hu = new double[p], gv = new double[p], mv = new double[p], rv = new double[p];
@@ -109,11 +109,11 @@ class DerivativeTest {
             double scale = Problems.maxAbs(hv);
             double[] sum = new double[p];
             for (int i = 0; i < p; i++) sum[i] = gv[i] + mv[i] + rv[i];
-            assertTrue(Problems.maxAbsDiff(sum, hv) <= 1e-13 * scale, reg.describe() + ": H·v = G·v + M·v + R''·v");
+            assertTrue(Problems.maxAbsDiff(sum, hv) <= 1e-13 * scale, reg.spec() + ": H·v = G·v + M·v + R''·v");
             double uhv = Problems.dot(u, hv), vhu = Problems.dot(v, hu);
-            assertTrue(Math.abs(uhv - vhu) <= 1e-12 * Math.max(1, Math.abs(uhv)), reg.describe() + ": ⟨u,Hv⟩ = ⟨Hu,v⟩, got " + uhv + " vs " + vhu);
-            double[] dense = obj.denseHessian(theta);
-            assertTrue(Problems.maxAbsDiff(Problems.matVec(dense, p, v), hv) <= 1e-12 * scale, reg.describe() + ": dense H times v equals H·v");
+            assertTrue(Math.abs(uhv - vhu) <= 1e-12 * Math.max(1, Math.abs(uhv)), reg.spec() + ": ⟨u,Hv⟩ = ⟨Hu,v⟩, got " + uhv + " vs " + vhu);
+            double[] dense = obj.dense(Part.HESSIAN, theta);
+            assertTrue(Problems.maxAbsDiff(Problems.matVec(dense, p, v), hv) <= 1e-12 * scale, reg.spec() + ": dense H times v equals H·v");
             double[] gu = new double[p];
             obj.ggnVp(theta, u, gu);
             assertTrue(Math.abs(Problems.dot(u, gv) - Problems.dot(v, gu)) <= 1e-12 * Math.max(1, Math.abs(Problems.dot(u, gv))), "GGN symmetric");
@@ -125,12 +125,12 @@ class DerivativeTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("allActivations")
     void blockProductsEqualColumnByColumn(Activation act, Loss loss, long seed) {
-        Objective obj = Problems.small(act, loss, Regularizer.l2(0.01), seed);
+        Evaluator obj = Problems.small(act, loss, Regularizer.l2(0.01), seed);
         int p = obj.dim();
         int k = 5;
-        double[] theta = obj.model().initPyTorchDefault(seed);
+        double[] theta = obj.problem().model().initPyTorchDefault(seed);
         double[] vs = Problems.gaussian(k * p, seed + 9);
-        for (Objective.Part part : Objective.Part.values()) {
+        for (Part part : Part.values()) {
             double[] block = new double[k * p];
             obj.apply(part, theta, vs, block, k);
             for (int j = 0; j < k; j++) {
@@ -148,10 +148,10 @@ class DerivativeTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("allActivations")
     void jvpAndVjpMatchFiniteDifferencesAndAreAdjoint(Activation act, Loss loss, long seed) {
-        Objective obj = Problems.small(act, loss, Regularizer.NONE, seed);
+        Evaluator obj = Problems.small(act, loss, Regularizer.NONE, seed);
         int p = obj.dim();
-        int nc = obj.data().size() * obj.model().outputDim();
-        double[] theta = obj.model().initPyTorchDefault(seed);
+        int nc = obj.problem().data().size() * obj.problem().model().outputDim();
+        double[] theta = obj.problem().model().initPyTorchDefault(seed);
         double[] v = Problems.gaussian(p, seed + 1);
         double[] u = Problems.gaussian(nc, seed + 2);
         double[] jv = new double[nc];

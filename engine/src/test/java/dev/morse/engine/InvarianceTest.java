@@ -9,22 +9,22 @@ import org.junit.jupiter.api.Test;
 /** Bit-identical results for any thread count; batch splits agree to rounding (SPEC §2, §8). */
 class InvarianceTest {
 
-    private static Objective build(Dataset data, int batch, int threads) {
+    private static Evaluator build(Dataset data, int batch, int threads) {
         Mlp mlp = Mlp.of(Activation.GELU, 5, 8, 6, 3);
-        return Objective.builder(mlp, data, Loss.CROSS_ENTROPY).regularizer(Regularizer.l2(1e-3)).batchSize(batch).threads(threads).build();
+        return Evaluator.open(Problem.of(mlp, data, Loss.CROSS_ENTROPY, Regularizer.l2(1e-3)), Evaluator.Settings.defaults().withChunkRows(batch).withThreads(threads));
     }
 
     @Test
     void resultsAreBitIdenticalForOneTwoAndFourThreads() {
         Dataset data = Problems.classification(103, 5, 3, 2);
-        Objective one = build(data, 10, 1);
-        double[] theta = one.model().initPyTorchDefault(1);
+        Evaluator one = build(data, 10, 1);
+        double[] theta = one.problem().model().initPyTorchDefault(1);
         double[] v = Problems.gaussian(one.dim(), 5);
         double[] g1 = new double[one.dim()], h1 = new double[one.dim()];
         double l1 = one.lossAndGradient(theta, g1);
         one.hvp(theta, v, h1);
         for (int t : new int[] {2, 4}) {
-            Objective many = build(data, 10, t);
+            Evaluator many = build(data, 10, t);
             assertEquals(t, many.threads(), "threads used");
             double[] g = new double[one.dim()], h = new double[one.dim()];
             assertEquals(l1, many.lossAndGradient(theta, g), 0.0, "loss bit-identical with " + t + " threads");
@@ -38,19 +38,19 @@ class InvarianceTest {
     void blockProductsAreBitIdenticalForAnyThreadCount() {
         Dataset data = Problems.classification(103, 5, 3, 2);
         for (int batch : new int[] {10, 103}) {   // several chunks (chunk-parallel), one chunk (group-parallel)
-            Objective one = build(data, batch, 1);
+            Evaluator one = build(data, batch, 1);
             int p = one.dim(), k = 150;          // more vectors than one group holds
-            double[] theta = one.model().initPyTorchDefault(1);
+            double[] theta = one.problem().model().initPyTorchDefault(1);
             double[] vs = Problems.gaussian(k * p, 6);
             double[] ref = new double[k * p];
-            one.apply(Objective.Part.HESSIAN, theta, vs, ref, k);
+            one.apply(Part.HESSIAN, theta, vs, ref, k);
             for (int t : new int[] {2, 3}) {
                 double[] out = new double[k * p];
-                build(data, batch, t).apply(Objective.Part.HESSIAN, theta, vs, out, k);
+                build(data, batch, t).apply(Part.HESSIAN, theta, vs, out, k);
                 assertArrayEquals(ref, out, 0.0, "block H·V bit-identical with " + t + " threads, batch " + batch);
             }
-            double[] dense1 = one.denseNme(theta);
-            assertArrayEquals(dense1, build(data, batch, 2).denseNme(theta), 0.0, "dense M bit-identical with 2 threads, batch " + batch);
+            double[] dense1 = one.dense(Part.NME, theta);
+            assertArrayEquals(dense1, build(data, batch, 2).dense(Part.NME, theta), 0.0, "dense M bit-identical with 2 threads, batch " + batch);
         }
     }
 
@@ -58,8 +58,8 @@ class InvarianceTest {
     void cachedChunkStatesGiveTheSameBitsAsFreshPasses() {
         Dataset data = Problems.classification(103, 5, 3, 2);
         Mlp mlp = Mlp.of(Activation.GELU, 5, 8, 6, 3);
-        Objective cached = Objective.builder(mlp, data, Loss.CROSS_ENTROPY).batchSize(10).threads(2).build();
-        Objective fresh = Objective.builder(mlp, data, Loss.CROSS_ENTROPY).batchSize(10).threads(2).cacheStates(false).build();
+        Evaluator cached = Evaluator.open(Problem.of(mlp, data, Loss.CROSS_ENTROPY), Evaluator.Settings.defaults().withChunkRows(10).withThreads(2));
+        Evaluator fresh = Evaluator.open(Problem.of(mlp, data, Loss.CROSS_ENTROPY), Evaluator.Settings.defaults().withChunkRows(10).withThreads(2).withCacheStates(false));
         assertTrue(cached.cachesStates() && !fresh.cachesStates(), "caching on and off as asked");
         int p = mlp.numParameters();
         double[] theta = mlp.initPyTorchDefault(4);
@@ -83,8 +83,8 @@ class InvarianceTest {
             fresh.hvp(theta, v, b);
             assertArrayEquals(b, a, 0.0, "H·v after vjp, round " + round);
             double[] ba = new double[7 * p], bb = new double[7 * p];
-            cached.apply(Objective.Part.DATA_HESSIAN, theta, vs, ba, 7);
-            fresh.apply(Objective.Part.DATA_HESSIAN, theta, vs, bb, 7);
+            cached.apply(Part.DATA_HESSIAN, theta, vs, ba, 7);
+            fresh.apply(Part.DATA_HESSIAN, theta, vs, bb, 7);
             assertArrayEquals(bb, ba, 0.0, "block H·V, round " + round);
             assertArrayEquals(fresh.perSampleLosses(theta), cached.perSampleLosses(theta), 0.0, "per-sample losses");
             theta[round] += 0.125;   // in place: the cache must notice
@@ -94,14 +94,14 @@ class InvarianceTest {
     @Test
     void batchSplitsAgreeToRounding() {
         Dataset data = Problems.classification(103, 5, 3, 2);
-        Objective whole = build(data, 103, 1);
-        double[] theta = whole.model().initPyTorchDefault(1);
+        Evaluator whole = build(data, 103, 1);
+        double[] theta = whole.problem().model().initPyTorchDefault(1);
         double[] v = Problems.gaussian(whole.dim(), 5);
         double[] hw = new double[whole.dim()];
         whole.hvp(theta, v, hw);
         double lw = whole.loss(theta);
         for (int b : new int[] {1, 7, 50, 64}) {
-            Objective split = build(data, b, 2);
+            Evaluator split = build(data, b, 2);
             double[] h = new double[whole.dim()];
             split.hvp(theta, v, h);
             assertEquals(lw, split.loss(theta), 1e-14 * lw, "loss with batch " + b + " is the sample-weighted mean");
@@ -111,8 +111,8 @@ class InvarianceTest {
 
     @Test
     void sameInputsSameBitsAcrossRepeatedCalls() {
-        Objective obj = build(Problems.classification(40, 5, 3, 9), 16, 2);
-        double[] theta = obj.model().initPyTorchDefault(3);
+        Evaluator obj = build(Problems.classification(40, 5, 3, 9), 16, 2);
+        double[] theta = obj.problem().model().initPyTorchDefault(3);
         double[] v = Problems.gaussian(obj.dim(), 4);
         double[] a = new double[obj.dim()], b = new double[obj.dim()];
         obj.nmeVp(theta, v, a);

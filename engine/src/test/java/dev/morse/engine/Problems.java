@@ -28,11 +28,11 @@ final class Problems {
     }
 
     /** A 3-layer problem: widths d0-5-4-C on N=7 samples in chunks of 3 (uneven last chunk). */
-    static Objective small(Activation act, Loss loss, Regularizer reg, long seed) {
+    static Evaluator small(Activation act, Loss loss, Regularizer reg, long seed) {
         int c = loss == Loss.MSE ? 2 : 3;
         Mlp mlp = Mlp.of(act, 3, 5, 4, c);
         Dataset data = loss == Loss.MSE ? regression(7, 3, c, seed) : classification(7, 3, c, seed);
-        return Objective.builder(mlp, data, loss).regularizer(reg).batchSize(3).threads(2).build();
+        return Evaluator.open(Problem.of(mlp, data, loss, reg), Evaluator.Settings.defaults().withChunkRows(3).withThreads(2));
     }
 
     static double maxAbs(double[] a) {

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 class ReferenceTest {
 
     static Map<String, Object> ref;
-    static Objective plain;
-    static Objective l2;
+    static Evaluator plain;
+    static Evaluator l2;
     static double[] theta;
 
     @BeforeAll
@@ -55,8 +55,8 @@ class ReferenceTest {
         Mlp mlp = Mlp.of(Activation.TANH, 3, 4, 1);
         Dataset data = Dataset.regression(x, n, 3, y, 1);
         // batch size 4 → chunks of 4 and 2: exercises the sample-weighted reduction.
-        plain = Objective.builder(mlp, data, Loss.MSE).batchSize(4).build();
-        l2 = Objective.builder(mlp, data, Loss.MSE).regularizer(Regularizer.l2(0.01)).batchSize(4).build();
+        plain = Evaluator.open(Problem.of(mlp, data, Loss.MSE), Evaluator.Settings.defaults().withChunkRows(4));
+        l2 = Evaluator.open(Problem.of(mlp, data, Loss.MSE, Regularizer.l2(0.01)), Evaluator.Settings.defaults().withChunkRows(4));
     }
 
     private static void close(double[] expected, double[] actual, double rel, String what) {
@@ -82,9 +82,9 @@ class ReferenceTest {
     @Test
     void hessianGgnAndEigenvalues() {
         Map<String, Object> p = MiniJson.obj(ref, "plain");
-        double[] h = plain.denseHessian(theta);
+        double[] h = plain.dense(Part.HESSIAN, theta);
         close(MiniJson.matrix(p, "hessian"), h, 1e-12, "Hessian");
-        double[] g = plain.denseGgn(theta);
+        double[] g = plain.dense(Part.GGN, theta);
         close(MiniJson.matrix(p, "ggn"), g, 1e-12, "GGN");
         close(MiniJson.vector(p, "hessian_eigvals_asc"), Linalg.get().eigh(h, 21, false).values(), 1e-12, "Hessian eigenvalues");
         close(MiniJson.vector(p, "ggn_eigvals_asc"), Linalg.get().eigh(g, 21, false).values(), 1e-12, "GGN eigenvalues");
@@ -102,12 +102,12 @@ class ReferenceTest {
     @Test
     void regularizedHessianAndGgn() {
         Map<String, Object> r = MiniJson.obj(ref, "l2");
-        double[] h = l2.denseHessian(theta);
+        double[] h = l2.dense(Part.HESSIAN, theta);
         close(MiniJson.matrix(r, "hessian"), h, 1e-12, "l2 Hessian");
         close(MiniJson.vector(r, "hessian_eigvals_asc"), Linalg.get().eigh(h, 21, false).values(), 1e-12, "l2 Hessian eigenvalues");
         // The reference's l2 "ggn" includes the regularizer's λI (SPEC §10).
-        double[] g = l2.denseGgn(theta);
-        double[] reg = l2.dense(Objective.Part.REGULARIZER, theta);
+        double[] g = l2.dense(Part.GGN, theta);
+        double[] reg = l2.dense(Part.REGULARIZER, theta);
         for (int i = 0; i < g.length; i++) g[i] += reg[i];
         close(MiniJson.matrix(r, "ggn"), g, 1e-12, "l2 GGN + λI");
         close(MiniJson.vector(r, "ggn_eigvals_asc"), Linalg.get().eigh(g, 21, false).values(), 1e-12, "l2 GGN + λI eigenvalues");

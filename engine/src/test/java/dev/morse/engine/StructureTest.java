@@ -13,11 +13,11 @@ class StructureTest {
         int n = 9, d = 4, c = 3;
         Dataset data = Problems.regression(n, d, c, 21);
         Mlp mlp = Mlp.builder(d, c).noBias().build();
-        Objective obj = Objective.builder(mlp, data, Loss.MSE).batchSize(4).build();
+        Evaluator obj = Evaluator.open(Problem.of(mlp, data, Loss.MSE), Evaluator.Settings.defaults().withChunkRows(4));
         double[] theta = Problems.gaussian(mlp.numParameters(), 3);
-        double[] h = obj.denseHessian(theta);
-        double[] g = obj.denseGgn(theta);
-        double[] m = obj.denseNme(theta);
+        double[] h = obj.dense(Part.HESSIAN, theta);
+        double[] g = obj.dense(Part.GGN, theta);
+        double[] m = obj.dense(Part.NME, theta);
         double[] x = data.inputs();
         int p = c * d;
         double[] expected = new double[p * p];
@@ -39,23 +39,23 @@ class StructureTest {
     @Test
     void softmaxRegressionHasHessianEqualToGgn() {
         Dataset data = Problems.classification(11, 4, 3, 5);
-        Objective obj = Objective.builder(Mlp.of(Activation.TANH, 4, 3), data, Loss.CROSS_ENTROPY).batchSize(5).build();
+        Evaluator obj = Evaluator.open(Problem.of(Mlp.of(Activation.TANH, 4, 3), data, Loss.CROSS_ENTROPY), Evaluator.Settings.defaults().withChunkRows(5));
         double[] theta = Problems.gaussian(obj.dim(), 8);
-        double[] h = obj.denseHessian(theta);
-        double[] g = obj.denseGgn(theta);
+        double[] h = obj.dense(Part.HESSIAN, theta);
+        double[] g = obj.dense(Part.GGN, theta);
         assertTrue(Problems.maxAbsDiff(h, g) <= 1e-15 * Problems.maxAbs(h), "softmax regression: H = G");
-        assertEquals(0.0, Problems.maxAbs(obj.denseNme(theta)), "softmax regression: M = 0");
+        assertEquals(0.0, Problems.maxAbs(obj.dense(Part.NME, theta)), "softmax regression: M = 0");
     }
 
     @Test
     void reluNmeHasZeroWithinLayerBlocksSoTracesAgree() {
         Mlp mlp = Mlp.of(Activation.RELU, 4, 6, 5, 2);
-        Objective obj = Objective.builder(mlp, Problems.regression(13, 4, 2, 31), Loss.MSE).batchSize(4).build();
+        Evaluator obj = Evaluator.open(Problem.of(mlp, Problems.regression(13, 4, 2, 31), Loss.MSE), Evaluator.Settings.defaults().withChunkRows(4));
         double[] theta = mlp.initPyTorchDefault(4);
         int p = obj.dim();
-        double[] m = obj.denseNme(theta);
-        double[] h = obj.denseHessian(theta);
-        double[] g = obj.denseGgn(theta);
+        double[] m = obj.dense(Part.NME, theta);
+        double[] h = obj.dense(Part.HESSIAN, theta);
+        double[] g = obj.dense(Part.GGN, theta);
         double offBlock = 0;
         for (int l = 1; l <= mlp.layers(); l++) {
             int start = mlp.weightOffset(l);
@@ -78,14 +78,14 @@ class StructureTest {
     void modifiedActivationsChangeOnlyTheSecondDerivativeTerm() {
         Dataset data = Problems.regression(10, 3, 1, 77);
         for (String[] pair : new String[][] {{"augmented_relu:2", "relu"}, {"diminished_gelu", "gelu"}}) {
-            Objective mod = Objective.builder(Mlp.of(Activation.parse(pair[0]), 3, 6, 1), data, Loss.MSE).build();
-            Objective base = Objective.builder(Mlp.of(Activation.parse(pair[1]), 3, 6, 1), data, Loss.MSE).build();
-            double[] theta = mod.model().initPyTorchDefault(9);
+            Evaluator mod = Evaluator.open(Problem.of(Mlp.of(Activation.parse(pair[0]), 3, 6, 1), data, Loss.MSE));
+            Evaluator base = Evaluator.open(Problem.of(Mlp.of(Activation.parse(pair[1]), 3, 6, 1), data, Loss.MSE));
+            double[] theta = mod.problem().model().initPyTorchDefault(9);
             assertEquals(base.loss(theta), mod.loss(theta), 0.0, pair[0] + ": same σ as " + pair[1]);
-            double[] gm = mod.denseGgn(theta), gb = base.denseGgn(theta);
+            double[] gm = mod.dense(Part.GGN, theta), gb = base.dense(Part.GGN, theta);
             assertEquals(0.0, Problems.maxAbsDiff(gm, gb), pair[0] + ": GGN uses σ′ only, equals that of " + pair[1]);
             // The first layer's weight block of M holds only the σ″ term: zero for ReLU and diminished GELU.
-            double[] mm = mod.denseNme(theta), mb = base.denseNme(theta);
+            double[] mm = mod.dense(Part.NME, theta), mb = base.dense(Part.NME, theta);
             int p = mod.dim(), w1 = 3 * 6;
             double blockMod = 0, blockBase = 0;
             for (int i = 0; i < w1; i++) {
@@ -101,7 +101,7 @@ class StructureTest {
                 assertEquals(0.0, blockMod, "diminished GELU: W1-W1 NME block is zero");
                 assertTrue(blockBase > 1e-8, "GELU has σ″ information in the W1-W1 block");
             }
-            assertTrue(mod.model().usesModifiedSecondDerivative() && !base.model().usesModifiedSecondDerivative(), "modified flag");
+            assertTrue(mod.problem().model().usesModifiedSecondDerivative() && !base.problem().model().usesModifiedSecondDerivative(), "modified flag");
         }
     }
 }

@@ -10,7 +10,10 @@ import dev.morse.engine.Activation;
 import dev.morse.engine.Dataset;
 import dev.morse.engine.Loss;
 import dev.morse.engine.Mlp;
-import dev.morse.engine.Objective;
+import dev.morse.engine.CurvatureOperator;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Part;
+import dev.morse.engine.Problem;
 import dev.morse.engine.Regularizer;
 import org.junit.jupiter.api.Test;
 
@@ -29,9 +32,8 @@ class ReadmeExampleTest {
         }
         Mlp mlp = Mlp.of(Activation.TANH, 1, 8, 1);                 // θ in PyTorch order, P = 25
         Dataset data = Dataset.regression(x, n, 1, y, 1);
-        Objective obj = Objective.builder(mlp, data, Loss.MSE)
-                .regularizer(Regularizer.l2(1e-3))
-                .build();
+        Problem problem = Problem.of(mlp, data, Loss.MSE, Regularizer.l2(1e-3));   // immutable, serializable
+        Evaluator obj = Evaluator.open(problem);   // owns the worker threads and buffers: close it when done
         double[] theta = mlp.initPyTorchDefault(42);
 
         // Drive θ to a critical point, then ask whether it is nondegenerate.
@@ -46,6 +48,7 @@ class ReadmeExampleTest {
         double[] all = DenseSpectrum.eigen(h, false).values();
         SpectralDensity.Result density = SpectralDensity.estimate(h, new SpectralDensity.Options().probes(4).steps(20));
         TraceEstimator.Estimate trace = TraceEstimator.hutchinson(CurvatureOperator.ggn(obj, refined.theta()), 50, 7);
+        obj.close();
         // --- README example ends
 
         assertEquals(Trajectory.StopReason.CONVERGED, refined.reason(), "refined to grad_tol");

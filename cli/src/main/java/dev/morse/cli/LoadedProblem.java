@@ -4,7 +4,9 @@ import dev.morse.engine.Activation;
 import dev.morse.engine.Dataset;
 import dev.morse.engine.Loss;
 import dev.morse.engine.Mlp;
-import dev.morse.engine.Objective;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Problem;
+import dev.morse.engine.Part;
 import dev.morse.engine.Regularizer;
 import dev.morse.io.Csv;
 import dev.morse.io.DataFiles;
@@ -18,12 +20,15 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A problem built from {@link ProblemOptions}: the model, the data, the loss, the regularizer, the
- * point θ and the objective, with one-line descriptions of where data and weights came from.
- * Every check names the option or file, and what was expected against what was found.
+ * A problem as loaded from {@link ProblemOptions}: the engine's {@link Problem} (model, data, loss,
+ * regularizer), the point θ, the engine settings (threads, chunk rows), and one-line descriptions
+ * of where data and weights came from. It opens {@link Evaluator}s on demand and closes them when
+ * the command ends ({@link #close}). Every check names the option or file, and what was expected
+ * against what was found.
  */
-final class Problem {
+final class LoadedProblem implements AutoCloseable {
 
+    final Problem problem;
     final Mlp model;
     final Dataset data;
     final Loss loss;
@@ -31,39 +36,52 @@ final class Problem {
     final double[] theta;
     final String dataDescription;
     final String weightsDescription;
-    final int threads;
-    final int batchSize;
-    private Objective objective;
+    final Evaluator.Settings settings;
+    private Evaluator evaluator;
+    private final List<Evaluator> opened = new ArrayList<>();
 
-    private Problem(Mlp model, Dataset data, Loss loss, Regularizer regularizer, double[] theta, String dataDescription,
-                    String weightsDescription, int threads, int batchSize) {
-        this.model = model;
-        this.data = data;
-        this.loss = loss;
+    private LoadedProblem(Problem problem, Regularizer regularizer, double[] theta, String dataDescription,
+                          String weightsDescription, Evaluator.Settings settings) {
+        this.problem = problem;
+        this.model = problem.model();
+        this.data = problem.data();
+        this.loss = problem.loss();
         this.regularizer = regularizer;
         this.theta = theta;
         this.dataDescription = dataDescription;
         this.weightsDescription = weightsDescription;
-        this.threads = threads;
-        this.batchSize = batchSize;
+        this.settings = settings;
     }
 
-    /** The objective L_R of this problem (built once). */
-    Objective objective() {
-        if (objective == null) objective = withRegularizer(regularizer);
-        return objective;
+    /** The evaluator of this problem's objective L_R (opened once). */
+    Evaluator evaluator() {
+        if (evaluator == null) evaluator = open(problem);
+        return evaluator;
     }
 
-    /** The same model and data with another regularizer. */
-    Objective withRegularizer(Regularizer r) {
-        return Objective.builder(model, data, loss).regularizer(r).threads(threads).batchSize(batchSize).build();
+    /** An evaluator of the same model and data with another regularizer (closed with this problem). */
+    Evaluator evaluatorWith(Regularizer r) {
+        return open(problem.withTerms(r));
+    }
+
+    private Evaluator open(Problem p) {
+        Evaluator e = Evaluator.open(p, settings);
+        opened.add(e);
+        return e;
     }
 
     int parameters() {
         return model.numParameters();
     }
 
-    static Problem load(ProblemOptions o) {
+    @Override
+    public void close() {
+        for (Evaluator e : opened) e.close();
+        opened.clear();
+        evaluator = null;
+    }
+
+    static LoadedProblem load(ProblemOptions o) {
         Mlp model = model(o);
         Loss loss = Loss.parse(o.loss);
         Regularizer reg;
@@ -79,9 +97,14 @@ final class Problem {
         Dataset data = data(o, model, loss, dataDesc);
         String[] wDesc = new String[1];
         double[] theta = weights(o, model, wDesc);
-        Problem p = new Problem(model, data, loss, reg, theta, dataDesc[0], wDesc[0], threads, o.batchSize);
-        p.objective();   // validates data against the model (dims, classes)
-        return p;
+        Problem problem;
+        try {
+            problem = Problem.of(model, data, loss, reg);   // validates data against the model (dims, classes)
+        } catch (IllegalArgumentException e) {
+            throw new InputException(e.getMessage());
+        }
+        return new LoadedProblem(problem, reg, theta, dataDesc[0], wDesc[0],
+                new Evaluator.Settings(threads, o.batchSize, true));
     }
 
     static Mlp model(ProblemOptions o) {

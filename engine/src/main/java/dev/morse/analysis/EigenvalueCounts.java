@@ -1,0 +1,62 @@
+package dev.morse.analysis;
+
+import java.util.Arrays;
+
+/**
+ * The counts of SPEC §6 for a spectrum and a zero threshold τ: index = #{λ < −τ},
+ * nullity = #{|λ| ≤ τ}, positive = #{λ > τ}, with min |λ| and the eigenvalues nearest zero. One
+ * place for this arithmetic: the Morse check and {@code spectrum} both use it.
+ */
+public record EigenvalueCounts(double tau, int index, int nullity, int positive, double minAbs, double[] nearestZero) {
+
+    /** Machine epsilon of float64, 2⁻⁵². */
+    public static final double EPS = Math.ulp(1.0);
+
+    /**
+     * τ = c · n · ε_mach · s (SPEC §6), where s is the scale of the matrix as assembled (‖H‖₂, or
+     * ‖G‖₂ + ‖M‖₂ + ‖R″‖₂ when H is assembled from its parts), unless an absolute tolerance
+     * (> 0) is given.
+     */
+    public static double tau(double factor, int n, double scale, double absoluteTolerance) {
+        if (absoluteTolerance > 0) return absoluteTolerance;
+        return factor * n * EPS * scale;
+    }
+
+    /** max |λ|: ‖A‖₂ of a symmetric matrix from its eigenvalues (0 for none). */
+    public static double spectralNorm(double[] eigenvalues) {
+        double m = 0;
+        for (double l : eigenvalues) m = Math.max(m, Math.abs(l));
+        return m;
+    }
+
+    /** Counts for the eigenvalues (any order) at threshold τ, keeping the {@code nearest} closest to zero. */
+    public static EigenvalueCounts of(double[] eigenvalues, double tau, int nearest) {
+        int neg = 0, zero = 0, pos = 0;
+        double minAbs = Double.POSITIVE_INFINITY;
+        for (double l : eigenvalues) {
+            if (l < -tau) neg++;
+            else if (l > tau) pos++;
+            else zero++;
+            minAbs = Math.min(minAbs, Math.abs(l));
+        }
+        double[] byAbs = eigenvalues.clone();
+        Double[] boxed = new Double[byAbs.length];
+        for (int i = 0; i < byAbs.length; i++) boxed[i] = byAbs[i];
+        Arrays.sort(boxed, (a, b) -> Double.compare(Math.abs(a), Math.abs(b)));
+        double[] near = new double[Math.min(nearest, boxed.length)];
+        for (int i = 0; i < near.length; i++) near[i] = boxed[i];
+        return new EigenvalueCounts(tau, neg, zero, pos, minAbs, near);
+    }
+
+    /** min |λ| / τ: how far the smallest eigenvalue is from the zero band (∞ when τ = 0). */
+    public double minAbsOverTau() {
+        return tau > 0 ? minAbs / tau : Double.POSITIVE_INFINITY;
+    }
+
+    /** #{|λ| > τ}: the numerical rank at threshold τ. */
+    public static int rank(double[] eigenvalues, double tau) {
+        int k = 0;
+        for (double l : eigenvalues) if (Math.abs(l) > tau) k++;
+        return k;
+    }
+}

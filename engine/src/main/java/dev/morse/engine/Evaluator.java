@@ -1,0 +1,900 @@
+package dev.morse.engine;
+
+import dev.morse.linalg.DenseMatrices;
+import dev.morse.linalg.Linalg;
+import dev.morse.linalg.MemoryGuard;
+import dev.morse.linalg.NativeThreads;
+import dev.morse.linalg.Progress;
+import dev.morse.simd.KernelProvider;
+import dev.morse.simd.Kernels;
+import java.util.Arrays;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Computes a {@link Problem}: losses, gradients and exact curvature products (SPEC §2, §4, §5),
+ * in float64. Long-lived and closeable: it owns the worker threads, each worker's
+ * {@link ChunkPass} buffers, the cache of chunk states at the last θ, and the native thread
+ * budget for dense work ({@link #nativeScope()}). Open one per problem (or per executor thread),
+ * reuse it for many requests, close it when done.
+ *
+ * <h2>How a request reaches {@link ChunkPass}</h2>
+ * <ol>
+ *   <li>A public method ({@link #apply}, {@link #lossAndGradient}, …) validates its arguments,
+ *       takes the evaluator's lock (requests are serialized: the evaluator is thread-safe, one
+ *       request at a time) and fills the evaluator's {@link Request}: what to compute (its
+ *       {@link Kind}), θ, the vectors, the curvature part, and the sample plan of its
+ *       {@link Batch} (rows per chunk and number of chunks).
+ *   <li>{@link #begin} keys the chunk-state cache on θ's bits and the batch: a request at the
+ *       same point reuses the forward and backward passes of the previous one.
+ *   <li>The request is handed to the {@link WorkerTeam} in waves: worker slot s runs chunk
+ *       wave + s (or, for large blocks of vectors, vector group wave + s through all chunks).
+ *   <li>Each chunk binds its {@link ChunkState} to the worker's {@link ChunkPass} (forward pass
+ *       if the state is stale) and calls the pass the request names ({@code backward},
+ *       {@code blockProduct}, {@code blockTangent}); the chunk's sum lands in the worker's slot
+ *       buffer.
+ *   <li>Slot buffers are added into the result <b>in chunk order</b>, then the {@link Term}s add
+ *       their parts. The reduction order never depends on the number of threads, so results are
+ *       bit-identical for any thread count.
+ * </ol>
+ *
+ * <h2>Samples and threads</h2>
+ * A batch of n samples is cut into chunks of {@code min(chunkRows, max(32, ⌈n/8⌉))} rows: at
+ * least 8 chunks once n ≥ 256 (so small data sets still use every core), at most
+ * {@code chunkRows} rows each (memory per worker). The cut depends on n and the settings only,
+ * never on the thread count. Losses and products over a batch are sample-weighted means.
+ *
+ * <p>Vectors of length P follow θ's layout (SPEC §1). Block products take k vectors stored one
+ * after another (V[j·P + i] is entry i of vector j). Steady-state products allocate nothing.
+ */
+public final class Evaluator implements AutoCloseable {
+
+    /**
+     * Engine settings: worker threads (default: all cores; results are bit-identical for any
+     * value), the maximum rows per chunk (default 256; memory per worker grows with it), and
+     * whether chunk states are kept between requests at the same θ (default on; used only when
+     * they take at most a quarter of the heap and 1 GiB).
+     */
+    public record Settings(int threads, int chunkRows, boolean cacheStates) {
+        public Settings {
+            if (threads <= 0) throw new IllegalArgumentException("threads must be positive, got " + threads);
+            if (threads > 0xFFFF) throw new IllegalArgumentException("threads must be at most 65535, got " + threads);
+            if (chunkRows <= 0) throw new IllegalArgumentException("chunk rows must be positive, got " + chunkRows);
+        }
+
+        public static Settings defaults() {
+            return new Settings(Runtime.getRuntime().availableProcessors(), 256, true);
+        }
+
+        public Settings withThreads(int n) {
+            return new Settings(n, chunkRows, cacheStates);
+        }
+
+        public Settings withChunkRows(int rows) {
+            return new Settings(threads, rows, cacheStates);
+        }
+
+        public Settings withCacheStates(boolean on) {
+            return new Settings(threads, chunkRows, on);
+        }
+    }
+
+    /** Smallest chunk the planner cuts when splitting a small batch across workers. */
+    static final int MIN_CHUNK_ROWS = 32;
+    /** Chunks a batch is split into at least (when it has enough rows), whatever the thread count. */
+    static final int MIN_CHUNKS = 8;
+
+    private final Problem problem;
+    private final Mlp mlp;
+    private final Dataset data;
+    private final Term[] terms;
+    private final boolean termsNeedCurvature;
+    private final double[] termsDiagonal;   // Σ terms' constant diagonal Hessian parts, or null
+    private final int p;
+    private final int threads;
+    private final int maxChunkRows;
+    private final boolean caching;
+    private final Kernels kernels;
+    private final WorkerTeam team;
+    private final ChunkPass[] passes;
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile boolean closed;
+    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+
+    // The chunk-state cache and what it is keyed on.
+    private ChunkState[] states = new ChunkState[0];   // per chunk when caching, else per worker slot
+    private final double[] cachedTheta;
+    private Batch cachedBatch;
+    private long version;
+    // Data-term values at the current version, for terms that read them.
+    private final double[] dataGrad;
+    private long dataGradVersion = -1;
+    private double dataLossValue;
+    private long dataLossVersion = -1;
+
+    // Reusable workspaces (grown on demand; steady state allocates nothing).
+    private double[][] slotOut;
+    private double[] chunkSums = new double[0];
+    private double[] dataHv = new double[0];
+    private double[] block = new double[0];
+    private double[] identity = new double[0];
+
+    private final Request req = new Request();
+    private final Context ctx = new Context();
+
+    private Evaluator(Problem problem, Settings s) {
+        this.problem = problem;
+        this.mlp = problem.model();
+        this.data = problem.data();
+        this.terms = problem.terms().toArray(new Term[0]);
+        boolean curv = false;
+        for (Term t : terms) curv |= t.needsDataCurvature();
+        this.termsNeedCurvature = curv;
+        this.termsDiagonal = problem.termsHessianDiagonal();
+        this.p = mlp.numParameters();
+        this.threads = s.threads();
+        this.maxChunkRows = s.chunkRows();
+        this.kernels = KernelProvider.get();
+        Linalg linalg = Linalg.get();
+        // One owner for the cores: our workers, not OpenBLAS's pool on top of them.
+        NativeThreads.init();
+        int rows = chunkRows(data.size());
+        long cacheBytes = 8L * ChunkState.doubles(mlp.widths(), rows) * chunkCount(data.size(), rows);
+        this.caching = s.cacheStates() && cacheBytes <= Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4);
+        this.team = new WorkerTeam(threads);
+        // The team's threads end when this evaluator is closed, or becomes unreachable (they never reference it).
+        CLEANER.register(this, team::close);
+        this.passes = new ChunkPass[threads];
+        for (int i = 0; i < threads; i++) passes[i] = new ChunkPass(mlp, problem.loss(), kernels, linalg, maxChunkRows);
+        this.cachedTheta = new double[p];
+        this.dataGrad = new double[p];
+        this.slotOut = new double[threads][p];
+    }
+
+    /** Opens an evaluator with the default {@link Settings}. */
+    public static Evaluator open(Problem problem) {
+        return open(problem, Settings.defaults());
+    }
+
+    public static Evaluator open(Problem problem, Settings settings) {
+        if (problem == null || settings == null) throw new IllegalArgumentException("problem and settings are required");
+        return new Evaluator(problem, settings);
+    }
+
+    public Problem problem() {
+        return problem;
+    }
+
+    /** P, the number of parameters. */
+    public int dim() {
+        return p;
+    }
+
+    /** Worker threads (the team's size). */
+    public int threads() {
+        return threads;
+    }
+
+    /** Maximum rows per chunk. */
+    public int chunkRows() {
+        return maxChunkRows;
+    }
+
+    /** True when chunk states are kept between requests at the same θ (see {@link Settings}). */
+    public boolean cachesStates() {
+        return caching;
+    }
+
+    /** Rows per chunk for a batch of n samples (the cut described in the class comment). */
+    int chunkRows(int n) {
+        return Math.max(1, Math.min(maxChunkRows, Math.min(n, Math.max(MIN_CHUNK_ROWS, (n + MIN_CHUNKS - 1) / MIN_CHUNKS))));
+    }
+
+    private static int chunkCount(int n, int rows) {
+        return (n + rows - 1) / rows;
+    }
+
+    /** Chunks the whole data set is cut into. */
+    public int chunks() {
+        int n = data.size();
+        return chunkCount(n, chunkRows(n));
+    }
+
+    /**
+     * A scope for this evaluator's dense LAPACK work (eigendecompositions, factorizations): raises
+     * OpenBLAS to this evaluator's thread count for its duration (see {@link NativeThreads}).
+     */
+    public NativeThreads.Scope nativeScope() {
+        return NativeThreads.dense(threads);
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+            team.close();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ values and gradients
+
+    /** L_R(θ): data loss plus the terms (SPEC §2, §4). */
+    public double loss(double[] theta) {
+        return loss(Batch.all(), theta);
+    }
+
+    public double loss(Batch batch, double[] theta) {
+        enter(batch, theta);
+        try {
+            double v = dataLossUnchecked();
+            for (Term t : terms) v += t.value(ctx);
+            return v;
+        } finally {
+            exit();
+        }
+    }
+
+    /** L(θ) = (1/N) Σ ℓ_n, without the terms. */
+    public double dataLoss(double[] theta) {
+        return dataLoss(Batch.all(), theta);
+    }
+
+    public double dataLoss(Batch batch, double[] theta) {
+        enter(batch, theta);
+        try {
+            return dataLossUnchecked();
+        } finally {
+            exit();
+        }
+    }
+
+    /** Writes ∇L_R(θ) into grad (length P) and returns L_R(θ). */
+    public double lossAndGradient(double[] theta, double[] grad) {
+        return lossAndGradient(Batch.all(), theta, grad);
+    }
+
+    public double lossAndGradient(Batch batch, double[] theta, double[] grad) {
+        checkOut(grad, p, "gradient");
+        enter(batch, theta);
+        try {
+            double v = dataGradientUnchecked();
+            System.arraycopy(dataGrad, 0, grad, 0, p);
+            for (Term t : terms) {
+                v += t.value(ctx);
+                t.addGradient(ctx, grad);
+            }
+            return v;
+        } finally {
+            exit();
+        }
+    }
+
+    /** Writes ∇L(θ) (data term only) into grad and returns L(θ). */
+    public double dataLossAndGradient(double[] theta, double[] grad) {
+        return dataLossAndGradient(Batch.all(), theta, grad);
+    }
+
+    public double dataLossAndGradient(Batch batch, double[] theta, double[] grad) {
+        checkOut(grad, p, "gradient");
+        enter(batch, theta);
+        try {
+            double v = dataGradientUnchecked();
+            System.arraycopy(dataGrad, 0, grad, 0, p);
+            return v;
+        } finally {
+            exit();
+        }
+    }
+
+    /** Per-sample losses ℓ(f(x_n), y_n), length N (not divided by N). */
+    public double[] perSampleLosses(double[] theta) {
+        enter(Batch.all(), theta);
+        try {
+            double[] out = new double[req.count];
+            req.out = out;
+            runChunks(Kind.LOSSES, null, 0);
+            return out;
+        } finally {
+            req.out = null;
+            exit();
+        }
+    }
+
+    /** Network outputs f(x_n) for all samples: N × C row-major (logits for cross-entropy). */
+    public double[] outputs(double[] theta) {
+        return outputs(Batch.all(), theta);
+    }
+
+    /** Network outputs for the batch's samples, in batch order: B × C row-major. */
+    public double[] outputs(Batch batch, double[] theta) {
+        enter(batch, theta);
+        try {
+            double[] out = new double[req.count * mlp.outputDim()];
+            req.out = out;
+            runChunks(Kind.OUTPUTS, null, 0);
+            return out;
+        } finally {
+            req.out = null;
+            exit();
+        }
+    }
+
+    // ------------------------------------------------------------------ curvature products
+
+    /** out = ∇²L_R(θ)·v, the Hessian of the whole objective (terms included). */
+    public void hvp(double[] theta, double[] v, double[] out) {
+        apply(Part.HESSIAN, theta, v, out, 1);
+    }
+
+    /** out = G(θ)·v = (1/N) Σ_n J_nᵀ H_ℓ,n J_n v (exact; SPEC §5). */
+    public void ggnVp(double[] theta, double[] v, double[] out) {
+        apply(Part.GGN, theta, v, out, 1);
+    }
+
+    /** out = M(θ)·v, the NME product (SPEC §5); zero at an interpolating point. */
+    public void nmeVp(double[] theta, double[] v, double[] out) {
+        apply(Part.NME, theta, v, out, 1);
+    }
+
+    /** out = ∇²L(θ)·v = (G + M)·v, the data term alone. */
+    public void dataHvp(double[] theta, double[] v, double[] out) {
+        apply(Part.DATA_HESSIAN, theta, v, out, 1);
+    }
+
+    /** out = (∇²L_R − ∇²L)·v, the terms' part. */
+    public void regularizerHvp(double[] theta, double[] v, double[] out) {
+        apply(Part.REGULARIZER, theta, v, out, 1);
+    }
+
+    /**
+     * Block product OUT = Op·V for k vectors (V and OUT hold k vectors of length P one after the
+     * other). The forward and reverse passes of each chunk are shared by the k vectors, so the
+     * block costs markedly less than k single products.
+     */
+    public void apply(Part part, double[] theta, double[] vs, double[] out, int k) {
+        apply(Batch.all(), part, theta, vs, out, k);
+    }
+
+    public void apply(Batch batch, Part part, double[] theta, double[] vs, double[] out, int k) {
+        if (part == null) throw new IllegalArgumentException("part is null");
+        if (k <= 0) throw new IllegalArgumentException("block size k must be positive, got " + k);
+        checkVector(vs, (long) k * p, "V");
+        checkOut(out, (long) k * p, "output");
+        enter(batch, theta);
+        try {
+            applyUnchecked(part, vs, out, k);
+        } finally {
+            exit();
+        }
+    }
+
+    private void applyUnchecked(Part part, double[] vs, double[] out, int k) {
+        switch (part) {
+            case REGULARIZER -> {
+                Arrays.fill(out, 0, k * p, 0.0);
+                addTerms(vs, out, k, false);
+            }
+            case HESSIAN -> {
+                dataProduct(Part.DATA_HESSIAN, vs, out, k);
+                addTerms(vs, out, k, true);
+            }
+            default -> dataProduct(part, vs, out, k);
+        }
+    }
+
+    /**
+     * out += Σ terms' Hessian parts·V. With {@code outHoldsData}, out holds ∇²L·V already (a
+     * Hessian request) and terms that need it read a copy; otherwise it is computed when needed.
+     */
+    private void addTerms(double[] vs, double[] out, int k, boolean outHoldsData) {
+        if (terms.length == 0) return;
+        double[] dhv = null;
+        if (termsNeedCurvature) {
+            dhv = dataHvBuffer(k);
+            if (outHoldsData) System.arraycopy(out, 0, dhv, 0, k * p);
+            else dataProduct(Part.DATA_HESSIAN, vs, dhv, k);
+        }
+        for (Term t : terms) t.addHvp(ctx, vs, dhv, out, k);
+    }
+
+    private double[] dataHvBuffer(int k) {
+        if (dataHv.length < k * p) {
+            MemoryGuard.checkDense(k, p, "data-curvature workspace (k=" + k + " × P=" + p + ")");
+            dataHv = new double[k * p];
+        }
+        return dataHv;
+    }
+
+    /** J·v: the outputs' directional derivatives for all samples, N × C row-major. */
+    public void jvp(double[] theta, double[] v, double[] out) {
+        checkVector(v, p, "v");
+        checkOut(out, (long) data.size() * mlp.outputDim(), "jvp output");
+        enter(Batch.all(), theta);
+        try {
+            req.vs = v;
+            req.out = out;
+            runChunks(Kind.JVP, null, 0);
+        } finally {
+            req.vs = null;
+            req.out = null;
+            exit();
+        }
+    }
+
+    /** Jᵀ·u = Σ_n J_nᵀ u_n for cotangents u (N × C row-major); no 1/N factor. Result length P. */
+    public void vjp(double[] theta, double[] u, double[] out) {
+        checkVector(u, (long) data.size() * mlp.outputDim(), "u");
+        checkOut(out, p, "vjp output");
+        enter(Batch.all(), theta);
+        try {
+            req.vs = u;
+            runChunks(Kind.VJP, out, 1);
+        } finally {
+            req.vs = null;
+            exit();
+        }
+    }
+
+    // ------------------------------------------------------------------ dense matrices
+
+    /**
+     * Dense P × P matrix of an operator part, row-major, built from block products of identity
+     * columns and symmetrized as (A + Aᵀ)/2 (the products are symmetric up to rounding). Refused
+     * up front by {@link MemoryGuard} when it cannot fit.
+     */
+    public double[] dense(Part part, double[] theta) {
+        return dense(part, theta, null);
+    }
+
+    /** As {@link #dense(Part, double[])}, reporting the columns done after each block. */
+    public double[] dense(Part part, double[] theta, Progress progress) {
+        if (part == null) throw new IllegalArgumentException("part is null");
+        MemoryGuard.checkDense(p, p, "dense " + part.id() + " (P=" + p + ")");
+        enter(Batch.all(), theta);
+        try {
+            double[] m = new double[p * p];
+            if (part == Part.REGULARIZER && termsDiagonal != null) {
+                for (int i = 0; i < p; i++) m[i * p + i] = termsDiagonal[i];
+                if (progress != null) progress.update(p, p);
+                return m;
+            }
+            // Blocks of up to 256 identity columns: several vector groups per block keep all workers busy.
+            int cols = Math.max(1, Math.min(256, p));
+            for (int start = 0; start < p; start += cols) {
+                int k = Math.min(cols, p - start);
+                // Row start+j of m is Op e_{start+j} (Op is symmetric): write the block straight in.
+                denseColumns(part, start, k, m, start * p);
+                if (progress != null) progress.update(start + k, p);
+            }
+            DenseMatrices.symmetrize(m, p);
+            return m;
+        } finally {
+            exit();
+        }
+    }
+
+    /** Op·e_q for q = start..start+k−1 into out[off ..]. */
+    private void denseColumns(Part part, int start, int k, double[] out, int off) {
+        int len = k * p;
+        if (block.length < len) block = new double[len];
+        if (part == Part.REGULARIZER) {   // terms without a constant diagonal: products with explicit columns
+            applyUnchecked(Part.REGULARIZER, identityColumns(start, k), block, k);
+        } else {
+            // Data parts take the identity columns implicitly (scatters instead of GEMMs with unit operands).
+            req.unitBase = start;
+            try {
+                dataProduct(part == Part.HESSIAN ? Part.DATA_HESSIAN : part, null, block, k);
+            } finally {
+                req.unitBase = -1;
+            }
+            if (part == Part.HESSIAN && terms.length > 0) {
+                if (termsDiagonal != null) {
+                    for (int j = 0; j < k; j++) block[j * p + start + j] += termsDiagonal[start + j];
+                } else {
+                    addTerms(identityColumns(start, k), block, k, true);
+                }
+            }
+        }
+        System.arraycopy(block, 0, out, off, len);
+    }
+
+    private double[] identityColumns(int start, int k) {
+        if (identity.length < k * p) identity = new double[k * p];
+        Arrays.fill(identity, 0, k * p, 0.0);
+        for (int j = 0; j < k; j++) identity[j * p + start + j] = 1.0;
+        return identity;
+    }
+
+    // ------------------------------------------------------------------ requests
+
+    /** What a request computes per chunk. */
+    private enum Kind {
+        /** Σ ℓ over the chunk (forward pass). */
+        LOSS,
+        /** Σ ℓ and the chunk's gradient into the slot buffer. */
+        GRADIENT,
+        /** One curvature product (k = 1). */
+        SINGLE,
+        /** k curvature products, in vector groups of kg, through one chunk. */
+        BLOCK,
+        /** Fills the chunk's state (forward pass, and backward signals for the NME) without a product. */
+        WARM,
+        /** Network outputs into req.out. */
+        OUTPUTS,
+        /** Per-sample losses into req.out. */
+        LOSSES,
+        /** J·v into req.out. */
+        JVP,
+        /** Jᵀu into the slot buffer. */
+        VJP
+    }
+
+    /**
+     * The request as it travels to the workers: filled by the calling thread under the
+     * evaluator's lock, read-only while the team runs it. It is the {@link WorkerTeam.SlotTask}:
+     * slot s of wave w works on chunk (or vector group) w + s.
+     */
+    private final class Request implements WorkerTeam.SlotTask {
+        Kind kind;
+        double[] theta;
+        // Samples: count of them, rows per chunk, chunks; contiguous from `first`, or by `index`.
+        Batch batch;
+        int count;
+        int rows;
+        int chunks;
+        int first;
+        int[] index;
+        double scale;          // 1/count: the mean over the batch
+        // Products.
+        double[] vs;
+        int k;
+        int kg;                // vectors per group
+        int unitBase = -1;     // ≥ 0: the vectors are identity columns from this index (dense)
+        boolean ggn;
+        boolean nme;
+        // Outputs written per chunk (outputs, per-sample losses, jvp).
+        double[] out;
+        // Scheduling.
+        boolean byGroups;
+        int wave;
+
+        @Override
+        public void run(int slot) {
+            if (byGroups) groupThroughChunks(wave + slot, slot);
+            else chunk(wave + slot, slot);
+        }
+    }
+
+    /** Validates θ and the batch, takes the lock, enters engine work and starts the request at (θ, batch). */
+    private void enter(Batch batch, double[] theta) {
+        if (batch == null) throw new IllegalArgumentException("batch is null");
+        checkTheta(theta);
+        batch.check(data.size());
+        lock.lock();
+        if (closed) {
+            lock.unlock();
+            throw new IllegalStateException("evaluator is closed");
+        }
+        NativeThreads.enterEngine();
+        begin(batch, theta);
+    }
+
+    private void exit() {
+        req.theta = null;
+        NativeThreads.exitEngine();
+        lock.unlock();
+    }
+
+    /**
+     * Starts a request at (θ, batch): plans its chunks and keys the state cache. With caching,
+     * chunk states stay valid while θ's bits and the batch do not change; otherwise every
+     * request starts afresh.
+     */
+    private void begin(Batch batch, double[] theta) {
+        Request r = req;
+        r.theta = theta;
+        r.batch = batch;
+        r.count = batch.size(data.size());
+        r.rows = chunkRows(r.count);
+        r.chunks = chunkCount(r.count, r.rows);
+        r.first = batch.first();
+        r.index = batch.indices();
+        r.scale = 1.0 / r.count;
+        r.unitBase = -1;
+        ctx.theta = theta;
+        if (caching) {
+            if (batch != cachedBatch || !Arrays.equals(theta, cachedTheta)) {
+                System.arraycopy(theta, 0, cachedTheta, 0, p);
+                cachedBatch = batch;
+                version++;
+            }
+            if (states.length < r.chunks) states = Arrays.copyOf(states, r.chunks);
+        } else {
+            version++;
+            if (states.length < threads) states = new ChunkState[threads];
+        }
+        if (chunkSums.length < r.chunks) chunkSums = new double[r.chunks];
+    }
+
+    private double dataLossUnchecked() {
+        if (dataLossVersion == version) return dataLossValue;
+        runChunks(Kind.LOSS, null, 0);
+        return setDataLoss();
+    }
+
+    /** The data gradient at the current request into {@link #dataGrad}; returns L. */
+    private double dataGradientUnchecked() {
+        if (dataGradVersion == version) return dataLossValue;
+        runChunks(Kind.GRADIENT, dataGrad, 1);
+        dataGradVersion = version;
+        return setDataLoss();
+    }
+
+    private double setDataLoss() {
+        double s = 0;
+        for (int c = 0; c < req.chunks; c++) s += chunkSums[c];   // chunk order: independent of thread count
+        dataLossValue = s / req.count;
+        dataLossVersion = version;
+        return dataLossValue;
+    }
+
+    /** out = Op·V for a data part (not HESSIAN or REGULARIZER): the R-operator passes. */
+    private void dataProduct(Part part, double[] vs, double[] out, int k) {
+        Request r = req;
+        r.vs = vs;
+        r.ggn = part != Part.NME;
+        r.nme = part != Part.GGN;
+        r.k = k;
+        try {
+            if (k == 1 && r.unitBase < 0) {
+                runChunks(Kind.SINGLE, out, 1);
+                return;
+            }
+            // Vectors go in groups of a fixed size (it depends on the model and the chunk rows only,
+            // never on the thread count), so every vector's bits are the same however the work is spread.
+            r.kg = groupSize(k, r.rows);
+            int groups = (k + r.kg - 1) / r.kg;
+            if (r.chunks == 1 || (groups >= threads && groups >= r.chunks)) {
+                // Workers share chunk states in this mode: fill them first (each chunk by one worker),
+                // so the group phase only reads them.
+                if (caching) runChunks(Kind.WARM, null, 0);
+                runGroups(k, out);
+            } else {
+                runChunks(Kind.BLOCK, out, k);
+            }
+        } finally {
+            r.vs = null;
+        }
+    }
+
+    /**
+     * Vectors per block-product group: as many as keep a worker's block buffers near 2^20 doubles
+     * (8 MiB: rows × kg × Σ d_l for each of RA, RZ, RG), at most 64; groups of equal size.
+     */
+    private int groupSize(int k, int rows) {
+        long widths = 0;
+        for (int l = 1; l <= mlp.layers(); l++) widths += mlp.width(l);
+        long perVector = (long) rows * widths;
+        int max = (int) Math.max(1, Math.min(64, (1L << 20) / Math.max(1, perVector)));
+        // Equal groups (k = 256, max 50: six groups of 43, not five of 50 and one of 6), so waves of
+        // workers finish together; the size depends on k and the model only, never on threads.
+        int groups = (k + max - 1) / max;
+        return (k + groups - 1) / groups;
+    }
+
+    /**
+     * Runs a chunk kind over all chunks in waves of {@code threads}; worker slot s computes into
+     * slotOut[s] (k·P values). When {@code out} is not null, the slots are summed into out in
+     * chunk order (out = Σ_chunks slot), so the result does not depend on the thread count.
+     */
+    private void runChunks(Kind kind, double[] out, int k) {
+        Request r = req;
+        int len = k * p;
+        if (out != null) ensureSlots(len, "k=" + k);
+        r.kind = kind;
+        r.byGroups = false;
+        boolean first = true;
+        for (int wave = 0; wave < r.chunks; wave += threads) {
+            int n = Math.min(threads, r.chunks - wave);
+            r.wave = wave;
+            team.run(r, n);
+            if (out != null) {
+                for (int s = 0; s < n; s++) {
+                    if (first) {
+                        System.arraycopy(slotOut[s], 0, out, 0, len);
+                        first = false;
+                    } else {
+                        kernels.axpy(len, 1.0, slotOut[s], 0, out, 0);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs vector groups in parallel (waves of {@code threads}); each group goes through all chunks
+     * in order on one worker, summing chunk results into out in chunk order (the same order and
+     * arithmetic as {@link #runChunks}, so both give identical bits).
+     */
+    private void runGroups(int k, double[] out) {
+        Request r = req;
+        ensureSlots(r.kg * p, r.kg + " vectors");
+        int groups = (k + r.kg - 1) / r.kg;
+        r.kind = Kind.BLOCK;
+        r.byGroups = true;
+        r.out = out;
+        try {
+            for (int wave = 0; wave < groups; wave += threads) {
+                r.wave = wave;
+                team.run(r, Math.min(threads, groups - wave));
+            }
+        } finally {
+            r.out = null;
+            r.byGroups = false;
+        }
+    }
+
+    private void ensureSlots(int len, String what) {
+        if (slotOut[0].length < len) {
+            MemoryGuard.checkDense(threads, len, "block product workspace (" + threads + " workers × " + what + " × P=" + p + ")");
+            slotOut = new double[threads][len];
+        }
+    }
+
+    /** Group {@code group} of the request's vectors through all chunks, on worker {@code slot}. */
+    private void groupThroughChunks(int group, int slot) {
+        Request r = req;
+        int j0 = group * r.kg;
+        int n = Math.min(r.kg, r.k - j0);
+        int len = n * p;
+        ChunkPass pass = passes[slot];
+        double[] buf = slotOut[slot];
+        for (int chunk = 0; chunk < r.chunks; chunk++) {
+            bind(pass, slot, chunk, r.nme, r.nme);
+            pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, buf, 0);
+            if (chunk == 0) System.arraycopy(buf, 0, r.out, j0 * p, len);
+            else kernels.axpy(len, 1.0, buf, 0, r.out, j0 * p);
+        }
+    }
+
+    /** Chunk {@code chunk} of the request on worker {@code slot}. */
+    private void chunk(int chunk, int slot) {
+        Request r = req;
+        ChunkPass pass = passes[slot];
+        int pos = chunk * r.rows;
+        switch (r.kind) {
+            case LOSS -> chunkSums[chunk] = bind(pass, slot, chunk, false, false).lossSum;
+            case GRADIENT -> {
+                ChunkState st = bind(pass, slot, chunk, false, false);
+                chunkSums[chunk] = st.lossSum;
+                pass.backward(r.theta, slotOut[slot]);   // the gradient, and the signals on the way
+                st.signals = true;
+            }
+            case SINGLE -> {
+                bind(pass, slot, chunk, r.nme, r.nme);
+                pass.blockProduct(r.theta, r.vs, -1, 0, 1, p, r.scale, r.ggn, r.nme, slotOut[slot], 0);
+            }
+            case BLOCK -> {
+                bind(pass, slot, chunk, r.nme, r.nme);
+                for (int j0 = 0; j0 < r.k; j0 += r.kg) {
+                    pass.blockProduct(r.theta, r.vs, r.unitBase, j0, Math.min(r.kg, r.k - j0), p, r.scale, r.ggn, r.nme, slotOut[slot], j0 * p);
+                }
+            }
+            case WARM -> bind(pass, slot, chunk, r.nme, r.nme);
+            case OUTPUTS -> {
+                bind(pass, slot, chunk, false, false);
+                int c = mlp.outputDim();
+                System.arraycopy(pass.output(), 0, r.out, pos * c, pass.rows() * c);
+            }
+            case LOSSES -> {
+                bind(pass, slot, chunk, false, false);
+                // Recomputes Gr_L with the same scale: identical bits, the state stays valid.
+                pass.lossAndTopSignal(data, r.index, r.index == null ? r.first + pos : pos, r.scale, r.out, pos);
+            }
+            case JVP -> {
+                bind(pass, slot, chunk, false, false);
+                pass.blockTangent(r.theta, r.vs, -1, 0, 1, p);
+                int c = mlp.outputDim();
+                System.arraycopy(pass.blockTangentOutput(), 0, r.out, pos * c, pass.rows() * c);
+            }
+            case VJP -> {
+                ChunkState st = bind(pass, slot, chunk, false, false);
+                pass.setTopSignal(r.vs, pos, 1.0);
+                pass.backward(r.theta, slotOut[slot]);
+                st.invalidate();   // Gr_l now belong to u, not to the loss
+            }
+        }
+    }
+
+    /**
+     * Binds chunk {@code chunk} to the worker's pass and makes sure its state holds the forward pass
+     * at θ (with σ″ when {@code needSecond}), Gr_L and the softmax (scaled by 1/count), and, when
+     * {@code needSignals}, the backward signals. With caching, a state computed at the same θ and
+     * batch (bit for bit) by an earlier request is reused.
+     */
+    private ChunkState bind(ChunkPass pass, int slot, int chunk, boolean needSecond, boolean needSignals) {
+        Request r = req;
+        int idx = caching ? chunk : slot;
+        int pos = chunk * r.rows;
+        int rows = Math.min(r.rows, r.count - pos);
+        ChunkState st = states[idx];
+        if (st == null || st.capacity < r.rows) st = states[idx] = new ChunkState(mlp.widths(), r.rows);   // each index has one writer per run
+        boolean stale = st.version != version || st.chunk != chunk;
+        int d0 = mlp.inputDim();
+        if (r.index == null) {
+            pass.bind(st, data.x(), (r.first + pos) * d0, rows);
+        } else {
+            if (stale) gather(st, r.index, pos, rows, d0);
+            pass.bind(st, st.x, 0, rows);
+        }
+        if (stale || (needSecond && !st.second)) {
+            pass.forward(r.theta, needSecond);
+            st.lossSum = pass.lossAndTopSignal(data, r.index, r.index == null ? r.first + pos : pos, r.scale, null, 0);
+            st.version = version;
+            st.chunk = chunk;
+            st.second = needSecond;
+            st.signals = false;
+        }
+        if (needSignals && !st.signals) {
+            pass.backward(r.theta, null);
+            st.signals = true;
+        }
+        return st;
+    }
+
+    /** Copies the inputs of samples index[pos .. pos+rows) into the state's own input buffer. */
+    private void gather(ChunkState st, int[] index, int pos, int rows, int d0) {
+        if (st.x == null || st.x.length < st.capacity * d0) st.x = new double[st.capacity * d0];
+        double[] x = data.x();
+        for (int i = 0; i < rows; i++) System.arraycopy(x, index[pos + i] * d0, st.x, i * d0, d0);
+    }
+
+    /** What terms see: θ, and the data loss and gradient at the current request (computed on demand, once per version). */
+    private final class Context implements Term.Context {
+        double[] theta;
+
+        @Override
+        public Mlp model() {
+            return mlp;
+        }
+
+        @Override
+        public double[] theta() {
+            return theta;
+        }
+
+        @Override
+        public double dataLoss() {
+            return dataLossUnchecked();
+        }
+
+        @Override
+        public double[] dataGradient() {
+            dataGradientUnchecked();
+            return dataGrad;
+        }
+    }
+
+    private void checkTheta(double[] theta) {
+        if (theta == null) throw new IllegalArgumentException("θ is null");
+        if (theta.length != p) throw new IllegalArgumentException("θ has length " + theta.length + ", model " + mlp.describe() + " has P=" + p);
+        for (int i = 0; i < p; i++) {
+            if (!Double.isFinite(theta[i])) throw new IllegalArgumentException("θ contains " + theta[i] + " at index " + i);
+        }
+    }
+
+    private static void checkVector(double[] v, long len, String what) {
+        if (v == null) throw new IllegalArgumentException(what + " is null");
+        if (v.length < len) throw new IllegalArgumentException(what + " has length " + v.length + ", expected " + len);
+        for (int i = 0; i < len; i++) {
+            if (!Double.isFinite(v[i])) throw new IllegalArgumentException(what + " contains " + v[i] + " at index " + i);
+        }
+    }
+
+    private static void checkOut(double[] out, long len, String what) {
+        if (out == null) throw new IllegalArgumentException(what + " array is null");
+        if (out.length < len) throw new IllegalArgumentException(what + " array has length " + out.length + ", expected at least " + len);
+    }
+}

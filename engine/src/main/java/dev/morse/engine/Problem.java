@@ -1,0 +1,180 @@
+package dev.morse.engine;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.StringJoiner;
+
+/**
+ * What is analysed: a model, a data set, a loss and the terms added to the data loss (SPEC §2,
+ * §4). The objective is
+ * <pre>
+ *   L_R(θ) = L(θ) + Σ_terms T(θ),   L(θ) = (1/N) Σ_n ℓ(f(x_n), y_n)
+ * </pre>
+ * and "the Hessian" is ∇²L_R = G + M + Σ_terms (Hessian part of T) (SPEC §5).
+ *
+ * <p>A Problem is an immutable value: validated once on construction (data against the model,
+ * every term against the model), thread-safe, serializable (so it can be shipped to another JVM),
+ * equal to another Problem with the same contents, and identified by {@link #contentHash()}. It
+ * computes nothing; an {@link Evaluator} opened on it does (and owns threads and buffers).
+ *
+ * <pre>{@code
+ * Problem p = Problem.of(mlp, data, Loss.MSE, Regularizer.l2(1e-3));
+ * try (Evaluator ev = Evaluator.open(p)) {
+ *     double loss = ev.lossAndGradient(theta, grad);
+ *     ev.hvp(theta, v, hv);
+ * }
+ * }</pre>
+ *
+ * <p>New terms: see {@link Term}.
+ */
+public final class Problem implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final Mlp model;
+    private final Dataset data;
+    private final Loss loss;
+    private final Term[] terms;
+    private transient volatile String hash;
+
+    private Problem(Mlp model, Dataset data, Loss loss, Term[] terms) {
+        if (model == null || data == null || loss == null) throw new IllegalArgumentException("model, data and loss are required");
+        validate(model, data, loss);
+        List<Term> kept = new ArrayList<>();
+        for (Term t : terms) {
+            if (t == null) throw new IllegalArgumentException("a term is null");
+            if (t.equals(Regularizer.NONE)) continue;
+            t.validate(model);
+            kept.add(t);
+        }
+        this.model = model;
+        this.data = data;
+        this.loss = loss;
+        this.terms = kept.toArray(new Term[0]);
+    }
+
+    /** A problem: the data loss of {@code model} on {@code data}, plus the given terms (none: the bare data loss). */
+    public static Problem of(Mlp model, Dataset data, Loss loss, Term... terms) {
+        return new Problem(model, data, loss, terms == null ? new Term[0] : terms.clone());
+    }
+
+    /** The same model, data and loss with these terms instead. */
+    public Problem withTerms(Term... newTerms) {
+        return new Problem(model, data, loss, newTerms == null ? new Term[0] : newTerms.clone());
+    }
+
+    /** The same model, loss and terms on other data (e.g. a data partition or a held-out set). */
+    public Problem withData(Dataset newData) {
+        return new Problem(model, newData, loss, terms);
+    }
+
+    private static void validate(Mlp mlp, Dataset data, Loss loss) {
+        if (data.inputDim() != mlp.inputDim()) {
+            throw new IllegalArgumentException("dims differ: data has d0=" + data.inputDim() + " inputs, model " + mlp.describe() + " expects " + mlp.inputDim());
+        }
+        if (loss == Loss.CROSS_ENTROPY) {
+            if (!data.isClassification()) throw new IllegalArgumentException("cross_entropy needs class-index targets; the data set has real targets");
+            if (data.numClasses() != mlp.outputDim()) {
+                throw new IllegalArgumentException("dims differ: data has " + data.numClasses() + " classes, model output width is " + mlp.outputDim());
+            }
+        } else {
+            if (data.isClassification()) throw new IllegalArgumentException("mse needs real-valued targets; the data set has class indices");
+            if (data.targetDim() != mlp.outputDim()) {
+                throw new IllegalArgumentException("dims differ: targets have C=" + data.targetDim() + " columns, model output width is " + mlp.outputDim());
+            }
+        }
+    }
+
+    public Mlp model() {
+        return model;
+    }
+
+    public Dataset data() {
+        return data;
+    }
+
+    public Loss loss() {
+        return loss;
+    }
+
+    /** The terms added to the data loss, in order (a copy; never contains {@link Regularizer#NONE}). */
+    public List<Term> terms() {
+        return List.of(terms);
+    }
+
+    /** Whether any term is present (the objective differs from the data loss). */
+    public boolean hasTerms() {
+        return terms.length > 0;
+    }
+
+    /** The terms as text: {@code none}, or their specs joined by {@code +}. */
+    public String describeTerms() {
+        if (terms.length == 0) return "none";
+        StringJoiner j = new StringJoiner("+");
+        for (Term t : terms) j.add(t.spec());
+        return j.toString();
+    }
+
+    /** P, the number of parameters. */
+    public int dim() {
+        return model.numParameters();
+    }
+
+    /** N, the number of samples. */
+    public int size() {
+        return data.size();
+    }
+
+    /**
+     * The sum of the terms' Hessian parts when every one is a constant diagonal (length P; zeros
+     * when there are no terms), or null when some term's part is not (then only products give it).
+     */
+    public double[] termsHessianDiagonal() {
+        double[] d = new double[dim()];
+        for (Term t : terms) {
+            double[] td = t.hessianDiagonal(model);
+            if (td == null) return null;
+            for (int i = 0; i < d.length; i++) d[i] += td[i];
+        }
+        return d;
+    }
+
+    /**
+     * SHA-256 (hex) of the model (widths, activations, biases), the loss, the terms and the data's
+     * {@link Dataset#contentHash()}: equal problems have equal hashes, on any JVM.
+     */
+    public String contentHash() {
+        String h = hash;
+        if (h == null) {
+            MessageDigest md = Dataset.sha256();
+            md.update(("morse-problem-v1\0" + model.describe() + "\0" + loss.id() + "\0").getBytes(StandardCharsets.UTF_8));
+            ByteBuffer w = ByteBuffer.allocate(4 * (model.layers() + 1));
+            for (int i = 0; i <= model.layers(); i++) w.putInt(model.width(i));
+            md.update(w.array());
+            for (Term t : terms) t.hashInto(md);
+            md.update(("\0" + data.contentHash()).getBytes(StandardCharsets.UTF_8));
+            h = hash = HexFormat.of().formatHex(md.digest());
+        }
+        return h;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Problem p && p.model.equals(model) && p.loss == loss && Arrays.equals(p.terms, terms) && p.data.equals(data);
+    }
+
+    @Override
+    public int hashCode() {
+        return contentHash().hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "Problem[" + model.describe() + ", " + loss.id() + ", " + describeTerms() + ", " + data + "]";
+    }
+}
