@@ -215,15 +215,15 @@ public final class BenchCommand implements Callable<Integer> {
     // ------------------------------------------------------------------ setup
 
     private void validate() {
-        if (batch < 1) throw new IllegalArgumentException("--batch must be ≥ 1, got " + batch);
-        if (k < 1) throw new IllegalArgumentException("--k must be ≥ 1, got " + k);
-        if (warmup < 0) throw new IllegalArgumentException("--warmup must be ≥ 0, got " + warmup);
-        if (!(warmupSeconds >= 0) || Double.isInfinite(warmupSeconds)) throw new IllegalArgumentException("--warmup-seconds must be ≥ 0, got " + warmupSeconds);
-        if (reps < 1) throw new IllegalArgumentException("--reps must be ≥ 1, got " + reps);
-        if (threads != null && threads < 1) throw new IllegalArgumentException("--threads must be ≥ 1, got " + threads);
-        if (chunk != null && chunk < 1) throw new IllegalArgumentException("--chunk must be ≥ 1, got " + chunk);
-        if (eighN != null && eighN < 1) throw new IllegalArgumentException("--eigh must be ≥ 1, got " + eighN);
-        if (peakGflops != null && !(peakGflops > 0)) throw new IllegalArgumentException("--peak-gflops must be > 0, got " + peakGflops);
+        if (batch < 1) throw CliException.usage("--batch must be ≥ 1, got " + batch);
+        if (k < 1) throw CliException.usage("--k must be ≥ 1, got " + k);
+        if (warmup < 0) throw CliException.usage("--warmup must be ≥ 0, got " + warmup);
+        if (!(warmupSeconds >= 0) || Double.isInfinite(warmupSeconds)) throw CliException.usage("--warmup-seconds must be ≥ 0, got " + warmupSeconds);
+        if (reps < 1) throw CliException.usage("--reps must be ≥ 1, got " + reps);
+        if (threads != null && threads < 1) throw CliException.usage("--threads must be ≥ 1, got " + threads);
+        if (chunk != null && chunk < 1) throw CliException.usage("--chunk must be ≥ 1, got " + chunk);
+        if (eighN != null && eighN < 1) throw CliException.usage("--eigh must be ≥ 1, got " + eighN);
+        if (peakGflops != null && !(peakGflops > 0)) throw CliException.usage("--peak-gflops must be > 0, got " + peakGflops);
     }
 
     private List<String> productList() {
@@ -239,7 +239,7 @@ public final class BenchCommand implements Callable<Integer> {
             String name = s.trim().toLowerCase(Locale.ROOT);
             if (name.isEmpty() || name.equals("none")) continue;
             if (!PRODUCTS.contains(name)) {
-                throw new IllegalArgumentException("unknown product '" + s + "'; known: " + String.join(", ", PRODUCTS) + " (or none)");
+                throw CliException.usage("unknown product '" + s + "'; known: " + String.join(", ", PRODUCTS) + " (or none)");
             }
             if (!out.contains(name)) out.add(name);
         }
@@ -374,7 +374,7 @@ public final class BenchCommand implements Callable<Integer> {
     /** Dense symmetric eigendecomposition with vectors (dsyevd), OpenBLAS at {@code t} threads while it runs. */
     private Timing timeEigh(int n, int t) {
         long nn = (long) n * n;
-        if (nn > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("--eigh " + n + " is too large for one array");
+        if (nn > Integer.MAX_VALUE - 8) throw CliException.usage("--eigh " + n + " is too large for one array");
         double[] a = new double[(int) nn];
         SplittableRandom r = new SplittableRandom(seed);
         for (int i = 0; i < n; i++) {

@@ -158,7 +158,7 @@ final class DemoCommand extends BaseCommand {
                         Plots.WIDTH * 3 / 4));
         double[] gm = Plots.logRange(r0.tau(), r0.ggnEigenvalues(), r0.nmeEigenvalues());
         savePlot("ggn-nme",
-                Plots.eigenvalues("Gauss–Newton G at the minimum: rank " + Report.countAbove(r0.ggnEigenvalues(), r0.tau()) + " of " + r0.parameters(),
+                Plots.eigenvalues("Gauss–Newton G at the minimum: rank " + dev.morse.analysis.EigenvalueCounts.rank(r0.ggnEigenvalues(), r0.tau()) + " of " + r0.parameters(),
                         r0.ggnEigenvalues(), r0.tau(), gm, Plots.WIDTH * 3 / 4),
                 Plots.eigenvalues("NME M at the minimum: ‖M‖_F/‖H‖_F = " + g3(r0.nmeToHessianFrobenius()), r0.nmeEigenvalues(), r0.tau(), gm,
                         Plots.WIDTH * 3 / 4));
@@ -204,7 +204,7 @@ final class DemoCommand extends BaseCommand {
 
     private void printSummary(LoadedProblem p, Optimize.Run fit, MorseReport r0, Optimize.Run refit, MorseReport r1) {
         int n = p.data.size();
-        int rank = Report.countAbove(r0.ggnEigenvalues(), r0.tau());
+        int rank = dev.morse.analysis.EigenvalueCounts.rank(r0.ggnEigenvalues(), r0.tau());
         var t = fit.trajectory();
         var t1 = refit.trajectory();
         out.println("Morse demo · a " + p.model.describe() + " network (P = " + p.parameters() + ") fitted to N = " + n

@@ -83,7 +83,12 @@ final class LoadedProblem implements AutoCloseable {
 
     static LoadedProblem load(ProblemOptions o) {
         Mlp model = model(o);
-        Loss loss = Loss.parse(o.loss);
+        Loss loss;
+        try {
+            loss = Loss.parse(o.loss);
+        } catch (IllegalArgumentException e) {
+            throw new InputException("--loss: " + e.getMessage());
+        }
         Regularizer reg;
         try {
             reg = Regularizer.parse(o.reg);

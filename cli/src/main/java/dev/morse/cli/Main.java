@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
 /**
  * Entry point of {@code bin/morse}. Exit codes: 0 success, 2 bad usage or bad input, 3 numerical
  * failure (LAPACK, no convergence) or (doctor --strict) a missing backend, 4 refused for memory;
- * 1 only for an internal error (a bug: the stack trace is printed).
+ * 1 only for an internal error (a bug): one line saying so, and the stack trace with
+ * {@code --debug} (accepted anywhere on the command line) or {@code MORSE_DEBUG=1}.
  */
 @Command(name = "morse", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, usageHelpAutoWidth = true,
         description = {"Exact curvature of neural-network losses: Hessians, Gauss–Newton/NME, spectra, Morse checks.",
@@ -23,7 +24,7 @@ import picocli.CommandLine.Command;
                 MorseCommand.class, DoctorCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"%nEvery analysis command takes --json FILE (a report), --plots DIR (PNG and SVG), --config FILE.json, --quiet "
                 + "and --force (output files are never overwritten without it).",
-                "%nExit codes: 0 success; 2 bad usage or input; 3 numerical failure (LAPACK, no convergence); 4 refused for "
+                "%nExit codes: 0 success; 1 internal error (a bug; --debug prints the stack trace); 2 bad usage or input; 3 numerical failure (LAPACK, no convergence); 4 refused for "
                         + "memory (the message gives the estimate and what to use instead)."})
 public final class Main implements Runnable {
 
@@ -59,6 +60,14 @@ public final class Main implements Runnable {
     }
 
     static int run(PrintWriter out, PrintWriter err, boolean terminal, String... args) {
+        boolean debug = "1".equals(System.getenv("MORSE_DEBUG"));
+        List<String> rest = new ArrayList<>();
+        for (String a : args) {
+            if (a.equals("--debug")) debug = true;
+            else rest.add(a);
+        }
+        args = rest.toArray(new String[0]);
+        final boolean trace = debug;
         Main main = new Main();
         main.stderrTerminal = terminal;
         CommandLine cl = new CommandLine(main);
@@ -86,8 +95,8 @@ public final class Main implements Runnable {
                 return EXIT_USAGE;
             }
             if (code == 1) {
-                cmd.getErr().println(name + ": internal error (a bug; please report it with this trace):");
-                ex.printStackTrace(cmd.getErr());
+                cmd.getErr().println(name + ": internal error: " + ex + (trace ? "" : " (a bug; rerun with --debug for the stack trace, and please report it)"));
+                if (trace) ex.printStackTrace(cmd.getErr());
             } else {
                 cmd.getErr().println(name + ": " + ex.getMessage());
             }
@@ -150,7 +159,9 @@ public final class Main implements Runnable {
         if (t instanceof dev.morse.linalg.MemoryLimitException) return EXIT_MEMORY;
         if (t instanceof OutOfMemoryError) return EXIT_MEMORY;
         if (t instanceof dev.morse.linalg.LinalgException) return EXIT_NUMERICAL;
-        if (t instanceof IllegalArgumentException || t instanceof CommandLine.ParameterException) return EXIT_USAGE;
+        // Bad input is an InputException (files, options) or a picocli parameter error; any other
+        // IllegalArgumentException comes from a check inside Morse that should never fail: a bug.
+        if (t instanceof dev.morse.io.InputException || t instanceof CommandLine.ParameterException) return EXIT_USAGE;
         if (t instanceof java.nio.file.NoSuchFileException || t instanceof java.nio.file.AccessDeniedException
                 || t instanceof java.nio.file.FileAlreadyExistsException || t instanceof java.nio.file.NotDirectoryException) return EXIT_USAGE;
         return 1;

@@ -1,5 +1,6 @@
 package dev.morse.cli;
 
+import dev.morse.analysis.EigenvalueCounts;
 import dev.morse.analysis.MorseReport;
 import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
@@ -91,7 +92,7 @@ final class MorseCommand extends AnalysisCommand {
             files.wrote(save);
         }
         Progress.Task t = progress.start("Morse report (dense H, G, M and their spectra, P = " + problem.parameters() + ")", 0).ticking();
-        MorseReport r = MorseReport.at(obj, theta, new MorseReport.Options(tauFactor, absTol, gradTol, denseLimit, 10));
+        MorseReport r = MorseReport.at(obj, theta, new MorseReport.Options(tauFactor, absTol, gradTol, denseLimit, 10, 300));
         time("morse_report", t.seconds());
         t.done(r.countsExact() ? "index " + r.index() + ", nullity " + r.nullity() : "extremes only");
         loss = r.loss();
@@ -126,7 +127,21 @@ final class MorseCommand extends AnalysisCommand {
                     + g3(r.gradTol()) + " after " + run.trajectory().iterations() + " iterations; try --refine lbfgs_newton or more --newton-iter.");
             return Main.EXIT_NUMERICAL;
         }
+        if (!r.converged()) {
+            err.println("morse morse: Lanczos did not converge for the extreme eigenvalues (P = " + r.parameters() + " above --dense-limit); "
+                    + "the report lists them with their residuals.");
+            return Main.EXIT_NUMERICAL;
+        }
         return Main.EXIT_OK;
+    }
+
+    /** The scale s of τ as text: ‖G‖₂ + ‖M‖₂ + ‖R″‖₂ when H was assembled from its parts, else ‖H‖₂. */
+    static String tauScale(MorseReport r) {
+        if (r.tauScaleSource().equals("parts")) {
+            return "s = ‖G‖₂ + ‖M‖₂ + ‖R″‖₂ = " + g3(r.ggnNorm()) + " + " + g3(r.nmeNorm()) + " + " + g3(r.regularizerNorm()) + " = " + g3(r.tauScale())
+                    + " (‖H‖₂ = " + g3(r.hessianNorm()) + ")";
+        }
+        return "s = ‖H‖₂ = " + g3(r.tauScale());
     }
 
     /** The lines of the Morse summary (also used by the demo). */
@@ -141,13 +156,13 @@ final class MorseCommand extends AnalysisCommand {
         rows.add(new String[] {"loss L_R", sci(r.loss())});
         rows.add(new String[] {"‖∇L_R‖₂", sci(r.gradientNorm()) + (r.critical() ? "  (critical: ≤ grad_tol " : "  (NOT critical: > grad_tol ") + g3(r.gradTol()) + ")"});
         if (r.countsExact()) {
-            rows.add(new String[] {"τ", g3(r.tau()) + (r.absoluteTolerance() > 0 ? " (absolute)" : " = " + num(r.tauFactor()) + "·P·ε·‖H‖₂, ‖H‖₂ = " + g3(r.hessianNorm()))});
+            rows.add(new String[] {"τ", g3(r.tau()) + (r.absoluteTolerance() > 0 ? " (absolute)" : " = " + num(r.tauFactor()) + "·P·ε·s, " + tauScale(r))});
             rows.add(new String[] {"index", r.index() + " negative eigenvalues (λ < −τ)"});
             rows.add(new String[] {"nullity", r.nullity() + " zero eigenvalues (|λ| ≤ τ)"});
             rows.add(new String[] {"positive", r.positive() + " (λ > τ)"});
             rows.add(new String[] {"min |λ|", g3(r.minAbsEigenvalue()) + "  (min|λ|/τ = " + g3(r.minAbsOverTau()) + ")"});
             rows.add(new String[] {"G/M split", "tr H = " + g3(r.traceHessian()) + ", tr G = " + g3(r.traceGgn()) + ", tr M = " + g3(r.traceNme())
-                    + ", ‖M‖_F/‖H‖_F = " + g3(r.nmeToHessianFrobenius()) + ", rank G = " + Report.countAbove(r.ggnEigenvalues(), r.tau())});
+                    + ", ‖M‖_F/‖H‖_F = " + g3(r.nmeToHessianFrobenius()) + ", rank G = " + EigenvalueCounts.rank(r.ggnEigenvalues(), r.tau())});
         } else {
             rows.add(new String[] {"extremes", "λ_min ≈ " + g3(r.eigenvalues()[0]) + ", λ_max ≈ " + g3(r.eigenvalues()[r.eigenvalues().length - 1])
                     + " (Lanczos; P = " + r.parameters() + " exceeds --dense-limit)"});
@@ -165,7 +180,7 @@ final class MorseCommand extends AnalysisCommand {
         if (r.ggnEigenvalues() != null) {
             double[] range = Plots.logRange(r.tau(), r.ggnEigenvalues(), r.nmeEigenvalues());
             cmd.savePlot(prefix + "ggn-nme",
-                    Plots.eigenvalues("Gauss–Newton G: tr = " + g3(r.traceGgn()) + ", rank " + Report.countAbove(r.ggnEigenvalues(), r.tau()),
+                    Plots.eigenvalues("Gauss–Newton G: tr = " + g3(r.traceGgn()) + ", rank " + EigenvalueCounts.rank(r.ggnEigenvalues(), r.tau()),
                             r.ggnEigenvalues(), r.tau(), range, Plots.WIDTH * 3 / 4),
                     Plots.eigenvalues("NME M: tr = " + g3(r.traceNme()) + ", ‖M‖_F/‖H‖_F = " + g3(r.nmeToHessianFrobenius()),
                             r.nmeEigenvalues(), r.tau(), range, Plots.WIDTH * 3 / 4));

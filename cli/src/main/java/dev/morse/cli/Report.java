@@ -1,5 +1,6 @@
 package dev.morse.cli;
 
+import dev.morse.analysis.EigenvalueCounts;
 import dev.morse.analysis.MorseReport;
 import dev.morse.analysis.Trajectory;
 import dev.morse.linalg.BackendReport;
@@ -157,9 +158,15 @@ final class Report {
                 .name("c").valueOrNull(r.tauFactor())
                 .name("P").value(r.parameters())
                 .name("eps").value(MorseReport.EPS)
+                .name("scale").valueOrNull(r.tauScale())
+                .name("scale_source").value(r.tauScaleSource())
                 .name("hessian_norm").valueOrNull(r.hessianNorm())
+                .name("ggn_norm").valueOrNull(r.ggnNorm())
+                .name("nme_norm").valueOrNull(r.nmeNorm())
+                .name("regularizer_norm").valueOrNull(r.regularizerNorm())
                 .name("absolute_tolerance").valueOrNull(r.absoluteTolerance())
                 .endObject();
+        j.name("converged").value(r.converged());
         j.name("min_abs_eigenvalue").valueOrNull(r.minAbsEigenvalue());
         j.name("min_abs_over_tau").valueOrNull(r.minAbsOverTau());
         j.name("eigenvalues");
@@ -175,16 +182,9 @@ final class Report {
                 .name("ggn").valueOrNull(r.traceGgn())
                 .name("nme").valueOrNull(r.traceNme())
                 .endObject();
-        j.name("ggn_rank").valueOrNull(r.ggnEigenvalues() == null ? Double.NaN : countAbove(r.ggnEigenvalues(), r.tau()));
+        j.name("ggn_rank").valueOrNull(r.ggnEigenvalues() == null ? Double.NaN : EigenvalueCounts.rank(r.ggnEigenvalues(), r.tau()));
         j.name("nme_to_hessian_frobenius").valueOrNull(r.nmeToHessianFrobenius());
         j.name("warning").value(r.warning());
-    }
-
-    /** #{|λ| > τ}: the numerical rank of a spectrum at threshold τ. */
-    static int countAbove(double[] ev, double tau) {
-        int k = 0;
-        for (double l : ev) if (Math.abs(l) > tau) k++;
-        return k;
     }
 
     /** An optimizer trajectory: name(s), reason, iterations, losses and gradient norms per iteration. */

@@ -1,6 +1,6 @@
 package dev.morse.cli;
 
-import dev.morse.analysis.MorseReport;
+import dev.morse.analysis.EigenvalueCounts;
 import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
 import dev.morse.io.Npy;
@@ -117,12 +117,8 @@ final class SpectrumCommand extends AnalysisCommand {
             SymmetricEigen eig = eigh(a, p, saveVectors != null, what);
             ev = eig.values();
             tau = tau(ev, p);
-            int neg = 0, zero = 0, pos = 0;
-            for (double l : ev) {
-                if (l < -tau) neg++;
-                else if (l > tau) pos++;
-                else zero++;
-            }
+            EigenvalueCounts c = EigenvalueCounts.of(ev, tau, 1);
+            int neg = c.index(), zero = c.nullity(), pos = c.positive();
             report.array("eigenvalues", ev);
             j.name("tau").valueOrNull(tau);
             j.name("tau_factor").valueOrNull(tauFactor);
@@ -204,10 +200,9 @@ final class SpectrumCommand extends AnalysisCommand {
         return exit;
     }
 
+    /** τ = c·P·ε·max|λ| (SPEC §6; the spectrum here is of one matrix formed by one product per column). */
     private double tau(double[] ev, int p) {
-        double max = 0;
-        for (double l : ev) max = Math.max(max, Math.abs(l));
-        return tauFactor * p * MorseReport.EPS * max;
+        return EigenvalueCounts.tau(tauFactor, p, EigenvalueCounts.spectralNorm(ev), 0);
     }
 
     private void printEigenvalues(double[] ev, Lanczos.Result lr) {

@@ -80,10 +80,31 @@ public record MorseReport(
         return String.format(java.util.Locale.ROOT, "%.3g", x);
     }
 
-    /** Settings: τ factor c (default 10), absolute tolerance (0: use c·P·ε·s), grad_tol (0: SPEC default), dense limit. */
-    public record Options(double tauFactor, double absoluteTolerance, double gradTol, int denseLimit, int nearest) {
+    /**
+     * Settings: τ factor c (default 10), absolute tolerance (0: use c·P·ε·s), grad_tol (0: SPEC
+     * default), dense limit, how many eigenvalues nearest zero to keep, and the restart limit of
+     * the Lanczos path above the dense limit.
+     */
+    public record Options(double tauFactor, double absoluteTolerance, double gradTol, int denseLimit, int nearest, int lanczosRestarts) {
+        public Options {
+            if (!(tauFactor > 0) || Double.isInfinite(tauFactor)) throw new IllegalArgumentException("τ factor must be finite and > 0, got " + tauFactor);
+            if (!(absoluteTolerance >= 0) || Double.isInfinite(absoluteTolerance)) throw new IllegalArgumentException("absolute tolerance must be finite and ≥ 0, got " + absoluteTolerance);
+            if (!(gradTol >= 0) || Double.isInfinite(gradTol)) throw new IllegalArgumentException("grad_tol must be finite and ≥ 0, got " + gradTol);
+            if (denseLimit < 0 || nearest < 1 || lanczosRestarts < 0) {
+                throw new IllegalArgumentException("dense limit ≥ 0, nearest ≥ 1 and Lanczos restarts ≥ 0 expected, got " + denseLimit + ", " + nearest + ", " + lanczosRestarts);
+            }
+        }
+
         public static Options defaults() {
-            return new Options(10, 0, 0, 6000, 10);
+            return new Options(10, 0, 0, 6000, 10, 300);
+        }
+
+        public Options withDenseLimit(int p) {
+            return new Options(tauFactor, absoluteTolerance, gradTol, p, nearest, lanczosRestarts);
+        }
+
+        public Options withLanczosRestarts(int r) {
+            return new Options(tauFactor, absoluteTolerance, gradTol, denseLimit, nearest, r);
         }
     }
 
@@ -145,7 +166,8 @@ public record MorseReport(
     private static MorseReport lanczosOnly(Evaluator ev, double[] theta, Options o, int p, double loss, double gn, double gradTol,
                                            boolean critical, String warning) {
         CurvatureOperator h = CurvatureOperator.hessian(ev, theta);
-        Lanczos.Result r = Lanczos.run(h, new Lanczos.Options().k(Math.min(o.nearest(), p)).which(Lanczos.Which.BOTH));
+        Lanczos.Result r = Lanczos.run(h, new Lanczos.Options().k(Math.min(o.nearest(), p)).which(Lanczos.Which.BOTH)
+                .maxRestarts(o.lanczosRestarts()));
         double[] ev2 = r.ritzValues();
         double hn = EigenvalueCounts.spectralNorm(ev2);
         double tau = EigenvalueCounts.tau(o.tauFactor(), p, hn, o.absoluteTolerance());

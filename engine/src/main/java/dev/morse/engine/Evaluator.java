@@ -119,6 +119,8 @@ public final class Evaluator implements AutoCloseable {
     private double[] identity = new double[0];
 
     private final Request req = new Request();
+    /** The most workers that ran at once during the last request (for tests of thread use). */
+    private int widestWave;
     private final Context ctx = new Context();
 
     private Evaluator(Problem problem, Settings s) {
@@ -191,6 +193,11 @@ public final class Evaluator implements AutoCloseable {
 
     private static int chunkCount(int n, int rows) {
         return (n + rows - 1) / rows;
+    }
+
+    /** The most workers that ran at once during the last request. */
+    int widestWaveOfLastRequest() {
+        return widestWave;
     }
 
     /** Chunks the whole data set is cut into. */
@@ -603,6 +610,7 @@ public final class Evaluator implements AutoCloseable {
         r.index = batch.indices();
         r.scale = 1.0 / r.count;
         r.unitBase = -1;
+        widestWave = 0;
         ctx.theta = theta;
         if (caching) {
             if (batch != cachedBatch || !Arrays.equals(theta, cachedTheta)) {
@@ -699,6 +707,7 @@ public final class Evaluator implements AutoCloseable {
         for (int wave = 0; wave < r.chunks; wave += threads) {
             int n = Math.min(threads, r.chunks - wave);
             r.wave = wave;
+            widestWave = Math.max(widestWave, n);
             team.run(r, n);
             if (out != null) {
                 for (int s = 0; s < n; s++) {
@@ -728,7 +737,9 @@ public final class Evaluator implements AutoCloseable {
         try {
             for (int wave = 0; wave < groups; wave += threads) {
                 r.wave = wave;
-                team.run(r, Math.min(threads, groups - wave));
+                int n = Math.min(threads, groups - wave);
+                widestWave = Math.max(widestWave, n);
+                team.run(r, n);
             }
         } finally {
             r.out = null;

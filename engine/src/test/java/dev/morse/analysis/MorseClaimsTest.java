@@ -160,4 +160,36 @@ class MorseClaimsTest {
         }
         assertTrue(Math.sqrt(res / nb) <= 1e-9, "MINRES relative residual " + Math.sqrt(res / nb) + " after " + info.iterations());
     }
+
+    /**
+     * τ's scale is that of the matrix as assembled (SPEC §6): ‖G‖₂ + ‖M‖₂ + ‖R″‖₂ when H = G + M + R″
+     * from its parts (additive regularizers), ‖H‖₂ when H is formed by products (multiplicative).
+     */
+    @Test
+    void tauScalesWithTheAssembledParts() {
+        Evaluator l2 = tanhRegression(Regularizer.l2(1e-2));
+        double[] theta = l2.problem().model().initPyTorchDefault(5);   // not critical: G and M both sizeable
+        MorseReport r = MorseReport.at(l2, theta, MorseReport.Options.defaults());
+        assertEquals("parts", r.tauScaleSource());
+        assertEquals(r.ggnNorm() + r.nmeNorm() + r.regularizerNorm(), r.tauScale(), 0.0, "s = ‖G‖ + ‖M‖ + ‖R″‖");
+        assertEquals(1e-2, r.regularizerNorm(), 1e-17, "‖R″‖₂ = λ");
+        assertTrue(r.tauScale() >= r.hessianNorm() * (1 - 1e-12), "s ≥ ‖H‖₂ (triangle inequality)");
+        assertEquals(10 * 25 * MorseReport.EPS * r.tauScale(), r.tau(), 1e-30, "τ = c·P·ε·s");
+        MorseReport m = MorseReport.at(tanhRegression(Regularizer.multiplicative(0.05)), theta, MorseReport.Options.defaults());
+        assertEquals("hessian", m.tauScaleSource());
+        assertEquals(m.hessianNorm(), m.tauScale(), 0.0, "multiplicative: H by products, s = ‖H‖₂");
+    }
+
+    /** Above the dense limit the report says whether Lanczos converged (the CLI exits 3 when it did not). */
+    @Test
+    void lanczosPathReportsNonConvergence() {
+        Dataset data = Dataset.regression(gaussian(16, 1), 8, 2, gaussian(8, 2), 1);
+        Evaluator obj = Evaluator.open(Problem.of(Mlp.of(Activation.TANH, 2, 100, 1), data, Loss.MSE, Regularizer.l2(1e-2)));
+        double[] theta = obj.problem().model().initPyTorchDefault(5);
+        MorseReport ok = MorseReport.at(obj, theta, MorseReport.Options.defaults().withDenseLimit(10));
+        assertTrue(ok.converged() && !ok.countsExact(), "P = 401 > 10: Lanczos extremes, converged");
+        MorseReport stuck = MorseReport.at(obj, theta, MorseReport.Options.defaults().withDenseLimit(10).withLanczosRestarts(0));
+        assertTrue(!stuck.converged(), "no restarts allowed: not converged");
+        assertTrue(stuck.warning().contains("did not converge"), stuck.warning());
+    }
 }

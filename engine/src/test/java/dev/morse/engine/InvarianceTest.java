@@ -34,24 +34,54 @@ class InvarianceTest {
         }
     }
 
+    /**
+     * Block products in both schedules, each with several threads really at work: chunk-parallel
+     * (many chunks, few vector groups), group-parallel on one chunk (N ≤ 32), and group-parallel
+     * over several chunks (many groups). Every case is checked to have run t workers at once.
+     */
     @Test
     void blockProductsAreBitIdenticalForAnyThreadCount() {
-        Dataset data = Problems.classification(103, 5, 3, 2);
-        for (int batch : new int[] {10, 103}) {   // several chunks (chunk-parallel), one chunk (group-parallel)
-            Evaluator one = build(data, batch, 1);
-            int p = one.dim(), k = 150;          // more vectors than one group holds
+        record Case(String name, int n, int chunkRows, int k) {}
+        for (Case c : new Case[] {new Case("chunk-parallel", 103, 10, 150), new Case("one chunk, group-parallel", 30, 256, 150),
+                new Case("several chunks, group-parallel", 103, 256, 300)}) {
+            Dataset data = Problems.classification(c.n(), 5, 3, 2);
+            Evaluator one = build(data, c.chunkRows(), 1);
+            int p = one.dim(), k = c.k();
             double[] theta = one.problem().model().initPyTorchDefault(1);
             double[] vs = Problems.gaussian(k * p, 6);
             double[] ref = new double[k * p];
             one.apply(Part.HESSIAN, theta, vs, ref, k);
             for (int t : new int[] {2, 3}) {
                 double[] out = new double[k * p];
-                build(data, batch, t).apply(Part.HESSIAN, theta, vs, out, k);
-                assertArrayEquals(ref, out, 0.0, "block H·V bit-identical with " + t + " threads, batch " + batch);
+                Evaluator many = build(data, c.chunkRows(), t);
+                many.apply(Part.HESSIAN, theta, vs, out, k);
+                assertEquals(t, many.widestWaveOfLastRequest(), c.name() + ": " + t + " workers ran at once");
+                assertArrayEquals(ref, out, 0.0, "block H·V bit-identical with " + t + " threads, " + c.name());
             }
             double[] dense1 = one.dense(Part.NME, theta);
-            assertArrayEquals(dense1, build(data, batch, 2).dense(Part.NME, theta), 0.0, "dense M bit-identical with 2 threads, batch " + batch);
+            Evaluator two = build(data, c.chunkRows(), 2);
+            assertArrayEquals(dense1, two.dense(Part.NME, theta), 0.0, "dense M bit-identical with 2 threads, " + c.name());
+            assertEquals(2, two.widestWaveOfLastRequest(), c.name() + ": dense materialization ran 2 workers at once");
         }
+    }
+
+    /** N ≤ the chunk size still uses every thread: the data are cut into at least 8 chunks, whatever the thread count. */
+    @Test
+    void smallDataSetsUseEveryThreadWithTheSameBits() {
+        Dataset data = Problems.classification(200, 5, 3, 4);
+        Evaluator one = build(data, 256, 1);
+        Evaluator two = build(data, 256, 2);
+        assertTrue(two.chunks() >= 2, "N = 200 ≤ 256 rows is cut into " + two.chunks() + " chunks");
+        double[] theta = one.problem().model().initPyTorchDefault(2);
+        double[] v = Problems.gaussian(one.dim(), 3);
+        double[] g1 = new double[one.dim()], g2 = new double[one.dim()], h1 = new double[one.dim()], h2 = new double[one.dim()];
+        assertEquals(one.lossAndGradient(theta, g1), two.lossAndGradient(theta, g2), 0.0, "loss");
+        assertEquals(2, two.widestWaveOfLastRequest(), "the gradient ran on 2 workers");
+        one.hvp(theta, v, h1);
+        two.hvp(theta, v, h2);
+        assertEquals(2, two.widestWaveOfLastRequest(), "H·v ran on 2 workers");
+        assertArrayEquals(g1, g2, 0.0, "gradient bit-identical");
+        assertArrayEquals(h1, h2, 0.0, "H·v bit-identical");
     }
 
     @Test

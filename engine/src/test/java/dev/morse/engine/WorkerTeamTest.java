@@ -49,4 +49,36 @@ class WorkerTeamTest {
         }
         assertTrue(!alive, "worker thread ended after close");
     }
+
+    /**
+     * Regression for a publication race: runs of 3 then 2 participants, alternating, with every
+     * worker delayed between seeing a new run and acting on it. A non-participant of a 2-run
+     * (slot 2) that is late must not pick up the next 3-run's task and then run it a second time:
+     * every slot runs exactly once per run it takes part in, and no run ends before its slots do.
+     * (Before runs were published in one volatile word this failed within a few hundred runs.)
+     */
+    @Test
+    void unequalWavesWithDelayedWorkersRunEachSlotOncePerRun() {
+        int runs = 3000;
+        try (WorkerTeam team = new WorkerTeam(3)) {
+            team.testDelayNanos = 20_000;
+            AtomicIntegerArray counts = new AtomicIntegerArray(3);
+            java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger overlaps = new java.util.concurrent.atomic.AtomicInteger();
+            for (int run = 0; run < runs; run++) {
+                int n = run % 2 == 0 ? 3 : 2;
+                team.run(slot -> {
+                    inFlight.incrementAndGet();
+                    counts.incrementAndGet(slot);
+                    java.util.concurrent.locks.LockSupport.parkNanos(1_000);
+                    inFlight.decrementAndGet();
+                }, n);
+                if (inFlight.get() != 0) overlaps.incrementAndGet();   // a slot still running after run() returned
+            }
+            assertEquals(runs, counts.get(0), "slot 0 runs");
+            assertEquals(runs, counts.get(1), "slot 1 runs");
+            assertEquals(runs / 2, counts.get(2), "slot 2 runs only in the 3-participant runs, once each");
+            assertEquals(0, overlaps.get(), "no run returned while one of its slots was still running");
+        }
+    }
 }

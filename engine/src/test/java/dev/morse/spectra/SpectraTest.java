@@ -214,4 +214,26 @@ class SpectraTest {
         assertEquals(inside, DenseSpectrum.countInInterval(a, -0.6, -0.4), "count in (−0.6, −0.4): the 60 shifted zeros");
         assertEquals(60, inside, "rank-deficient Wishart has 60 zero eigenvalues");
     }
+
+    /**
+     * Regression: with which = BOTH and a basis of 2k + 2 the thick restart kept m vectors (k
+     * rounded up at each end) and ran out of room (ArrayIndexOutOfBoundsException); it keeps at
+     * most m − 1 now and converges to the dense extremes.
+     */
+    @Test
+    void lanczosBothWithTheSmallestBasisRestartsCorrectly() {
+        int n = 200, k = 5;
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) d[i] = i - 50 + 0.5 * Math.sin(i);
+        Lanczos.Result r = Lanczos.run(Operators.diagonal(d), new Lanczos.Options().k(k).which(Lanczos.Which.BOTH).basis(2 * k + 2)
+                .maxRestarts(3000).seed(3));
+        assertTrue(r.restarts() > 0, "restarted");
+        assertTrue(r.allConverged(), "converged");
+        double[] sorted = d.clone();
+        java.util.Arrays.sort(sorted);
+        for (int i = 0; i < k; i++) {
+            assertEquals(sorted[i], r.ritzValues()[i], 1e-6, "smallest " + i);
+            assertEquals(sorted[n - k + i], r.ritzValues()[k + i], 1e-6, "largest " + i);
+        }
+    }
 }

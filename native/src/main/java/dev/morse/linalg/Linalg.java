@@ -526,15 +526,24 @@ public final class Linalg {
         return dsyevr(a, n, "V", lower, upper, 1, n, vectors);
     }
 
-    private static double maxAbsRowSum(double[] a, int n) {
-        double max = 0;
+    /**
+     * max_i Σ_j |a_ij| of the symmetric matrix whose lower triangle (a[i·n + j], j ≤ i) is given:
+     * entry (i, j) with j > i is read as a[j·n + i], so the upper triangle is never touched (the
+     * class contract; callers may leave garbage or zeros there).
+     */
+    static double maxAbsRowSum(double[] a, int n) {
+        double[] rowSums = new double[n];
         for (int i = 0; i < n; i++) {
-            double s = 0;
-            for (int j = 0; j < n; j++) {
-                s += Math.abs(a[i * n + j]);
+            int o = i * n;
+            for (int j = 0; j < i; j++) {
+                double v = Math.abs(a[o + j]);
+                rowSums[i] += v;
+                rowSums[j] += v;
             }
-            max = Math.max(max, s);
+            rowSums[i] += Math.abs(a[o + i]);
         }
+        double max = 0;
+        for (double r : rowSums) max = Math.max(max, r);
         return max;
     }
 

@@ -27,7 +27,8 @@ package dev.morse.linalg;
  *   <li>Scopes nest on one thread: the outermost decides the count.
  * </ol>
  * Raising and restoring never allocate; engine entry is a lock-free check when no scope is
- * raised. When OpenBLAS is not loaded (Java fallback) every call is a no-op besides bookkeeping.
+ * raised. When OpenBLAS is not loaded (Java fallback) the bookkeeping is the same and setting the
+ * count does nothing.
  */
 public final class NativeThreads {
     private NativeThreads() {}
@@ -125,8 +126,8 @@ public final class NativeThreads {
             owner = me;
             ownerDepth = 1;
             int t = Math.min(n, budget);
-            if (t != 1 && OpenBlas.available()) {
-                OpenBlas.setThreads(t);
+            if (t != 1) {
+                OpenBlas.setThreads(t);   // a no-op on the Java fallback, which is single-threaded anyway
                 raisedTo = t;
             }
             return new Scope(raisedTo, true);

@@ -129,4 +129,27 @@ class EighRangeTest {
     private static double mid(double[] sorted, int i) {
         return 0.5 * (sorted[i] + sorted[i + 1]);
     }
+
+    /**
+     * Regression: with an infinite bound the Gershgorin bound used to sum whole rows, though only
+     * the lower triangle is read. A star matrix given by its lower triangle alone (zeros above)
+     * then looked like it had row sums of 1 instead of 99, and (0.5, ∞) came back empty.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void infiniteBoundsUseOnlyTheLowerTriangle(TestBackends.Backend backend) {
+        Linalg linalg = backend.get();
+        int n = 100;
+        double[] lower = new double[n * n];
+        for (int i = 1; i < n; i++) lower[i * n] = 1.0;   // a_{i0} = 1: the star's spokes, lower triangle only
+        // Eigenvalues of the star: ±√(n−1) and n−2 zeros.
+        double top = Math.sqrt(n - 1);
+        SymmetricEigen above = linalg.eighInterval(lower, n, 0.5, Double.POSITIVE_INFINITY, false);
+        assertEquals(1, above.count(), "one eigenvalue above 0.5");
+        assertEquals(top, above.values()[0], 1e-12 * top, "it is √(n−1)");
+        SymmetricEigen below = linalg.eighInterval(lower, n, Double.NEGATIVE_INFINITY, -0.5, false);
+        assertEquals(1, below.count(), "one eigenvalue below −0.5");
+        assertEquals(-top, below.values()[0], 1e-12 * top, "it is −√(n−1)");
+        assertEquals(n - 1.0, Linalg.maxAbsRowSum(lower, n), 0.0, "Gershgorin bound of the symmetric matrix");
+    }
 }

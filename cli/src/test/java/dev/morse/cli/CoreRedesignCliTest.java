@@ -1,0 +1,55 @@
+package dev.morse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** CLI-level regressions of the engine redesign (issue 9): Lanczos BOTH restarts, exit codes, τ inputs. */
+class CoreRedesignCliTest {
+
+    @TempDir
+    Path dir;
+
+    /** Regression: --which both --basis 2k+2 crashed the thick restart (exit 1). */
+    @Test
+    void lanczosBothEndsWithTheSmallestBasis() {
+        Cli.Result r = Cli.run("spectrum", "--model", "3-12-1", "--data", "gaussian:n=40", "--method", "lanczos", "--which", "both",
+                "--k", "5", "--basis", "12", "--max-restarts", "2000", "--quiet");
+        assertEquals(0, r.code(), r.toString());
+    }
+
+    /** Only bad input exits 2; a failed internal check is a bug: exit 1, one line, the trace only with --debug. */
+    @Test
+    void internalErrorsAreNotBadUsage() {
+        assertEquals(Main.EXIT_USAGE, Main.exitCodeFor(new dev.morse.io.InputException("bad file")));
+        assertEquals(1, Main.exitCodeFor(new IllegalArgumentException("an engine check failed")));
+        assertEquals(1, Main.exitCodeFor(new IllegalStateException("oops")));
+        assertEquals(Main.EXIT_NUMERICAL, Main.exitCodeFor(CliException.numerical("no convergence")));
+    }
+
+    @Test
+    void debugFlagIsAcceptedAnywhereAndDoesNotReachCommands() {
+        Cli.Result r = Cli.run("spectrum", "--model", "2-3-1", "--data", "gaussian:n=8", "--debug", "--quiet");
+        assertEquals(0, r.code(), r.toString());
+    }
+
+    /** The report gives τ's scale with its parts (SPEC §6: ‖G‖₂ + ‖M‖₂ + ‖R″‖₂ for H assembled from them). */
+    @Test
+    void morseReportStatesTauInputs() {
+        Path json = dir.resolve("m.json");
+        Cli.Result r = Cli.run("morse", "--model", "2-4-1", "--data", "teacher:n=6", "--reg", "l2:1e-3", "--no-refine", "--json", json.toString(), "--quiet");
+        assertEquals(0, r.code(), r.toString());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> in = (Map<String, Object>) Cli.json(json).get("tau_inputs");
+        assertEquals("parts", in.get("scale_source"));
+        double s = Cli.num(in, "ggn_norm") + Cli.num(in, "nme_norm") + Cli.num(in, "regularizer_norm");
+        assertEquals(s, Cli.num(in, "scale"), 1e-15 * s, "scale = ‖G‖₂ + ‖M‖₂ + ‖R″‖₂");
+        assertEquals(1e-3, Cli.num(in, "regularizer_norm"), 1e-18);
+        assertFalse(r.out().contains("‖H‖₂ = NaN"), r.out());
+    }
+}

@@ -1,0 +1,120 @@
+package dev.morse.linalg;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The thread-ownership policy of {@link NativeThreads} (observed through the count it grants,
+ * which is what it sets OpenBLAS to when OpenBLAS is loaded).
+ */
+class NativeThreadsTest {
+
+    @Test
+    void aScopeRaisesAloneNestsAndRestoresOne() {
+        int budget = NativeThreads.budget();
+        try {
+            NativeThreads.setBudget(3);
+            try (NativeThreads.Scope s = NativeThreads.dense(8)) {
+                assertEquals(3, s.threads(), "capped by the budget");
+                assertEquals(3, NativeThreads.current());
+                try (NativeThreads.Scope inner = NativeThreads.dense(2)) {
+                    assertEquals(3, inner.threads(), "nested scopes keep the outer count");
+                }
+                assertEquals(3, NativeThreads.current(), "still raised after the inner scope");
+                NativeThreads.enterEngine();
+                try {
+                    assertEquals(3, NativeThreads.current(), "the granted count stays recorded");
+                } finally {
+                    NativeThreads.exitEngine();
+                }
+            }
+            assertEquals(1, NativeThreads.current(), "back to one thread");
+        } finally {
+            NativeThreads.setBudget(budget);
+        }
+    }
+
+    @Test
+    void aScopeDoesNotRaiseWhileAnotherThreadWorks() throws Exception {
+        CountDownLatch engineStarted = new CountDownLatch(1), release = new CountDownLatch(1);
+        Thread worker = new Thread(() -> {
+            NativeThreads.enterEngine();
+            try {
+                engineStarted.countDown();
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                NativeThreads.exitEngine();
+            }
+        });
+        worker.start();
+        assertTrue(engineStarted.await(10, TimeUnit.SECONDS));
+        try (NativeThreads.Scope s = NativeThreads.dense(2)) {
+            assertEquals(1, s.threads(), "engine work in another thread: the dense scope runs at one thread");
+            assertEquals(1, NativeThreads.current());
+        } finally {
+            release.countDown();
+            worker.join();
+        }
+        CountDownLatch held = new CountDownLatch(1), done = new CountDownLatch(1);
+        AtomicInteger otherGranted = new AtomicInteger();
+        Thread other = new Thread(() -> {
+            try (NativeThreads.Scope s = NativeThreads.dense(2)) {
+                otherGranted.set(s.threads());
+                held.countDown();
+                done.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        other.start();
+        assertTrue(held.await(10, TimeUnit.SECONDS));
+        try (NativeThreads.Scope s = NativeThreads.dense(2)) {
+            assertEquals(1, s.threads(), "another thread holds a scope: this one runs at one thread");
+        } finally {
+            done.countDown();
+            other.join();
+        }
+    }
+
+    @Test
+    void engineWorkWaitsForAnotherThreadsRaisedScope() throws Exception {
+        int budget = NativeThreads.budget();
+        NativeThreads.setBudget(2);
+        CountDownLatch raised = new CountDownLatch(1);
+        AtomicBoolean scopeOpen = new AtomicBoolean(true);
+        AtomicBoolean engineRanUnderRaise = new AtomicBoolean();
+        Thread dense = new Thread(() -> {
+            try (NativeThreads.Scope s = NativeThreads.dense(2)) {
+                assertEquals(2, s.threads());
+                raised.countDown();
+                Thread.sleep(300);   // "a LAPACK call"
+                scopeOpen.set(false);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            dense.start();
+            assertTrue(raised.await(10, TimeUnit.SECONDS));
+            NativeThreads.enterEngine();   // must wait until the scope above closes
+            try {
+                engineRanUnderRaise.set(scopeOpen.get() || NativeThreads.current() != 1);
+            } finally {
+                NativeThreads.exitEngine();
+            }
+            dense.join();
+            assertFalse(engineRanUnderRaise.get(), "engine work started only after the other thread's raised scope closed");
+        } finally {
+            NativeThreads.setBudget(budget);
+        }
+    }
+}
