@@ -65,7 +65,8 @@ public final class Backends {
         NetlibLoader.State loader = NetlibLoader.state();
         String source = isNative ? loader.source() : "none";
         String blasSelection = loader.selection()
-                + (isNative ? "" : loader.nativeLoaded() ? "; not used: " + selection : "; native not loaded: " + loader.nativeFailure());
+                + (isNative || loader.javaRequested() ? ""
+                        : loader.nativeLoaded() ? "; not used: " + selection : "; native not loaded: " + loader.nativeFailure());
         List<Path> others = isNative ? OpenBlas.otherLibraries() : List.of();
         if (!others.isEmpty()) {
             blasSelection += "; WARNING: other BLAS/LAPACK libraries also loaded in this process: " + others;
