@@ -52,7 +52,7 @@ import picocli.CommandLine.Option;
  * θ = {@link Mlp#initPyTorchDefault}(seed); product vectors standard normal from seed + 1.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Times the products on synthetic data: median ms, GFLOP/s and % of the measured dgemm ceiling.",
+        description = {"Times the products on synthetic data: median ms, GFLOP/s and %% of the measured dgemm ceiling.",
                 "Products: gradient, hvp (H·v), ggn_vp (G·v), nme_vp (M·v), hvp_block (H·V, k vectors), dense_hessian;",
                 "--eigh N adds a dense eigendecomposition. Data, θ and vectors are seeded. GFLOP/s follow a stated flop",
                 "model (dense-layer GEMM flops); the ceiling is a dgemm measured on this machine's backend (cached; --calibrate).",
