@@ -1,27 +1,47 @@
 #!/usr/bin/env python3
-"""Summarizes JMH JSON results (bench/results/*.json) with GFLOP/s and the fraction of FP64 peak.
+"""Summarizes JMH JSON results (bench/results/*.json) with GFLOP/s and the fraction of the measured
+dgemm ceiling.
 
 Flop models come from the Java side (dev.morse.bench.Workloads.main), so there is one source.
-Peak = cores x 16 flop/cycle (two 256-bit FMA pipes: 2 x 4 doubles x 2) x nominal clock from
-/proc/cpuinfo; override with MORSE_PEAK_GFLOPS.
+The ceiling is dev.morse.linalg.DgemmCeiling (the best dgemm rate on the backend in use, with one
+thread and with all cores, measured once per machine and cached in ~/.cache/morse/ceiling/); a
+benchmark run with t threads is compared with min(all cores, t x one thread): KernelBench with one
+thread, the rest with their `threads` parameter, or all cores. MORSE_PEAK_GFLOPS replaces the ceiling (all cores; one thread = it / cores). The nominal
+peak (cores x 2 FMA units x vector lanes x 2 x clock) is printed for information only.
 """
 import json, os, subprocess, sys
 
-def peak():
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+JAR = os.path.join(ROOT, "bench", "target", "benchmarks.jar")
+JAVA = os.path.join(os.environ.get("JAVA_HOME", "/usr"), "bin", "java")
+FLAGS = ["--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"]
+
+def ceiling():
+    """{'all': GFLOP/s, 'single': GFLOP/s, 'cores': n, 'how': text, 'nominal': text}."""
+    out = subprocess.run([JAVA, *FLAGS, "-cp", JAR, "dev.morse.linalg.DgemmCeiling"],
+                         capture_output=True, text=True, check=True).stdout
+    kv = dict(l.split("=", 1) for l in out.splitlines() if "=" in l)
+    cores = int(kv["cores"])
+    nominal = f"nominal {float(kv['nominal_gflops']):.1f} GFLOP/s, information only: {kv['nominal_formula']}"
     if os.environ.get("MORSE_PEAK_GFLOPS"):
-        return float(os.environ["MORSE_PEAK_GFLOPS"]), "given"
-    mhz = [float(l.split(":")[1]) for l in open("/proc/cpuinfo") if l.startswith("cpu MHz")]
-    cores = os.cpu_count()
-    return cores * 16 * mhz[0] / 1000, f"{cores} cores x 16 flop/cycle x {mhz[0]:.0f} MHz"
+        allg = float(os.environ["MORSE_PEAK_GFLOPS"])
+        return {"all": allg, "single": allg / cores, "cores": cores, "how": "MORSE_PEAK_GFLOPS", "nominal": nominal}
+    how = (f"measured dgemm n={kv['n']}, {'cached from' if kv['cached'] == 'true' else 'measured'} {kv['measured_at']}, "
+           f"load average {kv['load_average']} then; {kv['key']}")
+    return {"all": float(kv["all_gflops"]), "single": float(kv["single_gflops"]), "cores": cores, "how": how,
+            "nominal": nominal}
+
+def threads_of(name, params):
+    if "threads" in params:
+        return int(params["threads"])
+    if name.startswith("KernelBench"):
+        return 1
+    return None  # all cores
 
 def flop_models(workloads):
     if not workloads:
         return {}
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    jar = os.path.join(root, "bench", "target", "benchmarks.jar")
-    java = os.path.join(os.environ.get("JAVA_HOME", "/usr"), "bin", "java")
-    out = subprocess.run([java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                          "-cp", jar, "dev.morse.bench.Workloads", *sorted(workloads)],
+    out = subprocess.run([JAVA, *FLAGS, "-cp", JAR, "dev.morse.bench.Workloads", *sorted(workloads)],
                          capture_output=True, text=True, check=True).stdout
     return {d["workload"]: d for d in map(json.loads, filter(None, out.splitlines()))}
 
@@ -33,11 +53,12 @@ def main(paths):
         data = json.load(open(p))
         if isinstance(data, list):   # JMH results; other JSON here (compare.json) is not JMH's
             rows += data
-    pk, how = peak()
+    ceil = ceiling()
     workloads = {r["params"]["workload"] for r in rows if "workload" in r.get("params", {})}
     models = flop_models(workloads)
-    print(f"FP64 peak: {pk:.1f} GFLOP/s ({how})")
-    print(f"{'benchmark':58s} {'score':>12s} {'unit':8s} {'GFLOP/s':>8s} {'% peak':>7s}  alloc B/op")
+    print(f"FP64 ceiling: {ceil['all']:.1f} GFLOP/s with {ceil['cores']} cores, {ceil['single']:.1f} with one thread ({ceil['how']})")
+    print(f"({ceil['nominal']})")
+    print(f"{'benchmark':58s} {'score':>12s} {'unit':8s} {'GFLOP/s':>8s} {'% ceil':>7s}  alloc B/op")
     for r in rows:
         name = r["benchmark"].replace("dev.morse.bench.", "")
         params = ",".join(f"{k}={v}" for k, v in r.get("params", {}).items())
@@ -65,7 +86,9 @@ def main(paths):
         if flops is not None:
             sec = score * {"ms/op": 1e-3, "us/op": 1e-6, "ns/op": 1e-9, "s/op": 1.0}[unit]
             g = flops / sec / 1e9
-            gf, pct = f"{g:8.1f}", f"{100 * g / pk:6.1f}%"
+            t = threads_of(name, params_d)
+            c = ceil["all"] if t is None else min(ceil["all"], t * ceil["single"])
+            gf, pct = f"{g:8.1f}", f"{100 * g / c:6.1f}%"
         alloc = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score")
         alloc = f"{alloc:.0f}" if alloc is not None else ""
         label = f"{name} [{params}]" if params else name

@@ -76,6 +76,7 @@ public class EigenBench {
     /** The raw netlib call with the same workspace query, as a baseline for the facade. */
     static final class RawNetlib {
         static double dsyevd(double[] a, int n, boolean vectors) {
+            Linalg.nativeBackend();   // Morse points netlib at its library first (the bundled OpenBLAS by default)
             dev.ludovic.netlib.lapack.LAPACK lapack = dev.ludovic.netlib.lapack.NativeLAPACK.getInstance();
             String jobz = vectors ? "V" : "N";
             double[] w = new double[n];

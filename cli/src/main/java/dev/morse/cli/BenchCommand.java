@@ -10,14 +10,12 @@ import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
 import dev.morse.linalg.BackendReport;
 import dev.morse.linalg.Backends;
+import dev.morse.linalg.DgemmCeiling;
 import dev.morse.linalg.Json;
 import dev.morse.linalg.Linalg;
 import dev.morse.linalg.OpenBlas;
-import java.io.IOException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -32,7 +30,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code morse bench}: times Morse's exact products on a synthetic, seeded workload and reports the
  * median wall time per product, the GFLOP/s of a stated flop model and the fraction of the
- * machine's FP64 peak. A tool for users (check the speed claims on your own machine), not a
+ * machine's measured dgemm ceiling. A tool for users (check the speed claims on your own machine), not a
  * microbenchmark harness: each product is warmed up, then timed {@code --reps} times with
  * {@link System#nanoTime()}; the median is reported (and, with --json, every time).
  *
@@ -44,19 +42,22 @@ import picocli.CommandLine.Option;
  * dense_hessian P × hvp. eigh (LAPACK dsyevd with eigenvectors): 4/3 n³ (tridiagonalization) +
  * 2 n³ (back-transformation), the divide-and-conquer tridiagonal stage not counted.
  *
- * <p><b>Peak</b>: cores × 16 FP64 flop/cycle (two 256-bit FMA units: 2 × 4 lanes × 2 flops) ×
- * clock, the clock read from {@code /proc/cpuinfo} ("cpu MHz", the largest value listed), unless
- * {@code --peak-gflops} is given.
+ * <p><b>Ceiling</b>: the best rate of a square dgemm (n = {@value DgemmCeiling#N}) on the backend in
+ * use, with one thread and with all cores, measured once per machine and backend and cached
+ * ({@link DgemmCeiling}; {@code --calibrate} measures again, {@code --peak-gflops} replaces it).
+ * A product run with t threads is compared with min(all cores, t × one thread). The nominal
+ * peak (cores × FMA units × lanes of the Vector API species × 2 × clock) is printed for
+ * information only: it rests on an assumed FMA unit count and clock.
  *
  * <p><b>Data</b> as in {@code Workloads.build}: inputs uniform on [−1, 1] and labels uniform in
  * [0, C) (cross-entropy) or targets uniform on [0, 1) (mse), from {@code SplittableRandom(seed)};
  * θ = {@link Mlp#initPyTorchDefault}(seed); product vectors standard normal from seed + 1.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Times the products on synthetic data: median ms, GFLOP/s and % of FP64 peak.",
+        description = {"Times the products on synthetic data: median ms, GFLOP/s and %% of the measured dgemm ceiling.",
                 "Products: gradient, hvp (H·v), ggn_vp (G·v), nme_vp (M·v), hvp_block (H·V, k vectors), dense_hessian;",
                 "--eigh N adds a dense eigendecomposition. Data, θ and vectors are seeded. GFLOP/s follow a stated flop",
-                "model (dense-layer GEMM flops); the peak is cores × 16 flop/cycle × clock (/proc/cpuinfo) unless given.",
+                "model (dense-layer GEMM flops); the ceiling is a dgemm measured on this machine's backend (cached; --calibrate).",
                 "Example: morse bench --model 784-256-256-10 --activation tanh --loss cross_entropy --batch 1024"})
 public final class BenchCommand implements Callable<Integer> {
 
@@ -125,8 +126,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed of data, θ, vectors and the eigh matrix (default: ${DEFAULT-VALUE}).")
     long seed = 42;
 
-    @Option(names = "--peak-gflops", description = "Machine FP64 peak in GFLOP/s (default: cores × 16 flop/cycle × clock from /proc/cpuinfo).")
+    @Option(names = "--peak-gflops", description = {"Use this FP64 ceiling in GFLOP/s (all cores) instead of the measured dgemm",
+            "ceiling (default: measured once per machine and backend, then cached)."})
     Double peakGflops;
+
+    @Option(names = "--calibrate", description = "Measure the dgemm ceiling again (a few seconds) instead of using the cached one.")
+    boolean calibrate;
 
     @Option(names = "--json", description = "Print the results as JSON.")
     boolean json;
@@ -146,8 +151,19 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** Machine facts for the peak. */
-    record Machine(int cores, double clockMhz, String clockSource, double peakGflops, String peakSource) {
+    /**
+     * Machine facts for the fractions: the measured ceiling (or --peak-gflops), and the nominal
+     * peak as information.
+     */
+    record Machine(int cores, String cpu, DgemmCeiling.Result ceiling, double givenGflops, DgemmCeiling.Nominal nominal) {
+        /** The ceiling for a product run with t threads. */
+        double ceilingFor(int t) {
+            return ceiling == null ? givenGflops : ceiling.forThreads(t);
+        }
+
+        String ceilingSource() {
+            return ceiling == null ? "--peak-gflops" : ceiling.cached() ? "cached" : "measured";
+        }
     }
 
     @Override
@@ -155,7 +171,6 @@ public final class BenchCommand implements Callable<Integer> {
         validate();
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         List<String> wanted = productList();
-        Machine machine = machine();
 
         Evaluator obj = null;
         Warmup warmupInfo = null;
@@ -182,6 +197,12 @@ public final class BenchCommand implements Callable<Integer> {
             if (eighN != null) {
                 timings.add(timeEigh(eighN, t));
             }
+            // The ceiling is measured after the products (it would warm the cores up differently before).
+            Machine machine = machine();
+            double[] ceilings = new double[timings.size()];
+            for (int i = 0; i < ceilings.length; i++) {
+                ceilings[i] = machine.ceilingFor(timings.get(i).name().equals("eigh") || obj == null ? t : obj.threads());
+            }
 
             config.put("model", model);
             config.put("activation", activation);
@@ -201,9 +222,9 @@ public final class BenchCommand implements Callable<Integer> {
 
             BackendReport backend = Backends.report();
             if (json) {
-                System.out.println(toJson(config, machine, backend, timings, modelFlops, warmupInfo));
+                System.out.println(toJson(config, machine, backend, timings, ceilings, modelFlops, warmupInfo));
             } else {
-                printText(machine, backend, timings, modelFlops, obj, warmupInfo);
+                printText(machine, backend, timings, ceilings, modelFlops, obj, warmupInfo);
             }
             return 0;
         } finally {
@@ -416,33 +437,31 @@ public final class BenchCommand implements Callable<Integer> {
 
     private Machine machine() {
         int cores = Runtime.getRuntime().availableProcessors();
-        double mhz = Double.NaN;
-        String source = "/proc/cpuinfo unavailable";
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("cpu MHz")) {
-                    int c = line.indexOf(':');
-                    double v = Double.parseDouble(line.substring(c + 1).trim());
-                    mhz = Double.isNaN(mhz) ? v : Math.max(mhz, v);
-                }
-            }
-            source = Double.isNaN(mhz) ? "/proc/cpuinfo has no \"cpu MHz\"" : "/proc/cpuinfo \"cpu MHz\" (largest listed)";
-        } catch (IOException | RuntimeException e) {
-            source = "/proc/cpuinfo unreadable: " + e.getMessage();
-        }
+        DgemmCeiling.Nominal nominal = DgemmCeiling.nominal();
         if (peakGflops != null) {
-            return new Machine(cores, mhz, source, peakGflops, "--peak-gflops");
+            return new Machine(cores, DgemmCeiling.key().split(" \\| ")[0], null, peakGflops, nominal);
         }
-        double peak = cores * 16.0 * mhz / 1000.0;
-        return new Machine(cores, mhz, source, peak,
-                Double.isNaN(mhz) ? "unknown (no clock; give --peak-gflops)" : "cores × 16 flop/cycle × clock");
+        if (!json && calibrate) {
+            System.out.println("measuring the dgemm ceiling (n=" + DgemmCeiling.N + ", a few seconds)...");
+        }
+        DgemmCeiling.Result c = calibrate ? DgemmCeiling.measure() : DgemmCeiling.get();
+        return new Machine(cores, c.key().split(" \\| ")[0], c, Double.NaN, nominal);
     }
 
     // ------------------------------------------------------------------ output
 
-    private void printText(Machine m, BackendReport b, List<Timing> timings, double[] terms, Evaluator o, Warmup w) {
-        System.out.printf(Locale.ROOT, "machine: %d cores, clock %.0f MHz (%s), FP64 peak %.1f GFLOP/s (%s)%n",
-                m.cores(), m.clockMhz(), m.clockSource(), m.peakGflops(), m.peakSource());
+    private void printText(Machine m, BackendReport b, List<Timing> timings, double[] ceilings, double[] terms, Evaluator o, Warmup w) {
+        if (m.ceiling() == null) {
+            System.out.printf(Locale.ROOT, "machine: %s, %d cores; ceiling %.1f GFLOP/s (--peak-gflops)%n", m.cpu(), m.cores(), m.givenGflops());
+        } else {
+            System.out.printf(Locale.ROOT, "machine: %s, %d cores; %s%n", m.cpu(), m.cores(), m.ceiling().describe());
+            if (m.ceiling().loadAverage() > 0.5 * m.cores()) {
+                System.out.printf(Locale.ROOT, "  (the ceiling was measured with load average %.2f on %d cores: likely low, so the fractions"
+                        + " below are high; rerun with --calibrate on a quiet machine)%n", m.ceiling().loadAverage(), m.cores());
+            }
+        }
+        DgemmCeiling.Nominal n = m.nominal();
+        System.out.printf(Locale.ROOT, "nominal FP64 peak %.1f GFLOP/s (information only: %s)%n", n.gflops(), n.formula());
         System.out.printf(Locale.ROOT, "backend: %s (%s), SIMD %s %s%n", b.linalgBackend(),
                 b.openblasConfig() == null ? b.blasImplementation() : b.openblasConfig(), b.simdKernel(), b.vectorSpecies());
         if (w != null && w.rounds() > 0) {
@@ -450,19 +469,22 @@ public final class BenchCommand implements Callable<Integer> {
                     w.jitMs() < 0 ? "not monitored" : (w.jitQuiet() ? "quiet at the end" : "STILL COMPILING at the cap (timings may be high)")
                             + " (" + w.jitMs() + " ms compiling)");
         }
-        System.out.printf(Locale.ROOT, "%-14s %11s %10s %10s %9s %8s  %s%n", "product", "median ms", "min ms", "GFLOP", "GFLOP/s", "% peak", "flop model");
-        for (Timing t : timings) {
-            double frac = t.gflops() / m.peakGflops();
+        System.out.printf(Locale.ROOT, "%-14s %11s %10s %10s %9s %8s  %s%n", "product", "median ms", "min ms", "GFLOP", "GFLOP/s", "% ceil", "flop model");
+        for (int i = 0; i < timings.size(); i++) {
+            Timing t = timings.get(i);
+            double frac = t.gflops() / ceilings[i];
             System.out.printf(Locale.ROOT, "%-14s %11.3f %10.3f %10.3f %9.2f %7.1f%%  %s%n", t.name(), t.medianMs(), t.minMs(),
                     t.flops() / 1e9, t.gflops(), 100 * frac, t.flopModel());
         }
+        System.out.println("% ceil = GFLOP/s over the measured dgemm ceiling for the threads the product ran with"
+                + " (min(all cores, threads × one thread)).");
         if (terms != null) {
             System.out.printf(Locale.ROOT, "flop model (dense-layer GEMM flops only): F = Σ 2·N·d_{l-1}·d_l = %.4g (one forward pass), "
                     + "F' = F - f_1 = %.4g, f_L = %.4g, k = %d, P = %d%n", terms[0], terms[1], terms[2], k, o.dim());
         }
     }
 
-    private String toJson(Map<String, Object> config, Machine m, BackendReport b, List<Timing> timings, double[] terms, Warmup w) {
+    private String toJson(Map<String, Object> config, Machine m, BackendReport b, List<Timing> timings, double[] ceilings, double[] terms, Warmup w) {
         Json j = Json.pretty().beginObject();
         j.name("command").value("morse bench");
         j.name("config").beginObject();
@@ -483,13 +505,23 @@ public final class BenchCommand implements Callable<Integer> {
                     .name("jit_quiet").value(w.jitQuiet())
                     .endObject();
         }
+        DgemmCeiling.Result c = m.ceiling();
+        DgemmCeiling.Nominal n = m.nominal();
         j.name("machine").beginObject()
+                .name("cpu").value(m.cpu())
                 .name("cores").value(m.cores())
-                .name("clock_mhz").valueOrNull(m.clockMhz())
-                .name("clock_source").value(m.clockSource())
-                .name("flops_per_cycle").value(16)
-                .name("peak_gflops").valueOrNull(m.peakGflops())
-                .name("peak_source").value(m.peakSource())
+                .name("ceiling_gflops").valueOrNull(c == null ? m.givenGflops() : c.allGflops())
+                .name("ceiling_single_thread_gflops").valueOrNull(c == null ? Double.NaN : c.singleGflops())
+                .name("ceiling_source").value(m.ceilingSource())
+                .name("ceiling_measured_at").value(c == null ? null : c.measuredAt())
+                .name("ceiling_load_average").valueOrNull(c == null ? Double.NaN : c.loadAverage())
+                .name("ceiling_n").value(DgemmCeiling.N)
+                .name("nominal_gflops").valueOrNull(n.gflops())
+                .name("nominal_flops_per_cycle").value(n.flopsPerCycle())
+                .name("nominal_formula").value(n.formula())
+                .name("clock_mhz").valueOrNull(n.clockMhz())
+                .name("vector_bits").value(n.vectorBits())
+                .name("fma").value(n.fma())
                 .endObject();
         j.name("backend").beginObject()
                 .name("jdk").value(b.jdk())
@@ -509,12 +541,14 @@ public final class BenchCommand implements Callable<Integer> {
         }
         j.endObject();
         j.name("products").beginObject();
-        for (Timing t : timings) {
+        for (int i = 0; i < timings.size(); i++) {
+            Timing t = timings.get(i);
             j.name(t.name()).beginObject()
                     .name("median_ms").value(t.medianMs())
                     .name("min_ms").value(t.minMs())
                     .name("gflops").value(t.gflops())
-                    .name("peak_fraction").valueOrNull(t.gflops() / m.peakGflops())
+                    .name("ceiling_gflops").valueOrNull(ceilings[i])
+                    .name("ceiling_fraction").valueOrNull(t.gflops() / ceilings[i])
                     .name("flops").value(t.flops())
                     .name("flop_model").value(t.flopModel());
             j.name("times_ms").beginArray();

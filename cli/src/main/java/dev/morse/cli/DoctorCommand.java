@@ -9,8 +9,8 @@ import picocli.CommandLine.Option;
 /** {@code morse doctor}: which BLAS/LAPACK and SIMD backends run here, and why. */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Reports the numerical backends in use, and why they were chosen.",
-                "%nJDK, Vector API species and width, FMA, cores, the BLAS and LAPACK implementation (native OpenBLAS or the "
-                        + "pure-Java fallback), library path and threads."})
+                "%nJDK, Vector API species and width, FMA, cores, the BLAS and LAPACK implementation (the bundled OpenBLAS, "
+                        + "the system library with -Dmorse.blas=system, or the pure-Java fallback), the file loaded and why, and threads."})
 final class DoctorCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print the report as JSON.")
@@ -28,7 +28,7 @@ final class DoctorCommand implements Callable<Integer> {
         spec.commandLine().getOut().println(json ? r.toJson() : r.toText());
         spec.commandLine().getOut().flush();
         if (strict && !(r.lapackNative() && r.vectorBits() > 0)) {
-            spec.commandLine().getErr().println("morse doctor --strict: " + (r.lapackNative() ? "" : "native LAPACK is missing (apt-get install libopenblas0-pthread liblapack3). ")
+            spec.commandLine().getErr().println("morse doctor --strict: " + (r.lapackNative() ? "" : "native LAPACK is missing (see 'blas selection' above for why). ")
                     + (r.vectorBits() > 0 ? "" : "the Vector API is not in use (run with --add-modules jdk.incubator.vector)."));
             return Main.EXIT_NUMERICAL;
         }

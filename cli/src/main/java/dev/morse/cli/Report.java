@@ -79,6 +79,8 @@ final class Report {
         j.name("lapack_native").value(b.lapackNative());
         j.name("lapack").value(b.lapackImplementation());
         j.name("blas").value(b.blasImplementation());
+        j.name("blas_source").value(b.blasSource());
+        j.name("blas_library").value(b.blasLibrary());
         j.name("vector_bits").value(b.vectorBits());
         j.name("simd").value(b.simdKernel());
         j.endObject();

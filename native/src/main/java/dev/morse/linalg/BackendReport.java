@@ -26,6 +26,9 @@ import java.util.List;
  * @param openblas             whether the native BLAS is OpenBLAS
  * @param openblasConfig       {@code openblas_get_config()}, or null
  * @param openblasThreads      OpenBLAS threads per call, or null when not OpenBLAS
+ * @param blasSource           which native library netlib was pointed at: {@code "bundled"}, {@code "system"},
+ *                             or {@code "none"} (no native library loaded: the Java fallback)
+ * @param blasSelection        why that library (the {@code morse.blas} property, the extraction, the fallback reason)
  */
 public record BackendReport(
         String jdk,
@@ -44,7 +47,9 @@ public record BackendReport(
         String lapackLibrary,
         boolean openblas,
         String openblasConfig,
-        Integer openblasThreads) {
+        Integer openblasThreads,
+        String blasSource,
+        String blasSelection) {
 
     /** Aligned {@code key: value} lines, one per fact, for a terminal. */
     public String toText() {
@@ -59,6 +64,8 @@ public record BackendReport(
         rows.add(new String[] {"linalg backend", linalgBackend});
         rows.add(new String[] {"linalg selection", linalgSelection});
         rows.add(new String[] {"blas", blasImplementation});
+        rows.add(new String[] {"blas source", blasSource});
+        rows.add(new String[] {"blas selection", blasSelection});
         rows.add(new String[] {"blas library", blasLibrary == null ? "-" : blasLibrary});
         rows.add(new String[] {"lapack", lapackImplementation});
         rows.add(new String[] {"lapack native", lapackNative ? "yes" : "no"});
@@ -82,7 +89,7 @@ public record BackendReport(
      * {"jdk":"…","cores":2,"fma":"yes",
      *  "vector":{"bits":256,"species":"…","kernel":"…","selection":"…"},
      *  "linalg":{"backend":"NATIVE","selection":"…"},
-     *  "blas":{"implementation":"…","library":"…"},
+     *  "blas":{"implementation":"…","library":"…","source":"bundled","selection":"…"},
      *  "lapack":{"implementation":"…","native":true,"library":"…"},
      *  "openblas":{"available":true,"config":"…","threads":1}}
      * }</pre>
@@ -106,6 +113,8 @@ public record BackendReport(
         j.name("blas").beginObject()
                 .name("implementation").value(blasImplementation)
                 .name("library").value(blasLibrary)
+                .name("source").value(blasSource)
+                .name("selection").value(blasSelection)
                 .endObject();
         j.name("lapack").beginObject()
                 .name("implementation").value(lapackImplementation)

@@ -62,6 +62,16 @@ public final class Backends {
         String blasLib = isNative ? OpenBlas.blasLibraryPath().map(Path::toString).orElse(null) : null;
         String lapackLib = isNative ? OpenBlas.lapackLibraryPath().map(Path::toString).orElse(null) : null;
 
+        NetlibLoader.State loader = NetlibLoader.state();
+        String source = isNative ? loader.source() : "none";
+        String blasSelection = loader.selection()
+                + (isNative || loader.javaRequested() ? ""
+                        : loader.nativeLoaded() ? "; not used: " + selection : "; native not loaded: " + loader.nativeFailure());
+        List<Path> others = isNative ? OpenBlas.otherLibraries() : List.of();
+        if (!others.isEmpty()) {
+            blasSelection += "; WARNING: other BLAS/LAPACK libraries also loaded in this process: " + others;
+        }
+        String tag = isNative ? source + ", " : "";
         String blasImpl;
         String lapackImpl;
         if (linalg == null) {
@@ -70,9 +80,9 @@ public final class Backends {
         } else if (isNative) {
             if (openblas) {
                 String version = openblasVersion(config);
-                blasImpl = "OpenBLAS " + version + " (" + OpenBlas.parallel() + ", " + OpenBlas.coreName()
+                blasImpl = "OpenBLAS " + version + " (" + tag + OpenBlas.parallel() + ", " + OpenBlas.coreName()
                         + " kernels) via dev.ludovic.netlib JNI";
-                lapackImpl = (lapackLib != null && lapackLib.contains("openblas") ? "OpenBLAS " + version + " LAPACK"
+                lapackImpl = (lapackLib != null && lapackLib.contains("openblas") ? "OpenBLAS " + version + " LAPACK (" + source + ")"
                         : "native LAPACK" + (lapackLib == null ? "" : " (" + lapackLib + ")"))
                         + " via dev.ludovic.netlib JNI";
             } else {
@@ -86,7 +96,7 @@ public final class Backends {
             lapackImpl = "Java fallback (netlib " + linalg.lapackClassName() + ", F2j translation of reference LAPACK)";
         }
         return new BackendReport(jdk, cores, fma(), simdKernel, simdSelection, bits, species, backend, selection,
-                blasImpl, lapackImpl, isNative, blasLib, lapackLib, openblas, config, threads);
+                blasImpl, lapackImpl, isNative, blasLib, lapackLib, openblas, config, threads, source, blasSelection);
     }
 
     /** "0.3.21" from "OpenBLAS 0.3.21 DYNAMIC_ARCH ...", or "(version unknown)". */

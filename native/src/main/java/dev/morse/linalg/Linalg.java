@@ -16,18 +16,19 @@ import org.netlib.util.intW;
  * neural networks; the engine sees row-major arrays, typed exceptions and nothing else.
  *
  * <h2>Backends</h2>
- * One documented order: native (OpenBLAS, or whatever {@code libblas.so.3}/{@code liblapack.so.3}
- * resolve to, through netlib's JNI wrappers) → pure Java (netlib's F2j LAPACK; Morse's own
- * Vector API GEMM from {@link KernelProvider} for {@link #dgemm}/{@link #dsyrk}, which is faster
- * than netlib's Java BLAS). The system property {@value #PROPERTY} overrides it:
+ * One documented order: native (the bundled OpenBLAS by default, or the system library, through
+ * netlib's JNI wrappers: {@code -Dmorse.blas=bundled|system|java} chooses which, see
+ * {@link NetlibLoader}) → pure Java (netlib's F2j LAPACK; Morse's own Vector API GEMM from
+ * {@link KernelProvider} for {@link #dgemm}/{@link #dsyrk}, which is faster than netlib's Java
+ * BLAS). The system property {@value #PROPERTY} overrides it:
  * <ul>
  *   <li>{@code auto} (default): native if it loads; otherwise one {@code WARNING} naming the fix
- *       ({@code apt-get install libopenblas0-pthread liblapack3}), then Java;</li>
+ *       ({@link NetlibLoader#FIX}), then Java; with {@code -Dmorse.blas=java}, Java without a
+ *       warning (an explicit request);</li>
  *   <li>{@code native}: native or nothing; {@link #get()} throws {@link NativeUnavailableException}
  *       with netlib's reason (an explicit request is never silently downgraded);</li>
- *   <li>{@code java}: the Java fallback. netlib's loader still probes the JNI library when first
- *       touched; add {@code -Ddev.ludovic.netlib.lapack.allowNative=false} (and {@code .blas.})
- *       to keep it from being loaded at all.</li>
+ *   <li>{@code java}: the Java fallback. The native library is still loaded (doctor reports it)
+ *       unless {@code -Dmorse.blas=java} says not to load any.</li>
  * </ul>
  * The choice is made on the first {@link #get()} and cached for the life of the JVM; nothing
  * fails in a static initializer. {@link #selectionReason()} says what was chosen and why.
@@ -63,7 +64,7 @@ public final class Linalg {
 
     /** Which implementation serves the calls. */
     public enum Backend {
-        /** netlib JNI → the system BLAS/LAPACK (OpenBLAS on a standard Morse install). */
+        /** netlib JNI → native BLAS/LAPACK: the bundled OpenBLAS, or the system library ({@code -Dmorse.blas}). */
         NATIVE,
         /** netlib's pure-Java F2j LAPACK plus Morse's Vector API GEMM. */
         JAVA
@@ -217,12 +218,26 @@ public final class Linalg {
      * @param nativeFailure why native did not load, or null when it did
      */
     static Decision decide(String property, String nativeFailure) {
+        return decide(property, nativeFailure, false);
+    }
+
+    /**
+     * Selection as a pure function (see {@link #decide(String, String)}).
+     *
+     * @param javaRequested whether {@code -Dmorse.blas=java} asked for no native library (then
+     *                      {@code auto} means Java without a warning, and {@code native} is an error)
+     */
+    static Decision decide(String property, String nativeFailure, boolean javaRequested) {
         String mode = property == null ? "auto" : property.trim().toLowerCase(Locale.ROOT);
         String typo = "";
         switch (mode) {
             case "java":
                 return new Decision(Backend.JAVA, PROPERTY + "=java: pure-Java fallback requested", null);
             case "native":
+                if (javaRequested) {
+                    return new Decision(null, PROPERTY + "=native contradicts -D" + NetlibLoader.PROPERTY
+                            + "=java (no native library loaded); drop one of them", null);
+                }
                 return nativeFailure == null
                         ? new Decision(Backend.NATIVE, PROPERTY + "=native: native BLAS/LAPACK loaded via netlib JNI", null)
                         : new Decision(null, PROPERTY + "=native but native BLAS/LAPACK did not load: " + nativeFailure
@@ -232,6 +247,10 @@ public final class Linalg {
             default:
                 // Like morse.simd: a typo must not crash a run, and it is no explicit request for native.
                 typo = "unknown -D" + PROPERTY + "=" + property + " (expected auto, native or java); using auto. ";
+        }
+        if (javaRequested) {
+            return new Decision(Backend.JAVA, PROPERTY + "=auto and -D" + NetlibLoader.PROPERTY
+                    + "=java: pure-Java fallback requested", typo.isEmpty() ? null : typo);
         }
         if (nativeFailure == null) {
             return new Decision(Backend.NATIVE, PROPERTY + "=auto: native BLAS/LAPACK loaded via netlib JNI",
@@ -248,7 +267,7 @@ public final class Linalg {
         try {
             String property = System.getProperty(PROPERTY);
             NetlibLoader.State state = NetlibLoader.state();
-            Decision d = decide(property, state.nativeFailure());
+            Decision d = decide(property, state.nativeFailure(), state.javaRequested());
             if (d.warning() != null) {
                 LOG.log(Level.WARNING, d.warning());
             }

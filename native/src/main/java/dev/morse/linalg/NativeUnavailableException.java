@@ -3,7 +3,7 @@ package dev.morse.linalg;
 /**
  * The native BLAS/LAPACK backend was requested ({@link Linalg#nativeBackend()} or
  * {@code -Dmorse.linalg=native}) but did not load. The message carries netlib's reason and the
- * fix ({@code apt-get install libopenblas0-pthread liblapack3} on Debian/Ubuntu).
+ * fix (the bundled OpenBLAS jar on the class path, or a system OpenBLAS with {@code -Dmorse.blas=system}).
  */
 public final class NativeUnavailableException extends LinalgException {
 

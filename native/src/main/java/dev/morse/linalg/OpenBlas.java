@@ -22,14 +22,19 @@ import java.util.logging.Logger;
  * OpenBLAS's own controls (configuration, kernel name, thread count), reached through the FFM
  * API in exactly the library that netlib's JNI backend loaded.
  *
- * <p><b>Which library.</b> netlib's JNI wrappers {@code dlopen("libblas.so.3")} and
- * {@code dlopen("liblapack.so.3")}; which files those are depends on the system's alternatives.
- * After native netlib has been initialized, this class reads {@code /proc/self/maps} for the
- * mapped BLAS/LAPACK files ({@code libopenblas*}, {@code libblas*}, {@code liblapack*}) and looks
- * for {@code openblas_get_config} in each, through {@code dlopen} of the same path, which returns
- * the already loaded library rather than a second copy. A library without that symbol (reference
- * BLAS, BLIS, MKL) is "not OpenBLAS": {@link #available()} is false and {@link #setThreads} is a
- * no-op. Linux only (elsewhere there is no {@code /proc/self/maps}; available() is false).
+ * <p><b>Which library.</b> With the bundled OpenBLAS (the default, see {@link NetlibLoader}), the
+ * very file that netlib was given ({@code dev.ludovic.netlib.*.nativeLibPath}): this class binds
+ * its symbols through {@code dlopen} of that same path, which returns the copy already loaded, and
+ * checks in {@code /proc/self/maps} that it is mapped; any other BLAS/LAPACK file mapped in the
+ * process (a second OpenBLAS that some other library brought in) is reported with a WARNING,
+ * since thread settings made here do not reach it. With the system library
+ * ({@code -Dmorse.blas=system}), netlib's JNI wrappers {@code dlopen("libblas.so.3")} and
+ * {@code dlopen("liblapack.so.3")}, whose files depend on the system's alternatives: this class
+ * reads {@code /proc/self/maps} for the mapped BLAS/LAPACK files ({@code libopenblas*},
+ * {@code libblas*}, {@code liblapack*}) and looks for {@code openblas_get_config} in each, again
+ * through {@code dlopen} of the same path. A library without that symbol (reference BLAS, BLIS,
+ * MKL) is "not OpenBLAS": {@link #available()} is false and {@link #setThreads} is a no-op. Linux
+ * only (elsewhere there is no {@code /proc/self/maps}; available() is false).
  *
  * <p><b>Threads have one owner.</b> OpenBLAS runs its own thread pool inside each BLAS call. The
  * Morse engine runs its own worker pool over data chunks and calls BLAS from every worker, so it
@@ -55,7 +60,7 @@ public final class OpenBlas {
      */
     private record Probe(String reason, Path library, Path blasLibrary, Path lapackLibrary,
                          MethodHandle getConfig, MethodHandle getCoreName, MethodHandle getNumThreads,
-                         MethodHandle setNumThreads, MethodHandle getParallel) {
+                         MethodHandle setNumThreads, MethodHandle getParallel, List<Path> others) {
     }
 
     private static final class Holder {
@@ -180,6 +185,16 @@ public final class OpenBlas {
         return Optional.ofNullable(Holder.PROBE.lapackLibrary());
     }
 
+    /**
+     * Other BLAS/LAPACK files mapped in this process besides the bundled library that netlib
+     * uses (another OpenBLAS brought in by some other library; its threads are not controlled
+     * here); empty with the system library, or when there are none.
+     */
+    static List<Path> otherLibraries() {
+        List<Path> o = Holder.PROBE.others();
+        return o == null ? List.of() : o;
+    }
+
     private static Probe require() {
         Probe p = Holder.PROBE;
         if (p.reason() != null) {
@@ -212,6 +227,9 @@ public final class OpenBlas {
                 return unavailable("cannot locate the native BLAS file (no /proc/self/maps on this platform)", null, null);
             }
             List<Path> mapped = mappedLibraries(maps);
+            if (state.library() != null) {
+                return bundled(state.library(), mapped);
+            }
             Path blas = first(mapped, "libblas", "openblas", "blas");
             Path lapack = first(mapped, "liblapack", "lapack");
             List<Path> candidates = new ArrayList<>();
@@ -229,7 +247,6 @@ public final class OpenBlas {
             if (candidates.isEmpty()) {
                 return unavailable("no BLAS/LAPACK library found in /proc/self/maps", null, null);
             }
-            Linker linker = Linker.nativeLinker();
             for (Path lib : candidates) {
                 SymbolLookup lookup;
                 try {
@@ -238,20 +255,10 @@ public final class OpenBlas {
                 } catch (IllegalArgumentException e) {
                     continue;
                 }
-                Optional<MemorySegment> config = lookup.find("openblas_get_config");
-                Optional<MemorySegment> get = lookup.find("openblas_get_num_threads");
-                Optional<MemorySegment> set = lookup.find("openblas_set_num_threads");
-                if (config.isEmpty() || get.isEmpty() || set.isEmpty()) {
-                    continue;
+                Probe p = bind(lib, lookup, blas, lapack, List.of());
+                if (p != null) {
+                    return p;
                 }
-                FunctionDescriptor string = FunctionDescriptor.of(ValueLayout.ADDRESS);
-                FunctionDescriptor integer = FunctionDescriptor.of(ValueLayout.JAVA_INT);
-                return new Probe(null, lib, blas, lapack,
-                        linker.downcallHandle(config.get(), string),
-                        lookup.find("openblas_get_corename").map(s -> linker.downcallHandle(s, string)).orElse(null),
-                        linker.downcallHandle(get.get(), integer),
-                        linker.downcallHandle(set.get(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT)),
-                        lookup.find("openblas_get_parallel").map(s -> linker.downcallHandle(s, integer)).orElse(null));
             }
             return unavailable("not OpenBLAS: no openblas_get_config in " + candidates, blas, lapack);
         } catch (IOException | RuntimeException | LinkageError e) {
@@ -259,8 +266,52 @@ public final class OpenBlas {
         }
     }
 
+    /** The bundled library netlib was given: bound by its own path, checked to be mapped, others reported. */
+    private static Probe bundled(Path lib, List<Path> mapped) throws IOException {
+        boolean found = false;
+        List<Path> others = new ArrayList<>();
+        for (Path p : mapped) {
+            if (Files.exists(p) && Files.isSameFile(p, lib)) {
+                found = true;
+            } else {
+                others.add(p);
+            }
+        }
+        if (!found) {
+            return unavailable("the bundled library " + lib + " given to netlib is not mapped in this process", null, null);
+        }
+        if (!others.isEmpty()) {
+            LOG.log(Level.WARNING, "Morse uses the bundled OpenBLAS " + lib + ", but other BLAS/LAPACK libraries are"
+                    + " also loaded in this process: " + others + ". Thread settings (OpenBlas.setThreads) reach the"
+                    + " bundled one only; whatever calls the others runs with their own thread pools.");
+        }
+        SymbolLookup lookup = SymbolLookup.libraryLookup(lib, Arena.global());
+        Probe p = bind(lib, lookup, lib, lib, List.copyOf(others));
+        return p != null ? p : unavailable("no openblas_get_config in the bundled " + lib, lib, lib);
+    }
+
+    /** Handles to OpenBLAS's controls in lookup, or null when it lacks them (not OpenBLAS). */
+    private static Probe bind(Path lib, SymbolLookup lookup, Path blas, Path lapack, List<Path> others) {
+        Optional<MemorySegment> config = lookup.find("openblas_get_config");
+        Optional<MemorySegment> get = lookup.find("openblas_get_num_threads");
+        Optional<MemorySegment> set = lookup.find("openblas_set_num_threads");
+        if (config.isEmpty() || get.isEmpty() || set.isEmpty()) {
+            return null;
+        }
+        Linker linker = Linker.nativeLinker();
+        FunctionDescriptor string = FunctionDescriptor.of(ValueLayout.ADDRESS);
+        FunctionDescriptor integer = FunctionDescriptor.of(ValueLayout.JAVA_INT);
+        return new Probe(null, lib, blas, lapack,
+                linker.downcallHandle(config.get(), string),
+                lookup.find("openblas_get_corename").map(s -> linker.downcallHandle(s, string)).orElse(null),
+                linker.downcallHandle(get.get(), integer),
+                linker.downcallHandle(set.get(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT)),
+                lookup.find("openblas_get_parallel").map(s -> linker.downcallHandle(s, integer)).orElse(null),
+                others);
+    }
+
     private static Probe unavailable(String reason, Path blas, Path lapack) {
-        return new Probe(reason, null, blas, lapack, null, null, null, null, null);
+        return new Probe(reason, null, blas, lapack, null, null, null, null, null, List.of());
     }
 
     /** Distinct BLAS/LAPACK-looking files mapped into this process, in map order. */

@@ -43,6 +43,16 @@ class LinalgSelectionTest {
     }
 
     @Test
+    void blasJavaMeansJavaWithoutWarning() {
+        Linalg.Decision d = Linalg.decide(null, "not loaded: -Dmorse.blas=java", true);
+        assertEquals(Linalg.Backend.JAVA, d.backend(), "auto with -Dmorse.blas=java");
+        assertNull(d.warning(), "an explicit choice needs no warning");
+        Linalg.Decision n = Linalg.decide("native", "not loaded: -Dmorse.blas=java", true);
+        assertNull(n.backend(), "native and morse.blas=java contradict each other");
+        assertTrue(n.reason().contains("contradicts"), n.reason());
+    }
+
+    @Test
     void typoWarnsAndUsesAuto() {
         Linalg.Decision d = Linalg.decide("nativ", null);
         assertEquals(Linalg.Backend.NATIVE, d.backend(), "a typo means auto");

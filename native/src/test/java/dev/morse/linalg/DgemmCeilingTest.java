@@ -1,0 +1,81 @@
+package dev.morse.linalg;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The measured dgemm ceiling: measured once, cached per machine and backend, read back. */
+class DgemmCeilingTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void measuresOnceThenReadsTheCache() {
+        String old = System.getProperty(MorseCache.PROPERTY);
+        System.setProperty(MorseCache.PROPERTY, tmp.toString());
+        try {
+            DgemmCeiling.Result m = DgemmCeiling.measure();
+            assertFalse(m.cached());
+            assertTrue(m.singleGflops() > 0 && m.allGflops() >= m.singleGflops(), "all ≥ single > 0: " + m);
+            assertEquals(Runtime.getRuntime().availableProcessors(), m.cores());
+            assertNotNull(m.file(), "written to the cache");
+            assertTrue(m.file().startsWith(tmp.resolve("ceiling")), m.file().toString());
+            assertTrue(m.seconds() < 60, "a few seconds: " + m.seconds());
+
+            DgemmCeiling.Result c = DgemmCeiling.get();
+            assertTrue(c.cached(), "the second call reads the cache");
+            assertEquals(m.singleGflops(), c.singleGflops());
+            assertEquals(m.allGflops(), c.allGflops());
+            assertEquals(m.measuredAt(), c.measuredAt());
+            assertEquals(c.singleGflops(), c.forThreads(1), "one thread: the single-thread ceiling");
+            assertEquals(c.allGflops(), c.forThreads(1000), "more threads than cores: the all-core ceiling");
+            assertTrue(c.describe().contains("cached from"), c.describe());
+        } finally {
+            if (old == null) {
+                System.clearProperty(MorseCache.PROPERTY);
+            } else {
+                System.setProperty(MorseCache.PROPERTY, old);
+            }
+        }
+    }
+
+    @Test
+    void aFileForAnotherKeyOrGarbledIsIgnored() throws Exception {
+        Path f = tmp.resolve("c.properties");
+        Files.writeString(f, "key=another machine\nn=" + DgemmCeiling.N + "\nsingle_gflops=1\nall_gflops=2\ncores=2\n");
+        assertNull(DgemmCeiling.read(f, "this machine"), "another key");
+        assertNotNull(DgemmCeiling.read(f, "another machine"), "its own key");
+        Files.writeString(f, "key=this machine\nn=" + DgemmCeiling.N + "\nsingle_gflops=oops\n");
+        assertNull(DgemmCeiling.read(f, "this machine"), "garbled: measured again");
+        assertNull(DgemmCeiling.read(tmp.resolve("absent"), "this machine"));
+    }
+
+    @Test
+    void keyNamesCpuCoresBackendAndLibrary() {
+        String key = DgemmCeiling.key();
+        assertTrue(key.startsWith(DgemmCeiling.cpuModel() + " | " + Runtime.getRuntime().availableProcessors() + " cores | "
+                + Linalg.get().backend().name() + " | "), key);
+        if (Linalg.get().backend() == Linalg.Backend.NATIVE && OpenBlas.available()) {
+            assertTrue(key.contains(OpenBlas.config()), "the OpenBLAS version and kernels: " + key);
+        }
+    }
+
+    @Test
+    void nominalPeakIsInformationWithItsAssumptions() {
+        DgemmCeiling.Nominal n = DgemmCeiling.nominal();
+        int lanes = Math.max(1, n.vectorBits() / 64);
+        assertEquals(n.fmaUnits() * lanes * ("no".equals(n.fma()) ? 1 : 2), n.flopsPerCycle());
+        assertTrue(n.formula().contains("assumed") && n.formula().contains(n.vectorBits() + "-bit"), n.formula());
+        if (!Double.isNaN(n.clockMhz())) {
+            assertEquals(n.cores() * n.flopsPerCycle() * n.clockMhz() / 1000, n.gflops(), 1e-9);
+        }
+    }
+}
