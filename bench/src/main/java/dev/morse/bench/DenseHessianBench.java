@@ -45,11 +45,8 @@ public class DenseHessianBench {
     @Benchmark
     public double denseSpectrum() {
         double[] h = obj.dense(Part.HESSIAN, theta);
-        dev.morse.linalg.OpenBlas.setThreads(Runtime.getRuntime().availableProcessors());
-        try {
+        try (var scope = obj.nativeScope()) {
             return dev.morse.linalg.Linalg.get().eighInPlace(h, obj.dim(), false).values()[0];
-        } finally {
-            dev.morse.linalg.OpenBlas.setThreads(1);
         }
     }
 }

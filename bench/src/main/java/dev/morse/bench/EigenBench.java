@@ -1,7 +1,7 @@
 package dev.morse.bench;
 
 import dev.morse.linalg.Linalg;
-import dev.morse.linalg.OpenBlas;
+import dev.morse.linalg.NativeThreads;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -43,10 +44,11 @@ public class EigenBench {
 
     private double[] a;
     private double[] work;
+    private NativeThreads.Scope scope;
 
     @Setup(Level.Trial)
     public void setup() {
-        OpenBlas.setThreads(Runtime.getRuntime().availableProcessors());
+        scope = NativeThreads.dense();   // every core for LAPACK during the trial; closed in tearDown
         SplittableRandom r = new SplittableRandom(3);
         a = new double[n * n];
         for (int i = 0; i < n; i++) {
@@ -57,6 +59,11 @@ public class EigenBench {
             }
         }
         work = new double[n * n];
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        scope.close();
     }
 
     @Setup(Level.Invocation)

@@ -91,7 +91,7 @@ public class KernelBench {
                 a[i] = r.nextDouble() - 0.5;
                 b[i] = r.nextDouble() - 0.5;
             }
-            if (impl.equals("native")) dev.morse.linalg.OpenBlas.setThreads(1);
+            if (impl.equals("native")) dev.morse.linalg.NativeThreads.init();   // one OpenBLAS thread: a kernel against a kernel
             run();
             double[] ref = new double[size * size];
             KernelProvider.scalar().gemm(false, false, size, size, size, 1, a, 0, size, b, 0, size, 0, ref, 0, size);

@@ -5,7 +5,7 @@ import dev.morse.engine.Part;
 import dev.morse.linalg.Linalg;
 import dev.morse.linalg.MemoryGuard;
 import dev.morse.linalg.MemoryLimitException;
-import dev.morse.linalg.OpenBlas;
+import dev.morse.linalg.NativeThreads;
 import dev.morse.linalg.SymmetricEigen;
 import dev.morse.spectra.LinearOperator;
 import picocli.CommandLine.ArgGroup;
@@ -95,16 +95,12 @@ abstract class AnalysisCommand extends BaseCommand {
         return m;
     }
 
-    /** All eigenvalues (ascending) of a dense symmetric matrix through LAPACK, with every core for OpenBLAS. */
+    /** All eigenvalues (ascending) of a dense symmetric matrix through LAPACK, with the problem's threads for OpenBLAS. */
     SymmetricEigen eigh(double[] m, int n, boolean vectors, String what) {
         Progress.Task t = progress.start("eigendecomposition of " + what + " (LAPACK)", 0).ticking();
-        int before = OpenBlas.available() ? OpenBlas.threads() : 1;
-        OpenBlas.setThreads(Runtime.getRuntime().availableProcessors());
         SymmetricEigen eig;
-        try {
+        try (NativeThreads.Scope s = NativeThreads.dense(problem.settings.threads())) {
             eig = Linalg.get().eighInPlace(m, n, vectors);
-        } finally {
-            OpenBlas.setThreads(before);
         }
         time("eigendecomposition", t.seconds());
         t.done(n + " eigenvalues");

@@ -13,7 +13,7 @@ import dev.morse.linalg.Backends;
 import dev.morse.linalg.DgemmCeiling;
 import dev.morse.linalg.Json;
 import dev.morse.linalg.Linalg;
-import dev.morse.linalg.OpenBlas;
+import dev.morse.linalg.NativeThreads;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -409,8 +409,7 @@ public final class BenchCommand implements Callable<Integer> {
         Linalg la = Linalg.get();
         double[] ms = new double[reps];
         double[] sink = new double[1];
-        OpenBlas.setThreads(t);
-        try {
+        try (NativeThreads.Scope scope = NativeThreads.dense(t)) {
             for (int i = 0; i < warmup + reps; i++) {
                 System.arraycopy(a, 0, work, 0, a.length);   // not timed: eighInPlace destroys its input
                 long t0 = System.nanoTime();
@@ -418,8 +417,6 @@ public final class BenchCommand implements Callable<Integer> {
                 double dt = (System.nanoTime() - t0) / 1e6;
                 if (i >= warmup) ms[i - warmup] = dt;
             }
-        } finally {
-            OpenBlas.setThreads(1);   // the engine's workers own the cores again
         }
         if (!Double.isFinite(sink[0])) throw new IllegalStateException("eigh produced a non-finite value");
         double flops = (4.0 / 3.0 + 2.0) * n * (double) n * n;

@@ -226,20 +226,14 @@ public final class DgemmCeiling {
         double load = loadAverage();
         long t0 = System.nanoTime();
         boolean openblas = la.backend() == Linalg.Backend.NATIVE && OpenBlas.available();
-        int before = openblas ? OpenBlas.threads() : 1;
-        double single;
-        double workers;
+        NativeThreads.init();   // one OpenBLAS thread per call unless a scope raises it
+        double single = single(la);
+        double workers = cores == 1 ? single : workers(la, cores);
         double blasThreads = Double.NaN;
-        try {
-            OpenBlas.setThreads(1);
-            single = single(la);
-            workers = cores == 1 ? single : workers(la, cores);
-            if (openblas && cores > 1) {
-                OpenBlas.setThreads(cores);
-                blasThreads = single(la);
+        if (openblas && cores > 1) {
+            try (NativeThreads.Scope s = NativeThreads.dense(cores)) {
+                if (s.threads() == cores) blasThreads = single(la);   // another thread at work: skip this variant
             }
-        } finally {
-            OpenBlas.setThreads(before);
         }
         double all = Double.isNaN(blasThreads) ? workers : Math.max(workers, blasThreads);
         all = Math.max(all, single);
