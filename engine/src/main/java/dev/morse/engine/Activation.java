@@ -6,10 +6,12 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * A hidden-layer activation σ with σ′ and σ″ (SPEC §3). σ″ enters only the exact Hessian and its
- * NME part; two members deliberately replace it ("modified" activations): {@code augmented_relu(β)}
- * takes σ″ of β-GELU, {@code diminished_gelu} sets σ″ to 0. For those, "the Hessian" is the
- * modified operator built from the stated σ″, and {@link #modifiesSecondDerivative()} says so.
+ * A hidden-layer activation σ with σ′, σ″ and σ‴ (SPEC §3). σ″ enters only the exact Hessian and
+ * its NME part, σ‴ only the exact gradients of the trace penalties (SPEC §11); two members
+ * deliberately replace them ("modified" activations): {@code augmented_relu(β)} takes σ″ and σ‴ of
+ * β-GELU (σ′ stays the step), {@code diminished_gelu} sets σ″ = σ‴ = 0. For those, "the Hessian" is
+ * the modified operator built from the stated σ″, and {@link #modifiesSecondDerivative()} says so.
+ * σ‴ always comes from the same function as σ″, so it is the derivative of the stated σ″.
  *
  * <p>Names parse as in the CLI: {@code tanh}, {@code beta_gelu:4}, {@code augmented_relu:2}.
  */
@@ -33,7 +35,7 @@ public final class Activation implements java.io.Serializable {
 
     private final String name;
     private final ElementwiseFunction valueFn;
-    private final ElementwiseFunction secondFn;   // null: σ″ ≡ 0
+    private final ElementwiseFunction secondFn;   // σ″ and σ‴; null: σ″ ≡ σ‴ ≡ 0
     private final double beta;
     private final boolean modified;
 
@@ -116,19 +118,42 @@ public final class Activation implements java.io.Serializable {
     }
 
     /**
-     * z = σ(a), s1 = σ′(a), s2 = σ″(a) over n entries; s1 or s2 may be null to skip them. For the
-     * modified activations two fused passes run (one per underlying function).
+     * True when σ‴ is identically zero (identity, ReLU, diminished GELU): the layer adds no
+     * third-order terms to the gradients of the trace penalties. (In this family σ‴ ≡ 0 exactly
+     * when σ″ ≡ 0.)
+     */
+    public boolean hasZeroThirdDerivative() {
+        return secondFn == null || secondFn == ElementwiseFunction.IDENTITY || secondFn == ElementwiseFunction.RELU;
+    }
+
+    /**
+     * z = σ(a), s1 = σ′(a), s2 = σ″(a) over n entries; z, s1 or s2 may be null to skip them. The
+     * same as {@link #evaluate(Kernels, int, double[], double[], double[], double[], double[])}
+     * with s3 = null.
      */
     void evaluate(Kernels k, int n, double[] a, double[] z, double[] s1, double[] s2) {
-        if (s2 == null || secondFn == valueFn) {
-            k.map(valueFn, beta, n, a, z, s1, s2);
+        evaluate(k, n, a, z, s1, s2, null);
+    }
+
+    /**
+     * z = σ(a), s1 = σ′(a), s2 = σ″(a), s3 = σ‴(a) over n entries; any output may be null to skip
+     * it (σ‴ costs nothing unless asked for), and each output is the same whichever others are
+     * asked for. For the modified activations two fused passes run (one per underlying function:
+     * σ, σ′ from one, σ″, σ‴ from the other), for the others one.
+     */
+    void evaluate(Kernels k, int n, double[] a, double[] z, double[] s1, double[] s2, double[] s3) {
+        if ((s2 == null && s3 == null) || secondFn == valueFn) {
+            k.map(valueFn, beta, n, a, z, s1, s2, s3);
+            return;
+        }
+        if (z != null || s1 != null) {
+            k.map(valueFn, beta, n, a, z, s1, null, null);
+        }
+        if (secondFn == null) {
+            if (s2 != null) Arrays.fill(s2, 0, n, 0.0);
+            if (s3 != null) Arrays.fill(s3, 0, n, 0.0);
         } else {
-            k.map(valueFn, beta, n, a, z, s1, null);
-            if (secondFn == null) {
-                Arrays.fill(s2, 0, n, 0.0);
-            } else {
-                k.map(secondFn, beta, n, a, null, null, s2);
-            }
+            k.map(secondFn, beta, n, a, null, null, s2, s3);
         }
     }
 

@@ -51,9 +51,20 @@ public interface Kernels {
     /**
      * Fused map of f, f' and f'' over x[0..n): any of {@code value}, {@code d1}, {@code d2} may
      * be null and is then skipped. {@code value} may alias {@code x} only when d1 and d2 are
-     * null.
+     * null. The same as {@link #map(ElementwiseFunction, double, int, double[], double[], double[], double[], double[])}
+     * with {@code d3 = null}.
      */
-    void map(ElementwiseFunction f, double beta, int n, double[] x, double[] value, double[] d1, double[] d2);
+    default void map(ElementwiseFunction f, double beta, int n, double[] x, double[] value, double[] d1, double[] d2) {
+        map(f, beta, n, x, value, d1, d2, null);
+    }
+
+    /**
+     * Fused map of f, f', f'' and f''' over x[0..n): any of {@code value}, {@code d1}, {@code d2},
+     * {@code d3} may be null and is then skipped (f''' costs nothing when not asked for).
+     * {@code value} may alias {@code x} only when d1, d2 and d3 are null. Each output is the same
+     * whichever others are requested.
+     */
+    void map(ElementwiseFunction f, double beta, int n, double[] x, double[] value, double[] d1, double[] d2, double[] d3);
 
     /** Adds the row vector v[0..cols) to every row of the rows×cols matrix a (leading dimension lda). */
     void addToRows(int rows, int cols, double[] a, int lda, double[] v);

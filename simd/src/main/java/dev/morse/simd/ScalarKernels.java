@@ -103,8 +103,8 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void map(ElementwiseFunction f, double beta, int n, double[] x, double[] value, double[] d1, double[] d2) {
-        mapRange(f, beta, 0, n, x, value, d1, d2);
+    public void map(ElementwiseFunction f, double beta, int n, double[] x, double[] value, double[] d1, double[] d2, double[] d3) {
+        mapRange(f, beta, 0, n, x, value, d1, d2, d3);
     }
 
     /**
@@ -112,23 +112,26 @@ public final class ScalarKernels implements Kernels {
      * call it so that both implementations use one set of formulas.
      */
     static void mapRange(ElementwiseFunction f, double beta, int from, int to,
-                         double[] x, double[] value, double[] d1, double[] d2) {
+                         double[] x, double[] value, double[] d1, double[] d2, double[] d3) {
         for (int i = from; i < to; i++) {
             double xi = x[i];
             double v;
             double g1;
             double g2;
+            double g3;
             switch (f) {
                 case IDENTITY -> {
                     v = xi;
                     g1 = 1.0;
                     g2 = 0.0;
+                    g3 = 0.0;
                 }
                 case TANH -> {
                     double t = StrictMath.tanh(xi);
                     v = t;
                     g1 = (1.0 - t) * (1.0 + t); // 1 − t², factored: exact-er near |t| = 1
                     g2 = -2.0 * t * g1;
+                    g3 = 2.0 * g1 * (2.0 - 3.0 * g1); // g1(4t² − 2g1) with t² = 1 − g1
                 }
                 case SIGMOID -> {
                     // s and 1−s from e = e^{−|x|} ∈ (0, 1]: neither overflows and 1−s keeps full
@@ -140,6 +143,7 @@ public final class ScalarKernels implements Kernels {
                     v = s;
                     g1 = s * c;
                     g2 = g1 * (c - s);
+                    g3 = g1 * (1.0 - 6.0 * g1); // sc((c − s)² − 2sc) with (c − s)² = 1 − 4sc
                 }
                 case SOFTPLUS -> {
                     double e = StrictMath.exp(-Math.abs(xi));
@@ -149,11 +153,13 @@ public final class ScalarKernels implements Kernels {
                     v = Math.max(xi, 0.0) + StrictMath.log1p(e);
                     g1 = s;
                     g2 = s * c;
+                    g3 = g2 * (c - s);
                 }
                 case RELU -> {
                     v = Math.max(xi, 0.0); // Math.max propagates NaN
                     g1 = xi > 0 ? 1.0 : 0.0;
                     g2 = 0.0;
+                    g3 = 0.0;
                 }
                 case GELU -> {
                     double t = beta * xi;
@@ -165,6 +171,7 @@ public final class ScalarKernels implements Kernels {
                     v = xi * cdf;
                     g1 = cdf + tc * pdf;
                     g2 = beta * pdf * (2.0 - tc * tc);
+                    g3 = beta * beta * pdf * (tc * (tc * tc - 4.0));
                 }
                 default -> throw new AssertionError(f);
             }
@@ -176,6 +183,9 @@ public final class ScalarKernels implements Kernels {
             }
             if (d2 != null) {
                 d2[i] = g2;
+            }
+            if (d3 != null) {
+                d3[i] = g3;
             }
         }
     }

@@ -293,21 +293,21 @@ final class VectorKernels implements Kernels {
     private static final ThreadLocal<double[]> SCRATCH = ThreadLocal.withInitial(() -> new double[2 * CHUNK]);
 
     @Override
-    public void map(ElementwiseFunction f, double beta, int n, double[] x, double[] value, double[] d1, double[] d2) {
+    public void map(ElementwiseFunction f, double beta, int n, double[] x, double[] value, double[] d1, double[] d2, double[] d3) {
         int bound = S.loopBound(n);
         switch (f) {
-            case IDENTITY -> mapIdentity(bound, x, value, d1, d2);
-            case TANH -> mapTanh(bound, x, value, d1, d2);
-            case SIGMOID -> mapSigmoid(bound, x, value, d1, d2);
-            case SOFTPLUS -> mapSoftplus(bound, x, value, d1, d2);
-            case RELU -> mapRelu(bound, x, value, d1, d2);
-            case GELU -> mapGelu(bound, beta, x, value, d1, d2);
+            case IDENTITY -> mapIdentity(bound, x, value, d1, d2, d3);
+            case TANH -> mapTanh(bound, x, value, d1, d2, d3);
+            case SIGMOID -> mapSigmoid(bound, x, value, d1, d2, d3);
+            case SOFTPLUS -> mapSoftplus(bound, x, value, d1, d2, d3);
+            case RELU -> mapRelu(bound, x, value, d1, d2, d3);
+            case GELU -> mapGelu(bound, beta, x, value, d1, d2, d3);
             default -> throw new AssertionError(f);
         }
-        ScalarKernels.mapRange(f, beta, bound, n, x, value, d1, d2);
+        ScalarKernels.mapRange(f, beta, bound, n, x, value, d1, d2, d3);
     }
 
-    private static void mapIdentity(int bound, double[] x, double[] value, double[] d1, double[] d2) {
+    private static void mapIdentity(int bound, double[] x, double[] value, double[] d1, double[] d2, double[] d3) {
         DoubleVector one = DoubleVector.broadcast(S, 1.0);
         DoubleVector zero = DoubleVector.zero(S);
         for (int i = 0; i < bound; i += L) {
@@ -320,10 +320,13 @@ final class VectorKernels implements Kernels {
             if (d2 != null) {
                 zero.intoArray(d2, i);
             }
+            if (d3 != null) {
+                zero.intoArray(d3, i);
+            }
         }
     }
 
-    private static void mapTanh(int bound, double[] x, double[] value, double[] d1, double[] d2) {
+    private static void mapTanh(int bound, double[] x, double[] value, double[] d1, double[] d2, double[] d3) {
         for (int i = 0; i < bound; i += L) {
             // VectorMath.tanh: −m/(2 + m) with m = expm1(−2|x|), no cancellation near 0. (lanewise(TANH)
             // would also be ~2.5× slower than the scalar loop: it has no vector intrinsic on x86 in JDK 25.)
@@ -339,11 +342,15 @@ final class VectorKernels implements Kernels {
             if (d2 != null) {
                 t.mul(-2.0).mul(g1).intoArray(d2, i);
             }
+            if (d3 != null) {
+                // 2g1(2 − 3g1), the scalar twin's operations in the same order (no fma).
+                g1.mul(2.0).mul(g1.mul(-3.0).add(2.0)).intoArray(d3, i);
+            }
         }
     }
 
     /** Sigmoid: s and 1−s from e = e^{−|x|} ∈ (0, 1], as in the scalar twin. */
-    private static void mapSigmoid(int bound, double[] x, double[] value, double[] d1, double[] d2) {
+    private static void mapSigmoid(int bound, double[] x, double[] value, double[] d1, double[] d2, double[] d3) {
         DoubleVector one = DoubleVector.broadcast(S, 1.0);
         for (int i = 0; i < bound; i += L) {
             DoubleVector xv = DoubleVector.fromArray(S, x, i);
@@ -363,16 +370,19 @@ final class VectorKernels implements Kernels {
             if (d2 != null) {
                 sc.mul(c.sub(s)).intoArray(d2, i);
             }
+            if (d3 != null) {
+                sc.mul(sc.mul(-6.0).add(1.0)).intoArray(d3, i); // sc(1 − 6sc)
+            }
         }
     }
 
     /**
-     * Softplus max(x,0) + log1p(e), e = e^{−|x|}; f' = s, f'' = s(1−s). Two passes per chunk
+     * Softplus max(x,0) + log1p(e), e = e^{−|x|}; f' = s, f'' = s(1−s), f''' = s(1−s)(1−2s). Two passes per chunk
      * (e into scratch; then log1p and the derivatives): a single loop holding VectorMath.exp and
      * VectorMath.log1pUnit exceeds C2's inlining node budget, and the call left out of line boxes
      * its vectors on every iteration.
      */
-    private static void mapSoftplus(int bound, double[] x, double[] value, double[] d1, double[] d2) {
+    private static void mapSoftplus(int bound, double[] x, double[] value, double[] d1, double[] d2, double[] d3) {
         if (bound == 0) {
             return;
         }
@@ -380,7 +390,7 @@ final class VectorKernels implements Kernels {
         for (int from = 0; from < bound; from += CHUNK) {
             int len = Math.min(CHUNK, bound - from);
             expNegAbs(from, len, x, scratch);
-            softplusOutputs(from, len, x, scratch, value, d1, d2);
+            softplusOutputs(from, len, x, scratch, value, d1, d2, d3);
         }
     }
 
@@ -392,7 +402,7 @@ final class VectorKernels implements Kernels {
     }
 
     private static void softplusOutputs(int from, int len, double[] x, double[] scratch,
-                                        double[] value, double[] d1, double[] d2) {
+                                        double[] value, double[] d1, double[] d2, double[] d3) {
         DoubleVector one = DoubleVector.broadcast(S, 1.0);
         for (int j = 0; j < len; j += L) {
             DoubleVector xv = DoubleVector.fromArray(S, x, from + j);
@@ -407,13 +417,20 @@ final class VectorKernels implements Kernels {
             if (d1 != null) {
                 s.intoArray(d1, from + j);
             }
-            if (d2 != null) {
-                s.mul(r.blend(er, nonNeg)).intoArray(d2, from + j);
+            if (d2 != null || d3 != null) {
+                DoubleVector c = r.blend(er, nonNeg);
+                DoubleVector sc = s.mul(c);
+                if (d2 != null) {
+                    sc.intoArray(d2, from + j);
+                }
+                if (d3 != null) {
+                    sc.mul(c.sub(s)).intoArray(d3, from + j);
+                }
             }
         }
     }
 
-    private static void mapRelu(int bound, double[] x, double[] value, double[] d1, double[] d2) {
+    private static void mapRelu(int bound, double[] x, double[] value, double[] d1, double[] d2, double[] d3) {
         DoubleVector one = DoubleVector.broadcast(S, 1.0);
         DoubleVector zero = DoubleVector.zero(S);
         for (int i = 0; i < bound; i += L) {
@@ -427,6 +444,9 @@ final class VectorKernels implements Kernels {
             if (d2 != null) {
                 zero.intoArray(d2, i);
             }
+            if (d3 != null) {
+                zero.intoArray(d3, i);
+            }
         }
     }
 
@@ -434,9 +454,10 @@ final class VectorKernels implements Kernels {
      * β-GELU with Φ and φ by the method of {@link Erf}, in three passes per chunk (φ; Φ; outputs).
      * One loop doing all of it exceeds C2's inlining node budget, which leaves VectorMath.exp out
      * of line and boxes every vector (measured: 5× slower than scalar, 1 MB allocated per 1024
-     * elements); three small loops each compile completely.
+     * elements); three small loops each compile completely. f'' and f''' need φ only, so the Φ
+     * pass is skipped when neither f nor f' is asked for (augmented ReLU's second map).
      */
-    private static void mapGelu(int bound, double beta, double[] x, double[] value, double[] d1, double[] d2) {
+    private static void mapGelu(int bound, double beta, double[] x, double[] value, double[] d1, double[] d2, double[] d3) {
         if (bound == 0) {
             return;
         }
@@ -444,8 +465,10 @@ final class VectorKernels implements Kernels {
         for (int from = 0; from < bound; from += CHUNK) {
             int len = Math.min(CHUNK, bound - from);
             geluPdf(from, len, beta, x, scratch);
-            geluCdf(from, len, beta, x, scratch);
-            geluOutputs(from, len, beta, x, scratch, value, d1, d2);
+            if (value != null || d1 != null) {
+                geluCdf(from, len, beta, x, scratch);
+            }
+            geluOutputs(from, len, beta, x, scratch, value, d1, d2, d3);
         }
     }
 
@@ -500,23 +523,30 @@ final class VectorKernels implements Kernels {
         }
     }
 
-    /** f = xΦ, f' = Φ + tφ, f'' = βφ(2 − t²) with t = clamp(βx) in the φ terms (as in the scalar twin). */
+    /**
+     * f = xΦ, f' = Φ + tφ, f'' = βφ(2 − t²), f''' = β²φ·t(t² − 4) with t = clamp(βx) in the φ
+     * terms (as in the scalar twin). The Φ row is read only for f and f'.
+     */
     private static void geluOutputs(int from, int len, double beta, double[] x, double[] scratch,
-                                    double[] value, double[] d1, double[] d2) {
+                                    double[] value, double[] d1, double[] d2, double[] d3) {
         DoubleVector two = DoubleVector.broadcast(S, 2.0);
+        double beta2 = beta * beta;
         for (int j = 0; j < len; j += L) {
             DoubleVector xv = DoubleVector.fromArray(S, x, from + j);
             DoubleVector pdf = DoubleVector.fromArray(S, scratch, j);
-            DoubleVector cdf = DoubleVector.fromArray(S, scratch, CHUNK + j);
             DoubleVector tc = xv.mul(beta).max(-Erf.CLAMP).min(Erf.CLAMP);
             if (value != null) {
-                xv.mul(cdf).intoArray(value, from + j);
+                xv.mul(DoubleVector.fromArray(S, scratch, CHUNK + j)).intoArray(value, from + j);
             }
             if (d1 != null) {
-                tc.fma(pdf, cdf).intoArray(d1, from + j);
+                tc.fma(pdf, DoubleVector.fromArray(S, scratch, CHUNK + j)).intoArray(d1, from + j);
             }
             if (d2 != null) {
                 tc.fma(tc.neg(), two).mul(pdf).mul(beta).intoArray(d2, from + j);
+            }
+            if (d3 != null) {
+                // (β²·φ)·(t(t² − 4)): the scalar twin's operations in the same order (no fma).
+                pdf.mul(beta2).mul(tc.mul(tc).sub(4.0).mul(tc)).intoArray(d3, from + j);
             }
         }
     }

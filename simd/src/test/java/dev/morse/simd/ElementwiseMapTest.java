@@ -14,10 +14,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * {@link Kernels#map}: the scalar twin's f' and f'' against central finite differences of its own
- * f and f' (so the formulas are right), and the vector kernels against the scalar twin (so the
- * vectorization is right), for every {@link ElementwiseFunction} and, for GELU, β ∈ {1, ½, 4}.
- * Inputs include 0, tiny values, ±40 and the GELU series/fraction switch ±2.5·√2/β.
+ * {@link Kernels#map}: the scalar twin's f', f'' and f''' against central finite differences of
+ * its own f, f' and f'' (so the formulas are right), and the vector kernels against the scalar
+ * twin (so the vectorization is right), for every {@link ElementwiseFunction} and, for GELU,
+ * β ∈ {1, ½, 4}. Inputs include 0, tiny values, ±40, ±700 and the GELU series/fraction switch
+ * ±2.5·√2/β; the tails are also checked to relative accuracy where the formulas promise it.
  */
 class ElementwiseMapTest {
 
@@ -39,7 +40,7 @@ class ElementwiseMapTest {
     private static double[] probePoints(double beta) {
         double sw = Erf.SWITCH_X / beta;
         List<Double> pts = new ArrayList<>(List.of(0.0, -0.0, 1e-300, -1e-300, 1e-8, -1e-8, 1e-3, -1e-3,
-                40.0, -40.0, 39.5, -39.5, 20.0, -20.0, sw, -sw, Math.nextUp(sw), Math.nextDown(sw),
+                40.0, -40.0, 39.5, -39.5, 20.0, -20.0, 100.0, -100.0, 700.0, -700.0, sw, -sw, Math.nextUp(sw), Math.nextDown(sw),
                 Math.nextUp(-sw), Math.nextDown(-sw), sw * 1.001, -sw * 1.001, sw * 0.999, -sw * 0.999,
                 Math.sqrt(2.0) / beta, -Math.sqrt(2.0) / beta));
         for (int i = -60; i <= 60; i++) {
@@ -55,10 +56,12 @@ class ElementwiseMapTest {
         int n = x.length;
         double[] d1 = new double[n];
         double[] d2 = new double[n];
-        scalar.map(f, beta, n, x, null, d1, d2);
+        double[] d3 = new double[n];
+        scalar.map(f, beta, n, x, null, d1, d2, d3);
         double[] probe = new double[2];
         double[] v = new double[2];
         double[] g = new double[2];
+        double[] gg = new double[2];
         for (int i = 0; i < n; i++) {
             double xi = x[i];
             double h = 1e-5 * Math.max(1.0, Math.abs(xi));
@@ -67,17 +70,79 @@ class ElementwiseMapTest {
             }
             probe[0] = xi + h;
             probe[1] = xi - h;
-            scalar.map(f, beta, 2, probe, v, g, null);
+            scalar.map(f, beta, 2, probe, v, g, gg);
             double fd1 = (v[0] - v[1]) / (2 * h);
             double fd2 = (g[0] - g[1]) / (2 * h);
+            double fd3 = (gg[0] - gg[1]) / (2 * h);
             // Central differences: O(h²) truncation plus ε·|f|/h rounding, both ≲ 1e-9 here.
             double tol1 = 1e-6 * Math.max(1e-3, Math.abs(d1[i]));
             double tol2 = 1e-6 * Math.max(1e-3, Math.abs(d2[i])) * Math.max(1.0, beta);
+            double tol3 = 1e-6 * Math.max(1e-3, Math.abs(d3[i])) * Math.max(1.0, beta * beta);
             int at = i;
             assertTrue(Math.abs(fd1 - d1[i]) <= tol1,
                     () -> f + " beta=" + beta + ": f'(" + x[at] + ") expected ≈ " + fd1 + " (finite difference), got " + d1[at]);
             assertTrue(Math.abs(fd2 - d2[i]) <= tol2,
                     () -> f + " beta=" + beta + ": f''(" + x[at] + ") expected ≈ " + fd2 + " (finite difference of f'), got " + d2[at]);
+            assertTrue(Math.abs(fd3 - d3[i]) <= tol3,
+                    () -> f + " beta=" + beta + ": f'''(" + x[at] + ") expected ≈ " + fd3 + " (finite difference of f''), got " + d3[at]);
+        }
+    }
+
+    /**
+     * In the tails f', f'' and f''' are tiny, so the absolute tolerances above say little there.
+     * Sigmoid, softplus and GELU form them without cancellation (from e^{−|x|}, or φ with the
+     * rounding of t² corrected), so each must match a central difference of the next lower
+     * derivative to relative accuracy, out to where it underflows. (tanh's derivatives come from
+     * 1 − t² and are accurate only absolutely: see {@link ElementwiseFunction#TANH}.)
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("functions")
+    void tailsKeepRelativeAccuracy(ElementwiseFunction f, double beta) {
+        if (f != ElementwiseFunction.SIGMOID && f != ElementwiseFunction.SOFTPLUS && f != ElementwiseFunction.GELU) {
+            return;
+        }
+        double[] mags = f == ElementwiseFunction.GELU
+                ? new double[] {4, 6, 10, 20, 30, 37}          // in t = βx; φ underflows beyond ~38.5
+                : new double[] {5, 10, 20, 30, 100, 300, 700};
+        double[] x = new double[2 * mags.length];
+        for (int m = 0; m < mags.length; m++) {
+            double xm = f == ElementwiseFunction.GELU ? mags[m] / beta : mags[m];
+            x[2 * m] = xm;
+            x[2 * m + 1] = -xm;
+        }
+        int n = x.length;
+        double[][] d = {new double[n], new double[n], new double[n], new double[n]};
+        scalar.map(f, beta, n, x, d[0], d[1], d[2], d[3]);
+        double[] probe = new double[2];
+        double[][] p = {new double[2], new double[2], new double[2], new double[2]};
+        for (int i = 0; i < n; i++) {
+            double t = Math.abs(beta * x[i]);
+            // h small against the scale 1/(β(1+t)) on which the tail derivatives change; the
+            // truncation error is then ~(hβ(1+t))²/6 ≈ 2e-9 relative.
+            double h = 1e-4 / (Math.max(1.0, beta) * (1 + t));
+            probe[0] = x[i] + h;
+            probe[1] = x[i] - h;
+            double hh = (probe[0] - probe[1]) / 2; // the step actually taken
+            scalar.map(f, beta, 2, probe, p[0], p[1], p[2], p[3]);
+            for (int o = 1; o <= 3; o++) {
+                double fd = (p[o - 1][0] - p[o - 1][1]) / (2 * hh);
+                double exact = d[o][i];
+                int at = i;
+                int order = o;
+                assertTrue(exact != 0 && Double.isFinite(exact), () -> f + ": derivative " + order + " at " + x[at] + " is " + exact);
+                // Where the lower derivative tends to a nonzero constant (s → 1, softplus ≈ x, GELU ≈ x
+                // and GELU' → 1 on the positive side), its rounding, ~ε·|f|/h, swamps the tiny
+                // difference: no finite difference resolves that derivative, so skip it. f''' is
+                // always resolvable (f'' → 0 in every tail).
+                double noise = 1e-15 * Math.max(Math.abs(p[o - 1][0]), Math.abs(p[o - 1][1])) / hh;
+                if (noise > 1e-8 * Math.abs(exact)) {
+                    assertTrue(o < 3, () -> f + ": f''' at " + x[at] + " not resolvable by finite differences");
+                    continue;
+                }
+                assertTrue(Math.abs(fd - exact) <= 1e-6 * Math.abs(exact),
+                        () -> f + " beta=" + beta + ": derivative " + order + " at " + x[at] + " expected ≈ " + fd
+                                + " (finite difference), got " + exact + " (relative error " + Math.abs(fd - exact) / Math.abs(exact) + ")");
+            }
         }
     }
 
@@ -92,19 +157,19 @@ class ElementwiseMapTest {
                 // Interleave the probes with random inputs so each probe lands in vector lanes and in tails.
                 x[i] = i % 2 == 0 ? special[(i / 2) % special.length] : 4 * rnd.nextGaussian() / beta;
             }
-            double[][] s = {new double[n], new double[n], new double[n]};
-            double[][] v = {new double[n], new double[n], new double[n]};
-            scalar.map(f, beta, n, x, s[0], s[1], s[2]);
-            vector.map(f, beta, n, x, v[0], v[1], v[2]);
-            for (int o = 0; o < 3; o++) {
+            double[][] s = {new double[n], new double[n], new double[n], new double[n]};
+            double[][] v = {new double[n], new double[n], new double[n], new double[n]};
+            scalar.map(f, beta, n, x, s[0], s[1], s[2], s[3]);
+            vector.map(f, beta, n, x, v[0], v[1], v[2], v[3]);
+            for (int o = 0; o < 4; o++) {
                 for (int i = 0; i < n; i++) {
                     // Relative for the bulk (vector exp/expm1 and fma placement differ in the last bits;
                     // GELU's 1 − erf near the switch amplifies that to ~1e-12); absolute near zeros.
-                    double tol = 1e-11 * Math.abs(s[o][i]) + 1e-14 * (1 + Math.abs(x[i])) * Math.max(1.0, beta);
+                    double tol = 1e-11 * Math.abs(s[o][i]) + 1e-14 * (1 + Math.abs(x[i])) * Math.max(1.0, beta) * (o == 3 ? Math.max(1.0, beta) : 1.0);
                     int out = o;
                     int at = i;
                     assertTrue(Math.abs(s[o][i] - v[o][i]) <= tol,
-                            () -> f + " beta=" + beta + " n=" + n + ": " + (out == 0 ? "f" : out == 1 ? "f'" : "f''")
+                            () -> f + " beta=" + beta + " n=" + n + ": " + "f" + "'".repeat(out)
                                     + "(" + x[at] + ") expected " + s[out][at] + " (scalar), got " + v[out][at]);
                 }
             }
@@ -124,10 +189,20 @@ class ElementwiseMapTest {
             double[] full = new double[n];
             double[] d1 = new double[n];
             double[] d2 = new double[n];
-            k.map(f, beta, n, x, full, d1, d2);
+            double[] d3 = new double[n];
+            k.map(f, beta, n, x, full, d1, d2, d3);
             double[] onlyD2 = new double[n];
             k.map(f, beta, n, x, null, null, onlyD2);
             assertTrue(java.util.Arrays.equals(d2, onlyD2), k.name() + " " + f + ": f'' alone must equal f'' computed with the rest");
+            double[] onlyD3 = new double[n];
+            k.map(f, beta, n, x, null, null, null, onlyD3);
+            assertTrue(java.util.Arrays.equals(d3, onlyD3), k.name() + " " + f + ": f''' alone must equal f''' computed with the rest");
+            double[] v3 = new double[n];
+            double[] e1 = new double[n];
+            double[] e2 = new double[n];
+            k.map(f, beta, n, x, v3, e1, e2);
+            assertTrue(java.util.Arrays.equals(full, v3) && java.util.Arrays.equals(d1, e1) && java.util.Arrays.equals(d2, e2),
+                    k.name() + " " + f + ": asking for f''' must not change f, f', f''");
             double[] inPlace = x.clone();
             k.map(f, beta, n, inPlace, inPlace, null, null);
             assertTrue(java.util.Arrays.equals(full, inPlace), k.name() + " " + f + ": in-place value must equal out-of-place value");
@@ -156,29 +231,36 @@ class ElementwiseMapTest {
             double[] v = new double[x.length];
             double[] d1 = new double[x.length];
             double[] d2 = new double[x.length];
-            k.map(ElementwiseFunction.RELU, 1.0, x.length, x, v, d1, d2);
+            double[] d3 = new double[x.length];
+            k.map(ElementwiseFunction.RELU, 1.0, x.length, x, v, d1, d2, d3);
             double[] expV = {0.0, 0.0, 1e-300, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0};
             double[] expD1 = {0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0};
             for (int i = 0; i < x.length; i++) {
                 assertEquals(expV[i], v[i], 0.0, k.name() + " relu(" + x[i] + ")");
                 assertEquals(expD1[i], d1[i], 0.0, k.name() + " relu'(" + x[i] + ") (f'(0) = 0)");
                 assertEquals(0.0, d2[i], 0.0, k.name() + " relu''(" + x[i] + ") must be 0");
+                assertEquals(0.0, d3[i], 0.0, k.name() + " relu'''(" + x[i] + ") must be 0");
             }
         }
     }
 
     @Test
     void geluMatchesClosedFormsAtKnownPoints() {
-        // GELU(1) = Φ(1) and GELU'(0) = ½, GELU''(0) = 2β·φ(0); Φ(1) from mpmath.
-        double[] x = {1.0, 0.0};
-        double[] v = new double[2];
-        double[] d1 = new double[2];
-        double[] d2 = new double[2];
+        // GELU(1) = Φ(1) and GELU'(0) = ½, GELU''(0) = 2β·φ(0); GELU'''(0) = 0, GELU'''(1) = −3φ(1),
+        // GELU'''(2) = 0; Φ(1) and φ(1) from mpmath.
+        double[] x = {1.0, 0.0, 2.0};
+        double[] v = new double[3];
+        double[] d1 = new double[3];
+        double[] d2 = new double[3];
+        double[] d3 = new double[3];
         for (Kernels k : List.of(scalar, vector)) {
-            k.map(ElementwiseFunction.GELU, 1.0, 2, x, v, d1, d2);
+            k.map(ElementwiseFunction.GELU, 1.0, 3, x, v, d1, d2, d3);
             assertEquals(0.8413447460685429, v[0], 4e-16, k.name() + " GELU(1) = Phi(1)");
             assertEquals(0.5, d1[1], 0.0, k.name() + " GELU'(0) = 1/2");
             assertEquals(2 * 0.3989422804014327, d2[1], 4e-16, k.name() + " GELU''(0) = 2 phi(0)");
+            assertEquals(0.0, d3[1], 0.0, k.name() + " GELU'''(0) = 0");
+            assertEquals(-3 * 0.24197072451914337, d3[0], 1e-15, k.name() + " GELU'''(1) = -3 phi(1)");
+            assertEquals(0.0, d3[2], 0.0, k.name() + " GELU'''(2) = 0");
         }
     }
 }

@@ -26,12 +26,12 @@ class ReproducibilityTest {
             x[i] = 6 * rnd.nextGaussian();
         }
         for (ElementwiseFunction f : ElementwiseFunction.values()) {
-            double[][] first = {new double[n], new double[n], new double[n]};
-            vector.map(f, 1.5, n, x, first[0], first[1], first[2]);
-            double[][] again = {new double[n], new double[n], new double[n]};
+            double[][] first = {new double[n], new double[n], new double[n], new double[n]};
+            vector.map(f, 1.5, n, x, first[0], first[1], first[2], first[3]);
+            double[][] again = {new double[n], new double[n], new double[n], new double[n]};
             for (int r = 0; r < REPEATS; r++) {
-                vector.map(f, 1.5, n, x, again[0], again[1], again[2]);
-                for (int o = 0; o < 3; o++) {
+                vector.map(f, 1.5, n, x, again[0], again[1], again[2], again[3]);
+                for (int o = 0; o < 4; o++) {
                     int i = Arrays.mismatch(first[o], again[o]);
                     if (i >= 0) {
                         assertEquals(first[o][i], again[o][i], 0.0,
