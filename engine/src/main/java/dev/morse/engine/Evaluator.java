@@ -117,6 +117,12 @@ public final class Evaluator implements AutoCloseable {
     private double[] dataHv = new double[0];
     private double[] block = new double[0];
     private double[] identity = new double[0];
+    private double[] quadOut = new double[0];
+    private final double[][] termWork = new double[Context.WORKSPACES][0];
+    // Chunk states for data-term requests at another point θ′ inside a request (sam, weight_noise):
+    // one per worker slot, never the cached states of the request's θ.
+    private ChunkState[] asideStates = new ChunkState[0];
+    private long asideVersion;
 
     private final Request req = new Request();
     /** The most workers that ran at once during the last request (for tests of thread use). */
@@ -257,6 +263,22 @@ public final class Evaluator implements AutoCloseable {
         }
     }
 
+    /**
+     * The value of each term of the objective at θ over the batch, in the problem's order
+     * ({@link Problem#terms()}): L_R = L + Σ of these. Penalties that draw probes or noise draw the
+     * same ones as {@link #lossAndGradient} with the same batch (and seed).
+     */
+    public double[] termValues(Batch batch, double[] theta) {
+        enter(batch, theta);
+        try {
+            double[] v = new double[terms.length];
+            for (int i = 0; i < terms.length; i++) v[i] = terms[i].value(ctx);
+            return v;
+        } finally {
+            exit();
+        }
+    }
+
     /** Writes ∇L_R(θ) into grad (length P) and returns L_R(θ). */
     public double lossAndGradient(double[] theta, double[] grad) {
         return lossAndGradient(Batch.all(), theta, grad);
@@ -268,10 +290,7 @@ public final class Evaluator implements AutoCloseable {
         try {
             double v = dataGradientUnchecked();
             System.arraycopy(dataGrad, 0, grad, 0, p);
-            for (Term t : terms) {
-                v += t.value(ctx);
-                t.addGradient(ctx, grad);
-            }
+            for (Term t : terms) v += t.addValueAndGradient(ctx, grad);
             return v;
         } finally {
             exit();
@@ -414,6 +433,63 @@ public final class Evaluator implements AutoCloseable {
         return dataHv;
     }
 
+    /**
+     * Quadratic forms of a data curvature part and their exact gradients, the pieces of the trace
+     * penalties of SPEC §11: for the k vectors V (stored one after another),
+     * <pre>
+     *   part = DATA_HESSIAN:  forms[j] = v_jᵀ ∇²L v_j,   grad = Σ_j ∇_θ(v_jᵀ ∇²L v_j) = Σ_j D³L[v_j, v_j, ·]
+     *   part = GGN:           forms[j] = v_jᵀ G v_j,     grad = Σ_j ∇_θ(v_jᵀ G v_j)   (through J and H_ℓ)
+     * </pre>
+     * over the batch (means over its samples, as every product). {@code grad} (length P) may be
+     * null: the forms alone need forward passes only (the first- and second-order tangents), no
+     * reverse pass. The gradient is one BLAS-3 pass per chunk for all k vectors; see
+     * {@code ChunkPass.blockQuadratic} for the derivation. For the modified activations
+     * (augmented_relu, diminished_gelu) the stated σ″ and σ‴ are used throughout (SPEC §3).
+     */
+    public void quadraticForms(Batch batch, Part part, double[] theta, double[] vs, int k, double[] forms, double[] grad) {
+        if (part != Part.DATA_HESSIAN && part != Part.GGN) {
+            throw new IllegalArgumentException("quadratic forms are available for data_hessian and ggn, not " + (part == null ? "null" : part.id()));
+        }
+        if (k <= 0) throw new IllegalArgumentException("number of vectors k must be positive, got " + k);
+        checkVector(vs, (long) k * p, "V");
+        checkOut(forms, k, "forms");
+        if (grad != null) checkOut(grad, p, "gradient");
+        enter(batch, theta);
+        try {
+            quadraticFormsUnchecked(part == Part.DATA_HESSIAN, vs, k, forms, grad);
+        } finally {
+            exit();
+        }
+    }
+
+    private void quadraticFormsUnchecked(boolean hessian, double[] vs, int k, double[] forms, double[] grad) {
+        Request r = req;
+        int len = k + (grad == null ? 0 : p);
+        if (quadOut.length < len) quadOut = new double[len];
+        r.vs = vs;
+        r.k = k;
+        r.kg = thirdGroupSize(k, r.rows);
+        r.hessianForms = hessian;
+        r.formsGradient = grad != null;
+        try {
+            runChunksLen(Kind.QUADRATIC, quadOut, len);
+        } finally {
+            r.vs = null;
+        }
+        System.arraycopy(quadOut, 0, forms, 0, k);
+        if (grad != null) System.arraycopy(quadOut, k, grad, 0, p);
+    }
+
+    /** Probes per third-order group: the six tangent buffers (RA, RZ, RG and their R²) near 2^21 doubles, at most 32; equal groups. */
+    private int thirdGroupSize(int k, int rows) {
+        long widths = 0;
+        for (int l = 1; l <= mlp.layers(); l++) widths += mlp.width(l);
+        long perVector = 6L * rows * widths;
+        int max = (int) Math.max(1, Math.min(32, (1L << 21) / Math.max(1, perVector)));
+        int groups = (k + max - 1) / max;
+        return (k + groups - 1) / groups;
+    }
+
     /** J·v: the outputs' directional derivatives for all samples, N × C row-major. */
     public void jvp(double[] theta, double[] v, double[] out) {
         checkVector(v, p, "v");
@@ -535,7 +611,9 @@ public final class Evaluator implements AutoCloseable {
         /** J·v into req.out. */
         JVP,
         /** Jᵀu into the slot buffer. */
-        VJP
+        VJP,
+        /** Quadratic forms v_jᵀ Op v_j (and their gradients) of the trace penalties into the slot buffer: k forms, then P. */
+        QUADRATIC
     }
 
     /**
@@ -561,6 +639,11 @@ public final class Evaluator implements AutoCloseable {
         int unitBase = -1;     // ≥ 0: the vectors are identity columns from this index (dense)
         boolean ggn;
         boolean nme;
+        // Quadratic forms (trace penalties): of ∇²L (else G), and whether their gradient is wanted.
+        boolean hessianForms;
+        boolean formsGradient;
+        // True while a data-term request runs at another point (Context.dataLossAndGradientAt).
+        boolean aside;
         // Outputs written per chunk (outputs, per-sample losses, jvp).
         double[] out;
         // Scheduling.
@@ -613,7 +696,7 @@ public final class Evaluator implements AutoCloseable {
         widestWave = 0;
         ctx.theta = theta;
         if (caching) {
-            if (batch != cachedBatch || !Arrays.equals(theta, cachedTheta)) {
+            if (!batch.sameSamples(cachedBatch) || !Arrays.equals(theta, cachedTheta)) {
                 System.arraycopy(theta, 0, cachedTheta, 0, p);
                 cachedBatch = batch;
                 version++;
@@ -698,9 +781,13 @@ public final class Evaluator implements AutoCloseable {
      * chunk order (out = Σ_chunks slot), so the result does not depend on the thread count.
      */
     private void runChunks(Kind kind, double[] out, int k) {
+        runChunksLen(kind, out, k * p);
+    }
+
+    /** As {@link #runChunks}, with the length of each slot's result given (len values summed into out). */
+    private void runChunksLen(Kind kind, double[] out, int len) {
         Request r = req;
-        int len = k * p;
-        if (out != null) ensureSlots(len, "k=" + k);
+        if (out != null) ensureSlots(len, len + " values");
         r.kind = kind;
         r.byGroups = false;
         boolean first = true;
@@ -810,6 +897,15 @@ public final class Evaluator implements AutoCloseable {
                 int c = mlp.outputDim();
                 System.arraycopy(pass.blockTangentOutput(), 0, r.out, pos * c, pass.rows() * c);
             }
+            case QUADRATIC -> {
+                bind(pass, slot, chunk, true, r.hessianForms && r.formsGradient);
+                double[] buf = slotOut[slot];
+                if (r.formsGradient) Arrays.fill(buf, r.k, r.k + p, 0.0);
+                for (int j0 = 0; j0 < r.k; j0 += r.kg) {
+                    pass.blockQuadratic(r.theta, r.vs, j0, Math.min(r.kg, r.k - j0), p, r.scale, r.hessianForms,
+                            buf, j0, r.formsGradient ? buf : null, r.k);
+                }
+            }
             case VJP -> {
                 ChunkState st = bind(pass, slot, chunk, false, false);
                 pass.setTopSignal(r.vs, pos, 1.0);
@@ -827,12 +923,15 @@ public final class Evaluator implements AutoCloseable {
      */
     private ChunkState bind(ChunkPass pass, int slot, int chunk, boolean needSecond, boolean needSignals) {
         Request r = req;
-        int idx = caching ? chunk : slot;
+        // A request at another point (aside) uses its own per-slot states, so the states cached at θ survive it.
+        ChunkState[] all = r.aside ? asideStates : states;
+        long ver = r.aside ? asideVersion : version;
+        int idx = caching && !r.aside ? chunk : slot;
         int pos = chunk * r.rows;
         int rows = Math.min(r.rows, r.count - pos);
-        ChunkState st = states[idx];
-        if (st == null || st.capacity < r.rows) st = states[idx] = new ChunkState(mlp.widths(), r.rows);   // each index has one writer per run
-        boolean stale = st.version != version || st.chunk != chunk;
+        ChunkState st = all[idx];
+        if (st == null || st.capacity < r.rows) st = all[idx] = new ChunkState(mlp.widths(), r.rows);   // each index has one writer per run
+        boolean stale = st.version != ver || st.chunk != chunk;
         int d0 = mlp.inputDim();
         if (r.index == null) {
             pass.bind(st, data.x(), (r.first + pos) * d0, rows);
@@ -843,7 +942,7 @@ public final class Evaluator implements AutoCloseable {
         if (stale || (needSecond && !st.second)) {
             pass.forward(r.theta, needSecond);
             st.lossSum = pass.lossAndTopSignal(data, r.index, r.index == null ? r.first + pos : pos, r.scale, null, 0);
-            st.version = version;
+            st.version = ver;
             st.chunk = chunk;
             st.second = needSecond;
             st.signals = false;
@@ -862,8 +961,13 @@ public final class Evaluator implements AutoCloseable {
         for (int i = 0; i < rows; i++) System.arraycopy(x, index[pos + i] * d0, st.x, i * d0, d0);
     }
 
-    /** What terms see: θ, and the data loss and gradient at the current request (computed on demand, once per version). */
+    /**
+     * What terms see: θ, the request's seed, and the data term at the current request (loss and
+     * gradient computed on demand, once per version; products, quadratic forms, and the data term at
+     * other points on the same samples).
+     */
     private final class Context implements Term.Context {
+        static final int WORKSPACES = 4;
         double[] theta;
 
         @Override
@@ -885,6 +989,94 @@ public final class Evaluator implements AutoCloseable {
         public double[] dataGradient() {
             dataGradientUnchecked();
             return dataGrad;
+        }
+
+        @Override
+        public int batchSize() {
+            return req.count;
+        }
+
+        @Override
+        public boolean hasSeed() {
+            return req.batch.hasSeed();
+        }
+
+        @Override
+        public long seed() {
+            return req.batch.seed();
+        }
+
+        @Override
+        public void dataProduct(Part part, double[] vs, double[] out, int k) {
+            if (part != Part.DATA_HESSIAN && part != Part.GGN && part != Part.NME) {
+                throw new IllegalArgumentException("a term's data product is data_hessian, ggn or nme, not " + (part == null ? "null" : part.id()));
+            }
+            if (k <= 0 || vs == null || vs.length < (long) k * p || out == null || out.length < (long) k * p) {
+                throw new IllegalArgumentException("data product: k = " + k + " vectors of length P = " + p + " needed in V and out");
+            }
+            Evaluator.this.dataProduct(part, vs, out, k);
+        }
+
+        @Override
+        public void quadraticForms(Part part, double[] vs, int k, double[] forms, double[] grad) {
+            if (part != Part.DATA_HESSIAN && part != Part.GGN) {
+                throw new IllegalArgumentException("quadratic forms are available for data_hessian and ggn, not " + (part == null ? "null" : part.id()));
+            }
+            if (k <= 0 || vs == null || vs.length < (long) k * p || forms == null || forms.length < k || (grad != null && grad.length < p)) {
+                throw new IllegalArgumentException("quadratic forms: k = " + k + " vectors of length P = " + p + ", k forms and a gradient of length P needed");
+            }
+            quadraticFormsUnchecked(part == Part.DATA_HESSIAN, vs, k, forms, grad);
+        }
+
+        @Override
+        public double dataLossAt(double[] point) {
+            return aside(point, null);
+        }
+
+        @Override
+        public double dataLossAndGradientAt(double[] point, double[] grad) {
+            if (grad == null || grad.length < p) throw new IllegalArgumentException("gradient array must have length ≥ P = " + p);
+            if (grad == dataGrad) throw new IllegalArgumentException("the gradient at another point cannot go into the request's data gradient");
+            return aside(point, grad);
+        }
+
+        @Override
+        public double[] workspace(int index, int length) {
+            if (index < 0 || index >= WORKSPACES) throw new IllegalArgumentException("workspace index " + index + " not in 0.." + (WORKSPACES - 1));
+            if (termWork[index].length < length) {
+                MemoryGuard.checkDense(1, length, "term workspace (" + length + " doubles)");
+                termWork[index] = new double[length];
+            }
+            return termWork[index];
+        }
+    }
+
+    /**
+     * L (and ∇L into grad when not null) at another point θ′ over the request's samples, inside the
+     * request at θ: it runs on per-slot states of its own and writes neither the cached states at θ,
+     * nor the data loss and gradient cached for θ, nor the request's version, so the request carries
+     * on at θ as if nothing had happened.
+     */
+    private double aside(double[] point, double[] grad) {
+        if (point == null || point.length != p) throw new IllegalArgumentException("point has length " + (point == null ? "null" : point.length) + ", expected P = " + p);
+        for (int i = 0; i < p; i++) {
+            if (!Double.isFinite(point[i])) throw new IllegalArgumentException("point contains " + point[i] + " at index " + i);
+        }
+        Request r = req;
+        double[] saved = r.theta;
+        if (asideStates.length < threads) asideStates = new ChunkState[threads];
+        asideVersion++;
+        r.theta = point;
+        r.aside = true;
+        try {
+            if (grad != null) runChunks(Kind.GRADIENT, grad, 1);
+            else runChunks(Kind.LOSS, null, 0);
+            double sum = 0;
+            for (int c = 0; c < r.chunks; c++) sum += chunkSums[c];   // chunk order, as setDataLoss
+            return sum / r.count;
+        } finally {
+            r.theta = saved;
+            r.aside = false;
         }
     }
 
