@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
                 "Start with 'morse demo'; 'morse COMMAND --help' explains each command.", ""},
         commandListHeading = "%nCommands:%n",
         subcommands = {DemoCommand.class, SpectrumCommand.class, DensityCommand.class, TraceCommand.class, FitCommand.class,
-                MorseCommand.class, DoctorCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+                MorseCommand.class, EvalCommand.class, DoctorCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"%nEvery analysis command takes --json FILE (a report), --plots DIR (PNG and SVG), --config FILE.json, --quiet "
                 + "and --force (output files are never overwritten without it).",
                 "%nExit codes: 0 success; 1 internal error (a bug; --debug prints the stack trace); 2 bad usage or input; 3 numerical failure (LAPACK, no convergence); 4 refused for "

@@ -24,7 +24,7 @@ import picocli.CommandLine.Model.OptionSpec;
 final class Report {
 
     /** Options that say where output goes; they are not part of the config a report records. */
-    static final Set<String> OUTPUT_OPTIONS = Set.of("json", "plots", "plot-format", "force", "quiet", "config", "save", "out", "save-vectors");
+    static final Set<String> OUTPUT_OPTIONS = Set.of("json", "plots", "plot-format", "force", "quiet", "config", "save", "out", "save-vectors", "save-gradient");
 
     final Json j = Json.pretty();
 

@@ -1058,7 +1058,7 @@ public final class Evaluator implements AutoCloseable {
      * on at θ as if nothing had happened.
      */
     private double aside(double[] point, double[] grad) {
-        if (point == null || point.length != p) throw new IllegalArgumentException("point has length " + (point == null ? "null" : point.length) + ", expected P = " + p);
+        if (point == null || point.length < p) throw new IllegalArgumentException("point has length " + (point == null ? "null" : point.length) + ", expected P = " + p);
         for (int i = 0; i < p; i++) {
             if (!Double.isFinite(point[i])) throw new IllegalArgumentException("point contains " + point[i] + " at index " + i);
         }

@@ -152,8 +152,9 @@ public interface Term extends Serializable {
         void quadraticForms(Part part, double[] vs, int k, double[] forms, double[] grad);
 
         /**
-         * L(θ′) at another point θ′ over the request's samples. Does not disturb the request at θ:
-         * the chunk states, data loss and gradient cached for θ stay valid.
+         * L(θ′) at another point θ′ (its first P entries: a workspace may be longer) over the
+         * request's samples. Does not disturb the request at θ: the chunk states, data loss and
+         * gradient cached for θ stay valid.
          */
         double dataLossAt(double[] point);
 

@@ -246,6 +246,43 @@ class PenaltyTest {
     }
 
     @Test
+    void severalPenaltiesAtOnceAddUp() {
+        // Penalties share the evaluator's workspaces: together they must give the sum of their parts.
+        Regularizer reg = Regularizer.l2(0.01);
+        Problem base = problem(Activation.SIGMOID, Loss.CROSS_ENTROPY, 61, reg);
+        int p = base.dim();
+        Batch batch = Batch.of(0, 1, 3, 4, 6).withSeed(77);
+        List<Penalty> pens = List.of(Penalty.hessianTrace(0.1, 3), Penalty.weightNoise(0.02, 2), Penalty.sam(0.05),
+                Penalty.gradientNorm(0.2, 2), Penalty.ggnTrace(0.3, 2), Penalty.gradientNormGgn(0.1, 1));
+        double[] theta = theta(base, 61);
+        double[] want = new double[p];
+        double wantValue;
+        try (Evaluator plain = open(base, 2)) {
+            wantValue = plain.lossAndGradient(batch, theta, want);
+        }
+        for (Penalty pen : pens) {
+            try (Evaluator one = open(base.withTerms(reg, pen), 2); Evaluator plain = open(base, 2)) {
+                double[] g = new double[p], g0 = new double[p];
+                wantValue += one.lossAndGradient(batch, theta, g) - plain.lossAndGradient(batch, theta, g0);
+                for (int i = 0; i < p; i++) want[i] += g[i] - g0[i];
+            }
+        }
+        List<Term> terms = new ArrayList<>(List.of(reg));
+        terms.addAll(pens);
+        try (Evaluator all = open(base.withTerms(terms.toArray(new Term[0])), 2)) {
+            double[] g = new double[p];
+            double v = all.lossAndGradient(batch, theta, g);
+            assertEquals(wantValue, v, 1e-13 * Math.abs(wantValue));
+            assertTrue(relErr(g, want) < 1e-13, "gradient of all penalties = Σ parts: " + relErr(g, want));
+            double[] values = all.termValues(batch, theta);
+            assertEquals(1 + pens.size(), values.length);
+            double sum = all.dataLoss(batch, theta);
+            for (double x : values) sum += x;
+            assertEquals(v, sum, 1e-14 * Math.abs(v), "L + Σ termValues = the objective");
+        }
+    }
+
+    @Test
     void gradientNormAddsExactlyOneHessianProductOfTheGradient() {
         Problem base = problem(Activation.TANH, Loss.CROSS_ENTROPY, 41);
         int p = base.dim();
