@@ -116,13 +116,15 @@ final class EvalCommand extends AnalysisCommand {
         for (double x : grad) gradNorm += x * x;
         gradNorm = Math.sqrt(gradNorm);
         List<Term> all = prob.terms();
-        double reg = 0, penalty = 0;
+        double reg = 0;
         boolean exact = true;
+        double[] added = new double[all.size()];   // what each term adds to L + R: sam and weight_noise replace L
         for (int i = 0; i < all.size(); i++) {
-            if (all.get(i).isPenalty()) penalty += values[i];
-            else reg += values[i];
+            added[i] = values[i] - (all.get(i).replacesDataLoss() ? loss : 0.0);
+            if (!all.get(i).isPenalty()) reg += values[i];
             exact &= all.get(i).gradientIsExact(prob.model());
         }
+        double penalty = objective - loss - reg;
         if (saveGradient != null) {
             OutputFiles.parents(saveGradient);
             Npy.write(saveGradient, grad);
@@ -134,7 +136,7 @@ final class EvalCommand extends AnalysisCommand {
         j.name("objective").valueOrNull(objective);
         j.name("loss").valueOrNull(loss);
         j.name("regularizer_value").valueOrNull(reg);
-        j.name("penalty").valueOrNull(penalty);
+        j.name("penalty").valueOrNull(penalty);   // objective − loss − regularizer, as the PyTorch reference defines it
         j.name("gradient_norm").valueOrNull(gradNorm);
         j.name("gradient_is_exact").value(exact);
         j.name("gradient_meaning").value(exact ? "the gradient of objective"
@@ -151,7 +153,8 @@ final class EvalCommand extends AnalysisCommand {
             j.name("spec").value(pen.spec());
             j.name("name").value(pen.name());
             j.name("formula").value(pen.formula());
-            j.name("value").valueOrNull(values[i]);
+            j.name("value").valueOrNull(added[i]);
+            j.name("replaces_loss").value(pen.replacesDataLoss());
             j.name("gradient_is_exact").value(pen.gradientIsExact(prob.model()));
             if (pen.draws() > 0) {
                 j.name("k").value(pen.draws());
@@ -171,7 +174,7 @@ final class EvalCommand extends AnalysisCommand {
         rows.add(new String[] {"regularizer R", sci(reg) + "  (" + problem.regularizer.spec() + ")"});
         for (int i = first; i < all.size(); i++) {
             Penalty pen = built.get(i - first);
-            rows.add(new String[] {pen.name(), sci(values[i]) + "  = " + pen.formula()});
+            rows.add(new String[] {pen.name(), sci(added[i]) + "  (" + pen.formula() + (pen.replacesDataLoss() ? ", minus L" : "") + ")"});
         }
         rows.add(new String[] {exact ? "‖gradient‖₂" : "‖direction‖₂", sci(gradNorm) + (exact ? "" : "  (an update direction, not a gradient)")});
         rows.add(new String[] {"gradient", saveGradient == null ? "not saved (use --save-gradient G.npy)" : "saved to " + saveGradient});

@@ -88,6 +88,7 @@ public final class Evaluator implements AutoCloseable {
     private final Dataset data;
     private final Term[] terms;
     private final boolean termsNeedCurvature;
+    private final boolean termReplacesData;   // a term's value replaces L (sam, weight_noise)
     private final double[] termsDiagonal;   // Σ terms' constant diagonal Hessian parts, or null
     private final int p;
     private final int threads;
@@ -101,7 +102,8 @@ public final class Evaluator implements AutoCloseable {
     private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
 
     // The chunk-state cache and what it is keyed on.
-    private ChunkState[] states = new ChunkState[0];   // per chunk when caching, else per worker slot
+    private ChunkState[] states = new ChunkState[0];   // per chunk when the request's states fit (always when caching), else per worker slot
+    private final long stateBudget;                   // bytes the chunk states of one request may take
     private final double[] cachedTheta;
     private Batch cachedBatch;
     private long version;
@@ -137,6 +139,7 @@ public final class Evaluator implements AutoCloseable {
         boolean curv = false;
         for (Term t : terms) curv |= t.needsDataCurvature();
         this.termsNeedCurvature = curv;
+        this.termReplacesData = problem.replacesDataLoss();
         this.termsDiagonal = problem.termsHessianDiagonal();
         this.p = mlp.numParameters();
         this.threads = s.threads();
@@ -147,7 +150,8 @@ public final class Evaluator implements AutoCloseable {
         NativeThreads.init();
         int rows = chunkRows(data.size());
         long cacheBytes = 8L * ChunkState.doubles(mlp.widths(), rows) * chunkCount(data.size(), rows);
-        this.caching = s.cacheStates() && cacheBytes <= Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4);
+        this.stateBudget = Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4);
+        this.caching = s.cacheStates() && cacheBytes <= stateBudget;
         this.team = new WorkerTeam(threads);
         // The team's threads end when this evaluator is closed, or becomes unreachable (they never reference it).
         CLEANER.register(this, team::close);
@@ -233,7 +237,7 @@ public final class Evaluator implements AutoCloseable {
 
     // ------------------------------------------------------------------ values and gradients
 
-    /** L_R(θ): data loss plus the terms (SPEC §2, §4). */
+    /** L_R(θ): data loss plus the terms (SPEC §2, §4, §11; without L when a term replaces it). */
     public double loss(double[] theta) {
         return loss(Batch.all(), theta);
     }
@@ -241,7 +245,7 @@ public final class Evaluator implements AutoCloseable {
     public double loss(Batch batch, double[] theta) {
         enter(batch, theta);
         try {
-            double v = dataLossUnchecked();
+            double v = termReplacesData ? 0.0 : dataLossUnchecked();
             for (Term t : terms) v += t.value(ctx);
             return v;
         } finally {
@@ -265,8 +269,9 @@ public final class Evaluator implements AutoCloseable {
 
     /**
      * The value of each term of the objective at θ over the batch, in the problem's order
-     * ({@link Problem#terms()}): L_R = L + Σ of these. Penalties that draw probes or noise draw the
-     * same ones as {@link #lossAndGradient} with the same batch (and seed).
+     * ({@link Problem#terms()}): L_R = L + Σ of these, or Σ of these when a term replaces L
+     * ({@link Problem#replacesDataLoss()}; its value is then that whole data part). Penalties that
+     * draw probes or noise draw the same ones as {@link #lossAndGradient} with the same batch (and seed).
      */
     public double[] termValues(Batch batch, double[] theta) {
         enter(batch, theta);
@@ -288,8 +293,14 @@ public final class Evaluator implements AutoCloseable {
         checkOut(grad, p, "gradient");
         enter(batch, theta);
         try {
-            double v = dataGradientUnchecked();
-            System.arraycopy(dataGrad, 0, grad, 0, p);
+            double v;
+            if (termReplacesData) {   // the term gives the whole data part; ∇L(θ) only if some term asks for it
+                Arrays.fill(grad, 0, p, 0.0);
+                v = 0.0;
+            } else {
+                v = dataGradientUnchecked();
+                System.arraycopy(dataGrad, 0, grad, 0, p);
+            }
             for (Term t : terms) v += t.addValueAndGradient(ctx, grad);
             return v;
         } finally {
@@ -644,6 +655,8 @@ public final class Evaluator implements AutoCloseable {
         boolean formsGradient;
         // True while a data-term request runs at another point (Context.dataLossAndGradientAt).
         boolean aside;
+        // States indexed by chunk (else by worker slot): see begin().
+        boolean chunkStates;
         // Outputs written per chunk (outputs, per-sample losses, jvp).
         double[] out;
         // Scheduling.
@@ -680,7 +693,10 @@ public final class Evaluator implements AutoCloseable {
     /**
      * Starts a request at (θ, batch): plans its chunks and keys the state cache. With caching,
      * chunk states stay valid while θ's bits and the batch do not change; otherwise every
-     * request starts afresh.
+     * request starts afresh. Within a request, each chunk keeps its own state whenever the
+     * request's states fit in the budget (always with caching; without, e.g. a minibatch of a data
+     * set too large to cache), so the passes of one request (a penalty's gradient and H·g) share
+     * the forward pass; only requests too large for that fall back to one state per worker slot.
      */
     private void begin(Batch batch, double[] theta) {
         Request r = req;
@@ -701,11 +717,13 @@ public final class Evaluator implements AutoCloseable {
                 cachedBatch = batch;
                 version++;
             }
-            if (states.length < r.chunks) states = Arrays.copyOf(states, r.chunks);
+            r.chunkStates = true;
         } else {
             version++;
-            if (states.length < threads) states = new ChunkState[threads];
+            r.chunkStates = 8L * ChunkState.doubles(mlp.widths(), r.rows) * r.chunks <= stateBudget;
         }
+        int slots = r.chunkStates ? Math.max(r.chunks, threads) : threads;
+        if (states.length < slots) states = Arrays.copyOf(states, slots);
         if (chunkSums.length < r.chunks) chunkSums = new double[r.chunks];
     }
 
@@ -750,7 +768,7 @@ public final class Evaluator implements AutoCloseable {
             if (r.chunks == 1 || (groups >= threads && groups >= r.chunks)) {
                 // Workers share chunk states in this mode: fill them first (each chunk by one worker),
                 // so the group phase only reads them.
-                if (caching) runChunks(Kind.WARM, null, 0);
+                if (r.chunkStates) runChunks(Kind.WARM, null, 0);
                 runGroups(k, out);
             } else {
                 runChunks(Kind.BLOCK, out, k);
@@ -926,7 +944,7 @@ public final class Evaluator implements AutoCloseable {
         // A request at another point (aside) uses its own per-slot states, so the states cached at θ survive it.
         ChunkState[] all = r.aside ? asideStates : states;
         long ver = r.aside ? asideVersion : version;
-        int idx = caching && !r.aside ? chunk : slot;
+        int idx = r.chunkStates && !r.aside ? chunk : slot;
         int pos = chunk * r.rows;
         int rows = Math.min(r.rows, r.count - pos);
         ChunkState st = all[idx];

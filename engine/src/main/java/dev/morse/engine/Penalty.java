@@ -15,7 +15,9 @@ import java.util.SplittableRandom;
  * A penalty is computed from the data loss L of the request's samples (the minibatch of a
  * training step: L_B of SPEC §11, a mean over its samples); g = ∇L, H = ∇²L and G the
  * Gauss–Newton matrix of L at θ, all over those samples. The regularizers of the problem are
- * separate terms evaluated at θ, so the training objective is L + R + penalty.
+ * separate terms evaluated at θ, so the training objective is L + R + penalty. {@code sam} and
+ * {@code weight_noise} replace L by L at other points ({@link #replacesDataLoss()}): their value is
+ * that whole data part, so the "penalty" they add is their value minus L(θ).
  *
  * <table>
  *   <caption>Penalties (ρ, σ² ≥ 0; p ∈ {1, 2}, default 1; k ≥ 1, default 1)</caption>
@@ -23,10 +25,11 @@ import java.util.SplittableRandom;
  *   <tr><td>{@code gradient_norm:ρ[:p]}</td><td>ρ‖g‖^p</td><td>ρ p ‖g‖^(p−2) H g (exact gradient; one H·v)</td></tr>
  *   <tr><td>{@code gradient_norm_ggn:ρ[:p]}</td><td>ρ‖g‖^p</td><td>ρ p ‖g‖^(p−2) G g: NOT the gradient of the value
  *       (the NME part M g of H g is left out: the ablation of Dauphin et al. 2024); a direction</td></tr>
- *   <tr><td>{@code sam:ρ}</td><td>L(θ + ρ g/‖g‖) − L(θ), so that the objective is L(θ + ρ g/‖g‖) + R(θ)</td>
- *       <td>∇L(θ + ρ g/‖g‖) − ∇L(θ), so that the update is ∇L(θ + ρ g/‖g‖) + ∇R(θ): SAM's direction, not a gradient</td></tr>
- *   <tr><td>{@code weight_noise:σ²[:k]}</td><td>(1/k)Σᵢ L(θ + σεᵢ) − L(θ): the objective is (1/k)Σᵢ L(θ + σεᵢ) + R(θ)</td>
- *       <td>(1/k)Σᵢ ∇L(θ + σεᵢ) − ∇L(θ) (the exact gradient of the value for the drawn εᵢ ~ N(0, I); σ = √σ²)</td></tr>
+ *   <tr><td>{@code sam:ρ}</td><td>replaces L: the objective is L(θ + ρ g/‖g‖) + R(θ)</td>
+ *       <td>replaces ∇L: the update is ∇L(θ + ρ g/‖g‖) + ∇R(θ), SAM's direction, not a gradient</td></tr>
+ *   <tr><td>{@code weight_noise:σ²[:k]}</td><td>replaces L: the objective is (1/k)Σᵢ L(θ + σεᵢ) + R(θ)</td>
+ *       <td>replaces ∇L: (1/k)Σᵢ ∇L(θ + σεᵢ) + ∇R(θ), the exact gradient of the objective for the drawn εᵢ ~ N(0, I)
+ *       (σ = √σ²)</td></tr>
  *   <tr><td>{@code hessian_trace:σ²[:k]}</td><td>(σ²/2)(1/k)Σᵢ vᵢᵀ H vᵢ, vᵢ ~ N(0, I)</td>
  *       <td>(σ²/2)(1/k)Σᵢ D³L[vᵢ, vᵢ, ·]: exact, third derivatives (σ‴, and D³ℓ for cross-entropy)</td></tr>
  *   <tr><td>{@code ggn_trace:σ²[:k]}</td><td>(σ²/2)(1/k)Σᵢ vᵢᵀ G vᵢ</td>
@@ -42,7 +45,7 @@ import java.util.SplittableRandom;
  *
  * <p><b>Edge cases.</b> At g = 0, {@code gradient_norm:ρ:1} adds nothing to the gradient (the
  * minimum-norm subgradient of ρ‖g‖; H g = 0 there anyway) and {@code sam} stays at θ (no ascent
- * direction). With ρ = 0 or σ² = 0 a penalty adds 0 and draws nothing.
+ * direction). With ρ = 0 or σ² = 0 a penalty adds nothing to L + R and draws nothing.
  *
  * <p><b>No Hessian part.</b> The curvature of a penalty is not defined in Morse ({@link #addHvp}
  * throws): analyses (spectra, Morse check) use the objective without penalties,
@@ -377,11 +380,17 @@ public sealed interface Penalty extends Term
 
         @Override
         public String formula() {
-            return "L(θ + " + fmt(rho) + "·g/‖g‖) − L(θ) (objective L(θ + ρ g/‖g‖) + R(θ); update ∇L(θ + ρ g/‖g‖) + ∇R(θ), not a gradient)";
+            return "L(θ + " + fmt(rho) + "·g/‖g‖) in place of L (update ∇L(θ + ρ g/‖g‖) + ∇R(θ), not a gradient)";
         }
 
         @Override
         public boolean needsDataGradient() {
+            return true;
+        }
+
+        /** The objective is L(θ + ρ g/‖g‖) + R(θ): this term's value is L(θ + ρ g/‖g‖). */
+        @Override
+        public boolean replacesDataLoss() {
             return true;
         }
 
@@ -405,7 +414,7 @@ public sealed interface Penalty extends Term
         @Override
         public double value(Context c) {
             double[] point = ascentPoint(c);
-            return point == null ? 0.0 : c.dataLossAt(point) - c.dataLoss();
+            return point == null ? c.dataLoss() : c.dataLossAt(point);
         }
 
         @Override
@@ -413,16 +422,19 @@ public sealed interface Penalty extends Term
             addValueAndGradient(c, grad);
         }
 
+        /** Adds ∇L(θ + ρ g/‖g‖) (∇L(θ) when there is no ascent step) and returns L there. */
         @Override
         public double addValueAndGradient(Context c, double[] grad) {
             double[] point = ascentPoint(c);
-            if (point == null) return 0.0;
             int p = c.theta().length;
+            if (point == null) {
+                kernels().axpy(p, 1.0, c.dataGradient(), 0, grad, 0);
+                return c.dataLoss();
+            }
             double[] gp = c.workspace(1, p);
             double lp = c.dataLossAndGradientAt(point, gp);
-            double[] g = c.dataGradient();
-            for (int i = 0; i < p; i++) grad[i] += gp[i] - g[i];
-            return lp - c.dataLoss();
+            kernels().axpy(p, 1.0, gp, 0, grad, 0);
+            return lp;
         }
 
         @Override
@@ -502,11 +514,12 @@ public sealed interface Penalty extends Term
 
         @Override
         public String formula() {
-            return "(1/" + k + ")Σᵢ L(θ + σεᵢ) − L(θ), σ² = " + fmt(sigma2) + " (objective (1/k)Σᵢ L(θ + σεᵢ) + R(θ))";
+            return "(1/" + k + ")Σᵢ L(θ + σεᵢ) in place of L, σ² = " + fmt(sigma2);
         }
 
+        /** The objective is (1/k)Σᵢ L(θ + σεᵢ) + R(θ): this term's value is the mean; ∇L(θ) is never needed. */
         @Override
-        public boolean needsDataGradient() {
+        public boolean replacesDataLoss() {
             return true;
         }
 
@@ -531,7 +544,7 @@ public sealed interface Penalty extends Term
 
         @Override
         public double value(Context c) {
-            if (sigma2 == 0) return 0.0;
+            if (sigma2 == 0) return c.dataLoss();
             SplittableRandom rng = stream(c);
             double[] point = c.workspace(0, c.theta().length);
             double sum = 0;
@@ -539,7 +552,7 @@ public sealed interface Penalty extends Term
                 noisyPoint(c, rng, i, point);
                 sum += c.dataLossAt(point);
             }
-            return sum / k - c.dataLoss();
+            return sum / k;
         }
 
         @Override
@@ -547,22 +560,24 @@ public sealed interface Penalty extends Term
             addValueAndGradient(c, grad);
         }
 
+        /** Adds (1/k)Σᵢ ∇L(θ + σεᵢ) and returns (1/k)Σᵢ L(θ + σεᵢ) (with σ² = 0: ∇L(θ) and L(θ)). */
         @Override
         public double addValueAndGradient(Context c, double[] grad) {
-            if (sigma2 == 0) return 0.0;
             int p = c.theta().length;
+            if (sigma2 == 0) {
+                kernels().axpy(p, 1.0, c.dataGradient(), 0, grad, 0);
+                return c.dataLoss();
+            }
             SplittableRandom rng = stream(c);
             double[] point = c.workspace(0, p), gi = c.workspace(1, p), acc = c.workspace(2, p);
-            Arrays.fill(acc, 0, p, 0.0);
             double sum = 0;
             for (int i = 0; i < k; i++) {
                 noisyPoint(c, rng, i, point);
-                sum += c.dataLossAndGradientAt(point, gi);
-                kernels().axpy(p, 1.0, gi, 0, acc, 0);
+                sum += c.dataLossAndGradientAt(point, i == 0 ? acc : gi);
+                if (i > 0) kernels().axpy(p, 1.0, gi, 0, acc, 0);
             }
-            double[] g = c.dataGradient();
-            for (int i = 0; i < p; i++) grad[i] += acc[i] / k - g[i];
-            return sum / k - c.dataLoss();
+            kernels().axpy(p, 1.0 / k, acc, 0, grad, 0);
+            return sum / k;
         }
 
         @Override

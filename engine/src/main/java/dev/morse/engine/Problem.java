@@ -15,7 +15,8 @@ import java.util.StringJoiner;
  * <pre>
  *   L_R(θ) = L(θ) + Σ_terms T(θ),   L(θ) = (1/N) Σ_n ℓ(f(x_n), y_n)
  * </pre>
- * and "the Hessian" is ∇²L_R = G + M + Σ_terms (Hessian part of T) (SPEC §5). The terms are
+ * (a term may replace L by L at other points: {@link Term#replacesDataLoss()}, SPEC §11's sam and
+ * weight noise) and "the Hessian" is ∇²L_R = G + M + Σ_terms (Hessian part of T) (SPEC §5). The terms are
  * regularizers (SPEC §4) and training penalties (SPEC §11, {@link Penalty}), kept in that order:
  * regularizers first, then penalties. Penalties have no Hessian part: curvature analyses use
  * {@link #withoutPenalties()}.
@@ -57,6 +58,15 @@ public final class Problem implements java.io.Serializable {
             (t.isPenalty() ? penalties : kept).add(t);
         }
         kept.addAll(penalties);   // regularizers first, then penalties, each in the order given
+        Term replacing = null;
+        for (Term t : kept) {
+            if (!t.replacesDataLoss()) continue;
+            if (replacing != null) {
+                throw new IllegalArgumentException("terms " + replacing.spec() + " and " + t.spec() + " both replace the data loss "
+                        + "(their objectives are L at other points); an objective can have at most one of them");
+            }
+            replacing = t;
+        }
         this.model = model;
         this.data = data;
         this.loss = loss;
@@ -129,6 +139,12 @@ public final class Problem implements java.io.Serializable {
     /** Whether any term is present (the objective differs from the data loss). */
     public boolean hasTerms() {
         return terms.length > 0;
+    }
+
+    /** Whether a term replaces the data loss in the objective ({@link Term#replacesDataLoss()}: sam, weight_noise). */
+    public boolean replacesDataLoss() {
+        for (Term t : terms) if (t.replacesDataLoss()) return true;
+        return false;
     }
 
     /** The terms as text: {@code none}, or their specs joined by {@code +} (regularizers, then penalties). */

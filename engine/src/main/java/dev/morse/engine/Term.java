@@ -61,6 +61,18 @@ public interface Term extends Serializable {
     }
 
     /**
+     * Whether the term's value and gradient REPLACE those of the data term: the objective is then
+     * Σ terms (L itself is not added) and the gradient Σ term gradients (∇L is not added, nor
+     * computed unless a term asks for it). SPEC §11's {@code sam} (objective L(θ + ρg/‖g‖) + R(θ))
+     * and {@code weight_noise} ((1/k)Σ L(θ + σεᵢ) + R(θ)) do: their value is that whole data part,
+     * so no work is spent on ∇L(θ) where it is not needed, and nothing is added and subtracted
+     * again. At most one term of a {@link Problem} may replace the data term.
+     */
+    default boolean replacesDataLoss() {
+        return false;
+    }
+
+    /**
      * Whether this is a training penalty (SPEC §11): computed from the data loss of the request's
      * samples, with no Hessian part defined in Morse ({@link #addHvp} throws). A {@link Problem}
      * keeps its terms in the order regularizers, then penalties; curvature analyses use the

@@ -108,8 +108,12 @@ class PenaltyReferenceTest {
                 double obj = ev.lossAndGradient(theta, g);
                 double loss = ev.dataLoss(theta);
                 double[] values = ev.termValues(Batch.all(), theta);
-                double penalty = values[values.length - 1];
                 double reg = values.length > 1 ? values[0] : 0.0;
+                // The reference's penalty is objective − loss − regularizer; sam and weight_noise replace L, so
+                // their own value is the whole data part and what they add is that minus L(θ).
+                double penalty = values[values.length - 1] - (pen.replacesDataLoss() ? loss : 0.0);
+                assertEquals(obj, (pen.replacesDataLoss() ? 0.0 : loss) + reg + values[values.length - 1], 1e-15 * Math.abs(obj),
+                        "objective = (L unless replaced) + Σ term values");
                 String at = c.get("name") + " " + spec + " (" + threads + " threads)";
                 close((Double) ref.get("objective"), obj, at + " objective");
                 close((Double) ref.get("loss"), loss, at + " loss");

@@ -252,7 +252,8 @@ class PenaltyTest {
         Problem base = problem(Activation.SIGMOID, Loss.CROSS_ENTROPY, 61, reg);
         int p = base.dim();
         Batch batch = Batch.of(0, 1, 3, 4, 6).withSeed(77);
-        List<Penalty> pens = List.of(Penalty.hessianTrace(0.1, 3), Penalty.weightNoise(0.02, 2), Penalty.sam(0.05),
+        // One term at most may replace L (sam or weight_noise): weight noise here, SAM alone in other tests.
+        List<Penalty> pens = List.of(Penalty.hessianTrace(0.1, 3), Penalty.weightNoise(0.02, 2),
                 Penalty.gradientNorm(0.2, 2), Penalty.ggnTrace(0.3, 2), Penalty.gradientNormGgn(0.1, 1));
         double[] theta = theta(base, 61);
         double[] want = new double[p];
@@ -276,9 +277,36 @@ class PenaltyTest {
             assertTrue(relErr(g, want) < 1e-13, "gradient of all penalties = Σ parts: " + relErr(g, want));
             double[] values = all.termValues(batch, theta);
             assertEquals(1 + pens.size(), values.length);
-            double sum = all.dataLoss(batch, theta);
+            double sum = 0;   // weight_noise replaces L: its value is (1/k)Σ L(θ + σεᵢ)
             for (double x : values) sum += x;
-            assertEquals(v, sum, 1e-14 * Math.abs(v), "L + Σ termValues = the objective");
+            assertEquals(v, sum, 1e-14 * Math.abs(v), "Σ termValues = the objective when a term replaces L");
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> base.withTerms(Penalty.sam(0.1), Penalty.weightNoise(0.1, 1)));
+        assertTrue(e.getMessage().contains("both replace the data loss"), e.getMessage());
+        try (Evaluator sam = open(base.withTerms(reg, Penalty.sam(0.05), Penalty.hessianTrace(0.1, 1)), 2)) {
+            assertTrue(sam.problem().replacesDataLoss());
+        }
+    }
+
+    @Test
+    void withSigmaOrRhoZeroThePenaltiesAddNothing() {
+        Regularizer reg = Regularizer.l2(0.05);
+        Problem base = problem(Activation.TANH, Loss.MSE, 12, reg);
+        int p = base.dim();
+        double[] theta = theta(base, 12), g0 = new double[p];
+        Batch batch = Batch.all().withSeed(1);
+        try (Evaluator plain = open(base, 2)) {
+            double v0 = plain.lossAndGradient(batch, theta, g0);
+            for (Penalty pen : List.of(Penalty.sam(0), Penalty.weightNoise(0, 2), Penalty.hessianTrace(0, 2), Penalty.ggnTrace(0, 1),
+                    Penalty.gradientNorm(0, 1), Penalty.gradientNormGgn(0, 2))) {
+                try (Evaluator ev = open(base.withTerms(reg, pen), 2)) {
+                    double[] g = new double[p];
+                    assertEquals(v0, ev.lossAndGradient(batch, theta, g), 0.0, pen.spec());
+                    assertArrayEquals(g0, g, 0.0, pen.spec());
+                    assertEquals(v0, ev.loss(batch, theta), 0.0, pen.spec());
+                }
+            }
         }
     }
 
@@ -305,7 +333,7 @@ class PenaltyTest {
     }
 
     @Test
-    void bitIdenticalForAnyThreadCountAndChunkPlanIndependentOfThreads() {
+    void bitIdenticalForAnyThreadCountWithOrWithoutTheStateCache() {
         // N = 300 samples: ten chunks of 30 rows, run by 1, 2 or 3 workers.
         Mlp mlp = Mlp.of(Activation.GELU, 6, 9, 7, 4);
         Dataset data = Problems.classification(300, 6, 4, 17);
@@ -316,8 +344,11 @@ class PenaltyTest {
             if (theta == null) theta = theta(prob, 5);
             double[] ref = null;
             double refValue = 0;
-            for (int threads : new int[] {1, 2, 3}) {
-                try (Evaluator ev = Evaluator.open(prob, Evaluator.Settings.defaults().withThreads(threads))) {
+            // Threads 1, 2, 3 with the state cache, and 2 without it (then each request keeps per-chunk states of its own).
+            for (int run = 0; run < 4; run++) {
+                int threads = run == 3 ? 2 : run + 1;
+                Evaluator.Settings settings = Evaluator.Settings.defaults().withThreads(threads).withCacheStates(run != 3);
+                try (Evaluator ev = Evaluator.open(prob, settings)) {
                     double[] g = new double[ev.dim()];
                     double v = ev.lossAndGradient(batch, theta, g);
                     if (ref == null) {
