@@ -104,6 +104,14 @@ final class ChunkPass {
     }
 
     /**
+     * σ″(A_l) of the bound state after a forward pass that did not compute it: A_l is kept, so only
+     * the elementwise map runs (the same bits as a forward pass that asks for σ″).
+     */
+    void secondDerivatives() {
+        for (int l = 1; l < layers; l++) mlp.activation(l).evaluate(kernels, rows * d[l], a[l], null, null, s2[l]);
+    }
+
+    /**
      * Per-sample losses of the held chunk (into {@code losses[lossOff..]} when not null) and, when
      * {@code scale ≠ 0}, the top backward signal Gr_L = scale · ∂ℓ/∂F. Returns Σ ℓ over the chunk.
      * Row r of the chunk is sample {@code index[first + r]} of the data set, or {@code first + r}

@@ -957,13 +957,17 @@ public final class Evaluator implements AutoCloseable {
             if (stale) gather(st, r.index, pos, rows, d0);
             pass.bind(st, st.x, 0, rows);
         }
-        if (stale || (needSecond && !st.second)) {
+        if (stale) {
             pass.forward(r.theta, needSecond);
             st.lossSum = pass.lossAndTopSignal(data, r.index, r.index == null ? r.first + pos : pos, r.scale, null, 0);
             st.version = ver;
             st.chunk = chunk;
             st.second = needSecond;
             st.signals = false;
+        } else if (needSecond && !st.second) {
+            // A gradient's forward pass left A_l: σ″ is one elementwise map away (a penalty's H·g after the gradient).
+            pass.secondDerivatives();
+            st.second = true;
         }
         if (needSignals && !st.signals) {
             pass.backward(r.theta, null);

@@ -37,9 +37,9 @@ import java.util.SplittableRandom;
  * </table>
  *
  * <p><b>Probes and noise.</b> Drawn per request from the seed its {@link Batch} carries
- * ({@link Batch#withSeed}): a penalty draws k·P standard normals ({@link Gaussians#next}) from
- * {@code new SplittableRandom(seed ^ salt)} with a salt of its own kind, vector after vector, in θ's
- * order. Or given explicitly ({@link #withVectors}: k × P values, as {@code morse eval --probes/--noise}
+ * ({@link Batch#withSeed}): a penalty draws k·P standard normals ({@link Gaussians#fill}, the
+ * ziggurat: fast enough to draw P values every step) from {@code new SplittableRandom(seed ^ salt)}
+ * with a salt of its own kind, vector after vector, in θ's order. Or given explicitly ({@link #withVectors}: k × P values, as {@code morse eval --probes/--noise}
  * reads them), for comparisons with other frameworks. Same inputs and seed give bit-identical
  * results for any thread count.
  *
@@ -228,9 +228,9 @@ public sealed interface Penalty extends Term
         return Math.sqrt(kernels().sumOfSquares(n, v, 0));
     }
 
-    /** Fills out[0 .. n) with standard normals from rng (the shared draw order: vector after vector, θ's order). */
+    /** Fills out[off .. off + n) with standard normals from rng (the shared draw order: vector after vector, θ's order). */
     private static void draw(SplittableRandom rng, double[] out, int off, int n) {
-        for (int i = 0; i < n; i++) out[off + i] = Gaussians.next(rng);
+        Gaussians.fill(rng, out, off, n);
     }
 
     private static double[] explicit(double[] values, int k, String what) {

@@ -371,12 +371,11 @@ class PenaltyTest {
         int p = base.dim(), k = 3;
         long seed = 99;
         double[] theta = theta(base, 8);
-        SplittableRandom r = new SplittableRandom(seed ^ Penalty.Trace.HESSIAN_SALT);
         double[] v = new double[k * p];
-        for (int i = 0; i < v.length; i++) v[i] = Gaussians.next(r);
-        r = new SplittableRandom(seed ^ Penalty.WeightNoise.SALT);
+        Gaussians.fill(new SplittableRandom(seed ^ Penalty.Trace.HESSIAN_SALT), v, 0, k * p);
+        // Weight noise draws one vector at a time from one stream: the same values as one k·P fill.
         double[] e = new double[k * p];
-        for (int i = 0; i < e.length; i++) e[i] = Gaussians.next(r);
+        Gaussians.fill(new SplittableRandom(seed ^ Penalty.WeightNoise.SALT), e, 0, k * p);
         Object[][] pairs = {
             {Penalty.hessianTrace(0.3, k), Penalty.hessianTrace(0.3, k).withVectors(v, k)},
             {Penalty.weightNoise(0.02, k), Penalty.weightNoise(0.02, k).withVectors(e, k)}};
