@@ -155,7 +155,7 @@ public final class BenchCommand implements Callable<Integer> {
     boolean json;
 
     /** One timed product. */
-    record Timing(String name, double flops, String flopModel, double[] timesMs) {
+    record Timing(String name, double flops, String flopModel, double[] timesMs, double[] cpuMs) {
         double medianMs() {
             return median(timesMs);
         }
@@ -436,19 +436,39 @@ public final class BenchCommand implements Callable<Integer> {
         return new Warmup(rounds, (System.nanoTime() - start) / 1e9, monitor ? lastJit - jit0 : -1, quiet);
     }
 
-    /** One untimed call (after the others ran), then {@code --reps} timed calls. */
+    /**
+     * The CPU time of this process's live threads (ns; the sum of their per-thread clocks, which
+     * resolve nanoseconds, where the process clock the JVM reports ticks in 10 ms), or −1 where
+     * the JVM cannot tell. On a machine shared with other work, wall times include waiting for a
+     * core; CPU time counts the work done (Morse's waiting workers park, so they add nothing).
+     */
+    static long processCpuNanos() {
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        if (!mx.isThreadCpuTimeSupported() || !mx.isThreadCpuTimeEnabled()) return -1;
+        long sum = 0;
+        for (long id : mx.getAllThreadIds()) {
+            long t = mx.getThreadCpuTime(id);
+            if (t > 0) sum += t;
+        }
+        return sum;
+    }
+
+    /** One untimed call (after the others ran), then {@code --reps} timed calls (wall and process CPU time). */
     private Timing measure(Bench b) {
         if (warmup > 0) b.call().run();
         double[] ms = new double[reps];
+        double[] cpu = new double[reps];
         for (int i = 0; i < reps; i++) {
+            long c0 = processCpuNanos();
             long t0 = System.nanoTime();
             b.call().run();
             ms[i] = (System.nanoTime() - t0) / 1e6;
+            cpu[i] = c0 < 0 ? Double.NaN : (processCpuNanos() - c0) / 1e6;
         }
         if (!Double.isFinite(b.sink()[0]) || !Double.isFinite(b.out()[0])) {
             throw new IllegalStateException(b.name() + " produced a non-finite value");
         }
-        return new Timing(b.name(), b.flops(), flopModel(b.name()), ms);
+        return new Timing(b.name(), b.flops(), flopModel(b.name()), ms, cpu);
     }
 
     /** Dense symmetric eigendecomposition with vectors (dsyevd), OpenBLAS at {@code t} threads while it runs. */
@@ -479,7 +499,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (!Double.isFinite(sink[0])) throw new IllegalStateException("eigh produced a non-finite value");
         double flops = (4.0 / 3.0 + 2.0) * n * (double) n * n;
-        return new Timing("eigh", flops, flopModel("eigh"), ms);
+        double[] cpu = new double[ms.length];
+        Arrays.fill(cpu, Double.NaN);   // LAPACK's own threads: not measured per call
+        return new Timing("eigh", flops, flopModel("eigh"), ms, cpu);
     }
 
     static double median(double[] xs) {
@@ -609,6 +631,9 @@ public final class BenchCommand implements Callable<Integer> {
                     .name("flop_model").value(t.flopModel());
             j.name("times_ms").beginArray();
             for (double x : t.timesMs()) j.value(x);
+            j.endArray();
+            j.name("cpu_ms").beginArray();   // process CPU time per call (all threads), null where not measured
+            for (double x : t.cpuMs()) j.valueOrNull(x);
             j.endArray();
             j.endObject();
         }

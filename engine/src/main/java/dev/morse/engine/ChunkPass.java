@@ -261,9 +261,16 @@ final class ChunkPass {
                 if (l < layers) kernels.mulRepeated(rows, kg, d[l], s1[l], bra[l], brz[l]);
                 continue;
             }
-            for (int j = 0; j < kg; j++) System.arraycopy(vs, (j0 + j) * p + wOff, vPack, j * size, size);
+            // One vector: V_l is contiguous in vs already (no copy); several: packed one after another.
+            double[] vSrc = vs;
+            int vOff = j0 * p + wOff;
+            if (kg > 1) {
+                for (int j = 0; j < kg; j++) System.arraycopy(vs, (j0 + j) * p + wOff, vPack, j * size, size);
+                vSrc = vPack;
+                vOff = 0;
+            }
             linalg.dgemm(false, true, rows, kg * d[l], d[l - 1], 1.0, zPrev(l), zPrevOff(l), d[l - 1],
-                    vPack, 0, d[l - 1], 0.0, bra[l], 0, kg * d[l]);
+                    vSrc, vOff, d[l - 1], 0.0, bra[l], 0, kg * d[l]);
             if (mlp.hasBias(l)) {
                 for (int j = 0; j < kg; j++) System.arraycopy(vs, (j0 + j) * p + mlp.biasOffset(l), biasTmp, j * d[l], d[l]);
                 kernels.addToRows(rows, kg * d[l], bra[l], kg * d[l], biasTmp);
@@ -299,22 +306,32 @@ final class ChunkPass {
             int wOff = mlp.weightOffset(l), size = d[l] * d[l - 1];
             boolean written = false;
             if (!rgZero) {
-                // [RG¹…RGᵏ]ᵀ Z_{l−1}: kg stacked d_l × d_{l−1} blocks.
-                linalg.dgemm(true, false, kg * d[l], d[l - 1], rows, 1.0, brg[l], 0, kg * d[l],
-                        zPrev(l), zPrevOff(l), d[l - 1], 0.0, wTmp, 0, d[l - 1]);
-                for (int j = 0; j < kg; j++) System.arraycopy(wTmp, j * size, out, outOff + j * p + wOff, size);
+                // [RG¹…RGᵏ]ᵀ Z_{l−1}: kg stacked d_l × d_{l−1} blocks (one vector: straight into out).
+                if (kg == 1) {
+                    linalg.dgemm(true, false, d[l], d[l - 1], rows, 1.0, brg[l], 0, d[l],
+                            zPrev(l), zPrevOff(l), d[l - 1], 0.0, out, outOff + wOff, d[l - 1]);
+                } else {
+                    linalg.dgemm(true, false, kg * d[l], d[l - 1], rows, 1.0, brg[l], 0, kg * d[l],
+                            zPrev(l), zPrevOff(l), d[l - 1], 0.0, wTmp, 0, d[l - 1]);
+                    for (int j = 0; j < kg; j++) System.arraycopy(wTmp, j * size, out, outOff + j * p + wOff, size);
+                }
                 written = true;
             }
             if (nme && l > 1) {
-                // Gr_lᵀ [RZ¹ | … | RZᵏ]: d_l × (kg·d_{l−1}), block j in columns j·d_{l−1}.
-                linalg.dgemm(true, false, d[l], kg * d[l - 1], rows, 1.0, g[l], 0, d[l],
-                        brz[l - 1], 0, kg * d[l - 1], 0.0, wTmp, 0, kg * d[l - 1]);
-                for (int j = 0; j < kg; j++) {
-                    int o = outOff + j * p + wOff;
-                    for (int r = 0; r < d[l]; r++) {
-                        int src = (r * kg + j) * d[l - 1], dst = o + r * d[l - 1];
-                        if (written) kernels.axpy(d[l - 1], 1.0, wTmp, src, out, dst);
-                        else System.arraycopy(wTmp, src, out, dst, d[l - 1]);
+                // Gr_lᵀ [RZ¹ | … | RZᵏ]: d_l × (kg·d_{l−1}), block j in columns j·d_{l−1} (one vector: into out).
+                if (kg == 1) {
+                    linalg.dgemm(true, false, d[l], d[l - 1], rows, 1.0, g[l], 0, d[l],
+                            brz[l - 1], 0, d[l - 1], written ? 1.0 : 0.0, out, outOff + wOff, d[l - 1]);
+                } else {
+                    linalg.dgemm(true, false, d[l], kg * d[l - 1], rows, 1.0, g[l], 0, d[l],
+                            brz[l - 1], 0, kg * d[l - 1], 0.0, wTmp, 0, kg * d[l - 1]);
+                    for (int j = 0; j < kg; j++) {
+                        int o = outOff + j * p + wOff;
+                        for (int r = 0; r < d[l]; r++) {
+                            int src = (r * kg + j) * d[l - 1], dst = o + r * d[l - 1];
+                            if (written) kernels.axpy(d[l - 1], 1.0, wTmp, src, out, dst);
+                            else System.arraycopy(wTmp, src, out, dst, d[l - 1]);
+                        }
                     }
                 }
                 written = true;
@@ -342,14 +359,8 @@ final class ChunkPass {
                 unitNmeScatter(l, unitBase + j0, kg);
                 rdzWritten = true;
             } else if (nme) {
-                // Gr_l [V¹ | … | Vᵏ]: the directions packed side by side, d_l × (kg·d_{l−1}).
-                for (int r = 0; r < d[l]; r++) {
-                    for (int j = 0; j < kg; j++) {
-                        System.arraycopy(vs, (j0 + j) * p + wOff + r * d[l - 1], vPack, (r * kg + j) * d[l - 1], d[l - 1]);
-                    }
-                }
-                linalg.dgemm(false, false, rows, kg * d[l - 1], d[l], 1.0, g[l], 0, d[l],
-                        vPack, 0, kg * d[l - 1], rdzWritten ? 1.0 : 0.0, brdz, 0, kg * d[l - 1]);
+                // Gr_l [V¹ | … | Vᵏ]: the directions packed side by side, d_l × (kg·d_{l−1}) (one: V_l as it is).
+                gTimesDirections(l, vs, j0, kg, p, rdzWritten ? 1.0 : 0.0, brdz);
                 rdzWritten = true;
             }
             int n = rows * d[l - 1];
@@ -361,6 +372,22 @@ final class ChunkPass {
             }
             rgZero = false;
         }
+    }
+
+    /**
+     * out (rows × kg·d_{l−1}, the vectors interleaved) = Gr_l [V¹ | … | Vᵏ] + beta·out: the directions'
+     * layer-l weights side by side, d_l × (kg·d_{l−1}); one vector's V_l is used where it lies in vs.
+     */
+    private void gTimesDirections(int l, double[] vs, int j0, int kg, int p, double beta, double[] out) {
+        int wOff = mlp.weightOffset(l), dp = d[l - 1];
+        if (kg == 1) {
+            linalg.dgemm(false, false, rows, dp, d[l], 1.0, g[l], 0, d[l], vs, j0 * p + wOff, dp, beta, out, 0, dp);
+            return;
+        }
+        for (int r = 0; r < d[l]; r++) {
+            for (int j = 0; j < kg; j++) System.arraycopy(vs, (j0 + j) * p + wOff + r * dp, vPack, (r * kg + j) * dp, dp);
+        }
+        linalg.dgemm(false, false, rows, kg * dp, d[l], 1.0, g[l], 0, d[l], vPack, 0, kg * dp, beta, out, 0, kg * dp);
     }
 
     /** RA_l for unit directions e_q, q = q0 + j: column r of vector j's block is Z_{l−1}[:, c] (or 1 for a bias). */
@@ -529,12 +556,7 @@ final class ChunkPass {
             linalg.dgemm(false, false, rk, dp, dl, 1.0, br2g[l], 0, dl, theta, tw, dp, 0.0, br2dz, 0, dp);
             if (hessian) {
                 // RdZ += Gr_l [V¹ | … | Vᵏ] (Gr_l shared by the probes: one GEMM, as in blockProduct).
-                for (int r = 0; r < dl; r++) {
-                    for (int j = 0; j < kg; j++) {
-                        System.arraycopy(vs, (j0 + j) * p + tw + r * dp, vPack, (r * kg + j) * dp, dp);
-                    }
-                }
-                linalg.dgemm(false, false, rows, kg * dp, dl, 1.0, g[l], 0, dl, vPack, 0, kg * dp, 1.0, brdz, 0, kg * dp);
+                gTimesDirections(l, vs, j0, kg, p, 1.0, brdz);
             }
             // hessian: R²dZ += 2 RGr_j V_j; ggn: Q-dZ += S_j V_j (per probe: the signals differ).
             for (int j = 0; j < kg; j++) {

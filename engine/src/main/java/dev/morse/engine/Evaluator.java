@@ -38,10 +38,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * </ol>
  *
  * <h2>Samples and threads</h2>
- * A batch of n samples is cut into chunks of {@code min(chunkRows, max(32, ⌈n/8⌉))} rows: at
- * least 8 chunks once n ≥ 256 (so small data sets still use every core), at most
- * {@code chunkRows} rows each (memory per worker). The cut depends on n and the settings only,
- * never on the thread count. Losses and products over a batch are sample-weighted means.
+ * A batch of n samples is cut into chunks of {@code min(chunkRows, max(64, ⌈n/8⌉))} rows: at
+ * least 8 chunks once n ≥ 512 (so small data sets still use every core), at most
+ * {@code chunkRows} rows each (memory per worker), and at least 64 rows where n allows: a
+ * training minibatch of 128 is two chunks of 64, not four of 32, because GEMMs with 32 rows (and
+ * weight gradients with an inner dimension of 32) run at two thirds of the speed of 64-row ones
+ * (a gradient-norm step of 784-256-256-10 took 14.6 ms of CPU time with 32-row chunks, 12.4 with 64).
+ * The cut depends on n and the settings only, never on the thread count. Losses and products over
+ * a batch are sample-weighted means.
  *
  * <p>Vectors of length P follow θ's layout (SPEC §1). Block products take k vectors stored one
  * after another (V[j·P + i] is entry i of vector j). Steady-state products allocate nothing.
@@ -78,8 +82,8 @@ public final class Evaluator implements AutoCloseable {
         }
     }
 
-    /** Smallest chunk the planner cuts when splitting a small batch across workers. */
-    static final int MIN_CHUNK_ROWS = 32;
+    /** Smallest chunk the planner cuts when splitting a small batch across workers (see the class comment: GEMM efficiency). */
+    static final int MIN_CHUNK_ROWS = 64;
     /** Chunks a batch is split into at least (when it has enough rows), whatever the thread count. */
     static final int MIN_CHUNKS = 8;
 
