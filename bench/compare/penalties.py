@@ -202,14 +202,17 @@ class TorchSide:
 
 
 def time_torch(fn, warmup, reps):
+    """Wall and process CPU times (ms) of reps calls after warmup untimed ones."""
     for _ in range(warmup):
         fn()
-    times = []
+    wall, cpu = [], []
     for _ in range(reps):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return times
+        wall.append((time.perf_counter() - t0) * 1e3)
+        cpu.append((time.process_time() - c0) * 1e3)
+    return {"wall": wall, "cpu": cpu}
 
 
 def crosscheck(side, product, variants):
@@ -335,8 +338,8 @@ def main():
         print("WARNING: load average %.1f on %d cores: other processes are running; figures are noisy" % (la0, os.cpu_count()))
     checks = {p: workers[configs[0]].ask(op="check", product=p) for p in products}
     variant_names = {p: list(checks[p]) for p in products}
-    torch_times = {p: {c: {v: [] for v in variant_names[p]} for c in configs} for p in products}
-    morse_times = {p: [] for p in products}
+    torch_times = {p: {c: {v: {"wall": [], "cpu": []} for v in variant_names[p]} for c in configs} for p in products}
+    morse_times = {p: {"wall": [], "cpu": []} for p in products}
     morse_cmdline = None
     for r in range(args.rounds):
         order = ["torch", "morse"] if r % 2 == 0 else ["morse", "torch"]
@@ -345,40 +348,48 @@ def main():
                 for p in products:
                     for c, w in workers.items():
                         for v in variant_names[p]:
-                            torch_times[p][c][v] += w.ask(op="time", product=p, variant=v, warmup=args.warmup, reps=args.reps)
+                            t = w.ask(op="time", product=p, variant=v, warmup=args.warmup, reps=args.reps)
+                            for key in ("wall", "cpu"):
+                                torch_times[p][c][v][key] += t[key]
             else:
                 doc, morse_cmdline = morse_run([args.morse_cmd], args, products, args.threads, args.reps)
                 for p in products:
-                    morse_times[p] += doc["products"][PRODUCTS[p][0]]["times_ms"]
+                    morse_times[p]["wall"] += doc["products"][PRODUCTS[p][0]]["times_ms"]
+                    morse_times[p]["cpu"] += doc["products"][PRODUCTS[p][0]]["cpu_ms"]
         print("round %d/%d done (load average %.1f)" % (r + 1, args.rounds, load_avg()), flush=True)
     for w in workers.values():
         w.close()
 
     rows = []
+    for key, title in (("wall", "WALL time per step"), ("cpu", "CPU time per step (all threads of the process; on a shared machine the steadier measure)")):
+        print()
+        print(title)
+        print("%-14s %9s | %-32s %9s %6s | %-32s %9s %6s | %s" % ("step", "Morse ms", "issue's baseline [best config]", "ms", "x",
+                                                                 "best PyTorch [config]", "ms", "x", "target"))
+        print("-" * 150)
+        for p in products:
+            m = statistics.median(morse_times[p][key])
+            med = {(c, v): statistics.median(torch_times[p][c][v][key]) for c in configs for v in variant_names[p]}
+            base = PRODUCTS[p][1]
+            base_key = min((k for k in med if k[1] == base), key=med.get)
+            ok = {k: t for k, t in med.items() if checks[p][k[1]] <= 1e-8}
+            best_key = min(ok, key=ok.get)
+            target = PRODUCTS[p][2]
+            xb, xbest = med[base_key] / m, med[best_key] / m
+            tgt = "" if target is None else ("≥ %.1fx vs %s: %s" % (target, base, "MET" if xb >= target else "not met"))
+            print("%-14s %9.2f | %-32s %9.2f %6.2f | %-32s %9.2f %6.2f | %s" % (
+                p, m, "%s [%s]" % (base, base_key[0]), med[base_key], xb, "%s [%s]" % (best_key[1], best_key[0]), med[best_key], xbest, tgt))
+            rows.append({"measure": key, "product": p, "morse_ms": m, "morse_step": PRODUCTS[p][0], "baseline": base,
+                         "baseline_config": base_key[0], "baseline_ms": med[base_key], "speedup_vs_baseline": xb, "best": best_key[1],
+                         "best_config": best_key[0], "best_ms": med[best_key], "speedup_vs_best": xbest, "target": target,
+                         "torch_medians_ms": {"%s/%s" % k: t for k, t in med.items()}, "crosscheck_rel": checks[p]})
     print()
-    print("%-14s %9s | %-32s %9s %6s | %-32s %9s %6s | %s" % ("step", "Morse ms", "issue's baseline [best config]", "ms", "x",
-                                                             "best PyTorch [config]", "ms", "x", "target"))
-    print("-" * 150)
-    for p in products:
-        m = statistics.median(morse_times[p])
-        med = {(c, v): statistics.median(torch_times[p][c][v]) for c in configs for v in variant_names[p]}
-        base = PRODUCTS[p][1]
-        base_key = min((k for k in med if k[1] == base), key=med.get)
-        ok = {k: t for k, t in med.items() if checks[p][k[1]] <= 1e-8}
-        best_key = min(ok, key=ok.get)
-        target = PRODUCTS[p][2]
-        xb, xbest = med[base_key] / m, med[best_key] / m
-        tgt = "" if target is None else ("≥ %.1fx vs %s: %s" % (target, base, "MET" if xb >= target else "not met"))
-        print("%-14s %9.2f | %-32s %9.2f %6.2f | %-32s %9.2f %6.2f | %s" % (
-            p, m, "%s [%s]" % (base, base_key[0]), med[base_key], xb, "%s [%s]" % (best_key[1], best_key[0]), med[best_key], xbest, tgt))
-        rows.append({"product": p, "morse_ms": m, "morse_step": PRODUCTS[p][0], "baseline": base, "baseline_config": base_key[0],
-                     "baseline_ms": med[base_key], "speedup_vs_baseline": xb, "best": best_key[1], "best_config": best_key[0],
-                     "best_ms": med[best_key], "speedup_vs_best": xbest, "target": target,
-                     "torch_medians_ms": {"%s/%s" % k: t for k, t in med.items()}, "crosscheck_rel": checks[p]})
-    print("x = PyTorch ms / Morse ms (> 1: Morse faster); medians over %d round(s) x %d steps. Every variant, per configuration:"
+    print("x = PyTorch ms / Morse ms (> 1: Morse faster); medians over %d round(s) x %d steps. Every variant, per configuration (wall / cpu):"
           % (args.rounds, args.reps))
-    for row in rows:
-        print("  %-14s %s" % (row["product"], ", ".join("%s %.2f" % (k, t) for k, t in row["torch_medians_ms"].items())))
+    for p in products:
+        walls = [r for r in rows if r["product"] == p and r["measure"] == "wall"][0]["torch_medians_ms"]
+        cpus = [r for r in rows if r["product"] == p and r["measure"] == "cpu"][0]["torch_medians_ms"]
+        print("  %-14s %s" % (p, ", ".join("%s %.1f / %.1f" % (k, walls[k], cpus[k]) for k in walls)))
     print("Cross-check of the PyTorch variants against the baseline variant (max relative difference):")
     for p in products:
         print("  %-14s %s" % (p, ", ".join("%s %.1e" % (v, e) for v, e in checks[p].items())))

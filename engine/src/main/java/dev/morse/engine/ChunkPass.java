@@ -14,7 +14,8 @@ import java.util.Arrays;
  *
  * <p>Notation (l = 1..L): A_l = Z_{l−1} W_lᵀ + 1 b_lᵀ, Z_l = σ(A_l), F = A_L. The backward signal
  * Gr_l = ∂(scaled loss)/∂A_l. R-operator (Pearlmutter) quantities for a direction v = (V_l, c_l):
- * RA_l = Z_{l−1} V_lᵀ + 1 c_lᵀ + RZ_{l−1} W_lᵀ, RZ_l = σ′(A_l) ⊙ RA_l.
+ * RA_l = Z_{l−1} V_lᵀ + 1 c_lᵀ + RZ_{l−1} W_lᵀ, RZ_l = σ′(A_l) ⊙ RA_l. Second-order (R²)
+ * quantities and the third-order reverse pass of the trace penalties: {@link #blockQuadratic}.
  * Not thread-safe; the caller gives each worker its own instance.
  */
 final class ChunkPass {

@@ -30,12 +30,17 @@ import java.util.concurrent.locks.ReentrantLock;
  *       wave + s (or, for large blocks of vectors, vector group wave + s through all chunks).
  *   <li>Each chunk binds its {@link ChunkState} to the worker's {@link ChunkPass} (forward pass
  *       if the state is stale) and calls the pass the request names ({@code backward},
- *       {@code blockProduct}, {@code blockTangent}); the chunk's sum lands in the worker's slot
- *       buffer.
+ *       {@code blockProduct}, {@code blockTangent}, {@code blockQuadratic} for the trace
+ *       penalties' quadratic forms and third-order gradients); the chunk's sum lands in the
+ *       worker's slot buffer.
  *   <li>Slot buffers are added into the result <b>in chunk order</b>, then the {@link Term}s add
  *       their parts. The reduction order never depends on the number of threads, so results are
  *       bit-identical for any thread count.
  * </ol>
+ * A term may make requests of its own inside a request ({@link Term.Context}): data products and
+ * quadratic forms at the request's θ (they reuse its chunk states), and the data loss and
+ * gradient at another point θ′ (SAM's ascent point, weight noise), which run "aside" on per-slot
+ * states of their own so that the states, data loss and gradient cached for θ stay valid.
  *
  * <h2>Samples and threads</h2>
  * A batch of n samples is cut into chunks of {@code min(chunkRows, max(64, ⌈n/8⌉))} rows: at

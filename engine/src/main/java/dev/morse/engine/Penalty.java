@@ -523,6 +523,12 @@ public sealed interface Penalty extends Term
             return true;
         }
 
+        /** Only with σ² = 0 (no noise: the data term at θ itself). */
+        @Override
+        public boolean needsDataGradient() {
+            return sigma2 == 0;
+        }
+
         /** θ + σ εᵢ into point (εᵢ explicit, or the next draw of rng). */
         private void noisyPoint(Context c, SplittableRandom rng, int i, double[] point) {
             double[] t = c.theta();

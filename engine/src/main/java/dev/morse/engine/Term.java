@@ -13,7 +13,8 @@ import java.security.MessageDigest;
  * the {@link Evaluator} hands it through a {@link Context}.
  *
  * <p><b>Where a new term goes.</b> Write one class implementing this interface (regularizers live
- * in {@link Regularizer}, one file, with their parser); nothing else in the engine changes: the
+ * in {@link Regularizer}, training penalties in {@link Penalty}, one file each, with their
+ * parsers); nothing else in the engine changes: the
  * evaluator asks every term for its {@link #value}, {@link #addGradient} and {@link #addHvp}, and
  * dense materialization uses {@link #hessianDiagonal} when a term's Hessian part is a constant
  * diagonal. No code outside a term's own file inspects which term it is.

@@ -124,6 +124,77 @@ class PenaltyTest {
     }
 
     @Test
+    void manyProbesInSeveralGroupsSumLikeOneAtATime() {
+        // A wide model makes the third-order group size small, so 40 probes run in several groups per chunk.
+        Mlp mlp = Mlp.of(Activation.SOFTPLUS, 6, 300, 200, 3);
+        Problem prob = Problem.of(mlp, Problems.classification(150, 6, 3, 9), Loss.CROSS_ENTROPY);
+        int k = 40;
+        try (Evaluator ev = Evaluator.open(prob, Evaluator.Settings.defaults().withThreads(2))) {
+            int p = ev.dim();
+            double[] theta = theta(prob, 9), vs = Problems.gaussian(k * p, 10);
+            for (Part part : new Part[] {Part.DATA_HESSIAN, Part.GGN}) {
+                double[] forms = new double[k], grad = new double[p];
+                ev.quadraticForms(Batch.all(), part, theta, vs, k, forms, grad);
+                double[] sum = new double[p], one = new double[1], g = new double[p], v = new double[p];
+                for (int j = 0; j < k; j++) {
+                    System.arraycopy(vs, j * p, v, 0, p);
+                    ev.quadraticForms(Batch.all(), part, theta, v, 1, one, g);
+                    assertEquals(one[0], forms[j], 1e-12 * Math.max(1, Math.abs(one[0])), part + " form " + j);
+                    for (int i = 0; i < p; i++) sum[i] += g[i];
+                }
+                assertTrue(relErr(grad, sum) < 1e-12, part + ": Σ_j of one-probe gradients vs one block of 40: " + relErr(grad, sum));
+            }
+        }
+    }
+
+    @Test
+    void modifiedActivationsUseTheStatedDerivativesAndSaySo() {
+        for (Activation act : DerivativeTest.MODIFIED) {
+            for (Loss loss : Loss.values()) {
+                Problem prob = problem(act, loss, 88);
+                int p = prob.dim(), k = 2;
+                try (Evaluator ev = open(prob, 2)) {
+                    double[] theta = theta(prob, 88), vs = Problems.gaussian(k * p, 1);
+                    for (Part part : new Part[] {Part.DATA_HESSIAN, Part.GGN}) {
+                        double[] forms = new double[k], grad = new double[p], ov = new double[k * p];
+                        ev.quadraticForms(Batch.all(), part, theta, vs, k, forms, grad);
+                        ev.apply(part, theta, vs, ov, k);   // the modified H·v of the engine
+                        for (int j = 0; j < k; j++) {
+                            double want = 0;
+                            for (int i = 0; i < p; i++) want += vs[j * p + i] * ov[j * p + i];
+                            assertEquals(want, forms[j], 1e-12 * Math.max(1, Math.abs(want)), act + " " + loss + " " + part + ": vᵀ·Op·v of the modified operator");
+                        }
+                        for (double x : grad) assertTrue(Double.isFinite(x));
+                    }
+                }
+                for (Penalty pen : List.of(Penalty.gradientNorm(0.1, 1), Penalty.hessianTrace(0.1, 1), Penalty.ggnTrace(0.1, 1))) {
+                    assertFalse(pen.gradientIsExact(prob.model()), act + ": " + pen.spec() + " uses the stated σ″/σ‴, not derivatives of σ");
+                }
+                assertTrue(Penalty.weightNoise(0.1, 1).gradientIsExact(prob.model()), "weight noise needs first derivatives only");
+            }
+        }
+    }
+
+    @Test
+    void problemsWithPenaltiesSerializeAndHashByValue() throws Exception {
+        Problem base = problem(Activation.TANH, Loss.MSE, 4);
+        Problem prob = base.withTerms(Regularizer.l2(0.01), Penalty.sam(0.05),
+                Penalty.hessianTrace(0.1, 2).withVectors(Problems.gaussian(2 * base.dim(), 3), 2), Penalty.gradientNormGgn(0.2, 2));
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(prob);
+        }
+        Problem back;
+        try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            back = (Problem) in.readObject();
+        }
+        assertEquals(prob, back);
+        assertEquals(prob.contentHash(), back.contentHash());
+        assertEquals(prob.describeTerms(), back.describeTerms());
+        assertNotEquals(prob.contentHash(), base.withTerms(Regularizer.l2(0.01), Penalty.sam(0.06)).contentHash());
+    }
+
+    @Test
     void quadraticFormsOverAMinibatchEqualThoseOfTheSubsetAsItsOwnDataSet() {
         Problem full = problem(Activation.GELU, Loss.CROSS_ENTROPY, 71);
         int[] idx = {5, 1, 6, 2, 2};
