@@ -212,13 +212,18 @@ public final class SweepReport {
         }
         if (cells.isEmpty()) throw new IllegalArgumentException("column '" + column + "' has no values to plot");
         String what = (log10 ? "log10 |" + column + "|" : column);
-        HeatMapChart chart = new HeatMapChartBuilder().width(120 + 90 * xv.size()).height(140 + 50 * yv.size())
+        HeatMapChart chart = new HeatMapChartBuilder().width(260 + 100 * xv.size()).height(160 + 50 * yv.size())
                 .title(spec.name() + ": " + what + (axes().size() > 2 ? " (mean over other axes)" : ""))
                 .xAxisTitle(xAxis).yAxisTitle(yAxis).build();
         chart.getStyler().setShowValue(true);
+        double big = Math.max(Math.abs(lo), Math.abs(hi));
+        double small = Double.POSITIVE_INFINITY;
+        for (Number[] c : cells) if (c[2].doubleValue() != 0) small = Math.min(small, Math.abs(c[2].doubleValue()));
+        chart.getStyler().setHeatMapValueDecimalPattern(big >= 1e4 || small < 1e-2 ? "0.##E0" : "0.###");
         chart.getStyler().setHeatMapDecimalValueFormatter(SweepReport::num);
-        chart.getStyler().setMin(lo);
-        chart.getStyler().setMax(hi == lo ? lo + 1 : hi);
+        // the legend prints its ends in full: round them outwards to 3 significant digits
+        chart.getStyler().setMin(round3(lo, false));
+        chart.getStyler().setMax(hi == lo ? round3(lo, true) + 1 : round3(hi, true));
         chart.getStyler().setPlotContentSize(1.0);
         chart.addSeries(what, xl, yl, cells);
         Path parent = png.toAbsolutePath().getParent();
@@ -226,6 +231,14 @@ public final class SweepReport {
         String file = png.toString();
         BitmapEncoder.saveBitmap(chart, file, BitmapEncoder.BitmapFormat.PNG);
         return file.toLowerCase(Locale.ROOT).endsWith(".png") ? png : Path.of(file + ".png");
+    }
+
+    /** {@code v} rounded down (or up) to 3 significant digits. */
+    static double round3(double v, boolean up) {
+        if (v == 0 || !Double.isFinite(v)) return v;
+        double scale = Math.pow(10, 2 - Math.floor(Math.log10(Math.abs(v))));
+        double r = (up ? Math.ceil(v * scale) : Math.floor(v * scale)) / scale;
+        return Double.parseDouble(String.format(Locale.ROOT, "%.3g", r));
     }
 
     private double[][] means(String column, String rowAxis, String colAxis) {

@@ -151,6 +151,9 @@ public final class SweepRunner {
         String abortedBy = null;
         if (!todo.isEmpty()) {
             abortedBy = execute(spark, spec, dir, runner, opts, todo);
+            // The job is over (Spark kills what is left of it): attempt folders now are those of
+            // attempts that died with their executor.
+            for (Path p : SweepDir.attemptFolders(dir)) SweepDir.deleteTree(p);
         }
 
         // Gather the committed rows in the spec's order.
