@@ -28,7 +28,8 @@ public final class ClusterMain {
                                   [--heatmap C:X_AXIS:Y_AXIS[:log] [--png FILE]]
 
             --state: the cluster's folder (default $MORSE_CLUSTER_DIR or ~/.morse/cluster).
-            --master cluster: the master that `cluster start` recorded in --state.
+            --master: default local[*], or spark-submit's --master when run through spark-submit;
+              cluster: the master that `cluster start` recorded in --state.
             --runner: a StepRunner class with a no-argument constructor (default: dev.morse.cluster.EchoSteps,
               a stand-in until Morse's analyses plug in).
             """;
@@ -68,7 +69,8 @@ public final class ClusterMain {
                 case "sweep run" -> {
                     Path spec = Path.of(o.positional("SPEC.json"));
                     Path dir = Path.of(o.required("out"));
-                    String master = o.string("master", "local[*]");
+                    // under spark-submit, its --master (the spark.master property) is the default
+                    String master = o.string("master", System.getProperty("spark.master", "local[*]"));
                     if (master.equals("cluster")) {
                         master = StandaloneCluster.read(o.state).orElseThrow(() -> new IllegalArgumentException(
                                 "--master cluster: no cluster recorded in " + o.state + " (morse-cluster cluster start)")).masterUrl();
