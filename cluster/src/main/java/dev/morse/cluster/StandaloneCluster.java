@@ -71,8 +71,8 @@ public final class StandaloneCluster {
     public record Proc(String role, long pid, String started, Path log, int webUiPort) {
         /** The live process, if it is still the one we started (pids are reused). */
         public Optional<ProcessHandle> handle() {
-            return ProcessHandle.of(pid).filter(h -> h.isAlive() && h.info().startInstant()
-                    .map(i -> i.toString().equals(started)).orElse(true));
+            return ProcessHandle.of(pid).filter(h -> h.isAlive() && (started == null || h.info().startInstant()
+                    .map(i -> i.toString().equals(started)).orElse(true)));
         }
     }
 

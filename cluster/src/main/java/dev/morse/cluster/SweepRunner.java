@@ -202,7 +202,9 @@ public final class SweepRunner {
             jsc.parallelize(todo, parts).mapPartitions(new TaskExecutor(dir, runner, opts.morseVersion())).collect();
             return null;
         } catch (RuntimeException e) {
-            return TaskExecutor.describe(e);
+            // Spark's message carries the executor's stack trace: its first line says what happened
+            String m = e.getMessage() == null ? "" : e.getMessage().strip().lines().findFirst().orElse("");
+            return e.getClass().getName() + (m.isEmpty() ? "" : ": " + m);
         } finally {
             jsc.clearJobGroup();
             if (progress != null) spark.sparkContext().removeSparkListener(progress);

@@ -47,6 +47,14 @@ class StandaloneClusterTest {
         SweepDir.deleteTree(tmp);
         Files.createDirectories(tmp);
         stateDir = tmp.resolve("cluster");
+        // should this JVM end without @AfterAll (killed build), take the daemons along
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                StandaloneCluster.stop(stateDir);
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }));
         long t0 = System.nanoTime();
         cluster = StandaloneCluster.start(stateDir, StandaloneCluster.Options.defaults().withWorkers(2).withCores(1));
         System.err.printf("standalone cluster up in %.1f s: %s%n", (System.nanoTime() - t0) * 1e-9, cluster.masterUrl());
