@@ -8,7 +8,7 @@ import dev.morse.engine.Mlp;
 import dev.morse.engine.Objective;
 import dev.morse.linalg.BackendReport;
 import dev.morse.linalg.Backends;
-import dev.morse.linalg.Json;
+import dev.morse.json.Json;
 import dev.morse.linalg.Linalg;
 import dev.morse.linalg.OpenBlas;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.morse.cli;
 
 import dev.morse.io.InputException;
-import dev.morse.io.JsonReader;
+import dev.morse.io.DataFiles;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,7 +35,7 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
     }
 
     static ConfigFile load(Path file) {
-        Map<String, Object> top = JsonReader.readObject(file);
+        Map<String, Object> top = DataFiles.readJsonObject(file);
         Map<String, Object> cfg = top;
         if (top.containsKey("morse_version") && top.get("config") instanceof Map<?, ?> inner) {
             @SuppressWarnings("unchecked")

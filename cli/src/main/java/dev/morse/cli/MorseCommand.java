@@ -2,7 +2,7 @@ package dev.morse.cli;
 
 import dev.morse.analysis.MorseReport;
 import dev.morse.engine.Objective;
-import dev.morse.linalg.Json;
+import dev.morse.json.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.morse.cli;
 import dev.morse.analysis.MorseReport;
 import dev.morse.engine.Objective;
 import dev.morse.io.Npy;
-import dev.morse.linalg.Json;
+import dev.morse.json.Json;
 import dev.morse.linalg.SymmetricEigen;
 import dev.morse.spectra.CurvatureOperator;
 import dev.morse.spectra.Lanczos;

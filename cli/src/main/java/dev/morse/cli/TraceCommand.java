@@ -1,7 +1,7 @@
 package dev.morse.cli;
 
 import dev.morse.engine.Objective;
-import dev.morse.linalg.Json;
+import dev.morse.json.Json;
 import dev.morse.spectra.CurvatureOperator;
 import dev.morse.spectra.TraceEstimator;
 import java.util.Locale;

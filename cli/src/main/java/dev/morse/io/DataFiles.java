@@ -45,6 +45,30 @@ public final class DataFiles {
         return b;
     }
 
+    /** The JSON value in a file; malformed JSON is an input error naming the file, line and column. */
+    public static Object readJson(Path file) {
+        return parseJson(new String(readBytes(file), java.nio.charset.StandardCharsets.UTF_8), file.toString());
+    }
+
+    /** The top-level object of a JSON file. */
+    @SuppressWarnings("unchecked")
+    public static java.util.Map<String, Object> readJsonObject(Path file) {
+        Object o = readJson(file);
+        if (!(o instanceof java.util.Map)) {
+            throw new InputException(file + ": expected a JSON object at the top level, found " + dev.morse.json.JsonReader.kind(o));
+        }
+        return (java.util.Map<String, Object>) o;
+    }
+
+    /** JSON text from {@code source} (a file name, for messages). */
+    public static Object parseJson(String text, String source) {
+        try {
+            return dev.morse.json.JsonReader.parse(text);
+        } catch (dev.morse.json.JsonException e) {
+            throw new InputException(source + " " + e.getMessage(), e);
+        }
+    }
+
     /** The format of a file, from its magic bytes, else its extension. */
     public static Format detect(Path file, byte[] b) {
         if (Npy.hasMagic(b)) return Format.NPY;
