@@ -89,28 +89,28 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--loss", description = "mse or cross_entropy (default: ${DEFAULT-VALUE}).")
     String loss = "cross_entropy";
 
-    @Option(names = "--batch", description = "N, the number of samples the products run over (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", converter = Checks.Positive.class, description = "N, the number of samples the products run over (default: ${DEFAULT-VALUE}).")
     int batch = 1024;
 
-    @Option(names = "--threads", description = "Worker threads (default: all cores); also OpenBLAS's threads for --eigh.")
+    @Option(names = "--threads", converter = Checks.Threads.class, description = "Worker threads (default: all cores); also OpenBLAS's threads for --eigh.")
     Integer threads;
 
-    @Option(names = "--chunk", description = {"Rows per chunk of the engine (default: min(256, ⌈N/threads⌉), so that every",
+    @Option(names = "--chunk", converter = Checks.Positive.class, description = {"Rows per chunk of the engine (default: min(256, ⌈N/threads⌉), so that every",
             "thread has a chunk; the engine runs at most one worker per chunk)."})
     Integer chunk;
 
-    @Option(names = "--k", description = "Vectors in the block product hvp_block (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--k", converter = Checks.Positive.class, description = "Vectors in the block product hvp_block (default: ${DEFAULT-VALUE}).")
     int k = 16;
 
-    @Option(names = "--warmup", description = {"Warm-up rounds: every product is called this many times (round-robin) before",
+    @Option(names = "--warmup", converter = Checks.NonNegative.class, description = {"Warm-up rounds: every product is called this many times (round-robin) before",
             "any is timed, and the warm-up goes on until the JIT is quiet; 0 skips it (default: ${DEFAULT-VALUE})."})
     int warmup = 5;
 
-    @Option(names = "--warmup-seconds", description = {"The warm-up lasts at least this long (default: ${DEFAULT-VALUE}); --eigh is warmed",
+    @Option(names = "--warmup-seconds", converter = Checks.NonNegativeReal.class, description = {"The warm-up lasts at least this long (default: ${DEFAULT-VALUE}); --eigh is warmed",
             "up by --warmup calls only (native LAPACK, no JIT)."})
     double warmupSeconds = 1.0;
 
-    @Option(names = "--reps", description = "Timed calls per product; the median is reported (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--reps", converter = Checks.Positive.class, description = "Timed calls per product; the median is reported (default: ${DEFAULT-VALUE}).")
     int reps = 20;
 
     @Option(names = "--products", split = ",",
@@ -118,14 +118,14 @@ public final class BenchCommand implements Callable<Integer> {
                     "(or 'none'). Default: all, dense_hessian only when P ≤ " + DEFAULT_DENSE_MAX_P + "; with --eigh alone: none."})
     List<String> products;
 
-    @Option(names = "--eigh", paramLabel = "N",
+    @Option(names = "--eigh", converter = Checks.Positive.class, paramLabel = "N",
             description = "Also time the dense eigendecomposition (values and vectors, LAPACK dsyevd) of a seeded random symmetric N×N matrix, as product 'eigh'.")
     Integer eighN;
 
-    @Option(names = "--seed", description = "Seed of data, θ, vectors and the eigh matrix (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", converter = Checks.Seed.class, description = "Seed of data, θ, vectors and the eigh matrix (default: ${DEFAULT-VALUE}).")
     long seed = 42;
 
-    @Option(names = "--peak-gflops", description = "Machine FP64 peak in GFLOP/s (default: cores × 16 flop/cycle × clock from /proc/cpuinfo).")
+    @Option(names = "--peak-gflops", converter = Checks.PositiveReal.class, description = "Machine FP64 peak in GFLOP/s (default: cores × 16 flop/cycle × clock from /proc/cpuinfo).")
     Double peakGflops;
 
     @Option(names = "--json", description = "Print the results as JSON.")
@@ -207,16 +207,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     // ------------------------------------------------------------------ setup
 
+    /** Cross-option and model checks; single values are checked by their converters ({@link Checks}). */
     private void validate() {
-        if (batch < 1) throw new IllegalArgumentException("--batch must be ≥ 1, got " + batch);
-        if (k < 1) throw new IllegalArgumentException("--k must be ≥ 1, got " + k);
-        if (warmup < 0) throw new IllegalArgumentException("--warmup must be ≥ 0, got " + warmup);
-        if (!(warmupSeconds >= 0) || Double.isInfinite(warmupSeconds)) throw new IllegalArgumentException("--warmup-seconds must be ≥ 0, got " + warmupSeconds);
-        if (reps < 1) throw new IllegalArgumentException("--reps must be ≥ 1, got " + reps);
-        if (threads != null && threads < 1) throw new IllegalArgumentException("--threads must be ≥ 1, got " + threads);
-        if (chunk != null && chunk < 1) throw new IllegalArgumentException("--chunk must be ≥ 1, got " + chunk);
-        if (eighN != null && eighN < 1) throw new IllegalArgumentException("--eigh must be ≥ 1, got " + eighN);
-        if (peakGflops != null && !(peakGflops > 0)) throw new IllegalArgumentException("--peak-gflops must be > 0, got " + peakGflops);
+        Checks.widths(model);
+        Checks.specNumbers("--activation", activation);
     }
 
     private List<String> productList() {

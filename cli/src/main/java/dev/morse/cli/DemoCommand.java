@@ -43,10 +43,10 @@ final class DemoCommand extends BaseCommand {
             description = "Folder for the results (default: ${DEFAULT-VALUE}). If it already holds files, the demo stops unless --force.")
     Path outDir;
 
-    @Option(names = "--l2", paramLabel = "LAMBDA", defaultValue = "1e-3", order = 2, description = "Weight decay λ of the second fit (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--l2", converter = Checks.PositiveReal.class, paramLabel = "LAMBDA", defaultValue = "1e-3", order = 2, description = "Weight decay λ of the second fit (default: ${DEFAULT-VALUE}).")
     double lambda;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", order = 3, description = "Seed of the initial θ (PyTorch's nn.Linear init; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 3, description = "Seed of the initial θ (PyTorch's nn.Linear init; default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--plot-format", paramLabel = "FMT", defaultValue = "both", order = 4, description = "png, svg or both (default: ${DEFAULT-VALUE}).")
@@ -71,7 +71,6 @@ final class DemoCommand extends BaseCommand {
 
     @Override
     int execute() throws Exception {
-        if (!(lambda > 0) || Double.isInfinite(lambda)) throw CliException.usage("--l2 must be positive and finite, got " + lambda);
         if (Files.isDirectory(outDir) && !force) {
             try (Stream<Path> s = Files.list(outDir)) {
                 if (s.findAny().isPresent()) {

@@ -40,7 +40,7 @@ final class Optimize {
         if (t.equals("spec") || t.equals("default")) return 0;
         double v;
         try {
-            v = Double.parseDouble(t);
+            v = dev.morse.io.Numbers.parseDouble(t);
         } catch (NumberFormatException e) {
             throw CliException.usage("--grad-tol " + s + ": expected a number, 'spec' (1e-10·max(1,|L_R|)) or 'rounding'");
         }

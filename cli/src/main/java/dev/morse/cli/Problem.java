@@ -66,6 +66,7 @@ final class Problem {
     static Problem load(ProblemOptions o) {
         Mlp model = model(o);
         Loss loss = Loss.parse(o.loss);
+        Checks.specNumbers("--reg", o.reg);
         Regularizer reg;
         try {
             reg = Regularizer.parse(o.reg);
@@ -88,6 +89,8 @@ final class Problem {
         if (o.model == null || o.model.isBlank()) {
             throw new InputException("no model: give --model WIDTHS, e.g. --model 3-16-1 (input width first, output width last)");
         }
+        Checks.widths(o.model);
+        Checks.specNumbers("--activation", o.activation);
         int[] widths;
         try {
             widths = Mlp.parseWidths(o.model);
@@ -119,7 +122,7 @@ final class Problem {
                     continue;
                 }
                 try {
-                    b.noBias(Integer.parseInt(t));
+                    b.noBias((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, dev.morse.io.Numbers.parseLong(t))));
                 } catch (NumberFormatException e) {
                     throw new InputException("--no-bias: '" + s + "' is not a layer number (1.." + (widths.length - 1) + ") or 'all'");
                 } catch (IllegalArgumentException e) {
@@ -171,7 +174,7 @@ final class Problem {
                 if (parts.length > 2) throw new InputException("--init " + o.init + ": expected gaussian or gaussian:scale");
                 if (parts.length == 2) {
                     try {
-                        scale = Double.parseDouble(parts[1]);
+                        scale = dev.morse.io.Numbers.parseDouble(parts[1]);
                     } catch (NumberFormatException e) {
                         throw new InputException("--init " + o.init + ": scale '" + parts[1] + "' is not a number");
                     }

@@ -46,7 +46,7 @@ final class SpectrumCommand extends AnalysisCommand {
             description = "dense, lanczos, or auto: dense when P ≤ " + AUTO_DENSE_LIMIT + ", else lanczos (default: ${DEFAULT-VALUE}).")
     Method method;
 
-    @Option(names = "--k", paramLabel = "K", defaultValue = "10", order = 3,
+    @Option(names = "--k", converter = Checks.Positive.class, paramLabel = "K", defaultValue = "10", order = 3,
             description = "Lanczos: number of eigenvalues (per end with --which both). Default: ${DEFAULT-VALUE}.")
     int k;
 
@@ -54,23 +54,23 @@ final class SpectrumCommand extends AnalysisCommand {
             description = "Lanczos: largest, smallest or both (default: ${DEFAULT-VALUE}).")
     WhichEnd which;
 
-    @Option(names = "--tol", paramLabel = "TOL", defaultValue = "1e-8", order = 5,
+    @Option(names = "--tol", converter = Checks.RelativeTolerance.class, paramLabel = "TOL", defaultValue = "1e-8", order = 5,
             description = "Lanczos: a Ritz value converges when its residual bound ≤ TOL·max|θ| (default: ${DEFAULT-VALUE}).")
     double tol;
 
-    @Option(names = "--max-restarts", paramLabel = "R", defaultValue = "300", order = 6,
+    @Option(names = "--max-restarts", converter = Checks.NonNegative.class, paramLabel = "R", defaultValue = "300", order = 6,
             description = "Lanczos: restart limit; unconverged values then exit with code 3 (default: ${DEFAULT-VALUE}).")
     int maxRestarts;
 
-    @Option(names = "--basis", paramLabel = "M", defaultValue = "0", order = 7,
+    @Option(names = "--basis", converter = Checks.NonNegative.class, paramLabel = "M", defaultValue = "0", order = 7,
             description = "Lanczos: basis size m (memory (m+1)·P doubles); 0 picks max(2k+20, 40).")
     int basis;
 
-    @Option(names = "--lanczos-seed", paramLabel = "S", defaultValue = "0", order = 8,
+    @Option(names = "--lanczos-seed", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 8,
             description = "Lanczos: seed of the Rademacher start vector (default: ${DEFAULT-VALUE}).")
     long lanczosSeed;
 
-    @Option(names = "--tau-factor", paramLabel = "C", defaultValue = "10", order = 9,
+    @Option(names = "--tau-factor", converter = Checks.PositiveReal.class, paramLabel = "C", defaultValue = "10", order = 9,
             description = "Zero band τ = C·P·ε·max|λ| for the counts and the plot (SPEC §6; default: ${DEFAULT-VALUE}).")
     double tauFactor;
 
@@ -83,7 +83,6 @@ final class SpectrumCommand extends AnalysisCommand {
         planJson();
         boolean plots = planPlot("spectrum-eigenvalues");
         if (saveVectors != null) files.plan(saveVectors);
-        if (k <= 0) throw CliException.usage("--k must be positive, got " + k);
         loadProblem();
         Objective obj = problem.objective();
         int p = problem.parameters();

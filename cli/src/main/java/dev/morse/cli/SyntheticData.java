@@ -180,11 +180,12 @@ final class SyntheticData {
             String v = given.get(key);
             if (v == null) return dflt;
             try {
-                int x = Integer.parseInt(v);
+                long x = dev.morse.io.Numbers.parseLong(v);
+                if (x > Integer.MAX_VALUE) throw new NumberFormatException();
                 if (x <= 0) throw new NumberFormatException();
-                return x;
+                return (int) x;
             } catch (NumberFormatException e) {
-                throw new InputException("--data " + spec + ": " + key + "=" + v + " must be a positive integer");
+                throw new InputException("--data " + spec + ": " + key + "=" + v + " must be a positive whole number");
             }
         }
 
@@ -205,7 +206,7 @@ final class SyntheticData {
             String v = given.get(key);
             if (v == null) return dflt;
             try {
-                double x = Double.parseDouble(v);
+                double x = dev.morse.io.Numbers.parseDouble(v);
                 if (!Double.isFinite(x)) throw new NumberFormatException();
                 return x;
             } catch (NumberFormatException e) {

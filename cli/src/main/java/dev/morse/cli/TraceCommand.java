@@ -31,11 +31,11 @@ final class TraceCommand extends AnalysisCommand {
             description = "hutchinson or hutchpp (default: ${DEFAULT-VALUE}).")
     Method method;
 
-    @Option(names = "--probes", paramLabel = "N", defaultValue = "30", order = 3,
+    @Option(names = "--probes", converter = Checks.Positive.class, paramLabel = "N", defaultValue = "30", order = 3,
             description = "Hutchinson: probe vectors (≥ 2); Hutch++: the product budget (≥ 6, split in thirds). Default: ${DEFAULT-VALUE}.")
     int probes;
 
-    @Option(names = "--probe-seed", paramLabel = "S", defaultValue = "0", order = 4, description = "Seed of the probe vectors (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--probe-seed", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 4, description = "Seed of the probe vectors (default: ${DEFAULT-VALUE}).")
     long probeSeed;
 
     @Override

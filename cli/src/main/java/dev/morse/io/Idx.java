@@ -37,12 +37,11 @@ public final class Idx {
         ByteBuffer buf = ByteBuffer.wrap(b).order(ByteOrder.BIG_ENDIAN);
         buf.position(4);
         int[] shape = new int[dims];
-        long count = 1;
         for (int i = 0; i < dims; i++) {
             shape[i] = buf.getInt();
             if (shape[i] < 0) throw new InputException(source + ": IDX dimension " + i + " is negative (" + shape[i] + ")");
-            count *= shape[i];
         }
+        long count = NdArray.elements(shape);
         int size = switch (type) {
             case 0x08, 0x09 -> 1;
             case 0x0B -> 2;
@@ -57,7 +56,10 @@ public final class Idx {
             case 0x0D -> "float32";
             default -> "float64";
         };
-        if (count > Integer.MAX_VALUE - 8) throw new InputException(source + ": IDX shape " + NdArray.shapeText(shape) + " is too large for one array");
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new InputException(source + ": IDX shape " + NdArray.shapeText(shape) + " has " + (count == Long.MAX_VALUE ? "more than 2^63" : count)
+                    + " elements, more than one Java array holds");
+        }
         long have = b.length - buf.position();
         if (have < count * size) {
             throw new InputException(source + ": truncated data: IDX shape " + NdArray.shapeText(shape) + " of " + dtype + " needs "

@@ -90,10 +90,10 @@ public final class Npy {
         if (!m.find()) throw new InputException(source + ": .npy header has no 'shape' entry: " + header);
         int[] shape = parseShape(m.group(1), source);
         DType t = DType.parse(descr, source);
-        long count = 1;
-        for (int d : shape) count *= d;
+        long count = NdArray.elements(shape);
         if (count > Integer.MAX_VALUE - 8) {
-            throw new InputException(source + ": shape " + NdArray.shapeText(shape) + " has " + count + " elements, more than one Java array holds");
+            throw new InputException(source + ": shape " + NdArray.shapeText(shape) + " has " + (count == Long.MAX_VALUE ? "more than 2^63" : count)
+                    + " elements, more than one Java array holds");
         }
         int dataStart = start + headerLen;
         long need = count * t.size;
@@ -119,7 +119,7 @@ public final class Npy {
             String p = parts[i].trim();
             if (p.endsWith("L")) p = p.substring(0, p.length() - 1);   // Python 2 long literals
             try {
-                long d = Long.parseLong(p);
+                long d = Numbers.parseLong(p);
                 if (d < 0 || d > Integer.MAX_VALUE) throw new NumberFormatException();
                 shape[i] = (int) d;
             } catch (NumberFormatException e) {
@@ -138,7 +138,9 @@ public final class Npy {
             char kind = descr.charAt(1);
             int size;
             try {
-                size = Integer.parseInt(descr.substring(2));
+                String digits = descr.substring(2);
+                if (digits.isEmpty() || digits.length() > 2 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) throw new NumberFormatException();
+                size = Integer.parseInt(digits);
             } catch (NumberFormatException e) {
                 throw new InputException(source + ": unsupported dtype '" + descr + "'; expected one of " + supported);
             }

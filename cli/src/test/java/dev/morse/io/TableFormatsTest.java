@@ -29,7 +29,7 @@ class TableFormatsTest {
         InputException fields = assertThrows(InputException.class, () -> Csv.parse("a,b\n1,2\n3\n", "d.csv"));
         assertTrue(fields.getMessage().startsWith("d.csv line 3: expected 2 fields"), fields.getMessage());
         InputException number = assertThrows(InputException.class, () -> Csv.parse("a,b\n1,x7\n", "d.csv"));
-        assertTrue(number.getMessage().contains("line 2, column 'b': 'x7' is not a number"), number.getMessage());
+        assertTrue(number.getMessage().contains("line 2, column 'b': 'x7' is not a decimal number"), number.getMessage());
         InputException header = assertThrows(InputException.class, () -> Csv.parse("1,2\n3,4\n", "d.csv"));
         assertTrue(header.getMessage().contains("needs a header row"), header.getMessage());
     }
