@@ -51,7 +51,7 @@ import picocli.CommandLine.Option;
  * θ = {@link Mlp#initPyTorchDefault}(seed); product vectors standard normal from seed + 1.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Times the products on synthetic data: median ms, GFLOP/s and % of FP64 peak.",
+        description = {"Times the products on synthetic data: median ms, GFLOP/s and %% of FP64 peak.",
                 "Products: gradient, hvp (H·v), ggn_vp (G·v), nme_vp (M·v), hvp_block (H·V, k vectors), dense_hessian;",
                 "--eigh N adds a dense eigendecomposition. Data, θ and vectors are seeded. GFLOP/s follow a stated flop",
                 "model (dense-layer GEMM flops); the peak is cores × 16 flop/cycle × clock (/proc/cpuinfo) unless given.",

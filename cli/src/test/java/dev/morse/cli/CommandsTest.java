@@ -217,11 +217,21 @@ class CommandsTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String c : List.of("demo", "spectrum", "density", "trace", "fit", "morse", "doctor")) {
-            Cli.Result r = Cli.run(c, "--help");
-            assertEquals(0, r.code(), c);
-            assertTrue(r.out().contains("Usage: morse " + c), r.out());
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream picocliWarnings = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(picocliWarnings, true));   // picocli's tracer writes its WARN lines there
+        try {
+            for (String c : List.of("demo", "spectrum", "density", "trace", "fit", "morse", "doctor", "bench")) {
+                Cli.Result r = Cli.run(c, "--help");
+                assertEquals(0, r.code(), c);
+                assertTrue(r.out().contains("Usage: morse " + c), r.out());
+                assertTrue(r.err().isEmpty(), c + ": " + r.err());
+            }
+            Cli.run("--help");
+        } finally {
+            System.setErr(stderr);
         }
+        assertEquals("", picocliWarnings.toString(), "no picocli WARN (an unescaped % in a description)");
         Cli.Result top = Cli.run("--help");
         assertTrue(top.out().contains("spectrum") && top.out().contains("Exit codes"), top.out());
         Cli.Result spectrum = Cli.run("spectrum", "--help");
