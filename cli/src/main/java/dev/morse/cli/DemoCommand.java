@@ -66,6 +66,8 @@ final class DemoCommand extends BaseCommand {
         o.plotFormat = plotFormat;
         o.force = force;
         o.quiet = quiet;
+        o.jsonOption = "--out";
+        o.plotsOption = "--out";
         return o;
     }
 
@@ -73,7 +75,7 @@ final class DemoCommand extends BaseCommand {
     int execute() throws Exception {
         if (Files.isDirectory(outDir) && !force) {
             try (Stream<Path> s = Files.list(outDir)) {
-                if (s.findAny().isPresent()) {
+                if (s.anyMatch(f -> !f.getFileName().toString().endsWith(OutputFiles.PART))) {   // a killed run's part files do not count
                     throw CliException.usage(outDir + "/ already holds files (an earlier demo?); pass --force to replace the demo's files there, "
                             + "or --out DIR for a fresh folder");
                 }
@@ -82,8 +84,8 @@ final class DemoCommand extends BaseCommand {
             throw CliException.usage(outDir + " exists and is not a folder; choose another with --out DIR");
         }
         planJson();
-        Path thetaFile = files.plan(outDir.resolve("theta.npy"));
-        Path thetaL2File = files.plan(outDir.resolve("theta-l2.npy"));
+        Path thetaFile = files.plan("--out", outDir.resolve("theta.npy"));
+        Path thetaL2File = files.plan("--out", outDir.resolve("theta-l2.npy"));
         for (String name : List.of("fit", "eigenvalues", "ggn-nme", "density")) planPlot(name);
 
         ProblemOptions po = new ProblemOptions();
@@ -110,8 +112,7 @@ final class DemoCommand extends BaseCommand {
         Optimize.Run fit = Optimize.run(plain, problem.theta, toRounding, progress, "fit, no regularizer");
         time("fit", (System.nanoTime() - t0) * 1e-9);
         double[] theta = fit.trajectory().theta();
-        Problem.saveTheta(thetaFile, theta);
-        files.wrote(thetaFile);
+        files.npy(thetaFile, theta);
 
         // 2. The Morse check at the unregularized minimum.
         Progress.Task mt = progress.start("Morse check, no regularizer", 0);
@@ -124,8 +125,7 @@ final class DemoCommand extends BaseCommand {
         Optimize.Run refit = Optimize.run(reg, theta, toRounding, progress, "refit, l2(" + num(lambda) + ")");
         time("fit_l2", (System.nanoTime() - t0) * 1e-9);
         double[] thetaL2 = refit.trajectory().theta();
-        Problem.saveTheta(thetaL2File, thetaL2);
-        files.wrote(thetaL2File);
+        files.npy(thetaL2File, thetaL2);
         mt = progress.start("Morse check, l2(" + num(lambda) + ")", 0);
         MorseReport r1 = MorseReport.at(reg, thetaL2, MorseReport.Options.defaults());
         time("morse", mt.seconds());

@@ -54,7 +54,7 @@ final class FitCommand extends AnalysisCommand {
     int execute() throws Exception {
         planJson();
         boolean plots = planPlot("fit-trajectory");
-        if (save != null) files.plan(save);
+        if (save != null) files.plan("--save", save);
         double tol = Optimize.parseGradTol(gradTol);
         loadProblem();
         Objective obj = problem.objective();
@@ -65,8 +65,7 @@ final class FitCommand extends AnalysisCommand {
         Trajectory t = run.trajectory();
         evaluatePoint(obj, t.theta());
         if (save != null) {
-            Problem.saveTheta(save, t.theta());
-            files.wrote(save);
+            files.npy(save, t.theta());
         }
         if (plots) {
             Progress.Task pt = progress.start("plots", 0).ticking();

@@ -69,7 +69,7 @@ final class MorseCommand extends AnalysisCommand {
             planPlot("morse-ggn-nme");
             if (how != Refine.none) planPlot("morse-refine");
         }
-        if (save != null) files.plan(save);
+        if (save != null) files.plan("--save", save);
         loadProblem();
         Objective obj = problem.objective();
         double[] theta = problem.theta;
@@ -81,12 +81,10 @@ final class MorseCommand extends AnalysisCommand {
             time("refine", (System.nanoTime() - t0) * 1e-9);
             theta = run.trajectory().theta();
             if (save != null) {
-                Problem.saveTheta(save, theta);
-                files.wrote(save);
+                files.npy(save, theta);
             }
         } else if (save != null) {
-            Problem.saveTheta(save, theta);
-            files.wrote(save);
+            files.npy(save, theta);
         }
         Progress.Task t = progress.start("Morse report (dense H, G, M and their spectra, P = " + problem.parameters() + ")", 0).ticking();
         MorseReport r = MorseReport.at(obj, theta, new MorseReport.Options(tauFactor, absTol, gradTol, denseLimit, 10));

@@ -27,6 +27,10 @@ final class OutputOptions {
     @Option(names = {"-q", "--quiet"}, order = 94, description = "No progress output on stderr.")
     boolean quiet;
 
+    /** The options that name the report and the plot folder, for messages (the demo's come from --out). */
+    String jsonOption = "--json";
+    String plotsOption = "--plots";
+
     @Option(names = "--config", paramLabel = "FILE.json", order = 95,
             description = "Take options from a JSON object such as {\"model\": \"3-16-1\", \"reg\": \"l2:1e-3\"} (keys: option names "
                     + "without dashes; the command line wins). A report written with --json works too: it reruns the config it records.")

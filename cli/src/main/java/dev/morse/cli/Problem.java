@@ -10,8 +10,6 @@ import dev.morse.io.Csv;
 import dev.morse.io.DataFiles;
 import dev.morse.io.InputException;
 import dev.morse.io.NdArray;
-import dev.morse.io.Npy;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -313,11 +311,5 @@ final class Problem {
         double[] x = Arrays.copyOf(d.inputs(), n * d.inputDim());
         if (d.isClassification()) return Dataset.classification(x, n, d.inputDim(), Arrays.copyOf(d.labels(), n), d.numClasses());
         return Dataset.regression(x, n, d.inputDim(), Arrays.copyOf(d.realTargets(), n * d.targetDim()), d.targetDim());
-    }
-
-    /** Writes θ as a 1-D float64 .npy (PyTorch order). */
-    static void saveTheta(Path file, double[] theta) throws java.io.IOException {
-        OutputFiles.parents(file);
-        Npy.write(file, theta);
     }
 }

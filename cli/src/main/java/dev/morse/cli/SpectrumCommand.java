@@ -2,7 +2,6 @@ package dev.morse.cli;
 
 import dev.morse.analysis.MorseReport;
 import dev.morse.engine.Objective;
-import dev.morse.io.Npy;
 import dev.morse.json.Json;
 import dev.morse.linalg.SymmetricEigen;
 import dev.morse.spectra.CurvatureOperator;
@@ -82,7 +81,7 @@ final class SpectrumCommand extends AnalysisCommand {
     int execute() throws Exception {
         planJson();
         boolean plots = planPlot("spectrum-eigenvalues");
-        if (saveVectors != null) files.plan(saveVectors);
+        if (saveVectors != null) files.plan("--save-vectors", saveVectors);
         loadProblem();
         Objective obj = problem.objective();
         int p = problem.parameters();
@@ -130,9 +129,7 @@ final class SpectrumCommand extends AnalysisCommand {
             rows.add(new String[] {"τ (zero band)", g3(tau) + " = " + num(tauFactor) + "·P·ε·max|λ|"});
             rows.add(new String[] {"counts", neg + " negative, " + zero + " zero (|λ| ≤ τ), " + pos + " positive"});
             if (saveVectors != null) {
-                OutputFiles.parents(saveVectors);
-                Npy.write(saveVectors, eig.vectors(), p, p);
-                files.wrote(saveVectors);
+                files.npy(saveVectors, eig.vectors(), p, p);
             }
         } else {
             Lanczos.Which w = switch (which) {
@@ -169,9 +166,7 @@ final class SpectrumCommand extends AnalysisCommand {
             rows.add(new String[] {"method", "lanczos (" + which + " " + k + "): " + lr.products() + " products, " + lr.restarts() + " restarts, "
                     + conv + "/" + ev.length + " converged (tol " + g3(tol) + ")"});
             if (saveVectors != null) {
-                OutputFiles.parents(saveVectors);
-                Npy.write(saveVectors, lr.vectors(), ev.length, p);
-                files.wrote(saveVectors);
+                files.npy(saveVectors, lr.vectors(), ev.length, p);
             }
             if (!lr.allConverged()) {
                 double worst = 0;

@@ -191,10 +191,22 @@ public final class Npy {
 
     /** Writes a float64 array ({@code <f8}) of the given shape (default: 1-D). */
     public static void write(Path file, double[] values, int... shape) throws IOException {
+        try (java.io.OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(file))) {
+            write(os, values, shape);
+        }
+    }
+
+    /** Writes a float64 {@code .npy} array to a stream (numpy.save's bytes), in blocks: no second copy of the data. */
+    public static void write(java.io.OutputStream os, double[] values, int... shape) throws IOException {
         int[] s = checkShape(values.length, shape);
-        ByteBuffer data = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-        for (double x : values) data.putDouble(x);
-        Files.write(file, encode("<f8", s, data.array()));
+        os.write(encode("<f8", s, new byte[0]));
+        ByteBuffer block = ByteBuffer.allocate(8 * 8192).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < values.length; i += 8192) {
+            block.clear();
+            int n = Math.min(8192, values.length - i);
+            for (int k = 0; k < n; k++) block.putDouble(values[i + k]);
+            os.write(block.array(), 0, 8 * n);
+        }
     }
 
     /** Writes a float32 array ({@code <f4}); values are rounded to float. */
