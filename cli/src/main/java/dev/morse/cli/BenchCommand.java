@@ -128,8 +128,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--peak-gflops", converter = Checks.PositiveReal.class, description = "Machine FP64 peak in GFLOP/s (default: cores × 16 flop/cycle × clock from /proc/cpuinfo).")
     Double peakGflops;
 
-    @Option(names = "--json", description = "Print the results as JSON.")
-    boolean json;
+    @Option(names = "--json", paramLabel = "FILE", arity = "0..1", fallbackValue = "-",
+            description = "Write the results as JSON to FILE ('-', or no FILE: standard output, instead of the table).")
+    java.nio.file.Path json;
+
+    @Option(names = "--force", description = "Overwrite an existing --json file (never done without it).")
+    boolean force;
 
     /** One timed product. */
     record Timing(String name, double flops, String flopModel, double[] timesMs) {
@@ -153,6 +157,18 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         validate();
+        OutputFiles files = new OutputFiles(force);
+        try {
+            java.nio.file.Path jsonFile = json == null || json.toString().equals("-") ? null : files.plan("--json", json);
+            int code = run(json != null && jsonFile == null, jsonFile, files);
+            files.commit(jsonFile);
+            return code;
+        } finally {
+            files.abort();
+        }
+    }
+
+    private int run(boolean jsonStdout, java.nio.file.Path jsonFile, OutputFiles files) {
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         List<String> wanted = productList();
         Machine machine = machine();
@@ -167,7 +183,7 @@ public final class BenchCommand implements Callable<Integer> {
             Objective fresh = build(t, false);
             modelFlops = flopTerms(obj);
             String widths = model;
-            if (!json) {
+            if (!jsonStdout) {
                 System.out.printf(Locale.ROOT, "morse bench: %s %s %s, N=%d, P=%d, threads=%d, chunk=%d, k=%d, warm-up %d, reps %d%n",
                         widths, activation, loss, batch, obj.dim(), obj.threads(), obj.batchSize(), k, warmup, reps);
             }
@@ -197,11 +213,12 @@ public final class BenchCommand implements Callable<Integer> {
         config.put("eigh_n", eighN);
 
         BackendReport backend = Backends.report();
-        if (json) {
+        if (jsonStdout) {
             System.out.println(toJson(config, machine, backend, timings, modelFlops, warmupInfo));
         } else {
             printText(machine, backend, timings, modelFlops, obj, warmupInfo);
         }
+        if (jsonFile != null) files.writeText(jsonFile, toJson(config, machine, backend, timings, modelFlops, warmupInfo) + "\n");
         return 0;
     }
 

@@ -9,8 +9,8 @@ final class OutputOptions {
     /** Plot file formats. Lower-case constants: they are what users type and see in --help. */
     enum PlotFormat { png, svg, both }
 
-    @Option(names = "--json", paramLabel = "FILE", order = 90,
-            description = "Write the JSON report to FILE ('-' for standard output).")
+    @Option(names = "--json", paramLabel = "FILE", order = 90, arity = "0..1", fallbackValue = "-",
+            description = "Write the JSON report to FILE ('-', or no FILE: standard output, instead of the summary).")
     Path json;
 
     @Option(names = "--plots", paramLabel = "DIR", order = 91,

@@ -120,6 +120,39 @@ class OutputsTest {
         assertFalse(names(dir).stream().anyMatch(n -> n.endsWith(OutputFiles.PART)), "stale part files removed: " + names(dir));
     }
 
+    @Test
+    void jsonTakesAFileOrDashForStandardOutputInEveryCommand() throws Exception {
+        // A bare --json (no FILE) is '-': standard output, for bench and doctor as before.
+        Cli.Result bare = run("trace", "--json");
+        assertEquals(0, bare.code(), bare.toString());
+        assertTrue(dev.morse.io.DataFiles.parseJson(bare.out(), "stdout") instanceof java.util.Map, "stdout is the JSON report only");
+        Cli.Result dash = Cli.run("doctor", "--json", "-");
+        assertEquals(0, dash.code());
+        assertTrue(dev.morse.io.DataFiles.parseJson(dash.out(), "stdout") instanceof java.util.Map);
+        Path doctor = dir.resolve("doctor.json");
+        assertEquals(0, Cli.run("doctor", "--json", doctor.toString()).code());
+        assertTrue(Cli.json(doctor).containsKey("lapack"));
+        refused(Cli.run("doctor", "--json", doctor.toString()), "--json: refusing to overwrite");
+        Path bench = dir.resolve("bench.json");
+        String[] b = {"bench", "--model", "2-3-2", "--batch", "4", "--reps", "1", "--warmup", "0", "--warmup-seconds", "0",
+                "--products", "gradient", "--json", bench.toString()};
+        java.io.PrintStream stdout = System.out;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(captured, true));
+        try {
+            assertEquals(0, Cli.run(b).code());
+            assertTrue(captured.toString().contains("gradient"), "the table still goes to stdout: " + captured);
+            refused(Cli.run(b), "--json: refusing to overwrite");
+            b[b.length - 1] = "-";
+            captured.reset();
+            assertEquals(0, Cli.run(b).code());
+        } finally {
+            System.setOut(stdout);
+        }
+        assertTrue(Cli.json(bench).containsKey("results") || Cli.json(bench).size() > 2, Files.readString(bench));
+        assertTrue(dev.morse.io.DataFiles.parseJson(captured.toString(), "stdout") instanceof java.util.Map, captured.toString());
+    }
+
     // ------------------------------------------------------------------ other processes
 
     private static String[] concat(String[] a, String... b) {
