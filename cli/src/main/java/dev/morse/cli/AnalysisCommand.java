@@ -3,7 +3,6 @@ package dev.morse.cli;
 import dev.morse.engine.Objective;
 import dev.morse.linalg.Linalg;
 import dev.morse.linalg.MemoryGuard;
-import dev.morse.linalg.MemoryLimitException;
 import dev.morse.linalg.OpenBlas;
 import dev.morse.linalg.SymmetricEigen;
 import dev.morse.spectra.LinearOperator;
@@ -80,13 +79,10 @@ abstract class AnalysisCommand extends BaseCommand {
      */
     double[] materialize(LinearOperator op, String what, double workspaceArrays) {
         int n = op.dim();
-        try {
-            MemoryGuard.checkDense(n, n, workspaceArrays, "dense " + what + " (P=" + n + ")");
-        } catch (MemoryLimitException e) {
-            throw new MemoryLimitException(e.getMessage() + " With morse: spectrum --method lanczos --k K (extreme eigenvalues), "
-                    + "density (SLQ) or trace" + (n <= MemoryGuard.MAX_SQUARE_ORDER ? "; or more heap: MORSE_JAVA_OPTS=-Xmx… bin/morse …" : "") + ".",
-                    e.requestedBytes(), e.availableBytes());
-        }
+        Estimates.check("dense " + what + " of " + n + "×" + n + (workspaceArrays == 1 ? "" : " (" + (int) workspaceArrays + " arrays of P² doubles)"),
+                (double) n * n, 8.0 * workspaceArrays * n * n,
+                "Use a matrix-free method: spectrum --method lanczos --k K (extreme eigenvalues), density (SLQ) or trace"
+                        + (n <= MemoryGuard.MAX_SQUARE_ORDER ? "; or " + Estimates.HEAP : ""));
         Progress.Task t = progress.start("materializing " + what + " (" + n + "×" + n + ")", n);
         double[] m = dev.morse.spectra.DenseSpectrum.materialize(op, (done, total) -> t.update(done, ""));
         time("materialize", t.seconds());

@@ -36,6 +36,7 @@ abstract class BaseCommand implements Callable<Integer> {
     @Override
     public final Integer call() throws Exception {
         started = System.nanoTime();
+        Estimates.reset();
         output = outputs();
         out = spec.commandLine().getOut();
         err = spec.commandLine().getErr();
@@ -48,8 +49,7 @@ abstract class BaseCommand implements Callable<Integer> {
             files.commit(jsonFile);
             return code;
         } catch (OutOfMemoryError e) {
-            throw new CliException(Main.EXIT_MEMORY, "out of memory (" + e.getMessage() + "); for large P use the matrix-free methods "
-                    + "(spectrum --method lanczos, density, trace), or raise the heap with MORSE_JAVA_OPTS=-Xmx…");
+            throw new CliException(Main.EXIT_MEMORY, "out of memory (" + e.getMessage() + "). " + Estimates.advice());
         } finally {
             files.abort();   // after a commit: nothing left to do
             out.flush();

@@ -57,6 +57,7 @@ final class DensityCommand extends AnalysisCommand {
         int p = problem.parameters();
         evaluatePoint(obj, problem.theta);
         CurvatureOperator op = new CurvatureOperator(obj, operator.part, problem.theta);
+        Estimates.density(p, probes, steps, grid, outputOptions.json != null);
         int m = Math.min(steps, p);
         Progress.Task t = progress.start("SLQ density (" + probes + " probes × " + m + " steps)", (long) probes * m);
         Counting counted = new Counting(op, t);

@@ -86,6 +86,7 @@ final class MorseCommand extends AnalysisCommand {
         } else if (save != null) {
             files.npy(save, theta);
         }
+        Estimates.morseDense(problem.parameters(), denseLimit);
         Progress.Task t = progress.start("Morse report (dense H, G, M and their spectra, P = " + problem.parameters() + ")", 0).ticking();
         MorseReport r = MorseReport.at(obj, theta, new MorseReport.Options(tauFactor, absTol, gradTol, denseLimit, 10));
         time("morse_report", t.seconds());

@@ -92,8 +92,12 @@ final class Optimize {
                 case "gd" -> GD_CHUNK;
                 default -> 1;
             });
+            // L-BFGS keeps at most as many pairs as it iterates: a longer history changes nothing but the memory.
+            int history = Math.min(s.history(), Math.max(1, n));
+            if (name.equals("lbfgs")) Estimates.lbfgs(obj.dim(), history);
+            if (name.equals("newton") && obj.dim() <= NEWTON_DENSE_LIMIT) Estimates.denseNewton(obj.dim());
             last = switch (name) {
-                case "lbfgs" -> CriticalPoints.lbfgs(obj, theta, s.history(), n, s.gradTol());
+                case "lbfgs" -> CriticalPoints.lbfgs(obj, theta, history, n, s.gradTol());
                 case "gd" -> CriticalPoints.gradientDescent(obj, theta, s.learningRate(), n, s.gradTol());
                 default -> CriticalPoints.newton(obj, theta, n, s.gradTol(), NEWTON_DENSE_LIMIT);
             };

@@ -63,6 +63,7 @@ final class Problem {
 
     static Problem load(ProblemOptions o) {
         Mlp model = model(o);
+        Estimates.parameters(model.describe(), model.numParameters());
         Loss loss = Loss.parse(o.loss);
         Checks.specNumbers("--reg", o.reg);
         Regularizer reg;
@@ -144,7 +145,8 @@ final class Problem {
     static double[] weights(ProblemOptions o, Mlp model, String[] desc) {
         int p = model.numParameters();
         if (o.weights != null) {
-            NdArray a = DataFiles.readArray(o.weights);
+            NdArray a = DataFiles.readArray(o.weights, p, n -> "weights have length " + n + ", expected P = " + p + " for model "
+                    + model.describe() + " (layer by layer: W row-major [out][in], then b)");
             if (a.rank() != 1) {
                 throw new InputException(o.weights + ": weights must be a 1-D array of length P = " + p + ", found shape " + NdArray.shapeText(a.shape())
                         + (a.size() == p ? " (flatten it: theta.reshape(-1))" : ""));

@@ -137,6 +137,7 @@ final class SpectrumCommand extends AnalysisCommand {
                 case smallest -> Lanczos.Which.SMALLEST;
                 case both -> Lanczos.Which.BOTH;
             };
+            Estimates.lanczos(p, Math.min(k, p), which == WhichEnd.both, basis, saveVectors != null);
             Lanczos.Options lo = new Lanczos.Options().k(Math.min(k, p)).which(w).tol(tol).maxRestarts(maxRestarts).basis(basis)
                     .seed(lanczosSeed).vectors(saveVectors != null);
             Progress.Task t = progress.start("Lanczos (" + which + " " + k + " of " + what + ")", 0);

@@ -50,6 +50,7 @@ final class SyntheticData {
 
     private static Generated gaussian(Params p, SplittableRandom rng, int d, int c, boolean classes) {
         int n = p.positiveInt("n", 64);
+        Estimates.data(p.spec, n, d, c);
         double noise = p.nonNegative("noise", 0.1);
         double[] x = gaussians(rng, n * d);
         double[] a = gaussians(rng, c * d);
@@ -69,6 +70,7 @@ final class SyntheticData {
 
     private static Generated teacher(Params p, SplittableRandom rng, Mlp student, int d, int c, boolean classes) {
         int n = p.positiveInt("n", 64);
+        Estimates.data(p.spec, n, d, c);
         int width = p.positiveInt("width", 4);
         double noise = p.nonNegative("noise", 0.0);
         Activation act = student.layers() > 1 ? student.activation(1) : Activation.TANH;
@@ -92,6 +94,7 @@ final class SyntheticData {
         int n = p.positiveInt("n", d);
         double scale = p.positive("scale", 1.0);
         if (n > d) throw new InputException("--data " + p.spec + ": at most d0 = " + d + " inputs can be orthogonal, n = " + n + " asked");
+        Estimates.data(p.spec, n, d, c);
         double[] x = gaussians(rng, n * d);
         for (int i = 0; i < n; i++) {   // Gram–Schmidt, twice for accuracy
             for (int pass = 0; pass < 2; pass++) {
@@ -121,6 +124,7 @@ final class SyntheticData {
 
     private static Generated spirals(Params p, SplittableRandom rng, int d, int c, boolean classes) {
         int n = p.positiveInt("n", 100);
+        Estimates.data(p.spec, n, d, c);
         double turns = p.positive("turns", 1.5);
         double noise = p.nonNegative("noise", 0.05);
         if (d != 2) throw new InputException("--data " + p.spec + ": the spirals are 2-D, so the model's input width d0 must be 2 (it is " + d + ")");

@@ -166,7 +166,7 @@ class OutputsTest {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                 "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), "dev.morse.cli.Main",
-                "trace", "-q", "--model", "20-200-200-1", "--data", "gaussian:n=2000", "--method", "hutchinson", "--probes", "1000000",
+                "trace", "-q", "--model", "20-200-200-1", "--data", "gaussian:n=2000", "--method", "hutchinson", "--probes", "40000",
                 "--threads", "1", "--json", json.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("slow.log").toFile());
         return pb.start();
