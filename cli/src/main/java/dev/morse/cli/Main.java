@@ -129,10 +129,16 @@ public final class Main implements Runnable {
         }
         if (file == null) return args;
         ConfigFile cfg = ConfigFile.load(file);
-        cfg.validate(cl);
+        String running = null;
+        for (String a : args) {
+            if (cl.getSubcommands().containsKey(a)) {
+                running = a;
+                break;
+            }
+        }
+        cfg.validate(cl, running != null ? running : cfg.command);
         cl.setDefaultValueProvider(cfg);
-        boolean hasCommand = false;
-        for (String a : args) hasCommand |= cl.getSubcommands().containsKey(a);
+        boolean hasCommand = running != null;
         if (!hasCommand) {
             if (cfg.command == null) {
                 throw new InputException(file + ": no command on the command line and no \"command\" in the file; e.g. morse spectrum --config " + file);

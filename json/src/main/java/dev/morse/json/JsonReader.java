@@ -206,7 +206,10 @@ public final class JsonReader {
         if (at('-')) pos++;
         if (at('0')) {
             pos++;
-            if (digit()) throw error("bad number: a leading zero (JSON numbers are decimal, as in 10 or 0.5)");
+            if (digit()) {
+                pos = start;
+                throw error("bad number: a leading zero (JSON numbers are decimal, as in 10 or 0.5)");
+            }
         } else if (digit()) {
             while (digit()) pos++;
         } else {
