@@ -109,7 +109,8 @@ final class DensityCommand extends AnalysisCommand {
                 {"σ (kernel sd)", g3(r.sigma()) + (sigma > 0 ? "" : " (1% of the node range)")},
                 {"Ritz nodes span", "[" + g3(lo) + ", " + g3(hi) + "]"},
                 {"grid", gx.length + " points on [" + g3(gx[0]) + ", " + g3(gx[gx.length - 1]) + "], ∫φ = " + String.format(java.util.Locale.ROOT, "%.4f", integral)},
-                {"mass below 0", String.format(java.util.Locale.ROOT, "%.4f", r.fractionBelow(-r.sigma())) + " (quadrature weight of nodes < −σ)"}});
+                {"mass below −σ", String.format(java.util.Locale.ROOT, "%.4f", r.fractionBelow(-r.sigma())) + " (quadrature weight of the nodes < −σ: "
+                        + "the estimated fraction of clearly negative eigenvalues)"}});
         String note = modifiedNote();
         if (note != null) println("  " + note);
         printOutputs();

@@ -73,6 +73,7 @@ final class MorseCommand extends AnalysisCommand {
         loadProblem();
         Objective obj = problem.objective();
         double[] theta = problem.theta;
+        checkCurvature(obj, theta);
         Optimize.Run run = null;
         if (how != Refine.none) {
             long t0 = System.nanoTime();
@@ -87,6 +88,7 @@ final class MorseCommand extends AnalysisCommand {
             files.npy(save, theta);
         }
         Estimates.morseDense(problem.parameters(), denseLimit);
+        checkCurvature(obj, theta);
         Progress.Task t = progress.start("Morse report (dense H, G, M and their spectra, P = " + problem.parameters() + ")", 0).ticking();
         MorseReport r = MorseReport.at(obj, theta, new MorseReport.Options(tauFactor, absTol, gradTol, denseLimit, 10));
         time("morse_report", t.seconds());

@@ -76,7 +76,7 @@ final class Problem {
         int threads = o.threads == null ? Runtime.getRuntime().availableProcessors() : o.threads;
         if (threads <= 0) throw new InputException("--threads must be positive, got " + threads);
         String[] dataDesc = new String[1];
-        Dataset data = data(o, model, loss, dataDesc);
+        Dataset data = subsample(o, data(o, model, loss, dataDesc), dataDesc);
         String[] wDesc = new String[1];
         double[] theta = weights(o, model, wDesc);
         Problem p = new Problem(model, data, loss, reg, theta, dataDesc[0], wDesc[0], threads, o.batchSize);
@@ -307,6 +307,40 @@ final class Problem {
         for (int i = 0; i < v.length; i++) {
             if (!Double.isFinite(v[i])) throw new InputException(a.source() + ": value at flat index " + i + " is " + v[i] + "; expected finite numbers");
         }
+    }
+
+    /**
+     * {@code --subsample N}: N samples drawn without replacement from {@code SplittableRandom(seed)}
+     * (a partial Fisher–Yates shuffle of the indices), kept in their original order.
+     */
+    static Dataset subsample(ProblemOptions o, Dataset d, String[] desc) {
+        if (o.subsample == null) return d;
+        int n = d.size(), k = o.subsample;
+        if (k > n) throw Checks.usage("--subsample", k + " samples asked, the data have " + n + "; give at most " + n);
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) idx[i] = i;
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(o.subsampleSeed);
+        for (int i = 0; i < k; i++) {
+            int j = i + rng.nextInt(n - i);
+            int t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+        }
+        int[] pick = Arrays.copyOf(idx, k);
+        Arrays.sort(pick);
+        int din = d.inputDim();
+        double[] x = new double[k * din];
+        for (int r = 0; r < k; r++) System.arraycopy(d.inputs(), pick[r] * din, x, r * din, din);
+        desc[0] += ", random subsample of " + k + " of " + n + " samples (seed " + o.subsampleSeed + ")";
+        if (d.isClassification()) {
+            int[] labels = new int[k];
+            for (int r = 0; r < k; r++) labels[r] = d.labels()[pick[r]];
+            return Dataset.classification(x, k, din, labels, d.numClasses());
+        }
+        int c = d.targetDim();
+        double[] y = new double[k * c];
+        for (int r = 0; r < k; r++) System.arraycopy(d.realTargets(), pick[r] * c, y, r * c, c);
+        return Dataset.regression(x, k, din, y, c);
     }
 
     private static Dataset firstSamples(Dataset d, int n) {

@@ -60,8 +60,18 @@ final class ProblemOptions {
             description = "CSV: the column(s) holding the targets (default: the last column).")
     List<String> targetColumns;
 
-    @Option(names = "--samples", converter = Checks.Positive.class, paramLabel = "N", order = 35, description = "Use only the first N samples of the data.")
+    @Option(names = "--samples", converter = Checks.Positive.class, paramLabel = "N", order = 35,
+            description = "Use only the first N samples of the data (for a random subset: --subsample).")
     Integer samples;
+
+    @Option(names = "--subsample", paramLabel = "N", converter = Checks.Positive.class, order = 36,
+            description = "Use N samples drawn at random without replacement (seeded by --subsample-seed), kept in their order; "
+                    + "after --samples when both are given.")
+    Integer subsample;
+
+    @Option(names = "--subsample-seed", paramLabel = "S", converter = Checks.Seed.class, defaultValue = "0", order = 37,
+            description = "Seed of --subsample. Default: ${DEFAULT-VALUE}.")
+    long subsampleSeed;
 
     @Option(names = "--reg", paramLabel = "SPEC", defaultValue = "none", order = 40,
             description = "Regularizer: none, l2:λ[:exclude_bias], generalized_l2:λ[:seed] or multiplicative:ε. "
