@@ -35,7 +35,17 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
     }
 
     static ConfigFile load(Path file) {
-        Map<String, Object> top = DataFiles.readJsonObject(file);
+        return parse(new String(DataFiles.readBytes(file), java.nio.charset.StandardCharsets.UTF_8), file);
+    }
+
+    /** A config from its JSON text ({@code file} names it in messages). */
+    @SuppressWarnings("unchecked")
+    static ConfigFile parse(String text, Path file) {
+        Object parsed = DataFiles.parseJson(text, file.toString());
+        if (!(parsed instanceof Map)) {
+            throw new InputException(file + ": expected a JSON object at the top level, found " + dev.morse.json.JsonReader.kind(parsed));
+        }
+        Map<String, Object> top = (Map<String, Object>) parsed;
         Map<String, Object> cfg = top;
         if (top.containsKey("morse_version") && top.get("config") instanceof Map<?, ?> inner) {
             @SuppressWarnings("unchecked")

@@ -63,7 +63,7 @@ public final class Csv {
                     + "'); a CSV file needs a header row naming its columns");
         }
         int cols = header.size();
-        double[] v = new double[Math.max(16, cols * 64)];
+        double[] v = new double[Math.max(16, cols * 4)];   // grows by doubling: memory stays within a small multiple of the text
         int rows = 0;
         for (int i = li + 1; i < lines.length; i++) {
             String line = lines[i];

@@ -140,16 +140,6 @@ public final class DataFiles {
         return parseJson(new String(readBytes(file), java.nio.charset.StandardCharsets.UTF_8), file.toString());
     }
 
-    /** The top-level object of a JSON file. */
-    @SuppressWarnings("unchecked")
-    public static java.util.Map<String, Object> readJsonObject(Path file) {
-        Object o = readJson(file);
-        if (!(o instanceof java.util.Map)) {
-            throw new InputException(file + ": expected a JSON object at the top level, found " + dev.morse.json.JsonReader.kind(o));
-        }
-        return (java.util.Map<String, Object>) o;
-    }
-
     /** JSON text from {@code source} (a file name, for messages). */
     public static Object parseJson(String text, String source) {
         try {

@@ -145,9 +145,9 @@ public final class Npy {
     private static int[] parseShape(String s, String source) {
         String t = s.trim();
         if (t.isEmpty()) return new int[0];
-        String[] parts = t.split(",");
+        String[] parts = t.split(",", -1);
         int n = parts.length;
-        if (parts[n - 1].isBlank()) n--;
+        if (n > 1 && parts[n - 1].isBlank()) n--;   // the trailing comma of (3,)
         int[] shape = new int[n];
         for (int i = 0; i < n; i++) {
             String p = parts[i].trim();
