@@ -228,6 +228,11 @@ public final class BenchCommand implements Callable<Integer> {
     private void validate() {
         Checks.widths(model);
         Checks.specNumbers("--activation", activation);
+        if (eighN != null) {
+            // The matrix, its eigenvectors and dsyevd's workspace (about 2n²): four n×n arrays.
+            Estimates.check("--eigh " + eighN + " (" + eighN + "×" + eighN + " matrix, eigenvectors and LAPACK workspace)", (double) eighN * eighN,
+                    8.0 * 4 * eighN * eighN, "Give a smaller --eigh N, or " + Estimates.HEAP);
+        }
     }
 
     private List<String> productList() {

@@ -110,7 +110,14 @@ public final class Main implements Runnable {
             err.flush();
             return EXIT_USAGE;
         }
-        int code = cl.execute(args);
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // Errors pass through picocli's handlers; the analysis commands catch their own (BaseCommand).
+            err.println("morse: out of memory (" + e.getMessage() + "). " + Estimates.advice());
+            code = EXIT_MEMORY;
+        }
         out.flush();
         err.flush();
         return code;
