@@ -116,7 +116,7 @@ final class OutputFiles {
         installHook();   // first: an interrupt from now on waits for this method (synchronized), then cleans up
         sweep(target.getParent());
         Claim c = new Claim(option, shown, target, part);
-        claim(c);
+        claim(c, true);
         claims.put(target, c);
         return shown;
     }
@@ -149,7 +149,7 @@ final class OutputFiles {
      * on the file that is at that name now (another run may have renamed or removed the file we
      * opened before we locked it).
      */
-    private void claim(Claim c) {
+    private void claim(Claim c, boolean takeOver) {
         if (!CLAIMED.add(c.part)) throw busy(c);
         boolean ok = false;
         try {
@@ -203,6 +203,7 @@ final class OutputFiles {
                 }
             }
             if (!ok) throw busy(c);
+            if (!takeOver) return;
             try {
                 c.channel.truncate(0);   // a stale part file from a killed run
             } catch (IOException e) {
@@ -232,7 +233,7 @@ final class OutputFiles {
                 if (claims.containsKey(target)) continue;
                 Claim c = new Claim("--sweep", p, target, p);
                 try {
-                    claim(c);
+                    claim(c, false);   // never truncates: without OS locks it may be a live run's file
                 } catch (CliException busyOrUnwritable) {
                     continue;
                 }
