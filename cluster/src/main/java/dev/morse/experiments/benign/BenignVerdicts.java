@@ -44,8 +44,28 @@ public final class BenignVerdicts {
     public static final String LARGE_WIDTH_BENIGN = "large-width-large-init-benign";
     public static final String SMALL_INIT_SPURIOUS = "small-init-spurious";
 
-    /** One classified run. */
-    public record Run(String setting, int n, int width, double alpha, Kind kind) {}
+    /**
+     * One classified run; {@code reason} is {@link Classification#reason()} (for stalled runs: which test
+     * found the way down).
+     */
+    public record Run(String setting, int n, int width, double alpha, Kind kind, String reason) {
+
+        /**
+         * A row of the sweep's results: config columns {@code setting}, {@code n}, {@code width},
+         * {@code alpha}; outputs {@code <step>.class} and {@code <step>.reason}.
+         */
+        public static Run fromRow(Map<String, Object> row, String step) {
+            Object cls = row.get(step + ".class");
+            if (cls == null) {
+                // A failed task has no class: it is an unknown, like an unconverged run.
+                cls = "unconverged";
+            }
+            Object reason = row.getOrDefault(step + ".reason", "task_failed");
+            return new Run(String.valueOf(row.get("setting")), ((Number) row.get("n")).intValue(),
+                    ((Number) row.get("width")).intValue(), ((Number) row.get("alpha")).doubleValue(),
+                    Kind.parse(String.valueOf(cls)), String.valueOf(reason));
+        }
+    }
 
     public record Verdict(String claim, String verdict, Map<String, Object> evidence) {}
 
@@ -100,6 +120,11 @@ public final class BenignVerdicts {
         ev.put("non_global_fraction", c.total == 0 ? Double.NaN : (double) (c.spurious + c.stalled) / c.total);
         ev.put("non_global_interval", loose);
         ev.put("verdict_counting_stalled", decide(loose, c.total, common, threshold, cfg));
+        // Stalled points whose only way down is through a zero (dead) neuron: local minima of the
+        // network without its dead neurons, saddles of the full network.
+        int zeroOnly = 0;
+        for (Run r : cell) if (r.kind() == Kind.STALLED && "zero_neuron_descent".equals(r.reason())) zeroOnly++;
+        ev.put("stalled_only_through_zero_neurons", zeroOnly);
         if (c.total < cfg.minRuns()) ev.put("why_inconclusive", "fewer than " + cfg.minRuns() + " runs in the cell");
         else if (v.equals("inconclusive")) ev.put("why_inconclusive", "the interval contains the threshold " + threshold);
         if (contrast != null) Counts.of(contrast).into(ev, "large_alpha_");

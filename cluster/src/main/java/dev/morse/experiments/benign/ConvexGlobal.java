@@ -120,7 +120,7 @@ public final class ConvexGlobal {
                 }
                 double decrement = Dense.dot(grad, dir);
                 newton++;
-                if (decrement < 1e-12) break;
+                if (decrement < 1e-9) break;
                 double phi0 = ev.barrier(t, y, mu, beta2);
                 double step = 1.0;
                 double[] trial = new double[n];
@@ -138,7 +138,7 @@ public final class ConvexGlobal {
                 System.arraycopy(trial, 0, mu, 0, n);
             }
             if (mCons / t < targetBarrierGap) break;
-            t *= 8;
+            t *= 20;
         }
         // Certified lower bound: scale μ into the feasible set if rounding put it outside.
         ev.at(mu, beta2, false);

@@ -138,6 +138,13 @@ public final class PreactivationGd {
 
     public long steps() { return steps; }
 
+    /** One GD step (for the step-by-step comparison with GD on θ); returns the step size used. */
+    double stepOnce() {
+        if (Double.isNaN(step())) throw new IllegalStateException("iterate is not finite at step " + steps);
+        apply();
+        return lastEta;
+    }
+
     /** The current iterate θ_t as (W, a), w_j^⊥ and dead neurons included (for the tests). */
     public ReluNet theta() {
         ReluNet inSpan = new EndPoint(data, opt.lambda(), m, currentU(), currentA()).toNet();
