@@ -31,7 +31,9 @@ import java.util.Set;
  * {@code provisional_class} (what the last iterate would be if it had converged: information only,
  * never counted), {@code objective} (L at the end point θ*), {@code global_value},
  * {@code global_lower}/{@code global_upper} (certified interval), {@code gap} (objective − global),
- * {@code converged}, {@code status}, {@code steps}, {@code grad_norm} (at θ*),
+ * {@code converged} (‖∇L(θ*)‖ &lt; grad_tol), {@code status} (converged | max_steps | diverged | value_bound:
+ * stopped once the objective, decreasing at every step, was within global_tol of the global value, so the
+ * limit is global whatever it is), {@code monotone}, {@code steps}, {@code grad_norm} (at θ*),
  * {@code grad_norm_raw} (at the last iterate), {@code dead_neurons}, {@code live_neurons},
  * {@code kinks}, {@code clarke_norm}, {@code descent_rate}, {@code curvature_lower_bound},
  * {@code curvature_certificate}, {@code zero_neuron_ratio}, {@code step_size_min},
@@ -183,7 +185,8 @@ public final class BenignSteps implements StepRunner {
         long t0 = System.nanoTime();
         ReluNet init = ReluNet.init(t.width(), t.d(), t.alpha(), t.initSeed());
         PreactivationGd.Result res = new PreactivationGd(g.data(), init,
-                new PreactivationGd.Options(t.lambda(), t.lr(), t.maxSteps(), t.gradTol(), 1e3)).run();
+                new PreactivationGd.Options(t.lambda(), t.lr(), t.maxSteps(), t.gradTol(), 1e3)
+                        .withValueBound(g.lower() + t.globalTol())).run();
         long t1 = System.nanoTime();
         EndPointAnalysis an = EndPointAnalysis.of(res.end(), t.kinkTol());
         Classification.Tolerances tol = new Classification.Tolerances(t.globalTol(), Classification.Tolerances.defaults().stationary(),
@@ -203,6 +206,7 @@ public final class BenignSteps implements StepRunner {
         out.put("global_certified_gap", g.certifiedGap());
         out.put("gap", an.objective() - global);
         out.put("converged", res.status() == PreactivationGd.Status.CONVERGED);
+        out.put("monotone", res.monotone());
         out.put("status", res.status().name().toLowerCase(java.util.Locale.ROOT));
         out.put("steps", res.steps());
         out.put("grad_norm", res.gradNorm());

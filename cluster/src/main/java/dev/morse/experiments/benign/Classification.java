@@ -3,6 +3,8 @@ package dev.morse.experiments.benign;
 /**
  * What a run ended at. Decided in this order:
  * <ol>
+ *   <li>{@code global} with reason {@code value_bound}: the run stopped when its objective, decreasing at
+ *       every step, fell within the tolerance of the global value ({@link PreactivationGd.Status#VALUE_BOUND});</li>
  *   <li>{@code unconverged}: the run hit its step cap or diverged (never counted as spurious);</li>
  *   <li>{@code global}: L(θ*) − G_lower ≤ {@code global} tolerance (10⁻⁷, the authors'), with
  *       [G_lower, G_upper] the certified interval of the global value; {@code undetermined} if
@@ -39,6 +41,8 @@ public record Classification(Kind kind, String reason, Kind provisional) {
         Classification point = ofPoint(an, global, tol);
         return switch (status) {
             case CONVERGED -> point;
+            // The run stopped because its objective certified a global limit (see PreactivationGd.Status).
+            case VALUE_BOUND -> new Classification(Kind.GLOBAL, "value_bound", Kind.GLOBAL);
             case MAX_STEPS -> new Classification(Kind.UNCONVERGED, "max_steps", point.kind());
             case DIVERGED -> new Classification(Kind.UNCONVERGED, "diverged", Kind.UNDETERMINED);
         };

@@ -50,7 +50,14 @@ public final class PreactivationGd {
      * @param gradTol    stop when ‖∇L(θ*)‖ &lt; gradTol
      * @param divergence a run whose objective exceeds this multiple of its initial value (or is not finite) is stopped as diverged
      */
-    public record Options(double lambda, double lr, long maxSteps, double gradTol, double divergence) {
+    public record Options(double lambda, double lr, long maxSteps, double gradTol, double divergence, double valueBound) {
+        public Options(double lambda, double lr, long maxSteps, double gradTol, double divergence) {
+            this(lambda, lr, maxSteps, gradTol, divergence, Double.NaN);
+        }
+
+        /** Also stop ({@link Status#VALUE_BOUND}) once a monotone run's objective is ≤ {@code bound}. */
+        public Options withValueBound(double bound) { return new Options(lambda, lr, maxSteps, gradTol, divergence, bound); }
+
         public Options {
             if (!(lambda > 0)) throw new IllegalArgumentException("lambda must be > 0, got " + lambda);
             if (!(lr > 0)) throw new IllegalArgumentException("lr must be > 0, got " + lr);
@@ -62,7 +69,13 @@ public final class PreactivationGd {
         public static Options defaults(double lambda) { return new Options(lambda, 0.01, 2_000_000, 1e-8, 1e3); }
     }
 
-    public enum Status { CONVERGED, MAX_STEPS, DIVERGED }
+    /**
+     * How a run ended. {@code VALUE_BOUND}: the objective of the iterate θ_t fell to the value bound
+     * of the options (the global value plus its tolerance) while every step so far decreased it. GD's
+     * objective then stays ≤ L(θ_t) along the rest of the run, and no point is below the global value,
+     * so wherever the run converges it is global within the tolerance: the run stops there.
+     */
+    public enum Status { CONVERGED, MAX_STEPS, DIVERGED, VALUE_BOUND }
 
     /**
      * @param end          θ*: the iterate with the parts of known limit replaced by 0 (see the class comment)
@@ -71,7 +84,7 @@ public final class PreactivationGd {
      * @param objectiveRaw L(θ_t)
      */
     public record Result(Status status, long steps, EndPoint end, double gradNorm, double gradNormRaw,
-                         double objectiveRaw, double lastStepSize, double minStepSize, int deadNeurons) {}
+                         double objectiveRaw, double lastStepSize, double minStepSize, int deadNeurons, boolean monotone) {}
 
     private static final int DIVERGENCE_CHECK_EVERY = 1000;
 
@@ -94,6 +107,11 @@ public final class PreactivationGd {
     private int liveCount;
     private long steps;
     private final double[] f, r, c, gu;
+    /** Σ(a_j² + ‖w_j‖²) over dead neurons, and Σ‖w_j^⊥‖², at the current step (both only decay). */
+    private double deadNorm2, perpNorm2;
+    /** L(θ_t) computed by the last {@link #step()}, and whether every step so far decreased L. */
+    private double lastObjective = Double.NaN;
+    private boolean monotone = true;
 
     public PreactivationGd(BenignData data, ReluNet init, Options opt) {
         this.data = data;
@@ -128,7 +146,8 @@ public final class PreactivationGd {
             boolean anyActive = false;
             for (int i = 0; i < n; i++) anyActive |= u[j * n + i] > 0;
             if (anyActive) live[liveCount++] = j;
-            else dead[j] = true;
+            else { dead[j] = true; deadNorm2 += a[j] * a[j] + p.weightNorm2(j); }
+            perpNorm2 += perp0[j] * perp0[j];
         }
         this.f = new double[n];
         this.r = new double[n];
@@ -137,6 +156,18 @@ public final class PreactivationGd {
     }
 
     public long steps() { return steps; }
+
+    private double sumSq(int base) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += u[base + i] * u[base + i];
+        return s;
+    }
+
+    private double quadInv(int base) {
+        double[] v = new double[n];
+        System.arraycopy(u, base, v, 0, n);
+        return Dense.quad(data.gramInverse(), v);
+    }
 
     /** One GD step (for the step-by-step comparison with GD on θ); returns the step size used. */
     double stepOnce() {
@@ -193,6 +224,7 @@ public final class PreactivationGd {
             double gradStar2 = step();
             if (Double.isNaN(gradStar2)) return finish(Status.DIVERGED, lastStep, minStep, Double.NaN);
             if (gradStar2 < opt.gradTol() * opt.gradTol()) return finish(Status.CONVERGED, lastStep, minStep, Math.sqrt(gradStar2));
+            if (monotone && lastObjective <= opt.valueBound()) return finish(Status.VALUE_BOUND, lastStep, minStep, Math.sqrt(gradStar2));
             lastStep = lastEta;
             minStep = Math.min(minStep, lastEta);
             apply();
@@ -212,7 +244,7 @@ public final class PreactivationGd {
         ReluNet theta = theta();
         double raw = theta.gradient(data, opt.lambda()).norm();
         return new Result(s, steps, end, Double.isNaN(gradStar) ? end.gradientNorm() : gradStar, raw,
-                theta.objective(data, opt.lambda()), lastStep, minStep, m - liveCount);
+                theta.objective(data, opt.lambda()), lastStep, minStep, m - liveCount, monotone);
     }
 
     private double objectiveRaw() {
@@ -248,9 +280,16 @@ public final class PreactivationGd {
         lastEta = Math.min(opt.lr(), 1.0 / lHat);
         double g2 = 0;
         double twoOverN = 2.0 / n;
+        double liveNorm2 = 0;
         for (int p = 0; p < liveCount; p++) {
             int j = live[p], base = j * n;
             double aj = a[j];
+            liveNorm2 += aj * aj;
+            if (ortho) for (int i = 0; i < n; i++) liveNorm2 += u[base + i] * u[base + i];
+            else {
+                for (int i = 0; i < n; i++) gu[i] = u[base + i];
+                liveNorm2 += Dense.quad(data.gramInverse(), gu);
+            }
             double sa = 0;
             for (int i = 0; i < n; i++) {
                 double v = u[base + i];
@@ -276,6 +315,10 @@ public final class PreactivationGd {
                 g2 += Dense.quad(data.gramInverse(), gu);
             }
         }
+        double objective = rn2 / n + lambda * (liveNorm2 + deadNorm2 + perpNorm2);
+        // A rise beyond rounding voids the value bound for the rest of the run.
+        if (objective > lastObjective + 1e-13 * Math.abs(lastObjective)) monotone = false;
+        lastObjective = objective;
         return g2;
     }
 
@@ -283,6 +326,7 @@ public final class PreactivationGd {
     private void apply() {
         double eta = lastEta;
         int kept = 0;
+        double newlyDead = 0;
         for (int p = 0; p < liveCount; p++) {
             int j = live[p], base = j * n;
             a[j] -= eta * pendingGa[j];
@@ -292,9 +336,16 @@ public final class PreactivationGd {
                 anyActive |= u[base + i] > 0;
             }
             if (anyActive) live[kept++] = j;
-            else { dead[j] = true; logDecayAtDeath[j] = logDecay + Math.log1p(-2 * eta * opt.lambda()); }
+            else {
+                dead[j] = true;
+                logDecayAtDeath[j] = logDecay + Math.log1p(-2 * eta * opt.lambda());
+                newlyDead += a[j] * a[j] + (ortho ? sumSq(base) : quadInv(base));
+            }
         }
         liveCount = kept;
+        double shrink = 1 - 2 * eta * opt.lambda();
+        deadNorm2 = deadNorm2 * shrink * shrink + newlyDead;
+        perpNorm2 *= shrink * shrink;
         logDecay += Math.log1p(-2 * eta * opt.lambda());
         steps++;
     }

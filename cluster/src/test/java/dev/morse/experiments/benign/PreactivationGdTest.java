@@ -157,4 +157,20 @@ class PreactivationGdTest {
         assertEquals(inSpan.objective(data, lambda), ep.objective(), 1e-12, "pre-activation objective = θ objective (weights in span)");
         assertEquals(inSpan.gradient(data, lambda).norm(), ep.gradientNorm(), 1e-12, "pre-activation gradient norm = θ gradient norm");
     }
+
+    @Test
+    void valueBoundStopsOnlyWhenTheLimitIsCertainlyGlobal() {
+        BenignData data = BenignData.orthogonal(4, 8, 51, 3, 52);
+        double lambda = 0.01, g = ConvexGlobal.orthonormal(data.y(), lambda);
+        for (long seed = 1; seed <= 4; seed++) {
+            PreactivationGd.Options o = new PreactivationGd.Options(lambda, 0.01, 3_000_000, 1e-8, 1e3);
+            PreactivationGd.Result bounded = new PreactivationGd(data, ReluNet.init(32, 8, 1.0, seed), o.withValueBound(g + 1e-7)).run();
+            assertTrue(bounded.monotone(), "GD with the stability step decreases L at every step");
+            if (bounded.status() != PreactivationGd.Status.VALUE_BOUND) continue;
+            assertTrue(bounded.objectiveRaw() <= g + 1e-7 + 1e-15);
+            PreactivationGd.Result full = new PreactivationGd(data, ReluNet.init(32, 8, 1.0, seed), o).run();
+            assertTrue(full.end().objective() - g <= 1e-7, "the run continued to its end is global too");
+            assertTrue(full.steps() >= bounded.steps());
+        }
+    }
 }
