@@ -101,7 +101,11 @@ public record EndPointAnalysis(double objective, double gradNorm, int liveNeuron
                 Math.sqrt(descent2), lower, cert == Double.POSITIVE_INFINITY ? Double.NaN : cert, ratio);
     }
 
-    /** min over s ∈ [0,1]^q of ‖Xᵀ(γ + Σ_p s_p κ_p e_{i_p})‖² (the neuron's part of the Clarke test). */
+    /**
+     * min over s ∈ [0,1]^q of ‖Xᵀ(γ + Σ_p s_p κ_p e_{i_p})‖² (the neuron's part of the Clarke test), solved
+     * in the variables t_p = s_p κ_p ∈ [min(0, κ_p), max(0, κ_p)] so that the QP's matrix is K_KK itself
+     * (well conditioned) whatever the spread of the κ_p.
+     */
     static double clarkeMin(double[][] k, double[] gamma, int[] idx, double[] kappa, int q) {
         double[] kg = Dense.mul(k, gamma);
         double base = Dense.dot(gamma, kg);
@@ -111,13 +115,14 @@ public record EndPointAnalysis(double objective, double gradNorm, int liveNeuron
         double[] lo = new double[q];
         double[] hi = new double[q];
         for (int p = 0; p < q; p++) {
-            for (int t = 0; t < q; t++) h[p][t] = kappa[p] * kappa[t] * k[idx[p]][idx[t]];
-            g[p] = kappa[p] * kg[idx[p]];
-            hi[p] = 1;
+            for (int t = 0; t < q; t++) h[p][t] = k[idx[p]][idx[t]];
+            g[p] = kg[idx[p]];
+            lo[p] = Math.min(0, kappa[p]);
+            hi[p] = Math.max(0, kappa[p]);
         }
         double[] sol = SmallQp.solve(h, g, lo, hi).x();
         double[] v = gamma.clone();
-        for (int p = 0; p < q; p++) v[idx[p]] += sol[p] * kappa[p];
+        for (int p = 0; p < q; p++) v[idx[p]] += sol[p];
         return Math.max(0, Dense.quad(k, v));
     }
 

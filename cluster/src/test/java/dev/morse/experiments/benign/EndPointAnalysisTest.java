@@ -145,4 +145,14 @@ class EndPointAnalysisTest {
         assertTrue(an.clarkeNorm() <= 1e-9 * 1.0001, "Clarke norm " + an.clarkeNorm());
         assertEquals(r.end().objective(), an.objective(), 1e-14);
     }
+
+    @Test
+    void clarkeTestHandlesKinksOfVeryDifferentWeights() {
+        // Regression: κ spread over 17 orders of magnitude made the QP in ReLU′ numerically singular.
+        double[][] k = {{1, 0.3}, {0.3, 1}};
+        double v = EndPointAnalysis.clarkeMin(k, new double[] {-2e-3, 1e-4}, new int[] {0, 1}, new double[] {1e-3, 1e-20}, 2);
+        // γ + t: t₀ ∈ [0, 1e-3] can cancel at most 1e-3 of γ₀ = −2e-3; t₁ is negligible.
+        double[] rest = {-1e-3, 1e-4};
+        assertEquals(Dense.quad(k, rest), v, 1e-12);
+    }
 }
