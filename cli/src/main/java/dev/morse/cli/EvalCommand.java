@@ -8,7 +8,7 @@ import dev.morse.engine.Term;
 import dev.morse.io.InputException;
 import dev.morse.io.NdArray;
 import dev.morse.io.Npy;
-import dev.morse.linalg.Json;
+import dev.morse.json.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +53,7 @@ final class EvalCommand extends AnalysisCommand {
                     + "Default: k vectors drawn from --seed-step.")
     Path noise;
 
-    @Option(names = "--seed-step", paramLabel = "S", defaultValue = "0", order = 4,
+    @Option(names = "--seed-step", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 4,
             description = "The step seed probes and noise are drawn from when not given as files (default: ${DEFAULT-VALUE}).")
     long seedStep;
 
@@ -65,7 +65,7 @@ final class EvalCommand extends AnalysisCommand {
     @Override
     int execute() throws Exception {
         planJson();
-        if (saveGradient != null) files.plan(saveGradient);
+        Path gradientFile = saveGradient == null ? null : files.plan("--save-gradient", saveGradient);
         List<String> specs = penalties == null ? List.of() : penalties;
         List<Penalty> parsed = new ArrayList<>();
         for (String s : specs) {
@@ -125,11 +125,7 @@ final class EvalCommand extends AnalysisCommand {
             exact &= all.get(i).gradientIsExact(prob.model());
         }
         double penalty = objective - loss - reg;
-        if (saveGradient != null) {
-            OutputFiles.parents(saveGradient);
-            Npy.write(saveGradient, grad);
-            files.wrote(saveGradient);
-        }
+        if (gradientFile != null) files.npy(gradientFile, grad);
 
         Report report = new Report("eval").config(spec).backend().problem(problem);
         Json j = report.j;

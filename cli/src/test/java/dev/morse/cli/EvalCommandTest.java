@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.morse.io.JsonReader;
+import dev.morse.json.JsonReader;
 import dev.morse.io.NdArray;
 import dev.morse.io.Npy;
 import java.io.InputStream;
@@ -38,7 +38,7 @@ class EvalCommandTest {
     @SuppressWarnings("unchecked")
     static void writeCases() throws Exception {
         try (InputStream in = EvalCommandTest.class.getResourceAsStream("/reference/penalties.json")) {
-            Map<String, Object> doc = (Map<String, Object>) JsonReader.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "penalties.json");
+            Map<String, Object> doc = (Map<String, Object>) JsonReader.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
             cases = (List<Map<String, Object>>) doc.get("cases");
         }
         for (Map<String, Object> c : cases) {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.morse.json.JsonReader;
+import dev.morse.json.JsonValues;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +35,7 @@ class PenaltyReferenceTest {
     static List<Map<String, Object>> cases() throws IOException {
         try (InputStream in = PenaltyReferenceTest.class.getResourceAsStream("/reference/penalties.json")) {
             assertNotNull(in, "reference/penalties.json is missing from the test resources");
-            Map<String, Object> doc = (Map<String, Object>) MiniJson.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            Map<String, Object> doc = (Map<String, Object>) JsonReader.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
             return (List<Map<String, Object>>) doc.get("cases");
         }
     }
@@ -41,7 +43,7 @@ class PenaltyReferenceTest {
     /** A case of the file as a Morse problem without penalties (model, data, loss, regularizer). */
     @SuppressWarnings("unchecked")
     static Problem problem(Map<String, Object> c) {
-        double[] wd = MiniJson.vector(c, "widths");
+        double[] wd = JsonValues.doubles(c, "widths");
         int[] w = new int[wd.length];
         for (int i = 0; i < w.length; i++) w[i] = (int) wd[i];
         Mlp.Builder b = Mlp.builder(w);
@@ -50,12 +52,12 @@ class PenaltyReferenceTest {
         Mlp mlp = b.build();
         int n = ((Double) c.get("N")).intValue();
         Loss loss = Loss.parse((String) c.get("loss_function"));
-        double[] x = MiniJson.matrix(c, "inputs");
+        double[] x = JsonValues.matrix(c, "inputs");
         Dataset data;
         if (loss == Loss.MSE) {
-            data = Dataset.regression(x, n, w[0], MiniJson.matrix(c, "targets"), w[w.length - 1]);
+            data = Dataset.regression(x, n, w[0], JsonValues.matrix(c, "targets"), w[w.length - 1]);
         } else {
-            double[] y = MiniJson.vector(c, "targets");
+            double[] y = JsonValues.doubles(c, "targets");
             int[] labels = new int[n];
             for (int i = 0; i < n; i++) labels[i] = (int) y[i];
             data = Dataset.classification(x, n, w[0], labels, w[w.length - 1]);
@@ -96,10 +98,10 @@ class PenaltyReferenceTest {
         int k = ((Double) c.get("k")).intValue();
         String spec = (String) ref.get("spec");
         Penalty pen = Penalty.parse(spec);
-        if (pen.usesProbes()) pen = pen.withVectors(MiniJson.matrix(c, "probes"), k);
-        if (pen.usesNoise()) pen = pen.withVectors(MiniJson.matrix(c, "noise"), k);
+        if (pen.usesProbes()) pen = pen.withVectors(JsonValues.matrix(c, "probes"), k);
+        if (pen.usesNoise()) pen = pen.withVectors(JsonValues.matrix(c, "noise"), k);
         Problem prob = base.withTerms(base.terms().isEmpty() ? Regularizer.NONE : base.terms().get(0), pen);
-        double[] theta = MiniJson.vector(c, "theta");
+        double[] theta = JsonValues.doubles(c, "theta");
         assertEquals(p, theta.length);
         assertEquals(ref.get("gradient_is_exact"), pen.gradientIsExact(base.model()), spec + ": gradient_is_exact as in the reference");
         for (int threads : new int[] {1, 2}) {
@@ -119,7 +121,7 @@ class PenaltyReferenceTest {
                 close((Double) ref.get("loss"), loss, at + " loss");
                 close((Double) ref.get("regularizer"), reg, at + " regularizer");
                 close((Double) ref.get("penalty"), penalty, at + " penalty");
-                double err = rel(g, MiniJson.vector(ref, "gradient"));
+                double err = rel(g, JsonValues.doubles(ref, "gradient"));
                 assertTrue(err <= TOL, at + ": gradient vs PyTorch, relative error " + err);
                 close((Double) ref.get("gradient_norm"), Math.sqrt(Problems.dot(g, g)), at + " gradient_norm");
             }
@@ -131,19 +133,19 @@ class PenaltyReferenceTest {
     void casePiecesMatchPyTorch(Map<String, Object> c) {
         Problem prob = problem(c).withTerms();
         int p = prob.dim(), k = ((Double) c.get("k")).intValue();
-        double[] theta = MiniJson.vector(c, "theta");
+        double[] theta = JsonValues.doubles(c, "theta");
         try (Evaluator ev = Evaluator.open(prob, Evaluator.Settings.defaults().withThreads(2).withChunkRows(3))) {
             double[] g = new double[p], hg = new double[p], gg = new double[p];
             close((Double) c.get("loss"), ev.dataLossAndGradient(theta, g), "loss");
-            assertTrue(rel(g, MiniJson.vector(c, "gradient_loss")) <= TOL, "∇L");
+            assertTrue(rel(g, JsonValues.doubles(c, "gradient_loss")) <= TOL, "∇L");
             ev.dataHvp(theta, g, hg);
             ev.ggnVp(theta, g, gg);
-            assertTrue(rel(hg, MiniJson.vector(c, "hessian_times_gradient")) <= TOL, "H g: " + rel(hg, MiniJson.vector(c, "hessian_times_gradient")));
-            assertTrue(rel(gg, MiniJson.vector(c, "ggn_times_gradient")) <= TOL, "G g: " + rel(gg, MiniJson.vector(c, "ggn_times_gradient")));
-            double[] v = MiniJson.matrix(c, "probes"), fh = new double[k], fg = new double[k];
+            assertTrue(rel(hg, JsonValues.doubles(c, "hessian_times_gradient")) <= TOL, "H g: " + rel(hg, JsonValues.doubles(c, "hessian_times_gradient")));
+            assertTrue(rel(gg, JsonValues.doubles(c, "ggn_times_gradient")) <= TOL, "G g: " + rel(gg, JsonValues.doubles(c, "ggn_times_gradient")));
+            double[] v = JsonValues.matrix(c, "probes"), fh = new double[k], fg = new double[k];
             ev.quadraticForms(Batch.all(), Part.DATA_HESSIAN, theta, v, k, fh, null);
             ev.quadraticForms(Batch.all(), Part.GGN, theta, v, k, fg, null);
-            double[] wh = MiniJson.vector(c, "probe_hessian_quadratic_forms"), wg = MiniJson.vector(c, "probe_ggn_quadratic_forms");
+            double[] wh = JsonValues.doubles(c, "probe_hessian_quadratic_forms"), wg = JsonValues.doubles(c, "probe_ggn_quadratic_forms");
             for (int j = 0; j < k; j++) {
                 close(wh[j], fh[j], "vᵀHv of probe " + j);
                 close(wg[j], fg[j], "vᵀGv of probe " + j);
