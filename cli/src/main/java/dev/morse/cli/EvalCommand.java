@@ -99,8 +99,8 @@ final class EvalCommand extends AnalysisCommand {
         Problem prob;
         try {
             prob = problem.problem.withTerms(terms.toArray(new Term[0]));
-        } catch (IllegalArgumentException ex) {
-            throw new InputException(ex.getMessage());
+        } catch (IllegalArgumentException ex) {   // penalties that do not go together (two that replace L)
+            throw new InputException("--penalty: " + ex.getMessage());
         }
         Evaluator ev = problem.evaluatorFor(prob);
         Batch batch = Batch.all().withSeed(seedStep);
