@@ -124,6 +124,33 @@ class PenaltyTest {
     }
 
     @Test
+    void linearModelsAndLayersWithoutBiasToo() {
+        // One layer (no hidden activation: only the loss's third derivative), and a layer without bias.
+        Mlp[] models = {Mlp.of(Activation.TANH, 3, 4), Mlp.builder(3, 5, 4, 3).activation(Activation.GELU).noBias(1).noBias(3).build()};
+        for (Mlp mlp : models) {
+            for (Loss loss : Loss.values()) {
+                int c = mlp.outputDim();
+                Dataset data = loss == Loss.MSE ? Problems.regression(7, 3, c, 5) : Problems.classification(7, 3, c, 5);
+                Penalty pen = Penalty.hessianTrace(0.3, 2).withVectors(Problems.gaussian(2 * mlp.numParameters(), 6), 2);
+                Problem prob = Problem.of(mlp, data, loss, pen);
+                try (Evaluator ev = open(prob, 2)) {
+                    double[] theta = theta(prob, 5), g = new double[ev.dim()];
+                    ev.lossAndGradient(theta, g);
+                    double[] fd = fdGradient(t -> ev.loss(t), theta, 1e-3);
+                    assertTrue(relErr(g, fd) < 1e-9, mlp.describe() + " " + loss + ": " + relErr(g, fd));
+                }
+                Penalty ggn = Penalty.ggnTrace(0.3, 2).withVectors(Problems.gaussian(2 * mlp.numParameters(), 7), 2);
+                try (Evaluator ev = open(Problem.of(mlp, data, loss, ggn), 2)) {
+                    double[] theta = theta(prob, 5), g = new double[ev.dim()];
+                    ev.lossAndGradient(theta, g);
+                    double[] fd = fdGradient(t -> ev.loss(t), theta, 1e-3);
+                    assertTrue(relErr(g, fd) < 1e-9, mlp.describe() + " " + loss + " ggn_trace: " + relErr(g, fd));
+                }
+            }
+        }
+    }
+
+    @Test
     void manyProbesInSeveralGroupsSumLikeOneAtATime() {
         // A wide model makes the third-order group size small, so 40 probes run in several groups per chunk.
         Mlp mlp = Mlp.of(Activation.SOFTPLUS, 6, 300, 200, 3);
