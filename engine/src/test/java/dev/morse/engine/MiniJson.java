@@ -5,8 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A minimal JSON reader for test fixtures: objects → Map, arrays → List, numbers → Double. */
-final class MiniJson {
+/** A minimal JSON reader for test fixtures: objects → Map, arrays → List, numbers → Double (public: the training tests read their fixtures with it too). */
+public final class MiniJson {
     private final String s;
     private int i;
 
@@ -14,7 +14,7 @@ final class MiniJson {
         this.s = s;
     }
 
-    static Object parse(String text) {
+    public static Object parse(String text) {
         MiniJson p = new MiniJson(text);
         Object v = p.value();
         p.ws();
@@ -23,12 +23,12 @@ final class MiniJson {
     }
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> obj(Object o, String key) {
+    public static Map<String, Object> obj(Object o, String key) {
         return (Map<String, Object>) ((Map<String, Object>) o).get(key);
     }
 
     @SuppressWarnings("unchecked")
-    static double[] vector(Object o, String key) {
+    public static double[] vector(Object o, String key) {
         List<Object> l = (List<Object>) ((Map<String, Object>) o).get(key);
         double[] v = new double[l.size()];
         for (int k = 0; k < v.length; k++) v[k] = (Double) l.get(k);
@@ -37,7 +37,7 @@ final class MiniJson {
 
     /** A list of lists as a row-major array. */
     @SuppressWarnings("unchecked")
-    static double[] matrix(Object o, String key) {
+    public static double[] matrix(Object o, String key) {
         List<Object> rows = (List<Object>) ((Map<String, Object>) o).get(key);
         List<Double> flat = new ArrayList<>();
         for (Object r : rows) for (Object x : (List<Object>) r) flat.add((Double) x);
