@@ -105,6 +105,12 @@ public final class Main implements Runnable {
         });
         cl.setParameterExceptionHandler((ex, argv) -> {
             CommandLine cmd = ex.getCommandLine();
+            if (renamedBatchSize(ex)) {
+                cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": --batch-size is no option of " + cmd.getCommandSpec().name()
+                        + ": the rows per chunk of the data are now --chunk-rows ROWS (--batch-size is the minibatch of 'morse train')");
+                cmd.getErr().flush();
+                return EXIT_USAGE;
+            }
             cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
             CommandLine.UnmatchedArgumentException.printSuggestions(ex, cmd.getErr());
             cmd.getErr().println("(see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
@@ -125,6 +131,17 @@ public final class Main implements Runnable {
         return code;
     }
 
+    /**
+     * Whether the error is an unknown {@code --batch-size}: the analysis commands' chunking option
+     * was renamed {@code --chunk-rows} when {@code --batch-size} became the minibatch of
+     * {@code train}, so an old command line gets a pointer, not just "unknown option".
+     */
+    private static boolean renamedBatchSize(CommandLine.ParameterException ex) {
+        if (!(ex instanceof CommandLine.UnmatchedArgumentException u)) return false;
+        for (String a : u.getUnmatched()) if (a.equals("--batch-size") || a.startsWith("--batch-size=")) return true;
+        return false;
+    }
+
     /** Finds --config in the arguments, installs its values as defaults, and supplies its "command" when none is given. */
     private static String[] applyConfig(CommandLine cl, String[] args) {
         Path file = null;
@@ -140,9 +157,10 @@ public final class Main implements Runnable {
         ConfigFile cfg = ConfigFile.load(file);
         cfg.validate(cl);
         cl.setDefaultValueProvider(cfg);
-        boolean hasCommand = false;
-        for (String a : args) hasCommand |= cl.getSubcommands().containsKey(a);
-        if (!hasCommand) {
+        String command = null;
+        for (String a : args) if (command == null && cl.getSubcommands().containsKey(a)) command = a;
+        cfg.checkRenamed(command != null ? command : cfg.command);
+        if (command == null) {
             if (cfg.command == null) {
                 throw new InputException(file + ": no command on the command line and no \"command\" in the file; e.g. morse spectrum --config " + file);
             }
