@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
         description = {"Exact curvature of neural-network losses: Hessians, Gauss–Newton/NME, spectra, Morse checks.",
                 "Start with 'morse demo'; 'morse COMMAND --help' explains each command.", ""},
         commandListHeading = "%nCommands:%n",
-        subcommands = {DemoCommand.class, SpectrumCommand.class, DensityCommand.class, TraceCommand.class, FitCommand.class,
+        subcommands = {DemoCommand.class, SpectrumCommand.class, DensityCommand.class, TraceCommand.class, FitCommand.class, TrainCommand.class,
                 MorseCommand.class, DoctorCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"%nEvery analysis command takes --json FILE (a report), --plots DIR (PNG and SVG), --config FILE.json, --quiet "
                 + "and --force (output files are never overwritten without it).",
