@@ -63,6 +63,14 @@ final class SpectrumCommand extends AnalysisCommand {
             description = "Lanczos: restart limit; unconverged values then exit with code 3 (default: ${DEFAULT-VALUE}).")
     int maxRestarts;
 
+    /** Reorthogonalization of the Lanczos basis. Lower case: what users type. */
+    enum Reorth { partial, full }
+
+    @Option(names = "--reorthogonalization", paramLabel = "HOW", defaultValue = "partial", order = 7,
+            description = "Lanczos: partial (Simon's ω estimates; sweeps the basis only when semi-orthogonality is about to be lost; "
+                    + "the default) or full (every step; for comparison). Default: ${DEFAULT-VALUE}.")
+    Reorth reorthogonalization;
+
     @Option(names = "--basis", paramLabel = "M", defaultValue = "0", order = 7,
             description = "Lanczos: basis size m (memory (m+1)·P doubles); 0 picks max(2k+20, 40).")
     int basis;
@@ -139,6 +147,7 @@ final class SpectrumCommand extends AnalysisCommand {
                 case both -> Lanczos.Which.BOTH;
             };
             Lanczos.Options lo = new Lanczos.Options().k(Math.min(k, p)).which(w).tol(tol).maxRestarts(maxRestarts).basis(basis)
+                    .reorthogonalization(reorthogonalization == Reorth.full ? Lanczos.Reorthogonalization.FULL : Lanczos.Reorthogonalization.PARTIAL)
                     .seed(lanczosSeed).vectors(saveVectors != null);
             Progress.Task t = progress.start("Lanczos (" + which + " " + k + " of " + what + ")", 0);
             Counting counted = new Counting(op, t);
@@ -160,6 +169,8 @@ final class SpectrumCommand extends AnalysisCommand {
             j.name("tol").valueOrNull(tol);
             j.name("products").value(lr.products());
             j.name("restarts").value(lr.restarts());
+            j.name("reorthogonalization").value(reorthogonalization.name());
+            j.name("basis_sweeps").value(lr.reorthogonalizations());
             j.name("tau").valueOrNull(tau);
             j.name("history").beginArray();
             for (double[] h : lr.history()) Report.array(j, h);
