@@ -234,11 +234,13 @@ final class TrainCommand extends AnalysisCommand {
             resumedFrom = loaded.folder();
             progress.note("resuming from " + loaded.folder() + " (epoch " + start.epoch() + " of " + epochs + ", step " + start.step() + ")");
         } else {
-            Progress.Task t = progress.start("measuring the start" + (heldOutEv != null ? " (held-out set" + (monitor != null ? ", curvature)" : ")") : ""), 0).ticking();
+            boolean measured = heldOutEv != null || monitor != null;
+            Progress.Task t = measured ? progress.start("measuring the start (" + (heldOutEv != null ? "held-out set" : "")
+                    + (heldOutEv != null && monitor != null ? ", " : "") + (monitor != null ? "curvature" : "") + ")", 0).ticking() : null;
             start = trainer.start(problem.theta, listener);
             time("held_out", start.initial().evalSeconds());
             if (start.initial().curvature() != null) time("curvature", start.initial().curvature().seconds());
-            t.done(summary(start.initial()));
+            if (t != null) t.done(summary(start.initial()));
         }
 
         Trainer.Result result = null;
@@ -262,7 +264,7 @@ final class TrainCommand extends AnalysisCommand {
         }
         if (plots) {
             Progress.Task pt = progress.start("plots", 0).ticking();
-            savePlots(last, curvaturePlot);
+            savePlots(last, curvaturePlot, curvN);
             time("plots", pt.seconds());
             pt.done(null);
         }
@@ -390,6 +392,7 @@ final class TrainCommand extends AnalysisCommand {
         private final int batches;
         private final String optimizerText;
         private Progress.Task task;
+        private long lastUpdate;
 
         Listener(int batches, String optimizerText) {
             this.batches = batches;
@@ -398,8 +401,13 @@ final class TrainCommand extends AnalysisCommand {
 
         @Override
         public boolean afterStep(Trainer.Step s) {
+            long now = System.nanoTime();
             if (s.batch() == 0) task = progress.start("epoch " + s.epoch() + "/" + epochs, batches);
-            task.update(s.batch() + 1, String.format(Locale.ROOT, "loss %.4f", s.dataLoss()));
+            // The bar redraws at most every 100 ms: no text is formatted on the other steps.
+            if (now - lastUpdate >= 100_000_000L || s.batch() == 0 || s.batch() == batches - 1) {
+                task.update(s.batch() + 1, String.format(Locale.ROOT, "loss %.4f", s.dataLoss()));
+                lastUpdate = now;
+            }
             return true;
         }
 
@@ -435,7 +443,7 @@ final class TrainCommand extends AnalysisCommand {
         }
     }
 
-    private void savePlots(TrainingState s, boolean curvature) throws IOException {
+    private void savePlots(TrainingState s, boolean curvature, int curvN) throws IOException {
         List<EpochRecord> recs = new ArrayList<>();
         recs.add(s.initial());
         recs.addAll(s.epochs());
@@ -468,7 +476,7 @@ final class TrainCommand extends AnalysisCommand {
             sigma[i] = c == null ? Double.NaN : c.secondDerivativeFraction();
         }
         int w = 620, h = 420;
-        String on = "on " + Math.min(curvatureSamples, problem.data.size()) + " training samples";
+        String on = "on " + curvN + " training samples";
         var a = Plots.epochCurves("Largest Hessian eigenvalue λ_max (Lanczos)", "λ_max(H)", ep, List.of("λ_max " + on), List.of(top), null, w, h);
         var b = Plots.epochCurves("Traces (Hutchinson, ± standard error)", "trace", ep, List.of("tr H", "tr G"), List.of(trH, trG), List.of(trHe, trGe), w, h);
         var c = Plots.epochCurves("NME share ‖M‖_F / ‖H‖_F (± standard error)", "‖M‖_F / ‖H‖_F", ep, List.of("‖M‖_F / ‖H‖_F"), List.of(ratio), List.of(ratioE), w, h);
