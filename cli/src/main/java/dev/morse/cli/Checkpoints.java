@@ -2,10 +2,9 @@ package dev.morse.cli;
 
 import dev.morse.io.DataFiles;
 import dev.morse.io.InputException;
-import dev.morse.io.JsonReader;
 import dev.morse.io.NdArray;
 import dev.morse.io.Npy;
-import dev.morse.linalg.Json;
+import dev.morse.json.Json;
 import dev.morse.training.EpochRecord;
 import dev.morse.training.OptimizerState;
 import dev.morse.training.TrainingState;
@@ -121,7 +120,8 @@ final class Checkpoints {
         Path folder = latest(dir);
         Path stateFile = folder.resolve("state.json");
         String src = stateFile.toString();
-        Map<String, Object> m = JsonReader.readObject(stateFile);
+        if (!(DataFiles.readJson(stateFile) instanceof Map<?, ?> top)) throw new InputException(src + ": expected a JSON object");
+        Map<String, Object> m = (Map<String, Object>) top;
         if (!FORMAT.equals(m.get("format"))) throw new InputException(src + ": not a Morse training checkpoint (format " + m.get("format") + ", expected " + FORMAT + ")");
         double[] theta = readArray(folder, (Map<String, Object>) m.get("theta"), p, src);
         Map<String, Object> om = (Map<String, Object>) m.get("optimizer");

@@ -125,7 +125,14 @@ public final class Main implements Runnable {
             err.flush();
             return EXIT_USAGE;
         }
-        int code = cl.execute(args);
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // Errors pass through picocli's handlers; the analysis commands catch their own (BaseCommand).
+            err.println("morse: out of memory (" + e.getMessage() + "). " + Estimates.advice());
+            code = EXIT_MEMORY;
+        }
         out.flush();
         err.flush();
         return code;
@@ -155,12 +162,19 @@ public final class Main implements Runnable {
         }
         if (file == null) return args;
         ConfigFile cfg = ConfigFile.load(file);
-        cfg.validate(cl);
+        String running = null;
+        for (String a : args) {
+            if (cl.getSubcommands().containsKey(a)) {
+                running = a;
+                break;
+            }
+        }
+        // A renamed key first: "batch_size" of an analysis command is now "chunk_rows", say so rather than "not an option".
+        cfg.checkRenamed(running != null ? running : cfg.command);
+        cfg.validate(cl, running != null ? running : cfg.command);
         cl.setDefaultValueProvider(cfg);
-        String command = null;
-        for (String a : args) if (command == null && cl.getSubcommands().containsKey(a)) command = a;
-        cfg.checkRenamed(command != null ? command : cfg.command);
-        if (command == null) {
+        boolean hasCommand = running != null;
+        if (!hasCommand) {
             if (cfg.command == null) {
                 throw new InputException(file + ": no command on the command line and no \"command\" in the file; e.g. morse spectrum --config " + file);
             }

@@ -12,7 +12,6 @@ import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,14 +62,18 @@ final class Plots {
         return out;
     }
 
-    /** Saves charts side by side (one row) as PNG and/or SVG. Returns the files written. */
-    static List<Path> save(Path dir, String name, OutputOptions.PlotFormat format, XYChart... charts) throws IOException {
-        return save(dir, name, format, charts.length, charts);
+    /** Whether a plot file (from {@link #files}) is a PNG (else SVG). */
+    static boolean isPng(Path file) {
+        return file.getFileName().toString().endsWith(".png");
     }
 
-    /** Saves charts in a grid of {@code columns} columns, filled row by row (cells as large as the largest chart). */
-    static List<Path> save(Path dir, String name, OutputOptions.PlotFormat format, int columns, XYChart... charts) throws IOException {
-        Files.createDirectories(dir);
+    /** Draws charts side by side (one row) as PNG or SVG onto a stream. */
+    static void write(OutputStream os, boolean png, XYChart... charts) throws IOException {
+        write(os, png, charts.length, charts);
+    }
+
+    /** Draws charts in a grid of {@code columns} columns, filled row by row (cells as large as the largest chart). */
+    static void write(OutputStream os, boolean png, int columns, XYChart... charts) throws IOException {
         int cw = 0, ch = 0;
         for (XYChart c : charts) {
             cw = Math.max(cw, c.getWidth());
@@ -79,30 +82,24 @@ final class Plots {
         int cols = Math.max(1, Math.min(columns, charts.length));
         int rows = (charts.length + cols - 1) / cols;
         int w = cols * cw, h = rows * ch;
-        List<Path> written = new ArrayList<>();
-        for (Path f : files(dir, name, format)) {
-            if (f.toString().endsWith(".png")) {
-                BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-                Graphics2D g = img.createGraphics();
-                g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-                g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-                g.setColor(Color.WHITE);
-                g.fillRect(0, 0, w, h);
-                paintAll(g, charts, cols, cw, ch);
-                g.dispose();
-                if (!ImageIO.write(img, "png", f.toFile())) throw new IOException("no PNG writer available for " + f);
-            } else {
-                VectorGraphics2D g = new VectorGraphics2D();
-                g.setColor(Color.WHITE);
-                g.fillRect(0, 0, w, h);
-                paintAll(g, charts, cols, cw, ch);
-                try (OutputStream os = Files.newOutputStream(f)) {
-                    new SVGProcessor().getDocument(g.getCommands(), new PageSize(0, 0, w, h)).writeTo(os);
-                }
-            }
-            written.add(f);
+        if (png) {
+            BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = img.createGraphics();
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, w, h);
+            paintAll(g, charts, cols, cw, ch);
+            g.dispose();
+            if (!ImageIO.write(img, "png", os)) throw new IOException("no PNG writer available");
+        } else {
+            VectorGraphics2D g = new VectorGraphics2D();
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, w, h);
+            paintAll(g, charts, cols, cw, ch);
+            new SVGProcessor().getDocument(g.getCommands(), new PageSize(0, 0, w, h)).writeTo(os);
         }
-        return written;
+        os.flush();
     }
 
     private static void paintAll(Graphics2D g, XYChart[] charts, int cols, int cw, int ch) {

@@ -5,7 +5,7 @@ import dev.morse.engine.Evaluator;
 import dev.morse.engine.Problem;
 import dev.morse.engine.Term;
 import dev.morse.io.InputException;
-import dev.morse.linalg.Json;
+import dev.morse.json.Json;
 import dev.morse.training.CurvatureMonitor;
 import dev.morse.training.EpochRecord;
 import dev.morse.training.HoldOut;
@@ -54,17 +54,17 @@ final class TrainCommand extends AnalysisCommand {
             description = "sgd, adam or adamw (torch.optim.SGD / Adam / AdamW). Default: ${DEFAULT-VALUE}.")
     String optimizer;
 
-    @Option(names = "--lr", paramLabel = "ETA", defaultValue = "0.001", order = 2,
+    @Option(names = "--lr", converter = Checks.PositiveReal.class, paramLabel = "ETA", defaultValue = "0.001", order = 2,
             description = "Base learning rate lr₀ (the schedule scales it per step). Default: ${DEFAULT-VALUE} (torch.optim's).")
     double lr;
 
-    @Option(names = "--momentum", paramLabel = "MU", order = 3, description = "sgd: momentum μ (dampening 0, as torch). Default: 0.")
+    @Option(names = "--momentum", converter = Checks.NonNegativeReal.class, paramLabel = "MU", order = 3, description = "sgd: momentum μ (dampening 0, as torch). Default: 0.")
     Double momentum;
 
     @Option(names = "--nesterov", order = 4, description = "sgd: Nesterov momentum (needs --momentum > 0).")
     boolean nesterov;
 
-    @Option(names = "--weight-decay", paramLabel = "LAMBDA", order = 5,
+    @Option(names = "--weight-decay", converter = Checks.NonNegativeReal.class, paramLabel = "LAMBDA", order = 5,
             description = "Weight decay λ of the optimizer: sgd and adam add λθ to the gradient (torch's weight_decay); adamw decays "
                     + "θ ← θ(1 − lr·λ) before each step (decoupled). Not part of the objective (use --reg l2:λ for that). "
                     + "Default: 0 for sgd and adam, 0.01 for adamw (torch's defaults).")
@@ -73,7 +73,7 @@ final class TrainCommand extends AnalysisCommand {
     @Option(names = "--betas", paramLabel = "B1,B2", split = ",", order = 6, description = "adam/adamw: β₁,β₂. Default: 0.9,0.999.")
     List<Double> betas;
 
-    @Option(names = "--eps", paramLabel = "EPS", order = 7, description = "adam/adamw: ε, added to √v̂. Default: 1e-8.")
+    @Option(names = "--eps", converter = Checks.NonNegativeReal.class, paramLabel = "EPS", order = 7, description = "adam/adamw: ε, added to √v̂. Default: 1e-8.")
     Double eps;
 
     @Option(names = "--schedule", paramLabel = "SPEC", defaultValue = "constant", order = 8,
@@ -81,12 +81,12 @@ final class TrainCommand extends AnalysisCommand {
                     + "cosine[:W[:lr_min]] (linear warm-up over W epochs, then cosine to lr_min, per step). Default: ${DEFAULT-VALUE}.")
     String schedule;
 
-    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "128", order = 9,
+    @Option(names = "--batch-size", converter = Checks.Positive.class, paramLabel = "B", defaultValue = "128", order = 9,
             description = "Samples per minibatch (as PyTorch's DataLoader names it); the last batch of an epoch keeps the rest. "
                     + "Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--epochs", paramLabel = "E", defaultValue = "10", order = 10, description = "Passes over the training data. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--epochs", converter = Checks.Positive.class, paramLabel = "E", defaultValue = "10", order = 10, description = "Passes over the training data. Default: ${DEFAULT-VALUE}.")
     int epochs;
 
     @Option(names = {"-o", "--save"}, paramLabel = "FILE.npy", order = 11, description = "Write the final θ here (1-D float64 .npy, PyTorch order).")
@@ -99,14 +99,14 @@ final class TrainCommand extends AnalysisCommand {
     @Option(names = "--test-targets", paramLabel = "FILE", order = 13, description = "Held-out targets (as --targets).")
     Path testTargets;
 
-    @Option(names = "--holdout", paramLabel = "FRACTION", order = 14,
+    @Option(names = "--holdout", converter = Checks.RelativeTolerance.class, paramLabel = "FRACTION", order = 14,
             description = "Hold out this fraction of the data (drawn by --holdout-seed) when no --test-inputs are given.")
     Double holdout;
 
-    @Option(names = "--holdout-seed", paramLabel = "S", order = 15, description = "Seed of the --holdout draw. Default: --seed.")
+    @Option(names = "--holdout-seed", converter = Checks.Seed.class, paramLabel = "S", order = 15, description = "Seed of the --holdout draw. Default: --seed.")
     Long holdoutSeed;
 
-    @Option(names = "--checkpoint-every", paramLabel = "K", defaultValue = "0", order = 16,
+    @Option(names = "--checkpoint-every", converter = Checks.NonNegative.class, paramLabel = "K", defaultValue = "0", order = 16,
             description = "Write a checkpoint (θ, optimizer state, counters, log) every K epochs and after the last (0: none; "
                     + "1 when only --checkpoint-dir or --resume is given).")
     int checkpointEvery;
@@ -120,24 +120,24 @@ final class TrainCommand extends AnalysisCommand {
                     + "--config DIR/config.json gives them); new checkpoints go to DIR unless --checkpoint-dir says otherwise.")
     Path resume;
 
-    @Option(names = "--curvature-every", paramLabel = "K", defaultValue = "0", order = 19,
+    @Option(names = "--curvature-every", converter = Checks.NonNegative.class, paramLabel = "K", defaultValue = "0", order = 19,
             description = "Measure the curvature at the start and every K epochs (0: never): λ_max (Lanczos), tr H and tr G "
                     + "(Hutchinson ± SE), ‖M‖_F/‖H‖_F, fraction of pre-activations with σ″ ≠ 0; on a fixed subset of the training data.")
     int curvatureEvery;
 
-    @Option(names = "--curvature-samples", paramLabel = "M", defaultValue = "1024", order = 20,
+    @Option(names = "--curvature-samples", converter = Checks.Positive.class, paramLabel = "M", defaultValue = "1024", order = 20,
             description = "Size of that subset: M training samples drawn without replacement by --curvature-seed (all when N ≤ M). "
                     + "Default: ${DEFAULT-VALUE}.")
     int curvatureSamples;
 
-    @Option(names = "--curvature-probes", paramLabel = "K", defaultValue = "16", order = 21,
+    @Option(names = "--curvature-probes", converter = Checks.Positive.class, paramLabel = "K", defaultValue = "16", order = 21,
             description = "Rademacher probes of the Hutchinson estimates (the same probes at every measurement). Default: ${DEFAULT-VALUE}.")
     int curvatureProbes;
 
-    @Option(names = "--curvature-seed", paramLabel = "S", order = 22, description = "Seed of the curvature subset, probes and Lanczos start. Default: --seed.")
+    @Option(names = "--curvature-seed", converter = Checks.Seed.class, paramLabel = "S", order = 22, description = "Seed of the curvature subset, probes and Lanczos start. Default: --seed.")
     Long curvatureSeed;
 
-    @Option(names = "--min-chunk-rows", paramLabel = "ROWS", defaultValue = "" + Trainer.MIN_CHUNK_ROWS, order = 23,
+    @Option(names = "--min-chunk-rows", converter = Checks.Positive.class, paramLabel = "ROWS", defaultValue = "" + Trainer.MIN_CHUNK_ROWS, order = 23,
             description = "Smallest chunk a minibatch is cut into for the engine's workers (a batch of 128: 2 chunks of 64); "
                     + "changes the last bits of sums, never the thread count does. Default: ${DEFAULT-VALUE}.")
     int minChunkRows;
@@ -156,7 +156,7 @@ final class TrainCommand extends AnalysisCommand {
         planJson();
         boolean plots = planPlot("train-curves");
         boolean curvaturePlot = curvatureEvery > 0 && planPlot("train-curvature");
-        if (save != null) files.plan(save);
+        if (save != null) files.plan("--save", save);
 
         loadProblemWithTestSplit();
         List<Term> terms = new ArrayList<>(problem.problem.terms());
@@ -258,10 +258,7 @@ final class TrainCommand extends AnalysisCommand {
         }
         double[] theta = result != null ? result.theta() : last.theta();
 
-        if (save != null && failure == null) {
-            LoadedProblem.saveTheta(save, theta);
-            files.wrote(save);
-        }
+        if (save != null && failure == null) files.npy(save, theta);
         if (plots) {
             Progress.Task pt = progress.start("plots", 0).ticking();
             savePlots(last, curvaturePlot, curvN);
@@ -293,22 +290,16 @@ final class TrainCommand extends AnalysisCommand {
         return Main.EXIT_OK;
     }
 
+    /** Combinations of options (each number is checked where it is parsed, by its Checks converter). */
     private void validate() {
-        if (!(lr > 0) || Double.isInfinite(lr)) throw CliException.usage("--lr must be positive and finite, got " + lr);
-        if (batchSize < 1) throw CliException.usage("--batch-size must be ≥ 1, got " + batchSize);
-        if (epochs < 1) throw CliException.usage("--epochs must be ≥ 1, got " + epochs);
-        if (checkpointEvery < 0) throw CliException.usage("--checkpoint-every must be ≥ 0, got " + checkpointEvery);
-        if (curvatureEvery < 0) throw CliException.usage("--curvature-every must be ≥ 0, got " + curvatureEvery);
-        if (curvatureSamples < 1) throw CliException.usage("--curvature-samples must be ≥ 1, got " + curvatureSamples);
-        if (curvatureProbes < 2) throw CliException.usage("--curvature-probes must be ≥ 2 (for a standard error), got " + curvatureProbes);
-        if (minChunkRows < 1) throw CliException.usage("--min-chunk-rows must be ≥ 1, got " + minChunkRows);
-        if (testTargets != null && testInputs == null) throw CliException.usage("--test-targets goes with --test-inputs");
-        if (testInputs != null && holdout != null) throw CliException.usage("give either --test-inputs or --holdout, not both");
-        if (holdout != null && !(holdout > 0 && holdout < 1)) throw CliException.usage("--holdout must be a fraction in (0, 1), got " + holdout);
-        if (holdoutSeed != null && holdout == null) throw CliException.usage("--holdout-seed goes with --holdout");
+        if (curvatureProbes < 2) throw Checks.usage("--curvature-probes", "at least 2 probes are needed for a standard error, got " + curvatureProbes);
+        Checks.specNumbers("--schedule", schedule);
+        if (testTargets != null && testInputs == null) throw Checks.usage("--test-targets", "goes with --test-inputs");
+        if (testInputs != null && holdout != null) throw Checks.usage("--holdout", "give either --test-inputs or --holdout, not both");
+        if (holdoutSeed != null && holdout == null) throw Checks.usage("--holdout-seed", "goes with --holdout");
         checkpoints = checkpointDir != null ? checkpointDir : resume;
         effectiveCheckpointEvery = checkpointEvery == 0 && checkpoints != null ? 1 : checkpointEvery;
-        if (effectiveCheckpointEvery > 0 && checkpoints == null) throw CliException.usage("--checkpoint-every needs --checkpoint-dir DIR (or --resume DIR)");
+        if (effectiveCheckpointEvery > 0 && checkpoints == null) throw Checks.usage("--checkpoint-every", "needs --checkpoint-dir DIR (or --resume DIR)");
     }
 
     /** Loads model, data and θ; the shipped test split only when it will be the held-out set. */
@@ -483,7 +474,7 @@ final class TrainCommand extends AnalysisCommand {
         var d = Plots.epochCurves("Pre-activations with σ″ ≠ 0", "fraction", ep, List.of("σ″ ≠ 0 (all hidden layers)"), List.of(sigma), null, w, h);
         d.getStyler().setYAxisMin(0.0);
         d.getStyler().setYAxisMax(1.0);
-        if (output.plots != null) for (Path f : Plots.save(output.plots, "train-curvature", output.plotFormat, 2, a, b, c, d)) files.wrote(f);
+        savePlot("train-curvature", 2, a, b, c, d);
     }
 
     private Report report(Trainer trainer, Evaluator trainEv, TrainingState s, String heldOutSource, int curvN, long curvSeed, Path resumedFrom,

@@ -1,6 +1,6 @@
 package dev.morse.cli;
 
-import dev.morse.linalg.Json;
+import dev.morse.json.Json;
 import dev.morse.spectra.TraceEstimator;
 import dev.morse.training.CurvatureMonitor;
 import dev.morse.training.EpochRecord;

@@ -9,7 +9,8 @@ import dev.morse.engine.Batch;
 import dev.morse.engine.Dataset;
 import dev.morse.engine.Evaluator;
 import dev.morse.engine.Loss;
-import dev.morse.engine.MiniJson;
+import dev.morse.json.JsonReader;
+import dev.morse.json.JsonValues;
 import dev.morse.engine.Mlp;
 import dev.morse.engine.Problem;
 import dev.morse.engine.Regularizer;
@@ -41,7 +42,7 @@ class OptimizerReferenceTest {
     static void read() throws IOException {
         try (InputStream in = OptimizerReferenceTest.class.getResourceAsStream("/reference/optimizers.json")) {
             assertNotNull(in, "reference/optimizers.json is missing from the test resources");
-            doc = (Map<String, Object>) MiniJson.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            doc = (Map<String, Object>) JsonReader.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
     }
 
@@ -91,12 +92,12 @@ class OptimizerReferenceTest {
         int[] widths = w.stream().mapToInt(x -> ((Double) x).intValue()).toArray();
         Mlp mlp = Mlp.of(Activation.parse((String) doc.get("activation")), widths);
         int n = ((Double) doc.get("N")).intValue();
-        double[] x = MiniJson.vector(doc, "X");
+        double[] x = JsonValues.doubles(doc, "X");
         int[] y = ((List<Object>) doc.get("y")).stream().mapToInt(v -> ((Double) v).intValue()).toArray();
         Object l2 = c.get("l2");
         Problem problem = Problem.of(mlp, Dataset.classification(x, n, widths[0], y, widths[widths.length - 1]), Loss.CROSS_ENTROPY,
                 l2 == null ? Regularizer.NONE : Regularizer.l2((Double) l2));
-        double[] theta = MiniJson.vector(doc, "theta0");
+        double[] theta = JsonValues.doubles(doc, "theta0");
         double[] grad = new double[theta.length];
         Optimizer opt = config(c).create(theta.length);
         int[][] batches = batches();
@@ -108,7 +109,7 @@ class OptimizerReferenceTest {
                 double obj = ev.lossAndGradient(Batch.of(batches[k]), theta, grad);
                 assertEquals((Double) ref.get("objective"), obj, 1e-13 * Math.abs(obj), c.get("name") + ": objective of step " + k);
                 assertTrue(opt.step(theta, grad, lr));
-                double[] want = MiniJson.vector(ref, "theta");
+                double[] want = JsonValues.doubles(ref, "theta");
                 double scale = 0, err = 0;
                 for (int i = 0; i < theta.length; i++) {
                     scale = Math.max(scale, Math.abs(want[i]));
@@ -136,7 +137,7 @@ class OptimizerReferenceTest {
     void stepLrMatchesTorch() {
         Map<String, Object> s = (Map<String, Object>) doc.get("steplr");
         LearningRateSchedule sched = LearningRateSchedule.step(((Double) s.get("step_size")).intValue(), (Double) s.get("gamma"));
-        double[] want = MiniJson.vector(s, "lrs");
+        double[] want = JsonValues.doubles(s, "lrs");
         for (int e = 0; e < want.length; e++) {
             // Every step of epoch e has the epoch's rate; bit for bit (torch multiplies by γ at each boundary too).
             for (long step : new long[] {e * 3L, e * 3L + 2}) {
