@@ -297,6 +297,7 @@ final class TrainCommand extends AnalysisCommand {
         if (testTargets != null && testInputs == null) throw Checks.usage("--test-targets", "goes with --test-inputs");
         if (testInputs != null && holdout != null) throw Checks.usage("--holdout", "give either --test-inputs or --holdout, not both");
         if (holdoutSeed != null && holdout == null) throw Checks.usage("--holdout-seed", "goes with --holdout");
+        if (resume != null && !java.nio.file.Files.isDirectory(resume)) throw Checks.usage("--resume", resume + ": no such folder (expected a checkpoint folder)");
         checkpoints = checkpointDir != null ? checkpointDir : resume;
         effectiveCheckpointEvery = checkpointEvery == 0 && checkpoints != null ? 1 : checkpointEvery;
         if (effectiveCheckpointEvery > 0 && checkpoints == null) throw Checks.usage("--checkpoint-every", "needs --checkpoint-dir DIR (or --resume DIR)");
