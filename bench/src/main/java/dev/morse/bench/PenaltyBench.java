@@ -5,6 +5,7 @@ import dev.morse.engine.Evaluator;
 import dev.morse.engine.Penalty;
 import dev.morse.engine.Problem;
 import dev.morse.engine.Workload;
+import dev.morse.training.Trainer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -53,7 +54,8 @@ public class PenaltyBench {
     @Setup
     public void setup() {
         Problem base = Workload.parse(workload).problem();
-        ev = Evaluator.open(base.withTerms(Penalty.parse(penalty)), Evaluator.Settings.defaults().withThreads(threads));
+        // As morse train runs a step: the smallest chunk of training (a batch of 128: two chunks of 64).
+        ev = Evaluator.open(base.withTerms(Penalty.parse(penalty)), Trainer.settings(Evaluator.Settings.defaults().withThreads(threads)));
         theta = base.model().initPyTorchDefault(1);
         grad = new double[ev.dim()];
         a = theta[0];

@@ -280,9 +280,13 @@ public final class BenchCommand implements Callable<Integer> {
 
     private final List<Evaluator> penaltyEvaluators = new ArrayList<>();
 
-    /** The workload's problem with the step's penalty, with the state cache (a step's gradient and products share its forward pass). */
+    /**
+     * The workload's problem with the step's penalty, with the state cache (a step's gradient and
+     * products share its forward pass) and the smallest chunk of training ({@code Trainer.settings}:
+     * a minibatch of 128 is two chunks of 64, not four of 32), as {@code morse train} runs a step.
+     */
     private Evaluator penaltyEvaluator(Evaluator base, String name, int t) {
-        Evaluator.Settings s = Evaluator.Settings.defaults().withThreads(t);
+        Evaluator.Settings s = dev.morse.training.Trainer.settings(Evaluator.Settings.defaults().withThreads(t));
         if (chunk != null) s = s.withChunkRows(chunk);
         return Evaluator.open(base.problem().withTerms(Penalty.parse(PENALTY_SPECS.get(name))), s);
     }

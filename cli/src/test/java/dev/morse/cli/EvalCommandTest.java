@@ -66,7 +66,7 @@ class EvalCommandTest {
             problemArgs.add(new String[] {"--model", model.toString(), "--activation", String.join(",", acts),
                 "--loss", (String) c.get("loss_function"), "--reg", (String) c.get("regularizer"),
                 "--weights", d.resolve("theta.npy").toString(), "--inputs", d.resolve("X.npy").toString(),
-                "--targets", d.resolve("y.npy").toString(), "--batch-size", "3", "-q"});
+                "--targets", d.resolve("y.npy").toString(), "--chunk-rows", "3", "-q"});
         }
     }
 

@@ -36,7 +36,7 @@ class InvarianceTest {
 
     /**
      * Block products in both schedules, each with several threads really at work: chunk-parallel
-     * (many chunks, few vector groups), group-parallel on one chunk (N ≤ 64), and group-parallel
+     * (many chunks, few vector groups), group-parallel on one chunk (N ≤ 32), and group-parallel
      * over several chunks (many groups). Every case is checked to have run t workers at once.
      */
     @Test
