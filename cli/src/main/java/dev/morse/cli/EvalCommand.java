@@ -170,7 +170,7 @@ final class EvalCommand extends AnalysisCommand {
         rows.add(new String[] {"regularizer R", sci(reg) + "  (" + problem.regularizer.spec() + ")"});
         for (int i = first; i < all.size(); i++) {
             Penalty pen = built.get(i - first);
-            rows.add(new String[] {pen.name(), sci(added[i]) + "  (" + pen.formula() + (pen.replacesDataLoss() ? ", minus L" : "") + ")"});
+            rows.add(new String[] {pen.name(), sci(added[i]) + "  (" + pen.formula() + (pen.replacesDataLoss() ? "; shown: that minus L(θ)" : "") + ")"});
         }
         rows.add(new String[] {exact ? "‖gradient‖₂" : "‖direction‖₂", sci(gradNorm) + (exact ? "" : "  (an update direction, not a gradient)")});
         rows.add(new String[] {"gradient", saveGradient == null ? "not saved (use --save-gradient G.npy)" : "saved to " + saveGradient});

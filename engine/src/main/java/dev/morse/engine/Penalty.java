@@ -380,7 +380,7 @@ public sealed interface Penalty extends Term
 
         @Override
         public String formula() {
-            return "L(θ + " + fmt(rho) + "·g/‖g‖) in place of L (update ∇L(θ + ρ g/‖g‖) + ∇R(θ), not a gradient)";
+            return "L(θ + " + fmt(rho) + "·g/‖g‖) in place of L; update ∇L(θ + ρg/‖g‖) + ∇R(θ), a direction";
         }
 
         @Override
