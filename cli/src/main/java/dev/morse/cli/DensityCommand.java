@@ -1,11 +1,11 @@
 package dev.morse.cli;
 
-import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
 import dev.morse.linalg.Json;
-import dev.morse.engine.CurvatureOperator;
+import dev.morse.spectra.LinearOperator;
 import dev.morse.spectra.SpectralDensity;
 import java.util.List;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,6 +45,10 @@ final class DensityCommand extends AnalysisCommand {
     @Option(names = "--log-scale", order = 7, description = "Plot the density on a logarithmic axis (shows small outlying masses).")
     boolean logScale;
 
+
+    @ArgGroup(validate = false, heading = "%nDistributed data (Apache Spark):%n", order = 150)
+    MasterOptions masterOptions = new MasterOptions();
+
     @Override
     int execute() throws Exception {
         planJson();
@@ -52,10 +56,10 @@ final class DensityCommand extends AnalysisCommand {
         if (probes <= 0 || steps <= 0 || grid < 2) throw CliException.usage("--probes and --steps must be positive and --grid ≥ 2");
         if (!(sigma >= 0) || Double.isInfinite(sigma)) throw CliException.usage("--sigma must be finite and ≥ 0, got " + sigma);
         loadProblem();
-        Evaluator obj = problem.evaluator();
         int p = problem.parameters();
-        evaluatePoint(obj, problem.theta);
-        CurvatureOperator op = new CurvatureOperator(obj, operator.part, problem.theta);
+        openRemote(masterOptions);
+        evaluatePoint(problem.theta);
+        LinearOperator op = curvature(operator.part, problem.theta);
         int m = Math.min(steps, p);
         Progress.Task t = progress.start("SLQ density (" + probes + " probes × " + m + " steps)", (long) probes * m);
         Counting counted = new Counting(op, t);

@@ -1,11 +1,11 @@
 package dev.morse.cli;
 
-import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
 import dev.morse.linalg.Json;
-import dev.morse.engine.CurvatureOperator;
+import dev.morse.spectra.LinearOperator;
 import dev.morse.spectra.TraceEstimator;
 import java.util.Locale;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -39,15 +39,19 @@ final class TraceCommand extends AnalysisCommand {
     @Option(names = "--probe-seed", paramLabel = "S", defaultValue = "0", order = 4, description = "Seed of the probe vectors (default: ${DEFAULT-VALUE}).")
     long probeSeed;
 
+
+    @ArgGroup(validate = false, heading = "%nDistributed data (Apache Spark):%n", order = 150)
+    MasterOptions masterOptions = new MasterOptions();
+
     @Override
     int execute() throws Exception {
         planJson();
         if (method == Method.hutchinson && probes < 2) throw CliException.usage("--probes: Hutchinson needs at least 2 probes for a standard error, got " + probes);
         if (method == Method.hutchpp && probes < 6) throw CliException.usage("--probes: Hutch++ needs a budget of at least 6 products, got " + probes);
         loadProblem();
-        Evaluator obj = problem.evaluator();
-        evaluatePoint(obj, problem.theta);
-        CurvatureOperator op = new CurvatureOperator(obj, operator.part, problem.theta);
+        openRemote(masterOptions);
+        evaluatePoint(problem.theta);
+        LinearOperator op = curvature(operator.part, problem.theta);
         Progress.Task t = progress.start(method.name() + " trace of the " + operator.name().replace('_', ' '), probes);
         Counting counted = new Counting(op, t);
         TraceEstimator.Estimate e = method == Method.hutchinson ? TraceEstimator.hutchinson(counted, probes, probeSeed)
