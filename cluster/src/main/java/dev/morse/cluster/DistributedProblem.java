@@ -158,15 +158,19 @@ public final class DistributedProblem implements AutoCloseable {
     private DistributedProblem checked() {
         // every partition against the model (dims, classes), on the executors, before any product
         Problem check = termsProblem;
-        List<String> bad = shards.map(s -> {
+        List<String> bad = new ArrayList<>(shards.map(s -> {
             try {
                 check.withData(s.data());
                 return null;
             } catch (IllegalArgumentException e) {
                 return "partition " + s.index() + ": " + e.getMessage();
             }
-        }).filter(x -> x != null).collect();
-        if (!bad.isEmpty()) throw new IllegalArgumentException(bad.get(0));
+        }).filter(x -> x != null).collect());
+        if (!bad.isEmpty()) {
+            shards.unpersist(false);
+            Collections.sort(bad);
+            throw new IllegalArgumentException(bad.get(0));
+        }
         return this;
     }
 
@@ -288,26 +292,42 @@ public final class DistributedProblem implements AutoCloseable {
         }
     }
 
-    /** The objective, its data loss and gradient at one θ: what the terms see. */
+    /**
+     * The objective, its data loss and gradient at one θ: what the terms see. The data loss and
+     * gradient over the partitions (one job) are computed on first need: an {@code l2} term's
+     * products read θ only, and cost no job.
+     */
     public final class Point implements Term.Context {
         private final double[] theta;
-        private final double dataLoss;
-        private final double[] dataGradient;
-        private final double loss;
-        private final double[] gradient;
+        private double dataLoss;
+        private double[] dataGradient;
+        private double loss;
+        private double[] gradient;
+        private boolean evaluated;
 
         private Point(double[] theta) {
             this.theta = theta.clone();
-            this.dataGradient = new double[dim()];
-            this.dataLoss = dataLossAndGradient(this.theta, dataGradient);
+        }
+
+        private void evaluate() {
+            if (evaluated) return;
+            double[] dg = new double[dim()];
+            dataLoss = dataLossAndGradient(theta, dg);
+            dataGradient = dg;
+            evaluated = true;   // before the terms: they read dataLoss() and dataGradient()
             double l = dataLoss;
-            double[] g = dataGradient.clone();
+            double[] g = dg.clone();
             for (Term t : terms) {
                 l += t.value(this);
                 t.addGradient(this, g);
             }
-            this.loss = l;
-            this.gradient = g;
+            loss = l;
+            gradient = g;
+        }
+
+        /** Whether the data loss and gradient were computed (the job ran). */
+        boolean evaluated() {
+            return evaluated;
         }
 
         @Override
@@ -322,29 +342,35 @@ public final class DistributedProblem implements AutoCloseable {
 
         @Override
         public double dataLoss() {
+            evaluate();
             return dataLoss;
         }
 
         @Override
         public double[] dataGradient() {
+            evaluate();
             return dataGradient;
         }
 
         /** L_R(θ) = L(θ) + Σ terms. */
         public double loss() {
+            evaluate();
             return loss;
         }
 
         /** ∇L_R(θ) (a copy). */
         public double[] gradient() {
+            evaluate();
             return gradient.clone();
         }
     }
 
-    /** L_R, L and the gradients at θ (one job). */
+    /** L_R, L and the gradients at θ (one job, now). */
     public Point at(double[] theta) {
         checkTheta(theta);
-        return new Point(theta);
+        Point pt = new Point(theta);
+        pt.evaluate();
+        return pt;
     }
 
     /** A curvature part at θ whose products are sums over the partitions (one job per block product). */
@@ -407,10 +433,8 @@ public final class DistributedProblem implements AutoCloseable {
                 }
             }
             if (termsHere) {
-                if (point == null) {
-                    point = new Point(theta);
-                    jobs++;
-                }
+                if (point == null) point = new Point(theta);
+                boolean wasEvaluated = point.evaluated();
                 double[] dhv = null;
                 for (Term t : terms) {
                     if (t.needsDataCurvature() && dhv == null) {
@@ -423,6 +447,7 @@ public final class DistributedProblem implements AutoCloseable {
                     }
                 }
                 for (Term t : terms) t.addHvp(point, vs, dhv, outs, k);
+                if (!wasEvaluated && point.evaluated()) jobs++;
             }
             products += k;
         }
