@@ -46,7 +46,8 @@ import picocli.CommandLine.Model.OptionSpec;
  * outputs ({@code save}, {@code plots}, {@code save_vectors}, {@code out}) are per step, relative to
  * the task folder ({@code "plots": true} means {@code <step>-plots/}); plots are drawn only when
  * asked. The folder is renamed when the task commits: absolute paths in the step's files are
- * rewritten to the committed folder, and the row holds paths relative to it.
+ * rewritten to the committed folder, and the row holds paths relative to it (also inside text such
+ * as {@code morse.problem.weights}), so rows do not depend on where the sweep's folder is.
  *
  * <p><b>Outputs</b> (the row's {@code step.field} columns): {@code exit_code}, and the JSON report
  * flattened: scalars as {@code step.field} ({@code morse.nullity}), nested objects with dots
@@ -396,12 +397,21 @@ public final class MorseSteps implements StepRunner {
             List<Object> out = new ArrayList<>(l.size());
             for (Object o : l) {
                 if (o instanceof Map<?, ?> || o instanceof List<?>) return DROP;
-                out.add(o instanceof String s && s.startsWith(folder) ? s.substring(folder.length()) : o);
+                out.add(o instanceof String s ? relative(s, folder) : o);
             }
             return out;
         }
-        if (v instanceof String s && s.startsWith(folder)) return s.substring(folder.length());
+        if (v instanceof String s) return relative(s, folder);
         return v;
+    }
+
+    /**
+     * Paths into the task folder as names relative to it, also inside longer text ("file
+     * /…/tasks/ab12/fit-theta.npy (&lt;f8)" → "file fit-theta.npy (&lt;f8)"): rows do not depend on
+     * where the sweep's folder is.
+     */
+    private static String relative(String s, String folder) {
+        return s.contains(folder) ? s.replace(folder, "") : s;
     }
 
     /** "exit 3 (numerical failure): morse fit: no convergence: …", one line. */
