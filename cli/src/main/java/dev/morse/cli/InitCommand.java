@@ -1,7 +1,7 @@
 package dev.morse.cli;
 
 import dev.morse.engine.Mlp;
-import dev.morse.linalg.Json;
+import dev.morse.json.Json;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -68,7 +68,7 @@ final class InitCommand extends BaseCommand {
     @Override
     int execute() throws Exception {
         planJson();
-        files.plan(save);
+        Path thetaFile = files.plan("--save", save);
         ProblemOptions po = new ProblemOptions();
         po.model = model;
         po.activation = activation;
@@ -78,8 +78,7 @@ final class InitCommand extends BaseCommand {
         Mlp mlp = LoadedProblem.model(po);
         String[] desc = new String[1];
         double[] theta = LoadedProblem.weights(po, mlp, desc);
-        LoadedProblem.saveTheta(save, theta);
-        files.wrote(save);
+        files.npy(thetaFile, theta);
         double norm = 0;
         for (double t : theta) norm += t * t;
         norm = Math.sqrt(norm);

@@ -12,7 +12,6 @@ import dev.morse.io.Csv;
 import dev.morse.io.DataFiles;
 import dev.morse.io.InputException;
 import dev.morse.io.NdArray;
-import dev.morse.io.Npy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -83,12 +82,14 @@ final class LoadedProblem implements AutoCloseable {
 
     static LoadedProblem load(ProblemOptions o) {
         Mlp model = model(o);
+        Estimates.parameters(model.describe(), model.numParameters());
         Loss loss;
         try {
             loss = Loss.parse(o.loss);
         } catch (IllegalArgumentException e) {
             throw new InputException("--loss: " + e.getMessage());
         }
+        Checks.specNumbers("--reg", o.reg);
         Regularizer reg;
         try {
             reg = Regularizer.parse(o.reg);
@@ -99,7 +100,7 @@ final class LoadedProblem implements AutoCloseable {
         int threads = o.threads == null ? Runtime.getRuntime().availableProcessors() : o.threads;
         if (threads <= 0) throw new InputException("--threads must be positive, got " + threads);
         String[] dataDesc = new String[1];
-        Dataset data = data(o, model, loss, dataDesc);
+        Dataset data = subsample(o, data(o, model, loss, dataDesc), dataDesc);
         String[] wDesc = new String[1];
         double[] theta = weights(o, model, wDesc);
         Problem problem;
@@ -116,6 +117,8 @@ final class LoadedProblem implements AutoCloseable {
         if (o.model == null || o.model.isBlank()) {
             throw new InputException("no model: give --model WIDTHS, e.g. --model 3-16-1 (input width first, output width last)");
         }
+        Checks.widths(o.model);
+        Checks.specNumbers("--activation", o.activation);
         int[] widths;
         try {
             widths = Mlp.parseWidths(o.model);
@@ -147,7 +150,7 @@ final class LoadedProblem implements AutoCloseable {
                     continue;
                 }
                 try {
-                    b.noBias(Integer.parseInt(t));
+                    b.noBias((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, dev.morse.io.Numbers.parseLong(t))));
                 } catch (NumberFormatException e) {
                     throw new InputException("--no-bias: '" + s + "' is not a layer number (1.." + (widths.length - 1) + ") or 'all'");
                 } catch (IllegalArgumentException e) {
@@ -171,7 +174,8 @@ final class LoadedProblem implements AutoCloseable {
     static double[] weights(ProblemOptions o, Mlp model, String[] desc) {
         int p = model.numParameters();
         if (o.weights != null) {
-            NdArray a = DataFiles.readArray(o.weights);
+            NdArray a = DataFiles.readArray(o.weights, p, n -> "weights have length " + n + ", expected P = " + p + " for model "
+                    + model.describe() + " (layer by layer: W row-major [out][in], then b)");
             if (a.rank() != 1) {
                 throw new InputException(o.weights + ": weights must be a 1-D array of length P = " + p + ", found shape " + NdArray.shapeText(a.shape())
                         + (a.size() == p ? " (flatten it: theta.reshape(-1))" : ""));
@@ -199,7 +203,7 @@ final class LoadedProblem implements AutoCloseable {
                 if (parts.length > 2) throw new InputException("--init " + o.init + ": expected gaussian or gaussian:scale");
                 if (parts.length == 2) {
                     try {
-                        scale = Double.parseDouble(parts[1]);
+                        scale = dev.morse.io.Numbers.parseDouble(parts[1]);
                     } catch (NumberFormatException e) {
                         throw new InputException("--init " + o.init + ": scale '" + parts[1] + "' is not a number");
                     }
@@ -375,15 +379,43 @@ final class LoadedProblem implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code --subsample N}: N samples drawn without replacement from {@code SplittableRandom(seed)}
+     * (a partial Fisher–Yates shuffle of the indices), kept in their original order.
+     */
+    static Dataset subsample(ProblemOptions o, Dataset d, String[] desc) {
+        if (o.subsample == null) return d;
+        int n = d.size(), k = o.subsample;
+        if (k > n) throw Checks.usage("--subsample", k + " samples asked, the data have " + n + "; give at most " + n);
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) idx[i] = i;
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(o.subsampleSeed);
+        for (int i = 0; i < k; i++) {
+            int j = i + rng.nextInt(n - i);
+            int t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+        }
+        int[] pick = Arrays.copyOf(idx, k);
+        Arrays.sort(pick);
+        int din = d.inputDim();
+        double[] x = new double[k * din];
+        for (int r = 0; r < k; r++) System.arraycopy(d.inputs(), pick[r] * din, x, r * din, din);
+        desc[0] += ", random subsample of " + k + " of " + n + " samples (seed " + o.subsampleSeed + ")";
+        if (d.isClassification()) {
+            int[] labels = new int[k];
+            for (int r = 0; r < k; r++) labels[r] = d.labels()[pick[r]];
+            return Dataset.classification(x, k, din, labels, d.numClasses());
+        }
+        int c = d.targetDim();
+        double[] y = new double[k * c];
+        for (int r = 0; r < k; r++) System.arraycopy(d.realTargets(), pick[r] * c, y, r * c, c);
+        return Dataset.regression(x, k, din, y, c);
+    }
+
     private static Dataset firstSamples(Dataset d, int n) {
         double[] x = Arrays.copyOf(d.inputs(), n * d.inputDim());
         if (d.isClassification()) return Dataset.classification(x, n, d.inputDim(), Arrays.copyOf(d.labels(), n), d.numClasses());
         return Dataset.regression(x, n, d.inputDim(), Arrays.copyOf(d.realTargets(), n * d.targetDim()), d.targetDim());
-    }
-
-    /** Writes θ as a 1-D float64 .npy (PyTorch order). */
-    static void saveTheta(Path file, double[] theta) throws java.io.IOException {
-        OutputFiles.parents(file);
-        Npy.write(file, theta);
     }
 }

@@ -122,7 +122,14 @@ public final class Main implements Runnable {
             err.flush();
             return EXIT_USAGE;
         }
-        int code = cl.execute(args);
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // Errors pass through picocli's handlers; the analysis commands catch their own (BaseCommand).
+            err.println("morse: out of memory (" + e.getMessage() + "). " + Estimates.advice());
+            code = EXIT_MEMORY;
+        }
         out.flush();
         err.flush();
         return code;
@@ -141,10 +148,16 @@ public final class Main implements Runnable {
         }
         if (file == null) return args;
         ConfigFile cfg = ConfigFile.load(file);
-        cfg.validate(cl);
+        String running = null;
+        for (String a : args) {
+            if (cl.getSubcommands().containsKey(a)) {
+                running = a;
+                break;
+            }
+        }
+        cfg.validate(cl, running != null ? running : cfg.command);
         cl.setDefaultValueProvider(cfg);
-        boolean hasCommand = false;
-        for (String a : args) hasCommand |= cl.getSubcommands().containsKey(a);
+        boolean hasCommand = running != null;
         if (!hasCommand) {
             if (cfg.command == null) {
                 throw new InputException(file + ": no command on the command line and no \"command\" in the file; e.g. morse spectrum --config " + file);

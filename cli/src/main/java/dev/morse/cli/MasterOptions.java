@@ -15,7 +15,7 @@ final class MasterOptions {
                     + "the local ones to rounding, and do not depend on the number of executors."})
     String master;
 
-    @Option(names = "--partitions", paramLabel = "N", order = 61,
+    @Option(names = "--partitions", converter = Checks.Positive.class, paramLabel = "N", order = 61,
             description = "Data partitions with --master (default: the cluster's cores). Fixed partitions give bit-identical results.")
     Integer partitions;
 }

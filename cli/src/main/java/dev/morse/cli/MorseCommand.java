@@ -4,7 +4,7 @@ import dev.morse.analysis.EigenvalueCounts;
 import dev.morse.analysis.MorseReport;
 import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
-import dev.morse.linalg.Json;
+import dev.morse.json.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,23 +39,23 @@ final class MorseCommand extends AnalysisCommand {
     @Option(names = "--no-refine", order = 2, description = "Analyse θ as given (it may not be critical: the report then says so).")
     boolean noRefine;
 
-    @Option(names = "--newton-iter", paramLabel = "N", defaultValue = "100", order = 3, description = "Newton iteration limit (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--newton-iter", converter = Checks.NonNegative.class, paramLabel = "N", defaultValue = "100", order = 3, description = "Newton iteration limit (default: ${DEFAULT-VALUE}).")
     int newtonIter;
 
-    @Option(names = "--max-iter", paramLabel = "N", defaultValue = "5000", order = 4, description = "L-BFGS iteration limit for lbfgs_newton (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-iter", converter = Checks.NonNegative.class, paramLabel = "N", defaultValue = "5000", order = 4, description = "L-BFGS iteration limit for lbfgs_newton (default: ${DEFAULT-VALUE}).")
     int maxIter;
 
-    @Option(names = "--grad-tol", paramLabel = "TOL", defaultValue = "0", order = 5,
+    @Option(names = "--grad-tol", converter = Checks.NonNegativeReal.class, paramLabel = "TOL", defaultValue = "0", order = 5,
             description = "θ counts as critical when ‖∇L_R‖₂ ≤ TOL; 0: SPEC's 1e-10·max(1,|L_R|) (default).")
     double gradTol;
 
-    @Option(names = "--tau-factor", paramLabel = "C", defaultValue = "10", order = 6, description = "c in τ = c·P·ε·‖H‖₂ (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--tau-factor", converter = Checks.PositiveReal.class, paramLabel = "C", defaultValue = "10", order = 6, description = "c in τ = c·P·ε·‖H‖₂ (default: ${DEFAULT-VALUE}).")
     double tauFactor;
 
-    @Option(names = "--abs-tol", paramLabel = "T", defaultValue = "0", order = 7, description = "An absolute zero threshold τ instead (0: use c·P·ε·‖H‖₂).")
+    @Option(names = "--abs-tol", converter = Checks.NonNegativeReal.class, paramLabel = "T", defaultValue = "0", order = 7, description = "An absolute zero threshold τ instead (0: use c·P·ε·‖H‖₂).")
     double absTol;
 
-    @Option(names = "--dense-limit", paramLabel = "P", defaultValue = "6000", order = 8,
+    @Option(names = "--dense-limit", converter = Checks.NonNegative.class, paramLabel = "P", defaultValue = "6000", order = 8,
             description = "Above this P only the extreme eigenvalues (Lanczos) are reported; counts need the dense spectrum (default: ${DEFAULT-VALUE}).")
     int denseLimit;
 
@@ -71,11 +71,11 @@ final class MorseCommand extends AnalysisCommand {
             planPlot("morse-ggn-nme");
             if (how != Refine.none) planPlot("morse-refine");
         }
-        if (save != null) files.plan(save);
-        if (!(gradTol >= 0) || !(tauFactor > 0) || !(absTol >= 0)) throw CliException.usage("--grad-tol and --abs-tol must be ≥ 0, --tau-factor > 0");
+        if (save != null) files.plan("--save", save);
         loadProblem();
         Evaluator obj = problem.evaluator();
         double[] theta = problem.theta;
+        checkCurvature(obj, theta);
         Optimize.Run run = null;
         if (how != Refine.none) {
             long t0 = System.nanoTime();
@@ -84,13 +84,13 @@ final class MorseCommand extends AnalysisCommand {
             time("refine", (System.nanoTime() - t0) * 1e-9);
             theta = run.trajectory().theta();
             if (save != null) {
-                LoadedProblem.saveTheta(save, theta);
-                files.wrote(save);
+                files.npy(save, theta);
             }
         } else if (save != null) {
-            LoadedProblem.saveTheta(save, theta);
-            files.wrote(save);
+            files.npy(save, theta);
         }
+        Estimates.morseDense(problem.parameters(), denseLimit);
+        checkCurvature(obj, theta);
         Progress.Task t = progress.start("Morse report (dense H, G, M and their spectra, P = " + problem.parameters() + ")", 0).ticking();
         MorseReport r = MorseReport.at(obj, theta, new MorseReport.Options(tauFactor, absTol, gradTol, denseLimit, 10, 300));
         time("morse_report", t.seconds());

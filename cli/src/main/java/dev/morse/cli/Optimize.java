@@ -41,7 +41,7 @@ final class Optimize {
         if (t.equals("spec") || t.equals("default")) return 0;
         double v;
         try {
-            v = Double.parseDouble(t);
+            v = dev.morse.io.Numbers.parseDouble(t);
         } catch (NumberFormatException e) {
             throw CliException.usage("--grad-tol " + s + ": expected a number, 'spec' (1e-10·max(1,|L_R|)) or 'rounding'");
         }
@@ -93,8 +93,12 @@ final class Optimize {
                 case "gd" -> GD_CHUNK;
                 default -> 1;
             });
+            // L-BFGS keeps at most as many pairs as it iterates: a longer history changes nothing but the memory.
+            int history = Math.min(s.history(), Math.max(1, n));
+            if (name.equals("lbfgs")) Estimates.lbfgs(obj.dim(), history);
+            if (name.equals("newton") && obj.dim() <= NEWTON_DENSE_LIMIT) Estimates.denseNewton(obj.dim());
             last = switch (name) {
-                case "lbfgs" -> CriticalPoints.lbfgs(obj, theta, s.history(), n, s.gradTol());
+                case "lbfgs" -> CriticalPoints.lbfgs(obj, theta, history, n, s.gradTol());
                 case "gd" -> CriticalPoints.gradientDescent(obj, theta, s.learningRate(), n, s.gradTol());
                 default -> CriticalPoints.newton(obj, theta, n, s.gradTol(), NEWTON_DENSE_LIMIT);
             };

@@ -12,7 +12,6 @@ import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,38 +62,36 @@ final class Plots {
         return out;
     }
 
-    /** Saves charts side by side (one row) as PNG and/or SVG. Returns the files written. */
-    static List<Path> save(Path dir, String name, OutputOptions.PlotFormat format, XYChart... charts) throws IOException {
-        Files.createDirectories(dir);
+    /** Whether a plot file (from {@link #files}) is a PNG (else SVG). */
+    static boolean isPng(Path file) {
+        return file.getFileName().toString().endsWith(".png");
+    }
+
+    /** Draws charts side by side (one row) as PNG or SVG onto a stream. */
+    static void write(OutputStream os, boolean png, XYChart... charts) throws IOException {
         int w = 0, h = 0;
         for (XYChart c : charts) {
             w += c.getWidth();
             h = Math.max(h, c.getHeight());
         }
-        List<Path> written = new ArrayList<>();
-        for (Path f : files(dir, name, format)) {
-            if (f.toString().endsWith(".png")) {
-                BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-                Graphics2D g = img.createGraphics();
-                g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-                g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-                g.setColor(Color.WHITE);
-                g.fillRect(0, 0, w, h);
-                paintAll(g, charts);
-                g.dispose();
-                if (!ImageIO.write(img, "png", f.toFile())) throw new IOException("no PNG writer available for " + f);
-            } else {
-                VectorGraphics2D g = new VectorGraphics2D();
-                g.setColor(Color.WHITE);
-                g.fillRect(0, 0, w, h);
-                paintAll(g, charts);
-                try (OutputStream os = Files.newOutputStream(f)) {
-                    new SVGProcessor().getDocument(g.getCommands(), new PageSize(0, 0, w, h)).writeTo(os);
-                }
-            }
-            written.add(f);
+        if (png) {
+            BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = img.createGraphics();
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, w, h);
+            paintAll(g, charts);
+            g.dispose();
+            if (!ImageIO.write(img, "png", os)) throw new IOException("no PNG writer available");
+        } else {
+            VectorGraphics2D g = new VectorGraphics2D();
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, w, h);
+            paintAll(g, charts);
+            new SVGProcessor().getDocument(g.getCommands(), new PageSize(0, 0, w, h)).writeTo(os);
         }
-        return written;
+        os.flush();
     }
 
     private static void paintAll(Graphics2D g, XYChart[] charts) {

@@ -5,7 +5,7 @@ import dev.morse.analysis.MorseReport;
 import dev.morse.analysis.Trajectory;
 import dev.morse.linalg.BackendReport;
 import dev.morse.linalg.Backends;
-import dev.morse.linalg.Json;
+import dev.morse.json.Json;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Collection;

@@ -158,7 +158,7 @@ class SweepSupportTest {
         assertTrue(r.err().contains("--master local[2]") && r.err().contains("bin/morse-cluster"), r.err());
         Cli.Result p = Cli.run("trace", "--model", "2-3-1", "--data", "teacher:n=8", "--partitions", "4");
         assertEquals(2, p.code(), p.toString());
-        assertTrue(p.err().contains("--partitions goes with --master"), p.err());
+        assertTrue(p.err().contains("--partitions: goes with --master"), p.err());
     }
 
     private static ProblemOptions options(String model) {

@@ -106,7 +106,7 @@ class ClusterMainTest {
         assertEquals(3, ((Number) cfg.get("partitions")).intValue());
         // a bad partition count is bad input
         assertEquals(2, run(cat(new String[] {"trace", "--master", "local[2]", "--partitions", "31"}, problem)));
-        assertTrue(err().contains("--partitions 31: more partitions than samples (N = 30)"), err());
+        assertTrue(err().contains("--partitions: 31 partitions for N = 30 samples"), err());
     }
 
     private static String[] cat(String[] a, String[] b) {
