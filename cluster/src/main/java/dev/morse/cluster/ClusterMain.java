@@ -165,8 +165,9 @@ public final class ClusterMain implements Runnable {
         @CommandLine.Mixin
         StateOption state = new StateOption();
 
-        @Option(names = "--runner", paramLabel = "CLASS", hidden = true,
-                description = "A StepRunner class with a no-argument constructor instead of MorseSteps (tests).")
+        @Option(names = "--runner", paramLabel = "CLASS", order = 6,
+                description = "A StepRunner class (no-argument constructor) instead of MorseSteps, the CLI's commands: "
+                        + "an experiment's own steps, e.g. dev.morse.experiments.benign.BenignSteps.")
         String runner;
 
         @Override
