@@ -59,20 +59,32 @@ abstract class AnalysisCommand extends BaseCommand {
     /** With --master: products over a Spark data set ({@link OperatorProvider}); null otherwise. */
     OperatorProvider.Session remote;
 
+    /** The provider of --master's products, found by {@link #checkRemote}. */
+    private OperatorProvider provider;
+
     /**
-     * Opens the products over a Spark data set when {@code --master} is given (after
-     * {@link #loadProblem}); closed when the command ends.
+     * Checks {@code --master}/{@code --partitions} before any work (loading the data included):
+     * the combination, and that a provider is on the class path.
      */
-    void openRemote(MasterOptions m) throws Exception {
+    void checkRemote(MasterOptions m) {
         if (m.master == null) {
             if (m.partitions != null) throw Checks.usage("--partitions", "goes with --master (the data partitions on Spark executors)");
             return;
         }
         if (m.master.isBlank()) throw Checks.usage("--master", "empty; expected local[N], spark://HOST:PORT or cluster");
+        provider = OperatorProvider.find(m.master);
+    }
+
+    /**
+     * Opens the products over a Spark data set when {@code --master} is given (after
+     * {@link #checkRemote} and {@link #loadProblem}); closed when the command ends.
+     */
+    void openRemote(MasterOptions m) throws Exception {
+        if (m.master == null) return;
+        if (provider == null) throw new IllegalStateException("checkRemote was not called");
         if (m.partitions != null && m.partitions > problem.data.size()) {
             throw Checks.usage("--partitions", m.partitions + " partitions for N = " + problem.data.size() + " samples; at most one partition per sample");
         }
-        OperatorProvider provider = OperatorProvider.find(m.master);
         Progress.Task t = progress.start("starting Spark (" + m.master + ") and sending the data", 0).ticking();
         remote = closeAtEnd(provider.open(new OperatorProvider.Request(m.master, problem.problem, problem.theta,
                 m.partitions == null ? 0 : m.partitions, problemOptions.threads == null ? 0 : problem.settings.threads(),

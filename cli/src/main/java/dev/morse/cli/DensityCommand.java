@@ -51,6 +51,7 @@ final class DensityCommand extends AnalysisCommand {
     @Override
     int execute() throws Exception {
         planJson();
+        checkRemote(masterOptions);
         boolean plots = planPlot("density");
         if (sigma > 0 && !(Double.isFinite(10 * sigma) && Double.isFinite(1 / sigma))) {
             throw Checks.usage("--sigma", sigma + " is beyond the range where the kernel 1/(σ√2π)·exp(−t²/2σ²) and the grid "

@@ -38,13 +38,15 @@ final class InitCommand extends BaseCommand {
             description = "pytorch (nn.Linear's default), gaussian[:scale] or zeros, as in every command (default: ${DEFAULT-VALUE}).")
     String init;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", order = 5, description = "Seed of --init (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 5,
+            description = "Seed of --init (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = {"-o", "--save"}, paramLabel = "FILE.npy", order = 6, required = true, description = "Where θ goes (1-D float64 .npy).")
     Path save;
 
-    @Option(names = "--json", paramLabel = "FILE", order = 90, description = "Write a JSON report to FILE ('-' for standard output).")
+    @Option(names = "--json", paramLabel = "FILE", order = 90, arity = "0..1", fallbackValue = "-",
+            description = "Write a JSON report to FILE ('-', or no FILE: standard output, instead of the summary).")
     Path json;
 
     @Option(names = "--force", order = 93, description = "Overwrite existing output files (never done without it).")

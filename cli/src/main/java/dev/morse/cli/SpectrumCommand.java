@@ -93,6 +93,7 @@ final class SpectrumCommand extends AnalysisCommand {
     @Override
     int execute() throws Exception {
         planJson();
+        checkRemote(masterOptions);
         boolean plots = planPlot("spectrum-eigenvalues");
         if (saveVectors != null) files.plan("--save-vectors", saveVectors);
         loadProblem();

@@ -49,6 +49,7 @@ final class TraceCommand extends AnalysisCommand {
     @Override
     int execute() throws Exception {
         planJson();
+        checkRemote(masterOptions);
         if (method == Method.hutchinson && probes < 2) throw CliException.usage("--probes: Hutchinson needs at least 2 probes for a standard error, got " + probes);
         if (method == Method.hutchpp && probes < 6) throw CliException.usage("--probes: Hutch++ needs a budget of at least 6 products, got " + probes);
         loadProblem();
