@@ -49,8 +49,18 @@ public final class ClusterMain implements Runnable {
     public static int run(String[] args, PrintStream out, PrintStream err) {
         PrintWriter o = new PrintWriter(out, true, StandardCharsets.UTF_8);
         PrintWriter e = new PrintWriter(err, true, StandardCharsets.UTF_8);
-        if (args.length > 0 && !OWN.contains(args[0]) && !args[0].startsWith("-") && !args[0].equals("help")) {
-            return dev.morse.cli.Main.run(o, e, args);   // the CLI's commands, with Spark on the class path
+        // The first word that is not an option names the command (bin/morse passes --debug, --config
+        // FILE … anywhere): sweep, cluster and help are ours; any other goes to the CLI, with Spark on
+        // the class path. Options alone (--help, --version) are ours.
+        String first = null;
+        for (String a : args) {
+            if (!a.startsWith("-")) {
+                first = a;
+                break;
+            }
+        }
+        if (first != null && !OWN.contains(first) && !first.equals("help")) {
+            return dev.morse.cli.Main.run(o, e, args);
         }
         CommandLine cl = new CommandLine(new ClusterMain());
         cl.setOut(o);

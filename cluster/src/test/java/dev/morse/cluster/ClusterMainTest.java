@@ -104,6 +104,9 @@ class ClusterMainTest {
         @SuppressWarnings("unchecked") Map<String, Object> cfg = (Map<String, Object>) b.get("config");
         assertEquals("local[2]", cfg.get("master"));
         assertEquals(3, ((Number) cfg.get("partitions")).intValue());
+        // the command is the first word that is not an option (bin/morse passes --debug anywhere)
+        assertEquals(0, run("--debug", "init", "--model", "2-3-1", "--save", tmp.resolve("t0.npy").toString(), "-q"), err());
+        assertTrue(Files.exists(tmp.resolve("t0.npy")));
         // a bad partition count is bad input
         assertEquals(2, run(cat(new String[] {"trace", "--master", "local[2]", "--partitions", "31"}, problem)));
         assertTrue(err().contains("--partitions: 31 partitions for N = 30 samples"), err());
