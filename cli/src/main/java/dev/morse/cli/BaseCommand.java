@@ -90,8 +90,13 @@ abstract class BaseCommand implements Callable<Integer> {
 
     /** Saves a planned figure (each format to its claimed file). */
     void savePlot(String name, org.knowm.xchart.XYChart... charts) {
+        savePlot(name, charts.length, charts);
+    }
+
+    /** Saves a planned figure whose charts form a grid of {@code columns} columns. */
+    void savePlot(String name, int columns, org.knowm.xchart.XYChart... charts) {
         if (output.plots == null) return;
-        for (Path f : Plots.files(output.plots, name, output.plotFormat)) files.write(f, os -> Plots.write(os, Plots.isPng(f), charts));
+        for (Path f : Plots.files(output.plots, name, output.plotFormat)) files.write(f, os -> Plots.write(os, Plots.isPng(f), columns, charts));
     }
 
     /** Times a phase (seconds) for the report's "timings". */

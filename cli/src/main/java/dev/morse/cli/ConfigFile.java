@@ -125,6 +125,18 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
         }
     }
 
+    /**
+     * Refuses {@code batch_size} for a command other than {@code train}: it used to be the rows per
+     * chunk (now {@code chunk_rows}) and is now train's minibatch, so an old config or report
+     * would otherwise lose it silently.
+     */
+    void checkRenamed(String commandName) {
+        if (values.containsKey("batch-size") && !"train".equals(commandName)) {
+            throw new InputException(file + ": \"batch_size\" is no option of " + (commandName == null ? "this command" : commandName)
+                    + ": the rows per chunk of the data are now \"chunk_rows\" (batch_size is the minibatch of train)");
+        }
+    }
+
     private static Set<String> options(CommandLine cl) {
         Set<String> known = new TreeSet<>();
         for (OptionSpec o : cl.getCommandSpec().options()) {

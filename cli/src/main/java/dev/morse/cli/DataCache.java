@@ -22,7 +22,8 @@ import java.util.function.Supplier;
  *
  * <p>The key is everything the loaded {@link Dataset} depends on: for a built-in set, the
  * {@code --data} text, {@code --data-seed}, {@code --samples} and what {@link SyntheticData} reads
- * of the model ({@link SyntheticData#modelKey}); for files, each file's absolute path, size and
+ * of the model ({@link SyntheticData#modelKey}); for Fashion-MNIST, the training and test counts
+ * and the data folder (path, modification time); for files, each file's absolute path, size and
  * modification time (a rewritten file is read again), {@code --target-column}, {@code --samples},
  * the model's d0 and C and the loss (which decide how targets are read). Datasets are immutable,
  * so sharing one between commands and threads is safe. The garbage collector may drop an entry
@@ -32,8 +33,12 @@ import java.util.function.Supplier;
 final class DataCache {
     private DataCache() {}
 
-    /** A loaded data set and its one-line description (for reports). */
-    record Entry(Dataset data, String description) {}
+    /** A loaded data set, its held-out split if any (Fashion-MNIST's test images), and its one-line description (for reports). */
+    record Entry(Dataset data, Dataset test, String description) {
+        Entry(Dataset data, String description) {
+            this(data, null, description);
+        }
+    }
 
     private static final class Holder {
         private SoftReference<Entry> ref;

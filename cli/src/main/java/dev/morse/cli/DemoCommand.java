@@ -98,7 +98,7 @@ final class DemoCommand extends BaseCommand {
         po.init = "pytorch";
         po.seed = seed;
         po.reg = "none";
-        po.batchSize = 256;
+        po.chunkRows = 256;
         Progress.Task lt = progress.start("loading model and data", 0);
         LoadedProblem problem = closeAtEnd(LoadedProblem.load(po));
         time("load", lt.seconds());

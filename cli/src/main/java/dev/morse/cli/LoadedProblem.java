@@ -10,6 +10,7 @@ import dev.morse.engine.Part;
 import dev.morse.engine.Regularizer;
 import dev.morse.io.Csv;
 import dev.morse.io.DataFiles;
+import dev.morse.io.FashionMnist;
 import dev.morse.io.InputException;
 import dev.morse.io.NdArray;
 import java.nio.file.Path;
@@ -24,6 +25,10 @@ import java.util.Locale;
  * of where data and weights came from. It opens {@link Evaluator}s on demand and closes them when
  * the command ends ({@link #close}). Every check names the option or file, and what was expected
  * against what was found.
+ *
+ * <p>A built-in data set that ships a test split ({@code --data fashion-mnist}) gives
+ * {@link #shippedTest} when the command asks for it ({@code train}: the held-out set); the
+ * analysis commands never load it.
  */
 final class LoadedProblem implements AutoCloseable {
 
@@ -36,11 +41,13 @@ final class LoadedProblem implements AutoCloseable {
     final String dataDescription;
     final String weightsDescription;
     final Evaluator.Settings settings;
+    /** The test split shipped with the data set (fashion-mnist), when asked for and present; else null. */
+    final Dataset shippedTest;
     private Evaluator evaluator;
     private final List<Evaluator> opened = new ArrayList<>();
 
     private LoadedProblem(Problem problem, Regularizer regularizer, double[] theta, String dataDescription,
-                          String weightsDescription, Evaluator.Settings settings) {
+                          String weightsDescription, Evaluator.Settings settings, Dataset shippedTest) {
         this.problem = problem;
         this.model = problem.model();
         this.data = problem.data();
@@ -50,6 +57,7 @@ final class LoadedProblem implements AutoCloseable {
         this.dataDescription = dataDescription;
         this.weightsDescription = weightsDescription;
         this.settings = settings;
+        this.shippedTest = shippedTest;
     }
 
     /** The evaluator of this problem's objective L_R (opened once). */
@@ -80,7 +88,13 @@ final class LoadedProblem implements AutoCloseable {
         evaluator = null;
     }
 
+    /** Loads the problem; a shipped test split is not loaded. */
     static LoadedProblem load(ProblemOptions o) {
+        return load(o, false);
+    }
+
+    /** Loads the problem and, with {@code withTestSplit}, the test split a built-in data set ships ({@link #shippedTest}). */
+    static LoadedProblem load(ProblemOptions o, boolean withTestSplit) {
         Mlp model = model(o);
         Estimates.parameters(model.describe(), model.numParameters());
         Loss loss;
@@ -96,11 +110,13 @@ final class LoadedProblem implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new InputException("--reg: " + e.getMessage());
         }
-        if (o.batchSize <= 0) throw new InputException("--batch-size must be positive, got " + o.batchSize);
+        if (o.chunkRows <= 0) throw new InputException("--chunk-rows must be positive, got " + o.chunkRows);
         int threads = o.threads == null ? Runtime.getRuntime().availableProcessors() : o.threads;
         if (threads <= 0) throw new InputException("--threads must be positive, got " + threads);
         String[] dataDesc = new String[1];
-        Dataset data = subsample(o, data(o, model, loss, dataDesc), dataDesc);
+        Dataset[] heldOut = new Dataset[1];
+        Dataset data = subsample(o, FashionMnist.matches(o.data) ? fashionMnist(o, model, loss, withTestSplit, dataDesc, heldOut)
+                : data(o, model, loss, dataDesc), dataDesc);
         String[] wDesc = new String[1];
         double[] theta = weights(o, model, wDesc);
         Problem problem;
@@ -110,7 +126,7 @@ final class LoadedProblem implements AutoCloseable {
             throw new InputException(e.getMessage());
         }
         return new LoadedProblem(problem, reg, theta, dataDesc[0], wDesc[0],
-                new Evaluator.Settings(threads, o.batchSize, true));
+                new Evaluator.Settings(threads, o.chunkRows, true), heldOut[0]);
     }
 
     static Mlp model(ProblemOptions o) {
@@ -223,6 +239,41 @@ final class LoadedProblem implements AutoCloseable {
     // ------------------------------------------------------------------ data
 
     /**
+     * {@code --data fashion-mnist[:n=N][,test=M]}: the shipped training split (its first N images,
+     * or the first {@code --samples}), and with {@code withTest} the test split; without copying
+     * the images ({@link FashionMnist.Split#dataset}).
+     */
+    static Dataset fashionMnist(ProblemOptions o, Mlp model, Loss loss, boolean withTest, String[] desc, Dataset[] test) {
+        if (o.inputs != null) throw new InputException("give either --data (built-in) or --inputs (files), not both");
+        if (o.targets != null) throw new InputException("--targets goes with --inputs, not with the built-in --data " + o.data);
+        if (o.samples != null && o.samples <= 0) throw new InputException("--samples must be positive, got " + o.samples);
+        FashionMnist.Spec spec = FashionMnist.parseSpec(o.data);
+        if (model.inputDim() != FashionMnist.PIXELS) {
+            throw new InputException("--data " + o.data + ": images have " + FashionMnist.PIXELS + " pixels (28×28), the model " + model.describe()
+                    + " expects d0 = " + model.inputDim() + "; use --model 784-…-10");
+        }
+        if (model.outputDim() != FashionMnist.CLASSES) {
+            throw new InputException("--data " + o.data + ": " + FashionMnist.CLASSES + " classes, the model " + model.describe()
+                    + " has output width " + model.outputDim() + "; use --model 784-…-10");
+        }
+        if (loss != Loss.CROSS_ENTROPY) throw new InputException("--data " + o.data + " has class labels: use --loss cross_entropy");
+        int n = spec.train();
+        if (o.samples != null) n = n == FashionMnist.ALL ? Math.min(o.samples, FashionMnist.TRAIN_SIZE) : Math.min(n, o.samples);
+        FashionMnist.Spec wanted = new FashionMnist.Spec(n, withTest ? spec.test() : 0);
+        java.nio.file.Path dir = FashionMnist.locate();
+        List<Object> dirKey = DataCache.fileKey(dir);
+        // 60 000 × 784 doubles (376 MB) read once per JVM, not once per command: sweeps run many in one
+        DataCache.Entry e = DataCache.get(List.of("fashion-mnist", wanted.train(), wanted.test(), dirKey == null ? List.of(dir.toString()) : dirKey),
+                () -> {
+                    FashionMnist.Data fm = FashionMnist.load(wanted, dir);
+                    return new DataCache.Entry(fm.train().dataset(), fm.test() == null ? null : fm.test().dataset(), "built-in " + fm.describe());
+                });
+        test[0] = e.test();
+        desc[0] = e.description();
+        return e.data();
+    }
+
+    /**
      * The data set of the options, from this JVM's {@link DataCache} when the same data were loaded
      * before (a sweep runs many commands in one JVM); {@code desc[0]} gets its description.
      */
@@ -274,7 +325,7 @@ final class LoadedProblem implements AutoCloseable {
             return o.samples == null || o.samples >= d.size() ? d : firstSamples(d, o.samples);
         }
         if (o.inputs == null) {
-            throw new InputException("no data: give --data NAME for a built-in set (gaussian, teacher, orthogonal, spirals), "
+            throw new InputException("no data: give --data NAME for a built-in set (gaussian, teacher, orthogonal, spirals, fashion-mnist), "
                     + "or --inputs FILE [--targets FILE]");
         }
         NdArray x, y;
@@ -398,19 +449,8 @@ final class LoadedProblem implements AutoCloseable {
         }
         int[] pick = Arrays.copyOf(idx, k);
         Arrays.sort(pick);
-        int din = d.inputDim();
-        double[] x = new double[k * din];
-        for (int r = 0; r < k; r++) System.arraycopy(d.inputs(), pick[r] * din, x, r * din, din);
         desc[0] += ", random subsample of " + k + " of " + n + " samples (seed " + o.subsampleSeed + ")";
-        if (d.isClassification()) {
-            int[] labels = new int[k];
-            for (int r = 0; r < k; r++) labels[r] = d.labels()[pick[r]];
-            return Dataset.classification(x, k, din, labels, d.numClasses());
-        }
-        int c = d.targetDim();
-        double[] y = new double[k * c];
-        for (int r = 0; r < k; r++) System.arraycopy(d.realTargets(), pick[r] * c, y, r * c, c);
-        return Dataset.regression(x, k, din, y, c);
+        return d.subset(pick);   // copies only the k rows (Dataset.inputs() would copy all N·d0 values on every call)
     }
 
     private static Dataset firstSamples(Dataset d, int n) {

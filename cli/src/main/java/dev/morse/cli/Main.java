@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
         description = {"Exact curvature of neural-network losses: Hessians, Gauss–Newton/NME, spectra, Morse checks.",
                 "Start with 'morse demo'; 'morse COMMAND --help' explains each command.", ""},
         commandListHeading = "%nCommands:%n",
-        subcommands = {DemoCommand.class, SpectrumCommand.class, DensityCommand.class, TraceCommand.class, FitCommand.class,
+        subcommands = {DemoCommand.class, SpectrumCommand.class, DensityCommand.class, TraceCommand.class, FitCommand.class, TrainCommand.class,
                 MorseCommand.class, InitCommand.class, DoctorCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"%nEvery analysis command takes --json FILE (a report), --plots DIR (PNG and SVG), --config FILE.json, --quiet "
                 + "and --force (output files are never overwritten without it).",
@@ -108,6 +108,12 @@ public final class Main implements Runnable {
         });
         cl.setParameterExceptionHandler((ex, argv) -> {
             CommandLine cmd = ex.getCommandLine();
+            if (renamedBatchSize(ex)) {
+                cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": --batch-size is no option of " + cmd.getCommandSpec().name()
+                        + ": the rows per chunk of the data are now --chunk-rows ROWS (--batch-size is the minibatch of 'morse train')");
+                cmd.getErr().flush();
+                return EXIT_USAGE;
+            }
             cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
             CommandLine.UnmatchedArgumentException.printSuggestions(ex, cmd.getErr());
             cmd.getErr().println("(see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
@@ -135,6 +141,17 @@ public final class Main implements Runnable {
         return code;
     }
 
+    /**
+     * Whether the error is an unknown {@code --batch-size}: the analysis commands' chunking option
+     * was renamed {@code --chunk-rows} when {@code --batch-size} became the minibatch of
+     * {@code train}, so an old command line gets a pointer, not just "unknown option".
+     */
+    private static boolean renamedBatchSize(CommandLine.ParameterException ex) {
+        if (!(ex instanceof CommandLine.UnmatchedArgumentException u)) return false;
+        for (String a : u.getUnmatched()) if (a.equals("--batch-size") || a.startsWith("--batch-size=")) return true;
+        return false;
+    }
+
     /** Finds --config in the arguments, installs its values as defaults, and supplies its "command" when none is given. */
     private static String[] applyConfig(CommandLine cl, String[] args) {
         Path file = null;
@@ -155,6 +172,8 @@ public final class Main implements Runnable {
                 break;
             }
         }
+        // A renamed key first: "batch_size" of an analysis command is now "chunk_rows", say so rather than "not an option".
+        cfg.checkRenamed(running != null ? running : cfg.command);
         cfg.validate(cl, running != null ? running : cfg.command);
         cl.setDefaultValueProvider(cfg);
         boolean hasCommand = running != null;

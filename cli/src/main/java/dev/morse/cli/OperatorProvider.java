@@ -33,7 +33,7 @@ public interface OperatorProvider {
      * @param partitions data partitions; 0 for the provider's default (the cluster's cores)
      * @param threads    engine threads per partition's evaluator; 0 for the provider's default
      *                   (the cores Spark gives a task, {@code spark.task.cpus})
-     * @param chunkRows  rows per chunk of each partition's evaluator (as {@code --batch-size})
+     * @param chunkRows  rows per chunk of each partition's evaluator (as {@code --chunk-rows})
      * @param command    the command's name, for the application's name
      */
     record Request(String master, Problem problem, double[] theta, int partitions, int threads, int chunkRows,

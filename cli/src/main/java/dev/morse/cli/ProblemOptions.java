@@ -38,6 +38,8 @@ final class ProblemOptions {
 
     @Option(names = "--data", paramLabel = "NAME[:k=v,…]", order = 30,
             description = {"A built-in data set, sized by the model (d0 inputs, C outputs):",
+                    "• fashion-mnist[:n=N][,test=M]: Fashion-MNIST from Debian's dataset-fashion-mnist (d0 = 784, 10 classes, "
+                            + "pixels/255): the first N of the 60000 training images (train: the first M of the 10000 test images are the held-out set);",
                     "• gaussian[:n=64,noise=0.1]: x ~ N(0,I), y = Ax/√d0 + noise (classes: argmax Ax);",
                     "• teacher[:n=64,width=4,noise=0]: y = a random teacher MLP d0-width-C with the student's activation;",
                     "• orthogonal[:n=d0,scale=1]: n ≤ d0 orthonormal inputs, random ±1 targets (classes: uniform);",
@@ -82,7 +84,8 @@ final class ProblemOptions {
             description = "Engine worker threads (default: all cores; results are bit-identical for any value).")
     Integer threads;
 
-    @Option(names = "--batch-size", converter = Checks.Positive.class, paramLabel = "ROWS", defaultValue = "256", order = 51,
-            description = "Rows per chunk of the data (memory per worker). Default: ${DEFAULT-VALUE}.")
-    int batchSize;
+    @Option(names = "--chunk-rows", converter = Checks.Positive.class, paramLabel = "ROWS", defaultValue = "256", order = 51,
+            description = "Most rows per chunk of the data the engine processes at once (memory per worker; not a minibatch: "
+                    + "results are the same for any value, to rounding). Formerly --batch-size. Default: ${DEFAULT-VALUE}.")
+    int chunkRows;
 }

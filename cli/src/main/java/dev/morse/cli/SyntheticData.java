@@ -22,7 +22,7 @@ import java.util.SplittableRandom;
 final class SyntheticData {
     private SyntheticData() {}
 
-    static final String NAMES = "gaussian, teacher, orthogonal, spirals";
+    static final String NAMES = "gaussian, teacher, orthogonal, spirals (or fashion-mnist[:n=N][,test=M], the real data set)";
 
     /** A generated set and its canonical description (all parameters spelled out). */
     record Generated(Dataset dataset, String description) {}

@@ -33,7 +33,7 @@ class ConfigTest {
     void keysOfAnotherCommandAreNotIgnored() throws Exception {
         Path cfg = dir.resolve("s.json");
         Files.writeString(cfg, "{\"command\": \"spectrum\", \"model\": \"3-4-1\", \"data\": \"gaussian\", \"optimizer\": \"lbfgs\"}");
-        refused(Cli.run("--config", cfg.toString()), "s.json: \"optimizer\" is an option of fit, not of spectrum");
+        refused(Cli.run("--config", cfg.toString()), "s.json: \"optimizer\" is an option of fit, train, not of spectrum");
         // The command on the command line decides which keys belong.
         Files.writeString(cfg, "{\"command\": \"fit\", \"model\": \"3-4-1\", \"data\": \"gaussian\", \"history\": 5}");
         refused(Cli.run("spectrum", "--config", cfg.toString()), "\"history\" is an option of fit, not of spectrum");

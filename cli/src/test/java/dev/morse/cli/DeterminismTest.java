@@ -26,7 +26,7 @@ class DeterminismTest {
     /** Keys that may differ between runs: when, how long, where written, how many threads. */
     private static final Set<String> IGNORED = Set.of("timings", "created", "outputs", "threads");
 
-    static final String[] PROBLEM = {"-q", "--model", "4-16-16-1", "--data", "teacher:n=300,width=5", "--batch-size", "64",
+    static final String[] PROBLEM = {"-q", "--model", "4-16-16-1", "--data", "teacher:n=300,width=5", "--chunk-rows", "64",
             "--reg", "l2:1e-3"};
 
     @ParameterizedTest

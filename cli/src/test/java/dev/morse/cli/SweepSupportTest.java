@@ -134,6 +134,30 @@ class SweepSupportTest {
     }
 
     @Test
+    void fashionMnistIsReadOncePerJvm() {
+        try {
+            dev.morse.io.FashionMnist.locate();
+        } catch (dev.morse.io.InputException e) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "skipped: Fashion-MNIST is not installed: " + e.getMessage());
+        }
+        ProblemOptions o = options("784-8-10");
+        o.loss = "cross_entropy";
+        o.data = "fashion-mnist:n=600";
+        long before = DataCache.loads();
+        try (LoadedProblem a = LoadedProblem.load(o); LoadedProblem b = LoadedProblem.load(o)) {
+            assertSame(a.data, b.data, "the second command reads no file");
+            assertEquals(600, a.data.size());
+            assertEquals(a.dataDescription, b.dataDescription);
+        }
+        assertEquals(before + 1, DataCache.loads());
+        o.samples = 100;   // another count: another entry
+        try (LoadedProblem c = LoadedProblem.load(o)) {
+            assertEquals(100, c.data.size());
+        }
+        assertEquals(before + 2, DataCache.loads());
+    }
+
+    @Test
     void concurrentCommandsLoadOneDataSetOnce() throws Exception {
         ProblemOptions o = options("4-3-1");
         o.data = "gaussian:n=5000";
@@ -168,7 +192,7 @@ class SweepSupportTest {
         o.loss = "mse";
         o.init = "pytorch";
         o.reg = "none";
-        o.batchSize = 256;
+        o.chunkRows = 256;
         return o;
     }
 

@@ -91,7 +91,7 @@ class ValidationTest {
         refused(run("fit", "--history", "0"), "--history", "0");
         refused(run("fit", "--max-iter", "99999999999"), "--max-iter", "99999999999");
         refused(run("spectrum", "--samples", "0"), "--samples", "0");
-        refused(run("spectrum", "--batch-size", "-3"), "--batch-size", "-3");
+        refused(run("spectrum", "--chunk-rows", "-3"), "--chunk-rows", "-3");
     }
 
     @Test

@@ -25,8 +25,8 @@ import picocli.CommandLine.Model.OptionSpec;
  * Morse's analyses as sweep steps: a step IS the command-line command of the same name, run
  * in-process in the executor JVM through {@code dev.morse.cli.Main.run}, so every option,
  * check, default and report is exactly the CLI's. Any command is a step ({@code init},
- * {@code fit}, {@code morse}, {@code spectrum}, {@code trace}, {@code density}, and whatever the
- * CLI gains, such as {@code train} or {@code eval}), plus one alias: {@code refine} is
+ * {@code fit}, {@code train}, {@code morse}, {@code spectrum}, {@code trace}, {@code density}, and
+ * whatever the CLI gains, such as {@code eval}), plus one alias: {@code refine} is
  * {@code fit} with {@code optimizer = newton} (refinement to the nearest critical point, SPEC §6;
  * its options may override that).
  *
@@ -43,7 +43,7 @@ import picocli.CommandLine.Model.OptionSpec;
  * with {@code --save} (θ), unless the step names another file. Later steps get the latest θ as
  * {@code --weights} unless their options give {@code weights}; so {@code fit} then {@code morse}
  * analyses the fitted point, and an {@code init} step seeds every later one. Options that name
- * outputs ({@code save}, {@code plots}, {@code save_vectors}, {@code out}) are per step, relative to
+ * outputs ({@code save}, {@code plots}, {@code save_vectors}, {@code out}, {@code checkpoint_dir}) are per step, relative to
  * the task folder ({@code "plots": true} means {@code <step>-plots/}); plots are drawn only when
  * asked. The folder is renamed when the task commits: absolute paths in the step's files are
  * rewritten to the committed folder, and the row holds paths relative to it (also inside text such
@@ -83,7 +83,7 @@ public final class MorseSteps implements StepRunner {
     static final Set<String> MANAGED = Set.of("json", "config", "force", "quiet", "master", "partitions");
 
     /** Options that name per-step outputs: in a step's options only, relative to the task folder. */
-    static final Set<String> OUTPUTS = Set.of("save", "plots", "save-vectors", "out");
+    static final Set<String> OUTPUTS = Set.of("save", "plots", "save-vectors", "out", "checkpoint-dir");
 
     /** Report members that do not go into rows (see the class comment). */
     static final Set<String> NOT_IN_ROWS = Set.of("config", "backend", "created", "command", "morse_version", "outputs");
@@ -251,7 +251,7 @@ public final class MorseSteps implements StepRunner {
             save = taskDir.resolve(cfg.containsKey("save") ? String.valueOf(cfg.get("save")) : step + "-theta.npy");
             cfg.put("save", save.toString());
         }
-        for (String o : List.of("plots", "save-vectors", "out")) {
+        for (String o : List.of("plots", "save-vectors", "out", "checkpoint-dir")) {
             Object v = cfg.get(o);
             if (v == null) continue;
             if (v instanceof Boolean b) {

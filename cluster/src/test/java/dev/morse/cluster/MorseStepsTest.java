@@ -128,6 +128,25 @@ class MorseStepsTest {
         assertEquals(task.resolve("fit-theta.npy").toString(), cfg.get("weights"));
     }
 
+    @Test
+    void trainIsAStepLikeAnyCommand() throws Exception {
+        SweepSpec spec = spec("{\"seed\": [1]}", "[{\"train\": {\"optimizer\": \"sgd\", \"lr\": 0.05, \"batch_size\": 8, \"epochs\": 3}},"
+                + " {\"morse\": {\"refine\": \"none\"}}]");
+        new MorseSteps().validate(spec);
+        Path dir = tmp.resolve("s");
+        Map<String, Object> row = runHere(spec, dir).get(0);
+        assertEquals("done", row.get("status"), String.valueOf(row.get("error")));
+        assertEquals(0L, num(row, "train.exit_code"));
+        assertEquals("train-theta.npy", row.get("train.theta_file"));
+        assertEquals(3L, num(row, "train.training.epochs"));
+        assertTrue(row.get("train.train_loss") instanceof Double, row.toString());
+        // the Morse check ran at the trained θ, as given (no refinement): its loss is train's final one
+        Path task = dir.resolve("tasks").resolve(spec.tasks("test-1").get(0).id());
+        assertEquals(task.resolve("train-theta.npy").toString(), Json.readObject(task.resolve("morse-config.json")).get("weights"));
+        assertTrue(((String) row.get("morse.problem.weights")).startsWith("file train-theta.npy"), row.toString());
+        assertBad(spec("{\"seed\": [1]}", "[{\"fit\": {\"batch_size\": 8}}]"), "'fit' has no option --batch-size");
+    }
+
     static long num(Map<String, Object> row, String key) {
         if (!(row.get(key) instanceof Number n)) throw new AssertionError("no number '" + key + "' in " + row);
         return n.longValue();
