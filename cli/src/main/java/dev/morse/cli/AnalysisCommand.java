@@ -1,5 +1,6 @@
 package dev.morse.cli;
 
+import dev.morse.engine.CurvatureOperator;
 import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
 import dev.morse.linalg.Linalg;
@@ -53,6 +54,63 @@ abstract class AnalysisCommand extends BaseCommand {
         time("load", t.seconds());
         t.done(problem.model.describe() + ", P = " + problem.parameters() + ", N = " + problem.data.size());
         return problem;
+    }
+
+    /** With --master: products over a Spark data set ({@link OperatorProvider}); null otherwise. */
+    OperatorProvider.Session remote;
+
+    /** The provider of --master's products, found by {@link #checkRemote}. */
+    private OperatorProvider provider;
+
+    /**
+     * Checks {@code --master}/{@code --partitions} before any work (loading the data included):
+     * the combination, and that a provider is on the class path.
+     */
+    void checkRemote(MasterOptions m) {
+        if (m.master == null) {
+            if (m.partitions != null) throw Checks.usage("--partitions", "goes with --master (the data partitions on Spark executors)");
+            return;
+        }
+        if (m.master.isBlank()) throw Checks.usage("--master", "empty; expected local[N], spark://HOST:PORT or cluster");
+        provider = OperatorProvider.find(m.master);
+    }
+
+    /**
+     * Opens the products over a Spark data set when {@code --master} is given (after
+     * {@link #checkRemote} and {@link #loadProblem}); closed when the command ends.
+     */
+    void openRemote(MasterOptions m) throws Exception {
+        if (m.master == null) return;
+        if (provider == null) throw new IllegalStateException("checkRemote was not called");
+        if (m.partitions != null && m.partitions > problem.data.size()) {
+            throw Checks.usage("--partitions", m.partitions + " partitions for N = " + problem.data.size() + " samples; at most one partition per sample");
+        }
+        Progress.Task t = progress.start("starting Spark (" + m.master + ") and sending the data", 0).ticking();
+        remote = closeAtEnd(provider.open(new OperatorProvider.Request(m.master, problem.problem, problem.theta,
+                m.partitions == null ? 0 : m.partitions, problemOptions.threads == null ? 0 : problem.settings.threads(),
+                problem.settings.chunkRows(), spec.name()), err));
+        time("distribute", t.seconds());
+        t.done(remote.describe());
+    }
+
+    /** L_R, L and ‖∇L_R‖ at θ: here, or over the partitions with {@code --master}. */
+    void evaluatePoint(double[] theta) {
+        if (remote == null) {
+            evaluatePoint(problem.evaluator(), theta);
+            return;
+        }
+        loss = remote.loss();
+        dataLoss = remote.dataLoss();
+        double s = 0;
+        for (double x : remote.gradient()) s += x * x;
+        gradientNorm = Math.sqrt(s);
+    }
+
+    /** A curvature part at θ: this JVM's evaluator, or sums over the partitions with {@code --master}. */
+    LinearOperator curvature(Part part, double[] theta) {
+        if (remote == null) return new CurvatureOperator(problem.evaluator(), part, theta);
+        if (!java.util.Arrays.equals(theta, problem.theta)) throw new IllegalStateException("the distributed products are at the loaded θ only");
+        return remote.operator(part);
     }
 
     /** L_R, L and ‖∇L_R‖ at θ. */

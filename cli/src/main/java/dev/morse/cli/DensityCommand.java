@@ -1,11 +1,11 @@
 package dev.morse.cli;
 
-import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
 import dev.morse.json.Json;
-import dev.morse.engine.CurvatureOperator;
+import dev.morse.spectra.LinearOperator;
 import dev.morse.spectra.SpectralDensity;
 import java.util.List;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -49,20 +49,24 @@ final class DensityCommand extends AnalysisCommand {
     @Option(names = "--log-scale", order = 7, description = "Plot the density on a logarithmic axis (shows small outlying masses).")
     boolean logScale;
 
+    @ArgGroup(validate = false, heading = "%nDistributed data (Apache Spark):%n", order = 150)
+    MasterOptions masterOptions = new MasterOptions();
+
     @Override
     int execute() throws Exception {
         planJson();
+        checkRemote(masterOptions);
         boolean plots = planPlot("density");
         if (sigma > 0 && !(Double.isFinite(10 * sigma) && Double.isFinite(1 / sigma))) {
             throw Checks.usage("--sigma", sigma + " is beyond the range where the kernel 1/(σ√2π)·exp(−t²/2σ²) and the grid "
                     + "(the nodes ± 5σ) are finite; give a σ in eigenvalue units, or 0 for 1% of the spectral range");
         }
         loadProblem();
-        Evaluator obj = problem.evaluator();
         int p = problem.parameters();
-        evaluatePoint(obj, problem.theta);
-        CurvatureOperator op = new CurvatureOperator(obj, operator.part, problem.theta);
         Estimates.density(p, probes, steps, grid, outputOptions.json != null);
+        openRemote(masterOptions);
+        evaluatePoint(problem.theta);
+        LinearOperator op = curvature(operator.part, problem.theta);
         int m = Math.min(steps, p);
         Progress.Task t = progress.start("SLQ density (" + probes + " probes × " + m + " steps)", (long) probes * m);
         Counting counted = new Counting(op, t);

@@ -13,6 +13,7 @@ import dev.morse.io.DataFiles;
 import dev.morse.io.FashionMnist;
 import dev.morse.io.InputException;
 import dev.morse.io.NdArray;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -263,13 +264,62 @@ final class LoadedProblem implements AutoCloseable {
         if (loss != Loss.CROSS_ENTROPY) throw new InputException("--data " + o.data + " has class labels: use --loss cross_entropy");
         int n = spec.train();
         if (o.samples != null) n = n == FashionMnist.ALL ? Math.min(o.samples, FashionMnist.TRAIN_SIZE) : Math.min(n, o.samples);
-        FashionMnist.Data fm = FashionMnist.load(new FashionMnist.Spec(n, withTest ? spec.test() : 0));
-        test[0] = fm.test() == null ? null : fm.test().dataset();
-        desc[0] = "built-in " + fm.describe();
-        return fm.train().dataset();
+        FashionMnist.Spec wanted = new FashionMnist.Spec(n, withTest ? spec.test() : 0);
+        java.nio.file.Path dir = FashionMnist.locate();
+        List<Object> dirKey = DataCache.fileKey(dir);
+        // 60 000 × 784 doubles (376 MB) read once per JVM, not once per command: sweeps run many in one
+        DataCache.Entry e = DataCache.get(List.of("fashion-mnist", wanted.train(), wanted.test(), dirKey == null ? List.of(dir.toString()) : dirKey),
+                () -> {
+                    FashionMnist.Data fm = FashionMnist.load(wanted, dir);
+                    return new DataCache.Entry(fm.train().dataset(), fm.test() == null ? null : fm.test().dataset(), "built-in " + fm.describe());
+                });
+        test[0] = e.test();
+        desc[0] = e.description();
+        return e.data();
     }
 
+    /**
+     * The data set of the options, from this JVM's {@link DataCache} when the same data were loaded
+     * before (a sweep runs many commands in one JVM); {@code desc[0]} gets its description.
+     */
     static Dataset data(ProblemOptions o, Mlp model, Loss loss, String[] desc) {
+        List<Object> key = dataKey(o, model, loss);
+        if (key == null) return loadData(o, model, loss, desc);
+        DataCache.Entry e = DataCache.get(key, () -> {
+            String[] d = new String[1];
+            Dataset ds = loadData(o, model, loss, d);
+            return new DataCache.Entry(ds, d[0]);
+        });
+        desc[0] = e.description();
+        return e.data();
+    }
+
+    /** What the loaded data depend on (see {@link DataCache}); null when a file cannot be read (no caching). */
+    private static List<Object> dataKey(ProblemOptions o, Mlp model, Loss loss) {
+        List<Object> key = new ArrayList<>();
+        key.add(o.samples == null ? -1 : o.samples);
+        key.add(loss.id());
+        if (o.data != null && o.inputs == null && o.targets == null) {
+            key.add("built-in");
+            key.add(o.data.trim());
+            key.add(o.dataSeed);
+            key.add(SyntheticData.modelKey(model, loss));
+            return key;
+        }
+        if (o.data != null || o.inputs == null) return null;   // a usage error: the loader says which
+        key.add("files");
+        key.add(model.inputDim());
+        key.add(model.outputDim());
+        key.add(o.targetColumns == null ? List.of() : List.copyOf(o.targetColumns));
+        for (Path f : new Path[] {o.inputs, o.targets}) {
+            List<Object> fk = DataCache.fileKey(f);
+            if (fk == null) return null;
+            key.add(fk);
+        }
+        return key;
+    }
+
+    private static Dataset loadData(ProblemOptions o, Mlp model, Loss loss, String[] desc) {
         if (o.data != null && o.inputs != null) throw new InputException("give either --data (built-in) or --inputs (files), not both");
         if (o.samples != null && o.samples <= 0) throw new InputException("--samples must be positive, got " + o.samples);
         if (o.data != null) {

@@ -1,17 +1,17 @@
 package dev.morse.cli;
 
 import dev.morse.analysis.EigenvalueCounts;
-import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
 import dev.morse.io.Npy;
 import dev.morse.json.Json;
 import dev.morse.linalg.SymmetricEigen;
-import dev.morse.engine.CurvatureOperator;
 import dev.morse.spectra.Lanczos;
+import dev.morse.spectra.LinearOperator;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -91,18 +91,22 @@ final class SpectrumCommand extends AnalysisCommand {
             description = "Also save the eigenvectors (Ritz vectors) as a 2-D .npy array, row i for eigenvalue i.")
     Path saveVectors;
 
+    @ArgGroup(validate = false, heading = "%nDistributed data (Apache Spark):%n", order = 150)
+    MasterOptions masterOptions = new MasterOptions();
+
     @Override
     int execute() throws Exception {
         planJson();
+        checkRemote(masterOptions);
         boolean plots = planPlot("spectrum-eigenvalues");
         if (saveVectors != null) files.plan("--save-vectors", saveVectors);
         loadProblem();
-        Evaluator obj = problem.evaluator();
         int p = problem.parameters();
         Method m = method == Method.auto ? (p <= AUTO_DENSE_LIMIT ? Method.dense : Method.lanczos) : method;
         if (m == Method.lanczos && plots) planPlot("spectrum-lanczos");
-        evaluatePoint(obj, problem.theta);
-        CurvatureOperator op = new CurvatureOperator(obj, operator.part, problem.theta);
+        openRemote(masterOptions);
+        evaluatePoint(problem.theta);
+        LinearOperator op = curvature(operator.part, problem.theta);
         String what = operator.name().replace('_', ' ');
 
         Report report = new Report("spectrum").config(spec).backend().problem(problem).point(loss, dataLoss, gradientNorm);

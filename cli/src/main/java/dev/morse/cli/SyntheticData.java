@@ -8,6 +8,7 @@ import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
 import dev.morse.io.InputException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -25,6 +26,16 @@ final class SyntheticData {
 
     /** A generated set and its canonical description (all parameters spelled out). */
     record Generated(Dataset dataset, String description) {}
+
+    /**
+     * What {@link #generate} reads of the model and loss besides the spec and seed: d0, C, whether
+     * targets are classes, and the first hidden activation (the teacher's). Keys of
+     * {@link DataCache}: keep it in step with the generators below.
+     */
+    static List<Object> modelKey(Mlp model, Loss loss) {
+        return List.of(model.inputDim(), model.outputDim(), loss == Loss.CROSS_ENTROPY,
+                model.layers() > 1 ? model.activation(1).name() : "-");
+    }
 
     static Generated generate(String spec, long seed, Mlp model, Loss loss) {
         String s = spec.trim();

@@ -1,11 +1,11 @@
 package dev.morse.cli;
 
-import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
 import dev.morse.json.Json;
-import dev.morse.engine.CurvatureOperator;
+import dev.morse.spectra.LinearOperator;
 import dev.morse.spectra.TraceEstimator;
 import java.util.Locale;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -47,9 +47,13 @@ final class TraceCommand extends AnalysisCommand {
     @Option(names = "--probe-seed", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 4, description = "Seed of the probe vectors (default: ${DEFAULT-VALUE}).")
     long probeSeed;
 
+    @ArgGroup(validate = false, heading = "%nDistributed data (Apache Spark):%n", order = 150)
+    MasterOptions masterOptions = new MasterOptions();
+
     @Override
     int execute() throws Exception {
         planJson();
+        checkRemote(masterOptions);
         if (method == Method.hutchinson && probes < 2) throw CliException.usage("--probes: Hutchinson needs at least 2 probes for a standard error, got " + probes);
         if (method == Method.hutchpp && probes < 6) throw CliException.usage("--probes: Hutch++ needs a budget of at least 6 products, got " + probes);
         loadProblem();
@@ -70,9 +74,9 @@ final class TraceCommand extends AnalysisCommand {
             m = Method.exact;
         }
         if (m == Method.hutchpp) Estimates.hutchpp(p, probes);
-        Evaluator obj = problem.evaluator();
-        evaluatePoint(obj, problem.theta);
-        CurvatureOperator op = new CurvatureOperator(obj, operator.part, problem.theta);
+        openRemote(masterOptions);
+        evaluatePoint(problem.theta);
+        LinearOperator op = curvature(operator.part, problem.theta);
         TraceEstimator.Estimate e;
         if (m == Method.exact) {
             double[] a = materialize(op, operator.name().replace('_', ' '), 1);

@@ -1,224 +1,411 @@
 package dev.morse.cluster;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
- * A small command line over this module ({@code bin/morse-cluster}) until {@code morse cluster}
- * and {@code morse sweep} exist in the CLI. Exit codes: 0 success, 1 a sweep with missing tasks
- * or another failure, 2 bad usage or input.
+ * The entry point of {@code bin/morse-cluster} (and of {@code spark-submit} of the shaded jar):
+ * {@code morse sweep run|status|report} and {@code morse cluster start|stop|status}, picocli
+ * commands like the CLI's; every other command line goes to the CLI itself
+ * ({@code dev.morse.cli.Main}) with this module on the class path, which is how
+ * {@code spectrum|density|trace --master} find their {@link SparkOperatorProvider}.
+ *
+ * <p>Exit codes as the CLI's: 0 success; 1 a sweep with tasks missing (Spark gave up), or an
+ * internal error; 2 bad usage or input (a spec error, a folder that holds another sweep).
+ * {@code sweep status} exits 1 while tasks are missing.
  */
-public final class ClusterMain {
-    private ClusterMain() {}
+@Command(name = "morse", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        versionProvider = ClusterMain.Version.class,
+        description = {"Morse on Apache Spark: sweeps of analyses over a grid of options, a standalone cluster on this machine.",
+                "Every other command (spectrum, density, trace with --master; fit, morse, …) is the CLI's: 'morse COMMAND --help'."},
+        commandListHeading = "%nCommands:%n",
+        subcommands = {ClusterMain.Sweep.class, ClusterMain.Cluster.class, CommandLine.HelpCommand.class},
+        footer = {"%nExit codes: 0 success; 1 tasks missing (Spark gave up) or an internal error; 2 bad usage or input."})
+public final class ClusterMain implements Runnable {
 
-    static final String USAGE = """
-            usage:
-              morse-cluster cluster start [--workers N] [--cores C] [--memory M] [--state DIR]
-              morse-cluster cluster stop [--state DIR]
-              morse-cluster cluster status [--state DIR]
-              morse-cluster sweep run SPEC.json --out DIR [--master local[*]|local[N]|spark://HOST:PORT|cluster]
-                                  [--runner CLASS] [--retry-failed] [--tasks-per-partition N] [--conf KEY=VALUE]...
-              morse-cluster sweep status DIR
-              morse-cluster sweep report DIR [--column C --by AXIS[,AXIS…]] [--pivot C:ROW_AXIS:COL_AXIS]
-                                  [--heatmap C:X_AXIS:Y_AXIS[:log] [--png FILE]]
+    static final Set<String> OWN = Set.of("sweep", "cluster");
 
-            --state: the cluster's folder (default $MORSE_CLUSTER_DIR or ~/.morse/cluster).
-            --master: default local[*], or spark-submit's --master when run through spark-submit;
-              cluster: the master that `cluster start` recorded in --state.
-            --runner: a StepRunner class with a no-argument constructor (default: dev.morse.cluster.EchoSteps,
-              a stand-in until Morse's analyses plug in).
-            """;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        try {
-            if (args.length < 2) throw new IllegalArgumentException("a command is needed");
-            Opts o = new Opts(args, 2);
-            switch (args[0] + " " + args[1]) {
-                case "cluster start" -> {
-                    StandaloneCluster.Options co = StandaloneCluster.Options.defaults()
-                            .withWorkers(o.integer("workers", 2)).withCores(o.integer("cores", 1))
-                            .withMemory(o.string("memory", "1g"));
-                    o.done();
-                    StandaloneCluster.State s = StandaloneCluster.start(o.state, co);
-                    out.print(StandaloneCluster.describe(s));
-                    out.println("stop with: morse-cluster cluster stop" + (o.stateGiven ? " --state " + o.state : ""));
-                }
-                case "cluster stop" -> {
-                    o.done();
-                    out.println(StandaloneCluster.stop(o.state) ? "stopped" : "no cluster running (state in " + o.state + ")");
-                }
-                case "cluster status" -> {
-                    o.done();
-                    var s = StandaloneCluster.read(o.state);
-                    if (s.isEmpty()) {
-                        out.println("no cluster (state in " + o.state + ")");
-                        return 1;
-                    }
-                    out.print(StandaloneCluster.describe(s.get()));
-                    return s.get().master().handle().isPresent() ? 0 : 1;
-                }
-                case "sweep run" -> {
-                    Path spec = Path.of(o.positional("SPEC.json"));
-                    Path dir = Path.of(o.required("out"));
-                    // under spark-submit, its --master (the spark.master property) is the default
-                    String master = o.string("master", System.getProperty("spark.master", "local[*]"));
-                    if (master.equals("cluster")) {
-                        master = StandaloneCluster.read(o.state).orElseThrow(() -> new IllegalArgumentException(
-                                "--master cluster: no cluster recorded in " + o.state + " (morse-cluster cluster start)")).masterUrl();
-                    }
-                    String runnerClass = o.string("runner", EchoSteps.class.getName());
-                    SweepRunner.Options so = SweepRunner.Options.defaults()
-                            .withRetryFailed(o.flag("retry-failed"))
-                            .withTasksPerPartition(o.integer("tasks-per-partition", 1));
-                    Map<String, String> conf = new LinkedHashMap<>();
-                    for (String kv : o.all("conf")) {
-                        int eq = kv.indexOf('=');
-                        if (eq <= 0) throw new IllegalArgumentException("--conf " + kv + ": expected KEY=VALUE");
-                        conf.put(kv.substring(0, eq), kv.substring(eq + 1));
-                    }
-                    o.done();
-                    if (!SparkJvm.isLocalMachine(master) && "127.0.0.1".equals(System.getenv("SPARK_LOCAL_IP"))) {
-                        err.println("morse-cluster: warning: SPARK_LOCAL_IP=127.0.0.1 but the master " + master + " is elsewhere;"
-                                + " its executors cannot reach this driver. Set SPARK_LOCAL_IP to this machine's address.");
-                    }
-                    SweepSpec sp = SweepSpec.read(spec);
-                    StepRunner runner = (StepRunner) Class.forName(runnerClass).getDeclaredConstructor().newInstance();
-                    try (SparkSession spark = SparkJvm.session(master, "morse sweep " + sp.name(), conf)) {
-                        SweepRunner.Result r = SweepRunner.run(spark, sp, dir, runner, so);
-                        return r.complete() ? 0 : 1;
-                    }
-                }
-                case "sweep status" -> {
-                    Path dir = Path.of(o.positional("DIR"));
-                    o.done();
-                    SweepStatus st = SweepStatus.of(dir);
-                    out.print(st.text());
-                    return st.complete() ? 0 : 1;
-                }
-                case "sweep report" -> {
-                    Path dir = Path.of(o.positional("DIR"));
-                    String column = o.string("column", null);
-                    String by = o.string("by", null);
-                    String pivot = o.string("pivot", null);
-                    String heat = o.string("heatmap", null);
-                    String png = o.string("png", null);
-                    o.done();
-                    SweepReport rep = SweepReport.load(dir);
-                    boolean any = false;
-                    if (by != null || column != null) {
-                        List<String> axes = by == null ? rep.axes() : List.of(by.split(","));
-                        out.print(rep.table(axes, column));
-                        any = true;
-                    }
-                    if (pivot != null) {
-                        String[] p = pivot.split(":");
-                        if (p.length != 3) throw new IllegalArgumentException("--pivot " + pivot + ": expected COLUMN:ROW_AXIS:COL_AXIS");
-                        out.print(rep.pivot(p[0], p[1], p[2]));
-                        any = true;
-                    }
-                    if (heat != null) {
-                        String[] h = heat.split(":");
-                        if (h.length < 3 || h.length > 4 || (h.length == 4 && !h[3].equals("log"))) {
-                            throw new IllegalArgumentException("--heatmap " + heat + ": expected COLUMN:X_AXIS:Y_AXIS[:log]");
-                        }
-                        Path file = png != null ? Path.of(png) : dir.resolve("heatmap-" + h[0].replaceAll("[^A-Za-z0-9_.-]", "_") + ".png");
-                        out.println("heat map: " + rep.heatMap(h[0], h[1], h[2], h.length == 4, file));
-                        any = true;
-                    }
-                    if (!any) out.print(rep.text());
-                }
-                default -> throw new IllegalArgumentException("unknown command '" + args[0] + " " + args[1] + "'");
+    /** Runs a command line; returns the exit code. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        PrintWriter o = new PrintWriter(out, true, StandardCharsets.UTF_8);
+        PrintWriter e = new PrintWriter(err, true, StandardCharsets.UTF_8);
+        // The first word that is not an option names the command (bin/morse passes --debug, --config
+        // FILE … anywhere): sweep, cluster and help are ours; any other goes to the CLI, with Spark on
+        // the class path. Options alone (--help, --version) are ours.
+        String first = null;
+        for (String a : args) {
+            if (!a.startsWith("-")) {
+                first = a;
+                break;
             }
-            return 0;
-        } catch (IllegalArgumentException | java.nio.file.NoSuchFileException | ClassNotFoundException e) {
-            err.println("morse-cluster: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-            if (e instanceof IllegalArgumentException && e.getMessage() != null && e.getMessage().startsWith("a command")) err.print(USAGE);
+        }
+        if (first != null && !OWN.contains(first) && !first.equals("help")) {
+            return dev.morse.cli.Main.run(o, e, args);
+        }
+        CommandLine cl = new CommandLine(new ClusterMain());
+        cl.setOut(o);
+        cl.setErr(e);
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            boolean input = ex instanceof IllegalArgumentException || ex instanceof java.nio.file.NoSuchFileException
+                    || ex instanceof ClassNotFoundException || ex instanceof IllegalStateException;
+            String m = ex.getMessage() == null || !input ? TaskExecutor.describe(ex) : ex.getMessage();
+            if (ex instanceof java.nio.file.NoSuchFileException nf) m = nf.getFile() + ": " + (nf.getReason() == null ? "no such file or folder" : nf.getReason());
+            cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + m);
+            cmd.getErr().flush();
+            return input ? 2 : 1;
+        });
+        cl.setParameterExceptionHandler((ex, argv) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, cmd.getErr());
+            cmd.getErr().println("(see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+            cmd.getErr().flush();
             return 2;
-        } catch (Exception e) {
-            err.println("morse-cluster: " + TaskExecutor.describe(e));
-            return 1;
+        });
+        int code = cl.execute(args);
+        o.flush();
+        e.flush();
+        return code;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"morse " + SweepRunner.morseVersion() + " (cluster module, Spark " + org.apache.spark.package$.MODULE$.SPARK_VERSION()
+                    + ", JDK " + Runtime.version() + ")"};
         }
     }
 
-    /** --name value options, --flag switches and positionals after the two command words. */
-    private static final class Opts {
-        private final List<String> positionals = new ArrayList<>();
-        private final Map<String, List<String>> named = new LinkedHashMap<>();
-        final Path state;
-        final boolean stateGiven;
+    /** Prints the usage of a command group called without a subcommand, and exits 2. */
+    abstract static class Group implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
 
-        Opts(String[] args, int from) {
-            for (int i = from; i < args.length; i++) {
-                String a = args[i];
-                if (a.startsWith("--")) {
-                    String name = a.substring(2);
-                    String value = null;
-                    int eq = name.indexOf('=');
-                    if (eq >= 0) {
-                        value = name.substring(eq + 1);
-                        name = name.substring(0, eq);
-                    } else if (!name.equals("retry-failed")) {
-                        if (i + 1 >= args.length) throw new IllegalArgumentException("--" + name + " needs a value");
-                        value = args[++i];
-                    }
-                    named.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
-                } else {
-                    positionals.add(a);
+        @Override
+        public Integer call() {
+            spec.commandLine().getErr().println(spec.qualifiedName() + ": a subcommand is needed");
+            spec.commandLine().usage(spec.commandLine().getErr());
+            return 2;
+        }
+    }
+
+    /** {@code --state DIR}: where {@code cluster start} records the cluster. */
+    static final class StateOption {
+        @Option(names = "--state", paramLabel = "DIR",
+                description = "The cluster's folder (default: $MORSE_CLUSTER_DIR or ~/.morse/cluster).")
+        Path state;
+
+        Path dir() {
+            return state != null ? state : StandaloneCluster.defaultStateDir();
+        }
+    }
+
+    // ------------------------------------------------------------------ sweep
+
+    @Command(name = "sweep", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+            description = {"The same analyses over a grid of options, as one Spark job: one task per grid point, run inside "
+                    + "an executor JVM, committed atomically, one row of DIR/results.jsonl and DIR/results.parquet each.",
+                    "A rerun into the same folder skips committed tasks. See README, \"Sweeps\"."},
+            commandListHeading = "%nCommands:%n",
+            subcommands = {SweepRun.class, SweepStatusCommand.class, SweepReportCommand.class})
+    static final class Sweep extends Group {}
+
+    @Command(name = "run", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, sortOptions = false,
+            description = {"Runs (or resumes) the sweep of SPEC.json into DIR.",
+                    "%nSPEC: {\"name\": …, \"base\": {options}, \"grid\": {option: [values]}, \"zip\": [[options]], "
+                            + "\"steps\": [{\"fit\": {options}}, {\"morse\": {}}]}. Options are the keys of --config files; a step is a "
+                            + "morse command (init, fit, morse, spectrum, trace, density, …) or refine (fit --optimizer newton). "
+                            + "Exit 1 when tasks are missing at the end (Spark gave up); failed tasks are rows, not an error."},
+            footer = {"%nExamples:",
+                    "  morse sweep run cluster/examples/weight-decay.json --out sweeps/wd",
+                    "  morse sweep run spec.json --out sweeps/wd --master cluster          # after 'morse cluster start'",
+                    "  morse sweep run spec.json --out /shared/wd --master spark://host:7077"})
+    static final class SweepRun implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "SPEC.json", description = "The sweep spec.")
+        Path specFile;
+
+        @Option(names = "--out", paramLabel = "DIR", required = true, order = 1,
+                description = "The sweep's folder: tasks/, results.jsonl, results.parquet (created; a rerun resumes).")
+        Path out;
+
+        @Option(names = "--master", paramLabel = "URL", order = 2,
+                description = "local[*] (default), local[N], spark://HOST:PORT, or cluster (the one 'morse cluster start' recorded). "
+                        + "Under spark-submit: its --master.")
+        String master;
+
+        @Option(names = "--retry-failed", order = 3, description = "Run failed tasks again (their old results go to DIR/retired/).")
+        boolean retryFailed;
+
+        @Option(names = "--tasks-per-partition", paramLabel = "N", defaultValue = "1", order = 4,
+                description = "Tasks per Spark task (default ${DEFAULT-VALUE}: the finest balancing and retry unit).")
+        int tasksPerPartition;
+
+        @Option(names = "--conf", paramLabel = "KEY=VALUE", order = 5,
+                description = "A Spark setting, e.g. --conf spark.executor.memory=4g (repeatable).")
+        List<String> conf = new ArrayList<>();
+
+        @CommandLine.Mixin
+        StateOption state = new StateOption();
+
+        @Option(names = "--runner", paramLabel = "CLASS", order = 6,
+                description = "A StepRunner class (no-argument constructor) instead of MorseSteps, the CLI's commands: "
+                        + "an experiment's own steps, e.g. dev.morse.experiments.benign.BenignSteps.")
+        String runner;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter err = spec.commandLine().getErr();
+            // under spark-submit, its --master (the spark.master property) is the default
+            String m = master != null ? master : System.getProperty("spark.master", "local[*]");
+            if (m.equals("cluster")) m = recordedMaster(state.dir());
+            if (tasksPerPartition < 1) throw new IllegalArgumentException("--tasks-per-partition must be ≥ 1, got " + tasksPerPartition);
+            Map<String, String> sparkConf = new LinkedHashMap<>();
+            for (String kv : conf) {
+                int eq = kv.indexOf('=');
+                if (eq <= 0) throw new IllegalArgumentException("--conf " + kv + ": expected KEY=VALUE");
+                sparkConf.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+            SweepSpec sp = SweepSpec.read(specFile);
+            StepRunner steps = runner == null ? new MorseSteps()
+                    : (StepRunner) Class.forName(runner).getDeclaredConstructor().newInstance();
+            steps.validate(sp);   // before Spark starts: a spec error costs no session
+            if (!SparkJvm.isLocalMachine(m) && "127.0.0.1".equals(System.getenv("SPARK_LOCAL_IP"))) {
+                err.println("morse sweep run: warning: SPARK_LOCAL_IP=127.0.0.1 but the master " + m + " is elsewhere;"
+                        + " its executors cannot reach this driver. Set SPARK_LOCAL_IP to this machine's address.");
+            }
+            SweepRunner.Options so = SweepRunner.Options.defaults().withRetryFailed(retryFailed).withTasksPerPartition(tasksPerPartition);
+            try (SparkSession spark = SparkJvm.session(m, "morse sweep " + sp.name(), sparkConf)) {
+                SweepRunner.Result r = SweepRunner.run(spark, sp, out, steps, so);
+                return r.complete() ? 0 : 1;
+            }
+        }
+    }
+
+    static String recordedMaster(Path stateDir) throws java.io.IOException {
+        return StandaloneCluster.read(stateDir).orElseThrow(() -> new IllegalArgumentException(
+                "--master cluster: no cluster recorded in " + stateDir + " (start one with: morse cluster start)")).masterUrl();
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+            description = {"Done, failed and missing tasks of the sweep in DIR, by grid axis; the failures' messages.",
+                    "Reads only the folder (no Spark): works while the sweep runs. Exit 1 while tasks are missing."})
+    static final class SweepStatusCommand implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "DIR", description = "The sweep's folder (--out of sweep run).")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            SweepStatus st = SweepStatus.of(dir);
+            spec.commandLine().getOut().print(st.text());
+            return st.complete() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "report", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, sortOptions = false,
+            description = {"Tables and plots of a sweep's results, grouped by its grid axes (reads the folder; no Spark).",
+                    "%nWithout options: counts by axis, and every numeric output's mean/min/max by each axis."},
+            footer = {"%nExamples:",
+                    "  morse sweep report sweeps/wd",
+                    "  morse sweep report sweeps/wd --column morse.nullity --by reg,width",
+                    "  morse sweep report sweeps/wd --heatmap morse.nullity --x width --y reg",
+                    "  morse sweep report sweeps/wd --heatmap morse.min_abs_over_tau --x width --y reg --log",
+                    "  morse sweep report sweeps/wd --near-zero morse.nearest_zero --tau morse.tau"})
+    static final class SweepReportCommand implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "DIR", description = "The sweep's folder.")
+        Path dir;
+
+        @Option(names = "--column", paramLabel = "C", order = 1, description = "A grouped table of this output column (mean, min, max).")
+        String column;
+
+        @Option(names = "--by", paramLabel = "AXIS", split = ",", order = 2, description = "The axes of --column's table (default: all).")
+        List<String> by;
+
+        @Option(names = "--pivot", paramLabel = "C", order = 3, description = "A grid of the means of C over --y (rows) × --x (columns).")
+        String pivot;
+
+        @Option(names = "--heatmap", paramLabel = "C", order = 4,
+                description = "A heat map (PNG) of the mean of C over --x × --y (mean over the other axes, done tasks).")
+        String heatmap;
+
+        @Option(names = "--x", paramLabel = "AXIS", order = 5, description = "Horizontal axis of --heatmap/--pivot (default: the second grid axis).")
+        String x;
+
+        @Option(names = "--y", paramLabel = "AXIS", order = 6, description = "Vertical axis of --heatmap/--pivot (default: the first grid axis).")
+        String y;
+
+        @Option(names = "--log", order = 7, description = "--heatmap of log10|C| (e.g. min|λ|/τ over orders of magnitude).")
+        boolean log;
+
+        @Option(names = "--near-zero", paramLabel = "C", order = 8,
+                description = "A plot (PNG) of each task's eigenvalues nearest zero, |λ| on a log axis: an array column such as morse.nearest_zero.")
+        String nearZero;
+
+        @Option(names = "--tau", paramLabel = "C", order = 9, description = "With --near-zero: each task's zero threshold τ as a bar (e.g. morse.tau).")
+        String tau;
+
+        @Option(names = "--png", paramLabel = "FILE", order = 10,
+                description = "The PNG of --heatmap or --near-zero (default: DIR/heatmap-C.png, DIR/near-zero-C.png).")
+        Path png;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            if (heatmap != null && nearZero != null && png != null) {
+                throw new IllegalArgumentException("--png names one file: give --heatmap and --near-zero in separate runs");
+            }
+            SweepReport rep = SweepReport.load(dir);
+            boolean any = false;
+            if (column != null || by != null) {
+                out.print(rep.table(by == null ? rep.axes() : by, column));
+                any = true;
+            }
+            String xa = x, ya = y;
+            if ((pivot != null || heatmap != null) && (xa == null || ya == null)) {
+                List<String> axes = rep.axes();
+                if (axes.size() < 2 && (xa == null || ya == null)) {
+                    throw new IllegalArgumentException("--pivot/--heatmap need two grid axes; this sweep has " + axes);
                 }
+                if (ya == null) ya = axes.get(0).equals(xa) ? axes.get(1) : axes.get(0);
+                if (xa == null) xa = axes.get(1).equals(ya) ? axes.get(0) : axes.get(1);
             }
-            String s = string("state", null);
-            stateGiven = s != null;
-            state = s != null ? Path.of(s) : StandaloneCluster.defaultStateDir();
-        }
-
-        String string(String name, String dflt) {
-            List<String> v = named.remove(name);
-            if (v == null) return dflt;
-            if (v.size() > 1) throw new IllegalArgumentException("--" + name + " given twice");
-            return v.get(0);
-        }
-
-        List<String> all(String name) {
-            List<String> v = named.remove(name);
-            return v == null ? List.of() : v;
-        }
-
-        String required(String name) {
-            String v = string(name, null);
-            if (v == null) throw new IllegalArgumentException("--" + name + " is required");
-            return v;
-        }
-
-        int integer(String name, int dflt) {
-            String v = string(name, null);
-            try {
-                return v == null ? dflt : Integer.parseInt(v);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--" + name + ": expected an integer, got " + v);
+            if (pivot != null) {
+                out.print(rep.pivot(pivot, ya, xa));
+                any = true;
             }
+            if (heatmap != null) {
+                Path file = png != null ? png : dir.resolve("heatmap-" + safe(heatmap) + (log ? "-log" : "") + ".png");
+                out.println("heat map: " + rep.heatMap(heatmap, xa, ya, log, file));
+                any = true;
+            }
+            if (nearZero != null) {
+                Path file = png != null ? png : dir.resolve("near-zero-" + safe(nearZero) + ".png");
+                List<String> legend = new ArrayList<>();
+                Path f = rep.nearZeroPlot(nearZero, tau, file, legend);
+                out.println("tasks in the plot of " + nearZero + ":");
+                for (String l : legend) out.println("  " + l);
+                out.println("plot: " + f);
+                any = true;
+            }
+            if (!any) out.print(rep.text());
+            return 0;
         }
 
-        boolean flag(String name) {
-            return named.remove(name) != null;
+        private static String safe(String column) {
+            return column.replaceAll("[^A-Za-z0-9_.-]", "_");
         }
+    }
 
-        String positional(String what) {
-            if (positionals.isEmpty()) throw new IllegalArgumentException(what + " is required");
-            return positionals.remove(0);
+    // ------------------------------------------------------------------ cluster
+
+    @Command(name = "cluster", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+            description = {"A standalone Spark master and workers on 127.0.0.1, from this project's class path: for trying and "
+                    + "testing sweeps and --master on one machine. Sweeps use it with --master cluster."},
+            commandListHeading = "%nCommands:%n",
+            subcommands = {ClusterStart.class, ClusterStop.class, ClusterStatus.class})
+    static final class Cluster extends Group {}
+
+    @Command(name = "start", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, sortOptions = false,
+            description = {"Starts a master and N workers (Java processes bound to 127.0.0.1), waits until all are alive, and "
+                    + "records them in --state (cluster.json)."})
+    static final class ClusterStart implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--workers", paramLabel = "N", defaultValue = "2", order = 1, description = "Workers (default: ${DEFAULT-VALUE}).")
+        int workers;
+
+        @Option(names = "--cores", paramLabel = "C", defaultValue = "1", order = 2, description = "Cores each worker offers (default: ${DEFAULT-VALUE}).")
+        int cores;
+
+        @Option(names = "--memory", paramLabel = "M", defaultValue = "1g", order = 3,
+                description = "Memory each worker offers to executors, e.g. 2g (default: ${DEFAULT-VALUE}).")
+        String memory;
+
+        @CommandLine.Mixin
+        StateOption state = new StateOption();
+
+        @Override
+        public Integer call() throws Exception {
+            if (workers < 1 || cores < 1) throw new IllegalArgumentException("--workers and --cores must be ≥ 1");
+            StandaloneCluster.State s = StandaloneCluster.start(state.dir(), StandaloneCluster.Options.defaults()
+                    .withWorkers(workers).withCores(cores).withMemory(memory));
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(StandaloneCluster.describe(s));
+            out.println("use it with: morse sweep run SPEC --out DIR --master cluster" + (state.state != null ? " --state " + state.state : ""));
+            out.println("stop with:   morse cluster stop" + (state.state != null ? " --state " + state.state : ""));
+            return 0;
         }
+    }
 
-        void done() {
-            if (!named.isEmpty()) throw new IllegalArgumentException("unknown option --" + named.keySet().iterator().next());
-            if (!positionals.isEmpty()) throw new IllegalArgumentException("unexpected argument " + positionals.get(0));
+    @Command(name = "stop", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+            description = "Stops the recorded cluster (workers and their executors first); nothing to stop is not an error.")
+    static final class ClusterStop implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @CommandLine.Mixin
+        StateOption state = new StateOption();
+
+        @Override
+        public Integer call() throws Exception {
+            spec.commandLine().getOut().println(StandaloneCluster.stop(state.dir()) ? "stopped" : "no cluster running (state in " + state.dir() + ")");
+            return 0;
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+            description = "The recorded cluster's master, web UI and processes. Exit 1 when there is none, or its master is not running.")
+    static final class ClusterStatus implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @CommandLine.Mixin
+        StateOption state = new StateOption();
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            var s = StandaloneCluster.read(state.dir());
+            if (s.isEmpty()) {
+                out.println("no cluster (state in " + state.dir() + ")");
+                return 1;
+            }
+            out.print(StandaloneCluster.describe(s.get()));
+            return s.get().master().handle().isPresent() ? 0 : 1;
         }
     }
 }

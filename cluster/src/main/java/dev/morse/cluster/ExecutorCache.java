@@ -75,6 +75,21 @@ public final class ExecutorCache {
         return (T) v;
     }
 
+    /**
+     * Closes and forgets this JVM's shared values whose keys start with {@code prefix} (e.g. the
+     * evaluators of a closed {@link DistributedProblem}); returns how many.
+     */
+    public static int removeShared(String prefix) {
+        List<Object> values = new ArrayList<>();
+        for (String k : List.copyOf(SHARED.keySet())) {
+            if (!k.startsWith(prefix)) continue;
+            Slot s = SHARED.remove(k);
+            if (s != null) values.add(s.peek());
+        }
+        values.forEach(ExecutorCache::close);
+        return values.size();
+    }
+
     /** Closes and forgets every value (all threads). For tests, and at JVM exit. */
     public static void clear() {
         List<Object> values = new ArrayList<>();

@@ -166,7 +166,9 @@ public final class SparkJvm {
     public static SparkSession session(String master, String appName, Map<String, String> conf) throws IOException {
         SparkSession.Builder b = SparkSession.builder().master(master).appName(appName)
                 .config("spark.ui.enabled", "false")
-                .config("spark.ui.showConsoleProgress", "false");
+                .config("spark.ui.showConsoleProgress", "false")
+                // result tables have a column per output (100+): no warning that their plans print truncated
+                .config("spark.sql.debug.maxToStringFields", "10000");
         if (isLocalMachine(master)) {
             b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
             if (!master.equals("local") && !master.startsWith("local[")) {

@@ -15,6 +15,9 @@ import java.util.Set;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
 
 /**
  * Tables and plots of a sweep's results, grouped by its grid axes. Reads the committed rows
@@ -226,6 +229,75 @@ public final class SweepReport {
         chart.getStyler().setMax(hi == lo ? round3(lo, true) + 1 : round3(hi, true));
         chart.getStyler().setPlotContentSize(1.0);
         chart.addSeries(what, xl, yl, cells);
+        Path parent = png.toAbsolutePath().getParent();
+        if (parent != null) Files.createDirectories(parent);
+        String file = png.toString();
+        BitmapEncoder.saveBitmap(chart, file, BitmapEncoder.BitmapFormat.PNG);
+        return file.toLowerCase(Locale.ROOT).endsWith(".png") ? png : Path.of(file + ".png");
+    }
+
+    /**
+     * The eigenvalues nearest zero of every done task (an array column such as
+     * {@code morse.nearest_zero}): |λ| on a log axis against the task's number, λ &gt; 0 and λ &lt; 0
+     * apart (an exact 0 at the bottom of the axis), and the task's zero threshold from
+     * {@code tauColumn} (e.g. {@code morse.tau}; null for none) as a bar, so a task's nullity is the
+     * count of its points under its bar. Returns the PNG file and, in {@code legend}, one line
+     * per plotted task: its number and grid point.
+     */
+    public Path nearZeroPlot(String column, String tauColumn, Path png, List<String> legend) throws IOException {
+        if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
+        List<Double> px = new ArrayList<>(), py = new ArrayList<>(), nx = new ArrayList<>(), ny = new ArrayList<>();
+        List<Double> zx = new ArrayList<>(), tx = new ArrayList<>(), ty = new ArrayList<>();
+        double smallest = Double.POSITIVE_INFINITY;
+        boolean seen = false;
+        int number = 0;
+        for (int t = 0; t < tasks.size(); t++) {
+            Map<String, Object> r = rowsByTask.get(t);
+            if (r == null || !"done".equals(r.get("status"))) continue;
+            if (r.containsKey(column)) seen = true;
+            if (!(r.get(column) instanceof List<?> values) || values.isEmpty()) continue;
+            number++;
+            legend.add(number + ": " + Json.write(tasks.get(t).point()) + " (task " + tasks.get(t).id() + ")");
+            for (Object o : values) {
+                if (!(o instanceof Number n)) continue;
+                double v = n.doubleValue();
+                if (v == 0) zx.add((double) number);
+                else if (v > 0) { px.add((double) number); py.add(v); }
+                else { nx.add((double) number); ny.add(-v); }
+                if (v != 0) smallest = Math.min(smallest, Math.abs(v));
+            }
+            if (tauColumn != null && r.get(tauColumn) instanceof Number tau && tau.doubleValue() > 0) {
+                tx.add((double) number);
+                ty.add(tau.doubleValue());
+                smallest = Math.min(smallest, tau.doubleValue());
+            }
+        }
+        if (!seen && !rows().isEmpty()) throw new IllegalArgumentException("no column '" + column + "' in the results");
+        if (number == 0) throw new IllegalArgumentException("column '" + column + "' has no values to plot");
+        double floor = Double.isFinite(smallest) ? Math.pow(10, Math.floor(Math.log10(smallest)) - 1) : 1e-300;
+        XYChart chart = new XYChartBuilder().width(Math.max(700, 120 + 28 * number)).height(520)
+                .title(spec.name() + ": |λ| nearest zero per task" + (tauColumn == null ? "" : " (bars: " + tauColumn + ")"))
+                .xAxisTitle("task number (listed by sweep report --near-zero)").yAxisTitle("|λ|").build();
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setXAxisMin(0.5);
+        chart.getStyler().setXAxisMax(number + 0.5);
+        chart.getStyler().setXAxisDecimalPattern("0");
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Horizontal);
+        chart.getStyler().setMarkerSize(7);
+        if (!px.isEmpty()) chart.addSeries("λ > 0", px, py).setMarkerColor(new java.awt.Color(31, 119, 180));
+        if (!nx.isEmpty()) chart.addSeries("λ < 0", nx, ny).setMarkerColor(new java.awt.Color(214, 39, 40));
+        if (!zx.isEmpty()) {
+            List<Double> zy = new ArrayList<>();
+            for (int i = 0; i < zx.size(); i++) zy.add(floor);
+            chart.addSeries("λ = 0 (drawn at " + num(floor) + ")", zx, zy).setMarkerColor(java.awt.Color.GRAY);
+        }
+        if (!tx.isEmpty()) {
+            XYSeries tau = chart.addSeries(tauColumn, tx, ty);
+            tau.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.RECTANGLE);
+            tau.setMarkerColor(new java.awt.Color(44, 160, 44));
+        }
         Path parent = png.toAbsolutePath().getParent();
         if (parent != null) Files.createDirectories(parent);
         String file = png.toString();

@@ -149,8 +149,11 @@ public final class SweepRunner {
         }
 
         String abortedBy = null;
+        double jobSeconds = 0;
         if (!todo.isEmpty()) {
+            long t0 = System.nanoTime();
             abortedBy = execute(spark, spec, dir, runner, opts, todo);
+            jobSeconds = (System.nanoTime() - t0) * 1e-9;
             // The job is over (Spark kills what is left of it): attempt folders now are those of
             // attempts that died with their executor.
             for (Path p : SweepDir.attemptFolders(dir)) SweepDir.deleteTree(p);
@@ -183,7 +186,8 @@ public final class SweepRunner {
         }
         if (log != null) {
             log.println("sweep " + spec.name() + ": " + done + " done, " + failed + " failed, " + missing + " missing"
-                    + " (ran " + ran + ", skipped " + skipped + ") → " + dir.resolve(SweepDir.RESULTS_JSONL)
+                    + " (ran " + ran + (ran > 0 ? String.format(java.util.Locale.ROOT, " in a %.1f s job", jobSeconds) : "")
+                    + ", skipped " + skipped + ") → " + dir.resolve(SweepDir.RESULTS_JSONL)
                     + ", " + SweepDir.RESULTS_PARQUET + (abortedBy == null ? "" : "; job aborted: " + abortedBy));
         }
         return new Result(dir, tasks.size(), skipped, ran, done, failed, missing, abortedBy);

@@ -109,12 +109,28 @@ final class TaskExecutor implements FlatMapFunction<Iterator<SweepTask>, TaskExe
                     throw t; // InternalError, UnknownError: the JVM is not to be trusted; let Spark retry elsewhere
                 }
                 status = "failed";
-                error = describe(t);
                 errorStep = step.name();
-                StringWriter sw = new StringWriter();
-                t.printStackTrace(new PrintWriter(sw));
+                String text;
+                if (t instanceof StepFailedException sf) {
+                    // the step ran to its end and failed: its message as is, and what it produced
+                    error = sf.getMessage();
+                    text = sf.getMessage() + (sf.detail() == null ? "" : "\n\n" + sf.detail());
+                    try {
+                        Map<String, Object> flat = new LinkedHashMap<>();
+                        flatten(step.name(), sf.outputs(), flat);
+                        ctx.record(step.name(), sf.outputs());
+                        outputs.putAll(flat);
+                    } catch (IllegalArgumentException bad) {
+                        error += " (its outputs were not recorded: " + bad.getMessage() + ")";
+                    }
+                } else {
+                    error = describe(t);
+                    StringWriter sw = new StringWriter();
+                    t.printStackTrace(new PrintWriter(sw));
+                    text = sw.toString();
+                }
                 try {
-                    Files.writeString(tmp.resolve(ERROR_FILE), "step " + step.name() + " of task " + task.id() + "\n" + sw);
+                    Files.writeString(tmp.resolve(ERROR_FILE), "step " + step.name() + " of task " + task.id() + "\n" + text);
                 } catch (IOException ignored) {
                     // the row still carries the message
                 }

@@ -8,10 +8,16 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** bin/morse-cluster's commands: a sweep of the stand-in steps, its status and report; usage errors. */
+/**
+ * bin/morse-cluster's command line: a sweep of real steps, its status and report (tables, a heat
+ * map, the near-zero plot), usage errors, help; and a CLI command with --master, which goes through
+ * the CLI with this module's provider.
+ */
 class ClusterMainTest {
     @TempDir Path tmp;
     final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -32,8 +38,9 @@ class ClusterMainTest {
     void sweepRunStatusReport() throws Exception {
         Path spec = tmp.resolve("s.json");
         Files.writeString(spec, """
-                {"name": "echo", "base": {"model": "2-4-1"}, "grid": {"width": [4, 8], "reg": ["none", "l2:1e-3"]},
-                 "steps": [{"fit": {}}, {"morse": {"fail_above": 0.999999}}]}
+                {"name": "small", "base": {"model": "2-3-1", "data": "teacher:n=24,width=2"},
+                 "grid": {"reg": ["l2:1e-3", "l2:1e-2"], "seed": [0, 1]},
+                 "steps": [{"fit": {"optimizer": "lbfgs_newton", "max_iter": 3000}}, {"morse": {}}]}
                 """);
         Path dir = tmp.resolve("out");
         assertEquals(0, run("sweep", "run", spec.toString(), "--out", dir.toString(), "--master", "local[2]"), err());
@@ -41,28 +48,73 @@ class ClusterMainTest {
         assertEquals(0, run("sweep", "status", dir.toString()), err());
         assertTrue(out().contains("4 tasks: 4 done, 0 failed, 0 missing"), out());
         assertEquals(0, run("sweep", "report", dir.toString()), err());
-        assertTrue(out().contains("mean morse.value"), out());
-        assertEquals(0, run("sweep", "report", dir.toString(), "--pivot", "fit.value:reg:width",
-                "--heatmap", "fit.value:width:reg:log"), err());
-        assertTrue(out().contains("reg \\ width"), out());
-        assertTrue(Files.size(dir.resolve("heatmap-fit.value.png")) > 1000);
+        assertTrue(out().contains("mean morse.nullity"), out());
+        assertEquals(0, run("sweep", "report", dir.toString(), "--pivot", "morse.min_abs_over_tau", "--heatmap", "morse.min_abs_over_tau",
+                "--log"), err());
+        assertTrue(out().contains("reg \\ seed"), out());
+        assertTrue(Files.size(dir.resolve("heatmap-morse.min_abs_over_tau-log.png")) > 1000);
+        assertEquals(0, run("sweep", "report", dir.toString(), "--near-zero", "morse.nearest_zero", "--tau", "morse.tau"), err());
+        assertTrue(out().contains("1: {\"reg\":\"l2:1e-3\",\"seed\":0}"), out());
+        assertTrue(Files.size(dir.resolve("near-zero-morse.nearest_zero.png")) > 1000);
     }
 
     @Test
-    void usageErrorsExitWith2() {
-        assertEquals(2, run());
-        assertTrue(err().contains("usage:"), err());
+    void usageErrorsExitWith2AndHelpWorks() throws Exception {
+        assertEquals(0, run("--help"), err());
+        assertTrue(out().contains("sweep") && out().contains("cluster"), out());
+        assertEquals(0, run("sweep", "run", "--help"), err());
+        assertTrue(out().contains("--retry-failed") && out().contains("SPEC.json"), out());
+        assertEquals(2, run("sweep"));
+        assertTrue(err().contains("a subcommand is needed"), err());
         assertEquals(2, run("sweep", "fly"));
-        assertTrue(err().contains("unknown command 'sweep fly'"), err());
+        assertTrue(err().contains("Unmatched argument") || err().contains("Unknown"), err());
         assertEquals(2, run("sweep", "run", "x.json"));
-        assertTrue(err().contains("--out is required"), err());
+        assertTrue(err().contains("--out"), err());
         assertEquals(2, run("sweep", "status", tmp.toString(), "--bogus", "1"));
-        assertTrue(err().contains("unknown option --bogus"), err());
+        assertTrue(err().contains("--bogus"), err());
         assertEquals(2, run("sweep", "status", tmp.toString()));
         assertTrue(err().contains("not a sweep folder"), err());
+        Path spec = tmp.resolve("bad.json");
+        Files.writeString(spec, "{\"name\": \"b\", \"grid\": {\"optimiser\": [\"gd\"]}, \"steps\": [{\"fit\": {}}]}");
+        assertEquals(2, run("sweep", "run", spec.toString(), "--out", tmp.resolve("o").toString()));
+        assertTrue(err().contains("key 'grid.optimiser': no step takes option --optimiser"), err());
+        assertTrue(!Files.exists(tmp.resolve("o")), "refused before anything ran");
         assertEquals(1, run("cluster", "status", "--state", tmp.resolve("none").toString()));
         assertTrue(out().contains("no cluster"), out());
         assertEquals(0, run("cluster", "stop", "--state", tmp.resolve("none").toString()));
         assertTrue(out().contains("no cluster running"), out());
+        assertEquals(2, run("sweep", "run", spec.toString(), "--out", tmp.resolve("o").toString(), "--master", "cluster",
+                "--state", tmp.resolve("none").toString()));
+        assertTrue(err().contains("no cluster recorded"), err());
+    }
+
+    @Test
+    void otherCommandsAreTheClisWithTheSparkProvider() throws Exception {
+        Path local = tmp.resolve("local.json"), dist = tmp.resolve("dist.json");
+        String[] problem = {"--model", "3-4-2", "--data", "gaussian:n=30", "--reg", "l2:1e-3", "-q"};
+        assertEquals(0, run(cat(new String[] {"spectrum", "--json", local.toString()}, problem)), err());
+        assertEquals(0, run(cat(new String[] {"spectrum", "--master", "local[2]", "--partitions", "3", "--json", dist.toString()}, problem)),
+                err());
+        Map<String, Object> a = Json.readObject(local), b = Json.readObject(dist);
+        @SuppressWarnings("unchecked") List<Number> ea = (List<Number>) a.get("eigenvalues"), eb = (List<Number>) b.get("eigenvalues");
+        assertEquals(ea.size(), eb.size());
+        double scale = Math.abs(ea.get(ea.size() - 1).doubleValue());
+        for (int i = 0; i < ea.size(); i++) assertEquals(ea.get(i).doubleValue(), eb.get(i).doubleValue(), 1e-13 * scale, "λ_" + i);
+        assertEquals(((Number) a.get("loss")).doubleValue(), ((Number) b.get("loss")).doubleValue(), 1e-15);
+        @SuppressWarnings("unchecked") Map<String, Object> cfg = (Map<String, Object>) b.get("config");
+        assertEquals("local[2]", cfg.get("master"));
+        assertEquals(3, ((Number) cfg.get("partitions")).intValue());
+        // the command is the first word that is not an option (bin/morse passes --debug anywhere)
+        assertEquals(0, run("--debug", "init", "--model", "2-3-1", "--save", tmp.resolve("t0.npy").toString(), "-q"), err());
+        assertTrue(Files.exists(tmp.resolve("t0.npy")));
+        // a bad partition count is bad input
+        assertEquals(2, run(cat(new String[] {"trace", "--master", "local[2]", "--partitions", "31"}, problem)));
+        assertTrue(err().contains("--partitions: 31 partitions for N = 30 samples"), err());
+    }
+
+    private static String[] cat(String[] a, String[] b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
     }
 }

@@ -93,10 +93,34 @@ class StandaloneClusterTest {
         Set<Object> executors = new HashSet<>();
         for (Map<String, Object> row : SweepReport.load(tmp.resolve("on-cluster")).rows()) executors.add(row.get("executor"));
         assertFalse(executors.contains("driver"), executors.toString());
+
+        // real steps: the CLI's commands inside the executors' JVMs
+        SweepRunner.Result real = SweepRunner.run(spark, SweepSpec.parse(RealSpecs.sixteen("real")), tmp.resolve("real-on-cluster"),
+                new MorseSteps(), opts(null));
+        assertEquals(8, real.done());
+        assertEquals(8, real.failed());
     }
 
     @Test
     @Order(2)
+    void distributedProductsOnTwoExecutorsAreBitIdenticalToTheFixedTree() {
+        org.apache.spark.api.java.JavaSparkContext jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
+        dev.morse.engine.Problem p = DistributedProblemTest.problem();
+        double[] th = DistributedProblemTest.theta(p);
+        double[] v = DistributedProblemTest.block(p.dim(), 3, 9);
+        try (DistributedProblem dp = DistributedProblem.of(jsc, p, 7, 1, 4)) {
+            assertEquals(2, dp.executors(), "two executors, one per worker");
+            for (dev.morse.engine.Part part : List.of(dev.morse.engine.Part.GGN, dev.morse.engine.Part.DATA_HESSIAN)) {
+                double[] got = new double[3 * p.dim()];
+                dp.dataProduct(part, th, v, got, 3);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(
+                        DistributedProblemTest.reference(p, 7, 4, part, th, v, 3, TreeSum.DEFAULT_FANOUT), got, 0.0, part.toString());
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
     void killedWorkerMidSweepTheSweepStillCompletes() throws Exception {
         Path dir = tmp.resolve("worker-killed");
         SweepSpec spec = SweepSpec.parse(FakeSteps.spec("fake", "{\"sleep_ms\": 800}", 4));
@@ -131,7 +155,7 @@ class StandaloneClusterTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void localModeGivesTheSameRows() throws Exception {
         spark.stop();
         spark = null;
@@ -139,14 +163,19 @@ class StandaloneClusterTest {
         try (SparkSession local = SparkJvm.session("local[2]", "morse-local", Map.of())) {
             SweepRunner.run(local, SweepSpec.parse(FakeSteps.spec("fake", "{}", 4)), tmp.resolve("local"),
                     new FakeSteps(), opts(null));
+            SweepRunner.run(local, SweepSpec.parse(RealSpecs.sixteen("real")), tmp.resolve("real-local"), new MorseSteps(), opts(null));
         }
         List<Map<String, Object>> local = SweepLocalTest.comparableRows(tmp.resolve("local"));
         assertEquals(16, local.size());
         assertEquals(local, SweepLocalTest.comparableRows(tmp.resolve("on-cluster")));
+        // real steps: the same rows, bit for bit (every number of every report), on two executors or in one JVM
+        List<Map<String, Object>> realLocal = SweepLocalTest.comparableRows(tmp.resolve("real-local"));
+        assertEquals(16, realLocal.size());
+        assertEquals(realLocal, SweepLocalTest.comparableRows(tmp.resolve("real-on-cluster")));
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void localClusterModeRunsExecutorsInTheirOwnJvms() throws Exception {
         FakeSteps.reset();
         try (SparkSession lc = SparkJvm.session("local-cluster[2,1,1024]", "morse-local-cluster", CONF)) {

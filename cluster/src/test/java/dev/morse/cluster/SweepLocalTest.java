@@ -52,12 +52,12 @@ class SweepLocalTest {
         return SweepRunner.Options.defaults().withMorseVersion("test-1").withLog(null);
     }
 
-    /** The rows of results.jsonl without what differs from run to run (timings, executor, attempt). */
+    /** The rows of results.jsonl without what differs from run to run (timings, the steps' own timings, executor, attempt). */
     static List<Map<String, Object>> comparableRows(Path dir) throws Exception {
         List<Map<String, Object>> out = new ArrayList<>();
         for (String line : Files.readAllLines(dir.resolve(SweepDir.RESULTS_JSONL))) {
             Map<String, Object> r = new LinkedHashMap<>(Json.parseObject(line, "row"));
-            r.keySet().removeIf(k -> k.startsWith("time.") || k.equals("executor") || k.equals("attempt"));
+            r.keySet().removeIf(k -> k.startsWith("time.") || k.contains(".timings.") || k.equals("executor") || k.equals("attempt"));
             out.add(r);
         }
         return out;
@@ -298,6 +298,55 @@ class SweepLocalTest {
         Set<String> expected = new HashSet<>();
         for (SweepTask t : spec.tasks("test-1")) if (!before.contains(t.id())) expected.add(t.id());
         assertEquals(expected, rerun);
+    }
+
+    @Test
+    void sweepOf16TasksOfRealSteps() throws Exception {
+        Path dir = tmp.resolve("real");
+        SweepSpec spec = SweepSpec.parse(RealSpecs.sixteen("real"));
+        SweepRunner.Result r = SweepRunner.run(spark, spec, dir, new MorseSteps(), quiet());
+        assertEquals(16, r.tasks());
+        assertEquals(8, r.done(), "max_iter 500: done");
+        assertEquals(8, r.failed(), "max_iter 2: fit exits 3");
+        List<SweepTask> tasks = spec.tasks("test-1");
+        List<String> lines = Files.readAllLines(dir.resolve(SweepDir.RESULTS_JSONL));
+        for (int i = 0; i < 16; i++) {
+            Map<String, Object> row = Json.parseObject(lines.get(i), "row");
+            assertEquals(tasks.get(i).id(), row.get("task_id"));
+            assertEquals(0, ((Number) row.get("init.exit_code")).intValue());
+            Path task = dir.resolve("tasks").resolve(tasks.get(i).id());
+            if (tasks.get(i).point().get("max_iter").equals(2)) {
+                assertEquals("failed", row.get("status"));
+                assertEquals("fit", row.get("error_step"));
+                assertTrue(((String) row.get("error")).startsWith("exit 3 (numerical failure): morse fit: no convergence"),
+                        (String) row.get("error"));
+                assertEquals(3, ((Number) row.get("fit.exit_code")).intValue());
+                assertEquals(2, ((Number) row.get("fit.trajectory.iterations")).intValue());
+                assertNull(row.get("morse.exit_code"));
+                assertTrue(Files.exists(task.resolve("fit.json")) && !Files.exists(task.resolve("morse.json")));
+            } else {
+                assertEquals("done", row.get("status"), String.valueOf(row.get("error")));
+                assertEquals(17, ((Number) row.get("morse.P")).intValue());
+                assertEquals(true, row.get("morse.critical"));
+                assertEquals("fit-theta.npy", row.get("fit.theta_file"));
+                assertTrue(row.get("morse.nearest_zero") instanceof List<?> nz && nz.size() == 10, row.toString());
+                for (String f : List.of("init-theta.npy", "fit-theta.npy", "morse-theta.npy", "morse.json", "morse.log")) {
+                    assertTrue(Files.exists(task.resolve(f)), f);
+                }
+            }
+        }
+        Dataset<Row> df = spark.read().parquet(dir.resolve(SweepDir.RESULTS_PARQUET).toString());
+        assertEquals(16, df.count());
+        StructType s = df.schema();
+        assertEquals(DataTypes.LongType, s.apply("morse.nullity").dataType());
+        assertEquals(DataTypes.LongType, s.apply("fit.exit_code").dataType());
+        assertEquals(DataTypes.DoubleType, s.apply("morse.tau_inputs.scale").dataType());
+        assertEquals(DataTypes.createArrayType(DataTypes.DoubleType, true), s.apply("morse.nearest_zero").dataType());
+        assertEquals(8L, df.filter("`fit.exit_code` = 3 and status = 'failed'").count());
+        // the report groups the real outputs by axis
+        SweepReport rep = SweepReport.load(dir);
+        assertTrue(rep.numericColumns().containsAll(List.of("morse.nullity", "morse.min_abs_over_tau", "fit.gradient_norm")));
+        assertEquals(4, rep.groupBy(List.of("reg"), "morse.nullity").get(0).n(), "4 done tasks per regularizer");
     }
 
     private static int committed(Path dir, SweepSpec spec) {

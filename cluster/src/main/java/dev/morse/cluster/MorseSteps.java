@@ -1,0 +1,432 @@
+package dev.morse.cluster;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.spark.TaskContext;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * Morse's analyses as sweep steps: a step IS the command-line command of the same name, run
+ * in-process in the executor JVM through {@code dev.morse.cli.Main.run}, so every option,
+ * check, default and report is exactly the CLI's. Any command is a step ({@code init},
+ * {@code fit}, {@code train}, {@code morse}, {@code spectrum}, {@code trace}, {@code density}, and
+ * whatever the CLI gains, such as {@code eval}), plus one alias: {@code refine} is
+ * {@code fit} with {@code optimizer = newton} (refinement to the nearest critical point, SPEC §6;
+ * its options may override that).
+ *
+ * <p><b>Options.</b> Keys are those of {@code --config} files (option names without dashes;
+ * {@code grad_tol} and {@code grad-tol} alike). A task-config key (base, then the grid point) goes
+ * to every step whose command has that option; a step's own options override it. A key that no
+ * step takes is refused by {@link #validate} (naming the key), so is a step option its command does
+ * not have. Each step runs as {@code morse <command> --config <step>-config.json}: that file, in
+ * the task folder, holds exactly what the step ran with (values as text, so large integers stay
+ * exact) and reruns it by hand.
+ *
+ * <p><b>Files.</b> In the task folder: {@code <step>.json} (the command's {@code --json} report),
+ * {@code <step>.log} (its output), {@code <step>-config.json}; {@code <step>-theta.npy} for commands
+ * with {@code --save} (θ), unless the step names another file. Later steps get the latest θ as
+ * {@code --weights} unless their options give {@code weights}; so {@code fit} then {@code morse}
+ * analyses the fitted point, and an {@code init} step seeds every later one. Options that name
+ * outputs ({@code save}, {@code plots}, {@code save_vectors}, {@code out}, {@code checkpoint_dir}) are per step, relative to
+ * the task folder ({@code "plots": true} means {@code <step>-plots/}); plots are drawn only when
+ * asked. The folder is renamed when the task commits: absolute paths in the step's files are
+ * rewritten to the committed folder, and the row holds paths relative to it (also inside text such
+ * as {@code morse.problem.weights}), so rows do not depend on where the sweep's folder is.
+ *
+ * <p><b>Outputs</b> (the row's {@code step.field} columns): {@code exit_code}, and the JSON report
+ * flattened: scalars as {@code step.field} ({@code morse.nullity}), nested objects with dots
+ * ({@code morse.tau_inputs.scale}, {@code fit.timings.total}), flat arrays of at most
+ * {@value #MAX_ARRAY} values ({@code morse.nearest_zero}); longer arrays, arrays of objects, and
+ * the report's {@code config} (already the row's columns), {@code backend} (per executor; in the
+ * file), {@code created}, {@code command}, {@code morse_version} and {@code outputs} stay in the
+ * file only.
+ *
+ * <p><b>Failures.</b> A non-zero exit code fails the task ({@link StepFailedException}): its row is
+ * {@code failed}, {@code error} is {@code exit N (what): <the command's message>}, and it carries the
+ * failing step's outputs (with {@code step.exit_code}), e.g. exit 3 "numerical" (no convergence, a
+ * refinement that did not reach a critical point): the report it wrote is recorded, later steps do
+ * not run, and {@code sweep run --retry-failed} runs it again.
+ *
+ * <p><b>Threads.</b> Each step's engine gets {@code spark.task.cpus} threads (1 by default) unless
+ * the config sets {@code threads}: an executor runs that many tasks at once, each with its own
+ * evaluator, and {@code NativeThreads} keeps OpenBLAS at one thread while several run. Data sets
+ * are loaded once per executor JVM (the CLI's data cache).
+ */
+public final class MorseSteps implements StepRunner {
+    private static final long serialVersionUID = 1L;
+
+    /** Arrays longer than this stay in the step's JSON report only. */
+    public static final int MAX_ARRAY = 64;
+
+    /** A step that is a command with preset options. */
+    record Alias(String command, Map<String, Object> defaults) {}
+
+    static final Map<String, Alias> ALIASES = Map.of("refine", new Alias("fit", Map.of("optimizer", "newton")));
+
+    /** Options the sweep sets for every step (normalized names): never in a spec. */
+    static final Set<String> MANAGED = Set.of("json", "config", "force", "quiet", "master", "partitions");
+
+    /** Options that name per-step outputs: in a step's options only, relative to the task folder. */
+    static final Set<String> OUTPUTS = Set.of("save", "plots", "save-vectors", "out", "checkpoint-dir");
+
+    /** Report members that do not go into rows (see the class comment). */
+    static final Set<String> NOT_IN_ROWS = Set.of("config", "backend", "created", "command", "morse_version", "outputs");
+
+    /** Commands that make no sense as steps. */
+    static final Set<String> NOT_STEPS = Set.of("help");
+
+    // ------------------------------------------------------------------ the CLI's commands
+
+    /** Each command's options: normalized name → type. Built once per JVM from the CLI's picocli model. */
+    private static volatile Map<String, Map<String, Class<?>>> commands;
+
+    static Map<String, Map<String, Class<?>>> commands() {
+        Map<String, Map<String, Class<?>>> c = commands;
+        if (c == null) {
+            Map<String, Map<String, Class<?>>> m = new TreeMap<>();
+            CommandLine root = new CommandLine(new dev.morse.cli.Main());
+            for (Map.Entry<String, CommandLine> e : root.getSubcommands().entrySet()) {
+                if (NOT_STEPS.contains(e.getKey())) continue;
+                Map<String, Class<?>> opts = new TreeMap<>();
+                for (OptionSpec o : e.getValue().getCommandSpec().options()) {
+                    if (o.usageHelp() || o.versionHelp()) continue;
+                    opts.put(normalize(o.longestName()), o.type());
+                }
+                m.put(e.getKey(), Collections.unmodifiableMap(opts));
+            }
+            commands = c = Collections.unmodifiableMap(m);
+        }
+        return c;
+    }
+
+    /** A key as the CLI's config files read it: no leading dashes, underscores as dashes. */
+    static String normalize(String key) {
+        String k = key.trim();
+        while (k.startsWith("-")) k = k.substring(1);
+        return k.replace('_', '-');
+    }
+
+    /** The command and preset options of a step name, or null when it is not a step. */
+    static Alias alias(String step) {
+        Alias a = ALIASES.get(step);
+        if (a != null) return a;
+        return commands().containsKey(step) ? new Alias(step, Map.of()) : null;
+    }
+
+    /** The step names: every command, and the aliases. */
+    static Set<String> stepNames() {
+        Set<String> s = new TreeSet<>(commands().keySet());
+        s.addAll(ALIASES.keySet());
+        return s;
+    }
+
+    // ------------------------------------------------------------------ validation (driver)
+
+    @Override
+    public void validate(SweepSpec spec) {
+        List<Map<String, Class<?>>> stepOpts = new ArrayList<>();
+        for (int i = 0; i < spec.steps().size(); i++) {
+            SweepSpec.Step s = spec.steps().get(i);
+            Alias a = alias(s.name());
+            if (a == null) {
+                throw bad("steps[" + i + "]", "unknown step '" + s.name() + "'; a step is a morse command or an alias: "
+                        + String.join(", ", stepNames()));
+            }
+            Map<String, Class<?>> opts = commands().get(a.command());
+            stepOpts.add(opts);
+            for (Map.Entry<String, Object> e : s.options().entrySet()) {
+                String key = "steps[" + i + "]." + s.name() + "." + e.getKey();
+                String k = normalize(e.getKey());
+                if (MANAGED.contains(k)) throw bad(key, managed(k));
+                if (!opts.containsKey(k)) {
+                    throw bad(key, "'" + s.name() + "'" + (a.command().equals(s.name()) ? "" : " (morse " + a.command() + ")")
+                            + " has no option --" + k + "; its options: " + String.join(", ", opts.keySet()));
+                }
+                if (OUTPUTS.contains(k)) checkRelative(key, k, e.getValue());
+                else checkValue(key, e.getValue());
+            }
+        }
+        Map<String, Object> keys = new LinkedHashMap<>();
+        spec.base().forEach((k, v) -> keys.put("base." + k, v));
+        spec.grid().forEach((k, v) -> keys.put("grid." + k, v));
+        for (Map.Entry<String, Object> e : keys.entrySet()) {
+            String name = e.getKey().substring(e.getKey().indexOf('.') + 1);
+            String k = normalize(name);
+            if (MANAGED.contains(k)) throw bad(e.getKey(), managed(k));
+            if (OUTPUTS.contains(k)) {
+                throw bad(e.getKey(), "'" + name + "' names a per-step output: give it in a step's options (relative to the task folder)");
+            }
+            boolean taken = false;
+            for (Map<String, Class<?>> o : stepOpts) taken |= o.containsKey(k);
+            if (!taken) {
+                StringJoiner steps = new StringJoiner(", ");
+                for (SweepSpec.Step s : spec.steps()) steps.add(s.name());
+                throw bad(e.getKey(), "no step takes option --" + k + " (steps: " + steps + "); check the name against "
+                        + "'morse <command> --help'");
+            }
+            if (e.getKey().startsWith("grid.")) {
+                List<?> values = (List<?>) e.getValue();
+                for (int j = 0; j < values.size(); j++) checkValue(e.getKey() + "[" + j + "]", values.get(j));
+            } else {
+                checkValue(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    private static String managed(String k) {
+        return switch (k) {
+            case "json" -> "set by the sweep: every step writes <step>.json in its task folder";
+            case "master", "partitions" -> "a step runs inside an executor already; --" + k + " is for commands run by hand";
+            default -> "--" + k + " is set by the sweep";
+        };
+    }
+
+    private static void checkValue(String key, Object v) {
+        if (v == null || v instanceof String || v instanceof Number || v instanceof Boolean) return;
+        if (v instanceof List<?> l) {
+            for (Object o : l) {
+                if (!(o == null || o instanceof String || o instanceof Number || o instanceof Boolean)) {
+                    throw bad(key, "a list of options values must hold strings, numbers or booleans (it becomes a comma list)");
+                }
+            }
+            return;
+        }
+        throw bad(key, "an option value must be a string, number, boolean or flat list, found " + Json.write(v));
+    }
+
+    private static void checkRelative(String key, String option, Object v) {
+        if (option.equals("plots") && v instanceof Boolean) return;
+        if (!(v instanceof String s) || s.isBlank()) {
+            throw bad(key, "expected a file name relative to the task folder" + (option.equals("plots") ? " (or true)" : ""));
+        }
+        Path p = Path.of(s).normalize();
+        if (p.isAbsolute() || p.startsWith("..") || p.toString().isEmpty()) {
+            throw bad(key, "'" + s + "' must stay inside the task folder (a relative name such as fit-theta.npy)");
+        }
+    }
+
+    private static IllegalArgumentException bad(String key, String message) {
+        return new IllegalArgumentException("spec: key '" + key + "': " + message);
+    }
+
+    // ------------------------------------------------------------------ running (executor)
+
+    @Override
+    public Map<String, ?> run(String step, Map<String, Object> taskConfig, Map<String, Object> stepOptions, Path taskDir,
+                              StepContext ctx) throws Exception {
+        Alias a = alias(step);
+        if (a == null) throw new IllegalArgumentException("unknown step '" + step + "'");
+        Map<String, Class<?>> opts = commands().get(a.command());
+        // precedence: the task's config, then an alias's presets (refine: newton), then the step's own options
+        Map<String, Object> cfg = new LinkedHashMap<>();
+        taskConfig.forEach((k, v) -> {
+            if (opts.containsKey(normalize(k))) cfg.put(normalize(k), v);
+        });
+        a.defaults().forEach((k, v) -> cfg.put(normalize(k), v));
+        boolean ownWeights = false;
+        for (Map.Entry<String, Object> e : stepOptions.entrySet()) {
+            String k = normalize(e.getKey());
+            cfg.put(k, e.getValue());
+            ownWeights |= k.equals("weights");
+        }
+        // outputs: per step, in the task folder
+        Path save = null;
+        if (isPath(opts, "save")) {
+            save = taskDir.resolve(cfg.containsKey("save") ? String.valueOf(cfg.get("save")) : step + "-theta.npy");
+            cfg.put("save", save.toString());
+        }
+        for (String o : List.of("plots", "save-vectors", "out", "checkpoint-dir")) {
+            Object v = cfg.get(o);
+            if (v == null) continue;
+            if (v instanceof Boolean b) {
+                if (b) cfg.put(o, taskDir.resolve(step + "-" + o).toString());
+                else cfg.remove(o);
+            } else {
+                cfg.put(o, taskDir.resolve(String.valueOf(v)).toString());
+            }
+        }
+        if (opts.containsKey("weights") && !ownWeights) {
+            Path latest = latestTheta(ctx, taskDir);
+            if (latest != null) cfg.put("weights", latest.toString());
+        }
+        if (opts.containsKey("threads") && !cfg.containsKey("threads")) cfg.put("threads", taskCpus());
+
+        Map<String, Object> file = new LinkedHashMap<>();
+        file.put("command", a.command());
+        cfg.forEach((k, v) -> file.put(k.replace('-', '_'), text(v)));
+        Path config = taskDir.resolve(step + "-config.json");
+        Files.writeString(config, Json.writePretty(file) + "\n");
+        Path json = isPath(opts, "json") ? taskDir.resolve(step + ".json") : null;
+        List<String> args = new ArrayList<>(List.of(a.command(), "--config", config.toString()));
+        if (opts.containsKey("quiet")) args.add("--quiet");
+        if (json != null) args.addAll(List.of("--json", json.toString()));
+
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code;
+        try (PrintWriter o = new PrintWriter(out); PrintWriter e = new PrintWriter(err)) {
+            code = dev.morse.cli.Main.run(o, e, args.toArray(new String[0]));
+        }
+        Path log = taskDir.resolve(step + ".log");
+        Files.writeString(log, "$ morse " + String.join(" ", args) + "\n" + out
+                + (err.getBuffer().isEmpty() ? "" : "--- stderr\n" + err) + "--- exit code " + code + "\n");
+
+        // The folder becomes DIR/tasks/<task_id> at commit: paths in the step's files follow it.
+        Path committed = taskDir.resolveSibling(ctx.taskId());
+        for (Path f : new Path[] {config, json, log}) if (f != null) relocate(f, taskDir, committed);
+
+        Map<String, Object> outputs = new LinkedHashMap<>();
+        outputs.put("exit_code", code);
+        if (json != null && Files.exists(json)) {
+            outputs.putAll(rowFields(Json.readObject(json), committed));
+        }
+        if (save != null && Files.exists(save)) outputs.put("theta_file", taskDir.relativize(save).toString());
+        else outputs.remove("theta_file");
+        if (code != 0) {
+            TaskContext tc = TaskContext.get();
+            if (Thread.currentThread().isInterrupted() || (tc != null && tc.isInterrupted())) {
+                throw new InterruptedException("task killed while step " + step + " ran");
+            }
+            throw new StepFailedException(failure(code, err.toString()), outputs,
+                    "see " + log.getFileName() + " in the task folder:\n" + Files.readString(log));
+        }
+        return outputs;
+    }
+
+    private static boolean isPath(Map<String, Class<?>> opts, String option) {
+        return opts.get(option) == Path.class;
+    }
+
+    /** The θ file of the latest earlier step that produced one, or null. */
+    private static Path latestTheta(StepContext ctx, Path taskDir) {
+        Path latest = null;
+        for (Map<String, Object> o : ctx.allOutputs().values()) {
+            if (o.get("theta_file") instanceof String f) latest = taskDir.resolve(f);
+        }
+        return latest;
+    }
+
+    /** Spark's cores per task (spark.task.cpus), 1 outside a task. */
+    private static int taskCpus() {
+        TaskContext tc = TaskContext.get();
+        return tc == null ? 1 : Math.max(1, tc.cpus());
+    }
+
+    /**
+     * An option value as the text the command line would carry: strings as they are, integers
+     * exactly, other numbers in Java's shortest round-trip form, booleans, lists joined by commas
+     * (as the CLI's config files do).
+     */
+    static String text(Object v) {
+        if (v == null) return null;
+        if (v instanceof String s) return s;
+        if (v instanceof Boolean b) return b.toString();
+        if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte
+                || v instanceof java.math.BigInteger) return v.toString();
+        if (v instanceof Number n) {
+            double d = n.doubleValue();
+            if (d == Math.rint(d) && Math.abs(d) < 1e15) return Long.toString((long) d);
+            return Double.toString(d);
+        }
+        if (v instanceof Collection<?> c) {
+            StringJoiner j = new StringJoiner(",");
+            for (Object o : c) j.add(text(o));
+            return j.toString();
+        }
+        throw new IllegalArgumentException("option value " + v + " is not a string, number, boolean or list");
+    }
+
+    /** Replaces the attempt folder's absolute path by the committed one in a text file (as written and JSON-escaped). */
+    static void relocate(Path file, Path from, Path to) throws IOException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        String f = from.toAbsolutePath().toString();
+        String t = to.toAbsolutePath().toString();
+        String fe = Json.write(f);
+        String te = Json.write(t);
+        String out = text.replace(f, t);
+        if (!fe.equals("\"" + f + "\"")) out = out.replace(fe.substring(1, fe.length() - 1), te.substring(1, te.length() - 1));
+        if (!out.equals(text)) Files.writeString(file, out);
+    }
+
+    /** The report's members that go into the row (see the class comment), paths relative to the task folder. */
+    static Map<String, Object> rowFields(Map<String, Object> report, Path taskDir) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : report.entrySet()) {
+            if (NOT_IN_ROWS.contains(e.getKey())) continue;
+            Object v = rowValue(e.getValue(), taskDir.toAbsolutePath().toString() + "/");
+            if (v != DROP) out.put(e.getKey(), v);
+        }
+        return out;
+    }
+
+    private static final Object DROP = new Object();
+
+    @SuppressWarnings("unchecked")
+    private static Object rowValue(Object v, String folder) {
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> e : ((Map<String, Object>) m).entrySet()) {
+                Object x = rowValue(e.getValue(), folder);
+                if (x != DROP) out.put(e.getKey(), x);
+            }
+            return out.isEmpty() ? DROP : out;
+        }
+        if (v instanceof List<?> l) {
+            if (l.size() > MAX_ARRAY) return DROP;
+            List<Object> out = new ArrayList<>(l.size());
+            for (Object o : l) {
+                if (o instanceof Map<?, ?> || o instanceof List<?>) return DROP;
+                out.add(o instanceof String s ? relative(s, folder) : o);
+            }
+            return out;
+        }
+        if (v instanceof String s) return relative(s, folder);
+        return v;
+    }
+
+    /**
+     * Paths into the task folder as names relative to it, also inside longer text ("file
+     * /…/tasks/ab12/fit-theta.npy (&lt;f8)" → "file fit-theta.npy (&lt;f8)"): rows do not depend on
+     * where the sweep's folder is.
+     */
+    private static String relative(String s, String folder) {
+        return s.contains(folder) ? s.replace(folder, "") : s;
+    }
+
+    /** "exit 3 (numerical failure): morse fit: no convergence: …", one line. */
+    static String failure(int code, String stderr) {
+        String what = switch (code) {
+            case 1 -> "internal error";
+            case 2 -> "bad usage or input";
+            case 3 -> "numerical failure";
+            case 4 -> "refused for memory";
+            default -> "failed";
+        };
+        StringJoiner j = new StringJoiner(" / ");
+        stderr.lines().map(String::strip).filter(s -> !s.isEmpty()).forEach(j::add);
+        String msg = j.toString();
+        if (msg.length() > 2000) msg = msg.substring(0, 2000) + "…";
+        return String.format(Locale.ROOT, "exit %d (%s)%s", code, what, msg.isEmpty() ? "" : ": " + msg);
+    }
+}

@@ -1,0 +1,190 @@
+package dev.morse.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real steps without Spark: a task's steps run in this JVM through the executor's own code
+ * ({@link TaskExecutor}), so the rows, files, θ chaining and failures are those of a sweep; and the
+ * spec checks that stop a sweep before it starts.
+ */
+class MorseStepsTest {
+    @TempDir Path tmp;
+
+    static final String BASE = "\"base\": {\"model\": \"2-4-1\", \"activation\": \"tanh\", \"loss\": \"mse\","
+            + " \"data\": \"teacher:n=40,width=2\"}";
+
+    static SweepSpec spec(String grid, String steps) {
+        return SweepSpec.parse("{\"name\": \"t\", " + BASE + ", \"grid\": " + grid + ", \"steps\": " + steps + "}");
+    }
+
+    /** Runs every task of the spec in this JVM (as an executor would) and returns the committed rows. */
+    static List<Map<String, Object>> runHere(SweepSpec spec, Path dir) throws Exception {
+        Files.createDirectories(dir.resolve(SweepDir.TASKS));
+        TaskExecutor ex = new TaskExecutor(dir, new MorseSteps(), "test-1");
+        List<Map<String, Object>> rows = new java.util.ArrayList<>();
+        for (SweepTask t : spec.tasks("test-1")) {
+            ex.runTask(t);
+            rows.add(SweepDir.result(dir, t.id()).orElseThrow());
+        }
+        return rows;
+    }
+
+    @Test
+    void initFitMorseChainThetaAndReportWhatTheCliReports() throws Exception {
+        SweepSpec spec = spec("{\"seed\": [3]}",
+                "[{\"init\": {}}, {\"fit\": {\"optimizer\": \"lbfgs_newton\", \"grad_tol\": \"rounding\"}}, {\"morse\": {}}]");
+        Path dir = tmp.resolve("s");
+        Map<String, Object> row = runHere(spec, dir).get(0);
+        String id = spec.tasks("test-1").get(0).id();
+        Path task = dir.resolve("tasks").resolve(id);
+        assertEquals("done", row.get("status"), String.valueOf(row.get("error")));
+        for (String step : List.of("init", "fit", "morse")) {
+            assertEquals(0L, num(row, step + ".exit_code"), step);
+            assertEquals(step + "-theta.npy", row.get(step + ".theta_file"), "θ files relative to the task folder");
+            for (String f : List.of(step + ".json", step + "-config.json", step + ".log", step + "-theta.npy")) {
+                assertTrue(Files.exists(task.resolve(f)), f);
+            }
+        }
+        // the report, flattened: scalars, nested objects with dots, short arrays; not the config or backend
+        assertEquals(17L, num(row, "morse.P"));
+        assertTrue(row.get("morse.nullity") instanceof Integer, row.toString());
+        assertTrue(row.get("morse.tau_inputs.scale") instanceof Double);
+        assertTrue(row.get("morse.nearest_zero") instanceof List<?> l && !l.isEmpty());
+        assertTrue(row.get("fit.timings.total") instanceof Double);
+        assertEquals(true, row.get("fit.trajectory.converged"));
+        assertFalse(row.keySet().stream().anyMatch(k -> k.contains(".config.") || k.contains(".backend.") || k.endsWith(".created")),
+                row.keySet().toString());
+        // θ chaining: fit started from init's θ, morse from fit's, with the committed paths in the files
+        String fitWeights = (String) Json.readObject(task.resolve("fit-config.json")).get("weights");
+        assertEquals(task.resolve("init-theta.npy").toString(), fitWeights);
+        assertEquals(task.resolve("fit-theta.npy").toString(), Json.readObject(task.resolve("morse-config.json")).get("weights"));
+        assertTrue(((String) row.get("morse.problem.weights")).startsWith("file fit-theta.npy"), row.toString());
+        assertTrue(Files.readString(task.resolve("morse.json")).contains("file " + task.resolve("fit-theta.npy")), "the report has the committed path");
+        assertFalse(Files.readString(task.resolve("morse.json")).contains(".tmp-"), "no attempt folder left in the report");
+        // engine threads: one per task (spark.task.cpus; 1 outside Spark)
+        assertEquals(1L, num(row, "morse.problem.threads"));
+
+        // one code path: the same command run by hand from the step's config gives the same bits
+        Path again = tmp.resolve("again.json");
+        StringWriter o = new StringWriter(), e = new StringWriter();
+        int code = dev.morse.cli.Main.run(new PrintWriter(o), new PrintWriter(e), "morse", "--config",
+                task.resolve("morse-config.json").toString(), "--save", tmp.resolve("again.npy").toString(), "--json", again.toString(), "-q");
+        assertEquals(0, code, e.toString());
+        Map<String, Object> byHand = Json.readObject(again);
+        Map<String, Object> inSweep = Json.readObject(task.resolve("morse.json"));
+        for (String k : List.of("index", "nullity", "eigenvalues", "tau", "loss", "gradient_norm", "verdict")) {
+            assertEquals(byHand.get(k), inSweep.get(k), k);
+        }
+    }
+
+    @Test
+    void aNonZeroExitFailsTheTaskWithTheCommandsMessageAndKeepsItsOutputs() throws Exception {
+        SweepSpec spec = spec("{\"seed\": [0]}", "[{\"fit\": {\"optimizer\": \"gd\", \"max_iter\": 2}}, {\"morse\": {}}]");
+        Path dir = tmp.resolve("s");
+        Map<String, Object> row = runHere(spec, dir).get(0);
+        assertEquals("failed", row.get("status"));
+        assertEquals("fit", row.get("error_step"));
+        assertTrue(((String) row.get("error")).startsWith("exit 3 (numerical failure): morse fit: no convergence"), (String) row.get("error"));
+        assertEquals(3L, num(row, "fit.exit_code"));
+        assertTrue(row.get("fit.gradient_norm") instanceof Double, "the failing step's report is in the row");
+        assertEquals(2L, num(row, "fit.trajectory.iterations"));
+        assertNull(row.get("morse.exit_code"), "later steps do not run");
+        Path task = dir.resolve("tasks").resolve(spec.tasks("test-1").get(0).id());
+        assertTrue(Files.readString(task.resolve("error.txt")).contains("no convergence"));
+
+        // bad input for one grid point (exit 2): failed too, the message names the option
+        SweepSpec typo = spec("{\"seed\": [0]}", "[{\"fit\": {\"optimizer\": \"lbfgs\", \"grad_tol\": \"rounded\"}}]");
+        Map<String, Object> r2 = runHere(typo, tmp.resolve("s2")).get(0);
+        assertEquals("failed", r2.get("status"));
+        assertTrue(((String) r2.get("error")).startsWith("exit 2 (bad usage or input): morse fit: --grad-tol rounded"), (String) r2.get("error"));
+    }
+
+    @Test
+    void refineIsFitWithNewtonAndStepOptionsWinOverTheTaskConfig() throws Exception {
+        SweepSpec spec = spec("{\"max_iter\": [500], \"reg\": [\"l2:1e-3\"]}",
+                "[{\"fit\": {\"optimizer\": \"lbfgs\", \"grad_tol\": \"1e-6\"}}, {\"refine\": {\"grad_tol\": \"rounding\"}}]");
+        Map<String, Object> row = runHere(spec, tmp.resolve("s")).get(0);
+        assertEquals("done", row.get("status"), String.valueOf(row.get("error")));
+        assertEquals("lbfgs", row.get("fit.trajectory.optimizer"));
+        assertEquals("newton", row.get("refine.trajectory.optimizer"));
+        assertTrue((Double) row.get("refine.gradient_norm") < (Double) row.get("fit.gradient_norm"), row.toString());
+        Path task = tmp.resolve("s").resolve("tasks").resolve(spec.tasks("test-1").get(0).id());
+        Map<String, Object> cfg = Json.readObject(task.resolve("refine-config.json"));
+        assertEquals("fit", cfg.get("command"));
+        assertEquals("500", cfg.get("max_iter"), "grid values reach every step that takes them, as text");
+        assertEquals(task.resolve("fit-theta.npy").toString(), cfg.get("weights"));
+    }
+
+    @Test
+    void trainIsAStepLikeAnyCommand() throws Exception {
+        SweepSpec spec = spec("{\"seed\": [1]}", "[{\"train\": {\"optimizer\": \"sgd\", \"lr\": 0.05, \"batch_size\": 8, \"epochs\": 3}},"
+                + " {\"morse\": {\"refine\": \"none\"}}]");
+        new MorseSteps().validate(spec);
+        Path dir = tmp.resolve("s");
+        Map<String, Object> row = runHere(spec, dir).get(0);
+        assertEquals("done", row.get("status"), String.valueOf(row.get("error")));
+        assertEquals(0L, num(row, "train.exit_code"));
+        assertEquals("train-theta.npy", row.get("train.theta_file"));
+        assertEquals(3L, num(row, "train.training.epochs"));
+        assertTrue(row.get("train.train_loss") instanceof Double, row.toString());
+        // the Morse check ran at the trained θ, as given (no refinement): its loss is train's final one
+        Path task = dir.resolve("tasks").resolve(spec.tasks("test-1").get(0).id());
+        assertEquals(task.resolve("train-theta.npy").toString(), Json.readObject(task.resolve("morse-config.json")).get("weights"));
+        assertTrue(((String) row.get("morse.problem.weights")).startsWith("file train-theta.npy"), row.toString());
+        assertBad(spec("{\"seed\": [1]}", "[{\"fit\": {\"batch_size\": 8}}]"), "'fit' has no option --batch-size");
+    }
+
+    static long num(Map<String, Object> row, String key) {
+        if (!(row.get(key) instanceof Number n)) throw new AssertionError("no number '" + key + "' in " + row);
+        return n.longValue();
+    }
+
+    @Test
+    void specChecksNameTheKey() {
+        MorseSteps s = new MorseSteps();
+        String ok = "[{\"fit\": {}}, {\"morse\": {}}]";
+        s.validate(spec("{\"seed\": [0, 1]}", ok));
+        s.validate(spec("{\"grad_tol\": [\"1e-6\"], \"no-bias\": [\"1\"]}", "[{\"fit\": {}}]"));
+        assertBad(spec("{\"seed\": [0]}", "[{\"fitt\": {}}]"), "key 'steps[0]': unknown step 'fitt'");
+        assertBad(spec("{\"lr\": [0.1], \"optimiser\": [\"gd\"]}", ok), "key 'grid.optimiser': no step takes option --optimiser");
+        assertBad(spec("{\"seed\": [0]}", "[{\"fit\": {\"k\": 3}}]"), "key 'steps[0].fit.k': 'fit' has no option --k");
+        assertBad(spec("{\"seed\": [0]}", "[{\"refine\": {\"k\": 3}}]"), "'refine' (morse fit) has no option --k");
+        assertBad(spec("{\"seed\": [0]}", "[{\"fit\": {\"json\": \"x.json\"}}]"), "key 'steps[0].fit.json': set by the sweep");
+        assertBad(spec("{\"seed\": [0]}", "[{\"spectrum\": {\"master\": \"local[2]\"}}]"), "runs inside an executor already");
+        assertBad(spec("{\"save\": [\"a.npy\"]}", ok), "key 'grid.save': 'save' names a per-step output");
+        assertBad(spec("{\"seed\": [0]}", "[{\"fit\": {\"save\": \"/tmp/x.npy\"}}]"), "must stay inside the task folder");
+        assertBad(spec("{\"seed\": [0]}", "[{\"fit\": {\"save\": \"../x.npy\"}}]"), "must stay inside the task folder");
+        assertBad(spec("{\"reg\": [{\"l2\": 1}]}", ok), "key 'grid.reg[0]': an option value must be");
+        s.validate(spec("{\"seed\": [0]}", "[{\"fit\": {\"save\": \"sub/theta.npy\", \"plots\": true}}, {\"morse\": {}}]"));
+    }
+
+    private static void assertBad(SweepSpec spec, String expected) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new MorseSteps().validate(spec));
+        assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
+    }
+
+    @Test
+    void valuesAsTheCommandLineWouldCarryThem() {
+        assertEquals("3", MorseSteps.text(3L));
+        assertEquals("9007199254740993", MorseSteps.text(9007199254740993L), "integers stay exact (not through double)");
+        assertEquals("0.001", MorseSteps.text(1e-3));
+        assertEquals("2", MorseSteps.text(2.0));
+        assertEquals("1.0E-10", MorseSteps.text(1e-10));
+        assertEquals("true", MorseSteps.text(true));
+        assertEquals("1,2", MorseSteps.text(List.of(1L, 2L)));
+        assertEquals("l2:1e-3", MorseSteps.text("l2:1e-3"));
+    }
+}
