@@ -135,11 +135,19 @@ public interface Term extends Serializable {
         /** ∇L(θ) (read-only); only for terms that declare {@link #needsDataGradient()}. */
         double[] dataGradient();
 
+        // What the penalties of SPEC §11 need beyond θ, L and ∇L. The Evaluator's context provides all
+        // of it; a context that serves regularizers only (e.g. a distributed problem's driver) need
+        // not, and a penalty evaluated there fails with the message of unsupported(…).
+
         /** The number of samples of the request. */
-        int batchSize();
+        default int batchSize() {
+            throw unsupported("batchSize");
+        }
 
         /** Whether the request's batch carries a seed ({@link Batch#withSeed}). */
-        boolean hasSeed();
+        default boolean hasSeed() {
+            throw unsupported("hasSeed");
+        }
 
         /**
          * The request's seed ({@link Batch#seed()}): penalties draw their probes or noise from
@@ -148,37 +156,55 @@ public interface Term extends Serializable {
          *
          * @throws IllegalStateException when the batch has no seed
          */
-        long seed();
+        default long seed() {
+            throw unsupported("seed");
+        }
 
         /**
          * out = Op·V for k vectors at θ over the request's samples, Op one of the data parts
          * {@link Part#DATA_HESSIAN} (∇²L = G + M), {@link Part#GGN}, {@link Part#NME}; the data term
          * only, never the terms' parts. vs and out must not be workspaces of the same index.
          */
-        void dataProduct(Part part, double[] vs, double[] out, int k);
+        default void dataProduct(Part part, double[] vs, double[] out, int k) {
+            throw unsupported("dataProduct");
+        }
 
         /**
          * Quadratic forms v_jᵀ·Op·v_j (Op = ∇²L for {@link Part#DATA_HESSIAN}, G for {@link Part#GGN})
          * into forms[0..k) and, when grad is not null, Σ_j ∇_θ(v_jᵀ·Op·v_j) into grad (overwritten):
          * {@link Evaluator#quadraticForms} at the request.
          */
-        void quadraticForms(Part part, double[] vs, int k, double[] forms, double[] grad);
+        default void quadraticForms(Part part, double[] vs, int k, double[] forms, double[] grad) {
+            throw unsupported("quadraticForms");
+        }
 
         /**
          * L(θ′) at another point θ′ (its first P entries: a workspace may be longer) over the
          * request's samples. Does not disturb the request at θ: the chunk states, data loss and
          * gradient cached for θ stay valid.
          */
-        double dataLossAt(double[] point);
+        default double dataLossAt(double[] point) {
+            throw unsupported("dataLossAt");
+        }
 
         /** L(θ′), with ∇L(θ′) written into grad (length P); like {@link #dataLossAt}, θ's cache stays valid. */
-        double dataLossAndGradientAt(double[] point, double[] grad);
+        default double dataLossAndGradientAt(double[] point, double[] grad) {
+            throw unsupported("dataLossAndGradientAt");
+        }
 
         /**
          * A reusable array of at least {@code length} doubles owned by the evaluator (indices 0..3),
          * so that terms allocate nothing per request. Its contents are undefined on entry; a term
          * may use it until its call returns. Distinct indices are distinct arrays.
          */
-        double[] workspace(int index, int length);
+        default double[] workspace(int index, int length) {
+            throw unsupported("workspace");
+        }
+
+        /** The failure of a context that does not provide {@code what} (one serving regularizers only). */
+        private UnsupportedOperationException unsupported(String what) {
+            return new UnsupportedOperationException(getClass().getSimpleName() + " does not provide " + what
+                    + "(): training penalties (SPEC §11) are evaluated by an Evaluator, not here");
+        }
     }
 }
