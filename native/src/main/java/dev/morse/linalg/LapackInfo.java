@@ -16,7 +16,8 @@ final class LapackInfo {
                 "W", "Z", "LDZ", "ISUPPZ", "WORK", "LWORK", "IWORK", "LIWORK", "INFO"},
             "dstevr", new String[] {"JOBZ", "RANGE", "N", "D", "E", "VL", "VU", "IL", "IU", "ABSTOL", "M", "W", "Z",
                 "LDZ", "ISUPPZ", "WORK", "LWORK", "IWORK", "LIWORK", "INFO"},
-            "dsytrf", new String[] {"UPLO", "N", "A", "LDA", "IPIV", "WORK", "LWORK", "INFO"});
+            "dsytrf", new String[] {"UPLO", "N", "A", "LDA", "IPIV", "WORK", "LWORK", "INFO"},
+            "dsytrs", new String[] {"UPLO", "N", "NRHS", "A", "LDA", "IPIV", "B", "LDB", "INFO"});
 
     private LapackInfo() {
     }

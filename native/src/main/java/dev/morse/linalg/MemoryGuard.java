@@ -108,6 +108,31 @@ public final class MemoryGuard {
         checkHeap(what + " needs " + formatBytes(totalBytes), totalBytes);
     }
 
+    /**
+     * Whether {@code arrays} matrices of rows×cols doubles (total bytes arrays·rows·cols·8) could be
+     * allocated now without refusal by {@link #checkDense(long, long, double, String)}: for plans
+     * that choose between a faster and a leaner path (keep a copy, or recompute). Same rules as
+     * {@code checkDense}, including one collection before answering no; never throws for memory.
+     */
+    public static boolean fits(long rows, long cols, double arrays) {
+        if (rows < 0 || cols < 0 || !(arrays > 0) || Double.isInfinite(arrays)) {
+            throw new IllegalArgumentException("rows=" + rows + ", cols=" + cols + ", arrays=" + arrays + ": expected ≥ 0, ≥ 0, finite > 0");
+        }
+        double elements = (double) rows * cols;
+        if (elements > MAX_ARRAY_LENGTH) {
+            return false;
+        }
+        double bytes = arrays * elements * Double.BYTES;
+        if (bytes <= availableBytes()) {
+            return true;
+        }
+        if (bytes > Runtime.getRuntime().maxMemory()) {
+            return false;
+        }
+        System.gc();
+        return bytes <= availableBytes();
+    }
+
     /** Bytes the heap can still provide now: maxMemory − (totalMemory − freeMemory). */
     public static long availableBytes() {
         Runtime rt = Runtime.getRuntime();
@@ -144,7 +169,7 @@ public final class MemoryGuard {
     }
 
     /** Human-readable size: "26.8 GiB", "512.0 MiB", "3.0 KiB", "12 bytes". */
-    static String formatBytes(double bytes) {
+    public static String formatBytes(double bytes) {
         if (bytes >= GIB) {
             return String.format(Locale.ROOT, "%.1f GiB", bytes / GIB);
         }
