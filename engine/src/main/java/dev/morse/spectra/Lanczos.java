@@ -23,7 +23,12 @@ public final class Lanczos {
     public enum Which {
         LARGEST, SMALLEST,
         /** k at each end (2k Ritz values in all). */
-        BOTH
+        BOTH,
+        /**
+         * The k of largest absolute value, from either end (k in all). Shift-invert uses it: the
+         * eigenvalues of (A − σI)⁻¹ largest in magnitude are those of A nearest σ.
+         */
+        MAGNITUDE
     }
 
     /** Settings; defaults: k = 10, LARGEST, tol = 1e-8, basis m = max(2k' + 20, 40) (k' wanted values), 300 restarts, seed 0. */
@@ -88,6 +93,12 @@ public final class Lanczos {
 
     private Lanczos() {}
 
+    /**
+     * β ≤ this · ‖T‖ is a breakdown (an invariant subspace): dropping such a β perturbs the
+     * projected matrix by at most 1e-13·‖A‖.
+     */
+    static final double BREAKDOWN = 1e-13;
+
     public static Result run(LinearOperator a, Options o) {
         int n = a.dim();
         if (n == 0) return new Result(new double[0], new double[0], new boolean[0], o.vectors ? new double[0] : null, 0, 0, true, List.of());
@@ -110,6 +121,7 @@ public final class Lanczos {
         int restarts = 0;
         List<double[]> history = new ArrayList<>();
         double lastBeta = 0;
+        double tNorm = 1e-300;   // ‖T‖ estimate: the largest |α| + |β| seen (≤ ‖A‖)
         while (true) {
             // Extend the basis from `start` to m vectors.
             for (int j = start; j < m; j++) {
@@ -122,8 +134,13 @@ public final class Lanczos {
                 double alpha = basis.lanczosStep(aw, j, j > start ? t[(j - 1) * ld + j] : 0.0);
                 t[j * ld + j] = alpha;
                 double beta = KrylovBasis.norm(aw);
-                double scale = Math.abs(alpha) + Math.abs(lastBeta) + 1e-300;
-                if (beta <= 1e-13 * scale) {
+                tNorm = Math.max(tNorm, Math.abs(alpha) + Math.abs(lastBeta));
+                // Breakdown against the whole projected matrix, not the local entries: after an
+                // invariant subspace of a (nearly) singular operator, A·v_j is rounding noise in
+                // the span already built, and a local test would normalize that noise into a
+                // "new" vector whose components along the old span are amplified by 1/β
+                // (a rank-4 Gauss–Newton matrix then showed Ritz values 4 times ‖G‖).
+                if (beta <= BREAKDOWN * tNorm) {
                     // Invariant subspace: continue with a fresh direction orthogonal to it.
                     beta = 0;
                     if (!basis.appendRandom(rng, aw)) {
@@ -146,7 +163,7 @@ public final class Lanczos {
             double[] theta = eig.values();
             double[] s = eig.vectors();   // row i = eigenvector i of T, length m
             boolean exact = m == n;   // the basis spans R^n: Ritz values are eigenvalues
-            int[] want = wantedIndices(o.which, o.k, m);
+            int[] want = wantedIndices(o.which, o.k, m, theta);
             double[] res = new double[m];
             double tmax = 0;
             for (double x : theta) tmax = Math.max(tmax, Math.abs(x));
@@ -163,7 +180,7 @@ public final class Lanczos {
             // At most m − 1 vectors are kept, so the restarted basis has room for the residual
             // and the arrowhead's coupling column (with BOTH, half from each end, rounded down).
             int keep = Math.min(m - 1, want.length + Math.max(1, (m - want.length) / 2));
-            int[] kept = wantedIndices(o.which, o.which == Which.BOTH ? keep / 2 : keep, m);
+            int[] kept = wantedIndices(o.which, o.which == Which.BOTH ? keep / 2 : keep, m, theta);
             keep = kept.length;
             double[] newRows = ritzVectors(basis, s, kept, m, n);
             double[] residual = new double[n];
@@ -215,7 +232,29 @@ public final class Lanczos {
 
     /** Indices into ascending values 0..m-1 of the k wanted ones. */
     static int[] wantedIndices(Which which, int k, int m) {
+        if (which == Which.MAGNITUDE) throw new IllegalArgumentException("MAGNITUDE needs the values");
+        return wantedIndices(which, k, m, null);
+    }
+
+    /**
+     * Indices into the ascending values theta[0..m) of the k wanted ones (theta is read only for
+     * {@link Which#MAGNITUDE}: the k largest |θ| lie at the two ends, taken greedily from whichever
+     * end is larger in magnitude), in ascending order.
+     */
+    static int[] wantedIndices(Which which, int k, int m, double[] theta) {
         k = Math.min(k, m);
+        if (which == Which.MAGNITUDE) {
+            int lo = 0, hi = m - 1;
+            for (int taken = 0; taken < k; taken++) {
+                if (Math.abs(theta[lo]) >= Math.abs(theta[hi])) lo++;
+                else hi--;
+            }
+            int[] r = new int[k];
+            int c = 0;
+            for (int i = 0; i < lo; i++) r[c++] = i;
+            for (int i = hi + 1; i < m; i++) r[c++] = i;
+            return r;
+        }
         switch (which) {
             case SMALLEST: {
                 int[] r = new int[k];

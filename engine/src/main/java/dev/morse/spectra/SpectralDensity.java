@@ -99,6 +99,7 @@ public final class SpectralDensity {
             double[] alpha = new double[m];
             double[] beta = new double[m];
             int steps = 0;
+            double tNorm = 1e-300;   // the largest |α| + |β| seen: breakdown is judged against ‖T‖ (see Lanczos.BREAKDOWN)
             for (int j = 0; j < m; j++) {
                 basis.copyRow(j, w);
                 a.apply(w, aw);
@@ -107,7 +108,8 @@ public final class SpectralDensity {
                 steps = j + 1;
                 double b = KrylovBasis.norm(aw);
                 if (j + 1 == m) break;
-                if (b <= 1e-13 * (Math.abs(alpha[j]) + (j > 0 ? beta[j - 1] : 0) + 1e-300)) break;   // invariant subspace: quadrature is exact
+                tNorm = Math.max(tNorm, Math.abs(alpha[j]) + (j > 0 ? beta[j - 1] : 0));
+                if (b <= Lanczos.BREAKDOWN * tNorm) break;   // invariant subspace: quadrature is exact
                 beta[j] = b;
                 basis.append(aw, b);
             }
