@@ -37,7 +37,7 @@ final class ChunkPass {
     private double[] prob;   // softmax rows for cross-entropy
     // Tangent (R-operator) buffers, owned by this worker: see the block products below.
     private final double[] vecTmp; // bias copy / column sums
-    private final int maxRows;
+    private int maxRows;
 
     // The chunk currently bound.
     private double[] x;
@@ -57,8 +57,15 @@ final class ChunkPass {
         vecTmp = new double[maxWidth];
     }
 
-    /** Binds the chunk's rows x[xOff ..] (rows × d0) and its state buffers. */
+    /**
+     * Binds the chunk's rows x[xOff ..] (rows × d0) and its state buffers. A chunk larger than
+     * the block buffers hold (dense materialization cuts larger chunks than products) grows them.
+     */
     void bind(ChunkState st, double[] x, int xOff, int rows) {
+        if (rows > maxRows) {
+            maxRows = rows;
+            blockCap = 0;   // the block buffers are sized by maxRows: reallocate on next use
+        }
         this.a = st.a;
         this.z = st.z;
         this.s1 = st.s1;
