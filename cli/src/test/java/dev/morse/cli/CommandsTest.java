@@ -122,7 +122,19 @@ class CommandsTest {
         Map<String, Object> rep2 = Cli.json(l2Json);
         assertEquals(0, Cli.num(rep2, "nullity"), 0, "weight decay removes the zero eigenvalues");
         assertEquals(Boolean.TRUE, rep2.get("nondegenerate"));
-        assertEquals(25, Cli.doubles(rep2.get("ggn_eigenvalues")).length);
+        assertEquals("inertia", rep2.get("method"), "counts by LDLᵀ inertia by default");
+        assertEquals(null, rep2.get("ggn_eigenvalues"), "no full spectra without --spectra");
+
+        Path specJson = dir.resolve("morse-spectra.json");
+        Cli.Result m3 = Cli.run(with("morse", p, "--weights", theta.toString(), "--reg", "l2:1e-2", "--refine", "lbfgs_newton", "--spectra",
+                "--json", specJson.toString()));
+        assertEquals(0, m3.code(), m3.toString());
+        Map<String, Object> rep3 = Cli.json(specJson);
+        assertEquals("dense", rep3.get("method"));
+        assertEquals(25, Cli.doubles(rep3.get("ggn_eigenvalues")).length);
+        assertEquals(25, Cli.doubles(rep3.get("eigenvalues")).length);
+        for (String k : new String[] {"index", "nullity", "positive"}) assertEquals(Cli.num(rep2, k), Cli.num(rep3, k), 0, k + ": inertia = eigenvalues");
+        assertEquals(Cli.num(rep3, "tau"), Cli.num(rep2, "tau"), 1e-7 * Cli.num(rep3, "tau"), "τ from Lanczos norms = τ from the spectra");
     }
 
     @Test

@@ -40,6 +40,7 @@ public final class Lanczos {
         int maxRestarts = 300;
         long seed = 0;
         boolean vectors = false;
+        boolean eachRelative = false;
 
         public Options k(int k) {
             if (k <= 0) throw new IllegalArgumentException("k must be positive, got " + k);
@@ -76,6 +77,16 @@ public final class Lanczos {
             return this;
         }
 
+        /**
+         * Each wanted Ritz value converges relative to itself (‖r_i‖ ≤ tol·|θ_i|, as ARPACK) instead
+         * of relative to the largest |θ|. For shift-invert, where the wanted values of (A − σI)⁻¹
+         * span many orders of magnitude: then λ = σ + 1/θ_i is accurate to a relative tol in λ − σ.
+         */
+        public Options eachRelative(boolean on) {
+            this.eachRelative = on;
+            return this;
+        }
+
         /** Also return the Ritz vectors. */
         public Options vectors(boolean v) {
             this.vectors = v;
@@ -94,10 +105,11 @@ public final class Lanczos {
     private Lanczos() {}
 
     /**
-     * β ≤ this · ‖T‖ is a breakdown (an invariant subspace): dropping such a β perturbs the
-     * projected matrix by at most 1e-13·‖A‖.
+     * β ≤ this · ‖A·v_j‖ is a breakdown (an invariant subspace, up to rounding): the remainder is
+     * orthogonalization noise. Dropping such a β perturbs the projected matrix by at most
+     * 1e-12·‖A‖.
      */
-    static final double BREAKDOWN = 1e-13;
+    static final double BREAKDOWN = 1e-12;
 
     public static Result run(LinearOperator a, Options o) {
         int n = a.dim();
@@ -121,12 +133,12 @@ public final class Lanczos {
         int restarts = 0;
         List<double[]> history = new ArrayList<>();
         double lastBeta = 0;
-        double tNorm = 1e-300;   // ‖T‖ estimate: the largest |α| + |β| seen (≤ ‖A‖)
         while (true) {
             // Extend the basis from `start` to m vectors.
             for (int j = start; j < m; j++) {
                 basis.copyRow(j, w);
                 a.apply(w, aw);
+                double productNorm = KrylovBasis.norm(aw);
                 products++;
                 basis.size = j + 1;
                 // After a thick restart the first new vector couples to every kept Ritz vector
@@ -134,13 +146,15 @@ public final class Lanczos {
                 double alpha = basis.lanczosStep(aw, j, j > start ? t[(j - 1) * ld + j] : 0.0);
                 t[j * ld + j] = alpha;
                 double beta = KrylovBasis.norm(aw);
-                tNorm = Math.max(tNorm, Math.abs(alpha) + Math.abs(lastBeta));
-                // Breakdown against the whole projected matrix, not the local entries: after an
-                // invariant subspace of a (nearly) singular operator, A·v_j is rounding noise in
-                // the span already built, and a local test would normalize that noise into a
-                // "new" vector whose components along the old span are amplified by 1/β
-                // (a rank-4 Gauss–Newton matrix then showed Ritz values 4 times ‖G‖).
-                if (beta <= BREAKDOWN * tNorm) {
+                // Breakdown when what is left after orthogonalization is at the rounding level of
+                // the orthogonalization itself, relative to ‖A·v_j‖ before it: such a remainder has
+                // no direction of its own (its components along the basis are as large as the rest),
+                // and normalizing it spreads the loss of orthogonality by 1/β per step. A test
+                // against the local entries of T missed this after a breakdown of a (nearly)
+                // singular operator, where α and the last β are tiny too (a rank-4 Gauss–Newton
+                // matrix then showed Ritz values 4 times ‖G‖); a test against ‖T‖ cut true couplings
+                // of shift-invert operators, whose ‖T‖ is 1/τ.
+                if (beta <= BREAKDOWN * productNorm) {
                     // Invariant subspace: continue with a fresh direction orthogonal to it.
                     beta = 0;
                     if (!basis.appendRandom(rng, aw)) {
@@ -169,7 +183,7 @@ public final class Lanczos {
             for (double x : theta) tmax = Math.max(tmax, Math.abs(x));
             boolean all = true;
             for (int i = 0; i < m; i++) res[i] = exact ? 0 : Math.abs(lastBeta * s[i * m + m - 1]);
-            for (int i : want) all &= res[i] <= o.tol * Math.max(tmax, Double.MIN_NORMAL);
+            for (int i : want) all &= res[i] <= o.tol * Math.max(o.eachRelative ? Math.abs(theta[i]) : tmax, Double.MIN_NORMAL);
             double[] snap = new double[want.length];
             for (int i = 0; i < want.length; i++) snap[i] = theta[want[i]];
             history.add(snap);
@@ -210,7 +224,7 @@ public final class Lanczos {
         for (int i = 0; i < idx.length; i++) {
             values[i] = theta[idx[i]];
             r[i] = res[idx[i]];
-            conv[i] = r[i] <= o.tol * Math.max(tmax, Double.MIN_NORMAL);
+            conv[i] = r[i] <= o.tol * Math.max(o.eachRelative ? Math.abs(values[i]) : tmax, Double.MIN_NORMAL);
         }
         double[] vecs = null;
         if (o.vectors) {

@@ -99,17 +99,16 @@ public final class SpectralDensity {
             double[] alpha = new double[m];
             double[] beta = new double[m];
             int steps = 0;
-            double tNorm = 1e-300;   // the largest |α| + |β| seen: breakdown is judged against ‖T‖ (see Lanczos.BREAKDOWN)
             for (int j = 0; j < m; j++) {
                 basis.copyRow(j, w);
                 a.apply(w, aw);
+                double productNorm = KrylovBasis.norm(aw);
                 products++;
                 alpha[j] = basis.lanczosStep(aw, j, j > 0 ? beta[j - 1] : 0.0);
                 steps = j + 1;
                 double b = KrylovBasis.norm(aw);
                 if (j + 1 == m) break;
-                tNorm = Math.max(tNorm, Math.abs(alpha[j]) + (j > 0 ? beta[j - 1] : 0));
-                if (b <= Lanczos.BREAKDOWN * tNorm) break;   // invariant subspace: quadrature is exact
+                if (b <= Lanczos.BREAKDOWN * productNorm) break;   // invariant subspace (see Lanczos.BREAKDOWN): quadrature is exact
                 beta[j] = b;
                 basis.append(aw, b);
             }
