@@ -39,8 +39,9 @@ final class MorseCommand extends AnalysisCommand {
     enum Refine { newton, lbfgs_newton, none }
 
     @Option(names = "--refine", paramLabel = "HOW", defaultValue = "newton", order = 1,
-            description = "newton: Newton to rounding level from θ (the default); lbfgs_newton: L-BFGS first, for a θ far from "
-                    + "a critical point (e.g. from --init); none: analyse θ as given (same as --no-refine).")
+            description = "newton: Newton on ∇L_R = 0 to rounding level from θ, to the nearest critical point of any index (the "
+                    + "default; trust region on ‖∇L_R‖², Powell's dogleg with MINRES steps); lbfgs_newton: L-BFGS first, for a θ far from "
+                    + "a critical point (e.g. from --init; L-BFGS descends, so it finds minima); none: analyse θ as given (same as --no-refine).")
     Refine refine;
 
     @Option(names = "--no-refine", order = 2, description = "Analyse θ as given (it may not be critical: the report then says so).")
@@ -48,6 +49,15 @@ final class MorseCommand extends AnalysisCommand {
 
     @Option(names = "--newton-iter", paramLabel = "N", defaultValue = "100", order = 3, description = "Newton iteration limit (default: ${DEFAULT-VALUE}).")
     int newtonIter;
+
+    @Option(names = "--newton-dense-limit", paramLabel = "P", defaultValue = "" + Optimize.NEWTON_DENSE_LIMIT, order = 3,
+            description = "Refinement takes dense Newton steps (one P×P Hessian and eigendecomposition per iteration) up to this P, "
+                    + "matrix-free MINRES steps on exact Hessian-vector products above (default: ${DEFAULT-VALUE}).")
+    int newtonDenseLimit;
+
+    @Option(names = "--krylov-iter", paramLabel = "N", defaultValue = "" + Optimize.KRYLOV_ITER, order = 3,
+            description = "MINRES iteration limit of one matrix-free Newton step (default: ${DEFAULT-VALUE}).")
+    int krylovIter;
 
     @Option(names = "--max-iter", paramLabel = "N", defaultValue = "5000", order = 4, description = "L-BFGS iteration limit for lbfgs_newton (default: ${DEFAULT-VALUE}).")
     int maxIter;
@@ -91,6 +101,9 @@ final class MorseCommand extends AnalysisCommand {
         if (save != null) files.plan(save);
         if (!(gradTol >= 0) || !(tauFactor > 0) || !(absTol >= 0)) throw CliException.usage("--grad-tol and --abs-tol must be ≥ 0, --tau-factor > 0");
         if (nearest < 1) throw CliException.usage("--nearest must be ≥ 1, got " + nearest);
+        if (newtonIter < 0 || maxIter < 0) throw CliException.usage("--newton-iter and --max-iter must be ≥ 0");
+        if (newtonDenseLimit < 0 || krylovIter < 1) throw CliException.usage("--newton-dense-limit must be ≥ 0 and --krylov-iter ≥ 1, got "
+                + newtonDenseLimit + " and " + krylovIter);
         if (denseLimit < 0) throw CliException.usage("--dense-limit must be ≥ 0, got " + denseLimit);
         loadProblem();
         Evaluator obj = problem.evaluator();
@@ -99,7 +112,8 @@ final class MorseCommand extends AnalysisCommand {
         if (how != Refine.none) {
             long t0 = System.nanoTime();
             Optimize.Name opt = how == Refine.newton ? Optimize.Name.newton : Optimize.Name.lbfgs_newton;
-            run = Optimize.run(obj, theta, new Optimize.Settings(opt, maxIter, Double.MIN_VALUE, 0.1, 30, newtonIter), progress, "refine");
+            run = Optimize.run(obj, theta, new Optimize.Settings(opt, maxIter, Double.MIN_VALUE, 0.1, 30, newtonIter, newtonDenseLimit, krylovIter),
+                    progress, "refine");
             time("refine", (System.nanoTime() - t0) * 1e-9);
             theta = run.trajectory().theta();
             if (save != null) {
@@ -145,8 +159,10 @@ final class MorseCommand extends AnalysisCommand {
         if (r.warning() != null) println("  warning: " + r.warning());
         printOutputs();
         if (run != null && !r.critical()) {
+            String detail = run.trajectory().detail();
             err.println("morse morse: refinement did not reach a critical point: ‖∇L_R‖ = " + g3(r.gradientNorm()) + " > grad_tol "
-                    + g3(r.gradTol()) + " after " + run.trajectory().iterations() + " iterations; try --refine lbfgs_newton or more --newton-iter.");
+                    + g3(r.gradTol()) + " after " + run.trajectory().iterations() + " iterations" + (detail == null ? "" : " (" + detail + ")")
+                    + "; try --refine lbfgs_newton or more --newton-iter.");
             return Main.EXIT_NUMERICAL;
         }
         if (!r.converged()) {
