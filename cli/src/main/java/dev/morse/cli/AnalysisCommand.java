@@ -63,6 +63,10 @@ abstract class AnalysisCommand extends BaseCommand {
         double s = 0;
         for (double x : g) s += x * x;
         gradientNorm = Math.sqrt(s);
+        if (!Double.isFinite(loss)) throw nonFinite("loss", "L_R(θ) = " + loss, theta);
+        for (int i = 0; i < g.length; i++) {
+            if (!Double.isFinite(g[i])) throw nonFinite("gradient", "∂L_R/∂θ_" + i + " = " + g[i], theta);
+        }
         dataLoss = obj.problem().hasTerms() ? obj.dataLoss(theta) : loss;
         time("gradient", (System.nanoTime() - t0) * 1e-9);
     }
@@ -81,18 +85,53 @@ abstract class AnalysisCommand extends BaseCommand {
      */
     double[] materialize(LinearOperator op, String what, double workspaceArrays) {
         int n = op.dim();
-        try {
-            MemoryGuard.checkDense(n, n, workspaceArrays, "dense " + what + " (P=" + n + ")");
-        } catch (MemoryLimitException e) {
-            throw new MemoryLimitException(e.getMessage() + " With morse: spectrum --method lanczos --k K (extreme eigenvalues), "
-                    + "density (SLQ) or trace" + (n <= MemoryGuard.MAX_SQUARE_ORDER ? "; or more heap: MORSE_JAVA_OPTS=-Xmx… bin/morse …" : "") + ".",
-                    e.requestedBytes(), e.availableBytes());
-        }
+        Estimates.check("dense " + what + " of " + n + "×" + n + (workspaceArrays == 1 ? "" : " (" + (int) workspaceArrays + " arrays of P² doubles)"),
+                (double) n * n, 8.0 * workspaceArrays * n * n,
+                "Use a matrix-free method: spectrum --method lanczos --k K (extreme eigenvalues), density (SLQ) or trace"
+                        + (n <= MemoryGuard.MAX_SQUARE_ORDER ? "; or " + Estimates.HEAP : ""));
         Progress.Task t = progress.start("materializing " + what + " (" + n + "×" + n + ")", n);
         double[] m = dev.morse.spectra.DenseSpectrum.materialize(op, (done, total) -> t.update(done, ""));
+        for (int i = 0; i < m.length; i++) {
+            if (!Double.isFinite(m[i])) {
+                throw nonFinite("curvature", "the dense " + what + " has entry (" + i / n + ", " + i % n + ") = " + m[i], problem == null ? null : problem.theta);
+            }
+        }
         time("materialize", t.seconds());
         t.done(n + " columns, " + n + " products");
         return m;
+    }
+
+    /**
+     * Exit 3 for curvature (or loss) that is not finite at θ: the cause is the point, not the input
+     * syntax (θ = 1e200 used to be exit 2 with "a[0] of the 21×21 matrix" from LAPACK's check).
+     */
+    static CliException nonFinite(String kind, String what, double[] theta) {
+        double max = 0;
+        if (theta != null) for (double x : theta) max = Math.max(max, Math.abs(x));
+        return CliException.numerical("non-finite " + kind + " at θ: " + what + " (overflow" + (theta == null ? "" : "; the largest |θ_i| is " + g3(max))
+                + "); the weights are too large for float64 here: check --weights, or rescale them");
+    }
+
+    /**
+     * The loss, the gradient and one product of the Hessian with a Rademacher vector: a non-finite entry anywhere in H
+     * makes it non-finite, so the dense paths that do not pass through {@link #materialize} (the
+     * Morse report) fail with exit 3 and the cause, not with LAPACK's input check.
+     */
+    static void checkCurvature(Evaluator obj, double[] theta) {
+        int p = obj.dim();
+        double[] g = new double[p];
+        double l = obj.lossAndGradient(theta, g);
+        if (!Double.isFinite(l)) throw nonFinite("loss", "L_R(θ) = " + l, theta);
+        for (int i = 0; i < p; i++) {
+            if (!Double.isFinite(g[i])) throw nonFinite("gradient", "∂L_R/∂θ_" + i + " = " + g[i], theta);
+        }
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(1);
+        double[] z = new double[p], hz = new double[p];
+        for (int i = 0; i < p; i++) z[i] = rng.nextBoolean() ? 1 : -1;
+        obj.hvp(theta, z, hz);
+        for (int i = 0; i < p; i++) {
+            if (!Double.isFinite(hz[i])) throw nonFinite("curvature", "(H·z)_" + i + " = " + hz[i] + " for a ±1 vector z", theta);
+        }
     }
 
     /** All eigenvalues (ascending) of a dense symmetric matrix through LAPACK, with the problem's threads for OpenBLAS. */
@@ -108,7 +147,7 @@ abstract class AnalysisCommand extends BaseCommand {
     }
 
     /** A {@link LinearOperator} wrapper that counts products and reports them as progress. */
-    static final class Counting implements LinearOperator {
+    final class Counting implements LinearOperator {
         final LinearOperator inner;
         final Progress.Task task;
         long products;
@@ -126,6 +165,9 @@ abstract class AnalysisCommand extends BaseCommand {
         @Override
         public void apply(double[] v, double[] out) {
             inner.apply(v, out);
+            for (int i = 0; i < out.length; i++) {
+                if (!Double.isFinite(out[i])) throw nonFinite("curvature", "a product has component " + i + " = " + out[i], theta());
+            }
             products++;
             task.update(products, products + " products");
         }
@@ -133,6 +175,9 @@ abstract class AnalysisCommand extends BaseCommand {
         @Override
         public void apply(double[] vs, double[] outs, int k) {
             inner.apply(vs, outs, k);
+            for (int i = 0; i < (long) k * inner.dim(); i++) {
+                if (!Double.isFinite(outs[i])) throw nonFinite("curvature", "a product has component " + i % inner.dim() + " = " + outs[i], theta());
+            }
             products += k;
             task.update(products, products + " products");
         }
@@ -140,6 +185,10 @@ abstract class AnalysisCommand extends BaseCommand {
         @Override
         public String describe() {
             return inner.describe();
+        }
+
+        private double[] theta() {
+            return problem == null ? null : problem.theta;
         }
     }
 }

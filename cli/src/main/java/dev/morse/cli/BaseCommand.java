@@ -1,6 +1,7 @@
 package dev.morse.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,6 +37,7 @@ abstract class BaseCommand implements Callable<Integer> {
     @Override
     public final Integer call() throws Exception {
         started = System.nanoTime();
+        Estimates.reset();
         output = outputs();
         out = spec.commandLine().getOut();
         err = spec.commandLine().getErr();
@@ -44,13 +46,15 @@ abstract class BaseCommand implements Callable<Integer> {
         progress = new Progress(err, output.quiet, terminal);
         files = new OutputFiles(output.force);
         try {
-            return execute();
+            int code = execute();
+            files.commit(jsonFile);
+            return code;
         } catch (OutOfMemoryError e) {
-            throw new CliException(Main.EXIT_MEMORY, "out of memory (" + e.getMessage() + "); for large P use the matrix-free methods "
-                    + "(spectrum --method lanczos, density, trace), or raise the heap with MORSE_JAVA_OPTS=-Xmx…");
+            throw new CliException(Main.EXIT_MEMORY, "out of memory (" + e.getMessage() + "). " + Estimates.advice());
         } finally {
             for (int i = closeAtEnd.size() - 1; i >= 0; i--) closeAtEnd.get(i).close();
             closeAtEnd.clear();
+            files.abort();   // after a commit: nothing left to do
             out.flush();
             err.flush();
         }
@@ -70,20 +74,29 @@ abstract class BaseCommand implements Callable<Integer> {
 
     /** Plans the JSON report file (unless it goes to stdout); call before any work. */
     void planJson() {
-        if (output.json != null && !output.json.toString().equals("-")) jsonFile = files.plan(output.json);
+        if (output.json != null && !output.json.toString().equals("-")) jsonFile = files.plan(output.jsonOption, output.json);
     }
 
     /** Plans the files of a figure, when --plots is given; returns whether plots are wanted. */
     boolean planPlot(String name) {
         if (output.plots == null) return false;
-        for (Path f : Plots.files(output.plots, name, output.plotFormat)) plotFiles.add(files.plan(f));
+        if (output.plots.toString().isEmpty()) throw Checks.usage(output.plotsOption, "the folder name is empty; give a folder for the plots");
+        if (Files.exists(output.plots) && !Files.isDirectory(output.plots)) {
+            throw Checks.usage(output.plotsOption, output.plots + " is a file, not a folder");
+        }
+        for (Path f : Plots.files(output.plots, name, output.plotFormat)) plotFiles.add(files.plan(output.plotsOption, f));
         return true;
     }
 
-    /** Saves a planned figure. */
-    void savePlot(String name, org.knowm.xchart.XYChart... charts) throws java.io.IOException {
+    /** Saves a planned figure (each format to its claimed file). */
+    void savePlot(String name, org.knowm.xchart.XYChart... charts) {
+        savePlot(name, charts.length, charts);
+    }
+
+    /** Saves a planned figure whose charts form a grid of {@code columns} columns. */
+    void savePlot(String name, int columns, org.knowm.xchart.XYChart... charts) {
         if (output.plots == null) return;
-        for (Path f : Plots.save(output.plots, name, output.plotFormat, charts)) files.wrote(f);
+        for (Path f : Plots.files(output.plots, name, output.plotFormat)) files.write(f, os -> Plots.write(os, Plots.isPng(f), columns, charts));
     }
 
     /** Times a phase (seconds) for the report's "timings". */
@@ -96,7 +109,7 @@ abstract class BaseCommand implements Callable<Integer> {
     }
 
     /** Writes the report (to the planned file, or stdout for "-"); lists outputs including itself. */
-    void writeReport(Report r) throws java.io.IOException {
+    void writeReport(Report r) {
         if (output.json == null) return;
         List<Path> outs = new ArrayList<>(files.written());
         if (jsonFile != null) outs.add(0, jsonFile);

@@ -10,8 +10,8 @@ import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
 import dev.morse.linalg.BackendReport;
 import dev.morse.linalg.Backends;
+import dev.morse.json.Json;
 import dev.morse.linalg.DgemmCeiling;
-import dev.morse.linalg.Json;
 import dev.morse.linalg.Linalg;
 import dev.morse.linalg.NativeThreads;
 import java.lang.management.CompilationMXBean;
@@ -90,28 +90,28 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--loss", description = "mse or cross_entropy (default: ${DEFAULT-VALUE}).")
     String loss = "cross_entropy";
 
-    @Option(names = "--batch", description = "N, the number of samples the products run over (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", converter = Checks.Positive.class, description = "N, the number of samples the products run over (default: ${DEFAULT-VALUE}).")
     int batch = 1024;
 
-    @Option(names = "--threads", description = "Worker threads (default: all cores); also OpenBLAS's threads for --eigh.")
+    @Option(names = "--threads", converter = Checks.Threads.class, description = "Worker threads (default: all cores); also OpenBLAS's threads for --eigh.")
     Integer threads;
 
-    @Option(names = "--chunk", description = {"Most rows per chunk of the engine (default 256; the engine cuts N into at least 8",
+    @Option(names = "--chunk", converter = Checks.Positive.class, description = {"Most rows per chunk of the engine (default 256; the engine cuts N into at least 8",
             "chunks once N ≥ 256, whatever the thread count)."})
     Integer chunk;
 
-    @Option(names = "--k", description = "Vectors in the block product hvp_block (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--k", converter = Checks.Positive.class, description = "Vectors in the block product hvp_block (default: ${DEFAULT-VALUE}).")
     int k = 16;
 
-    @Option(names = "--warmup", description = {"Warm-up rounds: every product is called this many times (round-robin) before",
+    @Option(names = "--warmup", converter = Checks.NonNegative.class, description = {"Warm-up rounds: every product is called this many times (round-robin) before",
             "any is timed, and the warm-up goes on until the JIT is quiet; 0 skips it (default: ${DEFAULT-VALUE})."})
     int warmup = 5;
 
-    @Option(names = "--warmup-seconds", description = {"The warm-up lasts at least this long (default: ${DEFAULT-VALUE}); --eigh is warmed",
+    @Option(names = "--warmup-seconds", converter = Checks.NonNegativeReal.class, description = {"The warm-up lasts at least this long (default: ${DEFAULT-VALUE}); --eigh is warmed",
             "up by --warmup calls only (native LAPACK, no JIT)."})
     double warmupSeconds = 1.0;
 
-    @Option(names = "--reps", description = "Timed calls per product; the median is reported (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--reps", converter = Checks.Positive.class, description = "Timed calls per product; the median is reported (default: ${DEFAULT-VALUE}).")
     int reps = 20;
 
     @Option(names = "--products", split = ",",
@@ -119,22 +119,26 @@ public final class BenchCommand implements Callable<Integer> {
                     "(or 'none'). Default: all, dense_hessian only when P ≤ " + DEFAULT_DENSE_MAX_P + "; with --eigh alone: none."})
     List<String> products;
 
-    @Option(names = "--eigh", paramLabel = "N",
+    @Option(names = "--eigh", converter = Checks.Positive.class, paramLabel = "N",
             description = "Also time the dense eigendecomposition (values and vectors, LAPACK dsyevd) of a seeded random symmetric N×N matrix, as product 'eigh'.")
     Integer eighN;
 
-    @Option(names = "--seed", description = "Seed of data, θ, vectors and the eigh matrix (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", converter = Checks.Seed.class, description = "Seed of data, θ, vectors and the eigh matrix (default: ${DEFAULT-VALUE}).")
     long seed = 42;
 
-    @Option(names = "--peak-gflops", description = {"Use this FP64 ceiling in GFLOP/s (all cores) instead of the measured dgemm",
+    @Option(names = "--peak-gflops", converter = Checks.PositiveReal.class, description = {"Use this FP64 ceiling in GFLOP/s (all cores) instead of the measured dgemm",
             "ceiling (default: measured once per machine and backend, then cached)."})
     Double peakGflops;
 
     @Option(names = "--calibrate", description = "Measure the dgemm ceiling again (a few seconds) instead of using the cached one.")
     boolean calibrate;
 
-    @Option(names = "--json", description = "Print the results as JSON.")
-    boolean json;
+    @Option(names = "--json", paramLabel = "FILE", arity = "0..1", fallbackValue = "-",
+            description = "Write the results as JSON to FILE ('-', or no FILE: standard output, instead of the table).")
+    java.nio.file.Path json;
+
+    @Option(names = "--force", description = "Overwrite an existing --json file (never done without it).")
+    boolean force;
 
     /** One timed product. */
     record Timing(String name, double flops, String flopModel, double[] timesMs) {
@@ -169,6 +173,18 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         validate();
+        OutputFiles files = new OutputFiles(force);
+        try {
+            java.nio.file.Path jsonFile = json == null || json.toString().equals("-") ? null : files.plan("--json", json);
+            int code = run(json != null && jsonFile == null, jsonFile, files);
+            files.commit(jsonFile);
+            return code;
+        } finally {
+            files.abort();
+        }
+    }
+
+    private int run(boolean jsonStdout, java.nio.file.Path jsonFile, OutputFiles files) {
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         List<String> wanted = productList();
 
@@ -184,7 +200,7 @@ public final class BenchCommand implements Callable<Integer> {
                 fresh = build(t, false);
                 modelFlops = flopTerms(obj);
                 String widths = model;
-                if (!json) {
+                if (!jsonStdout) {
                     System.out.printf(Locale.ROOT, "morse bench: %s %s %s, N=%d, P=%d, threads=%d, chunk=%d, k=%d, warm-up %d, reps %d%n",
                             widths, activation, loss, batch, obj.dim(), obj.threads(), obj.chunkRows(), k, warmup, reps);
                 }
@@ -221,11 +237,13 @@ public final class BenchCommand implements Callable<Integer> {
             config.put("eigh_n", eighN);
 
             BackendReport backend = Backends.report();
-            if (json) {
-                System.out.println(toJson(config, machine, backend, timings, ceilings, modelFlops, warmupInfo));
+            String text = toJson(config, machine, backend, timings, ceilings, modelFlops, warmupInfo);
+            if (jsonStdout) {
+                System.out.println(text);
             } else {
                 printText(machine, backend, timings, ceilings, modelFlops, obj, warmupInfo);
             }
+            if (jsonFile != null) files.writeText(jsonFile, text + "\n");
             return 0;
         } finally {
             if (obj != null) obj.close();
@@ -235,16 +253,15 @@ public final class BenchCommand implements Callable<Integer> {
 
     // ------------------------------------------------------------------ setup
 
+    /** Cross-option and model checks; single values are checked by their converters ({@link Checks}). */
     private void validate() {
-        if (batch < 1) throw CliException.usage("--batch must be ≥ 1, got " + batch);
-        if (k < 1) throw CliException.usage("--k must be ≥ 1, got " + k);
-        if (warmup < 0) throw CliException.usage("--warmup must be ≥ 0, got " + warmup);
-        if (!(warmupSeconds >= 0) || Double.isInfinite(warmupSeconds)) throw CliException.usage("--warmup-seconds must be ≥ 0, got " + warmupSeconds);
-        if (reps < 1) throw CliException.usage("--reps must be ≥ 1, got " + reps);
-        if (threads != null && threads < 1) throw CliException.usage("--threads must be ≥ 1, got " + threads);
-        if (chunk != null && chunk < 1) throw CliException.usage("--chunk must be ≥ 1, got " + chunk);
-        if (eighN != null && eighN < 1) throw CliException.usage("--eigh must be ≥ 1, got " + eighN);
-        if (peakGflops != null && !(peakGflops > 0)) throw CliException.usage("--peak-gflops must be > 0, got " + peakGflops);
+        Checks.widths(model);
+        Checks.specNumbers("--activation", activation);
+        if (eighN != null) {
+            // The matrix, its eigenvectors and dsyevd's workspace (about 2n²): four n×n arrays.
+            Estimates.check("--eigh " + eighN + " (" + eighN + "×" + eighN + " matrix, eigenvectors and LAPACK workspace)", (double) eighN * eighN,
+                    8.0 * 4 * eighN * eighN, "Give a smaller --eigh N, or " + Estimates.HEAP);
+        }
     }
 
     private List<String> productList() {
@@ -438,7 +455,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (peakGflops != null) {
             return new Machine(cores, DgemmCeiling.key().split(" \\| ")[0], null, peakGflops, nominal);
         }
-        if (!json && calibrate) {
+        if (!(json != null && json.toString().equals("-")) && calibrate) {
             System.out.println("measuring the dgemm ceiling (n=" + DgemmCeiling.N + ", a few seconds)...");
         }
         DgemmCeiling.Result c = calibrate ? DgemmCeiling.measure() : DgemmCeiling.get();

@@ -1,7 +1,7 @@
 package dev.morse.cli;
 
 import dev.morse.io.InputException;
-import dev.morse.io.JsonReader;
+import dev.morse.io.DataFiles;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,7 +35,17 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
     }
 
     static ConfigFile load(Path file) {
-        Map<String, Object> top = JsonReader.readObject(file);
+        return parse(new String(DataFiles.readBytes(file), java.nio.charset.StandardCharsets.UTF_8), file);
+    }
+
+    /** A config from its JSON text ({@code file} names it in messages). */
+    @SuppressWarnings("unchecked")
+    static ConfigFile parse(String text, Path file) {
+        Object parsed = DataFiles.parseJson(text, file.toString());
+        if (!(parsed instanceof Map)) {
+            throw new InputException(file + ": expected a JSON object at the top level, found " + dev.morse.json.JsonReader.kind(parsed));
+        }
+        Map<String, Object> top = (Map<String, Object>) parsed;
         Map<String, Object> cfg = top;
         if (top.containsKey("morse_version") && top.get("config") instanceof Map<?, ?> inner) {
             @SuppressWarnings("unchecked")
@@ -83,27 +93,57 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
         throw new InputException(file + ": \"" + key + "\" has an object value; expected a string, number, boolean or array");
     }
 
-    /** Fails (exit 2) when a key matches no option of any command. */
-    void validate(CommandLine root) {
-        Set<String> known = new TreeSet<>();
-        collect(root, known);
-        for (String k : values.keySet()) {
-            if (!known.contains(k)) {
-                throw new InputException(file + ": unknown option \"" + k + "\"; known options: " + String.join(", ", known));
-            }
-        }
+    /**
+     * Fails (exit 2) when a key is not an option of the command that runs ({@code running}, from
+     * the command line or the file), so that neither a typo nor a key of another command
+     * ({@code "optimizer"} in a spectrum config) is silently ignored.
+     */
+    void validate(CommandLine root, String running) {
         if (command != null && !root.getSubcommands().containsKey(command)) {
             throw new InputException(file + ": \"command\": \"" + command + "\" is not a morse command; expected one of "
                     + String.join(", ", root.getSubcommands().keySet()));
         }
+        CommandLine sub = running == null ? null : root.getSubcommands().get(running);
+        Set<String> known = new TreeSet<>();
+        if (sub == null) {
+            for (CommandLine c : root.getSubcommands().values()) known.addAll(options(c));
+        } else {
+            known.addAll(options(sub));
+        }
+        for (String k : values.keySet()) {
+            if (known.contains(k)) continue;
+            List<String> owners = new java.util.ArrayList<>();
+            for (Map.Entry<String, CommandLine> e : root.getSubcommands().entrySet()) {
+                if (options(e.getValue()).contains(k)) owners.add(e.getKey());
+            }
+            if (!owners.isEmpty() && sub != null) {
+                throw new InputException(file + ": \"" + k + "\" is an option of " + String.join(", ", owners) + ", not of " + running
+                        + "; remove it, or run " + (owners.size() == 1 ? owners.get(0) : "one of those commands"));
+            }
+            throw new InputException(file + ": unknown option \"" + k + "\"" + (sub == null ? "" : " for " + running)
+                    + "; known options: " + String.join(", ", known));
+        }
     }
 
-    private static void collect(CommandLine cl, Set<String> known) {
+    /**
+     * Refuses {@code batch_size} for a command other than {@code train}: it used to be the rows per
+     * chunk (now {@code chunk_rows}) and is now train's minibatch, so an old config or report
+     * would otherwise lose it silently.
+     */
+    void checkRenamed(String commandName) {
+        if (values.containsKey("batch-size") && !"train".equals(commandName)) {
+            throw new InputException(file + ": \"batch_size\" is no option of " + (commandName == null ? "this command" : commandName)
+                    + ": the rows per chunk of the data are now \"chunk_rows\" (batch_size is the minibatch of train)");
+        }
+    }
+
+    private static Set<String> options(CommandLine cl) {
+        Set<String> known = new TreeSet<>();
         for (OptionSpec o : cl.getCommandSpec().options()) {
             if (o.usageHelp() || o.versionHelp()) continue;
             known.add(normalize(o.longestName()));
         }
-        for (CommandLine sub : cl.getSubcommands().values()) collect(sub, known);
+        return known;
     }
 
     @Override

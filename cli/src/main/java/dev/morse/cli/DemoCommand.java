@@ -4,7 +4,7 @@ import dev.morse.analysis.MorseReport;
 import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
 import dev.morse.engine.Regularizer;
-import dev.morse.linalg.Json;
+import dev.morse.json.Json;
 import dev.morse.engine.CurvatureOperator;
 import dev.morse.spectra.SpectralDensity;
 import java.io.IOException;
@@ -44,10 +44,10 @@ final class DemoCommand extends BaseCommand {
             description = "Folder for the results (default: ${DEFAULT-VALUE}). If it already holds files, the demo stops unless --force.")
     Path outDir;
 
-    @Option(names = "--l2", paramLabel = "LAMBDA", defaultValue = "1e-3", order = 2, description = "Weight decay λ of the second fit (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--l2", converter = Checks.PositiveReal.class, paramLabel = "LAMBDA", defaultValue = "1e-3", order = 2, description = "Weight decay λ of the second fit (default: ${DEFAULT-VALUE}).")
     double lambda;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", order = 3, description = "Seed of the initial θ (PyTorch's nn.Linear init; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 3, description = "Seed of the initial θ (PyTorch's nn.Linear init; default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--plot-format", paramLabel = "FMT", defaultValue = "both", order = 4, description = "png, svg or both (default: ${DEFAULT-VALUE}).")
@@ -67,15 +67,16 @@ final class DemoCommand extends BaseCommand {
         o.plotFormat = plotFormat;
         o.force = force;
         o.quiet = quiet;
+        o.jsonOption = "--out";
+        o.plotsOption = "--out";
         return o;
     }
 
     @Override
     int execute() throws Exception {
-        if (!(lambda > 0) || Double.isInfinite(lambda)) throw CliException.usage("--l2 must be positive and finite, got " + lambda);
         if (Files.isDirectory(outDir) && !force) {
             try (Stream<Path> s = Files.list(outDir)) {
-                if (s.findAny().isPresent()) {
+                if (s.anyMatch(f -> !f.getFileName().toString().endsWith(OutputFiles.PART))) {   // a killed run's part files do not count
                     throw CliException.usage(outDir + "/ already holds files (an earlier demo?); pass --force to replace the demo's files there, "
                             + "or --out DIR for a fresh folder");
                 }
@@ -84,8 +85,8 @@ final class DemoCommand extends BaseCommand {
             throw CliException.usage(outDir + " exists and is not a folder; choose another with --out DIR");
         }
         planJson();
-        Path thetaFile = files.plan(outDir.resolve("theta.npy"));
-        Path thetaL2File = files.plan(outDir.resolve("theta-l2.npy"));
+        Path thetaFile = files.plan("--out", outDir.resolve("theta.npy"));
+        Path thetaL2File = files.plan("--out", outDir.resolve("theta-l2.npy"));
         for (String name : List.of("fit", "eigenvalues", "ggn-nme", "density")) planPlot(name);
 
         ProblemOptions po = new ProblemOptions();
@@ -97,7 +98,7 @@ final class DemoCommand extends BaseCommand {
         po.init = "pytorch";
         po.seed = seed;
         po.reg = "none";
-        po.batchSize = 256;
+        po.chunkRows = 256;
         Progress.Task lt = progress.start("loading model and data", 0);
         LoadedProblem problem = closeAtEnd(LoadedProblem.load(po));
         time("load", lt.seconds());
@@ -112,8 +113,7 @@ final class DemoCommand extends BaseCommand {
         Optimize.Run fit = Optimize.run(plain, problem.theta, toRounding, progress, "fit, no regularizer");
         time("fit", (System.nanoTime() - t0) * 1e-9);
         double[] theta = fit.trajectory().theta();
-        LoadedProblem.saveTheta(thetaFile, theta);
-        files.wrote(thetaFile);
+        files.npy(thetaFile, theta);
 
         // 2. The Morse check at the unregularized minimum.
         Progress.Task mt = progress.start("Morse check, no regularizer", 0);
@@ -126,8 +126,7 @@ final class DemoCommand extends BaseCommand {
         Optimize.Run refit = Optimize.run(reg, theta, toRounding, progress, "refit, l2(" + num(lambda) + ")");
         time("fit_l2", (System.nanoTime() - t0) * 1e-9);
         double[] thetaL2 = refit.trajectory().theta();
-        LoadedProblem.saveTheta(thetaL2File, thetaL2);
-        files.wrote(thetaL2File);
+        files.npy(thetaL2File, thetaL2);
         mt = progress.start("Morse check, l2(" + num(lambda) + ")", 0);
         MorseReport r1 = MorseReport.at(reg, thetaL2, MorseReport.Options.defaults().withSpectra(true));
         time("morse", mt.seconds());

@@ -2,7 +2,7 @@ package dev.morse.cli;
 
 import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
-import dev.morse.linalg.Json;
+import dev.morse.json.Json;
 import dev.morse.engine.CurvatureOperator;
 import dev.morse.spectra.SpectralDensity;
 import java.util.List;
@@ -26,20 +26,20 @@ final class DensityCommand extends AnalysisCommand {
             description = "hessian, data_hessian, ggn, nme or regularizer (default: ${DEFAULT-VALUE}).")
     OperatorName operator;
 
-    @Option(names = "--probes", paramLabel = "NV", defaultValue = "10", order = 2, description = "Probe vectors n_v (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--probes", converter = Checks.Positive.class, paramLabel = "NV", defaultValue = "10", order = 2, description = "Probe vectors n_v (default: ${DEFAULT-VALUE}).")
     int probes;
 
-    @Option(names = "--steps", paramLabel = "M", defaultValue = "80", order = 3, description = "Lanczos steps per probe m (capped at P; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", converter = Checks.Positive.class, paramLabel = "M", defaultValue = "80", order = 3, description = "Lanczos steps per probe m (capped at P; default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--sigma", paramLabel = "S", defaultValue = "0", order = 4,
+    @Option(names = "--sigma", converter = Checks.NonNegativeReal.class, paramLabel = "S", defaultValue = "0", order = 4,
             description = "Kernel standard deviation, in eigenvalue units; 0 picks 1%% of the spectral range (default).")
     double sigma;
 
-    @Option(names = "--grid", paramLabel = "G", defaultValue = "1000", order = 5, description = "Grid points (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--grid", converter = Checks.GridPoints.class, paramLabel = "G", defaultValue = "1000", order = 5, description = "Grid points (default: ${DEFAULT-VALUE}).")
     int grid;
 
-    @Option(names = "--probe-seed", paramLabel = "S", defaultValue = "0", order = 6, description = "Seed of the probe vectors (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--probe-seed", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 6, description = "Seed of the probe vectors (default: ${DEFAULT-VALUE}).")
     long probeSeed;
 
     @Option(names = "--log-scale", order = 7, description = "Plot the density on a logarithmic axis (shows small outlying masses).")
@@ -49,13 +49,16 @@ final class DensityCommand extends AnalysisCommand {
     int execute() throws Exception {
         planJson();
         boolean plots = planPlot("density");
-        if (probes <= 0 || steps <= 0 || grid < 2) throw CliException.usage("--probes and --steps must be positive and --grid ≥ 2");
-        if (!(sigma >= 0) || Double.isInfinite(sigma)) throw CliException.usage("--sigma must be finite and ≥ 0, got " + sigma);
+        if (sigma > 0 && !(Double.isFinite(10 * sigma) && Double.isFinite(1 / sigma))) {
+            throw Checks.usage("--sigma", sigma + " is beyond the range where the kernel 1/(σ√2π)·exp(−t²/2σ²) and the grid "
+                    + "(the nodes ± 5σ) are finite; give a σ in eigenvalue units, or 0 for 1% of the spectral range");
+        }
         loadProblem();
         Evaluator obj = problem.evaluator();
         int p = problem.parameters();
         evaluatePoint(obj, problem.theta);
         CurvatureOperator op = new CurvatureOperator(obj, operator.part, problem.theta);
+        Estimates.density(p, probes, steps, grid, outputOptions.json != null);
         int m = Math.min(steps, p);
         Progress.Task t = progress.start("SLQ density (" + probes + " probes × " + m + " steps)", (long) probes * m);
         Counting counted = new Counting(op, t);
@@ -107,7 +110,8 @@ final class DensityCommand extends AnalysisCommand {
                 {"σ (kernel sd)", g3(r.sigma()) + (sigma > 0 ? "" : " (1% of the node range)")},
                 {"Ritz nodes span", "[" + g3(lo) + ", " + g3(hi) + "]"},
                 {"grid", gx.length + " points on [" + g3(gx[0]) + ", " + g3(gx[gx.length - 1]) + "], ∫φ = " + String.format(java.util.Locale.ROOT, "%.4f", integral)},
-                {"mass below 0", String.format(java.util.Locale.ROOT, "%.4f", r.fractionBelow(-r.sigma())) + " (quadrature weight of nodes < −σ)"}});
+                {"mass below −σ", String.format(java.util.Locale.ROOT, "%.4f", r.fractionBelow(-r.sigma())) + " (quadrature weight of the nodes < −σ: "
+                        + "the estimated fraction of clearly negative eigenvalues)"}});
         String note = modifiedNote();
         if (note != null) println("  " + note);
         printOutputs();

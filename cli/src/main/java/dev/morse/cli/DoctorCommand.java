@@ -13,8 +13,12 @@ import picocli.CommandLine.Option;
                         + "the system library with -Dmorse.blas=system, or the pure-Java fallback), the file loaded and why, and threads."})
 final class DoctorCommand implements Callable<Integer> {
 
-    @Option(names = "--json", description = "Print the report as JSON.")
-    boolean json;
+    @Option(names = "--json", paramLabel = "FILE", arity = "0..1", fallbackValue = "-",
+            description = "Write the report as JSON to FILE ('-', or no FILE: standard output, instead of the text).")
+    java.nio.file.Path json;
+
+    @Option(names = "--force", description = "Overwrite an existing --json file (never done without it).")
+    boolean force;
 
     @Option(names = "--strict", description = "Exit with code 3 when native LAPACK or the Vector API is missing.")
     boolean strict;
@@ -25,8 +29,17 @@ final class DoctorCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         BackendReport r = Backends.report();
-        spec.commandLine().getOut().println(json ? r.toJson() : r.toText());
-        spec.commandLine().getOut().flush();
+        boolean toStdout = json != null && json.toString().equals("-");
+        OutputFiles files = new OutputFiles(force);
+        try {
+            java.nio.file.Path file = json == null || toStdout ? null : files.plan("--json", json);
+            spec.commandLine().getOut().println(toStdout ? r.toJson() : r.toText());
+            spec.commandLine().getOut().flush();
+            if (file != null) files.writeText(file, r.toJson() + "\n");
+            files.commit(file);
+        } finally {
+            files.abort();
+        }
         if (strict && !(r.lapackNative() && r.vectorBits() > 0)) {
             spec.commandLine().getErr().println("morse doctor --strict: " + (r.lapackNative() ? "" : "native LAPACK is missing (see 'blas selection' above for why). ")
                     + (r.vectorBits() > 0 ? "" : "the Vector API is not in use (run with --add-modules jdk.incubator.vector)."));

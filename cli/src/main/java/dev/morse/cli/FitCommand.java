@@ -3,7 +3,7 @@ package dev.morse.cli;
 import dev.morse.analysis.Trajectory;
 import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
-import dev.morse.linalg.Json;
+import dev.morse.json.Json;
 import java.nio.file.Path;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -30,20 +30,20 @@ final class FitCommand extends AnalysisCommand {
             description = "lbfgs, gd, newton, newton_tr or lbfgs_newton (default: ${DEFAULT-VALUE}).")
     Optimize.Name optimizer;
 
-    @Option(names = "--max-iter", paramLabel = "N", defaultValue = "1000", order = 2,
+    @Option(names = "--max-iter", converter = Checks.NonNegative.class, paramLabel = "N", defaultValue = "1000", order = 2,
             description = "Iteration limit of lbfgs / gd (default: ${DEFAULT-VALUE}).")
     int maxIter;
 
-    @Option(names = "--newton-iter", paramLabel = "N", defaultValue = "200", order = 3,
+    @Option(names = "--newton-iter", converter = Checks.NonNegative.class, paramLabel = "N", defaultValue = "200", order = 3,
             description = "Iteration limit of newton and newton_tr (default: ${DEFAULT-VALUE}).")
     int newtonIter;
 
-    @Option(names = "--newton-dense-limit", paramLabel = "P", defaultValue = "" + Optimize.NEWTON_DENSE_LIMIT, order = 3,
+    @Option(names = "--newton-dense-limit", converter = Checks.NonNegative.class, paramLabel = "P", defaultValue = "" + Optimize.NEWTON_DENSE_LIMIT, order = 3,
             description = "Dense Newton steps (one P×P Hessian and eigendecomposition per iteration) up to this P; matrix-free "
                     + "Krylov steps on exact Hessian-vector products above (default: ${DEFAULT-VALUE}).")
     int newtonDenseLimit;
 
-    @Option(names = "--krylov-iter", paramLabel = "N", defaultValue = "" + Optimize.KRYLOV_ITER, order = 3,
+    @Option(names = "--krylov-iter", converter = Checks.Positive.class, paramLabel = "N", defaultValue = "" + Optimize.KRYLOV_ITER, order = 3,
             description = "Iteration limit of MINRES (newton) or CG (newton_tr) in one matrix-free step (default: ${DEFAULT-VALUE}).")
     int krylovIter;
 
@@ -52,10 +52,10 @@ final class FitCommand extends AnalysisCommand {
                     + "(go on until no step lowers ‖∇‖: needed before counting zero eigenvalues).")
     String gradTol;
 
-    @Option(names = "--lr", paramLabel = "ETA", defaultValue = "0.1", order = 5, description = "gd: learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", converter = Checks.PositiveReal.class, paramLabel = "ETA", defaultValue = "0.1", order = 5, description = "gd: learning rate (default: ${DEFAULT-VALUE}).")
     double learningRate;
 
-    @Option(names = "--history", paramLabel = "M", defaultValue = "30", order = 6, description = "lbfgs: memory pairs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--history", converter = Checks.Positive.class, paramLabel = "M", defaultValue = "30", order = 6, description = "lbfgs: memory pairs (default: ${DEFAULT-VALUE}).")
     int history;
 
     @Option(names = {"-o", "--save"}, paramLabel = "FILE.npy", order = 7,
@@ -66,12 +66,7 @@ final class FitCommand extends AnalysisCommand {
     int execute() throws Exception {
         planJson();
         boolean plots = planPlot("fit-trajectory");
-        if (save != null) files.plan(save);
-        if (maxIter < 0 || newtonIter < 0) throw CliException.usage("--max-iter and --newton-iter must be ≥ 0");
-        if (newtonDenseLimit < 0 || krylovIter < 1) throw CliException.usage("--newton-dense-limit must be ≥ 0 and --krylov-iter ≥ 1, got "
-                + newtonDenseLimit + " and " + krylovIter);
-        if (history <= 0) throw CliException.usage("--history must be positive, got " + history);
-        if (!(learningRate > 0)) throw CliException.usage("--lr must be positive, got " + learningRate);
+        if (save != null) files.plan("--save", save);
         double tol = Optimize.parseGradTol(gradTol);
         loadProblem();
         Evaluator obj = problem.evaluator();
@@ -83,8 +78,7 @@ final class FitCommand extends AnalysisCommand {
         Trajectory t = run.trajectory();
         evaluatePoint(obj, t.theta());
         if (save != null) {
-            LoadedProblem.saveTheta(save, t.theta());
-            files.wrote(save);
+            files.npy(save, t.theta());
         }
         if (plots) {
             Progress.Task pt = progress.start("plots", 0).ticking();

@@ -10,10 +10,9 @@ import dev.morse.engine.Part;
 import dev.morse.engine.Regularizer;
 import dev.morse.io.Csv;
 import dev.morse.io.DataFiles;
+import dev.morse.io.FashionMnist;
 import dev.morse.io.InputException;
 import dev.morse.io.NdArray;
-import dev.morse.io.Npy;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,6 +24,10 @@ import java.util.Locale;
  * of where data and weights came from. It opens {@link Evaluator}s on demand and closes them when
  * the command ends ({@link #close}). Every check names the option or file, and what was expected
  * against what was found.
+ *
+ * <p>A built-in data set that ships a test split ({@code --data fashion-mnist}) gives
+ * {@link #shippedTest} when the command asks for it ({@code train}: the held-out set); the
+ * analysis commands never load it.
  */
 final class LoadedProblem implements AutoCloseable {
 
@@ -37,11 +40,13 @@ final class LoadedProblem implements AutoCloseable {
     final String dataDescription;
     final String weightsDescription;
     final Evaluator.Settings settings;
+    /** The test split shipped with the data set (fashion-mnist), when asked for and present; else null. */
+    final Dataset shippedTest;
     private Evaluator evaluator;
     private final List<Evaluator> opened = new ArrayList<>();
 
     private LoadedProblem(Problem problem, Regularizer regularizer, double[] theta, String dataDescription,
-                          String weightsDescription, Evaluator.Settings settings) {
+                          String weightsDescription, Evaluator.Settings settings, Dataset shippedTest) {
         this.problem = problem;
         this.model = problem.model();
         this.data = problem.data();
@@ -51,6 +56,7 @@ final class LoadedProblem implements AutoCloseable {
         this.dataDescription = dataDescription;
         this.weightsDescription = weightsDescription;
         this.settings = settings;
+        this.shippedTest = shippedTest;
     }
 
     /** The evaluator of this problem's objective L_R (opened once). */
@@ -81,25 +87,35 @@ final class LoadedProblem implements AutoCloseable {
         evaluator = null;
     }
 
+    /** Loads the problem; a shipped test split is not loaded. */
     static LoadedProblem load(ProblemOptions o) {
+        return load(o, false);
+    }
+
+    /** Loads the problem and, with {@code withTestSplit}, the test split a built-in data set ships ({@link #shippedTest}). */
+    static LoadedProblem load(ProblemOptions o, boolean withTestSplit) {
         Mlp model = model(o);
+        Estimates.parameters(model.describe(), model.numParameters());
         Loss loss;
         try {
             loss = Loss.parse(o.loss);
         } catch (IllegalArgumentException e) {
             throw new InputException("--loss: " + e.getMessage());
         }
+        Checks.specNumbers("--reg", o.reg);
         Regularizer reg;
         try {
             reg = Regularizer.parse(o.reg);
         } catch (IllegalArgumentException e) {
             throw new InputException("--reg: " + e.getMessage());
         }
-        if (o.batchSize <= 0) throw new InputException("--batch-size must be positive, got " + o.batchSize);
+        if (o.chunkRows <= 0) throw new InputException("--chunk-rows must be positive, got " + o.chunkRows);
         int threads = o.threads == null ? Runtime.getRuntime().availableProcessors() : o.threads;
         if (threads <= 0) throw new InputException("--threads must be positive, got " + threads);
         String[] dataDesc = new String[1];
-        Dataset data = data(o, model, loss, dataDesc);
+        Dataset[] heldOut = new Dataset[1];
+        Dataset data = subsample(o, FashionMnist.matches(o.data) ? fashionMnist(o, model, loss, withTestSplit, dataDesc, heldOut)
+                : data(o, model, loss, dataDesc), dataDesc);
         String[] wDesc = new String[1];
         double[] theta = weights(o, model, wDesc);
         Problem problem;
@@ -109,13 +125,15 @@ final class LoadedProblem implements AutoCloseable {
             throw new InputException(e.getMessage());
         }
         return new LoadedProblem(problem, reg, theta, dataDesc[0], wDesc[0],
-                new Evaluator.Settings(threads, o.batchSize, true));
+                new Evaluator.Settings(threads, o.chunkRows, true), heldOut[0]);
     }
 
     static Mlp model(ProblemOptions o) {
         if (o.model == null || o.model.isBlank()) {
             throw new InputException("no model: give --model WIDTHS, e.g. --model 3-16-1 (input width first, output width last)");
         }
+        Checks.widths(o.model);
+        Checks.specNumbers("--activation", o.activation);
         int[] widths;
         try {
             widths = Mlp.parseWidths(o.model);
@@ -147,7 +165,7 @@ final class LoadedProblem implements AutoCloseable {
                     continue;
                 }
                 try {
-                    b.noBias(Integer.parseInt(t));
+                    b.noBias((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, dev.morse.io.Numbers.parseLong(t))));
                 } catch (NumberFormatException e) {
                     throw new InputException("--no-bias: '" + s + "' is not a layer number (1.." + (widths.length - 1) + ") or 'all'");
                 } catch (IllegalArgumentException e) {
@@ -171,7 +189,8 @@ final class LoadedProblem implements AutoCloseable {
     static double[] weights(ProblemOptions o, Mlp model, String[] desc) {
         int p = model.numParameters();
         if (o.weights != null) {
-            NdArray a = DataFiles.readArray(o.weights);
+            NdArray a = DataFiles.readArray(o.weights, p, n -> "weights have length " + n + ", expected P = " + p + " for model "
+                    + model.describe() + " (layer by layer: W row-major [out][in], then b)");
             if (a.rank() != 1) {
                 throw new InputException(o.weights + ": weights must be a 1-D array of length P = " + p + ", found shape " + NdArray.shapeText(a.shape())
                         + (a.size() == p ? " (flatten it: theta.reshape(-1))" : ""));
@@ -199,7 +218,7 @@ final class LoadedProblem implements AutoCloseable {
                 if (parts.length > 2) throw new InputException("--init " + o.init + ": expected gaussian or gaussian:scale");
                 if (parts.length == 2) {
                     try {
-                        scale = Double.parseDouble(parts[1]);
+                        scale = dev.morse.io.Numbers.parseDouble(parts[1]);
                     } catch (NumberFormatException e) {
                         throw new InputException("--init " + o.init + ": scale '" + parts[1] + "' is not a number");
                     }
@@ -218,6 +237,33 @@ final class LoadedProblem implements AutoCloseable {
 
     // ------------------------------------------------------------------ data
 
+    /**
+     * {@code --data fashion-mnist[:n=N][,test=M]}: the shipped training split (its first N images,
+     * or the first {@code --samples}), and with {@code withTest} the test split; without copying
+     * the images ({@link FashionMnist.Split#dataset}).
+     */
+    static Dataset fashionMnist(ProblemOptions o, Mlp model, Loss loss, boolean withTest, String[] desc, Dataset[] test) {
+        if (o.inputs != null) throw new InputException("give either --data (built-in) or --inputs (files), not both");
+        if (o.targets != null) throw new InputException("--targets goes with --inputs, not with the built-in --data " + o.data);
+        if (o.samples != null && o.samples <= 0) throw new InputException("--samples must be positive, got " + o.samples);
+        FashionMnist.Spec spec = FashionMnist.parseSpec(o.data);
+        if (model.inputDim() != FashionMnist.PIXELS) {
+            throw new InputException("--data " + o.data + ": images have " + FashionMnist.PIXELS + " pixels (28×28), the model " + model.describe()
+                    + " expects d0 = " + model.inputDim() + "; use --model 784-…-10");
+        }
+        if (model.outputDim() != FashionMnist.CLASSES) {
+            throw new InputException("--data " + o.data + ": " + FashionMnist.CLASSES + " classes, the model " + model.describe()
+                    + " has output width " + model.outputDim() + "; use --model 784-…-10");
+        }
+        if (loss != Loss.CROSS_ENTROPY) throw new InputException("--data " + o.data + " has class labels: use --loss cross_entropy");
+        int n = spec.train();
+        if (o.samples != null) n = n == FashionMnist.ALL ? Math.min(o.samples, FashionMnist.TRAIN_SIZE) : Math.min(n, o.samples);
+        FashionMnist.Data fm = FashionMnist.load(new FashionMnist.Spec(n, withTest ? spec.test() : 0));
+        test[0] = fm.test() == null ? null : fm.test().dataset();
+        desc[0] = "built-in " + fm.describe();
+        return fm.train().dataset();
+    }
+
     static Dataset data(ProblemOptions o, Mlp model, Loss loss, String[] desc) {
         if (o.data != null && o.inputs != null) throw new InputException("give either --data (built-in) or --inputs (files), not both");
         if (o.samples != null && o.samples <= 0) throw new InputException("--samples must be positive, got " + o.samples);
@@ -229,7 +275,7 @@ final class LoadedProblem implements AutoCloseable {
             return o.samples == null || o.samples >= d.size() ? d : firstSamples(d, o.samples);
         }
         if (o.inputs == null) {
-            throw new InputException("no data: give --data NAME for a built-in set (gaussian, teacher, orthogonal, spirals), "
+            throw new InputException("no data: give --data NAME for a built-in set (gaussian, teacher, orthogonal, spirals, fashion-mnist), "
                     + "or --inputs FILE [--targets FILE]");
         }
         NdArray x, y;
@@ -334,15 +380,32 @@ final class LoadedProblem implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code --subsample N}: N samples drawn without replacement from {@code SplittableRandom(seed)}
+     * (a partial Fisher–Yates shuffle of the indices), kept in their original order.
+     */
+    static Dataset subsample(ProblemOptions o, Dataset d, String[] desc) {
+        if (o.subsample == null) return d;
+        int n = d.size(), k = o.subsample;
+        if (k > n) throw Checks.usage("--subsample", k + " samples asked, the data have " + n + "; give at most " + n);
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) idx[i] = i;
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(o.subsampleSeed);
+        for (int i = 0; i < k; i++) {
+            int j = i + rng.nextInt(n - i);
+            int t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+        }
+        int[] pick = Arrays.copyOf(idx, k);
+        Arrays.sort(pick);
+        desc[0] += ", random subsample of " + k + " of " + n + " samples (seed " + o.subsampleSeed + ")";
+        return d.subset(pick);   // copies only the k rows (Dataset.inputs() would copy all N·d0 values on every call)
+    }
+
     private static Dataset firstSamples(Dataset d, int n) {
         double[] x = Arrays.copyOf(d.inputs(), n * d.inputDim());
         if (d.isClassification()) return Dataset.classification(x, n, d.inputDim(), Arrays.copyOf(d.labels(), n), d.numClasses());
         return Dataset.regression(x, n, d.inputDim(), Arrays.copyOf(d.realTargets(), n * d.targetDim()), d.targetDim());
-    }
-
-    /** Writes θ as a 1-D float64 .npy (PyTorch order). */
-    static void saveTheta(Path file, double[] theta) throws java.io.IOException {
-        OutputFiles.parents(file);
-        Npy.write(file, theta);
     }
 }

@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
         description = {"Exact curvature of neural-network losses: Hessians, Gauss–Newton/NME, spectra, Morse checks.",
                 "Start with 'morse demo'; 'morse COMMAND --help' explains each command.", ""},
         commandListHeading = "%nCommands:%n",
-        subcommands = {DemoCommand.class, SpectrumCommand.class, DensityCommand.class, TraceCommand.class, FitCommand.class,
+        subcommands = {DemoCommand.class, SpectrumCommand.class, DensityCommand.class, TraceCommand.class, FitCommand.class, TrainCommand.class,
                 MorseCommand.class, DoctorCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"%nEvery analysis command takes --json FILE (a report), --plots DIR (PNG and SVG), --config FILE.json, --quiet "
                 + "and --force (output files are never overwritten without it).",
@@ -105,6 +105,12 @@ public final class Main implements Runnable {
         });
         cl.setParameterExceptionHandler((ex, argv) -> {
             CommandLine cmd = ex.getCommandLine();
+            if (renamedBatchSize(ex)) {
+                cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": --batch-size is no option of " + cmd.getCommandSpec().name()
+                        + ": the rows per chunk of the data are now --chunk-rows ROWS (--batch-size is the minibatch of 'morse train')");
+                cmd.getErr().flush();
+                return EXIT_USAGE;
+            }
             cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
             CommandLine.UnmatchedArgumentException.printSuggestions(ex, cmd.getErr());
             cmd.getErr().println("(see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
@@ -119,10 +125,28 @@ public final class Main implements Runnable {
             err.flush();
             return EXIT_USAGE;
         }
-        int code = cl.execute(args);
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // Errors pass through picocli's handlers; the analysis commands catch their own (BaseCommand).
+            err.println("morse: out of memory (" + e.getMessage() + "). " + Estimates.advice());
+            code = EXIT_MEMORY;
+        }
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * Whether the error is an unknown {@code --batch-size}: the analysis commands' chunking option
+     * was renamed {@code --chunk-rows} when {@code --batch-size} became the minibatch of
+     * {@code train}, so an old command line gets a pointer, not just "unknown option".
+     */
+    private static boolean renamedBatchSize(CommandLine.ParameterException ex) {
+        if (!(ex instanceof CommandLine.UnmatchedArgumentException u)) return false;
+        for (String a : u.getUnmatched()) if (a.equals("--batch-size") || a.startsWith("--batch-size=")) return true;
+        return false;
     }
 
     /** Finds --config in the arguments, installs its values as defaults, and supplies its "command" when none is given. */
@@ -138,10 +162,18 @@ public final class Main implements Runnable {
         }
         if (file == null) return args;
         ConfigFile cfg = ConfigFile.load(file);
-        cfg.validate(cl);
+        String running = null;
+        for (String a : args) {
+            if (cl.getSubcommands().containsKey(a)) {
+                running = a;
+                break;
+            }
+        }
+        // A renamed key first: "batch_size" of an analysis command is now "chunk_rows", say so rather than "not an option".
+        cfg.checkRenamed(running != null ? running : cfg.command);
+        cfg.validate(cl, running != null ? running : cfg.command);
         cl.setDefaultValueProvider(cfg);
-        boolean hasCommand = false;
-        for (String a : args) hasCommand |= cl.getSubcommands().containsKey(a);
+        boolean hasCommand = running != null;
         if (!hasCommand) {
             if (cfg.command == null) {
                 throw new InputException(file + ": no command on the command line and no \"command\" in the file; e.g. morse spectrum --config " + file);

@@ -4,7 +4,7 @@ import dev.morse.analysis.EigenvalueCounts;
 import dev.morse.analysis.MorseReport;
 import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
-import dev.morse.linalg.Json;
+import dev.morse.json.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,32 +47,32 @@ final class MorseCommand extends AnalysisCommand {
     @Option(names = "--no-refine", order = 2, description = "Analyse θ as given (it may not be critical: the report then says so).")
     boolean noRefine;
 
-    @Option(names = "--newton-iter", paramLabel = "N", defaultValue = "100", order = 3, description = "Newton iteration limit (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--newton-iter", converter = Checks.NonNegative.class, paramLabel = "N", defaultValue = "100", order = 3, description = "Newton iteration limit (default: ${DEFAULT-VALUE}).")
     int newtonIter;
 
-    @Option(names = "--newton-dense-limit", paramLabel = "P", defaultValue = "" + Optimize.NEWTON_DENSE_LIMIT, order = 3,
+    @Option(names = "--newton-dense-limit", converter = Checks.NonNegative.class, paramLabel = "P", defaultValue = "" + Optimize.NEWTON_DENSE_LIMIT, order = 3,
             description = "Refinement takes dense Newton steps (one P×P Hessian and eigendecomposition per iteration) up to this P, "
                     + "matrix-free MINRES steps on exact Hessian-vector products above (default: ${DEFAULT-VALUE}).")
     int newtonDenseLimit;
 
-    @Option(names = "--krylov-iter", paramLabel = "N", defaultValue = "" + Optimize.KRYLOV_ITER, order = 3,
+    @Option(names = "--krylov-iter", converter = Checks.Positive.class, paramLabel = "N", defaultValue = "" + Optimize.KRYLOV_ITER, order = 3,
             description = "MINRES iteration limit of one matrix-free Newton step (default: ${DEFAULT-VALUE}).")
     int krylovIter;
 
-    @Option(names = "--max-iter", paramLabel = "N", defaultValue = "5000", order = 4, description = "L-BFGS iteration limit for lbfgs_newton (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-iter", converter = Checks.NonNegative.class, paramLabel = "N", defaultValue = "5000", order = 4, description = "L-BFGS iteration limit for lbfgs_newton (default: ${DEFAULT-VALUE}).")
     int maxIter;
 
-    @Option(names = "--grad-tol", paramLabel = "TOL", defaultValue = "0", order = 5,
+    @Option(names = "--grad-tol", converter = Checks.NonNegativeReal.class, paramLabel = "TOL", defaultValue = "0", order = 5,
             description = "θ counts as critical when ‖∇L_R‖₂ ≤ TOL; 0: SPEC's 1e-10·max(1,|L_R|) (default).")
     double gradTol;
 
-    @Option(names = "--tau-factor", paramLabel = "C", defaultValue = "10", order = 6, description = "c in τ = c·P·ε·‖H‖₂ (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--tau-factor", converter = Checks.PositiveReal.class, paramLabel = "C", defaultValue = "10", order = 6, description = "c in τ = c·P·ε·‖H‖₂ (default: ${DEFAULT-VALUE}).")
     double tauFactor;
 
-    @Option(names = "--abs-tol", paramLabel = "T", defaultValue = "0", order = 7, description = "An absolute zero threshold τ instead (0: use c·P·ε·‖H‖₂).")
+    @Option(names = "--abs-tol", converter = Checks.NonNegativeReal.class, paramLabel = "T", defaultValue = "0", order = 7, description = "An absolute zero threshold τ instead (0: use c·P·ε·‖H‖₂).")
     double absTol;
 
-    @Option(names = "--dense-limit", paramLabel = "P", defaultValue = "46340", order = 8,
+    @Option(names = "--dense-limit", converter = Checks.NonNegative.class, paramLabel = "P", defaultValue = "46340", order = 8,
             description = "Above this P only the extreme eigenvalues (Lanczos) are reported: the counts need one P×P matrix "
                     + "(8·P² bytes; 46340 is the most one Java array holds, and the heap is the real limit; default: ${DEFAULT-VALUE}).")
     int denseLimit;
@@ -82,7 +82,7 @@ final class MorseCommand extends AnalysisCommand {
                     + "time and 3× the memory of the default inertia counts). Automatic for --plots up to P = " + SPECTRA_FOR_PLOTS + ".")
     boolean spectra;
 
-    @Option(names = "--nearest", paramLabel = "K", defaultValue = "10", order = 10,
+    @Option(names = "--nearest", converter = Checks.Positive.class, paramLabel = "K", defaultValue = "10", order = 10,
             description = "How many eigenvalues nearest zero (and at each end of the spectrum) to report (default: ${DEFAULT-VALUE}).")
     int nearest;
 
@@ -98,16 +98,11 @@ final class MorseCommand extends AnalysisCommand {
             planPlot("morse-ggn-nme");
             if (how != Refine.none) planPlot("morse-refine");
         }
-        if (save != null) files.plan(save);
-        if (!(gradTol >= 0) || !(tauFactor > 0) || !(absTol >= 0)) throw CliException.usage("--grad-tol and --abs-tol must be ≥ 0, --tau-factor > 0");
-        if (nearest < 1) throw CliException.usage("--nearest must be ≥ 1, got " + nearest);
-        if (newtonIter < 0 || maxIter < 0) throw CliException.usage("--newton-iter and --max-iter must be ≥ 0");
-        if (newtonDenseLimit < 0 || krylovIter < 1) throw CliException.usage("--newton-dense-limit must be ≥ 0 and --krylov-iter ≥ 1, got "
-                + newtonDenseLimit + " and " + krylovIter);
-        if (denseLimit < 0) throw CliException.usage("--dense-limit must be ≥ 0, got " + denseLimit);
+        if (save != null) files.plan("--save", save);
         loadProblem();
         Evaluator obj = problem.evaluator();
         double[] theta = problem.theta;
+        checkCurvature(obj, theta);
         Optimize.Run run = null;
         if (how != Refine.none) {
             long t0 = System.nanoTime();
@@ -117,15 +112,15 @@ final class MorseCommand extends AnalysisCommand {
             time("refine", (System.nanoTime() - t0) * 1e-9);
             theta = run.trajectory().theta();
             if (save != null) {
-                LoadedProblem.saveTheta(save, theta);
-                files.wrote(save);
+                files.npy(save, theta);
             }
         } else if (save != null) {
-            LoadedProblem.saveTheta(save, theta);
-            files.wrote(save);
+            files.npy(save, theta);
         }
         int p = problem.parameters();
         boolean withSpectra = spectra || (plots && p <= SPECTRA_FOR_PLOTS);
+        Estimates.morseDense(p, denseLimit, withSpectra);
+        checkCurvature(obj, theta);
         MorseReport.Options options = new MorseReport.Options(tauFactor, absTol, gradTol, denseLimit, nearest, 300, withSpectra);
         MorseReport r = MorseReport.at(obj, theta, options, reportListener());
         if (current != null) current.done(null);

@@ -52,7 +52,7 @@ final class Optimize {
         if (t.equals("spec") || t.equals("default")) return 0;
         double v;
         try {
-            v = Double.parseDouble(t);
+            v = dev.morse.io.Numbers.parseDouble(t);
         } catch (NumberFormatException e) {
             throw CliException.usage("--grad-tol " + s + ": expected a number, 'spec' (1e-10·max(1,|L_R|)) or 'rounding'");
         }
@@ -99,8 +99,12 @@ final class Optimize {
         List<Trajectory> chunks = new ArrayList<>();
         CriticalPoints.Monitor monitor = (k, loss, g) -> task.update(k, String.format(Locale.ROOT, "loss %.3e, ‖∇‖ %.2e", loss, g));
         CriticalPoints.NewtonOptions newton = new CriticalPoints.NewtonOptions(maxIter, s.gradTol(), s.newtonDenseLimit(), s.krylovIter(), 0);
+        // L-BFGS keeps at most as many pairs as it iterates: a longer history changes nothing but the memory.
+        int history = Math.min(s.history(), Math.max(1, maxIter));
+        if (name.equals("lbfgs")) Estimates.lbfgs(obj.dim(), history);
+        if (name.startsWith("newton") && obj.dim() <= s.newtonDenseLimit()) Estimates.denseNewton(obj.dim());
         switch (name) {
-            case "lbfgs" -> chunks.add(CriticalPoints.lbfgs(obj, theta, s.history(), maxIter, s.gradTol()));
+            case "lbfgs" -> chunks.add(CriticalPoints.lbfgs(obj, theta, history, maxIter, s.gradTol()));
             case "newton" -> chunks.add(CriticalPoints.newton(obj, theta, newton, monitor));
             case "newton_tr" -> chunks.add(CriticalPoints.newtonTrustRegion(obj, theta, newton, monitor));
             default -> {

@@ -9,8 +9,8 @@ final class OutputOptions {
     /** Plot file formats. Lower-case constants: they are what users type and see in --help. */
     enum PlotFormat { png, svg, both }
 
-    @Option(names = "--json", paramLabel = "FILE", order = 90,
-            description = "Write the JSON report to FILE ('-' for standard output).")
+    @Option(names = "--json", paramLabel = "FILE", order = 90, arity = "0..1", fallbackValue = "-",
+            description = "Write the JSON report to FILE ('-', or no FILE: standard output, instead of the summary).")
     Path json;
 
     @Option(names = "--plots", paramLabel = "DIR", order = 91,
@@ -26,6 +26,10 @@ final class OutputOptions {
 
     @Option(names = {"-q", "--quiet"}, order = 94, description = "No progress output on stderr.")
     boolean quiet;
+
+    /** The options that name the report and the plot folder, for messages (the demo's come from --out). */
+    String jsonOption = "--json";
+    String plotsOption = "--plots";
 
     @Option(names = "--config", paramLabel = "FILE.json", order = 95,
             description = "Take options from a JSON object such as {\"model\": \"3-16-1\", \"reg\": \"l2:1e-3\"} (keys: option names "

@@ -12,7 +12,6 @@ import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,48 +62,52 @@ final class Plots {
         return out;
     }
 
-    /** Saves charts side by side (one row) as PNG and/or SVG. Returns the files written. */
-    static List<Path> save(Path dir, String name, OutputOptions.PlotFormat format, XYChart... charts) throws IOException {
-        Files.createDirectories(dir);
-        int w = 0, h = 0;
-        for (XYChart c : charts) {
-            w += c.getWidth();
-            h = Math.max(h, c.getHeight());
-        }
-        List<Path> written = new ArrayList<>();
-        for (Path f : files(dir, name, format)) {
-            if (f.toString().endsWith(".png")) {
-                BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-                Graphics2D g = img.createGraphics();
-                g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-                g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-                g.setColor(Color.WHITE);
-                g.fillRect(0, 0, w, h);
-                paintAll(g, charts);
-                g.dispose();
-                if (!ImageIO.write(img, "png", f.toFile())) throw new IOException("no PNG writer available for " + f);
-            } else {
-                VectorGraphics2D g = new VectorGraphics2D();
-                g.setColor(Color.WHITE);
-                g.fillRect(0, 0, w, h);
-                paintAll(g, charts);
-                try (OutputStream os = Files.newOutputStream(f)) {
-                    new SVGProcessor().getDocument(g.getCommands(), new PageSize(0, 0, w, h)).writeTo(os);
-                }
-            }
-            written.add(f);
-        }
-        return written;
+    /** Whether a plot file (from {@link #files}) is a PNG (else SVG). */
+    static boolean isPng(Path file) {
+        return file.getFileName().toString().endsWith(".png");
     }
 
-    private static void paintAll(Graphics2D g, XYChart[] charts) {
-        int x = 0;
+    /** Draws charts side by side (one row) as PNG or SVG onto a stream. */
+    static void write(OutputStream os, boolean png, XYChart... charts) throws IOException {
+        write(os, png, charts.length, charts);
+    }
+
+    /** Draws charts in a grid of {@code columns} columns, filled row by row (cells as large as the largest chart). */
+    static void write(OutputStream os, boolean png, int columns, XYChart... charts) throws IOException {
+        int cw = 0, ch = 0;
         for (XYChart c : charts) {
+            cw = Math.max(cw, c.getWidth());
+            ch = Math.max(ch, c.getHeight());
+        }
+        int cols = Math.max(1, Math.min(columns, charts.length));
+        int rows = (charts.length + cols - 1) / cols;
+        int w = cols * cw, h = rows * ch;
+        if (png) {
+            BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = img.createGraphics();
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, w, h);
+            paintAll(g, charts, cols, cw, ch);
+            g.dispose();
+            if (!ImageIO.write(img, "png", os)) throw new IOException("no PNG writer available");
+        } else {
+            VectorGraphics2D g = new VectorGraphics2D();
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, w, h);
+            paintAll(g, charts, cols, cw, ch);
+            new SVGProcessor().getDocument(g.getCommands(), new PageSize(0, 0, w, h)).writeTo(os);
+        }
+        os.flush();
+    }
+
+    private static void paintAll(Graphics2D g, XYChart[] charts, int cols, int cw, int ch) {
+        for (int i = 0; i < charts.length; i++) {
             AffineTransform t = g.getTransform();
-            g.translate(x, 0);
-            c.paint(g, c.getWidth(), c.getHeight());
+            g.translate((i % cols) * cw, (i / cols) * ch);
+            charts[i].paint(g, charts[i].getWidth(), charts[i].getHeight());
             g.setTransform(t);
-            x += c.getWidth();
         }
     }
 
@@ -343,6 +346,53 @@ final class Plots {
             s.setLineStyle(new BasicStroke(1.4f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
         }
         if (range[0] <= range[1]) roundTicks(c, 1.0 / 3, range[0]);
+        return c;
+    }
+
+    /**
+     * Curves over epochs (x: epoch, 0 = the start), one series per name; NaN entries (not
+     * measured) are left out, and {@code errors} (may be null, or hold nulls) draw ± bars.
+     */
+    static XYChart epochCurves(String title, String yTitle, double[] epochs, List<String> names, List<double[]> values,
+                               List<double[]> errors, int width, int height) {
+        XYChart c = base(title, "epoch", yTitle, width, height);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        c.getStyler().setXAxisDecimalPattern("0");
+        c.getStyler().setErrorBarsColorSeriesColor(true);
+        double lo = Double.POSITIVE_INFINITY;
+        double xmax = 0;
+        boolean any = false;
+        for (int k = 0; k < names.size(); k++) {
+            double[] v = values.get(k);
+            double[] e = errors == null ? null : errors.get(k);
+            List<Double> xs = new ArrayList<>(), ys = new ArrayList<>(), es = new ArrayList<>();
+            for (int i = 0; i < v.length; i++) {
+                if (!Double.isFinite(v[i])) continue;
+                xs.add(epochs[i]);
+                ys.add(v[i]);
+                es.add(e == null || !Double.isFinite(e[i]) ? 0.0 : e[i]);
+                lo = Math.min(lo, v[i]);
+                xmax = Math.max(xmax, epochs[i]);
+            }
+            if (xs.isEmpty()) continue;
+            any = true;
+            XYSeries s = e == null ? c.addSeries(names.get(k), toArray(xs), toArray(ys)) : c.addSeries(names.get(k), toArray(xs), toArray(ys), toArray(es));
+            Color col = PALETTE[k % PALETTE.length];
+            s.setLineColor(col);
+            s.setMarkerColor(col);
+            s.setMarker(xs.size() <= 60 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+            s.setLineStyle(new BasicStroke(1.6f));
+        }
+        if (!any) {
+            c.setTitle(title + " (nothing measured)");
+            XYSeries s = c.addSeries("(none)", new double[] {0}, new double[] {0});
+            s.setMarker(SeriesMarkers.NONE);
+            return c;
+        }
+        c.getStyler().setXAxisMin(0.0);
+        c.getStyler().setXAxisMax(Math.max(1.0, xmax));
+        roundTicks(c, 1.0 / 3, lo);
         return c;
     }
 

@@ -33,18 +33,20 @@ final class ProblemOptions {
                     + "gaussian[:scale] (W ~ N(0, scale²/fan_in), b = 0) or zeros. Default: ${DEFAULT-VALUE}.")
     String init;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", order = 22, description = "Seed of --init. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 22, description = "Seed of --init. Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Option(names = "--data", paramLabel = "NAME[:k=v,…]", order = 30,
             description = {"A built-in data set, sized by the model (d0 inputs, C outputs):",
+                    "• fashion-mnist[:n=N][,test=M]: Fashion-MNIST from Debian's dataset-fashion-mnist (d0 = 784, 10 classes, "
+                            + "pixels/255): the first N of the 60000 training images (train: the first M of the 10000 test images are the held-out set);",
                     "• gaussian[:n=64,noise=0.1]: x ~ N(0,I), y = Ax/√d0 + noise (classes: argmax Ax);",
                     "• teacher[:n=64,width=4,noise=0]: y = a random teacher MLP d0-width-C with the student's activation;",
                     "• orthogonal[:n=d0,scale=1]: n ≤ d0 orthonormal inputs, random ±1 targets (classes: uniform);",
                     "• spirals[:n=100,turns=1.5,noise=0.05]: two 2-D spirals (d0 = 2), classes 0/1 or ±1 targets."})
     String data;
 
-    @Option(names = "--data-seed", paramLabel = "S", defaultValue = "0", order = 31, description = "Seed of the synthetic data set. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--data-seed", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 31, description = "Seed of the synthetic data set. Default: ${DEFAULT-VALUE}.")
     long dataSeed;
 
     @Option(names = "--inputs", paramLabel = "FILE", order = 32,
@@ -60,19 +62,30 @@ final class ProblemOptions {
             description = "CSV: the column(s) holding the targets (default: the last column).")
     List<String> targetColumns;
 
-    @Option(names = "--samples", paramLabel = "N", order = 35, description = "Use only the first N samples of the data.")
+    @Option(names = "--samples", converter = Checks.Positive.class, paramLabel = "N", order = 35,
+            description = "Use only the first N samples of the data (for a random subset: --subsample).")
     Integer samples;
+
+    @Option(names = "--subsample", paramLabel = "N", converter = Checks.Positive.class, order = 36,
+            description = "Use N samples drawn at random without replacement (seeded by --subsample-seed), kept in their order; "
+                    + "after --samples when both are given.")
+    Integer subsample;
+
+    @Option(names = "--subsample-seed", paramLabel = "S", converter = Checks.Seed.class, defaultValue = "0", order = 37,
+            description = "Seed of --subsample. Default: ${DEFAULT-VALUE}.")
+    long subsampleSeed;
 
     @Option(names = "--reg", paramLabel = "SPEC", defaultValue = "none", order = 40,
             description = "Regularizer: none, l2:λ[:exclude_bias], generalized_l2:λ[:seed] or multiplicative:ε. "
                     + "\"The Hessian\" is then the Hessian of the whole objective. Default: ${DEFAULT-VALUE}.")
     String reg;
 
-    @Option(names = "--threads", paramLabel = "N", order = 50,
+    @Option(names = "--threads", converter = Checks.Threads.class, paramLabel = "N", order = 50,
             description = "Engine worker threads (default: all cores; results are bit-identical for any value).")
     Integer threads;
 
-    @Option(names = "--batch-size", paramLabel = "ROWS", defaultValue = "256", order = 51,
-            description = "Rows per chunk of the data (memory per worker). Default: ${DEFAULT-VALUE}.")
-    int batchSize;
+    @Option(names = "--chunk-rows", converter = Checks.Positive.class, paramLabel = "ROWS", defaultValue = "256", order = 51,
+            description = "Most rows per chunk of the data the engine processes at once (memory per worker; not a minibatch: "
+                    + "results are the same for any value, to rounding). Formerly --batch-size. Default: ${DEFAULT-VALUE}.")
+    int chunkRows;
 }

@@ -5,7 +5,7 @@ import dev.morse.analysis.MorseReport;
 import dev.morse.analysis.Trajectory;
 import dev.morse.linalg.BackendReport;
 import dev.morse.linalg.Backends;
-import dev.morse.linalg.Json;
+import dev.morse.json.Json;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Collection;
@@ -24,7 +24,8 @@ import picocli.CommandLine.Model.OptionSpec;
 final class Report {
 
     /** Options that say where output goes; they are not part of the config a report records. */
-    static final Set<String> OUTPUT_OPTIONS = Set.of("json", "plots", "plot-format", "force", "quiet", "config", "save", "out", "save-vectors");
+    static final Set<String> OUTPUT_OPTIONS = Set.of("json", "plots", "plot-format", "force", "quiet", "config", "save", "out", "save-vectors",
+            "resume", "checkpoint-dir");
 
     final Json j = Json.pretty();
 
@@ -37,7 +38,20 @@ final class Report {
 
     /** "config": every option of the command with its effective value (from the command line, a config file or the default). */
     Report config(CommandSpec spec) {
-        j.name("config").beginObject();
+        j.name("config");
+        configObject(j, spec);
+        return this;
+    }
+
+    /** The config as a standalone JSON object ({@code --config FILE} reads it back), e.g. a checkpoint's config.json. */
+    static String configText(CommandSpec spec) {
+        Json j = Json.pretty();
+        configObject(j, spec);
+        return j + "\n";
+    }
+
+    private static void configObject(Json j, CommandSpec spec) {
+        j.beginObject();
         j.name("command").value(spec.name());
         for (OptionSpec o : spec.options()) {
             if (o.usageHelp() || o.versionHelp()) continue;
@@ -48,23 +62,22 @@ final class Report {
             // Paths absolute, so the report reruns from any folder; keys with underscores (ConfigFile reads both).
             if (v instanceof java.nio.file.Path p) v = p.toAbsolutePath().normalize().toString();
             j.name(key.replace('-', '_'));
-            value(v);
+            value(j, v);
         }
         j.endObject();
-        return this;
     }
 
-    private void value(Object v) {
+    private static void value(Json j, Object v) {
         if (v instanceof Boolean b) j.value(b);
         else if (v instanceof Integer || v instanceof Long) j.value(((Number) v).longValue());
         else if (v instanceof Number n) j.valueOrNull(n.doubleValue());
         else if (v instanceof Collection<?> c) {
             j.beginArray();
-            for (Object o : c) value(o);
+            for (Object o : c) value(j, o);
             j.endArray();
         } else if (v instanceof Object[] a) {
             j.beginArray();
-            for (Object o : a) value(o);
+            for (Object o : a) value(j, o);
             j.endArray();
         } else j.value(v.toString());
     }
@@ -89,8 +102,13 @@ final class Report {
 
     /** "problem" plus the top-level "P" and "N". */
     Report problem(LoadedProblem p) {
+        return problem(p, p.data.size());
+    }
+
+    /** As {@link #problem(LoadedProblem)} with N samples (train: those left after a hold-out split). */
+    Report problem(LoadedProblem p, int n) {
         j.name("P").value(p.parameters());
-        j.name("N").value(p.data.size());
+        j.name("N").value(n);
         j.name("problem").beginObject();
         j.name("model").value(p.model.describe());
         j.name("widths").beginArray();
@@ -111,7 +129,7 @@ final class Report {
         j.name("classification").value(p.data.isClassification());
         j.name("weights").value(p.weightsDescription);
         j.name("threads").value(p.settings.threads());
-        j.name("batch_size").value(p.settings.chunkRows());
+        j.name("chunk_rows").value(p.settings.chunkRows());
         j.endObject();
         return this;
     }

@@ -4,7 +4,7 @@ import dev.morse.analysis.EigenvalueCounts;
 import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
 import dev.morse.io.Npy;
-import dev.morse.linalg.Json;
+import dev.morse.json.Json;
 import dev.morse.linalg.SymmetricEigen;
 import dev.morse.engine.CurvatureOperator;
 import dev.morse.spectra.Lanczos;
@@ -47,7 +47,7 @@ final class SpectrumCommand extends AnalysisCommand {
             description = "dense, lanczos, or auto: dense when P ≤ " + AUTO_DENSE_LIMIT + ", else lanczos (default: ${DEFAULT-VALUE}).")
     Method method;
 
-    @Option(names = "--k", paramLabel = "K", defaultValue = "10", order = 3,
+    @Option(names = "--k", converter = Checks.Positive.class, paramLabel = "K", defaultValue = "10", order = 3,
             description = "Lanczos: number of eigenvalues (per end with --which both). Default: ${DEFAULT-VALUE}.")
     int k;
 
@@ -55,23 +55,31 @@ final class SpectrumCommand extends AnalysisCommand {
             description = "Lanczos: largest, smallest or both (default: ${DEFAULT-VALUE}).")
     WhichEnd which;
 
-    @Option(names = "--tol", paramLabel = "TOL", defaultValue = "1e-8", order = 5,
+    @Option(names = "--tol", converter = Checks.RelativeTolerance.class, paramLabel = "TOL", defaultValue = "1e-8", order = 5,
             description = "Lanczos: a Ritz value converges when its residual bound ≤ TOL·max|θ| (default: ${DEFAULT-VALUE}).")
     double tol;
 
-    @Option(names = "--max-restarts", paramLabel = "R", defaultValue = "300", order = 6,
+    @Option(names = "--max-restarts", converter = Checks.NonNegative.class, paramLabel = "R", defaultValue = "300", order = 6,
             description = "Lanczos: restart limit; unconverged values then exit with code 3 (default: ${DEFAULT-VALUE}).")
     int maxRestarts;
 
-    @Option(names = "--basis", paramLabel = "M", defaultValue = "0", order = 7,
+    /** Reorthogonalization of the Lanczos basis. Lower case: what users type. */
+    enum Reorth { partial, full }
+
+    @Option(names = "--reorthogonalization", paramLabel = "HOW", defaultValue = "partial", order = 7,
+            description = "Lanczos: partial (Simon's ω estimates; sweeps the basis only when semi-orthogonality is about to be lost; "
+                    + "the default) or full (every step; for comparison). Default: ${DEFAULT-VALUE}.")
+    Reorth reorthogonalization;
+
+    @Option(names = "--basis", converter = Checks.NonNegative.class, paramLabel = "M", defaultValue = "0", order = 7,
             description = "Lanczos: basis size m (memory (m+1)·P doubles); 0 picks max(2k+20, 40).")
     int basis;
 
-    @Option(names = "--lanczos-seed", paramLabel = "S", defaultValue = "0", order = 8,
+    @Option(names = "--lanczos-seed", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 8,
             description = "Lanczos: seed of the Rademacher start vector (default: ${DEFAULT-VALUE}).")
     long lanczosSeed;
 
-    @Option(names = "--tau-factor", paramLabel = "C", defaultValue = "10", order = 9,
+    @Option(names = "--tau-factor", converter = Checks.PositiveReal.class, paramLabel = "C", defaultValue = "10", order = 9,
             description = "Zero band τ = C·P·ε·max|λ| for the counts and the plot (SPEC §6; default: ${DEFAULT-VALUE}).")
     double tauFactor;
 
@@ -83,8 +91,7 @@ final class SpectrumCommand extends AnalysisCommand {
     int execute() throws Exception {
         planJson();
         boolean plots = planPlot("spectrum-eigenvalues");
-        if (saveVectors != null) files.plan(saveVectors);
-        if (k <= 0) throw CliException.usage("--k must be positive, got " + k);
+        if (saveVectors != null) files.plan("--save-vectors", saveVectors);
         loadProblem();
         Evaluator obj = problem.evaluator();
         int p = problem.parameters();
@@ -128,9 +135,7 @@ final class SpectrumCommand extends AnalysisCommand {
             rows.add(new String[] {"τ (zero band)", g3(tau) + " = " + num(tauFactor) + "·P·ε·max|λ|"});
             rows.add(new String[] {"counts", neg + " negative, " + zero + " zero (|λ| ≤ τ), " + pos + " positive"});
             if (saveVectors != null) {
-                OutputFiles.parents(saveVectors);
-                Npy.write(saveVectors, eig.vectors(), p, p);
-                files.wrote(saveVectors);
+                files.npy(saveVectors, eig.vectors(), p, p);
             }
         } else {
             Lanczos.Which w = switch (which) {
@@ -138,7 +143,9 @@ final class SpectrumCommand extends AnalysisCommand {
                 case smallest -> Lanczos.Which.SMALLEST;
                 case both -> Lanczos.Which.BOTH;
             };
+            Estimates.lanczos(p, Math.min(k, p), which == WhichEnd.both, basis, saveVectors != null);
             Lanczos.Options lo = new Lanczos.Options().k(Math.min(k, p)).which(w).tol(tol).maxRestarts(maxRestarts).basis(basis)
+                    .reorthogonalization(reorthogonalization == Reorth.full ? Lanczos.Reorthogonalization.FULL : Lanczos.Reorthogonalization.PARTIAL)
                     .seed(lanczosSeed).vectors(saveVectors != null);
             Progress.Task t = progress.start("Lanczos (" + which + " " + k + " of " + what + ")", 0);
             Counting counted = new Counting(op, t);
@@ -160,6 +167,8 @@ final class SpectrumCommand extends AnalysisCommand {
             j.name("tol").valueOrNull(tol);
             j.name("products").value(lr.products());
             j.name("restarts").value(lr.restarts());
+            j.name("reorthogonalization").value(reorthogonalization.name());
+            j.name("basis_sweeps").value(lr.reorthogonalizations());
             j.name("tau").valueOrNull(tau);
             j.name("history").beginArray();
             for (double[] h : lr.history()) Report.array(j, h);
@@ -167,9 +176,7 @@ final class SpectrumCommand extends AnalysisCommand {
             rows.add(new String[] {"method", "lanczos (" + which + " " + k + "): " + lr.products() + " products, " + lr.restarts() + " restarts, "
                     + conv + "/" + ev.length + " converged (tol " + g3(tol) + ")"});
             if (saveVectors != null) {
-                OutputFiles.parents(saveVectors);
-                Npy.write(saveVectors, lr.vectors(), ev.length, p);
-                files.wrote(saveVectors);
+                files.npy(saveVectors, lr.vectors(), ev.length, p);
             }
             if (!lr.allConverged()) {
                 double worst = 0;

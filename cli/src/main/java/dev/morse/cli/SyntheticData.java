@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
 final class SyntheticData {
     private SyntheticData() {}
 
-    static final String NAMES = "gaussian, teacher, orthogonal, spirals";
+    static final String NAMES = "gaussian, teacher, orthogonal, spirals (or fashion-mnist[:n=N][,test=M], the real data set)";
 
     /** A generated set and its canonical description (all parameters spelled out). */
     record Generated(Dataset dataset, String description) {}
@@ -51,6 +51,7 @@ final class SyntheticData {
 
     private static Generated gaussian(Params p, SplittableRandom rng, int d, int c, boolean classes) {
         int n = p.positiveInt("n", 64);
+        Estimates.data(p.spec, n, d, c);
         double noise = p.nonNegative("noise", 0.1);
         double[] x = gaussians(rng, n * d);
         double[] a = gaussians(rng, c * d);
@@ -70,6 +71,7 @@ final class SyntheticData {
 
     private static Generated teacher(Params p, SplittableRandom rng, Mlp student, int d, int c, boolean classes) {
         int n = p.positiveInt("n", 64);
+        Estimates.data(p.spec, n, d, c);
         int width = p.positiveInt("width", 4);
         double noise = p.nonNegative("noise", 0.0);
         Activation act = student.layers() > 1 ? student.activation(1) : Activation.TANH;
@@ -96,6 +98,7 @@ final class SyntheticData {
         int n = p.positiveInt("n", d);
         double scale = p.positive("scale", 1.0);
         if (n > d) throw new InputException("--data " + p.spec + ": at most d0 = " + d + " inputs can be orthogonal, n = " + n + " asked");
+        Estimates.data(p.spec, n, d, c);
         double[] x = gaussians(rng, n * d);
         for (int i = 0; i < n; i++) {   // Gram–Schmidt, twice for accuracy
             for (int pass = 0; pass < 2; pass++) {
@@ -125,6 +128,7 @@ final class SyntheticData {
 
     private static Generated spirals(Params p, SplittableRandom rng, int d, int c, boolean classes) {
         int n = p.positiveInt("n", 100);
+        Estimates.data(p.spec, n, d, c);
         double turns = p.positive("turns", 1.5);
         double noise = p.nonNegative("noise", 0.05);
         if (d != 2) throw new InputException("--data " + p.spec + ": the spirals are 2-D, so the model's input width d0 must be 2 (it is " + d + ")");
@@ -184,11 +188,12 @@ final class SyntheticData {
             String v = given.get(key);
             if (v == null) return dflt;
             try {
-                int x = Integer.parseInt(v);
+                long x = dev.morse.io.Numbers.parseLong(v);
+                if (x > Integer.MAX_VALUE) throw new NumberFormatException();
                 if (x <= 0) throw new NumberFormatException();
-                return x;
+                return (int) x;
             } catch (NumberFormatException e) {
-                throw new InputException("--data " + spec + ": " + key + "=" + v + " must be a positive integer");
+                throw new InputException("--data " + spec + ": " + key + "=" + v + " must be a positive whole number");
             }
         }
 
@@ -209,7 +214,7 @@ final class SyntheticData {
             String v = given.get(key);
             if (v == null) return dflt;
             try {
-                double x = Double.parseDouble(v);
+                double x = dev.morse.io.Numbers.parseDouble(v);
                 if (!Double.isFinite(x)) throw new NumberFormatException();
                 return x;
             } catch (NumberFormatException e) {

@@ -58,15 +58,12 @@ public final class Csv {
             if (h.isEmpty()) throw new InputException(source + " line " + (li + 1) + ": header column " + (i + 1) + " has no name");
             if (!seen.add(h)) throw new InputException(source + " line " + (li + 1) + ": header names column '" + h + "' twice");
         }
-        try {
-            Double.parseDouble(header.get(0));
+        if (Numbers.isNumber(header.get(0))) {
             throw new InputException(source + " line " + (li + 1) + ": the first row looks numeric ('" + header.get(0)
                     + "'); a CSV file needs a header row naming its columns");
-        } catch (NumberFormatException expected) {
-            // a name, as it should be
         }
         int cols = header.size();
-        double[] v = new double[Math.max(16, cols * 64)];
+        double[] v = new double[Math.max(16, cols * 4)];   // grows by doubling: memory stays within a small multiple of the text
         int rows = 0;
         for (int i = li + 1; i < lines.length; i++) {
             String line = lines[i];
@@ -80,9 +77,10 @@ public final class Csv {
             for (int c = 0; c < cols; c++) {
                 String s = f.get(c).trim();
                 try {
-                    v[rows * cols + c] = Double.parseDouble(s);
+                    v[rows * cols + c] = Numbers.parseDouble(s);
                 } catch (NumberFormatException e) {
-                    throw new InputException(source + " line " + (i + 1) + ", column '" + header.get(c) + "': '" + s + "' is not a number");
+                    throw new InputException(source + " line " + (i + 1) + ", column '" + header.get(c) + "': '" + s
+                            + "' is not a decimal number (as numpy reads them: 1, -2.5, 1e-3, nan)");
                 }
             }
             rows++;

@@ -1,6 +1,7 @@
 package dev.morse.io;
 
-import java.io.ByteArrayInputStream;
+import dev.morse.linalg.MemoryGuard;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
@@ -22,27 +23,130 @@ public final class DataFiles {
 
     /** The bytes of a file, decompressed when it is gzip; missing or unreadable files are input errors. */
     public static byte[] readBytes(Path file) {
-        byte[] b;
-        try {
-            if (Files.isDirectory(file)) throw new InputException(file + ": is a directory, expected a file");
-            b = Files.readAllBytes(file);
+        return readBytes(file, -1, null);
+    }
+
+    /**
+     * The bytes of a file (decompressed when gzip), read no further than its header declares: a
+     * {@code .npy} or IDX file is read up to the end of the data its header describes, so a
+     * decompression bomb behind a small header costs nothing, and a header whose element count is
+     * not {@code expectedElements} (when ≥ 0) is refused with {@code mismatch}'s message, before the
+     * data are read. Other files (CSV, JSON) are read whole, up to one Java array. The memory
+     * the data will take as doubles is checked first (exit 4 with the estimate).
+     */
+    public static byte[] readBytes(Path file, long expectedElements, java.util.function.LongFunction<String> mismatch) {
+        if (Files.isDirectory(file)) throw new InputException(file + ": is a directory, expected a file");
+        try (InputStream in = Files.newInputStream(file)) {
+            return read(in, file.toString(), expectedElements, mismatch);
         } catch (NoSuchFileException e) {
             throw new InputException(file + ": no such file");
         } catch (AccessDeniedException e) {
             throw new InputException(file + ": permission denied");
-        } catch (OutOfMemoryError e) {
-            throw new InputException(file + ": too large to read into memory");
         } catch (IOException e) {
             throw new InputException(file + ": cannot read (" + e.getMessage() + ")", e);
         }
-        if (b.length >= 2 && (b[0] & 0xff) == 0x1f && (b[1] & 0xff) == 0x8b) {
-            try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(b))) {
-                return in.readAllBytes();
-            } catch (IOException e) {
-                throw new InputException(file + ": a damaged gzip file (" + e.getMessage() + ")", e);
+    }
+
+    /** Bytes read at a time, and the first read that decides the format. */
+    private static final int CHUNK = 1 << 16;
+
+    /** Largest file (or decompressed content) read without a header that declares its size. */
+    static final long MAX_UNDECLARED = Integer.MAX_VALUE - 8;
+
+    /**
+     * {@link #readBytes(Path, long, String)} on a stream (tests and fuzzing use byte arrays).
+     *
+     * @throws InputException for damaged gzip data, content beyond what the header declares or
+     *                        beyond one Java array, and headers with another element count
+     */
+    public static byte[] read(InputStream raw, String source, long expectedElements, java.util.function.LongFunction<String> mismatch) throws IOException {
+        BufferedInputStream buffered = new BufferedInputStream(raw, CHUNK);
+        buffered.mark(2);
+        int b0 = buffered.read(), b1 = buffered.read();
+        buffered.reset();
+        boolean gzip = b0 == 0x1f && b1 == 0x8b;
+        try {
+            InputStream in = gzip ? new GZIPInputStream(buffered, CHUNK) : buffered;
+            Buffer buf = new Buffer();
+            buf.fill(in, 16);
+            long limit = MAX_UNDECLARED;
+            long elements = -1;
+            boolean declared = false;
+            if (Npy.hasMagic(buf.bytes())) {
+                long headerEnd = Npy.headerEnd(buf.bytes());
+                if (headerEnd > 0 && headerEnd <= Npy.MAX_HEADER + 12) buf.fill(in, headerEnd);
+                Npy.Header h = Npy.header(buf.bytes(), source);   // a damaged header fails here, with its message
+                limit = h.declaredLength();
+                elements = h.count();
+                declared = true;
+            } else if (Idx.hasMagic(buf.bytes())) {
+                buf.fill(in, 4 + 4L * (buf.bytes()[3] & 0xff));
+                long len = Idx.declaredLength(buf.bytes());
+                if (len >= 0) {
+                    limit = len;
+                    elements = Idx.declaredElements(buf.bytes());
+                    declared = true;
+                }
+            }
+            if (declared && expectedElements >= 0 && elements != expectedElements) {
+                throw new InputException(source + ": " + mismatch.apply(elements));
+            }
+            if (declared) {
+                MemoryGuard.check(source + " (" + elements + " values read as doubles)", Math.max(limit, elements), limit + 8.0 * elements,
+                        "Use a smaller file (fewer samples), or raise the heap with MORSE_JAVA_OPTS=-Xmx…");
+            }
+            buf.fill(in, limit);
+            if (!declared && buf.size() >= limit && in.read() >= 0) {
+                throw new InputException(source + (gzip ? ": decompresses to more than " + MemoryGuard.formatBytes(limit)
+                        + " (a damaged file or a decompression bomb)" : ": larger than " + MemoryGuard.formatBytes(limit) + ", more than Morse reads"));
+            }
+            return buf.bytes();
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            if (!gzip) throw e;
+            throw new InputException(source + ": a damaged gzip file (" + e.getMessage() + ")", e);
+        } catch (OutOfMemoryError e) {
+            throw new dev.morse.linalg.MemoryLimitException(source + ": reading it needs more memory than the heap has free ("
+                    + MemoryGuard.formatBytes(MemoryGuard.availableBytes()) + "); raise the heap with MORSE_JAVA_OPTS=-Xmx…", -1, MemoryGuard.availableBytes());
+        }
+    }
+
+    /** A growing byte array with a hard limit, filled from a stream. */
+    private static final class Buffer {
+        private byte[] a = new byte[256];
+        private int n;
+
+        /** Reads until {@code total} bytes are held or the stream ends. */
+        void fill(InputStream in, long total) throws IOException {
+            long want = Math.min(total, MAX_UNDECLARED);
+            while (n < want) {
+                if (n == a.length) a = java.util.Arrays.copyOf(a, (int) Math.min(want, Math.max(2L * a.length, CHUNK)));
+                int r = in.read(a, n, (int) Math.min(a.length, want) - n);
+                if (r < 0) return;
+                n += r;
             }
         }
-        return b;
+
+        int size() {
+            return n;
+        }
+
+        byte[] bytes() {
+            return n == a.length ? a : java.util.Arrays.copyOf(a, n);
+        }
+    }
+
+    /** The JSON value in a file; malformed JSON is an input error naming the file, line and column. */
+    public static Object readJson(Path file) {
+        return parseJson(new String(readBytes(file), java.nio.charset.StandardCharsets.UTF_8), file.toString());
+    }
+
+    /** JSON text from {@code source} (a file name, for messages). */
+    public static Object parseJson(String text, String source) {
+        try {
+            return dev.morse.json.JsonReader.parse(text);
+        } catch (dev.morse.json.JsonException e) {
+            throw new InputException(source + " " + e.getMessage(), e);
+        }
     }
 
     /** The format of a file, from its magic bytes, else its extension. */
@@ -66,6 +170,11 @@ public final class DataFiles {
     /** An array from a {@code .npy} or IDX file (CSV files hold tables: see {@link Csv}). */
     public static NdArray readArray(Path file) {
         return parseArray(file, readBytes(file));
+    }
+
+    /** {@link #readArray(Path)} of a file whose header must declare {@code elements} elements (else {@code mismatch}'s message). */
+    public static NdArray readArray(Path file, long elements, java.util.function.LongFunction<String> mismatch) {
+        return parseArray(file, readBytes(file, elements, mismatch));
     }
 
     /** {@link #readArray(Path)} on bytes already read (and decompressed) from {@code file}. */

@@ -22,6 +22,44 @@ public final class Idx {
         return (type == 0x08 || type == 0x09 || type == 0x0B || type == 0x0C || type == 0x0D || type == 0x0E) && dims >= 1 && dims <= 8;
     }
 
+    /**
+     * Bytes of the whole file as its header declares them (header plus data), or -1 when the
+     * bytes given do not hold the whole header or it is invalid (parsing then says why).
+     */
+    static long declaredLength(byte[] b) {
+        if (!hasMagic(b)) return -1;
+        int dims = b[3] & 0xff;
+        if (b.length < 4 + 4 * dims) return -1;
+        ByteBuffer buf = ByteBuffer.wrap(b).order(ByteOrder.BIG_ENDIAN);
+        int[] shape = new int[dims];
+        for (int i = 0; i < dims; i++) {
+            shape[i] = buf.getInt(4 + 4 * i);
+            if (shape[i] < 0) return -1;
+        }
+        long count = NdArray.elements(shape);
+        if (count > Integer.MAX_VALUE - 8) return -1;
+        return 4 + 4L * dims + count * itemSize(b[2] & 0xff);
+    }
+
+    /** Elements of a (valid) header's shape, or -1. */
+    static long declaredElements(byte[] b) {
+        if (declaredLength(b) < 0) return -1;
+        int dims = b[3] & 0xff;
+        int[] shape = new int[dims];
+        ByteBuffer buf = ByteBuffer.wrap(b).order(ByteOrder.BIG_ENDIAN);
+        for (int i = 0; i < dims; i++) shape[i] = buf.getInt(4 + 4 * i);
+        return NdArray.elements(shape);
+    }
+
+    private static int itemSize(int type) {
+        return switch (type) {
+            case 0x08, 0x09 -> 1;
+            case 0x0B -> 2;
+            case 0x0C, 0x0D -> 4;
+            default -> 8;
+        };
+    }
+
     public static NdArray read(Path file) {
         return parse(DataFiles.readBytes(file), file.toString());
     }
@@ -37,18 +75,12 @@ public final class Idx {
         ByteBuffer buf = ByteBuffer.wrap(b).order(ByteOrder.BIG_ENDIAN);
         buf.position(4);
         int[] shape = new int[dims];
-        long count = 1;
         for (int i = 0; i < dims; i++) {
             shape[i] = buf.getInt();
             if (shape[i] < 0) throw new InputException(source + ": IDX dimension " + i + " is negative (" + shape[i] + ")");
-            count *= shape[i];
         }
-        int size = switch (type) {
-            case 0x08, 0x09 -> 1;
-            case 0x0B -> 2;
-            case 0x0C, 0x0D -> 4;
-            default -> 8;
-        };
+        long count = NdArray.elements(shape);
+        int size = itemSize(type);
         String dtype = switch (type) {
             case 0x08 -> "ubyte";
             case 0x09 -> "byte";
@@ -57,7 +89,10 @@ public final class Idx {
             case 0x0D -> "float32";
             default -> "float64";
         };
-        if (count > Integer.MAX_VALUE - 8) throw new InputException(source + ": IDX shape " + NdArray.shapeText(shape) + " is too large for one array");
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new InputException(source + ": IDX shape " + NdArray.shapeText(shape) + " has " + (count == Long.MAX_VALUE ? "more than 2^63" : count)
+                    + " elements, more than one Java array holds");
+        }
         long have = b.length - buf.position();
         if (have < count * size) {
             throw new InputException(source + ": truncated data: IDX shape " + NdArray.shapeText(shape) + " of " + dtype + " needs "

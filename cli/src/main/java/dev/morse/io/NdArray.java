@@ -16,9 +16,29 @@ public record NdArray(String source, String dtype, boolean integer, int[] shape,
 
     /** Number of elements: the product of the shape. */
     public long size() {
+        return elements(shape);
+    }
+
+    /**
+     * The product of a shape's dimensions, or {@link Long#MAX_VALUE} when any partial product
+     * overflows a long: a declared shape such as (65536, 65536, 65536, 65536) must not wrap
+     * around to a small (here 0) element count.
+     */
+    public static long elements(int[] shape) {
         long n = 1;
-        for (int d : shape) n *= d;
-        return n;
+        boolean overflow = false;
+        for (int d : shape) {
+            if (d < 0) throw new IllegalArgumentException("negative dimension in " + shapeText(shape));
+            long hi = Math.multiplyHigh(n, d);
+            long lo = n * d;
+            if (hi != 0 || lo < 0) {
+                overflow = true;
+                n = 1;
+            } else {
+                n = lo;
+            }
+        }
+        return overflow ? Long.MAX_VALUE : n;
     }
 
     public int rank() {
@@ -32,8 +52,12 @@ public record NdArray(String source, String dtype, boolean integer, int[] shape,
 
     /** Elements per row: the product of all dimensions after the first (1 for rank ≤ 1). */
     public int rowLength() {
-        long n = 1;
-        for (int i = 1; i < shape.length; i++) n *= shape[i];
+        if (shape.length <= 1) return 1;
+        long n = elements(Arrays.copyOfRange(shape, 1, shape.length));
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new InputException(source + ": shape " + shapeText(shape) + " has rows of " + (n == Long.MAX_VALUE ? "more than 2^63" : n)
+                    + " elements, more than one Java array holds");
+        }
         return (int) n;
     }
 

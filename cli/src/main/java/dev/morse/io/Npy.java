@@ -53,6 +53,46 @@ public final class Npy {
      * @throws InputException when the bytes are not a valid, supported {@code .npy} array
      */
     public static NdArray parse(byte[] b, String source) {
+        Header h = header(b, source);
+        long need = h.count * h.type.size;
+        long have = b.length - h.dataStart;
+        if (have < need) {
+            throw new InputException(source + ": truncated data: shape " + NdArray.shapeText(h.shape) + " of " + h.descr + " needs "
+                    + need + " bytes, the file has " + have + " after the header (" + (have / h.type.size) + " of " + h.count + " elements)");
+        }
+        ByteBuffer buf = ByteBuffer.wrap(b, h.dataStart, (int) need).order(h.type.order);
+        double[] v = new double[(int) h.count];
+        for (int i = 0; i < v.length; i++) v[i] = h.type.read(buf);
+        return new NdArray(source, h.descr, h.type.integer, h.shape, v);
+    }
+
+    /** Longest header accepted: numpy writes a few hundred bytes (and by default reads at most 10 000). */
+    static final int MAX_HEADER = 1 << 20;
+
+    /** A parsed header: where the data start, the shape, the element count and type. */
+    record Header(int dataStart, int[] shape, long count, String descr, DType type) {
+        /** Bytes of the whole file as the header declares it: header plus data. */
+        long declaredLength() {
+            return dataStart + count * type.size;
+        }
+    }
+
+    /**
+     * Bytes needed to read the header, from the first 12 bytes (magic, version, header length),
+     * or -1 when those bytes do not tell (not .npy, an unknown version, too short).
+     */
+    static long headerEnd(byte[] b) {
+        if (!hasMagic(b) || b.length < 10) return -1;
+        int major = b[6] & 0xff;
+        if (major == 1) return 10L + ((b[8] & 0xff) | (b[9] & 0xff) << 8);
+        if ((major == 2 || major == 3) && b.length >= 12) {
+            return 12L + ((b[8] & 0xffL) | (b[9] & 0xffL) << 8 | (b[10] & 0xffL) << 16 | (b[11] & 0xffL) << 24);
+        }
+        return -1;
+    }
+
+    /** The header of a .npy file (the data may be missing). */
+    static Header header(byte[] b, String source) {
         if (!hasMagic(b)) {
             throw new InputException(source + ": not a .npy file: bad magic (expected \\x93NUMPY at byte 0, found "
                     + printable(b, 0, Math.min(6, b.length)) + ")");
@@ -66,7 +106,10 @@ public final class Npy {
         } else if (major == 2 || major == 3) {
             if (b.length < 12) throw new InputException(source + ": truncated .npy header (" + b.length + " bytes)");
             long len = (b[8] & 0xffL) | (b[9] & 0xffL) << 8 | (b[10] & 0xffL) << 16 | (b[11] & 0xffL) << 24;
-            if (len > Integer.MAX_VALUE - 12) throw new InputException(source + ": .npy header length " + len + " is not plausible");
+            if (len > MAX_HEADER) {
+                throw new InputException(source + ": .npy header length " + len + " bytes is not plausible (numpy writes a few hundred; at most "
+                        + MAX_HEADER + " are read)");
+            }
             headerLen = (int) len;
             start = 12;
         } else {
@@ -77,60 +120,53 @@ public final class Npy {
                     + (b.length - start) + " after the prefix");
         }
         String header = new String(b, start, headerLen, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1).trim();
+        String shown = header.length() > 200 ? header.substring(0, 200) + "…" : header;
         Matcher m = DESCR.matcher(header);
-        if (!m.find()) throw new InputException(source + ": .npy header has no 'descr' entry: " + header);
+        if (!m.find()) throw new InputException(source + ": .npy header has no 'descr' entry: " + shown);
         String descr = m.group(1);
         m = FORTRAN.matcher(header);
-        if (!m.find()) throw new InputException(source + ": .npy header has no 'fortran_order' entry: " + header);
+        if (!m.find()) throw new InputException(source + ": .npy header has no 'fortran_order' entry: " + shown);
         if (m.group(1).equals("True")) {
             throw new InputException(source + ": Fortran-order (column-major) arrays are not supported; expected C order. "
                     + "Save it with numpy.save(path, numpy.ascontiguousarray(a))");
         }
         m = SHAPE.matcher(header);
-        if (!m.find()) throw new InputException(source + ": .npy header has no 'shape' entry: " + header);
+        if (!m.find()) throw new InputException(source + ": .npy header has no 'shape' entry: " + shown);
         int[] shape = parseShape(m.group(1), source);
         DType t = DType.parse(descr, source);
-        long count = 1;
-        for (int d : shape) count *= d;
+        long count = NdArray.elements(shape);
         if (count > Integer.MAX_VALUE - 8) {
-            throw new InputException(source + ": shape " + NdArray.shapeText(shape) + " has " + count + " elements, more than one Java array holds");
+            throw new InputException(source + ": shape " + NdArray.shapeText(shape) + " has " + (count == Long.MAX_VALUE ? "more than 2^63" : count)
+                    + " elements, more than one Java array holds");
         }
-        int dataStart = start + headerLen;
-        long need = count * t.size;
-        long have = b.length - dataStart;
-        if (have < need) {
-            throw new InputException(source + ": truncated data: shape " + NdArray.shapeText(shape) + " of " + descr + " needs "
-                    + need + " bytes, the file has " + have + " after the header (" + (have / t.size) + " of " + count + " elements)");
-        }
-        ByteBuffer buf = ByteBuffer.wrap(b, dataStart, (int) need).order(t.order);
-        double[] v = new double[(int) count];
-        for (int i = 0; i < v.length; i++) v[i] = t.read(buf);
-        return new NdArray(source, descr, t.integer, shape, v);
+        return new Header(start + headerLen, shape, count, descr, t);
     }
 
     private static int[] parseShape(String s, String source) {
         String t = s.trim();
         if (t.isEmpty()) return new int[0];
-        String[] parts = t.split(",");
+        String[] parts = t.split(",", -1);
         int n = parts.length;
-        if (parts[n - 1].isBlank()) n--;
+        if (n > 1 && parts[n - 1].isBlank()) n--;   // the trailing comma of (3,)
         int[] shape = new int[n];
         for (int i = 0; i < n; i++) {
             String p = parts[i].trim();
             if (p.endsWith("L")) p = p.substring(0, p.length() - 1);   // Python 2 long literals
             try {
-                long d = Long.parseLong(p);
+                long d = Numbers.parseLong(p);
                 if (d < 0 || d > Integer.MAX_VALUE) throw new NumberFormatException();
                 shape[i] = (int) d;
             } catch (NumberFormatException e) {
-                throw new InputException(source + ": .npy shape (" + s + ") has a bad dimension '" + parts[i].trim() + "' at position " + i);
+                String shown = s.length() > 100 ? s.substring(0, 100) + "…" : s;
+                String dim = parts[i].trim().length() > 30 ? parts[i].trim().substring(0, 30) + "…" : parts[i].trim();
+                throw new InputException(source + ": .npy shape (" + shown + ") has a bad dimension '" + dim + "' at position " + i);
             }
         }
         return shape;
     }
 
     /** An element type: byte order, size and kind. */
-    private record DType(ByteOrder order, int size, char kind, boolean integer) {
+    record DType(ByteOrder order, int size, char kind, boolean integer) {
         static DType parse(String descr, String source) {
             String supported = "<f8, <f4, <i8, <i4, <i2, |i1, <u8, <u4, <u2, |u1, |b1 (or big-endian '>')";
             if (descr.length() < 3) throw new InputException(source + ": unsupported dtype '" + descr + "'; expected one of " + supported);
@@ -138,7 +174,9 @@ public final class Npy {
             char kind = descr.charAt(1);
             int size;
             try {
-                size = Integer.parseInt(descr.substring(2));
+                String digits = descr.substring(2);
+                if (digits.isEmpty() || digits.length() > 2 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) throw new NumberFormatException();
+                size = Integer.parseInt(digits);
             } catch (NumberFormatException e) {
                 throw new InputException(source + ": unsupported dtype '" + descr + "'; expected one of " + supported);
             }
@@ -189,10 +227,22 @@ public final class Npy {
 
     /** Writes a float64 array ({@code <f8}) of the given shape (default: 1-D). */
     public static void write(Path file, double[] values, int... shape) throws IOException {
+        try (java.io.OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(file))) {
+            write(os, values, shape);
+        }
+    }
+
+    /** Writes a float64 {@code .npy} array to a stream (numpy.save's bytes), in blocks: no second copy of the data. */
+    public static void write(java.io.OutputStream os, double[] values, int... shape) throws IOException {
         int[] s = checkShape(values.length, shape);
-        ByteBuffer data = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-        for (double x : values) data.putDouble(x);
-        Files.write(file, encode("<f8", s, data.array()));
+        os.write(encode("<f8", s, new byte[0]));
+        ByteBuffer block = ByteBuffer.allocate(8 * 8192).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < values.length; i += 8192) {
+            block.clear();
+            int n = Math.min(8192, values.length - i);
+            for (int k = 0; k < n; k++) block.putDouble(values[i + k]);
+            os.write(block.array(), 0, 8 * n);
+        }
     }
 
     /** Writes a float32 array ({@code <f4}); values are rounded to float. */

@@ -1,6 +1,6 @@
 package dev.morse.cli;
 
-import dev.morse.io.JsonReader;
+import dev.morse.io.DataFiles;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -26,7 +26,7 @@ final class Cli {
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> json(Path file) {
-        return (Map<String, Object>) JsonReader.read(file);
+        return (Map<String, Object>) DataFiles.readJson(file);
     }
 
     static double[] doubles(Object list) {

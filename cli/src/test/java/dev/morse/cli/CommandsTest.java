@@ -45,21 +45,38 @@ class CommandsTest {
     }
 
     @Test
-    void hutchPlusPlusWithABudgetOf3PIsExact() throws Exception {
+    void traceBudgetsAbovePAreReplacedByTheExactTrace() throws Exception {
         Path json = dir.resolve("t.json");
         Cli.Result r = Cli.run(with("trace", tiny, "--method", "hutchpp", "--probes", "63", "--json", json.toString()));
         assertEquals(0, r.code(), r.toString());
         Map<String, Object> rep = Cli.json(json);
-        assertEquals(exactTrace(), Cli.num(rep, "estimate"), 1e-12, "a sketch of 21 = P columns spans everything");
-        assertTrue(Cli.num(rep, "standard_error") < 1e-12);
-        assertEquals(63, Cli.num(rep, "products"), 0);
-        assertTrue(r.out().contains("trace"), r.out());
+        assertEquals("exact", rep.get("method"), "a budget of 63 > P = 21 products: the exact trace is cheaper");
+        assertEquals(exactTrace(), Cli.num(rep, "estimate"), 1e-12);
+        assertEquals(0, Cli.num(rep, "standard_error"), 0);
+        assertEquals(21, Cli.num(rep, "products"), 0);
+        assertTrue(((String) rep.get("note")).contains("--probes 63 > P = 21"), rep.get("note").toString());
+        assertTrue(r.err().contains("exact trace costs only P products"), r.err());
+
+        // trace --probes 2147483647 on P = 21 used to run for hours.
+        Cli.Result huge = Cli.run(with("trace", tiny, "--method", "hutchinson", "--probes", "2147483647"));
+        assertEquals(0, huge.code(), huge.toString());
+        assertTrue(huge.out().contains("exact"), huge.out());
+
+        Path exact = dir.resolve("e.json");
+        assertEquals(0, Cli.run(with("trace", tiny, "--method", "exact", "--json", exact.toString())).code());
+        assertEquals(exactTrace(), Cli.num(Cli.json(exact), "estimate"), 1e-12);
 
         Path json2 = dir.resolve("t2.json");
-        assertEquals(0, Cli.run(with("trace", tiny, "--method", "hutchinson", "--probes", "400", "--json", json2.toString())).code());
+        assertEquals(0, Cli.run(with("trace", tiny, "--method", "hutchinson", "--probes", "20", "--json", json2.toString())).code());
         Map<String, Object> h = Cli.json(json2);
+        assertEquals("hutchinson", h.get("method"));
         double se = Cli.num(h, "standard_error");
         assertTrue(se > 0 && Math.abs(Cli.num(h, "estimate") - exactTrace()) < 5 * se, "Hutchinson within 5 standard errors: " + h.get("estimate"));
+
+        Path json3 = dir.resolve("t3.json");
+        assertEquals(0, Cli.run(with("trace", tiny, "--method", "hutchpp", "--probes", "18", "--json", json3.toString())).code());
+        assertEquals("hutch++", Cli.json(json3).get("method"));
+        assertEquals(18, Cli.num(Cli.json(json3), "products"), 0);
     }
 
     @Test
@@ -252,11 +269,21 @@ class CommandsTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String c : List.of("demo", "spectrum", "density", "trace", "fit", "morse", "doctor")) {
-            Cli.Result r = Cli.run(c, "--help");
-            assertEquals(0, r.code(), c);
-            assertTrue(r.out().contains("Usage: morse " + c), r.out());
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream picocliWarnings = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(picocliWarnings, true));   // picocli's tracer writes its WARN lines there
+        try {
+            for (String c : List.of("demo", "spectrum", "density", "trace", "fit", "morse", "doctor", "bench")) {
+                Cli.Result r = Cli.run(c, "--help");
+                assertEquals(0, r.code(), c);
+                assertTrue(r.out().contains("Usage: morse " + c), r.out());
+                assertTrue(r.err().isEmpty(), c + ": " + r.err());
+            }
+            Cli.run("--help");
+        } finally {
+            System.setErr(stderr);
         }
+        assertEquals("", picocliWarnings.toString(), "no picocli WARN (an unescaped % in a description)");
         Cli.Result top = Cli.run("--help");
         assertTrue(top.out().contains("spectrum") && top.out().contains("Exit codes"), top.out());
         Cli.Result spectrum = Cli.run("spectrum", "--help");

@@ -25,7 +25,7 @@ class LauncherTest {
 
     /** Regression: edits under simd/ used to be invisible to the check, so bin/morse ran stale jars. */
     @Test
-    void everyModuleOfTheCliCountsAndBenchDoesNot(@TempDir Path dir) throws Exception {
+    void everyModuleOfTheCliCountsAndBenchAndClusterDoNot(@TempDir Path dir) throws Exception {
         Path old = Files.createFile(dir.resolve("old-stamp"));
         Files.setLastModifiedTime(old, FileTime.fromMillis(0));
         List<String> all = changedSince(old);
@@ -34,6 +34,7 @@ class LauncherTest {
         }
         assertTrue(all.contains("pom.xml"), "the root pom is checked");
         assertTrue(all.stream().noneMatch(f -> f.startsWith("bench/")), "bench is not part of the CLI");
+        assertTrue(all.stream().noneMatch(f -> f.startsWith("cluster/")), "cluster has its own launcher (bin/morse-cluster)");
         assertTrue(all.stream().noneMatch(f -> f.contains("/target/")), "build outputs are not sources");
         Path fresh = Files.createFile(dir.resolve("new-stamp"));
         Files.setLastModifiedTime(fresh, FileTime.fromMillis(System.currentTimeMillis() + 3_600_000));

@@ -3,7 +3,7 @@ package dev.morse.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.morse.io.JsonReader;
+import dev.morse.io.DataFiles;
 import dev.morse.io.Npy;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +31,7 @@ class SpectrumReferenceTest {
     static Map<String, Object> reference() throws Exception {
         if (ref == null) {
             try (InputStream in = SpectrumReferenceTest.class.getResourceAsStream("/reference/tiny_tanh.json")) {
-                ref = (Map<String, Object>) JsonReader.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "tiny_tanh.json");
+                ref = (Map<String, Object>) DataFiles.parseJson(new String(in.readAllBytes(), StandardCharsets.UTF_8), "tiny_tanh.json");
             }
         }
         return ref;

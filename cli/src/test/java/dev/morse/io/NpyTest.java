@@ -134,6 +134,36 @@ class NpyTest {
         assertTrue(hdr.getMessage().contains("truncated .npy header"), hdr.getMessage());
     }
 
+    /** A v1 .npy file with this header dict and data bytes. */
+    static byte[] npy(String dict, byte[] data) {
+        String h = dict + " ".repeat(63 - (10 + dict.length()) % 64) + "\n";
+        byte[] hb = h.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] out = new byte[10 + hb.length + data.length];
+        System.arraycopy(HexFormat.of().parseHex("934e554d50590100"), 0, out, 0, 8);
+        out[8] = (byte) hb.length;
+        out[9] = (byte) (hb.length >>> 8);
+        System.arraycopy(hb, 0, out, 10, hb.length);
+        System.arraycopy(data, 0, out, 10 + hb.length, data.length);
+        return out;
+    }
+
+    @Test
+    void shapesWhoseElementCountOverflowsAreRefusedNotWrappedAround() {
+        // 65536^4 = 2^64 wraps to 0 in a long: the file used to read as an empty array.
+        byte[] b = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (65536, 65536, 65536, 65536), }", new byte[0]);
+        InputException e = assertThrows(InputException.class, () -> Npy.parse(b, "o.npy"));
+        assertTrue(e.getMessage().contains("o.npy: shape (65536, 65536, 65536, 65536) has more than 2^63 elements"), e.getMessage());
+        byte[] c = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2147483647, 2147483647, 2147483647), }", new byte[0]);
+        assertTrue(assertThrows(InputException.class, () -> Npy.parse(c, "o.npy")).getMessage().contains("more than one Java array holds"));
+        byte[] rows = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 65536, 65536), }", new byte[0]);
+        NdArray empty = Npy.parse(rows, "r.npy");
+        assertEquals(0, empty.size());
+        InputException r = assertThrows(InputException.class, empty::rowLength);
+        assertTrue(r.getMessage().contains("rows of 4294967296 elements"), r.getMessage());
+        byte[] idx = java.nio.ByteBuffer.allocate(4 + 16).put(new byte[] {0, 0, 0x08, 4}).putInt(65536).putInt(65536).putInt(65536).putInt(65536).array();
+        assertTrue(assertThrows(InputException.class, () -> Idx.parse(idx, "i-idx4-ubyte")).getMessage().contains("more than 2^63 elements"));
+    }
+
     private static String hex(String s) {
         return HexFormat.of().formatHex(s.getBytes(StandardCharsets.ISO_8859_1));
     }

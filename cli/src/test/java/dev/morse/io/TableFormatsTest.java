@@ -29,7 +29,7 @@ class TableFormatsTest {
         InputException fields = assertThrows(InputException.class, () -> Csv.parse("a,b\n1,2\n3\n", "d.csv"));
         assertTrue(fields.getMessage().startsWith("d.csv line 3: expected 2 fields"), fields.getMessage());
         InputException number = assertThrows(InputException.class, () -> Csv.parse("a,b\n1,x7\n", "d.csv"));
-        assertTrue(number.getMessage().contains("line 2, column 'b': 'x7' is not a number"), number.getMessage());
+        assertTrue(number.getMessage().contains("line 2, column 'b': 'x7' is not a decimal number"), number.getMessage());
         InputException header = assertThrows(InputException.class, () -> Csv.parse("1,2\n3,4\n", "d.csv"));
         assertTrue(header.getMessage().contains("needs a header row"), header.getMessage());
     }
@@ -50,13 +50,13 @@ class TableFormatsTest {
 
     @Test
     void jsonObjectsArraysAndErrors() {
-        Object o = JsonReader.parse("{\"a\": [1, 2.5e-3, -0], \"b\": {\"c\": \"x\\u00e9\\n\"}, \"d\": true, \"e\": null}", "t.json");
+        Object o = DataFiles.parseJson("{\"a\": [1, 2.5e-3, -0], \"b\": {\"c\": \"x\\u00e9\\n\"}, \"d\": true, \"e\": null}", "t.json");
         Map<?, ?> m = (Map<?, ?>) o;
         assertEquals(List.of(1.0, 2.5e-3, -0.0), m.get("a"));
         assertEquals("xé\n", ((Map<?, ?>) m.get("b")).get("c"));
         assertEquals(Boolean.TRUE, m.get("d"));
         assertTrue(m.containsKey("e") && m.get("e") == null);
-        InputException e = assertThrows(InputException.class, () -> JsonReader.parse("{\n  \"a\": [1,]\n}", "bad.json"));
+        InputException e = assertThrows(InputException.class, () -> DataFiles.parseJson("{\n  \"a\": [1,]\n}", "bad.json"));
         assertTrue(e.getMessage().startsWith("bad.json line 2, column 11"), e.getMessage());
     }
 }

@@ -165,6 +165,38 @@ final class ChunkPass {
         return total;
     }
 
+    /**
+     * The number of the bound chunk's rows whose largest output is the target class (first index
+     * on ties, as {@code torch.argmax}); rows map to samples as in {@link #lossAndTopSignal}.
+     */
+    int correctPredictions(Dataset data, int[] index, int first) {
+        int c = d[layers];
+        double[] f = a[layers];
+        int[] labels = data.classes();
+        int correct = 0;
+        for (int r = 0; r < rows; r++) {
+            int fo = r * c, best = 0;
+            for (int j = 1; j < c; j++) if (f[fo + j] > f[fo + best]) best = j;
+            if (best == labels[index == null ? first + r : index[first + r]]) correct++;
+        }
+        return correct;
+    }
+
+    /**
+     * For each hidden layer l, the number of entries of σ″(A_l) that are not zero, into
+     * out[off + l − 1]. Needs the forward pass with σ″; layers whose σ″ is identically zero count 0.
+     */
+    void countNonzeroSecondDerivative(long[] out, int off) {
+        for (int l = 1; l < layers; l++) {
+            long n = 0;
+            if (!mlp.activation(l).hasZeroSecondDerivative()) {
+                double[] s = s2[l];
+                for (int i = 0, end = rows * d[l]; i < end; i++) if (s[i] != 0.0) n++;
+            }
+            out[off + l - 1] = n;
+        }
+    }
+
     /** Sets the top backward signal to scale·U for the held chunk's rows of U (N × C, row-major). */
     void setTopSignal(double[] u, int first, double scale) {
         int c = d[layers];

@@ -12,6 +12,11 @@ import java.util.HexFormat;
  * (shapes, finiteness, class range); the arrays are copied so later changes by the caller cannot
  * alter results. Immutable, serializable and value-equal; {@link #contentHash()} identifies the
  * contents (SHA-256 of the shapes and the bits of every value).
+ *
+ * <p>Large data sets (Fashion-MNIST's 60 000 × 784 inputs are 376 MB of doubles) need not be
+ * held twice: {@link #wrapClassification} and {@link #wrapRegression} validate the same way but
+ * take the caller's arrays without copying them, and {@link #subset} copies only the rows it
+ * keeps.
  */
 public final class Dataset implements java.io.Serializable {
 
@@ -38,6 +43,17 @@ public final class Dataset implements java.io.Serializable {
 
     /** A regression set: x is n × d row-major, y is n × c row-major. */
     public static Dataset regression(double[] x, int n, int d, double[] y, int c) {
+        checkRegression(x, n, d, y, c);
+        return new Dataset(x.clone(), n, d, y.clone(), c, null, 0);
+    }
+
+    /** A classification set: x is n × d row-major, labels in [0, numClasses). */
+    public static Dataset classification(double[] x, int n, int d, int[] labels, int numClasses) {
+        checkClassification(x, n, d, labels, numClasses);
+        return new Dataset(x.clone(), n, d, null, numClasses, labels.clone(), numClasses);
+    }
+
+    private static void checkRegression(double[] x, int n, int d, double[] y, int c) {
         checkInputs(x, n, d);
         if (c <= 0) throw new IllegalArgumentException("target dimension must be positive, got " + c);
         if (y == null) throw new IllegalArgumentException("targets are null");
@@ -45,11 +61,9 @@ public final class Dataset implements java.io.Serializable {
             throw new IllegalArgumentException("targets have " + y.length + " values, expected N·C = " + n + "·" + c + " = " + ((long) n * c));
         }
         checkFinite(y, "targets", c);
-        return new Dataset(x.clone(), n, d, y.clone(), c, null, 0);
     }
 
-    /** A classification set: x is n × d row-major, labels in [0, numClasses). */
-    public static Dataset classification(double[] x, int n, int d, int[] labels, int numClasses) {
+    private static void checkClassification(double[] x, int n, int d, int[] labels, int numClasses) {
         checkInputs(x, n, d);
         if (numClasses < 2) throw new IllegalArgumentException("classification needs at least 2 classes, got " + numClasses);
         if (labels == null) throw new IllegalArgumentException("labels are null");
@@ -59,7 +73,46 @@ public final class Dataset implements java.io.Serializable {
                 throw new IllegalArgumentException("class index out of range at sample " + i + ": " + labels[i] + " not in [0, " + numClasses + ")");
             }
         }
-        return new Dataset(x.clone(), n, d, null, numClasses, labels.clone(), numClasses);
+    }
+
+    /**
+     * As {@link #classification}, but the data set takes the arrays over <b>without copying
+     * them</b>: for large inputs that the caller built for this purpose and will not touch again
+     * (a loader's freshly decoded images). The caller must not modify {@code x} or {@code labels}
+     * afterwards: results, {@link #contentHash()} and equality all assume they never change.
+     */
+    public static Dataset wrapClassification(double[] x, int n, int d, int[] labels, int numClasses) {
+        checkClassification(x, n, d, labels, numClasses);
+        return new Dataset(x, n, d, null, numClasses, labels, numClasses);
+    }
+
+    /** As {@link #regression}, taking the arrays over without copying them (see {@link #wrapClassification}). */
+    public static Dataset wrapRegression(double[] x, int n, int d, double[] y, int c) {
+        checkRegression(x, n, d, y, c);
+        return new Dataset(x, n, d, y, c, null, 0);
+    }
+
+    /**
+     * A new data set holding the samples at {@code indices}, in that order (repeats allowed):
+     * only those rows are copied. For held-out splits and evaluation subsets.
+     */
+    public Dataset subset(int[] indices) {
+        if (indices == null || indices.length == 0) throw new IllegalArgumentException("a subset needs at least one sample index");
+        int m = indices.length;
+        double[] x = new double[Math.multiplyExact(m, inputDim)];
+        for (int i = 0; i < m; i++) {
+            int k = indices[i];
+            if (k < 0 || k >= n) throw new IllegalArgumentException("subset index " + k + " at position " + i + " out of range for N = " + n);
+            System.arraycopy(inputs, k * inputDim, x, i * inputDim, inputDim);
+        }
+        if (labels != null) {
+            int[] y = new int[m];
+            for (int i = 0; i < m; i++) y[i] = labels[indices[i]];
+            return new Dataset(x, m, inputDim, null, numClasses, y, numClasses);
+        }
+        double[] y = new double[Math.multiplyExact(m, targetDim)];
+        for (int i = 0; i < m; i++) System.arraycopy(realTargets, indices[i] * targetDim, y, i * targetDim, targetDim);
+        return new Dataset(x, m, inputDim, y, targetDim, null, 0);
     }
 
     private static void checkInputs(double[] x, int n, int d) {

@@ -38,10 +38,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * </ol>
  *
  * <h2>Samples and threads</h2>
- * A batch of n samples is cut into chunks of {@code min(chunkRows, max(32, ⌈n/8⌉))} rows: at
- * least 8 chunks once n ≥ 256 (so small data sets still use every core), at most
- * {@code chunkRows} rows each (memory per worker). The cut depends on n and the settings only,
- * never on the thread count. Losses and products over a batch are sample-weighted means.
+ * A batch of n samples is cut into chunks of {@code min(chunkRows, max(minChunkRows, ⌈n/8⌉))}
+ * rows (minChunkRows = 32 by default): at least 8 chunks once n ≥ 8·minChunkRows (so small data
+ * sets still use every core), at most {@code chunkRows} rows each (memory per worker). The cut
+ * depends on n and the settings only, never on the thread count. Losses and products over a batch
+ * are sample-weighted means.
  *
  * <p>Vectors of length P follow θ's layout (SPEC §1). Block products take k vectors stored one
  * after another (V[j·P + i] is entry i of vector j). Steady-state products allocate nothing.
@@ -50,15 +51,29 @@ public final class Evaluator implements AutoCloseable {
 
     /**
      * Engine settings: worker threads (default: all cores; results are bit-identical for any
-     * value), the maximum rows per chunk (default 256; memory per worker grows with it), and
-     * whether chunk states are kept between requests at the same θ (default on; used only when
-     * they take at most a quarter of the heap and 1 GiB).
+     * value), the maximum rows per chunk (default 256; memory per worker grows with it), whether
+     * chunk states are kept between requests at the same θ (default on; used only when they take
+     * at most a quarter of the heap and 1 GiB), and the smallest chunk the planner cuts when it
+     * splits a batch for the workers (default {@value #MIN_CHUNK_ROWS}).
+     *
+     * <p>The smallest chunk trades parallelism for GEMM efficiency: each chunk multiplies its rows
+     * by every weight matrix (OpenBLAS packs the whole matrix per call) and adds a P-long partial
+     * gradient to the reduction. A minibatch of 128 rows is cut into 4 chunks of 32 by default; on
+     * two cores 2 chunks of 64 run markedly faster (one wave, half the packing), which is why
+     * training raises it (see {@code dev.morse.training}). Like chunkRows it changes the chunk
+     * plan, hence the last bits of sums; the thread count never does.
      */
-    public record Settings(int threads, int chunkRows, boolean cacheStates) {
+    public record Settings(int threads, int chunkRows, boolean cacheStates, int minChunkRows) {
         public Settings {
             if (threads <= 0) throw new IllegalArgumentException("threads must be positive, got " + threads);
             if (threads > 0xFFFF) throw new IllegalArgumentException("threads must be at most 65535, got " + threads);
             if (chunkRows <= 0) throw new IllegalArgumentException("chunk rows must be positive, got " + chunkRows);
+            if (minChunkRows <= 0) throw new IllegalArgumentException("minimum chunk rows must be positive, got " + minChunkRows);
+        }
+
+        /** Settings with the default smallest chunk ({@value #MIN_CHUNK_ROWS} rows). */
+        public Settings(int threads, int chunkRows, boolean cacheStates) {
+            this(threads, chunkRows, cacheStates, MIN_CHUNK_ROWS);
         }
 
         public static Settings defaults() {
@@ -66,20 +81,24 @@ public final class Evaluator implements AutoCloseable {
         }
 
         public Settings withThreads(int n) {
-            return new Settings(n, chunkRows, cacheStates);
+            return new Settings(n, chunkRows, cacheStates, minChunkRows);
         }
 
         public Settings withChunkRows(int rows) {
-            return new Settings(threads, rows, cacheStates);
+            return new Settings(threads, rows, cacheStates, minChunkRows);
         }
 
         public Settings withCacheStates(boolean on) {
-            return new Settings(threads, chunkRows, on);
+            return new Settings(threads, chunkRows, on, minChunkRows);
+        }
+
+        public Settings withMinChunkRows(int rows) {
+            return new Settings(threads, chunkRows, cacheStates, rows);
         }
     }
 
-    /** Smallest chunk the planner cuts when splitting a small batch across workers. */
-    static final int MIN_CHUNK_ROWS = 32;
+    /** Default smallest chunk the planner cuts when splitting a small batch across workers. */
+    public static final int MIN_CHUNK_ROWS = 32;
     /** Chunks a batch is split into at least (when it has enough rows), whatever the thread count. */
     static final int MIN_CHUNKS = 8;
     /**
@@ -104,6 +123,7 @@ public final class Evaluator implements AutoCloseable {
     private final int p;
     private final int threads;
     private final int maxChunkRows;
+    private final int minChunkRows;
     private final boolean caching;
     private final Kernels kernels;
     private final WorkerTeam team;
@@ -127,6 +147,7 @@ public final class Evaluator implements AutoCloseable {
     // Reusable workspaces (grown on demand; steady state allocates nothing).
     private double[][] slotOut;
     private double[] chunkSums = new double[0];
+    private long[] chunkCounts = new long[0];
     private double[] dataHv = new double[0];
     private double[] block = new double[0];
     private double[] identity = new double[0];
@@ -148,6 +169,7 @@ public final class Evaluator implements AutoCloseable {
         this.p = mlp.numParameters();
         this.threads = s.threads();
         this.maxChunkRows = s.chunkRows();
+        this.minChunkRows = s.minChunkRows();
         this.kernels = KernelProvider.get();
         Linalg linalg = Linalg.get();
         // One owner for the cores: our workers, not OpenBLAS's pool on top of them.
@@ -209,9 +231,14 @@ public final class Evaluator implements AutoCloseable {
         return Math.max(1, Math.min(n, Math.max(chunkRows(n), (int) Math.min(Integer.MAX_VALUE, (long) DENSE_CHUNK_FACTOR * maxChunkRows))));
     }
 
+    /** Smallest chunk the planner cuts (see {@link Settings}). */
+    public int minChunkRows() {
+        return minChunkRows;
+    }
+
     /** Rows per chunk for a batch of n samples (the cut described in the class comment). */
-    int chunkRows(int n) {
-        return Math.max(1, Math.min(maxChunkRows, Math.min(n, Math.max(MIN_CHUNK_ROWS, (n + MIN_CHUNKS - 1) / MIN_CHUNKS))));
+    public int chunkRows(int n) {
+        return Math.max(1, Math.min(maxChunkRows, Math.min(n, Math.max(minChunkRows, (n + MIN_CHUNKS - 1) / MIN_CHUNKS))));
     }
 
     private static int chunkCount(int n, int rows) {
@@ -318,6 +345,24 @@ public final class Evaluator implements AutoCloseable {
         }
     }
 
+    /**
+     * The data loss L (without the terms) at the θ and batch of the last request, when that request
+     * computed it ({@link #lossAndGradient}, {@link #loss}, …): a training loop reads L_B next to
+     * the objective L_B + Σ terms without a second request (which, without cached chunk states,
+     * would repeat the forward pass).
+     *
+     * @throws IllegalStateException when the last request computed no data loss
+     */
+    public double dataLossOfLastRequest() {
+        lock.lock();
+        try {
+            if (dataLossVersion != version || version == 0) throw new IllegalStateException("the last request computed no data loss");
+            return dataLossValue;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Per-sample losses ℓ(f(x_n), y_n), length N (not divided by N). */
     public double[] perSampleLosses(double[] theta) {
         enter(Batch.all(), theta);
@@ -349,6 +394,83 @@ public final class Evaluator implements AutoCloseable {
             req.out = null;
             exit();
         }
+    }
+
+    /**
+     * Loss and accuracy of a classifier on a batch, from one forward pass: the data loss L (mean
+     * cross-entropy over the batch, as {@link #dataLoss}) and the number of samples whose largest
+     * logit is the target class (argmax with the first index on ties, as {@code torch.argmax}).
+     * For held-out metrics during training.
+     *
+     * @throws IllegalStateException when the problem's data are not class indices
+     */
+    public Classification classification(Batch batch, double[] theta) {
+        if (!data.isClassification()) throw new IllegalStateException("accuracy needs class-index targets; this problem's targets are real-valued");
+        enter(batch, theta);
+        try {
+            ensureCounts(req.chunks);
+            runChunks(Kind.CLASSIFY, null, 0);
+            long correct = 0;
+            for (int c = 0; c < req.chunks; c++) correct += chunkCounts[c];
+            return new Classification(setDataLoss(), correct, req.count);
+        } finally {
+            exit();
+        }
+    }
+
+    /** The data loss L and the number of correct argmax predictions over {@code count} samples. */
+    public record Classification(double loss, long correct, int count) {
+        /** correct / count. */
+        public double accuracy() {
+            return (double) correct / count;
+        }
+    }
+
+    /**
+     * Where the second derivative of the activations is not zero: per hidden layer l = 1..L−1, the
+     * number of pre-activations a (over the batch's samples and the layer's units) with σ″_l(a) ≠ 0
+     * exactly, σ″ as the activation states it (SPEC §3: for {@code augmented_relu(β)} that of
+     * β-GELU; 0 everywhere for ReLU, identity and {@code diminished_gelu}). Only these entries
+     * feed the NME's σ″ term, so the fraction says how much of the network the NME can see: for
+     * β-GELU with large β, σ″ underflows to exactly 0 away from a thin band around zero.
+     */
+    public SecondDerivativeSupport secondDerivativeSupport(Batch batch, double[] theta) {
+        enter(batch, theta);
+        try {
+            int hidden = mlp.layers() - 1;
+            ensureCounts(req.chunks * Math.max(1, hidden));
+            runChunks(Kind.SECOND_SUPPORT, null, 0);
+            long[] nonzero = new long[hidden], entries = new long[hidden];
+            for (int l = 0; l < hidden; l++) {
+                for (int c = 0; c < req.chunks; c++) nonzero[l] += chunkCounts[c * hidden + l];
+                entries[l] = (long) req.count * mlp.width(l + 1);
+            }
+            return new SecondDerivativeSupport(nonzero, entries);
+        } finally {
+            exit();
+        }
+    }
+
+    /** Per hidden layer: pre-activations with σ″ ≠ 0, and all pre-activations (samples × units). */
+    public record SecondDerivativeSupport(long[] nonzero, long[] entries) {
+        /** Σ nonzero / Σ entries over the hidden layers (NaN for a network without hidden layers). */
+        public double fraction() {
+            long n = 0, e = 0;
+            for (int l = 0; l < nonzero.length; l++) {
+                n += nonzero[l];
+                e += entries[l];
+            }
+            return e == 0 ? Double.NaN : (double) n / e;
+        }
+
+        /** The fraction in hidden layer l (1-based, as in SPEC §1). */
+        public double fraction(int layer) {
+            return (double) nonzero[layer - 1] / entries[layer - 1];
+        }
+    }
+
+    private void ensureCounts(int n) {
+        if (chunkCounts.length < n) chunkCounts = new long[n];
     }
 
     // ------------------------------------------------------------------ curvature products
@@ -595,7 +717,11 @@ public final class Evaluator implements AutoCloseable {
         /** J·v into req.out. */
         JVP,
         /** Jᵀu into the slot buffer. */
-        VJP
+        VJP,
+        /** Σ ℓ and the number of correct argmax predictions (into chunkCounts). */
+        CLASSIFY,
+        /** Per hidden layer, the pre-activations with σ″ ≠ 0 (into chunkCounts). */
+        SECOND_SUPPORT
     }
 
     /**
@@ -883,6 +1009,14 @@ public final class Evaluator implements AutoCloseable {
                 pass.blockTangent(r.theta, r.vs, -1, 0, 1, p);
                 int c = mlp.outputDim();
                 System.arraycopy(pass.blockTangentOutput(), 0, r.out, pos * c, pass.rows() * c);
+            }
+            case CLASSIFY -> {
+                chunkSums[chunk] = bind(pass, slot, chunk, false, false).lossSum;
+                chunkCounts[chunk] = pass.correctPredictions(data, r.index, r.index == null ? r.first + pos : pos);
+            }
+            case SECOND_SUPPORT -> {
+                bind(pass, slot, chunk, true, false);
+                pass.countNonzeroSecondDerivative(chunkCounts, chunk * (mlp.layers() - 1));
             }
             case VJP -> {
                 ChunkState st = bind(pass, slot, chunk, false, false);

@@ -36,6 +36,16 @@ final class KrylovBasis {
      * diagRow is negative.
      */
     double orthogonalize(double[] w, int diagRow) {
+        return orthogonalize(w, diagRow, false);
+    }
+
+    /**
+     * As {@link #orthogonalize(double[], int)}; with {@code twice}, always two passes (CGS2). A
+     * basis kept only semi-orthogonal (partial reorthogonalization: overlaps up to √ε) needs the
+     * second pass: one pass against rows with overlaps δ leaves components of order δ, a second
+     * leaves δ².
+     */
+    double orthogonalize(double[] w, int diagRow, boolean twice) {
         if (size == 0) return 0;
         Linalg la = Linalg.get();
         double diag = 0;
@@ -49,7 +59,7 @@ final class KrylovBasis {
                 la.dgemv(true, size, n, -1.0, v, 0, n, coef, 0, 1.0, w, 0);
                 if (diagRow >= 0) diag += coef[diagRow];
                 double after = norm(w);
-                if (after > 0.7071067811865476 * before) break;   // DGKS: no severe cancellation, one pass suffices
+                if (!twice && after > 0.7071067811865476 * before) break;   // DGKS: no severe cancellation, one pass suffices
                 before = after;
             }
         }
@@ -63,11 +73,28 @@ final class KrylovBasis {
      * the reorthogonalization's correction.
      */
     double lanczosStep(double[] w, int j, double beta) {
+        return lanczosStep(w, j, beta, false);
+    }
+
+    /** As {@link #lanczosStep(double[], int, double)}; {@code twice}: two Gram–Schmidt passes always. */
+    double lanczosStep(double[] w, int j, double beta, boolean twice) {
         int o = j * n;
         double alpha = kernels.dot(n, v, o, w, 0);
         kernels.axpy(n, -alpha, v, o, w, 0);
         if (beta != 0 && j > 0) kernels.axpy(n, -beta, v, (j - 1) * n, w, 0);
-        return alpha + orthogonalize(w, j);
+        return alpha + orthogonalize(w, j, twice);
+    }
+
+    /**
+     * One Lanczos step without reorthogonalization: w −= β v_{j−1}, α = v_jᵀw, w −= α v_j (the
+     * modified form of the three-term recurrence); returns α. Partial reorthogonalization decides
+     * separately whether w must also be swept against the whole basis.
+     */
+    double threeTermStep(double[] w, int j, double beta) {
+        if (beta != 0 && j > 0) kernels.axpy(n, -beta, v, (j - 1) * n, w, 0);
+        double alpha = kernels.dot(n, v, j * n, w, 0);
+        kernels.axpy(n, -alpha, v, j * n, w, 0);
+        return alpha;
     }
 
     static double norm(double[] w) {

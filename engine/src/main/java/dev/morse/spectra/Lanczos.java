@@ -31,7 +31,20 @@ public final class Lanczos {
         MAGNITUDE
     }
 
-    /** Settings; defaults: k = 10, LARGEST, tol = 1e-8, basis m = max(2k' + 20, 40) (k' wanted values), 300 restarts, seed 0. */
+    /**
+     * How the basis is kept orthogonal. FULL: every new vector against every stored one (classical
+     * Gram–Schmidt, twice when needed): orthogonal to working precision, but each step sweeps the
+     * whole basis, which at P ≈ 270k costs half as much again as the product itself. PARTIAL
+     * (the default): Simon's partial reorthogonalization (1984), adapted to the thick-restart
+     * arrowhead: the overlaps ω_{j,k} = v_jᵀv_k are estimated by a recurrence from the projected
+     * matrix instead of being computed, and a vector is reorthogonalized against the whole basis
+     * (it and the next one) only when an estimate exceeds √ε. The basis then stays
+     * semi-orthogonal (|ω| ≤ √ε), which keeps the Ritz values and their residual bounds accurate to
+     * working precision (Simon's theorem), at a fraction of the memory traffic.
+     */
+    public enum Reorthogonalization { FULL, PARTIAL }
+
+    /** Settings; defaults: k = 10, LARGEST, tol = 1e-8, basis m = max(2k' + 20, 40) (k' wanted values), 300 restarts, seed 0, PARTIAL. */
     public static final class Options {
         int k = 10;
         Which which = Which.LARGEST;
@@ -41,6 +54,14 @@ public final class Lanczos {
         long seed = 0;
         boolean vectors = false;
         boolean eachRelative = false;
+        Reorthogonalization reorthogonalization = Reorthogonalization.PARTIAL;
+
+        /** FULL or PARTIAL reorthogonalization (see {@link Reorthogonalization}). */
+        public Options reorthogonalization(Reorthogonalization r) {
+            if (r == null) throw new IllegalArgumentException("reorthogonalization is null");
+            this.reorthogonalization = r;
+            return this;
+        }
 
         public Options k(int k) {
             if (k <= 0) throw new IllegalArgumentException("k must be positive, got " + k);
@@ -96,11 +117,13 @@ public final class Lanczos {
 
     /**
      * Ritz values (ascending), their residual bounds and converged flags, Ritz vectors (row i for
-     * value i) when asked, the number of operator products, restarts, and the wanted Ritz values
-     * after each cycle (for convergence plots).
+     * value i) when asked, the number of operator products, restarts, the wanted Ritz values
+     * after each cycle (for convergence plots), and how many steps swept the whole basis to
+     * reorthogonalize (every step with FULL; the first step of each cycle and the steps the ω
+     * estimates asked for with PARTIAL).
      */
     public record Result(double[] ritzValues, double[] residuals, boolean[] converged, double[] vectors,
-                         long products, int restarts, boolean allConverged, List<double[]> history) {}
+                         long products, int restarts, boolean allConverged, List<double[]> history, long reorthogonalizations) {}
 
     private Lanczos() {}
 
@@ -113,7 +136,7 @@ public final class Lanczos {
 
     public static Result run(LinearOperator a, Options o) {
         int n = a.dim();
-        if (n == 0) return new Result(new double[0], new double[0], new boolean[0], o.vectors ? new double[0] : null, 0, 0, true, List.of());
+        if (n == 0) return new Result(new double[0], new double[0], new boolean[0], o.vectors ? new double[0] : null, 0, 0, true, List.of(), 0);
         int wanted = Math.min(n, o.which == Which.BOTH ? 2 * o.k : o.k);
         int m = o.basis > 0 ? o.basis : Math.max(2 * wanted + 20, 40);
         m = Math.min(m, n);
@@ -133,6 +156,16 @@ public final class Lanczos {
         int restarts = 0;
         List<double[]> history = new ArrayList<>();
         double lastBeta = 0;
+        boolean partial = o.reorthogonalization == Reorthogonalization.PARTIAL;
+        // ω estimates (PARTIAL): row j (the current vector) and row j−1, over basis rows 0..j.
+        double[] omega = new double[m + 1], omegaPrev = new double[m + 1], omegaNext = new double[m + 1];
+        final double eps = Math.ulp(1.0);
+        final double sqrtEps = Math.sqrt(eps);
+        // The size of a rounding error in an overlap: ε·√n (Simon's model, as in PROPACK).
+        final double eps1 = eps * Math.sqrt(n);
+        double anorm = 0;          // running estimate of ‖A‖ from the projected matrix
+        long reorths = 0;
+        boolean reorthNext = false;
         while (true) {
             // Extend the basis from `start` to m vectors.
             for (int j = start; j < m; j++) {
@@ -142,10 +175,50 @@ public final class Lanczos {
                 products++;
                 basis.size = j + 1;
                 // After a thick restart the first new vector couples to every kept Ritz vector
-                // (arrowhead): full orthogonalization handles that step; later steps are tridiagonal.
-                double alpha = basis.lanczosStep(aw, j, j > start ? t[(j - 1) * ld + j] : 0.0);
+                // (arrowhead): full orthogonalization handles that step; later steps are tridiagonal
+                // and, with PARTIAL, sweep the basis only when the ω estimates ask for it.
+                double betaPrev = j > start ? t[(j - 1) * ld + j] : 0.0;
+                // The first step of a cycle sweeps the basis (the arrowhead couples it to every kept
+                // Ritz vector), and so does the last one (its residual becomes the next cycle's
+                // starting vector, which must be orthogonal to the kept Ritz vectors).
+                boolean full = !partial || j == start || j == m - 1 || reorthNext;
+                if (j == start) java.util.Arrays.fill(omega, 0, j, eps1);   // v_start is orthogonal to what is kept
+                omega[j] = 1;
+                double alpha = full ? basis.lanczosStep(aw, j, betaPrev, partial) : basis.threeTermStep(aw, j, betaPrev);
                 t[j * ld + j] = alpha;
                 double beta = KrylovBasis.norm(aw);
+                anorm = Math.max(anorm, Math.abs(alpha) + beta + betaPrev);
+                reorthNext = false;
+                if (full) {
+                    reorths++;
+                    java.util.Arrays.fill(omegaNext, 0, j + 1, eps1);   // orthogonalized to working precision
+                } else if (beta > 0) {
+                    // ω_{j+1,k} from A v_k = Σ_i T_ik v_i (tridiagonal rows, or the arrowhead for kept
+                    // Ritz vectors): β_j ω_{j+1,k} = Σ_{i≤j} T_ik ω_{j,i} − α_j ω_{j,k} − β_{j−1} ω_{j−1,k}.
+                    double worst = 0;
+                    for (int k = 0; k < j; k++) {
+                        double sum = 0;
+                        for (int i = 0; i <= j; i++) sum += t[i * ld + k] * omega[i];
+                        double x = (sum - alpha * omega[k] - betaPrev * (k == j - 1 ? 1.0 : omegaPrev[k])) / beta;
+                        x += Math.copySign(eps1 * anorm / beta, x);   // rounding only ever adds to the loss
+                        omegaNext[k] = x;
+                        worst = Math.max(worst, Math.abs(x));
+                    }
+                    omegaNext[j] = eps1;
+                    if (worst > sqrtEps) {
+                        // Semi-orthogonality is about to be lost: sweep this vector and the next one.
+                        alpha += basis.orthogonalize(aw, j, true);
+                        t[j * ld + j] = alpha;
+                        beta = KrylovBasis.norm(aw);
+                        reorths++;
+                        reorthNext = true;
+                        java.util.Arrays.fill(omegaNext, 0, j + 1, eps1);
+                    }
+                }
+                double[] tmp = omegaPrev;
+                omegaPrev = omega;
+                omega = omegaNext;
+                omegaNext = tmp;
                 // Breakdown when what is left after orthogonalization is at the rounding level of
                 // the orthogonalization itself, relative to ‖A·v_j‖ before it: such a remainder has
                 // no direction of its own (its components along the basis are as large as the rest),
@@ -161,6 +234,8 @@ public final class Lanczos {
                         m = j + 1;   // the basis spans R^n: the projection is exact
                         break;
                     }
+                    reorthNext = false;
+                    java.util.Arrays.fill(omega, 0, j + 1, eps1);   // the fresh direction is fully orthogonal
                 } else {
                     basis.append(aw, beta);
                 }
@@ -188,7 +263,7 @@ public final class Lanczos {
             for (int i = 0; i < want.length; i++) snap[i] = theta[want[i]];
             history.add(snap);
             if (all || restarts >= o.maxRestarts || exact) {
-                return finish(basis, n, m, theta, s, res, want, o, products, restarts, all, history, tmax);
+                return finish(basis, n, m, theta, s, res, want, o, products, restarts, all, history, tmax, reorths);
             }
             // Thick restart: keep the wanted Ritz vectors and as many more from the same end(s).
             // At most m − 1 vectors are kept, so the restarted basis has room for the residual
@@ -215,7 +290,7 @@ public final class Lanczos {
     }
 
     private static Result finish(KrylovBasis basis, int n, int m, double[] theta, double[] s, double[] res, int[] want,
-                                 Options o, long products, int restarts, boolean all, List<double[]> history, double tmax) {
+                                 Options o, long products, int restarts, boolean all, List<double[]> history, double tmax, long reorths) {
         int[] idx = want.clone();
         Arrays.sort(idx);   // ascending Ritz values (theta is ascending)
         double[] values = new double[idx.length];
@@ -232,7 +307,7 @@ public final class Lanczos {
         }
         boolean allConv = true;
         for (boolean c : conv) allConv &= c;
-        return new Result(values, r, conv, vecs, products, restarts, allConv, history);
+        return new Result(values, r, conv, vecs, products, restarts, allConv, history, reorths);
     }
 
     /** Ritz vectors y_i = V s_i for the chosen eigenvectors s_i of the projected matrix (rows of s, length m). */

@@ -20,18 +20,49 @@ public final class TraceEstimator {
         int n = a.dim();
         SplittableRandom rng = new SplittableRandom(seed);
         double[] z = new double[n], az = new double[n];
-        double mean = 0, m2 = 0;
+        double[] q = new double[probes];
         for (int k = 0; k < probes; k++) {
-            for (int i = 0; i < n; i++) z[i] = rng.nextBoolean() ? 1.0 : -1.0;
+            nextRademacher(rng, z, 0, n);
             a.apply(z, az);
-            double q = 0;
-            for (int i = 0; i < n; i++) q += z[i] * az[i];
-            double delta = q - mean;           // Welford: stable running variance
-            mean += delta / (k + 1);
-            m2 += delta * (q - mean);
+            double s = 0;
+            for (int i = 0; i < n; i++) s += z[i] * az[i];
+            q[k] = s;
         }
-        double sd = Math.sqrt(m2 / (probes - 1));
-        return new Estimate(mean, sd / Math.sqrt(probes), probes, "hutchinson");
+        return fromSamples(q, probes, "hutchinson");
+    }
+
+    /**
+     * The Rademacher probes that {@link #hutchinson}(a, probes, seed) uses, drawn in the same
+     * order: probe k is {@code z[k·n .. (k+1)·n)}. With them several estimates can share one set
+     * of probes and block products (e.g. tr H, tr G and E‖Mz‖² during training), and each equals
+     * what {@link #hutchinson} gives for its operator, up to the rounding of block products.
+     */
+    public static double[] rademacherProbes(int n, int probes, long seed) {
+        if (n <= 0 || probes <= 0) throw new IllegalArgumentException("need n > 0 and probes > 0, got n=" + n + ", probes=" + probes);
+        SplittableRandom rng = new SplittableRandom(seed);
+        double[] z = new double[Math.multiplyExact(n, probes)];
+        for (int k = 0; k < probes; k++) nextRademacher(rng, z, k * n, n);
+        return z;
+    }
+
+    private static void nextRademacher(SplittableRandom rng, double[] z, int off, int n) {
+        for (int i = 0; i < n; i++) z[off + i] = rng.nextBoolean() ? 1.0 : -1.0;
+    }
+
+    /**
+     * The estimate from per-probe samples q_k (e.g. z_kᵀ A z_k): their mean, and the standard error
+     * sd/√k with the sample standard deviation (Welford's running variance, stable).
+     */
+    public static Estimate fromSamples(double[] q, long products, String method) {
+        if (q.length < 2) throw new IllegalArgumentException("a standard error needs at least 2 samples, got " + q.length);
+        double mean = 0, m2 = 0;
+        for (int k = 0; k < q.length; k++) {
+            double delta = q[k] - mean;
+            mean += delta / (k + 1);
+            m2 += delta * (q[k] - mean);
+        }
+        double sd = Math.sqrt(m2 / (q.length - 1));
+        return new Estimate(mean, sd / Math.sqrt(q.length), products, method);
     }
 
     /**

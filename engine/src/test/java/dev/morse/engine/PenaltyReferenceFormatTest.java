@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.morse.json.JsonReader;
+import dev.morse.json.JsonValues;
 import dev.morse.simd.KernelProvider;
 import dev.morse.simd.Kernels;
 import java.io.IOException;
@@ -35,7 +37,7 @@ class PenaltyReferenceFormatTest {
     static void read() throws IOException {
         try (InputStream in = PenaltyReferenceFormatTest.class.getResourceAsStream("/reference/penalties.json")) {
             assertNotNull(in, "reference/penalties.json is missing from the test resources");
-            doc = (Map<String, Object>) MiniJson.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            doc = (Map<String, Object>) JsonReader.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
     }
 
@@ -54,7 +56,7 @@ class PenaltyReferenceFormatTest {
     }
 
     private static double[] vec(Map<String, Object> m, String key, int length) {
-        double[] v = MiniJson.vector(m, key);
+        double[] v = JsonValues.doubles(m, key);
         assertEquals(length, v.length, "length of '" + key + "'");
         for (double x : v) assertTrue(Double.isFinite(x), key + " holds " + x);
         return v;
@@ -62,7 +64,7 @@ class PenaltyReferenceFormatTest {
 
     private static double[] mat(Map<String, Object> m, String key, int rows, int cols) {
         assertEquals(rows, get(m, key, List.class).size(), "rows of '" + key + "'");
-        double[] v = MiniJson.matrix(m, key);
+        double[] v = JsonValues.matrix(m, key);
         assertEquals((long) rows * cols, v.length, "entries of '" + key + "' (" + rows + " x " + cols + ")");
         return v;
     }
@@ -97,7 +99,7 @@ class PenaltyReferenceFormatTest {
         for (Object co : cases) {
             Map<String, Object> c = (Map<String, Object>) co;
             String name = get(c, "name", String.class);
-            double[] wd = MiniJson.vector(c, "widths");
+            double[] wd = JsonValues.doubles(c, "widths");
             int[] w = new int[wd.length];
             for (int i = 0; i < w.length; i++) w[i] = (int) wd[i];
             List<Object> acts = get(c, "activations", List.class);
@@ -201,7 +203,7 @@ class PenaltyReferenceFormatTest {
     void morseActivationDerivativesMatchTheFilesMpmathValues() {
         Map<String, Object> acts = get(doc, "activations", Map.class);
         get(acts, "method", String.class);
-        double[] x = MiniJson.vector(acts, "points");
+        double[] x = JsonValues.doubles(acts, "points");
         Map<String, Object> fns = get(acts, "functions", Map.class);
         assertTrue(fns.keySet().containsAll(List.of("tanh", "sigmoid", "softplus", "gelu")), fns.keySet().toString());
         for (Kernels k : List.of(KernelProvider.scalar(), KernelProvider.vector())) {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.morse.json.JsonReader;
+import dev.morse.json.JsonValues;
 import dev.morse.linalg.Linalg;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,7 +42,7 @@ class ReferenceTest {
                 break;
             }
         }
-        ref = (Map<String, Object>) MiniJson.parse(text);
+        ref = JsonReader.parseObject(text);
         int n = 6;
         double[] x = new double[n * 3];
         double[] y = new double[n];
@@ -50,8 +52,8 @@ class ReferenceTest {
         }
         theta = new double[21];
         for (int i = 0; i < 21; i++) theta[i] = 0.5 * Math.sin(i + 1);
-        assertArrayEquals(MiniJson.vector(ref, "theta"), theta, 1e-15, "θ formula reproduces the reference θ");
-        assertArrayEquals(MiniJson.matrix(ref, "x"), x, 1e-15, "data formula reproduces the reference x");
+        assertArrayEquals(JsonValues.doubles(ref, "theta"), theta, 1e-15, "θ formula reproduces the reference θ");
+        assertArrayEquals(JsonValues.matrix(ref, "x"), x, 1e-15, "data formula reproduces the reference x");
         Mlp mlp = Mlp.of(Activation.TANH, 3, 4, 1);
         Dataset data = Dataset.regression(x, n, 3, y, 1);
         // batch size 4 → chunks of 4 and 2: exercises the sample-weighted reduction.
@@ -67,29 +69,29 @@ class ReferenceTest {
 
     @Test
     void outputsLossAndGradient() {
-        close(MiniJson.vector(ref, "outputs_f"), plain.outputs(theta), 1e-12, "outputs f");
-        Map<String, Object> p = MiniJson.obj(ref, "plain");
+        close(JsonValues.doubles(ref, "outputs_f"), plain.outputs(theta), 1e-12, "outputs f");
+        Map<String, Object> p = JsonValues.object(ref, "plain");
         double[] g = new double[21];
         double l = plain.lossAndGradient(theta, g);
         assertEquals((Double) p.get("loss"), l, 1e-13 * l, "loss");
-        close(MiniJson.vector(p, "grad"), g, 1e-12, "gradient");
-        Map<String, Object> r = MiniJson.obj(ref, "l2");
+        close(JsonValues.doubles(p, "grad"), g, 1e-12, "gradient");
+        Map<String, Object> r = JsonValues.object(ref, "l2");
         double lr = l2.lossAndGradient(theta, g);
         assertEquals((Double) r.get("loss"), lr, 1e-13 * lr, "l2 loss");
-        close(MiniJson.vector(r, "grad"), g, 1e-12, "l2 gradient");
+        close(JsonValues.doubles(r, "grad"), g, 1e-12, "l2 gradient");
     }
 
     @Test
     void hessianGgnAndEigenvalues() {
-        Map<String, Object> p = MiniJson.obj(ref, "plain");
+        Map<String, Object> p = JsonValues.object(ref, "plain");
         double[] h = plain.dense(Part.HESSIAN, theta);
-        close(MiniJson.matrix(p, "hessian"), h, 1e-12, "Hessian");
+        close(JsonValues.matrix(p, "hessian"), h, 1e-12, "Hessian");
         double[] g = plain.dense(Part.GGN, theta);
-        close(MiniJson.matrix(p, "ggn"), g, 1e-12, "GGN");
-        close(MiniJson.vector(p, "hessian_eigvals_asc"), Linalg.get().eigh(h, 21, false).values(), 1e-12, "Hessian eigenvalues");
-        close(MiniJson.vector(p, "ggn_eigvals_asc"), Linalg.get().eigh(g, 21, false).values(), 1e-12, "GGN eigenvalues");
+        close(JsonValues.matrix(p, "ggn"), g, 1e-12, "GGN");
+        close(JsonValues.doubles(p, "hessian_eigvals_asc"), Linalg.get().eigh(h, 21, false).values(), 1e-12, "Hessian eigenvalues");
+        close(JsonValues.doubles(p, "ggn_eigvals_asc"), Linalg.get().eigh(g, 21, false).values(), 1e-12, "GGN eigenvalues");
         // The Jacobian: row j is ∂f(x_j)/∂θ = Jᵀ e_j.
-        double[] jac = MiniJson.matrix(p, "jacobian_f_theta");
+        double[] jac = JsonValues.matrix(p, "jacobian_f_theta");
         for (int j = 0; j < 6; j++) {
             double[] u = new double[6];
             u[j] = 1;
@@ -101,15 +103,15 @@ class ReferenceTest {
 
     @Test
     void regularizedHessianAndGgn() {
-        Map<String, Object> r = MiniJson.obj(ref, "l2");
+        Map<String, Object> r = JsonValues.object(ref, "l2");
         double[] h = l2.dense(Part.HESSIAN, theta);
-        close(MiniJson.matrix(r, "hessian"), h, 1e-12, "l2 Hessian");
-        close(MiniJson.vector(r, "hessian_eigvals_asc"), Linalg.get().eigh(h, 21, false).values(), 1e-12, "l2 Hessian eigenvalues");
+        close(JsonValues.matrix(r, "hessian"), h, 1e-12, "l2 Hessian");
+        close(JsonValues.doubles(r, "hessian_eigvals_asc"), Linalg.get().eigh(h, 21, false).values(), 1e-12, "l2 Hessian eigenvalues");
         // The reference's l2 "ggn" includes the regularizer's λI (SPEC §10).
         double[] g = l2.dense(Part.GGN, theta);
         double[] reg = l2.dense(Part.REGULARIZER, theta);
         for (int i = 0; i < g.length; i++) g[i] += reg[i];
-        close(MiniJson.matrix(r, "ggn"), g, 1e-12, "l2 GGN + λI");
-        close(MiniJson.vector(r, "ggn_eigvals_asc"), Linalg.get().eigh(g, 21, false).values(), 1e-12, "l2 GGN + λI eigenvalues");
+        close(JsonValues.matrix(r, "ggn"), g, 1e-12, "l2 GGN + λI");
+        close(JsonValues.doubles(r, "ggn_eigvals_asc"), Linalg.get().eigh(g, 21, false).values(), 1e-12, "l2 GGN + λI eigenvalues");
     }
 }

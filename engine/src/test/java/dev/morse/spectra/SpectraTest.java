@@ -276,4 +276,55 @@ class SpectraTest {
         assertEquals(1.0 / 3, m.ritzValues()[2], 1e-9);
         assertEquals(1.0, m.ritzValues()[3], 1e-9);
     }
+
+    /**
+     * Partial reorthogonalization (the default) against full: the same Ritz values to working
+     * precision, Ritz vectors that are eigenvectors, residual bounds that hold, and far fewer sweeps
+     * of the basis than products.
+     */
+    @Test
+    void partialReorthogonalizationMatchesFullWithFewerSweeps() {
+        int n = 3000;
+        SplittableRandom rng = new SplittableRandom(17);
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) d[i] = rng.nextDouble() * 100 - 5;   // dense interior, both ends to find
+        LinearOperator a = Operators.diagonal(d);
+        double[] sorted = d.clone();
+        java.util.Arrays.sort(sorted);
+        for (Lanczos.Which which : new Lanczos.Which[] {Lanczos.Which.LARGEST, Lanczos.Which.BOTH}) {
+            Lanczos.Result full = Lanczos.run(a, new Lanczos.Options().k(8).which(which).seed(2).vectors(true)
+                    .reorthogonalization(Lanczos.Reorthogonalization.FULL));
+            Lanczos.Result part = Lanczos.run(a, new Lanczos.Options().k(8).which(which).seed(2).vectors(true));
+            assertTrue(full.allConverged() && part.allConverged(), which + ": both converged");
+            assertEquals(full.products(), full.reorthogonalizations(), which + ": FULL sweeps at every step");
+            assertTrue(part.reorthogonalizations() < part.products() / 2,
+                    which + ": PARTIAL sweeps " + part.reorthogonalizations() + " times in " + part.products() + " products");
+            double scale = Math.max(Math.abs(sorted[0]), Math.abs(sorted[n - 1]));
+            int k = part.ritzValues().length;
+            for (int i = 0; i < k; i++) {
+                double exact = which == Lanczos.Which.LARGEST ? sorted[n - k + i] : (i < k / 2 ? sorted[i] : sorted[n - k + i]);
+                assertEquals(exact, part.ritzValues()[i], 1e-10 * scale, which + ": Ritz value " + i + " (PARTIAL)");
+                assertEquals(full.ritzValues()[i], part.ritzValues()[i], 1e-10 * scale, which + ": PARTIAL = FULL at " + i);
+                // ‖A y − θ y‖ is within the reported bound (and small), and y is a unit vector.
+                double[] y = java.util.Arrays.copyOfRange(part.vectors(), i * n, (i + 1) * n);
+                double norm = 0, res = 0;
+                for (int q = 0; q < n; q++) {
+                    norm += y[q] * y[q];
+                    double r = d[q] * y[q] - part.ritzValues()[i] * y[q];
+                    res += r * r;
+                }
+                assertEquals(1.0, Math.sqrt(norm), 1e-8, which + ": unit Ritz vector " + i);
+                assertTrue(Math.sqrt(res) <= Math.max(10 * part.residuals()[i], 1e-9 * scale), which + ": residual of " + i + " = " + Math.sqrt(res)
+                        + " vs bound " + part.residuals()[i]);
+            }
+            // The returned Ritz vectors are orthonormal to semi-orthogonality or better.
+            for (int i = 0; i < k; i++) {
+                for (int j = 0; j < i; j++) {
+                    double dot = 0;
+                    for (int q = 0; q < n; q++) dot += part.vectors()[i * n + q] * part.vectors()[j * n + q];
+                    assertTrue(Math.abs(dot) < 1e-7, which + ": y" + i + "·y" + j + " = " + dot);
+                }
+            }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package dev.morse.linalg;
 
+import dev.morse.json.Json;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -133,6 +133,38 @@ public final class MemoryGuard {
         return bytes <= availableBytes();
     }
 
+    /**
+     * Checks an allocation plan described by the caller: {@code bytes} in all, the largest single
+     * array holding {@code largestArray} elements. Refuses with the caller's {@code advice} (what
+     * to change for this command) instead of the generic "use a matrix-free method", which is
+     * wrong advice for the matrix-free methods themselves.
+     *
+     * @param what         what needs the memory, with its sizes, e.g. {@code "Lanczos basis (m+1 = 41 vectors of length P = 1e6)"}
+     * @param largestArray elements of the largest single array (doubles or bytes, as counted by the caller)
+     * @param bytes        total bytes of the plan
+     * @param advice       one sentence: what to do instead
+     * @throws MemoryLimitException if one array exceeds Java's limit or the bytes exceed the free heap
+     */
+    public static void check(String what, double largestArray, double bytes, String advice) {
+        if (!(bytes >= 0) || !(largestArray >= 0)) {
+            throw new IllegalArgumentException("bytes=" + bytes + ", largestArray=" + largestArray + ": both must be ≥ 0");
+        }
+        if (largestArray > MAX_ARRAY_LENGTH) {
+            throw refuse(what + " needs " + formatBytes(bytes) + " (one array of " + scientific(largestArray)
+                    + " elements, over Java's 2^31-1 element limit)", bytes, advice);
+        }
+        if (bytes <= availableBytes()) {
+            return;
+        }
+        if (bytes <= Runtime.getRuntime().maxMemory()) {
+            System.gc();
+            if (bytes <= availableBytes()) {
+                return;
+            }
+        }
+        throw refuse(what + " needs " + formatBytes(bytes), bytes, advice);
+    }
+
     /** Bytes the heap can still provide now: maxMemory − (totalMemory − freeMemory). */
     public static long availableBytes() {
         Runtime rt = Runtime.getRuntime();
@@ -158,13 +190,16 @@ public final class MemoryGuard {
     }
 
     private static MemoryLimitException refuse(String needs, double bytes) {
+        return refuse(needs, bytes, "Use a matrix-free method (Lanczos) instead, or raise -Xmx if the size is intended.");
+    }
+
+    private static MemoryLimitException refuse(String needs, double bytes, String advice) {
         long available = availableBytes();
         long max = Runtime.getRuntime().maxMemory();
         String heap = max == Long.MAX_VALUE
                 ? "the heap has no reported maximum"
                 : "the heap has " + formatBytes(available) + " free of " + formatBytes(max) + " max";
-        return new MemoryLimitException(needs + "; " + heap
-                + ". Use a matrix-free method (Lanczos) instead, or raise -Xmx if the size is intended.",
+        return new MemoryLimitException(needs + "; " + heap + ". " + advice,
                 bytes >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) bytes, available);
     }
 

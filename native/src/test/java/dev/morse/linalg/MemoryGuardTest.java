@@ -65,4 +65,17 @@ class MemoryGuardTest {
                 "more than the heap's maximum does not fit");
         assertThrows(IllegalArgumentException.class, () -> MemoryGuard.fits(3, 3, 0), "zero factor");
     }
+
+    @Test
+    void checkRefusesWithTheCallersAdvice() {
+        assertDoesNotThrow(() -> MemoryGuard.check("a small plan", 10, 80, "never shown"));
+        MemoryLimitException big = assertThrows(MemoryLimitException.class,
+                () -> MemoryGuard.check("Lanczos basis", 3e9, 2.4e10, "Lower --k or --basis."));
+        assertTrue(big.getMessage().startsWith("Lanczos basis needs 22.4 GiB (one array of 3.0e9 elements"), big.getMessage());
+        assertTrue(big.getMessage().endsWith("Lower --k or --basis."), "the caller's advice, not 'use Lanczos': " + big.getMessage());
+        double beyondHeap = 4.0 * Runtime.getRuntime().maxMemory();
+        MemoryLimitException heap = assertThrows(MemoryLimitException.class, () -> MemoryGuard.check("a grid", 10, beyondHeap, "Use fewer points."));
+        assertTrue(heap.getMessage().contains("free of") && heap.getMessage().endsWith("Use fewer points."), heap.getMessage());
+        assertEquals("1.0 KiB", MemoryGuard.formatBytes(1024));
+    }
 }

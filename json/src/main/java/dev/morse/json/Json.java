@@ -1,4 +1,4 @@
-package dev.morse.linalg;
+package dev.morse.json;
 
 import java.util.ArrayDeque;
 import java.util.Deque;

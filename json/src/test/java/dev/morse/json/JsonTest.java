@@ -1,4 +1,4 @@
-package dev.morse.linalg;
+package dev.morse.json;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,0 +1,240 @@
+package dev.morse.cli;
+
+import dev.morse.io.DataFiles;
+import dev.morse.io.InputException;
+import dev.morse.io.NdArray;
+import dev.morse.io.Npy;
+import dev.morse.json.Json;
+import dev.morse.training.EpochRecord;
+import dev.morse.training.OptimizerState;
+import dev.morse.training.TrainingState;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Checkpoints of {@code morse train}, one folder per checkpoint in the checkpoint folder DIR:
+ * <pre>
+ *   DIR/config.json            the run's options (rerun or resume with --config DIR/config.json)
+ *   DIR/latest                 the name of the newest complete checkpoint, e.g. epoch-0004
+ *   DIR/epoch-0004/state.json  format, config hash, epoch, step, the log so far, file names and SHA-256
+ *   DIR/epoch-0004/theta.npy   θ (1-D float64, PyTorch order: loads with --weights)
+ *   DIR/epoch-0004/optimizer-exp_avg.npy …   the optimizer's buffers, torch's names
+ * </pre>
+ * <b>Atomic:</b> a checkpoint is written into a hidden temporary folder in DIR, every file forced
+ * to disk, then renamed into place (one rename), and only then is {@code latest} replaced (a
+ * temporary file renamed over it). A run killed at any moment leaves either the previous
+ * checkpoint or the new one, never half of one; a half-written temporary folder is ignored. The
+ * files' SHA-256 are checked on reading. Every checkpoint is kept (a few P-long arrays each).
+ */
+final class Checkpoints {
+    private Checkpoints() {}
+
+    static final String FORMAT = "morse-train-checkpoint-v1";
+    static final String LATEST = "latest";
+    static final String CONFIG = "config.json";
+    private static final Pattern NAME = Pattern.compile("epoch-(\\d{4,})");
+
+    /** A checkpoint read back: its folder and state. */
+    record Loaded(Path folder, TrainingState state) {}
+
+    static String folderName(int epoch) {
+        return String.format("epoch-%04d", epoch);
+    }
+
+    /** Writes {@code state} as DIR/epoch-NNNN atomically, then points {@code latest} at it; returns the folder. */
+    static Path write(Path dir, TrainingState state, String optimizer, String configJson) throws IOException {
+        Files.createDirectories(dir);
+        writeFileAtomically(dir.resolve(CONFIG), configJson.getBytes(StandardCharsets.UTF_8));
+        String name = folderName(state.epoch());
+        Path tmp = Files.createDirectory(dir.resolve(tmpName(name)));   // not createTempDirectory: that one is private (0700)
+        try {
+            Json j = Json.pretty();
+            j.beginObject();
+            j.name("format").value(FORMAT);
+            j.name("morse_version").value(Main.version());
+            j.name("created").value(Instant.now().toString());
+            j.name("config_hash").value(state.configHash());
+            j.name("epoch").value(state.epoch());
+            j.name("step").value(state.step());
+            j.name("theta");
+            array(j, tmp, "theta.npy", state.theta());
+            OptimizerState o = state.optimizer();
+            j.name("optimizer").beginObject();
+            j.name("description").value(optimizer);
+            j.name("steps").value(o.steps());
+            j.name("buffers").beginObject();
+            for (String b : o.names()) {
+                j.name(b);
+                array(j, tmp, "optimizer-" + b + ".npy", o.buffer(b));
+            }
+            j.endObject().endObject();
+            j.name("initial");
+            TrainingLog.write(j, state.initial());
+            j.name("epochs").beginArray();
+            for (EpochRecord r : state.epochs()) TrainingLog.write(j, r);
+            j.endArray();
+            j.endObject();
+            writeForced(tmp.resolve("state.json"), (j + "\n").getBytes(StandardCharsets.UTF_8));
+            Path target = dir.resolve(name);
+            // The same epoch again (a run resumed before this checkpoint): its state is the same, bit for bit.
+            if (Files.exists(target)) deleteTree(target);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            forceDirectory(dir);
+            writeFileAtomically(dir.resolve(LATEST), (name + "\n").getBytes(StandardCharsets.UTF_8));
+            return target;
+        } finally {
+            if (Files.exists(tmp)) deleteTree(tmp);
+        }
+    }
+
+    private static void array(Json j, Path folder, String file, double[] values) throws IOException {
+        Path f = folder.resolve(file);
+        Npy.write(f, values);
+        force(f);
+        j.beginObject().name("file").value(file).name("length").value(values.length).name("sha256").value(sha256(f)).endObject();
+    }
+
+    /**
+     * Reads the newest checkpoint in {@code dir} ({@code latest}, or the highest epoch-NNNN folder
+     * with a state.json when {@code latest} is missing), checking format, files, hashes and lengths.
+     */
+    @SuppressWarnings("unchecked")
+    static Loaded read(Path dir, int p, int probes) {
+        if (!Files.isDirectory(dir)) throw new InputException("--resume " + dir + ": no such folder");
+        Path folder = latest(dir);
+        Path stateFile = folder.resolve("state.json");
+        String src = stateFile.toString();
+        if (!(DataFiles.readJson(stateFile) instanceof Map<?, ?> top)) throw new InputException(src + ": expected a JSON object");
+        Map<String, Object> m = (Map<String, Object>) top;
+        if (!FORMAT.equals(m.get("format"))) throw new InputException(src + ": not a Morse training checkpoint (format " + m.get("format") + ", expected " + FORMAT + ")");
+        double[] theta = readArray(folder, (Map<String, Object>) m.get("theta"), p, src);
+        Map<String, Object> om = (Map<String, Object>) m.get("optimizer");
+        if (om == null) throw new InputException(src + ": \"optimizer\" is missing");
+        Map<String, double[]> buffers = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : ((Map<String, Object>) om.get("buffers")).entrySet()) {
+            buffers.put(e.getKey(), readArray(folder, (Map<String, Object>) e.getValue(), p, src));
+        }
+        OptimizerState opt = new OptimizerState((long) TrainingLog.num(om, "steps", src), buffers);
+        if (!(m.get("initial") instanceof Map<?, ?> init)) throw new InputException(src + ": \"initial\" is missing");
+        List<EpochRecord> epochs = new ArrayList<>();
+        for (Object o : (List<Object>) m.get("epochs")) epochs.add(TrainingLog.read((Map<String, Object>) o, probes, src));
+        try {
+            TrainingState s = new TrainingState((String) m.get("config_hash"), (int) TrainingLog.num(m, "epoch", src), (long) TrainingLog.num(m, "step", src),
+                    theta, opt, TrainingLog.read((Map<String, Object>) init, probes, src), epochs);
+            return new Loaded(folder, s);
+        } catch (IllegalArgumentException e) {
+            throw new InputException(src + ": inconsistent checkpoint: " + e.getMessage());
+        }
+    }
+
+    private static Path latest(Path dir) {
+        Path pointer = dir.resolve(LATEST);
+        if (Files.isRegularFile(pointer)) {
+            String name;
+            try {
+                name = Files.readString(pointer, StandardCharsets.UTF_8).trim();
+            } catch (IOException e) {
+                throw new InputException(pointer + ": unreadable (" + e.getMessage() + ")");
+            }
+            if (!NAME.matcher(name).matches()) throw new InputException(pointer + ": expected a checkpoint name such as epoch-0004, found '" + name + "'");
+            Path f = dir.resolve(name);
+            if (!Files.isRegularFile(f.resolve("state.json"))) throw new InputException(pointer + " names " + name + ", but " + f + " holds no state.json");
+            return f;
+        }
+        List<Path> found = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path f : ds) {
+                Matcher mm = NAME.matcher(f.getFileName().toString());
+                if (mm.matches() && Files.isRegularFile(f.resolve("state.json"))) found.add(f);
+            }
+        } catch (IOException e) {
+            throw new InputException(dir + ": unreadable (" + e.getMessage() + ")");
+        }
+        return found.stream().max(Comparator.comparingInt(f -> Integer.parseInt(f.getFileName().toString().substring(6))))
+                .orElseThrow(() -> new InputException("--resume " + dir + ": no checkpoint there (no '" + LATEST + "' file and no epoch-NNNN folder with a state.json)"));
+    }
+
+    private static double[] readArray(Path folder, Map<String, Object> m, int p, String src) {
+        if (m == null || !(m.get("file") instanceof String name)) throw new InputException(src + ": an array entry lacks its \"file\"");
+        if (name.contains("/") || name.contains("\\") || name.startsWith(".")) throw new InputException(src + ": bad array file name '" + name + "'");
+        Path f = folder.resolve(name);
+        String want = String.valueOf(m.get("sha256"));
+        try {
+            if (!sha256(f).equals(want)) throw new InputException(f + ": SHA-256 differs from the one recorded in " + src + " (damaged or replaced)");
+        } catch (IOException e) {
+            throw new InputException(f + ": unreadable (" + e.getMessage() + ")");
+        }
+        NdArray a = DataFiles.readArray(f);
+        if (a.rank() != 1 || a.values().length != p || !a.dtype().equals("<f8")) {
+            throw new InputException(f + ": expected a 1-D float64 array of length P = " + p + ", found " + a.dtype() + " " + NdArray.shapeText(a.shape()));
+        }
+        return a.values();
+    }
+
+    static String sha256(Path f) throws IOException {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+        }
+    }
+
+    /** Writes bytes to a temporary file beside {@code file}, forces them to disk, and renames it over {@code file}. */
+    static void writeFileAtomically(Path file, byte[] bytes) throws IOException {
+        Path tmp = file.toAbsolutePath().getParent().resolve(tmpName(file.getFileName().toString()));
+        try {
+            writeForced(tmp, bytes);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** A hidden name beside the target, unique to this process and moment (several JVMs may write into one folder). */
+    private static String tmpName(String name) {
+        return "." + name + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+    }
+
+    private static void writeForced(Path f, byte[] bytes) throws IOException {
+        Files.write(f, bytes);
+        force(f);
+    }
+
+    private static void force(Path f) throws IOException {
+        try (FileChannel c = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            c.force(true);
+        }
+    }
+
+    /** Forces the folder's entries (the rename) to disk; Linux allows opening a folder for that. */
+    private static void forceDirectory(Path dir) throws IOException {
+        try (FileChannel c = FileChannel.open(dir, StandardOpenOption.READ)) {
+            c.force(true);
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (Files.isDirectory(p)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
+                for (Path c : ds) deleteTree(c);
+            }
+        }
+        Files.deleteIfExists(p);
+    }
+}

@@ -1,0 +1,541 @@
+package dev.morse.cli;
+
+import dev.morse.engine.Dataset;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Problem;
+import dev.morse.engine.Term;
+import dev.morse.io.InputException;
+import dev.morse.json.Json;
+import dev.morse.training.CurvatureMonitor;
+import dev.morse.training.EpochRecord;
+import dev.morse.training.HoldOut;
+import dev.morse.training.LearningRateSchedule;
+import dev.morse.training.OptimizerConfig;
+import dev.morse.training.Seeds;
+import dev.morse.training.Shuffle;
+import dev.morse.training.Trainer;
+import dev.morse.training.TrainingConfig;
+import dev.morse.training.TrainingDivergedException;
+import dev.morse.training.TrainingState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code morse train}: minibatch training (SPEC §11) with held-out metrics, checkpoints that resume
+ * bit-identically, and curvature along the way. The loop is {@link Trainer}; this command loads
+ * the data, builds the evaluators, reports progress, writes checkpoints ({@link Checkpoints}), the
+ * JSON log ({@link TrainingLog}) and the plots.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true, abbreviateSynopsis = true,
+        optionListHeading = "%nOptions:%n",
+        description = {"Trains the network with minibatches: SGD (momentum, Nesterov), Adam or AdamW with torch.optim's conventions, "
+                + "a learning-rate schedule, seeded shuffling; loss and accuracy on held-out data every epoch; checkpoints every K "
+                + "epochs that --resume continues bit-identically; curvature every K epochs (λ_max, tr H and tr G with standard errors, "
+                + "‖M‖_F/‖H‖_F, where σ″ ≠ 0).",
+                "%nThe objective of a step is L_B + R: the minibatch's data loss (mean over its samples) plus the regularizer --reg. "
+                        + "Held-out data: --test-inputs/--test-targets, else --holdout FRACTION of the data, else the test split that "
+                        + "--data fashion-mnist ships. Plots: train-curves (losses, accuracy) and train-curvature."},
+        footer = {"%nExamples:",
+                "  morse train --data fashion-mnist --model 784-128-10 --activation gelu --loss cross_entropy \\",
+                "      --optimizer sgd --lr 0.05 --momentum 0.9 --batch-size 128 --epochs 5 --seed 0 --json log.json",
+                "  morse train --data fashion-mnist:n=10000,test=2000 --model 784-64-10 --activation beta_gelu:4 \\",
+                "      --loss cross_entropy --optimizer adamw --lr 1e-3 --schedule cosine:1 --epochs 10 \\",
+                "      --curvature-every 2 --checkpoint-every 2 --checkpoint-dir ckpt --plots plots --json log.json",
+                "  morse train --config ckpt/config.json --resume ckpt --json log.json     # continue an interrupted run"})
+final class TrainCommand extends AnalysisCommand {
+
+    @Option(names = "--optimizer", paramLabel = "OPT", defaultValue = "sgd", order = 1,
+            description = "sgd, adam or adamw (torch.optim.SGD / Adam / AdamW). Default: ${DEFAULT-VALUE}.")
+    String optimizer;
+
+    @Option(names = "--lr", converter = Checks.PositiveReal.class, paramLabel = "ETA", defaultValue = "0.001", order = 2,
+            description = "Base learning rate lr₀ (the schedule scales it per step). Default: ${DEFAULT-VALUE} (torch.optim's).")
+    double lr;
+
+    @Option(names = "--momentum", converter = Checks.NonNegativeReal.class, paramLabel = "MU", order = 3, description = "sgd: momentum μ (dampening 0, as torch). Default: 0.")
+    Double momentum;
+
+    @Option(names = "--nesterov", order = 4, description = "sgd: Nesterov momentum (needs --momentum > 0).")
+    boolean nesterov;
+
+    @Option(names = "--weight-decay", converter = Checks.NonNegativeReal.class, paramLabel = "LAMBDA", order = 5,
+            description = "Weight decay λ of the optimizer: sgd and adam add λθ to the gradient (torch's weight_decay); adamw decays "
+                    + "θ ← θ(1 − lr·λ) before each step (decoupled). Not part of the objective (use --reg l2:λ for that). "
+                    + "Default: 0 for sgd and adam, 0.01 for adamw (torch's defaults).")
+    Double weightDecay;
+
+    @Option(names = "--betas", paramLabel = "B1,B2", split = ",", order = 6, description = "adam/adamw: β₁,β₂. Default: 0.9,0.999.")
+    List<Double> betas;
+
+    @Option(names = "--eps", converter = Checks.NonNegativeReal.class, paramLabel = "EPS", order = 7, description = "adam/adamw: ε, added to √v̂. Default: 1e-8.")
+    Double eps;
+
+    @Option(names = "--schedule", paramLabel = "SPEC", defaultValue = "constant", order = 8,
+            description = "Learning-rate schedule: constant; step:S[:γ] (lr₀·γ^⌊epoch/S⌋, torch's StepLR; γ = 0.1); "
+                    + "cosine[:W[:lr_min]] (linear warm-up over W epochs, then cosine to lr_min, per step). Default: ${DEFAULT-VALUE}.")
+    String schedule;
+
+    @Option(names = "--batch-size", converter = Checks.Positive.class, paramLabel = "B", defaultValue = "128", order = 9,
+            description = "Samples per minibatch (as PyTorch's DataLoader names it); the last batch of an epoch keeps the rest. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    @Option(names = "--epochs", converter = Checks.Positive.class, paramLabel = "E", defaultValue = "10", order = 10, description = "Passes over the training data. Default: ${DEFAULT-VALUE}.")
+    int epochs;
+
+    @Option(names = {"-o", "--save"}, paramLabel = "FILE.npy", order = 11, description = "Write the final θ here (1-D float64 .npy, PyTorch order).")
+    Path save;
+
+    @Option(names = "--test-inputs", paramLabel = "FILE", order = 12,
+            description = "Held-out inputs (.npy, IDX or CSV, as --inputs); loss and accuracy on them every epoch.")
+    Path testInputs;
+
+    @Option(names = "--test-targets", paramLabel = "FILE", order = 13, description = "Held-out targets (as --targets).")
+    Path testTargets;
+
+    @Option(names = "--holdout", converter = Checks.RelativeTolerance.class, paramLabel = "FRACTION", order = 14,
+            description = "Hold out this fraction of the data (drawn by --holdout-seed) when no --test-inputs are given.")
+    Double holdout;
+
+    @Option(names = "--holdout-seed", converter = Checks.Seed.class, paramLabel = "S", order = 15, description = "Seed of the --holdout draw. Default: --seed.")
+    Long holdoutSeed;
+
+    @Option(names = "--checkpoint-every", converter = Checks.NonNegative.class, paramLabel = "K", defaultValue = "0", order = 16,
+            description = "Write a checkpoint (θ, optimizer state, counters, log) every K epochs and after the last (0: none; "
+                    + "1 when only --checkpoint-dir or --resume is given).")
+    int checkpointEvery;
+
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR", order = 17,
+            description = "Folder of the checkpoints (DIR/epoch-NNNN, DIR/latest, DIR/config.json); written atomically.")
+    Path checkpointDir;
+
+    @Option(names = "--resume", paramLabel = "DIR", order = 18,
+            description = "Continue the run whose newest checkpoint is in DIR, bit-identically (the options must be the run's: "
+                    + "--config DIR/config.json gives them); new checkpoints go to DIR unless --checkpoint-dir says otherwise.")
+    Path resume;
+
+    @Option(names = "--curvature-every", converter = Checks.NonNegative.class, paramLabel = "K", defaultValue = "0", order = 19,
+            description = "Measure the curvature at the start and every K epochs (0: never): λ_max (Lanczos), tr H and tr G "
+                    + "(Hutchinson ± SE), ‖M‖_F/‖H‖_F, fraction of pre-activations with σ″ ≠ 0; on a fixed subset of the training data.")
+    int curvatureEvery;
+
+    @Option(names = "--curvature-samples", converter = Checks.Positive.class, paramLabel = "M", defaultValue = "1024", order = 20,
+            description = "Size of that subset: M training samples drawn without replacement by --curvature-seed (all when N ≤ M). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int curvatureSamples;
+
+    @Option(names = "--curvature-probes", converter = Checks.Positive.class, paramLabel = "K", defaultValue = "16", order = 21,
+            description = "Rademacher probes of the Hutchinson estimates (the same probes at every measurement). Default: ${DEFAULT-VALUE}.")
+    int curvatureProbes;
+
+    @Option(names = "--curvature-seed", converter = Checks.Seed.class, paramLabel = "S", order = 22, description = "Seed of the curvature subset, probes and Lanczos start. Default: --seed.")
+    Long curvatureSeed;
+
+    @Option(names = "--min-chunk-rows", converter = Checks.Positive.class, paramLabel = "ROWS", defaultValue = "" + Trainer.MIN_CHUNK_ROWS, order = 23,
+            description = "Smallest chunk a minibatch is cut into for the engine's workers (a batch of 128: 2 chunks of 64); "
+                    + "changes the last bits of sums, never the thread count does. Default: ${DEFAULT-VALUE}.")
+    int minChunkRows;
+
+    @Option(names = "--penalty", paramLabel = "SPEC", order = 24,
+            description = "A penalty of SPEC §11 (repeatable): gradient_norm:ρ[:p], gradient_norm_ggn:ρ[:p], sam:ρ, weight_noise:σ²[:k], "
+                    + "hessian_trace:σ²[:k], ggn_trace:σ²[:k]. Not in this build yet (arrives with the penalty terms).")
+    List<String> penalties;
+
+    private Path checkpoints;
+    private int effectiveCheckpointEvery;
+
+    @Override
+    int execute() throws Exception {
+        validate();
+        planJson();
+        boolean plots = planPlot("train-curves");
+        boolean curvaturePlot = curvatureEvery > 0 && planPlot("train-curvature");
+        if (save != null) files.plan("--save", save);
+
+        loadProblemWithTestSplit();
+        List<Term> terms = new ArrayList<>(problem.problem.terms());
+        terms.addAll(penaltyTerms());
+        Dataset all = problem.data;
+        Dataset train = all, heldOut = null;
+        String heldOutSource = "none";
+        if (testInputs != null) {
+            String[] desc = new String[1];
+            heldOut = testData(desc);
+            heldOutSource = "--test-inputs: " + desc[0];
+        } else if (holdout != null) {
+            long seed = holdoutSeed != null ? holdoutSeed : problemOptions.seed;
+            HoldOut split;
+            try {
+                split = HoldOut.split(all, holdout, seed);
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage("--holdout " + holdout + ": " + e.getMessage());
+            }
+            train = split.train();
+            heldOut = split.heldOut();
+            heldOutSource = "--holdout " + holdout + " (seed " + seed + "): " + heldOut.size() + " of " + all.size() + " samples";
+        } else if (problem.shippedTest != null) {
+            heldOut = problem.shippedTest;
+            heldOutSource = "the test split of " + problemOptions.data + " (" + heldOut.size() + " samples)";
+        }
+        Problem trainProblem;
+        try {
+            trainProblem = Problem.of(problem.model, train, problem.loss, terms.toArray(new Term[0]));
+        } catch (IllegalArgumentException e) {
+            throw new InputException(e.getMessage());
+        }
+        if (heldOut != null) {
+            try {
+                Problem.of(problem.model, heldOut, problem.loss);
+            } catch (IllegalArgumentException e) {
+                throw new InputException("held-out data (" + heldOutSource + "): " + e.getMessage());
+            }
+        }
+
+        Evaluator.Settings base = problem.settings;
+        Evaluator trainEv = closeAtEnd(Evaluator.open(trainProblem, Trainer.settings(base).withMinChunkRows(minChunkRows)));
+        Evaluator heldOutEv = heldOut == null ? null : closeAtEnd(Evaluator.open(trainProblem.withData(heldOut).withTerms(), base.withCacheStates(false)));
+        CurvatureMonitor monitor = null;
+        long curvSeed = curvatureSeed != null ? curvatureSeed : problemOptions.seed;
+        int curvN = Math.min(curvatureSamples, train.size());
+        if (curvatureEvery > 0) {
+            Dataset subset = curvN == train.size() ? train : train.subset(Shuffle.sample(train.size(), curvN, Seeds.derive(curvSeed, Seeds.CURVATURE, 0)));
+            // H of the objective SPEC §5 names: data loss on the subset plus the regularizer, not the penalties.
+            Evaluator curvEv = closeAtEnd(Evaluator.open(Problem.of(problem.model, subset, problem.loss, problem.regularizer), base));
+            monitor = new CurvatureMonitor(curvEv, new CurvatureMonitor.Options(curvatureProbes, curvSeed, 1e-6, 100));
+        }
+
+        OptimizerConfig opt = optimizerConfig();
+        LearningRateSchedule sched;
+        try {
+            sched = LearningRateSchedule.parse(schedule);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("--schedule: " + e.getMessage());
+        }
+        TrainingConfig config = new TrainingConfig(epochs, batchSize, problemOptions.seed, lr, sched, opt, effectiveCheckpointEvery, curvatureEvery);
+        Trainer trainer = new Trainer(trainEv, heldOutEv, monitor, config);
+
+        Listener listener = new Listener(trainer.batchesPerEpoch(), opt.describe());
+        TrainingState start;
+        Path resumedFrom = null;
+        if (resume != null) {
+            Checkpoints.Loaded loaded = Checkpoints.read(resume, trainEv.dim(), curvatureProbes);
+            if (!loaded.state().configHash().equals(trainer.configHash())) {
+                throw CliException.usage("--resume " + resume + ": the checkpoint " + loaded.folder().getFileName() + " was written by a run with other settings "
+                        + "(config hash " + loaded.state().configHash().substring(0, 12) + "…, this run " + trainer.configHash().substring(0, 12)
+                        + "…): give the run's options, e.g. morse train --config " + resume.resolve(Checkpoints.CONFIG) + " --resume " + resume);
+            }
+            start = loaded.state();
+            resumedFrom = loaded.folder();
+            progress.note("resuming from " + loaded.folder() + " (epoch " + start.epoch() + " of " + epochs + ", step " + start.step() + ")");
+        } else {
+            boolean measured = heldOutEv != null || monitor != null;
+            Progress.Task t = measured ? progress.start("measuring the start (" + (heldOutEv != null ? "held-out set" : "")
+                    + (heldOutEv != null && monitor != null ? ", " : "") + (monitor != null ? "curvature" : "") + ")", 0).ticking() : null;
+            start = trainer.start(problem.theta, listener);
+            time("held_out", start.initial().evalSeconds());
+            if (start.initial().curvature() != null) time("curvature", start.initial().curvature().seconds());
+            if (t != null) t.done(summary(start.initial()));
+        }
+
+        Trainer.Result result = null;
+        String failure = null;
+        TrainingState last = start;
+        try {
+            result = trainer.run(start, listener);
+            last = result.state();
+        } catch (TrainingDivergedException e) {
+            listener.abort();
+            failure = e.getMessage();
+            last = e.lastState();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        double[] theta = result != null ? result.theta() : last.theta();
+
+        if (save != null && failure == null) files.npy(save, theta);
+        if (plots) {
+            Progress.Task pt = progress.start("plots", 0).ticking();
+            savePlots(last, curvaturePlot, curvN);
+            time("plots", pt.seconds());
+            pt.done(null);
+        }
+        writeReport(report(trainer, trainEv, last, heldOutSource, curvN, curvSeed, resumedFrom, failure, train.size(), heldOut == null ? 0 : heldOut.size()));
+
+        EpochRecord fin = last.epochs().isEmpty() ? last.initial() : last.epochs().get(last.epochs().size() - 1);
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"optimizer", opt.describe() + ", lr " + num(lr) + ", schedule " + sched.spec()});
+        rows.add(new String[] {"epochs", last.epoch() + " of " + epochs + " (" + last.step() + " steps of " + batchSize + " samples)"});
+        rows.add(new String[] {"train loss", fin.epoch() == 0 ? "—" : String.format(Locale.ROOT, "%.6f", fin.trainLoss())});
+        if (fin.heldOut() != null) {
+            rows.add(new String[] {"test loss", String.format(Locale.ROOT, "%.6f", fin.heldOut().loss())});
+            if (Double.isFinite(fin.heldOut().accuracy())) {
+                rows.add(new String[] {"test accuracy", String.format(Locale.ROOT, "%.2f%% (%d of %d)", 100 * fin.heldOut().accuracy(), fin.heldOut().correct(), fin.heldOut().samples())});
+            }
+        }
+        rows.add(new String[] {"time", String.format(Locale.ROOT, "%.1f s training, %.1f s in all", timings.getOrDefault("train", 0.0), elapsed())});
+        rows.add(new String[] {"θ", save == null ? "not saved (use --save FILE.npy)" : failure == null ? "saved to " + save : "not saved (diverged)"});
+        printTable("train · " + problem.model.describe() + ", " + problem.loss.id() + ", reg " + problem.regularizer.spec() + " · P = "
+                + problem.parameters() + ", N = " + train.size(), rows.toArray(new String[0][]));
+        printOutputs();
+        if (failure != null) {
+            err.println("morse train: " + failure);
+            return Main.EXIT_NUMERICAL;
+        }
+        return Main.EXIT_OK;
+    }
+
+    /** Combinations of options (each number is checked where it is parsed, by its Checks converter). */
+    private void validate() {
+        if (curvatureProbes < 2) throw Checks.usage("--curvature-probes", "at least 2 probes are needed for a standard error, got " + curvatureProbes);
+        Checks.specNumbers("--schedule", schedule);
+        if (testTargets != null && testInputs == null) throw Checks.usage("--test-targets", "goes with --test-inputs");
+        if (testInputs != null && holdout != null) throw Checks.usage("--holdout", "give either --test-inputs or --holdout, not both");
+        if (holdoutSeed != null && holdout == null) throw Checks.usage("--holdout-seed", "goes with --holdout");
+        if (resume != null && !java.nio.file.Files.isDirectory(resume)) throw Checks.usage("--resume", resume + ": no such folder (expected a checkpoint folder)");
+        checkpoints = checkpointDir != null ? checkpointDir : resume;
+        effectiveCheckpointEvery = checkpointEvery == 0 && checkpoints != null ? 1 : checkpointEvery;
+        if (effectiveCheckpointEvery > 0 && checkpoints == null) throw Checks.usage("--checkpoint-every", "needs --checkpoint-dir DIR (or --resume DIR)");
+    }
+
+    /** Loads model, data and θ; the shipped test split only when it will be the held-out set. */
+    private void loadProblemWithTestSplit() {
+        Progress.Task t = progress.start("loading model and data", 0).ticking();
+        problem = closeAtEnd(LoadedProblem.load(problemOptions, testInputs == null && holdout == null));
+        time("load", t.seconds());
+        t.done(problem.model.describe() + ", P = " + problem.parameters() + ", N = " + problem.data.size()
+                + (problem.shippedTest != null ? " (+ " + problem.shippedTest.size() + " test)" : ""));
+    }
+
+    private Dataset testData(String[] desc) {
+        ProblemOptions t = new ProblemOptions();
+        t.inputs = testInputs;
+        t.targets = testTargets;
+        t.targetColumns = problemOptions.targetColumns;
+        return LoadedProblem.data(t, problem.model, problem.loss, desc);
+    }
+
+    /**
+     * The penalty terms of {@code --penalty}.
+     *
+     * <p>PENALTY HOOK (issue 13): when {@code Penalty.parse(String)} (a {@link Term}, branch
+     * {@code penalties}) is on main, this becomes {@code for (String s : penalties) out.add(Penalty.parse(s))}
+     * with its IllegalArgumentException turned into an InputException naming --penalty. Nothing
+     * else in train changes: penalties are terms of the training Problem, the Trainer's
+     * {@code lossAndGradient} returns their value and update direction, and
+     * {@code Trainer.batchFor} carries the per-step probe seed.
+     */
+    private List<Term> penaltyTerms() {
+        List<Term> out = new ArrayList<>();
+        if (penalties != null && !penalties.isEmpty()) {
+            throw CliException.usage("--penalty " + penalties.get(0) + ": the penalties of SPEC §11 are not in this build yet "
+                    + "(they arrive as terms with Penalty.parse); train without --penalty");
+        }
+        return out;
+    }
+
+    private OptimizerConfig optimizerConfig() {
+        OptimizerConfig.Kind kind;
+        try {
+            kind = OptimizerConfig.Kind.parse(optimizer);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("--optimizer: " + e.getMessage());
+        }
+        try {
+            if (kind == OptimizerConfig.Kind.SGD) {
+                if (betas != null || eps != null) throw CliException.usage("--betas and --eps are for adam and adamw, not sgd");
+                return OptimizerConfig.sgd(momentum == null ? 0 : momentum, nesterov, weightDecay == null ? 0 : weightDecay);
+            }
+            if (momentum != null || nesterov) throw CliException.usage("--momentum and --nesterov are for sgd; " + kind.id() + " has --betas");
+            if (betas != null && betas.size() != 2) throw CliException.usage("--betas takes two numbers B1,B2, got " + betas);
+            double b1 = betas == null ? 0.9 : betas.get(0), b2 = betas == null ? 0.999 : betas.get(1);
+            double e = eps == null ? 1e-8 : eps;
+            return kind == OptimizerConfig.Kind.ADAM ? OptimizerConfig.adam(b1, b2, e, weightDecay == null ? 0 : weightDecay)
+                    : OptimizerConfig.adamw(b1, b2, e, weightDecay == null ? OptimizerConfig.ADAMW_DEFAULT_DECAY : weightDecay);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("--optimizer " + kind.id() + ": " + e.getMessage());
+        }
+    }
+
+    static String summary(EpochRecord r) {
+        StringBuilder s = new StringBuilder();
+        if (r.epoch() > 0) s.append(String.format(Locale.ROOT, "train loss %.4f", r.trainLoss()));
+        if (r.heldOut() != null) {
+            if (!s.isEmpty()) s.append(" · ");
+            s.append(String.format(Locale.ROOT, "test loss %.4f", r.heldOut().loss()));
+            if (Double.isFinite(r.heldOut().accuracy())) s.append(String.format(Locale.ROOT, ", accuracy %.2f%%", 100 * r.heldOut().accuracy()));
+        }
+        if (r.curvature() != null) {
+            if (!s.isEmpty()) s.append(" · ");
+            s.append("λ_max ").append(g3(r.curvature().topEigenvalue())).append(", tr H ").append(g3(r.curvature().hessianTrace().estimate()))
+                    .append(", ‖M‖/‖H‖ ").append(g3(r.curvature().nmeToHessianFrobenius()));
+        }
+        if (r.epoch() > 0) s.append(String.format(Locale.ROOT, " · steps %.2f s", r.seconds()));
+        return s.toString();
+    }
+
+    /** Progress per epoch, timings, and the checkpoints. */
+    private final class Listener implements Trainer.Listener {
+        private final int batches;
+        private final String optimizerText;
+        private Progress.Task task;
+        private long lastUpdate;
+
+        Listener(int batches, String optimizerText) {
+            this.batches = batches;
+            this.optimizerText = optimizerText;
+        }
+
+        @Override
+        public boolean afterStep(Trainer.Step s) {
+            long now = System.nanoTime();
+            if (s.batch() == 0) task = progress.start("epoch " + s.epoch() + "/" + epochs, batches);
+            // The bar redraws at most every 100 ms: no text is formatted on the other steps.
+            if (now - lastUpdate >= 100_000_000L || s.batch() == 0 || s.batch() == batches - 1) {
+                task.update(s.batch() + 1, String.format(Locale.ROOT, "loss %.4f", s.dataLoss()));
+                lastUpdate = now;
+            }
+            return true;
+        }
+
+        @Override
+        public void phase(String name, int epoch) {
+            if (task != null && epoch > 0) task.update(batches, name);
+        }
+
+        @Override
+        public void epochDone(EpochRecord r, TrainingState state) {
+            time("train", r.seconds());
+            time("held_out", r.evalSeconds());
+            if (r.curvature() != null) time("curvature", r.curvature().seconds());
+            if (task != null) task.done(summary(r));
+            task = null;
+        }
+
+        @Override
+        public void checkpoint(TrainingState state) {
+            long t0 = System.nanoTime();
+            try {
+                Path f = Checkpoints.write(checkpoints, state, optimizerText, Report.configText(spec));
+                progress.note("checkpoint " + f);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            time("checkpoints", (System.nanoTime() - t0) * 1e-9);
+        }
+
+        void abort() {
+            if (task != null) task.done("diverged");
+            task = null;
+        }
+    }
+
+    private void savePlots(TrainingState s, boolean curvature, int curvN) throws IOException {
+        List<EpochRecord> recs = new ArrayList<>();
+        recs.add(s.initial());
+        recs.addAll(s.epochs());
+        int n = recs.size();
+        double[] ep = new double[n], trainLoss = new double[n], testLoss = new double[n], acc = new double[n];
+        for (int i = 0; i < n; i++) {
+            EpochRecord r = recs.get(i);
+            ep[i] = r.epoch();
+            trainLoss[i] = r.trainLoss();
+            testLoss[i] = r.heldOut() == null ? Double.NaN : r.heldOut().loss();
+            acc[i] = r.heldOut() == null ? Double.NaN : 100 * r.heldOut().accuracy();
+        }
+        String title = problem.model.describe() + ", " + optimizerConfig().kind().id() + " lr " + num(lr) + ", B = " + batchSize;
+        var losses = Plots.epochCurves("Loss: " + title, "loss (" + problem.loss.id() + ", mean over samples)", ep,
+                List.of("train (mean of minibatch losses)", "held-out"), List.of(trainLoss, testLoss), null, Plots.WIDTH, Plots.HEIGHT);
+        var accuracy = Plots.epochCurves("Held-out accuracy", "accuracy (%)", ep, List.of("held-out"), List.of(acc), null, Plots.WIDTH, Plots.HEIGHT);
+        savePlot("train-curves", losses, accuracy);
+        if (!curvature) return;
+        double[] top = new double[n], trH = new double[n], trHe = new double[n], trG = new double[n], trGe = new double[n];
+        double[] ratio = new double[n], ratioE = new double[n], sigma = new double[n];
+        for (int i = 0; i < n; i++) {
+            CurvatureMonitor.Snapshot c = recs.get(i).curvature();
+            top[i] = c == null ? Double.NaN : c.topEigenvalue();
+            trH[i] = c == null ? Double.NaN : c.hessianTrace().estimate();
+            trHe[i] = c == null ? Double.NaN : c.hessianTrace().standardError();
+            trG[i] = c == null ? Double.NaN : c.ggnTrace().estimate();
+            trGe[i] = c == null ? Double.NaN : c.ggnTrace().standardError();
+            ratio[i] = c == null ? Double.NaN : c.nmeToHessianFrobenius();
+            ratioE[i] = c == null ? Double.NaN : c.nmeToHessianFrobeniusError();
+            sigma[i] = c == null ? Double.NaN : c.secondDerivativeFraction();
+        }
+        int w = 620, h = 420;
+        String on = "on " + curvN + " training samples";
+        var a = Plots.epochCurves("Largest Hessian eigenvalue λ_max (Lanczos)", "λ_max(H)", ep, List.of("λ_max " + on), List.of(top), null, w, h);
+        var b = Plots.epochCurves("Traces (Hutchinson, ± standard error)", "trace", ep, List.of("tr H", "tr G"), List.of(trH, trG), List.of(trHe, trGe), w, h);
+        var c = Plots.epochCurves("NME share ‖M‖_F / ‖H‖_F (± standard error)", "‖M‖_F / ‖H‖_F", ep, List.of("‖M‖_F / ‖H‖_F"), List.of(ratio), List.of(ratioE), w, h);
+        var d = Plots.epochCurves("Pre-activations with σ″ ≠ 0", "fraction", ep, List.of("σ″ ≠ 0 (all hidden layers)"), List.of(sigma), null, w, h);
+        d.getStyler().setYAxisMin(0.0);
+        d.getStyler().setYAxisMax(1.0);
+        savePlot("train-curvature", 2, a, b, c, d);
+    }
+
+    private Report report(Trainer trainer, Evaluator trainEv, TrainingState s, String heldOutSource, int curvN, long curvSeed, Path resumedFrom,
+                          String failure, int trainSamples, int heldOutSamples) {
+        Report report = new Report("train").config(spec).backend().problem(problem, trainSamples);
+        Json j = report.j;
+        TrainingConfig c = trainer.config();
+        j.name("training").beginObject();
+        j.name("optimizer").value(c.optimizer().describe());
+        j.name("learning_rate").value(c.learningRate());
+        j.name("schedule").value(c.schedule().spec());
+        j.name("batch_size").value(c.batchSize());
+        j.name("epochs").value(c.epochs());
+        j.name("seed").value(c.seed());
+        j.name("batches_per_epoch").value(trainer.batchesPerEpoch());
+        j.name("epochs_completed").value(s.epoch());
+        j.name("steps").value(s.step());
+        j.name("completed").value(failure == null && s.epoch() == c.epochs());
+        j.name("failure").value(failure);
+        j.name("config_hash").value(trainer.configHash());
+        j.name("train_samples").value(trainSamples);
+        j.name("held_out").value(heldOutSource);
+        j.name("held_out_samples").value(heldOutSamples);
+        int rows = trainEv.chunkRows(Math.min(c.batchSize(), trainSamples));
+        j.name("chunk_plan").beginObject()
+                .name("chunk_rows").value(trainEv.chunkRows())
+                .name("min_chunk_rows").value(trainEv.minChunkRows())
+                .name("rows_per_chunk").value(rows)
+                .name("chunks_per_batch").value((Math.min(c.batchSize(), trainSamples) + rows - 1) / rows)
+                .endObject();
+        j.name("penalties").beginArray().endArray();
+        if (c.curvatureEvery() > 0) {
+            j.name("curvature").beginObject()
+                    .name("every").value(c.curvatureEvery())
+                    .name("operator").value("H = ∇²(L_S + R) = G + M + R'' on the subset S (no penalties)")
+                    .name("samples").value(curvN)
+                    .name("subset").value(curvN == trainSamples ? "all training samples"
+                            : curvN + " training samples drawn without replacement, stream (seed " + curvSeed + ", curvature, 0)")
+                    .name("seed").value(curvSeed)
+                    .name("probes").value(curvatureProbes)
+                    .name("probe_kind").value("rademacher")
+                    .name("frobenius_estimator").value("sqrt(mean_i ||M z_i||^2 / mean_i ||H z_i||^2), same probes; SE by the delta method")
+                    .name("lanczos_tol").value(1e-6)
+                    .endObject();
+        } else {
+            j.name("curvature").nullValue();
+        }
+        j.name("resumed_from").value(resumedFrom == null ? null : resumedFrom.toAbsolutePath().toString());
+        j.name("checkpoint_dir").value(checkpoints == null || effectiveCheckpointEvery == 0 ? null : checkpoints.toAbsolutePath().toString());
+        j.endObject();
+        j.name("initial");
+        TrainingLog.write(j, s.initial());
+        j.name("epochs").beginArray();
+        for (EpochRecord r : s.epochs()) TrainingLog.write(j, r);
+        j.endArray();
+        EpochRecord fin = s.epochs().isEmpty() ? s.initial() : s.epochs().get(s.epochs().size() - 1);
+        j.name("train_loss").valueOrNull(fin.trainLoss());
+        j.name("test_loss").valueOrNull(fin.heldOut() == null ? Double.NaN : fin.heldOut().loss());
+        j.name("test_accuracy").valueOrNull(fin.heldOut() == null ? Double.NaN : fin.heldOut().accuracy());
+        j.name("theta_file").value(save == null || failure != null ? null : save.toString());
+        return report;
+    }
+}

@@ -1,0 +1,96 @@
+package dev.morse.io;
+
+/**
+ * The one number syntax of Morse's inputs (options, CSV cells, specification fields): decimal
+ * numbers as Python's {@code float()} and numpy's text readers accept them, and nothing of Java's
+ * literal syntax. {@code 1}, {@code -2.5}, {@code .5}, {@code 5.}, {@code 1e-3}, {@code +4E2}, and the
+ * words {@code inf}, {@code infinity}, {@code nan} (any case, signed) are numbers; {@code 1d},
+ * {@code 2f}, {@code 0x1p3}, {@code 1_000}, {@code ١} (non-ASCII digits) and the empty string are
+ * not. Java's {@link Double#parseDouble} accepts the former group's Java spellings and the latter
+ * group too, which is why it is never called on user text directly.
+ */
+public final class Numbers {
+    private Numbers() {}
+
+    /** Whether {@code s} (already trimmed) is a decimal number or inf/infinity/nan in the syntax above. */
+    public static boolean isNumber(String s) {
+        return isDecimal(s) || isSpecial(s);
+    }
+
+    /**
+     * Parses a number in the syntax above; surrounding whitespace is ignored.
+     *
+     * @throws NumberFormatException naming the text when it is not a number in that syntax
+     */
+    public static double parseDouble(String text) {
+        String s = text.strip();
+        if (isDecimal(s)) return Double.parseDouble(s);
+        if (isSpecial(s)) {
+            String w = s.toLowerCase(java.util.Locale.ROOT);
+            boolean neg = w.startsWith("-");
+            if (w.endsWith("nan")) return Double.NaN;
+            return neg ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        }
+        throw new NumberFormatException("'" + text + "' is not a decimal number");
+    }
+
+    /**
+     * Parses a whole number (optional sign, ASCII digits) that fits a long.
+     *
+     * @throws NumberFormatException when it is not one, or out of range
+     */
+    public static long parseLong(String text) {
+        String s = text.strip();
+        int i = s.startsWith("-") || s.startsWith("+") ? 1 : 0;
+        if (i == s.length()) throw new NumberFormatException("'" + text + "' is not a whole number");
+        for (int k = i; k < s.length(); k++) {
+            char c = s.charAt(k);
+            if (c < '0' || c > '9') throw new NumberFormatException("'" + text + "' is not a whole number");
+        }
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw new NumberFormatException("'" + text + "' is out of range (at most " + Long.MAX_VALUE + " in magnitude)");
+        }
+    }
+
+    /** [+-]? (d+ (. d*)? | . d+) ([eE] [+-]? d+)? with ASCII digits d. */
+    private static boolean isDecimal(String s) {
+        int i = 0, n = s.length();
+        if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) i++;
+        int intDigits = 0, fracDigits = 0;
+        while (i < n && digit(s.charAt(i))) {
+            i++;
+            intDigits++;
+        }
+        if (i < n && s.charAt(i) == '.') {
+            i++;
+            while (i < n && digit(s.charAt(i))) {
+                i++;
+                fracDigits++;
+            }
+        }
+        if (intDigits + fracDigits == 0) return false;
+        if (i < n && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+            i++;
+            if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) i++;
+            int expDigits = 0;
+            while (i < n && digit(s.charAt(i))) {
+                i++;
+                expDigits++;
+            }
+            if (expDigits == 0) return false;
+        }
+        return i == n;
+    }
+
+    private static boolean isSpecial(String s) {
+        String w = s.toLowerCase(java.util.Locale.ROOT);
+        if (w.startsWith("+") || w.startsWith("-")) w = w.substring(1);
+        return w.equals("inf") || w.equals("infinity") || w.equals("nan");
+    }
+
+    private static boolean digit(char c) {
+        return c >= '0' && c <= '9';
+    }
+}

@@ -1,0 +1,222 @@
+package dev.morse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Outputs: checked before any work, claimed exclusively at start, written to part files and
+ * renamed at the end, removed on errors and interrupts, and a killed run never blocks its rerun.
+ */
+class OutputsTest {
+
+    @TempDir
+    Path dir;
+
+    String[] tiny;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        tiny = SpectrumReferenceTest.writeTinyProblem(dir);
+    }
+
+    private Cli.Result run(String command, String... extra) {
+        List<String> a = new ArrayList<>();
+        a.add(command);
+        a.addAll(Arrays.asList(tiny));
+        a.addAll(Arrays.asList(extra));
+        return Cli.run(a.toArray(new String[0]));
+    }
+
+    private static void refused(Cli.Result r, String... parts) {
+        assertEquals(2, r.code(), r.toString());
+        for (String p : parts) assertTrue(r.err().contains(p), "«" + p + "» in: " + r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+    }
+
+    /** Names in a folder, part files included. */
+    private static List<String> names(Path d) throws IOException {
+        if (!Files.isDirectory(d)) return List.of();
+        try (Stream<Path> s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void locationsAreCheckedBeforeAnyWork() throws Exception {
+        // The missing weights file would fail the load: the output checks must come first.
+        String[] badWeights = {"spectrum", "-q", "--model", "3-4-1", "--data", "gaussian", "--weights", dir.resolve("missing.npy").toString()};
+        refused(Cli.run(concat(badWeights, "--json", "")), "--json: the file name is empty", "'-' for standard output");
+        refused(Cli.run(concat(badWeights, "--json", dir.toString())), "--json", "is a folder");
+        Path file = Files.writeString(dir.resolve("afile"), "x");
+        refused(Cli.run(concat(badWeights, "--json", file.resolve("r.json").toString())), "--json", "afile is a file, not a folder");
+        refused(Cli.run(concat(badWeights, "--plots", file.toString())), "--plots", "is a file, not a folder");
+        refused(Cli.run(concat(badWeights, "--plots", "")), "--plots", "empty");
+        refused(Cli.run(concat(badWeights, "--json", dir.resolve("r.json").toString(), "--save-vectors", dir.resolve("r.json").toString())),
+                "two outputs would go to the same file");
+        assertFalse(Files.exists(dir.resolve("r.json")));
+        // Passing the checks, the same command fails on its weights, and leaves nothing behind.
+        Path fresh = dir.resolve("new/sub");
+        Cli.Result r = Cli.run(concat(badWeights, "--json", fresh.resolve("r.json").toString(), "--plots", fresh.resolve("plots").toString()));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("missing.npy: no such file"), r.err());
+        assertFalse(Files.exists(dir.resolve("new")), "folders created for the outputs are removed again: " + names(dir));
+    }
+
+    @Test
+    void unwritableFoldersAreNamed() throws Exception {
+        assumeTrue(!"root".equals(System.getProperty("user.name")), "root may write anywhere");
+        Path ro = Files.createDirectory(dir.resolve("ro"));
+        assumeTrue(ro.toFile().setWritable(false, false));
+        try {
+            refused(run("spectrum", "--json", ro.resolve("r.json").toString()), "--json", "cannot write in the folder", "permission denied");
+        } finally {
+            ro.toFile().setWritable(true, false);
+        }
+    }
+
+    @Test
+    void aFullDeviceIsNamed() {
+        assumeTrue(Files.exists(Path.of("/dev/full")));
+        Cli.Result r = run("spectrum", "--json", "/dev/full");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--json: /dev/full: cannot write (No space left on device)"), r.err());
+        assertEquals(0, run("spectrum", "--json", "/dev/null").code(), "special files are written in place, not refused as existing");
+    }
+
+    @Test
+    void successLeavesTheOutputsAndNoPartFiles() throws Exception {
+        Path out = dir.resolve("out");
+        Cli.Result r = run("spectrum", "--json", out.resolve("s.json").toString(), "--plots", out.resolve("plots").toString(),
+                "--plot-format", "svg", "--save-vectors", out.resolve("v.npy").toString());
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(List.of("plots", "s.json", "v.npy"), names(out));
+        assertEquals(List.of("spectrum-eigenvalues.svg"), names(out.resolve("plots")));
+        assertEquals(21 * 21, dev.morse.io.Npy.read(out.resolve("v.npy")).values().length);
+        List<?> outputs = (List<?>) Cli.json(out.resolve("s.json")).get("outputs");
+        assertEquals(3, outputs.size(), "the report lists every output: " + outputs);
+    }
+
+    @Test
+    void aStalePartFileFromAKilledRunIsTakenOverAndOthersAreSwept() throws Exception {
+        Path json = dir.resolve("s.json");
+        Files.writeString(dir.resolve(".s.json" + OutputFiles.PART), "{\"half\": ");
+        Files.writeString(dir.resolve(".other.npy" + OutputFiles.PART), "half");
+        assertEquals(0, run("spectrum", "--json", json.toString()).code());
+        assertTrue(Files.readString(json).contains("\"eigenvalues\""));
+        assertFalse(names(dir).stream().anyMatch(n -> n.endsWith(OutputFiles.PART)), "stale part files removed: " + names(dir));
+    }
+
+    @Test
+    void jsonTakesAFileOrDashForStandardOutputInEveryCommand() throws Exception {
+        // A bare --json (no FILE) is '-': standard output, for bench and doctor as before.
+        Cli.Result bare = run("trace", "--json");
+        assertEquals(0, bare.code(), bare.toString());
+        assertTrue(dev.morse.io.DataFiles.parseJson(bare.out(), "stdout") instanceof java.util.Map, "stdout is the JSON report only");
+        Cli.Result dash = Cli.run("doctor", "--json", "-");
+        assertEquals(0, dash.code());
+        assertTrue(dev.morse.io.DataFiles.parseJson(dash.out(), "stdout") instanceof java.util.Map);
+        Path doctor = dir.resolve("doctor.json");
+        assertEquals(0, Cli.run("doctor", "--json", doctor.toString()).code());
+        assertTrue(Cli.json(doctor).containsKey("lapack"));
+        refused(Cli.run("doctor", "--json", doctor.toString()), "--json: refusing to overwrite");
+        Path bench = dir.resolve("bench.json");
+        String[] b = {"bench", "--model", "2-3-2", "--batch", "4", "--reps", "1", "--warmup", "0", "--warmup-seconds", "0",
+                "--products", "gradient", "--json", bench.toString()};
+        java.io.PrintStream stdout = System.out;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(captured, true));
+        try {
+            assertEquals(0, Cli.run(b).code());
+            assertTrue(captured.toString().contains("gradient"), "the table still goes to stdout: " + captured);
+            refused(Cli.run(b), "--json: refusing to overwrite");
+            b[b.length - 1] = "-";
+            captured.reset();
+            assertEquals(0, Cli.run(b).code());
+        } finally {
+            System.setOut(stdout);
+        }
+        assertTrue(Cli.json(bench).containsKey("results") || Cli.json(bench).size() > 2, Files.readString(bench));
+        assertTrue(dev.morse.io.DataFiles.parseJson(captured.toString(), "stdout") instanceof java.util.Map, captured.toString());
+    }
+
+    // ------------------------------------------------------------------ other processes
+
+    private static String[] concat(String[] a, String... b) {
+        String[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    /** A slow run in another JVM: Hutchinson with many probes on a mid-sized model. */
+    private Process slowRun(Path json, Path vectors) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), "dev.morse.cli.Main",
+                "trace", "-q", "--model", "20-200-200-1", "--data", "gaussian:n=2000", "--method", "hutchinson", "--probes", "40000",
+                "--threads", "1", "--json", json.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("slow.log").toFile());
+        return pb.start();
+    }
+
+    private static void waitFor(Path p, Process proc) throws Exception {
+        for (int i = 0; i < 600 && !Files.exists(p); i++) {
+            if (!proc.isAlive()) throw new AssertionError("the slow run ended early (exit " + proc.exitValue() + ")");
+            Thread.sleep(50);
+        }
+        assertTrue(Files.exists(p), p + " claimed by the slow run");
+    }
+
+    @Test
+    void aSecondRunWithTheSameOutputRefusesAtOnceAndAKilledRunDoesNotBlockTheRerun() throws Exception {
+        Path json = dir.resolve("r.json");
+        Path part = dir.resolve(".r.json" + OutputFiles.PART);
+        Process slow = slowRun(json, null);
+        try {
+            waitFor(part, slow);
+            long t0 = System.nanoTime();
+            Cli.Result second = run("spectrum", "--json", json.toString());
+            refused(second, "--json", "another morse run is writing", "r.json");
+            assertTrue(System.nanoTime() - t0 < 20_000_000_000L, "refused at once");
+            refused(run("spectrum", "--json", json.toString(), "--force"), "another morse run is writing");
+        } finally {
+            slow.destroyForcibly();   // SIGKILL: no shutdown hook runs
+            slow.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertFalse(Files.exists(json), "a killed run leaves no report");
+        Cli.Result rerun = run("spectrum", "--json", json.toString());
+        assertEquals(0, rerun.code(), "the rerun is not refused: " + rerun);
+        assertTrue(Files.readString(json).contains("\"eigenvalues\""));
+        assertFalse(Files.exists(part), "the stale part file was taken over and renamed");
+    }
+
+    @Test
+    void anInterruptedRunRemovesItsPartFiles() throws Exception {
+        Path json = dir.resolve("t.json");
+        Path part = dir.resolve(".t.json" + OutputFiles.PART);
+        Process slow = slowRun(json, null);
+        try {
+            waitFor(part, slow);
+            slow.destroy();   // SIGTERM: the shutdown hook runs, as for SIGINT (Ctrl-C)
+            assertTrue(slow.waitFor(30, TimeUnit.SECONDS));
+        } finally {
+            slow.destroyForcibly();
+        }
+        assertFalse(Files.exists(part), "part file removed: " + names(dir));
+        assertFalse(Files.exists(json));
+        assertTrue(Files.readString(dir.resolve("slow.log")).contains("interrupted; the outputs were not written"), Files.readString(dir.resolve("slow.log")));
+    }
+}

@@ -1,0 +1,103 @@
+package dev.morse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.morse.io.Npy;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 10's smaller causes: overflowing curvature, density's label, --subsample, the help texts. */
+class SmallerThingsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void curvatureThatOverflowsAtThetaIsANumericalFailureNamingTheCause() throws Exception {
+        // 3-4-1: two identical hidden units with output weights ±1e160 cancel (f = 0, the loss is
+        // finite, the gradient ~1e160), but the Gauss–Newton part of H is ~(1e160)² = ∞.
+        double[] theta = new double[21];
+        for (int k = 0; k < 3; k++) {
+            theta[k] = 0.1 * (k + 1);
+            theta[3 + k] = 0.1 * (k + 1);
+        }
+        theta[16] = 1e160;
+        theta[17] = -1e160;
+        assertOverflow(theta, "non-finite curvature at θ", "1.00e+160");
+        double[] huge = new double[21];
+        Arrays.fill(huge, 1e200);
+        assertOverflow(huge, "non-finite loss at θ: L_R(θ) = Infinity", "1.00e+200");
+    }
+
+    private void assertOverflow(double[] theta, String message, String largest) throws Exception {
+        String[] tiny = SpectrumReferenceTest.writeTinyProblem(dir);
+        Path w = dir.resolve("huge.npy");
+        Npy.write(w, theta);
+        for (String command : new String[] {"spectrum", "morse", "density", "trace"}) {
+            String[] args = tiny.clone();
+            args[Arrays.asList(args).indexOf("--weights") + 1] = w.toString();
+            String[] all = new String[args.length + 1];
+            all[0] = command;
+            System.arraycopy(args, 0, all, 1, args.length);
+            Cli.Result r = Cli.run(all);
+            assertEquals(3, r.code(), command + ": " + r);
+            assertTrue(r.err().contains(message) && r.err().contains(largest), command + ": " + r.err());
+            assertTrue(!r.err().contains("LAPACK needs finite input"), r.err());
+        }
+    }
+
+    @Test
+    void densityLabelsTheMassBelowMinusSigmaTruthfully() throws Exception {
+        String[] tiny = SpectrumReferenceTest.writeTinyProblem(dir);
+        String[] all = new String[tiny.length + 1];
+        all[0] = "density";
+        System.arraycopy(tiny, 0, all, 1, tiny.length);
+        Cli.Result r = Cli.run(all);
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("mass below −σ") && !r.out().contains("mass below 0"), r.out());
+    }
+
+    @Test
+    void subsampleDrawsASeededRandomSubset() throws Exception {
+        String[] base = {"trace", "-q", "--model", "2-3-1", "--data", "gaussian:n=40", "--method", "hutchinson", "--probes", "4"};
+        Map<String, Object> a = report(base, "a", "--subsample", "10", "--subsample-seed", "1");
+        Map<String, Object> b = report(base, "b", "--subsample", "10", "--subsample-seed", "1");
+        Map<String, Object> c = report(base, "c", "--subsample", "10", "--subsample-seed", "2");
+        Map<String, Object> first = report(base, "f", "--samples", "10");
+        assertEquals(10, Cli.num(a, "N"), 0);
+        assertEquals(a.get("estimate"), b.get("estimate"), "same seed, same subset");
+        assertNotEquals(a.get("estimate"), c.get("estimate"), "another seed, another subset");
+        assertNotEquals(a.get("estimate"), first.get("estimate"), "not the first 10");
+        String data = (String) ((Map<?, ?>) a.get("problem")).get("data");
+        assertTrue(data.contains("random subsample of 10 of 40 samples (seed 1)"), data);
+        assertEquals(10.0, ((Map<?, ?>) a.get("config")).get("subsample"));
+        Cli.Result tooMany = Cli.run(concat(base, "--subsample", "41"));
+        assertEquals(2, tooMany.code());
+        assertTrue(tooMany.err().contains("--subsample: 41 samples asked, the data have 40"), tooMany.err());
+    }
+
+    @Test
+    void helpSaysWhatHutchPlusPlusProbesMean() {
+        Cli.Result r = Cli.run("trace", "--help");
+        assertTrue(r.out().replaceAll("\\s+", " ").contains("Hutch++: the budget of operator products"), r.out());
+        assertTrue(Cli.run("spectrum", "--help").out().contains("--subsample"));
+    }
+
+    private Map<String, Object> report(String[] base, String name, String... extra) {
+        Path json = dir.resolve(name + ".json");
+        Cli.Result r = Cli.run(concat(concat(base, extra), "--json", json.toString()));
+        assertEquals(0, r.code(), r.toString());
+        return Cli.json(json);
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+}

@@ -1,0 +1,315 @@
+package dev.morse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.morse.io.FashionMnist;
+import dev.morse.io.InputException;
+import dev.morse.io.Npy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code morse train} end to end: the log and plots, held-out data from --holdout and from
+ * files, resumption bit for bit (after a finished half run, and after a JVM killed with SIGKILL
+ * in the middle of a run), option errors, the --batch-size → --chunk-rows rename, and
+ * --data fashion-mnist (skipped with a message when Debian's dataset-fashion-mnist is absent).
+ */
+class TrainCommandTest {
+
+    @TempDir
+    Path dir;
+
+    /** A small learnable problem: 3 Gaussian classes in 5 dimensions (the built-in gaussian set), 240 samples. */
+    static final String[] PROBLEM = {"--model", "5-12-3", "--activation", "tanh", "--loss", "cross_entropy", "--data", "gaussian:n=240,noise=0.1",
+            "--data-seed", "2", "--seed", "5", "--batch-size", "32", "-q"};
+
+    static String[] args(String[] base, String... extra) {
+        List<String> a = new ArrayList<>();
+        a.add("train");
+        a.addAll(Arrays.asList(base));
+        a.addAll(Arrays.asList(extra));
+        return a.toArray(new String[0]);
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> epochs(Map<String, Object> log) {
+        return (List<Map<String, Object>>) log.get("epochs");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void holdoutRunWritesTheLogCurvatureAndPlots() throws Exception {
+        Path log = dir.resolve("log.json"), plots = dir.resolve("plots"), theta = dir.resolve("theta.npy");
+        Cli.Result r = Cli.run(args(PROBLEM, "--optimizer", "sgd", "--lr", "0.2", "--momentum", "0.9", "--epochs", "4", "--holdout", "0.25",
+                "--reg", "l2:1e-4", "--curvature-every", "2", "--curvature-samples", "50", "--curvature-probes", "4",
+                "--json", log.toString(), "--plots", plots.toString(), "--save", theta.toString()));
+        assertEquals(0, r.code(), r.toString());
+        Map<String, Object> m = Cli.json(log);
+        assertEquals("train", m.get("command"));
+        assertEquals(180.0, Cli.num(m, "N"), "240 − ⌈0.25·240⌉ training samples");
+        List<Map<String, Object>> ep = epochs(m);
+        assertEquals(4, ep.size());
+        for (int i = 0; i < 4; i++) {
+            Map<String, Object> e = ep.get(i);
+            assertEquals(i + 1.0, Cli.num(e, "epoch"));
+            for (String k : List.of("train_loss", "test_loss", "test_accuracy", "seconds", "train_objective", "learning_rate")) {
+                assertTrue(e.get(k) instanceof Number, "epoch entry has " + k + ": " + e);
+            }
+            assertEquals(60.0, Cli.num(e, "test_samples"));
+            assertEquals((i + 1) * 6.0, Cli.num(e, "step"), "⌈180/32⌉ = 6 steps per epoch");
+            assertEquals(i % 2 == 1, e.get("curvature") instanceof Map, "curvature every 2 epochs: " + e.keySet());
+        }
+        Map<String, Object> last = ep.get(3);
+        assertEquals(Cli.num(last, "test_accuracy"), Cli.num(m, "test_accuracy"), 0.0, "top-level test_accuracy is the last epoch's");
+        assertEquals(Cli.num(last, "test_loss"), Cli.num(m, "test_loss"), 0.0);
+        assertTrue(Cli.num(m, "test_accuracy") > 0.8, "a learnable problem is learned: " + Cli.num(m, "test_accuracy"));
+        assertTrue(Cli.num(last, "train_objective") > Cli.num(last, "train_loss"), "the objective includes the regularizer");
+        Map<String, Object> curv = (Map<String, Object>) last.get("curvature");
+        for (String k : List.of("top_eigenvalue", "hessian_trace", "hessian_trace_se", "ggn_trace", "ggn_trace_se", "nme_to_hessian_frobenius",
+                "nme_to_hessian_frobenius_se", "sigma2_nonzero_fraction")) {
+            assertTrue(curv.get(k) instanceof Number, "curvature has " + k);
+        }
+        assertEquals(50.0, Cli.num(curv, "samples"));
+        Map<String, Object> initial = (Map<String, Object>) m.get("initial");
+        assertEquals(0.0, Cli.num(initial, "epoch"));
+        assertTrue(initial.get("curvature") instanceof Map, "curvature at the start");
+        Map<String, Object> training = (Map<String, Object>) m.get("training");
+        assertEquals("sgd(momentum=0.9, nesterov=false, weight_decay=0.0)", training.get("optimizer"));
+        assertEquals(Boolean.TRUE, training.get("completed"));
+        Map<String, Object> plan = (Map<String, Object>) training.get("chunk_plan");
+        assertEquals(32.0, Cli.num(plan, "rows_per_chunk"), "a batch of 32 is one chunk (smallest chunk 64)");
+        assertEquals(Npy.read(theta).values().length, (int) Cli.num(m, "P"));
+        for (String f : List.of("train-curves.png", "train-curves.svg", "train-curvature.png", "train-curvature.svg")) {
+            assertTrue(Files.size(plots.resolve(f)) > 1000, f);
+        }
+        byte[] png = Files.readAllBytes(plots.resolve("train-curvature.png"));
+        assertEquals((byte) 0x89, png[0]);
+        assertEquals('P', png[1]);
+    }
+
+    @Test
+    void testFilesAreTheHeldOutSet() throws Exception {
+        double[] x = new double[20 * 5];
+        double[] y = new double[20];
+        for (int i = 0; i < 20; i++) {
+            y[i] = i % 3;
+            for (int k = 0; k < 5; k++) x[i * 5 + k] = Math.sin(i + 0.3 * k);
+        }
+        Path xf = dir.resolve("tx.npy"), yf = dir.resolve("ty.npy"), log = dir.resolve("log.json");
+        Npy.write(xf, x, 20, 5);
+        Npy.write(yf, y);
+        Cli.Result r = Cli.run(args(PROBLEM, "--epochs", "1", "--test-inputs", xf.toString(), "--test-targets", yf.toString(), "--json", log.toString()));
+        assertEquals(0, r.code(), r.toString());
+        Map<String, Object> m = Cli.json(log);
+        assertEquals(240.0, Cli.num(m, "N"));
+        assertEquals(20.0, Cli.num(epochs(m).get(0), "test_samples"));
+    }
+
+    /** N epochs straight, and N/2 with checkpoints then --resume to N in a new command: θ and every logged number bit for bit. */
+    @Test
+    void resumedRunMatchesTheStraightRun() throws Exception {
+        String[] run = {"--optimizer", "adam", "--lr", "0.01", "--schedule", "step:2:0.5", "--holdout", "0.2", "--curvature-every", "1",
+                "--curvature-samples", "40", "--curvature-probes", "3"};
+        Path a = dir.resolve("a.npy"), b = dir.resolve("b.npy"), la = dir.resolve("a.json"), lb = dir.resolve("b.json"), ck = dir.resolve("ck");
+        assertEquals(0, Cli.run(args(PROBLEM, concat(run, "--epochs", "4", "--save", a.toString(), "--json", la.toString()))).code());
+        Cli.Result half = Cli.run(args(PROBLEM, concat(run, "--epochs", "2", "--checkpoint-dir", ck.toString())));
+        assertEquals(0, half.code(), half.toString());
+        assertEquals("epoch-0002", Files.readString(ck.resolve("latest")).trim());
+        Cli.Result rest = Cli.run("train", "--config", ck.resolve("config.json").toString(), "--resume", ck.toString(), "--epochs", "4",
+                "--save", b.toString(), "--json", lb.toString(), "-q");
+        assertEquals(0, rest.code(), rest.toString());
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b), "θ bit for bit");
+        assertSameLog(Cli.json(la), Cli.json(lb));
+        assertNotNull(((Map<?, ?>) Cli.json(lb).get("training")).get("resumed_from"));
+        assertTrue(Files.isDirectory(ck.resolve("epoch-0004")), "the resumed run goes on checkpointing into the resume folder");
+    }
+
+    /**
+     * A run killed with SIGKILL (no shutdown hooks, no finally blocks) after some checkpoint:
+     * --resume from whatever it left continues to the same θ as an uninterrupted run.
+     */
+    @Test
+    void killedRunResumesBitIdentically() throws Exception {
+        String[] run = {"--optimizer", "sgd", "--lr", "0.05", "--momentum", "0.9", "--nesterov", "--epochs", "60", "--schedule", "cosine:2"};
+        Path straight = dir.resolve("straight.npy"), resumed = dir.resolve("resumed.npy"), ck = dir.resolve("ck");
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), "dev.morse.cli.Main"));
+        cmd.addAll(Arrays.asList(args(PROBLEM, concat(run, "--checkpoint-dir", ck.toString()))));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+        Path latest = ck.resolve("latest");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!Files.exists(latest) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(5);
+        p.destroyForcibly();   // SIGKILL
+        p.waitFor(1, TimeUnit.MINUTES);
+        assertTrue(Files.exists(latest), "the child wrote a checkpoint: " + Files.readString(dir.resolve("child.log")));
+        String at = Files.readString(latest).trim();
+        assertFalse(at.equals("epoch-0060"), "killed in the middle of the run, not after it");
+        assertEquals(0, Cli.run(args(PROBLEM, concat(run, "--save", straight.toString()))).code());
+        Cli.Result r = Cli.run("train", "--config", ck.resolve("config.json").toString(), "--resume", ck.toString(), "--save", resumed.toString(), "-q");
+        assertEquals(0, r.code(), "resumed after the kill at " + at + ": " + r);
+        assertArrayEquals(Files.readAllBytes(straight), Files.readAllBytes(resumed), "θ bit for bit after a kill at " + at);
+        try (Stream<Path> s = Files.list(ck)) {
+            assertTrue(s.noneMatch(f -> f.getFileName().toString().startsWith("epoch-") && !Files.exists(f.resolve("state.json"))),
+                    "no half-written checkpoint folder under a visible name");
+        }
+    }
+
+    @Test
+    void badOptionsExit2WithTheReason() {
+        assertUsage("requires a momentum > 0", "--nesterov");
+        assertUsage("--betas and --eps are for adam and adamw", "--betas", "0.9,0.99");
+        assertUsage("--momentum and --nesterov are for sgd", "--optimizer", "adam", "--momentum", "0.9");
+        assertUsage("unknown optimizer 'rmsprop'", "--optimizer", "rmsprop");
+        assertUsage("--holdout", "--holdout", "1.5");
+        assertUsage("expected a finite number > 0 and < 1, got 1.5", "--holdout", "1.5");
+        assertUsage("--checkpoint-every: needs --checkpoint-dir", "--checkpoint-every", "2");
+        assertUsage("--test-targets: goes with --test-inputs", "--test-targets", "y.npy");
+        assertUsage("schedule 'step': expected step:S[:gamma]", "--schedule", "step");
+        assertUsage("expected a finite number > 0, got 0", "--lr", "0");
+        assertUsage("not in this build yet", "--penalty", "gradient_norm:0.1");
+        assertUsage("--curvature-probes: at least 2 probes", "--curvature-every", "1", "--curvature-probes", "1");
+        Cli.Result r = Cli.run(args(PROBLEM, "--epochs", "1", "--resume", dir.resolve("nothing").toString()));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("no such folder"), r.err());
+    }
+
+    private void assertUsage(String message, String... extra) {
+        Cli.Result r = Cli.run(args(PROBLEM, concat(new String[] {"--epochs", "1"}, extra)));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains(message), "expected '" + message + "' in: " + r.err());
+    }
+
+    @Test
+    void divergenceExits3AndStillWritesTheLog() throws Exception {
+        Path log = dir.resolve("log.json");
+        Cli.Result r = Cli.run(args(new String[] {"--model", "5-4-2", "--loss", "mse", "--data", "gaussian:n=40", "-q"},
+                "--lr", "1e300", "--epochs", "3", "--json", log.toString()));
+        assertEquals(3, r.code(), r.toString());
+        assertTrue(r.err().contains("training diverged") && r.err().contains("lower --lr"), r.err());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> training = (Map<String, Object>) Cli.json(log).get("training");
+        assertEquals(Boolean.FALSE, training.get("completed"));
+        assertTrue(String.valueOf(training.get("failure")).contains("diverged"));
+    }
+
+    /** --batch-size was the analysis commands' rows per chunk; it is now --chunk-rows, and the old name says so. */
+    @Test
+    void batchSizeIsNowChunkRowsOutsideTrain() throws Exception {
+        String[] p = {"--model", "3-4-1", "--data", "teacher:n=12", "-q"};
+        Cli.Result old = Cli.run("spectrum", p[0], p[1], p[2], p[3], p[4], "--batch-size", "4");
+        assertEquals(2, old.code(), old.toString());
+        assertTrue(old.err().contains("--batch-size is no option of spectrum: the rows per chunk of the data are now --chunk-rows"), old.err());
+        Cli.Result eq = Cli.run("trace", p[0], p[1], p[2], p[3], p[4], "--batch-size=4");
+        assertEquals(2, eq.code());
+        assertTrue(eq.err().contains("--chunk-rows"), eq.err());
+        Path report = dir.resolve("s.json");
+        Cli.Result ok = Cli.run("spectrum", p[0], p[1], p[2], p[3], p[4], "--chunk-rows", "4", "--json", report.toString());
+        assertEquals(0, ok.code(), ok.toString());
+        Map<String, Object> m = Cli.json(report);
+        assertEquals(4.0, Cli.num(cast(m.get("problem")), "chunk_rows"));
+        assertEquals(4.0, Cli.num(cast(m.get("config")), "chunk_rows"));
+        assertFalse(((Map<?, ?>) m.get("problem")).containsKey("batch_size"));
+        // An old config or report with "batch_size" for an analysis command is refused with the new name.
+        Path cfg = dir.resolve("old.json");
+        Files.writeString(cfg, "{\"command\": \"spectrum\", \"model\": \"3-4-1\", \"data\": \"teacher:n=12\", \"batch_size\": 4}");
+        Cli.Result c = Cli.run("--config", cfg.toString());
+        assertEquals(2, c.code(), c.toString());
+        assertTrue(c.err().contains("\"batch_size\" is no option of spectrum: the rows per chunk of the data are now \"chunk_rows\""), c.err());
+        // For train it is the minibatch.
+        Path tcfg = dir.resolve("train.json");
+        Files.writeString(tcfg, "{\"command\": \"train\", \"model\": \"5-4-3\", \"loss\": \"cross_entropy\", \"data\": \"gaussian:n=30\", \"batch_size\": 7, \"epochs\": 1}");
+        Path log = dir.resolve("t.json");
+        Cli.Result t = Cli.run("--config", tcfg.toString(), "--json", log.toString(), "-q");
+        assertEquals(0, t.code(), t.toString());
+        assertEquals(7.0, Cli.num(cast(Cli.json(log).get("training")), "batch_size"));
+        assertEquals(5.0, Cli.num(cast(Cli.json(log).get("training")), "batches_per_epoch"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> cast(Object o) {
+        return (Map<String, Object>) o;
+    }
+
+    @Test
+    void fashionMnistForTrainAndTheAnalysisCommands() throws Exception {
+        try {
+            FashionMnist.locate();
+        } catch (InputException e) {
+            assumeTrue(false, "skipped: Fashion-MNIST is not installed (apt-get install " + FashionMnist.PACKAGE + "; CI installs it): " + e.getMessage());
+        }
+        Path log = dir.resolve("log.json");
+        Cli.Result r = Cli.run("train", "--data", "fashion-mnist:n=600,test=200", "--model", "784-16-10", "--activation", "relu", "--loss", "cross_entropy",
+                "--optimizer", "sgd", "--lr", "0.1", "--momentum", "0.9", "--batch-size", "50", "--epochs", "2", "--json", log.toString(), "-q");
+        assertEquals(0, r.code(), r.toString());
+        Map<String, Object> m = Cli.json(log);
+        assertEquals(600.0, Cli.num(m, "N"));
+        assertEquals(200.0, Cli.num(epochs(m).get(1), "test_samples"), "the shipped test split is the held-out set");
+        assertTrue(Cli.num(m, "test_accuracy") > 0.4, "learns something in 24 steps (chance: 0.1): " + Cli.num(m, "test_accuracy"));
+        assertTrue(String.valueOf(((Map<?, ?>) m.get("training")).get("held_out")).contains("test split"));
+        // --holdout takes precedence over the shipped split.
+        Path log2 = dir.resolve("log2.json");
+        assertEquals(0, Cli.run("train", "--data", "fashion-mnist:n=600", "--model", "784-8-10", "--loss", "cross_entropy", "--epochs", "1",
+                "--holdout", "0.5", "--json", log2.toString(), "-q").code());
+        assertEquals(300.0, Cli.num(epochs(Cli.json(log2)).get(0), "test_samples"));
+        // The analysis commands read the training split (first N) and never the test split.
+        Path s = dir.resolve("trace.json");
+        Cli.Result t = Cli.run("trace", "--data", "fashion-mnist:n=64", "--model", "784-4-10", "--loss", "cross_entropy", "--probes", "6",
+                "--json", s.toString(), "-q");
+        assertEquals(0, t.code(), t.toString());
+        assertEquals(64.0, Cli.num(Cli.json(s), "N"));
+        assertTrue(String.valueOf(((Map<?, ?>) Cli.json(s).get("problem")).get("data")).contains("fashion-mnist"));
+        Cli.Result bad = Cli.run("trace", "--data", "fashion-mnist:n=64", "--model", "100-4-10", "--loss", "cross_entropy", "-q");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("images have 784 pixels (28×28), the model 100-4-10"), bad.err());
+        Cli.Result mse = Cli.run("trace", "--data", "fashion-mnist:n=64", "--model", "784-4-10", "--loss", "mse", "-q");
+        assertEquals(2, mse.code());
+        assertTrue(mse.err().contains("has class labels: use --loss cross_entropy"), mse.err());
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    /** Every number of two logs' epoch entries (and the starts), timings aside, bit for bit. */
+    @SuppressWarnings("unchecked")
+    static void assertSameLog(Map<String, Object> a, Map<String, Object> b) {
+        List<Map<String, Object>> ea = epochs(a), eb = epochs(b);
+        assertEquals(ea.size(), eb.size());
+        List<Map<String, Object>> all = new ArrayList<>(ea), other = new ArrayList<>(eb);
+        all.add((Map<String, Object>) a.get("initial"));
+        other.add((Map<String, Object>) b.get("initial"));
+        for (int i = 0; i < all.size(); i++) {
+            Map<String, Object> x = all.get(i), y = other.get(i);
+            assertEquals(x.keySet(), y.keySet());
+            for (String k : x.keySet()) {
+                if (k.equals("seconds") || k.equals("eval_seconds")) continue;
+                if (k.equals("curvature") && x.get(k) instanceof Map<?, ?> cx) {
+                    Map<String, Object> cy = (Map<String, Object>) y.get(k);
+                    for (Object ck : cx.keySet()) {
+                        if (!ck.equals("seconds")) assertEquals(cx.get(ck), cy.get(ck), "epoch " + x.get("epoch") + " curvature." + ck);
+                    }
+                    continue;
+                }
+                assertEquals(x.get(k), y.get(k), "epoch " + x.get("epoch") + " " + k);
+            }
+        }
+        assertEquals(a.get("test_accuracy"), b.get("test_accuracy"));
+    }
+}

@@ -1,0 +1,129 @@
+package dev.morse.cluster;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The layout of a sweep's output folder {@code DIR}:
+ *
+ * <pre>
+ * DIR/spec.json                    the spec that ran last (pretty JSON)
+ * DIR/sweep.json                   name, morse_version, task_ids of that spec
+ * DIR/.lock                        held by the one driver running in DIR
+ * DIR/tasks/&lt;task_id&gt;/            a committed task: result.json (its row), its files, error.txt if failed
+ * DIR/tasks/&lt;task_id&gt;.tmp-&lt;a&gt;-&lt;r&gt;/  an attempt in flight (or left by a killed one; removed at the next run)
+ * DIR/retired/&lt;task_id&gt;-&lt;n&gt;/      failed results moved aside by a rerun with retryFailed
+ * DIR/results.jsonl                one row per task of the spec (written at the end of each run)
+ * DIR/results.parquet              the same rows, one Parquet file
+ * </pre>
+ */
+public final class SweepDir {
+    private SweepDir() {}
+
+    public static final String TASKS = "tasks";
+    public static final String RETIRED = "retired";
+    public static final String SPEC = "spec.json";
+    public static final String MANIFEST = "sweep.json";
+    public static final String LOCK = ".lock";
+    public static final String RESULTS_JSONL = "results.jsonl";
+    public static final String RESULTS_PARQUET = "results.parquet";
+    static final String TMP_MARK = ".tmp-";
+
+    /** The committed result row of a task, if any. */
+    public static Optional<Map<String, Object>> result(Path dir, String taskId) throws IOException {
+        Path f = dir.resolve(TASKS).resolve(taskId).resolve(TaskExecutor.RESULT);
+        try {
+            return Optional.of(Json.readObject(f));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The manifest written by the last run, if {@code dir} holds a sweep. */
+    public static Optional<Map<String, Object>> manifest(Path dir) throws IOException {
+        Path f = dir.resolve(MANIFEST);
+        return Files.exists(f) ? Optional.of(Json.readObject(f)) : Optional.empty();
+    }
+
+    /** The spec and Morse version of the sweep in {@code dir}, and its tasks. */
+    public static List<SweepTask> tasks(Path dir) throws IOException {
+        Map<String, Object> m = manifest(dir).orElseThrow(() ->
+                new NoSuchFileException(dir.resolve(MANIFEST).toString(), null, "not a sweep folder (no " + MANIFEST + ")"));
+        SweepSpec spec = SweepSpec.read(dir.resolve(SPEC));
+        return spec.tasks(String.valueOf(m.get("morse_version")));
+    }
+
+    /** Attempt folders in {@code DIR/tasks} (in flight, or left by killed attempts). */
+    static List<Path> attemptFolders(Path dir) throws IOException {
+        Path tasks = dir.resolve(TASKS);
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(tasks)) return out;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(tasks, "*" + TMP_MARK + "*")) {
+            for (Path p : ds) out.add(p);
+        }
+        return out;
+    }
+
+    static Map<String, Object> manifestFor(SweepSpec spec, String version, List<SweepTask> tasks) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", spec.name());
+        m.put("morse_version", version);
+        m.put("tasks", tasks.size());
+        List<String> ids = new ArrayList<>(tasks.size());
+        for (SweepTask t : tasks) ids.add(t.id());
+        m.put("task_ids", ids);
+        return m;
+    }
+
+    /** An exclusive lock on {@code DIR/.lock}: one driver per folder (released with the JVM). */
+    static AutoCloseable lock(Path dir) throws IOException {
+        FileChannel ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            ch.close();
+            throw new IllegalStateException(dir + ": another sweep driver is running in this folder");
+        }
+        FileLock held = lock;
+        return () -> {
+            held.release();
+            ch.close();
+        };
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) return;
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                Files.deleteIfExists(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}

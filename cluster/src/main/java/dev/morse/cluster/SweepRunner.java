@@ -1,0 +1,281 @@
+package dev.morse.cluster;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Runs a sweep on a Spark session: every task of a {@link SweepSpec} runs its steps through a
+ * {@link StepRunner} inside an executor JVM, commits atomically under {@code DIR/tasks/}, and the
+ * driver gathers the committed rows into {@code DIR/results.jsonl} and {@code DIR/results.parquet}
+ * ({@link SweepDir} shows the layout).
+ *
+ * <p><b>Resume.</b> A rerun into the same folder skips every task with a committed result (done
+ * or failed; {@link Options#retryFailed} reruns the failed ones) and says how many it skipped. The
+ * spec of a rerun must give a superset of the folder's tasks: the same spec, or one with more grid
+ * values or more zip tuples. Anything else (another step option, a new axis, another Morse version:
+ * every id changes) is refused with a message; use a new folder. Killing the driver loses only the
+ * tasks that had not committed; attempt folders it leaves behind are removed by the next run.
+ *
+ * <p><b>Failures.</b> A step that throws commits a {@code failed} row and the sweep goes on. An
+ * executor that dies (a killed worker, a crashed JVM) loses its running attempts; Spark runs them
+ * again elsewhere ({@code spark.task.maxFailures}, 4 on clusters; local mode has no retries). If
+ * Spark gives up on the job, the driver still writes the rows committed so far and reports the
+ * rest as missing ({@link Result#abortedBy}).
+ */
+public final class SweepRunner {
+    private SweepRunner() {}
+
+    /**
+     * @param morseVersion      goes into every task id (a new version reruns everything, in a new folder)
+     * @param tasksPerPartition tasks per Spark partition (1: one task per Spark task, the finest
+     *                          balancing and retry unit; more amortizes Spark's ~ms per task for tiny tasks)
+     * @param retryFailed       rerun tasks whose committed result is {@code failed} (the old result
+     *                          is moved to {@code DIR/retired/})
+     * @param log               progress and summary lines; {@code null} for none
+     */
+    public record Options(String morseVersion, int tasksPerPartition, boolean retryFailed, PrintStream log) {
+        public Options {
+            Objects.requireNonNull(morseVersion, "morseVersion");
+            if (tasksPerPartition < 1) throw new IllegalArgumentException("tasksPerPartition must be >= 1");
+        }
+
+        /** This module's version, one task per partition, failed tasks kept, progress on stderr. */
+        public static Options defaults() {
+            return new Options(SweepRunner.morseVersion(), 1, false, System.err);
+        }
+
+        public Options withMorseVersion(String v) { return new Options(v, tasksPerPartition, retryFailed, log); }
+        public Options withTasksPerPartition(int n) { return new Options(morseVersion, n, retryFailed, log); }
+        public Options withRetryFailed(boolean r) { return new Options(morseVersion, tasksPerPartition, r, log); }
+        public Options withLog(PrintStream l) { return new Options(morseVersion, tasksPerPartition, retryFailed, l); }
+    }
+
+    /**
+     * What a run did.
+     *
+     * @param tasks     tasks in the spec
+     * @param skipped   tasks already committed before this run (not run again)
+     * @param ran       tasks this run committed
+     * @param done      tasks with a committed {@code done} row (all runs)
+     * @param failed    tasks with a committed {@code failed} row (all runs)
+     * @param missing   tasks without a committed row (the job was aborted or killed)
+     * @param abortedBy why Spark gave up on the job, or {@code null}
+     */
+    public record Result(Path dir, int tasks, int skipped, int ran, int done, int failed, int missing, String abortedBy) {
+        public boolean complete() { return missing == 0; }
+    }
+
+    /** The Morse version of this build (from the module's resources). */
+    public static String morseVersion() {
+        try (InputStream in = SweepRunner.class.getResourceAsStream("version.properties")) {
+            Properties p = new Properties();
+            if (in != null) p.load(in);
+            String v = p.getProperty("version");
+            return v == null || v.startsWith("${") ? "0.1.0-SNAPSHOT" : v;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Runs (or resumes) {@code spec} into {@code dir} on {@code spark}; see the class comment. */
+    @SuppressWarnings("try") // the lock is held for the body, not used in it
+    public static Result run(SparkSession spark, SweepSpec spec, Path dir, StepRunner runner, Options opts)
+            throws IOException {
+        dir = dir.toAbsolutePath().normalize();
+        List<SweepTask> tasks = spec.tasks(opts.morseVersion());
+        checkFolder(dir, spec, tasks, opts.morseVersion());
+        runner.validate(spec);
+        Files.createDirectories(dir);
+        try (AutoCloseable ignored = SweepDir.lock(dir)) {
+            return runLocked(spark, spec, dir, runner, opts, tasks);
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
+        }
+    }
+
+    private static Result runLocked(SparkSession spark, SweepSpec spec, Path dir, StepRunner runner, Options opts,
+                                    List<SweepTask> tasks) throws IOException {
+        PrintStream log = opts.log();
+        checkFolder(dir, spec, tasks, opts.morseVersion()); // again, under the lock
+        Json.writeAtomically(dir.resolve(SweepDir.SPEC), Json.writePretty(spec.toMap()) + "\n");
+        Json.writeAtomically(dir.resolve(SweepDir.MANIFEST),
+                Json.writePretty(SweepDir.manifestFor(spec, opts.morseVersion(), tasks)) + "\n");
+        Path tasksDir = dir.resolve(SweepDir.TASKS);
+        Files.createDirectories(tasksDir);
+        List<Path> stale = SweepDir.attemptFolders(dir);
+        for (Path p : stale) SweepDir.deleteTree(p);
+        if (!stale.isEmpty() && log != null) {
+            log.println("sweep " + spec.name() + ": removed " + stale.size() + " unfinished attempt folder(s) of an earlier run");
+        }
+
+        List<SweepTask> todo = new ArrayList<>();
+        int retried = 0;
+        for (SweepTask t : tasks) {
+            Optional<Map<String, Object>> r = SweepDir.result(dir, t.id());
+            if (r.isPresent() && opts.retryFailed() && "failed".equals(r.get().get("status"))) {
+                retire(dir, t.id());
+                r = Optional.empty();
+                retried++;
+            }
+            if (r.isEmpty()) todo.add(t);
+        }
+        int skipped = tasks.size() - todo.size();
+        String master = spark.sparkContext().master();
+        if (log != null) {
+            log.println("sweep " + spec.name() + ": " + tasks.size() + " tasks; " + skipped + " already committed (skipped)"
+                    + (retried > 0 ? ", " + retried + " failed ones to retry" : "") + "; running " + todo.size()
+                    + " on " + master + " → " + dir);
+        }
+
+        String abortedBy = null;
+        if (!todo.isEmpty()) {
+            abortedBy = execute(spark, spec, dir, runner, opts, todo);
+            // The job is over (Spark kills what is left of it): attempt folders now are those of
+            // attempts that died with their executor.
+            for (Path p : SweepDir.attemptFolders(dir)) SweepDir.deleteTree(p);
+        }
+
+        // Gather the committed rows in the spec's order.
+        List<Map<String, Object>> rows = new ArrayList<>();
+        int done = 0;
+        int failed = 0;
+        Set<String> todoIds = new HashSet<>();
+        for (SweepTask t : todo) todoIds.add(t.id());
+        int ran = 0;
+        for (SweepTask t : tasks) {
+            Optional<Map<String, Object>> r = SweepDir.result(dir, t.id());
+            if (r.isEmpty()) continue;
+            rows.add(r.get());
+            if ("done".equals(r.get().get("status"))) done++;
+            else failed++;
+            if (todoIds.contains(t.id())) ran++;
+        }
+        int missing = tasks.size() - rows.size();
+        List<String> columns = ResultsWriter.columns(spec, tasks, rows);
+        ResultsWriter.writeJsonl(dir, columns, rows);
+        try {
+            ResultsWriter.writeParquet(spark, dir, columns, rows);
+        } catch (RuntimeException e) {
+            // e.g. the session was stopped under us: the JSON lines are written, say what is not
+            if (log != null) log.println("sweep " + spec.name() + ": results.parquet not written: " + TaskExecutor.describe(e));
+            if (abortedBy == null) throw e;
+        }
+        if (log != null) {
+            log.println("sweep " + spec.name() + ": " + done + " done, " + failed + " failed, " + missing + " missing"
+                    + " (ran " + ran + ", skipped " + skipped + ") → " + dir.resolve(SweepDir.RESULTS_JSONL)
+                    + ", " + SweepDir.RESULTS_PARQUET + (abortedBy == null ? "" : "; job aborted: " + abortedBy));
+        }
+        return new Result(dir, tasks.size(), skipped, ran, done, failed, missing, abortedBy);
+    }
+
+    /** Runs the tasks as one Spark job; the reason if Spark aborted it, else null. */
+    private static String execute(SparkSession spark, SweepSpec spec, Path dir, StepRunner runner, Options opts,
+                                  List<SweepTask> todo) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int parts = (todo.size() + opts.tasksPerPartition() - 1) / opts.tasksPerPartition();
+        Progress progress = opts.log() == null ? null : new Progress(spec.name(), parts, opts.log());
+        if (progress != null) spark.sparkContext().addSparkListener(progress);
+        // interruptOnCancel: a cancelled job interrupts its running tasks, which then commit nothing
+        jsc.setJobGroup("morse-sweep", "morse sweep " + spec.name() + " (" + todo.size() + " tasks)", true);
+        try {
+            jsc.parallelize(todo, parts).mapPartitions(new TaskExecutor(dir, runner, opts.morseVersion())).collect();
+            return null;
+        } catch (RuntimeException e) {
+            // Spark's message carries the executor's stack trace: its first line says what happened
+            String m = e.getMessage() == null ? "" : e.getMessage().strip().lines().findFirst().orElse("");
+            return e.getClass().getName() + (m.isEmpty() ? "" : ": " + m);
+        } finally {
+            jsc.clearJobGroup();
+            if (progress != null) spark.sparkContext().removeSparkListener(progress);
+        }
+    }
+
+    /** Refuses a folder that holds something else than this sweep or a subset of it. */
+    private static void checkFolder(Path dir, SweepSpec spec, List<SweepTask> tasks, String version) throws IOException {
+        if (!Files.exists(dir)) return;
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": not a folder");
+        Optional<Map<String, Object>> m = SweepDir.manifest(dir);
+        if (m.isEmpty()) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> !p.getFileName().toString().equals(SweepDir.LOCK))) {
+                if (ds.iterator().hasNext()) {
+                    throw new IllegalArgumentException(dir + ": folder is not empty and holds no sweep (no "
+                            + SweepDir.MANIFEST + "); give an empty or new folder");
+                }
+            }
+            return;
+        }
+        Object ids = m.get().get("task_ids");
+        if (!(ids instanceof List<?> old)) throw new IllegalArgumentException(dir.resolve(SweepDir.MANIFEST) + ": no task_ids");
+        Set<String> now = new HashSet<>();
+        for (SweepTask t : tasks) now.add(t.id());
+        List<Object> lost = new ArrayList<>();
+        for (Object id : old) if (!now.contains(String.valueOf(id))) lost.add(id);
+        if (!lost.isEmpty()) {
+            String why = !version.equals(m.get().get("morse_version"))
+                    ? " (it ran with Morse " + m.get().get("morse_version") + ", this is " + version + ")" : "";
+            throw new IllegalArgumentException(dir + ": holds sweep '" + m.get().get("name") + "' whose tasks this spec"
+                    + " does not all contain (" + lost.size() + " of " + old.size() + " missing, e.g. task " + lost.get(0)
+                    + ")" + why + ". A rerun into a folder may only add tasks (more grid values); use a new --out folder.");
+        }
+    }
+
+    private static void retire(Path dir, String id) throws IOException {
+        Path retired = dir.resolve(SweepDir.RETIRED);
+        Files.createDirectories(retired);
+        for (int n = 1; ; n++) {
+            Path target = retired.resolve(id + "-" + n);
+            if (!Files.exists(target)) {
+                Files.move(dir.resolve(SweepDir.TASKS).resolve(id), target, StandardCopyOption.ATOMIC_MOVE);
+                return;
+            }
+        }
+    }
+
+    /** Prints progress about every tenth of the job, and each failed attempt (Spark retries those). */
+    private static final class Progress extends SparkListener {
+        private final String name;
+        private final int total;
+        private final PrintStream log;
+        private final AtomicInteger finished = new AtomicInteger();
+        private final int every;
+
+        Progress(String name, int total, PrintStream log) {
+            this.name = name;
+            this.total = total;
+            this.log = log;
+            this.every = Math.max(1, total / 10);
+        }
+
+        @Override
+        public void onTaskEnd(SparkListenerTaskEnd end) {
+            if (end.taskInfo().successful()) {
+                int n = finished.incrementAndGet();
+                if (n % every == 0 || n == total) log.println("sweep " + name + ": " + n + "/" + total + " partitions finished");
+            } else if (end.taskInfo().failed() || end.taskInfo().killed()) {
+                log.println("sweep " + name + ": an attempt ended on executor " + end.taskInfo().executorId() + " ("
+                        + end.reason() + "); Spark reruns it if it can");
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.morse.cluster;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * How far a sweep has come: tasks done, failed and missing (not committed: not run yet, running,
+ * or lost), overall and by each grid axis. Reads the folder only (no Spark), so it can run while
+ * the sweep runs, from another process.
+ *
+ * @param inFlight attempt folders present (running attempts, or ones a killed run left behind)
+ */
+public record SweepStatus(Path dir, String name, int total, int done, int failed, int missing, int inFlight,
+                          List<Axis> axes) {
+
+    /** Counts of the tasks whose grid option has {@code value}. */
+    public record Count(Object value, int done, int failed, int missing) {}
+
+    /** One grid option and its counts per value, in the spec's order. */
+    public record Axis(String name, List<Count> counts) {}
+
+    public static SweepStatus of(Path dir) throws IOException {
+        dir = dir.toAbsolutePath().normalize();
+        List<SweepTask> tasks = SweepDir.tasks(dir);
+        SweepSpec spec = SweepSpec.read(dir.resolve(SweepDir.SPEC));
+        List<String> status = new ArrayList<>(tasks.size());
+        int done = 0;
+        int failed = 0;
+        for (SweepTask t : tasks) {
+            Optional<Map<String, Object>> r = SweepDir.result(dir, t.id());
+            String s = r.map(m -> "done".equals(m.get("status")) ? "done" : "failed").orElse("missing");
+            status.add(s);
+            if (s.equals("done")) done++;
+            else if (s.equals("failed")) failed++;
+        }
+        List<Axis> axes = new ArrayList<>();
+        for (Map.Entry<String, List<Object>> g : spec.grid().entrySet()) {
+            Map<String, int[]> byValue = new LinkedHashMap<>();
+            for (Object v : g.getValue()) byValue.put(Json.canonical(v), new int[3]);
+            for (int i = 0; i < tasks.size(); i++) {
+                int[] c = byValue.get(Json.canonical(tasks.get(i).point().get(g.getKey())));
+                c[switch (status.get(i)) { case "done" -> 0; case "failed" -> 1; default -> 2; }]++;
+            }
+            List<Count> counts = new ArrayList<>();
+            int k = 0;
+            for (int[] c : byValue.values()) counts.add(new Count(g.getValue().get(k++), c[0], c[1], c[2]));
+            axes.add(new Axis(g.getKey(), List.copyOf(counts)));
+        }
+        return new SweepStatus(dir, spec.name(), tasks.size(), done, failed, tasks.size() - done - failed,
+                SweepDir.attemptFolders(dir).size(), List.copyOf(axes));
+    }
+
+    /** Whether every task has a committed row (done or failed). */
+    public boolean complete() { return missing == 0; }
+
+    /** A plain-text summary: one line overall, then a table per grid axis. */
+    public String text() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("sweep ").append(name).append(" in ").append(dir).append(": ").append(total).append(" tasks: ")
+                .append(done).append(" done, ").append(failed).append(" failed, ").append(missing).append(" missing");
+        if (inFlight > 0) sb.append(" (").append(inFlight).append(" attempt folder(s) in flight or left by a killed run)");
+        sb.append('\n');
+        for (Axis a : axes) {
+            List<List<String>> rows = new ArrayList<>();
+            rows.add(List.of(a.name(), "done", "failed", "missing"));
+            for (Count c : a.counts()) {
+                rows.add(List.of(SweepReport.label(c.value()), String.valueOf(c.done()), String.valueOf(c.failed()),
+                        String.valueOf(c.missing())));
+            }
+            sb.append('\n').append(SweepReport.format(rows));
+        }
+        return sb.toString();
+    }
+}

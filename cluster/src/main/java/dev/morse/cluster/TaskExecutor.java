@@ -1,0 +1,189 @@
+package dev.morse.cluster;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.PrintWriter;
+import java.io.Serializable;
+import java.io.StringWriter;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+
+/**
+ * The executor side of a sweep: runs each task's steps in order and commits the task atomically.
+ *
+ * <p>An attempt works in {@code DIR/tasks/<task_id>.tmp-<attempt>-<random>/}, writes its
+ * {@code result.json} there last, and renames the folder to {@code DIR/tasks/<task_id>/} (one
+ * {@code rename(2)}, atomic on a POSIX file system). If that folder exists already (another
+ * attempt, a speculative copy, an earlier run), the attempt deletes its own folder: a result is
+ * never half written and never replaced. A task whose step throws commits a {@code failed} row with
+ * the message (and {@code error.txt} with the stack trace); a task that Spark kills (interrupted:
+ * job cancelled, speculative loser) commits nothing.
+ */
+final class TaskExecutor implements FlatMapFunction<Iterator<SweepTask>, TaskExecutor.Outcome> {
+    private static final long serialVersionUID = 1L;
+
+    /** What happened to one task in this run. */
+    enum Kind { DONE, FAILED, ALREADY_COMMITTED, LOST_RACE }
+
+    record Outcome(String taskId, Kind kind) implements Serializable {}
+
+    static final String RESULT = "result.json";
+    static final String ERROR_FILE = "error.txt";
+
+    private final String dir;
+    private final StepRunner runner;
+    private final String morseVersion;
+
+    TaskExecutor(Path dir, StepRunner runner, String morseVersion) {
+        this.dir = dir.toString();
+        this.runner = runner;
+        this.morseVersion = morseVersion;
+    }
+
+    @Override
+    public Iterator<Outcome> call(Iterator<SweepTask> tasks) throws Exception {
+        List<Outcome> out = new ArrayList<>();
+        while (tasks.hasNext()) out.add(runTask(tasks.next()));
+        return out.iterator();
+    }
+
+    Outcome runTask(SweepTask task) throws Exception {
+        Path tasksDir = Path.of(dir).resolve(SweepDir.TASKS);
+        Path done = tasksDir.resolve(task.id());
+        if (Files.exists(done.resolve(RESULT))) return new Outcome(task.id(), Kind.ALREADY_COMMITTED);
+        TaskContext tc = TaskContext.get();
+        int attempt = tc == null ? 0 : tc.attemptNumber();
+        long attemptId = tc == null ? 0 : tc.taskAttemptId();
+        Path tmp = tasksDir.resolve(task.id() + SweepDir.TMP_MARK + attemptId + "-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 32));
+        Files.createDirectories(tmp);
+        try {
+            Map<String, Object> row = execute(task, tmp, attempt);
+            Files.writeString(tmp.resolve(RESULT), Json.writePretty(row));
+            if (Files.exists(done)) return new Outcome(task.id(), Kind.LOST_RACE);
+            try {
+                Files.move(tmp, done, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+                return new Outcome(task.id(), Kind.LOST_RACE);
+            }
+            return new Outcome(task.id(), "done".equals(row.get("status")) ? Kind.DONE : Kind.FAILED);
+        } finally {
+            if (Files.exists(tmp)) SweepDir.deleteTree(tmp);
+        }
+    }
+
+    /** Runs the steps; the row of a done or failed task. Rethrows when Spark killed the task. */
+    private Map<String, Object> execute(SweepTask task, Path tmp, int attempt) throws Exception {
+        StepContext ctx = new StepContext(task, tmp, morseVersion, attempt);
+        Map<String, Object> outputs = new LinkedHashMap<>();
+        Map<String, Object> times = new LinkedHashMap<>();
+        String status = "done";
+        String error = null;
+        String errorStep = null;
+        long start = System.nanoTime();
+        for (SweepSpec.Step step : task.steps()) {
+            long t0 = System.nanoTime();
+            try {
+                Map<String, ?> out = runner.run(step.name(), task.config(), step.options(), tmp, ctx);
+                if (out == null) out = Map.of();
+                Map<String, Object> flat = new LinkedHashMap<>();
+                flatten(step.name(), out, flat);
+                ctx.record(step.name(), out);
+                outputs.putAll(flat);
+            } catch (Throwable t) {
+                if (killed(t)) throw t instanceof Exception e ? e : new RuntimeException(t);
+                if (t instanceof VirtualMachineError && !(t instanceof OutOfMemoryError) && !(t instanceof StackOverflowError)) {
+                    throw t; // InternalError, UnknownError: the JVM is not to be trusted; let Spark retry elsewhere
+                }
+                status = "failed";
+                error = describe(t);
+                errorStep = step.name();
+                StringWriter sw = new StringWriter();
+                t.printStackTrace(new PrintWriter(sw));
+                try {
+                    Files.writeString(tmp.resolve(ERROR_FILE), "step " + step.name() + " of task " + task.id() + "\n" + sw);
+                } catch (IOException ignored) {
+                    // the row still carries the message
+                }
+                break;
+            } finally {
+                times.put("time." + step.name(), round3((System.nanoTime() - t0) * 1e-9));
+            }
+        }
+        times.put("time.total", round3((System.nanoTime() - start) * 1e-9));
+
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("task_id", task.id());
+        row.put("status", status);
+        row.putAll(task.config());
+        row.putAll(outputs);
+        row.putAll(times);
+        row.put("executor", SparkEnv.get() == null ? "none" : SparkEnv.get().executorId());
+        row.put("attempt", (long) attempt);
+        row.put("error", error);
+        row.put("error_step", errorStep);
+        return row;
+    }
+
+    private static double round3(double seconds) {
+        return Math.round(seconds * 1000.0) / 1000.0;
+    }
+
+    /** step outputs → {@code prefix.key} columns; nested maps → {@code prefix.key.sub}. */
+    @SuppressWarnings("unchecked")
+    static void flatten(String prefix, Map<String, ?> out, Map<String, Object> into) {
+        for (Map.Entry<String, ?> e : out.entrySet()) {
+            if (e.getKey() == null || e.getKey().isEmpty()) {
+                throw new IllegalArgumentException("step output under '" + prefix + "' has an empty name");
+            }
+            String col = prefix + "." + e.getKey();
+            if (e.getValue() instanceof Map<?, ?> m) {
+                flatten(col, (Map<String, ?>) m, into);
+            } else {
+                if (into.containsKey(col)) throw new IllegalArgumentException("output column '" + col + "' given twice");
+                into.put(col, Json.normalizeValue(e.getValue(), "output '" + col + "'"));
+            }
+        }
+    }
+
+    /** Whether {@code t} means Spark killed this attempt (then nothing is committed). */
+    private static boolean killed(Throwable t) {
+        TaskContext tc = TaskContext.get();
+        if (tc != null && tc.isInterrupted()) return true;
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof InterruptedException || c instanceof ClosedByInterruptException
+                    || c instanceof InterruptedIOException && !(c instanceof java.net.SocketTimeoutException)) {
+                return true;
+            }
+            if (c.getCause() == c) break;
+        }
+        return Thread.currentThread().isInterrupted();
+    }
+
+    /** "Class: message (caused by Class: message)", one line. */
+    static String describe(Throwable t) {
+        List<Throwable> chain = new ArrayList<>();
+        for (Throwable c = t; c != null && chain.size() < 4 && !chain.contains(c); c = c.getCause()) chain.add(c);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < chain.size(); i++) {
+            Throwable c = chain.get(i);
+            if (i > 0) sb.append(" (caused by ");
+            sb.append(c.getClass().getName());
+            if (c.getMessage() != null) sb.append(": ").append(c.getMessage().strip().replace('\n', ' '));
+        }
+        return sb.append(")".repeat(chain.size() - 1)).toString();
+    }
+}

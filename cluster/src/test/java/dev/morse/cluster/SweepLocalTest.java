@@ -1,0 +1,310 @@
+package dev.morse.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Sweeps in local[2]: rows, failures, atomic commits, resume, refusals, status and report. */
+class SweepLocalTest {
+    static SparkSession spark;
+    @TempDir Path tmp;
+
+    @BeforeAll
+    static void start() throws Exception {
+        spark = SparkJvm.session("local[2]", "morse-sweep-test", Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (spark != null) spark.stop();
+    }
+
+    @BeforeEach
+    void reset() {
+        FakeSteps.reset();
+    }
+
+    static SweepRunner.Options quiet() {
+        return SweepRunner.Options.defaults().withMorseVersion("test-1").withLog(null);
+    }
+
+    /** The rows of results.jsonl without what differs from run to run (timings, executor, attempt). */
+    static List<Map<String, Object>> comparableRows(Path dir) throws Exception {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve(SweepDir.RESULTS_JSONL))) {
+            Map<String, Object> r = new LinkedHashMap<>(Json.parseObject(line, "row"));
+            r.keySet().removeIf(k -> k.startsWith("time.") || k.equals("executor") || k.equals("attempt"));
+            out.add(r);
+        }
+        return out;
+    }
+
+    @Test
+    void sweepOf16TasksWritesOneRowPerTask() throws Exception {
+        Path dir = tmp.resolve("sweep");
+        SweepSpec spec = SweepSpec.parse(FakeSteps.spec("fake", "{\"optimizer\": \"lbfgs\"}", 4));
+        SweepRunner.Result r = SweepRunner.run(spark, spec, dir, new FakeSteps(), quiet());
+        assertEquals(16, r.tasks());
+        assertEquals(15, r.done());
+        assertEquals(1, r.failed());
+        assertEquals(0, r.missing());
+        assertEquals(16, r.ran());
+        assertEquals(0, r.skipped());
+        assertNull(r.abortedBy());
+
+        List<String> lines = Files.readAllLines(dir.resolve(SweepDir.RESULTS_JSONL));
+        assertEquals(16, lines.size());
+        List<SweepTask> tasks = spec.tasks("test-1");
+        Map<String, Object> first = Json.parseObject(lines.get(0), "row");
+        assertEquals(List.of("task_id", "status", "model", "loss", "reg", "width", "seed",
+                "fit.loss", "fit.iterations", "fit.converged", "fit.theta_file",
+                "morse.P", "morse.nullity", "morse.min_abs_over_tau", "morse.nearest_zero", "morse.verdict",
+                "morse.traces.hessian", "morse.labels",
+                "time.fit", "time.morse", "time.total", "executor", "attempt", "error", "error_step"),
+                List.copyOf(first.keySet()));
+        assertEquals(tasks.get(0).id(), first.get("task_id"));
+        assertEquals("done", first.get("status"));
+        assertEquals(0.25, first.get("fit.loss"));           // width 4, seed 0, no reg
+        assertEquals(40, first.get("fit.iterations"));
+        assertEquals(4, first.get("morse.P"));               // read back from fit's file
+        assertEquals(java.util.Arrays.asList(-0.0, 2e-15, 2.0, null), first.get("morse.nearest_zero")); // NaN → null
+        assertEquals(6.0, first.get("morse.traces.hessian"));
+        assertNull(first.get("error"));
+
+        // the failing task: a failed row with the message, no outputs, the error file committed
+        int failIdx = -1;
+        for (int i = 0; i < tasks.size(); i++) {
+            Map<String, Object> p = tasks.get(i).point();
+            if (p.get("reg").equals("l2:1e-3") && p.get("width").equals(8) && p.get("seed").equals(3)) failIdx = i;
+        }
+        assertEquals(15, failIdx);
+        Map<String, Object> failed = Json.parseObject(lines.get(failIdx), "row");
+        assertEquals("failed", failed.get("status"));
+        assertEquals("fit", failed.get("error_step"));
+        assertEquals("java.lang.IllegalStateException: fake divergence at width 8, seed 3"
+                + " (caused by java.lang.ArithmeticException: step size underflow)", failed.get("error"));
+        assertNull(failed.get("fit.loss"));
+        assertNull(failed.get("time.morse"));
+        Path failedDir = dir.resolve("tasks").resolve(tasks.get(failIdx).id());
+        assertTrue(Files.readString(failedDir.resolve("error.txt")).contains("ArithmeticException"));
+
+        // committed folders with their files, nothing in flight, the spec and manifest beside
+        for (SweepTask t : tasks) assertTrue(Files.exists(dir.resolve("tasks").resolve(t.id()).resolve("result.json")));
+        assertTrue(Files.exists(dir.resolve("tasks").resolve(tasks.get(0).id()).resolve("theta.txt")));
+        assertTrue(SweepDir.attemptFolders(dir).isEmpty());
+        assertEquals(spec.toMap().get("grid"), Json.readObject(dir.resolve("spec.json")).get("grid"));
+
+        // expensive state: once per JVM, once per task thread (Spark reuses its threads)
+        assertEquals(1, FakeSteps.SHARED_MADE.get());
+        assertTrue(FakeSteps.THREAD_MADE.get() >= 1 && FakeSteps.THREAD_MADE.get() < 16, "per-thread state made "
+                + FakeSteps.THREAD_MADE.get() + " times for 16 tasks");
+
+        // Parquet: the same rows, typed
+        Dataset<Row> df = spark.read().parquet(dir.resolve(SweepDir.RESULTS_PARQUET).toString());
+        assertEquals(16, df.count());
+        StructType s = df.schema();
+        assertEquals(List.copyOf(first.keySet()), List.of(s.fieldNames()));
+        assertEquals(DataTypes.StringType, s.apply("reg").dataType());
+        assertEquals(DataTypes.LongType, s.apply("width").dataType());
+        assertEquals(DataTypes.DoubleType, s.apply("fit.loss").dataType());
+        assertEquals(DataTypes.LongType, s.apply("morse.nullity").dataType());
+        assertEquals(DataTypes.BooleanType, s.apply("fit.converged").dataType());
+        assertEquals(DataTypes.createArrayType(DataTypes.DoubleType, true), s.apply("morse.nearest_zero").dataType());
+        assertEquals(DataTypes.createArrayType(DataTypes.StringType, true), s.apply("morse.labels").dataType());
+        assertEquals(DataTypes.DoubleType, s.apply("time.total").dataType());
+        assertEquals(1L, df.filter("status = 'failed'").count());
+        Row r0 = df.filter("task_id = '" + tasks.get(0).id() + "'").first();
+        assertEquals(0.25, r0.getDouble(r0.fieldIndex("fit.loss")));
+        assertEquals(List.of(-0.0, 2e-15, 2.0), r0.getList(r0.fieldIndex("morse.nearest_zero")).subList(0, 3));
+    }
+
+    @Test
+    void rerunSkipsCommittedTasksAndSaysSo() throws Exception {
+        Path dir = tmp.resolve("sweep");
+        SweepSpec spec = SweepSpec.parse(FakeSteps.spec("fake", "{}", 4));
+        SweepRunner.run(spark, spec, dir, new FakeSteps(), quiet());
+        List<Map<String, Object>> before = comparableRows(dir);
+        int calls = FakeSteps.CALLS.get();
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        SweepRunner.Result again = SweepRunner.run(spark, spec, dir, new FakeSteps(),
+                quiet().withLog(new PrintStream(out, true, StandardCharsets.UTF_8)));
+        assertEquals(16, again.skipped());
+        assertEquals(0, again.ran());
+        assertEquals(calls, FakeSteps.CALLS.get(), "no step ran again");
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("16 already committed (skipped)"), out.toString());
+        assertEquals(before, comparableRows(dir));
+
+        // retryFailed reruns the failed task only (it fails again), and keeps the old result aside
+        SweepRunner.Result retry = SweepRunner.run(spark, spec, dir, new FakeSteps(), quiet().withRetryFailed(true));
+        assertEquals(15, retry.skipped());
+        assertEquals(1, retry.ran());
+        assertEquals(1, retry.failed());
+        try (var s = Files.list(dir.resolve(SweepDir.RETIRED))) {
+            assertEquals(1, s.count());
+        }
+    }
+
+    @Test
+    void moreGridValuesExtendTheSweepOtherSpecsAreRefused() throws Exception {
+        Path dir = tmp.resolve("sweep");
+        SweepRunner.run(spark, SweepSpec.parse(FakeSteps.spec("fake", "{}", 3)), dir, new FakeSteps(), quiet());
+        // a superset: one more seed → 4 new tasks
+        SweepRunner.Result more = SweepRunner.run(spark, SweepSpec.parse(FakeSteps.spec("fake", "{}", 4)), dir,
+                new FakeSteps(), quiet());
+        assertEquals(12, more.skipped());
+        assertEquals(4, more.ran());
+        assertEquals(16, Files.readAllLines(dir.resolve(SweepDir.RESULTS_JSONL)).size());
+        // not a superset (another step option changes every id): refused, nothing touched
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SweepRunner.run(spark,
+                SweepSpec.parse(FakeSteps.spec("fake", "{\"optimizer\": \"gd\"}", 4)), dir, new FakeSteps(), quiet()));
+        assertTrue(e.getMessage().contains("may only add tasks"), e.getMessage());
+        assertTrue(e.getMessage().contains("16 of 16 missing"), e.getMessage());
+        // fewer seeds: refused too
+        assertThrows(IllegalArgumentException.class, () -> SweepRunner.run(spark,
+                SweepSpec.parse(FakeSteps.spec("fake", "{}", 2)), dir, new FakeSteps(), quiet()));
+        // another Morse version: says so
+        e = assertThrows(IllegalArgumentException.class, () -> SweepRunner.run(spark,
+                SweepSpec.parse(FakeSteps.spec("fake", "{}", 4)), dir, new FakeSteps(), quiet().withMorseVersion("test-2")));
+        assertTrue(e.getMessage().contains("ran with Morse test-1"), e.getMessage());
+        assertEquals(16, Files.readAllLines(dir.resolve(SweepDir.RESULTS_JSONL)).size());
+        // a folder with other things in it
+        Path other = Files.createDirectories(tmp.resolve("other"));
+        Files.writeString(other.resolve("notes.txt"), "mine");
+        e = assertThrows(IllegalArgumentException.class, () -> SweepRunner.run(spark,
+                SweepSpec.parse(FakeSteps.spec("fake", "{}", 4)), other, new FakeSteps(), quiet()));
+        assertTrue(e.getMessage().contains("holds no sweep"), e.getMessage());
+        // the runner's own check runs before anything
+        e = assertThrows(IllegalArgumentException.class, () -> SweepRunner.run(spark,
+                SweepSpec.parse("{\"name\": \"x\", \"grid\": {\"seed\": [1]}, \"steps\": [{\"spectrum\": {}}]}"),
+                tmp.resolve("fresh"), new FakeSteps(), quiet()));
+        assertTrue(e.getMessage().contains("unknown step 'spectrum'"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("fresh")));
+    }
+
+    @Test
+    void statusAndReportGroupByTheGridAxes() throws Exception {
+        Path dir = tmp.resolve("sweep");
+        SweepSpec spec = SweepSpec.parse(FakeSteps.spec("fake", "{}", 4));
+        SweepRunner.run(spark, spec, dir, new FakeSteps(), quiet());
+        // a task whose result is gone counts as missing
+        Files.move(dir.resolve("tasks").resolve(spec.tasks("test-1").get(0).id()), tmp.resolve("moved-away"));
+
+        SweepStatus st = SweepStatus.of(dir);
+        assertEquals(16, st.total());
+        assertEquals(14, st.done());
+        assertEquals(1, st.failed());
+        assertEquals(1, st.missing());
+        assertEquals(List.of("reg", "width", "seed"), st.axes().stream().map(SweepStatus.Axis::name).toList());
+        SweepStatus.Count l2 = st.axes().get(0).counts().get(1);
+        assertEquals("l2:1e-3", l2.value());
+        assertEquals(7, l2.done());
+        assertEquals(1, l2.failed());
+        assertEquals(0, l2.missing());
+        String text = st.text();
+        assertTrue(text.contains("16 tasks: 14 done, 1 failed, 1 missing"), text);
+
+        SweepReport rep = SweepReport.load(dir);
+        assertTrue(rep.numericColumns().containsAll(List.of("fit.loss", "morse.nullity", "morse.min_abs_over_tau")),
+                rep.numericColumns().toString());
+        assertFalse(rep.numericColumns().contains("morse.verdict"));
+        List<SweepReport.Group> g = rep.groupBy(List.of("width"), "morse.nullity");
+        assertEquals(2, g.size());
+        assertEquals(8, g.get(0).tasks());
+        assertEquals(1, g.get(0).missing()); // the moved-away task had width 4
+        // width 4, no reg: nullity 2 - seed clipped at 0 → seeds 1..3: 1, 0, 0; l2: 0 × 4 → mean 1/7
+        assertEquals(1.0 / 7, g.get(0).mean(), 1e-15);
+        String pivot = rep.pivot("morse.nullity", "reg", "width");
+        assertTrue(pivot.contains("reg \\ width"), pivot);
+        String report = rep.text();
+        assertTrue(report.contains("mean fit.loss"), report);
+
+        Path png = rep.heatMap("morse.min_abs_over_tau", "width", "reg", true, tmp.resolve("plots/heat.png"));
+        byte[] head = Files.readAllBytes(png);
+        assertTrue(head.length > 1000);
+        assertEquals((byte) 0x89, head[0]);
+        assertEquals('P', head[1]);
+        assertThrows(IllegalArgumentException.class, () -> rep.heatMap("nope", "width", "reg", false, tmp.resolve("x.png")));
+        assertThrows(IllegalArgumentException.class, () -> rep.heatMap("fit.loss", "depth", "reg", false, tmp.resolve("x.png")));
+    }
+
+    @Test
+    void killedDriverLosesOnlyUnfinishedTasks() throws Exception {
+        Path dir = tmp.resolve("sweep");
+        Path log = tmp.resolve("calls.log");
+        String specText = FakeSteps.spec("killed", "{\"sleep_ms\": 500, \"log\": \"" + log + "\"}", 4);
+        Path specFile = tmp.resolve("spec.json");
+        Files.writeString(specFile, specText);
+        SweepSpec spec = SweepSpec.parse(specText);
+
+        // A driver in its own JVM (local[2]), killed with SIGKILL once a few tasks have committed.
+        Process driver = ChildJvm.start(tmp.resolve("driver.log"), SweepDriverMain.class.getName(),
+                "local[2]", specFile.toString(), dir.toString(), "test-1");
+        try {
+            long deadline = System.nanoTime() + 180_000_000_000L;
+            while (committed(dir, spec) < 4) {
+                assertTrue(driver.isAlive(), () -> "driver exited early: " + ChildJvm.log(tmp.resolve("driver.log")));
+                assertTrue(System.nanoTime() < deadline, "no 4 tasks committed in time");
+                Thread.sleep(50);
+            }
+        } finally {
+            driver.destroyForcibly();
+            driver.waitFor();
+        }
+        Set<String> before = new HashSet<>();
+        for (SweepTask t : spec.tasks("test-1")) {
+            if (Files.exists(dir.resolve("tasks").resolve(t.id()).resolve("result.json"))) before.add(t.id());
+        }
+        assertTrue(before.size() >= 4 && before.size() < 16, before.size() + " committed at the kill");
+        assertFalse(Files.exists(dir.resolve(SweepDir.RESULTS_JSONL)), "the killed driver got to the end");
+
+        SweepRunner.Result r = SweepRunner.run(spark, spec, dir, new FakeSteps(), quiet());
+        assertEquals(before.size(), r.skipped());
+        assertEquals(16 - before.size(), r.ran());
+        assertEquals(15, r.done());
+        assertEquals(1, r.failed());
+        assertTrue(SweepDir.attemptFolders(dir).isEmpty());
+        // this JVM ran exactly the tasks the killed driver had not committed
+        String me = String.valueOf(ProcessHandle.current().pid());
+        Set<String> rerun = new HashSet<>();
+        for (String line : Files.readAllLines(log)) {
+            String[] f = line.split(" ");
+            if (f[0].equals(me)) assertTrue(rerun.add(f[1]), "task " + f[1] + " ran twice in the rerun");
+        }
+        Set<String> expected = new HashSet<>();
+        for (SweepTask t : spec.tasks("test-1")) if (!before.contains(t.id())) expected.add(t.id());
+        assertEquals(expected, rerun);
+    }
+
+    private static int committed(Path dir, SweepSpec spec) {
+        int n = 0;
+        for (SweepTask t : spec.tasks("test-1")) {
+            if (Files.exists(dir.resolve("tasks").resolve(t.id()).resolve("result.json"))) n++;
+        }
+        return n;
+    }
+}

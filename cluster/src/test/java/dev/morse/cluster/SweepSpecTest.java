@@ -1,0 +1,131 @@
+package dev.morse.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Spec parsing, errors that name the key, task order, zip groups and task ids (no Spark). */
+class SweepSpecTest {
+
+    static final String SPEC = """
+            {"name": "weight-decay",
+             "base": {"model": "2-12-1", "activation": "tanh", "loss": "mse", "data": "teacher:n=16,width=3"},
+             "grid": {"reg": ["none", "l2:1e-3"], "seed": [0, 1, 2, 3]},
+             "steps": [{"fit": {"optimizer": "lbfgs_newton", "grad_tol": "rounding"}}, {"morse": {}}]}
+            """;
+
+    @Test
+    void cartesianProductInStableOrder() {
+        SweepSpec s = SweepSpec.parse(SPEC);
+        List<SweepTask> t = s.tasks("1.0");
+        assertEquals(8, t.size());
+        assertEquals(8, s.size());
+        assertEquals(List.of("reg", "seed"), s.axes());
+        // first axis slowest
+        List<String> points = new ArrayList<>();
+        for (SweepTask x : t) points.add(x.point().get("reg") + "/" + x.point().get("seed"));
+        assertEquals(List.of("none/0", "none/1", "none/2", "none/3", "l2:1e-3/0", "l2:1e-3/1", "l2:1e-3/2", "l2:1e-3/3"), points);
+        // config: base then grid, in order
+        assertEquals(List.of("model", "activation", "loss", "data", "reg", "seed"), List.copyOf(t.get(0).config().keySet()));
+        assertEquals(List.of("fit", "morse"), t.get(0).steps().stream().map(SweepSpec.Step::name).toList());
+        for (int i = 0; i < t.size(); i++) assertEquals(i, t.get(i).index());
+    }
+
+    @Test
+    void idsAreStableDistinctAndDependOnVersionAndStepsOnly() {
+        List<SweepTask> a = SweepSpec.parse(SPEC).tasks("1.0");
+        List<SweepTask> b = SweepSpec.parse(SPEC).tasks("1.0");
+        assertEquals(a.stream().map(SweepTask::id).toList(), b.stream().map(SweepTask::id).toList());
+        assertEquals(8, new HashSet<>(a.stream().map(SweepTask::id).toList()).size());
+        assertTrue(a.get(0).id().matches("[0-9a-f]{16}"), a.get(0).id());
+        // another Morse version: other ids
+        assertNotEquals(a.get(0).id(), SweepSpec.parse(SPEC).tasks("1.1").get(0).id());
+        // another step option: other ids
+        assertNotEquals(a.get(0).id(), SweepSpec.parse(SPEC.replace("rounding", "spec")).tasks("1.0").get(0).id());
+        // the name, the order of base keys and 1e-3 vs 0.001 spelled differently do not matter
+        String reordered = """
+                {"name": "other-name",
+                 "base": {"loss": "mse", "data": "teacher:n=16,width=3", "model": "2-12-1", "activation": "tanh"},
+                 "grid": {"reg": ["none", "l2:1e-3"], "seed": [0, 1, 2, 3]},
+                 "steps": [{"fit": {"grad_tol": "rounding", "optimizer": "lbfgs_newton"}}, {"morse": {}}]}
+                """;
+        assertEquals(a.get(5).id(), SweepSpec.parse(reordered).tasks("1.0").get(5).id());
+        assertEquals(SweepSpec.parse("{\"name\":\"x\",\"grid\":{\"lambda\":[0.001]},\"steps\":[{\"a\":{}}]}").tasks("v").get(0).id(),
+                SweepSpec.parse("{\"name\":\"x\",\"grid\":{\"lambda\":[1e-3]},\"steps\":[{\"a\":{}}]}").tasks("v").get(0).id());
+        // a grid value moved to base gives the same task
+        assertEquals(SweepSpec.parse("{\"name\":\"x\",\"base\":{\"w\":4},\"grid\":{\"s\":[1]},\"steps\":[{\"a\":{}}]}").tasks("v").get(0).id(),
+                SweepSpec.parse("{\"name\":\"x\",\"grid\":{\"w\":[4],\"s\":[1]},\"steps\":[{\"a\":{}}]}").tasks("v").get(0).id());
+    }
+
+    @Test
+    void zipGroupsWalkTogether() {
+        SweepSpec s = SweepSpec.parse("""
+                {"name": "z", "grid": {"width": [8, 16, 8], "seed": [0, 1], "lr": [0.1, 0.05, 0.2]},
+                 "zip": [["width", "lr"]], "steps": [{"fit": {}}]}
+                """);
+        List<SweepTask> t = s.tasks("v");
+        assertEquals(6, t.size());
+        List<String> p = t.stream().map(x -> x.point().get("width") + "," + x.point().get("lr") + "," + x.point().get("seed")).toList();
+        assertEquals(List.of("8,0.1,0", "8,0.1,1", "16,0.05,0", "16,0.05,1", "8,0.2,0", "8,0.2,1"), p);
+        // grid order is kept in the point (width, seed, lr) even though the group is one axis
+        assertEquals(List.of("width", "seed", "lr"), List.copyOf(t.get(0).point().keySet()));
+    }
+
+    @Test
+    void noGridIsOneTask() {
+        SweepSpec s = SweepSpec.parse("{\"name\": \"one\", \"base\": {\"model\": \"2-3-1\"}, \"steps\": [{\"fit\": null}]}");
+        assertEquals(1, s.tasks("v").size());
+        assertEquals(Map.of(), s.steps().get(0).options());
+    }
+
+    @Test
+    void roundTripsThroughToMap() {
+        SweepSpec s = SweepSpec.parse("""
+                {"name": "z", "base": {"m": "a"}, "grid": {"width": [8, 16], "lr": [0.1, 0.05], "x": [[1, 2], null]},
+                 "zip": [["width", "lr"]], "steps": [{"fit": {"o": 1}}, {"morse": {}}]}
+                """);
+        SweepSpec back = SweepSpec.parse(Json.write(s.toMap()));
+        assertEquals(s.tasks("v").stream().map(SweepTask::id).toList(), back.tasks("v").stream().map(SweepTask::id).toList());
+    }
+
+    private static void refused(String json, String... fragments) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SweepSpec.parse(json, "s.json"));
+        for (String f : fragments) assertTrue(e.getMessage().contains(f), "message '" + e.getMessage() + "' lacks '" + f + "'");
+        assertTrue(e.getMessage().startsWith("s.json"), e.getMessage());
+    }
+
+    @Test
+    void badSpecsNameTheKey() {
+        String steps = "\"steps\": [{\"fit\": {}}]";
+        refused("{\"name\": \"x\", \"gird\": {}, " + steps + "}", "'gird'", "unknown top-level key");
+        refused("{\"base\": {}, " + steps + "}", "'name'", "missing");
+        refused("{\"name\": \"\", " + steps + "}", "'name'");
+        refused("{\"name\": \"x\", \"grid\": {\"seed\": []}, " + steps + "}", "'grid.seed'", "empty list");
+        refused("{\"name\": \"x\", \"grid\": {\"seed\": 3}, " + steps + "}", "'grid.seed'", "list");
+        refused("{\"name\": \"x\", \"grid\": {\"seed\": [1, 2, 1]}, " + steps + "}", "'grid.seed'", "twice");
+        refused("{\"name\": \"x\", \"base\": {\"seed\": 1}, \"grid\": {\"seed\": [1, 2]}, " + steps + "}",
+                "'grid.seed'", "both in base and in grid");
+        refused("{\"name\": \"x\", \"grid\": {\"a\": [1, 2], \"b\": [1, 2, 3]}, \"zip\": [[\"a\", \"b\"]], " + steps + "}",
+                "'zip[0]'", "differ in length", "grid.a has 2", "grid.b has 3");
+        refused("{\"name\": \"x\", \"grid\": {\"a\": [1, 2]}, \"zip\": [[\"a\", \"c\"]], " + steps + "}", "'zip[0]'", "'c' is not a grid option");
+        refused("{\"name\": \"x\", \"grid\": {\"a\": [1], \"b\": [2], \"c\": [3]}, \"zip\": [[\"a\", \"b\"], [\"b\", \"c\"]], " + steps + "}",
+                "'zip[1]'", "more than one");
+        refused("{\"name\": \"x\", \"grid\": {\"a\": [1, 1], \"b\": [2, 2]}, \"zip\": [[\"a\", \"b\"]], " + steps + "}", "twice");
+        refused("{\"name\": \"x\"}", "'steps'", "missing");
+        refused("{\"name\": \"x\", \"steps\": []}", "'steps'");
+        refused("{\"name\": \"x\", \"steps\": [{\"fit\": {}, \"morse\": {}}]}", "'steps[0]'", "exactly one key");
+        refused("{\"name\": \"x\", \"steps\": [{\"fit\": {}}, {\"fit\": {}}]}", "'steps[1]'", "twice");
+        refused("{\"name\": \"x\", \"steps\": [{\"fit\": 3}]}", "'steps[0].fit'", "object");
+        refused("{\"name\": \"x\", \"base\": {\"fit.x\": 1}, " + steps + "}", "'base.fit.x'", "'.'");
+        refused("{\"name\": \"x\", \"base\": {\"status\": 1}, " + steps + "}", "'base.status'", "column");
+        refused("{\"name\": \"x\", \"name\": \"y\", " + steps + "}", "Duplicate field 'name'");
+        refused("{\"name\": \"x\", " + steps, "not a JSON object");
+    }
+}

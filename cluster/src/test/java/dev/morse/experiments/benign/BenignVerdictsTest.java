@@ -1,0 +1,113 @@
+package dev.morse.experiments.benign;
+
+import dev.morse.experiments.benign.BenignVerdicts.Run;
+import dev.morse.experiments.benign.BenignVerdicts.Verdict;
+import dev.morse.experiments.benign.Classification.Kind;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class BenignVerdictsTest {
+    private static final BenignVerdicts.Config CFG = BenignVerdicts.Config.defaults();
+
+    /** count runs of one kind in a cell. */
+    private static void add(List<Run> runs, String setting, int n, int width, double alpha, Kind kind, String reason, int count) {
+        for (int i = 0; i < count; i++) runs.add(new Run(setting, n, width, alpha, kind, reason));
+    }
+
+    private static Verdict find(List<Verdict> vs, String claim) {
+        return vs.stream().filter(v -> v.claim().equals(claim)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void reproducedWhenTheIntervalsClearTheThresholds() {
+        List<Run> runs = new ArrayList<>();
+        // n = 4: threshold 32; small widths ≤ 16, large ≥ 64.
+        add(runs, "orthogonal", 4, 10, 1.0, Kind.SPURIOUS, "local_minimum_conditions_hold", 30);
+        add(runs, "orthogonal", 4, 10, 1.0, Kind.GLOBAL, "within_tolerance", 20);
+        add(runs, "orthogonal", 4, 64, 1.0, Kind.GLOBAL, "within_tolerance", 60);
+        add(runs, "small_init_example", 4, 100, 1e-6, Kind.SPURIOUS, "local_minimum_conditions_hold", 25);
+        add(runs, "small_init_example", 4, 100, 1e-6, Kind.GLOBAL, "within_tolerance", 5);
+        add(runs, "small_init_example", 4, 100, 0.5, Kind.GLOBAL, "within_tolerance", 7);
+        List<Verdict> vs = BenignVerdicts.evaluate(runs, CFG);
+        assertEquals("reproduced", find(vs, BenignVerdicts.SMALL_WIDTH_SPURIOUS).verdict());
+        assertEquals("reproduced", find(vs, BenignVerdicts.LARGE_WIDTH_BENIGN).verdict());
+        Verdict si = find(vs, BenignVerdicts.SMALL_INIT_SPURIOUS);
+        assertEquals("reproduced", si.verdict());
+        Map<String, Object> ev = si.evidence();
+        assertEquals(30, ev.get("runs"));
+        assertEquals(25, ev.get("spurious"));
+        assertEquals(7, ev.get("large_alpha_runs"), "the large-α contrast of the same setting is reported");
+        double[] iv = (double[]) ev.get("spurious_interval");
+        assertTrue(iv[0] > 0.6 && iv[1] < 0.95, "Wilson interval of 25/30");
+    }
+
+    @Test
+    void notReproducedWhenTheIntervalsClearTheThresholdTheOtherWay() {
+        List<Run> runs = new ArrayList<>();
+        add(runs, "orthogonal", 4, 16, 1.0, Kind.GLOBAL, "within_tolerance", 60);
+        add(runs, "orthogonal", 4, 128, 1.0, Kind.SPURIOUS, "local_minimum_conditions_hold", 20);
+        add(runs, "orthogonal", 4, 128, 1.0, Kind.GLOBAL, "within_tolerance", 20);
+        List<Verdict> vs = BenignVerdicts.evaluate(runs, CFG);
+        assertEquals("not_reproduced", find(vs, BenignVerdicts.SMALL_WIDTH_SPURIOUS).verdict());
+        assertEquals("not_reproduced", find(vs, BenignVerdicts.LARGE_WIDTH_BENIGN).verdict());
+        assertEquals("inconclusive", find(vs, BenignVerdicts.SMALL_INIT_SPURIOUS).verdict(), "no runs at all");
+    }
+
+    @Test
+    void stalledPointsAreNotSpuriousButTheAuthorsReadingIsReported() {
+        List<Run> runs = new ArrayList<>();
+        add(runs, "orthogonal", 4, 10, 1.0, Kind.STALLED, "first_order_descent", 30);
+        add(runs, "orthogonal", 4, 10, 1.0, Kind.GLOBAL, "within_tolerance", 30);
+        Verdict v = find(BenignVerdicts.evaluate(runs, CFG), BenignVerdicts.SMALL_WIDTH_SPURIOUS);
+        assertEquals("not_reproduced", v.verdict(), "stalled end points are not local minima");
+        assertEquals("reproduced", v.evidence().get("verdict_counting_stalled"));
+        assertEquals(30, v.evidence().get("stalled"));
+    }
+
+    @Test
+    void unconvergedRunsAndSmallCellsMakeItInconclusive() {
+        List<Run> runs = new ArrayList<>();
+        // 1 spurious of 40 with 10 unconverged: [Wilson⁻(1/40), Wilson⁺(11/40)] straddles 0.2.
+        add(runs, "orthogonal", 6, 32, 1.0, Kind.SPURIOUS, "local_minimum_conditions_hold", 1);
+        add(runs, "orthogonal", 6, 32, 1.0, Kind.GLOBAL, "within_tolerance", 29);
+        add(runs, "orthogonal", 6, 32, 1.0, Kind.UNCONVERGED, "max_steps", 10);
+        // Too few runs at large width.
+        add(runs, "orthogonal", 6, 640, 1.0, Kind.GLOBAL, "within_tolerance", 19);
+        List<Verdict> vs = BenignVerdicts.evaluate(runs, CFG);
+        Verdict small = find(vs, BenignVerdicts.SMALL_WIDTH_SPURIOUS);
+        assertEquals("inconclusive", small.verdict());
+        assertEquals(10, small.evidence().get("unconverged"));
+        assertTrue(((String) small.evidence().get("why_inconclusive")).contains("threshold"));
+        Verdict large = find(vs, BenignVerdicts.LARGE_WIDTH_BENIGN);
+        assertEquals("inconclusive", large.verdict());
+        assertTrue(((String) large.evidence().get("why_inconclusive")).contains("fewer than 20"));
+        // Without the unconverged runs the same spurious count is decidable: Wilson⁺(1/30) < 0.2.
+        List<Run> clean = new ArrayList<>(runs.subList(0, 30));
+        assertEquals("not_reproduced", find(BenignVerdicts.evaluate(clean, CFG), BenignVerdicts.SMALL_WIDTH_SPURIOUS).verdict());
+    }
+
+    @Test
+    void cellsFollowTheWidthThresholdAndAlpha() {
+        assertEquals(32, BenignVerdicts.widthThreshold(4));
+        assertEquals(128, BenignVerdicts.widthThreshold(6));
+        List<Run> runs = new ArrayList<>();
+        add(runs, "orthogonal", 6, 64, 1.0, Kind.SPURIOUS, "local_minimum_conditions_hold", 25);   // small for n = 6
+        add(runs, "orthogonal", 6, 65, 1.0, Kind.SPURIOUS, "local_minimum_conditions_hold", 25);   // neither
+        add(runs, "orthogonal", 6, 64, 0.01, Kind.SPURIOUS, "local_minimum_conditions_hold", 25);  // small α: not in the cell
+        assertEquals(25, find(BenignVerdicts.evaluate(runs, CFG), BenignVerdicts.SMALL_WIDTH_SPURIOUS).evidence().get("runs"));
+    }
+
+    @Test
+    void rowsOfTheSweepParse() {
+        Run r = Run.fromRow(Map.of("setting", "orthogonal", "n", 4, "width", 10L, "alpha", 1.0,
+                "benign_run.class", "stalled", "benign_run.reason", "zero_neuron_descent"), "benign_run");
+        assertEquals(new Run("orthogonal", 4, 10, 1.0, Kind.STALLED, "zero_neuron_descent"), r);
+        Run failed = Run.fromRow(Map.of("setting", "orthogonal", "n", 4, "width", 10L, "alpha", 1.0), "benign_run");
+        assertEquals(Kind.UNCONVERGED, failed.kind(), "a failed task counts as unknown");
+    }
+}

@@ -1,0 +1,102 @@
+package dev.morse.training;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Adam and AdamW as {@code torch.optim.Adam} / {@code torch.optim.AdamW} (single-tensor path,
+ * no amsgrad), per entry at step t = 1, 2, …:
+ * <pre>
+ *   θ ← θ·(1 − lr·λ)                          (AdamW: decoupled decay)
+ *   g ← g + λθ                                (Adam: coupled decay, when λ ≠ 0)
+ *   m ← lerp(m, g, 1 − β₁)                    (torch's lerp: m + w(g − m) for w &lt; 0.5, else g − (g − m)(1 − w))
+ *   v ← β₂·v + ((1 − β₂)·g)·g
+ *   θ ← θ + (−lr/(1 − β₁ᵗ))·m / (√v / √(1 − β₂ᵗ) + ε)
+ * </pre>
+ * ε is added outside the square root and after the bias correction of v, as torch does. The
+ * powers β₁ᵗ, β₂ᵗ use {@link StrictMath#pow}: {@code Math.pow} is an intrinsic whose last bit may
+ * differ between the interpreter and compiled code, which would break bit-identical resumption.
+ */
+public final class Adam implements Optimizer {
+
+    /** torch's names of the first and second moment buffers. */
+    public static final String EXP_AVG = "exp_avg";
+    public static final String EXP_AVG_SQ = "exp_avg_sq";
+
+    private final OptimizerConfig config;
+    private final boolean decoupled;
+    private final double beta1, beta2, eps, decay;
+    private final double[] m, v;
+    private long steps;
+
+    Adam(OptimizerConfig config, int p) {
+        this.config = config;
+        this.decoupled = config.kind() == OptimizerConfig.Kind.ADAMW;
+        this.beta1 = config.beta1();
+        this.beta2 = config.beta2();
+        this.eps = config.eps();
+        this.decay = config.weightDecay();
+        this.m = new double[p];
+        this.v = new double[p];
+    }
+
+    @Override
+    public boolean step(double[] theta, double[] grad, double lr) {
+        int p = theta.length;
+        if (grad.length < p || m.length != p) throw new IllegalArgumentException("θ, gradient and state lengths differ: " + p + ", " + grad.length + ", " + m.length);
+        long t = steps + 1;
+        double bc1 = 1 - StrictMath.pow(beta1, t);
+        double bc2 = 1 - StrictMath.pow(beta2, t);
+        double mStep = -(lr / bc1);
+        double bc2Sqrt = Math.sqrt(bc2);
+        double w1 = 1 - beta1, w2 = 1 - beta2;
+        boolean lerpLow = w1 < 0.5;
+        double shrink = 1 - lr * decay;
+        boolean finite = true;
+        for (int i = 0; i < p; i++) {
+            double th = theta[i];
+            double g = grad[i];
+            if (decoupled) th = th * shrink;
+            else if (decay != 0) g = g + decay * th;
+            double mi = m[i];
+            mi = lerpLow ? mi + w1 * (g - mi) : g - (g - mi) * (1 - w1);
+            m[i] = mi;
+            double vi = v[i] * beta2 + w2 * g * g;
+            v[i] = vi;
+            double denom = Math.sqrt(vi) / bc2Sqrt + eps;
+            th = th + mStep * mi / denom;
+            theta[i] = th;
+            finite &= Double.isFinite(th);
+        }
+        steps = t;
+        return finite;
+    }
+
+    @Override
+    public long steps() {
+        return steps;
+    }
+
+    @Override
+    public OptimizerState state() {
+        Map<String, double[]> b = new LinkedHashMap<>();
+        b.put(EXP_AVG, m);
+        b.put(EXP_AVG_SQ, v);
+        return new OptimizerState(steps, b);
+    }
+
+    @Override
+    public void restore(OptimizerState s) {
+        if (!s.names().equals(java.util.Set.of(EXP_AVG, EXP_AVG_SQ))) {
+            throw new IllegalArgumentException("not an Adam state: expected buffers [" + EXP_AVG + ", " + EXP_AVG_SQ + "], found " + s.names());
+        }
+        s.copyInto(EXP_AVG, m);
+        s.copyInto(EXP_AVG_SQ, v);
+        steps = s.steps();
+    }
+
+    @Override
+    public OptimizerConfig config() {
+        return config;
+    }
+}

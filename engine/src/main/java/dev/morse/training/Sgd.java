@@ -1,0 +1,88 @@
+package dev.morse.training;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Stochastic gradient descent as {@code torch.optim.SGD} with dampening 0 (its single-tensor
+ * path), per entry:
+ * <pre>
+ *   g ← g + λθ                       (weight decay λ, when λ ≠ 0)
+ *   b ← g                            (first step)
+ *   b ← μ·b + g                      (later steps; momentum μ ≠ 0)
+ *   g ← g + μ·b  (Nesterov)   or   g ← b
+ *   θ ← θ + (−lr)·g
+ * </pre>
+ * The buffer b (torch's {@code momentum_buffer}) exists from the first step on, when μ ≠ 0.
+ */
+public final class Sgd implements Optimizer {
+
+    /** torch's name of the momentum buffer. */
+    public static final String MOMENTUM_BUFFER = "momentum_buffer";
+
+    private final OptimizerConfig config;
+    private final double momentum;
+    private final double decay;
+    private final boolean nesterov;
+    private final double[] buf;
+    private long steps;
+
+    Sgd(OptimizerConfig config, int p) {
+        this.config = config;
+        this.momentum = config.momentum();
+        this.decay = config.weightDecay();
+        this.nesterov = config.nesterov();
+        this.buf = momentum != 0 ? new double[p] : null;
+    }
+
+    @Override
+    public boolean step(double[] theta, double[] grad, double lr) {
+        int p = theta.length;
+        if (grad.length < p || (buf != null && buf.length != p)) throw new IllegalArgumentException("θ, gradient and state lengths differ: " + p + ", " + grad.length);
+        boolean first = steps == 0;
+        double mlr = -lr;
+        boolean finite = true;
+        for (int i = 0; i < p; i++) {
+            double g = grad[i];
+            if (decay != 0) g = g + decay * theta[i];
+            if (buf != null) {
+                double b = first ? g : buf[i] * momentum + g;
+                buf[i] = b;
+                g = nesterov ? g + momentum * b : b;
+            }
+            double t = theta[i] + mlr * g;
+            theta[i] = t;
+            finite &= Double.isFinite(t);
+        }
+        steps++;
+        return finite;
+    }
+
+    @Override
+    public long steps() {
+        return steps;
+    }
+
+    @Override
+    public OptimizerState state() {
+        Map<String, double[]> m = new LinkedHashMap<>();
+        if (buf != null && steps > 0) m.put(MOMENTUM_BUFFER, buf);
+        return new OptimizerState(steps, m);
+    }
+
+    @Override
+    public void restore(OptimizerState s) {
+        java.util.Set<String> expected = buf != null && s.steps() > 0 ? java.util.Set.of(MOMENTUM_BUFFER) : java.util.Set.of();
+        if (!s.names().equals(expected)) {
+            throw new IllegalArgumentException("not an SGD state for " + config.describe() + " after " + s.steps() + " steps: expected buffers "
+                    + expected + ", found " + s.names());
+        }
+        if (!expected.isEmpty()) s.copyInto(MOMENTUM_BUFFER, buf);
+        steps = s.steps();
+    }
+
+    @Override
+    public OptimizerConfig config() {
+        return config;
+    }
+}
