@@ -236,6 +236,11 @@ final class MorseCommand extends AnalysisCommand {
                     + (r.method().equals("dense") ? "" : " (Lanczos" + (r.countsExact() ? ")" : "; P = " + r.parameters() + " exceeds --dense-limit)"))});
         }
         if (!r.method().equals("lanczos")) rows.add(new String[] {"memory", r.memoryPlan()});
+        if (!Double.isNaN(r.materializeGflops())) {
+            StringBuilder t = new StringBuilder();
+            for (var e : r.timings().entrySet()) t.append(t.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(String.format(Locale.ROOT, "%.1f s", e.getValue()));
+            rows.add(new String[] {"time", t + String.format(Locale.ROOT, "; dense assembly %.1f GFLOP/s", r.materializeGflops())});
+        }
         rows.add(new String[] {"verdict", r.verdict()});
         return rows;
     }

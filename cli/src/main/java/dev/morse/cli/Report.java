@@ -212,6 +212,8 @@ final class Report {
         j.name("ggn_rank").valueOrNull(r.ggnEigenvalues() == null ? Double.NaN : EigenvalueCounts.rank(r.ggnEigenvalues(), r.tau()));
         j.name("nme_to_hessian_frobenius").valueOrNull(r.nmeToHessianFrobenius());
         j.name("memory_plan").value(r.memoryPlan());
+        j.name("materialize_flops").valueOrNull(r.materializeFlops());
+        j.name("materialize_gflops").valueOrNull(r.materializeGflops());
         j.name("warning").value(r.warning());
     }
 

@@ -2,6 +2,7 @@ package dev.morse.analysis;
 
 import dev.morse.engine.CurvatureOperator;
 import dev.morse.engine.Evaluator;
+import dev.morse.engine.FlopModel;
 import dev.morse.engine.Part;
 import dev.morse.linalg.Inertia;
 import dev.morse.linalg.LdltFactorization;
@@ -94,6 +95,7 @@ public record MorseReport(
         double nmeToHessianFrobenius,
         String memoryPlan,
         Map<String, Double> timings,
+        double materializeFlops,
         String warning) {
 
     /** Machine epsilon of float64, 2⁻⁵². */
@@ -101,6 +103,15 @@ public record MorseReport(
 
     /** Relative residual to which the Lanczos runs of the report converge. */
     public static final double LANCZOS_TOL = 1e-8;
+
+    /**
+     * GFLOP/s of the dense assembly: {@link #materializeFlops()} (by {@link FlopModel#denseColumn})
+     * over the "materialize" time, NaN without one.
+     */
+    public double materializeGflops() {
+        Double t = timings.get("materialize");
+        return t == null || t <= 0 || materializeFlops <= 0 ? Double.NaN : materializeFlops / t / 1e9;
+    }
 
     /** Nondegenerate (Morse at this point): nullity = 0, when the counts are exact. */
     public boolean nondegenerate() {
@@ -241,6 +252,17 @@ public record MorseReport(
                 h.allConverged() && gl.allConverged() && ml.allConverged());
     }
 
+    /**
+     * Flops of {@code times} assemblies of the dense H by {@link FlopModel#denseColumn} (unit
+     * columns of G and M, and of H itself when it is not assembled from the parts).
+     */
+    private static double assemblyFlops(Evaluator ev, int times, boolean hessianToo) {
+        var m = ev.problem().model();
+        int n = ev.problem().data().size();
+        double perColumn = FlopModel.denseColumn("ggn", m, n) + FlopModel.denseColumn("nme", m, n) + (hessianToo ? FlopModel.denseColumn("hessian", m, n) : 0);
+        return (double) times * ev.dim() * perColumn;
+    }
+
     /** τ from the norms by the rule of the class comment; returns {scale, τ}. */
     private static double[] tau(Evaluator ev, Options o, double h, double g, double m, double r) {
         boolean parts = DenseHessian.fromParts(ev);
@@ -308,6 +330,7 @@ public record MorseReport(
             clock.lap("factorization");
         }
         Inertia atMinus = minus.inertia(), atPlus = plus.inertia();
+        double flops = assemblyFlops(ev, two || tau == 0 ? 1 : 2, !parts.fromParts());
 
         // The eigenvalues nearest zero: shift-invert Lanczos on a factor that is not singular.
         listener.phase("shift-invert Lanczos for the eigenvalues nearest zero (dsytrs)");
@@ -327,7 +350,7 @@ public record MorseReport(
                     source, st[0], o.tauFactor(), o.absoluteTolerance(), tau, -1, -1, -1, false, false, minAbs,
                     tau > 0 ? minAbs / tau : Double.POSITIVE_INFINITY, null, nm.extremes(), nm.residuals(), near,
                     nz == null ? new double[0] : nz.residuals(), null, null, trH, trG, trM,
-                    fH > 0 ? Math.sqrt(parts.nmeFrobeniusSquared() / fH) : 0, plan, clock.done(), warning);
+                    fH > 0 ? Math.sqrt(parts.nmeFrobeniusSquared() / fH) : 0, plan, clock.done(), flops, warning);
         }
         EigenvalueCounts c = EigenvalueCounts.ofInertia(tau, atMinus, atPlus, minAbs, near);
         if (!nm.converged()) warning = join(warning, "Lanczos did not converge for the norms and extremes (τ is an estimate; see their residuals).");
@@ -349,7 +372,7 @@ public record MorseReport(
                 source, st[0], o.tauFactor(), o.absoluteTolerance(), tau, c.index(), c.nullity(), c.positive(), true,
                 nm.converged() && nearOk, c.minAbs(), c.minAbsOverTau(), null, nm.extremes(), nm.residuals(), near,
                 nz == null ? new double[0] : nz.residuals(), null, null, trH, trG, trM, fH > 0 ? Math.sqrt(parts.nmeFrobeniusSquared() / fH) : 0,
-                plan, clock.done(), warning);
+                plan, clock.done(), flops, warning);
     }
 
     private static String join(String a, String b) {
@@ -516,7 +539,7 @@ public record MorseReport(
                 diag != null ? "parts" : "hessian", st[0], o.tauFactor(), o.absoluteTolerance(), tau, c.index(), c.nullity(), c.positive(), true, true,
                 c.minAbs(), c.minAbsOverTau(), evH, extremes, new double[extremes.length], c.nearestZero(), new double[c.nearestZero().length], evG, evM,
                 trH, trG, trM, fH > 0 ? Math.sqrt(fM / fH) : 0, "three P×P matrices of " + MemoryGuard.formatBytes(8.0 * p * p), clock.done(),
-                pt.warning());
+                assemblyFlops(ev, 1, diag == null), pt.warning());
     }
 
     private static MorseReport lanczosOnly(Evaluator ev, double[] theta, Options o, Point pt, Listener listener, Clock clock) {
@@ -530,6 +553,6 @@ public record MorseReport(
         return new MorseReport(p, pt.loss(), pt.gradientNorm(), pt.gradTol(), pt.critical(), "lanczos", nm.h(), nm.g(), nm.m(), nm.r(), "lanczos",
                 DenseHessian.fromParts(ev) ? "parts" : "hessian", st[0], o.tauFactor(), o.absoluteTolerance(), st[1], -1, -1, -1, false,
                 nm.converged(), Double.NaN, Double.NaN, null, nm.extremes(), nm.residuals(), new double[0], new double[0], null, null,
-                Double.NaN, Double.NaN, Double.NaN, Double.NaN, "no dense matrix", clock.done(), w);
+                Double.NaN, Double.NaN, Double.NaN, Double.NaN, "no dense matrix", clock.done(), 0, w);
     }
 }
