@@ -176,7 +176,8 @@ public final class CriticalPoints {
      *
      * <p>Each iteration takes the Newton point Δ_N from MINRES on HΔ = −g, to the relative residual
      * min(10⁻², ‖g‖) (the forcing term of inexact Newton that keeps convergence quadratic; Dembo,
-     * Eisenstat and Steihaug 1982), and the Cauchy point of the Gauss–Newton model ‖g + HΔ‖ of the
+     * Eisenstat and Steihaug 1982; no tighter than ε·max(1, |L_R|)/‖g‖, which takes ‖g‖ to its
+     * rounding floor in one step), and the Cauchy point of the Gauss–Newton model ‖g + HΔ‖ of the
      * merit along its steepest descent −Hg. Dense steps (P ≤ denseLimit): one H and one
      * eigendecomposition H = UΛUᵀ per accepted iteration, and everything in its eigenbasis, where
      * H is diagonal (MINRES, the Cauchy point and the model cost O(P)); eigenvalues below
@@ -249,7 +250,10 @@ public final class CriticalPoints {
         Linalg la = Linalg.get();
         for (int it = 0; it < o.maxIter(); it++) {
             if (gn <= tol(o.gradTol(), l) || gn == 0) return rec.finish(name, theta, Trajectory.StopReason.CONVERGED);
-            double rtol = Math.max(1e-14, Math.min(1e-2, gn));
+            // Forcing term min(10⁻², ‖g‖) (quadratic convergence), relaxed near the rounding floor
+            // ε·max(1, |L|) of ‖∇L_R‖: a step need not solve beyond what the next gradient can show,
+            // and at P = 9550 MINRES to 1e-14 took its whole budget of products for nothing.
+            double rtol = Math.max(1e-14, Math.min(1e-2, Math.max(gn, EigenvalueCounts.EPS * Math.max(1, Math.abs(l)) / gn)));
             double[] u = null;
             if (dense) {
                 // H = UΛUᵀ; in the eigenbasis H is diagonal, so MINRES, the Cauchy point and the model

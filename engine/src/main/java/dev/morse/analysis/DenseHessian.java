@@ -18,8 +18,11 @@ import dev.morse.linalg.Progress;
  * product per column and s = ‖H‖₂; the G and M blocks are then computed only for their diagonals
  * and ‖M‖_F (three products per column instead of two).
  *
- * <p>Memory: the buffer, plus two (three) column blocks of k × P doubles, k =
- * {@link Evaluator#denseBlockColumns()}. The result is bit-identical for any thread count.
+ * <p>G and M are computed as lower triangles ({@link Evaluator#denseColumns(Part, double[], int,
+ * int, double[], int, boolean)}: column q to row q), which halves the first layer's output GEMMs;
+ * the assembled lower triangle is then mirrored. Memory: the buffer, plus two (three) column
+ * blocks of k × P doubles, k = {@link Evaluator#denseBlockColumns()}. The result is
+ * bit-identical for any thread count.
  */
 final class DenseHessian {
     private DenseHessian() {}
@@ -36,8 +39,9 @@ final class DenseHessian {
     }
 
     /**
-     * Writes H (row-major, symmetrized as (H + Hᵀ)/2) into out (P·P doubles) and returns the
-     * parts' diagonals. {@code progress} receives the columns done.
+     * Writes H (row-major, symmetric: from the parts, the lower triangle mirrored; from Hessian
+     * products, (H + Hᵀ)/2) into out (P·P doubles) and returns the parts' diagonals.
+     * {@code progress} receives the columns done.
      */
     static Parts assemble(Evaluator ev, double[] theta, double[] out, Progress progress) {
         int p = ev.dim();
@@ -51,25 +55,28 @@ final class DenseHessian {
         double frobM = 0;
         for (int start = 0; start < p; start += cols) {
             int k = Math.min(cols, p - start);
-            ev.denseColumns(Part.GGN, theta, start, k, gBlk, 0);
-            ev.denseColumns(Part.NME, theta, start, k, mBlk, 0);
+            // G and M: the lower triangle only (column q needs rows ≤ q), half the work of the first layer.
+            ev.denseColumns(Part.GGN, theta, start, k, gBlk, 0, true);
+            ev.denseColumns(Part.NME, theta, start, k, mBlk, 0, true);
             if (!parts) ev.denseColumns(Part.HESSIAN, theta, start, k, out, start * p);
             for (int j = 0; j < k; j++) {
                 int q = start + j, row = j * p;
                 dG[q] = gBlk[row + q];
                 dM[q] = mBlk[row + q];
                 double f = 0;
-                for (int i = 0; i < p; i++) f += mBlk[row + i] * mBlk[row + i];
-                frobM += f;
+                for (int i = 0; i < q; i++) f += mBlk[row + i] * mBlk[row + i];
+                frobM += 2 * f + dM[q] * dM[q];
                 if (parts) {
                     int o = q * p;
-                    for (int i = 0; i < p; i++) out[o + i] = gBlk[row + i] + mBlk[row + i];
+                    for (int i = 0; i <= q; i++) out[o + i] = gBlk[row + i] + mBlk[row + i];
                     out[o + q] += rDiag[q];
                 }
             }
             if (progress != null) progress.update(start + k, p);
         }
-        DenseMatrices.symmetrize(out, p);
+        // From the parts only the lower triangle was computed: mirror it. H by products is whole: (H + Hᵀ)/2.
+        if (parts) DenseMatrices.mirrorLower(out, p);
+        else DenseMatrices.symmetrize(out, p);
         return new Parts(dG, dM, frobM, parts);
     }
 

@@ -35,7 +35,9 @@ import java.util.concurrent.FutureTask;
  *       eigenvalues nearest zero, min |λ| and min |λ|/τ come from shift-invert Lanczos on the
  *       factor of H − τI (the eigenvalues of (H − τI)⁻¹ largest in magnitude, solved by
  *       {@code dsytrs}), each with its residual ‖Hy − λy‖ from exact Hessian products; the
- *       extremes of H from Lanczos on the Hessian products. Memory: one P×P buffer, assembled,
+ *       {@value #EXTREMES} extremes at each end of H's spectrum from Lanczos on the Hessian
+ *       products (at a point of index 0, the bottom ones are the nearest-zero ones). Memory: one
+ *       P×P buffer, assembled,
  *       factored in place, and assembled again for the second shift; or two buffers, factored at
  *       the same time on two threads, when the heap holds both ({@link #memoryPlan()} says which).
  *   <li><b>dense</b> ({@link Options#spectra()}): the full spectra of H, G and M by LAPACK
@@ -237,11 +239,17 @@ public record MorseReport(
     /** ‖·‖₂ estimates from Lanczos on the products: extremes of H (k at each end), ‖G‖₂, ‖M‖₂. */
     private record Norms(double[] extremes, double[] residuals, double h, double g, double m, double r, boolean converged) {}
 
-    private static Norms lanczosNorms(Evaluator ev, double[] theta, Options o, Listener listener) {
+    /**
+     * ‖H‖₂, ‖G‖₂, ‖M‖₂ by Lanczos (the largest |λ| of each: fast, the dominant end). With
+     * {@code extremes} (above the dense limit, where they are all the report has) also the k
+     * extreme eigenvalues of H at each end, which takes longer: near a minimum the bottom of the
+     * spectrum is a cluster next to zero, relative to ‖H‖.
+     */
+    private static Norms lanczosNorms(Evaluator ev, double[] theta, Options o, Listener listener, boolean extremes) {
         int p = ev.dim();
-        listener.phase("Lanczos: extreme eigenvalues of H, ‖G‖₂ and ‖M‖₂ (exact products)");
-        Lanczos.Result h = Lanczos.run(CurvatureOperator.hessian(ev, theta), new Lanczos.Options().k(Math.min(o.nearest(), p))
-                .which(Lanczos.Which.BOTH).tol(LANCZOS_TOL).maxRestarts(o.lanczosRestarts()));
+        listener.phase(extremes ? "Lanczos: extreme eigenvalues of H, ‖G‖₂ and ‖M‖₂ (exact products)" : "Lanczos: ‖H‖₂, ‖G‖₂ and ‖M‖₂ (exact products)");
+        Lanczos.Result h = Lanczos.run(CurvatureOperator.hessian(ev, theta), new Lanczos.Options().k(extremes ? Math.min(o.nearest(), p) : 1)
+                .which(extremes ? Lanczos.Which.BOTH : Lanczos.Which.MAGNITUDE).tol(LANCZOS_TOL).maxRestarts(o.lanczosRestarts()));
         Lanczos.Result gl = Lanczos.run(CurvatureOperator.ggn(ev, theta), new Lanczos.Options().k(1).which(Lanczos.Which.MAGNITUDE)
                 .tol(LANCZOS_TOL).maxRestarts(o.lanczosRestarts()));
         Lanczos.Result ml = Lanczos.run(CurvatureOperator.nme(ev, theta), new Lanczos.Options().k(1).which(Lanczos.Which.MAGNITUDE)
@@ -250,6 +258,56 @@ public record MorseReport(
         return new Norms(h.ritzValues(), h.residuals(), EigenvalueCounts.spectralNorm(h.ritzValues()), EigenvalueCounts.spectralNorm(gl.ritzValues()),
                 EigenvalueCounts.spectralNorm(ml.ritzValues()), diag == null ? Double.NaN : EigenvalueCounts.spectralNorm(diag),
                 h.allConverged() && gl.allConverged() && ml.allConverged());
+    }
+
+    /** The extremes of the inertia method: values ascending, residuals, and whether Lanczos converged. */
+    private record Extremes(double[] values, double[] residuals, boolean converged) {}
+
+    /** Eigenvalues reported at each end of the spectrum by the inertia method. */
+    static final int EXTREMES = 3;
+
+    /**
+     * The {@link #EXTREMES} largest eigenvalues of H by Lanczos (fast: the top end is well
+     * separated), and the smallest: at a point of index 0 they are the eigenvalues nearest zero,
+     * already known from shift-invert (plain Lanczos would crawl through the cluster next to zero);
+     * otherwise the most negative ones, by Lanczos, within a bounded budget of restarts (they are
+     * for reading, the counts do not use them).
+     */
+    private static Extremes extremes(Evaluator ev, double[] theta, Options o, int index, double[] near, double[] nearRes) {
+        int p = ev.dim();
+        int k = Math.min(EXTREMES, p);
+        int restarts = Math.min(o.lanczosRestarts(), 30);
+        Lanczos.Result top = Lanczos.run(CurvatureOperator.hessian(ev, theta), new Lanczos.Options().k(k).which(Lanczos.Which.LARGEST)
+                .tol(LANCZOS_TOL).maxRestarts(restarts));
+        double[] bottom, bottomRes;
+        boolean converged = top.allConverged();
+        if (index == 0 && near.length > 0) {
+            Integer[] order = new Integer[near.length];
+            for (int i = 0; i < order.length; i++) order[i] = i;
+            Arrays.sort(order, (a, b) -> Double.compare(near[a], near[b]));
+            int m = Math.min(k, near.length);
+            bottom = new double[m];
+            bottomRes = new double[m];
+            for (int i = 0; i < m; i++) {
+                bottom[i] = near[order[i]];
+                bottomRes[i] = nearRes[order[i]];
+            }
+        } else {
+            Lanczos.Result low = Lanczos.run(CurvatureOperator.hessian(ev, theta), new Lanczos.Options().k(k).which(Lanczos.Which.SMALLEST)
+                    .tol(LANCZOS_TOL).maxRestarts(restarts));
+            bottom = low.ritzValues();
+            bottomRes = low.residuals();
+            converged &= low.allConverged();
+        }
+        if (bottom.length + top.ritzValues().length > p) {   // tiny P: the two ends overlap; keep the top run's values
+            return new Extremes(top.ritzValues(), top.residuals(), converged);
+        }
+        double[] v = new double[bottom.length + k], r = new double[bottom.length + k];
+        System.arraycopy(bottom, 0, v, 0, bottom.length);
+        System.arraycopy(bottomRes, 0, r, 0, bottom.length);
+        System.arraycopy(top.ritzValues(), 0, v, bottom.length, k);
+        System.arraycopy(top.residuals(), 0, r, bottom.length, k);
+        return new Extremes(v, r, converged);
     }
 
     /**
@@ -272,7 +330,7 @@ public record MorseReport(
 
     private static MorseReport inertia(Evaluator ev, double[] theta, Options o, Point pt, Listener listener, Clock clock, Boolean twoBuffers) {
         int p = ev.dim();
-        Norms nm = lanczosNorms(ev, theta, o, listener);
+        Norms nm = lanczosNorms(ev, theta, o, listener, false);
         clock.lap("lanczos");
         double[] st = tau(ev, o, nm.h(), nm.g(), nm.m(), nm.r());
         double tau = st[1];
@@ -348,12 +406,16 @@ public record MorseReport(
                     + " is below the rounding level of H; use a larger --abs-tol or the default τ.");
             return new MorseReport(p, pt.loss(), pt.gradientNorm(), pt.gradTol(), pt.critical(), "inertia", nm.h(), nm.g(), nm.m(), nm.r(), "lanczos",
                     source, st[0], o.tauFactor(), o.absoluteTolerance(), tau, -1, -1, -1, false, false, minAbs,
-                    tau > 0 ? minAbs / tau : Double.POSITIVE_INFINITY, null, nm.extremes(), nm.residuals(), near,
+                    tau > 0 ? minAbs / tau : Double.POSITIVE_INFINITY, null, new double[0], new double[0], near,
                     nz == null ? new double[0] : nz.residuals(), null, null, trH, trG, trM,
                     fH > 0 ? Math.sqrt(parts.nmeFrobeniusSquared() / fH) : 0, plan, clock.done(), flops, warning);
         }
         EigenvalueCounts c = EigenvalueCounts.ofInertia(tau, atMinus, atPlus, minAbs, near);
-        if (!nm.converged()) warning = join(warning, "Lanczos did not converge for the norms and extremes (τ is an estimate; see their residuals).");
+        listener.phase("Lanczos: the extreme eigenvalues of H (exact products)");
+        Extremes ex = extremes(ev, theta, o, c.index(), near, nz == null ? new double[0] : nz.residuals());
+        clock.lap("lanczos");
+        if (!nm.converged()) warning = join(warning, "Lanczos did not converge for ‖H‖₂, ‖G‖₂ or ‖M‖₂ (τ is an estimate).");
+        if (!ex.converged()) warning = join(warning, "Lanczos did not converge for the extreme eigenvalues within its budget (estimates; see their residuals).");
         // The reported pairs have verified residuals; Lanczos's own flag matters when some were dropped.
         boolean nearOk = nz != null && nz.values().length > 0;
         if (nz == null) {
@@ -370,7 +432,7 @@ public record MorseReport(
         }
         return new MorseReport(p, pt.loss(), pt.gradientNorm(), pt.gradTol(), pt.critical(), "inertia", nm.h(), nm.g(), nm.m(), nm.r(), "lanczos",
                 source, st[0], o.tauFactor(), o.absoluteTolerance(), tau, c.index(), c.nullity(), c.positive(), true,
-                nm.converged() && nearOk, c.minAbs(), c.minAbsOverTau(), null, nm.extremes(), nm.residuals(), near,
+                nm.converged() && nearOk, c.minAbs(), c.minAbsOverTau(), null, ex.values(), ex.residuals(), near,
                 nz == null ? new double[0] : nz.residuals(), null, null, trH, trG, trM, fH > 0 ? Math.sqrt(parts.nmeFrobeniusSquared() / fH) : 0,
                 plan, clock.done(), flops, warning);
     }
@@ -544,7 +606,7 @@ public record MorseReport(
 
     private static MorseReport lanczosOnly(Evaluator ev, double[] theta, Options o, Point pt, Listener listener, Clock clock) {
         int p = ev.dim();
-        Norms nm = lanczosNorms(ev, theta, o, listener);
+        Norms nm = lanczosNorms(ev, theta, o, listener, true);
         clock.lap("lanczos");
         double[] st = tau(ev, o, nm.h(), nm.g(), nm.m(), nm.r());
         String w = join(pt.warning(), "P = " + p + " exceeds the dense limit " + o.denseLimit()

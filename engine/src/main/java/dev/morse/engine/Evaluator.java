@@ -640,6 +640,17 @@ public final class Evaluator implements AutoCloseable {
      * @throws IllegalArgumentException on a null part, a bad θ, or a range or array that does not fit
      */
     public void denseColumns(Part part, double[] theta, int start, int k, double[] out, int off) {
+        denseColumns(part, theta, start, k, out, off, false);
+    }
+
+    /**
+     * As {@link #denseColumns(Part, double[], int, int, double[], int)}; with {@code lowerOnly}
+     * column q = start + j needs only its entries i ≤ q (the lower triangle of the row-major
+     * matrix, all that LAPACK's symmetric routines read): the others are left unspecified (finite,
+     * but not the matrix's). The data parts then skip the weight rows past the limit in their
+     * output GEMMs, which halves the work of the first layer on average.
+     */
+    public void denseColumns(Part part, double[] theta, int start, int k, double[] out, int off, boolean lowerOnly) {
         if (part == null) throw new IllegalArgumentException("part is null");
         if (k < 0 || start < 0 || start + k > p) {
             throw new IllegalArgumentException("columns [" + start + ", " + ((long) start + k) + ") out of range [0, " + p + ")");
@@ -651,8 +662,10 @@ public final class Evaluator implements AutoCloseable {
         if (k == 0) return;
         enter(Batch.all(), theta, true);
         try {
+            req.lowerOnly = lowerOnly;
             denseColumnsUnchecked(part, start, k, out, off);
         } finally {
+            req.lowerOnly = false;
             exit();
         }
     }
@@ -745,6 +758,7 @@ public final class Evaluator implements AutoCloseable {
         int k;
         int kg;                // vectors per group
         int unitBase = -1;     // ≥ 0: the vectors are identity columns from this index (dense)
+        boolean lowerOnly;     // dense: column q needs only its entries ≤ q (the lower triangle)
         long groupBudget;      // doubles per block buffer (sets the vectors per group)
         boolean ggn;
         boolean nme;
@@ -950,6 +964,14 @@ public final class Evaluator implements AutoCloseable {
         }
     }
 
+    /**
+     * The largest output index a group of unit columns j0 … j0+n−1 needs when only the lower
+     * triangle is asked for (the group's last column), else −1 (all).
+     */
+    private int outLimit(int j0, int n) {
+        return req.lowerOnly && req.unitBase >= 0 ? req.unitBase + j0 + n - 1 : -1;
+    }
+
     /** Group {@code group} of the request's vectors through all chunks, on worker {@code slot}. */
     private void groupThroughChunks(int group, int slot) {
         Request r = req;
@@ -960,11 +982,12 @@ public final class Evaluator implements AutoCloseable {
         double[] buf = slotOut[slot];
         for (int chunk = 0; chunk < r.chunks; chunk++) {
             bind(pass, slot, chunk, r.nme, r.nme);
+            int limit = outLimit(j0, n);
             if (r.chunks == 1) {   // one chunk: the result goes straight to its place (same bits as a copy)
-                pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, r.out, j0 * p);
+                pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, r.out, j0 * p, limit);
                 continue;
             }
-            pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, buf, 0);
+            pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, buf, 0, limit);
             if (chunk == 0) System.arraycopy(buf, 0, r.out, j0 * p, len);
             else kernels.axpy(len, 1.0, buf, 0, r.out, j0 * p);
         }
@@ -990,7 +1013,8 @@ public final class Evaluator implements AutoCloseable {
             case BLOCK -> {
                 bind(pass, slot, chunk, r.nme, r.nme);
                 for (int j0 = 0; j0 < r.k; j0 += r.kg) {
-                    pass.blockProduct(r.theta, r.vs, r.unitBase, j0, Math.min(r.kg, r.k - j0), p, r.scale, r.ggn, r.nme, slotOut[slot], j0 * p);
+                    int n = Math.min(r.kg, r.k - j0);
+                    pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, slotOut[slot], j0 * p, outLimit(j0, n));
                 }
             }
             case WARM -> bind(pass, slot, chunk, r.nme, r.nme);

@@ -88,6 +88,44 @@ class DenseColumnsTest {
         }
     }
 
+    /** lowerOnly: column q's entries 0..q equal the full column's; bit-identical for any thread count. */
+    @Test
+    void lowerTrianglesEqualTheFullColumns() {
+        for (Loss loss : Loss.values()) {
+            double[][] ref = null;
+            for (int threads : new int[] {1, 3}) {
+                try (Evaluator e = multiChunk(loss, Regularizer.l2(1e-3), threads, threads == 1)) {
+                    int p = e.dim();
+                    double[] theta = e.problem().model().initPyTorchDefault(13);
+                    double[][] got = new double[3][];
+                    Part[] parts = {Part.GGN, Part.NME, Part.DATA_HESSIAN};
+                    for (int t = 0; t < 3; t++) {
+                        double[] full = new double[p * p], lower = new double[p * p];
+                        java.util.Arrays.fill(lower, 7.0);   // what is left unspecified keeps whatever was there
+                        for (int start = 0; start < p; start += 13) {
+                            int k = Math.min(13, p - start);
+                            e.denseColumns(parts[t], theta, start, k, full, start * p);
+                            e.denseColumns(parts[t], theta, start, k, lower, start * p, true);
+                        }
+                        double scale = Problems.maxAbs(full);
+                        for (int q = 0; q < p; q++) {
+                            for (int i = 0; i <= q; i++) {
+                                assertEquals(full[q * p + i], lower[q * p + i], 1e-13 * scale, loss + " " + parts[t] + ": entry (" + q + ", " + i + ")");
+                            }
+                        }
+                        for (int q = 0; q < p; q++) java.util.Arrays.fill(lower, q * p + q + 1, (q + 1) * p, 0.0);   // unspecified part
+                        got[t] = lower;
+                    }
+                    if (ref == null) {
+                        ref = got;
+                    } else {
+                        for (int t = 0; t < 3; t++) assertArrayEquals(ref[t], got[t], 0.0, loss + ": lower triangles bit-identical with " + threads + " threads");
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void rejectsBadRanges() {
         try (Evaluator e = multiChunk(Loss.MSE, Regularizer.NONE, 1, true)) {
