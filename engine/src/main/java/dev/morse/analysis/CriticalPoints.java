@@ -159,6 +159,9 @@ public final class CriticalPoints {
         void iteration(int k, double loss, double gradientNorm);
     }
 
+    /** ‖∇L_R‖ ≤ FLOOR·ε·max(1, |L_R|) counts as the rounding floor of a Newton run (see {@link #newton}). */
+    private static final double FLOOR = 100;
+
     /** A step whose predicted decrease is at most this fraction of the actual one is rejected (ρ ≤ η). */
     private static final double ETA = 1e-4;
 
@@ -194,8 +197,8 @@ public final class CriticalPoints {
      * average against 23 with exact Newton points and 45 with Levenberg–Marquardt.
      *
      * <p>Stops: ‖∇L_R‖ ≤ grad_tol (CONVERGED); the radius shrank to the rounding level of θ, i.e.
-     * no step lowers ‖∇L_R‖ any more (STALLED, the normal end of a run to rounding level); the
-     * model predicts no decrease (H·∇L_R ≈ 0: a stationary point of the merit that is not a
+     * no step lowers ‖∇L_R‖ any more, or ‖∇L_R‖ ≤ 100·ε·max(1, |L_R|) and a step no longer
+     * halved it (STALLED: the normal ends of a run to rounding level); the model predicts no decrease (H·∇L_R ≈ 0: a stationary point of the merit that is not a
      * critical point, STALLED); the iteration limit (MAX_ITERATIONS). A run that ends short of
      * grad_tol and of SPEC's default tolerance after at least 5 full (interior) Newton steps in a
      * row that lowered ‖∇‖ by less than 4× each stops as DEGENERATE: Newton converges
@@ -333,12 +336,19 @@ public final class CriticalPoints {
             else if (rho > 0.75 && boundary) radius = 2 * radius;
             // Full (interior) Newton steps that converge only linearly: the Jacobian H is singular at the root.
             slow = !boundary && gnT > 0.25 * gn ? slow + 1 : 0;
+            double previous = gn;
             System.arraycopy(trial, 0, theta, 0, p);
             System.arraycopy(gTrial, 0, g, 0, p);
             l = lT;
             gn = gnT;
             rec.add(l, gn);
             if (monitor != null) monitor.iteration(it + 1, l, gn);
+            // At the rounding floor of ‖∇L_R‖ (about ε·max(1, |L_R|)) steps only reshuffle rounding:
+            // a step that no longer halves ‖∇‖ down there ends a run to rounding level.
+            if (gn > tol(o.gradTol(), l) && gn <= FLOOR * EigenvalueCounts.EPS * Math.max(1, Math.abs(l)) && gn > 0.5 * previous) {
+                return rec.finish(name, theta, Trajectory.StopReason.STALLED, "at the rounding floor: ‖∇L_R‖ = " + fmt(gn)
+                        + " ≤ " + (int) FLOOR + "·ε·max(1, |L_R|), and the last step no longer halved it");
+            }
         }
         if (gn <= tol(o.gradTol(), l)) return rec.finish(name, theta, Trajectory.StopReason.CONVERGED);
         return stop(rec, name, theta, gn, l, o, slow, minRel, "iteration limit " + o.maxIter() + " reached at ‖∇L_R‖ = " + fmt(gn));

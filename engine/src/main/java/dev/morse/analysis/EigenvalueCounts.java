@@ -71,6 +71,14 @@ public record EigenvalueCounts(double tau, int index, int nullity, int positive,
         return new EigenvalueCounts(tau, index, n - index - positive, positive, minAbs, nearestZero.clone());
     }
 
+    /**
+     * Counts when one factorization showed every eigenvalue above τ (H − τI positive definite,
+     * or its LDLᵀ without a negative or zero pivot): index = nullity = 0, positive = n.
+     */
+    public static EigenvalueCounts aboveTau(double tau, int n, double minAbs, double[] nearestZero) {
+        return new EigenvalueCounts(tau, 0, 0, n, minAbs, nearestZero.clone());
+    }
+
     /** min |λ| / τ: how far the smallest eigenvalue is from the zero band (∞ when τ = 0). */
     public double minAbsOverTau() {
         return tau > 0 ? minAbs / tau : Double.POSITIVE_INFINITY;

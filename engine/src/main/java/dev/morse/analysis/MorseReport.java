@@ -4,12 +4,14 @@ import dev.morse.engine.CurvatureOperator;
 import dev.morse.engine.Evaluator;
 import dev.morse.engine.FlopModel;
 import dev.morse.engine.Part;
+import dev.morse.linalg.CholeskyFactorization;
 import dev.morse.linalg.Inertia;
 import dev.morse.linalg.LdltFactorization;
 import dev.morse.linalg.Linalg;
 import dev.morse.linalg.MemoryGuard;
 import dev.morse.linalg.NativeThreads;
 import dev.morse.linalg.Progress;
+import dev.morse.linalg.ShiftedFactorization;
 import dev.morse.spectra.Lanczos;
 import dev.morse.spectra.LinearOperator;
 import java.util.Arrays;
@@ -28,18 +30,22 @@ import java.util.concurrent.FutureTask;
  *
  * <h2>Methods</h2>
  * <ul>
- *   <li><b>inertia</b> (the default up to {@link Options#denseLimit()}): the counts from two
+ *   <li><b>inertia</b> (the default up to {@link Options#denseLimit()}): the counts from
  *       Bunch–Kaufman LDLᵀ factorizations ({@code dsytrf}, n³/3 flops each), by Sylvester's law
  *       of inertia: index = the negative pivots of H + τI, positive = the positive pivots of
- *       H − τI, nullity = P − index − positive ({@link EigenvalueCounts#ofInertia}). The
+ *       H − τI, nullity = P − index − positive ({@link EigenvalueCounts#ofInertia}). H − τI comes
+ *       first: when every eigenvalue exceeds τ (a nondegenerate minimum) that one factorization
+ *       settles index = nullity = 0; with a copy of H at hand it is tried as a Cholesky
+ *       factorization ({@code dpotrf}, faster; a breakdown costs the copy back), with one buffer
+ *       as LDLᵀ (whose inertia is needed anyway otherwise). The
  *       eigenvalues nearest zero, min |λ| and min |λ|/τ come from shift-invert Lanczos on the
  *       factor of H − τI (the eigenvalues of (H − τI)⁻¹ largest in magnitude, solved by
  *       {@code dsytrs}), each with its residual ‖Hy − λy‖ from exact Hessian products; the
  *       {@value #EXTREMES} extremes at each end of H's spectrum from Lanczos on the Hessian
  *       products (at a point of index 0, the bottom ones are the nearest-zero ones). Memory: one
- *       P×P buffer, assembled,
- *       factored in place, and assembled again for the second shift; or two buffers, factored at
- *       the same time on two threads, when the heap holds both ({@link #memoryPlan()} says which).
+ *       P×P buffer, assembled, factored in place, and assembled again for the second shift when
+ *       one is needed; or two buffers, whose LDLᵀ factorizations run at the same time on two
+ *       threads, when the heap holds both ({@link #memoryPlan()} says what happened).
  *   <li><b>dense</b> ({@link Options#spectra()}): the full spectra of H, G and M by LAPACK
  *       ({@code dsyevd}), three P×P matrices; the counts from the eigenvalues.
  *   <li><b>lanczos</b> (P above the dense limit): the extremes only; the counts are then not
@@ -336,18 +342,15 @@ public record MorseReport(
         double tau = st[1];
         String source = DenseHessian.fromParts(ev) ? "parts" : "hessian";
 
-        // One P×P buffer is required; a second one (the matrix kept for the other shift) when it fits.
+        // One P×P buffer is required; a second one (a copy of H) when it fits.
         String what = "Morse check: dense Hessian (P=" + p + ")";
         MemoryGuard.checkDense(p, p, what);
         boolean two = tau > 0 && (twoBuffers != null ? twoBuffers : MemoryGuard.fits(p, p, 2.05));
-        double gib = 8.0 * p * p;
-        String plan = two
-                ? "two P×P buffers of " + MemoryGuard.formatBytes(gib) + ": H + τI and H − τI factored side by side"
-                : tau > 0 ? "one P×P buffer of " + MemoryGuard.formatBytes(gib) + ": H assembled again for the second shift (two do not fit in the heap)"
-                : "one P×P buffer of " + MemoryGuard.formatBytes(gib) + " (τ = 0: one factorization)";
-        listener.phase("materializing H = " + (DenseHessian.fromParts(ev) ? "G + M + R″" : "Hessian products") + " (" + p + "×" + p + "; " + plan + ")");
+        String buffers = (two ? "two P×P buffers of " : "one P×P buffer of ") + MemoryGuard.formatBytes(8.0 * p * p);
+        listener.phase("materializing H = " + (DenseHessian.fromParts(ev) ? "G + M + R″" : "Hessian products") + " (" + p + "×" + p + "; " + buffers + ")");
         double[] h = MemoryGuard.allocateDense(p, p, what);
         DenseHessian.Parts parts = DenseHessian.assemble(ev, theta, h, listener);
+        int assemblies = 1;
         double trH = 0, trG = 0, trM = 0;
         for (int i = 0; i < p; i++) {
             trH += h[i * p + i];
@@ -357,49 +360,85 @@ public record MorseReport(
         double fH = DenseHessian.frobeniusSquared(h);
         clock.lap("materialize");
 
+        // The counts. H − τI first: when every eigenvalue exceeds τ (a nondegenerate minimum, the
+        // usual point after a fit) that one factorization settles index = nullity = 0. With a copy
+        // at hand it is tried by Cholesky (OpenBLAS's parallel dpotrf, faster than dsytrf; a
+        // breakdown costs only the copy back); with one buffer by LDLᵀ, whose inertia is needed
+        // anyway if some eigenvalue lies at or below τ.
         Linalg la = Linalg.get();
-        LdltFactorization minus, plus;
+        Inertia atMinus = null, atPlus = null;   // the inertias of H + τI and H − τI (null: not needed)
+        ShiftedFactorization solver;             // a factor to solve with, for shift-invert
+        String plan;
         if (tau == 0) {
             listener.phase("LDLᵀ factorization of H (dsytrf)");
+            LdltFactorization f;
             try (NativeThreads.Scope s = ev.nativeScope()) {
-                minus = plus = la.ldltInPlace(h, p, 0);
+                f = la.ldltInPlace(h, p, 0);
             }
-            clock.lap("factorization");
+            atMinus = atPlus = f.inertia();
+            solver = f;
+            plan = buffers + ": τ = 0, one LDLᵀ factorization";
         } else if (two) {
-            listener.phase("LDLᵀ factorizations of H + τI and H − τI (dsytrf, side by side)");
+            listener.phase("Cholesky factorization of H − τI (dpotrf): is every eigenvalue above τ?");
             double[] h2 = h.clone();
-            LdltFactorization[] fs = factorSideBySide(la, h, h2, p, tau, ev.threads());
-            minus = fs[0];
-            plus = fs[1];
-            clock.lap("factorization");
-        } else {
-            listener.phase("LDLᵀ factorization of H + τI (dsytrf)");
+            CholeskyFactorization chol;
             try (NativeThreads.Scope s = ev.nativeScope()) {
-                minus = la.ldltInPlace(h, p, -tau);
+                chol = la.choleskyInPlace(h, p, tau);
             }
-            clock.lap("factorization");
-            listener.phase("materializing H again for the second shift (" + p + "×" + p + ")");
-            DenseHessian.assemble(ev, theta, h, listener);
-            clock.lap("materialize");
+            if (chol.positiveDefinite()) {
+                solver = chol;
+                plan = buffers + ": the Cholesky factorization of H − τI showed every eigenvalue above τ";
+            } else {
+                clock.lap("factorization");
+                listener.phase("LDLᵀ factorizations of H + τI and H − τI (dsytrf, side by side)");
+                System.arraycopy(h2, 0, h, 0, h.length);
+                LdltFactorization[] fs = factorSideBySide(la, h, h2, p, tau, ev.threads());
+                atMinus = fs[0].inertia();
+                atPlus = fs[1].inertia();
+                solver = !fs[1].singular() ? fs[1] : fs[0];
+                plan = buffers + ": H − τI is not positive definite (Cholesky broke down at " + chol.failedAt()
+                        + "), so H + τI and H − τI were factored side by side (LDLᵀ)";
+            }
+        } else {
             listener.phase("LDLᵀ factorization of H − τI (dsytrf)");
+            LdltFactorization plus;
             try (NativeThreads.Scope s = ev.nativeScope()) {
                 plus = la.ldltInPlace(h, p, tau);
             }
-            clock.lap("factorization");
+            atPlus = plus.inertia();
+            solver = plus;
+            plan = buffers + " (two do not fit in the heap): LDLᵀ of H − τI";
+            if (atPlus.negative() + atPlus.zero() == 0) {
+                atPlus = null;   // every eigenvalue above τ: settled
+                plan += " showed every eigenvalue above τ";
+            } else {
+                clock.lap("factorization");
+                listener.phase("materializing H again for the second shift (" + p + "×" + p + ")");
+                DenseHessian.assemble(ev, theta, h, listener);
+                assemblies++;
+                clock.lap("materialize");
+                listener.phase("LDLᵀ factorization of H + τI (dsytrf)");
+                LdltFactorization minus;
+                try (NativeThreads.Scope s = ev.nativeScope()) {
+                    minus = la.ldltInPlace(h, p, -tau);
+                }
+                atMinus = minus.inertia();
+                solver = minus;   // H − τI's factor was overwritten by the second assembly
+                plan += ", then H assembled again for H + τI";
+            }
         }
-        Inertia atMinus = minus.inertia(), atPlus = plus.inertia();
-        double flops = assemblyFlops(ev, two || tau == 0 ? 1 : 2, !parts.fromParts());
+        clock.lap("factorization");
+        double flops = assemblyFlops(ev, assemblies, !parts.fromParts());
 
         // The eigenvalues nearest zero: shift-invert Lanczos on a factor that is not singular.
-        listener.phase("shift-invert Lanczos for the eigenvalues nearest zero (dsytrs)");
-        LdltFactorization f = !plus.singular() ? plus : !minus.singular() ? minus : null;
-        NearZero nz = f == null ? null : nearZero(ev, theta, f, o, nm.h());
+        listener.phase("shift-invert Lanczos for the eigenvalues nearest zero (" + (solver instanceof CholeskyFactorization ? "dpotrs" : "dsytrs") + ")");
+        NearZero nz = solver.singular() ? null : nearZero(ev, theta, solver, o, nm.h());
         clock.lap("shift_invert");
 
         double[] near = nz == null ? new double[0] : nz.values();
         double minAbs = near.length == 0 ? Double.NaN : Math.abs(near[0]);
         String warning = pt.warning();
-        if (atMinus.negative() + atPlus.positive() > p || atPlus.negative() + atPlus.zero() < atMinus.negative()) {
+        if (atMinus != null && atPlus != null && (atMinus.negative() + atPlus.positive() > p || atPlus.negative() + atPlus.zero() < atMinus.negative())) {
             // Only when τ is below the rounding level of H (an absolute tolerance far below c·P·ε·s):
             // the two factorizations, each exact for a matrix within rounding of H, then disagree.
             warning = join(warning, "the inertias at −τ " + atMinus + " and +τ " + atPlus + " are inconsistent: τ = " + tau
@@ -410,7 +449,8 @@ public record MorseReport(
                     nz == null ? new double[0] : nz.residuals(), null, null, trH, trG, trM,
                     fH > 0 ? Math.sqrt(parts.nmeFrobeniusSquared() / fH) : 0, plan, clock.done(), flops, warning);
         }
-        EigenvalueCounts c = EigenvalueCounts.ofInertia(tau, atMinus, atPlus, minAbs, near);
+        EigenvalueCounts c = atPlus == null && atMinus == null ? EigenvalueCounts.aboveTau(tau, p, minAbs, near)
+                : EigenvalueCounts.ofInertia(tau, atMinus, atPlus, minAbs, near);
         listener.phase("Lanczos: the extreme eigenvalues of H (exact products)");
         Extremes ex = extremes(ev, theta, o, c.index(), near, nz == null ? new double[0] : nz.residuals());
         clock.lap("lanczos");
@@ -419,9 +459,9 @@ public record MorseReport(
         // The reported pairs have verified residuals; Lanczos's own flag matters when some were dropped.
         boolean nearOk = nz != null && nz.values().length > 0;
         if (nz == null) {
-            warning = join(warning, "H ± τI both have an exactly zero pivot: the eigenvalues nearest zero were not computed.");
+            warning = join(warning, "the factor at hand has an exactly zero pivot (an eigenvalue at ±τ): the eigenvalues nearest zero were not computed.");
         } else if (nz.dropped() > 0) {
-            boolean degenerate = atMinus.negative() + atPlus.positive() < p;
+            boolean degenerate = c.nullity() > 0;
             String which = nz.values().length + " of the " + (nz.values().length + nz.dropped()) + " eigenvalues nearest zero are reported (residual ≤ "
                     + LANCZOS_TOL + "·‖H‖₂); ";
             // Beyond a degenerate cluster at the shift the rest are not resolved (see nearZero): a note, not a failure.
@@ -487,7 +527,7 @@ public record MorseReport(
      * are accurate, but the eigenvalues beyond it are resolved only to the rounding of that
      * cluster (a component of 1e-14 along it is multiplied by 1/τ), and are dropped.
      */
-    private static NearZero nearZero(Evaluator ev, double[] theta, LdltFactorization f, Options o, double hNorm) {
+    private static NearZero nearZero(Evaluator ev, double[] theta, ShiftedFactorization f, Options o, double hNorm) {
         int p = ev.dim();
         double sigma = f.shift();
         LinearOperator inverse = new LinearOperator() {
@@ -510,8 +550,10 @@ public record MorseReport(
             }
         };
         int k = Math.min(o.nearest(), p);
+        // A basis of 2k + 6: each vector costs one solve (the whole factor read from memory), and
+        // the largest |μ| of an inverse are well separated, so a small basis restarts rarely.
         Lanczos.Result r = Lanczos.run(inverse, new Lanczos.Options().k(k).which(Lanczos.Which.MAGNITUDE).tol(LANCZOS_TOL).eachRelative(true)
-                .maxRestarts(o.lanczosRestarts()).vectors(true));
+                .basis(Math.min(p, 2 * k + 6)).maxRestarts(o.lanczosRestarts()).vectors(true));
         double[] mu = r.ritzValues();
         int m = mu.length;
         double[] y = r.vectors();

@@ -16,7 +16,7 @@ package dev.morse.linalg;
  * (nothing can notice). Not thread-safe for concurrent solves sharing a workspace; each call
  * allocates nothing but validates its input.
  */
-public final class LdltFactorization {
+public final class LdltFactorization implements ShiftedFactorization {
 
     private final Linalg linalg;
     private final double[] factor;
@@ -37,16 +37,19 @@ public final class LdltFactorization {
     }
 
     /** Order n of the factored matrix. */
+    @Override
     public int n() {
         return n;
     }
 
     /** σ: the factorization is of A − σI. */
+    @Override
     public double shift() {
         return shift;
     }
 
     /** Counts of eigenvalues of A below, exactly at (zero pivots) and above σ. */
+    @Override
     public Inertia inertia() {
         return inertia;
     }
@@ -55,6 +58,7 @@ public final class LdltFactorization {
      * Whether D has an exactly zero pivot (dsytrf's INFO &gt; 0): A − σI is singular to working
      * precision and {@link #solve} is refused.
      */
+    @Override
     public boolean singular() {
         return zeroPivot > 0;
     }
@@ -82,13 +86,9 @@ public final class LdltFactorization {
      * another from {@code off} (b[off + j·n + i] is entry i of right-hand side j), by
      * {@code dsytrs}. See {@link Linalg#ldltSolve}.
      */
+    @Override
     public void solve(double[] b, int off, int nrhs) {
         linalg.ldltSolve(this, b, off, nrhs);
-    }
-
-    /** Solves (A − σI)·x = b in place for one right-hand side of length n. */
-    public void solve(double[] b) {
-        linalg.ldltSolve(this, b, 0, 1);
     }
 
     @Override

@@ -857,6 +857,74 @@ public final class Linalg {
     }
 
     /**
+     * Factors A − shift·I = LLᵀ in place (Cholesky, {@code dpotrf}; OpenBLAS's own parallel
+     * version on the native backend) when it is positive definite. No copy, no workspace. A
+     * breakdown (INFO &gt; 0: the leading minor of that order is not positive definite) is an
+     * answer, not an error: the result says so ({@link CholeskyFactorization#positiveDefinite()}),
+     * and a holds a partial factor. Row-major lower triangle in, as {@link #ldltInPlace}.
+     *
+     * @throws IllegalArgumentException for the reasons of {@link #ldltInPlace}
+     */
+    public CholeskyFactorization choleskyInPlace(double[] a, int n, double shift) {
+        Checks.square("a", a, n);
+        if (!Double.isFinite(shift)) {
+            throw new IllegalArgumentException("shift=" + shift + " must be finite");
+        }
+        Checks.finiteMatrix("a", a, n);
+        if (n == 0) {
+            return new CholeskyFactorization(this, a, 0, shift, 0);
+        }
+        if (shift != 0) {
+            for (int i = 0; i < n; i++) {
+                a[i * n + i] -= shift;
+            }
+        }
+        intW info = new intW(0);
+        lapack.dpotrf(UPLO, n, a, 0, n, info);
+        if (info.val < 0) {
+            throw LapackInfo.exception("dpotrf", info.val, n, false);
+        }
+        return new CholeskyFactorization(this, a, n, shift, info.val);
+    }
+
+    /**
+     * Solves (A − σI)·X = B with a positive definite Cholesky factorization ({@code dpotrs}), in
+     * place, with B laid out as in {@link #ldltSolve}.
+     *
+     * @throws IllegalArgumentException if f is null or made by another backend, or for the
+     *                                  reasons of {@link #ldltSolve}
+     * @throws IllegalStateException    if the factorization broke down
+     */
+    public void choleskySolve(CholeskyFactorization f, double[] b, int off, int nrhs) {
+        if (f == null) {
+            throw new IllegalArgumentException("factorization is null");
+        }
+        if (f.linalg().backend != backend) {
+            throw new IllegalArgumentException("factorization made by the " + f.linalg().backend + " backend, solved with " + backend);
+        }
+        int n = f.n();
+        Checks.nonNegative("nrhs", nrhs);
+        Checks.matrix("b", b, off, "n", Math.max(1, n), "nrhs", nrhs, "n", n);
+        if (!f.positiveDefinite()) {
+            throw new IllegalStateException("A − σI (σ = " + f.shift() + ") is not positive definite (leading minor " + f.failedAt()
+                    + "): its Cholesky factorization broke down and cannot solve");
+        }
+        for (int i = 0; i < n * nrhs; i++) {
+            double x = b[off + i];
+            if (x - x != 0) {
+                throw new IllegalArgumentException("b[" + (off + i) + "] = " + x + " (entry " + i % n + " of right-hand side " + i / n
+                        + "): LAPACK needs finite input");
+            }
+        }
+        if (n == 0 || nrhs == 0) {
+            return;
+        }
+        intW info = new intW(0);
+        lapack.dpotrs(UPLO, n, nrhs, f.factor(), 0, n, b, off, n, info);
+        check("dpotrs", info, n, false);
+    }
+
+    /**
      * Inertia of the block-diagonal D left by dsytrf with UPLO='U' in column-major storage
      * (element (i,j) at f[i + j·n]): ipiv[k] &gt; 0 marks a 1×1 block D(k,k); ipiv[k] =
      * ipiv[k+1] &lt; 0 marks the 2×2 block D(k:k+1, k:k+1), whose off-diagonal is D(k,k+1).

@@ -136,6 +136,42 @@ class LdltTest {
         if (other != null) assertRefused(() -> other.ldltSolve(f, new double[4], 0, 1), "made by the NATIVE backend");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void choleskyCertifiesPositiveDefinitenessAndSolves(TestBackends.Backend backend) {
+        Linalg linalg = backend.get();
+        Random r = new Random(3);
+        for (int n : new int[] {1, 5, 67, 150}) {
+            double[] a = Matrices.randomSymmetric(n, 300 + n);
+            double[] values = linalg.eigh(a, n, false).values();
+            // Below the spectrum: positive definite, and it solves like LDLᵀ.
+            double below = values[0] - 0.3;
+            CholeskyFactorization c = linalg.choleskyInPlace(a.clone(), n, below);
+            assertTrue(c.positiveDefinite(), "n=" + n + ": A − (λ_min − 0.3)I is positive definite");
+            assertEquals(new Inertia(0, 0, n), c.inertia());
+            double[] b = new double[2 * n];
+            for (int i = 0; i < b.length; i++) b[i] = r.nextGaussian();
+            double[] x = b.clone();
+            c.solve(x, 0, 2);
+            for (int j = 0; j < 2; j++) {
+                double res = relativeResidual(a, n, below, x, b, j * n);
+                assertTrue(res < 1e3 * n * Matrices.EPS, "n=" + n + ": Cholesky residual " + res);
+            }
+            // Inside the spectrum (n > 1): it breaks down, says where, and refuses to count or solve.
+            if (n > 1) {
+                double mid = 0.5 * (values[0] + values[1]);
+                CholeskyFactorization d = linalg.choleskyInPlace(a.clone(), n, mid);
+                assertTrue(!d.positiveDefinite() && d.failedAt() >= 1 && d.failedAt() <= n, "n=" + n + ": not positive definite, " + d);
+                assertTrue(d.singular());
+                assertThrows(IllegalStateException.class, d::inertia);
+                assertThrows(IllegalStateException.class, () -> d.solve(new double[n]));
+            }
+        }
+        assertRefused(() -> linalg.choleskyInPlace(new double[3], 2, 0), "a.length=3");
+        assertRefused(() -> linalg.choleskyInPlace(new double[4], 2, Double.NEGATIVE_INFINITY), "shift=-Infinity");
+        assertRefused(() -> linalg.choleskySolve(null, new double[2], 0, 1), "factorization is null");
+    }
+
     private static void assertRefused(org.junit.jupiter.api.function.Executable call, String... fragments) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
         for (String f : fragments) assertTrue(e.getMessage().contains(f), "message '" + e.getMessage() + "' should contain '" + f + "'");
