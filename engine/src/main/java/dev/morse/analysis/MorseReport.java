@@ -361,14 +361,23 @@ public record MorseReport(
         clock.lap("materialize");
 
         // The counts. H − τI first: when every eigenvalue exceeds τ (a nondegenerate minimum, the
-        // usual point after a fit) that one factorization settles index = nullity = 0. With a copy
-        // at hand it is tried by Cholesky (OpenBLAS's parallel dpotrf, faster than dsytrf; a
-        // breakdown costs only the copy back); with one buffer by LDLᵀ, whose inertia is needed
-        // anyway if some eigenvalue lies at or below τ.
+        // usual point after a fit) that one factorization settles index = nullity = 0, and the
+        // fastest way to find out is a Cholesky factorization (OpenBLAS's parallel dpotrf). It is
+        // tried unless a short Lanczos probe already shows an eigenvalue below −τ (a Ritz value is
+        // an upper bound of λ_min, so that is certain). With a copy of H a breakdown costs the copy
+        // back; with one buffer, H assembled again.
         Linalg la = Linalg.get();
         Inertia atMinus = null, atPlus = null;   // the inertias of H + τI and H − τI (null: not needed)
-        ShiftedFactorization solver;             // a factor to solve with, for shift-invert
+        ShiftedFactorization solver = null;      // a factor to solve with, for shift-invert
         String plan;
+        boolean indefinite = false;
+        if (tau > 0) {
+            listener.phase("Lanczos probe for negative curvature (exact products)");
+            Lanczos.Result probe = Lanczos.run(CurvatureOperator.hessian(ev, theta), new Lanczos.Options().k(1).which(Lanczos.Which.SMALLEST)
+                    .basis(Math.min(p, 30)).maxRestarts(1));
+            indefinite = probe.ritzValues().length > 0 && probe.ritzValues()[0] < -tau;
+            clock.lap("lanczos");
+        }
         if (tau == 0) {
             listener.phase("LDLᵀ factorization of H (dsytrf)");
             LdltFactorization f;
@@ -378,54 +387,71 @@ public record MorseReport(
             atMinus = atPlus = f.inertia();
             solver = f;
             plan = buffers + ": τ = 0, one LDLᵀ factorization";
-        } else if (two) {
-            listener.phase("Cholesky factorization of H − τI (dpotrf): is every eigenvalue above τ?");
-            double[] h2 = h.clone();
-            CholeskyFactorization chol;
-            try (NativeThreads.Scope s = ev.nativeScope()) {
-                chol = la.choleskyInPlace(h, p, tau);
-            }
-            if (chol.positiveDefinite()) {
-                solver = chol;
-                plan = buffers + ": the Cholesky factorization of H − τI showed every eigenvalue above τ";
-            } else {
+        } else {
+            double[] h2 = two ? h.clone() : null;
+            boolean settled = false;
+            String how = "";
+            if (!indefinite) {
+                listener.phase("Cholesky factorization of H − τI (dpotrf): is every eigenvalue above τ?");
+                CholeskyFactorization chol;
+                try (NativeThreads.Scope s = ev.nativeScope()) {
+                    chol = la.choleskyInPlace(h, p, tau);
+                }
                 clock.lap("factorization");
+                if (chol.positiveDefinite()) {
+                    solver = chol;
+                    settled = true;
+                    how = "the Cholesky factorization of H − τI showed every eigenvalue above τ";
+                } else {
+                    how = "H − τI is not positive definite (Cholesky broke down at " + chol.failedAt() + "), so ";
+                    if (two) {
+                        System.arraycopy(h2, 0, h, 0, h.length);
+                    } else {
+                        listener.phase("materializing H again (" + p + "×" + p + ")");
+                        DenseHessian.assemble(ev, theta, h, listener);
+                        assemblies++;
+                        clock.lap("materialize");
+                    }
+                }
+            } else {
+                how = "Lanczos found an eigenvalue below −τ, so ";
+            }
+            if (!settled && two) {
                 listener.phase("LDLᵀ factorizations of H + τI and H − τI (dsytrf, side by side)");
-                System.arraycopy(h2, 0, h, 0, h.length);
                 LdltFactorization[] fs = factorSideBySide(la, h, h2, p, tau, ev.threads());
                 atMinus = fs[0].inertia();
                 atPlus = fs[1].inertia();
                 solver = !fs[1].singular() ? fs[1] : fs[0];
-                plan = buffers + ": H − τI is not positive definite (Cholesky broke down at " + chol.failedAt()
-                        + "), so H + τI and H − τI were factored side by side (LDLᵀ)";
-            }
-        } else {
-            listener.phase("LDLᵀ factorization of H − τI (dsytrf)");
-            LdltFactorization plus;
-            try (NativeThreads.Scope s = ev.nativeScope()) {
-                plus = la.ldltInPlace(h, p, tau);
-            }
-            atPlus = plus.inertia();
-            solver = plus;
-            plan = buffers + " (two do not fit in the heap): LDLᵀ of H − τI";
-            if (atPlus.negative() + atPlus.zero() == 0) {
-                atPlus = null;   // every eigenvalue above τ: settled
-                plan += " showed every eigenvalue above τ";
-            } else {
-                clock.lap("factorization");
-                listener.phase("materializing H again for the second shift (" + p + "×" + p + ")");
-                DenseHessian.assemble(ev, theta, h, listener);
-                assemblies++;
-                clock.lap("materialize");
-                listener.phase("LDLᵀ factorization of H + τI (dsytrf)");
-                LdltFactorization minus;
+                how += "H + τI and H − τI were factored side by side (LDLᵀ)";
+            } else if (!settled) {
+                listener.phase("LDLᵀ factorization of H − τI (dsytrf)");
+                LdltFactorization plus;
                 try (NativeThreads.Scope s = ev.nativeScope()) {
-                    minus = la.ldltInPlace(h, p, -tau);
+                    plus = la.ldltInPlace(h, p, tau);
                 }
-                atMinus = minus.inertia();
-                solver = minus;   // H − τI's factor was overwritten by the second assembly
-                plan += ", then H assembled again for H + τI";
+                atPlus = plus.inertia();
+                solver = plus;
+                how += "LDLᵀ of H − τI";
+                if (atPlus.negative() + atPlus.zero() == 0) {
+                    atPlus = null;   // every eigenvalue above τ after all (the two agree up to rounding)
+                    how += " showed every eigenvalue above τ";
+                } else {
+                    clock.lap("factorization");
+                    listener.phase("materializing H again for the second shift (" + p + "×" + p + ")");
+                    DenseHessian.assemble(ev, theta, h, listener);
+                    assemblies++;
+                    clock.lap("materialize");
+                    listener.phase("LDLᵀ factorization of H + τI (dsytrf)");
+                    LdltFactorization minus;
+                    try (NativeThreads.Scope s = ev.nativeScope()) {
+                        minus = la.ldltInPlace(h, p, -tau);
+                    }
+                    atMinus = minus.inertia();
+                    solver = minus;   // H − τI's factor was overwritten by the assembly
+                    how += ", then H assembled again for H + τI";
+                }
             }
+            plan = buffers + (two ? "" : " (two do not fit in the heap)") + ": " + how;
         }
         clock.lap("factorization");
         double flops = assemblyFlops(ev, assemblies, !parts.fromParts());
