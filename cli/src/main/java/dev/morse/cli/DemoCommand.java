@@ -117,7 +117,7 @@ final class DemoCommand extends BaseCommand {
 
         // 2. The Morse check at the unregularized minimum.
         Progress.Task mt = progress.start("Morse check, no regularizer", 0);
-        MorseReport r0 = MorseReport.at(plain, theta, MorseReport.Options.defaults());
+        MorseReport r0 = MorseReport.at(plain, theta, MorseReport.Options.defaults().withSpectra(true));   // the plots show every eigenvalue
         time("morse", mt.seconds());
         mt.done("index " + r0.index() + ", nullity " + r0.nullity());
 
@@ -128,7 +128,7 @@ final class DemoCommand extends BaseCommand {
         double[] thetaL2 = refit.trajectory().theta();
         files.npy(thetaL2File, thetaL2);
         mt = progress.start("Morse check, l2(" + num(lambda) + ")", 0);
-        MorseReport r1 = MorseReport.at(reg, thetaL2, MorseReport.Options.defaults());
+        MorseReport r1 = MorseReport.at(reg, thetaL2, MorseReport.Options.defaults().withSpectra(true));
         time("morse", mt.seconds());
         mt.done("index " + r1.index() + ", nullity " + r1.nullity());
 

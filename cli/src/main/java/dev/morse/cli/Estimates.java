@@ -97,10 +97,17 @@ final class Estimates {
     }
 
     /** The Morse report's dense spectra: H, G and M, and LAPACK's workspace. */
-    static void morseDense(int p, int denseLimit) {
+    static void morseDense(int p, int denseLimit, boolean spectra) {
         if (p > denseLimit) return;
-        check("the Morse report (dense H, G and M, P = " + p + ")", (double) p * p, 8 * 3.5 * p * p,
-                "Lower --dense-limit below P = " + p + " for the extreme eigenvalues only (Lanczos; no counts), or " + HEAP);
+        if (spectra) {
+            check("the Morse report with --spectra (dense H, G and M, P = " + p + ")", (double) p * p, 8 * 3.05 * p * p,
+                    "Leave out --spectra (the counts need one P×P matrix), lower --dense-limit below P = " + p
+                            + " for the extreme eigenvalues only (Lanczos; no counts), or " + HEAP);
+        } else {
+            // One P×P buffer (a second one, for speed, only when it fits) and two column blocks.
+            check("the Morse report (one dense P×P Hessian, P = " + p + ")", (double) p * p, 8 * 1.05 * p * p,
+                    "Lower --dense-limit below P = " + p + " for the extreme eigenvalues only (Lanczos; no counts), or " + HEAP);
+        }
     }
 
     /** θ, its gradient and the few P-vectors every command holds. */

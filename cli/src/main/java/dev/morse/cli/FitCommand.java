@@ -14,8 +14,10 @@ import picocli.CommandLine.Option;
         optionListHeading = "%nOptions:%n",
         description = {"Optimizes θ to a critical point of the objective L_R (full batch) and saves it as .npy.",
                 "%nOptimizers: lbfgs (L-BFGS with Armijo backtracking); gd (gradient descent, fixed learning rate); newton "
-                        + "(exact Hessian, pseudo-inverse step, converges to minima, saddles or maxima alike, but only from close by); "
-                        + "lbfgs_newton (L-BFGS to the SPEC tolerance, then Newton: the way to a critical point refined to rounding "
+                        + "(Newton on ∇L_R = 0 with exact Hessians and a trust region on ‖∇L_R‖²: converges to the nearest critical point, "
+                        + "minimum, saddle or maximum alike); newton_tr (trust-region Newton minimization: exact subproblem in the "
+                        + "Hessian's eigenbasis up to --newton-dense-limit, Steihaug–CG above; a descent method for reaching minima fast); "
+                        + "lbfgs_newton (L-BFGS to the SPEC tolerance, then newton: the way to a critical point refined to rounding "
                         + "level). Starts from --weights or --init. Exit 3 when the tolerance is not met. Plot: fit-trajectory."},
         footer = {"%nExamples:",
                 "  morse fit --model 2-16-1 --data teacher:n=16 --save theta.npy",
@@ -29,16 +31,25 @@ final class FitCommand extends AnalysisCommand {
     PenaltyRefusal penaltyRefusal;
 
     @Option(names = "--optimizer", paramLabel = "OPT", defaultValue = "lbfgs", order = 1,
-            description = "lbfgs, gd, newton or lbfgs_newton (default: ${DEFAULT-VALUE}).")
+            description = "lbfgs, gd, newton, newton_tr or lbfgs_newton (default: ${DEFAULT-VALUE}).")
     Optimize.Name optimizer;
 
     @Option(names = "--max-iter", converter = Checks.NonNegative.class, paramLabel = "N", defaultValue = "1000", order = 2,
             description = "Iteration limit of lbfgs / gd (default: ${DEFAULT-VALUE}).")
     int maxIter;
 
-    @Option(names = "--newton-iter", converter = Checks.NonNegative.class, paramLabel = "N", defaultValue = "50", order = 3,
-            description = "Iteration limit of newton (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--newton-iter", converter = Checks.NonNegative.class, paramLabel = "N", defaultValue = "200", order = 3,
+            description = "Iteration limit of newton and newton_tr (default: ${DEFAULT-VALUE}).")
     int newtonIter;
+
+    @Option(names = "--newton-dense-limit", converter = Checks.NonNegative.class, paramLabel = "P", defaultValue = "" + Optimize.NEWTON_DENSE_LIMIT, order = 3,
+            description = "Dense Newton steps (one P×P Hessian and eigendecomposition per iteration) up to this P; matrix-free "
+                    + "Krylov steps on exact Hessian-vector products above (default: ${DEFAULT-VALUE}).")
+    int newtonDenseLimit;
+
+    @Option(names = "--krylov-iter", converter = Checks.Positive.class, paramLabel = "N", defaultValue = "" + Optimize.KRYLOV_ITER, order = 3,
+            description = "Iteration limit of MINRES (newton) or CG (newton_tr) in one matrix-free step (default: ${DEFAULT-VALUE}).")
+    int krylovIter;
 
     @Option(names = "--grad-tol", paramLabel = "TOL", defaultValue = "spec", order = 4,
             description = "Stop when ‖∇L_R‖₂ ≤ TOL: a number, 'spec' (1e-10·max(1,|L_R|), SPEC §6; the default) or 'rounding' "
@@ -64,7 +75,8 @@ final class FitCommand extends AnalysisCommand {
         loadProblem();
         Evaluator obj = problem.evaluator();
         long t0 = System.nanoTime();
-        Optimize.Run run = Optimize.run(obj, problem.theta, new Optimize.Settings(optimizer, maxIter, tol, learningRate, history, newtonIter),
+        Optimize.Run run = Optimize.run(obj, problem.theta, new Optimize.Settings(optimizer, maxIter, tol, learningRate, history, newtonIter,
+                newtonDenseLimit, krylovIter),
                 progress, "fit");
         time("fit", (System.nanoTime() - t0) * 1e-9);
         Trajectory t = run.trajectory();
@@ -90,6 +102,7 @@ final class FitCommand extends AnalysisCommand {
             case CONVERGED -> "converged";
             case MAX_ITERATIONS -> "iteration limit reached";
             case STALLED -> run.converged() ? "stopped at rounding level (no step lowers ‖∇‖)" : "stalled (no step makes progress)";
+            case DEGENERATE -> "stopped near a degenerate critical point (linear convergence)";
         };
         printTable("fit · " + problem.model.describe() + ", " + problem.loss.id() + ", reg " + problem.regularizer.spec() + " · P = "
                 + problem.parameters() + ", N = " + problem.data.size(), new String[][] {
@@ -98,6 +111,7 @@ final class FitCommand extends AnalysisCommand {
                 {"‖∇L_R‖₂", sci(t.gradientNorms()[0]) + " → " + sci(gradientNorm) + String.format(Locale.ROOT, "  (tolerance %.2e: %s)",
                         run.gradTol(), run.converged() ? "met" : "NOT met")},
                 {"θ", save == null ? "not saved (use --save FILE.npy)" : "saved to " + save}});
+        if (!run.converged() && t.detail() != null) println("  " + t.detail());
         printOutputs();
         if (!run.converged()) {
             err.println("morse fit: no convergence: ‖∇L_R‖ = " + g3(gradientNorm) + " > tolerance " + g3(run.gradTol()) + " after "

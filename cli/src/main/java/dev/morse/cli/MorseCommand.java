@@ -16,28 +16,35 @@ import picocli.CommandLine.Option;
 @Command(name = "morse", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true, abbreviateSynopsis = true,
         optionListHeading = "%nOptions:%n",
         description = {"The Morse check: is θ a nondegenerate critical point of L_R? (SPEC §6)",
-                "%nRefines θ to a critical point (Newton with exact Hessians, to rounding level), then counts the Hessian's "
-                        + "eigenvalues below −τ (index), within ±τ (nullity) and above τ, with τ = c·P·ε·‖H‖₂. The point is "
-                        + "nondegenerate (Morse at this point) iff the nullity is 0. Also the Gauss–Newton/NME split: spectra, "
-                        + "traces and ‖M‖_F/‖H‖_F. Exit 3 when refinement does not reach a critical point. Plots: "
+                "%nRefines θ to the nearest critical point of any index (Newton on ∇L_R = 0 with exact Hessians and a trust "
+                        + "region on ‖∇L_R‖², to rounding level), then counts the Hessian's eigenvalues below −τ (index), within ±τ "
+                        + "(nullity) and above τ, with τ = c·P·ε·s (s = ‖G‖₂ + ‖M‖₂ + ‖R″‖₂ for H = G + M + R″). The point is "
+                        + "nondegenerate (Morse at this point) iff the nullity is 0. The counts come from two LDLᵀ factorizations of "
+                        + "H ∓ τI (inertia, Sylvester's law), the eigenvalues nearest zero from shift-invert Lanczos, the extremes "
+                        + "and norms from Lanczos; --spectra computes every eigenvalue of H, G and M instead. Also the Gauss–Newton/NME "
+                        + "split: traces and ‖M‖_F/‖H‖_F. Exit 3 when refinement does not reach a critical point. Plots: "
                         + "morse-eigenvalues, morse-ggn-nme, morse-refine."},
         footer = {"%nExamples:",
                 "  morse morse --model 2-16-1 --data teacher:n=16 --weights theta.npy",
                 "  morse morse --model 2-16-1 --data teacher:n=16 --weights theta.npy \\",
                 "      --reg l2:1e-3 --refine lbfgs_newton --plots plots/ --json m.json",
-                "  morse morse --model 2-16-1 --data teacher:n=16 --refine lbfgs_newton"})
+                "  morse morse --model 784-12-10 --loss cross_entropy --inputs train-images-idx3-ubyte.gz \\",
+                "      --targets train-labels-idx1-ubyte.gz --samples 2000 --reg l2:1e-4 --weights theta.npy"})
 final class MorseCommand extends AnalysisCommand {
 
     /** --penalty is refused here: analyses use the objective without training penalties. */
     @picocli.CommandLine.Mixin
     PenaltyRefusal penaltyRefusal;
+    /** --plots computes the full spectra by itself up to this P (the eigendecompositions take seconds there). */
+    static final int SPECTRA_FOR_PLOTS = 4000;
 
     /** Refinement before the check. Lower case: what users type. */
     enum Refine { newton, lbfgs_newton, none }
 
     @Option(names = "--refine", paramLabel = "HOW", defaultValue = "newton", order = 1,
-            description = "newton: Newton to rounding level from θ (the default); lbfgs_newton: L-BFGS first, for a θ far from "
-                    + "a critical point (e.g. from --init); none: analyse θ as given (same as --no-refine).")
+            description = "newton: Newton on ∇L_R = 0 to rounding level from θ, to the nearest critical point of any index (the "
+                    + "default; trust region on ‖∇L_R‖², Powell's dogleg with MINRES steps); lbfgs_newton: L-BFGS first, for a θ far from "
+                    + "a critical point (e.g. from --init; L-BFGS descends, so it finds minima); none: analyse θ as given (same as --no-refine).")
     Refine refine;
 
     @Option(names = "--no-refine", order = 2, description = "Analyse θ as given (it may not be critical: the report then says so).")
@@ -45,6 +52,15 @@ final class MorseCommand extends AnalysisCommand {
 
     @Option(names = "--newton-iter", converter = Checks.NonNegative.class, paramLabel = "N", defaultValue = "100", order = 3, description = "Newton iteration limit (default: ${DEFAULT-VALUE}).")
     int newtonIter;
+
+    @Option(names = "--newton-dense-limit", converter = Checks.NonNegative.class, paramLabel = "P", defaultValue = "" + Optimize.NEWTON_DENSE_LIMIT, order = 3,
+            description = "Refinement takes dense Newton steps (one P×P Hessian and eigendecomposition per iteration) up to this P, "
+                    + "matrix-free MINRES steps on exact Hessian-vector products above (default: ${DEFAULT-VALUE}).")
+    int newtonDenseLimit;
+
+    @Option(names = "--krylov-iter", converter = Checks.Positive.class, paramLabel = "N", defaultValue = "" + Optimize.KRYLOV_ITER, order = 3,
+            description = "MINRES iteration limit of one matrix-free Newton step (default: ${DEFAULT-VALUE}).")
+    int krylovIter;
 
     @Option(names = "--max-iter", converter = Checks.NonNegative.class, paramLabel = "N", defaultValue = "5000", order = 4, description = "L-BFGS iteration limit for lbfgs_newton (default: ${DEFAULT-VALUE}).")
     int maxIter;
@@ -59,11 +75,21 @@ final class MorseCommand extends AnalysisCommand {
     @Option(names = "--abs-tol", converter = Checks.NonNegativeReal.class, paramLabel = "T", defaultValue = "0", order = 7, description = "An absolute zero threshold τ instead (0: use c·P·ε·‖H‖₂).")
     double absTol;
 
-    @Option(names = "--dense-limit", converter = Checks.NonNegative.class, paramLabel = "P", defaultValue = "6000", order = 8,
-            description = "Above this P only the extreme eigenvalues (Lanczos) are reported; counts need the dense spectrum (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dense-limit", converter = Checks.NonNegative.class, paramLabel = "P", defaultValue = "46340", order = 8,
+            description = "Above this P only the extreme eigenvalues (Lanczos) are reported: the counts need one P×P matrix "
+                    + "(8·P² bytes; 46340 is the most one Java array holds, and the heap is the real limit; default: ${DEFAULT-VALUE}).")
     int denseLimit;
 
-    @Option(names = {"-o", "--save"}, paramLabel = "FILE.npy", order = 9, description = "Write the refined θ here (1-D float64 .npy).")
+    @Option(names = "--spectra", order = 9,
+            description = "Also compute every eigenvalue of H, G and M (three P×P matrices and three eigendecompositions: about 4× the "
+                    + "time and 3× the memory of the default inertia counts). Automatic for --plots up to P = " + SPECTRA_FOR_PLOTS + ".")
+    boolean spectra;
+
+    @Option(names = "--nearest", converter = Checks.Positive.class, paramLabel = "K", defaultValue = "10", order = 10,
+            description = "How many eigenvalues nearest zero (and at each end of the spectrum) to report (default: ${DEFAULT-VALUE}).")
+    int nearest;
+
+    @Option(names = {"-o", "--save"}, paramLabel = "FILE.npy", order = 11, description = "Write the refined θ here (1-D float64 .npy).")
     Path save;
 
     @Override
@@ -84,7 +110,8 @@ final class MorseCommand extends AnalysisCommand {
         if (how != Refine.none) {
             long t0 = System.nanoTime();
             Optimize.Name opt = how == Refine.newton ? Optimize.Name.newton : Optimize.Name.lbfgs_newton;
-            run = Optimize.run(obj, theta, new Optimize.Settings(opt, maxIter, Double.MIN_VALUE, 0.1, 30, newtonIter), progress, "refine");
+            run = Optimize.run(obj, theta, new Optimize.Settings(opt, maxIter, Double.MIN_VALUE, 0.1, 30, newtonIter, newtonDenseLimit, krylovIter),
+                    progress, "refine");
             time("refine", (System.nanoTime() - t0) * 1e-9);
             theta = run.trajectory().theta();
             if (save != null) {
@@ -93,12 +120,15 @@ final class MorseCommand extends AnalysisCommand {
         } else if (save != null) {
             files.npy(save, theta);
         }
-        Estimates.morseDense(problem.parameters(), denseLimit);
+        int p = problem.parameters();
+        boolean withSpectra = spectra || (plots && p <= SPECTRA_FOR_PLOTS);
+        Estimates.morseDense(p, denseLimit, withSpectra);
         checkCurvature(obj, theta);
-        Progress.Task t = progress.start("Morse report (dense H, G, M and their spectra, P = " + problem.parameters() + ")", 0).ticking();
-        MorseReport r = MorseReport.at(obj, theta, new MorseReport.Options(tauFactor, absTol, gradTol, denseLimit, 10, 300));
-        time("morse_report", t.seconds());
-        t.done(r.countsExact() ? "index " + r.index() + ", nullity " + r.nullity() : "extremes only");
+        MorseReport.Options options = new MorseReport.Options(tauFactor, absTol, gradTol, denseLimit, nearest, 300, withSpectra);
+        MorseReport r = MorseReport.at(obj, theta, options, reportListener());
+        if (current != null) current.done(null);
+        for (var e : r.timings().entrySet()) if (!e.getKey().equals("gradient")) time(e.getKey(), e.getValue());
+        time("morse_report", r.timings().values().stream().mapToDouble(Double::doubleValue).sum());
         loss = r.loss();
         gradientNorm = r.gradientNorm();
         dataLoss = obj.problem().hasTerms() ? obj.dataLoss(theta) : loss;
@@ -127,25 +157,55 @@ final class MorseCommand extends AnalysisCommand {
         if (r.warning() != null) println("  warning: " + r.warning());
         printOutputs();
         if (run != null && !r.critical()) {
+            String detail = run.trajectory().detail();
             err.println("morse morse: refinement did not reach a critical point: ‖∇L_R‖ = " + g3(r.gradientNorm()) + " > grad_tol "
-                    + g3(r.gradTol()) + " after " + run.trajectory().iterations() + " iterations; try --refine lbfgs_newton or more --newton-iter.");
+                    + g3(r.gradTol()) + " after " + run.trajectory().iterations() + " iterations" + (detail == null ? "" : " (" + detail + ")")
+                    + "; try --refine lbfgs_newton or more --newton-iter.");
             return Main.EXIT_NUMERICAL;
         }
         if (!r.converged()) {
-            err.println("morse morse: Lanczos did not converge for the extreme eigenvalues (P = " + r.parameters() + " above --dense-limit); "
-                    + "the report lists them with their residuals.");
+            err.println("morse morse: Lanczos did not converge (" + r.warning() + "); the report lists the values with their residuals.");
             return Main.EXIT_NUMERICAL;
         }
         return Main.EXIT_OK;
     }
 
+    /** The report's current phase as a progress task. */
+    private Progress.Task current;
+
+    /** Shows the report's phases as progress tasks (materialization with its columns, the rest ticking). */
+    private MorseReport.Listener reportListener() {
+        return new MorseReport.Listener() {
+            @Override
+            public void phase(String description) {
+                if (current != null) current.done(null);
+                boolean columns = description.startsWith("materializing");
+                current = progress.start(description, columns ? problem.parameters() : 0);
+                if (!columns) current.ticking();
+            }
+
+            @Override
+            public void update(long done, long total) {
+                if (current != null) current.update(done, "");
+            }
+        };
+    }
+
     /** The scale s of τ as text: ‖G‖₂ + ‖M‖₂ + ‖R″‖₂ when H was assembled from its parts, else ‖H‖₂. */
     static String tauScale(MorseReport r) {
+        String src = r.normSource().equals("lanczos") ? " (norms by Lanczos)" : "";
         if (r.tauScaleSource().equals("parts")) {
             return "s = ‖G‖₂ + ‖M‖₂ + ‖R″‖₂ = " + g3(r.ggnNorm()) + " + " + g3(r.nmeNorm()) + " + " + g3(r.regularizerNorm()) + " = " + g3(r.tauScale())
-                    + " (‖H‖₂ = " + g3(r.hessianNorm()) + ")";
+                    + " (‖H‖₂ = " + g3(r.hessianNorm()) + ")" + src;
         }
-        return "s = ‖H‖₂ = " + g3(r.tauScale());
+        return "s = ‖H‖₂ = " + g3(r.tauScale()) + src;
+    }
+
+    /** Up to k numbers as "a, b, c, …". */
+    static String list(double[] v, int k) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < Math.min(k, v.length); i++) sb.append(i == 0 ? "" : ", ").append(g3(v[i]));
+        return sb.append(v.length > k ? ", …" : "").toString();
     }
 
     /** The lines of the Morse summary (also used by the demo). */
@@ -161,24 +221,55 @@ final class MorseCommand extends AnalysisCommand {
         rows.add(new String[] {"‖∇L_R‖₂", sci(r.gradientNorm()) + (r.critical() ? "  (critical: ≤ grad_tol " : "  (NOT critical: > grad_tol ") + g3(r.gradTol()) + ")"});
         if (r.countsExact()) {
             rows.add(new String[] {"τ", g3(r.tau()) + (r.absoluteTolerance() > 0 ? " (absolute)" : " = " + num(r.tauFactor()) + "·P·ε·s, " + tauScale(r))});
-            rows.add(new String[] {"index", r.index() + " negative eigenvalues (λ < −τ)"});
+            String how = r.method().equals("inertia") ? "  (LDLᵀ inertia of H ∓ τI)" : "  (from all eigenvalues)";
+            rows.add(new String[] {"index", r.index() + " negative eigenvalues (λ < −τ)" + how});
             rows.add(new String[] {"nullity", r.nullity() + " zero eigenvalues (|λ| ≤ τ)"});
             rows.add(new String[] {"positive", r.positive() + " (λ > τ)"});
             rows.add(new String[] {"min |λ|", g3(r.minAbsEigenvalue()) + "  (min|λ|/τ = " + g3(r.minAbsOverTau()) + ")"});
+            if (r.method().equals("inertia")) {
+                rows.add(new String[] {"nearest 0", list(r.nearestZero(), 5) + "  (shift-invert Lanczos, residuals ≤ " + g3(max(r.nearestZeroResiduals())) + ")"});
+            }
+            String rank = r.ggnEigenvalues() == null ? "" : ", rank G = " + EigenvalueCounts.rank(r.ggnEigenvalues(), r.tau());
             rows.add(new String[] {"G/M split", "tr H = " + g3(r.traceHessian()) + ", tr G = " + g3(r.traceGgn()) + ", tr M = " + g3(r.traceNme())
-                    + ", ‖M‖_F/‖H‖_F = " + g3(r.nmeToHessianFrobenius()) + ", rank G = " + EigenvalueCounts.rank(r.ggnEigenvalues(), r.tau())});
-        } else {
-            rows.add(new String[] {"extremes", "λ_min ≈ " + g3(r.eigenvalues()[0]) + ", λ_max ≈ " + g3(r.eigenvalues()[r.eigenvalues().length - 1])
-                    + " (Lanczos; P = " + r.parameters() + " exceeds --dense-limit)"});
+                    + ", ‖M‖_F/‖H‖_F = " + g3(r.nmeToHessianFrobenius()) + rank});
+        }
+        if (r.extremes() != null && r.extremes().length > 0) {
+            double[] x = r.extremes();
+            rows.add(new String[] {"extremes", "λ_min ≈ " + g3(x[0]) + ", λ_max ≈ " + g3(x[x.length - 1])
+                    + (r.method().equals("dense") ? "" : " (Lanczos" + (r.countsExact() ? ")" : "; P = " + r.parameters() + " exceeds --dense-limit)"))});
+        }
+        if (!r.method().equals("lanczos")) rows.add(new String[] {"memory", r.memoryPlan()});
+        if (!Double.isNaN(r.materializeGflops())) {
+            StringBuilder t = new StringBuilder();
+            for (var e : r.timings().entrySet()) t.append(t.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(String.format(Locale.ROOT, "%.1f s", e.getValue()));
+            rows.add(new String[] {"time", t + String.format(Locale.ROOT, "; dense assembly %.1f GFLOP/s", r.materializeGflops())});
         }
         rows.add(new String[] {"verdict", r.verdict()});
         return rows;
     }
 
-    /** Eigenvalue stem plot, G vs M side by side, and the refinement trajectory. */
+    private static double max(double[] v) {
+        double m = 0;
+        for (double x : v) m = Math.max(m, x);
+        return m;
+    }
+
+    /**
+     * Eigenvalue stem plot, G vs M side by side, and the refinement trajectory. Without the full
+     * spectra the eigenvalue plot shows what is known (the extremes and the eigenvalues nearest
+     * zero), and the G/M plot is left out (it needs --spectra).
+     */
     static void savePlots(BaseCommand cmd, MorseReport r, LoadedProblem p, Optimize.Run run, String prefix, String titleSuffix) throws java.io.IOException {
         double[] ev = r.eigenvalues();
         String counts = r.countsExact() ? "index " + r.index() + ", nullity " + r.nullity() + ", " + r.positive() + " positive" : "extremes only";
+        if (ev == null) {
+            double[] known = new double[r.extremes().length + r.nearestZero().length];
+            System.arraycopy(r.extremes(), 0, known, 0, r.extremes().length);
+            System.arraycopy(r.nearestZero(), 0, known, r.extremes().length, r.nearestZero().length);
+            java.util.Arrays.sort(known);
+            ev = known;
+            counts += "; extremes and nearest zero only (--spectra for all)";
+        }
         cmd.savePlot(prefix + "eigenvalues", Plots.eigenvalues("Hessian of L_R at θ" + titleSuffix + ": " + counts + "  (P = " + r.parameters() + ")",
                 ev, r.tau(), null, Plots.WIDTH));
         if (r.ggnEigenvalues() != null) {
@@ -188,6 +279,8 @@ final class MorseCommand extends AnalysisCommand {
                             r.ggnEigenvalues(), r.tau(), range, Plots.WIDTH * 3 / 4),
                     Plots.eigenvalues("NME M: tr = " + g3(r.traceNme()) + ", ‖M‖_F/‖H‖_F = " + g3(r.nmeToHessianFrobenius()),
                             r.nmeEigenvalues(), r.tau(), range, Plots.WIDTH * 3 / 4));
+        } else {
+            cmd.progress.note("plot " + prefix + "ggn-nme needs the spectra of G and M: pass --spectra (automatic up to P = " + SPECTRA_FOR_PLOTS + ")");
         }
         if (run != null) {
             cmd.savePlot(prefix + "refine", Plots.trajectory("Refinement to a critical point" + titleSuffix, run.trajectory().losses(),

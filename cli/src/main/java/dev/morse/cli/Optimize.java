@@ -10,23 +10,34 @@ import java.util.Locale;
 
 /**
  * Runs the engine's optimizers ({@link CriticalPoints}) and joins their phases into one
- * trajectory. Gradient descent and Newton carry no state between iterations, so they run in
- * chunks (Newton one iteration at a time) with a progress bar between chunks, and the chunked run
- * is exactly the unchunked one. L-BFGS runs in one call, because restarting its curvature memory
- * at chunk boundaries doubled the iterations in our tests; its progress shows the elapsed time.
+ * trajectory. Gradient descent carries no state between iterations, so it runs in chunks with a
+ * progress bar between them (the chunked run is exactly the unchunked one). L-BFGS and the Newton
+ * methods keep state between iterations (curvature pairs, the trust radius), so each runs in one
+ * call: Newton reports every iteration through a {@link CriticalPoints.Monitor}, L-BFGS shows the
+ * elapsed time.
  */
 final class Optimize {
     private Optimize() {}
 
     static final int GD_CHUNK = 100;
-    /** Dense Newton up to this P, Newton–MINRES above. */
+    /** Dense Newton steps (one eigendecomposition per iteration) up to this P, matrix-free Krylov steps above. */
     static final int NEWTON_DENSE_LIMIT = 3000;
+    /** Krylov iterations (MINRES, or CG for newton_tr) per matrix-free Newton step. */
+    static final int KRYLOV_ITER = 500;
 
-    /** Optimizer names accepted by {@code fit --optimizer}. Lower case: what users type. */
-    enum Name { lbfgs, gd, newton, lbfgs_newton }
+    /**
+     * Optimizer names accepted by {@code fit --optimizer}. Lower case: what users type. newton is
+     * Newton on ∇L_R = 0 (any critical point); newton_tr is trust-region Newton minimization.
+     */
+    enum Name { lbfgs, gd, newton, lbfgs_newton, newton_tr }
 
     /** Settings of one run. {@code gradTol}: Double.MIN_VALUE means "to rounding level". */
-    record Settings(Name optimizer, int maxIter, double gradTol, double learningRate, int history, int newtonIter) {}
+    record Settings(Name optimizer, int maxIter, double gradTol, double learningRate, int history, int newtonIter, int newtonDenseLimit,
+                    int krylovIter) {
+        Settings(Name optimizer, int maxIter, double gradTol, double learningRate, int history, int newtonIter) {
+            this(optimizer, maxIter, gradTol, learningRate, history, newtonIter, NEWTON_DENSE_LIMIT, KRYLOV_ITER);
+        }
+    }
 
     /**
      * A finished run: the joined trajectory, the optimizer of each phase and the iteration where
@@ -63,6 +74,7 @@ final class Optimize {
             case gd -> theta = phase(obj, theta, "gd", s.maxIter(), s, progress, label, parts, names, starts);
             case lbfgs -> theta = phase(obj, theta, "lbfgs", s.maxIter(), s, progress, label, parts, names, starts);
             case newton -> theta = phase(obj, theta, "newton", s.newtonIter(), s, progress, label, parts, names, starts);
+            case newton_tr -> theta = phase(obj, theta, "newton_tr", s.newtonIter(), s, progress, label, parts, names, starts);
             case lbfgs_newton -> {
                 // L-BFGS gets to the basin (to the SPEC tolerance at least), Newton finishes quadratically.
                 Settings first = new Settings(s.optimizer(), s.maxIter(), s.gradTol() <= Double.MIN_VALUE ? 0 : s.gradTol(),
@@ -84,33 +96,34 @@ final class Optimize {
         names.add(name);
         Progress.Task task = progress.start(label + " (" + name + ")", name.equals("lbfgs") ? 0 : maxIter);
         if (name.equals("lbfgs")) task.ticking();
-        int done = 0;
         List<Trajectory> chunks = new ArrayList<>();
-        Trajectory last;
-        do {
-            int n = Math.min(maxIter - done, switch (name) {
-                case "lbfgs" -> maxIter;
-                case "gd" -> GD_CHUNK;
-                default -> 1;
-            });
-            // L-BFGS keeps at most as many pairs as it iterates: a longer history changes nothing but the memory.
-            int history = Math.min(s.history(), Math.max(1, n));
-            if (name.equals("lbfgs")) Estimates.lbfgs(obj.dim(), history);
-            if (name.equals("newton") && obj.dim() <= NEWTON_DENSE_LIMIT) Estimates.denseNewton(obj.dim());
-            last = switch (name) {
-                case "lbfgs" -> CriticalPoints.lbfgs(obj, theta, history, n, s.gradTol());
-                case "gd" -> CriticalPoints.gradientDescent(obj, theta, s.learningRate(), n, s.gradTol());
-                default -> CriticalPoints.newton(obj, theta, n, s.gradTol(), NEWTON_DENSE_LIMIT);
-            };
-            chunks.add(last);
-            theta = last.theta();
-            done += last.iterations();
-            task.update(done, String.format(Locale.ROOT, "loss %.3e, ‖∇‖ %.2e", last.finalLoss(), last.finalGradientNorm()));
-            if (last.reason() != Trajectory.StopReason.MAX_ITERATIONS || last.iterations() == 0) break;
-        } while (done < maxIter);
+        CriticalPoints.Monitor monitor = (k, loss, g) -> task.update(k, String.format(Locale.ROOT, "loss %.3e, ‖∇‖ %.2e", loss, g));
+        CriticalPoints.NewtonOptions newton = new CriticalPoints.NewtonOptions(maxIter, s.gradTol(), s.newtonDenseLimit(), s.krylovIter(), 0);
+        // L-BFGS keeps at most as many pairs as it iterates: a longer history changes nothing but the memory.
+        int history = Math.min(s.history(), Math.max(1, maxIter));
+        if (name.equals("lbfgs")) Estimates.lbfgs(obj.dim(), history);
+        if (name.startsWith("newton") && obj.dim() <= s.newtonDenseLimit()) Estimates.denseNewton(obj.dim());
+        switch (name) {
+            case "lbfgs" -> chunks.add(CriticalPoints.lbfgs(obj, theta, history, maxIter, s.gradTol()));
+            case "newton" -> chunks.add(CriticalPoints.newton(obj, theta, newton, monitor));
+            case "newton_tr" -> chunks.add(CriticalPoints.newtonTrustRegion(obj, theta, newton, monitor));
+            default -> {
+                int done = 0;
+                Trajectory last;
+                do {
+                    last = CriticalPoints.gradientDescent(obj, theta, s.learningRate(), Math.min(maxIter - done, GD_CHUNK), s.gradTol());
+                    chunks.add(last);
+                    theta = last.theta();
+                    done += last.iterations();
+                    task.update(done, String.format(Locale.ROOT, "loss %.3e, ‖∇‖ %.2e", last.finalLoss(), last.finalGradientNorm()));
+                } while (last.reason() == Trajectory.StopReason.MAX_ITERATIONS && last.iterations() > 0 && done < maxIter);
+            }
+        }
+        theta = chunks.get(chunks.size() - 1).theta();
         Trajectory t = join(chunks, theta, name);
         parts.add(t);
-        String why = t.reason() == Trajectory.StopReason.STALLED && s.gradTol() == Double.MIN_VALUE ? "at rounding level"
+        String why = t.reason() == Trajectory.StopReason.STALLED && s.gradTol() == Double.MIN_VALUE
+                && t.finalGradientNorm() <= verdictTol(s.gradTol(), t.finalLoss()) ? "at rounding level"
                 : t.reason().name().toLowerCase(Locale.ROOT).replace('_', ' ');
         task.done(t.iterations() + " iterations, " + why
                 + String.format(Locale.ROOT, ", loss %.3e, ‖∇‖ %.2e", t.finalLoss(), t.finalGradientNorm()));
@@ -132,6 +145,7 @@ final class Optimize {
             }
         }
         Trajectory.StopReason reason = parts.isEmpty() ? Trajectory.StopReason.MAX_ITERATIONS : parts.get(parts.size() - 1).reason();
-        return new Trajectory(name, theta, java.util.Arrays.copyOf(losses, k), java.util.Arrays.copyOf(norms, k), reason, k - 1);
+        String detail = parts.isEmpty() ? null : parts.get(parts.size() - 1).detail();
+        return new Trajectory(name, theta, java.util.Arrays.copyOf(losses, k), java.util.Arrays.copyOf(norms, k), reason, k - 1, detail);
     }
 }

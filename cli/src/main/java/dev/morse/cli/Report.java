@@ -184,6 +184,7 @@ final class Report {
                 .name("ggn_norm").valueOrNull(r.ggnNorm())
                 .name("nme_norm").valueOrNull(r.nmeNorm())
                 .name("regularizer_norm").valueOrNull(r.regularizerNorm())
+                .name("norm_source").value(r.normSource())
                 .name("absolute_tolerance").valueOrNull(r.absoluteTolerance())
                 .endObject();
         j.name("converged").value(r.converged());
@@ -191,8 +192,14 @@ final class Report {
         j.name("min_abs_over_tau").valueOrNull(r.minAbsOverTau());
         j.name("eigenvalues");
         array(j, r.eigenvalues());
+        j.name("extremes");
+        array(j, r.extremes());
+        j.name("extreme_residuals");
+        array(j, r.extremeResiduals());
         j.name("nearest_zero");
         array(j, r.nearestZero());
+        j.name("nearest_zero_residuals");
+        array(j, r.nearestZeroResiduals());
         j.name("ggn_eigenvalues");
         array(j, r.ggnEigenvalues());
         j.name("nme_eigenvalues");
@@ -204,6 +211,9 @@ final class Report {
                 .endObject();
         j.name("ggn_rank").valueOrNull(r.ggnEigenvalues() == null ? Double.NaN : EigenvalueCounts.rank(r.ggnEigenvalues(), r.tau()));
         j.name("nme_to_hessian_frobenius").valueOrNull(r.nmeToHessianFrobenius());
+        j.name("memory_plan").value(r.memoryPlan());
+        j.name("materialize_flops").valueOrNull(r.materializeFlops());
+        j.name("materialize_gflops").valueOrNull(r.materializeGflops());
         j.name("warning").value(r.warning());
     }
 

@@ -139,7 +139,42 @@ class CommandsTest {
         Map<String, Object> rep2 = Cli.json(l2Json);
         assertEquals(0, Cli.num(rep2, "nullity"), 0, "weight decay removes the zero eigenvalues");
         assertEquals(Boolean.TRUE, rep2.get("nondegenerate"));
-        assertEquals(25, Cli.doubles(rep2.get("ggn_eigenvalues")).length);
+        assertEquals("inertia", rep2.get("method"), "counts by LDLᵀ inertia by default");
+        assertEquals(null, rep2.get("ggn_eigenvalues"), "no full spectra without --spectra");
+
+        Path specJson = dir.resolve("morse-spectra.json");
+        Cli.Result m3 = Cli.run(with("morse", p, "--weights", theta.toString(), "--reg", "l2:1e-2", "--refine", "lbfgs_newton", "--spectra",
+                "--json", specJson.toString()));
+        assertEquals(0, m3.code(), m3.toString());
+        Map<String, Object> rep3 = Cli.json(specJson);
+        assertEquals("dense", rep3.get("method"));
+        assertEquals(25, Cli.doubles(rep3.get("ggn_eigenvalues")).length);
+        assertEquals(25, Cli.doubles(rep3.get("eigenvalues")).length);
+        for (String k : new String[] {"index", "nullity", "positive"}) assertEquals(Cli.num(rep2, k), Cli.num(rep3, k), 0, k + ": inertia = eigenvalues");
+        assertEquals(Cli.num(rep3, "tau"), Cli.num(rep2, "tau"), 1e-7 * Cli.num(rep3, "tau"), "τ from Lanczos norms = τ from the spectra");
+    }
+
+    /** fit --optimizer newton_tr reaches a minimum; morse then refines in a few Newton steps and finds it nondegenerate. */
+    @Test
+    void newtonTrustRegionFitsAMinimumThatMorseConfirms() throws Exception {
+        String[] p = {"--model", "2-10-1", "--data", "gaussian:n=5", "--reg", "l2:1e-3", "-q"};
+        Path theta = dir.resolve("tr.npy");
+        Path fitJson = dir.resolve("tr-fit.json");
+        Cli.Result fit = Cli.run(with("fit", p, "--optimizer", "newton_tr", "--grad-tol", "1e-12", "--save", theta.toString(), "--json", fitJson.toString()));
+        assertEquals(0, fit.code(), fit.toString());
+        Map<?, ?> traj = (Map<?, ?>) Cli.json(fitJson).get("trajectory");
+        assertEquals("newton_tr", traj.get("optimizer"));
+        assertEquals(Boolean.TRUE, traj.get("converged"));
+        Path morseJson = dir.resolve("tr-morse.json");
+        Cli.Result m = Cli.run(with("morse", p, "--weights", theta.toString(), "--json", morseJson.toString()));
+        assertEquals(0, m.code(), m.toString());
+        Map<String, Object> rep = Cli.json(morseJson);
+        assertEquals(0, Cli.num(rep, "index"), 0, "newton_tr found a minimum");
+        assertEquals(0, Cli.num(rep, "nullity"), 0);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> refine = (Map<String, Object>) rep.get("refine");
+        assertTrue(Cli.num(refine, "iterations") <= 10, "refinement from a minimum to rounding level is short: " + refine.get("iterations"));
+        assertEquals(2, Cli.run(with("fit", p, "--optimizer", "newton_tr", "--krylov-iter", "0")).code(), "--krylov-iter 0 is bad usage");
     }
 
     @Test

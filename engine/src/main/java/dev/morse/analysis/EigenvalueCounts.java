@@ -1,5 +1,6 @@
 package dev.morse.analysis;
 
+import dev.morse.linalg.Inertia;
 import java.util.Arrays;
 
 /**
@@ -46,6 +47,36 @@ public record EigenvalueCounts(double tau, int index, int nullity, int positive,
         double[] near = new double[Math.min(nearest, boxed.length)];
         for (int i = 0; i < near.length; i++) near[i] = boxed[i];
         return new EigenvalueCounts(tau, neg, zero, pos, minAbs, near);
+    }
+
+    /**
+     * Counts from two inertias (Sylvester's law) instead of the eigenvalues: {@code atMinusTau} is
+     * the inertia of H + τI (the eigenvalues of H relative to −τ), {@code atPlusTau} that of H − τI.
+     * index = #{λ < −τ} = negatives of H + τI; positive = #{λ > τ} = positives of H − τI; nullity =
+     * #{−τ ≤ λ ≤ τ} = n − index − positive, which includes eigenvalues exactly at ±τ (the zero
+     * pivots). With τ = 0 both are the inertia of H itself. min |λ| and the nearest-zero values
+     * come from elsewhere (shift-invert Lanczos) and are passed through: NaN / empty when unknown.
+     *
+     * @throws IllegalArgumentException if the inertias are of matrices of different orders, or
+     *                                  are inconsistent (more eigenvalues below −τ than below τ)
+     */
+    public static EigenvalueCounts ofInertia(double tau, Inertia atMinusTau, Inertia atPlusTau, double minAbs, double[] nearestZero) {
+        int n = atMinusTau.total();
+        if (atPlusTau.total() != n) throw new IllegalArgumentException("inertias of orders " + n + " and " + atPlusTau.total());
+        int index = atMinusTau.negative();
+        int positive = atPlusTau.positive();
+        if (index + positive > n || atPlusTau.negative() + atPlusTau.zero() < index) {
+            throw new IllegalArgumentException("inconsistent inertias at −τ " + atMinusTau + " and +τ " + atPlusTau);
+        }
+        return new EigenvalueCounts(tau, index, n - index - positive, positive, minAbs, nearestZero.clone());
+    }
+
+    /**
+     * Counts when one factorization showed every eigenvalue above τ (H − τI positive definite,
+     * or its LDLᵀ without a negative or zero pivot): index = nullity = 0, positive = n.
+     */
+    public static EigenvalueCounts aboveTau(double tau, int n, double minAbs, double[] nearestZero) {
+        return new EigenvalueCounts(tau, 0, 0, n, minAbs, nearestZero.clone());
     }
 
     /** min |λ| / τ: how far the smallest eigenvalue is from the zero band (∞ when τ = 0). */

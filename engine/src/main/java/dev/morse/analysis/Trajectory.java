@@ -5,9 +5,15 @@ import java.util.List;
 
 /**
  * An optimizer run: the final θ, the loss and ‖∇L_R‖ after each iteration (index 0 is the start),
- * and why it stopped.
+ * why it stopped, and a sentence saying more about it ({@code detail}, or null).
  */
-public record Trajectory(String optimizer, double[] theta, double[] losses, double[] gradientNorms, StopReason reason, int iterations) {
+public record Trajectory(String optimizer, double[] theta, double[] losses, double[] gradientNorms, StopReason reason, int iterations,
+                         String detail) {
+
+    /** A trajectory without a detail sentence. */
+    public Trajectory(String optimizer, double[] theta, double[] losses, double[] gradientNorms, StopReason reason, int iterations) {
+        this(optimizer, theta, losses, gradientNorms, reason, iterations, null);
+    }
 
     /** Why an optimizer stopped. */
     public enum StopReason {
@@ -15,8 +21,17 @@ public record Trajectory(String optimizer, double[] theta, double[] losses, doub
         CONVERGED,
         /** The iteration limit was reached first. */
         MAX_ITERATIONS,
-        /** No further progress was possible (line search failed, or the step stopped changing θ). */
-        STALLED
+        /**
+         * No further progress was possible (line search failed, the step stopped changing θ, or
+         * the trust region shrank to the rounding level of θ: ‖∇L_R‖ is at its floor).
+         */
+        STALLED,
+        /**
+         * Newton refinement near a degenerate critical point: the last steps converged only
+         * linearly while the Hessian's smallest |λ| fell toward the rounding level, so the
+         * critical point is (numerically) degenerate and quadratic convergence is not to be had.
+         */
+        DEGENERATE
     }
 
     public double finalLoss() {
@@ -38,12 +53,16 @@ public record Trajectory(String optimizer, double[] theta, double[] losses, doub
         }
 
         Trajectory finish(String name, double[] theta, StopReason r) {
+            return finish(name, theta, r, null);
+        }
+
+        Trajectory finish(String name, double[] theta, StopReason r, String detail) {
             double[] l = new double[losses.size()], g = new double[norms.size()];
             for (int i = 0; i < l.length; i++) {
                 l[i] = losses.get(i);
                 g[i] = norms.get(i);
             }
-            return new Trajectory(name, theta, l, g, r, l.length - 1);
+            return new Trajectory(name, theta, l, g, r, l.length - 1, detail);
         }
     }
 }

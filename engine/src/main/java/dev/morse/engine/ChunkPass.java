@@ -38,7 +38,7 @@ final class ChunkPass {
     private double[] prob;   // softmax rows for cross-entropy
     // Tangent (R-operator) buffers, owned by this worker: see the block products below.
     private final double[] vecTmp; // bias copy / column sums
-    private final int maxRows;
+    private int maxRows;
 
     // The chunk currently bound.
     private double[] x;
@@ -58,8 +58,15 @@ final class ChunkPass {
         vecTmp = new double[maxWidth];
     }
 
-    /** Binds the chunk's rows x[xOff ..] (rows × d0) and its state buffers. */
+    /**
+     * Binds the chunk's rows x[xOff ..] (rows × d0) and its state buffers. A chunk larger than
+     * the block buffers hold (dense materialization cuts larger chunks than products) grows them.
+     */
     void bind(ChunkState st, double[] x, int xOff, int rows) {
+        if (rows > maxRows) {
+            maxRows = rows;
+            blockCap = 0;   // the block buffers are sized by maxRows: reallocate on next use
+        }
         this.a = st.a;
         this.z = st.z;
         this.s1 = st.s1;
@@ -237,7 +244,7 @@ final class ChunkPass {
 
     private int blockCap;           // kg the block buffers hold
     private double[][] bra, brz, brg;
-    private double[] brdz, nmeFactor, vPack, wTmp, biasTmp;
+    private double[] brdz, nmeFactor, vPack, wTmp, biasTmp, brgT;
 
     private void ensureBlock(int kg) {
         if (kg <= blockCap) return;
@@ -253,6 +260,7 @@ final class ChunkPass {
             maxLayer = Math.max(maxLayer, d[l] * d[l - 1]);
         }
         brdz = new double[maxRows * kg * maxWidth];
+        brgT = new double[maxRows * kg * maxWidth];
         nmeFactor = new double[maxRows * maxWidth];
         vPack = new double[kg * maxLayer];
         wTmp = new double[kg * maxLayer];
@@ -329,6 +337,18 @@ final class ChunkPass {
      */
     void blockProduct(double[] theta, double[] vs, int unitBase, int j0, int kg, int p, double scale, boolean ggn, boolean nme,
                       double[] out, int outOff) {
+        blockProduct(theta, vs, unitBase, j0, kg, p, scale, ggn, nme, out, outOff, -1);
+    }
+
+    /**
+     * As above; with {@code outLimit ≥ 0} only the output entries with parameter index ≤ outLimit
+     * are needed (the others are left unspecified): the lower triangle of a symmetric matrix
+     * assembled column by column, where column q needs rows ≤ q. Weight rows r of layer l past the
+     * limit are then skipped in the output GEMMs, which for the first layer, the dominant one,
+     * halves the flops on average.
+     */
+    void blockProduct(double[] theta, double[] vs, int unitBase, int j0, int kg, int p, double scale, boolean ggn, boolean nme,
+                      double[] out, int outOff, int outLimit) {
         blockTangent(theta, vs, unitBase, j0, kg, p);
         int rk = rows * kg;
         boolean unit = unitBase >= 0;
@@ -337,8 +357,10 @@ final class ChunkPass {
         if (ggn) blockOutputHessianTimes(bra[layers], brg[layers], kg, scale);
         for (int l = layers; l >= 1; l--) {
             int wOff = mlp.weightOffset(l), size = d[l] * d[l - 1];
+            // Weight rows of this layer the output needs: all, or those with an index ≤ outLimit.
+            int rmax = outLimit < 0 ? d[l] : outLimit < wOff ? 0 : Math.min(d[l], (outLimit - wOff) / d[l - 1] + 1);
             boolean written = false;
-            if (!rgZero) {
+            if (!rgZero && rmax == d[l]) {
                 // [RG¹…RGᵏ]ᵀ Z_{l−1}: kg stacked d_l × d_{l−1} blocks (one vector: straight into out).
                 if (kg == 1) {
                     linalg.dgemm(true, false, d[l], d[l - 1], rows, 1.0, brg[l], 0, d[l],
@@ -349,18 +371,35 @@ final class ChunkPass {
                     for (int j = 0; j < kg; j++) System.arraycopy(wTmp, j * size, out, outOff + j * p + wOff, size);
                 }
                 written = true;
+            } else if (!rgZero && rmax > 0) {
+                // Rows r < rmax only: regroup RG's columns unit-major ((r, j) instead of (j, r)), so
+                // that the rows needed are one contiguous block, then one GEMM of rmax·kg rows.
+                int w = kg * d[l];
+                for (int i = 0; i < rows; i++) {
+                    int src = i * w, dst = i * rmax * kg;
+                    for (int r = 0; r < rmax; r++) {
+                        for (int j = 0; j < kg; j++) brgT[dst + r * kg + j] = brg[l][src + j * d[l] + r];
+                    }
+                }
+                linalg.dgemm(true, false, rmax * kg, d[l - 1], rows, 1.0, brgT, 0, rmax * kg,
+                        zPrev(l), zPrevOff(l), d[l - 1], 0.0, wTmp, 0, d[l - 1]);
+                for (int r = 0; r < rmax; r++) {
+                    for (int j = 0; j < kg; j++) System.arraycopy(wTmp, (r * kg + j) * d[l - 1], out, outOff + j * p + wOff + r * d[l - 1], d[l - 1]);
+                }
+                written = true;
             }
-            if (nme && l > 1) {
-                // Gr_lᵀ [RZ¹ | … | RZᵏ]: d_l × (kg·d_{l−1}), block j in columns j·d_{l−1} (one vector: into out).
+            if (nme && l > 1 && rmax > 0) {
+                // Gr_lᵀ [RZ¹ | … | RZᵏ]: d_l × (kg·d_{l−1}) (its first rmax rows), block j in columns
+                // j·d_{l−1} (one vector: straight into out, the rows of a weight block being contiguous).
                 if (kg == 1) {
-                    linalg.dgemm(true, false, d[l], d[l - 1], rows, 1.0, g[l], 0, d[l],
+                    linalg.dgemm(true, false, rmax, d[l - 1], rows, 1.0, g[l], 0, d[l],
                             brz[l - 1], 0, d[l - 1], written ? 1.0 : 0.0, out, outOff + wOff, d[l - 1]);
                 } else {
-                    linalg.dgemm(true, false, d[l], kg * d[l - 1], rows, 1.0, g[l], 0, d[l],
+                    linalg.dgemm(true, false, rmax, kg * d[l - 1], rows, 1.0, g[l], 0, d[l],
                             brz[l - 1], 0, kg * d[l - 1], 0.0, wTmp, 0, kg * d[l - 1]);
                     for (int j = 0; j < kg; j++) {
                         int o = outOff + j * p + wOff;
-                        for (int r = 0; r < d[l]; r++) {
+                        for (int r = 0; r < rmax; r++) {
                             int src = (r * kg + j) * d[l - 1], dst = o + r * d[l - 1];
                             if (written) kernels.axpy(d[l - 1], 1.0, wTmp, src, out, dst);
                             else System.arraycopy(wTmp, src, out, dst, d[l - 1]);
@@ -369,7 +408,7 @@ final class ChunkPass {
                 }
                 written = true;
             }
-            if (!written) for (int j = 0; j < kg; j++) Arrays.fill(out, outOff + j * p + wOff, outOff + j * p + wOff + size, 0.0);
+            if (!written && rmax > 0) for (int j = 0; j < kg; j++) Arrays.fill(out, outOff + j * p + wOff, outOff + j * p + wOff + size, 0.0);
             if (mlp.hasBias(l)) {
                 int bOff = mlp.biasOffset(l);
                 if (rgZero) {

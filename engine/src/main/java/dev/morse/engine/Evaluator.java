@@ -106,6 +106,18 @@ public final class Evaluator implements AutoCloseable {
     public static final int MIN_CHUNK_ROWS = 32;
     /** Chunks a batch is split into at least (when it has enough rows), whatever the thread count. */
     static final int MIN_CHUNKS = 8;
+    /**
+     * Dense materializations ({@link #denseColumns}) cut chunks this many times larger than
+     * products (4096 rows with the default 256). They parallelize over vector groups, not chunks,
+     * so they want as few chunks as memory allows: every chunk adds one pass over the k·P output
+     * block (the per-chunk results are summed), which made the output traffic, not the GEMMs, the
+     * bottleneck with 256-row chunks.
+     */
+    static final int DENSE_CHUNK_FACTOR = 16;
+    /** Doubles per block-product buffer of a product request (rows × vectors × Σ d_l): 8 MiB. */
+    static final long GROUP_BUDGET = 1L << 20;
+    /** The same for dense requests, whose chunks are larger: 16 MiB per buffer (about 4 per worker). */
+    static final long DENSE_GROUP_BUDGET = 1L << 21;
 
     private final Problem problem;
     private final Mlp mlp;
@@ -131,6 +143,7 @@ public final class Evaluator implements AutoCloseable {
     private final long stateBudget;                   // bytes the chunk states of one request may take
     private final double[] cachedTheta;
     private Batch cachedBatch;
+    private int cachedRows;
     private long version;
     // Data-term values at the current version, for terms that read them.
     private final double[] dataGrad;
@@ -221,6 +234,16 @@ public final class Evaluator implements AutoCloseable {
     /** True when chunk states are kept between requests at the same θ (see {@link Settings}). */
     public boolean cachesStates() {
         return caching;
+    }
+
+    /**
+     * Rows per chunk of a dense materialization: {@link #DENSE_CHUNK_FACTOR} times the most rows
+     * of a product chunk (fewer, larger chunks; see there), at most n. Depends on n and the
+     * settings only, never on the thread count, so dense matrices are bit-identical for any
+     * number of threads.
+     */
+    int denseChunkRows(int n) {
+        return Math.max(1, Math.min(n, Math.max(chunkRows(n), (int) Math.min(Integer.MAX_VALUE, (long) DENSE_CHUNK_FACTOR * maxChunkRows))));
     }
 
     /** Smallest chunk the planner cuts (see {@link Settings}). */
@@ -662,8 +685,8 @@ public final class Evaluator implements AutoCloseable {
 
     /**
      * Dense P × P matrix of an operator part, row-major, built from block products of identity
-     * columns and symmetrized as (A + Aᵀ)/2 (the products are symmetric up to rounding). Refused
-     * up front by {@link MemoryGuard} when it cannot fit.
+     * columns ({@link #denseColumns}) and symmetrized as (A + Aᵀ)/2 (the products are symmetric up
+     * to rounding). Refused up front by {@link MemoryGuard} when it cannot fit.
      */
     public double[] dense(Part part, double[] theta) {
         return dense(part, theta, null);
@@ -672,38 +695,88 @@ public final class Evaluator implements AutoCloseable {
     /** As {@link #dense(Part, double[])}, reporting the columns done after each block. */
     public double[] dense(Part part, double[] theta, Progress progress) {
         if (part == null) throw new IllegalArgumentException("part is null");
+        checkTheta(theta);
         MemoryGuard.checkDense(p, p, "dense " + part.id() + " (P=" + p + ")");
-        enter(Batch.all(), theta);
+        double[] m = new double[p * p];
+        int cols = denseBlockColumns();
+        for (int start = 0; start < p; start += cols) {
+            int k = Math.min(cols, p - start);
+            // Row start+j of m is Op e_{start+j} (Op is symmetric): write the block straight in.
+            denseColumns(part, theta, start, k, m, start * p);
+            if (progress != null) progress.update(start + k, p);
+        }
+        DenseMatrices.symmetrize(m, p);
+        return m;
+    }
+
+    /**
+     * Columns a dense materialization should request at a time ({@link #denseColumns}): enough
+     * vector groups to keep every worker busy (at least 256, 64 per worker), at most P.
+     */
+    public int denseBlockColumns() {
+        return Math.max(1, Math.min(p, Math.max(256, 64 * threads)));
+    }
+
+    /**
+     * Columns start … start+k−1 of the dense matrix of an operator part: writes Op·e_q for
+     * q = start + j into out[off + j·P …  off + (j+1)·P) (row start+j of the row-major matrix,
+     * since Op is symmetric). Not symmetrized: a caller assembling a dense matrix block by block
+     * symmetrizes it at the end ({@link DenseMatrices#symmetrize}), as {@link #dense} does.
+     *
+     * <p>Data parts take the identity columns implicitly (scatters instead of GEMMs with unit
+     * operands), and dense requests use their own chunk plan: chunks of up to
+     * {@link #DENSE_CHUNK_FACTOR} × chunkRows samples, the work spread over vector groups instead. The result is
+     * bit-identical for any thread count (and equal to the products {@link #apply} gives up to
+     * rounding: the chunk plans differ).
+     *
+     * @throws IllegalArgumentException on a null part, a bad θ, or a range or array that does not fit
+     */
+    public void denseColumns(Part part, double[] theta, int start, int k, double[] out, int off) {
+        denseColumns(part, theta, start, k, out, off, false);
+    }
+
+    /**
+     * As {@link #denseColumns(Part, double[], int, int, double[], int)}; with {@code lowerOnly}
+     * column q = start + j needs only its entries i ≤ q (the lower triangle of the row-major
+     * matrix, all that LAPACK's symmetric routines read): the others are left unspecified (finite,
+     * but not the matrix's). The data parts then skip the weight rows past the limit in their
+     * output GEMMs, which halves the work of the first layer on average.
+     */
+    public void denseColumns(Part part, double[] theta, int start, int k, double[] out, int off, boolean lowerOnly) {
+        if (part == null) throw new IllegalArgumentException("part is null");
+        if (k < 0 || start < 0 || start + k > p) {
+            throw new IllegalArgumentException("columns [" + start + ", " + ((long) start + k) + ") out of range [0, " + p + ")");
+        }
+        if (out == null) throw new IllegalArgumentException("output array is null");
+        if (off < 0 || off + (long) k * p > out.length) {
+            throw new IllegalArgumentException("output array has length " + out.length + ", columns need [" + off + ", " + (off + (long) k * p) + ")");
+        }
+        if (k == 0) return;
+        enter(Batch.all(), theta, true);
         try {
-            double[] m = new double[p * p];
-            if (part == Part.REGULARIZER && termsDiagonal != null) {
-                for (int i = 0; i < p; i++) m[i * p + i] = termsDiagonal[i];
-                if (progress != null) progress.update(p, p);
-                return m;
-            }
-            // Blocks of up to 256 identity columns: several vector groups per block keep all workers busy.
-            int cols = Math.max(1, Math.min(256, p));
-            for (int start = 0; start < p; start += cols) {
-                int k = Math.min(cols, p - start);
-                // Row start+j of m is Op e_{start+j} (Op is symmetric): write the block straight in.
-                denseColumns(part, start, k, m, start * p);
-                if (progress != null) progress.update(start + k, p);
-            }
-            DenseMatrices.symmetrize(m, p);
-            return m;
+            req.lowerOnly = lowerOnly;
+            denseColumnsUnchecked(part, start, k, out, off);
         } finally {
+            req.lowerOnly = false;
             exit();
         }
     }
 
     /** Op·e_q for q = start..start+k−1 into out[off ..]. */
-    private void denseColumns(Part part, int start, int k, double[] out, int off) {
+    private void denseColumnsUnchecked(Part part, int start, int k, double[] out, int off) {
         int len = k * p;
-        if (block.length < len) block = new double[len];
+        if (block.length < len) {
+            MemoryGuard.checkDense(k, p, "dense column block (k=" + k + " × P=" + p + ")");
+            block = new double[len];
+        }
+        if (part == Part.REGULARIZER && termsDiagonal != null) {
+            Arrays.fill(out, off, off + len, 0.0);
+            for (int j = 0; j < k; j++) out[off + j * p + start + j] = termsDiagonal[start + j];
+            return;
+        }
         if (part == Part.REGULARIZER) {   // terms without a constant diagonal: products with explicit columns
             applyUnchecked(Part.REGULARIZER, identityColumns(start, k), block, k);
         } else {
-            // Data parts take the identity columns implicitly (scatters instead of GEMMs with unit operands).
             req.unitBase = start;
             try {
                 dataProduct(part == Part.HESSIAN ? Part.DATA_HESSIAN : part, null, block, k);
@@ -779,6 +852,8 @@ public final class Evaluator implements AutoCloseable {
         int k;
         int kg;                // vectors per group
         int unitBase = -1;     // ≥ 0: the vectors are identity columns from this index (dense)
+        boolean lowerOnly;     // dense: column q needs only its entries ≤ q (the lower triangle)
+        long groupBudget;      // doubles per block buffer (sets the vectors per group)
         boolean ggn;
         boolean nme;
         // Quadratic forms (trace penalties): of ∇²L (else G), and whether their gradient is wanted.
@@ -803,6 +878,11 @@ public final class Evaluator implements AutoCloseable {
 
     /** Validates θ and the batch, takes the lock, enters engine work and starts the request at (θ, batch). */
     private void enter(Batch batch, double[] theta) {
+        enter(batch, theta, false);
+    }
+
+    /** As {@link #enter(Batch, double[])}; {@code dense}: the request materializes columns (the dense chunk plan). */
+    private void enter(Batch batch, double[] theta, boolean dense) {
         if (batch == null) throw new IllegalArgumentException("batch is null");
         checkTheta(theta);
         batch.check(data.size());
@@ -812,7 +892,7 @@ public final class Evaluator implements AutoCloseable {
             throw new IllegalStateException("evaluator is closed");
         }
         NativeThreads.enterEngine();
-        begin(batch, theta);
+        begin(batch, theta, dense);
     }
 
     private void exit() {
@@ -829,13 +909,14 @@ public final class Evaluator implements AutoCloseable {
      * set too large to cache), so the passes of one request (a penalty's gradient and H·g) share
      * the forward pass; only requests too large for that fall back to one state per worker slot.
      */
-    private void begin(Batch batch, double[] theta) {
+    private void begin(Batch batch, double[] theta, boolean dense) {
         Request r = req;
         r.theta = theta;
         r.batch = batch;
         r.count = batch.size(data.size());
-        r.rows = chunkRows(r.count);
+        r.rows = dense ? denseChunkRows(r.count) : chunkRows(r.count);
         r.chunks = chunkCount(r.count, r.rows);
+        r.groupBudget = dense ? DENSE_GROUP_BUDGET : GROUP_BUDGET;
         r.first = batch.first();
         r.index = batch.indices();
         r.scale = 1.0 / r.count;
@@ -843,9 +924,11 @@ public final class Evaluator implements AutoCloseable {
         widestWave = 0;
         ctx.theta = theta;
         if (caching) {
-            if (!batch.sameSamples(cachedBatch) || !Arrays.equals(theta, cachedTheta)) {
+            // The key includes the chunk plan: chunk c covers other samples under the dense plan.
+            if (!batch.sameSamples(cachedBatch) || r.rows != cachedRows || !Arrays.equals(theta, cachedTheta)) {
                 System.arraycopy(theta, 0, cachedTheta, 0, p);
                 cachedBatch = batch;
+                cachedRows = r.rows;
                 version++;
             }
             r.chunkStates = true;
@@ -910,14 +993,15 @@ public final class Evaluator implements AutoCloseable {
     }
 
     /**
-     * Vectors per block-product group: as many as keep a worker's block buffers near 2^20 doubles
-     * (8 MiB: rows × kg × Σ d_l for each of RA, RZ, RG), at most 64; groups of equal size.
+     * Vectors per block-product group: as many as keep a worker's block buffers near the request's
+     * budget ({@link #GROUP_BUDGET} doubles, 8 MiB: rows × kg × Σ d_l for each of RA, RZ, RG; twice
+     * that for dense requests), at most 64; groups of equal size.
      */
     private int groupSize(int k, int rows) {
         long widths = 0;
         for (int l = 1; l <= mlp.layers(); l++) widths += mlp.width(l);
         long perVector = (long) rows * widths;
-        int max = (int) Math.max(1, Math.min(64, (1L << 20) / Math.max(1, perVector)));
+        int max = (int) Math.max(1, Math.min(64, req.groupBudget / Math.max(1, perVector)));
         // Equal groups (k = 256, max 50: six groups of 43, not five of 50 and one of 6), so waves of
         // workers finish together; the size depends on k and the model only, never on threads.
         int groups = (k + max - 1) / max;
@@ -990,6 +1074,14 @@ public final class Evaluator implements AutoCloseable {
         }
     }
 
+    /**
+     * The largest output index a group of unit columns j0 … j0+n−1 needs when only the lower
+     * triangle is asked for (the group's last column), else −1 (all).
+     */
+    private int outLimit(int j0, int n) {
+        return req.lowerOnly && req.unitBase >= 0 ? req.unitBase + j0 + n - 1 : -1;
+    }
+
     /** Group {@code group} of the request's vectors through all chunks, on worker {@code slot}. */
     private void groupThroughChunks(int group, int slot) {
         Request r = req;
@@ -1000,7 +1092,12 @@ public final class Evaluator implements AutoCloseable {
         double[] buf = slotOut[slot];
         for (int chunk = 0; chunk < r.chunks; chunk++) {
             bind(pass, slot, chunk, r.nme, r.nme);
-            pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, buf, 0);
+            int limit = outLimit(j0, n);
+            if (r.chunks == 1) {   // one chunk: the result goes straight to its place (same bits as a copy)
+                pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, r.out, j0 * p, limit);
+                continue;
+            }
+            pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, buf, 0, limit);
             if (chunk == 0) System.arraycopy(buf, 0, r.out, j0 * p, len);
             else kernels.axpy(len, 1.0, buf, 0, r.out, j0 * p);
         }
@@ -1026,7 +1123,8 @@ public final class Evaluator implements AutoCloseable {
             case BLOCK -> {
                 bind(pass, slot, chunk, r.nme, r.nme);
                 for (int j0 = 0; j0 < r.k; j0 += r.kg) {
-                    pass.blockProduct(r.theta, r.vs, r.unitBase, j0, Math.min(r.kg, r.k - j0), p, r.scale, r.ggn, r.nme, slotOut[slot], j0 * p);
+                    int n = Math.min(r.kg, r.k - j0);
+                    pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, slotOut[slot], j0 * p, outLimit(j0, n));
                 }
             }
             case WARM -> bind(pass, slot, chunk, r.nme, r.nme);

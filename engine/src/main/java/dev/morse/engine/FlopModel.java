@@ -64,6 +64,23 @@ public final class FlopModel {
         };
     }
 
+    /**
+     * Flops of one unit column of a dense matrix ({@link Evaluator#denseColumns}: θ fixed, the
+     * directions are identity columns): the cached product less the data-side GEMMs that unit
+     * directions turn into scatters (Z_{l−1}·Vᵀ in every layer, F; Gr_l·V for the NME terms, F').
+     * {@code hessian} F + 3F', {@code ggn} F + 2F', {@code nme} F + 3F' − 2f_L.
+     */
+    public static double denseColumn(String part, Mlp m, int n) {
+        double[] t = terms(m, n);
+        double f = t[0], fp = t[1], last = t[2];
+        return switch (part) {
+            case "hessian", "data_hessian" -> f + 3 * fp;
+            case "ggn" -> f + 2 * fp;
+            case "nme" -> f + 3 * fp - 2 * last;
+            default -> throw new IllegalArgumentException("no dense flop model for '" + part + "'; expected hessian, data_hessian, ggn or nme");
+        };
+    }
+
     /** The formula of {@link #of} as text, e.g. {@code "3F + 5F'"}. */
     public static String formula(String product, boolean cached) {
         return switch (product) {

@@ -23,7 +23,12 @@ public final class Lanczos {
     public enum Which {
         LARGEST, SMALLEST,
         /** k at each end (2k Ritz values in all). */
-        BOTH
+        BOTH,
+        /**
+         * The k of largest absolute value, from either end (k in all). Shift-invert uses it: the
+         * eigenvalues of (A − σI)⁻¹ largest in magnitude are those of A nearest σ.
+         */
+        MAGNITUDE
     }
 
     /**
@@ -48,6 +53,7 @@ public final class Lanczos {
         int maxRestarts = 300;
         long seed = 0;
         boolean vectors = false;
+        boolean eachRelative = false;
         Reorthogonalization reorthogonalization = Reorthogonalization.PARTIAL;
 
         /** FULL or PARTIAL reorthogonalization (see {@link Reorthogonalization}). */
@@ -92,6 +98,16 @@ public final class Lanczos {
             return this;
         }
 
+        /**
+         * Each wanted Ritz value converges relative to itself (‖r_i‖ ≤ tol·|θ_i|, as ARPACK) instead
+         * of relative to the largest |θ|. For shift-invert, where the wanted values of (A − σI)⁻¹
+         * span many orders of magnitude: then λ = σ + 1/θ_i is accurate to a relative tol in λ − σ.
+         */
+        public Options eachRelative(boolean on) {
+            this.eachRelative = on;
+            return this;
+        }
+
         /** Also return the Ritz vectors. */
         public Options vectors(boolean v) {
             this.vectors = v;
@@ -110,6 +126,13 @@ public final class Lanczos {
                          long products, int restarts, boolean allConverged, List<double[]> history, long reorthogonalizations) {}
 
     private Lanczos() {}
+
+    /**
+     * β ≤ this · ‖A·v_j‖ is a breakdown (an invariant subspace, up to rounding): the remainder is
+     * orthogonalization noise. Dropping such a β perturbs the projected matrix by at most
+     * 1e-12·‖A‖.
+     */
+    static final double BREAKDOWN = 1e-12;
 
     public static Result run(LinearOperator a, Options o) {
         int n = a.dim();
@@ -148,6 +171,7 @@ public final class Lanczos {
             for (int j = start; j < m; j++) {
                 basis.copyRow(j, w);
                 a.apply(w, aw);
+                double productNorm = KrylovBasis.norm(aw);
                 products++;
                 basis.size = j + 1;
                 // After a thick restart the first new vector couples to every kept Ritz vector
@@ -195,8 +219,15 @@ public final class Lanczos {
                 omegaPrev = omega;
                 omega = omegaNext;
                 omegaNext = tmp;
-                double scale = Math.abs(alpha) + Math.abs(lastBeta) + 1e-300;
-                if (beta <= 1e-13 * scale) {
+                // Breakdown when what is left after orthogonalization is at the rounding level of
+                // the orthogonalization itself, relative to ‖A·v_j‖ before it: such a remainder has
+                // no direction of its own (its components along the basis are as large as the rest),
+                // and normalizing it spreads the loss of orthogonality by 1/β per step. A test
+                // against the local entries of T missed this after a breakdown of a (nearly)
+                // singular operator, where α and the last β are tiny too (a rank-4 Gauss–Newton
+                // matrix then showed Ritz values 4 times ‖G‖); a test against ‖T‖ cut true couplings
+                // of shift-invert operators, whose ‖T‖ is 1/τ.
+                if (beta <= BREAKDOWN * productNorm) {
                     // Invariant subspace: continue with a fresh direction orthogonal to it.
                     beta = 0;
                     if (!basis.appendRandom(rng, aw)) {
@@ -221,13 +252,13 @@ public final class Lanczos {
             double[] theta = eig.values();
             double[] s = eig.vectors();   // row i = eigenvector i of T, length m
             boolean exact = m == n;   // the basis spans R^n: Ritz values are eigenvalues
-            int[] want = wantedIndices(o.which, o.k, m);
+            int[] want = wantedIndices(o.which, o.k, m, theta);
             double[] res = new double[m];
             double tmax = 0;
             for (double x : theta) tmax = Math.max(tmax, Math.abs(x));
             boolean all = true;
             for (int i = 0; i < m; i++) res[i] = exact ? 0 : Math.abs(lastBeta * s[i * m + m - 1]);
-            for (int i : want) all &= res[i] <= o.tol * Math.max(tmax, Double.MIN_NORMAL);
+            for (int i : want) all &= res[i] <= o.tol * Math.max(o.eachRelative ? Math.abs(theta[i]) : tmax, Double.MIN_NORMAL);
             double[] snap = new double[want.length];
             for (int i = 0; i < want.length; i++) snap[i] = theta[want[i]];
             history.add(snap);
@@ -238,7 +269,7 @@ public final class Lanczos {
             // At most m − 1 vectors are kept, so the restarted basis has room for the residual
             // and the arrowhead's coupling column (with BOTH, half from each end, rounded down).
             int keep = Math.min(m - 1, want.length + Math.max(1, (m - want.length) / 2));
-            int[] kept = wantedIndices(o.which, o.which == Which.BOTH ? keep / 2 : keep, m);
+            int[] kept = wantedIndices(o.which, o.which == Which.BOTH ? keep / 2 : keep, m, theta);
             keep = kept.length;
             double[] newRows = ritzVectors(basis, s, kept, m, n);
             double[] residual = new double[n];
@@ -268,7 +299,7 @@ public final class Lanczos {
         for (int i = 0; i < idx.length; i++) {
             values[i] = theta[idx[i]];
             r[i] = res[idx[i]];
-            conv[i] = r[i] <= o.tol * Math.max(tmax, Double.MIN_NORMAL);
+            conv[i] = r[i] <= o.tol * Math.max(o.eachRelative ? Math.abs(values[i]) : tmax, Double.MIN_NORMAL);
         }
         double[] vecs = null;
         if (o.vectors) {
@@ -290,7 +321,29 @@ public final class Lanczos {
 
     /** Indices into ascending values 0..m-1 of the k wanted ones. */
     static int[] wantedIndices(Which which, int k, int m) {
+        if (which == Which.MAGNITUDE) throw new IllegalArgumentException("MAGNITUDE needs the values");
+        return wantedIndices(which, k, m, null);
+    }
+
+    /**
+     * Indices into the ascending values theta[0..m) of the k wanted ones (theta is read only for
+     * {@link Which#MAGNITUDE}: the k largest |θ| lie at the two ends, taken greedily from whichever
+     * end is larger in magnitude), in ascending order.
+     */
+    static int[] wantedIndices(Which which, int k, int m, double[] theta) {
         k = Math.min(k, m);
+        if (which == Which.MAGNITUDE) {
+            int lo = 0, hi = m - 1;
+            for (int taken = 0; taken < k; taken++) {
+                if (Math.abs(theta[lo]) >= Math.abs(theta[hi])) lo++;
+                else hi--;
+            }
+            int[] r = new int[k];
+            int c = 0;
+            for (int i = 0; i < lo; i++) r[c++] = i;
+            for (int i = hi + 1; i < m; i++) r[c++] = i;
+            return r;
+        }
         switch (which) {
             case SMALLEST: {
                 int[] r = new int[k];

@@ -102,12 +102,13 @@ public final class SpectralDensity {
             for (int j = 0; j < m; j++) {
                 basis.copyRow(j, w);
                 a.apply(w, aw);
+                double productNorm = KrylovBasis.norm(aw);
                 products++;
                 alpha[j] = basis.lanczosStep(aw, j, j > 0 ? beta[j - 1] : 0.0);
                 steps = j + 1;
                 double b = KrylovBasis.norm(aw);
                 if (j + 1 == m) break;
-                if (b <= 1e-13 * (Math.abs(alpha[j]) + (j > 0 ? beta[j - 1] : 0) + 1e-300)) break;   // invariant subspace: quadrature is exact
+                if (b <= Lanczos.BREAKDOWN * productNorm) break;   // invariant subspace (see Lanczos.BREAKDOWN): quadrature is exact
                 beta[j] = b;
                 basis.append(aw, b);
             }

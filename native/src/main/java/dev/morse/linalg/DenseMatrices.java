@@ -25,4 +25,21 @@ public final class DenseMatrices {
             }
         }
     }
+
+    /**
+     * m[j·n + i] = m[i·n + j] for j &lt; i, in 64 × 64 tiles: the upper triangle becomes the mirror
+     * of the lower one (for a matrix of which only the lower triangle was computed).
+     */
+    public static void mirrorLower(double[] m, int n) {
+        if (n < 0 || m.length < (long) n * n) throw new IllegalArgumentException("matrix has " + m.length + " entries, expected n²=" + ((long) n * n));
+        final int t = 64;
+        for (int bi = 0; bi < n; bi += t) {
+            for (int bj = 0; bj <= bi; bj += t) {
+                int iEnd = Math.min(bi + t, n), jEnd = Math.min(bj + t, n);
+                for (int i = bi; i < iEnd; i++) {
+                    for (int j = bj; j < Math.min(jEnd, i); j++) m[j * n + i] = m[i * n + j];
+                }
+            }
+        }
+    }
 }

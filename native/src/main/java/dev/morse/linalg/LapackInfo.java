@@ -16,7 +16,10 @@ final class LapackInfo {
                 "W", "Z", "LDZ", "ISUPPZ", "WORK", "LWORK", "IWORK", "LIWORK", "INFO"},
             "dstevr", new String[] {"JOBZ", "RANGE", "N", "D", "E", "VL", "VU", "IL", "IU", "ABSTOL", "M", "W", "Z",
                 "LDZ", "ISUPPZ", "WORK", "LWORK", "IWORK", "LIWORK", "INFO"},
-            "dsytrf", new String[] {"UPLO", "N", "A", "LDA", "IPIV", "WORK", "LWORK", "INFO"});
+            "dsytrf", new String[] {"UPLO", "N", "A", "LDA", "IPIV", "WORK", "LWORK", "INFO"},
+            "dsytrs", new String[] {"UPLO", "N", "NRHS", "A", "LDA", "IPIV", "B", "LDB", "INFO"},
+            "dpotrf", new String[] {"UPLO", "N", "A", "LDA", "INFO"},
+            "dpotrs", new String[] {"UPLO", "N", "NRHS", "A", "LDA", "B", "LDB", "INFO"});
 
     private LapackInfo() {
     }
@@ -52,6 +55,7 @@ final class LapackInfo {
                     + " decomposition (eigh, dsyevd) uses a different algorithm and may succeed";
             case "dsytrf" -> "D(" + info + "," + info + ") is exactly zero: the factorization was completed, but"
                     + " the block diagonal matrix D is exactly singular";
+            case "dpotrf" -> "the leading minor of order " + info + " is not positive definite";
             default -> "LAPACK reported failure";
         };
     }

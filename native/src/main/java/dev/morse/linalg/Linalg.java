@@ -740,7 +740,8 @@ public final class Linalg {
      * inertia of D by Sylvester's law, and D is block diagonal with 1×1 and 2×2 blocks. A 1×1
      * block counts by its sign; a 2×2 block has one negative and one positive eigenvalue when
      * its determinant is &lt; 0, otherwise both have the sign of its trace. Cost: n³/3 flops,
-     * about a tenth of {@link #eigh}. a is not modified.
+     * about a tenth of {@link #eigh}. a is not modified (a copy is factored; use
+     * {@link #ldltInPlace} to factor without the copy).
      *
      * <p>"zero" counts exactly singular pivots; an eigenvalue equal to the shift up to rounding
      * is usually counted as negative or positive instead.
@@ -757,23 +758,170 @@ public final class Linalg {
             return new Inertia(0, 0, 0);
         }
         MemoryGuard.checkDense(n, n, 1.1, "inertia (dsytrf) copy of A − shift·I");
-        double[] f = a.clone();
-        for (int i = 0; i < n; i++) {
-            f[i * n + i] -= shift;
+        return factor(a.clone(), n, shift).inertia();
+    }
+
+    /**
+     * Factors A − shift·I = P·U·D·Uᵀ·Pᵀ in place (Bunch–Kaufman, {@code dsytrf}): on return a
+     * holds the factor (its lower triangle in this class's row-major convention; the upper
+     * triangle is left as it was, except that the diagonal has been shifted), and the result holds
+     * the pivots, the inertia of A − shift·I (Sylvester's law, as in {@link #inertia}) and can
+     * solve with the factor ({@link LdltFactorization#solve}). No n×n copy: the only workspace is
+     * dsytrf's n·nb doubles (nb ≈ 64), so a matrix as large as one Java array can be factored.
+     * Cost n³/3 flops, BLAS-3 in LAPACK's blocked code.
+     *
+     * <p>An exactly zero pivot (dsytrf's INFO &gt; 0) is not an error: the factorization is
+     * complete, the zero is counted in the inertia, and {@link LdltFactorization#singular()}
+     * says so (solves are then refused).
+     *
+     * @param a     row-major n×n, exactly n·n finite doubles; only the lower triangle is read
+     * @param n     order (≥ 0)
+     * @param shift σ (finite); 0 factors A itself
+     * @throws IllegalArgumentException if n &lt; 0, a.length != n·n, a has a NaN/Inf or the shift
+     *                                  is not finite
+     * @throws MemoryLimitException     if dsytrf's workspace does not fit in the heap
+     */
+    public LdltFactorization ldltInPlace(double[] a, int n, double shift) {
+        Checks.square("a", a, n);
+        if (!Double.isFinite(shift)) {
+            throw new IllegalArgumentException("shift=" + shift + " must be finite");
         }
+        Checks.finiteMatrix("a", a, n);
+        return factor(a, n, shift);
+    }
+
+    private LdltFactorization factor(double[] f, int n, double shift) {
         int[] ipiv = new int[n];
+        if (n == 0) {
+            return new LdltFactorization(this, f, ipiv, 0, shift, new Inertia(0, 0, 0), 0);
+        }
+        if (shift != 0) {
+            for (int i = 0; i < n; i++) {
+                f[i * n + i] -= shift;
+            }
+        }
         intW info = new intW(0);
         double[] workQuery = new double[1];
         lapack.dsytrf(UPLO, n, f, 0, n, ipiv, 0, workQuery, 0, -1, info);
         check("dsytrf", info, n, false);
         int lwork = Math.max(1, (int) workQuery[0]);
+        MemoryGuard.checkWorkspace("dsytrf workspace for n=" + n, lwork, 8.0 * lwork + 4.0 * n, "n ≤ " + MemoryGuard.MAX_SQUARE_ORDER);
         lapack.dsytrf(UPLO, n, f, 0, n, ipiv, 0, new double[lwork], 0, lwork, info);
         if (info.val < 0) {
             // info > 0 only reports an exactly zero pivot: the factorization is complete and the
             // zero is part of the answer (counted below), not an error.
             throw LapackInfo.exception("dsytrf", info.val, n, false);
         }
-        return blockInertia(f, ipiv, n);
+        return new LdltFactorization(this, f, ipiv, n, shift, blockInertia(f, ipiv, n), info.val);
+    }
+
+    /**
+     * Solves (A − σI)·X = B with the factorization f ({@code dsytrs}), in place: B holds
+     * {@code nrhs} right-hand sides one after another from {@code off} (b[off + j·n + i] is
+     * entry i of right-hand side j, LAPACK's column-major n×nrhs with LDB = n), and is
+     * overwritten by the solutions. About 2n² flops per right-hand side; the factor is read once
+     * per call, so blocks of right-hand sides amortize the memory traffic.
+     *
+     * @throws IllegalArgumentException if f is null or was made by another backend, nrhs &lt; 0,
+     *                                  off &lt; 0, b is too short, or b has a NaN/Inf
+     * @throws IllegalStateException    if f is singular (an exactly zero pivot: the solution does
+     *                                  not exist or is not unique)
+     */
+    public void ldltSolve(LdltFactorization f, double[] b, int off, int nrhs) {
+        if (f == null) {
+            throw new IllegalArgumentException("factorization is null");
+        }
+        if (f.linalg().backend != backend) {
+            throw new IllegalArgumentException("factorization made by the " + f.linalg().backend + " backend, solved with " + backend);
+        }
+        int n = f.n();
+        Checks.nonNegative("nrhs", nrhs);
+        Checks.matrix("b", b, off, "n", Math.max(1, n), "nrhs", nrhs, "n", n);
+        if (f.singular()) {
+            throw new IllegalStateException("A − σI (σ = " + f.shift() + ") is singular: D(" + f.zeroPivot() + "," + f.zeroPivot()
+                    + ") is exactly zero, so (A − σI)x = b has no unique solution; factor at another shift");
+        }
+        for (int i = 0; i < n * nrhs; i++) {
+            double x = b[off + i];
+            if (x - x != 0) {
+                throw new IllegalArgumentException("b[" + (off + i) + "] = " + x + " (entry " + i % n + " of right-hand side " + i / n
+                        + "): LAPACK needs finite input");
+            }
+        }
+        if (n == 0 || nrhs == 0) {
+            return;
+        }
+        intW info = new intW(0);
+        lapack.dsytrs(UPLO, n, nrhs, f.factor(), 0, n, f.ipiv(), 0, b, off, n, info);
+        check("dsytrs", info, n, false);
+    }
+
+    /**
+     * Factors A − shift·I = LLᵀ in place (Cholesky, {@code dpotrf}; OpenBLAS's own parallel
+     * version on the native backend) when it is positive definite. No copy, no workspace. A
+     * breakdown (INFO &gt; 0: the leading minor of that order is not positive definite) is an
+     * answer, not an error: the result says so ({@link CholeskyFactorization#positiveDefinite()}),
+     * and a holds a partial factor. Row-major lower triangle in, as {@link #ldltInPlace}.
+     *
+     * @throws IllegalArgumentException for the reasons of {@link #ldltInPlace}
+     */
+    public CholeskyFactorization choleskyInPlace(double[] a, int n, double shift) {
+        Checks.square("a", a, n);
+        if (!Double.isFinite(shift)) {
+            throw new IllegalArgumentException("shift=" + shift + " must be finite");
+        }
+        Checks.finiteMatrix("a", a, n);
+        if (n == 0) {
+            return new CholeskyFactorization(this, a, 0, shift, 0);
+        }
+        if (shift != 0) {
+            for (int i = 0; i < n; i++) {
+                a[i * n + i] -= shift;
+            }
+        }
+        intW info = new intW(0);
+        lapack.dpotrf(UPLO, n, a, 0, n, info);
+        if (info.val < 0) {
+            throw LapackInfo.exception("dpotrf", info.val, n, false);
+        }
+        return new CholeskyFactorization(this, a, n, shift, info.val);
+    }
+
+    /**
+     * Solves (A − σI)·X = B with a positive definite Cholesky factorization ({@code dpotrs}), in
+     * place, with B laid out as in {@link #ldltSolve}.
+     *
+     * @throws IllegalArgumentException if f is null or made by another backend, or for the
+     *                                  reasons of {@link #ldltSolve}
+     * @throws IllegalStateException    if the factorization broke down
+     */
+    public void choleskySolve(CholeskyFactorization f, double[] b, int off, int nrhs) {
+        if (f == null) {
+            throw new IllegalArgumentException("factorization is null");
+        }
+        if (f.linalg().backend != backend) {
+            throw new IllegalArgumentException("factorization made by the " + f.linalg().backend + " backend, solved with " + backend);
+        }
+        int n = f.n();
+        Checks.nonNegative("nrhs", nrhs);
+        Checks.matrix("b", b, off, "n", Math.max(1, n), "nrhs", nrhs, "n", n);
+        if (!f.positiveDefinite()) {
+            throw new IllegalStateException("A − σI (σ = " + f.shift() + ") is not positive definite (leading minor " + f.failedAt()
+                    + "): its Cholesky factorization broke down and cannot solve");
+        }
+        for (int i = 0; i < n * nrhs; i++) {
+            double x = b[off + i];
+            if (x - x != 0) {
+                throw new IllegalArgumentException("b[" + (off + i) + "] = " + x + " (entry " + i % n + " of right-hand side " + i / n
+                        + "): LAPACK needs finite input");
+            }
+        }
+        if (n == 0 || nrhs == 0) {
+            return;
+        }
+        intW info = new intW(0);
+        lapack.dpotrs(UPLO, n, nrhs, f.factor(), 0, n, b, off, n, info);
+        check("dpotrs", info, n, false);
     }
 
     /**

@@ -109,6 +109,31 @@ public final class MemoryGuard {
     }
 
     /**
+     * Whether {@code arrays} matrices of rows×cols doubles (total bytes arrays·rows·cols·8) could be
+     * allocated now without refusal by {@link #checkDense(long, long, double, String)}: for plans
+     * that choose between a faster and a leaner path (keep a copy, or recompute). Same rules as
+     * {@code checkDense}, including one collection before answering no; never throws for memory.
+     */
+    public static boolean fits(long rows, long cols, double arrays) {
+        if (rows < 0 || cols < 0 || !(arrays > 0) || Double.isInfinite(arrays)) {
+            throw new IllegalArgumentException("rows=" + rows + ", cols=" + cols + ", arrays=" + arrays + ": expected ≥ 0, ≥ 0, finite > 0");
+        }
+        double elements = (double) rows * cols;
+        if (elements > MAX_ARRAY_LENGTH) {
+            return false;
+        }
+        double bytes = arrays * elements * Double.BYTES;
+        if (bytes <= availableBytes()) {
+            return true;
+        }
+        if (bytes > Runtime.getRuntime().maxMemory()) {
+            return false;
+        }
+        System.gc();
+        return bytes <= availableBytes();
+    }
+
+    /**
      * Checks an allocation plan described by the caller: {@code bytes} in all, the largest single
      * array holding {@code largestArray} elements. Refuses with the caller's {@code advice} (what
      * to change for this command) instead of the generic "use a matrix-free method", which is

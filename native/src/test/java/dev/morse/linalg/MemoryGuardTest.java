@@ -56,6 +56,17 @@ class MemoryGuardTest {
     }
 
     @Test
+    void fitsAnswersWithoutThrowing() {
+        assertTrue(MemoryGuard.fits(10, 10, 2), "two 10×10 matrices fit");
+        assertTrue(!MemoryGuard.fits(46341, 46341, 1), "one array cannot hold 46341² doubles");
+        long max = Runtime.getRuntime().maxMemory();
+        long n = (long) Math.ceil(Math.sqrt(max / 8.0)) + 1;
+        assertTrue(!MemoryGuard.fits(Math.min(n, 46340), Math.min(n, 46340), Math.max(2, 2.0 * max / (8.0 * Math.min(n, 46340) * Math.min(n, 46340)))),
+                "more than the heap's maximum does not fit");
+        assertThrows(IllegalArgumentException.class, () -> MemoryGuard.fits(3, 3, 0), "zero factor");
+    }
+
+    @Test
     void checkRefusesWithTheCallersAdvice() {
         assertDoesNotThrow(() -> MemoryGuard.check("a small plan", 10, 80, "never shown"));
         MemoryLimitException big = assertThrows(MemoryLimitException.class,

@@ -1,0 +1,141 @@
+package dev.morse.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Dense column blocks ({@link Evaluator#denseColumns}) and the dense chunk plan: equal to the
+ * products with explicit identity columns, bit-identical for any thread count, and harmless to
+ * the chunk-state cache that products at the same θ rely on.
+ */
+class DenseColumnsTest {
+
+    /** N = 100 samples in product chunks of 3 rows: the dense plan cuts chunks of 48 (3 of them). */
+    static Evaluator multiChunk(Loss loss, Regularizer reg, int threads, boolean cache) {
+        int c = loss == Loss.MSE ? 2 : 3;
+        Mlp mlp = Mlp.builder(4, 6, 5, c).activation(Activation.TANH).noBias(2).build();
+        Dataset data = loss == Loss.MSE ? Problems.regression(100, 4, c, 41) : Problems.classification(100, 4, c, 41);
+        return Evaluator.open(Problem.of(mlp, data, loss, reg),
+                Evaluator.Settings.defaults().withChunkRows(3).withThreads(threads).withCacheStates(cache));
+    }
+
+    @Test
+    void columnsEqualProductsWithIdentityColumns() {
+        for (Loss loss : Loss.values()) {
+            for (Regularizer reg : new Regularizer[] {Regularizer.NONE, Regularizer.l2(1e-2), Regularizer.multiplicative(0.1)}) {
+                try (Evaluator e = multiChunk(loss, reg, 2, true)) {
+                    int p = e.dim();
+                    double[] theta = e.problem().model().initPyTorchDefault(5);
+                    int start = 7, k = 11;
+                    double[] eye = new double[k * p];
+                    for (int j = 0; j < k; j++) eye[j * p + start + j] = 1;
+                    for (Part part : Part.values()) {
+                        double[] cols = new double[k * p + 3];
+                        e.denseColumns(part, theta, start, k, cols, 3);
+                        double[] prod = new double[k * p];
+                        e.apply(part, theta, eye, prod, k);
+                        double scale = Math.max(1e-300, Problems.maxAbs(prod));
+                        double diff = Problems.maxAbsDiff(prod, java.util.Arrays.copyOfRange(cols, 3, 3 + k * p));
+                        assertTrue(diff <= 1e-13 * scale, loss + ", " + reg.spec() + ", " + part + ": columns vs products differ by " + diff);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void denseMatricesAreBitIdenticalForAnyThreadCountAndCacheSetting() {
+        for (Loss loss : Loss.values()) {
+            double[] theta = null;
+            double[][] ref = null;
+            for (int threads : new int[] {1, 2, 3}) {
+                for (boolean cache : new boolean[] {true, false}) {
+                    try (Evaluator e = multiChunk(loss, Regularizer.l2(1e-3), threads, cache)) {
+                        if (theta == null) theta = e.problem().model().initPyTorchDefault(9);
+                        double[][] got = {e.dense(Part.HESSIAN, theta), e.dense(Part.GGN, theta), e.dense(Part.NME, theta)};
+                        if (ref == null) {
+                            ref = got;
+                            continue;
+                        }
+                        for (int i = 0; i < 3; i++) {
+                            assertArrayEquals(ref[i], got[i], 0.0, loss + ": dense part " + i + " with " + threads + " threads, cache " + cache);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void productsAfterADenseRequestAtTheSameThetaAreUnchanged() {
+        try (Evaluator e = multiChunk(Loss.CROSS_ENTROPY, Regularizer.l2(1e-3), 2, true)) {
+            int p = e.dim();
+            double[] theta = e.problem().model().initPyTorchDefault(3);
+            double[] v = Problems.gaussian(p, 4);
+            double[] before = new double[p], after = new double[p], g1 = new double[p], g2 = new double[p];
+            e.hvp(theta, v, before);
+            double l1 = e.lossAndGradient(theta, g1);
+            e.denseColumns(Part.HESSIAN, theta, 0, 5, new double[5 * p], 0);   // the dense plan's chunks cover other samples
+            e.hvp(theta, v, after);
+            double l2 = e.lossAndGradient(theta, g2);
+            assertArrayEquals(before, after, 0.0, "H·v after a dense request: the cache is keyed on the chunk plan");
+            assertArrayEquals(g1, g2, 0.0, "gradient after a dense request");
+            assertEquals(l1, l2, 0.0);
+        }
+    }
+
+    /** lowerOnly: column q's entries 0..q equal the full column's; bit-identical for any thread count. */
+    @Test
+    void lowerTrianglesEqualTheFullColumns() {
+        for (Loss loss : Loss.values()) {
+            double[][] ref = null;
+            for (int threads : new int[] {1, 3}) {
+                try (Evaluator e = multiChunk(loss, Regularizer.l2(1e-3), threads, threads == 1)) {
+                    int p = e.dim();
+                    double[] theta = e.problem().model().initPyTorchDefault(13);
+                    double[][] got = new double[3][];
+                    Part[] parts = {Part.GGN, Part.NME, Part.DATA_HESSIAN};
+                    for (int t = 0; t < 3; t++) {
+                        double[] full = new double[p * p], lower = new double[p * p];
+                        java.util.Arrays.fill(lower, 7.0);   // what is left unspecified keeps whatever was there
+                        for (int start = 0; start < p; start += 13) {
+                            int k = Math.min(13, p - start);
+                            e.denseColumns(parts[t], theta, start, k, full, start * p);
+                            e.denseColumns(parts[t], theta, start, k, lower, start * p, true);
+                        }
+                        double scale = Problems.maxAbs(full);
+                        for (int q = 0; q < p; q++) {
+                            for (int i = 0; i <= q; i++) {
+                                assertEquals(full[q * p + i], lower[q * p + i], 1e-13 * scale, loss + " " + parts[t] + ": entry (" + q + ", " + i + ")");
+                            }
+                        }
+                        for (int q = 0; q < p; q++) java.util.Arrays.fill(lower, q * p + q + 1, (q + 1) * p, 0.0);   // unspecified part
+                        got[t] = lower;
+                    }
+                    if (ref == null) {
+                        ref = got;
+                    } else {
+                        for (int t = 0; t < 3; t++) assertArrayEquals(ref[t], got[t], 0.0, loss + ": lower triangles bit-identical with " + threads + " threads");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void rejectsBadRanges() {
+        try (Evaluator e = multiChunk(Loss.MSE, Regularizer.NONE, 1, true)) {
+            int p = e.dim();
+            double[] theta = e.problem().model().initPyTorchDefault(1);
+            assertThrows(IllegalArgumentException.class, () -> e.denseColumns(Part.GGN, theta, p - 1, 2, new double[2 * p], 0), "past P");
+            assertThrows(IllegalArgumentException.class, () -> e.denseColumns(Part.GGN, theta, 0, 2, new double[2 * p - 1], 0), "short output");
+            assertThrows(IllegalArgumentException.class, () -> e.denseColumns(null, theta, 0, 1, new double[p], 0), "null part");
+            e.denseColumns(Part.GGN, theta, 0, 0, new double[0], 0);   // nothing to do
+            assertTrue(e.denseBlockColumns() >= 1 && e.denseBlockColumns() <= p);
+        }
+    }
+}

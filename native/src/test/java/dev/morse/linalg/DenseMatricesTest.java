@@ -1,0 +1,42 @@
+package dev.morse.linalg;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The in-place symmetric completions of {@link DenseMatrices}, on sizes that cut the 64 × 64 tiles unevenly. */
+class DenseMatricesTest {
+
+    @Test
+    void mirrorLowerCopiesTheLowerTriangleUp() {
+        for (int n : new int[] {0, 1, 2, 63, 64, 65, 130}) {
+            Random r = new Random(n);
+            double[] m = new double[n * n];
+            for (int i = 0; i < m.length; i++) m[i] = r.nextGaussian();
+            double[] before = m.clone();
+            DenseMatrices.mirrorLower(m, n);
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    double want = j <= i ? before[i * n + j] : before[j * n + i];
+                    assertEquals(want, m[i * n + j], 0.0, "n=" + n + ", (" + i + ", " + j + ")");
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> DenseMatrices.mirrorLower(new double[3], 2));
+    }
+
+    @Test
+    void symmetrizeAveragesBothTriangles() {
+        int n = 70;
+        Random r = new Random(1);
+        double[] m = new double[n * n];
+        for (int i = 0; i < m.length; i++) m[i] = r.nextGaussian();
+        double[] before = m.clone();
+        DenseMatrices.symmetrize(m, n);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) assertEquals(0.5 * (before[i * n + j] + before[j * n + i]), m[i * n + j], 1e-15);
+        }
+    }
+}
