@@ -89,29 +89,38 @@ public final class NeglectedNme implements Experiment {
     @Override
     public Prepared prepare(String scale) throws IOException {
         SweepSpec spec = Experiments.bundledSpec(name(), scale);
-        Object data = spec.base().get("data");
-        if (!(data instanceof String d) || !FashionMnist.matches(d)) return new Prepared(spec, List.of());
+        String missing = null;
         try {
             FashionMnist.locate();
-            return new Prepared(spec, List.of());
         } catch (dev.morse.io.InputException e) {
-            FashionMnist.Spec fm = FashionMnist.parseSpec(d);
-            int train = fm.train() == FashionMnist.ALL ? FashionMnist.TRAIN_SIZE : fm.train();
-            int test = fm.test() == FashionMnist.ALL ? FashionMnist.TEST_SIZE : Math.max(fm.test(), 1);
-            Map<String, Object> m = new LinkedHashMap<>(spec.toMap());
-            Map<String, Object> base = new LinkedHashMap<>(spec.base());
-            String synthetic = "gaussian:n=" + (train + test);
-            base.put("data", synthetic);
-            base.put("holdout", (double) test / (train + test));
-            base.put("holdout_seed", 0);
-            m.put("base", base);
-            m.put("name", spec.name() + "-synthetic");
-            String w = "Fashion-MNIST is not installed (" + e.getMessage().lines().findFirst().orElse("") + "). This run uses a synthetic "
-                    + "stand-in instead: " + synthetic + " (784 Gaussian inputs, ten classes by a random linear map) with " + test
-                    + " held out. Its numbers exercise the experiment but say nothing about the claims, which concern Fashion-MNIST: "
-                    + "install Debian's dataset-fashion-mnist and run again into a new folder.";
-            return new Prepared(SweepSpec.fromMap(m, "experiments/" + name() + "/" + scale + ".json (synthetic data)"), List.of(w));
+            missing = e.getMessage().lines().findFirst().orElse("not found");
         }
+        return prepare(spec, scale, missing);
+    }
+
+    /**
+     * {@code spec} as it runs on a machine where Fashion-MNIST is installed ({@code missing == null}),
+     * or with a synthetic stand-in and a warning when it is not ({@code missing}: why).
+     */
+    static Prepared prepare(SweepSpec spec, String scale, String missing) {
+        Object data = spec.base().get("data");
+        if (missing == null || !(data instanceof String d) || !FashionMnist.matches(d)) return new Prepared(spec, List.of());
+        FashionMnist.Spec fm = FashionMnist.parseSpec(d);
+        int train = fm.train() == FashionMnist.ALL ? FashionMnist.TRAIN_SIZE : fm.train();
+        int test = fm.test() == FashionMnist.ALL ? FashionMnist.TEST_SIZE : Math.max(fm.test(), 1);
+        Map<String, Object> m = new LinkedHashMap<>(spec.toMap());
+        Map<String, Object> base = new LinkedHashMap<>(spec.base());
+        String synthetic = "gaussian:n=" + (train + test);
+        base.put("data", synthetic);
+        base.put("holdout", (double) test / (train + test));
+        base.put("holdout_seed", 0);
+        m.put("base", base);
+        m.put("name", spec.name() + "-synthetic");
+        String w = "Fashion-MNIST is not installed (" + missing + "). This run uses a synthetic stand-in instead: " + synthetic
+                + " (784 Gaussian inputs, ten classes by a random linear map) with " + test + " held out. Its numbers exercise the "
+                + "experiment but say nothing about the claims, which concern Fashion-MNIST: install Debian's dataset-fashion-mnist "
+                + "(or set MORSE_FASHION_MNIST_DIR) and run again into a new folder.";
+        return new Prepared(SweepSpec.fromMap(m, Experiments.resource("neglected-nme", scale) + " (synthetic data)"), List.of(w));
     }
 
     /** Reads the runs: accuracy per epoch and the NME share from each task's train.json. */

@@ -75,11 +75,11 @@ public final class NmeVerdicts {
             return s / k;
         }
 
-        /** Mean |accuracy change| between consecutive epochs over the last epochs (NaN with fewer than two). */
+        /** Mean |accuracy change| between consecutive epochs among the last epochs (NaN with fewer than two). */
         public double swing(Config cfg) {
             if (missing || diverged || accuracy.length < 2) return Double.NaN;
-            int k = Math.min(cfg.lastEpochs(), accuracy.length);
-            int from = Math.max(1, accuracy.length - k);
+            int k = Math.max(2, Math.min(cfg.lastEpochs(), accuracy.length));
+            int from = Math.max(1, accuracy.length - k + 1);
             double s = 0;
             int n = 0;
             for (int i = from; i < accuracy.length; i++) { s += Math.abs(accuracy[i] - accuracy[i - 1]); n++; }
