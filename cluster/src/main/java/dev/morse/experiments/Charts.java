@@ -113,6 +113,17 @@ public final class Charts {
         return s;
     }
 
+    /**
+     * An x axis over the cells 1..n of a table (a scatter over categories), numbered: XChart 3.8
+     * drops custom tick labels when most of them are blank, so the cells are numbered here and the
+     * table gives each number its meaning (its "#" column).
+     */
+    public static void cellAxis(XYChart c, int n) {
+        c.getStyler().setXAxisMin(0.5);
+        c.getStyler().setXAxisMax(n + 0.5);
+        c.getStyler().setXAxisDecimalPattern("0");
+    }
+
     /** Colours a category series' line, markers and fill alike. */
     public static org.knowm.xchart.CategorySeries colored(org.knowm.xchart.CategorySeries s, Color color) {
         s.setLineColor(color);

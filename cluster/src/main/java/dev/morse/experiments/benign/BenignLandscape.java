@@ -111,13 +111,13 @@ public final class BenignLandscape implements Experiment {
             StringBuilder why = new StringBuilder();
             Map<String, Integer> w = stalledWhy.get(c);
             if (w != null) w.forEach((reason, n) -> why.append(why.length() == 0 ? "" : ", ").append(reason).append(" ").append(n));
-            rows.add(List.of(c.setting(), String.valueOf(c.n()), String.valueOf(c.d()), String.valueOf(c.width()),
+            rows.add(List.of(String.valueOf(rows.size() + 1), c.setting(), String.valueOf(c.n()), String.valueOf(c.d()), String.valueOf(c.width()),
                     String.valueOf(BenignVerdicts.widthThreshold(c.n())), Markdown.num(c.alpha()), String.valueOf(total),
                     String.valueOf(k[Kind.GLOBAL.ordinal()]), String.valueOf(k[Kind.SPURIOUS.ordinal()]),
                     String.valueOf(k[Kind.STALLED.ordinal()]), String.valueOf(k[Kind.UNCONVERGED.ordinal()]),
                     String.valueOf(k[Kind.UNDETERMINED.ordinal()]), why.length() == 0 ? "–" : why.toString()));
         }
-        md.table(List.of("setting", "n", "d", "m", "m*", "α", "runs", "global", "spurious", "stalled", "unconverged", "undetermined",
+        md.table(List.of("#", "setting", "n", "d", "m", "m*", "α", "runs", "global", "spurious", "stalled", "unconverged", "undetermined",
                 "stalled by"), rows);
 
         if (!counts.isEmpty()) {
@@ -136,13 +136,11 @@ public final class BenignLandscape implements Experiment {
             Charts.save(c, r.plot("classes"));
             md.image("classes per cell", "plots/classes.png", "End points per cell by class (stacked).");
 
-            XYChart g = Charts.xy("benign-landscape: objective − global value at the end points", "cell (as in the table, left to right)",
-                    "objective − global (clipped at 1e-16)", Math.max(760, 160 + 90 * counts.size()), 520);
+            XYChart g = Charts.xy("benign-landscape: objective − global value at the end points", "cell (# in the table)",
+                    "objective − global (clipped at 1e-16)", Math.max(760, 160 + 90 * counts.size()), 560);
             g.getStyler().setYAxisLogarithmic(true);
-            g.getStyler().setXAxisMin(0.5);
-            g.getStyler().setXAxisMax(counts.size() + 0.5);
-            g.getStyler().setXAxisDecimalPattern("0");
             List<Cell> order = new ArrayList<>(counts.keySet());
+            Charts.cellAxis(g, order.size());
             for (Kind k : Kind.values()) {
                 List<Double> x = new ArrayList<>(), y = new ArrayList<>();
                 for (int i = 0; i < order.size(); i++) {
@@ -159,10 +157,9 @@ public final class BenignLandscape implements Experiment {
             }
             if (order.size() > 0) Charts.reference(g, "tolerance 1e-7", List.of(0.5, order.size() + 0.5), List.of(1e-7, 1e-7), Color.GRAY);
             Charts.save(g, r.plot("gaps"));
-            StringBuilder cells = new StringBuilder();
-            for (int i = 0; i < order.size(); i++) cells.append(i == 0 ? "" : "; ").append(i + 1).append(": ").append(order.get(i).label());
             md.image("gap to the global value", "plots/gaps.png", "Objective at the end point minus the exact global value, per run "
-                    + "(cells " + cells + "). Unconverged runs show the last iterate's end point.");
+                    + "(log scale, clipped at 1e-16; x: the cell's # in the table); the dashed line is the tolerance 1e-7 that separates global from not. Unconverged "
+                    + "runs show the end point of their last iterate.");
         }
 
         List<String> caveats = List.of(

@@ -21,7 +21,7 @@ import java.util.Map;
  * on the orthogonal complement of its column space, r = rank M. The orbit therefore has dimension
  * dim O(h) − dim O(h − r) = h(h−1)/2 − (h−r)(h−r−1)/2, and at a critical point the Hessian has at
  * least that many zero eigenvalues (its tangent space). r is the numerical rank: the singular
- * values of M above {@value #RANK_TOL}·σ_max (all reported, so the gap is visible).
+ * values of M above {@value #RANK_TOL}·max(σ_max, ‖θ‖) (all reported, so the gap is visible).
  *
  * <p>Outputs: {@code hidden_width}, {@code rank}, {@code orbit_dimension}, {@code singular_values}
  * (descending), {@code theta_norm}; for other depths only {@code theta_norm} and {@code hidden_width = null}.
@@ -59,10 +59,30 @@ public final class HiddenRankStep implements ExperimentSteps.OwnStep {
             out.put("hidden_width", null);
             return out;
         }
+        Rank r = rank(t, w, bias);
+        List<Double> svl = new ArrayList<>();
+        for (double s : r.singularValues()) svl.add(s);
+        out.put("hidden_width", w[1]);
+        out.put("rank", r.rank());
+        out.put("orbit_dimension", orbitDimension(w[1], r.rank()));
+        out.put("singular_values", svl);
+        return out;
+    }
+
+    /** The hidden rank of a point and the singular values it was read from (descending). */
+    public record Rank(int rank, double[] singularValues) {}
+
+    /**
+     * The rank of M = [W₁ | b₁ | W₂ᵀ] of a d-h-c network with parameters θ (PyTorch order), counting
+     * the singular values above {@value #RANK_TOL}·max(σ_max, ‖θ‖): relative to the point's scale,
+     * not to σ_max alone, since at W₁ = 0, W₂ = 0 (only output biases) the singular values are
+     * rounding noise and the rank is 0.
+     */
+    public static Rank rank(double[] t, int[] w, boolean[] bias) {
         int d = w[0], h = w[1], c = w[2];
         int expected = h * d + (bias[0] ? h : 0) + c * h + (bias[1] ? c : 0);
         if (t.length != expected) {
-            throw new IllegalStateException("step " + NAME + ": θ has " + t.length + " entries, model " + w[0] + "-" + h + "-" + c + " needs " + expected);
+            throw new IllegalStateException("step " + NAME + ": θ has " + t.length + " entries, model " + d + "-" + h + "-" + c + " needs " + expected);
         }
         int w2 = h * d + (bias[0] ? h : 0);
         int cols = d + (bias[0] ? 1 : 0) + c;
@@ -72,17 +92,13 @@ public final class HiddenRankStep implements ExperimentSteps.OwnStep {
             if (bias[0]) m[j][d] = t[h * d + j];
             for (int k = 0; k < c; k++) m[j][d + (bias[0] ? 1 : 0) + k] = t[w2 + k * h + j];
         }
+        double norm = 0;
+        for (double v : t) norm += v * v;
         double[] sv = singularValues(m);
+        double floor = RANK_TOL * Math.max(sv[0], Math.sqrt(norm));
         int r = 0;
-        for (double s : sv) if (s > RANK_TOL * sv[0]) r++;
-        if (sv[0] == 0) r = 0;
-        List<Double> svl = new ArrayList<>();
-        for (double s : sv) svl.add(s);
-        out.put("hidden_width", h);
-        out.put("rank", r);
-        out.put("orbit_dimension", orbitDimension(h, r));
-        out.put("singular_values", svl);
-        return out;
+        for (double s : sv) if (s > floor) r++;
+        return new Rank(r, sv);
     }
 
     /** h(h−1)/2 − (h−r)(h−r−1)/2: the dimension of an O(h) orbit through a point of hidden rank r. */

@@ -124,7 +124,7 @@ public final class MorseRegularizers implements Experiment {
                 }
                 StringBuilder idx = new StringBuilder();
                 byIndex.forEach((k, v) -> idx.append(idx.length() == 0 ? "" : ", ").append(k).append(": ").append(v));
-                rows.add(List.of(a.getKey(), g.getKey(), String.valueOf(cr.size()), String.valueOf(u), String.valueOf(cd.size()),
+                rows.add(List.of(String.valueOf(rows.size() + 1), a.getKey(), g.getKey(), String.valueOf(cr.size()), String.valueOf(u), String.valueOf(cd.size()),
                         idx.length() == 0 ? "–" : idx.toString(), dg == 0 ? "0" : dg + " (nullity " + String.join(", ", nullities) + ")",
                         Double.isInfinite(worst) ? "–" : Markdown.num(worst)));
                 labels.add(a.getKey() + " " + g.getKey());
@@ -133,7 +133,7 @@ public final class MorseRegularizers implements Experiment {
                 unconv.add(u);
             }
         }
-        md.table(List.of("activation", "reg", "runs", "unconverged", "distinct", "by index (index: count)", "degenerate", "smallest min|λ|/τ"), rows);
+        md.table(List.of("#", "activation", "reg", "runs", "unconverged", "distinct", "by index (index: count)", "degenerate", "smallest min|λ|/τ"), rows);
 
         if (!labels.isEmpty()) {
             CategoryChart c = Charts.bars("morse-regularizers: critical points per activation and regularizer", "", "count",
@@ -147,7 +147,7 @@ public final class MorseRegularizers implements Experiment {
                     "Distinct critical points per cell, nondegenerate and degenerate, and the runs whose refinement did not converge.");
             plotRatios(r, distinct, labels);
             md.image("min|λ|/τ per point", "plots/min-abs-over-tau.png",
-                    "min|λ|/τ of every distinct critical point (log scale; cells in the order of the table). Below the dashed line at 1 "
+                    "min|λ|/τ of every distinct critical point (log scale; x: the cell's # in the table; colour: the regularizer). Below the dashed line at 1 "
                             + "the point has a zero eigenvalue. Points with no nonzero eigenvalue near zero sit far above it.");
         }
 
@@ -192,12 +192,10 @@ public final class MorseRegularizers implements Experiment {
     }
 
     private static void plotRatios(ExperimentResults r, List<Point> distinct, List<String> labels) throws IOException {
-        XYChart c = Charts.xy("morse-regularizers: min|λ|/τ at each distinct critical point", "cell (table order)", "min |λ| / τ",
-                Math.max(900, 120 + 40 * labels.size()), 520);
+        XYChart c = Charts.xy("morse-regularizers: min|λ|/τ at each distinct critical point", "cell (# in the table)", "min |λ| / τ",
+                Math.max(900, 120 + 40 * labels.size()), 560);
         c.getStyler().setYAxisLogarithmic(true);
-        c.getStyler().setXAxisMin(0.5);
-        c.getStyler().setXAxisMax(labels.size() + 0.5);
-        c.getStyler().setXAxisDecimalPattern("0");
+        Charts.cellAxis(c, labels.size());
         Map<String, List<Double>> xs = new LinkedHashMap<>(), ys = new LinkedHashMap<>();
         for (String reg : REG_ORDER) { xs.put(reg, new ArrayList<>()); ys.put(reg, new ArrayList<>()); }
         // colours by the regularizer's kind

@@ -141,6 +141,15 @@ class RegularizerVerdictsTest {
         assertEquals(Math.sqrt(50), sv[0], 1e-12);
         assertEquals(2, sv[1], 1e-12);
         assertTrue(sv[2] < 1e-14 * sv[0] && sv[3] < 1e-14 * sv[0], java.util.Arrays.toString(sv));
+        // θ of a 2-3-2 network (W₁ 3×2, b₁ 3, W₂ 2×3, b₂ 2): hidden neurons 1 and 2 proportional → rank 2
+        double[] theta = {1, 0, 2, 0, 0, 1, /* b1 */ 0.5, 1, 0, /* W2 */ 1, 2, 0, 0, 0, 0, /* b2 */ 3, 4};
+        HiddenRankStep.Rank r = HiddenRankStep.rank(theta, new int[] {2, 3, 2}, new boolean[] {true, true});
+        assertEquals(2, r.rank(), java.util.Arrays.toString(r.singularValues()));
+        double[] twoNeurons = {1, 0, 2, 0, 0, 0, /* b1 */ 0.5, 1, 0, /* W2 */ 1, 2, 0, 0, 0, 0, /* b2 */ 3, 4};
+        assertEquals(1, HiddenRankStep.rank(twoNeurons, new int[] {2, 3, 2}, new boolean[] {true, true}).rank(), "neuron 2 = 2·neuron 1, neuron 3 = 0");
+        double[] biasesOnly = {1e-40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.3, 0.1};
+        assertEquals(0, HiddenRankStep.rank(biasesOnly, new int[] {2, 3, 2}, new boolean[] {true, true}).rank(),
+                "rounding noise at W = 0 is rank 0, not rank 1");
         assertArrayEquals(new boolean[] {true, true}, HiddenRankStep.biases(null, 2));
         assertArrayEquals(new boolean[] {false, false}, HiddenRankStep.biases("all", 2));
         assertArrayEquals(new boolean[] {false, true}, HiddenRankStep.biases(List.of(1L), 2));
