@@ -78,6 +78,8 @@ def main(paths):
                 flops = int(params_d["k"]) * m["hvp_cached"]
             elif method == "denseHessian":
                 flops = m["P"] * m["hvp_cached"]
+            elif method == "step" and "penalty" in params_d:   # PenaltyBench: one training step with the penalty (k = 1)
+                flops = m.get(params_d["penalty"].split(":")[0] + "_step")
         elif name.startswith("KernelBench.Gemm"):
             n = int(params_d["size"]); flops = 2.0 * n ** 3
         elif name.startswith("KernelBench."):

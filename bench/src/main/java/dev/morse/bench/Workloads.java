@@ -32,7 +32,8 @@ public final class Workloads {
 
     /**
      * Prints the flop model as JSON lines for the report script: for each workload given on the
-     * command line, {"workload": …, "P": …, "gradient": …, "hvp": …, "ggn_vp": …, "nme_vp": …}.
+     * command line, {"workload": …, "P": …, "gradient": …, "hvp": …, "ggn_vp": …, "nme_vp": …, and
+     * the penalty steps of {@code PenaltyBench}: "gradient_norm_step": …, …}.
      */
     public static void main(String[] args) {
         for (String w : args) {
@@ -41,6 +42,10 @@ public final class Workloads {
             for (String product : new String[] {"gradient", "hvp", "ggn_vp", "nme_vp"}) {
                 b.append(", \"").append(product).append("\": ").append(flops(o, product, false));
                 if (!product.equals("gradient")) b.append(", \"").append(product).append("_cached\": ").append(flops(o, product, true));
+            }
+            for (String step : new String[] {"gradient_norm_step", "gradient_norm_ggn_step", "sam_step", "weight_noise_step",
+                    "hessian_trace_step", "ggn_trace_step"}) {
+                b.append(", \"").append(step).append("\": ").append(flops(o, step, false));
             }
             System.out.println(b.append("}"));
         }

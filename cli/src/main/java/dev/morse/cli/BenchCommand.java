@@ -1,6 +1,8 @@
 package dev.morse.cli;
 
 import dev.morse.engine.Activation;
+import dev.morse.engine.Batch;
+import dev.morse.engine.Penalty;
 import dev.morse.engine.Dataset;
 import dev.morse.engine.FlopModel;
 import dev.morse.engine.Workload;
@@ -56,6 +58,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Times the products on synthetic data: median ms, GFLOP/s and %% of the measured dgemm ceiling.",
                 "Products: gradient, hvp (H·v), ggn_vp (G·v), nme_vp (M·v), hvp_block (H·V, k vectors), dense_hessian;",
+                "on request (--products) one training step with a penalty: gradient_norm_step, gradient_norm_ggn_step, sam_step,",
+                "weight_noise_step, hessian_trace_step, ggn_trace_step (objective and gradient at a new θ, k = 1, --batch samples);",
                 "--eigh N adds a dense eigendecomposition. Data, θ and vectors are seeded. GFLOP/s follow a stated flop",
                 "model (dense-layer GEMM flops); the ceiling is a dgemm measured on this machine's backend (cached; --calibrate).",
                 "Example: morse bench --model 784-256-256-10 --activation tanh --loss cross_entropy --batch 1024"})
@@ -70,6 +74,19 @@ public final class BenchCommand implements Callable<Integer> {
      */
     public static final List<String> PRODUCTS = List.of("gradient", "hvp", "ggn_vp", "nme_vp",
             "hvp_cached", "ggn_vp_cached", "nme_vp_cached", "hvp_block", "dense_hessian");
+
+    /**
+     * One training step with a penalty of SPEC §11 (objective and gradient, θ new at every call, the
+     * probe or noise drawn from the step's seed): not in the default list, ask with --products.
+     * The penalties, with k = 1: {@link #PENALTY_SPECS}.
+     */
+    public static final List<String> PENALTY_PRODUCTS = List.of("gradient_norm_step", "gradient_norm_ggn_step", "sam_step",
+            "weight_noise_step", "hessian_trace_step", "ggn_trace_step");
+
+    /** The penalty each step product runs (ρ and σ² do not change the work). */
+    static final Map<String, String> PENALTY_SPECS = Map.of("gradient_norm_step", "gradient_norm:0.1:1",
+            "gradient_norm_ggn_step", "gradient_norm_ggn:0.1:1", "sam_step", "sam:0.05", "weight_noise_step", "weight_noise:0.01:1",
+            "hessian_trace_step", "hessian_trace:0.1:1", "ggn_trace_step", "ggn_trace:0.1:1");
 
     /** dense_hessian joins the default product list only up to this P (P × P doubles, P H·v products). */
     static final int DEFAULT_DENSE_MAX_P = 5000;
@@ -116,7 +133,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--products", split = ",",
             description = {"Products to time, comma-separated, among gradient, hvp, ggn_vp, nme_vp, hvp_block, dense_hessian",
-                    "(or 'none'). Default: all, dense_hessian only when P ≤ " + DEFAULT_DENSE_MAX_P + "; with --eigh alone: none."})
+                    "and the penalty steps *_step (or 'none'). Default: all but the penalty steps, dense_hessian only when",
+                    "P ≤ " + DEFAULT_DENSE_MAX_P + "; with --eigh alone: none."})
     List<String> products;
 
     @Option(names = "--eigh", converter = Checks.Positive.class, paramLabel = "N",
@@ -141,7 +159,7 @@ public final class BenchCommand implements Callable<Integer> {
     boolean force;
 
     /** One timed product. */
-    record Timing(String name, double flops, String flopModel, double[] timesMs) {
+    record Timing(String name, double flops, String flopModel, double[] timesMs, double[] cpuMs) {
         double medianMs() {
             return median(timesMs);
         }
@@ -206,7 +224,15 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 double[] theta = obj.problem().model().initPyTorchDefault(seed);
                 List<Bench> benches = new ArrayList<>();
-                for (String name : wanted) benches.add(prepare(cached(name) ? obj : fresh, theta, name, modelFlops));
+                for (String name : wanted) {
+                    if (PENALTY_PRODUCTS.contains(name)) {
+                        Evaluator pe = penaltyEvaluator(obj, name, t);
+                        penaltyEvaluators.add(pe);
+                        benches.add(preparePenaltyStep(pe, theta, name));
+                    } else {
+                        benches.add(prepare(cached(name) ? obj : fresh, theta, name, modelFlops));
+                    }
+                }
                 warmupInfo = warmUp(benches);
                 for (Bench b : benches) timings.add(measure(b));
             }
@@ -248,7 +274,42 @@ public final class BenchCommand implements Callable<Integer> {
         } finally {
             if (obj != null) obj.close();
             if (fresh != null) fresh.close();
+            for (Evaluator e : penaltyEvaluators) e.close();
         }
+    }
+
+    private final List<Evaluator> penaltyEvaluators = new ArrayList<>();
+
+    /**
+     * The workload's problem with the step's penalty, with the state cache (a step's gradient and
+     * products share its forward pass) and the smallest chunk of training ({@code Trainer.settings}:
+     * a minibatch of 128 is two chunks of 64, not four of 32), as {@code morse train} runs a step.
+     */
+    private Evaluator penaltyEvaluator(Evaluator base, String name, int t) {
+        Evaluator.Settings s = dev.morse.training.Trainer.settings(Evaluator.Settings.defaults().withThreads(t));
+        if (chunk != null) s = s.withChunkRows(chunk);
+        return Evaluator.open(base.problem().withTerms(Penalty.parse(PENALTY_SPECS.get(name))), s);
+    }
+
+    /**
+     * One training step: objective and gradient at a θ that differs from the previous call's (the
+     * first entry alternates between two values, so no pass is reused from the last step), with the
+     * batch's step seed alternating too (a new probe or noise vector, drawn inside the step).
+     */
+    private Bench preparePenaltyStep(Evaluator o, double[] theta0, String name) {
+        int p = o.dim();
+        double[] theta = theta0.clone();
+        double[] out = new double[p];
+        double[] sink = new double[1];
+        Batch[] steps = {Batch.all().withSeed(seed), Batch.all().withSeed(seed + 1)};
+        double a = theta[0], b = theta[0] + 1e-9;
+        int[] step = {0};
+        Runnable call = () -> {
+            int i = step[0]++ & 1;
+            theta[0] = i == 0 ? a : b;
+            sink[0] += o.lossAndGradient(steps[i], theta, out);
+        };
+        return new Bench(name, call, out, sink, FlopModel.of(name, o.problem().model(), o.problem().size(), false));
     }
 
     // ------------------------------------------------------------------ setup
@@ -276,8 +337,9 @@ public final class BenchCommand implements Callable<Integer> {
         for (String s : products) {
             String name = s.trim().toLowerCase(Locale.ROOT);
             if (name.isEmpty() || name.equals("none")) continue;
-            if (!PRODUCTS.contains(name)) {
-                throw CliException.usage("unknown product '" + s + "'; known: " + String.join(", ", PRODUCTS) + " (or none)");
+            if (!PRODUCTS.contains(name) && !PENALTY_PRODUCTS.contains(name)) {
+                throw CliException.usage("unknown product '" + s + "'; known: " + String.join(", ", PRODUCTS) + ", "
+                        + String.join(", ", PENALTY_PRODUCTS) + " (or none)");
             }
             if (!out.contains(name)) out.add(name);
         }
@@ -317,6 +379,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     static String flopModel(String product) {
+        if (PENALTY_PRODUCTS.contains(product)) return FlopModel.formula(product, false);
         return switch (product) {
             case "hvp_block" -> "k (" + FlopModel.formula("hvp", true) + ")";
             case "dense_hessian" -> "P (" + FlopModel.formula("hvp", true) + ")";
@@ -394,19 +457,39 @@ public final class BenchCommand implements Callable<Integer> {
         return new Warmup(rounds, (System.nanoTime() - start) / 1e9, monitor ? lastJit - jit0 : -1, quiet);
     }
 
-    /** One untimed call (after the others ran), then {@code --reps} timed calls. */
+    /**
+     * The CPU time of this process's live threads (ns; the sum of their per-thread clocks, which
+     * resolve nanoseconds, where the process clock the JVM reports ticks in 10 ms), or −1 where
+     * the JVM cannot tell. On a machine shared with other work, wall times include waiting for a
+     * core; CPU time counts the work done (Morse's waiting workers park, so they add nothing).
+     */
+    static long processCpuNanos() {
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        if (!mx.isThreadCpuTimeSupported() || !mx.isThreadCpuTimeEnabled()) return -1;
+        long sum = 0;
+        for (long id : mx.getAllThreadIds()) {
+            long t = mx.getThreadCpuTime(id);
+            if (t > 0) sum += t;
+        }
+        return sum;
+    }
+
+    /** One untimed call (after the others ran), then {@code --reps} timed calls (wall and process CPU time). */
     private Timing measure(Bench b) {
         if (warmup > 0) b.call().run();
         double[] ms = new double[reps];
+        double[] cpu = new double[reps];
         for (int i = 0; i < reps; i++) {
+            long c0 = processCpuNanos();
             long t0 = System.nanoTime();
             b.call().run();
             ms[i] = (System.nanoTime() - t0) / 1e6;
+            cpu[i] = c0 < 0 ? Double.NaN : (processCpuNanos() - c0) / 1e6;
         }
         if (!Double.isFinite(b.sink()[0]) || !Double.isFinite(b.out()[0])) {
             throw new IllegalStateException(b.name() + " produced a non-finite value");
         }
-        return new Timing(b.name(), b.flops(), flopModel(b.name()), ms);
+        return new Timing(b.name(), b.flops(), flopModel(b.name()), ms, cpu);
     }
 
     /** Dense symmetric eigendecomposition with vectors (dsyevd), OpenBLAS at {@code t} threads while it runs. */
@@ -437,7 +520,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (!Double.isFinite(sink[0])) throw new IllegalStateException("eigh produced a non-finite value");
         double flops = (4.0 / 3.0 + 2.0) * n * (double) n * n;
-        return new Timing("eigh", flops, flopModel("eigh"), ms);
+        double[] cpu = new double[ms.length];
+        Arrays.fill(cpu, Double.NaN);   // LAPACK's own threads: not measured per call
+        return new Timing("eigh", flops, flopModel("eigh"), ms, cpu);
     }
 
     static double median(double[] xs) {
@@ -567,6 +652,9 @@ public final class BenchCommand implements Callable<Integer> {
                     .name("flop_model").value(t.flopModel());
             j.name("times_ms").beginArray();
             for (double x : t.timesMs()) j.value(x);
+            j.endArray();
+            j.name("cpu_ms").beginArray();   // process CPU time per call (all threads), null where not measured
+            for (double x : t.cpuMs()) j.valueOrNull(x);
             j.endArray();
             j.endObject();
         }

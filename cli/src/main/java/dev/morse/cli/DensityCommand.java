@@ -22,6 +22,10 @@ import picocli.CommandLine.Option;
                 "      --probes 10 --steps 80 --plots plots/ --log-scale --json d.json"})
 final class DensityCommand extends AnalysisCommand {
 
+    /** --penalty is refused here: analyses use the objective without training penalties. */
+    @picocli.CommandLine.Mixin
+    PenaltyRefusal penaltyRefusal;
+
     @Option(names = "--operator", paramLabel = "OP", defaultValue = "hessian", order = 1,
             description = "hessian, data_hessian, ggn, nme or regularizer (default: ${DEFAULT-VALUE}).")
     OperatorName operator;

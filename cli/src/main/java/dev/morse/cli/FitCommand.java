@@ -24,6 +24,10 @@ import picocli.CommandLine.Option;
                 "      --plots plots/ --json fit.json"})
 final class FitCommand extends AnalysisCommand {
 
+    /** --penalty is refused here: analyses use the objective without training penalties. */
+    @picocli.CommandLine.Mixin
+    PenaltyRefusal penaltyRefusal;
+
     @Option(names = "--optimizer", paramLabel = "OPT", defaultValue = "lbfgs", order = 1,
             description = "lbfgs, gd, newton or lbfgs_newton (default: ${DEFAULT-VALUE}).")
     Optimize.Name optimizer;

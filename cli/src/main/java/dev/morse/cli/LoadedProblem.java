@@ -71,6 +71,11 @@ final class LoadedProblem implements AutoCloseable {
         return open(problem.withTerms(r));
     }
 
+    /** An evaluator of another problem on the same model and data (e.g. with penalties), closed with this problem. */
+    Evaluator evaluatorFor(Problem p) {
+        return open(p);
+    }
+
     private Evaluator open(Problem p) {
         Evaluator e = Evaluator.open(p, settings);
         opened.add(e);

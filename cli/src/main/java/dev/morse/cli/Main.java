@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
                 "Start with 'morse demo'; 'morse COMMAND --help' explains each command.", ""},
         commandListHeading = "%nCommands:%n",
         subcommands = {DemoCommand.class, SpectrumCommand.class, DensityCommand.class, TraceCommand.class, FitCommand.class, TrainCommand.class,
-                MorseCommand.class, InitCommand.class, DoctorCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+                MorseCommand.class, EvalCommand.class, InitCommand.class, DoctorCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"%nEvery analysis command takes --json FILE (a report), --plots DIR (PNG and SVG), --config FILE.json, --quiet "
                 + "and --force (output files are never overwritten without it).",
                 "%nOn Apache Spark (bin/morse hands these to bin/morse-cluster): 'morse sweep run|status|report' (the same analyses over a grid "

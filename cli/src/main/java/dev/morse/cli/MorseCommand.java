@@ -28,6 +28,10 @@ import picocli.CommandLine.Option;
                 "  morse morse --model 2-16-1 --data teacher:n=16 --refine lbfgs_newton"})
 final class MorseCommand extends AnalysisCommand {
 
+    /** --penalty is refused here: analyses use the objective without training penalties. */
+    @picocli.CommandLine.Mixin
+    PenaltyRefusal penaltyRefusal;
+
     /** Refinement before the check. Lower case: what users type. */
     enum Refine { newton, lbfgs_newton, none }
 

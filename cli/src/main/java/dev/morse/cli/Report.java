@@ -25,7 +25,7 @@ final class Report {
 
     /** Options that say where output goes; they are not part of the config a report records. */
     static final Set<String> OUTPUT_OPTIONS = Set.of("json", "plots", "plot-format", "force", "quiet", "config", "save", "out", "save-vectors",
-            "resume", "checkpoint-dir");
+            "resume", "checkpoint-dir", "save-gradient");
 
     final Json j = Json.pretty();
 

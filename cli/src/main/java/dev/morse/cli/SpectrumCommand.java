@@ -30,6 +30,10 @@ import picocli.CommandLine.Option;
                 "      --method lanczos --k 20 --which both --json s.json --plots plots/"})
 final class SpectrumCommand extends AnalysisCommand {
 
+    /** --penalty is refused here: analyses use the objective without training penalties. */
+    @picocli.CommandLine.Mixin
+    PenaltyRefusal penaltyRefusal;
+
     /** Methods. Lower case: what users type. */
     enum Method { auto, dense, lanczos }
 

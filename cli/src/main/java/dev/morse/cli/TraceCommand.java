@@ -24,6 +24,10 @@ import picocli.CommandLine.Option;
                 "      --operator ggn --method hutchpp --probes 60"})
 final class TraceCommand extends AnalysisCommand {
 
+    /** --penalty is refused here: analyses use the objective without training penalties. */
+    @picocli.CommandLine.Mixin
+    PenaltyRefusal penaltyRefusal;
+
     /** Estimators. Lower case: what users type. */
     enum Method { hutchinson, hutchpp, exact }
 

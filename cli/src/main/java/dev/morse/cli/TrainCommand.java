@@ -2,6 +2,7 @@ package dev.morse.cli;
 
 import dev.morse.engine.Dataset;
 import dev.morse.engine.Evaluator;
+import dev.morse.engine.Penalty;
 import dev.morse.engine.Problem;
 import dev.morse.engine.Term;
 import dev.morse.io.InputException;
@@ -142,9 +143,10 @@ final class TrainCommand extends AnalysisCommand {
                     + "changes the last bits of sums, never the thread count does. Default: ${DEFAULT-VALUE}.")
     int minChunkRows;
 
-    @Option(names = "--penalty", paramLabel = "SPEC", order = 24,
-            description = "A penalty of SPEC §11 (repeatable): gradient_norm:ρ[:p], gradient_norm_ggn:ρ[:p], sam:ρ, weight_noise:σ²[:k], "
-                    + "hessian_trace:σ²[:k], ggn_trace:σ²[:k]. Not in this build yet (arrives with the penalty terms).")
+    @Option(names = "--penalty", paramLabel = "SPEC", split = ",", order = 24,
+            description = "A penalty of SPEC §11 on each minibatch (repeatable, or a comma list): " + Penalty.FORMS
+                    + "; probes and noise drawn from each step's seed. For gradient_norm_ggn and sam the update is SPEC §11's direction, "
+                    + "not a gradient. See 'morse eval' to check one step against another framework.")
     List<String> penalties;
 
     private Path checkpoints;
@@ -321,20 +323,19 @@ final class TrainCommand extends AnalysisCommand {
     }
 
     /**
-     * The penalty terms of {@code --penalty}.
-     *
-     * <p>PENALTY HOOK (issue 13): when {@code Penalty.parse(String)} (a {@link Term}, branch
-     * {@code penalties}) is on main, this becomes {@code for (String s : penalties) out.add(Penalty.parse(s))}
-     * with its IllegalArgumentException turned into an InputException naming --penalty. Nothing
-     * else in train changes: penalties are terms of the training Problem, the Trainer's
-     * {@code lossAndGradient} returns their value and update direction, and
-     * {@code Trainer.batchFor} carries the per-step probe seed.
+     * The penalty terms of {@code --penalty} ({@link Penalty#parse}): more terms of the training
+     * Problem, whose value and update the Trainer's {@code lossAndGradient} returns; the Trainer's
+     * batches carry the per-step seed they draw probes and noise from.
      */
     private List<Term> penaltyTerms() {
         List<Term> out = new ArrayList<>();
-        if (penalties != null && !penalties.isEmpty()) {
-            throw CliException.usage("--penalty " + penalties.get(0) + ": the penalties of SPEC §11 are not in this build yet "
-                    + "(they arrive as terms with Penalty.parse); train without --penalty");
+        if (penalties == null) return out;
+        for (String s : penalties) {
+            try {
+                out.add(Penalty.parse(s));
+            } catch (IllegalArgumentException e) {
+                throw new InputException("--penalty: " + e.getMessage());
+            }
         }
         return out;
     }
@@ -506,7 +507,9 @@ final class TrainCommand extends AnalysisCommand {
                 .name("rows_per_chunk").value(rows)
                 .name("chunks_per_batch").value((Math.min(c.batchSize(), trainSamples) + rows - 1) / rows)
                 .endObject();
-        j.name("penalties").beginArray().endArray();
+        j.name("penalties").beginArray();
+        for (Term t : trainEv.problem().terms()) if (t.isPenalty()) j.value(t.spec());
+        j.endArray();
         if (c.curvatureEvery() > 0) {
             j.name("curvature").beginObject()
                     .name("every").value(c.curvatureEvery())

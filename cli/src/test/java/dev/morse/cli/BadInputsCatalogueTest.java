@@ -180,6 +180,8 @@ class BadInputsCatalogueTest {
         ByteBuffer idx = ByteBuffer.allocate(16 + 6 * 784);
         idx.put(new byte[] {0, 0, 0x08, 3}).putInt(6).putInt(28).putInt(28);
         Files.write(dir.resolve("images-idx3-ubyte"), Arrays.copyOf(idx.array(), 16 + 5 * 784));
+        Npy.write(dir.resolve("probes2.npy"), new double[42], 2, 21);
+        Npy.writeFloat32(dir.resolve("probes-f4.npy"), new double[42], 2, 21);
         Files.writeString(dir.resolve("deep.json"), "[".repeat(100_000));
         Files.writeString(dir.resolve("other-command.json"), "{\"command\": \"spectrum\", \"model\": \"3-4-1\", \"data\": \"gaussian\", \"optimizer\": \"lbfgs\"}");
         Files.writeString(dir.resolve("typo.json"), "{\"command\": \"spectrum\", \"modle\": \"3-4-1\"}");

@@ -181,7 +181,8 @@ class TrainCommandTest {
         assertUsage("--test-targets: goes with --test-inputs", "--test-targets", "y.npy");
         assertUsage("schedule 'step': expected step:S[:gamma]", "--schedule", "step");
         assertUsage("expected a finite number > 0, got 0", "--lr", "0");
-        assertUsage("not in this build yet", "--penalty", "gradient_norm:0.1");
+        assertUsage("--penalty: penalty 'gradient_norm:0.1:3': power p must be 1 or 2", "--penalty", "gradient_norm:0.1:3");
+        assertUsage("both replace the data loss", "--penalty", "sam:0.1,weight_noise:0.01");
         assertUsage("--curvature-probes: at least 2 probes", "--curvature-every", "1", "--curvature-probes", "1");
         Cli.Result r = Cli.run(args(PROBLEM, "--epochs", "1", "--resume", dir.resolve("nothing").toString()));
         assertEquals(2, r.code(), r.toString());

@@ -86,6 +86,10 @@ public final class DistributedProblem implements AutoCloseable {
 
     private DistributedProblem(JavaSparkContext jsc, Mlp model, Loss loss, List<Term> terms, JavaRDD<Shard> shards, int partitions,
                                long samples, int threads, int chunkRows, int fanout, Dataset placeholder) {
+        // Training penalties (SPEC §11) need an Evaluator's requests (products, other points); the driver's Point serves regularizers.
+        for (Term t : terms) {
+            if (t.isPenalty()) throw new IllegalArgumentException("a distributed problem takes regularizers, not the training penalty " + t.spec());
+        }
         this.jsc = jsc;
         this.model = model;
         this.loss = loss;

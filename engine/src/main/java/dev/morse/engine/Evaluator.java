@@ -30,12 +30,17 @@ import java.util.concurrent.locks.ReentrantLock;
  *       wave + s (or, for large blocks of vectors, vector group wave + s through all chunks).
  *   <li>Each chunk binds its {@link ChunkState} to the worker's {@link ChunkPass} (forward pass
  *       if the state is stale) and calls the pass the request names ({@code backward},
- *       {@code blockProduct}, {@code blockTangent}); the chunk's sum lands in the worker's slot
- *       buffer.
+ *       {@code blockProduct}, {@code blockTangent}, {@code blockQuadratic} for the trace
+ *       penalties' quadratic forms and third-order gradients); the chunk's sum lands in the
+ *       worker's slot buffer.
  *   <li>Slot buffers are added into the result <b>in chunk order</b>, then the {@link Term}s add
  *       their parts. The reduction order never depends on the number of threads, so results are
  *       bit-identical for any thread count.
  * </ol>
+ * A term may make requests of its own inside a request ({@link Term.Context}): data products and
+ * quadratic forms at the request's θ (they reuse its chunk states), and the data loss and
+ * gradient at another point θ′ (SAM's ascent point, weight noise), which run "aside" on per-slot
+ * states of their own so that the states, data loss and gradient cached for θ stay valid.
  *
  * <h2>Samples and threads</h2>
  * A batch of n samples is cut into chunks of {@code min(chunkRows, max(minChunkRows, ⌈n/8⌉))}
@@ -107,6 +112,7 @@ public final class Evaluator implements AutoCloseable {
     private final Dataset data;
     private final Term[] terms;
     private final boolean termsNeedCurvature;
+    private final boolean termReplacesData;   // a term's value replaces L (sam, weight_noise)
     private final double[] termsDiagonal;   // Σ terms' constant diagonal Hessian parts, or null
     private final int p;
     private final int threads;
@@ -121,7 +127,8 @@ public final class Evaluator implements AutoCloseable {
     private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
 
     // The chunk-state cache and what it is keyed on.
-    private ChunkState[] states = new ChunkState[0];   // per chunk when caching, else per worker slot
+    private ChunkState[] states = new ChunkState[0];   // per chunk when the request's states fit (always when caching), else per worker slot
+    private final long stateBudget;                   // bytes the chunk states of one request may take
     private final double[] cachedTheta;
     private Batch cachedBatch;
     private long version;
@@ -138,6 +145,12 @@ public final class Evaluator implements AutoCloseable {
     private double[] dataHv = new double[0];
     private double[] block = new double[0];
     private double[] identity = new double[0];
+    private double[] quadOut = new double[0];
+    private final double[][] termWork = new double[Context.WORKSPACES][0];
+    // Chunk states for data-term requests at another point θ′ inside a request (sam, weight_noise):
+    // one per worker slot, never the cached states of the request's θ.
+    private ChunkState[] asideStates = new ChunkState[0];
+    private long asideVersion;
 
     private final Request req = new Request();
     /** The most workers that ran at once during the last request (for tests of thread use). */
@@ -152,6 +165,7 @@ public final class Evaluator implements AutoCloseable {
         boolean curv = false;
         for (Term t : terms) curv |= t.needsDataCurvature();
         this.termsNeedCurvature = curv;
+        this.termReplacesData = problem.replacesDataLoss();
         this.termsDiagonal = problem.termsHessianDiagonal();
         this.p = mlp.numParameters();
         this.threads = s.threads();
@@ -163,7 +177,8 @@ public final class Evaluator implements AutoCloseable {
         NativeThreads.init();
         int rows = chunkRows(data.size());
         long cacheBytes = 8L * ChunkState.doubles(mlp.widths(), rows) * chunkCount(data.size(), rows);
-        this.caching = s.cacheStates() && cacheBytes <= Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4);
+        this.stateBudget = Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4);
+        this.caching = s.cacheStates() && cacheBytes <= stateBudget;
         this.team = new WorkerTeam(threads);
         // The team's threads end when this evaluator is closed, or becomes unreachable (they never reference it).
         CLEANER.register(this, team::close);
@@ -254,7 +269,7 @@ public final class Evaluator implements AutoCloseable {
 
     // ------------------------------------------------------------------ values and gradients
 
-    /** L_R(θ): data loss plus the terms (SPEC §2, §4). */
+    /** L_R(θ): data loss plus the terms (SPEC §2, §4, §11; without L when a term replaces it). */
     public double loss(double[] theta) {
         return loss(Batch.all(), theta);
     }
@@ -262,7 +277,7 @@ public final class Evaluator implements AutoCloseable {
     public double loss(Batch batch, double[] theta) {
         enter(batch, theta);
         try {
-            double v = dataLossUnchecked();
+            double v = termReplacesData ? 0.0 : dataLossUnchecked();
             for (Term t : terms) v += t.value(ctx);
             return v;
         } finally {
@@ -284,6 +299,23 @@ public final class Evaluator implements AutoCloseable {
         }
     }
 
+    /**
+     * The value of each term of the objective at θ over the batch, in the problem's order
+     * ({@link Problem#terms()}): L_R = L + Σ of these, or Σ of these when a term replaces L
+     * ({@link Problem#replacesDataLoss()}; its value is then that whole data part). Penalties that
+     * draw probes or noise draw the same ones as {@link #lossAndGradient} with the same batch (and seed).
+     */
+    public double[] termValues(Batch batch, double[] theta) {
+        enter(batch, theta);
+        try {
+            double[] v = new double[terms.length];
+            for (int i = 0; i < terms.length; i++) v[i] = terms[i].value(ctx);
+            return v;
+        } finally {
+            exit();
+        }
+    }
+
     /** Writes ∇L_R(θ) into grad (length P) and returns L_R(θ). */
     public double lossAndGradient(double[] theta, double[] grad) {
         return lossAndGradient(Batch.all(), theta, grad);
@@ -293,12 +325,15 @@ public final class Evaluator implements AutoCloseable {
         checkOut(grad, p, "gradient");
         enter(batch, theta);
         try {
-            double v = dataGradientUnchecked();
-            System.arraycopy(dataGrad, 0, grad, 0, p);
-            for (Term t : terms) {
-                v += t.value(ctx);
-                t.addGradient(ctx, grad);
+            double v;
+            if (termReplacesData) {   // the term gives the whole data part; ∇L(θ) only if some term asks for it
+                Arrays.fill(grad, 0, p, 0.0);
+                v = 0.0;
+            } else {
+                v = dataGradientUnchecked();
+                System.arraycopy(dataGrad, 0, grad, 0, p);
             }
+            for (Term t : terms) v += t.addValueAndGradient(ctx, grad);
             return v;
         } finally {
             exit();
@@ -536,6 +571,63 @@ public final class Evaluator implements AutoCloseable {
         return dataHv;
     }
 
+    /**
+     * Quadratic forms of a data curvature part and their exact gradients, the pieces of the trace
+     * penalties of SPEC §11: for the k vectors V (stored one after another),
+     * <pre>
+     *   part = DATA_HESSIAN:  forms[j] = v_jᵀ ∇²L v_j,   grad = Σ_j ∇_θ(v_jᵀ ∇²L v_j) = Σ_j D³L[v_j, v_j, ·]
+     *   part = GGN:           forms[j] = v_jᵀ G v_j,     grad = Σ_j ∇_θ(v_jᵀ G v_j)   (through J and H_ℓ)
+     * </pre>
+     * over the batch (means over its samples, as every product). {@code grad} (length P) may be
+     * null: the forms alone need forward passes only (the first- and second-order tangents), no
+     * reverse pass. The gradient is one BLAS-3 pass per chunk for all k vectors; see
+     * {@code ChunkPass.blockQuadratic} for the derivation. For the modified activations
+     * (augmented_relu, diminished_gelu) the stated σ″ and σ‴ are used throughout (SPEC §3).
+     */
+    public void quadraticForms(Batch batch, Part part, double[] theta, double[] vs, int k, double[] forms, double[] grad) {
+        if (part != Part.DATA_HESSIAN && part != Part.GGN) {
+            throw new IllegalArgumentException("quadratic forms are available for data_hessian and ggn, not " + (part == null ? "null" : part.id()));
+        }
+        if (k <= 0) throw new IllegalArgumentException("number of vectors k must be positive, got " + k);
+        checkVector(vs, (long) k * p, "V");
+        checkOut(forms, k, "forms");
+        if (grad != null) checkOut(grad, p, "gradient");
+        enter(batch, theta);
+        try {
+            quadraticFormsUnchecked(part == Part.DATA_HESSIAN, vs, k, forms, grad);
+        } finally {
+            exit();
+        }
+    }
+
+    private void quadraticFormsUnchecked(boolean hessian, double[] vs, int k, double[] forms, double[] grad) {
+        Request r = req;
+        int len = k + (grad == null ? 0 : p);
+        if (quadOut.length < len) quadOut = new double[len];
+        r.vs = vs;
+        r.k = k;
+        r.kg = thirdGroupSize(k, r.rows);
+        r.hessianForms = hessian;
+        r.formsGradient = grad != null;
+        try {
+            runChunksLen(Kind.QUADRATIC, quadOut, len);
+        } finally {
+            r.vs = null;
+        }
+        System.arraycopy(quadOut, 0, forms, 0, k);
+        if (grad != null) System.arraycopy(quadOut, k, grad, 0, p);
+    }
+
+    /** Probes per third-order group: the six tangent buffers (RA, RZ, RG and their R²) near 2^21 doubles, at most 32; equal groups. */
+    private int thirdGroupSize(int k, int rows) {
+        long widths = 0;
+        for (int l = 1; l <= mlp.layers(); l++) widths += mlp.width(l);
+        long perVector = 6L * rows * widths;
+        int max = (int) Math.max(1, Math.min(32, (1L << 21) / Math.max(1, perVector)));
+        int groups = (k + max - 1) / max;
+        return (k + groups - 1) / groups;
+    }
+
     /** J·v: the outputs' directional derivatives for all samples, N × C row-major. */
     public void jvp(double[] theta, double[] v, double[] out) {
         checkVector(v, p, "v");
@@ -658,6 +750,8 @@ public final class Evaluator implements AutoCloseable {
         JVP,
         /** Jᵀu into the slot buffer. */
         VJP,
+        /** Quadratic forms v_jᵀ Op v_j (and their gradients) of the trace penalties into the slot buffer: k forms, then P. */
+        QUADRATIC,
         /** Σ ℓ and the number of correct argmax predictions (into chunkCounts). */
         CLASSIFY,
         /** Per hidden layer, the pre-activations with σ″ ≠ 0 (into chunkCounts). */
@@ -687,6 +781,13 @@ public final class Evaluator implements AutoCloseable {
         int unitBase = -1;     // ≥ 0: the vectors are identity columns from this index (dense)
         boolean ggn;
         boolean nme;
+        // Quadratic forms (trace penalties): of ∇²L (else G), and whether their gradient is wanted.
+        boolean hessianForms;
+        boolean formsGradient;
+        // True while a data-term request runs at another point (Context.dataLossAndGradientAt).
+        boolean aside;
+        // States indexed by chunk (else by worker slot): see begin().
+        boolean chunkStates;
         // Outputs written per chunk (outputs, per-sample losses, jvp).
         double[] out;
         // Scheduling.
@@ -723,7 +824,10 @@ public final class Evaluator implements AutoCloseable {
     /**
      * Starts a request at (θ, batch): plans its chunks and keys the state cache. With caching,
      * chunk states stay valid while θ's bits and the batch do not change; otherwise every
-     * request starts afresh.
+     * request starts afresh. Within a request, each chunk keeps its own state whenever the
+     * request's states fit in the budget (always with caching; without, e.g. a minibatch of a data
+     * set too large to cache), so the passes of one request (a penalty's gradient and H·g) share
+     * the forward pass; only requests too large for that fall back to one state per worker slot.
      */
     private void begin(Batch batch, double[] theta) {
         Request r = req;
@@ -739,16 +843,18 @@ public final class Evaluator implements AutoCloseable {
         widestWave = 0;
         ctx.theta = theta;
         if (caching) {
-            if (batch != cachedBatch || !Arrays.equals(theta, cachedTheta)) {
+            if (!batch.sameSamples(cachedBatch) || !Arrays.equals(theta, cachedTheta)) {
                 System.arraycopy(theta, 0, cachedTheta, 0, p);
                 cachedBatch = batch;
                 version++;
             }
-            if (states.length < r.chunks) states = Arrays.copyOf(states, r.chunks);
+            r.chunkStates = true;
         } else {
             version++;
-            if (states.length < threads) states = new ChunkState[threads];
+            r.chunkStates = 8L * ChunkState.doubles(mlp.widths(), r.rows) * r.chunks <= stateBudget;
         }
+        int slots = r.chunkStates ? Math.max(r.chunks, threads) : threads;
+        if (states.length < slots) states = Arrays.copyOf(states, slots);
         if (chunkSums.length < r.chunks) chunkSums = new double[r.chunks];
     }
 
@@ -793,7 +899,7 @@ public final class Evaluator implements AutoCloseable {
             if (r.chunks == 1 || (groups >= threads && groups >= r.chunks)) {
                 // Workers share chunk states in this mode: fill them first (each chunk by one worker),
                 // so the group phase only reads them.
-                if (caching) runChunks(Kind.WARM, null, 0);
+                if (r.chunkStates) runChunks(Kind.WARM, null, 0);
                 runGroups(k, out);
             } else {
                 runChunks(Kind.BLOCK, out, k);
@@ -824,9 +930,13 @@ public final class Evaluator implements AutoCloseable {
      * chunk order (out = Σ_chunks slot), so the result does not depend on the thread count.
      */
     private void runChunks(Kind kind, double[] out, int k) {
+        runChunksLen(kind, out, k * p);
+    }
+
+    /** As {@link #runChunks}, with the length of each slot's result given (len values summed into out). */
+    private void runChunksLen(Kind kind, double[] out, int len) {
         Request r = req;
-        int len = k * p;
-        if (out != null) ensureSlots(len, "k=" + k);
+        if (out != null) ensureSlots(len, len + " values");
         r.kind = kind;
         r.byGroups = false;
         boolean first = true;
@@ -936,6 +1046,15 @@ public final class Evaluator implements AutoCloseable {
                 int c = mlp.outputDim();
                 System.arraycopy(pass.blockTangentOutput(), 0, r.out, pos * c, pass.rows() * c);
             }
+            case QUADRATIC -> {
+                bind(pass, slot, chunk, true, r.hessianForms && r.formsGradient);
+                double[] buf = slotOut[slot];
+                if (r.formsGradient) Arrays.fill(buf, r.k, r.k + p, 0.0);
+                for (int j0 = 0; j0 < r.k; j0 += r.kg) {
+                    pass.blockQuadratic(r.theta, r.vs, j0, Math.min(r.kg, r.k - j0), p, r.scale, r.hessianForms,
+                            buf, j0, r.formsGradient ? buf : null, r.k);
+                }
+            }
             case CLASSIFY -> {
                 chunkSums[chunk] = bind(pass, slot, chunk, false, false).lossSum;
                 chunkCounts[chunk] = pass.correctPredictions(data, r.index, r.index == null ? r.first + pos : pos);
@@ -961,12 +1080,15 @@ public final class Evaluator implements AutoCloseable {
      */
     private ChunkState bind(ChunkPass pass, int slot, int chunk, boolean needSecond, boolean needSignals) {
         Request r = req;
-        int idx = caching ? chunk : slot;
+        // A request at another point (aside) uses its own per-slot states, so the states cached at θ survive it.
+        ChunkState[] all = r.aside ? asideStates : states;
+        long ver = r.aside ? asideVersion : version;
+        int idx = r.chunkStates && !r.aside ? chunk : slot;
         int pos = chunk * r.rows;
         int rows = Math.min(r.rows, r.count - pos);
-        ChunkState st = states[idx];
-        if (st == null || st.capacity < r.rows) st = states[idx] = new ChunkState(mlp.widths(), r.rows);   // each index has one writer per run
-        boolean stale = st.version != version || st.chunk != chunk;
+        ChunkState st = all[idx];
+        if (st == null || st.capacity < r.rows) st = all[idx] = new ChunkState(mlp.widths(), r.rows);   // each index has one writer per run
+        boolean stale = st.version != ver || st.chunk != chunk;
         int d0 = mlp.inputDim();
         if (r.index == null) {
             pass.bind(st, data.x(), (r.first + pos) * d0, rows);
@@ -974,13 +1096,17 @@ public final class Evaluator implements AutoCloseable {
             if (stale) gather(st, r.index, pos, rows, d0);
             pass.bind(st, st.x, 0, rows);
         }
-        if (stale || (needSecond && !st.second)) {
+        if (stale) {
             pass.forward(r.theta, needSecond);
             st.lossSum = pass.lossAndTopSignal(data, r.index, r.index == null ? r.first + pos : pos, r.scale, null, 0);
-            st.version = version;
+            st.version = ver;
             st.chunk = chunk;
             st.second = needSecond;
             st.signals = false;
+        } else if (needSecond && !st.second) {
+            // A gradient's forward pass left A_l: σ″ is one elementwise map away (a penalty's H·g after the gradient).
+            pass.secondDerivatives();
+            st.second = true;
         }
         if (needSignals && !st.signals) {
             pass.backward(r.theta, null);
@@ -996,8 +1122,13 @@ public final class Evaluator implements AutoCloseable {
         for (int i = 0; i < rows; i++) System.arraycopy(x, index[pos + i] * d0, st.x, i * d0, d0);
     }
 
-    /** What terms see: θ, and the data loss and gradient at the current request (computed on demand, once per version). */
+    /**
+     * What terms see: θ, the request's seed, and the data term at the current request (loss and
+     * gradient computed on demand, once per version; products, quadratic forms, and the data term at
+     * other points on the same samples).
+     */
     private final class Context implements Term.Context {
+        static final int WORKSPACES = 4;
         double[] theta;
 
         @Override
@@ -1019,6 +1150,94 @@ public final class Evaluator implements AutoCloseable {
         public double[] dataGradient() {
             dataGradientUnchecked();
             return dataGrad;
+        }
+
+        @Override
+        public int batchSize() {
+            return req.count;
+        }
+
+        @Override
+        public boolean hasSeed() {
+            return req.batch.hasSeed();
+        }
+
+        @Override
+        public long seed() {
+            return req.batch.seed();
+        }
+
+        @Override
+        public void dataProduct(Part part, double[] vs, double[] out, int k) {
+            if (part != Part.DATA_HESSIAN && part != Part.GGN && part != Part.NME) {
+                throw new IllegalArgumentException("a term's data product is data_hessian, ggn or nme, not " + (part == null ? "null" : part.id()));
+            }
+            if (k <= 0 || vs == null || vs.length < (long) k * p || out == null || out.length < (long) k * p) {
+                throw new IllegalArgumentException("data product: k = " + k + " vectors of length P = " + p + " needed in V and out");
+            }
+            Evaluator.this.dataProduct(part, vs, out, k);
+        }
+
+        @Override
+        public void quadraticForms(Part part, double[] vs, int k, double[] forms, double[] grad) {
+            if (part != Part.DATA_HESSIAN && part != Part.GGN) {
+                throw new IllegalArgumentException("quadratic forms are available for data_hessian and ggn, not " + (part == null ? "null" : part.id()));
+            }
+            if (k <= 0 || vs == null || vs.length < (long) k * p || forms == null || forms.length < k || (grad != null && grad.length < p)) {
+                throw new IllegalArgumentException("quadratic forms: k = " + k + " vectors of length P = " + p + ", k forms and a gradient of length P needed");
+            }
+            quadraticFormsUnchecked(part == Part.DATA_HESSIAN, vs, k, forms, grad);
+        }
+
+        @Override
+        public double dataLossAt(double[] point) {
+            return aside(point, null);
+        }
+
+        @Override
+        public double dataLossAndGradientAt(double[] point, double[] grad) {
+            if (grad == null || grad.length < p) throw new IllegalArgumentException("gradient array must have length ≥ P = " + p);
+            if (grad == dataGrad) throw new IllegalArgumentException("the gradient at another point cannot go into the request's data gradient");
+            return aside(point, grad);
+        }
+
+        @Override
+        public double[] workspace(int index, int length) {
+            if (index < 0 || index >= WORKSPACES) throw new IllegalArgumentException("workspace index " + index + " not in 0.." + (WORKSPACES - 1));
+            if (termWork[index].length < length) {
+                MemoryGuard.checkDense(1, length, "term workspace (" + length + " doubles)");
+                termWork[index] = new double[length];
+            }
+            return termWork[index];
+        }
+    }
+
+    /**
+     * L (and ∇L into grad when not null) at another point θ′ over the request's samples, inside the
+     * request at θ: it runs on per-slot states of its own and writes neither the cached states at θ,
+     * nor the data loss and gradient cached for θ, nor the request's version, so the request carries
+     * on at θ as if nothing had happened.
+     */
+    private double aside(double[] point, double[] grad) {
+        if (point == null || point.length < p) throw new IllegalArgumentException("point has length " + (point == null ? "null" : point.length) + ", expected P = " + p);
+        for (int i = 0; i < p; i++) {
+            if (!Double.isFinite(point[i])) throw new IllegalArgumentException("point contains " + point[i] + " at index " + i);
+        }
+        Request r = req;
+        double[] saved = r.theta;
+        if (asideStates.length < threads) asideStates = new ChunkState[threads];
+        asideVersion++;
+        r.theta = point;
+        r.aside = true;
+        try {
+            if (grad != null) runChunks(Kind.GRADIENT, grad, 1);
+            else runChunks(Kind.LOSS, null, 0);
+            double sum = 0;
+            for (int c = 0; c < r.chunks; c++) sum += chunkSums[c];   // chunk order, as setDataLoss
+            return sum / r.count;
+        } finally {
+            r.theta = saved;
+            r.aside = false;
         }
     }
 

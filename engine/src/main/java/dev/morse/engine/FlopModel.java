@@ -14,6 +14,12 @@ package dev.morse.engine;
  *   <tr><td>ggn_vp (G·v)</td><td>3F + 2F'</td><td>2F + 2F'</td></tr>
  *   <tr><td>nme_vp (M·v)</td><td>3F + 5F' − 2f_L</td><td>2F + 4F' − 2f_L</td></tr>
  * </table>
+ * One training step with a penalty of SPEC §11 (objective and gradient at a new θ, k = 1 probe or
+ * noise vector): gradient_norm_step 4F + 5F' (the gradient, then a cached H·g);
+ * gradient_norm_ggn_step 4F + 3F' (G·g); sam_step 4F + 2F' (two gradients); weight_noise_step
+ * 2F + F' (one gradient, at θ + σε); hessian_trace_step 4F + 10F' (the gradient, then the
+ * third-order pass: tangents F + 3F', reverse F + 6F'); ggn_trace_step 4F + 6F' (the gradient, then
+ * tangent F + F' and the reverse pass F + 4F').
  * Fresh: forward F, backward signals F' (the gradient's ∂W adds F), tangent F + F', R-backward
  * F + 3F' for H·v. Cached products skip the forward pass and the backward signals
  * ({@link Evaluator.Settings#cacheStates}).
@@ -48,7 +54,13 @@ public final class FlopModel {
             case "hvp" -> cached ? 2 * f + 4 * fp : 3 * f + 5 * fp;
             case "ggn_vp" -> cached ? 2 * f + 2 * fp : 3 * f + 2 * fp;
             case "nme_vp" -> cached ? 2 * f + 4 * fp - 2 * last : 3 * f + 5 * fp - 2 * last;
-            default -> throw new IllegalArgumentException("no flop model for '" + product + "'; expected gradient, hvp, ggn_vp or nme_vp");
+            case "gradient_norm_step" -> 4 * f + 5 * fp;
+            case "gradient_norm_ggn_step" -> 4 * f + 3 * fp;
+            case "sam_step" -> 4 * f + 2 * fp;
+            case "weight_noise_step" -> 2 * f + fp;
+            case "hessian_trace_step" -> 4 * f + 10 * fp;
+            case "ggn_trace_step" -> 4 * f + 6 * fp;
+            default -> throw new IllegalArgumentException("no flop model for '" + product + "'; expected gradient, hvp, ggn_vp, nme_vp or a penalty step");
         };
     }
 
@@ -59,6 +71,12 @@ public final class FlopModel {
             case "hvp" -> cached ? "2F + 4F'" : "3F + 5F'";
             case "ggn_vp" -> cached ? "2F + 2F'" : "3F + 2F'";
             case "nme_vp" -> cached ? "2F + 4F' - 2f_L" : "3F + 5F' - 2f_L";
+            case "gradient_norm_step" -> "4F + 5F'";
+            case "gradient_norm_ggn_step" -> "4F + 3F'";
+            case "sam_step" -> "4F + 2F'";
+            case "weight_noise_step" -> "2F + F'";
+            case "hessian_trace_step" -> "4F + 10F'";
+            case "ggn_trace_step" -> "4F + 6F'";
             default -> throw new IllegalArgumentException("no flop model for '" + product + "'");
         };
     }

@@ -15,7 +15,11 @@ import java.util.StringJoiner;
  * <pre>
  *   L_R(θ) = L(θ) + Σ_terms T(θ),   L(θ) = (1/N) Σ_n ℓ(f(x_n), y_n)
  * </pre>
- * and "the Hessian" is ∇²L_R = G + M + Σ_terms (Hessian part of T) (SPEC §5).
+ * (a term may replace L by L at other points: {@link Term#replacesDataLoss()}, SPEC §11's sam and
+ * weight noise) and "the Hessian" is ∇²L_R = G + M + Σ_terms (Hessian part of T) (SPEC §5). The terms are
+ * regularizers (SPEC §4) and training penalties (SPEC §11, {@link Penalty}), kept in that order:
+ * regularizers first, then penalties. Penalties have no Hessian part: curvature analyses use
+ * {@link #withoutPenalties()}.
  *
  * <p>A Problem is an immutable value: validated once on construction (data against the model,
  * every term against the model), thread-safe, serializable (so it can be shipped to another JVM),
@@ -46,11 +50,22 @@ public final class Problem implements java.io.Serializable {
         if (model == null || data == null || loss == null) throw new IllegalArgumentException("model, data and loss are required");
         validate(model, data, loss);
         List<Term> kept = new ArrayList<>();
+        List<Term> penalties = new ArrayList<>();
         for (Term t : terms) {
             if (t == null) throw new IllegalArgumentException("a term is null");
             if (t.equals(Regularizer.NONE)) continue;
             t.validate(model);
-            kept.add(t);
+            (t.isPenalty() ? penalties : kept).add(t);
+        }
+        kept.addAll(penalties);   // regularizers first, then penalties, each in the order given
+        Term replacing = null;
+        for (Term t : kept) {
+            if (!t.replacesDataLoss()) continue;
+            if (replacing != null) {
+                throw new IllegalArgumentException("terms " + replacing.spec() + " and " + t.spec() + " both replace the data loss "
+                        + "(their objectives are L at other points); an objective can have at most one of them");
+            }
+            replacing = t;
         }
         this.model = model;
         this.data = data;
@@ -102,7 +117,21 @@ public final class Problem implements java.io.Serializable {
         return loss;
     }
 
-    /** The terms added to the data loss, in order (a copy; never contains {@link Regularizer#NONE}). */
+    /** Whether any term is a training penalty (SPEC §11). */
+    public boolean hasPenalties() {
+        for (Term t : terms) if (t.isPenalty()) return true;
+        return false;
+    }
+
+    /** The same problem with its regularizers only (the objective curvature analyses use). */
+    public Problem withoutPenalties() {
+        if (!hasPenalties()) return this;
+        List<Term> kept = new ArrayList<>();
+        for (Term t : terms) if (!t.isPenalty()) kept.add(t);
+        return new Problem(model, data, loss, kept.toArray(new Term[0]));
+    }
+
+    /** The terms added to the data loss: regularizers, then penalties (a copy; never contains {@link Regularizer#NONE}). */
     public List<Term> terms() {
         return List.of(terms);
     }
@@ -112,7 +141,13 @@ public final class Problem implements java.io.Serializable {
         return terms.length > 0;
     }
 
-    /** The terms as text: {@code none}, or their specs joined by {@code +}. */
+    /** Whether a term replaces the data loss in the objective ({@link Term#replacesDataLoss()}: sam, weight_noise). */
+    public boolean replacesDataLoss() {
+        for (Term t : terms) if (t.replacesDataLoss()) return true;
+        return false;
+    }
+
+    /** The terms as text: {@code none}, or their specs joined by {@code +} (regularizers, then penalties). */
     public String describeTerms() {
         if (terms.length == 0) return "none";
         StringJoiner j = new StringJoiner("+");

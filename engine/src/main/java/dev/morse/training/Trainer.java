@@ -15,7 +15,7 @@ import java.util.List;
  * ({@link Shuffle#epochOrder}), cuts it into ⌈N/B⌉ minibatches (the last one keeps the rest), and
  * for each batch asks the training {@link Evaluator} for the objective and its gradient,
  * <pre>
- *   f_B(θ) = L_B(θ) + Σ_terms T(θ)      (regularizer R, and penalties once they are terms)
+ *   f_B(θ) = L_B(θ) + Σ_terms T(θ)      (regularizer R, and the penalties of {@link dev.morse.engine.Penalty})
  * </pre>
  * with one {@code lossAndGradient(batch, θ, grad)}, then lets the {@link Optimizer} update θ with
  * the learning rate of the step ({@link LearningRateSchedule}). Penalties need nothing more than
@@ -178,6 +178,7 @@ public final class Trainer {
         int[] full = new int[Math.min(b, n)];
         int[] rest = n % b == 0 || n < b ? full : new int[n % b];
         boolean terms = train.problem().hasTerms();
+        boolean replaced = train.problem().replacesDataLoss();
         long step = state.step();
         for (int epoch = state.epoch() + 1; epoch <= config.epochs(); epoch++) {
             Shuffle.epochOrder(order, config.seed(), epoch);
@@ -191,7 +192,9 @@ public final class Trainer {
                 Batch batch = batchFor(idx, Seeds.derive(config.seed(), Seeds.STEP_PROBES, step));
                 lr = config.schedule().rate(config.learningRate(), epoch - 1, step, batches, config.epochs());
                 double objective = train.lossAndGradient(batch, theta, grad);
-                double dataLoss = terms ? train.dataLossOfLastRequest() : objective;
+                // With sam or weight_noise the objective holds L at other points (Term.replacesDataLoss); weight noise
+                // never needs L(θ) for its update, so the logged L_B(θ) costs one forward pass here.
+                double dataLoss = !terms ? objective : replaced ? train.dataLoss(batch, theta) : train.dataLossOfLastRequest();
                 if (!Double.isFinite(objective)) {
                     throw new TrainingDivergedException("training diverged in epoch " + epoch + " at step " + step + ": the minibatch objective is "
                             + objective + " (learning rate " + lr + "); lower --lr", epoch, step, current);
@@ -227,13 +230,13 @@ public final class Trainer {
     }
 
     /**
-     * The minibatch of one step. PENALTY HOOK: the probes and noise of the penalties (SPEC §11)
-     * are drawn from {@code stepSeed} = {@link Seeds#derive}(seed, STEP_PROBES, step); once
-     * {@link Batch} carries a probe seed (branch {@code penalties}), pass it here, e.g.
-     * {@code Batch.of(indices).withSeed(stepSeed)}, and nothing else in the loop changes.
+     * The minibatch of one step, carrying the step's seed {@code stepSeed} =
+     * {@link Seeds#derive}(seed, STEP_PROBES, step), from which the penalties (SPEC §11) draw their
+     * probes and noise ({@link Batch#withSeed}): a function of the step counter only, so resumed
+     * runs draw the same ones.
      */
     static Batch batchFor(int[] indices, long stepSeed) {
-        return Batch.of(indices);
+        return Batch.of(indices).withSeed(stepSeed);
     }
 
     private EpochRecord.HeldOutMetrics evaluateHeldOut(double[] theta) {
