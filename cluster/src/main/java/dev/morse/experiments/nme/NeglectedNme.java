@@ -69,7 +69,9 @@ public final class NeglectedNme implements Experiment {
                                 + "benefit minus ReLU's." + rule),
                 new Claim(NmeVerdicts.GP_BETA,
                         "The gradient penalty's benefit shrinks as β grows in β-GELU x·Φ(βx) (σ″ concentrates at 0 and the network nears ReLU).",
-                        "Contrast: benefit at β = 1 (GELU) minus benefit at the largest β, at the fixed ρ of the β sweep." + rule),
+                        "Contrast: benefit at β = 1 (GELU) minus benefit at the largest β, at the fixed ρ of the β sweep (the contrast "
+                                + "alone decides: a benefit that is negative at β = 1 and more negative at large β also shrinks; the summary "
+                                + "gives both benefits)." + rule),
                 new Claim(NmeVerdicts.SIGMA2_INFO,
                         "Second-order information controls the gradient penalty: augmented ReLU (σ″ of a β-GELU added) helps, diminished "
                                 + "GELU (σ″ removed) hurts.",
@@ -228,6 +230,7 @@ public final class NeglectedNme implements Experiment {
     private static CategoryChart lines(String title, String x, String y, int w) {
         CategoryChart c = Charts.bars(title, x, y, w, 480, false);
         c.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+        c.getStyler().setOverlapped(true);   // every series at its category's position (not side by side)
         c.getStyler().setErrorBarsColorSeriesColor(true);
         c.getStyler().setMarkerSize(7);
         c.getStyler().setYAxisDecimalPattern("0.0");
@@ -338,7 +341,8 @@ public final class NeglectedNme implements Experiment {
         CategoryChart c = lines("weight noise, Hessian-trace and GGN-trace penalties against σ² (" + act + ")", "σ²",
                 "test accuracy % (mean ± 95% CI)", 800);
         Summary base = summary(scores, Run.arm(act, "none"));
-        int i = 5;
+        int[] colors = {3, 4, 2};
+        int i = 0;
         for (var k : kinds.entrySet()) {
             List<String> xs = new ArrayList<>();
             List<Double> y = new ArrayList<>(), e = new ArrayList<>();
@@ -351,7 +355,7 @@ public final class NeglectedNme implements Experiment {
                 y.add(s.mean());
                 e.add(s.half());
             }
-            if (y.size() > (base == null ? 0 : 1)) Charts.colored(c.addSeries(k.getKey(), xs, y, e), Charts.color(i));
+            if (y.size() > (base == null ? 0 : 1)) Charts.colored(c.addSeries(k.getKey(), xs, y, e), Charts.color(colors[i]));
             i++;
         }
         if (c.getSeriesMap().isEmpty()) return;
@@ -385,7 +389,9 @@ public final class NeglectedNme implements Experiment {
         Charts.save(c, r.plot("nme-share"));
         md.h3("The NME during training");
         md.p("‖M‖_F/‖H‖_F measured on a fixed subset of the training data (Hutchinson with the same probes at every measurement) for the "
-                + "arms that measure curvature. ReLU's NME is zero (σ″ = 0); the modified activations measure their modified operators.");
+                + "arms that measure curvature. ReLU's σ″ = 0 removes the activation's own second-order term from the NME, not the NME: "
+                + "the products of first derivatives across layers (∂²f/∂W₂∂W₁) remain. The modified activations measure their modified "
+                + "operators (augmented ReLU: σ″ of β-GELU added).");
         md.table(List.of("arm", "runs", "at start", "after last epoch", "mean over epochs"), rows);
         md.image("NME share", "plots/nme-share.png", "‖M‖_F/‖H‖_F per epoch (mean over seeds).");
     }

@@ -277,7 +277,11 @@ public final class NmeVerdicts {
                 - (get(s, large, pLarge, seed) - get(s, large, "none", seed))));
         ev.put("benefit_beta1_minus_benefit_beta_max", interval(shrink));
         ev.put("beta_max", betas.lastKey());
-        ev.put("summary", "GP benefit at β = 1 minus at β = " + Markdown.num(betas.lastKey()) + " (ρ = " + Markdown.num(rho) + "): " + text(shrink));
+        Stats.Interval b1 = Stats.tInterval(perSeed(s, seed -> get(s, small, pSmall, seed) - get(s, small, "none", seed)));
+        Stats.Interval bMax = Stats.tInterval(perSeed(s, seed -> get(s, large, pLarge, seed) - get(s, large, "none", seed)));
+        // the contrast alone decides; the benefits themselves are in the summary so that a "benefit" negative everywhere shows
+        ev.put("summary", "GP benefit (ρ = " + Markdown.num(rho) + ") at β = 1 " + text(b1) + ", at β = " + Markdown.num(betas.lastKey()) + " "
+                + text(bMax) + "; difference " + text(shrink));
         return new Verdict(GP_BETA, decide(shrink, cfg), ev);
     }
 
