@@ -44,7 +44,7 @@ public final class WeightDecayVerdicts {
      * @param lambda 0 without a regularizer
      */
     public record Point(int width, int parameters, double lambda, long seed, Kind kind, int nullity, int ggnRank,
-                        double minAbsOverTau, double minAbs, double tau, double dataLoss) {
+                        double minAbsOverTau, double minAbs, double tau, double dataLoss, double objective) {
 
         /** The point of a result row (the steps {@code fit} then {@code morse}). */
         public static Point fromRow(Map<String, Object> row) {
@@ -56,17 +56,23 @@ public final class WeightDecayVerdicts {
             int p = Rows.integer(row, "morse.P", Rows.integer(row, "fit.P", -1));
             if (!Rows.done(row) || !Rows.bool(row, "morse.critical")) {
                 return new Point(width, p, lambda, seed, Kind.UNCONVERGED, -1, -1, Double.NaN, Double.NaN, Double.NaN,
-                        Rows.num(row, "fit.data_loss"));
+                        Rows.num(row, "fit.data_loss"), Rows.num(row, "fit.loss"));
             }
             int index = Rows.integer(row, "morse.index", -1);
             return new Point(width, p, lambda, seed, index == 0 ? Kind.MINIMUM : Kind.SADDLE,
                     Rows.integer(row, "morse.nullity", -1), Rows.integer(row, "morse.ggn_rank", -1),
                     Rows.num(row, "morse.min_abs_over_tau"), Rows.num(row, "morse.min_abs_eigenvalue"), Rows.num(row, "morse.tau"),
-                    Rows.num(row, "morse.data_loss"));
+                    Rows.num(row, "morse.data_loss"), Rows.num(row, "morse.loss"));
         }
 
         /** P − rank G, or −1 when rank G is unknown. */
         public int deficit() { return ggnRank < 0 || parameters < 0 ? -1 : parameters - ggnRank; }
+    }
+
+    /** λ as a spec writes it: 1e-6 for powers of ten, else the tables' number format. */
+    public static String lambdaText(double l) {
+        long k = Math.round(Math.log10(l));
+        return l == Double.parseDouble("1e" + k) ? "1e" + k : Markdown.num(l);
     }
 
     /** λ of {@code none} (0) or {@code l2:λ[:…]}. */
@@ -165,7 +171,7 @@ public final class WeightDecayVerdicts {
                         minima++;
                         if (p.nullity() > 0) {
                             deg++;
-                            degenerateAt.add("λ " + Markdown.num(e.getKey()) + ", width " + p.width() + ", seed " + p.seed()
+                            degenerateAt.add("λ " + lambdaText(e.getKey()) + ", width " + p.width() + ", seed " + p.seed()
                                     + ": nullity " + p.nullity() + ", min|λ|/τ " + Markdown.num(p.minAbsOverTau()));
                         }
                         ratio.add(p.minAbsOverTau());
@@ -183,13 +189,13 @@ public final class WeightDecayVerdicts {
             m.put("min_abs_over_tau_median", Stats.median(r));
             double medAbs = Stats.median(Stats.array(minAbs));
             m.put("min_abs_eigenvalue_median", medAbs);
-            perLambda.put(Markdown.num(e.getKey()), m);
+            perLambda.put(lambdaText(e.getKey()), m);
             degenerate += deg;
             minimaAll += minima;
             unconvergedAll += unconv;
             saddlesAll += saddles;
             if (ratio.size() > 0) worst = Math.min(worst, Stats.min(r));
-            if (minima < cfg.minPerLambda()) thin.add(Markdown.num(e.getKey()));
+            if (minima < cfg.minPerLambda()) thin.add(lambdaText(e.getKey()));
             if (medAbs > 0) {
                 logL.add(Math.log10(e.getKey()));
                 logM.add(Math.log10(medAbs));

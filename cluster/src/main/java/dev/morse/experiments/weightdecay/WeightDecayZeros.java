@@ -75,7 +75,8 @@ public final class WeightDecayZeros implements Experiment {
 
         Markdown md = new Markdown();
         md.h2("Results");
-        md.p("One row per width and regularizer (over seeds). *minima*: converged points of index 0; *unconverged*: runs whose fit or "
+        md.p("One row per width and regularizer (over seeds). *minima*: converged points of index 0 (and how many different "
+                + "objective values they have: seeds often end at the same minimum up to symmetry); *unconverged*: runs whose fit or "
                 + "refinement did not reach rounding level (unknowns); *nullity*: zero eigenvalues |λ| ≤ τ of the Hessian of L_R; "
                 + "*P − rank G*: directions the Gauss–Newton matrix does not see; min|λ|/τ: how far the smallest |eigenvalue| is above "
                 + "the zero band.");
@@ -85,6 +86,7 @@ public final class WeightDecayZeros implements Experiment {
         for (var w : cells.entrySet()) {
             for (var l : w.getValue().entrySet()) {
                 int minima = 0, saddles = 0, unconv = 0;
+                List<Double> values = new ArrayList<>();
                 List<Double> nul = new ArrayList<>(), def = new ArrayList<>(), ratio = new ArrayList<>(), abs = new ArrayList<>();
                 int p = -1;
                 for (Point x : l.getValue()) {
@@ -92,13 +94,17 @@ public final class WeightDecayZeros implements Experiment {
                     if (x.kind() == Kind.UNCONVERGED) { unconv++; continue; }
                     if (x.kind() == Kind.SADDLE) { saddles++; continue; }
                     minima++;
+                    boolean seen = false;
+                    for (double v : values) seen |= Math.abs(v - x.objective()) <= 1e-9 * Math.max(1e-9, Math.abs(v));
+                    if (!seen) values.add(x.objective());
                     nul.add((double) x.nullity());
                     if (x.deficit() >= 0) def.add((double) x.deficit());
                     ratio.add(x.minAbsOverTau());
                     abs.add(x.minAbs());
                 }
-                rows.add(List.of(String.valueOf(w.getKey()), p < 0 ? "–" : String.valueOf(p), l.getKey() == 0 ? "none" : "l2:" + Markdown.num(l.getKey()),
-                        String.valueOf(l.getValue().size()), String.valueOf(minima), String.valueOf(saddles), String.valueOf(unconv),
+                rows.add(List.of(String.valueOf(w.getKey()), p < 0 ? "–" : String.valueOf(p), l.getKey() == 0 ? "none" : "l2:" + WeightDecayVerdicts.lambdaText(l.getKey()),
+                        String.valueOf(l.getValue().size()), minima + (minima > 1 ? " (" + values.size() + (values.size() == 1 ? " value)" : " values)") : ""),
+                        String.valueOf(saddles), String.valueOf(unconv),
                         range(nul), range(def), rangeSci(ratio), Markdown.num(Stats.median(Stats.array(abs)))));
             }
         }

@@ -21,15 +21,15 @@ class WeightDecayVerdictsTest {
 
     /** An interpolating minimum without a regularizer: P = 49, rank G = 16. */
     private static Point unregularized(int seed, int nullity) {
-        return new Point(12, 49, 0, seed, Kind.MINIMUM, nullity, 16, nullity > 0 ? 1e-7 : 3.0, 1e-20, 6e-13, 1e-33);
+        return new Point(12, 49, 0, seed, Kind.MINIMUM, nullity, 16, nullity > 0 ? 1e-7 : 3.0, 1e-20, 6e-13, 1e-33, 1e-33);
     }
 
     private static Point regularized(double lambda, int seed, int nullity) {
-        return new Point(12, 49, lambda, seed, Kind.MINIMUM, nullity, 16, nullity > 0 ? 0.5 : 1e6, 1e-7, 3e-13, lambda);
+        return new Point(12, 49, lambda, seed, Kind.MINIMUM, nullity, 16, nullity > 0 ? 0.5 : 1e6, 1e-7, 3e-13, lambda, 2 * lambda);
     }
 
     private static Point unconverged(double lambda, int seed) {
-        return new Point(12, 49, lambda, seed, Kind.UNCONVERGED, -1, -1, Double.NaN, Double.NaN, Double.NaN, 1e-3);
+        return new Point(12, 49, lambda, seed, Kind.UNCONVERGED, -1, -1, Double.NaN, Double.NaN, Double.NaN, 1e-3, 1e-3);
     }
 
     private static Verdict find(List<Verdict> vs, String claim) {
@@ -70,8 +70,8 @@ class WeightDecayVerdictsTest {
     void inconclusiveWithTooFewPointsOrAMissingLambdaOrAMixedCell() {
         List<Point> pts = new ArrayList<>();
         for (int s = 0; s < 3; s++) pts.add(unregularized(s, 33));       // 3 < minPoints 4
-        pts.add(new Point(12, 49, 0, 7, Kind.SADDLE, 0, 16, 5, 1e-6, 1e-13, 1e-33));   // left out
-        pts.add(new Point(12, 49, 0, 8, Kind.MINIMUM, 0, 16, 5, 1e-6, 1e-13, 0.02));   // not interpolating
+        pts.add(new Point(12, 49, 0, 7, Kind.SADDLE, 0, 16, 5, 1e-6, 1e-13, 1e-33, 1e-33));   // left out
+        pts.add(new Point(12, 49, 0, 8, Kind.MINIMUM, 0, 16, 5, 1e-6, 1e-13, 0.02, 0.02));   // not interpolating
         for (int s = 0; s < 3; s++) pts.add(regularized(1e-2, s, 0));
         pts.add(unconverged(1e-4, 0));
         pts.add(unconverged(1e-4, 1));
@@ -82,7 +82,7 @@ class WeightDecayVerdictsTest {
         assertEquals(1, zeros.evidence().get("non_interpolating_minima"));
         Verdict l2 = find(vs, WeightDecayVerdicts.L2_REMOVES_ZEROS);
         assertEquals(Outcome.INCONCLUSIVE, l2.outcome(), "λ = 1e-4 has no converged minimum");
-        assertTrue(((String) l2.evidence().get("why_inconclusive")).contains("1.00e-04"), (String) l2.evidence().get("why_inconclusive"));
+        assertTrue(((String) l2.evidence().get("why_inconclusive")).contains("λ = 1e-4"), (String) l2.evidence().get("why_inconclusive"));
 
         // half degenerate, half not: neither side
         List<Point> mixed = new ArrayList<>();
@@ -107,6 +107,8 @@ class WeightDecayVerdictsTest {
         row.put("morse.index", 2L);
         assertEquals(Kind.SADDLE, Point.fromRow(row).kind());
         assertEquals(0, WeightDecayVerdicts.lambdaOf("none"));
+        assertEquals("1e-6", WeightDecayVerdicts.lambdaText(1e-6));
+        assertEquals("0.003", WeightDecayVerdicts.lambdaText(3e-3));
         assertThrows(IllegalArgumentException.class, () -> WeightDecayVerdicts.lambdaOf("generalized_l2:1e-3"));
     }
 }
