@@ -37,6 +37,19 @@ public final class Rows {
         return a;
     }
 
+    /**
+     * Whether the Morse check's refinement ({@code morse.refine.reason}) ended at rounding level: no
+     * Newton step lowered ‖∇L_R‖ further ({@code stalled}), or ∇L_R = 0 exactly ({@code converged}),
+     * or the check ran without refinement (no reason). A refinement stopped by its iteration limit
+     * ({@code max_iterations}) or by linear convergence near a degenerate point ({@code degenerate})
+     * may be "critical" by the SPEC's tolerance 1e-10·max(1, |L_R|) and still carry eigenvalues of
+     * order ‖∇L_R‖ ≫ τ in its near-null directions: its zeros cannot be counted.
+     */
+    public static boolean refinedToRounding(Map<String, Object> row, String step) {
+        Object reason = row.get(step + ".refine.reason");
+        return reason == null || "stalled".equals(reason) || "converged".equals(reason);
+    }
+
     public static boolean done(Map<String, Object> row) {
         return "done".equals(row.get("status"));
     }

@@ -95,7 +95,9 @@ public final class MorseRegularizers implements Experiment {
 
         Markdown md = new Markdown();
         md.h2("Results");
-        md.p("Per activation and regularizer: *runs* (random starts), *unconverged* (the refinement did not reach a critical point), "
+        md.p("Per activation and regularizer: *runs* (random starts), *unconverged* (the refinement did not reach a critical point at "
+                + "rounding level: ‖∇L_R‖ above the tolerance, or stopped by its iteration limit while still decreasing, where the "
+                + "near-null eigenvalues are of order ‖∇L_R‖ and zeros cannot be counted), "
                 + "*distinct* critical points (runs ending at the same point up to symmetry merged), how many of each index, how many "
                 + "*degenerate* (nullity > 0), and the smallest min|λ|/τ among the nondegenerate ones (how far from the zero band the "
                 + "closest call was).");

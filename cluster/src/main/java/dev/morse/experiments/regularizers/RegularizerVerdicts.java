@@ -16,7 +16,8 @@ import java.util.TreeMap;
  *
  * <h2>Points</h2>
  * A run is {@code unconverged} when its refinement did not reach a critical point (the Morse check
- * exits 3: ‖∇L_R‖ above the tolerance), {@code critical} otherwise. Only critical points count,
+ * exits 3: ‖∇L_R‖ above the tolerance), or reached the SPEC's tolerance but not rounding level
+ * ({@link Rows#refinedToRounding}: zeros can only be counted there); {@code critical} otherwise. Only critical points count,
  * and each once: runs of one cell (activation, regularizer) that ended at the same point up to a
  * symmetry are merged ({@link #distinct}). Two points are the same when their objective values agree
  * to {@value #VALUE_TOL} relative, their index and nullity agree, and their Hessian spectra (all
@@ -62,7 +63,7 @@ public final class RegularizerVerdicts {
         public static Point fromRow(Map<String, Object> row) {
             String reg = String.valueOf(row.get("reg"));
             String kind = reg.contains(":") ? reg.substring(0, reg.indexOf(':')) : reg;
-            boolean critical = Rows.done(row) && Rows.bool(row, "morse.critical");
+            boolean critical = Rows.done(row) && Rows.bool(row, "morse.critical") && Rows.refinedToRounding(row, "morse");
             double[] spec = Rows.array(row, "morse.eigenvalues");
             if (spec.length == 0) spec = Rows.array(row, "morse.nearest_zero");
             spec = spec.clone();

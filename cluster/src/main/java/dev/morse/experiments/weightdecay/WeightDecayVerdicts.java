@@ -25,7 +25,8 @@ import java.util.TreeMap;
  *       when any has nullity &gt; 0 (a degenerate minimum with weight decay); reproduced when none has
  *       and every λ of the grid has at least {@code minPerLambda} minima; inconclusive otherwise.</li>
  * </ul>
- * Runs that did not reach a critical point (the fit's or the refinement's tolerance not met) are
+ * Runs that did not reach a critical point at rounding level (the fit's or the refinement's tolerance
+ * not met, or the refinement stopped by its iteration limit: {@link Rows#refinedToRounding}) are
  * unknowns: never counted as degenerate or nondegenerate. Saddles (index &gt; 0) are not minima and
  * are left out of both cells (counted in the evidence).
  */
@@ -54,7 +55,7 @@ public final class WeightDecayVerdicts {
             double lambda = lambdaOf(String.valueOf(row.get("reg")));
             long seed = Rows.integer(row, "seed", -1);
             int p = Rows.integer(row, "morse.P", Rows.integer(row, "fit.P", -1));
-            if (!Rows.done(row) || !Rows.bool(row, "morse.critical")) {
+            if (!Rows.done(row) || !Rows.bool(row, "morse.critical") || !Rows.refinedToRounding(row, "morse")) {
                 return new Point(width, p, lambda, seed, Kind.UNCONVERGED, -1, -1, Double.NaN, Double.NaN, Double.NaN,
                         Rows.num(row, "fit.data_loss"), Rows.num(row, "fit.loss"));
             }

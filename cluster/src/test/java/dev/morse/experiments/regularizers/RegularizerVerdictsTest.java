@@ -169,6 +169,10 @@ class RegularizerVerdictsTest {
         assertArrayEquals(new double[] {-1, 0, 2}, p.spectrum(), "sorted");
         assertTrue(p.degenerate());
         assertEquals(3, p.orbitDim());
+        row.put("morse.refine.reason", "max_iterations");
+        assertFalse(Point.fromRow(row).critical(), "critical by the SPEC tolerance but not at rounding level: zeros not countable");
+        row.put("morse.refine.reason", "stalled");
+        assertTrue(Point.fromRow(row).critical());
         row.put("status", "failed");
         assertFalse(Point.fromRow(row).critical());
     }

@@ -101,6 +101,10 @@ class WeightDecayVerdictsTest {
         assertEquals(1e-3, p.lambda());
         assertEquals(Kind.MINIMUM, p.kind());
         assertEquals(33, p.deficit());
+        row.put("morse.refine.reason", "max_iterations");
+        assertEquals(Kind.UNCONVERGED, Point.fromRow(row).kind(), "refinement stopped before rounding level: an unknown");
+        row.put("morse.refine.reason", "stalled");
+        assertEquals(Kind.MINIMUM, Point.fromRow(row).kind());
         row.put("status", "failed");
         assertEquals(Kind.UNCONVERGED, Point.fromRow(row).kind(), "a failed task (fit exit 3) is an unknown");
         row.put("status", "done");
