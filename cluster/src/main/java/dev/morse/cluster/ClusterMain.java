@@ -18,7 +18,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * The entry point of {@code bin/morse-cluster} (and of {@code spark-submit} of the shaded jar):
- * {@code morse sweep run|status|report} and {@code morse cluster start|stop|status}, picocli
+ * {@code morse sweep run|status|report}, {@code morse experiment list|run|report} and
+ * {@code morse cluster start|stop|status}, picocli
  * commands like the CLI's; every other command line goes to the CLI itself
  * ({@code dev.morse.cli.Main}) with this module on the class path, which is how
  * {@code spectrum|density|trace --master} find their {@link SparkOperatorProvider}.
@@ -29,14 +30,14 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "morse", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         versionProvider = ClusterMain.Version.class,
-        description = {"Morse on Apache Spark: sweeps of analyses over a grid of options, a standalone cluster on this machine.",
+        description = {"Morse on Apache Spark: sweeps of analyses over a grid of options, the research experiments, a standalone cluster on this machine.",
                 "Every other command (spectrum, density, trace with --master; fit, morse, …) is the CLI's: 'morse COMMAND --help'."},
         commandListHeading = "%nCommands:%n",
-        subcommands = {ClusterMain.Sweep.class, ClusterMain.Cluster.class, CommandLine.HelpCommand.class},
+        subcommands = {ClusterMain.Sweep.class, ClusterMain.ExperimentGroup.class, ClusterMain.Cluster.class, CommandLine.HelpCommand.class},
         footer = {"%nExit codes: 0 success; 1 tasks missing (Spark gave up) or an internal error; 2 bad usage or input."})
 public final class ClusterMain implements Runnable {
 
-    static final Set<String> OWN = Set.of("sweep", "cluster");
+    static final Set<String> OWN = Set.of("sweep", "cluster", "experiment");
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -122,6 +123,116 @@ public final class ClusterMain implements Runnable {
 
         Path dir() {
             return state != null ? state : StandaloneCluster.defaultStateDir();
+        }
+    }
+
+    // ------------------------------------------------------------------ experiment
+
+    @Command(name = "experiment", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+            description = {"The research questions as runnable experiments: a bundled sweep per scale, then an analysis that writes "
+                    + "DIR/report.md (claims, setup, tables, plots, verdicts, caveats), DIR/verdicts.json and DIR/plots/.",
+                    "See README, \"Experiments\"."},
+            commandListHeading = "%nCommands:%n",
+            subcommands = {ExperimentList.class, ExperimentRun.class, ExperimentReport.class})
+    static final class ExperimentGroup extends Group {}
+
+    @Command(name = "list", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+            description = "The experiments: name, what each tests, its claims, and the tasks of each scale.")
+    static final class ExperimentList implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            for (dev.morse.experiments.Experiment e : dev.morse.experiments.Experiments.all()) {
+                out.println(e.name() + ": " + e.title());
+                out.println("  " + e.summary());
+                out.println("  source: " + e.source());
+                StringBuilder claims = new StringBuilder();
+                for (dev.morse.experiments.Claim c : e.claims()) claims.append(claims.length() == 0 ? "" : ", ").append(c.id());
+                out.println("  claims: " + claims);
+                StringBuilder scales = new StringBuilder();
+                for (String s : dev.morse.experiments.Experiment.SCALES) {
+                    scales.append(scales.length() == 0 ? "" : ", ").append(s).append(" ")
+                            .append(dev.morse.experiments.Experiments.bundledSpec(e.name(), s).size()).append(" tasks");
+                }
+                out.println("  scales: " + scales);
+                out.println("  run:    morse experiment run " + e.name() + " --scale quick --out experiments/" + e.name());
+                out.println();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, sortOptions = false,
+            description = {"Runs (or resumes) experiment NAME at a scale into DIR, then writes DIR/report.md, DIR/verdicts.json and DIR/plots/.",
+                    "%nThe sweep's rows are DIR/results.jsonl and DIR/results.parquet; a rerun into the same folder runs only the missing "
+                            + "tasks, then analyses again. Scales: tiny (seconds, what the tests run), quick (≤ 10 minutes on 2 cores), "
+                            + "full (sized for a cluster). Exit 1 when tasks are missing at the end (Spark gave up)."},
+            footer = {"%nExamples:",
+                    "  morse experiment run weight-decay-zeros --scale quick --out experiments/wdz",
+                    "  morse experiment run morse-regularizers --scale full --out /shared/mr --master spark://host:7077"})
+    static final class ExperimentRun implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "NAME", description = "The experiment ('morse experiment list').")
+        String name;
+
+        @Option(names = "--scale", paramLabel = "SCALE", defaultValue = "quick", order = 1,
+                description = "tiny, quick or full (default: ${DEFAULT-VALUE}).")
+        String scale;
+
+        @Option(names = "--out", paramLabel = "DIR", required = true, order = 2,
+                description = "The experiment's folder (created; a rerun resumes).")
+        Path out;
+
+        @Option(names = "--master", paramLabel = "URL", order = 3,
+                description = "local[*] (default), local[N], spark://HOST:PORT, or cluster (the one 'morse cluster start' recorded).")
+        String master;
+
+        @Option(names = "--retry-failed", order = 4, description = "Run failed tasks again.")
+        boolean retryFailed;
+
+        @Option(names = "--conf", paramLabel = "KEY=VALUE", order = 5, description = "A Spark setting (repeatable).")
+        List<String> conf = new ArrayList<>();
+
+        @CommandLine.Mixin
+        StateOption state = new StateOption();
+
+        @Override
+        public Integer call() throws Exception {
+            dev.morse.experiments.Experiment e = dev.morse.experiments.Experiments.byName(name);
+            dev.morse.experiments.Experiments.checkScale(scale);
+            String m = master != null ? master : System.getProperty("spark.master", "local[*]");
+            if (m.equals("cluster")) m = recordedMaster(state.dir());
+            Map<String, String> sparkConf = new LinkedHashMap<>();
+            for (String kv : conf) {
+                int eq = kv.indexOf('=');
+                if (eq <= 0) throw new IllegalArgumentException("--conf " + kv + ": expected KEY=VALUE");
+                sparkConf.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+            e.steps().validate(e.prepare(scale).spec());   // before Spark starts
+            SweepRunner.Options so = SweepRunner.Options.defaults().withRetryFailed(retryFailed);
+            try (SparkSession spark = SparkJvm.session(m, "morse experiment " + name + " (" + scale + ")", sparkConf)) {
+                dev.morse.experiments.ExperimentRunner.Result r = dev.morse.experiments.ExperimentRunner.run(spark, e, scale, out, so);
+                return r.sweep().complete() ? 0 : 1;
+            }
+        }
+    }
+
+    @Command(name = "report", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+            description = {"Redoes the analysis of the experiment in DIR (no Spark): report.md, verdicts.json, plots/.",
+                    "Works on a folder whose sweep is incomplete or still running (the verdicts then use the rows there are)."})
+    static final class ExperimentReport implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "DIR", description = "The experiment's folder (--out of experiment run).")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            dev.morse.experiments.ExperimentRunner.analyze(dir, System.err);
+            return 0;
         }
     }
 

@@ -116,7 +116,7 @@ public final class MorseSteps implements StepRunner {
     }
 
     /** A key as the CLI's config files read it: no leading dashes, underscores as dashes. */
-    static String normalize(String key) {
+    public static String normalize(String key) {
         String k = key.trim();
         while (k.startsWith("-")) k = k.substring(1);
         return k.replace('_', '-');
@@ -127,6 +127,15 @@ public final class MorseSteps implements StepRunner {
         Alias a = ALIASES.get(step);
         if (a != null) return a;
         return commands().containsKey(step) ? new Alias(step, Map.of()) : null;
+    }
+
+    /**
+     * The options (normalized names, see {@link #normalize}) of the command a step name runs, or an
+     * empty set when the name is not a step: for runners that compose their own steps with these.
+     */
+    public static Set<String> stepOptions(String step) {
+        Alias a = alias(step);
+        return a == null ? Set.of() : commands().get(a.command()).keySet();
     }
 
     /** The step names: every command, and the aliases. */

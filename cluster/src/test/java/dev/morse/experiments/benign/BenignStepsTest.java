@@ -1,26 +1,15 @@
 package dev.morse.experiments.benign;
 
-import dev.morse.cluster.Json;
-import dev.morse.cluster.SparkJvm;
-import dev.morse.cluster.SweepDir;
-import dev.morse.cluster.SweepRunner;
 import dev.morse.cluster.SweepSpec;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 class BenignStepsTest {
-    @TempDir Path tmp;
-
     private static SweepSpec bundled(String scale) throws Exception {
         Path p = Path.of(BenignStepsTest.class.getResource("/experiments/benign-landscape/" + scale + ".json").toURI());
         return SweepSpec.read(p);
@@ -66,35 +55,5 @@ class BenignStepsTest {
         if ((boolean) out.get("converged")) assertTrue((double) out.get("grad_norm") < 1e-8);
     }
 
-    @Test
-    void tinySweepEndToEndOnLocalSpark() throws Exception {
-        String spec = """
-                {"name": "benign-tiny",
-                 "base": {"n": 3, "alpha": 0.5, "data_seed": 1, "teacher_seed": 2},
-                 "grid": {"setting": ["orthogonal", "small_init_example"], "d": [4, 3], "width": [6, 8], "init_seed": [1, 2]},
-                 "zip": [["setting", "d", "width"]],
-                 "steps": [{"benign_run": {"max_steps": 300000}}]}""";
-        SweepSpec s = SweepSpec.parse(spec);
-        new BenignSteps().validate(s);
-        Path dir = tmp.resolve("sweep");
-        SparkSession spark = SparkJvm.session("local[2]", "benign-test", Map.of());
-        try {
-            SweepRunner.Result r = SweepRunner.run(spark, s, dir, new BenignSteps(),
-                    SweepRunner.Options.defaults().withMorseVersion("test-1").withLog(null));
-            assertEquals(4, r.done(), "every task done");
-        } finally {
-            spark.stop();
-        }
-        List<BenignVerdicts.Run> runs = new ArrayList<>();
-        for (String line : Files.readAllLines(dir.resolve(SweepDir.RESULTS_JSONL))) {
-            Map<String, Object> row = Json.parseObject(line, "row");
-            assertEquals("done", row.get("status"));
-            assertTrue((double) row.get("benign_run.objective") >= (double) row.get("benign_run.global_lower") - 1e-12);
-            runs.add(BenignVerdicts.Run.fromRow(row, BenignSteps.STEP));
-        }
-        assertEquals(4, runs.size());
-        List<BenignVerdicts.Verdict> vs = BenignVerdicts.evaluate(runs, BenignVerdicts.Config.defaults());
-        assertEquals(3, vs.size());
-        for (BenignVerdicts.Verdict v : vs) assertEquals("inconclusive", v.verdict(), "4 runs are too few for any claim");
-    }
+    // The sweep end to end on local Spark: ExperimentsTest#benignLandscapeTiny (one session for every experiment).
 }

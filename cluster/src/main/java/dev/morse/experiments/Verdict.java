@@ -1,0 +1,94 @@
+package dev.morse.experiments;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The verdict on one claim: {@code reproduced}, {@code not_reproduced} or {@code inconclusive},
+ * with the numbers it rests on. {@code verdicts.json} is a list of these:
+ * {@code {"claim": ID, "verdict": …, "evidence": {…}}}.
+ *
+ * <p>Evidence values are JSON values: numbers (non-finite ones become {@code null}, as in Morse's
+ * reports), strings, booleans, lists, maps; {@code double[]}/{@code int[]} become lists.
+ */
+public record Verdict(String claim, Outcome outcome, Map<String, Object> evidence) {
+
+    /** The three answers a claim can get. */
+    public enum Outcome {
+        REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE;
+
+        /** {@code reproduced}, {@code not_reproduced}, {@code inconclusive}. */
+        public String label() { return name().toLowerCase(Locale.ROOT); }
+
+        public static Outcome parse(String s) {
+            for (Outcome o : values()) if (o.label().equals(s)) return o;
+            throw new IllegalArgumentException("unknown verdict '" + s + "' (expected reproduced, not_reproduced or inconclusive)");
+        }
+
+        /**
+         * Both parts of a claim must hold: reproduced when both are, not reproduced when either is
+         * not, inconclusive otherwise.
+         */
+        public Outcome and(Outcome other) {
+            if (this == NOT_REPRODUCED || other == NOT_REPRODUCED) return NOT_REPRODUCED;
+            if (this == REPRODUCED && other == REPRODUCED) return REPRODUCED;
+            return INCONCLUSIVE;
+        }
+    }
+
+    public Verdict {
+        evidence = Collections.unmodifiableMap(new LinkedHashMap<>(evidence));
+    }
+
+    public String verdict() { return outcome.label(); }
+
+    /** The JSON object of verdicts.json. */
+    public Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("claim", claim);
+        m.put("verdict", outcome.label());
+        m.put("evidence", jsonValue(evidence));
+        return m;
+    }
+
+    /** A value as plain JSON: non-finite numbers → null, primitive arrays → lists, maps and lists recursively. */
+    public static Object jsonValue(Object v) {
+        if (v == null || v instanceof String || v instanceof Boolean) return v;
+        if (v instanceof Double || v instanceof Float) {
+            double d = ((Number) v).doubleValue();
+            return Double.isFinite(d) ? (Object) d : null;
+        }
+        if (v instanceof Number) return v;
+        if (v instanceof double[] a) {
+            List<Object> l = new ArrayList<>();
+            for (double x : a) l.add(jsonValue(x));
+            return l;
+        }
+        if (v instanceof int[] a) {
+            List<Object> l = new ArrayList<>();
+            for (int x : a) l.add(x);
+            return l;
+        }
+        if (v instanceof long[] a) {
+            List<Object> l = new ArrayList<>();
+            for (long x : a) l.add(x);
+            return l;
+        }
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            m.forEach((k, x) -> out.put(String.valueOf(k), jsonValue(x)));
+            return out;
+        }
+        if (v instanceof Iterable<?> it) {
+            List<Object> l = new ArrayList<>();
+            for (Object x : it) l.add(jsonValue(x));
+            return l;
+        }
+        if (v instanceof Enum<?> e) return e.name().toLowerCase(Locale.ROOT);
+        return v.toString();
+    }
+}

@@ -1,0 +1,118 @@
+package dev.morse.experiments.weightdecay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.morse.experiments.Verdict;
+import dev.morse.experiments.Verdict.Outcome;
+import dev.morse.experiments.weightdecay.WeightDecayVerdicts.Kind;
+import dev.morse.experiments.weightdecay.WeightDecayVerdicts.Point;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The verdict rules of weight-decay-zeros on fabricated end points. */
+class WeightDecayVerdictsTest {
+    private static final WeightDecayVerdicts.Config CFG = WeightDecayVerdicts.Config.defaults();
+    private static final List<Double> LAMBDAS = List.of(1e-4, 1e-2);
+
+    /** An interpolating minimum without a regularizer: P = 49, rank G = 16. */
+    private static Point unregularized(int seed, int nullity) {
+        return new Point(12, 49, 0, seed, Kind.MINIMUM, nullity, 16, nullity > 0 ? 1e-7 : 3.0, 1e-20, 6e-13, 1e-33, 1e-33);
+    }
+
+    private static Point regularized(double lambda, int seed, int nullity) {
+        return new Point(12, 49, lambda, seed, Kind.MINIMUM, nullity, 16, nullity > 0 ? 0.5 : 1e6, 1e-7, 3e-13, lambda, 2 * lambda);
+    }
+
+    private static Point unconverged(double lambda, int seed) {
+        return new Point(12, 49, lambda, seed, Kind.UNCONVERGED, -1, -1, Double.NaN, Double.NaN, Double.NaN, 1e-3, 1e-3);
+    }
+
+    private static Verdict find(List<Verdict> vs, String claim) {
+        return vs.stream().filter(v -> v.claim().equals(claim)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void reproducedWhenEveryInterpolatingMinimumIsDegenerateAndWeightDecayRemovesAll() {
+        List<Point> pts = new ArrayList<>();
+        for (int s = 0; s < 4; s++) pts.add(unregularized(s, 33));
+        for (double l : LAMBDAS) for (int s = 0; s < 3; s++) pts.add(regularized(l, s, 0));
+        pts.add(unconverged(1e-4, 9));   // an unknown: neither side
+        List<Verdict> vs = WeightDecayVerdicts.evaluate(pts, LAMBDAS, CFG);
+        Verdict zeros = find(vs, WeightDecayVerdicts.ZEROS_WITHOUT_REG);
+        assertEquals(Outcome.REPRODUCED, zeros.outcome());
+        assertEquals(4, zeros.evidence().get("nullity_equals_P_minus_rank_G"), "33 = 49 − 16 at every point");
+        Verdict l2 = find(vs, WeightDecayVerdicts.L2_REMOVES_ZEROS);
+        assertEquals(Outcome.REPRODUCED, l2.outcome());
+        assertEquals(1, l2.evidence().get("unconverged"));
+        assertEquals(1e6, (double) l2.evidence().get("min_abs_over_tau_smallest"));
+    }
+
+    @Test
+    void notReproducedOnNondegenerateUnregularizedMinimaOrADegenerateRegularizedOne() {
+        List<Point> pts = new ArrayList<>();
+        for (int s = 0; s < 4; s++) pts.add(unregularized(s, s == 0 ? 33 : 0));
+        for (double l : LAMBDAS) for (int s = 0; s < 3; s++) pts.add(regularized(l, s, l == 1e-4 && s == 1 ? 2 : 0));
+        List<Verdict> vs = WeightDecayVerdicts.evaluate(pts, LAMBDAS, CFG);
+        Verdict zeros = find(vs, WeightDecayVerdicts.ZEROS_WITHOUT_REG);
+        assertEquals(Outcome.NOT_REPRODUCED, zeros.outcome(), "3 of 4 interpolating minima nondegenerate");
+        assertTrue(zeros.evidence().containsKey("nullity_differs_from_P_minus_rank_G"));
+        Verdict l2 = find(vs, WeightDecayVerdicts.L2_REMOVES_ZEROS);
+        assertEquals(Outcome.NOT_REPRODUCED, l2.outcome());
+        assertEquals(1, l2.evidence().get("degenerate_minima"));
+    }
+
+    @Test
+    void inconclusiveWithTooFewPointsOrAMissingLambdaOrAMixedCell() {
+        List<Point> pts = new ArrayList<>();
+        for (int s = 0; s < 3; s++) pts.add(unregularized(s, 33));       // 3 < minPoints 4
+        pts.add(new Point(12, 49, 0, 7, Kind.SADDLE, 0, 16, 5, 1e-6, 1e-13, 1e-33, 1e-33));   // left out
+        pts.add(new Point(12, 49, 0, 8, Kind.MINIMUM, 0, 16, 5, 1e-6, 1e-13, 0.02, 0.02));   // not interpolating
+        for (int s = 0; s < 3; s++) pts.add(regularized(1e-2, s, 0));
+        pts.add(unconverged(1e-4, 0));
+        pts.add(unconverged(1e-4, 1));
+        List<Verdict> vs = WeightDecayVerdicts.evaluate(pts, LAMBDAS, CFG);
+        Verdict zeros = find(vs, WeightDecayVerdicts.ZEROS_WITHOUT_REG);
+        assertEquals(Outcome.INCONCLUSIVE, zeros.outcome());
+        assertEquals(1, zeros.evidence().get("saddles_left_out"));
+        assertEquals(1, zeros.evidence().get("non_interpolating_minima"));
+        Verdict l2 = find(vs, WeightDecayVerdicts.L2_REMOVES_ZEROS);
+        assertEquals(Outcome.INCONCLUSIVE, l2.outcome(), "λ = 1e-4 has no converged minimum");
+        assertTrue(((String) l2.evidence().get("why_inconclusive")).contains("λ = 1e-4"), (String) l2.evidence().get("why_inconclusive"));
+
+        // half degenerate, half not: neither side
+        List<Point> mixed = new ArrayList<>();
+        for (int s = 0; s < 4; s++) mixed.add(unregularized(s, s < 2 ? 33 : 0));
+        assertEquals(Outcome.INCONCLUSIVE, find(WeightDecayVerdicts.evaluate(mixed, LAMBDAS, CFG), WeightDecayVerdicts.ZEROS_WITHOUT_REG).outcome());
+    }
+
+    @Test
+    void rowsParse() {
+        Map<String, Object> row = new HashMap<>(Map.of("task_id", "a", "status", "done", "model", "2-12-1", "reg", "l2:1e-3", "seed", 2L,
+                "morse.P", 49L, "morse.critical", true, "morse.index", 0L, "morse.nullity", 0L));
+        row.putAll(Map.of("morse.ggn_rank", 16.0, "morse.min_abs_over_tau", 1e7, "morse.min_abs_eigenvalue", 4e-6, "morse.tau", 3e-13,
+                "morse.data_loss", 4e-4));
+        Point p = Point.fromRow(row);
+        assertEquals(12, p.width());
+        assertEquals(1e-3, p.lambda());
+        assertEquals(Kind.MINIMUM, p.kind());
+        assertEquals(33, p.deficit());
+        row.put("morse.refine.reason", "max_iterations");
+        assertEquals(Kind.UNCONVERGED, Point.fromRow(row).kind(), "refinement stopped before rounding level: an unknown");
+        row.put("morse.refine.reason", "stalled");
+        assertEquals(Kind.MINIMUM, Point.fromRow(row).kind());
+        row.put("status", "failed");
+        assertEquals(Kind.UNCONVERGED, Point.fromRow(row).kind(), "a failed task (fit exit 3) is an unknown");
+        row.put("status", "done");
+        row.put("morse.index", 2L);
+        assertEquals(Kind.SADDLE, Point.fromRow(row).kind());
+        assertEquals(0, WeightDecayVerdicts.lambdaOf("none"));
+        assertEquals("1e-6", WeightDecayVerdicts.lambdaText(1e-6));
+        assertEquals("0.003", WeightDecayVerdicts.lambdaText(3e-3));
+        assertThrows(IllegalArgumentException.class, () -> WeightDecayVerdicts.lambdaOf("generalized_l2:1e-3"));
+    }
+}
