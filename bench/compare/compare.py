@@ -33,6 +33,8 @@ import subprocess
 import sys
 import time
 
+import installs as installations
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 INSTALL_HINT = ("PyTorch is missing for this interpreter ({py}). Install Debian's build and run the "
@@ -52,6 +54,10 @@ WORKLOADS = [
     dict(id="dense30", model="30-40-40-1", activation="tanh", loss="mse", n=256,
          products=["dense_hessian"], k=16, warmup=0, reps=1, budget_s=1.0,
          morse_warmup=1),  # Morse: one untimed call for the JIT; Python has no JIT
+    # issue 13's training benchmarks, run by their own scripts (same alternation, same installations)
+    # and merged into this table: one SGD epoch (train_epoch.py) and one penalty step (penalties.py)
+    dict(id="sgd_epoch", script="train_epoch.py", products=["sgd_epoch"]),
+    dict(id="penalties", script="penalties.py", products=["gradient_norm_step", "hessian_trace_step"]),
     dict(id="eigh1000", eigh=1000, products=["eigh"], warmup=1, reps=3, budget_s=3.0),
     dict(id="eigh2000", eigh=2000, products=["eigh"], warmup=1, reps=2, budget_s=6.0),
     dict(id="eigh4000", eigh=4000, products=["eigh"], warmup=0, reps=1, budget_s=1.0),
@@ -61,16 +67,18 @@ WORKLOADS = [
 # baseline: "best" = best PyTorch variant of that product; a product name = best of that product's
 # variants (M·v is compared with PyTorch's G·v, which has no M·v); "variant:NAME" = that variant.
 TARGETS = {
-    ("mlp784", "hvp"): (1.3, "best"),
+    ("mlp784", "hvp"): (1.5, "best"),          # issue 11 part 4 (issue #6 asked 1.3x)
     ("mlp784", "gradient"): (1.2, "best"),
     ("mlp784", "ggn_vp"): (1.3, "best"),
     ("mlp784", "nme_vp"): (1.3, "ggn_vp"),
-    ("mlp784", "hvp_cached"): (1.3, "best"),
+    ("mlp784", "hvp_cached"): (1.5, "best"),
     ("mlp100", "hvp"): (3.0, "best"),
     ("mlp20", "hvp"): (3.0, "best"),
     ("mlp100", "hvp_cached"): (3.0, "best"),
     ("mlp20", "hvp_cached"): (3.0, "best"),
-    ("dense30", "dense_hessian"): (8.0, "variant:functional_hessian"),
+    # issue 11 part 4: against torch.autograd.functional.hessian, best of vectorize=False/True and
+    # torch.func.hessian where it exists: the best dense_hessian variant
+    ("dense30", "dense_hessian"): (8.0, "best"),
     ("eigh4000", "eigh"): (1 / 1.1, "best"),
 }
 
@@ -83,30 +91,40 @@ VARIANTS = {
     "hvp": {
         "double_backward": "PyHessian: grad(create_graph=True), then grad(g, params, grad_outputs=v); graph rebuilt per call",
         "reused_graph": "REUSED GRAPH: grad(create_graph) built once for the fixed theta; per call only grad(g, params, v, retain_graph=True)",
-        "functorch_jvp_grad": "functorch.jvp(functorch.grad(f)) forward-over-reverse",
+        "functorch_jvp_grad": "func.jvp(func.grad(f)) forward-over-reverse (torch.func; functorch in 1.13)",
         "forward_ad_over_reverse": "torch.autograd.forward_ad dual params, then autograd.grad (forward-over-reverse)",
         "functional_vhp": "torch.autograd.functional.vhp",
         "functional_hvp": "torch.autograd.functional.hvp (double-backward trick)",
     },
     "ggn_vp": {
         "double_backward_rop": "J v by the double-backward trick, H_l analytic, J^T u by autograd.grad",
-        "functorch_jvp_vjp": "functorch.jvp of the outputs, H_l analytic, functorch.vjp",
+        "functorch_jvp_vjp": "func.jvp of the outputs, H_l analytic, func.vjp (torch.func; functorch in 1.13)",
         "forward_ad_jvp_vjp": "forward_ad dual forward (J v) on a graph-recording forward, H_l analytic, autograd.grad (J^T u)",
     },
     "hvp_block": {
         "reused_graph_loop": "grad(create_graph) once per call, then k x grad(g, params, v_j, retain_graph=True)",
         "batched_grads": "grad(create_graph) once per call, then one grad(..., is_grads_batched=True) (vmap)",
-        "functorch_vmap_jvp_grad": "functorch.vmap over functorch.jvp(functorch.grad(f)) (k tangents)",
+        "functorch_vmap_jvp_grad": "func.vmap over func.jvp(func.grad(f)) (k tangents; torch.func or functorch)",
     },
     "dense_hessian": {
         "functional_hessian": "torch.autograd.functional.hessian (vectorize=False)",
         "functional_hessian_vectorized": "torch.autograd.functional.hessian(vectorize=True)",
-        "functorch_hessian": "functorch.hessian = jacfwd(jacrev(f))",
+        "functorch_hessian": "torch.func.hessian (functorch.hessian in 1.13) = jacfwd(jacrev(f))",
     },
     "eigh": {
         "numpy_eigh": "numpy.linalg.eigh (LAPACK dsyevd, OpenBLAS threads = T)",
     },
 }
+# Variants of the script workloads (train_epoch.py, penalties.py; see their docstrings).
+SCRIPT_VARIANTS = {
+    "loop": "nn.Sequential + torch.optim.SGD(foreach=False), one epoch of minibatch steps",
+    "foreach": "nn.Sequential + torch.optim.SGD(foreach=True), one epoch of minibatch steps",
+    "double_backward": "grad(L, create_graph=True), then grad(L + rho*||g||) (PyTorch's double backward)",
+    "func_jvp_grad": "torch.func forward-over-reverse",
+    "triple_backward": "g with create_graph, Hv with create_graph, then grad(L + (s2/2) v.Hv) (triple backward)",
+    "func_grad_jvp_grad": "torch.func grad of (L + (s2/2) v.jvp(grad L))",
+}
+
 # Reference variant per product for the cross-check of results.
 REFERENCE = {"gradient": "autograd_grad", "hvp": "double_backward", "ggn_vp": "double_backward_rop",
              "hvp_block": "reused_graph_loop", "dense_hessian": "functional_hessian", "eigh": "numpy_eigh"}
@@ -139,8 +157,11 @@ def torch_configs(t):
             "OMP_NUM_THREADS": str(t), "MKL_NUM_THREADS": str(t), "OPENBLAS_NUM_THREADS": str(t)}, t),
         "blas1": ("torch.set_num_threads(T), OMP_NUM_THREADS=T, OPENBLAS_NUM_THREADS=1 (GEMMs single-threaded)", {
             "OMP_NUM_THREADS": str(t), "MKL_NUM_THREADS": str(t), "OPENBLAS_NUM_THREADS": "1"}, t),
-        "intra1": ("torch.set_num_threads(1), OMP_NUM_THREADS=1, OPENBLAS_NUM_THREADS=T (only the GEMMs parallel)", {
+        "intra1": ("torch.set_num_threads(1), OMP_NUM_THREADS=1, OPENBLAS_NUM_THREADS=T (only the GEMMs parallel; "
+                   "with MKL, whose threads are torch's OpenMP pool, everything runs on one thread)", {
             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": str(t)}, 1),
+        "passive": ("torch.set_num_threads(T), OMP_WAIT_POLICY=PASSIVE (OpenMP threads sleep instead of spinning "
+                    "at barriers: what a shared machine needs)", {"OMP_WAIT_POLICY": "PASSIVE"}, t),
     }
     d = openmp_blas_dir()
     if d:
@@ -244,23 +265,26 @@ class OpenBlasThreads:
 def timed(fn, warmup, reps, budget_s):
     """Up to warmup untimed calls (fewer once they have taken budget_s / 2: Python has no JIT to
     wait for), then up to reps timed calls (at least one; fewer once they have taken budget_s).
-    Returns the times (ms) and the last result (for the cross-check of variants)."""
+    Returns the wall times (ms), the process CPU times (ms, all threads: steadier than wall time on a
+    shared machine; spinning OpenMP threads count) and the last result (for the cross-check)."""
     out = None
     start = time.perf_counter()
     for _ in range(warmup):
         out = fn()
         if time.perf_counter() - start > budget_s / 2:
             break
-    times = []
+    times, cpu = [], []
     start = time.perf_counter()
     for _ in range(reps):
         del out
+        c0 = time.process_time()
         t0 = time.perf_counter()
         out = fn()
         times.append((time.perf_counter() - t0) * 1e3)
+        cpu.append((time.process_time() - c0) * 1e3)
         if time.perf_counter() - start > budget_s:
             break
-    return times, out
+    return times, cpu, out
 
 
 class TorchProblem:
@@ -347,6 +371,13 @@ class TorchProblem:
     def flat(self, ts):
         return self.torch.cat([t.reshape(-1) for t in ts])
 
+    def func(self):
+        """torch.func (torch >= 2.0; functorch is deprecated there) or functorch (torch 1.13)."""
+        if hasattr(self.torch, "func"):
+            return self.torch.func
+        import functorch
+        return functorch
+
     # -- variants: each returns a zero-argument callable producing the result (a flat tensor)
     def variant(self, product, name):
         torch = self.torch
@@ -372,7 +403,7 @@ class TorchProblem:
                 g_fixed = grad(self.loss(ps), ps, create_graph=True)
                 return lambda: self.flat(grad(g_fixed, ps, grad_outputs=v, retain_graph=True))
             if name == "functorch_jvp_grad":
-                import functorch
+                functorch = self.func()
                 gf = functorch.grad(self.loss_fwd, argnums=A)
                 return lambda: self.flat(functorch.jvp(gf, tuple(p0), tuple(v))[1])
             if name == "forward_ad_over_reverse":
@@ -399,7 +430,7 @@ class TorchProblem:
                     return self.flat(grad(out, ps, grad_outputs=self.hl(out.detach(), jv)))
                 return f
             if name == "functorch_jvp_vjp":
-                import functorch
+                functorch = self.func()
 
                 def f():
                     out, jv = functorch.jvp(self.out_fn, tuple(p0), tuple(v))
@@ -428,7 +459,7 @@ class TorchProblem:
                     return torch.cat([h.reshape(self.k, -1) for h in hs], 1).reshape(-1)
                 return f
             if name == "functorch_vmap_jvp_grad":
-                import functorch
+                functorch = self.func()
                 gf = functorch.grad(self.loss_fwd, argnums=A)
 
                 def one(*ts):
@@ -452,7 +483,7 @@ class TorchProblem:
             if name == "functional_hessian_vectorized":
                 return lambda: torch.autograd.functional.hessian(lf, theta, vectorize=True).reshape(-1)
             if name == "functorch_hessian":
-                import functorch
+                functorch = self.func()
                 h = functorch.hessian(lf_fwd)
                 return lambda: h(theta).reshape(-1)
         raise KeyError("no variant %s for %s" % (name, product))
@@ -536,13 +567,13 @@ def worker_main(args):
                         if product == "eigh":
                             fn = prob.variant(name)
                             with OpenBlasThreads(t):
-                                times, out = timed(fn, req["warmup"], req["reps"], req["budget_s"])
+                                times, cpu, out = timed(fn, req["warmup"], req["reps"], req["budget_s"])
                         else:
                             if torch is None:
                                 raise RuntimeError("torch is not available in this worker")
                             fn = prob.variant(product, name)
-                            times, out = timed(fn, req["warmup"], req["reps"], req["budget_s"])
-                        entry = {"times_ms": times}
+                            times, cpu, out = timed(fn, req["warmup"], req["reps"], req["budget_s"])
+                        entry = {"times_ms": times, "cpu_ms": cpu}
                         if name == REFERENCE.get(product):
                             ref = out
                         elif ref is not None:
@@ -628,6 +659,66 @@ def run_morse(cmd, wl, args):
     return json.loads(out[out.index("{"):]), argv
 
 
+def run_script(wl, args, installs, configs):
+    """Runs an issue-13 benchmark script (its own alternation of Morse and every installation),
+    returns (rows for build_rows, argv, log file)."""
+    import tempfile
+    pythons = ",".join(i["python"] for i in installs)
+    fd, out = tempfile.mkstemp(prefix="compare-%s-" % wl["id"], suffix=".json")
+    os.close(fd)
+    log = out[:-5] + ".txt"
+    script = os.path.join(HERE, wl["script"])
+    if wl["id"] == "sgd_epoch":
+        argv = [sys.executable, script, "--pythons", pythons, "--threads", str(args.threads), "--rounds", str(args.rounds),
+                "--epochs", str(args.train_epochs), "--configs", ",".join(c for c in configs if c in ("default", "passive")) or "passive",
+                "--json", out]
+    else:
+        argv = [sys.executable, script, "--pythons", pythons, "--threads", str(args.threads), "--rounds", str(args.rounds),
+                "--reps", str(max(3, round(10 * args.reps_scale))), "--products", "gradient_norm,hessian_trace",
+                "--torch-configs", ",".join(c for c in configs if c in ("default", "passive", "intra1")) or "passive",
+                "--json", out]
+    with open(log, "w") as f:
+        p = subprocess.run(argv, cwd=REPO, stdout=f, stderr=subprocess.STDOUT, text=True)
+    if p.returncode != 0:
+        with open(log) as f:
+            raise RuntimeError("%s failed (exit %d):\n%s" % (" ".join(argv), p.returncode, f.read()[-3000:]))
+    with open(out) as f:
+        doc = json.load(f)
+    rows = []
+    if wl["id"] == "sgd_epoch":
+        cands = []
+        for v, d in doc["times"].items():
+            if v == "morse" or not d["warm"]:
+                continue
+            name, cfg = v.split(" [")
+            cands.append((1e3 * statistics.median(d["warm"]), cfg.rstrip("]"), name, len(d["warm"])))
+        st = doc["settings"]
+        rows.append({"label": "%s gelu FMNIST B=%d" % (st["model"], st["batch"]), "product": "sgd_epoch",
+                     "morse_ms": 1e3 * statistics.median(doc["times"]["morse"]["warm"]),
+                     "morse_n": len(doc["times"]["morse"]["warm"]), "cands": cands, "target": (1.3, "best")})
+    else:
+        st = doc["settings"]
+        for r in doc["rows"]:
+            if r["measure"] != "wall":
+                continue
+            cands = []
+            for key, ms in r["torch_medians_ms"].items():
+                cfg, variant = key.rsplit("/", 1)
+                if r["crosscheck_rel"].get(cfg.split("/")[0] + "/" + variant, r["crosscheck_rel"].get(variant, 0)) > 1e-8:
+                    continue
+                cands.append((ms, cfg, variant, st["reps"] * st["rounds"]))
+            target = (1.3, "variant:double_backward") if r["product"] == "gradient_norm" else (None, "variant:triple_backward")
+            rc = next(x for x in doc["rows"] if x["measure"] == "cpu" and x["product"] == r["product"])
+            cands_cpu = [(ms, key.rsplit("/", 1)[0], key.rsplit("/", 1)[1], st["reps"] * st["rounds"])
+                         for key, ms in rc["torch_medians_ms"].items()
+                         if (key.rsplit("/", 1)[0], key.rsplit("/", 1)[1]) in {(c[1], c[2]) for c in cands}]
+            rows.append({"label": "%s %s CE B=%d" % (st["model"], st["activation"], st["batch"]),
+                         "product": r["morse_step"], "morse_ms": r["morse_ms"], "morse_cpu_ms": rc["morse_ms"],
+                         "morse_n": len(doc["morse_times_ms"][r["product"]]["wall"]), "cands": cands, "cands_cpu": cands_cpu,
+                         "target": target})
+    return rows, argv, log
+
+
 def median(xs):
     return statistics.median(xs) if xs else None
 
@@ -645,10 +736,15 @@ def main():
                     help="thread count T for both sides (default: all cores available)")
     ap.add_argument("--morse-cmd", default="bin/morse bench",
                     help="command that runs Morse's bench, relative to the repository root (default: %(default)s)")
-    ap.add_argument("--python", default=sys.executable, help="interpreter with torch for the workers (default: this one)")
-    ap.add_argument("--torch-configs", default="default,intra1,openmp",
-                    help="threading configurations to time (comma-separated among default, consistent, blas1, intra1, openmp; "
-                         "'all' = every one available; default: %(default)s; 'openmp' is skipped if libopenblas0-openmp is absent)")
+    ap.add_argument("--pythons", default="auto",
+                    help="PyTorch installations, run side by side: comma-separated interpreters, or 'auto' (default): "
+                         "/usr/bin/python3 (Debian's torch 1.13) and the private install of install-torch.sh "
+                         "(~/.cache/morse/torch/bin/python, PyTorch 2.x with MKL), each where it imports torch")
+    ap.add_argument("--python", default=None, help="one interpreter only (the same as --pythons PYTHON)")
+    ap.add_argument("--torch-configs", default="default,intra1,openmp,passive",
+                    help="threading configurations to time in every installation (comma-separated among default, consistent, "
+                         "blas1, intra1, openmp, passive; 'all' = every one available; default: %(default)s; 'openmp' is "
+                         "skipped where libopenblas0-openmp is absent and for installations whose torch uses MKL)")
     ap.add_argument("--extra-numpy", default=None, metavar="PYTHON",
                     help="also time numpy.linalg.eigh under this interpreter (e.g. a pip numpy with its own OpenBLAS)")
     ap.add_argument("--workloads", default=",".join(w["id"] for w in WORKLOADS),
@@ -657,6 +753,8 @@ def main():
                     help="restrict PyTorch variants (comma-separated names; default: all, see README)")
     ap.add_argument("--rounds", type=int, default=2, help="alternation rounds per workload (default: %(default)s)")
     ap.add_argument("--reps-scale", type=float, default=1.0, help="scale every workload's repetitions and time budget")
+    ap.add_argument("--train-epochs", type=int, default=3,
+                    help="sgd_epoch: epochs per process and round, the first one cold (default %(default)s)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--json", metavar="FILE", default=None, help="save everything (raw times included) as JSON")
     # worker mode (internal)
@@ -674,8 +772,7 @@ def main():
     names = list(all_cfgs) if args.torch_configs == "all" else [c.strip() for c in args.torch_configs.split(",") if c.strip()]
     skipped = [c for c in names if c not in all_cfgs]
     names = [c for c in names if c in all_cfgs]
-    if "default" not in names:
-        names.insert(0, "default")
+    installs = installations.installations(args.python or args.pythons, log=lambda m: print(m, file=sys.stderr))
     for c in skipped:
         print("note: configuration '%s' unavailable here%s" % (c, " (apt-get install libopenblas0-openmp)" if c == "openmp" else ""),
               file=sys.stderr)
@@ -691,7 +788,10 @@ def main():
     report = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "threads": t, "rounds": args.rounds, "seed": args.seed,
               "morse_cmd": args.morse_cmd, "machine": machine_info(), "alternatives": alternatives(),
               "load_before": os.getloadavg(), "configs": {}, "workloads": {}, "morse_backend": None}
-    print("compare: T=%d threads, %d round(s), configurations %s; %s" % (t, args.rounds, ", ".join(names), report["machine"]["cpu"]), flush=True)
+    report["installations"] = installs
+    print("compare: T=%d threads, %d round(s), PyTorch %s, configurations %s; %s" % (
+        t, args.rounds, ", ".join("%s (%s)" % (i["label"], i["python"]) for i in installs), ", ".join(names),
+        report["machine"]["cpu"]), flush=True)
     # Preflight: the Morse command exists and knows 'bench' (bin/morse builds itself here if stale).
     pre = subprocess.run(morse_cmd + ["--help"], cwd=REPO, capture_output=True, text=True)
     if pre.returncode != 0 or "--products" not in pre.stdout:
@@ -704,11 +804,16 @@ def main():
               "(run on a quiet machine for figures to quote)" % (load1, os.cpu_count() or 1), flush=True)
     workers = {}
     try:
-        for c in names:
-            desc, env, tt = all_cfgs[c]
-            workers[c] = Worker(c, args.python, worker_env(env), t, tt)
-            report["configs"][c] = {"description": desc, "env": env, "torch_threads": tt, "worker": workers[c].hello}
-            print("  [%s] %s\n      -> %s" % (c, desc, describe_worker(workers[c].hello)), flush=True)
+        for inst in installs:
+            for cn in names:
+                if cn == "openmp" and inst["blas"] == "mkl":
+                    continue  # MKL runs on torch's own OpenMP pool: no OpenBLAS to swap
+                c = "%s/%s" % (inst["label"], cn)
+                desc, env, tt = all_cfgs[cn]
+                workers[c] = Worker(c, inst["python"], worker_env(env), t, tt)
+                report["configs"][c] = {"description": desc, "env": env, "torch_threads": tt, "worker": workers[c].hello,
+                                        "installation": inst["label"], "config": cn}
+                print("  [%s] %s\n      -> %s" % (c, desc, describe_worker(workers[c].hello)), flush=True)
         if args.extra_numpy:
             c = "numpy@" + os.path.basename(args.extra_numpy)
             workers[c] = Worker(c, args.extra_numpy, worker_env({}), t, t, numpy_only=True)
@@ -717,6 +822,12 @@ def main():
             print("  [%s] %s" % (c, describe_worker(workers[c].hello)), flush=True)
 
         for wl in workloads:
+            if "script" in wl:
+                t0 = time.time()
+                srows, argv, log = run_script(wl, args, installs, names)
+                report["workloads"][wl["id"]] = {"spec": wl, "script_rows": srows, "argv": argv, "log": log}
+                print("  %-9s done (%s, %.0fs) [%.0fs elapsed]" % (wl["id"], log, time.time() - t0, time.time() - started), flush=True)
+                continue
             wres = {"spec": wl, "torch": {}, "morse": {}, "errors": {}, "order": []}
             report["workloads"][wl["id"]] = wres
             variants = {}
@@ -751,6 +862,7 @@ def main():
                         wres.setdefault("morse_runs", []).append({k2: mj.get(k2) for k2 in ("config", "warmup_done")})
                         for prod, e in mj["products"].items():
                             wres["morse"].setdefault(prod, []).extend(e["times_ms"])
+                            wres.setdefault("morse_cpu", {}).setdefault(prod, []).extend(x for x in e.get("cpu_ms") or [] if x is not None)
                             wres.setdefault("morse_round_medians", {}).setdefault(prod, []).append(median(e["times_ms"]))
                     else:
                         c = step.split(":", 1)[1]
@@ -762,6 +874,7 @@ def main():
                             for vname, e in byv.items():
                                 d = wres["torch"].setdefault(c, {}).setdefault(prod, {}).setdefault(vname, {"times_ms": []})
                                 d["times_ms"].extend(e["times_ms"])
+                                d.setdefault("cpu_ms", []).extend(e.get("cpu_ms", []))
                                 d.setdefault("round_medians", []).append(median(e["times_ms"]))
                                 for k2, v2 in e.items():
                                     if k2.startswith("rel_err"):
@@ -826,10 +939,56 @@ def describe_worker(h):
     return "numpy %s (%s), %s" % (h["numpy"], h["python"], obs)
 
 
+def make_row(wid, label, prod, morse, morse_n, cands, base_prod, tgt, installs, morse_cpu=None, cands_cpu=()):
+    """One table row. cands: (median ms, worker "install/config", variant, n) of the PyTorch side;
+    the same in process CPU time (cands_cpu, morse_cpu) where measured."""
+    best = min(cands) if cands else None
+    dflt = min([x for x in cands if x[1].endswith("/default")], default=None)
+    pyh = min([x for x in cands if x[1].endswith("/default") and x[2] == "double_backward"], default=None)
+    row = {"workload": wid, "label": label, "product": prod, "morse_ms": morse, "morse_n": morse_n,
+           "torch_product": base_prod,
+           "best": best and {"ms": best[0], "config": best[1], "variant": best[2], "n": best[3]},
+           "default": dflt and {"ms": dflt[0], "config": dflt[1], "variant": dflt[2], "n": dflt[3]},
+           "pyhessian_default": pyh and {"ms": pyh[0], "config": pyh[1]}, "by_installation": {}}
+    row["speedup_best"] = best[0] / morse if best and morse else None
+    bc = min(cands_cpu) if cands_cpu else None
+    row["cpu"] = {"morse_ms": morse_cpu, "best": bc and {"ms": bc[0], "config": bc[1], "variant": bc[2]},
+                  "speedup": bc[0] / morse_cpu if bc and morse_cpu else None}
+    row["speedup_default"] = dflt[0] / morse if dflt and morse else None
+    for inst in installs:
+        bi = min([x for x in cands if x[1].split("/")[0] == inst], default=None)
+        row["by_installation"][inst] = bi and {"ms": bi[0], "config": bi[1], "variant": bi[2],
+                                               "speedup": bi[0] / morse if morse else None}
+    if tgt:
+        need, basis = tgt
+        if basis.startswith("variant:"):
+            vn = basis.split(":", 1)[1]
+            bx = min([x for x in cands if x[2] == vn], default=None)
+        else:
+            bx = best
+        names = {"best": "best numpy" if prod == "eigh" else "best PyTorch", "ggn_vp": "best PyTorch G·v",
+                 "variant:functional_hessian": "torch.autograd.functional.hessian",
+                 "variant:double_backward": "double backward", "variant:triple_backward": "triple backward"}
+        row["target"] = {"required": need, "baseline": names.get(basis, basis), "basis": basis,
+                         "baseline_ms": bx[0] if bx else None, "baseline_config": bx[1] if bx else None,
+                         "speedup": bx[0] / morse if bx and morse else None}
+        row["target"]["met"] = (need is not None and row["target"]["speedup"] is not None
+                                and row["target"]["speedup"] >= need)
+    return row
+
+
 def build_rows(report):
     rows = []
+    installs = [i["label"] for i in report.get("installations", [])]
     for wid, w in report["workloads"].items():
         spec = w["spec"]
+        if "script" in spec:
+            for sr in w.get("script_rows", []):
+                cands = [tuple(x) for x in sr["cands"]]
+                rows.append(make_row(wid, sr["label"], sr["product"], sr["morse_ms"], sr["morse_n"], cands, sr["product"],
+                                     sr.get("target") and tuple(sr["target"]), installs, sr.get("morse_cpu_ms"),
+                                     [tuple(x) for x in sr.get("cands_cpu", [])]))
+            continue
         label = ("eigh n=%d" % spec["eigh"]) if "eigh" in spec else "%s %s %s N=%d" % (spec["model"], spec["activation"], spec["loss"], spec["n"])
         for prod in spec["products"]:
             morse = median(w["morse"].get(prod, []))
@@ -843,7 +1002,7 @@ def build_rows(report):
             excluded = {"reused_graph"} if prod == "hvp" else set()
             if prod == "hvp_cached":
                 base_prod = "hvp"
-            cands = []  # (median, config, variant, n)
+            cands, cands_cpu = [], []  # (median, config, variant, n)
             for c, byp in w["torch"].items():
                 for vname, d in byp.get(base_prod, {}).items():
                     if vname in excluded:
@@ -853,72 +1012,67 @@ def build_rows(report):
                         continue  # a variant that disagrees with the reference is not a baseline
                     if d["times_ms"]:
                         cands.append((median(d["times_ms"]), c, vname, len(d["times_ms"])))
-            best = min(cands) if cands else None
-            dflt = min([x for x in cands if x[1] == "default"], default=None)
-            pyh = next((x for x in cands if x[1] == "default" and x[2] == "double_backward"), None)
-            row = {"workload": wid, "label": label, "product": prod, "morse_ms": morse, "morse_n": len(w["morse"].get(prod, [])),
-                   "torch_product": base_prod,
-                   "best": best and {"ms": best[0], "config": best[1], "variant": best[2], "n": best[3]},
-                   "default": dflt and {"ms": dflt[0], "variant": dflt[2], "n": dflt[3]},
-                   "pyhessian_default": pyh and {"ms": pyh[0]}}
-            row["speedup_best"] = best[0] / morse if best and morse else None
-            row["speedup_default"] = dflt[0] / morse if dflt and morse else None
-            if tgt:
-                need, basis = tgt
-                if basis.startswith("variant:"):
-                    vn = basis.split(":", 1)[1]
-                    bx = min([x for x in cands if x[2] == vn], default=None)
-                else:
-                    bx = best
-                names = {"best": "best numpy" if prod == "eigh" else "best PyTorch", "ggn_vp": "best PyTorch G·v",
-                         "variant:functional_hessian": "torch.autograd.functional.hessian"}
-                row["target"] = {"required": need, "baseline": names.get(basis, basis),
-                                 "baseline_ms": bx[0] if bx else None,
-                                 "speedup": bx[0] / morse if bx and morse else None}
-                row["target"]["met"] = row["target"]["speedup"] is not None and row["target"]["speedup"] >= need
-            rows.append(row)
+                    if d.get("cpu_ms"):
+                        cands_cpu.append((median(d["cpu_ms"]), c, vname, len(d["cpu_ms"])))
+            rows.append(make_row(wid, label, prod, morse, len(w["morse"].get(prod, [])), cands, base_prod, tgt, installs,
+                                 median(w.get("morse_cpu", {}).get(prod, [])), cands_cpu))
     return rows
 
 
 def print_report(report, rows):
+    installs = [i["label"] for i in report.get("installations", [])]
     print()
-    print("Morse vs PyTorch, float64, T=%d threads, median ms over %d alternating round(s); speed-up = PyTorch ms / Morse ms"
-          % (report["threads"], report["rounds"]))
-    hdr = "%-36s %-13s %9s | %9s %6s  %-40s | %9s %6s | %s" % (
-        "workload", "product", "Morse ms", "best ms", "x", "best PyTorch variant [config]", "dflt ms", "x", "target (issue #6)")
+    print("Morse vs PyTorch %s, float64, T=%d threads, median ms over %d alternating round(s); speed-up x = PyTorch ms / Morse ms"
+          % (" and ".join(installs), report["threads"], report["rounds"]))
+    hdr = "%-34s %-18s %9s | %9s %6s  %-44s | %s| %7s | %s" % (
+        "workload", "product", "Morse ms", "best ms", "x", "best PyTorch variant [installation/config]",
+        "".join("%-15s " % ("x vs " + i) for i in installs), "x cpu", "target")
     print(hdr)
     print("-" * len(hdr))
     for r in rows:
-        b, d = r["best"], r["default"]
+        b = r["best"]
         tg = ""
         if "target" in r:
             t = r["target"]
-            verdict = "MET" if t["met"] else "not met"
             if r["product"] == "eigh":
-                tg = "Morse ≤ 1.1x %s: %s (%.2fx)" % (t["baseline"], verdict, 1 / t["speedup"] if t["speedup"] else float("nan"))
+                tg = "Morse ≤ 1.1x %s: %s (%.2fx)" % (t["baseline"], "MET" if t["met"] else "not met",
+                                                     1 / t["speedup"] if t["speedup"] else float("nan"))
+            elif t["required"] is None:
+                tg = "(ratio stated) vs %s: %s" % (t["baseline"], "%.2fx" % t["speedup"] if t["speedup"] else "-")
             else:
-                tg = "≥ %.1fx vs %s: %s" % (t["required"], t["baseline"], verdict)
-                if TARGETS[(r["workload"], r["product"])][1].startswith("variant:") and t["baseline_ms"]:
-                    tg += " (%s ms, %.2fx)" % (fmt_ms(t["baseline_ms"]), t["speedup"])
+                tg = "≥ %.1fx vs %s: %s" % (t["required"], t["baseline"], "MET" if t["met"] else "not met")
+                if t["basis"].startswith("variant:") and t["baseline_ms"]:
+                    tg += " (%s ms [%s], %.2fx)" % (fmt_ms(t["baseline_ms"]), t["baseline_config"], t["speedup"])
         bname = ("%s [%s]" % (b["variant"], b["config"])) if b else "-"
         if r["product"] == "nme_vp" and b:
             bname = "G·v: " + bname
-        print("%-36s %-13s %9s | %9s %6s  %-40s | %9s %6s | %s" % (
-            r["label"], r["product"], fmt_ms(r["morse_ms"]), fmt_ms(b and b["ms"]),
-            "%.2f" % r["speedup_best"] if r["speedup_best"] else "-", bname[:40],
-            fmt_ms(d and d["ms"]), "%.2f" % r["speedup_default"] if r["speedup_default"] else "-", tg))
-    print("x = PyTorch ms / Morse ms (> 1: Morse faster).  dflt = best variant in the DEFAULT configuration "
-          "(torch.set_num_threads(T) only).  nme_vp is compared with PyTorch's G·v (PyTorch has no M·v product).")
-    used = sorted({(r["torch_product"], r["best"]["variant"]) for r in rows if r["best"]} |
-                  {(r["torch_product"], r["default"]["variant"]) for r in rows if r["default"]})
+        per = "".join("%-15s " % ("%.2f (%s)" % (bi["speedup"], fmt_ms(bi["ms"])) if bi and bi["speedup"] else "-")
+                      for bi in (r["by_installation"].get(i) for i in installs))
+        xc = r.get("cpu", {}).get("speedup")
+        print("%-34s %-18s %9s | %9s %6s  %-44s | %s| %7s | %s" % (
+            r["label"][:34], r["product"], fmt_ms(r["morse_ms"]), fmt_ms(b and b["ms"]),
+            "%.2f" % r["speedup_best"] if r["speedup_best"] else "-", bname[:44], per, "%.2f" % xc if xc else "-", tg))
+    print("x = PyTorch ms / Morse ms, wall time (> 1: Morse faster); 'x vs I' = against the best variant and configuration of "
+          "installation I alone (its ms in parentheses); 'x cpu' = the same ratio in process CPU time (all threads; best "
+          "PyTorch by CPU time), the steadier measure on a shared machine; targets are judged on wall time.  nme_vp is compared with PyTorch's G·v (PyTorch has no M·v product).")
+    for i in report.get("installations", []):
+        print("  PyTorch %s: torch %s (BLAS %s) under %s" % (i["label"], i["torch"], i["blas"], i["python"]))
+    used = sorted({(r["torch_product"], r["best"]["variant"]) for r in rows if r["best"]})
     for prod, v in used:
-        print("  %-24s %s" % (v, VARIANTS.get(prod, {}).get(v, "")))
-    for c in sorted({r["best"]["config"] for r in rows if r["best"]} | {"default"}):
+        print("  %-24s %s" % (v, VARIANTS.get(prod, {}).get(v, SCRIPT_VARIANTS.get(v, ""))))
+    for c in sorted({r["best"]["config"] for r in rows if r["best"]}):
         if c in report["configs"]:
             print("  [%s] %s" % (c, report["configs"][c]["description"]))
     print()
     print("All timings (median ms; n = timed calls pooled over rounds; per-round medians; rel err vs the reference variant):")
     for wid, w in report["workloads"].items():
+        if "script" in w["spec"]:
+            for sr in w.get("script_rows", []):
+                for ms, c, v, n in sorted(sr["cands"], key=lambda x: (x[1], x[2])):
+                    print("  %-9s %-18s %-30s %-18s %9s ms  n=%d" % (wid, sr["product"], v, c, fmt_ms(ms), n))
+                print("  %-9s %-18s %-30s %-18s %9s ms  n=%d" % (wid, sr["product"], "morse", "-", fmt_ms(sr["morse_ms"]), sr["morse_n"]))
+            print("  %-9s (%s; its own report: %s)" % (wid, " ".join(w.get("argv", [])), w.get("log")))
+            continue
         for c, byp in w["torch"].items():
             for prod, byv in byp.items():
                 for vname, d in byv.items():

@@ -121,7 +121,7 @@ class TorchSide:
     def variants(self, product):
         torch, F = self.torch, self.F
         grad = torch.autograd.grad
-        tf = torch.func
+        tf = getattr(torch, "func", None)   # torch >= 2.0; without it (1.13) only the autograd variants run
 
         if product == "gradient_norm":
             def double_backward():
@@ -138,7 +138,7 @@ class TorchSide:
                 g = gf(t)
                 _, hg = tf.jvp(gf, (t,), (g / g.norm(),))
                 return g + RHO * hg
-            return {"double_backward": double_backward, "func_jvp_grad": func_jvp_grad}
+            return {"double_backward": double_backward, **({"func_jvp_grad": func_jvp_grad} if tf else {})}
 
         if product == "hessian_trace":
             def triple_backward():
@@ -160,7 +160,7 @@ class TorchSide:
                     _, hv = tf.jvp(gf, (th,), (v,))
                     return self.loss(th) + 0.5 * SIGMA2 * (v @ hv)
                 return tf.grad(obj)(t)
-            return {"triple_backward": triple_backward, "func_grad_jvp_grad": func_grad_jvp_grad}
+            return {"triple_backward": triple_backward, **({"func_grad_jvp_grad": func_grad_jvp_grad} if tf else {})}
 
         if product == "ggn_trace":
             def loss_hessian_apply(out, u):
@@ -188,7 +188,7 @@ class TorchSide:
                     out, u = tf.jvp(self.forward, (th,), (v,))
                     return F.cross_entropy(out, self.y) + 0.5 * SIGMA2 * (u * loss_hessian_apply(out, u)).sum()
                 return tf.grad(obj)(t)
-            return {"double_backward_rop": double_backward_rop, "func_jvp_grad": func_jvp_grad}
+            return {"double_backward_rop": double_backward_rop, **({"func_jvp_grad": func_jvp_grad} if tf else {})}
 
         if product == "sam":
             def two_backward():
@@ -249,13 +249,13 @@ def worker(threads):
 
 
 class Worker:
-    def __init__(self, name, env, threads):
+    def __init__(self, name, env, threads, python):
         e = dict(os.environ)
         for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OMP_WAIT_POLICY"):
             e.pop(k, None)
         e.update(env)
         self.name = name
-        self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker", "--torch-threads", str(threads)],
+        self.proc = subprocess.Popen([python, os.path.abspath(__file__), "--worker", "--torch-threads", str(threads)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=e)
 
     def ask(self, **req):
@@ -308,6 +308,9 @@ def main():
     ap.add_argument("--products", default=",".join(PRODUCTS), help="comma list among " + ", ".join(PRODUCTS))
     ap.add_argument("--torch-configs", default="default,passive,intra1", help="PyTorch threading configurations (default %(default)s)")
     ap.add_argument("--morse-cmd", default=os.path.join(REPO, "bin", "morse"), help="the Morse launcher (default: bin/morse)")
+    ap.add_argument("--pythons", default="auto",
+                    help="PyTorch installations to run side by side: comma-separated interpreters, or 'auto' (default: Debian's "
+                         "/usr/bin/python3 and the private install of install-torch.sh, where each imports torch)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--json", help="write settings, raw times and the table here")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -327,18 +330,31 @@ def main():
         if c not in all_configs:
             sys.exit("unknown configuration %r; expected %s" % (c, ", ".join(all_configs)))
 
-    workers = {c: Worker(c, *all_configs[c]) for c in configs}
+    import installs as installations
+    insts = installations.installations(args.pythons, log=lambda m: print(m, file=sys.stderr))
+    # one worker per installation and configuration, named "<installation>/<configuration>"
+    workers = {"%s/%s" % (i["label"], c): Worker("%s/%s" % (i["label"], c), *all_configs[c], i["python"])
+               for i in insts for c in configs}
     setup = {c: w.ask(op="setup", widths=args.widths, activation=args.activation, batch=args.batch, seed=args.seed, products=products)
              for c, w in workers.items()}
-    first = setup[configs[0]]
+    first = setup[next(iter(workers))]
     print("Morse vs PyTorch %s: one training step with a penalty, %s %s cross_entropy, batch %d, P = %d, float64, T = %d threads"
-          % (first["torch"], args.model, args.activation, args.batch, first["P"], args.threads), flush=True)
+          % (" and ".join("%s (torch %s)" % (i["label"], i["torch"]) for i in insts), args.model, args.activation, args.batch,
+             first["P"], args.threads), flush=True)
     la0 = load_avg()
     if la0 > 0.5 * (os.cpu_count() or 1):
         print("WARNING: load average %.1f on %d cores: other processes are running; figures are noisy" % (la0, os.cpu_count()))
-    checks = {p: workers[configs[0]].ask(op="check", product=p) for p in products}
-    variant_names = {p: list(checks[p]) for p in products}
-    torch_times = {p: {c: {v: {"wall": [], "cpu": []} for v in variant_names[p]} for c in configs} for p in products}
+    # cross-check of the variants, per installation (its first configuration's worker); keys "<installation>/<variant>"
+    checks = {p: {} for p in products}
+    variant_names = {p: {} for p in products}   # worker -> its variants (torch 1.13 has no torch.func ones)
+    for i in insts:
+        ans = {p: workers["%s/%s" % (i["label"], configs[0])].ask(op="check", product=p) for p in products}
+        for p in products:
+            for v, e in ans[p].items():
+                checks[p]["%s/%s" % (i["label"], v)] = e
+            for c in configs:
+                variant_names[p]["%s/%s" % (i["label"], c)] = list(ans[p])
+    torch_times = {p: {c: {v: {"wall": [], "cpu": []} for v in variant_names[p][c]} for c in workers} for p in products}
     morse_times = {p: {"wall": [], "cpu": []} for p in products}
     morse_cmdline = None
     for r in range(args.rounds):
@@ -347,7 +363,7 @@ def main():
             if who == "torch":
                 for p in products:
                     for c, w in workers.items():
-                        for v in variant_names[p]:
+                        for v in variant_names[p][c]:
                             t = w.ask(op="time", product=p, variant=v, warmup=args.warmup, reps=args.reps)
                             for key in ("wall", "cpu"):
                                 torch_times[p][c][v][key] += t[key]
@@ -364,20 +380,20 @@ def main():
     for key, title in (("wall", "WALL time per step"), ("cpu", "CPU time per step (all threads of the process; on a shared machine the steadier measure)")):
         print()
         print(title)
-        print("%-14s %9s | %-32s %9s %6s | %-32s %9s %6s | %s" % ("step", "Morse ms", "issue's baseline [best config]", "ms", "x",
+        print("%-14s %9s | %-42s %9s %6s | %-42s %9s %6s | %s" % ("step", "Morse ms", "issue's baseline [best config]", "ms", "x",
                                                                  "best PyTorch [config]", "ms", "x", "target"))
         print("-" * 150)
         for p in products:
             m = statistics.median(morse_times[p][key])
-            med = {(c, v): statistics.median(torch_times[p][c][v][key]) for c in configs for v in variant_names[p]}
+            med = {(c, v): statistics.median(torch_times[p][c][v][key]) for c in workers for v in variant_names[p][c]}
             base = PRODUCTS[p][1]
             base_key = min((k for k in med if k[1] == base), key=med.get)
-            ok = {k: t for k, t in med.items() if checks[p][k[1]] <= 1e-8}
+            ok = {k: t for k, t in med.items() if checks[p][k[0].split("/")[0] + "/" + k[1]] <= 1e-8}
             best_key = min(ok, key=ok.get)
             target = PRODUCTS[p][2]
             xb, xbest = med[base_key] / m, med[best_key] / m
             tgt = "" if target is None else ("≥ %.1fx vs %s: %s" % (target, base, "MET" if xb >= target else "not met"))
-            print("%-14s %9.2f | %-32s %9.2f %6.2f | %-32s %9.2f %6.2f | %s" % (
+            print("%-14s %9.2f | %-42s %9.2f %6.2f | %-42s %9.2f %6.2f | %s" % (
                 p, m, "%s [%s]" % (base, base_key[0]), med[base_key], xb, "%s [%s]" % (best_key[1], best_key[0]), med[best_key], xbest, tgt))
             rows.append({"measure": key, "product": p, "morse_ms": m, "morse_step": PRODUCTS[p][0], "baseline": base,
                          "baseline_config": base_key[0], "baseline_ms": med[base_key], "speedup_vs_baseline": xb, "best": best_key[1],

@@ -127,8 +127,8 @@ def torch_worker(args):
     return 0
 
 
-def torch_process(args, variant, config):
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", variant, "--model", args.model, "--batch", str(args.batch),
+def torch_process(args, variant, config, python):
+    cmd = [python, os.path.abspath(__file__), "--worker", variant, "--model", args.model, "--batch", str(args.batch),
            "--epochs", str(args.epochs), "--threads", str(args.threads), "--lr", str(args.lr), "--momentum", str(args.momentum),
            "--seed", str(args.seed)]
     env = dict(os.environ, **CONFIGS[config])
@@ -163,17 +163,19 @@ def main():
     ap.add_argument("--morse-cmd", default=os.path.join(REPO, "bin", "morse"), help="how to run Morse (default: bin/morse)")
     ap.add_argument("--json", help="save raw times and settings here")
     ap.add_argument("--configs", default="default,passive", help="PyTorch threading configurations to run (of: %s)" % ", ".join(CONFIGS))
+    ap.add_argument("--pythons", default="auto",
+                    help="PyTorch installations to run side by side: comma-separated interpreters, or 'auto' (default: Debian's "
+                         "/usr/bin/python3 and the private install of install-torch.sh, where each imports torch)")
+    ap.add_argument("--variants", default="loop,foreach", help="PyTorch variants (of: loop, foreach; default %(default)s)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
         return torch_worker(args)
     if args.epochs < 2:
         sys.exit("train_epoch: --epochs must be >= 2 (the first epoch of each process is cold)")
-    try:
-        import numpy as np
-        import torch
-    except ImportError as e:
-        sys.exit("train_epoch: %s; run it with the interpreter of bench/compare/install-torch.sh --print-python" % e)
+    import installs as installations
+    insts = installations.installations(args.pythons, log=lambda m: print(m, file=sys.stderr))
+    by_label = {i["label"]: i for i in insts}
     morse_cmd = args.morse_cmd.split()
     print("building / checking Morse: %s --version" % args.morse_cmd, flush=True)
     subprocess.run(morse_cmd + ["--version"], cwd=REPO, check=True, capture_output=True)
@@ -182,7 +184,7 @@ def main():
     for c in configs:
         if c not in CONFIGS:
             sys.exit("train_epoch: unknown --configs entry '%s' (expected %s)" % (c, ", ".join(CONFIGS)))
-    variants = ["%s [%s]" % (v, c) for c in configs for v in ("loop", "foreach")]
+    variants = ["%s [%s/%s]" % (v, i["label"], c) for i in insts for c in configs for v in args.variants.split(",")]
     times = {v: {"cold": [], "warm": [], "loss": []} for v in variants + ["morse"]}
     plan = backend = None
     for r in range(args.rounds):
@@ -192,8 +194,9 @@ def main():
                 t, loss, plan, backend = morse_epochs(morse_cmd, args.model, args.activation, args.epochs, args.batch, args.lr, args.momentum,
                                                       args.threads, args.seed)
             else:
-                variant, config = v.split(" [")
-                w = torch_process(args, variant, config.rstrip("]"))
+                variant, where = v.split(" [")
+                label, config = where.rstrip("]").split("/")
+                w = torch_process(args, variant, config, by_label[label]["python"])
                 t, loss = w["times"], w["loss"]
             times[v]["cold"].append(t[0])
             times[v]["warm"].extend(t[1:])
@@ -208,18 +211,19 @@ def main():
     print()
     print("One SGD epoch (momentum %g, lr %g), %s %s, cross_entropy, Fashion-MNIST 60000, batch %d (%d steps), float64, T=%d threads"
           % (args.momentum, args.lr, args.model, args.activation, args.batch, steps, args.threads))
-    print("%-28s %14s %8s %14s" % ("", "median warm s", "(n)", "median cold s"))
+    print("%-36s %14s %8s %14s" % ("", "median warm s", "(n)", "median cold s"))
     for v in ["morse"] + variants:
         label = "Morse" if v == "morse" else "PyTorch " + v
-        print("%-28s %14.3f %8s %14.3f" % (label, med[v], "(%d)" % len(times[v]["warm"]), statistics.median(times[v]["cold"])))
+        print("%-36s %14.3f %8s %14.3f" % (label, med[v], "(%d)" % len(times[v]["warm"]), statistics.median(times[v]["cold"])))
     print("speed-up = best PyTorch (%s) / Morse = %.2fx   (issue 13 target: >= 1.3x: %s)" % (best, ratio, "MET" if ratio >= 1.3 else "not met"))
-    print("Morse chunk plan per batch: %s; torch %s, numpy %s" % (plan, torch.__version__, np.__version__))
+    print("Morse chunk plan per batch: %s; PyTorch %s" % (plan, ", ".join("%s = torch %s (BLAS %s, %s)" % (
+        i["label"], i["torch"], i["blas"], i["python"]) for i in insts)))
     print("machine: %s; load average before %s, after %s" % (machine_info(), tuple(round(l, 2) for l in load_before),
                                                             tuple(round(l, 2) for l in load_after)))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"settings": vars(args), "times": times, "median_warm": med, "best_pytorch": best, "speedup": ratio,
-                       "morse_chunk_plan": plan, "morse_backend": backend, "torch": torch.__version__, "machine": machine_info(),
+                       "morse_chunk_plan": plan, "morse_backend": backend, "installations": insts, "machine": machine_info(),
                        "load_before": load_before, "load_after": load_after}, f, indent=1)
         print("saved", args.json)
     return 0
