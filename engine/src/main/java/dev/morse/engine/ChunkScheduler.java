@@ -153,24 +153,31 @@ final class ChunkScheduler implements AutoCloseable {
      * that for dense requests), at most 64; groups of equal size.
      */
     private int groupSize(int k, int rows, long budget) {
-        long widths = 0;
-        for (int l = 1; l <= mlp.layers(); l++) widths += mlp.width(l);
-        long perVector = (long) rows * widths;
-        int max = (int) Math.max(1, Math.min(64, budget / Math.max(1, perVector)));
-        // Equal groups (k = 256, max 50: six groups of 43, not five of 50 and one of 6), so waves of
-        // workers finish together; the size depends on k and the model only, never on threads.
-        int groups = (k + max - 1) / max;
-        return (k + groups - 1) / groups;
+        return equalGroupSize(k, (long) rows * widthSum(), budget, 64);
     }
 
     /** Probes per third-order group: the six tangent buffers (RA, RZ, RG and their R²) near 2^21 doubles, at most 32; equal groups. */
     private int thirdGroupSize(int k, int rows) {
-        long widths = 0;
-        for (int l = 1; l <= mlp.layers(); l++) widths += mlp.width(l);
-        long perVector = 6L * rows * widths;
-        int max = (int) Math.max(1, Math.min(32, (1L << 21) / Math.max(1, perVector)));
+        return equalGroupSize(k, 6L * rows * widthSum(), 1L << 21, 32);
+    }
+
+    /**
+     * The size of equal groups for k vectors, each group at most {@code most} vectors and near
+     * {@code budget} doubles of {@code perVector} each. Equal groups (k = 256, at most 50: six
+     * groups of 43, not five of 50 and one of 6) let waves of workers finish together; the size
+     * depends on k and the model only, never on threads.
+     */
+    private static int equalGroupSize(int k, long perVector, long budget, int most) {
+        int max = (int) Math.max(1, Math.min(most, budget / Math.max(1, perVector)));
         int groups = (k + max - 1) / max;
         return (k + groups - 1) / groups;
+    }
+
+    /** Σ d_l over the layers l = 1..L (the units whose tangents a vector needs per row). */
+    private int widthSum() {
+        int widths = 0;
+        for (int l = 1; l <= mlp.layers(); l++) widths += mlp.width(l);
+        return widths;
     }
 
     /** The most workers that ran at once during the current (or last) request. */

@@ -243,14 +243,7 @@ public final class Evaluator implements AutoCloseable {
     }
 
     public double loss(Batch batch, double[] theta) {
-        enter(batch, theta);
-        try {
-            double v = termReplacesData ? 0.0 : dataLossUnchecked();
-            for (Term t : terms) v += t.value(ctx);
-            return v;
-        } finally {
-            exit();
-        }
+        return value(batch, theta, true);
     }
 
     /** L(θ) = (1/N) Σ ℓ_n, without the terms. */
@@ -259,9 +252,17 @@ public final class Evaluator implements AutoCloseable {
     }
 
     public double dataLoss(Batch batch, double[] theta) {
+        return value(batch, theta, false);
+    }
+
+    /** L_R ({@code withTerms}) or L at θ over the batch: the one implementation of {@link #loss} and {@link #dataLoss}. */
+    private double value(Batch batch, double[] theta, boolean withTerms) {
         enter(batch, theta);
         try {
-            return dataLossUnchecked();
+            if (!withTerms) return dataLossUnchecked();
+            double v = termReplacesData ? 0.0 : dataLossUnchecked();
+            for (Term t : terms) v += t.value(ctx);
+            return v;
         } finally {
             exit();
         }
@@ -290,22 +291,7 @@ public final class Evaluator implements AutoCloseable {
     }
 
     public double lossAndGradient(Batch batch, double[] theta, double[] grad) {
-        checkOut(grad, p, "gradient");
-        enter(batch, theta);
-        try {
-            double v;
-            if (termReplacesData) {   // the term gives the whole data part; ∇L(θ) only if some term asks for it
-                Arrays.fill(grad, 0, p, 0.0);
-                v = 0.0;
-            } else {
-                v = dataGradientUnchecked();
-                System.arraycopy(dataGrad, 0, grad, 0, p);
-            }
-            for (Term t : terms) v += t.addValueAndGradient(ctx, grad);
-            return v;
-        } finally {
-            exit();
-        }
+        return valueAndGradient(batch, theta, grad, true);
     }
 
     /** Writes ∇L(θ) (data term only) into grad and returns L(θ). */
@@ -314,11 +300,28 @@ public final class Evaluator implements AutoCloseable {
     }
 
     public double dataLossAndGradient(Batch batch, double[] theta, double[] grad) {
+        return valueAndGradient(batch, theta, grad, false);
+    }
+
+    /**
+     * L_R ({@code withTerms}) or L at θ over the batch, its gradient into grad: the one
+     * implementation of {@link #lossAndGradient} and {@link #dataLossAndGradient}.
+     */
+    private double valueAndGradient(Batch batch, double[] theta, double[] grad, boolean withTerms) {
         checkOut(grad, p, "gradient");
         enter(batch, theta);
         try {
-            double v = dataGradientUnchecked();
-            System.arraycopy(dataGrad, 0, grad, 0, p);
+            double v;
+            if (withTerms && termReplacesData) {   // the term gives the whole data part; ∇L(θ) only if some term asks for it
+                Arrays.fill(grad, 0, p, 0.0);
+                v = 0.0;
+            } else {
+                v = dataGradientUnchecked();
+                System.arraycopy(dataGrad, 0, grad, 0, p);
+            }
+            if (withTerms) {
+                for (Term t : terms) v += t.addValueAndGradient(ctx, grad);
+            }
             return v;
         } finally {
             exit();
