@@ -749,11 +749,7 @@ public final class Linalg {
      * @throws IllegalArgumentException for the reasons of {@link #eigh}, or a non-finite shift
      */
     public Inertia inertia(double[] a, int n, double shift) {
-        Checks.square("a", a, n);
-        if (!Double.isFinite(shift)) {
-            throw new IllegalArgumentException("shift=" + shift + " must be finite");
-        }
-        Checks.finiteMatrix("a", a, n);
+        checkShifted(a, n, shift);
         if (n == 0) {
             return new Inertia(0, 0, 0);
         }
@@ -782,11 +778,7 @@ public final class Linalg {
      * @throws MemoryLimitException     if dsytrf's workspace does not fit in the heap
      */
     public LdltFactorization ldltInPlace(double[] a, int n, double shift) {
-        Checks.square("a", a, n);
-        if (!Double.isFinite(shift)) {
-            throw new IllegalArgumentException("shift=" + shift + " must be finite");
-        }
-        Checks.finiteMatrix("a", a, n);
+        checkShifted(a, n, shift);
         return factor(a, n, shift);
     }
 
@@ -795,11 +787,7 @@ public final class Linalg {
         if (n == 0) {
             return new LdltFactorization(this, f, ipiv, 0, shift, new Inertia(0, 0, 0), 0);
         }
-        if (shift != 0) {
-            for (int i = 0; i < n; i++) {
-                f[i * n + i] -= shift;
-            }
-        }
+        subtractShift(f, n, shift);
         intW info = new intW(0);
         double[] workQuery = new double[1];
         lapack.dsytrf(UPLO, n, f, 0, n, ipiv, 0, workQuery, 0, -1, info);
@@ -828,26 +816,13 @@ public final class Linalg {
      *                                  not exist or is not unique)
      */
     public void ldltSolve(LdltFactorization f, double[] b, int off, int nrhs) {
-        if (f == null) {
-            throw new IllegalArgumentException("factorization is null");
-        }
-        if (f.linalg().backend != backend) {
-            throw new IllegalArgumentException("factorization made by the " + f.linalg().backend + " backend, solved with " + backend);
-        }
+        checkSolve(f, b, off, nrhs);
         int n = f.n();
-        Checks.nonNegative("nrhs", nrhs);
-        Checks.matrix("b", b, off, "n", Math.max(1, n), "nrhs", nrhs, "n", n);
         if (f.singular()) {
             throw new IllegalStateException("A − σI (σ = " + f.shift() + ") is singular: D(" + f.zeroPivot() + "," + f.zeroPivot()
                     + ") is exactly zero, so (A − σI)x = b has no unique solution; factor at another shift");
         }
-        for (int i = 0; i < n * nrhs; i++) {
-            double x = b[off + i];
-            if (x - x != 0) {
-                throw new IllegalArgumentException("b[" + (off + i) + "] = " + x + " (entry " + i % n + " of right-hand side " + i / n
-                        + "): LAPACK needs finite input");
-            }
-        }
+        checkFiniteRightHandSides(b, off, n, nrhs);
         if (n == 0 || nrhs == 0) {
             return;
         }
@@ -866,19 +841,11 @@ public final class Linalg {
      * @throws IllegalArgumentException for the reasons of {@link #ldltInPlace}
      */
     public CholeskyFactorization choleskyInPlace(double[] a, int n, double shift) {
-        Checks.square("a", a, n);
-        if (!Double.isFinite(shift)) {
-            throw new IllegalArgumentException("shift=" + shift + " must be finite");
-        }
-        Checks.finiteMatrix("a", a, n);
+        checkShifted(a, n, shift);
         if (n == 0) {
             return new CholeskyFactorization(this, a, 0, shift, 0);
         }
-        if (shift != 0) {
-            for (int i = 0; i < n; i++) {
-                a[i * n + i] -= shift;
-            }
-        }
+        subtractShift(a, n, shift);
         intW info = new intW(0);
         lapack.dpotrf(UPLO, n, a, 0, n, info);
         if (info.val < 0) {
@@ -896,19 +863,55 @@ public final class Linalg {
      * @throws IllegalStateException    if the factorization broke down
      */
     public void choleskySolve(CholeskyFactorization f, double[] b, int off, int nrhs) {
-        if (f == null) {
-            throw new IllegalArgumentException("factorization is null");
-        }
-        if (f.linalg().backend != backend) {
-            throw new IllegalArgumentException("factorization made by the " + f.linalg().backend + " backend, solved with " + backend);
-        }
+        checkSolve(f, b, off, nrhs);
         int n = f.n();
-        Checks.nonNegative("nrhs", nrhs);
-        Checks.matrix("b", b, off, "n", Math.max(1, n), "nrhs", nrhs, "n", n);
         if (!f.positiveDefinite()) {
             throw new IllegalStateException("A − σI (σ = " + f.shift() + ") is not positive definite (leading minor " + f.failedAt()
                     + "): its Cholesky factorization broke down and cannot solve");
         }
+        checkFiniteRightHandSides(b, off, n, nrhs);
+        if (n == 0 || nrhs == 0) {
+            return;
+        }
+        intW info = new intW(0);
+        lapack.dpotrs(UPLO, n, nrhs, f.factor(), 0, n, b, off, n, info);
+        check("dpotrs", info, n, false);
+    }
+
+    /** The checks of a shifted factorization's input: a square n×n and finite, the shift finite. */
+    private static void checkShifted(double[] a, int n, double shift) {
+        Checks.square("a", a, n);
+        if (!Double.isFinite(shift)) {
+            throw new IllegalArgumentException("shift=" + shift + " must be finite");
+        }
+        Checks.finiteMatrix("a", a, n);
+    }
+
+    /** a ← a − shift·I (row-major n×n), in place. */
+    private static void subtractShift(double[] a, int n, double shift) {
+        if (shift != 0) {
+            for (int i = 0; i < n; i++) {
+                a[i * n + i] -= shift;
+            }
+        }
+    }
+
+    /** The checks a solve with a factorization starts with: f made by this backend, nrhs ≥ 0 and B's n × nrhs layout from off. */
+    private void checkSolve(ShiftedFactorization f, double[] b, int off, int nrhs) {
+        if (f == null) {
+            throw new IllegalArgumentException("factorization is null");
+        }
+        Linalg madeBy = f.linalg();
+        if (madeBy.backend != backend) {
+            throw new IllegalArgumentException("factorization made by the " + madeBy.backend + " backend, solved with " + backend);
+        }
+        int n = f.n();
+        Checks.nonNegative("nrhs", nrhs);
+        Checks.matrix("b", b, off, "n", Math.max(1, n), "nrhs", nrhs, "n", n);
+    }
+
+    /** Refuses a NaN or infinity among the nrhs right-hand sides of length n stored from b[off]. */
+    private static void checkFiniteRightHandSides(double[] b, int off, int n, int nrhs) {
         for (int i = 0; i < n * nrhs; i++) {
             double x = b[off + i];
             if (x - x != 0) {
@@ -916,12 +919,6 @@ public final class Linalg {
                         + "): LAPACK needs finite input");
             }
         }
-        if (n == 0 || nrhs == 0) {
-            return;
-        }
-        intW info = new intW(0);
-        lapack.dpotrs(UPLO, n, nrhs, f.factor(), 0, n, b, off, n, info);
-        check("dpotrs", info, n, false);
     }
 
     /**
