@@ -153,9 +153,9 @@ public final class ClusterMain implements Runnable {
                 for (dev.morse.experiments.Claim c : e.claims()) claims.append(claims.length() == 0 ? "" : ", ").append(c.id());
                 out.println("  claims: " + claims);
                 StringBuilder scales = new StringBuilder();
-                for (String s : dev.morse.experiments.Experiment.SCALES) {
+                for (String s : dev.morse.experiments.BundledSpecs.SCALES) {
                     scales.append(scales.length() == 0 ? "" : ", ").append(s).append(" ")
-                            .append(dev.morse.experiments.Experiments.bundledSpec(e.name(), s).size()).append(" tasks");
+                            .append(dev.morse.experiments.BundledSpecs.bundledSpec(e.name(), s).size()).append(" tasks");
                 }
                 out.println("  scales: " + scales);
                 out.println("  run:    morse experiment run " + e.name() + " --scale quick --out experiments/" + e.name());
@@ -204,7 +204,7 @@ public final class ClusterMain implements Runnable {
         @Override
         public Integer call() throws Exception {
             dev.morse.experiments.Experiment e = dev.morse.experiments.Experiments.byName(name);
-            dev.morse.experiments.Experiments.checkScale(scale);
+            dev.morse.experiments.BundledSpecs.checkScale(scale);
             String m = master != null ? master : System.getProperty("spark.master", "local[*]");
             if (m.equals("cluster")) m = recordedMaster(state.dir());
             Map<String, String> sparkConf = new LinkedHashMap<>();

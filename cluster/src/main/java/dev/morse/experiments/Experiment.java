@@ -18,9 +18,6 @@ import java.util.List;
  */
 public interface Experiment {
 
-    /** The scales every experiment bundles. */
-    List<String> SCALES = List.of("tiny", "quick", "full");
-
     /** The name on the command line, e.g. {@code weight-decay-zeros}. */
     String name();
 
@@ -43,7 +40,7 @@ public interface Experiment {
      * that is not installed), with a warning for each adaptation.
      */
     default Prepared prepare(String scale) throws IOException {
-        return new Prepared(Experiments.bundledSpec(name(), scale), List.of());
+        return new Prepared(BundledSpecs.bundledSpec(name(), scale), List.of());
     }
 
     /** Reads the results, decides the verdicts, draws the plots into {@link ExperimentResults#plotsDir()}. */

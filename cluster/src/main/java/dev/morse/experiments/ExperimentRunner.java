@@ -41,7 +41,7 @@ public final class ExperimentRunner {
      */
     public static Result run(SparkSession spark, Experiment experiment, String scale, Path out, SweepRunner.Options opts)
             throws IOException {
-        Experiments.checkScale(scale);
+        BundledSpecs.checkScale(scale);
         out = out.toAbsolutePath().normalize();
         Map<String, Object> record = checkFolder(out, experiment, scale);
         Experiment.Prepared prepared = experiment.prepare(scale);

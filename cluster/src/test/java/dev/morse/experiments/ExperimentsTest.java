@@ -161,7 +161,7 @@ class ExperimentsTest {
 
     @Test
     void neglectedNmeWithoutFashionMnistUsesASyntheticSetAndSaysSo() throws Exception {
-        SweepSpec spec = Experiments.bundledSpec("neglected-nme", "quick");
+        SweepSpec spec = BundledSpecs.bundledSpec("neglected-nme", "quick");
         Experiment.Prepared p = dev.morse.experiments.nme.NmeTestAccess.prepare(spec, "quick", "not found: /nowhere");
         assertEquals(1, p.warnings().size());
         assertTrue(p.warnings().get(0).contains("synthetic"), p.warnings().get(0));
@@ -177,13 +177,13 @@ class ExperimentsTest {
         Set<String> names = new HashSet<>();
         for (Experiment e : Experiments.all()) {
             assertTrue(names.add(e.name()));
-            for (String scale : Experiment.SCALES) {
+            for (String scale : BundledSpecs.SCALES) {
                 SweepSpec s = e.prepare(scale).spec();
                 e.steps().validate(s);
                 assertTrue(s.size() >= 1);
             }
-            assertTrue(Experiments.bundledSpec(e.name(), "quick").size() > Experiments.bundledSpec(e.name(), "tiny").size());
-            assertTrue(Experiments.bundledSpec(e.name(), "full").size() > Experiments.bundledSpec(e.name(), "quick").size());
+            assertTrue(BundledSpecs.bundledSpec(e.name(), "quick").size() > BundledSpecs.bundledSpec(e.name(), "tiny").size());
+            assertTrue(BundledSpecs.bundledSpec(e.name(), "full").size() > BundledSpecs.bundledSpec(e.name(), "quick").size());
             assertEquals(e.claims().size(), new HashSet<>(e.claims().stream().map(Claim::id).toList()).size());
         }
         assertEquals(4, names.size());

@@ -1,12 +1,10 @@
 package dev.morse.engine;
 
 import dev.morse.linalg.DenseMatrices;
-import dev.morse.linalg.Linalg;
 import dev.morse.linalg.MemoryGuard;
 import dev.morse.linalg.NativeThreads;
 import dev.morse.linalg.Progress;
 import dev.morse.simd.KernelProvider;
-import dev.morse.simd.Kernels;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -21,18 +19,23 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ol>
  *   <li>A public method ({@link #apply}, {@link #lossAndGradient}, …) validates its arguments,
  *       takes the evaluator's lock (requests are serialized: the evaluator is thread-safe, one
- *       request at a time) and fills the evaluator's {@link Request}: what to compute (its
- *       {@link Kind}), θ, the vectors, the curvature part, and the sample plan of its
- *       {@link Batch} (rows per chunk and number of chunks).
- *   <li>{@link #begin} keys the chunk-state cache on θ's bits and the batch: a request at the
- *       same point reuses the forward and backward passes of the previous one.
- *   <li>The request is handed to the {@link WorkerTeam} in waves: worker slot s runs chunk
- *       wave + s (or, for large blocks of vectors, vector group wave + s through all chunks).
+ *       request at a time) and starts the request at (θ, {@link Batch}) in its
+ *       {@link ChunkScheduler}, which plans the chunks (rows per chunk, number of chunks) and keys
+ *       the chunk-state cache on θ's bits and the batch: a request at the same point reuses the
+ *       forward and backward passes of the previous one.
+ *   <li>The method passes its arguments on as parameters (e.g. {@code apply} →
+ *       {@code applyUnchecked} → {@code dataProduct} → {@code ChunkScheduler.product(part, θ, V,
+ *       out, k)}); the scheduler fills its one reused request object in a single call from them
+ *       and passes that object explicitly down to the workers and the pass:
+ *       {@code runChunks(r, …)} / {@code runGroups(r)} → {@code runWave(r, n)} →
+ *       {@code work(r, slot)} → {@code chunk(r, c, slot)} or {@code groupThroughChunks(r, g, slot)}
+ *       → {@code pass.blockProduct(r.theta, r.vs, …)} (or {@code backward}, {@code blockTangent},
+ *       {@code blockQuadratic}). Worker slot s of a wave runs chunk wave + s (or, for large blocks
+ *       of vectors, vector group wave + s through all chunks); the calling thread runs slot 0,
+ *       the {@link WorkerTeam}'s threads receive the request for the others.
  *   <li>Each chunk binds its {@link ChunkState} to the worker's {@link ChunkPass} (forward pass
- *       if the state is stale) and calls the pass the request names ({@code backward},
- *       {@code blockProduct}, {@code blockTangent}, {@code blockQuadratic} for the trace
- *       penalties' quadratic forms and third-order gradients); the chunk's sum lands in the
- *       worker's slot buffer.
+ *       if the state is stale) and calls the pass; the chunk's sum lands in the worker's slot
+ *       buffer.
  *   <li>Slot buffers are added into the result <b>in chunk order</b>, then the {@link Term}s add
  *       their parts. The reduction order never depends on the number of threads, so results are
  *       bit-identical for any thread count.
@@ -104,21 +107,6 @@ public final class Evaluator implements AutoCloseable {
 
     /** Default smallest chunk the planner cuts when splitting a small batch across workers. */
     public static final int MIN_CHUNK_ROWS = 32;
-    /** Chunks a batch is split into at least (when it has enough rows), whatever the thread count. */
-    static final int MIN_CHUNKS = 8;
-    /**
-     * Dense materializations ({@link #denseColumns}) cut chunks this many times larger than
-     * products (4096 rows with the default 256). They parallelize over vector groups, not chunks,
-     * so they want as few chunks as memory allows: every chunk adds one pass over the k·P output
-     * block (the per-chunk results are summed), which made the output traffic, not the GEMMs, the
-     * bottleneck with 256-row chunks.
-     */
-    static final int DENSE_CHUNK_FACTOR = 16;
-    /** Doubles per block-product buffer of a product request (rows × vectors × Σ d_l): 8 MiB. */
-    static final long GROUP_BUDGET = 1L << 20;
-    /** The same for dense requests, whose chunks are larger: 16 MiB per buffer (about 4 per worker). */
-    static final long DENSE_GROUP_BUDGET = 1L << 21;
-
     private final Problem problem;
     private final Mlp mlp;
     private final Dataset data;
@@ -127,47 +115,23 @@ public final class Evaluator implements AutoCloseable {
     private final boolean termReplacesData;   // a term's value replaces L (sam, weight_noise)
     private final double[] termsDiagonal;   // Σ terms' constant diagonal Hessian parts, or null
     private final int p;
-    private final int threads;
-    private final int maxChunkRows;
-    private final int minChunkRows;
-    private final boolean caching;
-    private final Kernels kernels;
-    private final WorkerTeam team;
-    private final ChunkPass[] passes;
+    private final ChunkScheduler scheduler;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closed;
     private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
 
-    // The chunk-state cache and what it is keyed on.
-    private ChunkState[] states = new ChunkState[0];   // per chunk when the request's states fit (always when caching), else per worker slot
-    private final long stateBudget;                   // bytes the chunk states of one request may take
-    private final double[] cachedTheta;
-    private Batch cachedBatch;
-    private int cachedRows;
-    private long version;
-    // Data-term values at the current version, for terms that read them.
+    // Data-term values at the scheduler's current version, for terms that read them.
     private final double[] dataGrad;
     private long dataGradVersion = -1;
     private double dataLossValue;
     private long dataLossVersion = -1;
 
     // Reusable workspaces (grown on demand; steady state allocates nothing).
-    private double[][] slotOut;
-    private double[] chunkSums = new double[0];
-    private long[] chunkCounts = new long[0];
     private double[] dataHv = new double[0];
     private double[] block = new double[0];
     private double[] identity = new double[0];
-    private double[] quadOut = new double[0];
     private final double[][] termWork = new double[Context.WORKSPACES][0];
-    // Chunk states for data-term requests at another point θ′ inside a request (sam, weight_noise):
-    // one per worker slot, never the cached states of the request's θ.
-    private ChunkState[] asideStates = new ChunkState[0];
-    private long asideVersion;
 
-    private final Request req = new Request();
-    /** The most workers that ran at once during the last request (for tests of thread use). */
-    private int widestWave;
     private final Context ctx = new Context();
 
     private Evaluator(Problem problem, Settings s) {
@@ -181,25 +145,12 @@ public final class Evaluator implements AutoCloseable {
         this.termReplacesData = problem.replacesDataLoss();
         this.termsDiagonal = problem.termsHessianDiagonal();
         this.p = mlp.numParameters();
-        this.threads = s.threads();
-        this.maxChunkRows = s.chunkRows();
-        this.minChunkRows = s.minChunkRows();
-        this.kernels = KernelProvider.get();
-        Linalg linalg = Linalg.get();
         // One owner for the cores: our workers, not OpenBLAS's pool on top of them.
         NativeThreads.init();
-        int rows = chunkRows(data.size());
-        long cacheBytes = 8L * ChunkState.doubles(mlp.widths(), rows) * chunkCount(data.size(), rows);
-        this.stateBudget = Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4);
-        this.caching = s.cacheStates() && cacheBytes <= stateBudget;
-        this.team = new WorkerTeam(threads);
+        this.scheduler = new ChunkScheduler(mlp, problem.loss(), data, KernelProvider.get(), s);
         // The team's threads end when this evaluator is closed, or becomes unreachable (they never reference it).
-        CLEANER.register(this, team::close);
-        this.passes = new ChunkPass[threads];
-        for (int i = 0; i < threads; i++) passes[i] = new ChunkPass(mlp, problem.loss(), kernels, linalg, maxChunkRows);
-        this.cachedTheta = new double[p];
+        CLEANER.register(this, scheduler.team()::close);
         this.dataGrad = new double[p];
-        this.slotOut = new double[threads][p];
     }
 
     /** Opens an evaluator with the default {@link Settings}. */
@@ -223,52 +174,46 @@ public final class Evaluator implements AutoCloseable {
 
     /** Worker threads (the team's size). */
     public int threads() {
-        return threads;
+        return scheduler.threads();
     }
 
     /** Maximum rows per chunk. */
     public int chunkRows() {
-        return maxChunkRows;
+        return scheduler.maxChunkRows();
     }
 
     /** True when chunk states are kept between requests at the same θ (see {@link Settings}). */
     public boolean cachesStates() {
-        return caching;
+        return scheduler.caching();
     }
 
     /**
-     * Rows per chunk of a dense materialization: {@link #DENSE_CHUNK_FACTOR} times the most rows
-     * of a product chunk (fewer, larger chunks; see there), at most n. Depends on n and the
-     * settings only, never on the thread count, so dense matrices are bit-identical for any
-     * number of threads.
+     * Rows per chunk of a dense materialization: 16 times the most rows of a product chunk (fewer,
+     * larger chunks), at most n; never dependent on the thread count.
      */
     int denseChunkRows(int n) {
-        return Math.max(1, Math.min(n, Math.max(chunkRows(n), (int) Math.min(Integer.MAX_VALUE, (long) DENSE_CHUNK_FACTOR * maxChunkRows))));
+        return scheduler.denseChunkRows(n);
     }
 
     /** Smallest chunk the planner cuts (see {@link Settings}). */
     public int minChunkRows() {
-        return minChunkRows;
+        return scheduler.minChunkRows();
     }
 
     /** Rows per chunk for a batch of n samples (the cut described in the class comment). */
     public int chunkRows(int n) {
-        return Math.max(1, Math.min(maxChunkRows, Math.min(n, Math.max(minChunkRows, (n + MIN_CHUNKS - 1) / MIN_CHUNKS))));
-    }
-
-    private static int chunkCount(int n, int rows) {
-        return (n + rows - 1) / rows;
+        return scheduler.chunkRows(n);
     }
 
     /** The most workers that ran at once during the last request. */
     int widestWaveOfLastRequest() {
-        return widestWave;
+        return scheduler.widestWave();
     }
 
     /** Chunks the whole data set is cut into. */
     public int chunks() {
         int n = data.size();
-        return chunkCount(n, chunkRows(n));
+        return ChunkScheduler.chunkCount(n, chunkRows(n));
     }
 
     /**
@@ -276,7 +221,7 @@ public final class Evaluator implements AutoCloseable {
      * OpenBLAS to this evaluator's thread count for its duration (see {@link NativeThreads}).
      */
     public NativeThreads.Scope nativeScope() {
-        return NativeThreads.dense(threads);
+        return NativeThreads.dense(scheduler.threads());
     }
 
     @Override
@@ -284,7 +229,7 @@ public final class Evaluator implements AutoCloseable {
         lock.lock();
         try {
             closed = true;
-            team.close();
+            scheduler.close();
         } finally {
             lock.unlock();
         }
@@ -298,14 +243,7 @@ public final class Evaluator implements AutoCloseable {
     }
 
     public double loss(Batch batch, double[] theta) {
-        enter(batch, theta);
-        try {
-            double v = termReplacesData ? 0.0 : dataLossUnchecked();
-            for (Term t : terms) v += t.value(ctx);
-            return v;
-        } finally {
-            exit();
-        }
+        return value(batch, theta, true);
     }
 
     /** L(θ) = (1/N) Σ ℓ_n, without the terms. */
@@ -314,9 +252,17 @@ public final class Evaluator implements AutoCloseable {
     }
 
     public double dataLoss(Batch batch, double[] theta) {
+        return value(batch, theta, false);
+    }
+
+    /** L_R ({@code withTerms}) or L at θ over the batch: the one implementation of {@link #loss} and {@link #dataLoss}. */
+    private double value(Batch batch, double[] theta, boolean withTerms) {
         enter(batch, theta);
         try {
-            return dataLossUnchecked();
+            if (!withTerms) return dataLossUnchecked();
+            double v = termReplacesData ? 0.0 : dataLossUnchecked();
+            for (Term t : terms) v += t.value(ctx);
+            return v;
         } finally {
             exit();
         }
@@ -345,22 +291,7 @@ public final class Evaluator implements AutoCloseable {
     }
 
     public double lossAndGradient(Batch batch, double[] theta, double[] grad) {
-        checkOut(grad, p, "gradient");
-        enter(batch, theta);
-        try {
-            double v;
-            if (termReplacesData) {   // the term gives the whole data part; ∇L(θ) only if some term asks for it
-                Arrays.fill(grad, 0, p, 0.0);
-                v = 0.0;
-            } else {
-                v = dataGradientUnchecked();
-                System.arraycopy(dataGrad, 0, grad, 0, p);
-            }
-            for (Term t : terms) v += t.addValueAndGradient(ctx, grad);
-            return v;
-        } finally {
-            exit();
-        }
+        return valueAndGradient(batch, theta, grad, true);
     }
 
     /** Writes ∇L(θ) (data term only) into grad and returns L(θ). */
@@ -369,11 +300,28 @@ public final class Evaluator implements AutoCloseable {
     }
 
     public double dataLossAndGradient(Batch batch, double[] theta, double[] grad) {
+        return valueAndGradient(batch, theta, grad, false);
+    }
+
+    /**
+     * L_R ({@code withTerms}) or L at θ over the batch, its gradient into grad: the one
+     * implementation of {@link #lossAndGradient} and {@link #dataLossAndGradient}.
+     */
+    private double valueAndGradient(Batch batch, double[] theta, double[] grad, boolean withTerms) {
         checkOut(grad, p, "gradient");
         enter(batch, theta);
         try {
-            double v = dataGradientUnchecked();
-            System.arraycopy(dataGrad, 0, grad, 0, p);
+            double v;
+            if (withTerms && termReplacesData) {   // the term gives the whole data part; ∇L(θ) only if some term asks for it
+                Arrays.fill(grad, 0, p, 0.0);
+                v = 0.0;
+            } else {
+                v = dataGradientUnchecked();
+                System.arraycopy(dataGrad, 0, grad, 0, p);
+            }
+            if (withTerms) {
+                for (Term t : terms) v += t.addValueAndGradient(ctx, grad);
+            }
             return v;
         } finally {
             exit();
@@ -391,7 +339,7 @@ public final class Evaluator implements AutoCloseable {
     public double dataLossOfLastRequest() {
         lock.lock();
         try {
-            if (dataLossVersion != version || version == 0) throw new IllegalStateException("the last request computed no data loss");
+            if (dataLossVersion != scheduler.version() || scheduler.version() == 0) throw new IllegalStateException("the last request computed no data loss");
             return dataLossValue;
         } finally {
             lock.unlock();
@@ -402,12 +350,10 @@ public final class Evaluator implements AutoCloseable {
     public double[] perSampleLosses(double[] theta) {
         enter(Batch.all(), theta);
         try {
-            double[] out = new double[req.count];
-            req.out = out;
-            runChunks(Kind.LOSSES, null, 0);
+            double[] out = new double[ctx.count];
+            scheduler.losses(theta, out);
             return out;
         } finally {
-            req.out = null;
             exit();
         }
     }
@@ -421,12 +367,10 @@ public final class Evaluator implements AutoCloseable {
     public double[] outputs(Batch batch, double[] theta) {
         enter(batch, theta);
         try {
-            double[] out = new double[req.count * mlp.outputDim()];
-            req.out = out;
-            runChunks(Kind.OUTPUTS, null, 0);
+            double[] out = new double[ctx.count * mlp.outputDim()];
+            scheduler.outputs(theta, out);
             return out;
         } finally {
-            req.out = null;
             exit();
         }
     }
@@ -443,11 +387,9 @@ public final class Evaluator implements AutoCloseable {
         if (!data.isClassification()) throw new IllegalStateException("accuracy needs class-index targets; this problem's targets are real-valued");
         enter(batch, theta);
         try {
-            ensureCounts(req.chunks);
-            runChunks(Kind.CLASSIFY, null, 0);
-            long correct = 0;
-            for (int c = 0; c < req.chunks; c++) correct += chunkCounts[c];
-            return new Classification(setDataLoss(), correct, req.count);
+            Classification c = scheduler.classification(theta);
+            setDataLoss(c.loss());
+            return c;
         } finally {
             exit();
         }
@@ -472,15 +414,7 @@ public final class Evaluator implements AutoCloseable {
     public SecondDerivativeSupport secondDerivativeSupport(Batch batch, double[] theta) {
         enter(batch, theta);
         try {
-            int hidden = mlp.layers() - 1;
-            ensureCounts(req.chunks * Math.max(1, hidden));
-            runChunks(Kind.SECOND_SUPPORT, null, 0);
-            long[] nonzero = new long[hidden], entries = new long[hidden];
-            for (int l = 0; l < hidden; l++) {
-                for (int c = 0; c < req.chunks; c++) nonzero[l] += chunkCounts[c * hidden + l];
-                entries[l] = (long) req.count * mlp.width(l + 1);
-            }
-            return new SecondDerivativeSupport(nonzero, entries);
+            return scheduler.secondDerivativeSupport(theta);
         } finally {
             exit();
         }
@@ -502,10 +436,6 @@ public final class Evaluator implements AutoCloseable {
         public double fraction(int layer) {
             return (double) nonzero[layer - 1] / entries[layer - 1];
         }
-    }
-
-    private void ensureCounts(int n) {
-        if (chunkCounts.length < n) chunkCounts = new long[n];
     }
 
     // ------------------------------------------------------------------ curvature products
@@ -624,31 +554,7 @@ public final class Evaluator implements AutoCloseable {
     }
 
     private void quadraticFormsUnchecked(boolean hessian, double[] vs, int k, double[] forms, double[] grad) {
-        Request r = req;
-        int len = k + (grad == null ? 0 : p);
-        if (quadOut.length < len) quadOut = new double[len];
-        r.vs = vs;
-        r.k = k;
-        r.kg = thirdGroupSize(k, r.rows);
-        r.hessianForms = hessian;
-        r.formsGradient = grad != null;
-        try {
-            runChunksLen(Kind.QUADRATIC, quadOut, len);
-        } finally {
-            r.vs = null;
-        }
-        System.arraycopy(quadOut, 0, forms, 0, k);
-        if (grad != null) System.arraycopy(quadOut, k, grad, 0, p);
-    }
-
-    /** Probes per third-order group: the six tangent buffers (RA, RZ, RG and their R²) near 2^21 doubles, at most 32; equal groups. */
-    private int thirdGroupSize(int k, int rows) {
-        long widths = 0;
-        for (int l = 1; l <= mlp.layers(); l++) widths += mlp.width(l);
-        long perVector = 6L * rows * widths;
-        int max = (int) Math.max(1, Math.min(32, (1L << 21) / Math.max(1, perVector)));
-        int groups = (k + max - 1) / max;
-        return (k + groups - 1) / groups;
+        scheduler.quadraticForms(hessian, ctx.theta, vs, k, forms, grad);
     }
 
     /** J·v: the outputs' directional derivatives for all samples, N × C row-major. */
@@ -657,12 +563,8 @@ public final class Evaluator implements AutoCloseable {
         checkOut(out, (long) data.size() * mlp.outputDim(), "jvp output");
         enter(Batch.all(), theta);
         try {
-            req.vs = v;
-            req.out = out;
-            runChunks(Kind.JVP, null, 0);
+            scheduler.jvp(theta, v, out);
         } finally {
-            req.vs = null;
-            req.out = null;
             exit();
         }
     }
@@ -673,10 +575,8 @@ public final class Evaluator implements AutoCloseable {
         checkOut(out, p, "vjp output");
         enter(Batch.all(), theta);
         try {
-            req.vs = u;
-            runChunks(Kind.VJP, out, 1);
+            scheduler.vjp(theta, u, out);
         } finally {
-            req.vs = null;
             exit();
         }
     }
@@ -714,7 +614,7 @@ public final class Evaluator implements AutoCloseable {
      * vector groups to keep every worker busy (at least 256, 64 per worker), at most P.
      */
     public int denseBlockColumns() {
-        return Math.max(1, Math.min(p, Math.max(256, 64 * threads)));
+        return Math.max(1, Math.min(p, Math.max(256, 64 * scheduler.threads())));
     }
 
     /**
@@ -725,7 +625,7 @@ public final class Evaluator implements AutoCloseable {
      *
      * <p>Data parts take the identity columns implicitly (scatters instead of GEMMs with unit
      * operands), and dense requests use their own chunk plan: chunks of up to
-     * {@link #DENSE_CHUNK_FACTOR} × chunkRows samples, the work spread over vector groups instead. The result is
+     * 16 × chunkRows samples, the work spread over vector groups instead. The result is
      * bit-identical for any thread count (and equal to the products {@link #apply} gives up to
      * rounding: the chunk plans differ).
      *
@@ -754,16 +654,14 @@ public final class Evaluator implements AutoCloseable {
         if (k == 0) return;
         enter(Batch.all(), theta, true);
         try {
-            req.lowerOnly = lowerOnly;
-            denseColumnsUnchecked(part, start, k, out, off);
+            denseColumnsUnchecked(part, theta, start, k, lowerOnly, out, off);
         } finally {
-            req.lowerOnly = false;
             exit();
         }
     }
 
-    /** Op·e_q for q = start..start+k−1 into out[off ..]. */
-    private void denseColumnsUnchecked(Part part, int start, int k, double[] out, int off) {
+    /** Op·e_q for q = start..start+k−1 into out[off ..] (only entries ≤ q with {@code lowerOnly}). */
+    private void denseColumnsUnchecked(Part part, double[] theta, int start, int k, boolean lowerOnly, double[] out, int off) {
         int len = k * p;
         if (block.length < len) {
             MemoryGuard.checkDense(k, p, "dense column block (k=" + k + " × P=" + p + ")");
@@ -777,12 +675,7 @@ public final class Evaluator implements AutoCloseable {
         if (part == Part.REGULARIZER) {   // terms without a constant diagonal: products with explicit columns
             applyUnchecked(Part.REGULARIZER, identityColumns(start, k), block, k);
         } else {
-            req.unitBase = start;
-            try {
-                dataProduct(part == Part.HESSIAN ? Part.DATA_HESSIAN : part, null, block, k);
-            } finally {
-                req.unitBase = -1;
-            }
+            scheduler.unitProduct(part == Part.HESSIAN ? Part.DATA_HESSIAN : part, theta, start, lowerOnly, block, k);
             if (part == Part.HESSIAN && terms.length > 0) {
                 if (termsDiagonal != null) {
                     for (int j = 0; j < k; j++) block[j * p + start + j] += termsDiagonal[start + j];
@@ -803,79 +696,6 @@ public final class Evaluator implements AutoCloseable {
 
     // ------------------------------------------------------------------ requests
 
-    /** What a request computes per chunk. */
-    private enum Kind {
-        /** Σ ℓ over the chunk (forward pass). */
-        LOSS,
-        /** Σ ℓ and the chunk's gradient into the slot buffer. */
-        GRADIENT,
-        /** One curvature product (k = 1). */
-        SINGLE,
-        /** k curvature products, in vector groups of kg, through one chunk. */
-        BLOCK,
-        /** Fills the chunk's state (forward pass, and backward signals for the NME) without a product. */
-        WARM,
-        /** Network outputs into req.out. */
-        OUTPUTS,
-        /** Per-sample losses into req.out. */
-        LOSSES,
-        /** J·v into req.out. */
-        JVP,
-        /** Jᵀu into the slot buffer. */
-        VJP,
-        /** Quadratic forms v_jᵀ Op v_j (and their gradients) of the trace penalties into the slot buffer: k forms, then P. */
-        QUADRATIC,
-        /** Σ ℓ and the number of correct argmax predictions (into chunkCounts). */
-        CLASSIFY,
-        /** Per hidden layer, the pre-activations with σ″ ≠ 0 (into chunkCounts). */
-        SECOND_SUPPORT
-    }
-
-    /**
-     * The request as it travels to the workers: filled by the calling thread under the
-     * evaluator's lock, read-only while the team runs it. It is the {@link WorkerTeam.SlotTask}:
-     * slot s of wave w works on chunk (or vector group) w + s.
-     */
-    private final class Request implements WorkerTeam.SlotTask {
-        Kind kind;
-        double[] theta;
-        // Samples: count of them, rows per chunk, chunks; contiguous from `first`, or by `index`.
-        Batch batch;
-        int count;
-        int rows;
-        int chunks;
-        int first;
-        int[] index;
-        double scale;          // 1/count: the mean over the batch
-        // Products.
-        double[] vs;
-        int k;
-        int kg;                // vectors per group
-        int unitBase = -1;     // ≥ 0: the vectors are identity columns from this index (dense)
-        boolean lowerOnly;     // dense: column q needs only its entries ≤ q (the lower triangle)
-        long groupBudget;      // doubles per block buffer (sets the vectors per group)
-        boolean ggn;
-        boolean nme;
-        // Quadratic forms (trace penalties): of ∇²L (else G), and whether their gradient is wanted.
-        boolean hessianForms;
-        boolean formsGradient;
-        // True while a data-term request runs at another point (Context.dataLossAndGradientAt).
-        boolean aside;
-        // States indexed by chunk (else by worker slot): see begin().
-        boolean chunkStates;
-        // Outputs written per chunk (outputs, per-sample losses, jvp).
-        double[] out;
-        // Scheduling.
-        boolean byGroups;
-        int wave;
-
-        @Override
-        public void run(int slot) {
-            if (byGroups) groupThroughChunks(wave + slot, slot);
-            else chunk(wave + slot, slot);
-        }
-    }
-
     /** Validates θ and the batch, takes the lock, enters engine work and starts the request at (θ, batch). */
     private void enter(Batch batch, double[] theta) {
         enter(batch, theta, false);
@@ -892,332 +712,43 @@ public final class Evaluator implements AutoCloseable {
             throw new IllegalStateException("evaluator is closed");
         }
         NativeThreads.enterEngine();
-        begin(batch, theta, dense);
+        scheduler.begin(batch, theta, dense);
+        ctx.theta = theta;
+        ctx.batch = batch;
+        ctx.count = batch.size(data.size());
     }
 
     private void exit() {
-        req.theta = null;
+        scheduler.end();
+        ctx.theta = null;
+        ctx.batch = null;
         NativeThreads.exitEngine();
         lock.unlock();
     }
 
-    /**
-     * Starts a request at (θ, batch): plans its chunks and keys the state cache. With caching,
-     * chunk states stay valid while θ's bits and the batch do not change; otherwise every
-     * request starts afresh. Within a request, each chunk keeps its own state whenever the
-     * request's states fit in the budget (always with caching; without, e.g. a minibatch of a data
-     * set too large to cache), so the passes of one request (a penalty's gradient and H·g) share
-     * the forward pass; only requests too large for that fall back to one state per worker slot.
-     */
-    private void begin(Batch batch, double[] theta, boolean dense) {
-        Request r = req;
-        r.theta = theta;
-        r.batch = batch;
-        r.count = batch.size(data.size());
-        r.rows = dense ? denseChunkRows(r.count) : chunkRows(r.count);
-        r.chunks = chunkCount(r.count, r.rows);
-        r.groupBudget = dense ? DENSE_GROUP_BUDGET : GROUP_BUDGET;
-        r.first = batch.first();
-        r.index = batch.indices();
-        r.scale = 1.0 / r.count;
-        r.unitBase = -1;
-        widestWave = 0;
-        ctx.theta = theta;
-        if (caching) {
-            // The key includes the chunk plan: chunk c covers other samples under the dense plan.
-            if (!batch.sameSamples(cachedBatch) || r.rows != cachedRows || !Arrays.equals(theta, cachedTheta)) {
-                System.arraycopy(theta, 0, cachedTheta, 0, p);
-                cachedBatch = batch;
-                cachedRows = r.rows;
-                version++;
-            }
-            r.chunkStates = true;
-        } else {
-            version++;
-            r.chunkStates = 8L * ChunkState.doubles(mlp.widths(), r.rows) * r.chunks <= stateBudget;
-        }
-        int slots = r.chunkStates ? Math.max(r.chunks, threads) : threads;
-        if (states.length < slots) states = Arrays.copyOf(states, slots);
-        if (chunkSums.length < r.chunks) chunkSums = new double[r.chunks];
-    }
-
     private double dataLossUnchecked() {
-        if (dataLossVersion == version) return dataLossValue;
-        runChunks(Kind.LOSS, null, 0);
-        return setDataLoss();
+        if (dataLossVersion == scheduler.version()) return dataLossValue;
+        return setDataLoss(scheduler.loss(ctx.theta, null, false));
     }
 
     /** The data gradient at the current request into {@link #dataGrad}; returns L. */
     private double dataGradientUnchecked() {
-        if (dataGradVersion == version) return dataLossValue;
-        runChunks(Kind.GRADIENT, dataGrad, 1);
-        dataGradVersion = version;
-        return setDataLoss();
+        if (dataGradVersion == scheduler.version()) return dataLossValue;
+        double loss = scheduler.loss(ctx.theta, dataGrad, false);
+        dataGradVersion = scheduler.version();
+        return setDataLoss(loss);
     }
 
-    private double setDataLoss() {
-        double s = 0;
-        for (int c = 0; c < req.chunks; c++) s += chunkSums[c];   // chunk order: independent of thread count
-        dataLossValue = s / req.count;
-        dataLossVersion = version;
-        return dataLossValue;
+    /** Records L at the current request's (θ, batch) for the terms and {@link #dataLossOfLastRequest}. */
+    private double setDataLoss(double loss) {
+        dataLossValue = loss;
+        dataLossVersion = scheduler.version();
+        return loss;
     }
 
     /** out = Op·V for a data part (not HESSIAN or REGULARIZER): the R-operator passes. */
     private void dataProduct(Part part, double[] vs, double[] out, int k) {
-        Request r = req;
-        r.vs = vs;
-        r.ggn = part != Part.NME;
-        r.nme = part != Part.GGN;
-        r.k = k;
-        try {
-            if (k == 1 && r.unitBase < 0) {
-                runChunks(Kind.SINGLE, out, 1);
-                return;
-            }
-            // Vectors go in groups of a fixed size (it depends on the model and the chunk rows only,
-            // never on the thread count), so every vector's bits are the same however the work is spread.
-            r.kg = groupSize(k, r.rows);
-            int groups = (k + r.kg - 1) / r.kg;
-            if (r.chunks == 1 || (groups >= threads && groups >= r.chunks)) {
-                // Workers share chunk states in this mode: fill them first (each chunk by one worker),
-                // so the group phase only reads them.
-                if (r.chunkStates) runChunks(Kind.WARM, null, 0);
-                runGroups(k, out);
-            } else {
-                runChunks(Kind.BLOCK, out, k);
-            }
-        } finally {
-            r.vs = null;
-        }
-    }
-
-    /**
-     * Vectors per block-product group: as many as keep a worker's block buffers near the request's
-     * budget ({@link #GROUP_BUDGET} doubles, 8 MiB: rows × kg × Σ d_l for each of RA, RZ, RG; twice
-     * that for dense requests), at most 64; groups of equal size.
-     */
-    private int groupSize(int k, int rows) {
-        long widths = 0;
-        for (int l = 1; l <= mlp.layers(); l++) widths += mlp.width(l);
-        long perVector = (long) rows * widths;
-        int max = (int) Math.max(1, Math.min(64, req.groupBudget / Math.max(1, perVector)));
-        // Equal groups (k = 256, max 50: six groups of 43, not five of 50 and one of 6), so waves of
-        // workers finish together; the size depends on k and the model only, never on threads.
-        int groups = (k + max - 1) / max;
-        return (k + groups - 1) / groups;
-    }
-
-    /**
-     * Runs a chunk kind over all chunks in waves of {@code threads}; worker slot s computes into
-     * slotOut[s] (k·P values). When {@code out} is not null, the slots are summed into out in
-     * chunk order (out = Σ_chunks slot), so the result does not depend on the thread count.
-     */
-    private void runChunks(Kind kind, double[] out, int k) {
-        runChunksLen(kind, out, k * p);
-    }
-
-    /** As {@link #runChunks}, with the length of each slot's result given (len values summed into out). */
-    private void runChunksLen(Kind kind, double[] out, int len) {
-        Request r = req;
-        if (out != null) ensureSlots(len, len + " values");
-        r.kind = kind;
-        r.byGroups = false;
-        boolean first = true;
-        for (int wave = 0; wave < r.chunks; wave += threads) {
-            int n = Math.min(threads, r.chunks - wave);
-            r.wave = wave;
-            widestWave = Math.max(widestWave, n);
-            team.run(r, n);
-            if (out != null) {
-                for (int s = 0; s < n; s++) {
-                    if (first) {
-                        System.arraycopy(slotOut[s], 0, out, 0, len);
-                        first = false;
-                    } else {
-                        kernels.axpy(len, 1.0, slotOut[s], 0, out, 0);
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * Runs vector groups in parallel (waves of {@code threads}); each group goes through all chunks
-     * in order on one worker, summing chunk results into out in chunk order (the same order and
-     * arithmetic as {@link #runChunks}, so both give identical bits).
-     */
-    private void runGroups(int k, double[] out) {
-        Request r = req;
-        ensureSlots(r.kg * p, r.kg + " vectors");
-        int groups = (k + r.kg - 1) / r.kg;
-        r.kind = Kind.BLOCK;
-        r.byGroups = true;
-        r.out = out;
-        try {
-            for (int wave = 0; wave < groups; wave += threads) {
-                r.wave = wave;
-                int n = Math.min(threads, groups - wave);
-                widestWave = Math.max(widestWave, n);
-                team.run(r, n);
-            }
-        } finally {
-            r.out = null;
-            r.byGroups = false;
-        }
-    }
-
-    private void ensureSlots(int len, String what) {
-        if (slotOut[0].length < len) {
-            MemoryGuard.checkDense(threads, len, "block product workspace (" + threads + " workers × " + what + " × P=" + p + ")");
-            slotOut = new double[threads][len];
-        }
-    }
-
-    /**
-     * The largest output index a group of unit columns j0 … j0+n−1 needs when only the lower
-     * triangle is asked for (the group's last column), else −1 (all).
-     */
-    private int outLimit(int j0, int n) {
-        return req.lowerOnly && req.unitBase >= 0 ? req.unitBase + j0 + n - 1 : -1;
-    }
-
-    /** Group {@code group} of the request's vectors through all chunks, on worker {@code slot}. */
-    private void groupThroughChunks(int group, int slot) {
-        Request r = req;
-        int j0 = group * r.kg;
-        int n = Math.min(r.kg, r.k - j0);
-        int len = n * p;
-        ChunkPass pass = passes[slot];
-        double[] buf = slotOut[slot];
-        for (int chunk = 0; chunk < r.chunks; chunk++) {
-            bind(pass, slot, chunk, r.nme, r.nme);
-            int limit = outLimit(j0, n);
-            if (r.chunks == 1) {   // one chunk: the result goes straight to its place (same bits as a copy)
-                pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, r.out, j0 * p, limit);
-                continue;
-            }
-            pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, buf, 0, limit);
-            if (chunk == 0) System.arraycopy(buf, 0, r.out, j0 * p, len);
-            else kernels.axpy(len, 1.0, buf, 0, r.out, j0 * p);
-        }
-    }
-
-    /** Chunk {@code chunk} of the request on worker {@code slot}. */
-    private void chunk(int chunk, int slot) {
-        Request r = req;
-        ChunkPass pass = passes[slot];
-        int pos = chunk * r.rows;
-        switch (r.kind) {
-            case LOSS -> chunkSums[chunk] = bind(pass, slot, chunk, false, false).lossSum;
-            case GRADIENT -> {
-                ChunkState st = bind(pass, slot, chunk, false, false);
-                chunkSums[chunk] = st.lossSum;
-                pass.backward(r.theta, slotOut[slot]);   // the gradient, and the signals on the way
-                st.signals = true;
-            }
-            case SINGLE -> {
-                bind(pass, slot, chunk, r.nme, r.nme);
-                pass.blockProduct(r.theta, r.vs, -1, 0, 1, p, r.scale, r.ggn, r.nme, slotOut[slot], 0);
-            }
-            case BLOCK -> {
-                bind(pass, slot, chunk, r.nme, r.nme);
-                for (int j0 = 0; j0 < r.k; j0 += r.kg) {
-                    int n = Math.min(r.kg, r.k - j0);
-                    pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, slotOut[slot], j0 * p, outLimit(j0, n));
-                }
-            }
-            case WARM -> bind(pass, slot, chunk, r.nme, r.nme);
-            case OUTPUTS -> {
-                bind(pass, slot, chunk, false, false);
-                int c = mlp.outputDim();
-                System.arraycopy(pass.output(), 0, r.out, pos * c, pass.rows() * c);
-            }
-            case LOSSES -> {
-                bind(pass, slot, chunk, false, false);
-                // Recomputes Gr_L with the same scale: identical bits, the state stays valid.
-                pass.lossAndTopSignal(data, r.index, r.index == null ? r.first + pos : pos, r.scale, r.out, pos);
-            }
-            case JVP -> {
-                bind(pass, slot, chunk, false, false);
-                pass.blockTangent(r.theta, r.vs, -1, 0, 1, p);
-                int c = mlp.outputDim();
-                System.arraycopy(pass.blockTangentOutput(), 0, r.out, pos * c, pass.rows() * c);
-            }
-            case QUADRATIC -> {
-                bind(pass, slot, chunk, true, r.hessianForms && r.formsGradient);
-                double[] buf = slotOut[slot];
-                if (r.formsGradient) Arrays.fill(buf, r.k, r.k + p, 0.0);
-                for (int j0 = 0; j0 < r.k; j0 += r.kg) {
-                    pass.blockQuadratic(r.theta, r.vs, j0, Math.min(r.kg, r.k - j0), p, r.scale, r.hessianForms,
-                            buf, j0, r.formsGradient ? buf : null, r.k);
-                }
-            }
-            case CLASSIFY -> {
-                chunkSums[chunk] = bind(pass, slot, chunk, false, false).lossSum;
-                chunkCounts[chunk] = pass.correctPredictions(data, r.index, r.index == null ? r.first + pos : pos);
-            }
-            case SECOND_SUPPORT -> {
-                bind(pass, slot, chunk, true, false);
-                pass.countNonzeroSecondDerivative(chunkCounts, chunk * (mlp.layers() - 1));
-            }
-            case VJP -> {
-                ChunkState st = bind(pass, slot, chunk, false, false);
-                pass.setTopSignal(r.vs, pos, 1.0);
-                pass.backward(r.theta, slotOut[slot]);
-                st.invalidate();   // Gr_l now belong to u, not to the loss
-            }
-        }
-    }
-
-    /**
-     * Binds chunk {@code chunk} to the worker's pass and makes sure its state holds the forward pass
-     * at θ (with σ″ when {@code needSecond}), Gr_L and the softmax (scaled by 1/count), and, when
-     * {@code needSignals}, the backward signals. With caching, a state computed at the same θ and
-     * batch (bit for bit) by an earlier request is reused.
-     */
-    private ChunkState bind(ChunkPass pass, int slot, int chunk, boolean needSecond, boolean needSignals) {
-        Request r = req;
-        // A request at another point (aside) uses its own per-slot states, so the states cached at θ survive it.
-        ChunkState[] all = r.aside ? asideStates : states;
-        long ver = r.aside ? asideVersion : version;
-        int idx = r.chunkStates && !r.aside ? chunk : slot;
-        int pos = chunk * r.rows;
-        int rows = Math.min(r.rows, r.count - pos);
-        ChunkState st = all[idx];
-        if (st == null || st.capacity < r.rows) st = all[idx] = new ChunkState(mlp.widths(), r.rows);   // each index has one writer per run
-        boolean stale = st.version != ver || st.chunk != chunk;
-        int d0 = mlp.inputDim();
-        if (r.index == null) {
-            pass.bind(st, data.x(), (r.first + pos) * d0, rows);
-        } else {
-            if (stale) gather(st, r.index, pos, rows, d0);
-            pass.bind(st, st.x, 0, rows);
-        }
-        if (stale) {
-            pass.forward(r.theta, needSecond);
-            st.lossSum = pass.lossAndTopSignal(data, r.index, r.index == null ? r.first + pos : pos, r.scale, null, 0);
-            st.version = ver;
-            st.chunk = chunk;
-            st.second = needSecond;
-            st.signals = false;
-        } else if (needSecond && !st.second) {
-            // A gradient's forward pass left A_l: σ″ is one elementwise map away (a penalty's H·g after the gradient).
-            pass.secondDerivatives();
-            st.second = true;
-        }
-        if (needSignals && !st.signals) {
-            pass.backward(r.theta, null);
-            st.signals = true;
-        }
-        return st;
-    }
-
-    /** Copies the inputs of samples index[pos .. pos+rows) into the state's own input buffer. */
-    private void gather(ChunkState st, int[] index, int pos, int rows, int d0) {
-        if (st.x == null || st.x.length < st.capacity * d0) st.x = new double[st.capacity * d0];
-        double[] x = data.x();
-        for (int i = 0; i < rows; i++) System.arraycopy(x, index[pos + i] * d0, st.x, i * d0, d0);
+        scheduler.product(part, ctx.theta, vs, out, k);
     }
 
     /**
@@ -1227,7 +758,10 @@ public final class Evaluator implements AutoCloseable {
      */
     private final class Context implements Term.Context {
         static final int WORKSPACES = 4;
+        // The current request: θ, its batch and the batch's size (set by enter, dropped by exit).
         double[] theta;
+        Batch batch;
+        int count;
 
         @Override
         public Mlp model() {
@@ -1252,17 +786,17 @@ public final class Evaluator implements AutoCloseable {
 
         @Override
         public int batchSize() {
-            return req.count;
+            return count;
         }
 
         @Override
         public boolean hasSeed() {
-            return req.batch.hasSeed();
+            return batch.hasSeed();
         }
 
         @Override
         public long seed() {
-            return req.batch.seed();
+            return batch.seed();
         }
 
         @Override
@@ -1321,22 +855,7 @@ public final class Evaluator implements AutoCloseable {
         for (int i = 0; i < p; i++) {
             if (!Double.isFinite(point[i])) throw new IllegalArgumentException("point contains " + point[i] + " at index " + i);
         }
-        Request r = req;
-        double[] saved = r.theta;
-        if (asideStates.length < threads) asideStates = new ChunkState[threads];
-        asideVersion++;
-        r.theta = point;
-        r.aside = true;
-        try {
-            if (grad != null) runChunks(Kind.GRADIENT, grad, 1);
-            else runChunks(Kind.LOSS, null, 0);
-            double sum = 0;
-            for (int c = 0; c < r.chunks; c++) sum += chunkSums[c];   // chunk order, as setDataLoss
-            return sum / r.count;
-        } finally {
-            r.theta = saved;
-            r.aside = false;
-        }
+        return scheduler.loss(point, grad, true);
     }
 
     private void checkTheta(double[] theta) {

@@ -16,8 +16,9 @@ import java.util.concurrent.locks.LockSupport;
  * The next run cannot be published while a participant of this one is still running (the caller
  * waits for all of them), so the task a participant reads is the one of the generation it saw.
  *
- * <p>One run at a time (the owning {@link Evaluator} serializes its requests). Threads start
- * lazily and end when {@link #close()} is called.
+ * <p>One run at a time (the owning {@link Evaluator} serializes its requests): {@link #start}
+ * hands slots 1..n−1 to the team, the caller runs slot 0 itself and {@link #join}s ({@link #run}
+ * does the three). Threads start lazily and end when {@link #close()} is called.
  */
 final class WorkerTeam implements AutoCloseable {
 
@@ -56,29 +57,44 @@ final class WorkerTeam implements AutoCloseable {
 
     /** Runs task(slot) for slots 0..n−1 (n ≤ size) and returns when all are done; rethrows a worker's failure. */
     void run(SlotTask t, int n) {
-        if (n < 1 || n > size) throw new IllegalArgumentException("participants " + n + " not in 1.." + size);
-        if (closed) throw new IllegalStateException("worker team is closed");
-        if (n == 1) {
-            t.run(0);
-            return;
-        }
-        startThreads(n);
-        failure = null;
-        caller = Thread.currentThread();
-        pending.set(n - 1);
-        task = t;
-        long gen = (run >>> 16) + 1;
-        run = gen << 16 | n;   // one volatile write publishes generation, participants and task
-        for (int s = 1; s < n; s++) LockSupport.unpark(threads[s]);
+        start(t, n);
         Throwable own = null;
         try {
             t.run(0);
         } catch (Throwable e) {
             own = e;
         }
+        join(own);
+    }
+
+    /**
+     * Starts task(slot) for slots 1..n−1 (n ≤ size) on the team's threads and returns at once: the
+     * caller runs slot 0 itself, then calls {@link #join}. Nothing is published when n = 1.
+     */
+    void start(SlotTask t, int n) {
+        if (n < 1 || n > size) throw new IllegalArgumentException("participants " + n + " not in 1.." + size);
+        if (closed) throw new IllegalStateException("worker team is closed");
+        failure = null;
+        if (n == 1) return;
+        startThreads(n);
+        caller = Thread.currentThread();
+        pending.set(n - 1);
+        task = t;
+        long gen = (run >>> 16) + 1;
+        run = gen << 16 | n;   // one volatile write publishes generation, participants and task
+        for (int s = 1; s < n; s++) LockSupport.unpark(threads[s]);
+    }
+
+    /**
+     * Waits until the slots {@link #start} gave the team are done, then rethrows the caller's own
+     * failure in slot 0 ({@code own}, or null) or else a worker's. Must follow every start, also
+     * when slot 0 failed, so that no run overlaps the next.
+     */
+    void join(Throwable own) {
         while (pending.get() != 0) LockSupport.park(this);
         task = null;   // no reference to the owner's state survives the run
         Throwable f = own != null ? own : failure;
+        failure = null;
         if (f instanceof RuntimeException re) throw re;
         if (f instanceof Error err) throw err;
         if (f != null) throw new IllegalStateException(f);

@@ -25,8 +25,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.zip.CRC32C;
 
 /**
@@ -405,30 +407,32 @@ final class BundledOpenBlas {
 
     /** Files mapped into this process ({@code /proc/self/maps}); empty where there is none. */
     static List<Path> mappedFiles() {
-        List<Path> out = new ArrayList<>();
         Path maps = Path.of("/proc/self/maps");
         if (!Files.isReadable(maps)) {
-            return out;
+            return new ArrayList<>();
         }
         try {
-            for (String line : Files.readAllLines(maps)) {
-                int slash = line.indexOf('/');
-                if (slash < 0) {
-                    continue;
-                }
-                String file = line.substring(slash).trim();
-                if (file.endsWith(" (deleted)")) {
-                    continue;
-                }
-                Path p = Path.of(file);
-                if (!out.contains(p)) {
-                    out.add(p);
-                }
-            }
+            return mappedFiles(maps);
         } catch (IOException | RuntimeException e) {
-            // report nothing rather than fail
+            return new ArrayList<>();   // report nothing rather than fail
         }
-        return out;
+    }
+
+    /** The distinct files a maps file ({@code /proc/PID/maps}) lists, in map order, without deleted ones. */
+    static List<Path> mappedFiles(Path maps) throws IOException {
+        Set<Path> found = new LinkedHashSet<>();
+        for (String line : Files.readAllLines(maps)) {
+            // address perms offset dev inode pathname — the pathname starts at the first '/'.
+            int slash = line.indexOf('/');
+            if (slash < 0) {
+                continue;
+            }
+            String file = line.substring(slash).trim();
+            if (!file.endsWith(" (deleted)")) {
+                found.add(Path.of(file));
+            }
+        }
+        return new ArrayList<>(found);
     }
 
     /** A mapped file whose name is soname or a versioned form of it ({@code libgfortran.so.5.0.0}). */

@@ -78,12 +78,4 @@ final class Checks {
             }
         }
     }
-
-    /** A 0-based inclusive eigenvalue index range: 0 ≤ first ≤ last &lt; n. */
-    static void indexRange(int first, int last, int n) {
-        if (first < 0 || last >= n || first > last) {
-            throw new IllegalArgumentException("index range first=" + first + ", last=" + last
-                    + " must satisfy 0 ≤ first ≤ last < n=" + n);
-        }
-    }
 }

@@ -66,6 +66,7 @@ public final class CholeskyFactorization implements ShiftedFactorization {
     }
 
     /** The backend that made the factorization (and solves with it). */
+    @Override
     public Linalg linalg() {
         return linalg;
     }

@@ -69,6 +69,7 @@ public final class LdltFactorization implements ShiftedFactorization {
     }
 
     /** The backend that made the factorization (and solves with it). */
+    @Override
     public Linalg linalg() {
         return linalg;
     }

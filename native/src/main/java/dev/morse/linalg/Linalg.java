@@ -19,7 +19,7 @@ import org.netlib.util.intW;
  * One documented order: native (the bundled OpenBLAS by default, or the system library, through
  * netlib's JNI wrappers: {@code -Dmorse.blas=bundled|system|java} chooses which, see
  * {@link NetlibLoader}) → pure Java (netlib's F2j LAPACK; Morse's own Vector API GEMM from
- * {@link KernelProvider} for {@link #dgemm}/{@link #dsyrk}, which is faster than netlib's Java
+ * {@link KernelProvider} for {@link #dgemm}, which is faster than netlib's Java
  * BLAS). The system property {@value #PROPERTY} overrides it:
  * <ul>
  *   <li>{@code auto} (default): native if it loads; otherwise one {@code WARNING} naming the fix
@@ -48,11 +48,6 @@ import org.netlib.util.intW;
  * O(1); LAPACK inputs are scanned once (O(n²), negligible beside the O(n³) factorization). Every
  * {@code info != 0} becomes a {@link LapackException}; dense workspaces are checked by
  * {@link MemoryGuard} before they are allocated.
- *
- * <p>The Java backend computes eigenvector ranges ({@link #eighRange}, {@link #eighInterval}
- * with vectors) from the full {@code dsyevd} decomposition: netlib's F2j {@code dsyevr} returns
- * non-orthogonal eigenvectors for (nearly) repeated eigenvalues when a range is requested
- * (‖VVᵀ − I‖ up to 1.5 measured). Results agree with native; only the cost differs.
  *
  * <p>Instances are immutable and thread-safe; LAPACK workspaces are allocated per call (measured
  * within 1.05× of a raw netlib call with preallocated workspace for n ≥ 50, so no cache is kept).
@@ -366,49 +361,6 @@ public final class Linalg {
         }
     }
 
-    /**
-     * Symmetric rank-k update, row-major, both triangles filled:
-     * trans = false: C = alpha·A·Aᵀ + beta·C with A n×k; trans = true: C = alpha·Aᵀ·A + beta·C
-     * with A k×n. C is n×n. On entry (when beta ≠ 0) only the lower triangle of C (j ≤ i) is
-     * read, i.e. C is taken to be symmetric; on exit the upper triangle is the exact mirror of
-     * the lower one. beta = 0 overwrites C.
-     *
-     * @throws IllegalArgumentException on bad sizes, leading dimensions, offsets or lengths
-     */
-    public void dsyrk(boolean trans, int n, int k, double alpha, double[] a, int aOff, int lda,
-                      double beta, double[] c, int cOff, int ldc) {
-        Checks.nonNegative("n", n);
-        Checks.nonNegative("k", k);
-        if (trans) {
-            Checks.matrix("a", a, aOff, "lda", lda, "k", k, "n", n);
-        } else {
-            Checks.matrix("a", a, aOff, "lda", lda, "n", n, "k", k);
-        }
-        Checks.matrix("c", c, cOff, "ldc", ldc, "n", n, "n", n);
-        if (n == 0) {
-            return;
-        }
-        if (k == 0) {
-            mirrorLowerToUpper(n, c, cOff, ldc);
-            scaleRows(n, n, beta, c, cOff, ldc);
-            return;
-        }
-        if (blas != null) {
-            // Column-major view of row-major A (n×k, trans=false) is Aᵀ (k×n): dsyrk 'T' gives (Aᵀ)ᵀAᵀ = A·Aᵀ.
-            blas.dsyrk(UPLO, trans ? "N" : "T", n, k, alpha, a, aOff, lda, beta, c, cOff, ldc);
-        } else {
-            if (beta != 0) {
-                mirrorLowerToUpper(n, c, cOff, ldc); // GEMM reads all of C: make it the symmetric C we document
-            }
-            if (trans) {
-                kernels.gemm(true, false, n, n, k, alpha, a, aOff, lda, a, aOff, lda, beta, c, cOff, ldc);
-            } else {
-                kernels.gemm(false, true, n, n, k, alpha, a, aOff, lda, a, aOff, lda, beta, c, cOff, ldc);
-            }
-        }
-        mirrorLowerToUpper(n, c, cOff, ldc);
-    }
-
     /** C = beta·C on an m×n block; beta = 0 writes zeros (NaN does not propagate, as in BLAS). */
     private static void scaleRows(int m, int n, double beta, double[] c, int cOff, int ldc) {
         for (int i = 0; i < m; i++) {
@@ -419,14 +371,6 @@ public final class Linalg {
                 for (int j = 0; j < n; j++) {
                     c[row + j] *= beta;
                 }
-            }
-        }
-    }
-
-    private static void mirrorLowerToUpper(int n, double[] c, int cOff, int ldc) {
-        for (int i = 1; i < n; i++) {
-            for (int j = 0; j < i; j++) {
-                c[cOff + j * ldc + i] = c[cOff + i * ldc + j];
             }
         }
     }
@@ -472,7 +416,7 @@ public final class Linalg {
         long lwork = vectors ? 1 + 6L * n + 2L * n * n : 2L * n + 1;
         double bytes = 8.0 * (lwork + n + (copy ? (long) n * n : 0)) + 4.0 * (3 + 5L * n);
         MemoryGuard.checkWorkspace("eigh (dsyevd) of " + n + "×" + n + (vectors ? " with eigenvectors" : ""),
-                lwork, bytes, "dsyevd with eigenvectors needs n ≤ 32766; use eighRange or Lanczos");
+                lwork, bytes, "dsyevd with eigenvectors needs n ≤ 32766; use Lanczos");
     }
 
     private SymmetricEigen dsyevd(double[] a, int n, boolean vectors) {
@@ -496,151 +440,6 @@ public final class Linalg {
         return new SymmetricEigen(n, w, vectors ? a : null);
     }
 
-    /**
-     * Eigenvalues number {@code first} through {@code last} (0-based, inclusive, in ascending
-     * order) of the symmetric matrix a, and optionally their eigenvectors, by LAPACK's
-     * {@code dsyevr} (RANGE='I'). Cheaper than {@link #eigh} when few pairs are wanted, e.g. the
-     * top-k curvature directions: eighRange(a, n, n-k, n-1, true). a is not modified.
-     *
-     * @throws IllegalArgumentException unless 0 ≤ first ≤ last &lt; n, or for the reasons of
-     *                                  {@link #eigh}
-     */
-    public SymmetricEigen eighRange(double[] a, int n, int first, int last, boolean vectors) {
-        Checks.square("a", a, n);
-        Checks.indexRange(first, last, n);
-        Checks.finiteMatrix("a", a, n);
-        return dsyevr(a, n, "I", 0, 0, first + 1, last + 1, vectors);
-    }
-
-    /**
-     * The eigenvalues of the symmetric matrix a in the half-open interval (lower, upper], and
-     * optionally their eigenvectors, by {@code dsyevr} (RANGE='V'). Infinite bounds are allowed
-     * ({@code eighInterval(a, n, Double.NEGATIVE_INFINITY, 0, false)} = the non-positive
-     * spectrum); they are replaced by a Gershgorin bound on the spectrum. a is not modified.
-     *
-     * @throws IllegalArgumentException unless lower &lt; upper (NaN is rejected), or for the
-     *                                  reasons of {@link #eigh}
-     */
-    public SymmetricEigen eighInterval(double[] a, int n, double lower, double upper, boolean vectors) {
-        Checks.square("a", a, n);
-        if (!(lower < upper)) {
-            throw new IllegalArgumentException("interval (lower=" + lower + ", upper=" + upper
-                    + "] is empty or NaN: need lower < upper");
-        }
-        Checks.finiteMatrix("a", a, n);
-        if (n == 0) {
-            return new SymmetricEigen(0, new double[0], vectors ? new double[0] : null);
-        }
-        if (Double.isInfinite(lower) || Double.isInfinite(upper)) {
-            // Every eigenvalue lies in [-r, r] with r the largest absolute row sum (Gershgorin).
-            double r = maxAbsRowSum(a, n);
-            double outside = 2 * r + 1;
-            lower = Math.max(lower, -outside);
-            upper = Math.min(upper, outside);
-            if (!(lower < upper)) {
-                // The finite bound lies beyond the spectrum on the infinite side: nothing in between.
-                return new SymmetricEigen(n, new double[0], vectors ? new double[0] : null);
-            }
-        }
-        return dsyevr(a, n, "V", lower, upper, 1, n, vectors);
-    }
-
-    /**
-     * max_i Σ_j |a_ij| of the symmetric matrix whose lower triangle (a[i·n + j], j ≤ i) is given:
-     * entry (i, j) with j > i is read as a[j·n + i], so the upper triangle is never touched (the
-     * class contract; callers may leave garbage or zeros there).
-     */
-    static double maxAbsRowSum(double[] a, int n) {
-        double[] rowSums = new double[n];
-        for (int i = 0; i < n; i++) {
-            int o = i * n;
-            for (int j = 0; j < i; j++) {
-                double v = Math.abs(a[o + j]);
-                rowSums[i] += v;
-                rowSums[j] += v;
-            }
-            rowSums[i] += Math.abs(a[o + i]);
-        }
-        double max = 0;
-        for (double r : rowSums) max = Math.max(max, r);
-        return max;
-    }
-
-    /**
-     * dsyevr on a copy of a. For RANGE='V' the il/iu passed are 1 and n: netlib 3.0.4 and 3.2.0
-     * validate IL/IU when RANGE='V' (instead of 'I') and would reject the unused values.
-     */
-    private SymmetricEigen dsyevr(double[] a, int n, String range, double vl, double vu, int il, int iu,
-                                  boolean vectors) {
-        boolean byIndex = range.equals("I");
-        if (vectors && backend == Backend.JAVA) {
-            return sliceOfFull(a, n, byIndex, vl, vu, il, iu);
-        }
-        int expected = byIndex ? iu - il + 1 : n; // upper bound on m for RANGE='V'
-        // z: with vectors, n × max(1,m) column-major (LAPACK's contract: for RANGE='I' m is known,
-        // so m columns suffice; for 'V' only n is a safe bound). Without vectors LAPACK never
-        // touches z, but netlib's Java-side check on z is inverted (it checks z only when
-        // JOBZ='N', requiring n·ldz elements), so z gets n·ldz = n elements with ldz = 1.
-        int ldz = vectors ? n : 1;
-        long zLength = vectors ? (long) n * expected : n;
-        long lworkMin = 26L * n;
-        double bytes = 8.0 * ((long) n * n + zLength + n + lworkMin) + 4.0 * (12L * n);
-        MemoryGuard.checkWorkspace("dsyevr of " + n + "×" + n + (vectors ? " with " + expected + " eigenvectors" : ""),
-                Math.max((long) n * n, zLength), bytes, "n ≤ " + MemoryGuard.MAX_SQUARE_ORDER);
-        double[] acopy = a.clone();
-        String jobz = vectors ? "V" : "N";
-        double[] w = new double[n];
-        double[] z = new double[(int) zLength];
-        int[] isuppz = new int[2 * n];
-        intW m = new intW(0);
-        intW info = new intW(0);
-        double abstol = Double.MIN_NORMAL; // LAPACK's advice for the most accurate eigenvalues: DLAMCH('S')
-        double[] workQuery = new double[1];
-        int[] iworkQuery = new int[1];
-        lapack.dsyevr(jobz, range, UPLO, n, acopy, 0, n, vl, vu, il, iu, abstol, m, w, 0, z, 0, ldz, isuppz, 0,
-                workQuery, 0, -1, iworkQuery, 0, -1, info);
-        check("dsyevr", info, n, vectors);
-        // netlib's Java check demands LWORK ≥ 26n and LIWORK ≥ 10n, LAPACK's documented minima.
-        int lwork = Math.max((int) workQuery[0], Math.max(1, 26 * n));
-        int liwork = Math.max(iworkQuery[0], Math.max(1, 10 * n));
-        double[] work = new double[lwork];
-        int[] iwork = new int[liwork];
-        lapack.dsyevr(jobz, range, UPLO, n, acopy, 0, n, vl, vu, il, iu, abstol, m, w, 0, z, 0, ldz, isuppz, 0,
-                work, 0, lwork, iwork, 0, liwork, info);
-        check("dsyevr", info, n, vectors);
-        return rangeResult(n, m.val, w, vectors ? z : null);
-    }
-
-    /**
-     * The Java backend's eigenvector ranges: the full dsyevd decomposition, sliced. netlib's F2j
-     * dsyevr (an f2j translation of LAPACK 3.1-era code) returns non-orthogonal eigenvectors for
-     * (nearly) repeated eigenvalues when RANGE is 'I' or 'V' (measured ‖VVᵀ − I‖_F up to 1.5 on
-     * Q·diag(0,0,0,0,1,1,1,2,3,…)·Qᵀ; the native LAPACK gives 2e-15 on the same inputs), while its
-     * dsyevd is sound. Eigenvalue-only ranges still use dsyevr (bisection), which is correct.
-     */
-    private SymmetricEigen sliceOfFull(double[] a, int n, boolean byIndex, double vl, double vu, int il, int iu) {
-        guardDsyevd(n, true, true);
-        SymmetricEigen full = dsyevd(a.clone(), n, true);
-        double[] w = full.values();
-        int from;
-        int to; // exclusive
-        if (byIndex) {
-            from = il - 1;
-            to = iu;
-        } else {
-            from = 0;
-            while (from < n && w[from] <= vl) {
-                from++;
-            }
-            to = from;
-            while (to < n && w[to] <= vu) {
-                to++;
-            }
-        }
-        return new SymmetricEigen(n, Arrays.copyOfRange(w, from, to),
-                Arrays.copyOfRange(full.vectors(), from * n, to * n));
-    }
-
     // ------------------------------------------------------------------------------------------
     // Symmetric tridiagonal eigenproblems (Lanczos)
 
@@ -655,22 +454,7 @@ public final class Linalg {
      */
     public SymmetricEigen tridiagonalEigen(double[] diag, double[] offDiag, boolean vectors) {
         int n = checkTridiagonal(diag, offDiag);
-        return dstevr(diag, offDiag, n, "A", 0, 0, vectors);
-    }
-
-    /**
-     * Eigenvalues number {@code first} through {@code last} (0-based, inclusive, ascending) of
-     * the symmetric tridiagonal matrix (diag, offDiag), optionally with eigenvectors
-     * ({@code dstevr}, RANGE='I'). The extreme Ritz pairs of a Lanczos run are
-     * {@code (0, k-1)} and {@code (n-k, n-1)}.
-     *
-     * @throws IllegalArgumentException unless 0 ≤ first ≤ last &lt; n, or for the reasons of
-     *                                  {@link #tridiagonalEigen}
-     */
-    public SymmetricEigen tridiagonalEigenRange(double[] diag, double[] offDiag, int first, int last, boolean vectors) {
-        int n = checkTridiagonal(diag, offDiag);
-        Checks.indexRange(first, last, n);
-        return dstevr(diag, offDiag, n, "I", first + 1, last + 1, vectors);
+        return dstevr(diag, offDiag, n, vectors);
     }
 
     private static int checkTridiagonal(double[] diag, double[] offDiag) {
@@ -687,18 +471,17 @@ public final class Linalg {
         return n;
     }
 
-    private SymmetricEigen dstevr(double[] diag, double[] offDiag, int n, String range, int il, int iu,
-                                  boolean vectors) {
+    /** All eigenvalues (RANGE='A'), and with vectors all eigenvectors, of the tridiagonal (diag, offDiag). */
+    private SymmetricEigen dstevr(double[] diag, double[] offDiag, int n, boolean vectors) {
         if (n == 0) {
             return new SymmetricEigen(0, new double[0], vectors ? new double[0] : null);
         }
-        int expected = range.equals("I") ? iu - il + 1 : n;
         // dstevr has no Java-side checks in netlib, so only LAPACK's contract applies:
         // Z is LDZ × max(1,M) with LDZ ≥ n when JOBZ='V', and is not referenced otherwise.
         int ldz = vectors ? n : 1;
-        long zLength = vectors ? (long) n * expected : 1;
+        long zLength = vectors ? (long) n * n : 1;
         double bytes = 8.0 * (zLength + 24L * n) + 4.0 * 12L * n;
-        MemoryGuard.checkWorkspace("dstevr of order " + n + (vectors ? " with " + expected + " eigenvectors" : ""),
+        MemoryGuard.checkWorkspace("dstevr of order " + n + (vectors ? " with " + n + " eigenvectors" : ""),
                 zLength, bytes, "n ≤ " + MemoryGuard.MAX_SQUARE_ORDER);
         String jobz = vectors ? "V" : "N";
         double[] d = diag.clone();
@@ -711,20 +494,20 @@ public final class Linalg {
         double abstol = Double.MIN_NORMAL;
         double[] workQuery = new double[1];
         int[] iworkQuery = new int[1];
-        lapack.dstevr(jobz, range, n, d, 0, e, 0, 0, 0, il, iu, abstol, m, w, 0, z, 0, ldz, isuppz, 0,
+        lapack.dstevr(jobz, "A", n, d, 0, e, 0, 0, 0, 0, 0, abstol, m, w, 0, z, 0, ldz, isuppz, 0,
                 workQuery, 0, -1, iworkQuery, 0, -1, info);
         check("dstevr", info, n, vectors);
         int lwork = Math.max((int) workQuery[0], Math.max(1, 20 * n));
         int liwork = Math.max(iworkQuery[0], Math.max(1, 10 * n));
         double[] work = new double[lwork];
         int[] iwork = new int[liwork];
-        lapack.dstevr(jobz, range, n, d, 0, e, 0, 0, 0, il, iu, abstol, m, w, 0, z, 0, ldz, isuppz, 0,
+        lapack.dstevr(jobz, "A", n, d, 0, e, 0, 0, 0, 0, 0, abstol, m, w, 0, z, 0, ldz, isuppz, 0,
                 work, 0, lwork, iwork, 0, liwork, info);
         check("dstevr", info, n, vectors);
         return rangeResult(n, m.val, w, vectors ? z : null);
     }
 
-    /** The first {@code count} eigenpairs that dsyevr/dstevr wrote into w and z (row j = vector j). */
+    /** The first {@code count} eigenpairs that dstevr wrote into w and z (row j = vector j). */
     private static SymmetricEigen rangeResult(int n, int count, double[] w, double[] z) {
         double[] values = count == n ? w : Arrays.copyOf(w, count);
         double[] vecs = z == null || z.length == (long) count * n ? z : Arrays.copyOf(z, count * n);
@@ -749,11 +532,7 @@ public final class Linalg {
      * @throws IllegalArgumentException for the reasons of {@link #eigh}, or a non-finite shift
      */
     public Inertia inertia(double[] a, int n, double shift) {
-        Checks.square("a", a, n);
-        if (!Double.isFinite(shift)) {
-            throw new IllegalArgumentException("shift=" + shift + " must be finite");
-        }
-        Checks.finiteMatrix("a", a, n);
+        checkShifted(a, n, shift);
         if (n == 0) {
             return new Inertia(0, 0, 0);
         }
@@ -782,11 +561,7 @@ public final class Linalg {
      * @throws MemoryLimitException     if dsytrf's workspace does not fit in the heap
      */
     public LdltFactorization ldltInPlace(double[] a, int n, double shift) {
-        Checks.square("a", a, n);
-        if (!Double.isFinite(shift)) {
-            throw new IllegalArgumentException("shift=" + shift + " must be finite");
-        }
-        Checks.finiteMatrix("a", a, n);
+        checkShifted(a, n, shift);
         return factor(a, n, shift);
     }
 
@@ -795,11 +570,7 @@ public final class Linalg {
         if (n == 0) {
             return new LdltFactorization(this, f, ipiv, 0, shift, new Inertia(0, 0, 0), 0);
         }
-        if (shift != 0) {
-            for (int i = 0; i < n; i++) {
-                f[i * n + i] -= shift;
-            }
-        }
+        subtractShift(f, n, shift);
         intW info = new intW(0);
         double[] workQuery = new double[1];
         lapack.dsytrf(UPLO, n, f, 0, n, ipiv, 0, workQuery, 0, -1, info);
@@ -828,26 +599,13 @@ public final class Linalg {
      *                                  not exist or is not unique)
      */
     public void ldltSolve(LdltFactorization f, double[] b, int off, int nrhs) {
-        if (f == null) {
-            throw new IllegalArgumentException("factorization is null");
-        }
-        if (f.linalg().backend != backend) {
-            throw new IllegalArgumentException("factorization made by the " + f.linalg().backend + " backend, solved with " + backend);
-        }
+        checkSolve(f, b, off, nrhs);
         int n = f.n();
-        Checks.nonNegative("nrhs", nrhs);
-        Checks.matrix("b", b, off, "n", Math.max(1, n), "nrhs", nrhs, "n", n);
         if (f.singular()) {
             throw new IllegalStateException("A − σI (σ = " + f.shift() + ") is singular: D(" + f.zeroPivot() + "," + f.zeroPivot()
                     + ") is exactly zero, so (A − σI)x = b has no unique solution; factor at another shift");
         }
-        for (int i = 0; i < n * nrhs; i++) {
-            double x = b[off + i];
-            if (x - x != 0) {
-                throw new IllegalArgumentException("b[" + (off + i) + "] = " + x + " (entry " + i % n + " of right-hand side " + i / n
-                        + "): LAPACK needs finite input");
-            }
-        }
+        checkFiniteRightHandSides(b, off, n, nrhs);
         if (n == 0 || nrhs == 0) {
             return;
         }
@@ -866,19 +624,11 @@ public final class Linalg {
      * @throws IllegalArgumentException for the reasons of {@link #ldltInPlace}
      */
     public CholeskyFactorization choleskyInPlace(double[] a, int n, double shift) {
-        Checks.square("a", a, n);
-        if (!Double.isFinite(shift)) {
-            throw new IllegalArgumentException("shift=" + shift + " must be finite");
-        }
-        Checks.finiteMatrix("a", a, n);
+        checkShifted(a, n, shift);
         if (n == 0) {
             return new CholeskyFactorization(this, a, 0, shift, 0);
         }
-        if (shift != 0) {
-            for (int i = 0; i < n; i++) {
-                a[i * n + i] -= shift;
-            }
-        }
+        subtractShift(a, n, shift);
         intW info = new intW(0);
         lapack.dpotrf(UPLO, n, a, 0, n, info);
         if (info.val < 0) {
@@ -896,19 +646,55 @@ public final class Linalg {
      * @throws IllegalStateException    if the factorization broke down
      */
     public void choleskySolve(CholeskyFactorization f, double[] b, int off, int nrhs) {
-        if (f == null) {
-            throw new IllegalArgumentException("factorization is null");
-        }
-        if (f.linalg().backend != backend) {
-            throw new IllegalArgumentException("factorization made by the " + f.linalg().backend + " backend, solved with " + backend);
-        }
+        checkSolve(f, b, off, nrhs);
         int n = f.n();
-        Checks.nonNegative("nrhs", nrhs);
-        Checks.matrix("b", b, off, "n", Math.max(1, n), "nrhs", nrhs, "n", n);
         if (!f.positiveDefinite()) {
             throw new IllegalStateException("A − σI (σ = " + f.shift() + ") is not positive definite (leading minor " + f.failedAt()
                     + "): its Cholesky factorization broke down and cannot solve");
         }
+        checkFiniteRightHandSides(b, off, n, nrhs);
+        if (n == 0 || nrhs == 0) {
+            return;
+        }
+        intW info = new intW(0);
+        lapack.dpotrs(UPLO, n, nrhs, f.factor(), 0, n, b, off, n, info);
+        check("dpotrs", info, n, false);
+    }
+
+    /** The checks of a shifted factorization's input: a square n×n and finite, the shift finite. */
+    private static void checkShifted(double[] a, int n, double shift) {
+        Checks.square("a", a, n);
+        if (!Double.isFinite(shift)) {
+            throw new IllegalArgumentException("shift=" + shift + " must be finite");
+        }
+        Checks.finiteMatrix("a", a, n);
+    }
+
+    /** a ← a − shift·I (row-major n×n), in place. */
+    private static void subtractShift(double[] a, int n, double shift) {
+        if (shift != 0) {
+            for (int i = 0; i < n; i++) {
+                a[i * n + i] -= shift;
+            }
+        }
+    }
+
+    /** The checks a solve with a factorization starts with: f made by this backend, nrhs ≥ 0 and B's n × nrhs layout from off. */
+    private void checkSolve(ShiftedFactorization f, double[] b, int off, int nrhs) {
+        if (f == null) {
+            throw new IllegalArgumentException("factorization is null");
+        }
+        Linalg madeBy = f.linalg();
+        if (madeBy.backend != backend) {
+            throw new IllegalArgumentException("factorization made by the " + madeBy.backend + " backend, solved with " + backend);
+        }
+        int n = f.n();
+        Checks.nonNegative("nrhs", nrhs);
+        Checks.matrix("b", b, off, "n", Math.max(1, n), "nrhs", nrhs, "n", n);
+    }
+
+    /** Refuses a NaN or infinity among the nrhs right-hand sides of length n stored from b[off]. */
+    private static void checkFiniteRightHandSides(double[] b, int off, int n, int nrhs) {
         for (int i = 0; i < n * nrhs; i++) {
             double x = b[off + i];
             if (x - x != 0) {
@@ -916,12 +702,6 @@ public final class Linalg {
                         + "): LAPACK needs finite input");
             }
         }
-        if (n == 0 || nrhs == 0) {
-            return;
-        }
-        intW info = new intW(0);
-        lapack.dpotrs(UPLO, n, nrhs, f.factor(), 0, n, b, off, n, info);
-        check("dpotrs", info, n, false);
     }
 
     /**
@@ -982,14 +762,6 @@ public final class Linalg {
             }
         }
         return new Inertia(neg, zero, pos);
-    }
-
-    /**
-     * Number of eigenvalues of the symmetric matrix a strictly below x (the negative count of
-     * {@link #inertia}). With two calls, the number in an interval: countBelow(b) − countBelow(a).
-     */
-    public int countBelow(double[] a, int n, double x) {
-        return inertia(a, n, x).negative();
     }
 
     private static void check(String routine, intW info, int n, boolean vectors) {

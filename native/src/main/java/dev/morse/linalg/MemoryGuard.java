@@ -153,16 +153,7 @@ public final class MemoryGuard {
             throw refuse(what + " needs " + formatBytes(bytes) + " (one array of " + scientific(largestArray)
                     + " elements, over Java's 2^31-1 element limit)", bytes, advice);
         }
-        if (bytes <= availableBytes()) {
-            return;
-        }
-        if (bytes <= Runtime.getRuntime().maxMemory()) {
-            System.gc();
-            if (bytes <= availableBytes()) {
-                return;
-            }
-        }
-        throw refuse(what + " needs " + formatBytes(bytes), bytes, advice);
+        checkHeap(what + " needs " + formatBytes(bytes), bytes, advice);
     }
 
     /** Bytes the heap can still provide now: maxMemory − (totalMemory − freeMemory). */
@@ -176,6 +167,11 @@ public final class MemoryGuard {
     }
 
     private static void checkHeap(String needs, double bytes) {
+        checkHeap(needs, bytes, DEFAULT_ADVICE);
+    }
+
+    /** Returns when the heap can give {@code bytes} (after one collection if need be); else refuses with the advice. */
+    private static void checkHeap(String needs, double bytes, String advice) {
         if (bytes <= availableBytes()) {
             return;
         }
@@ -186,11 +182,13 @@ public final class MemoryGuard {
                 return;
             }
         }
-        throw refuse(needs, bytes);
+        throw refuse(needs, bytes, advice);
     }
 
+    private static final String DEFAULT_ADVICE = "Use a matrix-free method (Lanczos) instead, or raise -Xmx if the size is intended.";
+
     private static MemoryLimitException refuse(String needs, double bytes) {
-        return refuse(needs, bytes, "Use a matrix-free method (Lanczos) instead, or raise -Xmx if the size is intended.");
+        return refuse(needs, bytes, DEFAULT_ADVICE);
     }
 
     private static MemoryLimitException refuse(String needs, double bytes, String advice) {

@@ -11,10 +11,8 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -316,18 +314,8 @@ public final class OpenBlas {
 
     /** Distinct BLAS/LAPACK-looking files mapped into this process, in map order. */
     private static List<Path> mappedLibraries(Path maps) throws IOException {
-        Set<Path> found = new LinkedHashSet<>();
-        for (String line : Files.readAllLines(maps)) {
-            // address perms offset dev inode pathname — the pathname starts at the first '/'.
-            int slash = line.indexOf('/');
-            if (slash < 0) {
-                continue;
-            }
-            String file = line.substring(slash).trim();
-            if (file.endsWith(" (deleted)")) {
-                continue;
-            }
-            Path p = Path.of(file);
+        List<Path> found = new ArrayList<>();
+        for (Path p : BundledOpenBlas.mappedFiles(maps)) {
             String name = name(p);
             if (name.startsWith("libnetlib")) {
                 continue; // netlib's own JNI wrappers, extracted to /tmp
@@ -336,7 +324,7 @@ public final class OpenBlas {
                 found.add(p);
             }
         }
-        return new ArrayList<>(found);
+        return found;
     }
 
     private static Path first(List<Path> paths, String... patterns) {

@@ -10,6 +10,9 @@ public sealed interface ShiftedFactorization permits LdltFactorization, Cholesky
     /** Order n. */
     int n();
 
+    /** The backend that made the factorization (and alone can solve with it). */
+    Linalg linalg();
+
     /** σ: the factorization is of A − σI. */
     double shift();
 

@@ -9,7 +9,7 @@ import dev.morse.experiments.Claim;
 import dev.morse.experiments.Experiment;
 import dev.morse.experiments.ExperimentResults;
 import dev.morse.experiments.ExperimentSteps;
-import dev.morse.experiments.Experiments;
+import dev.morse.experiments.BundledSpecs;
 import dev.morse.experiments.Markdown;
 import dev.morse.experiments.Rows;
 import dev.morse.experiments.Stats;
@@ -90,7 +90,7 @@ public final class NeglectedNme implements Experiment {
      */
     @Override
     public Prepared prepare(String scale) throws IOException {
-        SweepSpec spec = Experiments.bundledSpec(name(), scale);
+        SweepSpec spec = BundledSpecs.bundledSpec(name(), scale);
         String missing = null;
         try {
             FashionMnist.locate();
@@ -122,7 +122,7 @@ public final class NeglectedNme implements Experiment {
                 + " (784 Gaussian inputs, ten classes by a random linear map) with " + test + " held out. Its numbers exercise the "
                 + "experiment but say nothing about the claims, which concern Fashion-MNIST: install Debian's dataset-fashion-mnist "
                 + "(or set MORSE_FASHION_MNIST_DIR) and run again into a new folder.";
-        return new Prepared(SweepSpec.fromMap(m, Experiments.resource("neglected-nme", scale) + " (synthetic data)"), List.of(w));
+        return new Prepared(SweepSpec.fromMap(m, BundledSpecs.resource("neglected-nme", scale) + " (synthetic data)"), List.of(w));
     }
 
     /** Reads the runs: accuracy per epoch and the NME share from each task's train.json. */

@@ -115,7 +115,8 @@ public final class WeightDecayVerdicts {
                     interp++;
                     if (p.nullity() > 0) positive++;
                     if (p.nullity() == p.deficit()) match++;
-                    else mismatches.add("width " + p.width() + " seed " + p.seed() + ": nullity " + p.nullity() + ", P − rank G " + p.deficit());
+                    else mismatches.add("width " + p.width() + " seed " + p.seed() + ": nullity " + p.nullity() + ", P − rank G "
+                            + (p.deficit() < 0 ? "unknown (no ggn_rank: the morse step needs \"spectra\": true)" : p.deficit()));
                     nullMin = Math.min(nullMin, p.nullity());
                     nullMax = Math.max(nullMax, p.nullity());
                 }

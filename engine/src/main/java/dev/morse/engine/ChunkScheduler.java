@@ -1,0 +1,686 @@
+package dev.morse.engine;
+
+import dev.morse.linalg.Linalg;
+import dev.morse.linalg.MemoryGuard;
+import dev.morse.simd.Kernels;
+import java.util.Arrays;
+
+/**
+ * Runs an {@link Evaluator}'s work on its workers, chunk by chunk: plans the chunks of a batch,
+ * keeps the chunk states at the last (θ, batch), hands each run to the {@link WorkerTeam} wave by
+ * wave and adds the workers' results in chunk order. The evaluator validates, locks and adds the
+ * terms; everything between its calls and {@link ChunkPass} is here.
+ *
+ * <h2>How a request reaches {@link ChunkPass}</h2>
+ * {@link #begin} plans the request's samples (rows per chunk, chunks) and keys the state cache on
+ * θ's bits and the batch. Each run inside the request ({@link #product}, {@link #loss}, …) fills
+ * the one reused {@link Request} in a single call from its arguments (kind, θ, vectors, outputs)
+ * and passes it as a parameter down the call chain: {@link #runChunks} or {@link #runGroups} cut
+ * it into waves, {@link #runWave} hands it to the team's threads for slots 1…n−1 and runs slot 0
+ * itself ({@code work(r, 0)}), and {@link #work} dispatches to {@link #chunk} or
+ * {@link #groupThroughChunks}, which bind the chunk's state and call the pass with the request's
+ * fields ({@code pass.blockProduct(r.theta, r.vs, …)}). The only place a request is read from
+ * anything but a parameter is {@link Request#run}, where a team thread receives it.
+ *
+ * <h2>Determinism</h2>
+ * The chunk plan depends on the batch size and the settings only, vectors go in groups of a size
+ * that depends on the model and the plan only, and slot results are added in chunk order: the
+ * bits of every result are the same for any thread count. Steady-state runs allocate nothing
+ * (buffers grow on demand and are kept).
+ *
+ * <p>Not thread-safe: the evaluator calls it under its lock, one request at a time.
+ */
+final class ChunkScheduler implements AutoCloseable {
+
+    /** Chunks a batch is split into at least (when it has enough rows), whatever the thread count. */
+    static final int MIN_CHUNKS = 8;
+    /**
+     * Dense materializations cut chunks this many times larger than products (4096 rows with the
+     * default 256). They parallelize over vector groups, not chunks, so they want as few chunks as
+     * memory allows: every chunk adds one pass over the k·P output block (the per-chunk results
+     * are summed), which made the output traffic, not the GEMMs, the bottleneck with 256-row chunks.
+     */
+    static final int DENSE_CHUNK_FACTOR = 16;
+    /** Doubles per block-product buffer of a product request (rows × vectors × Σ d_l): 8 MiB. */
+    static final long GROUP_BUDGET = 1L << 20;
+    /** The same for dense requests, whose chunks are larger: 16 MiB per buffer (about 4 per worker). */
+    static final long DENSE_GROUP_BUDGET = 1L << 21;
+
+    private final Mlp mlp;
+    private final Dataset data;
+    private final Kernels kernels;
+    private final int p;
+    private final int threads;
+    private final int maxChunkRows;
+    private final int minChunkRows;
+    private final boolean caching;
+    private final WorkerTeam team;
+    private final ChunkPass[] passes;
+
+    // The chunk-state cache and what it is keyed on.
+    private ChunkState[] states = new ChunkState[0];   // per chunk when the request's states fit (always when caching), else per worker slot
+    private final long stateBudget;                   // bytes the chunk states of one request may take
+    private final double[] cachedTheta;
+    private Batch cachedBatch;
+    private int cachedRows;
+    private long version;
+    // Chunk states for data-term runs at another point θ′ inside a request (sam, weight_noise):
+    // one per worker slot, never the cached states of the request's θ.
+    private ChunkState[] asideStates = new ChunkState[0];
+    private long asideVersion;
+
+    // Reusable workspaces (grown on demand; steady state allocates nothing).
+    private double[][] slotOut;
+    private double[] chunkSums = new double[0];
+    private long[] chunkCounts = new long[0];
+    private double[] quadOut = new double[0];
+
+    /** The one request object, refilled by every run (preallocated: runs allocate nothing). */
+    private final Request request = new Request();
+    /** The most workers that ran at once during the current request (for tests of thread use). */
+    private int widestWave;
+
+    ChunkScheduler(Mlp mlp, Loss loss, Dataset data, Kernels kernels, Evaluator.Settings s) {
+        this.mlp = mlp;
+        this.data = data;
+        this.kernels = kernels;
+        this.p = mlp.numParameters();
+        this.threads = s.threads();
+        this.maxChunkRows = s.chunkRows();
+        this.minChunkRows = s.minChunkRows();
+        int rows = chunkRows(data.size());
+        long cacheBytes = 8L * ChunkState.doubles(mlp.widths(), rows) * chunkCount(data.size(), rows);
+        this.stateBudget = Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4);
+        this.caching = s.cacheStates() && cacheBytes <= stateBudget;
+        this.team = new WorkerTeam(threads);
+        Linalg linalg = Linalg.get();
+        this.passes = new ChunkPass[threads];
+        for (int i = 0; i < threads; i++) passes[i] = new ChunkPass(mlp, loss, kernels, linalg, maxChunkRows);
+        this.cachedTheta = new double[p];
+        this.slotOut = new double[threads][p];
+    }
+
+    /** The worker team, for the owner's cleaner: closing it ends the threads (they never reference the owner). */
+    WorkerTeam team() {
+        return team;
+    }
+
+    int threads() {
+        return threads;
+    }
+
+    int maxChunkRows() {
+        return maxChunkRows;
+    }
+
+    int minChunkRows() {
+        return minChunkRows;
+    }
+
+    boolean caching() {
+        return caching;
+    }
+
+    @Override
+    public void close() {
+        team.close();
+    }
+
+    // ------------------------------------------------------------------ the chunk plan
+
+    /** Rows per chunk for a batch of n samples (the cut described in {@link Evaluator}'s class comment). */
+    int chunkRows(int n) {
+        return Math.max(1, Math.min(maxChunkRows, Math.min(n, Math.max(minChunkRows, (n + MIN_CHUNKS - 1) / MIN_CHUNKS))));
+    }
+
+    /**
+     * Rows per chunk of a dense materialization: {@link #DENSE_CHUNK_FACTOR} times the most rows
+     * of a product chunk (fewer, larger chunks; see there), at most n. Depends on n and the
+     * settings only, never on the thread count, so dense matrices are bit-identical for any
+     * number of threads.
+     */
+    int denseChunkRows(int n) {
+        return Math.max(1, Math.min(n, Math.max(chunkRows(n), (int) Math.min(Integer.MAX_VALUE, (long) DENSE_CHUNK_FACTOR * maxChunkRows))));
+    }
+
+    static int chunkCount(int n, int rows) {
+        return (n + rows - 1) / rows;
+    }
+
+    /**
+     * Vectors per block-product group: as many as keep a worker's block buffers near the request's
+     * budget ({@link #GROUP_BUDGET} doubles, 8 MiB: rows × kg × Σ d_l for each of RA, RZ, RG; twice
+     * that for dense requests), at most 64; groups of equal size.
+     */
+    private int groupSize(int k, int rows, long budget) {
+        return equalGroupSize(k, (long) rows * widthSum(), budget, 64);
+    }
+
+    /** Probes per third-order group: the six tangent buffers (RA, RZ, RG and their R²) near 2^21 doubles, at most 32; equal groups. */
+    private int thirdGroupSize(int k, int rows) {
+        return equalGroupSize(k, 6L * rows * widthSum(), 1L << 21, 32);
+    }
+
+    /**
+     * The size of equal groups for k vectors, each group at most {@code most} vectors and near
+     * {@code budget} doubles of {@code perVector} each. Equal groups (k = 256, at most 50: six
+     * groups of 43, not five of 50 and one of 6) let waves of workers finish together; the size
+     * depends on k and the model only, never on threads.
+     */
+    private static int equalGroupSize(int k, long perVector, long budget, int most) {
+        int max = (int) Math.max(1, Math.min(most, budget / Math.max(1, perVector)));
+        int groups = (k + max - 1) / max;
+        return (k + groups - 1) / groups;
+    }
+
+    /** Σ d_l over the layers l = 1..L (the units whose tangents a vector needs per row). */
+    private int widthSum() {
+        int widths = 0;
+        for (int l = 1; l <= mlp.layers(); l++) widths += mlp.width(l);
+        return widths;
+    }
+
+    /** The most workers that ran at once during the current (or last) request. */
+    int widestWave() {
+        return widestWave;
+    }
+
+    // ------------------------------------------------------------------ requests
+
+    /**
+     * Starts a request at (θ, batch): plans its chunks and keys the state cache. With caching,
+     * chunk states stay valid while θ's bits and the batch do not change; otherwise every
+     * request starts afresh. Within a request, each chunk keeps its own state whenever the
+     * request's states fit in the budget (always with caching; without, e.g. a minibatch of a data
+     * set too large to cache), so the passes of one request (a penalty's gradient and H·g) share
+     * the forward pass; only requests too large for that fall back to one state per worker slot.
+     * {@code dense}: the request materializes columns (the dense chunk plan and group budget).
+     */
+    void begin(Batch batch, double[] theta, boolean dense) {
+        int count = batch.size(data.size());
+        int rows = dense ? denseChunkRows(count) : chunkRows(count);
+        int chunks = chunkCount(count, rows);
+        boolean chunkStates;
+        widestWave = 0;
+        if (caching) {
+            // The key includes the chunk plan: chunk c covers other samples under the dense plan.
+            if (!batch.sameSamples(cachedBatch) || rows != cachedRows || !Arrays.equals(theta, cachedTheta)) {
+                System.arraycopy(theta, 0, cachedTheta, 0, p);
+                cachedBatch = batch;
+                cachedRows = rows;
+                version++;
+            }
+            chunkStates = true;
+        } else {
+            version++;
+            chunkStates = 8L * ChunkState.doubles(mlp.widths(), rows) * chunks <= stateBudget;
+        }
+        request.plan(batch, count, rows, chunks, dense ? DENSE_GROUP_BUDGET : GROUP_BUDGET, chunkStates);
+        int slots = chunkStates ? Math.max(chunks, threads) : threads;
+        if (states.length < slots) states = Arrays.copyOf(states, slots);
+        if (chunkSums.length < chunks) chunkSums = new double[chunks];
+    }
+
+    /** Ends the request: no reference to the caller's arrays survives it. */
+    void end() {
+        request.clear();
+    }
+
+    /** The version of the chunk states at the current request's (θ, batch); values computed at it may be cached under it. */
+    long version() {
+        return version;
+    }
+
+    /**
+     * The data loss L (mean over the request's samples) at θ, and ∇L into grad when not null.
+     * {@code aside}: θ is another point than the request's (a term's θ′, inside the request): the
+     * run uses per-slot states of its own, so the states cached at the request's θ stay valid.
+     */
+    double loss(double[] theta, double[] grad, boolean aside) {
+        if (aside) {
+            if (asideStates.length < threads) asideStates = new ChunkState[threads];
+            asideVersion++;
+        }
+        Request r = request.set(grad == null ? Kind.LOSS : Kind.GRADIENT, theta, aside, null, null);
+        runChunks(r, grad, grad == null ? 0 : p);
+        return meanLoss(r);
+    }
+
+    /** Σ of the chunks' loss sums in chunk order (independent of the thread count) / count. */
+    private double meanLoss(Request r) {
+        double s = 0;
+        for (int c = 0; c < r.chunks; c++) s += chunkSums[c];
+        return s / r.count;
+    }
+
+    /** out = Op·V for k vectors and a data part (DATA_HESSIAN, GGN or NME): the R-operator passes. */
+    void product(Part part, double[] theta, double[] vs, double[] out, int k) {
+        runProduct(part, theta, vs, -1, false, out, k);
+    }
+
+    /**
+     * out = Op·[e_start … e_start+k−1] for a data part: the identity columns implicitly. With
+     * {@code lowerOnly}, column q needs only its entries ≤ q (see {@link Evaluator#denseColumns}).
+     */
+    void unitProduct(Part part, double[] theta, int start, boolean lowerOnly, double[] out, int k) {
+        runProduct(part, theta, null, start, lowerOnly, out, k);
+    }
+
+    private void runProduct(Part part, double[] theta, double[] vs, int unitBase, boolean lowerOnly, double[] out, int k) {
+        Request r = request;
+        if (k == 1 && unitBase < 0) {
+            runChunks(r.setProduct(Kind.SINGLE, theta, part, vs, -1, false, 1, 1, null), out, p);
+            return;
+        }
+        // Vectors go in groups of a fixed size (it depends on the model and the chunk rows only,
+        // never on the thread count), so every vector's bits are the same however the work is spread.
+        int kg = groupSize(k, r.rows, r.groupBudget);
+        int groups = (k + kg - 1) / kg;
+        if (r.chunks == 1 || (groups >= threads && groups >= r.chunks)) {
+            // Workers share chunk states in this mode: fill them first (each chunk by one worker),
+            // so the group phase only reads them.
+            if (r.chunkStates) runChunks(r.setProduct(Kind.WARM, theta, part, null, -1, false, 0, 1, null), null, 0);
+            runGroups(r.setProduct(Kind.GROUPS, theta, part, vs, unitBase, lowerOnly, k, kg, out));
+        } else {
+            runChunks(r.setProduct(Kind.BLOCK, theta, part, vs, unitBase, lowerOnly, k, kg, null), out, k * p);
+        }
+    }
+
+    /**
+     * The quadratic forms v_jᵀ Op v_j of ∇²L ({@code hessian}) or G for k vectors into forms, and
+     * their summed gradient into grad when not null (see {@link Evaluator#quadraticForms}).
+     */
+    void quadraticForms(boolean hessian, double[] theta, double[] vs, int k, double[] forms, double[] grad) {
+        int len = k + (grad == null ? 0 : p);
+        if (quadOut.length < len) quadOut = new double[len];
+        Request r = request;
+        runChunks(r.setQuadratic(theta, hessian, vs, k, thirdGroupSize(k, r.rows), grad != null), quadOut, len);
+        System.arraycopy(quadOut, 0, forms, 0, k);
+        if (grad != null) System.arraycopy(quadOut, k, grad, 0, p);
+    }
+
+    /** Network outputs for the request's samples into out (count × C row-major). */
+    void outputs(double[] theta, double[] out) {
+        runChunks(request.set(Kind.OUTPUTS, theta, false, null, out), null, 0);
+    }
+
+    /** Per-sample losses for the request's samples into out (not divided by the count). */
+    void losses(double[] theta, double[] out) {
+        runChunks(request.set(Kind.LOSSES, theta, false, null, out), null, 0);
+    }
+
+    /** J·v for the request's samples into out (count × C row-major). */
+    void jvp(double[] theta, double[] v, double[] out) {
+        runChunks(request.set(Kind.JVP, theta, false, v, out), null, 0);
+    }
+
+    /** Jᵀ·u = Σ_n J_nᵀ u_n into out (length P). */
+    void vjp(double[] theta, double[] u, double[] out) {
+        runChunks(request.set(Kind.VJP, theta, false, u, null), out, p);
+    }
+
+    /** The data loss and the number of correct argmax predictions over the request's samples. */
+    Evaluator.Classification classification(double[] theta) {
+        Request r = request.set(Kind.CLASSIFY, theta, false, null, null);
+        ensureCounts(r.chunks);
+        runChunks(r, null, 0);
+        long correct = 0;
+        for (int c = 0; c < r.chunks; c++) correct += chunkCounts[c];
+        return new Evaluator.Classification(meanLoss(r), correct, r.count);
+    }
+
+    /** Per hidden layer, the pre-activations with σ″ ≠ 0 over the request's samples (see {@link Evaluator#secondDerivativeSupport}). */
+    Evaluator.SecondDerivativeSupport secondDerivativeSupport(double[] theta) {
+        Request r = request.set(Kind.SECOND_SUPPORT, theta, false, null, null);
+        int hidden = mlp.layers() - 1;
+        ensureCounts(r.chunks * Math.max(1, hidden));
+        runChunks(r, null, 0);
+        long[] nonzero = new long[hidden], entries = new long[hidden];
+        for (int l = 0; l < hidden; l++) {
+            for (int c = 0; c < r.chunks; c++) nonzero[l] += chunkCounts[c * hidden + l];
+            entries[l] = (long) r.count * mlp.width(l + 1);
+        }
+        return new Evaluator.SecondDerivativeSupport(nonzero, entries);
+    }
+
+    private void ensureCounts(int n) {
+        if (chunkCounts.length < n) chunkCounts = new long[n];
+    }
+
+    // ------------------------------------------------------------------ running a request
+
+    /** What a run computes per chunk (or, for {@link #GROUPS}, per vector group). */
+    enum Kind {
+        /** Σ ℓ over the chunk (forward pass). */
+        LOSS,
+        /** Σ ℓ and the chunk's gradient into the slot buffer. */
+        GRADIENT,
+        /** One curvature product (k = 1). */
+        SINGLE,
+        /** k curvature products, in vector groups of kg, through one chunk. */
+        BLOCK,
+        /** k curvature products: one vector group through all chunks, into r.out. */
+        GROUPS,
+        /** Fills the chunk's state (forward pass, and backward signals for the NME) without a product. */
+        WARM,
+        /** Network outputs into r.out. */
+        OUTPUTS,
+        /** Per-sample losses into r.out. */
+        LOSSES,
+        /** J·v into r.out. */
+        JVP,
+        /** Jᵀu into the slot buffer. */
+        VJP,
+        /** Quadratic forms v_jᵀ Op v_j (and their gradients) of the trace penalties into the slot buffer: k forms, then P. */
+        QUADRATIC,
+        /** Σ ℓ and the number of correct argmax predictions (into chunkCounts). */
+        CLASSIFY,
+        /** Per hidden layer, the pre-activations with σ″ ≠ 0 (into chunkCounts). */
+        SECOND_SUPPORT
+    }
+
+    /**
+     * A request as it travels to the workers. Its sample plan is set by {@link #begin} (once per
+     * request at (θ, batch)); its run, by one filler call per run ({@link #set}, {@link #setProduct},
+     * {@link #setQuadratic}), which sets every run field from its arguments. Filled by the calling
+     * thread, read-only while the team runs it, except {@link #wave}, which the run loops advance
+     * between waves. It is the {@link WorkerTeam.SlotTask}: slot s of wave w works on chunk (or
+     * vector group) w + s.
+     */
+    final class Request implements WorkerTeam.SlotTask {
+        // The sample plan: count of samples, rows per chunk, chunks; contiguous from `first`, or by `index`.
+        Batch batch;
+        int count;
+        int rows;
+        int chunks;
+        int first;
+        int[] index;
+        double scale;          // 1/count: the mean over the batch
+        long groupBudget;      // doubles per block buffer (sets the vectors per group)
+        boolean chunkStates;   // states indexed by chunk (else by worker slot): see begin()
+        // The run.
+        Kind kind;
+        double[] theta;
+        boolean aside;         // θ is another point than the request's (Term.Context.dataLossAndGradientAt)
+        double[] vs;           // the vectors (products, quadratic forms, jvp), the cotangents (vjp)
+        int k;
+        int kg;                // vectors per group
+        int unitBase;          // ≥ 0: the vectors are identity columns from this index (dense)
+        boolean lowerOnly;     // dense: column q needs only its entries ≤ q (the lower triangle)
+        boolean ggn;
+        boolean nme;
+        boolean hessianForms;  // quadratic forms of ∇²L (else G)
+        boolean formsGradient; // and their gradient
+        double[] out;          // written per chunk (outputs, per-sample losses, jvp) or per group (GROUPS)
+        // Scheduling: the first chunk (or group) of the wave in flight.
+        int wave;
+
+        void plan(Batch batch, int count, int rows, int chunks, long groupBudget, boolean chunkStates) {
+            this.batch = batch;
+            this.count = count;
+            this.rows = rows;
+            this.chunks = chunks;
+            this.first = batch.first();
+            this.index = batch.indices();
+            this.scale = 1.0 / count;
+            this.groupBudget = groupBudget;
+            this.chunkStates = chunkStates;
+        }
+
+        /** A run without curvature: the kind, θ, the vectors or cotangents it reads and the per-chunk output it writes (or null). */
+        Request set(Kind kind, double[] theta, boolean aside, double[] vs, double[] out) {
+            return setAll(kind, theta, aside, vs, 1, 1, -1, false, false, false, false, false, out);
+        }
+
+        /** A curvature-product run (SINGLE, BLOCK, GROUPS, WARM) of a data part. */
+        Request setProduct(Kind kind, double[] theta, Part part, double[] vs, int unitBase, boolean lowerOnly, int k, int kg, double[] out) {
+            return setAll(kind, theta, false, vs, k, kg, unitBase, lowerOnly, part != Part.NME, part != Part.GGN, false, false, out);
+        }
+
+        /** A quadratic-forms run (trace penalties). */
+        Request setQuadratic(double[] theta, boolean hessian, double[] vs, int k, int kg, boolean gradient) {
+            return setAll(Kind.QUADRATIC, theta, false, vs, k, kg, -1, false, false, false, hessian, gradient, null);
+        }
+
+        private Request setAll(Kind kind, double[] theta, boolean aside, double[] vs, int k, int kg, int unitBase, boolean lowerOnly,
+                boolean ggn, boolean nme, boolean hessianForms, boolean formsGradient, double[] out) {
+            this.kind = kind;
+            this.theta = theta;
+            this.aside = aside;
+            this.vs = vs;
+            this.k = k;
+            this.kg = kg;
+            this.unitBase = unitBase;
+            this.lowerOnly = lowerOnly;
+            this.ggn = ggn;
+            this.nme = nme;
+            this.hessianForms = hessianForms;
+            this.formsGradient = formsGradient;
+            this.out = out;
+            this.wave = 0;
+            return this;
+        }
+
+        /** Drops the references to the caller's arrays. */
+        void clear() {
+            setAll(null, null, false, null, 0, 0, -1, false, false, false, false, false, null);
+            batch = null;
+            index = null;
+        }
+
+        /** A team thread's entry: the request handed over by {@link WorkerTeam}. */
+        @Override
+        public void run(int slot) {
+            work(this, slot);
+        }
+    }
+
+    /**
+     * Runs a request over all chunks in waves of {@code threads}; worker slot s computes into
+     * slotOut[s] (len values). When {@code out} is not null, the slots are summed into out in
+     * chunk order (out = Σ_chunks slot), so the result does not depend on the thread count.
+     */
+    private void runChunks(Request r, double[] out, int len) {
+        if (out != null) ensureSlots(len, len + " values");
+        boolean first = true;
+        for (int wave = 0; wave < r.chunks; wave += threads) {
+            int n = Math.min(threads, r.chunks - wave);
+            r.wave = wave;
+            runWave(r, n);
+            if (out != null) {
+                for (int s = 0; s < n; s++) {
+                    if (first) {
+                        System.arraycopy(slotOut[s], 0, out, 0, len);
+                        first = false;
+                    } else {
+                        kernels.axpy(len, 1.0, slotOut[s], 0, out, 0);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs vector groups in parallel (waves of {@code threads}); each group goes through all chunks
+     * in order on one worker, summing chunk results into r.out in chunk order (the same order and
+     * arithmetic as {@link #runChunks}, so both give identical bits).
+     */
+    private void runGroups(Request r) {
+        ensureSlots(r.kg * p, r.kg + " vectors");
+        int groups = (r.k + r.kg - 1) / r.kg;
+        for (int wave = 0; wave < groups; wave += threads) {
+            r.wave = wave;
+            runWave(r, Math.min(threads, groups - wave));
+        }
+    }
+
+    /** Slots 0..n−1 of one wave: 1..n−1 on the team's threads, slot 0 on the calling thread. */
+    private void runWave(Request r, int n) {
+        widestWave = Math.max(widestWave, n);
+        team.start(r, n);
+        Throwable own = null;
+        try {
+            work(r, 0);
+        } catch (Throwable e) {
+            own = e;
+        }
+        team.join(own);
+    }
+
+    /** Slot {@code slot}'s share of the wave in flight: its chunk, or its vector group through all chunks. */
+    private void work(Request r, int slot) {
+        if (r.kind == Kind.GROUPS) groupThroughChunks(r, r.wave + slot, slot);
+        else chunk(r, r.wave + slot, slot);
+    }
+
+    private void ensureSlots(int len, String what) {
+        if (slotOut[0].length < len) {
+            MemoryGuard.checkDense(threads, len, "block product workspace (" + threads + " workers × " + what + " × P=" + p + ")");
+            slotOut = new double[threads][len];
+        }
+    }
+
+    /**
+     * The largest output index a group of unit columns j0 … j0+n−1 needs when only the lower
+     * triangle is asked for (the group's last column), else −1 (all).
+     */
+    private static int outLimit(Request r, int j0, int n) {
+        return r.lowerOnly && r.unitBase >= 0 ? r.unitBase + j0 + n - 1 : -1;
+    }
+
+    /** Group {@code group} of the request's vectors through all chunks, on worker {@code slot}. */
+    private void groupThroughChunks(Request r, int group, int slot) {
+        int j0 = group * r.kg;
+        int n = Math.min(r.kg, r.k - j0);
+        int len = n * p;
+        ChunkPass pass = passes[slot];
+        double[] buf = slotOut[slot];
+        for (int chunk = 0; chunk < r.chunks; chunk++) {
+            bind(r, pass, slot, chunk, r.nme, r.nme);
+            int limit = outLimit(r, j0, n);
+            if (r.chunks == 1) {   // one chunk: the result goes straight to its place (same bits as a copy)
+                pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, r.out, j0 * p, limit);
+                continue;
+            }
+            pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, buf, 0, limit);
+            if (chunk == 0) System.arraycopy(buf, 0, r.out, j0 * p, len);
+            else kernels.axpy(len, 1.0, buf, 0, r.out, j0 * p);
+        }
+    }
+
+    /** Chunk {@code chunk} of the request on worker {@code slot}. */
+    private void chunk(Request r, int chunk, int slot) {
+        ChunkPass pass = passes[slot];
+        int pos = chunk * r.rows;
+        switch (r.kind) {
+            case LOSS -> chunkSums[chunk] = bind(r, pass, slot, chunk, false, false).lossSum;
+            case GRADIENT -> {
+                ChunkState st = bind(r, pass, slot, chunk, false, false);
+                chunkSums[chunk] = st.lossSum;
+                pass.backward(r.theta, slotOut[slot]);   // the gradient, and the signals on the way
+                st.signals = true;
+            }
+            case SINGLE -> {
+                bind(r, pass, slot, chunk, r.nme, r.nme);
+                pass.blockProduct(r.theta, r.vs, -1, 0, 1, p, r.scale, r.ggn, r.nme, slotOut[slot], 0);
+            }
+            case BLOCK -> {
+                bind(r, pass, slot, chunk, r.nme, r.nme);
+                for (int j0 = 0; j0 < r.k; j0 += r.kg) {
+                    int n = Math.min(r.kg, r.k - j0);
+                    pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, slotOut[slot], j0 * p, outLimit(r, j0, n));
+                }
+            }
+            case GROUPS -> throw new IllegalStateException("vector groups run through groupThroughChunks, not per chunk");
+            case WARM -> bind(r, pass, slot, chunk, r.nme, r.nme);
+            case OUTPUTS -> {
+                bind(r, pass, slot, chunk, false, false);
+                int c = mlp.outputDim();
+                System.arraycopy(pass.output(), 0, r.out, pos * c, pass.rows() * c);
+            }
+            case LOSSES -> {
+                bind(r, pass, slot, chunk, false, false);
+                // Recomputes Gr_L with the same scale: identical bits, the state stays valid.
+                pass.lossAndTopSignal(data, r.index, r.index == null ? r.first + pos : pos, r.scale, r.out, pos);
+            }
+            case JVP -> {
+                bind(r, pass, slot, chunk, false, false);
+                pass.blockTangent(r.theta, r.vs, -1, 0, 1, p);
+                int c = mlp.outputDim();
+                System.arraycopy(pass.blockTangentOutput(), 0, r.out, pos * c, pass.rows() * c);
+            }
+            case QUADRATIC -> {
+                bind(r, pass, slot, chunk, true, r.hessianForms && r.formsGradient);
+                double[] buf = slotOut[slot];
+                if (r.formsGradient) Arrays.fill(buf, r.k, r.k + p, 0.0);
+                for (int j0 = 0; j0 < r.k; j0 += r.kg) {
+                    pass.blockQuadratic(r.theta, r.vs, j0, Math.min(r.kg, r.k - j0), p, r.scale, r.hessianForms,
+                            buf, j0, r.formsGradient ? buf : null, r.k);
+                }
+            }
+            case CLASSIFY -> {
+                chunkSums[chunk] = bind(r, pass, slot, chunk, false, false).lossSum;
+                chunkCounts[chunk] = pass.correctPredictions(data, r.index, r.index == null ? r.first + pos : pos);
+            }
+            case SECOND_SUPPORT -> {
+                bind(r, pass, slot, chunk, true, false);
+                pass.countNonzeroSecondDerivative(chunkCounts, chunk * (mlp.layers() - 1));
+            }
+            case VJP -> {
+                ChunkState st = bind(r, pass, slot, chunk, false, false);
+                pass.setTopSignal(r.vs, pos, 1.0);
+                pass.backward(r.theta, slotOut[slot]);
+                st.invalidate();   // Gr_l now belong to u, not to the loss
+            }
+        }
+    }
+
+    /**
+     * Binds chunk {@code chunk} to the worker's pass and makes sure its state holds the forward pass
+     * at θ (with σ″ when {@code needSecond}), Gr_L and the softmax (scaled by 1/count), and, when
+     * {@code needSignals}, the backward signals. With caching, a state computed at the same θ and
+     * batch (bit for bit) by an earlier request is reused.
+     */
+    private ChunkState bind(Request r, ChunkPass pass, int slot, int chunk, boolean needSecond, boolean needSignals) {
+        // A run at another point (aside) uses its own per-slot states, so the states cached at θ survive it.
+        ChunkState[] all = r.aside ? asideStates : states;
+        long ver = r.aside ? asideVersion : version;
+        int idx = r.chunkStates && !r.aside ? chunk : slot;
+        int pos = chunk * r.rows;
+        int rows = Math.min(r.rows, r.count - pos);
+        ChunkState st = all[idx];
+        if (st == null || st.capacity < r.rows) st = all[idx] = new ChunkState(mlp.widths(), r.rows);   // each index has one writer per run
+        boolean stale = st.version != ver || st.chunk != chunk;
+        int d0 = mlp.inputDim();
+        if (r.index == null) {
+            pass.bind(st, data.x(), (r.first + pos) * d0, rows);
+        } else {
+            if (stale) gather(st, r.index, pos, rows, d0);
+            pass.bind(st, st.x, 0, rows);
+        }
+        if (stale) {
+            pass.forward(r.theta, needSecond);
+            st.lossSum = pass.lossAndTopSignal(data, r.index, r.index == null ? r.first + pos : pos, r.scale, null, 0);
+            st.version = ver;
+            st.chunk = chunk;
+            st.second = needSecond;
+            st.signals = false;
+        } else if (needSecond && !st.second) {
+            // A gradient's forward pass left A_l: σ″ is one elementwise map away (a penalty's H·g after the gradient).
+            pass.secondDerivatives();
+            st.second = true;
+        }
+        if (needSignals && !st.signals) {
+            pass.backward(r.theta, null);
+            st.signals = true;
+        }
+        return st;
+    }
+
+    /** Copies the inputs of samples index[pos .. pos+rows) into the state's own input buffer. */
+    private void gather(ChunkState st, int[] index, int pos, int rows, int d0) {
+        if (st.x == null || st.x.length < st.capacity * d0) st.x = new double[st.capacity * d0];
+        double[] x = data.x();
+        for (int i = 0; i < rows; i++) System.arraycopy(x, index[pos + i] * d0, st.x, i * d0, d0);
+    }
+}
