@@ -1,22 +1,25 @@
 #!/usr/bin/env python3
-"""Morse vs PyTorch, side by side, on the workloads of issue #6 (float64, same thread count).
+"""Morse vs PyTorch, side by side, on the workloads of issues #6, 11 (part 4) and 13 (float64, same thread count).
 
-Runs each workload in PyTorch (several variants, one or more threading configurations) and in
-Morse (`bin/morse bench --json`), ALTERNATING in one run (for each workload and round: PyTorch,
-Morse, or Morse, PyTorch on odd rounds), then prints one table: Morse's median ms, the best
-PyTorch median ms (variant and configuration named), the default-configuration PyTorch median ms,
-and the speed-up ratios (PyTorch ms / Morse ms; > 1 means Morse is faster).
+Runs each workload in every PyTorch installation found (--pythons; several variants, one or more
+threading configurations, a worker process per installation/configuration) and in Morse
+(`bin/morse bench --json`), ALTERNATING in one run (for each workload and round: PyTorch, Morse,
+or Morse, PyTorch on odd rounds); issue 13's SGD epoch and penalty steps through train_epoch.py and
+penalties.py. Then prints one table: Morse's median ms, the best PyTorch median ms (variant and
+installation/configuration named), the speed-up against each installation, the speed-up in CPU
+time, and the targets (speed-up = PyTorch ms / Morse ms; > 1 means Morse is faster).
 
-NOT PART OF CI.  Needs PyTorch 1.13 from Debian and, optionally, the OpenMP build of OpenBLAS:
+NOT PART OF CI.  Needs at least one PyTorch installation:
 
-    sudo apt-get install -y python3-torch            # torch 1.13 (+ functorch, numpy 1.24)
-    sudo apt-get install -y libopenblas0-openmp      # optional: the 'openmp' configuration
+    sudo apt-get install -y python3-torch            # torch 1.13 (+ functorch, numpy 1.24) for /usr/bin/python3
+    bench/compare/install-torch.sh                   # PyTorch 2.x CPU wheel with MKL, privately
+    sudo apt-get install -y libopenblas0-openmp      # optional: the 'openmp' configuration of 1.13
 
-Run it with the Debian interpreter (the one python3-torch installs into), from the repository:
+Run it with any Python 3 (the workers use the installations' interpreters), from the repository:
 
-    /usr/bin/python3 bench/compare/compare.py                 # full table (about 10 minutes on 2 cores)
-    /usr/bin/python3 bench/compare/compare.py --json out.json # also save everything as JSON
-    /usr/bin/python3 bench/compare/compare.py --help
+    python3 bench/compare/compare.py                 # full table (long on 2 cores: see README)
+    python3 bench/compare/compare.py --json out.json # also save everything as JSON
+    python3 bench/compare/compare.py --help
 
 See bench/compare/README.md for what is timed, the threading configurations and how to read the
 table.  The script only reads the system; it changes no alternatives and installs nothing.
@@ -731,7 +734,8 @@ def fmt_ms(x):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog="Install: sudo apt-get install -y python3-torch [libopenblas0-openmp]; run with /usr/bin/python3. Not part of CI.")
+                                 epilog="Install: sudo apt-get install -y python3-torch [libopenblas0-openmp]; bench/compare/install-torch.sh. "
+                                        "Not part of CI.")
     ap.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
                     help="thread count T for both sides (default: all cores available)")
     ap.add_argument("--morse-cmd", default="bin/morse bench",

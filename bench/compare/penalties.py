@@ -10,8 +10,9 @@ minibatch, float64, the same thread count T on both sides:
   sam:ρ                ∇L(θ + ρg/‖g‖): two backward passes
 
 plus torch.func variants (forward-over-reverse) where they apply; the best PyTorch variant is also
-reported. PyTorch runs in worker processes, one per threading configuration (the environment must
-be set before torch starts its OpenMP pool):
+reported. PyTorch runs in worker processes, one per installation (--pythons: Debian's torch 1.13
+and the private 2.x MKL wheel by default; 1.13 has no torch.func, so only its autograd variants
+run) and threading configuration (the environment must be set before torch starts its OpenMP pool):
 
   default   torch.set_num_threads(T) only (OpenMP threads spin while waiting: on a machine that
             other processes share, this can be 10x slower, see bench/RESULTS.md)

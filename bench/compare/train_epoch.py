@@ -2,13 +2,13 @@
 """One SGD epoch on Fashion-MNIST, Morse (`bin/morse train`) vs the same loop in PyTorch, float64,
 the same thread count, alternating in one run (issue 13's training benchmark).
 
-NOT PART OF CI. Needs PyTorch (any >= 1.13; the private CPU build of install-torch.sh is fine) and
-Debian's dataset-fashion-mnist (or MORSE_FASHION_MNIST_DIR):
+NOT PART OF CI. Needs PyTorch (any >= 1.13: Debian's python3-torch, the private CPU build of
+install-torch.sh, or both: every installation found runs, --pythons) and Debian's
+dataset-fashion-mnist (or MORSE_FASHION_MNIST_DIR); the script itself runs under any Python 3:
 
-    PY=$(bench/compare/install-torch.sh --print-python)
-    "$PY" bench/compare/train_epoch.py                       # 784-256-256-10 gelu, B = 128, T = 2, 2 rounds
-    "$PY" bench/compare/train_epoch.py --rounds 3 --epochs 3 --json out.json
-    "$PY" bench/compare/train_epoch.py --help
+    python3 bench/compare/train_epoch.py                     # 784-256-256-10 gelu, B = 128, T = 2, 2 rounds
+    python3 bench/compare/train_epoch.py --rounds 3 --epochs 3 --json out.json
+    python3 bench/compare/train_epoch.py --help
 
 What is timed: the optimizer steps of one epoch (60000 samples, ⌈60000/128⌉ = 469 minibatches,
 the last one of 96), nothing else: per minibatch the gather of its rows, the forward pass, the
