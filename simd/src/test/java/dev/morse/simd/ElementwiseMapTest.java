@@ -263,4 +263,48 @@ class ElementwiseMapTest {
             assertEquals(0.0, d3[2], 0.0, k.name() + " GELU'''(2) = 0");
         }
     }
+
+    /**
+     * Φ's pass two vectors at a time (the 512-bit path) gives the same bits as one at a time, for
+     * every length up to past two 512-element chunks (odd and even numbers of vectors per chunk),
+     * inputs on both sides of the series/fraction switch and the special values, three β.
+     */
+    @Test
+    void geluCdfTwoVectorsPerPassGivesTheSameBits() {
+        int lanes = VectorSpeciesHolder.LANES;
+        Random rnd = new Random(11);
+        for (double beta : new double[] {1.0, 0.5, 4.0}) {
+            double[] probes = probePoints(beta);
+            for (int m = 1; m <= 2 * 512 / lanes + 3; m++) {
+                int n = m * lanes;
+                double[] x = new double[n];
+                for (int i = 0; i < n; i++) {
+                    x[i] = i < probes.length && (i % 3 == 0) ? probes[i] : (rnd.nextDouble() * 2 - 1) * 6.0 / beta;
+                }
+                if (n > 5) {
+                    x[n - 1] = Double.NaN;
+                    x[n - 2] = Double.POSITIVE_INFINITY;
+                    x[n - 3] = Double.NEGATIVE_INFINITY;
+                }
+                double[][] one = new double[4][n];
+                double[][] two = new double[4][n];
+                VectorKernels.mapGelu(n, beta, x, one[0], one[1], one[2], one[3], false);
+                VectorKernels.mapGelu(n, beta, x, two[0], two[1], two[2], two[3], true);
+                for (int o = 0; o < 4; o++) {
+                    for (int i = 0; i < n; i++) {
+                        int at = i, out = o, len = n;
+                        if (Double.isNaN(one[o][i])) {
+                            // NaN's payload and sign are not specified by Java (interpreted and
+                            // compiled vector code differ there): NaN in, NaN out is the contract.
+                            assertTrue(Double.isNaN(two[o][i]), () -> "beta=" + beta + " n=" + len + " output " + out + ": NaN expected at x=" + x[at]);
+                            continue;
+                        }
+                        assertEquals(Double.doubleToRawLongBits(one[o][i]), Double.doubleToRawLongBits(two[o][i]),
+                                () -> "beta=" + beta + " n=" + len + " output " + out + " at x=" + x[at] + ": " + one[out][at]
+                                        + " (one vector per pass) vs " + two[out][at] + " (two)");
+                    }
+                }
+            }
+        }
+    }
 }
