@@ -72,7 +72,7 @@ def product_shapes(product, rows, d):
 
 
 DEFAULT = []
-for rows, d in ((128, (784, 256, 256, 10)), (32, (100, 100, 100, 10)), (125, (20, 50, 50, 1))):
+for rows, d in ((128, (784, 256, 256, 10)), (64, (100, 100, 100, 10)), (125, (20, 50, 50, 1))):
     for l in range(1, len(d)):
         DEFAULT.append("NT:%d:%d:%d" % (rows, d[l], d[l - 1]))
         DEFAULT.append("TN:%d:%d:%d" % (d[l], d[l - 1], rows))

@@ -20,7 +20,7 @@ import java.util.SplittableRandom;
  * <pre>{@code java … -cp bench/target/benchmarks.jar dev.morse.bench.GemmShapes [--json] SHAPE…}</pre>
  * A SHAPE is {@code NN|NT|TN:m:n:k} (row-major C[m×n] = op(A)·op(B), op(A) m×k; T = transposed as
  * stored, as {@link Linalg#dgemm}'s transA/transB). Without shapes: those of 784-256-256-10 with
- * 128-row chunks (N = 1024 in 8 chunks), 100-100-100-10 with 32-row chunks and 20-50-50-1 with
+ * 128-row chunks (N = 1024 in 8 chunks), 100-100-100-10 with 64-row chunks and 20-50-50-1 with
  * 125-row chunks, forward, backward and tangent.
  */
 public final class GemmShapes {
@@ -58,7 +58,7 @@ public final class GemmShapes {
         }
         if (shapes.isEmpty()) {
             shapes.addAll(mlpShapes(128, 784, 256, 256, 10));
-            shapes.addAll(mlpShapes(32, 100, 100, 100, 10));
+            shapes.addAll(mlpShapes(64, 100, 100, 100, 10));
             shapes.addAll(mlpShapes(125, 20, 50, 50, 1));
         }
         NativeThreads.init();   // OpenBLAS at one thread, as the engine's workers run their GEMMs

@@ -18,7 +18,7 @@ public final class Workloads {
 
     /**
      * The workload's evaluator, with chunk states cached between products at the same θ, or not.
-     * The engine cuts the samples into chunks by itself (at least 8 once N ≥ 256), so every thread
+     * The engine cuts the samples into chunks by itself (at least 8 once N ≥ 512, chunks of at least 64 rows), so every thread
      * has work on the small workloads and the figures do not depend on a chunk size chosen here.
      */
     public static Evaluator build(String spec, int threads, boolean cacheStates) {

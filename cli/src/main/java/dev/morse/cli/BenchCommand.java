@@ -114,7 +114,7 @@ public final class BenchCommand implements Callable<Integer> {
     Integer threads;
 
     @Option(names = "--chunk", converter = Checks.Positive.class, description = {"Most rows per chunk of the engine (default 256; the engine cuts N into at least 8",
-            "chunks once N ≥ 256, whatever the thread count)."})
+            "chunks once N ≥ 512, whatever the thread count)."})
     Integer chunk;
 
     @Option(names = "--k", converter = Checks.Positive.class, description = "Vectors in the block product hvp_block (default: ${DEFAULT-VALUE}).")

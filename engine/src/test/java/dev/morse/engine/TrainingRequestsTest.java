@@ -129,10 +129,11 @@ class TrainingRequestsTest {
         for (int i = 0; i < 128; i++) idx[i] = (i * 37) % 500;
         Batch b = Batch.of(idx);
         double[] g32 = new double[mlp.numParameters()], g64a = g32.clone(), g64b = g32.clone();
-        try (Evaluator e32 = Evaluator.open(p, Evaluator.Settings.defaults().withThreads(2));
+        assertEquals(64, Evaluator.Settings.defaults().minChunkRows(), "the default smallest chunk");
+        try (Evaluator e32 = Evaluator.open(p, Evaluator.Settings.defaults().withThreads(2).withMinChunkRows(32));
              Evaluator e64a = Evaluator.open(p, Evaluator.Settings.defaults().withThreads(1).withMinChunkRows(64));
              Evaluator e64b = Evaluator.open(p, Evaluator.Settings.defaults().withThreads(2).withMinChunkRows(64))) {
-            assertEquals(32, e32.chunkRows(128), "default: 4 chunks of 32");
+            assertEquals(32, e32.chunkRows(128), "smallest chunk 32: 4 chunks of 32");
             assertEquals(64, e64a.chunkRows(128), "2 chunks of 64");
             assertEquals(64, e64a.chunkRows(96), "a last partial batch of 96: 64 + 32");
             assertEquals(128, e64a.chunkRows(1024), "large batches: ⌈n/8⌉ up to chunkRows");
