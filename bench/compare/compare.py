@@ -790,7 +790,7 @@ def main():
 
     started = time.time()
     report = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "threads": t, "rounds": args.rounds, "seed": args.seed,
-              "morse_cmd": args.morse_cmd, "machine": machine_info(), "alternatives": alternatives(),
+              "morse_cmd": args.morse_cmd, "machine": installations.machine_info(), "alternatives": alternatives(),
               "load_before": os.getloadavg(), "configs": {}, "workloads": {}, "morse_backend": None}
     report["installations"] = installs
     print("compare: T=%d threads, %d round(s), PyTorch %s, configurations %s; %s" % (
@@ -902,20 +902,6 @@ def main():
             json.dump(report, f, indent=1)
         print("saved %s" % args.json)
     return 0
-
-
-def machine_info():
-    cpu, mhz = "?", []
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name") and cpu == "?":
-                    cpu = line.split(":", 1)[1].strip()
-                if line.startswith("cpu MHz"):
-                    mhz.append(float(line.split(":", 1)[1]))
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "mhz": max(mhz) if mhz else None, "kernel": platform.release()}
 
 
 def alternatives():

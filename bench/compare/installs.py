@@ -14,6 +14,7 @@ BLAS, e.g. `1.13` (OpenBLAS) and `2.13-mkl`, and a worker is named `<label>/<con
 
 import json
 import os
+import platform
 import subprocess
 
 PROBE = r"""
@@ -83,3 +84,18 @@ def installations(spec, log=None):
         raise SystemExit("no PyTorch installation found: apt-get install -y python3-torch, or run "
                          "bench/compare/install-torch.sh (private PyTorch 2.x CPU wheel), or pass --pythons")
     return out
+
+
+def machine_info():
+    """The CPU model, core count, highest current clock (MHz) and kernel, for the reports' headers."""
+    cpu, mhz = "?", []
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name") and cpu == "?":
+                    cpu = line.split(":", 1)[1].strip()
+                if line.startswith("cpu MHz"):
+                    mhz.append(float(line.split(":", 1)[1]))
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "mhz": max(mhz) if mhz else None, "kernel": platform.release()}

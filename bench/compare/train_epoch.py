@@ -36,7 +36,6 @@ import argparse
 import gzip
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -63,20 +62,6 @@ def load_fashion_mnist(np):
     x = np.frombuffer(img, dtype=np.uint8, offset=16).reshape(n, 784).astype(np.float64) / 255.0
     y = np.frombuffer(lab, dtype=np.uint8, offset=8).astype(np.int64)
     return x, y
-
-
-def machine_info():
-    cpu, mhz = "?", []
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name") and cpu == "?":
-                    cpu = line.split(":", 1)[1].strip()
-                if line.startswith("cpu MHz"):
-                    mhz.append(float(line.split(":", 1)[1]))
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "mhz": max(mhz) if mhz else None, "kernel": platform.release()}
 
 
 def torch_epochs(torch, X, Y, widths, variant, epochs, batch, lr, momentum, seed):
@@ -218,12 +203,12 @@ def main():
     print("speed-up = best PyTorch (%s) / Morse = %.2fx   (issue 13 target: >= 1.3x: %s)" % (best, ratio, "MET" if ratio >= 1.3 else "not met"))
     print("Morse chunk plan per batch: %s; PyTorch %s" % (plan, ", ".join("%s = torch %s (BLAS %s, %s)" % (
         i["label"], i["torch"], i["blas"], i["python"]) for i in insts)))
-    print("machine: %s; load average before %s, after %s" % (machine_info(), tuple(round(l, 2) for l in load_before),
+    print("machine: %s; load average before %s, after %s" % (installations.machine_info(), tuple(round(l, 2) for l in load_before),
                                                             tuple(round(l, 2) for l in load_after)))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"settings": vars(args), "times": times, "median_warm": med, "best_pytorch": best, "speedup": ratio,
-                       "morse_chunk_plan": plan, "morse_backend": backend, "installations": insts, "machine": machine_info(),
+                       "morse_chunk_plan": plan, "morse_backend": backend, "installations": insts, "machine": installations.machine_info(),
                        "load_before": load_before, "load_after": load_after}, f, indent=1)
         print("saved", args.json)
     return 0
