@@ -1,8 +1,8 @@
 package dev.morse.analysis;
 
 import dev.morse.engine.Evaluator;
+import dev.morse.engine.FlopModel;
 import dev.morse.engine.Part;
-import dev.morse.linalg.DenseMatrices;
 import dev.morse.linalg.MemoryGuard;
 import dev.morse.linalg.Progress;
 
@@ -18,11 +18,16 @@ import dev.morse.linalg.Progress;
  * product per column and s = ‖H‖₂; the G and M blocks are then computed only for their diagonals
  * and ‖M‖_F (three products per column instead of two).
  *
- * <p>G and M are computed as lower triangles ({@link Evaluator#denseColumns(Part, double[], int,
- * int, double[], int, boolean)}: column q to row q), which halves the first layer's output GEMMs;
- * the assembled lower triangle is then mirrored. Memory: the buffer, plus two (three) column
- * blocks of k × P doubles, k = {@link Evaluator#denseBlockColumns()}. The result is
- * bit-identical for any thread count.
+ * <p>Everything is computed as lower triangles ({@link Evaluator#denseColumns(Part, double[], int,
+ * int, double[], int, boolean)}: column q to row q) and mirrored at the end. The first layer's
+ * weights, which are nearly all of P for wide inputs (9408 of 9550 at 784-12-10), take one pass:
+ * their columns of H come straight from the Kronecker form Σ_s Q_s ⊗ x_s x_sᵀ (one GEMM per pair
+ * of units), and what the report needs of G and M there, the diagonals and ‖M‖_F², from the
+ * parts' per-sample curvature ({@link Evaluator#firstLayerDiagonal},
+ * {@link Evaluator#firstLayerFrobeniusSquared}) without their columns. The remaining columns come
+ * as described above. Memory: the buffer, plus two column blocks of k × P doubles,
+ * k = {@link Evaluator#denseBlockColumns()}, and N × d_1² doubles per part for the Q_s. The
+ * result is bit-identical for any thread count.
  */
 final class DenseHessian {
     private DenseHessian() {}
@@ -31,7 +36,26 @@ final class DenseHessian {
      * What the assembly leaves besides the matrix: diag G, diag M, ‖M‖_F² (from the unsymmetrized
      * columns) and whether H came from its parts (else from Hessian products).
      */
-    record Parts(double[] ggnDiagonal, double[] nmeDiagonal, double nmeFrobeniusSquared, boolean fromParts) {}
+    record Parts(double[] ggnDiagonal, double[] nmeDiagonal, double nmeFrobeniusSquared, boolean fromParts, double flops) {}
+
+    /**
+     * Flops of the Kronecker form's GEMMs for the lower triangle of the first layer's weight
+     * block: column (i, c) takes (i + 1)·d_0 entries of 2N flops each, Σ = 2N·d_0²·d_1(d_1+1)/2.
+     */
+    static double kroneckerFlops(Evaluator ev) {
+        var m = ev.problem().model();
+        double n = ev.problem().data().size(), d0 = m.inputDim(), d1 = m.width(1);
+        return 2 * n * d0 * d0 * d1 * (d1 + 1) / 2;
+    }
+
+    /**
+     * Flops of {@link Evaluator#dense} for a part, as executed: the Kronecker GEMMs of the first
+     * layer's columns plus the unit-column products ({@link FlopModel#denseColumn}) of the others.
+     */
+    static double denseFlops(Evaluator ev, String part) {
+        var m = ev.problem().model();
+        return kroneckerFlops(ev) + (double) (ev.dim() - ev.firstLayerWeights()) * FlopModel.denseColumn(part, m, ev.problem().data().size());
+    }
 
     /** Whether H is assembled as G + M + R″ (every term's Hessian part a constant diagonal). */
     static boolean fromParts(Evaluator ev) {
@@ -39,9 +63,10 @@ final class DenseHessian {
     }
 
     /**
-     * Writes H (row-major, symmetric: from the parts, the lower triangle mirrored; from Hessian
-     * products, (H + Hᵀ)/2) into out (P·P doubles) and returns the parts' diagonals.
-     * {@code progress} receives the columns done.
+     * Writes the lower triangle of H (row-major: row q holds entries 0 … q; all that LAPACK's
+     * symmetric factorizations read) into out (P·P doubles) and returns the parts' diagonals. The
+     * upper triangle is left unspecified (finite, but not H's): mirroring it would cost a pass over
+     * P² doubles that nothing reads. {@code progress} receives the columns done.
      */
     static Parts assemble(Evaluator ev, double[] theta, double[] out, Progress progress) {
         int p = ev.dim();
@@ -49,16 +74,32 @@ final class DenseHessian {
         double[] rDiag = ev.problem().termsHessianDiagonal();
         boolean parts = rDiag != null;
         int cols = ev.denseBlockColumns();
-        MemoryGuard.checkDense(parts ? 2 : 3, (long) cols * p, "Morse check: column blocks of G and M (" + cols + " columns × P=" + p + ")");
+        MemoryGuard.checkDense(2, (long) cols * p, "Morse check: column blocks of G and M (" + cols + " columns × P=" + p + ")");
         double[] gBlk = new double[cols * p], mBlk = new double[cols * p];
         double[] dG = new double[p], dM = new double[p];
         double frobM = 0;
-        for (int start = 0; start < p; start += cols) {
+        // The first layer's weights: H's columns alone, G and M only through their diagonals and ‖M‖_F².
+        int w1 = 0;
+        if (ev.firstLayerDiagonal(Part.GGN, theta, dG) && ev.firstLayerDiagonal(Part.NME, theta, dM)) {
+            double f = ev.firstLayerFrobeniusSquared(Part.NME, theta);
+            if (!Double.isNaN(f)) {
+                w1 = ev.firstLayerWeights();
+                frobM = f;
+            }
+        }
+        // Blocks that tile each unit's d_0 weights evenly (784 = 4 × 196 rather than 256 + 256 +
+        // 256 + 16): every Kronecker GEMM then has as many rows as the others.
+        int d0 = ev.problem().model().inputDim(), kcols = d0 / ((d0 + cols - 1) / cols);
+        for (int start = 0; start < w1; start += kcols) {
+            int k = Math.min(kcols, w1 - start);
+            ev.denseColumns(Part.HESSIAN, theta, start, k, out, start * p, true);
+            if (progress != null) progress.update(start + k, p);
+        }
+        for (int start = w1; start < p; start += cols) {
             int k = Math.min(cols, p - start);
-            // G and M: the lower triangle only (column q needs rows ≤ q), half the work of the first layer.
             ev.denseColumns(Part.GGN, theta, start, k, gBlk, 0, true);
             ev.denseColumns(Part.NME, theta, start, k, mBlk, 0, true);
-            if (!parts) ev.denseColumns(Part.HESSIAN, theta, start, k, out, start * p);
+            if (!parts) ev.denseColumns(Part.HESSIAN, theta, start, k, out, start * p, true);
             for (int j = 0; j < k; j++) {
                 int q = start + j, row = j * p;
                 dG[q] = gBlk[row + q];
@@ -74,16 +115,24 @@ final class DenseHessian {
             }
             if (progress != null) progress.update(start + k, p);
         }
-        // From the parts only the lower triangle was computed: mirror it. H by products is whole: (H + Hᵀ)/2.
-        if (parts) DenseMatrices.mirrorLower(out, p);
-        else DenseMatrices.symmetrize(out, p);
-        return new Parts(dG, dM, frobM, parts);
+        // Flops as executed: H's first-layer columns by the Kronecker form, the two Gram matrices of
+        // ‖M‖_F² (half the tiles), and G, M (and H) by unit columns for the rest.
+        var m = ev.problem().model();
+        int n = ev.problem().data().size();
+        double rest = FlopModel.denseColumn("ggn", m, n) + FlopModel.denseColumn("nme", m, n) + (parts ? 0 : FlopModel.denseColumn("hessian", m, n));
+        double flops = (p - w1) * rest;
+        if (w1 > 0) flops += kroneckerFlops(ev) + (double) n * n * (m.inputDim() + (double) m.width(1) * m.width(1));
+        return new Parts(dG, dM, frobM, parts, flops);
     }
 
-    /** Σ a_ij² of a dense row-major matrix. */
-    static double frobeniusSquared(double[] a) {
-        double s = 0;
-        for (double x : a) s += x * x;
-        return s;
+    /** Σ a_ij² of a symmetric row-major n × n matrix from its lower triangle: 2·Σ_{j<i} a_ij² + Σ a_ii². */
+    static double frobeniusSquaredLower(double[] a, int n) {
+        double off = 0, diag = 0;
+        for (int i = 0; i < n; i++) {
+            int row = i * n;
+            for (int j = 0; j < i; j++) off += a[row + j] * a[row + j];
+            diag += a[row + i] * a[row + i];
+        }
+        return 2 * off + diag;
     }
 }

@@ -113,8 +113,9 @@ public record MorseReport(
     public static final double LANCZOS_TOL = 1e-8;
 
     /**
-     * GFLOP/s of the dense assembly: {@link #materializeFlops()} (by {@link FlopModel#denseColumn})
-     * over the "materialize" time, NaN without one.
+     * GFLOP/s of the dense assembly: {@link #materializeFlops()} (the flops executed: the first
+     * layer's Kronecker GEMMs, {@link FlopModel#denseColumn} for the other columns) over the
+     * "materialize" time, NaN without one.
      */
     public double materializeGflops() {
         Double t = timings.get("materialize");
@@ -316,17 +317,6 @@ public record MorseReport(
         return new Extremes(v, r, converged);
     }
 
-    /**
-     * Flops of {@code times} assemblies of the dense H by {@link FlopModel#denseColumn} (unit
-     * columns of G and M, and of H itself when it is not assembled from the parts).
-     */
-    private static double assemblyFlops(Evaluator ev, int times, boolean hessianToo) {
-        var m = ev.problem().model();
-        int n = ev.problem().data().size();
-        double perColumn = FlopModel.denseColumn("ggn", m, n) + FlopModel.denseColumn("nme", m, n) + (hessianToo ? FlopModel.denseColumn("hessian", m, n) : 0);
-        return (double) times * ev.dim() * perColumn;
-    }
-
     /** τ from the norms by the rule of the class comment; returns {scale, τ}. */
     private static double[] tau(Evaluator ev, Options o, double h, double g, double m, double r) {
         boolean parts = DenseHessian.fromParts(ev);
@@ -357,7 +347,7 @@ public record MorseReport(
             trG += parts.ggnDiagonal()[i];
             trM += parts.nmeDiagonal()[i];
         }
-        double fH = DenseHessian.frobeniusSquared(h);
+        double fH = DenseHessian.frobeniusSquaredLower(h, p);
         clock.lap("materialize");
 
         // The counts. H − τI first: when every eigenvalue exceeds τ (a nondegenerate minimum, the
@@ -454,7 +444,7 @@ public record MorseReport(
             plan = buffers + (two ? "" : " (two do not fit in the heap)") + ": " + how;
         }
         clock.lap("factorization");
-        double flops = assemblyFlops(ev, assemblies, !parts.fromParts());
+        double flops = assemblies * parts.flops();
 
         // The eigenvalues nearest zero: shift-invert Lanczos on a factor that is not singular.
         listener.phase("shift-invert Lanczos for the eigenvalues nearest zero (" + (solver instanceof CholeskyFactorization ? "dpotrs" : "dsytrs") + ")");
@@ -677,7 +667,7 @@ public record MorseReport(
                 diag != null ? "parts" : "hessian", st[0], o.tauFactor(), o.absoluteTolerance(), tau, c.index(), c.nullity(), c.positive(), true, true,
                 c.minAbs(), c.minAbsOverTau(), evH, extremes, new double[extremes.length], c.nearestZero(), new double[c.nearestZero().length], evG, evM,
                 trH, trG, trM, fH > 0 ? Math.sqrt(fM / fH) : 0, "three P×P matrices of " + MemoryGuard.formatBytes(8.0 * p * p), clock.done(),
-                assemblyFlops(ev, 1, diag == null), pt.warning());
+                DenseHessian.denseFlops(ev, "ggn") + DenseHessian.denseFlops(ev, "nme") + (diag == null ? DenseHessian.denseFlops(ev, "hessian") : 0), pt.warning());
     }
 
     private static MorseReport lanczosOnly(Evaluator ev, double[] theta, Options o, Point pt, Listener listener, Clock clock) {

@@ -242,6 +242,12 @@ final class ChunkPass {
     // for the group: the data-side factors (Z, Gr) multiply the packed directions [V¹; …; Vᵏ] or
     // [V¹ | … | Vᵏ], and the tangent-side factors (RZ, RG) multiply W with m = rows·kg.
 
+    /**
+     * unitBase of the block passes whose directions are the first layer's pre-activation units
+     * (see {@link #firstLayerCurvature}) rather than parameters.
+     */
+    static final int FIRST_LAYER_UNITS = Integer.MIN_VALUE;
+
     private int blockCap;           // kg the block buffers hold
     private double[][] bra, brz, brg;
     private double[] brdz, nmeFactor, vPack, wTmp, biasTmp, brgT;
@@ -251,7 +257,9 @@ final class ChunkPass {
         bra = new double[layers + 1][];
         brz = new double[layers + 1][];
         brg = new double[layers + 1][];
-        int maxWidth = d[0], maxLayer = 0;
+        // Widths of layers 1..L only: the tangent signals (brdz, brgT, the bias sums) never live on
+        // the inputs, and with d_0 = 784 a width of d_0 made two of these buffers rows × kg × 784.
+        int maxWidth = 1, maxLayer = 0;
         for (int l = 1; l <= layers; l++) {
             bra[l] = new double[maxRows * kg * d[l]];
             brg[l] = new double[maxRows * kg * d[l]];
@@ -289,12 +297,14 @@ final class ChunkPass {
     void blockTangent(double[] theta, double[] vs, int unitBase, int j0, int kg, int p) {
         ensureBlock(kg);
         int rk = rows * kg;
-        boolean unit = unitBase >= 0;
+        boolean pre = unitBase == FIRST_LAYER_UNITS;
+        boolean unit = unitBase >= 0 || pre;
         // Tangent forward: RA_l = Z_{l−1}[V¹;…;Vᵏ]ᵀ + 1·[c¹…cᵏ] + RZ_{l−1}W_lᵀ, RZ_l = σ′(A_l) ⊙ RA_l.
         for (int l = 1; l <= layers; l++) {
             int wOff = mlp.weightOffset(l), size = d[l] * d[l - 1];
             if (unit) {
-                unitTangent(l, unitBase + j0, kg);
+                if (pre) firstLayerUnitTangent(l, j0, kg);
+                else unitTangent(l, unitBase + j0, kg);
                 if (l > 1) {
                     linalg.dgemm(false, true, rk, d[l], d[l - 1], 1.0, brz[l - 1], 0, d[l - 1],
                             theta, wOff, d[l - 1], 1.0, bra[l], 0, d[l]);
@@ -351,14 +361,15 @@ final class ChunkPass {
                       double[] out, int outOff, int outLimit) {
         blockTangent(theta, vs, unitBase, j0, kg, p);
         int rk = rows * kg;
-        boolean unit = unitBase >= 0;
+        boolean pre = unitBase == FIRST_LAYER_UNITS;
+        boolean unit = unitBase >= 0 || pre;
         // Output: R(Gr_L) = scale·H_ℓ·RF per (sample, vector) row.
         boolean rgZero = !ggn;
         if (ggn) blockOutputHessianTimes(bra[layers], brg[layers], kg, scale);
         for (int l = layers; l >= 1; l--) {
             int wOff = mlp.weightOffset(l), size = d[l] * d[l - 1];
-            // Weight rows of this layer the output needs: all, or those with an index ≤ outLimit.
-            int rmax = outLimit < 0 ? d[l] : outLimit < wOff ? 0 : Math.min(d[l], (outLimit - wOff) / d[l - 1] + 1);
+            // Weight rows of this layer the output needs: all, or those with an index ≤ outLimit (none without an output).
+            int rmax = out == null ? 0 : outLimit < 0 ? d[l] : outLimit < wOff ? 0 : Math.min(d[l], (outLimit - wOff) / d[l - 1] + 1);
             boolean written = false;
             if (!rgZero && rmax == d[l]) {
                 // [RG¹…RGᵏ]ᵀ Z_{l−1}: kg stacked d_l × d_{l−1} blocks (one vector: straight into out).
@@ -409,7 +420,7 @@ final class ChunkPass {
                 written = true;
             }
             if (!written && rmax > 0) for (int j = 0; j < kg; j++) Arrays.fill(out, outOff + j * p + wOff, outOff + j * p + wOff + size, 0.0);
-            if (mlp.hasBias(l)) {
+            if (mlp.hasBias(l) && out != null) {
                 int bOff = mlp.biasOffset(l);
                 if (rgZero) {
                     for (int j = 0; j < kg; j++) Arrays.fill(out, outOff + j * p + bOff, outOff + j * p + bOff + d[l], 0.0);
@@ -428,7 +439,7 @@ final class ChunkPass {
             }
             if (nme && unit) {
                 if (!rdzWritten) Arrays.fill(brdz, 0, rk * d[l - 1], 0.0);
-                unitNmeScatter(l, unitBase + j0, kg);
+                if (!pre) unitNmeScatter(l, unitBase + j0, kg);   // A_1's units touch no weight of layer l ≥ 2
                 rdzWritten = true;
             } else if (nme) {
                 // Gr_l [V¹ | … | Vᵏ]: the directions packed side by side, d_l × (kg·d_{l−1}) (one: V_l as it is).
@@ -482,6 +493,19 @@ final class ChunkPass {
         }
     }
 
+    /**
+     * RA_l for the first layer's pre-activation units (unitBase {@link #FIRST_LAYER_UNITS}): vector j
+     * of the group moves unit j0 + j of A_1 by one in every row (as a bias of layer 1 would, with or
+     * without one); the later layers' RA come from the GEMMs alone.
+     */
+    private void firstLayerUnitTangent(int l, int j0, int kg) {
+        Arrays.fill(bra[l], 0, rows * kg * d[l], 0.0);
+        if (l != 1) return;
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < kg; j++) bra[1][(i * kg + j) * d[1] + j0 + j] = 1.0;
+        }
+    }
+
     /** The NME term Gr_l V_l for unit directions: adds column r of Gr_l into column c of vector j's R(∂/∂Z). */
     private void unitNmeScatter(int l, int q0, int kg) {
         int wOff = mlp.weightOffset(l), wEnd = wOff + d[l] * d[l - 1];
@@ -492,6 +516,72 @@ final class ChunkPass {
                 for (int i = 0; i < rows; i++) brdz[(i * kg + j) * d[l - 1] + c] += g[l][i * d[l] + r];
             }
         }
+    }
+
+    // ---------------------------------------------------------------- the first layer's Kronecker form
+    //
+    // A_1 = X W_1ᵀ + 1 b_1ᵀ is linear in W_1 and X does not depend on θ, so each sample's loss has
+    //   ∂²ℓ_s / ∂W_1[i, c] ∂W_1[i′, c′] = Q_s[i, i′] x_s[c] x_s[c′],   Q_s = ∂²ℓ_s / ∂a_1 ∂a_1ᵀ (d_1 × d_1)
+    // for each part (G, M and ∇²L have their own Q_s), and the first layer's weight block of the
+    // part's matrix is Σ_s Q_s ⊗ x_s x_sᵀ: its rows (i, c0 … c0+m−1) against the weights of unit i′
+    // are ONE GEMM, (κ ⊙ X[:, c0 …])ᵀ X with κ_s = Q_s[i, i′]. Unit-column products reach the same
+    // numbers through tangent buffers of rows × columns × Σ d_l (mostly zeros, out of cache) and
+    // elementwise passes over them; the GEMMs here do the same output flops and nothing else.
+
+    private double[] kronA = new double[0];   // κ ⊙ X[:, c0 …], rows × m
+
+    /**
+     * Q_s of the bound chunk for the first layer's units j0 … j0+kg−1: entry Q_s[i, j0 + j] (scaled
+     * like the products, i.e. including 1/count) into q[qOff + s·d_1² + (j0 + j)·d_1 + i] (the
+     * column of unit j0 + j, as the unit-column product of a weight of that unit sees it). The part
+     * is chosen as in {@link #blockProduct} ({@code ggn}, {@code nme}); needs the same bound state.
+     */
+    void firstLayerCurvature(double[] theta, int j0, int kg, double scale, boolean ggn, boolean nme, double[] q, int qOff) {
+        int d1 = d[1], dd = d1 * d1;
+        if (layers == 1 && !ggn) {   // a linear model has no NME: the pass below would leave RG_1 unwritten
+            for (int s = 0; s < rows; s++) Arrays.fill(q, qOff + s * dd + j0 * d1, qOff + s * dd + (j0 + kg) * d1, 0.0);
+            return;
+        }
+        blockProduct(theta, null, FIRST_LAYER_UNITS, j0, kg, mlp.numParameters(), scale, ggn, nme, null, 0, -1);
+        for (int s = 0; s < rows; s++) System.arraycopy(brg[1], s * kg * d1, q, qOff + s * dd + j0 * d1, kg * d1);
+    }
+
+    /**
+     * out[outOff + j·ldo + c′] (+)= Σ_s κ_s x_s[c0 + j] x_s[c′] over the samples x_s = xs[xOff + s·d_0 …],
+     * s &lt; rows, for j &lt; m, c′ &lt; d_0, κ_s = q[qOff + s·d_1² + kappa] (adds when {@code accumulate}):
+     * rows (i, c0 …) of the first layer's weight block against the weights of one unit, κ selecting
+     * Q_s[i, i′]. One GEMM; reads no chunk state (nothing needs to be bound).
+     */
+    void firstLayerRows(double[] xs, int xOff, int rows, double[] q, int qOff, int kappa, int c0, int m, boolean accumulate,
+                        double[] out, int outOff, int ldo) {
+        double[] x = xs;
+        int d0 = d[0], dd = d[1] * d[1];
+        if (kronA.length < rows * m) kronA = new double[rows * m];
+        for (int s = 0; s < rows; s++) {
+            double k = q[qOff + s * dd + kappa];
+            int xo = xOff + s * d0 + c0, ao = s * m;
+            for (int j = 0; j < m; j++) kronA[ao + j] = k * x[xo + j];
+        }
+        linalg.dgemm(true, false, m, d0, rows, 1.0, kronA, 0, m, x, xOff, d0, accumulate ? 1.0 : 0.0, out, outOff, ldo);
+    }
+
+    private double[] gramX = new double[0], gramQ = new double[0];   // tiles of X Xᵀ and Q Qᵀ
+
+    /**
+     * Σ_{s,t} ⟨Q_s, Q_t⟩ (x_sᵀx_t)² over the tile s ∈ [a0, a0+na), t ∈ [b0, b0+nb) of the samples
+     * xs (rows of d_0) and their Q_s in q (rows of d_1²): two GEMMs and one pass over the tile.
+     */
+    double firstLayerGramTile(double[] xs, double[] q, int a0, int na, int b0, int nb) {
+        int d0 = d[0], dd = d[1] * d[1], n = na * nb;
+        if (gramX.length < n) {
+            gramX = new double[n];
+            gramQ = new double[n];
+        }
+        linalg.dgemm(false, true, na, nb, d0, 1.0, xs, a0 * d0, d0, xs, b0 * d0, d0, 0.0, gramX, 0, nb);
+        linalg.dgemm(false, true, na, nb, dd, 1.0, q, a0 * dd, dd, q, b0 * dd, dd, 0.0, gramQ, 0, nb);
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += gramX[i] * gramX[i] * gramQ[i];
+        return sum;
     }
 
     /** H_ℓ per (sample, vector) row of the interleaved block (the softmax of sample i is shared). */
@@ -525,7 +615,7 @@ final class ChunkPass {
         br2a = new double[layers + 1][];
         br2z = new double[layers + 1][];
         br2g = new double[layers + 1][];
-        int maxWidth = d[0];
+        int maxWidth = 1;   // layers 1..L only, as in ensureBlock
         for (int l = 1; l <= layers; l++) {
             br2a[l] = new double[maxRows * kg * d[l]];
             br2g[l] = new double[maxRows * kg * d[l]];

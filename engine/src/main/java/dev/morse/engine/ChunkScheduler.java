@@ -74,6 +74,9 @@ final class ChunkScheduler implements AutoCloseable {
     private double[] chunkSums = new double[0];
     private long[] chunkCounts = new long[0];
     private double[] quadOut = new double[0];
+    // The GEMM tasks of a FIRST_LAYER_ROWS run: κ's index in Q_s, first column, columns, output offset.
+    private int[] taskKappa = new int[0], taskC0 = new int[0], taskM = new int[0], taskOut = new int[0];
+    private double[] tileSums = new double[0];
 
     /** The one request object, refilled by every run (preallocated: runs allocate nothing). */
     private final Request request = new Request();
@@ -287,6 +290,113 @@ final class ChunkScheduler implements AutoCloseable {
     }
 
     /**
+     * The first layer's per-sample curvature Q_s of a data part at θ (see
+     * {@link ChunkPass#firstLayerCurvature}) for the request's samples into q (count × d_1 × d_1):
+     * values per sample, never summed, so their bits do not depend on the thread count.
+     */
+    void firstLayerCurvature(Part part, double[] theta, double[] q) {
+        Request r = request;
+        int units = mlp.width(1);
+        runChunks(r.setProduct(Kind.FIRST_LAYER_CURVATURE, theta, part, null, -1, false, units, groupSize(units, r.rows, r.groupBudget), q), null, 0);
+    }
+
+    /**
+     * Columns start … start+k−1 of a data part's matrix, every one a weight of the first layer, as
+     * lower triangles from the part's Q_s ({@link #firstLayerCurvature}): for column (i, c) the
+     * entries of the weights of units i′ ≤ i (all of unit i, past the diagonal too), by the GEMMs
+     * of {@link ChunkPass#firstLayerRows}, into out[outOff + j·P …]; the column's later entries are
+     * not written. Each GEMM (a run of columns of one unit against the weights of one unit) is one
+     * task, all of it on one worker, its sum over the chunks in chunk order: the same bits for any
+     * thread count. (Splitting each GEMM in two halves, to keep waves of two workers full,
+     * measured no faster at 784-12-10.)
+     */
+    void firstLayerColumns(double[] q, int start, int k, double[] out, int outOff) {
+        int d0 = mlp.inputDim(), d1 = mlp.width(1), w1 = mlp.weightOffset(1);
+        if (start < w1 || start + k > w1 + d0 * d1) throw new IllegalArgumentException("columns [" + start + ", " + (start + k) + ") are not all first-layer weights");
+        int tasks = 0;
+        for (int q0 = start; q0 < start + k; ) {
+            int i = (q0 - w1) / d0, c0 = (q0 - w1) % d0, m = Math.min(d0 - c0, start + k - q0);
+            tasks += i + 1;
+            q0 += m;
+        }
+        ensureTasks(tasks);
+        int t = 0;
+        for (int q0 = start; q0 < start + k; ) {
+            int i = (q0 - w1) / d0, c0 = (q0 - w1) % d0, m = Math.min(d0 - c0, start + k - q0);
+            for (int ip = 0; ip <= i; ip++, t++) {
+                taskKappa[t] = i * d1 + ip;
+                taskC0[t] = c0;
+                taskM[t] = m;
+                taskOut[t] = outOff + (q0 - start) * p + w1 + ip * d0;
+            }
+            q0 += m;
+        }
+        Request r = request.setAll(Kind.FIRST_LAYER_ROWS, null, false, q, tasks, 1, -1, true, false, false, false, false, out);
+        for (int wave = 0; wave < tasks; wave += threads) {
+            r.wave = wave;
+            runWave(r, Math.min(threads, tasks - wave));
+        }
+    }
+
+    /** Samples per side of a tile of {@link #firstLayerFrobeniusSquared} (fixed: the tiles, and so the bits, never depend on the threads). */
+    static final int GRAM_TILE = 512;
+
+    /**
+     * ‖Σ_s Q_s ⊗ x_s x_sᵀ‖_F² = Σ_{s,t} ⟨Q_s, Q_t⟩ (x_sᵀx_t)² for the request's samples (contiguous,
+     * all of them) and their Q_s in q: the lower tiles of the two N × N Gram matrices, one task per
+     * tile (off-diagonal tiles count twice), the tiles' sums added in tile order.
+     */
+    double firstLayerFrobeniusSquared(double[] q) {
+        Request r = request;
+        int tiles = (r.count + GRAM_TILE - 1) / GRAM_TILE, tasks = tiles * (tiles + 1) / 2;
+        ensureTasks(tasks);
+        if (tileSums.length < tasks) tileSums = new double[tasks];
+        int t = 0;
+        for (int a = 0; a < tiles; a++) {
+            for (int b = 0; b <= a; b++, t++) {
+                taskC0[t] = a;   // the tile's row block
+                taskM[t] = b;    // and column block
+            }
+        }
+        Request run = r.setAll(Kind.FIRST_LAYER_GRAM, null, false, q, tasks, 1, -1, false, false, false, false, false, null);
+        for (int wave = 0; wave < tasks; wave += threads) {
+            run.wave = wave;
+            runWave(run, Math.min(threads, tasks - wave));
+        }
+        double sum = 0;
+        for (t = 0; t < tasks; t++) sum += (taskC0[t] == taskM[t] ? 1 : 2) * tileSums[t];
+        return sum;
+    }
+
+    /** Task {@code task} of a {@link Kind#FIRST_LAYER_GRAM} run: one tile's Σ ⟨Q_s, Q_t⟩ (x_sᵀx_t)². */
+    private void firstLayerGramTask(Request r, int task, int slot) {
+        if (r.index != null || r.first != 0) throw new IllegalStateException("the first layer's Gram tiles need all samples");
+        int a0 = taskC0[task] * GRAM_TILE, b0 = taskM[task] * GRAM_TILE;
+        int na = Math.min(GRAM_TILE, r.count - a0), nb = Math.min(GRAM_TILE, r.count - b0);
+        tileSums[task] = passes[slot].firstLayerGramTile(data.x(), r.vs, a0, na, b0, nb);
+    }
+
+    private void ensureTasks(int tasks) {
+        if (taskKappa.length >= tasks) return;
+        taskKappa = new int[tasks];
+        taskC0 = new int[tasks];
+        taskM = new int[tasks];
+        taskOut = new int[tasks];
+    }
+
+    /** Task {@code task} of a {@link Kind#FIRST_LAYER_ROWS} run: its GEMM summed over the chunks in order. */
+    private void firstLayerTask(Request r, int task, int slot) {
+        int d0 = mlp.inputDim(), dd = mlp.width(1) * mlp.width(1);
+        if (r.index != null) throw new IllegalStateException("the first layer's Kronecker form needs contiguous samples");
+        ChunkPass pass = passes[slot];
+        for (int chunk = 0; chunk < r.chunks; chunk++) {
+            int pos = chunk * r.rows, rows = Math.min(r.rows, r.count - pos);
+            pass.firstLayerRows(data.x(), (r.first + pos) * d0, rows, r.vs, pos * dd, taskKappa[task], taskC0[task], taskM[task],
+                    chunk > 0, r.out, taskOut[task], p);
+        }
+    }
+
+    /**
      * The quadratic forms v_jᵀ Op v_j of ∇²L ({@code hessian}) or G for k vectors into forms, and
      * their summed gradient into grad when not null (see {@link Evaluator#quadraticForms}).
      */
@@ -376,7 +486,13 @@ final class ChunkScheduler implements AutoCloseable {
         /** Σ ℓ and the number of correct argmax predictions (into chunkCounts). */
         CLASSIFY,
         /** Per hidden layer, the pre-activations with σ″ ≠ 0 (into chunkCounts). */
-        SECOND_SUPPORT
+        SECOND_SUPPORT,
+        /** The first layer's per-sample curvature Q_s of a data part into r.out (k = d_1 units in groups of kg). */
+        FIRST_LAYER_CURVATURE,
+        /** Lower-triangle columns of the first layer's weight block from Q_s (r.vs): one GEMM task per slot, through all chunks. */
+        FIRST_LAYER_ROWS,
+        /** ‖the first layer's weight block‖_F² from Q_s (r.vs): one Gram tile per slot. */
+        FIRST_LAYER_GRAM
     }
 
     /**
@@ -442,7 +558,7 @@ final class ChunkScheduler implements AutoCloseable {
             return setAll(Kind.QUADRATIC, theta, false, vs, k, kg, -1, false, false, false, hessian, gradient, null);
         }
 
-        private Request setAll(Kind kind, double[] theta, boolean aside, double[] vs, int k, int kg, int unitBase, boolean lowerOnly,
+        Request setAll(Kind kind, double[] theta, boolean aside, double[] vs, int k, int kg, int unitBase, boolean lowerOnly,
                 boolean ggn, boolean nme, boolean hessianForms, boolean formsGradient, double[] out) {
             this.kind = kind;
             this.theta = theta;
@@ -530,6 +646,8 @@ final class ChunkScheduler implements AutoCloseable {
     /** Slot {@code slot}'s share of the wave in flight: its chunk, or its vector group through all chunks. */
     private void work(Request r, int slot) {
         if (r.kind == Kind.GROUPS) groupThroughChunks(r, r.wave + slot, slot);
+        else if (r.kind == Kind.FIRST_LAYER_ROWS) firstLayerTask(r, r.wave + slot, slot);
+        else if (r.kind == Kind.FIRST_LAYER_GRAM) firstLayerGramTask(r, r.wave + slot, slot);
         else chunk(r, r.wave + slot, slot);
     }
 
@@ -592,6 +710,14 @@ final class ChunkScheduler implements AutoCloseable {
                 }
             }
             case GROUPS -> throw new IllegalStateException("vector groups run through groupThroughChunks, not per chunk");
+            case FIRST_LAYER_ROWS, FIRST_LAYER_GRAM -> throw new IllegalStateException("first-layer tasks run through their own task methods, not per chunk");
+            case FIRST_LAYER_CURVATURE -> {
+                bind(r, pass, slot, chunk, r.nme, r.nme);
+                int dd = mlp.width(1) * mlp.width(1);
+                for (int j0 = 0; j0 < r.k; j0 += r.kg) {
+                    pass.firstLayerCurvature(r.theta, j0, Math.min(r.kg, r.k - j0), r.scale, r.ggn, r.nme, r.out, pos * dd);
+                }
+            }
             case WARM -> bind(r, pass, slot, chunk, r.nme, r.nme);
             case OUTPUTS -> {
                 bind(r, pass, slot, chunk, false, false);

@@ -136,6 +136,10 @@ public final class Evaluator implements AutoCloseable {
     private double[] dataHv = new double[0];
     private double[] block = new double[0];
     private double[] identity = new double[0];
+    // The first layer's per-sample curvature Q_s of each data part (by Part ordinal) at the θ kept
+    // beside it, for dense columns by the Kronecker form (see denseColumnsUnchecked); null: none yet.
+    private final double[][] firstLayerQ = new double[Part.values().length][];
+    private final double[][] firstLayerTheta = new double[Part.values().length][];
     private final double[][] termWork = new double[Context.WORKSPACES][0];
 
     private final Context ctx = new Context();
@@ -590,9 +594,10 @@ public final class Evaluator implements AutoCloseable {
     // ------------------------------------------------------------------ dense matrices
 
     /**
-     * Dense P × P matrix of an operator part, row-major, built from block products of identity
-     * columns ({@link #denseColumns}) and symmetrized as (A + Aᵀ)/2 (the products are symmetric up
-     * to rounding). Refused up front by {@link MemoryGuard} when it cannot fit.
+     * Dense P × P matrix of an operator part, row-major: its lower triangle built column block by
+     * column block ({@link #denseColumns} with {@code lowerOnly}: the first layer's weight block by
+     * its Kronecker form, the rest from block products of identity columns), then mirrored, so the
+     * result is exactly symmetric. Refused up front by {@link MemoryGuard} when it cannot fit.
      */
     public double[] dense(Part part, double[] theta) {
         return dense(part, theta, null);
@@ -608,11 +613,76 @@ public final class Evaluator implements AutoCloseable {
         for (int start = 0; start < p; start += cols) {
             int k = Math.min(cols, p - start);
             // Row start+j of m is Op e_{start+j} (Op is symmetric): write the block straight in.
-            denseColumns(part, theta, start, k, m, start * p);
+            denseColumns(part, theta, start, k, m, start * p, true);
             if (progress != null) progress.update(start + k, p);
         }
-        DenseMatrices.symmetrize(m, p);
+        DenseMatrices.mirrorLower(m, p);
         return m;
+    }
+
+    /**
+     * The number of leading parameters that are the first layer's weights, d_1·d_0 (W_1 comes
+     * first, SPEC §1): the columns {@link #denseColumns} with {@code lowerOnly} computes by the
+     * Kronecker form Σ_s Q_s ⊗ x_s x_sᵀ, and the range of {@link #firstLayerDiagonal}.
+     */
+    public int firstLayerWeights() {
+        return mlp.width(1) * mlp.inputDim();
+    }
+
+    /**
+     * The diagonal of a data part's matrix (GGN, NME or DATA_HESSIAN) over the first layer's
+     * weights into out[0 .. {@link #firstLayerWeights()}): Σ_s Q_s[i, i] x_s[c]² for weight (i, c),
+     * from the part's per-sample curvature (no P-length column needed). Returns false, out left
+     * as it was, when the Q_s (N × d_1² doubles) do not fit in memory.
+     *
+     * @throws IllegalArgumentException on a part with terms (HESSIAN, REGULARIZER), a bad θ or a short out
+     */
+    public boolean firstLayerDiagonal(Part part, double[] theta, double[] out) {
+        checkDataPart(part);
+        if (out == null || out.length < firstLayerWeights()) throw new IllegalArgumentException("output needs " + firstLayerWeights() + " entries");
+        enter(Batch.all(), theta, true);
+        try {
+            double[] q = firstLayerCurvature(part, theta);
+            if (q == null) return false;
+            int d0 = mlp.inputDim(), d1 = mlp.width(1), n = data.size();
+            double[] x = data.x();
+            Arrays.fill(out, 0, d0 * d1, 0.0);
+            for (int s = 0; s < n; s++) {   // in sample order: the same bits however the work was spread
+                for (int i = 0; i < d1; i++) {
+                    double k = q[s * d1 * d1 + i * d1 + i];
+                    int o = i * d0, xo = s * d0;
+                    for (int c = 0; c < d0; c++) out[o + c] += k * x[xo + c] * x[xo + c];
+                }
+            }
+            return true;
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * ‖B‖_F² of a data part's first-layer weight block B = Σ_s Q_s ⊗ x_s x_sᵀ, as
+     * Σ_{s,t} ⟨Q_s, Q_t⟩ (x_sᵀx_t)²: two Gram matrices (of the inputs and of the Q_s) tile by tile,
+     * N²(d_0 + d_1²) multiply-adds instead of the block's d_0² N d_1² / 2. NaN when the Q_s do not
+     * fit in memory.
+     *
+     * @throws IllegalArgumentException on a part with terms (HESSIAN, REGULARIZER) or a bad θ
+     */
+    public double firstLayerFrobeniusSquared(Part part, double[] theta) {
+        checkDataPart(part);
+        enter(Batch.all(), theta, true);
+        try {
+            double[] q = firstLayerCurvature(part, theta);
+            return q == null ? Double.NaN : scheduler.firstLayerFrobeniusSquared(q);
+        } finally {
+            exit();
+        }
+    }
+
+    private static void checkDataPart(Part part) {
+        if (part != Part.GGN && part != Part.NME && part != Part.DATA_HESSIAN) {
+            throw new IllegalArgumentException("a data part (GGN, NME or DATA_HESSIAN) expected, got " + part);
+        }
     }
 
     /**
@@ -681,7 +751,17 @@ public final class Evaluator implements AutoCloseable {
         if (part == Part.REGULARIZER) {   // terms without a constant diagonal: products with explicit columns
             applyUnchecked(Part.REGULARIZER, identityColumns(start, k), block, k);
         } else {
-            scheduler.unitProduct(part == Part.HESSIAN ? Part.DATA_HESSIAN : part, theta, start, lowerOnly, block, k);
+            Part dataPart = part == Part.HESSIAN ? Part.DATA_HESSIAN : part;
+            // Lower triangles of first-layer weight columns (a prefix of the block: W_1 comes first)
+            // by the Kronecker form Σ_s Q_s ⊗ x_s x_sᵀ, when its Q_s fit; the rest by unit columns.
+            int kron = 0;
+            double[] q = lowerOnly ? firstLayerCurvature(dataPart, theta) : null;
+            if (q != null) kron = Math.max(0, Math.min(k, mlp.weightOffset(1) + mlp.width(1) * mlp.inputDim() - start));
+            if (kron < k) {
+                scheduler.unitProduct(dataPart, theta, start + kron, lowerOnly, block, k - kron);
+                if (kron > 0) System.arraycopy(block, 0, block, kron * p, (k - kron) * p);
+            }
+            if (kron > 0) scheduler.firstLayerColumns(q, start, kron, block, 0);
             if (part == Part.HESSIAN && terms.length > 0) {
                 if (termsDiagonal != null) {
                     for (int j = 0; j < k; j++) block[j * p + start + j] += termsDiagonal[start + j];
@@ -691,6 +771,26 @@ public final class Evaluator implements AutoCloseable {
             }
         }
         System.arraycopy(block, 0, out, off, len);
+    }
+
+    /**
+     * The first layer's per-sample curvature Q_s (count × d_1²) of a data part at θ, inside a dense
+     * request (all samples, the dense chunk plan): kept per part while θ's bits stay the same, so
+     * the column blocks of one matrix compute it once. Null when it would not fit in memory
+     * (MemoryGuard's rule for one more array): the unit-column products then do the whole block.
+     */
+    private double[] firstLayerCurvature(Part dataPart, double[] theta) {
+        int i = dataPart.ordinal();
+        if (firstLayerQ[i] != null && Arrays.equals(firstLayerTheta[i], theta)) return firstLayerQ[i];
+        long n = (long) data.size() * mlp.width(1) * mlp.width(1);
+        if (firstLayerQ[i] == null || firstLayerQ[i].length != n) {
+            firstLayerQ[i] = null;
+            if (n > Integer.MAX_VALUE - 8 || !MemoryGuard.fits(1, n, 1.0)) return null;
+            firstLayerQ[i] = new double[(int) n];
+        }
+        scheduler.firstLayerCurvature(dataPart, theta, firstLayerQ[i]);
+        firstLayerTheta[i] = theta.clone();
+        return firstLayerQ[i];
     }
 
     private double[] identityColumns(int start, int k) {

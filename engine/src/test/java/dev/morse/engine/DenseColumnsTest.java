@@ -126,6 +126,99 @@ class DenseColumnsTest {
         }
     }
 
+    /**
+     * The first layer's weight columns come from the Kronecker form Σ_s Q_s ⊗ x_s x_sᵀ (lower
+     * triangles) and the others from unit-column products: both against full columns of explicit
+     * products, for models where the first layer is the only one (Q_s = H_ℓ), has no bias, feeds a
+     * ReLU (σ″ = 0: no NME inside) or a GELU, with blocks that straddle the end of W_1, over several
+     * dense chunks; and dense() exactly symmetric.
+     */
+    @Test
+    void firstLayerKroneckerColumnsEqualProducts() {
+        Mlp[] models = {
+            Mlp.builder(5, 3).build(),
+            Mlp.builder(4, 6, 5, 3).activation(Activation.TANH).noBias(1).build(),
+            Mlp.builder(7, 5, 3).activation(Activation.RELU).build(),
+            Mlp.builder(3, 4, 4, 3).activation(Activation.GELU).build(),
+        };
+        for (Mlp mlp : models) {
+            for (Loss loss : Loss.values()) {
+                Dataset data = loss == Loss.MSE ? Problems.regression(100, mlp.inputDim(), 3, 43) : Problems.classification(100, mlp.inputDim(), 3, 43);
+                for (int threads : new int[] {1, 2}) {
+                    try (Evaluator e = Evaluator.open(Problem.of(mlp, data, loss, Regularizer.l2(1e-3)),
+                            Evaluator.Settings.defaults().withChunkRows(3).withThreads(threads))) {
+                        int p = e.dim();
+                        double[] theta = mlp.initPyTorchDefault(17);
+                        double[] eye = new double[p * p];
+                        for (int j = 0; j < p; j++) eye[j * p + j] = 1;
+                        for (Part part : Part.values()) {
+                            double[] prod = new double[p * p];
+                            e.apply(part, theta, eye, prod, p);
+                            double scale = Math.max(1e-300, Problems.maxAbs(prod));
+                            double[] lower = new double[p * p];
+                            for (int start = 0; start < p; start += 7) {
+                                int k = Math.min(7, p - start);
+                                e.denseColumns(part, theta, start, k, lower, start * p, true);
+                            }
+                            double[] dense = e.dense(part, theta);
+                            String what = mlp.widths().length + " layers " + java.util.Arrays.toString(mlp.widths()) + ", " + loss + ", " + part + ", " + threads + " threads";
+                            for (int q = 0; q < p; q++) {
+                                for (int i = 0; i <= q; i++) {
+                                    assertEquals(prod[q * p + i], lower[q * p + i], 1e-13 * scale, what + ": lower entry (" + q + ", " + i + ")");
+                                    assertEquals(prod[q * p + i], dense[q * p + i], 1e-13 * scale, what + ": dense entry (" + q + ", " + i + ")");
+                                    assertEquals(dense[q * p + i], dense[i * p + q], 0.0, what + ": dense() exactly symmetric");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * firstLayerDiagonal and firstLayerFrobeniusSquared (Gram tiles) against the dense matrices,
+     * with N = 1100 samples: three Gram tiles per side, the last one short; bit-identical for 1 and
+     * 3 threads; parts with terms refused.
+     */
+    @Test
+    void firstLayerDiagonalAndFrobeniusNormMatchTheDenseBlock() {
+        for (Loss loss : Loss.values()) {
+            Mlp mlp = Mlp.builder(5, 4, 3, 3).activation(Activation.GELU).build();
+            Dataset data = loss == Loss.MSE ? Problems.regression(1100, 5, 3, 47) : Problems.classification(1100, 5, 3, 47);
+            double[] theta = mlp.initPyTorchDefault(19);
+            int w1 = 20;
+            double[][] ref = null;
+            for (int threads : new int[] {1, 3}) {
+                try (Evaluator e = Evaluator.open(Problem.of(mlp, data, loss, Regularizer.l2(1e-3)), Evaluator.Settings.defaults().withThreads(threads))) {
+                    assertEquals(w1, e.firstLayerWeights());
+                    int p = e.dim();
+                    double[][] got = new double[3][];
+                    Part[] parts = {Part.GGN, Part.NME, Part.DATA_HESSIAN};
+                    for (int t = 0; t < 3; t++) {
+                        double[] m = e.dense(parts[t], theta);
+                        double[] diag = new double[w1];
+                        assertTrue(e.firstLayerDiagonal(parts[t], theta, diag));
+                        double frob = 0, scale = Problems.maxAbs(m);
+                        for (int i = 0; i < w1; i++) {
+                            assertEquals(m[i * p + i], diag[i], 1e-13 * scale, loss + " " + parts[t] + ": diagonal entry " + i);
+                            for (int j = 0; j < w1; j++) frob += m[i * p + j] * m[i * p + j];
+                        }
+                        double f = e.firstLayerFrobeniusSquared(parts[t], theta);
+                        assertEquals(frob, f, 1e-12 * frob, loss + " " + parts[t] + ": ‖first-layer block‖_F²");
+                        got[t] = java.util.Arrays.copyOf(diag, w1 + 1);
+                        got[t][w1] = f;
+                    }
+                    if (ref == null) ref = got;
+                    else for (int t = 0; t < 3; t++) assertArrayEquals(ref[t], got[t], 0.0, loss + ": bit-identical with " + threads + " threads");
+                    assertThrows(IllegalArgumentException.class, () -> e.firstLayerDiagonal(Part.HESSIAN, theta, new double[w1]));
+                    assertThrows(IllegalArgumentException.class, () -> e.firstLayerFrobeniusSquared(Part.REGULARIZER, theta));
+                    assertThrows(IllegalArgumentException.class, () -> e.firstLayerDiagonal(Part.GGN, theta, new double[w1 - 1]));
+                }
+            }
+        }
+    }
+
     @Test
     void rejectsBadRanges() {
         try (Evaluator e = multiChunk(Loss.MSE, Regularizer.NONE, 1, true)) {

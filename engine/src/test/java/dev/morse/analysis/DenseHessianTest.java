@@ -1,0 +1,58 @@
+package dev.morse.analysis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.morse.engine.Activation;
+import dev.morse.engine.Dataset;
+import dev.morse.engine.Evaluator;
+import dev.morse.engine.Loss;
+import dev.morse.engine.Mlp;
+import dev.morse.engine.Part;
+import dev.morse.engine.Problem;
+import dev.morse.engine.Regularizer;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Morse check's assembly (the lower triangle of H) (first-layer columns of H by the Kronecker form, G and M there only
+ * through their diagonals and ‖M‖_F²; the other columns from G and M, or from Hessian products with
+ * the multiplicative term) against the dense matrices of the parts, entry by entry.
+ */
+class DenseHessianTest {
+
+    @Test
+    void assemblyMatchesTheDenseParts() {
+        for (Regularizer reg : new Regularizer[] {Regularizer.l2(1e-3), Regularizer.multiplicative(0.05)}) {
+            for (Loss loss : Loss.values()) {
+                int n = 70, d0 = 6, c = 3;
+                double[] x = MorseClaimsTest.gaussian(n * d0, 5);
+                Dataset data = loss == Loss.MSE ? Dataset.regression(x, n, d0, MorseClaimsTest.gaussian(n * c, 6), c)
+                        : Dataset.classification(x, n, d0, new SplittableRandom(7).ints(n, 0, c).toArray(), c);
+                Mlp mlp = Mlp.of(Activation.TANH, d0, 5, 4, c);
+                try (Evaluator ev = Evaluator.open(Problem.of(mlp, data, loss, reg), Evaluator.Settings.defaults().withChunkRows(4).withThreads(2))) {
+                    int p = ev.dim();
+                    double[] theta = mlp.initPyTorchDefault(3);
+                    double[] h = new double[p * p];
+                    DenseHessian.Parts parts = DenseHessian.assemble(ev, theta, h, null);
+                    double[] hd = ev.dense(Part.HESSIAN, theta), g = ev.dense(Part.GGN, theta), m = ev.dense(Part.NME, theta);
+                    String what = reg.spec() + ", " + loss;
+                    double scale = 0, frob = 0;
+                    for (double v : hd) scale = Math.max(scale, Math.abs(v));
+                    for (int i = 0; i < p * p; i++) {
+                        if (i % p <= i / p) assertEquals(hd[i], h[i], 1e-13 * scale, what + ": H entry (" + i / p + ", " + i % p + ") of the lower triangle");
+                        frob += m[i] * m[i];
+                    }
+                    double fh = 0;
+                    for (double v : hd) fh += v * v;
+                    assertEquals(fh, DenseHessian.frobeniusSquaredLower(h, p), 1e-12 * fh, what + ": ‖H‖_F² from the lower triangle");
+                    for (int i = 0; i < p; i++) {
+                        assertEquals(g[i * p + i], parts.ggnDiagonal()[i], 1e-13 * scale, what + ": diag G " + i);
+                        assertEquals(m[i * p + i], parts.nmeDiagonal()[i], 1e-13 * scale, what + ": diag M " + i);
+                    }
+                    assertEquals(frob, parts.nmeFrobeniusSquared(), 1e-12 * frob, what + ": ‖M‖_F²");
+                    assertEquals(reg.spec().startsWith("l2"), parts.fromParts(), what);
+                }
+            }
+        }
+    }
+}
