@@ -88,8 +88,10 @@ final class DenseHessian {
             }
         }
         // Blocks that tile each unit's d_0 weights evenly (784 = 4 × 196 rather than 256 + 256 +
-        // 256 + 16): every Kronecker GEMM then has as many rows as the others.
-        int d0 = ev.problem().model().inputDim(), kcols = d0 / ((d0 + cols - 1) / cols);
+        // 256 + 16), or hold whole units when d_0 is small: every Kronecker GEMM then has as many
+        // rows as the others.
+        int d0 = ev.problem().model().inputDim();
+        int kcols = d0 <= cols ? d0 * (cols / d0) : d0 / ((d0 + cols - 1) / cols);
         for (int start = 0; start < w1; start += kcols) {
             int k = Math.min(kcols, w1 - start);
             ev.denseColumns(Part.HESSIAN, theta, start, k, out, start * p, true);
