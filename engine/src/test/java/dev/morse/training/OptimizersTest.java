@@ -105,6 +105,36 @@ class OptimizersTest {
         }
     }
 
+    /**
+     * SGD with momentum and no decay takes a branch-free loop after its first step: the same bits
+     * as the formula b ← μb + g, θ ← θ − lr·b written out, over an odd length; and a non-finite θ
+     * after the update is reported on either path.
+     */
+    @Test
+    void sgdMomentumFastLoopMatchesTheFormulaBitForBit() {
+        int p = 1001;
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        double[] theta = new double[p], ref = new double[p], buf = new double[p];
+        for (int i = 0; i < p; i++) theta[i] = ref[i] = r.nextDouble() - 0.5;
+        Optimizer o = OptimizerConfig.sgd(0.9, false, 0).create(p);
+        for (int step = 0; step < 4; step++) {
+            double[] g = new double[p];
+            for (int i = 0; i < p; i++) g[i] = r.nextDouble() - 0.5;
+            double lr = 0.05 * (step + 1);
+            assertTrue(o.step(theta, g, lr));
+            for (int i = 0; i < p; i++) {
+                buf[i] = step == 0 ? g[i] : buf[i] * 0.9 + g[i];
+                ref[i] = ref[i] + (-lr) * buf[i];
+            }
+            assertArrayEquals(ref, theta, 0.0, "step " + step);
+        }
+        double[] g = new double[p];
+        g[p - 1] = Double.POSITIVE_INFINITY;
+        assertFalse(o.step(theta, g, 0.1), "an infinite gradient entry makes θ non-finite");
+        Optimizer fresh = OptimizerConfig.sgd(0.9, false, 0).create(p);
+        assertFalse(fresh.step(new double[p], g, 0.1), "the first step's loop reports it too");
+    }
+
     @Test
     void momentumBufferAppearsWithTheFirstStep() {
         Optimizer o = OptimizerConfig.sgd(0.9, false, 0).create(3);
