@@ -5,71 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.morse.linalg.Linalg;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Block Lanczos against dense eigendecompositions: the k eigenvalues of largest magnitude of
- * matrices with known spectra (indefinite, with a multiple eigenvalue, a shift-invert-like
+ * Block Lanczos against known spectra: the k eigenvalues of largest magnitude of operators with
+ * known spectra (indefinite, with a multiple eigenvalue, a shift-invert-like
  * spectrum with a few dominant values), residuals as reported and as recomputed, orthonormal Ritz
  * vectors, a space smaller than one block, and the same bits for the same seed.
  */
 class BlockLanczosTest {
 
-    /** Q diag(d) Qᵀ with a random orthogonal Q (QR of a Gaussian matrix by Gram–Schmidt). */
-    static double[] withSpectrum(double[] d, long seed) {
-        int n = d.length;
-        SplittableRandom r = new SplittableRandom(seed);
-        double[] q = new double[n * n];
-        for (int i = 0; i < n; i++) {
-            for (int c = 0; c < n; c++) q[i * n + c] = r.nextDouble() - 0.5;
-            for (int pass = 0; pass < 2; pass++) {
-                for (int j = 0; j < i; j++) {
-                    double s = 0;
-                    for (int c = 0; c < n; c++) s += q[i * n + c] * q[j * n + c];
-                    for (int c = 0; c < n; c++) q[i * n + c] -= s * q[j * n + c];
-                }
-            }
-            double s = 0;
-            for (int c = 0; c < n; c++) s += q[i * n + c] * q[i * n + c];
-            s = Math.sqrt(s);
-            for (int c = 0; c < n; c++) q[i * n + c] /= s;
-        }
-        double[] a = new double[n * n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                double s = 0;
-                for (int l = 0; l < n; l++) s += q[l * n + i] * d[l] * q[l * n + j];
-                a[i * n + j] = s;
-            }
-        }
-        return a;
-    }
-
-    static LinearOperator dense(double[] a, int n) {
-        return new LinearOperator() {
-            @Override
-            public int dim() {
-                return n;
-            }
-
-            @Override
-            public void apply(double[] v, double[] out) {
-                for (int i = 0; i < n; i++) {
-                    double s = 0;
-                    for (int j = 0; j < n; j++) s += a[i * n + j] * v[j];
-                    out[i] = s;
-                }
-            }
-        };
-    }
-
     static void check(double[] d, int k, int b, String what) {
         int n = d.length;
-        double[] a = withSpectrum(d, 7);
-        BlockLanczos.Result r = BlockLanczos.largestMagnitude(dense(a, n), k, b, 1e-10, n, 3);
+        // Krylov methods are invariant under rotations, so diag(d) is as good a test as QΛQᵀ.
+        LinearOperator a = Operators.diagonal(d);
+        BlockLanczos.Result r = BlockLanczos.largestMagnitude(a, k, b, 1e-10, n, 3);
         assertTrue(r.allConverged(), what + ": converged");
         double[] want = Arrays.stream(d).boxed().sorted((x, y) -> Double.compare(Math.abs(y), Math.abs(x))).mapToDouble(Double::doubleValue).limit(k).toArray();
         double norm = Math.abs(want[0]);
@@ -77,7 +29,7 @@ class BlockLanczosTest {
         double[] ay = new double[n];
         for (int i = 0; i < k; i++) {
             double[] y = Arrays.copyOfRange(r.vectors(), i * n, (i + 1) * n);
-            dense(a, n).apply(y, ay);
+            a.apply(y, ay);
             double res = 0;
             for (int q = 0; q < n; q++) res += (ay[q] - r.ritzValues()[i] * y[q]) * (ay[q] - r.ritzValues()[i] * y[q]);
             assertEquals(Math.sqrt(res), r.residuals()[i], 1e-12 * norm, what + ": residual " + i + " as reported");
@@ -120,7 +72,7 @@ class BlockLanczosTest {
         int n = 60;
         double[] d = new double[n];
         for (int i = 0; i < n; i++) d[i] = i + 1;
-        LinearOperator a = dense(withSpectrum(d, 2), n);
+        LinearOperator a = Operators.diagonal(d);
         BlockLanczos.Result x = BlockLanczos.largestMagnitude(a, 4, 4, 1e-10, n, 9), y = BlockLanczos.largestMagnitude(a, 4, 4, 1e-10, n, 9);
         assertArrayEquals(x.ritzValues(), y.ritzValues(), 0.0);
         assertArrayEquals(x.vectors(), y.vectors(), 0.0);
@@ -132,6 +84,5 @@ class BlockLanczosTest {
         BlockLanczos.Result cut = BlockLanczos.largestMagnitude(a, 4, 4, 1e-14, 8, 1);
         assertEquals(4, cut.ritzValues().length);
         assertTrue(!cut.allConverged() || cut.residuals()[3] <= 1e-14 * Math.abs(cut.ritzValues()[3]));
-        assertTrue(Linalg.get() != null);
     }
 }
