@@ -714,8 +714,8 @@ public final class Evaluator implements AutoCloseable {
     /**
      * As {@link #denseColumns(Part, double[], int, int, double[], int)}; with {@code lowerOnly}
      * column q = start + j needs only its entries i ≤ q (the lower triangle of the row-major
-     * matrix, all that LAPACK's symmetric routines read): the others are left unspecified (finite,
-     * but not the matrix's). The data parts then skip the weight rows past the limit in their
+     * matrix, all that LAPACK's symmetric routines read): the others are left unspecified (as they
+     * were in out, or other finite values). The data parts then skip the weight rows past the limit in their
      * output GEMMs, which halves the work of the first layer on average.
      */
     public void denseColumns(Part part, double[] theta, int start, int k, double[] out, int off, boolean lowerOnly) {
@@ -739,6 +739,19 @@ public final class Evaluator implements AutoCloseable {
     /** Op·e_q for q = start..start+k−1 into out[off ..] (only entries ≤ q with {@code lowerOnly}). */
     private void denseColumnsUnchecked(Part part, double[] theta, int start, int k, boolean lowerOnly, double[] out, int off) {
         int len = k * p;
+        if (lowerOnly && part != Part.REGULARIZER && start + k <= mlp.weightOffset(1) + mlp.width(1) * mlp.inputDim()
+                && (part != Part.HESSIAN || terms.length == 0 || termsDiagonal != null)) {
+            // First-layer columns only: the Kronecker GEMMs write straight into out (at P = 39760 the
+            // copy through the block buffer was one more pass over the whole 12.6 GB matrix).
+            double[] q = firstLayerCurvature(part == Part.HESSIAN ? Part.DATA_HESSIAN : part, theta);
+            if (q != null) {
+                scheduler.firstLayerColumns(q, start, k, out, off);
+                if (part == Part.HESSIAN && termsDiagonal != null) {
+                    for (int j = 0; j < k; j++) out[off + j * p + start + j] += termsDiagonal[start + j];
+                }
+                return;
+            }
+        }
         if (block.length < len) {
             MemoryGuard.checkDense(k, p, "dense column block (k=" + k + " × P=" + p + ")");
             block = new double[len];
