@@ -33,8 +33,9 @@ final class DenseHessian {
     private DenseHessian() {}
 
     /**
-     * What the assembly leaves besides the matrix: diag G, diag M, ‖M‖_F² (from the unsymmetrized
-     * columns) and whether H came from its parts (else from Hessian products).
+     * What the assembly leaves besides the matrix: diag G, diag M, ‖M‖_F² (the first layer's block
+     * from its Gram form, the other columns' lower triangles counted twice off the diagonal),
+     * whether H came from its parts (else from Hessian products), and the flops executed.
      */
     record Parts(double[] ggnDiagonal, double[] nmeDiagonal, double nmeFrobeniusSquared, boolean fromParts, double flops) {}
 
@@ -74,7 +75,8 @@ final class DenseHessian {
         double[] rDiag = ev.problem().termsHessianDiagonal();
         boolean parts = rDiag != null;
         int cols = ev.denseBlockColumns();
-        MemoryGuard.checkDense(2, (long) cols * p, "Morse check: column blocks of G and M (" + cols + " columns × P=" + p + ")");
+        // G's and M's blocks here, and the evaluator's own block buffer when H comes from Hessian products.
+        MemoryGuard.checkDense(parts ? 2 : 3, (long) cols * p, "Morse check: column blocks of G and M (" + cols + " columns × P=" + p + ")");
         double[] gBlk = new double[cols * p], mBlk = new double[cols * p];
         double[] dG = new double[p], dM = new double[p];
         double frobM = 0;
@@ -87,9 +89,9 @@ final class DenseHessian {
                 frobM = f;
             }
         }
-        // Blocks that tile each unit's d_0 weights evenly (784 = 4 × 196 rather than 256 + 256 +
-        // 256 + 16), or hold whole units when d_0 is small: every Kronecker GEMM then has as many
-        // rows as the others.
+        // Blocks that tile each unit's d_0 weights near evenly (784 = 4 × 196 rather than 256 + 256 +
+        // 256 + 16), or hold whole units when d_0 is small, so that the Kronecker GEMMs have
+        // similar row counts.
         int d0 = ev.problem().model().inputDim();
         int kcols = d0 <= cols ? d0 * (cols / d0) : d0 / ((d0 + cols - 1) / cols);
         for (int start = 0; start < w1; start += kcols) {
@@ -124,6 +126,7 @@ final class DenseHessian {
         double rest = FlopModel.denseColumn("ggn", m, n) + FlopModel.denseColumn("nme", m, n) + (parts ? 0 : FlopModel.denseColumn("hessian", m, n));
         double flops = (p - w1) * rest;
         if (w1 > 0) flops += kroneckerFlops(ev) + (double) n * n * (m.inputDim() + (double) m.width(1) * m.width(1));
+        ev.releaseDenseCaches();   // the Q_s (N × d_1² per part) are not needed past the assembly
         return new Parts(dG, dM, frobM, parts, flops);
     }
 

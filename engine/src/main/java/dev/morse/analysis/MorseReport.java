@@ -152,7 +152,8 @@ public record MorseReport(
      * default), dense limit (the counts need a P×P matrix; default {@value MemoryGuard#MAX_SQUARE_ORDER},
      * the largest one Java array holds: the heap is the real limit, refused with the estimate
      * when short), how many eigenvalues nearest zero (and at each end) to report, the restart
-     * limit of the Lanczos runs, and whether to compute the full spectra of H, G and M
+     * limit of the Lanczos runs on H (the shift-invert block Lanczos does not restart: its basis
+     * is bounded instead, see {@link #nearZero}), and whether to compute the full spectra of H, G and M
      * (method "dense": three P×P matrices and three eigendecompositions).
      */
     public record Options(double tauFactor, double absoluteTolerance, double gradTol, int denseLimit, int nearest, int lanczosRestarts,
@@ -586,10 +587,12 @@ public record MorseReport(
         // Block Lanczos, SHIFT_INVERT_BLOCK solves at a time: a solve reads the whole factor from
         // memory once per call, whatever its number of right-hand sides (dpotrs at n = 9550:
         // ~110 ms for 1 and for 16), so blocks cost little more than single vectors.
-        // Blocks of at least k: a cluster at the shift (a degenerate point) is found up to the block
-        // size in each eigenvalue's multiplicity. At most 16 blocks.
-        int block = Math.max(SHIFT_INVERT_BLOCK, k);
-        BlockLanczos.Result r = BlockLanczos.largestMagnitude(inverse, k, block, LANCZOS_TOL, Math.min(p, 16 * block), 0);
+        // Blocks of at least k, up to 64: a cluster at the shift (a degenerate point) is found up to
+        // the block size in each eigenvalue's multiplicity. The basis (kept with its products, no
+        // restarts) holds 16 blocks, at most 512 vectors (2 · 512 · P doubles: 326 MB at P = 39760).
+        int block = Math.min(64, Math.max(SHIFT_INVERT_BLOCK, k));
+        int basis = Math.min(p, Math.max(k + block, Math.min(16 * block, 512)));
+        BlockLanczos.Result r = BlockLanczos.largestMagnitude(inverse, k, block, LANCZOS_TOL, basis, 0);
         double[] mu = r.ritzValues();
         int m = mu.length;
         double[] y = r.vectors();

@@ -617,6 +617,7 @@ public final class Evaluator implements AutoCloseable {
             if (progress != null) progress.update(start + k, p);
         }
         DenseMatrices.mirrorLower(m, p);
+        releaseDenseCaches();
         return m;
     }
 
@@ -663,8 +664,8 @@ public final class Evaluator implements AutoCloseable {
     /**
      * ‖B‖_F² of a data part's first-layer weight block B = Σ_s Q_s ⊗ x_s x_sᵀ, as
      * Σ_{s,t} ⟨Q_s, Q_t⟩ (x_sᵀx_t)²: two Gram matrices (of the inputs and of the Q_s) tile by tile,
-     * N²(d_0 + d_1²) multiply-adds instead of the block's d_0² N d_1² / 2. NaN when the Q_s do not
-     * fit in memory.
+     * N²(d_0 + d_1²) multiply-adds instead of the block's d_0² N d_1² / 2; absolute accuracy about
+     * ε·(Σ_s ‖Q_s‖_F ‖x_s‖²)², clamped at zero. NaN when the Q_s do not fit in memory.
      *
      * @throws IllegalArgumentException on a part with terms (HESSIAN, REGULARIZER) or a bad θ
      */
@@ -673,7 +674,9 @@ public final class Evaluator implements AutoCloseable {
         enter(Batch.all(), theta, true);
         try {
             double[] q = firstLayerCurvature(part, theta);
-            return q == null ? Double.NaN : scheduler.firstLayerFrobeniusSquared(q);
+            // The terms ⟨Q_s, Q_t⟩(x_sᵀx_t)² have mixed signs for M: near a zero-residual point the
+            // sum's rounding, ε·(Σ_s ‖Q_s‖‖x_s‖²)², may exceed ‖B‖_F² itself; never below zero.
+            return q == null ? Double.NaN : Math.max(0.0, scheduler.firstLayerFrobeniusSquared(q));
         } finally {
             exit();
         }
@@ -697,7 +700,8 @@ public final class Evaluator implements AutoCloseable {
      * Columns start … start+k−1 of the dense matrix of an operator part: writes Op·e_q for
      * q = start + j into out[off + j·P …  off + (j+1)·P) (row start+j of the row-major matrix,
      * since Op is symmetric). Not symmetrized: a caller assembling a dense matrix block by block
-     * symmetrizes it at the end ({@link DenseMatrices#symmetrize}), as {@link #dense} does.
+     * symmetrizes it at the end ({@link DenseMatrices#symmetrize}; with {@code lowerOnly},
+     * {@link DenseMatrices#mirrorLower}, as {@link #dense} does).
      *
      * <p>Data parts take the identity columns implicitly (scatters instead of GEMMs with unit
      * operands), and dense requests use their own chunk plan: chunks of up to
@@ -768,7 +772,8 @@ public final class Evaluator implements AutoCloseable {
             // Lower triangles of first-layer weight columns (a prefix of the block: W_1 comes first)
             // by the Kronecker form Σ_s Q_s ⊗ x_s x_sᵀ, when its Q_s fit; the rest by unit columns.
             int kron = 0;
-            double[] q = lowerOnly ? firstLayerCurvature(dataPart, theta) : null;
+            boolean firstLayer = start < mlp.weightOffset(1) + mlp.width(1) * mlp.inputDim();
+            double[] q = lowerOnly && firstLayer ? firstLayerCurvature(dataPart, theta) : null;
             if (q != null) kron = Math.max(0, Math.min(k, mlp.weightOffset(1) + mlp.width(1) * mlp.inputDim() - start));
             if (kron < k) {
                 scheduler.unitProduct(dataPart, theta, start + kron, lowerOnly, block, k - kron);
@@ -787,6 +792,22 @@ public final class Evaluator implements AutoCloseable {
     }
 
     /**
+     * Frees what dense work keeps between calls: the first layer's per-sample curvature of each
+     * part (N × d_1² doubles apiece, kept so that the column blocks of one matrix compute it once).
+     * {@link #dense} calls it at its end; callers that assemble a matrix block by block
+     * ({@link #denseColumns}) call it when the matrix is done.
+     */
+    public void releaseDenseCaches() {
+        lock.lock();
+        try {
+            Arrays.fill(firstLayerQ, null);
+            Arrays.fill(firstLayerTheta, null);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * The first layer's per-sample curvature Q_s (count × d_1²) of a data part at θ, inside a dense
      * request (all samples, the dense chunk plan): kept per part while θ's bits stay the same, so
      * the column blocks of one matrix compute it once. Null when it would not fit in memory
@@ -801,6 +822,7 @@ public final class Evaluator implements AutoCloseable {
             if (n > Integer.MAX_VALUE - 8 || !MemoryGuard.fits(1, n, 1.0)) return null;
             firstLayerQ[i] = new double[(int) n];
         }
+        firstLayerTheta[i] = null;   // no key while Q is rewritten: a run that fails halfway leaves no stale hit
         scheduler.firstLayerCurvature(dataPart, theta, firstLayerQ[i]);
         firstLayerTheta[i] = theta.clone();
         return firstLayerQ[i];

@@ -139,7 +139,7 @@ public final class BlockLanczos {
                 for (int i = 0; i < n; i++) v[size * n + i] = x[off + i] / after;
                 size++;
             } else {
-                size = append(la, v, size, n, x, off, rng);
+                size = append(la, v, size, n, x, off, rng, before[j]);
             }
         }
         return size;
@@ -151,9 +151,14 @@ public final class BlockLanczos {
      * is replaced by a random one. Returns the new size.
      */
     private static int append(Linalg la, double[] v, int size, int n, double[] x, int off, SplittableRandom rng) {
+        return append(la, v, size, n, x, off, rng, norm(x, off, n));
+    }
+
+    /** As above, the breakdown judged against {@code reference} (x's norm before any orthogonalization). */
+    private static int append(Linalg la, double[] v, int size, int n, double[] x, int off, SplittableRandom rng, double reference) {
         double[] c = new double[Math.max(1, size)];
         for (int attempt = 0; ; attempt++) {
-            double before = norm(x, off, n);
+            double before = attempt == 0 ? reference : norm(x, off, n);
             for (int pass = 0; pass < 2 && size > 0; pass++) {
                 la.dgemv(false, size, n, 1.0, v, 0, n, x, off, 0.0, c, 0);
                 la.dgemv(true, size, n, -1.0, v, 0, n, c, 0, 1.0, x, off);

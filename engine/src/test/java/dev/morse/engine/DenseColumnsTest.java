@@ -219,6 +219,53 @@ class DenseColumnsTest {
         }
     }
 
+    /**
+     * The first layer's Q_s are kept between column blocks keyed on θ's bits: blocks at θ₁, then θ₂
+     * (θ₁ changed in place), then θ₁ again equal a fresh evaluator's, bit for bit; and dense() is
+     * bit-identical for 1 and 8 threads, whose column blocks differ (256 and 512 columns).
+     */
+    @Test
+    void firstLayerCurvatureFollowsThetaAndBlocksOfAnyWidthAgree() {
+        Mlp mlp = Mlp.builder(30, 12, 3).activation(Activation.TANH).build();
+        Dataset data = Problems.classification(90, 30, 3, 53);
+        Problem prob = Problem.of(mlp, data, Loss.CROSS_ENTROPY, Regularizer.l2(1e-3));
+        int p = mlp.numParameters();
+        double[] theta1 = mlp.initPyTorchDefault(23), theta = theta1.clone();
+        try (Evaluator e = Evaluator.open(prob, Evaluator.Settings.defaults().withChunkRows(8).withThreads(2))) {
+            double[] a = new double[40 * p], b = new double[40 * p], c = new double[40 * p];
+            e.denseColumns(Part.DATA_HESSIAN, theta, 0, 40, a, 0, true);
+            theta[5] += 0.25;   // θ₂: the same array, changed in place
+            e.denseColumns(Part.DATA_HESSIAN, theta, 0, 40, b, 0, true);
+            theta[5] = theta1[5];
+            e.denseColumns(Part.DATA_HESSIAN, theta, 0, 40, c, 0, true);
+            double[] fresh = new double[40 * p], fresh2 = new double[40 * p];
+            try (Evaluator f = Evaluator.open(prob, Evaluator.Settings.defaults().withChunkRows(8).withThreads(2))) {
+                f.denseColumns(Part.DATA_HESSIAN, theta1, 0, 40, fresh, 0, true);
+                double[] t2 = theta1.clone();
+                t2[5] += 0.25;
+                f.releaseDenseCaches();
+                f.denseColumns(Part.DATA_HESSIAN, t2, 0, 40, fresh2, 0, true);
+            }
+            for (int j = 0; j < 40; j++) {
+                for (int i = 0; i <= j; i++) {
+                    assertEquals(fresh[j * p + i], a[j * p + i], 0.0, "θ₁ entry (" + j + ", " + i + ")");
+                    assertEquals(fresh2[j * p + i], b[j * p + i], 0.0, "θ₂ entry (" + j + ", " + i + ")");
+                    assertEquals(fresh[j * p + i], c[j * p + i], 0.0, "θ₁ again, entry (" + j + ", " + i + ")");
+                }
+            }
+            assertTrue(Problems.maxAbsDiff(a, b) > 0, "θ₂ gives another matrix");
+        }
+        double[] one, eight;
+        try (Evaluator e = Evaluator.open(prob, Evaluator.Settings.defaults().withThreads(1))) {
+            one = e.dense(Part.HESSIAN, theta1);
+        }
+        try (Evaluator e = Evaluator.open(prob, Evaluator.Settings.defaults().withThreads(8))) {
+            assertTrue(e.denseBlockColumns() != 256 || p <= 256, "8 threads take wider column blocks");
+            eight = e.dense(Part.HESSIAN, theta1);
+        }
+        assertArrayEquals(one, eight, 0.0, "dense() with 1 and 8 threads");
+    }
+
     @Test
     void rejectsBadRanges() {
         try (Evaluator e = multiChunk(Loss.MSE, Regularizer.NONE, 1, true)) {
