@@ -40,22 +40,13 @@ final class DenseHessian {
     record Parts(double[] ggnDiagonal, double[] nmeDiagonal, double nmeFrobeniusSquared, boolean fromParts, double flops) {}
 
     /**
-     * Flops of the Kronecker form's GEMMs for the lower triangle of the first layer's weight
-     * block: column (i, c) takes (i + 1)·d_0 entries of 2N flops each, Σ = 2N·d_0²·d_1(d_1+1)/2.
-     */
-    static double kroneckerFlops(Evaluator ev) {
-        var m = ev.problem().model();
-        double n = ev.problem().data().size(), d0 = m.inputDim(), d1 = m.width(1);
-        return 2 * n * d0 * d0 * d1 * (d1 + 1) / 2;
-    }
-
-    /**
      * Flops of {@link Evaluator#dense} for a part, as executed: the Kronecker GEMMs of the first
      * layer's columns plus the unit-column products ({@link FlopModel#denseColumn}) of the others.
      */
     static double denseFlops(Evaluator ev, String part) {
         var m = ev.problem().model();
-        return kroneckerFlops(ev) + (double) (ev.dim() - ev.firstLayerWeights()) * FlopModel.denseColumn(part, m, ev.problem().data().size());
+        int n = ev.problem().data().size();
+        return FlopModel.firstLayerKronecker(m, n) + (double) (ev.dim() - ev.firstLayerWeights()) * FlopModel.denseColumn(part, m, n);
     }
 
     /** Whether H is assembled as G + M + R″ (every term's Hessian part a constant diagonal). */
@@ -125,7 +116,7 @@ final class DenseHessian {
         int n = ev.problem().data().size();
         double rest = FlopModel.denseColumn("ggn", m, n) + FlopModel.denseColumn("nme", m, n) + (parts ? 0 : FlopModel.denseColumn("hessian", m, n));
         double flops = (p - w1) * rest;
-        if (w1 > 0) flops += kroneckerFlops(ev) + (double) n * n * (m.inputDim() + (double) m.width(1) * m.width(1));
+        if (w1 > 0) flops += FlopModel.firstLayerKronecker(m, n) + FlopModel.firstLayerGram(m, n);
         ev.releaseDenseCaches();   // the Q_s (N × d_1² per part) are not needed past the assembly
         return new Parts(dG, dM, frobM, parts, flops);
     }

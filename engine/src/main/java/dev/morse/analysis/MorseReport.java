@@ -564,10 +564,7 @@ public record MorseReport(
 
             @Override
             public void apply(double[] v, double[] out) {
-                System.arraycopy(v, 0, out, 0, p);
-                try (NativeThreads.Scope s = ev.nativeScope()) {
-                    f.solve(out);
-                }
+                apply(v, out, 1);
             }
 
             @Override

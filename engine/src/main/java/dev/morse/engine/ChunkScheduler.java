@@ -349,29 +349,29 @@ final class ChunkScheduler implements AutoCloseable {
     double firstLayerFrobeniusSquared(double[] q) {
         Request r = request;
         int tiles = (r.count + GRAM_TILE - 1) / GRAM_TILE, tasks = tiles * (tiles + 1) / 2;
-        ensureTasks(tasks);
         if (tileSums.length < tasks) tileSums = new double[tasks];
-        int t = 0;
-        for (int a = 0; a < tiles; a++) {
-            for (int b = 0; b <= a; b++, t++) {
-                taskC0[t] = a;   // the tile's row block
-                taskM[t] = b;    // and column block
-            }
-        }
         Request run = r.setAll(Kind.FIRST_LAYER_GRAM, null, false, q, tasks, 1, -1, false, false, false, false, false, null);
         for (int wave = 0; wave < tasks; wave += threads) {
             run.wave = wave;
             runWave(run, Math.min(threads, tasks - wave));
         }
         double sum = 0;
-        for (t = 0; t < tasks; t++) sum += (taskC0[t] == taskM[t] ? 1 : 2) * tileSums[t];
+        for (int a = 0, t = 0; a < tiles; a++) {
+            for (int b = 0; b <= a; b++, t++) sum += (a == b ? 1 : 2) * tileSums[t];
+        }
         return sum;
     }
 
-    /** Task {@code task} of a {@link Kind#FIRST_LAYER_GRAM} run: one tile's Σ ⟨Q_s, Q_t⟩ (x_sᵀx_t)². */
+    /**
+     * Task {@code task} of a {@link Kind#FIRST_LAYER_GRAM} run: one tile's Σ ⟨Q_s, Q_t⟩ (x_sᵀx_t)².
+     * Tasks number the lower tiles row by row, (a, b) with b ≤ a: task = a(a+1)/2 + b.
+     */
     private void firstLayerGramTask(Request r, int task, int slot) {
         if (r.index != null || r.first != 0) throw new IllegalStateException("the first layer's Gram tiles need all samples");
-        int a0 = taskC0[task] * GRAM_TILE, b0 = taskM[task] * GRAM_TILE;
+        int a = 0;
+        while ((a + 1) * (a + 2) / 2 <= task) a++;
+        int b = task - a * (a + 1) / 2;
+        int a0 = a * GRAM_TILE, b0 = b * GRAM_TILE;
         int na = Math.min(GRAM_TILE, r.count - a0), nb = Math.min(GRAM_TILE, r.count - b0);
         tileSums[task] = passes[slot].firstLayerGramTile(data.x(), r.vs, a0, na, b0, nb);
     }

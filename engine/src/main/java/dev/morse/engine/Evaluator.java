@@ -630,6 +630,11 @@ public final class Evaluator implements AutoCloseable {
         return mlp.width(1) * mlp.inputDim();
     }
 
+    /** One past the index of the first layer's last weight (W_1 starts the parameters). */
+    private int firstLayerEnd() {
+        return mlp.weightOffset(1) + firstLayerWeights();
+    }
+
     /**
      * The diagonal of a data part's matrix (GGN, NME or DATA_HESSIAN) over the first layer's
      * weights into out[0 .. {@link #firstLayerWeights()}): Σ_s Q_s[i, i] x_s[c]² for weight (i, c),
@@ -743,7 +748,7 @@ public final class Evaluator implements AutoCloseable {
     /** Op·e_q for q = start..start+k−1 into out[off ..] (only entries ≤ q with {@code lowerOnly}). */
     private void denseColumnsUnchecked(Part part, double[] theta, int start, int k, boolean lowerOnly, double[] out, int off) {
         int len = k * p;
-        if (lowerOnly && part != Part.REGULARIZER && start + k <= mlp.weightOffset(1) + mlp.width(1) * mlp.inputDim()
+        if (lowerOnly && part != Part.REGULARIZER && start + k <= firstLayerEnd()
                 && (part != Part.HESSIAN || terms.length == 0 || termsDiagonal != null)) {
             // First-layer columns only: the Kronecker GEMMs write straight into out (at P = 39760 the
             // copy through the block buffer was one more pass over the whole 12.6 GB matrix).
@@ -772,9 +777,9 @@ public final class Evaluator implements AutoCloseable {
             // Lower triangles of first-layer weight columns (a prefix of the block: W_1 comes first)
             // by the Kronecker form Σ_s Q_s ⊗ x_s x_sᵀ, when its Q_s fit; the rest by unit columns.
             int kron = 0;
-            boolean firstLayer = start < mlp.weightOffset(1) + mlp.width(1) * mlp.inputDim();
+            boolean firstLayer = start < firstLayerEnd();
             double[] q = lowerOnly && firstLayer ? firstLayerCurvature(dataPart, theta) : null;
-            if (q != null) kron = Math.max(0, Math.min(k, mlp.weightOffset(1) + mlp.width(1) * mlp.inputDim() - start));
+            if (q != null) kron = Math.max(0, Math.min(k, firstLayerEnd() - start));
             if (kron < k) {
                 scheduler.unitProduct(dataPart, theta, start + kron, lowerOnly, block, k - kron);
                 if (kron > 0) System.arraycopy(block, 0, block, kron * p, (k - kron) * p);

@@ -81,6 +81,24 @@ public final class FlopModel {
         };
     }
 
+    /**
+     * Flops of the first layer's weight block of a dense matrix by its Kronecker form
+     * ({@link Evaluator#denseColumns} with lowerOnly): column (i, c) takes (i + 1)·d_0 entries of
+     * 2N flops each, Σ = 2N·d_0²·d_1(d_1 + 1)/2.
+     */
+    public static double firstLayerKronecker(Mlp m, int n) {
+        double d0 = m.inputDim(), d1 = m.width(1);
+        return 2.0 * n * d0 * d0 * d1 * (d1 + 1) / 2;
+    }
+
+    /**
+     * Flops of {@link Evaluator#firstLayerFrobeniusSquared}: the lower tiles of the two N × N Gram
+     * matrices, of the inputs (d_0) and of the Q_s (d_1²), N²(d_0 + d_1²).
+     */
+    public static double firstLayerGram(Mlp m, int n) {
+        return (double) n * n * (m.inputDim() + (double) m.width(1) * m.width(1));
+    }
+
     /** The formula of {@link #of} as text, e.g. {@code "3F + 5F'"}. */
     public static String formula(String product, boolean cached) {
         return switch (product) {
