@@ -154,6 +154,8 @@ final class NetlibLoader {
                     asked + ": no native library; the pure-Java fallback, as requested", true);
         }
 
+        // Before any OpenBLAS initializes (bundled or system): it reads the variable once.
+        String idle = OpenBlasIdle.apply();
         String userNetlib = netlibProperties();
         Path bundled = null;
         String selection;
@@ -218,7 +220,7 @@ final class NetlibLoader {
         }
         boolean ok = nativeFailure == null;
         return new State(ok ? n.nativeBlas : null, ok ? n.nativeLapack : null, nativeFailure, n.javaLapack, n.javaFailure,
-                ok ? source : "none", ok ? bundled : null, selection, false);
+                ok ? source : "none", ok ? bundled : null, ok ? selection + "; " + idle : selection, false);
     }
 
     /** What netlib's builders gave. */

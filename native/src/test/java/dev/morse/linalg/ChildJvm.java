@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
  * Runs {@link #main} in a fresh JVM, for what one JVM can do only once: choose its BLAS. Modes:
  * {@code report} prints {@code REPORT <backend JSON>} and one {@code MAPPED <file>} line per mapped
  * BLAS/LAPACK/Fortran-runtime file; {@code extract ROOT} extracts the bundle under ROOT and prints
- * {@code HOW <how>} and {@code DIR <dir>}.
+ * {@code HOW <how>} and {@code DIR <dir>}; {@code idle} loads the BLAS and prints {@code TIMEOUT <value>} (OpenBLAS's
+ * idle-thread variable as the C library sees it) and {@code SELECTION <blas selection>}.
  */
 final class ChildJvm {
 
@@ -94,7 +95,7 @@ final class ChildJvm {
         }
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) throws Throwable {
         switch (args[0]) {
             case "report" -> {
                 BackendReport r = Backends.report();
@@ -119,6 +120,18 @@ final class ChildJvm {
                 System.out.println("DIR " + x.dir());
                 System.out.println("VERIFY " + BundledOpenBlas.verify(x.dir(), true));
                 Files.createDirectories(x.dir()); // no-op: the folder exists
+            }
+            case "idle" -> {
+                // What OpenBLAS will read: the process environment as the C library sees it.
+                Linalg.get();
+                var linker = java.lang.foreign.Linker.nativeLinker();
+                var getenv = linker.downcallHandle(linker.defaultLookup().find("getenv").orElseThrow(),
+                        java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.ADDRESS, java.lang.foreign.ValueLayout.ADDRESS));
+                try (var arena = java.lang.foreign.Arena.ofConfined()) {
+                    var v = (java.lang.foreign.MemorySegment) getenv.invokeExact(arena.allocateFrom(OpenBlasIdle.VARIABLE));
+                    System.out.println("TIMEOUT " + (v.equals(java.lang.foreign.MemorySegment.NULL) ? "unset" : v.reinterpret(64).getString(0)));
+                }
+                System.out.println("SELECTION " + Backends.report().blasSelection());
             }
             default -> throw new IllegalArgumentException(args[0]);
         }
