@@ -5,6 +5,7 @@ import dev.morse.engine.Batch;
 import dev.morse.engine.Penalty;
 import dev.morse.engine.Dataset;
 import dev.morse.engine.FlopModel;
+import dev.morse.engine.Problem;
 import dev.morse.engine.Workload;
 import dev.morse.engine.Loss;
 import dev.morse.engine.Mlp;
@@ -346,18 +347,27 @@ public final class BenchCommand implements Callable<Integer> {
         return out;
     }
 
-    /** The objective of Workloads.build: seeded uniform inputs, random labels or targets. */
     /** Products at a fixed θ, which reuse the chunks' forward and backward passes. */
     static boolean cached(String product) {
         return product.endsWith("_cached") || product.equals("hvp_block") || product.equals("dense_hessian");
     }
 
-    /** The {@link Workload} the JMH benchmarks use too (seed from --seed). */
+    /**
+     * The {@link Workload} the JMH benchmarks use too (seed from --seed): seeded uniform inputs,
+     * random labels or targets. A model and loss that do not fit (cross_entropy on one output) is
+     * a usage error.
+     */
     private Evaluator build(int t, boolean cacheStates) {
-        Workload w = new Workload(Mlp.of(Activation.parse(activation), Mlp.parseWidths(model)), Loss.parse(loss), batch, seed);
+        Problem problem;
+        try {
+            problem = new Workload(Mlp.of(Activation.parse(activation), Mlp.parseWidths(model)), Loss.parse(loss), batch, seed).problem();
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("--model " + model + " --loss " + loss + ": " + e.getMessage()
+                    + (e.getMessage().contains("classes") ? " (one output: use --loss mse)" : ""));
+        }
         Evaluator.Settings s = Evaluator.Settings.defaults().withThreads(t).withCacheStates(cacheStates);
         if (chunk != null) s = s.withChunkRows(chunk);
-        return Evaluator.open(w.problem(), s);
+        return Evaluator.open(problem, s);
     }
 
     // ------------------------------------------------------------------ flop model (engine FlopModel)

@@ -102,6 +102,12 @@ class ValidationTest {
     }
 
     @Test
+    void benchRefusesALossThatDoesNotFitTheModel() {
+        // cross_entropy (bench's default loss) on one output was an "internal error" (exit 1).
+        refused(Cli.run("bench", "--model", "20-50-50-1", "--batch", "64", "--products", "gradient"), "--loss mse", "20-50-50-1");
+    }
+
+    @Test
     void seedsAreWholeNumbers() {
         refused(run("trace", "--probe-seed", "1.5"), "--probe-seed", "1.5");
         refused(run("spectrum", "--seed", "0x10"), "--seed", "0x10");
