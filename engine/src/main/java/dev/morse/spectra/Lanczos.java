@@ -271,12 +271,7 @@ public final class Lanczos {
             int keep = Math.min(m - 1, want.length + Math.max(1, (m - want.length) / 2));
             int[] kept = wantedIndices(o.which, o.which == Which.BOTH ? keep / 2 : keep, m, theta);
             keep = kept.length;
-            double[] newRows = ritzVectors(basis, s, kept, m, n);
-            double[] residual = new double[n];
-            basis.copyRow(m, residual);     // v_{m+1}, orthogonal to the old basis
-            System.arraycopy(newRows, 0, basis.v, 0, keep * n);
-            System.arraycopy(residual, 0, basis.v, keep * n, n);
-            basis.size = keep + 1;
+            basis.restart(s, kept, m);   // rows 0..keep−1: Ritz vectors; row keep: v_{m+1}
             Arrays.fill(t, 0.0);
             for (int i = 0; i < keep; i++) {
                 t[i * ld + i] = theta[kept[i]];
@@ -312,10 +307,8 @@ public final class Lanczos {
 
     /** Ritz vectors y_i = V s_i for the chosen eigenvectors s_i of the projected matrix (rows of s, length m). */
     private static double[] ritzVectors(KrylovBasis basis, double[] s, int[] chosen, int m, int n) {
-        double[] sk = new double[chosen.length * m];
-        for (int i = 0; i < chosen.length; i++) System.arraycopy(s, chosen[i] * m, sk, i * m, m);
         double[] y = new double[chosen.length * n];
-        Linalg.get().dgemm(false, false, chosen.length, n, m, 1.0, sk, 0, m, basis.v, 0, n, 0.0, y, 0, n);
+        basis.ritzVectors(s, chosen, m, y);
         return y;
     }
 

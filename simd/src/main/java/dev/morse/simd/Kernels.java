@@ -73,6 +73,17 @@ public interface Kernels {
     void addColumnSums(int rows, int cols, double[] a, int lda, double[] out);
 
     /**
+     * Linear combinations of rows, each in one fixed order: for i < k and t < w,
+     * y[yOff + i·ldy + t] = Σ_{j<m} s[sOff + i·lds + j] · x[xOff + j·ldx + t], summed as
+     * s_i0·x_0t first and then one fused multiply-add per j in increasing j. Every implementation
+     * gives the same bits (the order is part of the contract), for any blocking of t by the caller.
+     * y must not overlap the rows of x that are read. Lanczos's Ritz vectors (Y = S·V with a small
+     * k × m coefficient block and long basis rows) use it; m ≥ 1.
+     */
+    void combineRows(int k, int m, int w, double[] s, int sOff, int lds, double[] x, int xOff, int ldx,
+                     double[] y, int yOff, int ldy);
+
+    /**
      * General matrix product, row-major: C = alpha·op(A)·op(B) + beta·C, where op(A) is m×k
      * (A is m×k, or k×m when transA) and op(B) is k×n (B is k×n, or n×k when transB).
      * With beta = 0, C is overwritten (NaN in C does not propagate), as in BLAS.

@@ -211,6 +211,21 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void combineRows(int k, int m, int w, double[] s, int sOff, int lds, double[] x, int xOff, int ldx,
+                            double[] y, int yOff, int ldy) {
+        for (int i = 0; i < k; i++) {
+            int si = sOff + i * lds;
+            for (int t = 0; t < w; t++) {
+                double acc = s[si] * x[xOff + t];
+                for (int j = 1; j < m; j++) {
+                    acc = Math.fma(s[si + j], x[xOff + j * ldx + t], acc);
+                }
+                y[yOff + i * ldy + t] = acc;
+            }
+        }
+    }
+
+    @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k,
                      double alpha, double[] a, int aOff, int lda,
                      double[] b, int bOff, int ldb,

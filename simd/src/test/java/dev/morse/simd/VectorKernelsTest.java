@@ -53,6 +53,48 @@ class VectorKernelsTest {
         assertWithin(scalar.dot(n, x, 3, y, 5), vector.dot(n, x, 3, y, 5), 4 * n * EPS * abs, "dot n=" + n);
     }
 
+    /**
+     * Row combinations: the contract fixes the summation order, so vector and scalar agree to the
+     * bit, for every row count (the 4-row register block and its remainder), every width (2 vectors,
+     * 1 vector, scalar tail), offsets and leading dimensions wider than the width; and the result
+     * equals a plain-loop oracle written here to within rounding.
+     */
+    @ParameterizedTest(name = "w={0}")
+    @MethodSource("sizes")
+    void combineRowsMatchesScalarBitForBit(int w) {
+        Random rnd = new Random(9000 + w);
+        for (int k : new int[] {1, 3, 4, 5, 9}) {
+            for (int m : new int[] {1, 2, 7, 40}) {
+                int lds = m + 2, ldx = w + 3, ldy = w + 5;
+                double[] s = random(rnd, 1 + k * lds);
+                double[] x = random(rnd, 2 + m * ldx);
+                double[] ys = new double[4 + k * ldy];
+                double[] yv = new double[4 + k * ldy];
+                Arrays.fill(ys, Double.NaN);   // every entry in range is written, none outside
+                Arrays.fill(yv, Double.NaN);
+                scalar.combineRows(k, m, w, s, 1, lds, x, 2, ldx, ys, 4, ldy);
+                vector.combineRows(k, m, w, s, 1, lds, x, 2, ldx, yv, 4, ldy);
+                for (int i = 0; i < yv.length; i++) {
+                    int row = (i - 4) / ldy, col = (i - 4) % ldy;
+                    boolean inside = i >= 4 && row < k && col < w;
+                    if (!inside) {
+                        assertTrue(Double.isNaN(yv[i]) && Double.isNaN(ys[i]), "k=" + k + " m=" + m + " w=" + w + ": wrote outside at " + i);
+                        continue;
+                    }
+                    assertEquals(Double.doubleToRawLongBits(ys[i]), Double.doubleToRawLongBits(yv[i]),
+                            "k=" + k + " m=" + m + " w=" + w + " row " + row + " col " + col);
+                    double oracle = 0, abs = 0;
+                    for (int j = 0; j < m; j++) {
+                        double term = s[1 + row * lds + j] * x[2 + j * ldx + col];
+                        oracle += term;
+                        abs += Math.abs(term);
+                    }
+                    assertWithin(oracle, yv[i], 2 * m * EPS * abs, "oracle k=" + k + " m=" + m + " w=" + w);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "n={0}")
     @MethodSource("sizes")
     void sumAndSumOfSquaresMatchScalar(int n) {
