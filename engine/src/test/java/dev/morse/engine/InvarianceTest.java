@@ -35,6 +35,39 @@ class InvarianceTest {
     }
 
     /**
+     * Outputs of P ≥ {@link ChunkScheduler#PARALLEL_REDUCTION} are summed over chunks by all
+     * workers, each over a range: the same bits as the calling thread's serial sum (1 thread), also
+     * with 3 threads (ranges of unequal length, a last wave narrower than the team).
+     */
+    @Test
+    void parallelChunkSumsGiveTheSerialSumsBits() {
+        Mlp mlp = Mlp.of(Activation.TANH, 60, 300, 100, 3);
+        Dataset data = Problems.classification(103, 60, 3, 4);
+        Problem problem = Problem.of(mlp, data, Loss.CROSS_ENTROPY, Regularizer.l2(1e-3));
+        try (Evaluator one = Evaluator.open(problem, Evaluator.Settings.defaults().withChunkRows(10).withThreads(1))) {
+            int p = one.dim();
+            assertTrue(p >= ChunkScheduler.PARALLEL_REDUCTION, "P = " + p + " takes the parallel sum");
+            double[] theta = mlp.initPyTorchDefault(3);
+            double[] v = Problems.gaussian(p, 6);
+            double[] g1 = new double[p], h1 = new double[p], m1 = new double[p];
+            double l1 = one.lossAndGradient(theta, g1);
+            one.hvp(theta, v, h1);
+            one.nmeVp(theta, v, m1);
+            for (int t : new int[] {2, 3}) {
+                try (Evaluator many = Evaluator.open(problem, Evaluator.Settings.defaults().withChunkRows(10).withThreads(t))) {
+                    double[] g = new double[p], h = new double[p], m = new double[p];
+                    assertEquals(l1, many.lossAndGradient(theta, g), 0.0, "loss, " + t + " threads");
+                    assertArrayEquals(g1, g, 0.0, "gradient bit-identical with " + t + " threads");
+                    many.hvp(theta, v, h);
+                    assertArrayEquals(h1, h, 0.0, "H·v bit-identical with " + t + " threads");
+                    many.nmeVp(theta, v, m);
+                    assertArrayEquals(m1, m, 0.0, "M·v bit-identical with " + t + " threads");
+                }
+            }
+        }
+    }
+
+    /**
      * Block products in both schedules, each with several threads really at work: chunk-parallel
      * (many chunks, few vector groups), group-parallel on one chunk (N ≤ 32), and group-parallel
      * over several chunks (many groups). Every case is checked to have run t workers at once.
