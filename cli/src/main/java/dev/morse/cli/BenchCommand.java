@@ -564,7 +564,7 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "machine: %s, %d cores; ceiling %.1f GFLOP/s (--peak-gflops)%n", m.cpu(), m.cores(), m.givenGflops());
         } else {
             System.out.printf(Locale.ROOT, "machine: %s, %d cores; %s%n", m.cpu(), m.cores(), m.ceiling().describe());
-            if (m.ceiling().loadAverage() > 0.5 * m.cores()) {
+            if (m.ceiling().measuredBusy()) {
                 System.out.printf(Locale.ROOT, "  (the ceiling was measured with load average %.2f on %d cores: likely low, so the fractions"
                         + " below are high; rerun with --calibrate on a quiet machine)%n", m.ceiling().loadAverage(), m.cores());
             }

@@ -85,6 +85,11 @@ public final class DgemmCeiling {
             return Math.min(allGflops, Math.max(1, t) * singleGflops);
         }
 
+        /** Whether it was measured on a busy machine ({@link DgemmCeiling#busy}): probably low. */
+        public boolean measuredBusy() {
+            return busy(loadAverage, cores);
+        }
+
         /** One line for reports. */
         public String describe() {
             return String.format(Locale.ROOT, "measured dgemm ceiling %.1f GFLOP/s with %d core(s), %.1f with one thread "
@@ -177,12 +182,30 @@ public final class DgemmCeiling {
         return cpuModel() + " | " + b.cores() + " cores | " + b.linalgBackend() + " | " + library;
     }
 
-    /** The cached ceiling for this machine and backend, measured (and cached) when there is none. */
+    /**
+     * The cached ceiling for this machine and backend, measured (and cached) when there is none,
+     * or when the cached one was measured on a busy machine and this one is quiet now (see
+     * {@link #busy}).
+     */
     public static Result get() {
         String key = key();
         Path file = file(key);
         Result cached = read(file, key);
+        if (cached != null && busy(cached.loadAverage(), cached.cores()) && !busy(loadAverage(), cached.cores())) {
+            LOG.log(Level.INFO, "the cached dgemm ceiling (" + cached.describe() + ") was measured on a busy machine; measuring again");
+            return measure(key, file);
+        }
         return cached != null ? cached : measure(key, file);
+    }
+
+    /**
+     * Whether a 1-minute load average means other processes were competing for the cores: above
+     * 1.5 × the cores (Morse's own workers, busy just before, account for up to one per core). A ceiling measured then is low (one cached at load 10.3 on 2 cores read 32
+     * GFLOP/s against 101 quiet, and every benchmark printed 140–200 % "of the ceiling"), so it is
+     * replaced at the first quiet chance. NaN (no /proc/loadavg) is not busy.
+     */
+    static boolean busy(double loadAverage, int cores) {
+        return loadAverage > 1.5 * Math.max(1, cores);
     }
 
     /** Measures now (a few seconds) and replaces the cached value. */
@@ -239,6 +262,10 @@ public final class DgemmCeiling {
         all = Math.max(all, single);
         double seconds = (System.nanoTime() - t0) / 1e9;
         String at = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        if (busy(load, cores)) {
+            LOG.log(Level.WARNING, String.format(Locale.ROOT, "dgemm ceiling measured while the load average was %.2f on %d cores: "
+                    + "it is probably low; it is measured again when the machine is quiet", load, cores));
+        }
         Path written = write(file, key, single, all, workers, blasThreads, cores, at, load, seconds);
         return new Result(single, all, workers, blasThreads, cores, N, key, at, load, seconds, written, false);
     }

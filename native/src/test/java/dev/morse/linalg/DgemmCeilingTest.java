@@ -59,6 +59,16 @@ class DgemmCeilingTest {
     }
 
     @Test
+    void aCeilingMeasuredOnABusyMachineIsReplacedWhenQuiet() {
+        assertTrue(DgemmCeiling.busy(10.33, 2), "load 10.3 on 2 cores is busy");
+        assertTrue(DgemmCeiling.busy(3.5, 2), "others want more than half the cores again");
+        assertFalse(DgemmCeiling.busy(2.0, 2), "Morse's own two workers just before are not 'busy'");
+        assertFalse(DgemmCeiling.busy(20, 16));
+        assertTrue(DgemmCeiling.busy(25, 16));
+        assertFalse(DgemmCeiling.busy(Double.NaN, 2), "no /proc/loadavg: trust the measurement");
+    }
+
+    @Test
     void keyNamesCpuCoresBackendAndLibrary() {
         String key = DgemmCeiling.key();
         assertTrue(key.startsWith(DgemmCeiling.cpuModel() + " | " + Runtime.getRuntime().availableProcessors() + " cores | "
