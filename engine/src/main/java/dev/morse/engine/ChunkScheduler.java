@@ -642,11 +642,16 @@ final class ChunkScheduler implements AutoCloseable {
      */
     static final int PARALLEL_REDUCTION = 1 << 15;
 
-    /** Worker {@code slot}'s share of a reduction wave: a range of whole 8-entry blocks. */
+    /** The start of worker {@code slot}'s range of [0, len): whole 8-entry blocks, one range per thread. */
+    private int rangeStart(int len, int slot) {
+        int block = ((len + threads - 1) / threads + 7) & ~7;
+        return (int) Math.min(len, (long) slot * block);
+    }
+
+    /** Worker {@code slot}'s share of a reduction wave. */
     private void reduceRange(Request r, int slot) {
-        int block = ((r.reduceLen + threads - 1) / threads + 7) & ~7;
-        int lo = Math.min(r.reduceLen, slot * block);
-        int hi = Math.min(r.reduceLen, lo + block);
+        int lo = rangeStart(r.reduceLen, slot);
+        int hi = rangeStart(r.reduceLen, slot + 1);
         for (int s = 0; s < r.reduceSlots; s++) {
             if (r.reduceFirst && s == 0) System.arraycopy(slotOut[0], lo, r.reduceOut, lo, hi - lo);
             else kernels.axpy(hi - lo, 1.0, slotOut[s], lo, r.reduceOut, lo);
@@ -666,6 +671,39 @@ final class ChunkScheduler implements AutoCloseable {
             runWave(r, Math.min(threads, groups - wave));
         }
     }
+
+    /**
+     * Elementwise work between requests ({@link Evaluator#ranges()}): [0, n) cut into one range per
+     * worker, the calling thread on the first; below {@link #PARALLEL_REDUCTION} entries, one range
+     * on the calling thread (a hand-off would cost more).
+     */
+    void forRanges(int n, Ranges.Task task) {
+        if (threads == 1 || n < PARALLEL_REDUCTION) {
+            task.run(0, n);
+            return;
+        }
+        rangeTask = task;
+        rangeLen = n;
+        try {
+            team.start(rangeSlots, threads);
+            Throwable own = null;
+            try {
+                rangeSlots.run(0);
+            } catch (Throwable e) {
+                own = e;
+            }
+            team.join(own);
+        } finally {
+            rangeTask = null;
+        }
+    }
+
+    private Ranges.Task rangeTask;
+    private int rangeLen;
+    private final WorkerTeam.SlotTask rangeSlots = slot -> {
+        int lo = rangeStart(rangeLen, slot), hi = rangeStart(rangeLen, slot + 1);
+        if (lo < hi) rangeTask.run(lo, hi);
+    };
 
     /** Slots 0..n−1 of one wave: 1..n−1 on the team's threads, slot 0 on the calling thread. */
     private void runWave(Request r, int n) {

@@ -234,6 +234,30 @@ public final class Evaluator implements AutoCloseable {
         return NativeThreads.dense(scheduler.threads());
     }
 
+    /**
+     * Elementwise work on this evaluator's workers between its requests, e.g. an optimizer step
+     * over θ ({@link Ranges}): [0, n) cut into one range per worker (one range on the calling
+     * thread below 2^15 entries). Every entry is in one range, so the bits are those of
+     * {@link Ranges#SERIAL}. Requests and range work are serialized by the evaluator's lock; a task
+     * must not call this evaluator. Allocates nothing per call.
+     */
+    public Ranges ranges() {
+        return ranges;
+    }
+
+    private final Ranges ranges = this::runRanges;
+
+    private void runRanges(int n, Ranges.Task task) {
+        if (n < 0) throw new IllegalArgumentException("range length " + n + " is negative");
+        lock.lock();
+        try {
+            if (closed) throw new IllegalStateException("evaluator is closed");
+            scheduler.forRanges(n, task);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public void close() {
         lock.lock();
@@ -1023,7 +1047,7 @@ public final class Evaluator implements AutoCloseable {
      * finite ones overflowing) is scanned entry by entry for the culprit.
      */
     private static void checkFinite(double[] x, int n, String what) {
-        if (Double.isFinite(KernelProvider.get().sum(n, x, 0))) return;
+        if (KernelProvider.get().allFinite(n, x, 0)) return;
         for (int i = 0; i < n; i++) {
             if (!Double.isFinite(x[i])) throw new IllegalArgumentException(what + " contains " + x[i] + " at index " + i);
         }

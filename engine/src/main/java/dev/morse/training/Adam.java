@@ -1,5 +1,6 @@
 package dev.morse.training;
 
+import dev.morse.engine.Ranges;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -41,34 +42,70 @@ public final class Adam implements Optimizer {
     }
 
     @Override
-    public boolean step(double[] theta, double[] grad, double lr) {
+    public boolean step(double[] theta, double[] grad, double lr, Ranges ranges) {
         int p = theta.length;
         if (grad.length < p || m.length != p) throw new IllegalArgumentException("θ, gradient and state lengths differ: " + p + ", " + grad.length + ", " + m.length);
         long t = steps + 1;
         double bc1 = 1 - StrictMath.pow(beta1, t);
         double bc2 = 1 - StrictMath.pow(beta2, t);
-        double mStep = -(lr / bc1);
-        double bc2Sqrt = Math.sqrt(bc2);
-        double w1 = 1 - beta1, w2 = 1 - beta2;
-        boolean lerpLow = w1 < 0.5;
-        double shrink = 1 - lr * decay;
-        for (int i = 0; i < p; i++) {   // no per-element finiteness test here: it kept C2 from vectorizing
-            double th = theta[i];
-            double g = grad[i];
-            if (decoupled) th = th * shrink;
-            else if (decay != 0) g = g + decay * th;
-            double mi = m[i];
-            mi = lerpLow ? mi + w1 * (g - mi) : g - (g - mi) * (1 - w1);
-            m[i] = mi;
-            double vi = v[i] * beta2 + w2 * g * g;
-            v[i] = vi;
-            double denom = Math.sqrt(vi) / bc2Sqrt + eps;
-            th = th + mStep * mi / denom;
-            theta[i] = th;
+        update.set(theta, grad, -(lr / bc1), Math.sqrt(bc2), 1 - lr * decay);
+        try {
+            ranges.run(p, update);
+        } finally {
+            update.clear();
         }
         steps = t;
-        return Optimizer.allFinite(theta, p);
+        return !update.nonFinite;
     }
+
+    /** One step's update of a range of entries; reused from step to step (nothing allocated). */
+    private final class Update implements Ranges.Task {
+        private double[] theta;
+        private double[] grad;
+        private double mStep;
+        private double bc2Sqrt;
+        private double shrink;
+        volatile boolean nonFinite;
+
+        void set(double[] theta, double[] grad, double mStep, double bc2Sqrt, double shrink) {
+            this.theta = theta;
+            this.grad = grad;
+            this.mStep = mStep;
+            this.bc2Sqrt = bc2Sqrt;
+            this.shrink = shrink;
+            this.nonFinite = false;
+        }
+
+        void clear() {
+            theta = null;
+            grad = null;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            double[] theta = this.theta, grad = this.grad, m = Adam.this.m, v = Adam.this.v;
+            double mStep = this.mStep, bc2Sqrt = this.bc2Sqrt, shrink = this.shrink;
+            double w1 = 1 - beta1, w2 = 1 - beta2;
+            boolean lerpLow = w1 < 0.5;
+            for (int i = from; i < to; i++) {   // no per-element finiteness test here: it kept C2 from vectorizing
+                double th = theta[i];
+                double g = grad[i];
+                if (decoupled) th = th * shrink;
+                else if (decay != 0) g = g + decay * th;
+                double mi = m[i];
+                mi = lerpLow ? mi + w1 * (g - mi) : g - (g - mi) * (1 - w1);
+                m[i] = mi;
+                double vi = v[i] * beta2 + w2 * g * g;
+                v[i] = vi;
+                double denom = Math.sqrt(vi) / bc2Sqrt + eps;
+                th = th + mStep * mi / denom;
+                theta[i] = th;
+            }
+            if (!Optimizer.allFinite(theta, from, to)) nonFinite = true;
+        }
+    }
+
+    private final Update update = new Update();
 
     @Override
     public long steps() {

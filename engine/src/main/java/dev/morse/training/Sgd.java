@@ -1,5 +1,6 @@
 package dev.morse.training;
 
+import dev.morse.engine.Ranges;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -36,37 +37,71 @@ public final class Sgd implements Optimizer {
     }
 
     @Override
-    public boolean step(double[] theta, double[] grad, double lr) {
+    public boolean step(double[] theta, double[] grad, double lr, Ranges ranges) {
         int p = theta.length;
         if (grad.length < p || (buf != null && buf.length != p)) throw new IllegalArgumentException("θ, gradient and state lengths differ: " + p + ", " + grad.length);
-        boolean first = steps == 0;
-        double mlr = -lr;
-        double[] b = buf;
-        if (b != null && !first && decay == 0 && !nesterov) {
-            // The usual case (momentum, no decay) as a loop without branches, which C2 vectorizes:
-            // the same expressions, so the same bits, as the general loop below. Measured: the
-            // general loop with its per-element branches and finiteness test took ~0.7 ms a step at
-            // P = 269 322, a seventh of a 784-256-256-10 minibatch step.
-            for (int i = 0; i < p; i++) {
-                double v = b[i] * momentum + grad[i];
-                b[i] = v;
-                theta[i] = theta[i] + mlr * v;
-            }
-        } else {
-            for (int i = 0; i < p; i++) {
-                double g = grad[i];
-                if (decay != 0) g = g + decay * theta[i];
-                if (b != null) {
-                    double v = first ? g : b[i] * momentum + g;
-                    b[i] = v;
-                    g = nesterov ? g + momentum * v : v;
-                }
-                theta[i] = theta[i] + mlr * g;
-            }
+        update.set(theta, grad, -lr, steps == 0);
+        try {
+            ranges.run(p, update);
+        } finally {
+            update.clear();
         }
         steps++;
-        return Optimizer.allFinite(theta, p);
+        return !update.nonFinite;
     }
+
+    /** One step's update of a range of entries; reused from step to step (nothing allocated). */
+    private final class Update implements Ranges.Task {
+        private double[] theta;
+        private double[] grad;
+        private double mlr;
+        private boolean first;
+        volatile boolean nonFinite;
+
+        void set(double[] theta, double[] grad, double mlr, boolean first) {
+            this.theta = theta;
+            this.grad = grad;
+            this.mlr = mlr;
+            this.first = first;
+            this.nonFinite = false;
+        }
+
+        void clear() {
+            theta = null;
+            grad = null;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            double[] theta = this.theta, grad = this.grad, b = buf;
+            double mlr = this.mlr;
+            if (b != null && !first && decay == 0 && !nesterov) {
+                // The usual case (momentum, no decay) as a loop without branches, which C2 vectorizes:
+                // the same expressions, so the same bits, as the general loop below. Measured: the
+                // general loop with its per-element branches and finiteness test took ~0.7 ms a step at
+                // P = 269 322, a seventh of a 784-256-256-10 minibatch step.
+                for (int i = from; i < to; i++) {
+                    double v = b[i] * momentum + grad[i];
+                    b[i] = v;
+                    theta[i] = theta[i] + mlr * v;
+                }
+            } else {
+                for (int i = from; i < to; i++) {
+                    double g = grad[i];
+                    if (decay != 0) g = g + decay * theta[i];
+                    if (b != null) {
+                        double v = first ? g : b[i] * momentum + g;
+                        b[i] = v;
+                        g = nesterov ? g + momentum * v : v;
+                    }
+                    theta[i] = theta[i] + mlr * g;
+                }
+            }
+            if (!Optimizer.allFinite(theta, from, to)) nonFinite = true;
+        }
+    }
+
+    private final Update update = new Update();
 
     @Override
     public long steps() {

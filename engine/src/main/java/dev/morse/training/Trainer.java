@@ -199,7 +199,7 @@ public final class Trainer {
                     throw new TrainingDivergedException("training diverged in epoch " + epoch + " at step " + step + ": the minibatch objective is "
                             + objective + " (learning rate " + lr + "); lower --lr", epoch, step, current);
                 }
-                if (!opt.step(theta, grad, lr)) {
+                if (!opt.step(theta, grad, lr, train.ranges())) {   // on the evaluator's workers: the same bits
                     throw new TrainingDivergedException("training diverged in epoch " + epoch + " at step " + step + ": θ became non-finite after the update"
                             + " (objective " + objective + ", learning rate " + lr + "); lower --lr", epoch, step, current);
                 }

@@ -2,6 +2,7 @@ package dev.morse.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -64,6 +65,31 @@ class InvarianceTest {
                     assertArrayEquals(m1, m, 0.0, "M·v bit-identical with " + t + " threads");
                 }
             }
+        }
+    }
+
+    /**
+     * {@link Evaluator#ranges()} covers [0, n) exactly once with 1, 2 and 3 workers, below and above
+     * the size where it cuts; a closed evaluator refuses.
+     */
+    @Test
+    void rangesCoverEveryEntryOnce() {
+        Dataset data = Problems.classification(50, 5, 3, 2);
+        for (int t : new int[] {1, 2, 3}) {
+            Evaluator ev = build(data, 10, t);
+            for (int n : new int[] {0, 7, ChunkScheduler.PARALLEL_REDUCTION - 1, ChunkScheduler.PARALLEL_REDUCTION, 100_003}) {
+                int[] count = new int[n];
+                java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+                ev.ranges().run(n, (from, to) -> {
+                    calls.incrementAndGet();
+                    for (int i = from; i < to; i++) count[i]++;
+                });
+                for (int i = 0; i < n; i++) assertEquals(1, count[i], "entry " + i + " of " + n + ", " + t + " threads");
+                int expected = t == 1 || n < ChunkScheduler.PARALLEL_REDUCTION ? 1 : t;
+                assertEquals(expected, calls.get(), "ranges for n = " + n + " with " + t + " threads");
+            }
+            ev.close();
+            assertThrows(IllegalStateException.class, () -> ev.ranges().run(10, (from, to) -> { }));
         }
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.morse.engine.Ranges;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -141,6 +142,49 @@ class OptimizersTest {
         assertNull(o.state().buffer(Sgd.MOMENTUM_BUFFER));
         o.step(new double[3], new double[] {1, 2, 3}, 0.1);
         assertArrayEquals(new double[] {1, 2, 3}, o.state().buffer(Sgd.MOMENTUM_BUFFER), 0.0, "torch: buffer = g on the first step");
+    }
+
+    /**
+     * A step cut into uneven ranges, run in reverse order on other threads (as an evaluator's
+     * workers would), gives the serial step's bits for every optimizer, step after step; a NaN that
+     * appears in one range only is reported.
+     */
+    @Test
+    void aStepInRangesOnOtherThreadsGivesTheSerialBits() {
+        Ranges scattered = (n, task) -> {
+            int[] cuts = {0, Math.min(n, 13), Math.min(n, n / 3 + 1), Math.min(n, n - 5), n};
+            Thread[] ts = new Thread[cuts.length - 1];
+            for (int r = ts.length - 1; r >= 0; r--) {
+                int from = cuts[r], to = cuts[r + 1];
+                ts[r] = Thread.ofPlatform().start(() -> task.run(from, to));
+            }
+            for (Thread t : ts) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        };
+        int p = 1001;
+        SplittableRandom rnd = new SplittableRandom(11);
+        for (OptimizerConfig c : List.of(OptimizerConfig.sgd(0.9, false, 0), OptimizerConfig.sgd(0.9, true, 1e-3),
+                OptimizerConfig.sgd(0, false, 0), OptimizerConfig.adam(0.9, 0.999, 1e-8, 1e-2),
+                OptimizerConfig.adamw(0.9, 0.999, 1e-8, 1e-2))) {
+            Optimizer serial = c.create(p), ranged = c.create(p);
+            double[] a = new double[p], b = new double[p];
+            for (int i = 0; i < p; i++) a[i] = b[i] = rnd.nextGaussian();
+            for (int step = 0; step < 4; step++) {
+                double[] g = new double[p];
+                for (int i = 0; i < p; i++) g[i] = rnd.nextGaussian();
+                assertTrue(serial.step(a, g, 0.01));
+                assertTrue(ranged.step(b, g, 0.01, scattered));
+                assertArrayEquals(a, b, 0.0, c.describe() + ": step " + step + " bit-identical in ranges");
+            }
+            double[] g = new double[p];
+            g[p - 3] = Double.NaN;   // lands in the last range only
+            assertFalse(ranged.step(b, g, 0.01, scattered), c.describe() + ": a NaN in one range is reported");
+        }
     }
 
     @Test

@@ -26,6 +26,20 @@ public interface Kernels {
     /** Σ_{i<n} x[off+i]. */
     double sum(int n, double[] x, int off);
 
+    /**
+     * Whether x[off..off+n) holds only finite values. The sum is finite only when every term is
+     * (an infinity or NaN propagates; +∞ + −∞ is NaN), so a vectorized sum decides the usual case;
+     * only a non-finite sum (a bad entry, or finite entries that overflow it) is scanned entry by
+     * entry.
+     */
+    default boolean allFinite(int n, double[] x, int off) {
+        if (Double.isFinite(sum(n, x, off))) return true;
+        for (int i = 0; i < n; i++) {
+            if (!Double.isFinite(x[off + i])) return false;
+        }
+        return true;
+    }
+
     /** Σ_{i<n} x[off+i]². */
     double sumOfSquares(int n, double[] x, int off);
 

@@ -95,6 +95,39 @@ class VectorKernelsTest {
         }
     }
 
+    /**
+     * allFinite: true for finite entries even when their sum overflows (the exact scan decides
+     * then), false for one NaN, +∞ or −∞ anywhere (first, last, middle), also when +∞ and −∞
+     * cancel to NaN; entries outside the range do not count.
+     */
+    @ParameterizedTest(name = "n={0}")
+    @MethodSource("sizes")
+    void allFiniteDecidesEveryCase(int n) {
+        for (Kernels k : new Kernels[] {scalar, vector}) {
+            double[] x = random(new Random(3000 + n), n + 2);
+            x[0] = Double.NaN;          // outside the range [1, n]
+            x[n + 1] = Double.POSITIVE_INFINITY;
+            assertTrue(k.allFinite(n, x, 1), k.name() + " finite n=" + n);
+            if (n == 0) continue;
+            double[] big = new double[n + 2];
+            java.util.Arrays.fill(big, 1, n + 1, Double.MAX_VALUE);
+            assertTrue(k.allFinite(n, big, 1), k.name() + ": finite entries whose sum overflows, n=" + n);
+            for (int at : new int[] {0, n / 2, n - 1}) {
+                for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+                    double[] y = x.clone();
+                    y[1 + at] = bad;
+                    assertTrue(!k.allFinite(n, y, 1), k.name() + ": " + bad + " at " + at + ", n=" + n);
+                }
+            }
+            if (n >= 2) {
+                double[] y = x.clone();
+                y[1] = Double.POSITIVE_INFINITY;
+                y[n] = Double.NEGATIVE_INFINITY;
+                assertTrue(!k.allFinite(n, y, 1), k.name() + ": +inf and -inf, n=" + n);
+            }
+        }
+    }
+
     @ParameterizedTest(name = "n={0}")
     @MethodSource("sizes")
     void sumAndSumOfSquaresMatchScalar(int n) {

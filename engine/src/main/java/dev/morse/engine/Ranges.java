@@ -1,0 +1,24 @@
+package dev.morse.engine;
+
+/**
+ * Elementwise work over the entries [0, n), cut into ranges that may run on several threads. Every
+ * entry lies in exactly one range and a task treats its range's entries independently of the
+ * others, so the result's bits never depend on the cut: the same for {@link #SERIAL} (one range on
+ * the calling thread) and for {@link Evaluator#ranges()} (one range per worker of the evaluator,
+ * the one owner of the cores, between its requests). An optimizer step over θ is such work.
+ */
+@FunctionalInterface
+public interface Ranges {
+
+    /** Runs task over ranges that together cover [0, n) once; returns when all are done. */
+    void run(int n, Task task);
+
+    /** Work on the entries [from, to). */
+    @FunctionalInterface
+    interface Task {
+        void run(int from, int to);
+    }
+
+    /** One range, [0, n), on the calling thread. */
+    Ranges SERIAL = (n, task) -> task.run(0, n);
+}
