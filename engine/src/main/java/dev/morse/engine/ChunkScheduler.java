@@ -3,6 +3,7 @@ package dev.morse.engine;
 import dev.morse.linalg.Linalg;
 import dev.morse.linalg.MemoryGuard;
 import dev.morse.simd.Kernels;
+import dev.morse.simd.Ranges;
 import java.util.Arrays;
 
 /**

@@ -1,5 +1,6 @@
 package dev.morse.engine;
 
+import dev.morse.simd.Ranges;
 import dev.morse.linalg.Progress;
 import dev.morse.spectra.LinearOperator;
 
@@ -76,6 +77,12 @@ public final class CurvatureOperator implements LinearOperator {
     public void apply(double[] vs, double[] outs, int k) {
         evaluator.apply(part, theta, vs, outs, k);
         products += k;
+    }
+
+    /** The evaluator's workers ({@link Evaluator#ranges()}). */
+    @Override
+    public Ranges ranges() {
+        return evaluator.ranges();
     }
 
     /** The dense matrix of this part (P × P) through the evaluator's unit-column block products. */

@@ -5,6 +5,7 @@ import dev.morse.linalg.MemoryGuard;
 import dev.morse.linalg.NativeThreads;
 import dev.morse.linalg.Progress;
 import dev.morse.simd.KernelProvider;
+import dev.morse.simd.Ranges;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 

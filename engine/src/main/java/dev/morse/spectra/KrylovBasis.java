@@ -4,6 +4,7 @@ import dev.morse.linalg.Linalg;
 import dev.morse.linalg.NativeThreads;
 import dev.morse.simd.KernelProvider;
 import dev.morse.simd.Kernels;
+import dev.morse.simd.Ranges;
 
 import java.util.SplittableRandom;
 
@@ -21,7 +22,6 @@ final class KrylovBasis {
     final double[] v;        // capacity × n
     int size;
     private final double[] coef;
-    private double[] block = new double[0];   // the restart's column block of the basis
     private final Kernels kernels = KernelProvider.get();
 
     KrylovBasis(int n, int capacity) {
@@ -151,19 +151,30 @@ final class KrylovBasis {
      * can overwrite them: no second basis and no k × n temporary (at P = 269 322 and m = 40 that
      * was a 54 MB allocation and two more passes over it per restart).
      */
-    void restart(double[] s, int[] chosen, int m) {
+    void restart(double[] s, int[] chosen, int m, Ranges ranges) {
         int k = chosen.length;
         if (k >= m) throw new IllegalArgumentException("restart keeps " + k + " of " + m + " rows");
         double[] sk = chosenRows(s, chosen, m);
-        if (block.length < m * BLOCK) block = new double[m * BLOCK];
-        for (int t0 = 0; t0 < n; t0 += BLOCK) {
-            int w = Math.min(BLOCK, n - t0);
-            for (int j = 0; j < m; j++) System.arraycopy(v, j * n + t0, block, j * BLOCK, w);
-            kernels.combineRows(k, m, w, sk, 0, m, block, 0, BLOCK, v, t0, n);
-        }
-        System.arraycopy(v, m * n, v, k * n, n);
+        // Column ranges are independent (each reads and writes only its own columns), so they run
+        // on the operator's workers; every entry is one fixed-order sum, so the bits are the same.
+        ranges.run(n, (from, to) -> {
+            double[] block = BLOCKS.get();
+            if (block.length < m * BLOCK) {
+                block = new double[m * BLOCK];
+                BLOCKS.set(block);
+            }
+            for (int t0 = from; t0 < to; t0 += BLOCK) {
+                int w = Math.min(BLOCK, to - t0);
+                for (int j = 0; j < m; j++) System.arraycopy(v, j * n + t0, block, j * BLOCK, w);
+                kernels.combineRows(k, m, w, sk, 0, m, block, 0, BLOCK, v, t0, n);
+            }
+            System.arraycopy(v, m * n + from, v, k * n + from, to - from);
+        });
         size = k + 1;
     }
+
+    /** Each thread's column block of {@link #restart} (m × 512 doubles, kept for the next restart). */
+    private static final ThreadLocal<double[]> BLOCKS = ThreadLocal.withInitial(() -> new double[0]);
 
     private static double[] chosenRows(double[] s, int[] chosen, int m) {
         double[] sk = new double[chosen.length * m];

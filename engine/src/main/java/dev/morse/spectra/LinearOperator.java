@@ -2,6 +2,7 @@ package dev.morse.spectra;
 
 import dev.morse.linalg.DenseMatrices;
 import dev.morse.linalg.Progress;
+import dev.morse.simd.Ranges;
 import java.util.Arrays;
 
 /**
@@ -52,6 +53,15 @@ public interface LinearOperator {
     }
 
     /** A short description for reports, e.g. "hessian of 3-4-1 tanh, mse". */
+    /**
+     * Where elementwise work on this operator's vectors may run ({@link Ranges}): the calling
+     * thread alone by default; an operator backed by an evaluator gives the evaluator's workers,
+     * which are idle between its products. Lanczos's thick restart runs on it.
+     */
+    default Ranges ranges() {
+        return Ranges.SERIAL;
+    }
+
     default String describe() {
         return getClass().getSimpleName() + "(n=" + dim() + ")";
     }

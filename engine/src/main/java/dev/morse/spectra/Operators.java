@@ -1,5 +1,6 @@
 package dev.morse.spectra;
 
+import dev.morse.simd.Ranges;
 import java.util.Arrays;
 
 /** Compositions of {@link LinearOperator}s: sum, scale, shift, restriction, and dense matrices. */
@@ -33,6 +34,12 @@ public final class Operators {
 
         @Override
         public abstract void apply(double[] vs, double[] outs, int k);
+
+        /** The base's workers (a derived operator's vectors have the base's length). */
+        @Override
+        public Ranges ranges() {
+            return base.ranges();
+        }
     }
 
     /** a + b. */

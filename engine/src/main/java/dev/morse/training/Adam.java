@@ -1,6 +1,6 @@
 package dev.morse.training;
 
-import dev.morse.engine.Ranges;
+import dev.morse.simd.Ranges;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

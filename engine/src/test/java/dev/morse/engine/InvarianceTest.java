@@ -69,6 +69,35 @@ class InvarianceTest {
     }
 
     /**
+     * Lanczos with thick restarts on an evaluator's operator: the restarts' Ritz vectors are
+     * combined on the evaluator's workers ({@link CurvatureOperator#ranges()}, P ≥ 2^15, so really
+     * cut), and the Ritz values and vectors have the same bits for 1, 2 and 3 threads.
+     */
+    @Test
+    void lanczosWithRestartsOnTheWorkersGivesTheSameBits() {
+        Mlp mlp = Mlp.of(Activation.TANH, 60, 300, 100, 3);
+        Problem problem = Problem.of(mlp, Problems.classification(103, 60, 3, 4), Loss.CROSS_ENTROPY, Regularizer.l2(1e-3));
+        double[] theta = mlp.initPyTorchDefault(3);
+        dev.morse.spectra.Lanczos.Options o = new dev.morse.spectra.Lanczos.Options().k(3).basis(12).seed(5).vectors(true)
+                .which(dev.morse.spectra.Lanczos.Which.LARGEST);
+        dev.morse.spectra.Lanczos.Result ref = null;
+        for (int t : new int[] {1, 2, 3}) {
+            try (Evaluator ev = Evaluator.open(problem, Evaluator.Settings.defaults().withChunkRows(10).withThreads(t))) {
+                assertTrue(ev.dim() >= ChunkScheduler.PARALLEL_REDUCTION, "P = " + ev.dim());
+                dev.morse.spectra.Lanczos.Result r = dev.morse.spectra.Lanczos.run(CurvatureOperator.hessian(ev, theta), o);
+                assertTrue(r.restarts() > 0, "restarted");
+                if (ref == null) {
+                    ref = r;
+                    continue;
+                }
+                assertArrayEquals(ref.ritzValues(), r.ritzValues(), 0.0, "Ritz values, " + t + " threads");
+                assertArrayEquals(ref.vectors(), r.vectors(), 0.0, "Ritz vectors, " + t + " threads");
+                assertEquals(ref.products(), r.products(), "products, " + t + " threads");
+            }
+        }
+    }
+
+    /**
      * {@link Evaluator#ranges()} covers [0, n) exactly once with 1, 2 and 3 workers, below and above
      * the size where it cuts; a closed evaluator refuses.
      */

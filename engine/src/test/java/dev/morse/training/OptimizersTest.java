@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.morse.engine.Ranges;
+import dev.morse.simd.Ranges;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;

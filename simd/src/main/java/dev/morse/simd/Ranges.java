@@ -1,11 +1,13 @@
-package dev.morse.engine;
+package dev.morse.simd;
 
 /**
  * Elementwise work over the entries [0, n), cut into ranges that may run on several threads. Every
  * entry lies in exactly one range and a task treats its range's entries independently of the
  * others, so the result's bits never depend on the cut: the same for {@link #SERIAL} (one range on
- * the calling thread) and for {@link Evaluator#ranges()} (one range per worker of the evaluator,
- * the one owner of the cores, between its requests). An optimizer step over θ is such work.
+ * the calling thread) and for {@code dev.morse.engine.Evaluator#ranges()} (one range per worker
+ * of the evaluator, the one owner of the cores, between its requests). An optimizer step over θ
+ * and the thick restart of Lanczos are such work. It lives here, beside the kernels it runs, so
+ * that the generic operator code can take it from any operator without knowing the engine.
  */
 @FunctionalInterface
 public interface Ranges {
