@@ -48,42 +48,23 @@ public final class Adam implements Optimizer {
         long t = steps + 1;
         double bc1 = 1 - StrictMath.pow(beta1, t);
         double bc2 = 1 - StrictMath.pow(beta2, t);
-        update.set(theta, grad, -(lr / bc1), Math.sqrt(bc2), 1 - lr * decay);
-        try {
-            ranges.run(p, update);
-        } finally {
-            update.clear();
-        }
+        update.mStep = -(lr / bc1);
+        update.bc2Sqrt = Math.sqrt(bc2);
+        update.shrink = 1 - lr * decay;
+        boolean finite = update.run(theta, grad, ranges);
         steps = t;
-        return !update.nonFinite;
+        return finite;
     }
 
-    /** One step's update of a range of entries; reused from step to step (nothing allocated). */
-    private final class Update implements Ranges.Task {
-        private double[] theta;
-        private double[] grad;
-        private double mStep;
-        private double bc2Sqrt;
-        private double shrink;
-        volatile boolean nonFinite;
-
-        void set(double[] theta, double[] grad, double mStep, double bc2Sqrt, double shrink) {
-            this.theta = theta;
-            this.grad = grad;
-            this.mStep = mStep;
-            this.bc2Sqrt = bc2Sqrt;
-            this.shrink = shrink;
-            this.nonFinite = false;
-        }
-
-        void clear() {
-            theta = null;
-            grad = null;
-        }
+    /** One step's update of a range of entries. */
+    private final class Update extends RangeStep {
+        double mStep;
+        double bc2Sqrt;
+        double shrink;
 
         @Override
-        public void run(int from, int to) {
-            double[] theta = this.theta, grad = this.grad, m = Adam.this.m, v = Adam.this.v;
+        void update(double[] theta, double[] grad, int from, int to) {
+            double[] m = Adam.this.m, v = Adam.this.v;
             double mStep = this.mStep, bc2Sqrt = this.bc2Sqrt, shrink = this.shrink;
             double w1 = 1 - beta1, w2 = 1 - beta2;
             boolean lerpLow = w1 < 0.5;
@@ -101,7 +82,6 @@ public final class Adam implements Optimizer {
                 th = th + mStep * mi / denom;
                 theta[i] = th;
             }
-            if (!Optimizer.allFinite(theta, from, to)) nonFinite = true;
         }
     }
 

@@ -40,40 +40,21 @@ public final class Sgd implements Optimizer {
     public boolean step(double[] theta, double[] grad, double lr, Ranges ranges) {
         int p = theta.length;
         if (grad.length < p || (buf != null && buf.length != p)) throw new IllegalArgumentException("θ, gradient and state lengths differ: " + p + ", " + grad.length);
-        update.set(theta, grad, -lr, steps == 0);
-        try {
-            ranges.run(p, update);
-        } finally {
-            update.clear();
-        }
+        update.mlr = -lr;
+        update.first = steps == 0;
+        boolean finite = update.run(theta, grad, ranges);
         steps++;
-        return !update.nonFinite;
+        return finite;
     }
 
-    /** One step's update of a range of entries; reused from step to step (nothing allocated). */
-    private final class Update implements Ranges.Task {
-        private double[] theta;
-        private double[] grad;
-        private double mlr;
-        private boolean first;
-        volatile boolean nonFinite;
-
-        void set(double[] theta, double[] grad, double mlr, boolean first) {
-            this.theta = theta;
-            this.grad = grad;
-            this.mlr = mlr;
-            this.first = first;
-            this.nonFinite = false;
-        }
-
-        void clear() {
-            theta = null;
-            grad = null;
-        }
+    /** One step's update of a range of entries. */
+    private final class Update extends RangeStep {
+        double mlr;
+        boolean first;
 
         @Override
-        public void run(int from, int to) {
-            double[] theta = this.theta, grad = this.grad, b = buf;
+        void update(double[] theta, double[] grad, int from, int to) {
+            double[] b = buf;
             double mlr = this.mlr;
             if (b != null && !first && decay == 0 && !nesterov) {
                 // The usual case (momentum, no decay) as a loop without branches, which C2 vectorizes:
@@ -97,7 +78,6 @@ public final class Sgd implements Optimizer {
                     theta[i] = theta[i] + mlr * g;
                 }
             }
-            if (!Optimizer.allFinite(theta, from, to)) nonFinite = true;
         }
     }
 

@@ -1,0 +1,39 @@
+package dev.morse.training;
+
+import dev.morse.simd.Ranges;
+
+/**
+ * An optimizer's update of θ run range by range ({@link Ranges}: on an evaluator's workers, or
+ * serially), reused from step to step so that a step allocates nothing. A subclass updates the
+ * entries [from, to) from the gradient, reading and writing only those entries of θ and of its
+ * own state, so that any cut gives the serial step's bits; this class then checks the range's new
+ * entries for finiteness.
+ */
+abstract class RangeStep implements Ranges.Task {
+    private double[] theta;
+    private double[] grad;
+    private volatile boolean nonFinite;
+
+    /** Updates θ over all its entries; false when some new entry is not finite. */
+    final boolean run(double[] theta, double[] grad, Ranges ranges) {
+        this.theta = theta;
+        this.grad = grad;
+        this.nonFinite = false;
+        try {
+            ranges.run(theta.length, this);
+        } finally {
+            this.theta = null;   // no reference to the caller's arrays survives the step
+            this.grad = null;
+        }
+        return !nonFinite;
+    }
+
+    @Override
+    public final void run(int from, int to) {
+        update(theta, grad, from, to);
+        if (!Optimizer.allFinite(theta, from, to)) nonFinite = true;
+    }
+
+    /** The update of θ[from, to) from grad[from, to). */
+    abstract void update(double[] theta, double[] grad, int from, int to);
+}
