@@ -215,6 +215,12 @@ abstract class AnalysisCommand extends BaseCommand {
             this.task = task;
         }
 
+        /** The inner operator's workers (Lanczos's restarts run there). */
+        @Override
+        public dev.morse.simd.Ranges ranges() {
+            return inner.ranges();
+        }
+
         @Override
         public int dim() {
             return inner.dim();

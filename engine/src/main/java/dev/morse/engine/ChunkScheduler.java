@@ -618,6 +618,7 @@ final class ChunkScheduler implements AutoCloseable {
                 r.reduceLen = len;
                 r.reduceSlots = n;
                 r.reduceFirst = first;
+                parallelSums++;
                 int widest = widestWave;   // counts the chunks' waves only (the tests' "threads used")
                 try {
                     runWave(r, threads);
@@ -643,10 +644,13 @@ final class ChunkScheduler implements AutoCloseable {
      */
     static final int PARALLEL_REDUCTION = 1 << 15;
 
+    /** Reduction waves run so far (tests: the parallel sum really ran). */
+    long parallelSums;
+
     /** The start of worker {@code slot}'s range of [0, len): whole 8-entry blocks, one range per thread. */
     private int rangeStart(int len, int slot) {
-        int block = ((len + threads - 1) / threads + 7) & ~7;
-        return (int) Math.min(len, (long) slot * block);
+        long block = ((len + (long) threads - 1) / threads + 7) & ~7L;
+        return (int) Math.min(len, slot * block);
     }
 
     /** Worker {@code slot}'s share of a reduction wave. */
@@ -697,6 +701,11 @@ final class ChunkScheduler implements AutoCloseable {
         } finally {
             rangeTask = null;
         }
+    }
+
+    /** Whether the current thread is one of the team's workers. */
+    boolean onWorker() {
+        return team.isWorker();
     }
 
     private Ranges.Task rangeTask;

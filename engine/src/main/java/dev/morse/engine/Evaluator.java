@@ -221,6 +221,11 @@ public final class Evaluator implements AutoCloseable {
         return scheduler.widestWave();
     }
 
+    /** Chunk sums run on all workers so far (tests). */
+    long parallelChunkSums() {
+        return scheduler.parallelSums;
+    }
+
     /** Chunks the whole data set is cut into. */
     public int chunks() {
         int n = data.size();
@@ -250,14 +255,24 @@ public final class Evaluator implements AutoCloseable {
 
     private void runRanges(int n, Ranges.Task task) {
         if (n < 0) throw new IllegalArgumentException("range length " + n + " is negative");
+        // The lock is reentrant: a task on the calling thread that called back would start the
+        // team while it runs (the other workers are not guarded by the lock at all).
+        if (lock.isHeldByCurrentThread() || scheduler.onWorker()) {
+            throw new IllegalStateException("a range task or a request must not run range work on its own evaluator");
+        }
         lock.lock();
         try {
             if (closed) throw new IllegalStateException("evaluator is closed");
+            inRanges = true;
             scheduler.forRanges(n, task);
         } finally {
+            inRanges = false;
             lock.unlock();
         }
     }
+
+    /** Range work in flight ({@link #ranges()}): a request from one of its tasks is refused. */
+    private volatile boolean inRanges;
 
     @Override
     public void close() {
@@ -877,6 +892,11 @@ public final class Evaluator implements AutoCloseable {
         if (batch == null) throw new IllegalArgumentException("batch is null");
         checkTheta(theta);
         batch.check(data.size());
+        // A range task calling back (on the calling thread, which holds the reentrant lock, or on a
+        // worker, which would wait for the lock its caller holds until the end of the range work).
+        if (inRanges && (lock.isHeldByCurrentThread() || scheduler.onWorker())) {
+            throw new IllegalStateException("a range task must not call its evaluator");
+        }
         lock.lock();
         if (closed) {
             lock.unlock();

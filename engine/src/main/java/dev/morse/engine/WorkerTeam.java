@@ -90,6 +90,15 @@ final class WorkerTeam implements AutoCloseable {
      * failure in slot 0 ({@code own}, or null) or else a worker's. Must follow every start, also
      * when slot 0 failed, so that no run overlaps the next.
      */
+    /** Whether the current thread is one of this team's workers (slots 1 …). */
+    boolean isWorker() {
+        Thread me = Thread.currentThread();
+        for (Thread t : threads) {
+            if (t == me) return true;
+        }
+        return false;
+    }
+
     void join(Throwable own) {
         while (pending.get() != 0) LockSupport.park(this);
         task = null;   // no reference to the owner's state survives the run

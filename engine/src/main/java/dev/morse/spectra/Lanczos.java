@@ -178,19 +178,14 @@ public final class Lanczos {
                 // (arrowhead): full orthogonalization handles that step; later steps are tridiagonal
                 // and, with PARTIAL, sweep the basis only when the ω estimates ask for it.
                 double betaPrev = j > start ? t[(j - 1) * ld + j] : 0.0;
-                // The first step of a cycle sweeps the basis (the arrowhead couples it to every kept
-                // Ritz vector), and so does the last one (its residual becomes the next cycle's
-                // starting vector, which must be orthogonal to the kept Ritz vectors).
-                boolean full = !partial || j == start || j == m - 1 || reorthNext;
+                // With PARTIAL, the first step of a cycle sweeps the basis in two passes: the arrowhead
+                // couples A·v_start to every kept Ritz vector with O(‖A‖) coefficients, and a pass
+                // against semi-orthogonal vectors (overlaps δ ≤ √ε) leaves δ times what it removes.
+                // So does the step after an ω-triggered sweep, whose estimates are not computed.
+                boolean full = !partial || j == start || reorthNext;
                 if (j == start) java.util.Arrays.fill(omega, 0, j, eps1);   // v_start is orthogonal to what is kept
                 omega[j] = 1;
-                // Two Gram–Schmidt passes only where w has large components along the basis: the
-                // first step of a cycle (the arrowhead couples A·v_start to every kept Ritz vector
-                // with O(‖A‖) coefficients, and a pass against semi-orthogonal vectors, overlaps δ,
-                // leaves δ times what it removes). Elsewhere the three-term recurrence has already
-                // removed all but components of at most √ε (what the ω estimates allow), and one
-                // pass leaves δ·√ε ≤ ε; the DGKS test still adds a second when the norm drops.
-                double alpha = full ? basis.lanczosStep(aw, j, betaPrev, partial && j == start) : basis.threeTermStep(aw, j, betaPrev);
+                double alpha = full ? basis.lanczosStep(aw, j, betaPrev, partial) : basis.threeTermStep(aw, j, betaPrev);
                 t[j * ld + j] = alpha;
                 double beta = KrylovBasis.norm(aw);
                 anorm = Math.max(anorm, Math.abs(alpha) + beta + betaPrev);
@@ -211,13 +206,18 @@ public final class Lanczos {
                         worst = Math.max(worst, Math.abs(x));
                     }
                     omegaNext[j] = eps1;
-                    if (worst > sqrtEps) {
-                        // Semi-orthogonality is about to be lost: sweep this vector and the next one.
-                        alpha += basis.orthogonalize(aw, j, false);
+                    // Sweep when semi-orthogonality is about to be lost (then this vector and the
+                    // next one), and at the last step of a cycle: its residual becomes the next
+                    // cycle's starting vector, which must be orthogonal to the kept Ritz vectors.
+                    // The components left after the three-term step are bounded by the estimates
+                    // (worst); one pass against overlaps δ ≤ √ε leaves δ·worst, at most ε·√n (eps1)
+                    // when worst·√ε ≤ eps1, and otherwise a second pass is taken.
+                    if (worst > sqrtEps || j == m - 1) {
+                        alpha += basis.orthogonalize(aw, j, worst * sqrtEps > eps1);
                         t[j * ld + j] = alpha;
                         beta = KrylovBasis.norm(aw);
                         reorths++;
-                        reorthNext = true;
+                        reorthNext = worst > sqrtEps;
                         java.util.Arrays.fill(omegaNext, 0, j + 1, eps1);
                     }
                 }

@@ -52,15 +52,17 @@ public interface LinearOperator {
         return m;
     }
 
-    /** A short description for reports, e.g. "hessian of 3-4-1 tanh, mse". */
     /**
      * Where elementwise work on this operator's vectors may run ({@link Ranges}): the calling
      * thread alone by default; an operator backed by an evaluator gives the evaluator's workers,
-     * which are idle between its products. Lanczos's thick restart runs on it.
+     * which are idle between its products. Lanczos's thick restart runs on it. Wrappers forward
+     * their inner operator's.
      */
     default Ranges ranges() {
         return Ranges.SERIAL;
     }
+
+    /** A short description for reports, e.g. "hessian of 3-4-1 tanh, mse". */
 
     default String describe() {
         return getClass().getSimpleName() + "(n=" + dim() + ")";

@@ -7,7 +7,8 @@ import dev.morse.simd.Ranges;
  * serially), reused from step to step so that a step allocates nothing. A subclass updates the
  * entries [from, to) from the gradient, reading and writing only those entries of θ and of its
  * own state, so that any cut gives the serial step's bits; this class then checks the range's new
- * entries for finiteness.
+ * entries for finiteness. A task that throws leaves the entries already updated (θ and the
+ * optimizer's state) as they are; the step count is not advanced.
  */
 abstract class RangeStep implements Ranges.Task {
     private double[] theta;
@@ -16,6 +17,8 @@ abstract class RangeStep implements Ranges.Task {
 
     /** Updates θ over all its entries; false when some new entry is not finite. */
     final boolean run(double[] theta, double[] grad, Ranges ranges) {
+        // Optimizers are not thread-safe; two steps at once would update each other's θ.
+        if (this.theta != null) throw new IllegalStateException("an optimizer step is already in progress (optimizers are not thread-safe)");
         this.theta = theta;
         this.grad = grad;
         this.nonFinite = false;

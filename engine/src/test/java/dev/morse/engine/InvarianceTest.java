@@ -45,6 +45,8 @@ class InvarianceTest {
                     assertArrayEquals(h1, h, 0.0, "H·v bit-identical with " + t + " threads");
                     many.nmeVp(theta, v, m);
                     assertArrayEquals(m1, m, 0.0, "M·v bit-identical with " + t + " threads");
+                    assertEquals(p >= ChunkScheduler.PARALLEL_REDUCTION, many.parallelChunkSums() > 0,
+                            "the chunk sums ran on the workers exactly when P ≥ " + ChunkScheduler.PARALLEL_REDUCTION);
                 }
             }
         }
@@ -112,6 +114,13 @@ class InvarianceTest {
                 int expected = t == 1 || n < ChunkScheduler.PARALLEL_REDUCTION ? 1 : t;
                 assertEquals(expected, calls.get(), "ranges for n = " + n + " with " + t + " threads");
             }
+            // A task that calls back into its evaluator is refused, on the calling thread and on a worker.
+            int big = 100_003;
+            Evaluator cb = ev;
+            double[] theta = ev.problem().model().initPyTorchDefault(1);
+            assertThrows(IllegalStateException.class, () -> cb.ranges().run(big, (from, to) -> cb.loss(theta)));
+            assertThrows(IllegalStateException.class, () -> cb.ranges().run(big, (from, to) -> cb.ranges().run(1, (a, b) -> { })));
+            ev.loss(theta);   // still usable afterwards
             ev.close();
             assertThrows(IllegalStateException.class, () -> ev.ranges().run(10, (from, to) -> { }));
         }

@@ -191,7 +191,7 @@ public final class DgemmCeiling {
         String key = key();
         Path file = file(key);
         Result cached = read(file, key);
-        if (cached != null && busy(cached.loadAverage(), cached.cores()) && !busy(loadAverage(), cached.cores())) {
+        if (stale(cached, loadAverage())) {
             LOG.log(Level.INFO, "the cached dgemm ceiling (" + cached.describe() + ") was measured on a busy machine; measuring again");
             return measure(key, file);
         }
@@ -206,6 +206,11 @@ public final class DgemmCeiling {
      */
     static boolean busy(double loadAverage, int cores) {
         return loadAverage > 1.5 * Math.max(1, cores);
+    }
+
+    /** Whether a cached ceiling should be measured again now: it was taken on a busy machine and this one is quiet. */
+    static boolean stale(Result cached, double loadNow) {
+        return cached != null && busy(cached.loadAverage(), cached.cores()) && !busy(loadNow, cached.cores());
     }
 
     /** Measures now (a few seconds) and replaces the cached value. */

@@ -26,7 +26,7 @@ import java.util.Optional;
  *
  * <p>OpenBLAS reads the variable once, when the library initializes, so this runs before the
  * bundled or system library is loaded ({@link NetlibLoader}). A value the user already set in
- * the environment wins. Linux and other POSIX systems ({@code setenv} from the C library);
+ * the environment wins (a blank one counts as unset: OpenBLAS would read it as its default). Linux and other POSIX systems ({@code setenv} from the C library);
  * elsewhere nothing is set and {@link #describe()} says so.
  */
 final class OpenBlasIdle {
@@ -51,11 +51,21 @@ final class OpenBlasIdle {
             return described;
         }
         String user = System.getenv(VARIABLE);
-        if (user != null) {
+        if (user != null && !user.isBlank()) {
             described = VARIABLE + "=" + user + " from the environment (idle OpenBLAS threads spin 2^" + user.trim() + " ticks)";
             return described;
         }
-        String failure = setenv(VARIABLE, Integer.toString(EXPONENT));
+        // OpenBLAS reads the variable when it initializes: one loaded already (by another library
+        // in this process) keeps its default.
+        for (java.nio.file.Path f : BundledOpenBlas.mappedFiles()) {
+            java.nio.file.Path name = f.getFileName();
+            if (name != null && name.toString().contains("openblas")) {
+                described = VARIABLE + " not set: OpenBLAS was already loaded (" + f + "), its idle threads spin ≈ 0.1 s after each"
+                        + " multi-threaded call; set " + VARIABLE + "=" + EXPONENT + " in the environment";
+                return described;
+            }
+        }
+        String failure = setenv(VARIABLE, Integer.toString(EXPONENT), user != null);
         described = failure == null
                 ? VARIABLE + "=" + EXPONENT + " set by Morse before loading: idle OpenBLAS threads sleep after 2^" + EXPONENT
                         + " ticks instead of spinning 2^28 (≈ 0.1 s) on the cores the engine's workers need"
@@ -69,8 +79,8 @@ final class OpenBlasIdle {
         return d == null ? VARIABLE + ": not applied (no native library was loaded)" : d;
     }
 
-    /** The C library's {@code setenv(name, value, 0)}: null on success, else why not. */
-    private static String setenv(String name, String value) {
+    /** The C library's {@code setenv(name, value, overwrite)}: null on success, else why not. */
+    private static String setenv(String name, String value, boolean overwrite) {
         if (System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows")) {
             return "no setenv on Windows";
         }
@@ -83,7 +93,7 @@ final class OpenBlasIdle {
             MethodHandle setenv = linker.downcallHandle(symbol.get(),
                     FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
             try (Arena arena = Arena.ofConfined()) {
-                int rc = (int) setenv.invokeExact(arena.allocateFrom(name), arena.allocateFrom(value), 0);
+                int rc = (int) setenv.invokeExact(arena.allocateFrom(name), arena.allocateFrom(value), overwrite ? 1 : 0);
                 return rc == 0 ? null : "setenv returned " + rc;
             }
         } catch (Throwable t) {

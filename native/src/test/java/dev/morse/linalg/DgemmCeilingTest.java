@@ -66,6 +66,14 @@ class DgemmCeilingTest {
         assertFalse(DgemmCeiling.busy(20, 16));
         assertTrue(DgemmCeiling.busy(25, 16));
         assertFalse(DgemmCeiling.busy(Double.NaN, 2), "no /proc/loadavg: trust the measurement");
+        DgemmCeiling.Result busyOne = new DgemmCeiling.Result(30, 32, 32, 24, 2, DgemmCeiling.N, "k", "t", 10.33, 3, null, true);
+        DgemmCeiling.Result quietOne = new DgemmCeiling.Result(70, 120, 120, 110, 2, DgemmCeiling.N, "k", "t", 1.9, 1, null, true);
+        assertTrue(DgemmCeiling.stale(busyOne, 0.8), "measured busy, quiet now: measure again");
+        assertFalse(DgemmCeiling.stale(busyOne, 5.0), "still busy: keep it (a new one would be as low)");
+        assertFalse(DgemmCeiling.stale(quietOne, 0.8), "measured quiet: keep it");
+        assertFalse(DgemmCeiling.stale(null, 0.8), "nothing cached: measured anyway, not 'stale'");
+        assertTrue(busyOne.measuredBusy());
+        assertFalse(quietOne.measuredBusy());
     }
 
     @Test

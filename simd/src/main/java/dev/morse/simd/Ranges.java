@@ -12,7 +12,11 @@ package dev.morse.simd;
 @FunctionalInterface
 public interface Ranges {
 
-    /** Runs task over ranges that together cover [0, n) once; returns when all are done. */
+    /**
+     * Runs task over ranges that together cover [0, n) once; returns when all are done. What the
+     * caller wrote before the call is visible to every task, and what the tasks wrote is visible
+     * to the caller after it (an implementation on other threads must establish both).
+     */
     void run(int n, Task task);
 
     /** Work on the entries [from, to). */
