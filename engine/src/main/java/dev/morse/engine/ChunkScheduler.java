@@ -332,11 +332,7 @@ final class ChunkScheduler implements AutoCloseable {
             }
             q0 += m;
         }
-        Request r = request.setAll(Kind.FIRST_LAYER_ROWS, null, false, q, tasks, 1, -1, true, false, false, false, false, out);
-        for (int wave = 0; wave < tasks; wave += threads) {
-            r.wave = wave;
-            runWave(r, Math.min(threads, tasks - wave));
-        }
+        runTasks(request.setAll(Kind.FIRST_LAYER_ROWS, null, false, q, tasks, 1, -1, true, false, false, false, false, out), tasks);
     }
 
     /** Samples per side of a tile of {@link #firstLayerFrobeniusSquared} (fixed: the tiles, and so the bits, never depend on the threads). */
@@ -351,11 +347,7 @@ final class ChunkScheduler implements AutoCloseable {
         Request r = request;
         int tiles = (r.count + GRAM_TILE - 1) / GRAM_TILE, tasks = tiles * (tiles + 1) / 2;
         if (tileSums.length < tasks) tileSums = new double[tasks];
-        Request run = r.setAll(Kind.FIRST_LAYER_GRAM, null, false, q, tasks, 1, -1, false, false, false, false, false, null);
-        for (int wave = 0; wave < tasks; wave += threads) {
-            run.wave = wave;
-            runWave(run, Math.min(threads, tasks - wave));
-        }
+        runTasks(r.setAll(Kind.FIRST_LAYER_GRAM, null, false, q, tasks, 1, -1, false, false, false, false, false, null), tasks);
         double sum = 0;
         for (int a = 0, t = 0; a < tiles; a++) {
             for (int b = 0; b <= a; b++, t++) sum += (a == b ? 1 : 2) * tileSums[t];
@@ -531,11 +523,6 @@ final class ChunkScheduler implements AutoCloseable {
         double[] out;          // written per chunk (outputs, per-sample losses, jvp) or per group (GROUPS)
         // Scheduling: the first chunk (or group) of the wave in flight.
         int wave;
-        // A reduction wave in flight (reduceOut != null): sum slots 0..reduceSlots−1 into reduceOut.
-        double[] reduceOut;
-        int reduceLen;
-        int reduceSlots;
-        boolean reduceFirst;   // the first wave: slot 0 is copied, not added
 
         void plan(Batch batch, int count, int rows, int chunks, long groupBudget, boolean chunkStates) {
             this.batch = batch;
@@ -588,7 +575,6 @@ final class ChunkScheduler implements AutoCloseable {
             setAll(null, null, false, null, 0, 0, -1, false, false, false, false, false, null);
             batch = null;
             index = null;
-            reduceOut = null;
         }
 
         /** A team thread's entry: the request handed over by {@link WorkerTeam}. */
@@ -611,41 +597,52 @@ final class ChunkScheduler implements AutoCloseable {
             r.wave = wave;
             runWave(r, n);
             if (out == null) continue;
-            if (threads > 1 && len >= PARALLEL_REDUCTION) {
-                // Every worker sums its own range of the slots: the same order per entry (slot 0,
-                // 1, … of each wave in chunk order), so the same bits as the serial sum below.
-                r.reduceOut = out;
-                r.reduceLen = len;
-                r.reduceSlots = n;
-                r.reduceFirst = first;
-                parallelSums++;
-                int widest = widestWave;   // counts the chunks' waves only (the tests' "threads used")
-                try {
-                    runWave(r, threads);
-                } finally {
-                    r.reduceOut = null;
-                    widestWave = widest;
-                }
-            } else {
-                for (int s = 0; s < n; s++) {
-                    if (first && s == 0) System.arraycopy(slotOut[0], 0, out, 0, len);
-                    else kernels.axpy(len, 1.0, slotOut[s], 0, out, 0);
-                }
+            // Long outputs are summed by every worker over its own range (forRanges), in the same
+            // order per entry (slot 0, 1, … of each wave in chunk order): the serial sum's bits.
+            chunkSum.set(out, n, first);
+            try {
+                forRanges(len, chunkSum);
+            } finally {
+                chunkSum.out = null;
             }
             first = false;
         }
     }
 
     /**
-     * Outputs at least this long are summed by all workers, each over its own range; shorter ones
-     * by the calling thread alone, where one more hand-off would cost more than the sum. At
-     * P = 269 322 (784-256-256-10) the serial sum of 8 chunks' results was ~2–3 ms of a 25 ms
-     * H·v with the other worker idle (JFR: the largest non-GEMM item inside Lanczos's products).
+     * Range work ({@link #forRanges}: chunk sums, optimizer steps) at least this long runs on all
+     * workers, each over its own range; shorter work on the calling thread alone, where one more
+     * hand-off would cost more. At P = 269 322 (784-256-256-10) the serial sum of 8 chunks'
+     * results was ~2–3 ms of a 25 ms H·v with the other worker idle (JFR: the largest non-GEMM
+     * item inside Lanczos's products).
      */
     static final int PARALLEL_REDUCTION = 1 << 15;
 
-    /** Reduction waves run so far (tests: the parallel sum really ran). */
-    long parallelSums;
+    /** Range runs on all workers so far (tests: the parallel path really ran). */
+    long parallelRanges;
+
+    /** The sum of one wave's slot results into the output, over a range of entries (reused: nothing allocated). */
+    private final class ChunkSum implements Ranges.Task {
+        double[] out;
+        int slots;
+        boolean first;   // the first wave: slot 0 is copied, not added
+
+        void set(double[] out, int slots, boolean first) {
+            this.out = out;
+            this.slots = slots;
+            this.first = first;
+        }
+
+        @Override
+        public void run(int lo, int hi) {
+            for (int s = 0; s < slots; s++) {
+                if (first && s == 0) System.arraycopy(slotOut[0], lo, out, lo, hi - lo);
+                else kernels.axpy(hi - lo, 1.0, slotOut[s], lo, out, lo);
+            }
+        }
+    }
+
+    private final ChunkSum chunkSum = new ChunkSum();
 
     /** The start of worker {@code slot}'s range of [0, len): whole 8-entry blocks, one range per thread. */
     private int rangeStart(int len, int slot) {
@@ -653,15 +650,6 @@ final class ChunkScheduler implements AutoCloseable {
         return (int) Math.min(len, slot * block);
     }
 
-    /** Worker {@code slot}'s share of a reduction wave. */
-    private void reduceRange(Request r, int slot) {
-        int lo = rangeStart(r.reduceLen, slot);
-        int hi = rangeStart(r.reduceLen, slot + 1);
-        for (int s = 0; s < r.reduceSlots; s++) {
-            if (r.reduceFirst && s == 0) System.arraycopy(slotOut[0], lo, r.reduceOut, lo, hi - lo);
-            else kernels.axpy(hi - lo, 1.0, slotOut[s], lo, r.reduceOut, lo);
-        }
-    }
 
     /**
      * Runs vector groups in parallel (waves of {@code threads}); each group goes through all chunks
@@ -670,10 +658,14 @@ final class ChunkScheduler implements AutoCloseable {
      */
     private void runGroups(Request r) {
         ensureSlots(r.kg * p, r.kg + " vectors");
-        int groups = (r.k + r.kg - 1) / r.kg;
-        for (int wave = 0; wave < groups; wave += threads) {
+        runTasks(r, (r.k + r.kg - 1) / r.kg);
+    }
+
+    /** Tasks 0..tasks−1 of a request (groups, GEMMs, tiles: each whole on one worker), in waves of {@code threads}. */
+    private void runTasks(Request r, int tasks) {
+        for (int wave = 0; wave < tasks; wave += threads) {
             r.wave = wave;
-            runWave(r, Math.min(threads, groups - wave));
+            runWave(r, Math.min(threads, tasks - wave));
         }
     }
 
@@ -689,15 +681,9 @@ final class ChunkScheduler implements AutoCloseable {
         }
         rangeTask = task;
         rangeLen = n;
+        parallelRanges++;
         try {
-            team.start(rangeSlots, threads);
-            Throwable own = null;
-            try {
-                rangeSlots.run(0);
-            } catch (Throwable e) {
-                own = e;
-            }
-            team.join(own);
+            runTeam(rangeSlots, threads);
         } finally {
             rangeTask = null;
         }
@@ -718,10 +704,15 @@ final class ChunkScheduler implements AutoCloseable {
     /** Slots 0..n−1 of one wave: 1..n−1 on the team's threads, slot 0 on the calling thread. */
     private void runWave(Request r, int n) {
         widestWave = Math.max(widestWave, n);
-        team.start(r, n);
+        runTeam(r, n);
+    }
+
+    /** Slots 1..n−1 of task on the team's threads, slot 0 on the calling thread; rethrows the first failure. */
+    private void runTeam(WorkerTeam.SlotTask task, int n) {
+        team.start(task, n);
         Throwable own = null;
         try {
-            work(r, 0);
+            task.run(0);
         } catch (Throwable e) {
             own = e;
         }
@@ -730,8 +721,7 @@ final class ChunkScheduler implements AutoCloseable {
 
     /** Slot {@code slot}'s share of the wave in flight: its chunk, or its vector group through all chunks. */
     private void work(Request r, int slot) {
-        if (r.reduceOut != null) reduceRange(r, slot);
-        else if (r.kind == Kind.GROUPS) groupThroughChunks(r, r.wave + slot, slot);
+        if (r.kind == Kind.GROUPS) groupThroughChunks(r, r.wave + slot, slot);
         else if (r.kind == Kind.FIRST_LAYER_ROWS) firstLayerTask(r, r.wave + slot, slot);
         else if (r.kind == Kind.FIRST_LAYER_GRAM) firstLayerGramTask(r, r.wave + slot, slot);
         else chunk(r, r.wave + slot, slot);

@@ -221,9 +221,9 @@ public final class Evaluator implements AutoCloseable {
         return scheduler.widestWave();
     }
 
-    /** Chunk sums run on all workers so far (tests). */
-    long parallelChunkSums() {
-        return scheduler.parallelSums;
+    /** Range runs (chunk sums, {@link #ranges()}) on all workers so far (tests). */
+    long parallelRanges() {
+        return scheduler.parallelRanges;
     }
 
     /** Chunks the whole data set is cut into. */
@@ -1063,9 +1063,8 @@ public final class Evaluator implements AutoCloseable {
 
     /**
      * Throws for the first NaN or infinity in x[0 .. n). Every request checks θ and its vectors, at
-     * P = 269 322 a scan per call: the vectorized sum goes first (NaN and ±∞ propagate, so a
-     * finite sum means finite entries), and only a sum that is not finite (a bad entry, or huge
-     * finite ones overflowing) is scanned entry by entry for the culprit.
+     * P = 269 322 a scan per call: {@link dev.morse.simd.Kernels#allFinite} decides, and only a
+     * failing vector is scanned again for the culprit's index.
      */
     private static void checkFinite(double[] x, int n, String what) {
         if (KernelProvider.get().allFinite(n, x, 0)) return;

@@ -45,7 +45,7 @@ class InvarianceTest {
                     assertArrayEquals(h1, h, 0.0, "H·v bit-identical with " + t + " threads");
                     many.nmeVp(theta, v, m);
                     assertArrayEquals(m1, m, 0.0, "M·v bit-identical with " + t + " threads");
-                    assertEquals(p >= ChunkScheduler.PARALLEL_REDUCTION, many.parallelChunkSums() > 0,
+                    assertEquals(p >= ChunkScheduler.PARALLEL_REDUCTION, many.parallelRanges() > 0,
                             "the chunk sums ran on the workers exactly when P ≥ " + ChunkScheduler.PARALLEL_REDUCTION);
                 }
             }
