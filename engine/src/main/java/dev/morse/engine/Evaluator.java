@@ -137,10 +137,7 @@ public final class Evaluator implements AutoCloseable {
     private double[] dataHv = new double[0];
     private double[] block = new double[0];
     private double[] identity = new double[0];
-    // The first layer's per-sample curvature Q_s of each data part (by Part ordinal) at the θ kept
-    // beside it, for dense columns by the Kronecker form (see denseColumnsUnchecked); null: none yet.
-    private final double[][] firstLayerQ = new double[Part.values().length][];
-    private final double[][] firstLayerTheta = new double[Part.values().length][];
+    private final FirstLayerCurvature firstLayer;   // the Q_s of the Kronecker form, kept per part at their θ
     private final double[][] termWork = new double[Context.WORKSPACES][0];
 
     private final Context ctx = new Context();
@@ -159,6 +156,7 @@ public final class Evaluator implements AutoCloseable {
         // One owner for the cores: our workers, not OpenBLAS's pool on top of them.
         NativeThreads.init();
         this.scheduler = new ChunkScheduler(mlp, problem.loss(), data, KernelProvider.get(), s);
+        this.firstLayer = new FirstLayerCurvature(scheduler, mlp, data);
         // The team's threads end when this evaluator is closed, or becomes unreachable (they never reference it).
         CLEANER.register(this, scheduler.team()::close);
         this.dataGrad = new double[p];
@@ -688,18 +686,9 @@ public final class Evaluator implements AutoCloseable {
         if (out == null || out.length < firstLayerWeights()) throw new IllegalArgumentException("output needs " + firstLayerWeights() + " entries");
         enter(Batch.all(), theta, true);
         try {
-            double[] q = firstLayerCurvature(part, theta);
+            double[] q = firstLayer.at(part, theta);
             if (q == null) return false;
-            int d0 = mlp.inputDim(), d1 = mlp.width(1), n = data.size();
-            double[] x = data.x();
-            Arrays.fill(out, 0, d0 * d1, 0.0);
-            for (int s = 0; s < n; s++) {   // in sample order: the same bits however the work was spread
-                for (int i = 0; i < d1; i++) {
-                    double k = q[s * d1 * d1 + i * d1 + i];
-                    int o = i * d0, xo = s * d0;
-                    for (int c = 0; c < d0; c++) out[o + c] += k * x[xo + c] * x[xo + c];
-                }
-            }
+            firstLayer.diagonal(q, out);
             return true;
         } finally {
             exit();
@@ -718,7 +707,7 @@ public final class Evaluator implements AutoCloseable {
         checkDataPart(part);
         enter(Batch.all(), theta, true);
         try {
-            double[] q = firstLayerCurvature(part, theta);
+            double[] q = firstLayer.at(part, theta);
             // The terms ⟨Q_s, Q_t⟩(x_sᵀx_t)² have mixed signs for M: near a zero-residual point the
             // sum's rounding, ε·(Σ_s ‖Q_s‖‖x_s‖²)², may exceed ‖B‖_F² itself; never below zero.
             return q == null ? Double.NaN : Math.max(0.0, scheduler.firstLayerFrobeniusSquared(q));
@@ -792,7 +781,7 @@ public final class Evaluator implements AutoCloseable {
                 && (part != Part.HESSIAN || terms.length == 0 || termsDiagonal != null)) {
             // First-layer columns only: the Kronecker GEMMs write straight into out (at P = 39760 the
             // copy through the block buffer was one more pass over the whole 12.6 GB matrix).
-            double[] q = firstLayerCurvature(part == Part.HESSIAN ? Part.DATA_HESSIAN : part, theta);
+            double[] q = firstLayer.at(part == Part.HESSIAN ? Part.DATA_HESSIAN : part, theta);
             if (q != null) {
                 scheduler.firstLayerColumns(q, start, k, out, off);
                 if (part == Part.HESSIAN && termsDiagonal != null) {
@@ -817,8 +806,8 @@ public final class Evaluator implements AutoCloseable {
             // Lower triangles of first-layer weight columns (a prefix of the block: W_1 comes first)
             // by the Kronecker form Σ_s Q_s ⊗ x_s x_sᵀ, when its Q_s fit; the rest by unit columns.
             int kron = 0;
-            boolean firstLayer = start < firstLayerEnd();
-            double[] q = lowerOnly && firstLayer ? firstLayerCurvature(dataPart, theta) : null;
+            boolean firstLayerColumns = start < firstLayerEnd();
+            double[] q = lowerOnly && firstLayerColumns ? firstLayer.at(dataPart, theta) : null;
             if (q != null) kron = Math.max(0, Math.min(k, firstLayerEnd() - start));
             if (kron < k) {
                 scheduler.unitProduct(dataPart, theta, start + kron, lowerOnly, block, k - kron);
@@ -845,32 +834,10 @@ public final class Evaluator implements AutoCloseable {
     public void releaseDenseCaches() {
         lock.lock();
         try {
-            Arrays.fill(firstLayerQ, null);
-            Arrays.fill(firstLayerTheta, null);
+            firstLayer.release();
         } finally {
             lock.unlock();
         }
-    }
-
-    /**
-     * The first layer's per-sample curvature Q_s (count × d_1²) of a data part at θ, inside a dense
-     * request (all samples, the dense chunk plan): kept per part while θ's bits stay the same, so
-     * the column blocks of one matrix compute it once. Null when it would not fit in memory
-     * (MemoryGuard's rule for one more array): the unit-column products then do the whole block.
-     */
-    private double[] firstLayerCurvature(Part dataPart, double[] theta) {
-        int i = dataPart.ordinal();
-        if (firstLayerQ[i] != null && Arrays.equals(firstLayerTheta[i], theta)) return firstLayerQ[i];
-        long n = (long) data.size() * mlp.width(1) * mlp.width(1);
-        if (firstLayerQ[i] == null || firstLayerQ[i].length != n) {
-            firstLayerQ[i] = null;
-            if (n > Integer.MAX_VALUE - 8 || !MemoryGuard.fits(1, n, 1.0)) return null;
-            firstLayerQ[i] = new double[(int) n];
-        }
-        firstLayerTheta[i] = null;   // no key while Q is rewritten: a run that fails halfway leaves no stale hit
-        scheduler.firstLayerCurvature(dataPart, theta, firstLayerQ[i]);
-        firstLayerTheta[i] = theta.clone();
-        return firstLayerQ[i];
     }
 
     private double[] identityColumns(int start, int k) {

@@ -1,0 +1,69 @@
+package dev.morse.engine;
+
+import dev.morse.linalg.MemoryGuard;
+import java.util.Arrays;
+
+/**
+ * The first layer's per-sample curvature Q_s (count × d_1 × d_1, see
+ * {@link ChunkPass#firstLayerCurvature}) of each data part, the factor of the Kronecker form
+ * Σ_s Q_s ⊗ x_s x_sᵀ of the first layer's weight block: computed inside a dense request (all
+ * samples, the dense chunk plan) and kept per part while θ's bits stay the same, so that the
+ * column blocks of one matrix compute it once. Owned by one {@link Evaluator} and used under its
+ * lock.
+ */
+final class FirstLayerCurvature {
+    private final ChunkScheduler scheduler;
+    private final Mlp mlp;
+    private final Dataset data;
+    private final double[][] q = new double[Part.values().length][];
+    private final double[][] keys = new double[Part.values().length][];   // the θ each q was computed at
+
+    FirstLayerCurvature(ChunkScheduler scheduler, Mlp mlp, Dataset data) {
+        this.scheduler = scheduler;
+        this.mlp = mlp;
+        this.data = data;
+    }
+
+    /**
+     * The Q_s of a data part at θ, inside a dense request; null when they would not fit in memory
+     * (MemoryGuard's rule for one more array): the unit-column products then do the whole block.
+     */
+    double[] at(Part dataPart, double[] theta) {
+        int i = dataPart.ordinal();
+        if (q[i] != null && Arrays.equals(keys[i], theta)) return q[i];
+        long n = (long) data.size() * mlp.width(1) * mlp.width(1);
+        if (q[i] == null || q[i].length != n) {
+            q[i] = null;
+            if (n > Integer.MAX_VALUE - 8 || !MemoryGuard.fits(1, n, 1.0)) return null;
+            q[i] = new double[(int) n];
+        }
+        keys[i] = null;   // no key while Q is rewritten: a run that fails halfway leaves no stale hit
+        scheduler.firstLayerCurvature(dataPart, theta, q[i]);
+        keys[i] = theta.clone();
+        return q[i];
+    }
+
+    /** Drops every part's Q_s (N × d_1² doubles apiece). */
+    void release() {
+        Arrays.fill(q, null);
+        Arrays.fill(keys, null);
+    }
+
+    /**
+     * The diagonal of the first layer's weight block from q into out[0 .. d_1·d_0):
+     * Σ_s Q_s[i, i] x_s[c]² for weight (i, c), summed in sample order (the same bits however the
+     * Q_s were computed).
+     */
+    void diagonal(double[] q, double[] out) {
+        int d0 = mlp.inputDim(), d1 = mlp.width(1), n = data.size();
+        double[] x = data.x();
+        Arrays.fill(out, 0, d0 * d1, 0.0);
+        for (int s = 0; s < n; s++) {
+            for (int i = 0; i < d1; i++) {
+                double k = q[s * d1 * d1 + i * d1 + i];
+                int o = i * d0, xo = s * d0;
+                for (int c = 0; c < d0; c++) out[o + c] += k * x[xo + c] * x[xo + c];
+            }
+        }
+    }
+}
