@@ -57,6 +57,7 @@ final class ChunkScheduler implements AutoCloseable {
     private final boolean caching;
     private final WorkerTeam team;
     private final ChunkPass[] passes;
+    private final KroneckerGemms[] kronecker;   // per worker, beside its pass
 
     // The chunk-state cache and what it is keyed on.
     private ChunkState[] states = new ChunkState[0];   // per chunk when the request's states fit (always when caching), else per worker slot
@@ -100,6 +101,8 @@ final class ChunkScheduler implements AutoCloseable {
         Linalg linalg = Linalg.get();
         this.passes = new ChunkPass[threads];
         for (int i = 0; i < threads; i++) passes[i] = new ChunkPass(mlp, loss, kernels, linalg, maxChunkRows);
+        this.kronecker = new KroneckerGemms[threads];
+        for (int i = 0; i < threads; i++) kronecker[i] = new KroneckerGemms(mlp, linalg);
         this.cachedTheta = new double[p];
         this.slotOut = new double[threads][p];
     }
@@ -305,7 +308,7 @@ final class ChunkScheduler implements AutoCloseable {
      * Columns start … start+k−1 of a data part's matrix, every one a weight of the first layer, as
      * lower triangles from the part's Q_s ({@link #firstLayerCurvature}): for column (i, c) the
      * entries of the weights of units i′ ≤ i (all of unit i, past the diagonal too), by the GEMMs
-     * of {@link ChunkPass#firstLayerRows}, into out[outOff + j·P …]; the column's later entries are
+     * of {@link KroneckerGemms#rows}, into out[outOff + j·P …]; the column's later entries are
      * not written. Each GEMM (a run of columns of one unit against the weights of one unit) is one
      * task, all of it on one worker, its sum over the chunks in chunk order: the same bits for any
      * thread count. (Splitting each GEMM in two halves, to keep waves of two workers full,
@@ -366,7 +369,7 @@ final class ChunkScheduler implements AutoCloseable {
         int b = task - a * (a + 1) / 2;
         int a0 = a * GRAM_TILE, b0 = b * GRAM_TILE;
         int na = Math.min(GRAM_TILE, r.count - a0), nb = Math.min(GRAM_TILE, r.count - b0);
-        tileSums[task] = passes[slot].firstLayerGramTile(data.x(), r.vs, a0, na, b0, nb);
+        tileSums[task] = kronecker[slot].gramTile(data.x(), r.vs, a0, na, b0, nb);
     }
 
     private void ensureTasks(int tasks) {
@@ -381,10 +384,10 @@ final class ChunkScheduler implements AutoCloseable {
     private void firstLayerTask(Request r, int task, int slot) {
         int d0 = mlp.inputDim(), dd = mlp.width(1) * mlp.width(1);
         if (r.index != null) throw new IllegalStateException("the first layer's Kronecker form needs contiguous samples");
-        ChunkPass pass = passes[slot];
+        KroneckerGemms gemms = kronecker[slot];
         for (int chunk = 0; chunk < r.chunks; chunk++) {
             int pos = chunk * r.rows, rows = Math.min(r.rows, r.count - pos);
-            pass.firstLayerRows(data.x(), (r.first + pos) * d0, rows, r.vs, pos * dd, taskKappa[task], taskC0[task], taskM[task],
+            gemms.rows(data.x(), (r.first + pos) * d0, rows, r.vs, pos * dd, taskKappa[task], taskC0[task], taskM[task],
                     chunk > 0, r.out, taskOut[task], p);
         }
     }
