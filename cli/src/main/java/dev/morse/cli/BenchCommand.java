@@ -359,11 +359,16 @@ public final class BenchCommand implements Callable<Integer> {
      */
     private Evaluator build(int t, boolean cacheStates) {
         Problem problem;
+        Mlp mlp = null;
+        Loss lossFunction = null;
         try {
-            problem = new Workload(Mlp.of(Activation.parse(activation), Mlp.parseWidths(model)), Loss.parse(loss), batch, seed).problem();
+            mlp = Mlp.of(Activation.parse(activation), Mlp.parseWidths(model));
+            lossFunction = Loss.parse(loss);
+            problem = new Workload(mlp, lossFunction, batch, seed).problem();
         } catch (IllegalArgumentException e) {
-            throw CliException.usage("--model " + model + " --loss " + loss + ": " + e.getMessage()
-                    + (e.getMessage().contains("classes") ? " (one output: use --loss mse)" : ""));
+            boolean oneOutput = mlp != null && mlp.outputDim() == 1 && lossFunction == Loss.CROSS_ENTROPY;
+            throw CliException.usage("--model " + model + " --activation " + activation + " --loss " + loss + ": " + e.getMessage()
+                    + (oneOutput ? " (one output: use --loss mse)" : ""));
         }
         Evaluator.Settings s = Evaluator.Settings.defaults().withThreads(t).withCacheStates(cacheStates);
         if (chunk != null) s = s.withChunkRows(chunk);

@@ -105,6 +105,8 @@ class ValidationTest {
     void benchRefusesALossThatDoesNotFitTheModel() {
         // cross_entropy (bench's default loss) on one output was an "internal error" (exit 1).
         refused(Cli.run("bench", "--model", "20-50-50-1", "--batch", "64", "--products", "gradient"), "--loss mse", "20-50-50-1");
+        refused(Cli.run("bench", "--model", "3", "--products", "gradient"), "--model", "3");
+        refused(Cli.run("bench", "--model", "3-4-2", "--activation", "foo", "--products", "gradient"), "--activation", "foo");
     }
 
     @Test
