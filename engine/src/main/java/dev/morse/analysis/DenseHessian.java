@@ -80,15 +80,16 @@ final class DenseHessian {
                 frobM = f;
             }
         }
-        // Blocks that tile each unit's d_0 weights near evenly (784 = 4 × 196 rather than 256 + 256 +
-        // 256 + 16), or hold whole units when d_0 is small, so that the Kronecker GEMMs have
-        // similar row counts.
-        int d0 = ev.problem().model().inputDim();
-        int kcols = d0 <= cols ? d0 * (cols / d0) : d0 / ((d0 + cols - 1) / cols);
-        for (int start = 0; start < w1; start += kcols) {
-            int k = Math.min(kcols, w1 - start);
-            ev.denseColumns(Part.HESSIAN, theta, start, k, out, start * p, true);
-            if (progress != null) progress.update(start + k, p);
+        // Whole units at a time, as many as make 8 GEMMs per worker (unit i's columns take i + 1 per
+        // row block), so that the last GEMMs of a range leave little of the workers idle; progress
+        // after each range.
+        int d0 = ev.problem().model().inputDim(), d1 = w1 / Math.max(1, d0), gemmsPerRange = 8 * ev.threads();
+        for (int u = 0; u < d1; ) {
+            int u1 = u, gemms = 0;
+            while (u1 < d1 && gemms < gemmsPerRange) gemms += ++u1;   // unit u1 − 1 has u1 GEMMs per row block
+            ev.denseColumns(Part.HESSIAN, theta, u * d0, (u1 - u) * d0, out, u * d0 * p, true);
+            u = u1;
+            if (progress != null) progress.update(u * d0, p);
         }
         for (int start = w1; start < p; start += cols) {
             int k = Math.min(cols, p - start);

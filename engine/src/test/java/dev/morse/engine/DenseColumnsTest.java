@@ -177,6 +177,48 @@ class DenseColumnsTest {
     }
 
     /**
+     * Wide inputs (d_0 > {@link ChunkScheduler#KRONECKER_ROWS}): each unit's columns split into
+     * row blocks of near-even size, aligned at the unit. The columns agree with explicit products,
+     * whether a request covers whole units or cuts a row block, with the same bits for 1 and 2 threads.
+     */
+    @Test
+    void wideInputsSplitIntoRowBlocksAndAgreeWithProducts() {
+        assertEquals(784, ChunkScheduler.kroneckerRows(784));
+        assertEquals(1024, ChunkScheduler.kroneckerRows(1024));
+        assertEquals(513, ChunkScheduler.kroneckerRows(1025));
+        assertEquals(1024, ChunkScheduler.kroneckerRows(3072));
+        assertEquals(769, ChunkScheduler.kroneckerRows(3073));
+        Mlp mlp = Mlp.builder(1030, 2, 1).activation(Activation.TANH).build();
+        Dataset data = Problems.regression(12, 1030, 1, 61);
+        Problem prob = Problem.of(mlp, data, Loss.MSE, Regularizer.l2(1e-3));
+        int p = mlp.numParameters(), w1 = 2 * 1030;
+        double[] theta = mlp.initPyTorchDefault(29);
+        double[][] lower = new double[2][];
+        for (int threads = 1; threads <= 2; threads++) {
+            try (Evaluator e = Evaluator.open(prob, Evaluator.Settings.defaults().withThreads(threads))) {
+                double[] whole = new double[w1 * p], cut = new double[w1 * p];
+                e.denseColumns(Part.DATA_HESSIAN, theta, 0, w1, whole, 0, true);
+                for (int[] r : new int[][] {{0, 500}, {500, 800}, {1300, w1 - 1300}}) {   // 500 … 1300 cuts the first unit's second block
+                    e.denseColumns(Part.DATA_HESSIAN, theta, r[0], r[1], cut, r[0] * p, true);
+                }
+                double[] eye = new double[w1 * p];
+                for (int j = 0; j < w1; j++) eye[j * p + j] = 1;
+                double[] prod = new double[w1 * p];
+                e.apply(Part.DATA_HESSIAN, theta, eye, prod, w1);
+                double scale = Problems.maxAbs(prod);
+                for (int q = 0; q < w1; q++) {
+                    for (int i = 0; i <= q; i++) {
+                        assertEquals(prod[q * p + i], whole[q * p + i], 1e-13 * scale, "entry (" + q + ", " + i + "), " + threads + " threads");
+                        assertEquals(prod[q * p + i], cut[q * p + i], 1e-13 * scale, "entry (" + q + ", " + i + ") by cut ranges, " + threads + " threads");
+                    }
+                }
+                lower[threads - 1] = whole;
+            }
+        }
+        assertArrayEquals(lower[0], lower[1], 0.0, "the same bits for 1 and 2 threads");
+    }
+
+    /**
      * firstLayerDiagonal and firstLayerFrobeniusSquared (Gram tiles) against the dense matrices,
      * with N = 1100 samples: three Gram tiles per side, the last one short; bit-identical for 1 and
      * 3 threads; parts with terms refused.
