@@ -343,6 +343,7 @@ public record MorseReport(
         String buffers = (two ? "two P×P buffers of " : "one P×P buffer of ") + MemoryGuard.formatBytes(8.0 * p * p);
         listener.phase("materializing H = " + (DenseHessian.fromParts(ev) ? "G + M + R″" : "Hessian products") + " (" + p + "×" + p + "; " + buffers + ")");
         double[] h = MemoryGuard.allocateDense(p, p, what);
+        clock.lap("allocate");   // the JVM zeroes the buffer: 0.1–0.4 s at P = 9550, no part of the assembly's rate
         DenseHessian.Parts parts = DenseHessian.assemble(ev, theta, h, listener);
         int assemblies = 1;
         double trH = 0, trG = 0, trM = 0;
