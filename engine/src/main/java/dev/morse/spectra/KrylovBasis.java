@@ -23,12 +23,20 @@ final class KrylovBasis {
     int size;
     private final double[] coef;
     private final Kernels kernels = KernelProvider.get();
+    private final Pass pass;
+    private Ranges ranges = Ranges.SERIAL;
 
     KrylovBasis(int n, int capacity) {
         this.n = n;
         this.capacity = capacity;
         this.v = new double[Math.multiplyExact(capacity, n)];
         this.coef = new double[capacity];
+        this.pass = new Pass((n + SUM_BLOCK - 1) / SUM_BLOCK);
+    }
+
+    /** Where the blocked passes ({@link #recurrence}, {@link #subtract}, {@link #append(double[], double, double[])}) run: the operator's {@link LinearOperator#ranges()}. */
+    void ranges(Ranges r) {
+        this.ranges = r;
     }
 
     /**
@@ -50,15 +58,16 @@ final class KrylovBasis {
         if (size == 0) return 0;
         Linalg la = Linalg.get();
         double diag = 0;
-        double before = norm(w);
+        double before = twice ? 0 : norm(w);   // the DGKS test's norms are not needed for two passes
         // Two matrix-vector sweeps over the basis: memory-bound, so they get every core (the
         // engine's workers are idle meanwhile; OpenBLAS's dgemv splits the output dimension, so
         // each entry is summed in the same order for any thread count).
         try (NativeThreads.Scope s = NativeThreads.dense()) {
-            for (int pass = 0; pass < 2; pass++) {
+            for (int sweep = 0; sweep < 2; sweep++) {
                 la.dgemv(false, size, n, 1.0, v, 0, n, w, 0, 0.0, coef, 0);
                 la.dgemv(true, size, n, -1.0, v, 0, n, coef, 0, 1.0, w, 0);
                 if (diagRow >= 0) diag += coef[diagRow];
+                if (twice) continue;
                 double after = norm(w);
                 if (!twice && after > 0.7071067811865476 * before) break;   // DGKS: no severe cancellation, one pass suffices
                 before = after;
@@ -67,39 +76,121 @@ final class KrylovBasis {
         return diag;
     }
 
-    /**
-     * One Lanczos step's orthogonalization of w = A v_j: the three-term recurrence first
-     * (α = v_jᵀw, w −= α v_j + β v_{j−1}; β = 0 skips the second term), which removes the large
-     * components so that full reorthogonalization usually needs one sweep; returns α including
-     * the reorthogonalization's correction.
-     */
-    double lanczosStep(double[] w, int j, double beta) {
-        return lanczosStep(w, j, beta, false);
-    }
-
-    /** As {@link #lanczosStep(double[], int, double)}; {@code twice}: two Gram–Schmidt passes always. */
-    double lanczosStep(double[] w, int j, double beta, boolean twice) {
-        int o = j * n;
-        double alpha = kernels.dot(n, v, o, w, 0);
-        kernels.axpy(n, -alpha, v, o, w, 0);
-        if (beta != 0 && j > 0) kernels.axpy(n, -beta, v, (j - 1) * n, w, 0);
-        return alpha + orthogonalize(w, j, twice);
-    }
-
-    /**
-     * One Lanczos step without reorthogonalization: w −= β v_{j−1}, α = v_jᵀw, w −= α v_j (the
-     * modified form of the three-term recurrence); returns α. Partial reorthogonalization decides
-     * separately whether w must also be swept against the whole basis.
-     */
-    double threeTermStep(double[] w, int j, double beta) {
-        if (beta != 0 && j > 0) kernels.axpy(n, -beta, v, (j - 1) * n, w, 0);
-        double alpha = kernels.dot(n, v, j * n, w, 0);
-        kernels.axpy(n, -alpha, v, j * n, w, 0);
-        return alpha;
-    }
-
     static double norm(double[] w) {
         return Math.sqrt(KernelProvider.get().sumOfSquares(w.length, w, 0));
+    }
+
+    // ------------------------------------------------------------ blocked passes of a Lanczos step
+    //
+    // A step's vector work (‖A v_j‖, w −= β v_{j−1}, α = v_jᵀw, w −= α v_j, ‖w‖, the append and the
+    // copy the next product reads) was seven passes over n-vectors on one thread: about 0.3 s of
+    // the 5 s of 205 products at P = 269 322. Done block by block (a block of each vector stays in
+    // L1/L2 while every kernel of the pass runs on it), it is three passes, on the operator's
+    // workers. Each block's sums are its own, added in block order afterwards: the same bits for
+    // any thread count.
+
+    /** Entries per block of the passes (32 KB of each vector). */
+    static final int SUM_BLOCK = 4096;
+
+    /**
+     * First pass of a Lanczos step on w = A v_j: ‖w‖ as given (the breakdown test's scale, then
+     * {@link #inputNorm()}), w −= β v_{j−1} (skipped for β = 0), and returns α = v_jᵀw.
+     */
+    double recurrence(double[] w, int j, double beta) {
+        pass.set(Pass.RECURRENCE, w, j, beta, null);
+        ranges.run(n, pass);
+        inputNorm = Math.sqrt(sum(pass.b));
+        return sum(pass.a);
+    }
+
+    /** ‖w‖ before the last {@link #recurrence}. */
+    double inputNorm() {
+        return inputNorm;
+    }
+
+    private double inputNorm;
+
+    /** Second pass: w −= α v_j; returns ‖w‖. */
+    double subtract(double[] w, int j, double alpha) {
+        pass.set(Pass.SUBTRACT, w, j, alpha, null);
+        ranges.run(n, pass);
+        return Math.sqrt(sum(pass.a));
+    }
+
+    /** ‖w‖ by blocks, on the operator's workers. */
+    double blockedNorm(double[] w) {
+        pass.set(Pass.NORM, w, 0, 0, null);
+        ranges.run(n, pass);
+        return Math.sqrt(sum(pass.a));
+    }
+
+    /** Appends w/norm as the next row and writes it to next too (the vector the next product reads): one pass. */
+    void append(double[] w, double norm, double[] next) {
+        pass.set(Pass.APPEND, w, size, 1.0 / norm, next);
+        ranges.run(n, pass);
+        size++;
+    }
+
+    private static double sum(double[] parts) {
+        double s = 0;
+        for (double x : parts) s += x;
+        return s;
+    }
+
+    /** The blocked passes as one reusable task (no allocation per step). */
+    private final class Pass implements Ranges.Task {
+        static final int RECURRENCE = 0, SUBTRACT = 1, NORM = 2, APPEND = 3;
+        final int blocks;
+        final double[] a, b;   // per-block sums
+        int mode, row;
+        double[] w, next;
+        double x;
+
+        Pass(int blocks) {
+            this.blocks = blocks;
+            this.a = new double[blocks];
+            this.b = new double[blocks];
+        }
+
+        void set(int mode, double[] w, int row, double x, double[] next) {
+            this.mode = mode;
+            this.w = w;
+            this.row = row;
+            this.x = x;
+            this.next = next;
+        }
+
+        /**
+         * The blocks that start in [from, to): each block is one task's, whatever the cut, and
+         * tasks touch disjoint blocks (a block may reach past {@code to}, into entries no other
+         * task touches).
+         */
+        @Override
+        public void run(int from, int to) {
+            for (int blk = (from + SUM_BLOCK - 1) / SUM_BLOCK; blk < blocks && blk * SUM_BLOCK < to; blk++) {
+                int t0 = blk * SUM_BLOCK, len = Math.min(SUM_BLOCK, n - t0);
+                switch (mode) {
+                    case RECURRENCE -> {
+                        b[blk] = kernels.sumOfSquares(len, w, t0);
+                        if (x != 0 && row > 0) kernels.axpy(len, -x, v, (row - 1) * n + t0, w, t0);
+                        a[blk] = kernels.dot(len, v, row * n + t0, w, t0);
+                    }
+                    case SUBTRACT -> {
+                        kernels.axpy(len, -x, v, row * n + t0, w, t0);
+                        a[blk] = kernels.sumOfSquares(len, w, t0);
+                    }
+                    case NORM -> a[blk] = kernels.sumOfSquares(len, w, t0);
+                    default -> {
+                        int o = row * n + t0;
+                        for (int t = 0; t < len; t++) {
+                            double y = w[t0 + t] * x;
+                            v[o + t] = y;
+                            next[t0 + t] = y;
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /** Appends w/‖w‖ as the next row. */

@@ -150,7 +150,9 @@ public final class Lanczos {
         double[] aw = new double[n];
         final int ld = m;                 // leading dimension of the projected matrix t
         double[] t = new double[ld * ld];
+        basis.ranges(a.ranges());
         basis.appendRandom(rng, w);
+        boolean wIsCurrent = false;   // whether w already holds v_j (the append's copy), else copied from the basis
         long products = 0;
         int start = 0;
         int restarts = 0;
@@ -169,9 +171,8 @@ public final class Lanczos {
         while (true) {
             // Extend the basis from `start` to m vectors.
             for (int j = start; j < m; j++) {
-                basis.copyRow(j, w);
+                if (!wIsCurrent) basis.copyRow(j, w);
                 a.apply(w, aw);
-                double productNorm = KrylovBasis.norm(aw);
                 products++;
                 basis.size = j + 1;
                 // After a thick restart the first new vector couples to every kept Ritz vector
@@ -185,9 +186,16 @@ public final class Lanczos {
                 boolean full = !partial || j == start || reorthNext;
                 if (j == start) java.util.Arrays.fill(omega, 0, j, eps1);   // v_start is orthogonal to what is kept
                 omega[j] = 1;
-                double alpha = full ? basis.lanczosStep(aw, j, betaPrev, partial) : basis.threeTermStep(aw, j, betaPrev);
+                // The three-term recurrence w −= β v_{j−1}, α = v_jᵀw, w −= α v_j (its modified form),
+                // in two blocked passes that also give ‖A v_j‖ and ‖w‖; then, for a full step, the sweep.
+                double alpha = basis.recurrence(aw, j, betaPrev);
+                double productNorm = basis.inputNorm();
+                double beta = basis.subtract(aw, j, alpha);
+                if (full) {
+                    alpha += basis.orthogonalize(aw, j, partial);
+                    beta = basis.blockedNorm(aw);
+                }
                 t[j * ld + j] = alpha;
-                double beta = KrylovBasis.norm(aw);
                 anorm = Math.max(anorm, Math.abs(alpha) + beta + betaPrev);
                 reorthNext = false;
                 if (full) {
@@ -215,7 +223,7 @@ public final class Lanczos {
                     if (worst > sqrtEps || j == m - 1) {
                         alpha += basis.orthogonalize(aw, j, worst * sqrtEps > eps1);
                         t[j * ld + j] = alpha;
-                        beta = KrylovBasis.norm(aw);
+                        beta = basis.blockedNorm(aw);
                         reorths++;
                         reorthNext = worst > sqrtEps;
                         java.util.Arrays.fill(omegaNext, 0, j + 1, eps1);
@@ -236,6 +244,7 @@ public final class Lanczos {
                 if (beta <= BREAKDOWN * productNorm) {
                     // Invariant subspace: continue with a fresh direction orthogonal to it.
                     beta = 0;
+                    wIsCurrent = false;
                     if (!basis.appendRandom(rng, aw)) {
                         m = j + 1;   // the basis spans R^n: the projection is exact
                         break;
@@ -243,7 +252,8 @@ public final class Lanczos {
                     reorthNext = false;
                     java.util.Arrays.fill(omega, 0, j + 1, eps1);   // the fresh direction is fully orthogonal
                 } else {
-                    basis.append(aw, beta);
+                    basis.append(aw, beta, w);   // row j+1 and w, the next product's input
+                    wIsCurrent = true;
                 }
                 if (j + 1 < m) {
                     t[j * ld + j + 1] = beta;
@@ -287,6 +297,7 @@ public final class Lanczos {
             }
             start = keep;
             restarts++;
+            wIsCurrent = false;   // row keep is the residual direction, moved by the restart
         }
     }
 

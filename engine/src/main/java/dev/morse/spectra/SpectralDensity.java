@@ -86,6 +86,7 @@ public final class SpectralDensity {
         int m = Math.min(o.steps, n);
         SplittableRandom rng = new SplittableRandom(o.seed);
         KrylovBasis basis = new KrylovBasis(n, m + 1);
+        basis.ranges(a.ranges());
         double[] w = new double[n];
         double[] aw = new double[n];
         double[] allNodes = new double[o.probes * m];
@@ -99,18 +100,21 @@ public final class SpectralDensity {
             double[] alpha = new double[m];
             double[] beta = new double[m];
             int steps = 0;
+            basis.copyRow(0, w);
             for (int j = 0; j < m; j++) {
-                basis.copyRow(j, w);
                 a.apply(w, aw);
-                double productNorm = KrylovBasis.norm(aw);
                 products++;
-                alpha[j] = basis.lanczosStep(aw, j, j > 0 ? beta[j - 1] : 0.0);
+                // The three-term recurrence in blocked passes (see Lanczos), then full reorthogonalization.
+                double a0 = basis.recurrence(aw, j, j > 0 ? beta[j - 1] : 0.0);
+                double productNorm = basis.inputNorm();
+                basis.subtract(aw, j, a0);
+                alpha[j] = a0 + basis.orthogonalize(aw, j);
                 steps = j + 1;
-                double b = KrylovBasis.norm(aw);
+                double b = basis.blockedNorm(aw);
                 if (j + 1 == m) break;
                 if (b <= Lanczos.BREAKDOWN * productNorm) break;   // invariant subspace (see Lanczos.BREAKDOWN): quadrature is exact
                 beta[j] = b;
-                basis.append(aw, b);
+                basis.append(aw, b, w);   // row j+1 and w, the next product's input
             }
             double[] d = java.util.Arrays.copyOf(alpha, steps);
             double[] e = java.util.Arrays.copyOf(beta, Math.max(0, steps - 1));

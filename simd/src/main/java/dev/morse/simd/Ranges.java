@@ -6,7 +6,9 @@ package dev.morse.simd;
  * others, so the result's bits never depend on the cut: the same for {@link #SERIAL} (one range on
  * the calling thread) and for {@code dev.morse.engine.Evaluator#ranges()} (one range per worker
  * of the evaluator, the one owner of the cores, between its requests). An optimizer step over θ
- * and the thick restart of Lanczos are such work. It lives here, beside the kernels it runs, so
+ * and the thick restart of Lanczos are such work. A task whose sums must not depend on the cut
+ * may instead take fixed blocks, those that start in its range (the blocked passes of a Lanczos
+ * step): every block is still one task's. It lives here, beside the kernels it runs, so
  * that the generic operator code can take it from any operator without knowing the engine.
  */
 @FunctionalInterface
