@@ -265,43 +265,61 @@ class ElementwiseMapTest {
     }
 
     /**
-     * Φ's pass two vectors at a time (the 512-bit path) gives the same bits as one at a time, for
-     * every length up to past two 512-element chunks (odd and even numbers of vectors per chunk),
-     * inputs on both sides of the series/fraction switch and the special values, three β.
+     * Φ's pass two vectors at a time (the 512-bit path) gives the same bits as one at a time, and
+     * the one-branch pass (each vector by the branch all its lanes take, when they agree) the same
+     * bits as both, for every length up to past two 512-element chunks (odd and even numbers of
+     * vectors per chunk), inputs on both sides of the series/fraction switch, whole vectors inside,
+     * whole vectors outside, mixed ones, and the special values, three β.
      */
     @Test
-    void geluCdfTwoVectorsPerPassGivesTheSameBits() {
+    void geluCdfPassesGiveTheSameBits() {
         int lanes = VectorSpeciesHolder.LANES;
         Random rnd = new Random(11);
         for (double beta : new double[] {1.0, 0.5, 4.0}) {
             double[] probes = probePoints(beta);
-            for (int m = 1; m <= 2 * 512 / lanes + 3; m++) {
-                int n = m * lanes;
-                double[] x = new double[n];
-                for (int i = 0; i < n; i++) {
-                    x[i] = i < probes.length && (i % 3 == 0) ? probes[i] : (rnd.nextDouble() * 2 - 1) * 6.0 / beta;
-                }
-                if (n > 5) {
-                    x[n - 1] = Double.NaN;
-                    x[n - 2] = Double.POSITIVE_INFINITY;
-                    x[n - 3] = Double.NEGATIVE_INFINITY;
-                }
-                double[][] one = new double[4][n];
-                double[][] two = new double[4][n];
-                VectorKernels.mapGelu(n, beta, x, one[0], one[1], one[2], one[3], false);
-                VectorKernels.mapGelu(n, beta, x, two[0], two[1], two[2], two[3], true);
-                for (int o = 0; o < 4; o++) {
+            for (int pattern = 0; pattern < 2; pattern++) {
+                for (int m = 1; m <= 2 * 512 / lanes + 3; m++) {
+                    int n = m * lanes;
+                    double[] x = new double[n];
                     for (int i = 0; i < n; i++) {
-                        int at = i, out = o, len = n;
-                        if (Double.isNaN(one[o][i])) {
-                            // NaN's payload and sign are not specified by Java (interpreted and
-                            // compiled vector code differ there): NaN in, NaN out is the contract.
-                            assertTrue(Double.isNaN(two[o][i]), () -> "beta=" + beta + " n=" + len + " output " + out + ": NaN expected at x=" + x[at]);
-                            continue;
+                        if (pattern == 0) {
+                            x[i] = i < probes.length && (i % 3 == 0) ? probes[i] : (rnd.nextDouble() * 2 - 1) * 6.0 / beta;
+                        } else {
+                            // Vector by vector: inside the switch, outside it (up to ±40), or mixed.
+                            int regime = (i / lanes) % 3;
+                            double y = regime == 0 ? (rnd.nextDouble() * 2 - 1) * 3.5
+                                    : regime == 1 ? Math.copySign(3.6 + 36 * rnd.nextDouble(), rnd.nextDouble() - 0.5)
+                                    : (rnd.nextDouble() * 2 - 1) * 8;
+                            x[i] = y / beta;
                         }
-                        assertEquals(Double.doubleToRawLongBits(one[o][i]), Double.doubleToRawLongBits(two[o][i]),
-                                () -> "beta=" + beta + " n=" + len + " output " + out + " at x=" + x[at] + ": " + one[out][at]
-                                        + " (one vector per pass) vs " + two[out][at] + " (two)");
+                    }
+                    if (n > 5 && pattern == 0) {
+                        x[n - 1] = Double.NaN;
+                        x[n - 2] = Double.POSITIVE_INFINITY;
+                        x[n - 3] = Double.NEGATIVE_INFINITY;
+                    }
+                    double[][][] out = new double[4][4][n];   // [variant][output][i]
+                    for (int variant = 0; variant < 4; variant++) {
+                        double[][] o = out[variant];
+                        VectorKernels.mapGelu(n, beta, x, o[0], o[1], o[2], o[3], (variant & 1) != 0, (variant & 2) != 0);
+                    }
+                    for (int variant = 1; variant < 4; variant++) {
+                        for (int o = 0; o < 4; o++) {
+                            for (int i = 0; i < n; i++) {
+                                int at = i, output = o, len = n, v = variant;
+                                double ref = out[0][o][i], got = out[variant][o][i];
+                                if (Double.isNaN(ref)) {
+                                    // NaN's payload and sign are not specified by Java (interpreted and
+                                    // compiled vector code differ there): NaN in, NaN out is the contract.
+                                    assertTrue(Double.isNaN(got), () -> "beta=" + beta + " n=" + len + " output " + output + ": NaN expected at x=" + x[at]);
+                                    continue;
+                                }
+                                assertEquals(Double.doubleToRawLongBits(ref), Double.doubleToRawLongBits(got),
+                                        () -> "beta=" + beta + " n=" + len + " output " + output + " at x=" + x[at] + ": " + ref
+                                                + " (one vector per pass, both branches) vs " + got + " (variant " + v + ": two vectors "
+                                                + ((v & 1) != 0) + ", one branch " + ((v & 2) != 0) + ")");
+                            }
+                        }
                     }
                 }
             }
