@@ -81,8 +81,9 @@ final class DenseHessian {
             }
         }
         // Whole units at a time, as many as make 8 GEMMs per worker (unit i's columns take i + 1 per
-        // row block), so that the last GEMMs of a range leave little of the workers idle; progress
-        // after each range.
+        // row block; counted for one block per unit, so with d_0 > 1024, several blocks, a range
+        // holds proportionally more), so that the last GEMMs of a range leave little of the workers
+        // idle; progress after each range.
         int d0 = ev.problem().model().inputDim(), d1 = w1 / Math.max(1, d0), gemmsPerRange = 8 * ev.threads();
         for (int u = 0; u < d1; ) {
             int u1 = u, gemms = 0;

@@ -16,7 +16,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The Morse check's assembly (the lower triangle of H) (first-layer columns of H by the Kronecker form, G and M there only
  * through their diagonals and ‖M‖_F²; the other columns from G and M, or from Hessian products with
- * the multiplicative term) against the dense matrices of the parts, entry by entry.
+ * the multiplicative term) against the dense matrices of the parts, entry by entry; with 1 thread
+ * the first layer comes in two ranges of units (8 GEMMs per worker: units 0–3, then 4), with 2 in
+ * one, and the progress rises to P.
  */
 class DenseHessianTest {
 
@@ -29,13 +31,21 @@ class DenseHessianTest {
                 Dataset data = loss == Loss.MSE ? Dataset.regression(x, n, d0, MorseClaimsTest.gaussian(n * c, 6), c)
                         : Dataset.classification(x, n, d0, new SplittableRandom(7).ints(n, 0, c).toArray(), c);
                 Mlp mlp = Mlp.of(Activation.TANH, d0, 5, 4, c);
-                try (Evaluator ev = Evaluator.open(Problem.of(mlp, data, loss, reg), Evaluator.Settings.defaults().withChunkRows(4).withThreads(2))) {
+                for (int threads = 1; threads <= 2; threads++)
+                try (Evaluator ev = Evaluator.open(Problem.of(mlp, data, loss, reg), Evaluator.Settings.defaults().withChunkRows(4).withThreads(threads))) {
                     int p = ev.dim();
                     double[] theta = mlp.initPyTorchDefault(3);
                     double[] h = new double[p * p];
-                    DenseHessian.Parts parts = DenseHessian.assemble(ev, theta, h, null);
+                    java.util.List<Long> done = new java.util.ArrayList<>();
+                    DenseHessian.Parts parts = DenseHessian.assemble(ev, theta, h, (d, total) -> {
+                        assertEquals((long) p, total);
+                        done.add(d);
+                    });
+                    for (int i = 1; i < done.size(); i++) org.junit.jupiter.api.Assertions.assertTrue(done.get(i) > done.get(i - 1), "progress rises: " + done);
+                    assertEquals((long) p, done.get(done.size() - 1), "progress ends at P: " + done);
+                    if (threads == 1) org.junit.jupiter.api.Assertions.assertTrue(done.contains(4L * d0), "units 0–3, then unit 4: " + done);
                     double[] hd = ev.dense(Part.HESSIAN, theta), g = ev.dense(Part.GGN, theta), m = ev.dense(Part.NME, theta);
-                    String what = reg.spec() + ", " + loss;
+                    String what = reg.spec() + ", " + loss + ", " + threads + " threads";
                     double scale = 0, frob = 0;
                     for (double v : hd) scale = Math.max(scale, Math.abs(v));
                     for (int i = 0; i < p * p; i++) {

@@ -178,8 +178,10 @@ class DenseColumnsTest {
 
     /**
      * Wide inputs (d_0 > {@link ChunkScheduler#KRONECKER_ROWS}): each unit's columns split into
-     * row blocks of near-even size, aligned at the unit. The columns agree with explicit products,
-     * whether a request covers whole units or cuts a row block, with the same bits for 1 and 2 threads.
+     * row blocks of near-even size (515 + 515), aligned at the unit, summed over three dense chunks.
+     * The columns agree with explicit products, whether a request covers whole units or cuts a row
+     * block; requests cut on block boundaries run the same GEMMs as whole units (the same bits); and
+     * the bits are the same for 1 and 2 threads.
      */
     @Test
     void wideInputsSplitIntoRowBlocksAndAgreeWithProducts() {
@@ -189,17 +191,21 @@ class DenseColumnsTest {
         assertEquals(1024, ChunkScheduler.kroneckerRows(3072));
         assertEquals(769, ChunkScheduler.kroneckerRows(3073));
         Mlp mlp = Mlp.builder(1030, 2, 1).activation(Activation.TANH).build();
-        Dataset data = Problems.regression(12, 1030, 1, 61);
+        Dataset data = Problems.regression(300, 1030, 1, 61);   // dense chunks of 16 × 8 rows: three
         Problem prob = Problem.of(mlp, data, Loss.MSE, Regularizer.l2(1e-3));
         int p = mlp.numParameters(), w1 = 2 * 1030;
         double[] theta = mlp.initPyTorchDefault(29);
         double[][] lower = new double[2][];
         for (int threads = 1; threads <= 2; threads++) {
-            try (Evaluator e = Evaluator.open(prob, Evaluator.Settings.defaults().withThreads(threads))) {
-                double[] whole = new double[w1 * p], cut = new double[w1 * p];
+            try (Evaluator e = Evaluator.open(prob, Evaluator.Settings.defaults().withChunkRows(8).withThreads(threads))) {
+                double[] whole = new double[w1 * p], cut = new double[w1 * p], aligned = new double[w1 * p];
                 e.denseColumns(Part.DATA_HESSIAN, theta, 0, w1, whole, 0, true);
-                for (int[] r : new int[][] {{0, 500}, {500, 800}, {1300, w1 - 1300}}) {   // 500 … 1300 cuts the first unit's second block
+                // Cuts at 500 (inside unit 0's first block [0, 515)) and 1300 (inside unit 1's first, [1030, 1545)).
+                for (int[] r : new int[][] {{0, 500}, {500, 800}, {1300, w1 - 1300}}) {
                     e.denseColumns(Part.DATA_HESSIAN, theta, r[0], r[1], cut, r[0] * p, true);
+                }
+                for (int[] r : new int[][] {{0, 515}, {515, 1030}, {1545, w1 - 1545}}) {
+                    e.denseColumns(Part.DATA_HESSIAN, theta, r[0], r[1], aligned, r[0] * p, true);
                 }
                 double[] eye = new double[w1 * p];
                 for (int j = 0; j < w1; j++) eye[j * p + j] = 1;
@@ -210,6 +216,7 @@ class DenseColumnsTest {
                     for (int i = 0; i <= q; i++) {
                         assertEquals(prod[q * p + i], whole[q * p + i], 1e-13 * scale, "entry (" + q + ", " + i + "), " + threads + " threads");
                         assertEquals(prod[q * p + i], cut[q * p + i], 1e-13 * scale, "entry (" + q + ", " + i + ") by cut ranges, " + threads + " threads");
+                        assertEquals(whole[q * p + i], aligned[q * p + i], 0.0, "entry (" + q + ", " + i + ") by ranges on block boundaries, " + threads + " threads");
                     }
                 }
                 lower[threads - 1] = whole;

@@ -95,6 +95,32 @@ class InvarianceTest {
     }
 
     /**
+     * Stochastic Lanczos quadrature on an evaluator's operator (P ≥ 2^15: the blocked passes of its
+     * steps run cut over the workers): the nodes and weights have the same bits for 1, 2 and 3 threads.
+     */
+    @Test
+    void slqOnTheWorkersGivesTheSameBits() {
+        Mlp mlp = Mlp.of(Activation.TANH, 60, 300, 100, 3);
+        Problem problem = Problem.of(mlp, Problems.classification(103, 60, 3, 4), Loss.CROSS_ENTROPY, Regularizer.l2(1e-3));
+        double[] theta = mlp.initPyTorchDefault(3);
+        dev.morse.spectra.SpectralDensity.Options o = new dev.morse.spectra.SpectralDensity.Options().probes(2).steps(12).seed(9);
+        dev.morse.spectra.SpectralDensity.Result ref = null;
+        for (int t : new int[] {1, 2, 3}) {
+            try (Evaluator ev = Evaluator.open(problem, Evaluator.Settings.defaults().withChunkRows(10).withThreads(t))) {
+                long before = ev.parallelRanges();
+                dev.morse.spectra.SpectralDensity.Result r = dev.morse.spectra.SpectralDensity.estimate(CurvatureOperator.hessian(ev, theta), o);
+                if (t > 1) assertTrue(ev.parallelRanges() > before, "range work ran on the workers, " + t + " threads");
+                if (ref == null) {
+                    ref = r;
+                    continue;
+                }
+                assertArrayEquals(ref.nodes(), r.nodes(), 0.0, "nodes, " + t + " threads");
+                assertArrayEquals(ref.weights(), r.weights(), 0.0, "weights, " + t + " threads");
+            }
+        }
+    }
+
+    /**
      * {@link Evaluator#ranges()} covers [0, n) exactly once with 1, 2 and 3 workers, below and above
      * the size where it cuts; a closed evaluator refuses.
      */

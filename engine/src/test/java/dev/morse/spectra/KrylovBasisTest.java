@@ -12,18 +12,33 @@ class KrylovBasisTest {
 
     /** Ranges cut at uneven places (none on a block boundary), run last to first. */
     private static final Ranges UNEVEN = (n, task) -> {
-        int[] cuts = {0, n / 7 + 3, n / 2 + 1, n - 5, n};
+        int[] cuts = {0, n / 7 + 3, n / 2 + 1, Math.max(n / 2 + 1, n - 5), n};
         for (int i = cuts.length - 2; i >= 0; i--) task.run(cuts[i], cuts[i + 1]);
+    };
+
+    /** Ranges cut exactly on block boundaries (as two workers cut n = 2^15), plus an empty one. */
+    private static final Ranges ON_BOUNDARIES = (n, task) -> {
+        int b = KrylovBasis.SUM_BLOCK, mid = Math.min(n, b * Math.max(1, n / (2 * b)));
+        task.run(0, mid);
+        task.run(mid, mid);
+        task.run(mid, n);
     };
 
     @Test
     void blockedPassesFollowTheirFormulasWithTheSameBitsForAnyCut() {
-        int n = 3 * KrylovBasis.SUM_BLOCK + 1234;   // a partial last block
-        double[][] wOut = new double[2][], nextOut = new double[2][], rowOut = new double[2][];
-        double[][] sums = new double[2][];
-        for (int variant = 0; variant < 2; variant++) {
+        int b = KrylovBasis.SUM_BLOCK;
+        for (int n : new int[] {100, 4 * b, 3 * b + 1234}) {   // under one block, whole blocks, a partial last block
+            check(n);
+        }
+    }
+
+    private static void check(int n) {
+        Ranges[] cuts = {Ranges.SERIAL, UNEVEN, ON_BOUNDARIES};
+        double[][] wOut = new double[3][], nextOut = new double[3][], rowOut = new double[3][];
+        double[][] sums = new double[3][];
+        for (int variant = 0; variant < 3; variant++) {
             KrylovBasis basis = new KrylovBasis(n, 4);
-            basis.ranges(variant == 0 ? Ranges.SERIAL : UNEVEN);
+            basis.ranges(cuts[variant]);
             SplittableRandom rng = new SplittableRandom(7);
             double[] w = new double[n];
             for (int r = 0; r < 2; r++) {
@@ -60,9 +75,12 @@ class KrylovBasisTest {
             rowOut[variant] = row;
             sums[variant] = new double[] {inNorm, alpha, outNorm};
         }
-        assertArrayEquals(sums[0], sums[1], 0.0, "norms and α: the same bits for SERIAL and uneven ranges");
-        assertArrayEquals(wOut[0], wOut[1], 0.0);
-        assertArrayEquals(nextOut[0], nextOut[1], 0.0);
-        assertArrayEquals(rowOut[0], rowOut[1], 0.0);
+        for (int variant = 1; variant < 3; variant++) {
+            String what = "n = " + n + ", cut " + variant;
+            assertArrayEquals(sums[0], sums[variant], 0.0, what + ": norms and α, the same bits as SERIAL");
+            assertArrayEquals(wOut[0], wOut[variant], 0.0, what);
+            assertArrayEquals(nextOut[0], nextOut[variant], 0.0, what);
+            assertArrayEquals(rowOut[0], rowOut[variant], 0.0, what);
+        }
     }
 }
