@@ -316,9 +316,7 @@ final class ChunkScheduler implements AutoCloseable {
     /**
      * The row block of {@link #KRONECKER_ROWS} for d_0 inputs: fixed by d_0 alone, so the GEMMs of
      * a given range of columns, and their bits, never depend on the threads. (The ranges are the
-     * callers': whole units from the Morse check's assembly; blocks of
-     * {@link Evaluator#denseBlockColumns} from {@link Evaluator#dense}, which widen above 4 threads,
-     * and then the bits rest on the BLAS summing each entry alike for other row counts.)
+     * callers': whole units, from the Morse check's assembly and from {@link Evaluator#dense}.)
      */
     static int kroneckerRows(int d0) {
         return (d0 + (d0 + KRONECKER_ROWS - 1) / KRONECKER_ROWS - 1) / ((d0 + KRONECKER_ROWS - 1) / KRONECKER_ROWS);

@@ -648,7 +648,17 @@ public final class Evaluator implements AutoCloseable {
         MemoryGuard.checkDense(p, p, "dense " + part.id() + " (P=" + p + ")");
         double[] m = new double[p * p];
         int cols = denseBlockColumns();
-        for (int start = 0; start < p; start += cols) {
+        // The first layer's weights (W_1 comes first) in whole units, as many as about fill a column
+        // block: their Kronecker GEMMs are then fixed by the units and d_0 alone, so their bits do
+        // not depend on the column block, which widens with the threads.
+        int d0 = mlp.inputDim(), units = Math.max(1, cols / d0) * d0, start = 0;
+        while (start < firstLayerEnd()) {
+            int k = Math.min(units, firstLayerEnd() - start);
+            denseColumns(part, theta, start, k, m, start * p, true);
+            start += k;
+            if (progress != null) progress.update(start, p);
+        }
+        for (; start < p; start += cols) {
             int k = Math.min(cols, p - start);
             // Row start+j of m is Op e_{start+j} (Op is symmetric): write the block straight in.
             denseColumns(part, theta, start, k, m, start * p, true);

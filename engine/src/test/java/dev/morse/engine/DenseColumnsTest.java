@@ -315,6 +315,30 @@ class DenseColumnsTest {
         assertArrayEquals(one, eight, 0.0, "dense() with 1 and 8 threads");
     }
 
+    /**
+     * dense() takes the first layer's weights in whole units, whatever its column block: with
+     * d_0 = 300, 1 thread (blocks of 256 columns) and 8 threads (512) run the same Kronecker GEMMs
+     * and give the same bits, and the progress rises to P.
+     */
+    @Test
+    void denseTakesWholeUnitsForAnyColumnBlock() {
+        Mlp mlp = Mlp.builder(300, 3, 2).activation(Activation.TANH).build();
+        Problem prob = Problem.of(mlp, Problems.classification(40, 300, 2, 67), Loss.CROSS_ENTROPY, Regularizer.l2(1e-3));
+        double[] theta = mlp.initPyTorchDefault(31);
+        double[][] dense = new double[2][];
+        int[] threads = {1, 8};
+        for (int t = 0; t < 2; t++) {
+            try (Evaluator e = Evaluator.open(prob, Evaluator.Settings.defaults().withThreads(threads[t]))) {
+                java.util.List<Long> done = new java.util.ArrayList<>();
+                dense[t] = e.dense(Part.HESSIAN, theta, (d, total) -> done.add(d));
+                assertTrue(done.contains(300L) && done.contains(900L), "units 0, 1, 2 one by one (d_0 > the column block): " + done);
+                assertEquals(e.dim(), done.get(done.size() - 1));
+                for (int i = 1; i < done.size(); i++) assertTrue(done.get(i) > done.get(i - 1), "progress rises: " + done);
+            }
+        }
+        assertArrayEquals(dense[0], dense[1], 0.0, "dense() with 1 and 8 threads");
+    }
+
     @Test
     void rejectsBadRanges() {
         try (Evaluator e = multiChunk(Loss.MSE, Regularizer.NONE, 1, true)) {
