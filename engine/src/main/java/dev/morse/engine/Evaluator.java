@@ -648,10 +648,12 @@ public final class Evaluator implements AutoCloseable {
         MemoryGuard.checkDense(p, p, "dense " + part.id() + " (P=" + p + ")");
         double[] m = new double[p * p];
         int cols = denseBlockColumns();
-        // The first layer's weights (W_1 comes first) in whole units, as many as about fill a column
-        // block: their Kronecker GEMMs are then fixed by the units and d_0 alone, so their bits do
-        // not depend on the column block, which widens with the threads.
-        int d0 = mlp.inputDim(), units = Math.max(1, cols / d0) * d0, start = 0;
+        // The first layer's weights (W_1 comes first), when they come from the Kronecker form, in
+        // whole units, as many as about fill a column block: their GEMMs are then fixed by the units
+        // and d_0 alone, so their bits do not depend on the column block, which widens with the
+        // threads. (By unit columns, whole units would only make the block buffers larger.)
+        int d0 = mlp.inputDim(), start = 0;
+        int units = kroneckerColumns(part) && firstLayer.fits(dataPart(part)) ? Math.max(1, cols / d0) * d0 : cols;
         while (start < firstLayerEnd()) {
             int k = Math.min(units, firstLayerEnd() - start);
             denseColumns(part, theta, start, k, m, start * p, true);
@@ -784,14 +786,26 @@ public final class Evaluator implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether a part's lower first-layer columns come straight from the Kronecker form (when its
+     * Q_s fit): every data part, and H when its terms add nothing or a constant diagonal.
+     */
+    private boolean kroneckerColumns(Part part) {
+        return part != Part.REGULARIZER && (part != Part.HESSIAN || terms.length == 0 || termsDiagonal != null);
+    }
+
+    /** The data part behind a part's Kronecker form: ∇²L for H, the part itself otherwise. */
+    private static Part dataPart(Part part) {
+        return part == Part.HESSIAN ? Part.DATA_HESSIAN : part;
+    }
+
     /** Op·e_q for q = start..start+k−1 into out[off ..] (only entries ≤ q with {@code lowerOnly}). */
     private void denseColumnsUnchecked(Part part, double[] theta, int start, int k, boolean lowerOnly, double[] out, int off) {
         int len = k * p;
-        if (lowerOnly && part != Part.REGULARIZER && start + k <= firstLayerEnd()
-                && (part != Part.HESSIAN || terms.length == 0 || termsDiagonal != null)) {
+        if (lowerOnly && start + k <= firstLayerEnd() && kroneckerColumns(part)) {
             // First-layer columns only: the Kronecker GEMMs write straight into out (at P = 39760 the
             // copy through the block buffer was one more pass over the whole 12.6 GB matrix).
-            double[] q = firstLayer.at(part == Part.HESSIAN ? Part.DATA_HESSIAN : part, theta);
+            double[] q = firstLayer.at(dataPart(part), theta);
             if (q != null) {
                 scheduler.firstLayerColumns(q, start, k, out, off);
                 if (part == Part.HESSIAN && termsDiagonal != null) {
@@ -812,7 +826,7 @@ public final class Evaluator implements AutoCloseable {
         if (part == Part.REGULARIZER) {   // terms without a constant diagonal: products with explicit columns
             applyUnchecked(Part.REGULARIZER, identityColumns(start, k), block, k);
         } else {
-            Part dataPart = part == Part.HESSIAN ? Part.DATA_HESSIAN : part;
+            Part dataPart = dataPart(part);
             // Lower triangles of first-layer weight columns (a prefix of the block: W_1 comes first)
             // by the Kronecker form Σ_s Q_s ⊗ x_s x_sᵀ, when its Q_s fit; the rest by unit columns.
             int kron = 0;

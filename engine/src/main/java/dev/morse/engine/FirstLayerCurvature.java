@@ -31,16 +31,27 @@ final class FirstLayerCurvature {
     double[] at(Part dataPart, double[] theta) {
         int i = dataPart.ordinal();
         if (q[i] != null && Arrays.equals(keys[i], theta)) return q[i];
-        long n = (long) data.size() * mlp.width(1) * mlp.width(1);
+        long n = size();
         if (q[i] == null || q[i].length != n) {
             q[i] = null;
-            if (n > Integer.MAX_VALUE - 8 || !MemoryGuard.fits(1, n, 1.0)) return null;
+            if (!fits(dataPart)) return null;
             q[i] = new double[(int) n];
         }
         keys[i] = null;   // no key while Q is rewritten: a run that fails halfway leaves no stale hit
         scheduler.firstLayerCurvature(dataPart, theta, q[i]);
         keys[i] = theta.clone();
         return q[i];
+    }
+
+    /** Whether a data part's Q_s are held or would fit in memory (MemoryGuard's rule for one more array). */
+    boolean fits(Part dataPart) {
+        double[] held = q[dataPart.ordinal()];
+        long n = size();
+        return held != null && held.length == n || n <= Integer.MAX_VALUE - 8 && MemoryGuard.fits(1, n, 1.0);
+    }
+
+    private long size() {
+        return (long) data.size() * mlp.width(1) * mlp.width(1);
     }
 
     /** Drops every part's Q_s (N × d_1² doubles apiece). */

@@ -337,6 +337,13 @@ class DenseColumnsTest {
             }
         }
         assertArrayEquals(dense[0], dense[1], 0.0, "dense() with 1 and 8 threads");
+        // H with the multiplicative term has no Kronecker columns: blocks of the column width, not units.
+        Problem mult = Problem.of(mlp, Problems.classification(40, 300, 2, 67), Loss.CROSS_ENTROPY, Regularizer.multiplicative(0.05));
+        try (Evaluator e = Evaluator.open(mult, Evaluator.Settings.defaults().withThreads(1))) {
+            java.util.List<Long> done = new java.util.ArrayList<>();
+            e.dense(Part.HESSIAN, theta, (d, total) -> done.add(d));
+            assertEquals((long) e.denseBlockColumns(), done.get(0), "unit columns go in blocks: " + done);
+        }
     }
 
     @Test

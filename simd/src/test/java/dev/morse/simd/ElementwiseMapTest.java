@@ -285,8 +285,9 @@ class ElementwiseMapTest {
                         if (pattern == 0) {
                             x[i] = i < probes.length && (i % 3 == 0) ? probes[i] : (rnd.nextDouble() * 2 - 1) * 6.0 / beta;
                         } else {
-                            // Vector by vector: inside the switch, outside it (up to ±40), or mixed.
-                            int regime = (i / lanes) % 3;
+                            // Pair of vectors by pair (the 512-bit pass takes two): inside the switch,
+                            // outside it (up to ±40), or mixed; the one-vector tail gets what comes.
+                            int regime = (i / (2 * lanes)) % 3;
                             double y = regime == 0 ? (rnd.nextDouble() * 2 - 1) * 3.5
                                     : regime == 1 ? Math.copySign(3.6 + 36 * rnd.nextDouble(), rnd.nextDouble() - 0.5)
                                     : (rnd.nextDouble() * 2 - 1) * 8;
