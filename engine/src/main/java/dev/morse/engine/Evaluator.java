@@ -653,9 +653,9 @@ public final class Evaluator implements AutoCloseable {
         // and d_0 alone, so their bits do not depend on the column block, which widens with the
         // threads. (By unit columns, whole units would only make the block buffers larger.)
         int d0 = mlp.inputDim(), start = 0;
-        int units = kroneckerColumns(part) && firstLayer.fits(dataPart(part)) ? Math.max(1, cols / d0) * d0 : cols;
+        int first = kroneckerColumns(part) && firstLayer.fits(dataPart(part)) ? Math.max(1, cols / d0) * d0 : cols;
         while (start < firstLayerEnd()) {
-            int k = Math.min(units, firstLayerEnd() - start);
+            int k = Math.min(first, firstLayerEnd() - start);
             denseColumns(part, theta, start, k, m, start * p, true);
             start += k;
             if (progress != null) progress.update(start, p);

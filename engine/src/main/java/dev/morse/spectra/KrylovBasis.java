@@ -124,7 +124,10 @@ final class KrylovBasis {
         return Math.sqrt(sum(pass.a));
     }
 
-    /** Appends w/norm as the next row and writes it to next too (the vector the next product reads): one pass. */
+    /**
+     * Appends w/norm as the next row and, when next is not null, writes it to next too (the vector
+     * the next product reads; next may be w itself): one pass.
+     */
     void append(double[] w, double norm, double[] next) {
         pass.set(Pass.APPEND, w, size, 1.0 / norm, next);
         ranges.run(n, pass);
@@ -182,10 +185,14 @@ final class KrylovBasis {
                     case NORM -> a[blk] = kernels.sumOfSquares(len, w, t0);
                     default -> {
                         int o = row * n + t0;
-                        for (int t = 0; t < len; t++) {
-                            double y = w[t0 + t] * x;
-                            v[o + t] = y;
-                            next[t0 + t] = y;
+                        if (next == null) {
+                            for (int t = 0; t < len; t++) v[o + t] = w[t0 + t] * x;
+                        } else {
+                            for (int t = 0; t < len; t++) {
+                                double y = w[t0 + t] * x;
+                                v[o + t] = y;
+                                next[t0 + t] = y;
+                            }
                         }
                     }
                 }
@@ -193,12 +200,9 @@ final class KrylovBasis {
         }
     }
 
-    /** Appends w/‖w‖ as the next row. */
+    /** Appends w/norm as the next row (the blocked pass of {@link #append(double[], double, double[])}). */
     void append(double[] w, double norm) {
-        int o = size * n;
-        double inv = 1.0 / norm;
-        for (int t = 0; t < n; t++) v[o + t] = w[t] * inv;
-        size++;
+        append(w, norm, null);
     }
 
     /**

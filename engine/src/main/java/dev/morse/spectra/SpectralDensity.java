@@ -96,11 +96,10 @@ public final class SpectralDensity {
         for (int probe = 0; probe < o.probes; probe++) {
             basis.size = 0;
             for (int t = 0; t < n; t++) w[t] = rng.nextBoolean() ? 1.0 : -1.0;
-            basis.append(w, Math.sqrt(n));
+            basis.append(w, Math.sqrt(n), w);   // row 0, and w the first product's input
             double[] alpha = new double[m];
             double[] beta = new double[m];
             int steps = 0;
-            basis.copyRow(0, w);
             for (int j = 0; j < m; j++) {
                 a.apply(w, aw);
                 products++;
