@@ -45,20 +45,25 @@ final class KrylovBasis {
      * diagRow is negative.
      */
     double orthogonalize(double[] w, int diagRow) {
-        return orthogonalize(w, diagRow, false);
+        return orthogonalize(w, diagRow, false, Double.NaN);
     }
 
     /**
      * As {@link #orthogonalize(double[], int)}; with {@code twice}, always two passes (CGS2). A
      * basis kept only semi-orthogonal (partial reorthogonalization: overlaps up to √ε) needs the
      * second pass: one pass against rows with overlaps δ leaves components of order δ, a second
-     * leaves δ².
+     * leaves δ². {@code norm} is ‖w‖ as given when the caller has it (else NaN); ‖w‖ after is
+     * then {@link #lastNorm()}.
      */
-    double orthogonalize(double[] w, int diagRow, boolean twice) {
-        if (size == 0) return 0;
+    double orthogonalize(double[] w, int diagRow, boolean twice, double norm) {
+        if (size == 0) {
+            lastNorm = Double.isNaN(norm) ? blockedNorm(w) : norm;
+            return 0;
+        }
         Linalg la = Linalg.get();
         double diag = 0;
-        double before = twice ? 0 : norm(w);   // the DGKS test's norms are not needed for two passes
+        // The DGKS test's norms are not needed for two passes.
+        double before = twice ? 0 : Double.isNaN(norm) ? blockedNorm(w) : norm;
         // Two matrix-vector sweeps over the basis: memory-bound, so they get every core (the
         // engine's workers are idle meanwhile; OpenBLAS's dgemv splits the output dimension, so
         // each entry is summed in the same order for any thread count).
@@ -68,13 +73,22 @@ final class KrylovBasis {
                 la.dgemv(true, size, n, -1.0, v, 0, n, coef, 0, 1.0, w, 0);
                 if (diagRow >= 0) diag += coef[diagRow];
                 if (twice) continue;
-                double after = norm(w);
-                if (!twice && after > 0.7071067811865476 * before) break;   // DGKS: no severe cancellation, one pass suffices
+                double after = blockedNorm(w);
+                boolean enough = after > 0.7071067811865476 * before;   // DGKS: no severe cancellation, one pass suffices
                 before = after;
+                if (enough) break;
             }
         }
+        lastNorm = twice ? blockedNorm(w) : before;
         return diag;
     }
+
+    /** ‖w‖ after the last {@link #orthogonalize}. */
+    double lastNorm() {
+        return lastNorm;
+    }
+
+    private double lastNorm;
 
     static double norm(double[] w) {
         return Math.sqrt(KernelProvider.get().sumOfSquares(w.length, w, 0));
@@ -234,9 +248,12 @@ final class KrylovBasis {
      */
     void ritzVectors(double[] s, int[] chosen, int m, double[] y) {
         double[] sk = chosenRows(s, chosen, m);
-        for (int t0 = 0; t0 < n; t0 += BLOCK) {
-            kernels.combineRows(chosen.length, m, Math.min(BLOCK, n - t0), sk, 0, m, v, t0, n, y, t0, n);
-        }
+        // Column ranges are independent, as in restart: on the operator's workers, the same bits.
+        ranges.run(n, (from, to) -> {
+            for (int t0 = from; t0 < to; t0 += BLOCK) {
+                kernels.combineRows(chosen.length, m, Math.min(BLOCK, to - t0), sk, 0, m, v, t0, n, y, t0, n);
+            }
+        });
     }
 
     /**
@@ -246,7 +263,7 @@ final class KrylovBasis {
      * can overwrite them: no second basis and no k × n temporary (at P = 269 322 and m = 40 that
      * was a 54 MB allocation and two more passes over it per restart).
      */
-    void restart(double[] s, int[] chosen, int m, Ranges ranges) {
+    void restart(double[] s, int[] chosen, int m) {
         int k = chosen.length;
         if (k >= m) throw new IllegalArgumentException("restart keeps " + k + " of " + m + " rows");
         double[] sk = chosenRows(s, chosen, m);

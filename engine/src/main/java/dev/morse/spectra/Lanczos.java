@@ -192,8 +192,8 @@ public final class Lanczos {
                 double productNorm = basis.inputNorm();
                 double beta = basis.subtract(aw, j, alpha);
                 if (full) {
-                    alpha += basis.orthogonalize(aw, j, partial);
-                    beta = basis.blockedNorm(aw);
+                    alpha += basis.orthogonalize(aw, j, partial, beta);
+                    beta = basis.lastNorm();
                 }
                 t[j * ld + j] = alpha;
                 anorm = Math.max(anorm, Math.abs(alpha) + beta + betaPrev);
@@ -221,9 +221,9 @@ public final class Lanczos {
                     // (worst); one pass against overlaps δ ≤ √ε leaves δ·worst, at most ε·√n (eps1)
                     // when worst·√ε ≤ eps1, and otherwise a second pass is taken.
                     if (worst > sqrtEps || j == m - 1) {
-                        alpha += basis.orthogonalize(aw, j, worst * sqrtEps > eps1);
+                        alpha += basis.orthogonalize(aw, j, worst * sqrtEps > eps1, beta);
                         t[j * ld + j] = alpha;
-                        beta = basis.blockedNorm(aw);
+                        beta = basis.lastNorm();
                         reorths++;
                         reorthNext = worst > sqrtEps;
                         java.util.Arrays.fill(omegaNext, 0, j + 1, eps1);
@@ -287,7 +287,7 @@ public final class Lanczos {
             int keep = Math.min(m - 1, want.length + Math.max(1, (m - want.length) / 2));
             int[] kept = wantedIndices(o.which, o.which == Which.BOTH ? keep / 2 : keep, m, theta);
             keep = kept.length;
-            basis.restart(s, kept, m, a.ranges());   // rows 0..keep−1: Ritz vectors; row keep: v_{m+1}
+            basis.restart(s, kept, m);   // rows 0..keep−1: Ritz vectors; row keep: v_{m+1}
             Arrays.fill(t, 0.0);
             for (int i = 0; i < keep; i++) {
                 t[i * ld + i] = theta[kept[i]];
@@ -314,20 +314,15 @@ public final class Lanczos {
             conv[i] = r[i] <= o.tol * Math.max(o.eachRelative ? Math.abs(values[i]) : tmax, Double.MIN_NORMAL);
         }
         double[] vecs = null;
-        if (o.vectors) {
-            vecs = ritzVectors(basis, s, idx, m, n);
+        if (o.vectors) {   // y_i = V s_i for the chosen eigenvectors s_i of the projected matrix
+            vecs = new double[idx.length * n];
+            basis.ritzVectors(s, idx, m, vecs);
         }
         boolean allConv = true;
         for (boolean c : conv) allConv &= c;
         return new Result(values, r, conv, vecs, products, restarts, allConv, history, reorths);
     }
 
-    /** Ritz vectors y_i = V s_i for the chosen eigenvectors s_i of the projected matrix (rows of s, length m). */
-    private static double[] ritzVectors(KrylovBasis basis, double[] s, int[] chosen, int m, int n) {
-        double[] y = new double[chosen.length * n];
-        basis.ritzVectors(s, chosen, m, y);
-        return y;
-    }
 
     /** Indices into ascending values 0..m-1 of the k wanted ones. */
     static int[] wantedIndices(Which which, int k, int m) {

@@ -106,10 +106,9 @@ public final class SpectralDensity {
                 // The three-term recurrence in blocked passes (see Lanczos), then full reorthogonalization.
                 double a0 = basis.recurrence(aw, j, j > 0 ? beta[j - 1] : 0.0);
                 double productNorm = basis.inputNorm();
-                basis.subtract(aw, j, a0);
-                alpha[j] = a0 + basis.orthogonalize(aw, j);
+                alpha[j] = a0 + basis.orthogonalize(aw, j, false, basis.subtract(aw, j, a0));
                 steps = j + 1;
-                double b = basis.blockedNorm(aw);
+                double b = basis.lastNorm();
                 if (j + 1 == m) break;
                 if (b <= Lanczos.BREAKDOWN * productNorm) break;   // invariant subspace (see Lanczos.BREAKDOWN): quadrature is exact
                 beta[j] = b;
