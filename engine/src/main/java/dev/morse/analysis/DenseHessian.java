@@ -80,14 +80,11 @@ final class DenseHessian {
                 frobM = f;
             }
         }
-        // Whole units at a time, as many as make 8 GEMMs per worker (unit i's columns take i + 1 per
-        // row block; counted for one block per unit, so with d_0 > 1024, several blocks, a range
-        // holds proportionally more), so that the last GEMMs of a range leave little of the workers
-        // idle; progress after each range.
-        int d0 = ev.problem().model().inputDim(), d1 = w1 / Math.max(1, d0), gemmsPerRange = 8 * ev.threads();
+        // Whole units at a time (Evaluator.kroneckerRangeEnd: enough GEMMs to keep every worker busy
+        // to the range's end); progress after each range.
+        int d0 = ev.problem().model().inputDim(), d1 = w1 / Math.max(1, d0);
         for (int u = 0; u < d1; ) {
-            int u1 = u, gemms = 0;
-            while (u1 < d1 && gemms < gemmsPerRange) gemms += ++u1;   // unit u1 − 1 has u1 GEMMs per row block
+            int u1 = ev.kroneckerRangeEnd(u);
             ev.denseColumns(Part.HESSIAN, theta, u * d0, (u1 - u) * d0, out, u * d0 * p, true);
             u = u1;
             if (progress != null) progress.update(u * d0, p);

@@ -319,7 +319,13 @@ final class ChunkScheduler implements AutoCloseable {
      * callers': whole units, from the Morse check's assembly and from {@link Evaluator#dense}.)
      */
     static int kroneckerRows(int d0) {
-        return (d0 + (d0 + KRONECKER_ROWS - 1) / KRONECKER_ROWS - 1) / ((d0 + KRONECKER_ROWS - 1) / KRONECKER_ROWS);
+        return Math.ceilDiv(d0, Math.ceilDiv(d0, KRONECKER_ROWS));
+    }
+
+    /** Columns from first-layer column q0 to the end of its row block (of {@code mb}), its unit, or end. */
+    private int kroneckerBlock(int q0, int end, int mb) {
+        int d0 = mlp.inputDim(), c0 = (q0 - mlp.weightOffset(1)) % d0;
+        return Math.min(mb - c0 % mb, Math.min(d0 - c0, end - q0));
     }
 
     /**
@@ -336,15 +342,11 @@ final class ChunkScheduler implements AutoCloseable {
         int d0 = mlp.inputDim(), d1 = mlp.width(1), w1 = mlp.weightOffset(1), mb = kroneckerRows(d0);
         if (start < w1 || start + k > w1 + d0 * d1) throw new IllegalArgumentException("columns [" + start + ", " + (start + k) + ") are not all first-layer weights");
         int tasks = 0;
-        for (int q0 = start; q0 < start + k; ) {
-            int i = (q0 - w1) / d0, c0 = (q0 - w1) % d0, m = Math.min(mb - c0 % mb, Math.min(d0 - c0, start + k - q0));
-            tasks += i + 1;
-            q0 += m;
-        }
+        for (int q0 = start; q0 < start + k; q0 += kroneckerBlock(q0, start + k, mb)) tasks += (q0 - w1) / d0 + 1;
         ensureTasks(tasks);
         int t = 0;
         for (int q0 = start; q0 < start + k; ) {
-            int i = (q0 - w1) / d0, c0 = (q0 - w1) % d0, m = Math.min(mb - c0 % mb, Math.min(d0 - c0, start + k - q0));
+            int i = (q0 - w1) / d0, c0 = (q0 - w1) % d0, m = kroneckerBlock(q0, start + k, mb);
             for (int ip = 0; ip <= i; ip++, t++) {
                 taskKappa[t] = i * d1 + ip;
                 taskC0[t] = c0;

@@ -680,6 +680,21 @@ public final class Evaluator implements AutoCloseable {
         return mlp.width(1) * mlp.inputDim();
     }
 
+    /**
+     * The end (exclusive) of a range of whole first-layer units from {@code unit} for
+     * {@link #denseColumns} on the Kronecker path: as many units as make 8 GEMMs per worker (unit i
+     * takes i + 1 per row block; counted for one block per unit, so with d_0 above
+     * {@code ChunkScheduler.KRONECKER_ROWS} a range holds proportionally more), so that a range's
+     * last GEMMs leave little of the workers idle. Any cut into whole units gives the same bits.
+     */
+    public int kroneckerRangeEnd(int unit) {
+        int units = mlp.width(1);
+        if (unit < 0 || unit >= units) throw new IllegalArgumentException("unit " + unit + " not in [0, " + units + ")");
+        int end = unit, gemms = 0;
+        while (end < units && gemms < 8 * scheduler.threads()) gemms += ++end;   // unit end − 1 has end GEMMs per row block
+        return end;
+    }
+
     /** One past the index of the first layer's last weight (W_1 starts the parameters). */
     private int firstLayerEnd() {
         return mlp.weightOffset(1) + firstLayerWeights();

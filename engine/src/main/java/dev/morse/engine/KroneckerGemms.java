@@ -27,14 +27,13 @@ final class KroneckerGemms {
     }
 
     /**
-     * out[outOff + j·ldo + c′] (+)= Σ_s κ_s x_s[c0 + j] x_s[c′] over the samples x_s = xs[xOff + s·d_0 …],
+     * out[outOff + j·ldo + c′] (+)= Σ_s κ_s x_s[c0 + j] x_s[c′] over the samples x_s = x[xOff + s·d_0 …],
      * s &lt; rows, for j &lt; m, c′ &lt; d_0, κ_s = q[qOff + s·d_1² + kappa] (adds when {@code accumulate}):
      * rows (i, c0 …) of the first layer's weight block against the weights of one unit, κ selecting
      * Q_s[i, i′]. One GEMM.
      */
-    void rows(double[] xs, int xOff, int rows, double[] q, int qOff, int kappa, int c0, int m, boolean accumulate,
-                        double[] out, int outOff, int ldo) {
-        double[] x = xs;
+    void rows(double[] x, int xOff, int rows, double[] q, int qOff, int kappa, int c0, int m, boolean accumulate,
+              double[] out, int outOff, int ldo) {
         int d0 = mlp.inputDim(), dd = mlp.width(1) * mlp.width(1);
         if (kronA.length < rows * m) kronA = new double[rows * m];
         for (int s = 0; s < rows; s++) {

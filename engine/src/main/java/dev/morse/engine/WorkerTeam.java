@@ -85,11 +85,6 @@ final class WorkerTeam implements AutoCloseable {
         for (int s = 1; s < n; s++) LockSupport.unpark(threads[s]);
     }
 
-    /**
-     * Waits until the slots {@link #start} gave the team are done, then rethrows the caller's own
-     * failure in slot 0 ({@code own}, or null) or else a worker's. Must follow every start, also
-     * when slot 0 failed, so that no run overlaps the next.
-     */
     /** Whether the current thread is one of this team's workers (slots 1 …). */
     boolean isWorker() {
         Thread me = Thread.currentThread();
@@ -99,6 +94,11 @@ final class WorkerTeam implements AutoCloseable {
         return false;
     }
 
+    /**
+     * Waits until the slots {@link #start} gave the team are done, then rethrows the caller's own
+     * failure in slot 0 ({@code own}, or null) or else a worker's. Must follow every start, also
+     * when slot 0 failed, so that no run overlaps the next.
+     */
     void join(Throwable own) {
         while (pending.get() != 0) LockSupport.park(this);
         task = null;   // no reference to the owner's state survives the run

@@ -63,7 +63,6 @@ public interface LinearOperator {
     }
 
     /** A short description for reports, e.g. "hessian of 3-4-1 tanh, mse". */
-
     default String describe() {
         return getClass().getSimpleName() + "(n=" + dim() + ")";
     }

@@ -27,6 +27,8 @@ public final class Adam implements Optimizer {
     private final OptimizerConfig config;
     private final boolean decoupled;
     private final double beta1, beta2, eps, decay;
+    private final double w1, w2;       // 1 − β₁, 1 − β₂
+    private final boolean lerpLow;     // the moment update's form (see Update)
     private final double[] m, v;
     private long steps;
 
@@ -35,6 +37,9 @@ public final class Adam implements Optimizer {
         this.decoupled = config.kind() == OptimizerConfig.Kind.ADAMW;
         this.beta1 = config.beta1();
         this.beta2 = config.beta2();
+        this.w1 = 1 - beta1;
+        this.w2 = 1 - beta2;
+        this.lerpLow = w1 < 0.5;
         this.eps = config.eps();
         this.decay = config.weightDecay();
         this.m = new double[p];
@@ -66,8 +71,8 @@ public final class Adam implements Optimizer {
         void update(double[] theta, double[] grad, int from, int to) {
             double[] m = Adam.this.m, v = Adam.this.v;
             double mStep = this.mStep, bc2Sqrt = this.bc2Sqrt, shrink = this.shrink;
-            double w1 = 1 - beta1, w2 = 1 - beta2;
-            boolean lerpLow = w1 < 0.5;
+            double w1 = Adam.this.w1, w2 = Adam.this.w2;
+            boolean lerpLow = Adam.this.lerpLow;
             for (int i = from; i < to; i++) {   // no per-element finiteness test here: it kept C2 from vectorizing
                 double th = theta[i];
                 double g = grad[i];

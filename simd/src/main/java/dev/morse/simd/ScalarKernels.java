@@ -213,6 +213,12 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void combineRows(int k, int m, int w, double[] s, int sOff, int lds, double[] x, int xOff, int ldx,
                             double[] y, int yOff, int ldy) {
+        combineRowsScalar(k, m, w, s, sOff, lds, x, xOff, ldx, y, yOff, ldy);
+    }
+
+    /** {@link #combineRows}'s loops, also the vector kernel's tail (the same FMA chain per entry). */
+    static void combineRowsScalar(int k, int m, int w, double[] s, int sOff, int lds, double[] x, int xOff, int ldx,
+                                  double[] y, int yOff, int ldy) {
         for (int i = 0; i < k; i++) {
             int si = sOff + i * lds;
             for (int t = 0; t < w; t++) {

@@ -38,14 +38,7 @@ final class VectorRowCombination {
                 acc.intoArray(y, yOff + i * ldy + t);
             }
         }
-        for (; t < w; t++) {
-            for (int i = 0; i < k; i++) {
-                int si = sOff + i * lds;
-                double acc = s[si] * x[xOff + t];
-                for (int j = 1; j < m; j++) acc = Math.fma(s[si + j], x[xOff + j * ldx + t], acc);
-                y[yOff + i * ldy + t] = acc;
-            }
-        }
+        ScalarKernels.combineRowsScalar(k, m, w - t, s, sOff, lds, x, xOff + t, ldx, y, yOff + t, ldy);
     }
 
     private static void combine4x2(int m, double[] s, int si, int lds, double[] x, int xo, int ldx, double[] y, int yo, int ldy) {
