@@ -35,7 +35,11 @@ morse_select_jdk() {
 }
 
 # Flags every Morse JVM needs: the incubating Vector API, and native access for OpenBLAS (JNI, FFM).
-MORSE_JVM_FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
+# The CompileCommands make C2 always inline the vector math into the kernels (see JitInlining in
+# simd/; without them the library adds the same rule at run time, which costs about 0.25 s);
+# 'quiet' first, or the JVM announces them on standard output.
+MORSE_JVM_FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
+  -XX:CompileCommand=quiet '-XX:CompileCommand=inline,dev.morse.simd.VectorMath::*')
 
 # Maven 3.8's bundled Guava calls sun.misc.Unsafe, which JDK 24+ warns about on every run.
 case " ${MAVEN_OPTS:-} " in

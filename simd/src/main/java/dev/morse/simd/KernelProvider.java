@@ -130,7 +130,12 @@ public final class KernelProvider {
         Selection s = new Selection(SCALAR, d.reason(), 0, "none");
         if (d.backend() == Backend.VECTOR) {
             try {
-                s = new Selection(VectorHolder.INSTANCE, d.reason(), d.bitSize(), VectorSpeciesHolder.name());
+                Kernels kernels = VectorHolder.INSTANCE;
+                JitInlining.Status jit = VectorHolder.JIT;
+                if (jit.warning() != null) {
+                    warning = warning == null ? jit.warning() : warning + " " + jit.warning();
+                }
+                s = new Selection(kernels, d.reason() + "; " + jit.status(), d.bitSize(), VectorSpeciesHolder.name());
             } catch (LinkageError e) {
                 if (d.forced()) {
                     throw new IllegalStateException("-D" + PROPERTY + "=vector but the vector kernels failed to load: "
@@ -234,6 +239,8 @@ public final class KernelProvider {
      * {@link KernelProvider} requires the incubator module.
      */
     private static final class VectorHolder {
+        /** First: the inlining rule must be in place before C2 compiles any kernel (see JitInlining). */
+        static final JitInlining.Status JIT = JitInlining.ensure();
         static final Kernels INSTANCE = new VectorKernels();
     }
 }

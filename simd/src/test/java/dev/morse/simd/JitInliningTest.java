@@ -1,0 +1,109 @@
+package dev.morse.simd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The rule that makes C2 inline VectorMath into the kernels: its decision, and its effect in a real JVM. */
+class JitInliningTest {
+
+    @Test
+    void theCommandLineFlagNeedsNoDirective() {
+        JitInlining.Status s = JitInlining.decide(List.of("-XX:CompileCommand=quiet", JitInlining.FLAG), null,
+                () -> { throw new AssertionError("no directive when the flag is given"); });
+        assertNull(s.warning());
+        assertTrue(s.status().contains(JitInlining.FLAG), s.status());
+    }
+
+    @Test
+    void withoutTheFlagADirectiveIsAdded() {
+        int[] calls = {0};
+        JitInlining.Status s = JitInlining.decide(List.of("-Xmx1g"), null, () -> { calls[0]++; return null; });
+        assertEquals(1, calls[0]);
+        assertNull(s.warning());
+        assertTrue(s.status().contains("compiler directive added at run time"), s.status());
+    }
+
+    @Test
+    void aFailedDirectiveWarnsWithTheFix() {
+        JitInlining.Status s = JitInlining.decide(null, null, () -> "no DiagnosticCommand MBean");
+        assertTrue(s.warning().contains("no DiagnosticCommand MBean") && s.warning().contains(JitInlining.FLAG), s.warning());
+        assertTrue(s.status().contains("heuristics"), s.status());
+    }
+
+    @Test
+    void offSkipsTheDirectiveAndWarns() {
+        JitInlining.Status s = JitInlining.decide(List.of(), " OFF ", () -> { throw new AssertionError("off adds nothing"); });
+        assertTrue(s.warning().contains("-D" + JitInlining.PROPERTY + "=off") && s.warning().contains(JitInlining.FLAG), s.warning());
+    }
+
+    @Test
+    void surefireRunsTheRunTimeDirective() {
+        // The test JVMs get no CompileCommand (pom.xml), so the kernels added the directive themselves.
+        assertTrue(KernelProvider.selectionReason().endsWith("VectorMath inlined (compiler directive added at run time)"),
+                KernelProvider.selectionReason());
+    }
+
+    /**
+     * The directive reaches C2: it force-inlines the VectorMath calls of the kernels it compiles and
+     * never leaves one out of line for its size ("already compiled into a big method", "hot method
+     * too big", …). C1's own refusals ("callee is too large") do not matter: C1 code is short-lived.
+     */
+    @Test
+    void c2ForceInlinesTheVectorMathWithTheDirective() throws Exception {
+        List<String> lines = child(List.of());
+        assertTrue(lines.stream().anyMatch(l -> l.contains("selection: ") && l.contains("compiler directive added at run time")), String.join("\n", head(lines)));
+        List<String> calls = vectorMathCalls(lines);
+        assertTrue(calls.stream().anyMatch(l -> l.contains("force inline by CompileCommand")), "no forced inlining: " + calls);
+        for (String l : calls) {
+            assertFalse(l.contains("big method") || l.contains("too big") || l.contains("too deep") || l.contains("NodeCount"),
+                    "left out of line by C2: " + l);
+        }
+    }
+
+    /** The control: with -Dmorse.simd.inline=off the same JVM inlines by heuristics (no forced line). */
+    @Test
+    void withoutTheRuleC2DecidesByItsHeuristics() throws Exception {
+        List<String> lines = child(List.of("-D" + JitInlining.PROPERTY + "=off"));
+        assertTrue(lines.stream().anyMatch(l -> l.contains("selection: ") && l.contains("heuristics")), String.join("\n", head(lines)));
+        List<String> calls = vectorMathCalls(lines);
+        assertFalse(calls.isEmpty(), "the kernels were compiled");
+        assertFalse(calls.stream().anyMatch(l -> l.contains("force inline by CompileCommand")), "no forced inlining without the rule");
+    }
+
+    /**
+     * PrintInlining's decisions on calls into VectorMath. Two compiler threads print at once, so
+     * only whole lines count (a line in which another thread's text was interleaved is skipped).
+     */
+    private static List<String> vectorMathCalls(List<String> lines) {
+        return lines.stream().map(String::strip)
+                .filter(l -> l.matches("@ \\d+ +dev\\.morse\\.simd\\.VectorMath::\\w+ \\(\\d+ bytes\\) +[A-Za-z][A-Za-z ():'-]*"))
+                .toList();
+    }
+
+    private static List<String> head(List<String> lines) {
+        return lines.subList(0, Math.min(40, lines.size()));
+    }
+
+    private static List<String> child(List<String> extra) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-XX:+UnlockDiagnosticVMOptions", "-XX:+PrintInlining"));
+        cmd.addAll(extra);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), JitInliningMain.class.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child JVM did not finish");
+        List<String> lines = new String(out, StandardCharsets.UTF_8).lines().toList();
+        assertEquals(0, p.exitValue(), String.join("\n", head(lines)));
+        return lines;
+    }
+}
