@@ -224,6 +224,16 @@ public final class Evaluator implements AutoCloseable {
         return scheduler.parallelRanges;
     }
 
+    /** Requests whose chunks ran in one team run so far, not in waves (tests). */
+    long oneRuns() {
+        return scheduler.oneRuns;
+    }
+
+    /** Sets the most doubles of chunk results kept side by side for one team run; 0 forces waves (tests). */
+    void oneRunBudget(long doubles) {
+        scheduler.oneRunDoubles = doubles;
+    }
+
     /** Chunks the whole data set is cut into. */
     public int chunks() {
         int n = data.size();

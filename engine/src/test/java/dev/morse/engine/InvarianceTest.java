@@ -66,6 +66,45 @@ class InvarianceTest {
     }
 
     /**
+     * A request's chunks run in one team run when their results fit side by side, else in waves of
+     * the team's size: both add the chunks' results in chunk order, so they give the same bits
+     * (gradient, H·v, G·v, a block of 3 products, a vjp; 2 and 3 threads, 11 chunks).
+     */
+    @Test
+    void oneTeamRunAndWavesGiveTheSameBits() {
+        Mlp mlp = Mlp.of(Activation.TANH, 7, 20, 15, 3);
+        Problem problem = Problem.of(mlp, Problems.classification(103, 7, 3, 8), Loss.CROSS_ENTROPY, Regularizer.l2(1e-3));
+        double[] theta = mlp.initPyTorchDefault(4);
+        int p = mlp.numParameters();
+        double[] v = Problems.gaussian(3 * p, 9), u = Problems.gaussian(103 * 3, 10);
+        for (int t : new int[] {2, 3}) {
+            Evaluator.Settings settings = Evaluator.Settings.defaults().withChunkRows(10).withThreads(t);
+            try (Evaluator once = Evaluator.open(problem, settings); Evaluator waves = Evaluator.open(problem, settings)) {
+                waves.oneRunBudget(0);
+                assertEquals(11, once.chunks());
+                double[][] a = products(once, theta, v, u), b = products(waves, theta, v, u);
+                for (int i = 0; i < a.length; i++) assertArrayEquals(b[i], a[i], 0.0, "result " + i + " with " + t + " threads");
+                // The gradient, H·v, G·v and the vjp at least (a block of products may run as vector groups instead).
+                assertTrue(once.oneRuns() >= 4, "the chunks ran in one team run: " + once.oneRuns());
+                assertEquals(0, waves.oneRuns(), "and in waves with no budget");
+                assertEquals(t, once.widestWaveOfLastRequest(), "every worker ran");
+            }
+        }
+    }
+
+    /** The loss (as a 1-vector), gradient, H·v, G·v, a block of 3 Hessian products and a vjp. */
+    private static double[][] products(Evaluator e, double[] theta, double[] v, double[] u) {
+        int p = e.dim();
+        double[] g = new double[p], h = new double[p], gg = new double[p], blk = new double[3 * p], vj = new double[p];
+        double loss = e.lossAndGradient(theta, g);
+        e.hvp(theta, v, h);
+        e.ggnVp(theta, v, gg);
+        e.apply(Part.HESSIAN, theta, v, blk, 3);
+        e.vjp(theta, u, vj);
+        return new double[][] {{loss}, g, h, gg, blk, vj};
+    }
+
+    /**
      * Lanczos with thick restarts on an evaluator's operator: the restarts' Ritz vectors are
      * combined on the evaluator's workers ({@link CurvatureOperator#ranges()}, P ≥ 2^15, so really
      * cut), and the Ritz values and vectors have the same bits for 1, 2 and 3 threads.
