@@ -31,13 +31,15 @@ import java.util.concurrent.locks.ReentrantLock;
  *       {@code runChunks(r, …)} / {@code runGroups(r)} → {@code runWave(r, n)} →
  *       {@code work(r, slot)} → {@code chunk(r, c, slot)} or {@code groupThroughChunks(r, g, slot)}
  *       → {@code pass.blockProduct(r.theta, r.vs, …)} (or {@code backward}, {@code blockTangent},
- *       {@code blockQuadratic}). Worker slot s of a wave runs chunk wave + s (or, for large blocks
- *       of vectors, vector group wave + s through all chunks); the calling thread runs slot 0,
- *       the {@link WorkerTeam}'s threads receive the request for the others.
+ *       {@code blockQuadratic}). Worker slot s runs chunks s, s + T, … (T threads): in one team
+ *       run when the chunks' results fit side by side, else in waves, slot s of a wave running
+ *       chunk wave + s (or, for large blocks of vectors, vector group wave + s through all
+ *       chunks); the calling thread runs slot 0, the {@link WorkerTeam}'s threads receive the
+ *       request for the others.
  *   <li>Each chunk binds its {@link ChunkState} to the worker's {@link ChunkPass} (forward pass
- *       if the state is stale) and calls the pass; the chunk's sum lands in the worker's slot
- *       buffer.
- *   <li>Slot buffers are added into the result <b>in chunk order</b>, then the {@link Term}s add
+ *       if the state is stale) and calls the pass; the chunk's sum lands in its own buffer (one
+ *       run) or the worker's slot buffer (waves).
+ *   <li>These buffers are added into the result <b>in chunk order</b>, then the {@link Term}s add
  *       their parts. The reduction order never depends on the number of threads, so results are
  *       bit-identical for any thread count.
  * </ol>
