@@ -76,10 +76,7 @@ final class VectorMath {
     static DoubleVector expm1(DoubleVector x) {
         DoubleVector xc = x.max(-40.0).min(EXP_MAX);
         DoubleVector kd = xc.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
-        DoubleVector r = kd.mul(-LN2_HI).add(xc).sub(kd.mul(LN2_LO));
-        DoubleVector p = DoubleVector.broadcast(x.species(), INV_FACT[13]);
-        for (int i = 12; i >= 1; i--) p = p.fma(r, DoubleVector.broadcast(x.species(), INV_FACT[i]));
-        DoubleVector em = p.mul(r);   // expm1(r)
+        DoubleVector em = expm1Reduced(kd.mul(-LN2_HI).add(xc).sub(kd.mul(LN2_LO)));
         LongVector k = toLong(kd);
         // 2^k as two factors (k may be 1024 at the top of the range).
         LongVector k1 = k.lanewise(VectorOperators.ASHR, 1);
@@ -90,11 +87,27 @@ final class VectorMath {
         return y.blend(x, x.test(VectorOperators.IS_NAN));
     }
 
-    /** tanh x = sign(x)·(−t/(t + 2)) with t = expm1(−2|x|); exact ±1 for |x| ≥ 19.1, NaN for NaN. */
+    /** expm1(r) for |r| ≤ ln2/2 by its Taylor series to r¹³ (truncation < 4e-18 relative). */
+    private static DoubleVector expm1Reduced(DoubleVector r) {
+        DoubleVector p = DoubleVector.broadcast(r.species(), INV_FACT[13]);
+        for (int i = 12; i >= 1; i--) p = p.fma(r, DoubleVector.broadcast(r.species(), INV_FACT[i]));
+        return p.mul(r);
+    }
+
+    /**
+     * tanh x = sign(x)·(−t/(t + 2)) with t = expm1(−2|x|); exact ±1 for |x| ≥ 19.1, NaN for NaN.
+     * t is {@link #expm1}'s arithmetic for an argument in [−40, 0] (clamped there as in expm1):
+     * k ∈ [−58, 0], so 2^k is one normal factor where expm1 needs two, and nothing overflows: the
+     * same bits with five fewer vector operations (the tanh map is most of a small model's Java time).
+     */
     static DoubleVector tanh(DoubleVector x) {
-        DoubleVector t = expm1(x.abs().mul(-2.0));
+        DoubleVector xc = x.abs().mul(-2.0).max(-40.0);
+        DoubleVector kd = xc.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
+        DoubleVector em = expm1Reduced(kd.mul(-LN2_HI).add(xc).sub(kd.mul(LN2_LO)));
+        DoubleVector s = toLong(kd).add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+        DoubleVector t = em.mul(s).add(s.sub(1.0));
         DoubleVector a = t.neg().div(t.add(2.0));
-        // a ≥ 0: copy x's sign bit onto it (keeps tanh(−0) = −0).
+        // a ≥ 0: copy x's sign bit onto it (keeps tanh(−0) = −0); NaN stays NaN.
         return a.reinterpretAsLongs().or(x.reinterpretAsLongs().and(Long.MIN_VALUE)).reinterpretAsDoubles();
     }
 

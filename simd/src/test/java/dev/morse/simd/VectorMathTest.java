@@ -51,6 +51,38 @@ class VectorMathTest {
                 Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -708.5, -744.5}) <= 2, "exp edge cases");
     }
 
+    /**
+     * tanh's one-factor scaling is expm1's arithmetic on [−40, 0]: the same bits as
+     * −t/(t + 2) with t = {@link VectorMath#expm1}(−2|x|) and x's sign, over the whole range
+     * (tiny, moderate, saturated and infinite x, both signs, and the k = −58 clamp).
+     */
+    @Test
+    void tanhIsExpm1sArithmeticToTheBit() {
+        double[] xs = new double[40000 + 16];
+        SplittableRandom r = new SplittableRandom(11);
+        for (int i = 0; i < 40000; i++) {
+            xs[i] = (r.nextBoolean() ? 1 : -1) * Math.pow(10, r.nextDouble(-12, 2));
+        }
+        double[] edges = {0, -0.0, 19.06, 19.07, 20, -20, 25, 1e-300, Double.MIN_VALUE, 4.9e-324, 1e300,
+            Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0.5, -0.5, 0.3466};
+        System.arraycopy(edges, 0, xs, 40000, edges.length);
+        int lanes = S.length();
+        double[] got = new double[lanes], want = new double[lanes], in = new double[lanes];
+        for (int i = 0; i < xs.length; i += lanes) {
+            for (int j = 0; j < lanes; j++) in[j] = xs[Math.min(i + j, xs.length - 1)];
+            DoubleVector x = DoubleVector.fromArray(S, in, 0);
+            VectorMath.tanh(x).intoArray(got, 0);
+            DoubleVector t = VectorMath.expm1(x.abs().mul(-2.0));
+            DoubleVector a = t.neg().div(t.add(2.0));
+            a.reinterpretAsLongs().or(x.reinterpretAsLongs().and(Long.MIN_VALUE)).reinterpretAsDoubles().intoArray(want, 0);
+            for (int j = 0; j < lanes; j++) {
+                assertEquals(Double.doubleToRawLongBits(want[j]), Double.doubleToRawLongBits(got[j]), "tanh(" + in[j] + ")");
+            }
+        }
+        DoubleVector nan = VectorMath.tanh(DoubleVector.broadcast(S, Double.NaN));
+        assertTrue(Double.isNaN(nan.lane(0)), "NaN stays NaN");
+    }
+
     @Test
     void expm1AndTanhAndLog1pMatchMath() {
         assertTrue(maxUlps(VectorMath::expm1, Math::expm1, points(-2, 2, 20000, 3)) <= 2, "expm1 within 2 ulp");
