@@ -49,6 +49,7 @@ final class ChunkScheduler implements AutoCloseable {
     static final long DENSE_GROUP_BUDGET = 1L << 21;
 
     private final Mlp mlp;
+    private final int[] widths;   // the model's, copied once: Mlp.widths() clones, and begin() runs per request
     private final Dataset data;
     private final Kernels kernels;
     private final int p;
@@ -89,6 +90,7 @@ final class ChunkScheduler implements AutoCloseable {
 
     ChunkScheduler(Mlp mlp, Loss loss, Dataset data, Kernels kernels, Evaluator.Settings s) {
         this.mlp = mlp;
+        this.widths = mlp.widths();
         this.data = data;
         this.kernels = kernels;
         this.p = mlp.numParameters();
@@ -96,7 +98,7 @@ final class ChunkScheduler implements AutoCloseable {
         this.maxChunkRows = s.chunkRows();
         this.minChunkRows = s.minChunkRows();
         int rows = chunkRows(data.size());
-        long cacheBytes = 8L * ChunkState.doubles(mlp.widths(), rows) * chunkCount(data.size(), rows);
+        long cacheBytes = 8L * ChunkState.doubles(widths, rows) * chunkCount(data.size(), rows);
         this.stateBudget = Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4);
         this.caching = s.cacheStates() && cacheBytes <= stateBudget;
         this.team = new WorkerTeam(threads);
@@ -222,7 +224,7 @@ final class ChunkScheduler implements AutoCloseable {
             chunkStates = true;
         } else {
             version++;
-            chunkStates = 8L * ChunkState.doubles(mlp.widths(), rows) * chunks <= stateBudget;
+            chunkStates = 8L * ChunkState.doubles(widths, rows) * chunks <= stateBudget;
         }
         request.plan(batch, count, rows, chunks, dense ? DENSE_GROUP_BUDGET : GROUP_BUDGET, chunkStates);
         int slots = chunkStates ? Math.max(chunks, threads) : threads;
@@ -647,7 +649,7 @@ final class ChunkScheduler implements AutoCloseable {
             if (out != null) sumChunks(chunkOut, r.chunks, out, len, true);
             return;
         }
-        if (out != null) ensureSlots(len, len + " values");
+        if (out != null) ensureSlots(len, len, " values");
         boolean first = true;
         for (int wave = 0; wave < r.chunks; wave += threads) {
             int n = Math.min(threads, r.chunks - wave);
@@ -735,7 +737,7 @@ final class ChunkScheduler implements AutoCloseable {
      * arithmetic as {@link #runChunks}, so both give identical bits).
      */
     private void runGroups(Request r) {
-        ensureSlots(r.kg * p, r.kg + " vectors");
+        ensureSlots(r.kg * p, r.kg, " vectors");
         runTasks(r, (r.k + r.kg - 1) / r.kg);
     }
 
@@ -806,9 +808,10 @@ final class ChunkScheduler implements AutoCloseable {
         else chunk(r, r.wave + slot, slot);
     }
 
-    private void ensureSlots(int len, String what) {
+    /** Grows the slot buffers to len doubles; (count, unit) name them in the memory guard's message, built only then. */
+    private void ensureSlots(int len, int count, String unit) {
         if (slotOut[0].length < len) {
-            MemoryGuard.checkDense(threads, len, "block product workspace (" + threads + " workers × " + what + " × P=" + p + ")");
+            MemoryGuard.checkDense(threads, len, "block product workspace (" + threads + " workers × " + count + unit + " × P=" + p + ")");
             slotOut = new double[threads][len];
         }
     }
@@ -930,7 +933,7 @@ final class ChunkScheduler implements AutoCloseable {
         int pos = chunk * r.rows;
         int rows = Math.min(r.rows, r.count - pos);
         ChunkState st = all[idx];
-        if (st == null || st.capacity < r.rows) st = all[idx] = new ChunkState(mlp.widths(), r.rows);   // each index has one writer per run
+        if (st == null || st.capacity < r.rows) st = all[idx] = new ChunkState(widths, r.rows);   // each index has one writer per run
         boolean stale = st.version != ver || st.chunk != chunk;
         int d0 = mlp.inputDim();
         if (r.index == null) {
