@@ -75,7 +75,7 @@ final class ChunkScheduler implements AutoCloseable {
 
     // Reusable workspaces (grown on demand; steady state allocates nothing).
     private double[][] slotOut;
-    private double[][] chunkOut = new double[0][0];   // per chunk, when a request's chunks run in one team run
+    private double[][] chunkOut = new double[0][];   // per chunk, when a request's chunks run in one team run (rows grown one by one)
     private double[] chunkSums = new double[0];
     private long[] chunkCounts = new long[0];
     private double[] quadOut = new double[0];
@@ -483,7 +483,7 @@ final class ChunkScheduler implements AutoCloseable {
     enum Kind {
         /** Σ ℓ over the chunk (forward pass). */
         LOSS,
-        /** Σ ℓ and the chunk's gradient into the slot buffer. */
+        /** Σ ℓ and the chunk's gradient into its result buffer (chunkResult). */
         GRADIENT,
         /** One curvature product (k = 1). */
         SINGLE,
@@ -499,9 +499,9 @@ final class ChunkScheduler implements AutoCloseable {
         LOSSES,
         /** J·v into r.out. */
         JVP,
-        /** Jᵀu into the slot buffer. */
+        /** Jᵀu into the chunk's result buffer. */
         VJP,
-        /** Quadratic forms v_jᵀ Op v_j (and their gradients) of the trace penalties into the slot buffer: k forms, then P. */
+        /** Quadratic forms v_jᵀ Op v_j (and their gradients) of the trace penalties into the chunk's result buffer: k forms, then P. */
         QUADRATIC,
         /** Σ ℓ and the number of correct argmax predictions (into chunkCounts). */
         CLASSIFY,
@@ -519,9 +519,9 @@ final class ChunkScheduler implements AutoCloseable {
      * A request as it travels to the workers. Its sample plan is set by {@link #begin} (once per
      * request at (θ, batch)); its run, by one filler call per run ({@link #set}, {@link #setProduct},
      * {@link #setQuadratic}), which sets every run field from its arguments. Filled by the calling
-     * thread, read-only while the team runs it, except {@link #wave}, which the run loops advance
-     * between waves. It is the {@link WorkerTeam.SlotTask}: slot s of wave w works on chunk (or
-     * vector group) w + s.
+     * thread, read-only while the team runs it, except {@link #wave} and {@link #allChunks}, which
+     * the run loops set between runs. It is the {@link WorkerTeam.SlotTask}: slot s of wave w works
+     * on chunk (or vector group) w + s; with allChunks, slot s works on chunks s, s + T, ….
      */
     final class Request implements WorkerTeam.SlotTask {
         // The sample plan: count of samples, rows per chunk, chunks; contiguous from `first`, or by `index`.
@@ -630,14 +630,15 @@ final class ChunkScheduler implements AutoCloseable {
      * is not null, each chunk's len values are summed into out in chunk order (out = c₀, then += c₁,
      * c₂, …), so the result does not depend on the thread count.
      *
-     * <p>One team run does all chunks when their results fit side by side ({@link #ONE_RUN_DOUBLES},
-     * or when nothing is summed); otherwise waves of {@code threads} chunks, each summed from the
-     * workers' slots before the next. Both add the same values in the same order: the same bits.
-     * The single run saves a hand-off and a serial sum per wave, which small models feel: the
+     * <p>With more than one worker, one team run does all chunks when their results fit side by
+     * side ({@link #ONE_RUN_DOUBLES}, or when nothing is summed); otherwise waves of {@code threads}
+     * chunks, each summed from the workers' slots before the next (over ranges on all workers when
+     * long, see {@link #PARALLEL_REDUCTION}). Both add the same values in the same order: the same bits.
+     * The single run saves a hand-off and a sum per wave, which small models feel: the
      * gradient of 20-50-50-1 (N = 1000, 8 chunks, 2 threads) ran 4 waves of 0.2 ms.
      */
     private void runChunks(Request r, double[] out, int len) {
-        if (r.chunks > threads && (out == null || (long) r.chunks * len <= oneRunDoubles)) {
+        if (threads > 1 && r.chunks > threads && (out == null || (long) r.chunks * len <= oneRunDoubles)) {
             if (out != null) ensureChunkOut(r.chunks, len);
             oneRuns++;
             r.allChunks = true;
@@ -676,9 +677,15 @@ final class ChunkScheduler implements AutoCloseable {
         }
     }
 
+    /**
+     * Grows chunk buffers 0…chunks−1 to len doubles each, row by row: each request needs at most
+     * {@link #oneRunDoubles}, and a row only grows to the longest result of a request with more
+     * chunks than its index, so requests of many short and few long results do not multiply.
+     */
     private void ensureChunkOut(int chunks, int len) {
-        if (chunkOut.length < chunks || chunkOut[0].length < len) {
-            chunkOut = new double[Math.max(chunks, chunkOut.length)][Math.max(len, chunkOut.length == 0 ? 0 : chunkOut[0].length)];
+        if (chunkOut.length < chunks) chunkOut = Arrays.copyOf(chunkOut, chunks);
+        for (int c = 0; c < chunks; c++) {
+            if (chunkOut[c] == null || chunkOut[c].length < len) chunkOut[c] = new double[len];
         }
     }
 
@@ -799,7 +806,7 @@ final class ChunkScheduler implements AutoCloseable {
         team.join(own);
     }
 
-    /** Slot {@code slot}'s share of the wave in flight: its chunk, or its vector group through all chunks. */
+    /** Slot {@code slot}'s share of the run: its chunk of the wave in flight, all its chunks (allChunks), or its vector group through all chunks. */
     private void work(Request r, int slot) {
         if (r.kind == Kind.GROUPS) groupThroughChunks(r, r.wave + slot, slot);
         else if (r.kind == Kind.FIRST_LAYER_ROWS) firstLayerTask(r, r.wave + slot, slot);

@@ -83,13 +83,21 @@ class InvarianceTest {
                 waves.oneRunBudget(0);
                 assertEquals(11, once.chunks());
                 double[][] a = products(once, theta, v, u), b = products(waves, theta, v, u);
-                for (int i = 0; i < a.length; i++) assertArrayEquals(b[i], a[i], 0.0, "result " + i + " with " + t + " threads");
+                for (int i = 0; i < a.length; i++) {
+                    assertArrayEquals(rawBits(b[i]), rawBits(a[i]), "result " + i + " with " + t + " threads (raw bits: ±0 too)");
+                }
                 // The gradient, H·v, G·v and the vjp at least (a block of products may run as vector groups instead).
                 assertTrue(once.oneRuns() >= 4, "the chunks ran in one team run: " + once.oneRuns());
                 assertEquals(0, waves.oneRuns(), "and in waves with no budget");
                 assertEquals(t, once.widestWaveOfLastRequest(), "every worker ran");
             }
         }
+    }
+
+    private static long[] rawBits(double[] x) {
+        long[] bits = new long[x.length];
+        for (int i = 0; i < x.length; i++) bits[i] = Double.doubleToRawLongBits(x[i]);
+        return bits;
     }
 
     /** The loss (as a 1-vector), gradient, H·v, G·v, a block of 3 Hessian products and a vjp. */
