@@ -9,9 +9,8 @@ import java.util.Locale;
 /**
  * Bytes allocated per product in steady state, counted by the JVM over all threads (the calling
  * thread and the evaluator's workers): gradient, H·v, G·v at a fresh θ per call, after a warm-up
- * long enough for C2 (the Vector API allocates until its code is compiled). The target is zero;
- * the count includes the measurement's own few KB (a thread-id array), so read anything under
- * ~10 B per product as none. JMH's {@code -prof gc} cannot show this for fast products: its
+ * long enough for C2 (the Vector API allocates until its code is compiled). The target is zero.
+ * The measurement's own allocation (the thread ids of two back-to-back counts) is subtracted. JMH's {@code -prof gc} cannot show this for fast products: its
  * per-iteration bookkeeping (~7 KB) dominates.
  *
  * <pre>{@code bench/run steady-allocation [WORKLOAD...]}</pre>
@@ -34,9 +33,10 @@ public final class SteadyAllocation {
                     double perCall = Math.max(1e-6, (System.nanoTime() - t0) / 1e9);
                     int warm = (int) Math.min(20_000, Math.max(200, 4 / perCall)), counted = (int) Math.min(20_000, Math.max(100, 3 / perCall));
                     for (int i = 0; i < warm; i++) call(ev, product, theta, v, out);
+                    long base0 = allocated(), base = allocated() - base0;   // what one count allocates itself
                     long before = allocated();
                     for (int i = 0; i < counted; i++) call(ev, product, theta, v, out);
-                    long bytes = allocated() - before;
+                    long bytes = allocated() - before - base;
                     System.out.printf(Locale.ROOT, "%-40s %-9s %8.1f B per product (%d products after %d warm-up)%n",
                             workload, product, bytes / (double) counted, counted, warm);
                 }

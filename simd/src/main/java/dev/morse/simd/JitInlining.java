@@ -25,13 +25,21 @@ import javax.management.ObjectName;
  * <h2>How</h2>
  * A force-inline rule for {@code VectorMath}'s methods, which overrides that size limit:
  * <ul>
- *   <li>Morse's launchers ({@code bin/morse}, the tests, the benchmarks, Spark executors) pass it on
- *       the command line: {@value #FLAG} (after {@code -XX:CompileCommand=quiet}, which keeps the
- *       JVM from announcing it on standard output).</li>
- *   <li>Anywhere else (Morse embedded in another application) the same rule is added at run time
- *       as a compiler directive, through the JVM's {@code DiagnosticCommand} MBean, before the
- *       vector kernels are created (about 0.25 s once per JVM, for the platform MBean server).
- *       Directives apply to compilations that start after them, which is why it happens here.</li>
+ *   <li>Morse's launchers ({@code bin/morse}, and {@code bench/run}, whose JMH forks inherit it)
+ *       pass it on the command line: {@value #FLAG} (after {@code -XX:CompileCommand=quiet}, which
+ *       keeps the JVM from announcing it on standard output). It applies to C1 and C2, in every
+ *       compilation.</li>
+ *   <li>Anywhere else (Morse embedded in another application; also the tests and Spark executors,
+ *       which run this path for real) the rule is added at run time as a compiler directive,
+ *       through the JVM's {@code DiagnosticCommand} MBean, before the vector kernels are created
+ *       (about 0.25 s once per JVM, for the platform MBean server). Directives apply to
+ *       compilations that start after them, which is why it happens here. The directive is
+ *       narrower than the flag: C2 only, in compilations of Morse's own methods
+ *       ({@code dev/morse/*}). Side effects there, by HotSpot's rules: a directive with an inline
+ *       rule replaces the command line's {@code -XX:CompileCommand=inline/dontinline} for the
+ *       methods it matches, and it sits above any directive the application added for them.
+ *       Each class loader that loads Morse adds one (the JVM keeps at most
+ *       {@code CompilerDirectivesLimit}, 50 by default).</li>
  * </ul>
  * {@code -D}{@value #PROPERTY}{@code =off} skips the directive. When neither the flag nor the
  * directive is in place the kernels still give the same results; the status says so, with the
@@ -83,7 +91,7 @@ final class JitInlining {
     /** The decision as a pure function of the JVM's arguments and the property (tests drive it). */
     static Status decide(List<String> jvmArgs, String property, DirectiveAdder adder) {
         String fix = "run the JVM with -XX:CompileCommand=quiet " + FLAG;
-        if (jvmArgs != null && jvmArgs.contains(FLAG)) {
+        if (jvmArgs != null && jvmArgs.stream().anyMatch(JitInlining::isInlineRule)) {
             return new Status("VectorMath inlined (" + FLAG + ")", null);
         }
         if (property != null && property.trim().toLowerCase(Locale.ROOT).equals("off")) {
@@ -98,6 +106,11 @@ final class JitInlining {
         return new Status("VectorMath inlining left to the JIT's heuristics (" + failure + ")",
                 "Morse could not add its compiler directive (" + failure + "); its vector math may run out of line, "
                         + "several times slower, in some JVMs. Fix: " + fix + ".");
+    }
+
+    /** A CompileCommand that force-inlines VectorMath, in either of HotSpot's spellings of the method pattern. */
+    static boolean isInlineRule(String arg) {
+        return arg.startsWith("-XX:CompileCommand=inline,") && (arg.contains("dev.morse.simd.VectorMath") || arg.contains("dev/morse/simd/VectorMath"));
     }
 
     private static String addDirective() {

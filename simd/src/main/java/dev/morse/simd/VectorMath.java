@@ -38,19 +38,32 @@ final class VectorMath {
     /** e^x; +∞ above 709.78, 0 below −745.13, NaN for NaN. */
     static DoubleVector exp(DoubleVector x) {
         DoubleVector xc = x.max(EXP_MIN).min(EXP_MAX);
-        DoubleVector kd = xc.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
-        DoubleVector r = kd.mul(-LN2_HI).add(xc).sub(kd.mul(LN2_LO));   // x − k ln2 in two exact-ish steps
-        DoubleVector p = expPoly(r);
+        DoubleVector kd = nearestK(xc);
+        DoubleVector p = expPoly(reduce(xc, kd));
         // 2^k as two factors 2^(k1)·2^(k−k1), k1 = k/2, so subnormal results and k = 1024 stay exact.
         LongVector k = toLong(kd);
         LongVector k1 = k.lanewise(VectorOperators.ASHR, 1);
-        LongVector k2 = k.sub(k1);
-        DoubleVector s1 = k1.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
-        DoubleVector s2 = k2.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+        DoubleVector s1 = pow2(k1);
+        DoubleVector s2 = pow2(k.sub(k1));
         DoubleVector y = p.mul(s1).mul(s2);
         y = y.blend(Double.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_MAX));
         y = y.blend(0.0, x.compare(VectorOperators.LT, EXP_MIN));
         return y.blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    /** k = round(x/ln 2) as a double: adding and subtracting 1.5·2^52 rounds to the nearest integer. */
+    private static DoubleVector nearestK(DoubleVector xc) {
+        return xc.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
+    }
+
+    /** r = x − k ln 2 (|r| ≤ ln2/2), with ln 2 split in two so that k·LN2_HI is exact (Cody–Waite). */
+    private static DoubleVector reduce(DoubleVector xc, DoubleVector kd) {
+        return kd.mul(-LN2_HI).add(xc).sub(kd.mul(LN2_LO));
+    }
+
+    /** 2^k for integer k in the normal exponent range, from its bits. */
+    private static DoubleVector pow2(LongVector k) {
+        return k.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
     }
 
     /**
@@ -75,13 +88,13 @@ final class VectorMath {
      */
     static DoubleVector expm1(DoubleVector x) {
         DoubleVector xc = x.max(-40.0).min(EXP_MAX);
-        DoubleVector kd = xc.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
-        DoubleVector em = expm1Reduced(kd.mul(-LN2_HI).add(xc).sub(kd.mul(LN2_LO)));
+        DoubleVector kd = nearestK(xc);
+        DoubleVector em = expm1Reduced(reduce(xc, kd));
         LongVector k = toLong(kd);
         // 2^k as two factors (k may be 1024 at the top of the range).
         LongVector k1 = k.lanewise(VectorOperators.ASHR, 1);
-        DoubleVector s1 = k1.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
-        DoubleVector s2 = k.sub(k1).add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+        DoubleVector s1 = pow2(k1);
+        DoubleVector s2 = pow2(k.sub(k1));
         DoubleVector y = em.mul(s1).mul(s2).add(s1.mul(s2).sub(1.0));
         y = y.blend(Double.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_MAX));
         return y.blend(x, x.test(VectorOperators.IS_NAN));
@@ -102,12 +115,13 @@ final class VectorMath {
      */
     static DoubleVector tanh(DoubleVector x) {
         DoubleVector xc = x.abs().mul(-2.0).max(-40.0);
-        DoubleVector kd = xc.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
-        DoubleVector em = expm1Reduced(kd.mul(-LN2_HI).add(xc).sub(kd.mul(LN2_LO)));
-        DoubleVector s = toLong(kd).add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+        DoubleVector kd = nearestK(xc);
+        DoubleVector em = expm1Reduced(reduce(xc, kd));
+        DoubleVector s = pow2(toLong(kd));
         DoubleVector t = em.mul(s).add(s.sub(1.0));
-        DoubleVector a = t.neg().div(t.add(2.0));
-        // a ≥ 0: copy x's sign bit onto it (keeps tanh(−0) = −0); NaN stays NaN.
+        // 0 − t, not −t: at x = ±0, t = +0 and −t would be −0, which the sign copy below keeps.
+        DoubleVector a = DoubleVector.zero(x.species()).sub(t).div(t.add(2.0));
+        // a ≥ +0: copy x's sign bit onto it (tanh(±0) = ±0); NaN stays NaN.
         return a.reinterpretAsLongs().or(x.reinterpretAsLongs().and(Long.MIN_VALUE)).reinterpretAsDoubles();
     }
 

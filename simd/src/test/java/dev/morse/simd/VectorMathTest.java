@@ -53,7 +53,7 @@ class VectorMathTest {
 
     /**
      * tanh's one-factor scaling is expm1's arithmetic on [−40, 0]: the same bits as
-     * −t/(t + 2) with t = {@link VectorMath#expm1}(−2|x|) and x's sign, over the whole range
+     * (0 − t)/(t + 2) with t = {@link VectorMath#expm1}(−2|x|) and x's sign, over the whole range
      * (tiny, moderate, saturated and infinite x, both signs, and the k = −58 clamp).
      */
     @Test
@@ -73,7 +73,7 @@ class VectorMathTest {
             DoubleVector x = DoubleVector.fromArray(S, in, 0);
             VectorMath.tanh(x).intoArray(got, 0);
             DoubleVector t = VectorMath.expm1(x.abs().mul(-2.0));
-            DoubleVector a = t.neg().div(t.add(2.0));
+            DoubleVector a = DoubleVector.zero(S).sub(t).div(t.add(2.0));
             a.reinterpretAsLongs().or(x.reinterpretAsLongs().and(Long.MIN_VALUE)).reinterpretAsDoubles().intoArray(want, 0);
             for (int j = 0; j < lanes; j++) {
                 assertEquals(Double.doubleToRawLongBits(want[j]), Double.doubleToRawLongBits(got[j]), "tanh(" + in[j] + ")");
@@ -81,6 +81,9 @@ class VectorMathTest {
         }
         DoubleVector nan = VectorMath.tanh(DoubleVector.broadcast(S, Double.NaN));
         assertTrue(Double.isNaN(nan.lane(0)), "NaN stays NaN");
+        // Signed zeros as StrictMath.tanh (the scalar twin) has them.
+        assertEquals(Double.doubleToRawLongBits(0.0), Double.doubleToRawLongBits(VectorMath.tanh(DoubleVector.zero(S)).lane(0)), "tanh(+0) = +0");
+        assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(VectorMath.tanh(DoubleVector.broadcast(S, -0.0)).lane(0)), "tanh(−0) = −0");
     }
 
     @Test
