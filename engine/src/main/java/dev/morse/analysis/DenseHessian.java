@@ -57,7 +57,8 @@ final class DenseHessian {
     /**
      * Writes the lower triangle of H (row-major: row q holds entries 0 … q; all that LAPACK's
      * symmetric factorizations read) into out (P·P doubles) and returns the parts' diagonals. The
-     * upper triangle is left unspecified (finite, but not H's): mirroring it would cost a pass over
+     * upper triangle is left unspecified (not H's, not necessarily finite: see
+     * {@link Evaluator#denseColumns(Part, double[], int, int, double[], int, boolean)}): mirroring it would cost a pass over
      * P² doubles that nothing reads. {@code progress} receives the columns done.
      */
     static Parts assemble(Evaluator ev, double[] theta, double[] out, Progress progress) {

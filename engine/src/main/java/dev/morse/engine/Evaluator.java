@@ -792,7 +792,8 @@ public final class Evaluator implements AutoCloseable {
      * As {@link #denseColumns(Part, double[], int, int, double[], int)}; with {@code lowerOnly}
      * column q = start + j needs only its entries i ≤ q (the lower triangle of the row-major
      * matrix, all that LAPACK's symmetric routines read): the others are left unspecified (as they
-     * were in out, or other finite values). The data parts then skip the weight rows past the limit in their
+     * were in out, or sums of what earlier requests left in the evaluator's buffers: not necessarily
+     * finite, so read only the lower triangle). The data parts then skip the weight rows past the limit in their
      * output GEMMs, which halves the work of the first layer on average.
      */
     public void denseColumns(Part part, double[] theta, int start, int k, double[] out, int off, boolean lowerOnly) {
