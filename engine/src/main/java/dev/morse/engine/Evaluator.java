@@ -664,19 +664,13 @@ public final class Evaluator implements AutoCloseable {
         // whole units, as many as about fill a column block: their GEMMs are then fixed by the units
         // and d_0 alone, so their bits do not depend on the column block, which widens with the
         // threads. (By unit columns, whole units would only make the block buffers larger.)
-        int d0 = mlp.inputDim(), start = 0;
+        int d0 = mlp.inputDim(), w1End = firstLayerEnd();
         int first = kroneckerColumns(part) && firstLayer.fits(dataPart(part)) ? Math.max(1, cols / d0) * d0 : cols;
-        while (start < firstLayerEnd()) {
-            int k = Math.min(first, firstLayerEnd() - start);
-            denseColumns(part, theta, start, k, m, start * p, true);
-            start += k;
-            if (progress != null) progress.update(start, p);
-        }
-        for (; start < p; start += cols) {
-            int k = Math.min(cols, p - start);
+        for (int start = 0, end; start < p; start = end) {
+            end = start < w1End ? Math.min(start + first, w1End) : Math.min(start + cols, p);
             // Row start+j of m is Op e_{start+j} (Op is symmetric): write the block straight in.
-            denseColumns(part, theta, start, k, m, start * p, true);
-            if (progress != null) progress.update(start + k, p);
+            denseColumns(part, theta, start, end - start, m, start * p, true);
+            if (progress != null) progress.update(end, p);
         }
         DenseMatrices.mirrorLower(m, p);
         releaseDenseCaches();
