@@ -90,10 +90,6 @@ final class KrylovBasis {
 
     private double lastNorm;
 
-    static double norm(double[] w) {
-        return Math.sqrt(KernelProvider.get().sumOfSquares(w.length, w, 0));
-    }
-
     // ------------------------------------------------------------ blocked passes of a Lanczos step
     //
     // A step's vector work (‖A v_j‖, w −= β v_{j−1}, α = v_jᵀw, w −= α v_j, ‖w‖, the append and the
@@ -227,15 +223,23 @@ final class KrylovBasis {
         if (size >= n) return false;
         for (int attempt = 0; attempt < 5; attempt++) {
             for (int t = 0; t < n; t++) w[t] = rng.nextBoolean() ? 1.0 : -1.0;
-            double before = norm(w);
-            orthogonalize(w, -1);
-            double after = norm(w);
-            if (after > 1e-8 * before) {
-                append(w, after);
-                return true;
-            }
+            if (appendOrthogonal(w, 1e-8)) return true;
         }
         return false;
+    }
+
+    /**
+     * Orthogonalizes w against the rows and appends it, normalized, when it keeps more than
+     * {@code tol} of its norm (else it lies in their span, to rounding); returns whether it did.
+     * The norms are the orthogonalization's own (no extra pass).
+     */
+    boolean appendOrthogonal(double[] w, double tol) {
+        double before = blockedNorm(w);
+        orthogonalize(w, -1, false, before);
+        double after = lastNorm();
+        if (!(after > tol * Math.max(before, Double.MIN_NORMAL))) return false;
+        append(w, after);
+        return true;
     }
 
     /** Columns per block of {@link #restart}: the block of m basis rows (m × 512 doubles) stays in L2. */

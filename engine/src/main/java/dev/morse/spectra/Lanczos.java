@@ -323,7 +323,6 @@ public final class Lanczos {
         return new Result(values, r, conv, vecs, products, restarts, allConv, history, reorths);
     }
 
-
     /** Indices into ascending values 0..m-1 of the k wanted ones. */
     static int[] wantedIndices(Which which, int k, int m) {
         if (which == Which.MAGNITUDE) throw new IllegalArgumentException("MAGNITUDE needs the values");

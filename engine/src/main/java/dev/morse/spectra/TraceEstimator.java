@@ -86,10 +86,7 @@ public final class TraceEstimator {
         double[] row = new double[n];
         for (int j = 0; j < s; j++) {
             System.arraycopy(as, j * n, row, 0, n);
-            double before = KrylovBasis.norm(row);
-            q.orthogonalize(row, -1);
-            double after = KrylovBasis.norm(row);
-            if (after > 1e-10 * Math.max(before, 1e-300)) q.append(row, after);
+            q.appendOrthogonal(row, 1e-10);
         }
         int r = q.size;
         double[] aq = new double[Math.max(1, r) * n];

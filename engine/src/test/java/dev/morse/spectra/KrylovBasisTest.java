@@ -43,7 +43,7 @@ class KrylovBasisTest {
             double[] w = new double[n];
             for (int r = 0; r < 2; r++) {
                 for (int t = 0; t < n; t++) w[t] = rng.nextDouble() - 0.5;
-                basis.append(w, KrylovBasis.norm(w));
+                basis.append(w, basis.blockedNorm(w));
             }
             double[] aw = new double[n];
             for (int t = 0; t < n; t++) aw[t] = rng.nextDouble() - 0.5;
