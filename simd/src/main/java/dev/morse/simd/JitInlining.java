@@ -12,7 +12,8 @@ import javax.management.ObjectName;
  * compiles them in.
  *
  * <h2>Why</h2>
- * The vector math functions (tanh, exp, expm1, log1p) take and return {@code DoubleVector}s. Inlined
+ * The vector math functions (tanh, exp, expm1, log1p, and the lane sum of the reductions), the
+ * simd module's only helpers that take or return {@code DoubleVector}s, live in VectorMath. Inlined
  * into a kernel's loop they become a few dozen AVX instructions; left out of line, every call boxes
  * its vectors, and when C2 compiled the callee on its own the Vector API may even run its Java
  * fallback (a {@code double[]} per operation). C2 refuses to inline a callee that is already compiled

@@ -60,7 +60,7 @@ final class VectorKernels implements Kernels {
         for (; i < bound; i += L) {
             acc0 = DoubleVector.fromArray(S, x, xOff + i).fma(DoubleVector.fromArray(S, y, yOff + i), acc0);
         }
-        double s = sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
+        double s = VectorMath.sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             s = Math.fma(x[xOff + i], y[yOff + i], s);
         }
@@ -118,7 +118,7 @@ final class VectorKernels implements Kernels {
         for (; i < bound; i += L) {
             acc0 = acc0.add(DoubleVector.fromArray(S, x, off + i));
         }
-        double s = sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
+        double s = VectorMath.sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             s += x[off + i];
         }
@@ -149,7 +149,7 @@ final class VectorKernels implements Kernels {
             DoubleVector v = DoubleVector.fromArray(S, x, off + i);
             acc0 = v.fma(v, acc0);
         }
-        double s = sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
+        double s = VectorMath.sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             double v = x[off + i];
             s = Math.fma(v, v, s);
@@ -263,19 +263,6 @@ final class VectorKernels implements Kernels {
                 out[j] += a[row + j];
             }
         }
-    }
-
-    /**
-     * Lanes added in index order: reduceLanes(ADD) leaves the order unspecified (and may differ
-     * between compiled and interpreted code), which would break bit-reproducibility. L is a
-     * constant, so C2 unrolls this to L extracts and adds.
-     */
-    private static double sumLanes(DoubleVector v) {
-        double s = 0.0;
-        for (int l = 0; l < L; l++) {
-            s += v.lane(l);
-        }
-        return s;
     }
 
     // ---------------------------------------------------------------- elementwise maps

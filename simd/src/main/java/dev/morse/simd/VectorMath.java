@@ -126,6 +126,20 @@ final class VectorMath {
     }
 
     /**
+     * Lanes added in index order: reduceLanes(ADD) leaves the order unspecified (and may differ
+     * between compiled and interpreted code), which would break bit-reproducibility. The lane
+     * count is a constant once inlined, so C2 unrolls this to its extracts and adds. Here, with the
+     * other helpers that take vectors, so that the JIT rule inlines it too (see JitInlining).
+     */
+    static double sumLanes(DoubleVector v) {
+        double s = 0.0;
+        for (int l = 0; l < v.length(); l++) {
+            s += v.lane(l);
+        }
+        return s;
+    }
+
+    /**
      * log(1 + y) for y ∈ [0, 1] via log1p(y) = 2 atanh(s), s = y/(2 + y) ∈ [0, 1/3]:
      * 2(s + s³/3 + s⁵/5 + …), 18 terms (s² ≤ 1/9, truncation < 1e-18).
      */
