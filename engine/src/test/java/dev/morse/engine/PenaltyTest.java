@@ -528,14 +528,17 @@ class PenaltyTest {
         Problem base = problem(Activation.GELU, Loss.CROSS_ENTROPY, 3);
         int p = base.dim();
         // Until the JIT has compiled the kernels (interpreted Vector API code boxes its vectors) even
-        // plain products allocate; so: rounds of requests until one allocates (almost) nothing.
+        // plain products allocate; so: rounds of requests until one allocates (almost) nothing, for
+        // up to 20 s. Bounded by time, not by a count of rounds: late in a full suite the compiler
+        // queue is long, and 60 rounds (about a second here) twice ended before C2 had compiled
+        // this path (768 B per request, in two of eight fresh-clone runs of bin/test).
         for (Penalty pen : List.of(Penalty.gradientNorm(0.1, 1), Penalty.hessianTrace(0.1, 2), Penalty.ggnTrace(0.1, 2),
                 Penalty.sam(0.1), Penalty.weightNoise(0.01, 2))) {
             try (Evaluator ev = open(base.withTerms(pen), 1)) {
                 double[] theta = theta(base, 3), g = new double[p];
                 Batch b = Batch.all().withSeed(5);
                 long perCall = Long.MAX_VALUE;
-                for (int round = 0; round < 60 && perCall >= 256; round++) {
+                for (long until = System.nanoTime() + 20_000_000_000L; perCall >= 256 && System.nanoTime() < until; ) {
                     long before = mx.getCurrentThreadAllocatedBytes();
                     for (int i = 0; i < 500; i++) {
                         theta[0] += 1e-9;   // a new θ each step, as in training
