@@ -34,7 +34,7 @@ final class KrylovBasis {
         this.pass = new Pass((n + SUM_BLOCK - 1) / SUM_BLOCK);
     }
 
-    /** Where the blocked passes ({@link #recurrence}, {@link #subtract}, {@link #append(double[], double, double[])}) run: the operator's {@link LinearOperator#ranges()}. */
+    /** Where the blocked passes ({@link #recurrence}, {@link #subtract}, {@link #append}) run: the operator's {@link LinearOperator#ranges()}. */
     void ranges(Ranges r) {
         this.ranges = r;
     }
@@ -95,34 +95,48 @@ final class KrylovBasis {
     // A step's vector work (‖A v_j‖, w −= β v_{j−1}, α = v_jᵀw, w −= α v_j, ‖w‖, the append and the
     // copy the next product reads) was seven passes over n-vectors on one thread: about 0.3 s of
     // the 5 s of 205 products at P = 269 322. Done block by block (a block of each vector stays in
-    // L1/L2 while every kernel of the pass runs on it), it is three passes, on the operator's
+    // L1/L2 while every kernel of the pass runs on it), it is two passes, on the operator's
     // workers. Each block's sums are its own, added in block order afterwards: the same bits for
     // any thread count.
+    //
+    // The new vector is not normalized by a pass of its own: the operator is linear, so the next
+    // product takes u = β v_{j+1} as it is, and the next step's first pass writes the row
+    // v_{j+1} = u/β and scales A u by 1/β while it reads them anyway (a pending row).
 
     /** Entries per block of the passes (32 KB of each vector). */
     static final int SUM_BLOCK = 4096;
 
     /**
-     * First pass of a Lanczos step on w = A v_j: ‖w‖ as given (the breakdown test's scale, then
-     * {@link #inputNorm()}), w −= β v_{j−1} (skipped for β = 0), and returns α = v_jᵀw.
+     * First pass of a Lanczos step on aw = A v_j: ‖A v_j‖ (the breakdown test's scale, then
+     * {@link #inputNorm()}), aw −= Σ_{first ≤ i < j} c[cOff + i] v_i (the couplings of row j of the
+     * projected matrix: β_{j−1} alone in a three-term step, the arrowhead after a thick restart;
+     * zeros skipped), and returns α = v_jᵀaw.
+     *
+     * <p>With {@code pending} not null, row j is not yet stored: v_j = pending·scale, and the
+     * product was taken of pending, so aw = A·pending. The pass stores row j and scales aw by
+     * {@code scale} first; {@code pending} itself is left as it is.
      */
-    double recurrence(double[] w, int j, double beta) {
-        pass.set(Pass.RECURRENCE, w, j, beta, null);
+    double recurrence(double[] aw, int j, double[] c, int cOff, int first, double[] pending, double scale) {
+        pass.set(Pass.RECURRENCE, aw, j, scale, pending);
+        pass.c = c;
+        pass.cOff = cOff;
+        pass.first = first;
         ranges.run(n, pass);
+        pass.c = null;
         inputNorm = Math.sqrt(sum(pass.b));
         return sum(pass.a);
     }
 
-    /** ‖w‖ before the last {@link #recurrence}. */
+    /** ‖A v_j‖ before the last {@link #recurrence}. */
     double inputNorm() {
         return inputNorm;
     }
 
     private double inputNorm;
 
-    /** Second pass: w −= α v_j; returns ‖w‖. */
-    double subtract(double[] w, int j, double alpha) {
-        pass.set(Pass.SUBTRACT, w, j, alpha, null);
+    /** Second pass: out = aw − α v_j (out may be aw); returns ‖out‖. */
+    double subtract(double[] aw, int j, double alpha, double[] out) {
+        pass.set(Pass.SUBTRACT, aw, j, alpha, out);
         ranges.run(n, pass);
         return Math.sqrt(sum(pass.a));
     }
@@ -134,12 +148,9 @@ final class KrylovBasis {
         return Math.sqrt(sum(pass.a));
     }
 
-    /**
-     * Appends w/norm as the next row and, when next is not null, writes it to next too (the vector
-     * the next product reads; next may be w itself): one pass.
-     */
-    void append(double[] w, double norm, double[] next) {
-        pass.set(Pass.APPEND, w, size, 1.0 / norm, next);
+    /** Appends w/norm as the next row: one pass. */
+    void append(double[] w, double norm) {
+        pass.set(Pass.APPEND, w, size, 1.0 / norm, null);
         ranges.run(n, pass);
         size++;
     }
@@ -156,8 +167,10 @@ final class KrylovBasis {
         final int blocks;
         final double[] a, b;   // per-block sums
         int mode, row;
-        double[] w, next;
+        double[] w, other;     // other: RECURRENCE's pending vector, SUBTRACT's output
         double x;
+        double[] c;            // RECURRENCE's couplings c[cOff + i], first ≤ i < row
+        int cOff, first;
 
         Pass(int blocks) {
             this.blocks = blocks;
@@ -165,12 +178,12 @@ final class KrylovBasis {
             this.b = new double[blocks];
         }
 
-        void set(int mode, double[] w, int row, double x, double[] next) {
+        void set(int mode, double[] w, int row, double x, double[] other) {
             this.mode = mode;
             this.w = w;
             this.row = row;
             this.x = x;
-            this.next = next;
+            this.other = other;
         }
 
         /**
@@ -184,35 +197,31 @@ final class KrylovBasis {
                 int t0 = blk * SUM_BLOCK, len = Math.min(SUM_BLOCK, n - t0);
                 switch (mode) {
                     case RECURRENCE -> {
+                        if (other != null) {   // the pending row: store v_j = pending·x, and A v_j = aw·x
+                            int o = row * n + t0;
+                            for (int t = 0; t < len; t++) v[o + t] = other[t0 + t] * x;
+                            kernels.scale(len, x, w, t0);
+                        }
                         b[blk] = kernels.sumOfSquares(len, w, t0);
-                        if (x != 0 && row > 0) kernels.axpy(len, -x, v, (row - 1) * n + t0, w, t0);
+                        for (int i = first; i < row; i++) {
+                            double ci = c[cOff + i];
+                            if (ci != 0) kernels.axpy(len, -ci, v, i * n + t0, w, t0);
+                        }
                         a[blk] = kernels.dot(len, v, row * n + t0, w, t0);
                     }
                     case SUBTRACT -> {
-                        kernels.axpy(len, -x, v, row * n + t0, w, t0);
-                        a[blk] = kernels.sumOfSquares(len, w, t0);
+                        if (other != w) System.arraycopy(w, t0, other, t0, len);
+                        kernels.axpy(len, -x, v, row * n + t0, other, t0);
+                        a[blk] = kernels.sumOfSquares(len, other, t0);
                     }
                     case NORM -> a[blk] = kernels.sumOfSquares(len, w, t0);
                     default -> {
                         int o = row * n + t0;
-                        if (next == null) {
-                            for (int t = 0; t < len; t++) v[o + t] = w[t0 + t] * x;
-                        } else {
-                            for (int t = 0; t < len; t++) {
-                                double y = w[t0 + t] * x;
-                                v[o + t] = y;
-                                next[t0 + t] = y;
-                            }
-                        }
+                        for (int t = 0; t < len; t++) v[o + t] = w[t0 + t] * x;
                     }
                 }
             }
         }
-    }
-
-    /** Appends w/norm as the next row (the blocked pass of {@link #append(double[], double, double[])}). */
-    void append(double[] w, double norm) {
-        append(w, norm, null);
     }
 
     /**

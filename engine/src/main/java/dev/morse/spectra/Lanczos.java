@@ -152,7 +152,10 @@ public final class Lanczos {
         double[] t = new double[ld * ld];
         basis.ranges(a.ranges());
         basis.appendRandom(rng, w);
-        boolean wIsCurrent = false;   // whether w already holds v_j (the append's copy), else copied from the basis
+        // The next product's input: row j of the basis, copied (neither flag), or the pending row
+        // u = β_{j−1} v_j, not yet stored (see KrylovBasis: the operator is linear, so the product
+        // takes u as it is, and the next step's first pass stores v_j = u/β and scales A u).
+        boolean pendingRow = false;
         long products = 0;
         int start = 0;
         int restarts = 0;
@@ -171,7 +174,7 @@ public final class Lanczos {
         while (true) {
             // Extend the basis from `start` to m vectors.
             for (int j = start; j < m; j++) {
-                if (!wIsCurrent) basis.copyRow(j, w);
+                if (!pendingRow) basis.copyRow(j, w);
                 a.apply(w, aw);
                 products++;
                 basis.size = j + 1;
@@ -186,13 +189,19 @@ public final class Lanczos {
                 boolean full = !partial || j == start || reorthNext;
                 if (j == start) java.util.Arrays.fill(omega, 0, j, eps1);   // v_start is orthogonal to what is kept
                 omega[j] = 1;
-                // The three-term recurrence w −= β v_{j−1}, α = v_jᵀw, w −= α v_j (its modified form),
-                // in two blocked passes that also give ‖A v_j‖ and ‖w‖; then, for a full step, the sweep.
-                double alpha = basis.recurrence(aw, j, betaPrev);
+                // The three-term recurrence aw −= β v_{j−1}, α = v_jᵀaw, w = aw − α v_j (its modified
+                // form), in two blocked passes that also give ‖A v_j‖ and ‖w‖; then, for a full step,
+                // the sweep. With PARTIAL, the first step of a cycle subtracts the arrowhead's known
+                // couplings c_i y_i in place of β v_{j−1} (A y_i = θ_i y_i + c_i v_start to rounding
+                // and semi-orthogonality): what is left along the kept vectors is of order √ε‖A‖, as
+                // after a first Gram–Schmidt pass, so one sweep (with DGKS's second when it cancels)
+                // finishes what two did. FULL keeps its two-sweep form, the reference.
+                int first = j > start ? j - 1 : partial ? 0 : j;
+                double alpha = basis.recurrence(aw, j, t, j * ld, first, pendingRow ? w : null, pendingRow ? 1.0 / lastBeta : 1.0);
                 double productNorm = basis.inputNorm();
-                double beta = basis.subtract(aw, j, alpha);
+                double beta = basis.subtract(aw, j, alpha, w);   // w: the unnormalized next vector
                 if (full) {
-                    alpha += basis.orthogonalize(aw, j, partial, beta);
+                    alpha += basis.orthogonalize(w, j, partial && j != start, beta);
                     beta = basis.lastNorm();
                 }
                 t[j * ld + j] = alpha;
@@ -221,7 +230,7 @@ public final class Lanczos {
                     // (worst); one pass against overlaps δ ≤ √ε leaves δ·worst, at most ε·√n (eps1)
                     // when worst·√ε ≤ eps1, and otherwise a second pass is taken.
                     if (worst > sqrtEps || j == m - 1) {
-                        alpha += basis.orthogonalize(aw, j, worst * sqrtEps > eps1, beta);
+                        alpha += basis.orthogonalize(w, j, worst * sqrtEps > eps1, beta);
                         t[j * ld + j] = alpha;
                         beta = basis.lastNorm();
                         reorths++;
@@ -244,16 +253,18 @@ public final class Lanczos {
                 if (beta <= BREAKDOWN * productNorm) {
                     // Invariant subspace: continue with a fresh direction orthogonal to it.
                     beta = 0;
-                    wIsCurrent = false;
-                    if (!basis.appendRandom(rng, aw)) {
+                    pendingRow = false;
+                    if (!basis.appendRandom(rng, w)) {
                         m = j + 1;   // the basis spans R^n: the projection is exact
                         break;
                     }
                     reorthNext = false;
                     java.util.Arrays.fill(omega, 0, j + 1, eps1);   // the fresh direction is fully orthogonal
+                } else if (j + 1 < m) {
+                    pendingRow = true;   // w = β v_{j+1}, the next product's input; its row comes with the next step
                 } else {
-                    basis.append(aw, beta, w);   // row j+1 and w, the next product's input
-                    wIsCurrent = true;
+                    basis.append(w, beta);   // row m, the residual direction a thick restart keeps
+                    pendingRow = false;
                 }
                 if (j + 1 < m) {
                     t[j * ld + j + 1] = beta;
@@ -297,7 +308,7 @@ public final class Lanczos {
             }
             start = keep;
             restarts++;
-            wIsCurrent = false;   // row keep is the residual direction, moved by the restart
+            pendingRow = false;   // row keep is the residual direction, moved by the restart
         }
     }
 

@@ -96,23 +96,24 @@ public final class SpectralDensity {
         for (int probe = 0; probe < o.probes; probe++) {
             basis.size = 0;
             for (int t = 0; t < n; t++) w[t] = rng.nextBoolean() ? 1.0 : -1.0;
-            basis.append(w, Math.sqrt(n), w);   // row 0, and w the first product's input
             double[] alpha = new double[m];
             double[] beta = new double[m];
             int steps = 0;
+            double scale = 1.0 / Math.sqrt(n);   // w = √n v_0: every row comes pending (see KrylovBasis)
             for (int j = 0; j < m; j++) {
                 a.apply(w, aw);
                 products++;
+                basis.size = j + 1;
                 // The three-term recurrence in blocked passes (see Lanczos), then full reorthogonalization.
-                double a0 = basis.recurrence(aw, j, j > 0 ? beta[j - 1] : 0.0);
+                double a0 = basis.recurrence(aw, j, beta, 0, Math.max(j - 1, 0), w, scale);
                 double productNorm = basis.inputNorm();
-                alpha[j] = a0 + basis.orthogonalize(aw, j, false, basis.subtract(aw, j, a0));
+                alpha[j] = a0 + basis.orthogonalize(w, j, false, basis.subtract(aw, j, a0, w));
                 steps = j + 1;
                 double b = basis.lastNorm();
                 if (j + 1 == m) break;
                 if (b <= Lanczos.BREAKDOWN * productNorm) break;   // invariant subspace (see Lanczos.BREAKDOWN): quadrature is exact
                 beta[j] = b;
-                basis.append(aw, b, w);   // row j+1 and w, the next product's input
+                scale = 1.0 / b;   // w = β_j v_{j+1}, the next product's input
             }
             double[] d = java.util.Arrays.copyOf(alpha, steps);
             double[] e = java.util.Arrays.copyOf(beta, Math.max(0, steps - 1));

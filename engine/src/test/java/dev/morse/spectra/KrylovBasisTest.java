@@ -34,10 +34,10 @@ class KrylovBasisTest {
 
     private static void check(int n) {
         Ranges[] cuts = {Ranges.SERIAL, UNEVEN, ON_BOUNDARIES};
-        double[][] wOut = new double[3][], nextOut = new double[3][], rowOut = new double[3][];
+        double[][][] outs = new double[3][][];
         double[][] sums = new double[3][];
         for (int variant = 0; variant < 3; variant++) {
-            KrylovBasis basis = new KrylovBasis(n, 4);
+            KrylovBasis basis = new KrylovBasis(n, 5);
             basis.ranges(cuts[variant]);
             SplittableRandom rng = new SplittableRandom(7);
             double[] w = new double[n];
@@ -45,42 +45,61 @@ class KrylovBasisTest {
                 for (int t = 0; t < n; t++) w[t] = rng.nextDouble() - 0.5;
                 basis.append(w, basis.blockedNorm(w));
             }
-            double[] aw = new double[n];
+            // A pending row 2 (u, stored as u·scale by the first pass) with couplings to rows 0 and 1
+            // (an arrowhead), the result into a separate vector.
+            double[] u = new double[n], aw = new double[n];
+            for (int t = 0; t < n; t++) u[t] = rng.nextDouble() - 0.5;
             for (int t = 0; t < n; t++) aw[t] = rng.nextDouble() - 0.5;
-            double[] ref = aw.clone();
-            double beta = 0.3;
-            double alpha = basis.recurrence(aw, 1, beta);
+            double scale = 1 / 3.7;
+            double[] c = {9.9, 0.3, -0.7};   // c[cOff + i], cOff = 1; c[0] lies outside
+            double[] uIn = u.clone(), awIn = aw.clone();
+            basis.size = 3;
+            double alpha = basis.recurrence(aw, 2, c, 1, 0, u, scale);
             double inNorm = basis.inputNorm();
-            double outNorm = basis.subtract(aw, 1, alpha);
-            double[] next = new double[n];
-            basis.append(aw, outNorm, next);
+            double[] out = new double[n];
+            double outNorm = basis.subtract(aw, 2, alpha, out);
             // The formulas, term by term in plain loops.
+            double[] ref = new double[n];
+            for (int t = 0; t < n; t++) assertEquals(uIn[t] * scale, basis.v[2 * n + t], 0.0, "the pending row, stored");
+            assertArrayEquals(uIn, u, 0.0, "the pending vector is left as it is");
+            for (int t = 0; t < n; t++) ref[t] = awIn[t] * scale;
             double refIn = 0, refAlpha = 0, refOut = 0;
             for (int t = 0; t < n; t++) refIn += ref[t] * ref[t];
-            for (int t = 0; t < n; t++) ref[t] -= beta * basis.v[t];
-            for (int t = 0; t < n; t++) refAlpha += basis.v[n + t] * ref[t];
-            for (int t = 0; t < n; t++) ref[t] -= refAlpha * basis.v[n + t];
+            for (int t = 0; t < n; t++) ref[t] -= 0.3 * basis.v[t] + -0.7 * basis.v[n + t];
+            for (int t = 0; t < n; t++) refAlpha += basis.v[2 * n + t] * ref[t];
+            for (int t = 0; t < n; t++) ref[t] -= refAlpha * basis.v[2 * n + t];
             for (int t = 0; t < n; t++) refOut += ref[t] * ref[t];
             assertEquals(Math.sqrt(refIn), inNorm, 1e-13 * Math.sqrt(refIn));
             assertEquals(refAlpha, alpha, 1e-13);
             assertEquals(Math.sqrt(refOut), outNorm, 1e-13 * Math.sqrt(refOut));
-            assertArrayEquals(ref, aw, 1e-14);
-            assertEquals(3, basis.size);
-            double[] row = java.util.Arrays.copyOfRange(basis.v, 2 * n, 3 * n);
-            for (int t = 0; t < n; t++) assertEquals(aw[t] / outNorm, row[t], 1e-15, "appended row");
-            assertArrayEquals(row, next, 0.0, "the copy for the next product");
-            assertEquals(outNorm, basis.blockedNorm(aw), 0.0, "blockedNorm is subtract's norm");
-            wOut[variant] = aw;
-            nextOut[variant] = next;
-            rowOut[variant] = row;
-            sums[variant] = new double[] {inNorm, alpha, outNorm};
+            assertArrayEquals(ref, out, 1e-14);
+            assertEquals(outNorm, basis.blockedNorm(out), 0.0, "blockedNorm is subtract's norm");
+            // A three-term step on a stored row, in place: only c[cOff + row − 1] counts from first = row − 1.
+            basis.append(out, outNorm);
+            assertEquals(4, basis.size);
+            double[] row3 = java.util.Arrays.copyOfRange(basis.v, 3 * n, 4 * n);
+            for (int t = 0; t < n; t++) assertEquals(out[t] / outNorm, row3[t], 1e-15, "appended row");
+            double[] aw2 = new double[n];
+            for (int t = 0; t < n; t++) aw2[t] = rng.nextDouble() - 0.5;
+            double[] ref2 = aw2.clone();
+            double[] c2 = {5.0, 5.0, 0.45};   // rows 0 and 1 would be wrong: first = 2
+            double alpha2 = basis.recurrence(aw2, 3, c2, 0, 2, null, 1.0);
+            double norm2 = basis.subtract(aw2, 3, alpha2, aw2);
+            double refAlpha2 = 0, refNorm2 = 0;
+            for (int t = 0; t < n; t++) ref2[t] -= 0.45 * basis.v[2 * n + t];
+            for (int t = 0; t < n; t++) refAlpha2 += basis.v[3 * n + t] * ref2[t];
+            for (int t = 0; t < n; t++) ref2[t] -= refAlpha2 * basis.v[3 * n + t];
+            for (int t = 0; t < n; t++) refNorm2 += ref2[t] * ref2[t];
+            assertEquals(refAlpha2, alpha2, 1e-13);
+            assertEquals(Math.sqrt(refNorm2), norm2, 1e-13 * Math.sqrt(refNorm2));
+            assertArrayEquals(ref2, aw2, 1e-14);
+            outs[variant] = new double[][] {out, aw2, basis.v.clone()};
+            sums[variant] = new double[] {inNorm, alpha, outNorm, basis.inputNorm(), alpha2, norm2};
         }
         for (int variant = 1; variant < 3; variant++) {
             String what = "n = " + n + ", cut " + variant;
             assertArrayEquals(sums[0], sums[variant], 0.0, what + ": norms and α, the same bits as SERIAL");
-            assertArrayEquals(wOut[0], wOut[variant], 0.0, what);
-            assertArrayEquals(nextOut[0], nextOut[variant], 0.0, what);
-            assertArrayEquals(rowOut[0], rowOut[variant], 0.0, what);
+            for (int i = 0; i < outs[0].length; i++) assertArrayEquals(outs[0][i], outs[variant][i], 0.0, what);
         }
     }
 }
