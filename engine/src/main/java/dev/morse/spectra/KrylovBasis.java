@@ -90,6 +90,26 @@ final class KrylovBasis {
 
     private double lastNorm;
 
+    /**
+     * The first half of a Gram–Schmidt pass: the coefficients c = V w over rows 0..size−1 (one
+     * sweep; {@link #coefficient}), returning ‖c‖². The second half, w −= Vᵀc, is left to a thick
+     * restart ({@link #restart(double[], int[], int, double[], double)}), which reads every row
+     * anyway: Lanczos defers it at the end of a cycle, when w is the next cycle's start.
+     */
+    double project(double[] w) {
+        try (NativeThreads.Scope s = NativeThreads.dense()) {
+            Linalg.get().dgemv(false, size, n, 1.0, v, 0, n, w, 0, 0.0, coef, 0);
+        }
+        double c2 = 0;
+        for (int i = 0; i < size; i++) c2 += coef[i] * coef[i];
+        return c2;
+    }
+
+    /** Coefficient i of the last {@link #project} or Gram–Schmidt sweep. */
+    double coefficient(int i) {
+        return coef[i];
+    }
+
     // ------------------------------------------------------------ blocked passes of a Lanczos step
     //
     // A step's vector work (‖A v_j‖, w −= β v_{j−1}, α = v_jᵀw, w −= α v_j, ‖w‖, the append and the
@@ -277,28 +297,45 @@ final class KrylovBasis {
      * was a 54 MB allocation and two more passes over it per restart).
      */
     void restart(double[] s, int[] chosen, int m) {
+        restart(s, chosen, m, null, 0);
+    }
+
+    /**
+     * As {@link #restart(double[], int[], int)}, with the residual direction given as r, not yet
+     * orthogonalized: row k becomes (r − Vᵀc)·scale, c the coefficients of the last
+     * {@link #project}(r) over the m rows. That second half of the Gram–Schmidt pass runs on the
+     * column blocks the restart holds anyway: one sweep over the basis fewer, and no pass to
+     * normalize r into row m and none to move it.
+     */
+    void restart(double[] s, int[] chosen, int m, double[] r, double scale) {
         int k = chosen.length;
         if (k >= m) throw new IllegalArgumentException("restart keeps " + k + " of " + m + " rows");
         double[] sk = chosenRows(s, chosen, m);
+        double[] c = r == null ? null : java.util.Arrays.copyOf(coef, m);
         // Column ranges are independent (each reads and writes only its own columns), so they run
         // on the operator's workers; every entry is one fixed-order sum, so the bits are the same.
         ranges.run(n, (from, to) -> {
             double[] block = BLOCKS.get();
-            if (block.length < m * BLOCK) {
-                block = new double[m * BLOCK];
+            if (block.length < (m + 1) * BLOCK) {
+                block = new double[(m + 1) * BLOCK];
                 BLOCKS.set(block);
             }
             for (int t0 = from; t0 < to; t0 += BLOCK) {
                 int w = Math.min(BLOCK, to - t0);
                 for (int j = 0; j < m; j++) System.arraycopy(v, j * n + t0, block, j * BLOCK, w);
                 kernels.combineRows(k, m, w, sk, 0, m, block, 0, BLOCK, v, t0, n);
+                if (r != null) {
+                    int pr = m * BLOCK, o = k * n + t0;   // Vᵀc into the block's spare row, then row k
+                    kernels.combineRows(1, m, w, c, 0, m, block, 0, BLOCK, block, pr, BLOCK);
+                    for (int t = 0; t < w; t++) v[o + t] = (r[t0 + t] - block[pr + t]) * scale;
+                }
             }
-            System.arraycopy(v, m * n + from, v, k * n + from, to - from);
+            if (r == null) System.arraycopy(v, m * n + from, v, k * n + from, to - from);
         });
         size = k + 1;
     }
 
-    /** Each thread's column block of {@link #restart} (m × 512 doubles, kept for the next restart). */
+    /** Each thread's column block of {@link #restart} ((m + 1) × 512 doubles, kept for the next restart). */
     private static final ThreadLocal<double[]> BLOCKS = ThreadLocal.withInitial(() -> new double[0]);
 
     private static double[] chosenRows(double[] s, int[] chosen, int m) {

@@ -171,10 +171,12 @@ public final class Lanczos {
         double anorm = 0;          // running estimate of ‖A‖ from the projected matrix
         long reorths = 0;
         boolean reorthNext = false;
+        boolean deferred = false;   // the cycle's last sweep left half done, for the restart (see below)
         while (true) {
             // Extend the basis from `start` to m vectors.
             for (int j = start; j < m; j++) {
                 if (!pendingRow) basis.copyRow(j, w);
+                deferred = false;
                 a.apply(w, aw);
                 products++;
                 basis.size = j + 1;
@@ -230,9 +232,24 @@ public final class Lanczos {
                     // (worst); one pass against overlaps δ ≤ √ε leaves δ·worst, at most ε·√n (eps1)
                     // when worst·√ε ≤ eps1, and otherwise a second pass is taken.
                     if (worst > sqrtEps || j == m - 1) {
-                        alpha += basis.orthogonalize(w, j, worst * sqrtEps > eps1, beta);
+                        // At the end of a cycle with the basis semi-orthogonal, the sweep's second
+                        // half (w −= Vᵀc) runs inside the thick restart, which reads every row
+                        // anyway. Then ‖w − Vᵀc‖² = ‖w‖² − ‖c‖² + cᵀ(VVᵀ − I)c, whose last term is
+                        // at most m√ε‖c‖²: below ε‖w‖² when ‖c‖² ≤ (√ε/m)‖w‖², which is checked
+                        // (the estimates promise ‖c‖² ≤ mε‖w‖²); otherwise the sweep runs whole.
+                        if (worst <= sqrtEps) {
+                            double c2 = basis.project(w);
+                            if (c2 <= sqrtEps / m * beta * beta) {
+                                alpha += basis.coefficient(j);
+                                beta = Math.sqrt(beta * beta - c2);
+                                deferred = true;
+                            }
+                        }
+                        if (!deferred) {
+                            alpha += basis.orthogonalize(w, j, worst * sqrtEps > eps1, beta);
+                            beta = basis.lastNorm();
+                        }
                         t[j * ld + j] = alpha;
-                        beta = basis.lastNorm();
                         reorths++;
                         reorthNext = worst > sqrtEps;
                         java.util.Arrays.fill(omegaNext, 0, j + 1, eps1);
@@ -254,6 +271,7 @@ public final class Lanczos {
                     // Invariant subspace: continue with a fresh direction orthogonal to it.
                     beta = 0;
                     pendingRow = false;
+                    deferred = false;
                     if (!basis.appendRandom(rng, w)) {
                         m = j + 1;   // the basis spans R^n: the projection is exact
                         break;
@@ -263,7 +281,7 @@ public final class Lanczos {
                 } else if (j + 1 < m) {
                     pendingRow = true;   // w = β v_{j+1}, the next product's input; its row comes with the next step
                 } else {
-                    basis.append(w, beta);   // row m, the residual direction a thick restart keeps
+                    if (!deferred) basis.append(w, beta);   // row m, the residual direction a thick restart keeps
                     pendingRow = false;
                 }
                 if (j + 1 < m) {
@@ -298,7 +316,9 @@ public final class Lanczos {
             int keep = Math.min(m - 1, want.length + Math.max(1, (m - want.length) / 2));
             int[] kept = wantedIndices(o.which, o.which == Which.BOTH ? keep / 2 : keep, m, theta);
             keep = kept.length;
-            basis.restart(s, kept, m);   // rows 0..keep−1: Ritz vectors; row keep: v_{m+1}
+            // rows 0..keep−1: Ritz vectors; row keep: v_{m+1} (from row m, or w with its projection deferred)
+            if (deferred) basis.restart(s, kept, m, w, 1.0 / lastBeta);
+            else basis.restart(s, kept, m);
             Arrays.fill(t, 0.0);
             for (int i = 0; i < keep; i++) {
                 t[i * ld + i] = theta[kept[i]];

@@ -102,4 +102,67 @@ class KrylovBasisTest {
             for (int i = 0; i < outs[0].length; i++) assertArrayEquals(outs[0][i], outs[variant][i], 0.0, what);
         }
     }
+
+    /**
+     * The thick restart's combination, with the residual's Gram–Schmidt pass finished inside it:
+     * rows 0..k−1 = V s_i for the chosen rows, row k = (r − Vᵀc)·scale with c = V r from
+     * {@link KrylovBasis#project}; the same bits for any cut; and the plain restart moves row m.
+     */
+    @Test
+    void restartFollowsItsFormulaWithTheResidualsPassInsideAndTheSameBitsForAnyCut() {
+        int n = 3 * KrylovBasis.SUM_BLOCK + 77, m = 6;
+        int[] chosen = {4, 1, 2};
+        SplittableRandom rng = new SplittableRandom(11);
+        double[] rows = new double[(m + 1) * n], r = new double[n], s = new double[m * m];
+        for (int i = 0; i < rows.length; i++) rows[i] = rng.nextDouble() - 0.5;
+        for (int i = 0; i < n; i++) r[i] = rng.nextDouble() - 0.5;
+        for (int i = 0; i < s.length; i++) s[i] = rng.nextDouble() - 0.5;
+        double scale = 0.37;
+        double[] c = new double[m];
+        for (int j = 0; j < m; j++) {
+            for (int t = 0; t < n; t++) c[j] += rows[j * n + t] * r[t];
+        }
+        Ranges[] cuts = {Ranges.SERIAL, UNEVEN, ON_BOUNDARIES};
+        double[][] out = new double[3][];
+        for (int variant = 0; variant < 3; variant++) {
+            KrylovBasis basis = new KrylovBasis(n, m + 1);
+            basis.ranges(cuts[variant]);
+            System.arraycopy(rows, 0, basis.v, 0, rows.length);
+            basis.size = m;
+            double c2 = basis.project(r);
+            double refC2 = 0;
+            for (int j = 0; j < m; j++) {
+                assertEquals(c[j], basis.coefficient(j), 1e-12, "coefficient " + j);
+                refC2 += c[j] * c[j];
+            }
+            assertEquals(refC2, c2, 1e-12 * refC2);
+            double[] rIn = r.clone();
+            basis.restart(s, chosen, m, r, scale);
+            assertEquals(chosen.length + 1, basis.size);
+            assertArrayEquals(rIn, r, 0.0, "the residual is read, not written");
+            for (int i = 0; i < chosen.length; i++) {
+                for (int t = 0; t < n; t++) {
+                    double ref = 0;
+                    for (int j = 0; j < m; j++) ref += s[chosen[i] * m + j] * rows[j * n + t];
+                    assertEquals(ref, basis.v[i * n + t], 1e-13, "Ritz vector " + i + " entry " + t);
+                }
+            }
+            for (int t = 0; t < n; t++) {
+                double ref = r[t];
+                for (int j = 0; j < m; j++) ref -= c[j] * rows[j * n + t];
+                assertEquals(ref * scale, basis.v[chosen.length * n + t], 1e-13, "residual row, entry " + t);
+            }
+            out[variant] = java.util.Arrays.copyOf(basis.v, (chosen.length + 1) * n);
+        }
+        for (int variant = 1; variant < 3; variant++) assertArrayEquals(out[0], out[variant], 0.0, "cut " + variant);
+        // Without a residual, row m is moved to row k.
+        KrylovBasis plain = new KrylovBasis(n, m + 1);
+        System.arraycopy(rows, 0, plain.v, 0, rows.length);
+        plain.size = m + 1;
+        plain.restart(s, chosen, m);
+        assertArrayEquals(java.util.Arrays.copyOfRange(rows, m * n, (m + 1) * n),
+                java.util.Arrays.copyOfRange(plain.v, chosen.length * n, (chosen.length + 1) * n), 0.0, "row m moved to row k");
+        assertArrayEquals(java.util.Arrays.copyOf(out[0], chosen.length * n), java.util.Arrays.copyOf(plain.v, chosen.length * n), 0.0,
+                "the same Ritz vectors either way");
+    }
 }
