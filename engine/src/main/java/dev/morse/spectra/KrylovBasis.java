@@ -128,21 +128,19 @@ final class KrylovBasis {
 
     /**
      * First pass of a Lanczos step on aw = A v_j: ‖A v_j‖ (the breakdown test's scale, then
-     * {@link #inputNorm()}), aw −= Σ_{first ≤ i < j} c[cOff + i] v_i (the couplings of row j of the
-     * projected matrix: β_{j−1} alone in a three-term step, the arrowhead after a thick restart;
-     * zeros skipped), and returns α = v_jᵀaw.
+     * {@link #inputNorm()}), aw −= β v_{j−1} (skipped for β = 0), aw −= known (when not null: the
+     * arrowhead's Σ c_i y_i after a thick restart, from {@link #restart}), and returns α = v_jᵀaw.
      *
      * <p>With {@code pending} not null, row j is not yet stored: v_j = pending·scale, and the
      * product was taken of pending, so aw = A·pending. The pass stores row j and scales aw by
      * {@code scale} first; {@code pending} itself is left as it is.
      */
-    double recurrence(double[] aw, int j, double[] c, int cOff, int first, double[] pending, double scale) {
+    double recurrence(double[] aw, int j, double beta, double[] known, double[] pending, double scale) {
         pass.set(Pass.RECURRENCE, aw, j, scale, pending);
-        pass.c = c;
-        pass.cOff = cOff;
-        pass.first = first;
+        pass.beta = beta;
+        pass.known = known;
         ranges.run(n, pass);
-        pass.c = null;
+        pass.known = null;
         inputNorm = Math.sqrt(sum(pass.b));
         return sum(pass.a);
     }
@@ -189,8 +187,8 @@ final class KrylovBasis {
         int mode, row;
         double[] w, other;     // other: RECURRENCE's pending vector, SUBTRACT's output
         double x;
-        double[] c;            // RECURRENCE's couplings c[cOff + i], first ≤ i < row
-        int cOff, first;
+        double beta;           // RECURRENCE's β_{j−1}
+        double[] known;        // RECURRENCE's known couplings, or null
 
         Pass(int blocks) {
             this.blocks = blocks;
@@ -223,10 +221,8 @@ final class KrylovBasis {
                             kernels.scale(len, x, w, t0);
                         }
                         b[blk] = kernels.sumOfSquares(len, w, t0);
-                        for (int i = first; i < row; i++) {
-                            double ci = c[cOff + i];
-                            if (ci != 0) kernels.axpy(len, -ci, v, i * n + t0, w, t0);
-                        }
+                        if (beta != 0 && row > 0) kernels.axpy(len, -beta, v, (row - 1) * n + t0, w, t0);
+                        if (known != null) kernels.axpy(len, -1.0, known, t0, w, t0);
                         a[blk] = kernels.dot(len, v, row * n + t0, w, t0);
                     }
                     case SUBTRACT -> {
@@ -297,17 +293,22 @@ final class KrylovBasis {
      * was a 54 MB allocation and two more passes over it per restart).
      */
     void restart(double[] s, int[] chosen, int m) {
-        restart(s, chosen, m, null, 0);
+        restart(s, chosen, m, null, 0, null, null);
     }
 
     /**
-     * As {@link #restart(double[], int[], int)}, with the residual direction given as r, not yet
-     * orthogonalized: row k becomes (r − Vᵀc)·scale, c the coefficients of the last
-     * {@link #project}(r) over the m rows. That second half of the Gram–Schmidt pass runs on the
-     * column blocks the restart holds anyway: one sweep over the basis fewer, and no pass to
-     * normalize r into row m and none to move it.
+     * As {@link #restart(double[], int[], int)}, and, on the column blocks the restart holds
+     * anyway (no sweep over the basis of their own):
+     * <ul>
+     * <li>with r not null, the residual direction given as r, not yet orthogonalized: row k becomes
+     * (r − Vᵀc)·scale, c the coefficients of the last {@link #project}(r) over the m rows (the
+     * second half of that Gram–Schmidt pass; no pass to normalize r into row m, none to move it);
+     * <li>with u not null, z = Σ_j u_j v_j over the m rows before the restart: the arrowhead's
+     * Σ c_i y_i, which the next cycle's first step subtracts ({@link #recurrence}'s known), for
+     * u = Σ_i c_i s_i over the chosen rows.
+     * </ul>
      */
-    void restart(double[] s, int[] chosen, int m, double[] r, double scale) {
+    void restart(double[] s, int[] chosen, int m, double[] r, double scale, double[] u, double[] z) {
         int k = chosen.length;
         if (k >= m) throw new IllegalArgumentException("restart keeps " + k + " of " + m + " rows");
         double[] sk = chosenRows(s, chosen, m);
@@ -329,6 +330,7 @@ final class KrylovBasis {
                     kernels.combineRows(1, m, w, c, 0, m, block, 0, BLOCK, block, pr, BLOCK);
                     for (int t = 0; t < w; t++) v[o + t] = (r[t0 + t] - block[pr + t]) * scale;
                 }
+                if (u != null) kernels.combineRows(1, m, w, u, 0, m, block, 0, BLOCK, z, t0, n);
             }
             if (r == null) System.arraycopy(v, m * n + from, v, k * n + from, to - from);
         });

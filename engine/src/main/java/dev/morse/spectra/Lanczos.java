@@ -148,6 +148,7 @@ public final class Lanczos {
         SplittableRandom rng = new SplittableRandom(o.seed);
         double[] w = new double[n];
         double[] aw = new double[n];
+        double[] known = o.reorthogonalization == Reorthogonalization.PARTIAL ? new double[n] : null;   // see the restart
         final int ld = m;                 // leading dimension of the projected matrix t
         double[] t = new double[ld * ld];
         basis.ranges(a.ranges());
@@ -193,13 +194,14 @@ public final class Lanczos {
                 omega[j] = 1;
                 // The three-term recurrence aw −= β v_{j−1}, α = v_jᵀaw, w = aw − α v_j (its modified
                 // form), in two blocked passes that also give ‖A v_j‖ and ‖w‖; then, for a full step,
-                // the sweep. With PARTIAL, the first step of a cycle subtracts the arrowhead's known
-                // couplings c_i y_i in place of β v_{j−1} (A y_i = θ_i y_i + c_i v_start to rounding
-                // and semi-orthogonality): what is left along the kept vectors is of order √ε‖A‖, as
-                // after a first Gram–Schmidt pass, so one sweep (with DGKS's second when it cancels)
-                // finishes what two did. FULL keeps its two-sweep form, the reference.
-                int first = j > start ? j - 1 : partial ? 0 : j;
-                double alpha = basis.recurrence(aw, j, t, j * ld, first, pendingRow ? w : null, pendingRow ? 1.0 / lastBeta : 1.0);
+                // the sweep. With PARTIAL, the first step after a thick restart subtracts the
+                // arrowhead's known Σ c_i y_i (A y_i = θ_i y_i + c_i v_start to rounding and
+                // semi-orthogonality; formed by the restart): what is left along the kept vectors is
+                // of order √ε‖A‖, as after a first Gram–Schmidt pass, so one sweep (with DGKS's
+                // second when it cancels) finishes what two did. FULL keeps its two-sweep form, the
+                // reference.
+                double alpha = basis.recurrence(aw, j, betaPrev, j == start && restarts > 0 ? known : null,
+                        pendingRow ? w : null, pendingRow ? 1.0 / lastBeta : 1.0);
                 double productNorm = basis.inputNorm();
                 double beta = basis.subtract(aw, j, alpha, w);   // w: the unnormalized next vector
                 if (full) {
@@ -316,9 +318,17 @@ public final class Lanczos {
             int keep = Math.min(m - 1, want.length + Math.max(1, (m - want.length) / 2));
             int[] kept = wantedIndices(o.which, o.which == Which.BOTH ? keep / 2 : keep, m, theta);
             keep = kept.length;
-            // rows 0..keep−1: Ritz vectors; row keep: v_{m+1} (from row m, or w with its projection deferred)
-            if (deferred) basis.restart(s, kept, m, w, 1.0 / lastBeta);
-            else basis.restart(s, kept, m);
+            // rows 0..keep−1: Ritz vectors; row keep: v_{m+1} (from row m, or w with its projection
+            // deferred); with PARTIAL, known = Σ c_i y_i = V u, u = Σ_i c_i s_i, c_i = β s_i[m−1].
+            double[] u = null;
+            if (partial) {
+                u = new double[m];
+                for (int kk : kept) {
+                    double c = lastBeta * s[kk * m + m - 1];
+                    for (int jj = 0; jj < m; jj++) u[jj] += c * s[kk * m + jj];
+                }
+            }
+            basis.restart(s, kept, m, deferred ? w : null, 1.0 / lastBeta, u, known);
             Arrays.fill(t, 0.0);
             for (int i = 0; i < keep; i++) {
                 t[i * ld + i] = theta[kept[i]];

@@ -105,7 +105,7 @@ public final class SpectralDensity {
                 products++;
                 basis.size = j + 1;
                 // The three-term recurrence in blocked passes (see Lanczos), then full reorthogonalization.
-                double a0 = basis.recurrence(aw, j, beta, 0, Math.max(j - 1, 0), w, scale);
+                double a0 = basis.recurrence(aw, j, j > 0 ? beta[j - 1] : 0.0, null, w, scale);
                 double productNorm = basis.inputNorm();
                 alpha[j] = a0 + basis.orthogonalize(w, j, false, basis.subtract(aw, j, a0, w));
                 steps = j + 1;

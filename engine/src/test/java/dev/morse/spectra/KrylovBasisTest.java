@@ -45,16 +45,17 @@ class KrylovBasisTest {
                 for (int t = 0; t < n; t++) w[t] = rng.nextDouble() - 0.5;
                 basis.append(w, basis.blockedNorm(w));
             }
-            // A pending row 2 (u, stored as u·scale by the first pass) with couplings to rows 0 and 1
-            // (an arrowhead), the result into a separate vector.
+            // A pending row 2 (u, stored as u·scale by the first pass) with β v_1 and a known vector
+            // (the arrowhead's couplings after a restart) subtracted, the result into a separate vector.
             double[] u = new double[n], aw = new double[n];
             for (int t = 0; t < n; t++) u[t] = rng.nextDouble() - 0.5;
             for (int t = 0; t < n; t++) aw[t] = rng.nextDouble() - 0.5;
             double scale = 1 / 3.7;
-            double[] c = {9.9, 0.3, -0.7};   // c[cOff + i], cOff = 1; c[0] lies outside
-            double[] uIn = u.clone(), awIn = aw.clone();
+            double[] known = new double[n];
+            for (int t = 0; t < n; t++) known[t] = rng.nextDouble() - 0.5;
+            double[] uIn = u.clone(), awIn = aw.clone(), knownIn = known.clone();
             basis.size = 3;
-            double alpha = basis.recurrence(aw, 2, c, 1, 0, u, scale);
+            double alpha = basis.recurrence(aw, 2, -0.7, known, u, scale);
             double inNorm = basis.inputNorm();
             double[] out = new double[n];
             double outNorm = basis.subtract(aw, 2, alpha, out);
@@ -65,7 +66,8 @@ class KrylovBasisTest {
             for (int t = 0; t < n; t++) ref[t] = awIn[t] * scale;
             double refIn = 0, refAlpha = 0, refOut = 0;
             for (int t = 0; t < n; t++) refIn += ref[t] * ref[t];
-            for (int t = 0; t < n; t++) ref[t] -= 0.3 * basis.v[t] + -0.7 * basis.v[n + t];
+            assertArrayEquals(knownIn, known, 0.0, "the known vector is left as it is");
+            for (int t = 0; t < n; t++) ref[t] = ref[t] - -0.7 * basis.v[n + t] - knownIn[t];
             for (int t = 0; t < n; t++) refAlpha += basis.v[2 * n + t] * ref[t];
             for (int t = 0; t < n; t++) ref[t] -= refAlpha * basis.v[2 * n + t];
             for (int t = 0; t < n; t++) refOut += ref[t] * ref[t];
@@ -74,7 +76,7 @@ class KrylovBasisTest {
             assertEquals(Math.sqrt(refOut), outNorm, 1e-13 * Math.sqrt(refOut));
             assertArrayEquals(ref, out, 1e-14);
             assertEquals(outNorm, basis.blockedNorm(out), 0.0, "blockedNorm is subtract's norm");
-            // A three-term step on a stored row, in place: only c[cOff + row − 1] counts from first = row − 1.
+            // A three-term step on a stored row, in place.
             basis.append(out, outNorm);
             assertEquals(4, basis.size);
             double[] row3 = java.util.Arrays.copyOfRange(basis.v, 3 * n, 4 * n);
@@ -82,8 +84,7 @@ class KrylovBasisTest {
             double[] aw2 = new double[n];
             for (int t = 0; t < n; t++) aw2[t] = rng.nextDouble() - 0.5;
             double[] ref2 = aw2.clone();
-            double[] c2 = {5.0, 5.0, 0.45};   // rows 0 and 1 would be wrong: first = 2
-            double alpha2 = basis.recurrence(aw2, 3, c2, 0, 2, null, 1.0);
+            double alpha2 = basis.recurrence(aw2, 3, 0.45, null, null, 1.0);
             double norm2 = basis.subtract(aw2, 3, alpha2, aw2);
             double refAlpha2 = 0, refNorm2 = 0;
             for (int t = 0; t < n; t++) ref2[t] -= 0.45 * basis.v[2 * n + t];
@@ -106,7 +107,8 @@ class KrylovBasisTest {
     /**
      * The thick restart's combination, with the residual's Gram–Schmidt pass finished inside it:
      * rows 0..k−1 = V s_i for the chosen rows, row k = (r − Vᵀc)·scale with c = V r from
-     * {@link KrylovBasis#project}; the same bits for any cut; and the plain restart moves row m.
+     * {@link KrylovBasis#project}, z = V u; the same bits for any cut; and the plain restart moves
+     * row m.
      */
     @Test
     void restartFollowsItsFormulaWithTheResidualsPassInsideAndTheSameBitsForAnyCut() {
@@ -118,6 +120,7 @@ class KrylovBasisTest {
         for (int i = 0; i < n; i++) r[i] = rng.nextDouble() - 0.5;
         for (int i = 0; i < s.length; i++) s[i] = rng.nextDouble() - 0.5;
         double scale = 0.37;
+        double[] u = {0.5, -1.25, 0.0, 2.0, 0.75, -0.3};
         double[] c = new double[m];
         for (int j = 0; j < m; j++) {
             for (int t = 0; t < n; t++) c[j] += rows[j * n + t] * r[t];
@@ -136,8 +139,8 @@ class KrylovBasisTest {
                 refC2 += c[j] * c[j];
             }
             assertEquals(refC2, c2, 1e-12 * refC2);
-            double[] rIn = r.clone();
-            basis.restart(s, chosen, m, r, scale);
+            double[] rIn = r.clone(), z = new double[n];
+            basis.restart(s, chosen, m, r, scale, u, z);
             assertEquals(chosen.length + 1, basis.size);
             assertArrayEquals(rIn, r, 0.0, "the residual is read, not written");
             for (int i = 0; i < chosen.length; i++) {
@@ -152,7 +155,13 @@ class KrylovBasisTest {
                 for (int j = 0; j < m; j++) ref -= c[j] * rows[j * n + t];
                 assertEquals(ref * scale, basis.v[chosen.length * n + t], 1e-13, "residual row, entry " + t);
             }
-            out[variant] = java.util.Arrays.copyOf(basis.v, (chosen.length + 1) * n);
+            for (int t = 0; t < n; t++) {
+                double ref = 0;
+                for (int j = 0; j < m; j++) ref += u[j] * rows[j * n + t];
+                assertEquals(ref, z[t], 1e-13, "z = V u, entry " + t);
+            }
+            out[variant] = java.util.Arrays.copyOf(basis.v, (chosen.length + 1) * n + n);
+            System.arraycopy(z, 0, out[variant], (chosen.length + 1) * n, n);
         }
         for (int variant = 1; variant < 3; variant++) assertArrayEquals(out[0], out[variant], 0.0, "cut " + variant);
         // Without a residual, row m is moved to row k.
