@@ -5,6 +5,7 @@ import dev.morse.analysis.MorseReport;
 import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
 import dev.morse.json.Json;
+import dev.morse.linalg.DgemmCeiling;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -242,10 +243,27 @@ final class MorseCommand extends AnalysisCommand {
         if (!Double.isNaN(r.materializeGflops())) {
             StringBuilder t = new StringBuilder();
             for (var e : r.timings().entrySet()) t.append(t.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(String.format(Locale.ROOT, "%.1f s", e.getValue()));
-            rows.add(new String[] {"time", t + String.format(Locale.ROOT, "; dense assembly %.1f GFLOP/s", r.materializeGflops())});
+            rows.add(new String[] {"time", t + "; " + assemblyRate(r.materializeGflops(), DgemmCeiling.cached())});
         }
         rows.add(new String[] {"verdict", r.verdict()});
         return rows;
+    }
+
+    /**
+     * The dense assembly's rate (flops executed over its time), and its fraction of the dgemm
+     * ceiling when one is cached for this machine and backend ({@code morse bench --calibrate}
+     * measures it; nothing is measured here). Both ceilings are named: OpenBLAS's own threads on
+     * one GEMM, and one GEMM per worker at once, which is how the assembly runs its GEMMs.
+     */
+    static String assemblyRate(double gflops, java.util.Optional<DgemmCeiling.Result> ceiling) {
+        String rate = String.format(Locale.ROOT, "dense assembly %.1f GFLOP/s", gflops);
+        if (ceiling.isEmpty() || !(gflops > 0)) return rate;
+        DgemmCeiling.Result c = ceiling.get();
+        StringBuilder s = new StringBuilder(rate).append(String.format(Locale.ROOT, " (%.0f %% of the dgemm ceiling %.1f", 100 * gflops / c.allGflops(), c.allGflops()));
+        if (c.workersGflops() > 0 && c.workersGflops() != c.allGflops()) {
+            s.append(String.format(Locale.ROOT, "; %.0f %% of one GEMM per worker, %.1f", 100 * gflops / c.workersGflops(), c.workersGflops()));
+        }
+        return s.append(" GFLOP/s, measured ").append(c.measuredAt()).append(')').toString();
     }
 
     private static double max(double[] v) {

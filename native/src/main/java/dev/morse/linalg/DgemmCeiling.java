@@ -199,6 +199,16 @@ public final class DgemmCeiling {
     }
 
     /**
+     * The cached ceiling for this machine and backend, or empty when none was measured: for
+     * reports that state a rate against it without spending seconds on a measurement
+     * ({@link #get} measures).
+     */
+    public static java.util.Optional<Result> cached() {
+        String key = key();
+        return java.util.Optional.ofNullable(read(file(key), key));
+    }
+
+    /**
      * Whether a 1-minute load average means other processes were competing for the cores: above
      * 1.5 × the cores (Morse's own workers, busy just before, account for up to one per core). A ceiling measured then is low (one cached at load 10.3 on 2 cores read 32
      * GFLOP/s against 101 quiet, and every benchmark printed 140–200 % "of the ceiling"), so it is

@@ -22,8 +22,11 @@ class DgemmCeilingTest {
         String old = System.getProperty(MorseCache.PROPERTY);
         System.setProperty(MorseCache.PROPERTY, tmp.toString());
         try {
+            assertTrue(DgemmCeiling.cached().isEmpty(), "nothing cached yet, and cached() does not measure");
+            assertTrue(DgemmCeiling.cached().isEmpty());
             DgemmCeiling.Result m = DgemmCeiling.measure();
             assertFalse(m.cached());
+            assertEquals(m.allGflops(), DgemmCeiling.cached().orElseThrow().allGflops(), "cached() reads what measure() wrote");
             assertTrue(m.singleGflops() > 0 && m.allGflops() >= m.singleGflops(), "all ≥ single > 0: " + m);
             assertEquals(Runtime.getRuntime().availableProcessors(), m.cores());
             assertNotNull(m.file(), "written to the cache");
