@@ -143,7 +143,9 @@ public final class Lanczos {
         if (m <= wanted && m < n) {
             throw new IllegalArgumentException("basis size m=" + m + " must exceed the " + wanted + " wanted Ritz values");
         }
-        dev.morse.linalg.MemoryGuard.checkDense(m + 1L, n, "Lanczos basis (m+1=" + (m + 1) + " vectors of length " + n + ")");
+        int work = o.reorthogonalization == Reorthogonalization.PARTIAL ? 3 : 2;   // w, aw and (PARTIAL) the restart's known vector
+        dev.morse.linalg.MemoryGuard.checkDense(m + 1L + work, n, "Lanczos basis (m+1=" + (m + 1) + " vectors of length " + n + ") and "
+                + work + " work vectors");
         KrylovBasis basis = new KrylovBasis(n, m + 1);
         SplittableRandom rng = new SplittableRandom(o.seed);
         double[] w = new double[n];
