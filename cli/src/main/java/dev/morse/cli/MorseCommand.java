@@ -243,7 +243,7 @@ final class MorseCommand extends AnalysisCommand {
         if (!Double.isNaN(r.materializeGflops())) {
             StringBuilder t = new StringBuilder();
             for (var e : r.timings().entrySet()) t.append(t.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(String.format(Locale.ROOT, "%.1f s", e.getValue()));
-            rows.add(new String[] {"time", t + "; " + assemblyRate(r.materializeGflops(), DgemmCeiling.cached())});
+            rows.add(new String[] {"time", t + "; " + assemblyRate(r.materializeGflops(), p.settings.threads(), DgemmCeiling.cached())});
         }
         rows.add(new String[] {"verdict", r.verdict()});
         return rows;
@@ -252,18 +252,24 @@ final class MorseCommand extends AnalysisCommand {
     /**
      * The dense assembly's rate (flops executed over its time), and its fraction of the dgemm
      * ceiling when one is cached for this machine and backend ({@code morse bench --calibrate}
-     * measures it; nothing is measured here). Both ceilings are named: OpenBLAS's own threads on
-     * one GEMM, and one GEMM per worker at once, which is how the assembly runs its GEMMs.
+     * measures it; nothing is measured here): the ceiling for the assembly's threads
+     * ({@link DgemmCeiling.Result#forThreads}, the best of one GEMM per worker and of OpenBLAS's
+     * own threads on one GEMM), and with two or more threads also the rate of one GEMM per worker
+     * at once, which is how the assembly runs its GEMMs. A ceiling measured on a busy machine is
+     * named so (it is probably low).
      */
-    static String assemblyRate(double gflops, java.util.Optional<DgemmCeiling.Result> ceiling) {
+    static String assemblyRate(double gflops, int threads, java.util.Optional<DgemmCeiling.Result> ceiling) {
         String rate = String.format(Locale.ROOT, "dense assembly %.1f GFLOP/s", gflops);
         if (ceiling.isEmpty() || !(gflops > 0)) return rate;
         DgemmCeiling.Result c = ceiling.get();
-        StringBuilder s = new StringBuilder(rate).append(String.format(Locale.ROOT, " (%.0f %% of the dgemm ceiling %.1f", 100 * gflops / c.allGflops(), c.allGflops()));
-        if (c.workersGflops() > 0 && c.workersGflops() != c.allGflops()) {
+        double top = c.forThreads(threads);
+        StringBuilder s = new StringBuilder(rate).append(String.format(Locale.ROOT, " (%.0f %% of the dgemm ceiling %.1f", 100 * gflops / top, top));
+        if (threads > 1 && c.workersGflops() > 0 && c.workersGflops() < top) {
             s.append(String.format(Locale.ROOT, "; %.0f %% of one GEMM per worker, %.1f", 100 * gflops / c.workersGflops(), c.workersGflops()));
         }
-        return s.append(" GFLOP/s, measured ").append(c.measuredAt()).append(')').toString();
+        s.append(" GFLOP/s, measured ").append(c.measuredAt());
+        if (c.measuredBusy()) s.append(" on a busy machine");
+        return s.append(')').toString();
     }
 
     private static double max(double[] v) {

@@ -103,14 +103,16 @@ class SmallerThingsTest {
 
     @Test
     void theMorseReportStatesTheAssemblyRateAgainstACachedDgemmCeilingOnly() {
-        assertEquals("dense assembly 61.4 GFLOP/s", MorseCommand.assemblyRate(61.4, java.util.Optional.empty()),
+        assertEquals("dense assembly 61.4 GFLOP/s", MorseCommand.assemblyRate(61.4, 2, java.util.Optional.empty()),
                 "no ceiling cached: the rate alone (nothing is measured)");
         var c = new dev.morse.linalg.DgemmCeiling.Result(72.9, 124.6, 109.4, 124.6, 2, 1024, "key", "2026-12-02T03:19:57Z",
                 1.99, 1.9, null, true);
         assertEquals("dense assembly 61.4 GFLOP/s (49 % of the dgemm ceiling 124.6; 56 % of one GEMM per worker, 109.4"
-                + " GFLOP/s, measured 2026-12-02T03:19:57Z)", MorseCommand.assemblyRate(61.4, java.util.Optional.of(c)));
-        var oneCore = new dev.morse.linalg.DgemmCeiling.Result(50, 50, 50, Double.NaN, 1, 1024, "key", "t", 0.1, 1.0, null, true);
-        assertEquals("dense assembly 40.0 GFLOP/s (80 % of the dgemm ceiling 50.0 GFLOP/s, measured t)",
-                MorseCommand.assemblyRate(40, java.util.Optional.of(oneCore)));
+                + " GFLOP/s, measured 2026-12-02T03:19:57Z)", MorseCommand.assemblyRate(61.4, 2, java.util.Optional.of(c)));
+        assertEquals("dense assembly 61.4 GFLOP/s (84 % of the dgemm ceiling 72.9 GFLOP/s, measured 2026-12-02T03:19:57Z)",
+                MorseCommand.assemblyRate(61.4, 1, java.util.Optional.of(c)), "--threads 1: the one-thread ceiling");
+        var busy = new dev.morse.linalg.DgemmCeiling.Result(50, 50, 50, 50, 1, 1024, "key", "t", 10.3, 1.0, null, true);
+        assertEquals("dense assembly 40.0 GFLOP/s (80 % of the dgemm ceiling 50.0 GFLOP/s, measured t on a busy machine)",
+                MorseCommand.assemblyRate(40, 1, java.util.Optional.of(busy)));
     }
 }

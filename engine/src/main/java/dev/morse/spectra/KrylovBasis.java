@@ -93,7 +93,7 @@ final class KrylovBasis {
     /**
      * The first half of a Gram–Schmidt pass: the coefficients c = V w over rows 0..size−1 (one
      * sweep; {@link #coefficient}), returning ‖c‖². The second half, w −= Vᵀc, is left to a thick
-     * restart ({@link #restart(double[], int[], int, double[], double)}), which reads every row
+     * restart ({@link #restart(double[], int[], int, double[], double, double[], double[])}), which reads every row
      * anyway: Lanczos defers it at the end of a cycle, when w is the next cycle's start.
      */
     double project(double[] w) {
@@ -267,7 +267,7 @@ final class KrylovBasis {
         return true;
     }
 
-    /** Columns per block of {@link #restart}: the block of m basis rows (m × 512 doubles) stays in L2. */
+    /** Columns per block of {@link #restart}: the block of m basis rows and a spare one ((m + 1) × 512 doubles) stays in L2. */
     private static final int BLOCK = 512;
 
     /**
@@ -337,7 +337,7 @@ final class KrylovBasis {
         size = k + 1;
     }
 
-    /** Each thread's column block of {@link #restart} ((m + 1) × 512 doubles, kept for the next restart). */
+    /** Each thread's column block of {@link #restart} ((m + 1) × {@value #BLOCK} doubles: the m rows and a spare one; kept for the next restart). */
     private static final ThreadLocal<double[]> BLOCKS = ThreadLocal.withInitial(() -> new double[0]);
 
     private static double[] chosenRows(double[] s, int[] chosen, int m) {

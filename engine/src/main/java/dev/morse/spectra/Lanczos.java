@@ -155,7 +155,7 @@ public final class Lanczos {
         double[] t = new double[ld * ld];
         basis.ranges(a.ranges());
         basis.appendRandom(rng, w);
-        // The next product's input: row j of the basis, copied (neither flag), or the pending row
+        // The next product's input: row j of the basis, copied into w, or the pending row
         // u = β_{j−1} v_j, not yet stored (see KrylovBasis: the operator is linear, so the product
         // takes u as it is, and the next step's first pass stores v_j = u/β and scales A u).
         boolean pendingRow = false;
@@ -187,10 +187,13 @@ public final class Lanczos {
                 // (arrowhead): full orthogonalization handles that step; later steps are tridiagonal
                 // and, with PARTIAL, sweep the basis only when the ω estimates ask for it.
                 double betaPrev = j > start ? t[(j - 1) * ld + j] : 0.0;
-                // With PARTIAL, the first step of a cycle sweeps the basis in two passes: the arrowhead
-                // couples A·v_start to every kept Ritz vector with O(‖A‖) coefficients, and a pass
-                // against semi-orthogonal vectors (overlaps δ ≤ √ε) leaves δ times what it removes.
-                // So does the step after an ω-triggered sweep, whose estimates are not computed.
+                // With PARTIAL, the first step of a cycle sweeps the basis too: the arrowhead couples
+                // A·v_start to every kept Ritz vector with O(‖A‖) coefficients. Those known couplings
+                // are subtracted first (below), which leaves components of order √ε‖A‖ along the kept
+                // vectors, as a first Gram–Schmidt pass against semi-orthogonal vectors (overlaps
+                // δ ≤ √ε) would; one sweep then removes them (DGKS adds a second when it cancels).
+                // The step after an ω-triggered sweep, whose estimates are not computed, sweeps in
+                // two passes.
                 boolean full = !partial || j == start || reorthNext;
                 if (j == start) java.util.Arrays.fill(omega, 0, j, eps1);   // v_start is orthogonal to what is kept
                 omega[j] = 1;

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * The child JVM of {@link PenaltyTest#steadyStatePenaltyRequestsAllocateLittle}: for each penalty,
  * rounds of 500 training requests (a new θ each, one thread) until one allocates under 256 bytes
- * per request or 20 s have passed; prints "spec bytes-per-request" per penalty.
+ * per request or 20 s have passed; prints "RESULT, spec, bytes per request" (tab-separated) per penalty.
  */
 final class PenaltyAllocationMain {
     private PenaltyAllocationMain() {
@@ -29,7 +29,7 @@ final class PenaltyAllocationMain {
                     }
                     perCall = (mx.getCurrentThreadAllocatedBytes() - before) / 500;
                 }
-                System.out.println(pen.spec() + " " + perCall);
+                System.out.println("RESULT\t" + pen.spec() + "\t" + perCall);
             }
         }
     }

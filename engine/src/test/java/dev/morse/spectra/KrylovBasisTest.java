@@ -164,11 +164,22 @@ class KrylovBasisTest {
             System.arraycopy(z, 0, out[variant], (chosen.length + 1) * n, n);
         }
         for (int variant = 1; variant < 3; variant++) assertArrayEquals(out[0], out[variant], 0.0, "cut " + variant);
-        // Without a residual, row m is moved to row k.
+        // Without a residual (PARTIAL's restart when the last sweep ran whole), row m is moved to
+        // row k, and z = V u is formed all the same.
         KrylovBasis plain = new KrylovBasis(n, m + 1);
+        plain.ranges(UNEVEN);
         System.arraycopy(rows, 0, plain.v, 0, rows.length);
         plain.size = m + 1;
-        plain.restart(s, chosen, m);
+        double[] z2 = new double[n];
+        plain.restart(s, chosen, m, null, 0, u, z2);
+        assertArrayEquals(java.util.Arrays.copyOfRange(out[0], (chosen.length + 1) * n, (chosen.length + 2) * n), z2, 0.0,
+                "z without a residual: the same bits");
+        KrylovBasis bare = new KrylovBasis(n, m + 1);
+        System.arraycopy(rows, 0, bare.v, 0, rows.length);
+        bare.size = m + 1;
+        bare.restart(s, chosen, m);
+        assertArrayEquals(java.util.Arrays.copyOf(plain.v, (chosen.length + 1) * n), java.util.Arrays.copyOf(bare.v, (chosen.length + 1) * n), 0.0,
+                "the plain restart: the same rows");
         assertArrayEquals(java.util.Arrays.copyOfRange(rows, m * n, (m + 1) * n),
                 java.util.Arrays.copyOfRange(plain.v, chosen.length * n, (chosen.length + 1) * n), 0.0, "row m moved to row k");
         assertArrayEquals(java.util.Arrays.copyOf(out[0], chosen.length * n), java.util.Arrays.copyOf(plain.v, chosen.length * n), 0.0,
