@@ -309,12 +309,17 @@ final class ChunkPass {
         for (int l = 1; l <= layers; l++) {
             int wOff = mlp.weightOffset(l), size = d[l] * d[l - 1];
             if (unit) {
-                if (pre) firstLayerUnitTangent(l, j0, kg);
-                else unitTangent(l, unitBase + j0, kg);
+                // Above layer 1 the GEMM writes RA_l whole (beta = 0) and the unit directions' few
+                // entries are added after; zeroing the buffer first (rows·k·d_l doubles, one entry
+                // in d_l set) took about a tenth of a small model's dense Hessian.
                 if (l > 1) {
                     linalg.dgemm(false, true, rk, d[l], d[l - 1], 1.0, brz[l - 1], 0, d[l - 1],
-                            theta, wOff, d[l - 1], 1.0, bra[l], 0, d[l]);
+                            theta, wOff, d[l - 1], 0.0, bra[l], 0, d[l]);
+                } else {
+                    Arrays.fill(bra[1], 0, rk * d[1], 0.0);
                 }
+                if (pre) firstLayerUnitTangent(l, j0, kg);
+                else unitTangent(l, unitBase + j0, kg);
                 if (l < layers) kernels.mulRepeated(rows, kg, d[l], s1[l], bra[l], brz[l]);
                 continue;
             }
@@ -479,10 +484,11 @@ final class ChunkPass {
         linalg.dgemm(false, false, rows, kg * dp, d[l], 1.0, g[l], 0, d[l], vPack, 0, kg * dp, beta, out, 0, kg * dp);
     }
 
-    /** RA_l for unit directions e_q, q = q0 + j: column r of vector j's block is Z_{l−1}[:, c] (or 1 for a bias). */
+    /**
+     * Adds to RA_l (rows × k·d_l, the vectors interleaved) its part from unit directions e_q,
+     * q = q0 + j: Z_{l−1}[:, c] in column r of vector j's block (or 1 for a bias).
+     */
     private void unitTangent(int l, int q0, int kg) {
-        int n = rows * kg * d[l];
-        Arrays.fill(bra[l], 0, n, 0.0);
         int wOff = mlp.weightOffset(l), wEnd = wOff + d[l] * d[l - 1];
         int bOff = mlp.hasBias(l) ? mlp.biasOffset(l) : -1;
         double[] zp = zPrev(l);
@@ -491,10 +497,10 @@ final class ChunkPass {
             int q = q0 + j;
             if (q >= wOff && q < wEnd) {
                 int r = (q - wOff) / d[l - 1], c = (q - wOff) % d[l - 1];
-                for (int i = 0; i < rows; i++) bra[l][(i * kg + j) * d[l] + r] = zp[zo + i * d[l - 1] + c];
+                for (int i = 0; i < rows; i++) bra[l][(i * kg + j) * d[l] + r] += zp[zo + i * d[l - 1] + c];
             } else if (bOff >= 0 && q >= bOff && q < bOff + d[l]) {
                 int r = q - bOff;
-                for (int i = 0; i < rows; i++) bra[l][(i * kg + j) * d[l] + r] = 1.0;
+                for (int i = 0; i < rows; i++) bra[l][(i * kg + j) * d[l] + r] += 1.0;
             }
         }
     }
@@ -505,10 +511,9 @@ final class ChunkPass {
      * without one); the later layers' RA come from the GEMMs alone.
      */
     private void firstLayerUnitTangent(int l, int j0, int kg) {
-        Arrays.fill(bra[l], 0, rows * kg * d[l], 0.0);
-        if (l != 1) return;
+        if (l != 1) return;   // RA_1 zeroed by the caller; the later layers' RA come from the GEMMs alone
         for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < kg; j++) bra[1][(i * kg + j) * d[1] + j0 + j] = 1.0;
+            for (int j = 0; j < kg; j++) bra[1][(i * kg + j) * d[1] + j0 + j] += 1.0;
         }
     }
 

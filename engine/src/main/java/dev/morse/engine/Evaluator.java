@@ -672,7 +672,7 @@ public final class Evaluator implements AutoCloseable {
             denseColumns(part, theta, start, end - start, m, start * p, true);
             if (progress != null) progress.update(end, p);
         }
-        DenseMatrices.mirrorLower(m, p);
+        DenseMatrices.mirrorLower(m, p, ranges);
         releaseDenseCaches();
         return m;
     }

@@ -31,9 +31,43 @@ public final class DenseMatrices {
      * of the lower one (for a matrix of which only the lower triangle was computed).
      */
     public static void mirrorLower(double[] m, int n) {
+        mirrorLower(m, n, dev.morse.simd.Ranges.SERIAL);
+    }
+
+    /**
+     * As {@link #mirrorLower(double[], int)}, with the tile rows shared out over {@code ranges}
+     * (e.g. an evaluator's workers, idle once the triangle is built): a memory-bound pass that took
+     * a tenth of a small model's dense Hessian on one thread. The range space is the entries to
+     * copy, tile row by tile row, so ranges of equal length carry equal work; every entry is a
+     * copy, so any cut gives the same matrix.
+     */
+    public static void mirrorLower(double[] m, int n, dev.morse.simd.Ranges ranges) {
         if (n < 0 || m.length < (long) n * n) throw new IllegalArgumentException("matrix has " + m.length + " entries, expected n²=" + ((long) n * n));
         final int t = 64;
-        for (int bi = 0; bi < n; bi += t) {
+        int tiles = (n + t - 1) / t;
+        // start[b]: entries above the diagonal in the rows of tiles before tile row b (rows bi..
+        // of the lower triangle, i.e. columns bi.. of the upper one).
+        long[] start = new long[tiles + 1];
+        for (int b = 0; b < tiles; b++) {
+            long i0 = (long) b * t, i1 = Math.min(i0 + t, n);
+            start[b + 1] = start[b] + (i1 * (i1 - 1) - i0 * (i0 - 1)) / 2;
+        }
+        if (start[tiles] > Integer.MAX_VALUE) {   // above n ≈ 65 536: the range space would not fit an int
+            mirrorRows(m, n, t, 0, tiles);
+            return;
+        }
+        ranges.run((int) start[tiles], (from, to) -> {
+            int b0 = 0;
+            while (b0 < tiles && start[b0] < from) b0++;
+            int b1 = b0;
+            while (b1 < tiles && start[b1] < to) b1++;
+            mirrorRows(m, n, t, b0, b1);   // the tile rows whose work starts in [from, to)
+        });
+    }
+
+    /** The tile rows [b0, b1) of {@link #mirrorLower}: lower tiles (bi, bj ≤ bi) copied up. */
+    private static void mirrorRows(double[] m, int n, int t, int b0, int b1) {
+        for (int bi = b0 * t; bi < Math.min(n, b1 * t); bi += t) {
             for (int bj = 0; bj <= bi; bj += t) {
                 int iEnd = Math.min(bi + t, n), jEnd = Math.min(bj + t, n);
                 for (int i = bi; i < iEnd; i++) {

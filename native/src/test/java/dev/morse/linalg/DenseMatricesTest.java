@@ -28,6 +28,29 @@ class DenseMatricesTest {
     }
 
     @Test
+    void mirrorLowerOnRangesGivesTheSameMatrixForAnyCut() {
+        // Cuts at uneven places, run last to first; and one range per "worker" of three.
+        dev.morse.simd.Ranges uneven = (len, task) -> {
+            int[] cuts = {0, len / 7 + 3, len / 2 + 1, Math.max(len / 2 + 1, len - 5), len};
+            for (int i = cuts.length - 2; i >= 0; i--) task.run(Math.min(cuts[i], len), Math.min(cuts[i + 1], len));
+        };
+        dev.morse.simd.Ranges thirds = (len, task) -> {
+            for (int w = 2; w >= 0; w--) task.run((int) ((long) len * w / 3), (int) ((long) len * (w + 1) / 3));
+        };
+        for (int n : new int[] {0, 1, 2, 63, 64, 65, 130, 300}) {
+            Random r = new Random(n);
+            double[] m = new double[n * n];
+            for (int i = 0; i < m.length; i++) m[i] = r.nextGaussian();
+            double[] serial = m.clone(), a = m.clone(), b = m.clone();
+            DenseMatrices.mirrorLower(serial, n);
+            DenseMatrices.mirrorLower(a, n, uneven);
+            DenseMatrices.mirrorLower(b, n, thirds);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(serial, a, 0.0, "n=" + n + ", uneven cuts");
+            org.junit.jupiter.api.Assertions.assertArrayEquals(serial, b, 0.0, "n=" + n + ", thirds");
+        }
+    }
+
+    @Test
     void symmetrizeAveragesBothTriangles() {
         int n = 70;
         Random r = new Random(1);
