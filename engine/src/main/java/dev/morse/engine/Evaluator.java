@@ -672,8 +672,11 @@ public final class Evaluator implements AutoCloseable {
             denseColumns(part, theta, start, end - start, m, start * p, true);
             if (progress != null) progress.update(end, p);
         }
-        DenseMatrices.mirrorLower(m, p, ranges);
-        releaseDenseCaches();
+        try {
+            DenseMatrices.mirrorLower(m, p, ranges);
+        } finally {
+            releaseDenseCaches();
+        }
         return m;
     }
 

@@ -52,17 +52,27 @@ public final class DenseMatrices {
             long i0 = (long) b * t, i1 = Math.min(i0 + t, n);
             start[b + 1] = start[b] + (i1 * (i1 - 1) - i0 * (i0 - 1)) / 2;
         }
-        if (start[tiles] > Integer.MAX_VALUE) {   // above n ≈ 65 536: the range space would not fit an int
+        if (start[tiles] > Integer.MAX_VALUE) {   // defensive: a Java array caps n at 46 340, about 1.07e9 entries here
             mirrorRows(m, n, t, 0, tiles);
             return;
         }
         ranges.run((int) start[tiles], (from, to) -> {
-            int b0 = 0;
-            while (b0 < tiles && start[b0] < from) b0++;
-            int b1 = b0;
-            while (b1 < tiles && start[b1] < to) b1++;
-            mirrorRows(m, n, t, b0, b1);   // the tile rows whose work starts in [from, to)
+            int[] b = tileRows(start, tiles, from, to);
+            mirrorRows(m, n, t, b[0], b[1]);
         });
+    }
+
+    /**
+     * The tile rows [b0, b1) whose work starts in [from, to) (start: the cumulative work before
+     * each tile row, nondecreasing): ranges that cover [0, start[tiles]) once take each tile row
+     * with work once.
+     */
+    static int[] tileRows(long[] start, int tiles, int from, int to) {
+        int b0 = 0;
+        while (b0 < tiles && start[b0] < from) b0++;
+        int b1 = b0;
+        while (b1 < tiles && start[b1] < to) b1++;
+        return new int[] {b0, b1};
     }
 
     /** The tile rows [b0, b1) of {@link #mirrorLower}: lower tiles (bi, bj ≤ bi) copied up. */

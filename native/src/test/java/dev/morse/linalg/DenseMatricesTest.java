@@ -31,8 +31,10 @@ class DenseMatricesTest {
     void mirrorLowerOnRangesGivesTheSameMatrixForAnyCut() {
         // Cuts at uneven places, run last to first; and one range per "worker" of three.
         dev.morse.simd.Ranges uneven = (len, task) -> {
-            int[] cuts = {0, len / 7 + 3, len / 2 + 1, Math.max(len / 2 + 1, len - 5), len};
-            for (int i = cuts.length - 2; i >= 0; i--) task.run(Math.min(cuts[i], len), Math.min(cuts[i + 1], len));
+            int[] cuts = {0, len / 7 + 3, len / 2 + 1, len - 5, len};
+            for (int i = 0; i < cuts.length; i++) cuts[i] = Math.max(0, Math.min(cuts[i], len));
+            java.util.Arrays.sort(cuts);
+            for (int i = cuts.length - 2; i >= 0; i--) task.run(cuts[i], cuts[i + 1]);
         };
         dev.morse.simd.Ranges thirds = (len, task) -> {
             for (int w = 2; w >= 0; w--) task.run((int) ((long) len * w / 3), (int) ((long) len * (w + 1) / 3));
@@ -47,6 +49,18 @@ class DenseMatricesTest {
             DenseMatrices.mirrorLower(b, n, thirds);
             org.junit.jupiter.api.Assertions.assertArrayEquals(serial, a, 0.0, "n=" + n + ", uneven cuts");
             org.junit.jupiter.api.Assertions.assertArrayEquals(serial, b, 0.0, "n=" + n + ", thirds");
+        }
+        // Each tile row with work goes to exactly one range, for any cut (copies are idempotent, so
+        // the matrices above could not tell a tile row done twice).
+        long[] start = {0, 2016, 10208, 10208, 22496};   // tile row 2 without work: it shares its start with row 3
+        for (int[] cuts : new int[][] {{0, 22496}, {0, 1, 22496}, {0, 2016, 10208, 22496}, {0, 2017, 10207, 10209, 22495, 22496},
+                {0, 0, 5000, 5000, 22496}}) {
+            int[] owners = new int[4];
+            for (int i = 0; i + 1 < cuts.length; i++) {
+                int[] b = DenseMatrices.tileRows(start, 4, cuts[i], cuts[i + 1]);
+                for (int r = b[0]; r < b[1]; r++) owners[r]++;
+            }
+            for (int r = 0; r < 4; r++) assertEquals(1, owners[r], "tile row " + r + ", cuts " + java.util.Arrays.toString(cuts));
         }
     }
 
