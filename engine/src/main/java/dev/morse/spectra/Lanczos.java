@@ -323,24 +323,20 @@ public final class Lanczos {
             int keep = Math.min(m - 1, want.length + Math.max(1, (m - want.length) / 2));
             int[] kept = wantedIndices(o.which, o.which == Which.BOTH ? keep / 2 : keep, m, theta);
             keep = kept.length;
-            // rows 0..keep−1: Ritz vectors; row keep: v_{m+1} (from row m, or w with its projection
-            // deferred); with PARTIAL, known = Σ c_i y_i = V u, u = Σ_i c_i s_i, c_i = β s_i[m−1].
-            double[] u = null;
-            if (partial) {
-                u = new double[m];
-                for (int kk : kept) {
-                    double c = lastBeta * s[kk * m + m - 1];
-                    for (int jj = 0; jj < m; jj++) u[jj] += c * s[kk * m + jj];
-                }
-            }
-            basis.restart(s, kept, m, deferred ? w : null, 1.0 / lastBeta, u, known);
+            // The restarted projection: the kept Ritz values and the arrowhead's couplings
+            // c_i = β s_i[m−1]; with PARTIAL also u = Σ_i c_i s_i, so that the restart forms
+            // known = Σ c_i y_i = V u for the next cycle's first step.
             Arrays.fill(t, 0.0);
+            double[] u = partial ? new double[m] : null;
             for (int i = 0; i < keep; i++) {
                 t[i * ld + i] = theta[kept[i]];
                 double c = lastBeta * s[kept[i] * m + m - 1];
                 t[i * ld + keep] = c;
                 t[keep * ld + i] = c;
+                if (u != null) for (int jj = 0; jj < m; jj++) u[jj] += c * s[kept[i] * m + jj];
             }
+            // rows 0..keep−1: Ritz vectors; row keep: v_{m+1} (from row m, or w with its projection deferred)
+            basis.restart(s, kept, m, deferred ? w : null, 1.0 / lastBeta, u, known);
             start = keep;
             restarts++;
             pendingRow = false;   // row keep is the residual direction, moved by the restart
