@@ -1,7 +1,6 @@
 package dev.morse.engine;
 
 import dev.morse.linalg.Linalg;
-import dev.morse.linalg.MemoryGuard;
 import dev.morse.simd.Kernels;
 import dev.morse.simd.Ranges;
 import java.util.Arrays;
@@ -74,8 +73,7 @@ final class ChunkScheduler implements AutoCloseable {
     private long asideVersion;
 
     // Reusable workspaces (grown on demand; steady state allocates nothing).
-    private double[][] slotOut;
-    private double[][] chunkOut = new double[0][];   // per chunk, when a request's chunks run in one team run (rows grown one by one)
+    private final ChunkResults results;
     private double[] chunkSums = new double[0];
     private long[] chunkCounts = new long[0];
     private double[] quadOut = new double[0];
@@ -108,7 +106,7 @@ final class ChunkScheduler implements AutoCloseable {
         this.kronecker = new KroneckerGemms[threads];
         for (int i = 0; i < threads; i++) kronecker[i] = new KroneckerGemms(mlp, linalg);
         this.cachedTheta = new double[p];
-        this.slotOut = new double[threads][p];
+        this.results = new ChunkResults(threads, p, kernels, this::forRanges);
     }
 
     /** The worker team, for the owner's cleaner: closing it ends the threads (they never reference the owner). */
@@ -483,7 +481,7 @@ final class ChunkScheduler implements AutoCloseable {
     enum Kind {
         /** Σ ℓ over the chunk (forward pass). */
         LOSS,
-        /** Σ ℓ and the chunk's gradient into its result buffer (chunkResult). */
+        /** Σ ℓ and the chunk's gradient into its result buffer ({@link ChunkResults}). */
         GRADIENT,
         /** One curvature product (k = 1). */
         SINGLE,
@@ -639,7 +637,7 @@ final class ChunkScheduler implements AutoCloseable {
      */
     private void runChunks(Request r, double[] out, int len) {
         if (threads > 1 && r.chunks > threads && (out == null || (long) r.chunks * len <= oneRunDoubles)) {
-            if (out != null) ensureChunkOut(r.chunks, len);
+            if (out != null) results.ensureChunks(r.chunks, len);
             oneRuns++;
             r.allChunks = true;
             try {
@@ -647,51 +645,19 @@ final class ChunkScheduler implements AutoCloseable {
             } finally {
                 r.allChunks = false;
             }
-            if (out != null) sumChunks(chunkOut, r.chunks, out, len, true);
+            if (out != null) results.sumChunks(r.chunks, out, len);
             return;
         }
-        if (out != null) ensureSlots(len, len, " values");
+        if (out != null) results.ensureSlots(len, len, " values");
         boolean first = true;
         for (int wave = 0; wave < r.chunks; wave += threads) {
             int n = Math.min(threads, r.chunks - wave);
             r.wave = wave;
             runWave(r, n);
             if (out == null) continue;
-            sumChunks(slotOut, n, out, len, first);
+            results.sumSlots(n, out, len, first);
             first = false;
         }
-    }
-
-    /**
-     * out (=|+=) parts[0] + parts[1] + … + parts[n−1], entry by entry in that order. Long outputs are
-     * summed by every worker over its own range (forRanges), in the same order per entry: the serial
-     * sum's bits.
-     */
-    private void sumChunks(double[][] parts, int n, double[] out, int len, boolean first) {
-        chunkSum.set(parts, out, n, first);
-        try {
-            forRanges(len, chunkSum);
-        } finally {
-            chunkSum.out = null;
-            chunkSum.parts = null;
-        }
-    }
-
-    /**
-     * Grows chunk buffers 0…chunks−1 to len doubles each, row by row: each request needs at most
-     * {@link #oneRunDoubles}, and a row only grows to the longest result of a request with more
-     * chunks than its index, so requests of many short and few long results do not multiply.
-     */
-    private void ensureChunkOut(int chunks, int len) {
-        if (chunkOut.length < chunks) chunkOut = Arrays.copyOf(chunkOut, chunks);
-        for (int c = 0; c < chunks; c++) {
-            if (chunkOut[c] == null || chunkOut[c].length < len) chunkOut[c] = new double[len];
-        }
-    }
-
-    /** Where chunk {@code chunk}'s summed result goes: its own buffer in a single run, else its worker's slot. */
-    private double[] chunkResult(Request r, int chunk, int slot) {
-        return r.allChunks ? chunkOut[chunk] : slotOut[slot];
     }
 
     /**
@@ -706,30 +672,6 @@ final class ChunkScheduler implements AutoCloseable {
     /** Range runs on all workers so far (tests: the parallel path really ran). */
     long parallelRanges;
 
-    /** The sum of chunk results (a wave's slots, or all chunks' buffers) into the output, over a range of entries (reused: nothing allocated). */
-    private final class ChunkSum implements Ranges.Task {
-        double[][] parts;
-        double[] out;
-        int n;
-        boolean first;   // out starts at parts[0] (copied, not added)
-
-        void set(double[][] parts, double[] out, int n, boolean first) {
-            this.parts = parts;
-            this.out = out;
-            this.n = n;
-            this.first = first;
-        }
-
-        @Override
-        public void run(int lo, int hi) {
-            for (int s = 0; s < n; s++) {
-                if (first && s == 0) System.arraycopy(parts[0], lo, out, lo, hi - lo);
-                else kernels.axpy(hi - lo, 1.0, parts[s], lo, out, lo);
-            }
-        }
-    }
-
-    private final ChunkSum chunkSum = new ChunkSum();
 
     /** The start of worker {@code slot}'s range of [0, len): whole 8-entry blocks, one range per thread. */
     private int rangeStart(int len, int slot) {
@@ -744,7 +686,7 @@ final class ChunkScheduler implements AutoCloseable {
      * arithmetic as {@link #runChunks}, so both give identical bits).
      */
     private void runGroups(Request r) {
-        ensureSlots(r.kg * p, r.kg, " vectors");
+        results.ensureSlots(r.kg * p, r.kg, " vectors");
         runTasks(r, (r.k + r.kg - 1) / r.kg);
     }
 
@@ -815,14 +757,6 @@ final class ChunkScheduler implements AutoCloseable {
         else chunk(r, r.wave + slot, slot);
     }
 
-    /** Grows the slot buffers to len doubles; (count, unit) name them in the memory guard's message, built only then. */
-    private void ensureSlots(int len, int count, String unit) {
-        if (slotOut[0].length < len) {
-            MemoryGuard.checkDense(threads, len, "block product workspace (" + threads + " workers × " + count + unit + " × P=" + p + ")");
-            slotOut = new double[threads][len];
-        }
-    }
-
     /**
      * The largest output index a group of unit columns j0 … j0+n−1 needs when only the lower
      * triangle is asked for (the group's last column), else −1 (all).
@@ -837,7 +771,7 @@ final class ChunkScheduler implements AutoCloseable {
         int n = Math.min(r.kg, r.k - j0);
         int len = n * p;
         ChunkPass pass = passes[slot];
-        double[] buf = slotOut[slot];
+        double[] buf = results.slot(slot);
         for (int chunk = 0; chunk < r.chunks; chunk++) {
             bind(r, pass, slot, chunk, r.nme, r.nme);
             int limit = outLimit(r, j0, n);
@@ -860,18 +794,18 @@ final class ChunkScheduler implements AutoCloseable {
             case GRADIENT -> {
                 ChunkState st = bind(r, pass, slot, chunk, false, false);
                 chunkSums[chunk] = st.lossSum;
-                pass.backward(r.theta, chunkResult(r, chunk, slot));   // the gradient, and the signals on the way
+                pass.backward(r.theta, results.of(r.allChunks, chunk, slot));   // the gradient, and the signals on the way
                 st.signals = true;
             }
             case SINGLE -> {
                 bind(r, pass, slot, chunk, r.nme, r.nme);
-                pass.blockProduct(r.theta, r.vs, -1, 0, 1, p, r.scale, r.ggn, r.nme, chunkResult(r, chunk, slot), 0);
+                pass.blockProduct(r.theta, r.vs, -1, 0, 1, p, r.scale, r.ggn, r.nme, results.of(r.allChunks, chunk, slot), 0);
             }
             case BLOCK -> {
                 bind(r, pass, slot, chunk, r.nme, r.nme);
                 for (int j0 = 0; j0 < r.k; j0 += r.kg) {
                     int n = Math.min(r.kg, r.k - j0);
-                    pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, chunkResult(r, chunk, slot), j0 * p, outLimit(r, j0, n));
+                    pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, results.of(r.allChunks, chunk, slot), j0 * p, outLimit(r, j0, n));
                 }
             }
             case GROUPS -> throw new IllegalStateException("vector groups run through groupThroughChunks, not per chunk");
@@ -902,7 +836,7 @@ final class ChunkScheduler implements AutoCloseable {
             }
             case QUADRATIC -> {
                 bind(r, pass, slot, chunk, true, r.hessianForms && r.formsGradient);
-                double[] buf = chunkResult(r, chunk, slot);
+                double[] buf = results.of(r.allChunks, chunk, slot);
                 if (r.formsGradient) Arrays.fill(buf, r.k, r.k + p, 0.0);
                 for (int j0 = 0; j0 < r.k; j0 += r.kg) {
                     pass.blockQuadratic(r.theta, r.vs, j0, Math.min(r.kg, r.k - j0), p, r.scale, r.hessianForms,
@@ -920,7 +854,7 @@ final class ChunkScheduler implements AutoCloseable {
             case VJP -> {
                 ChunkState st = bind(r, pass, slot, chunk, false, false);
                 pass.setTopSignal(r.vs, pos, 1.0);
-                pass.backward(r.theta, chunkResult(r, chunk, slot));
+                pass.backward(r.theta, results.of(r.allChunks, chunk, slot));
                 st.invalidate();   // Gr_l now belong to u, not to the loss
             }
         }
