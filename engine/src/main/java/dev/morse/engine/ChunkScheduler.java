@@ -9,7 +9,7 @@ import java.util.Arrays;
  * Runs an {@link Evaluator}'s work on its workers, chunk by chunk: plans the chunks of a batch,
  * keeps the chunk states at the last (θ, batch), hands each run to the {@link WorkerTeam} (in one
  * team run, or wave by wave when the chunks' results would not fit side by side) and adds the
- * workers' results in chunk order. The evaluator validates, locks and adds the
+ * workers' results in chunk order ({@link ChunkResults}). The evaluator validates, locks and adds the
  * terms; everything between its calls and {@link ChunkPass} is here.
  *
  * <h2>How a request reaches {@link ChunkPass}</h2>
