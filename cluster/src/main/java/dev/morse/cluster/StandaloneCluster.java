@@ -189,15 +189,27 @@ public final class StandaloneCluster {
         w.handle().ifPresent(h -> killTree(h, Duration.ZERO));
     }
 
-    /** The master's own JSON status ({@code /json/}: status, aliveworkers, cores, activeapps, …). */
+    /**
+     * The master's own JSON status ({@code /json/}: status, aliveworkers, cores, activeapps, …). An
+     * answer that is not that JSON is an IOException, as no answer is: while the master starts, its
+     * web server can answer before the status page is mounted (an HTML page; seen once in about
+     * thirty test runs), and {@link #start} then waits on.
+     */
     public static Map<String, Object> masterStatus(State s) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) URI.create(s.masterWebUi() + "/json/").toURL().openConnection();
+        String where = s.masterWebUi() + "/json/";
+        HttpURLConnection c = (HttpURLConnection) URI.create(where).toURL().openConnection();
         c.setConnectTimeout(2000);
         c.setReadTimeout(5000);
+        String body;
         try (InputStream in = c.getInputStream()) {
-            return Json.parseObject(new String(in.readAllBytes(), StandardCharsets.UTF_8), s.masterWebUi() + "/json/");
+            body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } finally {
             c.disconnect();
+        }
+        try {
+            return Json.parseObject(body, where);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("not the master's JSON status (still starting?): " + e.getMessage(), e);
         }
     }
 
@@ -285,7 +297,7 @@ public final class StandaloneCluster {
                 last = "master " + st.get("status") + ", " + alive + " of " + workers + " workers alive";
                 if ("ALIVE".equals(st.get("status")) && alive instanceof Number n && n.intValue() >= workers) return;
             } catch (IOException e) {
-                // not listening yet
+                last = "no status from " + s.masterWebUi() + ": " + e.getMessage();   // not listening, or not answering with it, yet
             }
             Thread.sleep(250);
         }
