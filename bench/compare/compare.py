@@ -771,6 +771,7 @@ def main():
             args.torch_threads = args.threads
         return worker_main(args)
 
+    blas_removed = installations.blas_on_its_own(log=lambda m: print(m, file=sys.stderr))
     t = args.threads
     all_cfgs = torch_configs(t)
     names = list(all_cfgs) if args.torch_configs == "all" else [c.strip() for c in args.torch_configs.split(",") if c.strip()]
@@ -791,7 +792,7 @@ def main():
     started = time.time()
     report = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "threads": t, "rounds": args.rounds, "seed": args.seed,
               "morse_cmd": args.morse_cmd, "machine": installations.machine_info(), "alternatives": alternatives(),
-              "load_before": os.getloadavg(), "configs": {}, "workloads": {}, "morse_backend": None}
+              "load_before": os.getloadavg(), "blas_env_removed": blas_removed, "configs": {}, "workloads": {}, "morse_backend": None}
     report["installations"] = installs
     print("compare: T=%d threads, %d round(s), PyTorch %s, configurations %s; %s" % (
         t, args.rounds, ", ".join("%s (%s)" % (i["label"], i["python"]) for i in installs), ", ".join(names),

@@ -90,6 +90,7 @@ def main():
                     help="instead of shapes: the GEMMs of one gradient and one H·v over CHUNKS chunks of ROWS rows "
                          "(e.g. 784-256-256-10:128:8), and the GEMM time of each product at each library's rates")
     args = ap.parse_args()
+    installations.blas_on_its_own(log=lambda m: print(m, file=sys.stderr))
     insts = installations.installations(args.pythons, log=lambda m: print(m, file=sys.stderr))
     models = []
     for spec in args.model:

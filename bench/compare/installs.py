@@ -99,3 +99,23 @@ def machine_info():
     except OSError:
         pass
     return {"cpu": cpu, "cores": os.cpu_count(), "mhz": max(mhz) if mhz else None, "kernel": platform.release()}
+
+
+# OpenBLAS variables that override its own choices for the CPU: the kernels and the L2 blocking.
+FORCING_BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def blas_on_its_own(log=None):
+    """Removes FORCING_BLAS_VARS from this process's environment, which every worker inherits
+    (Morse's and both PyTorches'), so that each BLAS runs the kernels it picks for this CPU: the
+    comparison is between best configurations. Returns {name: value} of what was removed.
+
+    Why: one machine's environment had OPENBLAS_CORETYPE=Haswell on an AMD EPYC with AVX-512;
+    Morse's bundled OpenBLAS then measured a dgemm ceiling of 99-103 GFLOP/s on 2 cores instead of
+    144-192 with its own choice (Cooperlake), and every product ran 35-40 % slower."""
+    removed = {k: os.environ.pop(k) for k in FORCING_BLAS_VARS if k in os.environ}
+    if removed and log:
+        log("note: removed %s from the environment: each BLAS picks its own kernels for this CPU"
+            % ", ".join("%s=%s" % kv for kv in removed.items()))
+    return removed
+

@@ -332,6 +332,7 @@ def main():
             sys.exit("unknown configuration %r; expected %s" % (c, ", ".join(all_configs)))
 
     import installs as installations
+    blas_removed = installations.blas_on_its_own(log=lambda m: print(m, file=sys.stderr))
     insts = installations.installations(args.pythons, log=lambda m: print(m, file=sys.stderr))
     # one worker per installation and configuration, named "<installation>/<configuration>"
     workers = {"%s/%s" % (i["label"], c): Worker("%s/%s" % (i["label"], c), *all_configs[c], i["python"])
@@ -413,7 +414,7 @@ def main():
     print("load average: %.1f before, %.1f after; %d cores" % (la0, load_avg(), os.cpu_count()))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"settings": {k: v for k, v in vars(args).items() if k not in ("worker", "torch_threads")},
+            json.dump({"settings": {k: v for k, v in vars(args).items() if k not in ("worker", "torch_threads")}, "blas_env_removed": blas_removed,
                        "torch": setup, "morse_command": morse_cmdline,
                        "torch_times_ms": torch_times, "morse_times_ms": morse_times, "rows": rows,
                        "load_average": [la0, load_avg()]}, f, indent=1)

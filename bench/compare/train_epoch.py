@@ -159,6 +159,7 @@ def main():
     if args.epochs < 2:
         sys.exit("train_epoch: --epochs must be >= 2 (the first epoch of each process is cold)")
     import installs as installations
+    blas_removed = installations.blas_on_its_own(log=lambda m: print(m, file=sys.stderr))
     insts = installations.installations(args.pythons, log=lambda m: print(m, file=sys.stderr))
     by_label = {i["label"]: i for i in insts}
     morse_cmd = args.morse_cmd.split()
@@ -208,7 +209,7 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"settings": vars(args), "times": times, "median_warm": med, "best_pytorch": best, "speedup": ratio,
-                       "morse_chunk_plan": plan, "morse_backend": backend, "installations": insts, "machine": installations.machine_info(),
+                       "morse_chunk_plan": plan, "morse_backend": backend, "installations": insts, "machine": installations.machine_info(), "blas_env_removed": blas_removed,
                        "load_before": load_before, "load_after": load_after}, f, indent=1)
         print("saved", args.json)
     return 0
