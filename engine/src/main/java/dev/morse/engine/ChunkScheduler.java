@@ -63,9 +63,7 @@ final class ChunkScheduler implements AutoCloseable {
     // The chunk-state cache and what it is keyed on.
     private ChunkState[] states = new ChunkState[0];   // per chunk when the request's states fit (always when caching), else per worker slot
     private final long stateBudget;                   // bytes the chunk states of one request may take
-    private final double[] cachedTheta;
-    private Batch cachedBatch;
-    private int cachedRows;
+    private final ThetaKey key;
     private long version;
     // Chunk states for data-term runs at another point θ′ inside a request (sam, weight_noise):
     // one per worker slot, never the cached states of the request's θ.
@@ -81,6 +79,8 @@ final class ChunkScheduler implements AutoCloseable {
     private int[] taskKappa = new int[0], taskC0 = new int[0], taskM = new int[0], taskOut = new int[0];
     private double[] tileSums = new double[0];
 
+    /** {@link #forRanges} as a {@link Ranges}, made once (a method reference per request would allocate). */
+    private final Ranges onWorkers = this::forRanges;
     /** The one request object, refilled by every run (preallocated: runs allocate nothing). */
     private final Request request = new Request();
     /** The most workers that ran at once during the current request (for tests of thread use). */
@@ -105,8 +105,8 @@ final class ChunkScheduler implements AutoCloseable {
         for (int i = 0; i < threads; i++) passes[i] = new ChunkPass(mlp, loss, kernels, linalg, maxChunkRows);
         this.kronecker = new KroneckerGemms[threads];
         for (int i = 0; i < threads; i++) kronecker[i] = new KroneckerGemms(mlp, linalg);
-        this.cachedTheta = new double[p];
-        this.results = new ChunkResults(threads, p, kernels, this::forRanges);
+        this.key = new ThetaKey(p, kernels);
+        this.results = new ChunkResults(threads, p, kernels, onWorkers);
     }
 
     /** The worker team, for the owner's cleaner: closing it ends the threads (they never reference the owner). */
@@ -204,21 +204,24 @@ final class ChunkScheduler implements AutoCloseable {
      * set too large to cache), so the passes of one request (a penalty's gradient and H·g) share
      * the forward pass; only requests too large for that fall back to one state per worker slot.
      * {@code dense}: the request materializes columns (the dense chunk plan and group budget).
+     * θ's finiteness is tested in the same pass as the key ({@link ThetaKey}).
+     *
+     * @return false when θ holds a NaN or an infinity: the request must not run
      */
-    void begin(Batch batch, double[] theta, boolean dense) {
+    boolean begin(Batch batch, double[] theta, boolean dense) {
         int count = batch.size(data.size());
         int rows = dense ? denseChunkRows(count) : chunkRows(count);
         int chunks = chunkCount(count, rows);
         boolean chunkStates;
         widestWave = 0;
+        // The key includes the chunk plan: chunk c covers other samples under the dense plan.
+        ThetaKey.Scan scan = key.scan(theta, batch, rows, caching, onWorkers);
+        if (scan == ThetaKey.Scan.NOT_FINITE) {
+            version++;   // nothing cached under the old version is reused after a failed request
+            return false;
+        }
         if (caching) {
-            // The key includes the chunk plan: chunk c covers other samples under the dense plan.
-            if (!batch.sameSamples(cachedBatch) || rows != cachedRows || !Arrays.equals(theta, cachedTheta)) {
-                System.arraycopy(theta, 0, cachedTheta, 0, p);
-                cachedBatch = batch;
-                cachedRows = rows;
-                version++;
-            }
+            if (scan == ThetaKey.Scan.CHANGED) version++;
             chunkStates = true;
         } else {
             version++;
@@ -228,6 +231,7 @@ final class ChunkScheduler implements AutoCloseable {
         int slots = chunkStates ? Math.max(chunks, threads) : threads;
         if (states.length < slots) states = Arrays.copyOf(states, slots);
         if (chunkSums.length < chunks) chunkSums = new double[chunks];
+        return true;
     }
 
     /** Ends the request: no reference to the caller's arrays survives it. */

@@ -906,7 +906,7 @@ public final class Evaluator implements AutoCloseable {
     /** As {@link #enter(Batch, double[])}; {@code dense}: the request materializes columns (the dense chunk plan). */
     private void enter(Batch batch, double[] theta, boolean dense) {
         if (batch == null) throw new IllegalArgumentException("batch is null");
-        checkTheta(theta);
+        checkThetaShape(theta);   // finiteness: below, in the scheduler's scan of θ
         batch.check(data.size());
         // A range task calling back (on the calling thread, which holds the reentrant lock, or on a
         // worker, which would wait for the lock its caller holds until the end of the range work).
@@ -919,7 +919,20 @@ public final class Evaluator implements AutoCloseable {
             throw new IllegalStateException("evaluator is closed");
         }
         NativeThreads.enterEngine();
-        scheduler.begin(batch, theta, dense);
+        boolean finite;
+        try {
+            finite = scheduler.begin(batch, theta, dense);   // θ's finiteness, tested with the cache key in one pass
+        } catch (RuntimeException | Error e) {
+            NativeThreads.exitEngine();
+            lock.unlock();
+            throw e;
+        }
+        if (!finite) {
+            NativeThreads.exitEngine();
+            lock.unlock();
+            checkFinite(theta, p, "θ");   // names the first bad entry
+            throw new IllegalStateException("θ failed the finiteness test but holds no NaN or infinity");
+        }
         ctx.theta = theta;
         ctx.batch = batch;
         ctx.count = batch.size(data.size());
@@ -1066,9 +1079,13 @@ public final class Evaluator implements AutoCloseable {
     }
 
     private void checkTheta(double[] theta) {
+        checkThetaShape(theta);
+        checkFinite(theta, p, "θ");
+    }
+
+    private void checkThetaShape(double[] theta) {
         if (theta == null) throw new IllegalArgumentException("θ is null");
         if (theta.length != p) throw new IllegalArgumentException("θ has length " + theta.length + ", model " + mlp.describe() + " has P=" + p);
-        checkFinite(theta, p, "θ");
     }
 
     private static void checkVector(double[] v, long len, String what) {
