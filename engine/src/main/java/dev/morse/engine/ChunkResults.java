@@ -59,27 +59,36 @@ final class ChunkResults {
         }
     }
 
-    /** out (=|+=) the slots 0…n−1 of a wave, in slot (= chunk) order; {@code first}: out starts at slot 0. */
-    void sumSlots(int n, double[] out, int len, boolean first) {
-        sum(slotOut, n, out, len, first);
+    /**
+     * out (=|+=) the slots 0…n−1 of a wave, in slot (= chunk) order; {@code first}: out starts at
+     * slot 0. {@code then} (or null): run over each block of out once its entries are final (see
+     * {@link #sum}); only on the last wave of a request.
+     */
+    void sumSlots(int n, double[] out, int len, boolean first, Ranges.Task then) {
+        sum(slotOut, n, out, len, first, then);
     }
 
-    /** out = chunk 0 + chunk 1 + … + chunk n−1 (one team run's buffers). */
-    void sumChunks(int n, double[] out, int len) {
-        sum(chunkOut, n, out, len, true);
+    /** out = chunk 0 + chunk 1 + … + chunk n−1 (one team run's buffers); {@code then} as in {@link #sumSlots}. */
+    void sumChunks(int n, double[] out, int len, Ranges.Task then) {
+        sum(chunkOut, n, out, len, true, then);
     }
+
+    /** Entries per block of a sum with a {@code then} task: 32 KiB of the output, in L1 when the task reads it. */
+    static final int BLOCK = 4096;
 
     /**
      * out (=|+=) parts[0] + parts[1] + … + parts[n−1], entry by entry in that order. Long outputs are
      * summed by every worker over its own range, in the same order per entry: the serial sum's bits.
+     * With {@code then}, each worker sums its range block by block and runs {@code then} over each
+     * block right after it, while the block is in cache: an optimizer's update fused into the
+     * gradient's last pass reads the gradient from L1 instead of memory.
      */
-    private void sum(double[][] parts, int n, double[] out, int len, boolean first) {
-        sum.set(parts, out, n, first);
+    private void sum(double[][] parts, int n, double[] out, int len, boolean first, Ranges.Task then) {
+        sum.set(parts, out, n, first, then);
         try {
             ranges.run(len, sum);
         } finally {
-            sum.out = null;
-            sum.parts = null;
+            sum.set(null, null, 0, false, null);
         }
     }
 
@@ -89,16 +98,30 @@ final class ChunkResults {
         double[] out;
         int n;
         boolean first;   // out starts at parts[0] (copied, not added)
+        Ranges.Task then;
 
-        void set(double[][] parts, double[] out, int n, boolean first) {
+        void set(double[][] parts, double[] out, int n, boolean first, Ranges.Task then) {
             this.parts = parts;
             this.out = out;
             this.n = n;
             this.first = first;
+            this.then = then;
         }
 
         @Override
         public void run(int lo, int hi) {
+            if (then == null) {
+                add(lo, hi);
+                return;
+            }
+            for (int b = lo; b < hi; b += BLOCK) {
+                int e = Math.min(hi, b + BLOCK);
+                add(b, e);
+                then.run(b, e);
+            }
+        }
+
+        private void add(int lo, int hi) {
             for (int s = 0; s < n; s++) {
                 if (first && s == 0) System.arraycopy(parts[0], lo, out, lo, hi - lo);
                 else kernels.axpy(hi - lo, 1.0, parts[s], lo, out, lo);

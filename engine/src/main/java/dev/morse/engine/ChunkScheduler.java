@@ -250,12 +250,20 @@ final class ChunkScheduler implements AutoCloseable {
      * run uses per-slot states of its own, so the states cached at the request's θ stay valid.
      */
     double loss(double[] theta, double[] grad, boolean aside) {
+        return loss(theta, grad, aside, null);
+    }
+
+    /**
+     * As {@link #loss(double[], double[], boolean)}, running {@code then} over every block of grad
+     * once its entries are final, inside the sum's pass ({@link ChunkResults#sumSlots}).
+     */
+    double loss(double[] theta, double[] grad, boolean aside, Ranges.Task then) {
         if (aside) {
             if (asideStates.length < threads) asideStates = new ChunkState[threads];
             asideVersion++;
         }
         Request r = request.set(grad == null ? Kind.LOSS : Kind.GRADIENT, theta, aside, null, null);
-        runChunks(r, grad, grad == null ? 0 : p);
+        runChunks(r, grad, grad == null ? 0 : p, then);
         return meanLoss(r);
     }
 
@@ -640,6 +648,11 @@ final class ChunkScheduler implements AutoCloseable {
      * gradient of 20-50-50-1 (N = 1000, 8 chunks, 2 threads) ran 4 waves of 0.2 ms.
      */
     private void runChunks(Request r, double[] out, int len) {
+        runChunks(r, out, len, null);
+    }
+
+    /** As {@link #runChunks(Request, double[], int)}; {@code then} runs over out's blocks inside the final sum (out not null). */
+    private void runChunks(Request r, double[] out, int len, Ranges.Task then) {
         if (threads > 1 && r.chunks > threads && (out == null || (long) r.chunks * len <= oneRunDoubles)) {
             if (out != null) results.ensureChunks(r.chunks, len);
             oneRuns++;
@@ -649,7 +662,7 @@ final class ChunkScheduler implements AutoCloseable {
             } finally {
                 r.allChunks = false;
             }
-            if (out != null) results.sumChunks(r.chunks, out, len);
+            if (out != null) results.sumChunks(r.chunks, out, len, then);
             return;
         }
         if (out != null) results.ensureSlots(len, len, " values");
@@ -659,7 +672,7 @@ final class ChunkScheduler implements AutoCloseable {
             r.wave = wave;
             runWave(r, n);
             if (out == null) continue;
-            results.sumSlots(n, out, len, first);
+            results.sumSlots(n, out, len, first, wave + threads >= r.chunks ? then : null);
             first = false;
         }
     }

@@ -351,7 +351,22 @@ public final class Evaluator implements AutoCloseable {
     }
 
     public double lossAndGradient(Batch batch, double[] theta, double[] grad) {
-        return valueAndGradient(batch, theta, grad, true);
+        return valueAndGradient(batch, theta, grad, true, null);
+    }
+
+    /**
+     * As {@link #lossAndGradient(Batch, double[], double[])}, then runs {@code then} over [0, P),
+     * each entry once, range by range on the evaluator's workers, every range once grad's entries
+     * in it are final: an optimizer's update ({@code Optimizer.startStep}) fused into the
+     * gradient's last pass. Without terms the ranges are the blocks of the chunks' sum, run while
+     * they are in cache (a minibatch step then reads the gradient and the new θ from L1 rather than
+     * memory); with terms, one range pass after them. {@code then} may write θ (every use of θ by
+     * the request is over when it runs) and must not call this evaluator. The bits of grad, and of
+     * what {@code then} computes from it, are those of the two calls made one after the other.
+     */
+    public double lossAndGradient(Batch batch, double[] theta, double[] grad, Ranges.Task then) {
+        if (then == null) throw new IllegalArgumentException("then is null");
+        return valueAndGradient(batch, theta, grad, true, then);
     }
 
     /** Writes ∇L(θ) (data term only) into grad and returns L(θ). */
@@ -360,14 +375,14 @@ public final class Evaluator implements AutoCloseable {
     }
 
     public double dataLossAndGradient(Batch batch, double[] theta, double[] grad) {
-        return valueAndGradient(batch, theta, grad, false);
+        return valueAndGradient(batch, theta, grad, false, null);
     }
 
     /**
      * L_R ({@code withTerms}) or L at θ over the batch, its gradient into grad: the one
      * implementation of {@link #lossAndGradient} and {@link #dataLossAndGradient}.
      */
-    private double valueAndGradient(Batch batch, double[] theta, double[] grad, boolean withTerms) {
+    private double valueAndGradient(Batch batch, double[] theta, double[] grad, boolean withTerms, Ranges.Task then) {
         checkOut(grad, p, "gradient");
         enter(batch, theta);
         try {
@@ -375,12 +390,29 @@ public final class Evaluator implements AutoCloseable {
             if (withTerms && termReplacesData) {   // the term gives the whole data part; ∇L(θ) only if some term asks for it
                 Arrays.fill(grad, 0, p, 0.0);
                 v = 0.0;
-            } else {
-                v = dataGradientUnchecked();
+            } else if (dataGradVersion == scheduler.version() || terms.length > 0) {
+                v = dataGradientUnchecked();   // kept in dataGrad: the terms may ask for ∇L again
                 System.arraycopy(dataGrad, 0, grad, 0, p);
+            } else {
+                // Nothing asks for ∇L at this version again: the chunks' sum goes straight into grad
+                // (a minibatch step saves a serial copy of P entries), then's ranges inside it.
+                inRanges = then != null;
+                try {
+                    return setDataLoss(scheduler.loss(ctx.theta, grad, false, then));
+                } finally {
+                    inRanges = false;
+                }
             }
             if (withTerms) {
                 for (Term t : terms) v += t.addValueAndGradient(ctx, grad);
+            }
+            if (then != null) {
+                inRanges = true;
+                try {
+                    scheduler.forRanges(p, then);
+                } finally {
+                    inRanges = false;
+                }
             }
             return v;
         } finally {

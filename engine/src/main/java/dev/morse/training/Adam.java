@@ -47,7 +47,7 @@ public final class Adam implements Optimizer {
     }
 
     @Override
-    public boolean step(double[] theta, double[] grad, double lr, Ranges ranges) {
+    public Ranges.Task startStep(double[] theta, double[] grad, double lr) {
         int p = theta.length;
         if (grad.length < p || m.length != p) throw new IllegalArgumentException("θ, gradient and state lengths differ: " + p + ", " + grad.length + ", " + m.length);
         long t = steps + 1;
@@ -56,9 +56,19 @@ public final class Adam implements Optimizer {
         update.mStep = -(lr / bc1);
         update.bc2Sqrt = Math.sqrt(bc2);
         update.shrink = 1 - lr * decay;
-        boolean finite = update.run(theta, grad, ranges);
-        steps = t;
+        return update.bind(theta, grad);
+    }
+
+    @Override
+    public boolean finishStep() {
+        boolean finite = update.release();
+        steps++;
         return finite;
+    }
+
+    @Override
+    public void abortStep() {
+        update.release();
     }
 
     /** One step's update of a range of entries. */

@@ -26,7 +26,35 @@ public sealed interface Optimizer permits Sgd, Adam {
      * {@code ranges} (on an evaluator's workers: {@link dev.morse.engine.Evaluator#ranges()}).
      * Every entry's update reads only that entry, so the bits are the serial step's.
      */
-    boolean step(double[] theta, double[] grad, double lr, Ranges ranges);
+    default boolean step(double[] theta, double[] grad, double lr, Ranges ranges) {
+        Ranges.Task update = startStep(theta, grad, lr);
+        boolean ran = false;
+        try {
+            ranges.run(theta.length, update);
+            ran = true;
+        } finally {
+            if (!ran) abortStep();
+        }
+        return finishStep();
+    }
+
+    /**
+     * The update of one step as a range task over [0, P), for a caller that runs it itself, each
+     * entry once, from a gradient whose entries in the range are final: fused into the gradient's
+     * last pass ({@link dev.morse.engine.Evaluator#lossAndGradient(dev.morse.engine.Batch, double[], double[], Ranges.Task)}).
+     * Then {@link #finishStep()} ends the step, or {@link #abortStep()} when the ranges did not all
+     * run. {@link #step(double[], double[], double, Ranges)} is exactly these three calls.
+     */
+    Ranges.Task startStep(double[] theta, double[] grad, double lr);
+
+    /** Ends the step begun by {@link #startStep}: counts it; false when some entry of the new θ is not finite. */
+    boolean finishStep();
+
+    /**
+     * Ends a step begun by {@link #startStep} whose ranges did not all run (the request failed):
+     * the entries already updated stay as they are, the step is not counted.
+     */
+    void abortStep();
 
     /** Steps taken so far. */
     long steps();

@@ -15,19 +15,20 @@ abstract class RangeStep implements Ranges.Task {
     private double[] grad;
     private volatile boolean nonFinite;
 
-    /** Updates θ over all its entries; false when some new entry is not finite. */
-    final boolean run(double[] theta, double[] grad, Ranges ranges) {
+    /** Starts a step whose ranges the caller runs ({@link Optimizer#startStep}); {@link #release} ends it. */
+    final RangeStep bind(double[] theta, double[] grad) {
         // Optimizers are not thread-safe; two steps at once would update each other's θ.
         if (this.theta != null) throw new IllegalStateException("an optimizer step is already in progress (optimizers are not thread-safe)");
         this.theta = theta;
         this.grad = grad;
         this.nonFinite = false;
-        try {
-            ranges.run(theta.length, this);
-        } finally {
-            this.theta = null;   // no reference to the caller's arrays survives the step
-            this.grad = null;
-        }
+        return this;
+    }
+
+    /** Ends the step: no reference to the caller's arrays survives it. Returns whether every new entry was finite. */
+    final boolean release() {
+        this.theta = null;
+        this.grad = null;
         return !nonFinite;
     }
 

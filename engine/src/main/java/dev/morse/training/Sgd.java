@@ -37,14 +37,24 @@ public final class Sgd implements Optimizer {
     }
 
     @Override
-    public boolean step(double[] theta, double[] grad, double lr, Ranges ranges) {
+    public Ranges.Task startStep(double[] theta, double[] grad, double lr) {
         int p = theta.length;
         if (grad.length < p || (buf != null && buf.length != p)) throw new IllegalArgumentException("θ, gradient and state lengths differ: " + p + ", " + grad.length);
         update.mlr = -lr;
         update.first = steps == 0;
-        boolean finite = update.run(theta, grad, ranges);
+        return update.bind(theta, grad);
+    }
+
+    @Override
+    public boolean finishStep() {
+        boolean finite = update.release();
         steps++;
         return finite;
+    }
+
+    @Override
+    public void abortStep() {
+        update.release();
     }
 
     /** One step's update of a range of entries. */

@@ -3,6 +3,7 @@ package dev.morse.training;
 import dev.morse.engine.Batch;
 import dev.morse.engine.Evaluator;
 import dev.morse.engine.Problem;
+import dev.morse.simd.Ranges;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -191,15 +192,34 @@ public final class Trainer {
                 System.arraycopy(order, from, idx, 0, m);
                 Batch batch = batchFor(idx, Seeds.derive(config.seed(), Seeds.STEP_PROBES, step));
                 lr = config.schedule().rate(config.learningRate(), epoch - 1, step, batches, config.epochs());
-                double objective = train.lossAndGradient(batch, theta, grad);
-                // With sam or weight_noise the objective holds L at other points (Term.replacesDataLoss); weight noise
-                // never needs L(θ) for its update, so the logged L_B(θ) costs one forward pass here.
-                double dataLoss = !terms ? objective : replaced ? train.dataLoss(batch, theta) : train.dataLossOfLastRequest();
+                double objective, dataLoss;
+                boolean finite;
+                if (!terms) {
+                    // The update fused into the gradient's last pass (the same bits as the two calls): the
+                    // gradient and the new θ are read from cache, not memory. θ is then updated even when
+                    // the objective is not finite; the run stops below either way.
+                    Ranges.Task update = opt.startStep(theta, grad, lr);
+                    boolean ran = false;
+                    try {
+                        objective = train.lossAndGradient(batch, theta, grad, update);
+                        ran = true;
+                    } finally {
+                        if (!ran) opt.abortStep();
+                    }
+                    finite = opt.finishStep();
+                    dataLoss = objective;
+                } else {
+                    objective = train.lossAndGradient(batch, theta, grad);
+                    // With sam or weight_noise the objective holds L at other points (Term.replacesDataLoss); weight noise
+                    // never needs L(θ) for its update, so the logged L_B(θ) costs one forward pass here.
+                    dataLoss = replaced ? train.dataLoss(batch, theta) : train.dataLossOfLastRequest();
+                    finite = !Double.isFinite(objective) || opt.step(theta, grad, lr, train.ranges());   // on the evaluator's workers: the same bits
+                }
                 if (!Double.isFinite(objective)) {
                     throw new TrainingDivergedException("training diverged in epoch " + epoch + " at step " + step + ": the minibatch objective is "
                             + objective + " (learning rate " + lr + "); lower --lr", epoch, step, current);
                 }
-                if (!opt.step(theta, grad, lr, train.ranges())) {   // on the evaluator's workers: the same bits
+                if (!finite) {
                     throw new TrainingDivergedException("training diverged in epoch " + epoch + " at step " + step + ": θ became non-finite after the update"
                             + " (objective " + objective + ", learning rate " + lr + "); lower --lr", epoch, step, current);
                 }

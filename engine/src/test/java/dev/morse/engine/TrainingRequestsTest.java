@@ -120,6 +120,50 @@ class TrainingRequestsTest {
         }
     }
 
+    /**
+     * {@link Evaluator#lossAndGradient(Batch, double[], double[], dev.morse.simd.Ranges.Task)}: the
+     * same value and gradient bits as the plain request; the task covers [0, P) once, and sees
+     * every range of the gradient final (what it copies equals the returned gradient). Without
+     * terms it runs inside the chunks' sum, in blocks (P ≥ 2^15: on both workers); with a
+     * regularizer after it. One and two waves of chunks, one team run, one and two threads. A task
+     * that calls its evaluator is refused.
+     */
+    @Test
+    void aTaskFusedIntoTheGradientSeesItFinal() {
+        Mlp mlp = Mlp.of(Activation.GELU, 60, 300, 100, 3);   // P = 48 703: the sum is cut across workers
+        Dataset data = Problems.classification(700, 60, 3, 8);
+        double[] theta = mlp.initPyTorchDefault(4);
+        int p = mlp.numParameters();
+        assertTrue(p >= ChunkScheduler.PARALLEL_REDUCTION);
+        int[] idx = new int[128];
+        for (int i = 0; i < idx.length; i++) idx[i] = (i * 53) % 700;
+        for (Regularizer reg : new Regularizer[] {null, Regularizer.l2(1e-3)}) {
+            Problem problem = reg == null ? Problem.of(mlp, data, Loss.CROSS_ENTROPY) : Problem.of(mlp, data, Loss.CROSS_ENTROPY, reg);
+            for (int t : new int[] {1, 2}) {
+                for (Batch b : new Batch[] {Batch.of(idx), Batch.range(0, 200), Batch.all()}) {   // 2 chunks, 4, 12
+                    try (Evaluator ev = Evaluator.open(problem, Evaluator.Settings.defaults().withThreads(t).withChunkRows(64))) {
+                        double[] want = new double[p], got = new double[p], seen = new double[p];
+                        int[] count = new int[p];
+                        double lw = ev.lossAndGradient(b, theta, want);
+                        double lg = ev.lossAndGradient(b, theta.clone(), got, (from, to) -> {
+                            for (int i = from; i < to; i++) {
+                                count[i]++;
+                                seen[i] = got[i];
+                            }
+                        });
+                        String where = (reg == null ? "no terms" : "l2") + ", " + t + " thread(s), " + b;
+                        assertEquals(lw, lg, 0.0, where);
+                        assertArrayEquals(want, got, 0.0, where);
+                        assertArrayEquals(got, seen, 0.0, "the task saw the final gradient, " + where);
+                        for (int i = 0; i < p; i++) assertEquals(1, count[i], "entry " + i + ", " + where);
+                        assertThrows(IllegalStateException.class,
+                                () -> ev.lossAndGradient(b, theta, got, (from, to) -> ev.dataLoss(b, theta)), "a task calling its evaluator, " + where);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void smallestChunkSetsThePlanAndKeepsResultsThreadIndependent() {
         Mlp mlp = Mlp.of(Activation.GELU, 8, 16, 4);

@@ -187,6 +187,42 @@ class OptimizersTest {
         }
     }
 
+    /**
+     * A step begun with {@link Optimizer#startStep} and run range by range by the caller (blocks of
+     * uneven sizes, out of order) is {@link Optimizer#step}: the same bits and step count; an
+     * aborted step is not counted and frees the optimizer for the next.
+     */
+    @Test
+    void aStepRunByTheCallerIsTheStep() {
+        int p = 1001;
+        SplittableRandom rnd = new SplittableRandom(17);
+        for (OptimizerConfig c : List.of(OptimizerConfig.sgd(0.9, false, 0), OptimizerConfig.sgd(0.9, true, 1e-3),
+                OptimizerConfig.adam(0.9, 0.999, 1e-8, 1e-2), OptimizerConfig.adamw(0.9, 0.999, 1e-8, 1e-2))) {
+            Optimizer whole = c.create(p), parts = c.create(p);
+            double[] a = new double[p], b = new double[p];
+            for (int i = 0; i < p; i++) a[i] = b[i] = rnd.nextGaussian();
+            for (int step = 0; step < 3; step++) {
+                double[] g = new double[p];
+                for (int i = 0; i < p; i++) g[i] = rnd.nextGaussian();
+                assertTrue(whole.step(a, g, 0.01));
+                Ranges.Task t = parts.startStep(b, g, 0.01);
+                t.run(600, p);
+                t.run(0, 7);
+                t.run(7, 600);
+                assertTrue(parts.finishStep());
+                assertArrayEquals(a, b, 0.0, c.describe() + ": step " + step);
+                assertEquals(whole.steps(), parts.steps());
+            }
+            double[] g = new double[p];
+            Ranges.Task t = parts.startStep(b, g, 0.01);
+            t.run(0, 10);
+            assertThrows(IllegalStateException.class, () -> parts.startStep(b, g, 0.01), "one step at a time");
+            parts.abortStep();
+            assertEquals(whole.steps(), parts.steps(), "an aborted step is not counted");
+            assertTrue(parts.step(b, g, 0.01), "free for the next step");
+        }
+    }
+
     @Test
     void divergenceIsReported() {
         Optimizer o = OptimizerConfig.sgd(0, false, 0).create(2);
