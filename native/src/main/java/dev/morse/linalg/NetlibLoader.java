@@ -220,7 +220,28 @@ final class NetlibLoader {
         }
         boolean ok = nativeFailure == null;
         return new State(ok ? n.nativeBlas : null, ok ? n.nativeLapack : null, nativeFailure, n.javaLapack, n.javaFailure,
-                ok ? source : "none", ok ? bundled : null, ok ? selection + "; " + idle : selection, false);
+                ok ? source : "none", ok ? bundled : null, ok ? selection + "; " + idle + forcedByEnvironment() : selection, false);
+    }
+
+    /** OpenBLAS variables that override its own choices for the CPU (kernels, cache blocking). */
+    static final List<String> FORCING = List.of("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE");
+
+    /**
+     * "; OPENBLAS_CORETYPE=… from the environment (…)" for each {@link #FORCING} variable set, else
+     * empty: such a variable can cost much speed unseen (OPENBLAS_CORETYPE=Haswell on an AMD EPYC
+     * with AVX-512 ran dgemm at 99–103 GFLOP/s on 2 cores instead of 144–192 with OpenBLAS's own
+     * choice, Cooperlake), so the selection names it.
+     */
+    static String forcedByEnvironment() {
+        StringBuilder sb = new StringBuilder();
+        for (String v : FORCING) {
+            String value = System.getenv(v);
+            if (value != null) {
+                sb.append("; ").append(v).append('=').append(value).append(" from the environment (overrides OpenBLAS's own choice for this CPU;"
+                        + " unset it to let OpenBLAS choose)");
+            }
+        }
+        return sb.toString();
     }
 
     /** What netlib's builders gave. */
