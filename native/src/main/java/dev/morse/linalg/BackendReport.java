@@ -30,6 +30,7 @@ import java.util.List;
  * @param blasSource           which native library netlib was pointed at: {@code "bundled"}, {@code "system"},
  *                             or {@code "none"} (no native library loaded: the Java fallback)
  * @param blasSelection        why that library (the {@code morse.blas} property, the extraction, the fallback reason)
+ * @param heapPages            the Java heap's pages: transparent huge pages or 4 KiB ones, and the kernel's THP mode
  */
 public record BackendReport(
         String jdk,
@@ -50,7 +51,8 @@ public record BackendReport(
         String openblasConfig,
         Integer openblasThreads,
         String blasSource,
-        String blasSelection) {
+        String blasSelection,
+        String heapPages) {
 
     /** Aligned {@code key: value} lines, one per fact, for a terminal. */
     public String toText() {
@@ -73,6 +75,7 @@ public record BackendReport(
         rows.add(new String[] {"lapack library", lapackLibrary == null ? "-" : lapackLibrary});
         rows.add(new String[] {"openblas config", openblasConfig == null ? "-" : openblasConfig});
         rows.add(new String[] {"openblas threads", openblasThreads == null ? "-" : openblasThreads.toString()});
+        rows.add(new String[] {"heap pages", heapPages});
         int width = 0;
         for (String[] r : rows) {
             width = Math.max(width, r[0].length());
@@ -87,7 +90,7 @@ public record BackendReport(
     /**
      * The report as one JSON object with nested groups:
      * <pre>{@code
-     * {"jdk":"…","cores":2,"fma":"yes",
+     * {"jdk":"…","cores":2,"fma":"yes","heap_pages":"…",
      *  "vector":{"bits":256,"species":"…","kernel":"…","selection":"…"},
      *  "linalg":{"backend":"NATIVE","selection":"…"},
      *  "blas":{"implementation":"…","library":"…","source":"bundled","selection":"…"},
@@ -101,6 +104,7 @@ public record BackendReport(
         j.name("jdk").value(jdk);
         j.name("cores").value(cores);
         j.name("fma").value(fma);
+        j.name("heap_pages").value(heapPages);
         j.name("vector").beginObject()
                 .name("bits").value(vectorBits)
                 .name("species").value(vectorSpecies)

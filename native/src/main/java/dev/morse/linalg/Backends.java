@@ -96,7 +96,38 @@ public final class Backends {
             lapackImpl = "Java fallback (netlib " + linalg.lapackClassName() + ", F2j translation of reference LAPACK)";
         }
         return new BackendReport(jdk, cores, fma(), simdKernel, simdSelection, bits, species, backend, selection,
-                blasImpl, lapackImpl, isNative, blasLib, lapackLib, openblas, config, threads, source, blasSelection);
+                blasImpl, lapackImpl, isNative, blasLib, lapackLib, openblas, config, threads, source, blasSelection, heapPages());
+    }
+
+    /**
+     * Whether the Java heap uses transparent huge pages ({@code -XX:+UseTransparentHugePages}, which
+     * bin/morse passes where the kernel offers them), and the kernel's THP mode. A dense P×P result
+     * is a fresh array per call; faulted in 4 KiB pages on a VM it cost some JVMs 6–8 s of system
+     * time and 2–3× the time per dense Hessian (30-40-40-1, N = 256: 480–515 ms against 156–185 with
+     * huge pages).
+     */
+    static String heapPages() {
+        String mode;
+        try {
+            String s = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled")).trim();
+            int a = s.indexOf('['), b = s.indexOf(']');
+            mode = a >= 0 && b > a ? s.substring(a + 1, b) : s;
+        } catch (IOException | RuntimeException e) {
+            mode = null;
+        }
+        boolean flag = false;
+        try {
+            var bean = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            flag = bean != null && Boolean.parseBoolean(bean.getVMOption("UseTransparentHugePages").getValue());
+        } catch (RuntimeException | LinkageError e) {
+            // not HotSpot: the flag is unknown
+        }
+        if (mode == null) return "4 KiB pages (no transparent huge pages on this system)";
+        if (flag && !mode.equals("never")) return "transparent huge pages (-XX:+UseTransparentHugePages; kernel THP mode " + mode + ")";
+        if (mode.equals("always")) return "transparent huge pages where the kernel gives them (kernel THP mode always)";
+        if (mode.equals("never")) return "4 KiB pages (kernel THP mode never)";
+        return "4 KiB pages: add -XX:+UseTransparentHugePages (kernel THP mode " + mode + "); large dense results fault in"
+                + " several times faster with huge pages";
     }
 
     /** "0.3.21" from "OpenBLAS 0.3.21 DYNAMIC_ARCH ...", or "(version unknown)". */

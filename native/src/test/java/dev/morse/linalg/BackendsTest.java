@@ -39,6 +39,30 @@ class BackendsTest {
         assertTrue(json.endsWith("}}"), "JSON report is one object ending with the openblas group: " + json);
     }
 
+    /**
+     * The heap's pages as the JVM was started: with -XX:+UseTransparentHugePages (what bin/morse
+     * passes where the kernel offers THP) the report says huge pages; without, on a kernel in
+     * madvise mode, it names the flag. Fresh JVMs: the flag is fixed at start.
+     */
+    @Test
+    void heapPagesFollowTheJvmFlag() throws Exception {
+        java.nio.file.Path thp = java.nio.file.Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+        String mode = java.nio.file.Files.isReadable(thp) ? java.nio.file.Files.readString(thp) : "";
+        ChildJvm.Result with = ChildJvm.run(List.of("-XX:+UseTransparentHugePages", "-Dmorse.blas=java"), java.util.Map.of(), "report");
+        ChildJvm.Result without = ChildJvm.run(List.of("-Dmorse.blas=java"), java.util.Map.of(), "report");
+        assertEquals(0, with.exit(), with::toString);
+        assertEquals(0, without.exit(), without::toString);
+        if (mode.contains("[madvise]")) {
+            assertTrue(with.line("REPORT").contains("\"heap_pages\":\"transparent huge pages (-XX:+UseTransparentHugePages; kernel THP mode madvise)\""), with::toString);
+            assertTrue(without.line("REPORT").contains("\"heap_pages\":\"4 KiB pages: add -XX:+UseTransparentHugePages"), without::toString);
+        } else if (mode.contains("[never]") || mode.isEmpty()) {
+            assertTrue(with.line("REPORT").contains("\"heap_pages\":\"4 KiB pages"), with::toString);
+        } else {
+            assertTrue(with.line("REPORT").contains("\"heap_pages\":\"transparent huge pages"), with::toString);
+        }
+        assertTrue(Backends.report().toText().contains("\nheap pages:"), "a text row");
+    }
+
     @Test
     void textIsAlignedKeyValueLines() {
         String[] lines = Backends.report().toText().split("\n");
