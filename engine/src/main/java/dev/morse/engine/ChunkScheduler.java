@@ -79,8 +79,10 @@ final class ChunkScheduler implements AutoCloseable {
     private int[] taskKappa = new int[0], taskC0 = new int[0], taskM = new int[0], taskOut = new int[0];
     private double[] tileSums = new double[0];
 
-    /** {@link #forRanges} as a {@link Ranges}, made once (a method reference per request would allocate). */
-    private final Ranges onWorkers = this::forRanges;
+    /** {@link #forRanges} and {@link #scanRanges} as {@link Ranges}, made once (a method reference per request would allocate). */
+    private final Ranges onWorkers = this::forRanges, scanOnWorkers = this::scanRanges;
+    /** Whether the current request started a new version (its θ, batch or plan differ from the last request's). */
+    private boolean freshVersion;
     /** The one request object, refilled by every run (preallocated: runs allocate nothing). */
     private final Request request = new Request();
     /** The most workers that ran at once during the current request (for tests of thread use). */
@@ -215,7 +217,8 @@ final class ChunkScheduler implements AutoCloseable {
         boolean chunkStates;
         widestWave = 0;
         // The key includes the chunk plan: chunk c covers other samples under the dense plan.
-        ThetaKey.Scan scan = key.scan(theta, batch, rows, caching, onWorkers);
+        ThetaKey.Scan scan = key.scan(theta, batch, rows, caching, scanOnWorkers);
+        freshVersion = scan != ThetaKey.Scan.SAME;
         if (scan == ThetaKey.Scan.NOT_FINITE) {
             version++;   // nothing cached under the old version is reused after a failed request
             return false;
@@ -242,6 +245,11 @@ final class ChunkScheduler implements AutoCloseable {
     /** The version of the chunk states at the current request's (θ, batch); values computed at it may be cached under it. */
     long version() {
         return version;
+    }
+
+    /** Whether the current request started a new version: nothing computed at an earlier request can be reused. */
+    boolean freshVersion() {
+        return freshVersion;
     }
 
     /**
@@ -686,8 +694,10 @@ final class ChunkScheduler implements AutoCloseable {
      */
     static final int PARALLEL_REDUCTION = 1 << 15;
 
-    /** Range runs on all workers so far (tests: the parallel path really ran). */
+    /** Range runs on all workers so far, θ's scans apart (tests: the parallel path of sums and range work really ran). */
     long parallelRanges;
+    /** θ's scans that ran on all workers so far ({@link ThetaKey}; tests). */
+    long parallelScans;
 
 
     /** The start of worker {@code slot}'s range of [0, len): whole 8-entry blocks, one range per thread. */
@@ -716,23 +726,34 @@ final class ChunkScheduler implements AutoCloseable {
     }
 
     /**
-     * Elementwise work between requests ({@link Evaluator#ranges()}): [0, n) cut into one range per
-     * worker, the calling thread on the first; below {@link #PARALLEL_REDUCTION} entries, one range
-     * on the calling thread (a hand-off would cost more).
+     * Elementwise work over [0, n) ({@link Evaluator#ranges()} between requests; inside a request
+     * the chunks' sums, θ's scan and a fused {@code then} task): cut into one range per worker, the
+     * calling thread on the first; below {@link #PARALLEL_REDUCTION} entries, one range on the
+     * calling thread (a hand-off would cost more).
      */
     void forRanges(int n, Ranges.Task task) {
+        if (forRangesUncounted(n, task)) parallelRanges++;
+    }
+
+    /** θ's scan ({@link ThetaKey}), counted apart from the other range work. */
+    private void scanRanges(int n, Ranges.Task task) {
+        if (forRangesUncounted(n, task)) parallelScans++;
+    }
+
+    /** {@link #forRanges}; true when the ranges ran on all workers. */
+    private boolean forRangesUncounted(int n, Ranges.Task task) {
         if (threads == 1 || n < PARALLEL_REDUCTION) {
             task.run(0, n);
-            return;
+            return false;
         }
         rangeTask = task;
         rangeLen = n;
-        parallelRanges++;
         try {
             runTeam(rangeSlots, threads);
         } finally {
             rangeTask = null;
         }
+        return true;
     }
 
     /** Whether the current thread is one of the team's workers. */

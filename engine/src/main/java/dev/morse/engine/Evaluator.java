@@ -221,9 +221,14 @@ public final class Evaluator implements AutoCloseable {
         return scheduler.widestWave();
     }
 
-    /** Range runs (chunk sums, {@link #ranges()}) on all workers so far (tests). */
+    /** Range runs (chunk sums, {@link #ranges()}) on all workers so far, θ's scans apart (tests). */
     long parallelRanges() {
         return scheduler.parallelRanges;
+    }
+
+    /** θ's scans ({@link ThetaKey}) on all workers so far (tests). */
+    long parallelScans() {
+        return scheduler.parallelScans;
     }
 
     /** Requests whose chunks ran in one team run so far, not in waves (tests). */
@@ -360,9 +365,14 @@ public final class Evaluator implements AutoCloseable {
      * in it are final: an optimizer's update ({@code Optimizer.startStep}) fused into the
      * gradient's last pass. Without terms the ranges are the blocks of the chunks' sum, run while
      * they are in cache (a minibatch step then reads the gradient and the new θ from L1 rather than
-     * memory); with terms, one range pass after them. {@code then} may write θ (every use of θ by
-     * the request is over when it runs) and must not call this evaluator. The bits of grad, and of
-     * what {@code then} computes from it, are those of the two calls made one after the other.
+     * memory); with terms, or at the (θ, batch) of the previous request, one range pass after the
+     * gradient. {@code then} may write θ (every use of θ by the request is over when it runs). It
+     * must not call this evaluator: requests and {@link #ranges()} are refused with an
+     * {@link IllegalStateException}, and the other methods that take the evaluator's lock
+     * ({@link #dataLossOfLastRequest()}, {@link #close()}) would wait for the request to end, i.e.
+     * forever. The bits of grad are those of {@link #lossAndGradient(Batch, double[], double[])}; so
+     * are those of what {@code then} writes when each entry it writes depends on the same entries of
+     * its inputs alone (an optimizer's update), as the ranges' cut differs between the two paths.
      */
     public double lossAndGradient(Batch batch, double[] theta, double[] grad, Ranges.Task then) {
         if (then == null) throw new IllegalArgumentException("then is null");
@@ -390,12 +400,14 @@ public final class Evaluator implements AutoCloseable {
             if (withTerms && termReplacesData) {   // the term gives the whole data part; ∇L(θ) only if some term asks for it
                 Arrays.fill(grad, 0, p, 0.0);
                 v = 0.0;
-            } else if (dataGradVersion == scheduler.version() || terms.length > 0) {
-                v = dataGradientUnchecked();   // kept in dataGrad: the terms may ask for ∇L again
+            } else if (terms.length > 0 || !scheduler.freshVersion()) {
+                // Kept in dataGrad: the terms may ask for ∇L again, and so may a request repeated at
+                // the same (θ, batch) (from its second time on, a copy instead of the passes).
+                v = dataGradientUnchecked();
                 System.arraycopy(dataGrad, 0, grad, 0, p);
             } else {
-                // Nothing asks for ∇L at this version again: the chunks' sum goes straight into grad
-                // (a minibatch step saves a serial copy of P entries), then's ranges inside it.
+                // A new (θ, batch) and no terms, e.g. a minibatch step: the chunks' sum goes straight
+                // into grad (saving a serial copy of P entries), then's ranges inside it.
                 inRanges = then != null;
                 try {
                     return setDataLoss(scheduler.loss(ctx.theta, grad, false, then));
@@ -1127,9 +1139,11 @@ public final class Evaluator implements AutoCloseable {
     }
 
     /**
-     * Throws for the first NaN or infinity in x[0 .. n). Every request checks θ and its vectors, at
+     * Throws for the first NaN or infinity in x[0 .. n). Every request checks its vectors, at
      * P = 269 322 a scan per call: {@link dev.morse.simd.Kernels#allFinite} decides, and only a
-     * failing vector is scanned again for the culprit's index.
+     * failing vector is scanned again for the culprit's index. θ is tested in the scheduler's scan
+     * of θ ({@link ThetaKey}, under the lock, with the cache key), and scanned here only when that
+     * failed, to name the entry; {@link #dense} tests θ here before it allocates.
      */
     private static void checkFinite(double[] x, int n, String what) {
         if (KernelProvider.get().allFinite(n, x, 0)) return;

@@ -59,6 +59,7 @@ final class ThetaKey implements Ranges.Task {
         this.nonFinite = false;
         // A different batch or plan changes the key whatever θ is: copy θ whole without comparing.
         this.differs = !keyed || !valid || !batch.sameSamples(this.batch) || rows != this.rows;
+        valid = false;   // until the scan completes: a scan that throws leaves part of θ copied
         try {
             ranges.run(theta.length, this);
         } finally {
@@ -70,10 +71,10 @@ final class ThetaKey implements Ranges.Task {
             return Scan.NOT_FINITE;
         }
         if (!keyed) return Scan.CHANGED;
+        valid = true;
         if (!differs) return Scan.SAME;
         this.batch = batch;
         this.rows = rows;
-        this.valid = true;
         return Scan.CHANGED;
     }
 

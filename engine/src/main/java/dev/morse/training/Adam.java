@@ -48,6 +48,7 @@ public final class Adam implements Optimizer {
 
     @Override
     public Ranges.Task startStep(double[] theta, double[] grad, double lr) {
+        update.checkIdle();
         int p = theta.length;
         if (grad.length < p || m.length != p) throw new IllegalArgumentException("θ, gradient and state lengths differ: " + p + ", " + grad.length + ", " + m.length);
         long t = steps + 1;

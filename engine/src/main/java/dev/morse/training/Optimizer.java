@@ -47,12 +47,18 @@ public sealed interface Optimizer permits Sgd, Adam {
      */
     Ranges.Task startStep(double[] theta, double[] grad, double lr);
 
-    /** Ends the step begun by {@link #startStep}: counts it; false when some entry of the new θ is not finite. */
+    /**
+     * Ends the step begun by {@link #startStep}: counts it; false when some entry of the new θ is not finite.
+     *
+     * @throws IllegalStateException when no step was started
+     */
     boolean finishStep();
 
     /**
      * Ends a step begun by {@link #startStep} whose ranges did not all run (the request failed):
      * the entries already updated stay as they are, the step is not counted.
+     *
+     * @throws IllegalStateException when no step was started
      */
     void abortStep();
 

@@ -15,10 +15,18 @@ abstract class RangeStep implements Ranges.Task {
     private double[] grad;
     private volatile boolean nonFinite;
 
-    /** Starts a step whose ranges the caller runs ({@link Optimizer#startStep}); {@link #release} ends it. */
-    final RangeStep bind(double[] theta, double[] grad) {
+    /**
+     * Throws when a step is in progress: called by {@link Optimizer#startStep} before it sets the
+     * step's coefficients, which a second start would otherwise change under the running step.
+     */
+    final void checkIdle() {
         // Optimizers are not thread-safe; two steps at once would update each other's θ.
         if (this.theta != null) throw new IllegalStateException("an optimizer step is already in progress (optimizers are not thread-safe)");
+    }
+
+    /** Starts a step whose ranges the caller runs ({@link Optimizer#startStep}); {@link #release} ends it. */
+    final RangeStep bind(double[] theta, double[] grad) {
+        checkIdle();
         this.theta = theta;
         this.grad = grad;
         this.nonFinite = false;
@@ -27,6 +35,7 @@ abstract class RangeStep implements Ranges.Task {
 
     /** Ends the step: no reference to the caller's arrays survives it. Returns whether every new entry was finite. */
     final boolean release() {
+        if (this.theta == null) throw new IllegalStateException("no optimizer step in progress (startStep first)");
         this.theta = null;
         this.grad = null;
         return !nonFinite;

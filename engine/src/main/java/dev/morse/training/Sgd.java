@@ -38,6 +38,7 @@ public final class Sgd implements Optimizer {
 
     @Override
     public Ranges.Task startStep(double[] theta, double[] grad, double lr) {
+        update.checkIdle();
         int p = theta.length;
         if (grad.length < p || (buf != null && buf.length != p)) throw new IllegalArgumentException("θ, gradient and state lengths differ: " + p + ", " + grad.length);
         update.mlr = -lr;

@@ -21,6 +21,12 @@ class ThetaKeyTest {
         for (int i = 0; i + 1 < cuts.length; i++) if (cuts[i] < cuts[i + 1]) task.run(cuts[i], cuts[i + 1]);
     };
 
+    /** The same ranges, last first: a later range may find the difference before an earlier one compares. */
+    private static final Ranges REVERSED = (n, task) -> {
+        int[] cuts = {0, Math.min(n, 1), Math.min(n, 5000), Math.min(n, 5001), Math.min(n, n / 2 + 3), n};
+        for (int i = cuts.length - 2; i >= 0; i--) if (cuts[i] < cuts[i + 1]) task.run(cuts[i], cuts[i + 1]);
+    };
+
     @Test
     void seesEveryChangeAndEveryBadEntry() {
         int p = 3 * ThetaKey.BLOCK + 77;
@@ -29,7 +35,7 @@ class ThetaKeyTest {
         for (int i = 0; i < p; i++) theta[i] = r.nextGaussian();
         theta[10] = 0.0;
         Batch batch = Batch.range(0, 10);
-        for (Ranges ranges : new Ranges[] {Ranges.SERIAL, UNEVEN}) {
+        for (Ranges ranges : new Ranges[] {Ranges.SERIAL, UNEVEN, REVERSED}) {
             ThetaKey key = new ThetaKey(p, KernelProvider.get());
             assertEquals(ThetaKey.Scan.CHANGED, key.scan(theta, batch, 8, true, ranges), "a new key");
             assertEquals(ThetaKey.Scan.SAME, key.scan(theta.clone(), batch, 8, true, ranges), "the same bits");
@@ -59,5 +65,25 @@ class ThetaKeyTest {
             }
             assertEquals(ThetaKey.Scan.CHANGED, key.scan(theta, batch, 9, false, ranges), "unkeyed: always new");
         }
+    }
+
+    /** A scan that throws part-way (a worker failing) leaves the key invalid, not half-copied and valid. */
+    @Test
+    void aFailedScanInvalidatesTheKey() {
+        int p = 3 * ThetaKey.BLOCK;
+        double[] theta = new double[p];
+        java.util.Arrays.fill(theta, 1.0);
+        Batch batch = Batch.range(0, 10);
+        ThetaKey key = new ThetaKey(p, KernelProvider.get());
+        assertEquals(ThetaKey.Scan.CHANGED, key.scan(theta, batch, 8, true, Ranges.SERIAL));
+        double[] next = theta.clone();
+        java.util.Arrays.fill(next, 2.0);
+        Ranges failing = (n, task) -> {
+            task.run(0, ThetaKey.BLOCK);   // the first block copied, then a failure
+            throw new IllegalStateException("worker failed");
+        };
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> key.scan(next, batch, 8, true, failing));
+        assertEquals(ThetaKey.Scan.CHANGED, key.scan(next, batch, 8, true, Ranges.SERIAL), "not SAME: the key was half the new θ");
+        assertEquals(ThetaKey.Scan.SAME, key.scan(next, batch, 8, true, Ranges.SERIAL));
     }
 }

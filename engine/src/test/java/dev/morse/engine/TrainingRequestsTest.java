@@ -129,7 +129,7 @@ class TrainingRequestsTest {
      * that calls its evaluator is refused.
      */
     @Test
-    void aTaskFusedIntoTheGradientSeesItFinal() {
+    void aTaskFusedIntoTheGradientSeesItFinal() throws InterruptedException {
         Mlp mlp = Mlp.of(Activation.GELU, 60, 300, 100, 3);   // P = 48 703: the sum is cut across workers
         Dataset data = Problems.classification(700, 60, 3, 8);
         double[] theta = mlp.initPyTorchDefault(4);
@@ -140,8 +140,10 @@ class TrainingRequestsTest {
         for (Regularizer reg : new Regularizer[] {null, Regularizer.l2(1e-3)}) {
             Problem problem = reg == null ? Problem.of(mlp, data, Loss.CROSS_ENTROPY) : Problem.of(mlp, data, Loss.CROSS_ENTROPY, reg);
             for (int t : new int[] {1, 2}) {
-                for (Batch b : new Batch[] {Batch.of(idx), Batch.range(0, 200), Batch.all()}) {   // 2 chunks, 4, 12
+                for (Batch b : new Batch[] {Batch.of(idx), Batch.range(0, 200), Batch.all()}) {   // 2 chunks, 4, 11
+                  for (boolean waves : new boolean[] {false, true}) {
                     try (Evaluator ev = Evaluator.open(problem, Evaluator.Settings.defaults().withThreads(t).withChunkRows(64))) {
+                        if (waves) ev.oneRunBudget(0);   // the chunks in waves: then runs inside the last wave's sum
                         double[] want = new double[p], got = new double[p], seen = new double[p];
                         int[] count = new int[p];
                         double lw = ev.lossAndGradient(b, theta, want);
@@ -151,14 +153,23 @@ class TrainingRequestsTest {
                                 seen[i] = got[i];
                             }
                         });
-                        String where = (reg == null ? "no terms" : "l2") + ", " + t + " thread(s), " + b;
+                        String where = (reg == null ? "no terms" : "l2") + ", " + t + " thread(s), " + b + (waves ? ", waves" : "");
                         assertEquals(lw, lg, 0.0, where);
                         assertArrayEquals(want, got, 0.0, where);
                         assertArrayEquals(got, seen, 0.0, "the task saw the final gradient, " + where);
                         for (int i = 0; i < p; i++) assertEquals(1, count[i], "entry " + i + ", " + where);
                         assertThrows(IllegalStateException.class,
                                 () -> ev.lossAndGradient(b, theta, got, (from, to) -> ev.dataLoss(b, theta)), "a task calling its evaluator, " + where);
+                        // The refused request left the evaluator usable, from another thread too (no lock kept).
+                        double[] again = new double[p];
+                        Thread other = Thread.ofPlatform().start(() -> ev.lossAndGradient(b, theta, again));
+                        other.join(60_000);
+                        assertTrue(!other.isAlive(), "a request from another thread after the refusal, " + where);
+                        assertArrayEquals(want, again, 0.0, where);
+                        if (waves) assertEquals(0, ev.oneRuns(), "waves, " + where);
+                        assertEquals(t > 1, ev.parallelScans() > 0, "θ's scan on the workers (P ≥ 2^15), " + where);
                     }
+                  }
                 }
             }
         }

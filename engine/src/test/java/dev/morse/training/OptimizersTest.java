@@ -220,6 +220,19 @@ class OptimizersTest {
             parts.abortStep();
             assertEquals(whole.steps(), parts.steps(), "an aborted step is not counted");
             assertTrue(parts.step(b, g, 0.01), "free for the next step");
+            // A second start while a step runs changes nothing of it.
+            double[] th1 = b.clone(), th2 = b.clone(), gg = new double[p];
+            for (int i = 0; i < p; i++) gg[i] = rnd.nextGaussian();
+            Optimizer x = c.create(p), y = c.create(p);
+            assertTrue(x.step(th1, gg, 0.01));
+            Ranges.Task u = y.startStep(th2, gg, 0.01);
+            assertThrows(IllegalStateException.class, () -> y.startStep(th2, gg, 1.0));
+            u.run(0, p);
+            assertTrue(y.finishStep());
+            assertArrayEquals(th1, th2, 0.0, c.describe() + ": the running step kept its learning rate");
+            assertThrows(IllegalStateException.class, y::finishStep, "no step in progress");
+            assertThrows(IllegalStateException.class, y::abortStep, "no step in progress");
+            assertEquals(1, y.steps());
         }
     }
 
