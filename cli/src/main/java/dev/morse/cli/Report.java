@@ -96,6 +96,7 @@ final class Report {
         j.name("blas_library").value(b.blasLibrary());
         j.name("vector_bits").value(b.vectorBits());
         j.name("simd").value(b.simdKernel());
+        j.name("heap_pages").value(b.heapPages());
         j.endObject();
         return this;
     }

@@ -75,7 +75,7 @@ public record BackendReport(
         rows.add(new String[] {"lapack library", lapackLibrary == null ? "-" : lapackLibrary});
         rows.add(new String[] {"openblas config", openblasConfig == null ? "-" : openblasConfig});
         rows.add(new String[] {"openblas threads", openblasThreads == null ? "-" : openblasThreads.toString()});
-        rows.add(new String[] {"heap pages", heapPages});
+        rows.add(new String[] {"heap pages", heapPages == null ? "-" : heapPages});
         int width = 0;
         for (String[] r : rows) {
             width = Math.max(width, r[0].length());

@@ -237,8 +237,8 @@ final class NetlibLoader {
         for (String v : FORCING) {
             String value = System.getenv(v);
             if (value != null) {
-                sb.append("; ").append(v).append('=').append(value).append(" from the environment (overrides OpenBLAS's own choice for this CPU;"
-                        + " unset it to let OpenBLAS choose)");
+                sb.append("; ").append(v).append('=').append(value).append(" from the environment (in an OpenBLAS built for several CPUs,"
+                        + " as the bundled one is, it overrides OpenBLAS's own choice for this CPU; unset it to let OpenBLAS choose)");
             }
         }
         return sb.toString();
