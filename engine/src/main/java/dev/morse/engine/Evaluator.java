@@ -395,6 +395,7 @@ public final class Evaluator implements AutoCloseable {
     private double valueAndGradient(Batch batch, double[] theta, double[] grad, boolean withTerms, Ranges.Task then) {
         checkOut(grad, p, "gradient");
         enter(batch, theta);
+        inRanges = then != null;   // then must not call this evaluator back (see lossAndGradient)
         try {
             double v;
             if (withTerms && termReplacesData) {   // the term gives the whole data part; ∇L(θ) only if some term asks for it
@@ -408,26 +409,15 @@ public final class Evaluator implements AutoCloseable {
             } else {
                 // A new (θ, batch) and no terms, e.g. a minibatch step: the chunks' sum goes straight
                 // into grad (saving a serial copy of P entries), then's ranges inside it.
-                inRanges = then != null;
-                try {
-                    return setDataLoss(scheduler.loss(ctx.theta, grad, false, then));
-                } finally {
-                    inRanges = false;
-                }
+                return setDataLoss(scheduler.loss(ctx.theta, grad, false, then));
             }
             if (withTerms) {
                 for (Term t : terms) v += t.addValueAndGradient(ctx, grad);
             }
-            if (then != null) {
-                inRanges = true;
-                try {
-                    scheduler.forRanges(p, then);
-                } finally {
-                    inRanges = false;
-                }
-            }
+            if (then != null) scheduler.forRanges(p, then);
             return v;
         } finally {
+            inRanges = false;
             exit();
         }
     }

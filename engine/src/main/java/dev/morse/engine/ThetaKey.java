@@ -65,11 +65,7 @@ final class ThetaKey implements Ranges.Task {
         } finally {
             this.theta = null;
         }
-        if (nonFinite) {
-            valid = false;   // the copy may hold part of the bad θ
-            this.batch = null;
-            return Scan.NOT_FINITE;
-        }
+        if (nonFinite) return Scan.NOT_FINITE;   // the key stays invalid: the copy may hold part of the bad θ
         if (!keyed) return Scan.CHANGED;
         valid = true;
         if (!differs) return Scan.SAME;

@@ -70,6 +70,8 @@ public final class Trainer {
     public record Result(boolean completed, TrainingState state, double[] theta) {}
 
     private final Evaluator train;
+    /** The training request as the optimizer's {@link Ranges}: the update runs inside the gradient's last pass. */
+    private final FusedGradient fused = new FusedGradient();
     private final Evaluator heldOut;
     private final CurvatureMonitor monitor;
     private final TrainingConfig config;
@@ -198,15 +200,11 @@ public final class Trainer {
                     // The update fused into the gradient's last pass (the same bits as the two calls): the
                     // gradient and the new θ are read from cache, not memory. θ is then updated even when
                     // the objective is not finite; the run stops below either way.
-                    Ranges.Task update = opt.startStep(theta, grad, lr);
-                    boolean ran = false;
-                    try {
-                        objective = train.lossAndGradient(batch, theta, grad, update);
-                        ran = true;
-                    } finally {
-                        if (!ran) opt.abortStep();
-                    }
-                    finite = opt.finishStep();
+                    fused.batch = batch;
+                    fused.theta = theta;
+                    fused.grad = grad;
+                    finite = opt.step(theta, grad, lr, fused);
+                    objective = fused.objective;
                     dataLoss = objective;
                 } else {
                     objective = train.lossAndGradient(batch, theta, grad);
@@ -266,5 +264,22 @@ public final class Trainer {
             return new EpochRecord.HeldOutMetrics(c.loss(), c.accuracy(), c.correct(), c.count());
         }
         return new EpochRecord.HeldOutMetrics(heldOut.dataLoss(theta), Double.NaN, -1, heldOut.problem().size());
+    }
+
+    /**
+     * A step's {@link Ranges} that first computes the minibatch's objective and gradient and runs
+     * the optimizer's update inside it ({@link Evaluator#lossAndGradient(Batch, double[], double[], Ranges.Task)}):
+     * {@link Optimizer#step(double[], double[], double, Ranges)} through it is the fused step, with
+     * the step's own bookkeeping (a failed request aborts the step). Reused: a step allocates nothing here.
+     */
+    private final class FusedGradient implements Ranges {
+        Batch batch;
+        double[] theta, grad;
+        double objective;
+
+        @Override
+        public void run(int n, Ranges.Task update) {
+            objective = train.lossAndGradient(batch, theta, grad, update);
+        }
     }
 }

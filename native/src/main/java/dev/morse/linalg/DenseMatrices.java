@@ -52,11 +52,8 @@ public final class DenseMatrices {
             long i0 = (long) b * t, i1 = Math.min(i0 + t, n);
             start[b + 1] = start[b] + (i1 * (i1 - 1) - i0 * (i0 - 1)) / 2;
         }
-        if (start[tiles] > Integer.MAX_VALUE) {   // defensive: a Java array caps n at 46 340, about 1.07e9 entries here
-            mirrorRows(m, n, t, 0, tiles);
-            return;
-        }
-        ranges.run((int) start[tiles], (from, to) -> {
+        // n ≤ 46 340 (n² entries fit a Java array), so the n(n − 1)/2 ≈ 1.07e9 entries fit an int.
+        ranges.run(Math.toIntExact(start[tiles]), (from, to) -> {
             int[] b = tileRows(start, tiles, from, to);
             mirrorRows(m, n, t, b[0], b[1]);
         });
