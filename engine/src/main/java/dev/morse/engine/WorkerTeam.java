@@ -5,8 +5,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fixed team of worker threads that run one task per slot and wait, without allocating: the
- * caller is slot 0 and the team's daemon threads are slots 1..size−1, woken by
- * {@link LockSupport#unpark} and counted back with an atomic counter. Steady-state products then
+ * caller is slot 0 and the team's daemon threads are slots 1..size−1, handed a run by a volatile
+ * write (and {@link LockSupport#unpark} when parked) and counted back with an atomic counter. Steady-state products then
  * allocate nothing (a thread pool would allocate futures and queue nodes on every wave).
  *
  * <p><b>Publishing a run.</b> A run is (generation, participants, task). The generation and the
@@ -15,6 +15,15 @@ import java.util.concurrent.locks.LockSupport;
  * late (or spuriously) can never pair one run's generation with the next run's participants.
  * The next run cannot be published while a participant of this one is still running (the caller
  * waits for all of them), so the task a participant reads is the one of the generation it saw.
+ *
+ * <p><b>Spinning before parking.</b> A product is a few team runs in a row (its chunks' waves, the
+ * sums between them), so a thread that has finished its part is usually needed again within
+ * microseconds. Parking it at once costs a futex sleep and wake-up per hand-off, and on a VM the
+ * wake-up of an idle vCPU can take far longer; so a waiting thread (a worker between runs, the
+ * caller in {@link #join}) first spins for {@code morse.spin.micros} µs (default
+ * {@value #DEFAULT_SPIN_MICROS}; 0 parks at once), then parks. Measured on 2 vCPUs of an AMD EPYC:
+ * the 784-256-256-10 gradient 11.05–11.4 ms median against 11.7–13.7 parking at once, the
+ * 100-100-100-10 H·v 0.62–0.81 ms against 0.73–0.93 (bench/RESULTS.md, "Machine C").
  *
  * <p>One run at a time (the owning {@link Evaluator} serializes its requests): {@link #start}
  * hands slots 1..n−1 to the team, the caller runs slot 0 itself and {@link #join}s ({@link #run}
@@ -27,7 +36,13 @@ final class WorkerTeam implements AutoCloseable {
         void run(int slot);
     }
 
+    /** Microseconds a waiting thread spins before it parks, unless {@code morse.spin.micros} says otherwise. */
+    static final long DEFAULT_SPIN_MICROS = 100;
+    /** The system property that sets the spin (µs, ≥ 0). */
+    static final String SPIN_PROPERTY = "morse.spin.micros";
+
     private final int size;
+    private final long spinNanos;
     private final Thread[] threads;
     private SlotTask task;                 // published by the volatile write of `run`
     private volatile long run;             // generation << 16 | participants
@@ -40,10 +55,34 @@ final class WorkerTeam implements AutoCloseable {
     /** Test hook: a delay (ns) a worker sleeps between reading the run and acting on it; 0 in production. */
     volatile long testDelayNanos;
 
+    /** A team of {@code size} slots that spins as {@value #SPIN_PROPERTY} says. */
     WorkerTeam(int size) {
+        this(size, spinMicros());
+    }
+
+    /** A team of {@code size} slots whose waiting threads spin {@code spinMicros} µs before parking. */
+    WorkerTeam(int size, long spinMicros) {
         if (size < 1 || size > 0xFFFF) throw new IllegalArgumentException("team size must be in 1..65535, got " + size);
+        if (spinMicros < 0) throw new IllegalArgumentException("spin must be ≥ 0 µs, got " + spinMicros);
         this.size = size;
+        this.spinNanos = spinMicros * 1000;
         this.threads = new Thread[size];
+    }
+
+    /** The spin before parking, from {@value #SPIN_PROPERTY}: a whole number of µs in 0..1 000 000. */
+    static long spinMicros() {
+        String v = System.getProperty(SPIN_PROPERTY);
+        if (v == null || v.isBlank()) return DEFAULT_SPIN_MICROS;
+        long us;
+        try {
+            us = Long.parseLong(v.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-D" + SPIN_PROPERTY + "=" + v + ": expected a whole number of microseconds (0 parks at once)");
+        }
+        if (us < 0 || us > 1_000_000) {
+            throw new IllegalArgumentException("-D" + SPIN_PROPERTY + "=" + v + ": must be in 0..1000000 µs (0 parks at once)");
+        }
+        return us;
     }
 
     /** Name of slot s's thread: morse-worker-TEAM-SLOT. */
@@ -100,7 +139,11 @@ final class WorkerTeam implements AutoCloseable {
      * when slot 0 failed, so that no run overlaps the next.
      */
     void join(Throwable own) {
-        while (pending.get() != 0) LockSupport.park(this);
+        long spinUntil = System.nanoTime() + spinNanos;
+        while (pending.get() != 0) {
+            if (System.nanoTime() - spinUntil < 0) Thread.onSpinWait();
+            else LockSupport.park(this);
+        }
         task = null;   // no reference to the owner's state survives the run
         Throwable f = own != null ? own : failure;
         failure = null;
@@ -125,9 +168,11 @@ final class WorkerTeam implements AutoCloseable {
     private void loop(int slot, long seen) {
         while (true) {
             long r;
+            long spinUntil = System.nanoTime() + spinNanos;
             while (((r = run) >>> 16) == seen) {
                 if (closed) return;
-                LockSupport.park(this);
+                if (System.nanoTime() - spinUntil < 0) Thread.onSpinWait();
+                else LockSupport.park(this);
             }
             if (closed) return;
             seen = r >>> 16;

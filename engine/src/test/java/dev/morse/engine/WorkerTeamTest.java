@@ -6,12 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class WorkerTeamTest {
 
-    @Test
-    void everySlotRunsExactlyOncePerRunAcrossManyRuns() {
-        try (WorkerTeam team = new WorkerTeam(4)) {
+    @ParameterizedTest(name = "spin {0} µs")
+    @ValueSource(longs = {0, 100, 1_000_000})
+    void everySlotRunsExactlyOncePerRunAcrossManyRuns(long spinMicros) {
+        // 0: every wait parks; 100: hand-offs within the spin; 1 s: the workers never park between runs.
+        try (WorkerTeam team = new WorkerTeam(4, spinMicros)) {
             AtomicIntegerArray counts = new AtomicIntegerArray(4);
             for (int run = 0; run < 2000; run++) {
                 int n = 1 + run % 4;
@@ -33,6 +37,28 @@ class WorkerTeamTest {
             team.run(counts::incrementAndGet, 3);
             assertEquals(1, counts.get(2), "next run completes normally");
         }
+    }
+
+    @Test
+    void theSpinComesFromItsPropertyAndABadValueIsRefusedByName() {
+        String before = System.getProperty(WorkerTeam.SPIN_PROPERTY);
+        try {
+            System.clearProperty(WorkerTeam.SPIN_PROPERTY);
+            assertEquals(WorkerTeam.DEFAULT_SPIN_MICROS, WorkerTeam.spinMicros());
+            System.setProperty(WorkerTeam.SPIN_PROPERTY, " 0 ");
+            assertEquals(0, WorkerTeam.spinMicros());
+            System.setProperty(WorkerTeam.SPIN_PROPERTY, "250");
+            assertEquals(250, WorkerTeam.spinMicros());
+            for (String bad : new String[] {"-1", "1000001", "100us", "1e3"}) {
+                System.setProperty(WorkerTeam.SPIN_PROPERTY, bad);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new WorkerTeam(2), bad);
+                assertTrue(e.getMessage().contains("morse.spin.micros=" + bad), e.getMessage());
+            }
+        } finally {
+            if (before == null) System.clearProperty(WorkerTeam.SPIN_PROPERTY);
+            else System.setProperty(WorkerTeam.SPIN_PROPERTY, before);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new WorkerTeam(2, -1));
     }
 
     @Test
