@@ -4,6 +4,7 @@ import dev.morse.linalg.Linalg;
 import dev.morse.simd.Kernels;
 import dev.morse.simd.Ranges;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs an {@link Evaluator}'s work on its workers, chunk by chunk: plans the chunks of a batch,
@@ -17,9 +18,9 @@ import java.util.Arrays;
  * θ's bits and the batch. Each run inside the request ({@link #product}, {@link #loss}, …) fills
  * the one reused {@link Request} in a single call from its arguments (kind, θ, vectors, outputs)
  * and passes it as a parameter down the call chain: {@link #runChunks} (one run of all chunks, or
- * waves) or {@link #runGroups} (waves) cut it, {@link #runWave} hands it to the team's threads for slots 1…n−1 and runs slot 0
- * itself ({@code work(r, 0)}), and {@link #work} dispatches to {@link #chunk} or
- * {@link #groupThroughChunks}, which bind the chunk's state and call the pass with the request's
+ * waves) or {@link #runGroups} (one run whose workers claim the groups) cut it, {@link #runWave}
+ * hands it to the team's threads for slots 1…n−1 and runs slot 0 itself ({@code work(r, 0)}), and
+ * {@link #work} dispatches to {@link #chunk} or {@link #groupThroughChunks}, which bind the chunk's state and call the pass with the request's
  * fields ({@code pass.blockProduct(r.theta, r.vs, …)}). The only place a request is read from
  * anything but a parameter is {@link Request#run}, where a team thread receives it.
  *
@@ -566,10 +567,14 @@ final class ChunkScheduler implements AutoCloseable {
         boolean hessianForms;  // quadratic forms of ∇²L (else G)
         boolean formsGradient; // and their gradient
         double[] out;          // written per chunk (outputs, per-sample losses, jvp) or per group (GROUPS)
-        // Scheduling: the first chunk (or group) of the wave in flight; or, when allChunks, one run
+        // Scheduling of chunks: the first chunk of the wave in flight; or, when allChunks, one run
         // in which slot s works on chunks s, s + threads, … (the chunks a wave plan gives it).
         int wave;
         boolean allChunks;
+        // Scheduling of tasks (vector groups, first-layer GEMMs, Gram tiles): one run in which every
+        // slot claims the next task until none is left.
+        int tasks;
+        final AtomicInteger nextTask = new AtomicInteger();
 
         void plan(Batch batch, int count, int rows, int chunks, long groupBudget, boolean chunkStates) {
             this.batch = batch;
@@ -708,7 +713,7 @@ final class ChunkScheduler implements AutoCloseable {
 
 
     /**
-     * Runs vector groups in parallel (waves of {@code threads}); each group goes through all chunks
+     * Runs vector groups in parallel ({@link #runTasks}); each group goes through all chunks
      * in order on one worker, summing chunk results into r.out in chunk order (the same order and
      * arithmetic as {@link #runChunks}, so both give identical bits).
      */
@@ -717,11 +722,29 @@ final class ChunkScheduler implements AutoCloseable {
         runTasks(r, (r.k + r.kg - 1) / r.kg);
     }
 
-    /** Tasks 0..tasks−1 of a request (groups, GEMMs, tiles: each whole on one worker), in waves of {@code threads}. */
+    /**
+     * Tasks 0..tasks−1 of a request (groups, GEMMs, tiles: each whole on one worker) in one team
+     * run: each worker claims the next task as soon as it is free. Every task writes outputs of its
+     * own (columns, a GEMM's block, a tile's sum) with the worker's scratch only, so which worker ran
+     * it changes no bit. Claiming beats waves of {@code threads} tasks, which waited at every wave
+     * for the slowest (and at an odd count of equal GEMMs left a worker idle for one): the Kronecker
+     * GEMMs of the Morse check at P = 9550 took 1.40–1.67 s against 1.59–1.91 in waves (bench/RESULTS.md).
+     */
     private void runTasks(Request r, int tasks) {
-        for (int wave = 0; wave < tasks; wave += threads) {
-            r.wave = wave;
-            runWave(r, Math.min(threads, tasks - wave));
+        r.tasks = tasks;
+        r.nextTask.set(0);
+        runWave(r, Math.min(threads, tasks));
+    }
+
+    /** Slot {@code slot}'s share of a task run: the tasks it claims. */
+    private void claimTasks(Request r, int slot) {
+        for (int t; (t = r.nextTask.getAndIncrement()) < r.tasks; ) {
+            switch (r.kind) {
+                case GROUPS -> groupThroughChunks(r, t, slot);
+                case FIRST_LAYER_ROWS -> firstLayerTask(r, t, slot);
+                case FIRST_LAYER_GRAM -> firstLayerGramTask(r, t, slot);
+                default -> throw new IllegalStateException(r.kind + " runs per chunk, not as tasks");
+            }
         }
     }
 
@@ -786,11 +809,9 @@ final class ChunkScheduler implements AutoCloseable {
         team.join(own);
     }
 
-    /** Slot {@code slot}'s share of the run: its chunk of the wave in flight, all its chunks (allChunks), or its vector group through all chunks. */
+    /** Slot {@code slot}'s share of the run: its chunk of the wave in flight, all its chunks (allChunks), or the tasks it claims (groups, first-layer GEMMs and tiles). */
     private void work(Request r, int slot) {
-        if (r.kind == Kind.GROUPS) groupThroughChunks(r, r.wave + slot, slot);
-        else if (r.kind == Kind.FIRST_LAYER_ROWS) firstLayerTask(r, r.wave + slot, slot);
-        else if (r.kind == Kind.FIRST_LAYER_GRAM) firstLayerGramTask(r, r.wave + slot, slot);
+        if (r.kind == Kind.GROUPS || r.kind == Kind.FIRST_LAYER_ROWS || r.kind == Kind.FIRST_LAYER_GRAM) claimTasks(r, slot);
         else if (r.allChunks) for (int c = slot; c < r.chunks; c += threads) chunk(r, c, slot);
         else chunk(r, r.wave + slot, slot);
     }
