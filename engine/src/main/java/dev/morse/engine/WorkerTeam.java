@@ -22,8 +22,8 @@ import java.util.concurrent.locks.LockSupport;
  * wake-up of an idle vCPU can take far longer; so a waiting thread (a worker between runs, the
  * caller in {@link #join}) first spins for {@code morse.spin.micros} µs (default
  * {@value #DEFAULT_SPIN_MICROS}; 0 parks at once), then parks. Measured on 2 vCPUs of an AMD EPYC:
- * the 784-256-256-10 gradient 11.05–11.4 ms median against 11.7–13.7 parking at once, the
- * 100-100-100-10 H·v 0.62–0.81 ms against 0.73–0.93 (bench/RESULTS.md, "Machine C").
+ * the 784-256-256-10 gradient 11.05–11.4 ms median against 11.7–13.7 parking at once, the H·v
+ * of 100-100-100-10 and 20-50-50-1 0.62–0.81 ms against 0.73–0.93 (bench/RESULTS.md, "Machine C").
  *
  * <p>One run at a time (the owning {@link Evaluator} serializes its requests): {@link #start}
  * hands slots 1..n−1 to the team, the caller runs slot 0 itself and {@link #join}s ({@link #run}
