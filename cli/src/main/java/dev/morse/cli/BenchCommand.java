@@ -122,7 +122,8 @@ public final class BenchCommand implements Callable<Integer> {
     int k = 16;
 
     @Option(names = "--warmup", converter = Checks.NonNegative.class, description = {"Warm-up rounds: every product is called this many times (round-robin) before",
-            "any is timed, and the warm-up goes on until the JIT is quiet; 0 skips it (default: ${DEFAULT-VALUE})."})
+            "any is timed, and the warm-up goes on until the JIT is quiet; then each product is called this many",
+            "times again right before its timed calls; 0 skips both (default: ${DEFAULT-VALUE})."})
     int warmup = 5;
 
     @Option(names = "--warmup-seconds", converter = Checks.NonNegativeReal.class, description = {"The warm-up lasts at least this long (default: ${DEFAULT-VALUE}); --eigh is warmed",
@@ -476,7 +477,9 @@ public final class BenchCommand implements Callable<Integer> {
      * The CPU time of this process's live threads (ns; the sum of their per-thread clocks, which
      * resolve nanoseconds, where the process clock the JVM reports ticks in 10 ms), or −1 where
      * the JVM cannot tell. On a machine shared with other work, wall times include waiting for a
-     * core; CPU time counts the work done (Morse's waiting workers park, so they add nothing).
+     * core; CPU time counts the work done (Morse's waiting workers spin at most
+     * {@code -Dmorse.spin.micros}, 100 µs, per hand-off, then park and add nothing). The JVM's
+     * own threads (JIT compilers, GC workers) are not Java threads and are not counted.
      */
     static long processCpuNanos() {
         java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
@@ -489,9 +492,17 @@ public final class BenchCommand implements Callable<Integer> {
         return sum;
     }
 
-    /** One untimed call (after the others ran), then {@code --reps} timed calls (wall and process CPU time). */
+    /**
+     * {@code --warmup} untimed calls of this product (the others ran since; the same protocol as
+     * the PyTorch side of bench/compare, whose variants get their warm-up calls right before their
+     * timed ones), then {@code --reps} timed calls (wall and process CPU time). With one untimed
+     * call, the 784-256-256-10 gradient timed first after the round-robin had calls of 20–29 ms
+     * against a steady 12 in each of 4 JVMs (2 vCPUs), with {@code --warmup 3} untimed calls one
+     * of 12 calls above 1.5× (bench/RESULTS.md). The JIT was still compiling then: C2 compiled
+     * {@code ChunkPass.blockTangent} after the round-robin's quiet 0.5 s, on one of the two cores.
+     */
     private Timing measure(Bench b) {
-        if (warmup > 0) b.call().run();
+        for (int i = 0; i < warmup; i++) b.call().run();
         double[] ms = new double[reps];
         double[] cpu = new double[reps];
         for (int i = 0; i < reps; i++) {
