@@ -123,7 +123,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--warmup", converter = Checks.NonNegative.class, description = {"Warm-up rounds: every product is called this many times (round-robin) before",
             "any is timed, and the warm-up goes on until the JIT is quiet; then each product is called this many",
-            "times again right before its timed calls; 0 skips both (default: ${DEFAULT-VALUE})."})
+            "times again right before its timed calls (fewer after --warmup-seconds); 0 skips both (default: ${DEFAULT-VALUE})."})
     int warmup = 5;
 
     @Option(names = "--warmup-seconds", converter = Checks.NonNegativeReal.class, description = {"The warm-up lasts at least this long (default: ${DEFAULT-VALUE}); --eigh is warmed",
@@ -477,9 +477,9 @@ public final class BenchCommand implements Callable<Integer> {
      * The CPU time of this process's live threads (ns; the sum of their per-thread clocks, which
      * resolve nanoseconds, where the process clock the JVM reports ticks in 10 ms), or −1 where
      * the JVM cannot tell. On a machine shared with other work, wall times include waiting for a
-     * core; CPU time counts the work done (Morse's waiting workers spin at most
-     * {@code -Dmorse.spin.micros}, 100 µs, per hand-off, then park and add nothing). The JVM's
-     * own threads (JIT compilers, GC workers) are not Java threads and are not counted.
+     * core; CPU time counts the work done, plus the spin of waiting threads (a worker between runs
+     * and the caller in a join spin at most {@code -Dmorse.spin.micros}, 100 µs, per hand-off, then
+     * park and add nothing). The JVM's own threads (JIT compilers, GC workers) are not counted.
      */
     static long processCpuNanos() {
         java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
@@ -493,16 +493,18 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * {@code --warmup} untimed calls of this product (the others ran since; the same protocol as
-     * the PyTorch side of bench/compare, whose variants get their warm-up calls right before their
-     * timed ones), then {@code --reps} timed calls (wall and process CPU time). With one untimed
+     * Up to {@code --warmup} untimed calls of this product (the others ran since), fewer once they
+     * have taken {@code --warmup-seconds} (a dense Hessian near P = 5000 takes seconds), as the
+     * PyTorch side of bench/compare gives its variants their warm-up calls right before their timed
+     * ones; then {@code --reps} timed calls (wall and process CPU time). With one untimed
      * call, the 784-256-256-10 gradient timed first after the round-robin had calls of 20–29 ms
      * against a steady 12 in each of 4 JVMs (2 vCPUs), with {@code --warmup 3} untimed calls one
      * of 12 calls above 1.5× (bench/RESULTS.md). The JIT was still compiling then: C2 compiled
      * {@code ChunkPass.blockTangent} after the round-robin's quiet 0.5 s, on one of the two cores.
      */
     private Timing measure(Bench b) {
-        for (int i = 0; i < warmup; i++) b.call().run();
+        long start = System.nanoTime(), budget = (long) (warmupSeconds * 1e9);
+        for (int i = 0; i < warmup && (i == 0 || System.nanoTime() - start < budget); i++) b.call().run();
         double[] ms = new double[reps];
         double[] cpu = new double[reps];
         for (int i = 0; i < reps; i++) {

@@ -20,8 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and passes it as a parameter down the call chain: {@link #runChunks} (one run of all chunks, or
  * waves) or {@link #runGroups} (one run whose workers claim the groups) cut it, {@link #runWave}
  * hands it to the team's threads for slots 1…n−1 and runs slot 0 itself ({@code work(r, 0)}), and
- * {@link #work} dispatches to {@link #chunk} or {@link #groupThroughChunks}, which bind the chunk's state and call the pass with the request's
- * fields ({@code pass.blockProduct(r.theta, r.vs, …)}). The only place a request is read from
+ * {@link #work} dispatches to {@link #chunk}, or through {@link #claimTasks} to
+ * {@link #groupThroughChunks} (and the first layer's GEMM and tile tasks), which bind the chunk's
+ * state and call the pass with the request's fields ({@code pass.blockProduct(r.theta, r.vs, …)}). The only place a request is read from
  * anything but a parameter is {@link Request#run}, where a team thread receives it.
  *
  * <h2>Determinism</h2>
@@ -176,8 +177,8 @@ final class ChunkScheduler implements AutoCloseable {
     /**
      * The size of equal groups for k vectors, each group at most {@code most} vectors and near
      * {@code budget} doubles of {@code perVector} each. Equal groups (k = 256, at most 50: six
-     * groups of 43, not five of 50 and one of 6) let waves of workers finish together; the size
-     * depends on k and the model only, never on threads.
+     * groups of 43, not five of 50 and one of 6) keep the last group claimed from running long
+     * after the others; the size depends on k and the model only, never on threads.
      */
     private static int equalGroupSize(int k, long perVector, long budget, int most) {
         int max = (int) Math.max(1, Math.min(most, budget / Math.max(1, perVector)));
@@ -528,9 +529,9 @@ final class ChunkScheduler implements AutoCloseable {
         SECOND_SUPPORT,
         /** The first layer's per-sample curvature Q_s of a data part into r.out (k = d_1 units in groups of kg). */
         FIRST_LAYER_CURVATURE,
-        /** Lower-triangle columns of the first layer's weight block from Q_s (r.vs): one GEMM task per slot, through all chunks. */
+        /** Lower-triangle columns of the first layer's weight block from Q_s (r.vs): GEMM tasks claimed by the slots, each through all chunks. */
         FIRST_LAYER_ROWS,
-        /** ‖the first layer's weight block‖_F² from Q_s (r.vs): one Gram tile per slot. */
+        /** ‖the first layer's weight block‖_F² from Q_s (r.vs): Gram tile tasks claimed by the slots. */
         FIRST_LAYER_GRAM
     }
 
@@ -538,9 +539,11 @@ final class ChunkScheduler implements AutoCloseable {
      * A request as it travels to the workers. Its sample plan is set by {@link #begin} (once per
      * request at (θ, batch)); its run, by one filler call per run ({@link #set}, {@link #setProduct},
      * {@link #setQuadratic}), which sets every run field from its arguments. Filled by the calling
-     * thread, read-only while the team runs it, except {@link #wave} and {@link #allChunks}, which
-     * the run loops set between runs. It is the {@link WorkerTeam.SlotTask}: slot s of wave w works
-     * on chunk (or vector group) w + s; with allChunks, slot s works on chunks s, s + T, ….
+     * thread, read-only while the team runs it, except {@link #wave}, {@link #allChunks} and
+     * {@link #tasks}, which the run loops set between runs, and {@link #nextTask}, the counter the
+     * slots claim tasks from during a task run. It is the {@link WorkerTeam.SlotTask}: slot s of
+     * wave w works on chunk w + s; with allChunks, slot s works on chunks s, s + T, …; in a task
+     * run (vector groups, first-layer GEMMs and tiles) each slot takes the next task until none is left.
      */
     final class Request implements WorkerTeam.SlotTask {
         // The sample plan: count of samples, rows per chunk, chunks; contiguous from `first`, or by `index`.
@@ -727,24 +730,33 @@ final class ChunkScheduler implements AutoCloseable {
      * run: each worker claims the next task as soon as it is free. Every task writes outputs of its
      * own (columns, a GEMM's block, a tile's sum) with the worker's scratch only, so which worker ran
      * it changes no bit. Claiming beats waves of {@code threads} tasks, which waited at every wave
-     * for the slowest (and at an odd count of equal GEMMs left a worker idle for one): the Kronecker
-     * GEMMs of the Morse check at P = 9550 took 1.40–1.67 s against 1.59–1.91 in waves (bench/RESULTS.md).
+     * for the slower task (equal GEMMs take unequal times on a shared machine): the Kronecker GEMMs
+     * of the Morse check at P = 9550 took 1.40–1.67 s against 1.59–1.91 in waves (bench/RESULTS.md).
      */
     private void runTasks(Request r, int tasks) {
+        if (tasks == 0) return;
         r.tasks = tasks;
         r.nextTask.set(0);
         runWave(r, Math.min(threads, tasks));
     }
 
-    /** Slot {@code slot}'s share of a task run: the tasks it claims. */
+    /**
+     * Slot {@code slot}'s share of a task run: the tasks it claims. A failing task ends the claiming
+     * for every slot (the run's failure is rethrown by the join; the tasks left would be wasted).
+     */
     private void claimTasks(Request r, int slot) {
-        for (int t; (t = r.nextTask.getAndIncrement()) < r.tasks; ) {
-            switch (r.kind) {
-                case GROUPS -> groupThroughChunks(r, t, slot);
-                case FIRST_LAYER_ROWS -> firstLayerTask(r, t, slot);
-                case FIRST_LAYER_GRAM -> firstLayerGramTask(r, t, slot);
-                default -> throw new IllegalStateException(r.kind + " runs per chunk, not as tasks");
+        try {
+            for (int t; (t = r.nextTask.getAndIncrement()) < r.tasks; ) {
+                switch (r.kind) {
+                    case GROUPS -> groupThroughChunks(r, t, slot);
+                    case FIRST_LAYER_ROWS -> firstLayerTask(r, t, slot);
+                    case FIRST_LAYER_GRAM -> firstLayerGramTask(r, t, slot);
+                    default -> throw new IllegalStateException(r.kind + " runs per chunk, not as tasks");
+                }
             }
+        } catch (RuntimeException | Error e) {
+            r.nextTask.set(r.tasks);
+            throw e;
         }
     }
 

@@ -6,7 +6,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A fixed team of worker threads that run one task per slot and wait, without allocating: the
  * caller is slot 0 and the team's daemon threads are slots 1..size−1, handed a run by a volatile
- * write (and {@link LockSupport#unpark} when parked) and counted back with an atomic counter. Steady-state products then
+ * write and an {@link LockSupport#unpark} (which wakes a parked thread and costs a spinning one
+ * little) and counted back with an atomic counter. Steady-state products then
  * allocate nothing (a thread pool would allocate futures and queue nodes on every wave).
  *
  * <p><b>Publishing a run.</b> A run is (generation, participants, task). The generation and the
@@ -21,7 +22,9 @@ import java.util.concurrent.locks.LockSupport;
  * microseconds. Parking it at once costs a futex sleep and wake-up per hand-off, and on a VM the
  * wake-up of an idle vCPU can take far longer; so a waiting thread (a worker between runs, the
  * caller in {@link #join}) first spins for {@code morse.spin.micros} µs (default
- * {@value #DEFAULT_SPIN_MICROS}; 0 parks at once), then parks. Measured on 2 vCPUs of an AMD EPYC:
+ * {@value #DEFAULT_SPIN_MICROS}; 0 parks at once), then parks; a worker's spin restarts only after
+ * a run it took part in. Spinning threads hold their cores: with more engine threads than cores
+ * (or several busy evaluators in one JVM), 0 is the setting. Measured on 2 vCPUs of an AMD EPYC:
  * the 784-256-256-10 gradient 11.05–11.4 ms median against 11.7–13.7 parking at once, the H·v
  * of 100-100-100-10 and 20-50-50-1 0.62–0.81 ms against 0.73–0.93 (bench/RESULTS.md, "Machine C").
  *
@@ -38,7 +41,9 @@ final class WorkerTeam implements AutoCloseable {
 
     /** Microseconds a waiting thread spins before it parks, unless {@code morse.spin.micros} says otherwise. */
     static final long DEFAULT_SPIN_MICROS = 100;
-    /** The system property that sets the spin (µs, ≥ 0). */
+    /** The longest spin a team accepts (1 s). */
+    static final long MAX_SPIN_MICROS = 1_000_000;
+    /** The system property that sets the spin (µs, 0..{@value #MAX_SPIN_MICROS}). */
     static final String SPIN_PROPERTY = "morse.spin.micros";
 
     private final int size;
@@ -63,13 +68,15 @@ final class WorkerTeam implements AutoCloseable {
     /** A team of {@code size} slots whose waiting threads spin {@code spinMicros} µs before parking. */
     WorkerTeam(int size, long spinMicros) {
         if (size < 1 || size > 0xFFFF) throw new IllegalArgumentException("team size must be in 1..65535, got " + size);
-        if (spinMicros < 0) throw new IllegalArgumentException("spin must be ≥ 0 µs, got " + spinMicros);
+        if (spinMicros < 0 || spinMicros > MAX_SPIN_MICROS) {
+            throw new IllegalArgumentException("spin must be in 0.." + MAX_SPIN_MICROS + " µs, got " + spinMicros);
+        }
         this.size = size;
         this.spinNanos = spinMicros * 1000;
         this.threads = new Thread[size];
     }
 
-    /** The spin before parking, from {@value #SPIN_PROPERTY}: a whole number of µs in 0..1 000 000. */
+    /** The spin before parking, from {@value #SPIN_PROPERTY}: a whole number of µs in 0..{@value #MAX_SPIN_MICROS}; unset or blank: the default. */
     static long spinMicros() {
         String v = System.getProperty(SPIN_PROPERTY);
         if (v == null || v.isBlank()) return DEFAULT_SPIN_MICROS;
@@ -79,8 +86,8 @@ final class WorkerTeam implements AutoCloseable {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("-D" + SPIN_PROPERTY + "=" + v + ": expected a whole number of microseconds (0 parks at once)");
         }
-        if (us < 0 || us > 1_000_000) {
-            throw new IllegalArgumentException("-D" + SPIN_PROPERTY + "=" + v + ": must be in 0..1000000 µs (0 parks at once)");
+        if (us < 0 || us > MAX_SPIN_MICROS) {
+            throw new IllegalArgumentException("-D" + SPIN_PROPERTY + "=" + v + ": must be in 0.." + MAX_SPIN_MICROS + " µs (0 parks at once)");
         }
         return us;
     }
@@ -166,27 +173,45 @@ final class WorkerTeam implements AutoCloseable {
     }
 
     private void loop(int slot, long seen) {
+        // The spin's deadline restarts only after a run this slot took part in: a slot left out of
+        // a stream of narrower runs (a last wave, fewer tasks than threads) parks after its spin
+        // instead of spinning for as long as the stream lasts.
+        long spinUntil = System.nanoTime() + spinNanos;
         while (true) {
-            long r;
-            long spinUntil = System.nanoTime() + spinNanos;
-            while (((r = run) >>> 16) == seen) {
-                if (closed) return;
+            if (closed) {
+                // Closed during a run this slot belongs to (the run read after `closed`, so a run
+                // published before the close is seen): fail it, so that the caller's join returns
+                // with the failure instead of waiting for this slot forever.
+                long r = run;
+                if ((r >>> 16) != seen && slot < (int) (r & 0xFFFF)) finish(new IllegalStateException("worker team closed during a run"));
+                return;
+            }
+            long r = run;
+            if ((r >>> 16) == seen) {
                 if (System.nanoTime() - spinUntil < 0) Thread.onSpinWait();
                 else LockSupport.park(this);
+                continue;
             }
-            if (closed) return;
             seen = r >>> 16;
             long delay = testDelayNanos;
             if (delay > 0) LockSupport.parkNanos(delay);
             if (slot < (int) (r & 0xFFFF)) {
+                Throwable failed = null;
                 try {
                     task.run(slot);
                 } catch (Throwable e) {
-                    failure = e;
+                    failed = e;
                 }
-                if (pending.decrementAndGet() == 0) LockSupport.unpark(caller);
+                finish(failed);
+                spinUntil = System.nanoTime() + spinNanos;
             }
         }
+    }
+
+    /** A participant's end of a run: records its failure (or null) and counts it back to the caller. */
+    private void finish(Throwable failed) {
+        if (failed != null) failure = failed;
+        if (pending.decrementAndGet() == 0) LockSupport.unpark(caller);
     }
 
     @Override
