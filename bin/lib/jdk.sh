@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by bin/morse, bin/test and .ci/run: select a JDK >= 25 and export JAVA_HOME.
+# Sourced by bin/morse, bin/test, .ci/run and the bench scripts: select a JDK >= 25 and export JAVA_HOME.
 # Order: $JAVA_HOME if it is new enough, then the newest JDK in the system's JVM folder
 # (/usr/lib/jvm on Debian, where our machines keep Temurin 25 beside the default Java 17).
 
@@ -11,6 +11,16 @@ morse_jdk_major() {  # prints the feature version of the JDK at $1, or nothing
   else
     "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p'
   fi
+}
+
+# Removes the OpenBLAS variables that override its own choice of kernels for the CPU (the list is
+# NetlibLoader.FORCING's), saying so on stderr under the name $1: benchmarks must measure the machine,
+# not a variable (one machine's environment had OPENBLAS_CORETYPE=Haswell on an AVX-512 EPYC).
+morse_unforce_blas() {
+  local v
+  for v in OPENBLAS_CORETYPE OPENBLAS_L2_SIZE; do
+    if [ -n "${!v+x}" ]; then echo "$1: unsetting $v=${!v} (each BLAS picks its own kernels)" >&2; unset "$v"; fi
+  done
 }
 
 morse_select_jdk() {

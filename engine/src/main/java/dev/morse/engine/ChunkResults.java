@@ -73,13 +73,10 @@ final class ChunkResults {
         sum(chunkOut, n, out, len, true, then);
     }
 
-    /** Entries per block of a sum: 32 KiB of the output, in L1 while the parts are added and a {@code then} task reads it. */
-    static final int BLOCK = 4096;
-
     /**
      * out (=|+=) parts[0] + parts[1] + … + parts[n−1], entry by entry in that order. Long outputs are
      * summed by every worker over its own range, in the same order per entry: the serial sum's bits.
-     * Each worker sums its range block by block, all parts into one block of out before the next,
+     * Each worker sums its range block by block ({@link Ranges#CACHE_BLOCK}), all parts into one block of out before the next,
      * so out is read and written once from memory rather than once per part; with {@code then} it
      * runs over each block right after its sum, while the block is in cache: an optimizer's update
      * fused into the gradient's last pass reads the gradient from L1 instead of memory.
@@ -111,8 +108,8 @@ final class ChunkResults {
 
         @Override
         public void run(int lo, int hi) {
-            for (int b = lo; b < hi; b += BLOCK) {
-                int e = Math.min(hi, b + BLOCK);
+            for (int b = lo; b < hi; b += Ranges.CACHE_BLOCK) {
+                int e = Math.min(hi, b + Ranges.CACHE_BLOCK);
                 add(b, e);
                 if (then != null) then.run(b, e);
             }

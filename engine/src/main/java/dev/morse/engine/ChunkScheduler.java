@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * hands it to the team's threads for slots 1…n−1 and runs slot 0 itself ({@code work(r, 0)}), and
  * {@link #work} dispatches to {@link #chunk}, or through {@link #claimTasks} to
  * {@link #groupThroughChunks} (and the first layer's GEMM and tile tasks), which bind the chunk's
- * state and call the pass with the request's fields ({@code pass.blockProduct(r.theta, r.vs, …)}). The only place a request is read from
- * anything but a parameter is {@link Request#run}, where a team thread receives it.
+ * state and call the pass with the request's fields ({@code pass.blockProduct(r.theta, r.vs, …)}).
+ * The only place a request is read from anything but a parameter is {@link Request#run}, where a
+ * team thread receives it.
  *
  * <h2>Determinism</h2>
  * The chunk plan depends on the batch size and the settings only, vectors go in groups of a size

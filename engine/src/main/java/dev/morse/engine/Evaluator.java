@@ -953,17 +953,16 @@ public final class Evaluator implements AutoCloseable {
             throw new IllegalStateException("evaluator is closed");
         }
         NativeThreads.enterEngine();
-        boolean finite;
+        boolean finite = false;
         try {
             finite = scheduler.begin(batch, theta, dense);   // θ's finiteness, tested with the cache key in one pass
-        } catch (RuntimeException | Error e) {
-            NativeThreads.exitEngine();
-            lock.unlock();
-            throw e;
+        } finally {
+            if (!finite) {   // the request does not start: leave engine work and the lock as exit() would
+                NativeThreads.exitEngine();
+                lock.unlock();
+            }
         }
         if (!finite) {
-            NativeThreads.exitEngine();
-            lock.unlock();
             checkFinite(theta, p, "θ");   // names the first bad entry
             throw new IllegalStateException("θ failed the finiteness test but holds no NaN or infinity");
         }

@@ -28,11 +28,12 @@ final class ThetaKey implements Ranges.Task {
         CHANGED
     }
 
-    /** Entries per block: 32 KiB of θ, in L1 between its uses. */
-    static final int BLOCK = 4096;
+    /** Entries per block: {@link Ranges#CACHE_BLOCK}, in L1 between θ's three uses. */
+    static final int BLOCK = Ranges.CACHE_BLOCK;
 
     private final Kernels kernels;
-    private final double[] cached;
+    private final int p;
+    private double[] cached;   // the key's θ, allocated by the first keyed scan (an evaluator without caching needs none)
     private Batch batch;
     private int rows;
     private boolean valid;
@@ -44,7 +45,7 @@ final class ThetaKey implements Ranges.Task {
     private volatile boolean differs;
 
     ThetaKey(int p, Kernels kernels) {
-        this.cached = new double[p];
+        this.p = p;
         this.kernels = kernels;
     }
 
@@ -54,6 +55,7 @@ final class ThetaKey implements Ranges.Task {
      * {@link Scan#CHANGED}. A θ that is not finite invalidates the key.
      */
     Scan scan(double[] theta, Batch batch, int rows, boolean keyed, Ranges ranges) {
+        if (keyed && cached == null) cached = new double[p];
         this.theta = theta;
         this.copy = keyed;
         this.nonFinite = false;

@@ -172,11 +172,9 @@ class OptimizersTest {
                 OptimizerConfig.sgd(0, false, 0), OptimizerConfig.adam(0.9, 0.999, 1e-8, 1e-2),
                 OptimizerConfig.adamw(0.9, 0.999, 1e-8, 1e-2))) {
             Optimizer serial = c.create(p), ranged = c.create(p);
-            double[] a = new double[p], b = new double[p];
-            for (int i = 0; i < p; i++) a[i] = b[i] = rnd.nextGaussian();
+            double[] a = gaussians(rnd, p), b = a.clone();
             for (int step = 0; step < 4; step++) {
-                double[] g = new double[p];
-                for (int i = 0; i < p; i++) g[i] = rnd.nextGaussian();
+                double[] g = gaussians(rnd, p);
                 assertTrue(serial.step(a, g, 0.01));
                 assertTrue(ranged.step(b, g, 0.01, scattered));
                 assertArrayEquals(a, b, 0.0, c.describe() + ": step " + step + " bit-identical in ranges");
@@ -199,11 +197,9 @@ class OptimizersTest {
         for (OptimizerConfig c : List.of(OptimizerConfig.sgd(0.9, false, 0), OptimizerConfig.sgd(0.9, true, 1e-3),
                 OptimizerConfig.adam(0.9, 0.999, 1e-8, 1e-2), OptimizerConfig.adamw(0.9, 0.999, 1e-8, 1e-2))) {
             Optimizer whole = c.create(p), parts = c.create(p);
-            double[] a = new double[p], b = new double[p];
-            for (int i = 0; i < p; i++) a[i] = b[i] = rnd.nextGaussian();
+            double[] a = gaussians(rnd, p), b = a.clone();
             for (int step = 0; step < 3; step++) {
-                double[] g = new double[p];
-                for (int i = 0; i < p; i++) g[i] = rnd.nextGaussian();
+                double[] g = gaussians(rnd, p);
                 assertTrue(whole.step(a, g, 0.01));
                 Ranges.Task t = parts.startStep(b, g, 0.01);
                 t.run(600, p);
@@ -221,8 +217,7 @@ class OptimizersTest {
             assertEquals(whole.steps(), parts.steps(), "an aborted step is not counted");
             assertTrue(parts.step(b, g, 0.01), "free for the next step");
             // A second start while a step runs changes nothing of it.
-            double[] th1 = b.clone(), th2 = b.clone(), gg = new double[p];
-            for (int i = 0; i < p; i++) gg[i] = rnd.nextGaussian();
+            double[] th1 = b.clone(), th2 = b.clone(), gg = gaussians(rnd, p);
             Optimizer x = c.create(p), y = c.create(p);
             assertTrue(x.step(th1, gg, 0.01));
             Ranges.Task u = y.startStep(th2, gg, 0.01);
@@ -255,5 +250,12 @@ class OptimizersTest {
         assertEquals(OptimizerConfig.Kind.ADAMW, OptimizerConfig.Kind.parse("AdamW"));
         Optimizer sgd = OptimizerConfig.sgd(0.9, false, 0).create(4);
         assertThrows(IllegalArgumentException.class, () -> sgd.restore(OptimizerConfig.adam(0.9, 0.999, 1e-8, 0).create(4).state()));
+    }
+
+    /** n standard normal draws from rnd, in order. */
+    private static double[] gaussians(SplittableRandom rnd, int n) {
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) x[i] = rnd.nextGaussian();
+        return x;
     }
 }
