@@ -5,6 +5,8 @@ import dev.morse.engine.FlopModel;
 import dev.morse.engine.Part;
 import dev.morse.linalg.MemoryGuard;
 import dev.morse.linalg.Progress;
+import dev.morse.simd.KernelProvider;
+import dev.morse.simd.Kernels;
 
 /**
  * The dense Hessian of L_R for the Morse check, assembled column block by column block into one
@@ -66,10 +68,6 @@ final class DenseHessian {
         if (out.length != (long) p * p) throw new IllegalArgumentException("buffer has " + out.length + " doubles, P² = " + (long) p * p);
         double[] rDiag = ev.problem().termsHessianDiagonal();
         boolean parts = rDiag != null;
-        int cols = ev.denseBlockColumns();
-        // G's and M's blocks here, and the evaluator's own block buffer when H comes from Hessian products.
-        MemoryGuard.checkDense(parts ? 2 : 3, (long) cols * p, "Morse check: column blocks of G and M (" + cols + " columns × P=" + p + ")");
-        double[] gBlk = new double[cols * p], mBlk = new double[cols * p];
         double[] dG = new double[p], dM = new double[p];
         double frobM = 0;
         // The first layer's weights: H's columns alone, G and M only through their diagonals and ‖M‖_F².
@@ -81,6 +79,13 @@ final class DenseHessian {
                 frobM = f;
             }
         }
+        // G's and M's blocks for the other columns (no more than there are: 142 of 256 at
+        // 784-12-10, and fresh pages cost on some VMs), and the evaluator's own block buffer when
+        // H comes from Hessian products.
+        int cols = Math.max(1, Math.min(ev.denseBlockColumns(), p - w1));
+        MemoryGuard.checkDense(parts ? 2 : 3, (long) cols * p, "Morse check: column blocks of G and M (" + cols + " columns × P=" + p + ")");
+        double[] gBlk = new double[cols * p], mBlk = new double[cols * p];
+        Kernels kernels = KernelProvider.get();
         // Whole units at a time (Evaluator.kroneckerRangeEnd: enough GEMMs to keep every worker busy
         // to the range's end); progress after each range.
         int d0 = ev.problem().model().inputDim(), d1 = w1 / Math.max(1, d0);
@@ -99,9 +104,7 @@ final class DenseHessian {
                 int q = start + j, row = j * p;
                 dG[q] = gBlk[row + q];
                 dM[q] = mBlk[row + q];
-                double f = 0;
-                for (int i = 0; i < q; i++) f += mBlk[row + i] * mBlk[row + i];
-                frobM += 2 * f + dM[q] * dM[q];
+                frobM += 2 * kernels.sumOfSquares(q, mBlk, row) + dM[q] * dM[q];
                 if (parts) {
                     int o = q * p;
                     for (int i = 0; i <= q; i++) out[o + i] = gBlk[row + i] + mBlk[row + i];
@@ -121,12 +124,17 @@ final class DenseHessian {
         return new Parts(dG, dM, frobM, parts, flops);
     }
 
-    /** Σ a_ij² of a symmetric row-major n × n matrix from its lower triangle: 2·Σ_{j<i} a_ij² + Σ a_ii². */
+    /**
+     * Σ a_ij² of a symmetric row-major n × n matrix from its lower triangle: 2·Σ_{j<i} a_ij² + Σ a_ii²,
+     * the rows by the vector kernel (a scalar sum is one dependent add per entry: 60–80 ms at
+     * n = 9550 against a pass at memory speed).
+     */
     static double frobeniusSquaredLower(double[] a, int n) {
+        Kernels kernels = KernelProvider.get();
         double off = 0, diag = 0;
         for (int i = 0; i < n; i++) {
             int row = i * n;
-            for (int j = 0; j < i; j++) off += a[row + j] * a[row + j];
+            off += kernels.sumOfSquares(i, a, row);
             diag += a[row + i] * a[row + i];
         }
         return 2 * off + diag;

@@ -5,6 +5,7 @@ import dev.morse.linalg.MemoryGuard;
 import dev.morse.linalg.NativeThreads;
 import dev.morse.linalg.Progress;
 import dev.morse.simd.KernelProvider;
+import dev.morse.simd.Kernels;
 import dev.morse.simd.Ranges;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
@@ -157,8 +158,9 @@ public final class Evaluator implements AutoCloseable {
         this.p = mlp.numParameters();
         // One owner for the cores: our workers, not OpenBLAS's pool on top of them.
         NativeThreads.init();
-        this.scheduler = new ChunkScheduler(mlp, problem.loss(), data, KernelProvider.get(), s);
-        this.firstLayer = new FirstLayerCurvature(scheduler, mlp, data);
+        Kernels kernels = KernelProvider.get();
+        this.scheduler = new ChunkScheduler(mlp, problem.loss(), data, kernels, s);
+        this.firstLayer = new FirstLayerCurvature(scheduler, mlp, data, kernels);
         // The team's threads end when this evaluator is closed, or becomes unreachable (they never reference it).
         CLEANER.register(this, scheduler.team()::close);
         this.dataGrad = new double[p];

@@ -1,6 +1,7 @@
 package dev.morse.engine;
 
 import dev.morse.linalg.MemoryGuard;
+import dev.morse.simd.Kernels;
 import java.util.Arrays;
 
 /**
@@ -15,11 +16,13 @@ final class FirstLayerCurvature {
     private final ChunkScheduler scheduler;
     private final Mlp mlp;
     private final Dataset data;
+    private final Kernels kernels;
     private final double[][] q = new double[Part.values().length][];
     private final double[][] keys = new double[Part.values().length][];   // the θ each q was computed at
 
-    FirstLayerCurvature(ChunkScheduler scheduler, Mlp mlp, Dataset data) {
+    FirstLayerCurvature(ChunkScheduler scheduler, Mlp mlp, Dataset data, Kernels kernels) {
         this.scheduler = scheduler;
+        this.kernels = kernels;
         this.mlp = mlp;
         this.data = data;
     }
@@ -63,18 +66,18 @@ final class FirstLayerCurvature {
     /**
      * The diagonal of the first layer's weight block from q into out[0 .. d_1·d_0):
      * Σ_s Q_s[i, i] x_s[c]² for weight (i, c), summed in sample order (the same bits however the
-     * Q_s were computed).
+     * Q_s were computed). Each sample's squared inputs are formed once and added to the d_1 rows
+     * by vector axpys: the scalar loop that squared them per row took 60–70 ms per part at
+     * 784-12-10, N = 2000, on the main thread between the assembly's parallel runs.
      */
     void diagonal(double[] q, double[] out) {
         int d0 = mlp.inputDim(), d1 = mlp.width(1), n = data.size();
-        double[] x = data.x();
+        double[] x = data.x(), x2 = new double[d0];
         Arrays.fill(out, 0, d0 * d1, 0.0);
         for (int s = 0; s < n; s++) {
-            for (int i = 0; i < d1; i++) {
-                double k = q[s * d1 * d1 + i * d1 + i];
-                int o = i * d0, xo = s * d0;
-                for (int c = 0; c < d0; c++) out[o + c] += k * x[xo + c] * x[xo + c];
-            }
+            int xo = s * d0;
+            for (int c = 0; c < d0; c++) x2[c] = x[xo + c] * x[xo + c];
+            for (int i = 0; i < d1; i++) kernels.axpy(d0, q[s * d1 * d1 + i * d1 + i], x2, 0, out, i * d0);
         }
     }
 }
