@@ -47,8 +47,24 @@ final class ChunkScheduler implements AutoCloseable {
     static final int DENSE_CHUNK_FACTOR = 16;
     /** Doubles per block-product buffer of a product request (rows × vectors × Σ d_l): 8 MiB. */
     static final long GROUP_BUDGET = 1L << 20;
-    /** The same for dense requests, whose chunks are larger: 16 MiB per buffer (about 4 per worker). */
-    static final long DENSE_GROUP_BUDGET = 1L << 21;
+    /**
+     * The same for dense requests: 1 MiB per buffer. A dense request runs a group per k columns
+     * and every group's tangents are read again by several GEMMs and elementwise passes, so
+     * groups whose buffers stay near a core's cache win: the dense Hessian of 30-40-40-1 (N = 256)
+     * took 94–112 ms with 0.5–2 MiB buffers against 183–221 ms with the former 16 MiB (groups of
+     * 3–12 vectors against 64), 20-50-50-1 (N = 1000) 0.94–1.11 s against 1.27–1.29 (AMD EPYC
+     * Zen 5, 2 vCPUs). Where one vector's buffers alone exceed the budget (784-12-10, N = 2000)
+     * the groups keep {@link #GEMM_ROWS}.
+     */
+    static final long DENSE_GROUP_BUDGET = 1L << 17;
+    /**
+     * The least rows, kg·d_1, of the first layer's output GEMM (the largest of a group, d_0 wide):
+     * below about this many OpenBLAS runs it short of its speed (TN, 784 wide, 2000 deep: 68 GFLOP/s
+     * per thread at 120 rows, 71 at 144, 75 at 432; AMD EPYC Zen 5). Larger groups than that only
+     * cost memory, fresh pages that were slow on a VM: with groups of 36 vectors the Morse check's
+     * 142 unit columns at 784-12-10 took 0.29–0.42 s, with 12 0.17–0.23 s.
+     */
+    static final int GEMM_ROWS = 128;
 
     private final Mlp mlp;
     private final int[] widths;   // the model's, copied once: Mlp.widths() clones, and begin() runs per request
@@ -163,26 +179,27 @@ final class ChunkScheduler implements AutoCloseable {
 
     /**
      * Vectors per block-product group: as many as keep a worker's block buffers near the request's
-     * budget ({@link #GROUP_BUDGET} doubles, 8 MiB: rows × kg × Σ d_l for each of RA, RZ, RG; twice
-     * that for dense requests), at most 64; groups of equal size.
+     * budget ({@link #GROUP_BUDGET} doubles, 8 MiB: rows × kg × Σ d_l for each of RA, RZ, RG;
+     * {@link #DENSE_GROUP_BUDGET} for dense requests), but at least enough for {@link #GEMM_ROWS}
+     * rows in the first layer's output GEMM, at most 64; groups of equal size.
      */
     private int groupSize(int k, int rows, long budget) {
-        return equalGroupSize(k, (long) rows * widthSum(), budget, 64);
+        return equalGroupSize(k, (long) rows * widthSum(), budget, Math.ceilDiv(GEMM_ROWS, mlp.width(1)), 64);
     }
 
     /** Probes per third-order group: the six tangent buffers (RA, RZ, RG and their R²) near 2^21 doubles, at most 32; equal groups. */
     private int thirdGroupSize(int k, int rows) {
-        return equalGroupSize(k, 6L * rows * widthSum(), 1L << 21, 32);
+        return equalGroupSize(k, 6L * rows * widthSum(), 1L << 21, 1, 32);
     }
 
     /**
      * The size of equal groups for k vectors, each group at most {@code most} vectors and near
-     * {@code budget} doubles of {@code perVector} each. Equal groups (k = 256, at most 50: six
+     * {@code budget} doubles of {@code perVector} each, or {@code least} vectors when fewer fit. Equal groups (k = 256, at most 50: six
      * groups of 43, not five of 50 and one of 6) keep the last group claimed from running long
      * after the others; the size depends on k and the model only, never on threads.
      */
-    private static int equalGroupSize(int k, long perVector, long budget, int most) {
-        int max = (int) Math.max(1, Math.min(most, budget / Math.max(1, perVector)));
+    private static int equalGroupSize(int k, long perVector, long budget, int least, int most) {
+        int max = (int) Math.min(most, Math.max(least, budget / Math.max(1, perVector)));
         int groups = (k + max - 1) / max;
         return (k + groups - 1) / groups;
     }
