@@ -28,7 +28,8 @@ import dev.morse.simd.Kernels;
  * parts' per-sample curvature ({@link Evaluator#firstLayerDiagonal},
  * {@link Evaluator#firstLayerFrobeniusSquared}) without their columns. The remaining columns come
  * as described above. Memory: the buffer, plus two column blocks of k × P doubles,
- * k = {@link Evaluator#denseBlockColumns()}, and N × d_1² doubles per part for the Q_s. The
+ * k = {@link Evaluator#denseBlockColumns()} or the columns past the first layer's weights if
+ * fewer, and N × d_1² doubles per part for the Q_s. The
  * result is bit-identical for any thread count.
  */
 final class DenseHessian {

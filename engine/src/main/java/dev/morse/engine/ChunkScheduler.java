@@ -60,9 +60,10 @@ final class ChunkScheduler implements AutoCloseable {
     /**
      * The least rows, kg·d_1, of the first layer's output GEMM (the largest of a group, d_0 wide):
      * below about this many OpenBLAS runs it short of its speed (TN, 784 wide, 2000 deep: 68 GFLOP/s
-     * per thread at 120 rows, 71 at 144, 75 at 432; AMD EPYC Zen 5). Larger groups than that only
-     * cost memory, fresh pages that were slow on a VM: with groups of 36 vectors the Morse check's
-     * 142 unit columns at 784-12-10 took 0.29–0.42 s, with 12 0.17–0.23 s.
+     * per thread at 120 rows, 71 at 144, 75 at 432; AMD EPYC Zen 5). Larger groups than that
+     * mostly cost memory, fresh pages that were slow on a VM: the Morse check's 142 unit columns
+     * at 784-12-10, computed once, took 0.29–0.45 s in groups of 36 and 0.18–0.38 s in groups of
+     * 11 (repeated in one JVM, 0.15–0.2 s either way).
      */
     static final int GEMM_ROWS = 128;
 
