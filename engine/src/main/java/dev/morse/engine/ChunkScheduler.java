@@ -63,7 +63,7 @@ final class ChunkScheduler implements AutoCloseable {
      * per thread at 120 rows, 71 at 144, 75 at 432; AMD EPYC Zen 5). Larger groups than that
      * mostly cost memory, fresh pages that were slow on a VM: the Morse check's 142 unit columns
      * at 784-12-10, computed once, took 0.29–0.45 s in groups of 36 and 0.18–0.38 s in groups of
-     * 11 (repeated in one JVM, 0.15–0.2 s either way).
+     * 11 (repeated in one JVM, 0.1–0.2 s either way).
      */
     static final int GEMM_ROWS = 128;
 
