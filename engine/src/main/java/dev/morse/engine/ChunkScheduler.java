@@ -200,9 +200,10 @@ final class ChunkScheduler implements AutoCloseable {
 
     /**
      * The size of equal groups for k vectors, each group at most {@code most} vectors and near
-     * {@code budget} doubles of {@code perVector} each, or {@code least} vectors when fewer fit. Equal groups (k = 256, at most 50: six
-     * groups of 43, not five of 50 and one of 6) keep the last group claimed from running long
-     * after the others; the size depends on k and the model only, never on threads.
+     * {@code budget} doubles of {@code perVector} each, or {@code least} vectors when fewer fit.
+     * Equal groups (k = 256, at most 50: six groups of 43, not five of 50 and one of 6) keep the
+     * last group claimed from running long after the others; the size depends on k and the model
+     * only, never on threads.
      */
     private static int equalGroupSize(int k, long perVector, long budget, int least, int most) {
         int max = (int) Math.min(most, Math.max(least, budget / Math.max(1, perVector)));
