@@ -45,34 +45,8 @@ final class ChunkScheduler implements AutoCloseable {
      * are summed), which made the output traffic, not the GEMMs, the bottleneck with 256-row chunks.
      */
     static final int DENSE_CHUNK_FACTOR = 16;
-    /**
-     * Doubles per block-product buffer of a product request (rows × vectors × Σ d_l): 2 MiB. Smaller
-     * groups stay nearer the cache: H·V with 16 vectors at 784-256-256-10 (N = 1024, groups of 3
-     * instead of 8) took 242–268 ms against 273–282 ms with 8 MiB, alternating (AMD EPYC Zen 5,
-     * 2 vCPUs); models whose rows are narrow still run 16 vectors as one group.
-     */
-    static final long GROUP_BUDGET = 1L << 18;
-    /**
-     * The same for dense requests: 1 MiB per buffer. A dense request runs a group per k columns
-     * and every group's tangents are read again by several GEMMs and elementwise passes, so
-     * groups whose buffers stay near a core's cache win: the dense Hessian of 30-40-40-1 (N = 256)
-     * took 94–112 ms with 0.5–2 MiB buffers against 183–221 ms with the former 16 MiB (groups of
-     * 3–12 vectors against 64), 20-50-50-1 (N = 1000) 0.94–1.11 s against 1.27–1.29 (AMD EPYC
-     * Zen 5, 2 vCPUs). Where one vector's buffers alone exceed the budget (784-12-10, N = 2000)
-     * the groups keep {@link #GEMM_ROWS}.
-     */
-    static final long DENSE_GROUP_BUDGET = 1L << 17;
-    /**
-     * The least rows, kg·d_1, of the first layer's output GEMM (the largest of a group, d_0 wide):
-     * below about this many OpenBLAS runs it short of its speed (TN, 784 wide, 2000 deep: 68 GFLOP/s
-     * per thread at 120 rows, 71 at 144, 75 at 432; AMD EPYC Zen 5). Larger groups than that
-     * mostly cost memory, fresh pages that were slow on a VM: the Morse check's 142 unit columns
-     * at 784-12-10, computed once, took 0.29–0.45 s in groups of 36 and 0.18–0.38 s in groups of
-     * 11 (repeated in one JVM, 0.1–0.2 s either way).
-     */
-    static final int GEMM_ROWS = 128;
-
     private final Mlp mlp;
+    private final GroupSizes groups;
     private final int[] widths;   // the model's, copied once: Mlp.widths() clones, and begin() runs per request
     private final Dataset data;
     private final Kernels kernels;
@@ -115,6 +89,7 @@ final class ChunkScheduler implements AutoCloseable {
 
     ChunkScheduler(Mlp mlp, Loss loss, Dataset data, Kernels kernels, Evaluator.Settings s) {
         this.mlp = mlp;
+        this.groups = new GroupSizes(mlp);
         this.widths = mlp.widths();
         this.data = data;
         this.kernels = kernels;
@@ -183,41 +158,6 @@ final class ChunkScheduler implements AutoCloseable {
         return (n + rows - 1) / rows;
     }
 
-    /**
-     * Vectors per block-product group: as many as keep a worker's block buffers near the request's
-     * budget ({@link #GROUP_BUDGET} doubles, 2 MiB: rows × kg × Σ d_l for each of RA, RZ, RG;
-     * {@link #DENSE_GROUP_BUDGET} for dense requests), but at least enough for {@link #GEMM_ROWS}
-     * rows in the first layer's output GEMM, at most 64; groups of equal size.
-     */
-    private int groupSize(int k, int rows, long budget) {
-        return equalGroupSize(k, (long) rows * widthSum(), budget, Math.ceilDiv(GEMM_ROWS, mlp.width(1)), 64);
-    }
-
-    /** Probes per third-order group: the six tangent buffers (RA, RZ, RG and their R²) near 2^21 doubles, at most 32; equal groups. */
-    private int thirdGroupSize(int k, int rows) {
-        return equalGroupSize(k, 6L * rows * widthSum(), 1L << 21, 1, 32);
-    }
-
-    /**
-     * The size of equal groups for k vectors, each group at most {@code most} vectors and near
-     * {@code budget} doubles of {@code perVector} each, or {@code least} vectors when fewer fit.
-     * Equal groups (k = 256, at most 50: six groups of 43, not five of 50 and one of 6) keep the
-     * last group claimed from running long after the others; the size depends on k and the model
-     * only, never on threads.
-     */
-    private static int equalGroupSize(int k, long perVector, long budget, int least, int most) {
-        int max = (int) Math.min(most, Math.max(least, budget / Math.max(1, perVector)));
-        int groups = (k + max - 1) / max;
-        return (k + groups - 1) / groups;
-    }
-
-    /** Σ d_l over the layers l = 1..L (the units whose tangents a vector needs per row). */
-    private int widthSum() {
-        int widths = 0;
-        for (int l = 1; l <= mlp.layers(); l++) widths += mlp.width(l);
-        return widths;
-    }
-
     /** The most workers that ran at once during the current (or last) request. */
     int widestWave() {
         return widestWave;
@@ -257,7 +197,7 @@ final class ChunkScheduler implements AutoCloseable {
             version++;
             chunkStates = 8L * ChunkState.doubles(widths, rows) * chunks <= stateBudget;
         }
-        request.plan(batch, count, rows, chunks, dense ? DENSE_GROUP_BUDGET : GROUP_BUDGET, chunkStates);
+        request.plan(batch, count, rows, chunks, dense ? GroupSizes.DENSE_BUDGET : GroupSizes.PRODUCT_BUDGET, chunkStates);
         int slots = chunkStates ? Math.max(chunks, threads) : threads;
         if (states.length < slots) states = Arrays.copyOf(states, slots);
         if (chunkSums.length < chunks) chunkSums = new double[chunks];
@@ -330,7 +270,7 @@ final class ChunkScheduler implements AutoCloseable {
         }
         // Vectors go in groups of a fixed size (it depends on the model and the chunk rows only,
         // never on the thread count), so every vector's bits are the same however the work is spread.
-        int kg = groupSize(k, r.rows, r.groupBudget);
+        int kg = groups.block(k, r.rows, r.groupBudget);
         int groups = (k + kg - 1) / kg;
         if (r.chunks == 1 || (groups >= threads && groups >= r.chunks)) {
             // Workers share chunk states in this mode: fill them first (each chunk by one worker),
@@ -350,7 +290,7 @@ final class ChunkScheduler implements AutoCloseable {
     void firstLayerCurvature(Part part, double[] theta, double[] q) {
         Request r = request;
         int units = mlp.width(1);
-        runChunks(r.setProduct(Kind.FIRST_LAYER_CURVATURE, theta, part, null, -1, false, units, groupSize(units, r.rows, r.groupBudget), q), null, 0);
+        runChunks(r.setProduct(Kind.FIRST_LAYER_CURVATURE, theta, part, null, -1, false, units, groups.block(units, r.rows, r.groupBudget), q), null, 0);
     }
 
     /**
@@ -469,7 +409,7 @@ final class ChunkScheduler implements AutoCloseable {
         int len = k + (grad == null ? 0 : p);
         if (quadOut.length < len) quadOut = new double[len];
         Request r = request;
-        runChunks(r.setQuadratic(theta, hessian, vs, k, thirdGroupSize(k, r.rows), grad != null), quadOut, len);
+        runChunks(r.setQuadratic(theta, hessian, vs, k, groups.third(k, r.rows), grad != null), quadOut, len);
         System.arraycopy(quadOut, 0, forms, 0, k);
         if (grad != null) System.arraycopy(quadOut, k, grad, 0, p);
     }
