@@ -795,12 +795,18 @@ public final class Evaluator implements AutoCloseable {
     }
 
     /**
-     * Columns a dense materialization should request at a time ({@link #denseColumns}): enough
-     * vector groups to keep every worker busy (at least 256, 64 per worker), at most P.
+     * Columns a dense materialization should request at a time ({@link #denseColumns}): 256 (at
+     * most P), for any thread count. A block's vector groups are cut from its columns, and a
+     * group's size sets its GEMMs' shapes and so their bits: blocks of 64 columns per worker, as
+     * they were, gave other bits past four threads. 256 columns make 4 to 256 groups (GroupSizes),
+     * enough for the workers of a dense request.
      */
     public int denseBlockColumns() {
-        return Math.max(1, Math.min(p, Math.max(256, 64 * scheduler.threads())));
+        return Math.max(1, Math.min(p, DENSE_BLOCK_COLUMNS));
     }
+
+    /** See {@link #denseBlockColumns()}. */
+    private static final int DENSE_BLOCK_COLUMNS = 256;
 
     /**
      * Columns start … start+k−1 of the dense matrix of an operator part: writes Op·e_q for

@@ -230,6 +230,30 @@ class InvarianceTest {
         }
     }
 
+    /**
+     * Dense matrices past four threads: P = 1882, so the unit columns after the first layer's
+     * weights take several column blocks, and their vector groups are cut from the blocks. When a
+     * block was 64 columns per worker (wider past four threads) the groups, and the bits, changed
+     * with 5 threads.
+     */
+    @Test
+    void denseMatricesAreBitIdenticalPastFourThreads() {
+        Mlp mlp = Mlp.of(Activation.TANH, 3, 40, 40, 2);
+        Dataset data = Problems.classification(30, 3, 2, 4);
+        double[] theta = mlp.initPyTorchDefault(2);
+        double[] ref;
+        try (Evaluator one = Evaluator.open(Problem.of(mlp, data, Loss.CROSS_ENTROPY, Regularizer.l2(1e-3)), Evaluator.Settings.defaults().withThreads(1))) {
+            assertTrue(one.dim() - one.firstLayerWeights() > 384, "several unit-column blocks");
+            ref = one.dense(Part.HESSIAN, theta);
+        }
+        for (int t : new int[] {5, 6}) {
+            try (Evaluator many = Evaluator.open(Problem.of(mlp, data, Loss.CROSS_ENTROPY, Regularizer.l2(1e-3)), Evaluator.Settings.defaults().withThreads(t))) {
+                assertEquals(256, many.denseBlockColumns(), "columns per block with " + t + " threads");
+                assertArrayEquals(ref, many.dense(Part.HESSIAN, theta), 0.0, "dense H bit-identical with " + t + " threads");
+            }
+        }
+    }
+
     /** N ≤ the chunk size still uses every thread: the data are cut into at least 8 chunks, whatever the thread count. */
     @Test
     void smallDataSetsUseEveryThreadWithTheSameBits() {
