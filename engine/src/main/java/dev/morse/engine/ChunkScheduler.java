@@ -46,7 +46,7 @@ final class ChunkScheduler implements AutoCloseable {
      */
     static final int DENSE_CHUNK_FACTOR = 16;
     private final Mlp mlp;
-    private final GroupSizes groups;
+    private final GroupSizes groupSizes;
     private final int[] widths;   // the model's, copied once: Mlp.widths() clones, and begin() runs per request
     private final Dataset data;
     private final Kernels kernels;
@@ -89,7 +89,7 @@ final class ChunkScheduler implements AutoCloseable {
 
     ChunkScheduler(Mlp mlp, Loss loss, Dataset data, Kernels kernels, Evaluator.Settings s) {
         this.mlp = mlp;
-        this.groups = new GroupSizes(mlp);
+        this.groupSizes = new GroupSizes(mlp);
         this.widths = mlp.widths();
         this.data = data;
         this.kernels = kernels;
@@ -270,7 +270,7 @@ final class ChunkScheduler implements AutoCloseable {
         }
         // Vectors go in groups of a fixed size (it depends on the model and the chunk rows only,
         // never on the thread count), so every vector's bits are the same however the work is spread.
-        int kg = groups.block(k, r.rows, r.groupBudget);
+        int kg = groupSizes.block(k, r.rows, r.groupBudget);
         int groups = (k + kg - 1) / kg;
         if (r.chunks == 1 || (groups >= threads && groups >= r.chunks)) {
             // Workers share chunk states in this mode: fill them first (each chunk by one worker),
@@ -290,7 +290,7 @@ final class ChunkScheduler implements AutoCloseable {
     void firstLayerCurvature(Part part, double[] theta, double[] q) {
         Request r = request;
         int units = mlp.width(1);
-        runChunks(r.setProduct(Kind.FIRST_LAYER_CURVATURE, theta, part, null, -1, false, units, groups.block(units, r.rows, r.groupBudget), q), null, 0);
+        runChunks(r.setProduct(Kind.FIRST_LAYER_CURVATURE, theta, part, null, -1, false, units, groupSizes.block(units, r.rows, r.groupBudget), q), null, 0);
     }
 
     /**
@@ -409,7 +409,7 @@ final class ChunkScheduler implements AutoCloseable {
         int len = k + (grad == null ? 0 : p);
         if (quadOut.length < len) quadOut = new double[len];
         Request r = request;
-        runChunks(r.setQuadratic(theta, hessian, vs, k, groups.third(k, r.rows), grad != null), quadOut, len);
+        runChunks(r.setQuadratic(theta, hessian, vs, k, groupSizes.third(k, r.rows), grad != null), quadOut, len);
         System.arraycopy(quadOut, 0, forms, 0, k);
         if (grad != null) System.arraycopy(quadOut, k, grad, 0, p);
     }

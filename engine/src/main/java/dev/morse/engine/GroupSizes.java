@@ -21,40 +21,46 @@ final class GroupSizes {
      * The same for dense requests: 1 MiB per buffer. A dense request runs a group per k columns
      * and every group's tangents are read again by several GEMMs and elementwise passes, so
      * groups whose buffers stay near a core's cache win: the dense Hessian of 30-40-40-1 (N = 256)
-     * took 94–112 ms with 0.5–2 MiB buffers against 183–221 ms with the former 16 MiB (groups of
+     * took 94–119 ms with 0.5–2 MiB buffers against 183–221 ms with the former 16 MiB (groups of
      * 3–12 vectors against 64), 20-50-50-1 (N = 1000) 0.94–1.11 s against 1.27–1.29 (AMD EPYC
-     * Zen 5, 2 vCPUs). Where one vector's buffers alone exceed the budget (784-12-10, N = 2000)
-     * the groups keep {@link #GEMM_ROWS}.
+     * Zen 5, 2 vCPUs). Where the budget allows fewer vectors than {@link #GEMM_ROWS} asks for
+     * (784-12-10 at N = 2000: 2 against 11), the floor decides.
      */
     static final long DENSE_BUDGET = 1L << 17;
     /**
-     * The least rows, kg·d_1, of the first layer's output GEMM (the largest of a group, d_0 wide):
-     * below about this many OpenBLAS runs it short of its speed (TN, 784 wide, 2000 deep: 68 GFLOP/s
-     * per thread at 120 rows, 71 at 144, 75 at 432; AMD EPYC Zen 5). Larger groups than that
-     * mostly cost memory, fresh pages that were slow on a VM: the Morse check's 142 unit columns
-     * at 784-12-10, computed once, took 0.29–0.45 s in groups of 36 and 0.18–0.38 s in groups of
-     * 11 (repeated in one JVM, 0.1–0.2 s either way).
+     * The rows, kg·d_1, that a group may take in the first layer's output GEMM (the largest of a
+     * group, d_0 wide) even when the budget allows fewer vectors: a floor against GEMMs of a few
+     * rows, not a tuned optimum (OpenBLAS, TN, 784 wide, 2000 deep: 68 GFLOP/s per thread at 120
+     * rows, 71 at 144, 75 at 432; AMD EPYC Zen 5). Larger groups mostly cost memory, fresh pages
+     * that were slow on a VM: the Morse check's 142 unit columns at 784-12-10, computed once, took
+     * 0.29–0.45 s in groups of 36 and 0.18–0.38 s in groups of 11 (repeated in one JVM, 0.1–0.2 s
+     * either way). The floor stretches a group's buffers to at most {@link #FLOOR_STRETCH} budgets.
      */
     static final int GEMM_ROWS = 128;
+    /** How many budgets the {@link #GEMM_ROWS} floor may stretch a group's buffers to: no more, however narrow d_1. */
+    static final int FLOOR_STRETCH = 8;
 
     private final long perRow;   // Σ d_l over the layers l = 1..L: the units whose tangents a vector needs per row
-    private final int least;     // vectors for GEMM_ROWS rows of the first layer's output GEMM
+    private final int floor;     // vectors for GEMM_ROWS rows of the first layer's output GEMM
 
     GroupSizes(Mlp mlp) {
         long widths = 0;
         for (int l = 1; l <= mlp.layers(); l++) widths += mlp.width(l);
         this.perRow = widths;
-        this.least = Math.ceilDiv(GEMM_ROWS, mlp.width(1));
+        this.floor = Math.ceilDiv(GEMM_ROWS, mlp.width(1));
     }
 
     /**
-     * Vectors per block-product group: as many as keep a worker's block buffers near the request's
-     * budget ({@link #PRODUCT_BUDGET} doubles, 2 MiB, for each of RA, RZ, RG; {@link #DENSE_BUDGET}
-     * for dense requests), but at least enough for {@link #GEMM_ROWS} rows in the first layer's
-     * output GEMM, at most 64; groups of equal size.
+     * Vectors per block-product group: groups of at most as many vectors as keep a worker's block
+     * buffers near the request's budget ({@link #PRODUCT_BUDGET} doubles, 2 MiB, for each of RA, RZ,
+     * RG; {@link #DENSE_BUDGET} for dense requests), or as {@link #GEMM_ROWS} asks for when that is
+     * more (within {@link #FLOOR_STRETCH} budgets), never more than 64; then cut into equal groups,
+     * which may be smaller (12 vectors, at most 11: two groups of 6).
      */
     int block(int k, int rows, long budget) {
-        return equal(k, rows * perRow, budget, least, 64);
+        long perVector = rows * perRow;
+        int least = (int) Math.min(floor, FLOOR_STRETCH * budget / Math.max(1, perVector));
+        return equal(k, perVector, budget, least, 64);
     }
 
     /** Probes per third-order group: the six tangent buffers (RA, RZ, RG and their R²) near 2^21 doubles, at most 32; equal groups. */
@@ -69,7 +75,7 @@ final class GroupSizes {
      * last group claimed from running long after the others.
      */
     static int equal(int k, long perVector, long budget, int least, int most) {
-        int max = (int) Math.min(most, Math.max(least, budget / Math.max(1, perVector)));
+        int max = (int) Math.max(1, Math.min(most, Math.max(least, budget / Math.max(1, perVector))));
         int groups = (k + max - 1) / max;
         return (k + groups - 1) / groups;
     }
