@@ -188,10 +188,15 @@ public final class DgemmCeiling {
      * {@link #busy}).
      */
     public static Result get() {
+        return get(loadAverage());
+    }
+
+    /** As {@link #get()}, with the 1-minute load average now given (tests: a load that cannot change under them). */
+    static Result get(double loadNow) {
         String key = key();
         Path file = file(key);
         Result cached = read(file, key);
-        if (stale(cached, loadAverage())) {
+        if (stale(cached, loadNow)) {
             LOG.log(Level.INFO, "the cached dgemm ceiling (" + cached.describe() + ") was measured on a busy machine; measuring again");
             return measure(key, file);
         }
