@@ -802,11 +802,8 @@ public final class Evaluator implements AutoCloseable {
      * enough for the workers of a dense request.
      */
     public int denseBlockColumns() {
-        return Math.max(1, Math.min(p, DENSE_BLOCK_COLUMNS));
+        return Math.max(1, Math.min(p, 256));
     }
-
-    /** See {@link #denseBlockColumns()}. */
-    private static final int DENSE_BLOCK_COLUMNS = 256;
 
     /**
      * Columns start … start+k−1 of the dense matrix of an operator part: writes Op·e_q for

@@ -28,9 +28,6 @@ final class ThetaKey implements Ranges.Task {
         CHANGED
     }
 
-    /** Entries per block: {@link Ranges#CACHE_BLOCK}, in L1 between θ's three uses. */
-    static final int BLOCK = Ranges.CACHE_BLOCK;
-
     private final Kernels kernels;
     private final int p;
     private double[] cached;   // the key's θ, allocated by the first keyed scan (an evaluator without caching needs none)
@@ -79,8 +76,8 @@ final class ThetaKey implements Ranges.Task {
     @Override
     public void run(int from, int to) {
         double[] t = theta, c = cached;
-        for (int lo = from; lo < to; lo += BLOCK) {
-            int hi = Math.min(to, lo + BLOCK);
+        for (int lo = from; lo < to; lo += Ranges.CACHE_BLOCK) {
+            int hi = Math.min(to, lo + Ranges.CACHE_BLOCK);
             if (!kernels.allFinite(hi - lo, t, lo)) {
                 nonFinite = true;
                 return;

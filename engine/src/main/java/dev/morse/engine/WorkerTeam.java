@@ -147,10 +147,7 @@ final class WorkerTeam implements AutoCloseable {
      */
     void join(Throwable own) {
         long spinUntil = System.nanoTime() + spinNanos;
-        while (pending.get() != 0) {
-            if (System.nanoTime() - spinUntil < 0) Thread.onSpinWait();
-            else LockSupport.park(this);
-        }
+        while (pending.get() != 0) spinOrPark(spinUntil);
         task = null;   // no reference to the owner's state survives the run
         Throwable f = own != null ? own : failure;
         failure = null;
@@ -188,8 +185,7 @@ final class WorkerTeam implements AutoCloseable {
             }
             long r = run;
             if ((r >>> 16) == seen) {
-                if (System.nanoTime() - spinUntil < 0) Thread.onSpinWait();
-                else LockSupport.park(this);
+                spinOrPark(spinUntil);
                 continue;
             }
             seen = r >>> 16;
@@ -206,6 +202,12 @@ final class WorkerTeam implements AutoCloseable {
                 spinUntil = System.nanoTime() + spinNanos;
             }
         }
+    }
+
+    /** One step of a wait: a spin hint until {@code spinUntil} (System.nanoTime), a park after it (until an unpark). */
+    private void spinOrPark(long spinUntil) {
+        if (System.nanoTime() - spinUntil < 0) Thread.onSpinWait();
+        else LockSupport.park(this);
     }
 
     /** A participant's end of a run: records its failure (or null) and counts it back to the caller. */

@@ -29,7 +29,7 @@ class ThetaKeyTest {
 
     @Test
     void seesEveryChangeAndEveryBadEntry() {
-        int p = 3 * ThetaKey.BLOCK + 77;
+        int p = 3 * Ranges.CACHE_BLOCK + 77;
         double[] theta = new double[p];
         SplittableRandom r = new SplittableRandom(3);
         for (int i = 0; i < p; i++) theta[i] = r.nextGaussian();
@@ -39,7 +39,7 @@ class ThetaKeyTest {
             ThetaKey key = new ThetaKey(p, KernelProvider.get());
             assertEquals(ThetaKey.Scan.CHANGED, key.scan(theta, batch, 8, true, ranges), "a new key");
             assertEquals(ThetaKey.Scan.SAME, key.scan(theta.clone(), batch, 8, true, ranges), "the same bits");
-            for (int at : new int[] {0, ThetaKey.BLOCK - 1, ThetaKey.BLOCK, 2 * ThetaKey.BLOCK + 5, p - 1}) {
+            for (int at : new int[] {0, Ranges.CACHE_BLOCK - 1, Ranges.CACHE_BLOCK, 2 * Ranges.CACHE_BLOCK + 5, p - 1}) {
                 double[] t = theta.clone();
                 t[at] = Math.nextUp(t[at]);
                 assertEquals(ThetaKey.Scan.CHANGED, key.scan(t, batch, 8, true, ranges), "one ulp at " + at);
@@ -54,7 +54,7 @@ class ThetaKeyTest {
             assertEquals(ThetaKey.Scan.CHANGED, key.scan(theta, Batch.range(0, 11), 8, true, ranges), "other samples");
             assertEquals(ThetaKey.Scan.CHANGED, key.scan(theta, batch, 8, true, ranges), "and back");
             assertEquals(ThetaKey.Scan.CHANGED, key.scan(theta, batch, 9, true, ranges), "other rows per chunk");
-            for (int at : new int[] {0, ThetaKey.BLOCK, p - 1}) {
+            for (int at : new int[] {0, Ranges.CACHE_BLOCK, p - 1}) {
                 for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
                     double[] t = theta.clone();
                     t[at] = bad;
@@ -70,7 +70,7 @@ class ThetaKeyTest {
     /** A scan that throws part-way (a worker failing) leaves the key invalid, not half-copied and valid. */
     @Test
     void aFailedScanInvalidatesTheKey() {
-        int p = 3 * ThetaKey.BLOCK;
+        int p = 3 * Ranges.CACHE_BLOCK;
         double[] theta = new double[p];
         java.util.Arrays.fill(theta, 1.0);
         Batch batch = Batch.range(0, 10);
@@ -79,7 +79,7 @@ class ThetaKeyTest {
         double[] next = theta.clone();
         java.util.Arrays.fill(next, 2.0);
         Ranges failing = (n, task) -> {
-            task.run(0, ThetaKey.BLOCK);   // the first block copied, then a failure
+            task.run(0, Ranges.CACHE_BLOCK);   // the first block copied, then a failure
             throw new IllegalStateException("worker failed");
         };
         org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> key.scan(next, batch, 8, true, failing));
