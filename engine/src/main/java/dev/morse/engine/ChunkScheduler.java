@@ -57,7 +57,7 @@ final class ChunkScheduler implements AutoCloseable {
     private final boolean caching;
     private final WorkerTeam team;
     private final ChunkPass[] passes;
-    private final KroneckerGemms[] kronecker;   // per worker, beside its pass
+    private final FirstLayerTasks firstLayerTasks;   // the Kronecker form's GEMM and Gram tasks, scratch per worker
 
     // The chunk-state cache and what it is keyed on.
     private ChunkState[] states = new ChunkState[0];   // per chunk when the request's states fit (always when caching), else per worker slot
@@ -74,9 +74,6 @@ final class ChunkScheduler implements AutoCloseable {
     private double[] chunkSums = new double[0];
     private long[] chunkCounts = new long[0];
     private double[] quadOut = new double[0];
-    // The GEMM tasks of a FIRST_LAYER_ROWS run: κ's index in Q_s, first column, columns, output offset.
-    private int[] taskKappa = new int[0], taskC0 = new int[0], taskM = new int[0], taskOut = new int[0];
-    private double[] tileSums = new double[0];
 
     /** {@link #forRanges} and {@link #scanRanges} as {@link Ranges}, made once (a method reference per request would allocate). */
     private final Ranges onWorkers = this::forRanges, scanOnWorkers = this::scanRanges;
@@ -105,8 +102,7 @@ final class ChunkScheduler implements AutoCloseable {
         Linalg linalg = Linalg.get();
         this.passes = new ChunkPass[threads];
         for (int i = 0; i < threads; i++) passes[i] = new ChunkPass(mlp, loss, kernels, linalg, maxChunkRows);
-        this.kronecker = new KroneckerGemms[threads];
-        for (int i = 0; i < threads; i++) kronecker[i] = new KroneckerGemms(mlp, linalg);
+        this.firstLayerTasks = new FirstLayerTasks(mlp, data, linalg, threads);
         this.key = new ThetaKey(p, kernels);
         this.results = new ChunkResults(threads, p, kernels, onWorkers);
     }
@@ -294,111 +290,40 @@ final class ChunkScheduler implements AutoCloseable {
     }
 
     /**
-     * Rows of a unit's first-layer weights per Kronecker GEMM: a unit's d_0 rows in near-even
-     * blocks of at most this many, aligned at the unit's start. Large blocks make large GEMMs
-     * (784 × 784 × 2000 ran at 74–80 GFLOP/s on two workers where 196-row blocks ran at 57–70,
-     * Xeon AVX-512, 2 vCPUs); the cap bounds the scaled copy of the inputs, rows × block doubles
-     * per worker.
-     */
-    static final int KRONECKER_ROWS = 1024;
-
-    /**
-     * The row block of {@link #KRONECKER_ROWS} for d_0 inputs: fixed by d_0 alone, so the GEMMs of
-     * a given range of columns, and their bits, never depend on the threads. (The ranges are the
-     * callers': whole units, from the Morse check's assembly and from {@link Evaluator#dense}.)
-     */
-    static int kroneckerRows(int d0) {
-        return Math.ceilDiv(d0, Math.ceilDiv(d0, KRONECKER_ROWS));
-    }
-
-    /** Columns from first-layer column q0 to the end of its row block (of {@code mb}), its unit, or end. */
-    private int kroneckerBlock(int q0, int end, int mb) {
-        int d0 = mlp.inputDim(), c0 = (q0 - mlp.weightOffset(1)) % d0;
-        return Math.min(mb - c0 % mb, Math.min(d0 - c0, end - q0));
-    }
-
-    /**
      * Columns start … start+k−1 of a data part's matrix, every one a weight of the first layer, as
-     * lower triangles from the part's Q_s ({@link #firstLayerCurvature}): for column (i, c) the
-     * entries of the weights of units i′ ≤ i (all of unit i, past the diagonal too), by the GEMMs
-     * of {@link KroneckerGemms#rows}, into out[outOff + j·P …]; the column's later entries are
-     * not written. Each GEMM (a block of {@link #kroneckerRows} columns of one unit, cut by the
-     * range, against the weights of one unit) is one task, all of it on one worker, its sum over
-     * the chunks in chunk order: the same bits for any thread count. All the range's GEMMs are one
-     * run of tasks, so that a range of many units keeps every worker busy to its end.
+     * lower triangles from the part's Q_s ({@link #firstLayerCurvature}): the GEMMs that
+     * {@link FirstLayerTasks#planColumns} lays out, into out[outOff + j·P …], each one task, all of
+     * it on one worker, its sum over the chunks in chunk order: the same bits for any thread
+     * count. All the range's GEMMs are one run of tasks, so that a range of many units keeps every
+     * worker busy to its end.
      */
     void firstLayerColumns(double[] q, int start, int k, double[] out, int outOff) {
-        int d0 = mlp.inputDim(), d1 = mlp.width(1), w1 = mlp.weightOffset(1), mb = kroneckerRows(d0);
-        if (start < w1 || start + k > w1 + d0 * d1) throw new IllegalArgumentException("columns [" + start + ", " + (start + k) + ") are not all first-layer weights");
-        int tasks = 0;
-        for (int q0 = start; q0 < start + k; q0 += kroneckerBlock(q0, start + k, mb)) tasks += (q0 - w1) / d0 + 1;
-        ensureTasks(tasks);
-        int t = 0;
-        for (int q0 = start; q0 < start + k; ) {
-            int i = (q0 - w1) / d0, c0 = (q0 - w1) % d0, m = kroneckerBlock(q0, start + k, mb);
-            for (int ip = 0; ip <= i; ip++, t++) {
-                taskKappa[t] = i * d1 + ip;
-                taskC0[t] = c0;
-                taskM[t] = m;
-                taskOut[t] = outOff + (q0 - start) * p + w1 + ip * d0;
-            }
-            q0 += m;
-        }
+        int tasks = firstLayerTasks.planColumns(start, k, outOff);
         runTasks(request.setAll(Kind.FIRST_LAYER_ROWS, null, false, q, tasks, 1, -1, true, false, false, false, false, out), tasks);
     }
 
-    /** Samples per side of a tile of {@link #firstLayerFrobeniusSquared} (fixed: the tiles, and so the bits, never depend on the threads). */
-    static final int GRAM_TILE = 512;
-
     /**
      * ‖Σ_s Q_s ⊗ x_s x_sᵀ‖_F² = Σ_{s,t} ⟨Q_s, Q_t⟩ (x_sᵀx_t)² for the request's samples (contiguous,
-     * all of them) and their Q_s in q: the lower tiles of the two N × N Gram matrices, one task per
-     * tile (off-diagonal tiles count twice), the tiles' sums added in tile order.
+     * all of them) and their Q_s in q: one task per Gram tile ({@link FirstLayerTasks#planGram}),
+     * the tiles' sums added in tile order.
      */
     double firstLayerFrobeniusSquared(double[] q) {
         Request r = request;
-        int tiles = (r.count + GRAM_TILE - 1) / GRAM_TILE, tasks = tiles * (tiles + 1) / 2;
-        if (tileSums.length < tasks) tileSums = new double[tasks];
+        int tasks = firstLayerTasks.planGram(r.count);
         runTasks(r.setAll(Kind.FIRST_LAYER_GRAM, null, false, q, tasks, 1, -1, false, false, false, false, false, null), tasks);
-        double sum = 0;
-        for (int a = 0, t = 0; a < tiles; a++) {
-            for (int b = 0; b <= a; b++, t++) sum += (a == b ? 1 : 2) * tileSums[t];
-        }
-        return sum;
+        return firstLayerTasks.gramSum(r.count);
     }
 
-    /**
-     * Task {@code task} of a {@link Kind#FIRST_LAYER_GRAM} run: one tile's Σ ⟨Q_s, Q_t⟩ (x_sᵀx_t)².
-     * Tasks number the lower tiles row by row, (a, b) with b ≤ a: task = a(a+1)/2 + b.
-     */
+    /** Task {@code task} of a {@link Kind#FIRST_LAYER_GRAM} run: one tile's sum. */
     private void firstLayerGramTask(Request r, int task, int slot) {
         if (r.index != null || r.first != 0) throw new IllegalStateException("the first layer's Gram tiles need all samples");
-        int a = 0;
-        while ((a + 1) * (a + 2) / 2 <= task) a++;
-        int b = task - a * (a + 1) / 2;
-        int a0 = a * GRAM_TILE, b0 = b * GRAM_TILE;
-        int na = Math.min(GRAM_TILE, r.count - a0), nb = Math.min(GRAM_TILE, r.count - b0);
-        tileSums[task] = kronecker[slot].gramTile(data.x(), r.vs, a0, na, b0, nb);
-    }
-
-    private void ensureTasks(int tasks) {
-        if (taskKappa.length >= tasks) return;
-        taskKappa = new int[tasks];
-        taskC0 = new int[tasks];
-        taskM = new int[tasks];
-        taskOut = new int[tasks];
+        firstLayerTasks.gramTask(task, slot, r.vs, r.count);
     }
 
     /** Task {@code task} of a {@link Kind#FIRST_LAYER_ROWS} run: its GEMM summed over the chunks in order. */
     private void firstLayerTask(Request r, int task, int slot) {
-        int d0 = mlp.inputDim(), dd = mlp.width(1) * mlp.width(1);
         if (r.index != null) throw new IllegalStateException("the first layer's Kronecker form needs contiguous samples");
-        KroneckerGemms gemms = kronecker[slot];
-        for (int chunk = 0; chunk < r.chunks; chunk++) {
-            int pos = chunk * r.rows, rows = Math.min(r.rows, r.count - pos);
-            gemms.rows(data.x(), (r.first + pos) * d0, rows, r.vs, pos * dd, taskKappa[task], taskC0[task], taskM[task],
-                    chunk > 0, r.out, taskOut[task], p);
-        }
+        firstLayerTasks.columnsTask(task, slot, r.vs, r.first, r.count, r.rows, r.chunks, r.out);
     }
 
     /**

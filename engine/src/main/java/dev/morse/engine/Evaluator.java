@@ -729,7 +729,7 @@ public final class Evaluator implements AutoCloseable {
      * The end (exclusive) of a range of whole first-layer units from {@code unit} for
      * {@link #denseColumns} on the Kronecker path: as many units as make 8 GEMMs per worker (unit i
      * takes i + 1 per row block; counted for one block per unit, so with d_0 above
-     * {@code ChunkScheduler.KRONECKER_ROWS} a range holds proportionally more), so that a range's
+     * {@code FirstLayerTasks.KRONECKER_ROWS} a range holds proportionally more), so that a range's
      * last GEMMs leave little of the workers idle. Any cut into whole units gives the same bits.
      */
     public int kroneckerRangeEnd(int unit) {

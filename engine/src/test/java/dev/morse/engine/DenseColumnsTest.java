@@ -177,7 +177,7 @@ class DenseColumnsTest {
     }
 
     /**
-     * Wide inputs (d_0 > {@link ChunkScheduler#KRONECKER_ROWS}): each unit's columns split into
+     * Wide inputs (d_0 > {@link FirstLayerTasks#KRONECKER_ROWS}): each unit's columns split into
      * row blocks of near-even size (515 + 515), aligned at the unit, summed over three dense chunks.
      * The columns agree with explicit products, whether a request covers whole units or cuts a row
      * block; requests cut on block boundaries run the same GEMMs as whole units (the same bits); and
@@ -185,11 +185,11 @@ class DenseColumnsTest {
      */
     @Test
     void wideInputsSplitIntoRowBlocksAndAgreeWithProducts() {
-        assertEquals(784, ChunkScheduler.kroneckerRows(784));
-        assertEquals(1024, ChunkScheduler.kroneckerRows(1024));
-        assertEquals(513, ChunkScheduler.kroneckerRows(1025));
-        assertEquals(1024, ChunkScheduler.kroneckerRows(3072));
-        assertEquals(769, ChunkScheduler.kroneckerRows(3073));
+        assertEquals(784, FirstLayerTasks.kroneckerRows(784));
+        assertEquals(1024, FirstLayerTasks.kroneckerRows(1024));
+        assertEquals(513, FirstLayerTasks.kroneckerRows(1025));
+        assertEquals(1024, FirstLayerTasks.kroneckerRows(3072));
+        assertEquals(769, FirstLayerTasks.kroneckerRows(3073));
         Mlp mlp = Mlp.builder(1030, 2, 1).activation(Activation.TANH).build();
         Dataset data = Problems.regression(300, 1030, 1, 61);   // dense chunks of 16 × 8 rows: three
         Problem prob = Problem.of(mlp, data, Loss.MSE, Regularizer.l2(1e-3));
