@@ -138,9 +138,8 @@ public final class Evaluator implements AutoCloseable {
 
     // Reusable workspaces (grown on demand; steady state allocates nothing).
     private double[] dataHv = new double[0];
-    private double[] block = new double[0];
-    private double[] identity = new double[0];
     private final FirstLayerCurvature firstLayer;   // the Q_s of the Kronecker form, kept per part at their θ
+    private final DenseColumns columns;             // the columns of dense matrices
     private final double[][] termWork = new double[Context.WORKSPACES][0];
 
     private final Context ctx = new Context();
@@ -161,6 +160,8 @@ public final class Evaluator implements AutoCloseable {
         Kernels kernels = KernelProvider.get();
         this.scheduler = new ChunkScheduler(mlp, problem.loss(), data, kernels, s);
         this.firstLayer = new FirstLayerCurvature(scheduler, mlp, data, kernels);
+        this.columns = new DenseColumns(mlp, scheduler, firstLayer, terms.length > 0, termsDiagonal,
+                (vs, out, k) -> applyUnchecked(Part.REGULARIZER, vs, out, k), (vs, out, k) -> addTerms(vs, out, k, true));
         // The team's threads end when this evaluator is closed, or becomes unreachable (they never reference it).
         CLEANER.register(this, scheduler.team()::close);
         this.dataGrad = new double[p];
@@ -698,10 +699,10 @@ public final class Evaluator implements AutoCloseable {
         int cols = denseBlockColumns();
         // The first layer's weights (W_1 comes first), when they come from the Kronecker form, in
         // whole units, as many as about fill a column block: their GEMMs are then fixed by the units
-        // and d_0 alone, so their bits do not depend on the column block, which widens with the
-        // threads. (By unit columns, whole units would only make the block buffers larger.)
-        int d0 = mlp.inputDim(), w1End = firstLayerEnd();
-        int first = kroneckerColumns(part) && firstLayer.fits(dataPart(part)) ? Math.max(1, cols / d0) * d0 : cols;
+        // and d_0 alone, so their bits do not depend on the column block. (By unit columns, whole
+        // units would only make the block buffers larger.)
+        int d0 = mlp.inputDim(), w1End = columns.firstLayerEnd();
+        int first = columns.byKronecker(part) ? Math.max(1, cols / d0) * d0 : cols;
         for (int start = 0, end; start < p; start = end) {
             end = start < w1End ? Math.min(start + first, w1End) : Math.min(start + cols, p);
             // Row start+j of m is Op e_{start+j} (Op is symmetric): write the block straight in.
@@ -738,11 +739,6 @@ public final class Evaluator implements AutoCloseable {
         int end = unit, gemms = 0;
         while (end < units && gemms < 8 * scheduler.threads()) gemms += ++end;   // unit end − 1 has end GEMMs per row block
         return end;
-    }
-
-    /** One past the index of the first layer's last weight (W_1 starts the parameters). */
-    private int firstLayerEnd() {
-        return mlp.weightOffset(1) + firstLayerWeights();
     }
 
     /**
@@ -844,73 +840,10 @@ public final class Evaluator implements AutoCloseable {
         if (k == 0) return;
         enter(Batch.all(), theta, true);
         try {
-            denseColumnsUnchecked(part, theta, start, k, lowerOnly, out, off);
+            columns.compute(part, theta, start, k, lowerOnly, out, off);
         } finally {
             exit();
         }
-    }
-
-    /**
-     * Whether a part's lower first-layer columns come straight from the Kronecker form (when its
-     * Q_s fit): every data part, and H when its terms add nothing or a constant diagonal.
-     */
-    private boolean kroneckerColumns(Part part) {
-        return part != Part.REGULARIZER && (part != Part.HESSIAN || terms.length == 0 || termsDiagonal != null);
-    }
-
-    /** The data part behind a part's Kronecker form: ∇²L for H, the part itself otherwise. */
-    private static Part dataPart(Part part) {
-        return part == Part.HESSIAN ? Part.DATA_HESSIAN : part;
-    }
-
-    /** Op·e_q for q = start..start+k−1 into out[off ..] (only entries ≤ q with {@code lowerOnly}). */
-    private void denseColumnsUnchecked(Part part, double[] theta, int start, int k, boolean lowerOnly, double[] out, int off) {
-        int len = k * p;
-        if (lowerOnly && start + k <= firstLayerEnd() && kroneckerColumns(part)) {
-            // First-layer columns only: the Kronecker GEMMs write straight into out (at P = 39760 the
-            // copy through the block buffer was one more pass over the whole 12.6 GB matrix).
-            double[] q = firstLayer.at(dataPart(part), theta);
-            if (q != null) {
-                scheduler.firstLayerColumns(q, start, k, out, off);
-                if (part == Part.HESSIAN && termsDiagonal != null) {
-                    for (int j = 0; j < k; j++) out[off + j * p + start + j] += termsDiagonal[start + j];
-                }
-                return;
-            }
-        }
-        if (block.length < len) {
-            MemoryGuard.checkDense(k, p, "dense column block (k=" + k + " × P=" + p + ")");
-            block = new double[len];
-        }
-        if (part == Part.REGULARIZER && termsDiagonal != null) {
-            Arrays.fill(out, off, off + len, 0.0);
-            for (int j = 0; j < k; j++) out[off + j * p + start + j] = termsDiagonal[start + j];
-            return;
-        }
-        if (part == Part.REGULARIZER) {   // terms without a constant diagonal: products with explicit columns
-            applyUnchecked(Part.REGULARIZER, identityColumns(start, k), block, k);
-        } else {
-            Part dataPart = dataPart(part);
-            // Lower triangles of first-layer weight columns (a prefix of the block: W_1 comes first)
-            // by the Kronecker form Σ_s Q_s ⊗ x_s x_sᵀ, when its Q_s fit; the rest by unit columns.
-            int kron = 0;
-            boolean firstLayerColumns = start < firstLayerEnd();
-            double[] q = lowerOnly && firstLayerColumns ? firstLayer.at(dataPart, theta) : null;
-            if (q != null) kron = Math.max(0, Math.min(k, firstLayerEnd() - start));
-            if (kron < k) {
-                scheduler.unitProduct(dataPart, theta, start + kron, lowerOnly, block, k - kron);
-                if (kron > 0) System.arraycopy(block, 0, block, kron * p, (k - kron) * p);
-            }
-            if (kron > 0) scheduler.firstLayerColumns(q, start, kron, block, 0);
-            if (part == Part.HESSIAN && terms.length > 0) {
-                if (termsDiagonal != null) {
-                    for (int j = 0; j < k; j++) block[j * p + start + j] += termsDiagonal[start + j];
-                } else {
-                    addTerms(identityColumns(start, k), block, k, true);
-                }
-            }
-        }
-        System.arraycopy(block, 0, out, off, len);
     }
 
     /**
@@ -928,12 +861,6 @@ public final class Evaluator implements AutoCloseable {
         }
     }
 
-    private double[] identityColumns(int start, int k) {
-        if (identity.length < k * p) identity = new double[k * p];
-        Arrays.fill(identity, 0, k * p, 0.0);
-        for (int j = 0; j < k; j++) identity[j * p + start + j] = 1.0;
-        return identity;
-    }
 
     // ------------------------------------------------------------------ requests
 
