@@ -173,7 +173,7 @@ final class DemoCommand extends BaseCommand {
         Report.trajectory(j, fit);
         j.name("unregularized").beginObject();
         j.name("theta_file").value(thetaFile.toString());
-        Report.morse(j, r0, true);
+        Report.morse(j, r0, null, true);
         j.endObject();
         j.name("l2").beginObject();
         j.name("lambda").value(lambda);
@@ -181,7 +181,7 @@ final class DemoCommand extends BaseCommand {
         j.name("theta_file").value(thetaL2File.toString());
         j.name("refit");
         Report.trajectory(j, refit);
-        Report.morse(j, r1, true);
+        Report.morse(j, r1, null, true);
         j.endObject();
         j.name("density").beginObject();
         for (int k = 0; k < 2; k++) {

@@ -142,7 +142,7 @@ final class MorseCommand extends AnalysisCommand {
         }
         Report report = new Report("morse").config(spec).backend().problem(problem).point(loss, dataLoss, gradientNorm);
         Json j = report.j;
-        Report.morse(j, r, false);
+        Report.morse(j, r, run == null ? null : run.trajectory(), false);
         j.name("note").value(modifiedNote());
         j.name("refine");
         if (run == null) j.nullValue();
@@ -245,7 +245,7 @@ final class MorseCommand extends AnalysisCommand {
             for (var e : r.timings().entrySet()) t.append(t.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(String.format(Locale.ROOT, "%.1f s", e.getValue()));
             rows.add(new String[] {"time", t + "; " + assemblyRate(r.materializeGflops(), p.settings.threads(), DgemmCeiling.cached())});
         }
-        rows.add(new String[] {"verdict", r.verdict()});
+        rows.add(new String[] {"verdict", r.verdict(run == null ? null : run.trajectory())});
         return rows;
     }
 

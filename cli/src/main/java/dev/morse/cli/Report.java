@@ -159,15 +159,18 @@ final class Report {
         j.endArray();
     }
 
-    /** The Morse report fields (SPEC §6), shared by {@code morse} and {@code demo}. */
-    static void morse(Json j, MorseReport r, boolean withPoint) {
+    /**
+     * The Morse report fields (SPEC §6), shared by {@code morse} and {@code demo}; {@code refinement}
+     * (or null) is how θ was reached, which can overrule the counts (see {@link MorseReport#verdict(Trajectory)}).
+     */
+    static void morse(Json j, MorseReport r, Trajectory refinement, boolean withPoint) {
         j.name("method").value(r.method());
         j.name("counts_exact").value(r.countsExact());
         j.name("index").value(r.index());
         j.name("nullity").value(r.nullity());
         j.name("positive").value(r.positive());
-        j.name("nondegenerate").value(r.nondegenerate());
-        j.name("verdict").value(r.verdict());
+        j.name("nondegenerate").value(r.nondegenerate(refinement));
+        j.name("verdict").value(r.verdict(refinement));
         j.name("critical").value(r.critical());
         if (withPoint) {   // else the report's top level already has them
             j.name("loss").valueOrNull(r.loss());

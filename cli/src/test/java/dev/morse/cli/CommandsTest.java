@@ -154,6 +154,29 @@ class CommandsTest {
         assertEquals(Cli.num(rep3, "tau"), Cli.num(rep2, "tau"), 1e-7 * Cli.num(rep3, "tau"), "τ from Lanczos norms = τ from the spectra");
     }
 
+    /**
+     * f = w₃w₂w₁x with x = y = (1, 2) from θ = (0.05, 0.04, 0.03): Newton creeps towards θ = 0,
+     * where H = 0. The relative τ shrinks with H(θ), so the counts at the θ reached call it a
+     * nondegenerate saddle; the refinement's linear convergence must overrule them.
+     */
+    @Test
+    void refinementTowardsAVanishingHessianIsNotMorse() throws Exception {
+        Path x = dir.resolve("x.npy"), y = dir.resolve("y.npy"), w = dir.resolve("w.npy"), json = dir.resolve("deg.json");
+        Npy.write(x, new double[] {1, 2}, 2, 1);
+        Npy.write(y, new double[] {1, 2}, 2, 1);
+        Npy.write(w, new double[] {0.05, 0.04, 0.03});
+        Cli.Result r = Cli.run("morse", "--model", "1-1-1-1", "--activation", "identity", "--no-bias", "all", "--loss", "mse",
+                "--inputs", x.toString(), "--targets", y.toString(), "--weights", w.toString(), "--json", json.toString());
+        assertEquals(0, r.code(), r.toString());
+        Map<String, Object> rep = Cli.json(json);
+        assertEquals(Boolean.FALSE, rep.get("nondegenerate"), rep.toString());
+        assertTrue(((String) rep.get("verdict")).startsWith("NOT MORSE: refinement converged only linearly"), rep.get("verdict").toString());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> refine = (Map<String, Object>) rep.get("refine");
+        assertEquals("degenerate", String.valueOf(refine.get("reason")).toLowerCase(java.util.Locale.ROOT), refine.toString());
+        assertTrue(r.out().contains("NOT MORSE"), r.out());
+    }
+
     /** fit --optimizer newton_tr reaches a minimum; morse then refines in a few Newton steps and finds it nondegenerate. */
     @Test
     void newtonTrustRegionFitsAMinimumThatMorseConfirms() throws Exception {

@@ -13,8 +13,7 @@ import dev.morse.spectra.LinearOperator;
 /**
  * Optimizers that drive θ to a critical point of L_R (SPEC §6): full-batch gradient descent,
  * L-BFGS, Newton refinement to the nearest critical point of any index ({@link #newton}: a
- * trust-region Newton method on ∇L_R = 0, Levenberg–Marquardt with dense steps or Powell's dogleg
- * with MINRES steps), and trust-region Newton minimization ({@link #newtonTrustRegion}: exact
+ * trust-region Newton method on ∇L_R = 0: Powell's dogleg with dense or MINRES steps), and trust-region Newton minimization ({@link #newtonTrustRegion}: exact
  * subproblem in the eigenbasis, or Steihaug–CG). Each returns a {@link Trajectory} and stops
  * with a stated reason.
  */
@@ -200,10 +199,16 @@ public final class CriticalPoints {
      * no step lowers ‖∇L_R‖ any more, or ‖∇L_R‖ ≤ 100·ε·max(1, |L_R|) and a step no longer
      * halved it (STALLED: the normal ends of a run to rounding level); the model predicts no decrease (H·∇L_R ≈ 0: a stationary point of the merit that is not a
      * critical point, STALLED); the iteration limit (MAX_ITERATIONS). A run that ends short of
-     * grad_tol and of SPEC's default tolerance after at least 5 full (interior) Newton steps in a
-     * row that lowered ‖∇‖ by less than 4× each stops as DEGENERATE: Newton converges
-     * quadratically to a root with a nonsingular Jacobian and only linearly where H is singular, so
-     * the critical point ahead is (numerically) degenerate. Each stop comes with a detail sentence.
+     * grad_tol after at least {@value #LINEAR_STEPS} <em>linear</em> Newton steps in a row stops as
+     * DEGENERATE, and so does a run that reaches the rounding floor after them: Newton converges
+     * quadratically to a root with a nonsingular Jacobian, and only linearly to one where H is
+     * singular, so the critical point ahead is (numerically) degenerate. A linear step is a full
+     * (interior) Newton step, taken above the rounding floor, that lowered ‖∇L_R‖ by less than 5×,
+     * shrank by a factor in [¼, 0.95] against the previous step and kept its direction (cosine ≥
+     * 0.9): where ∇L_R ~ x^q along a singular direction, Newton steps shrink by 1 − 1/q and ‖∇‖ by
+     * (1 − 1/q)^q ∈ [¼, 1/e), all along one line, while quadratic convergence shrinks both towards
+     * 0 and rounding noise has no direction. Each stop comes with a detail sentence; a CONVERGED
+     * run that was still converging linearly says so in its detail.
      */
     public static Trajectory newton(Evaluator obj, double[] theta0, NewtonOptions o, Monitor monitor) {
         return newtonDogleg(obj, theta0, o, monitor);
@@ -211,23 +216,47 @@ public final class CriticalPoints {
 
     /**
      * The end of a Newton run: CONVERGED when grad_tol holds; DEGENERATE when it falls short of
-     * a critical point (SPEC's tolerance) after at least 5 full Newton steps in a row that
-     * converged only linearly (Newton converges quadratically to a root with a nonsingular
-     * Jacobian, linearly to one where H is singular); else STALLED or MAX_ITERATIONS (the detail
-     * says which). {@code minRel} (min |λ|/‖H‖ at the last dense step, NaN without) is quoted.
+     * grad_tol after at least {@value #LINEAR_STEPS} linear Newton steps in a row (see
+     * {@link #newton}: Newton converges quadratically to a root with a nonsingular Jacobian,
+     * linearly to one where H is singular); else STALLED or MAX_ITERATIONS (the detail says
+     * which). {@code minRel} (min |λ|/‖H‖ at the last dense step, NaN without) is quoted.
      */
     private static Trajectory stop(Trajectory.Recorder rec, String name, double[] theta, double gn, double l, NewtonOptions o, int slow,
                                    double minRel, String detail) {
-        if (gn <= tol(o.gradTol(), l)) return rec.finish(name, theta, Trajectory.StopReason.CONVERGED, detail);
-        // Below SPEC's tolerance θ is critical, and "linear" steps are rounding noise at the end of a run to rounding level.
-        boolean critical = gn <= defaultGradTol(l);
-        if (slow >= 5 && !critical) {
-            return rec.finish(name, theta, Trajectory.StopReason.DEGENERATE, detail + "; the last " + slow + " full Newton steps converged only"
-                    + " linearly" + (Double.isNaN(minRel) ? "" : " (min |λ|/‖H‖ = " + fmt(minRel) + ")") + ": the critical point ahead is"
-                    + " (numerically) degenerate, where Newton's convergence is linear, not quadratic");
+        if (gn <= tol(o.gradTol(), l)) return rec.finish(name, theta, Trajectory.StopReason.CONVERGED, detail + linearNote(slow, minRel));
+        if (slow >= LINEAR_STEPS) {
+            return rec.finish(name, theta, Trajectory.StopReason.DEGENERATE, detail + linearNote(slow, minRel)
+                    + ": the critical point ahead is (numerically) degenerate, where Newton's convergence is linear, not quadratic");
         }
         boolean limit = detail.startsWith("iteration limit");
         return rec.finish(name, theta, limit ? Trajectory.StopReason.MAX_ITERATIONS : Trajectory.StopReason.STALLED, detail);
+    }
+
+    /** CONVERGED, with the linear steps before it in the detail when there were {@value #LINEAR_STEPS} or more. */
+    private static Trajectory converged(Trajectory.Recorder rec, String name, double[] theta, int slow, double minRel) {
+        if (slow < LINEAR_STEPS) return rec.finish(name, theta, Trajectory.StopReason.CONVERGED);
+        return rec.finish(name, theta, Trajectory.StopReason.CONVERGED, "‖∇L_R‖ ≤ grad_tol" + linearNote(slow, minRel)
+                + ": the critical point may be degenerate");
+    }
+
+    /** "; the last n full Newton steps converged only linearly (min |λ|/‖H‖ = …)" when n ≥ {@value #LINEAR_STEPS}, else "". */
+    private static String linearNote(int slow, double minRel) {
+        if (slow < LINEAR_STEPS) return "";
+        return "; the last " + slow + " full Newton steps converged only linearly" + (Double.isNaN(minRel) ? "" : " (min |λ|/‖H‖ = " + fmt(minRel) + ")");
+    }
+
+    /** Linear Newton steps in a row (see {@link #newton}) that make a run's end DEGENERATE. */
+    static final int LINEAR_STEPS = 5;
+
+    /**
+     * Whether an accepted step is linear (see {@link #newton}): interior, ‖∇‖ lowered by less than
+     * 5×, and against the previous step (length {@code prevNorm}, 0 for none) shorter by a factor
+     * in [¼, 0.95] and aligned with it (cosine ≥ 0.9).
+     */
+    private static boolean linearStep(boolean boundary, double gnBefore, double gnAfter, double[] step, double stepNorm, double[] prev, double prevNorm) {
+        if (boundary || !(gnAfter > 0.2 * gnBefore) || !(prevNorm > 0)) return false;
+        double shrink = stepNorm / prevNorm;
+        return shrink >= 0.25 && shrink <= 0.95 && dot(step, prev) >= 0.9 * stepNorm * prevNorm;
     }
 
     private static String fmt(double x) {
@@ -243,6 +272,8 @@ public final class CriticalPoints {
         // The step's space: H's eigenbasis (coefficients) with dense steps, θ's coordinates without.
         double[] b = new double[p], hb = new double[p], hs = new double[p], dn = new double[p], hdn = new double[p], dc = new double[p],
                 hdc = new double[p], delta = new double[p], hdelta = new double[p], rhs = new double[p], lamF = dense ? new double[p] : null;
+        double[] step = new double[p], prevStep = new double[p];   // accepted steps in θ's coordinates (the linear-step test)
+        double prevStepNorm = 0;
         Trajectory.Recorder rec = new Trajectory.Recorder();
         double l = obj.lossAndGradient(theta, g);
         double gn = norm(g);
@@ -252,7 +283,7 @@ public final class CriticalPoints {
         double minRel = Double.NaN;
         Linalg la = Linalg.get();
         for (int it = 0; it < o.maxIter(); it++) {
-            if (gn <= tol(o.gradTol(), l) || gn == 0) return rec.finish(name, theta, Trajectory.StopReason.CONVERGED);
+            if (gn <= tol(o.gradTol(), l) || gn == 0) return converged(rec, name, theta, slow, minRel);
             // Forcing term min(10⁻², ‖g‖) (quadratic convergence), relaxed near the rounding floor
             // ε·max(1, |L|) of ‖∇L_R‖: a step need not solve beyond what the next gradient can show,
             // and at P = 9550 MINRES to 1e-14 took its whole budget of products for nothing.
@@ -334,8 +365,17 @@ public final class CriticalPoints {
             }
             if (rho < 0.25) radius = 0.25 * nd;
             else if (rho > 0.75 && boundary) radius = 2 * radius;
-            // Full (interior) Newton steps that converge only linearly: the Jacobian H is singular at the root.
-            slow = !boundary && gnT > 0.25 * gn ? slow + 1 : 0;
+            // Linear steps in a row: the Jacobian H is singular at the root. Steps from the rounding
+            // floor move by noise: they neither count nor break the count.
+            for (int i = 0; i < p; i++) step[i] = trial[i] - theta[i];
+            double stepNorm = norm(step);
+            if (gn > FLOOR * EigenvalueCounts.EPS * Math.max(1, Math.abs(l))) {
+                slow = linearStep(boundary, gn, gnT, step, stepNorm, prevStep, prevStepNorm) ? slow + 1 : 0;
+            }
+            double[] swap = prevStep;
+            prevStep = step;
+            step = swap;
+            prevStepNorm = stepNorm;
             double previous = gn;
             System.arraycopy(trial, 0, theta, 0, p);
             System.arraycopy(gTrial, 0, g, 0, p);
@@ -345,12 +385,15 @@ public final class CriticalPoints {
             if (monitor != null) monitor.iteration(it + 1, l, gn);
             // At the rounding floor of ‖∇L_R‖ (about ε·max(1, |L_R|)) steps only reshuffle rounding:
             // a step that no longer halves ‖∇‖ down there ends a run to rounding level.
-            if (gn > tol(o.gradTol(), l) && gn <= FLOOR * EigenvalueCounts.EPS * Math.max(1, Math.abs(l)) && gn > 0.5 * previous) {
-                return rec.finish(name, theta, Trajectory.StopReason.STALLED, "at the rounding floor: ‖∇L_R‖ = " + fmt(gn)
-                        + " ≤ " + (int) FLOOR + "·ε·max(1, |L_R|), and the last step no longer halved it");
+            // After linear steps, going on below the floor only chases a degenerate root through rounding.
+            if (gn > tol(o.gradTol(), l) && gn <= FLOOR * EigenvalueCounts.EPS * Math.max(1, Math.abs(l))
+                    && (gn > 0.5 * previous || slow >= LINEAR_STEPS)) {
+                String floor = "at the rounding floor: ‖∇L_R‖ = " + fmt(gn) + " ≤ " + (int) FLOOR + "·ε·max(1, |L_R|)";
+                if (slow >= LINEAR_STEPS) return stop(rec, name, theta, gn, l, o, slow, minRel, floor);
+                return rec.finish(name, theta, Trajectory.StopReason.STALLED, floor + ", and the last step no longer halved it");
             }
         }
-        if (gn <= tol(o.gradTol(), l)) return rec.finish(name, theta, Trajectory.StopReason.CONVERGED);
+        if (gn <= tol(o.gradTol(), l)) return converged(rec, name, theta, slow, minRel);
         return stop(rec, name, theta, gn, l, o, slow, minRel, "iteration limit " + o.maxIter() + " reached at ‖∇L_R‖ = " + fmt(gn));
     }
 

@@ -143,6 +143,28 @@ public record MorseReport(
         return (nullity == 0 ? "MORSE: " : "NOT MORSE: ") + where + " is " + kind + " (nullity " + nullity + ", min |λ|/τ = " + fmt(minAbsOverTau) + ")";
     }
 
+    /**
+     * {@link #nondegenerate()}, unless θ came from a refinement that ended {@link
+     * Trajectory.StopReason#DEGENERATE}: Newton converged only linearly, which it does only towards a
+     * critical point with a singular Hessian. The counts at θ cannot show that: τ scales with ‖H(θ)‖,
+     * and near a critical point where H vanishes both shrink together.
+     */
+    public boolean nondegenerate(Trajectory refinement) {
+        return nondegenerate() && !towardsDegenerate(refinement);
+    }
+
+    /** {@link #verdict()}, or after a refinement that ended DEGENERATE the verdict that says so (see {@link #nondegenerate(Trajectory)}). */
+    public String verdict(Trajectory refinement) {
+        if (!towardsDegenerate(refinement)) return verdict();
+        String counts = countsExact ? "index " + index + ", nullity " + nullity + ", min |λ|/τ = " + fmt(minAbsOverTau) : "counts unavailable";
+        return "NOT MORSE: refinement converged only linearly, towards a degenerate critical point (its Hessian is singular; "
+                + "the counts at the θ reached, " + counts + ", describe θ, not that point)";
+    }
+
+    private static boolean towardsDegenerate(Trajectory refinement) {
+        return refinement != null && refinement.reason() == Trajectory.StopReason.DEGENERATE;
+    }
+
     private static String fmt(double x) {
         return String.format(java.util.Locale.ROOT, "%.3g", x);
     }

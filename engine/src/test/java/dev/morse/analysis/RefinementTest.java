@@ -186,6 +186,34 @@ class RefinementTest {
         assertEquals(Trajectory.StopReason.CONVERGED, longRun.reason(), longRun.detail());
     }
 
+    /**
+     * Deep linear chains f = w_L⋯w₁x with x = y = (1, 2): θ = 0 is a critical point where H = 0
+     * (nullity P), and ∇L ~ θ^(L−1) near it. Refined to rounding level (the Morse check's
+     * setting), Newton creeps towards θ = 0 by a constant factor per step (‖∇‖ by exactly ¼ for
+     * L = 3, 0.296 for L = 4): the run must end DEGENERATE, not as a converged critical point,
+     * whose relative τ would shrink with H and call the point nondegenerate. Dense and
+     * matrix-free steps alike.
+     */
+    @Test
+    void aRunToRoundingLevelTowardsAVanishingHessianEndsDegenerate() {
+        Dataset d = Dataset.regression(new double[] {1, 2}, 2, 1, new double[] {1, 2}, 1);
+        double[][] starts = {{0.05, 0.04, 0.03}, {0.5, 0.4, 0.3, 0.45}};
+        for (double[] start : starts) {
+            int[] widths = new int[start.length + 1];
+            Arrays.fill(widths, 1);
+            Mlp mlp = Mlp.builder(widths).activation(Activation.IDENTITY).noBias().build();
+            Evaluator ev = Evaluator.open(Problem.of(mlp, d, Loss.MSE));
+            for (int denseLimit : new int[] {10_000, 0}) {
+                Trajectory t = CriticalPoints.newton(ev, start, new CriticalPoints.NewtonOptions(100, Double.MIN_VALUE, denseLimit, 500, 0), null);
+                String what = start.length + " layers, " + t.optimizer() + ": " + t.reason() + ", " + t.detail();
+                assertEquals(Trajectory.StopReason.DEGENERATE, t.reason(), what);
+                assertTrue(t.detail().contains("linearly"), what);
+                assertTrue(t.iterations() < 100, "stops once the floor is reached, not at the iteration limit: " + what);
+                for (double x : t.theta()) assertTrue(Math.abs(x) < 1e-3, "heads for θ = 0: " + Arrays.toString(t.theta()));
+            }
+        }
+    }
+
     @Test
     void optionsAreValidated() {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new CriticalPoints.NewtonOptions(-1, 0, 0, 1, 0));
