@@ -103,6 +103,7 @@ final class FitCommand extends AnalysisCommand {
             case MAX_ITERATIONS -> "iteration limit reached";
             case STALLED -> run.converged() ? "stopped at rounding level (no step lowers ‖∇‖)" : "stalled (no step makes progress)";
             case DEGENERATE -> "stopped near a degenerate critical point (linear convergence)";
+            case DIVERGED -> "diverged (" + t.detail() + ")";
         };
         printTable("fit · " + problem.model.describe() + ", " + problem.loss.id() + ", reg " + problem.regularizer.spec() + " · P = "
                 + problem.parameters() + ", N = " + problem.data.size(), new String[][] {
@@ -113,6 +114,10 @@ final class FitCommand extends AnalysisCommand {
                 {"θ", save == null ? "not saved (use --save FILE.npy)" : "saved to " + save}});
         if (!run.converged() && t.detail() != null) println("  " + t.detail());
         printOutputs();
+        if (t.reason() == dev.morse.analysis.Trajectory.StopReason.DIVERGED) {
+            err.println("morse fit: " + t.optimizer() + " diverged after " + t.iterations() + " iterations: " + t.detail() + " (--lr).");
+            return Main.EXIT_NUMERICAL;
+        }
         if (!run.converged()) {
             err.println("morse fit: no convergence: ‖∇L_R‖ = " + g3(gradientNorm) + " > tolerance " + g3(run.gradTol()) + " after "
                     + t.iterations() + " iterations (" + reason + "); raise --max-iter, try --optimizer lbfgs_newton, or loosen --grad-tol.");

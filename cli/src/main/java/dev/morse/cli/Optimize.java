@@ -85,7 +85,8 @@ final class Optimize {
         }
         Trajectory joined = join(parts, theta, String.join("+", names));
         double tol = verdictTol(s.gradTol(), joined.finalLoss());
-        return new Run(joined, names, starts, tol, joined.finalGradientNorm() <= tol);
+        // A diverged run is not converged, however large the SPEC tolerance grew with its loss.
+        return new Run(joined, names, starts, tol, joined.reason() != Trajectory.StopReason.DIVERGED && joined.finalGradientNorm() <= tol);
     }
 
     private static double[] phase(Evaluator obj, double[] theta, String name, int maxIter, Settings s, Progress progress, String label,

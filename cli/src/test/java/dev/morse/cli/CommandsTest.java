@@ -177,6 +177,22 @@ class CommandsTest {
         assertTrue(r.out().contains("NOT MORSE"), r.out());
     }
 
+    /**
+     * Gradient descent with a far too large rate blows up; the SPEC tolerance 1e-10·max(1, |L_R|)
+     * grows with the loss, and used to call the blown-up run converged (exit 0).
+     */
+    @Test
+    void aDivergedGradientDescentIsNotConverged() throws Exception {
+        Path json = dir.resolve("gd.json");
+        Cli.Result r = Cli.run("fit", "--model", "2-16-1", "--data", "teacher:n=16", "--optimizer", "gd", "--lr", "5", "--json", json.toString());
+        assertEquals(3, r.code(), r.toString());
+        assertTrue(r.err().contains("diverged"), r.err());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> traj = (Map<String, Object>) Cli.json(json).get("trajectory");
+        assertEquals("diverged", traj.get("reason"), traj.toString());
+        assertEquals(Boolean.FALSE, traj.get("converged"), traj.toString());
+    }
+
     /** fit --optimizer newton_tr reaches a minimum; morse then refines in a few Newton steps and finds it nondegenerate. */
     @Test
     void newtonTrustRegionFitsAMinimumThatMorseConfirms() throws Exception {

@@ -38,7 +38,11 @@ public final class CriticalPoints {
         return gradTol > 0 ? gradTol : defaultGradTol(loss);
     }
 
-    /** Full-batch gradient descent with a fixed learning rate; stops at grad_tol, maxIter, or a non-finite loss. */
+    /**
+     * Full-batch gradient descent with a fixed learning rate; stops at grad_tol, maxIter, or
+     * DIVERGED: θ or the loss non-finite, or the loss above {@value #DIVERGENCE}·max(1, |L₀|) (the
+     * SPEC tolerance grows with |L_R|, so a blown-up run would otherwise pass it).
+     */
     public static Trajectory gradientDescent(Evaluator obj, double[] theta0, double learningRate, int maxIter, double gradTol) {
         if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
         double[] theta = theta0.clone();
@@ -46,12 +50,19 @@ public final class CriticalPoints {
         Trajectory.Recorder rec = new Trajectory.Recorder();
         double l = obj.lossAndGradient(theta, g);
         rec.add(l, norm(g));
+        double l0 = l, limit = DIVERGENCE * Math.max(1, Math.abs(l0));
         for (int it = 0; it < maxIter; it++) {
             if (norm(g) <= tol(gradTol, l)) return rec.finish("gd", theta, Trajectory.StopReason.CONVERGED);
             for (int i = 0; i < theta.length; i++) theta[i] -= learningRate * g[i];
-            for (double x : theta) if (!Double.isFinite(x)) return rec.finish("gd", theta, Trajectory.StopReason.STALLED);
+            for (double x : theta) {
+                if (!Double.isFinite(x)) return rec.finish("gd", theta, Trajectory.StopReason.DIVERGED, "θ is no longer finite: lower the learning rate");
+            }
             l = obj.lossAndGradient(theta, g);
             rec.add(l, norm(g));
+            if (!(l <= limit)) {
+                return rec.finish("gd", theta, Trajectory.StopReason.DIVERGED, "the loss rose from " + fmt(l0) + " to " + fmt(l)
+                        + " (above " + fmt(DIVERGENCE) + "·max(1, |L₀|)): lower the learning rate");
+            }
         }
         return rec.finish("gd", theta, norm(g) <= tol(gradTol, l) ? Trajectory.StopReason.CONVERGED : Trajectory.StopReason.MAX_ITERATIONS);
     }
@@ -157,6 +168,9 @@ public final class CriticalPoints {
     public interface Monitor {
         void iteration(int k, double loss, double gradientNorm);
     }
+
+    /** Gradient descent has diverged once the loss exceeds this many times max(1, |L₀|). */
+    static final double DIVERGENCE = 1e6;
 
     /** ‖∇L_R‖ ≤ FLOOR·ε·max(1, |L_R|) counts as the rounding floor of a Newton run (see {@link #newton}). */
     private static final double FLOOR = 100;

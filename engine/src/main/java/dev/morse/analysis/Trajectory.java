@@ -28,10 +28,16 @@ public record Trajectory(String optimizer, double[] theta, double[] losses, doub
         STALLED,
         /**
          * Newton refinement near a degenerate critical point: the last steps converged only
-         * linearly while the Hessian's smallest |λ| fell toward the rounding level, so the
+         * linearly, which Newton does only towards a root where the Hessian is singular, so the
          * critical point is (numerically) degenerate and quadratic convergence is not to be had.
          */
-        DEGENERATE
+        DEGENERATE,
+        /**
+         * Gradient descent with a fixed learning rate blew up: θ or the loss became non-finite, or
+         * the loss rose far above where it started (the rate is too large for this curvature).
+         * Never converged, whatever ‖∇L_R‖ is compared with.
+         */
+        DIVERGED
     }
 
     public double finalLoss() {
