@@ -137,5 +137,7 @@ class SpectrumReferenceTest {
         assertEquals(Boolean.TRUE, rep.get("all_converged"));
         assertEquals(6, ((List<?>) rep.get("residuals")).size());
         assertTrue(((List<?>) rep.get("history")).size() >= 1, "history of Ritz values per cycle");
+        assertEquals("full", rep.get("reorthogonalization"), "SPEC §7: full reorthogonalization by default");
+        assertEquals(Cli.num(rep, "products"), Cli.num(rep, "basis_sweeps"), 0, "every step sweeps the basis");
     }
 }

@@ -278,7 +278,7 @@ class SpectraTest {
     }
 
     /**
-     * Partial reorthogonalization (the default) against full: the same Ritz values to working
+     * Partial reorthogonalization against full (the default, SPEC §7): the same Ritz values to working
      * precision, Ritz vectors that are eigenvectors, residual bounds that hold, and far fewer sweeps
      * of the basis than products.
      */
@@ -294,7 +294,10 @@ class SpectraTest {
         for (Lanczos.Which which : new Lanczos.Which[] {Lanczos.Which.LARGEST, Lanczos.Which.BOTH}) {
             Lanczos.Result full = Lanczos.run(a, new Lanczos.Options().k(8).which(which).seed(2).vectors(true)
                     .reorthogonalization(Lanczos.Reorthogonalization.FULL));
-            Lanczos.Result part = Lanczos.run(a, new Lanczos.Options().k(8).which(which).seed(2).vectors(true));
+            Lanczos.Result part = Lanczos.run(a, new Lanczos.Options().k(8).which(which).seed(2).vectors(true)
+                    .reorthogonalization(Lanczos.Reorthogonalization.PARTIAL));
+            Lanczos.Result byDefault = Lanczos.run(a, new Lanczos.Options().k(8).which(which).seed(2));
+            assertEquals(byDefault.products(), byDefault.reorthogonalizations(), which + ": full reorthogonalization by default (SPEC §7)");
             assertTrue(full.allConverged() && part.allConverged(), which + ": both converged");
             assertEquals(full.products(), full.reorthogonalizations(), which + ": FULL sweeps at every step");
             assertTrue(part.reorthogonalizations() < part.products() / 2,
