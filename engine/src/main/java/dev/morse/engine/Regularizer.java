@@ -137,21 +137,22 @@ public sealed interface Regularizer extends Term {
      * part diag(λ) all come from {@link #coefficients}, computed once per model and cached.
      */
     abstract sealed class Quadratic implements Regularizer permits L2, GeneralizedL2 {
-        private transient volatile Mlp cachedFor;
-        private transient volatile double[] cached;
+        /** The coefficients and the model they belong to, in one field: read and written as one (two fields could pair one model with another's). */
+        private record Cached(Mlp model, double[] coefficients) {}
+
+        private transient volatile Cached cached;
 
         /** λ_i for the given model (a fresh array). */
         abstract double[] computeCoefficients(Mlp model);
 
-        /** λ_i for the model (cached; do not modify). */
+        /** λ_i for the model (cached; do not modify). Thread-safe: concurrent callers with different models each get their own. */
         final double[] coefficients(Mlp model) {
-            double[] c = cached;
-            if (c == null || !model.equals(cachedFor)) {
-                c = computeCoefficients(model);
+            Cached c = cached;
+            if (c == null || !model.equals(c.model())) {
+                c = new Cached(model, computeCoefficients(model));
                 cached = c;
-                cachedFor = model;
             }
-            return c;
+            return c.coefficients();
         }
 
         @Override

@@ -180,6 +180,34 @@ class ProblemTest {
         }
     }
 
+    /**
+     * One regularizer value shared by problems of two models, used from two threads at once (two
+     * evaluators of a sweep): each gets its own model's coefficients. The cache once kept the model
+     * and the coefficients in two fields, so a reader could pair one model with the other's.
+     */
+    @Test
+    void aRegularizerSharedByTwoModelsInTwoThreadsGivesEachItsOwnCoefficients() throws Exception {
+        Regularizer.L2 l2 = (Regularizer.L2) Regularizer.l2(1e-2, true);
+        Mlp[] models = {Mlp.of(Activation.TANH, 3, 5, 2), Mlp.of(Activation.TANH, 4, 7, 1)};
+        double[][] expected = {l2.computeCoefficients(models[0]), l2.computeCoefficients(models[1])};
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Boolean>> f = new java.util.ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                final int id = t;
+                f.add(pool.submit(() -> {
+                    for (int rep = 0; rep < 200_000; rep++) {
+                        if (!java.util.Arrays.equals(l2.coefficients(models[id]), expected[id])) return false;
+                    }
+                    return true;
+                }));
+            }
+            for (int t = 0; t < 2; t++) assertTrue(f.get(t).get(), "model " + t + " got another model's coefficients");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** Two evaluators in two threads, both running products and dense LAPACK work, give the results each gives alone. */
     @Test
     void twoEvaluatorsInTwoThreadsDoNotDisturbEachOther() throws Exception {
