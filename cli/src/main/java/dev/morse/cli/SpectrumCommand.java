@@ -164,7 +164,10 @@ final class SpectrumCommand extends AnalysisCommand {
             for (boolean c : lr.converged()) if (c) conv++;
             t.done(conv + "/" + lr.converged().length + " converged, " + lr.products() + " products, " + lr.restarts() + " restarts");
             ev = lr.ritzValues();
-            tau = tau(ev, p);
+            // τ scales with ‖H‖₂ = max |λ| over the whole spectrum: only both ends bound it. One end
+            // alone would give max |λ| of the values found (near a minimum, the smallest: τ off by
+            // orders of magnitude), so τ is left out rather than wrong.
+            tau = which == WhichEnd.both ? tau(ev, p) : Double.NaN;
             report.array("eigenvalues", ev);
             report.array("residuals", lr.residuals());
             j.name("converged").beginArray();
@@ -184,6 +187,8 @@ final class SpectrumCommand extends AnalysisCommand {
             j.endArray();
             rows.add(new String[] {"method", "lanczos (" + which + " " + k + "): " + lr.products() + " products, " + lr.restarts() + " restarts, "
                     + conv + "/" + ev.length + " converged (tol " + g3(tol) + ")"});
+            rows.add(new String[] {"τ (zero band)", Double.isNaN(tau) ? "not computed: ‖H‖₂ needs both ends of the spectrum (--which both)"
+                    : g3(tau) + " = " + num(tauFactor) + "·P·ε·max|λ| (‖H‖₂ from the two ends)"});
             if (saveVectors != null) {
                 files.npy(saveVectors, lr.vectors(), ev.length, p);
             }
@@ -200,7 +205,7 @@ final class SpectrumCommand extends AnalysisCommand {
         if (plots) {
             Progress.Task t = progress.start("plots", 0).ticking();
             String title = (m == Method.dense ? "Eigenvalues of the " : "Lanczos Ritz values of the ") + operator.label + "  (P = " + p + ")";
-            savePlot("spectrum-eigenvalues", Plots.eigenvalues(title, ev, tau, null, Plots.WIDTH));
+            savePlot("spectrum-eigenvalues", Plots.eigenvalues(title, ev, Double.isNaN(tau) ? 0 : tau, null, Plots.WIDTH));
             String ends = which == WhichEnd.both ? k + " smallest and " + k + " largest" : k + " " + which.name();
             if (lr != null) savePlot("spectrum-lanczos", Plots.ritz("Lanczos: " + ends + " Ritz values of the " + what,
                     lr.history(), Plots.WIDTH * 3 / 4));

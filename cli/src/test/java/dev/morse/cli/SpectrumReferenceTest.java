@@ -138,6 +138,10 @@ class SpectrumReferenceTest {
         assertEquals(6, ((List<?>) rep.get("residuals")).size());
         assertTrue(((List<?>) rep.get("history")).size() >= 1, "history of Ritz values per cycle");
         assertEquals("full", rep.get("reorthogonalization"), "SPEC §7: full reorthogonalization by default");
+        // τ scales with ‖H‖₂: both ends give it (as the dense spectrum's τ); one end alone does not,
+        // and τ is left out rather than taken from the values found (near a minimum, the smallest).
+        assertEquals(Cli.num(spectrum("d", "--method", "dense"), "tau"), Cli.num(rep, "tau"), 1e-9 * Cli.num(rep, "tau"));
+        assertEquals(null, spectrum("s", "--method", "lanczos", "--k", "3", "--which", "smallest", "--tol", "1e-12").get("tau"));
         assertEquals(Cli.num(rep, "products"), Cli.num(rep, "basis_sweeps"), 0, "every step sweeps the basis");
     }
 }
