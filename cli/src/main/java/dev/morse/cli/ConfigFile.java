@@ -75,11 +75,14 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
         return k.replace('_', '-');
     }
 
+    /** 2⁵³: every integer up to this magnitude is a double exactly (reports write larger longs as strings). */
+    static final long EXACT_LONG = 1L << 53;
+
     private static String text(Path file, String key, Object v) {
         if (v instanceof String s) return s;
         if (v instanceof Boolean b) return b.toString();
         if (v instanceof Double d) {
-            if (d == Math.rint(d) && Math.abs(d) < 1e15) return Long.toString(d.longValue());
+            if (d == Math.rint(d) && Math.abs(d) <= EXACT_LONG) return Long.toString(d.longValue());
             return Double.toString(d);
         }
         if (v instanceof List<?> list) {

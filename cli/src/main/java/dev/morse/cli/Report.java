@@ -69,7 +69,13 @@ final class Report {
 
     private static void value(Json j, Object v) {
         if (v instanceof Boolean b) j.value(b);
-        else if (v instanceof Integer || v instanceof Long) j.value(((Number) v).longValue());
+        else if (v instanceof Integer || v instanceof Long) {
+            // JSON readers (ours included) read numbers as doubles, exact only up to 2⁵³: a larger
+            // long (a seed) goes as a string, which --config hands to the option unchanged.
+            long x = ((Number) v).longValue();
+            if (Math.abs(x) <= ConfigFile.EXACT_LONG) j.value(x);
+            else j.value(Long.toString(x));
+        }
         else if (v instanceof Number n) j.valueOrNull(n.doubleValue());
         else if (v instanceof Collection<?> c) {
             j.beginArray();

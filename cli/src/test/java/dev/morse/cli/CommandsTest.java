@@ -236,6 +236,20 @@ class CommandsTest {
         assertEquals(0, Cli.run("--config", json2.toString(), "--json", json3.toString(), "-q").code());
         assertEquals(Cli.json(json2).get("eigenvalues"), Cli.json(json3).get("eigenvalues"));
 
+        // Seeds beyond 2⁵³ (exact in a long, not in a JSON number read as a double) survive the round trip.
+        for (String seed : new String[] {"1234567890123456789", "9007199254740993", "-9007199254740993", "4000000000000000"}) {
+            Path big = dir.resolve("big" + seed + ".json"), again = dir.resolve("again" + seed + ".json");
+            assertEquals(0, Cli.run(with("trace", tiny, "--method", "hutchinson", "--probes", "3", "--seed", seed, "-q", "--json", big.toString())).code());
+            Cli.Result rerun = Cli.run("--config", big.toString(), "--json", again.toString(), "-q");
+            assertEquals(0, rerun.code(), rerun.toString());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> config = (Map<String, Object>) Cli.json(again).get("config");
+            Object written = config.get("seed");
+            long back = written instanceof String t ? Long.parseLong(t) : (long) (double) (Double) written;
+            assertEquals(Long.parseLong(seed), back, "seed " + seed + " read back exactly (written as " + written + ")");
+            assertEquals(Cli.json(big).get("estimate"), Cli.json(again).get("estimate"), "the same run");
+        }
+
         Files.writeString(cfg, "{\"command\": \"spectrum\", \"modle\": \"3-4-1\"}");
         Cli.Result bad = Cli.run("--config", cfg.toString());
         assertEquals(2, bad.code());
