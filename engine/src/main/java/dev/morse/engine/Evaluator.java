@@ -281,19 +281,17 @@ public final class Evaluator implements AutoCloseable {
         lock.lock();
         try {
             if (closed) throw new IllegalStateException("evaluator is closed");
-            inRanges = true;
             scheduler.forRanges(n, task);
         } finally {
-            inRanges = false;
             lock.unlock();
         }
     }
 
-    /** Range work in flight ({@link #ranges()}): a request from one of its tasks is refused. */
-    private volatile boolean inRanges;
-
     @Override
     public void close() {
+        if (lock.isHeldByCurrentThread() || scheduler.onWorker()) {
+            throw new IllegalStateException("an evaluator must not be closed from inside one of its own requests");
+        }
         lock.lock();
         try {
             closed = true;
@@ -397,8 +395,7 @@ public final class Evaluator implements AutoCloseable {
      */
     private double valueAndGradient(Batch batch, double[] theta, double[] grad, boolean withTerms, Ranges.Task then) {
         checkOut(grad, p, "gradient");
-        enter(batch, theta);
-        inRanges = then != null;   // then must not call this evaluator back (see lossAndGradient)
+        enter(batch, theta);   // then must not call this evaluator back (see lossAndGradient): enter refuses it
         try {
             double v;
             if (withTerms && termReplacesData) {   // the term gives the whole data part; ∇L(θ) only if some term asks for it
@@ -420,7 +417,6 @@ public final class Evaluator implements AutoCloseable {
             if (then != null) scheduler.forRanges(p, then);
             return v;
         } finally {
-            inRanges = false;
             exit();
         }
     }
@@ -874,25 +870,28 @@ public final class Evaluator implements AutoCloseable {
         if (batch == null) throw new IllegalArgumentException("batch is null");
         checkThetaShape(theta);   // finiteness: below, in the scheduler's scan of θ
         batch.check(data.size());
-        // A range task calling back (on the calling thread, which holds the reentrant lock, or on a
-        // worker, which would wait for the lock its caller holds until the end of the range work).
-        if (inRanges && (lock.isHeldByCurrentThread() || scheduler.onWorker())) {
-            throw new IllegalStateException("a range task must not call its evaluator");
+        // A call back into this evaluator from inside one of its own requests (a term, a `then` or
+        // range task, on the calling thread, which holds the lock, or on a worker, which would wait
+        // for it) would re-plan the request under its feet: refused.
+        if (lock.isHeldByCurrentThread() || scheduler.onWorker()) {
+            throw new IllegalStateException("an evaluator must not be called from inside one of its own requests (a term, a then or range task)");
         }
-        lock.lock();
-        if (closed) {
-            lock.unlock();
-            throw new IllegalStateException("evaluator is closed");
-        }
+        // Engine entry first, then the lock: entry may wait for another thread's dense LAPACK work,
+        // which may itself call this evaluator (engine work nested in its scope), and it may be
+        // interrupted there; holding the lock while waiting would deadlock the one and leak the lock
+        // on the other.
         NativeThreads.enterEngine();
         boolean finite = false;
         try {
-            finite = scheduler.begin(batch, theta, dense);   // θ's finiteness, tested with the cache key in one pass
-        } finally {
-            if (!finite) {   // the request does not start: leave engine work and the lock as exit() would
-                NativeThreads.exitEngine();
-                lock.unlock();
+            lock.lock();
+            try {
+                if (closed) throw new IllegalStateException("evaluator is closed");
+                finite = scheduler.begin(batch, theta, dense);   // θ's finiteness, tested with the cache key in one pass
+            } finally {
+                if (!finite) lock.unlock();   // the request does not start
             }
+        } finally {
+            if (!finite) NativeThreads.exitEngine();
         }
         if (!finite) {
             checkFinite(theta, p, "θ");   // names the first bad entry
@@ -904,11 +903,14 @@ public final class Evaluator implements AutoCloseable {
     }
 
     private void exit() {
-        scheduler.end();
-        ctx.theta = null;
-        ctx.batch = null;
-        NativeThreads.exitEngine();
-        lock.unlock();
+        try {
+            scheduler.end();
+            ctx.theta = null;
+            ctx.batch = null;
+        } finally {
+            lock.unlock();   // before leaving engine work: the reverse of enter's order
+            NativeThreads.exitEngine();
+        }
     }
 
     private double dataLossUnchecked() {

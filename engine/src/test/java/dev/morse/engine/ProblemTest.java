@@ -1,6 +1,7 @@
 package dev.morse.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -205,6 +206,134 @@ class ProblemTest {
             for (int t = 0; t < 2; t++) assertTrue(f.get(t).get(), "model " + t + " got another model's coefficients");
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A request interrupted while it waits for another thread's dense LAPACK work fails, and leaves
+     * the evaluator usable: its lock was once left held, so every later request hung (Spark
+     * cancels tasks by interrupting them).
+     */
+    @Test
+    void aRequestInterruptedWhileWaitingLeavesTheEvaluatorUsable() throws Exception {
+        int budget = dev.morse.linalg.NativeThreads.budget();
+        dev.morse.linalg.NativeThreads.setBudget(2);
+        try (Evaluator ev = Evaluator.open(problem(Regularizer.NONE, 1))) {
+            double[] theta = ev.problem().model().initPyTorchDefault(1);
+            double expected = ev.loss(theta);
+            java.util.concurrent.CountDownLatch raised = new java.util.concurrent.CountDownLatch(1), release = new java.util.concurrent.CountDownLatch(1);
+            Thread dense = new Thread(() -> {
+                try (dev.morse.linalg.NativeThreads.Scope s = dev.morse.linalg.NativeThreads.dense(2)) {
+                    raised.countDown();
+                    release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            dense.start();
+            assertTrue(raised.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread request = new Thread(() -> {
+                try {
+                    ev.loss(theta);   // waits for the raised scope above
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            });
+            request.start();
+            Thread.sleep(200);
+            request.interrupt();
+            request.join(10_000);
+            release.countDown();
+            dense.join(10_000);
+            assertTrue(failure.get() instanceof IllegalStateException, "the interrupted request fails: " + failure.get());
+            double[] again = new double[1];
+            Thread later = new Thread(() -> again[0] = ev.loss(theta));
+            later.start();
+            later.join(10_000);
+            assertFalse(later.isAlive(), "a later request is not blocked by the interrupted one's lock");
+            assertEquals(expected, again[0], 0.0);
+        } finally {
+            dev.morse.linalg.NativeThreads.setBudget(budget);
+        }
+    }
+
+    /** A user term that calls its own evaluator from inside a request. */
+    private record CallsBack(Evaluator[] ev) implements Term {
+        public String spec() {
+            return "calls-back";
+        }
+
+        public double value(Context c) {
+            return ev[0].dataLoss(Batch.range(0, 5), c.theta());
+        }
+
+        public void addGradient(Context c, double[] g) {}
+
+        public void addHvp(Context c, double[] vs, double[] d, double[] o, int k) {}
+    }
+
+    /**
+     * A term that calls its evaluator back is refused with a clear error: the reentrant lock let it
+     * in, it re-planned the request under the caller and L_R came out wrong, silently.
+     */
+    @Test
+    void aTermCallingItsOwnEvaluatorIsRefused() {
+        Evaluator[] holder = new Evaluator[1];
+        Problem prob = Problem.of(Mlp.of(Activation.TANH, 3, 4, 1), Problems.regression(50, 3, 1, 1), Loss.MSE, new CallsBack(holder));
+        try (Evaluator ev = Evaluator.open(prob, Evaluator.Settings.defaults().withThreads(2))) {
+            holder[0] = ev;
+            double[] theta = prob.model().initPyTorchDefault(1);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> ev.loss(theta));
+            assertTrue(e.getMessage().contains("from inside one of its own requests"), e.getMessage());
+            assertTrue(Double.isFinite(ev.dataLoss(theta)), "the evaluator is still usable");
+        }
+    }
+
+    /**
+     * Thread B's request waits for thread A's raised dense scope; A, inside that scope, calls the same
+     * evaluator (engine work nested in a scope is allowed). B once took the evaluator's lock before
+     * waiting, so A waited for B and B for A.
+     */
+    @Test
+    void aRequestWaitingForAScopeDoesNotBlockTheScopesOwner() throws Exception {
+        int budget = dev.morse.linalg.NativeThreads.budget();
+        dev.morse.linalg.NativeThreads.setBudget(2);
+        try (Evaluator ev = Evaluator.open(problem(Regularizer.NONE, 1))) {
+            double[] theta = ev.problem().model().initPyTorchDefault(1);
+            double expected = ev.loss(theta);
+            java.util.concurrent.CountDownLatch raised = new java.util.concurrent.CountDownLatch(1), bWaiting = new java.util.concurrent.CountDownLatch(1);
+            double[] inScope = new double[1], fromB = new double[1];
+            Thread a = new Thread(() -> {
+                try (dev.morse.linalg.NativeThreads.Scope s = dev.morse.linalg.NativeThreads.dense(2)) {
+                    raised.countDown();
+                    bWaiting.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    Thread.sleep(200);   // B is now inside its request, waiting for this scope
+                    inScope[0] = ev.loss(theta);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Thread b = new Thread(() -> {
+                try {
+                    raised.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                bWaiting.countDown();
+                fromB[0] = ev.loss(theta);
+            });
+            a.setDaemon(true);
+            b.setDaemon(true);
+            a.start();
+            b.start();
+            a.join(15_000);
+            b.join(15_000);
+            assertFalse(a.isAlive() || b.isAlive(), "no deadlock between the scope's owner and the waiting request");
+            assertEquals(expected, inScope[0], 0.0);
+            assertEquals(expected, fromB[0], 0.0);
+        } finally {
+            dev.morse.linalg.NativeThreads.setBudget(budget);
         }
     }
 

@@ -19,7 +19,9 @@ package dev.morse.linalg;
  *   <li>A scope raises the count only when no other thread holds a scope and no engine work is
  *       running in another thread; otherwise it runs at 1 thread ({@link Scope#threads()} says
  *       so), because changing the count under another thread's running BLAS call is unsafe and
- *       oversubscribes the cores.
+ *       oversubscribes the cores. A scope that starts while another thread holds a raised one
+ *       waits until that one closes, as engine work does (below): it would otherwise run at the
+ *       raised count, and that scope's close would lower the count under its call.
  *   <li>Engine work ({@link #enterEngine()} … {@link #exitEngine()}) that starts while another
  *       thread holds a raised scope waits until that scope closes (one LAPACK call at most), so
  *       its workers never run under a raised count. Engine work on the scope's own thread (nested)
@@ -118,6 +120,9 @@ public final class NativeThreads {
                 ownerDepth++;
                 return new Scope(raisedTo, true);
             }
+            // The count is global: a scope at 1 opened under another thread's raised one would run at
+            // that thread's count, and its close (setThreads(1)) would change it under this call.
+            awaitNoRaisedScopeOfAnotherThread(me);
             boolean alone = owner == null && sharedScopes == 0 && engineRuns == 0;
             if (!alone || n == 1) {
                 sharedScopes++;
@@ -142,16 +147,21 @@ public final class NativeThreads {
     public static void enterEngine() {
         Thread me = Thread.currentThread();
         synchronized (LOCK) {
-            while (owner != null && owner != me && raisedTo != 1) {
-                try {
-                    LOCK.wait();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for dense LAPACK work of another thread", e);
-                }
-            }
+            awaitNoRaisedScopeOfAnotherThread(me);
             if (owner == me && raisedTo != 1) OpenBlas.setThreads(1);
             engineRuns++;
+        }
+    }
+
+    /** Waits (holding LOCK) while a thread other than {@code me} holds a raised scope: one LAPACK call at most. */
+    private static void awaitNoRaisedScopeOfAnotherThread(Thread me) {
+        while (owner != null && owner != me && raisedTo != 1) {
+            try {
+                LOCK.wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for dense LAPACK work of another thread", e);
+            }
         }
     }
 

@@ -64,10 +64,12 @@ class NativeThreadsTest {
             release.countDown();
             worker.join();
         }
+        // Another thread's scope at one thread (a raised one makes this one wait instead:
+        // aScopeWaitsForAnotherThreadsRaisedScope).
         CountDownLatch held = new CountDownLatch(1), done = new CountDownLatch(1);
         AtomicInteger otherGranted = new AtomicInteger();
         Thread other = new Thread(() -> {
-            try (NativeThreads.Scope s = NativeThreads.dense(2)) {
+            try (NativeThreads.Scope s = NativeThreads.dense(1)) {
                 otherGranted.set(s.threads());
                 held.countDown();
                 done.await(10, TimeUnit.SECONDS);
@@ -113,6 +115,40 @@ class NativeThreadsTest {
             }
             dense.join();
             assertFalse(engineRanUnderRaise.get(), "engine work started only after the other thread's raised scope closed");
+        } finally {
+            NativeThreads.setBudget(budget);
+        }
+    }
+
+    /**
+     * A scope at one thread opened while another thread holds a raised scope waits for it: the
+     * count is global, so it would run at the other thread's count, and that scope's close would
+     * set the count to 1 under its call.
+     */
+    @Test
+    void aScopeWaitsForAnotherThreadsRaisedScope() throws Exception {
+        int budget = NativeThreads.budget();
+        NativeThreads.setBudget(2);
+        CountDownLatch raised = new CountDownLatch(1);
+        AtomicBoolean scopeOpen = new AtomicBoolean(true);
+        Thread dense = new Thread(() -> {
+            try (NativeThreads.Scope s = NativeThreads.dense(2)) {
+                raised.countDown();
+                Thread.sleep(300);   // "a LAPACK call"
+                scopeOpen.set(false);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            dense.start();
+            assertTrue(raised.await(10, TimeUnit.SECONDS));
+            boolean ranUnderRaise;
+            try (NativeThreads.Scope mine = NativeThreads.dense()) {
+                ranUnderRaise = scopeOpen.get() || NativeThreads.current() != mine.threads();
+            }
+            dense.join();
+            assertFalse(ranUnderRaise, "the second scope opened only after the raised one closed, at the count it states");
         } finally {
             NativeThreads.setBudget(budget);
         }
