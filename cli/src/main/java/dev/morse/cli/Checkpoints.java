@@ -57,6 +57,27 @@ final class Checkpoints {
         return String.format("epoch-%04d", epoch);
     }
 
+    /**
+     * Checks, before any work, that checkpoints can be written to {@code dir} (given with
+     * {@code option}): an existing folder we can write in, or a name whose nearest existing
+     * ancestor is such a folder (the folder is created by the first checkpoint). A file there
+     * used to be found only at the first checkpoint, after an epoch of work, and without a log.
+     */
+    static void checkFolder(String option, Path dir) {
+        if (dir.toString().isEmpty()) throw Checks.usage(option, "the folder name is empty; give a folder for the checkpoints");
+        Path abs = dir.toAbsolutePath().normalize();
+        if (Files.exists(abs)) {
+            if (!Files.isDirectory(abs)) throw Checks.usage(option, dir + " is a file, not a folder; give a folder for the checkpoints");
+            if (!Files.isWritable(abs)) throw Checks.usage(option, dir + ": cannot write in this folder (permission denied)");
+            return;
+        }
+        Path existing = abs.getParent();
+        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+        if (existing == null) return;
+        if (!Files.isDirectory(existing)) throw Checks.usage(option, dir + ": " + existing + " is a file, not a folder");
+        if (!Files.isWritable(existing)) throw Checks.usage(option, dir + ": cannot create the folder in " + existing + " (permission denied)");
+    }
+
     /** Writes {@code state} as DIR/epoch-NNNN atomically, then points {@code latest} at it; returns the folder. */
     static Path write(Path dir, TrainingState state, String optimizer, String configJson) throws IOException {
         Files.createDirectories(dir);

@@ -303,6 +303,7 @@ final class TrainCommand extends AnalysisCommand {
         checkpoints = checkpointDir != null ? checkpointDir : resume;
         effectiveCheckpointEvery = checkpointEvery == 0 && checkpoints != null ? 1 : checkpointEvery;
         if (effectiveCheckpointEvery > 0 && checkpoints == null) throw Checks.usage("--checkpoint-every", "needs --checkpoint-dir DIR (or --resume DIR)");
+        if (checkpoints != null) Checkpoints.checkFolder(checkpointDir != null ? "--checkpoint-dir" : "--resume", checkpoints);
     }
 
     /** Loads model, data and θ; the shipped test split only when it will be the held-out set. */

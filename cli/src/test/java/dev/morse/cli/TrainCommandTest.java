@@ -189,6 +189,27 @@ class TrainCommandTest {
         assertTrue(r.err().contains("no such folder"), r.err());
     }
 
+    /**
+     * A --checkpoint-dir that cannot hold checkpoints is refused before any work: a file there was
+     * found only when the first checkpoint was written, after an epoch, and left no log.
+     */
+    @Test
+    void badCheckpointFolderIsRefusedBeforeAnyWork() throws Exception {
+        Path file = Files.writeString(dir.resolve("afile"), "x"), log = dir.resolve("log.json");
+        for (Path bad : List.of(file, file.resolve("sub"))) {
+            Cli.Result r = Cli.run(args(PROBLEM, "--epochs", "1", "--checkpoint-dir", bad.toString(), "--json", log.toString()));
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("--checkpoint-dir") && r.err().contains("is a file, not a folder"), r.err());
+            assertFalse(Files.exists(log), "refused before the run, not after an epoch");
+        }
+        // Before the data are read: a missing data file is not reached.
+        Cli.Result r = Cli.run("train", "--model", "2-3-1", "--inputs", dir.resolve("missing.npy").toString(), "--targets", dir.resolve("y.npy").toString(),
+                "--checkpoint-dir", file.toString(), "-q");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--checkpoint-dir: " + file + " is a file"), r.err());
+        assertEquals("x", Files.readString(file));
+    }
+
     private void assertUsage(String message, String... extra) {
         Cli.Result r = Cli.run(args(PROBLEM, concat(new String[] {"--epochs", "1"}, extra)));
         assertEquals(2, r.code(), r.toString());
