@@ -78,6 +78,61 @@ final class Checkpoints {
         if (!Files.isWritable(existing)) throw Checks.usage(option, dir + ": cannot create the folder in " + existing + " (permission denied)");
     }
 
+    /**
+     * The checkpoints of a run already in {@code dir}: its epoch-NNNN folders, {@code latest} and
+     * {@code config.json} (sorted; empty when there are none or no folder). Hidden temporary
+     * folders of a killed run and files of other programs are not a run's.
+     */
+    static List<Path> entries(Path dir) {
+        List<Path> found = new ArrayList<>();
+        if (!Files.isDirectory(dir)) return found;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path f : ds) {
+                String n = f.getFileName().toString();
+                if (n.equals(LATEST) || n.equals(CONFIG) || (NAME.matcher(n).matches() && Files.isDirectory(f))) found.add(f);
+            }
+        } catch (IOException e) {
+            throw new InputException(dir + ": unreadable (" + e.getMessage() + ")");
+        }
+        found.sort(Comparator.comparing(f -> f.getFileName().toString()));
+        return found;
+    }
+
+    /** {@link #entries} in words: "3 checkpoints epoch-0001 … epoch-0003, latest epoch-0003, config.json". */
+    static String describe(List<Path> entries) {
+        List<String> epochs = new ArrayList<>();
+        String latest = null;
+        boolean config = false;
+        for (Path f : entries) {
+            String n = f.getFileName().toString();
+            if (n.equals(CONFIG)) config = true;
+            else if (!n.equals(LATEST)) epochs.add(n);
+            else {
+                try {
+                    latest = Files.readString(f, StandardCharsets.UTF_8).trim();
+                } catch (IOException e) {
+                    latest = "unreadable";
+                }
+            }
+        }
+        List<String> parts = new ArrayList<>();
+        if (epochs.size() == 1) parts.add("1 checkpoint " + epochs.get(0));
+        else if (!epochs.isEmpty()) parts.add(epochs.size() + " checkpoints " + epochs.get(0) + " … " + epochs.get(epochs.size() - 1));
+        if (latest != null) parts.add(LATEST + " " + latest);
+        if (config) parts.add(CONFIG);
+        return String.join(", ", parts);
+    }
+
+    /**
+     * Removes {@link #entries} of a run that a new one replaces ({@code --force}): {@code latest}
+     * first, so that no pointer is left to a removed folder if this is interrupted.
+     */
+    static void remove(List<Path> entries) throws IOException {
+        List<Path> order = new ArrayList<>(entries);
+        order.sort(Comparator.comparing(f -> !f.getFileName().toString().equals(LATEST)));
+        for (Path f : order) deleteTree(f);
+    }
+
     /** Writes {@code state} as DIR/epoch-NNNN atomically, then points {@code latest} at it; returns the folder. */
     static Path write(Path dir, TrainingState state, String optimizer, String configJson) throws IOException {
         Files.createDirectories(dir);

@@ -113,7 +113,8 @@ final class TrainCommand extends AnalysisCommand {
     int checkpointEvery;
 
     @Option(names = "--checkpoint-dir", paramLabel = "DIR", order = 17,
-            description = "Folder of the checkpoints (DIR/epoch-NNNN, DIR/latest, DIR/config.json); written atomically.")
+            description = "Folder of the checkpoints (DIR/epoch-NNNN, DIR/latest, DIR/config.json); written atomically. A folder "
+                    + "holding another run's checkpoints is refused (--force replaces them).")
     Path checkpointDir;
 
     @Option(names = "--resume", paramLabel = "DIR", order = 18,
@@ -150,6 +151,8 @@ final class TrainCommand extends AnalysisCommand {
     List<String> penalties;
 
     private Path checkpoints;
+    /** Another run's checkpoints in the folder, replaced with --force (removed at this run's first checkpoint); null when none. */
+    private List<Path> replacedCheckpoints;
     private int effectiveCheckpointEvery;
 
     @Override
@@ -303,7 +306,37 @@ final class TrainCommand extends AnalysisCommand {
         checkpoints = checkpointDir != null ? checkpointDir : resume;
         effectiveCheckpointEvery = checkpointEvery == 0 && checkpoints != null ? 1 : checkpointEvery;
         if (effectiveCheckpointEvery > 0 && checkpoints == null) throw Checks.usage("--checkpoint-every", "needs --checkpoint-dir DIR (or --resume DIR)");
-        if (checkpoints != null) Checkpoints.checkFolder(checkpointDir != null ? "--checkpoint-dir" : "--resume", checkpoints);
+        if (checkpoints != null) {
+            String option = checkpointDir != null ? "--checkpoint-dir" : "--resume";
+            Checkpoints.checkFolder(option, checkpoints);
+            checkOtherRun(option);
+        }
+    }
+
+    /**
+     * Refuses a checkpoint folder that holds another run's checkpoints (unless it is the folder
+     * this run resumes): a new run's checkpoints would mix with them (its config.json and latest
+     * over the old run's, epoch folders of both), leaving neither run resumable. With --force the
+     * old run's checkpoints are replaced: removed just before this run writes its first one, so a
+     * run that fails earlier leaves them.
+     */
+    private void checkOtherRun(String option) {
+        List<Path> held = Checkpoints.entries(checkpoints);
+        if (held.isEmpty()) return;
+        try {
+            if (resume != null && java.nio.file.Files.isSameFile(resume, checkpoints)) return;
+        } catch (IOException e) {
+            throw Checks.usage(option, checkpoints + ": unreadable (" + e.getMessage() + ")");
+        }
+        String what = Checkpoints.describe(held);
+        if (!output.force) {
+            throw Checks.usage(option, checkpoints + " already holds the checkpoints of a run (" + what + "); a new run would mix its own with "
+                    + "them and leave neither resumable: continue that run with --resume " + checkpoints + ", give another folder, or pass "
+                    + "--force to replace them");
+        }
+        replacedCheckpoints = held;
+        err.println("morse train: --force: this run replaces the checkpoints in " + checkpoints + " (" + what
+                + "); they are removed before its first checkpoint is written");
     }
 
     /** Loads model, data and θ; the shipped test split only when it will be the held-out set. */
@@ -423,6 +456,10 @@ final class TrainCommand extends AnalysisCommand {
         public void checkpoint(TrainingState state) {
             long t0 = System.nanoTime();
             try {
+                if (replacedCheckpoints != null) {
+                    Checkpoints.remove(replacedCheckpoints);
+                    replacedCheckpoints = null;
+                }
                 Path f = Checkpoints.write(checkpoints, state, optimizerText, Report.configText(spec));
                 progress.note("checkpoint " + f);
             } catch (IOException e) {

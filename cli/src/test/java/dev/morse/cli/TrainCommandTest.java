@@ -210,6 +210,38 @@ class TrainCommandTest {
         assertEquals("x", Files.readString(file));
     }
 
+    /**
+     * A new run in a folder that holds another run's checkpoints is refused before any work (it
+     * used to mix its checkpoints with them, so neither run could be resumed); --force replaces
+     * them, saying so, and the run's own folder still takes --resume.
+     */
+    @Test
+    void aNewRunDoesNotMixItsCheckpointsWithAnotherRuns() throws Exception {
+        Path ck = dir.resolve("ck"), log = dir.resolve("log.json");
+        assertEquals(0, Cli.run(args(PROBLEM, "--epochs", "3", "--checkpoint-dir", ck.toString())).code());
+        String config = Files.readString(ck.resolve("config.json"));
+        Cli.Result r = Cli.run(args(PROBLEM, "--epochs", "2", "--lr", "0.01", "--checkpoint-dir", ck.toString(), "--json", log.toString()));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--checkpoint-dir: " + ck + " already holds the checkpoints of a run (3 checkpoints epoch-0001 … epoch-0003, "
+                + "latest epoch-0003, config.json)") && r.err().contains("--resume " + ck) && r.err().contains("--force"), r.err());
+        assertFalse(Files.exists(log), "refused before any work");
+        assertEquals(config, Files.readString(ck.resolve("config.json")), "the first run's checkpoints are untouched");
+        assertEquals("epoch-0003", Files.readString(ck.resolve("latest")).trim());
+        // Its own folder: --resume continues there.
+        Cli.Result more = Cli.run("train", "--config", ck.resolve("config.json").toString(), "--resume", ck.toString(), "--epochs", "4", "-q");
+        assertEquals(0, more.code(), more.toString());
+        assertEquals("epoch-0004", Files.readString(ck.resolve("latest")).trim());
+
+        Cli.Result forced = Cli.run(args(PROBLEM, "--epochs", "2", "--lr", "0.01", "--checkpoint-dir", ck.toString(), "--force"));
+        assertEquals(0, forced.code(), forced.toString());
+        assertTrue(forced.err().contains("--force: this run replaces the checkpoints in " + ck + " (4 checkpoints epoch-0001 … epoch-0004"), forced.err());
+        try (Stream<Path> s = Files.list(ck)) {
+            assertEquals(List.of("config.json", "epoch-0001", "epoch-0002", "latest"), s.map(f -> f.getFileName().toString()).sorted().toList(),
+                    "only the new run's checkpoints");
+        }
+        assertTrue(Files.readString(ck.resolve("config.json")).contains("\"lr\": 0.01"), Files.readString(ck.resolve("config.json")));
+    }
+
     private void assertUsage(String message, String... extra) {
         Cli.Result r = Cli.run(args(PROBLEM, concat(new String[] {"--epochs", "1"}, extra)));
         assertEquals(2, r.code(), r.toString());
