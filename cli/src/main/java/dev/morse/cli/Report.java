@@ -23,9 +23,13 @@ import picocli.CommandLine.Model.OptionSpec;
  */
 final class Report {
 
-    /** Options that say where output goes; they are not part of the config a report records. */
+    /**
+     * Options that say where output goes; they are not part of the config a report records.
+     * checkpoint-every goes with checkpoint-dir: recorded without its folder, it made the report's
+     * config fail to rerun ("--checkpoint-every: needs --checkpoint-dir DIR").
+     */
     static final Set<String> OUTPUT_OPTIONS = Set.of("json", "plots", "plot-format", "force", "quiet", "config", "save", "out", "save-vectors",
-            "resume", "checkpoint-dir", "save-gradient");
+            "resume", "checkpoint-dir", "checkpoint-every", "save-gradient");
 
     final Json j = Json.pretty();
 

@@ -109,7 +109,8 @@ final class TrainCommand extends AnalysisCommand {
 
     @Option(names = "--checkpoint-every", converter = Checks.NonNegative.class, paramLabel = "K", defaultValue = "0", order = 16,
             description = "Write a checkpoint (θ, optimizer state, counters, log) every K epochs and after the last (0: none; "
-                    + "1 when only --checkpoint-dir or --resume is given).")
+                    + "1 when only --checkpoint-dir or --resume is given). An output option like --checkpoint-dir: not in the run's "
+                    + "config (a report's, or DIR/config.json), so give it again with --resume.")
     int checkpointEvery;
 
     @Option(names = "--checkpoint-dir", paramLabel = "DIR", order = 17,

@@ -242,6 +242,24 @@ class TrainCommandTest {
         assertTrue(Files.readString(ck.resolve("config.json")).contains("\"lr\": 0.01"), Files.readString(ck.resolve("config.json")));
     }
 
+    /**
+     * The report of a run with checkpoints reruns from its config: --checkpoint-every is an output
+     * option like --checkpoint-dir (recorded without its folder, the rerun was refused with
+     * "--checkpoint-every: needs --checkpoint-dir DIR"), and the rerun gives the same log.
+     */
+    @Test
+    void aReportWithCheckpointsRerunsFromItsConfig() throws Exception {
+        Path ck = dir.resolve("ck"), first = dir.resolve("first.json"), second = dir.resolve("second.json");
+        Cli.Result r = Cli.run(args(PROBLEM, "--epochs", "3", "--checkpoint-every", "2", "--checkpoint-dir", ck.toString(), "--json", first.toString()));
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(Files.isDirectory(ck.resolve("epoch-0002")) && Files.isDirectory(ck.resolve("epoch-0003")));
+        Map<?, ?> config = (Map<?, ?>) Cli.json(first).get("config");
+        assertFalse(config.containsKey("checkpoint_every") || config.containsKey("checkpoint_dir"), "output options are not config: " + config.keySet());
+        Cli.Result rerun = Cli.run("train", "--config", first.toString(), "--json", second.toString(), "-q");
+        assertEquals(0, rerun.code(), rerun.toString());
+        assertSameLog(Cli.json(first), Cli.json(second));
+    }
+
     private void assertUsage(String message, String... extra) {
         Cli.Result r = Cli.run(args(PROBLEM, concat(new String[] {"--epochs", "1"}, extra)));
         assertEquals(2, r.code(), r.toString());
