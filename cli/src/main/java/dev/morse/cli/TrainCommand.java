@@ -236,6 +236,12 @@ final class TrainCommand extends AnalysisCommand {
                         + "(config hash " + loaded.state().configHash().substring(0, 12) + "…, this run " + trainer.configHash().substring(0, 12)
                         + "…): give the run's options, e.g. morse train --config " + resume.resolve(Checkpoints.CONFIG) + " --resume " + resume);
             }
+            // --epochs counts from the run's start: fewer than done used to "finish" at once, "epochs 5 of 2", exit 0.
+            if (loaded.state().epoch() > epochs) {
+                throw Checks.usage("--epochs", "the checkpoint " + loaded.folder() + " is at epoch " + loaded.state().epoch() + ", past --epochs " + epochs
+                        + " (the run's epochs counted from its start, not those still to do); give --epochs " + loaded.state().epoch()
+                        + " or more to continue the run");
+            }
             start = loaded.state();
             resumedFrom = loaded.folder();
             progress.note("resuming from " + loaded.folder() + " (epoch " + start.epoch() + " of " + epochs + ", step " + start.step() + ")");

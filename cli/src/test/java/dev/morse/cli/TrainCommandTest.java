@@ -260,6 +260,23 @@ class TrainCommandTest {
         assertSameLog(Cli.json(first), Cli.json(second));
     }
 
+    /** --resume with --epochs below the checkpoint's epoch is refused, naming both (it printed "epochs 3 of 2" and exited 0). */
+    @Test
+    void resumeWithFewerEpochsThanTheCheckpointIsRefused() throws Exception {
+        Path ck = dir.resolve("ck"), log = dir.resolve("log.json");
+        assertEquals(0, Cli.run(args(PROBLEM, "--epochs", "3", "--checkpoint-dir", ck.toString())).code());
+        Cli.Result r = Cli.run("train", "--config", ck.resolve("config.json").toString(), "--resume", ck.toString(), "--epochs", "2",
+                "--json", log.toString(), "-q");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--epochs: the checkpoint " + ck.resolve("epoch-0003") + " is at epoch 3, past --epochs 2")
+                && r.err().contains("give --epochs 3 or more"), r.err());
+        assertFalse(Files.exists(log));
+        // As many as done: nothing left to do, and the run is complete.
+        Cli.Result same = Cli.run("train", "--config", ck.resolve("config.json").toString(), "--resume", ck.toString(), "--json", log.toString(), "-q");
+        assertEquals(0, same.code(), same.toString());
+        assertEquals(Boolean.TRUE, ((Map<?, ?>) Cli.json(log).get("training")).get("completed"));
+    }
+
     private void assertUsage(String message, String... extra) {
         Cli.Result r = Cli.run(args(PROBLEM, concat(new String[] {"--epochs", "1"}, extra)));
         assertEquals(2, r.code(), r.toString());
