@@ -203,6 +203,25 @@ class EvalCommandTest {
         assertTrue(r.err().contains("without training penalties"), r.err());
     }
 
+    /**
+     * A non-finite objective or gradient is exit 3 naming it, and nothing is saved, as in the
+     * analysis commands: eval used to exit 0 with "objective Infinity" and save a NaN gradient.
+     */
+    @Test
+    void nonFiniteObjectiveExits3AndSavesNothing() throws Exception {
+        Path theta = dir.resolve("huge-theta.npy"), grad = dir.resolve("huge-grad.npy"), log = dir.resolve("huge.json");
+        double[] w = new double[33];   // 2-8-1 with biases: P = 33
+        Arrays.fill(w, 1e200);
+        Npy.write(theta, w);
+        Cli.Result r = Cli.run("eval", "--model", "2-8-1", "--data", "teacher:n=16", "--weights", theta.toString(), "--save-gradient", grad.toString(),
+                "--json", log.toString(), "-q");
+        assertEquals(3, r.code(), r.toString());
+        assertTrue(r.err().contains("non-finite objective at θ: L + R + penalties = Infinity") && r.err().contains("the largest |θ_i| is 1.00e+200"), r.err());
+        assertFalse(Files.exists(grad), "no gradient saved");
+        assertFalse(Files.exists(log), "no report");
+        assertTrue(r.out().isEmpty(), r.out());
+    }
+
     @Test
     void theReportRerunsItselfAsAConfig() throws Exception {
         Path d = dir.resolve((String) cases.get(3).get("name"));
