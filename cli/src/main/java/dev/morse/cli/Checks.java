@@ -154,6 +154,13 @@ final class Checks {
         }
     }
 
+    /** Adam's β₁, β₂ in [0, 1) (torch.optim's range), each of a B1,B2 list. */
+    static final class Beta extends RealAbove {
+        Beta() {
+            super(0, false, 1);
+        }
+    }
+
     // ------------------------------------------------------------------ numbers inside specifications
 
     /**

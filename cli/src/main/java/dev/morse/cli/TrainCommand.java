@@ -71,7 +71,8 @@ final class TrainCommand extends AnalysisCommand {
                     + "Default: 0 for sgd and adam, 0.01 for adamw (torch's defaults).")
     Double weightDecay;
 
-    @Option(names = "--betas", paramLabel = "B1,B2", split = ",", order = 6, description = "adam/adamw: β₁,β₂. Default: 0.9,0.999.")
+    // Numbers' syntax, as every numeric option: picocli's own Double parsing took 0x1p-1 and 0.999d.
+    @Option(names = "--betas", converter = Checks.Beta.class, paramLabel = "B1,B2", split = ",", order = 6, description = "adam/adamw: β₁,β₂. Default: 0.9,0.999.")
     List<Double> betas;
 
     @Option(names = "--eps", converter = Checks.NonNegativeReal.class, paramLabel = "EPS", order = 7, description = "adam/adamw: ε, added to √v̂. Default: 1e-8.")

@@ -174,6 +174,10 @@ class TrainCommandTest {
         assertUsage("requires a momentum > 0", "--nesterov");
         assertUsage("--betas and --eps are for adam and adamw", "--betas", "0.9,0.99");
         assertUsage("--momentum and --nesterov are for sgd", "--optimizer", "adam", "--momentum", "0.9");
+        // --betas: Numbers' syntax (no Java literals), each in [0, 1).
+        assertUsage("Invalid value for option '--betas' (B1,B2): expected a finite number ≥ 0 and < 1, got '0x1p-1'", "--optimizer", "adam", "--betas", "0x1p-1,0.999");
+        assertUsage("got '0.999d' (decimal notation", "--optimizer", "adam", "--betas", "0.5,0.999d");
+        assertUsage("expected a finite number ≥ 0 and < 1, got 1", "--optimizer", "adamw", "--betas", "0.9,1");
         assertUsage("unknown optimizer 'rmsprop'", "--optimizer", "rmsprop");
         assertUsage("--holdout", "--holdout", "1.5");
         assertUsage("expected a finite number > 0 and < 1, got 1.5", "--holdout", "1.5");
