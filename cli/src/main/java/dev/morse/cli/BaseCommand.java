@@ -84,8 +84,18 @@ abstract class BaseCommand implements Callable<Integer> {
         if (Files.exists(output.plots) && !Files.isDirectory(output.plots)) {
             throw Checks.usage(output.plotsOption, output.plots + " is a file, not a folder");
         }
-        for (Path f : Plots.files(output.plots, name, output.plotFormat)) plotFiles.add(files.plan(output.plotsOption, f));
+        for (Path f : Plots.files(output.plots, name, output.plotFormat())) plotFiles.add(files.plan(output.plotsOption, f));
         return true;
+    }
+
+    /**
+     * For the commands that draw no plots (trace, eval): --plots and --plot-format, options of the
+     * shared output group, are refused before any work; they used to be accepted and ignored.
+     */
+    void refusePlots() {
+        String none = "'" + spec.name() + "' draws no plots (its results are the summary and the --json report)";
+        if (output.plots != null) throw Checks.usage(output.plotsOption, none + "; remove " + output.plotsOption);
+        if (output.plotFormat != null) throw Checks.usage("--plot-format", none + "; remove --plot-format");
     }
 
     /** Saves a planned figure (each format to its claimed file). */
@@ -96,7 +106,7 @@ abstract class BaseCommand implements Callable<Integer> {
     /** Saves a planned figure whose charts form a grid of {@code columns} columns. */
     void savePlot(String name, int columns, org.knowm.xchart.XYChart... charts) {
         if (output.plots == null) return;
-        for (Path f : Plots.files(output.plots, name, output.plotFormat)) files.write(f, os -> Plots.write(os, Plots.isPng(f), columns, charts));
+        for (Path f : Plots.files(output.plots, name, output.plotFormat())) files.write(f, os -> Plots.write(os, Plots.isPng(f), columns, charts));
     }
 
     /** Times a phase (seconds) for the report's "timings". */

@@ -64,6 +64,7 @@ final class EvalCommand extends AnalysisCommand {
 
     @Override
     int execute() throws Exception {
+        refusePlots();
         planJson();
         Path gradientFile = saveGradient == null ? null : files.plan("--save-gradient", saveGradient);
         List<String> specs = penalties == null ? List.of() : penalties;

@@ -17,9 +17,15 @@ final class OutputOptions {
             description = "Write plots (PNG and SVG) to DIR, created if missing.")
     Path plots;
 
-    @Option(names = "--plot-format", paramLabel = "FMT", defaultValue = "both", order = 92,
-            description = "png, svg or both (default: ${DEFAULT-VALUE}).")
+    /** No picocli default: null means not given, so that the commands without plots can refuse it ({@link BaseCommand#refusePlots}). */
+    @Option(names = "--plot-format", paramLabel = "FMT", order = 92,
+            description = "png, svg or both (default: both).")
     PlotFormat plotFormat;
+
+    /** The formats to write: --plot-format, else both. */
+    PlotFormat plotFormat() {
+        return plotFormat == null ? PlotFormat.both : plotFormat;
+    }
 
     @Option(names = "--force", order = 93, description = "Overwrite existing output files (never done without it).")
     boolean force;

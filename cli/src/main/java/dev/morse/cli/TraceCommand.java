@@ -52,6 +52,7 @@ final class TraceCommand extends AnalysisCommand {
 
     @Override
     int execute() throws Exception {
+        refusePlots();
         planJson();
         checkRemote(masterOptions);
         if (method == Method.hutchinson && probes < 2) throw CliException.usage("--probes: Hutchinson needs at least 2 probes for a standard error, got " + probes);

@@ -76,6 +76,20 @@ class OutputsTest {
         assertFalse(Files.exists(dir.resolve("new")), "folders created for the outputs are removed again: " + names(dir));
     }
 
+    /** trace and eval draw no plots: --plots and --plot-format (command line or config) are refused, not silently ignored. */
+    @Test
+    void commandsWithoutPlotsRefuseThePlotOptions() throws Exception {
+        Path plots = dir.resolve("plots"), cfg = dir.resolve("format.json");
+        Files.writeString(cfg, "{\"plot_format\": \"png\"}");
+        for (String cmd : List.of("trace", "eval")) {
+            refused(run(cmd, "--plots", plots.toString(), "--plot-format", "svg"), "--plots: '" + cmd + "' draws no plots", "remove --plots");
+            refused(run(cmd, "--plot-format", "png"), "--plot-format: '" + cmd + "' draws no plots", "remove --plot-format");
+            refused(run(cmd, "--config", cfg.toString()), "--plot-format: '" + cmd + "' draws no plots");
+        }
+        assertFalse(Files.exists(plots));
+        assertEquals(0, run("trace", "-q").code(), "without them trace runs");
+    }
+
     @Test
     void unwritableFoldersAreNamed() throws Exception {
         assumeTrue(!"root".equals(System.getProperty("user.name")), "root may write anywhere");
