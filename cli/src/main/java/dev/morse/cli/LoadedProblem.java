@@ -336,7 +336,7 @@ final class LoadedProblem implements AutoCloseable {
         NdArray x, y;
         byte[] head = DataFiles.readBytes(o.inputs);
         if (DataFiles.detect(o.inputs, head) == DataFiles.Format.CSV) {
-            if (o.targets != null) throw new InputException("--targets is not used with a CSV table: name the target column(s) with --target-column");
+            if (o.targets != null) throw new InputException(o.targetsOption + " is not used with a CSV table: name the target column(s) with --target-column");
             Csv.Table t = Csv.parse(new String(head, java.nio.charset.StandardCharsets.UTF_8), o.inputs.toString());
             List<Integer> tcols = new ArrayList<>();
             if (o.targetColumns == null || o.targetColumns.isEmpty()) {
@@ -355,7 +355,9 @@ final class LoadedProblem implements AutoCloseable {
             y = t.select(tcols, "targets");
             desc[0] = "csv " + o.inputs + " (targets: " + String.join(",", tcols.stream().map(t.columns()::get).toList()) + ")";
         } else {
-            if (o.targets == null) throw new InputException("--inputs " + o.inputs + " needs --targets FILE (or use a CSV table with --target-column)");
+            if (o.targets == null) {
+                throw new InputException(o.inputsOption + " " + o.inputs + " needs " + o.targetsOption + " FILE (or use a CSV table with --target-column)");
+            }
             if (o.targetColumns != null) throw new InputException("--target-column is for CSV tables; " + o.inputs + " is not one");
             x = DataFiles.parseArray(o.inputs, head);
             y = DataFiles.readArray(o.targets);

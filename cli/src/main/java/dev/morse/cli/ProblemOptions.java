@@ -58,6 +58,10 @@ final class ProblemOptions {
             description = "Targets y: .npy or IDX; length N (class indices for cross_entropy) or N × C (mse).")
     Path targets;
 
+    /** The options that named the data files, for messages (train's held-out files come from --test-inputs/--test-targets). */
+    String inputsOption = "--inputs";
+    String targetsOption = "--targets";
+
     @Option(names = "--target-column", paramLabel = "NAME", split = ",", order = 34,
             description = "CSV: the column(s) holding the targets (default: the last column).")
     List<String> targetColumns;

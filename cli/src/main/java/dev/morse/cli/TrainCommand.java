@@ -360,6 +360,8 @@ final class TrainCommand extends AnalysisCommand {
         ProblemOptions t = new ProblemOptions();
         t.inputs = testInputs;
         t.targets = testTargets;
+        t.inputsOption = "--test-inputs";   // messages name the options given ("--inputs X needs --targets" named the training data's)
+        t.targetsOption = "--test-targets";
         t.targetColumns = problemOptions.targetColumns;
         return LoadedProblem.data(t, problem.model, problem.loss, desc);
     }

@@ -119,6 +119,20 @@ class TrainCommandTest {
         assertEquals(20.0, Cli.num(epochs(m).get(0), "test_samples"));
     }
 
+    /** Held-out files without their targets: the message names --test-inputs and --test-targets, not the training data's options. */
+    @Test
+    void testInputsWithoutTestTargetsNameTheirOptions() throws Exception {
+        Path xf = dir.resolve("tx.npy");
+        Npy.write(xf, new double[4 * 5], 4, 5);
+        Cli.Result r = Cli.run(args(PROBLEM, "--epochs", "1", "--test-inputs", xf.toString()));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--test-inputs " + xf + " needs --test-targets FILE"), r.err());
+        Path csv = Files.writeString(dir.resolve("t.csv"), "a,b,c,d,e,y\n1,2,3,4,5,0\n");
+        r = Cli.run(args(PROBLEM, "--epochs", "1", "--test-inputs", csv.toString(), "--test-targets", xf.toString()));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--test-targets is not used with a CSV table"), r.err());
+    }
+
     /** N epochs straight, and N/2 with checkpoints then --resume to N in a new command: θ and every logged number bit for bit. */
     @Test
     void resumedRunMatchesTheStraightRun() throws Exception {
