@@ -51,22 +51,28 @@ public final class SweepRunner {
      * @param retryFailed       rerun tasks whose committed result is {@code failed} (the old result
      *                          is moved to {@code DIR/retired/})
      * @param log               progress and summary lines; {@code null} for none
+     * @param callerFiles       names of the caller's own files that {@code DIR} may hold before its first
+     *                          run (an experiment's record, written first so that a killed first run
+     *                          can be resumed); a folder holding only these counts as empty
      */
-    public record Options(String morseVersion, int tasksPerPartition, boolean retryFailed, PrintStream log) {
+    public record Options(String morseVersion, int tasksPerPartition, boolean retryFailed, PrintStream log,
+                          Set<String> callerFiles) {
         public Options {
             Objects.requireNonNull(morseVersion, "morseVersion");
             if (tasksPerPartition < 1) throw new IllegalArgumentException("tasksPerPartition must be >= 1");
+            callerFiles = Set.copyOf(callerFiles);
         }
 
         /** This module's version, one task per partition, failed tasks kept, progress on stderr. */
         public static Options defaults() {
-            return new Options(SweepRunner.morseVersion(), 1, false, System.err);
+            return new Options(SweepRunner.morseVersion(), 1, false, System.err, Set.of());
         }
 
-        public Options withMorseVersion(String v) { return new Options(v, tasksPerPartition, retryFailed, log); }
-        public Options withTasksPerPartition(int n) { return new Options(morseVersion, n, retryFailed, log); }
-        public Options withRetryFailed(boolean r) { return new Options(morseVersion, tasksPerPartition, r, log); }
-        public Options withLog(PrintStream l) { return new Options(morseVersion, tasksPerPartition, retryFailed, l); }
+        public Options withMorseVersion(String v) { return new Options(v, tasksPerPartition, retryFailed, log, callerFiles); }
+        public Options withTasksPerPartition(int n) { return new Options(morseVersion, n, retryFailed, log, callerFiles); }
+        public Options withRetryFailed(boolean r) { return new Options(morseVersion, tasksPerPartition, r, log, callerFiles); }
+        public Options withLog(PrintStream l) { return new Options(morseVersion, tasksPerPartition, retryFailed, l, callerFiles); }
+        public Options withCallerFiles(Set<String> f) { return new Options(morseVersion, tasksPerPartition, retryFailed, log, f); }
     }
 
     /**
@@ -102,7 +108,7 @@ public final class SweepRunner {
             throws IOException {
         dir = dir.toAbsolutePath().normalize();
         List<SweepTask> tasks = spec.tasks(opts.morseVersion());
-        checkFolder(dir, spec, tasks, opts.morseVersion());
+        checkFolder(dir, spec, tasks, opts);
         runner.validate(spec);
         Files.createDirectories(dir);
         try (AutoCloseable ignored = SweepDir.lock(dir)) {
@@ -117,7 +123,7 @@ public final class SweepRunner {
     private static Result runLocked(SparkSession spark, SweepSpec spec, Path dir, StepRunner runner, Options opts,
                                     List<SweepTask> tasks) throws IOException {
         PrintStream log = opts.log();
-        checkFolder(dir, spec, tasks, opts.morseVersion()); // again, under the lock
+        checkFolder(dir, spec, tasks, opts); // again, under the lock
         Json.writeAtomically(dir.resolve(SweepDir.SPEC), Json.writePretty(spec.toMap()) + "\n");
         Json.writeAtomically(dir.resolve(SweepDir.MANIFEST),
                 Json.writePretty(SweepDir.manifestFor(spec, opts.morseVersion(), tasks)) + "\n");
@@ -216,12 +222,14 @@ public final class SweepRunner {
     }
 
     /** Refuses a folder that holds something else than this sweep or a subset of it. */
-    private static void checkFolder(Path dir, SweepSpec spec, List<SweepTask> tasks, String version) throws IOException {
+    private static void checkFolder(Path dir, SweepSpec spec, List<SweepTask> tasks, Options opts) throws IOException {
+        String version = opts.morseVersion();
         if (!Files.exists(dir)) return;
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": not a folder");
         Optional<Map<String, Object>> m = SweepDir.manifest(dir);
         if (m.isEmpty()) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> !p.getFileName().toString().equals(SweepDir.LOCK))) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> !p.getFileName().toString().equals(SweepDir.LOCK)
+                    && !opts.callerFiles().contains(p.getFileName().toString()))) {
                 if (ds.iterator().hasNext()) {
                     throw new IllegalArgumentException(dir + ": folder is not empty and holds no sweep (no "
                             + SweepDir.MANIFEST + "); give an empty or new folder");

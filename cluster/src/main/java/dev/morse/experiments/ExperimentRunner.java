@@ -6,6 +6,7 @@ import dev.morse.cluster.SweepRunner;
 import dev.morse.cluster.SweepSpec;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -22,8 +24,9 @@ import org.apache.spark.sql.SparkSession;
  * and a rerun completes only the missing tasks), then its analysis, which writes
  * {@code DIR/report.md}, {@code DIR/verdicts.json} and {@code DIR/plots/*.png}.
  * {@code DIR/experiment.json} records the experiment, its scale, the adaptations made
- * ({@link Experiment.Prepared#warnings()}) and each run's timing; {@link #analyze(Path, PrintStream)}
- * reads it to redo the analysis without Spark.
+ * ({@link Experiment.Prepared#warnings()}) and each run's timing; it is written before the first
+ * run's sweep starts, so a killed first run is resumed like any other, and
+ * {@link #analyze(Path, PrintStream)} reads it to redo the analysis without Spark.
  */
 public final class ExperimentRunner {
     private ExperimentRunner() {}
@@ -48,15 +51,21 @@ public final class ExperimentRunner {
         PrintStream log = opts.log();
         if (log != null) for (String w : prepared.warnings()) log.println("experiment " + experiment.name() + ": warning: " + w);
         experiment.steps().validate(prepared.spec());
+        if (record.isEmpty()) {
+            // A first run writes the record before any task runs: killed mid-sweep, it leaves a
+            // folder that a rerun resumes and 'experiment report' reads, not a bare sweep that both
+            // refuse. (A rerun keeps the record as it is until its sweep has passed the folder checks.)
+            describe(record, experiment, scale, prepared, opts);
+            Files.createDirectories(out);
+            Json.writeAtomically(out.resolve(RECORD), Json.writePretty(record) + "\n");
+        }
         long t0 = System.nanoTime();
         String started = Instant.now().toString();
-        SweepRunner.Result sweep = SweepRunner.run(spark, prepared.spec(), out, experiment.steps(), opts);
+        SweepRunner.Result sweep = SweepRunner.run(spark, prepared.spec(), out, experiment.steps(),
+                opts.withCallerFiles(Set.of(RECORD)));
         double seconds = (System.nanoTime() - t0) * 1e-9;
 
-        record.put("experiment", experiment.name());
-        record.put("scale", scale);
-        record.put("morse_version", opts.morseVersion());
-        record.put("warnings", prepared.warnings());
+        describe(record, experiment, scale, prepared, opts);
         @SuppressWarnings("unchecked")
         List<Object> runs = record.get("runs") instanceof List<?> l ? new ArrayList<>((List<Object>) l) : new ArrayList<>();
         Map<String, Object> run = new LinkedHashMap<>();
@@ -74,6 +83,15 @@ public final class ExperimentRunner {
 
         Result r = analyze(out, experiment, scale, prepared.warnings(), record, log);
         return new Result(sweep, r.report(), r.verdictsFile(), r.verdicts());
+    }
+
+    /** What the record says of the experiment (its runs come on top). */
+    private static void describe(Map<String, Object> record, Experiment e, String scale, Experiment.Prepared prepared,
+                                 SweepRunner.Options opts) {
+        record.put("experiment", e.name());
+        record.put("scale", scale);
+        record.put("morse_version", opts.morseVersion());
+        record.put("warnings", prepared.warnings());
     }
 
     /** Redoes the analysis of the experiment in {@code out} (no Spark): report, verdicts, plots. */
@@ -125,7 +143,10 @@ public final class ExperimentRunner {
         if (!want.equals(got)) throw new IllegalStateException("experiment " + e.name() + ": verdicts for " + got + ", claims " + want);
     }
 
-    /** The folder's record (to extend), or a new one; refuses a folder of another experiment, scale, or a plain sweep. */
+    /**
+     * The folder's record (to extend), or a new (empty) one; refuses a folder of another experiment,
+     * scale, a plain sweep, or anything else that is not empty (the new record would go into it).
+     */
     private static Map<String, Object> checkFolder(Path out, Experiment e, String scale) throws IOException {
         Path f = out.resolve(RECORD);
         if (Files.exists(f)) {
@@ -138,6 +159,16 @@ public final class ExperimentRunner {
         }
         if (Files.exists(out.resolve(SweepDir.MANIFEST))) {
             throw new IllegalArgumentException(out + ": holds a sweep that is not an experiment (no " + RECORD + "); use a new --out folder");
+        }
+        if (Files.isDirectory(out)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(out, p -> !p.getFileName().toString().equals(SweepDir.LOCK))) {
+                if (ds.iterator().hasNext()) {
+                    throw new IllegalArgumentException(out + ": folder is not empty and holds no experiment (no " + RECORD
+                            + "); give an empty or new --out folder");
+                }
+            }
+        } else if (Files.exists(out)) {
+            throw new IllegalArgumentException(out + ": not a folder");
         }
         return new LinkedHashMap<>();
     }

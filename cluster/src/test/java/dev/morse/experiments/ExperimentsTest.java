@@ -11,6 +11,7 @@ import dev.morse.cluster.SparkJvm;
 import dev.morse.cluster.SweepDir;
 import dev.morse.cluster.SweepRunner;
 import dev.morse.cluster.SweepSpec;
+import dev.morse.cluster.SweepTask;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -122,6 +123,66 @@ class ExperimentsTest {
         var e2 = assertThrows(IllegalArgumentException.class,
                 () -> ExperimentRunner.run(spark, Experiments.byName("weight-decay-zeros"), "quick", dir, quiet()));
         assertTrue(e2.getMessage().contains("new --out folder"), e2.getMessage());
+    }
+
+    /** The driver dies as the first run's sweep starts: the rerun resumes, keeping what had committed. */
+    @Test
+    void anInterruptedFirstRunResumes() throws Exception {
+        Experiment e = Experiments.byName("weight-decay-zeros");
+        Path whole = tmp.resolve("wdz-whole");
+        ExperimentRunner.run(spark, e, "tiny", whole, quiet());
+
+        Path dir = tmp.resolve("wdz-killed");
+        // the log line that says which tasks run comes after sweep.json and before any task: die there
+        PrintStream dies = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8) {
+            @Override
+            public void println(String x) {
+                if (x.contains("already committed")) throw new IllegalStateException("killed");
+            }
+        };
+        var killed = assertThrows(IllegalStateException.class, () -> ExperimentRunner.run(spark, e, "tiny", dir, quiet().withLog(dies)));
+        assertEquals("killed", killed.getMessage());
+        assertTrue(Files.exists(dir.resolve(SweepDir.MANIFEST)));
+        Map<String, Object> record = Json.readObject(dir.resolve(ExperimentRunner.RECORD));
+        assertEquals("weight-decay-zeros", record.get("experiment"));
+        assertEquals("tiny", record.get("scale"));
+        assertFalse(record.containsKey("runs"), "no run finished");
+        // one task had committed before the kill
+        List<SweepTask> tasks = SweepDir.tasks(dir);
+        assertEquals(2, tasks.size());
+        Path committed = whole.resolve(SweepDir.TASKS).resolve(tasks.get(0).id());
+        Files.createDirectories(dir.resolve(SweepDir.TASKS));
+        try (var files = Files.list(committed)) {
+            Path to = Files.createDirectories(dir.resolve(SweepDir.TASKS).resolve(tasks.get(0).id()));
+            for (Path f : files.toList()) Files.copy(f, to.resolve(f.getFileName()));
+        }
+
+        // the analysis of what is there, without Spark
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int code = ClusterMain.run(new String[] {"experiment", "report", dir.toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        assertTrue(Files.exists(dir.resolve(ExperimentRunner.REPORT)));
+
+        // the rerun resumes: the committed task is skipped, the other runs
+        ExperimentRunner.Result again = ExperimentRunner.run(spark, e, "tiny", dir, quiet());
+        assertTrue(again.sweep().complete());
+        assertEquals(1, again.sweep().skipped());
+        assertEquals(1, again.sweep().ran());
+        record = Json.readObject(dir.resolve(ExperimentRunner.RECORD));
+        assertEquals(1, ((List<?>) record.get("runs")).size(), "the run that finished");
+    }
+
+    @Test
+    void aFolderWithOtherFilesIsRefusedAndLeftAsItWas() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("not-empty"));
+        Files.writeString(dir.resolve("notes.txt"), "mine\n");
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> ExperimentRunner.run(spark, Experiments.byName("weight-decay-zeros"), "tiny", dir, quiet()));
+        assertTrue(e.getMessage().contains("folder is not empty and holds no experiment"), e.getMessage());
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(dir.resolve("notes.txt")), files.toList(), "no record written into it");
+        }
     }
 
     @Test
