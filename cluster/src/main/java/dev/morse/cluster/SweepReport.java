@@ -92,13 +92,13 @@ public final class SweepReport {
     public List<Group> groupBy(List<String> groupAxes, String column) {
         for (String a : groupAxes) checkAxis(a);
         Map<String, List<Integer>> members = new LinkedHashMap<>();
-        // spec order of values: iterate the product of the axes' value lists
+        // spec order of values: iterate the product of the axes' distinct values (one key, one group)
         List<List<Object>> keys = new ArrayList<>();
         keys.add(List.of());
         for (String a : groupAxes) {
             List<List<Object>> next = new ArrayList<>();
             for (List<Object> k : keys) {
-                for (Object v : spec.grid().get(a)) {
+                for (Object v : values(a)) {
                     List<Object> nk = new ArrayList<>(k);
                     nk.add(v);
                     next.add(nk);
@@ -161,8 +161,8 @@ public final class SweepReport {
     /** The mean of {@code column} in a grid of {@code rowAxis} × {@code colAxis} ({@code -} where no value). */
     public String pivot(String column, String rowAxis, String colAxis) {
         double[][] m = means(column, rowAxis, colAxis);
-        List<Object> rv = spec.grid().get(rowAxis);
-        List<Object> cv = spec.grid().get(colAxis);
+        List<Object> rv = values(rowAxis);
+        List<Object> cv = values(colAxis);
         List<List<String>> rows = new ArrayList<>();
         List<String> head = new ArrayList<>();
         head.add(rowAxis + " \\ " + colAxis);
@@ -197,8 +197,8 @@ public final class SweepReport {
     public Path heatMap(String column, String xAxis, String yAxis, boolean log10, Path png) throws IOException {
         if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
         double[][] m = means(column, yAxis, xAxis, log10);
-        List<Object> xv = spec.grid().get(xAxis);
-        List<Object> yv = spec.grid().get(yAxis);
+        List<Object> xv = values(xAxis);
+        List<Object> yv = values(yAxis);
         List<String> xl = new ArrayList<>();
         for (Object v : xv) xl.add(label(v));
         List<String> yl = new ArrayList<>();
@@ -321,8 +321,8 @@ public final class SweepReport {
         checkAxis(rowAxis);
         checkAxis(colAxis);
         if (rowAxis.equals(colAxis)) throw new IllegalArgumentException("two different axes needed, got " + rowAxis + " twice");
-        List<Object> rv = spec.grid().get(rowAxis);
-        List<Object> cv = spec.grid().get(colAxis);
+        List<Object> rv = values(rowAxis);
+        List<Object> cv = values(colAxis);
         Map<String, Integer> ri = index(rv);
         Map<String, Integer> ci = index(cv);
         double[][] sum = new double[rv.size()][cv.size()];
@@ -351,10 +351,27 @@ public final class SweepReport {
         return m;
     }
 
+    /** Position of each of {@code values} (distinct, as {@link #distinct} gives them) by its canonical JSON. */
     private static Map<String, Integer> index(List<Object> values) {
         Map<String, Integer> m = new LinkedHashMap<>();
         for (int i = 0; i < values.size(); i++) m.put(Json.canonical(values.get(i)), i);
         return m;
+    }
+
+    /** The distinct values of grid axis {@code a}, in the spec's order. */
+    private List<Object> values(String a) {
+        return distinct(spec.grid().get(a));
+    }
+
+    /**
+     * {@code values} without repeats (equal canonical JSON), each at its first place. A zipped axis
+     * may repeat a value ({@code activation: [relu, relu, gelu]} beside another axis); tables and
+     * plots have one row or column per value, not per place in the list.
+     */
+    static List<Object> distinct(List<Object> values) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (Object v : values) m.putIfAbsent(Json.canonical(v), v);
+        return new ArrayList<>(m.values());
     }
 
     private void checkAxis(String a) {

@@ -40,15 +40,17 @@ public record SweepStatus(Path dir, String name, int total, int done, int failed
         }
         List<Axis> axes = new ArrayList<>();
         for (Map.Entry<String, List<Object>> g : spec.grid().entrySet()) {
+            // one count per distinct value: a zipped axis may repeat one ([relu, relu, gelu])
+            List<Object> values = SweepReport.distinct(g.getValue());
             Map<String, int[]> byValue = new LinkedHashMap<>();
-            for (Object v : g.getValue()) byValue.put(Json.canonical(v), new int[3]);
+            for (Object v : values) byValue.put(Json.canonical(v), new int[3]);
             for (int i = 0; i < tasks.size(); i++) {
                 int[] c = byValue.get(Json.canonical(tasks.get(i).point().get(g.getKey())));
                 c[switch (status.get(i)) { case "done" -> 0; case "failed" -> 1; default -> 2; }]++;
             }
             List<Count> counts = new ArrayList<>();
             int k = 0;
-            for (int[] c : byValue.values()) counts.add(new Count(g.getValue().get(k++), c[0], c[1], c[2]));
+            for (int[] c : byValue.values()) counts.add(new Count(values.get(k++), c[0], c[1], c[2]));
             axes.add(new Axis(g.getKey(), List.copyOf(counts)));
         }
         return new SweepStatus(dir, spec.name(), tasks.size(), done, failed, tasks.size() - done - failed,

@@ -252,6 +252,46 @@ class SweepLocalTest {
         assertThrows(IllegalArgumentException.class, () -> rep.heatMap("fit.loss", "depth", "reg", false, tmp.resolve("x.png")));
     }
 
+    /** A zipped axis may repeat a value: one row per distinct value, labelled with its own counts. */
+    @Test
+    void aZippedAxisWithARepeatedValueHasOneRowPerValue() throws Exception {
+        Path dir = tmp.resolve("sweep");
+        SweepSpec spec = SweepSpec.parse("""
+                {"name": "zipped",
+                 "base": {"model": "2-8-1", "loss": "mse"},
+                 "grid": {"reg": ["none", "none", "l2:1e-3"], "width": [4, 8, 8], "seed": [0, 1, 2, 3]},
+                 "zip": [["reg", "width"]],
+                 "steps": [{"fit": {}}, {"morse": {}}]}
+                """);
+        SweepRunner.run(spark, spec, dir, new FakeSteps(), quiet());
+
+        // reg none: 8 tasks, all done; l2:1e-3 (width 8 only): 4 tasks, seed 3 fails
+        SweepStatus st = SweepStatus.of(dir);
+        List<SweepStatus.Count> reg = st.axes().get(0).counts();
+        assertEquals(List.of("none", "l2:1e-3"), reg.stream().map(SweepStatus.Count::value).toList());
+        assertEquals(List.of(8, 3), reg.stream().map(SweepStatus.Count::done).toList());
+        assertEquals(List.of(0, 1), reg.stream().map(SweepStatus.Count::failed).toList());
+        List<SweepStatus.Count> width = st.axes().get(1).counts();
+        assertEquals(List.of(4L, 8L), width.stream().map(c -> ((Number) c.value()).longValue()).toList());
+        assertEquals(List.of(4, 7), width.stream().map(SweepStatus.Count::done).toList());
+        String text = st.text();
+        assertEquals(1, text.lines().filter(l -> l.startsWith("none ")).count(), text);
+
+        SweepReport rep = SweepReport.load(dir);
+        List<SweepReport.Group> g = rep.groupBy(List.of("reg"), "fit.loss");
+        assertEquals(List.of("none", "l2:1e-3"), g.stream().map(x -> x.key().get("reg")).toList());
+        assertEquals(List.of(8, 4), g.stream().map(SweepReport.Group::tasks).toList());
+        assertEquals(List.of(0, 1), g.stream().map(SweepReport.Group::failed).toList());
+        String table = rep.table(List.of("reg"), "fit.loss");
+        assertEquals(1, table.lines().filter(l -> l.startsWith("none ")).count(), table);
+        // the pivot: a row per distinct width, none of them empty
+        List<String> pivot = rep.pivot("fit.loss", "width", "reg").lines().toList();
+        assertEquals(5, pivot.size(), String.join("\n", pivot)); // title, head, rule, width 4, width 8
+        assertTrue(pivot.get(3).startsWith("4 ") && pivot.get(4).startsWith("8 "), String.join("\n", pivot));
+        assertFalse(pivot.get(4).contains("-"), "width 8 has values under both regs: " + pivot.get(4));
+        assertTrue(Files.size(rep.heatMap("fit.loss", "reg", "width", false, tmp.resolve("heat.png"))) > 1000);
+    }
+
     @Test
     void killedDriverLosesOnlyUnfinishedTasks() throws Exception {
         Path dir = tmp.resolve("sweep");
