@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.XYChart;
 
@@ -46,23 +47,25 @@ public final class BenignLandscape implements Experiment {
 
     @Override public List<Claim> claims() {
         BenignVerdicts.Config c = BenignVerdicts.Config.defaults();
-        String counting = " Unconverged and undetermined runs are unknowns: the interval is [Wilson⁻(spurious/N), Wilson⁺((spurious + unknown)/N)] "
-                + "(95%) over all N runs of the cell; fewer than " + c.minRuns() + " runs is inconclusive. Spurious = a true local minimum "
+        IntFunction<String> counting = minRuns -> " Unconverged and undetermined runs are unknowns: the interval is "
+                + "[Wilson⁻(spurious/N), Wilson⁺((spurious + unknown)/N)] (95%) over all N runs of the cell; fewer than " + minRuns
+                + " runs is inconclusive. Spurious = a true local minimum "
                 + "(Clarke stationary, no first-order descent, no negative curvature, no second-order descent through a zero neuron) "
                 + "more than 1e-7 above the global value; the authors' reading (every non-global end point) is in the evidence.";
+        int common = BenignVerdicts.minRuns(true, c.common(), c), rare = BenignVerdicts.minRuns(false, c.rare(), c);
         return List.of(
                 new Claim(BenignVerdicts.SMALL_WIDTH_SPURIOUS,
                         "Below the width threshold spurious local minima are common (orthogonal data).",
                         "Cell: orthogonal data, width ≤ m*(n)/2, α ≥ " + c.largeAlpha() + ". Reproduced when the interval's lower end is ≥ "
-                                + c.common() + ", not reproduced when its upper end is < " + c.common() + "." + counting),
+                                + c.common() + ", not reproduced when its upper end is < " + c.common() + "." + counting.apply(common)),
                 new Claim(BenignVerdicts.LARGE_WIDTH_BENIGN,
                         "With large width and large initialization spurious minima are rare.",
                         "Cell: orthogonal data, width ≥ 2·m*(n), α ≥ " + c.largeAlpha() + ". Reproduced when the upper end is ≤ " + c.rare()
-                                + ", not reproduced when the lower end is > " + c.rare() + "." + counting),
+                                + ", not reproduced when the lower end is > " + c.rare() + "." + counting.apply(rare)),
                 new Claim(BenignVerdicts.SMALL_INIT_SPURIOUS,
                         "With small initialization gradient descent still ends in spurious minima, even at large width.",
                         "Cell: the small-initialization example (width 100), α ≤ " + c.smallAlpha() + ". Reproduced when the lower end is ≥ "
-                                + c.common() + ", not reproduced when the upper end is < " + c.common() + "." + counting));
+                                + c.common() + ", not reproduced when the upper end is < " + c.common() + "." + counting.apply(common)));
     }
 
     @Override public StepRunner steps() { return new BenignSteps(); }

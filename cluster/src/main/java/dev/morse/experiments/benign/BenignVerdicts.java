@@ -30,8 +30,9 @@ import java.util.Map;
  * unknown run can push the verdict to {@code inconclusive} but never to a side. "Common" is
  * {@code reproduced} when the lower end is ≥ {@code common} and {@code not_reproduced} when the upper
  * end is below it; "rare" is {@code reproduced} when the upper end is ≤ {@code rare} and
- * {@code not_reproduced} when the lower end is above it; anything else, or fewer than
- * {@code minRuns} runs, is {@code inconclusive}.
+ * {@code not_reproduced} when the lower end is above it; anything else, or fewer runs than
+ * {@link #minRuns} (at least {@code minRuns}, more where the rule could not otherwise go both ways:
+ * 35 for "rare"), is {@code inconclusive}.
  *
  * <p>The authors count every sampled stationary point that is not global as spurious. The evidence
  * gives that reading too ({@code verdict_counting_stalled}: the same rule with stalled end points
@@ -74,10 +75,17 @@ public final class BenignVerdicts {
      * @param smallAlpha largest α counted as a small initialization
      * @param common     "common": at least this fraction
      * @param rare       "rare": at most this fraction
-     * @param minRuns    fewer runs in a cell is inconclusive
+     * @param minRuns    fewer runs in a cell is inconclusive (a rule may need more: {@link #minRuns})
      * @param z          normal quantile of the intervals (1.96: 95%)
      */
     public record Config(double largeAlpha, double smallAlpha, double common, double rare, int minRuns, double z) {
+        public Config {
+            if (!(common > 0 && common < 1) || !(rare > 0 && rare < 1)) {
+                throw new IllegalArgumentException("common and rare are fractions in (0, 1), got " + common + " and " + rare);
+            }
+            if (!(z > 0) || minRuns < 1) throw new IllegalArgumentException("need z > 0 and minRuns >= 1, got " + z + " and " + minRuns);
+        }
+
         /** largeAlpha 0.1, smallAlpha 0.01, common 0.2, rare 0.1, minRuns 20, z 1.96. */
         public static Config defaults() { return new Config(0.1, 0.01, 0.2, 0.1, 20, 1.96); }
     }
@@ -125,14 +133,47 @@ public final class BenignVerdicts {
         int zeroOnly = 0;
         for (Run r : cell) if (r.kind() == Kind.STALLED && "zero_neuron_descent".equals(r.reason())) zeroOnly++;
         ev.put("stalled_only_through_zero_neurons", zeroOnly);
-        if (c.total < cfg.minRuns()) ev.put("why_inconclusive", "fewer than " + cfg.minRuns() + " runs in the cell");
-        else if (v.equals("inconclusive")) ev.put("why_inconclusive", "the interval contains the threshold " + threshold);
+        int need = minRuns(common, threshold, cfg);
+        ev.put("min_runs", need);
+        if (c.total < need) {
+            ev.put("why_inconclusive", "fewer than " + need + " runs in the cell" + (need > cfg.minRuns()
+                    ? " (the fewest with which this rule can decide either way at z = " + cfg.z() + ")" : ""));
+        } else if (v.equals("inconclusive")) {
+            ev.put("why_inconclusive", "the interval contains the threshold " + threshold);
+        }
         if (contrast != null) Counts.of(contrast).into(ev, "large_alpha_");
         return new Verdict(claim, v, ev);
     }
 
     static String decide(double[] interval, int total, boolean common, double threshold, Config cfg) {
-        if (total < cfg.minRuns()) return "inconclusive";
+        if (total < minRuns(common, threshold, cfg)) return "inconclusive";
+        return rule(interval, common, threshold);
+    }
+
+    /**
+     * The fewest runs a cell needs: {@link Config#minRuns()}, or more where fewer runs could not
+     * reach one of the verdicts. A Wilson interval of N runs is never narrower than its ends at
+     * 0 of N (upper end z²/(N + z²)) and N of N (lower end N/(N + z²)), so "rare" (upper end ≤ t)
+     * needs N ≥ z²(1 − t)/t: 35 runs for t = 0.1 at 95%, not 20; refuting "common" (upper end &lt; t)
+     * needs N &gt; z²(1 − t)/t, 16 for t = 0.2. With fewer the verdict says "too few runs" instead
+     * of implying the cell was big enough and the data undecided.
+     */
+    static int minRuns(boolean common, double threshold, Config cfg) {
+        double z2 = cfg.z() * cfg.z();
+        int n = (int) Math.max(1, Math.ceil(Math.max(z2 * (1 - threshold) / threshold, z2 * threshold / (1 - threshold))));
+        // the closed form's rounding against the rule itself (< versus ≤ at an exact bound)
+        while (n > 1 && bothReachable(n - 1, common, threshold, cfg.z())) n--;
+        while (!bothReachable(n, common, threshold, cfg.z())) n++;
+        return Math.max(cfg.minRuns(), n);
+    }
+
+    /** Whether N runs can give both verdicts: N of N spurious one, 0 of N the other. */
+    private static boolean bothReachable(int total, boolean common, double threshold, double z) {
+        return !rule(interval(0, 0, total, z), common, threshold).equals("inconclusive")
+                && !rule(interval(total, total, total, z), common, threshold).equals("inconclusive");
+    }
+
+    private static String rule(double[] interval, boolean common, double threshold) {
         if (common) {
             if (interval[0] >= threshold) return "reproduced";
             if (interval[1] < threshold) return "not_reproduced";

@@ -19,7 +19,7 @@ class BenignStepsTest {
     void bundledSpecsAreValid() throws Exception {
         SweepSpec quick = bundled("quick");
         new BenignSteps().validate(quick);
-        assertEquals(60, quick.size(), "quick: 3 cases × 20 seeds");
+        assertEquals(105, quick.size(), "quick: 3 cases × 35 seeds");
         SweepSpec full = bundled("full");
         new BenignSteps().validate(full);
         assertEquals(16 * 4 * 100, full.size(), "full: 16 cases × 4 α × 100 seeds");

@@ -1,11 +1,15 @@
 package dev.morse.experiments.benign;
 
+import dev.morse.cluster.SweepSpec;
+import dev.morse.cluster.SweepTask;
+import dev.morse.experiments.Experiments;
 import dev.morse.experiments.benign.BenignVerdicts.Run;
 import dev.morse.experiments.benign.BenignVerdicts.Verdict;
 import dev.morse.experiments.benign.Classification.Kind;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -85,10 +89,54 @@ class BenignVerdictsTest {
         assertTrue(((String) small.evidence().get("why_inconclusive")).contains("threshold"));
         Verdict large = find(vs, BenignVerdicts.LARGE_WIDTH_BENIGN);
         assertEquals("inconclusive", large.verdict());
-        assertTrue(((String) large.evidence().get("why_inconclusive")).contains("fewer than 20"));
+        assertTrue(((String) large.evidence().get("why_inconclusive")).contains("fewer than 35"));
         // Without the unconverged runs the same spurious count is decidable: Wilson⁺(1/30) < 0.2.
         List<Run> clean = new ArrayList<>(runs.subList(0, 30));
         assertEquals("not_reproduced", find(BenignVerdicts.evaluate(clean, CFG), BenignVerdicts.SMALL_WIDTH_SPURIOUS).verdict());
+    }
+
+    /**
+     * "Rare" needs the Wilson upper end ≤ 0.1; with 0 spurious of N it is z²/(N + z²), 0.161 at N = 20
+     * and ≤ 0.1 only from N = 35 on: 20 runs are too few to decide, whatever they show.
+     */
+    @Test
+    void rareNeedsThirtyFiveRunsAndSaysSo() {
+        assertTrue(BenignVerdicts.wilson(0, 34, CFG.z(), 1) > CFG.rare());
+        assertTrue(BenignVerdicts.wilson(0, 35, CFG.z(), 1) <= CFG.rare());
+        assertEquals(35, BenignVerdicts.minRuns(false, CFG.rare(), CFG));
+        assertEquals(20, BenignVerdicts.minRuns(true, CFG.common(), CFG), "common decides both ways from 16 runs: minRuns rules");
+
+        List<Run> runs = new ArrayList<>();
+        add(runs, "orthogonal", 4, 64, 1.0, Kind.GLOBAL, "within_tolerance", 20);
+        Verdict twenty = find(BenignVerdicts.evaluate(runs, CFG), BenignVerdicts.LARGE_WIDTH_BENIGN);
+        assertEquals("inconclusive", twenty.verdict());
+        assertEquals(35, twenty.evidence().get("min_runs"));
+        String why = (String) twenty.evidence().get("why_inconclusive");
+        assertTrue(why.contains("fewer than 35 runs") && why.contains("can decide"), why);
+
+        add(runs, "orthogonal", 4, 64, 1.0, Kind.GLOBAL, "within_tolerance", 15);
+        Verdict enough = find(BenignVerdicts.evaluate(runs, CFG), BenignVerdicts.LARGE_WIDTH_BENIGN);
+        assertEquals("reproduced", enough.verdict(), enough.evidence().toString());
+    }
+
+    /** The quick scale gives every cell enough runs that each claim can be decided either way. */
+    @Test
+    void theQuickScaleCanDecideEveryClaim() throws Exception {
+        SweepSpec spec = Experiments.byName("benign-landscape").prepare("quick").spec();
+        List<Run> allGlobal = new ArrayList<>(), allSpurious = new ArrayList<>();
+        for (SweepTask t : spec.tasks("test")) {
+            Map<String, Object> row = new HashMap<>(t.config());
+            row.put("benign_run.class", "global");
+            allGlobal.add(Run.fromRow(row, "benign_run"));
+            row.put("benign_run.class", "spurious");
+            allSpurious.add(Run.fromRow(row, "benign_run"));
+        }
+        for (Verdict v : BenignVerdicts.evaluate(allGlobal, CFG)) {
+            assertTrue((int) v.evidence().get("runs") >= (int) v.evidence().get("min_runs"), v.toString());
+            assertNotEquals("inconclusive", v.verdict(), v.toString());
+        }
+        assertEquals("reproduced", find(BenignVerdicts.evaluate(allGlobal, CFG), BenignVerdicts.LARGE_WIDTH_BENIGN).verdict());
+        for (Verdict v : BenignVerdicts.evaluate(allSpurious, CFG)) assertNotEquals("inconclusive", v.verdict(), v.toString());
     }
 
     @Test
