@@ -10,19 +10,26 @@ import java.util.Optional;
 
 /**
  * How far a sweep has come: tasks done, failed and missing (not committed: not run yet, running,
- * or lost), overall and by each grid axis. Reads the folder only (no Spark), so it can run while
- * the sweep runs, from another process.
+ * or lost), overall and by each grid axis, and why the failed ones failed. Reads the folder only
+ * (no Spark), so it can run while the sweep runs, from another process.
  *
  * @param inFlight attempt folders present (running attempts, or ones a killed run left behind)
+ * @param failures the failed tasks, in the spec's order
  */
 public record SweepStatus(Path dir, String name, int total, int done, int failed, int missing, int inFlight,
-                          List<Axis> axes) {
+                          List<Axis> axes, List<Failure> failures) {
+
+    /** Failures {@link #text()} lists; the rest it counts. */
+    static final int LISTED_FAILURES = 20;
 
     /** Counts of the tasks whose grid option has {@code value}. */
     public record Count(Object value, int done, int failed, int missing) {}
 
     /** One grid option and its counts per value, in the spec's order. */
     public record Axis(String name, List<Count> counts) {}
+
+    /** A failed task: its id, the step that failed ({@code error_step}) and the row's {@code error}. */
+    public record Failure(String taskId, String step, String error) {}
 
     public static SweepStatus of(Path dir) throws IOException {
         dir = dir.toAbsolutePath().normalize();
@@ -31,12 +38,18 @@ public record SweepStatus(Path dir, String name, int total, int done, int failed
         List<String> status = new ArrayList<>(tasks.size());
         int done = 0;
         int failed = 0;
+        List<Failure> failures = new ArrayList<>();
         for (SweepTask t : tasks) {
             Optional<Map<String, Object>> r = SweepDir.result(dir, t.id());
             String s = r.map(m -> "done".equals(m.get("status")) ? "done" : "failed").orElse("missing");
             status.add(s);
             if (s.equals("done")) done++;
-            else if (s.equals("failed")) failed++;
+            else if (s.equals("failed")) {
+                failed++;
+                Map<String, Object> row = r.get();
+                failures.add(new Failure(t.id(), row.get("error_step") == null ? "?" : String.valueOf(row.get("error_step")),
+                        row.get("error") == null ? "(no message)" : String.valueOf(row.get("error"))));
+            }
         }
         List<Axis> axes = new ArrayList<>();
         for (Map.Entry<String, List<Object>> g : spec.grid().entrySet()) {
@@ -54,13 +67,16 @@ public record SweepStatus(Path dir, String name, int total, int done, int failed
             axes.add(new Axis(g.getKey(), List.copyOf(counts)));
         }
         return new SweepStatus(dir, spec.name(), tasks.size(), done, failed, tasks.size() - done - failed,
-                SweepDir.attemptFolders(dir).size(), List.copyOf(axes));
+                SweepDir.attemptFolders(dir).size(), List.copyOf(axes), List.copyOf(failures));
     }
 
     /** Whether every task has a committed row (done or failed). */
     public boolean complete() { return missing == 0; }
 
-    /** A plain-text summary: one line overall, then a table per grid axis. */
+    /**
+     * A plain-text summary: one line overall, a table per grid axis, then the failed tasks (the
+     * first {@value #LISTED_FAILURES}: id, step, message; the whole trace is in the task's error.txt).
+     */
     public String text() {
         StringBuilder sb = new StringBuilder();
         sb.append("sweep ").append(name).append(" in ").append(dir).append(": ").append(total).append(" tasks: ")
@@ -75,6 +91,16 @@ public record SweepStatus(Path dir, String name, int total, int done, int failed
                         String.valueOf(c.missing())));
             }
             sb.append('\n').append(SweepReport.format(rows));
+        }
+        if (!failures.isEmpty()) {
+            sb.append("\nfailed tasks (task, step: error; the stack trace is in ").append(SweepDir.TASKS)
+                    .append("/<task>/").append(TaskExecutor.ERROR_FILE).append("):\n");
+            for (Failure f : failures.subList(0, Math.min(LISTED_FAILURES, failures.size()))) {
+                // one line each, whatever the message holds
+                sb.append("  ").append(f.taskId()).append("  ").append(f.step()).append(": ")
+                        .append(f.error().strip().replaceAll("\\s*\\R\\s*", " ")).append('\n');
+            }
+            if (failures.size() > LISTED_FAILURES) sb.append("  … and ").append(failures.size() - LISTED_FAILURES).append(" more\n");
         }
         return sb.toString();
     }

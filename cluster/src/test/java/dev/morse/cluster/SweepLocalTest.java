@@ -227,6 +227,15 @@ class SweepLocalTest {
         assertEquals(0, l2.missing());
         String text = st.text();
         assertTrue(text.contains("16 tasks: 14 done, 1 failed, 1 missing"), text);
+        // the failure: which task, which step, the message
+        SweepTask failing = spec.tasks("test-1").stream()
+                .filter(t -> t.point().get("reg").equals("l2:1e-3") && ((Number) t.point().get("width")).intValue() == 8
+                        && ((Number) t.point().get("seed")).intValue() == 3).findFirst().orElseThrow();
+        assertEquals(1, st.failures().size());
+        assertEquals(failing.id(), st.failures().get(0).taskId());
+        assertEquals("fit", st.failures().get(0).step());
+        assertTrue(text.contains("\n  " + failing.id() + "  fit: java.lang.IllegalStateException: fake divergence at width 8, seed 3"
+                + " (caused by java.lang.ArithmeticException: step size underflow)\n"), text);
 
         SweepReport rep = SweepReport.load(dir);
         assertTrue(rep.numericColumns().containsAll(List.of("fit.loss", "morse.nullity", "morse.min_abs_over_tau")),
@@ -250,6 +259,19 @@ class SweepLocalTest {
         assertEquals('P', head[1]);
         assertThrows(IllegalArgumentException.class, () -> rep.heatMap("nope", "width", "reg", false, tmp.resolve("x.png")));
         assertThrows(IllegalArgumentException.class, () -> rep.heatMap("fit.loss", "depth", "reg", false, tmp.resolve("x.png")));
+    }
+
+    /** The first 20 failures are listed, one line each; the rest are counted. */
+    @Test
+    void statusListsTwentyFailuresThenCountsTheRest() {
+        List<SweepStatus.Failure> failures = new ArrayList<>();
+        for (int i = 0; i < 23; i++) failures.add(new SweepStatus.Failure("task" + i, "fit", "exit 3 (numerical failure):\n no convergence " + i));
+        String text = new SweepStatus(tmp, "s", 30, 7, 23, 0, 0, List.of(), failures).text();
+        assertTrue(text.contains("\n  task0  fit: exit 3 (numerical failure): no convergence 0\n"), text);
+        assertTrue(text.contains("\n  task19  fit: exit 3 (numerical failure): no convergence 19\n"), text);
+        assertFalse(text.contains("task20"), text);
+        assertTrue(text.endsWith("\n  … and 3 more\n"), text);
+        assertFalse(new SweepStatus(tmp, "s", 1, 1, 0, 0, 0, List.of(), List.of()).text().contains("failed tasks"));
     }
 
     /** A zipped axis may repeat a value: one row per distinct value, labelled with its own counts. */
