@@ -23,8 +23,10 @@ import java.util.Set;
  * {@code teacher_seed}. Optional with defaults: {@code lambda} (0.01 for orthogonal, 1e-5 for the
  * small-init example: the authors'), {@code lr} (0.01), {@code teacher_width} (3),
  * {@code max_steps} (2,000,000), {@code grad_tol} (1e-8: ‖∇L‖² &lt; 1e-16), {@code global_tol}
- * (1e-7), {@code kink_tol} (1e-10). Other task-config keys are left to other steps; an unknown
- * step option is an error.
+ * (1e-7), {@code kink_tol} (1e-10). A sweep of BenignSteps runs only this step, so no other step
+ * reads the rest: a base or grid key outside these options (a misspelled {@code lamda} would
+ * otherwise run every task with the default λ, labelled with the misspelled values) is refused,
+ * like an unknown step option, before anything runs.
  *
  * <h2>Outputs</h2>
  * {@code class} (global | spurious | stalled | unconverged | undetermined), {@code reason},
@@ -57,6 +59,8 @@ public final class BenignSteps implements StepRunner {
 
     @Override
     public void validate(SweepSpec spec) {
+        checkTaskKeys("base", spec.base().keySet());
+        checkTaskKeys("grid", spec.grid().keySet());
         for (SweepSpec.Step s : spec.steps()) {
             if (!s.name().equals(STEP)) {
                 throw new IllegalArgumentException("steps: '" + s.name() + "' is not a step of BenignSteps (it runs '" + STEP + "')");
@@ -67,6 +71,15 @@ public final class BenignSteps implements StepRunner {
                 }
             }
             for (var task : spec.tasks("validate")) Task.from(s.name(), task.config(), s.options());
+        }
+    }
+
+    private static void checkTaskKeys(String where, Set<String> keys) {
+        for (String key : keys) {
+            if (!STEP_OPTIONS.contains(key)) {
+                throw new IllegalArgumentException("spec: key '" + where + "." + key + "': step '" + STEP + "' has no option '" + key
+                        + "'; its options: " + new java.util.TreeSet<>(STEP_OPTIONS));
+            }
         }
     }
 

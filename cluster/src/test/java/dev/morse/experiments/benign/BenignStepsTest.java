@@ -25,6 +25,27 @@ class BenignStepsTest {
         assertEquals(16 * 4 * 100, full.size(), "full: 16 cases × 4 α × 100 seeds");
     }
 
+    /** A misspelled option in base or grid would run every task with the default: refused, naming it. */
+    @Test
+    void unknownTaskConfigKeysAreRefused() {
+        String spec = """
+                {"name": "b",
+                 "base": {"setting": "orthogonal", "n": 3, "d": 4, "width": 6, "alpha": 0.5, "init_seed": 1, "data_seed": 2,
+                          "teacher_seed": 3%s},
+                 "grid": {%s},
+                 "steps": [{"benign_run": {}}]}
+                """;
+        new BenignSteps().validate(SweepSpec.parse(spec.formatted("", "\"lambda\": [1e-3, 1e-2]")));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new BenignSteps().validate(SweepSpec.parse(spec.formatted("", "\"lamda\": [1e-3, 1e-2]"))));
+        assertTrue(e.getMessage().startsWith("spec: key 'grid.lamda': step 'benign_run' has no option 'lamda'; its options: ["),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("lambda"), e.getMessage());
+        var b = assertThrows(IllegalArgumentException.class,
+                () -> new BenignSteps().validate(SweepSpec.parse(spec.formatted(", \"max_step\": 10", "\"lambda\": [1e-3]"))));
+        assertTrue(b.getMessage().startsWith("spec: key 'base.max_step'"), b.getMessage());
+    }
+
     @Test
     void optionsAreCheckedWithMessagesNamingTheKey() {
         Map<String, Object> ok = Map.of("setting", "orthogonal", "n", 3, "d", 4, "width", 6, "alpha", 0.5,
