@@ -6,8 +6,7 @@ import java.io.PrintWriter;
 import java.io.Serializable;
 import java.io.StringWriter;
 import java.nio.channels.ClosedByInterruptException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -73,15 +72,28 @@ final class TaskExecutor implements FlatMapFunction<Iterator<SweepTask>, TaskExe
         try {
             Map<String, Object> row = execute(task, tmp, attempt);
             Files.writeString(tmp.resolve(RESULT), Json.writePretty(row));
-            if (Files.exists(done)) return new Outcome(task.id(), Kind.LOST_RACE);
-            try {
-                Files.move(tmp, done, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-                return new Outcome(task.id(), Kind.LOST_RACE);
-            }
+            if (Files.exists(done) || !commit(tmp, done)) return new Outcome(task.id(), Kind.LOST_RACE);
             return new Outcome(task.id(), "done".equals(row.get("status")) ? Kind.DONE : Kind.FAILED);
         } finally {
             if (Files.exists(tmp)) SweepDir.deleteTree(tmp);
+        }
+    }
+
+    /**
+     * Renames an attempt's folder {@code tmp} to the task's {@code done}: true if this attempt
+     * committed the task, false if another attempt had (its folder is left to the caller). rename(2)
+     * onto a committed, non-empty folder fails with ENOTEMPTY (Linux) or EEXIST, and Java reports
+     * ENOTEMPTY as a plain FileSystemException ("Directory not empty"), not as
+     * DirectoryNotEmptyException: so a failed rename is a lost race when a committed result is
+     * there, whatever the exception's class, and an error otherwise.
+     */
+    static boolean commit(Path tmp, Path done) throws IOException {
+        try {
+            Files.move(tmp, done, StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        } catch (FileSystemException e) {
+            if (Files.exists(done.resolve(RESULT))) return false;
+            throw e;
         }
     }
 
