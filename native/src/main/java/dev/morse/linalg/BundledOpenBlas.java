@@ -11,8 +11,6 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -208,11 +206,15 @@ final class BundledOpenBlas {
             }
             try {
                 Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-                // Another writer (on a file system without locks) was faster; its copy is as good as ours.
-                how = "cached (extracted concurrently)";
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("cannot rename within " + parent + " atomically: " + e.getMessage(), e);
+            } catch (IOException e) {
+                // Another writer (on a file system without locks) was faster: Linux's rename onto its
+                // non-empty folder fails with ENOTEMPTY, which Java reports as a plain
+                // FileSystemException, not always as FileAlreadyExists/DirectoryNotEmpty. Its copy is
+                // as good as ours if it verifies; otherwise the move's failure is the error.
+                if (!Files.isDirectory(dir) || verify(dir, true) != null) throw e;
+                how = "cached (extracted concurrently)";
             }
         } finally {
             MorseCache.deleteRecursively(tmp);
