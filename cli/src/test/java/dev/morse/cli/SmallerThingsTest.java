@@ -115,4 +115,26 @@ class SmallerThingsTest {
         assertEquals("dense assembly 40.0 GFLOP/s (80 % of the dgemm ceiling 50.0 GFLOP/s, measured t on a busy machine)",
                 MorseCommand.assemblyRate(40, 1, java.util.Optional.of(busy)));
     }
+
+    /**
+     * bench's CPU column counts the whole process, as PyTorch's process_time does: CPU burnt by
+     * another thread (here a plain Java thread; the JIT, GC and OpenBLAS threads alike) is in it,
+     * at better than the JVM's 10 ms process clock.
+     */
+    @Test
+    void benchsProcessCpuClockCountsOtherThreads() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux"));
+        assertTrue(BenchCommand.ProcessClock.nanos() > 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID) through FFM");
+        long before = BenchCommand.processCpuNanos();
+        Thread busy = new Thread(() -> {
+            long end = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() + 60_000_000L;
+            double x = 0;
+            while (java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() < end) x += Math.sqrt(x + 1);
+            if (x == 42) System.out.print("");
+        });
+        busy.start();
+        busy.join();   // the thread is gone: a sum over live threads would not count it
+        long spent = BenchCommand.processCpuNanos() - before;
+        assertTrue(spent >= 55_000_000L, "the finished thread's 60 ms are counted: " + spent / 1e6 + " ms");
+    }
 }
