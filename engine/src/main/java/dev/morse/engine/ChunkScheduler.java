@@ -179,19 +179,22 @@ final class ChunkScheduler implements AutoCloseable {
         int chunks = chunkCount(count, rows);
         boolean chunkStates;
         widestWave = 0;
+        // Caching was judged on the whole data set; a batch may be larger (Batch.of with repeats):
+        // its states are kept only within the same budget, else it runs as without caching.
+        boolean fits = 8L * ChunkState.doubles(widths, rows) * chunks <= stateBudget, cache = caching && fits;
         // The key includes the chunk plan: chunk c covers other samples under the dense plan.
-        ThetaKey.Scan scan = key.scan(theta, batch, rows, caching, scanOnWorkers);
+        ThetaKey.Scan scan = key.scan(theta, batch, rows, cache, scanOnWorkers);
         freshVersion = scan != ThetaKey.Scan.SAME;
         if (scan == ThetaKey.Scan.NOT_FINITE) {
             version++;   // nothing cached under the old version is reused after a failed request
             return false;
         }
-        if (caching) {
+        if (cache) {
             if (scan == ThetaKey.Scan.CHANGED) version++;
             chunkStates = true;
         } else {
             version++;
-            chunkStates = 8L * ChunkState.doubles(widths, rows) * chunks <= stateBudget;
+            chunkStates = fits;
         }
         request.plan(batch, count, rows, chunks, dense ? GroupSizes.DENSE_BUDGET : GroupSizes.PRODUCT_BUDGET, chunkStates);
         int slots = chunkStates ? Math.max(chunks, threads) : threads;
