@@ -499,9 +499,26 @@ public record MorseReport(
         clock.lap("lanczos");
         if (!nm.converged()) warning = join(warning, "Lanczos did not converge for ‖H‖₂, ‖G‖₂ or ‖M‖₂ (τ is an estimate).");
         if (!ex.converged()) warning = join(warning, "Lanczos did not converge for the extreme eigenvalues within its budget (estimates; see their residuals).");
-        NearAssessment na = assess(nz, c.nullity());
-        warning = join(warning, na.warning());
-        boolean nearOk = na.ok();
+        // The reported pairs have verified residuals; Lanczos's own flag matters when some were dropped.
+        boolean nearOk = nz != null && nz.values().length > 0;
+        if (nz == null) {
+            warning = join(warning, "the factor at hand has an exactly zero pivot (an eigenvalue at ±τ): the eigenvalues nearest zero were not computed.");
+        } else if (nz.dropped() > 0) {
+            boolean degenerate = c.nullity() > 0;
+            String which = nz.values().length + " of the " + (nz.values().length + nz.dropped()) + " eigenvalues nearest zero are reported (residual ≤ "
+                    + LANCZOS_TOL + "·‖H‖₂); ";
+            // The pairs dropped are the ones farthest from the shift: (H ∓ τI)⁻¹ has norm about
+            // 1/min|λ ∓ τ|, and its Ritz vectors for eigenvalues far from the shift carry errors of
+            // order ε·‖(H ∓ τI)⁻¹‖·|λ|, which a degenerate cluster at the shift, or eigenvalues within
+            // rounding of it, make larger than the residual test allows. The nearest ones, min |λ|
+            // among them, are verified: a note, not a failure. A pair nearer zero than a verified one
+            // missing its residual, or none verified, is a failure.
+            warning = join(warning, which + ((degenerate || nz.nearestFirst()) && nz.values().length > 0
+                    ? (degenerate ? "the others lie beyond the cluster of zero eigenvalues at the shift, which masks them."
+                                  : "the others lie farther from zero than the shift-invert operator, whose norm is 1/min|λ ∓ τ|, resolves.")
+                    : "shift-invert Lanczos did not resolve the others."));
+            if (!(degenerate || nz.nearestFirst()) || nz.values().length == 0) nearOk = false;
+        }
         return new MorseReport(p, pt.loss(), pt.gradientNorm(), pt.gradTol(), pt.critical(), "inertia", nm.h(), nm.g(), nm.m(), nm.r(), "lanczos",
                 source, st[0], o.tauFactor(), o.absoluteTolerance(), tau, c.index(), c.nullity(), c.positive(), true,
                 nm.converged() && nearOk, c.minAbs(), c.minAbsOverTau(), null, ex.values(), ex.residuals(), near,
@@ -510,51 +527,7 @@ public record MorseReport(
     }
 
     private static String join(String a, String b) {
-        return a == null ? b : b == null ? a : a + " " + b;
-    }
-
-    /** What the shift-invert result means for the report: a warning (or null), and whether min |λ| can be trusted. */
-    record NearAssessment(String warning, boolean ok) {}
-
-    /**
-     * The eigenvalues nearest zero as found ({@code nz}, null when the factor had an exactly zero
-     * pivot) at a point of nullity {@code nullity}. Every reported pair has a verified residual, so
-     * each is an eigenvalue of H; what can go wrong is a nearer one missing, which makes min |λ|
-     * (and min |λ|/τ) too large:
-     * <ul>
-     *   <li>pairs dropped for their residual are the ones farthest from the shift: (H ∓ τI)⁻¹ has
-     *   norm about 1/min|λ ∓ τ|, and its Ritz vectors for eigenvalues far from the shift carry errors
-     *   of order ε·‖(H ∓ τI)⁻¹‖·|λ|, which a degenerate cluster at the shift, or eigenvalues within
-     *   rounding of it, make larger than the residual test allows. The nearest ones, min |λ| among
-     *   them, are verified: a note, not a failure. A pair nearer zero than a verified one missing its
-     *   residual, or none verified, is a failure;</li>
-     *   <li>a block Lanczos that stopped at its basis limit unconverged may not have found the
-     *   nearest ones at all: a failure at a nondegenerate point, where min |λ|/τ is the robustness of
-     *   the verdict (at a degenerate one the cluster at the shift is within τ, and the verdict stands).</li>
-     * </ul>
-     */
-    static NearAssessment assess(NearZero nz, int nullity) {
-        if (nz == null) {
-            return new NearAssessment("the factor at hand has an exactly zero pivot (an eigenvalue at ±τ): the eigenvalues nearest zero were not computed.", false);
-        }
-        boolean degenerate = nullity > 0;
-        boolean ok = nz.values().length > 0;
-        String warning = null;
-        if (nz.dropped() > 0) {
-            String which = nz.values().length + " of the " + (nz.values().length + nz.dropped()) + " eigenvalues nearest zero are reported (residual ≤ "
-                    + LANCZOS_TOL + "·‖H‖₂); ";
-            warning = which + ((degenerate || nz.nearestFirst()) && nz.values().length > 0
-                    ? (degenerate ? "the others lie beyond the cluster of zero eigenvalues at the shift, which masks them."
-                                  : "the others lie farther from zero than the shift-invert operator, whose norm is 1/min|λ ∓ τ|, resolves.")
-                    : "shift-invert Lanczos did not resolve the others.");
-            if (!(degenerate || nz.nearestFirst()) || nz.values().length == 0) ok = false;
-        }
-        if (!nz.converged() && !degenerate) {
-            warning = join(warning, "shift-invert Lanczos stopped at its basis limit before converging: the values reported nearest zero are"
-                    + " eigenvalues (verified residuals), but nearer ones may be missing, so min |λ| and min |λ|/τ are upper bounds.");
-            ok = false;
-        }
-        return new NearAssessment(warning, ok);
+        return a == null ? b : a + " " + b;
     }
 
     /**
@@ -592,7 +565,7 @@ public record MorseReport(
      * {@link #LANCZOS_TOL}·‖H‖₂, those residuals, how many Ritz pairs were dropped for a larger
      * residual, and whether Lanczos converged.
      */
-    record NearZero(double[] values, double[] residuals, int dropped, boolean nearestFirst, boolean converged) {}
+    private record NearZero(double[] values, double[] residuals, int dropped, boolean nearestFirst, boolean converged) {}
 
     /**
      * Shift-invert Lanczos: the k eigenvalues μ of (H − σI)⁻¹ largest in magnitude are
