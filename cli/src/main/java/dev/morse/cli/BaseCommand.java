@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -36,6 +37,7 @@ abstract class BaseCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() throws Exception {
+        refuseRepeatedOptions();
         started = System.nanoTime();
         Estimates.reset();
         output = outputs();
@@ -57,6 +59,34 @@ abstract class BaseCommand implements Callable<Integer> {
             files.abort();   // after a commit: nothing left to do
             out.flush();
             err.flush();
+        }
+    }
+
+    /**
+     * Refuses a single-valued option given more than once. The options sit in argument groups (for
+     * the help's sections), and picocli answers a repeated option of a group by starting a new
+     * instance of the whole group: `--seed 1 --seed 2` silently dropped every other option of the
+     * group given before it (then "no model"), and `--json a.json -q -q` wrote no report. Flags too.
+     */
+    private void refuseRepeatedOptions() {
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        if (parsed == null) return;
+        List<String> args = parsed.originalArgs();
+        for (CommandLine.Model.OptionSpec o : spec.options()) {
+            if (o.isMultiValue()) continue;
+            int count = 0;
+            for (String a : args) {
+                if (a.equals("--")) break;
+                for (String name : o.names()) {
+                    if (a.equals(name) || a.startsWith(name + "=")) {
+                        count++;
+                        break;
+                    }
+                }
+            }
+            if (count > 1) {
+                throw CliException.usage(o.longestName() + " is given " + count + " times; give each option once");
+            }
         }
     }
 

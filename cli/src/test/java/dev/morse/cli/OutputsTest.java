@@ -87,7 +87,7 @@ class OutputsTest {
             refused(run(cmd, "--config", cfg.toString()), "--plot-format: '" + cmd + "' draws no plots");
         }
         assertFalse(Files.exists(plots));
-        assertEquals(0, run("trace", "-q").code(), "without them trace runs");
+        assertEquals(0, run("trace").code(), "without them trace runs");
     }
 
     @Test

@@ -137,4 +137,17 @@ class SmallerThingsTest {
         long spent = BenchCommand.processCpuNanos() - before;
         assertTrue(spent >= 55_000_000L, "the finished thread's 60 ms are counted: " + spent / 1e6 + " ms");
     }
+
+    /**
+     * A single-valued option given twice is refused by name: picocli started a new instance of the
+     * option's group at the repeat, so `--seed 1 --seed 2` lost --model and failed with "no model".
+     */
+    @Test
+    void aRepeatedOptionIsRefusedByName() {
+        Cli.Result r = Cli.run("spectrum", "--model", "3-4-1", "--data", "teacher:n=8", "--seed", "1", "--seed=2");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--seed is given 2 times"), r.err());
+        Cli.Result ok = Cli.run("spectrum", "-q", "--model", "3-4-1", "--data", "teacher:n=8", "--seed", "1", "--no-bias", "1", "--no-bias", "2");
+        assertEquals(0, ok.code(), "a multi-valued option may repeat: " + ok);
+    }
 }
