@@ -144,21 +144,20 @@ public record MorseReport(
     }
 
     /**
-     * {@link #nondegenerate()}, unless θ came from a refinement that ended {@link
-     * Trajectory.StopReason#DEGENERATE}: Newton converged only linearly, which it does only towards a
-     * critical point with a singular Hessian. The counts at θ cannot show that: τ scales with ‖H(θ)‖,
-     * and near a critical point where H vanishes both shrink together.
+     * {@link #nondegenerate()}: the counts decide (SPEC §6). A refinement that ended {@link
+     * Trajectory.StopReason#DEGENERATE} does not overrule them, since Newton also converges only
+     * linearly for a long while towards a nondegenerate point whose smallest |λ| is tiny in
+     * absolute terms; {@link #verdict(Trajectory)} warns instead.
      */
     public boolean nondegenerate(Trajectory refinement) {
-        return nondegenerate() && !towardsDegenerate(refinement);
+        return nondegenerate();
     }
 
-    /** {@link #verdict()}, or after a refinement that ended DEGENERATE the verdict that says so (see {@link #nondegenerate(Trajectory)}). */
+    /** {@link #verdict()}, with a warning after a refinement that ended DEGENERATE (linear convergence). */
     public String verdict(Trajectory refinement) {
         if (!towardsDegenerate(refinement)) return verdict();
-        String counts = countsExact ? "index " + index + ", nullity " + nullity + ", min |λ|/τ = " + fmt(minAbsOverTau) : "counts unavailable";
-        return "NOT MORSE: refinement converged only linearly, towards a degenerate critical point (its Hessian is singular; "
-                + "the counts at the θ reached, " + counts + ", describe θ, not that point)";
+        return verdict() + "; WARNING: refinement converged only linearly, as it does towards a degenerate critical point"
+                + " (or one whose smallest |λ| is tiny): the counts describe the θ reached, where τ scales with ‖H(θ)‖";
     }
 
     private static boolean towardsDegenerate(Trajectory refinement) {
