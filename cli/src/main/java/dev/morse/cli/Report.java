@@ -179,7 +179,7 @@ final class Report {
         j.name("index").value(r.index());
         j.name("nullity").value(r.nullity());
         j.name("positive").value(r.positive());
-        j.name("nondegenerate").value(r.nondegenerate(refinement));
+        j.name("nondegenerate").value(r.nondegenerate());
         j.name("verdict").value(r.verdict(refinement));
         j.name("critical").value(r.critical());
         if (withPoint) {   // else the report's top level already has them

@@ -144,16 +144,11 @@ public record MorseReport(
     }
 
     /**
-     * {@link #nondegenerate()}: the counts decide (SPEC §6). A refinement that ended {@link
-     * Trajectory.StopReason#DEGENERATE} does not overrule them, since Newton also converges only
-     * linearly for a long while towards a nondegenerate point whose smallest |λ| is tiny in
-     * absolute terms; {@link #verdict(Trajectory)} warns instead.
+     * {@link #verdict()}, with a warning after a refinement that ended {@link
+     * Trajectory.StopReason#DEGENERATE}. The counts still decide (SPEC §6): Newton also converges
+     * only linearly for a long while towards a nondegenerate point whose smallest |λ| is tiny in
+     * absolute terms.
      */
-    public boolean nondegenerate(Trajectory refinement) {
-        return nondegenerate();
-    }
-
-    /** {@link #verdict()}, with a warning after a refinement that ended DEGENERATE (linear convergence). */
     public String verdict(Trajectory refinement) {
         if (!towardsDegenerate(refinement)) return verdict();
         return verdict() + "; WARNING: refinement converged only linearly, as it does towards a degenerate critical point"

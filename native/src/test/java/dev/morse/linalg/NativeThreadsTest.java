@@ -94,16 +94,7 @@ class NativeThreadsTest {
         CountDownLatch raised = new CountDownLatch(1);
         AtomicBoolean scopeOpen = new AtomicBoolean(true);
         AtomicBoolean engineRanUnderRaise = new AtomicBoolean();
-        Thread dense = new Thread(() -> {
-            try (NativeThreads.Scope s = NativeThreads.dense(2)) {
-                assertEquals(2, s.threads());
-                raised.countDown();
-                Thread.sleep(300);   // "a LAPACK call"
-                scopeOpen.set(false);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        Thread dense = raisedScopeThread(raised, scopeOpen);
         try {
             dense.start();
             assertTrue(raised.await(10, TimeUnit.SECONDS));
@@ -131,15 +122,7 @@ class NativeThreadsTest {
         NativeThreads.setBudget(2);
         CountDownLatch raised = new CountDownLatch(1);
         AtomicBoolean scopeOpen = new AtomicBoolean(true);
-        Thread dense = new Thread(() -> {
-            try (NativeThreads.Scope s = NativeThreads.dense(2)) {
-                raised.countDown();
-                Thread.sleep(300);   // "a LAPACK call"
-                scopeOpen.set(false);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        Thread dense = raisedScopeThread(raised, scopeOpen);
         try {
             dense.start();
             assertTrue(raised.await(10, TimeUnit.SECONDS));
@@ -152,5 +135,22 @@ class NativeThreadsTest {
         } finally {
             NativeThreads.setBudget(budget);
         }
+    }
+
+    /**
+     * A thread (not started) that raises a scope to 2 threads, counts {@code raised} down, holds the
+     * scope for 300 ms ("a LAPACK call") and clears {@code scopeOpen} just before closing it.
+     */
+    private static Thread raisedScopeThread(CountDownLatch raised, AtomicBoolean scopeOpen) {
+        return new Thread(() -> {
+            try (NativeThreads.Scope s = NativeThreads.dense(2)) {
+                assertEquals(2, s.threads());
+                raised.countDown();
+                Thread.sleep(300);
+                scopeOpen.set(false);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
     }
 }
