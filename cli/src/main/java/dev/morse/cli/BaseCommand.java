@@ -41,6 +41,7 @@ abstract class BaseCommand implements Callable<Integer> {
         started = System.nanoTime();
         Estimates.reset();
         output = outputs();
+        if (!drawsPlots()) refusePlots();
         out = spec.commandLine().getOut();
         err = spec.commandLine().getErr();
         Object root = spec.root().userObject();
@@ -119,10 +120,15 @@ abstract class BaseCommand implements Callable<Integer> {
     }
 
     /**
-     * For the commands that draw no plots (trace, eval): --plots and --plot-format, options of the
-     * shared output group, are refused before any work; they used to be accepted and ignored.
+     * Whether the command draws plots. trace and eval do not: their --plots and --plot-format,
+     * options of the shared output group, are refused before any work (they used to be accepted
+     * and ignored), and sweeps do not hand them a task's plot options ({@link Main#drawsPlots}).
      */
-    void refusePlots() {
+    boolean drawsPlots() {
+        return true;
+    }
+
+    private void refusePlots() {
         String none = "'" + spec.name() + "' draws no plots (its results are the summary and the --json report)";
         if (output.plots != null) throw Checks.usage(output.plotsOption, none + "; remove " + output.plotsOption);
         if (output.plotFormat != null) throw Checks.usage("--plot-format", none + "; remove --plot-format");

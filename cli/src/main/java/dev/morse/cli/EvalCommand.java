@@ -63,8 +63,12 @@ final class EvalCommand extends AnalysisCommand {
     Path saveGradient;
 
     @Override
+    boolean drawsPlots() {
+        return false;
+    }
+
+    @Override
     int execute() throws Exception {
-        refusePlots();
         planJson();
         Path gradientFile = saveGradient == null ? null : files.plan("--save-gradient", saveGradient);
         List<String> specs = penalties == null ? List.of() : penalties;

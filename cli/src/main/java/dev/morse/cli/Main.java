@@ -62,6 +62,15 @@ public final class Main implements Runnable {
         return run(out, err, false, args);
     }
 
+    /**
+     * Whether the command draws plots (takes --plots and --plot-format): trace and
+     * eval have the options, as members of the shared output group, but refuse them. For sweeps,
+     * which hand a task's options only to the steps that use them.
+     */
+    public static boolean drawsPlots(CommandLine.Model.CommandSpec command) {
+        return !(command.userObject() instanceof BaseCommand b) || b.drawsPlots();
+    }
+
     static int run(PrintWriter out, PrintWriter err, boolean terminal, String... args) {
         boolean debug = "1".equals(System.getenv("MORSE_DEBUG"));
         List<String> rest = new ArrayList<>();

@@ -17,7 +17,7 @@ final class OutputOptions {
             description = "Write plots (PNG and SVG) to DIR, created if missing.")
     Path plots;
 
-    /** No picocli default: null means not given, so that the commands without plots can refuse it ({@link BaseCommand#refusePlots}). */
+    /** No picocli default: null means not given, so that the commands without plots can refuse it ({@link BaseCommand#drawsPlots}). */
     @Option(names = "--plot-format", paramLabel = "FMT", order = 92,
             description = "png, svg or both (default: both).")
     PlotFormat plotFormat;

@@ -51,8 +51,12 @@ final class TraceCommand extends AnalysisCommand {
     MasterOptions masterOptions = new MasterOptions();
 
     @Override
+    boolean drawsPlots() {
+        return false;
+    }
+
+    @Override
     int execute() throws Exception {
-        refusePlots();
         planJson();
         checkRemote(masterOptions);
         if (method == Method.hutchinson && probes < 2) throw CliException.usage("--probes: Hutchinson needs at least 2 probes for a standard error, got " + probes);

@@ -85,6 +85,9 @@ public final class MorseSteps implements StepRunner {
     /** Options that name per-step outputs: in a step's options only, relative to the task folder. */
     static final Set<String> OUTPUTS = Set.of("save", "plots", "save-vectors", "out", "checkpoint-dir");
 
+    /** The output options of plots, which only the commands that draw take. */
+    static final Set<String> PLOT_OPTIONS = Set.of("plots", "plot-format");
+
     /** Report members that do not go into rows (see the class comment). */
     static final Set<String> NOT_IN_ROWS = Set.of("config", "backend", "created", "command", "morse_version", "outputs");
 
@@ -104,9 +107,14 @@ public final class MorseSteps implements StepRunner {
             for (Map.Entry<String, CommandLine> e : root.getSubcommands().entrySet()) {
                 if (NOT_STEPS.contains(e.getKey())) continue;
                 Map<String, Class<?>> opts = new TreeMap<>();
+                boolean plots = dev.morse.cli.Main.drawsPlots(e.getValue().getCommandSpec());
                 for (OptionSpec o : e.getValue().getCommandSpec().options()) {
                     if (o.usageHelp() || o.versionHelp()) continue;
-                    opts.put(normalize(o.longestName()), o.type());
+                    String name = normalize(o.longestName());
+                    // trace and eval refuse the plot options of the shared output group: not theirs,
+                    // so a task's plot_format goes only to the steps that draw
+                    if (!plots && PLOT_OPTIONS.contains(name)) continue;
+                    opts.put(name, o.type());
                 }
                 m.put(e.getKey(), Collections.unmodifiableMap(opts));
             }

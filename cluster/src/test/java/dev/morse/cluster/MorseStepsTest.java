@@ -147,6 +147,29 @@ class MorseStepsTest {
         assertBad(spec("{\"seed\": [1]}", "[{\"fit\": {\"batch_size\": 8}}]"), "'fit' has no option --batch-size");
     }
 
+    /**
+     * A task's plot_format reaches the steps that draw (fit here) and not trace, which refuses plot
+     * options: the task used to fail at its trace step. Plot options given to trace are refused up front.
+     */
+    @Test
+    void plotFormatGoesOnlyToTheStepsThatDraw() throws Exception {
+        SweepSpec spec = spec("{\"plot_format\": [\"svg\"]}",
+                "[{\"fit\": {\"optimizer\": \"lbfgs\", \"grad_tol\": \"1e-6\", \"plots\": true}}, {\"trace\": {\"operator\": \"ggn\", \"method\": \"exact\"}}]");
+        new MorseSteps().validate(spec);
+        Path dir = tmp.resolve("s");
+        Map<String, Object> row = runHere(spec, dir).get(0);
+        assertEquals("done", row.get("status"), String.valueOf(row.get("error")));
+        Path task = dir.resolve("tasks").resolve(spec.tasks("test-1").get(0).id());
+        assertEquals("svg", Json.readObject(task.resolve("fit-config.json")).get("plot_format"));
+        assertFalse(Json.readObject(task.resolve("trace-config.json")).containsKey("plot_format"));
+        try (var files = Files.list(task.resolve("fit-plots"))) {
+            assertTrue(files.allMatch(f -> f.toString().endsWith(".svg")), "svg only");
+        }
+        assertBad(spec("{\"seed\": [0]}", "[{\"trace\": {\"plots\": true}}]"), "'trace' has no option --plots");
+        assertBad(spec("{\"seed\": [0]}", "[{\"eval\": {\"plot_format\": \"png\"}}]"), "'eval' has no option --plot-format");
+        assertBad(spec("{\"plot_format\": [\"png\"]}", "[{\"eval\": {}}]"), "no step takes option --plot-format");
+    }
+
     static long num(Map<String, Object> row, String key) {
         if (!(row.get(key) instanceof Number n)) throw new AssertionError("no number '" + key + "' in " + row);
         return n.longValue();
