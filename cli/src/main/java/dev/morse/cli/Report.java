@@ -77,7 +77,7 @@ final class Report {
             // JSON readers (ours included) read numbers as doubles, exact only up to 2⁵³: a larger
             // long (a seed) goes as a string, which --config hands to the option unchanged.
             long x = ((Number) v).longValue();
-            if (Math.abs(x) <= ConfigFile.EXACT_LONG) j.value(x);
+            if (x >= -ConfigFile.EXACT_LONG && x <= ConfigFile.EXACT_LONG) j.value(x);   // not Math.abs: it keeps Long.MIN_VALUE negative
             else j.value(Long.toString(x));
         }
         else if (v instanceof Number n) j.valueOrNull(n.doubleValue());

@@ -236,7 +236,7 @@ class CommandsTest {
         assertEquals(Cli.json(json2).get("eigenvalues"), Cli.json(json3).get("eigenvalues"));
 
         // Seeds beyond 2⁵³ (exact in a long, not in a JSON number read as a double) survive the round trip.
-        for (String seed : new String[] {"1234567890123456789", "9007199254740993", "-9007199254740993", "4000000000000000"}) {
+        for (String seed : new String[] {"1234567890123456789", "9007199254740993", "-9007199254740993", "4000000000000000", "-9223372036854775808"}) {
             Path big = dir.resolve("big" + seed + ".json"), again = dir.resolve("again" + seed + ".json");
             assertEquals(0, Cli.run(with("trace", tiny, "--method", "hutchinson", "--probes", "3", "--seed", seed, "--json", big.toString())).code());
             Cli.Result rerun = Cli.run("--config", big.toString(), "--json", again.toString(), "-q");
