@@ -173,7 +173,7 @@ final class DemoCommand extends BaseCommand {
         Report.trajectory(j, fit);
         j.name("unregularized").beginObject();
         j.name("theta_file").value(thetaFile.toString());
-        Report.morse(j, r0, null, true);
+        Report.morse(j, r0, fit.trajectory(), true);
         j.endObject();
         j.name("l2").beginObject();
         j.name("lambda").value(lambda);
@@ -181,7 +181,7 @@ final class DemoCommand extends BaseCommand {
         j.name("theta_file").value(thetaL2File.toString());
         j.name("refit");
         Report.trajectory(j, refit);
-        Report.morse(j, r1, null, true);
+        Report.morse(j, r1, refit.trajectory(), true);
         j.endObject();
         j.name("density").beginObject();
         for (int k = 0; k < 2; k++) {
@@ -213,11 +213,11 @@ final class DemoCommand extends BaseCommand {
                 t.losses()[0], t.finalLoss(), t.finalGradientNorm(), t.reason() == dev.morse.analysis.Trajectory.StopReason.STALLED ? "rounding level" : t.reason().name().toLowerCase(Locale.ROOT)));
         out.println(String.format(Locale.ROOT, "  no reg     index %d, nullity %d (|λ| ≤ τ = %.1e), %d positive; rank G = %d", r0.index(), r0.nullity(), r0.tau(),
                 r0.positive(), rank));
-        out.println("             " + r0.verdict());
+        out.println("             " + r0.verdict(t));
         out.println(String.format(Locale.ROOT, "  l2 %-7s refit %s, %d iterations: loss %.2e, ‖∇L_R‖ %.1e", num(lambda), t1.optimizer(), t1.iterations(), t1.finalLoss(),
                 t1.finalGradientNorm()));
         out.println(String.format(Locale.ROOT, "             index %d, nullity %d (τ = %.1e), min |λ| = %.2e", r1.index(), r1.nullity(), r1.tau(), r1.minAbsEigenvalue()));
-        out.println("             " + r1.verdict());
+        out.println("             " + r1.verdict(t1));
         out.println();
         if (r0.nullity() > 0 && r1.nullity() == 0) {
             String why = r0.nullity() == p.parameters() - rank

@@ -171,7 +171,8 @@ final class Report {
 
     /**
      * The Morse report fields (SPEC §6), shared by {@code morse} and {@code demo}; {@code refinement}
-     * (or null) is how θ was reached, which can overrule the counts (see {@link MorseReport#verdict(Trajectory)}).
+     * (or null) is how θ was reached (the refinement, or the demo's fit): one that ended DEGENERATE adds a warning
+     * to the verdict, the counts still decide (see {@link MorseReport#verdict(Trajectory)}).
      */
     static void morse(Json j, MorseReport r, Trajectory refinement, boolean withPoint) {
         j.name("method").value(r.method());

@@ -9,7 +9,7 @@ package dev.morse.linalg;
  *       chunk of samples; OpenBLAS must then use one thread per call, or two pools oversubscribe
  *       the cores. This is the process default: the count is set to 1 on first use.
  *   <li><b>dense work</b> (eigendecompositions, LDLᵀ factorizations, Krylov sweeps over a basis):
- *       one big LAPACK/BLAS call, while the engine's workers are idle; it should get every core.
+ *       big LAPACK/BLAS calls, while the engine's workers are idle; they should get every core.
  * </ul>
  *
  * <p>Dense work opens a {@linkplain #dense(int) scope} (try-with-resources) that raises the count
@@ -23,7 +23,8 @@ package dev.morse.linalg;
  *       waits until that one closes, as engine work does (below): it would otherwise run at the
  *       raised count, and that scope's close would lower the count under its call.
  *   <li>Engine work ({@link #enterEngine()} … {@link #exitEngine()}) that starts while another
- *       thread holds a raised scope waits until that scope closes (one LAPACK call at most), so
+ *       thread holds a raised scope waits until that scope closes (the scope's dense work: a
+ *       factorization or an eigendecomposition, or a Krylov sweep of several BLAS calls), so
  *       its workers never run under a raised count. Engine work on the scope's own thread (nested)
  *       lowers the count to 1 for its duration.
  *   <li>Scopes nest on one thread: the outermost decides the count.
@@ -153,7 +154,7 @@ public final class NativeThreads {
         }
     }
 
-    /** Waits (holding LOCK) while a thread other than {@code me} holds a raised scope: one LAPACK call at most. */
+    /** Waits (holding LOCK) while a thread other than {@code me} holds a raised scope: for that scope's dense work. */
     private static void awaitNoRaisedScopeOfAnotherThread(Thread me) {
         while (owner != null && owner != me && raisedTo != 1) {
             try {
