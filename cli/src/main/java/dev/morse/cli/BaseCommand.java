@@ -72,20 +72,12 @@ abstract class BaseCommand implements Callable<Integer> {
     private void refuseRepeatedOptions() {
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
         if (parsed == null) return;
-        List<String> args = parsed.originalArgs();
-        for (CommandLine.Model.OptionSpec o : spec.options()) {
-            if (o.isMultiValue()) continue;
-            int count = 0;
-            for (String a : args) {
-                if (a.equals("--")) break;
-                for (String name : o.names()) {
-                    if (a.equals(name) || a.startsWith(name + "=")) {
-                        count++;
-                        break;
-                    }
-                }
-            }
-            if (count > 1) {
+        // picocli's matched options, one entry per occurrence: `-qq` counts twice, a value that
+        // looks like an option name does not count
+        Map<CommandLine.Model.OptionSpec, Integer> counts = new java.util.IdentityHashMap<>();
+        for (CommandLine.Model.OptionSpec o : parsed.matchedOptions()) {
+            if (!o.isMultiValue() && counts.merge(o, 1, Integer::sum) == 2) {
+                long count = parsed.matchedOptions().stream().filter(m -> m == o).count();
                 throw CliException.usage(o.longestName() + " is given " + count + " times; give each option once");
             }
         }

@@ -147,6 +147,9 @@ class SmallerThingsTest {
         Cli.Result r = Cli.run("spectrum", "--model", "3-4-1", "--data", "teacher:n=8", "--seed", "1", "--seed=2");
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("--seed is given 2 times"), r.err());
+        Cli.Result clustered = Cli.run("spectrum", "--model", "3-4-1", "--data", "teacher:n=8", "-qq");
+        assertEquals(2, clustered.code(), clustered.toString());
+        assertTrue(clustered.err().contains("--quiet is given 2 times"), clustered.err());
         Cli.Result ok = Cli.run("spectrum", "-q", "--model", "3-4-1", "--data", "teacher:n=8", "--seed", "1", "--no-bias", "1", "--no-bias", "2");
         assertEquals(0, ok.code(), "a multi-valued option may repeat: " + ok);
     }
