@@ -130,17 +130,30 @@ public record MorseReport(
         return countsExact && nullity == 0;
     }
 
-    /** One line a person can read. */
+    /**
+     * One line a person can read. A point that failed the gradient test is named no kind (minimum,
+     * saddle): those are kinds of critical points (SPEC §6), and "MORSE" there would vouch for a
+     * point that is not one; its inertia is still given, for information.
+     */
     public String verdict() {
-        String where = critical ? "critical point" : "point (NOT critical: ‖∇L_R‖ = " + fmt(gradientNorm) + " > grad_tol " + fmt(gradTol) + ")";
         if (!countsExact) {
             return method.equals("lanczos") ? "Counts unavailable above the dense limit (P = " + parameters + "); see the Lanczos extremes."
                     : "Counts unavailable: " + warning;
         }
+        return verdict(critical, gradientNorm, gradTol, index, nullity, positive, minAbsOverTau);
+    }
+
+    /** {@link #verdict()} from the counts (exact ones). */
+    static String verdict(boolean critical, double gradientNorm, double gradTol, int index, int nullity, int positive, double minAbsOverTau) {
+        String counts = "nullity " + nullity + ", min |λ|/τ = " + fmt(minAbsOverTau) + ")";
+        if (!critical) {
+            return "NOT CRITICAL: ‖∇L_R‖ = " + fmt(gradientNorm) + " > grad_tol " + fmt(gradTol) + ", so no Morse verdict; the Hessian here has"
+                    + " index " + index + ", positive " + positive + " (" + counts + "; refine to a critical point first";
+        }
         String kind = index == 0 && nullity == 0 ? "a nondegenerate minimum" : index == 0 ? "a degenerate minimum candidate"
-                : positive == 0 && nullity == 0 ? "a nondegenerate maximum" : nullity == 0 ? "a nondegenerate saddle of index " + index
-                : "a degenerate saddle of index " + index;
-        return (nullity == 0 ? "MORSE: " : "NOT MORSE: ") + where + " is " + kind + " (nullity " + nullity + ", min |λ|/τ = " + fmt(minAbsOverTau) + ")";
+                : positive == 0 && nullity == 0 ? "a nondegenerate maximum" : positive == 0 ? "a degenerate maximum candidate"
+                : nullity == 0 ? "a nondegenerate saddle of index " + index : "a degenerate saddle of index " + index;
+        return (nullity == 0 ? "MORSE: " : "NOT MORSE: ") + "critical point is " + kind + " (" + counts;
     }
 
     /**

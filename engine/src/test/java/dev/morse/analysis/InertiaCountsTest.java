@@ -180,6 +180,9 @@ class InertiaCountsTest {
             double[] theta = mlp.initPyTorchDefault(seed);
             MorseReport r = MorseReport.at(ev, theta, MorseReport.Options.defaults());
             assertTrue(r.index() > 0 && !r.critical(), "an indefinite, non-critical point: index " + r.index());
+            // no kind and no MORSE for a point that is not critical (it used to read "MORSE: point (NOT critical …) is a … saddle")
+            assertTrue(r.verdict().startsWith("NOT CRITICAL: ‖∇L_R‖ = ") && !r.verdict().contains("MORSE") && !r.verdict().contains("saddle"),
+                    r.verdict());
             compare(ev, theta, "cross-entropy 5-7-6-3 at init, seed " + seed);
         }
     }
@@ -194,5 +197,24 @@ class InertiaCountsTest {
         MorseReport spectra = MorseReport.at(ev, zero, MorseReport.Options.defaults().withSpectra(true));
         assertTrue(spectra.critical() && spectra.nullity() > 0, "θ = 0 is a degenerate critical point: " + spectra.verdict());
         compare(ev, zero, "θ = 0 without biases");
+    }
+
+    /** The kinds a verdict names, from the counts: every sign pattern, the negative semidefinite ones included. */
+    @Test
+    void theVerdictNamesTheKindOfCriticalPoint() {
+        String[][] cases = {
+                {"0", "0", "5", "MORSE: critical point is a nondegenerate minimum"},
+                {"0", "2", "3", "NOT MORSE: critical point is a degenerate minimum candidate"},
+                {"5", "0", "0", "MORSE: critical point is a nondegenerate maximum"},
+                {"3", "2", "0", "NOT MORSE: critical point is a degenerate maximum candidate"},
+                {"2", "0", "3", "MORSE: critical point is a nondegenerate saddle of index 2"},
+                {"2", "1", "2", "NOT MORSE: critical point is a degenerate saddle of index 2"},
+        };
+        for (String[] c : cases) {
+            String v = MorseReport.verdict(true, 1e-12, 1e-10, Integer.parseInt(c[0]), Integer.parseInt(c[1]), Integer.parseInt(c[2]), 3.0);
+            assertTrue(v.startsWith(c[3] + " (nullity " + c[1] + ", min |λ|/τ = 3.00)"), v);
+        }
+        String v = MorseReport.verdict(false, 1e-3, 1e-10, 0, 0, 5, 3.0);
+        assertTrue(v.startsWith("NOT CRITICAL: ‖∇L_R‖ = 0.00100 > grad_tol 1.00e-10, so no Morse verdict; the Hessian here has index 0, positive 5"), v);
     }
 }
