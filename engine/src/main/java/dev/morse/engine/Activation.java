@@ -74,7 +74,7 @@ public final class Activation implements java.io.Serializable {
             base = s.substring(0, colon);
             String p = s.substring(colon + 1);
             try {
-                param = Double.parseDouble(p);
+                param = Decimal.parse(p);
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("activation '" + spec + "': parameter '" + p + "' is not a number");
             }

@@ -189,7 +189,7 @@ public sealed interface Penalty extends Term
     }
 
     private static double coefficient(String spec, String s, String what) {
-        if (!s.matches("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?")) {
+        if (!Decimal.is(s)) {
             throw new IllegalArgumentException("penalty '" + spec + "': " + what + " '" + s + "' is not a number");
         }
         return check(Double.parseDouble(s), "penalty '" + spec + "': " + what);

@@ -66,7 +66,7 @@ public sealed interface Regularizer extends Term {
      */
     static Regularizer parse(String spec) {
         if (spec == null || spec.isBlank() || spec.trim().equalsIgnoreCase("none")) return NONE;
-        String[] p = spec.trim().toLowerCase(Locale.ROOT).split(":");
+        String[] p = spec.trim().toLowerCase(Locale.ROOT).split(":", -1);   // -1: a trailing "l2:0.1:" is an empty field, refused
         try {
             return switch (p[0]) {
                 case "l2", "weight_decay" -> {
@@ -77,7 +77,7 @@ public sealed interface Regularizer extends Term {
                 }
                 case "generalized_l2" -> {
                     requireParts(spec, p, 2, 3);
-                    yield new GeneralizedL2(number(p[1]), p.length == 3 ? Long.parseLong(p[2]) : 0L, null);
+                    yield new GeneralizedL2(number(p[1]), p.length == 3 ? seed(spec, p[2]) : 0L, null);
                 }
                 case "multiplicative" -> {
                     requireParts(spec, p, 2, 2);
@@ -92,8 +92,15 @@ public sealed interface Regularizer extends Term {
 
     /** A decimal number as numpy would read it (no Java suffixes such as 1d or hex floats). */
     private static double number(String s) {
-        if (!s.matches("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?")) throw new NumberFormatException("'" + s + "'");
-        return Double.parseDouble(s);
+        return Decimal.parse(s);
+    }
+
+    private static long seed(String spec, String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("regularizer '" + spec + "': seed '" + s + "' is not a whole number");
+        }
     }
 
     private static void requireParts(String spec, String[] p, int min, int max) {

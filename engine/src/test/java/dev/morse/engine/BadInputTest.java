@@ -1,5 +1,6 @@
 package dev.morse.engine;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -62,5 +63,25 @@ class BadInputTest {
         fails(() -> Regularizer.parse("l2:-1"), "≥ 0");
         fails(() -> Mlp.parseWidths("3-x-1"), "'x'");
         fails(() -> Mlp.of(Activation.TANH, 3, 0, 1), "d1", "positive");
+    }
+
+    /**
+     * The spec strings' numbers are decimals in all three parsers (Java's parser took 4d, 0x1p2 and
+     * blanks in activations), a bad seed is named as one, and a trailing colon is a field, not
+     * nothing: "l2:0.1:" was read as plain l2, regularizing the biases its writer meant to exclude.
+     */
+    @Test
+    void specStringsAgreeOnNumbersAndFields() {
+        for (String a : new String[] {"beta_gelu:4d", "beta_gelu:4f", "augmented_relu:0x1p2", "beta_gelu: 4", "beta_gelu:"}) {
+            fails(() -> Activation.parse(a), "not a number");
+        }
+        assertEquals(Activation.parse("beta_gelu:4"), Activation.parse("BETA_GELU:4.0e0"));
+        fails(() -> Regularizer.parse("generalized_l2:0.1:abc"), "seed 'abc' is not a whole number");
+        fails(() -> Regularizer.parse("generalized_l2:0.1:1.5"), "seed '1.5' is not a whole number");
+        fails(() -> Regularizer.parse("l2:0.1:"), "third field must be exclude_bias");
+        fails(() -> Regularizer.parse("multiplicative:1e-3:"), "has 2 parameter(s)");
+        fails(() -> Regularizer.parse("l2:"), "'' is not a number");
+        fails(() -> Regularizer.parse("l2:1d"), "'1d' is not a number");
+        assertEquals("generalized_l2:0.1:7", Regularizer.parse("generalized_l2:0.1:7").spec());
     }
 }
