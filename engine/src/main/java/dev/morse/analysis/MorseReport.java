@@ -36,9 +36,12 @@ import java.util.concurrent.FutureTask;
  *       of inertia: index = the negative pivots of H + τI, positive = the positive pivots of
  *       H − τI, nullity = P − index − positive ({@link EigenvalueCounts#ofInertia}). H − τI comes
  *       first: when every eigenvalue exceeds τ (a nondegenerate minimum) that one factorization
- *       settles index = nullity = 0; with a copy of H at hand it is tried as a Cholesky
- *       factorization ({@code dpotrf}, faster; a breakdown costs the copy back), with one buffer
- *       as LDLᵀ (whose inertia is needed anyway otherwise). The
+ *       settles index = nullity = 0. Unless a short Lanczos probe has already found an eigenvalue
+ *       below −τ, it is tried as a Cholesky factorization ({@code dpotrf}, faster than LDLᵀ, whose
+ *       Bunch–Kaufman panels are level-2 BLAS). A breakdown costs
+ *       the copy of H back when two P×P buffers fit; with one buffer it costs an assembly of H, and
+ *       a point whose smallest eigenvalue lies in [−τ, τ] (a degenerate minimum) then takes three
+ *       assemblies: the Cholesky attempt, LDLᵀ of H − τI, LDLᵀ of H + τI. The
  *       eigenvalues nearest zero, min |λ| and min |λ|/τ come from shift-invert Lanczos on the
  *       factor of H − τI (the eigenvalues of (H − τI)⁻¹ largest in magnitude, solved by
  *       {@code dsytrs}), each with its residual ‖Hy − λy‖ from exact Hessian products; the
