@@ -58,13 +58,21 @@ final class Checks {
         }
     }
 
-    /** Throws naming the first NaN or infinite element of the n×n matrix a. */
-    static void finiteMatrix(String name, double[] a, int n) {
-        for (int i = 0; i < a.length; i++) {
-            double x = a[i];
-            if (x - x != 0) { // NaN or ±Inf: one subtraction instead of two isFinite branches
-                throw new IllegalArgumentException(name + "[" + i + "] = " + x + " (row " + i / n + ", column "
-                        + i % n + " of the " + n + "×" + n + " matrix): LAPACK needs finite input");
+    /**
+     * Throws naming the first NaN or infinite element of the lower triangle (j ≤ i) of the
+     * row-major n×n matrix a: the symmetric routines read that triangle only, and the engine's
+     * dense Hessians leave the other one unspecified (stale buffer contents, not necessarily
+     * finite), which must not abort a Morse check over an entry LAPACK never reads.
+     */
+    static void finiteLowerTriangle(String name, double[] a, int n) {
+        for (int i = 0; i < n; i++) {
+            int row = i * n;
+            for (int j = 0; j <= i; j++) {
+                double x = a[row + j];
+                if (x - x != 0) { // NaN or ±Inf: one subtraction instead of two isFinite branches
+                    throw new IllegalArgumentException(name + "[" + (row + j) + "] = " + x + " (row " + i + ", column "
+                            + j + " of the " + n + "×" + n + " matrix's lower triangle, the one read): LAPACK needs finite input");
+                }
             }
         }
     }

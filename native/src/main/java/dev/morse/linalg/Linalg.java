@@ -387,13 +387,13 @@ public final class Linalg {
      * @param vectors whether to compute eigenvectors
      * @return n ascending eigenvalues; with vectors, row j of {@link SymmetricEigen#vectors()} is
      *         the unit eigenvector for value j
-     * @throws IllegalArgumentException if n &lt; 0, a.length != n·n, or a has a NaN/Inf
+     * @throws IllegalArgumentException if n &lt; 0, a.length != n·n, or a's lower triangle has a NaN/Inf
      * @throws MemoryLimitException     if the copy and LAPACK workspace do not fit in the heap
      * @throws LapackException          if dsyevd fails to converge
      */
     public SymmetricEigen eigh(double[] a, int n, boolean vectors) {
         Checks.square("a", a, n);
-        Checks.finiteMatrix("a", a, n);
+        Checks.finiteLowerTriangle("a", a, n);
         guardDsyevd(n, vectors, true);
         return dsyevd(a.clone(), n, vectors);
     }
@@ -405,7 +405,7 @@ public final class Linalg {
      */
     public SymmetricEigen eighInPlace(double[] a, int n, boolean vectors) {
         Checks.square("a", a, n);
-        Checks.finiteMatrix("a", a, n);
+        Checks.finiteLowerTriangle("a", a, n);
         guardDsyevd(n, vectors, false);
         return dsyevd(a, n, vectors);
     }
@@ -667,7 +667,7 @@ public final class Linalg {
         if (!Double.isFinite(shift)) {
             throw new IllegalArgumentException("shift=" + shift + " must be finite");
         }
-        Checks.finiteMatrix("a", a, n);
+        Checks.finiteLowerTriangle("a", a, n);
     }
 
     /** a ← a − shift·I (row-major n×n), in place. */
