@@ -1,7 +1,5 @@
 package dev.morse.spectra;
 
-import dev.morse.linalg.Linalg;
-import dev.morse.linalg.NativeThreads;
 import dev.morse.simd.KernelProvider;
 import dev.morse.simd.Kernels;
 import dev.morse.simd.Ranges;
@@ -11,7 +9,8 @@ import java.util.SplittableRandom;
 /**
  * An orthonormal Krylov basis held row by row (row j = v_j, length n) with full
  * reorthogonalization: each new vector is orthogonalized against every stored one by classical
- * Gram–Schmidt as two matrix–vector products (c = V w, w −= Vᵀ c: two sweeps over the basis, BLAS),
+ * Gram–Schmidt as two matrix–vector products (c = V w, w −= Vᵀ c: two sweeps over the basis, by
+ * blocks of columns on the operator's workers),
  * repeated once when the norm dropped below 1/√2 of its value (the DGKS criterion, Daniel, Gragg,
  * Kaufman and Stewart 1976; "twice is enough", Giraud et al. 2005). This keeps ‖VᵀV − I‖ near
  * machine precision; its cost is memory traffic over the basis, O(m·n) per step.
@@ -22,6 +21,7 @@ final class KrylovBasis {
     final double[] v;        // capacity × n
     int size;
     private final double[] coef;
+    private final double[] dots;   // per block of columns, the capacity dot products of V w
     private final Kernels kernels = KernelProvider.get();
     private final Pass pass;
     private Ranges ranges = Ranges.SERIAL;
@@ -32,6 +32,7 @@ final class KrylovBasis {
         this.v = new double[Math.multiplyExact(capacity, n)];
         this.coef = new double[capacity];
         this.pass = new Pass((n + SUM_BLOCK - 1) / SUM_BLOCK);
+        this.dots = new double[Math.multiplyExact(pass.blocks, capacity)];
     }
 
     /** Where the blocked passes ({@link #recurrence}, {@link #subtract}, {@link #append}) run: the operator's {@link LinearOperator#ranges()}. */
@@ -60,26 +61,22 @@ final class KrylovBasis {
             lastNorm = Double.isNaN(norm) ? blockedNorm(w) : norm;
             return 0;
         }
-        Linalg la = Linalg.get();
         double diag = 0;
         // The DGKS test's norms are not needed for two passes.
         double before = twice ? 0 : Double.isNaN(norm) ? blockedNorm(w) : norm;
-        // Two matrix-vector sweeps over the basis: memory-bound, so they get every core (the
-        // engine's workers are idle meanwhile; OpenBLAS's dgemv splits the output dimension, so
-        // each entry is summed in the same order for any thread count).
-        try (NativeThreads.Scope s = NativeThreads.dense()) {
-            for (int sweep = 0; sweep < 2; sweep++) {
-                la.dgemv(false, size, n, 1.0, v, 0, n, w, 0, 0.0, coef, 0);
-                la.dgemv(true, size, n, -1.0, v, 0, n, coef, 0, 1.0, w, 0);
-                if (diagRow >= 0) diag += coef[diagRow];
-                if (twice) continue;
-                double after = blockedNorm(w);
-                boolean enough = after > 0.7071067811865476 * before;   // DGKS: no severe cancellation, one pass suffices
-                before = after;
-                if (enough) break;
+        for (int sweep = 0; sweep < 2; sweep++) {
+            coefficients(w);
+            double after = subtractRows(w);
+            if (diagRow >= 0) diag += coef[diagRow];
+            if (twice) {
+                lastNorm = after;
+                continue;
             }
+            boolean enough = after > 0.7071067811865476 * before;   // DGKS: no severe cancellation, one pass suffices
+            before = after;
+            lastNorm = after;
+            if (enough) break;
         }
-        lastNorm = twice ? blockedNorm(w) : before;
         return diag;
     }
 
@@ -97,9 +94,7 @@ final class KrylovBasis {
      * anyway: Lanczos defers it at the end of a cycle, when w is the next cycle's start.
      */
     double project(double[] w) {
-        try (NativeThreads.Scope s = NativeThreads.dense()) {
-            Linalg.get().dgemv(false, size, n, 1.0, v, 0, n, w, 0, 0.0, coef, 0);
-        }
+        coefficients(w);
         double c2 = 0;
         for (int i = 0; i < size; i++) c2 += coef[i] * coef[i];
         return c2;
@@ -173,6 +168,30 @@ final class KrylovBasis {
         size++;
     }
 
+    /**
+     * coef[0..size) = V w, one sweep over the basis by blocks of {@value #SUM_BLOCK} columns on the
+     * operator's workers: each block's dot products are its own, summed over the blocks in block
+     * order, so the bits never depend on the thread count. (OpenBLAS's threaded dgemv, used here
+     * before, does not promise that: at n = 40 961 and 37 rows its 1- and 2-thread results differed
+     * in the last bits, and it ran at the machine's core count, not the evaluator's.)
+     */
+    private void coefficients(double[] w) {
+        pass.set(Pass.DOTS, w, 0, 0, null);
+        ranges.run(n, pass);
+        for (int i = 0; i < size; i++) {
+            double c = 0;
+            for (int blk = 0; blk < pass.blocks; blk++) c += dots[blk * capacity + i];
+            coef[i] = c;
+        }
+    }
+
+    /** w −= Vᵀ coef (each entry the rows in order), the second sweep; returns ‖w‖ after. */
+    private double subtractRows(double[] w) {
+        pass.set(Pass.SUBTRACT_ROWS, w, 0, 0, null);
+        ranges.run(n, pass);
+        return Math.sqrt(sum(pass.a));
+    }
+
     private static double sum(double[] parts) {
         double s = 0;
         for (double x : parts) s += x;
@@ -181,7 +200,7 @@ final class KrylovBasis {
 
     /** The blocked passes as one reusable task (no allocation per step). */
     private final class Pass implements Ranges.Task {
-        static final int RECURRENCE = 0, SUBTRACT = 1, NORM = 2, APPEND = 3;
+        static final int RECURRENCE = 0, SUBTRACT = 1, NORM = 2, APPEND = 3, DOTS = 4, SUBTRACT_ROWS = 5;
         final int blocks;
         final double[] a, b;   // per-block sums
         int mode, row;
@@ -231,6 +250,14 @@ final class KrylovBasis {
                         a[blk] = kernels.sumOfSquares(len, other, t0);
                     }
                     case NORM -> a[blk] = kernels.sumOfSquares(len, w, t0);
+                    case DOTS -> {
+                        int o = blk * capacity;
+                        for (int i = 0; i < size; i++) dots[o + i] = kernels.dot(len, v, i * n + t0, w, t0);
+                    }
+                    case SUBTRACT_ROWS -> {
+                        for (int i = 0; i < size; i++) kernels.axpy(len, -coef[i], v, i * n + t0, w, t0);
+                        a[blk] = kernels.sumOfSquares(len, w, t0);
+                    }
                     default -> {
                         int o = row * n + t0;
                         for (int t = 0; t < len; t++) v[o + t] = w[t0 + t] * x;

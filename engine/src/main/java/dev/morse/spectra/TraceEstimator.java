@@ -83,6 +83,7 @@ public final class TraceEstimator {
         a.apply(sk, as, s);
         // Q: orthonormal rows spanning the rows of A·S (Gram–Schmidt twice).
         KrylovBasis q = new KrylovBasis(n, s);
+        q.ranges(a.ranges());   // its sweeps on the operator's workers
         double[] row = new double[n];
         for (int j = 0; j < s; j++) {
             System.arraycopy(as, j * n, row, 0, n);

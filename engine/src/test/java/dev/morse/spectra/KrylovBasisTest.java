@@ -185,4 +185,60 @@ class KrylovBasisTest {
         assertArrayEquals(java.util.Arrays.copyOf(out[0], chosen.length * n), java.util.Arrays.copyOf(plain.v, chosen.length * n), 0.0,
                 "the same Ritz vectors either way");
     }
+
+    /**
+     * Gram–Schmidt against the basis has the same bits for any cut into ranges and any OpenBLAS
+     * thread count (SPEC §8). Its two sweeps were OpenBLAS dgemv calls at the machine's core
+     * count, and at n = 40 961 with 37 rows 1 and 2 threads differed in the last bits.
+     */
+    @Test
+    void gramSchmidtHasTheSameBitsForAnyCutAndAnyOpenBlasThreadCount() {
+        int saved = dev.morse.linalg.NativeThreads.budget();
+        try {
+            for (int n : new int[] {1003, 40_961}) {
+                for (int rows : new int[] {1, 37}) {
+                    double[] ref = null, refProjected = null;
+                    double refDiag = 0, refNorm = 0;
+                    Ranges[] cuts = {Ranges.SERIAL, UNEVEN, ON_BOUNDARIES, Ranges.SERIAL};
+                    for (int variant = 0; variant < cuts.length; variant++) {
+                        dev.morse.linalg.NativeThreads.setBudget(variant == 3 ? 1 : 2);
+                        KrylovBasis basis = new KrylovBasis(n, rows + 1);
+                        basis.ranges(cuts[variant]);
+                        SplittableRandom rng = new SplittableRandom(n + rows);
+                        double[] w = new double[n];
+                        for (int r = 0; r < rows; r++) {
+                            for (int t = 0; t < n; t++) w[t] = rng.nextDouble() - 0.5;
+                            basis.orthogonalize(w, -1, r % 2 == 0, Double.NaN);
+                            basis.append(w, basis.lastNorm());
+                        }
+                        for (int t = 0; t < n; t++) w[t] = rng.nextDouble() - 0.5;
+                        double[] projected = new double[rows + 1];
+                        projected[rows] = basis.project(w);
+                        for (int i = 0; i < rows; i++) projected[i] = basis.coefficient(i);
+                        double diag = basis.orthogonalize(w, rows - 1, false, Double.NaN);
+                        String at = "n " + n + ", rows " + rows + ", variant " + variant;
+                        if (ref == null) {
+                            ref = w.clone();
+                            refProjected = projected;
+                            refDiag = diag;
+                            refNorm = basis.lastNorm();
+                            // and it orthogonalizes: w ⟂ every row, to rounding
+                            for (int i = 0; i < rows; i++) {
+                                double d = 0;
+                                for (int t = 0; t < n; t++) d += basis.v[i * n + t] * w[t];
+                                assertEquals(0, d, 1e-12 * refNorm, at + ": row " + i);
+                            }
+                        } else {
+                            assertEquals(refDiag, diag, 0, at);
+                            assertEquals(refNorm, basis.lastNorm(), 0, at);
+                            assertArrayEquals(refProjected, projected, 0, at);
+                            assertArrayEquals(ref, w, 0, at);
+                        }
+                    }
+                }
+            }
+        } finally {
+            dev.morse.linalg.NativeThreads.setBudget(saved);
+        }
+    }
 }
