@@ -128,9 +128,13 @@ public record MorseReport(
         return t == null || t <= 0 || materializeFlops <= 0 ? Double.NaN : materializeFlops / t / 1e9;
     }
 
-    /** Nondegenerate (Morse at this point): nullity = 0, when the counts are exact. */
+    /**
+     * Nondegenerate (Morse at this point): a critical point with nullity = 0, when the counts are
+     * exact. False at a point that failed the gradient test, whatever its counts: the property is
+     * one of critical points (SPEC §6).
+     */
     public boolean nondegenerate() {
-        return countsExact && nullity == 0;
+        return critical && countsExact && nullity == 0;
     }
 
     /**

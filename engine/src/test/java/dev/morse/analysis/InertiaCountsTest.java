@@ -183,6 +183,7 @@ class InertiaCountsTest {
             // no kind and no MORSE for a point that is not critical (it used to read "MORSE: point (NOT critical …) is a … saddle")
             assertTrue(r.verdict().startsWith("NOT CRITICAL: ‖∇L_R‖ = ") && !r.verdict().contains("MORSE") && !r.verdict().contains("saddle"),
                     r.verdict());
+            assertTrue(!r.nondegenerate(), "not nondegenerate: the property is one of critical points (nullity " + r.nullity() + ")");
             compare(ev, theta, "cross-entropy 5-7-6-3 at init, seed " + seed);
         }
     }
