@@ -120,9 +120,23 @@ final class FitCommand extends AnalysisCommand {
         }
         if (!run.converged()) {
             err.println("morse fit: no convergence: ‖∇L_R‖ = " + g3(gradientNorm) + " > tolerance " + g3(run.gradTol()) + " after "
-                    + t.iterations() + " iterations (" + reason + "); raise --max-iter, try --optimizer lbfgs_newton, or loosen --grad-tol.");
+                    + t.iterations() + " iterations (" + reason + "); " + advice(optimizer, run) + ".");
             return Main.EXIT_NUMERICAL;
         }
         return Main.EXIT_OK;
+    }
+
+    /**
+     * What to try when a run misses its tolerance: raise the iteration limit of the phase that ran
+     * out (--newton-iter for newton and newton_tr, --max-iter for lbfgs and gd: raising the other one
+     * changes nothing), lbfgs_newton unless that is what ran, and a looser --grad-tol.
+     */
+    static String advice(Optimize.Name optimizer, Optimize.Run run) {
+        java.util.List<String> tries = new java.util.ArrayList<>();
+        java.util.List<String> limits = run.exhaustedLimits();
+        if (!limits.isEmpty()) tries.add("raise " + String.join(" and ", limits));
+        if (optimizer != Optimize.Name.lbfgs_newton) tries.add("try --optimizer lbfgs_newton");
+        tries.add("loosen --grad-tol");
+        return Optimize.either(tries);
     }
 }

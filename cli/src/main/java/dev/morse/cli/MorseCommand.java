@@ -161,7 +161,7 @@ final class MorseCommand extends AnalysisCommand {
             String detail = run.trajectory().detail();
             err.println("morse morse: refinement did not reach a critical point: ‖∇L_R‖ = " + g3(r.gradientNorm()) + " > grad_tol "
                     + g3(r.gradTol()) + " after " + run.trajectory().iterations() + " iterations" + (detail == null ? "" : " (" + detail + ")")
-                    + "; try --refine lbfgs_newton or more --newton-iter.");
+                    + "; " + refineAdvice(how, run) + ".");
             return Main.EXIT_NUMERICAL;
         }
         if (!r.converged()) {
@@ -169,6 +169,20 @@ final class MorseCommand extends AnalysisCommand {
             return Main.EXIT_NUMERICAL;
         }
         return Main.EXIT_OK;
+    }
+
+    /**
+     * What to try when refinement misses a critical point: raise the limit of the phase that ran
+     * out (--newton-iter for the Newton phase, --max-iter for lbfgs_newton's L-BFGS phase), and
+     * --refine lbfgs_newton unless that is what ran; another starting θ when nothing else applies.
+     */
+    static String refineAdvice(Refine how, Optimize.Run run) {
+        List<String> tries = new ArrayList<>();
+        List<String> limits = run.exhaustedLimits();
+        if (!limits.isEmpty()) tries.add("raise " + String.join(" and ", limits));
+        if (how != Refine.lbfgs_newton) tries.add("try --refine lbfgs_newton");
+        if (tries.isEmpty()) tries.add("start from another θ (--weights or --init)");
+        return Optimize.either(tries);
     }
 
     /** The report's current phase as a progress task. */

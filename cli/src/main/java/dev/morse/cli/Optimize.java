@@ -40,10 +40,35 @@ final class Optimize {
     }
 
     /**
-     * A finished run: the joined trajectory, the optimizer of each phase and the iteration where
-     * it started, the tolerance used for the verdict, and whether it converged by that tolerance.
+     * A finished run: the joined trajectory, the optimizer of each phase, the iteration where it
+     * started and why it stopped, the tolerance used for the verdict, and whether it converged by
+     * that tolerance.
      */
-    record Run(Trajectory trajectory, List<String> phaseNames, List<Integer> phaseStarts, double gradTol, boolean converged) {}
+    record Run(Trajectory trajectory, List<String> phaseNames, List<Integer> phaseStarts, List<Trajectory.StopReason> phaseReasons,
+               double gradTol, boolean converged) {
+
+        /**
+         * The iteration limits the run ran into, as options, in phase order: {@code --max-iter}
+         * for an lbfgs or gd phase that reached its limit, {@code --newton-iter} for a newton or
+         * newton_tr one. Empty when no phase stopped at its limit (it converged, stalled, or
+         * diverged): raising a limit would change nothing then.
+         */
+        List<String> exhaustedLimits() {
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < phaseNames.size(); i++) {
+                if (phaseReasons.get(i) != Trajectory.StopReason.MAX_ITERATIONS) continue;
+                String option = phaseNames.get(i).startsWith("newton") ? "--newton-iter" : "--max-iter";
+                if (!out.contains(option)) out.add(option);
+            }
+            return out;
+        }
+    }
+
+    /** "a", "a or b", "a, b, or c". */
+    static String either(List<String> items) {
+        if (items.size() <= 2) return String.join(" or ", items);
+        return String.join(", ", items.subList(0, items.size() - 1)) + ", or " + items.get(items.size() - 1);
+    }
 
     /** Parses {@code --grad-tol}: a positive number, 0 or "spec" (SPEC default), or "rounding". */
     static double parseGradTol(String s) {
@@ -86,7 +111,9 @@ final class Optimize {
         Trajectory joined = join(parts, theta, String.join("+", names));
         double tol = verdictTol(s.gradTol(), joined.finalLoss());
         // A diverged run is not converged, however large the SPEC tolerance grew with its loss.
-        return new Run(joined, names, starts, tol, joined.reason() != Trajectory.StopReason.DIVERGED && joined.finalGradientNorm() <= tol);
+        List<Trajectory.StopReason> reasons = new ArrayList<>();
+        for (Trajectory t : parts) reasons.add(t.reason());
+        return new Run(joined, names, starts, reasons, tol, joined.reason() != Trajectory.StopReason.DIVERGED && joined.finalGradientNorm() <= tol);
     }
 
     private static double[] phase(Evaluator obj, double[] theta, String name, int maxIter, Settings s, Progress progress, String label,

@@ -192,6 +192,31 @@ class CommandsTest {
         assertEquals(Boolean.FALSE, traj.get("converged"), traj.toString());
     }
 
+    /**
+     * The advice on a missed tolerance names the limit of the phase that ran out (newton and newton_tr
+     * run up to --newton-iter, lbfgs and gd up to --max-iter), and suggests lbfgs_newton only when it
+     * is not what ran: it used to say "raise --max-iter, try --optimizer lbfgs_newton" for every optimizer.
+     */
+    @Test
+    void fitAndRefinementAdviceNamesTheLimitThatRanOut() {
+        String[] p = {"--model", "3-16-1", "--data", "teacher:n=40", "-q"};
+        Cli.Result tr = Cli.run(with("fit", p, "--optimizer", "newton_tr", "--newton-iter", "3"));
+        assertEquals(3, tr.code(), tr.toString());
+        assertTrue(tr.err().contains("raise --newton-iter, try --optimizer lbfgs_newton, or loosen --grad-tol") && !tr.err().contains("--max-iter"), tr.err());
+        Cli.Result ln = Cli.run(with("fit", p, "--optimizer", "lbfgs_newton", "--max-iter", "2", "--newton-iter", "1"));
+        assertEquals(3, ln.code(), ln.toString());
+        assertTrue(ln.err().contains("raise --max-iter and --newton-iter or loosen --grad-tol") && !ln.err().contains("try --optimizer"), ln.err());
+        Cli.Result gd = Cli.run(with("fit", p, "--optimizer", "gd", "--max-iter", "2"));
+        assertEquals(3, gd.code(), gd.toString());
+        assertTrue(gd.err().contains("raise --max-iter, try --optimizer lbfgs_newton, or loosen --grad-tol") && !gd.err().contains("--newton-iter"), gd.err());
+        Cli.Result m = Cli.run(with("morse", p, "--refine", "lbfgs_newton", "--max-iter", "2", "--newton-iter", "1"));
+        assertEquals(3, m.code(), m.toString());
+        assertTrue(m.err().contains("; raise --max-iter and --newton-iter.") && !m.err().contains("try --refine"), m.err());
+        Cli.Result mn = Cli.run(with("morse", p, "--newton-iter", "1"));
+        assertEquals(3, mn.code(), mn.toString());
+        assertTrue(mn.err().contains("; raise --newton-iter or try --refine lbfgs_newton.") && !mn.err().contains("--max-iter"), mn.err());
+    }
+
     /** fit --optimizer newton_tr reaches a minimum; morse then refines in a few Newton steps and finds it nondegenerate. */
     @Test
     void newtonTrustRegionFitsAMinimumThatMorseConfirms() throws Exception {
