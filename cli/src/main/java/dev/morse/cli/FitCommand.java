@@ -98,23 +98,24 @@ final class FitCommand extends AnalysisCommand {
         j.name("theta_file").value(save == null ? null : save.toString());
         writeReport(report);
 
+        boolean diverged = t.reason() == Trajectory.StopReason.DIVERGED;
         String reason = switch (t.reason()) {
             case CONVERGED -> "converged";
             case MAX_ITERATIONS -> "iteration limit reached";
             case STALLED -> run.converged() ? "stopped at rounding level (no step lowers ‖∇‖)" : "stalled (no step makes progress)";
             case DEGENERATE -> "stopped near a degenerate critical point (linear convergence)";
-            case DIVERGED -> "diverged (" + t.detail() + ")";
+            case DIVERGED -> "diverged";   // the detail follows on its own line, once
         };
         printTable("fit · " + problem.model.describe() + ", " + problem.loss.id() + ", reg " + problem.regularizer.spec() + " · P = "
                 + problem.parameters() + ", N = " + problem.data.size(), new String[][] {
                 {"optimizer", t.optimizer() + ", " + t.iterations() + " iterations, " + reason},
                 {"loss L_R", sci(t.losses()[0]) + " → " + sci(loss)},
-                {"‖∇L_R‖₂", sci(t.gradientNorms()[0]) + " → " + sci(gradientNorm) + String.format(Locale.ROOT, "  (tolerance %.2e: %s)",
-                        run.gradTol(), run.converged() ? "met" : "NOT met")},
+                {"‖∇L_R‖₂", sci(t.gradientNorms()[0]) + " → " + sci(gradientNorm) + String.format(Locale.ROOT, "  (tolerance %.2e%s: %s)",
+                        run.gradTol(), diverged && tol <= Double.MIN_VALUE ? " at the starting loss" : "", run.converged() ? "met" : "NOT met")},
                 {"θ", save == null ? "not saved (use --save FILE.npy)" : "saved to " + save}});
         if (!run.converged() && t.detail() != null) println("  " + t.detail());
         printOutputs();
-        if (t.reason() == dev.morse.analysis.Trajectory.StopReason.DIVERGED) {
+        if (diverged) {
             err.println("morse fit: " + t.optimizer() + " diverged after " + t.iterations() + " iterations: " + t.detail() + " (--lr).");
             return Main.EXIT_NUMERICAL;
         }

@@ -109,11 +109,15 @@ final class Optimize {
             }
         }
         Trajectory joined = join(parts, theta, String.join("+", names));
-        double tol = verdictTol(s.gradTol(), joined.finalLoss());
-        // A diverged run is not converged, however large the SPEC tolerance grew with its loss.
+        boolean diverged = joined.reason() == Trajectory.StopReason.DIVERGED;
+        // The SPEC tolerance 1e-10·max(1, |L_R|) scales with the loss: at the blown-up loss of a
+        // diverged run it means nothing (gd at --lr 1e6 reported a tolerance of 58.5), so a
+        // diverged run is judged, and reported, at the tolerance of its starting loss. It is not
+        // converged whatever the tolerance.
+        double tol = verdictTol(s.gradTol(), diverged ? joined.losses()[0] : joined.finalLoss());
         List<Trajectory.StopReason> reasons = new ArrayList<>();
         for (Trajectory t : parts) reasons.add(t.reason());
-        return new Run(joined, names, starts, reasons, tol, joined.reason() != Trajectory.StopReason.DIVERGED && joined.finalGradientNorm() <= tol);
+        return new Run(joined, names, starts, reasons, tol, !diverged && joined.finalGradientNorm() <= tol);
     }
 
     private static double[] phase(Evaluator obj, double[] theta, String name, int maxIter, Settings s, Progress progress, String label,

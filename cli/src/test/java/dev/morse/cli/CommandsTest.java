@@ -190,6 +190,13 @@ class CommandsTest {
         Map<String, Object> traj = (Map<String, Object>) Cli.json(json).get("trajectory");
         assertEquals("diverged", traj.get("reason"), traj.toString());
         assertEquals(Boolean.FALSE, traj.get("converged"), traj.toString());
+        // The tolerance is SPEC's at the starting loss, in the report and in the summary: at the
+        // blown-up final loss it grew with it (58.5 at --lr 1e6) and meant nothing.
+        double l0 = Cli.doubles(traj.get("losses"))[0];
+        assertEquals(1e-10 * Math.max(1, Math.abs(l0)), Cli.num(traj, "grad_tol"), 0, traj.toString());
+        assertTrue(r.out().contains(String.format(java.util.Locale.ROOT, "(tolerance %.2e at the starting loss: NOT met)", Cli.num(traj, "grad_tol"))), r.out());
+        // The divergence's detail once in the summary (it was in the optimizer's row and again below it).
+        assertEquals(1, r.out().split("lower the learning rate", -1).length - 1, r.out());
     }
 
     /**
