@@ -1,6 +1,7 @@
 package dev.morse.cli;
 
 import dev.morse.engine.CurvatureOperator;
+import dev.morse.engine.Dataset;
 import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
 import dev.morse.linalg.Linalg;
@@ -121,12 +122,17 @@ abstract class AnalysisCommand extends BaseCommand {
         double s = 0;
         for (double x : g) s += x * x;
         gradientNorm = Math.sqrt(s);
-        if (!Double.isFinite(loss)) throw nonFinite("loss", "L_R(θ) = " + loss, theta);
+        if (!Double.isFinite(loss)) throw nonFinite("loss", "L_R(θ) = " + loss, obj, theta);
         for (int i = 0; i < g.length; i++) {
-            if (!Double.isFinite(g[i])) throw nonFinite("gradient", "∂L_R/∂θ_" + i + " = " + g[i], theta);
+            if (!Double.isFinite(g[i])) throw nonFinite("gradient", "∂L_R/∂θ_" + i + " = " + g[i], obj, theta);
         }
         dataLoss = obj.problem().hasTerms() ? obj.dataLoss(theta) : loss;
         time("gradient", (System.nanoTime() - t0) * 1e-9);
+    }
+
+    /** The loaded problem's evaluator (to find what overflowed), or null before loading. */
+    Evaluator localEvaluator() {
+        return problem == null ? null : problem.evaluator();
     }
 
     /** A note for modified activations (augmented ReLU, diminished GELU): "the Hessian" is the modified operator. */
@@ -151,7 +157,7 @@ abstract class AnalysisCommand extends BaseCommand {
         double[] m = dev.morse.spectra.DenseSpectrum.materialize(op, (done, total) -> t.update(done, ""));
         for (int i = 0; i < m.length; i++) {
             if (!Double.isFinite(m[i])) {
-                throw nonFinite("curvature", "the dense " + what + " has entry (" + i / n + ", " + i % n + ") = " + m[i], problem == null ? null : problem.theta);
+                throw nonFinite("curvature", "the dense " + what + " has entry (" + i / n + ", " + i % n + ") = " + m[i], localEvaluator(), problem == null ? null : problem.theta);
             }
         }
         time("materialize", t.seconds());
@@ -162,12 +168,98 @@ abstract class AnalysisCommand extends BaseCommand {
     /**
      * Exit 3 for curvature (or loss) that is not finite at θ: the cause is the point, not the input
      * syntax (θ = 1e200 used to be exit 2 with "a[0] of the 21×21 matrix" from LAPACK's check).
+     * Without the evaluator the weights are named as the suspect; prefer
+     * {@link #nonFinite(String, String, Evaluator, double[])}, which finds the culprit.
      */
     static CliException nonFinite(String kind, String what, double[] theta) {
+        return nonFinite(kind, what, null, theta);
+    }
+
+    /** Weights above this size are the suspect of an overflow: their squares, products and exponentials leave float64. */
+    static final double HUGE_WEIGHT = 1e100;
+
+    /**
+     * Exit 3 for a value that is not finite at θ, naming what overflowed. With the evaluator, the
+     * data part (L, ∇L and one product ∇²L·z) and the terms (the regularizer R(θ), or a penalty)
+     * are evaluated apart: when the data part is finite the term is the culprit (--reg l2:1e308 at
+     * θ of size 0.5 used to be blamed on the weights); otherwise the weights when some |θ_i| is
+     * huge (above {@link #HUGE_WEIGHT}, or not finite), else the data.
+     */
+    static CliException nonFinite(String kind, String what, Evaluator obj, double[] theta) {
         double max = 0;
-        if (theta != null) for (double x : theta) max = Math.max(max, Math.abs(x));
-        return CliException.numerical("non-finite " + kind + " at θ: " + what + " (overflow" + (theta == null ? "" : "; the largest |θ_i| is " + g3(max))
-                + "); the weights are too large for float64 here: check --weights, or rescale them");
+        if (theta != null) for (double x : theta) max = Double.isFinite(x) ? Math.max(max, Math.abs(x)) : Double.POSITIVE_INFINITY;
+        String head = "non-finite " + kind + " at θ: " + what + " (overflow" + (theta == null ? "" : "; the largest |θ_i| is " + g3(max)) + ")";
+        String term = obj == null || theta == null || !(max <= HUGE_WEIGHT) ? null : termCulprit(obj, theta);
+        if (term != null) return CliException.numerical(head + "; " + term);
+        if (obj == null || theta == null || !(max <= HUGE_WEIGHT)) {
+            return CliException.numerical(head + "; the weights are too large for float64 here: check --weights, or rescale them");
+        }
+        Dataset d = obj.problem().data();
+        double x = maxAbs(d.inputs()), y = d.realTargets() == null ? Double.NaN : maxAbs(d.realTargets());
+        return CliException.numerical(head + "; the data loss overflows at weights of moderate size: check the data (the largest |x| is " + g3(x)
+                + (Double.isNaN(y) ? "" : ", the largest |y| " + g3(y)) + "), or rescale it");
+    }
+
+    /**
+     * The term to blame when the data part is finite at θ (L, ∇L and ∇²L·z for a ±1 vector z) and
+     * the objective is not: "the regularizer l2:1.0E308 (its value is Infinity) overflows while
+     * L(θ) = 0.377, …"; null when the data part overflows too, or there are no terms.
+     */
+    private static String termCulprit(Evaluator obj, double[] theta) {
+        if (!obj.problem().hasTerms()) return null;
+        int p = obj.dim();
+        double[] g = new double[p];
+        double l = obj.dataLossAndGradient(theta, g);
+        if (!Double.isFinite(l) || !allFinite(g)) return null;
+        double[] hz = new double[p];
+        obj.dataHvp(theta, rademacher(p), hz);
+        if (!allFinite(hz)) return null;
+        java.util.List<dev.morse.engine.Term> terms = obj.problem().terms();
+        double[] values = obj.termValues(dev.morse.engine.Batch.all(), theta);
+        java.util.List<String> named = new java.util.ArrayList<>();
+        boolean penalty = false;
+        for (int i = 0; i < terms.size(); i++) {
+            if (Double.isFinite(values[i]) && terms.size() > 1) continue;
+            penalty |= terms.get(i).isPenalty();
+            named.add((terms.get(i).isPenalty() ? "the penalty " : "the regularizer ") + terms.get(i).spec() + " (its value is " + values[i] + ")");
+        }
+        if (named.isEmpty()) named.add("a term of the objective (" + obj.problem().describeTerms() + ")");   // its gradient or curvature
+        return String.join(" and ", named) + (named.size() > 1 ? " overflow" : " overflows") + " while L(θ) = " + g3(l)
+                + ", ∇L and ∇²L·z are finite: " + (penalty ? "a coefficient is too large for float64 here; lower it (--penalty)"
+                : "its λ is too large for float64 here; lower it (--reg)");
+    }
+
+    private static boolean allFinite(double[] v) {
+        for (double x : v) if (!Double.isFinite(x)) return false;
+        return true;
+    }
+
+    private static double maxAbs(double[] v) {
+        double m = 0;
+        for (double x : v) m = Double.isFinite(x) ? Math.max(m, Math.abs(x)) : Double.POSITIVE_INFINITY;
+        return m;
+    }
+
+    /** The ±1 vector of {@link #checkCurvature}'s product. */
+    private static double[] rademacher(int p) {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(1);
+        double[] z = new double[p];
+        for (int i = 0; i < p; i++) z[i] = rng.nextBoolean() ? 1 : -1;
+        return z;
+    }
+
+    /**
+     * Exit 3 with the cause ({@link #nonFinite(String, String, Evaluator, double[])}) when the loss or
+     * the gradient is not finite at θ: an optimizer started there ends in a θ of NaN (fit with
+     * --reg multiplicative:1e308 was an internal error).
+     */
+    static void checkGradient(Evaluator obj, double[] theta) {
+        double[] g = new double[obj.dim()];
+        double l = obj.lossAndGradient(theta, g);
+        if (!Double.isFinite(l)) throw nonFinite("loss", "L_R(θ) = " + l, obj, theta);
+        for (int i = 0; i < g.length; i++) {
+            if (!Double.isFinite(g[i])) throw nonFinite("gradient", "∂L_R/∂θ_" + i + " = " + g[i], obj, theta);
+        }
     }
 
     /**
@@ -176,19 +268,12 @@ abstract class AnalysisCommand extends BaseCommand {
      * Morse report) fail with exit 3 and the cause, not with LAPACK's input check.
      */
     static void checkCurvature(Evaluator obj, double[] theta) {
+        checkGradient(obj, theta);
         int p = obj.dim();
-        double[] g = new double[p];
-        double l = obj.lossAndGradient(theta, g);
-        if (!Double.isFinite(l)) throw nonFinite("loss", "L_R(θ) = " + l, theta);
-        for (int i = 0; i < p; i++) {
-            if (!Double.isFinite(g[i])) throw nonFinite("gradient", "∂L_R/∂θ_" + i + " = " + g[i], theta);
-        }
-        java.util.SplittableRandom rng = new java.util.SplittableRandom(1);
-        double[] z = new double[p], hz = new double[p];
-        for (int i = 0; i < p; i++) z[i] = rng.nextBoolean() ? 1 : -1;
+        double[] z = rademacher(p), hz = new double[p];
         obj.hvp(theta, z, hz);
         for (int i = 0; i < p; i++) {
-            if (!Double.isFinite(hz[i])) throw nonFinite("curvature", "(H·z)_" + i + " = " + hz[i] + " for a ±1 vector z", theta);
+            if (!Double.isFinite(hz[i])) throw nonFinite("curvature", "(H·z)_" + i + " = " + hz[i] + " for a ±1 vector z", obj, theta);
         }
     }
 
@@ -230,7 +315,7 @@ abstract class AnalysisCommand extends BaseCommand {
         public void apply(double[] v, double[] out) {
             inner.apply(v, out);
             for (int i = 0; i < out.length; i++) {
-                if (!Double.isFinite(out[i])) throw nonFinite("curvature", "a product has component " + i + " = " + out[i], theta());
+                if (!Double.isFinite(out[i])) throw nonFinite("curvature", "a product has component " + i + " = " + out[i], localEvaluator(), theta());
             }
             products++;
             task.update(products, products + " products");
@@ -240,7 +325,7 @@ abstract class AnalysisCommand extends BaseCommand {
         public void apply(double[] vs, double[] outs, int k) {
             inner.apply(vs, outs, k);
             for (int i = 0; i < (long) k * inner.dim(); i++) {
-                if (!Double.isFinite(outs[i])) throw nonFinite("curvature", "a product has component " + i % inner.dim() + " = " + outs[i], theta());
+                if (!Double.isFinite(outs[i])) throw nonFinite("curvature", "a product has component " + i % inner.dim() + " = " + outs[i], localEvaluator(), theta());
             }
             products += k;
             task.update(products, products + " products");

@@ -74,6 +74,7 @@ final class FitCommand extends AnalysisCommand {
         double tol = Optimize.parseGradTol(gradTol);
         loadProblem();
         Evaluator obj = problem.evaluator();
+        checkGradient(obj, problem.theta);   // a start that overflows: its cause, not the optimizer's NaN
         long t0 = System.nanoTime();
         Optimize.Run run = Optimize.run(obj, problem.theta, new Optimize.Settings(optimizer, maxIter, tol, learningRate, history, newtonIter,
                 newtonDenseLimit, krylovIter),

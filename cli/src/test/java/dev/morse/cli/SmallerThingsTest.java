@@ -34,6 +34,34 @@ class SmallerThingsTest {
         assertOverflow(huge, "non-finite loss at θ: L_R(θ) = Infinity", "1.00e+200");
     }
 
+    /**
+     * An overflow is blamed on what overflowed: the regularizer when the data part is finite
+     * (--reg l2:1e308 at weights of size 0.5 was blamed on the weights: "check --weights, or rescale
+     * them"), the data when the weights are of moderate size, the weights only when they are huge.
+     */
+    @Test
+    void overflowNamesTheRegularizerOrTheDataNotModerateWeights() throws Exception {
+        String[] tiny = SpectrumReferenceTest.writeTinyProblem(dir);
+        for (String reg : new String[] {"l2:1e308", "multiplicative:1e308"}) {
+            for (String command : new String[] {"spectrum", "morse", "density", "trace", "fit", "eval"}) {
+                Cli.Result r = Cli.run(concat(concat(new String[] {command}, tiny), "--reg", reg));
+                assertEquals(3, r.code(), command + " " + reg + ": " + r);
+                assertTrue(r.err().contains("the largest |θ_i| is 0.") && r.err().contains("the regularizer " + reg.substring(0, reg.indexOf(':')))
+                        && r.err().contains("lower it (--reg)") && !r.err().contains("--weights"), command + " " + reg + ": " + r.err());
+            }
+        }
+        double[] y = new double[6];
+        Arrays.fill(y, 1e200);
+        Path targets = dir.resolve("huge-y.npy");
+        Npy.write(targets, y);
+        String[] args = tiny.clone();
+        args[Arrays.asList(args).indexOf("--targets") + 1] = targets.toString();
+        Cli.Result r = Cli.run(concat(new String[] {"trace"}, args));
+        assertEquals(3, r.code(), r.toString());
+        assertTrue(r.err().contains("the data loss overflows at weights of moderate size") && r.err().contains("the largest |y| 1.00e+200")
+                && !r.err().contains("--weights"), r.err());
+    }
+
     private void assertOverflow(double[] theta, String message, String largest) throws Exception {
         String[] tiny = SpectrumReferenceTest.writeTinyProblem(dir);
         Path w = dir.resolve("huge.npy");
