@@ -284,9 +284,9 @@ final class TrainCommand extends AnalysisCommand {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"optimizer", opt.describe() + ", lr " + num(lr) + ", schedule " + sched.spec()});
         rows.add(new String[] {"epochs", last.epoch() + " of " + epochs + " (" + last.step() + " steps of " + batchSize + " samples)"});
-        rows.add(new String[] {"train loss", fin.epoch() == 0 ? "—" : String.format(Locale.ROOT, "%.6f", fin.trainLoss())});
+        rows.add(new String[] {"train loss", fin.epoch() == 0 ? "—" : sci(fin.trainLoss())});
         if (fin.heldOut() != null) {
-            rows.add(new String[] {"test loss", String.format(Locale.ROOT, "%.6f", fin.heldOut().loss())});
+            rows.add(new String[] {"test loss", sci(fin.heldOut().loss())});
             if (Double.isFinite(fin.heldOut().accuracy())) {
                 rows.add(new String[] {"test accuracy", String.format(Locale.ROOT, "%.2f%% (%d of %d)", 100 * fin.heldOut().accuracy(), fin.heldOut().correct(), fin.heldOut().samples())});
             }
@@ -407,12 +407,20 @@ final class TrainCommand extends AnalysisCommand {
         }
     }
 
+    /**
+     * A loss on a progress line: four decimals in the usual range, scientific outside it (a
+     * diverging run's 1e200 printed 200 digits, a converged one's 1e-7 printed 0.0000).
+     */
+    static String progressLoss(double x) {
+        return x == 0 || (Math.abs(x) >= 1e-3 && Math.abs(x) < 1e5) ? String.format(Locale.ROOT, "%.4f", x) : sci(x);
+    }
+
     static String summary(EpochRecord r) {
         StringBuilder s = new StringBuilder();
-        if (r.epoch() > 0) s.append(String.format(Locale.ROOT, "train loss %.4f", r.trainLoss()));
+        if (r.epoch() > 0) s.append("train loss ").append(progressLoss(r.trainLoss()));
         if (r.heldOut() != null) {
             if (!s.isEmpty()) s.append(" · ");
-            s.append(String.format(Locale.ROOT, "test loss %.4f", r.heldOut().loss()));
+            s.append("test loss ").append(progressLoss(r.heldOut().loss()));
             if (Double.isFinite(r.heldOut().accuracy())) s.append(String.format(Locale.ROOT, ", accuracy %.2f%%", 100 * r.heldOut().accuracy()));
         }
         if (r.curvature() != null) {
@@ -442,7 +450,7 @@ final class TrainCommand extends AnalysisCommand {
             if (s.batch() == 0) task = progress.start("epoch " + s.epoch() + "/" + epochs, batches);
             // The bar redraws at most every 100 ms: no text is formatted on the other steps.
             if (now - lastUpdate >= 100_000_000L || s.batch() == 0 || s.batch() == batches - 1) {
-                task.update(s.batch() + 1, String.format(Locale.ROOT, "loss %.4f", s.dataLoss()));
+                task.update(s.batch() + 1, "loss " + progressLoss(s.dataLoss()));
                 lastUpdate = now;
             }
             return true;

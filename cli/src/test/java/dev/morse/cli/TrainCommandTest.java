@@ -314,6 +314,22 @@ class TrainCommandTest {
         assertTrue(String.valueOf(training.get("failure")).contains("diverged"));
     }
 
+    /**
+     * After a divergence the summary's losses are in scientific notation (%.6f printed
+     * 8086619143682330000…000.000000, 200 digits), and so are the progress lines' outside the usual range.
+     */
+    @Test
+    void aDivergedRunsLossesAreShortNumbers() {
+        Cli.Result r = Cli.run("train", "--model", "3-16-1", "--data", "teacher:n=40", "--epochs", "3", "--batch-size", "8", "--lr", "1e10", "-q");
+        assertEquals(3, r.code(), r.toString());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("train loss +(\\S+)").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertTrue(m.group(1).matches("-?\\d\\.\\d{4}e[+-]\\d+|NaN|-?Infinity"), m.group(1));
+        assertEquals("8.0866e+33", TrainCommand.progressLoss(8.08661914368233e33));
+        assertEquals("0.3204", TrainCommand.progressLoss(0.320411));
+        assertEquals("1.0000e-07", TrainCommand.progressLoss(1e-7));
+    }
+
     /** --batch-size was the analysis commands' rows per chunk; it is now --chunk-rows, and the old name says so. */
     @Test
     void batchSizeIsNowChunkRowsOutsideTrain() throws Exception {
