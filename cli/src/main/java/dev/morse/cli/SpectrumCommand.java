@@ -48,8 +48,13 @@ final class SpectrumCommand extends AnalysisCommand {
     OperatorName operator;
 
     @Option(names = "--method", paramLabel = "M", defaultValue = "auto", order = 2,
-            description = "dense, lanczos, or auto: dense when P ≤ " + AUTO_DENSE_LIMIT + ", else lanczos (default: ${DEFAULT-VALUE}).")
+            description = "dense, lanczos, or auto: dense when P ≤ " + AUTO_DENSE_LIMIT + ", else lanczos; lanczos also when a Lanczos "
+                    + "option (--k, --which, --tol, --max-restarts, --reorthogonalization, --basis, --lanczos-seed) is given, which "
+                    + "--method dense refuses (default: ${DEFAULT-VALUE}).")
     Method method;
+
+    /** The options only Lanczos reads: given on the command line, they select it under auto and are refused with dense. */
+    static final List<String> LANCZOS_ONLY = List.of("--k", "--which", "--tol", "--max-restarts", "--reorthogonalization", "--basis", "--lanczos-seed");
 
     @Option(names = "--k", converter = Checks.Positive.class, paramLabel = "K", defaultValue = "10", order = 3,
             description = "Lanczos: number of eigenvalues (per end with --which both). Default: ${DEFAULT-VALUE}.")
@@ -99,11 +104,27 @@ final class SpectrumCommand extends AnalysisCommand {
     int execute() throws Exception {
         planJson();
         checkRemote(masterOptions);
+        // Lanczos options on the command line (not from a config file, whose values are defaults):
+        // dense ignored them silently (--k 5 gave all P eigenvalues).
+        List<String> lanczosGiven = new ArrayList<>();
+        var parsed = spec.commandLine().getParseResult();
+        for (String o : LANCZOS_ONLY) if (parsed != null && parsed.hasMatchedOption(o)) lanczosGiven.add(o);
+        if (method == Method.dense && !lanczosGiven.isEmpty()) {
+            boolean one = lanczosGiven.size() == 1;
+            throw CliException.usage(String.join(", ", lanczosGiven) + (one ? ": a Lanczos option" : ": Lanczos options") + "; --method dense computes "
+                    + "every eigenvalue without " + (one ? "it (drop it" : "them (drop them") + ", or use --method lanczos)");
+        }
         boolean plots = planPlot("spectrum-eigenvalues");
         if (saveVectors != null) files.plan("--save-vectors", saveVectors);
         loadProblem();
         int p = problem.parameters();
-        Method m = method == Method.auto ? (p <= AUTO_DENSE_LIMIT ? Method.dense : Method.lanczos) : method;
+        Method m = method == Method.auto ? (p <= AUTO_DENSE_LIMIT && lanczosGiven.isEmpty() ? Method.dense : Method.lanczos) : method;
+        String chosen = null;   // why auto chose Lanczos below its dense limit
+        if (method == Method.auto && m == Method.lanczos && p <= AUTO_DENSE_LIMIT) {
+            chosen = "auto chose lanczos for " + String.join(", ", lanczosGiven);
+            progress.note(chosen + " (P = " + p + " would be dense; --method dense computes every eigenvalue)");
+            method = Method.lanczos;   // the report's config reruns what ran
+        }
         if (m == Method.lanczos && plots) planPlot("spectrum-lanczos");
         openRemote(masterOptions);
         evaluatePoint(problem.theta);
@@ -128,6 +149,8 @@ final class SpectrumCommand extends AnalysisCommand {
         rows.add(new String[] {"loss L_R", sci(loss)});
         rows.add(new String[] {"‖∇L_R‖₂", sci(gradientNorm)});
         Lanczos.Result lr = null;
+        String capped = null;   // why Lanczos computed fewer values than asked
+        int kEff = k;
         if (m == Method.dense) {
             double[] a = materialize(op, what, saveVectors != null ? 3 : 2);
             SymmetricEigen eig = eigh(a, p, saveVectors != null, what);
@@ -152,11 +175,18 @@ final class SpectrumCommand extends AnalysisCommand {
                 case smallest -> Lanczos.Which.SMALLEST;
                 case both -> Lanczos.Which.BOTH;
             };
+            // More values than P: all P of them, said so (--k 100 at P = 81 reported "largest 100" and "k": 100).
+            long asked = which == WhichEnd.both ? 2L * k : k;
+            if (asked > p) {
+                capped = (which == WhichEnd.both ? "--k " + k + " at both ends asks " + asked + " values" : "--k " + k) + " > P = " + p
+                        + ": all " + p + " eigenvalues";
+            }
+            kEff = which == WhichEnd.both ? Math.min(k, (p + 1) / 2) : Math.min(k, p);   // per end, as computed
             Estimates.lanczos(p, Math.min(k, p), which == WhichEnd.both, basis, saveVectors != null);
             Lanczos.Options lo = new Lanczos.Options().k(Math.min(k, p)).which(w).tol(tol).maxRestarts(maxRestarts).basis(basis)
                     .reorthogonalization(reorthogonalization == Reorth.full ? Lanczos.Reorthogonalization.FULL : Lanczos.Reorthogonalization.PARTIAL)
                     .seed(lanczosSeed).vectors(saveVectors != null);
-            Progress.Task t = progress.start("Lanczos (" + which + " " + k + " of " + what + ")", 0);
+            Progress.Task t = progress.start("Lanczos (" + which + " " + kEff + " of " + what + ")", 0);
             Counting counted = new Counting(op, t);
             lr = Lanczos.run(counted, lo);
             time("lanczos", t.seconds());
@@ -174,7 +204,9 @@ final class SpectrumCommand extends AnalysisCommand {
             for (boolean c : lr.converged()) j.value(c);
             j.endArray();
             j.name("all_converged").value(lr.allConverged());
-            j.name("k").value(k);
+            j.name("k").value(kEff);
+            j.name("k_requested").value(k);
+            j.name("method_choice").value(chosen);
             j.name("which").value(which.name());
             j.name("tol").valueOrNull(tol);
             j.name("products").value(lr.products());
@@ -185,8 +217,9 @@ final class SpectrumCommand extends AnalysisCommand {
             j.name("history").beginArray();
             for (double[] h : lr.history()) Report.array(j, h);
             j.endArray();
-            rows.add(new String[] {"method", "lanczos (" + which + " " + k + "): " + lr.products() + " products, " + lr.restarts() + " restarts, "
-                    + conv + "/" + ev.length + " converged (tol " + g3(tol) + ")"});
+            rows.add(new String[] {"method", "lanczos (" + which + " " + kEff + (chosen == null ? "" : "; " + chosen) + "): " + lr.products()
+                    + " products, " + lr.restarts() + " restarts, " + conv + "/" + ev.length + " converged (tol " + g3(tol) + ")"});
+            if (capped != null) rows.add(new String[] {"k", capped});
             rows.add(new String[] {"τ (zero band)", Double.isNaN(tau) ? "not computed: ‖H‖₂ needs both ends of the spectrum (--which both)"
                     : g3(tau) + " = " + num(tauFactor) + "·P·ε·max|λ| (‖H‖₂ from the two ends)"});
             if (saveVectors != null) {
@@ -206,7 +239,7 @@ final class SpectrumCommand extends AnalysisCommand {
             Progress.Task t = progress.start("plots", 0).ticking();
             String title = (m == Method.dense ? "Eigenvalues of the " : "Lanczos Ritz values of the ") + operator.label + "  (P = " + p + ")";
             savePlot("spectrum-eigenvalues", Plots.eigenvalues(title, ev, Double.isNaN(tau) ? 0 : tau, null, Plots.WIDTH));
-            String ends = which == WhichEnd.both ? k + " smallest and " + k + " largest" : k + " " + which.name();
+            String ends = capped != null ? "all " + p : which == WhichEnd.both ? kEff + " smallest and " + kEff + " largest" : kEff + " " + which.name();
             if (lr != null) savePlot("spectrum-lanczos", Plots.ritz("Lanczos: " + ends + " Ritz values of the " + what,
                     lr.history(), Plots.WIDTH * 3 / 4));
             time("plots", t.seconds());

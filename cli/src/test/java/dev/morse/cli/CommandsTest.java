@@ -247,6 +247,48 @@ class CommandsTest {
         assertEquals(2, Cli.run(with("fit", p, "--optimizer", "newton_tr", "--krylov-iter", "0")).code(), "--krylov-iter 0 is bad usage");
     }
 
+    /**
+     * Lanczos options are not dropped in silence: under --method auto they choose Lanczos (and say
+     * so), --method dense refuses them, and a --k above P computes all P eigenvalues and says so
+     * (dense ignored --k, --which, …, and --k 100 at P = 21 reported "largest 100", "k": 100).
+     */
+    @Test
+    void lanczosOptionsChooseLanczosOrAreRefusedAndKIsCappedAloud() throws Exception {
+        Path auto = dir.resolve("auto.json");
+        Cli.Result r = Cli.run(with("spectrum", tiny, "--which", "both", "--k", "3", "--json", auto.toString()));
+        assertEquals(0, r.code(), r.toString());
+        Map<String, Object> rep = Cli.json(auto);
+        assertEquals("lanczos", rep.get("method"));
+        assertEquals(6, Cli.doubles(rep.get("eigenvalues")).length);
+        assertTrue(String.valueOf(rep.get("method_choice")).contains("auto chose lanczos for --k, --which"), rep.toString());
+        assertTrue(r.out().contains("lanczos (both 3; auto chose lanczos for --k, --which)"), r.out());
+        assertEquals("lanczos", ((Map<?, ?>) rep.get("config")).get("method"), "the config reruns what ran");
+        // a rerun from the config (its k, which, … are defaults there, not command-line options) reproduces it
+        Path again = dir.resolve("again.json");
+        Cli.Result rerun = Cli.run("--config", auto.toString(), "--json", again.toString());
+        assertEquals(0, rerun.code(), rerun.toString());
+        assertEquals(rep.get("eigenvalues"), Cli.json(again).get("eigenvalues"));
+        // without Lanczos options auto stays dense at this P, also when rerun from its report
+        Path dense = dir.resolve("dense.json"), dense2 = dir.resolve("dense2.json");
+        assertEquals(0, Cli.run(with("spectrum", tiny, "--json", dense.toString())).code());
+        assertEquals("dense", Cli.json(dense).get("method"));
+        assertEquals(0, Cli.run("--config", dense.toString(), "--json", dense2.toString()).code());
+        assertEquals("dense", Cli.json(dense2).get("method"));
+
+        Cli.Result refused = Cli.run(with("spectrum", tiny, "--method", "dense", "--k", "5", "--lanczos-seed", "2"));
+        assertEquals(2, refused.code(), refused.toString());
+        assertTrue(refused.err().contains("--k, --lanczos-seed: Lanczos options; --method dense computes every eigenvalue without them"), refused.err());
+
+        Path big = dir.resolve("big.json");
+        Cli.Result capped = Cli.run(with("spectrum", tiny, "--method", "lanczos", "--k", "100", "--json", big.toString()));
+        assertEquals(0, capped.code(), capped.toString());
+        Map<String, Object> b = Cli.json(big);
+        assertEquals(21, Cli.num(b, "k"), 0);
+        assertEquals(100, Cli.num(b, "k_requested"), 0);
+        assertEquals(21, Cli.doubles(b.get("eigenvalues")).length);
+        assertTrue(capped.out().contains("lanczos (largest 21)") && capped.out().contains("--k 100 > P = 21: all 21 eigenvalues"), capped.out());
+    }
+
     @Test
     void configFileSuppliesOptionsAndTheCommandLineWins() throws Exception {
         Path cfg = dir.resolve("run.json");
