@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
         description = {"The Morse check: is θ a nondegenerate critical point of L_R? (SPEC §6)",
                 "%nRefines θ to the nearest critical point of any index (Newton on ∇L_R = 0 with exact Hessians and a trust "
                         + "region on ‖∇L_R‖², to rounding level), then counts the Hessian's eigenvalues below −τ (index), within ±τ "
-                        + "(nullity) and above τ, with τ = c·P·ε·s (s = ‖G‖₂ + ‖M‖₂ + ‖R″‖₂ for H = G + M + R″). The point is "
+                        + "(nullity) and above τ, with τ = c·P·ε·s (s = ‖G‖₂ + ‖M‖₂ + ‖R″‖₂ for H assembled as G + M + R″; ‖H‖₂ with the "
+                        + "multiplicative regularizer, whose H is formed one product per column). The point is "
                         + "nondegenerate (Morse at this point) iff the nullity is 0. The counts come from two LDLᵀ factorizations of "
                         + "H ∓ τI (inertia, Sylvester's law), the eigenvalues nearest zero from shift-invert Lanczos, the extremes "
                         + "and norms from Lanczos; --spectra computes every eigenvalue of H, G and M instead. Also the Gauss–Newton/NME "
@@ -70,10 +71,11 @@ final class MorseCommand extends AnalysisCommand {
             description = "θ counts as critical when ‖∇L_R‖₂ ≤ TOL; 0: SPEC's 1e-10·max(1,|L_R|) (default).")
     double gradTol;
 
-    @Option(names = "--tau-factor", converter = Checks.PositiveReal.class, paramLabel = "C", defaultValue = "10", order = 6, description = "c in τ = c·P·ε·‖H‖₂ (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--tau-factor", converter = Checks.PositiveReal.class, paramLabel = "C", defaultValue = "10", order = 6, description = "c in τ = c·P·ε·s, s = ‖G‖₂ + ‖M‖₂ + ‖R″‖₂ (‖H‖₂ with the multiplicative regularizer, whose H is formed whole; "
+                    + "SPEC §6) (default: ${DEFAULT-VALUE}).")
     double tauFactor;
 
-    @Option(names = "--abs-tol", converter = Checks.NonNegativeReal.class, paramLabel = "T", defaultValue = "0", order = 7, description = "An absolute zero threshold τ instead (0: use c·P·ε·‖H‖₂).")
+    @Option(names = "--abs-tol", converter = Checks.NonNegativeReal.class, paramLabel = "T", defaultValue = "0", order = 7, description = "An absolute zero threshold τ instead (0: use c·P·ε·s).")
     double absTol;
 
     @Option(names = "--dense-limit", converter = Checks.NonNegative.class, paramLabel = "P", defaultValue = "46340", order = 8,

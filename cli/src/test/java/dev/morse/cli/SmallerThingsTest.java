@@ -109,6 +109,15 @@ class SmallerThingsTest {
         assertTrue(tooMany.err().contains("--subsample: 41 samples asked, the data have 40"), tooMany.err());
     }
 
+    /** morse --help states SPEC §6's τ: c·P·ε·s with s = ‖G‖₂ + ‖M‖₂ + ‖R″‖₂ (it said c·P·ε·‖H‖₂, which the tool does not use). */
+    @Test
+    void morseHelpStatesTheTauTheToolUses() {
+        String help = Cli.run("morse", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(!help.contains("P·ε·‖H‖₂"), help);
+        assertTrue(help.contains("c in τ = c·P·ε·s, s = ‖G‖₂ + ‖M‖₂ + ‖R″‖₂ (‖H‖₂ with the multiplicative regularizer"), help);
+        assertTrue(help.contains("(0: use c·P·ε·s)"), help);
+    }
+
     @Test
     void helpSaysWhatHutchPlusPlusProbesMean() {
         Cli.Result r = Cli.run("trace", "--help");
