@@ -251,6 +251,7 @@ final class LoadedProblem implements AutoCloseable {
     static Dataset fashionMnist(ProblemOptions o, Mlp model, Loss loss, boolean withTest, String[] desc, Dataset[] test) {
         if (o.inputs != null) throw new InputException("give either --data (built-in) or --inputs (files), not both");
         if (o.targets != null) throw new InputException("--targets goes with --inputs, not with the built-in --data " + o.data);
+        refuseTargetColumn(o);
         if (o.samples != null && o.samples <= 0) throw new InputException("--samples must be positive, got " + o.samples);
         FashionMnist.Spec spec = FashionMnist.parseSpec(o.data);
         if (model.inputDim() != FashionMnist.PIXELS) {
@@ -263,7 +264,10 @@ final class LoadedProblem implements AutoCloseable {
         }
         if (loss != Loss.CROSS_ENTROPY) throw new InputException("--data " + o.data + " has class labels: use --loss cross_entropy");
         int n = spec.train();
-        if (o.samples != null) n = n == FashionMnist.ALL ? Math.min(o.samples, FashionMnist.TRAIN_SIZE) : Math.min(n, o.samples);
+        if (o.samples != null) {
+            checkSamples(o.samples, n == FashionMnist.ALL ? FashionMnist.TRAIN_SIZE : n);
+            n = o.samples;
+        }
         FashionMnist.Spec wanted = new FashionMnist.Spec(n, withTest ? spec.test() : 0);
         java.nio.file.Path dir = FashionMnist.locate();
         List<Object> dirKey = DataCache.fileKey(dir);
@@ -324,9 +328,11 @@ final class LoadedProblem implements AutoCloseable {
         if (o.samples != null && o.samples <= 0) throw new InputException("--samples must be positive, got " + o.samples);
         if (o.data != null) {
             if (o.targets != null) throw new InputException("--targets goes with --inputs, not with the built-in --data " + o.data);
+            refuseTargetColumn(o);
             SyntheticData.Generated g = SyntheticData.generate(o.data, o.dataSeed, model, loss);
             desc[0] = "built-in " + g.description() + ", data seed " + o.dataSeed;
             Dataset d = g.dataset();
+            if (o.samples != null) checkSamples(o.samples, d.size());
             return o.samples == null || o.samples >= d.size() ? d : firstSamples(d, o.samples);
         }
         if (o.inputs == null) {
@@ -370,11 +376,25 @@ final class LoadedProblem implements AutoCloseable {
                     + y.dtype() + " " + NdArray.shapeText(y.shape()) + ")";
         }
         if (o.samples != null) {
+            if (x.rank() > 0) checkSamples(o.samples, x.rows());
             x = x.firstRows(o.samples);
             y = y.firstRows(o.samples);
             desc[0] += ", first " + Math.min(o.samples, x.rows()) + " samples";
         }
         return toDataset(x, y, model, loss);
+    }
+
+    /**
+     * {@code --samples N} above the data's N is refused, as {@code --subsample} is (it kept all the
+     * samples in silence).
+     */
+    static void checkSamples(int asked, int n) {
+        if (asked > n) throw Checks.usage("--samples", asked + " samples asked, the data have " + n + "; give at most " + n);
+    }
+
+    /** {@code --target-column} names a column of an {@code --inputs} CSV table; a built-in set ignored it in silence. */
+    private static void refuseTargetColumn(ProblemOptions o) {
+        if (o.targetColumns != null) throw new InputException("--target-column goes with an --inputs CSV table, not with the built-in --data " + o.data);
     }
 
     static Dataset toDataset(NdArray x, NdArray y, Mlp model, Loss loss) {

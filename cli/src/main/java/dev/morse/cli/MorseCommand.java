@@ -98,8 +98,8 @@ final class MorseCommand extends AnalysisCommand {
     @Override
     int execute() throws Exception {
         planJson();
+        Refine how = refinement();
         boolean plots = planPlot("morse-eigenvalues");
-        Refine how = noRefine ? Refine.none : refine;
         if (plots) {
             planPlot("morse-ggn-nme");
             if (how != Refine.none) planPlot("morse-refine");
@@ -185,6 +185,25 @@ final class MorseCommand extends AnalysisCommand {
         if (how != Refine.lbfgs_newton) tries.add("try --refine lbfgs_newton");
         if (tries.isEmpty()) tries.add("start from another θ (--weights or --init)");
         return Optimize.either(tries);
+    }
+
+    /**
+     * The refinement of --refine and --no-refine: both on the command line contradict each other
+     * unless --refine none (--no-refine --refine lbfgs_newton ran without refinement, in silence);
+     * otherwise the one given on the command line wins over a config file's.
+     */
+    private Refine refinement() {
+        var parsed = spec.commandLine().getParseResult();
+        boolean refineGiven = parsed != null && parsed.hasMatchedOption("--refine");
+        boolean noRefineGiven = parsed != null && parsed.hasMatchedOption("--no-refine");
+        if (refineGiven && noRefineGiven && noRefine && refine != Refine.none) {
+            throw CliException.usage("--no-refine and --refine " + refine + " contradict each other; give one of them (--no-refine is --refine none)");
+        }
+        if (refineGiven && !noRefineGiven) {
+            noRefine = false;   // over a config file's no_refine: the report's config reruns what ran
+            return refine;
+        }
+        return noRefine ? Refine.none : refine;
     }
 
     /** The report's current phase as a progress task. */

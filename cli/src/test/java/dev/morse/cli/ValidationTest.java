@@ -94,6 +94,22 @@ class ValidationTest {
         refused(run("spectrum", "--chunk-rows", "-3"), "--chunk-rows", "-3");
     }
 
+    /**
+     * Options that were accepted and ignored: --samples above N (kept all N, while --subsample above N
+     * is refused), --target-column with a built-in data set, and morse's --no-refine with --refine X.
+     */
+    @Test
+    void optionsThatWouldBeIgnoredAreRefused() {
+        refused(run("spectrum", "--samples", "7"), "--samples", "7 samples asked, the data have 6; give at most 6");
+        assertEquals(0, run("trace", "--samples", "6").code(), "--samples N is all of them");
+        refused(Cli.run("trace", "-q", "--model", "2-3-1", "--data", "gaussian:n=40", "--samples", "41"), "--samples",
+                "41 samples asked, the data have 40; give at most 40");
+        refused(Cli.run("trace", "-q", "--model", "2-3-1", "--data", "gaussian:n=40", "--target-column", "y"), "--target-column",
+                "not with the built-in --data gaussian:n=40");
+        refused(run("morse", "--no-refine", "--refine", "lbfgs_newton"), "--no-refine and --refine lbfgs_newton", "contradict");
+        assertEquals(0, run("morse", "--no-refine", "--refine", "none").code(), "the same thing twice is no contradiction");
+    }
+
     @Test
     void threadsAreBounded() {
         refused(run("spectrum", "--threads", "0"), "--threads", "0");
