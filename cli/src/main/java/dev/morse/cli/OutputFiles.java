@@ -45,8 +45,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *       last. Without {@code --force} the rename is a hard link that fails rather than replace a
  *       file that appeared meanwhile. On an error, or SIGINT/SIGTERM (a shutdown hook), the part
  *       files are removed ({@link #abort}) and so are the folders this run created.</li>
- *   <li>Existing special files ({@code /dev/null}, {@code /dev/stdout}, a FIFO) are written in
- *       place, not renamed over.</li>
+ *   <li>Existing special files ({@code /dev/null}, {@code /dev/stdout}, a FIFO), and symbolic links
+ *       to them, are written in place, not renamed over. A symbolic link to a regular file is
+ *       followed: the file it names is the output (replaced only with {@code --force}, by a rename
+ *       in that file's folder), and the link stays a link. A rename never replaces a link.</li>
  * </ul>
  */
 final class OutputFiles {
@@ -102,14 +104,44 @@ final class OutputFiles {
         if (target.getFileName() == null) throw Checks.usage(option, file + " is a folder; expected a file name to write");
         if (claims.containsKey(target)) throw Checks.usage(option, "two outputs would go to the same file " + shown);
         if (Files.isDirectory(target)) throw Checks.usage(option, shown + " is a folder; expected a file name to write");
+        Path given = target;
+        String via = "";
+        if (Files.isSymbolicLink(target)) {
+            // Follow the link: the file it names is the output, and the link itself is never renamed over.
+            if (!Files.exists(target)) {
+                throw Checks.usage(option, shown + " is a symbolic link to " + linkTarget(target) + ", which does not exist; "
+                        + "give the file name itself, or remove the link");
+            }
+            if (Files.isRegularFile(target)) {
+                Path real;
+                try {
+                    real = target.toRealPath();
+                } catch (IOException e) {
+                    throw Checks.usage(option, shown + ": cannot follow the symbolic link (" + reason(e) + ")");
+                }
+                if (throughDescriptor(target)) {
+                    // /dev/stdout redirected to a file: renaming over (or truncating) the file the shell
+                    // opened would lose what the stream holds; the stream itself is '-'.
+                    throw Checks.usage(option, shown + " is an open file descriptor of this process, redirected to the file " + real
+                            + "; give " + (option.equals("--json") ? "'-' for standard output, or " : "") + "the file name " + real + " itself");
+                }
+                via = " (a symbolic link to " + real + ")";
+                target = real;
+            }
+        }
         boolean exists = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
-        if (exists && !Files.isRegularFile(target) && !Files.isSymbolicLink(target)) {
-            // A device or FIFO (/dev/null, /dev/stdout): written in place at the end, never renamed over.
-            claims.put(target, new Claim(option, shown, target, null));
+        if (exists && !Files.isRegularFile(target)) {
+            // A device, FIFO or socket (/dev/null, /dev/stdout, a FIFO), or a link to one: written in place
+            // at the end (the kernel follows the link), never renamed over.
+            claims.put(given, new Claim(option, shown, given, null));
             return shown;
         }
+        Path resolved = target;
+        if (claims.values().stream().anyMatch(c -> c.part != null && c.target.equals(resolved))) {
+            throw Checks.usage(option, "two outputs would go to the same file " + shown + via);
+        }
         if (exists && !force) {
-            throw Checks.usage(option, "refusing to overwrite " + shown + " (it exists; pass --force to replace it, or choose another name)");
+            throw Checks.usage(option, "refusing to overwrite " + shown + via + " (it exists; pass --force to replace it, or choose another name)");
         }
         folder(option, shown, target.getParent());
         Path part = target.resolveSibling("." + target.getFileName() + PART);
@@ -117,8 +149,37 @@ final class OutputFiles {
         sweep(target.getParent());
         Claim c = new Claim(option, shown, target, part);
         claim(c, true);
-        claims.put(target, c);
+        claims.put(given, c);
         return shown;
+    }
+
+    /** What a symbolic link points to, as written in it (for messages). */
+    private static String linkTarget(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException e) {
+            return "a missing file";
+        }
+    }
+
+    /**
+     * Whether the chain of links from {@code p} passes through a file descriptor's entry
+     * ({@code /dev/stdout} → {@code /proc/self/fd/1}, {@code /dev/fd/N}, {@code /proc/PID/fd/N}).
+     */
+    private static boolean throughDescriptor(Path p) {
+        Path at = p.toAbsolutePath().normalize();
+        for (int hop = 0; hop < 40; hop++) {
+            String s = at.toString();
+            if (s.matches("/proc/[^/]+/fd/[^/]+") || s.matches("/dev/fd/[^/]+")) return true;
+            if (!Files.isSymbolicLink(at)) return false;
+            try {
+                Path next = Files.readSymbolicLink(at);
+                at = (next.isAbsolute() ? next : at.resolveSibling(next)).normalize();
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return false;
     }
 
     /** Checks (and creates) the folder a planned file goes to. */
@@ -230,7 +291,7 @@ final class OutputFiles {
                 if (CLAIMED.contains(p) || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) continue;
                 String name = p.getFileName().toString();
                 Path target = p.resolveSibling(name.substring(1, name.length() - PART.length()));
-                if (claims.containsKey(target)) continue;
+                if (claims.values().stream().anyMatch(o -> target.equals(o.target))) continue;
                 Claim c = new Claim("--sweep", p, target, p);
                 try {
                     claim(c, false);   // never truncates: without OS locks it may be a live run's file
@@ -316,6 +377,11 @@ final class OutputFiles {
         try {
             for (Claim c : order) {
                 if (c.part == null || !c.written) continue;
+                if (Files.isSymbolicLink(c.target)) {
+                    // A link appeared at the name while this run was working: a rename would replace the link.
+                    throw Checks.usage(c.option, "refusing to replace " + c.target + ": it became a symbolic link while this run was "
+                            + "working; give the file it points to, or choose another name");
+                }
                 try {
                     if (force) {
                         Files.move(c.part, c.target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

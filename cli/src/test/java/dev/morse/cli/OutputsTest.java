@@ -111,6 +111,62 @@ class OutputsTest {
         assertEquals(0, run("spectrum", "--json", "/dev/null").code(), "special files are written in place, not refused as existing");
     }
 
+    /**
+     * A symbolic link is followed: to a special file (a FIFO, /dev/null) it is written in place; to a
+     * regular file, that file is the output (replaced only with --force, by a rename in its own
+     * folder), and the link stays a link. Before, every link was "an existing file" and --force
+     * renamed the report over the link itself.
+     */
+    @Test
+    void symbolicLinksAreFollowedAndNeverReplaced() throws Exception {
+        // A link to a char device.
+        Path toNull = Files.createSymbolicLink(dir.resolve("null.json"), Path.of("/dev/null"));
+        Cli.Result r = run("spectrum", "--json", toNull.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(Files.isSymbolicLink(toNull), "the link to /dev/null is still a link");
+        assertEquals(Path.of("/dev/null"), Files.readSymbolicLink(toNull));
+        assertEquals(0, run("spectrum", "--json", toNull.toString(), "--force").code(), "and with --force too");
+        assertTrue(Files.isSymbolicLink(toNull), "--force does not replace the link to /dev/null");
+
+        // A link to a FIFO: the report goes through the FIFO to its reader.
+        Path fifo = dir.resolve("fifo");
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assumeTrue(mk.waitFor(10, TimeUnit.SECONDS) && mk.exitValue() == 0, "mkfifo");
+        Path toFifo = Files.createSymbolicLink(dir.resolve("fifo.json"), fifo);
+        java.util.concurrent.CompletableFuture<String> read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return Files.readString(fifo);
+            } catch (IOException e) {
+                return "read failed: " + e;
+            }
+        });
+        r = run("spectrum", "--json", toFifo.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(read.get(60, TimeUnit.SECONDS).contains("\"eigenvalues\""), "the reader of the FIFO got the report");
+        assertTrue(Files.isSymbolicLink(toFifo));
+
+        // A link to a regular file in another folder: refused without --force, written through with it.
+        Path elsewhere = Files.createDirectory(dir.resolve("elsewhere"));
+        Path real = Files.writeString(elsewhere.resolve("real.json"), "old");
+        Path link = Files.createSymbolicLink(dir.resolve("link.json"), real);
+        refused(run("spectrum", "--json", link.toString()), "--json: refusing to overwrite", "a symbolic link to " + real.toRealPath(), "--force");
+        assertEquals("old", Files.readString(real));
+        r = run("spectrum", "--json", link.toString(), "--force");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(Files.isSymbolicLink(link), "the link stays a link");
+        assertEquals(real, Files.readSymbolicLink(link));
+        assertTrue(Files.readString(real).contains("\"eigenvalues\""), "the file it names holds the report");
+        assertEquals(List.of("real.json"), names(elsewhere), "no part file left beside the target");
+        assertFalse(names(dir).stream().anyMatch(n -> n.endsWith(OutputFiles.PART)), names(dir).toString());
+        // The link and the file it names are one output.
+        refused(run("spectrum", "--json", link.toString(), "--save-vectors", real.toString(), "--force"), "two outputs would go to the same file");
+
+        // A dangling link is refused, and left alone.
+        Path dangling = Files.createSymbolicLink(dir.resolve("dangling.json"), dir.resolve("nowhere/x.json"));
+        refused(run("spectrum", "--json", dangling.toString(), "--force"), "--json", "is a symbolic link to", "which does not exist");
+        assertTrue(Files.isSymbolicLink(dangling));
+    }
+
     @Test
     void successLeavesTheOutputsAndNoPartFiles() throws Exception {
         Path out = dir.resolve("out");
