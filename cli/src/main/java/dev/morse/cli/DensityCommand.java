@@ -61,6 +61,12 @@ final class DensityCommand extends AnalysisCommand {
             throw Checks.usage("--sigma", sigma + " is beyond the range where the kernel 1/(σ√2π)·exp(−t²/2σ²) and the grid "
                     + "(the nodes ± 5σ) are finite; give a σ in eigenvalue units, or 0 for 1% of the spectral range");
         }
+        if (grid <= 11) {
+            // The grid spans the nodes ± 5σ: 10σ over grid − 1 ≤ 10 intervals puts its points at least σ apart.
+            throw Checks.usage("--grid", grid + " points: the grid spans the Ritz nodes ± 5σ, so with 11 points or fewer its spacing is "
+                    + "at least σ and the kernels fall between the points; give --grid 12 or more (at least 111 for the default σ, "
+                    + "1% of the node range; default 1000)");
+        }
         loadProblem();
         int p = problem.parameters();
         Estimates.density(p, probes, steps, grid, outputOptions.json != null);
@@ -75,8 +81,9 @@ final class DensityCommand extends AnalysisCommand {
         time("slq", t.seconds());
         t.done(r.products() + " products, σ = " + g3(r.sigma()));
 
-        double integral = 0;
         double[] gx = r.grid(), d = r.density();
+        checkSampling(r);
+        double integral = 0;
         for (int i = 1; i < gx.length; i++) integral += 0.5 * (d[i] + d[i - 1]) * (gx[i] - gx[i - 1]);
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
         for (double x : r.nodes()) {
@@ -124,5 +131,29 @@ final class DensityCommand extends AnalysisCommand {
         if (note != null) println("  " + note);
         printOutputs();
         return Main.EXIT_OK;
+    }
+
+    /**
+     * The Gaussians must be sampled by the grid: with σ below the spacing Δ = (node range + 10σ)/(G − 1)
+     * the kernels fall between the points or spike on one, and the "density" (and ∫φ, far from 1)
+     * means nothing. Δ is known only once SLQ has found the nodes, so this refusal comes after it.
+     */
+    /** x rounded up to 3 significant digits: a bound the user can type. */
+    private static String up3(double x) {
+        return new java.math.BigDecimal(x).round(new java.math.MathContext(3, java.math.RoundingMode.CEILING)).stripTrailingZeros().toString();
+    }
+
+    private void checkSampling(SpectralDensity.Result r) {
+        double[] gx = r.grid();
+        double s = r.sigma(), spacing = gx[1] - gx[0];
+        if (!(s < spacing * (1 - 1e-9))) return;   // equality (the default σ at --grid 111) passes despite rounding
+        double range = gx[gx.length - 1] - gx[0] - 10 * s;
+        double minSigma = range / (grid - 11);              // σ ≥ (R + 10σ)/(G − 1)  ⇔  σ ≥ R/(G − 11)
+        double minGrid = Math.ceil(range / s * (1 - 1e-9)) + 11;          // the same inequality solved for G
+        String raiseGrid = minGrid <= 1e7 ? ", or raise --grid to at least " + (long) minGrid : "";
+        String what = sigma > 0 ? Double.toString(sigma) : "the default --sigma (1% of the node range, " + g3(s) + ")";
+        throw Checks.usage(sigma > 0 ? "--sigma" : "--grid", what + " is below the grid spacing " + g3(spacing) + " (the Ritz nodes' range "
+                + g3(range) + " + 10σ over --grid " + grid + " points): the kernels would fall between the grid points and the density "
+                + "would not integrate to 1; give --sigma ≥ " + up3(minSigma) + raiseGrid);
     }
 }

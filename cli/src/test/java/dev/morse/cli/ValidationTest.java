@@ -74,6 +74,22 @@ class ValidationTest {
         refused(run("morse", "--grad-tol", "-1e-3"), "--grad-tol", "-1e-3");
     }
 
+    /**
+     * σ below the grid spacing (range + 10σ)/(G − 1): the kernels fall between the grid points, and
+     * the "density" integrated to 439 (σ = 1e-12) or 8e294 (σ = 1e-300) with exit 0.
+     */
+    @Test
+    void aKernelNarrowerThanTheGridSpacingIsRefused() {
+        refused(run("density", "--sigma", "1e-12"), "--sigma: 1.0E-12 is below the grid spacing", "; give --sigma ≥ ");
+        refused(run("density", "--sigma", "1e-300"), "--sigma: 1.0E-300 is below the grid spacing", "; give --sigma ≥ ");
+        // The default σ (1% of the node range) needs 111 points; fewer is refused, naming --grid.
+        refused(run("density", "--grid", "50"), "--grid: the default --sigma", "or raise --grid to at least 111");
+        refused(run("density", "--grid", "11"), "--grid: 11 points", "give --grid 12 or more");
+        assertEquals(0, run("density", "--grid", "111").code(), "the default σ at 111 points");
+        assertEquals(0, run("density").code(), "the defaults");
+        assertEquals(0, run("density", "--sigma", "0.05").code(), "a σ above the spacing");
+    }
+
     @Test
     void relativeTolerancesLieBetweenZeroAndOne() {
         refused(run("spectrum", "--method", "lanczos", "--tol", "1"), "--tol", "1");
