@@ -10,6 +10,7 @@ import dev.morse.linalg.MemoryLimitException;
 import dev.morse.linalg.NativeThreads;
 import dev.morse.linalg.SymmetricEigen;
 import dev.morse.spectra.LinearOperator;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 
 /** A command that analyses a problem (model + data + θ): loading, the point, dense spectra with progress. */
@@ -47,6 +48,23 @@ abstract class AnalysisCommand extends BaseCommand {
     double loss;
     double dataLoss;
     double gradientNorm;
+
+    /**
+     * θ comes from --weights or from --init (with --seed), never both: --init next to --weights
+     * on the command line is refused (it used to be ignored without a word); --init on the command
+     * line next to "weights" from a --config file (a report records its weights) wins, since the
+     * command line overrides the file.
+     */
+    @Override
+    void checkOptions() {
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        if (parsed == null || problemOptions.weights == null || !parsed.hasMatchedOption("--init")) return;
+        if (parsed.hasMatchedOption("--weights")) {
+            throw Checks.usage("--init", "θ comes from --weights " + problemOptions.weights + ", so --init " + problemOptions.init
+                    + " would be ignored; give either --weights (θ from a file) or --init (a new θ), not both");
+        }
+        problemOptions.weights = null;   // from a config file: the command line's --init wins
+    }
 
     /** Loads model, data and θ (timed, with progress). */
     LoadedProblem loadProblem() {

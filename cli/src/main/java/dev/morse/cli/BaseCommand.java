@@ -49,6 +49,7 @@ abstract class BaseCommand implements Callable<Integer> {
         progress = new Progress(err, output.quiet, terminal);
         files = new OutputFiles(output.force);
         try {
+            checkOptions();
             int code = execute();
             files.commit(jsonFile);
             return code;
@@ -91,6 +92,9 @@ abstract class BaseCommand implements Callable<Integer> {
 
     /** The output options of this command. */
     abstract OutputOptions outputs();
+
+    /** Checks between options that their converters cannot make, before any work (nothing by default). */
+    void checkOptions() {}
 
     /** The command's work; returns the exit code. */
     abstract int execute() throws Exception;

@@ -1,10 +1,16 @@
 package dev.morse.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +33,62 @@ class ConfigTest {
         refused(Cli.run("spectrum", "--config", cfg.toString()), "deep.json line 1, column 257: nesting deeper than 256 levels");
         Files.writeString(cfg, "{\"command\": \"spectrum\", \"model\": " + "[".repeat(300) + "]".repeat(300) + "}");
         refused(Cli.run("--config", cfg.toString()), "deep.json", "nesting deeper");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> config(Path report) {
+        return (Map<String, Object>) Cli.json(report).get("config");
+    }
+
+    private static String[] args(String command, String[] problem, String... extra) {
+        List<String> a = new ArrayList<>(List.of(command));
+        a.addAll(Arrays.asList(problem));
+        a.addAll(Arrays.asList(extra));
+        return a.toArray(new String[0]);
+    }
+
+    /**
+     * θ comes from --weights or from --init, never both. --init next to --weights used to be ignored
+     * without a word, and a report (which recorded weights, init and seed) could not be rerun from a
+     * new θ: --config report.json --init zeros analysed the old file again.
+     */
+    @Test
+    void weightsAndInitAreEitherOr() throws Exception {
+        String[] tiny = SpectrumReferenceTest.writeTinyProblem(dir);
+        refused(Cli.run(args("trace", tiny, "--method", "exact", "--init", "zeros")), "--init: θ comes from --weights", "would be ignored",
+                "give either --weights", "or --init", "not both");
+
+        // A report made from --weights records them, and neither init nor seed (they played no part).
+        Path r1 = dir.resolve("r1.json");
+        assertEquals(0, Cli.run(args("trace", tiny, "--method", "exact", "--seed", "5", "--json", r1.toString())).code());
+        Map<String, Object> c1 = config(r1);
+        assertTrue(c1.containsKey("weights"), c1.toString());
+        assertFalse(c1.containsKey("init"), "init is not recorded next to weights: " + c1);
+        assertFalse(c1.containsKey("seed"), "seed (of --init only, in trace) is not recorded next to weights: " + c1);
+        Path r1again = dir.resolve("r1again.json");
+        assertEquals(0, Cli.run("--config", r1.toString(), "-q", "--json", r1again.toString()).code());
+        assertEquals(Cli.json(r1).get("estimate"), Cli.json(r1again).get("estimate"), "the report reruns as before");
+
+        // --init on the command line wins over the weights of a config file.
+        Path r2 = dir.resolve("r2.json");
+        Cli.Result rerun = Cli.run("--config", r1.toString(), "-q", "--init", "zeros", "--json", r2.toString());
+        assertEquals(0, rerun.code(), rerun.toString());
+        Map<String, Object> c2 = config(r2);
+        assertFalse(c2.containsKey("weights"), c2.toString());
+        assertEquals("zeros", c2.get("init"));
+        assertNotEquals(Cli.json(r1).get("estimate"), Cli.json(r2).get("estimate"), "a new θ (zeros), not the file's");
+        Path r3 = dir.resolve("r3.json");
+        assertEquals(0, Cli.run("trace", "--config", r2.toString(), "-q", "--json", r3.toString()).code());
+        assertEquals(Cli.json(r2).get("estimate"), Cli.json(r3).get("estimate"), "the report from --init reruns");
+
+        // train keeps the seed next to weights: it seeds shuffling, the held-out split and curvature probes.
+        Path t = dir.resolve("t.json");
+        Cli.Result train = Cli.run(args("train", tiny, "--epochs", "1", "--batch-size", "3", "--seed", "4", "--json", t.toString()));
+        assertEquals(0, train.code(), train.toString());
+        Map<String, Object> ct = config(t);
+        assertFalse(ct.containsKey("init"), ct.toString());
+        assertEquals(4.0, ((Number) ct.get("seed")).doubleValue(), ct.toString());
+        refused(Cli.run(args("train", tiny, "--epochs", "1", "--init", "gaussian")), "--init: θ comes from --weights", "not both");
     }
 
     @Test
