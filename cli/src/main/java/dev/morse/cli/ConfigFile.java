@@ -46,6 +46,14 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
             throw new InputException(file + ": expected a JSON object at the top level, found " + dev.morse.json.JsonReader.kind(parsed));
         }
         Map<String, Object> top = (Map<String, Object>) parsed;
+        // doctor and bench write reports too, but none that reruns: say so, rather than stumble on their first nested value.
+        if (!top.containsKey("command") && top.containsKey("jdk") && (top.containsKey("linalg") || top.containsKey("blas"))) {
+            throw new InputException(file + " is a doctor report; it records no config to rerun (run morse doctor again)");
+        }
+        if ("morse bench".equals(top.get("command"))) {
+            throw new InputException(file + " is a bench report; it records no config to rerun (its \"config\" lists the benchmark's "
+                    + "settings, not options: run morse bench with its options again)");
+        }
         Map<String, Object> cfg = top;
         if (top.containsKey("morse_version") && top.get("config") instanceof Map<?, ?> inner) {
             @SuppressWarnings("unchecked")

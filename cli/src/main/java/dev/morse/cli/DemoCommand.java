@@ -59,6 +59,12 @@ final class DemoCommand extends BaseCommand {
     @Option(names = {"-q", "--quiet"}, order = 6, description = "No progress output on stderr.")
     boolean quiet;
 
+    /** Read by {@link Main} (as for every command): a demo report, demo.json, reruns the demo it records. */
+    @Option(names = "--config", paramLabel = "FILE.json", order = 7,
+            description = "Take options from a JSON object such as {\"l2\": 0.01} (the command line wins). The demo's report, "
+                    + "demo.json, works too: it reruns the demo it records (into --out, default morse-out).")
+    Path config;
+
     @Override
     OutputOptions outputs() {
         OutputOptions o = new OutputOptions();

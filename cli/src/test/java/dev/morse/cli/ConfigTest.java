@@ -91,6 +91,18 @@ class ConfigTest {
         refused(Cli.run(args("train", tiny, "--epochs", "1", "--init", "gaussian")), "--init: θ comes from --weights", "not both");
     }
 
+    /** doctor and bench reports record no config to rerun: said so (doctor's used to fail on "vector" having an object value). */
+    @Test
+    void doctorAndBenchReportsSayTheyRecordNoConfig() throws Exception {
+        Path doctor = dir.resolve("doc.json");
+        assertEquals(0, Cli.run("doctor", "--json", doctor.toString()).code());
+        refused(Cli.run("--config", doctor.toString()), "doc.json is a doctor report; it records no config to rerun");
+        refused(Cli.run("spectrum", "--config", doctor.toString()), "doc.json is a doctor report; it records no config to rerun");
+        Path bench = dir.resolve("bench.json");
+        Files.writeString(bench, "{\"command\": \"morse bench\", \"config\": {\"model\": \"3-4-1\", \"batch\": 8}, \"timings\": []}");
+        refused(Cli.run("--config", bench.toString()), "bench.json is a bench report; it records no config to rerun");
+    }
+
     @Test
     void keysOfAnotherCommandAreNotIgnored() throws Exception {
         Path cfg = dir.resolve("s.json");

@@ -45,5 +45,19 @@ class DemoTest {
         Cli.Result again = Cli.run("demo", "--out", out.toString(), "-q");
         assertEquals(2, again.code(), "a second run does not overwrite the first");
         assertTrue(again.err().contains("--force"), again.err());
+
+        // Its report reruns it, like every command's ("Unknown options: '--config'" before). Like the
+        // other commands' outputs, --out is not recorded: into the same folder the rerun is refused as above.
+        Path report = out.resolve("demo.json");
+        Cli.Result rerun = Cli.run("--config", report.toString(), "--out", out.toString(), "-q");
+        assertEquals(2, rerun.code(), rerun.toString());
+        assertTrue(rerun.err().startsWith("morse demo: ") && rerun.err().contains("--force"), rerun.err());
+        Path other = dir.resolve("rerun");
+        rerun = Cli.run("--config", report.toString(), "--out", other.toString(), "--plot-format", "svg", "-q");
+        assertEquals(0, rerun.code(), rerun.toString());
+        Map<String, Object> rep2 = Cli.json(other.resolve("demo.json"));
+        assertEquals(rep.get("config"), rep2.get("config"), "the same config");
+        assertEquals(((Map<String, Object>) rep.get("l2")).get("index"), ((Map<String, Object>) rep2.get("l2")).get("index"));
+        assertEquals(Cli.num(l2, "nullity"), Cli.num((Map<String, Object>) rep2.get("l2"), "nullity"), 0);
     }
 }
