@@ -13,6 +13,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -89,12 +90,66 @@ final class Checkpoints {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path f : ds) {
                 String n = f.getFileName().toString();
-                if (n.equals(LATEST) || n.equals(CONFIG) || (NAME.matcher(n).matches() && Files.isDirectory(f))) found.add(f);
+                if (n.equals(LATEST) || n.equals(CONFIG) || (NAME.matcher(n).matches() && isCheckpoint(f))) found.add(f);
             }
         } catch (IOException e) {
             throw new InputException(dir + ": unreadable (" + e.getMessage() + ")");
         }
         found.sort(Comparator.comparing(f -> f.getFileName().toString()));
+        return found;
+    }
+
+    /** The files Morse writes into a checkpoint's folder: state.json, theta.npy and the optimizer's buffers. */
+    private static final Pattern OWN_FILE = Pattern.compile("state\\.json|theta\\.npy|optimizer-[A-Za-z0-9_]+\\.npy");
+
+    /** Whether {@code folder} is a checkpoint: a folder (not a link) with a state.json and only the files Morse writes. */
+    static boolean isCheckpoint(Path folder) {
+        return Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS) && Files.isRegularFile(folder.resolve("state.json"), LinkOption.NOFOLLOW_LINKS)
+                && foreignFiles(folder).isEmpty();
+    }
+
+    /**
+     * What in an epoch-NNNN entry Morse does not write (sorted names; empty for a checkpoint's
+     * folder, or one holding nothing else): files of other names, folders, links. A link or a
+     * file named epoch-NNNN is itself foreign.
+     */
+    static List<String> foreignFiles(Path folder) {
+        List<String> foreign = new ArrayList<>();
+        if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) foreign.add(Files.isSymbolicLink(folder) ? "a symbolic link" : "a file");
+            return foreign;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(folder)) {
+            for (Path f : ds) {
+                String n = f.getFileName().toString();
+                if (!OWN_FILE.matcher(n).matches() || !Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) foreign.add(n);
+            }
+        } catch (IOException e) {
+            foreign.add("(unreadable: " + e.getMessage() + ")");
+        }
+        foreign.sort(null);
+        return foreign;
+    }
+
+    /**
+     * The epoch-NNNN entries of {@code dir} that are not Morse's checkpoints, with what they hold
+     * that Morse does not write ("epoch-0001 (mine.txt)"): never counted as a run's checkpoints,
+     * never removed, not even with --force.
+     */
+    static List<String> foreign(Path dir) {
+        List<String> found = new ArrayList<>();
+        if (!Files.isDirectory(dir)) return found;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path f : ds) {
+                if (!NAME.matcher(f.getFileName().toString()).matches()) continue;
+                List<String> other = foreignFiles(f);
+                if (!other.isEmpty()) found.add(f.getFileName() + " (" + String.join(", ", other.subList(0, Math.min(5, other.size())))
+                        + (other.size() > 5 ? ", … " + other.size() + " in all" : "") + ")");
+            }
+        } catch (IOException e) {
+            throw new InputException(dir + ": unreadable (" + e.getMessage() + ")");
+        }
+        found.sort(null);
         return found;
     }
 
@@ -130,7 +185,19 @@ final class Checkpoints {
     static void remove(List<Path> entries) throws IOException {
         List<Path> order = new ArrayList<>(entries);
         order.sort(Comparator.comparing(f -> !f.getFileName().toString().equals(LATEST)));
-        for (Path f : order) deleteTree(f);
+        for (Path f : order) {
+            if (NAME.matcher(f.getFileName().toString()).matches()) refuseForeign(f);   // files put there since the check
+            deleteTree(f);
+        }
+    }
+
+    /** Throws when a checkpoint folder about to be removed or replaced holds files Morse does not write. */
+    private static void refuseForeign(Path folder) {
+        List<String> other = foreignFiles(folder);
+        if (!other.isEmpty()) {
+            throw new InputException(folder + " holds " + String.join(", ", other) + ", which Morse does not write; it is not a checkpoint, "
+                    + "and Morse does not remove it: move those files, or give another --checkpoint-dir");
+        }
     }
 
     /** Writes {@code state} as DIR/epoch-NNNN atomically, then points {@code latest} at it; returns the folder. */
@@ -169,7 +236,10 @@ final class Checkpoints {
             writeForced(tmp.resolve("state.json"), (j + "\n").getBytes(StandardCharsets.UTF_8));
             Path target = dir.resolve(name);
             // The same epoch again (a run resumed before this checkpoint): its state is the same, bit for bit.
-            if (Files.exists(target)) deleteTree(target);
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                refuseForeign(target);
+                deleteTree(target);
+            }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             forceDirectory(dir);
             writeFileAtomically(dir.resolve(LATEST), (name + "\n").getBytes(StandardCharsets.UTF_8));
@@ -306,7 +376,7 @@ final class Checkpoints {
     }
 
     private static void deleteTree(Path p) throws IOException {
-        if (Files.isDirectory(p)) {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {   // a link is removed, never what it points to
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
                 for (Path c : ds) deleteTree(c);
             }

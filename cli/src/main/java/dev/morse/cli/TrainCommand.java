@@ -329,6 +329,13 @@ final class TrainCommand extends AnalysisCommand {
      * run that fails earlier leaves them.
      */
     private void checkOtherRun(String option) {
+        // A folder merely named like a checkpoint is the user's: --force (perhaps given for --json) must not remove it.
+        List<String> foreign = Checkpoints.foreign(checkpoints);
+        if (!foreign.isEmpty()) {
+            throw Checks.usage(option, checkpoints + " holds " + (foreign.size() == 1 ? "a folder" : foreign.size() + " folders")
+                    + " named like checkpoints that hold files Morse does not write: " + String.join("; ", foreign)
+                    + "; they are not checkpoints, and Morse does not remove them, not even with --force: move them, or give another folder");
+        }
         List<Path> held = Checkpoints.entries(checkpoints);
         if (held.isEmpty()) return;
         try {

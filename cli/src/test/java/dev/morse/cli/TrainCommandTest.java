@@ -229,6 +229,36 @@ class TrainCommandTest {
     }
 
     /**
+     * A folder merely named like a checkpoint (epoch-0001 holding the user's files) is not a run's
+     * checkpoint: it was counted by its name, and --force removed it with its files. Now it is
+     * refused, with and without --force, naming the files; a real run's checkpoints still go.
+     */
+    @Test
+    void aUserFolderNamedLikeACheckpointIsNeverRemoved() throws Exception {
+        Path ck = dir.resolve("ck3"), mine = Files.createDirectories(ck.resolve("epoch-0001")).resolve("mine.txt");
+        Files.writeString(mine, "important");
+        for (String[] extra : List.of(new String[] {"--epochs", "2"}, new String[] {"--epochs", "2", "--force"})) {
+            Cli.Result r = Cli.run(args(PROBLEM, concat(extra, "--checkpoint-dir", ck.toString())));
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("--checkpoint-dir: " + ck + " holds a folder named like checkpoints that hold files Morse does not write: "
+                    + "epoch-0001 (mine.txt)") && r.err().contains("not even with --force"), r.err());
+            assertEquals("important", Files.readString(mine), "the user's file stays (" + String.join(" ", extra) + ")");
+        }
+        // Beside a run's real checkpoints, too: --force replaces those, never the foreign one.
+        Path ck2 = dir.resolve("ck4");
+        assertEquals(0, Cli.run(args(PROBLEM, "--epochs", "2", "--checkpoint-dir", ck2.toString())).code());
+        Path notes = Files.writeString(ck2.resolve("epoch-0002").resolve("notes.txt"), "mine too");
+        Cli.Result r = Cli.run(args(PROBLEM, "--epochs", "2", "--checkpoint-dir", ck2.toString(), "--force"));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("epoch-0002 (notes.txt)"), r.err());
+        assertTrue(Files.exists(notes) && Files.exists(ck2.resolve("epoch-0001").resolve("state.json")), "nothing removed");
+        // A checkpoint without its state.json is not counted either (it holds no run to resume).
+        Files.delete(notes);
+        Files.delete(ck2.resolve("epoch-0002").resolve("state.json"));
+        assertEquals(0, Cli.run(args(PROBLEM, "--epochs", "2", "--checkpoint-dir", ck2.toString(), "--force")).code());
+    }
+
+    /**
      * A new run in a folder that holds another run's checkpoints is refused before any work (it
      * used to mix its checkpoints with them, so neither run could be resumed); --force replaces
      * them, saying so, and the run's own folder still takes --resume.
