@@ -62,11 +62,12 @@ public final class MorseRegularizers implements Experiment {
                                 + Markdown.num(c.interpolationTol()) + " is found; not reproduced when no point is degenerate among ≥ "
                                 + c.minPoints() + " distinct points; else inconclusive." + points),
                 new Claim(RegularizerVerdicts.LINEAR_L2,
-                        "For linear networks plain L2 does not make the loss Morse: at a critical point of hidden rank r the nullity is the "
-                                + "dimension h(h−1)/2 − (h−r)(h−r−1)/2 of the O(h) orbit.",
+                        "For linear networks plain L2 does not make the loss Morse: at a critical point of hidden rank r the nullity is at "
+                                + "least the dimension h(h−1)/2 − (h−r)(h−r−1)/2 of the O(h) orbit.",
                         "Cell: identity activation with l2 (r from the point: the numerical rank of [W₁ | b₁ | W₂ᵀ]). Reproduced when a "
-                                + "degenerate point is found and the nullity equals the orbit dimension at ≥ 90% of ≥ " + c.minLinear()
-                                + " distinct points; not reproduced when none is degenerate or it equals at fewer than half; else inconclusive."
+                                + "degenerate point is found and the nullity is at least the orbit dimension (equal, or above where λ meets a "
+                                + "singular value of the data) at ≥ 90% of ≥ " + c.minLinear() + " distinct points; not reproduced when none is "
+                                + "degenerate or the nullity is below the orbit dimension at more than half; else inconclusive."
                                 + points),
                 new Claim(RegularizerVerdicts.NONLINEAR_L2,
                         "Open conjecture: for nonlinear networks plain L2 makes the loss Morse. Reported: how many degenerate critical points "

@@ -232,32 +232,42 @@ public final class RegularizerVerdicts {
         List<Point> runs = select(all, p -> p.reg().equals("l2") && p.activation().equals("identity"));
         List<Point> d = select(allDistinct, p -> p.reg().equals("l2") && p.activation().equals("identity"));
         Map<String, Object> ev = counts(runs, d);
-        int match = 0, known = 0;
+        // RESEARCH.md: the Hessian has AT LEAST as many zero eigenvalues as the orbit has dimensions
+        // (more where, e.g., λ meets a singular value of the data, or at θ = 0): nullity ≥ orbit
+        // dimension supports the claim, nullity < orbit dimension contradicts it
+        int equal = 0, excess = 0, below = 0, known = 0;
         List<String> points = new ArrayList<>();
         for (Point p : d) {
             if (p.orbitDim() < 0) continue;
             known++;
-            if (p.nullity() == p.orbitDim()) match++;
+            if (p.nullity() == p.orbitDim()) equal++;
+            else if (p.nullity() > p.orbitDim()) excess++;
+            else below++;
             points.add("index " + p.index() + ", rank " + p.rank() + ": nullity " + p.nullity() + ", orbit dimension " + p.orbitDim());
         }
+        int support = equal + excess;
         ev.put("points_with_rank", known);
-        ev.put("nullity_equals_orbit_dimension", match);
+        ev.put("nullity_at_least_orbit_dimension", support);
+        ev.put("nullity_equals_orbit_dimension", equal);
+        ev.put("nullity_exceeds_orbit_dimension", excess);
+        ev.put("nullity_below_orbit_dimension", below);
         ev.put("points", points);
         int deg = (int) ev.get("degenerate_points");
         Outcome o;
         if (known < cfg.minLinear()) {
             o = Outcome.INCONCLUSIVE;
             ev.put("why_inconclusive", "fewer than " + cfg.minLinear() + " distinct critical points of linear networks with l2");
-        } else if (deg >= 1 && 10 * match >= 9 * known) {
+        } else if (deg >= 1 && 10 * support >= 9 * known) {
             o = Outcome.REPRODUCED;
-        } else if (deg == 0 || 2 * match < known) {
+        } else if (deg == 0 || 2 * below > known) {
             o = Outcome.NOT_REPRODUCED;
         } else {
             o = Outcome.INCONCLUSIVE;
-            ev.put("why_inconclusive", "the nullity equals the orbit dimension at " + match + " of " + known + " points (the rule asks 90%)");
+            ev.put("why_inconclusive", "the nullity is below the orbit dimension at " + below + " of " + known
+                    + " points (the rule asks at least the orbit dimension at 90%)");
         }
-        ev.put("summary", deg + " of " + d.size() + " distinct critical points degenerate; nullity = h(h−1)/2 − (h−r)(h−r−1)/2 at "
-                + match + " of " + known);
+        ev.put("summary", deg + " of " + d.size() + " distinct critical points degenerate; nullity ≥ h(h−1)/2 − (h−r)(h−r−1)/2 at "
+                + support + " of " + known + " (equal at " + equal + ", above at " + excess + "), below at " + below);
         return new Verdict(LINEAR_L2, o, ev);
     }
 

@@ -112,6 +112,42 @@ class RegularizerVerdictsTest {
         assertTrue(((String) non.evidence().get("why_inconclusive")).contains("saddle"));
     }
 
+    /**
+     * RESEARCH.md: the Hessian has AT LEAST orbit-dimension zero eigenvalues. Points with extra zero
+     * modes (θ = 0 with λ at a singular value of the data, coincidences at small sizes) support the
+     * claim; only a nullity below the orbit dimension contradicts it.
+     */
+    @Test
+    void linearL2NullityAboveTheOrbitDimensionSupportsTheClaim() {
+        List<Point> pts = new ArrayList<>();
+        pts.add(point("identity", "l2:0.01", 200, 0.0285, 3, 3, 0.02, 1, 3));   // equal
+        pts.add(point("identity", "l2:0.01", 201, 0.0120, 0, 7, 0.01, 2, 5));   // 2 extra zeros
+        pts.add(point("identity", "l2:0.01", 202, 0.1700, 6, 2, 0.17, 0, 0));   // the origin with a coincidence
+        pts.add(point("identity", "l2:0.01", 203, 0.0410, 1, 4, 0.03, 1, 3));   // 1 extra zero
+        Verdict lin = find(RegularizerVerdicts.evaluate(pts, CFG), RegularizerVerdicts.LINEAR_L2);
+        assertEquals(Outcome.REPRODUCED, lin.outcome(), lin.evidence().toString());
+        assertEquals(4, lin.evidence().get("nullity_at_least_orbit_dimension"));
+        assertEquals(1, lin.evidence().get("nullity_equals_orbit_dimension"));
+        assertEquals(3, lin.evidence().get("nullity_exceeds_orbit_dimension"));
+        assertEquals(0, lin.evidence().get("nullity_below_orbit_dimension"));
+
+        // fewer zeros than the orbit has dimensions contradicts the theorem: at most of the points, not reproduced
+        List<Point> below = new ArrayList<>();
+        below.add(point("identity", "l2:0.01", 300, 0.0285, 3, 1, 0.02, 1, 3));
+        below.add(point("identity", "l2:0.01", 301, 0.0120, 0, 2, 0.01, 2, 5));
+        below.add(point("identity", "l2:0.01", 302, 0.0410, 1, 3, 0.03, 1, 3));
+        Verdict no = find(RegularizerVerdicts.evaluate(below, CFG), RegularizerVerdicts.LINEAR_L2);
+        assertEquals(Outcome.NOT_REPRODUCED, no.outcome(), no.evidence().toString());
+        assertEquals(2, no.evidence().get("nullity_below_orbit_dimension"));
+        assertEquals(1, no.evidence().get("nullity_at_least_orbit_dimension"));
+
+        // below at one point of three: neither 90% support nor a majority against
+        below.set(1, point("identity", "l2:0.01", 301, 0.0120, 0, 6, 0.01, 2, 5));
+        Verdict mixed = find(RegularizerVerdicts.evaluate(below, CFG), RegularizerVerdicts.LINEAR_L2);
+        assertEquals(Outcome.INCONCLUSIVE, mixed.outcome(), mixed.evidence().toString());
+        assertTrue(((String) mixed.evidence().get("why_inconclusive")).contains("below the orbit dimension at 1 of 3"));
+    }
+
     @Test
     void runsEndingAtTheSamePointUpToSymmetryCountOnce() {
         Point a = point("tanh", "l2:0.01", 1, 0.0105674405758021, 1, 0, 0.005, 3, 5);
