@@ -29,7 +29,8 @@ import java.util.Set;
  *   <li>{@code name} (required): a label; not part of the task ids.
  *   <li>{@code base}: options every task gets.
  *   <li>{@code grid}: option → non-empty list of values. The tasks are the Cartesian product, the
- *       first axis varying slowest (nested loops in the spec's order).
+ *       first axis varying slowest (nested loops in the spec's order). A value listed twice is
+ *       refused, also as numbers equal in value ({@code 1} and {@code 1.0}): ids hash values as written.
  *   <li>{@code zip}: groups of grid options whose lists are walked together (equal lengths) instead
  *       of crossed; a group is one axis of the product, at the place of its first option.
  *   <li>{@code steps} (required, non-empty): in order, each a one-key object {@code {step: options}};
@@ -151,17 +152,25 @@ public final class SweepSpec implements Serializable {
                 zip.add(List.copyOf(names));
             }
         }
-        // duplicates would be two tasks with one id: per axis of the product (a zip group's tuples)
+        // duplicates would be two tasks with one id: per axis of the product (a zip group's tuples).
+        // Numbers equal in value but written differently (1 and 1.0) are duplicates too: they run the
+        // same task under two ids. They are refused rather than normalized, since normalizing would
+        // change the ids (which resume by) of every spec that writes an integral value as 1.0.
         SweepSpec shape = new SweepSpec(name, base, grid, List.copyOf(zip), List.of());
         for (List<String> unit : shape.units()) {
-            Set<String> seen = new HashSet<>();
+            Map<String, Object> seen = new HashMap<>();
             for (int i = 0; i < grid.get(unit.get(0)).size(); i++) {
                 List<Object> tuple = new ArrayList<>();
                 for (String opt : unit) tuple.add(grid.get(opt).get(i));
-                if (!seen.add(Json.canonical(tuple))) {
-                    throw bad(what, unit.size() == 1 ? "grid." + unit.get(0) : "zip" + unit,
-                            "value " + Json.write(unit.size() == 1 ? tuple.get(0) : tuple) + " is listed twice");
+                Object value = unit.size() == 1 ? tuple.get(0) : tuple;
+                Object earlier = seen.putIfAbsent(Json.canonical(byValue(tuple)), value);
+                if (earlier == null) continue;
+                String key = unit.size() == 1 ? "grid." + unit.get(0) : "zip" + unit;
+                if (Json.canonical(earlier).equals(Json.canonical(value))) {
+                    throw bad(what, key, "value " + Json.write(value) + " is listed twice");
                 }
+                throw bad(what, key, "value " + Json.write(value) + " equals " + Json.write(earlier) + ", listed before it: numbers "
+                        + "equal in value are one task (the steps read both alike); list it once");
             }
         }
         // steps
@@ -188,6 +197,22 @@ public final class SweepSpec implements Serializable {
             steps.add(new Step(step, (Map<String, Object>) opts));
         }
         return new SweepSpec(name, base, grid, List.copyOf(zip), List.copyOf(steps));
+    }
+
+    /** A value with each number as its exact decimal value (1, 1.0 and 1e0 alike), for comparing values. */
+    private static Object byValue(Object v) {
+        if (v instanceof Number n) return new java.math.BigDecimal(n.toString()).stripTrailingZeros();
+        if (v instanceof List<?> l) {
+            List<Object> out = new ArrayList<>(l.size());
+            for (Object x : l) out.add(byValue(x));
+            return out;
+        }
+        if (v instanceof Map<?, ?> m) {
+            Map<Object, Object> out = new LinkedHashMap<>();
+            m.forEach((k, x) -> out.put(k, byValue(x)));
+            return out;
+        }
+        return v;
     }
 
     private static List<Object> nullSafe(List<?> values) {

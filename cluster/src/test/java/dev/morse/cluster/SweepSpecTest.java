@@ -110,6 +110,18 @@ class SweepSpecTest {
         refused("{\"name\": \"x\", \"grid\": {\"seed\": []}, " + steps + "}", "'grid.seed'", "empty list");
         refused("{\"name\": \"x\", \"grid\": {\"seed\": 3}, " + steps + "}", "'grid.seed'", "list");
         refused("{\"name\": \"x\", \"grid\": {\"seed\": [1, 2, 1]}, " + steps + "}", "'grid.seed'", "twice");
+        // numbers equal in value but typed differently would be two tasks (two ids) running the same thing
+        refused("{\"name\": \"x\", \"grid\": {\"seed\": [0, 1, 1.0]}, " + steps + "}", "'grid.seed'", "value 1.0 equals 1",
+                "list it once");
+        refused("{\"name\": \"x\", \"grid\": {\"lr\": [0.5, 5e-1]}, " + steps + "}", "'grid.lr'", "0.5");
+        // tuples that differ in one member are two tasks, however the numbers are written
+        assertEquals(2, SweepSpec.parse("{\"name\": \"x\", \"grid\": {\"a\": [1, 2.0], \"b\": [[3, 4], [3.0, 4]]}, \"zip\": [[\"a\", \"b\"]], "
+                + steps + "}").size());
+        // ids keep hashing the values as written (resuming an existing sweep finds its tasks): 1.0 is not rewritten to 1
+        assertNotEquals(SweepSpec.parse("{\"name\": \"x\", \"grid\": {\"s\": [1.0]}, " + steps + "}").tasks("v").get(0).id(),
+                SweepSpec.parse("{\"name\": \"x\", \"grid\": {\"s\": [1]}, " + steps + "}").tasks("v").get(0).id());
+        refused("{\"name\": \"x\", \"grid\": {\"a\": [2, 2.0], \"b\": [[3, 4], [3.0, 4]]}, \"zip\": [[\"a\", \"b\"]], " + steps + "}",
+                "'zip[a, b]'", "equals [2,[3,4]]");
         refused("{\"name\": \"x\", \"base\": {\"seed\": 1}, \"grid\": {\"seed\": [1, 2]}, " + steps + "}",
                 "'grid.seed'", "both in base and in grid");
         refused("{\"name\": \"x\", \"grid\": {\"a\": [1, 2], \"b\": [1, 2, 3]}, \"zip\": [[\"a\", \"b\"]], " + steps + "}",
