@@ -27,7 +27,8 @@ import java.util.Optional;
  * DIR/.lock                        held by the one driver running in DIR
  * DIR/tasks/&lt;task_id&gt;/            a committed task: result.json (its row), its files, error.txt if failed
  * DIR/tasks/&lt;task_id&gt;.tmp-&lt;a&gt;-&lt;r&gt;/  an attempt in flight (or left by a killed one; removed at the next run)
- * DIR/retired/&lt;task_id&gt;-&lt;n&gt;/      failed results moved aside by a rerun with retryFailed
+ * DIR/retired/&lt;task_id&gt;-&lt;n&gt;/      failed results moved aside by a rerun with retryFailed, and task
+ *                                  folders without a result, moved aside by a run (retired.txt says why)
  * DIR/results.jsonl                one row per task of the spec (written at the end of each run)
  * DIR/results.parquet              the same rows, one Parquet file
  * </pre>

@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -33,7 +34,9 @@ import org.apache.spark.sql.SparkSession;
  * spec of a rerun must give a superset of the folder's tasks: the same spec, or one with more grid
  * values or more zip tuples. Anything else (another step option, a new axis, another Morse version:
  * every id changes) is refused with a message; use a new folder. Killing the driver loses only the
- * tasks that had not committed; attempt folders it leaves behind are removed by the next run.
+ * tasks that had not committed; attempt folders it leaves behind are removed by the next run. A
+ * task folder without a result (not a commit: left by a tool or a partial copy) is moved to
+ * {@code DIR/retired/} with a note, and its task runs again.
  *
  * <p><b>Failures.</b> A step that throws commits a {@code failed} row and the sweep goes on. An
  * executor that dies (a killed worker, a crashed JVM) loses its running attempts; Spark runs them
@@ -137,18 +140,30 @@ public final class SweepRunner {
 
         List<SweepTask> todo = new ArrayList<>();
         int retried = 0;
+        List<String> broken = new ArrayList<>();
         for (SweepTask t : tasks) {
             Optional<Map<String, Object>> r = SweepDir.result(dir, t.id());
             if (r.isPresent() && opts.retryFailed() && "failed".equals(r.get().get("status"))) {
-                retire(dir, t.id());
+                retire(dir, t.id(), null);
                 r = Optional.empty();
                 retried++;
+            }
+            if (r.isEmpty() && Files.exists(tasksDir.resolve(t.id()), LinkOption.NOFOLLOW_LINKS)) {
+                // A commit renames a folder that holds its result: a task folder without one was left by
+                // a tool or a partial copy. In the way of every commit of the task, it is moved aside.
+                broken.add(retire(dir, t.id(), "tasks/" + t.id() + " held no " + TaskExecutor.RESULT
+                        + " (not a committed task: left by a tool or a partial copy of the sweep folder); moved here by a"
+                        + " 'sweep run', which ran the task again"));
             }
             if (r.isEmpty()) todo.add(t);
         }
         int skipped = tasks.size() - todo.size();
         String master = spark.sparkContext().master();
         if (log != null) {
+            if (!broken.isEmpty()) {
+                log.println("sweep " + spec.name() + ": " + broken.size() + " task folder(s) without a result moved to "
+                        + SweepDir.RETIRED + "/ (each with a note " + RETIRED_NOTE + "), to run again: " + String.join(", ", broken));
+            }
             log.println("sweep " + spec.name() + ": " + tasks.size() + " tasks; " + skipped + " already committed (skipped)"
                     + (retried > 0 ? ", " + retried + " failed ones to retry" : "") + "; running " + todo.size()
                     + " on " + master + " → " + dir);
@@ -252,14 +267,22 @@ public final class SweepRunner {
         }
     }
 
-    private static void retire(Path dir, String id) throws IOException {
+    /** The file in a retired folder that says why it was moved there (when it was not a failed result retried). */
+    static final String RETIRED_NOTE = "retired.txt";
+
+    /**
+     * Moves {@code DIR/tasks/<id>} to {@code DIR/retired/<id>-<n>}, with {@code note} (when not
+     * null) written there as {@link #RETIRED_NOTE}; returns the retired folder's name.
+     */
+    private static String retire(Path dir, String id, String note) throws IOException {
         Path retired = dir.resolve(SweepDir.RETIRED);
         Files.createDirectories(retired);
         for (int n = 1; ; n++) {
             Path target = retired.resolve(id + "-" + n);
             if (!Files.exists(target)) {
                 Files.move(dir.resolve(SweepDir.TASKS).resolve(id), target, StandardCopyOption.ATOMIC_MOVE);
-                return;
+                if (note != null && Files.isDirectory(target)) Files.writeString(target.resolve(RETIRED_NOTE), note + "\n");
+                return SweepDir.RETIRED + "/" + target.getFileName();
             }
         }
     }

@@ -72,7 +72,9 @@ final class TaskExecutor implements FlatMapFunction<Iterator<SweepTask>, TaskExe
         try {
             Map<String, Object> row = execute(task, tmp, attempt);
             Files.writeString(tmp.resolve(RESULT), Json.writePretty(row));
-            if (Files.exists(done) || !commit(tmp, done)) return new Outcome(task.id(), Kind.LOST_RACE);
+            // a committed task is a folder with its result (what commit tests too): a folder without one
+            // is in the way, not a commit (the driver retires such folders before each job)
+            if (Files.exists(done.resolve(RESULT)) || !commit(tmp, done)) return new Outcome(task.id(), Kind.LOST_RACE);
             return new Outcome(task.id(), "done".equals(row.get("status")) ? Kind.DONE : Kind.FAILED);
         } finally {
             if (Files.exists(tmp)) SweepDir.deleteTree(tmp);
@@ -93,7 +95,9 @@ final class TaskExecutor implements FlatMapFunction<Iterator<SweepTask>, TaskExe
             return true;
         } catch (FileSystemException e) {
             if (Files.exists(done.resolve(RESULT))) return false;
-            throw e;
+            throw new FileSystemException(done.toString(), null, "is in the way of this task's commit and holds no " + RESULT
+                    + " (not a committed task: left by a tool or a partial copy of the sweep folder; " + e.getMessage()
+                    + "); the next 'sweep run' moves it to " + SweepDir.RETIRED + "/ and runs the task again");
         }
     }
 

@@ -169,6 +169,31 @@ class SweepLocalTest {
         }
     }
 
+    /**
+     * A task folder without result.json (a tool, a partial copy) used to make its task missing for
+     * ever (every attempt lost a "race" to it): the run moves it to retired/ with a note and runs it.
+     */
+    @Test
+    void aTaskFolderWithoutAResultIsRetiredAndRunAgain() throws Exception {
+        Path dir = tmp.resolve("sweep");
+        SweepSpec spec = SweepSpec.parse(FakeSteps.spec("fake", "{}", 4));
+        SweepRunner.run(spark, spec, dir, new FakeSteps(), quiet());
+        List<Map<String, Object>> before = comparableRows(dir);
+        String id = spec.tasks("test-1").get(2).id();
+        Files.delete(dir.resolve(SweepDir.TASKS).resolve(id).resolve(TaskExecutor.RESULT));
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        SweepRunner.Result again = SweepRunner.run(spark, spec, dir, new FakeSteps(),
+                quiet().withLog(new PrintStream(out, true, StandardCharsets.UTF_8)));
+        assertEquals(1, again.ran(), out.toString());
+        assertEquals(0, again.missing());
+        assertEquals(before, comparableRows(dir));
+        assertTrue(Files.exists(dir.resolve(SweepDir.TASKS).resolve(id).resolve(TaskExecutor.RESULT)));
+        Path note = dir.resolve(SweepDir.RETIRED).resolve(id + "-1").resolve(SweepRunner.RETIRED_NOTE);
+        assertTrue(Files.readString(note).contains("held no result.json"), Files.readString(note));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("1 task folder(s) without a result moved to retired/"), out.toString());
+    }
+
     @Test
     void moreGridValuesExtendTheSweepOtherSpecsAreRefused() throws Exception {
         Path dir = tmp.resolve("sweep");

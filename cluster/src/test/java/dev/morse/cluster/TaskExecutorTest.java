@@ -45,4 +45,28 @@ class TaskExecutorTest {
         assertThrows(FileSystemException.class, () -> TaskExecutor.commit(attempt, done));
         assertTrue(Files.exists(attempt.resolve(TaskExecutor.RESULT)));
     }
+
+    /**
+     * A task folder without result.json (left by a tool, a partial copy) is not a commit: the task
+     * runs and commits instead of counting as a lost race forever. An empty one is replaced by the
+     * rename; one with files in it is an error that says the next run retires it.
+     */
+    @Test
+    void aTaskFolderWithoutAResultIsNotACommittedTask() throws Exception {
+        SweepTask task = SweepSpec.parse(FakeSteps.spec("fake", "{}", 1)).tasks("v").get(0);
+        Path done = Files.createDirectories(tmp.resolve(SweepDir.TASKS).resolve(task.id()));
+        TaskExecutor ex = new TaskExecutor(tmp, new FakeSteps(), "v");
+        assertEquals(TaskExecutor.Kind.DONE, ex.runTask(task).kind());
+        assertTrue(Files.exists(done.resolve(TaskExecutor.RESULT)));
+        assertEquals(TaskExecutor.Kind.ALREADY_COMMITTED, ex.runTask(task).kind());
+
+        SweepTask other = SweepSpec.parse(FakeSteps.spec("fake", "{}", 1)).tasks("v").get(1);
+        Path stray = Files.createDirectories(tmp.resolve(SweepDir.TASKS).resolve(other.id()));
+        Files.writeString(stray.resolve("fit.log"), "a partial copy\n");
+        FileSystemException e = assertThrows(FileSystemException.class, () -> ex.runTask(other));
+        assertTrue(e.getMessage().contains("holds no result.json") && e.getMessage().contains("retired/"), e.getMessage());
+        try (var s = Files.list(tmp.resolve(SweepDir.TASKS))) {
+            assertEquals(2, s.count(), "the attempt's own folder is removed");
+        }
+    }
 }
