@@ -2,6 +2,7 @@ package dev.morse.cluster;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
@@ -28,7 +29,7 @@ import java.util.Optional;
  * DIR/tasks/&lt;task_id&gt;/            a committed task: result.json (its row), its files, error.txt if failed
  * DIR/tasks/&lt;task_id&gt;.tmp-&lt;a&gt;-&lt;r&gt;/  an attempt in flight (or left by a killed one; removed at the next run)
  * DIR/retired/&lt;task_id&gt;-&lt;n&gt;/      failed results moved aside by a rerun with retryFailed, and task
- *                                  folders without a result, moved aside by a run (retired.txt says why)
+ *                                  folders without a readable result, moved aside by a run (retired.txt says why)
  * DIR/results.jsonl                one row per task of the spec (written at the end of each run)
  * DIR/results.parquet              the same rows, one Parquet file
  * </pre>
@@ -45,13 +46,37 @@ public final class SweepDir {
     public static final String RESULTS_PARQUET = "results.parquet";
     static final String TMP_MARK = ".tmp-";
 
-    /** The committed result row of a task, if any. */
+    /**
+     * The committed result row of a task, if any. A damaged result (see {@link #stored}) is none:
+     * the task counts as missing, and the next run retires it and runs the task again.
+     */
     public static Optional<Map<String, Object>> result(Path dir, String taskId) throws IOException {
+        return Optional.ofNullable(stored(dir, taskId).row());
+    }
+
+    /**
+     * What a task's {@code result.json} holds: its row, or nothing (both null: not committed), or
+     * damage: a file that is not a JSON object (truncated by a crash of the node or of a network
+     * file system, edited by hand), with the reason. One damaged result must not stop a run, a
+     * status or a report of the whole sweep.
+     */
+    public record Stored(Map<String, Object> row, String damage) {}
+
+    public static Stored stored(Path dir, String taskId) throws IOException {
         Path f = dir.resolve(TASKS).resolve(taskId).resolve(TaskExecutor.RESULT);
+        String text;
         try {
-            return Optional.of(Json.readObject(f));
+            text = Files.readString(f);
         } catch (NoSuchFileException e) {
-            return Optional.empty();
+            return new Stored(null, null);
+        } catch (CharacterCodingException e) {
+            return new Stored(null, f + ": not UTF-8 text");
+        }
+        try {
+            Map<String, Object> row = Json.parseObject(text, f.toString());
+            return row == null ? new Stored(null, f + ": not a JSON object: " + text.strip()) : new Stored(row, null);
+        } catch (IllegalArgumentException e) {
+            return new Stored(null, e.getMessage());
         }
     }
 

@@ -22,7 +22,8 @@ import org.knowm.xchart.XYSeries;
 /**
  * Tables and plots of a sweep's results, grouped by its grid axes. Reads the committed rows
  * ({@code DIR/tasks/<task_id>/result.json}) of the spec in {@code DIR}, so it works on a sweep that
- * is still running or was killed (its missing tasks count as missing). No Spark.
+ * is still running or was killed (its missing tasks count as missing, and so do damaged results,
+ * which {@link #text} lists). No Spark.
  */
 public final class SweepReport {
     private final Path dir;

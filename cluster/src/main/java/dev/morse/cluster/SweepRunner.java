@@ -35,8 +35,8 @@ import org.apache.spark.sql.SparkSession;
  * values or more zip tuples. Anything else (another step option, a new axis, another Morse version:
  * every id changes) is refused with a message; use a new folder. Killing the driver loses only the
  * tasks that had not committed; attempt folders it leaves behind are removed by the next run. A
- * task folder without a result (not a commit: left by a tool or a partial copy) is moved to
- * {@code DIR/retired/} with a note, and its task runs again.
+ * task folder without a readable result (not a commit: left by a tool or a partial copy; or a
+ * damaged result.json) is moved to {@code DIR/retired/} with a note, and its task runs again.
  *
  * <p><b>Failures.</b> A step that throws commits a {@code failed} row and the sweep goes on. An
  * executor that dies (a killed worker, a crashed JVM) loses its running attempts; Spark runs them
@@ -142,13 +142,18 @@ public final class SweepRunner {
         int retried = 0;
         List<String> broken = new ArrayList<>();
         for (SweepTask t : tasks) {
-            Optional<Map<String, Object>> r = SweepDir.result(dir, t.id());
+            SweepDir.Stored stored = SweepDir.stored(dir, t.id());
+            Optional<Map<String, Object>> r = Optional.ofNullable(stored.row());
             if (r.isPresent() && opts.retryFailed() && "failed".equals(r.get().get("status"))) {
                 retire(dir, t.id(), null);
                 r = Optional.empty();
                 retried++;
             }
-            if (r.isEmpty() && Files.exists(tasksDir.resolve(t.id()), LinkOption.NOFOLLOW_LINKS)) {
+            if (stored.damage() != null) {
+                // a damaged result (a crash, an edit): no row, and in the way of the task's commit
+                broken.add(retire(dir, t.id(), "tasks/" + t.id() + " held a damaged " + TaskExecutor.RESULT + " ("
+                        + stored.damage() + "); moved here by a 'sweep run', which ran the task again"));
+            } else if (r.isEmpty() && Files.exists(tasksDir.resolve(t.id()), LinkOption.NOFOLLOW_LINKS)) {
                 // A commit renames a folder that holds its result: a task folder without one was left by
                 // a tool or a partial copy. In the way of every commit of the task, it is moved aside.
                 broken.add(retire(dir, t.id(), "tasks/" + t.id() + " held no " + TaskExecutor.RESULT
@@ -161,7 +166,7 @@ public final class SweepRunner {
         String master = spark.sparkContext().master();
         if (log != null) {
             if (!broken.isEmpty()) {
-                log.println("sweep " + spec.name() + ": " + broken.size() + " task folder(s) without a result moved to "
+                log.println("sweep " + spec.name() + ": " + broken.size() + " task folder(s) without a readable result moved to "
                         + SweepDir.RETIRED + "/ (each with a note " + RETIRED_NOTE + "), to run again: " + String.join(", ", broken));
             }
             log.println("sweep " + spec.name() + ": " + tasks.size() + " tasks; " + skipped + " already committed (skipped)"

@@ -15,9 +15,17 @@ import java.util.Optional;
  *
  * @param inFlight attempt folders present (running attempts, or ones a killed run left behind)
  * @param failures the failed tasks, in the spec's order
+ * @param damaged  tasks whose result.json cannot be read (counted as missing; the next run retires
+ *                 and reruns them), in the spec's order
  */
 public record SweepStatus(Path dir, String name, int total, int done, int failed, int missing, int inFlight,
-                          List<Axis> axes, List<Failure> failures) {
+                          List<Axis> axes, List<Failure> failures, List<Damaged> damaged) {
+
+    /** A status without damaged results. */
+    public SweepStatus(Path dir, String name, int total, int done, int failed, int missing, int inFlight,
+                       List<Axis> axes, List<Failure> failures) {
+        this(dir, name, total, done, failed, missing, inFlight, axes, failures, List.of());
+    }
 
     /** Failures {@link #text()} lists; the rest it counts. */
     static final int LISTED_FAILURES = 20;
@@ -31,6 +39,9 @@ public record SweepStatus(Path dir, String name, int total, int done, int failed
     /** A failed task: its id, the step that failed ({@code error_step}) and the row's {@code error}. */
     public record Failure(String taskId, String step, String error) {}
 
+    /** A task whose result.json is there but unreadable: its id and why ({@link SweepDir#stored}). */
+    public record Damaged(String taskId, String why) {}
+
     public static SweepStatus of(Path dir) throws IOException {
         dir = dir.toAbsolutePath().normalize();
         List<SweepTask> tasks = SweepDir.tasks(dir);
@@ -39,8 +50,11 @@ public record SweepStatus(Path dir, String name, int total, int done, int failed
         int done = 0;
         int failed = 0;
         List<Failure> failures = new ArrayList<>();
+        List<Damaged> damaged = new ArrayList<>();
         for (SweepTask t : tasks) {
-            Optional<Map<String, Object>> r = SweepDir.result(dir, t.id());
+            SweepDir.Stored stored = SweepDir.stored(dir, t.id());
+            if (stored.damage() != null) damaged.add(new Damaged(t.id(), stored.damage()));
+            Optional<Map<String, Object>> r = Optional.ofNullable(stored.row());
             String s = r.map(m -> "done".equals(m.get("status")) ? "done" : "failed").orElse("missing");
             status.add(s);
             if (s.equals("done")) done++;
@@ -67,7 +81,7 @@ public record SweepStatus(Path dir, String name, int total, int done, int failed
             axes.add(new Axis(g.getKey(), List.copyOf(counts)));
         }
         return new SweepStatus(dir, spec.name(), tasks.size(), done, failed, tasks.size() - done - failed,
-                SweepDir.attemptFolders(dir).size(), List.copyOf(axes), List.copyOf(failures));
+                SweepDir.attemptFolders(dir).size(), List.copyOf(axes), List.copyOf(failures), List.copyOf(damaged));
     }
 
     /** Whether every task has a committed row (done or failed). */
@@ -81,8 +95,17 @@ public record SweepStatus(Path dir, String name, int total, int done, int failed
         StringBuilder sb = new StringBuilder();
         sb.append("sweep ").append(name).append(" in ").append(dir).append(": ").append(total).append(" tasks: ")
                 .append(done).append(" done, ").append(failed).append(" failed, ").append(missing).append(" missing");
+        if (!damaged.isEmpty()) sb.append(" (").append(damaged.size()).append(" of them with a damaged result)");
         if (inFlight > 0) sb.append(" (").append(inFlight).append(" attempt folder(s) in flight or left by a killed run)");
         sb.append('\n');
+        if (!damaged.isEmpty()) {
+            sb.append("damaged results (counted as missing; the next 'sweep run' moves them to ").append(SweepDir.RETIRED)
+                    .append("/ and runs the tasks again):\n");
+            for (Damaged d : damaged.subList(0, Math.min(LISTED_FAILURES, damaged.size()))) {
+                sb.append("  ").append(d.taskId()).append("  ").append(d.why().strip().replaceAll("\\s*\\R\\s*", " ")).append('\n');
+            }
+            if (damaged.size() > LISTED_FAILURES) sb.append("  … and ").append(damaged.size() - LISTED_FAILURES).append(" more\n");
+        }
         for (Axis a : axes) {
             List<List<String>> rows = new ArrayList<>();
             rows.add(List.of(a.name(), "done", "failed", "missing"));

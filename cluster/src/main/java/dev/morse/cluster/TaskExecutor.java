@@ -6,10 +6,12 @@ import java.io.PrintWriter;
 import java.io.Serializable;
 import java.io.StringWriter;
 import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -71,7 +73,12 @@ final class TaskExecutor implements FlatMapFunction<Iterator<SweepTask>, TaskExe
         Files.createDirectories(tmp);
         try {
             Map<String, Object> row = execute(task, tmp, attempt);
-            Files.writeString(tmp.resolve(RESULT), Json.writePretty(row));
+            // The result is the commit's marker: on disk before the rename makes it visible, so that a
+            // crash of the node (or of a network file system) cannot leave a committed, truncated one.
+            Path result = tmp.resolve(RESULT);
+            Files.writeString(result, Json.writePretty(row));
+            force(result, StandardOpenOption.WRITE);
+            force(tmp, StandardOpenOption.READ);
             // a committed task is a folder with its result (what commit tests too): a folder without one
             // is in the way, not a commit (the driver retires such folders before each job)
             if (Files.exists(done.resolve(RESULT)) || !commit(tmp, done)) return new Outcome(task.id(), Kind.LOST_RACE);
@@ -92,12 +99,20 @@ final class TaskExecutor implements FlatMapFunction<Iterator<SweepTask>, TaskExe
     static boolean commit(Path tmp, Path done) throws IOException {
         try {
             Files.move(tmp, done, StandardCopyOption.ATOMIC_MOVE);
+            force(done.getParent(), StandardOpenOption.READ);   // the rename itself
             return true;
         } catch (FileSystemException e) {
             if (Files.exists(done.resolve(RESULT))) return false;
             throw new FileSystemException(done.toString(), null, "is in the way of this task's commit and holds no " + RESULT
                     + " (not a committed task: left by a tool or a partial copy of the sweep folder; " + e.getMessage()
                     + "); the next 'sweep run' moves it to " + SweepDir.RETIRED + "/ and runs the task again");
+        }
+    }
+
+    /** fsync: a file (opened to write) or a folder's entries (opened to read; Linux allows that), as training checkpoints do. */
+    private static void force(Path p, StandardOpenOption mode) throws IOException {
+        try (FileChannel c = FileChannel.open(p, mode)) {
+            c.force(true);
         }
     }
 

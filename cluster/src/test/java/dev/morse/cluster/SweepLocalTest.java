@@ -191,7 +191,49 @@ class SweepLocalTest {
         assertTrue(Files.exists(dir.resolve(SweepDir.TASKS).resolve(id).resolve(TaskExecutor.RESULT)));
         Path note = dir.resolve(SweepDir.RETIRED).resolve(id + "-1").resolve(SweepRunner.RETIRED_NOTE);
         assertTrue(Files.readString(note).contains("held no result.json"), Files.readString(note));
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("1 task folder(s) without a result moved to retired/"), out.toString());
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("1 task folder(s) without a readable result moved to retired/"), out.toString());
+    }
+
+    /**
+     * A damaged result.json (a crash before it reached the disk, an edit) used to make every later
+     * run, status and report throw. Status and report list it and count the task as missing; the
+     * next run moves it to retired/ with a note and runs the task again.
+     */
+    @Test
+    void aDamagedResultIsListedThenRetiredAndRunAgain() throws Exception {
+        Path dir = tmp.resolve("sweep");
+        SweepSpec spec = SweepSpec.parse(FakeSteps.spec("fake", "{}", 4));
+        SweepRunner.run(spark, spec, dir, new FakeSteps(), quiet());
+        List<Map<String, Object>> before = comparableRows(dir);
+        String truncated = spec.tasks("test-1").get(1).id();
+        String empty = spec.tasks("test-1").get(5).id();
+        Path f = dir.resolve(SweepDir.TASKS).resolve(truncated).resolve(TaskExecutor.RESULT);
+        Files.writeString(f, Files.readString(f).substring(0, 40));
+        Files.writeString(dir.resolve(SweepDir.TASKS).resolve(empty).resolve(TaskExecutor.RESULT), "");
+
+        SweepStatus st = SweepStatus.of(dir);
+        assertEquals(2, st.missing());
+        assertEquals(List.of(truncated, empty), st.damaged().stream().map(SweepStatus.Damaged::taskId).toList());
+        String text = st.text();
+        assertTrue(text.contains("16 tasks: 13 done, 1 failed, 2 missing (2 of them with a damaged result)"), text);
+        assertTrue(text.contains("damaged results") && text.contains("\n  " + truncated + "  "), text);
+        SweepReport rep = SweepReport.load(dir);
+        assertEquals(14, rep.rows().size());
+        assertTrue(rep.text().contains("2 of them with a damaged result"));
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        SweepRunner.Result again = SweepRunner.run(spark, spec, dir, new FakeSteps(),
+                quiet().withLog(new PrintStream(out, true, StandardCharsets.UTF_8)));
+        assertEquals(2, again.ran(), out.toString());
+        assertEquals(0, again.missing());
+        assertEquals(before, comparableRows(dir));
+        assertTrue(SweepStatus.of(dir).damaged().isEmpty());
+        for (String id : List.of(truncated, empty)) {
+            String note = Files.readString(dir.resolve(SweepDir.RETIRED).resolve(id + "-1").resolve(SweepRunner.RETIRED_NOTE));
+            assertTrue(note.contains("damaged result.json"), note);
+        }
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("2 task folder(s) without a readable result moved to retired/"),
+                out.toString());
     }
 
     @Test

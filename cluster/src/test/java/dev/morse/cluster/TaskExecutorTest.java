@@ -2,6 +2,7 @@ package dev.morse.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,5 +69,30 @@ class TaskExecutorTest {
         try (var s = Files.list(tmp.resolve(SweepDir.TASKS))) {
             assertEquals(2, s.count(), "the attempt's own folder is removed");
         }
+    }
+
+    /**
+     * A result.json that is there but unreadable (truncated by a crash, emptied, edited) is damage,
+     * not an exception: one such file used to stop every run, status and report of the sweep.
+     */
+    @Test
+    void anUnreadableResultIsDamagedNotAnError() throws Exception {
+        Path ok = attempt("good", "{\"task_id\": \"good\", \"status\": \"done\"}");
+        attempt("truncated", "{\"task_id\": \"truncated\", \"sta");
+        attempt("empty", "");
+        attempt("null", "null");
+        Files.write(Files.createDirectories(tmp.resolve("tasks").resolve("binary")).resolve(TaskExecutor.RESULT),
+                new byte[] {(byte) 0xff, (byte) 0xfe, 0});
+        assertEquals("done", SweepDir.result(tmp, "good").orElseThrow().get("status"));
+        assertTrue(Files.exists(ok));
+        for (String id : new String[] {"truncated", "empty", "null", "binary"}) {
+            assertTrue(SweepDir.result(tmp, id).isEmpty(), id);
+            SweepDir.Stored s = SweepDir.stored(tmp, id);
+            assertNull(s.row(), id);
+            assertTrue(s.damage() != null && s.damage().contains(id + "/" + TaskExecutor.RESULT), id + ": " + s.damage());
+        }
+        SweepDir.Stored none = SweepDir.stored(tmp, "never-ran");
+        assertNull(none.row());
+        assertNull(none.damage(), "no result is not damage");
     }
 }
