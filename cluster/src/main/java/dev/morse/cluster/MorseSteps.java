@@ -31,7 +31,8 @@ import picocli.CommandLine.Model.OptionSpec;
  * its options may override that).
  *
  * <p><b>Options.</b> Keys are those of {@code --config} files (option names without dashes;
- * {@code grad_tol} and {@code grad-tol} alike). A task-config key (base, then the grid point) goes
+ * {@code grad_tol} and {@code grad-tol} alike, but one of them: both in base and grid, or both in
+ * one step, are refused). A task-config key (base, then the grid point) goes
  * to every step whose command has that option; a step's own options override it. A key that no
  * step takes is refused by {@link #validate} (naming the key), so is a step option its command does
  * not have. Each step runs as {@code morse <command> --config <step>-config.json}: that file, in
@@ -167,9 +168,11 @@ public final class MorseSteps implements StepRunner {
             }
             Map<String, Class<?>> opts = commands().get(a.command());
             stepOpts.add(opts);
+            Map<String, String> spelled = new LinkedHashMap<>();
             for (Map.Entry<String, Object> e : s.options().entrySet()) {
                 String key = "steps[" + i + "]." + s.name() + "." + e.getKey();
                 String k = normalize(e.getKey());
+                oneSpelling(spelled, k, "steps[" + i + "]." + s.name() + ".", e.getKey());
                 if (MANAGED.contains(k)) throw bad(key, managed(k));
                 if (!opts.containsKey(k)) {
                     throw bad(key, "'" + s.name() + "'" + (a.command().equals(s.name()) ? "" : " (morse " + a.command() + ")")
@@ -182,9 +185,11 @@ public final class MorseSteps implements StepRunner {
         Map<String, Object> keys = new LinkedHashMap<>();
         spec.base().forEach((k, v) -> keys.put("base." + k, v));
         spec.grid().forEach((k, v) -> keys.put("grid." + k, v));
+        Map<String, String> spelled = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : keys.entrySet()) {
             String name = e.getKey().substring(e.getKey().indexOf('.') + 1);
             String k = normalize(name);
+            oneSpelling(spelled, k, "", e.getKey());
             if (MANAGED.contains(k)) throw bad(e.getKey(), managed(k));
             if (OUTPUTS.contains(k)) {
                 throw bad(e.getKey(), "'" + name + "' names a per-step output: give it in a step's options (relative to the task folder)");
@@ -203,6 +208,18 @@ public final class MorseSteps implements StepRunner {
             } else {
                 checkValue(e.getKey(), e.getValue());
             }
+        }
+    }
+
+    /**
+     * Refuses a second spelling of one option ({@code grad_tol} and {@code grad-tol}): both would
+     * reach the command as one option, and one value would be dropped silently.
+     */
+    private static void oneSpelling(Map<String, String> spelled, String option, String prefix, String key) {
+        String first = spelled.putIfAbsent(option, key);
+        if (first != null) {
+            throw bad(prefix + key, "'" + first + "' and '" + key + "' are both --" + option + " (a key may use '_' or '-'); "
+                    + "give the option once");
         }
     }
 

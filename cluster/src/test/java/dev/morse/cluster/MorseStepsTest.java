@@ -194,6 +194,20 @@ class MorseStepsTest {
         s.validate(spec("{\"seed\": [0]}", "[{\"fit\": {\"save\": \"sub/theta.npy\", \"plots\": true}}, {\"morse\": {}}]"));
     }
 
+    /** Two spellings of one option (grad_tol, grad-tol) reach the command as one: one value was dropped silently. */
+    @Test
+    void twoSpellingsOfOneOptionAreRefused() {
+        String ok = "[{\"fit\": {}}, {\"morse\": {}}]";
+        assertBad(SweepSpec.parse("{\"name\": \"t\", \"base\": {\"model\": \"2-4-1\", \"grad_tol\": \"1e-6\"},"
+                + " \"grid\": {\"grad-tol\": [\"1e-8\"]}, \"steps\": " + ok + "}"),
+                "key 'grid.grad-tol': 'base.grad_tol' and 'grid.grad-tol' are both --grad-tol");
+        assertBad(spec("{\"max_iter\": [5], \"max-iter\": [6]}", ok), "'grid.max_iter' and 'grid.max-iter' are both --max-iter");
+        assertBad(spec("{\"seed\": [0]}", "[{\"fit\": {\"grad_tol\": \"1e-6\", \"--grad-tol\": \"spec\"}}]"),
+                "key 'steps[0].fit.--grad-tol': 'grad_tol' and '--grad-tol' are both --grad-tol");
+        // a step's own option overriding the task's is the documented precedence, not a clash
+        new MorseSteps().validate(spec("{\"max_iter\": [5]}", "[{\"fit\": {\"max-iter\": 6}}]"));
+    }
+
     private static void assertBad(SweepSpec spec, String expected) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new MorseSteps().validate(spec));
         assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
