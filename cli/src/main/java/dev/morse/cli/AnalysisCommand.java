@@ -53,17 +53,20 @@ abstract class AnalysisCommand extends BaseCommand {
      * θ comes from --weights or from --init (with --seed), never both: --init next to --weights
      * on the command line is refused (it used to be ignored without a word); --init on the command
      * line next to "weights" from a --config file (a report records its weights) wins, since the
-     * command line overrides the file.
+     * command line overrides the file. Then the problem's specs (model, activation, no-bias, loss,
+     * regularizer), as loading checks them.
      */
     @Override
     void checkOptions() {
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
-        if (parsed == null || problemOptions.weights == null || !parsed.hasMatchedOption("--init")) return;
-        if (parsed.hasMatchedOption("--weights")) {
-            throw Checks.usage("--init", "θ comes from --weights " + problemOptions.weights + ", so --init " + problemOptions.init
-                    + " would be ignored; give either --weights (θ from a file) or --init (a new θ), not both");
+        if (parsed != null && problemOptions.weights != null && parsed.hasMatchedOption("--init")) {
+            if (parsed.hasMatchedOption("--weights")) {
+                throw Checks.usage("--init", "θ comes from --weights " + problemOptions.weights + ", so --init " + problemOptions.init
+                        + " would be ignored; give either --weights (θ from a file) or --init (a new θ), not both");
+            }
+            problemOptions.weights = null;   // from a config file: the command line's --init wins
         }
-        problemOptions.weights = null;   // from a config file: the command line's --init wins
+        LoadedProblem.checkSpecs(problemOptions);
     }
 
     /** Loads model, data and θ (timed, with progress). */

@@ -65,6 +65,27 @@ abstract class BaseCommand implements Callable<Integer> {
     }
 
     /**
+     * The checks of {@link #call} that read no file and do no work, without running the command
+     * ({@link Main#check}): repeated options, plot options of a command that draws none, and
+     * {@link #checkOptions}. Throws as the command would.
+     */
+    final void check() {
+        refuseRepeatedOptions();
+        output = outputs();
+        if (!drawsPlots()) refusePlots();
+        checkOptions();
+    }
+
+    /**
+     * Checks of option values, and between options, that their converters cannot make and that
+     * read no file and do no work (specs the command parses): before {@link #execute}, and for
+     * {@link Main#check}. None by default. Checks that combine
+     * options combine strings, enums, paths or lists, not numbers or flags: sweeps check those value
+     * by value, not in every combination with the others.
+     */
+    void checkOptions() {}
+
+    /**
      * Refuses a single-valued option given more than once. The options sit in argument groups (for
      * the help's sections), and picocli answers a repeated option of a group by starting a new
      * instance of the whole group: `--seed 1 --seed 2` silently dropped every other option of the
@@ -92,9 +113,6 @@ abstract class BaseCommand implements Callable<Integer> {
 
     /** The output options of this command. */
     abstract OutputOptions outputs();
-
-    /** Checks between options that their converters cannot make, before any work (nothing by default). */
-    void checkOptions() {}
 
     /** The command's work; returns the exit code. */
     abstract int execute() throws Exception;

@@ -67,6 +67,12 @@ final class FitCommand extends AnalysisCommand {
     Path save;
 
     @Override
+    void checkOptions() {
+        super.checkOptions();
+        Optimize.parseGradTol(gradTol);
+    }
+
+    @Override
     int execute() throws Exception {
         planJson();
         boolean plots = planPlot("fit-trajectory");

@@ -102,19 +102,8 @@ final class LoadedProblem implements AutoCloseable {
     static LoadedProblem load(ProblemOptions o, boolean withTestSplit) {
         Mlp model = model(o);
         Estimates.parameters(model.describe(), model.numParameters());
-        Loss loss;
-        try {
-            loss = Loss.parse(o.loss);
-        } catch (IllegalArgumentException e) {
-            throw new InputException("--loss: " + e.getMessage());
-        }
-        Checks.specNumbers("--reg", o.reg);
-        Regularizer reg;
-        try {
-            reg = Regularizer.parse(o.reg);
-        } catch (IllegalArgumentException e) {
-            throw new InputException("--reg: " + e.getMessage());
-        }
+        Loss loss = loss(o);
+        Regularizer reg = regularizer(o);
         if (o.chunkRows <= 0) throw new InputException("--chunk-rows must be positive, got " + o.chunkRows);
         int threads = o.threads == null ? Runtime.getRuntime().availableProcessors() : o.threads;
         if (threads <= 0) throw new InputException("--threads must be positive, got " + threads);
@@ -132,6 +121,33 @@ final class LoadedProblem implements AutoCloseable {
         }
         return new LoadedProblem(problem, reg, theta, dataDesc[0], wDesc[0],
                 new Evaluator.Settings(threads, o.chunkRows, true), heldOut[0]);
+    }
+
+    /**
+     * The checks of {@link #load} that read no file and allocate nothing large: the model (widths,
+     * activations, layers without bias), the loss and the regularizer, each as load parses it.
+     */
+    static void checkSpecs(ProblemOptions o) {
+        model(o);
+        loss(o);
+        regularizer(o);
+    }
+
+    static Loss loss(ProblemOptions o) {
+        try {
+            return Loss.parse(o.loss);
+        } catch (IllegalArgumentException e) {
+            throw new InputException("--loss: " + e.getMessage());
+        }
+    }
+
+    static Regularizer regularizer(ProblemOptions o) {
+        Checks.specNumbers("--reg", o.reg);
+        try {
+            return Regularizer.parse(o.reg);
+        } catch (IllegalArgumentException e) {
+            throw new InputException("--reg: " + e.getMessage());
+        }
     }
 
     static Mlp model(ProblemOptions o) {

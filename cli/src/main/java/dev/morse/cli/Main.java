@@ -82,10 +82,9 @@ public final class Main implements Runnable {
         final boolean trace = debug;
         Main main = new Main();
         main.stderrTerminal = terminal;
-        CommandLine cl = new CommandLine(main);
+        CommandLine cl = commandLine(main);
         cl.setOut(out);
         cl.setErr(err);
-        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExitCodeExceptionMapper(Main::exitCodeFor);
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             int code = exitCodeFor(ex);
@@ -131,7 +130,7 @@ public final class Main implements Runnable {
         });
         cl.getCommandSpec().exitCodeOnInvalidInput(EXIT_USAGE);
         try {
-            args = applyConfig(cl, args);
+            args = applyConfig(cl, args, ConfigFile::load);
         } catch (IllegalArgumentException e) {
             err.println("morse: " + e.getMessage());
             err.flush();
@@ -150,6 +149,63 @@ public final class Main implements Runnable {
         return code;
     }
 
+    /** The command line as every entry point parses it: case-insensitive enum values. */
+    private static CommandLine commandLine(Main main) {
+        CommandLine cl = new CommandLine(main);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        return cl;
+    }
+
+    /**
+     * Checks a command line without running it, for callers that check many before running any
+     * (sweeps, on their driver): picocli's parse as {@link #run} sets it up (option names, types,
+     * enum values, converters, {@code --config} semantics), then the command's own checks that read
+     * no file and do no work (the model, activation, loss and regularizer specs, {@code fit}'s
+     * {@code --grad-tol}, repeated options, plot options of commands that draw none). Files named by
+     * options (weights, inputs, outputs) are neither read nor required to exist.
+     *
+     * @param config the text of the JSON file that {@code --config} names in {@code args}, which need
+     *               not exist yet; null to read the file named there (if any)
+     * @return null when the command would start, else the message {@link #run} would print (exit 2)
+     */
+    public static String check(String config, String... args) {
+        return new Checker().check(config, args);
+    }
+
+    /**
+     * {@link Main#check} for many command lines: one parser, built once (building it costs tens of
+     * milliseconds, a parse a few). picocli resets every option, and makes new instances of the
+     * option groups, at each parse, so no value carries over from one check to the next. Not for
+     * several threads at once.
+     */
+    public static final class Checker {
+        private final CommandLine cl = commandLine(new Main());
+
+        /** As {@link Main#check}. */
+        public String check(String config, String... args) {
+            cl.setDefaultValueProvider(null);   // an earlier check's --config
+            try {
+                args = applyConfig(cl, args, config == null ? ConfigFile::load : f -> ConfigFile.parse(config, f));
+            } catch (IllegalArgumentException e) {
+                return "morse: " + e.getMessage();
+            }
+            CommandLine.ParseResult parsed;
+            try {
+                parsed = cl.parseArgs(args);
+            } catch (CommandLine.ParameterException e) {
+                return e.getCommandLine().getCommandSpec().qualifiedName() + ": " + e.getMessage();
+            }
+            CommandLine.ParseResult sub = parsed.subcommand();
+            if (sub == null || !(sub.commandSpec().userObject() instanceof BaseCommand command)) return null;
+            try {
+                command.check();
+                return null;
+            } catch (CliException | IllegalArgumentException e) {
+                return sub.commandSpec().qualifiedName() + ": " + e.getMessage();
+            }
+        }
+    }
+
     /**
      * Whether the error is an unknown {@code --batch-size}: the analysis commands' chunking option
      * was renamed {@code --chunk-rows} when {@code --batch-size} became the minibatch of
@@ -162,7 +218,7 @@ public final class Main implements Runnable {
     }
 
     /** Finds --config in the arguments, installs its values as defaults, and supplies its "command" when none is given. */
-    private static String[] applyConfig(CommandLine cl, String[] args) {
+    private static String[] applyConfig(CommandLine cl, String[] args, java.util.function.Function<Path, ConfigFile> load) {
         Path file = null;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--config")) {
@@ -173,7 +229,7 @@ public final class Main implements Runnable {
             }
         }
         if (file == null) return args;
-        ConfigFile cfg = ConfigFile.load(file);
+        ConfigFile cfg = load.apply(file);
         String running = null;
         for (String a : args) {
             if (cl.getSubcommands().containsKey(a)) {

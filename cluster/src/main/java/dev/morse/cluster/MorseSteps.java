@@ -35,7 +35,9 @@ import picocli.CommandLine.Model.OptionSpec;
  * one step, are refused). A task-config key (base, then the grid point) goes
  * to every step whose command has that option; a step's own options override it. A key that no
  * step takes is refused by {@link #validate} (naming the key), so is a step option its command does
- * not have. Each step runs as {@code morse <command> --config <step>-config.json}: that file, in
+ * not have, and so is a value the command would refuse: each step's command line is parsed on the
+ * driver as the CLI parses it ({@code dev.morse.cli.Main.Checker}), for every distinct config it
+ * gets, before Spark starts. Each step runs as {@code morse <command> --config <step>-config.json}: that file, in
  * the task folder, holds exactly what the step ran with (values as text, so large integers stay
  * exact) and reruns it by hand.
  *
@@ -209,6 +211,89 @@ public final class MorseSteps implements StepRunner {
                 checkValue(e.getKey(), e.getValue());
             }
         }
+        checkCommandLines(spec);
+    }
+
+    /** Where the value checks put a task: never read or written. */
+    private static final Path CHECKED_TASK = Path.of("tasks", "<task>");
+
+    /**
+     * Parses the command line of every step for every distinct task config, as the CLI would
+     * ({@link dev.morse.cli.Main#check}: option types, enum values, specs such as the model and the
+     * regularizer), so that a bad value stops the sweep on the driver instead of failing every task
+     * with exit 2. Files (θ of earlier steps, data, outputs) need not exist.
+     *
+     * <p>Quick for grids of thousands of tasks: per step, only the keys it takes count, and numbers
+     * and flags (seeds, iteration counts, rates) are checked value by value, since picocli converts
+     * each alone and the commands' own checks combine only options of other types
+     * ({@code BaseCommand.checkOptions}). A step's config is parsed when it brings a combination of
+     * its other options, or a number or flag value, not seen before: a grid of 1000 seeds × 2
+     * regularizers is parsed about 1000 times per step, not 2000, and 50 seeds × 600 combinations
+     * about 650 times, not 30000.
+     */
+    private static void checkCommandLines(SweepSpec spec) {
+        List<Set<String>> shapes = new ArrayList<>();
+        List<Set<String>> values = new ArrayList<>();
+        for (int i = 0; i < spec.steps().size(); i++) {
+            shapes.add(new java.util.HashSet<>());
+            values.add(new java.util.HashSet<>());
+        }
+        dev.morse.cli.Main.Checker checker = new dev.morse.cli.Main.Checker();
+        for (SweepTask task : spec.tasks("validate")) {
+            Path latest = null;
+            for (int i = 0; i < spec.steps().size(); i++) {
+                SweepSpec.Step s = spec.steps().get(i);
+                Alias a = alias(s.name());
+                Map<String, Class<?>> opts = commands().get(a.command());
+                Map<String, Object> cfg = stepConfig(s.name(), task.config(), s.options(), CHECKED_TASK, latest, 1);
+                if (isPath(opts, "save")) latest = Path.of(String.valueOf(cfg.get("save")));
+                Map<String, Object> shape = new TreeMap<>();
+                boolean fresh = false;
+                for (Map.Entry<String, Object> e : cfg.entrySet()) {
+                    if (byValue(opts.get(e.getKey()))) fresh |= values.get(i).add(e.getKey() + "=" + Json.canonical(e.getValue()));
+                    else shape.put(e.getKey(), e.getValue());
+                }
+                fresh |= shapes.get(i).add(Json.canonical(shape));
+                if (!fresh) continue;
+                Path json = isPath(opts, "json") ? CHECKED_TASK.resolve(s.name() + ".json") : null;
+                String message = checker.check(configText(a, cfg),
+                        args(a, CHECKED_TASK.resolve(s.name() + "-config.json"), json).toArray(new String[0]));
+                if (message != null) throw bad(keyOf(spec, i, task, message), message.strip().replaceAll("\\s*\\R\\s*", " "));
+            }
+        }
+    }
+
+    /** Whether an option of this type is checked value by value: numbers and flags. */
+    private static boolean byValue(Class<?> type) {
+        return type != null && (type.isPrimitive() || Number.class.isAssignableFrom(type) || type == Boolean.class);
+    }
+
+    /**
+     * The spec key that gave the option a message names (its first {@code --option} that the step
+     * takes): the step's own option, else the grid value of the task, else the base; the step when
+     * the message names none.
+     */
+    private static String keyOf(SweepSpec spec, int stepIndex, SweepTask task, String message) {
+        SweepSpec.Step s = spec.steps().get(stepIndex);
+        String stepKey = "steps[" + stepIndex + "]." + s.name();
+        Map<String, Class<?>> opts = commands().get(alias(s.name()).command());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("--([a-z0-9][a-z0-9-]*)").matcher(message);
+        while (m.find()) {
+            String option = m.group(1);
+            if (!opts.containsKey(option)) continue;
+            for (String k : s.options().keySet()) if (normalize(k).equals(option)) return stepKey + "." + k;
+            for (Map.Entry<String, List<Object>> g : spec.grid().entrySet()) {
+                if (!normalize(g.getKey()).equals(option)) continue;
+                String value = Json.canonical(task.config().get(g.getKey()));
+                for (int j = 0; j < g.getValue().size(); j++) {
+                    if (Json.canonical(g.getValue().get(j)).equals(value)) return "grid." + g.getKey() + "[" + j + "]";
+                }
+                return "grid." + g.getKey();
+            }
+            for (String k : spec.base().keySet()) if (normalize(k).equals(option)) return "base." + k;
+            return stepKey;
+        }
+        return stepKey;
     }
 
     /**
@@ -267,49 +352,12 @@ public final class MorseSteps implements StepRunner {
         Alias a = alias(step);
         if (a == null) throw new IllegalArgumentException("unknown step '" + step + "'");
         Map<String, Class<?>> opts = commands().get(a.command());
-        // precedence: the task's config, then an alias's presets (refine: newton), then the step's own options
-        Map<String, Object> cfg = new LinkedHashMap<>();
-        taskConfig.forEach((k, v) -> {
-            if (opts.containsKey(normalize(k))) cfg.put(normalize(k), v);
-        });
-        a.defaults().forEach((k, v) -> cfg.put(normalize(k), v));
-        boolean ownWeights = false;
-        for (Map.Entry<String, Object> e : stepOptions.entrySet()) {
-            String k = normalize(e.getKey());
-            cfg.put(k, e.getValue());
-            ownWeights |= k.equals("weights");
-        }
-        // outputs: per step, in the task folder
-        Path save = null;
-        if (isPath(opts, "save")) {
-            save = taskDir.resolve(cfg.containsKey("save") ? String.valueOf(cfg.get("save")) : step + "-theta.npy");
-            cfg.put("save", save.toString());
-        }
-        for (String o : List.of("plots", "save-vectors", "out", "checkpoint-dir")) {
-            Object v = cfg.get(o);
-            if (v == null) continue;
-            if (v instanceof Boolean b) {
-                if (b) cfg.put(o, taskDir.resolve(step + "-" + o).toString());
-                else cfg.remove(o);
-            } else {
-                cfg.put(o, taskDir.resolve(String.valueOf(v)).toString());
-            }
-        }
-        if (opts.containsKey("weights") && !ownWeights) {
-            Path latest = latestTheta(ctx, taskDir);
-            if (latest != null) cfg.put("weights", latest.toString());
-        }
-        if (opts.containsKey("threads") && !cfg.containsKey("threads")) cfg.put("threads", taskCpus());
-
-        Map<String, Object> file = new LinkedHashMap<>();
-        file.put("command", a.command());
-        cfg.forEach((k, v) -> file.put(k.replace('-', '_'), text(v)));
+        Map<String, Object> cfg = stepConfig(step, taskConfig, stepOptions, taskDir, latestTheta(ctx, taskDir), taskCpus());
+        Path save = isPath(opts, "save") ? Path.of(String.valueOf(cfg.get("save"))) : null;
         Path config = taskDir.resolve(step + "-config.json");
-        Files.writeString(config, Json.writePretty(file) + "\n");
+        Files.writeString(config, configText(a, cfg));
         Path json = isPath(opts, "json") ? taskDir.resolve(step + ".json") : null;
-        List<String> args = new ArrayList<>(List.of(a.command(), "--config", config.toString()));
-        if (opts.containsKey("quiet")) args.add("--quiet");
-        if (json != null) args.addAll(List.of("--json", json.toString()));
+        List<String> args = args(a, config, json);
 
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -341,6 +389,65 @@ public final class MorseSteps implements StepRunner {
                     "see " + log.getFileName() + " in the task folder:\n" + Files.readString(log));
         }
         return outputs;
+    }
+
+    /**
+     * The options a step runs with (normalized names → values), for a task in {@code taskDir}:
+     * the task's config (the keys the command takes), then an alias's presets (refine: newton),
+     * then the step's own options; outputs in the task folder; {@code latestTheta} (an earlier
+     * step's θ file, or null) as {@code weights} unless the step gives its own; {@code threads}
+     * unless the config sets them. What {@link #run} writes as {@code <step>-config.json}, and what
+     * {@link #validate} checks.
+     */
+    static Map<String, Object> stepConfig(String step, Map<String, Object> taskConfig, Map<String, Object> stepOptions, Path taskDir,
+                                          Path latestTheta, int threads) {
+        Alias a = alias(step);
+        Map<String, Class<?>> opts = commands().get(a.command());
+        // precedence: the task's config, then an alias's presets (refine: newton), then the step's own options
+        Map<String, Object> cfg = new LinkedHashMap<>();
+        taskConfig.forEach((k, v) -> {
+            if (opts.containsKey(normalize(k))) cfg.put(normalize(k), v);
+        });
+        a.defaults().forEach((k, v) -> cfg.put(normalize(k), v));
+        boolean ownWeights = false;
+        for (Map.Entry<String, Object> e : stepOptions.entrySet()) {
+            String k = normalize(e.getKey());
+            cfg.put(k, e.getValue());
+            ownWeights |= k.equals("weights");
+        }
+        // outputs: per step, in the task folder
+        if (isPath(opts, "save")) {
+            cfg.put("save", taskDir.resolve(cfg.containsKey("save") ? String.valueOf(cfg.get("save")) : step + "-theta.npy").toString());
+        }
+        for (String o : List.of("plots", "save-vectors", "out", "checkpoint-dir")) {
+            Object v = cfg.get(o);
+            if (v == null) continue;
+            if (v instanceof Boolean b) {
+                if (b) cfg.put(o, taskDir.resolve(step + "-" + o).toString());
+                else cfg.remove(o);
+            } else {
+                cfg.put(o, taskDir.resolve(String.valueOf(v)).toString());
+            }
+        }
+        if (opts.containsKey("weights") && !ownWeights && latestTheta != null) cfg.put("weights", latestTheta.toString());
+        if (opts.containsKey("threads") && !cfg.containsKey("threads")) cfg.put("threads", threads);
+        return cfg;
+    }
+
+    /** The step's {@code --config} file: its command and options, values as text. */
+    private static String configText(Alias a, Map<String, Object> cfg) {
+        Map<String, Object> file = new LinkedHashMap<>();
+        file.put("command", a.command());
+        cfg.forEach((k, v) -> file.put(k.replace('-', '_'), text(v)));
+        return Json.writePretty(file) + "\n";
+    }
+
+    /** The step's command line: {@code <command> --config FILE [--quiet] [--json FILE]}. */
+    private static List<String> args(Alias a, Path config, Path json) {
+        List<String> args = new ArrayList<>(List.of(a.command(), "--config", config.toString()));
+        if (commands().get(a.command()).containsKey("quiet")) args.add("--quiet");
+        if (json != null) args.addAll(List.of("--json", json.toString()));
+        return args;
     }
 
     private static boolean isPath(Map<String, Class<?>> opts, String option) {

@@ -194,6 +194,45 @@ class MorseStepsTest {
         s.validate(spec("{\"seed\": [0]}", "[{\"fit\": {\"save\": \"sub/theta.npy\", \"plots\": true}}, {\"morse\": {}}]"));
     }
 
+    /**
+     * Bad option values (an unknown optimizer, a learning rate that is no number, a bad regularizer
+     * or model) used to pass validation; then every task failed with exit 2 and the sweep "ran". They
+     * are found on the driver, by the CLI's own parser and checks, naming the spec key.
+     */
+    @Test
+    void badOptionValuesStopTheSweepBeforeItStarts() {
+        String fitMorse = "[{\"fit\": {}}, {\"morse\": {}}]";
+        assertBad(spec("{\"seed\": [0, 1]}", "[{\"fit\": {\"optimizer\": \"bogus\"}}, {\"morse\": {}}]"),
+                "spec: key 'steps[0].fit.optimizer': morse fit: Invalid value for option '--optimizer'");
+        assertBad(spec("{\"seed\": [0]}", "[{\"fit\": {\"optimizer\": \"gd\", \"lr\": \"abc\"}}]"), "key 'steps[0].fit.lr': morse fit:");
+        assertBad(spec("{\"seed\": [0]}", "[{\"fit\": {\"grad_tol\": \"rounded\"}}]"), "key 'steps[0].fit.grad_tol': morse fit: --grad-tol rounded");
+        assertBad(spec("{\"reg\": [\"none\", \"l2:abc\"]}", fitMorse), "key 'grid.reg[1]': morse fit: --reg");
+        assertBad(SweepSpec.parse("{\"name\": \"t\", \"base\": {\"model\": \"2-x-1\", \"data\": \"teacher:n=8\"}, \"grid\": {\"seed\": [0]},"
+                + " \"steps\": " + fitMorse + "}"), "key 'base.model': morse fit: --model");
+        assertBad(SweepSpec.parse("{\"name\": \"t\", \"base\": {\"model\": \"2-4-1\", \"data\": \"teacher:n=8\"},"
+                + " \"grid\": {\"activation\": [\"tanh\", \"tanh,relu\"]}, \"steps\": " + fitMorse + "}"),
+                "key 'grid.activation[1]': morse fit: --activation tanh,relu: 2 activations");
+        assertBad(spec("{\"seed\": [0]}", "[{\"morse\": {\"operator\": \"hessain\"}}]"), "key 'steps[0].morse.operator'");
+        // refine is fit with newton: its presets are checked as its options
+        assertBad(spec("{\"seed\": [0]}", "[{\"refine\": {\"newton_iter\": -1}}]"), "key 'steps[0].refine.newton_iter'");
+        // good values pass, with θ files of earlier steps and outputs that do not exist yet
+        new MorseSteps().validate(spec("{\"seed\": [0, 1], \"reg\": [\"none\", \"l2:1e-3\"]}",
+                "[{\"init\": {}}, {\"fit\": {\"optimizer\": \"LBFGS_newton\", \"plots\": true}}, {\"refine\": {}}, {\"morse\": {}}]"));
+    }
+
+    /** The value checks are per distinct config of a step, with one parser: a thousand tasks take seconds. */
+    @Test
+    void valueChecksOfAThousandTasksTakeSeconds() {
+        StringBuilder seeds = new StringBuilder();
+        for (int i = 0; i < 500; i++) seeds.append(i == 0 ? "" : ", ").append(i);
+        SweepSpec spec = spec("{\"seed\": [" + seeds + "], \"reg\": [\"none\", \"l2:1e-3\"]}", "[{\"fit\": {}}, {\"morse\": {}}]");
+        long t0 = System.nanoTime();
+        new MorseSteps().validate(spec);
+        double seconds = (System.nanoTime() - t0) * 1e-9;
+        System.out.printf("validate of %d tasks × 2 steps: %.2f s%n", spec.size(), seconds);
+        assertTrue(seconds < 60, seconds + " s");
+    }
+
     /** Two spellings of one option (grad_tol, grad-tol) reach the command as one: one value was dropped silently. */
     @Test
     void twoSpellingsOfOneOptionAreRefused() {
