@@ -185,7 +185,7 @@ final class KrylovBasis {
         }
     }
 
-    /** w −= Vᵀ coef (each entry the rows in order), the second sweep; returns ‖w‖ after. */
+    /** w −= Vᵀ coef (per block: Vᵀcoef, one fixed-order sum per entry, then subtracted), the second sweep; returns ‖w‖ after. */
     private double subtractRows(double[] w) {
         pass.set(Pass.SUBTRACT_ROWS, w, 0, 0, null);
         ranges.run(n, pass);
@@ -250,12 +250,11 @@ final class KrylovBasis {
                         a[blk] = kernels.sumOfSquares(len, other, t0);
                     }
                     case NORM -> a[blk] = kernels.sumOfSquares(len, w, t0);
-                    case DOTS -> {
-                        int o = blk * capacity;
-                        for (int i = 0; i < size; i++) dots[o + i] = kernels.dot(len, v, i * n + t0, w, t0);
-                    }
-                    case SUBTRACT_ROWS -> {
-                        for (int i = 0; i < size; i++) kernels.axpy(len, -coef[i], v, i * n + t0, w, t0);
+                    case DOTS -> kernels.dotRows(size, len, v, t0, n, w, t0, dots, blk * capacity);
+                    case SUBTRACT_ROWS -> {   // Vᵀc over the block (one fixed-order sum per entry), then w −= it
+                        double[] vtc = SUBTRACTED.get();
+                        kernels.combineRows(1, size, len, coef, 0, size, v, t0, n, vtc, 0, SUM_BLOCK);
+                        kernels.axpy(len, -1.0, vtc, 0, w, t0);
                         a[blk] = kernels.sumOfSquares(len, w, t0);
                     }
                     default -> {
@@ -363,6 +362,9 @@ final class KrylovBasis {
         });
         size = k + 1;
     }
+
+    /** Each thread's Vᵀc over one block of a Gram–Schmidt sweep ({@value #SUM_BLOCK} doubles). */
+    private static final ThreadLocal<double[]> SUBTRACTED = ThreadLocal.withInitial(() -> new double[SUM_BLOCK]);
 
     /** Each thread's column block of {@link #restart} ((m + 1) × {@value #BLOCK} doubles: the m rows and a spare one; kept for the next restart). */
     private static final ThreadLocal<double[]> BLOCKS = ThreadLocal.withInitial(() -> new double[0]);

@@ -17,6 +17,16 @@ public interface Kernels {
     /** Σ_{i<n} x[xOff+i]·y[yOff+i]. */
     double dot(int n, double[] x, int xOff, double[] y, int yOff);
 
+    /**
+     * k dot products with one vector: out[outOff + i] = Σ_{t<n} x[xOff + i·ldx + t]·y[yOff + t]
+     * for i &lt; k (V·y for k rows of V). Each sum's order depends only on n (and the
+     * implementation), so a caller cutting a long product into fixed blocks gets the same bits
+     * whatever runs them. The vector kernel reads y once per few rows instead of once per row.
+     */
+    default void dotRows(int k, int n, double[] x, int xOff, int ldx, double[] y, int yOff, double[] out, int outOff) {
+        for (int i = 0; i < k; i++) out[outOff + i] = dot(n, x, xOff + i * ldx, y, yOff);
+    }
+
     /** y[yOff+i] += alpha·x[xOff+i] for i < n. */
     void axpy(int n, double alpha, double[] x, int xOff, double[] y, int yOff);
 

@@ -67,6 +67,57 @@ final class VectorKernels implements Kernels {
         return s;
     }
 
+    /**
+     * Four rows at a time against one y: two accumulators per row (8 FMA chains for the FMA
+     * latency), each y vector loaded once for the four rows; the rows left over go to {@link #dot}.
+     * A row's sum: its two accumulators added, the lanes summed, then the scalar tail in order.
+     */
+    @Override
+    public void dotRows(int k, int n, double[] x, int xOff, int ldx, double[] y, int yOff, double[] out, int outOff) {
+        int i = 0;
+        int bound2 = n - 2 * L + 1, bound = S.loopBound(n);
+        for (; i + 4 <= k; i += 4) {
+            int x0 = xOff + i * ldx, x1 = x0 + ldx, x2 = x1 + ldx, x3 = x2 + ldx;
+            DoubleVector a0 = DoubleVector.zero(S), b0 = DoubleVector.zero(S);
+            DoubleVector a1 = DoubleVector.zero(S), b1 = DoubleVector.zero(S);
+            DoubleVector a2 = DoubleVector.zero(S), b2 = DoubleVector.zero(S);
+            DoubleVector a3 = DoubleVector.zero(S), b3 = DoubleVector.zero(S);
+            int t = 0;
+            for (; t < bound2; t += 2 * L) {
+                DoubleVector y0 = DoubleVector.fromArray(S, y, yOff + t), y1 = DoubleVector.fromArray(S, y, yOff + t + L);
+                a0 = DoubleVector.fromArray(S, x, x0 + t).fma(y0, a0);
+                b0 = DoubleVector.fromArray(S, x, x0 + t + L).fma(y1, b0);
+                a1 = DoubleVector.fromArray(S, x, x1 + t).fma(y0, a1);
+                b1 = DoubleVector.fromArray(S, x, x1 + t + L).fma(y1, b1);
+                a2 = DoubleVector.fromArray(S, x, x2 + t).fma(y0, a2);
+                b2 = DoubleVector.fromArray(S, x, x2 + t + L).fma(y1, b2);
+                a3 = DoubleVector.fromArray(S, x, x3 + t).fma(y0, a3);
+                b3 = DoubleVector.fromArray(S, x, x3 + t + L).fma(y1, b3);
+            }
+            for (; t < bound; t += L) {
+                DoubleVector y0 = DoubleVector.fromArray(S, y, yOff + t);
+                a0 = DoubleVector.fromArray(S, x, x0 + t).fma(y0, a0);
+                a1 = DoubleVector.fromArray(S, x, x1 + t).fma(y0, a1);
+                a2 = DoubleVector.fromArray(S, x, x2 + t).fma(y0, a2);
+                a3 = DoubleVector.fromArray(S, x, x3 + t).fma(y0, a3);
+            }
+            double s0 = VectorMath.sumLanes(a0.add(b0)), s1 = VectorMath.sumLanes(a1.add(b1));
+            double s2 = VectorMath.sumLanes(a2.add(b2)), s3 = VectorMath.sumLanes(a3.add(b3));
+            for (; t < n; t++) {
+                double yt = y[yOff + t];
+                s0 = Math.fma(x[x0 + t], yt, s0);
+                s1 = Math.fma(x[x1 + t], yt, s1);
+                s2 = Math.fma(x[x2 + t], yt, s2);
+                s3 = Math.fma(x[x3 + t], yt, s3);
+            }
+            out[outOff + i] = s0;
+            out[outOff + i + 1] = s1;
+            out[outOff + i + 2] = s2;
+            out[outOff + i + 3] = s3;
+        }
+        for (; i < k; i++) out[outOff + i] = dot(n, x, xOff + i * ldx, y, yOff);
+    }
+
     @Override
     public void axpy(int n, double alpha, double[] x, int xOff, double[] y, int yOff) {
         // No reduction, so no accumulators; 2 vectors per iteration halve the loop overhead (the

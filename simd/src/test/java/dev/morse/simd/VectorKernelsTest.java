@@ -54,6 +54,38 @@ class VectorKernelsTest {
     }
 
     /**
+     * k dot products against one vector: each within rounding of the scalar dot, for every row
+     * count (the 4-row block and its remainder), every length (two vectors, one, the scalar tail),
+     * offsets and a leading dimension wider than the length; and a row's bits do not depend on
+     * which rows are computed with it (the same n gives the same sum order).
+     */
+    @ParameterizedTest(name = "n={0}")
+    @MethodSource("sizes")
+    void dotRowsMatchScalarDots(int n) {
+        Random rnd = new Random(3000 + n);
+        int ldx = n + 3;
+        for (int k : new int[] {0, 1, 3, 4, 5, 9}) {
+            double[] x = random(rnd, 2 + k * ldx);
+            double[] y = random(rnd, n + 5);
+            double[] out = new double[k + 1];
+            vector.dotRows(k, n, x, 2, ldx, y, 5, out, 1);
+            double[] scalarOut = new double[k + 1];
+            scalar.dotRows(k, n, x, 2, ldx, y, 5, scalarOut, 1);
+            for (int i = 0; i < k; i++) {
+                double abs = 0;
+                for (int t = 0; t < n; t++) abs += Math.abs(x[2 + i * ldx + t] * y[5 + t]);
+                assertWithin(scalar.dot(n, x, 2 + i * ldx, y, 5), out[1 + i], 4 * n * EPS * abs, "dotRows k=" + k + " n=" + n + " row " + i);
+                assertEquals(scalar.dot(n, x, 2 + i * ldx, y, 5), scalarOut[1 + i], 0, "scalar dotRows is the scalar dot");
+            }
+            if (k == 9) {   // rows 4..7 alone (a block of their own) give the bits they had inside the 9
+                double[] part = new double[4];
+                vector.dotRows(4, n, x, 2 + 4 * ldx, ldx, y, 5, part, 0);
+                for (int i = 0; i < 4; i++) assertEquals(out[1 + 4 + i], part[i], 0, "row " + (4 + i) + " with other rows");
+            }
+        }
+    }
+
+    /**
      * Row combinations: the contract fixes the summation order, so vector and scalar agree to the
      * bit, for every row count (the 4-row register block and its remainder), every width (2 vectors,
      * 1 vector, scalar tail), offsets and leading dimensions wider than the width; and the result
