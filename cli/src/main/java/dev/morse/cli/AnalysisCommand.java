@@ -298,7 +298,7 @@ abstract class AnalysisCommand extends BaseCommand {
         }
     }
 
-    /** All eigenvalues (ascending) of a dense symmetric matrix through LAPACK, with the problem's threads for OpenBLAS. */
+    /** All eigenvalues (ascending) of a dense symmetric matrix through LAPACK (dsyevd, on one OpenBLAS thread: the same bits for any --threads). */
     SymmetricEigen eigh(double[] m, int n, boolean vectors, String what) {
         Progress.Task t = progress.start("eigendecomposition of " + what + " (LAPACK)", 0).ticking();
         SymmetricEigen eig;

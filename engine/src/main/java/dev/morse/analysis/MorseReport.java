@@ -691,7 +691,7 @@ public record MorseReport(
         listener.phase("eigendecompositions of H, G and M (dsyevd)");
         Linalg la = Linalg.get();
         double[] evH, evG, evM;
-        // Three P×P eigendecompositions: every core of this evaluator's budget goes to LAPACK.
+        // Three P×P eigendecompositions (dsyevd runs them on one OpenBLAS thread: the same bits for any count).
         try (NativeThreads.Scope s = ev.nativeScope()) {
             evH = la.eighInPlace(h, p, false).values();
             evG = la.eighInPlace(gg, p, false).values();

@@ -32,7 +32,8 @@ public final class DenseSpectrum {
     public static SymmetricEigen eigen(LinearOperator a, boolean vectors) {
         int n = a.dim();
         double[] m = materialize(a);
-        // LAPACK gets every core; the engine's workers are idle meanwhile (threads have one owner).
+        // A dense scope (the engine's workers are idle meanwhile: threads have one owner); dsyevd
+        // itself runs on one OpenBLAS thread, for the same bits with any count (NativeThreads.atOneThread).
         try (NativeThreads.Scope s = NativeThreads.dense()) {
             return Linalg.get().eighInPlace(m, n, vectors);
         }

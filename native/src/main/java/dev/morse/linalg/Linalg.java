@@ -435,7 +435,11 @@ public final class Linalg {
         int liwork = Math.max(iworkQuery[0], vectors ? 3 + 5 * n : 1);
         double[] work = new double[lwork];
         int[] iwork = new int[liwork];
-        lapack.dsyevd(jobz, UPLO, n, a, 0, n, w, 0, work, 0, lwork, iwork, 0, liwork, info);
+        // One OpenBLAS thread: the same bits for any thread count (SPEC §8; see NativeThreads.atOneThread).
+        NativeThreads.atOneThread(() -> {
+            lapack.dsyevd(jobz, UPLO, n, a, 0, n, w, 0, work, 0, lwork, iwork, 0, liwork, info);
+            return null;
+        });
         check("dsyevd", info, n, vectors);
         return new SymmetricEigen(n, w, vectors ? a : null);
     }

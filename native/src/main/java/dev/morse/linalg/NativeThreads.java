@@ -8,8 +8,9 @@ package dev.morse.linalg;
  *   <li><b>engine work</b>: Morse's own worker threads each call small BLAS-3 kernels on their
  *       chunk of samples; OpenBLAS must then use one thread per call, or two pools oversubscribe
  *       the cores. This is the process default: the count is set to 1 on first use.
- *   <li><b>dense work</b> (eigendecompositions, LDLᵀ factorizations, Krylov sweeps over a basis):
- *       big LAPACK/BLAS calls, while the engine's workers are idle; they should get every core.
+ *   <li><b>dense work</b> (LDLᵀ and Cholesky factorizations, eigendecompositions): big LAPACK/BLAS
+ *       calls, while the engine's workers are idle; they should get every core. (dsyevd runs on
+ *       one thread even so, see {@link #atOneThread}.)
  * </ul>
  *
  * <p>Dense work opens a {@linkplain #dense(int) scope} (try-with-resources) that raises the count
@@ -24,7 +25,7 @@ package dev.morse.linalg;
  *       raised count, and that scope's close would lower the count under its call.
  *   <li>Engine work ({@link #enterEngine()} … {@link #exitEngine()}) that starts while another
  *       thread holds a raised scope waits until that scope closes (the scope's dense work: a
- *       factorization or an eigendecomposition, or a Krylov sweep of several BLAS calls), so
+ *       factorization, an eigendecomposition, or several of them), so
  *       its workers never run under a raised count. Engine work on the scope's own thread (nested)
  *       lowers the count to 1 for its duration.
  *   <li>Scopes nest on one thread: the outermost decides the count.
@@ -172,6 +173,30 @@ public final class NativeThreads {
         synchronized (LOCK) {
             engineRuns--;
             if (owner == me && raisedTo != 1) OpenBlas.setThreads(raisedTo);
+        }
+    }
+
+    /**
+     * Runs a call whose bits depend on OpenBLAS's thread count at one thread: within this thread's
+     * raised scope the count is lowered for the call and restored after (no other thread's BLAS
+     * runs meanwhile: they wait for the scope). For dsyevd, whose multi-threaded reduction gave
+     * different last bits with 1 and 2 threads already at n = 300, where SPEC §8 asks for the same
+     * bits for any thread count; on 2 vCPUs two threads were no faster at n = 2000.
+     */
+    static <T> T atOneThread(java.util.function.Supplier<T> call) {
+        boolean lower;
+        synchronized (LOCK) {
+            lower = owner == Thread.currentThread() && raisedTo != 1;
+            if (lower) OpenBlas.setThreads(1);
+        }
+        try {
+            return call.get();
+        } finally {
+            if (lower) {
+                synchronized (LOCK) {
+                    OpenBlas.setThreads(raisedTo);
+                }
+            }
         }
     }
 

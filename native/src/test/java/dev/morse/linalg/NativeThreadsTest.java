@@ -153,4 +153,36 @@ class NativeThreadsTest {
             }
         });
     }
+
+    /**
+     * dsyevd gives the same bits in a scope of any thread count (SPEC §8): its multi-threaded
+     * reduction differed in the last bits between 1 and 2 OpenBLAS threads at n = 300 and 700, so
+     * it runs at one thread inside raised scopes, which stay raised around it.
+     */
+    @Test
+    void eigendecompositionsHaveTheSameBitsInAScopeOfAnyThreadCount() {
+        int budget = NativeThreads.budget();
+        try {
+            NativeThreads.setBudget(4);
+            for (int n : new int[] {300, 701}) {
+                double[] a = Matrices.randomSymmetric(n, 3);
+                SymmetricEigen ref = null;
+                for (int t : new int[] {1, 2, 4}) {
+                    try (NativeThreads.Scope s = NativeThreads.dense(t)) {
+                        assertEquals(t, s.threads());
+                        SymmetricEigen e = Linalg.get().eigh(a, n, true);
+                        assertEquals(t, NativeThreads.current(), "the scope's count is back after the call");
+                        if (ref == null) {
+                            ref = e;
+                        } else {
+                            assertTrue(java.util.Arrays.equals(ref.values(), e.values()), "eigenvalues, n " + n + ", " + t + " threads");
+                            assertTrue(java.util.Arrays.equals(ref.vectors(), e.vectors()), "eigenvectors, n " + n + ", " + t + " threads");
+                        }
+                    }
+                }
+            }
+        } finally {
+            NativeThreads.setBudget(budget);
+        }
+    }
 }
