@@ -15,8 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's promise "results are bit-identical for any thread count", end to end: each
- * matrix-free command runs twice with --threads 2 and once with --threads 1, and every number of
- * the JSON reports must agree bit for bit (times, dates and the thread settings aside).
+ * matrix-free command, and the Morse check with its LAPACK factorizations and three dsyevd
+ * eigendecompositions (P = 369), runs twice with --threads 2 and once with --threads 1, and every
+ * number of the JSON reports must agree bit for bit (times, dates and the thread settings aside).
  */
 class DeterminismTest {
 
@@ -33,7 +34,8 @@ class DeterminismTest {
     @ValueSource(strings = {"spectrum --method lanczos --k 4 --which both --tol 1e-10",
             "density --probes 4 --steps 30 --grid 200",
             "trace --method hutchpp --probes 120",
-            "trace --method hutchinson --probes 50"})
+            "trace --method hutchinson --probes 50",
+            "morse --refine none --spectra"})
     void everyNumberIsTheSameTwiceAndForOneOrTwoThreads(String command) {
         Map<String, Object> a = run(command, "a", "2");
         Map<String, Object> b = run(command, "b", "2");
