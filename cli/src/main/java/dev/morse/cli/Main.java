@@ -174,9 +174,10 @@ public final class Main implements Runnable {
 
     /**
      * {@link Main#check} for many command lines: one parser, built once (building it costs tens of
-     * milliseconds, a parse a few). picocli resets every option, and makes new instances of the
-     * option groups, at each parse, so no value carries over from one check to the next. Not for
-     * several threads at once.
+     * milliseconds, a parse a few). picocli keeps the value of an option that a parse does not set
+     * (the option groups' instances survive from an earlier parse), so one checker serves command
+     * lines that set the same options with other values, such as the configs of one sweep step
+     * (CheckerTest); a step with other keys needs a checker of its own. Not for several threads at once.
      */
     public static final class Checker {
         private final CommandLine cl = commandLine(new Main());

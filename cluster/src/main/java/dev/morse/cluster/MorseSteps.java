@@ -238,7 +238,10 @@ public final class MorseSteps implements StepRunner {
             shapes.add(new java.util.HashSet<>());
             values.add(new java.util.HashSet<>());
         }
-        dev.morse.cli.Main.Checker checker = new dev.morse.cli.Main.Checker();
+        // One checker (parser) per step: a step's configs all set the same keys, and picocli keeps
+        // the value of an option a parse does not set (fit's model leaked into a refine step without one).
+        dev.morse.cli.Main.Checker[] checkers = new dev.morse.cli.Main.Checker[spec.steps().size()];
+        for (int i = 0; i < checkers.length; i++) checkers[i] = new dev.morse.cli.Main.Checker();
         for (SweepTask task : spec.tasks("validate")) {
             Path latest = null;
             for (int i = 0; i < spec.steps().size(); i++) {
@@ -256,7 +259,7 @@ public final class MorseSteps implements StepRunner {
                 fresh |= shapes.get(i).add(Json.canonical(shape));
                 if (!fresh) continue;
                 Path json = isPath(opts, "json") ? CHECKED_TASK.resolve(s.name() + ".json") : null;
-                String message = checker.check(configText(a, cfg),
+                String message = checkers[i].check(configText(a, cfg),
                         args(a, CHECKED_TASK.resolve(s.name() + "-config.json"), json).toArray(new String[0]));
                 if (message != null) throw bad(keyOf(spec, i, task, message), message.strip().replaceAll("\\s*\\R\\s*", " "));
             }

@@ -247,6 +247,17 @@ class MorseStepsTest {
         new MorseSteps().validate(spec("{\"max_iter\": [5]}", "[{\"fit\": {\"max-iter\": 6}}]"));
     }
 
+    /**
+     * Each step is checked on its own options: a refine step without a model used to pass after a
+     * fit step that had one (one parser for all steps kept fit's model), and then failed every task.
+     */
+    @Test
+    void eachStepIsCheckedOnItsOwnOptions() {
+        SweepSpec spec = SweepSpec.parse("{\"name\": \"t\", \"base\": {\"data\": \"teacher:n=40,width=2\"}, \"grid\": {\"seed\": [0]},"
+                + " \"steps\": [{\"fit\": {\"model\": \"2-4-1\"}}, {\"refine\": {}}]}");
+        assertBad(spec, "key 'steps[1].refine': morse fit: no model");
+    }
+
     private static void assertBad(SweepSpec spec, String expected) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new MorseSteps().validate(spec));
         assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
