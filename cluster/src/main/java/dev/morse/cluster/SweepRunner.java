@@ -142,6 +142,10 @@ public final class SweepRunner {
         int retried = 0;
         List<String> broken = new ArrayList<>();
         for (SweepTask t : tasks) {
+            // The folder first, then its result: a commit (an attempt of an earlier, killed run may
+            // still be running) renames in a folder that holds its result, so a folder seen before a
+            // read that finds no result is not a committed task; the other order could retire one.
+            boolean folder = Files.exists(tasksDir.resolve(t.id()), LinkOption.NOFOLLOW_LINKS);
             SweepDir.Stored stored = SweepDir.stored(dir, t.id());
             Optional<Map<String, Object>> r = Optional.ofNullable(stored.row());
             if (r.isPresent() && opts.retryFailed() && "failed".equals(r.get().get("status"))) {
@@ -153,7 +157,7 @@ public final class SweepRunner {
                 // a damaged result (a crash, an edit): no row, and in the way of the task's commit
                 broken.add(retire(dir, t.id(), "tasks/" + t.id() + " held a damaged " + TaskExecutor.RESULT + " ("
                         + stored.damage() + "); moved here by a 'sweep run', which ran the task again"));
-            } else if (r.isEmpty() && Files.exists(tasksDir.resolve(t.id()), LinkOption.NOFOLLOW_LINKS)) {
+            } else if (r.isEmpty() && folder && stored.row() == null) {
                 // A commit renames a folder that holds its result: a task folder without one was left by
                 // a tool or a partial copy. In the way of every commit of the task, it is moved aside.
                 broken.add(retire(dir, t.id(), "tasks/" + t.id() + " held no " + TaskExecutor.RESULT

@@ -99,14 +99,16 @@ final class TaskExecutor implements FlatMapFunction<Iterator<SweepTask>, TaskExe
     static boolean commit(Path tmp, Path done) throws IOException {
         try {
             Files.move(tmp, done, StandardCopyOption.ATOMIC_MOVE);
-            force(done.getParent(), StandardOpenOption.READ);   // the rename itself
-            return true;
         } catch (FileSystemException e) {
             if (Files.exists(done.resolve(RESULT))) return false;
             throw new FileSystemException(done.toString(), null, "is in the way of this task's commit and holds no " + RESULT
                     + " (not a committed task: left by a tool or a partial copy of the sweep folder; " + e.getMessage()
                     + "); the next 'sweep run' moves it to " + SweepDir.RETIRED + "/ and runs the task again");
         }
+        // The rename itself, outside the handler above: an fsync error after this attempt committed
+        // is an error of this attempt, not a lost race.
+        force(done.getParent(), StandardOpenOption.READ);
+        return true;
     }
 
     /** fsync: a file (opened to write) or a folder's entries (opened to read; Linux allows that), as training checkpoints do. */
