@@ -38,7 +38,7 @@ import org.netlib.util.intW;
  * consecutive rows, ≥ the row width), translated to netlib's column-major calls without copies.
  * Symmetric LAPACK inputs are dense row-major n×n arrays of exactly n·n doubles; only the LOWER
  * triangle (a[i·n + j], j ≤ i) is referenced, which is LAPACK's {@code UPLO='U'} in its
- * column-major view, but all n·n entries must be finite. Eigenvalues come back ascending;
+ * column-major view, and only that triangle must be finite. Eigenvalues come back ascending;
  * eigenvectors as rows (see {@link SymmetricEigen}).
  *
  * <h2>Validation</h2>

@@ -179,11 +179,14 @@ public final class NativeThreads {
     /**
      * Runs a call whose bits depend on OpenBLAS's thread count at one thread: within this thread's
      * raised scope the count is lowered for the call and restored after (no other thread's BLAS
-     * runs meanwhile: they wait for the scope). For dsyevd, whose multi-threaded reduction gave
+     * runs meanwhile: they wait for the scope). Outside a raised scope of this thread the count is
+     * already 1, unless another thread raised it, whose scope a caller of dense work waits for by
+     * opening its own ({@link #dense}). For dsyevd, whose multi-threaded reduction gave
      * different last bits with 1 and 2 threads already at n = 300, where SPEC §8 asks for the same
      * bits for any thread count; on 2 vCPUs two threads were no faster at n = 2000.
      */
     static <T> T atOneThread(java.util.function.Supplier<T> call) {
+        init();   // OpenBLAS's own default is every core
         boolean lower;
         synchronized (LOCK) {
             lower = owner == Thread.currentThread() && raisedTo != 1;

@@ -19,9 +19,11 @@ public interface Kernels {
 
     /**
      * k dot products with one vector: out[outOff + i] = Σ_{t<n} x[xOff + i·ldx + t]·y[yOff + t]
-     * for i &lt; k (V·y for k rows of V). Each sum's order depends only on n (and the
-     * implementation), so a caller cutting a long product into fixed blocks gets the same bits
-     * whatever runs them. The vector kernel reads y once per few rows instead of once per row.
+     * for i &lt; k (V·y for k rows of V). Each sum's order depends only on n, k and i (and the
+     * implementation), not on the data or on who calls: a caller cutting a long product into fixed
+     * blocks, with the same k for each, gets the same bits whatever runs them. The vector kernel
+     * reads y once per few rows instead of once per row (the rows after the last group of four
+     * are plain dots, summed in another order).
      */
     default void dotRows(int k, int n, double[] x, int xOff, int ldx, double[] y, int yOff, double[] out, int outOff) {
         for (int i = 0; i < k; i++) out[outOff + i] = dot(n, x, xOff + i * ldx, y, yOff);
