@@ -207,14 +207,13 @@ abstract class AnalysisCommand extends BaseCommand {
      * huge (above {@link #HUGE_WEIGHT}, or not finite), else the data.
      */
     static CliException nonFinite(String kind, String what, Evaluator obj, double[] theta) {
-        double max = 0;
-        if (theta != null) for (double x : theta) max = Double.isFinite(x) ? Math.max(max, Math.abs(x)) : Double.POSITIVE_INFINITY;
+        double max = theta == null ? 0 : maxAbs(theta);
         String head = "non-finite " + kind + " at θ: " + what + " (overflow" + (theta == null ? "" : "; the largest |θ_i| is " + g3(max)) + ")";
-        String term = obj == null || theta == null || !(max <= HUGE_WEIGHT) ? null : termCulprit(obj, theta);
-        if (term != null) return CliException.numerical(head + "; " + term);
         if (obj == null || theta == null || !(max <= HUGE_WEIGHT)) {
             return CliException.numerical(head + "; the weights are too large for float64 here: check --weights, or rescale them");
         }
+        String term = termCulprit(obj, theta);
+        if (term != null) return CliException.numerical(head + "; " + term);
         Dataset d = obj.problem().data();
         double x = maxAbs(d.inputs()), y = d.realTargets() == null ? Double.NaN : maxAbs(d.realTargets());
         return CliException.numerical(head + "; the data loss overflows at weights of moderate size: check the data (the largest |x| is " + g3(x)
@@ -251,10 +250,10 @@ abstract class AnalysisCommand extends BaseCommand {
     }
 
     private static boolean allFinite(double[] v) {
-        for (double x : v) if (!Double.isFinite(x)) return false;
-        return true;
+        return dev.morse.simd.KernelProvider.get().allFinite(v.length, v, 0);
     }
 
+    /** The largest |v_i|, infinite when some v_i is not finite. */
     private static double maxAbs(double[] v) {
         double m = 0;
         for (double x : v) m = Double.isFinite(x) ? Math.max(m, Math.abs(x)) : Double.POSITIVE_INFINITY;
