@@ -140,10 +140,7 @@ final class FitCommand extends AnalysisCommand {
      * changes nothing), lbfgs_newton unless that is what ran, and a looser --grad-tol.
      */
     static String advice(Optimize.Name optimizer, Optimize.Run run) {
-        java.util.List<String> tries = new java.util.ArrayList<>();
-        java.util.List<String> limits = run.exhaustedLimits();
-        if (!limits.isEmpty()) tries.add("raise " + String.join(" and ", limits));
-        if (optimizer != Optimize.Name.lbfgs_newton) tries.add("try --optimizer lbfgs_newton");
+        java.util.List<String> tries = Optimize.tries(run, optimizer != Optimize.Name.lbfgs_newton ? "try --optimizer lbfgs_newton" : null);
         tries.add("loosen --grad-tol");
         return Optimize.either(tries);
     }

@@ -179,10 +179,7 @@ final class MorseCommand extends AnalysisCommand {
      * --refine lbfgs_newton unless that is what ran; another starting θ when nothing else applies.
      */
     static String refineAdvice(Refine how, Optimize.Run run) {
-        List<String> tries = new ArrayList<>();
-        List<String> limits = run.exhaustedLimits();
-        if (!limits.isEmpty()) tries.add("raise " + String.join(" and ", limits));
-        if (how != Refine.lbfgs_newton) tries.add("try --refine lbfgs_newton");
+        List<String> tries = Optimize.tries(run, how != Refine.lbfgs_newton ? "try --refine lbfgs_newton" : null);
         if (tries.isEmpty()) tries.add("start from another θ (--weights or --init)");
         return Optimize.either(tries);
     }

@@ -64,6 +64,19 @@ final class Optimize {
         }
     }
 
+    /**
+     * The first things to try when a run misses its tolerance: raise the iteration limits it ran
+     * into ({@link Run#exhaustedLimits}: raising another one changes nothing), then
+     * {@code alternative} (null: none, e.g. when it is what ran). fit and morse add their own last resort.
+     */
+    static List<String> tries(Run run, String alternative) {
+        List<String> tries = new ArrayList<>();
+        List<String> limits = run.exhaustedLimits();
+        if (!limits.isEmpty()) tries.add("raise " + String.join(" and ", limits));
+        if (alternative != null) tries.add(alternative);
+        return tries;
+    }
+
     /** "a", "a or b", "a, b, or c". */
     static String either(List<String> items) {
         if (items.size() <= 2) return String.join(" or ", items);
