@@ -138,11 +138,6 @@ final class DensityCommand extends AnalysisCommand {
      * the kernels fall between the points or spike on one, and the "density" (and ∫φ, far from 1)
      * means nothing. Δ is known only once SLQ has found the nodes, so this refusal comes after it.
      */
-    /** x rounded up to 3 significant digits: a bound the user can type. */
-    private static String up3(double x) {
-        return new java.math.BigDecimal(x).round(new java.math.MathContext(3, java.math.RoundingMode.CEILING)).stripTrailingZeros().toString();
-    }
-
     private void checkSampling(SpectralDensity.Result r) {
         double[] gx = r.grid();
         double s = r.sigma(), spacing = gx[1] - gx[0];
@@ -155,5 +150,10 @@ final class DensityCommand extends AnalysisCommand {
         throw Checks.usage(sigma > 0 ? "--sigma" : "--grid", what + " is below the grid spacing " + g3(spacing) + " (the Ritz nodes' range "
                 + g3(range) + " + 10σ over --grid " + grid + " points): the kernels would fall between the grid points and the density "
                 + "would not integrate to 1; give --sigma ≥ " + up3(minSigma) + raiseGrid);
+    }
+
+    /** x rounded up to 3 significant digits: a bound the user can type. */
+    private static String up3(double x) {
+        return new java.math.BigDecimal(x).round(new java.math.MathContext(3, java.math.RoundingMode.CEILING)).stripTrailingZeros().toString();
     }
 }
