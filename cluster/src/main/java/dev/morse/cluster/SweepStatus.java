@@ -21,12 +21,6 @@ import java.util.Optional;
 public record SweepStatus(Path dir, String name, int total, int done, int failed, int missing, int inFlight,
                           List<Axis> axes, List<Failure> failures, List<Damaged> damaged) {
 
-    /** A status without damaged results. */
-    public SweepStatus(Path dir, String name, int total, int done, int failed, int missing, int inFlight,
-                       List<Axis> axes, List<Failure> failures) {
-        this(dir, name, total, done, failed, missing, inFlight, axes, failures, List.of());
-    }
-
     /** Failures {@link #text()} lists; the rest it counts. */
     static final int LISTED_FAILURES = 20;
 
@@ -101,10 +95,7 @@ public record SweepStatus(Path dir, String name, int total, int done, int failed
         if (!damaged.isEmpty()) {
             sb.append("damaged results (counted as missing; the next 'sweep run' moves them to ").append(SweepDir.RETIRED)
                     .append("/ and runs the tasks again):\n");
-            for (Damaged d : damaged.subList(0, Math.min(LISTED_FAILURES, damaged.size()))) {
-                sb.append("  ").append(d.taskId()).append("  ").append(d.why().strip().replaceAll("\\s*\\R\\s*", " ")).append('\n');
-            }
-            if (damaged.size() > LISTED_FAILURES) sb.append("  … and ").append(damaged.size() - LISTED_FAILURES).append(" more\n");
+            list(sb, damaged.stream().map(d -> d.taskId() + "  " + d.why().strip()).toList());
         }
         for (Axis a : axes) {
             List<List<String>> rows = new ArrayList<>();
@@ -118,13 +109,16 @@ public record SweepStatus(Path dir, String name, int total, int done, int failed
         if (!failures.isEmpty()) {
             sb.append("\nfailed tasks (task, step: error; the stack trace is in ").append(SweepDir.TASKS)
                     .append("/<task>/").append(TaskExecutor.ERROR_FILE).append("):\n");
-            for (Failure f : failures.subList(0, Math.min(LISTED_FAILURES, failures.size()))) {
-                // one line each, whatever the message holds
-                sb.append("  ").append(f.taskId()).append("  ").append(f.step()).append(": ")
-                        .append(f.error().strip().replaceAll("\\s*\\R\\s*", " ")).append('\n');
-            }
-            if (failures.size() > LISTED_FAILURES) sb.append("  … and ").append(failures.size() - LISTED_FAILURES).append(" more\n");
+            list(sb, failures.stream().map(f -> f.taskId() + "  " + f.step() + ": " + f.error().strip()).toList());
         }
         return sb.toString();
+    }
+
+    /** The first {@value #LISTED_FAILURES} lines, one each whatever they hold (line breaks folded), then how many more. */
+    private static void list(StringBuilder sb, List<String> lines) {
+        for (String line : lines.subList(0, Math.min(LISTED_FAILURES, lines.size()))) {
+            sb.append("  ").append(line.strip().replaceAll("\\s*\\R\\s*", " ")).append('\n');
+        }
+        if (lines.size() > LISTED_FAILURES) sb.append("  … and ").append(lines.size() - LISTED_FAILURES).append(" more\n");
     }
 }

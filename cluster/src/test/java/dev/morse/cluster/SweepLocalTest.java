@@ -333,12 +333,12 @@ class SweepLocalTest {
     void statusListsTwentyFailuresThenCountsTheRest() {
         List<SweepStatus.Failure> failures = new ArrayList<>();
         for (int i = 0; i < 23; i++) failures.add(new SweepStatus.Failure("task" + i, "fit", "exit 3 (numerical failure):\n no convergence " + i));
-        String text = new SweepStatus(tmp, "s", 30, 7, 23, 0, 0, List.of(), failures).text();
+        String text = new SweepStatus(tmp, "s", 30, 7, 23, 0, 0, List.of(), failures, List.of()).text();
         assertTrue(text.contains("\n  task0  fit: exit 3 (numerical failure): no convergence 0\n"), text);
         assertTrue(text.contains("\n  task19  fit: exit 3 (numerical failure): no convergence 19\n"), text);
         assertFalse(text.contains("task20"), text);
         assertTrue(text.endsWith("\n  … and 3 more\n"), text);
-        assertFalse(new SweepStatus(tmp, "s", 1, 1, 0, 0, 0, List.of(), List.of()).text().contains("failed tasks"));
+        assertFalse(new SweepStatus(tmp, "s", 1, 1, 0, 0, 0, List.of(), List.of(), List.of()).text().contains("failed tasks"));
     }
 
     /** A zipped axis may repeat a value: one row per distinct value, labelled with its own counts. */
