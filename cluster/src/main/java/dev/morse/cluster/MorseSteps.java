@@ -140,15 +140,6 @@ public final class MorseSteps implements StepRunner {
         return commands().containsKey(step) ? new Alias(step, Map.of()) : null;
     }
 
-    /**
-     * The options (normalized names, see {@link #normalize}) of the command a step name runs, or an
-     * empty set when the name is not a step: for runners that compose their own steps with these.
-     */
-    public static Set<String> stepOptions(String step) {
-        Alias a = alias(step);
-        return a == null ? Set.of() : commands().get(a.command()).keySet();
-    }
-
     /** The step names: every command, and the aliases. */
     static Set<String> stepNames() {
         Set<String> s = new TreeSet<>(commands().keySet());
@@ -160,9 +151,21 @@ public final class MorseSteps implements StepRunner {
 
     @Override
     public void validate(SweepSpec spec) {
+        validate(spec, Set.of(), Set.of());
+    }
+
+    /**
+     * {@link #validate(SweepSpec)} for a runner that composes steps of its own with these: the
+     * steps named in {@code otherSteps} and the base and grid keys in {@code otherKeys} that no
+     * command step takes are left to that runner. Everything else is checked as for a spec of
+     * commands only, on the spec as it is: the command lines of its own tasks (zip groups walked
+     * together, not crossed), and messages that name its keys, list indices and step places.
+     */
+    public void validate(SweepSpec spec, Set<String> otherSteps, Set<String> otherKeys) {
         List<Map<String, Class<?>>> stepOpts = new ArrayList<>();
         for (int i = 0; i < spec.steps().size(); i++) {
             SweepSpec.Step s = spec.steps().get(i);
+            if (otherSteps.contains(s.name())) continue;
             Alias a = alias(s.name());
             if (a == null) {
                 throw bad("steps[" + i + "]", "unknown step '" + s.name() + "'; a step is a morse command or an alias: "
@@ -191,13 +194,14 @@ public final class MorseSteps implements StepRunner {
         for (Map.Entry<String, Object> e : keys.entrySet()) {
             String name = e.getKey().substring(e.getKey().indexOf('.') + 1);
             String k = normalize(name);
+            boolean taken = false;
+            for (Map<String, Class<?>> o : stepOpts) taken |= o.containsKey(k);
+            if (!taken && otherKeys.contains(name)) continue;   // read by the other runner's steps only: theirs to check
             oneSpelling(spelled, k, "", e.getKey());
             if (MANAGED.contains(k)) throw bad(e.getKey(), managed(k));
             if (OUTPUTS.contains(k)) {
                 throw bad(e.getKey(), "'" + name + "' names a per-step output: give it in a step's options (relative to the task folder)");
             }
-            boolean taken = false;
-            for (Map<String, Class<?>> o : stepOpts) taken |= o.containsKey(k);
             if (!taken) {
                 StringJoiner steps = new StringJoiner(", ");
                 for (SweepSpec.Step s : spec.steps()) steps.add(s.name());
@@ -211,14 +215,15 @@ public final class MorseSteps implements StepRunner {
                 checkValue(e.getKey(), e.getValue());
             }
         }
-        checkCommandLines(spec);
+        checkCommandLines(spec, otherSteps);
     }
 
     /** Where the value checks put a task: never read or written. */
     private static final Path CHECKED_TASK = Path.of("tasks", "<task>");
 
     /**
-     * Parses the command line of every step for every distinct task config, as the CLI would
+     * Parses the command line of every step (but {@code otherSteps}) for every distinct config of
+     * the spec's tasks ({@link SweepSpec#tasks}: the configs the sweep runs), as the CLI would
      * ({@link dev.morse.cli.Main#check}: option types, enum values, specs such as the model and the
      * regularizer), so that a bad value stops the sweep on the driver instead of failing every task
      * with exit 2. Files (θ of earlier steps, data, outputs) need not exist.
@@ -231,7 +236,7 @@ public final class MorseSteps implements StepRunner {
      * regularizers is parsed about 1000 times per step, not 2000, and 50 seeds × 600 combinations
      * about 650 times, not 30000.
      */
-    private static void checkCommandLines(SweepSpec spec) {
+    private static void checkCommandLines(SweepSpec spec, Set<String> otherSteps) {
         List<Set<String>> shapes = new ArrayList<>();
         List<Set<String>> values = new ArrayList<>();
         for (int i = 0; i < spec.steps().size(); i++) {
@@ -246,6 +251,7 @@ public final class MorseSteps implements StepRunner {
             Path latest = null;
             for (int i = 0; i < spec.steps().size(); i++) {
                 SweepSpec.Step s = spec.steps().get(i);
+                if (otherSteps.contains(s.name())) continue;
                 Alias a = alias(s.name());
                 Map<String, Class<?>> opts = commands().get(a.command());
                 Map<String, Object> cfg = stepConfig(s.name(), task.config(), s.options(), CHECKED_TASK, latest, 1);

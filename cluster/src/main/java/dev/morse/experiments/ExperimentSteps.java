@@ -19,9 +19,10 @@ import java.util.TreeSet;
  * θ file an earlier CLI step wrote ({@code ctx.outputs("morse").get("theta_file")}), and a
  * {@code theta_file} output of its own reaches later CLI steps as their {@code --weights}.
  *
- * <p>Validation: the task options that only own steps read ({@link OwnStep#taskKeys()}) are taken
- * out before {@link MorseSteps#validate} checks the rest, so a key that neither reads is still
- * refused, naming it.
+ * <p>Validation: {@link MorseSteps#validate(SweepSpec, Set, Set)} checks the CLI's steps on the spec
+ * as it is (the tasks the sweep runs, zip groups included), leaving out the own steps and the task
+ * options that only they read ({@link OwnStep#taskKeys()}), so a key that neither reads is still
+ * refused, naming it; each own step checks every task ({@link OwnStep#check}).
  */
 public final class ExperimentSteps implements StepRunner {
     private static final long serialVersionUID = 1L;
@@ -68,13 +69,13 @@ public final class ExperimentSteps implements StepRunner {
     @Override
     public void validate(SweepSpec spec) {
         Set<String> ownKeys = new TreeSet<>();
-        List<Map<String, Object>> cliSteps = new ArrayList<>();
         List<SweepSpec.Step> ownSteps = new ArrayList<>();
+        boolean cliSteps = false;
         for (int i = 0; i < spec.steps().size(); i++) {
             SweepSpec.Step st = spec.steps().get(i);
             OwnStep s = own.get(st.name());
             if (s == null) {
-                cliSteps.add(Map.of(st.name(), st.options()));
+                cliSteps = true;
                 continue;
             }
             ownSteps.add(st);
@@ -86,20 +87,10 @@ public final class ExperimentSteps implements StepRunner {
                 }
             }
         }
-        if (!cliSteps.isEmpty()) {
-            // The CLI's steps see the spec without the keys only own steps read.
-            Map<String, Object> m = new LinkedHashMap<>(spec.toMap());
-            Map<String, Object> base = new LinkedHashMap<>(spec.base());
-            Map<String, Object> grid = new LinkedHashMap<>(spec.grid());
-            Set<String> cliKeys = cliKeys(cliSteps);
-            base.keySet().removeIf(k -> ownKeys.contains(k) && !cliKeys.contains(MorseSteps.normalize(k)));
-            grid.keySet().removeIf(k -> ownKeys.contains(k) && !cliKeys.contains(MorseSteps.normalize(k)));
-            m.put("base", base);
-            m.put("grid", grid);
-            m.put("steps", cliSteps);
-            // Validation checks keys and values, not the product: the grid's lists, deduplicated, without zip
-            // (a zip group that lost its own-step members could list a tuple twice).
-            cli.validate(SweepSpec.fromMap(withoutGridDuplicates(m), "spec"));
+        if (cliSteps) {
+            // The CLI's steps are checked on this spec as it is, so on the tasks it runs (zip groups walked
+            // together, not crossed) and with messages naming its keys; the keys only own steps read are theirs.
+            cli.validate(spec, own.keySet(), ownKeys);
         } else {
             for (String k : spec.base().keySet()) if (!ownKeys.contains(k)) throw unknownKey("base." + k);
             for (String k : spec.grid().keySet()) if (!ownKeys.contains(k)) throw unknownKey("grid." + k);
@@ -113,28 +104,5 @@ public final class ExperimentSteps implements StepRunner {
 
     private IllegalArgumentException unknownKey(String key) {
         return new IllegalArgumentException("spec: key '" + key + "': no step takes this option (steps: " + own.keySet() + ")");
-    }
-
-    /** The options of the CLI commands named by these steps (normalized). */
-    private static Set<String> cliKeys(List<Map<String, Object>> steps) {
-        Set<String> keys = new TreeSet<>();
-        for (Map<String, Object> s : steps) keys.addAll(MorseSteps.stepOptions(s.keySet().iterator().next()));
-        return keys;
-    }
-
-    /** The map with every grid list reduced to its distinct values (for validation only). */
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> withoutGridDuplicates(Map<String, Object> m) {
-        Map<String, Object> out = new LinkedHashMap<>(m);
-        Map<String, Object> grid = new LinkedHashMap<>();
-        ((Map<String, Object>) m.get("grid")).forEach((k, v) -> {
-            List<Object> distinct = new ArrayList<>();
-            Set<String> seen = new java.util.HashSet<>();
-            for (Object o : (List<Object>) v) if (seen.add(dev.morse.cluster.Json.canonical(o))) distinct.add(o);
-            grid.put(k, distinct);
-        });
-        out.put("grid", grid);
-        out.remove("zip");
-        return out;
     }
 }
