@@ -1,6 +1,7 @@
 package dev.morse.cli;
 
 import dev.morse.io.DataFiles;
+import dev.morse.io.FileSync;
 import dev.morse.io.InputException;
 import dev.morse.io.NdArray;
 import dev.morse.io.Npy;
@@ -9,14 +10,12 @@ import dev.morse.training.EpochRecord;
 import dev.morse.training.OptimizerState;
 import dev.morse.training.TrainingState;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -200,8 +199,18 @@ final class Checkpoints {
         }
     }
 
-    /** Writes {@code state} as DIR/epoch-NNNN atomically, then points {@code latest} at it; returns the folder. */
-    static Path write(Path dir, TrainingState state, String optimizer, String configJson) throws IOException {
+    /**
+     * A checkpoint written: its folder, and the warning of {@link FileSync#folder} when the file
+     * system refused to force the rename into DIR (null when it did).
+     */
+    record Written(Path folder, String syncWarning) {}
+
+    /**
+     * Writes {@code state} as DIR/epoch-NNNN atomically, then points {@code latest} at it; DIR's
+     * entries are forced with {@code folders} ({@link FileSync#PLATFORM}) between the two.
+     */
+    static Written write(Path dir, TrainingState state, String optimizer, String configJson, FileSync.FolderForce folders)
+            throws IOException {
         Files.createDirectories(dir);
         writeFileAtomically(dir.resolve(CONFIG), configJson.getBytes(StandardCharsets.UTF_8));
         String name = folderName(state.epoch());
@@ -241,9 +250,10 @@ final class Checkpoints {
                 deleteTree(target);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            forceDirectory(dir);
+            // the rename on disk before `latest` names it; a file system that refuses cannot promise that
+            String syncWarning = FileSync.folder(dir, folders);
             writeFileAtomically(dir.resolve(LATEST), (name + "\n").getBytes(StandardCharsets.UTF_8));
-            return target;
+            return new Written(target, syncWarning);
         } finally {
             if (Files.exists(tmp)) deleteTree(tmp);
         }
@@ -252,7 +262,7 @@ final class Checkpoints {
     private static void array(Json j, Path folder, String file, double[] values) throws IOException {
         Path f = folder.resolve(file);
         Npy.write(f, values);
-        force(f);
+        FileSync.file(f);
         j.beginObject().name("file").value(file).name("length").value(values.length).name("sha256").value(sha256(f)).endObject();
     }
 
@@ -359,20 +369,7 @@ final class Checkpoints {
 
     private static void writeForced(Path f, byte[] bytes) throws IOException {
         Files.write(f, bytes);
-        force(f);
-    }
-
-    private static void force(Path f) throws IOException {
-        try (FileChannel c = FileChannel.open(f, StandardOpenOption.WRITE)) {
-            c.force(true);
-        }
-    }
-
-    /** Forces the folder's entries (the rename) to disk; Linux allows opening a folder for that. */
-    private static void forceDirectory(Path dir) throws IOException {
-        try (FileChannel c = FileChannel.open(dir, StandardOpenOption.READ)) {
-            c.force(true);
-        }
+        FileSync.file(f);
     }
 
     private static void deleteTree(Path p) throws IOException {

@@ -5,6 +5,7 @@ import dev.morse.engine.Evaluator;
 import dev.morse.engine.Penalty;
 import dev.morse.engine.Problem;
 import dev.morse.engine.Term;
+import dev.morse.io.FileSync;
 import dev.morse.io.InputException;
 import dev.morse.json.Json;
 import dev.morse.training.CurvatureMonitor;
@@ -445,6 +446,7 @@ final class TrainCommand extends AnalysisCommand {
         private final String optimizerText;
         private Progress.Task task;
         private long lastUpdate;
+        private boolean syncWarned;   // the file system's refusal to force the checkpoint folder: said once a run
 
         Listener(int batches, String optimizerText) {
             this.batches = batches;
@@ -485,8 +487,12 @@ final class TrainCommand extends AnalysisCommand {
                     Checkpoints.remove(replacedCheckpoints);
                     replacedCheckpoints = null;
                 }
-                Path f = Checkpoints.write(checkpoints, state, optimizerText, Report.configText(spec));
-                progress.note("checkpoint " + f);
+                Checkpoints.Written w = Checkpoints.write(checkpoints, state, optimizerText, Report.configText(spec), FileSync.PLATFORM);
+                progress.note("checkpoint " + w.folder());
+                if (w.syncWarning() != null && !syncWarned) {
+                    syncWarned = true;
+                    err.println("morse train: warning: " + w.syncWarning() + "; a crash may lose the newest checkpoints");
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

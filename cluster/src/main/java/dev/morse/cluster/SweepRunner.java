@@ -233,7 +233,10 @@ public final class SweepRunner {
         // interruptOnCancel: a cancelled job interrupts its running tasks, which then commit nothing
         jsc.setJobGroup("morse-sweep", "morse sweep " + spec.name() + " (" + todo.size() + " tasks)", true);
         try {
-            jsc.parallelize(todo, parts).mapPartitions(new TaskExecutor(dir, runner, opts.morseVersion())).collect();
+            List<TaskExecutor.Outcome> outcomes =
+                    jsc.parallelize(todo, parts).mapPartitions(new TaskExecutor(dir, runner, opts.morseVersion())).collect();
+            String syncWarning = TaskExecutor.syncWarning(outcomes);
+            if (syncWarning != null && opts.log() != null) opts.log().println("sweep " + spec.name() + ": warning: " + syncWarning);
             return null;
         } catch (RuntimeException e) {
             // Spark's message carries the executor's stack trace: its first line says what happened

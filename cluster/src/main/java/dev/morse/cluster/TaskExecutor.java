@@ -1,17 +1,16 @@
 package dev.morse.cluster;
 
+import dev.morse.io.FileSync;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.PrintWriter;
 import java.io.Serializable;
 import java.io.StringWriter;
 import java.nio.channels.ClosedByInterruptException;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -31,7 +30,9 @@ import org.apache.spark.api.java.function.FlatMapFunction;
  * attempt, a speculative copy, an earlier run), the attempt deletes its own folder: a result is
  * never half written and never replaced. A task whose step throws commits a {@code failed} row with
  * the message (and {@code error.txt} with the stack trace); a task that Spark kills (interrupted:
- * job cancelled, speculative loser) commits nothing.
+ * job cancelled, speculative loser) commits nothing. The result is forced to disk before the rename,
+ * and the folders after it ({@link FileSync}); a file system that refuses the latter does not fail the
+ * task: the outcome carries the warning, and the driver prints it once.
  */
 final class TaskExecutor implements FlatMapFunction<Iterator<SweepTask>, TaskExecutor.Outcome> {
     private static final long serialVersionUID = 1L;
@@ -39,7 +40,15 @@ final class TaskExecutor implements FlatMapFunction<Iterator<SweepTask>, TaskExe
     /** What happened to one task in this run. */
     enum Kind { DONE, FAILED, ALREADY_COMMITTED, LOST_RACE }
 
-    record Outcome(String taskId, Kind kind) implements Serializable {}
+    /**
+     * What happened to one task; {@code syncWarning}: the file system refused to force the folders
+     * of the task this attempt committed ({@link FileSync#folder}), or null.
+     */
+    record Outcome(String taskId, Kind kind, String syncWarning) implements Serializable {
+        Outcome(String taskId, Kind kind) {
+            this(taskId, kind, null);
+        }
+    }
 
     static final String RESULT = "result.json";
     static final String ERROR_FILE = "error.txt";
@@ -47,11 +56,18 @@ final class TaskExecutor implements FlatMapFunction<Iterator<SweepTask>, TaskExe
     private final String dir;
     private final StepRunner runner;
     private final String morseVersion;
+    private final FileSync.FolderForce folders;
 
     TaskExecutor(Path dir, StepRunner runner, String morseVersion) {
+        this(dir, runner, morseVersion, FileSync.PLATFORM);
+    }
+
+    /** {@code folders}: how folders are forced to disk (tests give one that refuses, as some file systems do). */
+    TaskExecutor(Path dir, StepRunner runner, String morseVersion, FileSync.FolderForce folders) {
         this.dir = dir.toString();
         this.runner = runner;
         this.morseVersion = morseVersion;
+        this.folders = folders;
     }
 
     @Override
@@ -77,12 +93,17 @@ final class TaskExecutor implements FlatMapFunction<Iterator<SweepTask>, TaskExe
             // crash of the node (or of a network file system) cannot leave a committed, truncated one.
             Path result = tmp.resolve(RESULT);
             Files.writeString(result, Json.writePretty(row));
-            force(result, StandardOpenOption.WRITE);
-            force(tmp, StandardOpenOption.READ);
+            FileSync.file(result);
+            // A file system that refuses to force folders cannot promise that the renames survive a crash
+            // of the machine; the commit stands (a lost one reruns the task on the next run), and the
+            // driver says so once.
+            String syncWarning = FileSync.folder(tmp, folders);
             // a committed task is a folder with its result (what commit tests too): a folder without one
             // is in the way, not a commit (the driver retires such folders before each job)
             if (Files.exists(done.resolve(RESULT)) || !commit(tmp, done)) return new Outcome(task.id(), Kind.LOST_RACE);
-            return new Outcome(task.id(), "done".equals(row.get("status")) ? Kind.DONE : Kind.FAILED);
+            String committed = FileSync.folder(tasksDir, folders);
+            return new Outcome(task.id(), "done".equals(row.get("status")) ? Kind.DONE : Kind.FAILED,
+                    syncWarning != null ? syncWarning : committed);
         } finally {
             if (Files.exists(tmp)) SweepDir.deleteTree(tmp);
         }
@@ -105,17 +126,23 @@ final class TaskExecutor implements FlatMapFunction<Iterator<SweepTask>, TaskExe
                     + " (not a committed task: left by a tool or a partial copy of the sweep folder; " + e.getMessage()
                     + "); the next 'sweep run' moves it to " + SweepDir.RETIRED + "/ and runs the task again");
         }
-        // The rename itself, outside the handler above: an fsync error after this attempt committed
-        // is an error of this attempt, not a lost race.
-        force(done.getParent(), StandardOpenOption.READ);
         return true;
     }
 
-    /** fsync: a file (opened to write) or a folder's entries (opened to read; Linux allows that), as training checkpoints do. */
-    private static void force(Path p, StandardOpenOption mode) throws IOException {
-        try (FileChannel c = FileChannel.open(p, mode)) {
-            c.force(true);
+    /**
+     * The driver's one line for the folder forces that the file system refused in a job's outcomes
+     * (the first refusal, and in how many tasks), or null when there were none.
+     */
+    static String syncWarning(List<Outcome> outcomes) {
+        String first = null;
+        int n = 0;
+        for (Outcome o : outcomes) {
+            if (o.syncWarning() == null) continue;
+            if (first == null) first = o.syncWarning();
+            n++;
         }
+        return first == null ? null : first + "; in " + n + " task(s) of this run: a crash of the machine may lose their"
+                + " commits, and the next 'sweep run' runs those tasks again";
     }
 
     /** Runs the steps; the row of a done or failed task. Rethrows when Spark killed the task. */

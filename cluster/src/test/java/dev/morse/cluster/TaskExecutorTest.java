@@ -6,9 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.morse.io.FileSync;
+import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,5 +98,37 @@ class TaskExecutorTest {
         SweepDir.Stored none = SweepDir.stored(tmp, "never-ran");
         assertNull(none.row());
         assertNull(none.damage(), "no result is not damage");
+    }
+
+    /**
+     * A file system that refuses to force folders (Windows cannot open one as a channel; fsync of a
+     * folder is EINVAL on some network and FUSE file systems): the task still commits, once, and
+     * its outcome carries the warning, which the driver prints once for the job.
+     */
+    @Test
+    void aFileSystemThatRefusesToForceFoldersStillCommitsAndSaysSo() throws Exception {
+        List<Path> asked = new ArrayList<>();
+        FileSync.FolderForce refuses = d -> {
+            asked.add(d);
+            throw new IOException("Invalid argument");
+        };
+        List<SweepTask> tasks = SweepSpec.parse(FakeSteps.spec("fake", "{}", 1)).tasks("v");
+        TaskExecutor ex = new TaskExecutor(tmp, new FakeSteps(), "v", refuses);
+        List<TaskExecutor.Outcome> outcomes = new ArrayList<>();
+        for (SweepTask t : tasks.subList(0, 2)) {
+            TaskExecutor.Outcome o = ex.runTask(t);
+            outcomes.add(o);
+            assertEquals(TaskExecutor.Kind.DONE, o.kind());
+            assertEquals("done", SweepDir.result(tmp, t.id()).orElseThrow().get("status"), "committed");
+            assertTrue(o.syncWarning().contains("Invalid argument") && o.syncWarning().contains("refused to force"), o.syncWarning());
+        }
+        assertTrue(asked.contains(tmp.resolve(SweepDir.TASKS)), "the rename's folder was to be forced: " + asked);
+        assertEquals(TaskExecutor.Kind.ALREADY_COMMITTED, ex.runTask(tasks.get(0)).kind());
+
+        outcomes.add(new TaskExecutor.Outcome("other", TaskExecutor.Kind.DONE));
+        String line = TaskExecutor.syncWarning(outcomes);
+        assertTrue(line.startsWith(outcomes.get(0).syncWarning()) && line.contains("in 2 task(s) of this run"), line);
+        assertNull(TaskExecutor.syncWarning(List.of(new TaskExecutor.Outcome("t", TaskExecutor.Kind.DONE))));
+        assertNull(new TaskExecutor(tmp, new FakeSteps(), "v").runTask(tasks.get(2)).syncWarning(), "this file system forces folders");
     }
 }
