@@ -44,7 +44,7 @@ import picocli.CommandLine.Model.OptionSpec;
  * <p><b>Files.</b> In the task folder: {@code <step>.json} (the command's {@code --json} report),
  * {@code <step>.log} (its output), {@code <step>-config.json}; {@code <step>-theta.npy} for commands
  * with {@code --save} (θ), unless the step names another file. Later steps get the latest θ as
- * {@code --weights} unless their options give {@code weights}; so {@code fit} then {@code morse}
+ * {@code --weights} unless their options give {@code weights} or {@code init} (a θ of their own); so {@code fit} then {@code morse}
  * analyses the fitted point, and an {@code init} step seeds every later one. Options that name
  * outputs ({@code save}, {@code plots}, {@code save_vectors}, {@code out}, {@code checkpoint_dir}) are per step, relative to
  * the task folder ({@code "plots": true} means {@code <step>-plots/}); plots are drawn only when
@@ -404,7 +404,7 @@ public final class MorseSteps implements StepRunner {
      * The options a step runs with (normalized names → values), for a task in {@code taskDir}:
      * the task's config (the keys the command takes), then an alias's presets (refine: newton),
      * then the step's own options; outputs in the task folder; {@code latestTheta} (an earlier
-     * step's θ file, or null) as {@code weights} unless the step gives its own; {@code threads}
+     * step's θ file, or null) as {@code weights} unless the step gives its own weights or init; {@code threads}
      * unless the config sets them. What {@link #run} writes as {@code <step>-config.json}, and what
      * {@link #validate} checks.
      */
@@ -418,11 +418,13 @@ public final class MorseSteps implements StepRunner {
             if (opts.containsKey(normalize(k))) cfg.put(normalize(k), v);
         });
         a.defaults().forEach((k, v) -> cfg.put(normalize(k), v));
-        boolean ownWeights = false;
+        // A step's own weights or init says where its θ comes from: an earlier step's θ as --weights would
+        // make the command ignore its init (a config gives both; on the command line the CLI refuses them together).
+        boolean ownTheta = false;
         for (Map.Entry<String, Object> e : stepOptions.entrySet()) {
             String k = normalize(e.getKey());
             cfg.put(k, e.getValue());
-            ownWeights |= k.equals("weights");
+            ownTheta |= k.equals("weights") || k.equals("init");
         }
         // outputs: per step, in the task folder
         if (isPath(opts, "save")) {
@@ -438,7 +440,7 @@ public final class MorseSteps implements StepRunner {
                 cfg.put(o, taskDir.resolve(String.valueOf(v)).toString());
             }
         }
-        if (opts.containsKey("weights") && !ownWeights && latestTheta != null) cfg.put("weights", latestTheta.toString());
+        if (opts.containsKey("weights") && !ownTheta && latestTheta != null) cfg.put("weights", latestTheta.toString());
         if (opts.containsKey("threads") && !cfg.containsKey("threads")) cfg.put("threads", threads);
         return cfg;
     }

@@ -170,6 +170,26 @@ class MorseStepsTest {
         assertBad(spec("{\"plot_format\": [\"png\"]}", "[{\"eval\": {}}]"), "no step takes option --plot-format");
     }
 
+    /**
+     * A step whose own options give {@code init} starts from that scheme, not from an earlier
+     * step's θ: given both in its config, the command used the θ file and ignored the init without
+     * a word (the CLI refuses --weights with --init on one command line). Later steps still chain.
+     */
+    @Test
+    void aStepsOwnInitIsNotOverriddenByAnEarlierTheta() throws Exception {
+        SweepSpec spec = spec("{\"seed\": [0]}", "[{\"init\": {}}, {\"trace\": {\"init\": \"zeros\"}}, {\"morse\": {\"refine\": \"none\"}}]");
+        new MorseSteps().validate(spec);
+        Path dir = tmp.resolve("own-init");
+        Map<String, Object> row = runHere(spec, dir).get(0);
+        assertEquals("done", row.get("status"), String.valueOf(row.get("error")));
+        Path task = dir.resolve("tasks").resolve(spec.tasks("test-1").get(0).id());
+        Map<String, Object> trace = Json.readObject(task.resolve("trace-config.json"));
+        assertEquals("zeros", trace.get("init"));
+        assertFalse(trace.containsKey("weights"), "no θ of an earlier step: " + trace);
+        assertEquals(task.resolve("init-theta.npy").toString(), Json.readObject(task.resolve("morse-config.json")).get("weights"),
+                "a step without its own θ still gets the latest one");
+    }
+
     static long num(Map<String, Object> row, String key) {
         if (!(row.get(key) instanceof Number n)) throw new AssertionError("no number '" + key + "' in " + row);
         return n.longValue();
