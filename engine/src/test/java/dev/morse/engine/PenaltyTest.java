@@ -470,10 +470,10 @@ class PenaltyTest {
         long seed = 99;
         double[] theta = theta(base, 8);
         double[] v = new double[k * p];
-        Gaussians.fill(new SplittableRandom(seed ^ Penalty.Trace.HESSIAN_SALT), v, 0, k * p);
+        Gaussians.fill(new SplittableRandom(seed ^ TracePenalty.HESSIAN_SALT), v, 0, k * p);
         // Weight noise draws one vector at a time from one stream: the same values as one k·P fill.
         double[] e = new double[k * p];
-        Gaussians.fill(new SplittableRandom(seed ^ Penalty.WeightNoise.SALT), e, 0, k * p);
+        Gaussians.fill(new SplittableRandom(seed ^ WeightNoisePenalty.SALT), e, 0, k * p);
         Object[][] pairs = {
             {Penalty.hessianTrace(0.3, k), Penalty.hessianTrace(0.3, k).withVectors(v, k)},
             {Penalty.weightNoise(0.02, k), Penalty.weightNoise(0.02, k).withVectors(e, k)}};
