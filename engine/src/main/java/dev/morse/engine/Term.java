@@ -12,10 +12,9 @@ import java.security.MessageDigest;
  * computed from θ and, where it needs them, the data term's loss, gradient and curvature, which
  * the {@link Evaluator} hands it through a {@link Context}.
  *
- * <p><b>Where a new term goes.</b> Write one class implementing this interface: a training penalty
- * in a file of its own (such as {@link TracePenalty}, with a factory and a form of
- * {@link Penalty#parse}), a regularizer in {@link Regularizer} with its parser; nothing else in
- * the engine changes: the
+ * <p><b>Where a new term goes.</b> Write one class implementing this interface, in a file of its own
+ * (such as {@link L2Regularizer} or {@link TracePenalty}), with a factory and a form of
+ * {@link Regularizer#parse} or {@link Penalty#parse}; nothing else in the engine changes: the
  * evaluator asks every term for its {@link #value}, {@link #addGradient} and {@link #addHvp}, and
  * dense materialization uses {@link #hessianDiagonal} when a term's Hessian part is a constant
  * diagonal. No code outside a term's own file inspects which term it is.

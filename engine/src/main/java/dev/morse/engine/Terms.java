@@ -10,9 +10,10 @@ import java.util.SplittableRandom;
 /**
  * What the terms of the objective share, in one place: the checks of their coefficients and counts,
  * the text form of numbers, the kernels, ‖g‖, the draw order of probes and noise, and the explicit
- * vectors of the penalties that draw ({@link WeightNoisePenalty}, {@link TracePenalty}). Not in
- * {@link Term}, {@link Regularizer} or {@link Penalty} because an interface's members are public or
- * private, and these are for the terms of this package only.
+ * vectors of the penalties that draw ({@link WeightNoisePenalty}, {@link TracePenalty}), whose hash
+ * {@link GeneralizedL2Regularizer}'s explicit coefficients share. Not in {@link Term},
+ * {@link Regularizer} or {@link Penalty} because an interface's members are public or private, and
+ * these are for the terms of this package only.
  */
 final class Terms {
     private Terms() {}

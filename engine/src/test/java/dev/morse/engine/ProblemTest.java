@@ -188,7 +188,7 @@ class ProblemTest {
      */
     @Test
     void aRegularizerSharedByTwoModelsInTwoThreadsGivesEachItsOwnCoefficients() throws Exception {
-        Regularizer.L2 l2 = (Regularizer.L2) Regularizer.l2(1e-2, true);
+        L2Regularizer l2 = (L2Regularizer) Regularizer.l2(1e-2, true);
         Mlp[] models = {Mlp.of(Activation.TANH, 3, 5, 2), Mlp.of(Activation.TANH, 4, 7, 1)};
         double[][] expected = {l2.computeCoefficients(models[0]), l2.computeCoefficients(models[1])};
         ExecutorService pool = Executors.newFixedThreadPool(2);
