@@ -38,6 +38,7 @@ abstract class BaseCommand implements Callable<Integer> {
     @Override
     public final Integer call() throws Exception {
         refuseRepeatedOptions();
+        flagsGivenAreOn();
         started = System.nanoTime();
         Estimates.reset();
         output = outputs();
@@ -71,6 +72,7 @@ abstract class BaseCommand implements Callable<Integer> {
      */
     final void check() {
         refuseRepeatedOptions();
+        flagsGivenAreOn();
         output = outputs();
         if (!drawsPlots()) refusePlots();
         checkOptions();
@@ -102,6 +104,20 @@ abstract class BaseCommand implements Callable<Integer> {
                 long count = parsed.matchedOptions().stream().filter(m -> m == o).count();
                 throw CliException.usage(o.longestName() + " is given " + count + " times; give each option once");
             }
+        }
+    }
+
+    /**
+     * Sets every flag given on the command line to true. picocli sets a matched flag to the
+     * opposite of its default, and a config file's value is the default: --spectra next to a
+     * config's "spectra": true turned the spectra off, and --no-refine next to "no_refine": true
+     * refined. No flag of Morse is declared with a default of true, so a flag given means on.
+     */
+    private void flagsGivenAreOn() {
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        if (parsed == null) return;
+        for (CommandLine.Model.OptionSpec o : parsed.matchedOptions()) {
+            if (o.arity().max() == 0 && (o.type() == boolean.class || o.type() == Boolean.class)) o.setValue(true);
         }
     }
 

@@ -91,6 +91,35 @@ class ConfigTest {
         refused(Cli.run(args("train", tiny, "--epochs", "1", "--init", "gaussian")), "--init: θ comes from --weights", "not both");
     }
 
+    /** A config file in {@link #dir}: the problem of {@code tiny} (its weights included) and the given members. */
+    private Path configOf(String name, String command, String[] tiny, String members) throws Exception {
+        StringBuilder j = new StringBuilder("{\"command\": \"" + command + "\"");
+        for (int i = 0; i < tiny.length; i++) {
+            if (!tiny[i].startsWith("--") || i + 1 == tiny.length || tiny[i + 1].startsWith("-")) continue;
+            j.append(", \"").append(tiny[i].substring(2)).append("\": \"").append(tiny[i + 1]).append('"');
+        }
+        Path f = dir.resolve(name);
+        Files.writeString(f, j.append(members.isEmpty() ? "" : ", " + members).append("}").toString());
+        return f;
+    }
+
+    /**
+     * A flag on the command line is on, also when the config file sets it: picocli set a matched
+     * flag to the opposite of its default, which the file's true became, so --no-refine next to a
+     * file's "no_refine": true refined, and --spectra next to "spectra": true computed none.
+     */
+    @Test
+    void aFlagOnTheCommandLineIsOnWhateverTheFileSays() throws Exception {
+        String[] tiny = SpectrumReferenceTest.writeTinyProblem(dir);
+        Path cfg = configOf("flags.json", "morse", tiny, "\"no_refine\": true, \"spectra\": true");
+        Path r = dir.resolve("r.json");
+        Cli.Result run = Cli.run("--config", cfg.toString(), "--no-refine", "--spectra", "--json", r.toString());
+        assertEquals(0, run.code(), run.toString());
+        assertEquals(true, config(r).get("no_refine"));
+        assertEquals(true, config(r).get("spectra"));
+        assertEquals(null, Cli.json(r).get("refine"), "no refinement");
+    }
+
     /** doctor and bench reports record no config to rerun: said so (doctor's used to fail on "vector" having an object value). */
     @Test
     void doctorAndBenchReportsSayTheyRecordNoConfig() throws Exception {
