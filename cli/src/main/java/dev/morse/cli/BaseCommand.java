@@ -82,10 +82,39 @@ abstract class BaseCommand implements Callable<Integer> {
      * Checks of option values, and between options, that their converters cannot make and that
      * read no file and do no work (specs the command parses): before {@link #execute}, and for
      * {@link Main#check}. None by default. Checks that combine
-     * options combine strings, enums, paths or lists, not numbers or flags: sweeps check those value
-     * by value, not in every combination with the others.
+     * options combine strings, enums, paths or lists, and numbers or flags only by whether they are
+     * {@link #given} (on the command line, or not at their default): sweeps check numbers and flags
+     * value by value, and in combination with the others only as default or not.
      */
     void checkOptions() {}
+
+    /**
+     * Whether the user gave an option: on the command line, or in a config file with a value other
+     * than its default ({@link Main#isDefault}). A config's value at the default counts as not
+     * given: the tool's own config records (a report's "config", a checkpoint's config.json) hold
+     * every option, most at their defaults, and must rerun, so checks between options refuse what a
+     * user wrote, not what a record holds.
+     */
+    final boolean given(String option) {
+        return onCommandLine(option) || !Main.isDefault(spec.findOption(option), spec.findOption(option).getValue());
+    }
+
+    /** Whether an option was given on the command line (it wins over a config file's value). */
+    final boolean onCommandLine(String option) {
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        return parsed != null && parsed.hasMatchedOption(option);
+    }
+
+    /** Where an option's value came from, for messages: "" from the command line, " (from FILE)" from a config file. */
+    final String source(String option) {
+        Path file = configFile();
+        return onCommandLine(option) || file == null ? "" : " (from " + file + ")";
+    }
+
+    /** The file of --config, or null. */
+    final Path configFile() {
+        return spec.commandLine().getDefaultValueProvider() instanceof ConfigFile c ? c.file : null;
+    }
 
     /**
      * Refuses a single-valued option given more than once. The options sit in argument groups (for

@@ -20,7 +20,9 @@ import picocli.CommandLine.Model.OptionSpec;
  * commas). The key {@code "command"} names the subcommand when the command line has none. A
  * report written with {@code --json} is accepted as is: its {@code "config"} member is used, so a
  * report reruns the job that produced it. Values on the command line win over the file. A key
- * that no command knows is an error (exit 2), so typos do not pass silently.
+ * that no command knows is an error (exit 2), so typos do not pass silently. Options that
+ * contradict each other are refused when both are given, and a file's value counts as given when
+ * it is not the option's default ({@code BaseCommand.given}): a report holds every option.
  */
 final class ConfigFile implements CommandLine.IDefaultValueProvider {
 

@@ -71,6 +71,27 @@ public final class Main implements Runnable {
         return !(command.userObject() instanceof BaseCommand b) || b.drawsPlots();
     }
 
+    /**
+     * Whether {@code value} (typed, or as the text a config file holds) is the option's default: the
+     * same text, an enum's name in any case (as the parser takes it), the same number ("1e-8" and
+     * "1.0E-8", "10" and "10.0"), or false for a flag without a default. Anything else, a text that
+     * is no number included, counts as not the default. Checks between options count a config's
+     * value at its default as not given ({@link BaseCommand#given}); sweeps check the combinations
+     * of numbers and flags only as default or not.
+     */
+    public static boolean isDefault(CommandLine.Model.OptionSpec option, Object value) {
+        String d = option.defaultValue();
+        if (value == null) return d == null;
+        String text = value instanceof Enum<?> e ? e.name() : value.toString().trim();
+        if (d == null) return text.equals("false");
+        if (text.equals(d) || option.type().isEnum() && text.equalsIgnoreCase(d)) return true;
+        try {
+            return new java.math.BigDecimal(text).compareTo(new java.math.BigDecimal(d.trim())) == 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
     static int run(PrintWriter out, PrintWriter err, boolean terminal, String... args) {
         boolean debug = "1".equals(System.getenv("MORSE_DEBUG"));
         List<String> rest = new ArrayList<>();

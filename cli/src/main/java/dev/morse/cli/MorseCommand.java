@@ -49,8 +49,14 @@ final class MorseCommand extends AnalysisCommand {
                     + "a critical point (e.g. from --init; L-BFGS descends, so it finds minima); none: analyse θ as given (same as --no-refine).")
     Refine refine;
 
-    @Option(names = "--no-refine", order = 2, description = "Analyse θ as given (it may not be critical: the report then says so).")
+    @Option(names = "--no-refine", order = 2,
+            description = "Analyse θ as given (it may not be critical: the report then says so). Next to --refine other than none it is "
+                    + "refused when both are on the command line, or both in a config file (refine counts there when it is not the "
+                    + "default newton); on the command line, either one wins over the config file's.")
     boolean noRefine;
+
+    /** The refinement that runs: --refine, or none with --no-refine ({@link #refinement}). */
+    private Refine how;
 
     @Option(names = "--newton-iter", converter = Checks.NonNegative.class, paramLabel = "N", defaultValue = "100", order = 3, description = "Newton iteration limit (default: ${DEFAULT-VALUE}).")
     int newtonIter;
@@ -98,7 +104,6 @@ final class MorseCommand extends AnalysisCommand {
     @Override
     int execute() throws Exception {
         planJson();
-        Refine how = refinement();
         boolean plots = planPlot("morse-eigenvalues");
         if (plots) {
             planPlot("morse-ggn-nme");
@@ -184,21 +189,31 @@ final class MorseCommand extends AnalysisCommand {
         return Optimize.either(tries);
     }
 
+    /** The problem's checks, then the refinement ({@link #refinement}): before any work, and in sweeps' checks. */
+    @Override
+    void checkOptions() {
+        super.checkOptions();
+        how = refinement();
+    }
+
     /**
-     * The refinement of --refine and --no-refine: both on the command line contradict each other
-     * unless --refine none (--no-refine --refine lbfgs_newton ran without refinement, in silence);
-     * otherwise the one given on the command line wins over a config file's.
+     * The refinement of --refine and --no-refine, which set one thing. They contradict each other
+     * when no_refine is true and refine is {@link #given} other than none: refused when both come
+     * from the same place, the command line or a config file (--no-refine --refine lbfgs_newton ran
+     * without refinement, in silence; so did a sweep step's no_refine: true, refine: lbfgs_newton).
+     * A config's refine at the default newton next to no_refine is a record of --no-refine, not a
+     * contradiction. When one of them is on the command line it wins over the config file's, and
+     * the other is set to agree, so that the report's config reruns what ran.
      */
     private Refine refinement() {
-        var parsed = spec.commandLine().getParseResult();
-        boolean refineGiven = parsed != null && parsed.hasMatchedOption("--refine");
-        boolean noRefineGiven = parsed != null && parsed.hasMatchedOption("--no-refine");
-        if (refineGiven && noRefineGiven && noRefine && refine != Refine.none) {
-            throw CliException.usage("--no-refine and --refine " + refine + " contradict each other; give one of them (--no-refine is --refine none)");
-        }
-        if (refineGiven && !noRefineGiven) {
-            noRefine = false;   // over a config file's no_refine: the report's config reruns what ran
-            return refine;
+        if (noRefine && refine != Refine.none && given("--refine")) {
+            boolean refineHere = onCommandLine("--refine");
+            if (refineHere == onCommandLine("--no-refine")) {
+                throw CliException.usage("--no-refine and --refine " + refine + " contradict each other" + (refineHere ? "" : " (both given in "
+                        + configFile() + ")") + "; give one of them (--no-refine is --refine none)");
+            }
+            if (refineHere) noRefine = false;
+            else refine = Refine.none;
         }
         return noRefine ? Refine.none : refine;
     }

@@ -50,10 +50,11 @@ final class SpectrumCommand extends AnalysisCommand {
     @Option(names = "--method", paramLabel = "M", defaultValue = "auto", order = 2,
             description = "dense, lanczos, or auto: dense when P ≤ " + AUTO_DENSE_LIMIT + ", else lanczos; lanczos also when a Lanczos "
                     + "option (--k, --which, --tol, --max-restarts, --reorthogonalization, --basis, --lanczos-seed) is given, which "
-                    + "--method dense refuses (default: ${DEFAULT-VALUE}).")
+                    + "--method dense refuses. Given means on the command line, or in a config file with a value other than the "
+                    + "option's default (default: ${DEFAULT-VALUE}).")
     Method method;
 
-    /** The options only Lanczos reads: given on the command line, they select it under auto and are refused with dense. */
+    /** The options only Lanczos reads: given ({@link #given}), they select it under auto and are refused with dense. */
     static final List<String> LANCZOS_ONLY = List.of("--k", "--which", "--tol", "--max-restarts", "--reorthogonalization", "--basis", "--lanczos-seed");
 
     @Option(names = "--k", converter = Checks.Positive.class, paramLabel = "K", defaultValue = "10", order = 3,
@@ -100,20 +101,36 @@ final class SpectrumCommand extends AnalysisCommand {
     @ArgGroup(validate = false, heading = "%nDistributed data (Apache Spark):%n", order = 150)
     MasterOptions masterOptions = new MasterOptions();
 
+    /** The Lanczos options {@link #given}: they choose Lanczos under auto, and --method dense refuses them. */
+    private final List<String> lanczosGiven = new ArrayList<>();
+
+    /**
+     * The problem's checks, then the Lanczos options against --method dense, which ignored them in
+     * silence (--k 5 gave all P eigenvalues; so did a sweep step's method: dense, k: 5). An option
+     * counts when it is on the command line or a config file gives it a value other than its
+     * default: a report's config holds every Lanczos option at its default and reruns.
+     */
+    @Override
+    void checkOptions() {
+        super.checkOptions();
+        lanczosGiven.clear();
+        for (String o : LANCZOS_ONLY) if (given(o)) lanczosGiven.add(o);
+        if (method == Method.dense && !lanczosGiven.isEmpty()) {
+            boolean one = lanczosGiven.size() == 1;
+            List<String> named = new ArrayList<>();
+            for (String o : lanczosGiven) {
+                named.add(onCommandLine(o) ? o : o + " " + spec.findOption(o).getValue() + source(o));
+            }
+            throw CliException.usage(String.join(", ", named) + (one ? ": a Lanczos option" : ": Lanczos options") + "; --method dense"
+                    + source("--method") + " computes every eigenvalue without " + (one ? "it (drop it" : "them (drop them")
+                    + ", or use --method lanczos)");
+        }
+    }
+
     @Override
     int execute() throws Exception {
         planJson();
         checkRemote(masterOptions);
-        // Lanczos options on the command line (not from a config file, whose values are defaults):
-        // dense ignored them silently (--k 5 gave all P eigenvalues).
-        List<String> lanczosGiven = new ArrayList<>();
-        var parsed = spec.commandLine().getParseResult();
-        for (String o : LANCZOS_ONLY) if (parsed != null && parsed.hasMatchedOption(o)) lanczosGiven.add(o);
-        if (method == Method.dense && !lanczosGiven.isEmpty()) {
-            boolean one = lanczosGiven.size() == 1;
-            throw CliException.usage(String.join(", ", lanczosGiven) + (one ? ": a Lanczos option" : ": Lanczos options") + "; --method dense computes "
-                    + "every eigenvalue without " + (one ? "it (drop it" : "them (drop them") + ", or use --method lanczos)");
-        }
         boolean plots = planPlot("spectrum-eigenvalues");
         if (saveVectors != null) files.plan("--save-vectors", saveVectors);
         loadProblem();

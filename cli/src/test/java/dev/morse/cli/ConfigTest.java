@@ -120,6 +120,64 @@ class ConfigTest {
         assertEquals(null, Cli.json(r).get("refine"), "no refinement");
     }
 
+    /**
+     * Contradictions written in a config file (or a sweep step, which the sweep hands to its command
+     * as one) are refused as on the command line: no_refine with a refine other than its default
+     * ran without refinement, method dense with a Lanczos option other than its default gave all
+     * eigenvalues, both in silence. The tool's own records, which hold refine and every Lanczos
+     * option at their defaults, still rerun; on the command line, --refine or --no-refine wins over
+     * the file's other one, and the record then agrees with what ran.
+     */
+    @Test
+    void contradictionsInAConfigAreRefusedAndRecordsStillRerun() throws Exception {
+        String[] tiny = SpectrumReferenceTest.writeTinyProblem(dir);
+        Path both = configOf("both.json", "morse", tiny, "\"no_refine\": true, \"refine\": \"lbfgs_newton\"");
+        refused(Cli.run("--config", both.toString()), "--no-refine and --refine lbfgs_newton contradict each other (both given in " + both + ")",
+                "give one of them");
+        assertTrue(Main.check(Files.readString(both), "morse", "--config", "step.json").contains("--no-refine and --refine lbfgs_newton"),
+                "a sweep's check refuses it too");
+
+        // a record of --no-refine holds refine at its default: no contradiction, and no refinement ran
+        Path record = configOf("record.json", "morse", tiny, "\"no_refine\": true, \"refine\": \"newton\"");
+        Path r1 = dir.resolve("r1.json");
+        Cli.Result ok = Cli.run("--config", record.toString(), "--json", r1.toString());
+        assertEquals(0, ok.code(), ok.toString());
+        assertEquals(null, Cli.json(r1).get("refine"), "no refinement");
+        assertEquals(0, Cli.run("--config", r1.toString(), "-q").code(), "the report reruns");
+
+        // the command line wins over the file; the record then says what ran, and reruns
+        Path r2 = dir.resolve("r2.json");
+        assertEquals(0, Cli.run("--config", both.toString(), "--no-refine", "--json", r2.toString()).code());
+        assertEquals("none", config(r2).get("refine"));
+        assertEquals(null, Cli.json(r2).get("refine"), "--no-refine on the command line: no refinement");
+        assertEquals(0, Cli.run("--config", r2.toString(), "-q").code(), "its report reruns");
+        Path r3 = dir.resolve("r3.json");
+        Cli.Result refine = Cli.run("--config", both.toString(), "--refine", "newton", "--newton-iter", "2", "--json", r3.toString());
+        assertEquals(3, refine.code(), "two Newton steps do not reach a critical point here: " + refine);
+        assertNotEquals(null, Cli.json(r3).get("refine"), "--refine on the command line: refined");
+        assertEquals(false, config(r3).get("no_refine"));
+        assertEquals("newton", config(r3).get("refine"));
+        assertEquals(3, Cli.run("--config", r3.toString(), "-q").code(), "its report reruns (not refused: exit 3 as before)");
+
+        // spectrum: a Lanczos option other than its default next to method dense
+        Path dense = configOf("dense.json", "spectrum", tiny, "\"method\": \"dense\", \"k\": 3, \"tol\": 1e-8");
+        refused(Cli.run("--config", dense.toString()), "--k 3 (from " + dense + "): a Lanczos option; --method dense (from " + dense + ")",
+                "drop it, or use --method lanczos");
+        assertTrue(Main.check(Files.readString(dense), "spectrum", "--config", "step.json").contains("--k 3"), "a sweep's check refuses it too");
+        refused(Cli.run("--config", dense.toString(), "--k", "10"), "--k: a Lanczos option; --method dense (from " + dense + ")");
+        // at their defaults they are a record's, and auto takes a Lanczos option from the file as from the command line
+        Path atDefaults = configOf("defaults.json", "spectrum", tiny, "\"method\": \"dense\", \"k\": 10, \"which\": \"largest\", \"tol\": 1e-8, "
+                + "\"max_restarts\": 300, \"reorthogonalization\": \"full\", \"basis\": 0, \"lanczos_seed\": 0");
+        Path s1 = dir.resolve("s1.json");
+        assertEquals(0, Cli.run("--config", atDefaults.toString(), "--json", s1.toString()).code());
+        assertEquals(21, Cli.doubles(Cli.json(s1).get("eigenvalues")).length, "dense: every eigenvalue");
+        Path auto = configOf("auto.json", "spectrum", tiny, "\"k\": 3");
+        Path s2 = dir.resolve("s2.json");
+        assertEquals(0, Cli.run("--config", auto.toString(), "--json", s2.toString()).code());
+        assertEquals("lanczos", Cli.json(s2).get("method"), "k 3 from the file chose Lanczos (dense ignored it)");
+        assertEquals(3, Cli.doubles(Cli.json(s2).get("eigenvalues")).length);
+    }
+
     /** doctor and bench reports record no config to rerun: said so (doctor's used to fail on "vector" having an object value). */
     @Test
     void doctorAndBenchReportsSayTheyRecordNoConfig() throws Exception {

@@ -102,14 +102,19 @@ public final class MorseSteps implements StepRunner {
     /** Each command's options: normalized name → type. Built once per JVM from the CLI's picocli model. */
     private static volatile Map<String, Map<String, Class<?>>> commands;
 
+    /** Each command's options: normalized name → picocli's model of it (defaults), built with {@link #commands}. */
+    private static volatile Map<String, Map<String, OptionSpec>> optionSpecs;
+
     static Map<String, Map<String, Class<?>>> commands() {
         Map<String, Map<String, Class<?>>> c = commands;
         if (c == null) {
             Map<String, Map<String, Class<?>>> m = new TreeMap<>();
+            Map<String, Map<String, OptionSpec>> specs = new TreeMap<>();
             CommandLine root = new CommandLine(new dev.morse.cli.Main());
             for (Map.Entry<String, CommandLine> e : root.getSubcommands().entrySet()) {
                 if (NOT_STEPS.contains(e.getKey())) continue;
                 Map<String, Class<?>> opts = new TreeMap<>();
+                Map<String, OptionSpec> models = new TreeMap<>();
                 boolean plots = dev.morse.cli.Main.drawsPlots(e.getValue().getCommandSpec());
                 for (OptionSpec o : e.getValue().getCommandSpec().options()) {
                     if (o.usageHelp() || o.versionHelp()) continue;
@@ -118,12 +123,21 @@ public final class MorseSteps implements StepRunner {
                     // so a task's plot_format goes only to the steps that draw
                     if (!plots && PLOT_OPTIONS.contains(name)) continue;
                     opts.put(name, o.type());
+                    models.put(name, o);
                 }
                 m.put(e.getKey(), Collections.unmodifiableMap(opts));
+                specs.put(e.getKey(), Collections.unmodifiableMap(models));
             }
+            optionSpecs = Collections.unmodifiableMap(specs);
             commands = c = Collections.unmodifiableMap(m);
         }
         return c;
+    }
+
+    /** picocli's model of a command's option (normalized name). */
+    private static OptionSpec optionSpec(String command, String option) {
+        commands();
+        return optionSpecs.get(command).get(option);
     }
 
     /** A key as the CLI's config files read it: no leading dashes, underscores as dashes. */
@@ -230,11 +244,12 @@ public final class MorseSteps implements StepRunner {
      *
      * <p>Quick for grids of thousands of tasks: per step, only the keys it takes count, and numbers
      * and flags (seeds, iteration counts, rates) are checked value by value, since picocli converts
-     * each alone and the commands' own checks combine only options of other types
-     * ({@code BaseCommand.checkOptions}). A step's config is parsed when it brings a combination of
-     * its other options, or a number or flag value, not seen before: a grid of 1000 seeds × 2
-     * regularizers is parsed about 1000 times per step, not 2000, and 50 seeds × 600 combinations
-     * about 650 times, not 30000.
+     * each alone and the commands' own checks combine them with other options only as default or
+     * not ({@code BaseCommand.checkOptions}: method dense next to a k other than its default, no_refine
+     * next to a refine other than newton). A step's config is parsed when it brings a combination of its
+     * other options and of its numbers and flags as default or not, or a number or flag value, not
+     * seen before: a grid of 1000 seeds × 2 regularizers is parsed about 1000 times per step, not
+     * 2000, and 50 seeds × 600 combinations about 1250 times, not 30000.
      */
     private static void checkCommandLines(SweepSpec spec, Set<String> otherSteps) {
         List<Set<String>> shapes = new ArrayList<>();
@@ -259,8 +274,14 @@ public final class MorseSteps implements StepRunner {
                 Map<String, Object> shape = new TreeMap<>();
                 boolean fresh = false;
                 for (Map.Entry<String, Object> e : cfg.entrySet()) {
-                    if (byValue(opts.get(e.getKey()))) fresh |= values.get(i).add(e.getKey() + "=" + Json.canonical(e.getValue()));
-                    else shape.put(e.getKey(), e.getValue());
+                    if (byValue(opts.get(e.getKey()))) {
+                        fresh |= values.get(i).add(e.getKey() + "=" + Json.canonical(e.getValue()));
+                        // the checks combine a number or flag with other options only as default or not
+                        shape.put(e.getKey(), dev.morse.cli.Main.isDefault(optionSpec(a.command(), e.getKey()), text(e.getValue()))
+                                ? "default" : "given");
+                    } else {
+                        shape.put(e.getKey(), e.getValue());
+                    }
                 }
                 fresh |= shapes.get(i).add(Json.canonical(shape));
                 if (!fresh) continue;

@@ -278,6 +278,23 @@ class MorseStepsTest {
         assertBad(spec, "key 'steps[1].refine': morse fit: no model");
     }
 
+    /**
+     * Contradictions between a step's options are refused as the command refuses them: no_refine
+     * with refine lbfgs_newton ran without refinement, method dense with k 3 gave every eigenvalue.
+     * Also when a grid combines them: numbers and flags were checked value by value only, so the
+     * last task of no_refine × refine (a flag value and a refine seen before) was never parsed.
+     */
+    @Test
+    void contradictionsAreRefusedAlsoWhereTheGridCombinesThem() {
+        assertBad(spec("{\"seed\": [0]}", "[{\"morse\": {\"no_refine\": true, \"refine\": \"lbfgs_newton\"}}]"),
+                "key 'steps[0].morse.no_refine': morse morse: --no-refine and --refine lbfgs_newton contradict each other");
+        assertBad(spec("{\"seed\": [0]}", "[{\"spectrum\": {\"method\": \"dense\", \"k\": 3}}]"),
+                "key 'steps[0].spectrum.k': morse spectrum: --k 3 (from ");
+        assertBad(spec("{\"no_refine\": [false, true], \"refine\": [\"newton\", \"lbfgs_newton\"]}", "[{\"morse\": {}}]"),
+                "key 'grid.no_refine[1]': morse morse: --no-refine and --refine lbfgs_newton contradict each other");
+        new MorseSteps().validate(spec("{\"no_refine\": [false, true], \"refine\": [\"newton\", \"none\"]}", "[{\"morse\": {}}]"));
+    }
+
     private static void assertBad(SweepSpec spec, String expected) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new MorseSteps().validate(spec));
         assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
