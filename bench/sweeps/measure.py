@@ -37,8 +37,9 @@ for seed in range(8):
     d = os.path.join(out, f"cli-{seed}")
     os.makedirs(d)
     common = ["--model", base["model"], "--activation", base["activation"], "--loss", base["loss"], "--data", base["data"],
-              "--reg", "l2:1e-3", "--seed", str(seed), "-q"]
-    t_fit = run([morse, "fit", *common, "--optimizer", fit_opts["optimizer"], "--grad-tol", fit_opts["grad_tol"],
+              "--reg", "l2:1e-3", "-q"]
+    # the seed makes fit's θ; morse, on --weights, would draw nothing from it (and refuses it)
+    t_fit = run([morse, "fit", *common, "--seed", str(seed), "--optimizer", fit_opts["optimizer"], "--grad-tol", fit_opts["grad_tol"],
                  "--max-iter", str(fit_opts["max_iter"]), "--newton-iter", str(fit_opts["newton_iter"]),
                  "--save", os.path.join(d, "fit-theta.npy"), "--json", os.path.join(d, "fit.json")], os.path.join(d, "fit.log"))
     t_morse = run([morse, "morse", *common, "--weights", os.path.join(d, "fit-theta.npy"), "--json", os.path.join(d, "morse.json")],

@@ -92,6 +92,18 @@ public final class Main implements Runnable {
         }
     }
 
+    /**
+     * The options (normalized names, as config files spell them) that --weights leaves without
+     * effect in this command: --init, and --seed where it seeds only --init (not in train, where it
+     * also seeds shuffling, the held-out split and curvature probes). Reports do not record them
+     * next to weights, a user's config that gives them next to weights is refused, and sweeps do not
+     * hand a task's values of them to a step that gets θ from an earlier step.
+     */
+    public static java.util.Set<String> unusedWithWeights(CommandLine.Model.CommandSpec command) {
+        if (!(command.userObject() instanceof AnalysisCommand a)) return java.util.Set.of();
+        return a.seedDrawsOnlyTheta() ? java.util.Set.of("init", "seed") : java.util.Set.of("init");
+    }
+
     static int run(PrintWriter out, PrintWriter err, boolean terminal, String... args) {
         boolean debug = "1".equals(System.getenv("MORSE_DEBUG"));
         List<String> rest = new ArrayList<>();

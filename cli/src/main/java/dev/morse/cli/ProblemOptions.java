@@ -30,10 +30,15 @@ final class ProblemOptions {
 
     @Option(names = "--init", paramLabel = "SCHEME", defaultValue = "pytorch", order = 21,
             description = "Initial θ when there is no --weights: pytorch (nn.Linear's default: U(±1/√fan_in) for W and b), "
-                    + "gaussian[:scale] (W ~ N(0, scale²/fan_in), b = 0) or zeros. Default: ${DEFAULT-VALUE}.")
+                    + "gaussian[:scale] (W ~ N(0, scale²/fan_in), b = 0) or zeros. Next to --weights it is refused (on the command line, or "
+                    + "in a config file with a value other than the default); on the command line it wins over a config file's weights. "
+                    + "Default: ${DEFAULT-VALUE}.")
     String init;
 
-    @Option(names = "--seed", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 22, description = "Seed of --init. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 22,
+            description = "Seed of --init (in train also of the shuffling, the held-out split and the curvature probes). Outside train "
+                    + "it is refused next to --weights, which leave it nothing to draw: on the command line, or in a config file with a "
+                    + "value other than the default (--weights on the command line wins over a config file's seed). Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Option(names = "--data", paramLabel = "NAME[:k=v,…]", order = 30,

@@ -57,15 +57,15 @@ final class Report {
     private static void configObject(Json j, CommandSpec spec) {
         j.beginObject();
         j.name("command").value(spec.name());
-        // With --weights, θ does not come from --init: neither it nor --seed (which seeds only --init,
-        // except in train: shuffling, held-out split and curvature probes too) is recorded, so that
-        // a rerun given --init on the command line is not met by a stale init from the report.
+        // With --weights, θ does not come from --init: neither it nor --seed where it seeds only --init
+        // (Main.unusedWithWeights) is recorded, so that a rerun given --init on the command line is
+        // not met by a stale init from the report, and the record is not refused as weights next to a seed.
         boolean weights = spec.findOption("--weights") != null && spec.findOption("--weights").getValue() != null;
+        Set<String> unused = weights ? Main.unusedWithWeights(spec) : Set.of();
         for (OptionSpec o : spec.options()) {
             if (o.usageHelp() || o.versionHelp()) continue;
             String key = ConfigFile.normalize(o.longestName());
-            if (OUTPUT_OPTIONS.contains(key)) continue;
-            if (weights && (key.equals("init") || key.equals("seed") && !spec.name().equals("train"))) continue;
+            if (OUTPUT_OPTIONS.contains(key) || unused.contains(key)) continue;
             Object v = o.getValue();
             if (v == null) continue;
             // Paths absolute, so the report reruns from any folder; keys with underscores (ConfigFile reads both).

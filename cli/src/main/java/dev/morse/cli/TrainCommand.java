@@ -158,6 +158,12 @@ final class TrainCommand extends AnalysisCommand {
     private List<Path> replacedCheckpoints;
     private int effectiveCheckpointEvery;
 
+    /** The seed also shuffles the minibatches and draws the held-out split and the curvature probes: --weights leaves it work. */
+    @Override
+    boolean seedDrawsOnlyTheta() {
+        return false;
+    }
+
     @Override
     int execute() throws Exception {
         validate();

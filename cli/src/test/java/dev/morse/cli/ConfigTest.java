@@ -60,7 +60,7 @@ class ConfigTest {
 
         // A report made from --weights records them, and neither init nor seed (they played no part).
         Path r1 = dir.resolve("r1.json");
-        assertEquals(0, Cli.run(args("trace", tiny, "--method", "exact", "--seed", "5", "--json", r1.toString())).code());
+        assertEquals(0, Cli.run(args("trace", tiny, "--method", "exact", "--json", r1.toString())).code());
         Map<String, Object> c1 = config(r1);
         assertTrue(c1.containsKey("weights"), c1.toString());
         assertFalse(c1.containsKey("init"), "init is not recorded next to weights: " + c1);
@@ -101,23 +101,6 @@ class ConfigTest {
         Path f = dir.resolve(name);
         Files.writeString(f, j.append(members.isEmpty() ? "" : ", " + members).append("}").toString());
         return f;
-    }
-
-    /**
-     * A flag on the command line is on, also when the config file sets it: picocli set a matched
-     * flag to the opposite of its default, which the file's true became, so --no-refine next to a
-     * file's "no_refine": true refined, and --spectra next to "spectra": true computed none.
-     */
-    @Test
-    void aFlagOnTheCommandLineIsOnWhateverTheFileSays() throws Exception {
-        String[] tiny = SpectrumReferenceTest.writeTinyProblem(dir);
-        Path cfg = configOf("flags.json", "morse", tiny, "\"no_refine\": true, \"spectra\": true");
-        Path r = dir.resolve("r.json");
-        Cli.Result run = Cli.run("--config", cfg.toString(), "--no-refine", "--spectra", "--json", r.toString());
-        assertEquals(0, run.code(), run.toString());
-        assertEquals(true, config(r).get("no_refine"));
-        assertEquals(true, config(r).get("spectra"));
-        assertEquals(null, Cli.json(r).get("refine"), "no refinement");
     }
 
     /**
@@ -176,6 +159,66 @@ class ConfigTest {
         assertEquals(0, Cli.run("--config", auto.toString(), "--json", s2.toString()).code());
         assertEquals("lanczos", Cli.json(s2).get("method"), "k 3 from the file chose Lanczos (dense ignored it)");
         assertEquals(3, Cli.doubles(Cli.json(s2).get("eigenvalues")).length);
+    }
+
+    /**
+     * A flag on the command line is on, also when the config file sets it: picocli set a matched
+     * flag to the opposite of its default, which the file's true became, so --no-refine next to a
+     * file's "no_refine": true refined, and --spectra next to "spectra": true computed none.
+     */
+    @Test
+    void aFlagOnTheCommandLineIsOnWhateverTheFileSays() throws Exception {
+        String[] tiny = SpectrumReferenceTest.writeTinyProblem(dir);
+        Path cfg = configOf("flags.json", "morse", tiny, "\"no_refine\": true, \"spectra\": true");
+        Path r = dir.resolve("r.json");
+        Cli.Result run = Cli.run("--config", cfg.toString(), "--no-refine", "--spectra", "--json", r.toString());
+        assertEquals(0, run.code(), run.toString());
+        assertEquals(true, config(r).get("no_refine"));
+        assertEquals(true, config(r).get("spectra"));
+        assertEquals(null, Cli.json(r).get("refine"), "no refinement");
+    }
+
+    /**
+     * --seed next to --weights draws nothing outside train (it seeds only --init there) and was
+     * ignored in silence: refused when given, on the command line or in a config file with a value
+     * other than 0, as is a config's --init next to its weights. A record made from --weights holds
+     * neither and reruns; --weights on the command line wins over a file's seed, and train keeps
+     * its seed (shuffling, held-out split, probes).
+     */
+    @Test
+    void aSeedNextToWeightsIsRefusedWhereItDrawsNothing() throws Exception {
+        String[] tiny = SpectrumReferenceTest.writeTinyProblem(dir);
+        String weights = tiny[Arrays.asList(tiny).indexOf("--weights") + 1];
+        for (String command : List.of("spectrum", "trace", "density", "morse", "fit", "eval")) {
+            refused(Cli.run(args(command, tiny, "--seed", "5")), "--seed: θ comes from --weights " + weights + ", so --seed 5 would be ignored (in "
+                    + command + " it seeds only --init)", "give either --weights (θ from a file) or --init with --seed (a new θ), not both");
+        }
+        Path seeded = configOf("seeded.json", "spectrum", tiny, "\"seed\": 5");
+        refused(Cli.run("--config", seeded.toString()), "--seed: θ comes from --weights " + weights + " (from " + seeded + "), so --seed 5 (from "
+                + seeded + ") would be ignored");
+        assertTrue(Main.check(Files.readString(seeded), "spectrum", "--config", "step.json").contains("--seed: θ comes from --weights"),
+                "a sweep's check refuses it too");
+        Path initFile = configOf("init.json", "spectrum", tiny, "\"init\": \"zeros\"");
+        refused(Cli.run("--config", initFile.toString()), "--init: θ comes from --weights", "so --init zeros (from " + initFile + ") would be ignored");
+        assertEquals(0, Cli.run("--config", configOf("zero.json", "spectrum", tiny, "\"seed\": 0, \"init\": \"pytorch\"").toString()).code(),
+                "at their defaults: not given");
+
+        // a report made from --init with a seed reruns at a file's θ with --weights on the command line
+        List<String> fromInit = new ArrayList<>(List.of(tiny));
+        fromInit.subList(fromInit.indexOf("--weights"), fromInit.indexOf("--weights") + 2).clear();
+        Path r = dir.resolve("init5.json");
+        assertEquals(0, Cli.run(args("spectrum", fromInit.toArray(new String[0]), "--seed", "5", "--json", r.toString())).code());
+        assertEquals(5.0, ((Number) config(r).get("seed")).doubleValue());
+        Cli.Result rerun = Cli.run("--config", r.toString(), "--weights", weights, "-q");
+        assertEquals(0, rerun.code(), rerun.toString());
+        // --init on the command line wins over a file's weights (a new θ, from the seed); --seed alone makes no new θ: refused
+        Cli.Result fresh = Cli.run("--config", initFile.toString(), "--init", "pytorch", "--seed", "5");
+        assertEquals(0, fresh.code(), fresh.toString());
+        refused(Cli.run("--config", seeded.toString(), "--seed", "6"), "--seed: θ comes from --weights " + weights + " (from " + seeded
+                + "), so --seed 6 would be ignored");
+
+        // train: the seed shuffles and draws probes, so it stays next to weights
+        assertEquals(0, Cli.run(args("train", tiny, "--epochs", "1", "--batch-size", "3", "--seed", "4")).code());
     }
 
     /** doctor and bench reports record no config to rerun: said so (doctor's used to fail on "vector" having an object value). */

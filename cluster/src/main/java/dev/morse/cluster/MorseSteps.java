@@ -44,8 +44,11 @@ import picocli.CommandLine.Model.OptionSpec;
  * <p><b>Files.</b> In the task folder: {@code <step>.json} (the command's {@code --json} report),
  * {@code <step>.log} (its output), {@code <step>-config.json}; {@code <step>-theta.npy} for commands
  * with {@code --save} (θ), unless the step names another file. Later steps get the latest θ as
- * {@code --weights} unless their options give {@code weights} or {@code init} (a θ of their own); so {@code fit} then {@code morse}
- * analyses the fitted point, and an {@code init} step seeds every later one. Options that name
+ * {@code --weights} unless their own options give {@code weights}, or {@code init} (a new θ); so
+ * {@code fit} then {@code morse} analyses the fitted point, and an {@code init} step seeds every
+ * later one. A step that gets the latest θ does not get the task's {@code init}, nor its
+ * {@code seed} where that seeds only init (all commands but {@code train}): they made that θ in
+ * an earlier step, and the command refuses them next to weights. Options that name
  * outputs ({@code save}, {@code plots}, {@code save_vectors}, {@code out}, {@code checkpoint_dir}) are per step, relative to
  * the task folder ({@code "plots": true} means {@code <step>-plots/}); plots are drawn only when
  * asked. The folder is renamed when the task commits: absolute paths in the step's files are
@@ -105,11 +108,15 @@ public final class MorseSteps implements StepRunner {
     /** Each command's options: normalized name → picocli's model of it (defaults), built with {@link #commands}. */
     private static volatile Map<String, Map<String, OptionSpec>> optionSpecs;
 
+    /** Each command's options that --weights leaves unused ({@code dev.morse.cli.Main.unusedWithWeights}), built with {@link #commands}. */
+    private static volatile Map<String, Set<String>> unusedWithWeights;
+
     static Map<String, Map<String, Class<?>>> commands() {
         Map<String, Map<String, Class<?>>> c = commands;
         if (c == null) {
             Map<String, Map<String, Class<?>>> m = new TreeMap<>();
             Map<String, Map<String, OptionSpec>> specs = new TreeMap<>();
+            Map<String, Set<String>> unused = new TreeMap<>();
             CommandLine root = new CommandLine(new dev.morse.cli.Main());
             for (Map.Entry<String, CommandLine> e : root.getSubcommands().entrySet()) {
                 if (NOT_STEPS.contains(e.getKey())) continue;
@@ -127,8 +134,10 @@ public final class MorseSteps implements StepRunner {
                 }
                 m.put(e.getKey(), Collections.unmodifiableMap(opts));
                 specs.put(e.getKey(), Collections.unmodifiableMap(models));
+                unused.put(e.getKey(), dev.morse.cli.Main.unusedWithWeights(e.getValue().getCommandSpec()));
             }
             optionSpecs = Collections.unmodifiableMap(specs);
+            unusedWithWeights = Collections.unmodifiableMap(unused);
             commands = c = Collections.unmodifiableMap(m);
         }
         return c;
@@ -138,6 +147,12 @@ public final class MorseSteps implements StepRunner {
     private static OptionSpec optionSpec(String command, String option) {
         commands();
         return optionSpecs.get(command).get(option);
+    }
+
+    /** The options of a command that --weights leaves unused: init, and seed where it seeds only init. */
+    private static Set<String> unusedWithWeights(String command) {
+        commands();
+        return unusedWithWeights.get(command);
     }
 
     /** A key as the CLI's config files read it: no leading dashes, underscores as dashes. */
@@ -245,8 +260,8 @@ public final class MorseSteps implements StepRunner {
      * <p>Quick for grids of thousands of tasks: per step, only the keys it takes count, and numbers
      * and flags (seeds, iteration counts, rates) are checked value by value, since picocli converts
      * each alone and the commands' own checks combine them with other options only as default or
-     * not ({@code BaseCommand.checkOptions}: method dense next to a k other than its default, no_refine
-     * next to a refine other than newton). A step's config is parsed when it brings a combination of its
+     * not ({@code BaseCommand.checkOptions}: method dense next to a k other than its default, a seed
+     * other than 0 next to weights). A step's config is parsed when it brings a combination of its
      * other options and of its numbers and flags as default or not, or a number or flag value, not
      * seen before: a grid of 1000 seeds × 2 regularizers is parsed about 1000 times per step, not
      * 2000, and 50 seeds × 600 combinations about 1250 times, not 30000.
@@ -439,14 +454,18 @@ public final class MorseSteps implements StepRunner {
             if (opts.containsKey(normalize(k))) cfg.put(normalize(k), v);
         });
         a.defaults().forEach((k, v) -> cfg.put(normalize(k), v));
-        // A step's own weights or init says where its θ comes from: an earlier step's θ as --weights would
-        // make the command ignore its init (a config gives both; on the command line the CLI refuses them together).
+        // θ of the latest earlier step, unless the step's own options say where its θ comes from
+        // (weights, or init: a new θ, as --init on the command line wins over a config's weights)
         boolean ownTheta = false;
         for (Map.Entry<String, Object> e : stepOptions.entrySet()) {
             String k = normalize(e.getKey());
-            cfg.put(k, e.getValue());
             ownTheta |= k.equals("weights") || k.equals("init");
         }
+        boolean chained = opts.containsKey("weights") && !ownTheta && latestTheta != null;
+        // The task's init (and seed, where it seeds only init) went to the earlier step that made
+        // that θ; here --weights leaves them unused, and the command refuses them next to weights.
+        if (chained) unusedWithWeights(a.command()).forEach(cfg::remove);
+        for (Map.Entry<String, Object> e : stepOptions.entrySet()) cfg.put(normalize(e.getKey()), e.getValue());
         // outputs: per step, in the task folder
         if (isPath(opts, "save")) {
             cfg.put("save", taskDir.resolve(cfg.containsKey("save") ? String.valueOf(cfg.get("save")) : step + "-theta.npy").toString());
@@ -461,7 +480,7 @@ public final class MorseSteps implements StepRunner {
                 cfg.put(o, taskDir.resolve(String.valueOf(v)).toString());
             }
         }
-        if (opts.containsKey("weights") && !ownTheta && latestTheta != null) cfg.put("weights", latestTheta.toString());
+        if (chained) cfg.put("weights", latestTheta.toString());
         if (opts.containsKey("threads") && !cfg.containsKey("threads")) cfg.put("threads", threads);
         return cfg;
     }

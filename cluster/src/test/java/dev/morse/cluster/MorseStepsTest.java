@@ -295,6 +295,35 @@ class MorseStepsTest {
         new MorseSteps().validate(spec("{\"no_refine\": [false, true], \"refine\": [\"newton\", \"none\"]}", "[{\"morse\": {}}]"));
     }
 
+    /**
+     * A step that gets an earlier step's θ does not get the task's init, nor its seed where that
+     * seeds only init: they made that θ, and the command refuses them next to weights (a grid of
+     * seeds over init, fit, morse would be refused). A step's own init makes its own θ; its own
+     * seed next to the earlier θ is refused.
+     */
+    @Test
+    void aStepOnAnEarlierThetaGetsNoInitOrSeed() {
+        Path latest = Path.of("tasks", "t", "fit-theta.npy");
+        Map<String, Object> task = Map.of("model", "2-4-1", "seed", 3L, "init", "zeros");
+        Map<String, Object> morse = MorseSteps.stepConfig("morse", task, Map.of(), tmp, latest, 1);
+        assertEquals(latest.toString(), morse.get("weights"));
+        assertFalse(morse.containsKey("seed") || morse.containsKey("init"), morse.toString());
+        Map<String, Object> train = MorseSteps.stepConfig("train", task, Map.of(), tmp, latest, 1);
+        assertEquals(3L, train.get("seed"), "train's seed also shuffles: it stays");
+        assertFalse(train.containsKey("init"), train.toString());
+        Map<String, Object> own = MorseSteps.stepConfig("morse", task, Map.of("init", "gaussian"), tmp, latest, 1);
+        assertFalse(own.containsKey("weights"), "its own init: a new θ, not the earlier one: " + own);
+        assertEquals("gaussian", own.get("init"));
+        assertEquals(3L, own.get("seed"));
+        Map<String, Object> first = MorseSteps.stepConfig("fit", task, Map.of(), tmp, null, 1);
+        assertEquals(3L, first.get("seed"), "no earlier θ: the task's init and seed make it");
+        assertEquals("zeros", first.get("init"));
+
+        new MorseSteps().validate(spec("{\"seed\": [0, 1, 2], \"init\": [\"pytorch\", \"zeros\"]}", "[{\"fit\": {}}, {\"morse\": {}}]"));
+        assertBad(spec("{\"reg\": [\"none\"]}", "[{\"fit\": {}}, {\"morse\": {\"seed\": 5}}]"),
+                "key 'steps[1].morse.seed': morse morse: --seed: θ comes from --weights");
+    }
+
     private static void assertBad(SweepSpec spec, String expected) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new MorseSteps().validate(spec));
         assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
