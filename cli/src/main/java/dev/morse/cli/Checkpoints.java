@@ -24,6 +24,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -81,15 +82,18 @@ final class Checkpoints {
     /**
      * The checkpoints of a run already in {@code dir}: its epoch-NNNN folders, {@code latest} and
      * {@code config.json} (sorted; empty when there are none or no folder). Hidden temporary
-     * folders of a killed run and files of other programs are not a run's.
+     * folders of a killed run and files of other programs are not a run's, nor are a
+     * {@code latest} or {@code config.json} that Morse did not write ({@link #notMorses}).
+     * {@code trainOptions}: the options of train, as config files name them.
      */
-    static List<Path> entries(Path dir) {
+    static List<Path> entries(Path dir, Set<String> trainOptions) {
         List<Path> found = new ArrayList<>();
         if (!Files.isDirectory(dir)) return found;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path f : ds) {
                 String n = f.getFileName().toString();
-                if (n.equals(LATEST) || n.equals(CONFIG) || (NAME.matcher(n).matches() && isCheckpoint(f))) found.add(f);
+                boolean own = n.equals(LATEST) || n.equals(CONFIG) ? notMorses(f, trainOptions) == null : NAME.matcher(n).matches() && isCheckpoint(f);
+                if (own) found.add(f);
             }
         } catch (IOException e) {
             throw new InputException(dir + ": unreadable (" + e.getMessage() + ")");
@@ -152,6 +156,58 @@ final class Checkpoints {
         return found;
     }
 
+    /**
+     * DIR/latest and DIR/config.json when Morse did not write them, with why ("config.json (not a
+     * Morse train config: …)"): a run in DIR replaces both and --force removes them, so such a
+     * file is refused, never replaced or removed, not even with --force. Empty when both are
+     * Morse's or absent.
+     */
+    static List<String> othersFiles(Path dir, Set<String> trainOptions) {
+        List<String> found = new ArrayList<>();
+        for (String n : List.of(CONFIG, LATEST)) {
+            String why = notMorses(dir.resolve(n), trainOptions);
+            if (why != null) found.add(n + " (" + why + ")");
+        }
+        return found;
+    }
+
+    /** The most bytes of a config.json Morse writes: a few kilobytes of options. */
+    private static final long CONFIG_BYTES = 1 << 20;
+
+    /**
+     * Why DIR/latest or DIR/config.json ({@code f}) is not what {@link #write} leaves there, or null
+     * when it is (or is absent). Morse's {@code latest} is a file holding a checkpoint's name;
+     * its {@code config.json} a file holding a train config ({@link Report#configText}): a JSON
+     * object with "command": "train" and only train's options (a config written by hand in that form
+     * counts as one). Links and folders are never Morse's.
+     */
+    static String notMorses(Path f, Set<String> trainOptions) {
+        if (!Files.exists(f, LinkOption.NOFOLLOW_LINKS)) return null;
+        if (Files.isSymbolicLink(f)) return "a symbolic link";
+        if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) return Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS) ? "a folder" : "not a file";
+        boolean latest = f.getFileName().toString().equals(LATEST);
+        String text;
+        try {
+            if (Files.size(f) > (latest ? 64 : CONFIG_BYTES)) return latest ? "not the name of a checkpoint" : "not a Morse train config: too large";
+            text = Files.readString(f, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "unreadable: " + e.getMessage();
+        }
+        if (latest) return NAME.matcher(text.trim()).matches() ? null : "not the name of a checkpoint";
+        try {
+            if (!(DataFiles.parseJson(text, f.toString()) instanceof Map<?, ?> top) || !"train".equals(top.get("command"))
+                    || top.containsKey("morse_version")) {
+                return "not a Morse train config: no \"command\": \"train\" at its top level";
+            }
+            for (String k : ConfigFile.parse(text, f).values.keySet()) {
+                if (!trainOptions.contains(k)) return "not a Morse train config: \"" + k + "\" is no option of train";
+            }
+            return null;
+        } catch (InputException e) {
+            return "not a Morse train config: " + e.getMessage();
+        }
+    }
+
     /** {@link #entries} in words: "3 checkpoints epoch-0001 … epoch-0003, latest epoch-0003, config.json". */
     static String describe(List<Path> entries) {
         List<String> epochs = new ArrayList<>();
@@ -179,14 +235,25 @@ final class Checkpoints {
 
     /**
      * Removes {@link #entries} of a run that a new one replaces ({@code --force}): {@code latest}
-     * first, so that no pointer is left to a removed folder if this is interrupted.
+     * first, so that no pointer is left to a removed folder if this is interrupted. Each is checked
+     * again (files put there since the check are the user's).
      */
-    static void remove(List<Path> entries) throws IOException {
+    static void remove(List<Path> entries, Set<String> trainOptions) throws IOException {
         List<Path> order = new ArrayList<>(entries);
         order.sort(Comparator.comparing(f -> !f.getFileName().toString().equals(LATEST)));
         for (Path f : order) {
-            if (NAME.matcher(f.getFileName().toString()).matches()) refuseForeign(f);   // files put there since the check
+            if (NAME.matcher(f.getFileName().toString()).matches()) refuseForeign(f);
+            else refuseOthers(f, trainOptions);
             deleteTree(f);
+        }
+    }
+
+    /** Throws when DIR/latest or DIR/config.json about to be removed or replaced is not Morse's ({@link #notMorses}). */
+    static void refuseOthers(Path f, Set<String> trainOptions) {
+        String why = notMorses(f, trainOptions);
+        if (why != null) {
+            throw new InputException(f + ": " + why + "; Morse did not write it, and does not replace or remove it: move it, or give "
+                    + "another --checkpoint-dir");
         }
     }
 
@@ -207,11 +274,15 @@ final class Checkpoints {
 
     /**
      * Writes {@code state} as DIR/epoch-NNNN atomically, then points {@code latest} at it; DIR's
-     * entries are forced with {@code folders} ({@link FileSync#PLATFORM}) between the two.
+     * entries are forced with {@code folders} ({@link FileSync#PLATFORM}) between the two. A
+     * {@code config.json} or {@code latest} there that Morse did not write is refused
+     * ({@link #refuseOthers}), not replaced.
      */
-    static Written write(Path dir, TrainingState state, String optimizer, String configJson, FileSync.FolderForce folders)
-            throws IOException {
+    static Written write(Path dir, TrainingState state, String optimizer, String configJson, Set<String> trainOptions,
+                         FileSync.FolderForce folders) throws IOException {
         Files.createDirectories(dir);
+        refuseOthers(dir.resolve(CONFIG), trainOptions);
+        refuseOthers(dir.resolve(LATEST), trainOptions);
         writeFileAtomically(dir.resolve(CONFIG), configJson.getBytes(StandardCharsets.UTF_8));
         String name = folderName(state.epoch());
         Path tmp = Files.createDirectory(dir.resolve(tmpName(name)));   // not createTempDirectory: that one is private (0700)

@@ -150,7 +150,8 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
         }
     }
 
-    private static Set<String> options(CommandLine cl) {
+    /** The options of a command, as config files name them ({@link #normalize}). */
+    static Set<String> options(CommandLine cl) {
         Set<String> known = new TreeSet<>();
         for (OptionSpec o : cl.getCommandSpec().options()) {
             if (o.usageHelp() || o.versionHelp()) continue;

@@ -343,7 +343,15 @@ final class TrainCommand extends AnalysisCommand {
                     + " named like checkpoints that hold files Morse does not write: " + String.join("; ", foreign)
                     + "; they are not checkpoints, and Morse does not remove them, not even with --force: move them, or give another folder");
         }
-        List<Path> held = Checkpoints.entries(checkpoints);
+        // config.json and latest that Morse did not write: a run here would replace them, --force remove them.
+        List<String> others = Checkpoints.othersFiles(checkpoints, trainOptions());
+        if (!others.isEmpty()) {
+            boolean one = others.size() == 1;
+            throw Checks.usage(option, checkpoints + " holds " + String.join(" and ", others) + ", which Morse did not write; a run there would "
+                    + "replace " + (one ? "it" : "them") + ", so Morse refuses, even with --force: move " + (one ? "it" : "them")
+                    + ", or give another folder");
+        }
+        List<Path> held = Checkpoints.entries(checkpoints, trainOptions());
         if (held.isEmpty()) return;
         try {
             if (resume != null && java.nio.file.Files.isSameFile(resume, checkpoints)) return;
@@ -359,6 +367,11 @@ final class TrainCommand extends AnalysisCommand {
         replacedCheckpoints = held;
         err.println("morse train: --force: this run replaces the checkpoints in " + checkpoints + " (" + what
                 + "); they are removed before its first checkpoint is written");
+    }
+
+    /** train's options as config files name them: a config.json with others is not one Morse wrote. */
+    private java.util.Set<String> trainOptions() {
+        return ConfigFile.options(spec.commandLine());
     }
 
     /** Loads model, data and θ; the shipped test split only when it will be the held-out set. */
@@ -490,10 +503,10 @@ final class TrainCommand extends AnalysisCommand {
             long t0 = System.nanoTime();
             try {
                 if (replacedCheckpoints != null) {
-                    Checkpoints.remove(replacedCheckpoints);
+                    Checkpoints.remove(replacedCheckpoints, trainOptions());
                     replacedCheckpoints = null;
                 }
-                Checkpoints.Written w = Checkpoints.write(checkpoints, state, optimizerText, Report.configText(spec), FileSync.PLATFORM);
+                Checkpoints.Written w = Checkpoints.write(checkpoints, state, optimizerText, Report.configText(spec), trainOptions(), FileSync.PLATFORM);
                 progress.note("checkpoint " + w.folder());
                 if (w.syncWarning() != null && !syncWarned) {
                     syncWarned = true;

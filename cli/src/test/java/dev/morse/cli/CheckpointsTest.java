@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,7 +32,7 @@ class CheckpointsTest {
     @Test
     void aRefusedFolderForceKeepsTheCheckpointAndSaysSo() throws Exception {
         Path dir = tmp.resolve("ck");
-        Checkpoints.Written w = Checkpoints.write(dir, state(), "sgd", "{}\n", d -> { throw new IOException("Invalid argument"); });
+        Checkpoints.Written w = Checkpoints.write(dir, state(), "sgd", "{}\n", Set.of(), d -> { throw new IOException("Invalid argument"); });
         assertEquals(dir.resolve("epoch-0001"), w.folder());
         assertTrue(w.syncWarning().contains("Invalid argument") && w.syncWarning().contains(dir.toString()), w.syncWarning());
         assertEquals("epoch-0001", Files.readString(dir.resolve(Checkpoints.LATEST)).trim(), "latest names it");
@@ -39,6 +40,6 @@ class CheckpointsTest {
         assertArrayEquals(new double[] {1, 2, 3}, back.state().theta());
         assertEquals(1, back.state().epoch());
 
-        assertNull(Checkpoints.write(tmp.resolve("ok"), state(), "sgd", "{}\n", FileSync.PLATFORM).syncWarning());
+        assertNull(Checkpoints.write(tmp.resolve("ok"), state(), "sgd", "{}\n", Set.of(), FileSync.PLATFORM).syncWarning());
     }
 }

@@ -259,6 +259,46 @@ class TrainCommandTest {
     }
 
     /**
+     * A config.json or latest in the checkpoint folder that Morse did not write is the user's: a
+     * run there replaced both, with --force or (with no checkpoints beside them) without it. Now
+     * the run is refused before any work, with and without --force, naming the files and why;
+     * a run's own config.json and latest are still replaced (aNewRunDoesNotMixItsCheckpointsWithAnotherRuns).
+     */
+    @Test
+    void theUsersConfigJsonAndLatestAreNeverReplaced() throws Exception {
+        Path ck = Files.createDirectories(dir.resolve("ck5"));
+        Path config = Files.writeString(ck.resolve("config.json"), "{\"my\": \"notes\"}");
+        Path latest = Files.writeString(ck.resolve("latest"), "my latest thoughts\n");
+        for (String[] extra : List.of(new String[] {"--epochs", "1"}, new String[] {"--epochs", "1", "--force"})) {
+            Cli.Result r = Cli.run(args(PROBLEM, concat(extra, "--checkpoint-dir", ck.toString())));
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("--checkpoint-dir: " + ck + " holds config.json (not a Morse train config: no \"command\": \"train\" at "
+                    + "its top level) and latest (not the name of a checkpoint), which Morse did not write") && r.err().contains("even with --force"),
+                    r.err());
+            assertEquals("{\"my\": \"notes\"}", Files.readString(config), "the user's config.json stays (" + String.join(" ", extra) + ")");
+            assertEquals("my latest thoughts\n", Files.readString(latest), "the user's latest stays (" + String.join(" ", extra) + ")");
+        }
+        // beside a run's real checkpoints too, and a train config with a key that is no option is not one Morse wrote
+        Path ck2 = dir.resolve("ck6");
+        assertEquals(0, Cli.run(args(PROBLEM, "--epochs", "1", "--checkpoint-dir", ck2.toString())).code());
+        String mine = "{\"command\": \"train\", \"model\": \"5-12-3\", \"notes\": \"mine\"}";
+        Files.writeString(ck2.resolve("config.json"), mine);
+        Cli.Result r = Cli.run(args(PROBLEM, "--epochs", "1", "--checkpoint-dir", ck2.toString(), "--force"));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("holds config.json (not a Morse train config: \"notes\" is no option of train), which Morse did not write"), r.err());
+        assertEquals(mine, Files.readString(ck2.resolve("config.json")));
+        assertTrue(Files.exists(ck2.resolve("epoch-0001").resolve("state.json")), "nothing removed");
+        // a link named latest is not Morse's either (Morse writes a file there)
+        Files.delete(ck2.resolve("config.json"));
+        Files.delete(ck2.resolve("latest"));
+        Files.createSymbolicLink(ck2.resolve("latest"), ck2.resolve("epoch-0001").resolve("state.json"));
+        r = Cli.run(args(PROBLEM, "--epochs", "1", "--checkpoint-dir", ck2.toString(), "--force"));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("holds latest (a symbolic link), which Morse did not write"), r.err());
+        assertTrue(Files.isSymbolicLink(ck2.resolve("latest")));
+    }
+
+    /**
      * A new run in a folder that holds another run's checkpoints is refused before any work (it
      * used to mix its checkpoints with them, so neither run could be resumed); --force replaces
      * them, saying so, and the run's own folder still takes --resume.
