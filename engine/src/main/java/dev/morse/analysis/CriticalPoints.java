@@ -213,9 +213,10 @@ public final class CriticalPoints {
      * no step lowers ‖∇L_R‖ any more, or ‖∇L_R‖ ≤ 100·ε·max(1, |L_R|) and a step no longer
      * halved it (STALLED: the normal ends of a run to rounding level); the model predicts no decrease (H·∇L_R ≈ 0: a stationary point of the merit that is not a
      * critical point, STALLED); {@value #HELD_STEPS} steps in a row held to the trust radius that
-     * together lowered ‖∇L_R‖ by less than {@value #HELD_DECREASE}× (STALLED: the Newton step
-     * reaches far beyond the region where the model holds, typically along nearly singular
-     * directions of H, so the run would only crawl); the iteration limit (MAX_ITERATIONS). A run that ends short of
+     * together lowered ‖∇L_R‖ by less than {@value #HELD_DECREASE}×, above the SPEC tolerance
+     * (NO_PROGRESS: the Newton step reaches far beyond the region where the model holds,
+     * typically along nearly singular directions of H, so the run would only crawl); the
+     * iteration limit (MAX_ITERATIONS). A run that ends short of
      * grad_tol after at least {@value #LINEAR_STEPS} <em>linear</em> Newton steps in a row stops as
      * DEGENERATE, and so does a run that reaches the rounding floor after them: Newton converges
      * quadratically to a root with a nonsingular Jacobian, and only linearly to one where H is
@@ -263,8 +264,9 @@ public final class CriticalPoints {
     }
 
     /**
-     * A run stops STALLED after this many accepted steps in a row on the trust region's boundary
-     * that together lowered ‖∇L_R‖ by less than {@value #HELD_DECREASE}× (see {@link #newton}).
+     * A run stops NO_PROGRESS after this many accepted steps in a row on the trust region's
+     * boundary that together lowered ‖∇L_R‖ by less than {@value #HELD_DECREASE}×, above the SPEC
+     * tolerance (see {@link #newton}).
      */
     static final int HELD_STEPS = 30;
 
@@ -425,9 +427,11 @@ public final class CriticalPoints {
             // Steps held to the trust region that barely lower ‖∇L_R‖: the model of ∇L_R holds only
             // within a radius far shorter than the Newton step. Going on would crawl for the whole
             // iteration budget (10-40-40-1, P = 2121: 100 dense steps, 290 s, ‖∇‖ 5.6e-6 → 1.2e-6).
+            // Only above the SPEC tolerance: below it (a run to rounding level) the crawl goes on as
+            // it always did, to the floor or to the iteration limit.
             double from = heldFrom[accepted % HELD_STEPS];
-            if (held >= HELD_STEPS && gn > from / HELD_DECREASE && gn > tol(o.gradTol(), l)) {
-                return stop(rec, name, theta, gn, l, o, slow, minRel, "‖∇L_R‖ fell only from " + fmt(from) + " to " + fmt(gn)
+            if (held >= HELD_STEPS && gn > from / HELD_DECREASE && gn > Math.max(tol(o.gradTol(), l), defaultGradTol(l))) {
+                return rec.finish(name, theta, Trajectory.StopReason.NO_PROGRESS, "‖∇L_R‖ fell only from " + fmt(from) + " to " + fmt(gn)
                         + " over the last " + HELD_STEPS + " steps, each held to the trust radius (last " + fmt(nd) + ") while the Newton step was "
                         + fmt(ndn) + " long" + (Double.isNaN(minRel) ? "" : " (min |λ|/‖H‖ = " + fmt(minRel) + ")")
                         + ": the model ∇L_R + HΔ holds only near θ, so no critical point is within reach of Newton's method; "

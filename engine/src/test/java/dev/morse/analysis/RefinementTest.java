@@ -156,7 +156,7 @@ class RefinementTest {
 
     /**
      * From a random start with no critical point in reach, every step is held to the trust radius
-     * and ‖∇L_R‖ creeps (before: 300 iterations to MAX_ITERATIONS at ‖∇‖ = 7.9e-3). The run stops
+     * and ‖∇L_R‖ creeps (before: 300 iterations to MAX_ITERATIONS at ‖∇‖ = 7.9e-3). The run stops NO_PROGRESS
      * as soon as {@value CriticalPoints#HELD_STEPS} such steps have not halved ‖∇L_R‖, and says why.
      */
     @Test
@@ -165,8 +165,8 @@ class RefinementTest {
         for (int denseLimit : new int[] {10_000, 0}) {
             Trajectory t = CriticalPoints.newton(ev, MorseClaimsTest.gaussian(ev.dim(), 1), new CriticalPoints.NewtonOptions(300, Double.MIN_VALUE, denseLimit, 500, 0), null);
             String what = t.optimizer() + ": " + t.reason() + " after " + t.iterations() + " iterations, " + t.detail();
-            assertEquals(Trajectory.StopReason.STALLED, t.reason(), what);
-            assertTrue(t.iterations() < 100, what);
+            assertEquals(Trajectory.StopReason.NO_PROGRESS, t.reason(), what);
+            assertTrue(t.iterations() < 100 && t.finalGradientNorm() > CriticalPoints.defaultGradTol(t.finalLoss()), what);
             assertTrue(t.detail().contains("held to the trust radius") && t.detail().contains("no critical point is within reach"), what);
             double[] g = t.gradientNorms();
             int n = g.length - 1;
