@@ -80,11 +80,14 @@ abstract class BaseCommand implements Callable<Integer> {
 
     /**
      * Checks of option values, and between options, that their converters cannot make and that
-     * read no file and do no work (specs the command parses): before {@link #execute}, and for
-     * {@link Main#check}. None by default. Checks that combine
-     * options combine strings, enums, paths or lists, and numbers or flags only by whether they are
-     * {@link #given} (on the command line, or not at their default): sweeps check numbers and flags
-     * value by value, and in combination with the others only as default or not.
+     * read no file, need no data and do no work (specs the command parses, limits, options that go
+     * together): before {@link #execute}, and for {@link Main#check}, which is how a sweep checks
+     * its steps on the driver, so every such check belongs here and not in {@code execute}, where a
+     * sweep would meet it only in its tasks. None by default. A number or flag checked together with
+     * another option carries {@link CombinedCheck}; other checks combine numbers and flags only by
+     * whether they are {@link #given} (on the command line, or not at their default): sweeps check
+     * the unmarked numbers and flags value by value, and in combination with the others only as
+     * default or not.
      */
     void checkOptions() {}
 

@@ -52,11 +52,11 @@ final class DensityCommand extends AnalysisCommand {
     @ArgGroup(validate = false, heading = "%nDistributed data (Apache Spark):%n", order = 150)
     MasterOptions masterOptions = new MasterOptions();
 
+    /** --master and --partitions, and the limits of --sigma and --grid that do not depend on the spectrum ({@link #checkSampling} does). */
     @Override
-    int execute() throws Exception {
-        planJson();
+    void checkOptions() {
+        super.checkOptions();
         checkRemote(masterOptions);
-        boolean plots = planPlot("density");
         if (sigma > 0 && !(Double.isFinite(10 * sigma) && Double.isFinite(1 / sigma))) {
             throw Checks.usage("--sigma", sigma + " is beyond the range where the kernel 1/(σ√2π)·exp(−t²/2σ²) and the grid "
                     + "(the nodes ± 5σ) are finite; give a σ in eigenvalue units, or 0 for 1% of the spectral range");
@@ -67,6 +67,12 @@ final class DensityCommand extends AnalysisCommand {
                     + "at least σ and the kernels fall between the points; give --grid 12 or more (at least 111 for the default σ, "
                     + "1% of the node range; default 1000)");
         }
+    }
+
+    @Override
+    int execute() throws Exception {
+        planJson();
+        boolean plots = planPlot("density");
         loadProblem();
         int p = problem.parameters();
         Estimates.density(p, probes, steps, grid, outputOptions.json != null);

@@ -104,6 +104,15 @@ public final class Main implements Runnable {
         return a.seedDrawsOnlyTheta() ? java.util.Set.of("init", "seed") : java.util.Set.of("init");
     }
 
+    /**
+     * Whether the command's own checks ({@link BaseCommand#checkOptions}) check this number or flag
+     * together with other options ({@link CombinedCheck}): sweeps then check each combination of its
+     * value with the others that their tasks bring, not each value once.
+     */
+    public static boolean checkedInCombination(CommandLine.Model.OptionSpec option) {
+        return option.userObject() instanceof java.lang.reflect.Field f && f.isAnnotationPresent(CombinedCheck.class);
+    }
+
     static int run(PrintWriter out, PrintWriter err, boolean terminal, String... args) {
         boolean debug = "1".equals(System.getenv("MORSE_DEBUG"));
         List<String> rest = new ArrayList<>();
@@ -193,9 +202,11 @@ public final class Main implements Runnable {
      * Checks a command line without running it, for callers that check many before running any
      * (sweeps, on their driver): picocli's parse as {@link #run} sets it up (option names, types,
      * enum values, converters, {@code --config} semantics), then the command's own checks that read
-     * no file and do no work (the model, activation, loss and regularizer specs, {@code fit}'s
-     * {@code --grad-tol}, repeated options, plot options of commands that draw none). Files named by
-     * options (weights, inputs, outputs) are neither read nor required to exist.
+     * no file and do no work ({@code BaseCommand.checkOptions}: the model, activation, loss,
+     * regularizer and --init specs, options that go together, {@code fit}'s {@code --grad-tol},
+     * {@code train}'s optimizer, schedule and penalties, the limits of {@code trace}'s probes and
+     * {@code density}'s kernel and grid, repeated options, plot options of commands that draw none).
+     * Files named by options (weights, inputs, outputs) are neither read nor required to exist.
      *
      * @param config the text of the JSON file that {@code --config} names in {@code args}, which need
      *               not exist yet; null to read the file named there (if any)

@@ -39,6 +39,7 @@ final class TraceCommand extends AnalysisCommand {
             description = "hutchinson, hutchpp or exact (default: ${DEFAULT-VALUE}).")
     Method method;
 
+    @CombinedCheck
     @Option(names = "--probes", converter = Checks.Positive.class, paramLabel = "N", defaultValue = "30", order = 3,
             description = "Hutchinson: probe vectors (≥ 2); Hutch++: the budget of operator products (≥ 6, split in thirds), not "
                     + "a count of probes. Above P, the exact trace (P products) is computed instead. Default: ${DEFAULT-VALUE}.")
@@ -55,12 +56,18 @@ final class TraceCommand extends AnalysisCommand {
         return false;
     }
 
+    /** --master and --partitions, and the least --probes of each method. */
     @Override
-    int execute() throws Exception {
-        planJson();
+    void checkOptions() {
+        super.checkOptions();
         checkRemote(masterOptions);
         if (method == Method.hutchinson && probes < 2) throw CliException.usage("--probes: Hutchinson needs at least 2 probes for a standard error, got " + probes);
         if (method == Method.hutchpp && probes < 6) throw CliException.usage("--probes: Hutch++ needs a budget of at least 6 products, got " + probes);
+    }
+
+    @Override
+    int execute() throws Exception {
+        planJson();
         loadProblem();
         int p = problem.parameters();
         Method m = method;

@@ -60,9 +60,11 @@ final class TrainCommand extends AnalysisCommand {
             description = "Base learning rate lr₀ (the schedule scales it per step). Default: ${DEFAULT-VALUE} (torch.optim's).")
     double lr;
 
+    @CombinedCheck
     @Option(names = "--momentum", converter = Checks.NonNegativeReal.class, paramLabel = "MU", order = 3, description = "sgd: momentum μ (dampening 0, as torch). Default: 0.")
     Double momentum;
 
+    @CombinedCheck
     @Option(names = "--nesterov", order = 4, description = "sgd: Nesterov momentum (needs --momentum > 0).")
     boolean nesterov;
 
@@ -76,6 +78,7 @@ final class TrainCommand extends AnalysisCommand {
     @Option(names = "--betas", converter = Checks.Beta.class, paramLabel = "B1,B2", split = ",", order = 6, description = "adam/adamw: β₁,β₂. Default: 0.9,0.999.")
     List<Double> betas;
 
+    @CombinedCheck
     @Option(names = "--eps", converter = Checks.NonNegativeReal.class, paramLabel = "EPS", order = 7, description = "adam/adamw: ε, added to √v̂. Default: 1e-8.")
     Double eps;
 
@@ -102,13 +105,16 @@ final class TrainCommand extends AnalysisCommand {
     @Option(names = "--test-targets", paramLabel = "FILE", order = 13, description = "Held-out targets (as --targets).")
     Path testTargets;
 
+    @CombinedCheck
     @Option(names = "--holdout", converter = Checks.RelativeTolerance.class, paramLabel = "FRACTION", order = 14,
             description = "Hold out this fraction of the data (drawn by --holdout-seed) when no --test-inputs are given.")
     Double holdout;
 
+    @CombinedCheck
     @Option(names = "--holdout-seed", converter = Checks.Seed.class, paramLabel = "S", order = 15, description = "Seed of the --holdout draw. Default: --seed.")
     Long holdoutSeed;
 
+    @CombinedCheck
     @Option(names = "--checkpoint-every", converter = Checks.NonNegative.class, paramLabel = "K", defaultValue = "0", order = 16,
             description = "Write a checkpoint (θ, optimizer state, counters, log) every K epochs and after the last (0: none; "
                     + "1 when only --checkpoint-dir or --resume is given). An output option like --checkpoint-dir: not in the run's "
@@ -157,6 +163,35 @@ final class TrainCommand extends AnalysisCommand {
     /** Another run's checkpoints in the folder, replaced with --force (removed at this run's first checkpoint); null when none. */
     private List<Path> replacedCheckpoints;
     private int effectiveCheckpointEvery;
+    /** What {@link #checkOptions} parsed: the optimizer, the schedule and the penalty terms. */
+    private OptimizerConfig opt;
+    private LearningRateSchedule sched;
+    private List<Term> penaltyTerms;
+
+    /**
+     * Combinations of options, the schedule, the optimizer's settings and the penalties, which read
+     * no file (each number is checked where it is parsed, by its Checks converter); the checkpoint
+     * folders are checked in {@link #execute} ({@link #checkCheckpointFolders}).
+     */
+    @Override
+    void checkOptions() {
+        super.checkOptions();
+        if (curvatureProbes < 2) throw Checks.usage("--curvature-probes", "at least 2 probes are needed for a standard error, got " + curvatureProbes);
+        Checks.specNumbers("--schedule", schedule);
+        if (testTargets != null && testInputs == null) throw Checks.usage("--test-targets", "goes with --test-inputs");
+        if (testInputs != null && holdout != null) throw Checks.usage("--holdout", "give either --test-inputs or --holdout, not both");
+        if (holdoutSeed != null && holdout == null) throw Checks.usage("--holdout-seed", "goes with --holdout");
+        checkpoints = checkpointDir != null ? checkpointDir : resume;
+        effectiveCheckpointEvery = checkpointEvery == 0 && checkpoints != null ? 1 : checkpointEvery;
+        if (effectiveCheckpointEvery > 0 && checkpoints == null) throw Checks.usage("--checkpoint-every", "needs --checkpoint-dir DIR (or --resume DIR)");
+        penaltyTerms = penaltyTerms();
+        opt = optimizerConfig();
+        try {
+            sched = LearningRateSchedule.parse(schedule);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("--schedule: " + e.getMessage());
+        }
+    }
 
     /** The seed also shuffles the minibatches and draws the held-out split and the curvature probes: --weights leaves it work. */
     @Override
@@ -166,7 +201,7 @@ final class TrainCommand extends AnalysisCommand {
 
     @Override
     int execute() throws Exception {
-        validate();
+        checkCheckpointFolders();
         planJson();
         boolean plots = planPlot("train-curves");
         boolean curvaturePlot = curvatureEvery > 0 && planPlot("train-curvature");
@@ -174,7 +209,7 @@ final class TrainCommand extends AnalysisCommand {
 
         loadProblemWithTestSplit();
         List<Term> terms = new ArrayList<>(problem.problem.terms());
-        terms.addAll(penaltyTerms());
+        terms.addAll(penaltyTerms);
         Dataset all = problem.data;
         Dataset train = all, heldOut = null;
         String heldOutSource = "none";
@@ -224,13 +259,6 @@ final class TrainCommand extends AnalysisCommand {
             monitor = new CurvatureMonitor(curvEv, new CurvatureMonitor.Options(curvatureProbes, curvSeed, 1e-6, 100));
         }
 
-        OptimizerConfig opt = optimizerConfig();
-        LearningRateSchedule sched;
-        try {
-            sched = LearningRateSchedule.parse(schedule);
-        } catch (IllegalArgumentException e) {
-            throw CliException.usage("--schedule: " + e.getMessage());
-        }
         TrainingConfig config = new TrainingConfig(epochs, batchSize, problemOptions.seed, lr, sched, opt, effectiveCheckpointEvery, curvatureEvery);
         Trainer trainer = new Trainer(trainEv, heldOutEv, monitor, config);
 
@@ -310,17 +338,9 @@ final class TrainCommand extends AnalysisCommand {
         return Main.EXIT_OK;
     }
 
-    /** Combinations of options (each number is checked where it is parsed, by its Checks converter). */
-    private void validate() {
-        if (curvatureProbes < 2) throw Checks.usage("--curvature-probes", "at least 2 probes are needed for a standard error, got " + curvatureProbes);
-        Checks.specNumbers("--schedule", schedule);
-        if (testTargets != null && testInputs == null) throw Checks.usage("--test-targets", "goes with --test-inputs");
-        if (testInputs != null && holdout != null) throw Checks.usage("--holdout", "give either --test-inputs or --holdout, not both");
-        if (holdoutSeed != null && holdout == null) throw Checks.usage("--holdout-seed", "goes with --holdout");
+    /** The folders of --resume and the checkpoints (after {@link #checkOptions}): they must be folders that can hold this run's. */
+    private void checkCheckpointFolders() {
         if (resume != null && !java.nio.file.Files.isDirectory(resume)) throw Checks.usage("--resume", resume + ": no such folder (expected a checkpoint folder)");
-        checkpoints = checkpointDir != null ? checkpointDir : resume;
-        effectiveCheckpointEvery = checkpointEvery == 0 && checkpoints != null ? 1 : checkpointEvery;
-        if (effectiveCheckpointEvery > 0 && checkpoints == null) throw Checks.usage("--checkpoint-every", "needs --checkpoint-dir DIR (or --resume DIR)");
         if (checkpoints != null) {
             String option = checkpointDir != null ? "--checkpoint-dir" : "--resume";
             Checkpoints.checkFolder(option, checkpoints);
@@ -537,7 +557,7 @@ final class TrainCommand extends AnalysisCommand {
             testLoss[i] = r.heldOut() == null ? Double.NaN : r.heldOut().loss();
             acc[i] = r.heldOut() == null ? Double.NaN : 100 * r.heldOut().accuracy();
         }
-        String title = problem.model.describe() + ", " + optimizerConfig().kind().id() + " lr " + num(lr) + ", B = " + batchSize;
+        String title = problem.model.describe() + ", " + opt.kind().id() + " lr " + num(lr) + ", B = " + batchSize;
         var losses = Plots.epochCurves("Loss: " + title, "loss (" + problem.loss.id() + ", mean over samples)", ep,
                 List.of("train (mean of minibatch losses)", "held-out"), List.of(trainLoss, testLoss), null, Plots.WIDTH, Plots.HEIGHT);
         var accuracy = Plots.epochCurves("Held-out accuracy", "accuracy (%)", ep, List.of("held-out"), List.of(acc), null, Plots.WIDTH, Plots.HEIGHT);

@@ -1,0 +1,141 @@
+package dev.morse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The option checks that read no file and need no data are the commands' {@code checkOptions}, so
+ * {@link Main#check} (a sweep's driver) makes them without running anything: values that used to
+ * pass there and then failed every task with exit 2 (train's momentum with adam, an unknown
+ * schedule or penalty, one curvature probe, checkpoints without a folder; trace's hutchpp with 4
+ * probes; density's grid of 5 points). Each is refused by {@code Main.check} with the message the
+ * command prints, and the run exits 2 with it before touching a file.
+ */
+class CheckOptionsTest {
+
+    @TempDir
+    Path dir;
+
+    static final String[] PROBLEM = {"--model", "2-4-1", "--loss", "mse", "--data", "teacher:n=8"};
+
+    /** Main.check of the command with the small problem and these options. */
+    private static String check(String command, String... options) {
+        List<String> a = new ArrayList<>(List.of(command));
+        a.addAll(Arrays.asList(PROBLEM));
+        a.addAll(Arrays.asList(options));
+        return Main.check(null, a.toArray(new String[0]));
+    }
+
+    private static void refused(String expected, String command, String... options) {
+        String m = check(command, options);
+        assertNotNull(m, command + " " + String.join(" ", options) + " passed Main.check");
+        assertTrue(m.startsWith("morse " + command + ": "), m);
+        assertTrue(m.contains(expected), "expected '" + expected + "' in: " + m);
+    }
+
+    @Test
+    void trainsOptionsAreCheckedWithoutRunning() {
+        refused("--momentum and --nesterov are for sgd; adam has --betas", "train", "--optimizer", "adam", "--momentum", "0.9");
+        refused("--curvature-probes: at least 2 probes are needed for a standard error, got 1", "train", "--curvature-probes", "1");
+        refused("--checkpoint-every: needs --checkpoint-dir DIR (or --resume DIR)", "train", "--checkpoint-every", "2");
+        refused("--schedule: schedule 'linear': unknown schedule", "train", "--schedule", "linear");
+        refused("--penalty: ", "train", "--penalty", "bogus:1");
+        // and the rest of what train checked only once it ran
+        refused("--penalty: penalty 'gradient_norm:0.1:3': power p must be 1 or 2", "train", "--penalty", "gradient_norm:0.1:3");
+        refused("--optimizer: unknown optimizer 'rmsprop'", "train", "--optimizer", "rmsprop");
+        refused("--betas and --eps are for adam and adamw, not sgd", "train", "--eps", "1e-6");
+        refused("requires a momentum > 0", "train", "--nesterov");
+        refused("--schedule: step:1:1d: '1d' is not a decimal number", "train", "--schedule", "step:1:1d");
+        refused("--test-targets: goes with --test-inputs", "train", "--test-targets", "y.npy");
+        refused("--holdout: give either --test-inputs or --holdout, not both", "train", "--test-inputs", "x.npy", "--holdout", "0.2");
+        refused("--holdout-seed: goes with --holdout", "train", "--holdout-seed", "3");
+        assertNull(check("train", "--optimizer", "sgd", "--momentum", "0.9", "--nesterov", "--schedule", "cosine:1", "--curvature-probes", "2",
+                "--penalty", "gradient_norm:0.1", "--checkpoint-every", "2", "--checkpoint-dir", "ck"), "good options pass");
+        assertNull(check("train", "--optimizer", "adamw", "--betas", "0.9,0.99", "--eps", "1e-6", "--holdout", "0.2", "--holdout-seed", "3"));
+    }
+
+    @Test
+    void traceAndDensityLimitsAreCheckedWithoutRunning() {
+        refused("--probes: Hutch++ needs a budget of at least 6 products, got 4", "trace", "--method", "hutchpp", "--probes", "4");
+        refused("--probes: Hutch++ needs a budget of at least 6 products, got 4", "trace", "--probes", "4");   // hutchpp by default
+        refused("--probes: Hutchinson needs at least 2 probes for a standard error, got 1", "trace", "--method", "hutchinson", "--probes", "1");
+        assertNull(check("trace", "--method", "hutchinson", "--probes", "4"), "4 probes are enough for Hutchinson");
+        assertNull(check("trace", "--method", "exact", "--probes", "1"));
+        refused("--grid: 5 points: the grid spans the Ritz nodes ± 5σ", "density", "--grid", "5");
+        refused("--sigma: 1.0E308 is beyond the range", "density", "--sigma", "1e308");
+        assertNull(check("density", "--grid", "12", "--sigma", "0.5"));
+    }
+
+    /**
+     * A refusal in the checks comes before any file is read or written: the run exits 2 with the
+     * message Main.check gives, with inputs that do not exist and no report written.
+     */
+    @Test
+    void theRunRefusesWithTheSameMessageBeforeAnyFile() {
+        Path json = dir.resolve("r.json");
+        String[][] runs = {
+                {"train", "--optimizer", "adam", "--momentum", "0.9"},
+                {"trace", "--method", "hutchpp", "--probes", "4"},
+                {"density", "--grid", "5"},
+        };
+        for (String[] run : runs) {
+            List<String> a = new ArrayList<>(List.of(run[0], "--model", "2-4-1", "--inputs", dir.resolve("missing.npy").toString(),
+                    "--targets", dir.resolve("missing-y.npy").toString(), "--json", json.toString()));
+            a.addAll(Arrays.asList(run).subList(1, run.length));
+            String[] args = a.toArray(new String[0]);
+            String checked = Main.check(null, args);
+            assertNotNull(checked, a.toString());
+            Cli.Result r = Cli.run(args);
+            assertEquals(2, r.code(), r.toString());
+            assertEquals(checked, r.err().strip(), "the run's message is the check's");
+            assertFalse(Files.exists(json));
+        }
+    }
+
+    /** One checker serves many configs of a step: a combination refused after its values passed apart. */
+    @Test
+    void aCheckerSeesEachCombination() {
+        Main.Checker c = new Main.Checker();
+        String cfg = "{\"command\": \"trace\", \"model\": \"2-4-1\", \"data\": \"teacher:n=8\", \"method\": \"%s\", \"probes\": %d}";
+        assertNull(c.check(String.format(cfg, "hutchinson", 6), "trace", "--config", "x.json"));
+        assertNull(c.check(String.format(cfg, "hutchinson", 4), "trace", "--config", "x.json"));
+        assertNull(c.check(String.format(cfg, "hutchpp", 6), "trace", "--config", "x.json"));
+        String bad = c.check(String.format(cfg, "hutchpp", 4), "trace", "--config", "x.json");
+        assertTrue(bad != null && bad.contains("Hutch++ needs a budget of at least 6 products, got 4"), bad);
+    }
+
+    /**
+     * The numbers and flags that the checks combine with other options are marked, so that sweeps
+     * check them in every combination ({@link Main#checkedInCombination}); the others are not.
+     */
+    @Test
+    void numbersCheckedWithOtherOptionsAreMarked() {
+        CommandLine root = new CommandLine(new Main());
+        assertEquals(Set.of("--momentum", "--nesterov", "--eps", "--holdout", "--holdout-seed", "--checkpoint-every"), marked(root, "train"));
+        assertEquals(Set.of("--probes"), marked(root, "trace"));
+        assertEquals(Set.of(), marked(root, "density"), "--sigma and --grid are checked each alone");
+        for (String c : List.of("fit", "morse", "spectrum", "eval", "init")) assertEquals(Set.of(), marked(root, c), c);
+    }
+
+    private static Set<String> marked(CommandLine root, String command) {
+        Set<String> s = new TreeSet<>();
+        for (CommandLine.Model.OptionSpec o : root.getSubcommands().get(command).getCommandSpec().options()) {
+            if (Main.checkedInCombination(o)) s.add(o.longestName());
+        }
+        return s;
+    }
+}
