@@ -67,19 +67,27 @@ final class EvalCommand extends AnalysisCommand {
         return false;
     }
 
+    /** The penalties of --penalty (parsed by {@link #checkOptions}). */
+    private List<Penalty> parsed;
+
     @Override
-    int execute() throws Exception {
-        planJson();
-        Path gradientFile = saveGradient == null ? null : files.plan("--save-gradient", saveGradient);
-        List<String> specs = penalties == null ? List.of() : penalties;
-        List<Penalty> parsed = new ArrayList<>();
-        for (String s : specs) {
+    void checkOptions() {
+        super.checkOptions();
+        parsed = new ArrayList<>();
+        for (String s : penalties == null ? List.<String>of() : penalties) {
             try {
                 parsed.add(Penalty.parse(s));
             } catch (IllegalArgumentException e) {
                 throw new InputException("--penalty: " + e.getMessage());
             }
         }
+    }
+
+    @Override
+    int execute() throws Exception {
+        planJson();
+        Path gradientFile = saveGradient == null ? null : files.plan("--save-gradient", saveGradient);
+        List<String> specs = penalties == null ? List.of() : penalties;
         loadProblem();
         int p = problem.parameters();
         List<Term> terms = new ArrayList<>(problem.problem.terms());   // the regularizer

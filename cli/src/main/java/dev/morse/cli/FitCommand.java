@@ -66,10 +66,13 @@ final class FitCommand extends AnalysisCommand {
             description = "Write the final θ here (1-D float64 .npy, PyTorch order).")
     Path save;
 
+    /** --grad-tol as a number (parsed by {@link #checkOptions}). */
+    private double tol;
+
     @Override
     void checkOptions() {
         super.checkOptions();
-        Optimize.parseGradTol(gradTol);
+        tol = Optimize.parseGradTol(gradTol);
     }
 
     @Override
@@ -77,7 +80,6 @@ final class FitCommand extends AnalysisCommand {
         planJson();
         boolean plots = planPlot("fit-trajectory");
         if (save != null) files.plan("--save", save);
-        double tol = Optimize.parseGradTol(gradTol);
         loadProblem();
         Evaluator obj = problem.evaluator();
         checkGradient(obj, problem.theta);   // a start that overflows: its cause, not the optimizer's NaN

@@ -67,17 +67,27 @@ final class InitCommand extends BaseCommand {
         return o;
     }
 
+    /** The model options as the analysis commands hold them, and the model (built by {@link #checkOptions}). */
+    private ProblemOptions po;
+    private Mlp mlp;
+
+    /** The model (widths, activations, layers without bias) and the --init scheme, as every command parses them. */
     @Override
-    int execute() throws Exception {
-        planJson();
-        Path thetaFile = files.plan("--save", save);
-        ProblemOptions po = new ProblemOptions();
+    void checkOptions() {
+        po = new ProblemOptions();
         po.model = model;
         po.activation = activation;
         po.noBias = noBias;
         po.init = init;
         po.seed = seed;
-        Mlp mlp = LoadedProblem.model(po);
+        mlp = LoadedProblem.model(po);
+        LoadedProblem.initScheme(po);
+    }
+
+    @Override
+    int execute() throws Exception {
+        planJson();
+        Path thetaFile = files.plan("--save", save);
         String[] desc = new String[1];
         double[] theta = LoadedProblem.weights(po, mlp, desc);
         files.npy(thetaFile, theta);

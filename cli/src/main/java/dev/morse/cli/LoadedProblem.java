@@ -125,12 +125,31 @@ final class LoadedProblem implements AutoCloseable {
 
     /**
      * The checks of {@link #load} that read no file and allocate nothing large: the model (widths,
-     * activations, layers without bias), the loss and the regularizer, each as load parses it.
+     * activations, layers without bias), the loss, the regularizer, where the data come from
+     * ({@link #checkDataOptions}) and, without --weights, the --init scheme, each as load parses it.
      */
     static void checkSpecs(ProblemOptions o) {
         model(o);
         loss(o);
         regularizer(o);
+        checkDataOptions(o);
+        if (o.weights == null) initScheme(o);
+    }
+
+    /**
+     * The data options that go together, as the loaders check them before reading anything: a
+     * built-in --data or --inputs files, not both and not neither; no --targets or --target-column
+     * with a built-in set.
+     */
+    static void checkDataOptions(ProblemOptions o) {
+        if (o.data != null && o.inputs != null) throw new InputException("give either --data (built-in) or --inputs (files), not both");
+        if (o.data != null) {
+            if (o.targets != null) throw new InputException("--targets goes with --inputs, not with the built-in --data " + o.data);
+            refuseTargetColumn(o);
+        } else if (o.inputs == null) {
+            throw new InputException("no data: give --data NAME for a built-in set (gaussian, teacher, orthogonal, spirals, fashion-mnist), "
+                    + "or --inputs FILE [--targets FILE]");
+        }
     }
 
     static Loss loss(ProblemOptions o) {
@@ -227,13 +246,36 @@ final class LoadedProblem implements AutoCloseable {
             desc[0] = "file " + o.weights + " (" + a.dtype() + ")";
             return a.values();
         }
+        InitScheme init = initScheme(o);
+        return switch (init.kind()) {
+            case PYTORCH -> {
+                desc[0] = "init pytorch, seed " + o.seed;
+                yield model.initPyTorchDefault(o.seed);
+            }
+            case GAUSSIAN -> {
+                desc[0] = "init gaussian:" + init.scale() + ", seed " + o.seed;
+                yield model.initGaussian(init.scale(), o.seed);
+            }
+            case ZEROS -> {
+                desc[0] = "init zeros";
+                yield new double[p];
+            }
+        };
+    }
+
+    /** An --init scheme: its kind, and the scale of gaussian (1 otherwise). */
+    record InitScheme(Kind kind, double scale) {
+        enum Kind { PYTORCH, GAUSSIAN, ZEROS }
+    }
+
+    /** The --init scheme, as {@link #weights} draws θ by it (refused before any work by {@link #checkSpecs}). */
+    static InitScheme initScheme(ProblemOptions o) {
         String s = o.init.trim().toLowerCase(Locale.ROOT);
         String[] parts = s.split(":");
         switch (parts[0]) {
             case "pytorch", "default", "kaiming" -> {
                 if (parts.length > 1) throw new InputException("--init " + o.init + ": pytorch takes no parameter");
-                desc[0] = "init pytorch, seed " + o.seed;
-                return model.initPyTorchDefault(o.seed);
+                return new InitScheme(InitScheme.Kind.PYTORCH, 1.0);
             }
             case "gaussian", "normal" -> {
                 double scale = 1.0;
@@ -246,12 +288,10 @@ final class LoadedProblem implements AutoCloseable {
                     }
                     if (!(scale >= 0) || Double.isInfinite(scale)) throw new InputException("--init " + o.init + ": scale must be finite and ≥ 0");
                 }
-                desc[0] = "init gaussian:" + scale + ", seed " + o.seed;
-                return model.initGaussian(scale, o.seed);
+                return new InitScheme(InitScheme.Kind.GAUSSIAN, scale);
             }
             case "zeros", "zero" -> {
-                desc[0] = "init zeros";
-                return new double[p];
+                return new InitScheme(InitScheme.Kind.ZEROS, 1.0);
             }
             default -> throw new InputException("--init " + o.init + ": unknown scheme; expected pytorch, gaussian[:scale] or zeros");
         }
@@ -265,9 +305,7 @@ final class LoadedProblem implements AutoCloseable {
      * the images ({@link FashionMnist.Split#dataset}).
      */
     static Dataset fashionMnist(ProblemOptions o, Mlp model, Loss loss, boolean withTest, String[] desc, Dataset[] test) {
-        if (o.inputs != null) throw new InputException("give either --data (built-in) or --inputs (files), not both");
-        if (o.targets != null) throw new InputException("--targets goes with --inputs, not with the built-in --data " + o.data);
-        refuseTargetColumn(o);
+        checkDataOptions(o);
         if (o.samples != null && o.samples <= 0) throw new InputException("--samples must be positive, got " + o.samples);
         FashionMnist.Spec spec = FashionMnist.parseSpec(o.data);
         if (model.inputDim() != FashionMnist.PIXELS) {
@@ -340,20 +378,14 @@ final class LoadedProblem implements AutoCloseable {
     }
 
     private static Dataset loadData(ProblemOptions o, Mlp model, Loss loss, String[] desc) {
-        if (o.data != null && o.inputs != null) throw new InputException("give either --data (built-in) or --inputs (files), not both");
+        checkDataOptions(o);
         if (o.samples != null && o.samples <= 0) throw new InputException("--samples must be positive, got " + o.samples);
         if (o.data != null) {
-            if (o.targets != null) throw new InputException("--targets goes with --inputs, not with the built-in --data " + o.data);
-            refuseTargetColumn(o);
             SyntheticData.Generated g = SyntheticData.generate(o.data, o.dataSeed, model, loss);
             desc[0] = "built-in " + g.description() + ", data seed " + o.dataSeed;
             Dataset d = g.dataset();
             if (o.samples != null) checkSamples(o.samples, d.size());
             return o.samples == null || o.samples >= d.size() ? d : firstSamples(d, o.samples);
-        }
-        if (o.inputs == null) {
-            throw new InputException("no data: give --data NAME for a built-in set (gaussian, teacher, orthogonal, spirals, fashion-mnist), "
-                    + "or --inputs FILE [--targets FILE]");
         }
         NdArray x, y;
         byte[] head = DataFiles.readBytes(o.inputs);

@@ -105,14 +105,16 @@ final class SpectrumCommand extends AnalysisCommand {
     private final List<String> lanczosGiven = new ArrayList<>();
 
     /**
-     * The problem's checks, then the Lanczos options against --method dense, which ignored them in
-     * silence (--k 5 gave all P eigenvalues; so did a sweep step's method: dense, k: 5). An option
+     * The problem's checks, --master and --partitions, then the Lanczos options against --method
+     * dense, which ignored them in silence (--k 5 gave all P eigenvalues; so did a sweep step's
+     * method: dense, k: 5). An option
      * counts when it is on the command line or a config file gives it a value other than its
      * default: a report's config holds every Lanczos option at its default and reruns.
      */
     @Override
     void checkOptions() {
         super.checkOptions();
+        checkRemote(masterOptions);
         lanczosGiven.clear();
         for (String o : LANCZOS_ONLY) if (given(o)) lanczosGiven.add(o);
         if (method == Method.dense && !lanczosGiven.isEmpty()) {
@@ -130,7 +132,6 @@ final class SpectrumCommand extends AnalysisCommand {
     @Override
     int execute() throws Exception {
         planJson();
-        checkRemote(masterOptions);
         boolean plots = planPlot("spectrum-eigenvalues");
         if (saveVectors != null) files.plan("--save-vectors", saveVectors);
         loadProblem();

@@ -80,6 +80,33 @@ class CheckOptionsTest {
         assertNull(check("density", "--grid", "12", "--sigma", "0.5"));
     }
 
+    /** The other checks that read no file, which the commands made only once they ran. */
+    @Test
+    void otherChecksThatReadNoFileAreMadeWithoutRunning() {
+        refused("--k: a Lanczos option; --method dense computes every eigenvalue", "spectrum", "--method", "dense", "--k", "3");
+        refused("--partitions: goes with --master", "spectrum", "--partitions", "2");
+        refused("--partitions: goes with --master", "trace", "--partitions", "2");
+        refused("--partitions: goes with --master", "density", "--partitions", "2");
+        refused("--no-refine and --refine newton contradict each other", "morse", "--no-refine", "--refine", "newton");
+        refused("--penalty: ", "eval", "--penalty", "bogus:1");
+        refused("--init gaussian:x: scale 'x' is not a number", "fit", "--init", "gaussian:x");
+        refused("--init warm: unknown scheme", "spectrum", "--init", "warm");
+        assertNull(check("fit", "--init", "gaussian:0.5"));
+        assertNull(check("fit", "--weights", "theta.npy"), "--weights: the init scheme is not read");
+        // where the data come from
+        assertEquals("morse fit: no data: give --data NAME for a built-in set (gaussian, teacher, orthogonal, spirals, fashion-mnist), "
+                + "or --inputs FILE [--targets FILE]", Main.check(null, "fit", "--model", "2-4-1"));
+        refused("give either --data (built-in) or --inputs (files), not both", "fit", "--inputs", "x.npy", "--targets", "y.npy");
+        refused("--targets goes with --inputs, not with the built-in --data teacher:n=8", "fit", "--targets", "y.npy");
+        refused("--target-column goes with an --inputs CSV table", "fit", "--target-column", "y");
+        assertNull(Main.check(null, "fit", "--model", "2-4-1", "--inputs", "x.csv"), "files need not exist");
+        // init takes no data, and now has checks of its own
+        assertTrue(String.valueOf(Main.check(null, "init", "--model", "2-x-1", "--save", "t.npy")).contains("--model: 2-x-1: width 'x'"));
+        assertTrue(String.valueOf(Main.check(null, "init", "--model", "2-4-1", "--init", "gaussian:-1", "--save", "t.npy"))
+                .contains("--init gaussian:-1: scale must be finite and ≥ 0"));
+        assertNull(Main.check(null, "init", "--model", "2-4-1", "--init", "zeros", "--save", "t.npy"));
+    }
+
     /**
      * A refusal in the checks comes before any file is read or written: the run exits 2 with the
      * message Main.check gives, with inputs that do not exist and no report written.
