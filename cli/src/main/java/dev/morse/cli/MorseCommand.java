@@ -101,16 +101,6 @@ final class MorseCommand extends AnalysisCommand {
     @Option(names = {"-o", "--save"}, paramLabel = "FILE.npy", order = 11, description = "Write the refined θ here (1-D float64 .npy).")
     Path save;
 
-    /** The refinement of --refine and --no-refine (found by {@link #checkOptions}). */
-    private Refine how;
-
-    /** --refine with --no-refine. */
-    @Override
-    void checkOptions() {
-        super.checkOptions();
-        how = refinement();
-    }
-
     @Override
     int execute() throws Exception {
         planJson();

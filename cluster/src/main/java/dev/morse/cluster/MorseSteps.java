@@ -102,26 +102,31 @@ public final class MorseSteps implements StepRunner {
 
     // ------------------------------------------------------------------ the CLI's commands
 
-    /** Each command's options: normalized name → type. Built once per JVM from the CLI's picocli model. */
-    private static volatile Map<String, Map<String, Class<?>>> commands;
+    /**
+     * The CLI's commands as steps see them: each command's options (normalized name → type, and
+     * picocli's model of each, for defaults), the numbers and flags its own checks combine with
+     * other options ({@link dev.morse.cli.Main#checkedInCombination}), and the options --weights
+     * leaves unused ({@link dev.morse.cli.Main#unusedWithWeights}).
+     */
+    private record Commands(Map<String, Map<String, Class<?>>> options, Map<String, Map<String, OptionSpec>> specs,
+                            Map<String, Set<String>> combined, Map<String, Set<String>> unused) {}
 
-    /** Each command's options: normalized name → picocli's model of it (defaults), built with {@link #commands}. */
-    private static volatile Map<String, Map<String, OptionSpec>> optionSpecs;
+    /** Built once per JVM from the CLI's picocli model. */
+    private static volatile Commands model;
 
-    /** Each command's options that --weights leaves unused ({@code dev.morse.cli.Main.unusedWithWeights}), built with {@link #commands}. */
-    private static volatile Map<String, Set<String>> unusedWithWeights;
-
-    static Map<String, Map<String, Class<?>>> commands() {
-        Map<String, Map<String, Class<?>>> c = commands;
+    private static Commands model() {
+        Commands c = model;
         if (c == null) {
             Map<String, Map<String, Class<?>>> m = new TreeMap<>();
             Map<String, Map<String, OptionSpec>> specs = new TreeMap<>();
+            Map<String, Set<String>> combined = new TreeMap<>();
             Map<String, Set<String>> unused = new TreeMap<>();
             CommandLine root = new CommandLine(new dev.morse.cli.Main());
             for (Map.Entry<String, CommandLine> e : root.getSubcommands().entrySet()) {
                 if (NOT_STEPS.contains(e.getKey())) continue;
                 Map<String, Class<?>> opts = new TreeMap<>();
                 Map<String, OptionSpec> models = new TreeMap<>();
+                Set<String> together = new TreeSet<>();
                 boolean plots = dev.morse.cli.Main.drawsPlots(e.getValue().getCommandSpec());
                 for (OptionSpec o : e.getValue().getCommandSpec().options()) {
                     if (o.usageHelp() || o.versionHelp()) continue;
@@ -131,28 +136,41 @@ public final class MorseSteps implements StepRunner {
                     if (!plots && PLOT_OPTIONS.contains(name)) continue;
                     opts.put(name, o.type());
                     models.put(name, o);
+                    if (dev.morse.cli.Main.checkedInCombination(o)) together.add(name);
                 }
                 m.put(e.getKey(), Collections.unmodifiableMap(opts));
                 specs.put(e.getKey(), Collections.unmodifiableMap(models));
+                combined.put(e.getKey(), Collections.unmodifiableSet(together));
                 unused.put(e.getKey(), dev.morse.cli.Main.unusedWithWeights(e.getValue().getCommandSpec()));
             }
-            optionSpecs = Collections.unmodifiableMap(specs);
-            unusedWithWeights = Collections.unmodifiableMap(unused);
-            commands = c = Collections.unmodifiableMap(m);
+            model = c = new Commands(Collections.unmodifiableMap(m), Collections.unmodifiableMap(specs),
+                    Collections.unmodifiableMap(combined), Collections.unmodifiableMap(unused));
         }
         return c;
     }
 
+    /** Each command's options: normalized name → type. */
+    static Map<String, Map<String, Class<?>>> commands() {
+        return model().options();
+    }
+
     /** picocli's model of a command's option (normalized name). */
     private static OptionSpec optionSpec(String command, String option) {
-        commands();
-        return optionSpecs.get(command).get(option);
+        return model().specs().get(command).get(option);
     }
 
     /** The options of a command that --weights leaves unused: init, and seed where it seeds only init. */
     private static Set<String> unusedWithWeights(String command) {
-        commands();
-        return unusedWithWeights.get(command);
+        return model().unused().get(command);
+    }
+
+    /**
+     * The numbers and flags of a command that its own checks combine with other options (train's
+     * momentum with the optimizer, trace's probes with the method): checked in every combination
+     * with the others, not value by value ({@link #checkCommandLines}).
+     */
+    static Set<String> combined(String command) {
+        return model().combined().getOrDefault(command, Set.of());
     }
 
     /** A key as the CLI's config files read it: no leading dashes, underscores as dashes. */
@@ -259,12 +277,16 @@ public final class MorseSteps implements StepRunner {
      *
      * <p>Quick for grids of thousands of tasks: per step, only the keys it takes count, and numbers
      * and flags (seeds, iteration counts, rates) are checked value by value, since picocli converts
-     * each alone and the commands' own checks combine them with other options only as default or
-     * not ({@code BaseCommand.checkOptions}: method dense next to a k other than its default, a seed
-     * other than 0 next to weights). A step's config is parsed when it brings a combination of its
-     * other options and of its numbers and flags as default or not, or a number or flag value, not
-     * seen before: a grid of 1000 seeds × 2 regularizers is parsed about 1000 times per step, not
-     * 2000, and 50 seeds × 600 combinations about 1250 times, not 30000.
+     * each alone and the commands' own checks ({@code BaseCommand.checkOptions}) check them alone,
+     * or combine them with other options only as default or not (method dense next to a k other
+     * than its default, a seed other than 0 next to weights), except the few they combine by value
+     * ({@link #combined}: train's momentum, nesterov and eps with the optimizer, its hold-out and
+     * checkpoint numbers with their other options, trace's probes with the method). A step's config
+     * is parsed when it brings a combination of its other options (strings, enums, paths, lists,
+     * those combined numbers and flags, and the others as default or not), or a value of a number or
+     * flag checked alone, not seen before: a grid of 1000 seeds × 2 regularizers is parsed about
+     * 1000 times per step, not 2000; probes [6, 4] × method [hutchinson, hutchpp] is parsed in all
+     * 4 combinations (probes 4 with hutchpp is refused, though 4 and hutchpp were each seen before).
      */
     private static void checkCommandLines(SweepSpec spec, Set<String> otherSteps) {
         List<Set<String>> shapes = new ArrayList<>();
@@ -284,12 +306,13 @@ public final class MorseSteps implements StepRunner {
                 if (otherSteps.contains(s.name())) continue;
                 Alias a = alias(s.name());
                 Map<String, Class<?>> opts = commands().get(a.command());
+                Set<String> combined = combined(a.command());
                 Map<String, Object> cfg = stepConfig(s.name(), task.config(), s.options(), CHECKED_TASK, latest, 1);
                 if (isPath(opts, "save")) latest = Path.of(String.valueOf(cfg.get("save")));
                 Map<String, Object> shape = new TreeMap<>();
                 boolean fresh = false;
                 for (Map.Entry<String, Object> e : cfg.entrySet()) {
-                    if (byValue(opts.get(e.getKey()))) {
+                    if (byValue(opts.get(e.getKey())) && !combined.contains(e.getKey())) {
                         fresh |= values.get(i).add(e.getKey() + "=" + Json.canonical(e.getValue()));
                         // the checks combine a number or flag with other options only as default or not
                         shape.put(e.getKey(), dev.morse.cli.Main.isDefault(optionSpec(a.command(), e.getKey()), text(e.getValue()))

@@ -240,6 +240,55 @@ class MorseStepsTest {
                 "[{\"init\": {}}, {\"fit\": {\"optimizer\": \"LBFGS_newton\", \"plots\": true}}, {\"refine\": {}}, {\"morse\": {}}]"));
     }
 
+    /**
+     * Checks that train, trace and density made only once they ran (optimizer settings, schedule,
+     * penalties, curvature probes, checkpoints; trace's probes per method; density's grid) are the
+     * commands' own checks now: a spec with such a value is refused on the driver, naming the key,
+     * instead of every task failing with exit 2 after a whole Spark job.
+     */
+    @Test
+    void trainTraceAndDensityValuesAreCheckedBeforeTheSweep() {
+        assertBad(spec("{\"seed\": [0]}", "[{\"train\": {\"optimizer\": \"adam\", \"momentum\": 0.9}}]"),
+                "key 'steps[0].train.momentum': morse train: --momentum and --nesterov are for sgd; adam has --betas");
+        assertBad(spec("{\"seed\": [0]}", "[{\"train\": {\"curvature_probes\": 1}}]"),
+                "key 'steps[0].train.curvature_probes': morse train: --curvature-probes: at least 2 probes");
+        assertBad(spec("{\"seed\": [0]}", "[{\"train\": {\"checkpoint_every\": 2}}]"),
+                "key 'steps[0].train.checkpoint_every': morse train: --checkpoint-every: needs --checkpoint-dir DIR");
+        assertBad(spec("{\"schedule\": [\"constant\", \"linear\"]}", "[{\"train\": {}}]"),
+                "key 'grid.schedule[1]': morse train: --schedule: schedule 'linear': unknown schedule");
+        assertBad(spec("{\"penalty\": [\"gradient_norm:0.1\", \"bogus:1\"]}", "[{\"train\": {}}]"),
+                "key 'grid.penalty[1]': morse train: --penalty: ");
+        assertBad(spec("{\"seed\": [0]}", "[{\"trace\": {\"method\": \"hutchpp\", \"probes\": 4}}]"),
+                "key 'steps[0].trace.probes': morse trace: --probes: Hutch++ needs a budget of at least 6 products, got 4");
+        assertBad(spec("{\"seed\": [0]}", "[{\"density\": {\"grid\": 5}}]"),
+                "key 'steps[0].density.grid': morse density: --grid: 5 points");
+        // good values pass
+        new MorseSteps().validate(spec("{\"seed\": [0, 1], \"schedule\": [\"constant\", \"cosine:1\"]}",
+                "[{\"train\": {\"optimizer\": \"sgd\", \"momentum\": 0.9, \"checkpoint_every\": 2, \"checkpoint_dir\": \"ck\"}},"
+                        + " {\"trace\": {\"method\": \"hutchinson\", \"probes\": 4}}, {\"density\": {\"grid\": 200}}]"));
+    }
+
+    /**
+     * A number that a command checks together with another option is checked in every combination
+     * the tasks bring, not value by value: probes 4 was checked with hutchinson (fine), hutchpp with 6
+     * probes (fine), and then the task with hutchpp and 4 probes, each value seen before, was not
+     * checked, and failed; so for momentum 0.9, first seen with sgd, then with adam. Numbers checked
+     * alone (seeds) are still checked value by value.
+     */
+    @Test
+    void numbersCheckedWithOtherOptionsAreCheckedInEveryCombination() {
+        assertBad(spec("{\"method\": [\"hutchinson\", \"hutchpp\"], \"probes\": [6, 4]}", "[{\"trace\": {}}]"),
+                "key 'grid.probes[1]': morse trace: --probes: Hutch++ needs a budget of at least 6 products, got 4");
+        assertBad(spec("{\"momentum\": [null, 0.9], \"optimizer\": [\"sgd\", \"adam\"]}", "[{\"train\": {}}]"),
+                "key 'grid.momentum[1]': morse train: --momentum and --nesterov are for sgd; adam has --betas");
+        // with a seed grid in front: each seed is new, and still every combination is seen
+        assertBad(spec("{\"seed\": [0, 1, 2], \"method\": [\"hutchinson\", \"hutchpp\"], \"probes\": [6, 4]}", "[{\"trace\": {}}]"),
+                "key 'grid.probes[1]': morse trace: --probes: Hutch++ needs a budget of at least 6 products, got 4");
+        assertEquals(java.util.Set.of("probes"), MorseSteps.combined("trace"));
+        assertEquals(java.util.Set.of(), MorseSteps.combined("fit"));
+        new MorseSteps().validate(spec("{\"method\": [\"hutchinson\", \"hutchpp\"], \"probes\": [6, 40]}", "[{\"trace\": {}}]"));
+    }
+
     /** The value checks are per distinct config of a step, with one parser: a thousand tasks take seconds. */
     @Test
     void valueChecksOfAThousandTasksTakeSeconds() {
