@@ -113,7 +113,6 @@ final class FitCommand extends AnalysisCommand {
             case MAX_ITERATIONS -> "iteration limit reached";
             case STALLED -> run.converged() ? "stopped at rounding level (no step lowers ‖∇‖)" : "stalled (no step makes progress)";
             case DEGENERATE -> "stopped near a degenerate critical point (linear convergence)";
-            case NO_PROGRESS -> "no progress (steps held to the trust radius; see below)";
             case DIVERGED -> "diverged";   // the detail follows on its own line, once
         };
         printTable("fit · " + problem.model.describe() + ", " + problem.loss.id() + ", reg " + problem.regularizer.spec() + " · P = "

@@ -212,11 +212,11 @@ public final class CriticalPoints {
      * <p>Stops: ‖∇L_R‖ ≤ grad_tol (CONVERGED); the radius shrank to the rounding level of θ, i.e.
      * no step lowers ‖∇L_R‖ any more, or ‖∇L_R‖ ≤ 100·ε·max(1, |L_R|) and a step no longer
      * halved it (STALLED: the normal ends of a run to rounding level); the model predicts no decrease (H·∇L_R ≈ 0: a stationary point of the merit that is not a
-     * critical point, STALLED); {@value #HELD_STEPS} steps in a row held to the trust radius that
-     * together lowered ‖∇L_R‖ by less than {@value #HELD_DECREASE}×, above the SPEC tolerance
-     * (NO_PROGRESS: the Newton step reaches far beyond the region where the model holds,
-     * typically along nearly singular directions of H, so the run would only crawl); the
-     * iteration limit (MAX_ITERATIONS). A run that ends short of
+     * critical point, STALLED); the iteration limit (MAX_ITERATIONS; when at least
+     * {@value #HELD_STEPS} steps in a row before it were held to the trust radius and the last
+     * {@value #HELD_STEPS} together lowered ‖∇L_R‖ by less than {@value #HELD_DECREASE}×, the
+     * detail says so: the Newton step reaches far beyond the region where its model holds,
+     * typically along nearly singular directions of H). A run that ends short of
      * grad_tol after at least {@value #LINEAR_STEPS} <em>linear</em> Newton steps in a row stops as
      * DEGENERATE, and so does a run that reaches the rounding floor after them: Newton converges
      * quadratically to a root with a nonsingular Jacobian, and only linearly to one where H is
@@ -264,9 +264,9 @@ public final class CriticalPoints {
     }
 
     /**
-     * A run stops NO_PROGRESS after this many accepted steps in a row on the trust region's
-     * boundary that together lowered ‖∇L_R‖ by less than {@value #HELD_DECREASE}×, above the SPEC
-     * tolerance (see {@link #newton}).
+     * A run that reaches its iteration limit after this many accepted steps in a row on the trust
+     * region's boundary, which together lowered ‖∇L_R‖ by less than {@value #HELD_DECREASE}×, says
+     * so in its detail (see {@link #newton}).
      */
     static final int HELD_STEPS = 30;
 
@@ -304,6 +304,7 @@ public final class CriticalPoints {
         double prevStepNorm = 0;
         double[] heldFrom = new double[HELD_STEPS];   // ‖∇L_R‖ before each of the last HELD_STEPS accepted steps (a ring)
         int accepted = 0, held = 0;
+        double lastStep = 0, lastNewton = 0;   // the last accepted step's length and its Newton step's
         Trajectory.Recorder rec = new Trajectory.Recorder();
         double l = obj.lossAndGradient(theta, g);
         double gn = norm(g);
@@ -408,6 +409,8 @@ public final class CriticalPoints {
             prevStepNorm = stepNorm;
             heldFrom[accepted++ % HELD_STEPS] = gn;
             held = boundary ? held + 1 : 0;
+            lastStep = nd;
+            lastNewton = ndn;
             double previous = gn;
             System.arraycopy(trial, 0, theta, 0, p);
             System.arraycopy(gTrial, 0, g, 0, p);
@@ -424,22 +427,21 @@ public final class CriticalPoints {
                 if (slow >= LINEAR_STEPS) return stop(rec, name, theta, gn, l, o, slow, minRel, floor);
                 return rec.finish(name, theta, Trajectory.StopReason.STALLED, floor + ", and the last step no longer halved it");
             }
-            // Steps held to the trust region that barely lower ‖∇L_R‖: the model of ∇L_R holds only
-            // within a radius far shorter than the Newton step. Going on would crawl for the whole
-            // iteration budget (10-40-40-1, P = 2121: 100 dense steps, 290 s, ‖∇‖ 5.6e-6 → 1.2e-6).
-            // Only above the SPEC tolerance: below it (a run to rounding level) the crawl goes on as
-            // it always did, to the floor or to the iteration limit.
-            double from = heldFrom[accepted % HELD_STEPS];
-            if (held >= HELD_STEPS && gn > from / HELD_DECREASE && gn > Math.max(tol(o.gradTol(), l), defaultGradTol(l))) {
-                return rec.finish(name, theta, Trajectory.StopReason.NO_PROGRESS, "‖∇L_R‖ fell only from " + fmt(from) + " to " + fmt(gn)
-                        + " over the last " + HELD_STEPS + " steps, each held to the trust radius (last " + fmt(nd) + ") while the Newton step was "
-                        + fmt(ndn) + " long" + (Double.isNaN(minRel) ? "" : " (min |λ|/‖H‖ = " + fmt(minRel) + ")")
-                        + ": the model ∇L_R + HΔ holds only near θ, so no critical point is within reach of Newton's method; "
-                        + "θ is far from one, or the one ahead is nearly degenerate");
-            }
         }
         if (gn <= tol(o.gradTol(), l)) return converged(rec, name, theta, slow, minRel);
-        return stop(rec, name, theta, gn, l, o, slow, minRel, "iteration limit " + o.maxIter() + " reached at ‖∇L_R‖ = " + fmt(gn));
+        String limit = "iteration limit " + o.maxIter() + " reached at ‖∇L_R‖ = " + fmt(gn);
+        // A crawl: the last steps all held to the trust radius, barely lowering ‖∇L_R‖. It is not
+        // stopped early: from random starts such runs often reach a critical point after a long
+        // crawl (morse-regularizers, quick scale: 51 of 301 refined points came after one that a
+        // stop after 30 held steps would have cut), so the end only says what happened.
+        double from = heldFrom[accepted % HELD_STEPS];
+        if (held >= HELD_STEPS && gn > from / HELD_DECREASE) {
+            limit += "; the last " + held + " steps were all held to the trust radius (last " + fmt(lastStep) + ", the Newton step "
+                    + fmt(lastNewton) + " long" + (Double.isNaN(minRel) ? "" : ", min |λ|/‖H‖ = " + fmt(minRel)) + ") and the last "
+                    + HELD_STEPS + " lowered ‖∇L_R‖ only from " + fmt(from) + ": the model ∇L_R + HΔ holds only near θ, so the critical "
+                    + "point ahead is far from θ or nearly degenerate";
+        }
+        return stop(rec, name, theta, gn, l, o, slow, minRel, limit);
     }
 
     /**

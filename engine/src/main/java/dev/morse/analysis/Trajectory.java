@@ -33,13 +33,6 @@ public record Trajectory(String optimizer, double[] theta, double[] losses, doub
          */
         DEGENERATE,
         /**
-         * Newton refinement not making good progress (MINPACK's hybrd, info 5): many steps in a row
-         * held to the trust radius lowered ‖∇L_R‖ little, above the SPEC tolerance, because the
-         * Newton step reaches far beyond the region where its model holds. Not at the rounding
-         * floor, and not converged.
-         */
-        NO_PROGRESS,
-        /**
          * Gradient descent with a fixed learning rate blew up: θ or the loss became non-finite, or
          * the loss rose far above where it started (the rate is too large for this curvature).
          * Never converged, whatever ‖∇L_R‖ is compared with.

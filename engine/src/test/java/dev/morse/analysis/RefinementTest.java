@@ -156,18 +156,18 @@ class RefinementTest {
 
     /**
      * From a random start with no critical point in reach, every step is held to the trust radius
-     * and ‖∇L_R‖ creeps (before: 300 iterations to MAX_ITERATIONS at ‖∇‖ = 7.9e-3). The run stops NO_PROGRESS
-     * as soon as {@value CriticalPoints#HELD_STEPS} such steps have not halved ‖∇L_R‖, and says why.
+     * and ‖∇L_R‖ creeps to the iteration limit (300 iterations, ‖∇‖ = 7.9e-3): the stop says that
+     * the last steps were held to the trust radius and did not halve ‖∇L_R‖.
      */
     @Test
-    void aRunHeldToTheTrustRegionStopsAndSaysWhy() {
+    void aRunHeldToTheTrustRegionSaysSoAtTheLimit() {
         Evaluator ev = tanh(10);
         for (int denseLimit : new int[] {10_000, 0}) {
             Trajectory t = CriticalPoints.newton(ev, MorseClaimsTest.gaussian(ev.dim(), 1), new CriticalPoints.NewtonOptions(300, Double.MIN_VALUE, denseLimit, 500, 0), null);
             String what = t.optimizer() + ": " + t.reason() + " after " + t.iterations() + " iterations, " + t.detail();
-            assertEquals(Trajectory.StopReason.NO_PROGRESS, t.reason(), what);
-            assertTrue(t.iterations() < 100 && t.finalGradientNorm() > CriticalPoints.defaultGradTol(t.finalLoss()), what);
-            assertTrue(t.detail().contains("held to the trust radius") && t.detail().contains("no critical point is within reach"), what);
+            assertEquals(Trajectory.StopReason.MAX_ITERATIONS, t.reason(), what);
+            assertTrue(t.detail().startsWith("iteration limit 300") && t.detail().contains("held to the trust radius")
+                    && t.detail().contains("far from θ or nearly degenerate"), what);
             double[] g = t.gradientNorms();
             int n = g.length - 1;
             assertTrue(g[n] > g[n - CriticalPoints.HELD_STEPS] / CriticalPoints.HELD_DECREASE, "the last steps did not halve ‖∇‖: " + what);
