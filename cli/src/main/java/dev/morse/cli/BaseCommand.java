@@ -120,6 +120,54 @@ abstract class BaseCommand implements Callable<Integer> {
     }
 
     /**
+     * The rule for two sides of options that contradict each other, each {@link #given} (morse's
+     * --no-refine against --refine, spectrum's --method dense against its Lanczos options): the
+     * command line wins over a config file, as for any one option. Returns true when side
+     * {@code first} wins, that is, one of its options is on the command line and none of
+     * {@code second}'s is; false the other way round. When both sides come from the same place, both
+     * on the command line or both in the config (a sweep step hands its command one config), nothing
+     * says which was meant: refused with {@code refusal}. The caller sets the losing side to agree
+     * with the winner, so that the report's config reruns what ran.
+     */
+    final boolean firstSideWins(List<String> first, List<String> second, java.util.function.Supplier<String> refusal) {
+        boolean a = first.stream().anyMatch(this::onCommandLine), b = second.stream().anyMatch(this::onCommandLine);
+        if (a == b) throw CliException.usage(refusal.get());
+        return a;
+    }
+
+    /**
+     * Sets an option back to its default value (read as the option's converter, or an enum's or a
+     * number's parser, reads it): the losing side of {@link #firstSideWins}, which is then no longer
+     * {@link #given}.
+     */
+    final void resetToDefault(String option) {
+        CommandLine.Model.OptionSpec o = spec.findOption(option);
+        String d = o.defaultValue();
+        Class<?> t = o.type();
+        Object v;
+        try {
+            if (d == null) v = t == boolean.class ? Boolean.FALSE : null;
+            else if (o.converters() != null && o.converters().length > 0) v = o.converters()[0].convert(d);
+            else if (t.isEnum()) v = enumValue(t, d);
+            else if (t == int.class || t == Integer.class) v = Integer.valueOf(d.trim());
+            else if (t == long.class || t == Long.class) v = Long.valueOf(d.trim());
+            else if (t == double.class || t == Double.class) v = Double.valueOf(d.trim());
+            else if (t == String.class) v = d;
+            else throw new IllegalStateException(option + ": no reading of its default " + d + " as " + t);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(option + ": its default " + d + " does not convert", e);
+        }
+        o.setValue(v);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Object enumValue(Class<?> type, String name) {
+        return Enum.valueOf((Class) type, name);
+    }
+
+    /**
      * Refuses a single-valued option given more than once. The options sit in argument groups (for
      * the help's sections), and picocli answers a repeated option of a group by starting a new
      * instance of the whole group: `--seed 1 --seed 2` silently dropped every other option of the

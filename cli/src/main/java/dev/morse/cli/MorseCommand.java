@@ -198,21 +198,20 @@ final class MorseCommand extends AnalysisCommand {
 
     /**
      * The refinement of --refine and --no-refine, which set one thing. They contradict each other
-     * when no_refine is true and refine is {@link #given} other than none: refused when both come
-     * from the same place, the command line or a config file (--no-refine --refine lbfgs_newton ran
-     * without refinement, in silence; so did a sweep step's no_refine: true, refine: lbfgs_newton).
-     * A config's refine at the default newton next to no_refine is a record of --no-refine, not a
-     * contradiction. When one of them is on the command line it wins over the config file's, and
-     * the other is set to agree, so that the report's config reruns what ran.
+     * when no_refine is true and refine is {@link #given} other than none, settled by
+     * {@link #firstSideWins}: refused when both come from the same place, the command line or a
+     * config file (--no-refine --refine lbfgs_newton ran without refinement, in silence; so did a
+     * sweep step's no_refine: true, refine: lbfgs_newton); when one of them is on the command line
+     * it wins over the config file's, and the other is set to agree, so that the report's config
+     * reruns what ran. A config's refine at the default newton next to no_refine is a record of
+     * --no-refine, not a contradiction.
      */
     private Refine refinement() {
         if (noRefine && refine != Refine.none && given("--refine")) {
-            boolean refineHere = onCommandLine("--refine");
-            if (refineHere == onCommandLine("--no-refine")) {
-                throw CliException.usage("--no-refine and --refine " + refine + " contradict each other" + (refineHere ? "" : " (both given in "
-                        + configFile() + ")") + "; give one of them (--no-refine is --refine none)");
-            }
-            if (refineHere) noRefine = false;
+            boolean refineWins = firstSideWins(List.of("--refine"), List.of("--no-refine"), () -> "--no-refine and --refine " + refine
+                    + " contradict each other" + (onCommandLine("--refine") ? "" : " (both given in " + configFile() + ")")
+                    + "; give one of them (--no-refine is --refine none)");
+            if (refineWins) noRefine = false;
             else refine = Refine.none;
         }
         return noRefine ? Refine.none : refine;

@@ -49,9 +49,11 @@ final class SpectrumCommand extends AnalysisCommand {
 
     @Option(names = "--method", paramLabel = "M", defaultValue = "auto", order = 2,
             description = "dense, lanczos, or auto: dense when P ≤ " + AUTO_DENSE_LIMIT + ", else lanczos; lanczos also when a Lanczos "
-                    + "option (--k, --which, --tol, --max-restarts, --reorthogonalization, --basis, --lanczos-seed) is given, which "
-                    + "--method dense refuses. Given means on the command line, or in a config file with a value other than the "
-                    + "option's default (default: ${DEFAULT-VALUE}).")
+                    + "option (--k, --which, --tol, --max-restarts, --reorthogonalization, --basis, --lanczos-seed) is given: on the "
+                    + "command line, or in a config file with a value other than the option's default. --method dense refuses them "
+                    + "when both are on the command line, or both in a config file; when one side is on the command line it wins: "
+                    + "--method dense there resets the file's Lanczos options to their defaults, a Lanczos option there makes the "
+                    + "file's dense lanczos (default: ${DEFAULT-VALUE}).")
     Method method;
 
     /** The options only Lanczos reads: given ({@link #given}), they select it under auto and are refused with dense. */
@@ -101,7 +103,7 @@ final class SpectrumCommand extends AnalysisCommand {
     @ArgGroup(validate = false, heading = "%nDistributed data (Apache Spark):%n", order = 150)
     MasterOptions masterOptions = new MasterOptions();
 
-    /** The Lanczos options {@link #given}: they choose Lanczos under auto, and --method dense refuses them. */
+    /** The Lanczos options {@link #given}: they choose Lanczos under auto, and contradict --method dense ({@link #checkOptions}). */
     private final List<String> lanczosGiven = new ArrayList<>();
 
     /**
@@ -109,7 +111,12 @@ final class SpectrumCommand extends AnalysisCommand {
      * dense, which ignored them in silence (--k 5 gave all P eigenvalues; so did a sweep step's
      * method: dense, k: 5). An option
      * counts when it is on the command line or a config file gives it a value other than its
-     * default: a report's config holds every Lanczos option at its default and reruns.
+     * default: a report's config holds every Lanczos option at its default and reruns. The
+     * contradiction is settled as morse's --refine/--no-refine ({@link #firstSideWins}): refused
+     * when both sides come from the same place; otherwise the command line wins and the file's side
+     * is set to agree, so that the report's config reruns what ran: --method dense there resets the
+     * file's Lanczos options to their defaults (`--config r.json --method dense` on a report of
+     * --method lanczos --k 5 was refused), a Lanczos option there turns the file's method dense into lanczos.
      */
     @Override
     void checkOptions() {
@@ -117,16 +124,22 @@ final class SpectrumCommand extends AnalysisCommand {
         checkRemote(masterOptions);
         lanczosGiven.clear();
         for (String o : LANCZOS_ONLY) if (given(o)) lanczosGiven.add(o);
-        if (method == Method.dense && !lanczosGiven.isEmpty()) {
-            boolean one = lanczosGiven.size() == 1;
-            List<String> named = new ArrayList<>();
-            for (String o : lanczosGiven) {
-                named.add(onCommandLine(o) ? o : o + " " + spec.findOption(o).getValue() + source(o));
-            }
-            throw CliException.usage(String.join(", ", named) + (one ? ": a Lanczos option" : ": Lanczos options") + "; --method dense"
-                    + source("--method") + " computes every eigenvalue without " + (one ? "it (drop it" : "them (drop them")
-                    + ", or use --method lanczos)");
+        if (method != Method.dense || lanczosGiven.isEmpty()) return;
+        if (firstSideWins(List.of("--method"), lanczosGiven, this::denseRefusal)) {
+            for (String o : lanczosGiven) resetToDefault(o);
+            lanczosGiven.clear();
+        } else {
+            method = Method.lanczos;
         }
+    }
+
+    /** The refusal of Lanczos options next to --method dense, each named with where it came from. */
+    private String denseRefusal() {
+        boolean one = lanczosGiven.size() == 1;
+        List<String> named = new ArrayList<>();
+        for (String o : lanczosGiven) named.add(onCommandLine(o) ? o : o + " " + spec.findOption(o).getValue() + source(o));
+        return String.join(", ", named) + (one ? ": a Lanczos option" : ": Lanczos options") + "; --method dense" + source("--method")
+                + " computes every eigenvalue without " + (one ? "it (drop it" : "them (drop them") + ", or use --method lanczos)";
     }
 
     @Override

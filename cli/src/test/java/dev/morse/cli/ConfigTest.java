@@ -147,7 +147,6 @@ class ConfigTest {
         refused(Cli.run("--config", dense.toString()), "--k 3 (from " + dense + "): a Lanczos option; --method dense (from " + dense + ")",
                 "drop it, or use --method lanczos");
         assertTrue(Main.check(Files.readString(dense), "spectrum", "--config", "step.json").contains("--k 3"), "a sweep's check refuses it too");
-        refused(Cli.run("--config", dense.toString(), "--k", "10"), "--k: a Lanczos option; --method dense (from " + dense + ")");
         // at their defaults they are a record's, and auto takes a Lanczos option from the file as from the command line
         Path atDefaults = configOf("defaults.json", "spectrum", tiny, "\"method\": \"dense\", \"k\": 10, \"which\": \"largest\", \"tol\": 1e-8, "
                 + "\"max_restarts\": 300, \"reorthogonalization\": \"full\", \"basis\": 0, \"lanczos_seed\": 0");
@@ -159,6 +158,54 @@ class ConfigTest {
         assertEquals(0, Cli.run("--config", auto.toString(), "--json", s2.toString()).code());
         assertEquals("lanczos", Cli.json(s2).get("method"), "k 3 from the file chose Lanczos (dense ignored it)");
         assertEquals(3, Cli.doubles(Cli.json(s2).get("eigenvalues")).length);
+    }
+
+    /**
+     * spectrum settles --method dense against Lanczos options as morse settles --no-refine against
+     * --refine, and --init against --weights: the command line wins over the config file, whose side
+     * is set to agree so the report's config reruns what ran; only both sides from the same place are
+     * refused. A report of --method lanczos --k 5 rerun with --method dense was refused ("--k 5
+     * (from r.json): a Lanczos option"), and --k on the command line over a file's method dense too.
+     */
+    @Test
+    void spectrumsCommandLineWinsOverTheFilesSideOfDenseAgainstLanczos() throws Exception {
+        String[] tiny = SpectrumReferenceTest.writeTinyProblem(dir);
+        Path lanczos = dir.resolve("lanczos.json");
+        assertEquals(0, Cli.run(args("spectrum", tiny, "--method", "lanczos", "--k", "5", "--tol", "1e-9", "--json", lanczos.toString())).code());
+        assertEquals(5, Cli.doubles(Cli.json(lanczos).get("eigenvalues")).length);
+
+        // --method dense on the command line: the file's Lanczos options go back to their defaults
+        Path dense = dir.resolve("dense.json");
+        Cli.Result run = Cli.run("--config", lanczos.toString(), "--method", "dense", "--json", dense.toString());
+        assertEquals(0, run.code(), run.toString());
+        assertEquals("dense", Cli.json(dense).get("method"));
+        assertEquals(21, Cli.doubles(Cli.json(dense).get("eigenvalues")).length, "dense: every eigenvalue");
+        Map<String, Object> c = config(dense);
+        assertEquals("dense", c.get("method"));
+        assertEquals(10.0, ((Number) c.get("k")).doubleValue(), "k back at its default: " + c);
+        assertEquals(1e-8, ((Number) c.get("tol")).doubleValue(), "tol back at its default: " + c);
+        Path again = dir.resolve("again.json");
+        assertEquals(0, Cli.run("--config", dense.toString(), "--json", again.toString()).code(), "its report reruns");
+        assertEquals(Cli.json(dense).get("eigenvalues"), Cli.json(again).get("eigenvalues"));
+
+        // a Lanczos option on the command line over a file's method dense: lanczos, recorded so
+        Path fileDense = configOf("file-dense.json", "spectrum", tiny, "\"method\": \"dense\"");
+        Path k3 = dir.resolve("k3.json");
+        run = Cli.run("--config", fileDense.toString(), "--k", "3", "--json", k3.toString());
+        assertEquals(0, run.code(), run.toString());
+        assertEquals("lanczos", Cli.json(k3).get("method"));
+        assertEquals(3, Cli.doubles(Cli.json(k3).get("eigenvalues")).length);
+        assertEquals("lanczos", config(k3).get("method"));
+        Path k3again = dir.resolve("k3again.json");
+        assertEquals(0, Cli.run("--config", k3.toString(), "--json", k3again.toString()).code(), "its report reruns");
+        assertEquals(Cli.json(k3).get("eigenvalues"), Cli.json(k3again).get("eigenvalues"));
+
+        // both sides in one place: refused, on the command line, in the file, and in a sweep's check
+        refused(Cli.run("--config", lanczos.toString(), "--method", "dense", "--k", "4"), "--k, --tol 1.0E-9 (from " + lanczos + "): Lanczos options; "
+                + "--method dense computes every eigenvalue without them");
+        Path both = configOf("both.json", "spectrum", tiny, "\"method\": \"dense\", \"k\": 3");
+        refused(Cli.run("--config", both.toString()), "--k 3 (from " + both + "): a Lanczos option; --method dense (from " + both + ")");
+        assertTrue(Main.check(Files.readString(both), "spectrum", "--config", "step.json").contains("--k 3"), "a sweep's check refuses it");
     }
 
     /**
