@@ -268,13 +268,17 @@ final class Checkpoints {
 
     /**
      * A checkpoint written: its folder, and the warning of {@link FileSync#folder} when the file
-     * system refused to force the rename into DIR (null when it did).
+     * system refused to force the checkpoint's folder or the rename into DIR (the first refusal;
+     * null when it did both).
      */
     record Written(Path folder, String syncWarning) {}
 
     /**
-     * Writes {@code state} as DIR/epoch-NNNN atomically, then points {@code latest} at it; DIR's
-     * entries are forced with {@code folders} ({@link FileSync#PLATFORM}) between the two. A
+     * Writes {@code state} as DIR/epoch-NNNN atomically, then points {@code latest} at it: each
+     * file and then the hidden folder's entries are forced before the rename, DIR's entries after
+     * it and before {@code latest} names the folder, both with {@code folders}
+     * ({@link FileSync#PLATFORM}), so that a crash cannot leave {@code latest} naming an epoch-NNNN
+     * without its state.json. A
      * {@code config.json} or {@code latest} there that Morse did not write is refused
      * ({@link #refuseOthers}), not replaced.
      */
@@ -314,6 +318,9 @@ final class Checkpoints {
             j.endArray();
             j.endObject();
             writeForced(tmp.resolve("state.json"), (j + "\n").getBytes(StandardCharsets.UTF_8));
+            // the folder's entries (its files) on disk before the rename makes it epoch-NNNN: forcing only
+            // DIR could make the renamed folder durable without them (as TaskExecutor forces its attempt folder)
+            String filesWarning = FileSync.folder(tmp, folders);
             Path target = dir.resolve(name);
             // The same epoch again (a run resumed before this checkpoint): its state is the same, bit for bit.
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
@@ -322,9 +329,9 @@ final class Checkpoints {
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             // the rename on disk before `latest` names it; a file system that refuses cannot promise that
-            String syncWarning = FileSync.folder(dir, folders);
+            String renameWarning = FileSync.folder(dir, folders);
             writeFileAtomically(dir.resolve(LATEST), (name + "\n").getBytes(StandardCharsets.UTF_8));
-            return new Written(target, syncWarning);
+            return new Written(target, filesWarning != null ? filesWarning : renameWarning);
         } finally {
             if (Files.exists(tmp)) deleteTree(tmp);
         }

@@ -530,7 +530,8 @@ final class TrainCommand extends AnalysisCommand {
                 progress.note("checkpoint " + w.folder());
                 if (w.syncWarning() != null && !syncWarned) {
                     syncWarned = true;
-                    err.println("morse train: warning: " + w.syncWarning() + "; a crash may lose the newest checkpoints");
+                    err.println("morse train: warning: " + w.syncWarning()
+                            + "; each checkpoint's files were forced, but a crash of the machine may lose the newest checkpoints");
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

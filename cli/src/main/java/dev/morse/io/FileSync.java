@@ -13,12 +13,14 @@ import java.nio.file.StandardOpenOption;
  * and the commits of sweep tasks ({@code morse-cluster}).
  *
  * <p>A file's force is the durability of its bytes: its errors are errors ({@link #file}). A
- * folder's force is the durability of a rename in it across a crash of the machine, and some
- * platforms and file systems refuse it: opening a folder as a channel fails on Windows, and
- * fsync of a folder fails with EINVAL on some network and FUSE file systems (and on /proc). By
- * then the rename has happened and what it made visible was forced, so a refusal is no reason to
- * fail the write or to lose it: {@link #folder} returns it as a warning for the writer to show,
- * once per run, through its own messages.
+ * folder's force is the durability of its entries (files created in it, renames into it) across a
+ * crash of the machine, and some platforms and file systems refuse it: opening a folder as a
+ * channel fails on Windows, and fsync of a folder fails with EINVAL on some network and FUSE file
+ * systems (and on /proc). What was written is there all the same, only not promised to outlive
+ * such a crash, so a refusal is no reason to fail the write or to lose it: {@link #folder} returns
+ * it as a warning for the writer to show once, through its own messages, saying what a crash may
+ * cost there. Which files a writer forced is the writer's to say (a checkpoint forces all of its
+ * files, a sweep task only its result.json), not this warning's.
  */
 public final class FileSync {
     private FileSync() {}
@@ -61,7 +63,7 @@ public final class FileSync {
         } catch (IOException | UnsupportedOperationException e) {
             String why = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage().strip());
             return "the file system refused to force the entries of the folder " + dir + " to disk (" + why + "), so it does"
-                    + " not guarantee that renames into it survive a crash of the machine (the files themselves were forced)";
+                    + " not guarantee that the files created or renamed into it survive a crash of the machine";
         }
     }
 }

@@ -12,6 +12,7 @@ import dev.morse.training.TrainingState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,5 +42,35 @@ class CheckpointsTest {
         assertEquals(1, back.state().epoch());
 
         assertNull(Checkpoints.write(tmp.resolve("ok"), state(), "sgd", "{}\n", Set.of(), FileSync.PLATFORM).syncWarning());
+    }
+
+    /**
+     * The hidden folder's entries are forced before it is renamed to epoch-NNNN, and DIR's after:
+     * only DIR was forced, so after a crash the rename (and then `latest`) could be on disk without
+     * the folder's state.json. A refusal of the first force is the warning too.
+     */
+    @Test
+    void theCheckpointsFolderIsForcedBeforeItsRename() throws Exception {
+        Path dir = tmp.resolve("ck");
+        List<String> forced = new ArrayList<>();
+        Checkpoints.Written w = Checkpoints.write(dir, state(), "sgd", "{}\n", Set.of(), d -> {
+            List<String> names = new ArrayList<>();
+            try (var s = Files.list(d)) {
+                s.forEach(f -> names.add(f.getFileName().toString()));
+            }
+            names.sort(null);
+            forced.add((d.equals(dir) ? "DIR" : d.getParent().equals(dir) && d.getFileName().toString().startsWith(".epoch-0001.tmp") ? "hidden"
+                    : d.toString()) + " " + names);
+        });
+        assertNull(w.syncWarning());
+        assertEquals(List.of("hidden [optimizer-momentum_buffer.npy, state.json, theta.npy]", "DIR [config.json, epoch-0001]"), forced,
+                "the hidden folder with its files, then DIR with the renamed folder (before latest)");
+
+        Path other = tmp.resolve("other");
+        w = Checkpoints.write(other, state(), "sgd", "{}\n", Set.of(), d -> {
+            if (!d.equals(other)) throw new IOException("Invalid argument");
+        });
+        assertTrue(w.syncWarning() != null && w.syncWarning().contains(other.resolve(".epoch-0001.tmp").toString()), w.syncWarning());
+        assertEquals(1, Checkpoints.read(other, 3, 0).state().epoch(), "written all the same");
     }
 }

@@ -1,5 +1,6 @@
 package dev.morse.io;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,6 +35,10 @@ class FileSyncTest {
         assertTrue(w.contains("IOException: Invalid argument"), w);
         w = FileSync.folder(tmp, d -> { throw new UnsupportedOperationException(); });
         assertTrue(w.contains("UnsupportedOperationException"), w);
+        // which files were forced is the caller's to say: a sweep forces only result.json, not its step
+        // reports, logs or θ files, and the warning said "(the files themselves were forced)" for it too
+        assertTrue(w.endsWith("does not guarantee that the files created or renamed into it survive a crash of the machine"), w);
+        assertFalse(w.contains("forced)"), w);
     }
 
     /** A real one: Linux's /proc answers fsync of a folder with EINVAL. */

@@ -141,8 +141,8 @@ final class TaskExecutor implements FlatMapFunction<Iterator<SweepTask>, TaskExe
             if (first == null) first = o.syncWarning();
             n++;
         }
-        return first == null ? null : first + "; in " + n + " task(s) of this run: a crash of the machine may lose their"
-                + " commits, and the next 'sweep run' runs those tasks again";
+        return first == null ? null : first + "; in " + n + " task(s) of this run: their " + RESULT + " was forced, but a crash"
+                + " of the machine may lose their commits, and the next 'sweep run' runs those tasks again";
     }
 
     /** Runs the steps; the row of a done or failed task. Rethrows when Spark killed the task. */

@@ -127,7 +127,7 @@ class TaskExecutorTest {
 
         outcomes.add(new TaskExecutor.Outcome("other", TaskExecutor.Kind.DONE));
         String line = TaskExecutor.syncWarning(outcomes);
-        assertTrue(line.startsWith(outcomes.get(0).syncWarning()) && line.contains("in 2 task(s) of this run"), line);
+        assertTrue(line.startsWith(outcomes.get(0).syncWarning()) && line.contains("in 2 task(s) of this run: their result.json was forced, but"), line);
         assertNull(TaskExecutor.syncWarning(List.of(new TaskExecutor.Outcome("t", TaskExecutor.Kind.DONE))));
         assertNull(new TaskExecutor(tmp, new FakeSteps(), "v").runTask(tasks.get(2)).syncWarning(), "this file system forces folders");
     }
