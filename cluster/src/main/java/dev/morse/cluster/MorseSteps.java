@@ -209,6 +209,15 @@ public final class MorseSteps implements StepRunner {
      * together, not crossed), and messages that name its keys, list indices and step places.
      */
     public void validate(SweepSpec spec, Set<String> otherSteps, Set<String> otherKeys) {
+        validate(spec, otherSteps, otherKeys, Set.of());
+    }
+
+    /**
+     * {@link #validate(SweepSpec, Set, Set)} where the steps of {@code otherSteps} named in
+     * {@code thetaSteps} output a {@code theta_file}: at run time a later command step gets that θ
+     * as its weights ({@link #latestTheta}, without the task's init and seed), and is checked so.
+     */
+    public void validate(SweepSpec spec, Set<String> otherSteps, Set<String> otherKeys, Set<String> thetaSteps) {
         List<Map<String, Class<?>>> stepOpts = new ArrayList<>();
         for (int i = 0; i < spec.steps().size(); i++) {
             SweepSpec.Step s = spec.steps().get(i);
@@ -262,7 +271,7 @@ public final class MorseSteps implements StepRunner {
                 checkValue(e.getKey(), e.getValue());
             }
         }
-        checkCommandLines(spec, otherSteps);
+        checkCommandLines(spec, otherSteps, thetaSteps);
     }
 
     /** Where the value checks put a task: never read or written. */
@@ -273,7 +282,9 @@ public final class MorseSteps implements StepRunner {
      * the spec's tasks ({@link SweepSpec#tasks}: the configs the sweep runs), as the CLI would
      * ({@link dev.morse.cli.Main#check}: option types, enum values, specs such as the model and the
      * regularizer), so that a bad value stops the sweep on the driver instead of failing every task
-     * with exit 2. Files (θ of earlier steps, data, outputs) need not exist.
+     * with exit 2. Files (θ of earlier steps, data, outputs) need not exist. A step after one that
+     * saves θ, a command's --save or one of {@code thetaSteps}, is checked with that θ as its
+     * weights, as {@link #run} runs it.
      *
      * <p>Quick for grids of thousands of tasks: per step, only the keys it takes count, and numbers
      * and flags (seeds, iteration counts, rates) are checked value by value, since picocli converts
@@ -288,7 +299,7 @@ public final class MorseSteps implements StepRunner {
      * 1000 times per step, not 2000; probes [6, 4] × method [hutchinson, hutchpp] is parsed in all
      * 4 combinations (probes 4 with hutchpp is refused, though 4 and hutchpp were each seen before).
      */
-    private static void checkCommandLines(SweepSpec spec, Set<String> otherSteps) {
+    private static void checkCommandLines(SweepSpec spec, Set<String> otherSteps, Set<String> thetaSteps) {
         List<Set<String>> shapes = new ArrayList<>();
         List<Set<String>> values = new ArrayList<>();
         for (int i = 0; i < spec.steps().size(); i++) {
@@ -303,7 +314,11 @@ public final class MorseSteps implements StepRunner {
             Path latest = null;
             for (int i = 0; i < spec.steps().size(); i++) {
                 SweepSpec.Step s = spec.steps().get(i);
-                if (otherSteps.contains(s.name())) continue;
+                if (otherSteps.contains(s.name())) {
+                    // as latestTheta at run time: the θ of another runner's step reaches the later ones
+                    if (thetaSteps.contains(s.name())) latest = CHECKED_TASK.resolve(s.name() + "-theta.npy");
+                    continue;
+                }
                 Alias a = alias(s.name());
                 Map<String, Class<?>> opts = commands().get(a.command());
                 Set<String> combined = combined(a.command());

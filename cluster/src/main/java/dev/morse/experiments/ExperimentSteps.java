@@ -17,12 +17,14 @@ import java.util.TreeSet;
  * An experiment's steps: its own ({@link OwnStep}, by name) composed with the CLI's commands
  * ({@link MorseSteps}) for every other step name. θ flows as in any sweep: an own step may read the
  * θ file an earlier CLI step wrote ({@code ctx.outputs("morse").get("theta_file")}), and a
- * {@code theta_file} output of its own reaches later CLI steps as their {@code --weights}.
+ * {@code theta_file} output of its own reaches later CLI steps as their {@code --weights} (such a
+ * step says so, {@link OwnStep#producesTheta}, for validation).
  *
  * <p>Validation: {@link MorseSteps#validate(SweepSpec, Set, Set)} checks the CLI's steps on the spec
  * as it is (the tasks the sweep runs, zip groups included), leaving out the own steps and the task
  * options that only they read ({@link OwnStep#taskKeys()}), so a key that neither reads is still
- * refused, naming it; each own step checks every task ({@link OwnStep#check}).
+ * refused, naming it, and a CLI step after an own step that produces θ is checked as it runs, with
+ * that θ as its weights; each own step checks every task ({@link OwnStep#check}).
  */
 public final class ExperimentSteps implements StepRunner {
     private static final long serialVersionUID = 1L;
@@ -37,6 +39,14 @@ public final class ExperimentSteps implements StepRunner {
 
         /** Step options it accepts. */
         default Set<String> options() { return Set.of(); }
+
+        /**
+         * Whether the step's outputs hold a {@code theta_file} (θ it saved): later CLI steps then get it
+         * as {@code --weights}, without the task's init and seed, and validation checks them so. False
+         * by default: a step that returns a {@code theta_file} must say true, or the driver checks the
+         * later steps' command lines with the task's init where they will run with weights.
+         */
+        default boolean producesTheta() { return false; }
 
         /** More checks of one task's config and the step's options (driver, before anything runs). */
         default void check(Map<String, Object> taskConfig, Map<String, Object> stepOptions) {}
@@ -70,6 +80,7 @@ public final class ExperimentSteps implements StepRunner {
     public void validate(SweepSpec spec) {
         Set<String> ownKeys = new TreeSet<>();
         List<SweepSpec.Step> ownSteps = new ArrayList<>();
+        Set<String> thetaSteps = new TreeSet<>();
         boolean cliSteps = false;
         for (int i = 0; i < spec.steps().size(); i++) {
             SweepSpec.Step st = spec.steps().get(i);
@@ -80,6 +91,7 @@ public final class ExperimentSteps implements StepRunner {
             }
             ownSteps.add(st);
             ownKeys.addAll(s.taskKeys());
+            if (s.producesTheta()) thetaSteps.add(st.name());
             for (String k : st.options().keySet()) {
                 if (!s.options().contains(k)) {
                     throw new IllegalArgumentException("spec: key 'steps[" + i + "]." + st.name() + "." + k + "': step '" + st.name()
@@ -90,7 +102,7 @@ public final class ExperimentSteps implements StepRunner {
         if (cliSteps) {
             // The CLI's steps are checked on this spec as it is, so on the tasks it runs (zip groups walked
             // together, not crossed) and with messages naming its keys; the keys only own steps read are theirs.
-            cli.validate(spec, own.keySet(), ownKeys);
+            cli.validate(spec, own.keySet(), ownKeys, thetaSteps);
         } else {
             for (String k : spec.base().keySet()) if (!ownKeys.contains(k)) throw unknownKey("base." + k);
             for (String k : spec.grid().keySet()) if (!ownKeys.contains(k)) throw unknownKey("grid." + k);

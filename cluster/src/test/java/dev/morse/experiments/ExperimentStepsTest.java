@@ -37,6 +37,21 @@ class ExperimentStepsTest {
         }
     }
 
+    /** An own step that saves θ (its outputs hold a theta_file), or one that says it does not. */
+    static final class Maker implements ExperimentSteps.OwnStep {
+        final boolean theta;
+
+        Maker(boolean theta) { this.theta = theta; }
+
+        @Override public String name() { return "make"; }
+        @Override public boolean producesTheta() { return theta; }
+
+        @Override
+        public Map<String, ?> run(Map<String, Object> taskConfig, Map<String, Object> stepOptions, Path taskDir, StepContext ctx) {
+            return theta ? Map.of("theta_file", "make-theta.npy") : Map.of();
+        }
+    }
+
     private static SweepSpec spec(String grid, String zip, String steps) {
         return SweepSpec.parse("{\"name\": \"z\", \"base\": {\"loss\": \"mse\", \"data\": \"teacher:n=40,width=2\"},"
                 + " \"grid\": " + grid + ", \"zip\": " + zip + ", \"steps\": " + steps + "}");
@@ -59,6 +74,26 @@ class ExperimentStepsTest {
                 "[[\"setting\", \"model\", \"activation\"]]", "[{\"probe\": {}}, {\"fit\": {}}]");
         new ExperimentSteps(List.of(probe)).validate(withOwn);
         assertEquals(List.of("a/2-4-1", "b/2-4-4-1"), probe.checked, "the own step checks each task once");
+    }
+
+    /**
+     * A CLI step after an own step that saves θ runs on that θ (--weights, without the task's init
+     * and seed), and validation checks it so: it checked the step with the task's init instead, so a
+     * step's own seed next to that θ (refused by the command: it draws nothing there) passed the
+     * driver and failed every task with exit 2.
+     */
+    @Test
+    void aCliStepAfterAnOwnStepThatSavesThetaIsCheckedOnThatTheta() {
+        SweepSpec ownSeed = spec("{\"model\": [\"2-3-1\"], \"seed\": [0, 1]}", "[]", "[{\"make\": {}}, {\"morse\": {\"seed\": 3}}]");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ExperimentSteps(List.of(new Maker(true))).validate(ownSeed));
+        assertTrue(e.getMessage().startsWith("spec: key 'steps[1].morse.seed': ") && e.getMessage().contains("θ comes from --weights")
+                && e.getMessage().contains("make-theta.npy"), e.getMessage());
+        // without θ from the own step the morse step draws its own θ with that seed: fine
+        new ExperimentSteps(List.of(new Maker(false))).validate(ownSeed);
+        // the task's init and seed go to no step on that θ: not refused
+        new ExperimentSteps(List.of(new Maker(true))).validate(spec("{\"model\": [\"2-3-1\"], \"seed\": [0, 1], \"init\": [\"zeros\", \"pytorch\"]}",
+                "[]", "[{\"make\": {}}, {\"morse\": {}}]"));
     }
 
     /**
