@@ -123,7 +123,10 @@ final class TrainCommand extends AnalysisCommand {
 
     @Option(names = "--checkpoint-dir", paramLabel = "DIR", order = 17,
             description = "Folder of the checkpoints (DIR/epoch-NNNN, DIR/latest, DIR/config.json); written atomically. A folder "
-                    + "holding another run's checkpoints is refused (--force replaces them).")
+                    + "holding another run's checkpoints is refused (--force replaces them). A DIR/latest or DIR/config.json that Morse "
+                    + "did not write is refused even with --force: Morse takes latest for its own when it is a file naming a "
+                    + "checkpoint, and config.json when it is a train config (a JSON object with \"command\": \"train\" and only "
+                    + "train's options), also one written by hand in that form, which a run there replaces.")
     Path checkpointDir;
 
     @Option(names = "--resume", paramLabel = "DIR", order = 18,

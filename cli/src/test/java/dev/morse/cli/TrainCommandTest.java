@@ -3,6 +3,7 @@ package dev.morse.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -260,9 +261,12 @@ class TrainCommandTest {
 
     /**
      * A config.json or latest in the checkpoint folder that Morse did not write is the user's: a
-     * run there replaced both, with --force or (with no checkpoints beside them) without it. Now
-     * the run is refused before any work, with and without --force, naming the files and why;
-     * a run's own config.json and latest are still replaced (aNewRunDoesNotMixItsCheckpointsWithAnotherRuns).
+     * run there with --force removed and replaced both as another run's checkpoints (without
+     * --force it was refused, but as "the checkpoints of a run", which they were not). Now the run
+     * is refused before any work, with and without --force, naming the files and why; a run's own
+     * config.json and latest are still replaced (aNewRunDoesNotMixItsCheckpointsWithAnotherRuns),
+     * and so is a config.json written by hand in exactly the form Morse writes (a train config
+     * with only train's options): Morse cannot tell it from its own.
      */
     @Test
     void theUsersConfigJsonAndLatestAreNeverReplaced() throws Exception {
@@ -296,6 +300,18 @@ class TrainCommandTest {
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("holds latest (a symbolic link), which Morse did not write"), r.err());
         assertTrue(Files.isSymbolicLink(ck2.resolve("latest")));
+
+        // a config.json written by hand in exactly train's form counts as Morse's: --force replaces it, as the help says
+        Path ck3 = Files.createDirectories(dir.resolve("ck7"));
+        String handWritten = "{\"command\": \"train\", \"epochs\": 3}";
+        Files.writeString(ck3.resolve("config.json"), handWritten);
+        r = Cli.run(args(PROBLEM, "--epochs", "1", "--checkpoint-dir", ck3.toString()));
+        assertEquals(2, r.code(), "taken for another run's: " + r);
+        assertEquals(0, Cli.run(args(PROBLEM, "--epochs", "1", "--checkpoint-dir", ck3.toString(), "--force")).code());
+        assertNotEquals(handWritten, Files.readString(ck3.resolve("config.json")), "replaced by the run's");
+        String help = Cli.run("train", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(help.contains("Morse did not write is refused even with --force") && help.contains("also one written by hand in that form, "
+                + "which a run there replaces"), help);
     }
 
     /**
