@@ -74,12 +74,24 @@ final class EvalCommand extends AnalysisCommand {
     void checkOptions() {
         super.checkOptions();
         parsed = new ArrayList<>();
-        for (String s : penalties == null ? List.<String>of() : penalties) {
-            try {
-                parsed.add(Penalty.parse(s));
-            } catch (IllegalArgumentException e) {
-                throw new InputException("--penalty: " + e.getMessage());
-            }
+        try {
+            for (String s : penalties == null ? List.<String>of() : penalties) parsed.add(Penalty.parse(s));
+            Problem.checkTermsGoTogether(parsed);   // two that replace L: here, not after the data are loaded
+        } catch (IllegalArgumentException e) {
+            throw new InputException("--penalty: " + e.getMessage());
+        }
+        unusedVectors(probes, "--probes", "probes", parsed, true);
+        unusedVectors(noise, "--noise", "noise", parsed, false);
+    }
+
+    /** Refuses a file of probes or noise that no --penalty uses (before any file is read). */
+    private static void unusedVectors(Path file, String option, String what, List<Penalty> penalties, boolean forProbes) {
+        if (file == null) return;
+        boolean used = false;
+        for (Penalty pen : penalties) used |= forProbes ? pen.usesProbes() : pen.usesNoise();
+        if (!used) {
+            throw new InputException(option + " " + file + ": no --penalty uses " + what + " (they are for "
+                    + (forProbes ? "hessian_trace and ggn_trace" : "weight_noise") + ")");
         }
     }
 
@@ -91,8 +103,8 @@ final class EvalCommand extends AnalysisCommand {
         loadProblem();
         int p = problem.parameters();
         List<Term> terms = new ArrayList<>(problem.problem.terms());   // the regularizer
-        NdArray v = vectors(probes, "--probes", "probes", parsed, true, p);
-        NdArray e = vectors(noise, "--noise", "noise", parsed, false, p);
+        NdArray v = vectors(probes, "probes", p);
+        NdArray e = vectors(noise, "noise", p);
         List<Penalty> built = new ArrayList<>();
         for (int i = 0; i < parsed.size(); i++) {
             Penalty pen = parsed.get(i);
@@ -112,7 +124,7 @@ final class EvalCommand extends AnalysisCommand {
         Problem prob;
         try {
             prob = problem.problem.withTerms(terms.toArray(new Term[0]));
-        } catch (IllegalArgumentException ex) {   // penalties that do not go together (two that replace L)
+        } catch (IllegalArgumentException ex) {   // a penalty that does not fit the model (two that replace L: checkOptions)
             throw new InputException("--penalty: " + ex.getMessage());
         }
         Evaluator ev = problem.evaluatorFor(prob);
@@ -216,16 +228,10 @@ final class EvalCommand extends AnalysisCommand {
 
     /**
      * The k × P float64 array of {@code file} (null when not given), checked: a .npy of float64,
-     * two axes, P columns, finite, and used by some penalty of the kind it is for.
+     * two axes, P columns, finite ({@link #checkOptions} made sure some penalty uses it).
      */
-    private static NdArray vectors(Path file, String option, String what, List<Penalty> penalties, boolean forProbes, int p) {
+    private static NdArray vectors(Path file, String what, int p) {
         if (file == null) return null;
-        boolean used = false;
-        for (Penalty pen : penalties) used |= forProbes ? pen.usesProbes() : pen.usesNoise();
-        if (!used) {
-            throw new InputException(option + " " + file + ": no --penalty uses " + what + " (they are for "
-                    + (forProbes ? "hessian_trace and ggn_trace" : "weight_noise") + ")");
-        }
         NdArray a = Npy.read(file);
         if (!a.dtype().endsWith("f8")) {
             throw new InputException(file + ": " + what + " must be float64 (<f8), found dtype " + a.dtype() + " (numpy: V.astype(np.float64))");

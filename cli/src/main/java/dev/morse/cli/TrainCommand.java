@@ -424,12 +424,11 @@ final class TrainCommand extends AnalysisCommand {
     private List<Term> penaltyTerms() {
         List<Term> out = new ArrayList<>();
         if (penalties == null) return out;
-        for (String s : penalties) {
-            try {
-                out.add(Penalty.parse(s));
-            } catch (IllegalArgumentException e) {
-                throw new InputException("--penalty: " + e.getMessage());
-            }
+        try {
+            for (String s : penalties) out.add(Penalty.parse(s));
+            Problem.checkTermsGoTogether(out);   // two that replace L: here, not after the data are loaded
+        } catch (IllegalArgumentException e) {
+            throw new InputException("--penalty: " + e.getMessage());
         }
         return out;
     }

@@ -63,9 +63,19 @@ class CheckOptionsTest {
         refused("--test-targets: goes with --test-inputs", "train", "--test-targets", "y.npy");
         refused("--holdout: give either --test-inputs or --holdout, not both", "train", "--test-inputs", "x.npy", "--holdout", "0.2");
         refused("--holdout-seed: goes with --holdout", "train", "--holdout-seed", "3");
+        refused("both replace the data loss", "train", "--penalty", "sam:0.1,weight_noise:0.01");
         assertNull(check("train", "--optimizer", "sgd", "--momentum", "0.9", "--nesterov", "--schedule", "cosine:1", "--curvature-probes", "2",
                 "--penalty", "gradient_norm:0.1", "--checkpoint-every", "2", "--checkpoint-dir", "ck"), "good options pass");
         assertNull(check("train", "--optimizer", "adamw", "--betas", "0.9,0.99", "--eps", "1e-6", "--holdout", "0.2", "--holdout-seed", "3"));
+    }
+
+    /** eval's penalties that cannot share an objective, and a vector file no penalty uses, before any file is read. */
+    @Test
+    void evalsPenaltiesAreCheckedWithoutRunning() {
+        refused("both replace the data loss", "eval", "--penalty", "sam:0.1", "--penalty", "weight_noise:0.01");
+        refused("--probes missing.npy: no --penalty uses probes", "eval", "--penalty", "gradient_norm:0.1", "--probes", "missing.npy");
+        refused("--noise missing.npy: no --penalty uses noise", "eval", "--noise", "missing.npy");
+        assertNull(check("eval", "--penalty", "hessian_trace:0.1", "--probes", "missing.npy"), "the file is read only when the command runs");
     }
 
     @Test

@@ -58,15 +58,7 @@ public final class Problem implements java.io.Serializable {
             (t.isPenalty() ? penalties : kept).add(t);
         }
         kept.addAll(penalties);   // regularizers first, then penalties, each in the order given
-        Term replacing = null;
-        for (Term t : kept) {
-            if (!t.replacesDataLoss()) continue;
-            if (replacing != null) {
-                throw new IllegalArgumentException("terms " + replacing.spec() + " and " + t.spec() + " both replace the data loss "
-                        + "(their objectives are L at other points); an objective can have at most one of them");
-            }
-            replacing = t;
-        }
+        checkTermsGoTogether(kept);
         this.model = model;
         this.data = data;
         this.loss = loss;
@@ -139,6 +131,25 @@ public final class Problem implements java.io.Serializable {
     /** Whether any term is present (the objective differs from the data loss). */
     public boolean hasTerms() {
         return terms.length > 0;
+    }
+
+    /**
+     * Refuses terms that cannot share one objective: at most one may replace the data loss
+     * ({@link Term#replacesDataLoss()}: sam and weight_noise evaluate L at other points). Needs no
+     * model or data, so a command can check its options before loading anything.
+     *
+     * @throws IllegalArgumentException naming the two terms
+     */
+    public static void checkTermsGoTogether(List<? extends Term> terms) {
+        Term replacing = null;
+        for (Term t : terms) {
+            if (!t.replacesDataLoss()) continue;
+            if (replacing != null) {
+                throw new IllegalArgumentException("terms " + replacing.spec() + " and " + t.spec() + " both replace the data loss "
+                        + "(their objectives are L at other points); an objective can have at most one of them");
+            }
+            replacing = t;
+        }
     }
 
     /** Whether a term replaces the data loss in the objective ({@link Term#replacesDataLoss()}: sam, weight_noise). */
