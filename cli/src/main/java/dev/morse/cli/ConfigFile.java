@@ -20,11 +20,13 @@ import picocli.CommandLine.Model.OptionSpec;
  * commas). The key {@code "command"} names the subcommand when the command line has none. A
  * report written with {@code --json} is accepted as is: its {@code "config"} member is used, so a
  * report reruns the job that produced it. Values on the command line win over the file. A key
- * that no command knows is an error (exit 2), so typos do not pass silently. Options that
- * contradict each other are refused when both are given in the same place, both on the command
- * line or both in the file; when one side is on the command line it wins and the file's side is
- * set to agree ({@code BaseCommand.firstSideWins}; --weights and --init in
- * {@code AnalysisCommand.checkOptions}). A file's value counts as given when it is not the
+ * that no command knows is an error (exit 2), so typos do not pass silently. The contradictions
+ * that one side settles (--refine/--no-refine and --method dense/Lanczos options:
+ * {@code BaseCommand.firstSideWins}; --weights/--init and --seed: {@code AnalysisCommand.checkOptions})
+ * are refused when both sides are given in the same place, both on the command line or both in
+ * the file; when one side is on the command line it wins and the file's side is set to agree.
+ * Any other contradiction between the command line and the file (e.g. --optimizer adam over a
+ * file's momentum, --inputs over a file's data) is refused like one on the command line. A file's value counts as given when it is not the
  * option's default ({@code BaseCommand.given}): a report holds every option.
  */
 final class ConfigFile implements CommandLine.IDefaultValueProvider {

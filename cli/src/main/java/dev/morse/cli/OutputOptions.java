@@ -39,6 +39,8 @@ final class OutputOptions {
 
     @Option(names = "--config", paramLabel = "FILE.json", order = 95,
             description = "Take options from a JSON object such as {\"model\": \"3-16-1\", \"reg\": \"l2:1e-3\"} (keys: option names "
-                    + "without dashes; the command line wins, also over the file's options that contradict it). A report written with --json works too: it reruns the config it records.")
+                    + "without dashes; the command line wins over the file's value of the same option, and over the file's side of "
+                    + "--refine/--no-refine, --method dense/Lanczos options and --init/--weights; other contradictions are refused). "
+                    + "A report written with --json works too: it reruns the config it records.")
     Path config;
 }
