@@ -272,15 +272,17 @@ class MorseStepsTest {
      * A number that a command checks together with another option is checked in every combination
      * the tasks bring, not value by value: probes 4 was checked with hutchinson (fine), hutchpp with 6
      * probes (fine), and then the task with hutchpp and 4 probes, each value seen before, was not
-     * checked, and failed; so for momentum 0.9, first seen with sgd, then with adam. Numbers checked
+     * checked, and failed; so for momentum 0 next to nesterov, each seen before with the other's
+     * other value (momentum 0.9 with nesterov, 0 without). Numbers checked
      * alone (seeds) are still checked value by value.
      */
     @Test
     void numbersCheckedWithOtherOptionsAreCheckedInEveryCombination() {
         assertBad(spec("{\"method\": [\"hutchinson\", \"hutchpp\"], \"probes\": [6, 4]}", "[{\"trace\": {}}]"),
                 "key 'grid.probes[1]': morse trace: --probes: Hutch++ needs a budget of at least 6 products, got 4");
-        assertBad(spec("{\"momentum\": [null, 0.9], \"optimizer\": [\"sgd\", \"adam\"]}", "[{\"train\": {}}]"),
-                "key 'grid.momentum[1]': morse train: --momentum and --nesterov are for sgd; adam has --betas");
+        // momentum 0 and 0.9 are both given (no default): only the value tells (0, nesterov) from (0.9, nesterov)
+        assertBad(spec("{\"momentum\": [0.9, 0], \"nesterov\": [false, true]}", "[{\"train\": {}}]"),
+                "Nesterov momentum requires a momentum > 0");
         // with a seed grid in front: each seed is new, and still every combination is seen
         assertBad(spec("{\"seed\": [0, 1, 2], \"method\": [\"hutchinson\", \"hutchpp\"], \"probes\": [6, 4]}", "[{\"trace\": {}}]"),
                 "key 'grid.probes[1]': morse trace: --probes: Hutch++ needs a budget of at least 6 products, got 4");
