@@ -72,8 +72,13 @@ public final class ExperimentSteps implements StepRunner {
     public Map<String, ?> run(String step, Map<String, Object> taskConfig, Map<String, Object> stepOptions, Path taskDir,
                               StepContext ctx) throws Exception {
         OwnStep s = own.get(step);
-        if (s != null) return s.run(taskConfig, stepOptions, taskDir, ctx);
-        return cli.run(step, taskConfig, stepOptions, taskDir, ctx);
+        if (s == null) return cli.run(step, taskConfig, stepOptions, taskDir, ctx);
+        Map<String, ?> out = s.run(taskConfig, stepOptions, taskDir, ctx);
+        if (out != null && out.containsKey("theta_file") && !s.producesTheta()) {
+            // validation checked the later CLI steps without this θ: their checks would not hold
+            throw new IllegalStateException("step '" + step + "' returned a theta_file but does not say producesTheta()");
+        }
+        return out;
     }
 
     @Override

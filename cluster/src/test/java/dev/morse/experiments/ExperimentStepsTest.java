@@ -38,7 +38,7 @@ class ExperimentStepsTest {
     }
 
     /** An own step that saves θ (its outputs hold a theta_file), or one that says it does not. */
-    static final class Maker implements ExperimentSteps.OwnStep {
+    static class Maker implements ExperimentSteps.OwnStep {
         final boolean theta;
 
         Maker(boolean theta) { this.theta = theta; }
@@ -94,6 +94,18 @@ class ExperimentStepsTest {
         // the task's init and seed go to no step on that θ: not refused
         new ExperimentSteps(List.of(new Maker(true))).validate(spec("{\"model\": [\"2-3-1\"], \"seed\": [0, 1], \"init\": [\"zeros\", \"pytorch\"]}",
                 "[]", "[{\"make\": {}}, {\"morse\": {}}]"));
+    }
+
+    /** An own step that returns a theta_file without saying so is stopped: validation checked the later steps without that θ. */
+    @Test
+    void anOwnStepThatSavesThetaWithoutSayingSoIsStopped() throws Exception {
+        ExperimentSteps.OwnStep silent = new Maker(true) {
+            @Override public boolean producesTheta() { return false; }
+        };
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new ExperimentSteps(List.of(silent)).run("make", Map.of(), Map.of(), Path.of("."), null));
+        assertTrue(e.getMessage().contains("producesTheta"), e.getMessage());
+        assertEquals(Map.of("theta_file", "make-theta.npy"), new ExperimentSteps(List.of(new Maker(true))).run("make", Map.of(), Map.of(), Path.of("."), null));
     }
 
     /**
