@@ -268,8 +268,8 @@ final class Checkpoints {
 
     /**
      * A checkpoint written: its folder, and the warning of {@link FileSync#folder} when the file
-     * system refused to force the checkpoint's folder or the rename into DIR (the first refusal;
-     * null when it did both).
+     * system refused to force the checkpoint's folder or the rename into DIR (DIR's when both
+     * were refused; null when neither was).
      */
     record Written(Path folder, String syncWarning) {}
 
@@ -331,7 +331,8 @@ final class Checkpoints {
             // the rename on disk before `latest` names it; a file system that refuses cannot promise that
             String renameWarning = FileSync.folder(dir, folders);
             writeFileAtomically(dir.resolve(LATEST), (name + "\n").getBytes(StandardCharsets.UTF_8));
-            return new Written(target, filesWarning != null ? filesWarning : renameWarning);
+            // DIR's refusal first: the hidden folder's name is gone once it is renamed
+            return new Written(target, renameWarning != null ? renameWarning : filesWarning);
         } finally {
             if (Files.exists(tmp)) deleteTree(tmp);
         }

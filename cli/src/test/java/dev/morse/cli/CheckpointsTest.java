@@ -2,6 +2,7 @@ package dev.morse.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,7 +36,8 @@ class CheckpointsTest {
         Path dir = tmp.resolve("ck");
         Checkpoints.Written w = Checkpoints.write(dir, state(), "sgd", "{}\n", Set.of(), d -> { throw new IOException("Invalid argument"); });
         assertEquals(dir.resolve("epoch-0001"), w.folder());
-        assertTrue(w.syncWarning().contains("Invalid argument") && w.syncWarning().contains(dir.toString()), w.syncWarning());
+        assertTrue(w.syncWarning().contains("Invalid argument") && w.syncWarning().contains("folder " + dir + " to disk"), w.syncWarning());
+        assertFalse(w.syncWarning().contains(".tmp"), "names DIR, not the hidden folder that the rename removed: " + w.syncWarning());
         assertEquals("epoch-0001", Files.readString(dir.resolve(Checkpoints.LATEST)).trim(), "latest names it");
         Checkpoints.Loaded back = Checkpoints.read(dir, 3, 0);
         assertArrayEquals(new double[] {1, 2, 3}, back.state().theta());
