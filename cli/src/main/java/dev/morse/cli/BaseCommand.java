@@ -37,12 +37,9 @@ abstract class BaseCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() throws Exception {
-        refuseRepeatedOptions();
-        flagsGivenAreOn();
+        checkParsed();
         started = System.nanoTime();
         Estimates.reset();
-        output = outputs();
-        if (!drawsPlots()) refusePlots();
         out = spec.commandLine().getOut();
         err = spec.commandLine().getErr();
         Object root = spec.root().userObject();
@@ -71,11 +68,16 @@ abstract class BaseCommand implements Callable<Integer> {
      * {@link #checkOptions}. Throws as the command would.
      */
     final void check() {
+        checkParsed();
+        checkOptions();
+    }
+
+    /** What {@link #call} and {@link #check} do first: repeated options, flags given, the output options, plot options. */
+    private void checkParsed() {
         refuseRepeatedOptions();
         flagsGivenAreOn();
         output = outputs();
         if (!drawsPlots()) refusePlots();
-        checkOptions();
     }
 
     /**
