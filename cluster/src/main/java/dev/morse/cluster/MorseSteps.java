@@ -198,7 +198,7 @@ public final class MorseSteps implements StepRunner {
 
     @Override
     public void validate(SweepSpec spec) {
-        validate(spec, Set.of(), Set.of());
+        validate(spec, Set.of(), Set.of(), Set.of());
     }
 
     /**
@@ -206,16 +206,10 @@ public final class MorseSteps implements StepRunner {
      * steps named in {@code otherSteps} and the base and grid keys in {@code otherKeys} that no
      * command step takes are left to that runner. Everything else is checked as for a spec of
      * commands only, on the spec as it is: the command lines of its own tasks (zip groups walked
-     * together, not crossed), and messages that name its keys, list indices and step places.
-     */
-    public void validate(SweepSpec spec, Set<String> otherSteps, Set<String> otherKeys) {
-        validate(spec, otherSteps, otherKeys, Set.of());
-    }
-
-    /**
-     * {@link #validate(SweepSpec, Set, Set)} where the steps of {@code otherSteps} named in
-     * {@code thetaSteps} output a {@code theta_file}: at run time a later command step gets that θ
-     * as its weights ({@link #latestTheta}, without the task's init and seed), and is checked so.
+     * together, not crossed), and messages that name its keys, list indices and step places. The
+     * steps of {@code otherSteps} named in {@code thetaSteps} output a {@code theta_file}: at run
+     * time a later command step gets that θ as its weights ({@link #latestTheta}, without the
+     * task's init and seed), and is checked so.
      */
     public void validate(SweepSpec spec, Set<String> otherSteps, Set<String> otherKeys, Set<String> thetaSteps) {
         List<Map<String, Class<?>>> stepOpts = new ArrayList<>();
