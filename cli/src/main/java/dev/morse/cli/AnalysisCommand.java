@@ -174,9 +174,28 @@ abstract class AnalysisCommand extends BaseCommand {
 
     /** A note for modified activations (augmented ReLU, diminished GELU): "the Hessian" is the modified operator. */
     String modifiedNote() {
+        return modifiedNote(false);
+    }
+
+    /**
+     * The note for modified activations; {@code newton}: Newton steps ran on the true Hessian
+     * ({@link LoadedProblem#newtonEvaluator}), and the note says so.
+     */
+    String modifiedNote(boolean newton) {
         return problem.model.usesModifiedSecondDerivative()
                 ? "note: the model uses a modified σ″ (augmented_relu / diminished_gelu): \"Hessian\" and NME here are the modified operators (SPEC §3)"
+                        + (newton ? "; Newton steps used the true Hessian (σ″ of " + exactNames() + "), the Jacobian of ∇L_R" : "")
                 : null;
+    }
+
+    /** The exact twins of the model's modified activations, e.g. "gelu" or "relu, gelu". */
+    private String exactNames() {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        for (int l = 1; l < problem.model.layers(); l++) {
+            dev.morse.engine.Activation a = problem.model.activation(l);
+            if (a.modifiesSecondDerivative()) names.add(a.exactSecondDerivative().name());
+        }
+        return String.join(", ", names);
     }
 
     /**

@@ -83,8 +83,9 @@ final class FitCommand extends AnalysisCommand {
         loadProblem();
         Evaluator obj = problem.evaluator();
         checkGradient(obj, problem.theta);   // a start that overflows: its cause, not the optimizer's NaN
+        boolean newton = optimizer != Optimize.Name.lbfgs && optimizer != Optimize.Name.gd;
         long t0 = System.nanoTime();
-        Optimize.Run run = Optimize.run(obj, problem.theta, new Optimize.Settings(optimizer, maxIter, tol, learningRate, history, newtonIter,
+        Optimize.Run run = Optimize.run(newton ? problem.newtonEvaluator() : obj, problem.theta, new Optimize.Settings(optimizer, maxIter, tol, learningRate, history, newtonIter,
                 newtonDenseLimit, krylovIter),
                 progress, "fit");
         time("fit", (System.nanoTime() - t0) * 1e-9);
@@ -105,6 +106,7 @@ final class FitCommand extends AnalysisCommand {
         j.name("trajectory");
         Report.trajectory(j, run);
         j.name("theta_file").value(save == null ? null : save.toString());
+        j.name("note").value(modifiedNote(newton));
         writeReport(report);
 
         boolean diverged = t.reason() == Trajectory.StopReason.DIVERGED;
@@ -123,6 +125,8 @@ final class FitCommand extends AnalysisCommand {
                         run.gradTol(), diverged && tol <= Double.MIN_VALUE ? " at the starting loss" : "", run.converged() ? "met" : "NOT met")},
                 {"θ", save == null ? "not saved (use --save FILE.npy)" : "saved to " + save}});
         if (!run.converged() && t.detail() != null) println("  " + t.detail());
+        String note = modifiedNote(newton);
+        if (note != null) println("  " + note);
         printOutputs();
         if (diverged) {
             err.println("morse fit: " + t.optimizer() + " diverged after " + t.iterations() + " iterations: " + t.detail() + " (--lr).");

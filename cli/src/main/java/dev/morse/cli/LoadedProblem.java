@@ -66,6 +66,17 @@ final class LoadedProblem implements AutoCloseable {
         return evaluator;
     }
 
+    /**
+     * The evaluator Newton steps run on: this problem's, or with modified activations (augmented
+     * ReLU, diminished GELU) its exact-Hessian twin ({@link Problem#withExactSecondDerivatives}):
+     * the same L_R and ∇L_R, and the Jacobian of ∇L_R, which the modified operator is not (Newton
+     * with it stalls). Closed with this problem.
+     */
+    Evaluator newtonEvaluator() {
+        Problem exact = problem.withExactSecondDerivatives();
+        return exact == problem ? evaluator() : open(exact);
+    }
+
     /** An evaluator of the same model and data with another regularizer (closed with this problem). */
     Evaluator evaluatorWith(Regularizer r) {
         return open(problem.withTerms(r));

@@ -118,7 +118,7 @@ final class MorseCommand extends AnalysisCommand {
         if (how != Refine.none) {
             long t0 = System.nanoTime();
             Optimize.Name opt = how == Refine.newton ? Optimize.Name.newton : Optimize.Name.lbfgs_newton;
-            run = Optimize.run(obj, theta, new Optimize.Settings(opt, maxIter, Double.MIN_VALUE, 0.1, 30, newtonIter, newtonDenseLimit, krylovIter),
+            run = Optimize.run(problem.newtonEvaluator(), theta, new Optimize.Settings(opt, maxIter, Double.MIN_VALUE, 0.1, 30, newtonIter, newtonDenseLimit, krylovIter),
                     progress, "refine");
             time("refine", (System.nanoTime() - t0) * 1e-9);
             theta = run.trajectory().theta();
@@ -150,7 +150,7 @@ final class MorseCommand extends AnalysisCommand {
         Report report = new Report("morse").config(spec).backend().problem(problem).point(loss, dataLoss, gradientNorm);
         Json j = report.j;
         Report.morse(j, r, run == null ? null : run.trajectory(), false);
-        j.name("note").value(modifiedNote());
+        j.name("note").value(modifiedNote(run != null));
         j.name("refine");
         if (run == null) j.nullValue();
         else Report.trajectory(j, run);
@@ -160,7 +160,7 @@ final class MorseCommand extends AnalysisCommand {
         List<String[]> rows = summaryRows(r, run, problem);
         printTable("Morse check at θ · " + problem.model.describe() + ", " + problem.loss.id() + ", reg " + problem.regularizer.spec()
                 + " · P = " + problem.parameters() + ", N = " + problem.data.size(), rows.toArray(new String[0][]));
-        String note = modifiedNote();
+        String note = modifiedNote(run != null);
         if (note != null) println("  " + note);
         if (r.warning() != null) println("  warning: " + r.warning());
         printOutputs();

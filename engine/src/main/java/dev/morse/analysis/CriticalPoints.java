@@ -227,6 +227,10 @@ public final class CriticalPoints {
      * (1 − 1/q)^q ∈ [¼, 1/e), all along one line, while quadratic convergence shrinks both towards
      * 0 and rounding noise has no direction. Each stop comes with a detail sentence; a CONVERGED
      * run that was still converging linearly says so in its detail.
+     *
+     * <p>obj's Hessian must be the Jacobian of its gradient: with modified activations (augmented
+     * ReLU, diminished GELU) it is not, and Newton stalls; give the evaluator of
+     * {@link dev.morse.engine.Problem#withExactSecondDerivatives()} (the same L_R and ∇L_R).
      */
     public static Trajectory newton(Evaluator obj, double[] theta0, NewtonOptions o, Monitor monitor) {
         return newtonDogleg(obj, theta0, o, monitor);

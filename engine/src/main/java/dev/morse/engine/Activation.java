@@ -112,6 +112,19 @@ public final class Activation implements java.io.Serializable {
         return modified;
     }
 
+    /**
+     * The activation with the same σ and σ′ whose σ″ and σ‴ are σ′'s own derivatives: GELU for
+     * diminished GELU, ReLU for augmented ReLU, this one for the others. The loss and its gradient
+     * are the same with either; only the "Hessian" differs, and Newton on ∇L_R = 0 needs the true
+     * one, the Jacobian of ∇L_R, to converge (with the modified operator it stalls).
+     */
+    public Activation exactSecondDerivative() {
+        if (!modified) return this;
+        if (valueFn == ElementwiseFunction.GELU) return beta == 1.0 ? GELU : betaGelu(beta);
+        if (valueFn == ElementwiseFunction.RELU) return RELU;
+        throw new AssertionError("a modified activation without an exact twin: " + name);
+    }
+
     /** True when σ″ is identically zero (identity, ReLU, diminished GELU): the layer adds no NME curvature. */
     public boolean hasZeroSecondDerivative() {
         return secondFn == null || secondFn == ElementwiseFunction.IDENTITY || secondFn == ElementwiseFunction.RELU;

@@ -193,6 +193,18 @@ public final class Mlp implements java.io.Serializable {
     }
 
     /**
+     * The same model with every modified activation replaced by its {@link
+     * Activation#exactSecondDerivative() exact twin}: the same loss and gradient at every θ, the
+     * true Hessian. This model itself when no activation is modified.
+     */
+    public Mlp withExactSecondDerivatives() {
+        if (!usesModifiedSecondDerivative()) return this;
+        Activation[] exact = new Activation[activations.length];
+        for (int i = 0; i < exact.length; i++) exact[i] = activations[i].exactSecondDerivative();
+        return new Mlp(widths.clone(), exact, bias.clone());
+    }
+
+    /**
      * PyTorch's default {@code nn.Linear} initialisation: W_l and b_l uniform on
      * [−1/√d_{l−1}, 1/√d_{l−1}] (Kaiming-uniform with a = √5), drawn from
      * {@link SplittableRandom}(seed) in θ order. Same seed, same θ (not PyTorch's stream).

@@ -75,6 +75,24 @@ public final class Problem implements java.io.Serializable {
         return new Problem(model, data, loss, newTerms == null ? new Term[0] : newTerms.clone());
     }
 
+    /**
+     * The same objective with the model's true Hessian: modified activations (augmented ReLU,
+     * diminished GELU) replaced by their exact twins ({@link Mlp#withExactSecondDerivatives}), for
+     * Newton steps on ∇L_R = 0. The loss, the regularizers and every gradient stay the same; this
+     * problem itself when no activation is modified.
+     *
+     * @throws IllegalStateException with a penalty: penalties read the model's curvature (or its
+     *                               gradient does), so they would change with σ″
+     */
+    public Problem withExactSecondDerivatives() {
+        if (!model.usesModifiedSecondDerivative()) return this;
+        if (hasPenalties()) {
+            throw new IllegalStateException("a problem with penalties (" + describeTerms() + ") changes with σ″; "
+                    + "its exact-Hessian twin would be another objective");
+        }
+        return new Problem(model.withExactSecondDerivatives(), data, loss, terms);
+    }
+
     /** The same model, loss and terms on other data (e.g. a data partition or a held-out set). */
     public Problem withData(Dataset newData) {
         return new Problem(model, newData, loss, terms);
