@@ -49,38 +49,25 @@ abstract class AnalysisCommand extends BaseCommand {
     double gradientNorm;
 
     /**
-     * θ comes from --weights or from --init (with --seed), never both: next to --weights, --init
-     * and (where it seeds only --init) --seed would be ignored ({@link Main#unusedWithWeights}), so
-     * each is refused when {@link #given} (on the command line, or in a config file with a value
-     * other than its default: a report records neither next to its weights, so it reruns). The
-     * command line wins over a config file: --init there drops the file's weights (a report reruns
-     * from a new θ), --weights there leaves the file's init and seed unused (a report made from
-     * --init reruns at a file's θ). Otherwise the pair is refused: both on the command line, both
-     * in the config (a sweep step that gets --weights and a seed), or --seed on the command line
-     * next to the file's weights (--seed alone makes no new θ). Then the problem's specs (model,
-     * activation, no-bias, loss, regularizer), as loading checks them.
+     * θ comes from --weights or from --init (with --seed), never both, and --seed only where it
+     * draws: the rule of {@link #checkThetaOptions}. The command line's --init wins over a config
+     * file's --weights (a report made from --weights reruns from a new θ). Then the problem's specs
+     * (model, activation, no-bias, loss, regularizer, data options, --init), as loading checks them.
      */
     @Override
     void checkOptions() {
         ProblemOptions o = problemOptions;
         if (o.weights != null && onCommandLine("--init") && !onCommandLine("--weights")) o.weights = null;   // the command line's --init wins
-        if (o.weights != null) {
-            for (String key : Main.unusedWithWeights(spec)) {
-                String option = "--" + key;
-                if (!given(option) || onCommandLine("--weights") && !onCommandLine(option)) continue;
-                String value = key.equals("init") ? o.init : Long.toString(o.seed);
-                throw Checks.usage(option, "θ comes from --weights " + o.weights + source("--weights") + ", so " + option + " " + value + source(option)
-                        + " would be ignored" + (key.equals("seed") ? " (in " + spec.name() + " it seeds only --init)" : "")
-                        + "; give either --weights (θ from a file) or --init" + (key.equals("seed") ? " with --seed" : "") + " (a new θ), not both");
-            }
-        }
         LoadedProblem.checkSpecs(problemOptions);
+        checkThetaOptions(o);
     }
 
     /**
-     * Whether --seed draws only θ (for --init), so that --weights leaves it nothing to draw; train
-     * says no: its seed also shuffles the minibatches and draws the held-out split and the curvature probes.
+     * Whether --seed draws only θ (for --init), so that --weights, or an --init that draws nothing,
+     * leaves it nothing to draw; train says no: its seed also shuffles the minibatches and draws the
+     * held-out split and the curvature probes.
      */
+    @Override
     boolean seedDrawsOnlyTheta() {
         return true;
     }

@@ -94,6 +94,57 @@ abstract class BaseCommand implements Callable<Integer> {
     void checkOptions() {}
 
     /**
+     * Whether --seed draws only θ (for --init): true in the analysis commands and init, false in
+     * train (its seed also shuffles the minibatches and draws the held-out split and the curvature
+     * probes) and in the commands without --init. Where it is true, --seed is refused when θ does not
+     * depend on it ({@link #checkThetaOptions}).
+     */
+    boolean seedDrawsOnlyTheta() {
+        return false;
+    }
+
+    /**
+     * The one rule for the options of θ that would be ignored, where {@code o} holds θ's options
+     * (--weights, --init, --seed) as this command has them: next to --weights, --init and (where it
+     * seeds only --init) --seed ({@link Main#unusedWithWeights}); without --weights, --seed (where it
+     * seeds only --init) next to an --init that makes θ without drawing, zeros or gaussian:0
+     * ({@link Main#unusedWithInit}). Each is refused when {@link #given} (on the command line, or in
+     * a config file with a value other than its default: a report records none of them where it would
+     * be ignored, so it reruns). The command line wins over a config file: --weights or --init there
+     * leaves the file's unused options unused (a report made from --init --seed 3 reruns at a file's θ,
+     * or from zeros). Otherwise the pair is refused: both on the command line, both in the config (a
+     * sweep step that gets --weights, or init zeros, and a seed), or the unused option on the command
+     * line next to the file's --weights or --init (--seed alone makes no new θ). Call it after the
+     * --init scheme was checked ({@link LoadedProblem#checkSpecs}); the command line's --init
+     * against a config's --weights is settled before ({@link AnalysisCommand#checkOptions}).
+     */
+    final void checkThetaOptions(ProblemOptions o) {
+        String from;         // where θ comes from
+        String fromOption;   // the option that says so
+        java.util.Set<String> unused;
+        if (o.weights != null) {
+            fromOption = "--weights";
+            from = "θ comes from --weights " + o.weights + source(fromOption);
+            unused = Main.unusedWithWeights(spec);
+        } else {
+            fromOption = "--init";
+            from = "--init " + o.init + source(fromOption) + " makes θ = 0 without drawing";
+            unused = Main.unusedWithInit(spec, o.init);
+        }
+        for (String key : unused) {
+            String option = "--" + key;
+            if (!given(option) || onCommandLine(fromOption) && !onCommandLine(option)) continue;
+            boolean seed = key.equals("seed");
+            String value = seed ? Long.toString(o.seed) : o.init;
+            String why = seed ? " (in " + spec.name() + " it seeds only --init)" : "";
+            throw Checks.usage(option, from + ", so " + option + " " + value + source(option) + " would be ignored" + why
+                    + (o.weights != null
+                            ? "; give either --weights (θ from a file) or --init" + (seed ? " with --seed" : "") + " (a new θ), not both"
+                            : "; drop --seed, or give an --init that draws (pytorch, or gaussian:scale with a scale > 0)"));
+        }
+    }
+
+    /**
      * Whether the user gave an option: on the command line, or in a config file with a value other
      * than its default ({@link Main#isDefault}). A config's value at the default counts as not
      * given: the tool's own config records (a report's "config", a checkpoint's config.json) hold

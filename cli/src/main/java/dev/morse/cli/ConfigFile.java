@@ -22,7 +22,7 @@ import picocli.CommandLine.Model.OptionSpec;
  * report reruns the job that produced it. Values on the command line win over the file. A key
  * that no command knows is an error (exit 2), so typos do not pass silently. The contradictions
  * that one side settles (--refine/--no-refine and --method dense/Lanczos options:
- * {@code BaseCommand.firstSideWins}; --weights/--init and --seed: {@code AnalysisCommand.checkOptions})
+ * {@code BaseCommand.firstSideWins}; --weights/--init and --seed, --init zeros and --seed: {@code BaseCommand.checkThetaOptions})
  * are refused when both sides are given in the same place, both on the command line or both in
  * the file; when one side is on the command line it wins and the file's side is set to agree.
  * Any other contradiction between the command line and the file (e.g. --optimizer adam over a

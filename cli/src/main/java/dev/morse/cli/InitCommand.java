@@ -39,7 +39,7 @@ final class InitCommand extends BaseCommand {
     String init;
 
     @Option(names = "--seed", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 5,
-            description = "Seed of --init (default: ${DEFAULT-VALUE}).")
+            description = "Seed of --init; refused next to --init zeros or gaussian:0, which draw nothing (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = {"-o", "--save"}, paramLabel = "FILE.npy", order = 6, required = true, description = "Where θ goes (1-D float64 .npy).")
@@ -71,7 +71,10 @@ final class InitCommand extends BaseCommand {
     private ProblemOptions po;
     private Mlp mlp;
 
-    /** The model (widths, activations, layers without bias) and the --init scheme, as every command parses them. */
+    /**
+     * The model (widths, activations, layers without bias) and the --init scheme, as every command
+     * parses them, and --seed only where the scheme draws ({@link #checkThetaOptions}).
+     */
     @Override
     void checkOptions() {
         po = new ProblemOptions();
@@ -82,6 +85,13 @@ final class InitCommand extends BaseCommand {
         po.seed = seed;
         mlp = LoadedProblem.model(po);
         LoadedProblem.initScheme(po);
+        checkThetaOptions(po);
+    }
+
+    /** The seed draws θ and nothing else. */
+    @Override
+    boolean seedDrawsOnlyTheta() {
+        return true;
     }
 
     @Override

@@ -277,34 +277,47 @@ final class LoadedProblem implements AutoCloseable {
     /** An --init scheme: its kind, and the scale of gaussian (1 otherwise). */
     record InitScheme(Kind kind, double scale) {
         enum Kind { PYTORCH, GAUSSIAN, ZEROS }
+
+        /**
+         * Whether θ depends on --seed: not for zeros, nor for gaussian:0 (every weight is 0·N(0, 1)
+         * and every bias 0), which make θ = 0 whatever the seed.
+         */
+        boolean draws() {
+            return kind == Kind.PYTORCH || kind == Kind.GAUSSIAN && scale > 0;
+        }
     }
 
     /** The --init scheme, as {@link #weights} draws θ by it (refused before any work by {@link #checkSpecs}). */
     static InitScheme initScheme(ProblemOptions o) {
-        String s = o.init.trim().toLowerCase(Locale.ROOT);
+        return initScheme(o.init);
+    }
+
+    /** The scheme of an --init text; refused as {@link #initScheme(ProblemOptions)} refuses it. */
+    static InitScheme initScheme(String init) {
+        String s = init.trim().toLowerCase(Locale.ROOT);
         String[] parts = s.split(":");
         switch (parts[0]) {
             case "pytorch", "default", "kaiming" -> {
-                if (parts.length > 1) throw new InputException("--init " + o.init + ": pytorch takes no parameter");
+                if (parts.length > 1) throw new InputException("--init " + init + ": pytorch takes no parameter");
                 return new InitScheme(InitScheme.Kind.PYTORCH, 1.0);
             }
             case "gaussian", "normal" -> {
                 double scale = 1.0;
-                if (parts.length > 2) throw new InputException("--init " + o.init + ": expected gaussian or gaussian:scale");
+                if (parts.length > 2) throw new InputException("--init " + init + ": expected gaussian or gaussian:scale");
                 if (parts.length == 2) {
                     try {
                         scale = dev.morse.io.Numbers.parseDouble(parts[1]);
                     } catch (NumberFormatException e) {
-                        throw new InputException("--init " + o.init + ": scale '" + parts[1] + "' is not a number");
+                        throw new InputException("--init " + init + ": scale '" + parts[1] + "' is not a number");
                     }
-                    if (!(scale >= 0) || Double.isInfinite(scale)) throw new InputException("--init " + o.init + ": scale must be finite and ≥ 0");
+                    if (!(scale >= 0) || Double.isInfinite(scale)) throw new InputException("--init " + init + ": scale must be finite and ≥ 0");
                 }
                 return new InitScheme(InitScheme.Kind.GAUSSIAN, scale);
             }
             case "zeros", "zero" -> {
                 return new InitScheme(InitScheme.Kind.ZEROS, 1.0);
             }
-            default -> throw new InputException("--init " + o.init + ": unknown scheme; expected pytorch, gaussian[:scale] or zeros");
+            default -> throw new InputException("--init " + init + ": unknown scheme; expected pytorch, gaussian[:scale] or zeros");
         }
     }
 

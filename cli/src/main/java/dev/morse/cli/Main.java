@@ -105,6 +105,23 @@ public final class Main implements Runnable {
     }
 
     /**
+     * The options (normalized names) that an --init scheme leaves without effect in this command:
+     * --seed where it seeds only --init ({@code BaseCommand.seedDrawsOnlyTheta}: not in train) and
+     * the scheme makes θ without drawing (zeros, gaussian:0); none otherwise, and none for a scheme
+     * that does not parse (its own check refuses it). The same rule as {@link #unusedWithWeights}:
+     * reports do not record them next to such an init, and a user's config or command line that
+     * gives them is refused ({@code BaseCommand.checkThetaOptions}), a sweep's step included.
+     */
+    public static java.util.Set<String> unusedWithInit(CommandLine.Model.CommandSpec command, String init) {
+        if (init == null || !(command.userObject() instanceof BaseCommand b) || !b.seedDrawsOnlyTheta()) return java.util.Set.of();
+        try {
+            return LoadedProblem.initScheme(init).draws() ? java.util.Set.of() : java.util.Set.of("seed");
+        } catch (InputException e) {
+            return java.util.Set.of();
+        }
+    }
+
+    /**
      * Whether the command's own checks ({@link BaseCommand#checkOptions}) check this number or flag
      * together with other options ({@link CombinedCheck}): sweeps then check each combination of its
      * value with the others that their tasks bring, not each value once.

@@ -37,8 +37,9 @@ final class ProblemOptions {
 
     @Option(names = "--seed", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 22,
             description = "Seed of --init (in train also of the shuffling, the held-out split and the curvature probes). Outside train "
-                    + "it is refused next to --weights, which leave it nothing to draw: on the command line, or in a config file with a "
-                    + "value other than the default (--weights on the command line wins over a config file's seed). Default: ${DEFAULT-VALUE}.")
+                    + "it is refused next to --weights, and next to --init zeros or gaussian:0, which leave it nothing to draw: on the "
+                    + "command line, or in a config file with a value other than the default (--weights or --init on the command line "
+                    + "wins over a config file's seed). Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Option(names = "--data", paramLabel = "NAME[:k=v,…]", order = 30,

@@ -60,8 +60,11 @@ final class Report {
         // With --weights, θ does not come from --init: neither it nor --seed where it seeds only --init
         // (Main.unusedWithWeights) is recorded, so that a rerun given --init on the command line is
         // not met by a stale init from the report, and the record is not refused as weights next to a seed.
+        // Nor is such a seed next to an --init that draws nothing (Main.unusedWithInit: zeros), which
+        // the command left unused when --init came from the command line and the seed from a config.
         boolean weights = spec.findOption("--weights") != null && spec.findOption("--weights").getValue() != null;
-        Set<String> unused = weights ? Main.unusedWithWeights(spec) : Set.of();
+        Object init = spec.findOption("--init") == null ? null : spec.findOption("--init").getValue();
+        Set<String> unused = weights ? Main.unusedWithWeights(spec) : Main.unusedWithInit(spec, init == null ? null : init.toString());
         for (OptionSpec o : spec.options()) {
             if (o.usageHelp() || o.versionHelp()) continue;
             String key = ConfigFile.normalize(o.longestName());

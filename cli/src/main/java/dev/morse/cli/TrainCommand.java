@@ -196,7 +196,10 @@ final class TrainCommand extends AnalysisCommand {
         }
     }
 
-    /** The seed also shuffles the minibatches and draws the held-out split and the curvature probes: --weights leaves it work. */
+    /**
+     * The seed also shuffles the minibatches (every epoch, whatever the batch size) and draws the
+     * held-out split and the curvature probes: --weights, or --init zeros, leaves it work.
+     */
     @Override
     boolean seedDrawsOnlyTheta() {
         return false;

@@ -118,6 +118,30 @@ class CheckOptionsTest {
     }
 
     /**
+     * --seed next to an --init that makes θ without drawing (zeros, gaussian:0), where the seed
+     * draws only θ: refused by the checks, as next to --weights; train's seed also shuffles.
+     */
+    @Test
+    void aSeedNextToAnInitThatDrawsNothingIsRefusedWithoutRunning() {
+        refused("--seed: --init zeros makes θ = 0 without drawing, so --seed 5 would be ignored (in fit it seeds only --init)",
+                "fit", "--init", "zeros", "--seed", "5");
+        refused("--seed: --init gaussian:0.0 makes θ = 0 without drawing", "morse", "--init", "gaussian:0.0", "--seed", "1");
+        refused("--seed: --init ZEROS makes θ = 0", "trace", "--init", "ZEROS", "--seed", "1");
+        assertNull(check("fit", "--init", "zeros"));
+        assertNull(check("fit", "--init", "gaussian:1e-3", "--seed", "5"), "a scale above 0 draws");
+        assertNull(check("train", "--init", "zeros", "--seed", "5"), "train's seed also shuffles");
+        assertTrue(String.valueOf(Main.check(null, "init", "--model", "2-4-1", "--init", "zeros", "--seed", "2", "--save", "t.npy"))
+                .startsWith("morse init: --seed: --init zeros makes θ = 0 without drawing, so --seed 2 would be ignored (in init it seeds only --init)"));
+        // a sweep step's configs: the seed at its default passes, another is refused
+        Main.Checker c = new Main.Checker();
+        String cfg = "{\"command\": \"fit\", \"model\": \"2-4-1\", \"data\": \"teacher:n=8\", \"init\": \"%s\", \"seed\": %d}";
+        assertNull(c.check(String.format(cfg, "zeros", 0), "fit", "--config", "x.json"));
+        assertNull(c.check(String.format(cfg, "pytorch", 5), "fit", "--config", "x.json"));
+        String bad = c.check(String.format(cfg, "zeros", 5), "fit", "--config", "x.json");
+        assertTrue(bad != null && bad.contains("--seed: --init zeros (from x.json) makes θ = 0 without drawing, so --seed 5 (from x.json)"), bad);
+    }
+
+    /**
      * A refusal in the checks comes before any file is read or written: the run exits 2 with the
      * message Main.check gives, with inputs that do not exist and no report written.
      */

@@ -268,6 +268,64 @@ class ConfigTest {
         assertEquals(0, Cli.run(args("train", tiny, "--epochs", "1", "--batch-size", "3", "--seed", "4")).code());
     }
 
+    /**
+     * --seed next to an --init that makes θ without drawing (zeros, gaussian:0) is ignored, so it is
+     * refused by the rule of --seed next to --weights (it was ignored without a word): outside
+     * train, on the command line, in a config file with a value other than the default, or a mix
+     * where the seed is on the command line. --init zeros on the command line leaves a config's seed
+     * unused; a report made from zeros records no seed, and reruns.
+     */
+    @Test
+    void aSeedNextToAnInitThatDrawsNothingIsRefusedAndRecordsRerun() throws Exception {
+        String[] tiny = SpectrumReferenceTest.writeTinyProblem(dir);
+        List<String> l = new ArrayList<>(List.of(tiny));
+        l.subList(l.indexOf("--weights"), l.indexOf("--weights") + 2).clear();
+        String[] fresh = l.toArray(new String[0]);
+        for (String command : List.of("spectrum", "trace", "density", "morse", "fit", "eval")) {
+            refused(Cli.run(args(command, fresh, "--init", "zeros", "--seed", "5")), "morse " + command + ": --seed: --init zeros makes θ = 0 "
+                    + "without drawing, so --seed 5 would be ignored (in " + command + " it seeds only --init); drop --seed, or give an --init "
+                    + "that draws (pytorch, or gaussian:scale with a scale > 0)");
+        }
+        refused(Cli.run(args("spectrum", fresh, "--init", "gaussian:0", "--seed", "5")), "--seed: --init gaussian:0 makes θ = 0");
+        refused(Cli.run(args("spectrum", fresh, "--init", "zero", "--seed", "0")), "--seed: --init zero makes θ = 0", "so --seed 0 would be ignored");
+        Path t = dir.resolve("t0.npy");
+        refused(Cli.run("init", "--model", "3-4-1", "--init", "zeros", "--seed", "5", "--save", t.toString()),
+                "morse init: --seed: --init zeros makes θ = 0 without drawing, so --seed 5 would be ignored (in init it seeds only --init)");
+        assertFalse(Files.exists(t));
+        assertEquals(0, Cli.run(args("spectrum", fresh, "--init", "gaussian:0.5", "--seed", "5")).code(), "gaussian with a scale draws");
+        // train: the seed also shuffles, so it stays next to zeros
+        assertEquals(0, Cli.run(args("train", fresh, "--epochs", "1", "--batch-size", "3", "--init", "zeros", "--seed", "4")).code());
+
+        // in a config file: both there, or the seed on the command line next to the file's zeros
+        Path both = configOf("zeros5.json", "spectrum", fresh, "\"init\": \"zeros\", \"seed\": 5");
+        refused(Cli.run("--config", both.toString()), "--seed: --init zeros (from " + both + ") makes θ = 0 without drawing, so --seed 5 (from "
+                + both + ") would be ignored");
+        assertTrue(Main.check(Files.readString(both), "spectrum", "--config", "step.json").contains("--seed: --init zeros"), "a sweep's check refuses it too");
+        Path zeros = configOf("zeros.json", "spectrum", fresh, "\"init\": \"zeros\"");
+        refused(Cli.run("--config", zeros.toString(), "--seed", "6"), "--seed: --init zeros (from " + zeros + ") makes θ = 0 without drawing, "
+                + "so --seed 6 would be ignored");
+        assertEquals(0, Cli.run("--config", configOf("zeros0.json", "spectrum", fresh, "\"init\": \"zeros\", \"seed\": 0").toString()).code(),
+                "the seed at its default: not given");
+
+        // records: a report made from zeros records no seed and reruns; --init zeros on the command line leaves a report's seed unused
+        Path rz = dir.resolve("rz.json");
+        assertEquals(0, Cli.run(args("spectrum", fresh, "--init", "zeros", "--json", rz.toString())).code());
+        assertEquals("zeros", config(rz).get("init"));
+        assertFalse(config(rz).containsKey("seed"), "no seed next to zeros: " + config(rz));
+        Path rz2 = dir.resolve("rz2.json");
+        assertEquals(0, Cli.run("--config", rz.toString(), "-q", "--json", rz2.toString()).code());
+        assertEquals(Cli.json(rz).get("eigenvalues"), Cli.json(rz2).get("eigenvalues"));
+        Path r5 = dir.resolve("r5.json");
+        assertEquals(0, Cli.run(args("spectrum", fresh, "--seed", "5", "--json", r5.toString())).code());
+        Path r5z = dir.resolve("r5z.json");
+        Cli.Result fromZeros = Cli.run("--config", r5.toString(), "-q", "--init", "zeros", "--json", r5z.toString());
+        assertEquals(0, fromZeros.code(), fromZeros.toString());
+        assertFalse(config(r5z).containsKey("seed"), config(r5z).toString());
+        assertEquals(Cli.json(rz).get("eigenvalues"), Cli.json(r5z).get("eigenvalues"), "θ = 0, whatever the file's seed");
+        assertEquals(0, Cli.run("--config", r5z.toString(), "-q").code(), "that report reruns");
+        refused(Cli.run("--config", rz.toString(), "--seed", "5"), "--seed: --init zeros (from " + rz + ")");
+    }
+
     /** doctor and bench reports record no config to rerun: said so (doctor's used to fail on "vector" having an object value). */
     @Test
     void doctorAndBenchReportsSayTheyRecordNoConfig() throws Exception {

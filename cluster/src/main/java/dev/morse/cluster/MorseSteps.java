@@ -284,7 +284,7 @@ public final class MorseSteps implements StepRunner {
      * and flags (seeds, iteration counts, rates) are checked value by value, since picocli converts
      * each alone and the commands' own checks ({@code BaseCommand.checkOptions}) check them alone,
      * or combine them with other options only as default or not (method dense next to a k other
-     * than its default, a seed other than 0 next to weights), except the few they combine by value
+     * than its default, a seed other than 0 next to weights or init zeros), except the few they combine by value
      * ({@link #combined}: train's momentum, nesterov and eps with the optimizer, its hold-out and
      * checkpoint numbers with their other options, trace's probes with the method). A step's config
      * is parsed when it brings a combination of its other options (strings, enums, paths, lists,

@@ -370,9 +370,27 @@ class MorseStepsTest {
         assertEquals(3L, first.get("seed"), "no earlier θ: the task's init and seed make it");
         assertEquals("zeros", first.get("init"));
 
-        new MorseSteps().validate(spec("{\"seed\": [0, 1, 2], \"init\": [\"pytorch\", \"zeros\"]}", "[{\"fit\": {}}, {\"morse\": {}}]"));
+        new MorseSteps().validate(spec("{\"seed\": [0, 1, 2], \"init\": [\"pytorch\", \"gaussian:0.5\"]}", "[{\"fit\": {}}, {\"morse\": {}}]"));
         assertBad(spec("{\"reg\": [\"none\"]}", "[{\"fit\": {}}, {\"morse\": {\"seed\": 5}}]"),
                 "key 'steps[1].morse.seed': morse morse: --seed: θ comes from --weights");
+    }
+
+    /**
+     * A seed next to an init that draws nothing (zeros) is ignored where it seeds only init, so the
+     * driver refuses it, naming the grid value, before any task runs (three tasks of seeds × zeros
+     * computed one θ = 0 three times); at its default it passes, and train, whose seed also
+     * shuffles, takes it. A zip pairs init and seed values.
+     */
+    @Test
+    void aSeedNextToAnInitThatDrawsNothingIsRefusedOnTheDriver() {
+        assertBad(spec("{\"seed\": [0, 1, 2], \"init\": [\"pytorch\", \"zeros\"]}", "[{\"fit\": {}}, {\"morse\": {}}]"),
+                "key 'grid.seed[1]': morse fit: --seed: --init zeros (from ");
+        assertBad(spec("{\"seed\": [0, 1]}", "[{\"init\": {\"init\": \"zeros\"}}, {\"morse\": {}}]"),
+                "key 'grid.seed[1]': morse init: --seed: --init zeros (from ");
+        new MorseSteps().validate(spec("{\"seed\": [0]}", "[{\"init\": {\"init\": \"zeros\"}}, {\"morse\": {}}]"));
+        new MorseSteps().validate(spec("{\"seed\": [0, 1]}", "[{\"train\": {\"init\": \"zeros\", \"epochs\": 1}}]"));
+        new MorseSteps().validate(SweepSpec.parse("{\"name\": \"t\", " + BASE + ", \"grid\": {\"init\": [\"zeros\", \"pytorch\", \"gaussian\"], "
+                + "\"seed\": [0, 1, 2]}, \"zip\": [[\"init\", \"seed\"]], \"steps\": [{\"fit\": {}}, {\"morse\": {}}]}"));
     }
 
     private static void assertBad(SweepSpec spec, String expected) {
