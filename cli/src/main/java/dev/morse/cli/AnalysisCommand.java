@@ -58,9 +58,17 @@ abstract class AnalysisCommand extends BaseCommand {
     void checkOptions() {
         ProblemOptions o = problemOptions;
         if (o.weights != null && onCommandLine("--init") && !onCommandLine("--weights")) o.weights = null;   // the command line's --init wins
-        LoadedProblem.checkSpecs(problemOptions);
+        checkedParameters = LoadedProblem.checkSpecs(problemOptions).numParameters();
         checkThetaOptions(o);
     }
+
+    /**
+     * P, the parameter count of --model, as {@link #checkOptions} found it (set before a subclass's
+     * own checks run): the widths give every dimension, so checks that depend only on P (limits of
+     * the dense methods, a Lanczos basis against the values wanted) are made there, before any
+     * data are read, and a sweep makes them on its driver.
+     */
+    int checkedParameters;
 
     /**
      * Whether --seed draws only θ (for --init), so that --weights, or an --init that draws nothing,

@@ -9,7 +9,8 @@ import java.lang.annotation.Target;
 /**
  * Marks a number or flag option that {@link BaseCommand#checkOptions} checks together with other
  * options: train's {@code --momentum} (refused with {@code --optimizer adam}), trace's
- * {@code --probes} (whose least value depends on {@code --method}). Sweeps check numbers and flags
+ * {@code --probes} (whose least value depends on {@code --method}), spectrum's {@code --basis}
+ * (which must exceed {@code --k}, or 2k with {@code --which both}, at most P). Sweeps check numbers and flags
  * value by value, each value once with whatever else its task sets, which would miss a bad
  * combination met later (probes 4 first with hutchinson, later with hutchpp); a marked option is
  * checked in every combination with the step's other marked and non-numeric options that its tasks

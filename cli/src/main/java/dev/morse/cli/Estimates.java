@@ -51,13 +51,12 @@ final class Estimates {
         return Math.min(m, p);
     }
 
-    /** spectrum --method lanczos: the basis, the projected matrix, kept Ritz vectors and the saved vectors. */
+    /**
+     * spectrum --method lanczos: the basis, the projected matrix, kept Ritz vectors and the saved
+     * vectors (a basis too small for k is refused before, by spectrum's checkOptions).
+     */
     static void lanczos(int p, int k, boolean both, int basis, boolean vectors) {
         int wanted = (int) Math.min(p, both ? 2L * k : k);
-        if (basis > 0 && basis <= wanted && basis < p) {
-            throw Checks.usage("--basis", basis + " must exceed the " + wanted + " wanted Ritz values (--k " + k + (both ? " at both ends" : "")
-                    + "); give at least " + (wanted + 1) + ", or 0 for max(2k+20, 40)");
-        }
         int m = lanczosBasis(p, wanted, basis);
         double doubles = (m + 1.0) * p + (double) m * m + (double) wanted * p + (vectors ? (double) wanted * p : 0);
         check("Lanczos (basis of m+1 = " + (m + 1) + " vectors of length P = " + p + (vectors ? ", " + wanted + " Ritz vectors saved" : "") + ")",

@@ -138,13 +138,16 @@ final class LoadedProblem implements AutoCloseable {
      * The checks of {@link #load} that read no file and allocate nothing large: the model (widths,
      * activations, layers without bias), the loss, the regularizer, where the data come from
      * ({@link #checkDataOptions}) and, without --weights, the --init scheme, each as load parses it.
+     * Returns the model: its parameter count P is known before any data are read (the widths give
+     * every dimension, d0 included), so checks that depend only on P belong there too.
      */
-    static void checkSpecs(ProblemOptions o) {
-        model(o);
+    static Mlp checkSpecs(ProblemOptions o) {
+        Mlp model = model(o);
         loss(o);
         regularizer(o);
         checkDataOptions(o);
         if (o.weights == null) initScheme(o);
+        return model;
     }
 
     /**

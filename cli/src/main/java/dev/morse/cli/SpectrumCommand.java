@@ -59,6 +59,7 @@ final class SpectrumCommand extends AnalysisCommand {
     /** The options only Lanczos reads: given ({@link #given}), they select it under auto and are refused with dense. */
     static final List<String> LANCZOS_ONLY = List.of("--k", "--which", "--tol", "--max-restarts", "--reorthogonalization", "--basis", "--lanczos-seed");
 
+    @CombinedCheck
     @Option(names = "--k", converter = Checks.Positive.class, paramLabel = "K", defaultValue = "10", order = 3,
             description = "Lanczos: number of eigenvalues (per end with --which both). Default: ${DEFAULT-VALUE}.")
     int k;
@@ -84,6 +85,7 @@ final class SpectrumCommand extends AnalysisCommand {
                     + "faster at large P). Default: ${DEFAULT-VALUE}.")
     Reorth reorthogonalization;
 
+    @CombinedCheck
     @Option(names = "--basis", converter = Checks.NonNegative.class, paramLabel = "M", defaultValue = "0", order = 7,
             description = "Lanczos: basis size m (memory (m+1)·P doubles); 0 picks max(2k+20, 40).")
     int basis;
@@ -117,6 +119,8 @@ final class SpectrumCommand extends AnalysisCommand {
      * is set to agree, so that the report's config reruns what ran: --method dense there resets the
      * file's Lanczos options to their defaults (`--config r.json --method dense` on a report of
      * --method lanczos --k 5 was refused), a Lanczos option there turns the file's method dense into lanczos.
+     * Then a --basis against the Ritz values wanted ({@link #checkBasis}), which P (from --model)
+     * bounds.
      */
     @Override
     void checkOptions() {
@@ -124,12 +128,29 @@ final class SpectrumCommand extends AnalysisCommand {
         checkRemote(masterOptions);
         lanczosGiven.clear();
         for (String o : LANCZOS_ONLY) if (given(o)) lanczosGiven.add(o);
-        if (method != Method.dense || lanczosGiven.isEmpty()) return;
-        if (firstSideWins(List.of("--method"), lanczosGiven, this::denseRefusal)) {
-            for (String o : lanczosGiven) resetToDefault(o);
-            lanczosGiven.clear();
-        } else {
-            method = Method.lanczos;
+        if (method == Method.dense && !lanczosGiven.isEmpty()) {
+            if (firstSideWins(List.of("--method"), lanczosGiven, this::denseRefusal)) {
+                for (String o : lanczosGiven) resetToDefault(o);
+                lanczosGiven.clear();
+            } else {
+                method = Method.lanczos;
+            }
+        }
+        // a --basis other than 0 is a Lanczos option given: Lanczos runs, under auto too
+        if (method != Method.dense) checkBasis(checkedParameters);
+    }
+
+    /**
+     * A Lanczos basis of m vectors must exceed the Ritz values wanted (--k, or 2k with --which both;
+     * at most P), unless it holds all P of them (the engine's rule, Lanczos.run): P comes from
+     * --model, so this is checked before any data are read, and by a sweep on its driver.
+     */
+    private void checkBasis(int p) {
+        boolean both = which == WhichEnd.both;
+        int wanted = (int) Math.min(p, both ? 2L * k : k);
+        if (basis > 0 && basis <= wanted && basis < p) {
+            throw Checks.usage("--basis", basis + " must exceed the " + wanted + " wanted Ritz values (--k " + k + (both ? " at both ends" : "")
+                    + "); give at least " + Math.min(wanted + 1, p) + ", or 0 for max(2k+20, 40)");
         }
     }
 

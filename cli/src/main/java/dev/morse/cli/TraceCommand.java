@@ -56,32 +56,38 @@ final class TraceCommand extends AnalysisCommand {
         return false;
     }
 
-    /** --master and --partitions, and the least --probes of each method. */
+    /**
+     * --master and --partitions, the least --probes of each method, and what P (from --model, known
+     * before the data are read) allows: --method exact up to the dense limit, and a budget above P,
+     * which means the exact trace instead, only there too.
+     */
     @Override
     void checkOptions() {
         super.checkOptions();
         checkRemote(masterOptions);
         if (method == Method.hutchinson && probes < 2) throw CliException.usage("--probes: Hutchinson needs at least 2 probes for a standard error, got " + probes);
         if (method == Method.hutchpp && probes < 6) throw CliException.usage("--probes: Hutch++ needs a budget of at least 6 products, got " + probes);
+        int p = checkedParameters;
+        if (method == Method.exact && p > SpectrumCommand.AUTO_DENSE_LIMIT) {
+            throw Checks.usage("--method exact", "P = " + p + " is above the dense limit " + SpectrumCommand.AUTO_DENSE_LIMIT
+                    + " (the exact trace materializes the P×P operator); use --method hutchpp");
+        }
+        // More products than the exact trace costs: never worth it (a --probes 2147483647 ran for
+        // hours on P = 21); up to the dense limit the exact trace is computed instead (execute).
+        if (method != Method.exact && probes > p && p > SpectrumCommand.AUTO_DENSE_LIMIT) {
+            throw Checks.usage("--probes", probes + " products are more than the exact trace costs (P = " + p + " products), and P is above the "
+                    + "dense limit " + SpectrumCommand.AUTO_DENSE_LIMIT + " of --method exact; give --probes ≤ " + p);
+        }
     }
 
     @Override
     int execute() throws Exception {
         planJson();
         loadProblem();
-        int p = problem.parameters();
+        int p = problem.parameters();   // checkedParameters: the limits of P were checked in checkOptions
         Method m = method;
         String capped = null;
-        if (m == Method.exact && p > SpectrumCommand.AUTO_DENSE_LIMIT) {
-            throw Checks.usage("--method exact", "P = " + p + " is above the dense limit " + SpectrumCommand.AUTO_DENSE_LIMIT
-                    + " (the exact trace materializes the P×P operator); use --method hutchpp");
-        }
         if (m != Method.exact && probes > p) {
-            // More products than the exact trace costs: never worth it (a --probes 2147483647 ran for hours on P = 21).
-            if (p > SpectrumCommand.AUTO_DENSE_LIMIT) {
-                throw Checks.usage("--probes", probes + " products are more than the exact trace costs (P = " + p + " products), and P is above the "
-                        + "dense limit " + SpectrumCommand.AUTO_DENSE_LIMIT + " of --method exact; give --probes ≤ " + p);
-            }
             capped = "--probes " + probes + " > P = " + p + ": the exact trace costs only P products, so it was computed instead of " + method.name();
             m = Method.exact;
         }

@@ -142,6 +142,33 @@ class CheckOptionsTest {
     }
 
     /**
+     * The checks that depend only on P, the parameter count of --model (known before any data are
+     * read), are made without running: spectrum's --basis against the Ritz values wanted, trace's
+     * --method exact and a budget of --probes above P where P is above the dense limit. They used
+     * to be made after loading, so a sweep met them only in its tasks.
+     */
+    @Test
+    void checksOfPAreMadeWithoutRunning() {
+        // P = 17 for 2-4-1
+        refused("--basis: 5 must exceed the 5 wanted Ritz values (--k 5); give at least 6, or 0 for max(2k+20, 40)",
+                "spectrum", "--method", "lanczos", "--k", "5", "--basis", "5");
+        refused("--basis: 5 must exceed the 5 wanted Ritz values (--k 5)", "spectrum", "--k", "5", "--basis", "5");   // auto: Lanczos for --basis
+        refused("--basis: 6 must exceed the 6 wanted Ritz values (--k 3 at both ends); give at least 7", "spectrum", "--k", "3", "--which", "both", "--basis", "6");
+        refused("--basis: 10 must exceed the 17 wanted Ritz values (--k 30); give at least 17", "spectrum", "--k", "30", "--basis", "10");
+        assertNull(check("spectrum", "--k", "30", "--basis", "17"), "a basis of all P vectors");
+        assertNull(check("spectrum", "--k", "5", "--basis", "6"));
+        assertNull(check("spectrum", "--k", "5"), "basis 0 picks max(2k+20, 40)");
+        String big = "--model 1-2000-1 --data gaussian:n=2";   // P = 6001
+        assertEquals("morse trace: --method exact: P = 6001 is above the dense limit 4000 (the exact trace materializes the P×P operator); "
+                + "use --method hutchpp", Main.check(null, ("trace " + big + " --method exact").split(" ")));
+        assertEquals("morse trace: --probes: 7000 products are more than the exact trace costs (P = 6001 products), and P is above the dense "
+                + "limit 4000 of --method exact; give --probes ≤ 6001", Main.check(null, ("trace " + big + " --probes 7000").split(" ")));
+        assertNull(Main.check(null, ("trace " + big + " --probes 6000").split(" ")));
+        assertNull(check("trace", "--method", "exact"), "P = 17");
+        assertNull(check("trace", "--probes", "7000"), "P = 17: the exact trace instead, when it runs");
+    }
+
+    /**
      * A refusal in the checks comes before any file is read or written: the run exits 2 with the
      * message Main.check gives, with inputs that do not exist and no report written.
      */
@@ -152,6 +179,7 @@ class CheckOptionsTest {
                 {"train", "--optimizer", "adam", "--momentum", "0.9"},
                 {"trace", "--method", "hutchpp", "--probes", "4"},
                 {"density", "--grid", "5"},
+                {"spectrum", "--k", "5", "--basis", "5"},
         };
         for (String[] run : runs) {
             List<String> a = new ArrayList<>(List.of(run[0], "--model", "2-4-1", "--inputs", dir.resolve("missing.npy").toString(),
@@ -165,6 +193,11 @@ class CheckOptionsTest {
             assertEquals(checked, r.err().strip(), "the run's message is the check's");
             assertFalse(Files.exists(json));
         }
+        String[] exact = {"trace", "--model", "1-2000-1", "--inputs", dir.resolve("missing.npy").toString(), "--targets",
+                dir.resolve("missing-y.npy").toString(), "--json", json.toString(), "--method", "exact"};
+        Cli.Result r = Cli.run(exact);
+        assertEquals(2, r.code(), r.toString());
+        assertEquals(Main.check(null, exact), r.err().strip(), "refused for P before the missing inputs are read");
     }
 
     /** One checker serves many configs of a step: a combination refused after its values passed apart. */
@@ -188,8 +221,9 @@ class CheckOptionsTest {
         CommandLine root = new CommandLine(new Main());
         assertEquals(Set.of("--momentum", "--nesterov", "--eps", "--holdout", "--holdout-seed", "--checkpoint-every"), marked(root, "train"));
         assertEquals(Set.of("--probes"), marked(root, "trace"));
+        assertEquals(Set.of("--k", "--basis"), marked(root, "spectrum"), "--basis must exceed --k (2k with --which both), at most P");
         assertEquals(Set.of(), marked(root, "density"), "--sigma and --grid are checked each alone");
-        for (String c : List.of("fit", "morse", "spectrum", "eval", "init")) assertEquals(Set.of(), marked(root, c), c);
+        for (String c : List.of("fit", "morse", "eval", "init")) assertEquals(Set.of(), marked(root, c), c);
     }
 
     private static Set<String> marked(CommandLine root, String command) {

@@ -166,7 +166,7 @@ public final class MorseSteps implements StepRunner {
 
     /**
      * The numbers and flags of a command that its own checks combine with other options (train's
-     * momentum with the optimizer, trace's probes with the method): checked in every combination
+     * momentum with the optimizer, trace's probes with the method and P, spectrum's basis with k): checked in every combination
      * with the others, not value by value ({@link #checkCommandLines}).
      */
     static Set<String> combined(String command) {
@@ -286,7 +286,7 @@ public final class MorseSteps implements StepRunner {
      * or combine them with other options only as default or not (method dense next to a k other
      * than its default, a seed other than 0 next to weights or init zeros), except the few they combine by value
      * ({@link #combined}: train's momentum, nesterov and eps with the optimizer, its hold-out and
-     * checkpoint numbers with their other options, trace's probes with the method). A step's config
+     * checkpoint numbers with their other options, trace's probes with the method and P, spectrum's basis with k and which). A step's config
      * is parsed when it brings a combination of its other options (strings, enums, paths, lists,
      * those combined numbers and flags, and the others as default or not), or a value of a number or
      * flag checked alone, not seen before: a grid of 1000 seeds × 2 regularizers is parsed about

@@ -393,6 +393,22 @@ class MorseStepsTest {
                 + "\"seed\": [0, 1, 2]}, \"zip\": [[\"init\", \"seed\"]], \"steps\": [{\"fit\": {}}, {\"morse\": {}}]}"));
     }
 
+    /**
+     * The checks that depend only on P (from the model, before any data) are made on the driver:
+     * trace's exact method above the dense limit, spectrum's basis against the values wanted. The
+     * basis is checked in every combination with k: (20, 10) at P = 17 is refused though k 20 and
+     * basis 10 each passed before, with basis 30 and k 5.
+     */
+    @Test
+    void checksOfPAreMadeOnTheDriver() {
+        assertBad(SweepSpec.parse("{\"name\": \"t\", \"base\": {\"data\": \"gaussian:n=2\"}, \"grid\": {\"model\": [\"2-4-1\", \"1-2000-1\"]}, "
+                + "\"steps\": [{\"trace\": {\"method\": \"exact\"}}]}"),
+                "key 'steps[0].trace.method': morse trace: --method exact: P = 6001 is above the dense limit 4000");
+        assertBad(spec("{\"k\": [5, 20], \"basis\": [30, 10]}", "[{\"spectrum\": {\"method\": \"lanczos\"}}]"),
+                "key 'grid.basis[1]': morse spectrum: --basis: 10 must exceed the 17 wanted Ritz values (--k 20); give at least 17");
+        new MorseSteps().validate(spec("{\"k\": [5, 20], \"basis\": [30, 17]}", "[{\"spectrum\": {\"method\": \"lanczos\"}}]"));
+    }
+
     private static void assertBad(SweepSpec spec, String expected) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new MorseSteps().validate(spec));
         assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
