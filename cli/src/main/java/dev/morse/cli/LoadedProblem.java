@@ -137,17 +137,46 @@ final class LoadedProblem implements AutoCloseable {
     /**
      * The checks of {@link #load} that read no file and allocate nothing large: the model (widths,
      * activations, layers without bias), the loss, the regularizer, where the data come from
-     * ({@link #checkDataOptions}) and, without --weights, the --init scheme, each as load parses it.
+     * ({@link #checkDataOptions}), a built-in --data spec against the model and loss
+     * ({@link #checkBuiltIn}) and, without --weights, the --init scheme, each as load parses it.
      * Returns the model: its parameter count P is known before any data are read (the widths give
      * every dimension, d0 included), so checks that depend only on P belong there too.
      */
     static Mlp checkSpecs(ProblemOptions o) {
         Mlp model = model(o);
-        loss(o);
+        Loss loss = loss(o);
         regularizer(o);
         checkDataOptions(o);
+        if (o.data != null) checkBuiltIn(o.data, model, loss);
         if (o.weights == null) initScheme(o);
         return model;
+    }
+
+    /**
+     * A built-in --data spec, parsed and checked against the model and loss as the loaders parse
+     * and check it, without reading a file or drawing a number: Fashion-MNIST's
+     * ({@link #fashionMnistSpec}) or a synthetic set's ({@link SyntheticData#parse}, then
+     * {@link SyntheticData.Spec#check}). A bad name or parameter is refused before any work, and
+     * by a sweep on its driver.
+     */
+    static void checkBuiltIn(String data, Mlp model, Loss loss) {
+        if (FashionMnist.matches(data)) fashionMnistSpec(data, model, loss);
+        else SyntheticData.parse(data).check(model, loss);
+    }
+
+    /** {@code --data fashion-mnist[:n=N][,test=M]} parsed, and checked against the model (784 inputs, 10 classes) and the loss. */
+    static FashionMnist.Spec fashionMnistSpec(String data, Mlp model, Loss loss) {
+        FashionMnist.Spec spec = FashionMnist.parseSpec(data);
+        if (model.inputDim() != FashionMnist.PIXELS) {
+            throw new InputException("--data " + data + ": images have " + FashionMnist.PIXELS + " pixels (28×28), the model " + model.describe()
+                    + " expects d0 = " + model.inputDim() + "; use --model 784-…-10");
+        }
+        if (model.outputDim() != FashionMnist.CLASSES) {
+            throw new InputException("--data " + data + ": " + FashionMnist.CLASSES + " classes, the model " + model.describe()
+                    + " has output width " + model.outputDim() + "; use --model 784-…-10");
+        }
+        if (loss != Loss.CROSS_ENTROPY) throw new InputException("--data " + data + " has class labels: use --loss cross_entropy");
+        return spec;
     }
 
     /**
@@ -334,16 +363,7 @@ final class LoadedProblem implements AutoCloseable {
     static Dataset fashionMnist(ProblemOptions o, Mlp model, Loss loss, boolean withTest, String[] desc, Dataset[] test) {
         checkDataOptions(o);
         if (o.samples != null && o.samples <= 0) throw new InputException("--samples must be positive, got " + o.samples);
-        FashionMnist.Spec spec = FashionMnist.parseSpec(o.data);
-        if (model.inputDim() != FashionMnist.PIXELS) {
-            throw new InputException("--data " + o.data + ": images have " + FashionMnist.PIXELS + " pixels (28×28), the model " + model.describe()
-                    + " expects d0 = " + model.inputDim() + "; use --model 784-…-10");
-        }
-        if (model.outputDim() != FashionMnist.CLASSES) {
-            throw new InputException("--data " + o.data + ": " + FashionMnist.CLASSES + " classes, the model " + model.describe()
-                    + " has output width " + model.outputDim() + "; use --model 784-…-10");
-        }
-        if (loss != Loss.CROSS_ENTROPY) throw new InputException("--data " + o.data + " has class labels: use --loss cross_entropy");
+        FashionMnist.Spec spec = fashionMnistSpec(o.data, model, loss);
         int n = spec.train();
         if (o.samples != null) {
             checkSamples(o.samples, n == FashionMnist.ALL ? FashionMnist.TRAIN_SIZE : n);
@@ -408,7 +428,7 @@ final class LoadedProblem implements AutoCloseable {
         checkDataOptions(o);
         if (o.samples != null && o.samples <= 0) throw new InputException("--samples must be positive, got " + o.samples);
         if (o.data != null) {
-            SyntheticData.Generated g = SyntheticData.generate(o.data, o.dataSeed, model, loss);
+            SyntheticData.Generated g = SyntheticData.generate(SyntheticData.parse(o.data), o.dataSeed, model, loss);
             desc[0] = "built-in " + g.description() + ", data seed " + o.dataSeed;
             Dataset d = g.dataset();
             if (o.samples != null) checkSamples(o.samples, d.size());

@@ -220,9 +220,11 @@ public final class Main implements Runnable {
      * (sweeps, on their driver): picocli's parse as {@link #run} sets it up (option names, types,
      * enum values, converters, {@code --config} semantics), then the command's own checks that read
      * no file and do no work ({@code BaseCommand.checkOptions}: the model, activation, loss,
-     * regularizer and --init specs, options that go together, {@code fit}'s {@code --grad-tol},
-     * {@code train}'s optimizer, schedule and penalties, the limits of {@code trace}'s probes and
-     * {@code density}'s kernel and grid, repeated options, plot options of commands that draw none).
+     * regularizer, built-in --data and --init specs, options that go together, a --seed that draws
+     * nothing, {@code fit}'s {@code --grad-tol}, {@code train}'s optimizer, schedule and penalties,
+     * the limits of {@code trace}'s probes and {@code density}'s kernel and grid, what P allows
+     * ({@code spectrum}'s --basis, {@code trace}'s exact method), repeated options, plot options of
+     * commands that draw none).
      * Files named by options (weights, inputs, outputs) are neither read nor required to exist.
      *
      * @param config the text of the JSON file that {@code --config} names in {@code args}, which need

@@ -17,7 +17,10 @@ import java.util.SplittableRandom;
  * Built-in synthetic data sets, sized by the model (d0 inputs, C outputs) and drawn from a seed.
  * Each set defines inputs x and a score s(x) ∈ R^C; for {@code mse} the targets are the scores
  * (plus noise where the set has it), for {@code cross_entropy} the class is argmax s(x) (C ≥ 2).
- * The specification is {@code NAME[:k=v,…]}, e.g. {@code teacher:n=32,width=3}.
+ * The specification is {@code NAME[:k=v,…]}, e.g. {@code teacher:n=32,width=3}: {@link #parse}
+ * reads and validates it without drawing anything (commands do before any work, so sweeps do on
+ * their driver), {@link Spec#check} against the model and loss, and {@link #generate} draws the
+ * set of a parsed spec.
  */
 final class SyntheticData {
     private SyntheticData() {}
@@ -37,33 +40,98 @@ final class SyntheticData {
                 model.layers() > 1 ? model.activation(1).name() : "-");
     }
 
-    static Generated generate(String spec, long seed, Mlp model, Loss loss) {
+    /**
+     * A parsed {@code --data} specification of a synthetic set: the text as given (for messages),
+     * the set's name, and its parameters, each the value given or the set's default (n of
+     * orthogonal: null for the default d0, which the model gives). Parameters a set does not take
+     * hold their defaults and are not read. {@link #parse} validates each on its own;
+     * {@link #check} against the model and loss.
+     */
+    record Spec(String text, String name, Integer n, double noise, int width, double turns, double scale) {
+
+        /** The number of samples: n, or (orthogonal's default) d0. */
+        int n(int d0) {
+            return n != null ? n : d0;
+        }
+
+        /**
+         * The checks against the model (d0, C) and the loss that the set's generator needs: no
+         * data drawn, no file read, so commands make them before any work ({@link LoadedProblem#checkSpecs}).
+         */
+        void check(Mlp model, Loss loss) {
+            int d = model.inputDim(), c = model.outputDim();
+            boolean classes = loss == Loss.CROSS_ENTROPY;
+            if (classes && c < 2) throw new InputException("--data " + text + ": cross_entropy needs an output width C ≥ 2 (the number of classes), the model has " + c);
+            int samples = n(d);
+            switch (name) {
+                case "orthogonal" -> {
+                    if (samples > d) throw new InputException("--data " + text + ": at most d0 = " + d + " inputs can be orthogonal, n = " + samples + " asked");
+                }
+                case "spirals" -> {
+                    if (d != 2) throw new InputException("--data " + text + ": the spirals are 2-D, so the model's input width d0 must be 2 (it is " + d + ")");
+                    if (samples < 2) throw new InputException("--data " + text + ": the spirals need n ≥ 2 (one point per arm), got " + samples);
+                    if (classes && c != 2) throw new InputException("--data " + text + ": two spirals are 2 classes; the model's output width must be 2 (it is " + c + ")");
+                    if (!classes && c > 2) throw new InputException("--data " + text + ": with mse the spirals have C = 1 (targets ±1) or C = 2 (one-hot); the model has " + c);
+                }
+                default -> { }
+            }
+        }
+    }
+
+    /**
+     * Parses and validates {@code NAME[:k=v,…]} on its own: the name, the form of each parameter,
+     * each value (n and width positive whole numbers, scale and turns positive, noise ≥ 0), and
+     * no parameter the set does not take. Draws nothing.
+     */
+    static Spec parse(String spec) {
         String s = spec.trim();
         int colon = s.indexOf(':');
         String name = (colon < 0 ? s : s.substring(0, colon)).trim().toLowerCase(Locale.ROOT);
-        Map<String, String> given = parseParams(spec, colon < 0 ? "" : s.substring(colon + 1));
-        int d = model.inputDim();
-        int c = model.outputDim();
-        boolean classes = loss == Loss.CROSS_ENTROPY;
-        if (classes && c < 2) throw new InputException("--data " + spec + ": cross_entropy needs an output width C ≥ 2 (the number of classes), the model has " + c);
-        // Mix the name into the seed so that equal seeds for data and init do not draw the same numbers.
-        SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + name.hashCode());
-        Params p = new Params(spec, name, given);
-        Generated g = switch (name) {
-            case "gaussian" -> gaussian(p, rng, d, c, classes);
-            case "teacher" -> teacher(p, rng, model, d, c, classes);
-            case "orthogonal" -> orthogonal(p, rng, d, c, classes);
-            case "spirals" -> spirals(p, rng, d, c, classes);
+        Params p = new Params(spec, name, parseParams(spec, colon < 0 ? "" : s.substring(colon + 1)));
+        Spec parsed = switch (name) {
+            case "gaussian" -> new Spec(spec, name, p.positiveInt("n", 64), p.nonNegative("noise", 0.1), 4, 1.5, 1.0);
+            case "teacher" -> {
+                int n = p.positiveInt("n", 64);
+                int width = p.positiveInt("width", 4);
+                yield new Spec(spec, name, n, p.nonNegative("noise", 0.0), width, 1.5, 1.0);
+            }
+            case "orthogonal" -> {
+                // (boxed on both sides: a ternary of int and a null Integer would unbox the null)
+                Integer n = p.given.containsKey("n") ? Integer.valueOf(p.positiveInt("n", 0)) : p.known("n", "d0");
+                yield new Spec(spec, name, n, 0.0, 4, 1.5, p.positive("scale", 1.0));
+            }
+            case "spirals" -> {
+                int n = p.positiveInt("n", 100);
+                double turns = p.positive("turns", 1.5);
+                yield new Spec(spec, name, n, p.nonNegative("noise", 0.05), 4, turns, 1.0);
+            }
             default -> throw new InputException("--data " + spec + ": unknown data set '" + name + "'; expected one of " + NAMES);
         };
         p.checkAllUsed();
-        return g;
+        return parsed;
     }
 
-    private static Generated gaussian(Params p, SplittableRandom rng, int d, int c, boolean classes) {
-        int n = p.positiveInt("n", 64);
-        Estimates.data(p.spec, n, d, c);
-        double noise = p.nonNegative("noise", 0.1);
+    /** Generates the set of a parsed spec (checked against the model and loss again: cheap) from the seed. */
+    static Generated generate(Spec spec, long seed, Mlp model, Loss loss) {
+        spec.check(model, loss);
+        int d = model.inputDim();
+        int c = model.outputDim();
+        boolean classes = loss == Loss.CROSS_ENTROPY;
+        // Mix the name into the seed so that equal seeds for data and init do not draw the same numbers.
+        SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + spec.name().hashCode());
+        return switch (spec.name()) {
+            case "gaussian" -> gaussian(spec, rng, d, c, classes);
+            case "teacher" -> teacher(spec, rng, model, d, c, classes);
+            case "orthogonal" -> orthogonal(spec, rng, d, c, classes);
+            case "spirals" -> spirals(spec, rng, d, c, classes);
+            default -> throw new IllegalStateException("a parsed spec of no set: " + spec.name());
+        };
+    }
+
+    private static Generated gaussian(Spec p, SplittableRandom rng, int d, int c, boolean classes) {
+        int n = p.n(d);
+        Estimates.data(p.text(), n, d, c);
+        double noise = p.noise();
         double[] x = gaussians(rng, n * d);
         double[] a = gaussians(rng, c * d);
         double[] s = new double[n * c];
@@ -80,11 +148,11 @@ final class SyntheticData {
         return new Generated(Dataset.regression(x, n, d, s, c), desc);
     }
 
-    private static Generated teacher(Params p, SplittableRandom rng, Mlp student, int d, int c, boolean classes) {
-        int n = p.positiveInt("n", 64);
-        Estimates.data(p.spec, n, d, c);
-        int width = p.positiveInt("width", 4);
-        double noise = p.nonNegative("noise", 0.0);
+    private static Generated teacher(Spec p, SplittableRandom rng, Mlp student, int d, int c, boolean classes) {
+        int n = p.n(d);
+        Estimates.data(p.text(), n, d, c);
+        int width = p.width();
+        double noise = p.noise();
         Activation act = student.layers() > 1 ? student.activation(1) : Activation.TANH;
         Mlp teacher = Mlp.of(act, d, width, c);
         double[] thetaT = teacher.initGaussian(1.0, rng.nextLong());
@@ -105,11 +173,10 @@ final class SyntheticData {
         return new Generated(Dataset.regression(x, n, d, s, c), desc);
     }
 
-    private static Generated orthogonal(Params p, SplittableRandom rng, int d, int c, boolean classes) {
-        int n = p.positiveInt("n", d);
-        double scale = p.positive("scale", 1.0);
-        if (n > d) throw new InputException("--data " + p.spec + ": at most d0 = " + d + " inputs can be orthogonal, n = " + n + " asked");
-        Estimates.data(p.spec, n, d, c);
+    private static Generated orthogonal(Spec p, SplittableRandom rng, int d, int c, boolean classes) {
+        int n = p.n(d);   // ≤ d0 (Spec.check)
+        double scale = p.scale();
+        Estimates.data(p.text(), n, d, c);
         double[] x = gaussians(rng, n * d);
         for (int i = 0; i < n; i++) {   // Gram–Schmidt, twice for accuracy
             for (int pass = 0; pass < 2; pass++) {
@@ -137,15 +204,11 @@ final class SyntheticData {
         return new Generated(Dataset.regression(x, n, d, y, c), desc);
     }
 
-    private static Generated spirals(Params p, SplittableRandom rng, int d, int c, boolean classes) {
-        int n = p.positiveInt("n", 100);
-        Estimates.data(p.spec, n, d, c);
-        double turns = p.positive("turns", 1.5);
-        double noise = p.nonNegative("noise", 0.05);
-        if (d != 2) throw new InputException("--data " + p.spec + ": the spirals are 2-D, so the model's input width d0 must be 2 (it is " + d + ")");
-        if (n < 2) throw new InputException("--data " + p.spec + ": the spirals need n ≥ 2 (one point per arm), got " + n);
-        if (classes && c != 2) throw new InputException("--data " + p.spec + ": two spirals are 2 classes; the model's output width must be 2 (it is " + c + ")");
-        if (!classes && c > 2) throw new InputException("--data " + p.spec + ": with mse the spirals have C = 1 (targets ±1) or C = 2 (one-hot); the model has " + c);
+    private static Generated spirals(Spec p, SplittableRandom rng, int d, int c, boolean classes) {
+        int n = p.n(d);   // d0 = 2, n ≥ 2, C fits the loss (Spec.check)
+        Estimates.data(p.text(), n, d, c);
+        double turns = p.turns();
+        double noise = p.noise();
         double[] x = new double[n * 2];
         int[] labels = new int[n];
         int perArm = (n + 1) / 2;
@@ -192,6 +255,12 @@ final class SyntheticData {
             this.spec = spec;
             this.name = name;
             this.given = given;
+        }
+
+        /** A parameter whose default depends on the model (orthogonal's n = d0): named for the messages; null. */
+        Integer known(String key, String dflt) {
+            known.put(key, dflt);
+            return null;
         }
 
         int positiveInt(String key, int dflt) {

@@ -169,6 +169,65 @@ class CheckOptionsTest {
     }
 
     /**
+     * Built-in --data specs are parsed and checked against the model and loss without generating
+     * anything: a bad name or parameter used to be met only when the data were drawn, in a sweep's
+     * tasks. Fashion-MNIST's spec too, without reading its files.
+     */
+    @Test
+    void builtInDataSpecsAreCheckedWithoutRunning() {
+        assertEquals("morse fit: --data gausian: unknown data set 'gausian'; expected one of gaussian, teacher, orthogonal, spirals "
+                + "(or fashion-mnist[:n=N][,test=M], the real data set)", Main.check(null, "fit", "--model", "2-4-1", "--data", "gausian"));
+        assertEquals("morse fit: --data gaussian:noise=-1: noise=-1.0 must be ≥ 0", Main.check(null, "fit", "--model", "2-4-1", "--data", "gaussian:noise=-1"));
+        assertEquals("morse spectrum: --data teacher:n=0: n=0 must be a positive whole number",
+                Main.check(null, "spectrum", "--model", "2-4-1", "--data", "teacher:n=0"));
+        assertEquals("morse trace: --data teacher:depth=3: unknown parameter 'depth' for teacher; its parameters are n, width, noise",
+                Main.check(null, "trace", "--model", "2-4-1", "--data", "teacher:depth=3"));
+        assertEquals("morse trace: --data orthogonal:size=3: unknown parameter 'size' for orthogonal; its parameters are n, scale",
+                Main.check(null, "trace", "--model", "2-4-1", "--data", "orthogonal:size=3"));
+        assertEquals("morse train: --data spirals:turns=0: turns=0.0 must be positive", Main.check(null, "train", "--model", "2-4-1", "--data", "spirals:turns=0"));
+        assertEquals("morse morse: --data teacher:n: parameter 'n' is not of the form key=value", Main.check(null, "morse", "--model", "2-4-1", "--data", "teacher:n"));
+        // against the model and the loss
+        assertEquals("morse fit: --data spirals: the spirals are 2-D, so the model's input width d0 must be 2 (it is 3)",
+                Main.check(null, "fit", "--model", "3-4-1", "--data", "spirals"));
+        assertEquals("morse fit: --data orthogonal:n=3: at most d0 = 2 inputs can be orthogonal, n = 3 asked",
+                Main.check(null, "fit", "--model", "2-4-1", "--data", "orthogonal:n=3"));
+        assertEquals("morse fit: --data gaussian: cross_entropy needs an output width C ≥ 2 (the number of classes), the model has 1",
+                Main.check(null, "fit", "--model", "2-4-1", "--loss", "cross_entropy", "--data", "gaussian"));
+        assertEquals("morse eval: --data fashion-mnist:n=0: n=0 must be in 1..60000 (the training split has 60000 samples)",
+                Main.check(null, "eval", "--model", "784-10", "--loss", "cross_entropy", "--data", "fashion-mnist:n=0"));
+        assertEquals("morse eval: --data fashion-mnist: images have 784 pixels (28×28), the model 2-4-1 tanh expects d0 = 2; use --model 784-…-10",
+                Main.check(null, "eval", "--model", "2-4-1", "--data", "fashion-mnist"));
+        for (String good : List.of("gaussian", "teacher:n=8,width=2,noise=0.1", "orthogonal", "orthogonal:n=2,scale=3", "spirals:n=10,turns=2")) {
+            assertNull(Main.check(null, "fit", "--model", "2-4-1", "--data", good), good);
+        }
+        assertNull(Main.check(null, "fit", "--model", "784-10", "--loss", "cross_entropy", "--data", "fashion-mnist:n=10,test=0"), "no file read");
+        // a sweep step's configs: one checker, one config per data spec
+        Main.Checker c = new Main.Checker();
+        String cfg = "{\"command\": \"fit\", \"model\": \"2-4-1\", \"data\": \"%s\"}";
+        assertNull(c.check(String.format(cfg, "teacher:n=8"), "fit", "--config", "x.json"));
+        String bad = c.check(String.format(cfg, "teacher:n=8,widht=2"), "fit", "--config", "x.json");
+        assertEquals("morse fit: --data teacher:n=8,widht=2: unknown parameter 'widht' for teacher; its parameters are n, width, noise", bad);
+        // the run refuses with the check's message, before any work
+        Path json = dir.resolve("d.json");
+        String[] run = {"fit", "--model", "2-4-1", "--data", "teacher:width=0", "--json", json.toString()};
+        Cli.Result r = Cli.run(run);
+        assertEquals(2, r.code(), r.toString());
+        assertEquals(Main.check(null, run), r.err().strip());
+        assertFalse(Files.exists(json));
+    }
+
+    /** SyntheticData's parsed spec: each parameter given or the set's default; orthogonal's n defaults to d0. */
+    @Test
+    void aSyntheticSpecParsesToARecord() {
+        assertEquals(new SyntheticData.Spec(" Teacher:n=8, noise=0.5", "teacher", 8, 0.5, 4, 1.5, 1.0), SyntheticData.parse(" Teacher:n=8, noise=0.5"));
+        SyntheticData.Spec o = SyntheticData.parse("orthogonal:scale=2");
+        assertNull(o.n());
+        assertEquals(5, o.n(5));
+        assertEquals(2.0, o.scale());
+        assertEquals(100, SyntheticData.parse("spirals").n(2));
+    }
+
+    /**
      * A refusal in the checks comes before any file is read or written: the run exits 2 with the
      * message Main.check gives, with inputs that do not exist and no report written.
      */

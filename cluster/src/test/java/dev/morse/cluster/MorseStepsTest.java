@@ -409,6 +409,24 @@ class MorseStepsTest {
         new MorseSteps().validate(spec("{\"k\": [5, 20], \"basis\": [30, 17]}", "[{\"spectrum\": {\"method\": \"lanczos\"}}]"));
     }
 
+    /**
+     * A built-in data set's spec is parsed and checked against the model on the driver: a bad name
+     * or parameter, or a set the model cannot take, used to fail every task that drew the data.
+     */
+    @Test
+    void builtInDataSpecsAreCheckedOnTheDriver() {
+        String head = "{\"name\": \"t\", \"base\": {\"model\": \"2-4-1\"%s}, \"grid\": %s, \"steps\": [{\"fit\": {}}, {\"morse\": {}}]}";
+        assertBad(SweepSpec.parse(String.format(head, "", "{\"data\": [\"teacher:n=8\", \"teacher:n=8,widht=2\"]}")),
+                "key 'grid.data[1]': morse fit: --data teacher:n=8,widht=2: unknown parameter 'widht' for teacher; its parameters are n, width, noise");
+        assertBad(SweepSpec.parse(String.format(head, ", \"data\": \"gausian:n=8\"", "{\"seed\": [0]}")),
+                "key 'base.data': morse fit: --data gausian:n=8: unknown data set 'gausian'");
+        assertBad(SweepSpec.parse(String.format(head, ", \"data\": \"gaussian:noise=-0.1\"", "{\"seed\": [0]}")),
+                "key 'base.data': morse fit: --data gaussian:noise=-0.1: noise=-0.1 must be ≥ 0");
+        assertBad(SweepSpec.parse(String.format(head, ", \"data\": \"orthogonal:n=4\"", "{\"seed\": [0]}")),
+                "morse fit: --data orthogonal:n=4: at most d0 = 2 inputs can be orthogonal, n = 4 asked");
+        new MorseSteps().validate(SweepSpec.parse(String.format(head, "", "{\"data\": [\"teacher:n=8\", \"orthogonal\", \"spirals:n=6\"]}")));
+    }
+
     private static void assertBad(SweepSpec spec, String expected) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new MorseSteps().validate(spec));
         assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
