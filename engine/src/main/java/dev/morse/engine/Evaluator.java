@@ -44,10 +44,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *       their parts. The reduction order never depends on the number of threads, so results are
  *       bit-identical for any thread count.
  * </ol>
- * A term may make requests of its own inside a request ({@link Term.Context}): data products and
- * quadratic forms at the request's θ (they reuse its chunk states), and the data loss and
- * gradient at another point θ′ (SAM's ascent point, weight noise), which run "aside" on per-slot
- * states of their own so that the states, data loss and gradient cached for θ stay valid.
+ * A term may make requests of its own inside a request ({@link Term.Context}, here a
+ * {@link RequestContext}): data products and quadratic forms at the request's θ (they reuse its
+ * chunk states), and the data loss and gradient at another point θ′ (SAM's ascent point, weight
+ * noise), which run "aside" on per-slot states of their own so that the states, data loss and
+ * gradient cached for θ stay valid.
  *
  * <h2>Samples and threads</h2>
  * A batch of n samples is cut into chunks of {@code min(chunkRows, max(minChunkRows, ⌈n/8⌉))}
@@ -130,19 +131,12 @@ public final class Evaluator implements AutoCloseable {
     private volatile boolean closed;
     private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
 
-    // Data-term values at the scheduler's current version, for terms that read them.
-    private final double[] dataGrad;
-    private long dataGradVersion = -1;
-    private double dataLossValue;
-    private long dataLossVersion = -1;
-
     // Reusable workspaces (grown on demand; steady state allocates nothing).
     private double[] dataHv = new double[0];
     private final FirstLayerCurvature firstLayer;   // the Q_s of the Kronecker form, kept per part at their θ
     private final DenseColumns columns;             // the columns of dense matrices
-    private final double[][] termWork = new double[Context.WORKSPACES][0];
 
-    private final Context ctx = new Context();
+    private final RequestContext ctx;   // the current request, as the terms see it
 
     private Evaluator(Problem problem, Settings s) {
         this.problem = problem;
@@ -164,7 +158,7 @@ public final class Evaluator implements AutoCloseable {
                 (vs, out, k) -> applyUnchecked(Part.REGULARIZER, vs, out, k), (vs, out, k) -> addTerms(vs, out, k, true));
         // The team's threads end when this evaluator is closed, or becomes unreachable (they never reference it).
         CLEANER.register(this, scheduler.team()::close);
-        this.dataGrad = new double[p];
+        this.ctx = new RequestContext(mlp, scheduler);
     }
 
     /** Opens an evaluator with the default {@link Settings}. */
@@ -325,8 +319,8 @@ public final class Evaluator implements AutoCloseable {
     private double value(Batch batch, double[] theta, boolean withTerms) {
         enter(batch, theta);
         try {
-            if (!withTerms) return dataLossUnchecked();
-            double v = termReplacesData ? 0.0 : dataLossUnchecked();
+            if (!withTerms) return ctx.dataLoss();
+            double v = termReplacesData ? 0.0 : ctx.dataLoss();
             for (Term t : terms) v += t.value(ctx);
             return v;
         } finally {
@@ -402,14 +396,13 @@ public final class Evaluator implements AutoCloseable {
                 Arrays.fill(grad, 0, p, 0.0);
                 v = 0.0;
             } else if (terms.length > 0 || !scheduler.freshVersion()) {
-                // Kept in dataGrad: the terms may ask for ∇L again, and so may a request repeated at
-                // the same (θ, batch) (from its second time on, a copy instead of the passes).
-                v = dataGradientUnchecked();
-                System.arraycopy(dataGrad, 0, grad, 0, p);
+                // Kept in the context: the terms may ask for ∇L again, and so may a request repeated
+                // at the same (θ, batch) (from its second time on, a copy instead of the passes).
+                v = ctx.dataLossAndGradient(grad);
             } else {
                 // A new (θ, batch) and no terms, e.g. a minibatch step: the chunks' sum goes straight
                 // into grad (saving a serial copy of P entries), then's ranges inside it.
-                return setDataLoss(scheduler.loss(ctx.theta, grad, false, then));
+                return ctx.setDataLoss(scheduler.loss(ctx.theta(), grad, false, then));
             }
             if (withTerms) {
                 for (Term t : terms) v += t.addValueAndGradient(ctx, grad);
@@ -432,8 +425,7 @@ public final class Evaluator implements AutoCloseable {
     public double dataLossOfLastRequest() {
         lock.lock();
         try {
-            if (dataLossVersion != scheduler.version() || scheduler.version() == 0) throw new IllegalStateException("the last request computed no data loss");
-            return dataLossValue;
+            return ctx.lastDataLoss();
         } finally {
             lock.unlock();
         }
@@ -443,7 +435,7 @@ public final class Evaluator implements AutoCloseable {
     public double[] perSampleLosses(double[] theta) {
         enter(Batch.all(), theta);
         try {
-            double[] out = new double[ctx.count];
+            double[] out = new double[ctx.batchSize()];
             scheduler.losses(theta, out);
             return out;
         } finally {
@@ -460,7 +452,7 @@ public final class Evaluator implements AutoCloseable {
     public double[] outputs(Batch batch, double[] theta) {
         enter(batch, theta);
         try {
-            double[] out = new double[ctx.count * mlp.outputDim()];
+            double[] out = new double[ctx.batchSize() * mlp.outputDim()];
             scheduler.outputs(theta, out);
             return out;
         } finally {
@@ -481,7 +473,7 @@ public final class Evaluator implements AutoCloseable {
         enter(batch, theta);
         try {
             Classification c = scheduler.classification(theta);
-            setDataLoss(c.loss());
+            ctx.setDataLoss(c.loss());
             return c;
         } finally {
             exit();
@@ -640,14 +632,10 @@ public final class Evaluator implements AutoCloseable {
         if (grad != null) checkOut(grad, p, "gradient");
         enter(batch, theta);
         try {
-            quadraticFormsUnchecked(part == Part.DATA_HESSIAN, vs, k, forms, grad);
+            scheduler.quadraticForms(part == Part.DATA_HESSIAN, ctx.theta(), vs, k, forms, grad);
         } finally {
             exit();
         }
-    }
-
-    private void quadraticFormsUnchecked(boolean hessian, double[] vs, int k, double[] forms, double[] grad) {
-        scheduler.quadraticForms(hessian, ctx.theta, vs, k, forms, grad);
     }
 
     /** J·v: the outputs' directional derivatives for all samples, N × C row-major. */
@@ -897,152 +885,22 @@ public final class Evaluator implements AutoCloseable {
             checkFinite(theta, p, "θ");   // names the first bad entry
             throw new IllegalStateException("θ failed the finiteness test but holds no NaN or infinity");
         }
-        ctx.theta = theta;
-        ctx.batch = batch;
-        ctx.count = batch.size(data.size());
+        ctx.begin(theta, batch, batch.size(data.size()));
     }
 
     private void exit() {
         try {
             scheduler.end();
-            ctx.theta = null;
-            ctx.batch = null;
+            ctx.end();
         } finally {
             lock.unlock();   // before leaving engine work: the reverse of enter's order
             NativeThreads.exitEngine();
         }
     }
 
-    private double dataLossUnchecked() {
-        if (dataLossVersion == scheduler.version()) return dataLossValue;
-        return setDataLoss(scheduler.loss(ctx.theta, null, false));
-    }
-
-    /** The data gradient at the current request into {@link #dataGrad}; returns L. */
-    private double dataGradientUnchecked() {
-        if (dataGradVersion == scheduler.version()) return dataLossValue;
-        double loss = scheduler.loss(ctx.theta, dataGrad, false);
-        dataGradVersion = scheduler.version();
-        return setDataLoss(loss);
-    }
-
-    /** Records L at the current request's (θ, batch) for the terms and {@link #dataLossOfLastRequest}. */
-    private double setDataLoss(double loss) {
-        dataLossValue = loss;
-        dataLossVersion = scheduler.version();
-        return loss;
-    }
-
     /** out = Op·V for a data part (not HESSIAN or REGULARIZER): the R-operator passes. */
     private void dataProduct(Part part, double[] vs, double[] out, int k) {
-        scheduler.product(part, ctx.theta, vs, out, k);
-    }
-
-    /**
-     * What terms see: θ, the request's seed, and the data term at the current request (loss and
-     * gradient computed on demand, once per version; products, quadratic forms, and the data term at
-     * other points on the same samples).
-     */
-    private final class Context implements Term.Context {
-        static final int WORKSPACES = 4;
-        // The current request: θ, its batch and the batch's size (set by enter, dropped by exit).
-        double[] theta;
-        Batch batch;
-        int count;
-
-        @Override
-        public Mlp model() {
-            return mlp;
-        }
-
-        @Override
-        public double[] theta() {
-            return theta;
-        }
-
-        @Override
-        public double dataLoss() {
-            return dataLossUnchecked();
-        }
-
-        @Override
-        public double[] dataGradient() {
-            dataGradientUnchecked();
-            return dataGrad;
-        }
-
-        @Override
-        public int batchSize() {
-            return count;
-        }
-
-        @Override
-        public boolean hasSeed() {
-            return batch.hasSeed();
-        }
-
-        @Override
-        public long seed() {
-            return batch.seed();
-        }
-
-        @Override
-        public void dataProduct(Part part, double[] vs, double[] out, int k) {
-            if (part != Part.DATA_HESSIAN && part != Part.GGN && part != Part.NME) {
-                throw new IllegalArgumentException("a term's data product is data_hessian, ggn or nme, not " + (part == null ? "null" : part.id()));
-            }
-            if (k <= 0 || vs == null || vs.length < (long) k * p || out == null || out.length < (long) k * p) {
-                throw new IllegalArgumentException("data product: k = " + k + " vectors of length P = " + p + " needed in V and out");
-            }
-            Evaluator.this.dataProduct(part, vs, out, k);
-        }
-
-        @Override
-        public void quadraticForms(Part part, double[] vs, int k, double[] forms, double[] grad) {
-            if (part != Part.DATA_HESSIAN && part != Part.GGN) {
-                throw new IllegalArgumentException("quadratic forms are available for data_hessian and ggn, not " + (part == null ? "null" : part.id()));
-            }
-            if (k <= 0 || vs == null || vs.length < (long) k * p || forms == null || forms.length < k || (grad != null && grad.length < p)) {
-                throw new IllegalArgumentException("quadratic forms: k = " + k + " vectors of length P = " + p + ", k forms and a gradient of length P needed");
-            }
-            quadraticFormsUnchecked(part == Part.DATA_HESSIAN, vs, k, forms, grad);
-        }
-
-        @Override
-        public double dataLossAt(double[] point) {
-            return aside(point, null);
-        }
-
-        @Override
-        public double dataLossAndGradientAt(double[] point, double[] grad) {
-            if (grad == null || grad.length < p) throw new IllegalArgumentException("gradient array must have length ≥ P = " + p);
-            if (grad == dataGrad) throw new IllegalArgumentException("the gradient at another point cannot go into the request's data gradient");
-            return aside(point, grad);
-        }
-
-        @Override
-        public double[] workspace(int index, int length) {
-            if (index < 0 || index >= WORKSPACES) throw new IllegalArgumentException("workspace index " + index + " not in 0.." + (WORKSPACES - 1));
-            if (termWork[index].length < length) {
-                MemoryGuard.checkDense(1, length, "term workspace (" + length + " doubles)");
-                termWork[index] = new double[length];
-            }
-            return termWork[index];
-        }
-    }
-
-    /**
-     * L (and ∇L into grad when not null) at another point θ′ over the request's samples, inside the
-     * request at θ: it runs on per-slot states of its own and writes neither the cached states at θ,
-     * nor the data loss and gradient cached for θ, nor the request's version, so the request carries
-     * on at θ as if nothing had happened.
-     */
-    private double aside(double[] point, double[] grad) {
-        if (point == null || point.length < p) throw new IllegalArgumentException("point has length " + (point == null ? "null" : point.length) + ", expected P = " + p);
-        for (int i = 0; i < p; i++) {
-            if (!Double.isFinite(point[i])) throw new IllegalArgumentException("point contains " + point[i] + " at index " + i);
-        }
-        return scheduler.loss(point, grad, true);
+        scheduler.product(part, ctx.theta(), vs, out, k);
     }
 
     private void checkTheta(double[] theta) {
