@@ -56,6 +56,7 @@ final class ChunkScheduler implements AutoCloseable {
     private final int minChunkRows;
     private final boolean caching;
     private final WorkerTeam team;
+    private final WorkerRanges ranges;   // elementwise work over [0, n) on the team (sums, θ's scan)
     private final ChunkPass[] passes;
     private final FirstLayerTasks firstLayerTasks;   // the Kronecker form's GEMM and Gram tasks, scratch per worker
 
@@ -75,8 +76,6 @@ final class ChunkScheduler implements AutoCloseable {
     private long[] chunkCounts = new long[0];
     private double[] quadOut = new double[0];
 
-    /** {@link #forRanges} and {@link #scanRanges} as {@link Ranges}, made once (a method reference per request would allocate). */
-    private final Ranges onWorkers = this::forRanges, scanOnWorkers = this::scanRanges;
     /** Whether the current request started a new version (its θ, batch or plan differ from the last request's). */
     private boolean freshVersion;
     /** The one request object, refilled by every run (preallocated: runs allocate nothing). */
@@ -99,17 +98,26 @@ final class ChunkScheduler implements AutoCloseable {
         this.stateBudget = Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4);
         this.caching = s.cacheStates() && cacheBytes <= stateBudget;
         this.team = new WorkerTeam(threads);
+        this.ranges = new WorkerRanges(team, threads);
         Linalg linalg = Linalg.get();
         this.passes = new ChunkPass[threads];
         for (int i = 0; i < threads; i++) passes[i] = new ChunkPass(mlp, loss, kernels, linalg, maxChunkRows);
         this.firstLayerTasks = new FirstLayerTasks(mlp, data, linalg, threads);
         this.key = new ThetaKey(p, kernels);
-        this.results = new ChunkResults(threads, p, kernels, onWorkers);
+        this.results = new ChunkResults(threads, p, kernels, ranges);
     }
 
     /** The worker team, for the owner's cleaner: closing it ends the threads (they never reference the owner). */
     WorkerTeam team() {
         return team;
+    }
+
+    /**
+     * Elementwise work over [0, n) on the workers ({@link Evaluator#ranges()} between requests,
+     * inside a request a fused {@code then} task), and their counts of parallel runs (tests).
+     */
+    WorkerRanges ranges() {
+        return ranges;
     }
 
     int threads() {
@@ -183,7 +191,7 @@ final class ChunkScheduler implements AutoCloseable {
         // its states are kept only within the same budget, else it runs as without caching.
         boolean fits = 8L * ChunkState.doubles(widths, rows) * chunks <= stateBudget, cache = caching && fits;
         // The key includes the chunk plan: chunk c covers other samples under the dense plan.
-        ThetaKey.Scan scan = key.scan(theta, batch, rows, cache, scanOnWorkers);
+        ThetaKey.Scan scan = key.scan(theta, batch, rows, cache, ranges.scans);
         freshVersion = scan != ThetaKey.Scan.SAME;
         if (scan == ThetaKey.Scan.NOT_FINITE) {
             version++;   // nothing cached under the old version is reused after a failed request
@@ -552,7 +560,7 @@ final class ChunkScheduler implements AutoCloseable {
      * <p>With more than one worker, one team run does all chunks when their results fit side by
      * side ({@link #ONE_RUN_DOUBLES}, or when nothing is summed); otherwise waves of {@code threads}
      * chunks, each summed from the workers' slots before the next (over ranges on all workers when
-     * long, see {@link #PARALLEL_REDUCTION}). Both add the same values in the same order: the same bits.
+     * long, see {@link WorkerRanges#PARALLEL_REDUCTION}). Both add the same values in the same order: the same bits.
      * The single run saves a hand-off and a sum per wave, which small models feel: the
      * gradient of 20-50-50-1 (N = 1000, 8 chunks, 2 threads) ran 4 waves of 0.2 ms.
      */
@@ -585,28 +593,6 @@ final class ChunkScheduler implements AutoCloseable {
             first = false;
         }
     }
-
-    /**
-     * Range work ({@link #forRanges}: chunk sums, optimizer steps) at least this long runs on all
-     * workers, each over its own range; shorter work on the calling thread alone, where one more
-     * hand-off would cost more. At P = 269 322 (784-256-256-10) the serial sum of 8 chunks'
-     * results was ~2–3 ms of a 25 ms H·v with the other worker idle (JFR: the largest non-GEMM
-     * item inside Lanczos's products).
-     */
-    static final int PARALLEL_REDUCTION = 1 << 15;
-
-    /** Range runs on all workers so far, θ's scans apart (tests: the parallel path of sums and range work really ran). */
-    long parallelRanges;
-    /** θ's scans that ran on all workers so far ({@link ThetaKey}; tests). */
-    long parallelScans;
-
-
-    /** The start of worker {@code slot}'s range of [0, len): whole 8-entry blocks, one range per thread. */
-    private int rangeStart(int len, int slot) {
-        long block = ((len + (long) threads - 1) / threads + 7) & ~7L;
-        return (int) Math.min(len, slot * block);
-    }
-
 
     /**
      * Runs vector groups in parallel ({@link #runTasks}); each group goes through all chunks
@@ -653,65 +639,15 @@ final class ChunkScheduler implements AutoCloseable {
         }
     }
 
-    /**
-     * Elementwise work over [0, n) ({@link Evaluator#ranges()} between requests; inside a request
-     * the chunks' sums, θ's scan and a fused {@code then} task): cut into one range per worker, the
-     * calling thread on the first; below {@link #PARALLEL_REDUCTION} entries, one range on the
-     * calling thread (a hand-off would cost more).
-     */
-    void forRanges(int n, Ranges.Task task) {
-        if (forRangesUncounted(n, task)) parallelRanges++;
-    }
-
-    /** θ's scan ({@link ThetaKey}), counted apart from the other range work. */
-    private void scanRanges(int n, Ranges.Task task) {
-        if (forRangesUncounted(n, task)) parallelScans++;
-    }
-
-    /** {@link #forRanges}; true when the ranges ran on all workers. */
-    private boolean forRangesUncounted(int n, Ranges.Task task) {
-        if (threads == 1 || n < PARALLEL_REDUCTION) {
-            task.run(0, n);
-            return false;
-        }
-        rangeTask = task;
-        rangeLen = n;
-        try {
-            runTeam(rangeSlots, threads);
-        } finally {
-            rangeTask = null;
-        }
-        return true;
-    }
-
     /** Whether the current thread is one of the team's workers. */
     boolean onWorker() {
         return team.isWorker();
     }
 
-    private Ranges.Task rangeTask;
-    private int rangeLen;
-    private final WorkerTeam.SlotTask rangeSlots = slot -> {
-        int lo = rangeStart(rangeLen, slot), hi = rangeStart(rangeLen, slot + 1);
-        if (lo < hi) rangeTask.run(lo, hi);
-    };
-
     /** Slots 0..n−1 of one wave: 1..n−1 on the team's threads, slot 0 on the calling thread. */
     private void runWave(Request r, int n) {
         widestWave = Math.max(widestWave, n);
-        runTeam(r, n);
-    }
-
-    /** Slots 1..n−1 of task on the team's threads, slot 0 on the calling thread; rethrows the first failure. */
-    private void runTeam(WorkerTeam.SlotTask task, int n) {
-        team.start(task, n);
-        Throwable own = null;
-        try {
-            task.run(0);
-        } catch (Throwable e) {
-            own = e;
-        }
-        team.join(own);
+        team.run(r, n);
     }
 
     /** Slot {@code slot}'s share of the run: its chunk of the wave in flight, all its chunks (allChunks), or the tasks it claims (groups, first-layer GEMMs and tiles). */

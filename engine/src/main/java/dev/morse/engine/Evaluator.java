@@ -220,12 +220,12 @@ public final class Evaluator implements AutoCloseable {
 
     /** Range runs (chunk sums, {@link #ranges()}) on all workers so far, θ's scans apart (tests). */
     long parallelRanges() {
-        return scheduler.parallelRanges;
+        return scheduler.ranges().parallelRanges;
     }
 
     /** θ's scans ({@link ThetaKey}) on all workers so far (tests). */
     long parallelScans() {
-        return scheduler.parallelScans;
+        return scheduler.ranges().parallelScans;
     }
 
     /** Requests whose chunks ran in one team run so far, not in waves (tests). */
@@ -275,7 +275,7 @@ public final class Evaluator implements AutoCloseable {
         lock.lock();
         try {
             if (closed) throw new IllegalStateException("evaluator is closed");
-            scheduler.forRanges(n, task);
+            scheduler.ranges().run(n, task);
         } finally {
             lock.unlock();
         }
@@ -407,7 +407,7 @@ public final class Evaluator implements AutoCloseable {
             if (withTerms) {
                 for (Term t : terms) v += t.addValueAndGradient(ctx, grad);
             }
-            if (then != null) scheduler.forRanges(p, then);
+            if (then != null) scheduler.ranges().run(p, then);
             return v;
         } finally {
             exit();

@@ -11,7 +11,7 @@ import java.util.Arrays;
  *
  * <p><b>One pass, on all workers.</b> θ is read once, block by block (a block stays in the L1
  * cache for its three uses: the finiteness test, the comparison with the key, the copy into it),
- * over ranges on the evaluator's workers when long ({@link ChunkScheduler#forRanges}). It replaces
+ * over ranges on the evaluator's workers when long ({@link WorkerRanges}). It replaces
  * three serial passes on the calling thread (finiteness, {@code Arrays.equals}, the copy) while
  * the other workers waited: at P = 269 322 that was ~8 MB of memory traffic on one core at every
  * minibatch step, whose θ is always new.

@@ -45,15 +45,15 @@ class InvarianceTest {
                     assertArrayEquals(h1, h, 0.0, "H·v bit-identical with " + t + " threads");
                     many.nmeVp(theta, v, m);
                     assertArrayEquals(m1, m, 0.0, "M·v bit-identical with " + t + " threads");
-                    assertEquals(p >= ChunkScheduler.PARALLEL_REDUCTION, many.parallelRanges() > 0,
-                            "the chunk sums ran on the workers exactly when P ≥ " + ChunkScheduler.PARALLEL_REDUCTION);
+                    assertEquals(p >= WorkerRanges.PARALLEL_REDUCTION, many.parallelRanges() > 0,
+                            "the chunk sums ran on the workers exactly when P ≥ " + WorkerRanges.PARALLEL_REDUCTION);
                 }
             }
         }
     }
 
     /**
-     * Outputs of P ≥ {@link ChunkScheduler#PARALLEL_REDUCTION} are summed over chunks by all
+     * Outputs of P ≥ {@link WorkerRanges#PARALLEL_REDUCTION} are summed over chunks by all
      * workers, each over a range: the same bits as the calling thread's serial sum (1 thread), also
      * with 3 threads (ranges of unequal length, a last wave narrower than the team).
      */
@@ -61,7 +61,7 @@ class InvarianceTest {
     void parallelChunkSumsGiveTheSerialSumsBits() {
         Mlp mlp = Mlp.of(Activation.TANH, 60, 300, 100, 3);
         Problem problem = Problem.of(mlp, Problems.classification(103, 60, 3, 4), Loss.CROSS_ENTROPY, Regularizer.l2(1e-3));
-        assertTrue(mlp.numParameters() >= ChunkScheduler.PARALLEL_REDUCTION, "P = " + mlp.numParameters() + " takes the parallel sum");
+        assertTrue(mlp.numParameters() >= WorkerRanges.PARALLEL_REDUCTION, "P = " + mlp.numParameters() + " takes the parallel sum");
         assertSameBitsAsOneThread(problem, mlp.initPyTorchDefault(3), 6, 2, 3);
     }
 
@@ -127,7 +127,7 @@ class InvarianceTest {
         dev.morse.spectra.Lanczos.Result ref = null;
         for (int t : new int[] {1, 2, 3}) {
             try (Evaluator ev = Evaluator.open(problem, Evaluator.Settings.defaults().withChunkRows(10).withThreads(t))) {
-                assertTrue(ev.dim() >= ChunkScheduler.PARALLEL_REDUCTION, "P = " + ev.dim());
+                assertTrue(ev.dim() >= WorkerRanges.PARALLEL_REDUCTION, "P = " + ev.dim());
                 dev.morse.spectra.Lanczos.Result r = dev.morse.spectra.Lanczos.run(CurvatureOperator.hessian(ev, theta), o);
                 assertTrue(r.restarts() > 0, "restarted");
                 if (ref == null) {
@@ -176,7 +176,7 @@ class InvarianceTest {
         Dataset data = Problems.classification(50, 5, 3, 2);
         for (int t : new int[] {1, 2, 3}) {
             Evaluator ev = build(data, 10, t);
-            for (int n : new int[] {0, 7, ChunkScheduler.PARALLEL_REDUCTION - 1, ChunkScheduler.PARALLEL_REDUCTION, 100_003}) {
+            for (int n : new int[] {0, 7, WorkerRanges.PARALLEL_REDUCTION - 1, WorkerRanges.PARALLEL_REDUCTION, 100_003}) {
                 int[] count = new int[n];
                 java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
                 ev.ranges().run(n, (from, to) -> {
@@ -184,7 +184,7 @@ class InvarianceTest {
                     for (int i = from; i < to; i++) count[i]++;
                 });
                 for (int i = 0; i < n; i++) assertEquals(1, count[i], "entry " + i + " of " + n + ", " + t + " threads");
-                int expected = t == 1 || n < ChunkScheduler.PARALLEL_REDUCTION ? 1 : t;
+                int expected = t == 1 || n < WorkerRanges.PARALLEL_REDUCTION ? 1 : t;
                 assertEquals(expected, calls.get(), "ranges for n = " + n + " with " + t + " threads");
             }
             // A task that calls back into its evaluator is refused, on the calling thread and on a worker.

@@ -134,7 +134,7 @@ class TrainingRequestsTest {
         Dataset data = Problems.classification(700, 60, 3, 8);
         double[] theta = mlp.initPyTorchDefault(4);
         int p = mlp.numParameters();
-        assertTrue(p >= ChunkScheduler.PARALLEL_REDUCTION);
+        assertTrue(p >= WorkerRanges.PARALLEL_REDUCTION);
         int[] idx = new int[128];
         for (int i = 0; i < idx.length; i++) idx[i] = (i * 53) % 700;
         for (Regularizer reg : new Regularizer[] {null, Regularizer.l2(1e-3)}) {
