@@ -1,10 +1,10 @@
 package dev.morse.engine;
 
+import dev.morse.engine.ChunkRequest.Kind;
 import dev.morse.linalg.Linalg;
 import dev.morse.simd.Kernels;
 import dev.morse.simd.Ranges;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs an {@link Evaluator}'s work on its workers, chunk by chunk: plans the chunks of a batch,
@@ -16,14 +16,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h2>How a request reaches {@link ChunkPass}</h2>
  * {@link #begin} plans the request's samples (rows per chunk, chunks) and keys the state cache on
  * θ's bits and the batch. Each run inside the request ({@link #product}, {@link #loss}, …) fills
- * the one reused {@link Request} in a single call from its arguments (kind, θ, vectors, outputs)
+ * the one reused {@link ChunkRequest} in a single call from its arguments (kind, θ, vectors, outputs)
  * and passes it as a parameter down the call chain: {@link #runChunks} (one run of all chunks, or
  * waves) or {@link #runGroups} (one run whose workers claim the groups) cut it, {@link #runWave}
  * hands it to the team's threads for slots 1…n−1 and runs slot 0 itself ({@code work(r, 0)}), and
  * {@link #work} dispatches to {@link #chunk}, or through {@link #claimTasks} to
  * {@link #groupThroughChunks} (and the first layer's GEMM and tile tasks), which bind the chunk's
  * state and call the pass with the request's fields ({@code pass.blockProduct(r.theta, r.vs, …)}).
- * The only place a request is read from anything but a parameter is {@link Request#run}, where a
+ * The only place a request is read from anything but a parameter is {@link ChunkRequest#run}, where a
  * team thread receives it.
  *
  * <h2>Determinism</h2>
@@ -79,7 +79,7 @@ final class ChunkScheduler implements AutoCloseable {
     /** Whether the current request started a new version (its θ, batch or plan differ from the last request's). */
     private boolean freshVersion;
     /** The one request object, refilled by every run (preallocated: runs allocate nothing). */
-    private final Request request = new Request();
+    private final ChunkRequest request = new ChunkRequest(this::work);
     /** The most workers that ran at once during the current request (for tests of thread use). */
     private int widestWave;
 
@@ -244,13 +244,13 @@ final class ChunkScheduler implements AutoCloseable {
             if (asideStates.length < threads) asideStates = new ChunkState[threads];
             asideVersion++;
         }
-        Request r = request.set(grad == null ? Kind.LOSS : Kind.GRADIENT, theta, aside, null, null);
+        ChunkRequest r = request.set(grad == null ? Kind.LOSS : Kind.GRADIENT, theta, aside, null, null);
         runChunks(r, grad, grad == null ? 0 : p, then);
         return meanLoss(r);
     }
 
     /** Σ of the chunks' loss sums in chunk order (independent of the thread count) / count. */
-    private double meanLoss(Request r) {
+    private double meanLoss(ChunkRequest r) {
         double s = 0;
         for (int c = 0; c < r.chunks; c++) s += chunkSums[c];
         return s / r.count;
@@ -270,7 +270,7 @@ final class ChunkScheduler implements AutoCloseable {
     }
 
     private void runProduct(Part part, double[] theta, double[] vs, int unitBase, boolean lowerOnly, double[] out, int k) {
-        Request r = request;
+        ChunkRequest r = request;
         if (k == 1 && unitBase < 0) {
             runChunks(r.setProduct(Kind.SINGLE, theta, part, vs, -1, false, 1, 1, null), out, p);
             return;
@@ -295,7 +295,7 @@ final class ChunkScheduler implements AutoCloseable {
      * values per sample, never summed, so their bits do not depend on the thread count.
      */
     void firstLayerCurvature(Part part, double[] theta, double[] q) {
-        Request r = request;
+        ChunkRequest r = request;
         int units = mlp.width(1);
         runChunks(r.setProduct(Kind.FIRST_LAYER_CURVATURE, theta, part, null, -1, false, units, groupSizes.block(units, r.rows, r.groupBudget), q), null, 0);
     }
@@ -319,20 +319,20 @@ final class ChunkScheduler implements AutoCloseable {
      * the tiles' sums added in tile order.
      */
     double firstLayerFrobeniusSquared(double[] q) {
-        Request r = request;
+        ChunkRequest r = request;
         int tasks = firstLayerTasks.planGram(r.count);
         runTasks(r.setAll(Kind.FIRST_LAYER_GRAM, null, false, q, tasks, 1, -1, false, false, false, false, false, null), tasks);
         return firstLayerTasks.gramSum(r.count);
     }
 
     /** Task {@code task} of a {@link Kind#FIRST_LAYER_GRAM} run: one tile's sum. */
-    private void firstLayerGramTask(Request r, int task, int slot) {
+    private void firstLayerGramTask(ChunkRequest r, int task, int slot) {
         if (r.index != null || r.first != 0) throw new IllegalStateException("the first layer's Gram tiles need all samples");
         firstLayerTasks.gramTask(task, slot, r.vs, r.count);
     }
 
     /** Task {@code task} of a {@link Kind#FIRST_LAYER_ROWS} run: its GEMM summed over the chunks in order. */
-    private void firstLayerTask(Request r, int task, int slot) {
+    private void firstLayerTask(ChunkRequest r, int task, int slot) {
         if (r.index != null) throw new IllegalStateException("the first layer's Kronecker form needs contiguous samples");
         firstLayerTasks.columnsTask(task, slot, r.vs, r.first, r.count, r.rows, r.chunks, r.out);
     }
@@ -344,7 +344,7 @@ final class ChunkScheduler implements AutoCloseable {
     void quadraticForms(boolean hessian, double[] theta, double[] vs, int k, double[] forms, double[] grad) {
         int len = k + (grad == null ? 0 : p);
         if (quadOut.length < len) quadOut = new double[len];
-        Request r = request;
+        ChunkRequest r = request;
         runChunks(r.setQuadratic(theta, hessian, vs, k, groupSizes.third(k, r.rows), grad != null), quadOut, len);
         System.arraycopy(quadOut, 0, forms, 0, k);
         if (grad != null) System.arraycopy(quadOut, k, grad, 0, p);
@@ -372,7 +372,7 @@ final class ChunkScheduler implements AutoCloseable {
 
     /** The data loss and the number of correct argmax predictions over the request's samples. */
     Evaluator.Classification classification(double[] theta) {
-        Request r = request.set(Kind.CLASSIFY, theta, false, null, null);
+        ChunkRequest r = request.set(Kind.CLASSIFY, theta, false, null, null);
         ensureCounts(r.chunks);
         runChunks(r, null, 0);
         long correct = 0;
@@ -382,7 +382,7 @@ final class ChunkScheduler implements AutoCloseable {
 
     /** Per hidden layer, the pre-activations with σ″ ≠ 0 over the request's samples (see {@link Evaluator#secondDerivativeSupport}). */
     Evaluator.SecondDerivativeSupport secondDerivativeSupport(double[] theta) {
-        Request r = request.set(Kind.SECOND_SUPPORT, theta, false, null, null);
+        ChunkRequest r = request.set(Kind.SECOND_SUPPORT, theta, false, null, null);
         int hidden = mlp.layers() - 1;
         ensureCounts(r.chunks * Math.max(1, hidden));
         runChunks(r, null, 0);
@@ -399,147 +399,6 @@ final class ChunkScheduler implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ running a request
-
-    /** What a run computes per chunk (or, for {@link #GROUPS}, per vector group). */
-    enum Kind {
-        /** Σ ℓ over the chunk (forward pass). */
-        LOSS,
-        /** Σ ℓ and the chunk's gradient into its result buffer ({@link ChunkResults}). */
-        GRADIENT,
-        /** One curvature product (k = 1). */
-        SINGLE,
-        /** k curvature products, in vector groups of kg, through one chunk. */
-        BLOCK,
-        /** k curvature products: one vector group through all chunks, into r.out. */
-        GROUPS,
-        /** Fills the chunk's state (forward pass, and backward signals for the NME) without a product. */
-        WARM,
-        /** Network outputs into r.out. */
-        OUTPUTS,
-        /** Per-sample losses into r.out. */
-        LOSSES,
-        /** J·v into r.out. */
-        JVP,
-        /** Jᵀu into the chunk's result buffer. */
-        VJP,
-        /** Quadratic forms v_jᵀ Op v_j (and their gradients) of the trace penalties into the chunk's result buffer: k forms, then P. */
-        QUADRATIC,
-        /** Σ ℓ and the number of correct argmax predictions (into chunkCounts). */
-        CLASSIFY,
-        /** Per hidden layer, the pre-activations with σ″ ≠ 0 (into chunkCounts). */
-        SECOND_SUPPORT,
-        /** The first layer's per-sample curvature Q_s of a data part into r.out (k = d_1 units in groups of kg). */
-        FIRST_LAYER_CURVATURE,
-        /** Lower-triangle columns of the first layer's weight block from Q_s (r.vs): GEMM tasks claimed by the slots, each through all chunks. */
-        FIRST_LAYER_ROWS,
-        /** ‖the first layer's weight block‖_F² from Q_s (r.vs): Gram tile tasks claimed by the slots. */
-        FIRST_LAYER_GRAM
-    }
-
-    /**
-     * A request as it travels to the workers. Its sample plan is set by {@link #begin} (once per
-     * request at (θ, batch)); its run, by one filler call per run ({@link #set}, {@link #setProduct},
-     * {@link #setQuadratic}), which sets every run field from its arguments. Filled by the calling
-     * thread, read-only while the team runs it, except {@link #wave}, {@link #allChunks} and
-     * {@link #tasks}, which the run loops set between runs, and {@link #nextTask}, the counter the
-     * slots claim tasks from during a task run. It is the {@link WorkerTeam.SlotTask}: slot s of
-     * wave w works on chunk w + s; with allChunks, slot s works on chunks s, s + T, …; in a task
-     * run (vector groups, first-layer GEMMs and tiles) each slot takes the next task until none is left.
-     */
-    final class Request implements WorkerTeam.SlotTask {
-        // The sample plan: count of samples, rows per chunk, chunks; contiguous from `first`, or by `index`.
-        Batch batch;
-        int count;
-        int rows;
-        int chunks;
-        int first;
-        int[] index;
-        double scale;          // 1/count: the mean over the batch
-        long groupBudget;      // doubles per block buffer (sets the vectors per group)
-        boolean chunkStates;   // states indexed by chunk (else by worker slot): see begin()
-        // The run.
-        Kind kind;
-        double[] theta;
-        boolean aside;         // θ is another point than the request's (Term.Context.dataLossAndGradientAt)
-        double[] vs;           // the vectors (products, quadratic forms, jvp), the cotangents (vjp)
-        int k;
-        int kg;                // vectors per group
-        int unitBase;          // ≥ 0: the vectors are identity columns from this index (dense)
-        boolean lowerOnly;     // dense: column q needs only its entries ≤ q (the lower triangle)
-        boolean ggn;
-        boolean nme;
-        boolean hessianForms;  // quadratic forms of ∇²L (else G)
-        boolean formsGradient; // and their gradient
-        double[] out;          // written per chunk (outputs, per-sample losses, jvp) or per group (GROUPS)
-        // Scheduling of chunks: the first chunk of the wave in flight; or, when allChunks, one run
-        // in which slot s works on chunks s, s + threads, … (the chunks a wave plan gives it).
-        int wave;
-        boolean allChunks;
-        // Scheduling of tasks (vector groups, first-layer GEMMs, Gram tiles): one run in which every
-        // slot claims the next task until none is left.
-        int tasks;
-        final AtomicInteger nextTask = new AtomicInteger();
-
-        void plan(Batch batch, int count, int rows, int chunks, long groupBudget, boolean chunkStates) {
-            this.batch = batch;
-            this.count = count;
-            this.rows = rows;
-            this.chunks = chunks;
-            this.first = batch.first();
-            this.index = batch.indices();
-            this.scale = 1.0 / count;
-            this.groupBudget = groupBudget;
-            this.chunkStates = chunkStates;
-        }
-
-        /** A run without curvature: the kind, θ, the vectors or cotangents it reads and the per-chunk output it writes (or null). */
-        Request set(Kind kind, double[] theta, boolean aside, double[] vs, double[] out) {
-            return setAll(kind, theta, aside, vs, 1, 1, -1, false, false, false, false, false, out);
-        }
-
-        /** A curvature-product run (SINGLE, BLOCK, GROUPS, WARM) of a data part. */
-        Request setProduct(Kind kind, double[] theta, Part part, double[] vs, int unitBase, boolean lowerOnly, int k, int kg, double[] out) {
-            return setAll(kind, theta, false, vs, k, kg, unitBase, lowerOnly, part != Part.NME, part != Part.GGN, false, false, out);
-        }
-
-        /** A quadratic-forms run (trace penalties). */
-        Request setQuadratic(double[] theta, boolean hessian, double[] vs, int k, int kg, boolean gradient) {
-            return setAll(Kind.QUADRATIC, theta, false, vs, k, kg, -1, false, false, false, hessian, gradient, null);
-        }
-
-        Request setAll(Kind kind, double[] theta, boolean aside, double[] vs, int k, int kg, int unitBase, boolean lowerOnly,
-                boolean ggn, boolean nme, boolean hessianForms, boolean formsGradient, double[] out) {
-            this.kind = kind;
-            this.theta = theta;
-            this.aside = aside;
-            this.vs = vs;
-            this.k = k;
-            this.kg = kg;
-            this.unitBase = unitBase;
-            this.lowerOnly = lowerOnly;
-            this.ggn = ggn;
-            this.nme = nme;
-            this.hessianForms = hessianForms;
-            this.formsGradient = formsGradient;
-            this.out = out;
-            this.wave = 0;
-            this.allChunks = false;
-            return this;
-        }
-
-        /** Drops the references to the caller's arrays. */
-        void clear() {
-            setAll(null, null, false, null, 0, 0, -1, false, false, false, false, false, null);
-            batch = null;
-            index = null;
-        }
-
-        /** A team thread's entry: the request handed over by {@link WorkerTeam}. */
-        @Override
-        public void run(int slot) {
-            work(this, slot);
-        }
-    }
 
     /**
      * Chunk results of one request that may be kept side by side ({@link #runChunks}): 8 MiB. Above
@@ -564,12 +423,12 @@ final class ChunkScheduler implements AutoCloseable {
      * The single run saves a hand-off and a sum per wave, which small models feel: the
      * gradient of 20-50-50-1 (N = 1000, 8 chunks, 2 threads) ran 4 waves of 0.2 ms.
      */
-    private void runChunks(Request r, double[] out, int len) {
+    private void runChunks(ChunkRequest r, double[] out, int len) {
         runChunks(r, out, len, null);
     }
 
-    /** As {@link #runChunks(Request, double[], int)}; {@code then} runs over out's blocks inside the final sum (out not null). */
-    private void runChunks(Request r, double[] out, int len, Ranges.Task then) {
+    /** As {@link #runChunks(ChunkRequest, double[], int)}; {@code then} runs over out's blocks inside the final sum (out not null). */
+    private void runChunks(ChunkRequest r, double[] out, int len, Ranges.Task then) {
         if (threads > 1 && r.chunks > threads && (out == null || (long) r.chunks * len <= oneRunDoubles)) {
             if (out != null) results.ensureChunks(r.chunks, len);
             oneRuns++;
@@ -599,7 +458,7 @@ final class ChunkScheduler implements AutoCloseable {
      * in order on one worker, summing chunk results into r.out in chunk order (the same order and
      * arithmetic as {@link #runChunks}, so both give identical bits).
      */
-    private void runGroups(Request r) {
+    private void runGroups(ChunkRequest r) {
         results.ensureSlots(r.kg * p, r.kg, " vectors");
         runTasks(r, (r.k + r.kg - 1) / r.kg);
     }
@@ -612,7 +471,7 @@ final class ChunkScheduler implements AutoCloseable {
      * for the slower task (equal GEMMs take unequal times on a shared machine): the Kronecker GEMMs
      * of the Morse check at P = 9550 took 1.40–1.67 s against 1.59–1.91 in waves (bench/RESULTS.md).
      */
-    private void runTasks(Request r, int tasks) {
+    private void runTasks(ChunkRequest r, int tasks) {
         if (tasks == 0) return;
         r.tasks = tasks;
         r.nextTask.set(0);
@@ -623,7 +482,7 @@ final class ChunkScheduler implements AutoCloseable {
      * Slot {@code slot}'s share of a task run: the tasks it claims. A failing task ends the claiming
      * for every slot (the run's failure is rethrown by the join; the tasks left would be wasted).
      */
-    private void claimTasks(Request r, int slot) {
+    private void claimTasks(ChunkRequest r, int slot) {
         try {
             for (int t; (t = r.nextTask.getAndIncrement()) < r.tasks; ) {
                 switch (r.kind) {
@@ -645,13 +504,13 @@ final class ChunkScheduler implements AutoCloseable {
     }
 
     /** Slots 0..n−1 of one wave: 1..n−1 on the team's threads, slot 0 on the calling thread. */
-    private void runWave(Request r, int n) {
+    private void runWave(ChunkRequest r, int n) {
         widestWave = Math.max(widestWave, n);
         team.run(r, n);
     }
 
     /** Slot {@code slot}'s share of the run: its chunk of the wave in flight, all its chunks (allChunks), or the tasks it claims (groups, first-layer GEMMs and tiles). */
-    private void work(Request r, int slot) {
+    private void work(ChunkRequest r, int slot) {
         if (r.kind == Kind.GROUPS || r.kind == Kind.FIRST_LAYER_ROWS || r.kind == Kind.FIRST_LAYER_GRAM) claimTasks(r, slot);
         else if (r.allChunks) for (int c = slot; c < r.chunks; c += threads) chunk(r, c, slot);
         else chunk(r, r.wave + slot, slot);
@@ -661,12 +520,12 @@ final class ChunkScheduler implements AutoCloseable {
      * The largest output index a group of unit columns j0 … j0+n−1 needs when only the lower
      * triangle is asked for (the group's last column), else −1 (all).
      */
-    private static int outLimit(Request r, int j0, int n) {
+    private static int outLimit(ChunkRequest r, int j0, int n) {
         return r.lowerOnly && r.unitBase >= 0 ? r.unitBase + j0 + n - 1 : -1;
     }
 
     /** Group {@code group} of the request's vectors through all chunks, on worker {@code slot}. */
-    private void groupThroughChunks(Request r, int group, int slot) {
+    private void groupThroughChunks(ChunkRequest r, int group, int slot) {
         int j0 = group * r.kg;
         int n = Math.min(r.kg, r.k - j0);
         int len = n * p;
@@ -686,7 +545,7 @@ final class ChunkScheduler implements AutoCloseable {
     }
 
     /** Chunk {@code chunk} of the request on worker {@code slot}. */
-    private void chunk(Request r, int chunk, int slot) {
+    private void chunk(ChunkRequest r, int chunk, int slot) {
         ChunkPass pass = passes[slot];
         int pos = chunk * r.rows;
         switch (r.kind) {
@@ -766,7 +625,7 @@ final class ChunkScheduler implements AutoCloseable {
      * {@code needSignals}, the backward signals. With caching, a state computed at the same θ and
      * batch (bit for bit) by an earlier request is reused.
      */
-    private ChunkState bind(Request r, ChunkPass pass, int slot, int chunk, boolean needSecond, boolean needSignals) {
+    private ChunkState bind(ChunkRequest r, ChunkPass pass, int slot, int chunk, boolean needSecond, boolean needSignals) {
         // A run at another point (aside) uses its own per-slot states, so the states cached at θ survive it.
         ChunkState[] all = r.aside ? asideStates : states;
         long ver = r.aside ? asideVersion : version;
