@@ -8,10 +8,10 @@ import java.util.Arrays;
 
 /**
  * Runs an {@link Evaluator}'s work on its workers, chunk by chunk: plans the chunks of a batch,
- * keeps the chunk states at the last (θ, batch), hands each run to the {@link WorkerTeam} (in one
- * team run, or wave by wave when the chunks' results would not fit side by side) and adds the
- * workers' results in chunk order ({@link ChunkResults}). The evaluator validates, locks and adds the
- * terms; everything between its calls and {@link ChunkPass} is here.
+ * keeps the chunk states at the last (θ, batch) ({@link ChunkStateCache}), hands each run to the
+ * {@link WorkerTeam} (in one team run, or wave by wave when the chunks' results would not fit side
+ * by side) and adds the workers' results in chunk order ({@link ChunkResults}). The evaluator
+ * validates, locks and adds the terms; everything between its calls and {@link ChunkPass} is here.
  *
  * <h2>How a request reaches {@link ChunkPass}</h2>
  * {@link #begin} plans the request's samples (rows per chunk, chunks) and keys the state cache on
@@ -47,28 +47,17 @@ final class ChunkScheduler implements AutoCloseable {
     static final int DENSE_CHUNK_FACTOR = 16;
     private final Mlp mlp;
     private final GroupSizes groupSizes;
-    private final int[] widths;   // the model's, copied once: Mlp.widths() clones, and begin() runs per request
     private final Dataset data;
     private final Kernels kernels;
     private final int p;
     private final int threads;
     private final int maxChunkRows;
     private final int minChunkRows;
-    private final boolean caching;
     private final WorkerTeam team;
     private final WorkerRanges ranges;   // elementwise work over [0, n) on the team (sums, θ's scan)
     private final ChunkPass[] passes;
     private final FirstLayerTasks firstLayerTasks;   // the Kronecker form's GEMM and Gram tasks, scratch per worker
-
-    // The chunk-state cache and what it is keyed on.
-    private ChunkState[] states = new ChunkState[0];   // per chunk when the request's states fit (always when caching), else per worker slot
-    private final long stateBudget;                   // bytes the chunk states of one request may take
-    private final ThetaKey key;
-    private long version;
-    // Chunk states for data-term runs at another point θ′ inside a request (sam, weight_noise):
-    // one per worker slot, never the cached states of the request's θ.
-    private ChunkState[] asideStates = new ChunkState[0];
-    private long asideVersion;
+    private final ChunkStateCache states;            // the chunk states, kept between requests at the same (θ, batch)
 
     // Reusable workspaces (grown on demand; steady state allocates nothing).
     private final ChunkResults results;
@@ -76,8 +65,6 @@ final class ChunkScheduler implements AutoCloseable {
     private long[] chunkCounts = new long[0];
     private double[] quadOut = new double[0];
 
-    /** Whether the current request started a new version (its θ, batch or plan differ from the last request's). */
-    private boolean freshVersion;
     /** The one request object, refilled by every run (preallocated: runs allocate nothing). */
     private final ChunkRequest request = new ChunkRequest(this::work);
     /** The most workers that ran at once during the current request (for tests of thread use). */
@@ -86,24 +73,20 @@ final class ChunkScheduler implements AutoCloseable {
     ChunkScheduler(Mlp mlp, Loss loss, Dataset data, Kernels kernels, Evaluator.Settings s) {
         this.mlp = mlp;
         this.groupSizes = new GroupSizes(mlp);
-        this.widths = mlp.widths();
         this.data = data;
         this.kernels = kernels;
         this.p = mlp.numParameters();
         this.threads = s.threads();
         this.maxChunkRows = s.chunkRows();
         this.minChunkRows = s.minChunkRows();
-        int rows = chunkRows(data.size());
-        long cacheBytes = 8L * ChunkState.doubles(widths, rows) * chunkCount(data.size(), rows);
-        this.stateBudget = Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4);
-        this.caching = s.cacheStates() && cacheBytes <= stateBudget;
         this.team = new WorkerTeam(threads);
         this.ranges = new WorkerRanges(team, threads);
+        int rows = chunkRows(data.size());
+        this.states = new ChunkStateCache(mlp, data, kernels, threads, s.cacheStates(), rows, chunkCount(data.size(), rows), ranges.scans);
         Linalg linalg = Linalg.get();
         this.passes = new ChunkPass[threads];
         for (int i = 0; i < threads; i++) passes[i] = new ChunkPass(mlp, loss, kernels, linalg, maxChunkRows);
         this.firstLayerTasks = new FirstLayerTasks(mlp, data, linalg, threads);
-        this.key = new ThetaKey(p, kernels);
         this.results = new ChunkResults(threads, p, kernels, ranges);
     }
 
@@ -133,7 +116,7 @@ final class ChunkScheduler implements AutoCloseable {
     }
 
     boolean caching() {
-        return caching;
+        return states.caching();
     }
 
     @Override
@@ -170,14 +153,9 @@ final class ChunkScheduler implements AutoCloseable {
     // ------------------------------------------------------------------ requests
 
     /**
-     * Starts a request at (θ, batch): plans its chunks and keys the state cache. With caching,
-     * chunk states stay valid while θ's bits and the batch do not change; otherwise every
-     * request starts afresh. Within a request, each chunk keeps its own state whenever the
-     * request's states fit in the budget (always with caching; without, e.g. a minibatch of a data
-     * set too large to cache), so the passes of one request (a penalty's gradient and H·g) share
-     * the forward pass; only requests too large for that fall back to one state per worker slot.
-     * {@code dense}: the request materializes columns (the dense chunk plan and group budget).
-     * θ's finiteness is tested in the same pass as the key ({@link ThetaKey}).
+     * Starts a request at (θ, batch): plans its chunks and keys the state cache
+     * ({@link ChunkStateCache#begin}, which also tests θ's finiteness). {@code dense}: the request
+     * materializes columns (the dense chunk plan and group budget).
      *
      * @return false when θ holds a NaN or an infinity: the request must not run
      */
@@ -185,28 +163,9 @@ final class ChunkScheduler implements AutoCloseable {
         int count = batch.size(data.size());
         int rows = dense ? denseChunkRows(count) : chunkRows(count);
         int chunks = chunkCount(count, rows);
-        boolean chunkStates;
         widestWave = 0;
-        // Caching was judged on the whole data set; a batch may be larger (Batch.of with repeats):
-        // its states are kept only within the same budget, else it runs as without caching.
-        boolean fits = 8L * ChunkState.doubles(widths, rows) * chunks <= stateBudget, cache = caching && fits;
-        // The key includes the chunk plan: chunk c covers other samples under the dense plan.
-        ThetaKey.Scan scan = key.scan(theta, batch, rows, cache, ranges.scans);
-        freshVersion = scan != ThetaKey.Scan.SAME;
-        if (scan == ThetaKey.Scan.NOT_FINITE) {
-            version++;   // nothing cached under the old version is reused after a failed request
-            return false;
-        }
-        if (cache) {
-            if (scan == ThetaKey.Scan.CHANGED) version++;
-            chunkStates = true;
-        } else {
-            version++;
-            chunkStates = fits;
-        }
-        request.plan(batch, count, rows, chunks, dense ? GroupSizes.DENSE_BUDGET : GroupSizes.PRODUCT_BUDGET, chunkStates);
-        int slots = chunkStates ? Math.max(chunks, threads) : threads;
-        if (states.length < slots) states = Arrays.copyOf(states, slots);
+        if (!states.begin(batch, theta, rows, chunks)) return false;
+        request.plan(batch, count, rows, chunks, dense ? GroupSizes.DENSE_BUDGET : GroupSizes.PRODUCT_BUDGET, states.perChunk());
         if (chunkSums.length < chunks) chunkSums = new double[chunks];
         return true;
     }
@@ -216,14 +175,14 @@ final class ChunkScheduler implements AutoCloseable {
         request.clear();
     }
 
-    /** The version of the chunk states at the current request's (θ, batch); values computed at it may be cached under it. */
+    /** The current request's version of the chunk states ({@link ChunkStateCache#version()}). */
     long version() {
-        return version;
+        return states.version();
     }
 
-    /** Whether the current request started a new version: nothing computed at an earlier request can be reused. */
+    /** Whether the current request started a new version ({@link ChunkStateCache#freshVersion()}). */
     boolean freshVersion() {
-        return freshVersion;
+        return states.freshVersion();
     }
 
     /**
@@ -240,10 +199,7 @@ final class ChunkScheduler implements AutoCloseable {
      * once its entries are final, inside the sum's pass ({@link ChunkResults#sumSlots}).
      */
     double loss(double[] theta, double[] grad, boolean aside, Ranges.Task then) {
-        if (aside) {
-            if (asideStates.length < threads) asideStates = new ChunkState[threads];
-            asideVersion++;
-        }
+        if (aside) states.startAside();
         ChunkRequest r = request.set(grad == null ? Kind.LOSS : Kind.GRADIENT, theta, aside, null, null);
         runChunks(r, grad, grad == null ? 0 : p, then);
         return meanLoss(r);
@@ -532,7 +488,7 @@ final class ChunkScheduler implements AutoCloseable {
         ChunkPass pass = passes[slot];
         double[] buf = results.slot(slot);
         for (int chunk = 0; chunk < r.chunks; chunk++) {
-            bind(r, pass, slot, chunk, r.nme, r.nme);
+            states.bind(r, pass, slot, chunk, r.nme, r.nme);
             int limit = outLimit(r, j0, n);
             if (r.chunks == 1) {   // one chunk: the result goes straight to its place (same bits as a copy)
                 pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, r.out, j0 * p, limit);
@@ -549,19 +505,19 @@ final class ChunkScheduler implements AutoCloseable {
         ChunkPass pass = passes[slot];
         int pos = chunk * r.rows;
         switch (r.kind) {
-            case LOSS -> chunkSums[chunk] = bind(r, pass, slot, chunk, false, false).lossSum;
+            case LOSS -> chunkSums[chunk] = states.bind(r, pass, slot, chunk, false, false).lossSum;
             case GRADIENT -> {
-                ChunkState st = bind(r, pass, slot, chunk, false, false);
+                ChunkState st = states.bind(r, pass, slot, chunk, false, false);
                 chunkSums[chunk] = st.lossSum;
                 pass.backward(r.theta, results.of(r.allChunks, chunk, slot));   // the gradient, and the signals on the way
                 st.signals = true;
             }
             case SINGLE -> {
-                bind(r, pass, slot, chunk, r.nme, r.nme);
+                states.bind(r, pass, slot, chunk, r.nme, r.nme);
                 pass.blockProduct(r.theta, r.vs, -1, 0, 1, p, r.scale, r.ggn, r.nme, results.of(r.allChunks, chunk, slot), 0);
             }
             case BLOCK -> {
-                bind(r, pass, slot, chunk, r.nme, r.nme);
+                states.bind(r, pass, slot, chunk, r.nme, r.nme);
                 for (int j0 = 0; j0 < r.k; j0 += r.kg) {
                     int n = Math.min(r.kg, r.k - j0);
                     pass.blockProduct(r.theta, r.vs, r.unitBase, j0, n, p, r.scale, r.ggn, r.nme, results.of(r.allChunks, chunk, slot), j0 * p, outLimit(r, j0, n));
@@ -570,31 +526,31 @@ final class ChunkScheduler implements AutoCloseable {
             case GROUPS -> throw new IllegalStateException("vector groups run through groupThroughChunks, not per chunk");
             case FIRST_LAYER_ROWS, FIRST_LAYER_GRAM -> throw new IllegalStateException("first-layer tasks run through their own task methods, not per chunk");
             case FIRST_LAYER_CURVATURE -> {
-                bind(r, pass, slot, chunk, r.nme, r.nme);
+                states.bind(r, pass, slot, chunk, r.nme, r.nme);
                 int dd = mlp.width(1) * mlp.width(1);
                 for (int j0 = 0; j0 < r.k; j0 += r.kg) {
                     pass.firstLayerCurvature(r.theta, j0, Math.min(r.kg, r.k - j0), r.scale, r.ggn, r.nme, r.out, pos * dd);
                 }
             }
-            case WARM -> bind(r, pass, slot, chunk, r.nme, r.nme);
+            case WARM -> states.bind(r, pass, slot, chunk, r.nme, r.nme);
             case OUTPUTS -> {
-                bind(r, pass, slot, chunk, false, false);
+                states.bind(r, pass, slot, chunk, false, false);
                 int c = mlp.outputDim();
                 System.arraycopy(pass.output(), 0, r.out, pos * c, pass.rows() * c);
             }
             case LOSSES -> {
-                bind(r, pass, slot, chunk, false, false);
+                states.bind(r, pass, slot, chunk, false, false);
                 // Recomputes Gr_L with the same scale: identical bits, the state stays valid.
                 pass.lossAndTopSignal(data, r.index, r.index == null ? r.first + pos : pos, r.scale, r.out, pos);
             }
             case JVP -> {
-                bind(r, pass, slot, chunk, false, false);
+                states.bind(r, pass, slot, chunk, false, false);
                 pass.blockTangent(r.theta, r.vs, -1, 0, 1, p);
                 int c = mlp.outputDim();
                 System.arraycopy(pass.blockTangentOutput(), 0, r.out, pos * c, pass.rows() * c);
             }
             case QUADRATIC -> {
-                bind(r, pass, slot, chunk, true, r.hessianForms && r.formsGradient);
+                states.bind(r, pass, slot, chunk, true, r.hessianForms && r.formsGradient);
                 double[] buf = results.of(r.allChunks, chunk, slot);
                 if (r.formsGradient) Arrays.fill(buf, r.k, r.k + p, 0.0);
                 for (int j0 = 0; j0 < r.k; j0 += r.kg) {
@@ -603,68 +559,19 @@ final class ChunkScheduler implements AutoCloseable {
                 }
             }
             case CLASSIFY -> {
-                chunkSums[chunk] = bind(r, pass, slot, chunk, false, false).lossSum;
+                chunkSums[chunk] = states.bind(r, pass, slot, chunk, false, false).lossSum;
                 chunkCounts[chunk] = pass.correctPredictions(data, r.index, r.index == null ? r.first + pos : pos);
             }
             case SECOND_SUPPORT -> {
-                bind(r, pass, slot, chunk, true, false);
+                states.bind(r, pass, slot, chunk, true, false);
                 pass.countNonzeroSecondDerivative(chunkCounts, chunk * (mlp.layers() - 1));
             }
             case VJP -> {
-                ChunkState st = bind(r, pass, slot, chunk, false, false);
+                ChunkState st = states.bind(r, pass, slot, chunk, false, false);
                 pass.setTopSignal(r.vs, pos, 1.0);
                 pass.backward(r.theta, results.of(r.allChunks, chunk, slot));
                 st.invalidate();   // Gr_l now belong to u, not to the loss
             }
         }
-    }
-
-    /**
-     * Binds chunk {@code chunk} to the worker's pass and makes sure its state holds the forward pass
-     * at θ (with σ″ when {@code needSecond}), Gr_L and the softmax (scaled by 1/count), and, when
-     * {@code needSignals}, the backward signals. With caching, a state computed at the same θ and
-     * batch (bit for bit) by an earlier request is reused.
-     */
-    private ChunkState bind(ChunkRequest r, ChunkPass pass, int slot, int chunk, boolean needSecond, boolean needSignals) {
-        // A run at another point (aside) uses its own per-slot states, so the states cached at θ survive it.
-        ChunkState[] all = r.aside ? asideStates : states;
-        long ver = r.aside ? asideVersion : version;
-        int idx = r.chunkStates && !r.aside ? chunk : slot;
-        int pos = chunk * r.rows;
-        int rows = Math.min(r.rows, r.count - pos);
-        ChunkState st = all[idx];
-        if (st == null || st.capacity < r.rows) st = all[idx] = new ChunkState(widths, r.rows);   // each index has one writer per run
-        boolean stale = st.version != ver || st.chunk != chunk;
-        int d0 = mlp.inputDim();
-        if (r.index == null) {
-            pass.bind(st, data.x(), (r.first + pos) * d0, rows);
-        } else {
-            if (stale) gather(st, r.index, pos, rows, d0);
-            pass.bind(st, st.x, 0, rows);
-        }
-        if (stale) {
-            pass.forward(r.theta, needSecond);
-            st.lossSum = pass.lossAndTopSignal(data, r.index, r.index == null ? r.first + pos : pos, r.scale, null, 0);
-            st.version = ver;
-            st.chunk = chunk;
-            st.second = needSecond;
-            st.signals = false;
-        } else if (needSecond && !st.second) {
-            // A gradient's forward pass left A_l: σ″ is one elementwise map away (a penalty's H·g after the gradient).
-            pass.secondDerivatives();
-            st.second = true;
-        }
-        if (needSignals && !st.signals) {
-            pass.backward(r.theta, null);
-            st.signals = true;
-        }
-        return st;
-    }
-
-    /** Copies the inputs of samples index[pos .. pos+rows) into the state's own input buffer. */
-    private void gather(ChunkState st, int[] index, int pos, int rows, int d0) {
-        if (st.x == null || st.x.length < st.capacity * d0) st.x = new double[st.capacity * d0];
-        double[] x = data.x();
-        for (int i = 0; i < rows; i++) System.arraycopy(x, index[pos + i] * d0, st.x, i * d0, d0);
     }
 }

@@ -5,7 +5,7 @@ package dev.morse.engine;
  * the softmax rows, the backward signals Gr_l and ∂/∂Z_l. Curvature products at a fixed θ (Lanczos,
  * SLQ, dense materialization, trace estimates, MINRES) only need the tangent and R-backward
  * passes on top of it, so keeping one state per chunk saves the forward and backward passes on
- * every product after the first. The {@link Evaluator} decides whether the states fit in memory.
+ * every product after the first. {@link ChunkStateCache} decides whether the states fit in memory.
  */
 final class ChunkState {
     final double[][] a, z, s1, s2, g, dz;

@@ -5,7 +5,7 @@ import dev.morse.simd.Ranges;
 import java.util.Arrays;
 
 /**
- * The scan of θ that starts every request ({@link ChunkScheduler#begin}): is θ finite, and is it
+ * The scan of θ that starts every request ({@link ChunkStateCache#begin}): is θ finite, and is it
  * the θ the cached chunk states were computed at? With caching, the same pass keeps θ's bits, with
  * the batch and the rows per chunk, as the key of the chunk-state cache.
  *
