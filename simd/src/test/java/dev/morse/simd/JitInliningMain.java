@@ -2,8 +2,9 @@ package dev.morse.simd;
 
 /**
  * Child-JVM probe for {@link JitInliningTest}: selects the kernels, prints the selection reason,
- * then runs the tanh, sigmoid and softplus maps until C2 has compiled them (run with
- * {@code -XX:+PrintInlining}, whose lines the test reads).
+ * then runs the tanh, sigmoid and softplus maps for the seconds given (default 3), long enough
+ * for C2 to compile them on a quiet machine (run with {@code -XX:+PrintInlining}, whose lines the
+ * test reads).
  */
 public final class JitInliningMain {
 
@@ -19,7 +20,8 @@ public final class JitInliningMain {
             x[i] = (i % 97) * 0.07 - 3.4;
         }
         double sum = 0;
-        long until = System.nanoTime() + 3_000_000_000L;   // C2 alone compiles after ~10⁴ interpreted iterations
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        long until = System.nanoTime() + seconds * 1_000_000_000L;   // C2 alone compiles after ~10⁴ interpreted iterations
         while (System.nanoTime() < until) {
             for (ElementwiseFunction f : new ElementwiseFunction[] {ElementwiseFunction.TANH, ElementwiseFunction.SIGMOID, ElementwiseFunction.SOFTPLUS}) {
                 k.map(f, 1.0, n, x, v, d1, null);
