@@ -19,9 +19,21 @@ import java.util.SplittableRandom;
  * always twice: "twice is enough"), so V stays orthonormal to rounding. A·V is kept (W), the
  * projected matrix T = VᵀAV = VᵀW grows by one block of columns per step, and after each step the
  * Rayleigh–Ritz pairs (θ, y = Vs) of T give exact residuals r = Ws − θy (no recurrence: W holds
- * the products). The run stops when the k wanted pairs have ‖r‖ ≤ tol·|θ|, or at the basis
- * limit. A candidate that orthogonalization annihilates (the Krylov space became invariant) is
- * replaced by a fresh random vector.
+ * the products). The run stops when the k wanted pairs pass the {@link Convergence} test. A
+ * candidate that orthogonalization annihilates (the Krylov space became invariant) is replaced by
+ * a fresh random vector.
+ *
+ * <p><b>Thick restarts</b> (Krylov–Schur, block form): when the basis is full and pairs are still
+ * unconverged, the Ritz vectors of the largest |θ| are kept (the k wanted and about half the rest
+ * of the basis), with their products W·s, the projected matrix becomes diag(θ), and the iteration
+ * goes on from the last block's products orthogonalized against the whole old basis (the block
+ * that holds every residual: A·V = V·T + (I − VVᵀ)·A·X_last·E_lastᵀ). The convergence of the
+ * wanted pairs next to a large cluster of |θ| just below them takes many steps (the rate depends on
+ * the gap to the cluster relative to the spread of the spectrum), more than a basis of bounded
+ * memory holds; restarts give those steps at a fixed memory. A run also stops, {@link
+ * Stop#STAGNATED}, when a whole cycle between restarts did not halve the product of the wanted
+ * pairs' distances to convergence (their {@link Convergence#ratio} above 1): residuals stuck at
+ * the rounding level of the operator, or convergence too slow for the budget to finish.
  *
  * <p>Deterministic for a seed: the products decide the bits, the rest is sequential BLAS calls.
  */
@@ -29,32 +41,103 @@ public final class BlockLanczos {
     private BlockLanczos() {}
 
     /**
-     * The wanted Ritz pairs, |θ| descending: values, residual norms ‖Ay − θy‖, the unit Ritz
-     * vectors (row i, length n), the products taken, and whether all k met the tolerance.
+     * When a Ritz pair (θ, y) of A counts as converged, from θ, its residual ‖Ay − θy‖ and the
+     * norm of its image ‖Ay‖ (= √(θ² + ‖Ay − θy‖²)): {@link #ratio} ≤ 1.
      */
-    public record Result(double[] ritzValues, double[] residuals, double[] vectors, long products, boolean allConverged) {}
+    @FunctionalInterface
+    public interface Convergence {
+        /** How far the pair is from converged: ≤ 1 converged, larger the further. */
+        double ratio(double theta, double residual, double imageNorm);
+
+        /** ‖Ay − θy‖ ≤ tol·|θ| (relative to the value itself, as ARPACK). */
+        static Convergence relative(double tol) {
+            if (!(tol > 0)) throw new IllegalArgumentException("tol > 0 expected, got " + tol);
+            return (theta, residual, imageNorm) -> residual / (tol * Math.abs(theta));
+        }
+
+        /**
+         * For A = B⁻¹ (shift-invert, B = H − σI): the image z = Ay, normalized, is an eigenvector
+         * estimate of B for the eigenvalue 1/θ, with residual ‖B ẑ − ẑ/θ‖ = ‖Ay − θy‖/(|θ|·‖Ay‖)
+         * exactly (B z = y, so B z − z/θ = −(Ay − θy)/θ); converged when that is at most tol, an
+         * absolute tolerance in the units of B. {@link Result#images()} holds the z.
+         */
+        static Convergence ofInverse(double tol) {
+            if (!(tol > 0)) throw new IllegalArgumentException("tol > 0 expected, got " + tol);
+            return (theta, residual, imageNorm) -> theta == 0 || imageNorm == 0 ? Double.POSITIVE_INFINITY
+                    : residual / (Math.abs(theta) * imageNorm) / tol;
+        }
+    }
+
+    /** Why a run stopped. */
+    public enum Stop {
+        /** The k wanted pairs passed the test. */
+        CONVERGED,
+        /** The basis was full and no restart was left (or none fits): the budget ran out first. */
+        BUDGET,
+        /**
+         * A cycle between restarts did not halve the product of the wanted pairs' distances to
+         * convergence: residuals at the rounding level of the operator, or convergence too slow
+         * for the budget.
+         */
+        STAGNATED,
+        /** The basis spans the whole space: the pairs are exact up to the rounding of the products, and some still fail the test. */
+        SPANNED
+    }
+
+    /**
+     * The wanted Ritz pairs, |θ| descending: values, residual norms ‖Ay − θy‖, the unit Ritz
+     * vectors y (row i, length n), their images Ay (row i, not normalized), which of them passed
+     * the test; the vectors multiplied by A (products), the calls of A.apply (applications: one
+     * per block, the solves of a shift-invert run), the restarts, why the run stopped, and every
+     * Ritz value of the last basis, |θ| descending (for diagnostics: a cluster next to the
+     * unconverged pairs shows there).
+     */
+    public record Result(double[] ritzValues, double[] residuals, double[] vectors, double[] images, boolean[] converged, long products,
+                         int applications, int restarts, Stop stop, double[] allRitzValues) {
+        /** Every wanted pair passed the test. */
+        public boolean allConverged() {
+            return stop == Stop.CONVERGED;
+        }
+    }
 
     /**
      * The k eigenpairs of largest |λ| of a, in blocks of b vectors, at most maxBasis vectors (the
-     * whole space when n is smaller), converged when ‖Ay − θy‖ ≤ tol·|θ| for each of the k.
+     * whole space when n is smaller), converged when ‖Ay − θy‖ ≤ tol·|θ| for each of the k; no
+     * restarts.
      *
      * @throws IllegalArgumentException on k or b below 1, maxBasis below min(k + b, n), or a tol that is not positive
      */
     public static Result largestMagnitude(LinearOperator a, int k, int b, double tol, int maxBasis, long seed) {
+        if (!(tol > 0)) {
+            throw new IllegalArgumentException("tol > 0 expected, got k=" + k + ", b=" + b + ", maxBasis=" + maxBasis + ", tol=" + tol + ", n=" + a.dim());
+        }
+        return largestMagnitude(a, k, b, Convergence.relative(tol), maxBasis, 0, seed);
+    }
+
+    /**
+     * The k eigenpairs of largest |λ| of a, in blocks of b vectors, at most maxBasis vectors (the
+     * whole space when n is smaller) and at most maxRestarts thick restarts, converged by
+     * {@code test}.
+     *
+     * @throws IllegalArgumentException on k or b below 1, maxBasis below min(k + b, n), negative maxRestarts or no test
+     */
+    public static Result largestMagnitude(LinearOperator a, int k, int b, Convergence test, int maxBasis, int maxRestarts, long seed) {
         int n = a.dim();
-        if (k < 1 || b < 1 || maxBasis < Math.min((long) k + b, n) || !(tol > 0)) {
-            throw new IllegalArgumentException("k ≥ 1, b ≥ 1, maxBasis ≥ min(k + b, n) and tol > 0 expected, got k=" + k + ", b=" + b + ", maxBasis=" + maxBasis + ", tol=" + tol + ", n=" + n);
+        if (k < 1 || b < 1 || maxBasis < Math.min((long) k + b, n) || maxRestarts < 0 || test == null) {
+            throw new IllegalArgumentException("k ≥ 1, b ≥ 1, maxBasis ≥ min(k + b, n), maxRestarts ≥ 0 and a test expected, got k=" + k + ", b=" + b
+                    + ", maxBasis=" + maxBasis + ", maxRestarts=" + maxRestarts + ", n=" + n);
         }
         k = Math.min(k, n);
         int cap = Math.min(maxBasis, n);
-        if (n == 0) return new Result(new double[0], new double[0], new double[0], 0, true);
+        if (n == 0) return new Result(new double[0], new double[0], new double[0], new double[0], new boolean[0], 0, 0, 0, Stop.CONVERGED, new double[0]);
         MemoryGuard.checkDense(2L * cap, n, "block Lanczos basis and products (2 × " + cap + " vectors of length " + n + ")");
         double[] v = new double[cap * n], w = new double[cap * n], t = new double[cap * cap];
         double[] cand = new double[b * n];
         SplittableRandom rng = new SplittableRandom(seed);
         Linalg la = Linalg.get();
-        int size = 0, blockStart = 0;
+        int size = 0, blockStart = 0, restarts = 0, applications = 0;
         long products = 0;
+        double distanceAtRestart = Double.POSITIVE_INFINITY;   // Σ log max(ratio, 1) over the wanted, at the last restart
         for (int j = 0; j < Math.min(b, cap); j++) {
             random(rng, cand, 0, n);
             size = append(la, v, size, n, cand, 0, rng);
@@ -65,6 +148,7 @@ public final class BlockLanczos {
             a.apply(Arrays.copyOfRange(v, blockStart * n, size * n), cand, nb);
             System.arraycopy(cand, 0, w, blockStart * n, nb * n);
             products += nb;
+            applications++;
             double[] tc = new double[size * nb];   // tc[i·nb + j] = v_i · w_{blockStart + j}
             la.dgemm(false, true, size, nb, n, 1.0, v, 0, n, w, blockStart * n, n, 0.0, tc, 0, nb);
             for (int i = 0; i < size; i++) {
@@ -94,6 +178,8 @@ public final class BlockLanczos {
             la.dgemm(false, false, want, n, size, 1.0, sw, 0, size, v, 0, n, 0.0, vecs, 0, n);
             la.dgemm(false, false, want, n, size, 1.0, sw, 0, size, w, 0, n, 0.0, ay, 0, n);
             boolean all = want == k;
+            boolean[] conv = new boolean[want];
+            double distance = 0;
             for (int i = 0; i < want; i++) {
                 vals[i] = theta[order[i]];
                 double r = 0;
@@ -102,12 +188,77 @@ public final class BlockLanczos {
                     r += d * d;
                 }
                 res[i] = Math.sqrt(r);
-                all &= res[i] <= tol * Math.abs(vals[i]);
+                double ratio = test.ratio(vals[i], res[i], norm(ay, i * n, n));
+                conv[i] = ratio <= 1;
+                all &= conv[i];
+                distance += Math.log(Math.max(ratio, 1));
             }
-            if (all || size == cap) return new Result(vals, res, vecs, products, all);
+            if (all) return result(vals, res, vecs, ay, conv, products, applications, restarts, Stop.CONVERGED, theta, order);
+            if (size == n) return result(vals, res, vecs, ay, conv, products, applications, restarts, Stop.SPANNED, theta, order);
+            int keep = keep(k, b, cap);
+            if (size + nb > cap && restarts < maxRestarts && keep >= want && keep < size) {
+                // A whole cycle since the last restart that did not halve the product of the distances: stop.
+                if (!(distance < distanceAtRestart - Math.log(2))) {
+                    return result(vals, res, vecs, ay, conv, products, applications, restarts, Stop.STAGNATED, theta, order);
+                }
+                distanceAtRestart = distance;
+                // The next block first: A·X_last against the whole old basis (the block that holds every residual).
+                orthogonalize(la, v, size, n, cand, nb);
+                // The basis and its products become the kept Ritz vectors V·s and W·s; T becomes diag(θ).
+                double[] sk = new double[keep * size];
+                for (int i = 0; i < keep; i++) System.arraycopy(s, order[i] * size, sk, i * size, size);
+                rotate(la, v, sk, keep, size, n);
+                rotate(la, w, sk, keep, size, n);
+                Arrays.fill(t, 0.0);
+                for (int i = 0; i < keep; i++) t[i * cap + i] = theta[order[i]];
+                restarts++;
+                blockStart = keep;
+                size = appendBlock(la, v, keep, n, cand, nb, rng);
+                continue;
+            }
+            if (size == cap) return result(vals, res, vecs, ay, conv, products, applications, restarts, Stop.BUDGET, theta, order);
             // The next block: A·X_j orthonormalized against the whole basis.
             blockStart = size;
             size = appendBlock(la, v, size, n, cand, Math.min(nb, cap - size), rng);
+        }
+    }
+
+    /**
+     * Ritz vectors kept at a thick restart: the k wanted and about half the rest, leaving room for
+     * whole blocks of b.
+     */
+    static int keep(int k, int b, int cap) {
+        int free = b * Math.max(1, (cap - k) / (2 * b));
+        return cap - free;
+    }
+
+    private static Result result(double[] vals, double[] res, double[] vecs, double[] ay, boolean[] conv, long products, int applications,
+                                 int restarts, Stop stop, double[] theta, Integer[] order) {
+        double[] all = new double[order.length];
+        for (int i = 0; i < order.length; i++) all[i] = theta[order[i]];
+        return new Result(vals, res, vecs, ay, conv, products, applications, restarts, stop, all);
+    }
+
+    /**
+     * Rows 0..keep of x (rows × n, row-major) ← sk·x (sk: keep × rows), in place, a panel of
+     * columns at a time (each panel of the result reads only the same columns of x).
+     */
+    private static void rotate(Linalg la, double[] x, double[] sk, int keep, int rows, int n) {
+        int panel = 1024;
+        double[] tmp = new double[keep * Math.min(panel, n)];
+        for (int c0 = 0; c0 < n; c0 += panel) {
+            int width = Math.min(panel, n - c0);
+            la.dgemm(false, false, keep, width, rows, 1.0, sk, 0, rows, x, c0, n, 0.0, tmp, 0, width);
+            for (int i = 0; i < keep; i++) System.arraycopy(tmp, i * width, x, i * n + c0, width);
+        }
+    }
+
+    /** x (nb rows) −= projection on the basis v[0 .. size), block classical Gram–Schmidt twice. */
+    private static void orthogonalize(Linalg la, double[] v, int size, int n, double[] x, int nb) {
+        double[] c = new double[Math.max(1, size * nb)];
+        for (int pass = 0; pass < 2 && size > 0; pass++) {
+            la.dgemm(false, true, size, nb, n, 1.0, v, 0, n, x, 0, n, 0.0, c, 0, nb);       // C = V Xᵀ
+            la.dgemm(true, false, nb, n, size, -1.0, c, 0, nb, v, 0, n, 1.0, x, 0, n);      // X −= Cᵀ V
         }
     }
 
@@ -120,12 +271,9 @@ public final class BlockLanczos {
      * if nothing is left of it). Returns the new size.
      */
     private static int appendBlock(Linalg la, double[] v, int size, int n, double[] x, int nb, SplittableRandom rng) {
-        double[] before = new double[nb], c = new double[Math.max(1, size * nb)], cj = new double[nb];
+        double[] before = new double[nb], cj = new double[nb];
         for (int j = 0; j < nb; j++) before[j] = norm(x, j * n, n);
-        for (int pass = 0; pass < 2 && size > 0; pass++) {
-            la.dgemm(false, true, size, nb, n, 1.0, v, 0, n, x, 0, n, 0.0, c, 0, nb);       // C = V Xᵀ
-            la.dgemm(true, false, nb, n, size, -1.0, c, 0, nb, v, 0, n, 1.0, x, 0, n);      // X −= Cᵀ V
-        }
+        orthogonalize(la, v, size, n, x, nb);
         int base = size;
         for (int j = 0; j < nb; j++) {
             int off = j * n;

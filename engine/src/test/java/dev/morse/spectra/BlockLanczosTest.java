@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
  * Block Lanczos against known spectra: the k eigenvalues of largest magnitude of operators with
  * known spectra (indefinite, with a multiple eigenvalue, a shift-invert-like
  * spectrum with a few dominant values), residuals as reported and as recomputed, orthonormal Ritz
- * vectors, a space smaller than one block, and the same bits for the same seed.
+ * vectors, a space smaller than one block, and the same bits for the same seed; thick restarts
+ * past a large cluster just below the wanted values, and why a run stops.
  */
 class BlockLanczosTest {
 
@@ -84,5 +85,83 @@ class BlockLanczosTest {
         BlockLanczos.Result cut = BlockLanczos.largestMagnitude(a, 4, 4, 1e-14, 8, 1);
         assertEquals(4, cut.ritzValues().length);
         assertTrue(!cut.allConverged() || cut.residuals()[3] <= 1e-14 * Math.abs(cut.ritzValues()[3]));
+    }
+
+    /**
+     * The shift-invert spectrum of an l2-regularized minimum (Fashion-MNIST 784-3-10 at l2(1e-2)
+     * in miniature): H has four eigenvalues below the regularizer's value 0.01, a cluster of 600
+     * exactly at 0.01 (the null space of the data Hessian) with a continuum just above it, and a
+     * bulk up to 50. The k = 8 of largest |μ| of (H − σI)⁻¹ are the four and four of the cluster,
+     * whose μ = 100 lies 2 % below the fourth: with a basis of 128 vectors (8 blocks) they do not
+     * converge; thick restarts get them at the same memory.
+     */
+    static double[] clusteredH() {
+        int n = 1000;
+        double[] h = new double[n];
+        double[] below = {0.0069, 0.0077, 0.0091, 0.0098};
+        System.arraycopy(below, 0, h, 0, below.length);
+        for (int i = 4; i < 604; i++) h[i] = 0.01;
+        for (int i = 604; i < 700; i++) h[i] = 0.01 + 1e-7 * Math.pow(1.1, i - 604);   // the continuum above the cluster
+        for (int i = 700; i < n; i++) h[i] = 0.02 + 50.0 * (i - 700) / (n - 701);
+        return h;
+    }
+
+    @Test
+    void thickRestartsConvergeNextToALargeCluster() {
+        double[] h = clusteredH();
+        int n = h.length;
+        double sigma = 1e-10, tol = 1e-8 * 50;
+        double[] mu = new double[n];
+        for (int i = 0; i < n; i++) mu[i] = 1 / (h[i] - sigma);
+        LinearOperator a = Operators.diagonal(mu);
+        BlockLanczos.Convergence test = BlockLanczos.Convergence.ofInverse(tol);
+        BlockLanczos.Result cut = BlockLanczos.largestMagnitude(a, 8, 16, test, 128, 0, 1);
+        assertEquals(BlockLanczos.Stop.BUDGET, cut.stop(), "one basis of 8 blocks is not enough");
+        assertEquals(8, cut.applications());
+        BlockLanczos.Result r = BlockLanczos.largestMagnitude(a, 8, 16, test, 128, 40, 1);
+        assertEquals(BlockLanczos.Stop.CONVERGED, r.stop(), "restarts: " + r.restarts() + ", solves: " + r.applications());
+        assertTrue(r.allConverged() && r.restarts() > 0 && r.restarts() < 40, "restarts " + r.restarts());
+        assertEquals(r.products(), 16L * r.applications(), "whole blocks after each restart");
+        double[] want = {0.0069, 0.0077, 0.0091, 0.0098, 0.01, 0.01, 0.01, 0.01};
+        for (int i = 0; i < 8; i++) {
+            double lambda = sigma + 1 / r.ritzValues()[i];
+            // The image z = A·y, normalized, is the eigenvector estimate of H; its residual is what the test measured.
+            double[] z = Arrays.copyOfRange(r.images(), i * n, (i + 1) * n);
+            double zn = 0;
+            for (double x : z) zn += x * x;
+            zn = Math.sqrt(zn);
+            double res = 0;
+            for (int q = 0; q < n; q++) res += Math.pow((h[q] - lambda) * z[q] / zn, 2);
+            res = Math.sqrt(res);
+            assertTrue(res <= tol, "H residual of pair " + i + ": " + res);
+            assertEquals(r.residuals()[i] / (Math.abs(r.ritzValues()[i]) * zn), res, 1e-3 * tol, "the estimate is the H residual, pair " + i);
+            assertEquals(want[i], lambda, tol, "eigenvalue " + i);
+            assertTrue(r.converged()[i]);
+        }
+        // The Ritz values of the last basis show the cluster next to the wanted values.
+        long near = Arrays.stream(r.allRitzValues()).filter(t -> Math.abs(1 / t - 0.01) < 1e-3).count();
+        assertTrue(near > 16, "Ritz values in the cluster: " + near);
+        // Same bits for the same seed, restarts included.
+        BlockLanczos.Result again = BlockLanczos.largestMagnitude(a, 8, 16, test, 128, 40, 1);
+        assertArrayEquals(r.ritzValues(), again.ritzValues(), 0.0);
+        assertArrayEquals(r.vectors(), again.vectors(), 0.0);
+    }
+
+    @Test
+    void aRunStopsWhenACycleMakesNoProgressOrTheSpaceIsSpanned() {
+        double[] h = clusteredH();
+        double[] mu = new double[h.length];
+        for (int i = 0; i < h.length; i++) mu[i] = 1 / h[i];
+        // A tolerance below rounding: the residuals stall, and the next restart is not taken.
+        BlockLanczos.Result r = BlockLanczos.largestMagnitude(Operators.diagonal(mu), 4, 16, BlockLanczos.Convergence.relative(1e-30), 128, 50, 1);
+        assertEquals(BlockLanczos.Stop.STAGNATED, r.stop());
+        assertTrue(r.restarts() < 50 && !r.allConverged(), "restarts " + r.restarts());
+        // A basis that spans the whole space: exact pairs, and the same unreachable test.
+        double[] d = {3, -2, 1, 0.5, 0.25};
+        BlockLanczos.Result all = BlockLanczos.largestMagnitude(Operators.diagonal(d), 3, 16, BlockLanczos.Convergence.relative(1e-30), 5, 5, 1);
+        assertEquals(BlockLanczos.Stop.SPANNED, all.stop());
+        assertArrayEquals(new double[] {3, -2, 1}, all.ritzValues(), 1e-14);
+        assertThrows(IllegalArgumentException.class, () -> BlockLanczos.largestMagnitude(Operators.diagonal(d), 3, 2, BlockLanczos.Convergence.relative(1e-8), 5, -1, 1));
+        assertThrows(IllegalArgumentException.class, () -> BlockLanczos.Convergence.ofInverse(0));
     }
 }
