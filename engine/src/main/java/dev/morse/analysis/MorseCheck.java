@@ -14,9 +14,7 @@ import dev.morse.linalg.Linalg;
 import dev.morse.linalg.MemoryGuard;
 import dev.morse.linalg.NativeThreads;
 import dev.morse.linalg.ShiftedFactorization;
-import dev.morse.spectra.BlockLanczos;
 import dev.morse.spectra.Lanczos;
-import dev.morse.spectra.LinearOperator;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -33,8 +31,6 @@ import java.util.concurrent.FutureTask;
  */
 final class MorseCheck {
 
-    /** Right-hand sides per solve of the shift-invert block Lanczos ({@link #nearZero}). */
-    static final int SHIFT_INVERT_BLOCK = 16;
 
     private MorseCheck() {}
 
@@ -283,7 +279,7 @@ final class MorseCheck {
 
         // The eigenvalues nearest zero: shift-invert Lanczos on a factor that is not singular.
         listener.phase("shift-invert Lanczos for the eigenvalues nearest zero (" + (solver instanceof CholeskyFactorization ? "dpotrs" : "dsytrs") + ")");
-        NearZero nz = solver.singular() ? null : nearZero(ev, theta, solver, o, nm.h());
+        NearestZero nz = solver.singular() ? null : NearestZero.shiftInvert(ev, theta, solver, o.nearest(), nm.h());
         clock.lap("shift_invert");
 
         double[] near = nz == null ? new double[0] : nz.values();
@@ -312,19 +308,11 @@ final class MorseCheck {
         if (nz == null) {
             warning = join(warning, "the factor at hand has an exactly zero pivot (an eigenvalue at ±τ): the eigenvalues nearest zero were not computed.");
         } else if (nz.dropped() > 0) {
+            // The nearest ones, min |λ| among them, are verified: a note, not a failure. A pair
+            // nearer zero than a verified one missing its residual, or none verified, is a failure
+            // (at a degenerate point the cluster at the shift may hold such pairs: a note).
             boolean degenerate = c.nullity() > 0;
-            String which = nz.values().length + " of the " + (nz.values().length + nz.dropped()) + " eigenvalues nearest zero are reported (residual ≤ "
-                    + LANCZOS_TOL + "·‖H‖₂); ";
-            // The pairs dropped are the ones farthest from the shift: (H ∓ τI)⁻¹ has norm about
-            // 1/min|λ ∓ τ|, and its Ritz vectors for eigenvalues far from the shift carry errors of
-            // order ε·‖(H ∓ τI)⁻¹‖·|λ|, which a degenerate cluster at the shift, or eigenvalues within
-            // rounding of it, make larger than the residual test allows. The nearest ones, min |λ|
-            // among them, are verified: a note, not a failure. A pair nearer zero than a verified one
-            // missing its residual, or none verified, is a failure.
-            warning = join(warning, which + ((degenerate || nz.nearestFirst()) && nz.values().length > 0
-                    ? (degenerate ? "the others lie beyond the cluster of zero eigenvalues at the shift, which masks them."
-                                  : "the others lie farther from zero than the shift-invert operator, whose norm is 1/min|λ ∓ τ|, resolves.")
-                    : "shift-invert Lanczos did not resolve the others."));
+            warning = join(warning, nz.note(degenerate, LANCZOS_TOL * nm.h()));
             if (!(degenerate || nz.nearestFirst()) || nz.values().length == 0) nearOk = false;
         }
         return new MorseReport(p, pt.loss(), pt.gradientNorm(), pt.gradTol(), pt.critical(), "inertia", nm.h(), nm.g(), nm.m(), nm.r(), "lanczos",
@@ -366,91 +354,6 @@ final class MorseCheck {
                 throw new IllegalStateException(e.getCause());
             }
         }
-    }
-
-    /**
-     * Eigenvalues nearest zero (sorted by |λ|) whose residual ‖Hy − λy‖ is at most
-     * {@link MorseReport#LANCZOS_TOL}·‖H‖₂, those residuals, how many Ritz pairs were dropped for a larger
-     * residual, and whether Lanczos converged.
-     */
-    private record NearZero(double[] values, double[] residuals, int dropped, boolean nearestFirst, boolean converged) {}
-
-    /**
-     * Shift-invert Lanczos: the k eigenvalues μ of (H − σI)⁻¹ largest in magnitude are
-     * μ = 1/(λ − σ) for the k eigenvalues λ of H nearest σ (σ = ±τ, next to zero), λ = σ + 1/μ.
-     * The residuals are computed afresh with exact Hessian products of the Ritz vectors, and only
-     * pairs with ‖Hy − λy‖ ≤ {@link MorseReport#LANCZOS_TOL}·‖H‖₂ are kept. At a degenerate point the shift
-     * sits on the cluster of zero eigenvalues, whose μ ≈ −1/τ dwarf the rest: the cluster's pairs
-     * are accurate, but the eigenvalues beyond it are resolved only to the rounding of that
-     * cluster (a component of 1e-14 along it is multiplied by 1/τ), and are dropped.
-     */
-    private static NearZero nearZero(Evaluator ev, double[] theta, ShiftedFactorization f, Options o, double hNorm) {
-        int p = ev.dim();
-        double sigma = f.shift();
-        LinearOperator inverse = new LinearOperator() {
-            @Override
-            public int dim() {
-                return p;
-            }
-
-            @Override
-            public void apply(double[] v, double[] out) {
-                apply(v, out, 1);
-            }
-
-            @Override
-            public void apply(double[] vs, double[] outs, int k) {
-                System.arraycopy(vs, 0, outs, 0, k * p);
-                try (NativeThreads.Scope s = ev.nativeScope()) {
-                    f.solve(outs, 0, k);
-                }
-            }
-
-            @Override
-            public String describe() {
-                return "(H − " + sigma + "·I)⁻¹";
-            }
-        };
-        int k = Math.min(o.nearest(), p);
-        // Block Lanczos, SHIFT_INVERT_BLOCK solves at a time: a solve reads the whole factor from
-        // memory once per call, whatever its number of right-hand sides (dpotrs at n = 9550:
-        // ~110 ms for 1 and for 16), so blocks cost little more than single vectors.
-        // Blocks of at least k, up to 64: a cluster at the shift (a degenerate point) is found up to
-        // the block size in each eigenvalue's multiplicity. The basis (kept with its products, no
-        // restarts) holds 16 blocks, at most 512 vectors (2 · 512 · P doubles: 326 MB at P = 39760).
-        int block = Math.min(64, Math.max(SHIFT_INVERT_BLOCK, k));
-        int basis = Math.min(p, Math.max(k + block, Math.min(16 * block, 512)));
-        BlockLanczos.Result r = BlockLanczos.largestMagnitude(inverse, k, block, LANCZOS_TOL, basis, 0);
-        double[] mu = r.ritzValues();
-        int m = mu.length;
-        double[] y = r.vectors();
-        double[] hy = new double[m * p];
-        CurvatureOperator.hessian(ev, theta).apply(y, hy, m);
-        Integer[] order = new Integer[m];
-        double[] lam = new double[m];
-        for (int i = 0; i < m; i++) {
-            order[i] = i;
-            lam[i] = mu[i] == 0 ? Double.POSITIVE_INFINITY : sigma + 1 / mu[i];
-        }
-        Arrays.sort(order, (a, b) -> Double.compare(Math.abs(lam[a]), Math.abs(lam[b])));
-        double[] values = new double[m], res = new double[m];
-        int kept = 0;
-        boolean prefix = true;   // no verified pair farther from zero than a dropped one
-        for (int i = 0; i < m; i++) {
-            int j = order[i];
-            double s = 0;
-            for (int q = 0; q < p; q++) {
-                double d = hy[j * p + q] - lam[j] * y[j * p + q];
-                s += d * d;
-            }
-            if (Math.sqrt(s) <= LANCZOS_TOL * hNorm) {
-                if (kept < i) prefix = false;
-                values[kept] = lam[j];
-                res[kept] = Math.sqrt(s);
-                kept++;
-            }
-        }
-        return new NearZero(Arrays.copyOf(values, kept), Arrays.copyOf(res, kept), m - kept, prefix, r.allConverged());
     }
 
     /** The full spectra of H, G and M (three P×P matrices, dsyevd): counts from the eigenvalues. */

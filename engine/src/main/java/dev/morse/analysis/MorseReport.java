@@ -173,8 +173,8 @@ public record MorseReport(
      * default), dense limit (the counts need a P×P matrix; default {@value MemoryGuard#MAX_SQUARE_ORDER},
      * the largest one Java array holds: the heap is the real limit, refused with the estimate
      * when short), how many eigenvalues nearest zero (and at each end) to report, the restart
-     * limit of the Lanczos runs on H (the shift-invert block Lanczos does not restart: its basis
-     * is bounded instead, see {@link MorseCheck#nearZero}), and whether to compute the full spectra of H, G and M
+     * limit of the Lanczos runs on H (the shift-invert block Lanczos has its own, smaller budget:
+     * {@link NearestZero#RESTARTS}), and whether to compute the full spectra of H, G and M
      * (method "dense": three P×P matrices and three eigendecompositions).
      */
     public record Options(double tauFactor, double absoluteTolerance, double gradTol, int denseLimit, int nearest, int lanczosRestarts,
