@@ -268,13 +268,15 @@ final class MorseCommand extends AnalysisCommand {
         rows.add(new String[] {"‖∇L_R‖₂", sci(r.gradientNorm()) + (r.critical() ? "  (critical: ≤ grad_tol " : "  (NOT critical: > grad_tol ") + g3(r.gradTol()) + ")"});
         if (r.countsExact()) {
             rows.add(new String[] {"τ", g3(r.tau()) + (r.absoluteTolerance() > 0 ? " (absolute)" : " = " + num(r.tauFactor()) + "·P·ε·s, " + tauScale(r))});
-            String how = r.method().equals("inertia") ? "  (LDLᵀ inertia of H ∓ τI)" : "  (from all eigenvalues)";
+            String how = r.zeroHessian() ? "  (H = 0 exactly: every eigenvalue is 0)"
+                    : r.method().equals("inertia") ? "  (LDLᵀ inertia of H ∓ τI)" : "  (from all eigenvalues)";
             rows.add(new String[] {"index", r.index() + " negative eigenvalues (λ < −τ)" + how});
             rows.add(new String[] {"nullity", r.nullity() + " zero eigenvalues (|λ| ≤ τ)"});
             rows.add(new String[] {"positive", r.positive() + " (λ > τ)"});
             rows.add(new String[] {"min |λ|", g3(r.minAbsEigenvalue()) + "  (min|λ|/τ = " + g3(r.minAbsOverTau()) + ")"});
             if (r.method().equals("inertia")) {
-                rows.add(new String[] {"nearest 0", list(r.nearestZero(), 5) + "  (shift-invert Lanczos, residuals ≤ " + g3(max(r.nearestZeroResiduals())) + ")"});
+                rows.add(new String[] {"nearest 0", list(r.nearestZero(), 5) + (r.zeroHessian() ? "  (H = 0: unit vectors, residuals ‖H·e_i‖ ≤ "
+                        : "  (shift-invert Lanczos, residuals ≤ ") + g3(max(r.nearestZeroResiduals())) + ")"});
             }
             String rank = r.ggnEigenvalues() == null ? "" : ", rank G = " + EigenvalueCounts.rank(r.ggnEigenvalues(), r.tau());
             rows.add(new String[] {"G/M split", "tr H = " + g3(r.traceHessian()) + ", tr G = " + g3(r.traceGgn()) + ", tr M = " + g3(r.traceNme())

@@ -177,6 +177,40 @@ class CommandsTest {
     }
 
     /**
+     * A deep linear network without biases at θ = 0: H = 0 exactly, so s = 0 and τ = 0. The check
+     * used to print "min |λ| NaN (min|λ|/τ = Infinity)" (Infinity with --spectra), the opposite of
+     * the truth, then "Lanczos did not converge (… exactly zero pivot …)" with exit 3; every
+     * eigenvalue is 0, a clean, fully degenerate verdict with exit 0.
+     */
+    @Test
+    void aZeroHessianIsAFullyDegenerateVerdictNotAFailure() throws Exception {
+        for (boolean spectra : new boolean[] {false, true}) {
+            Path json = dir.resolve("zero-" + spectra + ".json");
+            List<String> args = new ArrayList<>(List.of("morse", "--model", "2-2-2-1", "--activation", "identity", "--no-bias", "all",
+                    "--data", "gaussian:n=10", "--init", "zeros", "--json", json.toString()));
+            if (spectra) args.add("--spectra");
+            Cli.Result r = Cli.run(args.toArray(new String[0]));
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("(min|λ|/τ = 0.00)") && !r.out().contains("Infinity") && !r.out().contains("NaN"), r.out());
+            assertTrue(r.out().contains("NOT MORSE: critical point is fully degenerate: every eigenvalue lies in the zero band"), r.out());
+            assertTrue(r.out().contains("(H = 0 exactly: every eigenvalue is 0)") && !r.out().contains("warning"), r.out());
+            assertTrue(!r.err().contains("did not converge"), r.err());
+            Map<String, Object> rep = Cli.json(json);
+            assertEquals(0.0, Cli.num(rep, "tau"), rep.toString());
+            assertEquals(0.0, Cli.num(rep, "min_abs_eigenvalue"), rep.toString());
+            assertEquals(0.0, Cli.num(rep, "min_abs_over_tau"), rep.toString());
+            assertEquals(Boolean.TRUE, rep.get("converged"), rep.toString());
+            assertEquals(10.0, Cli.num(rep, "nullity"), rep.toString());
+            assertEquals(0.0, Cli.num(rep, "index"), rep.toString());
+            assertEquals(null, rep.get("warning"), rep.toString());
+            if (!spectra) {
+                assertTrue(r.out().contains("(H = 0: unit vectors, residuals ‖H·e_i‖ ≤ 0.00)"), r.out());
+                for (double l : Cli.doubles(rep.get("nearest_zero"))) assertEquals(0.0, l, rep.toString());
+            }
+        }
+    }
+
+    /**
      * Gradient descent with a far too large rate blows up; the SPEC tolerance 1e-10·max(1, |L_R|)
      * grows with the loss, and used to call the blown-up run converged (exit 0).
      */

@@ -79,8 +79,21 @@ public record EigenvalueCounts(double tau, int index, int nullity, int positive,
         return new EigenvalueCounts(tau, 0, 0, n, minAbs, nearestZero.clone());
     }
 
-    /** min |λ| / τ: how far the smallest eigenvalue is from the zero band (∞ when τ = 0). */
+    /** min |λ| / τ: how far the smallest eigenvalue is from the zero band ({@link #ratio}). */
     public double minAbsOverTau() {
+        return ratio(minAbs, tau);
+    }
+
+    /**
+     * min |λ| / τ, the distance of the eigenvalue nearest zero from the zero band in units of τ,
+     * with its limits: 0 when min |λ| = 0 (an exactly zero eigenvalue lies in the band whatever τ,
+     * τ = 0 included, where 0/0 would be undefined: H = 0 as assembled, s = 0); +∞ when τ = 0 and
+     * min |λ| &gt; 0 (outside the band {0}; only when c·P·ε·s underflows, since τ = 0 needs s = 0
+     * otherwise and an absolute tolerance is &gt; 0); NaN when min |λ| is unknown.
+     */
+    public static double ratio(double minAbs, double tau) {
+        if (Double.isNaN(minAbs)) return Double.NaN;
+        if (minAbs == 0) return 0;
         return tau > 0 ? minAbs / tau : Double.POSITIVE_INFINITY;
     }
 

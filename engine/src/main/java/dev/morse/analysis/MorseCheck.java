@@ -199,7 +199,12 @@ final class MorseCheck {
             indefinite = probe.ritzValues().length > 0 && probe.ritzValues()[0] < -tau;
             clock.lap("lanczos");
         }
-        if (tau == 0) {
+        if (tau == 0 && NearestZero.zeroLower(h, p)) {
+            // s = 0 and H = 0 exactly, every entry (a deep linear network at the origin): every
+            // eigenvalue is 0, the counts and the nearest-zero values need no factorization.
+            atMinus = atPlus = new Inertia(0, p, 0);
+            plan = buffers + ": τ = 0 and H = 0 exactly (every entry), so every eigenvalue is 0: nothing to factor";
+        } else if (tau == 0) {
             listener.phase("LDLᵀ factorization of H (dsytrf)");
             LdltFactorization f;
             try (NativeThreads.Scope s = ev.nativeScope()) {
@@ -277,9 +282,14 @@ final class MorseCheck {
         clock.lap("factorization");
         double flops = assemblies * parts.flops();
 
-        // The eigenvalues nearest zero: shift-invert Lanczos on a factor that is not singular.
-        listener.phase("shift-invert Lanczos for the eigenvalues nearest zero (" + (solver instanceof CholeskyFactorization ? "dpotrs" : "dsytrs") + ")");
-        NearestZero nz = solver.singular() ? null : NearestZero.shiftInvert(ev, theta, solver, o.nearest(), nm.h());
+        // The eigenvalues nearest zero: shift-invert Lanczos on a factor that is not singular (none when H = 0).
+        NearestZero nz;
+        if (solver == null) {
+            nz = NearestZero.zeroHessian(ev, theta, o.nearest());
+        } else {
+            listener.phase("shift-invert Lanczos for the eigenvalues nearest zero (" + (solver instanceof CholeskyFactorization ? "dpotrs" : "dsytrs") + ")");
+            nz = solver.singular() ? null : NearestZero.shiftInvert(ev, theta, solver, o.nearest(), nm.h());
+        }
         clock.lap("shift_invert");
 
         double[] near = nz == null ? new double[0] : nz.values();
@@ -292,7 +302,7 @@ final class MorseCheck {
                     + " is below the rounding level of H; use a larger --abs-tol or the default τ.");
             return new MorseReport(p, pt.loss(), pt.gradientNorm(), pt.gradTol(), pt.critical(), "inertia", nm.h(), nm.g(), nm.m(), nm.r(), "lanczos",
                     source, st[0], o.tauFactor(), o.absoluteTolerance(), tau, -1, -1, -1, false, false, minAbs,
-                    tau > 0 ? minAbs / tau : Double.POSITIVE_INFINITY, null, new double[0], new double[0], near,
+                    EigenvalueCounts.ratio(minAbs, tau), null, new double[0], new double[0], near,
                     nz == null ? new double[0] : nz.residuals(), null, null, trH, trG, trM,
                     fH > 0 ? Math.sqrt(parts.nmeFrobeniusSquared() / fH) : 0, plan, clock.done(), flops, warning);
         }

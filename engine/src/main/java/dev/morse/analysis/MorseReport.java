@@ -123,6 +123,15 @@ public record MorseReport(
     }
 
     /**
+     * H = 0 exactly, from the counts: τ = 0 (s = 0) and every eigenvalue counted in the zero band
+     * {0}. The inertia method then factors nothing and its nearest-zero values are 0 with the unit
+     * vectors as eigenvectors (no shift-invert).
+     */
+    public boolean zeroHessian() {
+        return countsExact && tau == 0 && nullity == parameters;
+    }
+
+    /**
      * One line a person can read. A point that failed the gradient test is named no kind (minimum,
      * saddle): those are kinds of critical points (SPEC §6), and "MORSE" there would vouch for a
      * point that is not one; its inertia is still given, for information.
@@ -142,7 +151,9 @@ public record MorseReport(
             return "NOT CRITICAL: ‖∇L_R‖ = " + fmt(gradientNorm) + " > grad_tol " + fmt(gradTol) + ", so no Morse verdict; the Hessian here has"
                     + " index " + index + ", positive " + positive + " (" + counts + "; refine to a critical point first";
         }
-        String kind = index == 0 && nullity == 0 ? "a nondegenerate minimum" : index == 0 ? "a degenerate minimum candidate"
+        String kind = index == 0 && positive == 0 ? "fully degenerate: every eigenvalue lies in the zero band, so second order cannot tell a minimum,"
+                + " a maximum or a saddle"
+                : index == 0 && nullity == 0 ? "a nondegenerate minimum" : index == 0 ? "a degenerate minimum candidate"
                 : positive == 0 && nullity == 0 ? "a nondegenerate maximum" : positive == 0 ? "a degenerate maximum candidate"
                 : nullity == 0 ? "a nondegenerate saddle of index " + index : "a degenerate saddle of index " + index;
         return (nullity == 0 ? "MORSE: " : "NOT MORSE: ") + "critical point is " + kind + " (" + counts;

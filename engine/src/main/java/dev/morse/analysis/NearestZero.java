@@ -65,6 +65,31 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
     }
 
     /**
+     * Where H = 0 exactly (τ = 0): every eigenvalue is 0, and the k nearest are 0 with the unit
+     * vectors e₁, …, e_k as eigenvectors; their residuals ‖H·e_i‖ come from exact Hessian
+     * products (0 where the products agree with the assembly). No factorization, no solve.
+     */
+    static NearestZero zeroHessian(Evaluator ev, double[] theta, int nearest) {
+        int p = ev.dim();
+        int k = Math.min(nearest, p);
+        double[] y = new double[k * p], hy = new double[k * p], res = new double[k];
+        for (int i = 0; i < k; i++) y[i * p + i] = 1;
+        CurvatureOperator.hessian(ev, theta).apply(y, hy, k);
+        for (int i = 0; i < k; i++) res[i] = norm(hy, i * p, p);
+        return new NearestZero(new double[k], res, 0, true, new double[0], new double[0], BlockLanczos.Stop.CONVERGED, 0, 0, 0);
+    }
+
+    /** Whether every entry of the lower triangle of the n×n matrix a is exactly 0 (a symmetric a is then 0). */
+    static boolean zeroLower(double[] a, int n) {
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j <= i; j++) {
+                if (a[i * n + j] != 0) return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Shift-invert Lanczos: the k eigenvalues μ of (H − σI)⁻¹ largest in magnitude are
      * μ = 1/(λ − σ) for the k eigenvalues λ of H nearest σ (σ = ±τ, next to zero), λ = σ + 1/μ.
      * The eigenvector estimates are the images z = (H − σI)⁻¹y of the Ritz vectors y, normalized:

@@ -200,7 +200,7 @@ class InertiaCountsTest {
         compare(ev, zero, "θ = 0 without biases");
     }
 
-    /** The kinds a verdict names, from the counts: every sign pattern, the negative semidefinite ones included. */
+    /** The kinds a verdict names, from the counts: every sign pattern, the negative semidefinite and the all-zero ones included. */
     @Test
     void theVerdictNamesTheKindOfCriticalPoint() {
         String[][] cases = {
@@ -210,6 +210,9 @@ class InertiaCountsTest {
                 {"3", "2", "0", "NOT MORSE: critical point is a degenerate maximum candidate"},
                 {"2", "0", "3", "MORSE: critical point is a nondegenerate saddle of index 2"},
                 {"2", "1", "2", "NOT MORSE: critical point is a degenerate saddle of index 2"},
+                // every eigenvalue in the band (H = 0 at τ = 0): neither a minimum nor a maximum candidate rather than the other
+                {"0", "5", "0", "NOT MORSE: critical point is fully degenerate: every eigenvalue lies in the zero band, so second order cannot tell"
+                        + " a minimum, a maximum or a saddle"},
         };
         for (String[] c : cases) {
             String v = MorseReport.verdict(true, 1e-12, 1e-10, Integer.parseInt(c[0]), Integer.parseInt(c[1]), Integer.parseInt(c[2]), 3.0);

@@ -1,5 +1,6 @@
 package dev.morse.analysis;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The eigenvalues nearest zero of the Morse check ({@link NearestZero}) where they are hard: just
  * below a large cluster of eigenvalues (an l2 minimum, whose data Hessian has a large null space),
- * against the dense spectrum from LAPACK; and the warning's reasons.
+ * against the dense spectrum from LAPACK; and where H = 0 exactly (τ = 0: a deep linear network at
+ * the origin), with the rule for min |λ|/τ at τ = 0; and the warning's reasons.
  */
 class NearestZeroTest {
 
@@ -64,6 +66,77 @@ class NearestZeroTest {
         }
         assertEquals(dense[0], r.minAbsEigenvalue(), 1e-12 * dense[0], "min |λ| (the assembled H and the products differ by rounding)");
         assertEquals(dense[0] / r.tau(), r.minAbsOverTau(), 1e-12 * r.minAbsOverTau());
+    }
+
+    /**
+     * A deep linear network without biases at θ = 0 (2-2-2-1): every second derivative of the
+     * output involves two zero weight matrices, so H = G = M = 0 exactly, s = 0 and τ = 0. Every
+     * eigenvalue is 0, so the point is fully degenerate: index 0, nullity P, min |λ| = 0 and
+     * min |λ|/τ = 0 (not ∞ or NaN), the nearest-zero values 0 without a factorization or solve,
+     * and a converged report without a warning; the same with the full spectra.
+     */
+    @Test
+    void aZeroHessianIsFullyDegenerateNotAFailure() {
+        Dataset data = Dataset.regression(MorseClaimsTest.gaussian(20, 1), 10, 2, MorseClaimsTest.gaussian(10, 2), 1);
+        Mlp mlp = Mlp.builder(2, 2, 2, 1).activation(Activation.IDENTITY).noBias().build();
+        Evaluator ev = Evaluator.open(Problem.of(mlp, data, Loss.MSE));
+        int p = mlp.numParameters();
+        double[] zero = new double[p];
+        for (boolean spectra : new boolean[] {false, true}) {
+            MorseReport r = MorseReport.at(ev, zero, MorseReport.Options.defaults().withSpectra(spectra));
+            String w = spectra ? "dense" : "inertia";
+            assertEquals(w, r.method());
+            assertTrue(r.critical(), w);
+            assertEquals(0.0, r.tauScale(), w);
+            assertEquals(0.0, r.tau(), w);
+            assertEquals(0, r.index(), w);
+            assertEquals(p, r.nullity(), w);
+            assertEquals(0, r.positive(), w);
+            assertEquals(0.0, r.minAbsEigenvalue(), w);
+            assertEquals(0.0, r.minAbsOverTau(), w + ": min |λ|/τ at τ = 0 and min |λ| = 0");
+            assertTrue(r.zeroHessian(), w);
+            assertTrue(r.converged(), w + ": " + r.warning());
+            assertNull(r.warning(), w);
+            assertArrayEquals(new double[Math.min(10, p)], r.nearestZero(), 0.0, w);
+            assertArrayEquals(new double[Math.min(10, p)], r.nearestZeroResiduals(), 0.0, w);
+            assertTrue(r.verdict().startsWith("NOT MORSE: critical point is fully degenerate: every eigenvalue lies in the zero band")
+                    && r.verdict().endsWith("(nullity " + p + ", min |λ|/τ = 0.00)"), r.verdict());
+            if (!spectra) assertTrue(r.memoryPlan().contains("H = 0 exactly") && r.memoryPlan().contains("nothing to factor"), r.memoryPlan());
+        }
+    }
+
+    /**
+     * Only part of H is zero: a two-layer linear network without biases at θ = 0 (2-3-1) has G = 0
+     * and M ≠ 0, so s = ‖M‖₂ > 0, τ > 0, and H has exact zeros next to ±‖M‖₂: min |λ| = 0 there
+     * gives min |λ|/τ = 0 (not a tiny positive ratio), a degenerate saddle, a converged report.
+     */
+    @Test
+    void aHessianWithSomeZeroPartsHasItsZerosCounted() {
+        Dataset data = Dataset.regression(MorseClaimsTest.gaussian(20, 3), 10, 2, MorseClaimsTest.gaussian(10, 4), 1);
+        Mlp mlp = Mlp.builder(2, 3, 1).activation(Activation.IDENTITY).noBias().build();
+        Evaluator ev = Evaluator.open(Problem.of(mlp, data, Loss.MSE));
+        double[] zero = new double[mlp.numParameters()];
+        MorseReport spectra = MorseReport.at(ev, zero, MorseReport.Options.defaults().withSpectra(true));
+        MorseReport inertia = MorseReport.at(ev, zero, MorseReport.Options.defaults());
+        for (MorseReport r : new MorseReport[] {spectra, inertia}) {
+            assertTrue(r.tau() > 0 && r.ggnNorm() == 0 && r.nmeNorm() > 0, r.method() + ": τ " + r.tau());
+            assertEquals(spectra.index(), r.index(), r.method());
+            assertEquals(spectra.nullity(), r.nullity(), r.method());
+            assertTrue(r.index() > 0 && r.nullity() > 0 && r.positive() > 0, r.verdict());
+            assertTrue(r.minAbsEigenvalue() <= r.tau(), r.method() + ": min |λ| " + r.minAbsEigenvalue());
+            assertTrue(!r.zeroHessian() && r.converged(), r.method() + ": " + r.warning());
+            assertTrue(r.verdict().startsWith("NOT MORSE: critical point is a degenerate saddle of index " + r.index()), r.verdict());
+        }
+    }
+
+    @Test
+    void minAbsOverTauHasItsLimits() {
+        assertEquals(0.0, EigenvalueCounts.ratio(0, 0), "0/0: an exactly zero eigenvalue is in the band {0}");
+        assertEquals(0.0, EigenvalueCounts.ratio(0, 1e-12));
+        assertEquals(2.0, EigenvalueCounts.ratio(2e-12, 1e-12));
+        assertEquals(Double.POSITIVE_INFINITY, EigenvalueCounts.ratio(1e-300, 0), "outside the band {0} (τ underflowed)");
+        assertTrue(Double.isNaN(EigenvalueCounts.ratio(Double.NaN, 1e-12)), "unknown min |λ|");
+        assertEquals(0.0, EigenvalueCounts.of(new double[] {0, 0, 0}, 0, 2).minAbsOverTau());
     }
 
     /** The warning names the true reason and what to do, for each way shift-invert Lanczos can stop. */
