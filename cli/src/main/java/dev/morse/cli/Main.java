@@ -271,6 +271,32 @@ public final class Main implements Runnable {
     }
 
     /**
+     * Whether the command line runs products over a Spark data set: {@code --master} given, on the
+     * command line or by its {@code --config} file (a report of a {@code --master} run records it,
+     * and a config may give it). {@code bin/morse} asks this ({@link Route}) of a command line with
+     * {@code --config}, and hands such a command to {@code bin/morse-cluster}, whose class path has
+     * the {@link OperatorProvider}. The answer is the parse that {@link #run} does (the file as
+     * {@code --config} reads it, the command line over it), so no path or other string value in
+     * the file is taken for the option. False for a command line that does not parse: the CLI then
+     * says what is wrong.
+     */
+    public static boolean runsOnSpark(String... args) {
+        List<String> rest = new ArrayList<>();
+        for (String a : args) if (!a.equals("--debug")) rest.add(a);
+        CommandLine cl = commandLine(new Main());
+        CommandLine.ParseResult parsed;
+        try {
+            parsed = cl.parseArgs(applyConfig(cl, rest.toArray(new String[0]), ConfigFile::load));
+        } catch (RuntimeException e) {   // a bad config or command line: the CLI's run reports it
+            return false;
+        }
+        CommandLine.ParseResult sub = parsed.subcommand();
+        if (sub == null) return false;
+        CommandLine.Model.OptionSpec master = sub.commandSpec().findOption("--master");
+        return master != null && master.getValue() != null;
+    }
+
+    /**
      * Whether the error is an unknown {@code --batch-size}: the analysis commands' chunking option
      * was renamed {@code --chunk-rows} when {@code --batch-size} became the minibatch of
      * {@code train}, so an old command line gets a pointer, not just "unknown option".
@@ -281,8 +307,8 @@ public final class Main implements Runnable {
         return false;
     }
 
-    /** Finds --config in the arguments, installs its values as defaults, and supplies its "command" when none is given. */
-    private static String[] applyConfig(CommandLine cl, String[] args, java.util.function.Function<Path, ConfigFile> load) {
+    /** The file that --config names in the arguments (the last one given), or null. */
+    static Path configFile(String... args) {
         Path file = null;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--config")) {
@@ -292,6 +318,12 @@ public final class Main implements Runnable {
                 file = Path.of(args[i].substring("--config=".length()));
             }
         }
+        return file;
+    }
+
+    /** Finds --config in the arguments, installs its values as defaults, and supplies its "command" when none is given. */
+    private static String[] applyConfig(CommandLine cl, String[] args, java.util.function.Function<Path, ConfigFile> load) {
+        Path file = configFile(args);
         if (file == null) return args;
         ConfigFile cfg = load.apply(file);
         String running = null;

@@ -11,7 +11,8 @@ import java.util.ServiceLoader;
  * {@code trace} take {@code --master} without the command-line tool depending on Apache Spark.
  * The {@code cluster} module implements it (listed in its
  * {@code META-INF/services/dev.morse.cli.OperatorProvider}) and {@code bin/morse} hands every
- * command with {@code --master} to {@code bin/morse-cluster}, whose class path has that module;
+ * command with {@code --master} (on the command line, or in its {@code --config} file: {@link Route})
+ * to {@code bin/morse-cluster}, whose class path has that module;
  * on the CLI's own class path there is no provider and {@code --master} is refused with a message
  * saying so.
  *
@@ -74,7 +75,8 @@ public interface OperatorProvider {
     static OperatorProvider find(String master) {
         for (OperatorProvider p : ServiceLoader.load(OperatorProvider.class)) return p;
         throw CliException.usage("--master " + master + ": products over a Spark data set need the cluster module (Apache Spark), "
-                + "which is not on this class path. Run through bin/morse, which hands commands with --master to bin/morse-cluster, "
+                + "which is not on this class path. Run through bin/morse, which hands commands with --master (on the command line, or in "
+                + "a --config file that is a regular file) to bin/morse-cluster, "
                 + "or put morse-cluster and Spark on the class path (README, \"Curvature over distributed data\").");
     }
 }

@@ -52,9 +52,12 @@ public final class ClusterMain implements Runnable {
         PrintWriter e = new PrintWriter(err, true, StandardCharsets.UTF_8);
         // The first word that is not an option names the command (bin/morse passes --debug, --config
         // FILE … anywhere): sweep, cluster and help are ours; any other goes to the CLI, with Spark on
-        // the class path. Options alone (--help, --version) are ours.
+        // the class path, and so does --config before any command word: ours take no --config, the
+        // file's name after it is no command word, and the file may name the command itself (a report
+        // of a --master run, which bin/morse hands over). Options alone (--help, --version) are ours.
         String first = null;
         for (String a : args) {
+            if (a.equals("--config") || a.startsWith("--config=")) return dev.morse.cli.Main.run(o, e, args);
             if (!a.startsWith("-")) {
                 first = a;
                 break;

@@ -104,6 +104,11 @@ class ClusterMainTest {
         @SuppressWarnings("unchecked") Map<String, Object> cfg = (Map<String, Object>) b.get("config");
         assertEquals("local[2]", cfg.get("master"));
         assertEquals(3, ((Number) cfg.get("partitions")).intValue());
+        // that report is a config which reruns on Spark (bin/morse hands it over: cli's LauncherTest), with
+        // --config before any command word, whose file name is never taken for one
+        Path again = tmp.resolve("again.json");
+        assertEquals(0, run("--config", dist.toString(), "--json", again.toString(), "-q"), err());
+        assertEquals(eb, Json.readObject(again).get("eigenvalues"));
         // the command is the first word that is not an option (bin/morse passes --debug anywhere)
         assertEquals(0, run("--debug", "init", "--model", "2-3-1", "--save", tmp.resolve("t0.npy").toString(), "-q"), err());
         assertTrue(Files.exists(tmp.resolve("t0.npy")));
