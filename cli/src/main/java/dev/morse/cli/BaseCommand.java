@@ -45,7 +45,7 @@ abstract class BaseCommand implements Callable<Integer> {
         Object root = spec.root().userObject();
         boolean terminal = root instanceof Main m && m.stderrTerminal;
         progress = new Progress(err, output.quiet, terminal);
-        files = new OutputFiles(output.force);
+        files = new OutputFiles(output.force, err);
         try {
             checkOptions();
             int code = execute();

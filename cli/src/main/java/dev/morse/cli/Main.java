@@ -28,13 +28,15 @@ import picocli.CommandLine.Command;
                         + "of options, resumable), 'morse cluster start|stop|status' (a standalone cluster on this machine), and --master for "
                         + "spectrum, density and trace (products over a distributed data set).",
                 "%nExit codes: 0 success; 1 internal error (a bug; --debug prints the stack trace); 2 bad usage or input; 3 numerical failure (LAPACK, no convergence); 4 refused for "
-                        + "memory (the message gives the estimate and what to use instead)."})
+                        + "memory (the message gives the estimate and what to use instead); 130 interrupted (Ctrl-C: no output is left half-written)."})
 public final class Main implements Runnable {
 
     public static final int EXIT_OK = 0;
     public static final int EXIT_USAGE = 2;
     public static final int EXIT_NUMERICAL = 3;
     public static final int EXIT_MEMORY = 4;
+    /** Interrupted (Ctrl-C): 128 + SIGINT, what the JVM exits with on that signal. */
+    public static final int EXIT_INTERRUPTED = 130;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -146,6 +148,10 @@ public final class Main implements Runnable {
         cl.setErr(err);
         cl.setExitCodeExceptionMapper(Main::exitCodeFor);
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            // Ctrl-C or SIGTERM: what fails now fails because the JVM is shutting down (Spark's hook stops
+            // the session of --master under its job). Not an error to report: the output files' hook
+            // says that the command was interrupted, as in any command, and the JVM exits 130.
+            if (shuttingDown()) return EXIT_INTERRUPTED;
             int code = exitCodeFor(ex);
             String name = cmd.getCommandSpec().qualifiedName();
             if (ex instanceof java.io.IOException io && !(ex instanceof java.nio.file.FileSystemException)) {
@@ -206,6 +212,21 @@ public final class Main implements Runnable {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * Whether the JVM runs its shutdown hooks (SIGINT, SIGTERM, System.exit): then no hook can be
+     * added. An exception a command ends with then is the interrupt's, not an error.
+     */
+    public static boolean shuttingDown() {
+        Thread probe = new Thread(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
+        }
     }
 
     /** The command line as every entry point parses it: case-insensitive enum values. */

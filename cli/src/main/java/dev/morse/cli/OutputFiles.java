@@ -87,8 +87,20 @@ final class OutputFiles {
     private Thread hook;
     private boolean finished;
 
+    /** Where an interrupt is reported: the command's standard error, or null for the process's. */
+    private final java.io.PrintWriter err;
+
     OutputFiles(boolean force) {
+        this(force, null);
+    }
+
+    /**
+     * {@code err}: the command's standard error, where an interrupt that removes its part files is
+     * reported (a sweep step's is its log, not the sweep's terminal); null for the process's.
+     */
+    OutputFiles(boolean force, java.io.PrintWriter err) {
         this.force = force;
+        this.err = err;
     }
 
     /**
@@ -465,7 +477,15 @@ final class OutputFiles {
                 any = !finished && claims.values().stream().anyMatch(c -> c.part != null);
             }
             abort();
-            if (any) System.err.println("morse: interrupted; the outputs were not written (temporary files removed)");
+            if (any) {
+                String line = "morse: interrupted; the outputs were not written (temporary files removed)";
+                if (err == null) {
+                    System.err.println(line);
+                } else {
+                    err.println(line);
+                    err.flush();
+                }
+            }
         }, "morse-output-cleanup");
         try {
             Runtime.getRuntime().addShutdownHook(hook);

@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,7 +28,8 @@ import picocli.CommandLine.Parameters;
  * {@code spectrum|density|trace --master} find their {@link SparkOperatorProvider}.
  *
  * <p>Exit codes as the CLI's: 0 success; 1 a sweep with tasks missing (Spark gave up), or an
- * internal error; 2 bad usage or input (a spec error, a folder that holds another sweep).
+ * internal error; 2 bad usage or input (a spec error, a folder that holds another sweep); 130
+ * interrupted (Ctrl-C, or a sweep's job cancelled), with one line that says so.
  * {@code sweep status} exits 1 while tasks are missing.
  */
 @Command(name = "morse", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
@@ -34,10 +38,18 @@ import picocli.CommandLine.Parameters;
                 "Every other command (spectrum, density, trace with --master; fit, morse, …) is the CLI's: 'morse COMMAND --help'."},
         commandListHeading = "%nCommands:%n",
         subcommands = {ClusterMain.Sweep.class, ClusterMain.ExperimentGroup.class, ClusterMain.Cluster.class, CommandLine.HelpCommand.class},
-        footer = {"%nExit codes: 0 success; 1 tasks missing (Spark gave up) or an internal error; 2 bad usage or input."})
+        footer = {"%nExit codes: 0 success; 1 tasks missing (Spark gave up) or an internal error; 2 bad usage or input; "
+                + "130 interrupted (Ctrl-C; a rerun of sweep run or experiment run resumes)."})
 public final class ClusterMain implements Runnable {
 
     static final Set<String> OWN = Set.of("sweep", "cluster", "experiment");
+
+    /**
+     * The exit code of a command stopped by Ctrl-C: 130 (128 + SIGINT), what the JVM exits with on
+     * that signal, so what every interrupted morse command gives ({@code sweep run} and
+     * {@code experiment run} also when their job is cancelled otherwise).
+     */
+    static final int EXIT_INTERRUPTED = dev.morse.cli.Main.EXIT_INTERRUPTED;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -70,6 +82,17 @@ public final class ClusterMain implements Runnable {
         cl.setOut(o);
         cl.setErr(e);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (SweepRunner.interrupted(ex)) {
+                // Ctrl-C: Spark's shutdown hook stopped the session under the job (or the job was
+                // cancelled). One line, as every interrupted morse command prints, not the exception.
+                if (cmd.getCommandSpec().userObject() instanceof Interruptible i && i.interruptLine() != null) {
+                    i.interruptLine().say();
+                } else {
+                    cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": interrupted");
+                    cmd.getErr().flush();
+                }
+                return EXIT_INTERRUPTED;
+            }
             boolean input = ex instanceof IllegalArgumentException || ex instanceof java.nio.file.NoSuchFileException
                     || ex instanceof ClassNotFoundException || ex instanceof IllegalStateException;
             String m = ex.getMessage() == null || !input ? TaskExecutor.describe(ex) : ex.getMessage();
@@ -102,6 +125,65 @@ public final class ClusterMain implements Runnable {
         public String[] getVersion() {
             return new String[] {"morse " + SweepRunner.morseVersion() + " (cluster module, Spark " + org.apache.spark.package$.MODULE$.SPARK_VERSION()
                     + ", JDK " + Runtime.version() + ")"};
+        }
+    }
+
+    /** A command that runs a sweep: its {@link InterruptLine} while it runs, else null. */
+    interface Interruptible {
+        InterruptLine interruptLine();
+    }
+
+    /**
+     * The one line of an interrupted {@code sweep run} or {@code experiment run}, said once: by the
+     * error handler when the job ends cancelled, or at Ctrl-C (SIGINT, SIGTERM) by a shutdown hook
+     * while the command runs, since the JVM may end once Spark's own hook has stopped the session,
+     * before the command's thread gets to the handler.
+     */
+    static final class InterruptLine {
+        private final PrintWriter err;
+        private final String line;
+        private final AtomicBoolean claimed = new AtomicBoolean();
+        private final CountDownLatch said = new CountDownLatch(1);
+        private Thread hook;
+
+        InterruptLine(CommandLine.Model.CommandSpec spec) {
+            this.err = spec.commandLine().getErr();
+            this.line = spec.qualifiedName() + ": interrupted; the tasks committed so far are kept, and the same command resumes";
+        }
+
+        /** Says the line at Ctrl-C until {@link #disarm}. */
+        InterruptLine arm() {
+            hook = new Thread(this::say, "morse-interrupted");
+            try {
+                Runtime.getRuntime().addShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                hook = null;   // shutting down already: the handler says it
+            }
+            return this;
+        }
+
+        void disarm() {
+            if (hook == null) return;
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // shutting down: the hook runs (or ran)
+            }
+        }
+
+        /** Prints the line unless it was printed; a second caller waits (briefly) until it is out. */
+        void say() {
+            if (claimed.compareAndSet(false, true)) {
+                err.println(line);
+                err.flush();
+                said.countDown();
+                return;
+            }
+            try {
+                said.await(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -176,9 +258,16 @@ public final class ClusterMain implements Runnable {
             footer = {"%nExamples:",
                     "  morse experiment run weight-decay-zeros --scale quick --out experiments/wdz",
                     "  morse experiment run morse-regularizers --scale full --out /shared/mr --master spark://host:7077"})
-    static final class ExperimentRun implements Callable<Integer> {
+    static final class ExperimentRun implements Callable<Integer>, Interruptible {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
+
+        InterruptLine interrupted;
+
+        @Override
+        public InterruptLine interruptLine() {
+            return interrupted;
+        }
 
         @Parameters(index = "0", paramLabel = "NAME", description = "The experiment ('morse experiment list').")
         String name;
@@ -218,9 +307,12 @@ public final class ClusterMain implements Runnable {
             }
             e.steps().validate(e.prepare(scale).spec());   // before Spark starts
             SweepRunner.Options so = SweepRunner.Options.defaults().withRetryFailed(retryFailed);
+            interrupted = new InterruptLine(spec).arm();
             try (SparkSession spark = SparkJvm.session(m, "morse experiment " + name + " (" + scale + ")", sparkConf)) {
                 dev.morse.experiments.ExperimentRunner.Result r = dev.morse.experiments.ExperimentRunner.run(spark, e, scale, out, so);
                 return r.sweep().complete() ? 0 : 1;
+            } finally {
+                interrupted.disarm();
             }
         }
     }
@@ -259,9 +351,16 @@ public final class ClusterMain implements Runnable {
                     "  morse sweep run cluster/examples/weight-decay.json --out sweeps/wd",
                     "  morse sweep run spec.json --out sweeps/wd --master cluster          # after 'morse cluster start'",
                     "  morse sweep run spec.json --out /shared/wd --master spark://host:7077"})
-    static final class SweepRun implements Callable<Integer> {
+    static final class SweepRun implements Callable<Integer>, Interruptible {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
+
+        InterruptLine interrupted;
+
+        @Override
+        public InterruptLine interruptLine() {
+            return interrupted;
+        }
 
         @Parameters(index = "0", paramLabel = "SPEC.json", description = "The sweep spec.")
         Path specFile;
@@ -316,9 +415,12 @@ public final class ClusterMain implements Runnable {
                         + " its executors cannot reach this driver. Set SPARK_LOCAL_IP to this machine's address.");
             }
             SweepRunner.Options so = SweepRunner.Options.defaults().withRetryFailed(retryFailed).withTasksPerPartition(tasksPerPartition);
+            interrupted = new InterruptLine(spec).arm();
             try (SparkSession spark = SparkJvm.session(m, "morse sweep " + sp.name(), sparkConf)) {
                 SweepRunner.Result r = SweepRunner.run(spark, sp, out, steps, so);
                 return r.complete() ? 0 : 1;
+            } finally {
+                interrupted.disarm();
             }
         }
     }

@@ -184,6 +184,35 @@ public final class SparkJvm {
             }
         }
         conf.forEach(b::config);
+        quietOnShutdown();
         return b.getOrCreate();
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean QUIET_HOOK = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Once per JVM: when it shuts down (Ctrl-C, SIGTERM), Spark says nothing more. Its shutdown hook
+     * stops the session under a running job, and its scheduler, local executor and futures then
+     * report every task they can no longer launch (RejectedExecutionException of a pool shutting
+     * down, with stack traces: log4j errors, and Scala's default reporter on System.err): not news
+     * to whoever stopped it. So Spark's and Hadoop's loggers are turned off, and System.err, which
+     * is looked up at each use, becomes a sink; Morse's own lines go on through the streams its
+     * commands took at their start (ClusterMain, the CLI's Main: "interrupted").
+     */
+    static void quietOnShutdown() {
+        if (!QUIET_HOOK.compareAndSet(false, true)) return;
+        try {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                System.setErr(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+                try {
+                    org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.spark", org.apache.logging.log4j.Level.OFF);
+                    org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.hadoop", org.apache.logging.log4j.Level.OFF);
+                } catch (RuntimeException | LinkageError e) {
+                    // another logging back end: its messages stay
+                }
+            }, "morse-quiet-spark-on-shutdown"));
+        } catch (IllegalStateException e) {
+            // already shutting down
+        }
     }
 }

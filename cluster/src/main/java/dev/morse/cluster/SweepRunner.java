@@ -93,6 +93,53 @@ public final class SweepRunner {
         public boolean complete() { return missing == 0; }
     }
 
+    /**
+     * Thrown by {@link #run} when its job was stopped rather than given up on by Spark: Ctrl-C or
+     * SIGTERM (the JVM shuts down, and Spark's shutdown hook stops the session, which cancels the
+     * job), or a job cancelled by hand. The tasks committed so far stay, and a rerun resumes.
+     */
+    public static final class Interrupted extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Interrupted(Throwable cause) {
+            super("interrupted", cause);
+        }
+    }
+
+    /**
+     * Whether {@code t} means that the command was stopped, not that it failed: the JVM shuts down
+     * (Ctrl-C, SIGTERM: whatever fails then fails because Spark's shutdown hook stopped the session),
+     * or {@code t} or a cause is {@link Interrupted}, a cancelled Spark job ({@code SPARK_JOB_CANCELLED}:
+     * "Job 0 cancelled because SparkContext was shut down", or by hand), or an interrupt of this thread.
+     */
+    public static boolean interrupted(Throwable t) {
+        if (shuttingDown()) return true;
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable c = t; c != null && seen.add(c); c = c.getCause()) {
+            if (c instanceof Interrupted || c instanceof InterruptedException || c instanceof java.nio.channels.ClosedByInterruptException
+                    || c instanceof java.io.InterruptedIOException && !(c instanceof java.net.SocketTimeoutException)) {
+                return true;
+            }
+            if (c instanceof org.apache.spark.SparkThrowable st && "SPARK_JOB_CANCELLED".equals(st.getCondition())) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Whether a job that ended with {@code e} was stopped rather than given up on: its session was
+     * stopped under it (Ctrl-C: Spark's shutdown hook; Spark then fails the job with "Job 0
+     * cancelled because SparkContext was shut down", a SparkException without an error condition),
+     * or {@link #interrupted}.
+     */
+    private static boolean stopped(SparkSession spark, Exception e) {
+        return spark.sparkContext().isStopped() || interrupted(e);
+    }
+
+    /** Whether the JVM runs its shutdown hooks (SIGINT, SIGTERM, System.exit). */
+    static boolean shuttingDown() {
+        return dev.morse.cli.Main.shuttingDown();
+    }
+
     /** The Morse version of this build (from the module's resources). */
     public static String morseVersion() {
         try (InputStream in = SweepRunner.class.getResourceAsStream("version.properties")) {
@@ -239,9 +286,14 @@ public final class SweepRunner {
             if (syncWarning != null && opts.log() != null) opts.log().println("sweep " + spec.name() + ": warning: " + syncWarning);
             return null;
         } catch (RuntimeException e) {
+            if (stopped(spark, e)) throw new Interrupted(e);
             // Spark's message carries the executor's stack trace: its first line says what happened
             String m = e.getMessage() == null ? "" : e.getMessage().strip().lines().findFirst().orElse("");
             return e.getClass().getName() + (m.isEmpty() ? "" : ": " + m);
+        } catch (Exception e) {
+            // a SparkException (checked, which javac does not see collect() throw)
+            if (stopped(spark, e)) throw new Interrupted(e);
+            throw e;
         } finally {
             jsc.clearJobGroup();
             if (progress != null) spark.sparkContext().removeSparkListener(progress);
@@ -316,6 +368,8 @@ public final class SweepRunner {
 
         @Override
         public void onTaskEnd(SparkListenerTaskEnd end) {
+            // Ctrl-C: the command says it was interrupted; the attempts that Spark can no longer launch are no news
+            if (shuttingDown()) return;
             if (end.taskInfo().successful()) {
                 int n = finished.incrementAndGet();
                 if (n % every == 0 || n == total) log.println("sweep " + name + ": " + n + "/" + total + " partitions finished");

@@ -58,6 +58,129 @@ class ClusterMainTest {
         assertTrue(Files.size(dir.resolve("near-zero-morse.nearest_zero.png")) > 1000);
     }
 
+    /**
+     * Regression: Ctrl-C of a sweep printed "morse sweep run: java.io.IOException:
+     * org.apache.spark.SparkException: Job 0 cancelled because SparkContext was shut down" (Spark's
+     * shutdown hook stops the session under the job), where every other command says it was
+     * interrupted. Here another thread stops the session mid-sweep, as that hook does: one line
+     * that says so, exit 130 as a Ctrl-C, the committed tasks kept, and the rerun completes the sweep.
+     */
+    @Test
+    void aSweepStoppedUnderItsJobSaysInterruptedAndTheRerunResumes() throws Exception {
+        FakeSteps.reset();
+        Path spec = Files.writeString(tmp.resolve("s.json"), FakeSteps.spec("stopped", "{\"sleep_ms\": 300}", 4));
+        Path dir = tmp.resolve("out");
+        String[] sweep = {"sweep", "run", spec.toString(), "--out", dir.toString(), "--master", "local[2]", "--runner", FakeSteps.class.getName()};
+        Thread stopper = new Thread(() -> {
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            try {
+                while (committed(dir).isEmpty() && System.nanoTime() < deadline) Thread.sleep(20);
+            } catch (InterruptedException e) {
+                return;
+            }
+            org.apache.spark.sql.SparkSession.getDefaultSession().get().sparkContext().stop();
+        });
+        stopper.start();
+        int code = run(sweep);
+        stopper.join();
+        assertEquals(ClusterMain.EXIT_INTERRUPTED, code, err());
+        assertEquals("morse sweep run: interrupted; the tasks committed so far are kept, and the same command resumes", err().strip());
+        Map<Path, String> kept = committed(dir);
+        assertTrue(!kept.isEmpty() && kept.size() < 16, kept.size() + " tasks committed");
+        // attempts of the stopped session may still run in this JVM (Ctrl-C ends them with it): let them end
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!SweepDir.attemptFolders(dir).isEmpty() && System.nanoTime() < deadline) Thread.sleep(50);
+        kept = committed(dir);
+        assertEquals(0, run(sweep), err());
+        assertEquals(0, run("sweep", "status", dir.toString()), err());
+        assertTrue(out().contains("16 tasks: 15 done, 1 failed, 0 missing"), out());
+        for (Map.Entry<Path, String> e : kept.entrySet()) assertEquals(e.getValue(), Files.readString(e.getKey()), "kept, not run again");
+    }
+
+    /**
+     * Ctrl-C itself: SIGINT to a driver JVM mid-sweep (bin/morse-cluster's main). The JVM may end
+     * as soon as Spark's shutdown hook has stopped the session, before the command's thread gets to
+     * its error handler (it printed nothing when interrupted just as the job started): the line
+     * comes from a hook then. Once, with no exception and no Spark log after it, and exit 130.
+     */
+    @Test
+    void ctrlCOfASweepSaysInterruptedOnce() throws Exception {
+        Path spec = Files.writeString(tmp.resolve("s.json"), FakeSteps.spec("ctrl-c", "{\"sleep_ms\": 300}", 4));
+        Path dir = tmp.resolve("out");
+        Path log = tmp.resolve("driver.log");
+        Process driver = ChildJvm.start(log, ClusterMain.class.getName(), "sweep", "run", spec.toString(), "--out", dir.toString(),
+                "--master", "local[2]", "--runner", FakeSteps.class.getName());
+        try {
+            long deadline = System.nanoTime() + 180_000_000_000L;
+            while (committed(dir).isEmpty()) {
+                assertTrue(driver.isAlive(), () -> "driver exited early: " + ChildJvm.log(log));
+                assertTrue(System.nanoTime() < deadline, "no task committed in time");
+                Thread.sleep(20);
+            }
+            assertEquals(0, new ProcessBuilder("kill", "-INT", String.valueOf(driver.pid())).start().waitFor());
+            assertTrue(driver.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), () -> "still running: " + ChildJvm.log(log));
+        } finally {
+            driver.destroyForcibly();
+            driver.waitFor();
+        }
+        String text = ChildJvm.log(log);
+        assertEquals(ClusterMain.EXIT_INTERRUPTED, driver.exitValue(), text);
+        List<String> lines = text.lines().toList();
+        String line = "morse sweep run: interrupted; the tasks committed so far are kept, and the same command resumes";
+        assertEquals(1, lines.stream().filter(line::equals).count(), text);
+        assertTrue(lines.stream().noneMatch(l -> l.contains("Exception") || l.contains(" ERROR ")), text);
+    }
+
+    /**
+     * Ctrl-C of a CLI command with --master: Spark's shutdown hook stopped the session under its
+     * job, and the command reported "internal error: org.apache.spark.SparkException: Job aborted
+     * … RejectedExecutionException" (a bug, it said) and Spark's stack trace. Now, as any command:
+     * the outputs' line, exit 130.
+     */
+    @Test
+    void ctrlCOfACommandWithMasterSaysInterrupted() throws Exception {
+        Path json = tmp.resolve("t.json");
+        Path log = tmp.resolve("trace.log");
+        // 40000 Hutchinson probes at P = 44601: one Spark job per product, minutes of them
+        Process cmd = ChildJvm.start(log, ClusterMain.class.getName(), "trace", "--model", "20-200-200-1", "--data", "gaussian:n=2000",
+                "--method", "hutchinson", "--probes", "40000", "--master", "local[2]", "--partitions", "2", "--json", json.toString());
+        try {
+            long deadline = System.nanoTime() + 180_000_000_000L;
+            while (!ChildJvm.log(log).contains("sending the data ✓")) {
+                assertTrue(cmd.isAlive(), () -> "ended early: " + ChildJvm.log(log));
+                assertTrue(System.nanoTime() < deadline, "Spark not started in time");
+                Thread.sleep(50);
+            }
+            Thread.sleep(1000);   // products running
+            assertEquals(0, new ProcessBuilder("kill", "-INT", String.valueOf(cmd.pid())).start().waitFor());
+            assertTrue(cmd.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), () -> "still running: " + ChildJvm.log(log));
+        } finally {
+            cmd.destroyForcibly();
+            cmd.waitFor();
+        }
+        String text = ChildJvm.log(log);
+        assertEquals(ClusterMain.EXIT_INTERRUPTED, cmd.exitValue(), text);
+        List<String> lines = text.lines().toList();
+        assertEquals(1, lines.stream().filter("morse: interrupted; the outputs were not written (temporary files removed)"::equals).count(), text);
+        assertTrue(lines.stream().noneMatch(l -> l.contains("internal error") || l.contains("Exception") || l.contains(" ERROR ")), text);
+        assertTrue(!Files.exists(json), "no report");
+    }
+
+    /** The committed results under {@code dir}: file → content. */
+    private static Map<Path, String> committed(Path dir) {
+        Map<Path, String> out = new java.util.HashMap<>();
+        try (var s = Files.list(dir.resolve(SweepDir.TASKS))) {
+            for (Path t : s.toList()) {
+                if (t.getFileName().toString().contains(SweepDir.TMP_MARK)) continue;   // an attempt's folder, not a commit
+                Path r = t.resolve(TaskExecutor.RESULT);
+                if (Files.exists(r)) out.put(r, Files.readString(r));
+            }
+        } catch (java.io.IOException e) {
+            // not there yet
+        }
+        return out;
+    }
+
     @Test
     void usageErrorsExitWith2AndHelpWorks() throws Exception {
         assertEquals(0, run("--help"), err());
