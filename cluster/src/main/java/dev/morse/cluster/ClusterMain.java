@@ -604,7 +604,8 @@ public final class ClusterMain implements Runnable {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
-            description = "The recorded cluster's master, web UI and processes. Exit 1 when there is none, or its master is not running.")
+            description = "The recorded cluster's master, web UI and processes. Exit 2 (as --master cluster then) when there is "
+                    + "none, or its master is not running.")
     static final class ClusterStatus implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -614,14 +615,21 @@ public final class ClusterMain implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
+            // No cluster to use is the input's fault, not a bug (exit 1 means that): exit 2, as for
+            // --master cluster without one, with the message on stderr like every exit 2.
+            PrintWriter err = spec.commandLine().getErr();
+            String option = state.state != null ? " --state " + state.state : "";
             var s = StandaloneCluster.read(state.dir());
             if (s.isEmpty()) {
-                out.println("no cluster (state in " + state.dir() + ")");
-                return 1;
+                err.println(spec.qualifiedName() + ": no cluster recorded in " + state.dir() + "; start one with: morse cluster start" + option);
+                return 2;
             }
-            out.print(StandaloneCluster.describe(s.get()));
-            return s.get().master().handle().isPresent() ? 0 : 1;
+            spec.commandLine().getOut().print(StandaloneCluster.describe(s.get()));
+            StandaloneCluster.Proc master = s.get().master();
+            if (master.handle().isPresent()) return 0;
+            err.println(spec.qualifiedName() + ": the recorded cluster's master (pid " + master.pid() + ") is not running; its log: "
+                    + master.log() + ". Clear the record with: morse cluster stop" + option + ", then: morse cluster start" + option);
+            return 2;
         }
     }
 }

@@ -202,8 +202,23 @@ class ClusterMainTest {
         assertEquals(2, run("sweep", "run", spec.toString(), "--out", tmp.resolve("o").toString()));
         assertTrue(err().contains("key 'grid.optimiser': no step takes option --optimiser"), err());
         assertTrue(!Files.exists(tmp.resolve("o")), "refused before anything ran");
-        assertEquals(1, run("cluster", "status", "--state", tmp.resolve("none").toString()));
-        assertTrue(out().contains("no cluster"), out());
+        // Regression: no cluster exited 1, which the help defines as an internal error (a bug)
+        assertEquals(2, run("cluster", "status", "--state", tmp.resolve("none").toString()));
+        assertEquals("morse cluster status: no cluster recorded in " + tmp.resolve("none") + "; start one with: morse cluster start --state "
+                + tmp.resolve("none"), err().strip());
+        assertEquals("", out());
+        // a record whose master is gone (its pid now another process's): what it recorded, then exit 2
+        Path stale = Files.createDirectories(tmp.resolve("stale"));
+        long pid = ProcessHandle.current().pid();
+        Files.writeString(stale.resolve("cluster.json"), """
+                {"master_url": "spark://127.0.0.1:7077", "master_web_ui": "http://127.0.0.1:8080", "spark_home": "%s",
+                 "cores": 1, "memory": "1g", "started_at": "2000-01-01T00:00:00Z",
+                 "processes": [{"role": "master", "pid": %d, "started": "2000-01-01T00:00:00Z", "log": "%s", "web_ui_port": 8080}]}
+                """.formatted(stale.resolve("spark-home"), pid, stale.resolve("master.log")));
+        assertEquals(2, run("cluster", "status", "--state", stale.toString()));
+        assertTrue(out().startsWith("master spark://127.0.0.1:7077") && out().contains("DOWN"), out());
+        assertTrue(err().startsWith("morse cluster status: the recorded cluster's master (pid " + pid + ") is not running; its log: "
+                + stale.resolve("master.log") + ". Clear the record with: morse cluster stop --state " + stale), err());
         assertEquals(0, run("cluster", "stop", "--state", tmp.resolve("none").toString()));
         assertTrue(out().contains("no cluster running"), out());
         assertEquals(2, run("sweep", "run", spec.toString(), "--out", tmp.resolve("o").toString(), "--master", "cluster",
