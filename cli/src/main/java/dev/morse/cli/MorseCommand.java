@@ -73,9 +73,16 @@ final class MorseCommand extends AnalysisCommand {
     @Option(names = "--max-iter", converter = Checks.NonNegative.class, paramLabel = "N", defaultValue = "5000", order = 4, description = "L-BFGS iteration limit for lbfgs_newton (default: ${DEFAULT-VALUE}).")
     int maxIter;
 
-    @Option(names = "--grad-tol", converter = Checks.NonNegativeReal.class, paramLabel = "TOL", defaultValue = "0", order = 5,
-            description = "θ counts as critical when ‖∇L_R‖₂ ≤ TOL; 0: SPEC's 1e-10·max(1,|L_R|) (default).")
-    double gradTol;
+    @Option(names = "--grad-tol", paramLabel = "TOL", defaultValue = "spec", order = 5,
+            description = "θ counts as critical when ‖∇L_R‖₂ ≤ TOL, as fit's --grad-tol takes it: a number, 'spec' (SPEC §6's "
+                    + "1e-10·max(1,|L_R|); the default, also 0) or 'rounding'. The refinement runs to rounding level whatever TOL "
+                    + "is (until no step lowers ‖∇L_R‖); TOL only decides whether its result counts as critical. 'rounding' asks for "
+                    + "what fit --grad-tol rounding gives, a point refined to rounding level judged at SPEC's tolerance: the same as "
+                    + "'spec' here.")
+    String gradTol;
+
+    /** --grad-tol as the report's threshold (parsed by {@link #checkOptions}): 0 for SPEC's tolerance ('spec', 0 or 'rounding'). */
+    private double acceptTol;
 
     @Option(names = "--tau-factor", converter = Checks.PositiveReal.class, paramLabel = "C", defaultValue = "10", order = 6, description = "c in τ = c·P·ε·s, s = ‖G‖₂ + ‖M‖₂ + ‖R″‖₂ (‖H‖₂ with the multiplicative regularizer, whose H is formed whole; "
                     + "SPEC §6) (default: ${DEFAULT-VALUE}).")
@@ -132,7 +139,7 @@ final class MorseCommand extends AnalysisCommand {
         boolean withSpectra = spectra || (plots && p <= SPECTRA_FOR_PLOTS);
         Estimates.morseDense(p, denseLimit, withSpectra);
         checkCurvature(obj, theta);
-        MorseReport.Options options = new MorseReport.Options(tauFactor, absTol, gradTol, denseLimit, nearest, 300, withSpectra);
+        MorseReport.Options options = new MorseReport.Options(tauFactor, absTol, acceptTol, denseLimit, nearest, 300, withSpectra);
         MorseReport r = MorseReport.at(obj, theta, options, reportListener());
         if (current != null) current.done(null);
         for (var e : r.timings().entrySet()) if (!e.getKey().equals("gradient")) time(e.getKey(), e.getValue());
@@ -194,6 +201,18 @@ final class MorseCommand extends AnalysisCommand {
     void checkOptions() {
         super.checkOptions();
         how = refinement();
+        acceptTol = acceptanceTol(Optimize.parseGradTol(gradTol));
+    }
+
+    /**
+     * The report's acceptance threshold of a parsed --grad-tol ({@link Optimize#parseGradTol}, the
+     * parser of fit's): a number stands; 'spec' (0) and 'rounding' are SPEC §6's tolerance, which the
+     * report computes at the refined loss. fit's 'rounding' runs its optimizer to rounding level and
+     * judges the result at that tolerance ({@link Optimize#verdictTol}); morse's refinement always runs
+     * to rounding level, so 'rounding' means the same here.
+     */
+    static double acceptanceTol(double parsed) {
+        return parsed <= Double.MIN_VALUE ? 0 : parsed;
     }
 
     /**

@@ -216,6 +216,35 @@ class CheckOptionsTest {
         assertFalse(Files.exists(json));
     }
 
+    /**
+     * morse takes --grad-tol as fit does (one parser, Optimize.parseGradTol): a number, 'spec' or
+     * 'rounding'. morse's refinement always runs to rounding level, so 'rounding' (fit's: to rounding
+     * level, judged at SPEC's tolerance) is SPEC's tolerance; it used to be refused as no number,
+     * so a sweep's grad_tol "rounding" for fit then morse was refused on the driver.
+     */
+    @Test
+    void morseTakesFitsGradTolForms() throws Exception {
+        for (String tol : List.of("rounding", "spec", "0", "1e-8", "ROUNDING")) {
+            assertNull(check("morse", "--grad-tol", tol), tol);
+            assertNull(check("fit", "--grad-tol", tol), tol);
+        }
+        assertEquals(check("fit", "--grad-tol", "rounded").replace("morse fit: ", ""), check("morse", "--grad-tol", "rounded").replace("morse morse: ", ""),
+                "the same parser, the same message");
+        refused("--grad-tol -1e-3: must be finite and ≥ 0", "morse", "--grad-tol", "-1e-3");
+        // rounding and spec judge at SPEC's 1e-10·max(1,|L_R|); a number stands (θ as given: the threshold is what counts here)
+        for (String tol : List.of("rounding", "spec", "1e-7")) {
+            Path json = dir.resolve("morse-" + tol + ".json");
+            Cli.Result r = Cli.run("morse", "--model", "3-4-1", "--data", "teacher:n=8", "-q", "--no-refine", "--grad-tol", tol, "--json", json.toString());
+            assertEquals(0, r.code(), r.toString());
+            var report = Cli.json(json);
+            double expected = tol.equals("1e-7") ? 1e-7 : 1e-10 * Math.max(1, Math.abs(Cli.num(report, "loss")));
+            assertEquals(expected, Cli.num(report, "grad_tol"), 0, tol);
+            @SuppressWarnings("unchecked")
+            var config = (java.util.Map<String, Object>) report.get("config");
+            assertEquals(tol, config.get("grad_tol"), "recorded as given, so the report reruns");
+        }
+    }
+
     /** SyntheticData's parsed spec: each parameter given or the set's default; orthogonal's n defaults to d0. */
     @Test
     void aSyntheticSpecParsesToARecord() {

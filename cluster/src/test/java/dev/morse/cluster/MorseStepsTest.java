@@ -148,6 +148,21 @@ class MorseStepsTest {
     }
 
     /**
+     * A task's grad_tol reaches fit and morse alike: "rounding" (fit's to rounding level) is one of
+     * morse's forms too, where it was refused as no number and stopped the sweep on the driver.
+     */
+    @Test
+    void aTasksGradTolRoundingReachesFitAndMorse() throws Exception {
+        SweepSpec spec = SweepSpec.parse("{\"name\": \"t\", \"base\": {\"model\": \"2-4-1\", \"loss\": \"mse\","
+                + " \"data\": \"teacher:n=40,width=2\", \"grad_tol\": \"rounding\"}, \"grid\": {\"seed\": [1]},"
+                + " \"steps\": [{\"fit\": {\"optimizer\": \"lbfgs_newton\"}}, {\"morse\": {}}]}");
+        new MorseSteps().validate(spec);
+        Map<String, Object> row = runHere(spec, tmp.resolve("s")).get(0);
+        assertEquals("done", row.get("status"), String.valueOf(row.get("error")));
+        assertEquals(Boolean.TRUE, row.get("morse.critical"), row.toString());
+    }
+
+    /**
      * A task's plot_format reaches the steps that draw (fit here) and not trace, which refuses plot
      * options: the task used to fail at its trace step. Plot options given to trace are refused up front.
      */
