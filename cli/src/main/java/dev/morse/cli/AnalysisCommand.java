@@ -58,8 +58,48 @@ abstract class AnalysisCommand extends BaseCommand {
     void checkOptions() {
         ProblemOptions o = problemOptions;
         if (o.weights != null && onCommandLine("--init") && !onCommandLine("--weights")) o.weights = null;   // the command line's --init wins
-        checkedParameters = LoadedProblem.checkSpecs(problemOptions).numParameters();
+        dev.morse.engine.Mlp model = LoadedProblem.checkSpecs(problemOptions);
+        checkedParameters = model.numParameters();
         checkThetaOptions(o);
+        checkActivationApplies(model, o.activation);
+        checkDataOptionsUsed(o);
+    }
+
+    /**
+     * The problem's options that the data would leave unused, refused as --holdout-seed without
+     * --holdout is, each when {@link #given} (on the command line, or in a config file with a value
+     * other than its default: a report records them at their defaults, so it reruns):
+     * --subsample-seed without --subsample; --data-seed next to data that draw nothing (--inputs
+     * files, or Fashion-MNIST's first N images); and Fashion-MNIST's ",test=M", which sizes the
+     * held-out set of train only ({@link #usesShippedTestSplit}). Each exited 0 and ignored them.
+     */
+    private void checkDataOptionsUsed(ProblemOptions o) {
+        if (o.subsample == null && given("--subsample-seed")) {
+            throw Checks.usage("--subsample-seed", "goes with --subsample N (it seeds that random draw); without --subsample every sample "
+                    + "is used, so --subsample-seed " + o.subsampleSeed + source("--subsample-seed") + " would be ignored");
+        }
+        boolean fashion = o.data != null && dev.morse.io.FashionMnist.matches(o.data);
+        if ((o.inputs != null || fashion) && given("--data-seed")) {
+            String from = o.inputs != null ? "the data come from --inputs " + o.inputs + ", a file, which draws nothing"
+                    : "--data " + o.data + " reads the first images of the shipped files and draws nothing";
+            throw Checks.usage("--data-seed", from + ", so --data-seed " + o.dataSeed + source("--data-seed")
+                    + " would be ignored (it seeds the synthetic --data sets: gaussian, teacher, orthogonal, spirals); remove it");
+        }
+        if (fashion && dev.morse.io.FashionMnist.parseSpec(o.data).test() != dev.morse.io.FashionMnist.ALL) {
+            String why = usesShippedTestSplit();
+            if (why != null) {
+                throw CliException.usage("--data " + o.data + ": test=M sizes the held-out set of 'morse train' (the first M of the shipped "
+                        + "test images), and " + why + ", so it would be ignored; remove ,test=M");
+            }
+        }
+    }
+
+    /**
+     * Why this command leaves Fashion-MNIST's test split unused (for {@link #checkDataOptionsUsed}),
+     * or null when it takes its held-out set from there: every command but train, which overrides it.
+     */
+    String usesShippedTestSplit() {
+        return "'" + spec.name() + "' loads no test split";
     }
 
     /**

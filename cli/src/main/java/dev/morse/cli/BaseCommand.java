@@ -78,6 +78,11 @@ abstract class BaseCommand implements Callable<Integer> {
         flagsGivenAreOn();
         output = outputs();
         if (!drawsPlots()) refusePlots();
+        else if (output.plots == null && output.plotFormat != null) {
+            // it was ignored in silence: the formats of plots that no --plots asks for
+            throw Checks.usage("--plot-format", "goes with " + output.plotsOption + " DIR (the formats of the plots written there); without "
+                    + output.plotsOption + " no plot is drawn, so --plot-format " + output.plotFormat + source("--plot-format") + " would be ignored");
+        }
     }
 
     /**
@@ -142,6 +147,19 @@ abstract class BaseCommand implements Callable<Integer> {
                             ? "; give either --weights (θ from a file) or --init" + (seed ? " with --seed" : "") + " (a new θ), not both"
                             : "; drop --seed, or give an --init that draws (pytorch, or gaussian:scale with a scale > 0)"));
         }
+    }
+
+    /**
+     * Refuses --activation for a model without a hidden layer (d0-C: one linear layer, f = Wx + b),
+     * where no activation applies: {@code --model 3-2 --activation relu} exited 0, with the
+     * activation ignored. Only when {@link #given} (a config's "tanh", the default, is the record of
+     * such a run).
+     */
+    final void checkActivationApplies(dev.morse.engine.Mlp model, String activation) {
+        if (model.layers() > 1 || !given("--activation")) return;
+        throw Checks.usage("--activation", "the model " + model.describe() + " has no hidden layer (one linear layer, f = Wx + b), so "
+                + "--activation " + activation + source("--activation") + " would be ignored; remove it, or give a hidden layer (e.g. --model "
+                + model.inputDim() + "-16-" + model.outputDim() + ")");
     }
 
     /**

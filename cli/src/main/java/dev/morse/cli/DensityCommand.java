@@ -46,7 +46,8 @@ final class DensityCommand extends AnalysisCommand {
     @Option(names = "--probe-seed", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 6, description = "Seed of the probe vectors (default: ${DEFAULT-VALUE}).")
     long probeSeed;
 
-    @Option(names = "--log-scale", order = 7, description = "Plot the density on a logarithmic axis (shows small outlying masses).")
+    @Option(names = "--log-scale", order = 7, description = "Plot the density on a logarithmic axis (shows small outlying masses); "
+            + "goes with --plots. An output option: not in the report's config.")
     boolean logScale;
 
     @ArgGroup(validate = false, heading = "%nDistributed data (Apache Spark):%n", order = 150)
@@ -57,6 +58,10 @@ final class DensityCommand extends AnalysisCommand {
     void checkOptions() {
         super.checkOptions();
         checkRemote(masterOptions);
+        if (logScale && outputOptions.plots == null) {
+            throw Checks.usage("--log-scale", "goes with --plots DIR (the axis of the density plot); without --plots no plot is drawn, "
+                    + "so --log-scale" + source("--log-scale") + " would be ignored");
+        }
         if (sigma > 0 && !(Double.isFinite(10 * sigma) && Double.isFinite(1 / sigma))) {
             throw Checks.usage("--sigma", sigma + " is beyond the range where the kernel 1/(σ√2π)·exp(−t²/2σ²) and the grid "
                     + "(the nodes ± 5σ) are finite; give a σ in eigenvalue units, or 0 for 1% of the spectral range");

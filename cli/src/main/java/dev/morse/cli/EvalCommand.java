@@ -54,7 +54,8 @@ final class EvalCommand extends AnalysisCommand {
     Path noise;
 
     @Option(names = "--seed-step", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 4,
-            description = "The step seed probes and noise are drawn from when not given as files (default: ${DEFAULT-VALUE}).")
+            description = "The step seed probes and noise are drawn from when not given as files (default: ${DEFAULT-VALUE}); refused "
+                    + "when no --penalty draws from it.")
     long seedStep;
 
     @Option(names = "--save-gradient", paramLabel = "G.npy", order = 5,
@@ -82,6 +83,23 @@ final class EvalCommand extends AnalysisCommand {
         }
         unusedVectors(probes, "--probes", "probes", parsed, true);
         unusedVectors(noise, "--noise", "noise", parsed, false);
+        if (given("--seed-step") && !drawsFromSeed()) {
+            String specs = String.join(",", parsed.stream().map(Penalty::spec).toList());
+            String penaltiesGiven = parsed.isEmpty() ? "no --penalty is given"
+                    : parsed.stream().anyMatch(pen -> pen.draws() > 0) ? "the probes and noise of --penalty " + specs + " come from the files given"
+                    : "--penalty " + specs + " draws no probes or noise";
+            throw Checks.usage("--seed-step", "goes with a --penalty that draws probes or noise (hessian_trace, ggn_trace, weight_noise) "
+                    + "without a --probes or --noise file; " + penaltiesGiven + ", so --seed-step " + seedStep + source("--seed-step")
+                    + " would be ignored");
+        }
+    }
+
+    /** Whether some penalty draws its probes or noise from --seed-step: it draws, and no --probes or --noise file gives them. */
+    private boolean drawsFromSeed() {
+        for (Penalty pen : parsed) {
+            if (pen.draws() > 0 && !(pen.usesProbes() && probes != null) && !(pen.usesNoise() && noise != null)) return true;
+        }
+        return false;
     }
 
     /** Refuses a file of probes or noise that no --penalty uses (before any file is read). */

@@ -86,6 +86,7 @@ final class InitCommand extends BaseCommand {
         mlp = LoadedProblem.model(po);
         LoadedProblem.initScheme(po);
         checkThetaOptions(po);
+        checkActivationApplies(mlp, activation);
     }
 
     /** The seed draws θ and nothing else. */

@@ -19,7 +19,7 @@ final class OutputOptions {
 
     /** No picocli default: null means not given, so that the commands without plots can refuse it ({@link BaseCommand#drawsPlots}). */
     @Option(names = "--plot-format", paramLabel = "FMT", order = 92,
-            description = "png, svg or both (default: both).")
+            description = "png, svg or both (default: both); goes with --plots.")
     PlotFormat plotFormat;
 
     /** The formats to write: --plot-format, else both. */

@@ -13,7 +13,8 @@ final class ProblemOptions {
 
     @Option(names = "--activation", paramLabel = "NAME", defaultValue = "tanh", order = 11,
             description = "Hidden activation: identity, tanh, sigmoid, softplus, relu, gelu, beta_gelu:β, augmented_relu:β, "
-                    + "diminished_gelu; a comma list gives one per hidden layer. Default: ${DEFAULT-VALUE}.")
+                    + "diminished_gelu; a comma list gives one per hidden layer. Refused for a model without a hidden layer (d0-C). "
+                    + "Default: ${DEFAULT-VALUE}.")
     String activation;
 
     @Option(names = "--loss", paramLabel = "NAME", defaultValue = "mse", order = 12,
@@ -45,14 +46,16 @@ final class ProblemOptions {
     @Option(names = "--data", paramLabel = "NAME[:k=v,…]", order = 30,
             description = {"A built-in data set, sized by the model (d0 inputs, C outputs):",
                     "• fashion-mnist[:n=N][,test=M]: Fashion-MNIST from Debian's dataset-fashion-mnist (d0 = 784, 10 classes, "
-                            + "pixels/255): the first N of the 60000 training images (train: the first M of the 10000 test images are the held-out set);",
+                            + "pixels/255): the first N of the 60000 training images (test=M: train's held-out set is the first M of the 10000 test "
+                            + "images; refused elsewhere, and next to --holdout or --test-inputs);",
                     "• gaussian[:n=64,noise=0.1]: x ~ N(0,I), y = Ax/√d0 + noise (classes: argmax Ax);",
                     "• teacher[:n=64,width=4,noise=0]: y = a random teacher MLP d0-width-C with the student's activation;",
                     "• orthogonal[:n=d0,scale=1]: n ≤ d0 orthonormal inputs, random ±1 targets (classes: uniform);",
                     "• spirals[:n=100,turns=1.5,noise=0.05]: two 2-D spirals (d0 = 2), classes 0/1 or ±1 targets."})
     String data;
 
-    @Option(names = "--data-seed", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 31, description = "Seed of the synthetic data set. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--data-seed", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 31, description = "Seed of the synthetic data set (refused next to --inputs files and fashion-mnist, which draw nothing). "
+            + "Default: ${DEFAULT-VALUE}.")
     long dataSeed;
 
     @Option(names = "--inputs", paramLabel = "FILE", order = 32,
@@ -82,7 +85,7 @@ final class ProblemOptions {
     Integer subsample;
 
     @Option(names = "--subsample-seed", paramLabel = "S", converter = Checks.Seed.class, defaultValue = "0", order = 37,
-            description = "Seed of --subsample. Default: ${DEFAULT-VALUE}.")
+            description = "Seed of --subsample (refused without it). Default: ${DEFAULT-VALUE}.")
     long subsampleSeed;
 
     @Option(names = "--reg", paramLabel = "SPEC", defaultValue = "none", order = 40,

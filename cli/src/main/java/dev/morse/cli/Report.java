@@ -26,10 +26,12 @@ final class Report {
     /**
      * Options that say where output goes; they are not part of the config a report records.
      * checkpoint-every goes with checkpoint-dir: recorded without its folder, it made the report's
-     * config fail to rerun ("--checkpoint-every: needs --checkpoint-dir DIR").
+     * config fail to rerun ("--checkpoint-every: needs --checkpoint-dir DIR"). log-scale goes with
+     * plots, as plot-format does: recorded without them, it made the config fail to rerun
+     * ("--log-scale: goes with --plots DIR").
      */
-    static final Set<String> OUTPUT_OPTIONS = Set.of("json", "plots", "plot-format", "force", "quiet", "config", "save", "out", "save-vectors",
-            "resume", "checkpoint-dir", "checkpoint-every", "save-gradient");
+    static final Set<String> OUTPUT_OPTIONS = Set.of("json", "plots", "plot-format", "log-scale", "force", "quiet", "config", "save", "out",
+            "save-vectors", "resume", "checkpoint-dir", "checkpoint-every", "save-gradient");
 
     final Json j = Json.pretty();
 

@@ -140,8 +140,8 @@ final class TrainCommand extends AnalysisCommand {
     int curvatureEvery;
 
     @Option(names = "--curvature-samples", converter = Checks.Positive.class, paramLabel = "M", defaultValue = "1024", order = 20,
-            description = "Size of that subset: M training samples drawn without replacement by --curvature-seed (all when N ≤ M). "
-                    + "Default: ${DEFAULT-VALUE}.")
+            description = "Size of that subset: M training samples drawn without replacement by --curvature-seed (all when N ≤ M); "
+                    + "goes with --curvature-every, as do --curvature-probes and --curvature-seed. Default: ${DEFAULT-VALUE}.")
     int curvatureSamples;
 
     @Option(names = "--curvature-probes", converter = Checks.Positive.class, paramLabel = "K", defaultValue = "16", order = 21,
@@ -184,6 +184,15 @@ final class TrainCommand extends AnalysisCommand {
         if (testTargets != null && testInputs == null) throw Checks.usage("--test-targets", "goes with --test-inputs");
         if (testInputs != null && holdout != null) throw Checks.usage("--holdout", "give either --test-inputs or --holdout, not both");
         if (holdoutSeed != null && holdout == null) throw Checks.usage("--holdout-seed", "goes with --holdout");
+        if (curvatureEvery == 0) {
+            // the curvature's settings, ignored in silence without a measurement to set
+            for (String o : List.of("--curvature-samples", "--curvature-probes", "--curvature-seed")) {
+                if (given(o)) {
+                    throw Checks.usage(o, "goes with --curvature-every K (K > 0: the curvature is measured every K epochs); without it "
+                            + "no curvature is measured, so " + o + " " + spec.findOption(o).getValue() + source(o) + " would be ignored");
+                }
+            }
+        }
         checkpoints = checkpointDir != null ? checkpointDir : resume;
         effectiveCheckpointEvery = checkpointEvery == 0 && checkpoints != null ? 1 : checkpointEvery;
         if (effectiveCheckpointEvery > 0 && checkpoints == null) throw Checks.usage("--checkpoint-every", "needs --checkpoint-dir DIR (or --resume DIR)");
@@ -194,6 +203,17 @@ final class TrainCommand extends AnalysisCommand {
         } catch (IllegalArgumentException e) {
             throw CliException.usage("--schedule: " + e.getMessage());
         }
+    }
+
+    /**
+     * Fashion-MNIST's test split is train's held-out set unless --test-inputs or --holdout gives
+     * one: then its ",test=M" would be ignored.
+     */
+    @Override
+    String usesShippedTestSplit() {
+        if (testInputs != null) return "--test-inputs " + testInputs + " gives the held-out set here";
+        if (holdout != null) return "--holdout " + holdout + " gives the held-out set here";
+        return null;
     }
 
     /**

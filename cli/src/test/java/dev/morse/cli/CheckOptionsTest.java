@@ -64,8 +64,8 @@ class CheckOptionsTest {
         refused("--holdout: give either --test-inputs or --holdout, not both", "train", "--test-inputs", "x.npy", "--holdout", "0.2");
         refused("--holdout-seed: goes with --holdout", "train", "--holdout-seed", "3");
         refused("both replace the data loss", "train", "--penalty", "sam:0.1,weight_noise:0.01");
-        assertNull(check("train", "--optimizer", "sgd", "--momentum", "0.9", "--nesterov", "--schedule", "cosine:1", "--curvature-probes", "2",
-                "--penalty", "gradient_norm:0.1", "--checkpoint-every", "2", "--checkpoint-dir", "ck"), "good options pass");
+        assertNull(check("train", "--optimizer", "sgd", "--momentum", "0.9", "--nesterov", "--schedule", "cosine:1", "--curvature-every", "1",
+                "--curvature-probes", "2", "--penalty", "gradient_norm:0.1", "--checkpoint-every", "2", "--checkpoint-dir", "ck"), "good options pass");
         assertNull(check("train", "--optimizer", "adamw", "--betas", "0.9,0.99", "--eps", "1e-6", "--holdout", "0.2", "--holdout-seed", "3"));
     }
 
@@ -200,7 +200,7 @@ class CheckOptionsTest {
         for (String good : List.of("gaussian", "teacher:n=8,width=2,noise=0.1", "orthogonal", "orthogonal:n=2,scale=3", "spirals:n=10,turns=2")) {
             assertNull(Main.check(null, "fit", "--model", "2-4-1", "--data", good), good);
         }
-        assertNull(Main.check(null, "fit", "--model", "784-10", "--loss", "cross_entropy", "--data", "fashion-mnist:n=10,test=0"), "no file read");
+        assertNull(Main.check(null, "fit", "--model", "784-10", "--loss", "cross_entropy", "--data", "fashion-mnist:n=10"), "no file read");
         // a sweep step's configs: one checker, one config per data spec
         Main.Checker c = new Main.Checker();
         String cfg = "{\"command\": \"fit\", \"model\": \"2-4-1\", \"data\": \"%s\"}";
@@ -243,6 +243,46 @@ class CheckOptionsTest {
             var config = (java.util.Map<String, Object>) report.get("config");
             assertEquals(tol, config.get("grad_tol"), "recorded as given, so the report reruns");
         }
+    }
+
+    /**
+     * The options the rest of the command line leaves without effect are refused by the checks, so
+     * a sweep refuses them on its driver: each used to run with exit 0 and be ignored. Fashion-MNIST's
+     * ",test=M" sizes train's held-out set only (no file is read to say so).
+     */
+    @Test
+    void optionsThatWouldBeIgnoredAreRefusedWithoutRunning() {
+        refused("--curvature-samples: goes with --curvature-every K", "train", "--curvature-samples", "64");
+        refused("--curvature-probes: goes with --curvature-every K", "train", "--curvature-probes", "4");
+        refused("--curvature-seed: goes with --curvature-every K", "train", "--curvature-seed", "1");
+        assertNull(check("train", "--curvature-every", "2", "--curvature-samples", "64", "--curvature-probes", "4", "--curvature-seed", "1"));
+        refused("--subsample-seed: goes with --subsample N", "fit", "--subsample-seed", "2");
+        assertNull(check("fit", "--subsample", "4", "--subsample-seed", "2"));
+        assertTrue(String.valueOf(Main.check(null, "fit", "--model", "2-4-1", "--inputs", "x.csv", "--data-seed", "3"))
+                .startsWith("morse fit: --data-seed: the data come from --inputs x.csv, a file, which draws nothing, so --data-seed 3 would be ignored"));
+        String fashion = "--model 784-10 --loss cross_entropy --data fashion-mnist:n=100";
+        assertTrue(String.valueOf(Main.check(null, ("spectrum " + fashion + " --data-seed 3").split(" ")))
+                .startsWith("morse spectrum: --data-seed: --data fashion-mnist:n=100 reads the first images of the shipped files and draws nothing"));
+        assertNull(check("fit", "--data-seed", "3"), "teacher draws from it");
+        refused("--plot-format: goes with --plots DIR", "spectrum", "--plot-format", "png");
+        assertNull(check("spectrum", "--plots", "p", "--plot-format", "png"));
+        refused("--log-scale: goes with --plots DIR", "density", "--log-scale");
+        assertNull(check("density", "--plots", "p", "--log-scale"));
+        refused("--seed-step: goes with a --penalty that draws probes or noise", "eval", "--seed-step", "1");
+        refused("--seed-step: goes with a --penalty that draws", "eval", "--seed-step", "1", "--penalty", "hessian_trace:0.1", "--probes", "v.npy");
+        assertNull(check("eval", "--seed-step", "1", "--penalty", "weight_noise:0.1"));
+        assertTrue(String.valueOf(Main.check(null, "morse", "--model", "3-2", "--data", "teacher:n=8", "--activation", "relu"))
+                .startsWith("morse morse: --activation: the model 3-2 has no hidden layer"));
+        assertNull(Main.check(null, "morse", "--model", "3-2", "--data", "teacher:n=8"));
+        // ,test=M: train's held-out set, and only when the shipped test split is the held-out set
+        assertEquals("morse fit: --data fashion-mnist:n=10,test=5: test=M sizes the held-out set of 'morse train' (the first M of the "
+                + "shipped test images), and 'fit' loads no test split, so it would be ignored; remove ,test=M",
+                Main.check(null, "fit", "--model", "784-10", "--loss", "cross_entropy", "--data", "fashion-mnist:n=10,test=5"));
+        assertTrue(String.valueOf(Main.check(null, "spectrum", "--model", "784-10", "--loss", "cross_entropy", "--data", "fashion-mnist:test=0"))
+                .contains("'spectrum' loads no test split"));
+        assertTrue(String.valueOf(Main.check(null, "train", "--model", "784-10", "--loss", "cross_entropy", "--data", "fashion-mnist:n=10,test=5",
+                "--holdout", "0.2")).contains("--holdout 0.2 gives the held-out set here, so it would be ignored; remove ,test=M"));
+        assertNull(Main.check(null, "train", "--model", "784-10", "--loss", "cross_entropy", "--data", "fashion-mnist:n=10,test=5"));
     }
 
     /** SyntheticData's parsed spec: each parameter given or the set's default; orthogonal's n defaults to d0. */

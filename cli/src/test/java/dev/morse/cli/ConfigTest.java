@@ -326,6 +326,80 @@ class ConfigTest {
         refused(Cli.run("--config", rz.toString(), "--seed", "5"), "--seed: --init zeros (from " + rz + ")");
     }
 
+    /**
+     * Options that the rest of the command line leaves without effect, which ran with exit 0 and
+     * were ignored: train's curvature settings without --curvature-every, --subsample-seed without
+     * --subsample, --data-seed next to data that draw nothing (--inputs files), --plot-format or
+     * --log-scale without --plots, eval's --seed-step when no penalty draws from it, and
+     * --activation for a model without a hidden layer. Each is refused, naming what is missing, on
+     * the command line and in a config file where its value is not the default; a config's value at
+     * the default is a record's (reports hold every option), and the reports of these commands
+     * rerun.
+     */
+    @Test
+    void optionsThatWouldBeIgnoredAreRefusedAndRecordsRerun() throws Exception {
+        String[] tiny = SpectrumReferenceTest.writeTinyProblem(dir);
+        String[] teacher = {"--model", "2-4-1", "--data", "teacher:n=16", "-q"};
+        Path plots = dir.resolve("plots");
+        refused(Cli.run(args("train", tiny, "--curvature-samples", "8")), "morse train: --curvature-samples: goes with --curvature-every K",
+                "so --curvature-samples 8 would be ignored");
+        refused(Cli.run(args("train", tiny, "--curvature-probes", "4")), "morse train: --curvature-probes: goes with --curvature-every K");
+        refused(Cli.run(args("train", tiny, "--curvature-seed", "3", "--curvature-every", "0")), "morse train: --curvature-seed: goes with --curvature-every K");
+        refused(Cli.run(args("spectrum", tiny, "--subsample-seed", "3")), "morse spectrum: --subsample-seed: goes with --subsample N");
+        refused(Cli.run(args("fit", tiny, "--data-seed", "3")), "morse fit: --data-seed: the data come from --inputs", "a file, which draws nothing",
+                "so --data-seed 3 would be ignored");
+        refused(Cli.run(args("spectrum", tiny, "--plot-format", "svg")), "morse spectrum: --plot-format: goes with --plots DIR");
+        refused(Cli.run(args("train", tiny, "--plot-format", "png")), "morse train: --plot-format: goes with --plots DIR");
+        refused(Cli.run(args("density", tiny, "--log-scale")), "morse density: --log-scale: goes with --plots DIR");
+        refused(Cli.run(args("eval", tiny, "--seed-step", "3")), "morse eval: --seed-step: goes with a --penalty that draws probes or noise",
+                "no --penalty is given, so --seed-step 3 would be ignored");
+        refused(Cli.run(args("eval", tiny, "--seed-step", "3", "--penalty", "sam:0.1")), "--penalty sam:0.1 draws no probes or noise");
+        refused(Cli.run("spectrum", "--model", "3-2", "--data", "teacher:n=8", "--activation", "relu", "-q"),
+                "morse spectrum: --activation: the model 3-2 has no hidden layer", "so --activation relu would be ignored");
+        refused(Cli.run("init", "--model", "3-2", "--activation", "gelu", "--save", dir.resolve("t.npy").toString()),
+                "morse init: --activation: the model 3-2 has no hidden layer");
+        // what they go with: accepted
+        assertEquals(0, Cli.run(args("train", teacher, "--epochs", "1", "--curvature-every", "1", "--curvature-samples", "8",
+                "--curvature-probes", "4", "--curvature-seed", "3")).code());
+        assertEquals(0, Cli.run(args("spectrum", tiny, "--subsample", "4", "--subsample-seed", "3")).code());
+        assertEquals(0, Cli.run(args("spectrum", teacher, "--data-seed", "3")).code(), "synthetic data draw from it");
+        assertEquals(0, Cli.run(args("density", tiny, "--plots", plots.toString(), "--plot-format", "svg", "--log-scale")).code());
+        assertEquals(0, Cli.run(args("eval", tiny, "--seed-step", "3", "--penalty", "hessian_trace:0.1")).code());
+        assertEquals(0, Cli.run("spectrum", "--model", "3-2", "--data", "teacher:n=8", "-q").code(), "no --activation: fine");
+
+        // in a config file: refused where not at the default, with the file named
+        Path curv = configOf("curv.json", "train", tiny, "\"curvature_samples\": 8");
+        refused(Cli.run("--config", curv.toString()), "--curvature-samples: goes with --curvature-every K", "--curvature-samples 8 (from " + curv + ")");
+        assertTrue(Main.check(Files.readString(curv), "train", "--config", "step.json").contains("--curvature-samples: goes with --curvature-every"),
+                "a sweep's check refuses it too");
+        assertEquals(0, Cli.run("--config", curv.toString(), "--curvature-every", "1", "--epochs", "1").code(), "with what it goes with");
+        Path atDefaults = configOf("defaults.json", "train", tiny, "\"curvature_samples\": 1024, \"curvature_probes\": 16, \"subsample_seed\": 0, "
+                + "\"data_seed\": 0, \"epochs\": 1");
+        assertEquals(0, Cli.run("--config", atDefaults.toString()).code(), "at their defaults: a record's, not given");
+        Path seedStep = configOf("seedstep.json", "eval", tiny, "\"seed_step\": 4");
+        refused(Cli.run("--config", seedStep.toString()), "--seed-step 4 (from " + seedStep + ") would be ignored");
+        Path act = dir.resolve("act.json");
+        Files.writeString(act, "{\"command\": \"spectrum\", \"model\": \"3-2\", \"data\": \"teacher:n=8\", \"activation\": \"tanh\"}");
+        assertEquals(0, Cli.run("--config", act.toString(), "-q").code(), "tanh, the default: a record's");
+        refused(Cli.run("--config", act.toString(), "-q", "--activation", "relu"), "--activation: the model 3-2 has no hidden layer");
+
+        // records rerun: each report holds these options at their defaults (log_scale not at all: an output option, like plot_format)
+        List<String[]> runs = List.of(args("train", tiny, "--epochs", "1"), args("spectrum", tiny), args("fit", tiny),
+                args("eval", tiny), args("density", tiny, "--plots", plots.toString(), "--log-scale", "--force"),
+                new String[] {"spectrum", "--model", "3-2", "--data", "teacher:n=8", "-q"},
+                args("train", teacher, "--epochs", "1", "--curvature-every", "1", "--curvature-samples", "8"));
+        for (int i = 0; i < runs.size(); i++) {
+            Path report = dir.resolve("record-" + i + ".json");
+            List<String> a = new ArrayList<>(Arrays.asList(runs.get(i)));
+            a.addAll(List.of("--json", report.toString()));
+            Cli.Result r = Cli.run(a.toArray(new String[0]));
+            assertEquals(0, r.code(), r.toString());
+            assertFalse(config(report).containsKey("log_scale"), "log_scale goes with plots, which the config does not record");
+            Cli.Result again = Cli.run("--config", report.toString(), "-q");
+            assertEquals(0, again.code(), String.join(" ", runs.get(i)) + ": " + again);
+        }
+    }
+
     /** doctor and bench reports record no config to rerun: said so (doctor's used to fail on "vector" having an object value). */
     @Test
     void doctorAndBenchReportsSayTheyRecordNoConfig() throws Exception {

@@ -94,6 +94,13 @@ public final class MorseSteps implements StepRunner {
     /** The output options of plots, which only the commands that draw take. */
     static final Set<String> PLOT_OPTIONS = Set.of("plots", "plot-format");
 
+    /**
+     * Options that shape plots and go with --plots (the commands refuse them without it): a task's
+     * value reaches only the steps that draw plots; a step's own value stays, and is refused there
+     * without plots.
+     */
+    static final Set<String> WITH_PLOTS = Set.of("plot-format", "log-scale");
+
     /** Report members that do not go into rows (see the class comment). */
     static final Set<String> NOT_IN_ROWS = Set.of("config", "backend", "created", "command", "morse_version", "outputs");
 
@@ -513,6 +520,11 @@ public final class MorseSteps implements StepRunner {
             }
         }
         if (chained) cfg.put("weights", latestTheta.toString());
+        if (!cfg.containsKey("plots")) {
+            Set<String> own = new java.util.HashSet<>();
+            stepOptions.keySet().forEach(k -> own.add(normalize(k)));
+            for (String o : WITH_PLOTS) if (!own.contains(o)) cfg.remove(o);
+        }
         if (opts.containsKey("threads") && !cfg.containsKey("threads")) cfg.put("threads", threads);
         return cfg;
     }

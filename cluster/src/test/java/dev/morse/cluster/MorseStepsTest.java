@@ -186,6 +186,23 @@ class MorseStepsTest {
     }
 
     /**
+     * The options that go with --plots (plot_format, log_scale) reach from the task only the steps
+     * that draw plots here: a step without plots refuses them (--plot-format without --plots was
+     * ignored in silence), so a task's plot_format next to a step without plots would stop the sweep.
+     * In a step's own options they are refused without plots, as on the command line.
+     */
+    @Test
+    void plotOptionsGoOnlyToTheStepsWithPlots() {
+        SweepSpec spec = spec("{\"plot_format\": [\"svg\"]}", "[{\"fit\": {\"plots\": true}}, {\"morse\": {}}]");
+        new MorseSteps().validate(spec);
+        Map<String, Object> config = spec.tasks("t").get(0).config();
+        assertFalse(MorseSteps.stepConfig("morse", config, Map.of(), tmp, null, 1).containsKey("plot-format"));
+        assertEquals("svg", MorseSteps.stepConfig("fit", config, Map.of("plots", true), tmp, null, 1).get("plot-format"));
+        assertBad(spec("{\"seed\": [0]}", "[{\"morse\": {\"plot_format\": \"png\"}}]"), "--plot-format: goes with --plots DIR");
+        assertBad(spec("{\"seed\": [0]}", "[{\"density\": {\"log_scale\": true}}]"), "--log-scale: goes with --plots DIR");
+    }
+
+    /**
      * A step whose own options give {@code init} starts from that scheme, not from an earlier
      * step's θ: given both in its config, the command used the θ file and ignored the init without
      * a word (the CLI refuses --weights with --init on one command line). Later steps still chain.
