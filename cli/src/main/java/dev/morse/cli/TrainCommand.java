@@ -344,7 +344,7 @@ final class TrainCommand extends AnalysisCommand {
         EpochRecord fin = last.epochs().isEmpty() ? last.initial() : last.epochs().get(last.epochs().size() - 1);
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"optimizer", opt.describe() + ", lr " + num(lr) + ", schedule " + sched.spec()});
-        rows.add(new String[] {"epochs", last.epoch() + " of " + epochs + " (" + last.step() + " steps of " + batchSize + " samples)"});
+        rows.add(new String[] {"epochs", last.epoch() + " of " + epochs + " (" + stepsText(last.step(), last.epoch(), train.size(), batchSize) + ")"});
         rows.add(new String[] {"train loss", fin.epoch() == 0 ? "—" : sci(fin.trainLoss())});
         if (fin.heldOut() != null) {
             rows.add(new String[] {"test loss", sci(fin.heldOut().loss())});
@@ -477,6 +477,23 @@ final class TrainCommand extends AnalysisCommand {
         } catch (IllegalArgumentException e) {
             throw CliException.usage("--optimizer " + kind.id() + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The steps that ran, as the summary says them: "12 steps of 16 samples"; with a last batch that
+     * keeps the rest, "15 steps: 4 of 16 samples and 1 of 6 each epoch"; with --batch-size above
+     * N, "1 step of all 64 samples: --batch-size 1000 is above N = 64". It said "1 steps of 1000
+     * samples" for N = 64.
+     */
+    static String stepsText(long steps, int epochsDone, int n, int batchSize) {
+        String s = steps + (steps == 1 ? " step" : " steps");
+        if (batchSize >= n) {
+            return s + " of all " + n + " samples" + (epochsDone > 1 ? ", one an epoch" : "")
+                    + (batchSize > n ? ": --batch-size " + batchSize + " is above N = " + n : "");
+        }
+        int full = n / batchSize, rest = n % batchSize;
+        if (rest == 0) return s + " of " + batchSize + " samples";
+        return s + ": " + full + " of " + batchSize + " samples and 1 of " + rest + " each epoch";
     }
 
     /**

@@ -401,6 +401,22 @@ class TrainCommandTest {
     }
 
     /**
+     * The summary says the steps that ran: "1 steps of 1000 samples" for N = 64 became "1 step of
+     * all 64 samples", and a last batch that keeps the rest is said too.
+     */
+    @Test
+    void theSummarySaysTheStepsThatRan() {
+        Cli.Result big = Cli.run("train", "--model", "2-8-1", "--data", "teacher:n=64", "--epochs", "1", "--batch-size", "1000", "-q");
+        assertEquals(0, big.code(), big.toString());
+        assertTrue(big.out().contains("1 of 1 (1 step of all 64 samples: --batch-size 1000 is above N = 64)"), big.out());
+        Cli.Result rest = Cli.run("train", "--model", "2-8-1", "--data", "teacher:n=70", "--epochs", "2", "--batch-size", "16", "-q");
+        assertTrue(rest.out().contains("2 of 2 (10 steps: 4 of 16 samples and 1 of 6 each epoch)"), rest.out());
+        Cli.Result even = Cli.run("train", "--model", "2-8-1", "--data", "teacher:n=64", "--epochs", "3", "--batch-size", "16", "-q");
+        assertTrue(even.out().contains("3 of 3 (12 steps of 16 samples)"), even.out());
+        assertEquals("2 steps of all 64 samples, one an epoch", TrainCommand.stepsText(2, 2, 64, 64));
+    }
+
+    /**
      * After a divergence the summary's losses are in scientific notation (%.6f printed
      * 8086619143682330000…000.000000, 200 digits), and so are the progress lines' outside the usual range.
      */
