@@ -42,7 +42,10 @@ import picocli.CommandLine.Option;
                 + "‖M‖_F/‖H‖_F, where σ″ ≠ 0).",
                 "%nThe objective of a step is L_B + R: the minibatch's data loss (mean over its samples) plus the regularizer --reg. "
                         + "Held-out data: --test-inputs/--test-targets, else --holdout FRACTION of the data, else the test split that "
-                        + "--data fashion-mnist ships. Plots: train-curves (losses, accuracy) and train-curvature."},
+                        + "--data fashion-mnist ships. Plots: train-curves (losses, accuracy) and train-curvature.",
+                "%nExit 3 when training diverges: a minibatch objective or θ that is not finite, or an epoch's training loss above "
+                        + "10⁶·max(1, |L₀|), L₀ the data loss over the training set at the start (measured then; the report's "
+                        + "initial train_loss). The report keeps the epochs run, the diverged one with its loss, and says why in failure."},
         footer = {"%nExamples:",
                 "  morse train --data fashion-mnist --model 784-128-10 --activation gelu --loss cross_entropy \\",
                 "      --optimizer sgd --lr 0.05 --momentum 0.9 --batch-size 128 --epochs 5 --seed 0 --json log.json",
@@ -308,13 +311,12 @@ final class TrainCommand extends AnalysisCommand {
             resumedFrom = loaded.folder();
             progress.note("resuming from " + loaded.folder() + " (epoch " + start.epoch() + " of " + epochs + ", step " + start.step() + ")");
         } else {
-            boolean measured = heldOutEv != null || monitor != null;
-            Progress.Task t = measured ? progress.start("measuring the start (" + (heldOutEv != null ? "held-out set" : "")
-                    + (heldOutEv != null && monitor != null ? ", " : "") + (monitor != null ? "curvature" : "") + ")", 0).ticking() : null;
+            Progress.Task t = progress.start("measuring the start (training loss" + (heldOutEv != null ? ", held-out set" : "")
+                    + (monitor != null ? ", curvature" : "") + ")", 0).ticking();
             start = trainer.start(problem.theta, listener);
             time("held_out", start.initial().evalSeconds());
             if (start.initial().curvature() != null) time("curvature", start.initial().curvature().seconds());
-            if (t != null) t.done(summary(start.initial()));
+            t.done(summary(start.initial()));
         }
 
         Trainer.Result result = null;
@@ -345,7 +347,8 @@ final class TrainCommand extends AnalysisCommand {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"optimizer", opt.describe() + ", lr " + num(lr) + ", schedule " + sched.spec()});
         rows.add(new String[] {"epochs", last.epoch() + " of " + epochs + " (" + stepsText(last.step(), last.epoch(), train.size(), batchSize) + ")"});
-        rows.add(new String[] {"train loss", fin.epoch() == 0 ? "—" : sci(fin.trainLoss())});
+        rows.add(new String[] {"train loss", fin.epoch() > 0 ? sci(fin.trainLoss())
+                : Double.isNaN(fin.trainLoss()) ? "—" : sci(fin.trainLoss()) + " (at the start; no epoch completed)"});
         if (fin.heldOut() != null) {
             rows.add(new String[] {"test loss", sci(fin.heldOut().loss())});
             if (Double.isFinite(fin.heldOut().accuracy())) {
@@ -506,7 +509,7 @@ final class TrainCommand extends AnalysisCommand {
 
     static String summary(EpochRecord r) {
         StringBuilder s = new StringBuilder();
-        if (r.epoch() > 0) s.append("train loss ").append(progressLoss(r.trainLoss()));
+        if (!Double.isNaN(r.trainLoss())) s.append("train loss ").append(progressLoss(r.trainLoss()));
         if (r.heldOut() != null) {
             if (!s.isEmpty()) s.append(" · ");
             s.append("test loss ").append(progressLoss(r.heldOut().loss()));

@@ -15,7 +15,7 @@ import java.util.Map;
  *
  * <p>Keys of an entry: {@code epoch}, {@code step} (optimizer steps so far), {@code learning_rate}
  * (of the epoch's last step), {@code train_loss} (sample-weighted mean of the minibatch data
- * losses L_B during the epoch), {@code train_objective} (the same for L_B + R + penalties),
+ * losses L_B during the epoch; in {@code initial}, L(θ₀) over the training set), {@code train_objective} (the same for L_B + R + penalties),
  * {@code test_loss}, {@code test_accuracy}, {@code test_correct}, {@code test_samples} (null
  * without held-out data; accuracy null for mse), {@code seconds} (the epoch's steps),
  * {@code eval_seconds}, and {@code curvature} when measured: {@code top_eigenvalue},

@@ -417,6 +417,36 @@ class TrainCommandTest {
     }
 
     /**
+     * --lr 1e6 blew the training loss up to 1.5e150 and exited 0 with failure null: an epoch's
+     * training loss above 10⁶·max(1, L₀), L₀ the training loss at the start, is a divergence (exit
+     * 3, the failure in the report, the diverged epoch's loss kept), as a non-finite one is.
+     */
+    @Test
+    void anEpochWhoseLossBlowsUpIsADivergence() throws Exception {
+        Path log = dir.resolve("blowup.json");
+        Cli.Result r = Cli.run("train", "--model", "2-8-1", "--data", "teacher:n=64", "--epochs", "3", "--lr", "1e6", "--batch-size", "16",
+                "--json", log.toString(), "-q");
+        assertEquals(3, r.code(), r.toString());
+        assertTrue(r.err().contains("training diverged in epoch 1: its training loss") && r.err().contains("lower --lr"), r.err());
+        Map<String, Object> report = Cli.json(log);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> training = (Map<String, Object>) report.get("training");
+        assertEquals(Boolean.FALSE, training.get("completed"));
+        assertTrue(String.valueOf(training.get("failure")).startsWith("training diverged in epoch 1"), String.valueOf(training.get("failure")));
+        @SuppressWarnings("unchecked")
+        double l0 = Cli.num((Map<String, Object>) report.get("initial"), "train_loss");
+        assertTrue(Cli.num(report, "train_loss") > 1e6 * Math.max(1, l0), report.get("train_loss") + " vs L₀ " + l0);
+        assertEquals(null, report.get("theta_file"));
+        // a sound rate runs on, with L₀ in its initial record
+        Path ok = dir.resolve("ok.json");
+        assertEquals(0, Cli.run("train", "--model", "2-8-1", "--data", "teacher:n=64", "--epochs", "3", "--lr", "0.1", "--batch-size", "16",
+                "--json", ok.toString(), "-q").code());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> initial = (Map<String, Object>) Cli.json(ok).get("initial");
+        assertTrue(initial.get("train_loss") instanceof Number, initial.toString());
+    }
+
+    /**
      * After a divergence the summary's losses are in scientific notation (%.6f printed
      * 8086619143682330000…000.000000, 200 digits), and so are the progress lines' outside the usual range.
      */

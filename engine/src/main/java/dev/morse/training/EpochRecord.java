@@ -8,7 +8,9 @@ package dev.morse.training;
  * @param step            optimizer steps taken so far in the run
  * @param learningRate    the rate of the epoch's last step (NaN for epoch 0)
  * @param trainLoss       the sample-weighted mean of the minibatch data losses L_B during the
- *                        epoch (θ moving, as PyTorch loops usually report it; NaN for epoch 0)
+ *                        epoch (θ moving, as PyTorch loops usually report it); for epoch 0 the
+ *                        data loss L(θ₀) over the training set, the reference of the divergence
+ *                        rule ({@link Trainer#DIVERGENCE_FACTOR}; NaN in checkpoints written before it)
  * @param trainObjective  the same for the minibatch objectives L_B + R (+ penalties)
  * @param heldOut         loss and accuracy on the held-out set after the epoch, or null
  * @param curvature       the curvature measurement after the epoch, or null

@@ -40,6 +40,14 @@ public final class Trainer {
     /** Smallest chunk of a minibatch (see the package comment: 2 chunks of 64 for B = 128). */
     public static final int MIN_CHUNK_ROWS = 64;
 
+    /**
+     * The divergence rule's factor: a run has diverged when an epoch's training loss (the mean of its
+     * minibatch data losses) exceeds this many times max(1, L₀), L₀ the data loss over the training
+     * set at the start, as fit's gradient descent stops at 10⁶·max(1, |L₀|). Only a non-finite
+     * objective or θ stopped a run before: --lr 1e6 ended with a training loss of 1.5e150, exit 0.
+     */
+    public static final double DIVERGENCE_FACTOR = 1e6;
+
     /** What the listener hears after each step. */
     public record Step(int epoch, int batch, int batches, long step, double learningRate, double objective, double dataLoss, int batchSize) {}
 
@@ -156,7 +164,11 @@ public final class Trainer {
             l.phase("curvature", 0);
             curvature = monitor.measure(theta);
         }
-        EpochRecord initial = new EpochRecord(0, 0, Double.NaN, Double.NaN, Double.NaN, metrics, curvature, 0, evalSeconds);
+        // L₀, the data loss over the training set at θ₀ (one forward pass): the start's training loss,
+        // the reference of the divergence rule (DIVERGENCE_FACTOR), kept in checkpoints with the record.
+        l.phase("training loss", 0);
+        double loss0 = train.dataLoss(theta);
+        EpochRecord initial = new EpochRecord(0, 0, Double.NaN, loss0, Double.NaN, metrics, curvature, 0, evalSeconds);
         return new TrainingState(hash, 0, 0, theta, config.optimizer().create(train.dim()).state(), initial, List.of());
     }
 
@@ -233,6 +245,16 @@ public final class Trainer {
             if (heldOut != null) l.phase("held-out evaluation", epoch);
             EpochRecord.HeldOutMetrics metrics = evaluateHeldOut(theta);
             double evalSeconds = (System.nanoTime() - t1) * 1e-9;
+            double loss0 = state.initial().trainLoss();   // NaN in a checkpoint written before L₀ was kept: no rule then
+            double limit = DIVERGENCE_FACTOR * Math.max(1, Math.abs(loss0));
+            if (lossSum / n > limit) {
+                // The epoch's record goes into the state (its loss says why), without a curvature measurement at the blown-up θ.
+                log.add(new EpochRecord(epoch, step, lr, lossSum / n, objSum / n, metrics, null, seconds, evalSeconds));
+                throw new TrainingDivergedException(String.format(java.util.Locale.ROOT, "training diverged in epoch %d: its training loss %.3g "
+                        + "is above 10⁶·max(1, L₀) = %.3g, L₀ = %.4g being the training loss at the start (learning rate %.3g); lower --lr",
+                        epoch, lossSum / n, limit, loss0, lr),
+                        epoch, step - 1, new TrainingState(hash, epoch, step, theta, opt.state(), state.initial(), log));
+            }
             CurvatureMonitor.Snapshot curvature = null;
             if (config.curvatureEvery() > 0 && epoch % config.curvatureEvery() == 0) {
                 l.phase("curvature", epoch);

@@ -1,9 +1,11 @@
 package dev.morse.training;
 
 /**
- * The objective, its gradient or the updated θ became non-finite during a step: the run cannot go
- * on (typically the learning rate is too large). Carries where it happened and the state after
- * the last completed epoch, so the caller can still report what was done.
+ * The objective, its gradient or the updated θ became non-finite during a step, or an epoch's
+ * training loss rose above {@link Trainer#DIVERGENCE_FACTOR}·max(1, L₀): the run cannot go on
+ * (typically the learning rate is too large). Carries where it happened and the state to report:
+ * after the last completed epoch for a non-finite step, and with the diverged epoch's record (its
+ * loss) for the loss rule, so the caller can still report what was done.
  */
 public final class TrainingDivergedException extends RuntimeException {
 
@@ -28,7 +30,7 @@ public final class TrainingDivergedException extends RuntimeException {
         return step;
     }
 
-    /** The state after the last completed epoch. */
+    /** The state to report: after the last completed epoch, the diverged one included for the loss rule. */
     public TrainingState lastState() {
         return lastState;
     }

@@ -262,6 +262,32 @@ class TrainerTest {
         }
     }
 
+    /**
+     * An epoch whose training loss rises above 10⁶·max(1, L₀) ends the run as diverged, L₀ being
+     * the data loss over the training set at the start (the initial record's train loss): SGD at
+     * lr 1e6 ran on with losses of 1e150 while they stayed finite. The state carries the diverged
+     * epoch's record; a run resumed from a state whose L₀ is unknown (NaN: an older checkpoint)
+     * applies no loss rule.
+     */
+    @Test
+    void anEpochLossAboveAMillionTimesTheStartDiverges() {
+        try (Setup s = new Setup(2, Regularizer.NONE)) {
+            TrainingConfig c = new TrainingConfig(3, 8, 1, 1e6, LearningRateSchedule.constant(), OptimizerConfig.sgd(0, false, 0), 0, 0);
+            Trainer t = s.trainer(c);
+            TrainingState start = t.start(MLP.initPyTorchDefault(1), null);
+            assertEquals(s.train.dataLoss(MLP.initPyTorchDefault(1)), start.initial().trainLoss(), 0.0, "L₀, the training loss at θ₀");
+            TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> t.run(start, null));
+            assertTrue(e.getMessage().startsWith("training diverged in epoch " + e.epoch() + ": its training loss ")
+                    && e.getMessage().contains("above 10⁶·max(1, L₀)") && e.getMessage().endsWith("lower --lr"), e.getMessage());
+            assertEquals(e.epoch(), e.lastState().epoch(), "the diverged epoch's record is kept");
+            double loss = e.lastState().epochs().get(e.epoch() - 1).trainLoss();
+            assertTrue(Double.isFinite(loss) && loss > 1e6 * Math.max(1, start.initial().trainLoss()), "finite and blown up: " + loss);
+            // a sound run does not trip it
+            Trainer ok = s.trainer(config("sgd", "constant", 3, 0));
+            assertTrue(ok.run(ok.start(MLP.initPyTorchDefault(1), null), null).completed());
+        }
+    }
+
     /** Every number of two epoch records (timings aside) bit for bit. */
     static void assertSameNumbers(EpochRecord a, EpochRecord b) {
         String w = "epoch " + a.epoch();
