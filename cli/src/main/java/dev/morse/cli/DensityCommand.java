@@ -37,7 +37,8 @@ final class DensityCommand extends AnalysisCommand {
     int steps;
 
     @Option(names = "--sigma", converter = Checks.NonNegativeReal.class, paramLabel = "S", defaultValue = "0", order = 4,
-            description = "Kernel standard deviation, in eigenvalue units; 0 picks 1%% of the spectral range (default).")
+            description = "Kernel standard deviation, in eigenvalue units; 0 picks 1%% of the spectral range (default; when every "
+                    + "Ritz node is at one value λ, as for --operator regularizer, 0.1%% of |λ|, at least 1e-12).")
     double sigma;
 
     @Option(names = "--grid", converter = Checks.GridPoints.class, paramLabel = "G", defaultValue = "1000", order = 5, description = "Grid points (default: ${DEFAULT-VALUE}).")
@@ -108,8 +109,9 @@ final class DensityCommand extends AnalysisCommand {
         j.name("method").value("slq");
         j.name("note").value(modifiedNote());
         j.name("sigma").valueOrNull(r.sigma());
+        j.name("sigma_rule").value(sigmaRule(sigma, lo, hi));
         j.name("probes").value(r.probes());
-        j.name("steps").value(r.steps());
+        j.name("steps").value(r.steps());   // the most per probe; Lanczos stops early at an invariant subspace
         j.name("products").value(r.products());
         j.name("probe_seed").value(probeSeed);
         j.name("node_range").beginArray().valueOrNull(lo).valueOrNull(hi).endArray();
@@ -122,7 +124,7 @@ final class DensityCommand extends AnalysisCommand {
         if (plots) {
             Progress.Task pt = progress.start("plots", 0).ticking();
             savePlot("density", Plots.density("SLQ spectral density of the " + operator.label + "  (P = " + p + ", " + probes + " probes × "
-                            + r.steps() + " steps, σ = " + g3(r.sigma()) + ")", List.of(operator.name().replace('_', ' ')), List.of(gx), List.of(d),
+                            + (stoppedEarly(r) ? "≤ " : "") + r.steps() + " steps, σ = " + g3(r.sigma()) + ")", List.of(operator.name().replace('_', ' ')), List.of(gx), List.of(d),
                     logScale, Plots.WIDTH));
             time("plots", pt.seconds());
             pt.done(null);
@@ -132,8 +134,8 @@ final class DensityCommand extends AnalysisCommand {
                 + problem.regularizer.spec() + " · P = " + p + ", N = " + problem.data.size(), new String[][] {
                 {"loss L_R", sci(loss)},
                 {"‖∇L_R‖₂", sci(gradientNorm)},
-                {"probes × steps", probes + " × " + r.steps() + " (" + r.products() + " products, probe seed " + probeSeed + ")"},
-                {"σ (kernel sd)", g3(r.sigma()) + (sigma > 0 ? "" : " (1% of the node range)")},
+                {"probes × steps", probesTimesSteps(r, probeSeed)},
+                {"σ (kernel sd)", g3(r.sigma()) + (sigma > 0 ? "" : " (" + sigmaRule(sigma, lo, hi) + ")")},
                 {"Ritz nodes span", "[" + g3(lo) + ", " + g3(hi) + "]"},
                 {"grid", gx.length + " points on [" + g3(gx[0]) + ", " + g3(gx[gx.length - 1]) + "], ∫φ = " + String.format(java.util.Locale.ROOT, "%.4f", integral)},
                 {"mass below −σ", String.format(java.util.Locale.ROOT, "%.4f", r.fractionBelow(-r.sigma())) + " (quadrature weight of the nodes < −σ: "
@@ -142,6 +144,35 @@ final class DensityCommand extends AnalysisCommand {
         if (note != null) println("  " + note);
         printOutputs();
         return Main.EXIT_OK;
+    }
+
+    /** Whether some probe's Lanczos run stopped before --steps (capped at P): an invariant subspace, where its quadrature is exact. */
+    static boolean stoppedEarly(dev.morse.spectra.SpectralDensity.Result r) {
+        return r.products() < (long) r.probes() * r.steps();
+    }
+
+    /**
+     * The summary's "probes × steps": "10 × 26 (260 products, probe seed 0)", or, when Lanczos
+     * stopped early (a zero operator, or a multiple of I: one step a probe), "10 × at most 26 (10
+     * products, probe seed 0; 1 step a probe on average: …)" rather than "10 × 26 (10 products".
+     */
+    static String probesTimesSteps(dev.morse.spectra.SpectralDensity.Result r, long seed) {
+        if (!stoppedEarly(r)) return r.probes() + " × " + r.steps() + " (" + r.products() + " products, probe seed " + seed + ")";
+        double mean = (double) r.products() / r.probes();
+        return r.probes() + " × at most " + r.steps() + " (" + r.products() + " products, probe seed " + seed + "; " + num(mean)
+                + (mean == 1 ? " step" : " steps") + " a probe on average: Lanczos stops at an invariant subspace, where the quadrature is exact)";
+    }
+
+    /**
+     * How σ was chosen, as SpectralDensity chooses it: given; 1% of the Ritz nodes' range; when the
+     * range is 0 (every node at one value λ: the regularizer's operator, 0 or λI), 0.1% of |λ|, at
+     * least 1e-12. The summary said "1% of the node range" in every default case, of a range of 0.
+     */
+    static String sigmaRule(double given, double lo, double hi) {
+        if (given > 0) return "given (--sigma)";
+        if (hi > lo) return "1% of the node range";
+        if (1e-3 * Math.abs(hi) > 1e-12) return "every Ritz node at " + num(hi) + ", a range of 0: 0.1% of |" + num(hi) + "|";
+        return "every Ritz node at " + num(hi) + ", a range of 0: the least σ, 1e-12";
     }
 
     /**

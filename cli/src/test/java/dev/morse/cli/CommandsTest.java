@@ -458,6 +458,30 @@ class CommandsTest {
         }
     }
 
+    /**
+     * density of the regularizer's operator: every Ritz node at one value (0 without a regularizer,
+     * λ for l2:λ), so σ is not "1% of the node range" (a range of 0) but 1e-12 or 0.1% of |λ|; and
+     * Lanczos stops after one step a probe, so not "10 × 26 (10 products)".
+     */
+    @Test
+    void densityOfTheRegularizerSaysHowSigmaAndTheStepsCameAbout() throws Exception {
+        Cli.Result none = Cli.run(with("density", tiny, "--operator", "regularizer"));
+        assertEquals(0, none.code(), none.toString());
+        assertTrue(none.out().contains("every Ritz node at 0, a range of 0: the least σ, 1e-12") && !none.out().contains("1% of the node range"), none.out());
+        assertTrue(none.out().contains("10 × at most 21 (10 products, probe seed 0; 1 step a probe on average"), none.out());
+        Path json = dir.resolve("density-l2.json");
+        Cli.Result l2 = Cli.run(with("density", tiny, "--operator", "regularizer", "--reg", "l2:0.1", "--json", json.toString()));
+        assertEquals(0, l2.code(), l2.toString());
+        assertEquals("every Ritz node at 0.1, a range of 0: 0.1% of |0.1|", Cli.json(json).get("sigma_rule"));
+        assertEquals(1e-4, Cli.num(Cli.json(json), "sigma"), 1e-15);
+        Path hessian = dir.resolve("density-h.json");
+        Cli.Result h = Cli.run(with("density", tiny, "--json", hessian.toString()));
+        assertEquals(0, h.code(), h.toString());
+        assertEquals("1% of the node range", Cli.json(hessian).get("sigma_rule"));
+        Cli.Result hs = Cli.run(with("density", tiny));
+        assertTrue(hs.out().contains("(1% of the node range)") && hs.out().contains("10 × 21 (210 products, probe seed 0)"), hs.out());
+    }
+
     @Test
     void syntheticSetsAreSeededAndSizedByTheModel() throws Exception {
         for (String data : List.of("gaussian:n=7", "teacher:n=7,width=2", "orthogonal:n=3", "spirals:n=7")) {
