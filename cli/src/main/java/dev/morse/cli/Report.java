@@ -234,7 +234,9 @@ final class Report {
                 .name("ggn").valueOrNull(r.traceGgn())
                 .name("nme").valueOrNull(r.traceNme())
                 .endObject();
-        j.name("ggn_rank").valueOrNull(r.ggnEigenvalues() == null ? Double.NaN : EigenvalueCounts.rank(r.ggnEigenvalues(), r.tau()));
+        // A count: an integer in the JSON (a double through valueOrNull wrote 14.0), null without the spectra.
+        if (r.ggnEigenvalues() == null) j.name("ggn_rank").nullValue();
+        else j.name("ggn_rank").value(EigenvalueCounts.rank(r.ggnEigenvalues(), r.tau()));
         j.name("nme_to_hessian_frobenius").valueOrNull(r.nmeToHessianFrobenius());
         j.name("memory_plan").value(r.memoryPlan());
         j.name("materialize_flops").valueOrNull(r.materializeFlops());

@@ -482,6 +482,16 @@ class CommandsTest {
         assertTrue(hs.out().contains("(1% of the node range)") && hs.out().contains("10 × 21 (210 products, probe seed 0)"), hs.out());
     }
 
+    /** The morse report's ggn_rank, a count, is an integer (it was written 14.0). */
+    @Test
+    void theGgnRankIsAnInteger() throws Exception {
+        Path morse = dir.resolve("morse-spectra.json");
+        Cli.Result m = Cli.run(with("morse", tiny, "--no-refine", "--spectra", "--json", morse.toString()));
+        assertEquals(0, m.code(), m.toString());
+        String text = Files.readString(morse);
+        assertTrue(text.matches("(?s).*\"ggn_rank\": \\d+,.*"), "an integer: " + text.lines().filter(l -> l.contains("ggn_rank")).toList());
+    }
+
     @Test
     void syntheticSetsAreSeededAndSizedByTheModel() throws Exception {
         for (String data : List.of("gaussian:n=7", "teacher:n=7,width=2", "orthogonal:n=3", "spirals:n=7")) {
