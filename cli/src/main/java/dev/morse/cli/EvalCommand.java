@@ -40,7 +40,7 @@ import picocli.CommandLine.Option;
 final class EvalCommand extends AnalysisCommand {
 
     @Option(names = "--penalty", paramLabel = "SPEC", split = ",", order = 1,
-            description = "A training penalty (repeatable, or a comma list): " + Penalty.FORMS + ". Default k = 1 and p = 1.")
+            description = "A training penalty (repeatable, or a comma list; one of each kind): " + Penalty.FORMS + ". Default k = 1 and p = 1.")
     List<String> penalties;
 
     @Option(names = "--probes", paramLabel = "V.npy", order = 2,

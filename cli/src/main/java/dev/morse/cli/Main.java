@@ -245,7 +245,11 @@ public final class Main implements Runnable {
      * nothing, {@code fit}'s {@code --grad-tol}, {@code train}'s optimizer, schedule and penalties,
      * the limits of {@code trace}'s probes and {@code density}'s kernel and grid, what P allows
      * ({@code spectrum}'s --basis, {@code trace}'s exact method), repeated options, plot options of
-     * commands that draw none).
+     * commands that draw none, and options the rest of the command line leaves without effect:
+     * {@code --plot-format} and {@code --log-scale} without {@code --plots}, train's curvature
+     * settings without {@code --curvature-every}, seeds of draws that do not happen, an
+     * {@code --activation} without a hidden layer, Fashion-MNIST's {@code test=M} outside train's
+     * held-out set, two penalties of one kind).
      * Files named by options (weights, inputs, outputs) are neither read nor required to exist.
      *
      * @param config the text of the JSON file that {@code --config} names in {@code args}, which need

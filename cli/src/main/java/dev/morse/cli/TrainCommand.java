@@ -160,7 +160,7 @@ final class TrainCommand extends AnalysisCommand {
     int minChunkRows;
 
     @Option(names = "--penalty", paramLabel = "SPEC", split = ",", order = 24,
-            description = "A penalty of SPEC §11 on each minibatch (repeatable, or a comma list): " + Penalty.FORMS
+            description = "A penalty of SPEC §11 on each minibatch (repeatable, or a comma list; one of each kind): " + Penalty.FORMS
                     + "; probes and noise drawn from each step's seed. For gradient_norm_ggn and sam the update is SPEC §11's direction, "
                     + "not a gradient. See 'morse eval' to check one step against another framework.")
     List<String> penalties;

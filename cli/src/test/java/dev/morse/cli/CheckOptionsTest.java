@@ -285,6 +285,22 @@ class CheckOptionsTest {
         assertNull(Main.check(null, "train", "--model", "784-10", "--loss", "cross_entropy", "--data", "fashion-mnist:n=10,test=5"));
     }
 
+    /**
+     * Two penalties of one kind drew the same probes (hessian_trace:0.1 and hessian_trace:0.2 were
+     * hessian_trace:0.3, without a word) or were one term: refused by Problem.checkTermsGoTogether,
+     * in eval and train alike, before any file is read.
+     */
+    @Test
+    void twoPenaltiesOfOneKindAreRefused() {
+        refused("--penalty: penalties hessian_trace:0.1:1 and hessian_trace:0.2:1 are both hessian_trace (they would draw the same probes "
+                + "from each step's seed, one hessian_trace term with the coefficients added); give each kind of penalty at most once",
+                "eval", "--penalty", "hessian_trace:0.1", "--penalty", "hessian_trace:0.2");
+        refused("penalties gradient_norm:0.1:1 and gradient_norm:0.2:2 are both gradient_norm", "train", "--penalty", "gradient_norm:0.1,gradient_norm:0.2:2");
+        refused("penalties ggn_trace:0.1:2 and ggn_trace:0.1:2 are both ggn_trace", "train", "--penalty", "ggn_trace:0.1:2", "--penalty", "ggn_trace:0.1:2");
+        assertNull(check("eval", "--penalty", "hessian_trace:0.1", "--penalty", "ggn_trace:0.1", "--penalty", "gradient_norm:0.1",
+                "--penalty", "gradient_norm_ggn:0.1"), "kinds apart go together");
+    }
+
     /** SyntheticData's parsed spec: each parameter given or the set's default; orthogonal's n defaults to d0. */
     @Test
     void aSyntheticSpecParsesToARecord() {

@@ -153,20 +153,37 @@ public final class Problem implements java.io.Serializable {
 
     /**
      * Refuses terms that cannot share one objective: at most one may replace the data loss
-     * ({@link Term#replacesDataLoss()}: sam and weight_noise evaluate L at other points). Needs no
-     * model or data, so a command can check its options before loading anything.
+     * ({@link Term#replacesDataLoss()}: sam and weight_noise evaluate L at other points), and at
+     * most one penalty of each kind ({@link Penalty#name()}): two of a kind that draw share their
+     * probes or noise (both draw from the step's seed with their kind's salt), so
+     * {@code hessian_trace:0.1} next to {@code hessian_trace:0.2} was {@code hessian_trace:0.3} in
+     * silence; two gradient norms are one with the coefficients added (or, with two powers, a
+     * combination no penalty of SPEC §11 is). Needs no model or data, so a command can check its
+     * options before loading anything.
      *
      * @throws IllegalArgumentException naming the two terms
      */
     public static void checkTermsGoTogether(List<? extends Term> terms) {
         Term replacing = null;
+        java.util.Map<String, Penalty> kinds = new java.util.HashMap<>();
         for (Term t : terms) {
-            if (!t.replacesDataLoss()) continue;
-            if (replacing != null) {
-                throw new IllegalArgumentException("terms " + replacing.spec() + " and " + t.spec() + " both replace the data loss "
-                        + "(their objectives are L at other points); an objective can have at most one of them");
+            if (t.replacesDataLoss()) {
+                if (replacing != null) {
+                    throw new IllegalArgumentException("terms " + replacing.spec() + " and " + t.spec() + " both replace the data loss "
+                            + "(their objectives are L at other points); an objective can have at most one of them");
+                }
+                replacing = t;
             }
-            replacing = t;
+            if (!(t instanceof Penalty p)) continue;
+            Penalty earlier = kinds.putIfAbsent(p.name(), p);
+            if (earlier != null) {
+                String why = p.draws() > 0
+                        ? "they would draw the same " + (p.usesProbes() ? "probes" : "noise") + " from each step's seed, one " + p.name()
+                                + " term with the coefficients added"
+                        : "with one power p they are one " + p.name() + " term with the coefficients added";
+                throw new IllegalArgumentException("penalties " + earlier.spec() + " and " + p.spec() + " are both " + p.name() + " (" + why
+                        + "); give each kind of penalty at most once");
+            }
         }
     }
 
