@@ -33,10 +33,12 @@ import picocli.CommandLine.Option;
                 "%nFor gradient_norm_ggn and sam the saved vector is SPEC §11's update DIRECTION, not the gradient of the objective "
                         + "(the report says so in gradient_is_exact). The trace penalties' gradients are exact (third derivatives)."},
         footer = {"%nExamples:",
-                "  morse eval --model 4-6-5-3 --activation tanh,gelu --loss cross_entropy --weights theta.npy \\",
-                "      --inputs X.npy --targets y.npy --penalty hessian_trace:0.1:3 --probes V.npy \\",
+                "  morse eval --model 4-6-5-3 --activation tanh,gelu --loss cross_entropy \\",
+                "      --weights theta.npy --inputs X.npy --targets y.npy \\",
+                "      --penalty hessian_trace:0.1:3 --probes V.npy \\",
                 "      --json eval.json --save-gradient grad.npy",
-                "  morse eval --model 2-16-1 --data teacher:n=64 --reg l2:1e-3 --penalty sam:0.05 --json -"})
+                "  morse eval --model 2-16-1 --data teacher:n=64 --reg l2:1e-3 \\",
+                "      --penalty sam:0.05 --json -"})
 final class EvalCommand extends AnalysisCommand {
 
     @Option(names = "--penalty", paramLabel = "SPEC", split = ",", order = 1,

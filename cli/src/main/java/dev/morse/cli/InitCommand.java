@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
                         + "a sweep's 'init' step. No data needed."},
         footer = {"%nExamples:",
                 "  morse init --model 2-16-1 --save theta0.npy",
-                "  morse init --model 784-256-10 --init gaussian:0.5 --seed 3 --save theta0.npy --json init.json"})
+                "  morse init --model 784-256-10 --init gaussian:0.5 --seed 3 \\",
+                "      --save theta0.npy --json init.json"})
 final class InitCommand extends BaseCommand {
 
     @Option(names = "--model", paramLabel = "WIDTHS", order = 1, description = "Layer widths d0-d1-…-dL, as in every command.")

@@ -25,7 +25,8 @@ import picocli.CommandLine.Command;
         footer = {"%nEvery analysis command takes --json FILE (a report), --plots DIR (PNG and SVG), --config FILE.json, --quiet "
                 + "and --force (output files are never overwritten without it).",
                 "%nOn Apache Spark (bin/morse hands these to bin/morse-cluster): 'morse sweep run|status|report' (the same analyses over a grid "
-                        + "of options, resumable), 'morse cluster start|stop|status' (a standalone cluster on this machine), and --master for "
+                        + "of options, resumable), 'morse experiment list|run|report' (the research questions as bundled sweeps with "
+                        + "verdicts), 'morse cluster start|stop|status' (a standalone cluster on this machine), and --master for "
                         + "spectrum, density and trace (products over a distributed data set).",
                 "%nExit codes: 0 success; 1 internal error (a bug; --debug prints the stack trace); 2 bad usage or input; 3 numerical failure (LAPACK, no convergence); 4 refused for "
                         + "memory (the message gives the estimate and what to use instead); 130 interrupted (Ctrl-C: no output is left half-written)."})

@@ -30,8 +30,10 @@ import picocli.CommandLine.Option;
                 "  morse morse --model 2-16-1 --data teacher:n=16 --weights theta.npy",
                 "  morse morse --model 2-16-1 --data teacher:n=16 --weights theta.npy \\",
                 "      --reg l2:1e-3 --refine lbfgs_newton --plots plots/ --json m.json",
-                "  morse morse --model 784-12-10 --loss cross_entropy --inputs train-images-idx3-ubyte.gz \\",
-                "      --targets train-labels-idx1-ubyte.gz --samples 2000 --reg l2:1e-4 --weights theta.npy"})
+                "  morse morse --model 784-12-10 --loss cross_entropy \\",
+                "      --inputs train-images-idx3-ubyte.gz \\",
+                "      --targets train-labels-idx1-ubyte.gz --samples 2000 --reg l2:1e-4 \\",
+                "      --weights theta.npy"})
 final class MorseCommand extends AnalysisCommand {
 
     /** --penalty is refused here: analyses use the objective without training penalties. */

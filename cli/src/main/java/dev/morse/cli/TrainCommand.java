@@ -47,12 +47,15 @@ import picocli.CommandLine.Option;
                         + "10⁶·max(1, |L₀|), L₀ the data loss over the training set at the start (measured then; the report's "
                         + "initial train_loss). The report keeps the epochs run, the diverged one with its loss, and says why in failure."},
         footer = {"%nExamples:",
-                "  morse train --data fashion-mnist --model 784-128-10 --activation gelu --loss cross_entropy \\",
-                "      --optimizer sgd --lr 0.05 --momentum 0.9 --batch-size 128 --epochs 5 --seed 0 --json log.json",
-                "  morse train --data fashion-mnist:n=10000,test=2000 --model 784-64-10 --activation beta_gelu:4 \\",
-                "      --loss cross_entropy --optimizer adamw --lr 1e-3 --schedule cosine:1 --epochs 10 \\",
-                "      --curvature-every 2 --checkpoint-every 2 --checkpoint-dir ckpt --plots plots --json log.json",
-                "  morse train --config ckpt/config.json --resume ckpt --json log.json     # continue an interrupted run"})
+                "  morse train --data fashion-mnist --model 784-128-10 --activation gelu \\",
+                "      --loss cross_entropy --optimizer sgd --lr 0.05 --momentum 0.9 \\",
+                "      --batch-size 128 --epochs 5 --seed 0 --json log.json",
+                "  morse train --data fashion-mnist:n=10000,test=2000 --model 784-64-10 \\",
+                "      --activation beta_gelu:4 --loss cross_entropy --optimizer adamw \\",
+                "      --lr 1e-3 --schedule cosine:1 --epochs 10 --curvature-every 2 \\",
+                "      --checkpoint-every 2 --checkpoint-dir ckpt --plots plots --json log.json",
+                "  # continue an interrupted run:",
+                "  morse train --config ckpt/config.json --resume ckpt --json log.json"})
 final class TrainCommand extends AnalysisCommand {
 
     @Option(names = "--optimizer", paramLabel = "OPT", defaultValue = "sgd", order = 1,

@@ -459,6 +459,31 @@ class CommandsTest {
     }
 
     /**
+     * The top-level help lists the commands bin/morse hands to bin/morse-cluster, experiment
+     * included (it was missing); every command's example lines fit the 80 columns picocli lays the
+     * help out in without a terminal (eval's, train's, morse's, init's and bench's wrapped in the
+     * middle of options).
+     */
+    @Test
+    void helpListsExperimentAndExamplesDoNotWrap() {
+        Cli.Result top = Cli.run("--help");
+        assertTrue(top.out().contains("'morse experiment list|run|report'"), top.out());
+        picocli.CommandLine root = new picocli.CommandLine(new Main());
+        for (var e : root.getSubcommands().entrySet()) {
+            var usage = e.getValue().getCommandSpec().usageMessage();
+            List<String> lines = new ArrayList<>(Arrays.asList(usage.footer()));
+            lines.addAll(Arrays.asList(usage.description()));
+            for (String line : lines) {
+                if (!line.startsWith("  ")) continue;   // example lines start indented; prose is wrapped by picocli
+                assertTrue(line.codePointCount(0, line.length()) < 80, e.getKey() + ": an example line of " + line.length() + " columns: " + line);
+            }
+        }
+        Cli.Result eval = Cli.run("eval", "--help");
+        assertTrue(eval.out().contains("  morse eval --model 4-6-5-3 --activation tanh,gelu --loss cross_entropy \\\n"
+                + "      --weights theta.npy --inputs X.npy --targets y.npy \\\n"), eval.out());
+    }
+
+    /**
      * density of the regularizer's operator: every Ritz node at one value (0 without a regularizer,
      * λ for l2:λ), so σ is not "1% of the node range" (a range of 0) but 1e-12 or 0.1% of |λ|; and
      * Lanczos stops after one step a probe, so not "10 × 26 (10 products)".
