@@ -56,14 +56,16 @@ import picocli.CommandLine.Option;
  * [0, C) (cross-entropy) or targets uniform on [0, 1) (mse), from {@code SplittableRandom(seed)};
  * θ = {@link Mlp#initPyTorchDefault}(seed); product vectors standard normal from seed + 1.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Times the products on synthetic data: median ms, GFLOP/s and %% of the measured dgemm ceiling.",
-                "Products: gradient, hvp (H·v), ggn_vp (G·v), nme_vp (M·v), hvp_block (H·V, k vectors), dense_hessian;",
-                "on request (--products) one training step with a penalty: gradient_norm_step, gradient_norm_ggn_step, sam_step,",
-                "weight_noise_step, hessian_trace_step, ggn_trace_step (objective and gradient at a new θ, k = 1, --batch samples);",
-                "--eigh N adds a dense eigendecomposition. Data, θ and vectors are seeded. GFLOP/s follow a stated flop",
-                "model (dense-layer GEMM flops); the ceiling is a dgemm measured on this machine's backend (cached; --calibrate).",
-                "Example: morse bench --model 784-256-256-10 --activation tanh --loss cross_entropy --batch 1024"})
+                "%nProducts: gradient, hvp (H·v), ggn_vp (G·v), nme_vp (M·v), hvp_block (H·V, k vectors), dense_hessian; "
+                        + "on request (--products) one training step with a penalty: gradient_norm_step, gradient_norm_ggn_step, sam_step, "
+                        + "weight_noise_step, hessian_trace_step, ggn_trace_step (objective and gradient at a new θ, k = 1, --batch-size "
+                        + "samples); --eigh N adds a dense eigendecomposition. Data, θ and vectors are seeded. GFLOP/s follow a stated flop "
+                        + "model (dense-layer GEMM flops); the ceiling is a dgemm measured on this machine's backend (cached; --calibrate)."},
+        footer = {"%nExample:",
+                "  morse bench --model 784-256-256-10 --activation tanh --loss cross_entropy \\",
+                "      --batch-size 1024"})
 public final class BenchCommand implements Callable<Integer> {
 
     /** Every product name this command knows, in report order. */
@@ -108,35 +110,53 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--loss", description = "mse or cross_entropy (default: ${DEFAULT-VALUE}).")
     String loss = "cross_entropy";
 
-    @Option(names = "--batch", converter = Checks.Positive.class, description = "N, the number of samples the products run over (default: ${DEFAULT-VALUE}).")
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** --batch-size as in train, --chunk-rows as in the analysis commands; --batch and --chunk, their old names, stay hidden ({@link #oldBatch}). */
+    @Option(names = "--batch-size", converter = Checks.Positive.class, paramLabel = "N",
+            description = "N, the number of samples the products run over (default: ${DEFAULT-VALUE}; --batch, its older name, works too).")
     int batch = 1024;
+
+    /** --batch, the older name of --batch-size (bench scripts and compare.py use it): hidden, so the help shows the common name. */
+    @Option(names = "--batch", converter = Checks.Positive.class, paramLabel = "N", hidden = true)
+    void oldBatch(Integer n) {
+        if (n != null) batch = n;   // null: picocli applying the (absent) default
+    }
 
     @Option(names = "--threads", converter = Checks.Threads.class, description = "Worker threads (default: all cores); also OpenBLAS's threads for --eigh.")
     Integer threads;
 
-    @Option(names = "--chunk", converter = Checks.Positive.class, description = {"Most rows per chunk of the engine (default 256; the engine cuts N into at least 8",
-            "chunks once N ≥ 512, whatever the thread count)."})
+    @Option(names = "--chunk-rows", converter = Checks.Positive.class, paramLabel = "ROWS",
+            description = "Most rows per chunk of the engine (default 256; the engine cuts N into at least 8 chunks once N ≥ 512, "
+                    + "whatever the thread count; --chunk, its older name, works too).")
     Integer chunk;
+
+    /** --chunk, the older name of --chunk-rows: hidden, as {@link #oldBatch}. */
+    @Option(names = "--chunk", converter = Checks.Positive.class, paramLabel = "ROWS", hidden = true)
+    void oldChunk(Integer rows) {
+        if (rows != null) chunk = rows;
+    }
 
     @Option(names = "--k", converter = Checks.Positive.class, description = "Vectors in the block product hvp_block (default: ${DEFAULT-VALUE}).")
     int k = 16;
 
-    @Option(names = "--warmup", converter = Checks.NonNegative.class, description = {"Warm-up rounds: every product is called this many times (round-robin) before",
-            "any is timed, and the warm-up goes on until the JIT is quiet; then each product is called this many",
-            "times again right before its timed calls (fewer after --warmup-seconds); 0 skips both (default: ${DEFAULT-VALUE})."})
+    @Option(names = "--warmup", converter = Checks.NonNegative.class, description = "Warm-up rounds: every product is called this many times "
+            + "(round-robin) before any is timed, and the warm-up goes on until the JIT is quiet; then each product is called this many "
+            + "times again right before its timed calls (fewer after --warmup-seconds); 0 skips both (default: ${DEFAULT-VALUE}).")
     int warmup = 5;
 
-    @Option(names = "--warmup-seconds", converter = Checks.NonNegativeReal.class, description = {"The warm-up lasts at least this long (default: ${DEFAULT-VALUE}); --eigh is warmed",
-            "up by --warmup calls only (native LAPACK, no JIT)."})
+    @Option(names = "--warmup-seconds", converter = Checks.NonNegativeReal.class, description = "The warm-up lasts at least this long "
+            + "(default: ${DEFAULT-VALUE}); --eigh is warmed up by --warmup calls only (native LAPACK, no JIT).")
     double warmupSeconds = 1.0;
 
     @Option(names = "--reps", converter = Checks.Positive.class, description = "Timed calls per product; the median is reported (default: ${DEFAULT-VALUE}).")
     int reps = 20;
 
     @Option(names = "--products", split = ",",
-            description = {"Products to time, comma-separated, among gradient, hvp, ggn_vp, nme_vp, hvp_block, dense_hessian",
-                    "and the penalty steps *_step (or 'none'). Default: all but the penalty steps, dense_hessian only when",
-                    "P ≤ " + DEFAULT_DENSE_MAX_P + "; with --eigh alone: none."})
+            description = "Products to time, comma-separated, among gradient, hvp, ggn_vp, nme_vp, hvp_block, dense_hessian "
+                    + "and the penalty steps *_step (or 'none'). Default: all but the penalty steps, dense_hessian only when "
+                    + "P ≤ " + DEFAULT_DENSE_MAX_P + "; with --eigh alone: none.")
     List<String> products;
 
     @Option(names = "--eigh", converter = Checks.Positive.class, paramLabel = "N",
@@ -146,8 +166,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", converter = Checks.Seed.class, description = "Seed of data, θ, vectors and the eigh matrix (default: ${DEFAULT-VALUE}).")
     long seed = 42;
 
-    @Option(names = "--peak-gflops", converter = Checks.PositiveReal.class, description = {"Use this FP64 ceiling in GFLOP/s (all cores) instead of the measured dgemm",
-            "ceiling (default: measured once per machine and backend, then cached)."})
+    @Option(names = "--peak-gflops", converter = Checks.PositiveReal.class, description = "Use this FP64 ceiling in GFLOP/s (all cores) "
+            + "instead of the measured dgemm ceiling (default: measured once per machine and backend, then cached).")
     Double peakGflops;
 
     @Option(names = "--calibrate", description = "Measure the dgemm ceiling again (a few seconds) instead of using the cached one.")
@@ -319,6 +339,14 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Cross-option and model checks; single values are checked by their converters ({@link Checks}). */
     private void validate() {
+        picocli.CommandLine.ParseResult parsed = spec == null ? null : spec.commandLine().getParseResult();
+        if (parsed != null) {
+            for (String[] names : new String[][] {{"--batch-size", "--batch"}, {"--chunk-rows", "--chunk"}}) {
+                if (parsed.hasMatchedOption(names[0]) && parsed.hasMatchedOption(names[1])) {
+                    throw CliException.usage(names[1] + " is the older name of " + names[0] + "; give one of them");
+                }
+            }
+        }
         Checks.widths(model);
         Checks.specNumbers("--activation", activation);
         if (eighN != null) {

@@ -483,6 +483,32 @@ class CommandsTest {
                 + "      --weights theta.npy --inputs X.npy --targets y.npy \\\n"), eval.out());
     }
 
+    /** bench takes the names the other commands use, --batch-size and --chunk-rows; --batch and --chunk stay (bench scripts use them). */
+    @Test
+    void benchTakesTheCommonNamesAndTheOldOnes() throws Exception {
+        for (String[] names : List.of(new String[] {"--batch-size", "--chunk-rows"}, new String[] {"--batch", "--chunk"})) {
+            Path json = dir.resolve("bench" + names[0] + ".json");
+            String[] b = {"bench", "--model", "2-3-2", names[0], "6", names[1], "2", "--reps", "1", "--warmup", "0", "--warmup-seconds", "0",
+                    "--products", "gradient", "--peak-gflops", "10", "--json", json.toString()};
+            java.io.PrintStream stdout = System.out;
+            System.setOut(new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true));
+            try {
+                assertEquals(0, Cli.run(b).code(), String.join(" ", b));
+            } finally {
+                System.setOut(stdout);
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> config = (Map<String, Object>) Cli.json(json).get("config");
+            assertEquals(6.0, ((Number) config.get("batch")).doubleValue(), names[0]);
+            assertEquals(2.0, ((Number) config.get("chunk")).doubleValue(), names[1]);
+        }
+        String help = Cli.run("bench", "--help").out();
+        assertTrue(help.contains("--batch-size=N") && help.contains("--chunk-rows=ROWS") && !help.contains("--batch=") && !help.contains("--chunk="), help);
+        Cli.Result both = Cli.run("bench", "--batch", "4", "--batch-size", "8", "--products", "none");
+        assertEquals(2, both.code(), both.toString());
+        assertTrue(both.err().contains("--batch is the older name of --batch-size; give one of them"), both.err());
+    }
+
     /**
      * density of the regularizer's operator: every Ritz node at one value (0 without a regularizer,
      * λ for l2:λ), so σ is not "1% of the node range" (a range of 0) but 1e-12 or 0.1% of |λ|; and
