@@ -48,7 +48,8 @@ final class MorseCheck {
         boolean critical = gn <= gradTol;
         clock.lap("gradient");
         Point pt = new Point(loss, gn, gradTol, critical, critical ? null
-                : "θ is not a critical point (‖∇L_R‖ = " + gn + " > grad_tol = " + gradTol + "); the Morse test is about critical points: refine first.");
+                : "θ is not a critical point (‖∇L_R‖ = " + MorseReport.fmt(gn) + " > grad_tol = " + MorseReport.fmt(gradTol)
+                        + "); the Morse test is about critical points: refine first.");
         if (p > o.denseLimit()) return lanczosOnly(ev, theta, o, pt, listener, clock);
         if (o.spectra()) return spectra(ev, theta, o, pt, listener, clock);
         return inertia(ev, theta, o, pt, listener, clock, twoBuffers);

@@ -175,7 +175,7 @@ public record MorseReport(
         return refinement != null && refinement.reason() == Trajectory.StopReason.DEGENERATE;
     }
 
-    private static String fmt(double x) {
+    static String fmt(double x) {
         return String.format(java.util.Locale.ROOT, "%.3g", x);
     }
 
