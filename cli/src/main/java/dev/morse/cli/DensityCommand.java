@@ -164,15 +164,17 @@ final class DensityCommand extends AnalysisCommand {
     }
 
     /**
-     * How σ was chosen, as SpectralDensity chooses it: given; 1% of the Ritz nodes' range; when the
+     * How σ was chosen, in words (SpectralDensity.sigmaRule decides): given; 1% of the Ritz nodes' range; when the
      * range is 0 (every node at one value λ: the regularizer's operator, 0 or λI), 0.1% of |λ|, at
      * least 1e-12. The summary said "1% of the node range" in every default case, of a range of 0.
      */
     static String sigmaRule(double given, double lo, double hi) {
-        if (given > 0) return "given (--sigma)";
-        if (hi > lo) return "1% of the node range";
-        if (1e-3 * Math.abs(hi) > 1e-12) return "every Ritz node at " + num(hi) + ", a range of 0: 0.1% of |" + num(hi) + "|";
-        return "every Ritz node at " + num(hi) + ", a range of 0: the least σ, 1e-12";
+        return switch (dev.morse.spectra.SpectralDensity.sigmaRule(given, lo, hi)) {
+            case GIVEN -> "given (--sigma)";
+            case RANGE -> "1% of the node range";
+            case MAGNITUDE -> "every Ritz node at " + num(hi) + ", a range of 0: 0.1% of |" + num(hi) + "|";
+            case FLOOR -> "every Ritz node at " + num(hi) + ", a range of 0: the least σ, 1e-12";
+        };
     }
 
     /**

@@ -14,6 +14,19 @@ import java.util.SplittableRandom;
  */
 public final class SpectralDensity {
 
+    /**
+     * How the kernel σ is chosen: given; 1 % of the Ritz nodes' range; where every node is at one
+     * value (a multiple of I: a range of 0), 0.1 % of its magnitude; and 1e-12 where that is 0 too.
+     */
+    public enum SigmaRule { GIVEN, RANGE, MAGNITUDE, FLOOR }
+
+    /** The rule that picks σ from the option (0: automatic) and the nodes' range [lo, hi]; the one place it is decided. */
+    public static SigmaRule sigmaRule(double given, double lo, double hi) {
+        if (given > 0) return SigmaRule.GIVEN;
+        if (hi > lo) return SigmaRule.RANGE;
+        return 1e-3 * Math.abs(hi) > 1e-12 ? SigmaRule.MAGNITUDE : SigmaRule.FLOOR;
+    }
+
     /** Settings; defaults n_v = 10 probes, m = 80 steps (Ghorbani et al. 2019), 1000 grid points, σ = 1% of the spectral range, seed 0. */
     public static final class Options {
         int probes = 10;
@@ -135,7 +148,12 @@ public final class SpectralDensity {
             hi = Math.max(hi, x);
         }
         double range = hi - lo;
-        double sigma = o.sigma > 0 ? o.sigma : (range > 0 ? 0.01 * range : Math.max(1e-3 * Math.abs(hi), 1e-12));
+        double sigma = switch (sigmaRule(o.sigma, lo, hi)) {
+            case GIVEN -> o.sigma;
+            case RANGE -> 0.01 * range;
+            case MAGNITUDE -> 1e-3 * Math.abs(hi);
+            case FLOOR -> 1e-12;
+        };
         // Pad by 5σ so the Gaussians' mass stays on the grid and the density integrates to 1.
         double gLo = lo - 5 * sigma, gHi = hi + 5 * sigma;
         double[] grid = new double[o.gridPoints];
