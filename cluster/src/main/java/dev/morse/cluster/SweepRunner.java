@@ -125,16 +125,6 @@ public final class SweepRunner {
         return false;
     }
 
-    /**
-     * Whether a job that ended with {@code e} was stopped rather than given up on: its session was
-     * stopped under it (Ctrl-C: Spark's shutdown hook; Spark then fails the job with "Job 0
-     * cancelled because SparkContext was shut down", a SparkException without an error condition),
-     * or {@link #interrupted}.
-     */
-    private static boolean stopped(SparkSession spark, Exception e) {
-        return spark.sparkContext().isStopped() || interrupted(e);
-    }
-
     /** Whether the JVM runs its shutdown hooks (SIGINT, SIGTERM, System.exit). */
     static boolean shuttingDown() {
         return dev.morse.cli.Main.shuttingDown();
@@ -285,15 +275,13 @@ public final class SweepRunner {
             String syncWarning = TaskExecutor.syncWarning(outcomes);
             if (syncWarning != null && opts.log() != null) opts.log().println("sweep " + spec.name() + ": warning: " + syncWarning);
             return null;
-        } catch (RuntimeException e) {
-            if (stopped(spark, e)) throw new Interrupted(e);
+        } catch (Exception e) {
+            // a failed job arrives as a SparkException (checked, which javac does not see collect()
+            // throw) or a RuntimeException: either way Spark gave up on it, unless we were interrupted
+            if (interrupted(e)) throw new Interrupted(e);
             // Spark's message carries the executor's stack trace: its first line says what happened
             String m = e.getMessage() == null ? "" : e.getMessage().strip().lines().findFirst().orElse("");
             return e.getClass().getName() + (m.isEmpty() ? "" : ": " + m);
-        } catch (Exception e) {
-            // a SparkException (checked, which javac does not see collect() throw)
-            if (stopped(spark, e)) throw new Interrupted(e);
-            throw e;
         } finally {
             jsc.clearJobGroup();
             if (progress != null) spark.sparkContext().removeSparkListener(progress);

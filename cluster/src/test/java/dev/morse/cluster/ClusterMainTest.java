@@ -62,11 +62,13 @@ class ClusterMainTest {
      * Regression: Ctrl-C of a sweep printed "morse sweep run: java.io.IOException:
      * org.apache.spark.SparkException: Job 0 cancelled because SparkContext was shut down" (Spark's
      * shutdown hook stops the session under the job), where every other command says it was
-     * interrupted. Here another thread stops the session mid-sweep, as that hook does: one line
-     * that says so, exit 130 as a Ctrl-C, the committed tasks kept, and the rerun completes the sweep.
+     * interrupted. Here another thread cancels the job mid-sweep, what an interrupt amounts to for
+     * it short of ending this JVM (a session that Spark stops by itself is a failure, not an
+     * interrupt): one line that says so, exit 130 as a Ctrl-C, the committed tasks kept, and the
+     * rerun completes the sweep. The SIGINT tests below interrupt a driver JVM for real.
      */
     @Test
-    void aSweepStoppedUnderItsJobSaysInterruptedAndTheRerunResumes() throws Exception {
+    void aSweepCancelledUnderItsJobSaysInterruptedAndTheRerunResumes() throws Exception {
         FakeSteps.reset();
         Path spec = Files.writeString(tmp.resolve("s.json"), FakeSteps.spec("stopped", "{\"sleep_ms\": 300}", 4));
         Path dir = tmp.resolve("out");
@@ -78,7 +80,9 @@ class ClusterMainTest {
             } catch (InterruptedException e) {
                 return;
             }
-            org.apache.spark.sql.SparkSession.getDefaultSession().get().sparkContext().stop();
+            // what Ctrl-C amounts to for the job, short of ending this JVM: the job is cancelled
+            // (SPARK_JOB_CANCELLED) and its running tasks interrupted; the SIGINT tests below do it for real
+            org.apache.spark.sql.SparkSession.getDefaultSession().get().sparkContext().cancelJobGroup("morse-sweep");
         });
         stopper.start();
         int code = run(sweep);
@@ -95,6 +99,26 @@ class ClusterMainTest {
         assertEquals(0, run("sweep", "status", dir.toString()), err());
         assertTrue(out().contains("16 tasks: 15 done, 1 failed, 0 missing"), out());
         for (Map.Entry<Path, String> e : kept.entrySet()) assertEquals(e.getValue(), Files.readString(e.getKey()), "kept, not run again");
+    }
+
+    /**
+     * Regression: a job that Spark gives up on fails with a SparkException, which is checked: it
+     * bypassed the branch that reports the abort and came out as "morse sweep run:
+     * java.io.IOException: ...", with no results.jsonl. Spark gives up, the committed rows are
+     * written, the rest reported missing, exit 1 (local[2]: a task fails once and the job aborts;
+     * here no task can read its runner, so none commits).
+     */
+    @Test
+    void aJobSparkGivesUpOnWritesTheCommittedRowsAndSaysAborted() throws Exception {
+        Path spec = Files.writeString(tmp.resolve("s.json"), FakeSteps.spec("aborted", "{}", 1));
+        Path dir = tmp.resolve("out");
+        int code = run("sweep", "run", spec.toString(), "--out", dir.toString(), "--master", "local[2]", "--runner", UnreadableSteps.class.getName());
+        // the sweep's own log goes to the JVM's stderr; the command's stream gets no error line
+        assertEquals(1, code, err());
+        assertEquals("", err().strip());
+        assertTrue(Files.exists(dir.resolve(SweepDir.RESULTS_JSONL)));
+        assertEquals(1, run("sweep", "status", dir.toString()), err());
+        assertTrue(out().contains("4 tasks: 0 done, 0 failed, 4 missing"), out());
     }
 
     /**
