@@ -191,7 +191,7 @@ public final class SparkJvm {
     private static final java.util.concurrent.atomic.AtomicBoolean QUIET_HOOK = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
-     * Once per JVM: when it shuts down (Ctrl-C, SIGTERM), Spark says nothing more. Its shutdown hook
+     * Once per JVM: when it shuts down at Ctrl-C or SIGTERM (not at a System.exit), Spark says nothing more. Its shutdown hook
      * stops the session under a running job, and its scheduler, local executor and futures then
      * report every task they can no longer launch (RejectedExecutionException of a pool shutting
      * down, with stack traces: log4j errors, and Scala's default reporter on System.err): not news
@@ -202,7 +202,10 @@ public final class SparkJvm {
     static void quietOnShutdown() {
         if (!QUIET_HOOK.compareAndSet(false, true)) return;
         try {
+            dev.morse.cli.Signals.watch();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                // a System.exit, or Spark's own end: its errors are news, and stay
+                if (!dev.morse.cli.Signals.received()) return;
                 System.setErr(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
                 try {
                     org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.spark", org.apache.logging.log4j.Level.OFF);
