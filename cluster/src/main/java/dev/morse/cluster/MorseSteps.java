@@ -466,7 +466,10 @@ public final class MorseSteps implements StepRunner {
         else outputs.remove("theta_file");
         if (code != 0) {
             TaskContext tc = TaskContext.get();
-            if (Thread.currentThread().isInterrupted() || (tc != null && tc.isInterrupted())) {
+            // Ctrl-C in local mode: the step's own command says 130 (the JVM shuts down) while this
+            // thread need not be interrupted; a 'failed' row would make the rerun skip the task
+            if (code == dev.morse.cli.Main.EXIT_INTERRUPTED || dev.morse.cli.Main.shuttingDown()
+                    || Thread.currentThread().isInterrupted() || (tc != null && tc.isInterrupted())) {
                 throw new InterruptedException("task killed while step " + step + " ran");
             }
             throw new StepFailedException(failure(code, err.toString()), outputs,

@@ -235,10 +235,14 @@ final class TaskExecutor implements FlatMapFunction<Iterator<SweepTask>, TaskExe
         }
     }
 
-    /** Whether {@code t} means Spark killed this attempt (then nothing is committed). */
+    /**
+     * Whether {@code t} means Spark killed this attempt, or the JVM shuts down under it (Ctrl-C in
+     * local mode: the step failed because of that): then nothing is committed, and the rerun runs it.
+     */
     private static boolean killed(Throwable t) {
         TaskContext tc = TaskContext.get();
         if (tc != null && tc.isInterrupted()) return true;
+        if (dev.morse.cli.Main.shuttingDown()) return true;
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof InterruptedException || c instanceof ClosedByInterruptException
                     || c instanceof InterruptedIOException && !(c instanceof java.net.SocketTimeoutException)) {
