@@ -97,7 +97,10 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
      * ‖(H − σI)⁻¹y − μy‖/(|μ|·‖z‖) exactly, which Lanczos tracks without Hessian products
      * ({@link BlockLanczos.Convergence#ofInverse}). Lanczos stops when each pair's estimate is at
      * most half of {@link MorseReport#LANCZOS_TOL}·‖H‖₂, the test applied afterwards with exact
-     * Hessian products, which keeps only the pairs that pass it. (It used to stop on ‖r‖ ≤ 1e-8·|μ|,
+     * Hessian products, which keeps only the pairs that pass it. The value reported is the
+     * Rayleigh quotient ẑᵀHẑ by those products, not σ + 1/μ: its error is about residual²/gap
+     * (σ + 1/μ's about the residual, up to 0.5·1e-8·‖H‖₂, comparable to τ near zero), and the
+     * residual is taken with it. (It used to stop on ‖r‖ ≤ 1e-8·|μ|,
      * relative to μ: for eigenvalues much smaller than ‖H‖₂ far stricter than the report's test,
      * 14 solves instead of 8 at P = 9550, bench/morse-check 10k.)
      *
@@ -150,17 +153,23 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
         double[] mu = r.ritzValues();
         int m = mu.length;
         double[] y = r.images().clone();
+        boolean[] none = new boolean[m];   // μ = 0 or a zero image: no eigenvector estimate
         for (int i = 0; i < m; i++) {
             double s = norm(y, i * p, p), inv = s > 0 ? 1 / s : 0;
+            none[i] = mu[i] == 0 || s == 0;
             for (int q = 0; q < p; q++) y[i * p + q] *= inv;
         }
         double[] hy = new double[m * p];
         CurvatureOperator.hessian(ev, theta).apply(y, hy, m);
+        // The Rayleigh quotient ŷᵀHŷ of the unit estimate, by the exact products: its error is
+        // about residual²/gap where σ + 1/μ's is about residual, and it minimizes ‖Hŷ − λŷ‖ over λ.
         Integer[] order = new Integer[m];
         double[] lam = new double[m];
         for (int i = 0; i < m; i++) {
             order[i] = i;
-            lam[i] = mu[i] == 0 ? Double.POSITIVE_INFINITY : sigma + 1 / mu[i];
+            double q = 0;
+            for (int c = 0; c < p; c++) q += y[i * p + c] * hy[i * p + c];
+            lam[i] = none[i] ? Double.POSITIVE_INFINITY : q;
         }
         Arrays.sort(order, (a, b) -> Double.compare(Math.abs(lam[a]), Math.abs(lam[b])));
         double[] values = new double[m], res = new double[m], dropValues = new double[m], dropRes = new double[m];
@@ -213,6 +222,7 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
         for (double x : v) m = Math.max(m, x);
         return m;
     }
+
 
     private static double norm(double[] x, int off, int n) {
         double s = 0;
