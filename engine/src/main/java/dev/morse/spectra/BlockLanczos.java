@@ -49,10 +49,13 @@ public final class BlockLanczos {
         /** How far the pair is from converged: ≤ 1 converged, larger the further. */
         double ratio(double theta, double residual, double imageNorm);
 
-        /** ‖Ay − θy‖ ≤ tol·|θ| (relative to the value itself, as ARPACK). */
+        /**
+         * ‖Ay − θy‖ ≤ tol·|θ| (relative to the value itself, as ARPACK); a zero residual passes
+         * whatever θ (θ = 0 included, where the quotient would be 0/0 = NaN).
+         */
         static Convergence relative(double tol) {
             if (!(tol > 0)) throw new IllegalArgumentException("tol > 0 expected, got " + tol);
-            return (theta, residual, imageNorm) -> residual / (tol * Math.abs(theta));
+            return (theta, residual, imageNorm) -> residual == 0 ? 0 : residual / (tol * Math.abs(theta));
         }
 
         /**

@@ -164,4 +164,20 @@ class BlockLanczosTest {
         assertThrows(IllegalArgumentException.class, () -> BlockLanczos.largestMagnitude(Operators.diagonal(d), 3, 2, BlockLanczos.Convergence.relative(1e-8), 5, -1, 1));
         assertThrows(IllegalArgumentException.class, () -> BlockLanczos.Convergence.ofInverse(0));
     }
+
+    /**
+     * θ = 0 with residual 0 (an exact zero eigenvalue, the zero operator) passes the relative
+     * test: not 0/0 = NaN, which never converged and reached the stagnation test's distance.
+     */
+    @Test
+    void anExactZeroPairIsConverged() {
+        BlockLanczos.Convergence rel = BlockLanczos.Convergence.relative(1e-8);
+        assertEquals(0.0, rel.ratio(0, 0, 0));
+        assertEquals(0.0, rel.ratio(2, 0, 2));
+        assertEquals(Double.POSITIVE_INFINITY, rel.ratio(0, 1e-20, 1e-20), "θ = 0 with a residual: not converged");
+        BlockLanczos.Result r = BlockLanczos.largestMagnitude(Operators.diagonal(new double[40]), 3, 4, rel, 16, 2, 1);
+        assertEquals(BlockLanczos.Stop.CONVERGED, r.stop());
+        assertEquals(1, r.applications());
+        assertArrayEquals(new double[3], r.ritzValues(), 0.0);
+    }
 }
