@@ -199,7 +199,10 @@ public final class BlockLanczos {
             if (all) return result(vals, res, vecs, ay, conv, products, applications, restarts, Stop.CONVERGED, theta, order);
             if (size == n) return result(vals, res, vecs, ay, conv, products, applications, restarts, Stop.SPANNED, theta, order);
             int keep = keep(k, b, cap);
-            if (size + nb > cap && restarts < maxRestarts && keep >= want && keep < size) {
+            // A restart only where the basis cannot hold the space (cap < n): where it can, the
+            // last vectors (fewer than a block when n is not a multiple of b) are added below and
+            // the run spans the space (SPANNED: exact pairs) instead of restarting short of it.
+            if (cap < n && size + nb > cap && restarts < maxRestarts && keep >= want && keep < size) {
                 // A whole cycle since the last restart that did not halve the product of the distances: stop.
                 if (!(distance < distanceAtRestart - Math.log(2))) {
                     return result(vals, res, vecs, ay, conv, products, applications, restarts, Stop.STAGNATED, theta, order);

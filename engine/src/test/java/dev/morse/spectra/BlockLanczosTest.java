@@ -180,4 +180,21 @@ class BlockLanczosTest {
         assertEquals(1, r.applications());
         assertArrayEquals(new double[3], r.ritzValues(), 0.0);
     }
+
+    /**
+     * A basis as large as the space, n not a multiple of the block (40 = 2·16 + 8): the last 8
+     * vectors are added and the run spans the space, instead of a thick restart at 32 of 40.
+     */
+    @Test
+    void aBasisAsLargeAsTheSpaceIsFilledNotRestarted() {
+        double[] d = new double[40];
+        for (int i = 0; i < d.length; i++) d[i] = Math.pow(1.05, i) * (i % 2 == 0 ? 1 : -1);
+        BlockLanczos.Result r = BlockLanczos.largestMagnitude(Operators.diagonal(d), 2, 16, BlockLanczos.Convergence.relative(1e-30), 40, 5, 1);
+        assertEquals(0, r.restarts(), "no restart where the space fits the basis");
+        assertEquals(3, r.applications(), "16 + 16 + 8 vectors");
+        assertEquals(40, r.products());
+        assertTrue(r.stop() == BlockLanczos.Stop.SPANNED || r.stop() == BlockLanczos.Stop.CONVERGED, r.stop().toString());
+        assertEquals(d[39], r.ritzValues()[0], 1e-12 * Math.abs(d[39]));
+        assertEquals(d[38], r.ritzValues()[1], 1e-12 * Math.abs(d[38]));
+    }
 }
