@@ -323,7 +323,7 @@ final class MorseCheck {
             // nearer zero than a verified one missing its residual, or none verified, is a failure
             // (at a degenerate point the cluster at the shift may hold such pairs: a note).
             boolean degenerate = c.nullity() > 0;
-            warning = join(warning, nz.note(degenerate, LANCZOS_TOL * nm.h()));
+            warning = join(warning, nz.note(degenerate));
             if (!(degenerate || nz.nearestFirst()) || nz.values().length == 0) nearOk = false;
         }
         return new MorseReport(p, pt.loss(), pt.gradientNorm(), pt.gradTol(), pt.critical(), "inertia", nm.h(), nm.g(), nm.m(), nm.r(), "lanczos",

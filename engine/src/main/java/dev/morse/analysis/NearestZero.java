@@ -15,11 +15,13 @@ import java.util.Locale;
  * {@link MorseReport#LANCZOS_TOL}·‖H‖₂; those residuals; how many Ritz pairs were dropped for a
  * larger residual, with their estimates and residuals (by |λ|); whether no verified pair lies
  * farther from zero than a dropped one; why shift-invert Lanczos stopped, its solves and
- * restarts; and how many Ritz values of its last basis lie within {@value #CLUSTER_WIDTH}
- * (relative) of the first dropped estimate (a cluster there explains slow convergence).
+ * restarts; how many Ritz values of its last basis lie within {@value #CLUSTER_WIDTH}
+ * (relative) of the first dropped estimate (a cluster there explains slow convergence); and the
+ * residual bound applied, {@link MorseReport#LANCZOS_TOL}·‖H‖₂ (·|σ| where ‖H‖₂ estimated to 0;
+ * 0 for {@link #zeroHessian}), which {@link #note} quotes.
  */
 record NearestZero(double[] values, double[] residuals, int dropped, boolean nearestFirst, double[] droppedValues,
-                   double[] droppedResiduals, BlockLanczos.Stop stop, int solves, int restarts, int cluster) {
+                   double[] droppedResiduals, BlockLanczos.Stop stop, int solves, int restarts, int cluster, double bound) {
 
     /** Relative width of the neighbourhood in which {@link #cluster} counts Ritz values. */
     static final double CLUSTER_WIDTH = 0.05;
@@ -40,7 +42,7 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
     static final int BASIS = 512;
 
     /** Why the dropped pairs are missing, and what to do: the text of the report's warning. */
-    String note(boolean degenerate, double bound) {
+    String note(boolean degenerate) {
         int kept = values.length;
         String s = kept + " of the " + (kept + dropped) + " eigenvalues nearest zero are reported (residual ‖Hy − λy‖ ≤ " + MorseReport.LANCZOS_TOL
                 + "·‖H‖₂ = " + fmt(bound) + "); the other " + dropped + " (estimates " + list(droppedValues, 3) + "; residuals "
@@ -76,7 +78,7 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
         for (int i = 0; i < k; i++) y[i * p + i] = 1;
         CurvatureOperator.hessian(ev, theta).apply(y, hy, k);
         for (int i = 0; i < k; i++) res[i] = norm(hy, i * p, p);
-        return new NearestZero(new double[k], res, 0, true, new double[0], new double[0], BlockLanczos.Stop.CONVERGED, 0, 0, 0);
+        return new NearestZero(new double[k], res, 0, true, new double[0], new double[0], BlockLanczos.Stop.CONVERGED, 0, 0, 0, 0);
     }
 
     /** Whether every entry of the lower triangle of the n×n matrix a is exactly 0 (a symmetric a is then 0). */
@@ -198,7 +200,7 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
             }
         }
         return new NearestZero(Arrays.copyOf(values, kept), Arrays.copyOf(res, kept), dropped, prefix, Arrays.copyOf(dropValues, dropped),
-                Arrays.copyOf(dropRes, dropped), r.stop(), r.applications(), r.restarts(), cluster);
+                Arrays.copyOf(dropRes, dropped), r.stop(), r.applications(), r.restarts(), cluster, bound);
     }
 
     private static String fmt(double x) {

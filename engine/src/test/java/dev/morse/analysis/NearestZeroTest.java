@@ -150,16 +150,16 @@ class NearestZeroTest {
     void theWarningSaysWhyPairsAreMissing() {
         double[] kept = {0.00686, 0.00773, 0.00853}, res = {1e-15, 1e-15, 1e-12};
         double[] lost = {0.00911, 0.00978}, lostRes = {2e-6, 4e-5};
-        NearestZero budget = new NearestZero(kept, res, 2, true, lost, lostRes, BlockLanczos.Stop.BUDGET, 92, 4, 300);
-        String b = budget.note(false, 4.8e-7);
+        NearestZero budget = new NearestZero(kept, res, 2, true, lost, lostRes, BlockLanczos.Stop.BUDGET, 92, 4, 300, 4.8e-7);
+        String b = budget.note(false);
         assertTrue(b.startsWith("3 of the 5 eigenvalues nearest zero are reported (residual ‖Hy − λy‖ ≤ 1.0E-8·‖H‖₂ = 4.80e-07); the other 2"
                 + " (estimates 0.00911, 0.00978; residuals 2.00e-06 to 4.00e-05) did not converge within the shift-invert budget (92 solves, 4 restarts),"
                 + " next to a cluster (300 Ritz values within 5 % of 0.00911), where Krylov methods converge slowly."), b);
         assertTrue(b.endsWith("--spectra computes every eigenvalue (dense LAPACK: about 4× the time and 3× the memory); a smaller --nearest asks for fewer."), b);
         assertTrue(!b.contains("farther from zero than the shift-invert operator"), "the old, wrong reason: " + b);
-        String s = new NearestZero(kept, res, 2, true, lost, lostRes, BlockLanczos.Stop.STAGNATED, 47, 1, 3).note(false, 4.8e-7);
+        String s = new NearestZero(kept, res, 2, true, lost, lostRes, BlockLanczos.Stop.STAGNATED, 47, 1, 3, 4.8e-7).note(false);
         assertTrue(s.contains("stopped converging (47 solves, 1 restart): a whole cycle did not halve their residuals (residuals at the rounding level"), s);
-        String d = new NearestZero(kept, res, 2, true, lost, lostRes, BlockLanczos.Stop.SPANNED, 1, 0, 0).note(true, 4.8e-7);
+        String d = new NearestZero(kept, res, 2, true, lost, lostRes, BlockLanczos.Stop.SPANNED, 1, 0, 0, 4.8e-7).note(true);
         assertTrue(d.contains("spanned the whole space (1 solve, 0 restarts)") && d.contains("cluster of zero eigenvalues at the shift, which masks them"), d);
     }
 }
