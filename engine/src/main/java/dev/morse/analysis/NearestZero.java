@@ -77,7 +77,7 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
         double[] y = new double[k * p], hy = new double[k * p], res = new double[k];
         for (int i = 0; i < k; i++) y[i * p + i] = 1;
         CurvatureOperator.hessian(ev, theta).apply(y, hy, k);
-        for (int i = 0; i < k; i++) res[i] = norm(hy, i * p, p);
+        for (int i = 0; i < k; i++) res[i] = BlockLanczos.norm(hy, i * p, p);
         return new NearestZero(new double[k], res, 0, true, new double[0], new double[0], BlockLanczos.Stop.CONVERGED, 0, 0, 0, 0);
     }
 
@@ -157,7 +157,7 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
         double[] y = r.images().clone();
         boolean[] none = new boolean[m];   // μ = 0 or a zero image: no eigenvector estimate
         for (int i = 0; i < m; i++) {
-            double s = norm(y, i * p, p), inv = s > 0 ? 1 / s : 0;
+            double s = BlockLanczos.norm(y, i * p, p), inv = s > 0 ? 1 / s : 0;
             none[i] = mu[i] == 0 || s == 0;
             for (int q = 0; q < p; q++) y[i * p + q] *= inv;
         }
@@ -223,12 +223,5 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
         double m = 0;
         for (double x : v) m = Math.max(m, x);
         return m;
-    }
-
-
-    private static double norm(double[] x, int off, int n) {
-        double s = 0;
-        for (int i = 0; i < n; i++) s += x[off + i] * x[off + i];
-        return Math.sqrt(s);
     }
 }

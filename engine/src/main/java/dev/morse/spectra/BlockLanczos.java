@@ -331,7 +331,8 @@ public final class BlockLanczos {
         for (int i = 0; i < n; i++) x[off + i] = rng.nextDouble() - 0.5;
     }
 
-    private static double norm(double[] x, int off, int n) {
+    /** ‖x[off .. off+n)‖₂ (a plain sum of squares: the vectors here are far from overflow). */
+    public static double norm(double[] x, int off, int n) {
         double s = 0;
         for (int i = 0; i < n; i++) s += x[off + i] * x[off + i];
         return Math.sqrt(s);
