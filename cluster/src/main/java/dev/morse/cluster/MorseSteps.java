@@ -523,13 +523,49 @@ public final class MorseSteps implements StepRunner {
             }
         }
         if (chained) cfg.put("weights", latestTheta.toString());
+        Set<String> own = new java.util.HashSet<>();
+        stepOptions.keySet().forEach(k -> own.add(normalize(k)));
         if (!cfg.containsKey("plots")) {
-            Set<String> own = new java.util.HashSet<>();
-            stepOptions.keySet().forEach(k -> own.add(normalize(k)));
             for (String o : WITH_PLOTS) if (!own.contains(o)) cfg.remove(o);
+        }
+        // The task's options that only some steps use, handed to the others without them (the
+        // commands refuse them as without effect there; a step's own options stay as given):
+        // Fashion-MNIST's ",test=M" sizes train's held-out set only, and --activation applies to
+        // models with a hidden layer only.
+        if (!own.contains("data") && !a.command().equals("train") && cfg.get("data") != null) {
+            cfg.put("data", withoutTestSplit(text(cfg.get("data"))));
+        }
+        if (!own.contains("activation") && cfg.containsKey("activation") && cfg.get("model") != null
+                && !hasHiddenLayer(text(cfg.get("model")))) {
+            cfg.remove("activation");
         }
         if (opts.containsKey("threads") && !cfg.containsKey("threads")) cfg.put("threads", threads);
         return cfg;
+    }
+
+    /**
+     * A Fashion-MNIST --data spec without its ",test=M" (which sizes train's held-out set only),
+     * in its canonical text; any other spec, or one that does not parse (the command names what is
+     * wrong), as given.
+     */
+    static String withoutTestSplit(String data) {
+        if (!dev.morse.io.FashionMnist.matches(data)) return data;
+        try {
+            dev.morse.io.FashionMnist.Spec spec = dev.morse.io.FashionMnist.parseSpec(data);
+            if (spec.test() == dev.morse.io.FashionMnist.ALL) return data;
+            return new dev.morse.io.FashionMnist.Spec(spec.train(), dev.morse.io.FashionMnist.ALL).text();
+        } catch (RuntimeException e) {
+            return data;
+        }
+    }
+
+    /** Whether a --model spec has a hidden layer (d0-h…-C); true for one that does not parse (the command names what is wrong). */
+    static boolean hasHiddenLayer(String model) {
+        try {
+            return dev.morse.engine.Mlp.parseWidths(model).length > 2;
+        } catch (RuntimeException e) {
+            return true;
+        }
     }
 
     /** The step's {@code --config} file: its command and options, values as text. */

@@ -203,6 +203,37 @@ class MorseStepsTest {
     }
 
     /**
+     * A task's options that only some steps use reach the others without them, as plot_format
+     * does: Fashion-MNIST's ",test=M" (train's held-out set; the other commands refuse it) goes to
+     * train only, and --activation only to steps whose model has a hidden layer (a model grid with
+     * 784-10 next to a base activation). A step's own options stay as given, and are refused so.
+     */
+    @Test
+    void testSplitAndActivationGoOnlyToTheStepsThatUseThem() {
+        SweepSpec spec = SweepSpec.parse("{\"name\": \"t\", \"base\": {\"activation\": \"relu\", \"loss\": \"cross_entropy\","
+                + " \"data\": \"fashion-mnist:n=6000,test=2000\"}, \"grid\": {\"model\": [\"784-10\", \"784-16-10\"]},"
+                + " \"steps\": [{\"train\": {}}, {\"morse\": {}}]}");
+        new MorseSteps().validate(spec);
+        for (var task : spec.tasks("t")) {
+            Map<String, Object> config = task.config();
+            boolean hidden = !"784-10".equals(config.get("model"));
+            Map<String, Object> train = MorseSteps.stepConfig("train", config, Map.of(), tmp, null, 1);
+            Map<String, Object> morse = MorseSteps.stepConfig("morse", config, Map.of(), tmp, tmp.resolve("train-theta.npy"), 1);
+            assertEquals("fashion-mnist:n=6000,test=2000", train.get("data"));
+            assertEquals("fashion-mnist:n=6000", morse.get("data"));
+            assertEquals(hidden, train.containsKey("activation"), config.toString());
+            assertEquals(hidden, morse.containsKey("activation"), config.toString());
+        }
+        assertEquals("gaussian:n=8", MorseSteps.withoutTestSplit("gaussian:n=8"));
+        assertEquals("fashion-mnist:n=60", MorseSteps.withoutTestSplit("fashion-mnist:n=60"));
+        assertEquals("fashion-mnist", MorseSteps.withoutTestSplit("fashion_mnist,test=5"));
+        assertBad(SweepSpec.parse("{\"name\": \"t\", \"base\": {\"model\": \"784-10\", \"loss\": \"cross_entropy\"},"
+                + " \"grid\": {\"seed\": [0]}, \"steps\": [{\"morse\": {\"data\": \"fashion-mnist:n=60,test=5\"}}]}"), "test=M sizes the held-out set");
+        assertBad(SweepSpec.parse("{\"name\": \"t\", \"base\": {\"model\": \"2-1\", \"data\": \"teacher:n=8\"},"
+                + " \"grid\": {\"seed\": [0]}, \"steps\": [{\"morse\": {\"activation\": \"relu\"}}]}"), "has no hidden layer");
+    }
+
+    /**
      * A step whose own options give {@code init} starts from that scheme, not from an earlier
      * step's θ: given both in its config, the command used the θ file and ignored the init without
      * a word (the CLI refuses --weights with --init on one command line). Later steps still chain.
