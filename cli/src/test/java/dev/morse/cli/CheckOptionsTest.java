@@ -295,7 +295,11 @@ class CheckOptionsTest {
         refused("--penalty: penalties hessian_trace:0.1:1 and hessian_trace:0.2:1 are both hessian_trace (they would draw the same probes "
                 + "from each step's seed, one hessian_trace term with the coefficients added); give each kind of penalty at most once",
                 "eval", "--penalty", "hessian_trace:0.1", "--penalty", "hessian_trace:0.2");
-        refused("penalties gradient_norm:0.1:1 and gradient_norm:0.2:2 are both gradient_norm", "train", "--penalty", "gradient_norm:0.1,gradient_norm:0.2:2");
+        // two powers are not one term: the message says only that the kind is given twice
+        refused("--penalty: penalties gradient_norm:0.1:1 and gradient_norm:0.2:2 are both gradient_norm; give each kind of penalty at most once",
+                "train", "--penalty", "gradient_norm:0.1,gradient_norm:0.2:2");
+        refused("--penalty: penalties hessian_trace:0.1:1 and hessian_trace:0.2:3 are both hessian_trace (both would draw their probes from "
+                + "each step's seed); give each kind of penalty at most once", "eval", "--penalty", "hessian_trace:0.1", "--penalty", "hessian_trace:0.2:3");
         refused("penalties ggn_trace:0.1:2 and ggn_trace:0.1:2 are both ggn_trace", "train", "--penalty", "ggn_trace:0.1:2", "--penalty", "ggn_trace:0.1:2");
         assertNull(check("eval", "--penalty", "hessian_trace:0.1", "--penalty", "ggn_trace:0.1", "--penalty", "gradient_norm:0.1",
                 "--penalty", "gradient_norm_ggn:0.1"), "kinds apart go together");

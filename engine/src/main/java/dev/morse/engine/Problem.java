@@ -157,8 +157,8 @@ public final class Problem implements java.io.Serializable {
      * most one penalty of each kind ({@link Penalty#name()}): two of a kind that draw share their
      * probes or noise (both draw from the step's seed with their kind's salt), so
      * {@code hessian_trace:0.1} next to {@code hessian_trace:0.2} was {@code hessian_trace:0.3} in
-     * silence; two gradient norms are one with the coefficients added (or, with two powers, a
-     * combination no penalty of SPEC §11 is). Needs no model or data, so a command can check its
+     * silence; two gradient norms of one power are one with the coefficients added, and of two
+     * powers a combination no penalty of SPEC §11 is (the message says so only where it holds). Needs no model or data, so a command can check its
      * options before loading anything.
      *
      * @throws IllegalArgumentException naming the two terms
@@ -177,14 +177,30 @@ public final class Problem implements java.io.Serializable {
             if (!(t instanceof Penalty p)) continue;
             Penalty earlier = kinds.putIfAbsent(p.name(), p);
             if (earlier != null) {
-                String why = p.draws() > 0
-                        ? "they would draw the same " + (p.usesProbes() ? "probes" : "noise") + " from each step's seed, one " + p.name()
-                                + " term with the coefficients added"
-                        : "with one power p they are one " + p.name() + " term with the coefficients added";
-                throw new IllegalArgumentException("penalties " + earlier.spec() + " and " + p.spec() + " are both " + p.name() + " (" + why
-                        + "); give each kind of penalty at most once");
+                // one term with the coefficients added only where their other parameters agree
+                // (gradient_norm:0.1:1 next to gradient_norm:0.2:2 is not one term; still refused)
+                boolean oneTerm = sameButCoefficient(earlier.spec(), p.spec());
+                String draws = p.usesProbes() ? "probes" : "noise";
+                String why;
+                if (p.draws() > 0) {
+                    why = oneTerm ? "they would draw the same " + draws + " from each step's seed, one " + p.name() + " term with the coefficients added"
+                            : "both would draw their " + draws + " from each step's seed";
+                } else {
+                    why = oneTerm ? "with one power p they are one " + p.name() + " term with the coefficients added" : null;
+                }
+                throw new IllegalArgumentException("penalties " + earlier.spec() + " and " + p.spec() + " are both " + p.name()
+                        + (why == null ? "" : " (" + why + ")") + "; give each kind of penalty at most once");
             }
         }
+    }
+
+    /** Whether two penalty specs ({@code name:coefficient[:more]}) differ at most in their coefficient. */
+    private static boolean sameButCoefficient(String a, String b) {
+        String[] x = a.split(":", -1);
+        String[] y = b.split(":", -1);
+        if (x.length != y.length) return false;
+        for (int i = 0; i < x.length; i++) if (i != 1 && !x[i].equals(y[i])) return false;
+        return true;
     }
 
     /** Whether a term replaces the data loss in the objective ({@link Term#replacesDataLoss()}: sam, weight_noise). */
