@@ -85,9 +85,15 @@ final class FitCommand extends AnalysisCommand {
         checkGradient(obj, problem.theta);   // a start that overflows: its cause, not the optimizer's NaN
         boolean newton = optimizer != Optimize.Name.lbfgs && optimizer != Optimize.Name.gd;
         long t0 = System.nanoTime();
-        Optimize.Run run = Optimize.run(newton ? problem.newtonEvaluator() : obj, problem.theta, new Optimize.Settings(optimizer, maxIter, tol, learningRate, history, newtonIter,
-                newtonDenseLimit, krylovIter),
-                progress, "fit");
+        Evaluator runObj = newton ? problem.newtonEvaluator() : obj;
+        Optimize.Run run;
+        try {
+            run = Optimize.run(runObj, problem.theta, new Optimize.Settings(optimizer, maxIter, tol, learningRate, history, newtonIter,
+                    newtonDenseLimit, krylovIter),
+                    progress, "fit");
+        } finally {
+            problem.release(runObj);   // an exact-Hessian twin: not held past the fit (obj stays open)
+        }
         time("fit", (System.nanoTime() - t0) * 1e-9);
         Trajectory t = run.trajectory();
         evaluatePoint(obj, t.theta());

@@ -70,11 +70,28 @@ final class LoadedProblem implements AutoCloseable {
      * The evaluator Newton steps run on: this problem's, or with modified activations (augmented
      * ReLU, diminished GELU) its exact-Hessian twin ({@link Problem#withExactSecondDerivatives}):
      * the same L_R and ∇L_R, and the Jacobian of ∇L_R, which the modified operator is not (Newton
-     * with it stalls). Closed with this problem.
+     * with it stalls). Closed with this problem, or by {@link #release} once the Newton steps are
+     * done: the twin holds its own worker team and state cache, which the rest of the command
+     * (the dense Morse check) should not have to share memory with.
      */
     Evaluator newtonEvaluator() {
         Problem exact = problem.withExactSecondDerivatives();
         return exact == problem ? evaluator() : open(exact);
+    }
+
+    /**
+     * Closes an evaluator this problem opened once the command is done with it (the twin of
+     * {@link #newtonEvaluator} after the refinement); {@link #evaluator()} stays open until
+     * {@link #close}, so releasing it, or an evaluator released before, does nothing.
+     */
+    void release(Evaluator e) {
+        if (e == evaluator) return;
+        if (opened.remove(e)) e.close();
+    }
+
+    /** How many evaluators this problem holds open (for tests). */
+    int openEvaluators() {
+        return opened.size();
     }
 
     /** An evaluator of the same model and data with another regularizer (closed with this problem). */

@@ -127,8 +127,13 @@ final class MorseCommand extends AnalysisCommand {
         if (how != Refine.none) {
             long t0 = System.nanoTime();
             Optimize.Name opt = how == Refine.newton ? Optimize.Name.newton : Optimize.Name.lbfgs_newton;
-            run = Optimize.run(problem.newtonEvaluator(), theta, new Optimize.Settings(opt, maxIter, Double.MIN_VALUE, 0.1, 30, newtonIter, newtonDenseLimit, krylovIter),
-                    progress, "refine");
+            Evaluator newtonObj = problem.newtonEvaluator();
+            try {
+                run = Optimize.run(newtonObj, theta, new Optimize.Settings(opt, maxIter, Double.MIN_VALUE, 0.1, 30, newtonIter, newtonDenseLimit, krylovIter),
+                        progress, "refine");
+            } finally {
+                problem.release(newtonObj);   // the exact-Hessian twin's workers and cache: not held through the Morse check
+            }
             time("refine", (System.nanoTime() - t0) * 1e-9);
             theta = run.trajectory().theta();
             if (save != null) {

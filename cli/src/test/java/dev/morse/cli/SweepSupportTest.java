@@ -185,6 +185,38 @@ class SweepSupportTest {
         assertTrue(p.err().contains("--partitions: goes with --master"), p.err());
     }
 
+    /**
+     * The exact-Hessian twin that Newton steps run on (a modified activation) is released once the
+     * refinement is done (morse --refine, fit's Newton optimizers): it held its workers and state
+     * cache until the problem closed, through the dense Morse check. The main evaluator stays open.
+     */
+    @Test
+    void theNewtonTwinIsReleasedAndTheMainEvaluatorStays() {
+        ProblemOptions o = options("2-4-1");
+        o.activation = "augmented_relu:0.5";
+        o.data = "teacher:n=8";
+        try (LoadedProblem p = LoadedProblem.load(o)) {
+            var main = p.evaluator();
+            var twin = p.newtonEvaluator();
+            assertNotSame(main, twin, "a modified activation gets its exact-Hessian twin");
+            assertEquals(2, p.openEvaluators());
+            p.release(twin);
+            assertEquals(1, p.openEvaluators(), "the twin is closed");
+            p.release(twin);   // released before: nothing
+            p.release(main);   // the main evaluator: stays open
+            assertEquals(1, p.openEvaluators());
+            assertSame(main, p.evaluator());
+            assertTrue(Double.isFinite(main.loss(p.theta)), "the main evaluator still evaluates");
+        }
+        o.activation = "tanh";
+        try (LoadedProblem p = LoadedProblem.load(o)) {
+            var main = p.evaluator();
+            assertSame(main, p.newtonEvaluator(), "tanh: Newton runs on the main evaluator");
+            p.release(main);
+            assertEquals(1, p.openEvaluators());
+        }
+    }
+
     private static ProblemOptions options(String model) {
         ProblemOptions o = new ProblemOptions();
         o.model = model;
