@@ -608,7 +608,8 @@ final class TrainCommand extends AnalysisCommand {
         }
         String title = problem.model.describe() + ", " + opt.kind().id() + " lr " + num(lr) + ", B = " + batchSize;
         var losses = Plots.epochCurves("Loss: " + title, "loss (" + problem.loss.id() + ", mean over samples)", ep,
-                List.of("train (mean of minibatch losses)", "held-out"), List.of(trainLoss, testLoss), null, Plots.WIDTH, Plots.HEIGHT);
+                // epoch 0 is L₀, the data loss over the whole training set at θ₀ (no minibatch ran yet)
+                List.of("train (epoch 0: training set at θ₀; then mean of minibatch losses)", "held-out"), List.of(trainLoss, testLoss), null, Plots.WIDTH, Plots.HEIGHT);
         var accuracy = Plots.epochCurves("Held-out accuracy", "accuracy (%)", ep, List.of("held-out"), List.of(acc), null, Plots.WIDTH, Plots.HEIGHT);
         savePlot("train-curves", losses, accuracy);
         if (!curvature) return;
