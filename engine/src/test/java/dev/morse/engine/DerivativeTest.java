@@ -74,19 +74,8 @@ class DerivativeTest {
         double[] v = Problems.gaussian(obj.dim(), seed + 3);
         double[] hv = new double[obj.dim()];
         obj.hvp(theta, v, hv);
-        double h = 1e-5;
-        double[] tp = theta.clone();
-        double[] tm = theta.clone();
-        for (int i = 0; i < tp.length; i++) {
-            tp[i] += h * v[i];
-            tm[i] -= h * v[i];
-        }
-        double[] gp = new double[obj.dim()];
-        double[] gm = new double[obj.dim()];
-        obj.lossAndGradient(tp, gp);
-        obj.lossAndGradient(tm, gm);
-        double worst = 0;
-        for (int i = 0; i < hv.length; i++) worst = Math.max(worst, Math.abs((gp[i] - gm[i]) / (2 * h) - hv[i]));
+        double[] fd = Problems.gradientDifference(obj, theta, v, 1e-5);
+        double worst = Problems.maxAbsDiff(fd, hv);
         double scale = Math.max(1e-3, Problems.maxAbs(hv));
         assertTrue(worst <= 1e-6 * scale, "H·v vs central FD of ∇L_R: max error " + worst + " (|Hv|max " + scale + ")");
     }

@@ -48,19 +48,7 @@ class ExactSecondDerivativesTest {
 
                 // H·v of the twin against a central difference of the gradient; the modified operator misses it.
                 double[] v = Problems.gaussian(em.dim(), 12);
-                double h = 1e-5;
-                double[] plus = theta.clone();
-                double[] minus = theta.clone();
-                for (int i = 0; i < theta.length; i++) {
-                    plus[i] += h * v[i];
-                    minus[i] -= h * v[i];
-                }
-                double[] gp = new double[em.dim()];
-                double[] gmn = new double[em.dim()];
-                ee.lossAndGradient(plus, gp);
-                ee.lossAndGradient(minus, gmn);
-                double[] fd = new double[em.dim()];
-                for (int i = 0; i < fd.length; i++) fd[i] = (gp[i] - gmn[i]) / (2 * h);
+                double[] fd = Problems.gradientDifference(ee, theta, v, 1e-5);
                 double[] hvExact = new double[em.dim()];
                 double[] hvModified = new double[em.dim()];
                 ee.hvp(theta, v, hvExact);

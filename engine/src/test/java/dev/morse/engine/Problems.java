@@ -35,6 +35,23 @@ final class Problems {
         return Evaluator.open(Problem.of(mlp, data, loss, reg), Evaluator.Settings.defaults().withChunkRows(3).withThreads(2));
     }
 
+    /** (∇L_R(θ + hv) − ∇L_R(θ − hv)) / 2h: the central difference of the gradient along v, H·v to O(h²). */
+    static double[] gradientDifference(Evaluator obj, double[] theta, double[] v, double h) {
+        double[] tp = theta.clone();
+        double[] tm = theta.clone();
+        for (int i = 0; i < tp.length; i++) {
+            tp[i] += h * v[i];
+            tm[i] -= h * v[i];
+        }
+        double[] gp = new double[obj.dim()];
+        double[] gm = new double[obj.dim()];
+        obj.lossAndGradient(tp, gp);
+        obj.lossAndGradient(tm, gm);
+        double[] fd = new double[gp.length];
+        for (int i = 0; i < fd.length; i++) fd[i] = (gp[i] - gm[i]) / (2 * h);
+        return fd;
+    }
+
     static double maxAbs(double[] a) {
         double m = 0;
         for (double x : a) m = Math.max(m, Math.abs(x));
