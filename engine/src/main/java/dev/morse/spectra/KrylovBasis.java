@@ -268,7 +268,14 @@ final class KrylovBasis {
 
     /**
      * A random unit vector orthogonal to the current rows, for a start or after breakdown
-     * (an invariant subspace was found). Returns false if none exists (the basis spans R^n).
+     * (an invariant subspace was found). Returns false only when none exists: the basis spans R^n.
+     *
+     * <p>Rademacher vectors first (the start vector of SPEC §7). On a small, structured operator
+     * every one of them can lie in the span (diag(1, 1, 2, 2): a Krylov space of dimension 2 or 3
+     * holds several of the 16 sign vectors), so then Gaussian vectors, and last the coordinate
+     * vectors, of which at least one keeps 1/√n of its norm: while the basis has fewer than n
+     * rows a direction is always found, and a breakdown never ends the iteration with a basis
+     * that does not span the space.
      */
     boolean appendRandom(SplittableRandom rng, double[] w) {
         if (size >= n) return false;
@@ -276,7 +283,19 @@ final class KrylovBasis {
             for (int t = 0; t < n; t++) w[t] = rng.nextBoolean() ? 1.0 : -1.0;
             if (appendOrthogonal(w, 1e-8)) return true;
         }
-        return false;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            for (int t = 0; t < n; t++) w[t] = rng.nextGaussian();
+            if (appendOrthogonal(w, 1e-8)) return true;
+        }
+        // Σ_i ‖(I − VVᵀ)e_i‖² = n − size ≥ 1, so some e_i keeps at least 1/√n of its norm.
+        double keep = 0.5 / Math.sqrt(n);
+        for (int i = 0; i < n; i++) {
+            java.util.Arrays.fill(w, 0.0);
+            w[i] = 1.0;
+            if (appendOrthogonal(w, keep)) return true;
+        }
+        throw new IllegalStateException("no direction orthogonal to " + size + " basis rows in R^" + n
+                + ": the basis lost its orthogonality");
     }
 
     /**
