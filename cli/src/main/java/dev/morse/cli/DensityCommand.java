@@ -184,8 +184,8 @@ final class DensityCommand extends AnalysisCommand {
      */
     private void checkSampling(SpectralDensity.Result r) {
         double[] gx = r.grid();
-        double s = r.sigma(), spacing = gx[1] - gx[0];
-        if (!(s < spacing * (1 - 1e-9))) return;   // equality (the default σ at --grid 111) passes despite rounding
+        if (r.resolved()) return;
+        double s = r.sigma(), spacing = r.spacing();
         double range = gx[gx.length - 1] - gx[0] - 10 * s;
         double minSigma = range / (grid - 11);              // σ ≥ (R + 10σ)/(G − 1)  ⇔  σ ≥ R/(G − 11)
         double minGrid = Math.ceil(range / s * (1 - 1e-9)) + 11;          // the same inequality solved for G

@@ -10,7 +10,10 @@ import java.util.SplittableRandom;
  * Rademacher probes v (normalized), m Lanczos steps with full reorthogonalization give a
  * tridiagonal T = S Θ Sᵀ; its nodes θ_i with weights τ_i = S_{1i}² form a Gauss quadrature of the
  * probe's spectral measure. The density is φ(t) = (1/n_v) Σ_v Σ_i τ_i g_σ(t − θ_i), with g_σ a
- * Gaussian of standard deviation σ (not variance), evaluated on a uniform grid; it integrates to 1.
+ * Gaussian of standard deviation σ (not variance), evaluated on a uniform grid spanning the nodes
+ * ± 5σ; it integrates to 1 (by the trapezoid rule on the grid) when σ is at least the grid spacing
+ * ({@link Result#resolved}). A smaller σ, given or from a narrow node range on a coarse grid,
+ * puts the kernels between the grid points: σ = 1e-4 on a spectrum of range 10 integrated to 0.09.
  */
 public final class SpectralDensity {
 
@@ -72,6 +75,19 @@ public final class SpectralDensity {
      */
     public record Result(double[] grid, double[] density, double sigma, int probes, int steps,
                          double[] nodes, double[] weights, long products, int dimension) {
+
+        /** The grid spacing. */
+        public double spacing() {
+            return grid.length > 1 ? grid[1] - grid[0] : 0;
+        }
+
+        /**
+         * Whether the grid resolves the kernels: σ at least the grid spacing (to rounding: the
+         * default σ on a grid of 111 points equals it). Only then does the density integrate to 1.
+         */
+        public boolean resolved() {
+            return sigma >= spacing() * (1 - 1e-9);
+        }
 
         /**
          * Estimated fraction of eigenvalues below x: the Gauss quadrature of the counting function,

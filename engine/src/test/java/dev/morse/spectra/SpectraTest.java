@@ -378,4 +378,21 @@ class SpectraTest {
             assertTrue(r.residuals()[0] <= 1e-12, "seed " + seed + ": residual " + r.residuals()[0]);
         }
     }
+
+    /** The density integrates to 1 exactly when the grid resolves its kernels, and the result says which. */
+    @Test
+    void densityIntegratesToOneWhenTheGridResolvesTheKernels() {
+        int n = 200;
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) d[i] = 10.0 * i / (n - 1);
+        LinearOperator a = Operators.diagonal(d);
+        for (double sigma : new double[] {0, 0.05, 1e-4}) {
+            SpectralDensity.Result r = SpectralDensity.estimate(a, new SpectralDensity.Options().seed(3).sigma(sigma));
+            double integral = 0;
+            for (int i = 1; i < r.grid().length; i++) integral += 0.5 * (r.density()[i] + r.density()[i - 1]) * (r.grid()[i] - r.grid()[i - 1]);
+            assertEquals(sigma != 1e-4, r.resolved(), "σ = " + r.sigma() + " against the spacing " + r.spacing());
+            if (r.resolved()) assertEquals(1.0, integral, 1e-6, "σ = " + r.sigma());
+            else assertTrue(Math.abs(integral - 1) > 0.1, "σ = " + r.sigma() + " falls between the grid points: ∫ = " + integral);
+        }
+    }
 }
