@@ -82,7 +82,8 @@ final class SpectrumCommand extends AnalysisCommand {
     @Option(names = "--reorthogonalization", paramLabel = "HOW", defaultValue = "full", order = 7,
             description = "Lanczos: full (every step against the whole basis; SPEC §7's default) or partial (Simon's ω estimates: "
                     + "sweeps the basis only when semi-orthogonality is about to be lost; the same Ritz values to working precision, "
-                    + "faster at large P). Default: ${DEFAULT-VALUE}.")
+                    + "faster at large P; the Ritz vectors only to as much as √ε·‖H‖ ≈ 1.5e-8·‖H‖, so with --save-vectors their true "
+                    + "residuals are reported, one product each). Default: ${DEFAULT-VALUE}.")
     Reorth reorthogonalization;
 
     @CombinedCheck
@@ -278,12 +279,16 @@ final class SpectrumCommand extends AnalysisCommand {
                 files.npy(saveVectors, lr.vectors(), ev.length, p);
             }
             if (!lr.allConverged()) {
+                boolean trueResiduals = saveVectors != null && reorthogonalization == Reorth.partial;
                 double worst = 0;
                 for (double r : lr.residuals()) worst = Math.max(worst, r);
                 exit = Main.EXIT_NUMERICAL;
                 err.println("morse spectrum: Lanczos did not converge: " + (ev.length - conv) + " of " + ev.length + " Ritz values above tol "
                         + g3(tol) + " after " + lr.restarts() + " restarts (largest residual " + g3(worst)
-                        + "); raise --max-restarts or --basis, or loosen --tol. The report lists each value's residual.");
+                        + "); " + (trueResiduals ? "these are the saved vectors' true residuals, which the semi-orthogonal basis of "
+                        + "--reorthogonalization partial limits (to as much as √ε·‖H‖ ≈ 1.5e-8·‖H‖): use --reorthogonalization full for "
+                        + "vectors to this tolerance, or loosen --tol"
+                        : "raise --max-restarts or --basis, or loosen --tol") + ". The report lists each value's residual.");
             }
         }
 
@@ -313,7 +318,8 @@ final class SpectrumCommand extends AnalysisCommand {
 
     private void printEigenvalues(double[] ev, Lanczos.Result lr) {
         int n = ev.length;
-        println("  eigenvalues (ascending" + (lr != null ? "; Ritz residual bound" : "") + "):");
+        println("  eigenvalues (ascending" + (lr == null ? "" : saveVectors != null && reorthogonalization == Reorth.partial
+                ? "; the Ritz vector's residual" : "; Ritz residual bound") + "):");
         int show = n <= 30 ? n : 10;
         for (int i = 0; i < n; i++) {
             if (n > 30 && i == show) {
