@@ -12,9 +12,11 @@ import picocli.CommandLine.Command;
 
 /**
  * Entry point of {@code bin/morse}. Exit codes: 0 success, 2 bad usage or bad input, 3 numerical
- * failure (LAPACK, no convergence) or (doctor --strict) a missing backend, 4 refused for memory;
- * 1 only for an internal error (a bug): one line saying so, and the stack trace with
- * {@code --debug} (accepted anywhere on the command line) or {@code MORSE_DEBUG=1}.
+ * failure (LAPACK, no convergence) or (doctor --strict) a missing backend, 4 refused for memory,
+ * {@value #EXIT_INCOMPLETE} incomplete (sweeps, on {@code bin/morse-cluster}: tasks missing),
+ * {@value #EXIT_INTERRUPTED} interrupted (Ctrl-C); 1 only for an internal error (a bug): one line
+ * saying so, and the stack trace with {@code --debug} (accepted anywhere on the command line) or
+ * {@code MORSE_DEBUG=1}.
  */
 @Command(name = "morse", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, usageHelpAutoWidth = true,
         description = {"Exact curvature of neural-network losses: Hessians, Gauss–Newton/NME, spectra, Morse checks.",
@@ -29,13 +31,22 @@ import picocli.CommandLine.Command;
                         + "verdicts), 'morse cluster start|stop|status' (a standalone cluster on this machine), and --master for "
                         + "spectrum, density and trace (products over a distributed data set).",
                 "%nExit codes: 0 success; 1 internal error (a bug; --debug prints the stack trace); 2 bad usage or input; 3 numerical failure (LAPACK, no convergence); 4 refused for "
-                        + "memory (the message gives the estimate and what to use instead); 130 interrupted (Ctrl-C: no output is left half-written)."})
+                        + "memory (the message gives the estimate and what to use instead); 5 incomplete (sweep run, experiment run: tasks missing "
+                        + "because Spark gave up on them, and the same command resumes; sweep status: tasks missing); 130 interrupted "
+                        + "(Ctrl-C: no output is left half-written)."})
 public final class Main implements Runnable {
 
     public static final int EXIT_OK = 0;
     public static final int EXIT_USAGE = 2;
     public static final int EXIT_NUMERICAL = 3;
     public static final int EXIT_MEMORY = 4;
+    /**
+     * Incomplete: a sweep ({@code sweep run}, {@code experiment run} on {@code bin/morse-cluster})
+     * ended with tasks missing, because Spark gave up on them (the same command resumes: it runs
+     * only the missing ones), or {@code sweep status} found tasks missing. Neither an error of the
+     * input nor a bug (1): the committed tasks are kept, and the failed ones are rows.
+     */
+    public static final int EXIT_INCOMPLETE = 5;
     /** Interrupted (Ctrl-C): 128 + SIGINT, what the JVM exits with on that signal. */
     public static final int EXIT_INTERRUPTED = 130;
 

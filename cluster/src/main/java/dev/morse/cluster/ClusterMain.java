@@ -27,10 +27,11 @@ import picocli.CommandLine.Parameters;
  * ({@code dev.morse.cli.Main}) with this module on the class path, which is how
  * {@code spectrum|density|trace --master} find their {@link SparkOperatorProvider}.
  *
- * <p>Exit codes as the CLI's: 0 success; 1 a sweep with tasks missing (Spark gave up), or an
- * internal error; 2 bad usage or input (a spec error, a folder that holds another sweep); 130
- * interrupted (Ctrl-C, or a sweep's job cancelled), with one line that says so.
- * {@code sweep status} exits 1 while tasks are missing.
+ * <p>Exit codes as the CLI's: 0 success; 1 an internal error (a bug); 2 bad usage or input (a
+ * spec error, a folder that holds another sweep); 5 incomplete
+ * ({@link #EXIT_INCOMPLETE}: {@code sweep run} or {@code experiment run} ended with tasks missing,
+ * Spark gave up on them, and the same command resumes; {@code sweep status} while tasks are
+ * missing); 130 interrupted (Ctrl-C, or a sweep's job cancelled), with one line that says so.
  */
 @Command(name = "morse", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         versionProvider = ClusterMain.Version.class,
@@ -38,7 +39,8 @@ import picocli.CommandLine.Parameters;
                 "Every other command (spectrum, density, trace with --master; fit, morse, …) is the CLI's: 'morse COMMAND --help'."},
         commandListHeading = "%nCommands:%n",
         subcommands = {ClusterMain.Sweep.class, ClusterMain.ExperimentGroup.class, ClusterMain.Cluster.class, CommandLine.HelpCommand.class},
-        footer = {"%nExit codes: 0 success; 1 tasks missing (Spark gave up) or an internal error; 2 bad usage or input; "
+        footer = {"%nExit codes: 0 success; 1 internal error (a bug); 2 bad usage or input; 5 incomplete (sweep run, experiment run: "
+                + "tasks missing because Spark gave up on them, and the same command resumes; sweep status: tasks missing); "
                 + "130 interrupted (Ctrl-C; a rerun of sweep run or experiment run resumes)."})
 public final class ClusterMain implements Runnable {
 
@@ -50,6 +52,13 @@ public final class ClusterMain implements Runnable {
      * {@code experiment run} also when their job is cancelled otherwise).
      */
     static final int EXIT_INTERRUPTED = dev.morse.cli.Main.EXIT_INTERRUPTED;
+
+    /**
+     * The exit code of a sweep with tasks missing: {@code sweep run} and {@code experiment run}
+     * when Spark gave up on some (the same command resumes), {@code sweep status} while some are
+     * not committed. The CLI's {@link dev.morse.cli.Main#EXIT_INCOMPLETE}, apart from 1 (a bug).
+     */
+    static final int EXIT_INCOMPLETE = dev.morse.cli.Main.EXIT_INCOMPLETE;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -254,7 +263,8 @@ public final class ClusterMain implements Runnable {
             description = {"Runs (or resumes) experiment NAME at a scale into DIR, then writes DIR/report.md, DIR/verdicts.json and DIR/plots/.",
                     "%nThe sweep's rows are DIR/results.jsonl and DIR/results.parquet; a rerun into the same folder runs only the missing "
                             + "tasks, then analyses again. Scales: tiny (seconds, what the tests run), quick (≤ 10 minutes on 2 cores), "
-                            + "full (sized for a cluster). Exit 1 when tasks are missing at the end (Spark gave up)."},
+                            + "full (sized for a cluster). Exit 5 (incomplete) when tasks are missing at the end (Spark gave up on them): "
+                            + "the same command resumes."},
             footer = {"%nExamples:",
                     "  morse experiment run weight-decay-zeros --scale quick --out experiments/wdz",
                     "  morse experiment run morse-regularizers --scale full --out /shared/mr --master spark://host:7077"})
@@ -310,7 +320,7 @@ public final class ClusterMain implements Runnable {
             interrupted = new InterruptLine(spec).arm();
             try (SparkSession spark = SparkJvm.session(m, "morse experiment " + name + " (" + scale + ")", sparkConf)) {
                 dev.morse.experiments.ExperimentRunner.Result r = dev.morse.experiments.ExperimentRunner.run(spark, e, scale, out, so);
-                return r.sweep().complete() ? 0 : 1;
+                return r.sweep().complete() ? 0 : EXIT_INCOMPLETE;
             } finally {
                 interrupted.disarm();
             }
@@ -346,7 +356,8 @@ public final class ClusterMain implements Runnable {
                     "%nSPEC: {\"name\": …, \"base\": {options}, \"grid\": {option: [values]}, \"zip\": [[options]], "
                             + "\"steps\": [{\"fit\": {options}}, {\"morse\": {}}]}. Options are the keys of --config files; a step is a "
                             + "morse command (init, fit, morse, spectrum, trace, density, …) or refine (fit --optimizer newton). "
-                            + "Exit 1 when tasks are missing at the end (Spark gave up); failed tasks are rows, not an error."},
+                            + "Exit 5 (incomplete) when tasks are missing at the end (Spark gave up on them): the same command resumes; "
+                            + "failed tasks are rows, not an error."},
             footer = {"%nExamples:",
                     "  morse sweep run cluster/examples/weight-decay.json --out sweeps/wd",
                     "  morse sweep run spec.json --out sweeps/wd --master cluster          # after 'morse cluster start'",
@@ -418,7 +429,7 @@ public final class ClusterMain implements Runnable {
             interrupted = new InterruptLine(spec).arm();
             try (SparkSession spark = SparkJvm.session(m, "morse sweep " + sp.name(), sparkConf)) {
                 SweepRunner.Result r = SweepRunner.run(spark, sp, out, steps, so);
-                return r.complete() ? 0 : 1;
+                return r.complete() ? 0 : EXIT_INCOMPLETE;
             } finally {
                 interrupted.disarm();
             }
@@ -432,7 +443,7 @@ public final class ClusterMain implements Runnable {
 
     @Command(name = "status", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
             description = {"Done, failed and missing tasks of the sweep in DIR, by grid axis; the failures' messages.",
-                    "Reads only the folder (no Spark): works while the sweep runs. Exit 1 while tasks are missing."})
+                    "Reads only the folder (no Spark): works while the sweep runs. Exit 5 (incomplete) while tasks are missing."})
     static final class SweepStatusCommand implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -444,7 +455,7 @@ public final class ClusterMain implements Runnable {
         public Integer call() throws Exception {
             SweepStatus st = SweepStatus.of(dir);
             spec.commandLine().getOut().print(st.text());
-            return st.complete() ? 0 : 1;
+            return st.complete() ? 0 : EXIT_INCOMPLETE;
         }
     }
 

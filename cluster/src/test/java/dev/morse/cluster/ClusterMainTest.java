@@ -105,8 +105,9 @@ class ClusterMainTest {
      * Regression: a job that Spark gives up on fails with a SparkException, which is checked: it
      * bypassed the branch that reports the abort and came out as "morse sweep run:
      * java.io.IOException: ...", with no results.jsonl. Spark gives up, the committed rows are
-     * written, the rest reported missing, exit 1 (local[2]: a task fails once and the job aborts;
-     * here no task can read its runner, so none commits).
+     * written, the rest reported missing (local[2]: a task fails once and the job aborts; here no
+     * task can read its runner, so none commits). Exit 5, incomplete, and so does status: it was 1,
+     * which the help defines as an internal error (a bug), where the same command resumes.
      */
     @Test
     void aJobSparkGivesUpOnWritesTheCommittedRowsAndSaysAborted() throws Exception {
@@ -114,10 +115,11 @@ class ClusterMainTest {
         Path dir = tmp.resolve("out");
         int code = run("sweep", "run", spec.toString(), "--out", dir.toString(), "--master", "local[2]", "--runner", UnreadableSteps.class.getName());
         // the sweep's own log goes to the JVM's stderr; the command's stream gets no error line
-        assertEquals(1, code, err());
+        assertEquals(5, code, err());
+        assertEquals(ClusterMain.EXIT_INCOMPLETE, code, err());
         assertEquals("", err().strip());
         assertTrue(Files.exists(dir.resolve(SweepDir.RESULTS_JSONL)));
-        assertEquals(1, run("sweep", "status", dir.toString()), err());
+        assertEquals(ClusterMain.EXIT_INCOMPLETE, run("sweep", "status", dir.toString()), err());
         assertTrue(out().contains("4 tasks: 0 done, 0 failed, 4 missing"), out());
     }
 
@@ -209,6 +211,8 @@ class ClusterMainTest {
     void usageErrorsExitWith2AndHelpWorks() throws Exception {
         assertEquals(0, run("--help"), err());
         assertTrue(out().contains("sweep") && out().contains("cluster"), out());
+        String help = out().replaceAll("\\s+", " ");   // as picocli wraps it
+        assertTrue(help.contains("1 internal error (a bug)") && help.contains("5 incomplete (sweep run, experiment run: tasks missing"), help);
         assertEquals(0, run("sweep", "run", "--help"), err());
         assertTrue(out().contains("--retry-failed") && out().contains("SPEC.json"), out());
         assertEquals(2, run("sweep"));
