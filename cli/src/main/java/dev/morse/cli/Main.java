@@ -14,9 +14,9 @@ import picocli.CommandLine.Command;
  * Entry point of {@code bin/morse}. Exit codes: 0 success, 2 bad usage or bad input, 3 numerical
  * failure (LAPACK, no convergence) or (doctor --strict) a missing backend, 4 refused for memory,
  * {@value #EXIT_INCOMPLETE} incomplete (sweeps, on {@code bin/morse-cluster}: tasks missing),
- * {@value #EXIT_INTERRUPTED} interrupted (Ctrl-C); 1 only for an internal error (a bug): one line
- * saying so, and the stack trace with {@code --debug} (accepted anywhere on the command line) or
- * {@code MORSE_DEBUG=1}.
+ * {@value #EXIT_INTERRUPTED} interrupted (Ctrl-C; {@value #EXIT_TERMINATED} for SIGTERM); 1 only
+ * for an internal error (a bug): one line saying so, and the stack trace with {@code --debug}
+ * (accepted anywhere on the command line) or {@code MORSE_DEBUG=1}.
  */
 @Command(name = "morse", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, usageHelpAutoWidth = true,
         description = {"Exact curvature of neural-network losses: Hessians, Gauss–Newton/NME, spectra, Morse checks.",
@@ -33,7 +33,7 @@ import picocli.CommandLine.Command;
                 "%nExit codes: 0 success; 1 internal error (a bug; --debug prints the stack trace); 2 bad usage or input; 3 numerical failure (LAPACK, no convergence); 4 refused for "
                         + "memory (the message gives the estimate and what to use instead); 5 incomplete (sweep run, experiment run: tasks missing "
                         + "because Spark gave up on them, and the same command resumes; sweep status: tasks missing); 130 interrupted "
-                        + "(Ctrl-C: no output is left half-written)."})
+                        + "(Ctrl-C; 143 for SIGTERM, with the same message: no output is left half-written)."})
 public final class Main implements Runnable {
 
     public static final int EXIT_OK = 0;
@@ -47,8 +47,17 @@ public final class Main implements Runnable {
      * input nor a bug (1): the committed tasks are kept, and the failed ones are rows.
      */
     public static final int EXIT_INCOMPLETE = 5;
-    /** Interrupted (Ctrl-C): 128 + SIGINT, what the JVM exits with on that signal. */
+    /**
+     * Interrupted (Ctrl-C): 128 + SIGINT, what the JVM exits with on that signal; also what a
+     * command returns in-process when it ends because the JVM shuts down (the JVM's exit code is
+     * then the signal's), and what a sweep whose job was cancelled otherwise exits with.
+     */
     public static final int EXIT_INTERRUPTED = 130;
+    /**
+     * Terminated (SIGTERM, {@code kill PID}): 128 + SIGTERM, what the JVM exits with on that signal,
+     * whatever the command returns then. A command says the same as at Ctrl-C.
+     */
+    public static final int EXIT_TERMINATED = 143;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -162,7 +171,8 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             // Ctrl-C or SIGTERM: what fails now fails because the JVM is shutting down (Spark's hook stops
             // the session of --master under its job). Not an error to report: the output files' hook
-            // says that the command was interrupted, as in any command, and the JVM exits 130.
+            // says that the command was interrupted, as in any command, and the JVM exits with the
+            // signal's code (130 for SIGINT, 143 for SIGTERM), not with what this returns.
             if (shuttingDown()) return EXIT_INTERRUPTED;
             int code = exitCodeFor(ex);
             String name = cmd.getCommandSpec().qualifiedName();

@@ -31,7 +31,8 @@ import picocli.CommandLine.Parameters;
  * spec error, a folder that holds another sweep); 5 incomplete
  * ({@link #EXIT_INCOMPLETE}: {@code sweep run} or {@code experiment run} ended with tasks missing,
  * Spark gave up on them, and the same command resumes; {@code sweep status} while tasks are
- * missing); 130 interrupted (Ctrl-C, or a sweep's job cancelled), with one line that says so.
+ * missing); 130 interrupted (Ctrl-C, or a sweep's job cancelled), 143 for SIGTERM, with one line
+ * that says so, the same for both signals.
  */
 @Command(name = "morse", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         versionProvider = ClusterMain.Version.class,
@@ -41,7 +42,7 @@ import picocli.CommandLine.Parameters;
         subcommands = {ClusterMain.Sweep.class, ClusterMain.ExperimentGroup.class, ClusterMain.Cluster.class, CommandLine.HelpCommand.class},
         footer = {"%nExit codes: 0 success; 1 internal error (a bug); 2 bad usage or input; 5 incomplete (sweep run, experiment run: "
                 + "tasks missing because Spark gave up on them, and the same command resumes; sweep status: tasks missing); "
-                + "130 interrupted (Ctrl-C; a rerun of sweep run or experiment run resumes)."})
+                + "130 interrupted (Ctrl-C; 143 for SIGTERM; a rerun of sweep run or experiment run resumes)."})
 public final class ClusterMain implements Runnable {
 
     static final Set<String> OWN = Set.of("sweep", "cluster", "experiment");
@@ -52,6 +53,9 @@ public final class ClusterMain implements Runnable {
      * {@code experiment run} also when their job is cancelled otherwise).
      */
     static final int EXIT_INTERRUPTED = dev.morse.cli.Main.EXIT_INTERRUPTED;
+
+    /** The exit code of a command stopped by SIGTERM: 143 (128 + SIGTERM), the JVM's; the same line as at Ctrl-C. */
+    static final int EXIT_TERMINATED = dev.morse.cli.Main.EXIT_TERMINATED;
 
     /**
      * The exit code of a sweep with tasks missing: {@code sweep run} and {@code experiment run}

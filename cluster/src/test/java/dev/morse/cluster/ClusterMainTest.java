@@ -128,9 +128,11 @@ class ClusterMainTest {
      * as soon as Spark's shutdown hook has stopped the session, before the command's thread gets to
      * its error handler (it printed nothing when interrupted just as the job started): the line
      * comes from a hook then. Once, with no exception and no Spark log after it, and exit 130.
+     * SIGTERM ({@code kill PID}) the same, with the JVM's 143 (the README said 130).
      */
-    @Test
-    void ctrlCOfASweepSaysInterruptedOnce() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"INT, 130", "TERM, 143"})
+    void ctrlCOfASweepSaysInterruptedOnce(String signal, int exit) throws Exception {
         Path spec = Files.writeString(tmp.resolve("s.json"), FakeSteps.spec("ctrl-c", "{\"sleep_ms\": 300}", 4));
         Path dir = tmp.resolve("out");
         Path log = tmp.resolve("driver.log");
@@ -143,14 +145,15 @@ class ClusterMainTest {
                 assertTrue(System.nanoTime() < deadline, "no task committed in time");
                 Thread.sleep(20);
             }
-            assertEquals(0, new ProcessBuilder("kill", "-INT", String.valueOf(driver.pid())).start().waitFor());
+            assertEquals(0, new ProcessBuilder("kill", "-" + signal, String.valueOf(driver.pid())).start().waitFor());
             assertTrue(driver.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), () -> "still running: " + ChildJvm.log(log));
         } finally {
             driver.destroyForcibly();
             driver.waitFor();
         }
         String text = ChildJvm.log(log);
-        assertEquals(ClusterMain.EXIT_INTERRUPTED, driver.exitValue(), text);
+        assertEquals(exit, driver.exitValue(), text);
+        assertEquals(exit, signal.equals("INT") ? ClusterMain.EXIT_INTERRUPTED : ClusterMain.EXIT_TERMINATED);
         List<String> lines = text.lines().toList();
         String line = "morse sweep run: interrupted; the tasks committed so far are kept, and the same command resumes";
         assertEquals(1, lines.stream().filter(line::equals).count(), text);
