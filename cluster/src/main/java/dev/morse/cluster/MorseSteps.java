@@ -107,6 +107,24 @@ public final class MorseSteps implements StepRunner {
     /** Commands that make no sense as steps. */
     static final Set<String> NOT_STEPS = Set.of("help");
 
+    /** How a step runs its command in this JVM: {@link dev.morse.cli.Main#run(PrintWriter, PrintWriter, String...)}. */
+    @FunctionalInterface
+    interface Cli extends java.io.Serializable {
+        int run(PrintWriter out, PrintWriter err, String... args);
+    }
+
+    private final Cli cli;
+
+    /** The steps of the CLI's commands. */
+    public MorseSteps() {
+        this(dev.morse.cli.Main::run);
+    }
+
+    /** Steps that run their commands through {@code cli} (tests: a command that ends as Ctrl-C ends one). */
+    MorseSteps(Cli cli) {
+        this.cli = cli;
+    }
+
     // ------------------------------------------------------------------ the CLI's commands
 
     /**
@@ -447,7 +465,7 @@ public final class MorseSteps implements StepRunner {
         StringWriter err = new StringWriter();
         int code;
         try (PrintWriter o = new PrintWriter(out); PrintWriter e = new PrintWriter(err)) {
-            code = dev.morse.cli.Main.run(o, e, args.toArray(new String[0]));
+            code = cli.run(o, e, args.toArray(new String[0]));
         }
         Path log = taskDir.resolve(step + ".log");
         Files.writeString(log, "$ morse " + String.join(" ", args) + "\n" + out

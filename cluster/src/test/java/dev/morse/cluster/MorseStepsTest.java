@@ -112,6 +112,33 @@ class MorseStepsTest {
         assertTrue(((String) r2.get("error")).startsWith("exit 2 (bad usage or input): morse fit: --grad-tol rounded"), (String) r2.get("error"));
     }
 
+    /**
+     * Regression: at Ctrl-C in local mode a step's in-process command returns 130 (the JVM shuts
+     * down under it) while the task's thread need not be interrupted; the step failed its task, a
+     * 'failed' row was committed, and the rerun skipped the task, where the sweep says that the
+     * same command resumes. Here the step's command ends as an interrupted one does, without ending
+     * this JVM (nor interrupting this thread): the attempt is a kill, nothing is committed, no
+     * attempt folder stays, and the next run runs the task.
+     */
+    @Test
+    void aStepEndedByCtrlCIsNotCommittedAndTheRerunRunsIt() throws Exception {
+        SweepSpec spec = spec("{\"seed\": [0]}", "[{\"init\": {}}, {\"spectrum\": {}}]");
+        Path dir = tmp.resolve("s");
+        Files.createDirectories(dir.resolve(SweepDir.TASKS));
+        SweepTask task = spec.tasks("test-1").get(0);
+        MorseSteps ctrlC = new MorseSteps((o, e, args) -> {
+            e.println("morse: interrupted; the outputs were not written (temporary files removed)");
+            return dev.morse.cli.Main.EXIT_INTERRUPTED;
+        });
+        Exception killed = assertThrows(Exception.class, () -> new TaskExecutor(dir, ctrlC, "test-1").runTask(task));
+        assertTrue(SweepRunner.interrupted(killed), () -> "a kill, not a failure: " + killed);
+        assertFalse(Thread.currentThread().isInterrupted());
+        assertTrue(SweepDir.result(dir, task.id()).isEmpty(), "an interrupted step commits nothing");
+        assertTrue(SweepDir.attemptFolders(dir).isEmpty(), "its attempt folder is removed");
+        assertEquals(TaskExecutor.Kind.DONE, new TaskExecutor(dir, new MorseSteps(), "test-1").runTask(task).kind());
+        assertEquals("done", SweepDir.result(dir, task.id()).orElseThrow().get("status"));
+    }
+
     @Test
     void refineIsFitWithNewtonAndStepOptionsWinOverTheTaskConfig() throws Exception {
         SweepSpec spec = spec("{\"max_iter\": [500], \"reg\": [\"l2:1e-3\"]}",
