@@ -149,6 +149,22 @@ class LauncherTest {
     }
 
     /**
+     * Regression: bin/morse routed by its first argument only, so {@code bin/morse --debug sweep …}
+     * stayed in the CLI ("Unmatched arguments from index 0: 'sweep', …"), though --debug goes
+     * anywhere: the command is the first word after any --debug, and --debug goes along.
+     */
+    @Test
+    void theLauncherHandsASweepAfterDebugToMorseCluster(@TempDir Path dir) throws Exception {
+        Path root = launcherCopy(dir.resolve("root"));
+        assertEquals("exit 0: bin/morse-cluster --debug sweep status x", launch(root, "--debug", "sweep", "status", "x"));
+        assertEquals("exit 0: bin/morse-cluster --debug --debug experiment list", launch(root, "--debug", "--debug", "experiment", "list"));
+        assertEquals("exit 0: bin/morse-cluster cluster status --debug", launch(root, "cluster", "status", "--debug"));
+        // other commands stay in the CLI, which takes --debug itself
+        String here = launch(root, "--debug", "init", "--model", "2-3-1", "--save", dir.resolve("t.npy").toString(), "-q");
+        assertTrue(here.startsWith("exit 0") && !here.contains("morse-cluster"), here);
+    }
+
+    /**
      * bin/morse and bin/lib in {@code root}, with a bin/morse-cluster that prints its arguments,
      * and a CLI "built" from this JVM's class path (a jar whose manifest names it, as surefire's
      * booter jar does), so that the launcher neither builds nor needs Spark.

@@ -40,7 +40,7 @@ import picocli.CommandLine.Parameters;
                 "Every other command (spectrum, density, trace with --master; fit, morse, …) is the CLI's: 'morse COMMAND --help'."},
         commandListHeading = "%nCommands:%n",
         subcommands = {ClusterMain.Sweep.class, ClusterMain.ExperimentGroup.class, ClusterMain.Cluster.class, CommandLine.HelpCommand.class},
-        footer = {"%nExit codes: 0 success; 1 internal error (a bug); 2 bad usage or input; 5 incomplete (sweep run, experiment run: "
+        footer = {"%nExit codes: 0 success; 1 internal error (a bug; --debug prints the stack trace); 2 bad usage or input; 5 incomplete (sweep run, experiment run: "
                 + "tasks missing because Spark gave up on them, and the same command resumes; sweep status: tasks missing); "
                 + "130 interrupted (Ctrl-C; 143 for SIGTERM; a rerun of sweep run or experiment run resumes)."})
 public final class ClusterMain implements Runnable {
@@ -91,6 +91,16 @@ public final class ClusterMain implements Runnable {
         if (first != null && !OWN.contains(first) && !first.equals("help")) {
             return dev.morse.cli.Main.run(o, e, args);
         }
+        // --debug anywhere (bin/morse hands it over with the command), or MORSE_DEBUG=1, as the CLI
+        // takes them: an internal error's stack trace
+        boolean debug = "1".equals(System.getenv("MORSE_DEBUG"));
+        List<String> rest = new ArrayList<>();
+        for (String a : args) {
+            if (a.equals("--debug")) debug = true;
+            else rest.add(a);
+        }
+        args = rest.toArray(new String[0]);
+        final boolean trace = debug;
         CommandLine cl = new CommandLine(new ClusterMain());
         cl.setOut(o);
         cl.setErr(e);
@@ -111,6 +121,7 @@ public final class ClusterMain implements Runnable {
             String m = ex.getMessage() == null || !input ? TaskExecutor.describe(ex) : ex.getMessage();
             if (ex instanceof java.nio.file.NoSuchFileException nf) m = nf.getFile() + ": " + (nf.getReason() == null ? "no such file or folder" : nf.getReason());
             cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + m);
+            if (trace && !input) ex.printStackTrace(cmd.getErr());
             cmd.getErr().flush();
             return input ? 2 : 1;
         });

@@ -215,7 +215,7 @@ class ClusterMainTest {
         assertEquals(0, run("--help"), err());
         assertTrue(out().contains("sweep") && out().contains("cluster"), out());
         String help = out().replaceAll("\\s+", " ");   // as picocli wraps it
-        assertTrue(help.contains("1 internal error (a bug)") && help.contains("5 incomplete (sweep run, experiment run: tasks missing"), help);
+        assertTrue(help.contains("1 internal error (a bug; --debug prints the stack trace)") && help.contains("5 incomplete (sweep run, experiment run: tasks missing"), help);
         assertEquals(0, run("sweep", "run", "--help"), err());
         assertTrue(out().contains("--retry-failed") && out().contains("SPEC.json"), out());
         assertEquals(2, run("sweep"));
@@ -255,6 +255,40 @@ class ClusterMainTest {
         assertEquals(2, run("sweep", "run", spec.toString(), "--out", tmp.resolve("o").toString(), "--master", "cluster",
                 "--state", tmp.resolve("none").toString()));
         assertTrue(err().contains("no cluster recorded"), err());
+    }
+
+    /**
+     * Regression: --debug, which the CLI takes anywhere and bin/morse hands over with a sweep
+     * (LauncherTest), was an unknown option of sweep, cluster and experiment ("Unknown option:
+     * '--debug'"), and an internal error's stack trace could not be had. Now as in the CLI: taken
+     * anywhere, and an internal error (exit 1) prints its stack trace with it, not without it.
+     */
+    @Test
+    void debugIsTakenAnywhereAndPrintsAnInternalErrorsStackTrace() throws Exception {
+        assertEquals(2, run("--debug", "sweep", "status", tmp.toString()));
+        assertTrue(err().contains("not a sweep folder") && !err().contains("--debug"), err());
+        assertEquals(2, run("sweep", "status", "--debug", tmp.toString()));
+        assertTrue(err().contains("not a sweep folder") && !err().contains("--debug"), err());
+        Path spec = Files.writeString(tmp.resolve("s.json"), FakeSteps.spec("broken", "{}", 1));
+        String[] broken = {"sweep", "run", spec.toString(), "--out", tmp.resolve("o").toString(), "--runner", BrokenSteps.class.getName()};
+        assertEquals(1, run(broken));
+        assertTrue(err().contains("broken on purpose") && !err().contains("\tat "), err());
+        assertEquals(1, run(cat(new String[] {"--debug"}, broken)));
+        assertTrue(err().contains("broken on purpose") && err().contains("\tat dev.morse.cluster.ClusterMainTest$BrokenSteps.<init>"), err());
+    }
+
+    /** A runner whose constructor fails: an internal error of sweep run, before Spark starts. */
+    public static final class BrokenSteps implements StepRunner {
+        private static final long serialVersionUID = 1L;
+
+        public BrokenSteps() {
+            throw new UnsupportedOperationException("broken on purpose");
+        }
+
+        @Override
+        public Map<String, ?> run(String step, Map<String, Object> config, Map<String, Object> opts, Path taskDir, StepContext ctx) {
+            throw new AssertionError("never made");
+        }
     }
 
     @Test
