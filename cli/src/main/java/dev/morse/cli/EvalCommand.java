@@ -88,7 +88,8 @@ final class EvalCommand extends AnalysisCommand {
         if (given("--seed-step") && !drawsFromSeed()) {
             String specs = String.join(",", parsed.stream().map(Penalty::spec).toList());
             String penaltiesGiven = parsed.isEmpty() ? "no --penalty is given"
-                    : parsed.stream().anyMatch(pen -> pen.draws() > 0) ? "the probes and noise of --penalty " + specs + " come from the files given"
+                    : parsed.stream().anyMatch(Penalty::drawsFromSeed) ? "the probes and noise of --penalty " + specs + " come from the files given"
+                    : parsed.stream().anyMatch(pen -> pen.draws() > 0) ? "--penalty " + specs + " draws no probes or noise (σ² = 0: nothing to draw)"
                     : "--penalty " + specs + " draws no probes or noise";
             throw Checks.usage("--seed-step", "goes with a --penalty that draws probes or noise (hessian_trace, ggn_trace, weight_noise) "
                     + "without a --probes or --noise file; " + penaltiesGiven + ", so --seed-step " + seedStep + source("--seed-step")
@@ -96,10 +97,13 @@ final class EvalCommand extends AnalysisCommand {
         }
     }
 
-    /** Whether some penalty draws its probes or noise from --seed-step: it draws, and no --probes or --noise file gives them. */
+    /**
+     * Whether some penalty draws its probes or noise from --seed-step: it draws (σ² ≠ 0), and no
+     * --probes or --noise file gives them.
+     */
     private boolean drawsFromSeed() {
         for (Penalty pen : parsed) {
-            if (pen.draws() > 0 && !(pen.usesProbes() && probes != null) && !(pen.usesNoise() && noise != null)) return true;
+            if (pen.drawsFromSeed() && !(pen.usesProbes() && probes != null) && !(pen.usesNoise() && noise != null)) return true;
         }
         return false;
     }
@@ -202,7 +206,8 @@ final class EvalCommand extends AnalysisCommand {
                 j.name("k").value(pen.draws());
                 Path file = pen.usesProbes() ? probes : noise;
                 if (pen.hasExplicitVectors()) j.name("vectors").value("file " + file.toAbsolutePath().normalize());
-                else j.name("vectors").value("drawn from seed_step " + seedStep);
+                else if (pen.drawsFromSeed()) j.name("vectors").value("drawn from seed_step " + seedStep);
+                else j.name("vectors").value("none drawn (σ² = 0)");
             }
             j.endObject();
         }

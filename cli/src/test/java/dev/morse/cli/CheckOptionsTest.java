@@ -271,6 +271,12 @@ class CheckOptionsTest {
         refused("--seed-step: goes with a --penalty that draws probes or noise", "eval", "--seed-step", "1");
         refused("--seed-step: goes with a --penalty that draws", "eval", "--seed-step", "1", "--penalty", "hessian_trace:0.1", "--probes", "v.npy");
         assertNull(check("eval", "--seed-step", "1", "--penalty", "weight_noise:0.1"));
+        // σ² = 0 draws nothing (the term is 0, the noise vanishes): the seed has no effect
+        refused("--penalty hessian_trace:0.0:1 draws no probes or noise (σ² = 0: nothing to draw), so --seed-step 1 would be ignored",
+                "eval", "--seed-step", "1", "--penalty", "hessian_trace:0");
+        refused("σ² = 0: nothing to draw", "eval", "--seed-step", "1", "--penalty", "weight_noise:0.0:3");
+        refused("σ² = 0: nothing to draw", "eval", "--seed-step", "1", "--penalty", "ggn_trace:0e-3", "--penalty", "sam:0.1");
+        assertNull(check("eval", "--seed-step", "1", "--penalty", "ggn_trace:0", "--penalty", "weight_noise:1e-3"));
         assertTrue(String.valueOf(Main.check(null, "morse", "--model", "3-2", "--data", "teacher:n=8", "--activation", "relu"))
                 .startsWith("morse morse: --activation: the model 3-2 has no hidden layer"));
         assertNull(Main.check(null, "morse", "--model", "3-2", "--data", "teacher:n=8"));

@@ -136,6 +136,15 @@ public sealed interface Penalty extends Term
         return 0;
     }
 
+    /**
+     * Whether a request draws this penalty's probes or noise from its seed: it draws
+     * ({@link #draws} ≥ 1), its vectors are not explicit ({@link #withVectors}), and its σ² is not
+     * 0 (at σ² = 0 the trace term is 0 and the noise vanishes: nothing is drawn, whatever the seed).
+     */
+    default boolean drawsFromSeed() {
+        return false;
+    }
+
     /** Whether {@link #withVectors} takes probes (the trace penalties). */
     default boolean usesProbes() {
         return false;

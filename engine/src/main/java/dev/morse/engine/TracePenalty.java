@@ -40,6 +40,11 @@ final class TracePenalty implements Penalty {
     }
 
     @Override
+    public boolean drawsFromSeed() {
+        return probes == null && sigma2 != 0;   // value and gradient return 0 at σ² = 0, before any draw
+    }
+
+    @Override
     public boolean usesProbes() {
         return true;
     }

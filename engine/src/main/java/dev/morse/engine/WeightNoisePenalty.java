@@ -34,6 +34,11 @@ final class WeightNoisePenalty implements Penalty {
     }
 
     @Override
+    public boolean drawsFromSeed() {
+        return noise == null && sigma2 != 0;   // at σ² = 0: L(θ) itself, no draw
+    }
+
+    @Override
     public boolean usesNoise() {
         return true;
     }
