@@ -17,11 +17,19 @@ import java.util.Locale;
  * farther from zero than a dropped one; why shift-invert Lanczos stopped, its solves and
  * restarts; how many Ritz values of its last basis lie within {@value #CLUSTER_WIDTH}
  * (relative) of the first dropped estimate (a cluster there explains slow convergence); and the
- * residual bound applied, {@link MorseReport#LANCZOS_TOL}·‖H‖₂ (·|σ| where ‖H‖₂ estimated to 0;
- * 0 for {@link #zeroHessian}), which {@link #note} quotes.
+ * residual bound applied, {@link MorseReport#LANCZOS_TOL}·‖H‖₂, or ·|σ| (the shift) where ‖H‖₂
+ * estimated to 0 (0 for {@link #zeroHessian}), and {@code boundOf}, what the bound is
+ * {@link MorseReport#LANCZOS_TOL} times ({@link #H_NORM} or {@link #SHIFT}), both of which
+ * {@link #note} quotes.
  */
 record NearestZero(double[] values, double[] residuals, int dropped, boolean nearestFirst, double[] droppedValues,
-                   double[] droppedResiduals, BlockLanczos.Stop stop, int solves, int restarts, int cluster, double bound) {
+                   double[] droppedResiduals, BlockLanczos.Stop stop, int solves, int restarts, int cluster, double bound, String boundOf) {
+
+    /** {@code boundOf} where the bound is {@link MorseReport#LANCZOS_TOL}·‖H‖₂. */
+    static final String H_NORM = "‖H‖₂";
+
+    /** {@code boundOf} where ‖H‖₂ estimated to 0 and the bound is {@link MorseReport#LANCZOS_TOL}·|σ|, σ the shift (±τ). */
+    static final String SHIFT = "|σ|";
 
     /** Relative width of the neighbourhood in which {@link #cluster} counts Ritz values. */
     static final double CLUSTER_WIDTH = 0.05;
@@ -45,7 +53,8 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
     String note(boolean degenerate) {
         int kept = values.length;
         String s = kept + " of the " + (kept + dropped) + " eigenvalues nearest zero are reported (residual ‖Hy − λy‖ ≤ " + MorseReport.LANCZOS_TOL
-                + "·‖H‖₂ = " + fmt(bound) + "); the other " + dropped + " (estimates " + list(droppedValues, 3) + "; residuals "
+                + "·" + boundOf + " = " + fmt(bound) + (boundOf.equals(SHIFT) ? ", σ = ±τ the shift, as ‖H‖₂ estimated to 0" : "")
+                + "); the other " + dropped + " (estimates " + list(droppedValues, 3) + "; residuals "
                 + fmt(min(droppedResiduals)) + (dropped > 1 ? " to " + fmt(max(droppedResiduals)) : "") + ") ";
         String how = solves + (solves == 1 ? " solve, " : " solves, ") + restarts + (restarts == 1 ? " restart" : " restarts");
         String where = cluster > 2 * dropped
@@ -78,7 +87,7 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
         for (int i = 0; i < k; i++) y[i * p + i] = 1;
         CurvatureOperator.hessian(ev, theta).apply(y, hy, k);
         for (int i = 0; i < k; i++) res[i] = BlockLanczos.norm(hy, i * p, p);
-        return new NearestZero(new double[k], res, 0, true, new double[0], new double[0], BlockLanczos.Stop.CONVERGED, 0, 0, 0, 0);
+        return new NearestZero(new double[k], res, 0, true, new double[0], new double[0], BlockLanczos.Stop.CONVERGED, 0, 0, 0, 0, H_NORM);
     }
 
     /** Whether every entry of the lower triangle of the n×n matrix a is exactly 0 (a symmetric a is then 0). */
@@ -150,6 +159,8 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
         // more than BASIS vectors only for k > BASIS − 64.
         int block = Math.min(64, Math.max(SHIFT_INVERT_BLOCK, k));
         int basis = Math.min(p, Math.max(k + block, BASIS));
+        // ‖H‖₂ estimated to 0 (H ≠ 0, or there would be no factor): the shift's scale instead, and the note says so
+        String boundOf = hNorm > 0 ? H_NORM : SHIFT;
         double bound = MorseReport.LANCZOS_TOL * (hNorm > 0 ? hNorm : Math.abs(sigma));
         BlockLanczos.Result r = BlockLanczos.largestMagnitude(inverse, k, block, BlockLanczos.Convergence.ofInverse(0.5 * bound), basis, RESTARTS, 0);
         double[] mu = r.ritzValues();
@@ -200,7 +211,7 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
             }
         }
         return new NearestZero(Arrays.copyOf(values, kept), Arrays.copyOf(res, kept), dropped, prefix, Arrays.copyOf(dropValues, dropped),
-                Arrays.copyOf(dropRes, dropped), r.stop(), r.applications(), r.restarts(), cluster, bound);
+                Arrays.copyOf(dropRes, dropped), r.stop(), r.applications(), r.restarts(), cluster, bound, boundOf);
     }
 
     private static String fmt(double x) {

@@ -145,21 +145,53 @@ class NearestZeroTest {
         assertEquals(0.0, EigenvalueCounts.of(new double[] {0, 0, 0}, 0, 2).minAbsOverTau());
     }
 
+    /**
+     * Regression: where ‖H‖₂ estimates to 0 (H ≠ 0: there is a factor) the residual bound is
+     * 1e-8·|σ|, σ the shift, but the warning called it "1e-8·‖H‖₂ = …" with that other number.
+     * The bound and its label come from one place: shift-invert on a small H, given ‖H‖₂ and
+     * given an estimate of 0.
+     */
+    @Test
+    void theWarningNamesTheResidualBoundApplied() {
+        Dataset data = Dataset.regression(MorseClaimsTest.gaussian(20, 5), 10, 2, MorseClaimsTest.gaussian(10, 6), 1);
+        Mlp mlp = Mlp.of(Activation.TANH, 2, 4, 1);
+        Evaluator ev = Evaluator.open(Problem.of(mlp, data, Loss.MSE));
+        double[] theta = mlp.initPyTorchDefault(3);
+        int p = ev.dim();
+        double[] h = ev.dense(Part.HESSIAN, theta, null);
+        double[] eig = Linalg.get().eigh(h.clone(), p, false).values();
+        double hNorm = Math.max(Math.abs(eig[0]), Math.abs(eig[p - 1]));
+        double sigma = 1e-3;
+
+        NearestZero byNorm = NearestZero.shiftInvert(ev, theta, Linalg.get().ldltInPlace(h.clone(), p, sigma), 5, hNorm);
+        assertEquals(NearestZero.H_NORM, byNorm.boundOf());
+        assertEquals(MorseReport.LANCZOS_TOL * hNorm, byNorm.bound());
+        String n = byNorm.note(false);
+        assertTrue(n.contains("(residual ‖Hy − λy‖ ≤ 1.0E-8·‖H‖₂ = " + String.format(java.util.Locale.ROOT, "%.3g", 1e-8 * hNorm) + "); the other"), n);
+
+        NearestZero byShift = NearestZero.shiftInvert(ev, theta, Linalg.get().ldltInPlace(h.clone(), p, sigma), 5, 0.0);
+        assertEquals(NearestZero.SHIFT, byShift.boundOf());
+        assertEquals(MorseReport.LANCZOS_TOL * sigma, byShift.bound());
+        String z = byShift.note(false);
+        assertTrue(z.contains("(residual ‖Hy − λy‖ ≤ 1.0E-8·|σ| = 1.00e-11, σ = ±τ the shift, as ‖H‖₂ estimated to 0); the other")
+                && !z.contains("‖H‖₂ ="), z);
+    }
+
     /** The warning names the true reason and what to do, for each way shift-invert Lanczos can stop. */
     @Test
     void theWarningSaysWhyPairsAreMissing() {
         double[] kept = {0.00686, 0.00773, 0.00853}, res = {1e-15, 1e-15, 1e-12};
         double[] lost = {0.00911, 0.00978}, lostRes = {2e-6, 4e-5};
-        NearestZero budget = new NearestZero(kept, res, 2, true, lost, lostRes, BlockLanczos.Stop.BUDGET, 92, 4, 300, 4.8e-7);
+        NearestZero budget = new NearestZero(kept, res, 2, true, lost, lostRes, BlockLanczos.Stop.BUDGET, 92, 4, 300, 4.8e-7, NearestZero.H_NORM);
         String b = budget.note(false);
         assertTrue(b.startsWith("3 of the 5 eigenvalues nearest zero are reported (residual ‖Hy − λy‖ ≤ 1.0E-8·‖H‖₂ = 4.80e-07); the other 2"
                 + " (estimates 0.00911, 0.00978; residuals 2.00e-06 to 4.00e-05) did not converge within the shift-invert budget (92 solves, 4 restarts),"
                 + " next to a cluster (300 Ritz values within 5 % of 0.00911), where Krylov methods converge slowly."), b);
         assertTrue(b.endsWith("--spectra computes every eigenvalue (dense LAPACK: about 4× the time and 3× the memory); a smaller --nearest asks for fewer."), b);
         assertTrue(!b.contains("farther from zero than the shift-invert operator"), "the old, wrong reason: " + b);
-        String s = new NearestZero(kept, res, 2, true, lost, lostRes, BlockLanczos.Stop.STAGNATED, 47, 1, 3, 4.8e-7).note(false);
+        String s = new NearestZero(kept, res, 2, true, lost, lostRes, BlockLanczos.Stop.STAGNATED, 47, 1, 3, 4.8e-7, NearestZero.H_NORM).note(false);
         assertTrue(s.contains("stopped converging (47 solves, 1 restart): a whole cycle did not halve their residuals (residuals at the rounding level"), s);
-        String d = new NearestZero(kept, res, 2, true, lost, lostRes, BlockLanczos.Stop.SPANNED, 1, 0, 0, 4.8e-7).note(true);
+        String d = new NearestZero(kept, res, 2, true, lost, lostRes, BlockLanczos.Stop.SPANNED, 1, 0, 0, 4.8e-7, NearestZero.H_NORM).note(true);
         assertTrue(d.contains("spanned the whole space (1 solve, 0 restarts)") && d.contains("cluster of zero eigenvalues at the shift, which masks them"), d);
     }
 }
