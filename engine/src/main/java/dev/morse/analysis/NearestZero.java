@@ -20,10 +20,13 @@ import java.util.Locale;
  * residual bound applied, {@link MorseReport#LANCZOS_TOL}·‖H‖₂, or ·|σ| (the shift) where ‖H‖₂
  * estimated to 0 (0 for {@link #zeroHessian}), and {@code boundOf}, what the bound is
  * {@link MorseReport#LANCZOS_TOL} times ({@link #H_NORM} or {@link #SHIFT}), both of which
- * {@link #note} quotes.
+ * {@link #note} quotes; and {@code shiftEstimates}, σ + 1/μ of the reported pairs in their order,
+ * shift-invert Lanczos's own estimates, which the reported Rayleigh quotients replace (kept for
+ * comparison: NearestZeroTest).
  */
 record NearestZero(double[] values, double[] residuals, int dropped, boolean nearestFirst, double[] droppedValues,
-                   double[] droppedResiduals, BlockLanczos.Stop stop, int solves, int restarts, int cluster, double bound, String boundOf) {
+                   double[] droppedResiduals, BlockLanczos.Stop stop, int solves, int restarts, int cluster, double bound, String boundOf,
+                   double[] shiftEstimates) {
 
     /** {@code boundOf} where the bound is {@link MorseReport#LANCZOS_TOL}·‖H‖₂. */
     static final String H_NORM = "‖H‖₂";
@@ -87,7 +90,8 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
         for (int i = 0; i < k; i++) y[i * p + i] = 1;
         CurvatureOperator.hessian(ev, theta).apply(y, hy, k);
         for (int i = 0; i < k; i++) res[i] = BlockLanczos.norm(hy, i * p, p);
-        return new NearestZero(new double[k], res, 0, true, new double[0], new double[0], BlockLanczos.Stop.CONVERGED, 0, 0, 0, 0, H_NORM);
+        return new NearestZero(new double[k], res, 0, true, new double[0], new double[0], BlockLanczos.Stop.CONVERGED, 0, 0, 0, 0, H_NORM,
+                new double[k]);
     }
 
     /** Whether every entry of the lower triangle of the n×n matrix a is exactly 0 (a symmetric a is then 0). */
@@ -185,7 +189,7 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
             lam[i] = none[i] ? Double.POSITIVE_INFINITY : q;
         }
         Arrays.sort(order, (a, b) -> Double.compare(Math.abs(lam[a]), Math.abs(lam[b])));
-        double[] values = new double[m], res = new double[m], dropValues = new double[m], dropRes = new double[m];
+        double[] values = new double[m], res = new double[m], dropValues = new double[m], dropRes = new double[m], shifted = new double[m];
         int kept = 0, dropped = 0;
         boolean prefix = true;   // no verified pair farther from zero than a dropped one
         for (int i = 0; i < m; i++) {
@@ -198,6 +202,7 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
             if (Math.sqrt(s) <= bound) {
                 if (kept < i) prefix = false;
                 values[kept] = lam[j];
+                shifted[kept] = sigma + 1 / mu[j];
                 res[kept++] = Math.sqrt(s);
             } else {
                 dropValues[dropped] = lam[j];
@@ -211,7 +216,8 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
             }
         }
         return new NearestZero(Arrays.copyOf(values, kept), Arrays.copyOf(res, kept), dropped, prefix, Arrays.copyOf(dropValues, dropped),
-                Arrays.copyOf(dropRes, dropped), r.stop(), r.applications(), r.restarts(), cluster, bound, boundOf);
+                Arrays.copyOf(dropRes, dropped), r.stop(), r.applications(), r.restarts(), cluster, bound, boundOf,
+                Arrays.copyOf(shifted, kept));
     }
 
     private static String fmt(double x) {

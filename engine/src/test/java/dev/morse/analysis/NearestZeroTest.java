@@ -75,6 +75,47 @@ class NearestZeroTest {
     }
 
     /**
+     * The value reported is the Rayleigh quotient ŷᵀHŷ by exact products, within about
+     * residual²/gap of the eigenvalue, not shift-invert's σ + 1/μ, whose error is larger (about
+     * the residual times a ratio of gaps). The test above cannot tell them apart: its residuals
+     * are so small that both are within its tolerance. Here they are measurable: 20-20-1 tanh,
+     * l2, at a point that is not critical (P = 441), shift-invert stopped early by a bound of
+     * 1e-4·‖H‖₂ (handed 10⁴·‖H‖₂; the Morse check's is 1e-8), as a harder problem stops at its
+     * bound. Every value reported is within a tenth of residual²/gap (plus rounding) of dsyevd's,
+     * and σ + 1/μ of the one nearest zero is more than 5 times that off: a return to σ + 1/μ
+     * fails here.
+     */
+    @Test
+    void theValueReportedIsTheRayleighQuotientNotSigmaPlusOneOverMu() {
+        int d0 = 20, n = 100;
+        Dataset data = Dataset.regression(MorseClaimsTest.gaussian(n * d0, 1), n, d0, MorseClaimsTest.gaussian(n, 2), 1);
+        Mlp mlp = Mlp.of(Activation.TANH, d0, 20, 1);
+        Evaluator ev = Evaluator.open(Problem.of(mlp, data, Loss.MSE, Regularizer.l2(1e-2)));
+        double[] theta = mlp.initPyTorchDefault(1);
+        int p = ev.dim();
+        double[] h = ev.dense(Part.HESSIAN, theta, null);
+        double[] dense = Linalg.get().eigh(h.clone(), p, false).values();   // dsyevd, ascending
+        double hNorm = Math.max(Math.abs(dense[0]), Math.abs(dense[p - 1]));
+        double sigma = 1e-6;   // next to zero, as ±τ
+        NearestZero nz = NearestZero.shiftInvert(ev, theta, Linalg.get().ldltInPlace(h.clone(), p, sigma), 4, 1e4 * hNorm);
+        assertEquals(4, nz.values().length, "kept: " + Arrays.toString(nz.residuals()));
+        for (int i = 0; i < 4; i++) {
+            double v = nz.values()[i], r = nz.residuals()[i];
+            int at = 0;
+            for (int q = 0; q < p; q++) if (Math.abs(dense[q] - v) < Math.abs(dense[at] - v)) at = q;
+            double gap = Double.POSITIVE_INFINITY;
+            for (double l : dense) if (Math.abs(l - dense[at]) > 1e-9) gap = Math.min(gap, Math.abs(l - dense[at]));
+            double tol = r * r / gap + 1e-15 * hNorm;
+            assertTrue(r > 1e-8 * hNorm, "a measurable residual: " + r);
+            assertEquals(dense[at], v, 0.1 * tol, "the Rayleigh quotient of pair " + i + " (residual " + r + ", gap " + gap + ")");
+            if (i == 0) {
+                double shifted = nz.shiftEstimates()[0];
+                assertTrue(Math.abs(shifted - dense[at]) > 5 * tol, "σ + 1/μ " + shifted + " would pass for " + dense[at] + " (tolerance " + tol + ")");
+            }
+        }
+    }
+
+    /**
      * A deep linear network without biases at θ = 0 (2-2-2-1): every second derivative of the
      * output involves two zero weight matrices, so H = G = M = 0 exactly, s = 0 and τ = 0. Every
      * eigenvalue is 0, so the point is fully degenerate: index 0, nullity P, min |λ| = 0 and
@@ -182,16 +223,16 @@ class NearestZeroTest {
     void theWarningSaysWhyPairsAreMissing() {
         double[] kept = {0.00686, 0.00773, 0.00853}, res = {1e-15, 1e-15, 1e-12};
         double[] lost = {0.00911, 0.00978}, lostRes = {2e-6, 4e-5};
-        NearestZero budget = new NearestZero(kept, res, 2, true, lost, lostRes, BlockLanczos.Stop.BUDGET, 92, 4, 300, 4.8e-7, NearestZero.H_NORM);
+        NearestZero budget = new NearestZero(kept, res, 2, true, lost, lostRes, BlockLanczos.Stop.BUDGET, 92, 4, 300, 4.8e-7, NearestZero.H_NORM, kept);
         String b = budget.note(false);
         assertTrue(b.startsWith("3 of the 5 eigenvalues nearest zero are reported (residual ‖Hy − λy‖ ≤ 1.0E-8·‖H‖₂ = 4.80e-07); the other 2"
                 + " (estimates 0.00911, 0.00978; residuals 2.00e-06 to 4.00e-05) did not converge within the shift-invert budget (92 solves, 4 restarts),"
                 + " next to a cluster (300 Ritz values within 5 % of 0.00911), where Krylov methods converge slowly."), b);
         assertTrue(b.endsWith("--spectra computes every eigenvalue (dense LAPACK: about 4× the time and 3× the memory); a smaller --nearest asks for fewer."), b);
         assertTrue(!b.contains("farther from zero than the shift-invert operator"), "the old, wrong reason: " + b);
-        String s = new NearestZero(kept, res, 2, true, lost, lostRes, BlockLanczos.Stop.STAGNATED, 47, 1, 3, 4.8e-7, NearestZero.H_NORM).note(false);
+        String s = new NearestZero(kept, res, 2, true, lost, lostRes, BlockLanczos.Stop.STAGNATED, 47, 1, 3, 4.8e-7, NearestZero.H_NORM, kept).note(false);
         assertTrue(s.contains("stopped converging (47 solves, 1 restart): a whole cycle did not halve their residuals (residuals at the rounding level"), s);
-        String d = new NearestZero(kept, res, 2, true, lost, lostRes, BlockLanczos.Stop.SPANNED, 1, 0, 0, 4.8e-7, NearestZero.H_NORM).note(true);
+        String d = new NearestZero(kept, res, 2, true, lost, lostRes, BlockLanczos.Stop.SPANNED, 1, 0, 0, 4.8e-7, NearestZero.H_NORM, kept).note(true);
         assertTrue(d.contains("spanned the whole space (1 solve, 0 restarts)") && d.contains("cluster of zero eigenvalues at the shift, which masks them"), d);
     }
 }
