@@ -10,6 +10,8 @@ import dev.morse.spectra.LinearOperator;
  * Hessian, the Gauss–Newton matrix G, the NME M, or the terms' part (SPEC §5). Products go to the
  * {@link Evaluator}'s block products, which reuse the chunk states at θ between calls; the view
  * holds a copy of θ and a product count, nothing else.
+ *
+ * <p>Products are never computed in place: out == v is refused ({@link LinearOperator}'s contract).
  */
 public final class CurvatureOperator implements LinearOperator {
 
@@ -67,8 +69,10 @@ public final class CurvatureOperator implements LinearOperator {
         return evaluator.dim();
     }
 
+    /** out = Op·v: v and out of length exactly P, different arrays ({@link LinearOperator#checkProduct}). */
     @Override
     public void apply(double[] v, double[] out) {
+        LinearOperator.checkProduct(evaluator.dim(), v, out);
         evaluator.apply(part, theta, v, out, 1);
         products++;
     }

@@ -59,6 +59,19 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Vectors of length P follow θ's layout (SPEC §1). Block products take k vectors stored one
  * after another (V[j·P + i] is entry i of vector j). Steady-state products allocate nothing.
+ * A single product ({@link #hvp}, {@link #ggnVp}, …) takes v and out of length exactly P; a block
+ * product ({@link #apply}) arrays of at least k·P entries. A product's output is never its input
+ * (nor θ): out == v is refused with an {@link IllegalArgumentException}, not computed in place.
+ *
+ * <p>Values, gradients and products are IEEE float64 and not checked for finiteness: where the
+ * loss or its derivatives overflow at θ (very large weights or coefficients) they come back as
+ * infinities or NaN, as training's divergence test expects ({@code dev.morse.training}). The
+ * analyses refuse such results instead: {@code MorseReport.at} checks L_R and ∇L_R at θ, and
+ * Lanczos, SLQ and the trace estimators check every product.
+ *
+ * <p>Requests are serialized: a term, or any code that blocks a request until another thread
+ * has called the same evaluator, deadlocks. Open one evaluator per thread that needs concurrent
+ * requests.
  */
 public final class Evaluator implements AutoCloseable {
 
@@ -527,33 +540,50 @@ public final class Evaluator implements AutoCloseable {
 
     /** out = ∇²L_R(θ)·v, the Hessian of the whole objective (terms included). */
     public void hvp(double[] theta, double[] v, double[] out) {
-        apply(Part.HESSIAN, theta, v, out, 1);
+        single(Part.HESSIAN, theta, v, out);
     }
 
     /** out = G(θ)·v = (1/N) Σ_n J_nᵀ H_ℓ,n J_n v (exact; SPEC §5). */
     public void ggnVp(double[] theta, double[] v, double[] out) {
-        apply(Part.GGN, theta, v, out, 1);
+        single(Part.GGN, theta, v, out);
     }
 
     /** out = M(θ)·v, the NME product (SPEC §5); zero at an interpolating point. */
     public void nmeVp(double[] theta, double[] v, double[] out) {
-        apply(Part.NME, theta, v, out, 1);
+        single(Part.NME, theta, v, out);
     }
 
     /** out = ∇²L(θ)·v = (G + M)·v, the data term alone. */
     public void dataHvp(double[] theta, double[] v, double[] out) {
-        apply(Part.DATA_HESSIAN, theta, v, out, 1);
+        single(Part.DATA_HESSIAN, theta, v, out);
     }
 
     /** out = (∇²L_R − ∇²L)·v, the terms' part. */
     public void regularizerHvp(double[] theta, double[] v, double[] out) {
-        apply(Part.REGULARIZER, theta, v, out, 1);
+        single(Part.REGULARIZER, theta, v, out);
+    }
+
+    /**
+     * A single product out = Op·v: v and out of length exactly P, different arrays (the product is
+     * never computed in place), then as the block product with k = 1.
+     */
+    private void single(Part part, double[] theta, double[] v, double[] out) {
+        checkExact(v, "v");
+        checkExact(out, "output");
+        apply(Batch.all(), part, theta, v, out, 1);
     }
 
     /**
      * Block product OUT = Op·V for k vectors (V and OUT hold k vectors of length P one after the
      * other). The forward and reverse passes of each chunk are shared by the k vectors, so the
      * block costs markedly less than k single products.
+     *
+     * <p>V and OUT hold at least k·P entries each (the entries past k·P are neither read nor
+     * written) and must be different arrays, neither of them θ: the product is never computed in
+     * place (the Hessian's terms read V again after the data part is in OUT).
+     *
+     * @throws IllegalArgumentException on a null part, k ≤ 0, a short or non-finite V, a short OUT,
+     *                                  OUT == V or OUT == θ, or a bad θ
      */
     public void apply(Part part, double[] theta, double[] vs, double[] out, int k) {
         apply(Batch.all(), part, theta, vs, out, k);
@@ -564,6 +594,7 @@ public final class Evaluator implements AutoCloseable {
         if (k <= 0) throw new IllegalArgumentException("block size k must be positive, got " + k);
         checkVector(vs, (long) k * p, "V");
         checkOut(out, (long) k * p, "output");
+        checkDistinct(vs, out, theta);
         enter(batch, theta);
         try {
             applyUnchecked(part, vs, out, k);
@@ -915,7 +946,7 @@ public final class Evaluator implements AutoCloseable {
 
     private static void checkVector(double[] v, long len, String what) {
         if (v == null) throw new IllegalArgumentException(what + " is null");
-        if (v.length < len) throw new IllegalArgumentException(what + " has length " + v.length + ", expected " + len);
+        if (v.length < len) throw new IllegalArgumentException(what + " has length " + v.length + ", expected at least " + len);
         checkFinite(v, (int) len, what);
     }
 
@@ -931,6 +962,24 @@ public final class Evaluator implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             if (!Double.isFinite(x[i])) throw new IllegalArgumentException(what + " contains " + x[i] + " at index " + i);
         }
+    }
+
+    /** A single product's vector: length exactly P. */
+    private void checkExact(double[] x, String what) {
+        if (x == null) throw new IllegalArgumentException(what + " is null");
+        if (x.length != p) {
+            throw new IllegalArgumentException(what + " has length " + x.length + "; a single product takes exactly P = " + p
+                    + " entries (model " + mlp.describe() + ")");
+        }
+    }
+
+    /** A product's output is neither its input nor θ (a cheap identity test: no product runs in place). */
+    private static void checkDistinct(double[] vs, double[] out, double[] theta) {
+        if (out == vs) {
+            throw new IllegalArgumentException("out and v are the same array: a product cannot be computed in place "
+                    + "(it reads v after writing out); pass a separate output array");
+        }
+        if (out == theta) throw new IllegalArgumentException("the output array is θ's array: the product would overwrite θ; pass a separate output array");
     }
 
     private static void checkOut(double[] out, long len, String what) {

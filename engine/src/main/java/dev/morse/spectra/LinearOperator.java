@@ -12,20 +12,32 @@ import java.util.Arrays;
  * knows the engine.
  *
  * <p>Contract: {@link #apply(double[], double[])} writes A·v into out without reading out first;
- * v is not modified. Implementations must be symmetric (⟨u, Av⟩ = ⟨Au, v⟩) for the results of
- * Lanczos, SLQ and the dense path to mean what they say.
+ * v is not modified. <b>v and out must be different arrays</b>: a product is never computed in
+ * place (most operators read v again after they have started writing out, so out == v would give
+ * wrong numbers silently). Every operator Morse provides (the engine's
+ * {@code CurvatureOperator}, the combinators {@link #plus}, {@link #scaled}, {@link #shifted},
+ * {@link #restrict}, and {@link Operators}) refuses out == v with an
+ * {@link IllegalArgumentException}, and takes vectors of length exactly n for a single product
+ * ({@link #checkProduct}; user operators may call it too). Block products take at least k·n
+ * entries in each array; the entries past k·n are neither read nor written.
+ *
+ * <p>Implementations must be symmetric (⟨u, Av⟩ = ⟨Au, v⟩) for the results of Lanczos, SLQ and
+ * the dense path to mean what they say, and return finite products: Lanczos, SLQ and the trace
+ * estimators refuse a product holding NaN or an infinity, naming the operator, the entry and the
+ * probe (an engine operator's products overflow when the loss or its derivatives do at θ).
  */
 public interface LinearOperator {
 
     /** n, the dimension. */
     int dim();
 
-    /** out = A·v (length n each). */
+    /** out = A·v (length n each; out and v different arrays, see the class comment). */
     void apply(double[] v, double[] out);
 
     /**
      * Block product for k vectors stored one after another (V[j·n + i] is entry i of vector j);
      * the default applies them one at a time. Operators with a faster block path override it.
+     * vs and outs are different arrays holding at least k·n entries each.
      */
     default void apply(double[] vs, double[] outs, int k) {
         int n = dim();
@@ -87,8 +99,46 @@ public interface LinearOperator {
         return Operators.restrict(this, indices);
     }
 
-    /** The index set [from, to), e.g. one layer's parameters, for {@link #restrict(int[])}. */
+    /**
+     * The arguments of a single product {@code apply(v, out)} of an operator of dimension n: both
+     * non-null, of length exactly n, and different arrays (a product is never computed in place).
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    static void checkProduct(int n, double[] v, double[] out) {
+        if (v == null || out == null) throw new IllegalArgumentException((v == null ? "v" : "out") + " is null");
+        if (v == out) throw new IllegalArgumentException(inPlace());
+        if (v.length != n) throw new IllegalArgumentException("v has length " + v.length + "; a single product takes exactly n = " + n + " entries");
+        if (out.length != n) throw new IllegalArgumentException("out has length " + out.length + "; a single product takes exactly n = " + n + " entries");
+    }
+
+    /**
+     * The arguments of a block product {@code apply(vs, outs, k)} of an operator of dimension n:
+     * k ≥ 1, both arrays non-null, holding at least k·n entries, and different arrays.
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    static void checkBlock(int n, double[] vs, double[] outs, int k) {
+        if (k <= 0) throw new IllegalArgumentException("block size k must be positive, got " + k);
+        if (vs == null || outs == null) throw new IllegalArgumentException((vs == null ? "V" : "OUT") + " is null");
+        if (vs == outs) throw new IllegalArgumentException(inPlace());
+        long len = (long) k * n;
+        if (vs.length < len) throw new IllegalArgumentException("V has length " + vs.length + "; a block of k = " + k + " vectors needs at least k·n = " + len);
+        if (outs.length < len) throw new IllegalArgumentException("OUT has length " + outs.length + "; a block of k = " + k + " vectors needs at least k·n = " + len);
+    }
+
+    /** The message for out == v. */
+    private static String inPlace() {
+        return "out and v are the same array: a product cannot be computed in place (it would read v after writing out); pass a separate output array";
+    }
+
+    /**
+     * The index set [from, to), e.g. one layer's parameters, for {@link #restrict(int[])}.
+     *
+     * @throws IllegalArgumentException when from &lt; 0 or to &lt; from
+     */
     static int[] range(int from, int to) {
+        if (from < 0 || to < from) throw new IllegalArgumentException("range [" + from + ", " + to + ") needs 0 ≤ from ≤ to");
         int[] r = new int[to - from];
         Arrays.setAll(r, i -> from + i);
         return r;

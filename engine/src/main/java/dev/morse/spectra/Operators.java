@@ -3,7 +3,12 @@ package dev.morse.spectra;
 import dev.morse.simd.Ranges;
 import java.util.Arrays;
 
-/** Compositions of {@link LinearOperator}s: sum, scale, shift, restriction, and dense matrices. */
+/**
+ * Compositions of {@link LinearOperator}s: sum, scale, shift, restriction, and dense matrices.
+ * Every operator made here refuses a product written into its input (out == v) and a single
+ * product whose vectors do not have length exactly n ({@link LinearOperator#checkProduct},
+ * {@link LinearOperator#checkBlock}).
+ */
 public final class Operators {
     private Operators() {}
 
@@ -28,12 +33,19 @@ public final class Operators {
         }
 
         @Override
-        public void apply(double[] v, double[] out) {
-            apply(v, out, 1);
+        public final void apply(double[] v, double[] out) {
+            LinearOperator.checkProduct(dim(), v, out);
+            product(v, out, 1);
         }
 
         @Override
-        public abstract void apply(double[] vs, double[] outs, int k);
+        public final void apply(double[] vs, double[] outs, int k) {
+            LinearOperator.checkBlock(dim(), vs, outs, k);
+            product(vs, outs, k);
+        }
+
+        /** OUTS = this·VS for k vectors, the arguments checked. */
+        abstract void product(double[] vs, double[] outs, int k);
 
         /** The base's workers (a derived operator's vectors have the base's length). */
         @Override
@@ -49,7 +61,7 @@ public final class Operators {
             private double[] tmp = new double[0];
 
             @Override
-            public void apply(double[] vs, double[] outs, int k) {
+            void product(double[] vs, double[] outs, int k) {
                 int len = k * dim();
                 if (tmp.length < len) tmp = new double[len];
                 a.apply(vs, outs, k);
@@ -69,7 +81,7 @@ public final class Operators {
         if (!Double.isFinite(c)) throw new IllegalArgumentException("scale factor must be finite, got " + c);
         return new Derived(a) {
             @Override
-            public void apply(double[] vs, double[] outs, int k) {
+            void product(double[] vs, double[] outs, int k) {
                 a.apply(vs, outs, k);
                 for (int i = 0; i < k * dim(); i++) outs[i] *= c;
             }
@@ -86,7 +98,7 @@ public final class Operators {
         if (!Double.isFinite(s)) throw new IllegalArgumentException("shift must be finite, got " + s);
         return new Derived(a) {
             @Override
-            public void apply(double[] vs, double[] outs, int k) {
+            void product(double[] vs, double[] outs, int k) {
                 a.apply(vs, outs, k);
                 for (int i = 0; i < k * dim(); i++) outs[i] -= s * vs[i];
             }
@@ -119,11 +131,13 @@ public final class Operators {
 
             @Override
             public void apply(double[] v, double[] out) {
+                LinearOperator.checkProduct(dim(), v, out);
                 apply(v, out, 1);
             }
 
             @Override
             public void apply(double[] vs, double[] outs, int k) {
+                LinearOperator.checkBlock(dim(), vs, outs, k);
                 int m = idx.length;
                 if (full.length < k * n) {
                     full = new double[k * n];
@@ -188,6 +202,7 @@ public final class Operators {
 
             @Override
             public void apply(double[] v, double[] out) {
+                LinearOperator.checkProduct(n, v, out);
                 for (int i = 0; i < n; i++) {
                     double s = 0;
                     int o = i * n;
@@ -198,6 +213,7 @@ public final class Operators {
 
             @Override
             public void apply(double[] vs, double[] outs, int k) {
+                LinearOperator.checkBlock(n, vs, outs, k);
                 dev.morse.linalg.Linalg.get().dgemm(false, true, k, n, n, 1.0, vs, 0, n, a, 0, n, 0.0, outs, 0, n);
             }
 
@@ -219,6 +235,7 @@ public final class Operators {
 
             @Override
             public void apply(double[] v, double[] out) {
+                LinearOperator.checkProduct(diag.length, v, out);
                 for (int i = 0; i < diag.length; i++) out[i] = diag[i] * v[i];
             }
 

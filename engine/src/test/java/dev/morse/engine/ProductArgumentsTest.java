@@ -1,0 +1,81 @@
+package dev.morse.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.morse.spectra.LinearOperator;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * The arguments of curvature products: a product is never computed in place (out == v used to
+ * give silently wrong numbers with any term, and for every shifted operator), and a single
+ * product takes vectors of length exactly P (longer ones used to be accepted, their tails
+ * silently ignored).
+ */
+class ProductArgumentsTest {
+
+    private static void fails(Executable e, String... fragments) {
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, e);
+        for (String f : fragments) assertTrue(ex.getMessage().contains(f), "message '" + ex.getMessage() + "' should mention '" + f + "'");
+    }
+
+    private static Problem problem(Regularizer reg) {
+        return Problem.of(Mlp.of(Activation.TANH, 3, 4, 2), Problems.regression(5, 3, 2, 1), Loss.MSE, reg);
+    }
+
+    @Test
+    void productsIntoTheirInputAreRefused() {
+        for (Regularizer reg : List.of(Regularizer.NONE, Regularizer.l2(0.1), Regularizer.multiplicative(0.2))) {
+            try (Evaluator e = Evaluator.open(problem(reg), Evaluator.Settings.defaults().withThreads(1))) {
+                int p = e.dim();
+                double[] theta = e.problem().model().initPyTorchDefault(1);
+                double[] v = e.problem().model().initPyTorchDefault(2);
+                fails(() -> e.hvp(theta, v, v), "same array", "in place");
+                fails(() -> e.regularizerHvp(theta, v, v), "in place");
+                fails(() -> e.ggnVp(theta, v, v), "in place");
+                for (Part part : Part.values()) fails(() -> e.apply(part, theta, v, v, 1), "in place");
+                fails(() -> e.hvp(theta, v, theta), "θ");
+                LinearOperator h = CurvatureOperator.hessian(e, theta);
+                for (LinearOperator op : List.of(h, h.scaled(2), h.shifted(1), h.plus(h), h.restrict(LinearOperator.range(0, p)))) {
+                    fails(() -> op.apply(v, v), "in place");
+                    double[] vs = new double[2 * p];
+                    fails(() -> op.apply(vs, vs, 2), "in place");
+                }
+                // v == θ is a product, not an aliasing: allowed
+                double[] out = new double[p];
+                e.hvp(theta, theta, out);
+                double[] ref = new double[p];
+                e.hvp(theta, theta.clone(), ref);
+                assertArrayEquals(ref, out);
+            }
+        }
+    }
+
+    @Test
+    void singleProductsTakeExactlyP() {
+        try (Evaluator e = Evaluator.open(problem(Regularizer.l2(0.1)), Evaluator.Settings.defaults().withThreads(1))) {
+            int p = e.dim();
+            double[] theta = e.problem().model().initPyTorchDefault(1);
+            double[] v = e.problem().model().initPyTorchDefault(2);
+            double[] longV = Arrays.copyOf(v, p + 3);
+            fails(() -> e.hvp(theta, longV, new double[p]), "v has length " + (p + 3), "exactly P = " + p);
+            fails(() -> e.ggnVp(theta, v, new double[p + 1]), "output has length " + (p + 1), "exactly P = " + p);
+            fails(() -> e.hvp(theta, new double[p - 1], new double[p]), "exactly P = " + p);
+            LinearOperator h = CurvatureOperator.hessian(e, theta);
+            for (LinearOperator op : List.of(h, h.shifted(1), h.plus(h))) {
+                fails(() -> op.apply(longV, new double[p]), "exactly n = " + p);
+            }
+            // block products take at least k·P: a longer buffer is a documented workspace
+            double[] out = new double[p + 5];
+            e.apply(Part.HESSIAN, theta, longV, out, 1);
+            double[] ref = new double[p];
+            e.hvp(theta, v, ref);
+            assertArrayEquals(ref, Arrays.copyOf(out, p));
+            fails(() -> e.apply(Part.HESSIAN, theta, new double[p - 1], new double[p], 1), "at least " + p);
+        }
+    }
+}
