@@ -23,7 +23,7 @@ class BadInputTest {
         fails(() -> Evaluator.open(Problem.of(Mlp.of(Activation.TANH, 3, 3, 2), data, Loss.CROSS_ENTROPY)), "class-index");
         Evaluator obj = Evaluator.open(Problem.of(Mlp.of(Activation.TANH, 3, 3, 2), data, Loss.MSE));
         fails(() -> obj.loss(new double[obj.dim() + 1]), "length " + (obj.dim() + 1), "P=" + obj.dim());
-        fails(() -> obj.hvp(new double[obj.dim()], new double[3], new double[obj.dim()]), "V", "length 3");
+        fails(() -> obj.hvp(new double[obj.dim()], new double[3], new double[obj.dim()]), "v has length 3", "exactly P = " + obj.dim());
         fails(() -> Dataset.regression(new double[14], 5, 3, new double[10], 2), "14", "15");
         fails(() -> Dataset.regression(new double[15], 5, 3, new double[9], 2), "9", "10");
     }

@@ -105,8 +105,9 @@ class InvarianceTest {
         int p = e.dim();
         double[] g = new double[p], h = new double[p], gg = new double[p], blk = new double[3 * p], vj = new double[p];
         double loss = e.lossAndGradient(theta, g);
-        e.hvp(theta, v, h);
-        e.ggnVp(theta, v, gg);
+        double[] v1 = java.util.Arrays.copyOf(v, p);   // the block's first vector: a single product takes exactly P
+        e.hvp(theta, v1, h);
+        e.ggnVp(theta, v1, gg);
         e.apply(Part.HESSIAN, theta, v, blk, 3);
         e.vjp(theta, u, vj);
         return new double[][] {{loss}, g, h, gg, blk, vj};
