@@ -43,6 +43,7 @@ final class MorseCheck {
         Clock clock = new Clock();
         double[] g = new double[p];
         double loss = ev.lossAndGradient(theta, g);
+        requireFinite(loss, g, theta);
         double gn = CriticalPoints.norm(g);
         double gradTol = o.gradTol() > 0 ? o.gradTol() : CriticalPoints.defaultGradTol(loss);
         boolean critical = gn <= gradTol;
@@ -53,6 +54,25 @@ final class MorseCheck {
         if (p > o.denseLimit()) return lanczosOnly(ev, theta, o, pt, listener, clock);
         if (o.spectra()) return spectra(ev, theta, o, pt, listener, clock);
         return inertia(ev, theta, o, pt, listener, clock, twoBuffers);
+    }
+
+    /**
+     * Refuses a point where L_R or ∇L_R is not finite (the loss overflows in float64 there, e.g.
+     * weights of 1e200): the curvature is not finite either, and the methods below would fail later
+     * naming one of their own vectors.
+     */
+    static void requireFinite(double loss, double[] g, double[] theta) {
+        String what = null;
+        if (!Double.isFinite(loss)) what = "L_R(θ) = " + loss;
+        for (int i = 0; what == null && i < g.length; i++) {
+            if (!Double.isFinite(g[i])) what = "∂L_R/∂θ_" + i + " = " + g[i];
+        }
+        if (what == null) return;
+        double big = 0;
+        for (double t : theta) big = Math.max(big, Math.abs(t));
+        throw new IllegalArgumentException("non-finite loss or gradient at θ: " + what + " (the largest |θ_i| is " + MorseReport.fmt(big)
+                + "); the loss or its derivatives overflow in float64 at this θ, so its curvature is not finite either: "
+                + "check the weights and the regularizer's coefficients");
     }
 
     /** L_R, ‖∇L_R‖, grad_tol, criticality and the warning at θ. */

@@ -229,7 +229,13 @@ public record MorseReport(
         default void update(long done, long total) {}
     }
 
-    /** Builds the report at θ. */
+    /**
+     * Builds the report at θ.
+     *
+     * @throws IllegalArgumentException when L_R or ∇L_R is not finite at θ (the loss overflows in
+     *                                  float64 there: weights or coefficients too large), naming the
+     *                                  first non-finite value, or when a Hessian product is not finite
+     */
     public static MorseReport at(Evaluator ev, double[] theta, Options o) {
         return at(ev, theta, o, new Listener() {});
     }

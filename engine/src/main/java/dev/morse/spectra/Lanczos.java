@@ -16,6 +16,10 @@ import java.util.SplittableRandom;
  * <p>A Ritz pair (θ_i, y_i) has the residual bound ‖A y_i − θ_i y_i‖ = |β_m s_{m,i}| (exact in
  * exact arithmetic with full reorthogonalization); it counts as converged when that bound is at
  * most {@code tol}·max|θ|. The start vector is Rademacher from {@code seed}.
+ *
+ * <p>Every product must be finite: one holding NaN or an infinity (an engine operator at a θ where
+ * the loss overflows, a broken user operator) is refused with an {@link IllegalArgumentException}
+ * that names the operator, the entry and the step.
  */
 public final class Lanczos {
 
@@ -186,6 +190,7 @@ public final class Lanczos {
                 deferred = false;
                 a.apply(w, aw);
                 products++;
+                Operators.requireFiniteProduct(a, aw, n, 1, "Lanczos's basis vector " + j + " (product " + products + ")");
                 basis.size = j + 1;
                 // After a thick restart the first new vector couples to every kept Ritz vector
                 // (arrowhead): full orthogonalization handles that step; later steps are tridiagonal
@@ -371,6 +376,7 @@ public final class Lanczos {
                     System.arraycopy(vecs, i * n, y, 0, n);
                     a.apply(y, ay);
                     products++;
+                    Operators.requireFiniteProduct(a, ay, n, 1, "Ritz vector " + i);
                     double sum = 0;
                     for (int t = 0; t < n; t++) {
                         double e = ay[t] - values[i] * y[t];

@@ -12,6 +12,27 @@ import java.util.Arrays;
 public final class Operators {
     private Operators() {}
 
+    /**
+     * Refuses a non-finite product: the k vectors of length n in out[0 .. k·n), the operator's
+     * output for {@code input} (e.g. "probe 3 of Hutchinson"), must hold no NaN or infinity. A
+     * spectral method fed one would otherwise fail later naming a vector the caller never passed,
+     * or return NaN silently. The common test is one SIMD scan ({@code Kernels.allFinite}).
+     *
+     * @throws IllegalArgumentException naming the operator, the entry, the vector and the input
+     */
+    static void requireFiniteProduct(LinearOperator a, double[] out, int n, int k, String input) {
+        int len = n * k;
+        if (dev.morse.simd.KernelProvider.get().allFinite(len, out, 0)) return;
+        for (int i = 0; i < len; i++) {
+            if (!Double.isFinite(out[i])) {
+                throw new IllegalArgumentException("the operator " + a.describe() + " returned " + out[i] + " at index " + (i % n)
+                        + (k > 1 ? " of vector " + (i / n) + " of its block product" : " of its product") + " for " + input
+                        + ": products must be finite (for an engine operator: the loss or its derivatives overflow at θ; "
+                        + "the weights or the coefficients are too large for float64 there)");
+            }
+        }
+    }
+
     static void requireSameDim(LinearOperator a, LinearOperator b) {
         if (a.dim() != b.dim()) throw new IllegalArgumentException("dims differ: " + a.dim() + " != " + b.dim());
     }

@@ -14,6 +14,8 @@ import java.util.SplittableRandom;
  * ± 5σ; it integrates to 1 (by the trapezoid rule on the grid) when σ is at least the grid spacing
  * ({@link Result#resolved}). A smaller σ, given or from a narrow node range on a coarse grid,
  * puts the kernels between the grid points: σ = 1e-4 on a spectrum of range 10 integrated to 0.09.
+ * A product holding NaN or an infinity is refused ({@link IllegalArgumentException} naming the
+ * operator, the entry, the probe and the step).
  */
 public final class SpectralDensity {
 
@@ -132,6 +134,7 @@ public final class SpectralDensity {
             for (int j = 0; j < m; j++) {
                 a.apply(w, aw);
                 products++;
+                Operators.requireFiniteProduct(a, aw, n, 1, "SLQ probe " + probe + ", step " + j);
                 basis.size = j + 1;
                 // The three-term recurrence in blocked passes (see Lanczos), then full reorthogonalization.
                 double a0 = basis.recurrence(aw, j, j > 0 ? beta[j - 1] : 0.0, null, w, scale);

@@ -5,7 +5,8 @@ import java.util.SplittableRandom;
 /**
  * Stochastic trace estimates with Rademacher probes (SPEC §7): Hutchinson (1989) and Hutch++
  * (Meyer, Musco, Musco and Woodruff, 2021). Each returns the estimate, its standard error and the
- * number of operator products used.
+ * number of operator products used. A product holding NaN or an infinity is refused with an
+ * {@link IllegalArgumentException} naming the operator, the entry and the probe.
  */
 public final class TraceEstimator {
 
@@ -24,6 +25,7 @@ public final class TraceEstimator {
         for (int k = 0; k < probes; k++) {
             nextRademacher(rng, z, 0, n);
             a.apply(z, az);
+            Operators.requireFiniteProduct(a, az, n, 1, "probe " + k + " of Hutchinson");
             double s = 0;
             for (int i = 0; i < n; i++) s += z[i] * az[i];
             q[k] = s;
@@ -81,6 +83,7 @@ public final class TraceEstimator {
         for (int i = 0; i < sk.length; i++) sk[i] = rng.nextBoolean() ? 1.0 : -1.0;
         double[] as = new double[s * n];
         a.apply(sk, as, s);
+        Operators.requireFiniteProduct(a, as, n, s, "Hutch++'s sketch");
         // Q: orthonormal rows spanning the rows of A·S (Gram–Schmidt twice).
         KrylovBasis q = new KrylovBasis(n, s);
         q.ranges(a.ranges());   // its sweeps on the operator's workers
@@ -91,7 +94,10 @@ public final class TraceEstimator {
         }
         int r = q.size;
         double[] aq = new double[Math.max(1, r) * n];
-        if (r > 0) a.apply(java.util.Arrays.copyOf(q.v, r * n), aq, r);
+        if (r > 0) {
+            a.apply(java.util.Arrays.copyOf(q.v, r * n), aq, r);
+            Operators.requireFiniteProduct(a, aq, n, r, "Hutch++'s basis");
+        }
         double t1 = 0;
         for (int j = 0; j < r; j++) for (int i = 0; i < n; i++) t1 += q.v[j * n + i] * aq[j * n + i];
         double[] z = new double[n], az = new double[n];
@@ -100,6 +106,7 @@ public final class TraceEstimator {
             for (int i = 0; i < n; i++) z[i] = rng.nextBoolean() ? 1.0 : -1.0;
             q.orthogonalize(z, -1);   // (I − QQᵀ) z (twice, for accuracy)
             a.apply(z, az);
+            Operators.requireFiniteProduct(a, az, n, 1, "probe " + k + " of Hutch++'s deflated Hutchinson part");
             double v = 0;
             for (int i = 0; i < n; i++) v += z[i] * az[i];   // zᵀ(I−QQᵀ)A(I−QQᵀ)z since z is already projected
             double delta = v - mean;
