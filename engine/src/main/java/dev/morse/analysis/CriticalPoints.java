@@ -44,7 +44,8 @@ public final class CriticalPoints {
      * SPEC tolerance grows with |L_R|, so a blown-up run would otherwise pass it).
      */
     public static Trajectory gradientDescent(Evaluator obj, double[] theta0, double learningRate, int maxIter, double gradTol) {
-        if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) throw new IllegalArgumentException("learning rate must be positive and finite, got " + learningRate);
+        checkRun(obj, theta0, maxIter, gradTol);
         double[] theta = theta0.clone();
         double[] g = new double[obj.dim()];
         Trajectory.Recorder rec = new Trajectory.Recorder();
@@ -67,8 +68,28 @@ public final class CriticalPoints {
         return rec.finish("gd", theta, norm(g) <= tol(gradTol, l) ? Trajectory.StopReason.CONVERGED : Trajectory.StopReason.MAX_ITERATIONS);
     }
 
-    /** L-BFGS (two-loop recursion, memory {@code history}) with a backtracking Armijo line search. */
+    /**
+     * The arguments every first-order method shares: an evaluator, θ₀ of length P, maxIter ≥ 0 and
+     * gradTol finite and ≥ 0 (0: the SPEC default at the current loss).
+     */
+    private static void checkRun(Evaluator obj, double[] theta0, int maxIter, double gradTol) {
+        if (obj == null) throw new IllegalArgumentException("evaluator is null");
+        if (theta0 == null || theta0.length != obj.dim()) {
+            throw new IllegalArgumentException("θ₀ has length " + (theta0 == null ? "null" : theta0.length) + ", expected P = " + obj.dim());
+        }
+        if (maxIter < 0) throw new IllegalArgumentException("iteration limit must be ≥ 0, got " + maxIter);
+        if (!(gradTol >= 0) || Double.isInfinite(gradTol)) throw new IllegalArgumentException("grad_tol must be finite and ≥ 0 (0: the SPEC default), got " + gradTol);
+    }
+
+    /**
+     * L-BFGS (two-loop recursion, memory {@code history} ≥ 1) with a backtracking Armijo line
+     * search; maxIter ≥ 0, gradTol finite and ≥ 0 (0: the SPEC default).
+     *
+     * @throws IllegalArgumentException on history &lt; 1, maxIter &lt; 0, a NaN, infinite or negative gradTol, or θ₀ not of length P
+     */
     public static Trajectory lbfgs(Evaluator obj, double[] theta0, int history, int maxIter, double gradTol) {
+        if (history < 1) throw new IllegalArgumentException("L-BFGS history must be at least 1, got " + history);
+        checkRun(obj, theta0, maxIter, gradTol);
         int p = obj.dim();
         double[] theta = theta0.clone();
         double[] g = new double[p];

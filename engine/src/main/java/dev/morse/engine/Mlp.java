@@ -136,8 +136,13 @@ public final class Mlp implements java.io.Serializable {
         return widths.length - 1;
     }
 
-    /** d_i for 0 ≤ i ≤ L. */
+    /**
+     * d_i for 0 ≤ i ≤ L (d_0 the inputs, d_L the outputs).
+     *
+     * @throws IllegalArgumentException when i is outside 0..L
+     */
     public int width(int i) {
+        if (i < 0 || i >= widths.length) throw new IllegalArgumentException("width index " + i + " out of range 0.." + layers() + " (d_0 is the input width)");
         return widths[i];
     }
 
@@ -158,23 +163,50 @@ public final class Mlp implements java.io.Serializable {
         return numParameters;
     }
 
-    /** Activation of hidden layer l, 1 ≤ l ≤ L−1. */
+    /**
+     * Activation of hidden layer l, 1 ≤ l ≤ L−1 (layers count from 1, as in SPEC §1; the output
+     * layer L has none).
+     *
+     * @throws IllegalArgumentException when l is outside 1..L−1
+     */
     public Activation activation(int l) {
+        if (l < 1 || l > activations.length) {
+            throw new IllegalArgumentException("hidden layer " + l + " out of range 1.." + activations.length + " (layers count from 1; layer L = "
+                    + layers() + " is the output layer, without activation)");
+        }
         return activations[l - 1];
     }
 
+    /**
+     * Whether layer l has a bias b_l, 1 ≤ l ≤ L (layers count from 1, as in SPEC §1).
+     *
+     * @throws IllegalArgumentException when l is outside 1..L
+     */
     public boolean hasBias(int l) {
-        return bias[l - 1];
+        return bias[checkLayer(l) - 1];
     }
 
-    /** Offset of W_l (row-major d_l × d_{l−1}) in θ. */
+    /**
+     * Offset of W_l (row-major d_l × d_{l−1}) in θ, 1 ≤ l ≤ L (layers count from 1: W_1 is at 0).
+     *
+     * @throws IllegalArgumentException when l is outside 1..L
+     */
     public int weightOffset(int l) {
-        return weightOffset[l - 1];
+        return weightOffset[checkLayer(l) - 1];
     }
 
-    /** Offset of b_l in θ, or −1 when layer l has no bias. */
+    /**
+     * Offset of b_l in θ, or −1 when layer l has no bias; 1 ≤ l ≤ L (layers count from 1).
+     *
+     * @throws IllegalArgumentException when l is outside 1..L
+     */
     public int biasOffset(int l) {
-        return biasOffset[l - 1];
+        return biasOffset[checkLayer(l) - 1];
+    }
+
+    private int checkLayer(int l) {
+        if (l < 1 || l > layers()) throw new IllegalArgumentException("layer " + l + " out of range 1.." + layers() + " (layers count from 1)");
+        return l;
     }
 
     /** True when θ_i is a bias entry. */
@@ -220,8 +252,13 @@ public final class Mlp implements java.io.Serializable {
         return theta;
     }
 
-    /** Gaussian initialisation θ_i ~ N(0, (scale/√d_{l−1})²) for weights, biases 0, from seed. */
+    /**
+     * Gaussian initialisation θ_i ~ N(0, (scale/√d_{l−1})²) for weights, biases 0, from seed.
+     *
+     * @throws IllegalArgumentException when scale is negative, NaN or infinite
+     */
     public double[] initGaussian(double scale, long seed) {
+        if (!(scale >= 0) || Double.isInfinite(scale)) throw new IllegalArgumentException("scale must be finite and ≥ 0, got " + scale);
         SplittableRandom rng = new SplittableRandom(seed);
         double[] theta = new double[numParameters];
         for (int l = 1; l <= layers(); l++) {
