@@ -48,6 +48,27 @@ public record Trajectory(String optimizer, double[] theta, double[] losses, doub
         return gradientNorms[gradientNorms.length - 1];
     }
 
+    /**
+     * A summary: the optimizer, why it stopped after how many iterations, the first and final loss
+     * and ‖∇L_R‖, P, and the detail; never the arrays' identities (the record's default printed
+     * {@code theta=[D@86be70a}). The arrays themselves: {@link #theta()}, {@link #losses()},
+     * {@link #gradientNorms()}.
+     */
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("Trajectory[optimizer=").append(optimizer).append(", reason=").append(reason)
+                .append(", iterations=").append(iterations);
+        if (losses != null && losses.length > 0) {
+            b.append(", loss ").append(losses[0]).append(" → ").append(finalLoss());
+        }
+        if (gradientNorms != null && gradientNorms.length > 0) {
+            b.append(", ‖∇L_R‖ ").append(gradientNorms[0]).append(" → ").append(finalGradientNorm());
+        }
+        b.append(", P=").append(theta == null ? "null" : String.valueOf(theta.length));
+        if (detail != null) b.append(", detail=").append(detail);
+        return b.append(']').toString();
+    }
+
     /** Collects per-iteration values. */
     static final class Recorder {
         final List<Double> losses = new ArrayList<>();
