@@ -71,6 +71,12 @@ public final class Lanczos {
             return this;
         }
 
+        /**
+         * The number of Ritz values wanted: k from the chosen end ({@link Which#BOTH}: k from each
+         * end, 2k in all). An operator of dimension n has only n: with k ≥ n (BOTH: 2k ≥ n) the
+         * result holds all n of them, each once, ascending, i.e. fewer values than asked; read
+         * {@code result.ritzValues().length}.
+         */
         public Options k(int k) {
             if (k <= 0) throw new IllegalArgumentException("k must be positive, got " + k);
             this.k = k;
@@ -129,6 +135,10 @@ public final class Lanczos {
      * after each cycle (for convergence plots), and how many steps swept the whole basis to
      * reorthogonalize (every step with FULL; the first step of each cycle and the steps the ω
      * estimates asked for with PARTIAL).
+     *
+     * <p>The arrays hold min(k, n) values (BOTH: min(2k, n)), n being the operator's dimension:
+     * fewer than asked when k exceeds what n allows (see {@link Options#k(int)}). With BOTH and
+     * 2k &lt; n, the k smallest come first, then the k largest.
      */
     public record Result(double[] ritzValues, double[] residuals, boolean[] converged, double[] vectors,
                          long products, int restarts, boolean allConverged, List<double[]> history, long reorthogonalizations) {}
