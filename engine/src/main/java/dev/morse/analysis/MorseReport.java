@@ -48,6 +48,12 @@ import java.util.Map;
  * column block, {@link DenseHessian}) and s = ‖G‖₂ + ‖M‖₂ + ‖R″‖₂: where G and M nearly cancel
  * (large-residual saddles) the rounding error of the sum scales with ‖G‖ + ‖M‖, not with ‖H‖.
  * Otherwise (the multiplicative term) H is formed by one product per column and s = ‖H‖₂.
+ *
+ * <p>{@link #regularizerNorm()} is ‖R″‖₂, the largest |entry| of the terms' constant diagonal
+ * Hessian part (0 without terms), the third summand of s. It is NaN, "not defined here", when a
+ * term's Hessian part is not a constant diagonal (the multiplicative regularizer, whose part
+ * (1+ε‖θ‖²)H + 2ε(θgᵀ + gθᵀ) + 2εL·I depends on θ and on H, SPEC §4): s is then ‖H‖₂
+ * ({@link #tauScaleSource()} = "hessian") and ‖R″‖₂ enters nothing. The CLI writes it as null.
  * Without the full spectra the norms come from Lanczos on the exact products: ‖G‖₂ = max |λ(G)|,
  * ‖M‖₂ = max |λ(M)| and ‖H‖₂ from the extreme Ritz values, converged to a relative residual of
  * 1e-8 ({@link #normSource()} = "lanczos"); a Ritz value lies within its residual of an
