@@ -65,7 +65,18 @@ public final class Problem implements java.io.Serializable {
         this.terms = kept.toArray(new Term[0]);
     }
 
-    /** A problem: the data loss of {@code model} on {@code data}, plus the given terms (none: the bare data loss). */
+    /**
+     * A problem: the data loss of {@code model} on {@code data}, plus the given terms (none: the
+     * bare data loss).
+     *
+     * <p>SPEC §4 defines one regularizer R; the engine's objective is L + Σ terms, so several
+     * regularizers may be given and their values, gradients and Hessian parts add (an extension the
+     * CLI, with its one {@code --reg}, does not use). Each term is defined on its own:
+     * {@code multiplicative:ε} adds ε‖θ‖²·L, the <em>data</em> loss, so with {@code l2:λ} next to it
+     * the objective is (1 + ε‖θ‖²)·L + (λ/2)‖θ‖², not (1 + ε‖θ‖²)·(L + (λ/2)‖θ‖²); two {@code l2}
+     * terms are one with the coefficients added. Penalties of one kind are refused
+     * ({@link #checkTermsGoTogether}).
+     */
     public static Problem of(Mlp model, Dataset data, Loss loss, Term... terms) {
         return new Problem(model, data, loss, terms == null ? new Term[0] : terms.clone());
     }

@@ -21,6 +21,12 @@ import java.security.MessageDigest;
  *
  * <p>Terms are immutable values: {@code equals}/{@code hashCode} by content, serializable, and
  * {@link #hashInto} feeds their identity into a {@link Problem}'s content hash.
+ *
+ * <p>A term runs inside one of its evaluator's requests, holding the evaluator's lock: it must not
+ * call that evaluator (refused with an {@link IllegalStateException}), and must not wait for
+ * another thread that calls it: that thread waits for the lock this request holds, which is a
+ * deadlock (nothing detects it). A term that needs other results computes them through its
+ * {@link Context}, or uses an evaluator of its own.
  */
 public interface Term extends Serializable {
 
