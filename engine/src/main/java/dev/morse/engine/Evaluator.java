@@ -570,7 +570,7 @@ public final class Evaluator implements AutoCloseable {
     private void single(Part part, double[] theta, double[] v, double[] out) {
         checkExact(v, "v");
         checkExact(out, "output");
-        apply(Batch.all(), part, theta, v, out, 1);
+        apply(Batch.all(), part, theta, v, out, 1, "v");
     }
 
     /**
@@ -590,9 +590,14 @@ public final class Evaluator implements AutoCloseable {
     }
 
     public void apply(Batch batch, Part part, double[] theta, double[] vs, double[] out, int k) {
+        apply(batch, part, theta, vs, out, k, "V");
+    }
+
+    /** The block product, naming the input {@code vName} in messages (v for a single product). */
+    private void apply(Batch batch, Part part, double[] theta, double[] vs, double[] out, int k, String vName) {
         if (part == null) throw new IllegalArgumentException("part is null");
         if (k <= 0) throw new IllegalArgumentException("block size k must be positive, got " + k);
-        checkVector(vs, (long) k * p, "V");
+        checkVector(vs, (long) k * p, vName);
         checkOut(out, (long) k * p, "output");
         checkDistinct(vs, out, theta);
         enter(batch, theta);

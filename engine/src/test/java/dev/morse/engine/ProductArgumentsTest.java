@@ -65,6 +65,9 @@ class ProductArgumentsTest {
             fails(() -> e.hvp(theta, longV, new double[p]), "v has length " + (p + 3), "exactly P = " + p);
             fails(() -> e.ggnVp(theta, v, new double[p + 1]), "output has length " + (p + 1), "exactly P = " + p);
             fails(() -> e.hvp(theta, new double[p - 1], new double[p]), "exactly P = " + p);
+            double[] nan = v.clone();
+            nan[3] = Double.NaN;
+            fails(() -> e.hvp(theta, nan, new double[p]), "v contains NaN at index 3");   // v, as the caller named it
             LinearOperator h = CurvatureOperator.hessian(e, theta);
             for (LinearOperator op : List.of(h, h.shifted(1), h.plus(h))) {
                 fails(() -> op.apply(longV, new double[p]), "exactly n = " + p);
