@@ -153,7 +153,7 @@ public final class BlockLanczos {
             // W for the newest block, and T's new columns (and rows, by symmetry).
             int nb = size - blockStart;
             a.apply(Arrays.copyOfRange(v, blockStart * n, size * n), cand, nb);
-            Operators.requireFiniteProduct(a, cand, n, nb, "block Lanczos's basis vectors " + blockStart + ".." + (size - 1));
+            Operators.requireFiniteProduct(a, cand, n, nb, "block Lanczos's basis vectors %d..%d", blockStart, size - 1);
             System.arraycopy(cand, 0, w, blockStart * n, nb * n);
             products += nb;
             applications++;

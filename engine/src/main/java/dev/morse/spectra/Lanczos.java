@@ -200,7 +200,7 @@ public final class Lanczos {
                 deferred = false;
                 a.apply(w, aw);
                 products++;
-                Operators.requireFiniteProduct(a, aw, n, 1, "Lanczos's basis vector " + j + " (product " + products + ")");
+                Operators.requireFiniteProduct(a, aw, n, 1, "Lanczos's basis vector %d (product %d)", j, products);
                 basis.size = j + 1;
                 // After a thick restart the first new vector couples to every kept Ritz vector
                 // (arrowhead): full orthogonalization handles that step; later steps are tridiagonal
@@ -386,7 +386,7 @@ public final class Lanczos {
                     System.arraycopy(vecs, i * n, y, 0, n);
                     a.apply(y, ay);
                     products++;
-                    Operators.requireFiniteProduct(a, ay, n, 1, "Ritz vector " + i);
+                    Operators.requireFiniteProduct(a, ay, n, 1, "Ritz vector %d", i, 0);
                     double sum = 0;
                     for (int t = 0; t < n; t++) {
                         double e = ay[t] - values[i] * y[t];

@@ -14,15 +14,18 @@ public final class Operators {
 
     /**
      * Refuses a non-finite product: the k vectors of length n in out[0 .. k·n), the operator's
-     * output for {@code input} (e.g. "probe 3 of Hutchinson"), must hold no NaN or infinity. A
-     * spectral method fed one would otherwise fail later naming a vector the caller never passed,
-     * or return NaN silently. The common test is one SIMD scan ({@code Kernels.allFinite}).
+     * output for the input {@code String.format(input, x, y)} (e.g. "probe %d of Hutchinson"),
+     * must hold no NaN or infinity. A spectral method fed one would otherwise fail later naming a
+     * vector the caller never passed, or return NaN silently. The common test is one SIMD scan
+     * ({@code Kernels.allFinite}); the message, a format and two numbers, is built only on failure,
+     * so the scan allocates nothing in the methods' loops.
      *
      * @throws IllegalArgumentException naming the operator, the entry, the vector and the input
      */
-    static void requireFiniteProduct(LinearOperator a, double[] out, int n, int k, String input) {
+    static void requireFiniteProduct(LinearOperator a, double[] out, int n, int k, String input, long x, long y) {
         int len = n * k;
         if (dev.morse.simd.KernelProvider.get().allFinite(len, out, 0)) return;
+        input = String.format(java.util.Locale.ROOT, input, x, y);
         for (int i = 0; i < len; i++) {
             if (!Double.isFinite(out[i])) {
                 throw new IllegalArgumentException("the operator " + a.describe() + " returned " + out[i] + " at index " + (i % n)
@@ -258,6 +261,15 @@ public final class Operators {
             public void apply(double[] v, double[] out) {
                 LinearOperator.checkProduct(diag.length, v, out);
                 for (int i = 0; i < diag.length; i++) out[i] = diag[i] * v[i];
+            }
+
+            @Override
+            public void apply(double[] vs, double[] outs, int k) {
+                LinearOperator.checkBlock(diag.length, vs, outs, k);
+                int n = diag.length;
+                for (int j = 0; j < k; j++) {
+                    for (int i = 0; i < n; i++) outs[j * n + i] = diag[i] * vs[j * n + i];
+                }
             }
 
             @Override

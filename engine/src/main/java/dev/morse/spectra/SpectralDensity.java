@@ -134,7 +134,7 @@ public final class SpectralDensity {
             for (int j = 0; j < m; j++) {
                 a.apply(w, aw);
                 products++;
-                Operators.requireFiniteProduct(a, aw, n, 1, "SLQ probe " + probe + ", step " + j);
+                Operators.requireFiniteProduct(a, aw, n, 1, "SLQ probe %d, step %d", probe, j);
                 basis.size = j + 1;
                 // The three-term recurrence in blocked passes (see Lanczos), then full reorthogonalization.
                 double a0 = basis.recurrence(aw, j, j > 0 ? beta[j - 1] : 0.0, null, w, scale);

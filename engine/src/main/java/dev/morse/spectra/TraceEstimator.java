@@ -25,7 +25,7 @@ public final class TraceEstimator {
         for (int k = 0; k < probes; k++) {
             nextRademacher(rng, z, 0, n);
             a.apply(z, az);
-            Operators.requireFiniteProduct(a, az, n, 1, "probe " + k + " of Hutchinson");
+            Operators.requireFiniteProduct(a, az, n, 1, "probe %d of Hutchinson", k, 0);
             double s = 0;
             for (int i = 0; i < n; i++) s += z[i] * az[i];
             q[k] = s;
@@ -83,7 +83,7 @@ public final class TraceEstimator {
         for (int i = 0; i < sk.length; i++) sk[i] = rng.nextBoolean() ? 1.0 : -1.0;
         double[] as = new double[s * n];
         a.apply(sk, as, s);
-        Operators.requireFiniteProduct(a, as, n, s, "Hutch++'s sketch");
+        Operators.requireFiniteProduct(a, as, n, s, "Hutch++'s sketch", 0, 0);
         // Q: orthonormal rows spanning the rows of A·S (Gram–Schmidt twice).
         KrylovBasis q = new KrylovBasis(n, s);
         q.ranges(a.ranges());   // its sweeps on the operator's workers
@@ -96,7 +96,7 @@ public final class TraceEstimator {
         double[] aq = new double[Math.max(1, r) * n];
         if (r > 0) {
             a.apply(java.util.Arrays.copyOf(q.v, r * n), aq, r);
-            Operators.requireFiniteProduct(a, aq, n, r, "Hutch++'s basis");
+            Operators.requireFiniteProduct(a, aq, n, r, "Hutch++'s basis", 0, 0);
         }
         double t1 = 0;
         for (int j = 0; j < r; j++) for (int i = 0; i < n; i++) t1 += q.v[j * n + i] * aq[j * n + i];
@@ -106,7 +106,7 @@ public final class TraceEstimator {
             for (int i = 0; i < n; i++) z[i] = rng.nextBoolean() ? 1.0 : -1.0;
             q.orthogonalize(z, -1);   // (I − QQᵀ) z (twice, for accuracy)
             a.apply(z, az);
-            Operators.requireFiniteProduct(a, az, n, 1, "probe " + k + " of Hutch++'s deflated Hutchinson part");
+            Operators.requireFiniteProduct(a, az, n, 1, "probe %d of Hutch++'s deflated Hutchinson part", k, 0);
             double v = 0;
             for (int i = 0; i < n; i++) v += z[i] * az[i];   // zᵀ(I−QQᵀ)A(I−QQᵀ)z since z is already projected
             double delta = v - mean;
