@@ -25,7 +25,12 @@ class OperatorArgumentsTest {
             fails(() -> op.apply(v, v), "same array", "in place");
             fails(() -> op.apply(new double[] {1, 2, 3, 4}, new double[3]), "exactly n = 3");
             fails(() -> op.apply(v, new double[4]), "exactly n = 3");
+            double[] vs = {1, 2, 3, 4, 5, 6};
+            fails(() -> op.apply(vs, vs, 2), "same array", "in place");   // block products too
         }
+        double[] block = new double[6];
+        Operators.diagonal(new double[] {1, 2, 3}).apply(new double[] {1, 1, 1, 2, 2, 2}, block, 2);
+        assertArrayEquals(new double[] {1, 2, 3, 2, 4, 6}, block);
         double[] out = new double[3];
         d.shifted(1).apply(new double[] {1, 2, 3}, out);
         assertArrayEquals(new double[] {3, 8, 11}, out);
