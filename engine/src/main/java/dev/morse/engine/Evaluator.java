@@ -567,7 +567,7 @@ public final class Evaluator implements AutoCloseable {
      * A single product out = Op·v: v and out of length exactly P, different arrays (the product is
      * never computed in place), then as the block product with k = 1.
      */
-    private void single(Part part, double[] theta, double[] v, double[] out) {
+    void single(Part part, double[] theta, double[] v, double[] out) {
         checkExact(v, "v");
         checkExact(out, "output");
         apply(Batch.all(), part, theta, v, out, 1, "v");

@@ -69,6 +69,7 @@ class ProductArgumentsTest {
             nan[3] = Double.NaN;
             fails(() -> e.hvp(theta, nan, new double[p]), "v contains NaN at index 3");   // v, as the caller named it
             LinearOperator h = CurvatureOperator.hessian(e, theta);
+            fails(() -> h.apply(nan, new double[p]), "v contains NaN at index 3");   // the operator's single product too
             for (LinearOperator op : List.of(h, h.shifted(1), h.plus(h))) {
                 fails(() -> op.apply(longV, new double[p]), "exactly n = " + p);
             }
