@@ -417,12 +417,13 @@ public final class DistributedProblem implements AutoCloseable {
 
         @Override
         public void apply(double[] v, double[] out) {
+            LinearOperator.checkProduct(dim(), v, out);   // exactly P, and never in place (the terms read v after outs is written)
             apply(v, out, 1);
         }
 
         @Override
         public void apply(double[] vs, double[] outs, int k) {
-            checkBlock(vs, outs, k);
+            LinearOperator.checkBlock(dim(), vs, outs, k);
             int len = k * dim();
             boolean termsHere = !terms.isEmpty() && (part == Part.HESSIAN || part == Part.REGULARIZER);
             switch (part) {

@@ -187,6 +187,12 @@ class DistributedProblemTest {
             double scale = maxAbs(a);
             assertTrue(maxDiff(a, b) <= 1e-13 * scale, "dense matrices differ by " + maxDiff(a, b));
             assertEquals(1, ((DistributedProblem.Operator) dist).jobs(), "P = " + dim + " columns in one block, one job (l2 needs no data)");
+            // the LinearOperator contract: never in place (the l2 term reads v after the data part is in out), exactly P
+            double[] v = th.clone();
+            IllegalArgumentException inPlace = assertThrows(IllegalArgumentException.class, () -> dist.apply(v, v));
+            assertTrue(inPlace.getMessage().contains("in place"), inPlace.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> dist.apply(java.util.Arrays.copyOf(v, dim + 1), new double[dim]));
+            assertThrows(IllegalArgumentException.class, () -> dist.apply(v, v, 1));
 
             Lanczos.Options o = new Lanczos.Options().k(3).which(Lanczos.Which.BOTH).tol(1e-10).seed(2);
             Lanczos.Result l = Lanczos.run(here, o);
