@@ -69,7 +69,8 @@ final class SpectrumCommand extends AnalysisCommand {
     WhichEnd which;
 
     @Option(names = "--tol", converter = Checks.RelativeTolerance.class, paramLabel = "TOL", defaultValue = "1e-8", order = 5,
-            description = "Lanczos: a Ritz value converges when its residual bound ≤ TOL·max|θ| (default: ${DEFAULT-VALUE}).")
+            description = "Lanczos: a Ritz value converges when its residual bound ≤ TOL·max|θ| (with --reorthogonalization partial and "
+                    + "--save-vectors: its vector's true residual) (default: ${DEFAULT-VALUE}).")
     double tol;
 
     @Option(names = "--max-restarts", converter = Checks.NonNegative.class, paramLabel = "R", defaultValue = "300", order = 6,
@@ -253,6 +254,8 @@ final class SpectrumCommand extends AnalysisCommand {
             tau = which == WhichEnd.both ? tau(ev, p) : Double.NaN;
             report.array("eigenvalues", ev);
             report.array("residuals", lr.residuals());
+            // PARTIAL with vectors reports the Ritz vectors' true residuals ‖Hy − θy‖, else the bounds |β s_m|
+            j.name("residuals_are").value(saveVectors != null && reorthogonalization == Reorth.partial ? "true_residuals" : "bounds");
             j.name("converged").beginArray();
             for (boolean c : lr.converged()) j.value(c);
             j.endArray();
@@ -285,10 +288,10 @@ final class SpectrumCommand extends AnalysisCommand {
                 exit = Main.EXIT_NUMERICAL;
                 err.println("morse spectrum: Lanczos did not converge: " + (ev.length - conv) + " of " + ev.length + " Ritz values above tol "
                         + g3(tol) + " after " + lr.restarts() + " restarts (largest residual " + g3(worst)
-                        + "); " + (trueResiduals ? "these are the saved vectors' true residuals, which the semi-orthogonal basis of "
-                        + "--reorthogonalization partial limits (to as much as √ε·‖H‖ ≈ 1.5e-8·‖H‖): use --reorthogonalization full for "
-                        + "vectors to this tolerance, or loosen --tol"
-                        : "raise --max-restarts or --basis, or loosen --tol") + ". The report lists each value's residual.");
+                        + "); raise --max-restarts or --basis, or loosen --tol" + (trueResiduals ? "; these are the saved vectors' "
+                        + "true residuals, which the semi-orthogonal basis of --reorthogonalization partial can hold up to about "
+                        + "√ε·‖H‖ ≈ 1.5e-8·‖H‖ whatever the restarts: --reorthogonalization full for vectors below that" : "")
+                        + ". The report lists each value's residual.");
             }
         }
 
