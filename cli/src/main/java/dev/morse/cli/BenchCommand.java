@@ -173,6 +173,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--calibrate", description = "Measure the dgemm ceiling again (a few seconds) instead of using the cached one.")
     boolean calibrate;
 
+    @WritesFiles
+
     @Option(names = "--json", paramLabel = "FILE", arity = "0..1", fallbackValue = "-",
             description = "Write the results as JSON to FILE ('-', or no FILE: standard output, instead of the table).")
     java.nio.file.Path json;

@@ -40,6 +40,8 @@ final class DemoCommand extends BaseCommand {
     static final int N = 16;
     static final String DATA = "teacher:n=16,width=3";
 
+    @WritesFiles
+
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "morse-out", order = 1,
             description = "Folder for the results (default: ${DEFAULT-VALUE}). If it already holds files, the demo stops unless --force.")
     Path outDir;

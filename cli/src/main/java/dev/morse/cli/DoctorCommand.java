@@ -13,6 +13,8 @@ import picocli.CommandLine.Option;
                         + "the system library with -Dmorse.blas=system, or the pure-Java fallback), the file loaded and why, and threads."})
 final class DoctorCommand implements Callable<Integer> {
 
+    @WritesFiles
+
     @Option(names = "--json", paramLabel = "FILE", arity = "0..1", fallbackValue = "-",
             description = "Write the report as JSON to FILE ('-', or no FILE: standard output, instead of the text).")
     java.nio.file.Path json;

@@ -60,6 +60,8 @@ final class EvalCommand extends AnalysisCommand {
                     + "when no --penalty draws from it.")
     long seedStep;
 
+    @WritesFiles
+
     @Option(names = "--save-gradient", paramLabel = "G.npy", order = 5,
             description = "Write the gradient of the objective (for gradient_norm_ggn and sam: the update direction) as a 1-D "
                     + "float64 .npy of length P, in θ's order.")

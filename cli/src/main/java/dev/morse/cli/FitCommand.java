@@ -62,6 +62,8 @@ final class FitCommand extends AnalysisCommand {
     @Option(names = "--history", converter = Checks.Positive.class, paramLabel = "M", defaultValue = "30", order = 6, description = "lbfgs: memory pairs (default: ${DEFAULT-VALUE}).")
     int history;
 
+    @WritesFiles
+
     @Option(names = {"-o", "--save"}, paramLabel = "FILE.npy", order = 7,
             description = "Write the final θ here (1-D float64 .npy, PyTorch order).")
     Path save;

@@ -43,8 +43,12 @@ final class InitCommand extends BaseCommand {
             description = "Seed of --init; refused next to --init zeros or gaussian:0, which draw nothing (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @WritesFiles
+
     @Option(names = {"-o", "--save"}, paramLabel = "FILE.npy", order = 6, required = true, description = "Where θ goes (1-D float64 .npy).")
     Path save;
+
+    @WritesFiles
 
     @Option(names = "--json", paramLabel = "FILE", order = 90, arity = "0..1", fallbackValue = "-",
             description = "Write a JSON report to FILE ('-', or no FILE: standard output, instead of the summary).")

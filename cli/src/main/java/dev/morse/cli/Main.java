@@ -153,6 +153,15 @@ public final class Main implements Runnable {
         return option.userObject() instanceof java.lang.reflect.Field f && f.isAnnotationPresent(CombinedCheck.class);
     }
 
+    /**
+     * Whether the option names a file or folder the command writes ({@link WritesFiles}: --json,
+     * --plots, --save, --save-vectors, --save-gradient, --checkpoint-dir, --resume, demo's --out).
+     * Sweeps put each such option of a step into its task folder.
+     */
+    public static boolean writesFiles(CommandLine.Model.OptionSpec option) {
+        return option.userObject() instanceof java.lang.reflect.Field f && f.isAnnotationPresent(WritesFiles.class);
+    }
+
     static int run(PrintWriter out, PrintWriter err, boolean terminal, String... args) {
         boolean debug = "1".equals(System.getenv("MORSE_DEBUG"));
         List<String> rest = new ArrayList<>();

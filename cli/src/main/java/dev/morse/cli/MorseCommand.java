@@ -107,6 +107,8 @@ final class MorseCommand extends AnalysisCommand {
             description = "How many eigenvalues nearest zero (and at each end of the spectrum) to report (default: ${DEFAULT-VALUE}).")
     int nearest;
 
+    @WritesFiles
+
     @Option(names = {"-o", "--save"}, paramLabel = "FILE.npy", order = 11, description = "Write the refined θ here (1-D float64 .npy).")
     Path save;
 

@@ -9,9 +9,13 @@ final class OutputOptions {
     /** Plot file formats. Lower-case constants: they are what users type and see in --help. */
     enum PlotFormat { png, svg, both }
 
+    @WritesFiles
+
     @Option(names = "--json", paramLabel = "FILE", order = 90, arity = "0..1", fallbackValue = "-",
             description = "Write the JSON report to FILE ('-', or no FILE: standard output, instead of the summary).")
     Path json;
+
+    @WritesFiles
 
     @Option(names = "--plots", paramLabel = "DIR", order = 91,
             description = "Write plots (PNG and SVG) to DIR, created if missing.")

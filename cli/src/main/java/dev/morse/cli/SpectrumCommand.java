@@ -100,6 +100,8 @@ final class SpectrumCommand extends AnalysisCommand {
             description = "Zero band τ = C·P·ε·max|λ| for the counts and the plot (SPEC §6; default: ${DEFAULT-VALUE}).")
     double tauFactor;
 
+    @WritesFiles
+
     @Option(names = "--save-vectors", paramLabel = "FILE.npy", order = 10,
             description = "Also save the eigenvectors (Ritz vectors) as a 2-D .npy array, row i for eigenvalue i.")
     Path saveVectors;

@@ -101,6 +101,8 @@ final class TrainCommand extends AnalysisCommand {
     @Option(names = "--epochs", converter = Checks.Positive.class, paramLabel = "E", defaultValue = "10", order = 10, description = "Passes over the training data. Default: ${DEFAULT-VALUE}.")
     int epochs;
 
+    @WritesFiles
+
     @Option(names = {"-o", "--save"}, paramLabel = "FILE.npy", order = 11, description = "Write the final θ here (1-D float64 .npy, PyTorch order).")
     Path save;
 
@@ -127,6 +129,8 @@ final class TrainCommand extends AnalysisCommand {
                     + "config (a report's, or DIR/config.json), so give it again with --resume.")
     int checkpointEvery;
 
+    @WritesFiles
+
     @Option(names = "--checkpoint-dir", paramLabel = "DIR", order = 17,
             description = "Folder of the checkpoints (DIR/epoch-NNNN, DIR/latest, DIR/config.json); written atomically. A folder "
                     + "holding another run's checkpoints is refused (--force replaces them). A DIR/latest or DIR/config.json that Morse "
@@ -134,6 +138,8 @@ final class TrainCommand extends AnalysisCommand {
                     + "checkpoint, and config.json when it is a train config (a JSON object with \"command\": \"train\" and only "
                     + "train's options), also one written by hand in that form, which a run there replaces.")
     Path checkpointDir;
+
+    @WritesFiles
 
     @Option(names = "--resume", paramLabel = "DIR", order = 18,
             description = "Continue the run whose newest checkpoint is in DIR, bit-identically (the options must be the run's: "

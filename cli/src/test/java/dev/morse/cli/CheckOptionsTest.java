@@ -380,6 +380,35 @@ class CheckOptionsTest {
         for (String c : List.of("fit", "morse", "eval", "init")) assertEquals(Set.of(), marked(root, c), c);
     }
 
+    /**
+     * Every option that names a file the command writes is marked {@link WritesFiles} (sweeps put
+     * those into the task folder, {@link Main#writesFiles}, and reports leave them out of their
+     * config): each option of type Path, in every command, is either marked or one of the inputs
+     * listed here. A new Path option fails this test until it is classified.
+     */
+    @Test
+    void everyOptionThatNamesAFileIsAnInputOrMarkedAsWritten() {
+        Set<String> inputs = Set.of("--config", "--weights", "--inputs", "--targets", "--test-inputs", "--test-targets",
+                "--probes", "--noise");
+        Set<String> written = new TreeSet<>();
+        CommandLine root = new CommandLine(new Main());
+        for (var c : root.getSubcommands().entrySet()) {
+            for (CommandLine.Model.OptionSpec o : c.getValue().getCommandSpec().options()) {
+                if (Main.writesFiles(o)) {
+                    written.add(o.longestName());
+                    assertTrue(Report.OUTPUT_OPTIONS.contains(o.longestName().substring(2)),
+                            c.getKey() + " " + o.longestName() + ": an output, so not in a report's config");
+                } else if (o.type() == java.nio.file.Path.class) {
+                    assertTrue(inputs.contains(o.longestName()), c.getKey() + " " + o.longestName()
+                            + " names a file: mark it @WritesFiles if the command writes it, or list it here as an input");
+                }
+            }
+        }
+        assertEquals(Set.of("--json", "--plots", "--save", "--save-vectors", "--save-gradient", "--checkpoint-dir", "--resume", "--out"),
+                written);
+        assertTrue(Main.writesFiles(root.getSubcommands().get("eval").getCommandSpec().findOption("save-gradient")));
+    }
+
     private static Set<String> marked(CommandLine root, String command) {
         Set<String> s = new TreeSet<>();
         for (CommandLine.Model.OptionSpec o : root.getSubcommands().get(command).getCommandSpec().options()) {

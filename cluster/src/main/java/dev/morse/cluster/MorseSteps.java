@@ -49,8 +49,9 @@ import picocli.CommandLine.Model.OptionSpec;
  * later one. A step that gets the latest θ does not get the task's {@code init}, nor its
  * {@code seed} where that seeds only init (all commands but {@code train}): they made that θ in
  * an earlier step, and the command refuses them next to weights. Options that name
- * outputs ({@code save}, {@code plots}, {@code save_vectors}, {@code out}, {@code checkpoint_dir}) are per step, relative to
- * the task folder ({@code "plots": true} means {@code <step>-plots/}); plots are drawn only when
+ * outputs (every option the CLI marks as naming a file it writes, {@link dev.morse.cli.Main#writesFiles}:
+ * {@code save}, {@code plots}, {@code save_vectors}, {@code save_gradient}, {@code checkpoint_dir}, {@code resume},
+ * {@code out}) are per step, relative to the task folder ({@code "plots": true} means {@code <step>-plots/}); plots are drawn only when
  * asked. The folder is renamed when the task commits: absolute paths in the step's files are
  * rewritten to the committed folder, and the row holds paths relative to it (also inside text such
  * as {@code morse.problem.weights}), so rows do not depend on where the sweep's folder is.
@@ -88,8 +89,20 @@ public final class MorseSteps implements StepRunner {
     /** Options the sweep sets for every step (normalized names): never in a spec. */
     static final Set<String> MANAGED = Set.of("json", "config", "force", "quiet", "master", "partitions");
 
-    /** Options that name per-step outputs: in a step's options only, relative to the task folder. */
-    static final Set<String> OUTPUTS = Set.of("save", "plots", "save-vectors", "out", "checkpoint-dir");
+    /**
+     * Options that name per-step outputs (normalized names): in a step's options only, relative to
+     * the task folder. Not a list of our own: every option the CLI marks as naming a file it
+     * writes ({@link dev.morse.cli.Main#writesFiles}), in any command, but {@code json} (which the
+     * sweep sets itself, {@link #MANAGED}).
+     */
+    static Set<String> outputs() {
+        return model().allOutputs();
+    }
+
+    /** The output options of one command (normalized names), {@code json} excluded. */
+    static Set<String> outputs(String command) {
+        return model().outputs().get(command);
+    }
 
     /** The output options of plots, which only the commands that draw take. */
     static final Set<String> PLOT_OPTIONS = Set.of("plots", "plot-format");
@@ -134,7 +147,8 @@ public final class MorseSteps implements StepRunner {
      * leaves unused ({@link dev.morse.cli.Main#unusedWithWeights}).
      */
     private record Commands(Map<String, Map<String, Class<?>>> options, Map<String, Map<String, OptionSpec>> specs,
-                            Map<String, Set<String>> combined, Map<String, Set<String>> unused) {}
+                            Map<String, Set<String>> combined, Map<String, Set<String>> unused,
+                            Map<String, Set<String>> outputs, Set<String> allOutputs) {}
 
     /** Built once per JVM from the CLI's picocli model. */
     private static volatile Commands model;
@@ -146,12 +160,15 @@ public final class MorseSteps implements StepRunner {
             Map<String, Map<String, OptionSpec>> specs = new TreeMap<>();
             Map<String, Set<String>> combined = new TreeMap<>();
             Map<String, Set<String>> unused = new TreeMap<>();
+            Map<String, Set<String>> outputs = new TreeMap<>();
+            Set<String> allOutputs = new TreeSet<>();
             CommandLine root = new CommandLine(new dev.morse.cli.Main());
             for (Map.Entry<String, CommandLine> e : root.getSubcommands().entrySet()) {
                 if (NOT_STEPS.contains(e.getKey())) continue;
                 Map<String, Class<?>> opts = new TreeMap<>();
                 Map<String, OptionSpec> models = new TreeMap<>();
                 Set<String> together = new TreeSet<>();
+                Set<String> written = new TreeSet<>();
                 boolean plots = dev.morse.cli.Main.drawsPlots(e.getValue().getCommandSpec());
                 for (OptionSpec o : e.getValue().getCommandSpec().options()) {
                     if (o.usageHelp() || o.versionHelp()) continue;
@@ -162,14 +179,22 @@ public final class MorseSteps implements StepRunner {
                     opts.put(name, o.type());
                     models.put(name, o);
                     if (dev.morse.cli.Main.checkedInCombination(o)) together.add(name);
+                    if (dev.morse.cli.Main.writesFiles(o) && !MANAGED.contains(name)) written.add(name);
                 }
+                // the commands that do not draw still refuse --plots: a name outside the task folder too
+                for (OptionSpec o : e.getValue().getCommandSpec().options()) {
+                    String name = normalize(o.longestName());
+                    if (dev.morse.cli.Main.writesFiles(o) && !MANAGED.contains(name)) allOutputs.add(name);
+                }
+                outputs.put(e.getKey(), Collections.unmodifiableSet(written));
                 m.put(e.getKey(), Collections.unmodifiableMap(opts));
                 specs.put(e.getKey(), Collections.unmodifiableMap(models));
                 combined.put(e.getKey(), Collections.unmodifiableSet(together));
                 unused.put(e.getKey(), dev.morse.cli.Main.unusedWithWeights(e.getValue().getCommandSpec()));
             }
             model = c = new Commands(Collections.unmodifiableMap(m), Collections.unmodifiableMap(specs),
-                    Collections.unmodifiableMap(combined), Collections.unmodifiableMap(unused));
+                    Collections.unmodifiableMap(combined), Collections.unmodifiableMap(unused),
+                    Collections.unmodifiableMap(outputs), Collections.unmodifiableSet(allOutputs));
         }
         return c;
     }
@@ -258,7 +283,7 @@ public final class MorseSteps implements StepRunner {
                     throw bad(key, "'" + s.name() + "'" + (a.command().equals(s.name()) ? "" : " (morse " + a.command() + ")")
                             + " has no option --" + k + "; its options: " + String.join(", ", opts.keySet()));
                 }
-                if (OUTPUTS.contains(k)) checkRelative(key, k, e.getValue());
+                if (outputs(a.command()).contains(k)) checkRelative(key, k, e.getValue());
                 else checkValue(key, e.getValue());
             }
         }
@@ -274,7 +299,7 @@ public final class MorseSteps implements StepRunner {
             if (!taken && otherKeys.contains(name)) continue;   // read by the other runner's steps only: theirs to check
             oneSpelling(spelled, k, "", e.getKey());
             if (MANAGED.contains(k)) throw bad(e.getKey(), managed(k));
-            if (OUTPUTS.contains(k)) {
+            if (outputs().contains(k)) {
                 throw bad(e.getKey(), "'" + name + "' names a per-step output: give it in a step's options (relative to the task folder)");
             }
             if (!taken) {
@@ -530,7 +555,8 @@ public final class MorseSteps implements StepRunner {
         if (isPath(opts, "save")) {
             cfg.put("save", taskDir.resolve(cfg.containsKey("save") ? String.valueOf(cfg.get("save")) : step + "-theta.npy").toString());
         }
-        for (String o : List.of("plots", "save-vectors", "out", "checkpoint-dir")) {
+        for (String o : outputs(a.command())) {
+            if (o.equals("save")) continue;
             Object v = cfg.get(o);
             if (v == null) continue;
             if (v instanceof Boolean b) {

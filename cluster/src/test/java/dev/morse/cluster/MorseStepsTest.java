@@ -280,6 +280,55 @@ class MorseStepsTest {
                 "a step without its own θ still gets the latest one");
     }
 
+    /**
+     * Every option that a command declares as naming a file it writes ({@code Main.writesFiles},
+     * enumerated here from the CLI's own model, not from the sweep's) is a per-step output: in the
+     * step's config it names a file in the task folder, a name outside it is refused, and so is the
+     * option in a task's config. eval's save_gradient was missed (a list of our own): two tasks wrote
+     * one g.npy in the driver's folder, and the second failed.
+     */
+    @Test
+    void everyOptionThatWritesAFileGoesIntoTheTaskFolder() {
+        picocli.CommandLine root = new picocli.CommandLine(new dev.morse.cli.Main());
+        int checked = 0;
+        for (var c : root.getSubcommands().entrySet()) {
+            if (MorseSteps.alias(c.getKey()) == null) continue;
+            for (picocli.CommandLine.Model.OptionSpec o : c.getValue().getCommandSpec().options()) {
+                if (!dev.morse.cli.Main.writesFiles(o)) continue;
+                String name = MorseSteps.normalize(o.longestName());
+                if (name.equals("json")) continue;   // the sweep's own: <step>.json
+                if (!MorseSteps.commands().get(c.getKey()).containsKey(name)) continue;   // refused there (trace's plots)
+                String key = name.replace('-', '_');
+                Map<String, Object> cfg = MorseSteps.stepConfig(c.getKey(), Map.of(), Map.of(key, "sub/out-" + name), tmp, null, 1);
+                assertEquals(tmp.resolve("sub/out-" + name).toString(), cfg.get(name), c.getKey() + " --" + name);
+                String steps = "[{\"" + c.getKey() + "\": {\"" + key + "\": \"../escape\"}}]";
+                assertBad(spec("{\"seed\": [0]}", steps), "'../escape' must stay inside the task folder");
+                assertBad(SweepSpec.parse("{\"name\": \"t\", \"grid\": {\"" + key + "\": [\"a\"]}, \"steps\": [{\""
+                        + c.getKey() + "\": {}}]}"), "names a per-step output");
+                assertTrue(MorseSteps.outputs().contains(name), name);
+                checked++;
+            }
+        }
+        assertTrue(checked >= 10, "outputs checked: " + checked);
+        assertTrue(MorseSteps.outputs("eval").contains("save-gradient"));
+    }
+
+    /** Two tasks of eval with save_gradient: each writes its own file in its task folder, and both are done. */
+    @Test
+    void evalSaveGradientIsWrittenPerTask() throws Exception {
+        SweepSpec spec = spec("{\"seed\": [0, 1]}", "[{\"eval\": {\"save_gradient\": \"g.npy\"}}]");
+        new MorseSteps().validate(spec);
+        Path dir = tmp.resolve("s");
+        List<Map<String, Object>> rows = runHere(spec, dir);
+        for (int i = 0; i < 2; i++) {
+            assertEquals("done", rows.get(i).get("status"), String.valueOf(rows.get(i).get("error")));
+            Path g = dir.resolve("tasks").resolve(spec.tasks("test-1").get(i).id()).resolve("g.npy");
+            assertTrue(Files.exists(g), g.toString());
+        }
+        assertFalse(Files.exists(Path.of("g.npy").toAbsolutePath()), "nothing in the driver's folder");
+        assertBad(spec("{\"seed\": [0]}", "[{\"eval\": {\"save_gradient\": \"../g.npy\"}}]"), "must stay inside the task folder");
+    }
+
     static long num(Map<String, Object> row, String key) {
         if (!(row.get(key) instanceof Number n)) throw new AssertionError("no number '" + key + "' in " + row);
         return n.longValue();
