@@ -37,9 +37,10 @@ import picocli.CommandLine.Model.OptionSpec;
  * step takes is refused by {@link #validate} (naming the key), so is a step option its command does
  * not have, and so is a value the command would refuse: each step's command line is parsed on the
  * driver as the CLI parses it ({@code dev.morse.cli.Main.Checker}), for every distinct config it
- * gets, before Spark starts. Each step runs as {@code morse <command> --config <step>-config.json}: that file, in
- * the task folder, holds exactly what the step ran with (values as text, so large integers stay
- * exact) and reruns it by hand.
+ * gets, before Spark starts. Each step runs as {@code morse <command> --config <step>-config.json} with
+ * its outputs on the command line: that file, in the task folder, holds what the step ran with
+ * (values as text, so large integers stay exact), output names relative to the task folder, and
+ * reruns it by hand, writing those outputs into the current folder, not over the sweep's files.
  *
  * <p><b>Files.</b> In the task folder: {@code <step>.json} (the command's {@code --json} report),
  * {@code <step>.log} (its output), {@code <step>-config.json}; {@code <step>-theta.npy} for commands
@@ -383,8 +384,8 @@ public final class MorseSteps implements StepRunner {
                 fresh |= shapes.get(i).add(Json.canonical(shape));
                 if (!fresh) continue;
                 Path json = isPath(opts, "json") ? CHECKED_TASK.resolve(s.name() + ".json") : null;
-                String message = checkers[i].check(configText(a, cfg),
-                        args(a, CHECKED_TASK.resolve(s.name() + "-config.json"), json).toArray(new String[0]));
+                String message = checkers[i].check(configText(a, cfg, CHECKED_TASK),
+                        args(a, cfg, CHECKED_TASK.resolve(s.name() + "-config.json"), json).toArray(new String[0]));
                 if (message != null) throw bad(keyOf(spec, i, task, message), message.strip().replaceAll("\\s*\\R\\s*", " "));
             }
         }
@@ -482,9 +483,9 @@ public final class MorseSteps implements StepRunner {
         Map<String, Object> cfg = stepConfig(step, taskConfig, stepOptions, taskDir, latestTheta(ctx, taskDir), taskCpus());
         Path save = isPath(opts, "save") ? Path.of(String.valueOf(cfg.get("save"))) : null;
         Path config = taskDir.resolve(step + "-config.json");
-        Files.writeString(config, configText(a, cfg));
+        Files.writeString(config, configText(a, cfg, taskDir));
         Path json = isPath(opts, "json") ? taskDir.resolve(step + ".json") : null;
-        List<String> args = args(a, config, json);
+        List<String> args = args(a, cfg, config, json);
 
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -612,17 +613,31 @@ public final class MorseSteps implements StepRunner {
         }
     }
 
-    /** The step's {@code --config} file: its command and options, values as text. */
-    private static String configText(Alias a, Map<String, Object> cfg) {
+    /**
+     * The step's {@code --config} file: its command and options, values as text; output names
+     * ({@link #outputs(String)}) relative to the task folder, as the spec gives them (the command
+     * line puts them in the task folder, {@link #args}). So the file reruns the step by hand,
+     * {@code morse <command> --config tasks/<id>/<step>-config.json}, writing those outputs into
+     * the current folder (refusing to overwrite there without --force), never over the sweep's.
+     */
+    private static String configText(Alias a, Map<String, Object> cfg, Path taskDir) {
+        Set<String> outs = outputs(a.command());
         Map<String, Object> file = new LinkedHashMap<>();
         file.put("command", a.command());
-        cfg.forEach((k, v) -> file.put(k.replace('-', '_'), text(v)));
+        cfg.forEach((k, v) -> file.put(k.replace('-', '_'), outs.contains(k) ? taskDir.relativize(Path.of(text(v))).toString() : text(v)));
         return Json.writePretty(file) + "\n";
     }
 
-    /** The step's command line: {@code <command> --config FILE [--quiet] [--json FILE]}. */
-    private static List<String> args(Alias a, Path config, Path json) {
+    /**
+     * The step's command line: {@code <command> --config FILE [--OUTPUT PATH…] [--quiet] [--json FILE]}:
+     * the outputs of {@code cfg} (in the task folder) given on the command line, over the config
+     * file's relative names.
+     */
+    private static List<String> args(Alias a, Map<String, Object> cfg, Path config, Path json) {
         List<String> args = new ArrayList<>(List.of(a.command(), "--config", config.toString()));
+        for (String o : outputs(a.command())) {
+            if (cfg.get(o) != null) args.addAll(List.of("--" + o, text(cfg.get(o))));
+        }
         if (commands().get(a.command()).containsKey("quiet")) args.add("--quiet");
         if (json != null) args.addAll(List.of("--json", json.toString()));
         return args;

@@ -11,6 +11,11 @@ final class ChildJvm {
     private ChildJvm() {}
 
     static Process start(Path log, String main, String... args) throws IOException {
+        return start(null, log, main, args);
+    }
+
+    /** As {@link #start(Path, String, String...)}, in the working folder {@code dir} (null: this JVM's). */
+    static Process start(Path dir, Path log, String main, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String f : System.getProperty("morse.test.jvm.flags", "").trim().split("\\s+")) if (!f.isEmpty()) cmd.add(f);
@@ -20,6 +25,7 @@ final class ChildJvm {
         cmd.add(main);
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        if (dir != null) pb.directory(dir.toFile());
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
         return pb.start();
     }

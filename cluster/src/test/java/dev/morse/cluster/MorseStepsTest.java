@@ -90,6 +90,42 @@ class MorseStepsTest {
         }
     }
 
+    /**
+     * The documented rerun, {@code morse morse --config tasks/<id>/morse-config.json}, as given:
+     * the config holds its outputs relative to the task folder, so the rerun writes them into the
+     * current folder, and the sweep's committed files stay as they were. With the absolute save
+     * into the task folder it held before, the rerun exited 2 ("--save: refusing to overwrite
+     * …/morse-theta.npy"), and --force overwrote the committed θ.
+     */
+    @Test
+    void aStepRerunsByHandFromItsConfigWithoutTouchingTheSweepsFiles() throws Exception {
+        SweepSpec spec = spec("{\"seed\": [3]}", "[{\"fit\": {\"optimizer\": \"lbfgs_newton\", \"grad_tol\": \"rounding\"}},"
+                + " {\"morse\": {\"plots\": true}}]");
+        Path dir = tmp.resolve("s");
+        Map<String, Object> row = runHere(spec, dir).get(0);
+        assertEquals("done", row.get("status"), String.valueOf(row.get("error")));
+        Path task = dir.resolve("tasks").resolve(spec.tasks("test-1").get(0).id());
+        Map<String, Object> cfg = Json.readObject(task.resolve("morse-config.json"));
+        assertEquals("morse-theta.npy", cfg.get("save"));
+        assertEquals("morse-plots", cfg.get("plots"));
+        assertEquals(task.resolve("fit-theta.npy").toString(), cfg.get("weights"), "inputs stay absolute");
+        assertTrue(Files.isDirectory(task.resolve("morse-plots")));
+        assertTrue(Files.readString(task.resolve("morse.log")).contains("--save " + task.resolve("morse-theta.npy")), "the sweep's own run");
+        byte[] committed = Files.readAllBytes(task.resolve("morse-theta.npy"));
+        long modified = Files.getLastModifiedTime(task.resolve("morse-theta.npy")).toMillis();
+
+        Path here = Files.createDirectories(tmp.resolve("here"));
+        Path log = tmp.resolve("rerun.log");
+        Process p = ChildJvm.start(here, log, "dev.morse.cli.Main", "morse", "--config", task.resolve("morse-config.json").toString());
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "rerun did not finish");
+        assertEquals(0, p.exitValue(), ChildJvm.log(log));
+        assertTrue(Files.exists(here.resolve("morse-theta.npy")), ChildJvm.log(log));
+        assertTrue(Files.isDirectory(here.resolve("morse-plots")), ChildJvm.log(log));
+        assertTrue(java.util.Arrays.equals(committed, Files.readAllBytes(here.resolve("morse-theta.npy"))), "the same θ as the sweep's");
+        assertTrue(java.util.Arrays.equals(committed, Files.readAllBytes(task.resolve("morse-theta.npy"))));
+        assertEquals(modified, Files.getLastModifiedTime(task.resolve("morse-theta.npy")).toMillis(), "the committed θ untouched");
+    }
+
     @Test
     void aNonZeroExitFailsTheTaskWithTheCommandsMessageAndKeepsItsOutputs() throws Exception {
         SweepSpec spec = spec("{\"seed\": [0]}", "[{\"fit\": {\"optimizer\": \"gd\", \"max_iter\": 2}}, {\"morse\": {}}]");
