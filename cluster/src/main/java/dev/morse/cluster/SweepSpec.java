@@ -199,6 +199,34 @@ public final class SweepSpec implements Serializable {
         return new SweepSpec(name, base, grid, List.copyOf(zip), List.copyOf(steps));
     }
 
+    /** The largest magnitude up to which every integer is a double: integral doubles there are integers. */
+    private static final double EXACT_INTEGERS = 0x1p53;
+
+    /**
+     * A value as its task id hashes it: each integral double of magnitude at most 2^53 as the
+     * integer it is ({@code 30.0}, {@code 3e1} → {@code 30}, as the step's command line carries it,
+     * {@link MorseSteps#text}); every other value as parsed. Integers, and doubles that are not
+     * integral ({@code 1e-3} and {@code 0.001} are one double), hash as they always did, so the ids
+     * of specs that wrote integers as integers did not change.
+     */
+    static Object sameNumber(Object v) {
+        if ((v instanceof Double || v instanceof Float) && ((Number) v).doubleValue() == Math.rint(((Number) v).doubleValue())
+                && Math.abs(((Number) v).doubleValue()) <= EXACT_INTEGERS) {
+            return (long) ((Number) v).doubleValue();
+        }
+        if (v instanceof List<?> l) {
+            List<Object> out = new ArrayList<>(l.size());
+            for (Object x : l) out.add(sameNumber(x));
+            return out;
+        }
+        if (v instanceof Map<?, ?> m) {
+            Map<Object, Object> out = new LinkedHashMap<>();
+            m.forEach((k, x) -> out.put(k, sameNumber(x)));
+            return out;
+        }
+        return v;
+    }
+
     /** A value with each number as its exact decimal value (1, 1.0 and 1e0 alike), for comparing values. */
     private static Object byValue(Object v) {
         if (v instanceof Number n) return new java.math.BigDecimal(n.toString()).stripTrailingZeros();
@@ -304,7 +332,7 @@ public final class SweepSpec implements Serializable {
             identity.put("config", config);
             identity.put("steps", stepList);
             identity.put("morse_version", morseVersion);
-            String id = Json.hash16(Json.canonical(identity));
+            String id = Json.hash16(Json.canonical(sameNumber(identity)));
             tasks.add(new SweepTask(t, id, config, point, steps));
             // odometer: last unit fastest
             for (int u = units.size() - 1; u >= 0; u--) {
