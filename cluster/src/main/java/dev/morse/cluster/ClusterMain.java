@@ -520,8 +520,12 @@ public final class ClusterMain implements Runnable {
         String tau;
 
         @Option(names = "--png", paramLabel = "FILE", order = 10,
-                description = "The PNG of --heatmap or --near-zero (default: DIR/heatmap-C.png, DIR/near-zero-C.png).")
+                description = "The PNG of --heatmap or --near-zero (default: DIR/heatmap-C.png, DIR/near-zero-C.png). "
+                        + "An existing file is refused unless --force.")
         Path png;
+
+        @Option(names = "--force", order = 11, description = "Replace the PNG if it exists.")
+        boolean force;
 
         @Override
         public Integer call() throws Exception {
@@ -529,6 +533,9 @@ public final class ClusterMain implements Runnable {
             if (heatmap != null && nearZero != null && png != null) {
                 throw new IllegalArgumentException("--png names one file: give --heatmap and --near-zero in separate runs");
             }
+            // refused before any work, as every morse output
+            if (heatmap != null) SweepReport.checkWritable(heatmapFile(), force);
+            if (nearZero != null) SweepReport.checkWritable(nearZeroFile(), force);
             SweepReport rep = SweepReport.load(dir);
             boolean any = false;
             if (column != null || by != null) {
@@ -549,14 +556,12 @@ public final class ClusterMain implements Runnable {
                 any = true;
             }
             if (heatmap != null) {
-                Path file = png != null ? png : dir.resolve("heatmap-" + safe(heatmap) + (log ? "-log" : "") + ".png");
-                out.println("heat map: " + rep.heatMap(heatmap, xa, ya, log, file));
+                out.println("heat map: " + rep.heatMap(heatmap, xa, ya, log, heatmapFile(), force));
                 any = true;
             }
             if (nearZero != null) {
-                Path file = png != null ? png : dir.resolve("near-zero-" + safe(nearZero) + ".png");
                 List<String> legend = new ArrayList<>();
-                Path f = rep.nearZeroPlot(nearZero, tau, file, legend);
+                Path f = rep.nearZeroPlot(nearZero, tau, nearZeroFile(), legend, force);
                 out.println("tasks in the plot of " + nearZero + ":");
                 for (String l : legend) out.println("  " + l);
                 out.println("plot: " + f);
@@ -564,6 +569,14 @@ public final class ClusterMain implements Runnable {
             }
             if (!any) out.print(rep.text());
             return 0;
+        }
+
+        private Path heatmapFile() {
+            return png != null ? png : dir.resolve("heatmap-" + safe(heatmap) + (log ? "-log" : "") + ".png");
+        }
+
+        private Path nearZeroFile() {
+            return png != null ? png : dir.resolve("near-zero-" + safe(nearZero) + ".png");
         }
 
         private static String safe(String column) {

@@ -190,12 +190,69 @@ public final class SweepReport {
         return sb.toString();
     }
 
+    /** The file a PNG named {@code png} goes to: the name, with ".png" added when it has another ending (as XChart does). */
+    static Path pngFile(Path png) {
+        return png.toString().toLowerCase(Locale.ROOT).endsWith(".png") ? png : Path.of(png + ".png");
+    }
+
+    /**
+     * Refuses, before any work, a PNG that exists (unless {@code force}) or names a folder, with the
+     * CLI's words for every output ("--png: refusing to overwrite FILE (it exists; pass --force to
+     * replace it, or choose another name)").
+     */
+    public static void checkWritable(Path png, boolean force) {
+        Path file = pngFile(png);
+        if (Files.isDirectory(file)) throw new IllegalArgumentException("--png: " + file + " is a folder; expected a file name to write");
+        if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !force) {
+            throw new IllegalArgumentException("--png: refusing to overwrite " + file
+                    + " (it exists; pass --force to replace it, or choose another name)");
+        }
+    }
+
+    /**
+     * Writes the chart as a PNG atomically: to a hidden part file beside it, then into place; with
+     * {@code force} by a rename that replaces the file, without it by a hard link that fails rather
+     * than replace a file that appeared meanwhile. Never a half-written PNG under the name.
+     */
+    private static Path writePng(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path png, boolean force) throws IOException {
+        Path file = pngFile(png);
+        checkWritable(file, force);
+        Path target = file.toAbsolutePath();
+        Files.createDirectories(target.getParent());
+        Path part = target.resolveSibling("." + target.getFileName() + ".morse-part-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+        try {
+            Files.write(part, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+            if (force) {
+                Files.move(part, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                try {
+                    Files.createLink(target, part);
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    checkWritable(file, false);   // throws: it appeared meanwhile
+                    throw e;
+                } catch (UnsupportedOperationException e) {
+                    Files.move(part, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+            }
+        } finally {
+            Files.deleteIfExists(part);
+        }
+        return file;
+    }
+
     /**
      * A heat map (PNG, XChart) of the mean of {@code column} over {@code xAxis} × {@code yAxis} (the
      * mean over the tasks' other axes, done tasks only; empty cells where none), optionally of
-     * log10|value| (non-positive values then count as missing). Returns the file.
+     * log10|value| (non-positive values then count as missing). Returns the file. An existing file
+     * is refused unless {@code force} ({@link #writePng}).
      */
     public Path heatMap(String column, String xAxis, String yAxis, boolean log10, Path png) throws IOException {
+        return heatMap(column, xAxis, yAxis, log10, png, false);
+    }
+
+    /** {@link #heatMap(String, String, String, boolean, Path)}, replacing an existing file when {@code force}. */
+    public Path heatMap(String column, String xAxis, String yAxis, boolean log10, Path png, boolean force) throws IOException {
+        checkWritable(png, force);
         if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
         double[][] m = means(column, yAxis, xAxis, log10);
         List<Object> xv = values(xAxis);
@@ -230,11 +287,7 @@ public final class SweepReport {
         chart.getStyler().setMax(hi == lo ? round3(lo, true) + 1 : round3(hi, true));
         chart.getStyler().setPlotContentSize(1.0);
         chart.addSeries(what, xl, yl, cells);
-        Path parent = png.toAbsolutePath().getParent();
-        if (parent != null) Files.createDirectories(parent);
-        String file = png.toString();
-        BitmapEncoder.saveBitmap(chart, file, BitmapEncoder.BitmapFormat.PNG);
-        return file.toLowerCase(Locale.ROOT).endsWith(".png") ? png : Path.of(file + ".png");
+        return writePng(chart, png, force);
     }
 
     /**
@@ -243,9 +296,16 @@ public final class SweepReport {
      * apart (an exact 0 at the bottom of the axis), and the task's zero threshold from
      * {@code tauColumn} (e.g. {@code morse.tau}; null for none) as a bar, so a task's nullity is the
      * count of its points under its bar. Returns the PNG file and, in {@code legend}, one line
-     * per plotted task: its number and grid point.
+     * per plotted task: its number and grid point. An existing file is refused unless
+     * {@code force} ({@link #writePng}).
      */
     public Path nearZeroPlot(String column, String tauColumn, Path png, List<String> legend) throws IOException {
+        return nearZeroPlot(column, tauColumn, png, legend, false);
+    }
+
+    /** {@link #nearZeroPlot(String, String, Path, List)}, replacing an existing file when {@code force}. */
+    public Path nearZeroPlot(String column, String tauColumn, Path png, List<String> legend, boolean force) throws IOException {
+        checkWritable(png, force);
         if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
         List<Double> px = new ArrayList<>(), py = new ArrayList<>(), nx = new ArrayList<>(), ny = new ArrayList<>();
         List<Double> zx = new ArrayList<>(), tx = new ArrayList<>(), ty = new ArrayList<>();
@@ -299,11 +359,7 @@ public final class SweepReport {
             tau.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.RECTANGLE);
             tau.setMarkerColor(new java.awt.Color(44, 160, 44));
         }
-        Path parent = png.toAbsolutePath().getParent();
-        if (parent != null) Files.createDirectories(parent);
-        String file = png.toString();
-        BitmapEncoder.saveBitmap(chart, file, BitmapEncoder.BitmapFormat.PNG);
-        return file.toLowerCase(Locale.ROOT).endsWith(".png") ? png : Path.of(file + ".png");
+        return writePng(chart, png, force);
     }
 
     /** {@code v} rounded down (or up) to 3 significant digits. */

@@ -56,6 +56,25 @@ class ClusterMainTest {
         assertEquals(0, run("sweep", "report", dir.toString(), "--near-zero", "morse.nearest_zero", "--tau", "morse.tau"), err());
         assertTrue(out().contains("1: {\"reg\":\"l2:1e-3\",\"seed\":0}"), out());
         assertTrue(Files.size(dir.resolve("near-zero-morse.nearest_zero.png")) > 1000);
+
+        // a PNG that exists is refused without --force, as every morse output (it was overwritten in silence)
+        Path mine = Files.writeString(tmp.resolve("mine.png"), "not to be lost");
+        assertEquals(2, run("sweep", "report", dir.toString(), "--heatmap", "morse.nullity", "--png", mine.toString()));
+        assertEquals("morse sweep report: --png: refusing to overwrite " + mine
+                + " (it exists; pass --force to replace it, or choose another name)", err().strip());
+        assertEquals("not to be lost", Files.readString(mine));
+        Path heat = dir.resolve("heatmap-morse.min_abs_over_tau-log.png");
+        long before = Files.getLastModifiedTime(heat).toMillis();
+        assertEquals(2, run("sweep", "report", dir.toString(), "--heatmap", "morse.min_abs_over_tau", "--log"));
+        assertTrue(err().contains("refusing to overwrite " + heat), err());
+        assertEquals(before, Files.getLastModifiedTime(heat).toMillis());
+        assertEquals(2, run("sweep", "report", dir.toString(), "--near-zero", "morse.nearest_zero"));
+        assertTrue(err().contains("refusing to overwrite " + dir.resolve("near-zero-morse.nearest_zero.png")), err());
+        assertEquals(0, run("sweep", "report", dir.toString(), "--heatmap", "morse.nullity", "--png", mine.toString(), "--force"), err());
+        assertTrue(Files.size(mine) > 1000);
+        try (var files = Files.list(tmp)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().contains("morse-part")), "no part file left");
+        }
     }
 
     /**
