@@ -30,8 +30,16 @@ public record SweepStatus(Path dir, String name, int total, int done, int failed
     /** One grid option and its counts per value, in the spec's order. */
     public record Axis(String name, List<Count> counts) {}
 
-    /** A failed task: its id, the step that failed ({@code error_step}) and the row's {@code error}. */
-    public record Failure(String taskId, String step, String error) {}
+    /**
+     * A failed task: its id, the step that failed ({@code error_step}), the row's {@code error}, and
+     * whether its {@code error.txt} holds a stack trace (an exception in the step; a step that
+     * exited non-zero, such as exit 3 for no convergence, leaves its output there instead).
+     */
+    public record Failure(String taskId, String step, String error, boolean stackTrace) {
+        public Failure(String taskId, String step, String error) {
+            this(taskId, step, error, false);
+        }
+    }
 
     /** A task whose result.json is there but unreadable: its id and why ({@link SweepDir#stored}). */
     public record Damaged(String taskId, String why) {}
@@ -56,7 +64,7 @@ public record SweepStatus(Path dir, String name, int total, int done, int failed
                 failed++;
                 Map<String, Object> row = r.get();
                 failures.add(new Failure(t.id(), row.get("error_step") == null ? "?" : String.valueOf(row.get("error_step")),
-                        row.get("error") == null ? "(no message)" : String.valueOf(row.get("error"))));
+                        row.get("error") == null ? "(no message)" : String.valueOf(row.get("error")), hasStackTrace(dir, t.id())));
             }
         }
         List<Axis> axes = new ArrayList<>();
@@ -78,12 +86,22 @@ public record SweepStatus(Path dir, String name, int total, int done, int failed
                 SweepDir.attemptFolders(dir).size(), List.copyOf(axes), List.copyOf(failures), List.copyOf(damaged));
     }
 
+    /** Whether the task's error.txt holds a Java stack trace (a line "\tat …", as Throwable.printStackTrace writes). */
+    private static boolean hasStackTrace(Path dir, String taskId) {
+        try (var lines = java.nio.file.Files.lines(dir.resolve(SweepDir.TASKS).resolve(taskId).resolve(TaskExecutor.ERROR_FILE))) {
+            return lines.anyMatch(l -> l.startsWith("\tat "));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return false;
+        }
+    }
+
     /** Whether every task has a committed row (done or failed). */
     public boolean complete() { return missing == 0; }
 
     /**
      * A plain-text summary: one line overall, a table per grid axis, then the failed tasks (the
-     * first {@value #LISTED_FAILURES}: id, step, message; the whole trace is in the task's error.txt).
+     * first {@value #LISTED_FAILURES}: id, step, message; more in the task's error.txt, which holds
+     * the step's output, or a stack trace where the line says so).
      */
     public String text() {
         StringBuilder sb = new StringBuilder();
@@ -107,9 +125,10 @@ public record SweepStatus(Path dir, String name, int total, int done, int failed
             sb.append('\n').append(SweepReport.format(rows));
         }
         if (!failures.isEmpty()) {
-            sb.append("\nfailed tasks (task, step: error; the stack trace is in ").append(SweepDir.TASKS)
+            sb.append("\nfailed tasks (task, step: error; more in ").append(SweepDir.TASKS)
                     .append("/<task>/").append(TaskExecutor.ERROR_FILE).append("):\n");
-            list(sb, failures.stream().map(f -> f.taskId() + "  " + f.step() + ": " + f.error().strip()).toList());
+            list(sb, failures.stream().map(f -> f.taskId() + "  " + f.step() + ": " + f.error().strip()
+                    + (f.stackTrace() ? " (stack trace in " + TaskExecutor.ERROR_FILE + ")" : "")).toList());
         }
         return sb.toString();
     }

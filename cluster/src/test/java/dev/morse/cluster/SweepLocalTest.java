@@ -302,7 +302,8 @@ class SweepLocalTest {
         assertEquals(failing.id(), st.failures().get(0).taskId());
         assertEquals("fit", st.failures().get(0).step());
         assertTrue(text.contains("\n  " + failing.id() + "  fit: java.lang.IllegalStateException: fake divergence at width 8, seed 3"
-                + " (caused by java.lang.ArithmeticException: step size underflow)\n"), text);
+                + " (caused by java.lang.ArithmeticException: step size underflow) (stack trace in error.txt)\n"), text);
+        assertTrue(st.failures().get(0).stackTrace());
 
         SweepReport rep = SweepReport.load(dir);
         assertTrue(rep.numericColumns().containsAll(List.of("fit.loss", "morse.nullity", "morse.min_abs_over_tau")),
@@ -338,6 +339,9 @@ class SweepLocalTest {
         assertTrue(text.contains("\n  task19  fit: exit 3 (numerical failure): no convergence 19\n"), text);
         assertFalse(text.contains("task20"), text);
         assertTrue(text.endsWith("\n  … and 3 more\n"), text);
+        // exit 3 (a step that ran to its end) has no stack trace: status does not promise one
+        assertFalse(text.contains("stack trace"), text);
+        assertTrue(text.contains("failed tasks (task, step: error; more in tasks/<task>/error.txt):"), text);
         assertFalse(new SweepStatus(tmp, "s", 1, 1, 0, 0, 0, List.of(), List.of(), List.of()).text().contains("failed tasks"));
     }
 
@@ -437,6 +441,11 @@ class SweepLocalTest {
         assertEquals(16, r.tasks());
         assertEquals(8, r.done(), "max_iter 500: done");
         assertEquals(8, r.failed(), "max_iter 2: fit exits 3");
+        // status of exit 3: no stack trace to point at (it said "the stack trace is in error.txt")
+        SweepStatus st = SweepStatus.of(dir);
+        assertEquals(8, st.failures().size());
+        assertTrue(st.failures().stream().noneMatch(SweepStatus.Failure::stackTrace));
+        assertFalse(st.text().contains("stack trace"), st.text());
         List<SweepTask> tasks = spec.tasks("test-1");
         List<String> lines = Files.readAllLines(dir.resolve(SweepDir.RESULTS_JSONL));
         for (int i = 0; i < 16; i++) {
