@@ -559,6 +559,8 @@ public final class MorseSteps implements StepRunner {
         for (String o : outputs(a.command())) {
             if (o.equals("save")) continue;
             Object v = cfg.get(o);
+            // an output with a default name (demo's --out morse-out) goes into the task folder too
+            if (v == null) v = optionSpec(a.command(), o).defaultValue();
             if (v == null) continue;
             if (v instanceof Boolean b) {
                 if (b) cfg.put(o, taskDir.resolve(step + "-" + o).toString());

@@ -337,6 +337,10 @@ class MorseStepsTest {
                 String key = name.replace('-', '_');
                 Map<String, Object> cfg = MorseSteps.stepConfig(c.getKey(), Map.of(), Map.of(key, "sub/out-" + name), tmp, null, 1);
                 assertEquals(tmp.resolve("sub/out-" + name).toString(), cfg.get(name), c.getKey() + " --" + name);
+                if (o.defaultValue() != null) {   // a default name (demo's --out morse-out) lands in the task folder too
+                    assertEquals(tmp.resolve(o.defaultValue()).toString(),
+                            MorseSteps.stepConfig(c.getKey(), Map.of(), Map.of(), tmp, null, 1).get(name), c.getKey() + " --" + name);
+                }
                 String steps = "[{\"" + c.getKey() + "\": {\"" + key + "\": \"../escape\"}}]";
                 assertBad(spec("{\"seed\": [0]}", steps), "'../escape' must stay inside the task folder");
                 assertBad(SweepSpec.parse("{\"name\": \"t\", \"grid\": {\"" + key + "\": [\"a\"]}, \"steps\": [{\""
