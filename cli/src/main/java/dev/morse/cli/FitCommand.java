@@ -35,20 +35,21 @@ final class FitCommand extends AnalysisCommand {
     Optimize.Name optimizer;
 
     @Option(names = "--max-iter", converter = Checks.NonNegative.class, paramLabel = "N", defaultValue = "1000", order = 2,
-            description = "Iteration limit of lbfgs / gd (default: ${DEFAULT-VALUE}).")
+            description = "Iteration limit of lbfgs and gd, and of lbfgs_newton's L-BFGS phase; newton and newton_tr take --newton-iter "
+                    + "(default: ${DEFAULT-VALUE}).")
     int maxIter;
 
     @Option(names = "--newton-iter", converter = Checks.NonNegative.class, paramLabel = "N", defaultValue = "200", order = 3,
-            description = "Iteration limit of newton and newton_tr (default: ${DEFAULT-VALUE}).")
+            description = "Iteration limit of newton and newton_tr, and of lbfgs_newton's Newton phase (default: ${DEFAULT-VALUE}).")
     int newtonIter;
 
     @Option(names = "--newton-dense-limit", converter = Checks.NonNegative.class, paramLabel = "P", defaultValue = "" + Optimize.NEWTON_DENSE_LIMIT, order = 3,
             description = "Dense Newton steps (one P×P Hessian and eigendecomposition per iteration) up to this P; matrix-free "
-                    + "Krylov steps on exact Hessian-vector products above (default: ${DEFAULT-VALUE}).")
+                    + "Krylov steps on exact Hessian-vector products above; newton, newton_tr and lbfgs_newton (default: ${DEFAULT-VALUE}).")
     int newtonDenseLimit;
 
     @Option(names = "--krylov-iter", converter = Checks.Positive.class, paramLabel = "N", defaultValue = "" + Optimize.KRYLOV_ITER, order = 3,
-            description = "Iteration limit of MINRES (newton) or CG (newton_tr) in one matrix-free step (default: ${DEFAULT-VALUE}).")
+            description = "Iteration limit of MINRES (newton, lbfgs_newton) or CG (newton_tr) in one Newton step (default: ${DEFAULT-VALUE}).")
     int krylovIter;
 
     @Option(names = "--grad-tol", paramLabel = "TOL", defaultValue = "spec", order = 4,
@@ -56,10 +57,10 @@ final class FitCommand extends AnalysisCommand {
                     + "(go on until no step lowers ‖∇‖: needed before counting zero eigenvalues).")
     String gradTol;
 
-    @Option(names = "--lr", converter = Checks.PositiveReal.class, paramLabel = "ETA", defaultValue = "0.1", order = 5, description = "gd: learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", converter = Checks.PositiveReal.class, paramLabel = "ETA", defaultValue = "0.1", order = 5, description = "gd only: learning rate (the others choose their steps by line search or trust region; default: ${DEFAULT-VALUE}).")
     double learningRate;
 
-    @Option(names = "--history", converter = Checks.Positive.class, paramLabel = "M", defaultValue = "30", order = 6, description = "lbfgs: memory pairs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--history", converter = Checks.Positive.class, paramLabel = "M", defaultValue = "30", order = 6, description = "lbfgs and lbfgs_newton: memory pairs (default: ${DEFAULT-VALUE}).")
     int history;
 
     @WritesFiles
@@ -71,10 +72,69 @@ final class FitCommand extends AnalysisCommand {
     /** --grad-tol as a number (parsed by {@link #checkOptions}). */
     private double tol;
 
+    /**
+     * Which optimizers read each optimizer option (--grad-tol: all of them), from {@link Optimize#run}:
+     * --max-iter is the limit of lbfgs, gd and lbfgs_newton's L-BFGS phase; --newton-iter,
+     * --newton-dense-limit and --krylov-iter set the Newton phases (newton, newton_tr,
+     * lbfgs_newton's second); --history the L-BFGS ones; --lr gd alone (the others choose their
+     * steps). `--optimizer newton --max-iter 5` ran 200 iterations, in silence.
+     */
+    static final java.util.Map<String, java.util.Set<Optimize.Name>> READ_BY;
+    static {
+        var lbfgs = Optimize.Name.lbfgs;
+        var gd = Optimize.Name.gd;
+        var newton = Optimize.Name.newton;
+        var tr = Optimize.Name.newton_tr;
+        var both = Optimize.Name.lbfgs_newton;
+        var m = new java.util.LinkedHashMap<String, java.util.Set<Optimize.Name>>();
+        m.put("--max-iter", java.util.EnumSet.of(lbfgs, gd, both));
+        m.put("--newton-iter", java.util.EnumSet.of(newton, tr, both));
+        m.put("--newton-dense-limit", java.util.EnumSet.of(newton, tr, both));
+        m.put("--krylov-iter", java.util.EnumSet.of(newton, tr, both));
+        m.put("--lr", java.util.EnumSet.of(gd));
+        m.put("--history", java.util.EnumSet.of(lbfgs, both));
+        READ_BY = java.util.Collections.unmodifiableMap(m);
+    }
+
     @Override
     void checkOptions() {
         super.checkOptions();
         tol = Optimize.parseGradTol(gradTol);
+        checkOptimizerOptions();
+    }
+
+    /**
+     * Refuses an optimizer option that --optimizer does not read ({@link #READ_BY}) when it is
+     * {@link #given}. As for the other options that would be ignored, the command line wins over a
+     * config file: an --optimizer on the command line leaves a config's options of another optimizer
+     * unused, and they are set back to their defaults so that the report's config reruns what ran.
+     */
+    private void checkOptimizerOptions() {
+        for (var e : READ_BY.entrySet()) {
+            String o = e.getKey();
+            if (e.getValue().contains(optimizer) || !given(o)) continue;
+            if (onCommandLine("--optimizer") && !onCommandLine(o)) {
+                resetToDefault(o);
+                continue;
+            }
+            throw Checks.usage(o, "--optimizer " + optimizer + source("--optimizer") + " does not read it, so " + o + " "
+                    + spec.findOption(o).getValue() + source(o) + " would be ignored; " + unreadAdvice(o, optimizer));
+        }
+    }
+
+    /** What to do instead of an option that {@code optimizer} does not read. */
+    static String unreadAdvice(String option, Optimize.Name optimizer) {
+        return switch (option) {
+            case "--max-iter" -> "its iteration limit is --newton-iter (--max-iter limits lbfgs, gd and lbfgs_newton's L-BFGS phase)";
+            case "--newton-iter" -> "its iteration limit is --max-iter (--newton-iter limits newton, newton_tr and lbfgs_newton's Newton phase)";
+            case "--newton-dense-limit", "--krylov-iter" -> "it sets the Newton steps of newton, newton_tr and lbfgs_newton; remove it, "
+                    + "or choose one of those";
+            case "--lr" -> optimizer + " chooses its step lengths itself (" + (optimizer == Optimize.Name.lbfgs ? "line search"
+                    : optimizer == Optimize.Name.lbfgs_newton ? "line search, then trust region" : "trust region")
+                    + "); remove --lr, or use --optimizer gd (fixed learning rate)";
+            case "--history" -> "the memory pairs are L-BFGS's; remove --history, or use --optimizer lbfgs or lbfgs_newton";
+            default -> throw new IllegalStateException(option);
+        };
     }
 
     @Override

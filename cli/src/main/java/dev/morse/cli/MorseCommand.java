@@ -72,7 +72,7 @@ final class MorseCommand extends AnalysisCommand {
             description = "MINRES iteration limit of one matrix-free Newton step (default: ${DEFAULT-VALUE}).")
     int krylovIter;
 
-    @Option(names = "--max-iter", converter = Checks.NonNegative.class, paramLabel = "N", defaultValue = "5000", order = 4, description = "L-BFGS iteration limit for lbfgs_newton (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-iter", converter = Checks.NonNegative.class, paramLabel = "N", defaultValue = "5000", order = 4, description = "L-BFGS iteration limit of --refine lbfgs_newton (refused with newton and none, which run no L-BFGS; default: ${DEFAULT-VALUE}).")
     int maxIter;
 
     @Option(names = "--grad-tol", paramLabel = "TOL", defaultValue = "spec", order = 5,
@@ -210,7 +210,36 @@ final class MorseCommand extends AnalysisCommand {
     void checkOptions() {
         super.checkOptions();
         how = refinement();
+        checkRefinementOptions();
         acceptTol = acceptanceTol(Optimize.parseGradTol(gradTol));
+    }
+
+    /**
+     * Refuses a refinement option that the refinement does not read, when {@link #given}: without
+     * refinement none of --newton-iter, --newton-dense-limit, --krylov-iter, --max-iter is read
+     * (`--no-refine --newton-iter 5` was accepted and ignored), and --refine newton reads no
+     * --max-iter (the limit of lbfgs_newton's L-BFGS phase). --grad-tol is read either way (the
+     * threshold of "critical"). The command line wins over a config file, as for --refine against
+     * --no-refine: --no-refine or --refine there leaves a config's options unused, and they are set
+     * back to their defaults so that the report's config reruns what ran.
+     */
+    private void checkRefinementOptions() {
+        List<String> unread = how == Refine.none ? List.of("--newton-iter", "--newton-dense-limit", "--krylov-iter", "--max-iter")
+                : how == Refine.newton ? List.of("--max-iter") : List.of();
+        for (String o : unread) {
+            if (!given(o)) continue;
+            if ((onCommandLine("--refine") || onCommandLine("--no-refine")) && !onCommandLine(o)) {
+                resetToDefault(o);
+                continue;
+            }
+            String value = o + " " + spec.findOption(o).getValue() + source(o);
+            String what = noRefine ? "--no-refine" + source("--no-refine") : "--refine " + how + source("--refine");
+            throw Checks.usage(o, how == Refine.none
+                    ? what + " analyses θ as given, without refinement, so " + value + " (a refinement option) would be ignored; "
+                            + "remove it, or drop " + (noRefine ? "--no-refine" : "--refine none") + " to refine"
+                    : what + " runs Newton alone, so " + value + " (the iteration limit of lbfgs_newton's L-BFGS phase) would be ignored; "
+                            + "Newton's limit is --newton-iter; remove --max-iter, or use --refine lbfgs_newton");
+        }
     }
 
     /**

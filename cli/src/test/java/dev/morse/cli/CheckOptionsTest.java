@@ -367,6 +367,86 @@ class CheckOptionsTest {
     }
 
     /**
+     * fit's optimizer options against each optimizer, from the code of Optimize.run (which
+     * optimizer reads which option): every option that the optimizer does not read is refused, with
+     * the option named; every one it reads passes. `--optimizer newton --max-iter 5` ran 200
+     * iterations; lbfgs took --lr, gd --history and lbfgs --krylov-iter in silence.
+     */
+    @Test
+    void fitRefusesEveryOptionItsOptimizerDoesNotRead() {
+        String[] optimizers = {"lbfgs", "gd", "newton", "newton_tr", "lbfgs_newton"};
+        String[][] table = {
+                // option, value, then read by: lbfgs, gd, newton, newton_tr, lbfgs_newton
+                {"--max-iter", "5", "y", "y", "-", "-", "y"},
+                {"--newton-iter", "5", "-", "-", "y", "y", "y"},
+                {"--newton-dense-limit", "10", "-", "-", "y", "y", "y"},
+                {"--krylov-iter", "7", "-", "-", "y", "y", "y"},
+                {"--lr", "0.5", "-", "y", "-", "-", "-"},
+                {"--history", "5", "y", "-", "-", "-", "y"},
+                {"--grad-tol", "1e-6", "y", "y", "y", "y", "y"}};
+        int refusals = 0;
+        for (String[] row : table) {
+            for (int i = 0; i < optimizers.length; i++) {
+                String m = check("fit", "--optimizer", optimizers[i], row[0], row[1]);
+                String what = "fit --optimizer " + optimizers[i] + " " + row[0] + " " + row[1];
+                if (row[2 + i].equals("y")) {
+                    assertNull(m, what + " is read, so it passes");
+                } else {
+                    refusals++;
+                    assertNotNull(m, what + " is not read, so it is refused");
+                    assertTrue(m.startsWith("morse fit: " + row[0] + ": --optimizer " + optimizers[i] + " does not read it, so " + row[0]
+                            + " " + row[1] + " would be ignored; "), m);
+                }
+            }
+        }
+        assertEquals(15, refusals);
+        // the way out each names
+        refused("its iteration limit is --newton-iter", "fit", "--optimizer", "newton", "--max-iter", "5");
+        refused("its iteration limit is --max-iter", "fit", "--optimizer", "gd", "--newton-iter", "5");
+        refused("remove --lr, or use --optimizer gd", "fit", "--lr", "0.5");
+        refused("use --optimizer lbfgs or lbfgs_newton", "fit", "--optimizer", "gd", "--history", "5");
+        // a default given on the command line counts: it is what the user wrote
+        refused("--lr: --optimizer lbfgs does not read it", "fit", "--lr", "0.1");
+        // a config's options at their defaults (a report's record) pass; another value there is refused, with the file named
+        Main.Checker c = new Main.Checker();
+        String cfg = "{\"command\": \"fit\", \"model\": \"2-4-1\", \"data\": \"teacher:n=8\", \"optimizer\": \"%s\", "
+                + "\"lr\": %s, \"max_iter\": 1000, \"newton_iter\": 200, \"history\": 30}";
+        assertNull(c.check(String.format(cfg, "newton", "0.1"), "fit", "--config", "x.json"));
+        assertNull(c.check(String.format(cfg, "gd", "0.5"), "fit", "--config", "x.json"));
+        String bad = c.check(String.format(cfg, "lbfgs", "0.5"), "fit", "--config", "x.json");
+        assertTrue(bad != null && bad.startsWith("morse fit: --lr: --optimizer lbfgs (from x.json) does not read it, so --lr 0.5 (from x.json) "
+                + "would be ignored"), bad);
+        // --optimizer on the command line wins over the file: the file's gd options are left unused
+        assertNull(c.check(String.format(cfg, "gd", "0.5"), "fit", "--config", "x.json", "--optimizer", "lbfgs"));
+        bad = c.check(String.format(cfg, "gd", "0.1"), "fit", "--config", "x.json", "--optimizer", "lbfgs", "--lr", "0.5");
+        assertTrue(bad != null && bad.startsWith("morse fit: --lr: --optimizer lbfgs does not read it, so --lr 0.5 would be ignored"), bad);
+    }
+
+    /** morse's refinement options without refinement (--no-refine, --refine none), and --max-iter with --refine newton. */
+    @Test
+    void morseRefusesRefinementOptionsItDoesNotRead() {
+        for (String o : List.of("--newton-iter", "--newton-dense-limit", "--krylov-iter", "--max-iter")) {
+            refused(o + ": --no-refine analyses θ as given, without refinement, so " + o + " 5 (a refinement option) would be ignored; "
+                    + "remove it, or drop --no-refine to refine", "morse", "--no-refine", o, "5");
+            refused(o + ": --refine none analyses θ as given", "morse", "--refine", "none", o, "5");
+            assertNull(check("morse", "--refine", "lbfgs_newton", o, "5"), o + " is read by lbfgs_newton");
+        }
+        refused("--max-iter: --refine newton runs Newton alone, so --max-iter 5 (the iteration limit of lbfgs_newton's L-BFGS phase) "
+                + "would be ignored; Newton's limit is --newton-iter", "morse", "--max-iter", "5");
+        for (String o : List.of("--newton-iter", "--newton-dense-limit", "--krylov-iter")) assertNull(check("morse", o, "5"), o);
+        assertNull(check("morse", "--no-refine", "--grad-tol", "1e-6"), "--grad-tol is the threshold of critical, refined or not");
+        // a report's config (every option at its default) reruns; --no-refine on the command line leaves the file's options unused
+        Main.Checker c = new Main.Checker();
+        String cfg = "{\"command\": \"morse\", \"model\": \"2-4-1\", \"data\": \"teacher:n=8\", \"no_refine\": %s, "
+                + "\"newton_iter\": %d, \"max_iter\": 5000}";
+        assertNull(c.check(String.format(cfg, "true", 100), "morse", "--config", "x.json"));
+        assertNull(c.check(String.format(cfg, "false", 7), "morse", "--config", "x.json", "--no-refine"));
+        String bad = c.check(String.format(cfg, "true", 7), "morse", "--config", "x.json");
+        assertTrue(bad != null && bad.startsWith("morse morse: --newton-iter: --no-refine (from x.json) analyses θ as given, without "
+                + "refinement, so --newton-iter 7 (from x.json)"), bad);
+    }
+
+    /**
      * The numbers and flags that the checks combine with other options are marked, so that sweeps
      * check them in every combination ({@link Main#checkedInCombination}); the others are not.
      */
