@@ -338,6 +338,7 @@ final class TrainCommand extends AnalysisCommand {
             listener.abort();
             failure = e.getMessage();
             last = e.lastState();
+            if (e.step() == 0 && resume == null) failure = startFailure(trainEv, problem.theta, failure);
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
@@ -489,6 +490,23 @@ final class TrainCommand extends AnalysisCommand {
         } catch (IllegalArgumentException e) {
             throw CliException.usage("--optimizer " + kind.id() + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Why the first step of a run failed when the start θ₀ itself is the cause: the objective or its
+     * gradient over the training set is not finite there (θ₀ of size 1e200 with --reg l2 said
+     * "training diverged in epoch 1 at step 0 … lower --lr", though no step had been taken and no
+     * learning rate could help). Then the cause, as fit and eval name it for the same θ
+     * ({@link AnalysisCommand#nonFinite}); otherwise the step's own message. Only on this failure
+     * path: one pass over the training set.
+     */
+    static String startFailure(Evaluator ev, double[] theta0, String stepFailure) {
+        try {
+            checkGradient(ev, theta0);
+        } catch (CliException c) {
+            return "cannot train from the start θ₀ (before any step, so --lr is not the cause): " + c.getMessage();
+        }
+        return stepFailure;
     }
 
     /**
