@@ -306,9 +306,8 @@ final class TrainCommand extends AnalysisCommand {
         if (resume != null) {
             Checkpoints.Loaded loaded = Checkpoints.read(resume, trainEv.dim(), curvatureProbes);
             if (!loaded.state().configHash().equals(trainer.configHash())) {
-                throw CliException.usage("--resume " + resume + ": the checkpoint " + loaded.folder().getFileName() + " was written by a run with other settings "
-                        + "(config hash " + loaded.state().configHash().substring(0, 12) + "…, this run " + trainer.configHash().substring(0, 12)
-                        + "…): give the run's options, e.g. morse train --config " + resume.resolve(Checkpoints.CONFIG) + " --resume " + resume);
+                throw CliException.usage(resumeMismatch(loaded.folder().getFileName().toString(), loaded.state().configHash()
+                        + "", trainer.configHash()));
             }
             // --epochs counts from the run's start: fewer than done used to "finish" at once, "epochs 5 of 2", exit 0.
             if (loaded.state().epoch() > epochs) {
@@ -490,6 +489,54 @@ final class TrainCommand extends AnalysisCommand {
         } catch (IllegalArgumentException e) {
             throw CliException.usage("--optimizer " + kind.id() + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The refusal of a checkpoint written with other settings (its config hash is not this run's):
+     * the options that differ between the run's recorded config (DIR/config.json) and this one's,
+     * each with both values, and --config DIR/config.json as the way to give the run's options only
+     * when no --config was given (it said "give the run's options, e.g. morse train --config
+     * ck/config.json", naming no option, also to a command that had given exactly that). When the
+     * recorded options match (or DIR/config.json cannot be read), the hashes, and what else they cover.
+     */
+    private String resumeMismatch(String checkpoint, String runHash, String thisHash) {
+        Path recorded = resume.resolve(Checkpoints.CONFIG);
+        List<String> differ = null;
+        try {
+            differ = differingOptions(ConfigFile.load(recorded), ConfigFile.parse(Report.configText(spec), Path.of("this run")),
+                    sched.dependsOnLength());
+        } catch (RuntimeException e) {
+            // no readable record: the hashes alone
+        }
+        String head = "--resume " + resume + ": the checkpoint " + checkpoint + " was written by a run with other settings";
+        String hashes = "config hash " + runHash.substring(0, 12) + "…, this run " + thisHash.substring(0, 12) + "…";
+        String how = configFile() == null ? ", e.g. morse train --config " + recorded + " --resume " + resume : "";
+        if (differ != null && !differ.isEmpty()) {
+            return head + ": " + String.join(", ", differ) + " (the run's options are in " + recorded + "); give the run's values" + how;
+        }
+        return head + " (" + hashes + ")" + (differ != null ? "; its recorded options (" + recorded + ") match this run's, so what "
+                + "they name differs: the data or --weights files, or the engine's chunking of the data" : "")
+                + "; give the run's options" + how;
+    }
+
+    /**
+     * The options whose values differ between a run's recorded config and this run's, as
+     * "--lr 0.5 (the run's: 0.1)", in the recorded order, then this run's own: every option of the
+     * config, which leaves out output options (Report.OUTPUT_OPTIONS), except the thread counts
+     * (they change no bit, nor the config hash) and --epochs when the schedule does not depend on
+     * the run's length (a run may be resumed with more epochs then).
+     */
+    static List<String> differingOptions(ConfigFile run, ConfigFile now, boolean lengthDependent) {
+        java.util.Set<String> keys = new java.util.LinkedHashSet<>(run.values.keySet());
+        keys.addAll(now.values.keySet());
+        List<String> out = new ArrayList<>();
+        for (String k : keys) {
+            if (k.equals("threads") || k.equals("epochs") && !lengthDependent) continue;
+            String a = run.values.get(k), b = now.values.get(k);
+            if (java.util.Objects.equals(a, b)) continue;
+            out.add((b == null ? "no --" + k : "--" + k + " " + b) + " (the run's: " + (a == null ? "not given" : a) + ")");
+        }
+        return out;
     }
 
     /**

@@ -381,6 +381,29 @@ class TrainCommandTest {
         assertEquals(Boolean.TRUE, ((Map<?, ?>) Cli.json(log).get("training")).get("completed"));
     }
 
+    /**
+     * A checkpoint of a run with other settings: the refusal names the options that differ, with
+     * both values, and suggests --config DIR/config.json only when no --config was given (it
+     * suggested it to a command that had given exactly that, naming no option).
+     */
+    @Test
+    void resumeWithOtherSettingsNamesTheOptionsThatDiffer() throws Exception {
+        Path ck = dir.resolve("ck");
+        assertEquals(0, Cli.run(args(PROBLEM, "--epochs", "1", "--lr", "0.1", "--checkpoint-dir", ck.toString())).code());
+        Path cfg = ck.resolve("config.json");
+        Cli.Result withConfig = Cli.run("train", "--config", cfg.toString(), "--resume", ck.toString(), "--epochs", "2", "--lr", "0.2",
+                "--momentum", "0.5", "-q");
+        assertEquals(2, withConfig.code(), withConfig.toString());
+        assertTrue(withConfig.err().contains("was written by a run with other settings: --lr 0.2 (the run's: 0.1), --momentum 0.5 (the run's: "
+                + "not given) (the run's options are in " + cfg + "); give the run's values"), withConfig.err());
+        assertFalse(withConfig.err().contains("--config"), "--config was given: " + withConfig.err());
+        assertFalse(withConfig.err().contains("--epochs"), "more epochs of a constant schedule are no difference: " + withConfig.err());
+        Cli.Result without = Cli.run(args(PROBLEM, "--epochs", "2", "--lr", "0.3", "--resume", ck.toString()));
+        assertEquals(2, without.code(), without.toString());
+        assertTrue(without.err().contains("--lr 0.3 (the run's: 0.1)") && without.err().contains("e.g. morse train --config " + cfg + " --resume " + ck),
+                without.err());
+    }
+
     private void assertUsage(String message, String... extra) {
         Cli.Result r = Cli.run(args(PROBLEM, concat(new String[] {"--epochs", "1"}, extra)));
         assertEquals(2, r.code(), r.toString());
