@@ -62,6 +62,7 @@ final class TrainCommand extends AnalysisCommand {
             description = "sgd, adam or adamw (torch.optim.SGD / Adam / AdamW). Default: ${DEFAULT-VALUE}.")
     String optimizer;
 
+    @CombinedCheck
     @Option(names = "--lr", converter = Checks.PositiveReal.class, paramLabel = "ETA", defaultValue = "0.001", order = 2,
             description = "Base learning rate lr₀ (the schedule scales it per step). Default: ${DEFAULT-VALUE} (torch.optim's).")
     double lr;
@@ -98,6 +99,7 @@ final class TrainCommand extends AnalysisCommand {
                     + "Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
+    @CombinedCheck
     @Option(names = "--epochs", converter = Checks.Positive.class, paramLabel = "E", defaultValue = "10", order = 10, description = "Passes over the training data. Default: ${DEFAULT-VALUE}.")
     int epochs;
 
@@ -215,6 +217,28 @@ final class TrainCommand extends AnalysisCommand {
         } catch (IllegalArgumentException e) {
             throw CliException.usage("--schedule: " + e.getMessage());
         }
+        checkCosine();
+    }
+
+    /**
+     * A cosine schedule against --lr and --epochs, whose values it was accepted with in silence:
+     * lr_min above lr₀ (the "decay" would raise the rate), and a warm-up W, in epochs as the schedule
+     * counts it, that lasts the whole run or longer (the rate would only rise, and never reach the
+     * cosine part). W_s = round(W·B) steps against T = E·B, where B is known only with the data, is
+     * checked again in {@link #execute}.
+     */
+    private void checkCosine() {
+        if (sched.kind() != LearningRateSchedule.Kind.COSINE) return;
+        String s = "--schedule " + schedule + source("--schedule");
+        if (sched.minLr() > lr) {
+            throw Checks.usage("--schedule", s + ": lr_min " + num(sched.minLr()) + " is above the base rate --lr " + num(lr) + source("--lr")
+                    + ", so the cosine would raise the rate rather than lower it; give lr_min ≤ lr₀ (0 by default), or a higher --lr");
+        }
+        if (sched.warmupEpochs() >= epochs) {
+            throw Checks.usage("--schedule", s + ": the warm-up of " + num(sched.warmupEpochs()) + " epochs lasts the whole run (--epochs "
+                    + epochs + source("--epochs") + "), so the rate would only rise and the cosine never run; give a warm-up W below "
+                    + "--epochs (in epochs), or more --epochs");
+        }
     }
 
     /**
@@ -299,6 +323,12 @@ final class TrainCommand extends AnalysisCommand {
 
         TrainingConfig config = new TrainingConfig(epochs, batchSize, problemOptions.seed, lr, sched, opt, effectiveCheckpointEvery, curvatureEvery);
         Trainer trainer = new Trainer(trainEv, heldOutEv, monitor, config);
+        long warm = sched.warmupSteps(trainer.batchesPerEpoch()), total = (long) epochs * trainer.batchesPerEpoch();
+        if (sched.kind() == LearningRateSchedule.Kind.COSINE && warm >= total) {
+            throw Checks.usage("--schedule", "--schedule " + schedule + source("--schedule") + ": the warm-up of " + num(sched.warmupEpochs())
+                    + " epochs is " + warm + " steps (" + trainer.batchesPerEpoch() + " an epoch, rounded), the whole run of " + total
+                    + " steps, so the rate would only rise and the cosine never run; give a shorter warm-up, or more --epochs");
+        }
 
         Listener listener = new Listener(trainer.batchesPerEpoch(), opt.describe());
         TrainingState start;

@@ -67,6 +67,13 @@ class CheckOptionsTest {
         assertNull(check("train", "--optimizer", "sgd", "--momentum", "0.9", "--nesterov", "--schedule", "cosine:1", "--curvature-every", "1",
                 "--curvature-probes", "2", "--penalty", "gradient_norm:0.1", "--checkpoint-every", "2", "--checkpoint-dir", "ck"), "good options pass");
         assertNull(check("train", "--optimizer", "adamw", "--betas", "0.9,0.99", "--eps", "1e-6", "--holdout", "0.2", "--holdout-seed", "3"));
+        // a cosine schedule's lr_min above --lr, and a warm-up (in epochs) as long as the run
+        refused("--schedule: --schedule cosine:1:0.5: lr_min 0.5 is above the base rate --lr 0.1, so the cosine would raise the rate",
+                "train", "--lr", "0.1", "--schedule", "cosine:1:0.5", "--epochs", "3");
+        refused("--schedule: --schedule cosine:5: the warm-up of 5 epochs lasts the whole run (--epochs 5)", "train", "--schedule", "cosine:5",
+                "--epochs", "5");
+        refused("the warm-up of 12.5 epochs lasts the whole run (--epochs 10)", "train", "--schedule", "cosine:12.5");
+        assertNull(check("train", "--lr", "0.1", "--schedule", "cosine:4.5:0.1", "--epochs", "5"), "lr_min = lr₀, a warm-up below the run");
     }
 
     /** eval's penalties that cannot share an objective, and a vector file no penalty uses, before any file is read. */
@@ -453,7 +460,8 @@ class CheckOptionsTest {
     @Test
     void numbersCheckedWithOtherOptionsAreMarked() {
         CommandLine root = new CommandLine(new Main());
-        assertEquals(Set.of("--momentum", "--nesterov", "--eps", "--holdout", "--holdout-seed", "--checkpoint-every"), marked(root, "train"));
+        assertEquals(Set.of("--momentum", "--nesterov", "--eps", "--holdout", "--holdout-seed", "--checkpoint-every", "--lr", "--epochs"),
+                marked(root, "train"), "--lr and --epochs against a cosine schedule's lr_min and warm-up");
         assertEquals(Set.of("--probes"), marked(root, "trace"));
         assertEquals(Set.of("--k", "--basis"), marked(root, "spectrum"), "--basis must exceed --k (2k with --which both), at most P");
         assertEquals(Set.of(), marked(root, "density"), "--sigma and --grid are checked each alone");

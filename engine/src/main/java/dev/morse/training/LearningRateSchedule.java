@@ -97,6 +97,16 @@ public final class LearningRateSchedule {
         return kind;
     }
 
+    /** W, the warm-up of a cosine schedule in epochs (0 otherwise). */
+    public double warmupEpochs() {
+        return kind == Kind.COSINE ? warmupEpochs : 0;
+    }
+
+    /** lr_min, the rate a cosine schedule ends at (0 otherwise). */
+    public double minLr() {
+        return kind == Kind.COSINE ? minLr : 0;
+    }
+
     /** Whether the rates depend on the total number of epochs (cosine), so that a run cannot be extended. */
     public boolean dependsOnLength() {
         return kind == Kind.COSINE;
