@@ -57,7 +57,8 @@ final class EvalCommand extends AnalysisCommand {
 
     @Option(names = "--seed-step", converter = Checks.Seed.class, paramLabel = "S", defaultValue = "0", order = 4,
             description = "The step seed probes and noise are drawn from when not given as files (default: ${DEFAULT-VALUE}); refused "
-                    + "when no --penalty draws from it.")
+                    + "when no --penalty draws from it. Step t of 'train --seed s' draws from Seeds.derive(s, STEP_PROBES, t), not from t: "
+                    + "the README's 'Training penalties' section computes it.")
     long seedStep;
 
     @WritesFiles

@@ -35,6 +35,51 @@ class TrainPenaltyTest {
         return a;
     }
 
+    /**
+     * eval --seed-step reproduces a training step's draws: step t (0-based, counted over the whole
+     * run) of a train run with --seed s draws its probes from the seed Seeds.derive(s, STEP_PROBES, t),
+     * which the README spells out. With the full batch each epoch is one step, so epoch e's logged
+     * train_objective is step e − 1's objective, at θ before that step: eval at θ₀ and θ₁ with those
+     * seeds gives the same objectives (up to the order of summation: the step's batch is the
+     * shuffled samples), and another seed does not.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void evalWithATrainStepsSeedReproducesItsLoggedObjective() throws Exception {
+        Path theta0 = dir.resolve("theta0.npy"), theta1 = dir.resolve("theta1.npy"), log = dir.resolve("log.json");
+        int p = 5 * 12 + 12 + 12 * 3 + 3;
+        double[] t0 = new double[p];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int i = 0; i < p; i++) t0[i] = 0.6 * (2 * r.nextDouble() - 1);
+        Npy.write(theta0, t0);
+        String pen = "hessian_trace:0.5:2";
+        String[] run = {"--weights", theta0.toString(), "--optimizer", "sgd", "--lr", "0.2", "--batch-size", "96", "--penalty", pen};
+        Cli.Result two = Cli.run(args("train", concat(run, "--epochs", "2", "--json", log.toString())));
+        assertEquals(0, two.code(), two.toString());
+        Cli.Result one = Cli.run(args("train", concat(run, "--epochs", "1", "--save", theta1.toString())));
+        assertEquals(0, one.code(), one.toString());
+        List<Map<String, Object>> epochs = (List<Map<String, Object>>) Cli.json(log).get("epochs");
+        long seed = 7;   // PROBLEM's --seed
+        Path[] at = {theta0, theta1};
+        for (int t = 0; t < 2; t++) {
+            double logged = ((Number) epochs.get(t).get("train_objective")).doubleValue();
+            double evaluated = evalObjective(at[t], pen, dev.morse.training.Seeds.derive(seed, dev.morse.training.Seeds.STEP_PROBES, t), "e" + t);
+            assertEquals(logged, evaluated, 1e-12 * Math.abs(logged), "step " + t + ": eval --seed-step derive(s, STEP_PROBES, t)");
+            double other = evalObjective(at[t], pen, t, "o" + t);   // the step number itself is not the step's seed
+            assertTrue(Math.abs(other - logged) > 1e-8 * Math.abs(logged), "step " + t + ": another seed draws other probes: " + other + " vs " + logged);
+        }
+    }
+
+    private double evalObjective(Path theta, String pen, long seedStep, String tag) throws Exception {
+        Path json = dir.resolve("eval-" + tag + ".json");
+        List<String> a = new java.util.ArrayList<>(List.of(args("eval", "--weights", theta.toString(), "--penalty", pen,
+                "--seed-step", Long.toString(seedStep), "--json", json.toString())));
+        a.subList(a.indexOf("--seed"), a.indexOf("--seed") + 2).clear();   // eval's --seed draws only --init
+        Cli.Result ev = Cli.run(a.toArray(new String[0]));
+        assertEquals(0, ev.code(), ev.toString());
+        return ((Number) Cli.json(json).get("objective")).doubleValue();
+    }
+
     @Test
     void oneFullBatchStepIsThetaMinusLrTimesEvalsDirection() throws Exception {
         Path theta0 = dir.resolve("theta0.npy");
