@@ -128,6 +128,36 @@ public final class Main implements Runnable {
     }
 
     /**
+     * The options (normalized names) that the command leaves unread given the options in
+     * {@code config} (normalized names; values as text, numbers or booleans) that choose what runs:
+     * fit's optimizer options that its --optimizer does not read ({@code FitCommand.READ_BY}),
+     * morse's refinement options without refinement (--no-refine, --refine none) and its --max-iter
+     * with --refine newton. The commands refuse them when given; a sweep leaves a task's values of
+     * them out of the steps that do not read them (a grid's max_iter for fit also reached morse).
+     * None for other commands, or for a choice that does not parse (its own check refuses it).
+     */
+    public static java.util.Set<String> unreadOptions(String command, java.util.Map<String, ?> config) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        try {
+            if (command.equals("fit")) {
+                Object v = config.get("optimizer");
+                Optimize.Name opt = Optimize.Name.valueOf(v == null ? "lbfgs" : String.valueOf(v));
+                FitCommand.READ_BY.forEach((o, by) -> {
+                    if (!by.contains(opt)) out.add(o.substring(2));
+                });
+            } else if (command.equals("morse")) {
+                Object refine = config.get("refine"), none = config.get("no-refine");
+                MorseCommand.Refine how = MorseCommand.Refine.valueOf(refine == null ? "newton" : String.valueOf(refine));
+                if (none != null && Boolean.parseBoolean(String.valueOf(none))) how = MorseCommand.Refine.none;
+                for (String o : MorseCommand.unread(how)) out.add(o.substring(2));
+            }
+        } catch (IllegalArgumentException e) {
+            return java.util.Set.of();
+        }
+        return out;
+    }
+
+    /**
      * The options (normalized names) that an --init scheme leaves without effect in this command:
      * --seed where it seeds only --init ({@code BaseCommand.seedDrawsOnlyTheta}: not in train) and
      * the scheme makes θ without drawing (zeros, gaussian:0); none otherwise, and none for a scheme

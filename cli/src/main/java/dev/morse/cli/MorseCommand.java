@@ -223,9 +223,14 @@ final class MorseCommand extends AnalysisCommand {
      * --no-refine: --no-refine or --refine there leaves a config's options unused, and they are set
      * back to their defaults so that the report's config reruns what ran.
      */
-    private void checkRefinementOptions() {
-        List<String> unread = how == Refine.none ? List.of("--newton-iter", "--newton-dense-limit", "--krylov-iter", "--max-iter")
+    /** The refinement options that {@code how} does not read (Main.unreadOptions for sweeps, and {@link #checkRefinementOptions}). */
+    static List<String> unread(Refine how) {
+        return how == Refine.none ? List.of("--newton-iter", "--newton-dense-limit", "--krylov-iter", "--max-iter")
                 : how == Refine.newton ? List.of("--max-iter") : List.of();
+    }
+
+    private void checkRefinementOptions() {
+        List<String> unread = unread(how);
         for (String o : unread) {
             if (!given(o)) continue;
             if ((onCommandLine("--refine") || onCommandLine("--no-refine")) && !onCommandLine(o)) {

@@ -586,6 +586,9 @@ public final class MorseSteps implements StepRunner {
                 && !hasHiddenLayer(text(cfg.get("model")))) {
             cfg.remove("activation");
         }
+        // fit's optimizer options that its optimizer does not read, morse's refinement options that
+        // its refinement does not read (a grid's max_iter for fit reached morse's Newton refinement)
+        for (String o : dev.morse.cli.Main.unreadOptions(a.command(), cfg)) if (!own.contains(o)) cfg.remove(o);
         if (opts.containsKey("threads") && !cfg.containsKey("threads")) cfg.put("threads", threads);
         return cfg;
     }

@@ -187,7 +187,8 @@ class MorseStepsTest {
         Path task = tmp.resolve("s").resolve("tasks").resolve(spec.tasks("test-1").get(0).id());
         Map<String, Object> cfg = Json.readObject(task.resolve("refine-config.json"));
         assertEquals("fit", cfg.get("command"));
-        assertEquals("500", cfg.get("max_iter"), "grid values reach every step that takes them, as text");
+        assertEquals("l2:1e-3", cfg.get("reg"), "grid values reach every step that takes them");
+        assertFalse(cfg.containsKey("max_iter"), "but not an option its optimizer (newton) does not read: " + cfg);
         assertEquals(task.resolve("fit-theta.npy").toString(), cfg.get("weights"));
     }
 
@@ -523,6 +524,35 @@ class MorseStepsTest {
         assertBad(spec("{\"no_refine\": [false, true], \"refine\": [\"newton\", \"lbfgs_newton\"]}", "[{\"morse\": {}}]"),
                 "key 'grid.no_refine[1]': morse morse: --no-refine and --refine lbfgs_newton contradict each other");
         new MorseSteps().validate(spec("{\"no_refine\": [false, true], \"refine\": [\"newton\", \"none\"]}", "[{\"morse\": {}}]"));
+    }
+
+    /**
+     * A task's optimizer options reach only the steps that read them: a grid's max_iter for fit's
+     * L-BFGS is left out of morse's Newton refinement and of the refine step (fit with newton),
+     * and a grid's lr out of a fit step with lbfgs; the commands refuse them there (as without
+     * effect), so a step's own unread option is refused on the driver, naming its key.
+     */
+    @Test
+    void aTasksOptimizerOptionsReachOnlyTheStepsThatReadThem() {
+        Map<String, Object> task = Map.of("max_iter", 500L, "lr", 0.5, "newton_iter", 50L);
+        Map<String, Object> morse = MorseSteps.stepConfig("morse", task, Map.of(), tmp, null, 1);
+        assertFalse(morse.containsKey("max-iter"), morse.toString());
+        assertEquals(50L, morse.get("newton-iter"));
+        assertEquals(500L, MorseSteps.stepConfig("morse", task, Map.of("refine", "lbfgs_newton"), tmp, null, 1).get("max-iter"));
+        Map<String, Object> none = MorseSteps.stepConfig("morse", task, Map.of("no_refine", true), tmp, null, 1);
+        assertFalse(none.containsKey("max-iter") || none.containsKey("newton-iter"), none.toString());
+        Map<String, Object> refine = MorseSteps.stepConfig("refine", task, Map.of(), tmp, null, 1);
+        assertFalse(refine.containsKey("max-iter") || refine.containsKey("lr"), refine.toString());
+        assertEquals(50L, refine.get("newton-iter"));
+        Map<String, Object> lbfgs = MorseSteps.stepConfig("fit", task, Map.of("optimizer", "lbfgs"), tmp, null, 1);
+        assertFalse(lbfgs.containsKey("lr") || lbfgs.containsKey("newton-iter"), lbfgs.toString());
+        assertEquals(500L, lbfgs.get("max-iter"));
+        assertEquals(0.5, MorseSteps.stepConfig("fit", task, Map.of("optimizer", "gd"), tmp, null, 1).get("lr"));
+        new MorseSteps().validate(spec("{\"max_iter\": [2, 500]}", "[{\"fit\": {\"optimizer\": \"lbfgs\"}}, {\"morse\": {}}, {\"refine\": {}}]"));
+        assertBad(spec("{\"seed\": [0]}", "[{\"morse\": {\"max_iter\": 50}}]"),
+                "key 'steps[0].morse.max_iter': morse morse: --max-iter: --refine newton");
+        assertBad(spec("{\"seed\": [0]}", "[{\"fit\": {\"optimizer\": \"newton\", \"max_iter\": 5}}]"),
+                "morse fit: --max-iter: --optimizer newton");
     }
 
     /**
