@@ -192,15 +192,22 @@ public final class Main implements Runnable {
         return option.userObject() instanceof java.lang.reflect.Field f && f.isAnnotationPresent(WritesFiles.class);
     }
 
+    /**
+     * Whether an internal error's stack trace is asked for: {@code --debug} anywhere on the command
+     * line, or {@code MORSE_DEBUG=1}. The one rule, for this CLI and bin/morse-cluster's commands.
+     */
+    public static boolean debugAsked(String... args) {
+        return "1".equals(System.getenv("MORSE_DEBUG")) || List.of(args).contains("--debug");
+    }
+
+    /** The command line without its {@code --debug} (taken anywhere, see {@link #debugAsked}). */
+    public static String[] withoutDebug(String... args) {
+        return java.util.Arrays.stream(args).filter(a -> !a.equals("--debug")).toArray(String[]::new);
+    }
+
     static int run(PrintWriter out, PrintWriter err, boolean terminal, String... args) {
-        boolean debug = "1".equals(System.getenv("MORSE_DEBUG"));
-        List<String> rest = new ArrayList<>();
-        for (String a : args) {
-            if (a.equals("--debug")) debug = true;
-            else rest.add(a);
-        }
-        args = rest.toArray(new String[0]);
-        final boolean trace = debug;
+        final boolean trace = debugAsked(args);
+        args = withoutDebug(args);
         Main main = new Main();
         main.stderrTerminal = terminal;
         CommandLine cl = commandLine(main);

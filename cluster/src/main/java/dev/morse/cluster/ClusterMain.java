@@ -93,14 +93,8 @@ public final class ClusterMain implements Runnable {
         }
         // --debug anywhere (bin/morse hands it over with the command), or MORSE_DEBUG=1, as the CLI
         // takes them: an internal error's stack trace
-        boolean debug = "1".equals(System.getenv("MORSE_DEBUG"));
-        List<String> rest = new ArrayList<>();
-        for (String a : args) {
-            if (a.equals("--debug")) debug = true;
-            else rest.add(a);
-        }
-        args = rest.toArray(new String[0]);
-        final boolean trace = debug;
+        final boolean trace = dev.morse.cli.Main.debugAsked(args);
+        args = dev.morse.cli.Main.withoutDebug(args);
         CommandLine cl = new CommandLine(new ClusterMain());
         cl.setOut(o);
         cl.setErr(e);

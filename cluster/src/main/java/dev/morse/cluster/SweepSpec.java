@@ -210,37 +210,28 @@ public final class SweepSpec implements Serializable {
      * of specs that wrote integers as integers did not change.
      */
     static Object sameNumber(Object v) {
-        if ((v instanceof Double || v instanceof Float) && ((Number) v).doubleValue() == Math.rint(((Number) v).doubleValue())
-                && Math.abs(((Number) v).doubleValue()) <= EXACT_INTEGERS) {
-            return (long) ((Number) v).doubleValue();
-        }
-        if (v instanceof List<?> l) {
-            List<Object> out = new ArrayList<>(l.size());
-            for (Object x : l) out.add(sameNumber(x));
-            return out;
-        }
-        if (v instanceof Map<?, ?> m) {
-            Map<Object, Object> out = new LinkedHashMap<>();
-            m.forEach((k, x) -> out.put(k, sameNumber(x)));
-            return out;
-        }
-        return v;
+        return mapLeaves(v, x -> (x instanceof Double || x instanceof Float) && ((Number) x).doubleValue() == Math.rint(((Number) x).doubleValue())
+                && Math.abs(((Number) x).doubleValue()) <= EXACT_INTEGERS ? (Object) (long) ((Number) x).doubleValue() : x);
     }
 
     /** A value with each number as its exact decimal value (1, 1.0 and 1e0 alike), for comparing values. */
     private static Object byValue(Object v) {
-        if (v instanceof Number n) return new java.math.BigDecimal(n.toString()).stripTrailingZeros();
+        return mapLeaves(v, x -> x instanceof Number n ? new java.math.BigDecimal(n.toString()).stripTrailingZeros() : x);
+    }
+
+    /** A JSON value with {@code leaf} applied to each value that is neither a list nor an object, in the same structure and order. */
+    private static Object mapLeaves(Object v, java.util.function.UnaryOperator<Object> leaf) {
         if (v instanceof List<?> l) {
             List<Object> out = new ArrayList<>(l.size());
-            for (Object x : l) out.add(byValue(x));
+            for (Object x : l) out.add(mapLeaves(x, leaf));
             return out;
         }
         if (v instanceof Map<?, ?> m) {
             Map<Object, Object> out = new LinkedHashMap<>();
-            m.forEach((k, x) -> out.put(k, byValue(x)));
+            m.forEach((k, x) -> out.put(k, mapLeaves(x, leaf)));
             return out;
         }
-        return v;
+        return leaf.apply(v);
     }
 
     private static List<Object> nullSafe(List<?> values) {
