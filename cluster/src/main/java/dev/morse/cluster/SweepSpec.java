@@ -199,21 +199,6 @@ public final class SweepSpec implements Serializable {
         return new SweepSpec(name, base, grid, List.copyOf(zip), List.copyOf(steps));
     }
 
-    /** The largest magnitude up to which every integer is a double: integral doubles there are integers. */
-    private static final double EXACT_INTEGERS = 0x1p53;
-
-    /**
-     * A value as its task id hashes it: each integral double of magnitude at most 2^53 as the
-     * integer it is ({@code 30.0}, {@code 3e1} → {@code 30}, as the step's command line carries it,
-     * {@link MorseSteps#text}); every other value as parsed. Integers, and doubles that are not
-     * integral ({@code 1e-3} and {@code 0.001} are one double), hash as they always did, so the ids
-     * of specs that wrote integers as integers did not change.
-     */
-    static Object sameNumber(Object v) {
-        return mapLeaves(v, x -> (x instanceof Double || x instanceof Float) && ((Number) x).doubleValue() == Math.rint(((Number) x).doubleValue())
-                && Math.abs(((Number) x).doubleValue()) <= EXACT_INTEGERS ? (Object) (long) ((Number) x).doubleValue() : x);
-    }
-
     /** A value with each number as its exact decimal value (1, 1.0 and 1e0 alike), for comparing values. */
     private static Object byValue(Object v) {
         return mapLeaves(v, x -> x instanceof Number n ? new java.math.BigDecimal(n.toString()).stripTrailingZeros() : x);
@@ -323,7 +308,7 @@ public final class SweepSpec implements Serializable {
             identity.put("config", config);
             identity.put("steps", stepList);
             identity.put("morse_version", morseVersion);
-            String id = Json.hash16(Json.canonical(sameNumber(identity)));
+            String id = Json.hash16(Json.canonical(identity));
             tasks.add(new SweepTask(t, id, config, point, steps));
             // odometer: last unit fastest
             for (int u = units.size() - 1; u >= 0; u--) {

@@ -30,36 +30,14 @@ class SweepSpecTest {
             """;
 
     /**
-     * Ids computed before numbers were canonicalized (integral 30.0 as 30): a spec written in
-     * canonical forms keeps its ids, so existing sweep folders still resume.
+     * Ids are stable across versions of the code (morse_version aside): existing sweep folders
+     * resume only if their tasks hash as before. Computed with the id code of 2026-12-03.
      */
     @Test
     void idsOfCanonicalSpecsArePinned() {
         assertEquals(List.of("4359c8914409dece", "dc6d994ece74775a"),
                 SweepSpec.parse(PINNED).tasks("1.0").stream().map(SweepTask::id).toList());
         assertEquals("7396d3021a563211", SweepSpec.parse(SPEC).tasks("1.0").get(5).id());
-    }
-
-    /**
-     * The same number gives the same id however it is written: "epochs": 30.0 (or 3e1) and 30,
-     * in base, grid, lists and step options; 1e-3 and 0.001. Integral doubles beyond 2^53 and
-     * other numbers stay as they were.
-     */
-    @Test
-    void integralNumbersGiveOneIdHoweverWritten() {
-        String a = PINNED.replace("\"epochs\": [30]", "\"epochs\": [30.0]").replace("\"max_iter\": 5000", "\"max_iter\": 5e3")
-                .replace("\"batch_size\": 16", "\"batch_size\": 16.0").replace("[[1, 2.5]]", "[[1.0, 2.50]]").replace("1e-8", "0.00000001");
-        assertNotEquals(PINNED, a);
-        assertEquals(SweepSpec.parse(PINNED).tasks("1.0").stream().map(SweepTask::id).toList(),
-                SweepSpec.parse(a).tasks("1.0").stream().map(SweepTask::id).toList());
-        assertEquals(30L, SweepSpec.sameNumber(30.0));
-        assertEquals(0L, SweepSpec.sameNumber(-0.0));
-        assertEquals(0.5, SweepSpec.sameNumber(0.5));
-        assertEquals(1e300, SweepSpec.sameNumber(1e300));
-        assertEquals(List.of(1L, "a", 2.5), SweepSpec.sameNumber(List.of(1.0, "a", 2.5)));
-        // another number is another task
-        assertNotEquals(SweepSpec.parse(PINNED).tasks("1.0").get(0).id(),
-                SweepSpec.parse(PINNED.replace("\"epochs\": [30]", "\"epochs\": [30.5]")).tasks("1.0").get(0).id());
     }
 
     @Test
@@ -158,8 +136,10 @@ class SweepSpecTest {
         // tuples that differ in one member are two tasks, however the numbers are written
         assertEquals(2, SweepSpec.parse("{\"name\": \"x\", \"grid\": {\"a\": [1, 2.0], \"b\": [[3, 4], [3.0, 4]]}, \"zip\": [[\"a\", \"b\"]], "
                 + steps + "}").size());
-        // one number, one id: 1.0 hashes as 1 (the command line carries "1" for both)
-        assertEquals(SweepSpec.parse("{\"name\": \"x\", \"grid\": {\"s\": [1.0]}, " + steps + "}").tasks("v").get(0).id(),
+        // ids keep hashing the values as written (resuming an existing sweep finds its tasks): 1.0 is
+        // not rewritten to 1. (Rewriting them changed 70 of the 105 ids of benign-landscape's quick
+        // spec, whose alpha grid holds 1.0, and made its folders unresumable: reverted.)
+        assertNotEquals(SweepSpec.parse("{\"name\": \"x\", \"grid\": {\"s\": [1.0]}, " + steps + "}").tasks("v").get(0).id(),
                 SweepSpec.parse("{\"name\": \"x\", \"grid\": {\"s\": [1]}, " + steps + "}").tasks("v").get(0).id());
         refused("{\"name\": \"x\", \"grid\": {\"a\": [2, 2.0], \"b\": [[3, 4], [3.0, 4]]}, \"zip\": [[\"a\", \"b\"]], " + steps + "}",
                 "'zip[a, b]'", "equals [2,[3,4]]");
