@@ -247,6 +247,28 @@ public final class MorseSteps implements StepRunner {
 
     // ------------------------------------------------------------------ validation (driver)
 
+    /**
+     * Whether some step of some task reads task option {@code k} (normalized): its command has the
+     * option and, with that task's config, the step's preset and its own options, does not leave it
+     * unread ({@link dev.morse.cli.Main#unreadOptions}, which {@link #stepConfig} drops).
+     */
+    private static boolean readBySomeStep(SweepSpec spec, List<SweepTask> tasks, String k) {
+        for (SweepTask t : tasks) {
+            for (SweepSpec.Step s : spec.steps()) {
+                Alias a = alias(s.name());
+                if (a == null) continue;   // another runner's step (an experiment's own): its keys are its runner's
+                Map<String, Class<?>> opts = commands().get(a.command());
+                if (!opts.containsKey(k)) continue;
+                Map<String, Object> cfg = new LinkedHashMap<>();
+                t.config().forEach((key, v) -> cfg.put(normalize(key), v));
+                a.defaults().forEach((key, v) -> cfg.put(normalize(key), v));
+                s.options().forEach((key, v) -> cfg.put(normalize(key), v));
+                if (!dev.morse.cli.Main.unreadOptions(a.command(), cfg).contains(k)) return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public void validate(SweepSpec spec) {
         validate(spec, Set.of(), Set.of(), Set.of());
@@ -292,28 +314,40 @@ public final class MorseSteps implements StepRunner {
         spec.base().forEach((k, v) -> keys.put("base." + k, v));
         spec.grid().forEach((k, v) -> keys.put("grid." + k, v));
         Map<String, String> spelled = new LinkedHashMap<>();
+        Map<String, String> taken = new LinkedHashMap<>();   // key → option, of the keys some step takes
         for (Map.Entry<String, Object> e : keys.entrySet()) {
             String name = e.getKey().substring(e.getKey().indexOf('.') + 1);
             String k = normalize(name);
-            boolean taken = false;
-            for (Map<String, Class<?>> o : stepOpts) taken |= o.containsKey(k);
-            if (!taken && otherKeys.contains(name)) continue;   // read by the other runner's steps only: theirs to check
+            boolean takes = false;
+            for (Map<String, Class<?>> o : stepOpts) takes |= o.containsKey(k);
+            if (!takes && otherKeys.contains(name)) continue;   // read by the other runner's steps only: theirs to check
             oneSpelling(spelled, k, "", e.getKey());
             if (MANAGED.contains(k)) throw bad(e.getKey(), managed(k));
             if (outputs().contains(k)) {
                 throw bad(e.getKey(), "'" + name + "' names a per-step output: give it in a step's options (relative to the task folder)");
             }
-            if (!taken) {
+            if (!takes) {
                 StringJoiner steps = new StringJoiner(", ");
                 for (SweepSpec.Step s : spec.steps()) steps.add(s.name());
                 throw bad(e.getKey(), "no step takes option --" + k + " (steps: " + steps + "); check the name against "
                         + "'morse <command> --help'");
             }
+            if (!otherKeys.contains(name)) taken.put(e.getKey(), k);   // keys the other runner reads are read
             if (e.getKey().startsWith("grid.")) {
                 List<?> values = (List<?>) e.getValue();
                 for (int j = 0; j < values.size(); j++) checkValue(e.getKey() + "[" + j + "]", values.get(j));
             } else {
                 checkValue(e.getKey(), e.getValue());
+            }
+        }
+        // Once every key is known (a misspelled optimizer key would leave the others unread): a key
+        // that no step reads in any task is refused, not dropped from every step.
+        List<SweepTask> tasks = taken.isEmpty() ? List.of() : spec.tasks("");
+        for (Map.Entry<String, String> e : taken.entrySet()) {
+            if (!readBySomeStep(spec, tasks, e.getValue())) {
+                throw bad(e.getKey(), "no step reads option --" + e.getValue() + " in any task: each step that takes it runs an "
+                        + "optimizer or refinement that does not read it (fit's --optimizer, morse's --refine), so its values would "
+                        + "run the same commands; give it where it is read, or drop it");
             }
         }
         checkCommandLines(spec, otherSteps, thetaSteps);

@@ -553,6 +553,14 @@ class MorseStepsTest {
                 "key 'steps[0].morse.max_iter': morse morse: --max-iter: --refine newton");
         assertBad(spec("{\"seed\": [0]}", "[{\"fit\": {\"optimizer\": \"newton\", \"max_iter\": 5}}]"),
                 "morse fit: --max-iter: --optimizer newton");
+        // a task option that no step reads in any task is refused, not dropped everywhere (a grid
+        // of max_iter over a morse step alone ran the same command under two ids)
+        assertBad(spec("{\"max_iter\": [100, 1000]}", "[{\"morse\": {}}]"), "key 'grid.max_iter': no step reads option --max-iter");
+        assertBad(spec("{\"lr\": [0.5]}", "[{\"fit\": {\"optimizer\": \"lbfgs\"}}]"), "key 'grid.lr': no step reads option --lr");
+        // optimizer names in any letter case, as the command line takes them
+        new MorseSteps().validate(spec("{\"max_iter\": [500]}", "[{\"fit\": {\"optimizer\": \"LBFGS\"}}, {\"morse\": {\"refine\": \"NONE\"}}]"));
+        assertBad(spec("{\"max_iter\": [500]}", "[{\"fit\": {\"optimizer\": \"NEWTON\"}}]"), "no step reads option --max-iter");
+        assertFalse(MorseSteps.stepConfig("fit", task, Map.of("optimizer", "NEWTON"), tmp, null, 1).containsKey("max-iter"));
     }
 
     /**
