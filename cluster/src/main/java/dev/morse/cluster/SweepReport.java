@@ -210,32 +210,19 @@ public final class SweepReport {
     }
 
     /**
-     * Writes the chart as a PNG atomically: to a hidden part file beside it, then into place; with
-     * {@code force} by a rename that replaces the file, without it by a hard link that fails rather
-     * than replace a file that appeared meanwhile. Never a half-written PNG under the name.
+     * Writes the chart as a PNG atomically ({@link Json#writeAtomically(Path, byte[], boolean)}):
+     * with {@code force} replacing the file, without it refusing one that appeared meanwhile, in the
+     * words of {@link #checkWritable}. Never a half-written PNG under the name.
      */
     private static Path writePng(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path png, boolean force) throws IOException {
         Path file = pngFile(png);
         checkWritable(file, force);
-        Path target = file.toAbsolutePath();
-        Files.createDirectories(target.getParent());
-        Path part = target.resolveSibling("." + target.getFileName() + ".morse-part-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+        Files.createDirectories(file.toAbsolutePath().getParent());
         try {
-            Files.write(part, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
-            if (force) {
-                Files.move(part, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            } else {
-                try {
-                    Files.createLink(target, part);
-                } catch (java.nio.file.FileAlreadyExistsException e) {
-                    checkWritable(file, false);   // throws: it appeared meanwhile
-                    throw e;
-                } catch (UnsupportedOperationException e) {
-                    Files.move(part, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                }
-            }
-        } finally {
-            Files.deleteIfExists(part);
+            Json.writeAtomically(file, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG), force);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            checkWritable(file, false);   // throws: it appeared meanwhile
+            throw e;
         }
         return file;
     }
