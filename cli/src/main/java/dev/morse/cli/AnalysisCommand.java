@@ -404,9 +404,7 @@ abstract class AnalysisCommand extends BaseCommand {
         @Override
         public void apply(double[] v, double[] out) {
             inner.apply(v, out);
-            for (int i = 0; i < out.length; i++) {
-                if (!Double.isFinite(out[i])) throw nonFinite("curvature", "a product has component " + i + " = " + out[i], localEvaluator(), theta());
-            }
+            requireFinite(out, 1);
             products++;
             task.update(products, products + " products");
         }
@@ -414,11 +412,18 @@ abstract class AnalysisCommand extends BaseCommand {
         @Override
         public void apply(double[] vs, double[] outs, int k) {
             inner.apply(vs, outs, k);
-            for (int i = 0; i < (long) k * inner.dim(); i++) {
-                if (!Double.isFinite(outs[i])) throw nonFinite("curvature", "a product has component " + i % inner.dim() + " = " + outs[i], localEvaluator(), theta());
-            }
+            requireFinite(outs, k);
             products += k;
             task.update(products, products + " products");
+        }
+
+        /** The CLI's words for a non-finite product (an overflow at θ); one SIMD scan when all is well. */
+        private void requireFinite(double[] outs, int k) {
+            int n = inner.dim(), len = k * n;
+            if (dev.morse.simd.KernelProvider.get().allFinite(len, outs, 0)) return;
+            for (int i = 0; i < len; i++) {
+                if (!Double.isFinite(outs[i])) throw nonFinite("curvature", "a product has component " + i % n + " = " + outs[i], localEvaluator(), theta());
+            }
         }
 
         @Override
