@@ -299,8 +299,7 @@ public final class Lanczos {
                     pendingRow = false;
                     deferred = false;
                     if (!basis.appendRandom(rng, w)) {
-                        m = j + 1;   // the basis spans R^n: the projection is exact (m = n)
-                        lastBeta = 0;
+                        m = j + 1;   // the basis spans R^n: the projection is exact (m = n, residuals 0)
                         break;
                     }
                     reorthNext = false;
