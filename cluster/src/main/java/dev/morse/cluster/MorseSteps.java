@@ -308,6 +308,7 @@ public final class MorseSteps implements StepRunner {
                 }
                 if (outputs(a.command()).contains(k)) checkRelative(key, k, e.getValue());
                 else checkValue(key, e.getValue());
+                if (integral(a.command(), k)) checkExactIntegers(key, k, e.getValue());
             }
         }
         Map<String, Object> keys = new LinkedHashMap<>();
@@ -333,11 +334,20 @@ public final class MorseSteps implements StepRunner {
                         + "'morse <command> --help'");
             }
             if (!otherKeys.contains(name)) taken.put(e.getKey(), k);   // keys the other runner reads are read
+            boolean integral = false;
+            for (int i = 0; i < spec.steps().size(); i++) {
+                Alias a = otherSteps.contains(spec.steps().get(i).name()) ? null : alias(spec.steps().get(i).name());
+                integral |= a != null && integral(a.command(), k);
+            }
             if (e.getKey().startsWith("grid.")) {
                 List<?> values = (List<?>) e.getValue();
-                for (int j = 0; j < values.size(); j++) checkValue(e.getKey() + "[" + j + "]", values.get(j));
+                for (int j = 0; j < values.size(); j++) {
+                    checkValue(e.getKey() + "[" + j + "]", values.get(j));
+                    if (integral) checkExactIntegers(e.getKey() + "[" + j + "]", k, values.get(j));
+                }
             } else {
                 checkValue(e.getKey(), e.getValue());
+                if (integral) checkExactIntegers(e.getKey(), k, e.getValue());
             }
         }
         // Once every key is known (a misspelled optimizer key would leave the others unread): a key
@@ -489,6 +499,36 @@ public final class MorseSteps implements StepRunner {
             return;
         }
         throw bad(key, "an option value must be a string, number, boolean or flat list, found " + Json.write(v));
+    }
+
+    /** Whether a command's option (normalized name) takes integers, or lists of them: seeds, counts, layers. */
+    static boolean integral(String command, String option) {
+        OptionSpec o = model().specs().get(command).get(option);
+        if (o == null) return false;
+        Class<?> t = o.type();
+        if (t.isArray()) t = t.getComponentType();
+        else if (Collection.class.isAssignableFrom(t) && o.auxiliaryTypes().length > 0) t = o.auxiliaryTypes()[0];
+        return t == long.class || t == int.class || t == short.class || t == byte.class
+                || t == Long.class || t == Integer.class || t == Short.class || t == Byte.class;
+    }
+
+    /**
+     * Refuses a decimal (a JSON number with a point or an exponent, read as a double) beyond
+     * {@link #EXACT_WHOLE} in magnitude for an option that takes integers: such a double is not
+     * the integer written (1234567890123456789.0 reads as 1234567890123456768), and its text
+     * ("1.2345678901234568E18") is no integer either. Up to 2⁵³ {@link #text} writes it exactly.
+     */
+    private static void checkExactIntegers(String key, String option, Object v) {
+        if (v instanceof List<?> l) {
+            for (Object o : l) checkExactIntegers(key, option, o);
+            return;
+        }
+        if (!(v instanceof Double || v instanceof Float)) return;
+        double d = ((Number) v).doubleValue();
+        if (Math.abs(d) > EXACT_WHOLE) {
+            throw bad(key, Json.write(v) + " is a decimal beyond 2^53 = 9007199254740992 in magnitude, where decimals are not exact "
+                    + "integers, and --" + option + " takes integers; write it as a JSON integer (no decimal point, no exponent)");
+        }
     }
 
     private static void checkRelative(String key, String option, Object v) {
@@ -702,9 +742,17 @@ public final class MorseSteps implements StepRunner {
     }
 
     /**
+     * 2⁵³: a JSON decimal (a double) that is a whole number up to this magnitude is that integer
+     * exactly; beyond it, doubles skip integers (1234567890123456789.0 is 1234567890123456768), so
+     * such a decimal given to an integer option is refused ({@link #checkExactIntegers}).
+     */
+    static final double EXACT_WHOLE = 0x1p53;
+
+    /**
      * An option value as the text the command line would carry: strings as they are, integers
-     * exactly, other numbers in Java's shortest round-trip form, booleans, lists joined by commas
-     * (as the CLI's config files do).
+     * exactly, whole decimals up to {@link #EXACT_WHOLE} as integers (1e15 is "1000000000000000",
+     * which integer options take: "1.0E15" was refused as a seed), other numbers in Java's shortest
+     * round-trip form, booleans, lists joined by commas (as the CLI's config files do).
      */
     static String text(Object v) {
         if (v == null) return null;
@@ -714,7 +762,7 @@ public final class MorseSteps implements StepRunner {
                 || v instanceof java.math.BigInteger) return v.toString();
         if (v instanceof Number n) {
             double d = n.doubleValue();
-            if (d == Math.rint(d) && Math.abs(d) < 1e15) return Long.toString((long) d);
+            if (d == Math.rint(d) && Math.abs(d) <= EXACT_WHOLE) return Long.toString((long) d);
             return Double.toString(d);
         }
         if (v instanceof Collection<?> c) {

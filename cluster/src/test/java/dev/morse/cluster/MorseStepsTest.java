@@ -649,6 +649,32 @@ class MorseStepsTest {
         assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
     }
 
+    /**
+     * A seed written as a JSON decimal, 1e15 or 1234567890123456.0, runs as that integer: the
+     * step's line said "--seed 1.0E15" (whole numbers from 1e15 on were printed as doubles), and
+     * the spec was refused ("expected a whole number (a seed), got '1.0E15'"). Beyond 2^53 a
+     * decimal is not the integer written, so the spec check refuses it and says how to write it;
+     * the same numbers as JSON integers stay exact. The task ids are unchanged (they hash numbers
+     * as written: SweepSpecTest's pinned ids).
+     */
+    @Test
+    void wholeDecimalsUpTo2To53RunAsIntegersAndBeyondAreRefusedForIntegerOptions() {
+        String fit = "[{\"fit\": {\"optimizer\": \"lbfgs\"}}]";
+        SweepSpec ok = spec("{\"seed\": [1e15, 1234567890123456.0, 9007199254740992.0, 123456789012345678]}", fit);
+        new MorseSteps().validate(ok);
+        List<SweepTask> tasks = ok.tasks("test-1");
+        List<String> seeds = new java.util.ArrayList<>();
+        for (SweepTask t : tasks) seeds.add(MorseSteps.text(MorseSteps.stepConfig("fit", t.config(), Map.of(), tmp, null, 1).get("seed")));
+        assertEquals(List.of("1000000000000000", "1234567890123456", "9007199254740992", "123456789012345678"), seeds);
+        assertBad(spec("{\"seed\": [0, 1.2345678901234568e17]}", fit),
+                "key 'grid.seed[1]': 1.2345678901234568E17 is a decimal beyond 2^53 = 9007199254740992 in magnitude, where decimals are "
+                + "not exact integers, and --seed takes integers; write it as a JSON integer");
+        assertBad(spec("{\"seed\": [0]}", "[{\"fit\": {\"optimizer\": \"lbfgs\", \"max_iter\": 1e16}}]"),
+                "key 'steps[0].fit.max_iter': 1.0E16 is a decimal beyond 2^53");
+        // a real option takes such a number as it is
+        new MorseSteps().validate(spec("{\"seed\": [0]}", "[{\"fit\": {\"optimizer\": \"gd\", \"lr\": 1e16}}]"));
+    }
+
     @Test
     void valuesAsTheCommandLineWouldCarryThem() {
         assertEquals("3", MorseSteps.text(3L));
@@ -656,6 +682,12 @@ class MorseStepsTest {
         assertEquals("0.001", MorseSteps.text(1e-3));
         assertEquals("2", MorseSteps.text(2.0));
         assertEquals("1.0E-10", MorseSteps.text(1e-10));
+        // whole decimals exactly up to 2^53 ("1.0E15" was refused as a seed); beyond, doubles are not integers
+        assertEquals("1000000000000000", MorseSteps.text(1e15));
+        assertEquals("1234567890123456", MorseSteps.text(1234567890123456.0));
+        assertEquals("9007199254740992", MorseSteps.text(0x1p53));
+        assertEquals("-9007199254740992", MorseSteps.text(-0x1p53));
+        assertEquals("1.8014398509481984E16", MorseSteps.text(0x1p54), "beyond 2^53: a double (the spec check refuses it for integers)");
         assertEquals("true", MorseSteps.text(true));
         assertEquals("1,2", MorseSteps.text(List.of(1L, 2L)));
         assertEquals("l2:1e-3", MorseSteps.text("l2:1e-3"));
