@@ -24,14 +24,23 @@ import picocli.CommandLine.Model.OptionSpec;
 final class Report {
 
     /**
-     * Options that say where output goes; they are not part of the config a report records.
-     * checkpoint-every goes with checkpoint-dir: recorded without its folder, it made the report's
-     * config fail to rerun ("--checkpoint-every: needs --checkpoint-dir DIR"). log-scale goes with
-     * plots, as plot-format does: recorded without them, it made the config fail to rerun
-     * ("--log-scale: goes with --plots DIR").
+     * Options left out of a recorded config that name no file the command writes (those are
+     * marked {@link WritesFiles}, the one place for them: {@link #recorded}): how output is shown
+     * or guarded, and where options come from. None changes a number of the run. plot-format and
+     * log-scale shape the plots and go with --plots: recorded without it, they made the config fail
+     * to rerun ("--log-scale: goes with --plots DIR"); checkpoint-every goes with --checkpoint-dir
+     * for the same reason ("--checkpoint-every: needs --checkpoint-dir DIR").
      */
-    static final Set<String> OUTPUT_OPTIONS = Set.of("json", "plots", "plot-format", "log-scale", "force", "quiet", "config", "save", "out",
-            "save-vectors", "resume", "checkpoint-dir", "checkpoint-every", "save-gradient");
+    static final Set<String> PRESENTATION_OPTIONS = Set.of("plot-format", "log-scale", "force", "quiet", "config", "checkpoint-every");
+
+    /**
+     * Whether a report's config (and a checkpoint's config.json) records the option: not when it
+     * names a file the command writes ({@link Main#writesFiles}: a rerun would write over it) nor
+     * when it is a presentation option ({@link #PRESENTATION_OPTIONS}).
+     */
+    static boolean recorded(OptionSpec o) {
+        return !Main.writesFiles(o) && !PRESENTATION_OPTIONS.contains(ConfigFile.normalize(o.longestName()));
+    }
 
     final Json j = Json.pretty();
 
@@ -70,7 +79,7 @@ final class Report {
         for (OptionSpec o : spec.options()) {
             if (o.usageHelp() || o.versionHelp()) continue;
             String key = ConfigFile.normalize(o.longestName());
-            if (OUTPUT_OPTIONS.contains(key) || unused.contains(key)) continue;
+            if (!recorded(o) || unused.contains(key)) continue;
             Object v = o.getValue();
             if (v == null) continue;
             // Paths absolute, so the report reruns from any folder; keys with underscores (ConfigFile reads both).

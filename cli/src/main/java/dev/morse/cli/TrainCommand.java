@@ -552,7 +552,7 @@ final class TrainCommand extends AnalysisCommand {
     /**
      * The options whose values differ between a run's recorded config and this run's, as
      * "--lr 0.5 (the run's: 0.1)", in the recorded order, then this run's own: every option of the
-     * config, which leaves out output options (Report.OUTPUT_OPTIONS), except the thread counts
+     * config, which leaves out outputs and presentation options (Report#recorded), except the thread counts
      * (they change no bit, nor the config hash) and --epochs when the schedule does not depend on
      * the run's length (a run may be resumed with more epochs then).
      */
