@@ -534,7 +534,7 @@ final class TrainCommand extends AnalysisCommand {
         List<String> differ = null;
         try {
             differ = differingOptions(ConfigFile.load(recorded), ConfigFile.parse(Report.configText(spec), Path.of("this run")),
-                    sched.dependsOnLength());
+                    comparedOptions(spec, sched.dependsOnLength()));
         } catch (RuntimeException e) {
             // no readable record: the hashes alone
         }
@@ -545,23 +545,46 @@ final class TrainCommand extends AnalysisCommand {
             return head + ": " + String.join(", ", differ) + " (the run's options are in " + recorded + "); give the run's values" + how;
         }
         return head + " (" + hashes + ")" + (differ != null ? "; its recorded options (" + recorded + ") match this run's, so what "
-                + "they name differs: the data or --weights files, or the engine's chunking of the data" : "")
+                + "they name differs: the data files, or the engine's chunking of the data" : "")
                 + "; give the run's options" + how;
     }
 
     /**
-     * The options whose values differ between a run's recorded config and this run's, as
-     * "--lr 0.5 (the run's: 0.1)", in the recorded order, then this run's own: every option of the
-     * config, which leaves out outputs and presentation options (Report#recorded), except the thread counts
-     * (they change no bit, nor the config hash) and --epochs when the schedule does not depend on
-     * the run's length (a run may be resumed with more epochs then).
+     * Recorded options that the config hash ({@link Trainer#configHash}) does not cover: the thread
+     * counts change no bit, and θ₀ (--init, --weights) is replaced by the checkpoint's θ.
      */
-    static List<String> differingOptions(ConfigFile run, ConfigFile now, boolean lengthDependent) {
+    static final java.util.Set<String> NOT_HASHED = java.util.Set.of("threads", "init", "weights");
+
+    /**
+     * The options that the config hash compares, as config files name them: train's options that
+     * a config records ({@link Report#recorded}: no outputs, no presentation options, which an
+     * older or hand-written DIR/config.json may still hold), but {@link #NOT_HASHED}, and --epochs
+     * only when the schedule depends on the run's length (a run may be resumed with more epochs
+     * otherwise).
+     */
+    static java.util.Set<String> comparedOptions(picocli.CommandLine.Model.CommandSpec spec, boolean lengthDependent) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (picocli.CommandLine.Model.OptionSpec o : spec.options()) {
+            if (o.usageHelp() || o.versionHelp() || !Report.recorded(o)) continue;
+            String k = ConfigFile.normalize(o.longestName());
+            if (NOT_HASHED.contains(k) || k.equals("epochs") && !lengthDependent) continue;
+            out.add(k);
+        }
+        return out;
+    }
+
+    /**
+     * The options of {@code compared} ({@link #comparedOptions}) whose values differ between a
+     * run's recorded config and this run's, as "--lr 0.5 (the run's: 0.1)", in the recorded order,
+     * then this run's own. Only those: the list named --init, --weights and a recorded
+     * --checkpoint-every too, which do not take part in the comparison and so differ harmlessly.
+     */
+    static List<String> differingOptions(ConfigFile run, ConfigFile now, java.util.Set<String> compared) {
         java.util.Set<String> keys = new java.util.LinkedHashSet<>(run.values.keySet());
         keys.addAll(now.values.keySet());
         List<String> out = new ArrayList<>();
         for (String k : keys) {
-            if (k.equals("threads") || k.equals("epochs") && !lengthDependent) continue;
+            if (!compared.contains(k)) continue;
             String a = run.values.get(k), b = now.values.get(k);
             if (java.util.Objects.equals(a, b)) continue;
             out.add((b == null ? "no --" + k : "--" + k + " " + b) + " (the run's: " + (a == null ? "not given" : a) + ")");

@@ -404,6 +404,30 @@ class TrainCommandTest {
                 without.err());
     }
 
+    /**
+     * The refusal names only options that the config hash compares: not θ₀'s --init (the
+     * checkpoint's θ replaces it), nor options a config records no longer but an older or
+     * hand-written DIR/config.json may hold (--checkpoint-every, --quiet). It named them all, so
+     * "give the run's values" asked for values that change nothing.
+     */
+    @Test
+    void resumeWithOtherSettingsNamesOnlyTheOptionsTheHashCompares() throws Exception {
+        Path ck = dir.resolve("ck");
+        assertEquals(0, Cli.run(args(PROBLEM, "--epochs", "1", "--lr", "0.1", "--checkpoint-dir", ck.toString())).code());
+        Path cfg = ck.resolve("config.json");
+        String recorded = Files.readString(cfg);
+        assertFalse(recorded.contains("checkpoint_every") || recorded.contains("quiet"), recorded);
+        Files.writeString(cfg, recorded.replaceFirst("\\{", "{\"checkpoint_every\": 1, \"quiet\": true,"));
+        Cli.Result r = Cli.run(args(PROBLEM, "--epochs", "2", "--lr", "0.3", "--init", "gaussian", "--resume", ck.toString()));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("was written by a run with other settings: --lr 0.3 (the run's: 0.1) (the run's options are in " + cfg),
+                r.err());
+        for (String o : List.of("--init", "--checkpoint-every", "--quiet")) assertFalse(r.err().contains(o), o + ": " + r.err());
+        // an --init alone is no difference: the run resumes
+        Cli.Result same = Cli.run(args(PROBLEM, "--epochs", "2", "--lr", "0.1", "--init", "gaussian", "--resume", ck.toString()));
+        assertEquals(0, same.code(), same.toString());
+    }
+
     private void assertUsage(String message, String... extra) {
         Cli.Result r = Cli.run(args(PROBLEM, concat(new String[] {"--epochs", "1"}, extra)));
         assertEquals(2, r.code(), r.toString());
