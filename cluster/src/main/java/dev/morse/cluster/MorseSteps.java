@@ -773,9 +773,11 @@ public final class MorseSteps implements StepRunner {
      * An option value as the text the command line would carry: strings as they are, integers
      * exactly, whole decimals up to {@link #EXACT_WHOLE} as integers (1e15 is "1000000000000000",
      * which integer options take: "1.0E15" was refused as a seed), other numbers in Java's shortest
-     * round-trip form, booleans, lists joined by commas (as the CLI's config files do).
+     * round-trip form, booleans, lists joined by commas (as the CLI's config files do). The one
+     * reading of a task option as text: steps of experiments that read an option the command reads
+     * too use it.
      */
-    static String text(Object v) {
+    public static String text(Object v) {
         if (v == null) return null;
         if (v instanceof String s) return s;
         if (v instanceof Boolean b) return b.toString();

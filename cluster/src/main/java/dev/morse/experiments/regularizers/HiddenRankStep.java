@@ -1,5 +1,6 @@
 package dev.morse.experiments.regularizers;
 
+import dev.morse.cluster.MorseSteps;
 import dev.morse.cluster.StepContext;
 import dev.morse.engine.Mlp;
 import dev.morse.experiments.ExperimentSteps;
@@ -107,14 +108,18 @@ public final class HiddenRankStep implements ExperimentSteps.OwnStep {
         return h * (h - 1) / 2 - (h - r) * (h - r - 1) / 2;
     }
 
-    /** Layers with a bias, from the task's {@code no_bias} (absent, "all", "1,2", or a list of layer numbers). */
+    /**
+     * Layers with a bias, from the task's {@code no_bias} (absent, "all", "1,2", or a list of layer
+     * numbers), read as the command's --no-bias reads it: the text the step's command line carries
+     * ({@link MorseSteps#text}), so a layer written 2.0 is layer 2 here too (String.valueOf gave
+     * "2.0", which failed to parse while the command had dropped layer 2's bias).
+     */
     static boolean[] biases(Object noBias, int layers) {
         boolean[] b = new boolean[layers];
         java.util.Arrays.fill(b, true);
         if (noBias == null) return b;
         List<String> items = new ArrayList<>();
-        if (noBias instanceof List<?> l) for (Object o : l) items.add(String.valueOf(o).trim());
-        else for (String s : String.valueOf(noBias).split(",")) items.add(s.trim());
+        for (String s : MorseSteps.text(noBias).split(",")) items.add(s.trim());
         for (String s : items) {
             if (s.equalsIgnoreCase("all")) java.util.Arrays.fill(b, false);
             else if (!s.isEmpty()) b[Integer.parseInt(s) - 1] = false;

@@ -189,6 +189,10 @@ class RegularizerVerdictsTest {
         assertArrayEquals(new boolean[] {true, true}, HiddenRankStep.biases(null, 2));
         assertArrayEquals(new boolean[] {false, false}, HiddenRankStep.biases("all", 2));
         assertArrayEquals(new boolean[] {false, true}, HiddenRankStep.biases(List.of(1L), 2));
+        // as the command reads --no-bias: a layer written as a decimal (2.0), alone or in a list, is that layer
+        assertArrayEquals(new boolean[] {true, false}, HiddenRankStep.biases(List.of(2.0), 2));
+        assertArrayEquals(new boolean[] {true, false}, HiddenRankStep.biases(2.0, 2));
+        assertArrayEquals(new boolean[] {false, false}, HiddenRankStep.biases(List.of(1L, 2.0), 2));
     }
 
     @Test
