@@ -61,6 +61,14 @@ class BenignStepsTest {
                 () -> BenignSteps.Task.from("benign_run", Map.of("setting", "spiral"), Map.of()));
         assertTrue(e3.getMessage().contains("setting"));
         assertThrows(IllegalArgumentException.class, () -> BenignSteps.Task.from("fit", ok, Map.of()));
+        // seeds that longValue would change (1e19 became 2^63 − 1, 2^64 became 0) are refused; exact ones kept
+        var e4 = assertThrows(IllegalArgumentException.class, () -> BenignSteps.Task.from("benign_run", ok, Map.of("init_seed", 1e19)));
+        assertTrue(e4.getMessage().startsWith("init_seed: 1.0E19 is a decimal beyond 2^53"), e4.getMessage());
+        var e5 = assertThrows(IllegalArgumentException.class, () -> BenignSteps.Task.from("benign_run", ok,
+                Map.of("init_seed", java.math.BigInteger.ONE.shiftLeft(64))));
+        assertTrue(e5.getMessage().contains("out of the 64-bit range"), e5.getMessage());
+        assertEquals(1_000_000_000_000_000L, BenignSteps.Task.from("benign_run", ok, Map.of("init_seed", 1e15)).initSeed());
+        assertEquals(Long.MAX_VALUE, BenignSteps.Task.from("benign_run", ok, Map.of("init_seed", Long.MAX_VALUE)).initSeed());
     }
 
     @Test
