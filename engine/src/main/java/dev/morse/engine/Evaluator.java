@@ -59,8 +59,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Vectors of length P follow θ's layout (SPEC §1). Block products take k vectors stored one
  * after another (V[j·P + i] is entry i of vector j). Steady-state products allocate nothing.
- * A single product ({@link #hvp}, {@link #ggnVp}, …) takes v and out of length exactly P; a block
- * product ({@link #apply}) arrays of at least k·P entries. A product's output is never its input
+ * A single product ({@link #hvp}, {@link #ggnVp}, …, {@link #jvp}'s v, {@link #vjp}'s out) takes v and out
+ * of length exactly P, and so does a gradient ({@link #lossAndGradient}, {@link #dataLossAndGradient},
+ * {@link #quadraticForms}'s): a longer array would keep a tail the request never wrote. A block
+ * product ({@link #apply}) takes arrays of at least k·P entries. A product's output is never its input
  * (nor θ): out == v is refused with an {@link IllegalArgumentException}, not computed in place.
  *
  * <p>Values, gradients and products are IEEE float64 and not checked for finiteness: where the
@@ -358,7 +360,7 @@ public final class Evaluator implements AutoCloseable {
         }
     }
 
-    /** Writes ∇L_R(θ) into grad (length P) and returns L_R(θ). */
+    /** Writes ∇L_R(θ) into grad (length exactly P) and returns L_R(θ). */
     public double lossAndGradient(double[] theta, double[] grad) {
         return lossAndGradient(Batch.all(), theta, grad);
     }
@@ -401,7 +403,7 @@ public final class Evaluator implements AutoCloseable {
      * implementation of {@link #lossAndGradient} and {@link #dataLossAndGradient}.
      */
     private double valueAndGradient(Batch batch, double[] theta, double[] grad, boolean withTerms, Ranges.Task then) {
-        checkOut(grad, p, "gradient");
+        checkExact(grad, "gradient", "a gradient");
         enter(batch, theta);   // then must not call this evaluator back (see lossAndGradient): enter refuses it
         try {
             double v;
@@ -568,8 +570,8 @@ public final class Evaluator implements AutoCloseable {
      * never computed in place), then as the block product with k = 1.
      */
     void single(Part part, double[] theta, double[] v, double[] out) {
-        checkExact(v, "v");
-        checkExact(out, "output");
+        checkExact(v, "v", "a single product");
+        checkExact(out, "output", "a single product");
         apply(Batch.all(), part, theta, v, out, 1, "v");
     }
 
@@ -652,7 +654,7 @@ public final class Evaluator implements AutoCloseable {
      *   part = DATA_HESSIAN:  forms[j] = v_jᵀ ∇²L v_j,   grad = Σ_j ∇_θ(v_jᵀ ∇²L v_j) = Σ_j D³L[v_j, v_j, ·]
      *   part = GGN:           forms[j] = v_jᵀ G v_j,     grad = Σ_j ∇_θ(v_jᵀ G v_j)   (through J and H_ℓ)
      * </pre>
-     * over the batch (means over its samples, as every product). {@code grad} (length P) may be
+     * over the batch (means over its samples, as every product). {@code grad} (length exactly P) may be
      * null: the forms alone need forward passes only (the first- and second-order tangents), no
      * reverse pass. The gradient is one BLAS-3 pass per chunk for all k vectors; see
      * {@code ChunkPass.blockQuadratic} for the derivation. For the modified activations
@@ -665,7 +667,7 @@ public final class Evaluator implements AutoCloseable {
         if (k <= 0) throw new IllegalArgumentException("number of vectors k must be positive, got " + k);
         checkVector(vs, (long) k * p, "V");
         checkOut(forms, k, "forms");
-        if (grad != null) checkOut(grad, p, "gradient");
+        if (grad != null) checkExact(grad, "gradient", "a gradient");
         enter(batch, theta);
         try {
             scheduler.quadraticForms(part == Part.DATA_HESSIAN, ctx.theta(), vs, k, forms, grad);
@@ -676,7 +678,8 @@ public final class Evaluator implements AutoCloseable {
 
     /** J·v: the outputs' directional derivatives for all samples, N × C row-major. */
     public void jvp(double[] theta, double[] v, double[] out) {
-        checkVector(v, p, "v");
+        checkExact(v, "v", "a single product");
+        checkFinite(v, p, "v");
         checkOut(out, (long) data.size() * mlp.outputDim(), "jvp output");
         enter(Batch.all(), theta);
         try {
@@ -686,10 +689,10 @@ public final class Evaluator implements AutoCloseable {
         }
     }
 
-    /** Jᵀ·u = Σ_n J_nᵀ u_n for cotangents u (N × C row-major); no 1/N factor. Result length P. */
+    /** Jᵀ·u = Σ_n J_nᵀ u_n for cotangents u (N × C row-major); no 1/N factor. Result length exactly P. */
     public void vjp(double[] theta, double[] u, double[] out) {
         checkVector(u, (long) data.size() * mlp.outputDim(), "u");
-        checkOut(out, p, "vjp output");
+        checkExact(out, "vjp output", "a single product");
         enter(Batch.all(), theta);
         try {
             scheduler.vjp(theta, u, out);
@@ -969,11 +972,15 @@ public final class Evaluator implements AutoCloseable {
         }
     }
 
-    /** A single product's vector: length exactly P. */
-    private void checkExact(double[] x, String what) {
+    /**
+     * A vector of length exactly P ({@code use} says whose: "a single product", "a gradient"): the
+     * rule of {@code LinearOperator.checkProduct}, since a longer array would keep a tail that the
+     * request never wrote, and a caller that passes one has the layout wrong.
+     */
+    private void checkExact(double[] x, String what, String use) {
         if (x == null) throw new IllegalArgumentException(what + " is null");
         if (x.length != p) {
-            throw new IllegalArgumentException(what + " has length " + x.length + "; a single product takes exactly P = " + p
+            throw new IllegalArgumentException(what + " has length " + x.length + "; " + use + " takes exactly P = " + p
                     + " entries (model " + mlp.describe() + ")");
         }
     }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.function.Executable;
  * The arguments of curvature products: a product is never computed in place (out == v used to
  * give silently wrong numbers with any term, and for every shifted operator), and a single
  * product takes vectors of length exactly P (longer ones used to be accepted, their tails
- * silently ignored).
+ * silently ignored), and so does a gradient.
  */
 class ProductArgumentsTest {
 
@@ -80,6 +80,31 @@ class ProductArgumentsTest {
             e.hvp(theta, v, ref);
             assertArrayEquals(ref, Arrays.copyOf(out, p));
             fails(() -> e.apply(Part.HESSIAN, theta, new double[p - 1], new double[p], 1), "at least " + p);
+        }
+    }
+
+    /**
+     * A gradient goes into exactly P entries, as a single product's output: a longer array was
+     * accepted and its tail left as it was (a caller with the wrong layout got no error).
+     */
+    @Test
+    void gradientsTakeExactlyP() {
+        try (Evaluator e = Evaluator.open(problem(Regularizer.l2(0.1)), Evaluator.Settings.defaults().withThreads(1))) {
+            int p = e.dim();
+            double[] theta = e.problem().model().initPyTorchDefault(1);
+            fails(() -> e.lossAndGradient(theta, new double[p + 2]), "gradient has length " + (p + 2), "a gradient takes exactly P = " + p);
+            fails(() -> e.lossAndGradient(Batch.all(), theta, new double[p + 1], (from, to) -> { }), "gradient has length " + (p + 1), "exactly P = " + p);
+            fails(() -> e.dataLossAndGradient(theta, new double[p + 1]), "gradient has length " + (p + 1), "exactly P = " + p);
+            fails(() -> e.lossAndGradient(theta, new double[p - 1]), "exactly P = " + p);
+            fails(() -> e.lossAndGradient(theta, null), "gradient is null");
+            double[] vs = e.problem().model().initPyTorchDefault(2);
+            fails(() -> e.quadraticForms(Batch.all(), Part.GGN, theta, vs, 1, new double[1], new double[p + 1]), "gradient has length " + (p + 1),
+                    "exactly P = " + p);
+            int outputs = e.problem().data().size() * e.problem().model().outputDim();
+            fails(() -> e.vjp(theta, new double[outputs], new double[p + 1]), "vjp output has length " + (p + 1), "exactly P = " + p);
+            fails(() -> e.jvp(theta, Arrays.copyOf(vs, p + 1), new double[outputs]), "v has length " + (p + 1), "exactly P = " + p);
+            double[] g = new double[p];
+            e.lossAndGradient(theta, g);   // exactly P: accepted
         }
     }
 }
