@@ -1,5 +1,6 @@
 package dev.morse.analysis;
 
+import dev.morse.engine.CurvatureOperator;
 import dev.morse.engine.Evaluator;
 import dev.morse.engine.FlopModel;
 import dev.morse.engine.Part;
@@ -7,6 +8,7 @@ import dev.morse.linalg.MemoryGuard;
 import dev.morse.linalg.Progress;
 import dev.morse.simd.KernelProvider;
 import dev.morse.simd.Kernels;
+import dev.morse.spectra.DenseSpectrum;
 
 /**
  * The dense Hessian of L_R for the Morse check, assembled column block by column block into one
@@ -62,7 +64,9 @@ final class DenseHessian {
      * symmetric factorizations read) into out (P·P doubles) and returns the parts' diagonals. The
      * upper triangle is left unspecified (not H's, not necessarily finite: see
      * {@link Evaluator#denseColumns(Part, double[], int, int, double[], int, boolean)}): mirroring it would cost a pass over
-     * P² doubles that nothing reads. {@code progress} receives the columns done.
+     * P² doubles that nothing reads. {@code progress} receives the columns done. A lower triangle
+     * holding NaN or an infinity is refused here, naming the entry ({@link DenseSpectrum#requireFinite}),
+     * rather than by LAPACK's input check in the factorization that reads it next.
      */
     static Parts assemble(Evaluator ev, double[] theta, double[] out, Progress progress) {
         int p = ev.dim();
@@ -122,6 +126,7 @@ final class DenseHessian {
         double flops = (p - w1) * rest;
         if (w1 > 0) flops += FlopModel.firstLayerKronecker(m, n) + FlopModel.firstLayerGram(m, n);
         ev.releaseDenseCaches();   // the Q_s (N × d_1² per part) are not needed past the assembly
+        DenseSpectrum.requireFinite(out, p, true, "H at θ for the Morse check (" + CurvatureOperator.hessian(ev, theta).describe() + ")");
         return new Parts(dG, dM, frobM, parts, flops);
     }
 

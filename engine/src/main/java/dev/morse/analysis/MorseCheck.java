@@ -14,6 +14,7 @@ import dev.morse.linalg.Linalg;
 import dev.morse.linalg.MemoryGuard;
 import dev.morse.linalg.NativeThreads;
 import dev.morse.linalg.ShiftedFactorization;
+import dev.morse.spectra.DenseSpectrum;
 import dev.morse.spectra.Lanczos;
 import java.util.Arrays;
 import java.util.Collections;
@@ -416,6 +417,10 @@ final class MorseCheck {
             fM += mm[i] * mm[i];
         }
         clock.lap("materialize");
+        // Exactly symmetric (ev.dense mirrors the lower triangle, the one dsyevd reads): refused naming the entry, not by LAPACK's input check.
+        DenseSpectrum.requireFinite(h, p, true, "H at θ for the Morse check (" + CurvatureOperator.hessian(ev, theta).describe() + ")");
+        DenseSpectrum.requireFinite(gg, p, true, "G at θ for the Morse check (" + CurvatureOperator.ggn(ev, theta).describe() + ")");
+        DenseSpectrum.requireFinite(mm, p, true, "M at θ for the Morse check (" + CurvatureOperator.nme(ev, theta).describe() + ")");
         listener.phase("eigendecompositions of H, G and M (dsyevd)");
         Linalg la = Linalg.get();
         double[] evH, evG, evM;

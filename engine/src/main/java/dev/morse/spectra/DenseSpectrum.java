@@ -5,11 +5,15 @@ import dev.morse.linalg.Linalg;
 import dev.morse.linalg.NativeThreads;
 import dev.morse.linalg.Progress;
 import dev.morse.linalg.SymmetricEigen;
+import dev.morse.simd.KernelProvider;
+import dev.morse.simd.Kernels;
 
 /**
  * Dense spectra of any {@link LinearOperator}: materialize it through block products (refused up
  * front with the memory estimate when it cannot fit), then LAPACK. Exact inertia counts come from
- * an LDLᵀ factorization (dsytrf) instead, which costs a third of an eigendecomposition.
+ * an LDLᵀ factorization (dsytrf) instead, which costs a third of an eigendecomposition. A matrix
+ * holding NaN or an infinity is refused before LAPACK ({@link #requireFinite}), naming the operator
+ * and the entry, as the spectral methods refuse a non-finite product.
  */
 public final class DenseSpectrum {
     private DenseSpectrum() {}
@@ -31,7 +35,7 @@ public final class DenseSpectrum {
     /** All eigenvalues (ascending) and, when asked, eigenvectors (row i for value i). */
     public static SymmetricEigen eigen(LinearOperator a, boolean vectors) {
         int n = a.dim();
-        double[] m = materialize(a);
+        double[] m = finiteMatrix(a);
         // A dense scope (the engine's workers are idle meanwhile: threads have one owner); dsyevd
         // itself runs on one OpenBLAS thread, for the same bits with any count (NativeThreads.atOneThread).
         try (NativeThreads.Scope s = NativeThreads.dense()) {
@@ -41,7 +45,7 @@ public final class DenseSpectrum {
 
     /** Exact counts of eigenvalues below, at and above {@code shift} by LDLᵀ (Sylvester's law of inertia). */
     public static Inertia inertia(LinearOperator a, double shift) {
-        double[] m = materialize(a);
+        double[] m = finiteMatrix(a);
         try (NativeThreads.Scope s = NativeThreads.dense()) {
             return Linalg.get().inertia(m, a.dim(), shift);
         }
@@ -50,7 +54,7 @@ public final class DenseSpectrum {
     /** Exact number of eigenvalues in the open interval (lo, hi): two LDLᵀ factorizations. */
     public static int countInInterval(LinearOperator a, double lo, double hi) {
         if (!(lo < hi)) throw new IllegalArgumentException("interval must have lo < hi, got (" + lo + ", " + hi + ")");
-        double[] m = materialize(a);
+        double[] m = finiteMatrix(a);
         int n = a.dim();
         Inertia below, above;
         try (NativeThreads.Scope s = NativeThreads.dense()) {
@@ -58,5 +62,38 @@ public final class DenseSpectrum {
             above = Linalg.get().inertia(m, n, hi);
         }
         return n - below.negative() - below.zero() - above.positive() - above.zero();
+    }
+
+    /** The matrix of {@link #materialize}, refused when it is not finite ({@link #requireFinite}). */
+    private static double[] finiteMatrix(LinearOperator a) {
+        double[] m = materialize(a);
+        requireFinite(m, a.dim(), false, "the operator " + a.describe());
+        return m;
+    }
+
+    /**
+     * Refuses a dense row-major n × n matrix holding NaN or an infinity, naming {@code what} (e.g.
+     * "the operator hessian of 3-4-1 tanh, mse") and the first such entry by row and column: LAPACK
+     * would refuse it too, naming an array index of its own input, or (for a user's backend) give
+     * NaN eigenvalues. With {@code lowerOnly} only the lower triangle (column ≤ row) is read, the one
+     * the symmetric routines read (the Morse check's assembly leaves the other one unspecified).
+     * One SIMD scan per row ({@link Kernels#allFinite}), entry by entry only in the failing row; no
+     * allocation.
+     *
+     * @throws IllegalArgumentException naming the entry, as {@link Operators} does for a product
+     */
+    public static void requireFinite(double[] m, int n, boolean lowerOnly, String what) {
+        Kernels k = KernelProvider.get();
+        for (int i = 0; i < n; i++) {
+            int row = i * n, len = lowerOnly ? i + 1 : n;
+            if (k.allFinite(len, m, row)) continue;
+            for (int j = 0; j < len; j++) {
+                double x = m[row + j];
+                if (!Double.isFinite(x)) {
+                    throw new IllegalArgumentException("the dense matrix of " + what + " holds " + x + " at row " + i + ", column " + j + " (of "
+                            + n + "×" + n + "): it must be finite for LAPACK (" + Operators.OVERFLOW + ")");
+                }
+            }
+        }
     }
 }

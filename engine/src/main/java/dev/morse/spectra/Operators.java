@@ -12,6 +12,10 @@ import java.util.Arrays;
 public final class Operators {
     private Operators() {}
 
+    /** The usual cause of a non-finite product or dense matrix, for the messages that refuse one. */
+    static final String OVERFLOW = "for an engine operator: the loss or its derivatives overflow at θ; "
+            + "the weights or the coefficients are too large for float64 there";
+
     /**
      * Refuses a non-finite product: the k vectors of length n in out[0 .. k·n), the operator's
      * output for the input {@code String.format(input, x, y)} (e.g. "probe %d of Hutchinson"),
@@ -30,8 +34,7 @@ public final class Operators {
             if (!Double.isFinite(out[i])) {
                 throw new IllegalArgumentException("the operator " + a.describe() + " returned " + out[i] + " at index " + (i % n)
                         + (k > 1 ? " of vector " + (i / n) + " of its block product" : " of its product") + " for " + input
-                        + ": products must be finite (for an engine operator: the loss or its derivatives overflow at θ; "
-                        + "the weights or the coefficients are too large for float64 there)");
+                        + ": products must be finite (" + OVERFLOW + ")");
             }
         }
     }

@@ -11,7 +11,9 @@ import dev.morse.engine.Evaluator;
 import dev.morse.engine.Loss;
 import dev.morse.engine.Mlp;
 import dev.morse.engine.Problem;
+import dev.morse.engine.Term;
 import dev.morse.spectra.BlockLanczos;
+import dev.morse.spectra.DenseSpectrum;
 import dev.morse.spectra.Lanczos;
 import dev.morse.spectra.LinearOperator;
 import dev.morse.spectra.SpectralDensity;
@@ -80,6 +82,89 @@ class NonFiniteProductsTest {
             Arrays.fill(theta, 1e200);
             double[] g = new double[theta.length];
             assertFalse(Double.isFinite(e.lossAndGradient(theta, g)));
+        }
+    }
+
+    /** A symmetric user operator, diag(1, …, 6) with +∞ at (1, 4) and (4, 1): its dense matrix is not finite. */
+    private static final LinearOperator INF_ENTRY_OP = new LinearOperator() {
+        @Override
+        public int dim() {
+            return 6;
+        }
+
+        @Override
+        public void apply(double[] v, double[] out) {
+            for (int i = 0; i < 6; i++) out[i] = (i + 1) * v[i];
+            if (v[4] != 0) out[1] = Double.POSITIVE_INFINITY;
+            if (v[1] != 0) out[4] = Double.POSITIVE_INFINITY;
+        }
+
+        @Override
+        public String describe() {
+            return "inf-op";
+        }
+    };
+
+    /**
+     * The dense paths refuse a non-finite matrix before LAPACK, naming the operator and the entry
+     * by row and column; they used to pass it on to LAPACK's input check, whose message names an
+     * index of LAPACK's own array.
+     */
+    @Test
+    void denseSpectraRefuseANonFiniteMatrix() {
+        fails(() -> DenseSpectrum.eigen(INF_ENTRY_OP, false), "the dense matrix of the operator inf-op", "Infinity at row 1, column 4");
+        fails(() -> DenseSpectrum.inertia(INF_ENTRY_OP, 0.5), "inf-op", "row 1, column 4");
+        fails(() -> DenseSpectrum.countInInterval(INF_ENTRY_OP, 0, 3), "inf-op", "row 1, column 4");
+        fails(() -> DenseSpectrum.eigen(NAN_OP, true), "nan-op", "NaN at row 0, column 2");   // (A + Aᵀ)/2: row 2's NaN is column 2's too
+        double[] m = {1, Double.NaN, 2, 3};   // the upper triangle is not read with lowerOnly
+        DenseSpectrum.requireFinite(m, 2, true, "m");
+        fails(() -> DenseSpectrum.requireFinite(m, 2, false, "m"), "the dense matrix of m holds NaN at row 0, column 1 (of 2×2)");
+    }
+
+    /**
+     * A term whose Hessian part is NaN at (ROW, COLUMN) and (COLUMN, ROW), seen only by products with
+     * the unit vectors of those coordinates (the dense assembly's), not by the random vectors of
+     * Lanczos: the loss, the gradient and every Lanczos run of the Morse check are finite.
+     */
+    private record NanEntry(int row, int column) implements Term {
+        public String spec() {
+            return "nan-entry";
+        }
+
+        public double value(Context c) {
+            return 0;
+        }
+
+        public void addGradient(Context c, double[] g) {}
+
+        public void addHvp(Context c, double[] vs, double[] d, double[] o, int k) {
+            int p = c.theta().length;
+            for (int j = 0; j < k; j++) {
+                if (unit(vs, j * p, p, column)) o[j * p + row] = Double.NaN;
+                if (unit(vs, j * p, p, row)) o[j * p + column] = Double.NaN;
+            }
+        }
+
+        private static boolean unit(double[] vs, int off, int p, int i) {
+            for (int q = 0; q < p; q++) if (vs[off + q] != (q == i ? 1 : 0)) return false;
+            return true;
+        }
+    }
+
+    /** The Morse check's dense paths (LDLᵀ/Cholesky inertia, and --spectra's dsyevd) refuse a non-finite H naming the entry. */
+    @Test
+    void theMorseChecksDenseHessianIsRefusedWhenNotFinite() {
+        int n = 6;
+        double[] x = new double[3 * n], y = new double[n];
+        for (int i = 0; i < x.length; i++) x[i] = Math.sin(i + 1);
+        for (int i = 0; i < n; i++) y[i] = Math.cos(i + 1);
+        Mlp mlp = Mlp.of(Activation.TANH, 3, 4, 1);   // P = 21; W_1 is θ[0, 12): (18, 14) lies past it
+        Problem prob = Problem.of(mlp, Dataset.regression(x, n, 3, y, 1), Loss.MSE, new NanEntry(18, 14));
+        try (Evaluator e = Evaluator.open(prob, Evaluator.Settings.defaults().withThreads(1))) {
+            double[] theta = mlp.initPyTorchDefault(3);
+            fails(() -> MorseReport.at(e, theta, MorseReport.Options.defaults()), "the dense matrix of H at θ for the Morse check", "hessian of",
+                    "NaN at row 18, column 14");
+            fails(() -> MorseReport.at(e, theta, MorseReport.Options.defaults().withSpectra(true)), "the dense matrix of H at θ", "NaN at row 18, column 14");
         }
     }
 }
