@@ -32,6 +32,19 @@ class CoreRedesignCliTest {
         assertEquals(Main.EXIT_NUMERICAL, Main.exitCodeFor(CliException.numerical("no convergence")));
     }
 
+    /**
+     * A solve with a factor that overflows (a subnormal, nonzero pivot), as the Morse check's
+     * shift-invert Lanczos runs them, is a numerical failure: exit 3. Its Infinity used to reach
+     * the Lanczos's product check, an IllegalArgumentException: exit 1, "internal error". (No
+     * command line reaches such a pivot on purpose: H ∓ τI would have to round to a subnormal.)
+     */
+    @Test
+    void aSolveThatOverflowsExitsAsANumericalFailure() {
+        dev.morse.linalg.LdltFactorization f = dev.morse.linalg.Linalg.get().ldltInPlace(new double[] {1, 0, 0, Double.MIN_VALUE}, 2, 0);
+        RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> f.solve(new double[] {1, 1}));
+        assertEquals(Main.EXIT_NUMERICAL, Main.exitCodeFor(e), e.toString());
+    }
+
     @Test
     void debugFlagIsAcceptedAnywhereAndDoesNotReachCommands() {
         Cli.Result r = Cli.run("spectrum", "--model", "2-3-1", "--data", "gaussian:n=8", "--debug", "--quiet");

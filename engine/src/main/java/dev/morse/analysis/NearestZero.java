@@ -2,6 +2,8 @@ package dev.morse.analysis;
 
 import dev.morse.engine.CurvatureOperator;
 import dev.morse.engine.Evaluator;
+import dev.morse.linalg.LinalgException;
+import dev.morse.linalg.MemoryLimitException;
 import dev.morse.linalg.NativeThreads;
 import dev.morse.linalg.ShiftedFactorization;
 import dev.morse.spectra.BlockLanczos;
@@ -146,6 +148,13 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
                 System.arraycopy(vs, 0, outs, 0, k * p);
                 try (NativeThreads.Scope s = ev.nativeScope()) {
                     f.solve(outs, 0, k);
+                } catch (MemoryLimitException e) {
+                    throw e;
+                } catch (LinalgException e) {
+                    // A solve that overflows (H − σI numerically singular: a tiny, nonzero pivot) is a
+                    // numerical failure of the run, not a bad product: say which solve it was.
+                    throw new LinalgException("shift-invert Lanczos for the eigenvalues nearest zero, solving with the factor of H − σI: "
+                            + e.getMessage(), e);
                 }
             }
 

@@ -2,7 +2,9 @@ package dev.morse.analysis;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.morse.engine.Activation;
@@ -13,7 +15,9 @@ import dev.morse.engine.Mlp;
 import dev.morse.engine.Part;
 import dev.morse.engine.Problem;
 import dev.morse.engine.Regularizer;
+import dev.morse.linalg.LdltFactorization;
 import dev.morse.linalg.Linalg;
+import dev.morse.linalg.LinalgException;
 import dev.morse.spectra.BlockLanczos;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -216,6 +220,29 @@ class NearestZeroTest {
         String z = byShift.note(false);
         assertTrue(z.contains("(residual ‖Hy − λy‖ ≤ 1.0E-8·|σ| = 1.00e-11, σ = ±τ the shift, as ‖H‖₂ estimated to 0); the other")
                 && !z.contains("‖H‖₂ ="), z);
+    }
+
+    /**
+     * A solve of shift-invert Lanczos that overflows (a pivot that is subnormal, not zero, so the
+     * factor says it can solve) is a numerical failure of the run (LinalgException: the CLI's exit
+     * 3) naming the solve; its Infinity used to reach BlockLanczos's product check as a bad
+     * operator's output (IllegalArgumentException: exit 1, "internal error").
+     */
+    @Test
+    void aSolveThatOverflowsIsANumericalFailure() {
+        Dataset data = Dataset.regression(MorseClaimsTest.gaussian(20, 5), 10, 2, MorseClaimsTest.gaussian(10, 6), 1);
+        Mlp mlp = Mlp.of(Activation.TANH, 2, 4, 1);
+        Evaluator ev = Evaluator.open(Problem.of(mlp, data, Loss.MSE));
+        double[] theta = mlp.initPyTorchDefault(3);
+        int p = ev.dim();
+        double[] a = new double[p * p];
+        for (int i = 0; i < p; i++) a[i * p + i] = i + 1;
+        a[5 * p + 5] = Double.MIN_VALUE;
+        LdltFactorization f = Linalg.get().ldltInPlace(a, p, 0);
+        assertFalse(f.singular());
+        LinalgException e = assertThrows(LinalgException.class, () -> NearestZero.shiftInvert(ev, theta, f, 3, 1.0));
+        assertTrue(e.getMessage().startsWith("shift-invert Lanczos for the eigenvalues nearest zero") && e.getMessage().contains("dsytrs")
+                && e.getMessage().contains(" of right-hand side 0: ") && e.getMessage().contains("numerically singular"), e.getMessage());
     }
 
     /** The warning names the true reason and what to do, for each way shift-invert Lanczos can stop. */

@@ -616,6 +616,7 @@ public final class Linalg {
         intW info = new intW(0);
         lapack.dsytrs(UPLO, n, nrhs, f.factor(), 0, n, f.ipiv(), 0, b, off, n, info);
         check("dsytrs", info, n, false);
+        requireFiniteSolution("dsytrs", f, b, off, n, nrhs);
     }
 
     /**
@@ -663,6 +664,28 @@ public final class Linalg {
         intW info = new intW(0);
         lapack.dpotrs(UPLO, n, nrhs, f.factor(), 0, n, b, off, n, info);
         check("dpotrs", info, n, false);
+        requireFiniteSolution("dpotrs", f, b, off, n, nrhs);
+    }
+
+    /**
+     * A solve from finite input that overflowed: a pivot of the factor is nonzero (else the solve is
+     * refused as singular) but so small next to the right-hand side that x = D⁻¹·… exceeds float64,
+     * and the back substitution turns the infinity into NaN (0·∞) in other entries. That is a condition of the run, not a bad
+     * argument (the caller passed finite B and a factorization that says it can solve): a
+     * {@link LinalgException}, so that the CLI reports a numerical failure (exit 3) rather than a
+     * bug. One SIMD scan ({@link Kernels#allFinite}) of the solutions; entry by entry only when it fails.
+     */
+    private static void requireFiniteSolution(String routine, ShiftedFactorization f, double[] b, int off, int n, int nrhs) {
+        int len = n * nrhs;
+        if (KernelProvider.get().allFinite(len, b, off)) return;
+        for (int i = 0; i < len; i++) {
+            double x = b[off + i];
+            if (!Double.isFinite(x)) {
+                throw new LinalgException(routine + ": the solution of (A − σI)·x = b (σ = " + f.shift() + ", n = " + n + ") holds " + x + " at entry "
+                        + i % n + " of right-hand side " + i / n + ": A − σI is numerically singular (a pivot of its factor is tiny next to b, "
+                        + "so the solve overflows float64)");
+            }
+        }
     }
 
     /** The checks of a shifted factorization's input: a square n×n and finite, the shift finite. */

@@ -116,6 +116,28 @@ class LdltTest {
         empty.solve(new double[0]);
     }
 
+    /**
+     * A pivot that is not zero but subnormal (diag(1, 4.9e-324, 3)): the factorization can solve, and
+     * the solve overflows. That is a numerical failure of the run (LinalgException: the CLI's exit
+     * 3), named with the entry, not an Infinity handed back (the shift-invert Lanczos of the Morse
+     * check then refused it as an operator's non-finite product: an IllegalArgumentException, exit 1).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void aSolveThatOverflowsIsANumericalFailure(TestBackends.Backend backend) {
+        Linalg linalg = backend.get();
+        double[] a = {1, 0, 0, 0, Double.MIN_VALUE, 0, 0, 0, 3};
+        LdltFactorization f = linalg.ldltInPlace(a.clone(), 3, 0);
+        assertFalse(f.singular(), "a subnormal pivot is not zero");
+        LinalgException e = assertThrows(LinalgException.class, () -> f.solve(new double[] {1, 1, 1, 2, 1, 1}, 0, 2));
+        assertTrue(e.getMessage().startsWith("dsytrs: ") && e.getMessage().contains(" of right-hand side 0: ")
+                && e.getMessage().contains("numerically singular"), e.getMessage());
+        CholeskyFactorization c = linalg.choleskyInPlace(a.clone(), 3, 0);
+        assertTrue(c.positiveDefinite());
+        e = assertThrows(LinalgException.class, () -> c.solve(new double[] {0, 2, 0}));
+        assertTrue(e.getMessage().startsWith("dpotrs: ") && e.getMessage().contains(" of right-hand side 0: "), e.getMessage());
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void validatesAtTheDoor(TestBackends.Backend backend) {
