@@ -49,7 +49,8 @@ final class FitCommand extends AnalysisCommand {
     int newtonDenseLimit;
 
     @Option(names = "--krylov-iter", converter = Checks.Positive.class, paramLabel = "N", defaultValue = "" + Optimize.KRYLOV_ITER, order = 3,
-            description = "Iteration limit of MINRES (newton, lbfgs_newton) or CG (newton_tr) in one Newton step (default: ${DEFAULT-VALUE}).")
+            description = "Iteration limit of MINRES (newton, lbfgs_newton) or CG (newton_tr above --newton-dense-limit; its dense steps run "
+                    + "none, so it is refused there) in one Newton step (default: ${DEFAULT-VALUE}).")
     int krylovIter;
 
     @Option(names = "--grad-tol", paramLabel = "TOL", defaultValue = "spec", order = 4,
@@ -122,6 +123,24 @@ final class FitCommand extends AnalysisCommand {
         }
     }
 
+    /**
+     * Refuses an optimizer option that is read at some P only, once P is known (before the fit):
+     * newton_tr's steps at P ≤ --newton-dense-limit solve the trust-region subproblem exactly in the
+     * Hessian's eigenbasis (Moré–Sorensen) and run no CG, so --krylov-iter, the limit of its
+     * Steihaug–CG steps above the limit, is not read there (`--optimizer newton_tr --krylov-iter 5`
+     * at P = 21 was accepted and ignored). newton and lbfgs_newton read it at any P: their dense
+     * steps run MINRES in the eigenbasis. --newton-dense-limit itself is read at any P (it decides).
+     */
+    void checkOptionsAtP(int p) {
+        if (optimizer == Optimize.Name.newton_tr && p <= newtonDenseLimit && given("--krylov-iter")) {
+            throw Checks.usage("--krylov-iter", "--optimizer newton_tr" + source("--optimizer") + " takes dense steps at P = " + p
+                    + " ≤ --newton-dense-limit " + newtonDenseLimit + source("--newton-dense-limit")
+                    + " (the exact trust-region step in the Hessian's eigenbasis, no CG), so --krylov-iter " + krylovIter + source("--krylov-iter")
+                    + " would be ignored: it limits the CG iterations of newton_tr's matrix-free steps, which run at P above the limit; "
+                    + "remove it, or lower --newton-dense-limit below P = " + p);
+        }
+    }
+
     /** What to do instead of an option that {@code optimizer} does not read. */
     static String unreadAdvice(String option, Optimize.Name optimizer) {
         return switch (option) {
@@ -143,6 +162,7 @@ final class FitCommand extends AnalysisCommand {
         boolean plots = planPlot("fit-trajectory");
         if (save != null) files.plan("--save", save);
         loadProblem();
+        checkOptionsAtP(problem.parameters());
         Evaluator obj = problem.evaluator();
         checkGradient(obj, problem.theta);   // a start that overflows: its cause, not the optimizer's NaN
         boolean newton = optimizer != Optimize.Name.lbfgs && optimizer != Optimize.Name.gd;

@@ -100,7 +100,8 @@ final class MorseCommand extends AnalysisCommand {
 
     @Option(names = "--spectra", order = 9,
             description = "Also compute every eigenvalue of H, G and M (three P×P matrices and three eigendecompositions: about 4× the "
-                    + "time and 3× the memory of the default inertia counts). Automatic for --plots up to P = " + SPECTRA_FOR_PLOTS + ".")
+                    + "time and 3× the memory of the default inertia counts); refused at P above --dense-limit, where no dense matrix is formed. "
+                    + "Automatic for --plots up to P = " + SPECTRA_FOR_PLOTS + ".")
     boolean spectra;
 
     @Option(names = "--nearest", converter = Checks.Positive.class, paramLabel = "K", defaultValue = "10", order = 10,
@@ -122,6 +123,7 @@ final class MorseCommand extends AnalysisCommand {
         }
         if (save != null) files.plan("--save", save);
         loadProblem();
+        checkOptionsAtP(problem.parameters());
         Evaluator obj = problem.evaluator();
         double[] theta = problem.theta;
         checkCurvature(obj, theta);
@@ -227,6 +229,20 @@ final class MorseCommand extends AnalysisCommand {
     static List<String> unread(Refine how) {
         return how == Refine.none ? List.of("--newton-iter", "--newton-dense-limit", "--krylov-iter", "--max-iter")
                 : how == Refine.newton ? List.of("--max-iter") : List.of();
+    }
+
+    /**
+     * Refuses an option that is read at some P only, once P is known (before the refinement):
+     * above --dense-limit the report is Lanczos's extremes alone and no dense matrix is formed, so
+     * --spectra (every eigenvalue of the dense H, G and M) is not read there (`--spectra
+     * --dense-limit 10` at P = 21 was accepted and the spectra left out).
+     */
+    void checkOptionsAtP(int p) {
+        if (spectra && p > denseLimit) {
+            throw Checks.usage("--spectra", "P = " + p + " is above --dense-limit " + denseLimit + source("--dense-limit")
+                    + ", where the report has only the extreme eigenvalues (Lanczos) and no dense matrix, so --spectra" + source("--spectra")
+                    + " (every eigenvalue of the dense H, G and M) would be ignored; remove it, or raise --dense-limit to P = " + p + " or more");
+        }
     }
 
     private void checkRefinementOptions() {

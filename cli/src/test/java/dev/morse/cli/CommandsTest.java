@@ -2,6 +2,7 @@ package dev.morse.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.morse.io.Npy;
@@ -279,6 +280,28 @@ class CommandsTest {
         Map<String, Object> refine = (Map<String, Object>) rep.get("refine");
         assertTrue(Cli.num(refine, "iterations") <= 10, "refinement from a minimum to rounding level is short: " + refine.get("iterations"));
         assertEquals(2, Cli.run(with("fit", p, "--optimizer", "newton_tr", "--krylov-iter", "0")).code(), "--krylov-iter 0 is bad usage");
+    }
+
+    /**
+     * Options read at some P only are refused at the P where they are not read, and pass where
+     * they are: newton_tr's --krylov-iter (its CG steps) at P ≤ --newton-dense-limit, where its steps
+     * are dense (P = 41 here), was accepted and ignored; so was morse's --spectra above --dense-limit.
+     */
+    @Test
+    void optionsReadAtSomePOnlyAreRefusedWhereTheyAreNot() {
+        String[] p = {"--model", "2-10-1", "--data", "gaussian:n=5", "--reg", "l2:1e-3", "-q"};
+        Cli.Result dense = Cli.run(with("fit", p, "--optimizer", "newton_tr", "--krylov-iter", "5"));
+        assertEquals(2, dense.code(), dense.toString());
+        assertTrue(dense.err().contains("morse fit: --krylov-iter: --optimizer newton_tr takes dense steps at P = 41 ≤ --newton-dense-limit 3000")
+                && dense.err().contains("lower --newton-dense-limit below P = 41"), dense.err());
+        Cli.Result matrixFree = Cli.run(with("fit", p, "--optimizer", "newton_tr", "--krylov-iter", "50", "--newton-dense-limit", "40", "--grad-tol", "1e-8"));
+        assertEquals(0, matrixFree.code(), "P = 41 above the limit: Steihaug–CG reads --krylov-iter; " + matrixFree);
+        Cli.Result newton = Cli.run(with("fit", p, "--optimizer", "newton", "--krylov-iter", "50", "--newton-iter", "3"));
+        assertNotEquals(2, newton.code(), "newton's dense steps run MINRES: it reads --krylov-iter at any P; " + newton);
+        Cli.Result spectra = Cli.run(with("morse", p, "--no-refine", "--spectra", "--dense-limit", "40"));
+        assertEquals(2, spectra.code(), spectra.toString());
+        assertTrue(spectra.err().contains("morse morse: --spectra: P = 41 is above --dense-limit 40"), spectra.err());
+        assertEquals(0, Cli.run(with("morse", p, "--no-refine", "--spectra", "--dense-limit", "41")).code(), "P = 41 at the limit: dense");
     }
 
     /**
