@@ -22,13 +22,10 @@ import java.util.Locale;
  * residual bound applied, {@link MorseReport#LANCZOS_TOL}·‖H‖₂, or ·|σ| (the shift) where ‖H‖₂
  * estimated to 0 (0 for {@link #zeroHessian}), and {@code boundOf}, what the bound is
  * {@link MorseReport#LANCZOS_TOL} times ({@link #H_NORM} or {@link #SHIFT}), both of which
- * {@link #note} quotes; and {@code shiftEstimates}, σ + 1/μ of the reported pairs in their order,
- * shift-invert Lanczos's own estimates, which the reported Rayleigh quotients replace (kept for
- * comparison: NearestZeroTest).
+ * {@link #note} quotes.
  */
 record NearestZero(double[] values, double[] residuals, int dropped, boolean nearestFirst, double[] droppedValues,
-                   double[] droppedResiduals, BlockLanczos.Stop stop, int solves, int restarts, int cluster, double bound, String boundOf,
-                   double[] shiftEstimates) {
+                   double[] droppedResiduals, BlockLanczos.Stop stop, int solves, int restarts, int cluster, double bound, String boundOf) {
 
     /** {@code boundOf} where the bound is {@link MorseReport#LANCZOS_TOL}·‖H‖₂. */
     static final String H_NORM = "‖H‖₂";
@@ -92,8 +89,7 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
         for (int i = 0; i < k; i++) y[i * p + i] = 1;
         CurvatureOperator.hessian(ev, theta).apply(y, hy, k);
         for (int i = 0; i < k; i++) res[i] = BlockLanczos.norm(hy, i * p, p);
-        return new NearestZero(new double[k], res, 0, true, new double[0], new double[0], BlockLanczos.Stop.CONVERGED, 0, 0, 0, 0, H_NORM,
-                new double[k]);
+        return new NearestZero(new double[k], res, 0, true, new double[0], new double[0], BlockLanczos.Stop.CONVERGED, 0, 0, 0, 0, H_NORM);
     }
 
     /** Whether every entry of the lower triangle of the n×n matrix a is exactly 0 (a symmetric a is then 0). */
@@ -132,50 +128,11 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
     static NearestZero shiftInvert(Evaluator ev, double[] theta, ShiftedFactorization f, int nearest, double hNorm) {
         int p = ev.dim();
         double sigma = f.shift();
-        LinearOperator inverse = new LinearOperator() {
-            @Override
-            public int dim() {
-                return p;
-            }
-
-            @Override
-            public void apply(double[] v, double[] out) {
-                apply(v, out, 1);
-            }
-
-            @Override
-            public void apply(double[] vs, double[] outs, int k) {
-                System.arraycopy(vs, 0, outs, 0, k * p);
-                try (NativeThreads.Scope s = ev.nativeScope()) {
-                    f.solve(outs, 0, k);
-                } catch (MemoryLimitException e) {
-                    throw e;
-                } catch (LinalgException e) {
-                    // A solve that overflows (H − σI numerically singular: a tiny, nonzero pivot) is a
-                    // numerical failure of the run, not a bad product: say which solve it was.
-                    throw new LinalgException("shift-invert Lanczos for the eigenvalues nearest zero, solving with the factor of H − σI: "
-                            + e.getMessage(), e);
-                }
-            }
-
-            @Override
-            public String describe() {
-                return "(H − " + sigma + "·I)⁻¹";
-            }
-        };
         int k = Math.min(nearest, p);
-        // Block Lanczos, SHIFT_INVERT_BLOCK solves at a time: a solve reads the whole factor from
-        // memory once per call, whatever its number of right-hand sides (dpotrs at n = 9550:
-        // ~110 ms for 1 and for 16), so blocks cost little more than single vectors.
-        // Blocks of at least k, up to 64: a cluster at the shift (a degenerate point) is found up to
-        // the block size in each eigenvalue's multiplicity. The basis is kept with its products;
-        // more than BASIS vectors only for k > BASIS − 64.
-        int block = Math.min(64, Math.max(SHIFT_INVERT_BLOCK, k));
-        int basis = Math.min(p, Math.max(k + block, BASIS));
         // ‖H‖₂ estimated to 0 (H ≠ 0, or there would be no factor): the shift's scale instead, and the note says so
         String boundOf = hNorm > 0 ? H_NORM : SHIFT;
         double bound = MorseReport.LANCZOS_TOL * (hNorm > 0 ? hNorm : Math.abs(sigma));
-        BlockLanczos.Result r = BlockLanczos.largestMagnitude(inverse, k, block, BlockLanczos.Convergence.ofInverse(0.5 * bound), basis, RESTARTS, 0);
+        BlockLanczos.Result r = lanczos(ev, f, k, bound);
         double[] mu = r.ritzValues();
         int m = mu.length;
         double[] y = r.images().clone();
@@ -198,7 +155,7 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
             lam[i] = none[i] ? Double.POSITIVE_INFINITY : q;
         }
         Arrays.sort(order, (a, b) -> Double.compare(Math.abs(lam[a]), Math.abs(lam[b])));
-        double[] values = new double[m], res = new double[m], dropValues = new double[m], dropRes = new double[m], shifted = new double[m];
+        double[] values = new double[m], res = new double[m], dropValues = new double[m], dropRes = new double[m];
         int kept = 0, dropped = 0;
         boolean prefix = true;   // no verified pair farther from zero than a dropped one
         for (int i = 0; i < m; i++) {
@@ -211,7 +168,6 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
             if (Math.sqrt(s) <= bound) {
                 if (kept < i) prefix = false;
                 values[kept] = lam[j];
-                shifted[kept] = sigma + 1 / mu[j];
                 res[kept++] = Math.sqrt(s);
             } else {
                 dropValues[dropped] = lam[j];
@@ -225,8 +181,58 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
             }
         }
         return new NearestZero(Arrays.copyOf(values, kept), Arrays.copyOf(res, kept), dropped, prefix, Arrays.copyOf(dropValues, dropped),
-                Arrays.copyOf(dropRes, dropped), r.stop(), r.applications(), r.restarts(), cluster, bound, boundOf,
-                Arrays.copyOf(shifted, kept));
+                Arrays.copyOf(dropRes, dropped), r.stop(), r.applications(), r.restarts(), cluster, bound, boundOf);
+    }
+
+    /**
+     * The block Lanczos run of {@link #shiftInvert} on (H − σI)⁻¹, σ = f's shift: the k Ritz values
+     * μ largest in magnitude, for the k eigenvalues λ = σ + 1/μ of H nearest σ, with their images,
+     * stopped when each pair's residual as an eigenpair of H is estimated at most half of
+     * {@code bound}. Deterministic (seed 0): the same run for the same factor and arguments.
+     */
+    static BlockLanczos.Result lanczos(Evaluator ev, ShiftedFactorization f, int k, double bound) {
+        int p = ev.dim();
+        double sigma = f.shift();
+        LinearOperator inverse = new LinearOperator() {
+            @Override
+            public int dim() {
+                return p;
+            }
+
+            @Override
+            public void apply(double[] v, double[] out) {
+                apply(v, out, 1);
+            }
+
+            @Override
+            public void apply(double[] vs, double[] outs, int nrhs) {
+                System.arraycopy(vs, 0, outs, 0, nrhs * p);
+                try (NativeThreads.Scope s = ev.nativeScope()) {
+                    f.solve(outs, 0, nrhs);
+                } catch (MemoryLimitException e) {
+                    throw e;
+                } catch (LinalgException e) {
+                    // A solve that overflows (H − σI numerically singular: a tiny, nonzero pivot) is a
+                    // numerical failure of the run, not a bad product: say which solve it was.
+                    throw new LinalgException("shift-invert Lanczos for the eigenvalues nearest zero, solving with the factor of H − σI: "
+                            + e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public String describe() {
+                return "(H − " + sigma + "·I)⁻¹";
+            }
+        };
+        // Block Lanczos, SHIFT_INVERT_BLOCK solves at a time: a solve reads the whole factor from
+        // memory once per call, whatever its number of right-hand sides (dpotrs at n = 9550:
+        // ~110 ms for 1 and for 16), so blocks cost little more than single vectors.
+        // Blocks of at least k, up to 64: a cluster at the shift (a degenerate point) is found up to
+        // the block size in each eigenvalue's multiplicity. The basis is kept with its products;
+        // more than BASIS vectors only for k > BASIS − 64.
+        int block = Math.min(64, Math.max(SHIFT_INVERT_BLOCK, k));
+        int basis = Math.min(p, Math.max(k + block, BASIS));
+        return BlockLanczos.largestMagnitude(inverse, k, block, BlockLanczos.Convergence.ofInverse(0.5 * bound), basis, RESTARTS, 0);
     }
 
     private static String fmt(double x) {
