@@ -277,12 +277,21 @@ abstract class AnalysisCommand extends BaseCommand {
      * huge (above {@link #HUGE_WEIGHT}, or not finite), else the data.
      */
     static CliException nonFinite(String kind, String what, Evaluator obj, double[] theta) {
+        return nonFinite(kind, what, obj, dev.morse.engine.Batch.all(), theta);
+    }
+
+    /**
+     * As {@link #nonFinite(String, String, Evaluator, double[])}, the terms evaluated over
+     * {@code batch}: with a seed when a penalty draws probes or noise (train's step, eval's
+     * --seed-step), which a batch without one refuses.
+     */
+    static CliException nonFinite(String kind, String what, Evaluator obj, dev.morse.engine.Batch batch, double[] theta) {
         double max = theta == null ? 0 : maxAbs(theta);
         String head = "non-finite " + kind + " at θ: " + what + " (overflow" + (theta == null ? "" : "; the largest |θ_i| is " + g3(max)) + ")";
         if (obj == null || theta == null || !(max <= HUGE_WEIGHT)) {
             return CliException.numerical(head + "; the weights are too large for float64 here: check --weights, or rescale them");
         }
-        String term = termCulprit(obj, theta);
+        String term = termCulprit(obj, batch, theta);
         if (term != null) return CliException.numerical(head + "; " + term);
         Dataset d = obj.problem().data();
         double x = maxAbs(d.inputs()), y = d.realTargets() == null ? Double.NaN : maxAbs(d.realTargets());
@@ -295,7 +304,7 @@ abstract class AnalysisCommand extends BaseCommand {
      * the objective is not: "the regularizer l2:1.0E308 (its value is Infinity) overflows while
      * L(θ) = 0.377, …"; null when the data part overflows too, or there are no terms.
      */
-    private static String termCulprit(Evaluator obj, double[] theta) {
+    private static String termCulprit(Evaluator obj, dev.morse.engine.Batch batch, double[] theta) {
         if (!obj.problem().hasTerms()) return null;
         int p = obj.dim();
         double[] g = new double[p];
@@ -305,7 +314,7 @@ abstract class AnalysisCommand extends BaseCommand {
         obj.dataHvp(theta, rademacher(p), hz);
         if (!allFinite(hz)) return null;
         java.util.List<dev.morse.engine.Term> terms = obj.problem().terms();
-        double[] values = obj.termValues(dev.morse.engine.Batch.all(), theta);
+        double[] values = obj.termValues(batch, theta);
         java.util.List<String> named = new java.util.ArrayList<>();
         boolean penalty = false;
         for (int i = 0; i < terms.size(); i++) {
@@ -344,11 +353,17 @@ abstract class AnalysisCommand extends BaseCommand {
      * --reg multiplicative:1e308 was an internal error).
      */
     static void checkGradient(Evaluator obj, double[] theta) {
+        checkGradient(obj, dev.morse.engine.Batch.all(), theta);
+    }
+
+    /** As {@link #checkGradient(Evaluator, double[])} over {@code batch} (with a seed for penalties that draw probes or noise). */
+    static void checkGradient(Evaluator obj, dev.morse.engine.Batch batch, double[] theta) {
         double[] g = new double[obj.dim()];
-        double l = obj.lossAndGradient(theta, g);
-        if (!Double.isFinite(l)) throw nonFinite("loss", "L_R(θ) = " + l, obj, theta);
+        double l = obj.lossAndGradient(batch, theta, g);
+        boolean penalties = obj.problem().terms().stream().anyMatch(dev.morse.engine.Term::isPenalty);   // train's objective
+        if (!Double.isFinite(l)) throw nonFinite(penalties ? "objective" : "loss", (penalties ? "L + R + penalties = " : "L_R(θ) = ") + l, obj, batch, theta);
         for (int i = 0; i < g.length; i++) {
-            if (!Double.isFinite(g[i])) throw nonFinite("gradient", "∂L_R/∂θ_" + i + " = " + g[i], obj, theta);
+            if (!Double.isFinite(g[i])) throw nonFinite("gradient", "∂L_R/∂θ_" + i + " = " + g[i], obj, batch, theta);
         }
     }
 

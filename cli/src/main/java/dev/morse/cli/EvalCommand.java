@@ -164,7 +164,7 @@ final class EvalCommand extends AnalysisCommand {
         double[] values = ev.termValues(batch, problem.theta);
         time("gradient", t.seconds());
         t.done(null);
-        checkFinite(ev, objective, loss, values, grad, prob.terms());
+        checkFinite(ev, batch, objective, loss, values, grad, prob.terms());
         double gradNorm = 0;
         for (double x : grad) gradNorm += x * x;
         gradNorm = Math.sqrt(gradNorm);
@@ -243,14 +243,15 @@ final class EvalCommand extends AnalysisCommand {
      * with "objective Infinity" and save a NaN gradient. The message names the culprit
      * ({@link AnalysisCommand#nonFinite(String, String, Evaluator, double[])}).
      */
-    private void checkFinite(Evaluator ev, double objective, double loss, double[] values, double[] grad, List<Term> terms) {
-        if (!Double.isFinite(objective)) throw nonFinite("objective", "L + R + penalties = " + objective, ev, problem.theta);
-        if (!Double.isFinite(loss)) throw nonFinite("loss", "L(θ) = " + loss, ev, problem.theta);
+    private void checkFinite(Evaluator ev, Batch batch, double objective, double loss, double[] values, double[] grad, List<Term> terms) {
+        if (!Double.isFinite(objective)) throw nonFinite("objective", "L + R + penalties = " + objective, ev, batch, problem.theta);
+        if (!Double.isFinite(loss)) throw nonFinite("loss", "L(θ) = " + loss, ev, batch, problem.theta);
         for (int i = 0; i < values.length; i++) {
-            if (!Double.isFinite(values[i])) throw nonFinite("term", terms.get(i).spec() + " = " + values[i], ev, problem.theta);
+            if (!Double.isFinite(values[i])) throw nonFinite("term", terms.get(i).spec() + " = " + values[i], ev, batch, problem.theta);
         }
         for (int i = 0; i < grad.length; i++) {
-            if (!Double.isFinite(grad[i])) throw nonFinite("gradient", "component " + i + " of the gradient (or update direction) = " + grad[i], ev, problem.theta);
+            if (!Double.isFinite(grad[i])) throw nonFinite("gradient", "component " + i + " of the gradient (or update direction) = " + grad[i], ev, batch,
+                    problem.theta);
         }
     }
 

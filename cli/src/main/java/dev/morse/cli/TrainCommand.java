@@ -1,5 +1,6 @@
 package dev.morse.cli;
 
+import dev.morse.engine.Batch;
 import dev.morse.engine.Dataset;
 import dev.morse.engine.Evaluator;
 import dev.morse.engine.Penalty;
@@ -367,7 +368,7 @@ final class TrainCommand extends AnalysisCommand {
             listener.abort();
             failure = e.getMessage();
             last = e.lastState();
-            if (e.step() == 0 && resume == null) failure = startFailure(trainEv, problem.theta, failure);
+            if (e.step() == 0 && resume == null) failure = startFailure(trainEv, problem.theta, problemOptions.seed, failure);
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
@@ -593,16 +594,18 @@ final class TrainCommand extends AnalysisCommand {
     }
 
     /**
-     * Why the first step of a run failed when the start θ₀ itself is the cause: the objective or its
-     * gradient over the training set is not finite there (θ₀ of size 1e200 with --reg l2 said
-     * "training diverged in epoch 1 at step 0 … lower --lr", though no step had been taken and no
-     * learning rate could help). Then the cause, as fit and eval name it for the same θ
-     * ({@link AnalysisCommand#nonFinite}); otherwise the step's own message. Only on this failure
+     * Why the first step of a run failed when the start θ₀ itself is the cause: the objective that
+     * train minimizes (L + R + the penalties) or its gradient over the training set is not finite
+     * there (θ₀ of size 1e200 with --reg l2 said "training diverged in epoch 1 at step 0 … lower
+     * --lr", though no step had been taken and no learning rate could help). Then the cause, as fit
+     * and eval name it for the same θ ({@link AnalysisCommand#nonFinite}); otherwise the step's own
+     * message. The penalties draw their probes and noise from step 0's seed, as that step did
+     * (without a seed, hessian_trace:1e308 made this check an internal error). Only on this failure
      * path: one pass over the training set.
      */
-    static String startFailure(Evaluator ev, double[] theta0, String stepFailure) {
+    static String startFailure(Evaluator ev, double[] theta0, long seed, String stepFailure) {
         try {
-            checkGradient(ev, theta0);
+            checkGradient(ev, Batch.all().withSeed(Seeds.derive(seed, Seeds.STEP_PROBES, 0)), theta0);
         } catch (CliException c) {
             return "cannot train from the start θ₀ (before any step, so --lr is not the cause): " + c.getMessage();
         }
