@@ -246,7 +246,8 @@ abstract class AnalysisCommand extends BaseCommand {
                         + (n <= MemoryGuard.MAX_SQUARE_ORDER ? "; or " + Estimates.HEAP : ""));
         Progress.Task t = progress.start("materializing " + what + " (" + n + "×" + n + ")", n);
         double[] m = dev.morse.spectra.DenseSpectrum.materialize(op, (done, total) -> t.update(done, ""));
-        for (int i = 0; i < m.length; i++) {
+        boolean finite = allFinite(m);   // one SIMD scan when all is well; entry by entry only to name the culprit
+        for (int i = 0; !finite && i < m.length; i++) {
             if (!Double.isFinite(m[i])) {
                 throw nonFinite("curvature", "the dense " + what + " has entry (" + i / n + ", " + i % n + ") = " + m[i], localEvaluator(), problem == null ? null : problem.theta);
             }
