@@ -601,6 +601,8 @@ public final class Linalg {
      *                                  off &lt; 0, b is too short, or b has a NaN/Inf
      * @throws IllegalStateException    if f is singular (an exactly zero pivot: the solution does
      *                                  not exist or is not unique)
+     * @throws LinalgException          if the solution is not finite (a pivot so small next to b
+     *                                  that the solve overflows float64)
      */
     public void ldltSolve(LdltFactorization f, double[] b, int off, int nrhs) {
         checkSolve(f, b, off, nrhs);
@@ -649,6 +651,7 @@ public final class Linalg {
      * @throws IllegalArgumentException if f is null or made by another backend, or for the
      *                                  reasons of {@link #ldltSolve}
      * @throws IllegalStateException    if the factorization broke down
+     * @throws LinalgException          if the solution is not finite (see {@link #ldltSolve})
      */
     public void choleskySolve(CholeskyFactorization f, double[] b, int off, int nrhs) {
         checkSolve(f, b, off, nrhs);

@@ -3,8 +3,9 @@ package dev.morse.linalg;
 /**
  * Base class of the failures the linear-algebra layer reports: a LAPACK routine that returned
  * {@code info != 0} ({@link LapackException}), a dense allocation the heap cannot hold
- * ({@link MemoryLimitException}) or a native backend that was requested but did not load
- * ({@link NativeUnavailableException}). Argument errors are {@link IllegalArgumentException}s,
+ * ({@link MemoryLimitException}), a native backend that was requested but did not load
+ * ({@link NativeUnavailableException}), or a solve with a factorization whose solution overflowed
+ * ({@link Linalg#ldltSolve}, {@link Linalg#choleskySolve}: a tiny, nonzero pivot). Argument errors are {@link IllegalArgumentException}s,
  * not subclasses of this type: they are the caller's bug, these are conditions of the run.
  */
 public class LinalgException extends RuntimeException {
