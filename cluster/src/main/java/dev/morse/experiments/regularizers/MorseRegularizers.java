@@ -59,8 +59,9 @@ public final class MorseRegularizers implements Experiment {
                         "A multiplicative regularizer (1 + ε‖θ‖²)·L does not make the loss Morse: the interpolating set L = 0 stays critical "
                                 + "and degenerate.",
                         "Cell: multiplicative, every activation. Reproduced when a degenerate point with data loss ≤ "
-                                + Markdown.num(c.interpolationTol()) + " is found; not reproduced when no point is degenerate among ≥ "
-                                + c.minPoints() + " distinct points; else inconclusive." + points),
+                                + Markdown.num(c.interpolationTol()) + " is found; not reproduced when none of ≥ "
+                                + c.minPoints() + " distinct interpolating points is degenerate (points off the interpolating set are "
+                                + "not what the claim is about); else inconclusive." + points),
                 new Claim(RegularizerVerdicts.LINEAR_L2,
                         "For linear networks plain L2 does not make the loss Morse: at a critical point of hidden rank r the nullity is at "
                                 + "least the dimension h(h−1)/2 − (h−r)(h−r−1)/2 of the O(h) orbit.",

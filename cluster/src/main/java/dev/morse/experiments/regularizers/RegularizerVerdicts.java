@@ -213,15 +213,19 @@ public final class RegularizerVerdicts {
         ev.put("interpolating_nullity_equals_P_minus_rank_G", interpMatch);
         int deg = (int) ev.get("degenerate_points");
         if (deg > 0) ev.put("degenerate", degenerateList(d));
+        // The claim is about the interpolating set L = 0: critical points off it are generically
+        // nondegenerate under the multiplicative regularizer too, so only interpolating points can
+        // contradict it (nondegenerate ones, enough of them), and only they can support it.
         Outcome o;
         if (interpDeg > 0) {
             o = Outcome.REPRODUCED;
-        } else if (deg == 0 && d.size() >= cfg.minPoints()) {
+        } else if (interp >= cfg.minPoints()) {
             o = Outcome.NOT_REPRODUCED;
         } else {
             o = Outcome.INCONCLUSIVE;
-            ev.put("why_inconclusive", deg > 0 ? "degenerate points found, but none on the interpolating set (the claimed mechanism)"
-                    : "fewer than " + cfg.minPoints() + " distinct critical points");
+            ev.put("why_inconclusive", (deg > 0 ? "degenerate points found, but none on the interpolating set (the claimed mechanism); "
+                    : "") + "fewer than " + cfg.minPoints() + " distinct interpolating points (data loss ≤ "
+                    + Markdown.num(cfg.interpolationTol()) + "), the only ones the claim is about");
         }
         ev.put("summary", interpDeg + " degenerate interpolating points (of " + interp + " interpolating), " + deg + " degenerate among "
                 + d.size() + " distinct critical points; " + ev.get("unconverged_runs") + " of " + runs.size() + " runs unconverged");

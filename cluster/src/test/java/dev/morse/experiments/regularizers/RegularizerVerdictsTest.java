@@ -31,6 +31,16 @@ class RegularizerVerdictsTest {
         return new Point("u" + seed, "3-4-2|" + act + "|" + reg, act, kind, reg, seed, false, 0.3, 0.2, 2, 0, 26, 20, 1e3, new double[0], -1, -1);
     }
 
+    /**
+     * A distinct point of the multiplicative cell on the interpolating set (data loss 1e-33): its
+     * objective is 0 there too, so {@code shape} tells the spectra apart.
+     */
+    private static Point interpolating(String act, long seed, int nullity, double shape) {
+        double[] spec = {nullity > 0 ? 0 : 1e-3 * shape, 1, 1 + shape};
+        return new Point("i" + seed, "3-4-2|" + act + "|multiplicative:0.05", act, "multiplicative", "multiplicative:0.05", seed, true,
+                1e-33, 1e-33, 0, nullity, 26, 26 - nullity, nullity > 0 ? 1e-6 : 1e5, spec, 4, 6);
+    }
+
     private static Verdict find(List<Verdict> vs, String claim) {
         return vs.stream().filter(v -> v.claim().equals(claim)).findFirst().orElseThrow();
     }
@@ -76,7 +86,8 @@ class RegularizerVerdictsTest {
         List<Point> pts = morseEverywhere();
         pts.add(point("gelu", "generalized_l2:0.01:7", 300, 0.5, 1, 1, 0.3, 3, 5));      // a degenerate point: contradicts
         pts.add(point("sigmoid", "l2:0.01", 301, 0.6, 2, 1, 0.3, 3, 5));                 // a counterexample candidate
-        for (int i = 0; i < 5; i++) pts.add(point("tanh", "multiplicative:0.05", 400 + i, 0.1 * (i + 1), i, 0, 0.05, 3, 5));
+        // five distinct interpolating points with the multiplicative regularizer, all nondegenerate
+        for (int i = 0; i < 5; i++) pts.add(interpolating("tanh", 400 + i, 0, i + 1));
         // linear l2 points that are all nondegenerate: the symmetry claim fails
         for (int i = 0; i < 3; i++) pts.add(point("identity", "l2:0.01", 500 + i, 0.2 * (i + 1), i, 0, 0.1, 1, 3));
         List<Verdict> vs = RegularizerVerdicts.evaluate(pts, CFG);
@@ -110,6 +121,31 @@ class RegularizerVerdictsTest {
         Verdict non = find(vs, RegularizerVerdicts.NONLINEAR_L2);
         assertEquals(Outcome.INCONCLUSIVE, non.outcome());
         assertTrue(((String) non.evidence().get("why_inconclusive")).contains("saddle"));
+    }
+
+    /**
+     * The multiplicative claim is about the interpolating set L = 0; critical points off it are
+     * generically nondegenerate with this regularizer too, so many nondegenerate points that do not
+     * interpolate neither support nor refute it: inconclusive, not "not reproduced".
+     */
+    @Test
+    void multiplicativeIsDecidedOnTheInterpolatingSetOnly() {
+        List<Point> pts = new ArrayList<>();
+        for (int i = 0; i < 8; i++) pts.add(point("tanh", "multiplicative:0.05", 400 + i, 0.1 * (i + 1), i, 0, 0.05, 3, 5));
+        Verdict off = find(RegularizerVerdicts.evaluate(pts, CFG), RegularizerVerdicts.MULTIPLICATIVE);
+        assertEquals(Outcome.INCONCLUSIVE, off.outcome(), off.evidence().toString());
+        assertEquals(8, off.evidence().get("distinct_points"));
+        assertEquals(0, off.evidence().get("interpolating_points"));
+        assertTrue(((String) off.evidence().get("why_inconclusive")).contains("interpolating"), off.evidence().toString());
+
+        // four nondegenerate interpolating points are not yet enough to refute it; five are
+        for (int i = 0; i < 4; i++) pts.add(interpolating("gelu", 500 + i, 0, i + 1));
+        assertEquals(Outcome.INCONCLUSIVE, find(RegularizerVerdicts.evaluate(pts, CFG), RegularizerVerdicts.MULTIPLICATIVE).outcome());
+        pts.add(interpolating("gelu", 504, 0, 5));
+        assertEquals(Outcome.NOT_REPRODUCED, find(RegularizerVerdicts.evaluate(pts, CFG), RegularizerVerdicts.MULTIPLICATIVE).outcome());
+        // one degenerate interpolating point reproduces it
+        pts.add(interpolating("gelu", 505, 2, 6));
+        assertEquals(Outcome.REPRODUCED, find(RegularizerVerdicts.evaluate(pts, CFG), RegularizerVerdicts.MULTIPLICATIVE).outcome());
     }
 
     /**
