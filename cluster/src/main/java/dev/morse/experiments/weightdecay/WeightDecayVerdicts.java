@@ -23,7 +23,8 @@ import java.util.TreeMap;
  *       so the two must agree: a check of the counting).</li>
  *   <li>{@code l2-removes-zeros}: the cells are the converged minima at each λ &gt; 0. Not reproduced
  *       when any has nullity &gt; 0 (a degenerate minimum with weight decay); reproduced when none has
- *       and every λ of the grid has at least {@code minPerLambda} minima; inconclusive otherwise.</li>
+ *       and every λ of the grid has at least {@code minPerLambda} distinct minima ({@link #sameMinimum}:
+ *       seeds that ended at the same minimum count once); inconclusive otherwise.</li>
  * </ul>
  * Runs that did not reach a critical point at rounding level (the fit's or the refinement's tolerance
  * not met, or the refinement stopped by its iteration limit: {@link Rows#refinedToRounding}) are
@@ -70,6 +71,33 @@ public final class WeightDecayVerdicts {
         public int deficit() { return ggnRank < 0 || parameters < 0 ? -1 : parameters - ggnRank; }
     }
 
+    /** Objective values of one width and λ that agree to this (relative) are taken for one minimum. */
+    public static final double SAME_VALUE_TOL = 1e-9;
+
+    /**
+     * Whether two minima are the same point up to the loss's symmetries (hidden-neuron permutations,
+     * tanh sign flips): the same width and λ, and objective values that agree to {@value #SAME_VALUE_TOL}
+     * relative. Different seeds often end there; such copies add no evidence about the Hessian, whose
+     * spectrum is the same at every copy. Two different minima of equal value merge too, which can
+     * only undercount.
+     */
+    public static boolean sameMinimum(Point a, Point b) {
+        return a.width() == b.width() && a.lambda() == b.lambda()
+                && Math.abs(a.objective() - b.objective()) <= SAME_VALUE_TOL * Math.max(1e-9, Math.abs(a.objective()));
+    }
+
+    /** The minima among {@code points}, each once ({@link #sameMinimum}), in order. */
+    public static List<Point> distinctMinima(List<Point> points) {
+        List<Point> out = new ArrayList<>();
+        for (Point p : points) {
+            if (p.kind() != Kind.MINIMUM) continue;
+            boolean seen = false;
+            for (Point q : out) seen |= sameMinimum(p, q);
+            if (!seen) out.add(p);
+        }
+        return out;
+    }
+
     /** λ as a spec writes it: 1e-6 for powers of ten, else the tables' number format. */
     public static String lambdaText(double l) {
         long k = Math.round(Math.log10(l));
@@ -86,7 +114,7 @@ public final class WeightDecayVerdicts {
 
     /**
      * @param minPoints        least interpolating minima without a regularizer for a decision
-     * @param minPerLambda     least minima at every λ &gt; 0 for "reproduced"
+     * @param minPerLambda     least distinct minima at every λ &gt; 0 for "reproduced"
      * @param interpolationTol a minimum interpolates when its data loss is at most this
      */
     public record Config(int minPoints, int minPerLambda, double interpolationTol) {
@@ -157,7 +185,7 @@ public final class WeightDecayVerdicts {
         for (double l : lambdas) if (l > 0) byLambda.put(l, new ArrayList<>());
         for (Point p : points) if (p.lambda() > 0) byLambda.computeIfAbsent(p.lambda(), k -> new ArrayList<>()).add(p);
         Map<String, Object> perLambda = new LinkedHashMap<>();
-        int degenerate = 0, minimaAll = 0, unconvergedAll = 0, saddlesAll = 0;
+        int degenerate = 0, minimaAll = 0, distinctAll = 0, unconvergedAll = 0, saddlesAll = 0;
         double worst = Double.POSITIVE_INFINITY;
         List<String> thin = new ArrayList<>();
         List<String> degenerateAt = new ArrayList<>();
@@ -181,8 +209,10 @@ public final class WeightDecayVerdicts {
                     }
                 }
             }
+            int distinct = distinctMinima(e.getValue()).size();
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("minima", minima);
+            m.put("distinct_minima", distinct);
             m.put("degenerate", deg);
             m.put("saddles_left_out", saddles);
             m.put("unconverged", unconv);
@@ -194,10 +224,12 @@ public final class WeightDecayVerdicts {
             perLambda.put(lambdaText(e.getKey()), m);
             degenerate += deg;
             minimaAll += minima;
+            distinctAll += distinct;
             unconvergedAll += unconv;
             saddlesAll += saddles;
             if (ratio.size() > 0) worst = Math.min(worst, Stats.min(r));
-            if (minima < cfg.minPerLambda()) thin.add(lambdaText(e.getKey()));
+            // copies of one minimum (seeds that ended at the same point) count once
+            if (distinct < cfg.minPerLambda()) thin.add(lambdaText(e.getKey()));
             if (medAbs > 0) {
                 logL.add(Math.log10(e.getKey()));
                 logM.add(Math.log10(medAbs));
@@ -205,6 +237,7 @@ public final class WeightDecayVerdicts {
         }
         Map<String, Object> ev = new LinkedHashMap<>();
         ev.put("minima", minimaAll);
+        ev.put("distinct_minima", distinctAll);
         ev.put("degenerate_minima", degenerate);
         ev.put("unconverged", unconvergedAll);
         ev.put("saddles_left_out", saddlesAll);
@@ -218,11 +251,12 @@ public final class WeightDecayVerdicts {
         } else if (byLambda.isEmpty() || !thin.isEmpty()) {
             o = Outcome.INCONCLUSIVE;
             ev.put("why_inconclusive", byLambda.isEmpty() ? "no λ > 0 in the grid"
-                    : "fewer than " + cfg.minPerLambda() + " converged minima at λ = " + String.join(", ", thin));
+                    : "fewer than " + cfg.minPerLambda() + " distinct converged minima at λ = " + String.join(", ", thin)
+                    + " (runs that ended at the same minimum count once)");
         } else {
             o = Outcome.REPRODUCED;
         }
-        ev.put("summary", degenerate + " of " + minimaAll + " minima with weight decay (" + byLambda.size() + (byLambda.size() == 1 ? " value" : " values") + " of λ) are degenerate"
+        ev.put("summary", degenerate + " of " + minimaAll + " minima (" + distinctAll + " distinct) with weight decay (" + byLambda.size() + (byLambda.size() == 1 ? " value" : " values") + " of λ) are degenerate"
                 + (Double.isInfinite(worst) ? "" : "; smallest min|λ|/τ " + Markdown.num(worst))
                 + (unconvergedAll > 0 ? "; " + unconvergedAll + " runs unconverged" : ""));
         return new Verdict(L2_REMOVES_ZEROS, o, ev);

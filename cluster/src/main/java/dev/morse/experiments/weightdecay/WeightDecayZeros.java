@@ -57,7 +57,8 @@ public final class WeightDecayZeros implements Experiment {
                 new Claim(WeightDecayVerdicts.L2_REMOVES_ZEROS,
                         "With weight decay l2(λ), λ > 0, the minima are nondegenerate (nullity 0); min|λ|/τ says by how much.",
                         "Not reproduced when any converged minimum at any λ > 0 has nullity > 0; reproduced when none has and every λ of "
-                                + "the grid has ≥ " + c.minPerLambda() + " converged minima; else inconclusive."));
+                                + "the grid has ≥ " + c.minPerLambda() + " distinct converged minima (seeds that ended at the same minimum, same width and "
+                                + "objective to " + Markdown.num(WeightDecayVerdicts.SAME_VALUE_TOL) + " relative, count once); else inconclusive."));
     }
 
     @Override public StepRunner steps() { return ExperimentSteps.cliOnly(); }
@@ -86,7 +87,7 @@ public final class WeightDecayZeros implements Experiment {
         for (var w : cells.entrySet()) {
             for (var l : w.getValue().entrySet()) {
                 int minima = 0, saddles = 0, unconv = 0;
-                List<Double> values = new ArrayList<>();
+                int values = WeightDecayVerdicts.distinctMinima(l.getValue()).size();
                 List<Double> nul = new ArrayList<>(), def = new ArrayList<>(), ratio = new ArrayList<>(), abs = new ArrayList<>();
                 int p = -1;
                 for (Point x : l.getValue()) {
@@ -94,16 +95,13 @@ public final class WeightDecayZeros implements Experiment {
                     if (x.kind() == Kind.UNCONVERGED) { unconv++; continue; }
                     if (x.kind() == Kind.SADDLE) { saddles++; continue; }
                     minima++;
-                    boolean seen = false;
-                    for (double v : values) seen |= Math.abs(v - x.objective()) <= 1e-9 * Math.max(1e-9, Math.abs(v));
-                    if (!seen) values.add(x.objective());
                     nul.add((double) x.nullity());
                     if (x.deficit() >= 0) def.add((double) x.deficit());
                     ratio.add(x.minAbsOverTau());
                     abs.add(x.minAbs());
                 }
                 rows.add(List.of(String.valueOf(w.getKey()), p < 0 ? "–" : String.valueOf(p), l.getKey() == 0 ? "none" : "l2:" + WeightDecayVerdicts.lambdaText(l.getKey()),
-                        String.valueOf(l.getValue().size()), minima + (minima > 1 ? " (" + values.size() + (values.size() == 1 ? " value)" : " values)") : ""),
+                        String.valueOf(l.getValue().size()), minima + (minima > 1 ? " (" + values + (values == 1 ? " value)" : " values)") : ""),
                         String.valueOf(saddles), String.valueOf(unconv),
                         range(nul), range(def), rangeSci(ratio), Markdown.num(Stats.median(Stats.array(abs)))));
             }

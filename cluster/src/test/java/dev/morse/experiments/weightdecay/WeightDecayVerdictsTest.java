@@ -24,8 +24,14 @@ class WeightDecayVerdictsTest {
         return new Point(12, 49, 0, seed, Kind.MINIMUM, nullity, 16, nullity > 0 ? 1e-7 : 3.0, 1e-20, 6e-13, 1e-33, 1e-33);
     }
 
+    /** A minimum with weight decay; each seed a different one (its own objective value). */
     private static Point regularized(double lambda, int seed, int nullity) {
-        return new Point(12, 49, lambda, seed, Kind.MINIMUM, nullity, 16, nullity > 0 ? 0.5 : 1e6, 1e-7, 3e-13, lambda, 2 * lambda);
+        return sameMinimum(lambda, seed, nullity, 2 * lambda * (1 + 0.1 * seed));
+    }
+
+    /** A minimum with weight decay whose objective is given: seeds with equal objectives ended at the same minimum. */
+    private static Point sameMinimum(double lambda, int seed, int nullity, double objective) {
+        return new Point(12, 49, lambda, seed, Kind.MINIMUM, nullity, 16, nullity > 0 ? 0.5 : 1e6, 1e-7, 3e-13, lambda, objective);
     }
 
     private static Point unconverged(double lambda, int seed) {
@@ -88,6 +94,32 @@ class WeightDecayVerdictsTest {
         List<Point> mixed = new ArrayList<>();
         for (int s = 0; s < 4; s++) mixed.add(unregularized(s, s < 2 ? 33 : 0));
         assertEquals(Outcome.INCONCLUSIVE, find(WeightDecayVerdicts.evaluate(mixed, LAMBDAS, CFG), WeightDecayVerdicts.ZEROS_WITHOUT_REG).outcome());
+    }
+
+    /**
+     * Seeds that ended at the same minimum (same width, same objective value: a copy under a neuron
+     * permutation or sign flip) carry one Hessian spectrum between them: at a λ where every run found
+     * that one minimum the rule's "≥ 2 minima" is not met, however many seeds found it.
+     */
+    @Test
+    void copiesOfOneMinimumCountOnce() {
+        List<Point> pts = new ArrayList<>();
+        for (int s = 0; s < 4; s++) pts.add(unregularized(s, 33));
+        for (int s = 0; s < 3; s++) pts.add(regularized(1e-2, s, 0));
+        for (int s = 0; s < 3; s++) pts.add(sameMinimum(1e-4, s, 0, 2.5e-4 * (1 + 1e-12 * s)));
+        Verdict l2 = find(WeightDecayVerdicts.evaluate(pts, LAMBDAS, CFG), WeightDecayVerdicts.L2_REMOVES_ZEROS);
+        assertEquals(Outcome.INCONCLUSIVE, l2.outcome(), l2.evidence().toString());
+        assertTrue(((String) l2.evidence().get("why_inconclusive")).contains("λ = 1e-4"), (String) l2.evidence().get("why_inconclusive"));
+        @SuppressWarnings("unchecked") Map<String, Object> at = (Map<String, Object>) ((Map<String, Object>) l2.evidence().get("per_lambda")).get("1e-4");
+        assertEquals(3, at.get("minima"));
+        assertEquals(1, at.get("distinct_minima"));
+
+        // a second minimum at λ = 1e-4 (another value, or the same value at another width) is enough
+        pts.add(sameMinimum(1e-4, 3, 0, 3.1e-4));
+        assertEquals(Outcome.REPRODUCED, find(WeightDecayVerdicts.evaluate(pts, LAMBDAS, CFG), WeightDecayVerdicts.L2_REMOVES_ZEROS).outcome());
+        pts.remove(pts.size() - 1);
+        pts.add(new Point(24, 97, 1e-4, 3, Kind.MINIMUM, 0, 16, 1e6, 1e-7, 3e-13, 1e-4, 2.5e-4));
+        assertEquals(Outcome.REPRODUCED, find(WeightDecayVerdicts.evaluate(pts, LAMBDAS, CFG), WeightDecayVerdicts.L2_REMOVES_ZEROS).outcome());
     }
 
     @Test
