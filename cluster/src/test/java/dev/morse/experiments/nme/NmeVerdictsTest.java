@@ -54,6 +54,44 @@ class NmeVerdictsTest {
         return vs.stream().filter(v -> v.claim().equals(claim)).findFirst().orElseThrow();
     }
 
+    /**
+     * Runs on the synthetic stand-in for Fashion-MNIST (what {@code prepare} substitutes when the
+     * data set is missing) decide nothing, however clear their effects: every verdict is inconclusive
+     * and the rule's outcome on the stand-in stays in the evidence.
+     */
+    @Test
+    void runsOnAStandInDataSetDecideNothing(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        List<Run> fabricated = runs(1.2, -0.8, 0.1, 1.0, 1.0, 3.0, 0.1);
+        for (String data : List.of("gaussian:n=768", "fashion-mnist:n=512,test=256")) {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            int k = 0;
+            for (Run r : fabricated) {
+                String id = data.charAt(0) + "t" + k++;
+                Map<String, Object> row = new java.util.HashMap<>(Map.of("task_id", id, "status", "done", "activation", r.activation(),
+                        "seed", r.seed(), "data", data));
+                if (!r.penalty().equals("none")) row.put("penalty", r.penalty());
+                rows.add(row);
+                StringBuilder epochs = new StringBuilder();
+                for (double a : r.accuracy()) epochs.append(epochs.length() == 0 ? "" : ",").append("{\"test_accuracy\":").append(a / 100).append('}');
+                java.nio.file.Path t = dir.resolve("tasks").resolve(id);
+                java.nio.file.Files.createDirectories(t);
+                java.nio.file.Files.writeString(t.resolve("train.json"), "{\"epochs\":[" + epochs + "]}");
+            }
+            dev.morse.experiments.ExperimentResults results = new dev.morse.experiments.ExperimentResults(dir, "tiny",
+                    dev.morse.experiments.BundledSpecs.bundledSpec("neglected-nme", "tiny"), rows, rows.size(), List.of());
+            List<Verdict> vs = new NeglectedNme().analyze(results).verdicts();
+            for (Verdict v : vs) {
+                if (data.startsWith("fashion")) {
+                    assertEquals(Outcome.REPRODUCED, v.outcome(), v.claim() + " on Fashion-MNIST: " + v.evidence());
+                    continue;
+                }
+                assertEquals(Outcome.INCONCLUSIVE, v.outcome(), v.claim() + " on a stand-in: " + v.evidence());
+                assertEquals("reproduced", v.evidence().get("verdict_on_stand_in_data"));
+                assertTrue(((String) v.evidence().get("why_inconclusive")).contains("gaussian:n=768"), v.evidence().toString());
+            }
+        }
+    }
+
     @Test
     void clearEffectsAreReproduced() {
         List<Verdict> vs = NmeVerdicts.evaluate(runs(1.2, -0.8, 0.1, 1.0, 1.0, 3.0, 0.1), CFG);
