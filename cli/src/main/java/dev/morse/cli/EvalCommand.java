@@ -89,7 +89,8 @@ final class EvalCommand extends AnalysisCommand {
         unusedVectors(probes, "--probes", "probes", parsed, true);
         unusedVectors(noise, "--noise", "noise", parsed, false);
         if (given("--seed-step") && !drawsFromSeed()) {
-            String specs = String.join(",", parsed.stream().map(Penalty::spec).toList());
+            // as given: before the files are read, a parsed spec would name the default k, not the files' rows
+            String specs = penalties == null ? "" : String.join(",", penalties);
             String penaltiesGiven = parsed.isEmpty() ? "no --penalty is given"
                     : parsed.stream().anyMatch(Penalty::drawsFromSeed) ? "the probes and noise of --penalty " + specs + " come from the files given"
                     : parsed.stream().anyMatch(pen -> pen.draws() > 0) ? "--penalty " + specs + " draws no probes or noise (σ² = 0: nothing to draw)"

@@ -276,10 +276,12 @@ class CheckOptionsTest {
         refused("--log-scale: goes with --plots DIR", "density", "--log-scale");
         assertNull(check("density", "--plots", "p", "--log-scale"));
         refused("--seed-step: goes with a --penalty that draws probes or noise", "eval", "--seed-step", "1");
-        refused("--seed-step: goes with a --penalty that draws", "eval", "--seed-step", "1", "--penalty", "hessian_trace:0.1", "--probes", "v.npy");
+        // the spec as given: k comes from the file's rows, which are not read yet (a parsed spec would say :1)
+        refused("the probes and noise of --penalty hessian_trace:0.1 come from the files given, so --seed-step 1 would be ignored",
+                "eval", "--seed-step", "1", "--penalty", "hessian_trace:0.1", "--probes", "v.npy");
         assertNull(check("eval", "--seed-step", "1", "--penalty", "weight_noise:0.1"));
         // σ² = 0 draws nothing (the term is 0, the noise vanishes): the seed has no effect
-        refused("--penalty hessian_trace:0.0:1 draws no probes or noise (σ² = 0: nothing to draw), so --seed-step 1 would be ignored",
+        refused("--penalty hessian_trace:0 draws no probes or noise (σ² = 0: nothing to draw), so --seed-step 1 would be ignored",
                 "eval", "--seed-step", "1", "--penalty", "hessian_trace:0");
         refused("σ² = 0: nothing to draw", "eval", "--seed-step", "1", "--penalty", "weight_noise:0.0:3");
         refused("σ² = 0: nothing to draw", "eval", "--seed-step", "1", "--penalty", "ggn_trace:0e-3", "--penalty", "sam:0.1");
