@@ -43,6 +43,7 @@ final class FitCommand extends AnalysisCommand {
             description = "Iteration limit of newton and newton_tr, and of lbfgs_newton's Newton phase (default: ${DEFAULT-VALUE}).")
     int newtonIter;
 
+    @CombinedCheck   // against P and newton_tr's --krylov-iter (checkOptionsAtP)
     @Option(names = "--newton-dense-limit", converter = Checks.NonNegative.class, paramLabel = "P", defaultValue = "" + Optimize.NEWTON_DENSE_LIMIT, order = 3,
             description = "Dense Newton steps (one P×P Hessian and eigendecomposition per iteration) up to this P; matrix-free "
                     + "Krylov steps on exact Hessian-vector products above; newton, newton_tr and lbfgs_newton (default: ${DEFAULT-VALUE}).")
@@ -102,6 +103,7 @@ final class FitCommand extends AnalysisCommand {
         super.checkOptions();
         tol = Optimize.parseGradTol(gradTol);
         checkOptimizerOptions();
+        checkOptionsAtP(checkedParameters);
     }
 
     /**
@@ -124,7 +126,8 @@ final class FitCommand extends AnalysisCommand {
     }
 
     /**
-     * Refuses an optimizer option that is read at some P only, once P is known (before the fit):
+     * Refuses an optimizer option that is read at some P only, at P from --model (before any data
+     * are read, so that a sweep's driver refuses it too: {@link Main#check}):
      * newton_tr's steps at P ≤ --newton-dense-limit solve the trust-region subproblem exactly in the
      * Hessian's eigenbasis (Moré–Sorensen) and run no CG, so --krylov-iter, the limit of its
      * Steihaug–CG steps above the limit, is not read there (`--optimizer newton_tr --krylov-iter 5`
@@ -162,7 +165,6 @@ final class FitCommand extends AnalysisCommand {
         boolean plots = planPlot("fit-trajectory");
         if (save != null) files.plan("--save", save);
         loadProblem();
-        checkOptionsAtP(problem.parameters());
         Evaluator obj = problem.evaluator();
         checkGradient(obj, problem.theta);   // a start that overflows: its cause, not the optimizer's NaN
         boolean newton = optimizer != Optimize.Name.lbfgs && optimizer != Optimize.Name.gd;

@@ -93,11 +93,13 @@ final class MorseCommand extends AnalysisCommand {
     @Option(names = "--abs-tol", converter = Checks.NonNegativeReal.class, paramLabel = "T", defaultValue = "0", order = 7, description = "An absolute zero threshold τ instead (0: use c·P·ε·s).")
     double absTol;
 
+    @CombinedCheck   // against P and --spectra (checkOptionsAtP)
     @Option(names = "--dense-limit", converter = Checks.NonNegative.class, paramLabel = "P", defaultValue = "46340", order = 8,
             description = "Above this P only the extreme eigenvalues (Lanczos) are reported: the counts need one P×P matrix "
                     + "(8·P² bytes; 46340 is the most one Java array holds, and the heap is the real limit; default: ${DEFAULT-VALUE}).")
     int denseLimit;
 
+    @CombinedCheck   // against P and --dense-limit (checkOptionsAtP)
     @Option(names = "--spectra", order = 9,
             description = "Also compute every eigenvalue of H, G and M (three P×P matrices and three eigendecompositions: about 4× the "
                     + "time and 3× the memory of the default inertia counts); refused at P above --dense-limit, where no dense matrix is formed. "
@@ -123,7 +125,6 @@ final class MorseCommand extends AnalysisCommand {
         }
         if (save != null) files.plan("--save", save);
         loadProblem();
-        checkOptionsAtP(problem.parameters());
         Evaluator obj = problem.evaluator();
         double[] theta = problem.theta;
         checkCurvature(obj, theta);
@@ -214,6 +215,7 @@ final class MorseCommand extends AnalysisCommand {
         how = refinement();
         checkRefinementOptions();
         acceptTol = acceptanceTol(Optimize.parseGradTol(gradTol));
+        checkOptionsAtP(checkedParameters);
     }
 
     /**
@@ -232,7 +234,8 @@ final class MorseCommand extends AnalysisCommand {
     }
 
     /**
-     * Refuses an option that is read at some P only, once P is known (before the refinement):
+     * Refuses an option that is read at some P only, at P from --model (before any data are read,
+     * so that a sweep's driver refuses it too: {@link Main#check}):
      * above --dense-limit the report is Lanczos's extremes alone and no dense matrix is formed, so
      * --spectra (every eigenvalue of the dense H, G and M) is not read there (`--spectra
      * --dense-limit 10` at P = 21 was accepted and the spectra left out).

@@ -389,7 +389,7 @@ class CheckOptionsTest {
                 {"--max-iter", "5", "y", "y", "-", "-", "y"},
                 {"--newton-iter", "5", "-", "-", "y", "y", "y"},
                 {"--newton-dense-limit", "10", "-", "-", "y", "y", "y"},
-                {"--krylov-iter", "7", "-", "-", "y", "y", "y"},
+                {"--krylov-iter", "7", "-", "-", "y", "p", "y"},   // p: read at P above --newton-dense-limit only (P = 17 here)
                 {"--lr", "0.5", "-", "y", "-", "-", "-"},
                 {"--history", "5", "y", "-", "-", "-", "y"},
                 {"--grad-tol", "1e-6", "y", "y", "y", "y", "y"}};
@@ -398,7 +398,11 @@ class CheckOptionsTest {
             for (int i = 0; i < optimizers.length; i++) {
                 String m = check("fit", "--optimizer", optimizers[i], row[0], row[1]);
                 String what = "fit --optimizer " + optimizers[i] + " " + row[0] + " " + row[1];
-                if (row[2 + i].equals("y")) {
+                if (row[2 + i].equals("p")) {
+                    assertNotNull(m, what + " is not read at P = 17 ≤ the default --newton-dense-limit, so it is refused");
+                    assertNull(check("fit", "--optimizer", optimizers[i], row[0], row[1], "--newton-dense-limit", "10"),
+                            what + " --newton-dense-limit 10 is read at P = 17, so it passes");
+                } else if (row[2 + i].equals("y")) {
                     assertNull(m, what + " is read, so it passes");
                 } else {
                     refusals++;
@@ -467,7 +471,9 @@ class CheckOptionsTest {
         assertEquals(Set.of("--probes"), marked(root, "trace"));
         assertEquals(Set.of("--k", "--basis"), marked(root, "spectrum"), "--basis must exceed --k (2k with --which both), at most P");
         assertEquals(Set.of(), marked(root, "density"), "--sigma and --grid are checked each alone");
-        for (String c : List.of("fit", "morse", "eval", "init")) assertEquals(Set.of(), marked(root, c), c);
+        assertEquals(Set.of("--newton-dense-limit"), marked(root, "fit"), "newton_tr's --krylov-iter is read above it only");
+        assertEquals(Set.of("--dense-limit", "--spectra"), marked(root, "morse"), "--spectra is read at P ≤ --dense-limit only");
+        for (String c : List.of("eval", "init")) assertEquals(Set.of(), marked(root, c), c);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.morse.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.morse.io.Npy;
@@ -302,6 +303,13 @@ class CommandsTest {
         assertEquals(2, spectra.code(), spectra.toString());
         assertTrue(spectra.err().contains("morse morse: --spectra: P = 41 is above --dense-limit 40"), spectra.err());
         assertEquals(0, Cli.run(with("morse", p, "--no-refine", "--spectra", "--dense-limit", "41")).code(), "P = 41 at the limit: dense");
+        // P comes from --model, so a sweep's driver (Main.check) refuses them too, before any task runs
+        String fitCheck = Main.check(null, with("fit", p, "--optimizer", "newton_tr", "--krylov-iter", "5"));
+        assertTrue(fitCheck != null && fitCheck.contains("morse fit: --krylov-iter: --optimizer newton_tr takes dense steps at P = 41"), fitCheck);
+        String morseCheck = Main.check(null, with("morse", p, "--no-refine", "--spectra", "--dense-limit", "40"));
+        assertTrue(morseCheck != null && morseCheck.contains("morse morse: --spectra: P = 41 is above --dense-limit 40"), morseCheck);
+        assertNull(Main.check(null, with("fit", p, "--optimizer", "newton_tr", "--krylov-iter", "5", "--newton-dense-limit", "40")));
+        assertNull(Main.check(null, with("morse", p, "--no-refine", "--spectra", "--dense-limit", "41")));
     }
 
     /**

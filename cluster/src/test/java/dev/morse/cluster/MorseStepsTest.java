@@ -515,7 +515,13 @@ class MorseStepsTest {
         assertBad(spec("{\"seed\": [0, 1, 2], \"method\": [\"hutchinson\", \"hutchpp\"], \"probes\": [6, 4]}", "[{\"trace\": {}}]"),
                 "key 'grid.probes[1]': morse trace: --probes: Hutch++ needs a budget of at least 6 products, got 4");
         assertEquals(java.util.Set.of("probes"), MorseSteps.combined("trace"));
-        assertEquals(java.util.Set.of(), MorseSteps.combined("fit"));
+        assertEquals(java.util.Set.of("newton-dense-limit"), MorseSteps.combined("fit"));
+        assertEquals(java.util.Set.of("dense-limit", "spectra"), MorseSteps.combined("morse"));
+        // newton_tr reads --krylov-iter only at P above --newton-dense-limit: the driver refuses the limit at which it is not,
+        // and a --spectra that a task's --dense-limit leaves unread
+        assertBad(spec("{\"newton_dense_limit\": [1, 3000]}", "[{\"fit\": {\"optimizer\": \"newton_tr\", \"krylov_iter\": 5}}]"),
+                "takes dense steps at P = 17 ≤ --newton-dense-limit 3000 (from tasks/<task>/fit-config.json)");
+        assertBad(spec("{\"dense_limit\": [46340, 1]}", "[{\"morse\": {\"spectra\": true}}]"), "--spectra: P = 17 is above --dense-limit 1");
         new MorseSteps().validate(spec("{\"method\": [\"hutchinson\", \"hutchpp\"], \"probes\": [6, 40]}", "[{\"trace\": {}}]"));
     }
 
