@@ -133,16 +133,25 @@ final class FitCommand extends AnalysisCommand {
      * Steihaug–CG steps above the limit, is not read there (`--optimizer newton_tr --krylov-iter 5`
      * at P = 21 was accepted and ignored). newton and lbfgs_newton read it at any P: their dense
      * steps run MINRES in the eigenbasis. --newton-dense-limit itself is read at any P (it decides).
+     * As in {@link #checkOptimizerOptions}, the command line wins over a config file: a config's
+     * --krylov-iter that the command line's {@link #AT_P_DECIDERS} leave unread is set back to its
+     * default (`--config f.json --newton-dense-limit 3000`, f.json from a run above the limit).
      */
     void checkOptionsAtP(int p) {
-        if (optimizer == Optimize.Name.newton_tr && p <= newtonDenseLimit && given("--krylov-iter")) {
-            throw Checks.usage("--krylov-iter", "--optimizer newton_tr" + source("--optimizer") + " takes dense steps at P = " + p
-                    + " ≤ --newton-dense-limit " + newtonDenseLimit + source("--newton-dense-limit")
-                    + " (the exact trust-region step in the Hessian's eigenbasis, no CG), so --krylov-iter " + krylovIter + source("--krylov-iter")
-                    + " would be ignored: it limits the CG iterations of newton_tr's matrix-free steps, which run at P above the limit; "
-                    + "remove it, or lower --newton-dense-limit below P = " + p);
+        if (optimizer != Optimize.Name.newton_tr || p > newtonDenseLimit || !given("--krylov-iter")) return;
+        if (!onCommandLine("--krylov-iter") && AT_P_DECIDERS.stream().anyMatch(this::onCommandLine)) {
+            resetToDefault("--krylov-iter");
+            return;
         }
+        throw Checks.usage("--krylov-iter", "--optimizer newton_tr" + source("--optimizer") + " takes dense steps at P = " + p
+                + " ≤ --newton-dense-limit " + newtonDenseLimit + source("--newton-dense-limit")
+                + " (the exact trust-region step in the Hessian's eigenbasis, no CG), so --krylov-iter " + krylovIter + source("--krylov-iter")
+                + " would be ignored: it limits the CG iterations of newton_tr's matrix-free steps, which run at P above the limit; "
+                + "remove it, or lower --newton-dense-limit below P = " + p);
     }
+
+    /** The options that decide whether newton_tr reads --krylov-iter: the optimizer, the limit, and P (the widths and biases). */
+    static final java.util.List<String> AT_P_DECIDERS = java.util.List.of("--optimizer", "--newton-dense-limit", "--model", "--no-bias");
 
     /** What to do instead of an option that {@code optimizer} does not read. */
     static String unreadAdvice(String option, Optimize.Name optimizer) {

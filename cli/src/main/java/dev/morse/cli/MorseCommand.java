@@ -238,15 +238,25 @@ final class MorseCommand extends AnalysisCommand {
      * so that a sweep's driver refuses it too: {@link Main#check}):
      * above --dense-limit the report is Lanczos's extremes alone and no dense matrix is formed, so
      * --spectra (every eigenvalue of the dense H, G and M) is not read there (`--spectra
-     * --dense-limit 10` at P = 21 was accepted and the spectra left out).
+     * --dense-limit 10` at P = 21 was accepted and the spectra left out). As in
+     * {@link #checkRefinementOptions}, the command line wins over a config file: a config's --spectra
+     * that the command line's {@link #AT_P_DECIDERS} leave unread is set back to its default
+     * (`--config r.json --dense-limit 40`, r.json from a run with --spectra).
      */
     void checkOptionsAtP(int p) {
-        if (spectra && p > denseLimit) {
-            throw Checks.usage("--spectra", "P = " + p + " is above --dense-limit " + denseLimit + source("--dense-limit")
-                    + ", where the report has only the extreme eigenvalues (Lanczos) and no dense matrix, so --spectra" + source("--spectra")
-                    + " (every eigenvalue of the dense H, G and M) would be ignored; remove it, or raise --dense-limit to P = " + p + " or more");
+        if (!spectra || p <= denseLimit) return;
+        if (!onCommandLine("--spectra") && AT_P_DECIDERS.stream().anyMatch(this::onCommandLine)) {
+            resetToDefault("--spectra");
+            return;
         }
+        String from = onCommandLine("--spectra") || configFile() == null ? "" : "; from " + configFile();
+        throw Checks.usage("--spectra", "P = " + p + " is above --dense-limit " + denseLimit + source("--dense-limit")
+                + ", where the report has only the extreme eigenvalues (Lanczos) and no dense matrix, so --spectra (every eigenvalue of "
+                + "the dense H, G and M" + from + ") would be ignored; remove it, or raise --dense-limit to P = " + p + " or more");
     }
+
+    /** The options that decide whether --spectra is read: the limit, and P (the widths and biases). */
+    static final List<String> AT_P_DECIDERS = List.of("--dense-limit", "--model", "--no-bias");
 
     private void checkRefinementOptions() {
         List<String> unread = unread(how);

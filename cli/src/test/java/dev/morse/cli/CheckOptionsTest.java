@@ -435,6 +435,43 @@ class CheckOptionsTest {
         assertTrue(bad != null && bad.startsWith("morse fit: --lr: --optimizer lbfgs does not read it, so --lr 0.5 would be ignored"), bad);
     }
 
+    /**
+     * The per-P refusals (--spectra above --dense-limit, newton_tr's --krylov-iter at P ≤
+     * --newton-dense-limit) follow the rule of the other unread options: the command line wins over
+     * a config file, whose option that the command line leaves unread is set back to its default;
+     * otherwise refused, naming where each value came from (`--config r.json --dense-limit 40` with
+     * r.json's spectra was refused, "remove it").
+     */
+    @Test
+    void perPRefusalsLetTheCommandLineWinOverAConfig() {
+        Main.Checker c = new Main.Checker();
+        String morse = "{\"command\": \"morse\", \"model\": \"2-10-1\", \"data\": \"gaussian:n=5\", \"no_refine\": true, "
+                + "\"spectra\": %s, \"dense_limit\": %d}";
+        assertNull(c.check(String.format(morse, "true", 46340), "morse", "--config", "r.json", "--dense-limit", "40"),
+                "the command line's --dense-limit leaves the file's --spectra unread: reset, not refused");
+        String bad = c.check(String.format(morse, "true", 40), "morse", "--config", "r.json");
+        assertTrue(bad != null && bad.contains("--spectra: P = 41 is above --dense-limit 40 (from r.json), where the report has only the "
+                + "extreme eigenvalues (Lanczos) and no dense matrix, so --spectra (every eigenvalue of the dense H, G and M; from r.json) "
+                + "would be ignored"), bad);
+        bad = c.check(String.format(morse, "false", 40), "morse", "--config", "r.json", "--spectra");
+        assertTrue(bad != null && bad.contains("above --dense-limit 40 (from r.json)") && bad.contains("so --spectra (every eigenvalue of "
+                + "the dense H, G and M) would be ignored"), "the command line's --spectra against the file's limit: refused; " + bad);
+        bad = c.check(String.format(morse, "true", 46340), "morse", "--config", "r.json", "--dense-limit", "40", "--spectra");
+        assertTrue(bad != null && bad.contains("--spectra: P = 41 is above --dense-limit 40,"), bad);
+
+        Main.Checker f = new Main.Checker();
+        String fit = "{\"command\": \"fit\", \"model\": \"2-10-1\", \"data\": \"gaussian:n=5\", \"optimizer\": \"newton_tr\", "
+                + "\"newton_dense_limit\": %d, \"krylov_iter\": 50}";
+        assertNull(f.check(String.format(fit, 40), "fit", "--config", "f.json"), "P = 41 above the file's limit: CG reads it");
+        assertNull(f.check(String.format(fit, 40), "fit", "--config", "f.json", "--newton-dense-limit", "3000"),
+                "the command line's --newton-dense-limit leaves the file's --krylov-iter unread: reset, not refused");
+        bad = f.check(String.format(fit, 3000), "fit", "--config", "f.json");
+        assertTrue(bad != null && bad.contains("--krylov-iter: --optimizer newton_tr (from f.json) takes dense steps at P = 41 ≤ "
+                + "--newton-dense-limit 3000 (from f.json)"), bad);
+        bad = f.check(String.format(fit, 3000), "fit", "--config", "f.json", "--krylov-iter", "60");
+        assertTrue(bad != null && bad.contains("so --krylov-iter 60 would be ignored"), bad);
+    }
+
     /** morse's refinement options without refinement (--no-refine, --refine none), and --max-iter with --refine newton. */
     @Test
     void morseRefusesRefinementOptionsItDoesNotRead() {

@@ -310,6 +310,14 @@ class CommandsTest {
         assertTrue(morseCheck != null && morseCheck.contains("morse morse: --spectra: P = 41 is above --dense-limit 40"), morseCheck);
         assertNull(Main.check(null, with("fit", p, "--optimizer", "newton_tr", "--krylov-iter", "5", "--newton-dense-limit", "40")));
         assertNull(Main.check(null, with("morse", p, "--no-refine", "--spectra", "--dense-limit", "41")));
+        // the command line's --dense-limit wins over a report's --spectra: it is set back to its default, and the new report says so
+        Path first = dir.resolve("spectra.json"), second = dir.resolve("limited.json");
+        assertEquals(0, Cli.run(with("morse", p, "--no-refine", "--spectra", "--json", first.toString())).code());
+        Cli.Result rerun = Cli.run("morse", "--config", first.toString(), "--dense-limit", "40", "-q", "--json", second.toString());
+        assertEquals(0, rerun.code(), rerun.toString());
+        Map<String, Object> limited = Cli.json(second);
+        assertEquals(false, ((Map<?, ?>) limited.get("config")).get("spectra"), "the config reruns what ran");
+        assertEquals(null, limited.get("eigenvalues"), limited.toString());
     }
 
     /**
