@@ -110,6 +110,21 @@ class NonFiniteProductsTest {
      * by row and column; they used to pass it on to LAPACK's input check, whose message names an
      * index of LAPACK's own array.
      */
+    /**
+     * A finite operator whose entries are near the largest double is not blamed: its symmetrized
+     * matrix stays finite (0.5·(x + y) overflowed to ∞ for x = y = 1e308, and requireFinite then
+     * refused "the operator" for an Infinity it never produced).
+     */
+    @Test
+    void denseSpectraOfHugeFiniteEntriesAreNotRefused() {
+        LinearOperator huge = dev.morse.spectra.Operators.dense(new double[] {0, 1e308, 1e308, 0}, 2);
+        double[] ev = DenseSpectrum.eigen(huge, false).values();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {-1e308, 1e308}, ev, 1e293);
+        dev.morse.linalg.Inertia in = DenseSpectrum.inertia(huge, 0);
+        org.junit.jupiter.api.Assertions.assertEquals(1, in.negative());
+        org.junit.jupiter.api.Assertions.assertEquals(1, in.positive());
+    }
+
     @Test
     void denseSpectraRefuseANonFiniteMatrix() {
         fails(() -> DenseSpectrum.eigen(INF_ENTRY_OP, false), "the dense matrix of the operator inf-op", "Infinity at row 1, column 4");

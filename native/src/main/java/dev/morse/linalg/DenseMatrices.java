@@ -7,7 +7,8 @@ public final class DenseMatrices {
     /**
      * m = (m + mᵀ)/2 in place, in 64 × 64 tiles so the transposed reads stay in cache. A matrix
      * assembled from products A·e_j is symmetric only up to rounding; LAPACK's symmetric routines
-     * read one triangle, so the average makes the result independent of which one.
+     * read one triangle, so the average makes the result independent of which one. Finite entries
+     * give a finite average, also where their sum overflows.
      */
     public static void symmetrize(double[] m, int n) {
         if (n < 0 || m.length < (long) n * n) throw new IllegalArgumentException("matrix has " + m.length + " entries, expected n²=" + ((long) n * n));
@@ -17,7 +18,10 @@ public final class DenseMatrices {
                 int iEnd = Math.min(bi + t, n), jEnd = Math.min(bj + t, n);
                 for (int i = bi; i < iEnd; i++) {
                     for (int j = Math.max(bj, i + 1); j < jEnd; j++) {
-                        double s = 0.5 * (m[i * n + j] + m[j * n + i]);
+                        double x = m[i * n + j], y = m[j * n + i], s = 0.5 * (x + y);
+                        // x + y overflows for finite entries above ~9e307: halve first there only
+                        // (elsewhere 0.5·(x + y) is kept, one rounding, the same bits as before)
+                        if (Double.isInfinite(s) && Double.isFinite(x) && Double.isFinite(y)) s = 0.5 * x + 0.5 * y;
                         m[i * n + j] = s;
                         m[j * n + i] = s;
                     }

@@ -64,6 +64,18 @@ class DenseMatricesTest {
         }
     }
 
+    /** The average of two finite entries whose sum overflows is finite (0.5·(x + y) gave ∞ above ~9e307). */
+    @Test
+    void symmetrizeOfHugeFiniteEntriesStaysFinite() {
+        double[] m = {0, 1e308, 1.7e308, 0};
+        DenseMatrices.symmetrize(m, 2);
+        assertEquals(1.35e308, m[1], 1e293);
+        assertEquals(m[1], m[2]);
+        double[] inf = {0, Double.POSITIVE_INFINITY, 1, 0};
+        DenseMatrices.symmetrize(inf, 2);
+        assertEquals(Double.POSITIVE_INFINITY, inf[1], "an infinite entry stays infinite");
+    }
+
     @Test
     void symmetrizeAveragesBothTriangles() {
         int n = 70;
