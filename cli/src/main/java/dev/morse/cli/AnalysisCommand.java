@@ -364,7 +364,9 @@ abstract class AnalysisCommand extends BaseCommand {
         boolean penalties = obj.problem().terms().stream().anyMatch(dev.morse.engine.Term::isPenalty);   // train's objective
         if (!Double.isFinite(l)) throw nonFinite(penalties ? "objective" : "loss", (penalties ? "L + R + penalties = " : "L_R(θ) = ") + l, obj, batch, theta);
         for (int i = 0; i < g.length; i++) {
-            if (!Double.isFinite(g[i])) throw nonFinite("gradient", "∂L_R/∂θ_" + i + " = " + g[i], obj, batch, theta);
+            if (!Double.isFinite(g[i])) {
+                throw nonFinite("gradient", (penalties ? "∂(L + R + penalties)/∂θ_" : "∂L_R/∂θ_") + i + " = " + g[i], obj, batch, theta);
+            }
         }
     }
 

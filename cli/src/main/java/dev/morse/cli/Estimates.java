@@ -101,7 +101,7 @@ final class Estimates {
         if (spectra) {
             check("the Morse report with --spectra (dense H, G and M, P = " + p + ")", (double) p * p, 8 * 3.05 * p * p,
                     "Leave out --spectra (the counts need one P×P matrix), lower --dense-limit below P = " + p
-                            + " for the extreme eigenvalues only (Lanczos; no counts), or " + HEAP);
+                            + " (and leave out --spectra) for the extreme eigenvalues only (Lanczos; no counts), or " + HEAP);
         } else {
             // One P×P buffer (a second one, for speed, only when it fits) and two column blocks.
             check("the Morse report (one dense P×P Hessian, P = " + p + ")", (double) p * p, 8 * 1.05 * p * p,

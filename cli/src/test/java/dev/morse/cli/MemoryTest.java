@@ -153,5 +153,8 @@ class MemoryTest {
         assertTrue(Estimates.advice().startsWith("Lower --k (10) or --basis"), Estimates.advice());
         Estimates.density(1000, 10, 80, 1000, true);
         assertTrue(Estimates.advice().startsWith("Lower --grid"), Estimates.advice());
+        Estimates.morseDense(1000, 46340, true);
+        assertTrue(Estimates.advice().contains("lower --dense-limit below P = 1000 (and leave out --spectra) for the extreme eigenvalues only"),
+                "above --dense-limit --spectra is refused: " + Estimates.advice());
     }
 }

@@ -65,7 +65,7 @@ final class DenseHessian {
      * upper triangle is left unspecified (not H's, not necessarily finite: see
      * {@link Evaluator#denseColumns(Part, double[], int, int, double[], int, boolean)}): mirroring it would cost a pass over
      * P² doubles that nothing reads. {@code progress} receives the columns done. A lower triangle
-     * holding NaN or an infinity is refused here, naming the entry ({@link DenseSpectrum#requireFinite}),
+     * holding NaN or an infinity is refused here, naming the entry ({@link DenseSpectrum#requireFiniteAssembled}: a {@link dev.morse.linalg.NonFiniteMatrixException}),
      * rather than by LAPACK's input check in the factorization that reads it next.
      */
     static Parts assemble(Evaluator ev, double[] theta, double[] out, Progress progress) {
@@ -126,8 +126,18 @@ final class DenseHessian {
         double flops = (p - w1) * rest;
         if (w1 > 0) flops += FlopModel.firstLayerKronecker(m, n) + FlopModel.firstLayerGram(m, n);
         ev.releaseDenseCaches();   // the Q_s (N × d_1² per part) are not needed past the assembly
-        DenseSpectrum.requireFinite(out, p, true, "H at θ for the Morse check (" + CurvatureOperator.hessian(ev, theta).describe() + ")");
+        DenseSpectrum.requireFiniteAssembled(out, p, true, forMorseCheck("H", CurvatureOperator::hessian, ev, theta));
         return new Parts(dG, dM, frobM, parts, flops);
+    }
+
+    /**
+     * "H at θ for the Morse check (hessian of …)", the name of an assembled matrix in the refusal of
+     * {@link DenseSpectrum#requireFiniteAssembled}: built only when a matrix is refused (the
+     * operator's description clones θ), the one place for its wording.
+     */
+    static java.util.function.Supplier<String> forMorseCheck(String name,
+            java.util.function.BiFunction<Evaluator, double[], CurvatureOperator> op, Evaluator ev, double[] theta) {
+        return () -> name + " at θ for the Morse check (" + op.apply(ev, theta).describe() + ")";
     }
 
     /**

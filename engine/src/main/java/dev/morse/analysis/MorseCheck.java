@@ -418,9 +418,9 @@ final class MorseCheck {
         }
         clock.lap("materialize");
         // Exactly symmetric (ev.dense mirrors the lower triangle, the one dsyevd reads): refused naming the entry, not by LAPACK's input check.
-        DenseSpectrum.requireFinite(h, p, true, "H at θ for the Morse check (" + CurvatureOperator.hessian(ev, theta).describe() + ")");
-        DenseSpectrum.requireFinite(gg, p, true, "G at θ for the Morse check (" + CurvatureOperator.ggn(ev, theta).describe() + ")");
-        DenseSpectrum.requireFinite(mm, p, true, "M at θ for the Morse check (" + CurvatureOperator.nme(ev, theta).describe() + ")");
+        DenseSpectrum.requireFiniteAssembled(h, p, true, DenseHessian.forMorseCheck("H", CurvatureOperator::hessian, ev, theta));
+        DenseSpectrum.requireFiniteAssembled(gg, p, true, DenseHessian.forMorseCheck("G", CurvatureOperator::ggn, ev, theta));
+        DenseSpectrum.requireFiniteAssembled(mm, p, true, DenseHessian.forMorseCheck("M", CurvatureOperator::nme, ev, theta));
         listener.phase("eigendecompositions of H, G and M (dsyevd)");
         Linalg la = Linalg.get();
         double[] evH, evG, evM;

@@ -2,10 +2,9 @@ package dev.morse.analysis;
 
 import dev.morse.engine.CurvatureOperator;
 import dev.morse.engine.Evaluator;
-import dev.morse.linalg.LinalgException;
-import dev.morse.linalg.MemoryLimitException;
 import dev.morse.linalg.NativeThreads;
 import dev.morse.linalg.ShiftedFactorization;
+import dev.morse.linalg.SolveOverflowException;
 import dev.morse.spectra.BlockLanczos;
 import dev.morse.spectra.LinearOperator;
 import java.util.Arrays;
@@ -209,13 +208,13 @@ record NearestZero(double[] values, double[] residuals, int dropped, boolean nea
                 System.arraycopy(vs, 0, outs, 0, nrhs * p);
                 try (NativeThreads.Scope s = ev.nativeScope()) {
                     f.solve(outs, 0, nrhs);
-                } catch (MemoryLimitException e) {
-                    throw e;
-                } catch (LinalgException e) {
+                } catch (SolveOverflowException e) {
                     // A solve that overflows (H − σI numerically singular: a tiny, nonzero pivot) is a
-                    // numerical failure of the run, not a bad product: say which solve it was.
-                    throw new LinalgException("shift-invert Lanczos for the eigenvalues nearest zero, solving with the factor of H − σI: "
-                            + e.getMessage(), e);
+                    // numerical failure of the run, not a bad product: say which solve it was, and what
+                    // σ = ±τ means (other failures, a LapackException, pass with their own type).
+                    throw new SolveOverflowException("shift-invert Lanczos for the eigenvalues nearest zero, solving with the factor of H − σI: "
+                            + e.getMessage() + "; σ = " + sigma + " is ±τ, so an eigenvalue of H lies at ±τ within rounding: try another "
+                            + "--tau-factor or --abs-tol", e);
                 }
             }
 

@@ -83,6 +83,25 @@ public final class DenseSpectrum {
      * @throws IllegalArgumentException naming the entry, as {@link Operators} does for a product
      */
     public static void requireFinite(double[] m, int n, boolean lowerOnly, String what) {
+        String bad = nonFiniteEntry(m, n, lowerOnly, () -> what);
+        if (bad != null) throw new IllegalArgumentException(bad);
+    }
+
+    /**
+     * As {@link #requireFinite}, for a matrix the engine assembled itself at θ (the Morse check's H,
+     * G and M): a non-finite entry there is overflow in float64 at θ, a numerical condition of the
+     * run (exit 3 in the CLI), not a caller's bad argument. {@code what} is built only for the
+     * message.
+     *
+     * @throws NonFiniteMatrixException naming the entry
+     */
+    public static void requireFiniteAssembled(double[] m, int n, boolean lowerOnly, java.util.function.Supplier<String> what) {
+        String bad = nonFiniteEntry(m, n, lowerOnly, what);
+        if (bad != null) throw new dev.morse.linalg.NonFiniteMatrixException(bad);
+    }
+
+    /** The message of {@link #requireFinite} for the first non-finite entry, or null when there is none. */
+    private static String nonFiniteEntry(double[] m, int n, boolean lowerOnly, java.util.function.Supplier<String> what) {
         Kernels k = KernelProvider.get();
         for (int i = 0; i < n; i++) {
             int row = i * n, len = lowerOnly ? i + 1 : n;
@@ -90,10 +109,11 @@ public final class DenseSpectrum {
             for (int j = 0; j < len; j++) {
                 double x = m[row + j];
                 if (!Double.isFinite(x)) {
-                    throw new IllegalArgumentException("the dense matrix of " + what + " holds " + x + " at row " + i + ", column " + j + " (of "
-                            + n + "×" + n + "): it must be finite for LAPACK (" + Operators.OVERFLOW + ")");
+                    return "the dense matrix of " + what.get() + " holds " + x + " at row " + i + ", column " + j + " (of "
+                            + n + "×" + n + "): it must be finite for LAPACK (" + Operators.OVERFLOW + ")";
                 }
             }
         }
+        return null;
     }
 }

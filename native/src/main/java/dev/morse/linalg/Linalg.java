@@ -675,8 +675,8 @@ public final class Linalg {
      * refused as singular) but so small next to the right-hand side that x = D⁻¹·… exceeds float64,
      * and the back substitution turns the infinity into NaN (0·∞) in other entries. That is a condition of the run, not a bad
      * argument (the caller passed finite B and a factorization that says it can solve): a
-     * {@link LinalgException}, so that the CLI reports a numerical failure (exit 3) rather than a
-     * bug. One SIMD scan ({@link Kernels#allFinite}) of the solutions; entry by entry only when it fails.
+     * {@link SolveOverflowException} (a LinalgException), so that the CLI reports a numerical failure
+     * (exit 3) rather than a bug. One SIMD scan ({@link Kernels#allFinite}) of the solutions; entry by entry only when it fails.
      */
     private static void requireFiniteSolution(String routine, ShiftedFactorization f, double[] b, int off, int n, int nrhs) {
         int len = n * nrhs;
@@ -684,7 +684,7 @@ public final class Linalg {
         for (int i = 0; i < len; i++) {
             double x = b[off + i];
             if (!Double.isFinite(x)) {
-                throw new LinalgException(routine + ": the solution of (A − σI)·x = b (σ = " + f.shift() + ", n = " + n + ") holds " + x + " at entry "
+                throw new SolveOverflowException(routine + ": the solution of (A − σI)·x = b (σ = " + f.shift() + ", n = " + n + ") holds " + x + " at entry "
                         + i % n + " of right-hand side " + i / n + ": A − σI is numerically singular (a pivot of its factor is tiny next to b, "
                         + "so the solve overflows float64)");
             }

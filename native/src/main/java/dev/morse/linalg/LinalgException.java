@@ -5,7 +5,8 @@ package dev.morse.linalg;
  * {@code info != 0} ({@link LapackException}), a dense allocation the heap cannot hold
  * ({@link MemoryLimitException}), a native backend that was requested but did not load
  * ({@link NativeUnavailableException}), or a solve with a factorization whose solution overflowed
- * ({@link Linalg#ldltSolve}, {@link Linalg#choleskySolve}: a tiny, nonzero pivot). Argument errors are {@link IllegalArgumentException}s,
+ * ({@link SolveOverflowException}: a tiny, nonzero pivot), or a matrix
+ * the engine assembled at θ that overflowed ({@link NonFiniteMatrixException}). Argument errors are {@link IllegalArgumentException}s,
  * not subclasses of this type: they are the caller's bug, these are conditions of the run.
  */
 public class LinalgException extends RuntimeException {
