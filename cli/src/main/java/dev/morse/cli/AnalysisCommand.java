@@ -246,11 +246,9 @@ abstract class AnalysisCommand extends BaseCommand {
                         + (n <= MemoryGuard.MAX_SQUARE_ORDER ? "; or " + Estimates.HEAP : ""));
         Progress.Task t = progress.start("materializing " + what + " (" + n + "×" + n + ")", n);
         double[] m = dev.morse.spectra.DenseSpectrum.materialize(op, (done, total) -> t.update(done, ""));
-        boolean finite = allFinite(m);   // one SIMD scan when all is well; entry by entry only to name the culprit
-        for (int i = 0; !finite && i < m.length; i++) {
-            if (!Double.isFinite(m[i])) {
-                throw nonFinite("curvature", "the dense " + what + " has entry (" + i / n + ", " + i % n + ") = " + m[i], localEvaluator(), problem == null ? null : problem.theta);
-            }
+        int i = dev.morse.simd.KernelProvider.get().firstNonFinite(m.length, m, 0);   // one SIMD scan
+        if (i >= 0) {
+            throw nonFinite("curvature", "the dense " + what + " has entry (" + i / n + ", " + i % n + ") = " + m[i], localEvaluator(), problem == null ? null : problem.theta);
         }
         time("materialize", t.seconds());
         t.done(n + " columns, " + n + " products");
@@ -438,10 +436,8 @@ abstract class AnalysisCommand extends BaseCommand {
         /** The CLI's words for a non-finite product (an overflow at θ); one SIMD scan when all is well. */
         private void requireFinite(double[] outs, int k) {
             int n = inner.dim(), len = k * n;
-            if (dev.morse.simd.KernelProvider.get().allFinite(len, outs, 0)) return;
-            for (int i = 0; i < len; i++) {
-                if (!Double.isFinite(outs[i])) throw nonFinite("curvature", "a product has component " + i % n + " = " + outs[i], localEvaluator(), theta());
-            }
+            int i = dev.morse.simd.KernelProvider.get().firstNonFinite(len, outs, 0);
+            if (i >= 0) throw nonFinite("curvature", "a product has component " + i % n + " = " + outs[i], localEvaluator(), theta());
         }
 
         @Override

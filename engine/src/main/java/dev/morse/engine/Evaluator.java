@@ -960,16 +960,14 @@ public final class Evaluator implements AutoCloseable {
 
     /**
      * Throws for the first NaN or infinity in x[0 .. n). Every request checks its vectors, at
-     * P = 269 322 a scan per call: {@link dev.morse.simd.Kernels#allFinite} decides, and only a
-     * failing vector is scanned again for the culprit's index. θ is tested in the scheduler's scan
+     * P = 269 322 a scan per call ({@link dev.morse.simd.Kernels#firstNonFinite}, which also finds
+     * the culprit's index). θ is tested in the scheduler's scan
      * of θ ({@link ThetaKey}, under the lock, with the cache key), and scanned here only when that
      * failed, to name the entry; {@link #dense} tests θ here before it allocates.
      */
     private static void checkFinite(double[] x, int n, String what) {
-        if (KernelProvider.get().allFinite(n, x, 0)) return;
-        for (int i = 0; i < n; i++) {
-            if (!Double.isFinite(x[i])) throw new IllegalArgumentException(what + " contains " + x[i] + " at index " + i);
-        }
+        int i = KernelProvider.get().firstNonFinite(n, x, 0);
+        if (i >= 0) throw new IllegalArgumentException(what + " contains " + x[i] + " at index " + i);
     }
 
     /**

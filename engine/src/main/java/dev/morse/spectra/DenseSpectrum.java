@@ -64,10 +64,14 @@ public final class DenseSpectrum {
         return n - below.negative() - below.zero() - above.positive() - above.zero();
     }
 
-    /** The matrix of {@link #materialize}, refused when it is not finite ({@link #requireFinite}). */
+    /**
+     * The matrix of {@link #materialize}, refused when it is not finite ({@link #requireFinite}):
+     * its lower triangle only, the one LAPACK's symmetric routines read; symmetrized, the matrix
+     * carries any non-finite entry of the upper one there too.
+     */
     private static double[] finiteMatrix(LinearOperator a) {
         double[] m = materialize(a);
-        requireFinite(m, a.dim(), false, "the operator " + a.describe());
+        requireFinite(m, a.dim(), true, "the operator " + a.describe());
         return m;
     }
 
@@ -77,8 +81,7 @@ public final class DenseSpectrum {
      * would refuse it too, naming an array index of its own input, or (for a user's backend) give
      * NaN eigenvalues. With {@code lowerOnly} only the lower triangle (column ≤ row) is read, the one
      * the symmetric routines read (the Morse check's assembly leaves the other one unspecified).
-     * One SIMD scan per row ({@link Kernels#allFinite}), entry by entry only in the failing row; no
-     * allocation.
+     * One SIMD scan per row ({@link Kernels#firstNonFinite}); no allocation.
      *
      * @throws IllegalArgumentException naming the entry, as {@link Operators} does for a product
      */
@@ -105,13 +108,10 @@ public final class DenseSpectrum {
         Kernels k = KernelProvider.get();
         for (int i = 0; i < n; i++) {
             int row = i * n, len = lowerOnly ? i + 1 : n;
-            if (k.allFinite(len, m, row)) continue;
-            for (int j = 0; j < len; j++) {
-                double x = m[row + j];
-                if (!Double.isFinite(x)) {
-                    return "the dense matrix of " + what.get() + " holds " + x + " at row " + i + ", column " + j + " (of "
-                            + n + "×" + n + "): it must be finite for LAPACK (" + Operators.OVERFLOW + ")";
-                }
+            int j = k.firstNonFinite(len, m, row);
+            if (j >= 0) {
+                return "the dense matrix of " + what.get() + " holds " + m[row + j] + " at row " + i + ", column " + j + " (of "
+                        + n + "×" + n + "): it must be finite for LAPACK (" + Operators.OVERFLOW + ")";
             }
         }
         return null;

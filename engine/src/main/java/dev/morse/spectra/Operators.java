@@ -21,22 +21,18 @@ public final class Operators {
      * output for the input {@code String.format(input, x, y)} (e.g. "probe %d of Hutchinson"),
      * must hold no NaN or infinity. A spectral method fed one would otherwise fail later naming a
      * vector the caller never passed, or return NaN silently. The common test is one SIMD scan
-     * ({@code Kernels.allFinite}); the message, a format and two numbers, is built only on failure,
+     * ({@code Kernels.firstNonFinite}); the message, a format and two numbers, is built only on failure,
      * so the scan allocates nothing in the methods' loops.
      *
      * @throws IllegalArgumentException naming the operator, the entry, the vector and the input
      */
     static void requireFiniteProduct(LinearOperator a, double[] out, int n, int k, String input, long x, long y) {
         int len = n * k;
-        if (dev.morse.simd.KernelProvider.get().allFinite(len, out, 0)) return;
-        input = String.format(java.util.Locale.ROOT, input, x, y);
-        for (int i = 0; i < len; i++) {
-            if (!Double.isFinite(out[i])) {
-                throw new IllegalArgumentException("the operator " + a.describe() + " returned " + out[i] + " at index " + (i % n)
-                        + (k > 1 ? " of vector " + (i / n) + " of its block product" : " of its product") + " for " + input
-                        + ": products must be finite (" + OVERFLOW + ")");
-            }
-        }
+        int i = dev.morse.simd.KernelProvider.get().firstNonFinite(len, out, 0);
+        if (i < 0) return;
+        throw new IllegalArgumentException("the operator " + a.describe() + " returned " + out[i] + " at index " + (i % n)
+                + (k > 1 ? " of vector " + (i / n) + " of its block product" : " of its product") + " for "
+                + String.format(java.util.Locale.ROOT, input, x, y) + ": products must be finite (" + OVERFLOW + ")");
     }
 
     static void requireSameDim(LinearOperator a, LinearOperator b) {

@@ -111,11 +111,6 @@ class NonFiniteProductsTest {
     };
 
     /**
-     * The dense paths refuse a non-finite matrix before LAPACK, naming the operator and the entry
-     * by row and column; they used to pass it on to LAPACK's input check, whose message names an
-     * index of LAPACK's own array.
-     */
-    /**
      * A finite operator whose entries are near the largest double is not blamed: its symmetrized
      * matrix stays finite (0.5·(x + y) overflowed to ∞ for x = y = 1e308, and requireFinite then
      * refused "the operator" for an Infinity it never produced).
@@ -130,12 +125,18 @@ class NonFiniteProductsTest {
         org.junit.jupiter.api.Assertions.assertEquals(1, in.positive());
     }
 
+    /**
+     * The dense paths refuse a non-finite matrix before LAPACK, naming the operator and the entry
+     * by row and column; they used to pass it on to LAPACK's input check, whose message names an
+     * index of LAPACK's own array.
+     */
     @Test
     void denseSpectraRefuseANonFiniteMatrix() {
-        fails(() -> DenseSpectrum.eigen(INF_ENTRY_OP, false), "the dense matrix of the operator inf-op", "Infinity at row 1, column 4");
-        fails(() -> DenseSpectrum.inertia(INF_ENTRY_OP, 0.5), "inf-op", "row 1, column 4");
-        fails(() -> DenseSpectrum.countInInterval(INF_ENTRY_OP, 0, 3), "inf-op", "row 1, column 4");
-        fails(() -> DenseSpectrum.eigen(NAN_OP, true), "nan-op", "NaN at row 0, column 2");   // (A + Aᵀ)/2: row 2's NaN is column 2's too
+        // the lower triangle is scanned, the one LAPACK reads: (A + Aᵀ)/2 carries the upper one's entries there
+        fails(() -> DenseSpectrum.eigen(INF_ENTRY_OP, false), "the dense matrix of the operator inf-op", "Infinity at row 4, column 1");
+        fails(() -> DenseSpectrum.inertia(INF_ENTRY_OP, 0.5), "inf-op", "row 4, column 1");
+        fails(() -> DenseSpectrum.countInInterval(INF_ENTRY_OP, 0, 3), "inf-op", "row 4, column 1");
+        fails(() -> DenseSpectrum.eigen(NAN_OP, true), "nan-op", "NaN at row 2, column 0");   // row 2's NaN is column 2's too
         double[] m = {1, Double.NaN, 2, 3};   // the upper triangle is not read with lowerOnly
         DenseSpectrum.requireFinite(m, 2, true, "m");
         fails(() -> DenseSpectrum.requireFinite(m, 2, false, "m"), "the dense matrix of m holds NaN at row 0, column 1 (of 2×2)");

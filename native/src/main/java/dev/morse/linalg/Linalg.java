@@ -676,19 +676,16 @@ public final class Linalg {
      * and the back substitution turns the infinity into NaN (0·∞) in other entries. That is a condition of the run, not a bad
      * argument (the caller passed finite B and a factorization that says it can solve): a
      * {@link SolveOverflowException} (a LinalgException), so that the CLI reports a numerical failure
-     * (exit 3) rather than a bug. One SIMD scan ({@link Kernels#allFinite}) of the solutions; entry by entry only when it fails.
+     * (exit 3) rather than a bug. One SIMD scan ({@link Kernels#firstNonFinite}) of the solutions.
      */
     private static void requireFiniteSolution(String routine, ShiftedFactorization f, double[] b, int off, int n, int nrhs) {
         int len = n * nrhs;
-        if (KernelProvider.get().allFinite(len, b, off)) return;
-        for (int i = 0; i < len; i++) {
-            double x = b[off + i];
-            if (!Double.isFinite(x)) {
-                throw new SolveOverflowException(routine + ": the solution of (A − σI)·x = b (σ = " + f.shift() + ", n = " + n + ") holds " + x + " at entry "
-                        + i % n + " of right-hand side " + i / n + ": A − σI is numerically singular (a pivot of its factor is tiny next to b, "
-                        + "so the solve overflows float64)");
-            }
-        }
+        int i = KernelProvider.get().firstNonFinite(len, b, off);
+        if (i < 0) return;
+        double x = b[off + i];
+        throw new SolveOverflowException(routine + ": the solution of (A − σI)·x = b (σ = " + f.shift() + ", n = " + n + ") holds " + x + " at entry "
+                + i % n + " of right-hand side " + i / n + ": A − σI is numerically singular (a pivot of its factor is tiny next to b, "
+                + "so the solve overflows float64)");
     }
 
     /** The checks of a shifted factorization's input: a square n×n and finite, the shift finite. */

@@ -52,6 +52,13 @@ public interface Kernels {
         return true;
     }
 
+    /**
+     * The index i &lt; n of the first NaN or infinity in x[off..off+n), or −1 when every entry is
+     * finite: one scan, no allocation. The one place for "first non-finite entry" (refusals name
+     * it); {@link #allFinite} is the cheaper yes/no.
+     */
+    int firstNonFinite(int n, double[] x, int off);
+
     /** Σ_{i<n} x[off+i]². */
     double sumOfSquares(int n, double[] x, int off);
 

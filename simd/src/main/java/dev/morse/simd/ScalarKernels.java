@@ -48,6 +48,14 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public int firstNonFinite(int n, double[] x, int off) {
+        for (int i = 0; i < n; i++) {
+            if (!Double.isFinite(x[off + i])) return i;
+        }
+        return -1;
+    }
+
+    @Override
     public double sum(int n, double[] x, int off) {
         double s = 0.0;
         for (int i = 0; i < n; i++) {

@@ -151,6 +151,31 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public int firstNonFinite(int n, double[] x, int off) {
+        // x − x is 0 for a finite x and NaN for NaN and ±∞. Four vectors' (x − x) summed are NaN
+        // in a lane iff one of them is: one test per 4·L entries in the usual, all-finite case
+        // (requests check every vector they take), then the block is searched vector by vector.
+        int i = 0;
+        int bound4 = n - 4 * L + 1;
+        for (; i < bound4; i += 4 * L) {
+            DoubleVector a = DoubleVector.fromArray(S, x, off + i), b = DoubleVector.fromArray(S, x, off + i + L);
+            DoubleVector c = DoubleVector.fromArray(S, x, off + i + 2 * L), d = DoubleVector.fromArray(S, x, off + i + 3 * L);
+            DoubleVector z = a.sub(a).add(b.sub(b)).add(c.sub(c).add(d.sub(d)));
+            if (z.compare(VectorOperators.NE, 0.0).anyTrue()) break;
+        }
+        int bound = S.loopBound(n);
+        for (; i < bound; i += L) {
+            DoubleVector v = DoubleVector.fromArray(S, x, off + i);
+            VectorMask<Double> bad = v.sub(v).compare(VectorOperators.NE, 0.0);
+            if (bad.anyTrue()) return i + bad.firstTrue();
+        }
+        for (; i < n; i++) {
+            if (!Double.isFinite(x[off + i])) return i;
+        }
+        return -1;
+    }
+
+    @Override
     public double sum(int n, double[] x, int off) {
         // 4 accumulators: add latency 3-4 cycles at 2 loads per cycle.
         DoubleVector acc0 = DoubleVector.zero(S);

@@ -128,6 +128,35 @@ class VectorKernelsTest {
     }
 
     /**
+     * firstNonFinite: the scalar twin and the vector kernel agree on the index of the first NaN,
+     * +∞ or −∞ (at the first, a middle and the last entry, and with a second one after it), and
+     * give −1 for finite entries, also those whose sum overflows; entries outside the range do not count.
+     */
+    @ParameterizedTest(name = "n={0}")
+    @MethodSource("sizes")
+    void firstNonFiniteFindsTheFirstBadEntry(int n) {
+        for (Kernels k : new Kernels[] {scalar, vector}) {
+            double[] x = random(new Random(4000 + n), n + 2);
+            x[0] = Double.NaN;          // outside the range [1, n]
+            x[n + 1] = Double.NEGATIVE_INFINITY;
+            assertEquals(-1, k.firstNonFinite(n, x, 1), k.name() + " finite n=" + n);
+            if (n == 0) continue;
+            double[] big = new double[n + 2];
+            java.util.Arrays.fill(big, 1, n + 1, Double.MAX_VALUE);
+            assertEquals(-1, k.firstNonFinite(n, big, 1), k.name() + ": finite entries whose sum overflows, n=" + n);
+            for (int at : new int[] {0, n / 2, n - 1}) {
+                for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+                    double[] y = x.clone();
+                    y[1 + at] = bad;
+                    if (at + 1 < n) y[n] = Double.NaN;   // a later one does not count
+                    assertEquals(at, k.firstNonFinite(n, y, 1), k.name() + ": " + bad + " at " + at + ", n=" + n);
+                    assertEquals(scalar.firstNonFinite(n, y, 1), vector.firstNonFinite(n, y, 1), "twins, n=" + n);
+                }
+            }
+        }
+    }
+
+    /**
      * allFinite: true for finite entries even when their sum overflows (the exact scan decides
      * then), false for one NaN, +∞ or −∞ anywhere (first, last, middle), also when +∞ and −∞
      * cancel to NaN; entries outside the range do not count.
