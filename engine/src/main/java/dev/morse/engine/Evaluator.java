@@ -676,7 +676,10 @@ public final class Evaluator implements AutoCloseable {
         }
     }
 
-    /** J·v: the outputs' directional derivatives for all samples, N × C row-major. */
+    /**
+     * J·v: the outputs' directional derivatives for all samples, N × C row-major, into the first
+     * N·C entries of out (at least that long). v has length exactly P, as a single product's.
+     */
     public void jvp(double[] theta, double[] v, double[] out) {
         checkExact(v, "v", "a single product");
         checkFinite(v, p, "v");
