@@ -39,8 +39,7 @@ import picocli.CommandLine.Model.OptionSpec;
  * driver as the CLI parses it ({@code dev.morse.cli.Main.Checker}), for every distinct config it
  * gets, before Spark starts. Each step runs as {@code morse <command> --config <step>-config.json} with
  * its outputs on the command line: that file, in the task folder, holds what the step ran with
- * (values as text, so large integers stay exact), output names relative to the task folder (but
- * {@code resume}, which names the checkpoint read too: absolute, {@link #READ_OUTPUTS}), and
+ * (values as text, so large integers stay exact), output names relative to the task folder, and
  * reruns it by hand, writing those outputs into the current folder, not over the sweep's files.
  *
  * <p><b>Files.</b> In the task folder: {@code <step>.json} (the command's {@code --json} report),
@@ -644,12 +643,6 @@ public final class MorseSteps implements StepRunner {
                 cfg.put(o, taskDir.resolve(String.valueOf(v)).toString());
             }
         }
-        // resume's folder is read (the checkpoint to continue) and, without checkpoint_dir, written
-        // (the new checkpoints): the written side is named as checkpoint_dir, the same folder, so the
-        // config file can give the two sides apart (configText); the command runs as before.
-        if (cfg.get("resume") != null && outputs(a.command()).contains("checkpoint-dir") && cfg.get("checkpoint-dir") == null) {
-            cfg.put("checkpoint-dir", cfg.get("resume"));
-        }
         if (chained) cfg.put("weights", latestTheta.toString());
         Set<String> own = new java.util.HashSet<>();
         stepOptions.keySet().forEach(k -> own.add(normalize(k)));
@@ -700,31 +693,17 @@ public final class MorseSteps implements StepRunner {
     }
 
     /**
-     * Output options that name what the step reads as well: {@code resume}'s folder holds the
-     * checkpoint the run continues. The step's config file records them absolute, as its inputs
-     * ({@code weights}), so a rerun by hand continues from the checkpoint the sweep's step
-     * continued from; their written side is {@code checkpoint_dir} ({@link #stepConfig}), relative
-     * as every output, so the rerun's new checkpoints go into the current folder. Relative,
-     * {@code resume} named a folder of the current folder, which the rerun did not find (or, worse,
-     * found holding another run's checkpoints).
-     */
-    static final Set<String> READ_OUTPUTS = Set.of("resume");
-
-    /**
      * The step's {@code --config} file: its command and options, values as text; output names
      * ({@link #outputs(String)}) relative to the task folder, as the spec gives them (the command
-     * line puts them in the task folder, {@link #args}), but those the step also reads
-     * ({@link #READ_OUTPUTS}), which stay absolute. So the file reruns the step by hand,
-     * {@code morse <command> --config tasks/<id>/<step>-config.json}, reading its inputs where the
-     * sweep left them and writing its outputs into the current folder (refusing to overwrite there
-     * without --force), never over the sweep's.
+     * line puts them in the task folder, {@link #args}). So the file reruns the step by hand,
+     * {@code morse <command> --config tasks/<id>/<step>-config.json}, writing those outputs into
+     * the current folder (refusing to overwrite there without --force), never over the sweep's.
      */
     private static String configText(Alias a, Map<String, Object> cfg, Path taskDir) {
         Set<String> outs = outputs(a.command());
         Map<String, Object> file = new LinkedHashMap<>();
         file.put("command", a.command());
-        cfg.forEach((k, v) -> file.put(k.replace('-', '_'), outs.contains(k) && !READ_OUTPUTS.contains(k)
-                ? taskDir.relativize(Path.of(text(v))).toString() : text(v)));
+        cfg.forEach((k, v) -> file.put(k.replace('-', '_'), outs.contains(k) ? taskDir.relativize(Path.of(text(v))).toString() : text(v)));
         return Json.writePretty(file) + "\n";
     }
 

@@ -212,54 +212,6 @@ class MorseStepsTest {
     }
 
     /**
-     * A train step that resumes a checkpoint in its task folder reruns by hand from its config as
-     * it ran: the config holds resume absolute (the checkpoint the step continued from, as its
-     * weights would be) and checkpoint_dir relative, so the rerun continues from the sweep's
-     * checkpoint and writes its new checkpoints and θ into the current folder, leaving the task
-     * folder as it was. With resume relative ("ck"), the rerun looked for ./ck and exited 2
-     * ("--resume ck: no such folder").
-     */
-    @Test
-    void aResumingStepRerunsByHandFromTheSweepsCheckpoint() throws Exception {
-        SweepSpec spec = spec("{\"seed\": [1]}", "[{\"train\": {\"lr\": 0.05, \"batch_size\": 8, \"epochs\": 2, \"resume\": \"ck\"}}]");
-        new MorseSteps().validate(spec);
-        SweepTask t = spec.tasks("test-1").get(0);
-        Path task = Files.createDirectories(tmp.resolve("tasks").resolve(t.id()));
-        // the checkpoint of epoch 1, as an earlier attempt left it in the task folder
-        List<String> first = new java.util.ArrayList<>(List.of("train", "--checkpoint-dir", task.resolve("ck").toString(), "--epochs", "1",
-                "--lr", "0.05", "--batch-size", "8", "--seed", "1", "-q"));
-        for (String k : List.of("model", "activation", "loss", "data")) first.addAll(List.of("--" + k, (String) t.config().get(k)));
-        StringWriter o = new StringWriter(), e = new StringWriter();
-        assertEquals(0, dev.morse.cli.Main.run(new PrintWriter(o), new PrintWriter(e), first.toArray(new String[0])), e.toString());
-
-        Map<String, ?> out = new MorseSteps().run("train", t.config(), t.steps().get(0).options(), task, new StepContext(t, task, "test-1", 0));
-        assertEquals(0, out.get("exit_code"), Files.readString(task.resolve("train.log")));
-        Map<String, Object> cfg = Json.readObject(task.resolve("train-config.json"));
-        assertEquals(task.resolve("ck").toString(), cfg.get("resume"), "what the step reads: absolute");
-        assertEquals("ck", cfg.get("checkpoint_dir"), "where it writes: relative");
-        assertEquals("train-theta.npy", cfg.get("save"));
-        assertTrue(Files.isDirectory(task.resolve("ck").resolve("epoch-0002")), "the step continued the checkpoint in its task folder");
-        List<String> sweeps;
-        try (var files = Files.walk(task)) {
-            sweeps = files.map(f -> f + " " + f.toFile().lastModified() + " " + f.toFile().length()).sorted().toList();
-        }
-
-        Path here = Files.createDirectories(tmp.resolve("here"));
-        Path log = tmp.resolve("rerun.log");
-        Process p = ChildJvm.start(here, log, "dev.morse.cli.Main", "train", "--config", task.resolve("train-config.json").toString(),
-                "--epochs", "3", "-q");
-        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "rerun did not finish");
-        assertEquals(0, p.exitValue(), ChildJvm.log(log));
-        assertTrue(Files.isDirectory(here.resolve("ck").resolve("epoch-0003")), "new checkpoints in the current folder: " + ChildJvm.log(log));
-        assertFalse(Files.exists(here.resolve("ck").resolve("epoch-0002")), "it continued epoch 2, not trained it again");
-        assertTrue(Files.exists(here.resolve("train-theta.npy")));
-        try (var files = Files.walk(task)) {
-            assertEquals(sweeps, files.map(f -> f + " " + f.toFile().lastModified() + " " + f.toFile().length()).sorted().toList(),
-                    "the task folder untouched");
-        }
-    }
-
-    /**
      * A task's grad_tol reaches fit and morse alike: "rounding" (fit's to rounding level) is one of
      * morse's forms too, where it was refused as no number and stopped the sweep on the driver.
      */
