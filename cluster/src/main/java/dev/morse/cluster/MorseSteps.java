@@ -51,8 +51,8 @@ import picocli.CommandLine.Model.OptionSpec;
  * {@code seed} where that seeds only init (all commands but {@code train}): they made that θ in
  * an earlier step, and the command refuses them next to weights. Options that name
  * outputs (every option the CLI marks as naming a file it writes, {@link dev.morse.cli.Main#writesFiles}:
- * {@code save}, {@code plots}, {@code save_vectors}, {@code save_gradient}, {@code checkpoint_dir}, {@code resume},
- * {@code out}) are per step, relative to the task folder ({@code "plots": true} means {@code <step>-plots/}); plots are drawn only when
+ * {@code save}, {@code plots}, {@code save_vectors}, {@code save_gradient}, {@code checkpoint_dir},
+ * {@code out}; train's {@code resume} is refused, {@link #RESUME}) are per step, relative to the task folder ({@code "plots": true} means {@code <step>-plots/}); plots are drawn only when
  * asked. The folder is renamed when the task commits: absolute paths in the step's files are
  * rewritten to the committed folder, and the row holds paths relative to it (also inside text such
  * as {@code morse.problem.weights}), so rows do not depend on where the sweep's folder is.
@@ -89,6 +89,19 @@ public final class MorseSteps implements StepRunner {
 
     /** Options the sweep sets for every step (normalized names): never in a spec. */
     static final Set<String> MANAGED = Set.of("json", "config", "force", "quiet", "master", "partitions");
+
+    /**
+     * train's {@code --resume}: never in a spec. Each attempt of a task runs in a new, empty folder
+     * ({@code tasks/<id>.tmp-<attempt>-<random>/}) and a step name appears once in the steps, so
+     * nothing has written a checkpoint there when the step reads it: the step would fail at run
+     * time ("no such folder"). A sweep resumes by task instead (a rerun runs the tasks not done),
+     * and {@code checkpoint_dir} keeps a step's checkpoints in its task folder.
+     */
+    static final String RESUME = "resume";
+
+    private static final String NO_RESUME = "a task's folder is new and empty on each attempt and each step runs once, "
+            + "so no checkpoint is there for --resume to continue; a sweep resumes by task (a rerun runs the tasks not done), "
+            + "and checkpoint_dir keeps a step's checkpoints in its task folder";
 
     /**
      * Options that name per-step outputs (normalized names): in a step's options only, relative to
@@ -302,6 +315,7 @@ public final class MorseSteps implements StepRunner {
                 String k = normalize(e.getKey());
                 oneSpelling(spelled, k, "steps[" + i + "]." + s.name() + ".", e.getKey());
                 if (MANAGED.contains(k)) throw bad(key, managed(k));
+                if (k.equals(RESUME) && opts.containsKey(k)) throw bad(key, NO_RESUME);
                 if (!opts.containsKey(k)) {
                     throw bad(key, "'" + s.name() + "'" + (a.command().equals(s.name()) ? "" : " (morse " + a.command() + ")")
                             + " has no option --" + k + "; its options: " + String.join(", ", opts.keySet()));
@@ -324,6 +338,7 @@ public final class MorseSteps implements StepRunner {
             if (!takes && otherKeys.contains(name)) continue;   // read by the other runner's steps only: theirs to check
             oneSpelling(spelled, k, "", e.getKey());
             if (MANAGED.contains(k)) throw bad(e.getKey(), managed(k));
+            if (k.equals(RESUME) && takes) throw bad(e.getKey(), NO_RESUME);
             if (outputs().contains(k)) {
                 throw bad(e.getKey(), "'" + name + "' names a per-step output: give it in a step's options (relative to the task folder)");
             }

@@ -336,6 +336,10 @@ class MorseStepsTest {
                 if (name.equals("json")) continue;   // the sweep's own: <step>.json
                 if (!MorseSteps.commands().get(c.getKey()).containsKey(name)) continue;   // refused there (trace's plots)
                 String key = name.replace('-', '_');
+                if (name.equals(MorseSteps.RESUME)) {   // read as well as written: refused (aResumingStepIsRefused)
+                    assertBad(spec("{\"seed\": [0]}", "[{\"" + c.getKey() + "\": {\"" + key + "\": \"ck\"}}]"), "no checkpoint is there");
+                    continue;
+                }
                 Map<String, Object> cfg = MorseSteps.stepConfig(c.getKey(), Map.of(), Map.of(key, "sub/out-" + name), tmp, null, 1);
                 assertEquals(tmp.resolve("sub/out-" + name).toString(), cfg.get(name), c.getKey() + " --" + name);
                 if (o.defaultValue() != null) {   // a default name (demo's --out morse-out) lands in the task folder too
@@ -352,6 +356,28 @@ class MorseStepsTest {
         }
         assertTrue(checked >= 10, "outputs checked: " + checked);
         assertTrue(MorseSteps.outputs("eval").contains("save-gradient"));
+    }
+
+    /**
+     * train's resume, in a step's options or a task's, is refused when the spec is checked: each
+     * attempt of a task runs in a new, empty folder and a step runs once, so no checkpoint can be
+     * there; the spec passed and every task failed at run time (exit 2, "--resume ck: no such
+     * folder"). In an experiment's spec too, which the same check reads.
+     */
+    @Test
+    void aResumingStepIsRefused() {
+        String noResume = "a task's folder is new and empty on each attempt and each step runs once, so no checkpoint is there "
+                + "for --resume to continue; a sweep resumes by task (a rerun runs the tasks not done), and checkpoint_dir keeps "
+                + "a step's checkpoints in its task folder";
+        assertBad(spec("{\"seed\": [1]}", "[{\"train\": {\"lr\": 0.05, \"epochs\": 2, \"resume\": \"ck\"}}]"),
+                "key 'steps[0].train.resume': " + noResume);
+        assertBad(spec("{\"seed\": [1]}", "[{\"train\": {\"checkpoint_dir\": \"ck\", \"resume\": \"ck\"}}]"),
+                "key 'steps[0].train.resume': " + noResume);
+        assertBad(spec("{\"resume\": [\"ck\"]}", "[{\"train\": {}}]"), "key 'grid.resume': " + noResume);
+        assertBad(SweepSpec.parse("{\"name\": \"t\", " + BASE.replace("}", ", \"resume\": \"ck\"}") + ", \"grid\": {\"seed\": [1]}, "
+                + "\"steps\": [{\"train\": {}}]}"), "key 'base.resume': " + noResume);
+        // what keeps checkpoints in a sweep
+        new MorseSteps().validate(spec("{\"seed\": [1]}", "[{\"train\": {\"lr\": 0.05, \"epochs\": 2, \"checkpoint_dir\": \"ck\"}}]"));
     }
 
     /** Two tasks of eval with save_gradient: each writes its own file in its task folder, and both are done. */
