@@ -90,14 +90,18 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
         return k.replace('_', '-');
     }
 
-    /** 2⁵³: every integer up to this magnitude is a double exactly (reports write larger longs as strings). */
+    /**
+     * 2⁵³: a whole double below this magnitude is one integer; from it on a double stands for
+     * several (9007199254740993 reads as 2⁵³), so it goes to the option as a decimal, which integer
+     * options refuse, and reports write such longs as strings.
+     */
     static final long EXACT_LONG = 1L << 53;
 
     private static String text(Path file, String key, Object v) {
         if (v instanceof String s) return s;
         if (v instanceof Boolean b) return b.toString();
         if (v instanceof Double d) {
-            if (d == Math.rint(d) && Math.abs(d) <= EXACT_LONG) return Long.toString(d.longValue());
+            if (d == Math.rint(d) && Math.abs(d) < EXACT_LONG) return Long.toString(d.longValue());
             return Double.toString(d);
         }
         if (v instanceof List<?> list) {

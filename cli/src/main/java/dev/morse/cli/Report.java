@@ -93,10 +93,10 @@ final class Report {
     private static void value(Json j, Object v) {
         if (v instanceof Boolean b) j.value(b);
         else if (v instanceof Integer || v instanceof Long) {
-            // JSON readers (ours included) read numbers as doubles, exact only up to 2⁵³: a larger
+            // JSON readers (ours included) read numbers as doubles, exact only below 2⁵³: a larger
             // long (a seed) goes as a string, which --config hands to the option unchanged.
             long x = ((Number) v).longValue();
-            if (x >= -ConfigFile.EXACT_LONG && x <= ConfigFile.EXACT_LONG) j.value(x);   // not Math.abs: it keeps Long.MIN_VALUE negative
+            if (x > -ConfigFile.EXACT_LONG && x < ConfigFile.EXACT_LONG) j.value(x);   // not Math.abs: it keeps Long.MIN_VALUE negative
             else j.value(Long.toString(x));
         }
         else if (v instanceof Number n) j.valueOrNull(n.doubleValue());

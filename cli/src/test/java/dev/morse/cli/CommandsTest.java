@@ -388,7 +388,7 @@ class CommandsTest {
         int w = initTiny.indexOf("--weights");
         initTiny.remove(w + 1);
         initTiny.remove(w);
-        for (String seed : new String[] {"1234567890123456789", "9007199254740993", "-9007199254740993", "4000000000000000", "-9223372036854775808"}) {
+        for (String seed : new String[] {"1234567890123456789", "9007199254740993", "-9007199254740993", "9007199254740992", "-9007199254740992", "4000000000000000", "-9223372036854775808"}) {
             Path big = dir.resolve("big" + seed + ".json"), again = dir.resolve("again" + seed + ".json");
             assertEquals(0, Cli.run(with("trace", initTiny.toArray(new String[0]), "--method", "hutchinson", "--probes", "3", "--seed", seed,
                     "--json", big.toString())).code());

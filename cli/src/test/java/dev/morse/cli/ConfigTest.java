@@ -26,6 +26,24 @@ class ConfigTest {
         assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
     }
 
+    /**
+     * A config file's numbers are read as doubles: a whole one below 2^53 reaches the option as that
+     * integer, one of magnitude 2^53 or more as a decimal (which integer options refuse), since such
+     * a double may not be the integer written: 9007199254740993 read as 2^53 and ran as seed
+     * 9007199254740992. Reports write such seeds as strings, which reach the option unchanged.
+     */
+    @Test
+    void wholeNumbersFrom2To53OnAreNotPassedAsIntegers() {
+        Path f = Path.of("c.json");
+        ConfigFile c = ConfigFile.parse("{\"seed\": 9007199254740993, \"probe_seed\": 9007199254740991, \"data_seed\": -9007199254740992, "
+                + "\"k\": 1e15, \"max_iter\": \"9007199254740993\"}", f);
+        assertEquals("9.007199254740992E15", c.values.get("seed"), "not 9007199254740992, a seed other than the one written");
+        assertEquals("9007199254740991", c.values.get("probe-seed"));
+        assertEquals("-9.007199254740992E15", c.values.get("data-seed"));
+        assertEquals("1000000000000000", c.values.get("k"));
+        assertEquals("9007199254740993", c.values.get("max-iter"), "a string as written");
+    }
+
     @Test
     void deepNestingIsAnErrorNotAStackOverflow() throws Exception {
         Path cfg = dir.resolve("deep.json");

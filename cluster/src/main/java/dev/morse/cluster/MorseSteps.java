@@ -528,10 +528,10 @@ public final class MorseSteps implements StepRunner {
     }
 
     /**
-     * Refuses a decimal (a JSON number with a point or an exponent, read as a double) beyond
-     * {@link #EXACT_WHOLE} in magnitude for an option that takes integers: such a double is not
+     * Refuses a decimal (a JSON number with a point or an exponent, read as a double) of magnitude
+     * {@link #EXACT_WHOLE} or more for an option that takes integers: such a double is not
      * the integer written (1234567890123456789.0 reads as 1234567890123456768), and its text
-     * ("1.2345678901234568E18") is no integer either. Up to 2⁵³ {@link #text} writes it exactly.
+     * ("1.2345678901234568E18") is no integer either. Below 2⁵³ {@link #text} writes it exactly.
      */
     private static void checkExactIntegers(String key, String option, Object v) {
         if (v instanceof List<?> l) {
@@ -540,8 +540,8 @@ public final class MorseSteps implements StepRunner {
         }
         if (!(v instanceof Double || v instanceof Float)) return;
         double d = ((Number) v).doubleValue();
-        if (Math.abs(d) > EXACT_WHOLE) {
-            throw bad(key, Json.write(v) + " is a decimal beyond 2^53 = 9007199254740992 in magnitude, where decimals are not exact "
+        if (!(Math.abs(d) < EXACT_WHOLE)) {
+            throw bad(key, Json.write(v) + " is a decimal of magnitude 2^53 = 9007199254740992 or more, where decimals are not exact "
                     + "integers, and --" + option + " takes integers; write it as a JSON integer (no decimal point, no exponent)");
         }
     }
@@ -757,15 +757,16 @@ public final class MorseSteps implements StepRunner {
     }
 
     /**
-     * 2⁵³: a JSON decimal (a double) that is a whole number up to this magnitude is that integer
-     * exactly; beyond it, doubles skip integers (1234567890123456789.0 is 1234567890123456768), so
-     * such a decimal given to an integer option is refused ({@link #checkExactIntegers}).
+     * 2⁵³: a JSON decimal (a double) that is a whole number below this magnitude is that integer
+     * exactly; from it on, doubles skip integers (9007199254740993.0 is 2⁵³, 1234567890123456789.0
+     * is 1234567890123456768), so such a decimal given to an integer option is refused
+     * ({@link #checkExactIntegers}).
      */
     static final double EXACT_WHOLE = 0x1p53;
 
     /**
      * An option value as the text the command line would carry: strings as they are, integers
-     * exactly, whole decimals up to {@link #EXACT_WHOLE} as integers (1e15 is "1000000000000000",
+     * exactly, whole decimals below {@link #EXACT_WHOLE} as integers (1e15 is "1000000000000000",
      * which integer options take: "1.0E15" was refused as a seed), other numbers in Java's shortest
      * round-trip form, booleans, lists joined by commas (as the CLI's config files do). The one
      * reading of a task option as text: steps of experiments that read an option the command reads
@@ -779,7 +780,7 @@ public final class MorseSteps implements StepRunner {
                 || v instanceof java.math.BigInteger) return v.toString();
         if (v instanceof Number n) {
             double d = n.doubleValue();
-            if (d == Math.rint(d) && Math.abs(d) <= EXACT_WHOLE) return Long.toString((long) d);
+            if (d == Math.rint(d) && Math.abs(d) < EXACT_WHOLE) return Long.toString((long) d);
             return Double.toString(d);
         }
         if (v instanceof Collection<?> c) {

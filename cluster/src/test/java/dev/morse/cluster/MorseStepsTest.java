@@ -690,19 +690,22 @@ class MorseStepsTest {
      * as written: SweepSpecTest's pinned ids).
      */
     @Test
-    void wholeDecimalsUpTo2To53RunAsIntegersAndBeyondAreRefusedForIntegerOptions() {
+    void wholeDecimalsBelow2To53RunAsIntegersAndFromItOnAreRefusedForIntegerOptions() {
         String fit = "[{\"fit\": {\"optimizer\": \"lbfgs\"}}]";
-        SweepSpec ok = spec("{\"seed\": [1e15, 1234567890123456.0, 9007199254740992.0, 123456789012345678]}", fit);
+        SweepSpec ok = spec("{\"seed\": [1e15, 1234567890123456.0, 9007199254740991.0, 123456789012345678]}", fit);
         new MorseSteps().validate(ok);
         List<SweepTask> tasks = ok.tasks("test-1");
         List<String> seeds = new java.util.ArrayList<>();
         for (SweepTask t : tasks) seeds.add(MorseSteps.text(MorseSteps.stepConfig("fit", t.config(), Map.of(), tmp, null, 1).get("seed")));
-        assertEquals(List.of("1000000000000000", "1234567890123456", "9007199254740992", "123456789012345678"), seeds);
+        assertEquals(List.of("1000000000000000", "1234567890123456", "9007199254740991", "123456789012345678"), seeds);
         assertBad(spec("{\"seed\": [0, 1.2345678901234568e17]}", fit),
-                "key 'grid.seed[1]': 1.2345678901234568E17 is a decimal beyond 2^53 = 9007199254740992 in magnitude, where decimals are "
+                "key 'grid.seed[1]': 1.2345678901234568E17 is a decimal of magnitude 2^53 = 9007199254740992 or more, where decimals are "
                 + "not exact integers, and --seed takes integers; write it as a JSON integer");
         assertBad(spec("{\"seed\": [0]}", "[{\"fit\": {\"optimizer\": \"lbfgs\", \"max_iter\": 1e16}}]"),
-                "key 'steps[0].fit.max_iter': 1.0E16 is a decimal beyond 2^53");
+                "key 'steps[0].fit.max_iter': 1.0E16 is a decimal of magnitude 2^53");
+        // 9007199254740993.0 reads as 2^53 and ran as seed 9007199254740992: from 2^53 on, refused
+        assertBad(spec("{\"seed\": [9007199254740993.0]}", fit), "key 'grid.seed[0]': 9.007199254740992E15 is a decimal of magnitude 2^53");
+        assertBad(spec("{\"seed\": [-9007199254740992.0]}", fit), "key 'grid.seed[0]': -9.007199254740992E15 is a decimal of magnitude 2^53");
         // a real option takes such a number as it is
         new MorseSteps().validate(spec("{\"seed\": [0]}", "[{\"fit\": {\"optimizer\": \"gd\", \"lr\": 1e16}}]"));
     }
@@ -714,11 +717,12 @@ class MorseStepsTest {
         assertEquals("0.001", MorseSteps.text(1e-3));
         assertEquals("2", MorseSteps.text(2.0));
         assertEquals("1.0E-10", MorseSteps.text(1e-10));
-        // whole decimals exactly up to 2^53 ("1.0E15" was refused as a seed); beyond, doubles are not integers
+        // whole decimals exactly below 2^53 ("1.0E15" was refused as a seed); beyond, doubles are not integers
         assertEquals("1000000000000000", MorseSteps.text(1e15));
         assertEquals("1234567890123456", MorseSteps.text(1234567890123456.0));
-        assertEquals("9007199254740992", MorseSteps.text(0x1p53));
-        assertEquals("-9007199254740992", MorseSteps.text(-0x1p53));
+        assertEquals("9007199254740991", MorseSteps.text(0x1p53 - 1));
+        assertEquals("-9007199254740991", MorseSteps.text(-0x1p53 + 1));
+        assertEquals("9.007199254740992E15", MorseSteps.text(0x1p53), "2^53 may be another integer written (9007199254740993.0)");
         assertEquals("1.8014398509481984E16", MorseSteps.text(0x1p54), "beyond 2^53: a double (the spec check refuses it for integers)");
         assertEquals("true", MorseSteps.text(true));
         assertEquals("1,2", MorseSteps.text(List.of(1L, 2L)));

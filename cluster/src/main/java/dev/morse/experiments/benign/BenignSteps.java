@@ -154,7 +154,7 @@ public final class BenignSteps implements StepRunner {
 
         /**
          * An integer option. Refused where longValue would not be the number written: a decimal
-         * beyond 2⁵³ (1.2345678901234568E17 is not the integer written; 1e19 became 2⁶³ − 1) and
+         * of magnitude 2⁵³ or more (9007199254740993.0 is 2⁵³, 1.2345678901234568E17 is not the integer written; 1e19 became 2⁶³ − 1) and
          * an integer beyond 64 bits (2⁶⁴ became 0), as the sweep spec check refuses them for
          * the commands' integer options.
          */
@@ -166,8 +166,8 @@ public final class BenignSteps implements StepRunner {
             if (x instanceof java.math.BigInteger b && b.bitLength() > 63) {
                 throw new IllegalArgumentException(key + ": " + v + " is out of the 64-bit range");
             }
-            if ((x instanceof Double || x instanceof Float) && Math.abs(x.doubleValue()) > 0x1p53) {
-                throw new IllegalArgumentException(key + ": " + v + " is a decimal beyond 2^53, where decimals are not exact integers; "
+            if ((x instanceof Double || x instanceof Float) && !(Math.abs(x.doubleValue()) < 0x1p53)) {
+                throw new IllegalArgumentException(key + ": " + v + " is a decimal of magnitude 2^53 or more, where decimals are not exact integers; "
                         + "write it as a JSON integer (no decimal point, no exponent)");
             }
             return x.longValue();
