@@ -2,6 +2,7 @@ package dev.morse.cli;
 
 import dev.morse.io.InputException;
 import dev.morse.io.DataFiles;
+import dev.morse.io.Numbers;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,18 +91,13 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
         return k.replace('_', '-');
     }
 
-    /**
-     * 2⁵³: a whole double below this magnitude is one integer; from it on a double stands for
-     * several (9007199254740993 reads as 2⁵³), so it goes to the option as a decimal, which integer
-     * options refuse, and reports write such longs as strings.
-     */
-    static final long EXACT_LONG = 1L << 53;
-
     private static String text(Path file, String key, Object v) {
         if (v instanceof String s) return s;
         if (v instanceof Boolean b) return b.toString();
         if (v instanceof Double d) {
-            if (d == Math.rint(d) && Math.abs(d) < EXACT_LONG) return Long.toString(d.longValue());
+            // a whole number from 2⁵³ on may not be the one written (Numbers.EXACT_WHOLE): it goes as a
+            // decimal, which integer options refuse; reports write such longs as strings
+            if (Numbers.isExactWhole(d)) return Long.toString(d.longValue());
             return Double.toString(d);
         }
         if (v instanceof List<?> list) {

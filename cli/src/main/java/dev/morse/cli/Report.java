@@ -96,7 +96,7 @@ final class Report {
             // JSON readers (ours included) read numbers as doubles, exact only below 2⁵³: a larger
             // long (a seed) goes as a string, which --config hands to the option unchanged.
             long x = ((Number) v).longValue();
-            if (x > -ConfigFile.EXACT_LONG && x < ConfigFile.EXACT_LONG) j.value(x);   // not Math.abs: it keeps Long.MIN_VALUE negative
+            if (dev.morse.io.Numbers.isExactDouble(x)) j.value(x);
             else j.value(Long.toString(x));
         }
         else if (v instanceof Number n) j.valueOrNull(n.doubleValue());

@@ -35,6 +35,37 @@ public final class Numbers {
     }
 
     /**
+     * 2⁵³. A JSON number is read as a double: a whole one below this magnitude is exactly one
+     * integer, the one written; from it on a double stands for several (9007199254740993 reads as
+     * 9007199254740992 = 2⁵³, 1234567890123456789.0 as 1234567890123456768), so it may not be. The
+     * one rule for integers in decimals, wherever JSON meets an integer option: sweep specs, the
+     * experiments' steps, --config files, reports.
+     */
+    public static final long EXACT_WHOLE = 1L << 53;
+
+    /** Whether {@code d} is a whole number below 2⁵³ in magnitude: exactly the integer written, whatever decimal gave it. */
+    public static boolean isExactWhole(double d) {
+        return d == Math.rint(d) && Math.abs(d) < EXACT_WHOLE;
+    }
+
+    /** Whether {@code d} is of magnitude 2⁵³ or more (or not finite): an integer option refuses it ({@link #notExactWhole}). */
+    public static boolean beyondExactWholes(double d) {
+        return !(Math.abs(d) < EXACT_WHOLE);
+    }
+
+    /** Whether the long {@code x} is exactly a double read back as {@code x} alone (|x| below 2⁵³): reports write others as strings. */
+    public static boolean isExactDouble(long x) {
+        return x > -EXACT_WHOLE && x < EXACT_WHOLE;   // not Math.abs: it keeps Long.MIN_VALUE negative
+    }
+
+    /** The refusal of a decimal {@link #beyondExactWholes} for an option that takes integers: one message wherever it is read. */
+    public static String notExactWhole(double d) {
+        return d + " is a decimal of magnitude 2^53 = 9007199254740992 or more, where decimals are not exact integers "
+                + "(9007199254740993.0 reads as 9007199254740992), for an option that takes integers; write it as a JSON integer "
+                + "(no decimal point, no exponent)";
+    }
+
+    /**
      * Parses a whole number (optional sign, ASCII digits) that fits a long.
      *
      * @throws NumberFormatException when it is not one, or out of range

@@ -51,4 +51,32 @@ class NumbersTest {
         assertEquals(5.0, Csv.parse("a\n5.\n", "d.csv").values()[0], "numpy reads '5.'");
         assertEquals(List.of("1d", "b"), Csv.parse("1d,b\n1,2\n", "d.csv").columns(), "'1d' is not a number, so it is a column name");
     }
+
+    /**
+     * The one rule for integers in JSON decimals (sweep specs, experiment steps, --config files,
+     * reports): whole and below 2^53 in magnitude is the integer written; from 2^53 on a double
+     * may stand for another (9007199254740993.0 reads as 2^53), and integer options refuse it.
+     */
+    @Test
+    void exactWholesAreBelow2To53() {
+        assertTrue(Numbers.isExactWhole(9007199254740991.0));
+        assertTrue(Numbers.isExactWhole(-9007199254740991.0));
+        assertTrue(Numbers.isExactWhole(1e15));
+        assertFalse(Numbers.isExactWhole(9007199254740993.0), "read as 2^53");
+        assertFalse(Numbers.isExactWhole(-0x1p53));
+        assertFalse(Numbers.isExactWhole(0.5));
+        assertFalse(Numbers.isExactWhole(Double.NaN));
+        assertFalse(Numbers.beyondExactWholes(9007199254740991.0));
+        assertTrue(Numbers.beyondExactWholes(0x1p53));
+        assertTrue(Numbers.beyondExactWholes(-0x1p53));
+        assertTrue(Numbers.beyondExactWholes(Double.POSITIVE_INFINITY));
+        assertTrue(Numbers.isExactDouble(9007199254740991L));
+        assertTrue(Numbers.isExactDouble(-9007199254740991L));
+        assertFalse(Numbers.isExactDouble(9007199254740992L), "2^53 is also what 2^53 + 1 reads as");
+        assertFalse(Numbers.isExactDouble(-9007199254740992L));
+        assertFalse(Numbers.isExactDouble(Long.MIN_VALUE));
+        assertEquals("9.007199254740992E15 is a decimal of magnitude 2^53 = 9007199254740992 or more, where decimals are not exact "
+                + "integers (9007199254740993.0 reads as 9007199254740992), for an option that takes integers; write it as a JSON integer "
+                + "(no decimal point, no exponent)", Numbers.notExactWhole(9007199254740993.0));
+    }
 }

@@ -1,5 +1,6 @@
 package dev.morse.cluster;
 
+import dev.morse.io.Numbers;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -322,7 +323,7 @@ public final class MorseSteps implements StepRunner {
                 }
                 if (outputs(a.command()).contains(k)) checkRelative(key, k, e.getValue());
                 else checkValue(key, e.getValue());
-                if (integral(a.command(), k)) checkExactIntegers(key, k, e.getValue());
+                if (integral(a.command(), k)) checkExactIntegers(key, e.getValue());
             }
         }
         Map<String, Object> keys = new LinkedHashMap<>();
@@ -358,11 +359,11 @@ public final class MorseSteps implements StepRunner {
                 List<?> values = (List<?>) e.getValue();
                 for (int j = 0; j < values.size(); j++) {
                     checkValue(e.getKey() + "[" + j + "]", values.get(j));
-                    if (integral) checkExactIntegers(e.getKey() + "[" + j + "]", k, values.get(j));
+                    if (integral) checkExactIntegers(e.getKey() + "[" + j + "]", values.get(j));
                 }
             } else {
                 checkValue(e.getKey(), e.getValue());
-                if (integral) checkExactIntegers(e.getKey(), k, e.getValue());
+                if (integral) checkExactIntegers(e.getKey(), e.getValue());
             }
         }
         // Once every key is known (a misspelled optimizer key would leave the others unread): a key
@@ -529,21 +530,18 @@ public final class MorseSteps implements StepRunner {
 
     /**
      * Refuses a decimal (a JSON number with a point or an exponent, read as a double) of magnitude
-     * {@link #EXACT_WHOLE} or more for an option that takes integers: such a double is not
+     * 2⁵³ or more ({@link Numbers#beyondExactWholes}) for an option that takes integers: such a double is not
      * the integer written (1234567890123456789.0 reads as 1234567890123456768), and its text
      * ("1.2345678901234568E18") is no integer either. Below 2⁵³ {@link #text} writes it exactly.
      */
-    private static void checkExactIntegers(String key, String option, Object v) {
+    private static void checkExactIntegers(String key, Object v) {
         if (v instanceof List<?> l) {
-            for (Object o : l) checkExactIntegers(key, option, o);
+            for (Object o : l) checkExactIntegers(key, o);
             return;
         }
         if (!(v instanceof Double || v instanceof Float)) return;
         double d = ((Number) v).doubleValue();
-        if (!(Math.abs(d) < EXACT_WHOLE)) {
-            throw bad(key, Json.write(v) + " is a decimal of magnitude 2^53 = 9007199254740992 or more, where decimals are not exact "
-                    + "integers, and --" + option + " takes integers; write it as a JSON integer (no decimal point, no exponent)");
-        }
+        if (Numbers.beyondExactWholes(d)) throw bad(key, Numbers.notExactWhole(d));
     }
 
     private static void checkRelative(String key, String option, Object v) {
@@ -757,16 +755,8 @@ public final class MorseSteps implements StepRunner {
     }
 
     /**
-     * 2⁵³: a JSON decimal (a double) that is a whole number below this magnitude is that integer
-     * exactly; from it on, doubles skip integers (9007199254740993.0 is 2⁵³, 1234567890123456789.0
-     * is 1234567890123456768), so such a decimal given to an integer option is refused
-     * ({@link #checkExactIntegers}).
-     */
-    static final double EXACT_WHOLE = 0x1p53;
-
-    /**
      * An option value as the text the command line would carry: strings as they are, integers
-     * exactly, whole decimals below {@link #EXACT_WHOLE} as integers (1e15 is "1000000000000000",
+     * exactly, whole decimals below 2⁵³ as integers ({@link Numbers#isExactWhole}) (1e15 is "1000000000000000",
      * which integer options take: "1.0E15" was refused as a seed), other numbers in Java's shortest
      * round-trip form, booleans, lists joined by commas (as the CLI's config files do). The one
      * reading of a task option as text: steps of experiments that read an option the command reads
@@ -780,7 +770,7 @@ public final class MorseSteps implements StepRunner {
                 || v instanceof java.math.BigInteger) return v.toString();
         if (v instanceof Number n) {
             double d = n.doubleValue();
-            if (d == Math.rint(d) && Math.abs(d) < EXACT_WHOLE) return Long.toString((long) d);
+            if (Numbers.isExactWhole(d)) return Long.toString((long) d);
             return Double.toString(d);
         }
         if (v instanceof Collection<?> c) {

@@ -3,7 +3,7 @@ package dev.morse.experiments.benign;
 import dev.morse.cluster.StepContext;
 import dev.morse.cluster.StepRunner;
 import dev.morse.cluster.SweepSpec;
-
+import dev.morse.io.Numbers;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -166,9 +166,8 @@ public final class BenignSteps implements StepRunner {
             if (x instanceof java.math.BigInteger b && b.bitLength() > 63) {
                 throw new IllegalArgumentException(key + ": " + v + " is out of the 64-bit range");
             }
-            if ((x instanceof Double || x instanceof Float) && !(Math.abs(x.doubleValue()) < 0x1p53)) {
-                throw new IllegalArgumentException(key + ": " + v + " is a decimal of magnitude 2^53 or more, where decimals are not exact integers; "
-                        + "write it as a JSON integer (no decimal point, no exponent)");
+            if ((x instanceof Double || x instanceof Float) && Numbers.beyondExactWholes(x.doubleValue())) {
+                throw new IllegalArgumentException(key + ": " + Numbers.notExactWhole(x.doubleValue()));
             }
             return x.longValue();
         }
