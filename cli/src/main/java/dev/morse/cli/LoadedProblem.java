@@ -30,7 +30,7 @@ import java.util.Locale;
  * {@link #shippedTest} when the command asks for it ({@code train}: the held-out set); the
  * analysis commands never load it.
  */
-final class LoadedProblem implements AutoCloseable {
+public final class LoadedProblem implements AutoCloseable {
 
     final Problem problem;
     final Mlp model;
@@ -257,24 +257,39 @@ final class LoadedProblem implements AutoCloseable {
             throw new InputException("--activation " + o.activation + ": " + acts.length + " activations for " + hidden
                     + " hidden layer(s) of " + o.model + "; give one for all, or one per hidden layer");
         }
-        if (o.noBias != null) {
-            for (String s : o.noBias) {
-                String t = s.trim().toLowerCase(Locale.ROOT);
-                if (t.isEmpty()) continue;
-                if (t.equals("all")) {
-                    b.noBias();
-                    continue;
-                }
-                try {
-                    b.noBias((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, dev.morse.io.Numbers.parseLong(t))));
-                } catch (NumberFormatException e) {
-                    throw new InputException("--no-bias: '" + s + "' is not a layer number (1.." + (widths.length - 1) + ") or 'all'");
-                } catch (IllegalArgumentException e) {
-                    throw new InputException("--no-bias: " + e.getMessage());
-                }
-            }
-        }
+        boolean[] bias = biases(o.noBias, widths.length - 1);
+        for (int l = 1; l <= bias.length; l++) if (!bias[l - 1]) b.noBias(l);
         return b.build();
+    }
+
+    /**
+     * The layers with a bias ({@code [l − 1]} for layer l of {@code layers}) that --no-bias's
+     * items give (null: every layer has one): the one reading of --no-bias, which steps of
+     * experiments that need the model's biases use too.
+     *
+     * @throws InputException for an item that is neither a layer number 1..layers nor 'all'
+     */
+    public static boolean[] biases(List<String> noBias, int layers) {
+        boolean[] bias = new boolean[layers];
+        Arrays.fill(bias, true);
+        if (noBias == null) return bias;
+        for (String s : noBias) {
+            String t = s.trim().toLowerCase(Locale.ROOT);
+            if (t.isEmpty()) continue;
+            if (t.equals("all")) {
+                Arrays.fill(bias, false);
+                continue;
+            }
+            long l;
+            try {
+                l = dev.morse.io.Numbers.parseLong(t);
+            } catch (NumberFormatException e) {
+                throw new InputException("--no-bias: '" + s + "' is not a layer number (1.." + layers + ") or 'all'");
+            }
+            if (l < 1 || l > layers) throw new InputException("--no-bias: layer " + l + " out of range 1.." + layers);
+            bias[(int) l - 1] = false;
+        }
+        return bias;
     }
 
     private static Activation parseActivation(String s) {

@@ -1,5 +1,6 @@
 package dev.morse.experiments.regularizers;
 
+import dev.morse.cli.LoadedProblem;
 import dev.morse.cluster.MorseSteps;
 import dev.morse.cluster.StepContext;
 import dev.morse.engine.Mlp;
@@ -45,13 +46,17 @@ public final class HiddenRankStep implements ExperimentSteps.OwnStep {
     @Override
     public Map<String, ?> run(Map<String, Object> taskConfig, Map<String, Object> stepOptions, Path taskDir, StepContext ctx) {
         Path theta = null;
-        for (Map<String, Object> o : ctx.allOutputs().values()) {
-            if (o.get("theta_file") instanceof String f) theta = taskDir.resolve(f);
+        String thetaStep = null;
+        for (Map.Entry<String, Map<String, Object>> o : ctx.allOutputs().entrySet()) {
+            if (o.getValue().get("theta_file") instanceof String f) {
+                theta = taskDir.resolve(f);
+                thetaStep = o.getKey();
+            }
         }
         if (theta == null) throw new IllegalStateException("step " + NAME + ": no earlier step saved θ (put it after morse or fit)");
         double[] t = Npy.read(theta).values();
         int[] w = Mlp.parseWidths(String.valueOf(taskConfig.get("model")));
-        boolean[] bias = biases(taskConfig.get("no_bias"), w.length - 1);
+        boolean[] bias = biases(noBias(taskConfig, taskDir.resolve(thetaStep + "-config.json")), w.length - 1);
         Map<String, Object> out = new LinkedHashMap<>();
         double norm = 0;
         for (double v : t) norm += v * v;
@@ -109,22 +114,35 @@ public final class HiddenRankStep implements ExperimentSteps.OwnStep {
     }
 
     /**
-     * Layers with a bias, from the task's {@code no_bias} (absent, "all", "1,2", or a list of layer
-     * numbers), read as the command's --no-bias reads it: the text the step's command line carries
-     * ({@link MorseSteps#text}), so a layer written 2.0 is layer 2 here too (String.valueOf gave
-     * "2.0", which failed to parse while the command had dropped layer 2's bias).
+     * The --no-bias that the step which saved θ ran with: its {@code <step>-config.json} (what the
+     * command read: the task's option under either spelling, {@code no_bias} or {@code no-bias},
+     * or that step's own), else, for θ from a step that is no command, the task's option, its key
+     * normalized as a command step's config is built ({@link MorseSteps#normalize}). Null: none.
+     */
+    static Object noBias(Map<String, Object> taskConfig, Path stepConfig) {
+        if (java.nio.file.Files.exists(stepConfig)) {
+            try {
+                return dev.morse.cluster.Json.readObject(stepConfig).get("no_bias");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        Object v = null;
+        for (Map.Entry<String, Object> e : taskConfig.entrySet()) {
+            if (MorseSteps.normalize(e.getKey()).equals("no-bias")) v = e.getValue();
+        }
+        return v;
+    }
+
+    /**
+     * Layers with a bias, from {@code no_bias} (absent, "all", "1,2", or a list of layer numbers),
+     * read by the command's own parse ({@link LoadedProblem#biases}) of the text the step's command
+     * line carries ({@link MorseSteps#text}): a layer written 2.0 is layer 2, and a value the
+     * command refuses is refused with its message.
      */
     static boolean[] biases(Object noBias, int layers) {
-        boolean[] b = new boolean[layers];
-        java.util.Arrays.fill(b, true);
-        if (noBias == null) return b;
-        List<String> items = new ArrayList<>();
-        for (String s : MorseSteps.text(noBias).split(",")) items.add(s.trim());
-        for (String s : items) {
-            if (s.equalsIgnoreCase("all")) java.util.Arrays.fill(b, false);
-            else if (!s.isEmpty()) b[Integer.parseInt(s) - 1] = false;
-        }
-        return b;
+        if (noBias == null) return LoadedProblem.biases(null, layers);
+        return LoadedProblem.biases(List.of(MorseSteps.text(noBias).split(",")), layers);
     }
 
     /**

@@ -231,6 +231,31 @@ class RegularizerVerdictsTest {
         assertArrayEquals(new boolean[] {false, false}, HiddenRankStep.biases(List.of(1L, 2.0), 2));
     }
 
+    /**
+     * hidden_rank reads --no-bias with the command's own parse and message (it had its own:
+     * Integer.parseInt, which threw a bare NumberFormatException or ArrayIndexOutOfBounds), and
+     * finds it as the command did: in the config the θ step ran with (the task's no_bias or
+     * no-bias, or that step's own option), not the task key no_bias alone.
+     */
+    @Test
+    void hiddenRankReadsNoBiasAsTheCommandDoes(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        var far = org.junit.jupiter.api.Assertions.assertThrows(dev.morse.io.InputException.class, () -> HiddenRankStep.biases("3", 2));
+        assertEquals("--no-bias: layer 3 out of range 1..2", far.getMessage());
+        var word = org.junit.jupiter.api.Assertions.assertThrows(dev.morse.io.InputException.class, () -> HiddenRankStep.biases("x", 2));
+        assertEquals("--no-bias: 'x' is not a layer number (1..2) or 'all'", word.getMessage());
+        assertArrayEquals(new boolean[] {false, false}, HiddenRankStep.biases("ALL", 2), "as the command: any case");
+
+        java.nio.file.Path none = dir.resolve("morse-config.json");
+        assertEquals("1", HiddenRankStep.noBias(Map.of("no-bias", "1"), none), "either spelling of the task's key");
+        assertEquals("2", HiddenRankStep.noBias(Map.of("no_bias", "2"), none));
+        assertEquals(null, HiddenRankStep.noBias(Map.of("model", "2-3-1"), none));
+        // the θ step's config (its own no_bias over the task's): what the command ran with
+        java.nio.file.Files.writeString(dir.resolve("fit-config.json"), "{\"command\": \"fit\", \"no_bias\": \"all\"}");
+        assertEquals("all", HiddenRankStep.noBias(Map.of("no_bias", "2"), dir.resolve("fit-config.json")));
+        java.nio.file.Files.writeString(dir.resolve("morse-config.json"), "{\"command\": \"morse\"}");
+        assertEquals(null, HiddenRankStep.noBias(Map.of("model", "2-3-1"), dir.resolve("morse-config.json")));
+    }
+
     @Test
     void rowsParse() {
         Map<String, Object> row = new java.util.HashMap<>(Map.of("task_id", "x", "status", "done", "activation", "identity",
