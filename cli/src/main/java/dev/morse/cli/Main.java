@@ -192,7 +192,9 @@ public final class Main implements Runnable {
     /**
      * Whether the option names a file or folder the command writes ({@link WritesFiles}: --json,
      * --plots, --save, --save-vectors, --save-gradient, --checkpoint-dir, --resume, demo's --out).
-     * Sweeps put each such option of a step into its task folder.
+     * Reports leave each such option out of their config ({@link Report#recorded}: a rerun from the
+     * report would write over those files), and sweeps put each such option of a step into its
+     * task folder.
      */
     public static boolean writesFiles(CommandLine.Model.OptionSpec option) {
         return option.userObject() instanceof java.lang.reflect.Field f && f.isAnnotationPresent(WritesFiles.class);
