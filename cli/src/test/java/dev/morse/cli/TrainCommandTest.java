@@ -614,4 +614,117 @@ class TrainCommandTest {
         }
         assertEquals(a.get("test_accuracy"), b.get("test_accuracy"));
     }
+
+    /**
+     * TrainCommand.NOT_HASHED restates what Trainer.configHash leaves out, and comparedOptions (the
+     * options a --resume refusal names) follows from it: each compared option, changed alone, changes
+     * the hash, and each NOT_HASHED option, and --epochs under a schedule that does not depend on the
+     * run's length, does not. A variant for every compared option is required, so an option added to
+     * train (or to the hash) fails here until it is classified: the two lists cannot drift.
+     */
+    @Test
+    void theConfigHashComparesExactlyTheComparedOptions() throws Exception {
+        Path x = dir.resolve("x.npy"), x2 = dir.resolve("x2.npy"), y = dir.resolve("y.npy"), y2 = dir.resolve("y2.npy");
+        double[] xs = new double[40 * 5], ys = new double[40], ys2 = new double[40];
+        for (int i = 0; i < xs.length; i++) xs[i] = Math.sin(i);
+        for (int i = 0; i < ys.length; i++) {
+            ys[i] = i % 3;
+            ys2[i] = (i + 1) % 3;
+        }
+        Npy.write(x, xs, 40, 5);
+        Npy.write(x2, Arrays.stream(xs).map(v -> -v).toArray(), 40, 5);
+        Npy.write(y, ys, 40);
+        Npy.write(y2, ys2, 40);
+        Path csv = dir.resolve("d.csv");
+        StringBuilder rows = new StringBuilder("a,b,c,d,e,t,u\n");
+        for (int i = 0; i < 40; i++) {
+            for (int j = 0; j < 5; j++) rows.append(xs[i * 5 + j]).append(',');
+            rows.append(i % 3).append(',').append((i + 1) % 3).append('\n');
+        }
+        Files.writeString(csv, rows);
+        String[] adam = {"--optimizer", "adam"}, curv = {"--curvature-every", "1", "--curvature-samples", "32", "--curvature-probes", "2"};
+        String[] holdout = {"--holdout", "0.25"}, test = {"--test-inputs", x.toString(), "--test-targets", y.toString()};
+        String[] files = {"--data", null, "--data-seed", null, "--inputs", x.toString(), "--targets", y.toString()};
+        String[] table = {"--data", null, "--data-seed", null, "--inputs", csv.toString(), "--model", "6-12-3"};   // 6 features beside the target
+        record Change(String[] base, String[] change) {}
+        Map<String, Change> compared = new java.util.TreeMap<>();
+        compared.put("optimizer", new Change(new String[0], adam));
+        compared.put("lr", new Change(new String[0], new String[] {"--lr", "0.01"}));
+        compared.put("momentum", new Change(new String[0], new String[] {"--momentum", "0.5"}));
+        compared.put("nesterov", new Change(new String[] {"--momentum", "0.5"}, new String[] {"--nesterov"}));
+        compared.put("weight-decay", new Change(new String[0], new String[] {"--weight-decay", "0.01"}));
+        compared.put("betas", new Change(adam, new String[] {"--betas", "0.8,0.99"}));
+        compared.put("eps", new Change(adam, new String[] {"--eps", "1e-6"}));
+        compared.put("schedule", new Change(new String[0], new String[] {"--schedule", "step:1:0.5"}));
+        compared.put("batch-size", new Change(new String[0], new String[] {"--batch-size", "16"}));
+        compared.put("test-inputs", new Change(test, new String[] {"--test-inputs", x2.toString()}));
+        compared.put("test-targets", new Change(test, new String[] {"--test-targets", y2.toString()}));
+        compared.put("holdout", new Change(new String[0], holdout));
+        compared.put("holdout-seed", new Change(holdout, new String[] {"--holdout-seed", "9"}));
+        compared.put("curvature-every", new Change(new String[0], new String[] {"--curvature-every", "1"}));
+        compared.put("curvature-samples", new Change(curv, new String[] {"--curvature-samples", "16"}));
+        compared.put("curvature-probes", new Change(curv, new String[] {"--curvature-probes", "3"}));
+        compared.put("curvature-seed", new Change(curv, new String[] {"--curvature-seed", "9"}));
+        compared.put("min-chunk-rows", new Change(new String[0], new String[] {"--min-chunk-rows", "8"}));
+        compared.put("penalty", new Change(new String[0], new String[] {"--penalty", "gradient_norm:0.01"}));
+        compared.put("model", new Change(new String[0], new String[] {"--model", "5-8-3"}));
+        compared.put("activation", new Change(new String[0], new String[] {"--activation", "relu"}));
+        compared.put("loss", new Change(new String[0], new String[] {"--loss", "mse"}));
+        compared.put("no-bias", new Change(new String[0], new String[] {"--no-bias", "1"}));
+        compared.put("seed", new Change(new String[0], new String[] {"--seed", "6"}));
+        compared.put("data", new Change(new String[0], new String[] {"--data", "gaussian:n=200,noise=0.1"}));
+        compared.put("data-seed", new Change(new String[0], new String[] {"--data-seed", "3"}));
+        compared.put("inputs", new Change(files, new String[] {"--inputs", x2.toString()}));
+        compared.put("targets", new Change(files, new String[] {"--targets", y2.toString()}));
+        compared.put("target-column", new Change(table, new String[] {"--target-column", "t"}));
+        compared.put("samples", new Change(new String[0], new String[] {"--samples", "200"}));
+        compared.put("subsample", new Change(new String[0], new String[] {"--subsample", "200"}));
+        compared.put("subsample-seed", new Change(new String[] {"--subsample", "200"}, new String[] {"--subsample-seed", "4"}));
+        compared.put("reg", new Change(new String[0], new String[] {"--reg", "l2:0.01"}));
+        compared.put("chunk-rows", new Change(new String[0], new String[] {"--chunk-rows", "16"}));
+        compared.put("epochs", new Change(new String[] {"--schedule", "cosine"}, new String[] {"--epochs", "2"}));
+        Path theta = dir.resolve("theta.npy");
+        assertEquals(0, Cli.run(args(PROBLEM, "--epochs", "1", "--save", theta.toString())).code());
+        Map<String, Change> notHashed = new java.util.TreeMap<>();
+        notHashed.put("threads", new Change(new String[0], new String[] {"--threads", "2"}));
+        notHashed.put("init", new Change(new String[0], new String[] {"--init", "gaussian:0.5"}));
+        notHashed.put("weights", new Change(new String[0], new String[] {"--init", null, "--weights", theta.toString()}));
+
+        picocli.CommandLine.Model.CommandSpec spec = new picocli.CommandLine(new Main()).getSubcommands().get("train").getCommandSpec();
+        java.util.Set<String> lengthDependent = TrainCommand.comparedOptions(spec, true);
+        assertEquals(lengthDependent, compared.keySet(), "a variant for every option the hash compares (and only those)");
+        assertEquals(TrainCommand.NOT_HASHED, notHashed.keySet());
+        assertFalse(TrainCommand.comparedOptions(spec, false).contains("epochs"));
+        int[] n = {0};
+        java.util.function.Function<String[], String> hash = extra -> {
+            List<String> a = new ArrayList<>(Arrays.asList(args(PROBLEM, "--epochs", "1")));
+            for (int i = 0; i < extra.length; i += 2) {   // an option given again replaces its value; a null value drops it
+                if (extra[i].equals("--nesterov")) {
+                    a.add(extra[i--]);
+                    continue;
+                }
+                int at = a.indexOf(extra[i]);
+                if (at >= 0) {
+                    a.remove(at + 1);
+                    a.remove(at);
+                }
+                if (extra[i + 1] != null) a.addAll(List.of(extra[i], extra[i + 1]));
+            }
+            Path json = dir.resolve("h" + n[0]++ + ".json");
+            a.addAll(List.of("--json", json.toString()));
+            Cli.Result r = Cli.run(a.toArray(new String[0]));
+            assertEquals(0, r.code(), a + ": " + r);
+            String h = (String) ((Map<?, ?>) Cli.json(json).get("training")).get("config_hash");
+            assertNotNull(h, json.toString());
+            return h;
+        };
+        for (var e : compared.entrySet()) {
+            String[] both = Stream.concat(Arrays.stream(e.getValue().base()), Arrays.stream(e.getValue().change())).toArray(String[]::new);
+            assertNotEquals(hash.apply(e.getValue().base()), hash.apply(both), "--" + e.getKey() + " is compared, so it changes the hash");
+        }
+        for (var e : notHashed.entrySet()) {
+            assertEquals(hash.apply(new String[0]), hash.apply(e.getValue().change()), "--" + e.getKey() + " is NOT_HASHED");
+        }
+        assertEquals(hash.apply(new String[0]), hash.apply(new String[] {"--epochs", "3"}), "a constant schedule: --epochs is not compared");
+    }
 }
