@@ -47,7 +47,7 @@ final class SyntheticData {
      * hold their defaults and are not read. {@link #parse} validates each on its own;
      * {@link #check} against the model and loss.
      */
-    record Spec(String text, String name, Integer n, double noise, int width, double turns, double scale) {
+    record Spec(String text, String name, Integer n, double noise, int width, double turns, double scale, boolean noiseGiven) {
 
         /** The number of samples: n, or (orthogonal's default) d0. */
         int n(int d0) {
@@ -62,6 +62,13 @@ final class SyntheticData {
             int d = model.inputDim(), c = model.outputDim();
             boolean classes = loss == Loss.CROSS_ENTROPY;
             if (classes && c < 2) throw new InputException("--data " + text + ": cross_entropy needs an output width C ≥ 2 (the number of classes), the model has " + c);
+            // gaussian's and teacher's noise perturbs the mse targets; a class is argmax s(x) of the
+            // noiseless scores, so with cross_entropy a given noise would change nothing (two noises,
+            // the same data and the same config hash): refused rather than ignored.
+            if (classes && noiseGiven && (name.equals("gaussian") || name.equals("teacher"))) {
+                throw new InputException("--data " + text + ": noise is added to the mse targets only; with cross_entropy the class is "
+                        + "argmax s(x) of the noiseless scores, so noise would change nothing; leave it out (or use spirals, whose noise moves the inputs)");
+            }
             int samples = n(d);
             switch (name) {
                 case "orthogonal" -> {
@@ -89,21 +96,21 @@ final class SyntheticData {
         String name = (colon < 0 ? s : s.substring(0, colon)).trim().toLowerCase(Locale.ROOT);
         Params p = new Params(spec, name, parseParams(spec, colon < 0 ? "" : s.substring(colon + 1)));
         Spec parsed = switch (name) {
-            case "gaussian" -> new Spec(spec, name, p.positiveInt("n", 64), p.nonNegative("noise", 0.1), 4, 1.5, 1.0);
+            case "gaussian" -> new Spec(spec, name, p.positiveInt("n", 64), p.nonNegative("noise", 0.1), 4, 1.5, 1.0, p.given.containsKey("noise"));
             case "teacher" -> {
                 int n = p.positiveInt("n", 64);
                 int width = p.positiveInt("width", 4);
-                yield new Spec(spec, name, n, p.nonNegative("noise", 0.0), width, 1.5, 1.0);
+                yield new Spec(spec, name, n, p.nonNegative("noise", 0.0), width, 1.5, 1.0, p.given.containsKey("noise"));
             }
             case "orthogonal" -> {
                 // (boxed on both sides: a ternary of int and a null Integer would unbox the null)
                 Integer n = p.given.containsKey("n") ? Integer.valueOf(p.positiveInt("n", 0)) : p.known("n", "d0");
-                yield new Spec(spec, name, n, 0.0, 4, 1.5, p.positive("scale", 1.0));
+                yield new Spec(spec, name, n, 0.0, 4, 1.5, p.positive("scale", 1.0), false);
             }
             case "spirals" -> {
                 int n = p.positiveInt("n", 100);
                 double turns = p.positive("turns", 1.5);
-                yield new Spec(spec, name, n, p.nonNegative("noise", 0.05), 4, turns, 1.0);
+                yield new Spec(spec, name, n, p.nonNegative("noise", 0.05), 4, turns, 1.0, p.given.containsKey("noise"));
             }
             default -> throw new InputException("--data " + spec + ": unknown data set '" + name + "'; expected one of " + NAMES);
         };

@@ -200,6 +200,14 @@ class CheckOptionsTest {
                 Main.check(null, "fit", "--model", "2-4-1", "--data", "orthogonal:n=3"));
         assertEquals("morse fit: --data gaussian: cross_entropy needs an output width C ≥ 2 (the number of classes), the model has 1",
                 Main.check(null, "fit", "--model", "2-4-1", "--loss", "cross_entropy", "--data", "gaussian"));
+        // noise moves gaussian's and teacher's mse targets only: with classes it would change nothing
+        assertEquals("morse fit: --data gaussian:noise=0.2: noise is added to the mse targets only; with cross_entropy the class is argmax s(x) "
+                + "of the noiseless scores, so noise would change nothing; leave it out (or use spirals, whose noise moves the inputs)",
+                Main.check(null, "fit", "--model", "2-4-2", "--loss", "cross_entropy", "--data", "gaussian:noise=0.2"));
+        assertNotNull(Main.check(null, "fit", "--model", "2-4-2", "--loss", "cross_entropy", "--data", "teacher:noise=0"));
+        assertNull(Main.check(null, "fit", "--model", "2-4-2", "--loss", "cross_entropy", "--data", "gaussian"));
+        assertNull(Main.check(null, "fit", "--model", "2-4-2", "--loss", "cross_entropy", "--data", "spirals:noise=0.2"));
+        assertNull(Main.check(null, "fit", "--model", "2-4-2", "--data", "gaussian:noise=0.2"));
         assertEquals("morse eval: --data fashion-mnist:n=0: n=0 must be in 1..60000 (the training split has 60000 samples)",
                 Main.check(null, "eval", "--model", "784-10", "--loss", "cross_entropy", "--data", "fashion-mnist:n=0"));
         assertEquals("morse eval: --data fashion-mnist: images have 784 pixels (28×28), the model 2-4-1 tanh expects d0 = 2; use --model 784-…-10",
@@ -323,7 +331,7 @@ class CheckOptionsTest {
     /** SyntheticData's parsed spec: each parameter given or the set's default; orthogonal's n defaults to d0. */
     @Test
     void aSyntheticSpecParsesToARecord() {
-        assertEquals(new SyntheticData.Spec(" Teacher:n=8, noise=0.5", "teacher", 8, 0.5, 4, 1.5, 1.0), SyntheticData.parse(" Teacher:n=8, noise=0.5"));
+        assertEquals(new SyntheticData.Spec(" Teacher:n=8, noise=0.5", "teacher", 8, 0.5, 4, 1.5, 1.0, true), SyntheticData.parse(" Teacher:n=8, noise=0.5"));
         SyntheticData.Spec o = SyntheticData.parse("orthogonal:scale=2");
         assertNull(o.n());
         assertEquals(5, o.n(5));

@@ -35,7 +35,7 @@ class TrainCommandTest {
     Path dir;
 
     /** A small learnable problem: 3 Gaussian classes in 5 dimensions (the built-in gaussian set), 240 samples. */
-    static final String[] PROBLEM = {"--model", "5-12-3", "--activation", "tanh", "--loss", "cross_entropy", "--data", "gaussian:n=240,noise=0.1",
+    static final String[] PROBLEM = {"--model", "5-12-3", "--activation", "tanh", "--loss", "cross_entropy", "--data", "gaussian:n=240",
             "--data-seed", "2", "--seed", "5", "--batch-size", "32", "-q"};
 
     static String[] args(String[] base, String... extra) {
@@ -672,7 +672,7 @@ class TrainCommandTest {
         compared.put("loss", new Change(new String[0], new String[] {"--loss", "mse"}));
         compared.put("no-bias", new Change(new String[0], new String[] {"--no-bias", "1"}));
         compared.put("seed", new Change(new String[0], new String[] {"--seed", "6"}));
-        compared.put("data", new Change(new String[0], new String[] {"--data", "gaussian:n=200,noise=0.1"}));
+        compared.put("data", new Change(new String[0], new String[] {"--data", "gaussian:n=200"}));
         compared.put("data-seed", new Change(new String[0], new String[] {"--data-seed", "3"}));
         compared.put("inputs", new Change(files, new String[] {"--inputs", x2.toString()}));
         compared.put("targets", new Change(files, new String[] {"--targets", y2.toString()}));

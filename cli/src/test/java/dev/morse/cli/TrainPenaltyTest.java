@@ -24,7 +24,7 @@ class TrainPenaltyTest {
     @TempDir
     Path dir;
 
-    static final String[] PROBLEM = {"--model", "5-12-3", "--activation", "gelu", "--loss", "cross_entropy", "--data", "gaussian:n=96,noise=0.1",
+    static final String[] PROBLEM = {"--model", "5-12-3", "--activation", "gelu", "--loss", "cross_entropy", "--data", "gaussian:n=96",
             "--data-seed", "3", "--seed", "7", "--reg", "l2:0.001", "-q"};
 
     static String[] args(String command, String... extra) {
