@@ -30,7 +30,7 @@ import picocli.CommandLine.Parameters;
  * <p>Exit codes as the CLI's: 0 success; 1 an internal error (a bug); 2 bad usage or input (a
  * spec error, a folder that holds another sweep); 5 incomplete
  * ({@link #EXIT_INCOMPLETE}: {@code sweep run} or {@code experiment run} ended with tasks missing,
- * Spark gave up on them, and the same command resumes; {@code sweep status} while tasks are
+ * Spark gave up on them, and the same command resumes; {@code sweep status} and {@code experiment report} while tasks are
  * missing); 130 interrupted (Ctrl-C, or a sweep's job cancelled), 143 for SIGTERM, with one line
  * that says so, the same for both signals.
  */
@@ -41,7 +41,7 @@ import picocli.CommandLine.Parameters;
         commandListHeading = "%nCommands:%n",
         subcommands = {ClusterMain.Sweep.class, ClusterMain.ExperimentGroup.class, ClusterMain.Cluster.class, CommandLine.HelpCommand.class},
         footer = {"%nExit codes: 0 success; 1 internal error (a bug; --debug prints the stack trace); 2 bad usage or input; 5 incomplete (sweep run, experiment run: "
-                + "tasks missing because Spark gave up on them, and the same command resumes; sweep status: tasks missing); "
+                + "tasks missing because Spark gave up on them, and the same command resumes; sweep status, experiment report: tasks missing); "
                 + "130 interrupted (Ctrl-C; 143 for SIGTERM; a rerun of sweep run or experiment run resumes)."})
 public final class ClusterMain implements Runnable {
 
@@ -60,7 +60,7 @@ public final class ClusterMain implements Runnable {
     /**
      * The exit code of a sweep with tasks missing: {@code sweep run} and {@code experiment run}
      * when Spark gave up on some (the same command resumes), {@code sweep status} while some are
-     * not committed. The CLI's {@link dev.morse.cli.Main#EXIT_INCOMPLETE}, apart from 1 (a bug).
+     * not committed, and {@code experiment report} then. The CLI's {@link dev.morse.cli.Main#EXIT_INCOMPLETE}, apart from 1 (a bug).
      */
     static final int EXIT_INCOMPLETE = dev.morse.cli.Main.EXIT_INCOMPLETE;
 
@@ -338,15 +338,15 @@ public final class ClusterMain implements Runnable {
 
     @Command(name = "report", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
             description = {"Redoes the analysis of the experiment in DIR (no Spark): report.md, verdicts.json, plots/.",
-                    "Works on a folder whose sweep is incomplete or still running (the verdicts then use the rows there are)."})
+                    "Works on a folder whose sweep is incomplete or still running: every verdict is then inconclusive (verdicts.json keeps "
+                            + "the rule's answer on the rows there are as rule_verdict, and the task counts), and the exit code is 5 (incomplete)."})
     static final class ExperimentReport implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "DIR", description = "The experiment's folder (--out of experiment run).")
         Path dir;
 
         @Override
         public Integer call() throws Exception {
-            dev.morse.experiments.ExperimentRunner.analyze(dir, System.err);
-            return 0;
+            return dev.morse.experiments.ExperimentRunner.analyze(dir, System.err).complete() ? 0 : EXIT_INCOMPLETE;
         }
     }
 

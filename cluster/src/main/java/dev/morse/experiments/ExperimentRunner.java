@@ -35,8 +35,14 @@ public final class ExperimentRunner {
     public static final String REPORT = "report.md";
     public static final String VERDICTS = "verdicts.json";
 
-    /** What a run produced. */
-    public record Result(SweepRunner.Result sweep, Path report, Path verdictsFile, List<Verdict> verdicts) {}
+    /**
+     * What a run produced; {@code missing}: the tasks without a row when the analysis ran (then
+     * every verdict is {@code inconclusive}, see {@link Verdict#onIncompleteData}).
+     */
+    public record Result(SweepRunner.Result sweep, Path report, Path verdictsFile, List<Verdict> verdicts, int missing) {
+        /** Whether the analysis saw every task's row. */
+        public boolean complete() { return missing == 0; }
+    }
 
     /**
      * Runs (or resumes) {@code experiment} at {@code scale} into {@code out} on {@code spark}, then
@@ -82,7 +88,7 @@ public final class ExperimentRunner {
         Json.writeAtomically(out.resolve(RECORD), Json.writePretty(record) + "\n");
 
         Result r = analyze(out, experiment, scale, prepared.warnings(), record, log);
-        return new Result(sweep, r.report(), r.verdictsFile(), r.verdicts());
+        return new Result(sweep, r.report(), r.verdictsFile(), r.verdicts(), r.missing());
     }
 
     /** What the record says of the experiment (its runs come on top). */
@@ -94,7 +100,11 @@ public final class ExperimentRunner {
         record.put("warnings", prepared.warnings());
     }
 
-    /** Redoes the analysis of the experiment in {@code out} (no Spark): report, verdicts, plots. */
+    /**
+     * Redoes the analysis of the experiment in {@code out} (no Spark): report, verdicts, plots. On
+     * an incomplete sweep every verdict is {@code inconclusive} ({@link Verdict#onIncompleteData})
+     * and {@link Result#complete()} is false.
+     */
     public static Result analyze(Path out, PrintStream log) throws IOException {
         out = out.toAbsolutePath().normalize();
         Path f = out.resolve(RECORD);
@@ -115,6 +125,12 @@ public final class ExperimentRunner {
         ExperimentResults results = ExperimentResults.load(out, scale, warnings);
         Analysis a = e.analyze(results);
         checkVerdicts(e, a.verdicts());
+        if (results.missing() > 0) {
+            // The missing tasks could turn any rule's answer: no claim is settled until they are in.
+            List<Verdict> held = new ArrayList<>();
+            for (Verdict v : a.verdicts()) held.add(v.onIncompleteData(results.rows().size(), results.done(), results.tasks()));
+            a = new Analysis(held, a.body(), a.caveats());
+        }
         List<Object> json = new ArrayList<>();
         for (Verdict v : a.verdicts()) json.add(v.toJson());
         Path verdicts = out.resolve(VERDICTS);
@@ -131,7 +147,7 @@ public final class ExperimentRunner {
             }
             log.println("experiment " + e.name() + ": " + report + ", " + verdicts.getFileName() + ", plots/");
         }
-        return new Result(null, report, verdicts, a.verdicts());
+        return new Result(null, report, verdicts, a.verdicts(), results.missing());
     }
 
     /** One verdict per claim, in order: an analysis that forgets a claim is a bug. */

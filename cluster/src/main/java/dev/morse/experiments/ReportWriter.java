@@ -33,8 +33,9 @@ final class ReportWriter {
             md.blank();
         }
         if (r.missing() > 0) {
-            md.line("> **Incomplete:** " + r.missing() + " of " + r.tasks() + " tasks have no result yet; the verdicts below use the "
-                    + "rows there are. Rerun the same command to complete the sweep (committed tasks are skipped).").blank();
+            md.line("> **Incomplete:** " + r.missing() + " of " + r.tasks() + " tasks have no result yet; every verdict below is "
+                    + "therefore `inconclusive`; the rule's answer on the rows there are is kept as `rule_verdict` in its evidence. "
+                    + "Rerun the same command to complete the sweep (committed tasks are skipped).").blank();
         }
 
         md.h2("Verdicts");

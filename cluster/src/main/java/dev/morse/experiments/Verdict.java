@@ -46,6 +46,29 @@ public record Verdict(String claim, Outcome outcome, Map<String, Object> evidenc
 
     public String verdict() { return outcome.label(); }
 
+    /**
+     * This verdict as it stands on an incomplete sweep ({@code committed} of {@code tasks} tasks have
+     * a row, {@code done} of them done): {@code inconclusive}, since the missing tasks could turn any
+     * rule's answer, with the rule's answer on the rows there are kept as evidence
+     * ({@code rule_verdict}) and the counts under {@code incomplete}, first in the evidence.
+     */
+    public Verdict onIncompleteData(long committed, long done, long tasks) {
+        Map<String, Object> ev = new LinkedHashMap<>();
+        Map<String, Object> inc = new LinkedHashMap<>();
+        inc.put("tasks_expected", tasks);
+        inc.put("tasks_committed", committed);
+        inc.put("tasks_done", done);
+        inc.put("tasks_failed", committed - done);
+        inc.put("tasks_missing", tasks - committed);
+        ev.put("incomplete", inc);
+        ev.put("rule_verdict", outcome.label());
+        ev.putAll(evidence);
+        Object s = evidence.get("summary");
+        ev.put("summary", "incomplete sweep (" + committed + " of " + tasks + " tasks): " + outcome.label() + " by the rule on the rows there are"
+                + (s == null ? "" : "; " + s));
+        return new Verdict(claim, Outcome.INCONCLUSIVE, ev);
+    }
+
     /** The JSON object of verdicts.json. */
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();

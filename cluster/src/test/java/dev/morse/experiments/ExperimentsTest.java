@@ -161,8 +161,21 @@ class ExperimentsTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         int code = ClusterMain.run(new String[] {"experiment", "report", dir.toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        // exit 5 (incomplete), as sweep status; no verdict stronger than inconclusive, the rule's answer kept as evidence
+        assertEquals(5, code, err.toString(StandardCharsets.UTF_8));
         assertTrue(Files.exists(dir.resolve(ExperimentRunner.REPORT)));
+        List<?> partial = (List<?>) Json.parseObject("{\"v\": " + Files.readString(dir.resolve(ExperimentRunner.VERDICTS)) + "}",
+                "verdicts.json").get("v");
+        assertEquals(e.claims().size(), partial.size());
+        for (Object o : partial) {
+            Map<?, ?> v = (Map<?, ?>) o, ev = (Map<?, ?>) v.get("evidence");
+            assertEquals("inconclusive", v.get("verdict"), String.valueOf(v));
+            assertTrue(ev.get("rule_verdict") instanceof String, String.valueOf(ev));
+            Map<?, ?> inc = (Map<?, ?>) ev.get("incomplete");
+            assertEquals(2L, ((Number) inc.get("tasks_expected")).longValue());
+            assertEquals(1L, ((Number) inc.get("tasks_committed")).longValue());
+            assertEquals(1L, ((Number) inc.get("tasks_missing")).longValue());
+        }
 
         // the rerun resumes: the committed task is skipped, the other runs
         ExperimentRunner.Result again = ExperimentRunner.run(spark, e, "tiny", dir, quiet());
