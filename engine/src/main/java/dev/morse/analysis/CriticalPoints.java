@@ -302,6 +302,13 @@ public final class CriticalPoints {
     static final int LINEAR_STEPS = 5;
 
     /**
+     * How the detail of a run stopped at the iteration limit while crawling (every step of the last
+     * {@value #HELD_STEPS} held to the trust radius) ends; callers that read failure messages
+     * (morse-regularizers counts such runs apart) match this text.
+     */
+    public static final String CRAWL_AHEAD = "the critical point ahead is far from θ or nearly degenerate";
+
+    /**
      * Whether an accepted step is linear (see {@link #newton}): interior, ‖∇‖ lowered by less than
      * 5×, and against the previous step (length {@code prevNorm}, 0 for none) shorter by a factor
      * in [¼, 0.95] and aligned with it (cosine ≥ 0.9).
@@ -463,8 +470,8 @@ public final class CriticalPoints {
         if (held >= HELD_STEPS && gn > from / HELD_DECREASE) {
             limit += "; the last " + held + " steps were all held to the trust radius (last " + fmt(lastStep) + ", the Newton step "
                     + fmt(lastNewton) + " long" + (Double.isNaN(minRel) ? "" : ", min |λ|/‖H‖ = " + fmt(minRel)) + ") and the last "
-                    + HELD_STEPS + " lowered ‖∇L_R‖ only from " + fmt(from) + ": the model ∇L_R + HΔ holds only near θ, so the critical "
-                    + "point ahead is far from θ or nearly degenerate";
+                    + HELD_STEPS + " lowered ‖∇L_R‖ only from " + fmt(from) + ": the model ∇L_R + HΔ holds only near θ, so "
+                    + CRAWL_AHEAD;
         }
         return stop(rec, name, theta, gn, l, o, slow, minRel, limit);
     }

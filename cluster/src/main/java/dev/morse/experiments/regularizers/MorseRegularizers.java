@@ -50,11 +50,15 @@ public final class MorseRegularizers implements Experiment {
         RegularizerVerdicts.Config c = RegularizerVerdicts.Config.defaults();
         String points = " Only critical points count (refined until ‖∇L_R‖ is at rounding level; runs whose refinement fails are "
                 + "unconverged, never degenerate), each once up to symmetry (same objective to 1e-8, index, nullity and spectrum to 1e-6).";
+        String ahead = " Unconverged runs whose Newton refinement pointed at a degenerate point ahead (it stopped on linear convergence, or "
+                + "crawled to the iteration limit towards a point 'far from θ or nearly degenerate') are counted apart "
+                + "(unconverged_degenerate_ahead, unconverged_crawl) and named (flagged_runs).";
         return List.of(
                 new Claim(RegularizerVerdicts.GENERALIZED_L2,
                         "With a generalized L2 regularizer (one generic coefficient per parameter) the loss is Morse: no degenerate critical point.",
                         "Cell: generalized_l2, every activation. Not reproduced when a degenerate point is found; reproduced when none is among "
-                                + "≥ " + c.minPoints() + " distinct points; else inconclusive." + points),
+                                + "≥ " + c.minPoints() + " distinct points and no unconverged run pointed at a degenerate point ahead; else "
+                                + "inconclusive." + points + ahead),
                 new Claim(RegularizerVerdicts.MULTIPLICATIVE,
                         "A multiplicative regularizer (1 + ε‖θ‖²)·L does not make the loss Morse: the interpolating set L = 0 stays critical "
                                 + "and degenerate.",
@@ -75,7 +79,8 @@ public final class MorseRegularizers implements Experiment {
                                 + "were found among how many, per activation.",
                         "Cell: tanh, sigmoid, softplus, gelu with l2. `not_reproduced` (a counterexample candidate) when a degenerate point "
                                 + "is found; `reproduced` (consistent with the conjecture; numbers cannot prove it) when none is, every activation "
-                                + "has ≥ " + c.minPoints() + " distinct points and some saddle (index > 0) was found; else inconclusive." + points));
+                                + "has ≥ " + c.minPoints() + " distinct points, some saddle (index > 0) was found and no unconverged run pointed at a "
+                                + "degenerate point ahead; else inconclusive." + points + ahead));
     }
 
     @Override public StepRunner steps() { return new ExperimentSteps(List.of(new HiddenRankStep())); }
@@ -176,7 +181,9 @@ public final class MorseRegularizers implements Experiment {
                 "Newton on ∇L_R = 0 from random starts converges to critical points near the start, of any index; which points are found "
                         + "depends on the starts (Gaussian, seeded) and on the small architectures and data of this scale.",
                 "A degenerate critical point is approached only linearly by Newton, so some runs at degenerate points end unconverged "
-                        + "(the iteration limit); they are reported as unconverged, not as degenerate, which can only hide degeneracy.",
+                        + "(the iteration limit); they are reported as unconverged, not as degenerate, which can only hide degeneracy. Those whose "
+                        + "refinement said so (linear convergence, or a crawl towards a point far or nearly degenerate) are counted apart "
+                        + "and keep generalized-l2-morse and nonlinear-l2 from `reproduced`.",
                 "Distinct points are merged by (objective, index, nullity, spectrum): invariant under the loss's isometric symmetries, so "
                         + "symmetric copies merge; different points with equal value and spectrum would merge too (undercounting).",
                 "Without a regularizer and with the multiplicative one, points near the interpolating set may not reach rounding level "

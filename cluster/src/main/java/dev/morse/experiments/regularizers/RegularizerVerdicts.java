@@ -28,6 +28,16 @@ import java.util.TreeMap;
  * different points with equal value and spectrum would merge too, which can only undercount.
  * A point is <em>degenerate</em> when its nullity (eigenvalues with |λ| ≤ τ) is positive.
  *
+ * <h2>Unconverged runs that point at a degenerate point</h2>
+ * Newton's refinement ({@code CriticalPoints.newton}) says when the critical point ahead may be
+ * degenerate: it stops as {@code degenerate} after linear (not quadratic) convergence, the sign of
+ * a singular Hessian at the root ({@link Ahead#DEGENERATE}); and a run that hits the iteration
+ * limit crawling, every step held to the trust radius, ends with "the critical point ahead is far
+ * from θ or nearly degenerate" ({@link Ahead#CRAWL}). Such a run is unconverged like any other,
+ * but it is counted apart ({@code unconverged_degenerate_ahead}, {@code unconverged_crawl}), and a
+ * claim that would be reproduced because no degenerate point was found is inconclusive while such
+ * runs exist in its cell: the degenerate point may be the one the refinement could not reach.
+ *
  * <h2>Rules</h2> see {@link Config} and the claims' texts in {@link MorseRegularizers}.
  */
 public final class RegularizerVerdicts {
@@ -41,6 +51,23 @@ public final class RegularizerVerdicts {
     public static final double VALUE_TOL = 1e-8;
     public static final double SPECTRUM_TOL = 1e-6;
 
+    /**
+     * What an unconverged refinement said of the point ahead: nothing ({@code NONE}); linear
+     * convergence, so (numerically) degenerate ({@code DEGENERATE}: {@code refine.reason =
+     * degenerate}); a crawl at the iteration limit, far or nearly degenerate ({@code CRAWL}: the
+     * failure message of {@code CriticalPoints.newton} says so, the only place it is recorded).
+     */
+    public enum Ahead {
+        NONE, DEGENERATE, CRAWL;
+
+
+        static Ahead of(Map<String, Object> row, String step) {
+            if ("degenerate".equals(row.get(step + ".refine.reason"))) return DEGENERATE;
+            Object err = row.get("error");
+            return err instanceof String s && s.contains(dev.morse.analysis.CriticalPoints.CRAWL_AHEAD) ? CRAWL : NONE;
+        }
+    }
+
     /** The nonlinear activations of the conjecture. */
     public static final Set<String> NONLINEAR = Set.of("tanh", "sigmoid", "softplus", "gelu");
 
@@ -53,10 +80,22 @@ public final class RegularizerVerdicts {
      * @param critical   whether the refinement reached a critical point
      * @param spectrum   eigenvalues for the signature (all, or those nearest zero), ascending
      * @param orbitDim   the O(h) orbit dimension at the point (−1 when unknown)
+     * @param ahead      of an unconverged run: what its refinement said of the point ahead
      */
     public record Point(String taskId, String problem, String activation, String reg, String regSpec, long seed, boolean critical, double objective, double dataLoss,
                         int index, int nullity, int parameters, int ggnRank, double minAbsOverTau, double[] spectrum,
-                        int rank, int orbitDim) {
+                        int rank, int orbitDim, Ahead ahead) {
+
+        /** A point whose refinement said nothing of the point ahead. */
+        public Point(String taskId, String problem, String activation, String reg, String regSpec, long seed, boolean critical, double objective,
+                     double dataLoss, int index, int nullity, int parameters, int ggnRank, double minAbsOverTau, double[] spectrum, int rank,
+                     int orbitDim) {
+            this(taskId, problem, activation, reg, regSpec, seed, critical, objective, dataLoss, index, nullity, parameters, ggnRank,
+                    minAbsOverTau, spectrum, rank, orbitDim, Ahead.NONE);
+        }
+
+        /** An unconverged run whose refinement pointed at a degenerate point ahead (or a crawl towards one). */
+        public boolean flaggedAhead() { return !critical && ahead != Ahead.NONE; }
 
         public boolean degenerate() { return critical && nullity > 0; }
 
@@ -74,7 +113,8 @@ public final class RegularizerVerdicts {
                     Rows.integer(row, "seed", -1), critical, Rows.num(row, "morse.loss"), Rows.num(row, "morse.data_loss"),
                     Rows.integer(row, "morse.index", -1), Rows.integer(row, "morse.nullity", -1), Rows.integer(row, "morse.P", -1),
                     Rows.integer(row, "morse.ggn_rank", -1), Rows.num(row, "morse.min_abs_over_tau"), spec,
-                    Rows.integer(row, HiddenRankStep.NAME + ".rank", -1), Rows.integer(row, HiddenRankStep.NAME + ".orbit_dimension", -1));
+                    Rows.integer(row, HiddenRankStep.NAME + ".rank", -1), Rows.integer(row, HiddenRankStep.NAME + ".orbit_dimension", -1),
+                    Ahead.of(row, "morse"));
         }
     }
 
@@ -137,6 +177,14 @@ public final class RegularizerVerdicts {
         }
         m.put("runs", runs.size());
         m.put("unconverged_runs", runs.size() - crit);
+        int aheadDeg = 0, crawl = 0;
+        for (Point p : runs) {
+            if (!p.flaggedAhead()) continue;
+            if (p.ahead() == Ahead.DEGENERATE) aheadDeg++;
+            else crawl++;
+        }
+        m.put("unconverged_degenerate_ahead", aheadDeg);
+        m.put("unconverged_crawl", crawl);
         m.put("critical_runs", crit);
         m.put("distinct_points", distinct.size());
         m.put("degenerate_points", deg);
@@ -163,6 +211,33 @@ public final class RegularizerVerdicts {
         return m;
     }
 
+    /** The unconverged runs whose refinement flagged the point ahead (at most 20), for the evidence. */
+    private static List<String> flaggedList(List<Point> runs) {
+        List<String> l = new ArrayList<>();
+        for (Point p : runs) {
+            if (!p.flaggedAhead()) continue;
+            l.add(p.activation() + " " + p.reg() + " seed " + p.seed() + " (task " + p.taskId() + "): "
+                    + (p.ahead() == Ahead.DEGENERATE ? "linear Newton convergence, degenerate ahead" : "crawl at the iteration limit, far or nearly degenerate ahead"));
+            if (l.size() == 20) break;
+        }
+        return l;
+    }
+
+    /**
+     * A claim reproduced because no degenerate point was found stands only if no unconverged run
+     * pointed at one: otherwise inconclusive, naming them.
+     */
+    private static Outcome unlessFlagged(Outcome o, List<Point> runs, Map<String, Object> ev) {
+        int flagged = 0;
+        for (Point p : runs) if (p.flaggedAhead()) flagged++;
+        if (o != Outcome.REPRODUCED || flagged == 0) return o;
+        ev.put("flagged_runs", flaggedList(runs));
+        ev.put("why_inconclusive", flagged + " unconverged run(s) ended with the refinement pointing at a possibly degenerate critical point "
+                + "ahead (" + ev.get("unconverged_degenerate_ahead") + " by linear convergence, " + ev.get("unconverged_crawl")
+                + " crawling at the iteration limit): the degenerate point the claim rules out may be one of those");
+        return Outcome.INCONCLUSIVE;
+    }
+
     private static List<String> degenerateList(List<Point> distinct) {
         List<String> l = new ArrayList<>();
         for (Point p : distinct) {
@@ -186,13 +261,13 @@ public final class RegularizerVerdicts {
             o = Outcome.NOT_REPRODUCED;
             ev.put("degenerate", degenerateList(d));
         } else if (d.size() >= cfg.minPoints()) {
-            o = Outcome.REPRODUCED;
+            o = unlessFlagged(Outcome.REPRODUCED, runs, ev);
         } else {
             o = Outcome.INCONCLUSIVE;
             ev.put("why_inconclusive", "fewer than " + cfg.minPoints() + " distinct critical points");
         }
         ev.put("summary", deg + " degenerate among " + d.size() + " distinct critical points (indices " + indices(ev) + "; "
-                + ev.get("unconverged_runs") + " of " + runs.size() + " runs unconverged)");
+                + ev.get("unconverged_runs") + " of " + runs.size() + " runs unconverged" + flaggedNote(ev) + ")");
         return new Verdict(GENERALIZED_L2, o, ev);
     }
 
@@ -302,10 +377,17 @@ public final class RegularizerVerdicts {
                     ? "fewer than " + cfg.minPoints() + " distinct critical points for " + String.join(", ", thin)
                     : "no saddle found: the conjecture is about critical points of every index");
         } else {
-            o = Outcome.REPRODUCED;
+            o = unlessFlagged(Outcome.REPRODUCED, runs, ev);
         }
-        ev.put("summary", "degenerate/distinct critical points per activation: " + sum + " (indices " + indices(ev) + ")");
+        ev.put("summary", "degenerate/distinct critical points per activation: " + sum + " (indices " + indices(ev) + "; "
+                + ev.get("unconverged_runs") + " of " + runs.size() + " runs unconverged" + flaggedNote(ev) + ")");
         return new Verdict(NONLINEAR_L2, o, ev);
+    }
+
+    /** ", N of them pointing at a degenerate point ahead" when there are such runs. */
+    private static String flaggedNote(Map<String, Object> ev) {
+        int n = (int) ev.get("unconverged_degenerate_ahead") + (int) ev.get("unconverged_crawl");
+        return n == 0 ? "" : ", " + n + " of them pointing at a possibly degenerate point ahead";
     }
 
     private static String indices(Map<String, Object> ev) {

@@ -256,6 +256,36 @@ class RegularizerVerdictsTest {
         assertEquals(null, HiddenRankStep.noBias(Map.of("model", "2-3-1"), dir.resolve("morse-config.json")));
     }
 
+    /**
+     * Unconverged runs whose refinement pointed at a degenerate point ahead are counted apart, and
+     * a claim reproduced because no degenerate point was found is inconclusive while they exist.
+     */
+    @Test
+    void runsFlaggingADegeneratePointAheadKeepAbsenceClaimsInconclusive() {
+        List<Point> pts = morseEverywhere();
+        Point plain = unconverged("tanh", "generalized_l2:0.01:7", 300);
+        pts.add(new Point("g1", plain.problem(), "tanh", "generalized_l2", "generalized_l2:0.01:7", 301, false, 0.3, 0.2, 2, 0, 26, 20,
+                1e3, new double[0], -1, -1, RegularizerVerdicts.Ahead.DEGENERATE));
+        pts.add(plain);
+        pts.add(new Point("n1", "3-4-2|gelu|l2:0.01", "gelu", "l2", "l2:0.01", 302, false, 0.3, 0.2, 2, 0, 26, 20, 1e3, new double[0],
+                -1, -1, RegularizerVerdicts.Ahead.CRAWL));
+        List<Verdict> vs = RegularizerVerdicts.evaluate(pts, CFG);
+        Verdict gen = find(vs, RegularizerVerdicts.GENERALIZED_L2);
+        assertEquals(Outcome.INCONCLUSIVE, gen.outcome(), String.valueOf(gen.evidence()));
+        assertEquals(2, gen.evidence().get("unconverged_runs"));
+        assertEquals(1, gen.evidence().get("unconverged_degenerate_ahead"));
+        assertEquals(0, gen.evidence().get("unconverged_crawl"));
+        assertTrue(String.valueOf(gen.evidence().get("flagged_runs")).contains("task g1"), String.valueOf(gen.evidence()));
+        Verdict non = find(vs, RegularizerVerdicts.NONLINEAR_L2);
+        assertEquals(Outcome.INCONCLUSIVE, non.outcome(), String.valueOf(non.evidence()));
+        assertEquals(1, non.evidence().get("unconverged_crawl"));
+        assertTrue(String.valueOf(non.evidence().get("flagged_runs")).contains("task n1"), String.valueOf(non.evidence()));
+        // a plain unconverged run (iteration limit, nothing said of the point ahead) does not hold a claim back
+        List<Point> plainOnly = morseEverywhere();
+        plainOnly.add(plain);
+        assertEquals(Outcome.REPRODUCED, find(RegularizerVerdicts.evaluate(plainOnly, CFG), RegularizerVerdicts.GENERALIZED_L2).outcome());
+    }
+
     @Test
     void rowsParse() {
         Map<String, Object> row = new java.util.HashMap<>(Map.of("task_id", "x", "status", "done", "activation", "identity",
@@ -276,5 +306,16 @@ class RegularizerVerdictsTest {
         assertTrue(Point.fromRow(row).critical());
         row.put("status", "failed");
         assertFalse(Point.fromRow(row).critical());
+        assertFalse(Point.fromRow(row).flaggedAhead());
+        // what the refinement said of the point ahead: linear convergence, or a crawl (only its message says so)
+        row.put("morse.refine.reason", "degenerate");
+        assertEquals(RegularizerVerdicts.Ahead.DEGENERATE, Point.fromRow(row).ahead());
+        assertTrue(Point.fromRow(row).flaggedAhead());
+        row.put("morse.refine.reason", "max_iterations");
+        row.put("error", "exit 3 (numerical failure): morse morse: refinement did not reach a critical point: ‖∇L_R‖ = 5.87e-05 > grad_tol "
+                + "1.00e-10 after 200 iterations (iteration limit 200 reached at ‖∇L_R‖ = 5.87e-05; the last 198 steps were all held to the "
+                + "trust radius (last 1e-3, the Newton step 2 long) and the last 30 lowered ‖∇L_R‖ only from 6e-05: the model ∇L_R + HΔ "
+                + "holds only near θ, so the critical point ahead is far from θ or nearly degenerate); raise --newton-iter");
+        assertEquals(RegularizerVerdicts.Ahead.CRAWL, Point.fromRow(row).ahead());
     }
 }
