@@ -50,6 +50,36 @@ public final class Rows {
         return reason == null || "stalled".equals(reason) || "converged".equals(reason);
     }
 
+    /**
+     * The margins of the Morse check's zero count at a row: {largest |λ|/τ counted as a zero
+     * (|λ| ≤ τ), smallest |λ|/τ not counted}, from {@code <step>.eigenvalues} (the whole spectrum)
+     * or else {@code <step>.nearest_zero}. An entry is NaN where the numbers do not tell: no zero
+     * (first) or no nonzero eigenvalue (second) in the list, a list of nearest-zero eigenvalues that
+     * are all zeros (more may lie beyond it), no τ, or a list whose zeros are not {@code <step>.nullity}
+     * many (the check counts by inertia; margins of another count would mislead).
+     */
+    public static double[] zeroMargins(Map<String, Object> row, String step) {
+        double tau = num(row, step + ".tau");
+        double[] eig = array(row, step + ".eigenvalues");
+        boolean whole = eig.length > 0;
+        if (!whole) eig = array(row, step + ".nearest_zero");
+        double largestZero = Double.NaN, smallestNonzero = Double.NaN;
+        if (!(tau > 0) || eig.length == 0) return new double[] {largestZero, smallestNonzero};
+        int zeros = 0;
+        for (double l : eig) {
+            double r = Math.abs(l) / tau;
+            if (!Double.isFinite(r)) return new double[] {Double.NaN, Double.NaN};
+            if (Math.abs(l) <= tau) {
+                zeros++;
+                largestZero = Double.isNaN(largestZero) ? r : Math.max(largestZero, r);
+            } else {
+                smallestNonzero = Double.isNaN(smallestNonzero) ? r : Math.min(smallestNonzero, r);
+            }
+        }
+        if (zeros != integer(row, step + ".nullity", -1) || (!whole && zeros == eig.length)) return new double[] {Double.NaN, Double.NaN};
+        return new double[] {largestZero, smallestNonzero};
+    }
+
     public static boolean done(Map<String, Object> row) {
         return "done".equals(row.get("status"));
     }

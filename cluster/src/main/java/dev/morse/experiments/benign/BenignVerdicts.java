@@ -37,6 +37,12 @@ import java.util.Map;
  * <p>The authors count every sampled stationary point that is not global as spurious. The evidence
  * gives that reading too ({@code verdict_counting_stalled}: the same rule with stalled end points
  * counted as spurious), so a reader sees whether the verdict turns on the difference.
+ *
+ * <p>Whether an end point is global turns on an absolute tolerance ({@code global_tol}, 1e-7): the
+ * evidence states the margins, {@code global_gap_max_over_tol} (the largest (L − global lower
+ * bound)/tol of the global runs, ≤ 1) and {@code non_global_gap_min_over_tol} (the smallest
+ * (L − global upper bound)/tol of the spurious and stalled runs, &gt; 1), with their absolute values,
+ * so a reader sees how close the classes came to trading places.
  */
 public final class BenignVerdicts {
     private BenignVerdicts() {}
@@ -47,9 +53,17 @@ public final class BenignVerdicts {
 
     /**
      * One classified run; {@code reason} is {@link Classification#reason()} (for stalled runs: which test
-     * found the way down).
+     * found the way down); {@code aboveLower}, {@code aboveUpper}: the objective minus the certified
+     * lower and upper bounds of the global value (NaN when unknown), what {@link Classification}
+     * compares with {@code globalTol}.
      */
-    public record Run(String setting, int n, int width, double alpha, Kind kind, String reason) {
+    public record Run(String setting, int n, int width, double alpha, Kind kind, String reason, double aboveLower, double aboveUpper,
+                      double globalTol) {
+
+        /** A run without its distances to the global value. */
+        public Run(String setting, int n, int width, double alpha, Kind kind, String reason) {
+            this(setting, n, width, alpha, kind, reason, Double.NaN, Double.NaN, Classification.Tolerances.defaults().global());
+        }
 
         /**
          * A row of the sweep's results: config columns {@code setting}, {@code n}, {@code width},
@@ -62,9 +76,15 @@ public final class BenignVerdicts {
                 cls = "unconverged";
             }
             Object reason = row.getOrDefault(step + ".reason", "task_failed");
+            double obj = dev.morse.experiments.Rows.num(row, step + ".objective");
+            // the step's option global_tol (a config column when the spec sets it), else its default
+            double tol = dev.morse.experiments.Rows.num(row, "global_tol");
             return new Run(String.valueOf(row.get("setting")), ((Number) row.get("n")).intValue(),
                     ((Number) row.get("width")).intValue(), ((Number) row.get("alpha")).doubleValue(),
-                    Kind.parse(String.valueOf(cls)), String.valueOf(reason));
+                    Kind.parse(String.valueOf(cls)), String.valueOf(reason),
+                    obj - dev.morse.experiments.Rows.num(row, step + ".global_lower"),
+                    obj - dev.morse.experiments.Rows.num(row, step + ".global_upper"),
+                    tol > 0 ? tol : Classification.Tolerances.defaults().global());
         }
     }
 
@@ -133,6 +153,7 @@ public final class BenignVerdicts {
         int zeroOnly = 0;
         for (Run r : cell) if (r.kind() == Kind.STALLED && "zero_neuron_descent".equals(r.reason())) zeroOnly++;
         ev.put("stalled_only_through_zero_neurons", zeroOnly);
+        margins(cell, ev);
         int need = minRuns(common, threshold, cfg);
         ev.put("min_runs", need);
         if (c.total < need) {
@@ -143,6 +164,34 @@ public final class BenignVerdicts {
         }
         if (contrast != null) Counts.of(contrast).into(ev, "large_alpha_");
         return new Verdict(claim, v, ev);
+    }
+
+    /**
+     * The margins of the global/non-global split (see the class comment): the largest distance above
+     * the global value's lower bound among global runs and the smallest above its upper bound among
+     * spurious and stalled runs, absolute and over the tolerance; NaN where the cell has none.
+     */
+    private static void margins(List<Run> cell, Map<String, Object> ev) {
+        double tol = Double.NaN, globalMax = Double.NaN, globalMaxRatio = Double.NaN, nonMin = Double.NaN, nonMinRatio = Double.NaN;
+        for (Run r : cell) {
+            if (Double.isNaN(tol)) tol = r.globalTol();
+            else if (tol != r.globalTol()) tol = Double.NaN;   // mixed tolerances: the ratios say it
+            if (r.kind() == Kind.GLOBAL && Double.isFinite(r.aboveLower())
+                    && (Double.isNaN(globalMaxRatio) || r.aboveLower() / r.globalTol() > globalMaxRatio)) {
+                globalMax = r.aboveLower();
+                globalMaxRatio = r.aboveLower() / r.globalTol();
+            }
+            if ((r.kind() == Kind.SPURIOUS || r.kind() == Kind.STALLED) && Double.isFinite(r.aboveUpper())
+                    && (Double.isNaN(nonMinRatio) || r.aboveUpper() / r.globalTol() < nonMinRatio)) {
+                nonMin = r.aboveUpper();
+                nonMinRatio = r.aboveUpper() / r.globalTol();
+            }
+        }
+        ev.put("global_tol", tol);
+        ev.put("global_gap_max", globalMax);
+        ev.put("global_gap_max_over_tol", globalMaxRatio);
+        ev.put("non_global_gap_min", nonMin);
+        ev.put("non_global_gap_min_over_tol", nonMinRatio);
     }
 
     static String decide(double[] interval, int total, boolean common, double threshold, Config cfg) {

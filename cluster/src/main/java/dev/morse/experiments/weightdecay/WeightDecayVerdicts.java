@@ -43,10 +43,19 @@ public final class WeightDecayVerdicts {
     /**
      * One task's end point.
      *
-     * @param lambda 0 without a regularizer
+     * @param lambda              0 without a regularizer
+     * @param largestZeroOverTau  the largest |λ|/τ counted as a zero (NaN: none, or unknown; {@link Rows#zeroMargins})
+     * @param smallestNonzeroOverTau the smallest |λ|/τ not counted (NaN: unknown)
      */
     public record Point(int width, int parameters, double lambda, long seed, Kind kind, int nullity, int ggnRank,
-                        double minAbsOverTau, double minAbs, double tau, double dataLoss, double objective) {
+                        double minAbsOverTau, double minAbs, double tau, double dataLoss, double objective,
+                        double largestZeroOverTau, double smallestNonzeroOverTau) {
+
+        /** A point without the margins of its zero count. */
+        public Point(int width, int parameters, double lambda, long seed, Kind kind, int nullity, int ggnRank,
+                     double minAbsOverTau, double minAbs, double tau, double dataLoss, double objective) {
+            this(width, parameters, lambda, seed, kind, nullity, ggnRank, minAbsOverTau, minAbs, tau, dataLoss, objective, Double.NaN, Double.NaN);
+        }
 
         /** The point of a result row (the steps {@code fit} then {@code morse}). */
         public static Point fromRow(Map<String, Object> row) {
@@ -61,10 +70,11 @@ public final class WeightDecayVerdicts {
                         Rows.num(row, "fit.data_loss"), Rows.num(row, "fit.loss"));
             }
             int index = Rows.integer(row, "morse.index", -1);
+            double[] margins = Rows.zeroMargins(row, "morse");
             return new Point(width, p, lambda, seed, index == 0 ? Kind.MINIMUM : Kind.SADDLE,
                     Rows.integer(row, "morse.nullity", -1), Rows.integer(row, "morse.ggn_rank", -1),
                     Rows.num(row, "morse.min_abs_over_tau"), Rows.num(row, "morse.min_abs_eigenvalue"), Rows.num(row, "morse.tau"),
-                    Rows.num(row, "morse.data_loss"), Rows.num(row, "morse.loss"));
+                    Rows.num(row, "morse.data_loss"), Rows.num(row, "morse.loss"), margins[0], margins[1]);
         }
 
         /** P − rank G, or −1 when rank G is unknown. */
@@ -130,6 +140,10 @@ public final class WeightDecayVerdicts {
     static Verdict zerosWithoutReg(List<Point> points, Config cfg) {
         int minima = 0, interp = 0, positive = 0, match = 0, saddles = 0, unconverged = 0, total = 0;
         int nullMin = Integer.MAX_VALUE, nullMax = -1;
+        // the count's margins over the interpolating minima: how close a counted zero came to τ, and a
+        // counted nonzero to it from above; marginsUnknown: points whose eigenvalues do not tell
+        double largestZero = Double.NaN, smallestNonzero = Double.NaN;
+        int marginsUnknown = 0;
         List<String> mismatches = new ArrayList<>();
         for (Point p : points) {
             if (p.lambda() != 0) continue;
@@ -147,6 +161,9 @@ public final class WeightDecayVerdicts {
                             + (p.deficit() < 0 ? "unknown (no ggn_rank: the morse step needs \"spectra\": true)" : p.deficit()));
                     nullMin = Math.min(nullMin, p.nullity());
                     nullMax = Math.max(nullMax, p.nullity());
+                    if ((p.nullity() > 0 && Double.isNaN(p.largestZeroOverTau())) || Double.isNaN(p.smallestNonzeroOverTau())) marginsUnknown++;
+                    largestZero = nanMax(largestZero, p.largestZeroOverTau());
+                    smallestNonzero = nanMin(smallestNonzero, p.smallestNonzeroOverTau());
                 }
             }
         }
@@ -158,6 +175,9 @@ public final class WeightDecayVerdicts {
         ev.put("nullity_equals_P_minus_rank_G", match);
         ev.put("nullity_min", interp == 0 ? null : nullMin);
         ev.put("nullity_max", interp == 0 ? null : nullMax);
+        ev.put("largest_zero_abs_over_tau", largestZero);
+        ev.put("smallest_nonzero_abs_over_tau", smallestNonzero);
+        ev.put("zero_margins_unknown", marginsUnknown);
         ev.put("non_interpolating_minima", minima - interp);
         ev.put("saddles_left_out", saddles);
         ev.put("unconverged", unconverged);
@@ -186,7 +206,7 @@ public final class WeightDecayVerdicts {
         for (Point p : points) if (p.lambda() > 0) byLambda.computeIfAbsent(p.lambda(), k -> new ArrayList<>()).add(p);
         Map<String, Object> perLambda = new LinkedHashMap<>();
         int degenerate = 0, minimaAll = 0, distinctAll = 0, unconvergedAll = 0, saddlesAll = 0;
-        double worst = Double.POSITIVE_INFINITY;
+        double worst = Double.POSITIVE_INFINITY, largestZero = Double.NaN;
         List<String> thin = new ArrayList<>();
         List<String> degenerateAt = new ArrayList<>();
         List<Double> logL = new ArrayList<>(), logM = new ArrayList<>();
@@ -201,6 +221,7 @@ public final class WeightDecayVerdicts {
                         minima++;
                         if (p.nullity() > 0) {
                             deg++;
+                            largestZero = nanMax(largestZero, p.largestZeroOverTau());
                             degenerateAt.add("λ " + lambdaText(e.getKey()) + ", width " + p.width() + ", seed " + p.seed()
                                     + ": nullity " + p.nullity() + ", min|λ|/τ " + Markdown.num(p.minAbsOverTau()));
                         }
@@ -241,7 +262,10 @@ public final class WeightDecayVerdicts {
         ev.put("degenerate_minima", degenerate);
         ev.put("unconverged", unconvergedAll);
         ev.put("saddles_left_out", saddlesAll);
+        // the margins of the zero count: min|λ|/τ > 1 at every minimum means no zero; at a degenerate
+        // minimum, how far below τ its largest counted zero lies
         ev.put("min_abs_over_tau_smallest", Double.isInfinite(worst) ? Double.NaN : worst);
+        ev.put("largest_zero_abs_over_tau", largestZero);
         ev.put("slope_log_min_abs_vs_log_lambda", logL.size() >= 2 ? Stats.slope(Stats.array(logL), Stats.array(logM)) : Double.NaN);
         ev.put("per_lambda", perLambda);
         if (!degenerateAt.isEmpty()) ev.put("degenerate_at", degenerateAt);
@@ -260,6 +284,16 @@ public final class WeightDecayVerdicts {
                 + (Double.isInfinite(worst) ? "" : "; smallest min|λ|/τ " + Markdown.num(worst))
                 + (unconvergedAll > 0 ? "; " + unconvergedAll + " runs unconverged" : ""));
         return new Verdict(L2_REMOVES_ZEROS, o, ev);
+    }
+
+    /** The larger of two numbers, NaN only when both are. */
+    private static double nanMax(double a, double b) {
+        return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.max(a, b);
+    }
+
+    /** The smaller of two numbers, NaN only when both are. */
+    private static double nanMin(double a, double b) {
+        return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.min(a, b);
     }
 
     private static String range(int lo, int hi) {

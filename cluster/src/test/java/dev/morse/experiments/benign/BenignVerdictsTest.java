@@ -150,6 +150,36 @@ class BenignVerdictsTest {
         assertEquals(25, find(BenignVerdicts.evaluate(runs, CFG), BenignVerdicts.SMALL_WIDTH_SPURIOUS).evidence().get("runs"));
     }
 
+    /**
+     * Global or not turns on an absolute tolerance: the evidence states how close each side came
+     * (small-init-spurious at the quick scale: every run stalled 1.83e-7 above the global value,
+     * against 1e-7).
+     */
+    @Test
+    void theGlobalToleranceMarginsAreStated() {
+        List<Run> runs = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            Run r = Run.fromRow(Map.of("setting", "small_init_example", "n", 4, "width", 100L, "alpha", 0.001,
+                    "benign_run.class", i < 15 ? "stalled" : "global", "benign_run.reason", "x",
+                    "benign_run.objective", 1.0 + (i < 15 ? 1.83e-7 + i * 1e-9 : 4e-8),
+                    "benign_run.global_lower", 1.0 - 1e-12, "benign_run.global_upper", 1.0 + 1e-12), "benign_run");
+            runs.add(r);
+        }
+        Map<String, Object> ev = find(BenignVerdicts.evaluate(runs, CFG), BenignVerdicts.SMALL_INIT_SPURIOUS).evidence();
+        assertEquals(1e-7, (double) ev.get("global_tol"));
+        assertEquals(1.83e-7 - 1e-12, (double) ev.get("non_global_gap_min"), 1e-15);
+        assertEquals(1.83 - 1e-5, (double) ev.get("non_global_gap_min_over_tol"), 1e-8);
+        assertEquals(0.4 + 1e-5, (double) ev.get("global_gap_max_over_tol"), 1e-8);
+        // a spec's own global_tol is the one compared
+        Run own = Run.fromRow(Map.of("setting", "small_init_example", "n", 4, "width", 100L, "alpha", 0.001, "global_tol", 1e-6,
+                "benign_run.class", "stalled", "benign_run.objective", 1.0 + 2e-6, "benign_run.global_lower", 1.0,
+                "benign_run.global_upper", 1.0), "benign_run");
+        assertEquals(1e-6, own.globalTol());
+        Map<String, Object> ev1 = find(BenignVerdicts.evaluate(List.of(own), CFG), BenignVerdicts.SMALL_INIT_SPURIOUS).evidence();
+        assertEquals(2.0, (double) ev1.get("non_global_gap_min_over_tol"), 1e-9);
+        assertTrue(Double.isNaN((double) ev1.get("global_gap_max_over_tol")), "no global run");
+    }
+
     @Test
     void rowsOfTheSweepParse() {
         Run r = Run.fromRow(Map.of("setting", "orthogonal", "n", 4, "width", 10L, "alpha", 1.0,

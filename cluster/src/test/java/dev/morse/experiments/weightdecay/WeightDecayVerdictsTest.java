@@ -122,6 +122,42 @@ class WeightDecayVerdictsTest {
         assertEquals(Outcome.REPRODUCED, find(WeightDecayVerdicts.evaluate(pts, LAMBDAS, CFG), WeightDecayVerdicts.L2_REMOVES_ZEROS).outcome());
     }
 
+    /**
+     * The zero counts state their margins: the largest |λ|/τ counted as a zero and the smallest not
+     * counted, from the row's eigenvalues (the whole spectrum, or the nearest-zero ones when they reach
+     * past the zeros).
+     */
+    @Test
+    void zeroCountsStateTheirMargins() {
+        Map<String, Object> row = new HashMap<>(Map.of("task_id", "a", "status", "done", "model", "2-1-1", "reg", "none", "seed", 1L,
+                "morse.P", 4L, "morse.critical", true, "morse.index", 0L, "morse.nullity", 2L));
+        row.putAll(Map.of("morse.tau", 1e-12, "morse.data_loss", 1e-33, "morse.loss", 1e-33, "morse.ggn_rank", 2L,
+                "morse.eigenvalues", List.of(-3e-13, 9e-13, 5e-12, 2.0)));
+        Point p = Point.fromRow(row);
+        assertEquals(0.9, p.largestZeroOverTau(), 1e-12, "9e-13 counted as a zero, 0.9 τ");
+        assertEquals(5.0, p.smallestNonzeroOverTau(), 1e-12, "5e-12 not counted, 5 τ");
+        List<Point> pts = new ArrayList<>();
+        for (int s = 0; s < 4; s++) pts.add(unregularized(s, 33));
+        pts.add(p);
+        Verdict zeros = find(WeightDecayVerdicts.evaluate(pts, LAMBDAS, CFG), WeightDecayVerdicts.ZEROS_WITHOUT_REG);
+        assertEquals(0.9, (double) zeros.evidence().get("largest_zero_abs_over_tau"), 1e-12);
+        assertEquals(5.0, (double) zeros.evidence().get("smallest_nonzero_abs_over_tau"), 1e-12);
+        assertEquals(4, zeros.evidence().get("zero_margins_unknown"), "the fabricated points carry no eigenvalues");
+        // nearest-zero eigenvalues that are all zeros cannot tell the margins (more may lie beyond)
+        row.remove("morse.eigenvalues");
+        row.put("morse.nearest_zero", List.of(-3e-13, 9e-13));
+        assertTrue(Double.isNaN(Point.fromRow(row).largestZeroOverTau()));
+        row.put("morse.nearest_zero", List.of(-3e-13, 9e-13, 5e-12));
+        assertEquals(0.9, Point.fromRow(row).largestZeroOverTau(), 1e-12);
+        // with weight decay: the largest zero of a degenerate minimum
+        row.put("reg", "l2:1e-4");
+        List<Point> reg = new ArrayList<>();
+        for (double l : LAMBDAS) for (int s = 0; s < 3; s++) reg.add(regularized(l, s, 0));
+        reg.add(Point.fromRow(row));
+        Verdict l2 = find(WeightDecayVerdicts.evaluate(reg, LAMBDAS, CFG), WeightDecayVerdicts.L2_REMOVES_ZEROS);
+        assertEquals(0.9, (double) l2.evidence().get("largest_zero_abs_over_tau"), 1e-12);
+    }
+
     @Test
     void rowsParse() {
         Map<String, Object> row = new HashMap<>(Map.of("task_id", "a", "status", "done", "model", "2-12-1", "reg", "l2:1e-3", "seed", 2L,
