@@ -48,8 +48,8 @@ final class ProblemOptions {
                     "• fashion-mnist[:n=N][,test=M]: Fashion-MNIST from Debian's dataset-fashion-mnist (d0 = 784, 10 classes, "
                             + "pixels/255): the first N of the 60000 training images (test=M: train's held-out set is the first M of the 10000 test "
                             + "images; refused elsewhere, and next to --holdout or --test-inputs);",
-                    "• gaussian[:n=64,noise=0.1]: x ~ N(0,I), y = Ax/√d0 + noise (classes: argmax Ax);",
-                    "• teacher[:n=64,width=4,noise=0]: y = a random teacher MLP d0-width-C with the student's activation;",
+                    "• gaussian[:n=64,noise=0.1]: x ~ N(0,I), y = Ax/√d0 + noise (classes: argmax Ax, no noise: a given one is refused);",
+                    "• teacher[:n=64,width=4,noise=0]: y = a random teacher MLP d0-width-C with the student's activation, + noise (classes: its argmax, no noise);",
                     "• orthogonal[:n=d0,scale=1]: n ≤ d0 orthonormal inputs, random ±1 targets (classes: uniform);",
                     "• spirals[:n=100,turns=1.5,noise=0.05]: two 2-D spirals (d0 = 2), classes 0/1 or ±1 targets."})
     String data;

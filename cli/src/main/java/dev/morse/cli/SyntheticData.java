@@ -149,7 +149,8 @@ final class SyntheticData {
                 s[i * c + k] = v / Math.sqrt(d);
             }
         }
-        String desc = "gaussian:n=" + n + ",noise=" + noise;
+        // classes are the argmax of the noiseless scores: no noise to name (Spec.check refuses a given one)
+        String desc = "gaussian:n=" + n + (classes ? "" : ",noise=" + noise);
         if (classes) return new Generated(Dataset.classification(x, n, d, argmax(s, n, c), c), desc);
         for (int i = 0; i < s.length; i++) s[i] += noise * gaussian(rng);
         return new Generated(Dataset.regression(x, n, d, s, c), desc);
@@ -174,7 +175,7 @@ final class SyntheticData {
                 Evaluator.Settings.defaults().withThreads(1))) {
             s = o.outputs(thetaT);
         }
-        String desc = "teacher:n=" + n + ",width=" + width + ",noise=" + noise + " (teacher " + teacher.describe() + ")";
+        String desc = "teacher:n=" + n + ",width=" + width + (classes ? "" : ",noise=" + noise) + " (teacher " + teacher.describe() + ")";
         if (classes) return new Generated(Dataset.classification(x, n, d, argmax(s, n, c), c), desc);
         for (int i = 0; i < s.length; i++) s[i] += noise * gaussian(rng);
         return new Generated(Dataset.regression(x, n, d, s, c), desc);

@@ -337,6 +337,10 @@ class CheckOptionsTest {
         assertEquals(5, o.n(5));
         assertEquals(2.0, o.scale());
         assertEquals(100, SyntheticData.parse("spirals").n(2));
+        // classes are the argmax of the noiseless scores: their description names no noise
+        dev.morse.engine.Mlp m = dev.morse.engine.Mlp.of(dev.morse.engine.Activation.TANH, 3, 4, 2);
+        assertEquals("gaussian:n=8", SyntheticData.generate(SyntheticData.parse("gaussian:n=8"), 1, m, dev.morse.engine.Loss.CROSS_ENTROPY).description());
+        assertEquals("gaussian:n=8,noise=0.1", SyntheticData.generate(SyntheticData.parse("gaussian:n=8"), 1, m, dev.morse.engine.Loss.MSE).description());
     }
 
     /**

@@ -63,6 +63,9 @@ public record Verdict(String claim, Outcome outcome, Map<String, Object> evidenc
         ev.put("incomplete", inc);
         ev.put("rule_verdict", outcome.label());
         ev.putAll(evidence);
+        Object why = evidence.get("why_inconclusive");
+        ev.put("why_inconclusive", (tasks - committed) + " of " + tasks + " tasks missing: the sweep is incomplete"
+                + (why == null ? "" : "; " + why));
         Object s = evidence.get("summary");
         ev.put("summary", "incomplete sweep (" + committed + " of " + tasks + " tasks): " + outcome.label() + " by the rule on the rows there are"
                 + (s == null ? "" : "; " + s));

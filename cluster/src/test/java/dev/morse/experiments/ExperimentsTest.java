@@ -175,6 +175,8 @@ class ExperimentsTest {
             assertEquals(2L, ((Number) inc.get("tasks_expected")).longValue());
             assertEquals(1L, ((Number) inc.get("tasks_committed")).longValue());
             assertEquals(1L, ((Number) inc.get("tasks_missing")).longValue());
+            // as every other inconclusive verdict: a reason a tool can key on
+            assertTrue(String.valueOf(ev.get("why_inconclusive")).startsWith("1 of 2 tasks missing: the sweep is incomplete"), String.valueOf(ev));
         }
 
         // the rerun resumes: the committed task is skipped, the other runs
