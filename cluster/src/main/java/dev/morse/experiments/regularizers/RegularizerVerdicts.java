@@ -224,17 +224,18 @@ public final class RegularizerVerdicts {
     }
 
     /**
-     * A claim reproduced because no degenerate point was found stands only if no unconverged run
-     * pointed at one: otherwise inconclusive, naming them.
+     * An outcome decided because no degenerate point was found (reproduced for the claims that a
+     * regularizer is Morse, not reproduced for those that it is not) stands only if no unconverged
+     * run pointed at one: otherwise inconclusive, naming them.
      */
     private static Outcome unlessFlagged(Outcome o, List<Point> runs, Map<String, Object> ev) {
         int flagged = 0;
         for (Point p : runs) if (p.flaggedAhead()) flagged++;
-        if (o != Outcome.REPRODUCED || flagged == 0) return o;
+        if (flagged == 0) return o;
         ev.put("flagged_runs", flaggedList(runs));
         ev.put("why_inconclusive", flagged + " unconverged run(s) ended with the refinement pointing at a possibly degenerate critical point "
                 + "ahead (" + ev.get("unconverged_degenerate_ahead") + " by linear convergence, " + ev.get("unconverged_crawl")
-                + " crawling at the iteration limit): the degenerate point the claim rules out may be one of those");
+                + " crawling at the iteration limit): the degenerate point whose absence decided the verdict may be one of those");
         return Outcome.INCONCLUSIVE;
     }
 
@@ -295,7 +296,7 @@ public final class RegularizerVerdicts {
         if (interpDeg > 0) {
             o = Outcome.REPRODUCED;
         } else if (interp >= cfg.minPoints()) {
-            o = Outcome.NOT_REPRODUCED;
+            o = unlessFlagged(Outcome.NOT_REPRODUCED, runs, ev);
         } else {
             o = Outcome.INCONCLUSIVE;
             ev.put("why_inconclusive", (deg > 0 ? "degenerate points found, but none on the interpolating set (the claimed mechanism); "
@@ -338,8 +339,10 @@ public final class RegularizerVerdicts {
             ev.put("why_inconclusive", "fewer than " + cfg.minLinear() + " distinct critical points of linear networks with l2");
         } else if (deg >= 1 && 10 * support >= 9 * known) {
             o = Outcome.REPRODUCED;
-        } else if (deg == 0 || 2 * below > known) {
-            o = Outcome.NOT_REPRODUCED;
+        } else if (2 * below > known) {
+            o = Outcome.NOT_REPRODUCED;   // positive evidence: nullities below the orbit dimension
+        } else if (deg == 0) {
+            o = unlessFlagged(Outcome.NOT_REPRODUCED, runs, ev);
         } else {
             o = Outcome.INCONCLUSIVE;
             ev.put("why_inconclusive", "the nullity is below the orbit dimension at " + below + " of " + known

@@ -143,6 +143,14 @@ class RegularizerVerdictsTest {
         assertEquals(Outcome.INCONCLUSIVE, find(RegularizerVerdicts.evaluate(pts, CFG), RegularizerVerdicts.MULTIPLICATIVE).outcome());
         pts.add(interpolating("gelu", 504, 0, 5));
         assertEquals(Outcome.NOT_REPRODUCED, find(RegularizerVerdicts.evaluate(pts, CFG), RegularizerVerdicts.MULTIPLICATIVE).outcome());
+        // ... unless an unconverged run pointed at a possibly degenerate point ahead: the refutation
+        // rests on finding none, as the Morse claims' support does
+        List<Point> flagged = new ArrayList<>(pts);
+        flagged.add(new Point("m1", "3-4-2|gelu|multiplicative:0.05", "gelu", "multiplicative", "multiplicative:0.05", 599, false, 0.3, 0.2,
+                2, 0, 26, 20, 1e3, new double[0], -1, -1, RegularizerVerdicts.Ahead.CRAWL));
+        Verdict held = find(RegularizerVerdicts.evaluate(flagged, CFG), RegularizerVerdicts.MULTIPLICATIVE);
+        assertEquals(Outcome.INCONCLUSIVE, held.outcome(), String.valueOf(held.evidence()));
+        assertTrue(String.valueOf(held.evidence().get("flagged_runs")).contains("task m1"), String.valueOf(held.evidence()));
         // one degenerate interpolating point reproduces it
         pts.add(interpolating("gelu", 505, 2, 6));
         assertEquals(Outcome.REPRODUCED, find(RegularizerVerdicts.evaluate(pts, CFG), RegularizerVerdicts.MULTIPLICATIVE).outcome());
