@@ -306,6 +306,18 @@ public final class CriticalPoints {
      * {@value #HELD_STEPS} held to the trust radius) ends; callers that read failure messages
      * (morse-regularizers counts such runs apart) match this text.
      */
+    /**
+     * The dense Hessian of a Newton step must be finite before LAPACK sees it: an overflow at θ is a
+     * numerical condition of the run (a NonFiniteMatrixException, exit 3 in the CLI), where LAPACK's
+     * own refusal named an argument index and the CLI called it an internal error. The description
+     * (which copies θ) is built only for the message; the scan reads the lower triangle, the one
+     * LAPACK reads (dense(HESSIAN) is symmetric), and allocates nothing.
+     */
+    private static void requireFiniteHessian(double[] h, int p, Evaluator obj, double[] theta) {
+        dev.morse.spectra.DenseSpectrum.requireFiniteAssembled(h, p, true,
+                () -> "H at θ for a Newton step (" + CurvatureOperator.hessian(obj, theta).describe() + ")");
+    }
+
     public static final String CRAWL_AHEAD = "the critical point ahead is far from θ or nearly degenerate";
 
     /**
@@ -357,6 +369,7 @@ public final class CriticalPoints {
                 // cost O(P) per radius. Eigenvalues below 10·P·ε·‖H‖ count as zero (the pseudo-inverse):
                 // the system stays consistent at a degenerate point, where MINRES would otherwise drift.
                 double[] h = obj.dense(Part.HESSIAN, theta);
+                requireFiniteHessian(h, p, obj, theta);
                 SymmetricEigen eig;
                 try (NativeThreads.Scope sc = obj.nativeScope()) {
                     eig = la.eighInPlace(h, p, true);
@@ -558,6 +571,7 @@ public final class CriticalPoints {
             CurvatureOperator h = CurvatureOperator.hessian(obj, theta);
             if (dense) {
                 double[] hm = obj.dense(Part.HESSIAN, theta);
+                requireFiniteHessian(hm, p, obj, theta);
                 SymmetricEigen eig;
                 try (NativeThreads.Scope s = obj.nativeScope()) {
                     eig = la.eighInPlace(hm, p, true);

@@ -189,4 +189,20 @@ class NonFiniteProductsTest {
             overflows(() -> MorseReport.at(e, theta, MorseReport.Options.defaults().withSpectra(true)), "the dense matrix of H at θ", "NaN at row 18, column 14");
         }
     }
+
+    /** The dense Newton steps (newton, newton_tr) refuse a non-finite H as the Morse check does, before LAPACK. */
+    @Test
+    void denseNewtonStepsRefuseANonFiniteHessian() {
+        int n = 6;
+        double[] x = new double[3 * n], y = new double[n];
+        for (int i = 0; i < x.length; i++) x[i] = Math.sin(i + 1);
+        for (int i = 0; i < n; i++) y[i] = Math.cos(i + 1);
+        Mlp mlp = Mlp.of(Activation.TANH, 3, 4, 1);
+        Problem prob = Problem.of(mlp, Dataset.regression(x, n, 3, y, 1), Loss.MSE, new NanEntry(18, 14));
+        try (Evaluator e = Evaluator.open(prob, Evaluator.Settings.defaults().withThreads(1))) {
+            double[] theta = mlp.initPyTorchDefault(3);
+            overflows(() -> CriticalPoints.newton(e, theta, 5, 0, 1000), "the dense matrix of H at θ for a Newton step", "NaN at row 18, column 14");
+            overflows(() -> CriticalPoints.newtonTrustRegion(e, theta, 5, 0, 1000), "the dense matrix of H at θ for a Newton step", "NaN at row 18, column 14");
+        }
+    }
 }
