@@ -172,17 +172,22 @@ class NonFiniteProductsTest {
         }
     }
 
-    /** The Morse check's dense paths (LDLᵀ/Cholesky inertia, and --spectra's dsyevd) refuse a non-finite H naming the entry. */
-    @Test
-    void theMorseChecksDenseHessianIsRefusedWhenNotFinite() {
+    private static final Mlp MLP_3_4_1 = Mlp.of(Activation.TANH, 3, 4, 1);   // P = 21; W_1 is θ[0, 12): (18, 14) lies past it
+
+    /** 3-4-1 tanh, mse, six samples, with a term whose Hessian entry (18, 14) is NaN (seen only by unit vectors). */
+    private static Problem nanAt18And14() {
         int n = 6;
         double[] x = new double[3 * n], y = new double[n];
         for (int i = 0; i < x.length; i++) x[i] = Math.sin(i + 1);
         for (int i = 0; i < n; i++) y[i] = Math.cos(i + 1);
-        Mlp mlp = Mlp.of(Activation.TANH, 3, 4, 1);   // P = 21; W_1 is θ[0, 12): (18, 14) lies past it
-        Problem prob = Problem.of(mlp, Dataset.regression(x, n, 3, y, 1), Loss.MSE, new NanEntry(18, 14));
-        try (Evaluator e = Evaluator.open(prob, Evaluator.Settings.defaults().withThreads(1))) {
-            double[] theta = mlp.initPyTorchDefault(3);
+        return Problem.of(MLP_3_4_1, Dataset.regression(x, n, 3, y, 1), Loss.MSE, new NanEntry(18, 14));
+    }
+
+    /** The Morse check's dense paths (LDLᵀ/Cholesky inertia, and --spectra's dsyevd) refuse a non-finite H naming the entry. */
+    @Test
+    void theMorseChecksDenseHessianIsRefusedWhenNotFinite() {
+        try (Evaluator e = Evaluator.open(nanAt18And14(), Evaluator.Settings.defaults().withThreads(1))) {
+            double[] theta = MLP_3_4_1.initPyTorchDefault(3);
             // overflow at θ is a numerical condition of the run (a LinalgException: exit 3 in the CLI), not an argument error (exit 1)
             overflows(() -> MorseReport.at(e, theta, MorseReport.Options.defaults()), "the dense matrix of H at θ for the Morse check", "hessian of",
                     "NaN at row 18, column 14");
@@ -193,14 +198,8 @@ class NonFiniteProductsTest {
     /** The dense Newton steps (newton, newton_tr) refuse a non-finite H as the Morse check does, before LAPACK. */
     @Test
     void denseNewtonStepsRefuseANonFiniteHessian() {
-        int n = 6;
-        double[] x = new double[3 * n], y = new double[n];
-        for (int i = 0; i < x.length; i++) x[i] = Math.sin(i + 1);
-        for (int i = 0; i < n; i++) y[i] = Math.cos(i + 1);
-        Mlp mlp = Mlp.of(Activation.TANH, 3, 4, 1);
-        Problem prob = Problem.of(mlp, Dataset.regression(x, n, 3, y, 1), Loss.MSE, new NanEntry(18, 14));
-        try (Evaluator e = Evaluator.open(prob, Evaluator.Settings.defaults().withThreads(1))) {
-            double[] theta = mlp.initPyTorchDefault(3);
+        try (Evaluator e = Evaluator.open(nanAt18And14(), Evaluator.Settings.defaults().withThreads(1))) {
+            double[] theta = MLP_3_4_1.initPyTorchDefault(3);
             overflows(() -> CriticalPoints.newton(e, theta, 5, 0, 1000), "the dense matrix of H at θ for a Newton step", "NaN at row 18, column 14");
             overflows(() -> CriticalPoints.newtonTrustRegion(e, theta, 5, 0, 1000), "the dense matrix of H at θ for a Newton step", "NaN at row 18, column 14");
         }
