@@ -31,6 +31,10 @@ import org.junit.jupiter.api.Test;
  */
 class NearestZeroTest {
 
+    /** 2-4-1 tanh on ten Gaussian samples (mse): the small H of the shift-invert tests below. */
+    private static final Mlp SMALL = Mlp.of(Activation.TANH, 2, 4, 1);
+    private static final Dataset SMALL_DATA = Dataset.regression(MorseClaimsTest.gaussian(20, 5), 10, 2, MorseClaimsTest.gaussian(10, 6), 1);
+
     /**
      * 300-3-10 tanh, cross-entropy, 200 Gaussian samples, l2(1e-2), at a minimum (P = 943): the
      * first-layer weights along the 100 input directions orthogonal to the data have no data
@@ -202,10 +206,8 @@ class NearestZeroTest {
      */
     @Test
     void theWarningNamesTheResidualBoundApplied() {
-        Dataset data = Dataset.regression(MorseClaimsTest.gaussian(20, 5), 10, 2, MorseClaimsTest.gaussian(10, 6), 1);
-        Mlp mlp = Mlp.of(Activation.TANH, 2, 4, 1);
-        Evaluator ev = Evaluator.open(Problem.of(mlp, data, Loss.MSE));
-        double[] theta = mlp.initPyTorchDefault(3);
+        Evaluator ev = Evaluator.open(Problem.of(SMALL, SMALL_DATA, Loss.MSE));
+        double[] theta = SMALL.initPyTorchDefault(3);
         int p = ev.dim();
         double[] h = ev.dense(Part.HESSIAN, theta, null);
         double[] eig = Linalg.get().eigh(h.clone(), p, false).values();
@@ -234,10 +236,8 @@ class NearestZeroTest {
      */
     @Test
     void aSolveThatOverflowsIsANumericalFailure() {
-        Dataset data = Dataset.regression(MorseClaimsTest.gaussian(20, 5), 10, 2, MorseClaimsTest.gaussian(10, 6), 1);
-        Mlp mlp = Mlp.of(Activation.TANH, 2, 4, 1);
-        Evaluator ev = Evaluator.open(Problem.of(mlp, data, Loss.MSE));
-        double[] theta = mlp.initPyTorchDefault(3);
+        Evaluator ev = Evaluator.open(Problem.of(SMALL, SMALL_DATA, Loss.MSE));
+        double[] theta = SMALL.initPyTorchDefault(3);
         int p = ev.dim();
         double[] a = new double[p * p];
         for (int i = 0; i < p; i++) a[i * p + i] = i + 1;
