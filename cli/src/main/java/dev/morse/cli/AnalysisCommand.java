@@ -359,7 +359,7 @@ abstract class AnalysisCommand extends BaseCommand {
     static void checkGradient(Evaluator obj, dev.morse.engine.Batch batch, double[] theta) {
         double[] g = new double[obj.dim()];
         double l = obj.lossAndGradient(batch, theta, g);
-        boolean penalties = obj.problem().terms().stream().anyMatch(dev.morse.engine.Term::isPenalty);   // train's objective
+        boolean penalties = obj.problem().hasPenalties();   // train's objective
         if (!Double.isFinite(l)) throw nonFinite(penalties ? "objective" : "loss", (penalties ? "L + R + penalties = " : "L_R(θ) = ") + l, obj, batch, theta);
         for (int i = 0; i < g.length; i++) {
             if (!Double.isFinite(g[i])) {

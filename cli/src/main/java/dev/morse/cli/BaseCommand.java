@@ -207,6 +207,18 @@ abstract class BaseCommand implements Callable<Integer> {
     }
 
     /**
+     * The command line wins over a config file for an option that would be ignored: when one of
+     * {@code deciders} (the options that make {@code option} unread) is on the command line and
+     * {@code option} is not, {@code option} came from the config and is set back to its default
+     * (true), so that the report's config reruns what ran; otherwise false, and the caller refuses it.
+     */
+    final boolean resetIfUnreadByCommandLine(String option, List<String> deciders) {
+        if (onCommandLine(option) || deciders.stream().noneMatch(this::onCommandLine)) return false;
+        resetToDefault(option);
+        return true;
+    }
+
+    /**
      * Sets an option back to its default value (read as the option's converter, or an enum's or a
      * number's parser, reads it): the losing side of {@link #firstSideWins}, which is then no longer
      * {@link #given}.

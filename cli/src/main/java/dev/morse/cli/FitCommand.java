@@ -5,6 +5,7 @@ import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
 import dev.morse.json.Json;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,12 +26,14 @@ import picocli.CommandLine.Option;
                 "      --optimizer lbfgs_newton --grad-tol rounding --save theta-l2.npy \\",
                 "      --plots plots/ --json fit.json"})
 final class FitCommand extends AnalysisCommand {
+    /** --optimizer's default (also where Main.unreadOptions reads a sweep step's config without one). */
+    static final String DEFAULT_OPTIMIZER = "lbfgs";
 
     /** --penalty is refused here: analyses use the objective without training penalties. */
     @picocli.CommandLine.Mixin
     PenaltyRefusal penaltyRefusal;
 
-    @Option(names = "--optimizer", paramLabel = "OPT", defaultValue = "lbfgs", order = 1,
+    @Option(names = "--optimizer", paramLabel = "OPT", defaultValue = DEFAULT_OPTIMIZER, order = 1,
             description = "lbfgs, gd, newton, newton_tr or lbfgs_newton (default: ${DEFAULT-VALUE}).")
     Optimize.Name optimizer;
 
@@ -116,10 +119,7 @@ final class FitCommand extends AnalysisCommand {
         for (var e : READ_BY.entrySet()) {
             String o = e.getKey();
             if (e.getValue().contains(optimizer) || !given(o)) continue;
-            if (onCommandLine("--optimizer") && !onCommandLine(o)) {
-                resetToDefault(o);
-                continue;
-            }
+            if (resetIfUnreadByCommandLine(o, List.of("--optimizer"))) continue;
             throw Checks.usage(o, "--optimizer " + optimizer + source("--optimizer") + " does not read it, so " + o + " "
                     + spec.findOption(o).getValue() + source(o) + " would be ignored; " + unreadAdvice(o, optimizer));
         }
@@ -139,10 +139,7 @@ final class FitCommand extends AnalysisCommand {
      */
     void checkOptionsAtP(int p) {
         if (optimizer != Optimize.Name.newton_tr || p > newtonDenseLimit || !given("--krylov-iter")) return;
-        if (!onCommandLine("--krylov-iter") && AT_P_DECIDERS.stream().anyMatch(this::onCommandLine)) {
-            resetToDefault("--krylov-iter");
-            return;
-        }
+        if (resetIfUnreadByCommandLine("--krylov-iter", AT_P_DECIDERS)) return;
         throw Checks.usage("--krylov-iter", "--optimizer newton_tr" + source("--optimizer") + " takes dense steps at P = " + p
                 + " ≤ --newton-dense-limit " + newtonDenseLimit + source("--newton-dense-limit")
                 + " (the exact trust-region step in the Hessian's eigenbasis, no CG), so --krylov-iter " + krylovIter + source("--krylov-iter")

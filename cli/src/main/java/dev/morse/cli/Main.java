@@ -127,6 +127,12 @@ public final class Main implements Runnable {
         return a.seedDrawsOnlyTheta() ? java.util.Set.of("init", "seed") : java.util.Set.of("init");
     }
 
+    /** The constant named {@code name} in any letter case, as the command line takes it; IllegalArgumentException if none. */
+    private static <E extends Enum<E>> E anyCase(Class<E> type, String name) {
+        for (E e : type.getEnumConstants()) if (e.name().equalsIgnoreCase(name)) return e;
+        throw new IllegalArgumentException(name);
+    }
+
     /**
      * The options (normalized names) that the command leaves unread given the options in
      * {@code config} (normalized names; values as text, numbers or booleans) that choose what runs:
@@ -136,24 +142,18 @@ public final class Main implements Runnable {
      * them out of the steps that do not read them (a grid's max_iter for fit also reached morse).
      * None for other commands, or for a choice that does not parse (its own check refuses it).
      */
-    /** The constant named {@code name} in any letter case, as the command line takes it; IllegalArgumentException if none. */
-    private static <E extends Enum<E>> E anyCase(Class<E> type, String name) {
-        for (E e : type.getEnumConstants()) if (e.name().equalsIgnoreCase(name)) return e;
-        throw new IllegalArgumentException(name);
-    }
-
     public static java.util.Set<String> unreadOptions(String command, java.util.Map<String, ?> config) {
         java.util.Set<String> out = new java.util.TreeSet<>();
         try {
             if (command.equals("fit")) {
                 Object v = config.get("optimizer");
-                Optimize.Name opt = anyCase(Optimize.Name.class, v == null ? "lbfgs" : String.valueOf(v));
+                Optimize.Name opt = anyCase(Optimize.Name.class, v == null ? FitCommand.DEFAULT_OPTIMIZER : String.valueOf(v));
                 FitCommand.READ_BY.forEach((o, by) -> {
                     if (!by.contains(opt)) out.add(o.substring(2));
                 });
             } else if (command.equals("morse")) {
                 Object refine = config.get("refine"), none = config.get("no-refine");
-                MorseCommand.Refine how = anyCase(MorseCommand.Refine.class, refine == null ? "newton" : String.valueOf(refine));
+                MorseCommand.Refine how = anyCase(MorseCommand.Refine.class, refine == null ? MorseCommand.DEFAULT_REFINE : String.valueOf(refine));
                 if (none != null && Boolean.parseBoolean(String.valueOf(none))) how = MorseCommand.Refine.none;
                 for (String o : MorseCommand.unread(how)) out.add(o.substring(2));
             }

@@ -35,6 +35,8 @@ import picocli.CommandLine.Option;
                 "      --targets train-labels-idx1-ubyte.gz --samples 2000 --reg l2:1e-4 \\",
                 "      --weights theta.npy"})
 final class MorseCommand extends AnalysisCommand {
+    /** --refine's default (also where Main.unreadOptions reads a sweep step's config without one). */
+    static final String DEFAULT_REFINE = "newton";
 
     /** --penalty is refused here: analyses use the objective without training penalties. */
     @picocli.CommandLine.Mixin
@@ -45,7 +47,7 @@ final class MorseCommand extends AnalysisCommand {
     /** Refinement before the check. Lower case: what users type. */
     enum Refine { newton, lbfgs_newton, none }
 
-    @Option(names = "--refine", paramLabel = "HOW", defaultValue = "newton", order = 1,
+    @Option(names = "--refine", paramLabel = "HOW", defaultValue = DEFAULT_REFINE, order = 1,
             description = "newton: Newton on ∇L_R = 0 to rounding level from θ, to the nearest critical point of any index (the "
                     + "default; trust region on ‖∇L_R‖², Powell's dogleg with MINRES steps); lbfgs_newton: L-BFGS first, for a θ far from "
                     + "a critical point (e.g. from --init; L-BFGS descends, so it finds minima); none: analyse θ as given (same as --no-refine).")
@@ -218,15 +220,6 @@ final class MorseCommand extends AnalysisCommand {
         checkOptionsAtP(checkedParameters);
     }
 
-    /**
-     * Refuses a refinement option that the refinement does not read, when {@link #given}: without
-     * refinement none of --newton-iter, --newton-dense-limit, --krylov-iter, --max-iter is read
-     * (`--no-refine --newton-iter 5` was accepted and ignored), and --refine newton reads no
-     * --max-iter (the limit of lbfgs_newton's L-BFGS phase). --grad-tol is read either way (the
-     * threshold of "critical"). The command line wins over a config file, as for --refine against
-     * --no-refine: --no-refine or --refine there leaves a config's options unused, and they are set
-     * back to their defaults so that the report's config reruns what ran.
-     */
     /** The refinement options that {@code how} does not read (Main.unreadOptions for sweeps, and {@link #checkRefinementOptions}). */
     static List<String> unread(Refine how) {
         return how == Refine.none ? List.of("--newton-iter", "--newton-dense-limit", "--krylov-iter", "--max-iter")
@@ -245,10 +238,7 @@ final class MorseCommand extends AnalysisCommand {
      */
     void checkOptionsAtP(int p) {
         if (!spectra || p <= denseLimit) return;
-        if (!onCommandLine("--spectra") && AT_P_DECIDERS.stream().anyMatch(this::onCommandLine)) {
-            resetToDefault("--spectra");
-            return;
-        }
+        if (resetIfUnreadByCommandLine("--spectra", AT_P_DECIDERS)) return;
         String from = onCommandLine("--spectra") || configFile() == null ? "" : "; from " + configFile();
         throw Checks.usage("--spectra", "P = " + p + " is above --dense-limit " + denseLimit + source("--dense-limit")
                 + ", where the report has only the extreme eigenvalues (Lanczos) and no dense matrix, so --spectra (every eigenvalue of "
@@ -258,14 +248,20 @@ final class MorseCommand extends AnalysisCommand {
     /** The options that decide whether --spectra is read: the limit, and P (the widths and biases). */
     static final List<String> AT_P_DECIDERS = List.of("--dense-limit", "--model", "--no-bias");
 
+    /**
+     * Refuses a refinement option that the refinement does not read, when {@link #given}: without
+     * refinement none of --newton-iter, --newton-dense-limit, --krylov-iter, --max-iter is read
+     * (`--no-refine --newton-iter 5` was accepted and ignored), and --refine newton reads no
+     * --max-iter (the limit of lbfgs_newton's L-BFGS phase). --grad-tol is read either way (the
+     * threshold of "critical"). The command line wins over a config file, as for --refine against
+     * --no-refine: --no-refine or --refine there leaves a config's options unused, and they are set
+     * back to their defaults so that the report's config reruns what ran.
+     */
     private void checkRefinementOptions() {
         List<String> unread = unread(how);
         for (String o : unread) {
             if (!given(o)) continue;
-            if ((onCommandLine("--refine") || onCommandLine("--no-refine")) && !onCommandLine(o)) {
-                resetToDefault(o);
-                continue;
-            }
+            if (resetIfUnreadByCommandLine(o, List.of("--refine", "--no-refine"))) continue;
             String value = o + " " + spec.findOption(o).getValue() + source(o);
             String what = noRefine ? "--no-refine" + source("--no-refine") : "--refine " + how + source("--refine");
             throw Checks.usage(o, how == Refine.none

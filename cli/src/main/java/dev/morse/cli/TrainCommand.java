@@ -337,8 +337,8 @@ final class TrainCommand extends AnalysisCommand {
         if (resume != null) {
             Checkpoints.Loaded loaded = Checkpoints.read(resume, trainEv.dim(), curvatureProbes);
             if (!loaded.state().configHash().equals(trainer.configHash())) {
-                throw CliException.usage(resumeMismatch(loaded.folder().getFileName().toString(), loaded.state().configHash()
-                        + "", trainer.configHash()));
+                throw CliException.usage(resumeMismatch(loaded.folder().getFileName().toString(), loaded.state().configHash(),
+                        trainer.configHash()));
             }
             // --epochs counts from the run's start: fewer than done used to "finish" at once, "epochs 5 of 2", exit 0.
             if (loaded.state().epoch() > epochs) {
