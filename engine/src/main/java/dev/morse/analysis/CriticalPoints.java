@@ -302,11 +302,6 @@ public final class CriticalPoints {
     static final int LINEAR_STEPS = 5;
 
     /**
-     * How the detail of a run stopped at the iteration limit while crawling (every step of the last
-     * {@value #HELD_STEPS} held to the trust radius) ends; callers that read failure messages
-     * (morse-regularizers counts such runs apart) match this text.
-     */
-    /**
      * The dense Hessian of a Newton step must be finite before LAPACK sees it: an overflow at θ is a
      * numerical condition of the run (a NonFiniteMatrixException, exit 3 in the CLI), where LAPACK's
      * own refusal named an argument index and the CLI called it an internal error. The description
@@ -318,6 +313,11 @@ public final class CriticalPoints {
                 () -> "H at θ for a Newton step (" + CurvatureOperator.hessian(obj, theta).describe() + ")");
     }
 
+    /**
+     * How the detail of a run stopped at the iteration limit while crawling (every step of the last
+     * {@value #HELD_STEPS} held to the trust radius) ends; callers that read failure messages
+     * (morse-regularizers counts such runs apart) match this text.
+     */
     public static final String CRAWL_AHEAD = "the critical point ahead is far from θ or nearly degenerate";
 
     /**

@@ -65,9 +65,8 @@ final class MorseCheck {
     static void requireFinite(double loss, double[] g, double[] theta) {
         String what = null;
         if (!Double.isFinite(loss)) what = "L_R(θ) = " + loss;
-        for (int i = 0; what == null && i < g.length; i++) {
-            if (!Double.isFinite(g[i])) what = "∂L_R/∂θ_" + i + " = " + g[i];
-        }
+        int i = what == null ? dev.morse.simd.KernelProvider.get().firstNonFinite(g.length, g, 0) : -1;
+        if (i >= 0) what = "∂L_R/∂θ_" + i + " = " + g[i];
         if (what == null) return;
         double big = 0;
         for (double t : theta) big = Math.max(big, Math.abs(t));

@@ -73,7 +73,7 @@ public final class CurvatureOperator implements LinearOperator {
     @Override
     public void apply(double[] v, double[] out) {
         LinearOperator.checkProduct(evaluator.dim(), v, out);
-        evaluator.single(part, theta, v, out);   // its messages name the input v, as hvp's do
+        evaluator.single(part, theta, v, out);   // lengths and out == v checked above; single also checks finiteness, naming v
         products++;
     }
 

@@ -155,12 +155,17 @@ public final class Operators {
             @Override
             public void apply(double[] v, double[] out) {
                 LinearOperator.checkProduct(dim(), v, out);
-                apply(v, out, 1);
+                product(v, out, 1);
             }
 
             @Override
             public void apply(double[] vs, double[] outs, int k) {
                 LinearOperator.checkBlock(dim(), vs, outs, k);
+                product(vs, outs, k);
+            }
+
+            /** OUTS = the restriction times VS for k vectors, the arguments checked. */
+            private void product(double[] vs, double[] outs, int k) {
                 int m = idx.length;
                 if (full.length < k * n) {
                     full = new double[k * n];

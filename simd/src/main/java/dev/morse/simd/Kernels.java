@@ -45,11 +45,7 @@ public interface Kernels {
      * entry.
      */
     default boolean allFinite(int n, double[] x, int off) {
-        if (Double.isFinite(sum(n, x, off))) return true;
-        for (int i = 0; i < n; i++) {
-            if (!Double.isFinite(x[off + i])) return false;
-        }
-        return true;
+        return Double.isFinite(sum(n, x, off)) || firstNonFinite(n, x, off) < 0;
     }
 
     /**
