@@ -278,21 +278,13 @@ public final class DistributedProblem implements AutoCloseable {
     public void dataProduct(Part part, double[] theta, double[] vs, double[] out, int k) {
         if (part == Part.HESSIAN || part == Part.REGULARIZER) throw new IllegalArgumentException(part + " is not a data part");
         checkTheta(theta);
-        checkBlock(vs, out, k);
+        LinearOperator.checkBlock(dim(), vs, out, k);
         System.arraycopy(distributed(Kind.PRODUCT, part, theta, vs, k), 0, out, 0, k * dim());
     }
 
     private void checkTheta(double[] theta) {
         if (theta == null || theta.length != dim()) {
             throw new IllegalArgumentException("θ has length " + (theta == null ? "null" : theta.length) + ", expected P = " + dim());
-        }
-    }
-
-    private void checkBlock(double[] vs, double[] out, int k) {
-        if (k < 1) throw new IllegalArgumentException("block size k must be positive, got " + k);
-        long need = (long) k * dim();
-        if (vs.length < need || out.length < need) {
-            throw new IllegalArgumentException("V and OUT need k·P = " + need + " values, got " + vs.length + " and " + out.length);
         }
     }
 

@@ -286,11 +286,6 @@ public final class SweepReport {
      * per plotted task: its number and grid point. An existing file is refused unless
      * {@code force} ({@link #writePng}).
      */
-    public Path nearZeroPlot(String column, String tauColumn, Path png, List<String> legend) throws IOException {
-        return nearZeroPlot(column, tauColumn, png, legend, false);
-    }
-
-    /** {@link #nearZeroPlot(String, String, Path, List)}, replacing an existing file when {@code force}. */
     public Path nearZeroPlot(String column, String tauColumn, Path png, List<String> legend, boolean force) throws IOException {
         checkWritable(png, force);
         if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");

@@ -71,9 +71,9 @@ public final class Rows {
             if (!Double.isFinite(r)) return new double[] {Double.NaN, Double.NaN};
             if (Math.abs(l) <= tau) {
                 zeros++;
-                largestZero = Double.isNaN(largestZero) ? r : Math.max(largestZero, r);
+                largestZero = Stats.nanMax(largestZero, r);
             } else {
-                smallestNonzero = Double.isNaN(smallestNonzero) ? r : Math.min(smallestNonzero, r);
+                smallestNonzero = Stats.nanMin(smallestNonzero, r);
             }
         }
         if (zeros != integer(row, step + ".nullity", -1) || (!whole && zeros == eig.length)) return new double[] {Double.NaN, Double.NaN};

@@ -120,4 +120,14 @@ public final class Stats {
         }
         return sxx == 0 ? Double.NaN : sxy / sxx;
     }
+
+    /** The larger of two numbers, NaN only when both are. */
+    public static double nanMax(double a, double b) {
+        return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.max(a, b);
+    }
+
+    /** The smaller of two numbers, NaN only when both are. */
+    public static double nanMin(double a, double b) {
+        return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.min(a, b);
+    }
 }

@@ -229,8 +229,7 @@ public final class RegularizerVerdicts {
      * run pointed at one: otherwise inconclusive, naming them.
      */
     private static Outcome unlessFlagged(Outcome o, List<Point> runs, Map<String, Object> ev) {
-        int flagged = 0;
-        for (Point p : runs) if (p.flaggedAhead()) flagged++;
+        int flagged = flagged(ev);
         if (flagged == 0) return o;
         ev.put("flagged_runs", flaggedList(runs));
         ev.put("why_inconclusive", flagged + " unconverged run(s) ended with the refinement pointing at a possibly degenerate critical point "
@@ -387,9 +386,14 @@ public final class RegularizerVerdicts {
         return new Verdict(NONLINEAR_L2, o, ev);
     }
 
+    /** The unconverged runs the evidence counts as pointing at a possibly degenerate point ahead. */
+    private static int flagged(Map<String, Object> ev) {
+        return (int) ev.get("unconverged_degenerate_ahead") + (int) ev.get("unconverged_crawl");
+    }
+
     /** ", N of them pointing at a degenerate point ahead" when there are such runs. */
     private static String flaggedNote(Map<String, Object> ev) {
-        int n = (int) ev.get("unconverged_degenerate_ahead") + (int) ev.get("unconverged_crawl");
+        int n = flagged(ev);
         return n == 0 ? "" : ", " + n + " of them pointing at a possibly degenerate point ahead";
     }
 

@@ -162,8 +162,8 @@ public final class WeightDecayVerdicts {
                     nullMin = Math.min(nullMin, p.nullity());
                     nullMax = Math.max(nullMax, p.nullity());
                     if ((p.nullity() > 0 && Double.isNaN(p.largestZeroOverTau())) || Double.isNaN(p.smallestNonzeroOverTau())) marginsUnknown++;
-                    largestZero = nanMax(largestZero, p.largestZeroOverTau());
-                    smallestNonzero = nanMin(smallestNonzero, p.smallestNonzeroOverTau());
+                    largestZero = Stats.nanMax(largestZero, p.largestZeroOverTau());
+                    smallestNonzero = Stats.nanMin(smallestNonzero, p.smallestNonzeroOverTau());
                 }
             }
         }
@@ -221,7 +221,7 @@ public final class WeightDecayVerdicts {
                         minima++;
                         if (p.nullity() > 0) {
                             deg++;
-                            largestZero = nanMax(largestZero, p.largestZeroOverTau());
+                            largestZero = Stats.nanMax(largestZero, p.largestZeroOverTau());
                             degenerateAt.add("λ " + lambdaText(e.getKey()) + ", width " + p.width() + ", seed " + p.seed()
                                     + ": nullity " + p.nullity() + ", min|λ|/τ " + Markdown.num(p.minAbsOverTau()));
                         }
@@ -284,16 +284,6 @@ public final class WeightDecayVerdicts {
                 + (Double.isInfinite(worst) ? "" : "; smallest min|λ|/τ " + Markdown.num(worst))
                 + (unconvergedAll > 0 ? "; " + unconvergedAll + " runs unconverged" : ""));
         return new Verdict(L2_REMOVES_ZEROS, o, ev);
-    }
-
-    /** The larger of two numbers, NaN only when both are. */
-    private static double nanMax(double a, double b) {
-        return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.max(a, b);
-    }
-
-    /** The smaller of two numbers, NaN only when both are. */
-    private static double nanMin(double a, double b) {
-        return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.min(a, b);
     }
 
     private static String range(int lo, int hi) {
