@@ -1,5 +1,11 @@
 package dev.morse.engine;
 
+import static dev.morse.engine.RequestChecks.checkDataPart;
+import static dev.morse.engine.RequestChecks.checkDistinct;
+import static dev.morse.engine.RequestChecks.checkFinite;
+import static dev.morse.engine.RequestChecks.checkOut;
+import static dev.morse.engine.RequestChecks.checkVector;
+
 import dev.morse.linalg.DenseMatrices;
 import dev.morse.linalg.MemoryGuard;
 import dev.morse.linalg.NativeThreads;
@@ -142,6 +148,7 @@ public final class Evaluator implements AutoCloseable {
     private final double[] termsDiagonal;   // Σ terms' constant diagonal Hessian parts, or null
     private final int p;
     private final ChunkScheduler scheduler;
+    private final RequestChecks checks;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closed;
     private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
@@ -164,6 +171,7 @@ public final class Evaluator implements AutoCloseable {
         this.termReplacesData = problem.replacesDataLoss();
         this.termsDiagonal = problem.termsHessianDiagonal();
         this.p = mlp.numParameters();
+        this.checks = new RequestChecks(mlp);
         // One owner for the cores: our workers, not OpenBLAS's pool on top of them.
         NativeThreads.init();
         Kernels kernels = KernelProvider.get();
@@ -403,7 +411,7 @@ public final class Evaluator implements AutoCloseable {
      * implementation of {@link #lossAndGradient} and {@link #dataLossAndGradient}.
      */
     private double valueAndGradient(Batch batch, double[] theta, double[] grad, boolean withTerms, Ranges.Task then) {
-        checkExact(grad, "gradient", "a gradient");
+        checks.checkExact(grad, "gradient", "a gradient");
         enter(batch, theta);   // then must not call this evaluator back (see lossAndGradient): enter refuses it
         try {
             double v;
@@ -570,8 +578,8 @@ public final class Evaluator implements AutoCloseable {
      * never computed in place), then as the block product with k = 1.
      */
     void single(Part part, double[] theta, double[] v, double[] out) {
-        checkExact(v, "v", "a single product");
-        checkExact(out, "output", "a single product");
+        checks.checkExact(v, "v", "a single product");
+        checks.checkExact(out, "output", "a single product");
         apply(Batch.all(), part, theta, v, out, 1, "v");
     }
 
@@ -667,7 +675,7 @@ public final class Evaluator implements AutoCloseable {
         if (k <= 0) throw new IllegalArgumentException("number of vectors k must be positive, got " + k);
         checkVector(vs, (long) k * p, "V");
         checkOut(forms, k, "forms");
-        if (grad != null) checkExact(grad, "gradient", "a gradient");
+        if (grad != null) checks.checkExact(grad, "gradient", "a gradient");
         enter(batch, theta);
         try {
             scheduler.quadraticForms(part == Part.DATA_HESSIAN, ctx.theta(), vs, k, forms, grad);
@@ -681,7 +689,7 @@ public final class Evaluator implements AutoCloseable {
      * N·C entries of out (at least that long). v has length exactly P, as a single product's.
      */
     public void jvp(double[] theta, double[] v, double[] out) {
-        checkExact(v, "v", "a single product");
+        checks.checkExact(v, "v", "a single product");
         checkFinite(v, p, "v");
         checkOut(out, (long) data.size() * mlp.outputDim(), "jvp output");
         enter(Batch.all(), theta);
@@ -695,7 +703,7 @@ public final class Evaluator implements AutoCloseable {
     /** Jᵀ·u = Σ_n J_nᵀ u_n for cotangents u (N × C row-major); no 1/N factor. Result length exactly P. */
     public void vjp(double[] theta, double[] u, double[] out) {
         checkVector(u, (long) data.size() * mlp.outputDim(), "u");
-        checkExact(out, "vjp output", "a single product");
+        checks.checkExact(out, "vjp output", "a single product");
         enter(Batch.all(), theta);
         try {
             scheduler.vjp(theta, u, out);
@@ -719,7 +727,7 @@ public final class Evaluator implements AutoCloseable {
     /** As {@link #dense(Part, double[])}, reporting the columns done after each block. */
     public double[] dense(Part part, double[] theta, Progress progress) {
         if (part == null) throw new IllegalArgumentException("part is null");
-        checkTheta(theta);
+        checks.checkTheta(theta);
         MemoryGuard.checkDense(p, p, "dense " + part.id() + " (P=" + p + ")");
         double[] m = new double[p * p];
         int cols = denseBlockColumns();
@@ -810,12 +818,6 @@ public final class Evaluator implements AutoCloseable {
         }
     }
 
-    private static void checkDataPart(Part part) {
-        if (part != Part.GGN && part != Part.NME && part != Part.DATA_HESSIAN) {
-            throw new IllegalArgumentException("a data part (GGN, NME or DATA_HESSIAN) expected, got " + part);
-        }
-    }
-
     /**
      * Columns a dense materialization should request at a time ({@link #denseColumns}): 256 (at
      * most P), for any thread count. A block's vector groups are cut from its columns, and a
@@ -898,7 +900,7 @@ public final class Evaluator implements AutoCloseable {
     /** As {@link #enter(Batch, double[])}; {@code dense}: the request materializes columns (the dense chunk plan). */
     private void enter(Batch batch, double[] theta, boolean dense) {
         if (batch == null) throw new IllegalArgumentException("batch is null");
-        checkThetaShape(theta);   // finiteness: below, in the scheduler's scan of θ
+        checks.checkThetaShape(theta);   // finiteness: below, in the scheduler's scan of θ
         batch.check(data.size());
         // A call back into this evaluator from inside one of its own requests (a term, a `then` or
         // range task, on the calling thread, which holds the lock, or on a worker, which would wait
@@ -943,60 +945,5 @@ public final class Evaluator implements AutoCloseable {
     /** out = Op·V for a data part (not HESSIAN or REGULARIZER): the R-operator passes. */
     private void dataProduct(Part part, double[] vs, double[] out, int k) {
         scheduler.product(part, ctx.theta(), vs, out, k);
-    }
-
-    private void checkTheta(double[] theta) {
-        checkThetaShape(theta);
-        checkFinite(theta, p, "θ");
-    }
-
-    private void checkThetaShape(double[] theta) {
-        if (theta == null) throw new IllegalArgumentException("θ is null");
-        if (theta.length != p) throw new IllegalArgumentException("θ has length " + theta.length + ", model " + mlp.describe() + " has P=" + p);
-    }
-
-    private static void checkVector(double[] v, long len, String what) {
-        if (v == null) throw new IllegalArgumentException(what + " is null");
-        if (v.length < len) throw new IllegalArgumentException(what + " has length " + v.length + ", expected at least " + len);
-        checkFinite(v, (int) len, what);
-    }
-
-    /**
-     * Throws for the first NaN or infinity in x[0 .. n). Every request checks its vectors, at
-     * P = 269 322 a scan per call ({@link dev.morse.simd.Kernels#firstNonFinite}, which also finds
-     * the culprit's index). θ is tested in the scheduler's scan
-     * of θ ({@link ThetaKey}, under the lock, with the cache key), and scanned here only when that
-     * failed, to name the entry; {@link #dense} tests θ here before it allocates.
-     */
-    private static void checkFinite(double[] x, int n, String what) {
-        int i = KernelProvider.get().firstNonFinite(n, x, 0);
-        if (i >= 0) throw new IllegalArgumentException(what + " contains " + x[i] + " at index " + i);
-    }
-
-    /**
-     * A vector of length exactly P ({@code use} says whose: "a single product", "a gradient"): the
-     * rule of {@code LinearOperator.checkProduct}, since a longer array would keep a tail that the
-     * request never wrote, and a caller that passes one has the layout wrong.
-     */
-    private void checkExact(double[] x, String what, String use) {
-        if (x == null) throw new IllegalArgumentException(what + " is null");
-        if (x.length != p) {
-            throw new IllegalArgumentException(what + " has length " + x.length + "; " + use + " takes exactly P = " + p
-                    + " entries (model " + mlp.describe() + ")");
-        }
-    }
-
-    /** A product's output is neither its input nor θ (a cheap identity test: no product runs in place). */
-    private static void checkDistinct(double[] vs, double[] out, double[] theta) {
-        if (out == vs) {
-            throw new IllegalArgumentException("out and v are the same array: a product cannot be computed in place "
-                    + "(it reads v after writing out); pass a separate output array");
-        }
-        if (out == theta) throw new IllegalArgumentException("the output array is θ's array: the product would overwrite θ; pass a separate output array");
-    }
-
-    private static void checkOut(double[] out, long len, String what) {
-        if (out == null) throw new IllegalArgumentException(what + " array is null");
-        if (out.length < len) throw new IllegalArgumentException(what + " array has length " + out.length + ", expected at least " + len);
     }
 }
