@@ -8,8 +8,8 @@ import java.util.Arrays;
  * dense requests: the first layer's weight columns (lower triangles) straight from the Kronecker
  * form Σ_s Q_s ⊗ x_s x_sᵀ when the part's Q_s fit, the others from block products of unit
  * columns, and the terms' Hessian parts as a constant diagonal or, when they have none, through
- * products with explicit identity columns (the evaluator's, passed in as {@link Product}s).
- * Owned by one evaluator and used under its lock.
+ * products with explicit identity columns (the evaluator's {@link Objective}'s, passed in as
+ * {@link Product}s). Owned by one evaluator and used under its lock.
  */
 final class DenseColumns {
 

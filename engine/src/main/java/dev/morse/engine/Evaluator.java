@@ -13,7 +13,6 @@ import dev.morse.linalg.Progress;
 import dev.morse.simd.KernelProvider;
 import dev.morse.simd.Kernels;
 import dev.morse.simd.Ranges;
-import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -25,14 +24,14 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>How a request reaches {@link ChunkPass}</h2>
  * <ol>
- *   <li>A public method ({@link #apply}, {@link #lossAndGradient}, …) validates its arguments,
- *       takes the evaluator's lock (requests are serialized: the evaluator is thread-safe, one
- *       request at a time) and starts the request at (θ, {@link Batch}) in its
+ *   <li>A public method ({@link #apply}, {@link #lossAndGradient}, …) validates its arguments
+ *       ({@link RequestChecks}), takes the evaluator's lock (requests are serialized: the evaluator
+ *       is thread-safe, one request at a time) and starts the request at (θ, {@link Batch}) in its
  *       {@link ChunkScheduler}, which plans the chunks (rows per chunk, number of chunks) and keys
  *       the chunk-state cache on θ's bits and the batch: a request at the same point reuses the
  *       forward and backward passes of the previous one.
  *   <li>The method passes its arguments on as parameters (e.g. {@code apply} →
- *       {@code applyUnchecked} → {@code dataProduct} → {@code ChunkScheduler.product(part, θ, V,
+ *       {@link Objective#apply} → {@code dataProduct} → {@code ChunkScheduler.product(part, θ, V,
  *       out, k)}); the scheduler fills its one reused request object in a single call from them
  *       and passes that object explicitly down to the workers and the pass:
  *       {@code runChunks(r, …)} / {@code runGroups(r)} → {@code runWave(r, n)} →
@@ -47,7 +46,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *       if the state is stale) and calls the pass; the chunk's sum lands in its own buffer (one
  *       run) or the worker's slot buffer (waves).
  *   <li>These buffers are added into the result <b>in chunk order</b>, then the {@link Term}s add
- *       their parts. The reduction order never depends on the number of threads, so results are
+ *       their parts ({@link Objective}). The reduction order never depends on the number of threads, so results are
  *       bit-identical for any thread count.
  * </ol>
  * A term may make requests of its own inside a request ({@link Term.Context}, here a
@@ -142,10 +141,6 @@ public final class Evaluator implements AutoCloseable {
     private final Problem problem;
     private final Mlp mlp;
     private final Dataset data;
-    private final Term[] terms;
-    private final boolean termsNeedCurvature;
-    private final boolean termReplacesData;   // a term's value replaces L (sam, weight_noise)
-    private final double[] termsDiagonal;   // Σ terms' constant diagonal Hessian parts, or null
     private final int p;
     private final ChunkScheduler scheduler;
     private final RequestChecks checks;
@@ -153,35 +148,28 @@ public final class Evaluator implements AutoCloseable {
     private volatile boolean closed;
     private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
 
-    // Reusable workspaces (grown on demand; steady state allocates nothing).
-    private double[] dataHv = new double[0];
+    private final RequestContext ctx;               // the current request, as the terms see it
+    private final Objective objective;              // L_R: the data part's passes and the terms
     private final FirstLayerCurvature firstLayer;   // the Q_s of the Kronecker form, kept per part at their θ
     private final DenseColumns columns;             // the columns of dense matrices
-
-    private final RequestContext ctx;   // the current request, as the terms see it
 
     private Evaluator(Problem problem, Settings s) {
         this.problem = problem;
         this.mlp = problem.model();
         this.data = problem.data();
-        this.terms = problem.terms().toArray(new Term[0]);
-        boolean curv = false;
-        for (Term t : terms) curv |= t.needsDataCurvature();
-        this.termsNeedCurvature = curv;
-        this.termReplacesData = problem.replacesDataLoss();
-        this.termsDiagonal = problem.termsHessianDiagonal();
         this.p = mlp.numParameters();
         this.checks = new RequestChecks(mlp);
         // One owner for the cores: our workers, not OpenBLAS's pool on top of them.
         NativeThreads.init();
         Kernels kernels = KernelProvider.get();
         this.scheduler = new ChunkScheduler(mlp, problem.loss(), data, kernels, s);
+        this.ctx = new RequestContext(mlp, scheduler);
+        this.objective = new Objective(problem, scheduler, ctx);
         this.firstLayer = new FirstLayerCurvature(scheduler, mlp, data, kernels);
-        this.columns = new DenseColumns(mlp, scheduler, firstLayer, terms.length > 0, termsDiagonal,
-                (vs, out, k) -> applyUnchecked(Part.REGULARIZER, vs, out, k), (vs, out, k) -> addTerms(vs, out, k, true));
+        this.columns = new DenseColumns(mlp, scheduler, firstLayer, objective.hasTerms(), problem.termsHessianDiagonal(),
+                (vs, out, k) -> objective.apply(Part.REGULARIZER, vs, out, k), (vs, out, k) -> objective.addTerms(vs, out, k, true));
         // The team's threads end when this evaluator is closed, or becomes unreachable (they never reference it).
         CLEANER.register(this, scheduler.team()::close);
-        this.ctx = new RequestContext(mlp, scheduler);
     }
 
     /** Opens an evaluator with the default {@link Settings}. */
@@ -342,10 +330,7 @@ public final class Evaluator implements AutoCloseable {
     private double value(Batch batch, double[] theta, boolean withTerms) {
         enter(batch, theta);
         try {
-            if (!withTerms) return ctx.dataLoss();
-            double v = termReplacesData ? 0.0 : ctx.dataLoss();
-            for (Term t : terms) v += t.value(ctx);
-            return v;
+            return objective.value(withTerms);
         } finally {
             exit();
         }
@@ -360,9 +345,7 @@ public final class Evaluator implements AutoCloseable {
     public double[] termValues(Batch batch, double[] theta) {
         enter(batch, theta);
         try {
-            double[] v = new double[terms.length];
-            for (int i = 0; i < terms.length; i++) v[i] = terms[i].value(ctx);
-            return v;
+            return objective.termValues();
         } finally {
             exit();
         }
@@ -414,24 +397,7 @@ public final class Evaluator implements AutoCloseable {
         checks.checkExact(grad, "gradient", "a gradient");
         enter(batch, theta);   // then must not call this evaluator back (see lossAndGradient): enter refuses it
         try {
-            double v;
-            if (withTerms && termReplacesData) {   // the term gives the whole data part; ∇L(θ) only if some term asks for it
-                Arrays.fill(grad, 0, p, 0.0);
-                v = 0.0;
-            } else if (terms.length > 0 || !scheduler.freshVersion()) {
-                // Kept in the context: the terms may ask for ∇L again, and so may a request repeated
-                // at the same (θ, batch) (from its second time on, a copy instead of the passes).
-                v = ctx.dataLossAndGradient(grad);
-            } else {
-                // A new (θ, batch) and no terms, e.g. a minibatch step: the chunks' sum goes straight
-                // into grad (saving a serial copy of P entries), then's ranges inside it.
-                return ctx.setDataLoss(scheduler.loss(ctx.theta(), grad, false, then));
-            }
-            if (withTerms) {
-                for (Term t : terms) v += t.addValueAndGradient(ctx, grad);
-            }
-            if (then != null) scheduler.ranges().run(p, then);
-            return v;
+            return objective.valueAndGradient(grad, withTerms, then);
         } finally {
             exit();
         }
@@ -612,47 +578,10 @@ public final class Evaluator implements AutoCloseable {
         checkDistinct(vs, out, theta);
         enter(batch, theta);
         try {
-            applyUnchecked(part, vs, out, k);
+            objective.apply(part, vs, out, k);
         } finally {
             exit();
         }
-    }
-
-    private void applyUnchecked(Part part, double[] vs, double[] out, int k) {
-        switch (part) {
-            case REGULARIZER -> {
-                Arrays.fill(out, 0, k * p, 0.0);
-                addTerms(vs, out, k, false);
-            }
-            case HESSIAN -> {
-                dataProduct(Part.DATA_HESSIAN, vs, out, k);
-                addTerms(vs, out, k, true);
-            }
-            default -> dataProduct(part, vs, out, k);
-        }
-    }
-
-    /**
-     * out += Σ terms' Hessian parts·V. With {@code outHoldsData}, out holds ∇²L·V already (a
-     * Hessian request) and terms that need it read a copy; otherwise it is computed when needed.
-     */
-    private void addTerms(double[] vs, double[] out, int k, boolean outHoldsData) {
-        if (terms.length == 0) return;
-        double[] dhv = null;
-        if (termsNeedCurvature) {
-            dhv = dataHvBuffer(k);
-            if (outHoldsData) System.arraycopy(out, 0, dhv, 0, k * p);
-            else dataProduct(Part.DATA_HESSIAN, vs, dhv, k);
-        }
-        for (Term t : terms) t.addHvp(ctx, vs, dhv, out, k);
-    }
-
-    private double[] dataHvBuffer(int k) {
-        if (dataHv.length < k * p) {
-            MemoryGuard.checkDense(k, p, "data-curvature workspace (k=" + k + " × P=" + p + ")");
-            dataHv = new double[k * p];
-        }
-        return dataHv;
     }
 
     /**
@@ -940,10 +869,5 @@ public final class Evaluator implements AutoCloseable {
             lock.unlock();   // before leaving engine work: the reverse of enter's order
             NativeThreads.exitEngine();
         }
-    }
-
-    /** out = Op·V for a data part (not HESSIAN or REGULARIZER): the R-operator passes. */
-    private void dataProduct(Part part, double[] vs, double[] out, int k) {
-        scheduler.product(part, ctx.theta(), vs, out, k);
     }
 }
