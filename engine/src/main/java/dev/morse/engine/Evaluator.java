@@ -206,14 +206,6 @@ public final class Evaluator implements AutoCloseable {
         return scheduler.caching();
     }
 
-    /**
-     * Rows per chunk of a dense materialization: 16 times the most rows of a product chunk (fewer,
-     * larger chunks), at most n; never dependent on the thread count.
-     */
-    int denseChunkRows(int n) {
-        return scheduler.denseChunkRows(n);
-    }
-
     /** Smallest chunk the planner cuts (see {@link Settings}). */
     public int minChunkRows() {
         return scheduler.minChunkRows();
