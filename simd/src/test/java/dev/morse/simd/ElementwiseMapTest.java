@@ -302,7 +302,7 @@ class ElementwiseMapTest {
                     double[][][] out = new double[4][4][n];   // [variant][output][i]
                     for (int variant = 0; variant < 4; variant++) {
                         double[][] o = out[variant];
-                        VectorKernels.mapGelu(n, beta, x, o[0], o[1], o[2], o[3], (variant & 1) != 0, (variant & 2) != 0);
+                        VectorMaps.mapGelu(n, beta, x, o[0], o[1], o[2], o[3], (variant & 1) != 0, (variant & 2) != 0);
                     }
                     for (int variant = 1; variant < 4; variant++) {
                         for (int o = 0; o < 4; o++) {
