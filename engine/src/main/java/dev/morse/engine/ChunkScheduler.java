@@ -22,7 +22,11 @@ import java.util.Arrays;
  * hands it to the team's threads for slots 1…n−1 and runs slot 0 itself ({@code work(r, 0)}), and
  * {@link #work} dispatches to {@link #chunk}, or through {@link #claimTasks} to
  * {@link #groupThroughChunks} (and the first layer's GEMM and tile tasks), which bind the chunk's
- * state and call the pass with the request's fields ({@code pass.blockProduct(r.theta, r.vs, …)}).
+ * state and call the pass with the request's fields ({@code pass.blockProduct(r.theta, r.vs, …)};
+ * or {@code backward}, {@code blockTangent}, {@code blockQuadratic}). Worker slot s runs chunks
+ * s, s + T, … (T threads): in one team run when the chunks' results fit side by side, else in
+ * waves, slot s of a wave running chunk wave + s (or, for large blocks of vectors, vector group
+ * wave + s through all chunks).
  * The only place a request is read from anything but a parameter is {@link ChunkRequest#run}, where a
  * team thread receives it.
  *

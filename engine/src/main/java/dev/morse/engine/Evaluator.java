@@ -32,22 +32,15 @@ import java.util.concurrent.locks.ReentrantLock;
  *       forward and backward passes of the previous one.
  *   <li>The method passes its arguments on as parameters (e.g. {@code apply} →
  *       {@link Objective#apply} → {@code dataProduct} → {@code ChunkScheduler.product(part, θ, V,
- *       out, k)}); the scheduler fills its one reused request object in a single call from them
- *       and passes that object explicitly down to the workers and the pass:
- *       {@code runChunks(r, …)} / {@code runGroups(r)} → {@code runWave(r, n)} →
- *       {@code work(r, slot)} → {@code chunk(r, c, slot)} or {@code groupThroughChunks(r, g, slot)}
- *       → {@code pass.blockProduct(r.theta, r.vs, …)} (or {@code backward}, {@code blockTangent},
- *       {@code blockQuadratic}). Worker slot s runs chunks s, s + T, … (T threads): in one team
- *       run when the chunks' results fit side by side, else in waves, slot s of a wave running
- *       chunk wave + s (or, for large blocks of vectors, vector group wave + s through all
- *       chunks); the calling thread runs slot 0, the {@link WorkerTeam}'s threads receive the
- *       request for the others.
+ *       out, k)}); the scheduler hands the request down to the workers and the pass, the calling
+ *       thread running worker slot 0 and the {@link WorkerTeam}'s threads the others (its class
+ *       comment follows the call chain to {@code pass.blockProduct}).
  *   <li>Each chunk binds its {@link ChunkState} to the worker's {@link ChunkPass} (forward pass
  *       if the state is stale) and calls the pass; the chunk's sum lands in its own buffer (one
  *       run) or the worker's slot buffer (waves).
  *   <li>These buffers are added into the result <b>in chunk order</b>, then the {@link Term}s add
- *       their parts ({@link Objective}). The reduction order never depends on the number of threads, so results are
- *       bit-identical for any thread count.
+ *       their parts ({@link Objective}). The reduction order never depends on the number of
+ *       threads, so results are bit-identical for any thread count.
  * </ol>
  * A term may make requests of its own inside a request ({@link Term.Context}, here a
  * {@link RequestContext}): data products and quadratic forms at the request's θ (they reuse its
