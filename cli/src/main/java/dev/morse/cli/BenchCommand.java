@@ -13,7 +13,6 @@ import dev.morse.engine.Evaluator;
 import dev.morse.engine.Part;
 import dev.morse.linalg.BackendReport;
 import dev.morse.linalg.Backends;
-import dev.morse.json.Json;
 import dev.morse.linalg.DgemmCeiling;
 import dev.morse.linalg.Linalg;
 import dev.morse.linalg.NativeThreads;
@@ -288,11 +287,11 @@ public final class BenchCommand implements Callable<Integer> {
             config.put("eigh_n", eighN);
 
             BackendReport backend = Backends.report();
-            String text = toJson(config, machine, backend, timings, ceilings, modelFlops, warmupInfo);
+            String text = BenchOutput.toJson(config, machine, backend, timings, ceilings, modelFlops, warmupInfo);
             if (jsonStdout) {
                 System.out.println(text);
             } else {
-                printText(machine, backend, timings, ceilings, modelFlops, obj, warmupInfo);
+                BenchOutput.printText(machine, backend, timings, ceilings, modelFlops, obj, warmupInfo, k);
             }
             if (jsonFile != null) files.writeText(jsonFile, text + "\n");
             return 0;
@@ -505,62 +504,6 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * This process's CPU time (ns), all threads counted: the engine's workers, the JVM's own (JIT
-     * compilers, GC) and native ones (OpenBLAS), as PyTorch's {@code time.process_time()} counts
-     * them on the other side of bench/compare. Read from Linux's CLOCK_PROCESS_CPUTIME_ID through
-     * the FFM API, which resolves nanoseconds (the JVM's process clock ticks in 10 ms); where that
-     * is unavailable, the sum of the live threads' clocks (−1 where the JVM cannot tell), which
-     * misses the JVM's own threads. On a shared machine wall times include waiting for a core; CPU
-     * time counts the work done, plus the spin of waiting threads (a worker between runs and the
-     * caller in a join spin at most {@code -Dmorse.spin.micros}, 100 µs, per hand-off, then park).
-     */
-    static long processCpuNanos() {
-        if (ProcessClock.WORKS) return ProcessClock.nanos();   // chosen once: two readings never mix the clocks
-        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        if (!mx.isThreadCpuTimeSupported() || !mx.isThreadCpuTimeEnabled()) return -1;
-        long sum = 0;
-        for (long id : mx.getAllThreadIds()) {
-            long c = mx.getThreadCpuTime(id);
-            if (c > 0) sum += c;
-        }
-        return sum;
-    }
-
-    /** clock_gettime(CLOCK_PROCESS_CPUTIME_ID) from the C library, or −1 where it cannot be called. */
-    static final class ProcessClock {
-        private static final int CLOCK_PROCESS_CPUTIME_ID = 2;   // Linux
-        private static final java.lang.invoke.MethodHandle CLOCK_GETTIME = find();
-        private static final java.lang.foreign.MemorySegment TIMESPEC =
-                CLOCK_GETTIME == null ? null : java.lang.foreign.Arena.global().allocate(16, 8);   // {long tv_sec; long tv_nsec}
-
-        private static java.lang.invoke.MethodHandle find() {
-            if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) return null;
-            try {
-                java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
-                return linker.defaultLookup().find("clock_gettime").map(f -> linker.downcallHandle(f,
-                        java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT,
-                                java.lang.foreign.ValueLayout.ADDRESS))).orElse(null);
-            } catch (RuntimeException | LinkageError e) {   // no native access: the fallback
-                return null;
-            }
-        }
-
-        /** Whether the C library's clock answered at class initialization; then it is the one clock used. */
-        static final boolean WORKS = nanos() >= 0;
-
-        static synchronized long nanos() {
-            if (CLOCK_GETTIME == null) return -1;
-            try {
-                int rc = (int) CLOCK_GETTIME.invokeExact(CLOCK_PROCESS_CPUTIME_ID, TIMESPEC);
-                if (rc != 0) return -1;
-                return TIMESPEC.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0) * 1_000_000_000L + TIMESPEC.get(java.lang.foreign.ValueLayout.JAVA_LONG, 8);
-            } catch (Throwable e) {
-                return -1;
-            }
-        }
-    }
-
-    /**
      * Up to {@code --warmup} untimed calls of this product (the others ran since), fewer once they
      * have taken {@code --warmup-seconds} (a dense Hessian near P = 5000 takes seconds), as the
      * PyTorch side of bench/compare gives its variants their warm-up calls right before their timed
@@ -576,11 +519,11 @@ public final class BenchCommand implements Callable<Integer> {
         double[] ms = new double[reps];
         double[] cpu = new double[reps];
         for (int i = 0; i < reps; i++) {
-            long c0 = processCpuNanos();
+            long c0 = ProcessCpuTime.nanos();
             long t0 = System.nanoTime();
             b.call().run();
             ms[i] = (System.nanoTime() - t0) / 1e6;
-            cpu[i] = c0 < 0 ? Double.NaN : (processCpuNanos() - c0) / 1e6;
+            cpu[i] = c0 < 0 ? Double.NaN : (ProcessCpuTime.nanos() - c0) / 1e6;
         }
         if (!Double.isFinite(b.sink()[0]) || !Double.isFinite(b.out()[0])) {
             throw new IllegalStateException(b.name() + " produced a non-finite value");
@@ -613,14 +556,14 @@ public final class BenchCommand implements Callable<Integer> {
         try (NativeThreads.Scope scope = NativeThreads.dense(t)) {
             for (int i = 0; i < warmup + reps; i++) {
                 System.arraycopy(a, 0, work, 0, a.length);   // not timed: eighInPlace destroys its input
-                long c0 = processCpuNanos();
+                long c0 = ProcessCpuTime.nanos();
                 long t0 = System.nanoTime();
                 sink[0] += la.eighInPlace(work, n, true).values()[n - 1];
                 double dt = (System.nanoTime() - t0) / 1e6;
                 if (i >= warmup) {
                     ms[i - warmup] = dt;
                     // OpenBLAS's threads are native: only the process clock counts them, not the fallback's sum over Java threads
-                    cpu[i - warmup] = c0 < 0 || !ProcessClock.WORKS ? Double.NaN : (processCpuNanos() - c0) / 1e6;
+                    cpu[i - warmup] = c0 < 0 || !ProcessCpuTime.ProcessClock.WORKS ? Double.NaN : (ProcessCpuTime.nanos() - c0) / 1e6;
                 }
             }
         }
@@ -649,120 +592,5 @@ public final class BenchCommand implements Callable<Integer> {
         }
         DgemmCeiling.Result c = calibrate ? DgemmCeiling.measure() : DgemmCeiling.get();
         return new Machine(cores, c.key().split(" \\| ")[0], c, Double.NaN, nominal);
-    }
-
-    // ------------------------------------------------------------------ output
-
-    private void printText(Machine m, BackendReport b, List<Timing> timings, double[] ceilings, double[] terms, Evaluator o, Warmup w) {
-        if (m.ceiling() == null) {
-            System.out.printf(Locale.ROOT, "machine: %s, %d cores; ceiling %.1f GFLOP/s (--peak-gflops)%n", m.cpu(), m.cores(), m.givenGflops());
-        } else {
-            System.out.printf(Locale.ROOT, "machine: %s, %d cores; %s%n", m.cpu(), m.cores(), m.ceiling().describe());
-            if (m.ceiling().measuredBusy()) {
-                System.out.printf(Locale.ROOT, "  (the ceiling was measured with load average %.2f on %d cores: likely low, so the fractions"
-                        + " below are high; rerun with --calibrate on a quiet machine)%n", m.ceiling().loadAverage(), m.cores());
-            }
-        }
-        DgemmCeiling.Nominal n = m.nominal();
-        System.out.printf(Locale.ROOT, "nominal FP64 peak %.1f GFLOP/s (information only: %s)%n", n.gflops(), n.formula());
-        System.out.printf(Locale.ROOT, "backend: %s (%s), SIMD %s %s%n", b.linalgBackend(),
-                b.openblasConfig() == null ? b.blasImplementation() : b.openblasConfig(), b.simdKernel(), b.vectorSpecies());
-        if (w != null && w.rounds() > 0) {
-            System.out.printf(Locale.ROOT, "warm-up: %d round(s) over all products, %.1f s, JIT %s%n", w.rounds(), w.seconds(),
-                    w.jitMs() < 0 ? "not monitored" : (w.jitQuiet() ? "quiet at the end" : "STILL COMPILING at the cap (timings may be high)")
-                            + " (" + w.jitMs() + " ms compiling)");
-        }
-        System.out.printf(Locale.ROOT, "%-14s %11s %10s %10s %9s %8s  %s%n", "product", "median ms", "min ms", "GFLOP", "GFLOP/s", "% ceil", "flop model");
-        for (int i = 0; i < timings.size(); i++) {
-            Timing t = timings.get(i);
-            double frac = t.gflops() / ceilings[i];
-            System.out.printf(Locale.ROOT, "%-14s %11.3f %10.3f %10.3f %9.2f %7.1f%%  %s%n", t.name(), t.medianMs(), t.minMs(),
-                    t.flops() / 1e9, t.gflops(), 100 * frac, t.flopModel());
-        }
-        System.out.println("% ceil = GFLOP/s over the measured dgemm ceiling for the threads the product ran with"
-                + " (min(all cores, threads × one thread)).");
-        if (terms != null) {
-            System.out.printf(Locale.ROOT, "flop model (dense-layer GEMM flops only): F = Σ 2·N·d_{l-1}·d_l = %.4g (one forward pass), "
-                    + "F' = F - f_1 = %.4g, f_L = %.4g, k = %d, P = %d%n", terms[0], terms[1], terms[2], k, o.dim());
-        }
-    }
-
-    private String toJson(Map<String, Object> config, Machine m, BackendReport b, List<Timing> timings, double[] ceilings, double[] terms, Warmup w) {
-        Json j = Json.pretty().beginObject();
-        j.name("command").value("morse bench");
-        j.name("config").beginObject();
-        for (Map.Entry<String, Object> e : config.entrySet()) {
-            j.name(e.getKey());
-            Object v = e.getValue();
-            if (v == null) j.nullValue();
-            else if (v instanceof Double d) j.value(d);
-            else if (v instanceof Number num) j.value(num.longValue());
-            else j.value(v.toString());
-        }
-        j.endObject();
-        if (w != null) {
-            j.name("warmup_done").beginObject()
-                    .name("rounds").value(w.rounds())
-                    .name("seconds").value(w.seconds())
-                    .name("jit_ms").value(w.jitMs())
-                    .name("jit_quiet").value(w.jitQuiet())
-                    .endObject();
-        }
-        DgemmCeiling.Result c = m.ceiling();
-        DgemmCeiling.Nominal n = m.nominal();
-        j.name("machine").beginObject()
-                .name("cpu").value(m.cpu())
-                .name("cores").value(m.cores())
-                .name("ceiling_gflops").valueOrNull(c == null ? m.givenGflops() : c.allGflops())
-                .name("ceiling_single_thread_gflops").valueOrNull(c == null ? Double.NaN : c.singleGflops())
-                .name("ceiling_source").value(m.ceilingSource())
-                .name("ceiling_measured_at").value(c == null ? null : c.measuredAt())
-                .name("ceiling_load_average").valueOrNull(c == null ? Double.NaN : c.loadAverage())
-                .name("ceiling_n").value(DgemmCeiling.N)
-                .name("nominal_gflops").valueOrNull(n.gflops())
-                .name("nominal_flops_per_cycle").value(n.flopsPerCycle())
-                .name("nominal_formula").value(n.formula())
-                .name("clock_mhz").valueOrNull(n.clockMhz())
-                .name("vector_bits").value(n.vectorBits())
-                .name("fma").value(n.fma())
-                .endObject();
-        j.name("backend").beginObject()
-                .name("jdk").value(b.jdk())
-                .name("linalg").value(b.linalgBackend())
-                .name("blas").value(b.blasImplementation())
-                .name("lapack").value(b.lapackImplementation())
-                .name("blas_library").value(b.blasLibrary())
-                .name("openblas_config").value(b.openblasConfig())
-                .name("simd").value(b.simdKernel())
-                .name("vector_species").value(b.vectorSpecies())
-                .endObject();
-        j.name("flop_model").beginObject()
-                .name("description").value("dense-layer GEMM flops of Morse's algorithm (dev.morse.bench.Workloads); "
-                        + "F = sum_l 2 N d_{l-1} d_l, F' = F - f_1, f_L = last layer; eigh: dsyevd 4/3 n^3 + 2 n^3");
-        if (terms != null) {
-            j.name("F").value(terms[0]).name("F_prime").value(terms[1]).name("f_L").value(terms[2]);
-        }
-        j.endObject();
-        j.name("products").beginObject();
-        for (int i = 0; i < timings.size(); i++) {
-            Timing t = timings.get(i);
-            j.name(t.name()).beginObject()
-                    .name("median_ms").value(t.medianMs())
-                    .name("min_ms").value(t.minMs())
-                    .name("gflops").value(t.gflops())
-                    .name("ceiling_gflops").valueOrNull(ceilings[i])
-                    .name("ceiling_fraction").valueOrNull(t.gflops() / ceilings[i])
-                    .name("flops").value(t.flops())
-                    .name("flop_model").value(t.flopModel());
-            j.name("times_ms").beginArray();
-            for (double x : t.timesMs()) j.value(x);
-            j.endArray();
-            j.name("cpu_ms").beginArray();   // process CPU time per call (all threads), null where not measured
-            for (double x : t.cpuMs()) j.valueOrNull(x);
-            j.endArray();
-            j.endObject();
-        }
-        j.endObject();
-        return j.endObject().toString();
     }
 }

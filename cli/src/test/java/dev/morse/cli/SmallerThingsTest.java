@@ -161,8 +161,8 @@ class SmallerThingsTest {
     @Test
     void benchsProcessCpuClockCountsOtherThreads() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux"));
-        assertTrue(BenchCommand.ProcessClock.nanos() > 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID) through FFM");
-        long before = BenchCommand.processCpuNanos();
+        assertTrue(ProcessCpuTime.ProcessClock.nanos() > 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID) through FFM");
+        long before = ProcessCpuTime.nanos();
         Thread busy = new Thread(() -> {
             long end = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() + 60_000_000L;
             double x = 0;
@@ -171,7 +171,7 @@ class SmallerThingsTest {
         });
         busy.start();
         busy.join();   // the thread is gone: a sum over live threads would not count it
-        long spent = BenchCommand.processCpuNanos() - before;
+        long spent = ProcessCpuTime.nanos() - before;
         assertTrue(spent >= 55_000_000L, "the finished thread's 60 ms are counted: " + spent / 1e6 + " ms");
     }
 
