@@ -355,7 +355,7 @@ final class TrainCommand extends AnalysisCommand {
             start = trainer.start(problem.theta, listener);
             time("held_out", start.initial().evalSeconds());
             if (start.initial().curvature() != null) time("curvature", start.initial().curvature().seconds());
-            t.done(summary(start.initial()));
+            t.done(TrainProgressText.summary(start.initial()));
         }
 
         Trainer.Result result = null;
@@ -386,7 +386,7 @@ final class TrainCommand extends AnalysisCommand {
         EpochRecord fin = last.epochs().isEmpty() ? last.initial() : last.epochs().get(last.epochs().size() - 1);
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"optimizer", opt.describe() + ", lr " + num(lr) + ", schedule " + sched.spec()});
-        rows.add(new String[] {"epochs", last.epoch() + " of " + epochs + " (" + stepsText(last.step(), last.epoch(), train.size(), batchSize) + ")"});
+        rows.add(new String[] {"epochs", last.epoch() + " of " + epochs + " (" + TrainProgressText.stepsText(last.step(), last.epoch(), train.size(), batchSize) + ")"});
         rows.add(new String[] {"train loss", fin.epoch() > 0 ? sci(fin.trainLoss())
                 : Double.isNaN(fin.trainLoss()) ? "—" : sci(fin.trainLoss()) + " (at the start; no epoch completed)"});
         if (fin.heldOut() != null) {
@@ -612,48 +612,6 @@ final class TrainCommand extends AnalysisCommand {
         return stepFailure;
     }
 
-    /**
-     * The steps that ran, as the summary says them: "12 steps of 16 samples"; with a last batch that
-     * keeps the rest, "15 steps: 4 of 16 samples and 1 of 6 each epoch"; with --batch-size above
-     * N, "1 step of all 64 samples: --batch-size 1000 is above N = 64". It said "1 steps of 1000
-     * samples" for N = 64.
-     */
-    static String stepsText(long steps, int epochsDone, int n, int batchSize) {
-        String s = steps + (steps == 1 ? " step" : " steps");
-        if (batchSize >= n) {
-            return s + " of all " + n + " samples" + (epochsDone > 1 ? ", one an epoch" : "")
-                    + (batchSize > n ? ": --batch-size " + batchSize + " is above N = " + n : "");
-        }
-        int full = n / batchSize, rest = n % batchSize;
-        if (rest == 0) return s + " of " + batchSize + " samples";
-        return s + ": " + full + " of " + batchSize + " samples and 1 of " + rest + " each epoch";
-    }
-
-    /**
-     * A loss on a progress line: four decimals in the usual range, scientific outside it (a
-     * diverging run's 1e200 printed 200 digits, a converged one's 1e-7 printed 0.0000).
-     */
-    static String progressLoss(double x) {
-        return x == 0 || (Math.abs(x) >= 1e-3 && Math.abs(x) < 1e5) ? String.format(Locale.ROOT, "%.4f", x) : sci(x);
-    }
-
-    static String summary(EpochRecord r) {
-        StringBuilder s = new StringBuilder();
-        if (!Double.isNaN(r.trainLoss())) s.append("train loss ").append(progressLoss(r.trainLoss()));
-        if (r.heldOut() != null) {
-            if (!s.isEmpty()) s.append(" · ");
-            s.append("test loss ").append(progressLoss(r.heldOut().loss()));
-            if (Double.isFinite(r.heldOut().accuracy())) s.append(String.format(Locale.ROOT, ", accuracy %.2f%%", 100 * r.heldOut().accuracy()));
-        }
-        if (r.curvature() != null) {
-            if (!s.isEmpty()) s.append(" · ");
-            s.append("λ_max ").append(g3(r.curvature().topEigenvalue())).append(", tr H ").append(g3(r.curvature().hessianTrace().estimate()))
-                    .append(", ‖M‖/‖H‖ ").append(g3(r.curvature().nmeToHessianFrobenius()));
-        }
-        if (r.epoch() > 0) s.append(String.format(Locale.ROOT, " · steps %.2f s", r.seconds()));
-        return s.toString();
-    }
-
     /** Progress per epoch, timings, and the checkpoints. */
     private final class Listener implements Trainer.Listener {
         private final int batches;
@@ -673,7 +631,7 @@ final class TrainCommand extends AnalysisCommand {
             if (s.batch() == 0) task = progress.start("epoch " + s.epoch() + "/" + epochs, batches);
             // The bar redraws at most every 100 ms: no text is formatted on the other steps.
             if (now - lastUpdate >= 100_000_000L || s.batch() == 0 || s.batch() == batches - 1) {
-                task.update(s.batch() + 1, "loss " + progressLoss(s.dataLoss()));
+                task.update(s.batch() + 1, "loss " + TrainProgressText.progressLoss(s.dataLoss()));
                 lastUpdate = now;
             }
             return true;
@@ -689,7 +647,7 @@ final class TrainCommand extends AnalysisCommand {
             time("train", r.seconds());
             time("held_out", r.evalSeconds());
             if (r.curvature() != null) time("curvature", r.curvature().seconds());
-            if (task != null) task.done(summary(r));
+            if (task != null) task.done(TrainProgressText.summary(r));
             task = null;
         }
 
@@ -720,48 +678,10 @@ final class TrainCommand extends AnalysisCommand {
         }
     }
 
-    private void savePlots(TrainingState s, boolean curvature, int curvN) throws IOException {
-        List<EpochRecord> recs = new ArrayList<>();
-        recs.add(s.initial());
-        recs.addAll(s.epochs());
-        int n = recs.size();
-        double[] ep = new double[n], trainLoss = new double[n], testLoss = new double[n], acc = new double[n];
-        for (int i = 0; i < n; i++) {
-            EpochRecord r = recs.get(i);
-            ep[i] = r.epoch();
-            trainLoss[i] = r.trainLoss();
-            testLoss[i] = r.heldOut() == null ? Double.NaN : r.heldOut().loss();
-            acc[i] = r.heldOut() == null ? Double.NaN : 100 * r.heldOut().accuracy();
-        }
+    private void savePlots(TrainingState s, boolean curvature, int curvN) {
         String title = problem.model.describe() + ", " + opt.kind().id() + " lr " + num(lr) + ", B = " + batchSize;
-        var losses = Plots.epochCurves("Loss: " + title, "loss (" + problem.loss.id() + ", mean over samples)", ep,
-                // epoch 0 is L₀, the data loss over the whole training set at θ₀ (no minibatch ran yet)
-                List.of("train (epoch 0: training set at θ₀; then mean of minibatch losses)", "held-out"), List.of(trainLoss, testLoss), null, Plots.WIDTH, Plots.HEIGHT);
-        var accuracy = Plots.epochCurves("Held-out accuracy", "accuracy (%)", ep, List.of("held-out"), List.of(acc), null, Plots.WIDTH, Plots.HEIGHT);
-        savePlot("train-curves", losses, accuracy);
-        if (!curvature) return;
-        double[] top = new double[n], trH = new double[n], trHe = new double[n], trG = new double[n], trGe = new double[n];
-        double[] ratio = new double[n], ratioE = new double[n], sigma = new double[n];
-        for (int i = 0; i < n; i++) {
-            CurvatureMonitor.Snapshot c = recs.get(i).curvature();
-            top[i] = c == null ? Double.NaN : c.topEigenvalue();
-            trH[i] = c == null ? Double.NaN : c.hessianTrace().estimate();
-            trHe[i] = c == null ? Double.NaN : c.hessianTrace().standardError();
-            trG[i] = c == null ? Double.NaN : c.ggnTrace().estimate();
-            trGe[i] = c == null ? Double.NaN : c.ggnTrace().standardError();
-            ratio[i] = c == null ? Double.NaN : c.nmeToHessianFrobenius();
-            ratioE[i] = c == null ? Double.NaN : c.nmeToHessianFrobeniusError();
-            sigma[i] = c == null ? Double.NaN : c.secondDerivativeFraction();
-        }
-        int w = 620, h = 420;
-        String on = "on " + curvN + " training samples";
-        var a = Plots.epochCurves("Largest Hessian eigenvalue λ_max (Lanczos)", "λ_max(H)", ep, List.of("λ_max " + on), List.of(top), null, w, h);
-        var b = Plots.epochCurves("Traces (Hutchinson, ± standard error)", "trace", ep, List.of("tr H", "tr G"), List.of(trH, trG), List.of(trHe, trGe), w, h);
-        var c = Plots.epochCurves("NME share ‖M‖_F / ‖H‖_F (± standard error)", "‖M‖_F / ‖H‖_F", ep, List.of("‖M‖_F / ‖H‖_F"), List.of(ratio), List.of(ratioE), w, h);
-        var d = Plots.epochCurves("Pre-activations with σ″ ≠ 0", "fraction", ep, List.of("σ″ ≠ 0 (all hidden layers)"), List.of(sigma), null, w, h);
-        d.getStyler().setYAxisMin(0.0);
-        d.getStyler().setYAxisMax(1.0);
-        savePlot("train-curvature", 2, a, b, c, d);
+        savePlot("train-curves", TrainPlots.curves(s, title, problem.loss.id()));
+        if (curvature) savePlot("train-curvature", 2, TrainPlots.curvature(s, curvN));
     }
 
     private Report report(Trainer trainer, Evaluator trainEv, TrainingState s, String heldOutSource, int curvN, long curvSeed, Path resumedFrom,

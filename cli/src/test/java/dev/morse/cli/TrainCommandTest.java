@@ -460,7 +460,7 @@ class TrainCommandTest {
         assertTrue(rest.out().contains("2 of 2 (10 steps: 4 of 16 samples and 1 of 6 each epoch)"), rest.out());
         Cli.Result even = Cli.run("train", "--model", "2-8-1", "--data", "teacher:n=64", "--epochs", "3", "--batch-size", "16", "-q");
         assertTrue(even.out().contains("3 of 3 (12 steps of 16 samples)"), even.out());
-        assertEquals("2 steps of all 64 samples, one an epoch", TrainCommand.stepsText(2, 2, 64, 64));
+        assertEquals("2 steps of all 64 samples, one an epoch", TrainProgressText.stepsText(2, 2, 64, 64));
     }
 
     /**
@@ -504,9 +504,9 @@ class TrainCommandTest {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("train loss +(\\S+)").matcher(r.out());
         assertTrue(m.find(), r.out());
         assertTrue(m.group(1).matches("-?\\d\\.\\d{4}e[+-]\\d+|NaN|-?Infinity"), m.group(1));
-        assertEquals("8.0866e+33", TrainCommand.progressLoss(8.08661914368233e33));
-        assertEquals("0.3204", TrainCommand.progressLoss(0.320411));
-        assertEquals("1.0000e-07", TrainCommand.progressLoss(1e-7));
+        assertEquals("8.0866e+33", TrainProgressText.progressLoss(8.08661914368233e33));
+        assertEquals("0.3204", TrainProgressText.progressLoss(0.320411));
+        assertEquals("1.0000e-07", TrainProgressText.progressLoss(1e-7));
     }
 
     /** --batch-size was the analysis commands' rows per chunk; it is now --chunk-rows, and the old name says so. */
