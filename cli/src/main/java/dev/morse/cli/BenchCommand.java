@@ -67,10 +67,10 @@ import picocli.CommandLine.Option;
                 "      --batch-size 1024"})
 public final class BenchCommand implements Callable<Integer> {
 
-    /** Every product name this command knows, in report order. */
     /**
-     * gradient, hvp, ggn_vp, nme_vp: θ may change between calls, so every call runs the forward
-     * and backward passes (an optimizer's situation, and PyHessian's per-call double backward).
+     * Every product name this command knows, in report order. gradient, hvp, ggn_vp, nme_vp: θ may
+     * change between calls, so every call runs the forward and backward passes (an optimizer's
+     * situation, and PyHessian's per-call double backward).
      * *_cached, hvp_block, dense_hessian: θ fixed across calls (Lanczos, SLQ, dense spectra), so
      * the engine reuses each chunk's forward and backward passes (Evaluator.Settings#cacheStates).
      */
