@@ -1,5 +1,6 @@
 package dev.morse.cli;
 
+import dev.morse.io.AtomicFiles;
 import dev.morse.io.DataFiles;
 import dev.morse.io.FileSync;
 import dev.morse.io.InputException;
@@ -287,7 +288,7 @@ final class Checkpoints {
         Files.createDirectories(dir);
         refuseOthers(dir.resolve(CONFIG), trainOptions);
         refuseOthers(dir.resolve(LATEST), trainOptions);
-        writeFileAtomically(dir.resolve(CONFIG), configJson.getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(dir.resolve(CONFIG), configJson, true);
         String name = folderName(state.epoch());
         Path tmp = Files.createDirectory(dir.resolve(tmpName(name)));   // not createTempDirectory: that one is private (0700)
         try {
@@ -330,7 +331,7 @@ final class Checkpoints {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             // the rename on disk before `latest` names it; a file system that refuses cannot promise that
             String renameWarning = FileSync.folder(dir, folders);
-            writeFileAtomically(dir.resolve(LATEST), (name + "\n").getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(dir.resolve(LATEST), name + "\n", true);
             // DIR's refusal first: the hidden folder's name is gone once it is renamed
             return new Written(target, renameWarning != null ? renameWarning : filesWarning);
         } finally {
@@ -427,17 +428,6 @@ final class Checkpoints {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-        }
-    }
-
-    /** Writes bytes to a temporary file beside {@code file}, forces them to disk, and renames it over {@code file}. */
-    static void writeFileAtomically(Path file, byte[] bytes) throws IOException {
-        Path tmp = file.toAbsolutePath().getParent().resolve(tmpName(file.getFileName().toString()));
-        try {
-            writeForced(tmp, bytes);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
         }
     }
 

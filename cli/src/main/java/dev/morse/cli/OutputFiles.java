@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,8 +41,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *       a kill never makes the rerun refuse.</li>
  *   <li><b>Written to the part file, renamed when the command has finished</b>
  *       ({@link #commit}): all outputs appear together at the end, each complete; the report
- *       last. Without {@code --force} the rename is a hard link that fails rather than replace a
- *       file that appeared meanwhile. On an error, or SIGINT/SIGTERM (a shutdown hook), the part
+ *       last ({@link dev.morse.io.AtomicFiles#place}). Without {@code --force} the rename is a hard link that fails rather
+ *       than replace a file that appeared meanwhile. On an error, or SIGINT/SIGTERM (a shutdown hook), the part
  *       files are removed ({@link #abort}) and so are the folders this run created.</li>
  *   <li>Existing special files ({@code /dev/null}, {@code /dev/stdout}, a FIFO), and symbolic links
  *       to them, are written in place, not renamed over. A symbolic link to a regular file is
@@ -395,26 +394,12 @@ final class OutputFiles {
                             + "working; give the file it points to, or choose another name");
                 }
                 try {
-                    if (force) {
-                        Files.move(c.part, c.target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                        c.renamed = true;
-                    } else {
-                        try {
-                            Files.createLink(c.target, c.part);   // atomic and never replaces
-                            Files.delete(c.part);
-                            c.renamed = true;
-                        } catch (FileAlreadyExistsException e) {
-                            throw Checks.usage(c.option, "refusing to overwrite " + c.shown + ": it appeared while this run was working "
-                                    + "(pass --force to replace it, or choose another name)");
-                        } catch (UnsupportedOperationException | FileSystemException e) {
-                            if (e instanceof FileAlreadyExistsException) throw e;
-                            if (Files.exists(c.target, LinkOption.NOFOLLOW_LINKS)) {
-                                throw Checks.usage(c.option, "refusing to overwrite " + c.shown + ": it appeared while this run was working");
-                            }
-                            Files.move(c.part, c.target, StandardCopyOption.ATOMIC_MOVE);
-                            c.renamed = true;
-                        }
-                    }
+                    // without --force a hard link, which fails rather than replace a file that appeared meanwhile
+                    dev.morse.io.AtomicFiles.place(c.part, c.target, force);
+                    c.renamed = true;
+                } catch (FileAlreadyExistsException e) {
+                    throw Checks.usage(c.option, "refusing to overwrite " + c.shown + ": it appeared while this run was working "
+                            + "(pass --force to replace it, or choose another name)");
                 } catch (IOException e) {
                     throw Checks.usage(c.option, c.shown + ": cannot give the finished file its name (" + reason(e) + ")");
                 }

@@ -13,7 +13,6 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -178,36 +177,5 @@ public final class Json {
         }
         throw new IllegalArgumentException(what + ": unsupported output type " + v.getClass().getName()
                 + " (use numbers, booleans, strings, arrays of those, or maps of those)");
-    }
-
-    /** Writes {@code text} (UTF-8) to {@code file} atomically, replacing it ({@link #writeAtomically(Path, byte[], boolean)}). */
-    public static void writeAtomically(Path file, String text) throws IOException {
-        writeAtomically(file, text.getBytes(java.nio.charset.StandardCharsets.UTF_8), true);
-    }
-
-    /**
-     * Writes {@code bytes} to {@code file} atomically: to a hidden part file beside it, then into
-     * place; when {@code replace}, by a rename that replaces the file, otherwise by a hard link that
-     * fails ({@link java.nio.file.FileAlreadyExistsException}) rather than replace a file that
-     * appeared meanwhile (a rename where the file system has no hard links). Never a half-written
-     * file under the name, and no part file left behind.
-     */
-    public static void writeAtomically(Path file, byte[] bytes, boolean replace) throws IOException {
-        Path target = file.toAbsolutePath();
-        Path part = target.resolveSibling("." + target.getFileName() + ".morse-part-" + UUID.randomUUID().toString().substring(0, 8));
-        try {
-            Files.write(part, bytes);
-            if (replace) {
-                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } else {
-                try {
-                    Files.createLink(target, part);
-                } catch (UnsupportedOperationException e) {
-                    Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
-                }
-            }
-        } finally {
-            Files.deleteIfExists(part);
-        }
     }
 }

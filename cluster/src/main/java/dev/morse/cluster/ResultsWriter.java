@@ -1,10 +1,10 @@
 package dev.morse.cluster;
 
+import dev.morse.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -64,7 +64,7 @@ final class ResultsWriter {
             for (String c : columns) full.put(c, r.get(c));
             sb.append(Json.write(full)).append('\n');
         }
-        Json.writeAtomically(dir.resolve(SweepDir.RESULTS_JSONL), sb.toString());
+        AtomicFiles.write(dir.resolve(SweepDir.RESULTS_JSONL), sb.toString(), true);
     }
 
     /** Value kinds, joined over a column. */
@@ -178,7 +178,7 @@ final class ResultsWriter {
                 }
             }
             if (part == null) throw new IOException(tmp + ": Spark wrote no Parquet part file");
-            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.place(part, target, true);
         } finally {
             SweepDir.deleteTree(tmp);
         }

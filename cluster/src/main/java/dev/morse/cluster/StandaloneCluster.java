@@ -1,5 +1,6 @@
 package dev.morse.cluster;
 
+import dev.morse.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -276,7 +277,7 @@ public final class StandaloneCluster {
             ps.add(pm);
         }
         m.put("processes", ps);
-        Json.writeAtomically(s.stateDir().resolve(STATE_FILE), Json.writePretty(m) + "\n");
+        AtomicFiles.write(s.stateDir().resolve(STATE_FILE), Json.writePretty(m) + "\n", true);
     }
 
     private static void awaitWorkers(State s, int workers, Duration timeout, List<Process> started)

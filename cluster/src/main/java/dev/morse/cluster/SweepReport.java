@@ -1,5 +1,6 @@
 package dev.morse.cluster;
 
+import dev.morse.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -210,7 +211,7 @@ public final class SweepReport {
     }
 
     /**
-     * Writes the chart as a PNG atomically ({@link Json#writeAtomically(Path, byte[], boolean)}):
+     * Writes the chart as a PNG atomically ({@link AtomicFiles#write(Path, byte[], boolean)}):
      * with {@code force} replacing the file, without it refusing one that appeared meanwhile, in the
      * words of {@link #checkWritable}. Never a half-written PNG under the name.
      */
@@ -219,7 +220,7 @@ public final class SweepReport {
         checkWritable(file, force);
         Files.createDirectories(file.toAbsolutePath().getParent());
         try {
-            Json.writeAtomically(file, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG), force);
+            AtomicFiles.write(file, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG), force);
         } catch (java.nio.file.FileAlreadyExistsException e) {
             checkWritable(file, false);   // throws: it appeared meanwhile
             throw e;

@@ -1,5 +1,6 @@
 package dev.morse.cluster;
 
+import dev.morse.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -164,9 +165,9 @@ public final class SweepRunner {
                                     List<SweepTask> tasks) throws IOException {
         PrintStream log = opts.log();
         checkFolder(dir, spec, tasks, opts); // again, under the lock
-        Json.writeAtomically(dir.resolve(SweepDir.SPEC), Json.writePretty(spec.toMap()) + "\n");
-        Json.writeAtomically(dir.resolve(SweepDir.MANIFEST),
-                Json.writePretty(SweepDir.manifestFor(spec, opts.morseVersion(), tasks)) + "\n");
+        AtomicFiles.write(dir.resolve(SweepDir.SPEC), Json.writePretty(spec.toMap()) + "\n", true);
+        AtomicFiles.write(dir.resolve(SweepDir.MANIFEST),
+                Json.writePretty(SweepDir.manifestFor(spec, opts.morseVersion(), tasks)) + "\n", true);
         Path tasksDir = dir.resolve(SweepDir.TASKS);
         Files.createDirectories(tasksDir);
         List<Path> stale = SweepDir.attemptFolders(dir);

@@ -4,6 +4,7 @@ import dev.morse.cluster.Json;
 import dev.morse.cluster.SweepDir;
 import dev.morse.cluster.SweepRunner;
 import dev.morse.cluster.SweepSpec;
+import dev.morse.io.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.DirectoryStream;
@@ -63,7 +64,7 @@ public final class ExperimentRunner {
             // refuse. (A rerun keeps the record as it is until its sweep has passed the folder checks.)
             describe(record, experiment, scale, prepared, opts);
             Files.createDirectories(out);
-            Json.writeAtomically(out.resolve(RECORD), Json.writePretty(record) + "\n");
+            AtomicFiles.write(out.resolve(RECORD), Json.writePretty(record) + "\n", true);
         }
         long t0 = System.nanoTime();
         String started = Instant.now().toString();
@@ -85,7 +86,7 @@ public final class ExperimentRunner {
         run.put("missing", sweep.missing());
         runs.add(run);
         record.put("runs", runs);
-        Json.writeAtomically(out.resolve(RECORD), Json.writePretty(record) + "\n");
+        AtomicFiles.write(out.resolve(RECORD), Json.writePretty(record) + "\n", true);
 
         Result r = analyze(out, experiment, scale, prepared.warnings(), record, log);
         return new Result(sweep, r.report(), r.verdictsFile(), r.verdicts(), r.missing());
@@ -134,10 +135,10 @@ public final class ExperimentRunner {
         List<Object> json = new ArrayList<>();
         for (Verdict v : a.verdicts()) json.add(v.toJson());
         Path verdicts = out.resolve(VERDICTS);
-        Json.writeAtomically(verdicts, Json.writePretty(json) + "\n");
+        AtomicFiles.write(verdicts, Json.writePretty(json) + "\n", true);
         double seconds = (System.nanoTime() - t0) * 1e-9;
         Path report = out.resolve(REPORT);
-        Json.writeAtomically(report, ReportWriter.write(e, results, a, record, seconds));
+        AtomicFiles.write(report, ReportWriter.write(e, results, a, record, seconds), true);
         if (log != null) {
             log.println("experiment " + e.name() + " (" + scale + "): " + results.done() + " done, " + results.failed() + " failed, "
                     + results.missing() + " missing of " + results.tasks() + " tasks");
