@@ -35,12 +35,22 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
     final Path file;
     final Map<String, String> values;
     final String command;
+    /** Per key (normalized): as the file spells it, and its number of magnitude 2⁵³ or more, refused for an integer option. */
+    private final Map<String, Map.Entry<String, Double>> beyondExactWholes;
 
-    private ConfigFile(Path file, Map<String, String> values, String command) {
+    private ConfigFile(Path file, Map<String, String> values, String command, Map<String, Map.Entry<String, Double>> beyondExactWholes) {
         this.file = file;
         this.values = values;
         this.command = command;
+        this.beyondExactWholes = beyondExactWholes;
     }
+
+    /**
+     * How to write an integer of magnitude 2⁵³ or more in a config file: its numbers are all read as
+     * decimals (doubles), and a string reaches the option unchanged, as reports write such seeds.
+     */
+    static final String EXACT_INTEGER_REMEDY = "write it as a string, e.g. \"9007199254740993\" (a config file reads every number "
+            + "as a decimal; reports write such integers as strings)";
 
     static ConfigFile load(Path file) {
         return parse(new String(DataFiles.readBytes(file), java.nio.charset.StandardCharsets.UTF_8), file);
@@ -69,6 +79,7 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
             cfg = m;
         }
         Map<String, String> values = new LinkedHashMap<>();
+        Map<String, Map.Entry<String, Double>> beyond = new LinkedHashMap<>();
         String command = null;
         for (Map.Entry<String, Object> e : cfg.entrySet()) {
             String key = normalize(e.getKey());
@@ -80,8 +91,10 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
             }
             if (v == null || (v instanceof List<?> l && l.isEmpty())) continue;   // "not given"
             values.put(key, text(file, e.getKey(), v));
+            // no command takes a list of integers: a single number is all there is to check
+            if (v instanceof Double d && Numbers.beyondExactWholes(d)) beyond.put(key, Map.entry(e.getKey(), d));
         }
-        return new ConfigFile(file, values, command);
+        return new ConfigFile(file, values, command, beyond);
     }
 
     /** Option key: no leading dashes, underscores as dashes. */
@@ -141,6 +154,25 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
             throw new InputException(file + ": unknown option \"" + k + "\"" + (sub == null ? "" : " for " + running)
                     + "; known options: " + String.join(", ", known));
         }
+        // The rule of sweeps (Numbers.beyondExactWholes) in their words: such a number may not be the
+        // integer written (9007199254740993 reads as 2^53), and picocli's refusal of "9.007199254740992E15"
+        // would not say why.
+        if (sub == null) return;
+        for (Map.Entry<String, Map.Entry<String, Double>> e : beyondExactWholes.entrySet()) {
+            OptionSpec o = option(sub, e.getKey());
+            if (o != null && Main.takesIntegers(o)) {
+                throw new InputException(file + ": \"" + e.getValue().getKey() + "\": "
+                        + Numbers.notExactWhole(e.getValue().getValue(), EXACT_INTEGER_REMEDY));
+            }
+        }
+    }
+
+    /** The option of {@code cl} that a config file names {@code key} (normalized), or null. */
+    private static OptionSpec option(CommandLine cl, String key) {
+        for (OptionSpec o : cl.getCommandSpec().options()) {
+            if (normalize(o.longestName()).equals(key)) return o;
+        }
+        return null;
     }
 
     /**

@@ -190,6 +190,19 @@ public final class Main implements Runnable {
     }
 
     /**
+     * Whether the option takes integers, or lists of them (seeds, counts, layers): a number read as a
+     * decimal of magnitude 2⁵³ or more is refused for it ({@link dev.morse.io.Numbers#beyondExactWholes}),
+     * from a --config file as from a sweep's spec.
+     */
+    public static boolean takesIntegers(CommandLine.Model.OptionSpec option) {
+        Class<?> t = option.type();
+        if (t.isArray()) t = t.getComponentType();
+        else if (java.util.Collection.class.isAssignableFrom(t) && option.auxiliaryTypes().length > 0) t = option.auxiliaryTypes()[0];
+        return t == long.class || t == int.class || t == short.class || t == byte.class
+                || t == Long.class || t == Integer.class || t == Short.class || t == Byte.class;
+    }
+
+    /**
      * Whether the option names a file or folder the command writes ({@link WritesFiles}: --json,
      * --plots, --save, --save-vectors, --save-gradient, --checkpoint-dir, --resume, demo's --out).
      * Reports leave each such option out of their config ({@link Report#recorded}: a rerun from the

@@ -58,11 +58,23 @@ public final class Numbers {
         return x > -EXACT_WHOLE && x < EXACT_WHOLE;   // not Math.abs: it keeps Long.MIN_VALUE negative
     }
 
-    /** The refusal of a decimal {@link #beyondExactWholes} for an option that takes integers: one message wherever it is read. */
+    /**
+     * The refusal of a decimal {@link #beyondExactWholes} for an option that takes integers, where the
+     * JSON reader keeps integers exact (sweep specs, the experiments' steps): one message wherever it
+     * is read; {@link #notExactWhole(double, String)} for readers that do not.
+     */
     public static String notExactWhole(double d) {
+        return notExactWhole(d, "write it as a JSON integer (no decimal point, no exponent)");
+    }
+
+    /**
+     * The refusal of a number {@link #beyondExactWholes} for an option that takes integers, with
+     * {@code remedy}: how to write the integer so that the reader keeps it (a --config file reads
+     * every number as a decimal, so there it is a string).
+     */
+    public static String notExactWhole(double d, String remedy) {
         return d + " is a decimal of magnitude 2^53 = 9007199254740992 or more, where decimals are not exact integers "
-                + "(9007199254740993.0 reads as 9007199254740992), for an option that takes integers; write it as a JSON integer "
-                + "(no decimal point, no exponent)";
+                + "(9007199254740993.0 reads as 9007199254740992), for an option that takes integers; " + remedy;
     }
 
     /**

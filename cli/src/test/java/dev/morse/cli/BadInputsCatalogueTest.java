@@ -188,6 +188,7 @@ class BadInputsCatalogueTest {
         Files.writeString(dir.resolve("array.json"), "[\"spectrum\", \"--model\", \"3-4-1\"]");
         Files.writeString(dir.resolve("bad-number.json"), "{\"command\": \"spectrum\",\n \"k\": 010}");
         Files.writeString(dir.resolve("no-command.json"), "{\"model\": \"3-4-1\"}");
+        Files.writeString(dir.resolve("big-seed.json"), "{\"command\": \"spectrum\", \"model\": \"3-4-1\", \"seed\": 9007199254740993}");
         Files.writeString(dir.resolve("nan-sigma.json"), "{\"command\": \"density\", \"model\": \"3-4-1\", \"data\": \"gaussian\", \"sigma\": \"NaN\"}");
         Files.writeString(dir.resolve("afile"), "a file, not a folder");
         Files.writeString(dir.resolve("existing.json"), "{}");

@@ -44,6 +44,25 @@ class ConfigTest {
         assertEquals("9007199254740993", c.values.get("max-iter"), "a string as written");
     }
 
+    /**
+     * An integer option given a number of magnitude 2^53 or more in a config is refused by the rule
+     * and in the words of sweeps (Numbers.notExactWhole), naming 2^53, not by picocli's "expected a
+     * whole number, got '9.007199254740992E15'". A number option (--tol) is not an integer
+     * option, and a string is the way to write such an integer.
+     */
+    @Test
+    void integerOptionsRefuseNumbersFrom2To53OnInTheWordsOfSweeps() throws Exception {
+        Path cfg = dir.resolve("c.json");
+        Files.writeString(cfg, "{\"command\": \"spectrum\", \"model\": \"3-4-1\", \"seed\": 9007199254740993}");
+        refused(Cli.run("--config", cfg.toString()), "c.json: \"seed\": 9.007199254740992E15 is a decimal of magnitude 2^53 = 9007199254740992",
+                "for an option that takes integers; write it as a string, e.g. \"9007199254740993\"");
+        Files.writeString(cfg, "{\"command\": \"spectrum\", \"model\": \"3-4-1\", \"max_restarts\": 1e16}");
+        refused(Cli.run("--config", cfg.toString()), "\"max_restarts\": 1.0E16 is a decimal of magnitude 2^53");
+        Files.writeString(cfg, "{\"command\": \"spectrum\", \"model\": \"3-4-1\", \"seed\": \"9007199254740993\", \"tol\": 1e16}");
+        Cli.Result r = Cli.run("--config", cfg.toString());
+        assertTrue(!r.err().contains("2^53"), "a string seed and a number option pass this rule: " + r.err());
+    }
+
     @Test
     void deepNestingIsAnErrorNotAStackOverflow() throws Exception {
         Path cfg = dir.resolve("deep.json");

@@ -520,12 +520,7 @@ public final class MorseSteps implements StepRunner {
     /** Whether a command's option (normalized name) takes integers, or lists of them: seeds, counts, layers. */
     static boolean integral(String command, String option) {
         OptionSpec o = model().specs().get(command).get(option);
-        if (o == null) return false;
-        Class<?> t = o.type();
-        if (t.isArray()) t = t.getComponentType();
-        else if (Collection.class.isAssignableFrom(t) && o.auxiliaryTypes().length > 0) t = o.auxiliaryTypes()[0];
-        return t == long.class || t == int.class || t == short.class || t == byte.class
-                || t == Long.class || t == Integer.class || t == Short.class || t == Byte.class;
+        return o != null && dev.morse.cli.Main.takesIntegers(o);
     }
 
     /**
