@@ -51,7 +51,8 @@ public final class BenignLandscape implements Experiment {
                 + "[Wilson⁻(spurious/N), Wilson⁺((spurious + unknown)/N)] (95%) over all N runs of the cell; fewer than " + minRuns
                 + " runs is inconclusive. Spurious = a true local minimum "
                 + "(Clarke stationary, no first-order descent, no negative curvature, no second-order descent through a zero neuron) "
-                + "more than 1e-7 above the global value; the authors' reading (every non-global end point) is in the evidence.";
+                + "more than global_tol (default " + Markdown.num(Classification.Tolerances.defaults().global())
+                + ") above the global value; the authors' reading (every non-global end point) is in the evidence.";
         int common = BenignVerdicts.minRuns(true, c.common(), c), rare = BenignVerdicts.minRuns(false, c.rare(), c);
         return List.of(
                 new Claim(BenignVerdicts.SMALL_WIDTH_SPURIOUS,
@@ -92,6 +93,10 @@ public final class BenignLandscape implements Experiment {
             double gap = Rows.num(row, BenignSteps.STEP + ".gap");
             if (Double.isFinite(gap)) gaps.computeIfAbsent(cell, k -> new ArrayList<>()).add(new double[] {gap, run.kind().ordinal()});
         }
+        // the tolerance the runs were classified with (their step's), as the verdicts' evidence states it
+        double tol = BenignVerdicts.tolerance(runs);
+        String tolText = runs.isEmpty() ? Markdown.num(Classification.Tolerances.defaults().global())
+                : Double.isNaN(tol) ? "each run's global_tol" : Markdown.num(tol);
         List<Verdict> verdicts = new ArrayList<>();
         for (BenignVerdicts.Verdict v : BenignVerdicts.evaluate(runs, BenignVerdicts.Config.defaults())) {
             Map<String, Object> ev = new LinkedHashMap<>(v.evidence());
@@ -102,7 +107,7 @@ public final class BenignLandscape implements Experiment {
         Markdown md = new Markdown();
         md.h2("Results");
         md.p("Classes of the end points per cell (setting, n, d, width m, initial scale α), over data sets and initializations. "
-                + "*global*: within 1e-7 of the exact global value; *spurious*: a true local minimum above it; *stalled*: above it "
+                + "*global*: within " + tolText + " of the exact global value; *spurious*: a true local minimum above it; *stalled*: above it "
                 + "with a way down (the test that found it in the last column); *unconverged*: the step cap was reached before "
                 + "‖∇L‖ < 1e-8; *undetermined*: the tests could not decide. m* = 2^(n+1).");
         List<List<String>> rows = new ArrayList<>();
@@ -158,10 +163,10 @@ public final class BenignLandscape implements Experiment {
                 }
                 if (!x.isEmpty()) Charts.points(g, k.label(), x, y, colors[k.ordinal()]);
             }
-            if (order.size() > 0) Charts.reference(g, "tolerance 1e-7", List.of(0.5, order.size() + 0.5), List.of(1e-7, 1e-7), Color.GRAY);
+            if (order.size() > 0 && tol > 0) Charts.reference(g, "tolerance " + tolText, List.of(0.5, order.size() + 0.5), List.of(tol, tol), Color.GRAY);
             Charts.save(g, r.plot("gaps"));
             md.image("gap to the global value", "plots/gaps.png", "Objective at the end point minus the exact global value, per run "
-                    + "(log scale, clipped at 1e-16; x: the cell's # in the table); the dashed line is the tolerance 1e-7 that separates global from not. Unconverged "
+                    + "(log scale, clipped at 1e-16; x: the cell's # in the table); the dashed line is the tolerance " + tolText + " that separates global from not. Unconverged "
                     + "runs show the end point of their last iterate.");
         }
 
@@ -172,7 +177,7 @@ public final class BenignLandscape implements Experiment {
                 "Runs stopped at the step cap are unconverged, never spurious; they widen the intervals. Large widths with α = 1 need "
                         + "10⁶–10⁷ steps: the full scale is sized for that.",
                 "The small-initialization example's n and d were not available to us (we use n = d = 4 at quick scale); its spurious end "
-                        + "points lie close to the global value (compare with the 1e-7 tolerance in the gap plot).",
+                        + "points lie close to the global value (compare with the " + tolText + " tolerance in the gap plot).",
                 "Not checked: higher-order terms along zero-curvature directions (rescalings and splits of neurons); a point passing the "
                         + "tests satisfies the first- and second-order necessary conditions for a local minimum.");
         return new Analysis(verdicts, md.toString(), caveats);

@@ -23,13 +23,14 @@ import java.util.Set;
  * {@code teacher_seed}. Optional with defaults: {@code lambda} (0.01 for orthogonal, 1e-5 for the
  * small-init example: the authors'), {@code lr} (0.01), {@code teacher_width} (3),
  * {@code max_steps} (2,000,000), {@code grad_tol} (1e-8: ‖∇L‖² &lt; 1e-16), {@code global_tol}
- * (1e-7), {@code kink_tol} (1e-10). A sweep of BenignSteps runs only this step, so no other step
+ * ({@link Classification.Tolerances#defaults}: 1e-7), {@code kink_tol} (1e-10). A sweep of BenignSteps runs only this step, so no other step
  * reads the rest: a base or grid key outside these options (a misspelled {@code lamda} would
  * otherwise run every task with the default λ, labelled with the misspelled values) is refused,
  * like an unknown step option, before anything runs.
  *
  * <h2>Outputs</h2>
- * {@code class} (global | spurious | stalled | unconverged | undetermined), {@code reason},
+ * {@code class} (global | spurious | stalled | unconverged | undetermined), {@code reason}, {@code global_tol} (the
+ * tolerance the class was decided with: the step's option, the config's, or the default),
  * {@code provisional_class} (what the last iterate would be if it had converged: information only,
  * never counted), {@code objective} (L at the end point θ*), {@code global_value},
  * {@code global_lower}/{@code global_upper} (certified interval), {@code gap} (objective − global),
@@ -115,7 +116,7 @@ public final class BenignSteps implements StepRunner {
             double lr = num(o, "lr", 0.01);
             long maxSteps = longOpt(o, "max_steps", 2_000_000L);
             double gradTol = num(o, "grad_tol", 1e-8);
-            double globalTol = num(o, "global_tol", 1e-7);
+            double globalTol = num(o, "global_tol", Classification.Tolerances.defaults().global());
             double kinkTol = num(o, "kink_tol", EndPointAnalysis.DEFAULT_KINK_TOL);
             if (!(lambda > 0) || !(lr > 0) || maxSteps < 1 || !(gradTol > 0) || !(globalTol > 0) || !(kinkTol >= 0)) {
                 throw new IllegalArgumentException("lambda, lr, grad_tol, global_tol must be > 0, max_steps ≥ 1, kink_tol ≥ 0; found "
@@ -223,6 +224,7 @@ public final class BenignSteps implements StepRunner {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("class", c.kind().label());
         out.put("reason", c.reason());
+        out.put("global_tol", t.globalTol());
         out.put("provisional_class", c.provisional().label());
         out.put("objective", an.objective());
         out.put("global_value", global);

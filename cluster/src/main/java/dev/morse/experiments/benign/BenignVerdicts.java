@@ -67,7 +67,8 @@ public final class BenignVerdicts {
 
         /**
          * A row of the sweep's results: config columns {@code setting}, {@code n}, {@code width},
-         * {@code alpha}; outputs {@code <step>.class} and {@code <step>.reason}.
+         * {@code alpha}; outputs {@code <step>.class}, {@code <step>.reason}, {@code <step>.global_tol},
+         * {@code <step>.objective} and the bounds of the global value.
          */
         public static Run fromRow(Map<String, Object> row, String step) {
             Object cls = row.get(step + ".class");
@@ -77,8 +78,10 @@ public final class BenignVerdicts {
             }
             Object reason = row.getOrDefault(step + ".reason", "task_failed");
             double obj = dev.morse.experiments.Rows.num(row, step + ".objective");
-            // the step's option global_tol (a config column when the spec sets it), else its default
-            double tol = dev.morse.experiments.Rows.num(row, "global_tol");
+            // the tolerance the step used (its output: the step's option wins over a config column, neither
+            // may be there); results of a step that did not output it: the config column, else the default
+            double tol = dev.morse.experiments.Rows.num(row, step + ".global_tol");
+            if (!(tol > 0)) tol = dev.morse.experiments.Rows.num(row, "global_tol");
             return new Run(String.valueOf(row.get("setting")), ((Number) row.get("n")).intValue(),
                     ((Number) row.get("width")).intValue(), ((Number) row.get("alpha")).doubleValue(),
                     Kind.parse(String.valueOf(cls)), String.valueOf(reason),
@@ -172,10 +175,8 @@ public final class BenignVerdicts {
      * spurious and stalled runs, absolute and over the tolerance; NaN where the cell has none.
      */
     private static void margins(List<Run> cell, Map<String, Object> ev) {
-        double tol = Double.NaN, globalMax = Double.NaN, globalMaxRatio = Double.NaN, nonMin = Double.NaN, nonMinRatio = Double.NaN;
+        double globalMax = Double.NaN, globalMaxRatio = Double.NaN, nonMin = Double.NaN, nonMinRatio = Double.NaN;
         for (Run r : cell) {
-            if (Double.isNaN(tol)) tol = r.globalTol();
-            else if (tol != r.globalTol()) tol = Double.NaN;   // mixed tolerances: the ratios say it
             if (r.kind() == Kind.GLOBAL && Double.isFinite(r.aboveLower())
                     && (Double.isNaN(globalMaxRatio) || r.aboveLower() / r.globalTol() > globalMaxRatio)) {
                 globalMax = r.aboveLower();
@@ -187,11 +188,29 @@ public final class BenignVerdicts {
                 nonMinRatio = r.aboveUpper() / r.globalTol();
             }
         }
-        ev.put("global_tol", tol);
+        ev.put("global_tol", tolerance(cell));
         ev.put("global_gap_max", globalMax);
         ev.put("global_gap_max_over_tol", globalMaxRatio);
         ev.put("non_global_gap_min", nonMin);
         ev.put("non_global_gap_min_over_tol", nonMinRatio);
+    }
+
+    /**
+     * The global tolerance of {@code runs}: the one of the runs that have a distance to the global
+     * value (a failed task has none, and no tolerance it was compared with), NaN when they differ
+     * (then the ratios say it run by run); when none has one, the first run's (NaN for no runs).
+     */
+    public static double tolerance(List<Run> runs) {
+        double tol = Double.NaN;
+        boolean any = false;
+        for (Run r : runs) {
+            if (Double.isNaN(r.aboveLower()) && Double.isNaN(r.aboveUpper())) continue;
+            if (!any) tol = r.globalTol();
+            else if (tol != r.globalTol()) tol = Double.NaN;
+            any = true;
+        }
+        if (!any) return runs.isEmpty() ? Double.NaN : runs.get(0).globalTol();
+        return tol;
     }
 
     static String decide(double[] interval, int total, boolean common, double threshold, Config cfg) {

@@ -86,6 +86,9 @@ class BenignStepsTest {
         assertTrue((double) out.get("objective") >= g.lower() - 1e-12);
         assertTrue(Set.of("global", "spurious", "stalled", "unconverged", "undetermined").contains((String) out.get("class")));
         if ((boolean) out.get("converged")) assertTrue((double) out.get("grad_norm") < 1e-8);
+        // the tolerance the class was decided with is an output: the verdicts' margins read it (the default here)
+        assertEquals(Classification.Tolerances.defaults().global(), (double) out.get("global_tol"));
+        assertEquals(1e-6, BenignSteps.Task.from("benign_run", cfg, Map.of("global_tol", 1e-6)).globalTol(), "the step's option wins");
     }
 
     // The sweep end to end on local Spark: ExperimentsTest#benignLandscapeTiny (one session for every experiment).

@@ -180,6 +180,26 @@ class BenignVerdictsTest {
         assertTrue(Double.isNaN((double) ev1.get("global_gap_max_over_tol")), "no global run");
     }
 
+    /**
+     * The tolerance compared is the one the step used, which it outputs: a step option (no config
+     * column) was read as the default 1e-7, and a failed task in the cell (no distances, the default
+     * tolerance) made the cell's tolerance "mixed", so global_tol was missing from the evidence.
+     */
+    @Test
+    void theMarginsUseTheToleranceTheStepUsed() {
+        Run own = Run.fromRow(Map.of("setting", "small_init_example", "n", 4, "width", 100L, "alpha", 0.001,
+                "benign_run.class", "stalled", "benign_run.global_tol", 1e-6, "benign_run.objective", 1.0 + 2e-6,
+                "benign_run.global_lower", 1.0, "benign_run.global_upper", 1.0), "benign_run");
+        assertEquals(1e-6, own.globalTol(), "the step's option, not a config column");
+        Run failed = Run.fromRow(Map.of("setting", "small_init_example", "n", 4, "width", 100L, "alpha", 0.001), "benign_run");
+        Map<String, Object> ev = find(BenignVerdicts.evaluate(List.of(failed, own), CFG), BenignVerdicts.SMALL_INIT_SPURIOUS).evidence();
+        assertEquals(1e-6, (double) ev.get("global_tol"), "a failed task was compared with no tolerance");
+        assertEquals(2.0, (double) ev.get("non_global_gap_min_over_tol"), 1e-9);
+        assertEquals(1e-6, BenignVerdicts.tolerance(List.of(failed, own)));
+        assertEquals(Classification.Tolerances.defaults().global(), BenignVerdicts.tolerance(List.of(failed)), "no run compared: its own");
+        assertTrue(Double.isNaN(BenignVerdicts.tolerance(List.of())));
+    }
+
     @Test
     void rowsOfTheSweepParse() {
         Run r = Run.fromRow(Map.of("setting", "orthogonal", "n", 4, "width", 10L, "alpha", 1.0,
