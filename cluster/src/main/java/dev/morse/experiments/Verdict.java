@@ -53,22 +53,32 @@ public record Verdict(String claim, Outcome outcome, Map<String, Object> evidenc
      * ({@code rule_verdict}) and the counts under {@code incomplete}, first in the evidence.
      */
     public Verdict onIncompleteData(long committed, long done, long tasks) {
-        Map<String, Object> ev = new LinkedHashMap<>();
         Map<String, Object> inc = new LinkedHashMap<>();
         inc.put("tasks_expected", tasks);
         inc.put("tasks_committed", committed);
         inc.put("tasks_done", done);
         inc.put("tasks_failed", committed - done);
         inc.put("tasks_missing", tasks - committed);
-        ev.put("incomplete", inc);
-        ev.put("rule_verdict", outcome.label());
+        return heldInconclusive(Map.of("incomplete", inc), "rule_verdict",
+                (tasks - committed) + " of " + tasks + " tasks missing: the sweep is incomplete",
+                "incomplete sweep (" + committed + " of " + tasks + " tasks): " + outcome.label() + " by the rule on the rows there are");
+    }
+
+    /**
+     * This verdict made {@code inconclusive} for a reason outside its rule (an incomplete sweep, a
+     * stand-in data set), which would otherwise read as an answer that it is not: the evidence opens
+     * with {@code lead}, then the rule's answer under {@code ruleKey}, then the rule's evidence;
+     * {@code why_inconclusive} is {@code why} followed by the rule's own, the summary {@code summary}
+     * followed by the rule's.
+     */
+    public Verdict heldInconclusive(Map<String, Object> lead, String ruleKey, String why, String summary) {
+        Map<String, Object> ev = new LinkedHashMap<>(lead);
+        ev.put(ruleKey, outcome.label());
         ev.putAll(evidence);
-        Object why = evidence.get("why_inconclusive");
-        ev.put("why_inconclusive", (tasks - committed) + " of " + tasks + " tasks missing: the sweep is incomplete"
-                + (why == null ? "" : "; " + why));
+        Object ruleWhy = evidence.get("why_inconclusive");
+        ev.put("why_inconclusive", why + (ruleWhy == null ? "" : "; " + ruleWhy));
         Object s = evidence.get("summary");
-        ev.put("summary", "incomplete sweep (" + committed + " of " + tasks + " tasks): " + outcome.label() + " by the rule on the rows there are"
-                + (s == null ? "" : "; " + s));
+        ev.put("summary", summary + (s == null ? "" : "; " + s));
         return new Verdict(claim, Outcome.INCONCLUSIVE, ev);
     }
 

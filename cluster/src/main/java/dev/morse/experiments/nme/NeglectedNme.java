@@ -146,12 +146,10 @@ public final class NeglectedNme implements Experiment {
     static List<Verdict> undecidedOnStandIn(List<Verdict> verdicts, String data) {
         List<Verdict> out = new ArrayList<>();
         for (Verdict v : verdicts) {
-            Map<String, Object> ev = new LinkedHashMap<>(v.evidence());
-            ev.put("verdict_on_stand_in_data", v.verdict());
-            ev.put("why_inconclusive", "the runs used a synthetic stand-in (" + data + ") for Fashion-MNIST, which was not installed: "
-                    + "their numbers exercise the experiment and say nothing about the claims");
-            ev.put("summary", "stand-in data (" + data + "), no verdict; on it: " + v.evidence().get("summary"));
-            out.add(new Verdict(v.claim(), Verdict.Outcome.INCONCLUSIVE, ev));
+            out.add(v.heldInconclusive(Map.of(), "verdict_on_stand_in_data",
+                    "the runs used a synthetic stand-in (" + data + ") for Fashion-MNIST, which was not installed: "
+                            + "their numbers exercise the experiment and say nothing about the claims",
+                    "stand-in data (" + data + "), no verdict; on it: " + v.verdict() + " by the rule"));
         }
         return out;
     }

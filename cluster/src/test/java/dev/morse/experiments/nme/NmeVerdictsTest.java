@@ -87,6 +87,8 @@ class NmeVerdictsTest {
                 }
                 assertEquals(Outcome.INCONCLUSIVE, v.outcome(), v.claim() + " on a stand-in: " + v.evidence());
                 assertEquals("reproduced", v.evidence().get("verdict_on_stand_in_data"));
+                assertEquals("verdict_on_stand_in_data", v.evidence().keySet().iterator().next(), "the rule's answer first");
+                assertTrue(((String) v.evidence().get("summary")).startsWith("stand-in data (gaussian:n=768"), v.evidence().toString());
                 assertTrue(((String) v.evidence().get("why_inconclusive")).contains("gaussian:n=768"), v.evidence().toString());
             }
         }
