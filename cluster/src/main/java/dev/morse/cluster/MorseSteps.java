@@ -262,25 +262,32 @@ public final class MorseSteps implements StepRunner {
     // ------------------------------------------------------------------ validation (driver)
 
     /**
-     * Whether some step of some task reads task option {@code k} (normalized): its command has the
-     * option and, with that task's config, the step's preset and its own options, does not leave it
-     * unread ({@link dev.morse.cli.Main#unreadOptions}, which {@link #stepConfig} drops).
+     * Which of the task options {@code keys} (normalized) some step of some task reads: its command
+     * has the option and, with that task's config, the step's preset and its own options, does not
+     * leave it unread ({@link dev.morse.cli.Main#unreadOptions}, which {@link #stepConfig} drops).
+     * Each task's config per step is built once, for all keys, and the walk stops once every key is
+     * found to be read.
      */
-    private static boolean readBySomeStep(SweepSpec spec, List<SweepTask> tasks, String k) {
+    private static Set<String> readBySomeStep(SweepSpec spec, List<SweepTask> tasks, Set<String> keys) {
+        Set<String> unseen = new java.util.HashSet<>(keys);
         for (SweepTask t : tasks) {
             for (SweepSpec.Step s : spec.steps()) {
+                if (unseen.isEmpty()) return keys;
                 Alias a = alias(s.name());
                 if (a == null) continue;   // another runner's step (an experiment's own): its keys are its runner's
                 Map<String, Class<?>> opts = commands().get(a.command());
-                if (!opts.containsKey(k)) continue;
+                if (unseen.stream().noneMatch(opts::containsKey)) continue;
                 Map<String, Object> cfg = new LinkedHashMap<>();
                 t.config().forEach((key, v) -> cfg.put(normalize(key), v));
                 a.defaults().forEach((key, v) -> cfg.put(normalize(key), v));
                 s.options().forEach((key, v) -> cfg.put(normalize(key), v));
-                if (!dev.morse.cli.Main.unreadOptions(a.command(), cfg).contains(k)) return true;
+                Set<String> unread = dev.morse.cli.Main.unreadOptions(a.command(), cfg);
+                unseen.removeIf(k -> opts.containsKey(k) && !unread.contains(k));
             }
         }
-        return false;
+        Set<String> read = new java.util.HashSet<>(keys);
+        read.removeAll(unseen);
+        return read;
     }
 
     @Override
@@ -368,9 +375,9 @@ public final class MorseSteps implements StepRunner {
         }
         // Once every key is known (a misspelled optimizer key would leave the others unread): a key
         // that no step reads in any task is refused, not dropped from every step.
-        List<SweepTask> tasks = taken.isEmpty() ? List.of() : spec.tasks("");
+        Set<String> read = taken.isEmpty() ? Set.of() : readBySomeStep(spec, spec.tasks(""), new java.util.HashSet<>(taken.values()));
         for (Map.Entry<String, String> e : taken.entrySet()) {
-            if (!readBySomeStep(spec, tasks, e.getValue())) {
+            if (!read.contains(e.getValue())) {
                 throw bad(e.getKey(), "no step reads option --" + e.getValue() + " in any task: each step that takes it runs an "
                         + "optimizer or refinement that does not read it (fit's --optimizer, morse's --refine), so its values would "
                         + "run the same commands; give it where it is read, or drop it");
