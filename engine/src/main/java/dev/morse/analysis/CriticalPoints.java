@@ -15,7 +15,10 @@ import dev.morse.spectra.LinearOperator;
  * L-BFGS, Newton refinement to the nearest critical point of any index ({@link #newton}: a
  * trust-region Newton method on ∇L_R = 0: Powell's dogleg with dense or MINRES steps), and trust-region Newton minimization ({@link #newtonTrustRegion}: exact
  * subproblem in the eigenbasis, or Steihaug–CG). Each returns a {@link Trajectory} and stops
- * with a stated reason.
+ * with a stated reason. A start θ₀ where L_R or ∇L_R is not finite (an overflow in float64) is
+ * refused before any step, as the Morse check refuses such a θ: a
+ * {@link dev.morse.linalg.NonFiniteValueException} (see the package comment); gradient descent's
+ * DIVERGED is for a run that blows up on the way, which the learning rate can cause.
  */
 public final class CriticalPoints {
     private CriticalPoints() {}
@@ -50,6 +53,7 @@ public final class CriticalPoints {
         double[] g = new double[obj.dim()];
         Trajectory.Recorder rec = new Trajectory.Recorder();
         double l = obj.lossAndGradient(theta, g);
+        MorseCheck.requireFinite(l, g, theta);   // an overflow at θ₀ is the start's, not the method's: say so before any step
         rec.add(l, norm(g));
         double l0 = l, limit = DIVERGENCE * Math.max(1, Math.abs(l0));
         for (int it = 0; it < maxIter; it++) {
@@ -98,6 +102,7 @@ public final class CriticalPoints {
         int stored = 0, head = 0;
         Trajectory.Recorder rec = new Trajectory.Recorder();
         double l = obj.lossAndGradient(theta, g);
+        MorseCheck.requireFinite(l, g, theta);   // an overflow at θ₀ is the start's, not the method's: say so before any step
         rec.add(l, norm(g));
         double[] d = new double[p], thetaNew = new double[p], gNew = new double[p];
         for (int it = 0; it < maxIter; it++) {
@@ -351,6 +356,7 @@ public final class CriticalPoints {
         double lastStep = 0, lastNewton = 0;   // the last accepted step's length and its Newton step's
         Trajectory.Recorder rec = new Trajectory.Recorder();
         double l = obj.lossAndGradient(theta, g);
+        MorseCheck.requireFinite(l, g, theta);   // an overflow at θ₀ is the start's, not the method's: say so before any step
         double gn = norm(g);
         rec.add(l, gn);
         double radius = o.initialRadius();
@@ -561,6 +567,7 @@ public final class CriticalPoints {
         double[] g = new double[p], trial = new double[p], gTrial = new double[p], c = new double[p], delta = new double[p];
         Trajectory.Recorder rec = new Trajectory.Recorder();
         double l = obj.lossAndGradient(theta, g);
+        MorseCheck.requireFinite(l, g, theta);   // an overflow at θ₀ is the start's, not the method's: say so before any step
         double gn = norm(g);
         rec.add(l, gn);
         double radius = o.initialRadius() > 0 ? o.initialRadius() : 1;

@@ -13,6 +13,7 @@ import dev.morse.linalg.LdltFactorization;
 import dev.morse.linalg.Linalg;
 import dev.morse.linalg.MemoryGuard;
 import dev.morse.linalg.NativeThreads;
+import dev.morse.linalg.NonFiniteValueException;
 import dev.morse.linalg.ShiftedFactorization;
 import dev.morse.spectra.DenseSpectrum;
 import dev.morse.spectra.Lanczos;
@@ -60,7 +61,9 @@ final class MorseCheck {
     /**
      * Refuses a point where L_R or ∇L_R is not finite (the loss overflows in float64 there, e.g.
      * weights of 1e200): the curvature is not finite either, and the methods below would fail later
-     * naming one of their own vectors.
+     * naming one of their own vectors. θ itself is finite (the evaluator refuses it otherwise, an
+     * argument error): these values were computed from it, so their overflow is a numerical
+     * failure of the run ({@link NonFiniteValueException}, exit 3 in the CLI), not a bad argument.
      */
     static void requireFinite(double loss, double[] g, double[] theta) {
         String what = null;
@@ -70,7 +73,7 @@ final class MorseCheck {
         if (what == null) return;
         double big = 0;
         for (double t : theta) big = Math.max(big, Math.abs(t));
-        throw new IllegalArgumentException("non-finite loss or gradient at θ: " + what + " (the largest |θ_i| is " + MorseReport.fmt(big)
+        throw new NonFiniteValueException("non-finite loss or gradient at θ: " + what + " (the largest |θ_i| is " + MorseReport.fmt(big)
                 + "); the loss or its derivatives overflow in float64 at this θ, so its curvature is not finite either: "
                 + "check the weights and the regularizer's coefficients");
     }

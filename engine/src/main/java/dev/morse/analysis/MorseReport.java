@@ -238,9 +238,13 @@ public record MorseReport(
     /**
      * Builds the report at θ.
      *
-     * @throws IllegalArgumentException when L_R or ∇L_R is not finite at θ (the loss overflows in
-     *                                  float64 there: weights or coefficients too large), naming the
-     *                                  first non-finite value, or when a Hessian product is not finite
+     * @throws IllegalArgumentException when θ is not of length P or not finite (the caller's argument)
+     * @throws dev.morse.linalg.NonFiniteValueException when L_R or ∇L_R is not finite at θ (the loss
+     *                                  overflows in float64 there: weights or coefficients too large),
+     *                                  naming the first non-finite value, or when a curvature product
+     *                                  or an assembled matrix is not finite ({@link
+     *                                  dev.morse.linalg.NonFiniteMatrixException}): numerical failures
+     *                                  of the run, not bad arguments
      */
     public static MorseReport at(Evaluator ev, double[] theta, Options o) {
         return at(ev, theta, o, new Listener() {});

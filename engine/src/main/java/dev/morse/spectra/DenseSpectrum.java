@@ -3,6 +3,7 @@ package dev.morse.spectra;
 import dev.morse.linalg.Inertia;
 import dev.morse.linalg.Linalg;
 import dev.morse.linalg.NativeThreads;
+import dev.morse.linalg.NonFiniteMatrixException;
 import dev.morse.linalg.Progress;
 import dev.morse.linalg.SymmetricEigen;
 import dev.morse.simd.KernelProvider;
@@ -12,8 +13,10 @@ import dev.morse.simd.Kernels;
  * Dense spectra of any {@link LinearOperator}: materialize it through block products (refused up
  * front with the memory estimate when it cannot fit), then LAPACK. Exact inertia counts come from
  * an LDLᵀ factorization (dsytrf) instead, which costs a third of an eigendecomposition. A matrix
- * holding NaN or an infinity is refused before LAPACK ({@link #requireFinite}), naming the operator
- * and the entry, as the spectral methods refuse a non-finite product.
+ * holding NaN or an infinity is refused before LAPACK, naming the operator and the entry, as the
+ * spectral methods refuse a non-finite product: the operator's matrix is computed from its
+ * products, so a non-finite one is a numerical failure ({@link NonFiniteMatrixException}); a
+ * matrix the caller passes in is an argument ({@link #requireFinite}: IllegalArgumentException).
  */
 public final class DenseSpectrum {
     private DenseSpectrum() {}
@@ -65,13 +68,14 @@ public final class DenseSpectrum {
     }
 
     /**
-     * The matrix of {@link #materialize}, refused when it is not finite ({@link #requireFinite}):
-     * its lower triangle only, the one LAPACK's symmetric routines read; symmetrized, the matrix
-     * carries any non-finite entry of the upper one there too.
+     * The matrix of {@link #materialize}, refused when it is not finite: its lower triangle only,
+     * the one LAPACK's symmetric routines read; symmetrized, the matrix carries any non-finite entry
+     * of the upper one there too. Computed from the operator's products, so a non-finite entry is a
+     * numerical failure ({@link #requireFiniteAssembled}), as a non-finite product is.
      */
     private static double[] finiteMatrix(LinearOperator a) {
         double[] m = materialize(a);
-        requireFinite(m, a.dim(), true, "the operator " + a.describe());
+        requireFiniteAssembled(m, a.dim(), true, () -> "the operator " + a.describe());
         return m;
     }
 
@@ -81,9 +85,10 @@ public final class DenseSpectrum {
      * would refuse it too, naming an array index of its own input, or (for a user's backend) give
      * NaN eigenvalues. With {@code lowerOnly} only the lower triangle (column ≤ row) is read, the one
      * the symmetric routines read (the Morse check's assembly leaves the other one unspecified).
-     * One SIMD scan per row ({@link Kernels#firstNonFinite}); no allocation.
+     * One SIMD scan per row ({@link Kernels#firstNonFinite}); no allocation. For a matrix the
+     * caller passes in: a non-finite entry is a bad argument.
      *
-     * @throws IllegalArgumentException naming the entry, as {@link Operators} does for a product
+     * @throws IllegalArgumentException naming the entry
      */
     public static void requireFinite(double[] m, int n, boolean lowerOnly, String what) {
         String bad = nonFiniteEntry(m, n, lowerOnly, () -> what);
@@ -91,16 +96,16 @@ public final class DenseSpectrum {
     }
 
     /**
-     * As {@link #requireFinite}, for a matrix the engine assembled itself at θ (the Morse check's H,
-     * G and M): a non-finite entry there is overflow in float64 at θ, a numerical condition of the
-     * run (exit 3 in the CLI), not a caller's bad argument. {@code what} is built only for the
-     * message.
+     * As {@link #requireFinite}, for a matrix computed from an operator's products (the Morse
+     * check's H, G and M at θ, the matrix of {@link #eigen}): a non-finite entry there is, for an
+     * engine operator, overflow in float64 at θ, a numerical condition of the run (exit 3 in the
+     * CLI), not a caller's bad argument. {@code what} is built only for the message.
      *
      * @throws NonFiniteMatrixException naming the entry
      */
     public static void requireFiniteAssembled(double[] m, int n, boolean lowerOnly, java.util.function.Supplier<String> what) {
         String bad = nonFiniteEntry(m, n, lowerOnly, what);
-        if (bad != null) throw new dev.morse.linalg.NonFiniteMatrixException(bad);
+        if (bad != null) throw new NonFiniteMatrixException(bad);
     }
 
     /** The message of {@link #requireFinite} for the first non-finite entry, or null when there is none. */

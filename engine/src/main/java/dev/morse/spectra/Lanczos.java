@@ -18,8 +18,9 @@ import java.util.SplittableRandom;
  * most {@code tol}·max|θ|. The start vector is Rademacher from {@code seed}.
  *
  * <p>Every product must be finite: one holding NaN or an infinity (an engine operator at a θ where
- * the loss overflows, a broken user operator) is refused with an {@link IllegalArgumentException}
- * that names the operator, the entry and the step.
+ * the loss overflows, a broken user operator) is refused with a
+ * {@link dev.morse.linalg.NonFiniteValueException} (a numerical failure of the run, see the package
+ * comment) that names the operator, the entry and the step.
  */
 public final class Lanczos {
 

@@ -1,5 +1,6 @@
 package dev.morse.spectra;
 
+import dev.morse.linalg.NonFiniteValueException;
 import dev.morse.simd.Ranges;
 import java.util.Arrays;
 
@@ -22,15 +23,17 @@ public final class Operators {
      * must hold no NaN or infinity. A spectral method fed one would otherwise fail later naming a
      * vector the caller never passed, or return NaN silently. The common test is one SIMD scan
      * ({@code Kernels.firstNonFinite}); the message, a format and two numbers, is built only on failure,
-     * so the scan allocates nothing in the methods' loops.
+     * so the scan allocates nothing in the methods' loops. The input was finite (the method built
+     * it), so a non-finite product is a value computed here, a numerical failure of the run (for an
+     * engine operator: overflow at θ), not a bad argument of the caller's.
      *
-     * @throws IllegalArgumentException naming the operator, the entry, the vector and the input
+     * @throws NonFiniteValueException naming the operator, the entry, the vector and the input
      */
     static void requireFiniteProduct(LinearOperator a, double[] out, int n, int k, String input, long x, long y) {
         int len = n * k;
         int i = dev.morse.simd.KernelProvider.get().firstNonFinite(len, out, 0);
         if (i < 0) return;
-        throw new IllegalArgumentException("the operator " + a.describe() + " returned " + out[i] + " at index " + (i % n)
+        throw new NonFiniteValueException("the operator " + a.describe() + " returned " + out[i] + " at index " + (i % n)
                 + (k > 1 ? " of vector " + (i / n) + " of its block product" : " of its product") + " for "
                 + String.format(java.util.Locale.ROOT, input, x, y) + ": products must be finite (" + OVERFLOW + ")");
     }

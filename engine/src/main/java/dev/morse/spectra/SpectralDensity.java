@@ -14,8 +14,8 @@ import java.util.SplittableRandom;
  * ± 5σ; it integrates to 1 (by the trapezoid rule on the grid) when σ is at least the grid spacing
  * ({@link Result#resolved}). A smaller σ, given or from a narrow node range on a coarse grid,
  * puts the kernels between the grid points: σ = 1e-4 on a spectrum of range 10 integrated to 0.09.
- * A product holding NaN or an infinity is refused ({@link IllegalArgumentException} naming the
- * operator, the entry, the probe and the step).
+ * A product holding NaN or an infinity is refused ({@link dev.morse.linalg.NonFiniteValueException}, a
+ * numerical failure of the run, naming the operator, the entry, the probe and the step).
  */
 public final class SpectralDensity {
 

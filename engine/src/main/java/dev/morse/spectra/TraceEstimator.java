@@ -5,8 +5,9 @@ import java.util.SplittableRandom;
 /**
  * Stochastic trace estimates with Rademacher probes (SPEC §7): Hutchinson (1989) and Hutch++
  * (Meyer, Musco, Musco and Woodruff, 2021). Each returns the estimate, its standard error and the
- * number of operator products used. A product holding NaN or an infinity is refused with an
- * {@link IllegalArgumentException} naming the operator, the entry and the probe.
+ * number of operator products used. A product holding NaN or an infinity is refused with a
+ * {@link dev.morse.linalg.NonFiniteValueException} (a numerical failure of the run, see the package
+ * comment) naming the operator, the entry and the probe.
  */
 public final class TraceEstimator {
 

@@ -12,6 +12,7 @@ import dev.morse.engine.Loss;
 import dev.morse.engine.Mlp;
 import dev.morse.engine.Problem;
 import dev.morse.engine.Term;
+import dev.morse.linalg.NonFiniteValueException;
 import dev.morse.spectra.BlockLanczos;
 import dev.morse.spectra.DenseSpectrum;
 import dev.morse.spectra.Lanczos;
@@ -24,12 +25,23 @@ import org.junit.jupiter.api.function.Executable;
 
 /**
  * Non-finite products are refused by the analyses with a message about the operator's output, not
- * passed on as NaN estimates or as "V contains NaN", naming a vector the caller never passed.
+ * passed on as NaN estimates or as "V contains NaN", naming a vector the caller never passed. A
+ * value computed from finite input (a product, a matrix assembled from products, the loss or
+ * gradient at θ) is a numerical failure of the run, a NonFiniteValueException (exit 3 in the CLI);
+ * only what the caller passes in is an IllegalArgumentException (the package comments' rule).
  */
 class NonFiniteProductsTest {
 
+    /** A caller's bad argument: an IllegalArgumentException, and no numerical failure. */
     private static void fails(Executable e, String... fragments) {
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, e);
+        for (String f : fragments) assertTrue(ex.getMessage().contains(f), "message '" + ex.getMessage() + "' should mention '" + f + "'");
+        assertFalse(ex.getMessage().contains("V contains"), ex.getMessage());
+    }
+
+    /** A non-finite value computed in the run (a product, the loss or gradient): a numerical failure, not an argument error. */
+    private static void computed(Executable e, String... fragments) {
+        var ex = assertThrows(NonFiniteValueException.class, e);
         for (String f : fragments) assertTrue(ex.getMessage().contains(f), "message '" + ex.getMessage() + "' should mention '" + f + "'");
         assertFalse(ex.getMessage().contains("V contains"), ex.getMessage());
     }
@@ -60,11 +72,11 @@ class NonFiniteProductsTest {
 
     @Test
     void spectralMethodsRefuseANonFiniteProduct() {
-        fails(() -> TraceEstimator.hutchinson(NAN_OP, 4, 1), "nan-op", "returned NaN at index 2", "probe 0 of Hutchinson");
-        fails(() -> TraceEstimator.hutchPlusPlus(NAN_OP, 6, 1), "nan-op", "returned NaN at index 2");
-        fails(() -> Lanczos.run(NAN_OP, new Lanczos.Options().k(1)), "nan-op", "returned NaN at index 2", "Lanczos");
-        fails(() -> SpectralDensity.estimate(NAN_OP, new SpectralDensity.Options().probes(2).steps(3)), "returned NaN at index 2", "SLQ probe 0");
-        fails(() -> BlockLanczos.largestMagnitude(NAN_OP, 1, 2, 1e-8, 6, 1), "returned NaN at index 2");
+        computed(() -> TraceEstimator.hutchinson(NAN_OP, 4, 1), "nan-op", "returned NaN at index 2", "probe 0 of Hutchinson");
+        computed(() -> TraceEstimator.hutchPlusPlus(NAN_OP, 6, 1), "nan-op", "returned NaN at index 2");
+        computed(() -> Lanczos.run(NAN_OP, new Lanczos.Options().k(1)), "nan-op", "returned NaN at index 2", "Lanczos");
+        computed(() -> SpectralDensity.estimate(NAN_OP, new SpectralDensity.Options().probes(2).steps(3)), "returned NaN at index 2", "SLQ probe 0");
+        computed(() -> BlockLanczos.largestMagnitude(NAN_OP, 1, 2, 1e-8, 6, 1), "returned NaN at index 2");
     }
 
     @Test
@@ -78,10 +90,24 @@ class NonFiniteProductsTest {
             for (double big : new double[] {1e200, 1e160}) {
                 double[] theta = new double[mlp.numParameters()];
                 Arrays.fill(theta, big);
-                fails(() -> MorseReport.at(e, theta, MorseReport.Options.defaults()), "non-finite loss or gradient at θ", "overflow");
-                fails(() -> TraceEstimator.hutchinson(CurvatureOperator.hessian(e, theta), 4, 1), "returned", "overflow");
-                fails(() -> Lanczos.run(CurvatureOperator.hessian(e, theta), new Lanczos.Options().k(2)), "returned", "overflow");
+                // computed at a finite θ: numerical failures of the run (exit 3), not the caller's bad arguments (exit 1 in the CLI)
+                computed(() -> MorseReport.at(e, theta, MorseReport.Options.defaults()), "non-finite loss or gradient at θ", "overflow");
+                computed(() -> TraceEstimator.hutchinson(CurvatureOperator.hessian(e, theta), 4, 1), "returned", "overflow");
+                computed(() -> Lanczos.run(CurvatureOperator.hessian(e, theta), new Lanczos.Options().k(2)), "returned", "overflow");
+                overflows(() -> DenseSpectrum.eigen(CurvatureOperator.hessian(e, theta), false), "the dense matrix of the operator hessian", "overflow");
+                // the refinement refuses such a start before any step, naming the overflow (gradient descent called it
+                // DIVERGED, "lower the learning rate", where no step had been taken)
+                computed(() -> CriticalPoints.newton(e, theta, 5, 0, 1000), "non-finite loss or gradient at θ");
+                computed(() -> CriticalPoints.newton(e, theta, 5, 0, 0), "non-finite loss or gradient at θ");
+                computed(() -> CriticalPoints.newtonTrustRegion(e, theta, 5, 0, 1000), "non-finite loss or gradient at θ");
+                computed(() -> CriticalPoints.lbfgs(e, theta, 5, 5, 0), "non-finite loss or gradient at θ");
+                computed(() -> CriticalPoints.gradientDescent(e, theta, 0.1, 5, 0), "non-finite loss or gradient at θ");
             }
+            // what the caller passes in is still an argument error: a θ holding NaN
+            double[] nan = new double[mlp.numParameters()];
+            nan[3] = Double.NaN;
+            fails(() -> MorseReport.at(e, nan, MorseReport.Options.defaults()));
+            fails(() -> CriticalPoints.newton(e, nan, 5, 0, 1000));
             // the evaluator itself returns IEEE results (training's divergence test reads them)
             double[] theta = new double[mlp.numParameters()];
             Arrays.fill(theta, 1e200);
@@ -133,10 +159,12 @@ class NonFiniteProductsTest {
     @Test
     void denseSpectraRefuseANonFiniteMatrix() {
         // the lower triangle is scanned, the one LAPACK reads: (A + Aᵀ)/2 carries the upper one's entries there
-        fails(() -> DenseSpectrum.eigen(INF_ENTRY_OP, false), "the dense matrix of the operator inf-op", "Infinity at row 4, column 1");
-        fails(() -> DenseSpectrum.inertia(INF_ENTRY_OP, 0.5), "inf-op", "row 4, column 1");
-        fails(() -> DenseSpectrum.countInInterval(INF_ENTRY_OP, 0, 3), "inf-op", "row 4, column 1");
-        fails(() -> DenseSpectrum.eigen(NAN_OP, true), "nan-op", "NaN at row 2, column 0");   // row 2's NaN is column 2's too
+        // the matrix is computed from the operator's products: a numerical failure, as a non-finite product is
+        overflows(() -> DenseSpectrum.eigen(INF_ENTRY_OP, false), "the dense matrix of the operator inf-op", "Infinity at row 4, column 1");
+        overflows(() -> DenseSpectrum.inertia(INF_ENTRY_OP, 0.5), "inf-op", "row 4, column 1");
+        overflows(() -> DenseSpectrum.countInInterval(INF_ENTRY_OP, 0, 3), "inf-op", "row 4, column 1");
+        overflows(() -> DenseSpectrum.eigen(NAN_OP, true), "nan-op", "NaN at row 2, column 0");   // row 2's NaN is column 2's too
+        // a matrix the caller passes in is an argument
         double[] m = {1, Double.NaN, 2, 3};   // the upper triangle is not read with lowerOnly
         DenseSpectrum.requireFinite(m, 2, true, "m");
         fails(() -> DenseSpectrum.requireFinite(m, 2, false, "m"), "the dense matrix of m holds NaN at row 0, column 1 (of 2×2)");

@@ -1,13 +1,20 @@
 package dev.morse.linalg;
 
 /**
- * Base class of the failures the linear-algebra layer reports: a LAPACK routine that returned
- * {@code info != 0} ({@link LapackException}), a dense allocation the heap cannot hold
- * ({@link MemoryLimitException}), a native backend that was requested but did not load
- * ({@link NativeUnavailableException}), or a solve with a factorization whose solution overflowed
- * ({@link SolveOverflowException}: a tiny, nonzero pivot), or a matrix
- * the engine assembled at θ that overflowed ({@link NonFiniteMatrixException}). Argument errors are {@link IllegalArgumentException}s,
- * not subclasses of this type: they are the caller's bug, these are conditions of the run.
+ * Base class of the failures the linear-algebra layer and the engine's analyses report as
+ * conditions of the run, not of the caller's arguments. Numerical failures: a LAPACK routine that
+ * returned {@code info != 0} ({@link LapackException}), a solve with a factorization whose
+ * solution overflowed ({@link SolveOverflowException}: a tiny, nonzero pivot), a value computed
+ * from finite input that is not finite ({@link NonFiniteValueException}: the loss, gradient or a
+ * product at θ; {@link NonFiniteMatrixException}: a matrix assembled at θ). Conditions of the
+ * machine: a dense allocation the heap cannot hold ({@link MemoryLimitException}), a native
+ * backend that was requested but did not load ({@link NativeUnavailableException}).
+ *
+ * <p>The rule, across the linear algebra and the engine's analyses: what the caller passed in (a
+ * size, an option, θ, a vector or matrix holding NaN or an infinity) and is wrong is an
+ * {@link IllegalArgumentException}, thrown before any work: the caller's bug. What a method
+ * computed and could not carry on with is one of these. The command-line tool maps them to its
+ * exit codes: 4 for memory, 3 for the others.
  */
 public class LinalgException extends RuntimeException {
 

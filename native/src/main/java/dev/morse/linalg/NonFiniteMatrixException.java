@@ -1,13 +1,14 @@
 package dev.morse.linalg;
 
 /**
- * A dense matrix that the engine assembled itself (the Morse check's H, G and M at θ) holds NaN or
- * an infinity: the loss or its derivatives overflow in float64 at θ, a numerical condition of the
- * run, as a solve that overflows is. The message names the matrix and the first such entry. A
- * caller's operator whose matrix is not finite is an argument error instead
+ * A dense matrix assembled from an operator's products (the Morse check's H, G and M at θ, the
+ * Hessian of a Newton step, the matrix of a dense spectrum) holds NaN or an infinity: for the
+ * engine's operators the loss or its derivatives overflow in float64 at θ, a numerical condition
+ * of the run ({@link NonFiniteValueException}). The message names the matrix and the first such
+ * entry. A matrix the caller passes in that is not finite is an argument error instead
  * ({@code DenseSpectrum.requireFinite}).
  */
-public final class NonFiniteMatrixException extends LinalgException {
+public final class NonFiniteMatrixException extends NonFiniteValueException {
 
     private static final long serialVersionUID = 1L;
 

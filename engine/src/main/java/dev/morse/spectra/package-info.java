@@ -1,0 +1,18 @@
+/**
+ * Spectral methods on any {@link dev.morse.spectra.LinearOperator}: dense spectra and inertia
+ * through LAPACK ({@link dev.morse.spectra.DenseSpectrum}), Lanczos and block Lanczos for a few
+ * eigenvalues, stochastic Lanczos quadrature ({@link dev.morse.spectra.SpectralDensity}) and
+ * trace estimators ({@link dev.morse.spectra.TraceEstimator}).
+ *
+ * <h2>Errors: the caller's arguments against the run's numbers</h2>
+ * What the caller passes in and is wrong (a size, a tolerance, a vector of the wrong length, a
+ * matrix holding NaN, {@link dev.morse.spectra.DenseSpectrum#requireFinite}) is an
+ * {@link java.lang.IllegalArgumentException}, thrown before any work. The methods feed the
+ * operator finite vectors of their own; a product that comes back with NaN or an infinity, or a
+ * matrix materialized from the products that does, is a value computed in the run, a
+ * {@link dev.morse.linalg.NonFiniteValueException} ({@link dev.morse.linalg.NonFiniteMatrixException}
+ * for the matrix) naming the operator, the entry and the input: for the engine's curvature
+ * operators, overflow in float64 at θ. A method cannot tell that from an operator of the caller's
+ * that returns NaN, and does not guess: the message names the operator either way.
+ */
+package dev.morse.spectra;
