@@ -191,6 +191,7 @@ final class Optimize {
         }
         Trajectory.StopReason reason = parts.isEmpty() ? Trajectory.StopReason.MAX_ITERATIONS : parts.get(parts.size() - 1).reason();
         String detail = parts.isEmpty() ? null : parts.get(parts.size() - 1).detail();
-        return new Trajectory(name, theta, java.util.Arrays.copyOf(losses, k), java.util.Arrays.copyOf(norms, k), reason, k - 1, detail);
+        Trajectory.Approach approach = parts.isEmpty() ? Trajectory.Approach.STEADY : parts.get(parts.size() - 1).approach();
+        return new Trajectory(name, theta, java.util.Arrays.copyOf(losses, k), java.util.Arrays.copyOf(norms, k), reason, k - 1, detail, approach);
     }
 }

@@ -265,6 +265,8 @@ final class Report {
         }
         j.endArray();
         j.name("reason").value(t.reason().name().toLowerCase());
+        j.name("approach").value(t.approach().id());   // what the last steps say of the point ahead (Trajectory.Approach)
+        j.name("detail").value(t.detail());
         j.name("iterations").value(t.iterations());
         j.name("grad_tol").valueOrNull(run.gradTol());
         j.name("converged").value(run.converged());

@@ -175,6 +175,9 @@ class CommandsTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> refine = (Map<String, Object>) rep.get("refine");
         assertEquals("degenerate", String.valueOf(refine.get("reason")).toLowerCase(java.util.Locale.ROOT), refine.toString());
+        // how it stopped, as a field the experiments read (not the detail's words), and the detail itself
+        assertEquals("linear", refine.get("approach"), refine.toString());
+        assertTrue(String.valueOf(refine.get("detail")).contains("linearly"), refine.toString());
         assertTrue(r.out().contains("converged only linearly"), r.out());
     }
 
@@ -225,6 +228,7 @@ class CommandsTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> traj = (Map<String, Object>) Cli.json(json).get("trajectory");
         assertEquals("diverged", traj.get("reason"), traj.toString());
+        assertEquals("steady", traj.get("approach"), "gradient descent says nothing of the point ahead: " + traj);
         assertEquals(Boolean.FALSE, traj.get("converged"), traj.toString());
         // The tolerance is SPEC's at the starting loss, in the report and in the summary: at the
         // blown-up final loss it grew with it (58.5 at --lr 1e6) and meant nothing.

@@ -270,21 +270,22 @@ public final class CriticalPoints {
      * which). {@code minRel} (min |λ|/‖H‖ at the last dense step, NaN without) is quoted.
      */
     private static Trajectory stop(Trajectory.Recorder rec, String name, double[] theta, double gn, double l, NewtonOptions o, int slow,
-                                   double minRel, String detail) {
-        if (gn <= tol(o.gradTol(), l)) return rec.finish(name, theta, Trajectory.StopReason.CONVERGED, detail + linearNote(slow, minRel));
+                                   double minRel, String detail, boolean crawled) {
+        Trajectory.Approach approach = crawled ? Trajectory.Approach.CRAWL : slow >= LINEAR_STEPS ? Trajectory.Approach.LINEAR : Trajectory.Approach.STEADY;
+        if (gn <= tol(o.gradTol(), l)) return rec.finish(name, theta, Trajectory.StopReason.CONVERGED, detail + linearNote(slow, minRel), approach);
         if (slow >= LINEAR_STEPS) {
             return rec.finish(name, theta, Trajectory.StopReason.DEGENERATE, detail + linearNote(slow, minRel)
-                    + ": the critical point ahead is (numerically) degenerate, where Newton's convergence is linear, not quadratic");
+                    + ": the critical point ahead is (numerically) degenerate, where Newton's convergence is linear, not quadratic", approach);
         }
         boolean limit = detail.startsWith("iteration limit");
-        return rec.finish(name, theta, limit ? Trajectory.StopReason.MAX_ITERATIONS : Trajectory.StopReason.STALLED, detail);
+        return rec.finish(name, theta, limit ? Trajectory.StopReason.MAX_ITERATIONS : Trajectory.StopReason.STALLED, detail, approach);
     }
 
-    /** CONVERGED, with the linear steps before it in the detail when there were {@value #LINEAR_STEPS} or more. */
+    /** CONVERGED, with the linear steps before it in the detail (and as its approach) when there were {@value #LINEAR_STEPS} or more. */
     private static Trajectory converged(Trajectory.Recorder rec, String name, double[] theta, int slow, double minRel) {
         if (slow < LINEAR_STEPS) return rec.finish(name, theta, Trajectory.StopReason.CONVERGED);
         return rec.finish(name, theta, Trajectory.StopReason.CONVERGED, "‖∇L_R‖ ≤ grad_tol" + linearNote(slow, minRel)
-                + ": the critical point may be degenerate");
+                + ": the critical point may be degenerate", Trajectory.Approach.LINEAR);
     }
 
     /** "; the last n full Newton steps converged only linearly (min |λ|/‖H‖ = …)" when n ≥ {@value #LINEAR_STEPS}, else "". */
@@ -320,8 +321,9 @@ public final class CriticalPoints {
 
     /**
      * How the detail of a run stopped at the iteration limit while crawling (every step of the last
-     * {@value #HELD_STEPS} held to the trust radius) ends; callers that read failure messages
-     * (morse-regularizers counts such runs apart) match this text.
+     * {@value #HELD_STEPS} held to the trust radius) ends; such a run's approach is
+     * {@link Trajectory.Approach#CRAWL}, which is what callers read. The text remains the only
+     * record of a crawl in reports written before that field (morse-regularizers reads it there).
      */
     public static final String CRAWL_AHEAD = "the critical point ahead is far from θ or nearly degenerate";
 
@@ -430,7 +432,7 @@ public final class CriticalPoints {
                 double pred = 0.5 * gn * gn - 0.5 * after;
                 if (!(pred > 1e-30 * gn * gn) || nd == 0) {
                     return stop(rec, name, theta, gn, l, o, slow, minRel, "the model ‖∇L_R + HΔ‖ predicts no decrease: H·∇L_R ≈ 0 "
-                            + "(a stationary point of ½‖∇L_R‖²" + (gn <= tol(o.gradTol(), l) ? ", at the rounding level" : " that is not critical") + ")");
+                            + "(a stationary point of ½‖∇L_R‖²" + (gn <= tol(o.gradTol(), l) ? ", at the rounding level" : " that is not critical") + ")", false);
                 }
                 if (dense) la.dgemv(true, p, p, 1.0, u, 0, p, delta, 0, 0.0, trial, 0);   // Δ = U·d
                 else System.arraycopy(delta, 0, trial, 0, p);
@@ -442,7 +444,7 @@ public final class CriticalPoints {
                 radius = 0.25 * nd;
                 if (radius <= 1e-15 * Math.max(1, norm(theta))) {
                     return stop(rec, name, theta, gn, l, o, slow, minRel, "no step lowers ‖∇L_R‖ = " + fmt(gn)
-                            + " any more (trust radius at the rounding level of θ)");
+                            + " any more (trust radius at the rounding level of θ)", false);
                 }
             }
             if (rho < 0.25) radius = 0.25 * nd;
@@ -475,7 +477,7 @@ public final class CriticalPoints {
             if (gn > tol(o.gradTol(), l) && gn <= FLOOR * EigenvalueCounts.EPS * Math.max(1, Math.abs(l))
                     && (gn > 0.5 * previous || slow >= LINEAR_STEPS)) {
                 String floor = "at the rounding floor: ‖∇L_R‖ = " + fmt(gn) + " ≤ " + (int) FLOOR + "·ε·max(1, |L_R|)";
-                if (slow >= LINEAR_STEPS) return stop(rec, name, theta, gn, l, o, slow, minRel, floor);
+                if (slow >= LINEAR_STEPS) return stop(rec, name, theta, gn, l, o, slow, minRel, floor, false);
                 return rec.finish(name, theta, Trajectory.StopReason.STALLED, floor + ", and the last step no longer halved it");
             }
         }
@@ -486,13 +488,14 @@ public final class CriticalPoints {
         // crawl (morse-regularizers, quick scale: 51 of 301 refined points came after one that a
         // stop after 30 held steps would have cut), so the end only says what happened.
         double from = heldFrom[accepted % HELD_STEPS];
-        if (held >= HELD_STEPS && gn > from / HELD_DECREASE) {
+        boolean crawled = held >= HELD_STEPS && gn > from / HELD_DECREASE;
+        if (crawled) {
             limit += "; the last " + held + " steps were all held to the trust radius (last " + fmt(lastStep) + ", the Newton step "
                     + fmt(lastNewton) + " long" + (Double.isNaN(minRel) ? "" : ", min |λ|/‖H‖ = " + fmt(minRel)) + ") and the last "
                     + HELD_STEPS + " lowered ‖∇L_R‖ only from " + fmt(from) + ": the model ∇L_R + HΔ holds only near θ, so "
                     + CRAWL_AHEAD;
         }
-        return stop(rec, name, theta, gn, l, o, slow, minRel, limit);
+        return stop(rec, name, theta, gn, l, o, slow, minRel, limit, crawled);
     }
 
     /**

@@ -5,14 +5,56 @@ import java.util.List;
 
 /**
  * An optimizer run: the final θ, the loss and ‖∇L_R‖ after each iteration (index 0 is the start),
- * why it stopped, and a sentence saying more about it ({@code detail}, or null).
+ * why it stopped, a sentence saying more about it ({@code detail}, or null), and how its last
+ * steps approached the critical point ahead ({@code approach}: what Newton's refinement can tell
+ * of that point, for callers to read without matching the detail's words).
  */
 public record Trajectory(String optimizer, double[] theta, double[] losses, double[] gradientNorms, StopReason reason, int iterations,
-                         String detail) {
+                         String detail, Approach approach) {
 
     /** A trajectory without a detail sentence. */
     public Trajectory(String optimizer, double[] theta, double[] losses, double[] gradientNorms, StopReason reason, int iterations) {
         this(optimizer, theta, losses, gradientNorms, reason, iterations, null);
+    }
+
+    /** A trajectory whose last steps say nothing of the point ahead ({@link Approach#STEADY}). */
+    public Trajectory(String optimizer, double[] theta, double[] losses, double[] gradientNorms, StopReason reason, int iterations,
+                      String detail) {
+        this(optimizer, theta, losses, gradientNorms, reason, iterations, detail, Approach.STEADY);
+    }
+
+    /**
+     * How the last steps of a run approached the critical point ahead: what Newton's refinement
+     * ({@link CriticalPoints#newton}) can tell of that point besides {@link StopReason}. Written
+     * into the reports ({@code approach}, lower case) and read by the experiments, which count
+     * runs that point at a degenerate point apart.
+     */
+    public enum Approach {
+        /**
+         * No sign of a degenerate or distant point: the run converged as Newton does near a
+         * nondegenerate point, or had too few steps to tell, or is not Newton's refinement.
+         */
+        STEADY,
+        /**
+         * The last {@value CriticalPoints#LINEAR_STEPS} or more full Newton steps converged only
+         * linearly, which Newton does only towards a root where the Hessian is singular: the point
+         * ahead is (numerically) degenerate. A run that ends short of grad_tol so stops as
+         * {@link StopReason#DEGENERATE}; one that reached grad_tol is CONVERGED, and says so in
+         * its detail.
+         */
+        LINEAR,
+        /**
+         * The run reached the iteration limit crawling: the last {@value CriticalPoints#HELD_STEPS}
+         * or more accepted steps were all held to the trust radius and together lowered ‖∇L_R‖ by
+         * less than {@value CriticalPoints#HELD_DECREASE}×, so the critical point ahead is far
+         * from θ or nearly degenerate (the detail ends with {@link CriticalPoints#CRAWL_AHEAD}).
+         */
+        CRAWL;
+
+        /** The name in reports: {@code steady}, {@code linear}, {@code crawl}. */
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 
     /** Why an optimizer stopped. */
@@ -65,6 +107,7 @@ public record Trajectory(String optimizer, double[] theta, double[] losses, doub
             b.append(", ‖∇L_R‖ ").append(gradientNorms[0]).append(" → ").append(finalGradientNorm());
         }
         b.append(", P=").append(theta == null ? "null" : String.valueOf(theta.length));
+        if (approach != Approach.STEADY) b.append(", approach=").append(approach);
         if (detail != null) b.append(", detail=").append(detail);
         return b.append(']').toString();
     }
@@ -84,12 +127,16 @@ public record Trajectory(String optimizer, double[] theta, double[] losses, doub
         }
 
         Trajectory finish(String name, double[] theta, StopReason r, String detail) {
+            return finish(name, theta, r, detail, Approach.STEADY);
+        }
+
+        Trajectory finish(String name, double[] theta, StopReason r, String detail, Approach approach) {
             double[] l = new double[losses.size()], g = new double[norms.size()];
             for (int i = 0; i < l.length; i++) {
                 l[i] = losses.get(i);
                 g[i] = norms.get(i);
             }
-            return new Trajectory(name, theta, l, g, r, l.length - 1, detail);
+            return new Trajectory(name, theta, l, g, r, l.length - 1, detail, approach);
         }
     }
 }

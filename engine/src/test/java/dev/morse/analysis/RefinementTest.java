@@ -85,6 +85,7 @@ class RefinementTest {
             assertTrue(last >= 1 && g[last - 1] >= 1e-7, t.optimizer() + ": a step from ‖∇‖ ≥ 1e-7 in " + Arrays.toString(g));
             assertTrue(g[last] <= 1e3 * g[last - 1] * g[last - 1], t.optimizer() + ": quadratic final step in " + Arrays.toString(g));
             assertTrue(g[g.length - 1] < 1e-14, t.optimizer() + ": ends at the rounding floor: " + Arrays.toString(g));
+            assertEquals(Trajectory.Approach.STEADY, t.approach(), t.optimizer() + ": nothing to say of a nondegenerate point: " + t.detail());
         }
     }
 
@@ -168,6 +169,8 @@ class RefinementTest {
             assertEquals(Trajectory.StopReason.MAX_ITERATIONS, t.reason(), what);
             assertTrue(t.detail().startsWith("iteration limit 300") && t.detail().contains("held to the trust radius")
                     && t.detail().contains("far from θ or nearly degenerate"), what);
+            // and says so in a field, which the experiments read instead of the text
+            assertEquals(Trajectory.Approach.CRAWL, t.approach(), what);
             double[] g = t.gradientNorms();
             int n = g.length - 1;
             assertTrue(g[n] > g[n - CriticalPoints.HELD_STEPS] / CriticalPoints.HELD_DECREASE, "the last steps did not halve ‖∇‖: " + what);
@@ -202,8 +205,12 @@ class RefinementTest {
         Trajectory shortRun = CriticalPoints.newton(ev, start, 8, 0, 10_000);
         assertEquals(Trajectory.StopReason.DEGENERATE, shortRun.reason(), shortRun.detail());
         assertTrue(shortRun.detail().contains("degenerate") && shortRun.detail().contains("linearly"), shortRun.detail());
+        assertEquals(Trajectory.Approach.LINEAR, shortRun.approach(), shortRun.detail());
         Trajectory longRun = CriticalPoints.newton(ev, start, 100, 0, 10_000);
         assertEquals(Trajectory.StopReason.CONVERGED, longRun.reason(), longRun.detail());
+        // converged, but linearly before that: the field keeps what the detail says
+        assertEquals(longRun.detail() != null && longRun.detail().contains("linearly") ? Trajectory.Approach.LINEAR : Trajectory.Approach.STEADY,
+                longRun.approach(), longRun.detail());
     }
 
     /**
@@ -228,6 +235,7 @@ class RefinementTest {
                 String what = start.length + " layers, " + t.optimizer() + ": " + t.reason() + ", " + t.detail();
                 assertEquals(Trajectory.StopReason.DEGENERATE, t.reason(), what);
                 assertTrue(t.detail().contains("linearly"), what);
+                assertEquals(Trajectory.Approach.LINEAR, t.approach(), what);
                 assertTrue(t.iterations() < 100, "stops once the floor is reached, not at the iteration limit: " + what);
                 for (double x : t.theta()) assertTrue(Math.abs(x) < 1e-3, "heads for θ = 0: " + Arrays.toString(t.theta()));
             }

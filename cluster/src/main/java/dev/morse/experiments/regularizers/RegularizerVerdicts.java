@@ -1,5 +1,6 @@
 package dev.morse.experiments.regularizers;
 
+import dev.morse.analysis.Trajectory;
 import dev.morse.experiments.Markdown;
 import dev.morse.experiments.Rows;
 import dev.morse.experiments.Verdict;
@@ -32,8 +33,9 @@ import java.util.TreeMap;
  * Newton's refinement ({@code CriticalPoints.newton}) says when the critical point ahead may be
  * degenerate: it stops as {@code degenerate} after linear (not quadratic) convergence, the sign of
  * a singular Hessian at the root ({@link Ahead#DEGENERATE}); and a run that hits the iteration
- * limit crawling, every step held to the trust radius, ends with "the critical point ahead is far
- * from θ or nearly degenerate" ({@link Ahead#CRAWL}). Such a run is unconverged like any other,
+ * limit crawling, every step held to the trust radius, says that the critical point ahead is far
+ * from θ or nearly degenerate ({@link Ahead#CRAWL}: its report's {@code refine.approach} is
+ * {@code crawl}). Such a run is unconverged like any other,
  * but it is counted apart ({@code unconverged_degenerate_ahead}, {@code unconverged_crawl}), and a
  * claim that would be reproduced because no degenerate point was found is inconclusive while such
  * runs exist in its cell: the degenerate point may be the one the refinement could not reach.
@@ -54,16 +56,20 @@ public final class RegularizerVerdicts {
     /**
      * What an unconverged refinement said of the point ahead: nothing ({@code NONE}); linear
      * convergence, so (numerically) degenerate ({@code DEGENERATE}: {@code refine.reason =
-     * degenerate}); a crawl at the iteration limit, far or nearly degenerate ({@code CRAWL}: the
-     * failure message of {@code CriticalPoints.newton} says so, the only place it is recorded).
+     * degenerate}); a crawl at the iteration limit, far or nearly degenerate ({@code CRAWL}:
+     * {@code refine.approach = crawl}, {@link dev.morse.analysis.Trajectory.Approach#CRAWL}).
+     * Rows of reports written before {@code refine.approach} existed are read as before: a crawl
+     * when the run's failure message holds {@link dev.morse.analysis.CriticalPoints#CRAWL_AHEAD},
+     * then the only record of one.
      */
     public enum Ahead {
         NONE, DEGENERATE, CRAWL;
 
-
         static Ahead of(Map<String, Object> row, String step) {
             if ("degenerate".equals(row.get(step + ".refine.reason"))) return DEGENERATE;
-            Object err = row.get("error");
+            Object approach = row.get(step + ".refine.approach");
+            if (approach != null) return Trajectory.Approach.CRAWL.id().equals(approach) ? CRAWL : NONE;
+            Object err = row.get("error");   // an older row: the message is the only record of a crawl
             return err instanceof String s && s.contains(dev.morse.analysis.CriticalPoints.CRAWL_AHEAD) ? CRAWL : NONE;
         }
     }

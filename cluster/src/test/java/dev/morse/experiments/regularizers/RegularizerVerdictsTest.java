@@ -324,6 +324,17 @@ class RegularizerVerdictsTest {
                 + "1.00e-10 after 200 iterations (iteration limit 200 reached at ‖∇L_R‖ = 5.87e-05; the last 198 steps were all held to the "
                 + "trust radius (last 1e-3, the Newton step 2 long) and the last 30 lowered ‖∇L_R‖ only from 6e-05: the model ∇L_R + HΔ "
                 + "holds only near θ, so the critical point ahead is far from θ or nearly degenerate); raise --newton-iter");
-        assertEquals(RegularizerVerdicts.Ahead.CRAWL, Point.fromRow(row).ahead());
+        assertEquals(RegularizerVerdicts.Ahead.CRAWL, Point.fromRow(row).ahead(), "a row without refine.approach (an older report): by the text");
+        // a report with refine.approach: the field decides, whatever any message says
+        row.put("morse.refine.approach", "steady");
+        assertEquals(RegularizerVerdicts.Ahead.NONE, Point.fromRow(row).ahead(), "the field, not the text");
+        row.remove("error");
+        row.put("morse.refine.approach", "crawl");
+        assertEquals(RegularizerVerdicts.Ahead.CRAWL, Point.fromRow(row).ahead(), "a crawl without any message");
+        assertTrue(Point.fromRow(row).flaggedAhead());
+        row.put("morse.refine.approach", "linear");
+        assertEquals(RegularizerVerdicts.Ahead.NONE, Point.fromRow(row).ahead(), "linear but not stopped as degenerate (it reached grad_tol)");
+        row.put("morse.refine.reason", "degenerate");
+        assertEquals(RegularizerVerdicts.Ahead.DEGENERATE, Point.fromRow(row).ahead());
     }
 }
