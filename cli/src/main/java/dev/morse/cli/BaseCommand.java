@@ -72,8 +72,14 @@ abstract class BaseCommand implements Callable<Integer> {
         checkOptions();
     }
 
-    /** What {@link #call} and {@link #check} do first: repeated options, flags given, the output options, plot options. */
+    /**
+     * What {@link #call} and {@link #check} do first: backend properties that contradict each other
+     * ({@link dev.morse.linalg.Linalg#configurationError}: a usage error, before any file is read),
+     * repeated options, flags given, the output options, plot options.
+     */
     private void checkParsed() {
+        String backends = dev.morse.linalg.Linalg.configurationError();
+        if (backends != null) throw CliException.usage(backends);
         refuseRepeatedOptions();
         flagsGivenAreOn();
         output = outputs();

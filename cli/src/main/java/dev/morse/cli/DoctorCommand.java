@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Reports the numerical backends in use, and why they were chosen.",
                 "%nJDK, Vector API species and width, FMA, cores, the BLAS and LAPACK implementation (the bundled OpenBLAS, "
-                        + "the system library with -Dmorse.blas=system, or the pure-Java fallback), the file loaded and why, and threads."})
+                        + "the system library with -Dmorse.blas=system, or the pure-Java fallback), the file loaded and why, and threads. "
+                        + "Exit 2 after the report when -Dmorse.linalg=native comes with -Dmorse.blas=java (a contradiction every command refuses)."})
 final class DoctorCommand implements Callable<Integer> {
 
     @WritesFiles
@@ -41,6 +42,13 @@ final class DoctorCommand implements Callable<Integer> {
             files.commit(file);
         } finally {
             files.abort();
+        }
+        // After the report, whose selection lines say what was chosen and why: the contradiction
+        // every other command refuses at start-up is a usage error here too.
+        String backends = dev.morse.linalg.Linalg.configurationError();
+        if (backends != null) {
+            spec.commandLine().getErr().println("morse doctor: " + backends);
+            return Main.EXIT_USAGE;
         }
         if (strict && !(r.lapackNative() && r.vectorBits() > 0)) {
             spec.commandLine().getErr().println("morse doctor --strict: " + (r.lapackNative() ? "" : "native LAPACK is missing (see 'blas selection' above for why). ")

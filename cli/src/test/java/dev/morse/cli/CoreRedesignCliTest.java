@@ -30,6 +30,49 @@ class CoreRedesignCliTest {
         assertEquals(1, Main.exitCodeFor(new IllegalArgumentException("an engine check failed")));
         assertEquals(1, Main.exitCodeFor(new IllegalStateException("oops")));
         assertEquals(Main.EXIT_NUMERICAL, Main.exitCodeFor(CliException.numerical("no convergence")));
+        // the engine's rule: a value computed at θ that overflowed is a numerical failure, not the caller's bad argument
+        assertEquals(Main.EXIT_NUMERICAL, Main.exitCodeFor(new dev.morse.linalg.NonFiniteValueException("non-finite loss or gradient at θ")));
+        assertEquals(Main.EXIT_NUMERICAL, Main.exitCodeFor(new dev.morse.linalg.NonFiniteMatrixException("the dense matrix of H")));
+        // contradictory backend properties are a usage error, not a numerical failure (exit 3 before)
+        assertEquals(Main.EXIT_USAGE, Main.exitCodeFor(new dev.morse.linalg.BackendConfigurationException("native and java")));
+    }
+
+    /**
+     * -Dmorse.linalg=native with -Dmorse.blas=java asks for native LAPACK and for no native library:
+     * refused at start-up as a usage error (exit 2), before any file is read; it used to fail at the
+     * first dense operation with exit 3, a numerical failure. doctor prints its report, then says so.
+     * The properties are read when a command starts, so they can be set here; the backend this JVM
+     * chose is chosen first, so that doctor's report does not make the choice under them.
+     */
+    @Test
+    void contradictoryBackendPropertiesAreRefusedAtStartUp() {
+        dev.morse.linalg.Linalg.get();
+        dev.morse.linalg.Backends.report();
+        String linalg = System.getProperty("morse.linalg"), blas = System.getProperty("morse.blas");
+        System.setProperty("morse.linalg", "native");
+        System.setProperty("morse.blas", "java");
+        try {
+            Cli.Result r = Cli.run("eval", "--model", "3-4-1", "--data", "teacher:n=8", "-q");
+            assertEquals(Main.EXIT_USAGE, r.code(), r.toString());
+            assertTrue(r.err().startsWith("morse eval: -Dmorse.linalg=native (native LAPACK or nothing) contradicts -Dmorse.blas=java"), r.err());
+            assertTrue(r.err().contains("drop -Dmorse.blas=java for native, or -Dmorse.linalg=native for the pure-Java fallback"), r.err());
+            Cli.Result d = Cli.run("doctor");
+            assertEquals(Main.EXIT_USAGE, d.code(), d.toString());
+            assertTrue(d.out().contains("linalg selection:"), "the report comes first: " + d.out());
+            assertTrue(d.err().startsWith("morse doctor: -Dmorse.linalg=native"), d.err());
+            // the sweeps' check of a command line (Main.check) refuses it too, on the driver
+            assertTrue(String.valueOf(Main.check(null, "eval", "--model", "3-4-1", "--data", "teacher:n=8")).contains("contradicts -Dmorse.blas=java"));
+            System.setProperty("morse.linalg", "auto");
+            assertEquals(0, Cli.run("eval", "--model", "3-4-1", "--data", "teacher:n=8", "-q").code(), "auto with java is no contradiction");
+        } finally {
+            restore("morse.linalg", linalg);
+            restore("morse.blas", blas);
+        }
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) System.clearProperty(key);
+        else System.setProperty(key, value);
     }
 
     /**

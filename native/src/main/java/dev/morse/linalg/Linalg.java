@@ -26,7 +26,9 @@ import org.netlib.util.intW;
  *       ({@link NetlibLoader#FIX}), then Java; with {@code -Dmorse.blas=java}, Java without a
  *       warning (an explicit request);</li>
  *   <li>{@code native}: native or nothing; {@link #get()} throws {@link NativeUnavailableException}
- *       with netlib's reason (an explicit request is never silently downgraded);</li>
+ *       with netlib's reason (an explicit request is never silently downgraded). Next to
+ *       {@code -Dmorse.blas=java}, which loads no native library, it is a contradiction, not a
+ *       fallback: {@link BackendConfigurationException} ({@link #configurationError()});</li>
  *   <li>{@code java}: the Java fallback. The native library is still loaded (doctor reports it)
  *       unless {@code -Dmorse.blas=java} says not to load any.</li>
  * </ul>
@@ -93,8 +95,9 @@ public final class Linalg {
      * The backend selected by {@value #PROPERTY} (see the class comment), chosen on first call
      * and cached.
      *
-     * @throws NativeUnavailableException if {@code -Dmorse.linalg=native} and native did not load
-     * @throws LinalgException            if no backend at all could be created
+     * @throws NativeUnavailableException    if {@code -Dmorse.linalg=native} and native did not load
+     * @throws BackendConfigurationException if {@code -Dmorse.linalg=native} comes with {@code -Dmorse.blas=java}
+     * @throws LinalgException                if no backend at all could be created
      */
     public static Linalg get() {
         Object s = Selected.RESULT;
@@ -106,7 +109,31 @@ public final class Linalg {
         if (failure instanceof NativeUnavailableException) {
             throw new NativeUnavailableException(failure.getMessage());
         }
+        if (failure instanceof BackendConfigurationException) {
+            throw new BackendConfigurationException(failure.getMessage());
+        }
         throw new LinalgException(failure.getMessage(), failure.getCause());
+    }
+
+    /**
+     * Why the backend properties contradict each other, or null when they do not: read from the
+     * system properties now, before anything is loaded, so that a command can refuse them at
+     * start-up as a usage error instead of failing at its first dense operation. The one
+     * contradiction: {@code -Dmorse.linalg=native} with {@code -Dmorse.blas=java} (see
+     * {@link BackendConfigurationException}).
+     */
+    public static String configurationError() {
+        return contradiction(System.getProperty(PROPERTY), System.getProperty(NetlibLoader.PROPERTY));
+    }
+
+    /** {@link #configurationError()} for given property values (null: unset). */
+    static String contradiction(String linalgProperty, String blasProperty) {
+        boolean nativeAsked = linalgProperty != null && linalgProperty.trim().toLowerCase(Locale.ROOT).equals("native");
+        if (!nativeAsked || NetlibLoader.mode(blasProperty) != NetlibLoader.Mode.JAVA) return null;
+        return "-D" + PROPERTY + "=native (native LAPACK or nothing) contradicts -D" + NetlibLoader.PROPERTY
+                + "=java (load no native library): native LAPACK comes only from the native library, so there is no Java BLAS "
+                + "with native LAPACK; drop -D" + NetlibLoader.PROPERTY + "=java for native, or -D" + PROPERTY
+                + "=native for the pure-Java fallback";
     }
 
     /**
@@ -230,8 +257,7 @@ public final class Linalg {
                 return new Decision(Backend.JAVA, PROPERTY + "=java: pure-Java fallback requested", null);
             case "native":
                 if (javaRequested) {
-                    return new Decision(null, PROPERTY + "=native contradicts -D" + NetlibLoader.PROPERTY
-                            + "=java (no native library loaded); drop one of them", null);
+                    return new Decision(null, contradiction(property, "java"), null);
                 }
                 return nativeFailure == null
                         ? new Decision(Backend.NATIVE, PROPERTY + "=native: native BLAS/LAPACK loaded via netlib JNI", null)
@@ -267,7 +293,7 @@ public final class Linalg {
                 LOG.log(Level.WARNING, d.warning());
             }
             if (d.backend() == null) {
-                return new NativeUnavailableException(d.reason());
+                return state.javaRequested() ? new BackendConfigurationException(d.reason()) : new NativeUnavailableException(d.reason());
             }
             Linalg base = d.backend() == Backend.NATIVE ? NativeHolder.INSTANCE : JavaHolder.INSTANCE.get();
             LOG.log(Level.FINE, "Morse linear algebra: {0}", d.reason());

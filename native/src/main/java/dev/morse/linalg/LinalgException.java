@@ -8,13 +8,14 @@ package dev.morse.linalg;
  * from finite input that is not finite ({@link NonFiniteValueException}: the loss, gradient or a
  * product at θ; {@link NonFiniteMatrixException}: a matrix assembled at θ). Conditions of the
  * machine: a dense allocation the heap cannot hold ({@link MemoryLimitException}), a native
- * backend that was requested but did not load ({@link NativeUnavailableException}).
+ * backend that was requested but did not load ({@link NativeUnavailableException}), and
+ * backend properties that contradict each other ({@link BackendConfigurationException}).
  *
  * <p>The rule, across the linear algebra and the engine's analyses: what the caller passed in (a
  * size, an option, θ, a vector or matrix holding NaN or an infinity) and is wrong is an
  * {@link IllegalArgumentException}, thrown before any work: the caller's bug. What a method
  * computed and could not carry on with is one of these. The command-line tool maps them to its
- * exit codes: 4 for memory, 3 for the others.
+ * exit codes: 4 for memory, 2 for a contradictory configuration, 3 for the others.
  */
 public class LinalgException extends RuntimeException {
 

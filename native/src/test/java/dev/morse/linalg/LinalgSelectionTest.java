@@ -52,6 +52,22 @@ class LinalgSelectionTest {
         assertTrue(n.reason().contains("contradicts"), n.reason());
     }
 
+    /**
+     * The one contradiction of the two properties, found from their values before anything loads
+     * (a command refuses it at start-up): native LAPACK or nothing, with no native library.
+     */
+    @Test
+    void nativeWithBlasJavaIsAContradictionOfTheProperties() {
+        String m = Linalg.contradiction("native", "java");
+        assertTrue(m != null && m.contains("-Dmorse.linalg=native") && m.contains("-Dmorse.blas=java") && m.contains("drop"), m);
+        assertTrue(Linalg.contradiction(" NATIVE ", " Java ") != null, "case and spaces are ignored, as in the selection");
+        for (String[] fine : new String[][] {{"native", null}, {"native", "bundled"}, {"native", "system"}, {"auto", "java"}, {"java", "java"},
+                {null, "java"}, {"nativ", "java"}, {null, null}}) {
+            assertNull(Linalg.contradiction(fine[0], fine[1]), fine[0] + " with " + fine[1]);
+        }
+        assertEquals(m, Linalg.decide("native", "not loaded: -Dmorse.blas=java", true).reason(), "the selection gives the same reason");
+    }
+
     @Test
     void typoWarnsAndUsesAuto() {
         Linalg.Decision d = Linalg.decide("nativ", null);
