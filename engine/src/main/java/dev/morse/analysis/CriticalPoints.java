@@ -9,6 +9,7 @@ import dev.morse.linalg.SymmetricEigen;
 import dev.morse.simd.KernelProvider;
 import dev.morse.simd.Kernels;
 import dev.morse.spectra.LinearOperator;
+import dev.morse.spectra.Operators;
 
 /**
  * Optimizers that drive θ to a critical point of L_R (SPEC §6): full-batch gradient descent,
@@ -394,7 +395,7 @@ public final class CriticalPoints {
                     minAbs = Math.min(minAbs, Math.abs(lam[i]));
                 }
                 minRel = hmax > 0 ? minAbs / hmax : 0;
-                Minres.solve(dev.morse.spectra.Operators.diagonal(lamF), rhs, dn, rtol, Math.min(p, o.krylovIter()));
+                Minres.solve(Operators.diagonal(lamF), rhs, dn, rtol, Math.min(p, o.krylovIter()));
                 for (int i = 0; i < p; i++) {
                     hdn[i] = lamF[i] * dn[i];
                     hb[i] = lamF[i] * b[i];
@@ -402,7 +403,7 @@ public final class CriticalPoints {
                 }
             } else {
                 System.arraycopy(g, 0, b, 0, p);
-                CurvatureOperator h = CurvatureOperator.hessian(obj, theta);
+                LinearOperator h = Operators.finiteProducts(CurvatureOperator.hessian(obj, theta), "H at θ for the Newton step of iteration " + (it + 1));
                 for (int i = 0; i < p; i++) rhs[i] = -g[i];
                 Minres.solve(h, rhs, dn, rtol, Math.min(p, o.krylovIter()));
                 h.apply(dn, hdn);
@@ -578,7 +579,7 @@ public final class CriticalPoints {
         for (int it = 0; it < o.maxIter(); it++) {
             if (gn <= tol(o.gradTol(), l) || gn == 0) return rec.finish(name, theta, Trajectory.StopReason.CONVERGED);
             double[] lam = null, u = null;
-            CurvatureOperator h = CurvatureOperator.hessian(obj, theta);
+            LinearOperator h = Operators.finiteProducts(CurvatureOperator.hessian(obj, theta), "H at θ for the Newton step of iteration " + (it + 1));
             if (dense) {
                 double[] hm = obj.dense(Part.HESSIAN, theta);
                 requireFiniteHessian(hm, p, obj, theta);

@@ -80,6 +80,31 @@ public final class Operators {
         }
     }
 
+    /**
+     * a, with every product checked ({@link #requireFiniteProduct}): for solvers that run an
+     * operator's products through recurrences of their own (MINRES, truncated CG in Newton's
+     * matrix-free steps), where a NaN would otherwise end as a stop whose stated reason is untrue.
+     * {@code what} names the use in the message (e.g. "a Newton step at iteration 3").
+     *
+     * @throws NonFiniteValueException from a product that holds NaN or an infinity
+     */
+    public static LinearOperator finiteProducts(LinearOperator a, String what) {
+        return new Derived(a) {
+            private long products;
+
+            @Override
+            void product(double[] vs, double[] outs, int k) {
+                a.apply(vs, outs, k);
+                requireFiniteProduct(a, outs, dim(), k, "product %d of " + what.replace("%", "%%"), ++products, 0);
+            }
+
+            @Override
+            public String describe() {
+                return a.describe();
+            }
+        };
+    }
+
     /** a + b. */
     public static LinearOperator sum(LinearOperator a, LinearOperator b) {
         requireSameDim(a, b);

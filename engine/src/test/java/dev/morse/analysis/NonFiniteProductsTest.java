@@ -232,4 +232,41 @@ class NonFiniteProductsTest {
             overflows(() -> CriticalPoints.newtonTrustRegion(e, theta, 5, 0, 1000), "the dense matrix of H at θ for a Newton step", "NaN at row 18, column 14");
         }
     }
+
+    /** A term whose Hessian products are NaN in entry 0 for every vector (the loss and gradient stay finite). */
+    private record NanProducts() implements Term {
+        public String spec() {
+            return "nan-products";
+        }
+
+        public double value(Context c) {
+            return 0;
+        }
+
+        public void addGradient(Context c, double[] g) {}
+
+        public void addHvp(Context c, double[] vs, double[] d, double[] o, int k) {
+            int p = c.theta().length;
+            for (int j = 0; j < k; j++) o[j * p] = Double.NaN;
+        }
+    }
+
+    /**
+     * The matrix-free Newton steps (MINRES and Steihaug's CG on H·v) refuse a non-finite product. They
+     * used to run MINRES on NaN to its product budget and stop "STALLED" with a reason that was untrue
+     * ("H·∇L_R ≈ 0", "the quadratic model predicts no decrease").
+     */
+    @Test
+    void matrixFreeNewtonStepsRefuseANonFiniteProduct() {
+        int n = 6;
+        double[] x = new double[3 * n], y = new double[n];
+        for (int i = 0; i < x.length; i++) x[i] = Math.sin(i + 1);
+        for (int i = 0; i < n; i++) y[i] = Math.cos(i + 1);
+        Problem problem = Problem.of(MLP_3_4_1, Dataset.regression(x, n, 3, y, 1), Loss.MSE, new NanProducts());
+        try (Evaluator e = Evaluator.open(problem, Evaluator.Settings.defaults().withThreads(1))) {
+            double[] theta = MLP_3_4_1.initPyTorchDefault(3);
+            computed(() -> CriticalPoints.newton(e, theta.clone(), 5, 0, 0), "returned NaN at index 0", "the Newton step of iteration 1");
+            computed(() -> CriticalPoints.newtonTrustRegion(e, theta.clone(), 5, 0, 0), "returned NaN at index 0", "the Newton step of iteration 1");
+        }
+    }
 }
