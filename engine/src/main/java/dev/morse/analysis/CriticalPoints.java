@@ -53,8 +53,7 @@ public final class CriticalPoints {
         double[] theta = theta0.clone();
         double[] g = new double[obj.dim()];
         Trajectory.Recorder rec = new Trajectory.Recorder();
-        double l = obj.lossAndGradient(theta, g);
-        MorseCheck.requireFinite(l, g, theta);   // an overflow at θ₀ is the start's, not the method's: say so before any step
+        double l = startLoss(obj, theta, g);
         rec.add(l, norm(g));
         double l0 = l, limit = DIVERGENCE * Math.max(1, Math.abs(l0));
         for (int it = 0; it < maxIter; it++) {
@@ -102,8 +101,7 @@ public final class CriticalPoints {
         double[] rho = new double[history], alpha = new double[history];
         int stored = 0, head = 0;
         Trajectory.Recorder rec = new Trajectory.Recorder();
-        double l = obj.lossAndGradient(theta, g);
-        MorseCheck.requireFinite(l, g, theta);   // an overflow at θ₀ is the start's, not the method's: say so before any step
+        double l = startLoss(obj, theta, g);
         rec.add(l, norm(g));
         double[] d = new double[p], thetaNew = new double[p], gNew = new double[p];
         for (int it = 0; it < maxIter; it++) {
@@ -272,7 +270,7 @@ public final class CriticalPoints {
      */
     private static Trajectory stop(Trajectory.Recorder rec, String name, double[] theta, double gn, double l, NewtonOptions o, int slow,
                                    double minRel, String detail, boolean crawled) {
-        Trajectory.Approach approach = crawled ? Trajectory.Approach.CRAWL : slow >= LINEAR_STEPS ? Trajectory.Approach.LINEAR : Trajectory.Approach.STEADY;
+        Trajectory.Approach approach = approach(slow, crawled);
         if (gn <= tol(o.gradTol(), l)) return rec.finish(name, theta, Trajectory.StopReason.CONVERGED, detail + linearNote(slow, minRel), approach);
         if (slow >= LINEAR_STEPS) {
             return rec.finish(name, theta, Trajectory.StopReason.DEGENERATE, detail + linearNote(slow, minRel)
@@ -282,11 +280,26 @@ public final class CriticalPoints {
         return rec.finish(name, theta, limit ? Trajectory.StopReason.MAX_ITERATIONS : Trajectory.StopReason.STALLED, detail, approach);
     }
 
+    /**
+     * L_R(θ₀), with ∇L_R(θ₀) into g, both finite: an overflow at θ₀ is the start's, not the method's,
+     * so it is said before any step ({@link MorseCheck#requireFinite}).
+     */
+    private static double startLoss(Evaluator obj, double[] theta, double[] g) {
+        double l = obj.lossAndGradient(theta, g);
+        MorseCheck.requireFinite(l, g, theta);
+        return l;
+    }
+
+    /** How Newton's last steps approached the point ahead: a crawl, else linear after {@value #LINEAR_STEPS} linear steps, else steady. */
+    private static Trajectory.Approach approach(int slow, boolean crawled) {
+        return crawled ? Trajectory.Approach.CRAWL : slow >= LINEAR_STEPS ? Trajectory.Approach.LINEAR : Trajectory.Approach.STEADY;
+    }
+
     /** CONVERGED, with the linear steps before it in the detail (and as its approach) when there were {@value #LINEAR_STEPS} or more. */
     private static Trajectory converged(Trajectory.Recorder rec, String name, double[] theta, int slow, double minRel) {
         if (slow < LINEAR_STEPS) return rec.finish(name, theta, Trajectory.StopReason.CONVERGED);
         return rec.finish(name, theta, Trajectory.StopReason.CONVERGED, "‖∇L_R‖ ≤ grad_tol" + linearNote(slow, minRel)
-                + ": the critical point may be degenerate", Trajectory.Approach.LINEAR);
+                + ": the critical point may be degenerate", approach(slow, false));
     }
 
     /** "; the last n full Newton steps converged only linearly (min |λ|/‖H‖ = …)" when n ≥ {@value #LINEAR_STEPS}, else "". */
@@ -358,8 +371,7 @@ public final class CriticalPoints {
         int accepted = 0, held = 0;
         double lastStep = 0, lastNewton = 0;   // the last accepted step's length and its Newton step's
         Trajectory.Recorder rec = new Trajectory.Recorder();
-        double l = obj.lossAndGradient(theta, g);
-        MorseCheck.requireFinite(l, g, theta);   // an overflow at θ₀ is the start's, not the method's: say so before any step
+        double l = startLoss(obj, theta, g);
         double gn = norm(g);
         rec.add(l, gn);
         double radius = o.initialRadius();
@@ -570,8 +582,7 @@ public final class CriticalPoints {
         double[] theta = theta0.clone();
         double[] g = new double[p], trial = new double[p], gTrial = new double[p], c = new double[p], delta = new double[p];
         Trajectory.Recorder rec = new Trajectory.Recorder();
-        double l = obj.lossAndGradient(theta, g);
-        MorseCheck.requireFinite(l, g, theta);   // an overflow at θ₀ is the start's, not the method's: say so before any step
+        double l = startLoss(obj, theta, g);
         double gn = norm(g);
         rec.add(l, gn);
         double radius = o.initialRadius() > 0 ? o.initialRadius() : 1;

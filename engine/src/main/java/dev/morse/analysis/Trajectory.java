@@ -12,6 +12,11 @@ import java.util.List;
 public record Trajectory(String optimizer, double[] theta, double[] losses, double[] gradientNorms, StopReason reason, int iterations,
                          String detail, Approach approach) {
 
+    /** A null approach is refused: reports and the experiments read it ({@link Approach#STEADY} says "nothing to tell"). */
+    public Trajectory {
+        java.util.Objects.requireNonNull(approach, "approach (Approach.STEADY when the run tells nothing of the point ahead)");
+    }
+
     /** A trajectory without a detail sentence. */
     public Trajectory(String optimizer, double[] theta, double[] losses, double[] gradientNorms, StopReason reason, int iterations) {
         this(optimizer, theta, losses, gradientNorms, reason, iterations, null);

@@ -16,7 +16,8 @@ import dev.morse.simd.Kernels;
  * holding NaN or an infinity is refused before LAPACK, naming the operator and the entry, as the
  * spectral methods refuse a non-finite product: the operator's matrix is computed from its
  * products, so a non-finite one is a numerical failure ({@link NonFiniteMatrixException}); a
- * matrix the caller passes in is an argument ({@link #requireFinite}: IllegalArgumentException).
+ * matrix the caller passes to {@code Linalg} itself is an argument (IllegalArgumentException from
+ * {@code Linalg}'s input checks).
  */
 public final class DenseSpectrum {
     private DenseSpectrum() {}
@@ -80,45 +81,27 @@ public final class DenseSpectrum {
     }
 
     /**
-     * Refuses a dense row-major n × n matrix holding NaN or an infinity, naming {@code what} (e.g.
-     * "the operator hessian of 3-4-1 tanh, mse") and the first such entry by row and column: LAPACK
-     * would refuse it too, naming an array index of its own input, or (for a user's backend) give
-     * NaN eigenvalues. With {@code lowerOnly} only the lower triangle (column ≤ row) is read, the one
-     * the symmetric routines read (the Morse check's assembly leaves the other one unspecified).
-     * One SIMD scan per row ({@link Kernels#firstNonFinite}); no allocation. For a matrix the
-     * caller passes in: a non-finite entry is a bad argument.
-     *
-     * @throws IllegalArgumentException naming the entry
-     */
-    public static void requireFinite(double[] m, int n, boolean lowerOnly, String what) {
-        String bad = nonFiniteEntry(m, n, lowerOnly, () -> what);
-        if (bad != null) throw new IllegalArgumentException(bad);
-    }
-
-    /**
-     * As {@link #requireFinite}, for a matrix computed from an operator's products (the Morse
-     * check's H, G and M at θ, the matrix of {@link #eigen}): a non-finite entry there is, for an
-     * engine operator, overflow in float64 at θ, a numerical condition of the run (exit 3 in the
-     * CLI), not a caller's bad argument. {@code what} is built only for the message.
+     * Refuses a dense row-major n × n matrix computed from an operator's products (the Morse
+     * check's H, G and M at θ, the matrix of {@link #eigen}) that holds NaN or an infinity, naming
+     * {@code what} (e.g. "the operator hessian of 3-4-1 tanh, mse", built only for the message) and
+     * the first such entry by row and column: LAPACK would refuse it too, naming an array index of
+     * its own input, or (for a user's backend) give NaN eigenvalues. For an engine operator a
+     * non-finite entry is overflow in float64 at θ, a numerical condition of the run (exit 3 in the
+     * CLI), not a caller's bad argument. With {@code lowerOnly} only the lower triangle (column ≤
+     * row) is read, the one the symmetric routines read (the Morse check's assembly leaves the other
+     * one unspecified). One SIMD scan per row ({@link Kernels#firstNonFinite}); no allocation.
      *
      * @throws NonFiniteMatrixException naming the entry
      */
     public static void requireFiniteAssembled(double[] m, int n, boolean lowerOnly, java.util.function.Supplier<String> what) {
-        String bad = nonFiniteEntry(m, n, lowerOnly, what);
-        if (bad != null) throw new NonFiniteMatrixException(bad);
-    }
-
-    /** The message of {@link #requireFinite} for the first non-finite entry, or null when there is none. */
-    private static String nonFiniteEntry(double[] m, int n, boolean lowerOnly, java.util.function.Supplier<String> what) {
         Kernels k = KernelProvider.get();
         for (int i = 0; i < n; i++) {
             int row = i * n, len = lowerOnly ? i + 1 : n;
             int j = k.firstNonFinite(len, m, row);
             if (j >= 0) {
-                return "the dense matrix of " + what.get() + " holds " + m[row + j] + " at row " + i + ", column " + j + " (of "
-                        + n + "×" + n + "): it must be finite for LAPACK (" + Operators.OVERFLOW + ")";
+                throw new NonFiniteMatrixException("the dense matrix of " + what.get() + " holds " + m[row + j] + " at row " + i + ", column "
+                        + j + " (of " + n + "×" + n + "): it must be finite for LAPACK (" + Operators.OVERFLOW + ")");
             }
         }
-        return null;
     }
 }

@@ -6,7 +6,7 @@
  *
  * <h2>Errors: the caller's arguments against the run's numbers</h2>
  * What the caller passes in and is wrong (a size, a tolerance, a vector of the wrong length, a
- * matrix holding NaN, {@link dev.morse.spectra.DenseSpectrum#requireFinite}) is an
+ * matrix holding NaN given to {@link dev.morse.linalg.Linalg}) is an
  * {@link java.lang.IllegalArgumentException}, thrown before any work. The methods feed the
  * operator finite vectors of their own; a product that comes back with NaN or an infinity, or a
  * matrix materialized from the products that does, is a value computed in the run, a

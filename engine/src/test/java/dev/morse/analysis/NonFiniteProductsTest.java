@@ -12,6 +12,7 @@ import dev.morse.engine.Loss;
 import dev.morse.engine.Mlp;
 import dev.morse.engine.Problem;
 import dev.morse.engine.Term;
+import dev.morse.linalg.Linalg;
 import dev.morse.linalg.NonFiniteValueException;
 import dev.morse.spectra.BlockLanczos;
 import dev.morse.spectra.DenseSpectrum;
@@ -164,10 +165,10 @@ class NonFiniteProductsTest {
         overflows(() -> DenseSpectrum.inertia(INF_ENTRY_OP, 0.5), "inf-op", "row 4, column 1");
         overflows(() -> DenseSpectrum.countInInterval(INF_ENTRY_OP, 0, 3), "inf-op", "row 4, column 1");
         overflows(() -> DenseSpectrum.eigen(NAN_OP, true), "nan-op", "NaN at row 2, column 0");   // row 2's NaN is column 2's too
-        // a matrix the caller passes in is an argument
-        double[] m = {1, Double.NaN, 2, 3};   // the upper triangle is not read with lowerOnly
-        DenseSpectrum.requireFinite(m, 2, true, "m");
-        fails(() -> DenseSpectrum.requireFinite(m, 2, false, "m"), "the dense matrix of m holds NaN at row 0, column 1 (of 2×2)");
+        // a matrix the caller passes to Linalg is an argument
+        double[] m = {1, Double.NaN, 2, 3};   // the upper triangle is not read (lower only)
+        Linalg.get().eigh(m, 2, false);
+        fails(() -> Linalg.get().eigh(new double[] {1, 2, Double.NaN, 3}, 2, false), "row 1, column 0", "LAPACK needs finite input");
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.morse.analysis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.morse.engine.Activation;
@@ -51,6 +52,16 @@ class RefinementTest {
         Trajectory n = CriticalPoints.newton(ev, t.theta(), 60, Double.MIN_VALUE, 10_000);
         assertTrue(n.finalGradientNorm() < 1e-14, "the minimum is refined: " + n.finalGradientNorm());
         return n.theta();
+    }
+
+    /** A trajectory's approach is never null: the reports write approach().id() (STEADY says "nothing to tell"). */
+    @Test
+    void aTrajectoryRefusesANullApproach() {
+        var ex = assertThrows(NullPointerException.class, () -> new Trajectory("newton", new double[1], new double[1], new double[1],
+                Trajectory.StopReason.CONVERGED, 0, null, null));
+        assertTrue(ex.getMessage().contains("approach"), ex.getMessage());
+        assertEquals(Trajectory.Approach.STEADY, new Trajectory("newton", new double[1], new double[1], new double[1],
+                Trajectory.StopReason.CONVERGED, 0, null).approach());
     }
 
     @Test

@@ -8,8 +8,9 @@ package dev.morse.linalg;
  * from finite input that is not finite ({@link NonFiniteValueException}: the loss, gradient or a
  * product at θ; {@link NonFiniteMatrixException}: a matrix assembled at θ). Conditions of the
  * machine: a dense allocation the heap cannot hold ({@link MemoryLimitException}), a native
- * backend that was requested but did not load ({@link NativeUnavailableException}), and
- * backend properties that contradict each other ({@link BackendConfigurationException}).
+ * backend that was requested but did not load ({@link NativeUnavailableException}). And one
+ * configuration the caller gave to the JVM rather than to a method: backend properties that
+ * contradict each other ({@link BackendConfigurationException}).
  *
  * <p>The rule, across the linear algebra and the engine's analyses: what the caller passed in (a
  * size, an option, θ, a vector or matrix holding NaN or an infinity) and is wrong is an

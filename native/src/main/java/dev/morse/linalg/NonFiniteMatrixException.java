@@ -5,8 +5,8 @@ package dev.morse.linalg;
  * Hessian of a Newton step, the matrix of a dense spectrum) holds NaN or an infinity: for the
  * engine's operators the loss or its derivatives overflow in float64 at θ, a numerical condition
  * of the run ({@link NonFiniteValueException}). The message names the matrix and the first such
- * entry. A matrix the caller passes in that is not finite is an argument error instead
- * ({@code DenseSpectrum.requireFinite}).
+ * entry. A matrix the caller passes to {@link Linalg} that is not finite is an argument error
+ * instead (IllegalArgumentException, from Linalg's input checks).
  */
 public final class NonFiniteMatrixException extends NonFiniteValueException {
 
