@@ -13,8 +13,10 @@ import java.nio.file.StandardCopyOption;
 import java.util.UUID;
 
 /**
- * Atomic file writes, one policy for every writer of whole files (the CLI's outputs, training
- * checkpoints' {@code latest} and {@code config.json}, the sweeps' and experiments' files): the
+ * Atomic file writes, one policy for every writer of whole files above the engine (the CLI's
+ * outputs, training checkpoints' {@code latest} and {@code config.json}, the sweeps' and
+ * experiments' files and plots; the native layer, below, keeps its own small writer for its cache
+ * of measured dgemm ceilings, a file it can always measure again): the
  * bytes go to a hidden part file beside the target, are forced to disk, and the part file then
  * takes the target's name in one step ({@link #place}), so a reader finds the old file or the whole
  * new one, never a half-written one. Two modes:

@@ -1,5 +1,7 @@
 package dev.morse.experiments;
 
+import dev.morse.io.AtomicFiles;
+import dev.morse.io.FileSync;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -132,13 +134,26 @@ public final class Charts {
         return s;
     }
 
-    /** Writes the chart as PNG (2× scale for sharp text) and returns the file. */
+    /**
+     * Writes the chart as PNG (2× scale for sharp text) atomically, replacing the file, and returns
+     * it: rendered into a hidden part file beside it (whose name ends in .png, or XChart would add
+     * the extension), then renamed ({@link AtomicFiles#place}), so a report never points at a
+     * half-written plot.
+     */
     public static Path save(Chart<?, ?> chart, Path png) throws IOException {
-        Path parent = png.toAbsolutePath().getParent();
-        if (parent != null) Files.createDirectories(parent);
-        String file = png.toString();
-        if (!file.endsWith(".png")) throw new IllegalArgumentException("plot file must end in .png: " + png);
-        BitmapEncoder.saveBitmapWithDPI(chart, file, BitmapEncoder.BitmapFormat.PNG, 144);
+        Path target = png.toAbsolutePath();
+        String name = target.getFileName().toString();
+        if (!name.endsWith(".png")) throw new IllegalArgumentException("plot file must end in .png: " + png);
+        Files.createDirectories(target.getParent());
+        Path part = target.resolveSibling("." + name.substring(0, name.length() - 4) + AtomicFiles.PART
+                + java.util.UUID.randomUUID().toString().substring(0, 8) + ".png");
+        try {
+            BitmapEncoder.saveBitmapWithDPI(chart, part.toString(), BitmapEncoder.BitmapFormat.PNG, 144);
+            FileSync.file(part);
+            AtomicFiles.place(part, target, true);
+        } finally {
+            Files.deleteIfExists(part);
+        }
         return png;
     }
 }
