@@ -95,8 +95,9 @@ public final class BenignLandscape implements Experiment {
         }
         // the tolerance the runs were classified with (their step's), as the verdicts' evidence states it
         double tol = BenignVerdicts.tolerance(runs);
+        boolean mixedTol = !runs.isEmpty() && Double.isNaN(tol);   // the runs used different tolerances: no one line to draw
         String tolText = runs.isEmpty() ? Markdown.num(Classification.Tolerances.defaults().global())
-                : Double.isNaN(tol) ? "each run's global_tol" : Markdown.num(tol);
+                : mixedTol ? "each run's global_tol" : Markdown.num(tol);
         List<Verdict> verdicts = new ArrayList<>();
         for (BenignVerdicts.Verdict v : BenignVerdicts.evaluate(runs, BenignVerdicts.Config.defaults())) {
             Map<String, Object> ev = new LinkedHashMap<>(v.evidence());
@@ -166,8 +167,9 @@ public final class BenignLandscape implements Experiment {
             if (order.size() > 0 && tol > 0) Charts.reference(g, "tolerance " + tolText, List.of(0.5, order.size() + 0.5), List.of(tol, tol), Color.GRAY);
             Charts.save(g, r.plot("gaps"));
             md.image("gap to the global value", "plots/gaps.png", "Objective at the end point minus the exact global value, per run "
-                    + "(log scale, clipped at 1e-16; x: the cell's # in the table); the dashed line is the tolerance " + tolText + " that separates global from not. Unconverged "
-                    + "runs show the end point of their last iterate.");
+                    + "(log scale, clipped at 1e-16; x: the cell's # in the table); " + (!mixedTol ? "the dashed line is the tolerance " + tolText
+                    + " that separates global from not" : "no dashed line: the runs used different tolerances (each run's benign_run.global_tol "
+                    + "separates global from not)") + ". Unconverged runs show the end point of their last iterate.");
         }
 
         List<String> caveats = List.of(
@@ -177,7 +179,7 @@ public final class BenignLandscape implements Experiment {
                 "Runs stopped at the step cap are unconverged, never spurious; they widen the intervals. Large widths with α = 1 need "
                         + "10⁶–10⁷ steps: the full scale is sized for that.",
                 "The small-initialization example's n and d were not available to us (we use n = d = 4 at quick scale); its spurious end "
-                        + "points lie close to the global value (compare with the " + tolText + " tolerance in the gap plot).",
+                        + "points lie close to the global value (compare with " + (!mixedTol ? "the " + tolText + " tolerance in the gap plot" : "each run's global_tol") + ").",
                 "Not checked: higher-order terms along zero-curvature directions (rescalings and splits of neurons); a point passing the "
                         + "tests satisfies the first- and second-order necessary conditions for a local minimum.");
         return new Analysis(verdicts, md.toString(), caveats);
