@@ -340,6 +340,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Cross-option and model checks; single values are checked by their converters ({@link Checks}). */
     private void validate() {
+        // bench is no BaseCommand: the backend contradiction its commands refuse first (BaseCommand.checkParsed)
+        String backends = dev.morse.linalg.Linalg.configurationError();
+        if (backends != null) throw CliException.usage(backends);
         picocli.CommandLine.ParseResult parsed = spec == null ? null : spec.commandLine().getParseResult();
         if (parsed != null) {
             for (String[] names : new String[][] {{"--batch-size", "--batch"}, {"--chunk-rows", "--chunk"}}) {

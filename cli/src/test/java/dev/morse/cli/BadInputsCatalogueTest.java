@@ -46,13 +46,13 @@ class BadInputsCatalogueTest {
         List<String> failures = new ArrayList<>();
         int rows = 0;
         for (String line : lines) {
-            if (!line.startsWith("| `morse ")) {
+            if (!isRow(line)) {
                 out.add(line);
                 continue;
             }
             List<String> cells = cells(line);
             String command = cells.get(0).substring(1, cells.get(0).length() - 1);   // without the backticks
-            Cli.Result r = Cli.run(arguments(command.substring("morse ".length())));
+            Cli.Result r = runRow(command);
             String message = normalize(firstLine(r.err()));
             rows++;
             if (write) {
@@ -78,10 +78,46 @@ class BadInputsCatalogueTest {
     @Test
     void noRowEndsInAnInternalError() throws Exception {
         for (String line : Files.readAllLines(catalogue(), StandardCharsets.UTF_8)) {
-            if (!line.startsWith("| `morse ")) continue;
+            if (!isRow(line)) continue;
             List<String> cells = cells(line);
             assertFalse(cells.get(1).equals("1"), "exit 1 is a bug: " + line);
             assertFalse(cells.get(2).isBlank(), "every refusal says why: " + line);
+        }
+    }
+
+    /** A row the test runs: a command line, or one with JVM properties before it ({@code MORSE_JAVA_OPTS="-Dk=v …" morse …}). */
+    private static boolean isRow(String line) {
+        return line.startsWith("| `morse ") || line.startsWith("| `" + JVM_OPTIONS);
+    }
+
+    private static final String JVM_OPTIONS = "MORSE_JAVA_OPTS=\"";
+
+    /**
+     * Runs a row's command in this JVM; a row with JVM properties sets them around the command (the
+     * properties such rows use are read when a command starts; this JVM's backend is chosen first,
+     * so that they cannot change it for the rows after).
+     */
+    private Cli.Result runRow(String command) {
+        if (!command.startsWith(JVM_OPTIONS)) return Cli.run(arguments(command.substring("morse ".length())));
+        int end = command.indexOf('"', JVM_OPTIONS.length());
+        String[] properties = command.substring(JVM_OPTIONS.length(), end).split(" ");
+        String rest = command.substring(end + 1).strip();
+        dev.morse.linalg.Linalg.get();
+        dev.morse.linalg.Backends.report();
+        java.util.Map<String, String> before = new java.util.HashMap<>();
+        try {
+            for (String d : properties) {
+                int eq = d.indexOf('=');
+                String key = d.substring(2, eq);
+                before.put(key, System.getProperty(key));
+                System.setProperty(key, d.substring(eq + 1));
+            }
+            return Cli.run(arguments(rest.substring("morse ".length())));
+        } finally {
+            before.forEach((k, v) -> {
+                if (v == null) System.clearProperty(k);
+                else System.setProperty(k, v);
+            });
         }
     }
 

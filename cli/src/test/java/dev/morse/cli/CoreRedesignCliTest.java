@@ -60,6 +60,10 @@ class CoreRedesignCliTest {
             assertEquals(Main.EXIT_USAGE, d.code(), d.toString());
             assertTrue(d.out().contains("linalg selection:"), "the report comes first: " + d.out());
             assertTrue(d.err().startsWith("morse doctor: -Dmorse.linalg=native"), d.err());
+            // bench, no BaseCommand, refuses it in its own checks, before any warm-up
+            Cli.Result b = Cli.run("bench", "--model", "3-4-1", "--batch", "8", "--products", "gradient", "--reps", "1");
+            assertEquals(Main.EXIT_USAGE, b.code(), b.toString());
+            assertTrue(b.err().startsWith("morse bench: -Dmorse.linalg=native"), b.err());
             // the sweeps' check of a command line (Main.check) refuses it too, on the driver
             assertTrue(String.valueOf(Main.check(null, "eval", "--model", "3-4-1", "--data", "teacher:n=8")).contains("contradicts -Dmorse.blas=java"));
             System.setProperty("morse.linalg", "auto");

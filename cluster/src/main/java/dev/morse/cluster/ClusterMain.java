@@ -95,6 +95,14 @@ public final class ClusterMain implements Runnable {
         // takes them: an internal error's stack trace
         final boolean trace = dev.morse.cli.Main.debugAsked(args);
         args = dev.morse.cli.Main.withoutDebug(args);
+        // Backend properties that contradict each other are the driver JVM's, not the spec's: refused
+        // here, before the spec's steps are checked (whose checks would blame a step).
+        String backends = first == null ? null : dev.morse.linalg.Linalg.configurationError();
+        if (backends != null) {
+            e.println("morse " + first + ": " + backends);
+            e.flush();
+            return 2;
+        }
         CommandLine cl = new CommandLine(new ClusterMain());
         cl.setOut(o);
         cl.setErr(e);

@@ -1,6 +1,7 @@
 package dev.morse.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -33,6 +34,34 @@ class ClusterMainTest {
     String out() { return out.toString(StandardCharsets.UTF_8); }
 
     String err() { return err.toString(StandardCharsets.UTF_8); }
+
+    /**
+     * Contradictory backend properties are the driver JVM's: refused before the spec is read, not
+     * blamed on a step of it (the steps' check used to name "steps[0].fit").
+     */
+    @Test
+    void contradictoryBackendPropertiesAreRefusedBeforeTheSpec() throws Exception {
+        dev.morse.linalg.Linalg.get();   // this JVM's backend is chosen before the properties are set
+        String linalg = System.getProperty("morse.linalg"), blas = System.getProperty("morse.blas");
+        System.setProperty("morse.linalg", "native");
+        System.setProperty("morse.blas", "java");
+        try {
+            Path spec = Files.writeString(tmp.resolve("s.json"), """
+                    {"name": "small", "base": {"model": "2-3-1", "data": "teacher:n=24,width=2"},
+                     "grid": {"seed": [0, 1]}, "steps": [{"fit": {}}]}
+                    """);
+            int code = run("sweep", "run", spec.toString(), "--out", tmp.resolve("out").toString());
+            assertEquals(2, code, err());
+            assertTrue(err().startsWith("morse sweep: -Dmorse.linalg=native (native LAPACK or nothing) contradicts -Dmorse.blas=java"), err());
+            assertFalse(err().contains("steps["), err());
+            assertFalse(Files.exists(tmp.resolve("out")), "nothing is written");
+        } finally {
+            if (linalg == null) System.clearProperty("morse.linalg");
+            else System.setProperty("morse.linalg", linalg);
+            if (blas == null) System.clearProperty("morse.blas");
+            else System.setProperty("morse.blas", blas);
+        }
+    }
 
     @Test
     void sweepRunStatusReport() throws Exception {
