@@ -126,10 +126,17 @@ public final class Linalg {
         return contradiction(System.getProperty(PROPERTY), System.getProperty(NetlibLoader.PROPERTY));
     }
 
-    /** {@link #configurationError()} for given property values (null: unset). */
+    /**
+     * {@link #configurationError()} for given property values (null: unset): {@link #decide}'s answer
+     * as if the native library had loaded, so the properties are read by one parser.
+     */
     static String contradiction(String linalgProperty, String blasProperty) {
-        boolean nativeAsked = linalgProperty != null && linalgProperty.trim().toLowerCase(Locale.ROOT).equals("native");
-        if (!nativeAsked || NetlibLoader.mode(blasProperty) != NetlibLoader.Mode.JAVA) return null;
+        Decision d = decide(linalgProperty, null, NetlibLoader.mode(blasProperty) == NetlibLoader.Mode.JAVA);
+        return d.backend() == null ? d.reason() : null;
+    }
+
+    /** Why -Dmorse.linalg=native with -Dmorse.blas=java is refused, and what to drop. */
+    private static String contradictionMessage() {
         return "-D" + PROPERTY + "=native (native LAPACK or nothing) contradicts -D" + NetlibLoader.PROPERTY
                 + "=java (load no native library): native LAPACK comes only from the native library, so there is no Java BLAS "
                 + "with native LAPACK; drop -D" + NetlibLoader.PROPERTY + "=java for native, or -D" + PROPERTY
@@ -257,7 +264,7 @@ public final class Linalg {
                 return new Decision(Backend.JAVA, PROPERTY + "=java: pure-Java fallback requested", null);
             case "native":
                 if (javaRequested) {
-                    return new Decision(null, contradiction(property, "java"), null);
+                    return new Decision(null, contradictionMessage(), null);
                 }
                 return nativeFailure == null
                         ? new Decision(Backend.NATIVE, PROPERTY + "=native: native BLAS/LAPACK loaded via netlib JNI", null)
