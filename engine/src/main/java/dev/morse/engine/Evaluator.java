@@ -60,8 +60,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * A single product ({@link #hvp}, {@link #ggnVp}, …, {@link #jvp}'s v, {@link #vjp}'s out) takes v and out
  * of length exactly P, and so does a gradient ({@link #lossAndGradient}, {@link #dataLossAndGradient},
  * {@link #quadraticForms}'s): a longer array would keep a tail the request never wrote. A block
- * product ({@link #apply}) takes arrays of at least k·P entries. A product's output is never its input
- * (nor θ): out == v is refused with an {@link IllegalArgumentException}, not computed in place.
+ * product ({@link #apply}) takes arrays of at least k·P entries. No request runs in place: an output
+ * array (a product's out or OUT, a gradient, {@link #quadraticForms}'s forms and grad, {@link #jvp}'s
+ * and {@link #vjp}'s out, {@link #denseColumns}'s and {@link #firstLayerDiagonal}'s out) may not be
+ * θ's array nor that of any input vector of the same call (v, V, u), and quadraticForms' forms and
+ * grad are two arrays; such an alias is refused with an {@link IllegalArgumentException} (it used
+ * to give wrong numbers). Inputs may alias each other: v == θ is a product at θ in direction θ.
  *
  * <p>Values, gradients and products are IEEE float64 and not checked for finiteness: where the
  * loss or its derivatives overflow at θ (very large weights or coefficients) they come back as
@@ -380,6 +384,7 @@ public final class Evaluator implements AutoCloseable {
      */
     private double valueAndGradient(Batch batch, double[] theta, double[] grad, boolean withTerms, Ranges.Task then) {
         checks.checkExact(grad, "gradient", "a gradient");
+        checkDistinct(grad, "gradient", theta, "θ");   // the terms read θ after the data part is in grad
         enter(batch, theta);   // then must not call this evaluator back (see lossAndGradient): enter refuses it
         try {
             return objective.valueAndGradient(grad, withTerms, then);
@@ -590,6 +595,11 @@ public final class Evaluator implements AutoCloseable {
         checkVector(vs, (long) k * p, "V");
         checkOut(forms, k, "forms");
         if (grad != null) checks.checkExact(grad, "gradient", "a gradient");
+        checkDistinct(forms, "forms", theta, "θ");
+        checkDistinct(forms, "forms", vs, "V");
+        checkDistinct(grad, "gradient", theta, "θ");
+        checkDistinct(grad, "gradient", vs, "V");
+        checkDistinct(grad, "gradient", forms, "forms");
         enter(batch, theta);
         try {
             scheduler.quadraticForms(part == Part.DATA_HESSIAN, ctx.theta(), vs, k, forms, grad);
@@ -606,6 +616,8 @@ public final class Evaluator implements AutoCloseable {
         checks.checkExact(v, "v", "a single product");
         checkFinite(v, p, "v");
         checkOut(out, (long) data.size() * mlp.outputDim(), "jvp output");
+        checkDistinct(out, "jvp output", v, "v");
+        checkDistinct(out, "jvp output", theta, "θ");
         enter(Batch.all(), theta);
         try {
             scheduler.jvp(theta, v, out);
@@ -618,6 +630,8 @@ public final class Evaluator implements AutoCloseable {
     public void vjp(double[] theta, double[] u, double[] out) {
         checkVector(u, (long) data.size() * mlp.outputDim(), "u");
         checks.checkExact(out, "vjp output", "a single product");
+        checkDistinct(out, "vjp output", u, "u");
+        checkDistinct(out, "vjp output", theta, "θ");
         enter(Batch.all(), theta);
         try {
             scheduler.vjp(theta, u, out);
@@ -700,6 +714,7 @@ public final class Evaluator implements AutoCloseable {
     public boolean firstLayerDiagonal(Part part, double[] theta, double[] out) {
         checkDataPart(part);
         if (out == null || out.length < firstLayerWeights()) throw new IllegalArgumentException("output needs " + firstLayerWeights() + " entries");
+        checkDistinct(out, "output", theta, "θ");
         enter(Batch.all(), theta, true);
         try {
             double[] q = firstLayer.at(part, theta);
@@ -779,6 +794,7 @@ public final class Evaluator implements AutoCloseable {
         if (off < 0 || off + (long) k * p > out.length) {
             throw new IllegalArgumentException("output array has length " + out.length + ", columns need [" + off + ", " + (off + (long) k * p) + ")");
         }
+        checkDistinct(out, "output", theta, "θ");
         if (k == 0) return;
         enter(Batch.all(), theta, true);
         try {

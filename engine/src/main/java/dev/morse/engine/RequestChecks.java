@@ -5,8 +5,8 @@ import dev.morse.simd.KernelProvider;
 /**
  * The argument checks at the door of an {@link Evaluator}'s requests, run before the request
  * starts: θ's shape (its finiteness where no scan of θ follows), the length and finiteness of input
- * vectors, the length of outputs, arrays of exactly P entries, a product's output distinct from
- * its input and θ, and data parts. Each throws an {@link IllegalArgumentException} that names the
+ * vectors, the length of outputs, arrays of exactly P entries, outputs distinct from every input
+ * array (θ, v, V, u), and data parts. Each throws an {@link IllegalArgumentException} that names the
  * argument and the offending value or length. The checks that need the model (P, its description)
  * are instance methods; the others are static.
  */
@@ -62,11 +62,24 @@ final class RequestChecks {
 
     /** A product's output is neither its input nor θ (a cheap identity test: no product runs in place). */
     static void checkDistinct(double[] vs, double[] out, double[] theta) {
-        if (out == vs) {
-            throw new IllegalArgumentException("out and v are the same array: a product cannot be computed in place "
-                    + "(it reads v after writing out); pass a separate output array");
+        checkDistinct(out, "out", vs, "v");
+        checkDistinct(out, "output", theta, "θ");
+    }
+
+    /**
+     * An output array is not one of the request's inputs (an identity test): every request reads
+     * its inputs after it has started writing its outputs (a gradient writes the data part before
+     * the terms read θ; a product's terms read v after the data part is in out), so an output that
+     * aliases an input gives wrong numbers, never an in-place result. {@code inName} "θ" words it
+     * as θ's array.
+     */
+    static void checkDistinct(double[] out, String outName, double[] in, String inName) {
+        if (out == null || out != in) return;
+        if (inName.equals("θ")) {
+            throw new IllegalArgumentException("the " + outName + " array is θ's array: the request would overwrite θ; pass a separate output array");
         }
-        if (out == theta) throw new IllegalArgumentException("the output array is θ's array: the product would overwrite θ; pass a separate output array");
+        throw new IllegalArgumentException(outName + " and " + inName + " are the same array: a request cannot be computed in place "
+                + "(it reads " + inName + " after writing " + outName + "); pass a separate output array");
     }
 
     static void checkOut(double[] out, long len, String what) {

@@ -55,6 +55,37 @@ class ProductArgumentsTest {
         }
     }
 
+    /**
+     * Every output array that aliases an input is refused: lossAndGradient(θ, θ) with a term used
+     * to write the data gradient into θ before the term read θ (a wrong loss and gradient), and
+     * jvp/vjp/quadraticForms into their inputs gave wrong numbers as well.
+     */
+    @Test
+    void outputsAliasingAnInputAreRefused() {
+        try (Evaluator e = Evaluator.open(problem(Regularizer.l2(0.5)), Evaluator.Settings.defaults().withThreads(1))) {
+            int p = e.dim();
+            double[] theta0 = e.problem().model().initPyTorchDefault(1);
+            double[] theta = theta0.clone();
+            double[] v = e.problem().model().initPyTorchDefault(2);
+            fails(() -> e.lossAndGradient(theta, theta), "gradient array is θ's array");
+            fails(() -> e.lossAndGradient(Batch.all(), theta, theta, (lo, hi) -> { }), "θ's array");
+            fails(() -> e.dataLossAndGradient(theta, theta), "θ's array");
+            fails(() -> e.jvp(theta, v, v), "jvp output and v are the same array", "in place");
+            fails(() -> e.jvp(theta, v, theta), "jvp output array is θ's array");
+            fails(() -> e.vjp(theta, v, v), "vjp output and u are the same array");   // u needs N·C = 10 ≤ P entries
+            fails(() -> e.vjp(theta, v, theta), "vjp output array is θ's array");
+            fails(() -> e.quadraticForms(Batch.all(), Part.GGN, theta, v, 1, new double[1], theta), "gradient array is θ's array");
+            fails(() -> e.quadraticForms(Batch.all(), Part.GGN, theta, v, 1, new double[1], v), "gradient and V are the same array");
+            fails(() -> e.quadraticForms(Batch.all(), Part.GGN, theta, v, 1, v, null), "forms and V are the same array");
+            fails(() -> e.quadraticForms(Batch.all(), Part.GGN, theta, v, 1, theta, null), "forms array is θ's array");
+            double[] both = new double[p];
+            fails(() -> e.quadraticForms(Batch.all(), Part.GGN, theta, v, 1, both, both), "gradient and forms are the same array");
+            fails(() -> e.denseColumns(Part.GGN, theta, 0, 1, theta, 0), "θ's array");
+            fails(() -> e.firstLayerDiagonal(Part.GGN, theta, theta), "θ's array");
+            assertArrayEquals(theta0, theta);   // refused before anything was written
+        }
+    }
+
     @Test
     void singleProductsTakeExactlyP() {
         try (Evaluator e = Evaluator.open(problem(Regularizer.l2(0.1)), Evaluator.Settings.defaults().withThreads(1))) {
