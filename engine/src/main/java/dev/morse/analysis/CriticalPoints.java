@@ -10,6 +10,7 @@ import dev.morse.simd.KernelProvider;
 import dev.morse.simd.Kernels;
 import dev.morse.spectra.LinearOperator;
 import dev.morse.spectra.Operators;
+import java.util.Objects;
 
 /**
  * Optimizers that drive θ to a critical point of L_R (SPEC §6): full-batch gradient descent,
@@ -77,10 +78,9 @@ public final class CriticalPoints {
      * gradTol finite and ≥ 0 (0: the SPEC default at the current loss).
      */
     private static void checkRun(Evaluator obj, double[] theta0, int maxIter, double gradTol) {
-        if (obj == null) throw new IllegalArgumentException("evaluator is null");
-        if (theta0 == null || theta0.length != obj.dim()) {
-            throw new IllegalArgumentException("θ₀ has length " + (theta0 == null ? "null" : theta0.length) + ", expected P = " + obj.dim());
-        }
+        Objects.requireNonNull(obj, "evaluator");
+        Objects.requireNonNull(theta0, "θ₀");
+        if (theta0.length != obj.dim()) throw new IllegalArgumentException("θ₀ has length " + theta0.length + ", expected P = " + obj.dim());
         if (maxIter < 0) throw new IllegalArgumentException("iteration limit must be ≥ 0, got " + maxIter);
         if (!(gradTol >= 0) || Double.isInfinite(gradTol)) throw new IllegalArgumentException("grad_tol must be finite and ≥ 0 (0: the SPEC default), got " + gradTol);
     }
@@ -258,6 +258,9 @@ public final class CriticalPoints {
      * {@link dev.morse.engine.Problem#withExactSecondDerivatives()} (the same L_R and ∇L_R).
      */
     public static Trajectory newton(Evaluator obj, double[] theta0, NewtonOptions o, Monitor monitor) {
+        Objects.requireNonNull(obj, "evaluator");
+        Objects.requireNonNull(theta0, "θ₀");
+        Objects.requireNonNull(o, "options");
         return newtonDogleg(obj, theta0, o, monitor);
     }
 
@@ -576,6 +579,9 @@ public final class CriticalPoints {
      * L_R any more), or the iteration limit.
      */
     public static Trajectory newtonTrustRegion(Evaluator obj, double[] theta0, NewtonOptions o, Monitor monitor) {
+        Objects.requireNonNull(obj, "evaluator");
+        Objects.requireNonNull(theta0, "θ₀");
+        Objects.requireNonNull(o, "options");
         int p = obj.dim();
         boolean dense = p <= o.denseLimit();
         String name = dense ? "newton-tr" : "newton-tr-cg";

@@ -3,6 +3,7 @@ package dev.morse.analysis;
 import dev.morse.simd.KernelProvider;
 import dev.morse.simd.Kernels;
 import dev.morse.spectra.LinearOperator;
+import java.util.Objects;
 
 /**
  * MINRES (Paige and Saunders, 1975) for A x = b with A symmetric, possibly indefinite or singular:
@@ -18,6 +19,9 @@ public final class Minres {
 
     /** Solves A x = b into x (overwritten) to relative residual rtol or maxIter steps. */
     public static Info solve(LinearOperator a, double[] b, double[] x, double rtol, int maxIter) {
+        Objects.requireNonNull(a, "operator");
+        Objects.requireNonNull(b, "b");
+        Objects.requireNonNull(x, "x");
         int n = a.dim();
         Kernels k = KernelProvider.get();
         java.util.Arrays.fill(x, 0.0);

@@ -5,6 +5,7 @@ import dev.morse.engine.FlopModel;
 import dev.morse.linalg.MemoryGuard;
 import dev.morse.linalg.Progress;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The Morse check at a point (SPEC §6): is θ critical, and is the Hessian of L_R nondegenerate
@@ -252,6 +253,10 @@ public record MorseReport(
 
     /** Builds the report at θ, telling {@code listener} about its phases. */
     public static MorseReport at(Evaluator ev, double[] theta, Options o, Listener listener) {
+        Objects.requireNonNull(ev, "evaluator");
+        Objects.requireNonNull(theta, "θ");
+        Objects.requireNonNull(o, "options");
+        Objects.requireNonNull(listener, "listener");
         return at(ev, theta, o, listener, null);
     }
 

@@ -6,7 +6,8 @@
  * <h2>Errors: the caller's arguments against the run's numbers</h2>
  * One rule, as in {@link dev.morse.spectra} and {@link dev.morse.linalg}: what the caller passes
  * in and is wrong (θ of the wrong length or holding NaN or an infinity, an option out of range) is
- * an {@link java.lang.IllegalArgumentException}, thrown before any work. A value computed from
+ * an {@link java.lang.IllegalArgumentException}, thrown before any work (a null argument: a
+ * {@link java.lang.NullPointerException} naming it, by the rule of {@link dev.morse.spectra}). A value computed from
  * finite input that is not finite, the loss or gradient at θ, a curvature product, or a matrix
  * assembled at θ (the weights or coefficients overflow float64 there), is a numerical failure of
  * the run: a {@link dev.morse.linalg.NonFiniteValueException} (its subclass

@@ -21,10 +21,10 @@ public final class CurvatureOperator implements LinearOperator {
     private long products;
 
     public CurvatureOperator(Evaluator evaluator, Part part, double[] theta) {
-        if (evaluator == null || part == null) throw new IllegalArgumentException("evaluator and part are required");
-        if (theta == null || theta.length != evaluator.dim()) {
-            throw new IllegalArgumentException("θ has length " + (theta == null ? "null" : theta.length) + ", expected P=" + evaluator.dim());
-        }
+        java.util.Objects.requireNonNull(evaluator, "evaluator");
+        java.util.Objects.requireNonNull(part, "part");
+        java.util.Objects.requireNonNull(theta, "θ");
+        if (theta.length != evaluator.dim()) throw new IllegalArgumentException("θ has length " + theta.length + ", expected P=" + evaluator.dim());
         this.evaluator = evaluator;
         this.part = part;
         this.theta = theta.clone();

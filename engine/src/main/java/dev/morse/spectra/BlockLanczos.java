@@ -4,6 +4,7 @@ import dev.morse.linalg.Linalg;
 import dev.morse.linalg.MemoryGuard;
 import dev.morse.linalg.SymmetricEigen;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
@@ -115,6 +116,7 @@ public final class BlockLanczos {
      * @throws IllegalArgumentException on k or b below 1, maxBasis below min(k + b, n), or a tol that is not positive
      */
     public static Result largestMagnitude(LinearOperator a, int k, int b, double tol, int maxBasis, long seed) {
+        Objects.requireNonNull(a, "operator");
         if (!(tol > 0)) {
             throw new IllegalArgumentException("tol > 0 expected, got k=" + k + ", b=" + b + ", maxBasis=" + maxBasis + ", tol=" + tol + ", n=" + a.dim());
         }
@@ -129,6 +131,7 @@ public final class BlockLanczos {
      * @throws IllegalArgumentException on k or b below 1, maxBasis below min(k + b, n), negative maxRestarts or no test
      */
     public static Result largestMagnitude(LinearOperator a, int k, int b, Convergence test, int maxBasis, int maxRestarts, long seed) {
+        Objects.requireNonNull(a, "operator");
         int n = a.dim();
         if (k < 1 || b < 1 || maxBasis < Math.min((long) k + b, n) || maxRestarts < 0 || test == null) {
             throw new IllegalArgumentException("k ≥ 1, b ≥ 1, maxBasis ≥ min(k + b, n), maxRestarts ≥ 0 and a test expected, got k=" + k + ", b=" + b

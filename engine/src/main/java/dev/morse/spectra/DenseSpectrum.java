@@ -32,12 +32,14 @@ public final class DenseSpectrum {
 
     /** As {@link #materialize(LinearOperator)}, reporting the columns done after each block. */
     public static double[] materialize(LinearOperator a, Progress progress) {
+        java.util.Objects.requireNonNull(a, "operator");
         dev.morse.linalg.MemoryGuard.checkDense(a.dim(), a.dim(), "dense " + a.describe() + " (n=" + a.dim() + ")");
         return a.toDense(progress);
     }
 
     /** All eigenvalues (ascending) and, when asked, eigenvectors (row i for value i). */
     public static SymmetricEigen eigen(LinearOperator a, boolean vectors) {
+        java.util.Objects.requireNonNull(a, "operator");
         int n = a.dim();
         double[] m = finiteMatrix(a);
         // A dense scope (the engine's workers are idle meanwhile: threads have one owner); dsyevd
@@ -49,6 +51,7 @@ public final class DenseSpectrum {
 
     /** Exact counts of eigenvalues below, at and above {@code shift} by LDLᵀ (Sylvester's law of inertia). */
     public static Inertia inertia(LinearOperator a, double shift) {
+        java.util.Objects.requireNonNull(a, "operator");
         double[] m = finiteMatrix(a);
         try (NativeThreads.Scope s = NativeThreads.dense()) {
             return Linalg.get().inertia(m, a.dim(), shift);
@@ -57,6 +60,7 @@ public final class DenseSpectrum {
 
     /** Exact number of eigenvalues in the open interval (lo, hi): two LDLᵀ factorizations. */
     public static int countInInterval(LinearOperator a, double lo, double hi) {
+        java.util.Objects.requireNonNull(a, "operator");
         if (!(lo < hi)) throw new IllegalArgumentException("interval must have lo < hi, got (" + lo + ", " + hi + ")");
         double[] m = finiteMatrix(a);
         int n = a.dim();

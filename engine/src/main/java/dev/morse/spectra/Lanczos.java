@@ -5,6 +5,7 @@ import dev.morse.linalg.SymmetricEigen;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
@@ -154,6 +155,8 @@ public final class Lanczos {
     static final double BREAKDOWN = 1e-12;
 
     public static Result run(LinearOperator a, Options o) {
+        Objects.requireNonNull(a, "operator");
+        Objects.requireNonNull(o, "options");
         int n = a.dim();
         if (n == 0) return new Result(new double[0], new double[0], new boolean[0], o.vectors ? new double[0] : null, 0, 0, true, List.of(), 0);
         int wanted = Math.min(n, o.which == Which.BOTH ? 2 * o.k : o.k);

@@ -39,6 +39,8 @@ public final class Operators {
     }
 
     static void requireSameDim(LinearOperator a, LinearOperator b) {
+        java.util.Objects.requireNonNull(a, "operator");
+        java.util.Objects.requireNonNull(b, "operator");
         if (a.dim() != b.dim()) throw new IllegalArgumentException("dims differ: " + a.dim() + " != " + b.dim());
     }
 
@@ -50,7 +52,7 @@ public final class Operators {
         final LinearOperator base;
 
         Derived(LinearOperator base) {
-            this.base = base;
+            this.base = java.util.Objects.requireNonNull(base, "operator");
         }
 
         @Override
@@ -163,6 +165,8 @@ public final class Operators {
 
     /** P_Sᵀ A P_S for the index set S (distinct, in range): the principal submatrix on S. */
     public static LinearOperator restrict(LinearOperator a, int[] indices) {
+        java.util.Objects.requireNonNull(a, "operator");
+        java.util.Objects.requireNonNull(indices, "indices");
         int n = a.dim();
         int[] idx = indices.clone();
         boolean[] seen = new boolean[n];
@@ -224,6 +228,9 @@ public final class Operators {
 
     /** As {@link #denseBlock(LinearOperator, int[], int[])}, reporting the columns done. */
     public static double[] denseBlock(LinearOperator a, int[] rows, int[] cols, dev.morse.linalg.Progress progress) {
+        java.util.Objects.requireNonNull(a, "operator");
+        java.util.Objects.requireNonNull(rows, "rows");
+        java.util.Objects.requireNonNull(cols, "cols");
         int n = a.dim();
         for (int[] idx : new int[][] {rows, cols}) {
             for (int i = 0; i < idx.length; i++) {
@@ -249,6 +256,7 @@ public final class Operators {
 
     /** A dense symmetric matrix (row-major n×n, not copied) as an operator. */
     public static LinearOperator dense(double[] a, int n) {
+        java.util.Objects.requireNonNull(a, "matrix");
         if (a.length < (long) n * n) throw new IllegalArgumentException("matrix has " + a.length + " entries, expected n²=" + ((long) n * n));
         return new LinearOperator() {
             @Override
@@ -282,6 +290,7 @@ public final class Operators {
 
     /** A diagonal matrix as an operator. */
     public static LinearOperator diagonal(double[] d) {
+        java.util.Objects.requireNonNull(d, "diagonal");
         double[] diag = d.clone();
         return new LinearOperator() {
             @Override

@@ -2,6 +2,7 @@ package dev.morse.spectra;
 
 import dev.morse.linalg.Linalg;
 import dev.morse.linalg.SymmetricEigen;
+import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
@@ -112,6 +113,8 @@ public final class SpectralDensity {
     private SpectralDensity() {}
 
     public static Result estimate(LinearOperator a, Options o) {
+        Objects.requireNonNull(a, "operator");
+        Objects.requireNonNull(o, "options");
         int n = a.dim();
         if (n == 0) throw new IllegalArgumentException("the operator has dimension 0");
         int m = Math.min(o.steps, n);

@@ -1,5 +1,6 @@
 package dev.morse.spectra;
 
+import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
@@ -18,6 +19,7 @@ public final class TraceEstimator {
 
     /** Hutchinson: mean of zᵀAz over {@code probes} Rademacher vectors z; SE = sample sd / √probes. */
     public static Estimate hutchinson(LinearOperator a, int probes, long seed) {
+        Objects.requireNonNull(a, "operator");
         if (probes < 2) throw new IllegalArgumentException("Hutchinson needs at least 2 probes for a standard error, got " + probes);
         int n = a.dim();
         SplittableRandom rng = new SplittableRandom(seed);
@@ -75,6 +77,7 @@ public final class TraceEstimator {
      * Hutchinson part (the first term is exact for the sketch).
      */
     public static Estimate hutchPlusPlus(LinearOperator a, int products, long seed) {
+        Objects.requireNonNull(a, "operator");
         if (products < 6) throw new IllegalArgumentException("Hutch++ needs a budget of at least 6 products, got " + products);
         int n = a.dim();
         int s = Math.min(products / 3, n);

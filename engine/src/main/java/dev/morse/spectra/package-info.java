@@ -14,5 +14,11 @@
  * for the matrix) naming the operator, the entry and the input: for the engine's curvature
  * operators, overflow in float64 at θ. A method cannot tell that from an operator of the caller's
  * that returns NaN, and does not guess: the message names the operator either way.
+ *
+ * <p>A null argument (an operator, options, an evaluator, a listener, θ or another array) to a
+ * public entry point of this package or of {@link dev.morse.analysis} is a
+ * {@link java.lang.NullPointerException} whose message is the argument's name
+ * ({@code Objects.requireNonNull(a, "operator")}), thrown before any work. Arguments documented
+ * as nullable (a {@code Progress}, a Newton {@code Monitor}) are the exceptions.
  */
 package dev.morse.spectra;

@@ -38,6 +38,44 @@ class EmbeddingArgumentsTest {
                 Evaluator.Settings.defaults().withThreads(1));
     }
 
+    private static void npe(Executable e, String name) {
+        NullPointerException ex = assertThrows(NullPointerException.class, e);
+        assertEquals(name, ex.getMessage(), "a null argument is named by the exception");
+    }
+
+    /** Null arguments are NullPointerExceptions naming the argument (they were bare NPEs, or "θ has length null"). */
+    @Test
+    void nullArgumentsAreNamed() {
+        Mlp mlp = Mlp.of(Activation.TANH, 1, 8, 1);
+        try (Evaluator e = evaluator(mlp)) {
+            double[] theta = mlp.initPyTorchDefault(42);
+            dev.morse.spectra.LinearOperator h = dev.morse.engine.CurvatureOperator.hessian(e, theta);
+            npe(() -> dev.morse.engine.CurvatureOperator.hessian(e, null), "θ");
+            npe(() -> dev.morse.engine.CurvatureOperator.hessian(null, theta), "evaluator");
+            npe(() -> dev.morse.spectra.Lanczos.run(null, new dev.morse.spectra.Lanczos.Options()), "operator");
+            npe(() -> dev.morse.spectra.Lanczos.run(h, null), "options");
+            npe(() -> dev.morse.spectra.SpectralDensity.estimate(h, null), "options");
+            npe(() -> dev.morse.spectra.SpectralDensity.estimate(null, new dev.morse.spectra.SpectralDensity.Options()), "operator");
+            npe(() -> dev.morse.spectra.DenseSpectrum.eigen(null, false), "operator");
+            npe(() -> dev.morse.spectra.DenseSpectrum.inertia(null, 0), "operator");
+            npe(() -> dev.morse.spectra.TraceEstimator.hutchinson(null, 4, 1), "operator");
+            npe(() -> dev.morse.spectra.TraceEstimator.hutchPlusPlus(null, 9, 1), "operator");
+            npe(() -> dev.morse.spectra.BlockLanczos.largestMagnitude(null, 1, 1, 1e-8, 10, 1), "operator");
+            npe(() -> dev.morse.spectra.Operators.sum(h, null), "operator");
+            npe(() -> dev.morse.spectra.Operators.scale(null, 2), "operator");
+            npe(() -> dev.morse.spectra.Operators.diagonal(null), "diagonal");
+            npe(() -> Minres.solve(null, theta, new double[theta.length], 1e-8, 10), "operator");
+            npe(() -> MorseReport.at(e, theta, null), "options");
+            npe(() -> MorseReport.at(null, theta, MorseReport.Options.defaults()), "evaluator");
+            npe(() -> MorseReport.at(e, null, MorseReport.Options.defaults()), "θ");
+            npe(() -> MorseReport.at(e, theta, MorseReport.Options.defaults(), null), "listener");
+            npe(() -> CriticalPoints.lbfgs(null, theta, 5, 10, 1e-8), "evaluator");
+            npe(() -> CriticalPoints.gradientDescent(e, null, 0.1, 10, 1e-8), "θ₀");
+            npe(() -> CriticalPoints.newton(e, theta, null, null), "options");
+            npe(() -> CriticalPoints.newtonTrustRegion(e, null, new CriticalPoints.NewtonOptions(10, 0, 100, 500, 0), null), "θ₀");
+        }
+    }
+
     @Test
     void layersCountFromOne() {
         Mlp mlp = Mlp.of(Activation.TANH, 1, 8, 1);
