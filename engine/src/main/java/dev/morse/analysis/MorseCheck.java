@@ -42,6 +42,7 @@ final class MorseCheck {
      */
     static MorseReport at(Evaluator ev, double[] theta, Options o, Listener listener, Boolean twoBuffers) {
         int p = ev.dim();
+        checkDenseMemory(p, o);   // P is all the estimate needs: refuse before the gradient and Lanczos, not after
         Clock clock = new Clock();
         double[] g = new double[p];
         double loss = ev.lossAndGradient(theta, g);
@@ -56,6 +57,25 @@ final class MorseCheck {
         if (p > o.denseLimit()) return lanczosOnly(ev, theta, o, pt, listener, clock);
         if (o.spectra()) return spectra(ev, theta, o, pt, listener, clock);
         return inertia(ev, theta, o, pt, listener, clock, twoBuffers);
+    }
+
+    /**
+     * Refuses a dense report (P ≤ the dense limit) whose matrices the heap cannot hold, before any
+     * work: one P×P buffer for the counts (a second one, for speed, only when it fits; with the
+     * column blocks about 1.05 P² doubles), three for the full spectra. The advice names what a
+     * report user can change: the dense limit ({@link Options#withDenseLimit}, the CLI's
+     * {@code --dense-limit}) that takes the matrix-free path, or the heap.
+     */
+    static void checkDenseMemory(int p, Options o) {
+        if (p > o.denseLimit()) return;
+        String lower = "lower the dense limit below P = " + p + " (MorseReport.Options.withDenseLimit, the CLI's --dense-limit) for the "
+                + "matrix-free report (Lanczos's extreme eigenvalues; no counts), or raise -Xmx.";
+        if (o.spectra()) {
+            MemoryGuard.check("Morse check with full spectra: dense H, G and M (P=" + p + ")", (double) p * p, 8 * 3.05 * p * p,
+                    "Leave out the spectra (Options.withSpectra(false): the counts need one P×P matrix), " + lower);
+        } else {
+            MemoryGuard.check("Morse check: dense Hessian (P=" + p + ")", (double) p * p, 8 * 1.05 * p * p, "L" + lower.substring(1));
+        }
     }
 
     /**
@@ -188,7 +208,7 @@ final class MorseCheck {
 
         // One P×P buffer is required; a second one (a copy of H) when it fits.
         String what = "Morse check: dense Hessian (P=" + p + ")";
-        MemoryGuard.checkDense(p, p, what);
+        checkDenseMemory(p, o);   // again: the heap may have changed since the start
         boolean two = tau > 0 && (twoBuffers != null ? twoBuffers : MemoryGuard.fits(p, p, 2.05));
         String buffers = (two ? "two P×P buffers of " : "one P×P buffer of ") + MemoryGuard.formatBytes(8.0 * p * p);
         listener.phase("materializing H = " + (DenseHessian.fromParts(ev) ? "G + M + R″" : "Hessian products") + " (" + p + "×" + p + "; " + buffers + ")");
@@ -393,7 +413,7 @@ final class MorseCheck {
     /** The full spectra of H, G and M (three P×P matrices, dsyevd): counts from the eigenvalues. */
     private static MorseReport spectra(Evaluator ev, double[] theta, Options o, Point pt, Listener listener, Clock clock) {
         int p = ev.dim();
-        MemoryGuard.checkDense(p, p, 3.05, "Morse check with full spectra: dense H, G and M (P=" + p + ")");
+        checkDenseMemory(p, o);   // again: the heap may have changed since the start
         listener.phase("materializing G and M (" + p + "×" + p + " each)");
         double[] gg = ev.dense(Part.GGN, theta, (d, t) -> listener.update(d, 2 * t));
         double[] mm = ev.dense(Part.NME, theta, (d, t) -> listener.update(t + d, 2 * t));

@@ -246,6 +246,10 @@ public record MorseReport(
      *                                  or an assembled matrix is not finite ({@link
      *                                  dev.morse.linalg.NonFiniteMatrixException}): numerical failures
      *                                  of the run, not bad arguments
+     * @throws dev.morse.linalg.MemoryLimitException before any work, when P is within the dense
+     *                                  limit but the dense matrices cannot fit in the heap (the
+     *                                  advice: {@link Options#withDenseLimit} below P for the
+     *                                  matrix-free report, or a larger -Xmx)
      */
     public static MorseReport at(Evaluator ev, double[] theta, Options o) {
         return at(ev, theta, o, new Listener() {});

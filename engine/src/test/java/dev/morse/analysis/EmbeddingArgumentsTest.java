@@ -76,6 +76,34 @@ class EmbeddingArgumentsTest {
         }
     }
 
+    /**
+     * A report too big for dense work is refused before any work, with advice a report user can
+     * act on (the dense limit); it used to run the gradient and Lanczos for seconds, then fail
+     * advising "use Lanczos or raise -Xmx".
+     */
+    @Test
+    void aDenseReportThatCannotFitIsRefusedUpFront() {
+        Mlp mlp = Mlp.of(Activation.TANH, 1, 20000, 1);   // P = 60001: P² doubles exceed one Java array
+        try (Evaluator e = evaluator(mlp)) {
+            double[] theta = mlp.initPyTorchDefault(1);
+            java.util.List<String> phases = new java.util.ArrayList<>();
+            MorseReport.Listener listener = new MorseReport.Listener() {
+                @Override
+                public void phase(String what) {
+                    phases.add(what);
+                }
+            };
+            for (boolean spectra : new boolean[] {false, true}) {
+                MorseReport.Options o = MorseReport.Options.defaults().withDenseLimit(100_000).withSpectra(spectra);
+                dev.morse.linalg.MemoryLimitException ex = assertThrows(dev.morse.linalg.MemoryLimitException.class,
+                        () -> MorseReport.at(e, theta, o, listener));
+                assertTrue(ex.getMessage().contains("withDenseLimit") && ex.getMessage().contains("--dense-limit")
+                        && ex.getMessage().contains("below P = 60001"), ex.getMessage());
+                assertTrue(phases.isEmpty(), "refused before any work, but ran " + phases);
+            }
+        }
+    }
+
     @Test
     void layersCountFromOne() {
         Mlp mlp = Mlp.of(Activation.TANH, 1, 8, 1);
