@@ -1,5 +1,7 @@
 package dev.morse.engine;
 
+import dev.morse.linalg.MemoryGuard;
+import dev.morse.linalg.MemoryLimitException;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.StringJoiner;
@@ -236,14 +238,23 @@ public final class Mlp implements java.io.Serializable {
         return new Mlp(widths.clone(), exact, bias.clone());
     }
 
+    /** A zero θ of P doubles, refused with a {@link MemoryLimitException} when the heap cannot hold it. */
+    private double[] newTheta() {
+        MemoryGuard.check("θ of model " + describeWidths(widths) + " (P = " + numParameters + ")", numParameters, 8.0 * numParameters,
+                "Use a smaller model, or raise -Xmx.");
+        return new double[numParameters];
+    }
+
     /**
      * PyTorch's default {@code nn.Linear} initialisation: W_l and b_l uniform on
      * [−1/√d_{l−1}, 1/√d_{l−1}] (Kaiming-uniform with a = √5), drawn from
      * {@link SplittableRandom}(seed) in θ order. Same seed, same θ (not PyTorch's stream).
+     *
+     * @throws MemoryLimitException when the heap cannot hold P doubles
      */
     public double[] initPyTorchDefault(long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
-        double[] theta = new double[numParameters];
+        double[] theta = newTheta();
         for (int l = 1; l <= layers(); l++) {
             double bound = 1.0 / Math.sqrt(widths[l - 1]);
             int end = weightOffset[l - 1] + widths[l] * widths[l - 1] + (bias[l - 1] ? widths[l] : 0);
@@ -256,11 +267,12 @@ public final class Mlp implements java.io.Serializable {
      * Gaussian initialisation θ_i ~ N(0, (scale/√d_{l−1})²) for weights, biases 0, from seed.
      *
      * @throws IllegalArgumentException when scale is negative, NaN or infinite
+     * @throws MemoryLimitException when the heap cannot hold P doubles
      */
     public double[] initGaussian(double scale, long seed) {
         if (!(scale >= 0) || Double.isInfinite(scale)) throw new IllegalArgumentException("scale must be finite and ≥ 0, got " + scale);
         SplittableRandom rng = new SplittableRandom(seed);
-        double[] theta = new double[numParameters];
+        double[] theta = newTheta();
         for (int l = 1; l <= layers(); l++) {
             double sd = scale / Math.sqrt(widths[l - 1]);
             int off = weightOffset[l - 1];

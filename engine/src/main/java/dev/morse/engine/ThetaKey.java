@@ -1,5 +1,6 @@
 package dev.morse.engine;
 
+import dev.morse.linalg.MemoryGuard;
 import dev.morse.simd.Kernels;
 import dev.morse.simd.Ranges;
 import java.util.Arrays;
@@ -52,7 +53,11 @@ final class ThetaKey implements Ranges.Task {
      * {@link Scan#CHANGED}. A θ that is not finite invalidates the key.
      */
     Scan scan(double[] theta, Batch batch, int rows, boolean keyed, Ranges ranges) {
-        if (keyed && cached == null) cached = new double[p];
+        if (keyed && cached == null) {
+            MemoryGuard.check("θ's key for the chunk-state cache (P = " + p + ")", p, 8.0 * p,
+                    "Open the evaluator without cached chunk states (Evaluator.Settings.withCacheStates(false)), or raise -Xmx.");
+            cached = new double[p];
+        }
         this.theta = theta;
         this.copy = keyed;
         this.nonFinite = false;
