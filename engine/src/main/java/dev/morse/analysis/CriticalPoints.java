@@ -59,6 +59,7 @@ public final class CriticalPoints {
         double l0 = l, limit = DIVERGENCE * Math.max(1, Math.abs(l0));
         for (int it = 0; it < maxIter; it++) {
             if (norm(g) <= tol(gradTol, l)) return rec.finish("gd", theta, Trajectory.StopReason.CONVERGED);
+            dev.morse.linalg.Cancellation.check("gradient descent");
             for (int i = 0; i < theta.length; i++) theta[i] -= learningRate * g[i];
             for (double x : theta) {
                 if (!Double.isFinite(x)) return rec.finish("gd", theta, Trajectory.StopReason.DIVERGED, "θ is no longer finite: lower the learning rate");
@@ -106,6 +107,7 @@ public final class CriticalPoints {
         double[] d = new double[p], thetaNew = new double[p], gNew = new double[p];
         for (int it = 0; it < maxIter; it++) {
             if (norm(g) <= tol(gradTol, l)) return rec.finish("lbfgs", theta, Trajectory.StopReason.CONVERGED);
+            dev.morse.linalg.Cancellation.check("L-BFGS");
             // Two-loop recursion: d = −H_k g.
             System.arraycopy(g, 0, d, 0, p);
             for (int k = 0; k < stored; k++) {
@@ -383,6 +385,7 @@ public final class CriticalPoints {
         Linalg la = Linalg.get();
         for (int it = 0; it < o.maxIter(); it++) {
             if (gn <= tol(o.gradTol(), l) || gn == 0) return converged(rec, name, theta, slow, minRel);
+            dev.morse.linalg.Cancellation.check("Newton refinement");
             // Forcing term min(10⁻², ‖g‖) (quadratic convergence), relaxed near the rounding floor
             // ε·max(1, |L|) of ‖∇L_R‖: a step need not solve beyond what the next gradient can show,
             // and at P = 9550 MINRES to 1e-14 took its whole budget of products for nothing.
@@ -595,6 +598,7 @@ public final class CriticalPoints {
         Linalg la = Linalg.get();
         for (int it = 0; it < o.maxIter(); it++) {
             if (gn <= tol(o.gradTol(), l) || gn == 0) return rec.finish(name, theta, Trajectory.StopReason.CONVERGED);
+            dev.morse.linalg.Cancellation.check("trust-region Newton");
             double[] lam = null, u = null;
             LinearOperator h = Operators.finiteProducts(CurvatureOperator.hessian(obj, theta), "H at θ for the Newton step of iteration " + (it + 1));
             if (dense) {

@@ -95,12 +95,14 @@ final class DenseHessian {
         // to the range's end); progress after each range.
         int d0 = ev.problem().model().inputDim(), d1 = w1 / Math.max(1, d0);
         for (int u = 0; u < d1; ) {
+            dev.morse.linalg.Cancellation.check("the Morse check's dense Hessian (P=" + p + ")");
             int u1 = ev.kroneckerRangeEnd(u);
             ev.denseColumns(Part.HESSIAN, theta, u * d0, (u1 - u) * d0, out, u * d0 * p, true);
             u = u1;
             if (progress != null) progress.update(u * d0, p);
         }
         for (int start = w1; start < p; start += cols) {
+            dev.morse.linalg.Cancellation.check("the Morse check's dense Hessian (P=" + p + ")");
             int k = Math.min(cols, p - start);
             ev.denseColumns(Part.GGN, theta, start, k, gBlk, 0, true);
             ev.denseColumns(Part.NME, theta, start, k, mBlk, 0, true);

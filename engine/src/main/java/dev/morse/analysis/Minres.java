@@ -33,6 +33,7 @@ public final class Minres {
         double rnorm = beta1;
         int itn = 0;
         while (itn < maxIter) {
+            dev.morse.linalg.Cancellation.check("MINRES");
             itn++;
             double s = 1.0 / beta;
             for (int i = 0; i < n; i++) v[i] = s * y[i];

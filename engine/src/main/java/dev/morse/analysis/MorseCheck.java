@@ -43,6 +43,7 @@ final class MorseCheck {
     static MorseReport at(Evaluator ev, double[] theta, Options o, Listener listener, Boolean twoBuffers) {
         int p = ev.dim();
         checkDenseMemory(p, o);   // P is all the estimate needs: refuse before the gradient and Lanczos, not after
+        dev.morse.linalg.Cancellation.check("the Morse check");
         Clock clock = new Clock();
         double[] g = new double[p];
         double loss = ev.lossAndGradient(theta, g);
@@ -401,7 +402,7 @@ final class MorseCheck {
             } catch (InterruptedException e) {
                 t.interrupt();
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while factoring H − τI", e);
+                throw new java.util.concurrent.CancellationException("the Morse check was interrupted while factoring H − τI");
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof RuntimeException re) throw re;
                 if (e.getCause() instanceof Error er) throw er;

@@ -250,6 +250,11 @@ public record MorseReport(
      *                                  limit but the dense matrices cannot fit in the heap (the
      *                                  advice: {@link Options#withDenseLimit} below P for the
      *                                  matrix-free report, or a larger -Xmx)
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted:
+     *                                  at the next step of the work (a column block, a Lanczos
+     *                                  step), the flag left set; a LAPACK call in progress
+     *                                  (a factorization, an eigendecomposition) cannot be
+     *                                  interrupted and runs to its end first
      */
     public static MorseReport at(Evaluator ev, double[] theta, Options o) {
         return at(ev, theta, o, new Listener() {});

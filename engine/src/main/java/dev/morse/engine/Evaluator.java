@@ -698,7 +698,12 @@ public final class Evaluator implements AutoCloseable {
         return dense(part, theta, null);
     }
 
-    /** As {@link #dense(Part, double[])}, reporting the columns done after each block. */
+    /**
+     * As {@link #dense(Part, double[])}, reporting the columns done after each block.
+     *
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted,
+     *         before the next column block (the flag left set; the evaluator usable)
+     */
     public double[] dense(Part part, double[] theta, Progress progress) {
         if (part == null) throw new IllegalArgumentException("part is null");
         checks.checkTheta(theta);
@@ -711,13 +716,15 @@ public final class Evaluator implements AutoCloseable {
         // units would only make the block buffers larger.)
         int d0 = mlp.inputDim(), w1End = columns.firstLayerEnd();
         int first = columns.byKronecker(part) ? Math.max(1, cols / d0) * d0 : cols;
-        for (int start = 0, end; start < p; start = end) {
-            end = start < w1End ? Math.min(start + first, w1End) : Math.min(start + cols, p);
-            // Row start+j of m is Op e_{start+j} (Op is symmetric): write the block straight in.
-            denseColumns(part, theta, start, end - start, m, start * p, true);
-            if (progress != null) progress.update(end, p);
-        }
         try {
+            for (int start = 0, end; start < p; start = end) {
+                // Between column blocks, outside any request: an interrupt leaves the evaluator as it was.
+                dev.morse.linalg.Cancellation.check("dense " + part.id() + " (P=" + p + ")");
+                end = start < w1End ? Math.min(start + first, w1End) : Math.min(start + cols, p);
+                // Row start+j of m is Op e_{start+j} (Op is symmetric): write the block straight in.
+                denseColumns(part, theta, start, end - start, m, start * p, true);
+                if (progress != null) progress.update(end, p);
+            }
             DenseMatrices.mirrorLower(m, p, ranges);
         } finally {
             releaseDenseCaches();

@@ -153,6 +153,7 @@ public final class BlockLanczos {
             size = append(la, v, size, n, cand, 0, rng);
         }
         while (true) {
+            dev.morse.linalg.Cancellation.check("block Lanczos");
             // W for the newest block, and T's new columns (and rows, by symmetry).
             int nb = size - blockStart;
             a.apply(Arrays.copyOfRange(v, blockStart * n, size * n), cand, nb);

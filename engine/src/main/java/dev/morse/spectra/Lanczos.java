@@ -200,6 +200,7 @@ public final class Lanczos {
         while (true) {
             // Extend the basis from `start` to m vectors.
             for (int j = start; j < m; j++) {
+                dev.morse.linalg.Cancellation.check("Lanczos");
                 if (!pendingRow) basis.copyRow(j, w);
                 deferred = false;
                 a.apply(w, aw);

@@ -242,6 +242,7 @@ public final class Operators {
         int block = Math.max(1, Math.min(32, cols.length));
         double[] e = new double[block * n], col = new double[block * n];
         for (int start = 0; start < cols.length; start += block) {
+            dev.morse.linalg.Cancellation.check("the dense block of " + a.describe());
             int k = Math.min(block, cols.length - start);
             Arrays.fill(e, 0.0);
             for (int j = 0; j < k; j++) e[j * n + cols[start + j]] = 1.0;

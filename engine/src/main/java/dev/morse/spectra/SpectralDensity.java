@@ -128,6 +128,7 @@ public final class SpectralDensity {
         int count = 0;
         long products = 0;
         for (int probe = 0; probe < o.probes; probe++) {
+            dev.morse.linalg.Cancellation.check("SLQ");
             basis.size = 0;
             for (int t = 0; t < n; t++) w[t] = rng.nextBoolean() ? 1.0 : -1.0;
             double[] alpha = new double[m];

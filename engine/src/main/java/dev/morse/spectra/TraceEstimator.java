@@ -26,6 +26,7 @@ public final class TraceEstimator {
         double[] z = new double[n], az = new double[n];
         double[] q = new double[probes];
         for (int k = 0; k < probes; k++) {
+            dev.morse.linalg.Cancellation.check("Hutchinson's trace estimator");
             nextRademacher(rng, z, 0, n);
             a.apply(z, az);
             Operators.requireFiniteProduct(a, az, n, 1, "probe %d of Hutchinson", k, 0);
@@ -107,6 +108,7 @@ public final class TraceEstimator {
         double[] z = new double[n], az = new double[n];
         double mean = 0, m2 = 0;
         for (int k = 0; k < g; k++) {
+            dev.morse.linalg.Cancellation.check("Hutch++");
             for (int i = 0; i < n; i++) z[i] = rng.nextBoolean() ? 1.0 : -1.0;
             q.orthogonalize(z, -1);   // (I − QQᵀ) z (twice, for accuracy)
             a.apply(z, az);

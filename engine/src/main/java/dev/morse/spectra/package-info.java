@@ -20,5 +20,13 @@
  * {@link java.lang.NullPointerException} whose message is the argument's name
  * ({@code Objects.requireNonNull(a, "operator")}), thrown before any work. Arguments documented
  * as nullable (a {@code Progress}, a Newton {@code Monitor}) are the exceptions.
+ *
+ * <h2>Interrupts</h2>
+ * The long methods here and in {@link dev.morse.analysis} and {@code dev.morse.training} (dense
+ * matrices, Lanczos, block Lanczos, SLQ, the trace estimators, MINRES, the Morse check, the
+ * refinements, training) test the calling thread's interrupt flag between their steps and end
+ * with a {@link java.util.concurrent.CancellationException}, the flag left set, the evaluator
+ * usable ({@link dev.morse.linalg.Cancellation}). A LAPACK call (a dense eigendecomposition or
+ * factorization) cannot be interrupted: the interrupt takes effect when it returns.
  */
 package dev.morse.spectra;

@@ -172,7 +172,12 @@ public final class Trainer {
         return new TrainingState(hash, 0, 0, theta, config.optimizer().create(train.dim()).state(), initial, List.of());
     }
 
-    /** Runs from {@code state} (from {@link #start} or a checkpoint of this run) to the last epoch. */
+    /**
+     * Runs from {@code state} (from {@link #start} or a checkpoint of this run) to the last epoch.
+     *
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted,
+     *         before the next minibatch step (the flag left set); resume from the last checkpoint
+     */
     public Result run(TrainingState state, Listener listener) {
         if (!state.configHash().equals(hash)) {
             throw new IllegalArgumentException("the training state belongs to another run (config hash " + state.configHash()
@@ -200,6 +205,7 @@ public final class Trainer {
             long t0 = System.nanoTime();
             double lossSum = 0, objSum = 0, lr = Double.NaN;
             for (int k = 0; k < batches; k++) {
+                dev.morse.linalg.Cancellation.check("training");   // between steps: θ and the optimizer are whole (a literal: steps allocate nothing)
                 int from = k * b;
                 int m = Math.min(b, n - from);
                 int[] idx = m == full.length ? full : rest;
