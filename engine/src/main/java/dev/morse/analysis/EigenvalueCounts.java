@@ -65,10 +65,21 @@ public record EigenvalueCounts(double tau, int index, int nullity, int positive,
         if (atPlusTau.total() != n) throw new IllegalArgumentException("inertias of orders " + n + " and " + atPlusTau.total());
         int index = atMinusTau.negative();
         int positive = atPlusTau.positive();
-        if (index + positive > n || atPlusTau.negative() + atPlusTau.zero() < index) {
+        if (!consistent(atMinusTau, atPlusTau)) {
             throw new IllegalArgumentException("inconsistent inertias at −τ " + atMinusTau + " and +τ " + atPlusTau);
         }
         return new EigenvalueCounts(tau, index, n - index - positive, positive, minAbs, nearestZero.clone());
+    }
+
+    /**
+     * Whether two inertias of the same order can be those of H + τI and H − τI for one symmetric H
+     * and τ ≥ 0: no more eigenvalues below −τ than at or below τ, and index + positive ≤ n. Two
+     * factorizations, each exact for a matrix within rounding of H, can fail it when τ is below
+     * the rounding level of H; the Morse check tests it before {@link #ofInertia} and reports it.
+     */
+    public static boolean consistent(Inertia atMinusTau, Inertia atPlusTau) {
+        int index = atMinusTau.negative();
+        return index + atPlusTau.positive() <= atMinusTau.total() && atPlusTau.negative() + atPlusTau.zero() >= index;
     }
 
     /**

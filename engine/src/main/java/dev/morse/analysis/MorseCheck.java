@@ -340,7 +340,7 @@ final class MorseCheck {
         double[] near = nz == null ? new double[0] : nz.values();
         double minAbs = near.length == 0 ? Double.NaN : Math.abs(near[0]);
         String warning = pt.warning();
-        if (atMinus != null && atPlus != null && (atMinus.negative() + atPlus.positive() > p || atPlus.negative() + atPlus.zero() < atMinus.negative())) {
+        if (atMinus != null && atPlus != null && !EigenvalueCounts.consistent(atMinus, atPlus)) {
             // Only when τ is below the rounding level of H (an absolute tolerance far below c·P·ε·s):
             // the two factorizations, each exact for a matrix within rounding of H, then disagree.
             warning = join(warning, "the inertias at −τ " + atMinus + " and +τ " + atPlus + " are inconsistent: τ = " + tau

@@ -67,6 +67,16 @@ class InertiaCountsTest {
         assertEquals(expected.positive(), got.positive(), what + ": positive");
     }
 
+    /** One test of consistency, shared by ofInertia (which refuses) and the Morse check (which reports it). */
+    @Test
+    void inconsistentInertiasAreRecognized() {
+        assertTrue(EigenvalueCounts.consistent(new Inertia(2, 1, 3), new Inertia(3, 0, 3)));
+        assertTrue(!EigenvalueCounts.consistent(new Inertia(3, 0, 3), new Inertia(2, 0, 4)), "more below −τ than at or below τ");
+        assertTrue(!EigenvalueCounts.consistent(new Inertia(3, 0, 3), new Inertia(0, 0, 6)), "index + positive > n");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> EigenvalueCounts.ofInertia(0.1, new Inertia(3, 0, 3), new Inertia(2, 0, 4), Double.NaN, new double[0]));
+    }
+
     @Test
     void countsAgreeWithEigenvaluesOnRandomDegenerateAndNearThresholdMatrices() {
         int n = 120;
