@@ -169,7 +169,7 @@ final class ResultsWriter {
         Path tmp = dir.resolve("." + SweepDir.RESULTS_PARQUET + SweepDir.TMP_MARK + UUID.randomUUID().toString().substring(0, 8));
         try {
             spark.createDataFrame(sparkRows, schema(columns, rows)).coalesce(1)
-                    .write().mode(SaveMode.ErrorIfExists).parquet(tmp.toUri().toString());
+                    .write().mode(SaveMode.ErrorIfExists).parquet(SparkJvm.hadoopPath(tmp));
             Path part = null;
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp, "part-*.parquet")) {
                 for (Path p : ds) {

@@ -113,6 +113,17 @@ public final class SparkJvm {
         }
     }
 
+    /**
+     * The string that names the local file {@code p} to Spark and Hadoop. Hadoop's {@code Path}
+     * parses its string as scheme, authority and a raw path, and escapes the path itself: a URI
+     * ({@code file:/a%20b}) would name the folder {@code a%20b}, so a folder with a space or a
+     * {@code %} was written beside itself. The raw absolute path behind {@code file:} is the one
+     * spelling it reads back as {@code p} (the scheme keeps a {@code :} in a name from reading as one).
+     */
+    public static String hadoopPath(Path p) {
+        return "file:" + p.toAbsolutePath().normalize();
+    }
+
     /** {@code entries} joined with the platform's separator. */
     public static String join(List<Path> entries) {
         List<String> s = new ArrayList<>();

@@ -107,6 +107,34 @@ class ClusterMainTest {
     }
 
     /**
+     * Regression: with --out in a folder whose name has a space or a {@code %}, every task ran, then
+     * Spark wrote the Parquet into the URI-escaped sibling ({@code s%2520w%2520x/}), the run exited
+     * 2 with "no such file" and no results.parquet, and each rerun failed the same way.
+     */
+    @Test
+    void aSweepInAFolderWithASpaceAndAPercentWritesItsParquetThere() throws Exception {
+        Path spec = tmp.resolve("s.json");
+        Files.writeString(spec, """
+                {"name": "odd", "base": {"model": "2-3-1", "data": "teacher:n=24,width=2"},
+                 "grid": {"seed": [0, 1]},
+                 "steps": [{"fit": {"optimizer": "lbfgs", "max_iter": 200}}]}
+                """);
+        Path dir = tmp.resolve("s w%20x");
+        assertEquals(0, run("sweep", "run", spec.toString(), "--out", dir.toString(), "--master", "local[2]"), err());
+        byte[] parquet = Files.readAllBytes(dir.resolve(SweepDir.RESULTS_PARQUET));
+        assertEquals("PAR1", new String(parquet, 0, 4, StandardCharsets.US_ASCII));
+        assertEquals("PAR1", new String(parquet, parquet.length - 4, 4, StandardCharsets.US_ASCII));
+        try (var files = Files.list(tmp)) {
+            assertEquals(List.of("s w%20x", "s.json"), files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+        try (var files = Files.list(dir)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().contains(SweepDir.TMP_MARK)), "no temporary left in " + dir);
+        }
+        assertEquals(0, run("sweep", "report", dir.toString()), err());
+        assertTrue(out().contains("2 tasks"), out());
+    }
+
+    /**
      * Regression: Ctrl-C of a sweep printed "morse sweep run: java.io.IOException:
      * org.apache.spark.SparkException: Job 0 cancelled because SparkContext was shut down" (Spark's
      * shutdown hook stops the session under the job), where every other command says it was
