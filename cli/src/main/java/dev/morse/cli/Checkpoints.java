@@ -43,6 +43,9 @@ import java.util.regex.Pattern;
  * temporary file renamed over it). A run killed at any moment leaves either the previous
  * checkpoint or the new one, never half of one; a half-written temporary folder is ignored. The
  * files' SHA-256 are checked on reading. Every checkpoint is kept (a few P-long arrays each).
+ * <b>Temporary folders:</b> SIGTERM or Ctrl-C during a write removes the hidden folder
+ * ({@link InFlight}); one that a SIGKILL or a crash left is removed by the next run in DIR
+ * ({@link #removeLeftovers}).
  */
 final class Checkpoints {
     private Checkpoints() {}
@@ -51,6 +54,114 @@ final class Checkpoints {
     static final String LATEST = "latest";
     static final String CONFIG = "config.json";
     private static final Pattern NAME = Pattern.compile("epoch-(\\d{4,})");
+    /** The hidden folder of a checkpoint being written ({@link #tmpName}): the writer's process id, then a time. */
+    private static final Pattern TMP_NAME = Pattern.compile("\\.epoch-\\d{4,}\\.tmp-(\\d{1,18})-\\d+");
+
+    /**
+     * The hidden folders of the checkpoints this JVM is writing. A shutdown hook (SIGTERM, Ctrl-C)
+     * removes them: the JVM ends without the writer's {@code finally}, and each such folder was left
+     * in DIR for good. The rename into epoch-NNNN is made under the same lock, and refused once the
+     * hook ran, so the hook never removes files from a folder in the middle of its rename (which
+     * could leave an epoch-NNNN, and then a {@code latest} naming it, without its files).
+     */
+    static final class InFlight {
+        /** This JVM's, with the shutdown hook. */
+        static final InFlight JVM = new InFlight(true);
+
+        private final boolean hooked;
+        private final Set<Path> folders = new java.util.HashSet<>();
+        private boolean closed;
+        private Thread hook;
+
+        InFlight(boolean hooked) {
+            this.hooked = hooked;
+        }
+
+        /** Creates the hidden folder of checkpoint {@code name} in {@code dir}; refused once {@link #close}d. */
+        synchronized Path create(Path dir, String name) throws IOException {
+            if (closed) throw new java.io.InterruptedIOException("shutting down: checkpoint " + name + " not started");
+            if (hooked && hook == null) {
+                hook = new Thread(this::close, "morse-checkpoint-cleanup");
+                try {
+                    Runtime.getRuntime().addShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    closed = true;   // already shutting down
+                    throw new java.io.InterruptedIOException("shutting down: checkpoint " + name + " not started");
+                }
+            }
+            Path tmp = Files.createDirectory(dir.resolve(tmpName(name)));   // not createTempDirectory: that one is private (0700)
+            folders.add(tmp);
+            return tmp;
+        }
+
+        /** Renames the finished hidden folder {@code tmp} to {@code target}; refused once {@link #close}d. */
+        synchronized void rename(Path tmp, Path target) throws IOException {
+            if (closed) throw new java.io.InterruptedIOException("shutting down: " + target.getFileName() + " not written");
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            folders.remove(tmp);
+        }
+
+        /** Removes {@code tmp} if it is still there (the writer's end, whatever happened). */
+        synchronized void discard(Path tmp) throws IOException {
+            folders.remove(tmp);
+            if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) deleteTree(tmp);
+        }
+
+        /** Whether {@code tmp} is being written by this JVM. */
+        synchronized boolean holds(Path tmp) {
+            return folders.contains(tmp);
+        }
+
+        /**
+         * The hook's work: no checkpoint starts or is renamed from now on, and each hidden folder
+         * goes. The writer may still add a file while the folder is being emptied: a few tries.
+         */
+        synchronized void close() {
+            closed = true;
+            for (Path tmp : folders) {
+                for (int attempt = 0; attempt < 20 && Files.exists(tmp, LinkOption.NOFOLLOW_LINKS); attempt++) {
+                    try {
+                        deleteTree(tmp);
+                    } catch (IOException e) {
+                        Thread.onSpinWait();   // a file appeared, or vanished, while emptying: again
+                    }
+                }
+            }
+            folders.clear();
+        }
+    }
+
+    /**
+     * Removes the hidden folders of checkpoints that a killed run (SIGKILL, a crash) left in
+     * {@code dir}: only names of the form {@link #tmpName} gives, only folders (not links) holding
+     * only the files Morse writes, and only when their process is gone (another live JVM may be
+     * writing one). Returns what it removed (sorted).
+     */
+    static List<Path> removeLeftovers(Path dir) throws IOException {
+        return removeLeftovers(dir, InFlight.JVM);
+    }
+
+    static List<Path> removeLeftovers(Path dir, InFlight inFlight) throws IOException {
+        List<Path> removed = new ArrayList<>();
+        if (!Files.isDirectory(dir)) return removed;
+        long self = ProcessHandle.current().pid();
+        List<Path> candidates = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path f : ds) {
+                Matcher m = TMP_NAME.matcher(f.getFileName().toString());
+                if (!m.matches() || !Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS) || !foreignFiles(f).isEmpty()) continue;
+                long pid = Long.parseLong(m.group(1));
+                boolean writing = pid == self ? inFlight.holds(f) : ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+                if (!writing) candidates.add(f);
+            }
+        }
+        candidates.sort(null);
+        for (Path f : candidates) {
+            deleteTree(f);
+            removed.add(f);
+        }
+        return removed;
+    }
 
     /** A checkpoint read back: its folder and state. */
     record Loaded(Path folder, TrainingState state) {}
@@ -285,12 +396,17 @@ final class Checkpoints {
      */
     static Written write(Path dir, TrainingState state, String optimizer, String configJson, Set<String> trainOptions,
                          FileSync.FolderForce folders) throws IOException {
+        return write(dir, state, optimizer, configJson, trainOptions, folders, InFlight.JVM);
+    }
+
+    static Written write(Path dir, TrainingState state, String optimizer, String configJson, Set<String> trainOptions,
+                         FileSync.FolderForce folders, InFlight inFlight) throws IOException {
         Files.createDirectories(dir);
         refuseOthers(dir.resolve(CONFIG), trainOptions);
         refuseOthers(dir.resolve(LATEST), trainOptions);
         AtomicFiles.write(dir.resolve(CONFIG), configJson, true);
         String name = folderName(state.epoch());
-        Path tmp = Files.createDirectory(dir.resolve(tmpName(name)));   // not createTempDirectory: that one is private (0700)
+        Path tmp = inFlight.create(dir, name);
         try {
             Json j = Json.pretty();
             j.beginObject();
@@ -328,14 +444,14 @@ final class Checkpoints {
                 refuseForeign(target);
                 deleteTree(target);
             }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            inFlight.rename(tmp, target);
             // the rename on disk before `latest` names it; a file system that refuses cannot promise that
             String renameWarning = FileSync.folder(dir, folders);
             AtomicFiles.write(dir.resolve(LATEST), name + "\n", true);
             // DIR's refusal first: the hidden folder's name is gone once it is renamed
             return new Written(target, renameWarning != null ? renameWarning : filesWarning);
         } finally {
-            if (Files.exists(tmp)) deleteTree(tmp);
+            inFlight.discard(tmp);
         }
     }
 

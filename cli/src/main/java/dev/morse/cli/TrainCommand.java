@@ -415,6 +415,22 @@ final class TrainCommand extends AnalysisCommand {
             Checkpoints.checkFolder(option, checkpoints);
             checkOtherRun(option);
         }
+        for (Path d : resume == null || resume.equals(checkpoints) ? java.util.Collections.singletonList(checkpoints) : List.of(resume, checkpoints)) {
+            if (d != null) removeLeftovers(d);
+        }
+    }
+
+    /** Removes the hidden folders of checkpoints a killed run left in {@code d} (nothing else ever would), saying so. */
+    private void removeLeftovers(Path d) {
+        try {
+            List<Path> gone = Checkpoints.removeLeftovers(d);
+            if (!gone.isEmpty()) {
+                err.println("morse train: note: removed " + (gone.size() == 1 ? "the unfinished checkpoint " + gone.get(0).getFileName()
+                        : gone.size() + " unfinished checkpoints") + " that a killed run left in " + d);
+            }
+        } catch (IOException e) {
+            throw Checks.usage(d == resume ? "--resume" : "--checkpoint-dir", d + ": unreadable (" + e.getMessage() + ")");
+        }
     }
 
     /**

@@ -75,4 +75,49 @@ class CheckpointsTest {
         assertTrue(w.syncWarning() != null && w.syncWarning().contains(other.resolve(".epoch-0001.tmp").toString()), w.syncWarning());
         assertEquals(1, Checkpoints.read(other, 3, 0).state().epoch(), "written all the same");
     }
+    /**
+     * SIGTERM or Ctrl-C while a checkpoint is written: the JVM ends without the writer's finally,
+     * and the hidden .epoch-NNNN.tmp-* folder stayed in DIR for good. The shutdown hook's work
+     * ({@link Checkpoints.InFlight#close}), run here while the files are being forced, removes it,
+     * and the rename that would follow is refused: no epoch-NNNN, no latest.
+     */
+    @Test
+    void anInterruptDuringAWriteRemovesTheHiddenFolder() throws Exception {
+        Path dir = tmp.resolve("ck");
+        Checkpoints.InFlight inFlight = new Checkpoints.InFlight(false);
+        java.io.InterruptedIOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.InterruptedIOException.class,
+                () -> Checkpoints.write(dir, state(), "sgd", "{}\n", Set.of(), d -> {
+                    if (!d.equals(dir)) inFlight.close();   // the signal comes while the hidden folder is forced
+                }, inFlight));
+        assertTrue(e.getMessage().contains("epoch-0001 not written"), e.getMessage());
+        try (var s = Files.list(dir)) {
+            assertEquals(List.of("config.json"), s.map(f -> f.getFileName().toString()).toList());
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.InterruptedIOException.class,
+                () -> Checkpoints.write(tmp.resolve("ck2"), state(), "sgd", "{}\n", Set.of(), FileSync.PLATFORM, inFlight), "none starts after it");
+    }
+
+    /**
+     * What a SIGKILL leaves (a hidden .epoch-NNNN.tmp-PID-TIME folder) goes at the next run, and
+     * only that: not a live process's, not one holding other files, not other names.
+     */
+    @Test
+    void leftoversOfAKilledRunAreRemovedAndNothingElse() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("ck"));
+        Process done = new ProcessBuilder("true").start();
+        done.waitFor();
+        long dead = done.pid(), live = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
+        Path killed = Files.createDirectories(dir.resolve(".epoch-0003.tmp-" + dead + "-12345"));
+        Files.writeString(killed.resolve("theta.npy"), "half");
+        Path writing = Files.createDirectories(dir.resolve(".epoch-0003.tmp-" + live + "-12345"));
+        Path mine = Files.createDirectories(dir.resolve(".epoch-0004.tmp-" + dead + "-1"));
+        Files.writeString(mine.resolve("notes.txt"), "mine");
+        Path other = Files.createDirectories(dir.resolve(".epoch-0004.tmp-x"));
+        Files.writeString(dir.resolve(".epoch-0005.tmp-" + dead + "-1"), "a file, not a folder");
+        assertEquals(List.of(killed), Checkpoints.removeLeftovers(dir));
+        assertFalse(Files.exists(killed));
+        for (Path kept : List.of(writing, mine, other, dir.resolve(".epoch-0005.tmp-" + dead + "-1"))) assertTrue(Files.exists(kept), kept + " kept");
+        assertEquals(List.of(), Checkpoints.removeLeftovers(dir));
+        assertEquals(List.of(), Checkpoints.removeLeftovers(tmp.resolve("absent")));
+    }
 }

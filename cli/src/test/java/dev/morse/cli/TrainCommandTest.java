@@ -174,9 +174,18 @@ class TrainCommandTest {
         assertTrue(Files.exists(latest), "the child wrote a checkpoint: " + Files.readString(dir.resolve("child.log")));
         String at = Files.readString(latest).trim();
         assertFalse(at.equals("epoch-0060"), "killed in the middle of the run, not after it");
+        // what a kill in the middle of a checkpoint leaves (made here by hand: the kill's moment is chance); nothing removed it
+        Path half = Files.createDirectories(ck.resolve(".epoch-0059.tmp-" + p.pid() + "-" + System.nanoTime()));
+        Files.writeString(half.resolve("theta.npy"), "half written");
         assertEquals(0, Cli.run(args(PROBLEM, concat(run, "--save", straight.toString()))).code());
         Cli.Result r = Cli.run("train", "--config", ck.resolve("config.json").toString(), "--resume", ck.toString(), "--save", resumed.toString(), "-q");
         assertEquals(0, r.code(), "resumed after the kill at " + at + ": " + r);
+        assertFalse(Files.exists(half), "the killed run's unfinished checkpoint is removed by the next run");
+        assertTrue(r.err().contains("morse train: note: removed the unfinished checkpoint " + half.getFileName() + " that a killed run left in " + ck)
+                || r.err().contains("unfinished checkpoints that a killed run left in " + ck), r.err());
+        try (Stream<Path> s = Files.list(ck)) {
+            assertTrue(s.noneMatch(f -> f.getFileName().toString().contains(".tmp-")), "no hidden checkpoint folder left");
+        }
         assertArrayEquals(Files.readAllBytes(straight), Files.readAllBytes(resumed), "θ bit for bit after a kill at " + at);
         try (Stream<Path> s = Files.list(ck)) {
             assertTrue(s.noneMatch(f -> f.getFileName().toString().startsWith("epoch-") && !Files.exists(f.resolve("state.json"))),
