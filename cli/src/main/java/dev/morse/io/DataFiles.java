@@ -72,6 +72,7 @@ public final class DataFiles {
             long limit = MAX_UNDECLARED;
             long elements = -1;
             boolean declared = false;
+            boolean idx = false;
             if (Npy.hasMagic(buf.bytes())) {
                 long headerEnd = Npy.headerEnd(buf.bytes());
                 if (headerEnd > 0 && headerEnd <= Npy.MAX_HEADER + 12) buf.fill(in, headerEnd);
@@ -86,6 +87,7 @@ public final class DataFiles {
                     limit = len;
                     elements = Idx.declaredElements(buf.bytes());
                     declared = true;
+                    idx = true;
                 }
             }
             if (declared && expectedElements >= 0 && elements != expectedElements) {
@@ -96,6 +98,16 @@ public final class DataFiles {
                         "Use a smaller file (fewer samples), or raise the heap with MORSE_JAVA_OPTS=-Xmx…");
             }
             buf.fill(in, limit);
+            // Data after an IDX file's declared shape was dropped in silence: the header (often its
+            // dimension count) is wrong, and the values read would be the wrong ones. A .npy file may
+            // have bytes after its array, as numpy reads it (np.save appends arrays to one file).
+            if (idx && buf.size() >= limit) {
+                long extra = buf.size() - limit;   // the first read may pass the end of a short file's data
+                if (extra > 0 || in.read() >= 0) {
+                    extra += extra > 0 ? count(in, MAX_UNDECLARED) : 1 + count(in, MAX_UNDECLARED);
+                    throw new InputException(Idx.trailing(source, buf.bytes(), extra, MAX_UNDECLARED, gzip));
+                }
+            }
             if (!declared && buf.size() >= limit && in.read() >= 0) {
                 throw new InputException(source + (gzip ? ": decompresses to more than " + MemoryGuard.formatBytes(limit)
                         + " (a damaged file or a decompression bomb)" : ": larger than " + MemoryGuard.formatBytes(limit) + ", more than Morse reads"));
@@ -108,6 +120,15 @@ public final class DataFiles {
             throw new dev.morse.linalg.MemoryLimitException(source + ": reading it needs more memory than the heap has free ("
                     + MemoryGuard.formatBytes(MemoryGuard.availableBytes()) + "); raise the heap with MORSE_JAVA_OPTS=-Xmx…", -1, MemoryGuard.availableBytes());
         }
+    }
+
+    /** Bytes left in {@code in}, counted up to {@code cap} (more is {@code cap}: a bomb is not read to its end). */
+    private static long count(InputStream in, long cap) throws IOException {
+        byte[] skip = new byte[CHUNK];
+        long n = 0;
+        int r;
+        while (n < cap && (r = in.read(skip, 0, (int) Math.min(skip.length, cap - n))) >= 0) n += r;
+        return n;
     }
 
     /** A growing byte array with a hard limit, filled from a stream. */

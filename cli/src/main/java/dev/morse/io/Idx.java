@@ -60,6 +60,35 @@ public final class Idx {
         };
     }
 
+    /**
+     * The refusal of data after the shape that {@code header} (a valid header and its data)
+     * declares: {@code extra} bytes more (at least {@code cap} when it is {@code cap}), named in
+     * bytes, with the header's dimension count, the usual culprit.
+     */
+    static String trailing(String source, byte[] header, long extra, long cap, boolean gzip) {
+        int dims = header[3] & 0xff;
+        int[] shape = new int[dims];
+        ByteBuffer buf = ByteBuffer.wrap(header).order(ByteOrder.BIG_ENDIAN);
+        for (int i = 0; i < dims; i++) shape[i] = buf.getInt(4 + 4 * i);
+        long head = 4 + 4L * dims, data = declaredLength(header) - head;
+        String more = extra >= cap ? "more than " + cap : String.valueOf(extra);
+        return source + ": malformed IDX: " + more + " bytes after the data that its header declares (" + dims + (dims == 1 ? " dimension" : " dimensions")
+                + ", shape " + NdArray.shapeText(shape) + " of " + typeName(header[2] & 0xff) + ": " + data + " bytes after the " + head + "-byte header; the file"
+                + (gzip ? " decompresses to " : " has ") + (extra >= cap ? "more than " + (head + data + cap) : String.valueOf(head + data + extra))
+                + " bytes); check the dimension count (the header's 4th byte) and the sizes";
+    }
+
+    private static String typeName(int type) {
+        return switch (type) {
+            case 0x08 -> "ubyte";
+            case 0x09 -> "byte";
+            case 0x0B -> "int16";
+            case 0x0C -> "int32";
+            case 0x0D -> "float32";
+            default -> "float64";
+        };
+    }
+
     public static NdArray read(Path file) {
         return parse(DataFiles.readBytes(file), file.toString());
     }
@@ -81,14 +110,7 @@ public final class Idx {
         }
         long count = NdArray.elements(shape);
         int size = itemSize(type);
-        String dtype = switch (type) {
-            case 0x08 -> "ubyte";
-            case 0x09 -> "byte";
-            case 0x0B -> "int16";
-            case 0x0C -> "int32";
-            case 0x0D -> "float32";
-            default -> "float64";
-        };
+        String dtype = typeName(type);
         if (count > Integer.MAX_VALUE - 8) {
             throw new InputException(source + ": IDX shape " + NdArray.shapeText(shape) + " has " + (count == Long.MAX_VALUE ? "more than 2^63" : count)
                     + " elements, more than one Java array holds");
@@ -98,6 +120,7 @@ public final class Idx {
             throw new InputException(source + ": truncated data: IDX shape " + NdArray.shapeText(shape) + " of " + dtype + " needs "
                     + count * size + " bytes, the file has " + have + " after the header");
         }
+        if (have > count * size) throw new InputException(trailing(source, b, have - count * size, Long.MAX_VALUE, false));
         double[] v = new double[(int) count];
         for (int i = 0; i < v.length; i++) {
             v[i] = switch (type) {

@@ -216,6 +216,7 @@ class BadInputsCatalogueTest {
         ByteBuffer idx = ByteBuffer.allocate(16 + 6 * 784);
         idx.put(new byte[] {0, 0, 0x08, 3}).putInt(6).putInt(28).putInt(28);
         Files.write(dir.resolve("images-idx3-ubyte"), Arrays.copyOf(idx.array(), 16 + 5 * 784));
+        Files.write(dir.resolve("labels-idx1-ubyte"), new byte[] {0, 0, 0x08, 1, 0, 0, 0, 6, 0, 1, 0, 1, 1, 0, 'G', 'A', 'R', 'B', 'A', 'G', 'E'});
         Npy.write(dir.resolve("probes2.npy"), new double[42], 2, 21);
         Npy.writeFloat32(dir.resolve("probes-f4.npy"), new double[42], 2, 21);
         Files.writeString(dir.resolve("deep.json"), "[".repeat(100_000));

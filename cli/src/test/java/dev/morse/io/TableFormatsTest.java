@@ -48,6 +48,38 @@ class TableFormatsTest {
         assertTrue(trunc.getMessage().contains("truncated data") && trunc.getMessage().contains("needs 12 bytes"), trunc.getMessage());
     }
 
+    /**
+     * Bytes after the shape an IDX header declares were dropped in silence (the reader stopped at
+     * the declared length): a labels file whose header said 2 dimensions, or a count too small,
+     * was read as other, fewer values. Refused, naming the byte counts, from a file and gzip'd.
+     */
+    @Test
+    void idxDataAfterTheDeclaredShapeIsRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        byte[] extra = {0, 0, 0x08, 1, 0, 0, 0, 6, 0, 1, 0, 1, 1, 0, 'G', 'A', 'R', 'B', 'A', 'G', 'E'};
+        java.nio.file.Path f = java.nio.file.Files.write(dir.resolve("lab-idx1-ubyte"), extra);
+        InputException e = assertThrows(InputException.class, () -> DataFiles.readArray(f));
+        assertEquals(f + ": malformed IDX: 7 bytes after the data that its header declares (1 dimension, shape (6,) of ubyte: 6 bytes after the "
+                + "8-byte header; the file has 21 bytes); check the dimension count (the header's 4th byte) and the sizes", e.getMessage());
+        // a labels file (6 labels) whose header says 2 dimensions: shape (6, 0), then 2 bytes more
+        byte[] twoDims = {0, 0, 0x08, 2, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0};
+        java.nio.file.Path g = java.nio.file.Files.write(dir.resolve("two-idx1-ubyte"), twoDims);
+        e = assertThrows(InputException.class, () -> DataFiles.readArray(g));
+        assertTrue(e.getMessage().startsWith(g + ": malformed IDX: 2 bytes after the data that its header declares (2 dimensions, shape (6, 0)"),
+                e.getMessage());
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(gz)) {
+            z.write(extra);
+        }
+        java.nio.file.Path h = java.nio.file.Files.write(dir.resolve("lab-idx1-ubyte.gz"), gz.toByteArray());
+        e = assertThrows(InputException.class, () -> DataFiles.readArray(h));
+        assertTrue(e.getMessage().contains("7 bytes after the data") && e.getMessage().contains("the file decompresses to 21 bytes"), e.getMessage());
+        e = assertThrows(InputException.class, () -> Idx.parse(extra, "bytes"));
+        assertTrue(e.getMessage().startsWith("bytes: malformed IDX: 7 bytes after"), e.getMessage());
+        // exactly the declared bytes still read
+        assertArrayEquals(new double[] {0, 1, 0, 1, 1, 0}, DataFiles.readArray(java.nio.file.Files.write(dir.resolve("ok-idx1-ubyte"),
+                java.util.Arrays.copyOf(extra, 14))).values());
+    }
+
     @Test
     void jsonObjectsArraysAndErrors() {
         Object o = DataFiles.parseJson("{\"a\": [1, 2.5e-3, -0], \"b\": {\"c\": \"x\\u00e9\\n\"}, \"d\": true, \"e\": null}", "t.json");
