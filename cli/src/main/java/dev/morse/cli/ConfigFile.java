@@ -81,9 +81,16 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
         Map<String, String> values = new LinkedHashMap<>();
         Map<String, Map.Entry<String, Double>> beyond = new LinkedHashMap<>();
         String command = null;
+        Map<String, String> spelled = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : cfg.entrySet()) {
             String key = normalize(e.getKey());
             Object v = e.getValue();
+            // "no_bias" and "no-bias" are one option: one of them won in silence, as a repeated key must not
+            String before = spelled.putIfAbsent(key, e.getKey());
+            if (before != null) {
+                throw new InputException(file + ": option \"" + key + "\" appears twice (as \"" + before + "\" and \"" + e.getKey()
+                        + "\"); keep one");
+            }
             if (key.equals("command")) {
                 if (!(v instanceof String s)) throw new InputException(file + ": \"command\" must be a string (a morse command such as \"spectrum\")");
                 command = s;

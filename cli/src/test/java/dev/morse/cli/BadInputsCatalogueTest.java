@@ -221,6 +221,7 @@ class BadInputsCatalogueTest {
         Npy.writeFloat32(dir.resolve("probes-f4.npy"), new double[42], 2, 21);
         Files.writeString(dir.resolve("deep.json"), "[".repeat(100_000));
         Files.writeString(dir.resolve("other-command.json"), "{\"command\": \"spectrum\", \"model\": \"3-4-1\", \"data\": \"gaussian\", \"optimizer\": \"lbfgs\"}");
+        Files.writeString(dir.resolve("two-spellings.json"), "{\"command\": \"spectrum\", \"no_bias\": true, \"no-bias\": false}");
         Files.writeString(dir.resolve("typo.json"), "{\"command\": \"spectrum\", \"modle\": \"3-4-1\"}");
         Files.writeString(dir.resolve("array.json"), "[\"spectrum\", \"--model\", \"3-4-1\"]");
         Files.writeString(dir.resolve("bad-number.json"), "{\"command\": \"spectrum\",\n \"k\": 010}");

@@ -468,6 +468,16 @@ class ConfigTest {
         assertEquals(0, ok.code(), "options shared by every analysis command are fine: " + ok);
     }
 
+    /** Two spellings of one option ("no_bias" and "no-bias") let one win in silence; refused as a repeated key is. */
+    @Test
+    void twoSpellingsOfOneOptionAreRefusedAsGivenTwice() throws Exception {
+        Path cfg = dir.resolve("twice.json");
+        Files.writeString(cfg, "{\"command\": \"spectrum\", \"model\": \"3-4-1\", \"data\": \"gaussian\", \"no_bias\": true, \"no-bias\": false}");
+        refused(Cli.run("--config", cfg.toString()), cfg + ": option \"no-bias\" appears twice (as \"no_bias\" and \"no-bias\"); keep one");
+        Files.writeString(cfg, "{\"command\": \"spectrum\", \"tau_factor\": 2, \"model\": \"3-4-1\", \"--tau-factor\": 3}");
+        refused(Cli.run("--config", cfg.toString()), "option \"tau-factor\" appears twice (as \"tau_factor\" and \"--tau-factor\")");
+    }
+
     @Test
     void malformedConfigsNameTheFileAndPlace() throws Exception {
         Path cfg = dir.resolve("bad.json");
