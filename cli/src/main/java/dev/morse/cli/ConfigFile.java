@@ -18,7 +18,8 @@ import picocli.CommandLine.Model.OptionSpec;
  * Options from a JSON file ({@code --config run.json}): a flat object whose keys are option names
  * without the leading dashes ({@code "model"}, {@code "reg"}, {@code "no_bias"} or
  * {@code "no-bias"}), and whose values are strings, numbers, booleans or arrays (joined with
- * commas). The key {@code "command"} names the subcommand when the command line has none. A
+ * commas). The key {@code "command"} names the subcommand when the command line has none, and
+ * must be the one run when it has one. A
  * report written with {@code --json} is accepted as is: its {@code "config"} member is used, so a
  * report reruns the job that produced it. Values on the command line win over the file. A key
  * that no command knows is an error (exit 2), so typos do not pass silently. The contradictions
@@ -140,6 +141,11 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
         if (command != null && !root.getSubcommands().containsKey(command)) {
             throw new InputException(file + ": \"command\": \"" + command + "\" is not a morse command; expected one of "
                     + String.join(", ", root.getSubcommands().keySet()));
+        }
+        // a fit config given to spectrum ran spectrum in silence, with whichever of its keys spectrum has
+        if (command != null && running != null && !command.equals(running)) {
+            throw new InputException(file + ": \"command\": \"" + command + "\" is not the command run (" + running + "); run morse "
+                    + command + " --config " + file + ", or remove \"command\" from the file");
         }
         CommandLine sub = running == null ? null : root.getSubcommands().get(running);
         Set<String> known = new TreeSet<>();

@@ -454,8 +454,14 @@ class ConfigTest {
         Path cfg = dir.resolve("s.json");
         Files.writeString(cfg, "{\"command\": \"spectrum\", \"model\": \"3-4-1\", \"data\": \"gaussian\", \"optimizer\": \"lbfgs\"}");
         refused(Cli.run("--config", cfg.toString()), "s.json: \"optimizer\" is an option of fit, train, not of spectrum");
-        // The command on the command line decides which keys belong.
+        // A file that names another command than the one run: spectrum ran in silence with a fit config's shared keys.
         Files.writeString(cfg, "{\"command\": \"fit\", \"model\": \"3-4-1\", \"data\": \"gaussian\", \"history\": 5}");
+        refused(Cli.run("spectrum", "--config", cfg.toString()), cfg + ": \"command\": \"fit\" is not the command run (spectrum); run morse fit "
+                + "--config " + cfg + ", or remove \"command\" from the file");
+        Files.writeString(cfg, "{\"command\": \"fit\", \"model\": \"3-4-1\", \"data\": \"gaussian\", \"quiet\": true}");
+        refused(Cli.run("spectrum", "--config", cfg.toString()), "\"command\": \"fit\" is not the command run (spectrum)");
+        // Without "command", the command on the command line decides which keys belong.
+        Files.writeString(cfg, "{\"model\": \"3-4-1\", \"data\": \"gaussian\", \"history\": 5}");
         refused(Cli.run("spectrum", "--config", cfg.toString()), "\"history\" is an option of fit, not of spectrum");
         Files.writeString(cfg, "{\"model\": \"3-4-1\", \"data\": \"gaussian\", \"tau_factor\": 3}");
         refused(Cli.run("trace", "--config", cfg.toString()), "\"tau-factor\" is an option of spectrum, morse, not of trace");
