@@ -353,6 +353,18 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Checks.widths(model);
         Checks.specNumbers("--activation", activation);
+        if (eighN != null && parsed != null && productList().isEmpty()) {
+            // --eigh alone times a seeded random matrix: the products' options were dropped in silence
+            for (String o : List.of("--model", "--activation", "--loss", "--batch-size", "--batch", "--chunk-rows", "--chunk", "--k", "--warmup-seconds")) {
+                if (!parsed.hasMatchedOption(o)) continue;
+                List<String> v = parsed.matchedOption(o).stringValues();
+                String what = "--eigh " + eighN + " times no product" + (products == null ? "" : " (--products none)") + ", so " + o + " "
+                        + (v.isEmpty() ? "" : v.get(v.size() - 1)) + " would be ignored; ";
+                throw Checks.usage(o, what + (o.equals("--warmup-seconds") ? "eigh is warmed up by --warmup calls only: remove it, or add --products"
+                        : "it sets the products' network and data, and eigh times a seeded random " + eighN + "×" + eighN
+                        + " matrix: remove it, or add --products"));
+            }
+        }
         if (eighN != null) {
             // The matrix, its eigenvectors and dsyevd's workspace (about 2n²): four n×n arrays.
             Estimates.check("--eigh " + eighN + " (" + eighN + "×" + eighN + " matrix, eigenvectors and LAPACK workspace)", (double) eighN * eighN,

@@ -141,6 +141,17 @@ class ValidationTest {
         refused(Cli.run("bench", "--model", "3-4-2", "--activation", "foo", "--products", "gradient"), "--activation", "foo");
     }
 
+    /** --eigh alone times a seeded random matrix: --model and the other products' options did nothing, in silence. */
+    @Test
+    void benchEighAloneRefusesTheProductsOptions() {
+        refused(Cli.run("bench", "--eigh", "8", "--model", "3-4-1"), "3-4-1", "--model: --eigh 8 times no product, so --model 3-4-1 would be ignored; "
+                + "it sets the products' network and data, and eigh times a seeded random 8×8 matrix: remove it, or add --products");
+        refused(Cli.run("bench", "--eigh", "8", "--products", "none", "--batch-size", "4"), "4",
+                "--batch-size: --eigh 8 times no product (--products none), so --batch-size 4 would be ignored");
+        refused(Cli.run("bench", "--eigh", "8", "--loss", "mse"), "mse", "--loss: --eigh 8 times no product");
+        refused(Cli.run("bench", "--eigh", "8", "--warmup-seconds", "1"), "--warmup-seconds 1", "eigh is warmed up by --warmup calls only");
+    }
+
     @Test
     void seedsAreWholeNumbers() {
         refused(run("trace", "--probe-seed", "1.5"), "--probe-seed", "1.5");
