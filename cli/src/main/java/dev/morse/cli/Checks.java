@@ -190,6 +190,11 @@ final class Checks {
 
     /** The widths of --model: whole numbers of ASCII digits (the engine checks that they are ≥ 1). */
     static void widths(String model) {
+        // a JSON array in a config reaches here joined with commas: "width '1,2'" did not say that
+        if (model.contains(",")) {
+            throw usage("--model", model + ": one model is one string of widths such as 784-256-10, not a list (a config's \"model\" "
+                    + "takes a string, not an array; for several models, run a sweep with a grid of models)");
+        }
         for (String w : model.split("-", -1)) {
             String t = w.strip();
             if (t.isEmpty() || !t.chars().allMatch(c -> c >= '0' && c <= '9')) {

@@ -111,6 +111,7 @@ final class OutputFiles {
             throw Checks.usage(option, "the file name is empty; give a file name" + (option.equals("--json") ? ", or '-' for standard output" : ""));
         }
         Path shown = file.normalize();
+        if (shown.toString().isEmpty()) shown = file;   // "." normalizes to the empty name: say what was typed
         Path target = file.toAbsolutePath().normalize();
         if (target.getFileName() == null) throw Checks.usage(option, file + " is a folder; expected a file name to write");
         if (claims.containsKey(target)) throw Checks.usage(option, "two outputs would go to the same file " + shown);

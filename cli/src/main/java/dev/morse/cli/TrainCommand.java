@@ -409,7 +409,12 @@ final class TrainCommand extends AnalysisCommand {
 
     /** The folders of --resume and the checkpoints (after {@link #checkOptions}): they must be folders that can hold this run's. */
     private void checkCheckpointFolders() {
-        if (resume != null && !java.nio.file.Files.isDirectory(resume)) throw Checks.usage("--resume", resume + ": no such folder (expected a checkpoint folder)");
+        if (resume != null && !java.nio.file.Files.isDirectory(resume)) {
+            Path parent = resume.toAbsolutePath().normalize().getParent();
+            throw Checks.usage("--resume", java.nio.file.Files.exists(resume)
+                    ? resume + " is a file, not a folder; give the checkpoint folder" + (parent == null ? "" : " (" + parent + "?)")
+                    : resume + ": no such folder (expected a checkpoint folder)");
+        }
         if (checkpoints != null) {
             String option = checkpointDir != null ? "--checkpoint-dir" : "--resume";
             Checkpoints.checkFolder(option, checkpoints);

@@ -474,6 +474,15 @@ class ConfigTest {
         assertEquals(0, ok.code(), "options shared by every analysis command are fine: " + ok);
     }
 
+    /** An array for "model" was joined with commas and refused as "width '1,2' is not a whole number". */
+    @Test
+    void anArrayOfModelsSaysThatModelTakesOneString() throws Exception {
+        Path cfg = dir.resolve("models.json");
+        Files.writeString(cfg, "{\"command\": \"spectrum\", \"model\": [\"3-4-1\", \"2-2-1\"], \"data\": \"gaussian\"}");
+        refused(Cli.run("--config", cfg.toString()), "--model: 3-4-1,2-2-1: one model is one string of widths such as 784-256-10, not a list "
+                + "(a config's \"model\" takes a string, not an array");
+    }
+
     /** Two spellings of one option ("no_bias" and "no-bias") let one win in silence; refused as a repeated key is. */
     @Test
     void twoSpellingsOfOneOptionAreRefusedAsGivenTwice() throws Exception {

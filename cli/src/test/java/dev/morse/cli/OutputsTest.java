@@ -61,6 +61,8 @@ class OutputsTest {
         String[] badWeights = {"spectrum", "-q", "--model", "3-4-1", "--data", "gaussian", "--weights", dir.resolve("missing.npy").toString()};
         refused(Cli.run(concat(badWeights, "--json", "")), "--json: the file name is empty", "'-' for standard output");
         refused(Cli.run(concat(badWeights, "--json", dir.toString())), "--json", "is a folder");
+        // "." normalizes to the empty name: the message said "--json:  is a folder"
+        refused(Cli.run(concat(badWeights, "--json", ".")), "--json: . is a folder; expected a file name to write");
         Path file = Files.writeString(dir.resolve("afile"), "x");
         refused(Cli.run(concat(badWeights, "--json", file.resolve("r.json").toString())), "--json", "afile is a file, not a folder");
         refused(Cli.run(concat(badWeights, "--plots", file.toString())), "--plots", "is a file, not a folder");

@@ -194,7 +194,7 @@ class TrainCommandTest {
     }
 
     @Test
-    void badOptionsExit2WithTheReason() {
+    void badOptionsExit2WithTheReason() throws Exception {
         assertUsage("requires a momentum > 0", "--nesterov");
         assertUsage("--betas and --eps are for adam and adamw", "--betas", "0.9,0.99");
         assertUsage("--momentum and --nesterov are for sgd", "--optimizer", "adam", "--momentum", "0.9");
@@ -215,6 +215,11 @@ class TrainCommandTest {
         Cli.Result r = Cli.run(args(PROBLEM, "--epochs", "1", "--resume", dir.resolve("nothing").toString()));
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("no such folder"), r.err());
+        // a file (the folder's config.json) said "no such folder" too
+        Path file = java.nio.file.Files.writeString(dir.resolve("config.json"), "{}");
+        r = Cli.run(args(PROBLEM, "--epochs", "1", "--resume", file.toString()));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--resume: " + file + " is a file, not a folder; give the checkpoint folder (" + dir + "?)"), r.err());
     }
 
     /**
