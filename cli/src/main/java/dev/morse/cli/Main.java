@@ -32,7 +32,7 @@ import picocli.CommandLine.Command;
                         + "spectrum, density and trace (products over a distributed data set).",
                 "%nExit codes: 0 success; 1 internal error (a bug; --debug prints the stack trace); 2 bad usage or input; 3 numerical failure (LAPACK, no convergence); 4 refused for "
                         + "memory (the message gives the estimate and what to use instead); 5 incomplete (sweep run, experiment run: tasks missing "
-                        + "because Spark gave up on them, and the same command resumes; sweep status: tasks missing); 130 interrupted "
+                        + "because Spark gave up on them, and the same command resumes; sweep status, sweep report, experiment report: tasks missing); 130 interrupted "
                         + "(Ctrl-C; 143 for SIGTERM, with the same message: no output is left half-written)."})
 public final class Main implements Runnable {
 

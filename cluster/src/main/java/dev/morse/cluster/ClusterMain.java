@@ -30,7 +30,7 @@ import picocli.CommandLine.Parameters;
  * <p>Exit codes as the CLI's: 0 success; 1 an internal error (a bug); 2 bad usage or input (a
  * spec error, a folder that holds another sweep); 5 incomplete
  * ({@link #EXIT_INCOMPLETE}: {@code sweep run} or {@code experiment run} ended with tasks missing,
- * Spark gave up on them, and the same command resumes; {@code sweep status} and {@code experiment report} while tasks are
+ * Spark gave up on them, and the same command resumes; {@code sweep status}, {@code sweep report} and {@code experiment report} while tasks are
  * missing); 130 interrupted (Ctrl-C, or a sweep's job cancelled), 143 for SIGTERM, with one line
  * that says so, the same for both signals.
  */
@@ -41,7 +41,7 @@ import picocli.CommandLine.Parameters;
         commandListHeading = "%nCommands:%n",
         subcommands = {ClusterMain.Sweep.class, ClusterMain.ExperimentGroup.class, ClusterMain.Cluster.class, CommandLine.HelpCommand.class},
         footer = {"%nExit codes: 0 success; 1 internal error (a bug; --debug prints the stack trace); 2 bad usage or input; 5 incomplete (sweep run, experiment run: "
-                + "tasks missing because Spark gave up on them, and the same command resumes; sweep status, experiment report: tasks missing); "
+                + "tasks missing because Spark gave up on them, and the same command resumes; sweep status, sweep report, experiment report: tasks missing); "
                 + "130 interrupted (Ctrl-C; 143 for SIGTERM; a rerun of sweep run or experiment run resumes)."})
 public final class ClusterMain implements Runnable {
 
@@ -478,7 +478,8 @@ public final class ClusterMain implements Runnable {
 
     @Command(name = "report", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, sortOptions = false,
             description = {"Tables and plots of a sweep's results, grouped by its grid axes (reads the folder; no Spark).",
-                    "%nWithout options: counts by axis, and every numeric output's mean/min/max by each axis."},
+                    "%nWithout options: counts by axis, and every numeric output's mean/min/max by each axis.",
+                    "Exit 5 (incomplete) while tasks are missing: the report covers the rows there are."},
             footer = {"%nExamples:",
                     "  morse sweep report sweeps/wd",
                     "  morse sweep report sweeps/wd --column morse.nullity --by reg,width",
@@ -570,7 +571,14 @@ public final class ClusterMain implements Runnable {
                 any = true;
             }
             if (!any) out.print(rep.text());
-            return 0;
+            // as sweep status and experiment report: a report of some of the tasks is not the sweep's
+            SweepStatus st = SweepStatus.of(dir);
+            if (st.complete()) return 0;
+            out.flush();
+            spec.commandLine().getErr().println("morse sweep report: " + st.missing() + " of " + st.total()
+                    + " tasks missing: the sweep is incomplete; the report covers the rows there are (exit 5; 'sweep run' with the same "
+                    + "spec and --out runs the missing tasks)");
+            return EXIT_INCOMPLETE;
         }
 
         private Path heatmapFile() {

@@ -257,6 +257,11 @@ public final class SweepRunner {
                     + " (ran " + ran + (ran > 0 ? String.format(java.util.Locale.ROOT, " in a %.1f s job", jobSeconds) : "")
                     + ", skipped " + skipped + ") → " + dir.resolve(SweepDir.RESULTS_JSONL)
                     + ", " + SweepDir.RESULTS_PARQUET + (abortedBy == null ? "" : "; job aborted: " + abortedBy));
+            // A failed task is a result (its row says why), so the run succeeds; the last line says it plainly.
+            if (failed > 0) {
+                log.println("sweep " + spec.name() + ": " + failed + " of " + tasks.size() + " tasks failed (rows with status 'failed' and "
+                        + "their error; 'morse sweep status " + dir + "' lists why; --retry-failed runs them again)");
+            }
         }
         return new Result(dir, tasks.size(), skipped, ran, done, failed, missing, abortedBy);
     }

@@ -197,6 +197,11 @@ class ClusterMainTest {
         assertTrue(Files.exists(dir.resolve(SweepDir.RESULTS_JSONL)));
         assertEquals(ClusterMain.EXIT_INCOMPLETE, run("sweep", "status", dir.toString()), err());
         assertTrue(out().contains("4 tasks: 0 done, 0 failed, 4 missing"), out());
+        // sweep report of an incomplete sweep exited 0, where status and experiment report exit 5
+        assertEquals(ClusterMain.EXIT_INCOMPLETE, run("sweep", "report", dir.toString()), err());
+        assertTrue(out().contains("4 tasks: 0 done, 0 failed, 4 missing"), out());
+        assertEquals("morse sweep report: 4 of 4 tasks missing: the sweep is incomplete; the report covers the rows there are (exit 5; "
+                + "'sweep run' with the same spec and --out runs the missing tasks)", err().strip());
     }
 
     /**

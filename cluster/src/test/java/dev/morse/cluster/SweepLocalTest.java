@@ -157,6 +157,10 @@ class SweepLocalTest {
         assertEquals(0, again.ran());
         assertEquals(calls, FakeSteps.CALLS.get(), "no step ran again");
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("16 already committed (skipped)"), out.toString());
+        // a failed task is a result (exit 0): the last line says how many failed, not only a count among others
+        List<String> lines = out.toString(StandardCharsets.UTF_8).strip().lines().toList();
+        assertEquals("sweep fake: 1 of 16 tasks failed (rows with status 'failed' and their error; 'morse sweep status " + dir
+                + "' lists why; --retry-failed runs them again)", lines.get(lines.size() - 1));
         assertEquals(before, comparableRows(dir));
 
         // retryFailed reruns the failed task only (it fails again), and keeps the old result aside
