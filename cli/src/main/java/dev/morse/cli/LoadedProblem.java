@@ -328,7 +328,8 @@ public final class LoadedProblem implements AutoCloseable {
                 yield model.initPyTorchDefault(o.seed);
             }
             case GAUSSIAN -> {
-                desc[0] = "init gaussian:" + init.scale() + ", seed " + o.seed;
+                // scale 0 draws nothing (θ = 0): a seed there would claim a draw that did not happen
+                desc[0] = "init gaussian:" + init.scale() + (init.scale() == 0 ? " (θ = 0, nothing drawn)" : ", seed " + o.seed);
                 yield model.initGaussian(init.scale(), o.seed);
             }
             case ZEROS -> {

@@ -17,6 +17,26 @@ class SmallerThingsTest {
     @TempDir
     Path dir;
 
+    /**
+     * The model and θ in words: the weights-length error showed "bias=[false, false]" (a Java
+     * array), and init --init gaussian:0 said "seed 0" although nothing is drawn.
+     */
+    @Test
+    void theModelAndTheInitAreDescribedInWords() throws Exception {
+        Path w = dir.resolve("w.npy");
+        Npy.write(w, new double[5]);
+        Cli.Result r = Cli.run("spectrum", "-q", "--model", "3-4-1", "--no-bias", "all", "--data", "gaussian", "--weights", w.toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains(" without biases (layer by layer") && !r.err().contains("bias=["), r.err());
+        r = Cli.run("spectrum", "-q", "--model", "3-4-1", "--no-bias", "1", "--data", "gaussian", "--weights", w.toString());
+        assertTrue(r.err().contains(" with biases only in layer 2 (layer by layer"), r.err());
+        r = Cli.run("init", "--model", "3-4-1", "--init", "gaussian:0", "--save", dir.resolve("t.npy").toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("init gaussian:0.0 (θ = 0, nothing drawn)") && !r.out().contains("seed"), r.out());
+        r = Cli.run("init", "--model", "3-4-1", "--init", "gaussian:0.5", "--seed", "3", "--save", dir.resolve("t3.npy").toString());
+        assertTrue(r.out().contains("init gaussian:0.5, seed 3"), r.out());
+    }
+
     @Test
     void curvatureThatOverflowsAtThetaIsANumericalFailureNamingTheCause() throws Exception {
         // 3-4-1: two identical hidden units with output weights ±1e160 cancel (f = 0, the loss is

@@ -286,9 +286,11 @@ public final class Mlp implements java.io.Serializable {
         StringJoiner acts = new StringJoiner(",");
         for (Activation a : activations) acts.add(a.name());
         String s = describeWidths(widths) + (activations.length == 0 ? "" : " " + acts);
-        boolean allBias = true;
-        for (boolean b : bias) allBias &= b;
-        if (!allBias) s += " bias=" + Arrays.toString(bias);
+        // in words, not a Java array ("bias=[false, false]"): which layers have a bias, 1 = the first
+        java.util.List<String> with = new java.util.ArrayList<>();
+        for (int l = 0; l < bias.length; l++) if (bias[l]) with.add(Integer.toString(l + 1));
+        if (with.isEmpty()) s += " without biases";
+        else if (with.size() < bias.length) s += " with biases only in layer" + (with.size() > 1 ? "s " : " ") + String.join(", ", with);
         return s;
     }
 
