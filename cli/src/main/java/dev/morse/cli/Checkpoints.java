@@ -42,7 +42,8 @@ import java.util.regex.Pattern;
  * to disk, then renamed into place (one rename), and only then is {@code latest} replaced (a
  * temporary file renamed over it). A run killed at any moment leaves either the previous
  * checkpoint or the new one, never half of one; a half-written temporary folder is ignored. The
- * files' SHA-256 are checked on reading. Every checkpoint is kept (a few P-long arrays each).
+ * files' SHA-256 are checked on reading. Every checkpoint is kept (a few P-long arrays each),
+ * or the newest N with {@code --keep-checkpoints N} ({@link #prune}).
  * <b>Temporary folders:</b> SIGTERM or Ctrl-C during a write removes the hidden folder
  * ({@link InFlight}); one that a SIGKILL or a crash left is removed by the next run in DIR
  * ({@link #removeLeftovers}).
@@ -453,6 +454,37 @@ final class Checkpoints {
         } finally {
             inFlight.discard(tmp);
         }
+    }
+
+    /**
+     * Keeps the newest {@code keep} (≥ 1) checkpoints up to epoch {@code upTo}, the one just written
+     * and named by {@code latest}, and removes the older ones (--keep-checkpoints). Only Morse's
+     * epoch-NNNN folders ({@link #foreignFiles} empty; also one a killed removal left without its
+     * state.json); those above {@code upTo}, left by a killed run that this one resumed, are
+     * replaced as it gets there. Each goes by a rename to a hidden name first, so that a kill in the
+     * middle leaves no epoch-NNNN folder without its files, only what the next run removes
+     * ({@link #removeLeftovers}). Returns the removed folders' names.
+     */
+    static List<String> prune(Path dir, int upTo, int keep) throws IOException {
+        if (keep < 1) throw new IllegalArgumentException("keep " + keep + " < 1");
+        List<Path> own = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path f : ds) {
+                Matcher m = NAME.matcher(f.getFileName().toString());
+                if (m.matches() && Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS) && foreignFiles(f).isEmpty()
+                        && Long.parseLong(m.group(1)) <= upTo) own.add(f);
+            }
+        }
+        own.sort(Comparator.comparingLong((Path f) -> Long.parseLong(f.getFileName().toString().substring(6))).reversed());
+        List<String> removed = new ArrayList<>();
+        for (Path f : own.subList(Math.min(keep, own.size()), own.size())) {
+            String name = f.getFileName().toString();
+            Path hidden = dir.resolve(tmpName(name));
+            Files.move(f, hidden, StandardCopyOption.ATOMIC_MOVE);
+            deleteTree(hidden);
+            removed.add(name);
+        }
+        return removed;
     }
 
     private static void array(Json j, Path folder, String file, double[] values) throws IOException {

@@ -29,9 +29,10 @@ final class Report {
      * or guarded, and where options come from. None changes a number of the run. plot-format and
      * log-scale shape the plots and go with --plots: recorded without it, they made the config fail
      * to rerun ("--log-scale: goes with --plots DIR"); checkpoint-every goes with --checkpoint-dir
-     * for the same reason ("--checkpoint-every: needs --checkpoint-dir DIR").
+     * for the same reason ("--checkpoint-every: needs --checkpoint-dir DIR"), and keep-checkpoints.
      */
-    static final Set<String> PRESENTATION_OPTIONS = Set.of("plot-format", "log-scale", "force", "quiet", "config", "checkpoint-every");
+    static final Set<String> PRESENTATION_OPTIONS = Set.of("plot-format", "log-scale", "force", "quiet", "config", "checkpoint-every",
+            "keep-checkpoints");
 
     /**
      * Whether a report's config (and a checkpoint's config.json) records the option: not when it

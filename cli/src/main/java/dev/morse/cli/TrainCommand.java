@@ -142,6 +142,11 @@ final class TrainCommand extends AnalysisCommand {
                     + "train's options), also one written by hand in that form, which a run there replaces.")
     Path checkpointDir;
 
+    @Option(names = "--keep-checkpoints", converter = Checks.Positive.class, paramLabel = "N", order = 17,
+            description = "Keep only the newest N epoch checkpoints in the checkpoint folder, removing older ones after each new one "
+                    + "(default: all). The newest is always kept, so --resume works. An output option like --checkpoint-every.")
+    Integer keepCheckpoints;
+
     @WritesFiles
 
     @Option(names = "--resume", paramLabel = "DIR", order = 18,
@@ -211,6 +216,7 @@ final class TrainCommand extends AnalysisCommand {
         checkpoints = checkpointDir != null ? checkpointDir : resume;
         effectiveCheckpointEvery = checkpointEvery == 0 && checkpoints != null ? 1 : checkpointEvery;
         if (effectiveCheckpointEvery > 0 && checkpoints == null) throw Checks.usage("--checkpoint-every", "needs --checkpoint-dir DIR (or --resume DIR)");
+        if (keepCheckpoints != null && checkpoints == null) throw Checks.usage("--keep-checkpoints", "needs --checkpoint-dir DIR (or --resume DIR)");
         penaltyTerms = penaltyTerms();
         opt = optimizerConfig();
         try {
@@ -682,6 +688,7 @@ final class TrainCommand extends AnalysisCommand {
                 }
                 Checkpoints.Written w = Checkpoints.write(checkpoints, state, optimizerText, Report.configText(spec), trainOptions(), FileSync.PLATFORM);
                 progress.note("checkpoint " + w.folder());
+                if (keepCheckpoints != null) Checkpoints.prune(checkpoints, state.epoch(), keepCheckpoints);
                 if (w.syncWarning() != null && !syncWarned) {
                     syncWarned = true;
                     err.println("morse train: warning: " + w.syncWarning()

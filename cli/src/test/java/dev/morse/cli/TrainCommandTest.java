@@ -154,6 +154,50 @@ class TrainCommandTest {
     }
 
     /**
+     * --keep-checkpoints N keeps the newest N epoch checkpoints (every one was kept: 335 folders
+     * after 334 epochs); the run resumes from the newest to the same θ as a straight run, and
+     * keeps pruning. Without a checkpoint folder it is refused.
+     */
+    @Test
+    void keepCheckpointsKeepsTheNewestAndResumeStillWorks() throws Exception {
+        String[] run = {"--optimizer", "sgd", "--lr", "0.05", "--momentum", "0.9"};
+        Path straight = dir.resolve("straight.npy"), resumed = dir.resolve("resumed.npy"), ck = dir.resolve("ck");
+        assertEquals(0, Cli.run(args(PROBLEM, concat(run, "--epochs", "6", "--save", straight.toString()))).code());
+        Cli.Result half = Cli.run(args(PROBLEM, concat(run, "--epochs", "4", "--checkpoint-dir", ck.toString(), "--keep-checkpoints", "2")));
+        assertEquals(0, half.code(), half.toString());
+        assertEquals(List.of("config.json", "epoch-0003", "epoch-0004", "latest"), names(ck));
+        Cli.Result rest = Cli.run("train", "--config", ck.resolve("config.json").toString(), "--resume", ck.toString(), "--epochs", "6",
+                "--keep-checkpoints", "1", "--save", resumed.toString(), "-q");
+        assertEquals(0, rest.code(), rest.toString());
+        assertArrayEquals(Files.readAllBytes(straight), Files.readAllBytes(resumed), "θ bit for bit");
+        assertEquals(List.of("config.json", "epoch-0006", "latest"), names(ck));
+        assertEquals("epoch-0006", Files.readString(ck.resolve("latest")).trim());
+        assertFalse(Files.readString(ck.resolve("config.json")).contains("keep"), "an output option: not in the run's config");
+        Cli.Result r = Cli.run(args(PROBLEM, "--epochs", "1", "--keep-checkpoints", "2"));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--keep-checkpoints: needs --checkpoint-dir DIR (or --resume DIR)"), r.err());
+        r = Cli.run(args(PROBLEM, "--epochs", "1", "--checkpoint-dir", dir.resolve("ck0").toString(), "--keep-checkpoints", "0"));
+        assertEquals(2, r.code(), r.toString());
+    }
+
+    /** What Morse keeps: an epoch folder above the newest (a killed run's, replaced when the run gets there) and other files stay. */
+    @Test
+    void pruneRemovesOnlyOlderCheckpointsOfMorse() throws Exception {
+        Path ck = Files.createDirectories(dir.resolve("ck"));
+        for (int e = 1; e <= 5; e++) Files.writeString(Files.createDirectories(ck.resolve(Checkpoints.folderName(e))).resolve("state.json"), "{}");
+        Files.writeString(ck.resolve("epoch-0001").resolve("mine.txt"), "the user's");
+        Files.writeString(ck.resolve("notes.txt"), "the user's");
+        assertEquals(List.of("epoch-0002"), Checkpoints.prune(ck, 4, 2));
+        assertEquals(List.of("epoch-0001", "epoch-0003", "epoch-0004", "epoch-0005", "notes.txt"), names(ck));
+    }
+
+    static List<String> names(Path d) throws IOException {
+        try (Stream<Path> s = Files.list(d)) {
+            return s.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /**
      * A run killed with SIGKILL (no shutdown hooks, no finally blocks) after some checkpoint:
      * --resume from whatever it left continues to the same θ as an uninterrupted run.
      */
