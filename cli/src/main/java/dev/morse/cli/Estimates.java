@@ -99,12 +99,12 @@ final class Estimates {
     static void morseDense(int p, int denseLimit, boolean spectra) {
         if (p > denseLimit) return;
         if (spectra) {
-            check("the Morse report with --spectra (dense H, G and M, P = " + p + ")", (double) p * p, 8 * 3.05 * p * p,
+            check("the Morse report with --spectra (dense H, G and M, P = " + p + ")", (double) p * p, dev.morse.analysis.MorseReport.denseBytes(p, true),
                     "Leave out --spectra (the counts need one P×P matrix), lower --dense-limit below P = " + p
                             + " (and leave out --spectra) for the extreme eigenvalues only (Lanczos; no counts), or " + HEAP);
         } else {
             // One P×P buffer (a second one, for speed, only when it fits) and two column blocks.
-            check("the Morse report (one dense P×P Hessian, P = " + p + ")", (double) p * p, 8 * 1.05 * p * p,
+            check("the Morse report (one dense P×P Hessian, P = " + p + ")", (double) p * p, dev.morse.analysis.MorseReport.denseBytes(p, false),
                     "Lower --dense-limit below P = " + p + " for the extreme eigenvalues only (Lanczos; no counts), or " + HEAP);
         }
     }

@@ -470,6 +470,8 @@ public final class Main implements Runnable {
         if (t instanceof OutOfMemoryError) return EXIT_MEMORY;
         // -Dmorse.linalg=native with -Dmorse.blas=java: refused at start-up (BaseCommand), this for the commands without that check
         if (t instanceof dev.morse.linalg.BackendConfigurationException) return EXIT_USAGE;
+        // The engine's long work ends so when its thread is interrupted (a cancelled Spark task, an embedder): not a bug
+        if (t instanceof java.util.concurrent.CancellationException) return EXIT_INTERRUPTED;
         if (t instanceof dev.morse.linalg.LinalgException) return EXIT_NUMERICAL;
         // Bad input is an InputException (files, options) or a picocli parameter error; any other
         // IllegalArgumentException comes from a check inside Morse that should never fail: a bug.

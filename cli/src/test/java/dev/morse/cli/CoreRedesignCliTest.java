@@ -29,6 +29,8 @@ class CoreRedesignCliTest {
         assertEquals(Main.EXIT_USAGE, Main.exitCodeFor(new dev.morse.io.InputException("bad file")));
         assertEquals(1, Main.exitCodeFor(new IllegalArgumentException("an engine check failed")));
         assertEquals(1, Main.exitCodeFor(new IllegalStateException("oops")));
+        // the engine's long work ends so when its thread is interrupted: interrupted, not a bug
+        assertEquals(Main.EXIT_INTERRUPTED, Main.exitCodeFor(new java.util.concurrent.CancellationException("Lanczos was interrupted")));
         assertEquals(Main.EXIT_NUMERICAL, Main.exitCodeFor(CliException.numerical("no convergence")));
         // the engine's rule: a value computed at θ that overflowed is a numerical failure, not the caller's bad argument
         assertEquals(Main.EXIT_NUMERICAL, Main.exitCodeFor(new dev.morse.linalg.NonFiniteValueException("non-finite loss or gradient at θ")));

@@ -75,50 +75,56 @@ final class DenseHessian {
         boolean parts = rDiag != null;
         double[] dG = new double[p], dM = new double[p];
         double frobM = 0;
-        // The first layer's weights: H's columns alone, G and M only through their diagonals and ‖M‖_F².
         int w1 = 0;
-        if (ev.firstLayerDiagonal(Part.GGN, theta, dG) && ev.firstLayerDiagonal(Part.NME, theta, dM)) {
-            double f = ev.firstLayerFrobeniusSquared(Part.NME, theta);
-            if (!Double.isNaN(f)) {
-                w1 = ev.firstLayerWeights();
-                frobM = f;
-            }
-        }
-        // G's and M's blocks for the other columns (no more than there are: 142 of 256 at
-        // 784-12-10, and fresh pages cost on some VMs), and the evaluator's own block buffer when
-        // H comes from Hessian products.
-        int cols = Math.max(1, Math.min(ev.denseBlockColumns(), p - w1));
-        MemoryGuard.checkDense(parts ? 2 : 3, (long) cols * p, "Morse check: column blocks of G and M (" + cols + " columns × P=" + p + ")");
-        double[] gBlk = new double[cols * p], mBlk = new double[cols * p];
-        Kernels kernels = KernelProvider.get();
-        // Whole units at a time (Evaluator.kroneckerRangeEnd: enough GEMMs to keep every worker busy
-        // to the range's end); progress after each range.
-        int d0 = ev.problem().model().inputDim(), d1 = w1 / Math.max(1, d0);
-        for (int u = 0; u < d1; ) {
-            dev.morse.linalg.Cancellation.check("the Morse check's dense Hessian (P=" + p + ")");
-            int u1 = ev.kroneckerRangeEnd(u);
-            ev.denseColumns(Part.HESSIAN, theta, u * d0, (u1 - u) * d0, out, u * d0 * p, true);
-            u = u1;
-            if (progress != null) progress.update(u * d0, p);
-        }
-        for (int start = w1; start < p; start += cols) {
-            dev.morse.linalg.Cancellation.check("the Morse check's dense Hessian (P=" + p + ")");
-            int k = Math.min(cols, p - start);
-            ev.denseColumns(Part.GGN, theta, start, k, gBlk, 0, true);
-            ev.denseColumns(Part.NME, theta, start, k, mBlk, 0, true);
-            if (!parts) ev.denseColumns(Part.HESSIAN, theta, start, k, out, start * p, true);
-            for (int j = 0; j < k; j++) {
-                int q = start + j, row = j * p;
-                dG[q] = gBlk[row + q];
-                dM[q] = mBlk[row + q];
-                frobM += 2 * kernels.sumOfSquares(q, mBlk, row) + dM[q] * dM[q];
-                if (parts) {
-                    int o = q * p;
-                    for (int i = 0; i <= q; i++) out[o + i] = gBlk[row + i] + mBlk[row + i];
-                    out[o + q] += rDiag[q];
+        // The Q_s the first layer's columns fill (N × d_1² per part) go when the assembly ends, or stops
+        // (a cancellation, a refusal): an evaluator kept for the next task must not hold them.
+        try {
+            // The first layer's weights: H's columns alone, G and M only through their diagonals and ‖M‖_F².
+            if (ev.firstLayerDiagonal(Part.GGN, theta, dG) && ev.firstLayerDiagonal(Part.NME, theta, dM)) {
+                double f = ev.firstLayerFrobeniusSquared(Part.NME, theta);
+                if (!Double.isNaN(f)) {
+                    w1 = ev.firstLayerWeights();
+                    frobM = f;
                 }
             }
-            if (progress != null) progress.update(start + k, p);
+            // G's and M's blocks for the other columns (no more than there are: 142 of 256 at
+            // 784-12-10, and fresh pages cost on some VMs), and the evaluator's own block buffer when
+            // H comes from Hessian products.
+            int cols = Math.max(1, Math.min(ev.denseBlockColumns(), p - w1));
+            MemoryGuard.checkDense(parts ? 2 : 3, (long) cols * p, "Morse check: column blocks of G and M (" + cols + " columns × P=" + p + ")");
+            double[] gBlk = new double[cols * p], mBlk = new double[cols * p];
+            Kernels kernels = KernelProvider.get();
+            // Whole units at a time (Evaluator.kroneckerRangeEnd: enough GEMMs to keep every worker busy
+            // to the range's end); progress after each range.
+            int d0 = ev.problem().model().inputDim(), d1 = w1 / Math.max(1, d0);
+            for (int u = 0; u < d1; ) {
+                dev.morse.linalg.Cancellation.check("the Morse check's dense Hessian (P=" + p + ")");
+                int u1 = ev.kroneckerRangeEnd(u);
+                ev.denseColumns(Part.HESSIAN, theta, u * d0, (u1 - u) * d0, out, u * d0 * p, true);
+                u = u1;
+                if (progress != null) progress.update(u * d0, p);
+            }
+            for (int start = w1; start < p; start += cols) {
+                dev.morse.linalg.Cancellation.check("the Morse check's dense Hessian (P=" + p + ")");
+                int k = Math.min(cols, p - start);
+                ev.denseColumns(Part.GGN, theta, start, k, gBlk, 0, true);
+                ev.denseColumns(Part.NME, theta, start, k, mBlk, 0, true);
+                if (!parts) ev.denseColumns(Part.HESSIAN, theta, start, k, out, start * p, true);
+                for (int j = 0; j < k; j++) {
+                    int q = start + j, row = j * p;
+                    dG[q] = gBlk[row + q];
+                    dM[q] = mBlk[row + q];
+                    frobM += 2 * kernels.sumOfSquares(q, mBlk, row) + dM[q] * dM[q];
+                    if (parts) {
+                        int o = q * p;
+                        for (int i = 0; i <= q; i++) out[o + i] = gBlk[row + i] + mBlk[row + i];
+                        out[o + q] += rDiag[q];
+                    }
+                }
+                if (progress != null) progress.update(start + k, p);
+            }
+        } finally {
+            ev.releaseDenseCaches();
         }
         // Flops as executed: H's first-layer columns by the Kronecker form, the two Gram matrices of
         // ‖M‖_F² (half the tiles), and G, M (and H) by unit columns for the rest.
@@ -127,7 +133,6 @@ final class DenseHessian {
         double rest = FlopModel.denseColumn("ggn", m, n) + FlopModel.denseColumn("nme", m, n) + (parts ? 0 : FlopModel.denseColumn("hessian", m, n));
         double flops = (p - w1) * rest;
         if (w1 > 0) flops += FlopModel.firstLayerKronecker(m, n) + FlopModel.firstLayerGram(m, n);
-        ev.releaseDenseCaches();   // the Q_s (N × d_1² per part) are not needed past the assembly
         DenseSpectrum.requireFiniteAssembled(out, p, true, forMorseCheck("H", CurvatureOperator::hessian, ev, theta));
         return new Parts(dG, dM, frobM, parts, flops);
     }

@@ -72,12 +72,13 @@ final class MorseCheck {
         String lower = "lower the dense limit below P = " + p + " (MorseReport.Options.withDenseLimit, the CLI's --dense-limit) for the "
                 + "matrix-free report (Lanczos's extreme eigenvalues; no counts), or raise -Xmx.";
         if (o.spectra()) {
-            MemoryGuard.check("Morse check with full spectra: dense H, G and M (P=" + p + ")", (double) p * p, 8 * 3.05 * p * p,
+            MemoryGuard.check("Morse check with full spectra: dense H, G and M (P=" + p + ")", (double) p * p, MorseReport.denseBytes(p, true),
                     "Leave out the spectra (Options.withSpectra(false): the counts need one P×P matrix), " + lower);
         } else {
-            MemoryGuard.check("Morse check: dense Hessian (P=" + p + ")", (double) p * p, 8 * 1.05 * p * p, "L" + lower.substring(1));
+            MemoryGuard.check("Morse check: dense Hessian (P=" + p + ")", (double) p * p, MorseReport.denseBytes(p, false), "L" + lower.substring(1));
         }
     }
+
 
     /**
      * Refuses a point where L_R or ∇L_R is not finite (the loss overflows in float64 there, e.g.
@@ -395,19 +396,27 @@ final class MorseCheck {
         }
         try (NativeThreads.Scope s = NativeThreads.dense(1)) {
             FutureTask<LdltFactorization> other = new FutureTask<>(() -> la.ldltInPlace(b, p, tau));
-            Thread t = Thread.ofPlatform().name("morse-ldlt").daemon(true).start(other);
+            Thread.ofPlatform().name("morse-ldlt").daemon(true).start(other);
             LdltFactorization first = la.ldltInPlace(a, p, -tau);
-            try {
-                return new LdltFactorization[] {first, other.get()};
-            } catch (InterruptedException e) {
-                t.interrupt();
-                Thread.currentThread().interrupt();
-                throw new java.util.concurrent.CancellationException("the Morse check was interrupted while factoring H − τI");
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) throw re;
-                if (e.getCause() instanceof Error er) throw er;
-                throw new IllegalStateException(e.getCause());
+            // LAPACK cannot be interrupted: an interrupt waits for the other factorization to end (it
+            // runs under this scope's thread count and holds b), then cancels.
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    LdltFactorization second = other.get();
+                    if (interrupted) break;
+                    return new LdltFactorization[] {first, second};
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (interrupted) Thread.currentThread().interrupt();
+                    if (e.getCause() instanceof RuntimeException re) throw re;
+                    if (e.getCause() instanceof Error er) throw er;
+                    throw new IllegalStateException(e.getCause());
+                }
             }
+            Thread.currentThread().interrupt();
+            throw new java.util.concurrent.CancellationException("the Morse check was interrupted while factoring H − τI");
         }
     }
 

@@ -237,6 +237,15 @@ public record MorseReport(
     }
 
     /**
+     * Bytes a dense report at P needs: about 1.05 P² doubles for the counts (one P×P buffer, a
+     * second only when it fits, and the column blocks), 3.05 P² with the full spectra (H, G, M and
+     * LAPACK's workspace). The one memory plan of the dense report, for the CLI's early refusal too.
+     */
+    public static double denseBytes(int p, boolean spectra) {
+        return Double.BYTES * (spectra ? 3.05 : 1.05) * p * (double) p;
+    }
+
+    /**
      * Builds the report at θ.
      *
      * @throws IllegalArgumentException when θ is not of length P or not finite (the caller's argument)

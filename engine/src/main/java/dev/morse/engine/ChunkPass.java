@@ -263,6 +263,7 @@ final class ChunkPass {
 
     void ensureBlock(int kg) {
         if (kg <= blockCap) return;
+        checkBlockMemory(kg);
         bra = new double[layers + 1][];
         brz = new double[layers + 1][];
         brg = new double[layers + 1][];
@@ -283,6 +284,27 @@ final class ChunkPass {
         wTmp = new double[kg * maxLayer];
         biasTmp = new double[kg * maxWidth];
         blockCap = kg;
+    }
+
+    /**
+     * Refuses, before allocating, the buffers of {@link #ensureBlock} for kg vectors when they cannot
+     * fit in the heap (a product on a wide model after gradient-only work: the evaluator's open
+     * counted no product buffers): a {@link dev.morse.linalg.MemoryLimitException}, not an
+     * OutOfMemoryError on a worker.
+     */
+    private void checkBlockMemory(int kg) {
+        double perVector = 0, maxWidth = 1, maxLayer = 0;
+        for (int l = 1; l <= layers; l++) {
+            perVector += (l < layers ? 3.0 : 2.0) * maxRows * d[l];
+            maxWidth = Math.max(maxWidth, d[l]);
+            maxLayer = Math.max(maxLayer, (double) d[l] * d[l - 1]);
+        }
+        perVector += 2.0 * maxRows * maxWidth + 2 * maxLayer + maxWidth;
+        double doubles = kg * perVector + maxRows * maxWidth;
+        dev.morse.linalg.MemoryGuard.check("a worker's buffers for products of " + kg + " vector(s) (chunks of " + maxRows + " rows, widths "
+                + java.util.Arrays.toString(d) + ")", Math.max(kg * (double) maxLayer, (double) maxRows * kg * maxWidth), Double.BYTES * doubles,
+                "Use fewer vectors per block product, smaller chunks (Evaluator.Settings.withChunkRows; the CLI's --chunk-rows) or "
+                        + "fewer threads, or raise -Xmx.");
     }
 
     /**

@@ -188,29 +188,22 @@ public final class Evaluator implements AutoCloseable {
     }
 
     /**
-     * Bytes an evaluator holds once open and through its first requests (a gradient, a single
-     * product), from P, the widths and the settings. Per worker: its slot of P doubles for chunk
-     * results ({@link ChunkResults}), a chunk state ({@link ChunkState#doubles} for the rows of a
-     * chunk) and a single product's block buffers ({@link ChunkPass#ensureBlock} with one vector:
-     * two of the largest weight matrix, six of rows × the widest layer or the widths' sum).
-     * Shared: the data gradient ({@link RequestContext}), θ's key for the chunk-state cache
-     * ({@link ThetaKey}) and the terms' Hessian diagonal ({@link Problem#termsHessianDiagonal}), P
-     * doubles each. Not counted: what the caller holds (θ, outputs), the cached chunk states
-     * (at most a quarter of the heap, by {@link ChunkStateCache}'s rule) and block products'
-     * larger buffers, which are checked when they grow.
+     * Bytes an evaluator holds once open and through a gradient, from P, the widths and the
+     * settings. Per worker: its slot of P doubles for chunk results ({@link ChunkResults}) and a
+     * chunk state ({@link ChunkState#doubles} for the rows of a chunk). Shared: the data gradient
+     * ({@link RequestContext}), θ's key for the chunk-state cache ({@link ThetaKey}) and the terms'
+     * Hessian diagonal ({@link Problem#termsHessianDiagonal}), P doubles each. Not counted: what
+     * the caller holds (θ, outputs), the cached chunk states (at most a quarter of the heap, by
+     * {@link ChunkStateCache}'s rule) and the products' buffers, which gradient-only work (training
+     * without a curvature penalty, gd and L-BFGS) never allocates: they are checked when they grow
+     * ({@link ChunkPass#ensureBlock}, {@link ChunkResults}).
      */
     static double bytesNeeded(Problem problem, Settings s) {
         Mlp mlp = problem.model();
         int[] d = mlp.widths();
         double p = mlp.numParameters();
         int rows = Math.max(1, Math.min(s.chunkRows(), problem.size()));
-        double sumWidths = 0, maxWidth = 1, maxLayer = 0;
-        for (int l = 1; l < d.length; l++) {
-            sumWidths += d[l];
-            maxWidth = Math.max(maxWidth, d[l]);
-            maxLayer = Math.max(maxLayer, (double) d[l] * d[l - 1]);
-        }
-        double perWorker = p + ChunkState.doubles(d, rows) + 2 * maxLayer + 3.0 * rows * (sumWidths + maxWidth);
+        double perWorker = p + ChunkState.doubles(d, rows);
         return Double.BYTES * (s.threads() * perWorker + 3 * p);
     }
 
@@ -219,7 +212,7 @@ public final class Evaluator implements AutoCloseable {
         Mlp mlp = problem.model();
         int rows = Math.max(1, Math.min(s.chunkRows(), problem.size()));
         MemoryGuard.check("an evaluator for model " + mlp.describe() + " (P = " + mlp.numParameters() + "; " + s.threads() + " workers, each with P doubles "
-                + "of chunk results and a product's buffers for chunks of " + rows + " rows, and 3 shared vectors of P)",
+                + "of chunk results and a chunk's state for " + rows + " rows, and 3 shared vectors of P)",
                 mlp.numParameters(), bytesNeeded(problem, s),
                 "Open it with fewer threads (Evaluator.Settings.withThreads; the CLI's --threads) or smaller chunks "
                         + "(Settings.withChunkRows), or raise -Xmx.");
@@ -867,6 +860,16 @@ public final class Evaluator implements AutoCloseable {
         lock.lock();
         try {
             firstLayer.release();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether dense caches are kept ({@link #releaseDenseCaches}; tests). */
+    boolean holdsDenseCaches() {
+        lock.lock();
+        try {
+            return firstLayer.holdsAny();
         } finally {
             lock.unlock();
         }

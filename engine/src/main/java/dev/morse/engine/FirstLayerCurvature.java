@@ -57,6 +57,12 @@ final class FirstLayerCurvature {
         return (long) data.size() * mlp.width(1) * mlp.width(1);
     }
 
+    /** Whether some part's Q_s are kept (tests: dense work that ends or stops leaves none). */
+    boolean holdsAny() {
+        for (double[] a : q) if (a != null) return true;
+        return false;
+    }
+
     /** Drops every part's Q_s (N × d_1² doubles apiece). */
     void release() {
         Arrays.fill(q, null);

@@ -371,8 +371,10 @@ public final class DgemmCeiling {
             for (Thread th : threads) {
                 th.join();
             }
-        } catch (Exception e) {
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            throw new java.util.concurrent.CancellationException("the dgemm ceiling's measurement was interrupted");
+        } catch (Exception e) {
             throw new IllegalStateException("dgemm ceiling workers failed: " + e, e);
         }
         return best;

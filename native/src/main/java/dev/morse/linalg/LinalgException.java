@@ -7,7 +7,8 @@ package dev.morse.linalg;
  * solution overflowed ({@link SolveOverflowException}: a tiny, nonzero pivot), a value computed
  * from finite input that is not finite ({@link NonFiniteValueException}: the loss, gradient or a
  * product at θ; {@link NonFiniteMatrixException}: a matrix assembled at θ). Conditions of the
- * machine: a dense allocation the heap cannot hold ({@link MemoryLimitException}), a native
+ * machine: an allocation the heap cannot hold, refused before it is made ({@link MemoryLimitException}:
+ * a dense matrix, an evaluator's buffers, θ), a native
  * backend that was requested but did not load ({@link NativeUnavailableException}). And one
  * configuration the caller gave to the JVM rather than to a method: backend properties that
  * contradict each other ({@link BackendConfigurationException}).

@@ -162,7 +162,8 @@ public final class NativeThreads {
                 LOCK.wait();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for dense LAPACK work of another thread", e);
+                // a cancellation, as Cancellation.check gives: nothing of this thread's work has started
+                throw new java.util.concurrent.CancellationException("interrupted while waiting for dense LAPACK work of another thread");
             }
         }
     }
