@@ -572,10 +572,10 @@ public final class ClusterMain implements Runnable {
             }
             if (!any) out.print(rep.text());
             // as sweep status and experiment report: a report of some of the tasks is not the sweep's
-            SweepStatus st = SweepStatus.of(dir);
-            if (st.complete()) return 0;
+            // (counted from the rows the report was made of, not read again: a running sweep moves on)
+            if (rep.missing() == 0) return 0;
             out.flush();
-            spec.commandLine().getErr().println("morse sweep report: " + st.missing() + " of " + st.total()
+            spec.commandLine().getErr().println("morse sweep report: " + rep.missing() + " of " + rep.tasks()
                     + " tasks missing: the sweep is incomplete; the report covers the rows there are (exit 5; 'sweep run' with the same "
                     + "spec and --out runs the missing tasks)");
             return EXIT_INCOMPLETE;

@@ -53,6 +53,16 @@ public final class SweepReport {
     /** The grid options, in the spec's order. */
     public List<String> axes() { return spec.axes(); }
 
+    /** Tasks of the spec. */
+    public int tasks() { return tasks.size(); }
+
+    /** Tasks with no committed row when the report was loaded (the rows and this count are of one moment). */
+    public int missing() {
+        int m = 0;
+        for (Map<String, Object> r : rowsByTask) if (r == null) m++;
+        return m;
+    }
+
     /** The committed rows, in the spec's task order. */
     public List<Map<String, Object>> rows() {
         List<Map<String, Object>> out = new ArrayList<>();
