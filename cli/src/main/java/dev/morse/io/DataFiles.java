@@ -104,8 +104,10 @@ public final class DataFiles {
             if (idx && buf.size() >= limit) {
                 long extra = buf.size() - limit;   // the first read may pass the end of a short file's data
                 if (extra > 0 || in.read() >= 0) {
-                    extra += extra > 0 ? count(in, MAX_UNDECLARED) : 1 + count(in, MAX_UNDECLARED);
-                    throw new InputException(Idx.trailing(source, buf.bytes(), extra, MAX_UNDECLARED, gzip));
+                    // counted up to one chunk only: the message needs no exact count of a large tail, and a
+                    // decompression bomb behind a small header must cost nothing here either
+                    extra += extra > 0 ? count(in, CHUNK + 1) : 1 + count(in, CHUNK + 1);
+                    throw new InputException(Idx.trailing(source, buf.bytes(), extra, CHUNK, gzip));
                 }
             }
             if (!declared && buf.size() >= limit && in.read() >= 0) {

@@ -71,10 +71,10 @@ public final class Idx {
         ByteBuffer buf = ByteBuffer.wrap(header).order(ByteOrder.BIG_ENDIAN);
         for (int i = 0; i < dims; i++) shape[i] = buf.getInt(4 + 4 * i);
         long head = 4 + 4L * dims, data = declaredLength(header) - head;
-        String more = extra >= cap ? "more than " + cap : String.valueOf(extra);
+        String more = extra > cap ? "more than " + cap : String.valueOf(extra);
         return source + ": malformed IDX: " + more + " bytes after the data that its header declares (" + dims + (dims == 1 ? " dimension" : " dimensions")
                 + ", shape " + NdArray.shapeText(shape) + " of " + typeName(header[2] & 0xff) + ": " + data + " bytes after the " + head + "-byte header; the file"
-                + (gzip ? " decompresses to " : " has ") + (extra >= cap ? "more than " + (head + data + cap) : String.valueOf(head + data + extra))
+                + (gzip ? " decompresses to " : " has ") + (extra > cap ? "more than " + (head + data + cap) : String.valueOf(head + data + extra))
                 + " bytes); check the dimension count (the header's 4th byte) and the sizes";
     }
 

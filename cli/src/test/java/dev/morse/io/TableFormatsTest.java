@@ -75,6 +75,16 @@ class TableFormatsTest {
         assertTrue(e.getMessage().contains("7 bytes after the data") && e.getMessage().contains("the file decompresses to 21 bytes"), e.getMessage());
         e = assertThrows(InputException.class, () -> Idx.parse(extra, "bytes"));
         assertTrue(e.getMessage().startsWith("bytes: malformed IDX: 7 bytes after"), e.getMessage());
+        // a long tail is counted to one chunk only ("more than 65536"), not read to its end
+        byte[] longTail = java.util.Arrays.copyOf(extra, 14 + (1 << 20));
+        java.nio.file.Path big = java.nio.file.Files.write(dir.resolve("long-idx1-ubyte"), longTail);
+        e = assertThrows(InputException.class, () -> DataFiles.readArray(big));
+        assertTrue(e.getMessage().contains(": malformed IDX: more than 65536 bytes after the data") && e.getMessage().contains("the file has more than 65550 bytes"),
+                e.getMessage());
+        byte[] exactChunk = java.util.Arrays.copyOf(extra, 14 + (1 << 16));
+        java.nio.file.Path edge = java.nio.file.Files.write(dir.resolve("edge-idx1-ubyte"), exactChunk);
+        e = assertThrows(InputException.class, () -> DataFiles.readArray(edge));
+        assertTrue(e.getMessage().contains(": malformed IDX: 65536 bytes after the data"), e.getMessage());
         // exactly the declared bytes still read
         assertArrayEquals(new double[] {0, 1, 0, 1, 1, 0}, DataFiles.readArray(java.nio.file.Files.write(dir.resolve("ok-idx1-ubyte"),
                 java.util.Arrays.copyOf(extra, 14))).values());
