@@ -190,10 +190,9 @@ final class Checks {
 
     /** The widths of --model: whole numbers of ASCII digits (the engine checks that they are ≥ 1). */
     static void widths(String model) {
-        // a JSON array in a config reaches here joined with commas: "width '1,2'" did not say that
+        // "784,256,10": "width '784,256,10'" did not say what was wrong (a config's array is refused in ConfigFile)
         if (model.contains(",")) {
-            throw usage("--model", model + ": one model is one string of widths such as 784-256-10, not a list (a config's \"model\" "
-                    + "takes a string, not an array; for several models, run a sweep with a grid of models)");
+            throw usage("--model", model + ": one model is one string of widths joined with '-', such as 784-256-10, not a list");
         }
         for (String w : model.split("-", -1)) {
             String t = w.strip();

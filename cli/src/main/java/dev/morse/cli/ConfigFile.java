@@ -122,6 +122,10 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
             return Double.toString(d);
         }
         if (v instanceof List<?> list) {
+            if (normalize(key).equals("model")) {
+                throw new InputException(file + ": \"model\" takes one string of widths such as \"784-256-10\", not an array; for several "
+                        + "models, run a sweep with a grid of models");
+            }
             StringJoiner j = new StringJoiner(",");
             for (Object o : list) {
                 if (o instanceof List || o instanceof Map || o == null) throw new InputException(file + ": \"" + key + "\" must be a flat array of values");

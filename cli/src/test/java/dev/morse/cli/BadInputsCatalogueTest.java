@@ -222,6 +222,7 @@ class BadInputsCatalogueTest {
         Files.writeString(dir.resolve("deep.json"), "[".repeat(100_000));
         Files.writeString(dir.resolve("other-command.json"), "{\"command\": \"spectrum\", \"model\": \"3-4-1\", \"data\": \"gaussian\", \"optimizer\": \"lbfgs\"}");
         Files.writeString(dir.resolve("two-spellings.json"), "{\"command\": \"spectrum\", \"no_bias\": true, \"no-bias\": false}");
+        Files.writeString(dir.resolve("models.json"), "{\"command\": \"spectrum\", \"model\": [\"3-4-1\", \"2-2-1\"], \"data\": \"gaussian\"}");
         Files.writeString(dir.resolve("fit-config.json"), "{\"command\": \"fit\", \"model\": \"3-4-1\", \"data\": \"gaussian\"}");
         Files.writeString(dir.resolve("typo.json"), "{\"command\": \"spectrum\", \"modle\": \"3-4-1\"}");
         Files.writeString(dir.resolve("array.json"), "[\"spectrum\", \"--model\", \"3-4-1\"]");

@@ -479,8 +479,11 @@ class ConfigTest {
     void anArrayOfModelsSaysThatModelTakesOneString() throws Exception {
         Path cfg = dir.resolve("models.json");
         Files.writeString(cfg, "{\"command\": \"spectrum\", \"model\": [\"3-4-1\", \"2-2-1\"], \"data\": \"gaussian\"}");
-        refused(Cli.run("--config", cfg.toString()), "--model: 3-4-1,2-2-1: one model is one string of widths such as 784-256-10, not a list "
-                + "(a config's \"model\" takes a string, not an array");
+        refused(Cli.run("--config", cfg.toString()), "models.json: \"model\" takes one string of widths such as \"784-256-10\", not an array; "
+                + "for several models, run a sweep with a grid of models");
+        // on the command line, a list of widths: the joiner is named, no config in sight
+        refused(Cli.run("spectrum", "--model", "784,256,10", "--data", "gaussian"), "--model: 784,256,10: one model is one string of widths "
+                + "joined with '-', such as 784-256-10, not a list");
     }
 
     /** Two spellings of one option ("no_bias" and "no-bias") let one win in silence; refused as a repeated key is. */
