@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.morse.analysis.MorseReport;
-import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
 
@@ -18,13 +17,8 @@ class DenseCachesTest {
 
     @Test
     void theMorseChecksAssemblyReleasesTheFirstLayersCachesWhenCancelled() {
-        int n = 64;
-        SplittableRandom r = new SplittableRandom(5);
-        double[] x = new double[n * 2], y = new double[n];
-        for (int i = 0; i < x.length; i++) x[i] = r.nextGaussian();
-        for (int i = 0; i < n; i++) y[i] = r.nextGaussian();
-        Mlp mlp = Mlp.of(Activation.TANH, 2, 12, 10, 1);
-        try (Evaluator e = Evaluator.open(Problem.of(mlp, Dataset.regression(x, n, 2, y, 1), Loss.MSE, Regularizer.l2(1e-3)),
+        Mlp mlp = Mlp.of(Activation.TANH, 2, 12, 10, 1);   // its first layer's columns by the Kronecker form, with their caches
+        try (Evaluator e = Evaluator.open(Problem.of(mlp, Problems.regression(64, 2, 1, 5), Loss.MSE, Regularizer.l2(1e-3)),
                 Evaluator.Settings.defaults().withThreads(2))) {
             double[] theta = mlp.initPyTorchDefault(3);
             MorseReport.at(e, theta, MorseReport.Options.defaults());
