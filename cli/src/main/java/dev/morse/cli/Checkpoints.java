@@ -56,7 +56,8 @@ final class Checkpoints {
     static final String CONFIG = "config.json";
     private static final Pattern NAME = Pattern.compile("epoch-(\\d{4,})");
     /** The hidden folder of a checkpoint being written ({@link #tmpName}): the writer's process id, then a time. */
-    private static final Pattern TMP_NAME = Pattern.compile("\\.epoch-\\d{4,}\\.tmp-(\\d{1,18})-\\d+");
+    // "-?": runs before the time was written unsigned left names with a negative System.nanoTime()
+    private static final Pattern TMP_NAME = Pattern.compile("\\.epoch-\\d{4,}\\.tmp-(\\d{1,18})--?\\d+");
 
     /**
      * The hidden folders of the checkpoints this JVM is writing. A shutdown hook (SIGTERM, Ctrl-C)
@@ -132,19 +133,30 @@ final class Checkpoints {
         }
     }
 
-    /**
-     * Removes the hidden folders of checkpoints that a killed run (SIGKILL, a crash) left in
-     * {@code dir}: only names of the form {@link #tmpName} gives, only folders (not links) holding
-     * only the files Morse writes, and only when their process is gone (another live JVM may be
-     * writing one). Returns what it removed (sorted).
-     */
-    static List<Path> removeLeftovers(Path dir) throws IOException {
-        return removeLeftovers(dir, InFlight.JVM);
+    /** What {@link #removeLeftovers} did: the folders it removed (sorted), and those it could not, as "NAME (REASON)". */
+    record Cleanup(List<Path> removed, List<String> failed) {}
+
+    /** Removes a folder and what it holds ({@link #deleteTree}; another in tests, to make a removal fail). */
+    interface Remover {
+        void remove(Path folder) throws IOException;
     }
 
-    static List<Path> removeLeftovers(Path dir, InFlight inFlight) throws IOException {
+    /**
+     * Removes the hidden folders of checkpoints that a killed run (SIGKILL, a crash) left in
+     * {@code dir}, the folder this run writes its checkpoints to (never one it only reads): only
+     * names of the form {@link #tmpName} gives, only folders (not links) holding only the files
+     * Morse writes, and only when their process is gone (another live JVM may be writing one).
+     * A folder that cannot be removed stays, named in {@link Cleanup#failed}: it is a courtesy,
+     * never a reason to refuse the run. Throws only when {@code dir} cannot be listed.
+     */
+    static Cleanup removeLeftovers(Path dir) throws IOException {
+        return removeLeftovers(dir, InFlight.JVM, Checkpoints::deleteTree);
+    }
+
+    static Cleanup removeLeftovers(Path dir, InFlight inFlight, Remover remover) throws IOException {
         List<Path> removed = new ArrayList<>();
-        if (!Files.isDirectory(dir)) return removed;
+        List<String> failed = new ArrayList<>();
+        if (!Files.isDirectory(dir)) return new Cleanup(removed, failed);
         long self = ProcessHandle.current().pid();
         List<Path> candidates = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
@@ -158,10 +170,14 @@ final class Checkpoints {
         }
         candidates.sort(null);
         for (Path f : candidates) {
-            deleteTree(f);
-            removed.add(f);
+            try {
+                remover.remove(f);
+                removed.add(f);
+            } catch (IOException e) {
+                failed.add(f.getFileName() + " (" + OutputFiles.reason(e) + ")");
+            }
         }
-        return removed;
+        return new Cleanup(removed, failed);
     }
 
     /** A checkpoint read back: its folder and state. */
@@ -581,7 +597,12 @@ final class Checkpoints {
 
     /** A hidden name beside the target, unique to this process and moment (several JVMs may write into one folder). */
     private static String tmpName(String name) {
-        return "." + name + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        return tmpName(name, ProcessHandle.current().pid(), System.nanoTime());
+    }
+
+    /** The time unsigned: System.nanoTime() may be negative, and "-" + a negative number would not be a name {@link #TMP_NAME} matches. */
+    static String tmpName(String name, long pid, long nanoTime) {
+        return "." + name + ".tmp-" + pid + "-" + Long.toUnsignedString(nanoTime);
     }
 
     private static void writeForced(Path f, byte[] bytes) throws IOException {

@@ -426,22 +426,28 @@ final class TrainCommand extends AnalysisCommand {
             Checkpoints.checkFolder(option, checkpoints);
             checkOtherRun(option);
         }
-        for (Path d : resume == null || resume.equals(checkpoints) ? java.util.Collections.singletonList(checkpoints) : List.of(resume, checkpoints)) {
-            if (d != null) removeLeftovers(d);
-        }
+        // only the folder this run writes: a --resume folder it only reads (perhaps shared, or read-only) is left as it is
+        if (checkpoints != null) removeLeftovers(checkpoints);
     }
 
-    /** Removes the hidden folders of checkpoints a killed run left in {@code d} (nothing else ever would), saying so. */
+    /**
+     * Removes the hidden folders of checkpoints a killed run left in {@code d} (nothing else ever
+     * would), saying so; one that cannot be removed is named in a warning, and the run goes on.
+     */
     private void removeLeftovers(Path d) {
+        Checkpoints.Cleanup c;
         try {
-            List<Path> gone = Checkpoints.removeLeftovers(d);
-            if (!gone.isEmpty()) {
-                err.println("morse train: note: removed " + (gone.size() == 1 ? "the unfinished checkpoint " + gone.get(0).getFileName()
-                        : gone.size() + " unfinished checkpoints") + " that a killed run left in " + d);
-            }
+            c = Checkpoints.removeLeftovers(d);
         } catch (IOException e) {
-            throw Checks.usage(d == resume ? "--resume" : "--checkpoint-dir", d + ": unreadable (" + e.getMessage() + ")");
+            err.println("morse train: warning: could not look for unfinished checkpoints in " + d + " (" + OutputFiles.reason(e) + ")");
+            return;
         }
+        List<Path> gone = c.removed();
+        if (!gone.isEmpty()) {
+            err.println("morse train: note: removed " + (gone.size() == 1 ? "the unfinished checkpoint " + gone.get(0).getFileName()
+                    : gone.size() + " unfinished checkpoints") + " that a killed run left in " + d);
+        }
+        for (String f : c.failed()) err.println("morse train: warning: could not remove " + f);
     }
 
     /**

@@ -114,10 +114,52 @@ class CheckpointsTest {
         Files.writeString(mine.resolve("notes.txt"), "mine");
         Path other = Files.createDirectories(dir.resolve(".epoch-0004.tmp-x"));
         Files.writeString(dir.resolve(".epoch-0005.tmp-" + dead + "-1"), "a file, not a folder");
-        assertEquals(List.of(killed), Checkpoints.removeLeftovers(dir));
+        assertEquals(List.of(killed), Checkpoints.removeLeftovers(dir).removed());
         assertFalse(Files.exists(killed));
         for (Path kept : List.of(writing, mine, other, dir.resolve(".epoch-0005.tmp-" + dead + "-1"))) assertTrue(Files.exists(kept), kept + " kept");
-        assertEquals(List.of(), Checkpoints.removeLeftovers(dir));
-        assertEquals(List.of(), Checkpoints.removeLeftovers(tmp.resolve("absent")));
+        assertEquals(new Checkpoints.Cleanup(List.of(), List.of()), Checkpoints.removeLeftovers(dir));
+        assertEquals(new Checkpoints.Cleanup(List.of(), List.of()), Checkpoints.removeLeftovers(tmp.resolve("absent")));
+    }
+
+    /**
+     * System.nanoTime() may be negative: the hidden name was ".epoch-0003.tmp-PID--123", which the
+     * leftover pattern's "-\d+" never matched, so a killed run's folder of that name stayed for good.
+     * The time is now written unsigned, and names of the old form are still recognised.
+     */
+    @Test
+    void hiddenNamesWithANegativeTimeAreRecognised() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("ck"));
+        long dead = deadPid();
+        String name = Checkpoints.tmpName("epoch-0003", dead, -123L);
+        assertFalse(name.contains("--"), name);
+        Path fresh = Files.createDirectories(dir.resolve(name));
+        Path old = Files.createDirectories(dir.resolve(".epoch-0004.tmp-" + dead + "--123"));
+        assertEquals(List.of(fresh, old).stream().sorted().toList(), Checkpoints.removeLeftovers(dir).removed());
+    }
+
+    /**
+     * A leftover that cannot be removed (someone's, in a folder this run may not change) stays and
+     * is named with the reason; the others still go, and nothing is thrown: it used to end the run
+     * with "unreadable" (exit 2).
+     */
+    @Test
+    void aLeftoverThatCannotBeRemovedIsNamedNotThrown() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("ck"));
+        long dead = deadPid();
+        Path stuck = Files.createDirectories(dir.resolve(".epoch-0001.tmp-" + dead + "-1"));
+        Path gone = Files.createDirectories(dir.resolve(".epoch-0002.tmp-" + dead + "-1"));
+        Checkpoints.Cleanup c = Checkpoints.removeLeftovers(dir, new Checkpoints.InFlight(false), f -> {
+            if (f.equals(stuck)) throw new java.nio.file.AccessDeniedException(f.toString());
+            Files.delete(f);
+        });
+        assertEquals(List.of(gone), c.removed());
+        assertEquals(List.of(stuck.getFileName() + " (permission denied)"), c.failed());
+        assertTrue(Files.exists(stuck));
+    }
+
+    private static long deadPid() throws Exception {
+        Process done = new ProcessBuilder("true").start();
+        done.waitFor();
+        return done.pid();
     }
 }

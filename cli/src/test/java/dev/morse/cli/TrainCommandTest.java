@@ -180,6 +180,30 @@ class TrainCommandTest {
         assertEquals(2, r.code(), r.toString());
     }
 
+    /**
+     * --resume A --checkpoint-dir B only reads A: a leftover hidden folder there (someone's, perhaps
+     * in a shared or read-only folder) is not removed, nor a reason to refuse the run. The cleanup
+     * used to run on A too, and a failure to delete ended the run with "A: unreadable" (exit 2).
+     */
+    @Test
+    void resumeFolderIsOnlyRead() throws Exception {
+        String[] run = {"--optimizer", "sgd", "--lr", "0.05"};
+        Path a = dir.resolve("a"), b = dir.resolve("b");
+        assertEquals(0, Cli.run(args(PROBLEM, concat(run, "--epochs", "2", "--checkpoint-dir", a.toString()))).code());
+        Process done = new ProcessBuilder("true").start();
+        done.waitFor();
+        Path leftover = Files.createDirectories(a.resolve(".epoch-0003.tmp-" + done.pid() + "-1"));
+        Files.writeString(leftover.resolve("theta.npy"), "half written");
+        List<String> before = names(a);
+        Cli.Result r = Cli.run("train", "--config", a.resolve("config.json").toString(), "--resume", a.toString(), "--checkpoint-dir", b.toString(),
+                "--epochs", "3", "-q");
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(before, names(a), "the folder resumed from is untouched");
+        assertEquals("half written", Files.readString(leftover.resolve("theta.npy")));
+        assertFalse(r.err().contains("removed"), r.err());
+        assertTrue(Files.isDirectory(b.resolve("epoch-0003")));
+    }
+
     /** What Morse keeps: an epoch folder above the newest (a killed run's, replaced when the run gets there) and other files stay. */
     @Test
     void pruneRemovesOnlyOlderCheckpointsOfMorse() throws Exception {
