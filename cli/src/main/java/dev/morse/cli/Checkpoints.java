@@ -472,16 +472,26 @@ final class Checkpoints {
         }
     }
 
+    /** What {@link #prune} did: the folders it removed, and those it could not, as "NAME (REASON)". */
+    record Pruned(List<String> removed, List<String> failed) {}
+
     /**
      * Keeps the newest {@code keep} (≥ 1) checkpoints up to epoch {@code upTo}, the one just written
-     * and named by {@code latest}, and removes the older ones (--keep-checkpoints). Only Morse's
-     * epoch-NNNN folders ({@link #foreignFiles} empty; also one a killed removal left without its
-     * state.json); those above {@code upTo}, left by a killed run that this one resumed, are
-     * replaced as it gets there. Each goes by a rename to a hidden name first, so that a kill in the
-     * middle leaves no epoch-NNNN folder without its files, only what the next run removes
-     * ({@link #removeLeftovers}). Returns the removed folders' names.
+     * and named by {@code latest}, and removes the older ones (--keep-checkpoints). Only real
+     * checkpoints ({@link #isCheckpoint}) count toward the {@code keep}; the folder {@code latest}
+     * names always stays. Only Morse's epoch-NNNN folders go ({@link #foreignFiles} empty; also one a
+     * killed removal left without its state.json); those above {@code upTo}, left by a killed run
+     * that this one resumed, are replaced as it gets there. Each goes by a rename to a hidden name
+     * first, so that a kill in the middle leaves no epoch-NNNN folder without its files, only what
+     * the next run removes ({@link #removeLeftovers}). A folder that cannot be renamed or removed
+     * is named in {@link Pruned#failed} and the others still go: the checkpoint is written, and
+     * pruning is never a reason to end the run. Throws only when {@code dir} cannot be listed.
      */
-    static List<String> prune(Path dir, int upTo, int keep) throws IOException {
+    static Pruned prune(Path dir, int upTo, int keep) throws IOException {
+        return prune(dir, upTo, keep, Checkpoints::deleteTree);
+    }
+
+    static Pruned prune(Path dir, int upTo, int keep, Remover remover) throws IOException {
         if (keep < 1) throw new IllegalArgumentException("keep " + keep + " < 1");
         List<Path> own = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
@@ -492,15 +502,35 @@ final class Checkpoints {
             }
         }
         own.sort(Comparator.comparingLong((Path f) -> Long.parseLong(f.getFileName().toString().substring(6))).reversed());
+        Set<Path> kept = new java.util.HashSet<>();
+        for (Path f : own) if (kept.size() < keep && isCheckpoint(f)) kept.add(f);
+        String latest = latestName(dir);
+        if (latest != null) kept.add(dir.resolve(latest));
         List<String> removed = new ArrayList<>();
-        for (Path f : own.subList(Math.min(keep, own.size()), own.size())) {
+        List<String> failed = new ArrayList<>();
+        for (Path f : own) {
+            if (kept.contains(f)) continue;
             String name = f.getFileName().toString();
-            Path hidden = dir.resolve(tmpName(name));
-            Files.move(f, hidden, StandardCopyOption.ATOMIC_MOVE);
-            deleteTree(hidden);
-            removed.add(name);
+            try {
+                Path hidden = dir.resolve(tmpName(name));
+                Files.move(f, hidden, StandardCopyOption.ATOMIC_MOVE);
+                remover.remove(hidden);
+                removed.add(name);
+            } catch (IOException e) {
+                failed.add(name + " (" + OutputFiles.reason(e) + ")");
+            }
         }
-        return removed;
+        return new Pruned(removed, failed);
+    }
+
+    /** The name {@code latest} holds when it is Morse's form (epoch-NNNN), else null. */
+    private static String latestName(Path dir) {
+        try {
+            String name = Files.readString(dir.resolve(LATEST), StandardCharsets.UTF_8).trim();
+            return NAME.matcher(name).matches() ? name : null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private static void array(Json j, Path folder, String file, double[] values) throws IOException {

@@ -652,6 +652,7 @@ final class TrainCommand extends AnalysisCommand {
         private Progress.Task task;
         private long lastUpdate;
         private boolean syncWarned;   // the file system's refusal to force the checkpoint folder: said once a run
+        private boolean pruneWarned;   // an old checkpoint --keep-checkpoints could not remove: said once a run, which goes on
 
         Listener(int batches, String optimizerText) {
             this.batches = batches;
@@ -694,7 +695,7 @@ final class TrainCommand extends AnalysisCommand {
                 }
                 Checkpoints.Written w = Checkpoints.write(checkpoints, state, optimizerText, Report.configText(spec), trainOptions(), FileSync.PLATFORM);
                 progress.note("checkpoint " + w.folder());
-                if (keepCheckpoints != null) Checkpoints.prune(checkpoints, state.epoch(), keepCheckpoints);
+                if (keepCheckpoints != null) prune(state.epoch());
                 if (w.syncWarning() != null && !syncWarned) {
                     syncWarned = true;
                     err.println("morse train: warning: " + w.syncWarning()
@@ -704,6 +705,21 @@ final class TrainCommand extends AnalysisCommand {
                 throw new UncheckedIOException(e);
             }
             time("checkpoints", (System.nanoTime() - t0) * 1e-9);
+        }
+
+        /** --keep-checkpoints after a checkpoint is written: a removal that fails is said once, and the run goes on. */
+        private void prune(int upTo) {
+            List<String> failed;
+            try {
+                failed = Checkpoints.prune(checkpoints, upTo, keepCheckpoints).failed();
+            } catch (IOException e) {
+                failed = List.of(checkpoints + " (" + OutputFiles.reason(e) + ")");
+            }
+            if (!failed.isEmpty() && !pruneWarned) {
+                pruneWarned = true;
+                err.println("morse train: warning: --keep-checkpoints: could not remove " + String.join(", ", failed)
+                        + "; training goes on, keeping more checkpoints than asked (said once a run)");
+            }
         }
 
         void abort() {

@@ -211,8 +211,43 @@ class TrainCommandTest {
         for (int e = 1; e <= 5; e++) Files.writeString(Files.createDirectories(ck.resolve(Checkpoints.folderName(e))).resolve("state.json"), "{}");
         Files.writeString(ck.resolve("epoch-0001").resolve("mine.txt"), "the user's");
         Files.writeString(ck.resolve("notes.txt"), "the user's");
-        assertEquals(List.of("epoch-0002"), Checkpoints.prune(ck, 4, 2));
+        assertEquals(new Checkpoints.Pruned(List.of("epoch-0002"), List.of()), Checkpoints.prune(ck, 4, 2));
         assertEquals(List.of("epoch-0001", "epoch-0003", "epoch-0004", "epoch-0005", "notes.txt"), names(ck));
+    }
+
+    /**
+     * Only real checkpoints count toward the newest N: an epoch folder without its state.json used
+     * to take one of the N places (leaving one checkpoint where two were asked for), and the
+     * folder {@code latest} names always stays, even when it is not among the newest.
+     */
+    @Test
+    void pruneCountsOnlyCheckpointsAndKeepsLatest() throws Exception {
+        Path ck = Files.createDirectories(dir.resolve("ck"));
+        for (int e = 1; e <= 6; e++) Files.writeString(Files.createDirectories(ck.resolve(Checkpoints.folderName(e))).resolve("state.json"), "{}");
+        Files.delete(ck.resolve("epoch-0005").resolve("state.json"));
+        Files.writeString(ck.resolve("latest"), "epoch-0002\n");
+        assertEquals(new Checkpoints.Pruned(List.of("epoch-0005", "epoch-0003", "epoch-0001"), List.of()), Checkpoints.prune(ck, 6, 2));
+        assertEquals(List.of("epoch-0002", "epoch-0004", "epoch-0006", "latest"), names(ck));
+    }
+
+    /**
+     * A removal that fails is named, and the others still go: it used to end the training run with
+     * exit 2 after its checkpoint was written.
+     */
+    @Test
+    void aPruneThatFailsIsNamedNotThrown() throws Exception {
+        Path ck = Files.createDirectories(dir.resolve("ck"));
+        for (int e = 1; e <= 4; e++) Files.writeString(Files.createDirectories(ck.resolve(Checkpoints.folderName(e))).resolve("state.json"), "{}");
+        Checkpoints.Pruned p = Checkpoints.prune(ck, 4, 1, f -> {
+            if (f.getFileName().toString().startsWith(".epoch-0002.")) throw new java.nio.file.AccessDeniedException(f.toString());
+            try (Stream<Path> s = Files.list(f)) {
+                for (Path c : s.toList()) Files.delete(c);
+            }
+            Files.delete(f);
+        });
+        assertEquals(List.of("epoch-0003", "epoch-0001"), p.removed());
+        assertEquals(List.of("epoch-0002 (permission denied)"), p.failed());
+        assertTrue(Files.isDirectory(ck.resolve("epoch-0004")));
     }
 
     static List<String> names(Path d) throws IOException {
