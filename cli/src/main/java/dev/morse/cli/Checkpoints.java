@@ -11,16 +11,21 @@ import dev.morse.training.EpochRecord;
 import dev.morse.training.OptimizerState;
 import dev.morse.training.TrainingState;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,7 +51,7 @@ import java.util.regex.Pattern;
  * or the newest N with {@code --keep-checkpoints N} ({@link #prune}).
  * <b>Temporary folders:</b> SIGTERM or Ctrl-C during a write removes the hidden folder
  * ({@link InFlight}); one that a SIGKILL or a crash left is removed by the next run in DIR
- * ({@link #removeLeftovers}).
+ * ({@link #removeLeftovers}) when no live run holds DIR ({@link RunLock}).
  */
 final class Checkpoints {
     private Checkpoints() {}
@@ -54,6 +59,8 @@ final class Checkpoints {
     static final String FORMAT = "morse-train-checkpoint-v1";
     static final String LATEST = "latest";
     static final String CONFIG = "config.json";
+    /** The hidden file whose OS lock the live training runs in DIR hold ({@link RunLock}); it stays (see there why). */
+    static final String LOCK = ".morse-train.lock";
     private static final Pattern NAME = Pattern.compile("epoch-(\\d{4,})");
     /** The hidden folder of a checkpoint being written ({@link #tmpName}): the writer's process id, then a time. */
     // "-?": runs before the time was written unsigned left names with a negative System.nanoTime()
@@ -141,22 +148,28 @@ final class Checkpoints {
         void remove(Path folder) throws IOException;
     }
 
+    /** Who else may be writing hidden folders in DIR, as {@link RunLock} found: decides which are leftovers. */
+    enum Others {
+        /** DIR's lock was taken exclusively: no other live run holds the folder, so only this JVM's are being written. */
+        NONE,
+        /** Another live run holds DIR's lock: any hidden folder may be its, so none is removed. */
+        LIVE,
+        /** The file system has no locks: a folder is a leftover when its process id names no live process (wrong across PID namespaces and hosts). */
+        BY_PID
+    }
+
     /**
      * Removes the hidden folders of checkpoints that a killed run (SIGKILL, a crash) left in
      * {@code dir}, the folder this run writes its checkpoints to (never one it only reads): only
      * names of the form {@link #tmpName} gives, only folders (not links) holding only the files
-     * Morse writes, and only when their process is gone (another live JVM may be writing one).
-     * A folder that cannot be removed stays, named in {@link Cleanup#failed}: it is a courtesy,
-     * never a reason to refuse the run. Throws only when {@code dir} cannot be listed.
+     * Morse writes, and only when no live run may be writing them ({@code others}; this JVM's own
+     * are never removed). A folder that cannot be removed stays, named in {@link Cleanup#failed}:
+     * it is a courtesy, never a reason to refuse the run. Throws only when {@code dir} cannot be listed.
      */
-    static Cleanup removeLeftovers(Path dir) throws IOException {
-        return removeLeftovers(dir, InFlight.JVM, Checkpoints::deleteTree);
-    }
-
-    static Cleanup removeLeftovers(Path dir, InFlight inFlight, Remover remover) throws IOException {
+    static Cleanup removeLeftovers(Path dir, Others others, InFlight inFlight, Remover remover) throws IOException {
         List<Path> removed = new ArrayList<>();
         List<String> failed = new ArrayList<>();
-        if (!Files.isDirectory(dir)) return new Cleanup(removed, failed);
+        if (!Files.isDirectory(dir) || others == Others.LIVE) return new Cleanup(removed, failed);
         long self = ProcessHandle.current().pid();
         List<Path> candidates = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
@@ -164,7 +177,8 @@ final class Checkpoints {
                 Matcher m = TMP_NAME.matcher(f.getFileName().toString());
                 if (!m.matches() || !Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS) || !foreignFiles(f).isEmpty()) continue;
                 long pid = Long.parseLong(m.group(1));
-                boolean writing = pid == self ? inFlight.holds(f) : ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+                boolean writing = inFlight.holds(f)
+                        || others == Others.BY_PID && pid != self && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
                 if (!writing) candidates.add(f);
             }
         }
@@ -178,6 +192,134 @@ final class Checkpoints {
             }
         }
         return new Cleanup(removed, failed);
+    }
+
+    /**
+     * A training run's hold on its checkpoint folder DIR, for the run's life: a shared OS lock on
+     * DIR/{@value #LOCK}, which every live run in DIR holds. Whether a hidden temporary folder is a
+     * killed run's is decided by taking the lock exclusively first: the kernel grants it only when
+     * no live run holds the folder, across PID namespaces (containers sharing a volume, where a
+     * process id may be anyone's) and hosts whose file system has locks, which a process id test
+     * is not. The lock file is never removed: a run could otherwise lock a new file of that name
+     * while another still holds the old one. Where the file system has no locks, the process id
+     * decides ({@link Others#BY_PID}).
+     */
+    static final class RunLock implements AutoCloseable {
+        /**
+         * One channel per lock file in this JVM (tests run commands in-process): closing a second
+         * channel on the file would drop every lock this process holds on it.
+         */
+        private static final Map<Path, Holder> HELD = new HashMap<>();
+
+        private static final class Holder {
+            FileChannel channel;
+            int users;
+        }
+
+        private final Path dir;
+        private Path file;   // the lock file this run holds (one user of its Holder); null until then
+        private boolean noLocks;
+
+        RunLock(Path dir) {
+            this.dir = dir;
+        }
+
+        /**
+         * Takes the hold on DIR when it exists and removes what killed runs left there
+         * ({@link #removeLeftovers}), judged by the lock. A folder not yet there holds nothing yet.
+         */
+        Cleanup takeAndClean() throws IOException {
+            return takeAndClean(InFlight.JVM, Checkpoints::deleteTree);
+        }
+
+        Cleanup takeAndClean(InFlight inFlight, Remover remover) throws IOException {
+            if (!Files.isDirectory(dir)) return new Cleanup(List.of(), List.of());
+            Cleanup[] done = {null};
+            Others others = take(o -> done[0] = removeLeftovers(dir, o, inFlight, remover));
+            return done[0] != null ? done[0] : removeLeftovers(dir, others, inFlight, remover);
+        }
+
+        /** Holds DIR before a checkpoint is written into it (creating it), if not held yet. */
+        void hold() throws IOException {
+            if (file != null || noLocks) return;
+            Files.createDirectories(dir);
+            take(null);
+        }
+
+        /** Work done under DIR's exclusive lock: no other live run holds the folder meanwhile, nor can join. */
+        private interface Alone {
+            void run(Others others) throws IOException;
+        }
+
+        /**
+         * Joins the holders of DIR's lock and says who else holds it. With {@code alone}, first
+         * tries the lock exclusively and, when granted, runs it before taking the shared lock: a
+         * run starting meanwhile waits for the shared lock before its first checkpoint, so none of
+         * its folders can be taken for a leftover.
+         */
+        private Others take(Alone alone) throws IOException {
+            Path f = dir.toAbsolutePath().normalize().resolve(LOCK);
+            synchronized (HELD) {
+                Holder h = HELD.get(f);
+                if (h != null) {   // another run of this JVM holds it: it is live
+                    h.users++;
+                    file = f;
+                    return Others.LIVE;
+                }
+                FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS);
+                boolean kept = false;
+                try {
+                    Others others = Others.LIVE;
+                    FileLock exclusive;
+                    try {
+                        exclusive = alone == null ? null : ch.tryLock(0, Long.MAX_VALUE, false);
+                        if (alone == null) ch.lock(0, Long.MAX_VALUE, true);
+                    } catch (java.nio.channels.ClosedChannelException e) {
+                        throw e;
+                    } catch (IOException e) {
+                        noLocks = true;   // the file system has no locks (some network mounts): the process ids decide
+                        return Others.BY_PID;
+                    }
+                    if (alone != null) {
+                        if (exclusive != null) {
+                            others = Others.NONE;
+                            try {
+                                alone.run(others);
+                            } finally {
+                                exclusive.release();
+                            }
+                        }
+                        ch.lock(0, Long.MAX_VALUE, true);   // waits only while another run holds it exclusively (its cleanup)
+                    }
+                    h = new Holder();
+                    h.channel = ch;
+                    h.users = 1;
+                    HELD.put(f, h);
+                    file = f;
+                    kept = true;
+                    return others;
+                } catch (OverlappingFileLockException e) {
+                    throw new IllegalStateException("the lock on " + f + " is held in this JVM outside RunLock", e);
+                } finally {
+                    if (!kept) ch.close();
+                }
+            }
+        }
+
+        /** Leaves the holders: the last one of this JVM closes the channel, which releases the lock. */
+        @Override
+        public void close() throws IOException {
+            if (file == null) return;
+            synchronized (HELD) {
+                Holder h = HELD.get(file);
+                if (h != null && --h.users == 0) {
+                    HELD.remove(file);
+                    h.channel.close();
+                }
+                file = null;
+            }
+        }
     }
 
     /** A checkpoint read back: its folder and state. */

@@ -183,6 +183,8 @@ final class TrainCommand extends AnalysisCommand {
     List<String> penalties;
 
     private Path checkpoints;
+    /** This run's hold on its checkpoint folder for its life (Checkpoints.RunLock): the others' cleanup leaves its hidden folders alone. */
+    private Checkpoints.RunLock runLock;
     /** Another run's checkpoints in the folder, replaced with --force (removed at this run's first checkpoint); null when none. */
     private List<Path> replacedCheckpoints;
     private int effectiveCheckpointEvery;
@@ -270,6 +272,14 @@ final class TrainCommand extends AnalysisCommand {
 
     @Override
     int execute() throws Exception {
+        try {
+            return train();
+        } finally {
+            if (runLock != null) runLock.close();
+        }
+    }
+
+    private int train() throws Exception {
         checkCheckpointFolders();
         planJson();
         boolean plots = planPlot("train-curves");
@@ -427,7 +437,10 @@ final class TrainCommand extends AnalysisCommand {
             checkOtherRun(option);
         }
         // only the folder this run writes: a --resume folder it only reads (perhaps shared, or read-only) is left as it is
-        if (checkpoints != null) removeLeftovers(checkpoints);
+        if (checkpoints != null) {
+            runLock = new Checkpoints.RunLock(checkpoints);
+            removeLeftovers(checkpoints);
+        }
     }
 
     /**
@@ -437,7 +450,7 @@ final class TrainCommand extends AnalysisCommand {
     private void removeLeftovers(Path d) {
         Checkpoints.Cleanup c;
         try {
-            c = Checkpoints.removeLeftovers(d);
+            c = runLock.takeAndClean();
         } catch (IOException e) {
             err.println("morse train: warning: could not look for unfinished checkpoints in " + d + " (" + OutputFiles.reason(e) + ")");
             return;
@@ -693,6 +706,7 @@ final class TrainCommand extends AnalysisCommand {
                     Checkpoints.remove(replacedCheckpoints, trainOptions());
                     replacedCheckpoints = null;
                 }
+                runLock.hold();
                 Checkpoints.Written w = Checkpoints.write(checkpoints, state, optimizerText, Report.configText(spec), trainOptions(), FileSync.PLATFORM);
                 progress.note("checkpoint " + w.folder());
                 if (keepCheckpoints != null) prune(state.epoch());

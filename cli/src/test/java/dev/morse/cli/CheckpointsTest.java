@@ -114,11 +114,85 @@ class CheckpointsTest {
         Files.writeString(mine.resolve("notes.txt"), "mine");
         Path other = Files.createDirectories(dir.resolve(".epoch-0004.tmp-x"));
         Files.writeString(dir.resolve(".epoch-0005.tmp-" + dead + "-1"), "a file, not a folder");
-        assertEquals(List.of(killed), Checkpoints.removeLeftovers(dir).removed());
+        // the process ids decide only where the file system has no locks
+        assertEquals(List.of(killed), removeLeftovers(dir, Checkpoints.Others.BY_PID).removed());
         assertFalse(Files.exists(killed));
         for (Path kept : List.of(writing, mine, other, dir.resolve(".epoch-0005.tmp-" + dead + "-1"))) assertTrue(Files.exists(kept), kept + " kept");
-        assertEquals(new Checkpoints.Cleanup(List.of(), List.of()), Checkpoints.removeLeftovers(dir));
-        assertEquals(new Checkpoints.Cleanup(List.of(), List.of()), Checkpoints.removeLeftovers(tmp.resolve("absent")));
+        assertEquals(new Checkpoints.Cleanup(List.of(), List.of()), removeLeftovers(dir, Checkpoints.Others.BY_PID));
+        assertEquals(new Checkpoints.Cleanup(List.of(), List.of()), new Checkpoints.RunLock(tmp.resolve("absent")).takeAndClean());
+        assertFalse(Files.exists(tmp.resolve("absent")), "no folder made for the lock before a checkpoint");
+    }
+
+    private static Checkpoints.Cleanup removeLeftovers(Path dir, Checkpoints.Others others) throws IOException {
+        return Checkpoints.removeLeftovers(dir, others, new Checkpoints.InFlight(false), f -> {
+            try (java.util.stream.Stream<Path> s = Files.list(f)) {
+                for (Path c : s.toList()) Files.delete(c);
+            }
+            Files.delete(f);
+        });
+    }
+
+    /**
+     * Liveness by DIR's lock, not by process id: a process id says nothing across PID namespaces
+     * (containers sharing a volume: the same pid may be a live stranger) or hosts. While another
+     * process holds DIR (a child JVM here), no hidden folder is removed, not even one whose
+     * process id is dead; once it is gone, even one whose process id is live (this test's parent)
+     * is a leftover, and this run's own folder being written stays.
+     */
+    @Test
+    void leftoversAreJudgedByTheRunLock() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("ck"));
+        long dead = deadPid(), live = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
+        Path killed = Files.createDirectories(dir.resolve(".epoch-0003.tmp-" + dead + "-1"));
+        Path samePid = Files.createDirectories(dir.resolve(".epoch-0004.tmp-" + live + "-1"));
+        Process holder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp", System.getProperty("java.class.path"),
+                LockHolder.class.getName(), dir.toString()).redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream()));
+            String line;
+            do line = out.readLine(); while (line != null && !line.equals("held"));   // past the JVM's own warnings
+            assertEquals("held", line);
+            try (Checkpoints.RunLock lock = new Checkpoints.RunLock(dir)) {
+                assertEquals(new Checkpoints.Cleanup(List.of(), List.of()), lock.takeAndClean());
+            }
+            assertTrue(Files.exists(killed) && Files.exists(samePid), "another live run holds the folder");
+        } finally {
+            holder.getOutputStream().close();   // it ends
+            holder.waitFor(1, java.util.concurrent.TimeUnit.MINUTES);
+        }
+        Checkpoints.InFlight inFlight = new Checkpoints.InFlight(false);
+        Path mine = inFlight.create(dir, "epoch-0005");
+        try (Checkpoints.RunLock lock = new Checkpoints.RunLock(dir)) {
+            Checkpoints.Cleanup c = lock.takeAndClean(inFlight, f -> {
+                try (java.util.stream.Stream<Path> s = Files.list(f)) {
+                    for (Path x : s.toList()) Files.delete(x);
+                }
+                Files.delete(f);
+            });
+            assertEquals(List.of(killed, samePid), c.removed());
+            assertTrue(Files.exists(mine), "this run's own, being written");
+            assertTrue(Files.exists(dir.resolve(Checkpoints.LOCK)));
+            // a later run in this JVM while this one holds the folder: live, nothing removed
+            Path another = Files.createDirectories(dir.resolve(".epoch-0006.tmp-" + dead + "-1"));
+            try (Checkpoints.RunLock second = new Checkpoints.RunLock(dir)) {
+                assertEquals(List.of(), second.takeAndClean().removed());
+            }
+            assertTrue(Files.exists(another));
+        }
+    }
+
+    /** Holds the run lock of the folder args[0] until its standard input closes (another live run, in another process). */
+    public static final class LockHolder {
+        public static void main(String[] args) throws Exception {
+            try (Checkpoints.RunLock lock = new Checkpoints.RunLock(Path.of(args[0]))) {
+                lock.hold();
+                System.out.println("held");
+                System.out.flush();
+                while (System.in.read() >= 0) {
+                    // until the parent closes it
+                }
+            }
+        }
     }
 
     /**
@@ -134,7 +208,7 @@ class CheckpointsTest {
         assertFalse(name.contains("--"), name);
         Path fresh = Files.createDirectories(dir.resolve(name));
         Path old = Files.createDirectories(dir.resolve(".epoch-0004.tmp-" + dead + "--123"));
-        assertEquals(List.of(fresh, old).stream().sorted().toList(), Checkpoints.removeLeftovers(dir).removed());
+        assertEquals(List.of(fresh, old).stream().sorted().toList(), removeLeftovers(dir, Checkpoints.Others.BY_PID).removed());
     }
 
     /**
@@ -148,7 +222,7 @@ class CheckpointsTest {
         long dead = deadPid();
         Path stuck = Files.createDirectories(dir.resolve(".epoch-0001.tmp-" + dead + "-1"));
         Path gone = Files.createDirectories(dir.resolve(".epoch-0002.tmp-" + dead + "-1"));
-        Checkpoints.Cleanup c = Checkpoints.removeLeftovers(dir, new Checkpoints.InFlight(false), f -> {
+        Checkpoints.Cleanup c = Checkpoints.removeLeftovers(dir, Checkpoints.Others.NONE, new Checkpoints.InFlight(false), f -> {
             if (f.equals(stuck)) throw new java.nio.file.AccessDeniedException(f.toString());
             Files.delete(f);
         });

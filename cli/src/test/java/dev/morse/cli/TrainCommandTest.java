@@ -250,9 +250,10 @@ class TrainCommandTest {
         assertTrue(Files.isDirectory(ck.resolve("epoch-0004")));
     }
 
+    /** What is in {@code d} but the hidden lock file of the training runs (Checkpoints.RunLock), which stays. */
     static List<String> names(Path d) throws IOException {
         try (Stream<Path> s = Files.list(d)) {
-            return s.map(f -> f.getFileName().toString()).sorted().toList();
+            return s.map(f -> f.getFileName().toString()).filter(n -> !n.equals(Checkpoints.LOCK)).sorted().toList();
         }
     }
 
@@ -456,10 +457,7 @@ class TrainCommandTest {
         Cli.Result forced = Cli.run(args(PROBLEM, "--epochs", "2", "--lr", "0.01", "--checkpoint-dir", ck.toString(), "--force"));
         assertEquals(0, forced.code(), forced.toString());
         assertTrue(forced.err().contains("--force: this run replaces the checkpoints in " + ck + " (4 checkpoints epoch-0001 … epoch-0004"), forced.err());
-        try (Stream<Path> s = Files.list(ck)) {
-            assertEquals(List.of("config.json", "epoch-0001", "epoch-0002", "latest"), s.map(f -> f.getFileName().toString()).sorted().toList(),
-                    "only the new run's checkpoints");
-        }
+        assertEquals(List.of("config.json", "epoch-0001", "epoch-0002", "latest"), names(ck), "only the new run's checkpoints");
         assertTrue(Files.readString(ck.resolve("config.json")).contains("\"lr\": 0.01"), Files.readString(ck.resolve("config.json")));
     }
 
