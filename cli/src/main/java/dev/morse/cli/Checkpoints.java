@@ -258,7 +258,7 @@ final class Checkpoints {
          * its folders can be taken for a leftover.
          */
         private Others take(Alone alone) throws IOException {
-            Path f = dir.toAbsolutePath().normalize().resolve(LOCK);
+            Path f = dir.toRealPath().resolve(LOCK);   // one key per file, whatever the spelling (links) of DIR
             synchronized (HELD) {
                 Holder h = HELD.get(f);
                 if (h != null) {   // another run of this JVM holds it: it is live
@@ -266,8 +266,15 @@ final class Checkpoints {
                     file = f;
                     return Others.LIVE;
                 }
-                FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                        LinkOption.NOFOLLOW_LINKS);
+                FileChannel ch;
+                try {
+                    ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+                } catch (IOException e) {
+                    // A lock file this run cannot open (another user's in a shared folder, a link, a folder):
+                    // who else is live cannot be told, so nothing of anyone's is removed, and the run goes on.
+                    noLocks = true;
+                    return Others.LIVE;
+                }
                 boolean kept = false;
                 try {
                     Others others = Others.LIVE;

@@ -139,6 +139,30 @@ class CheckpointsTest {
      * process id is dead; once it is gone, even one whose process id is live (this test's parent)
      * is a leftover, and this run's own folder being written stays.
      */
+    /**
+     * A lock file this run cannot open (another user's in a shared folder; here a folder of that
+     * name) is no reason to end the run: nothing is removed (who else is live cannot be told), and
+     * the hold before the first checkpoint goes on. It used to end the run after its first epoch,
+     * exit 2. Two spellings of one folder (a link) share one hold in this JVM.
+     */
+    @Test
+    void aLockFileThatCannotBeOpenedRemovesNothingAndEndsNothing() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("shared"));
+        Files.createDirectories(dir.resolve(Checkpoints.LOCK));
+        Path leftover = Files.createDirectories(dir.resolve(".epoch-0003.tmp-" + deadPid() + "-1"));
+        try (Checkpoints.RunLock lock = new Checkpoints.RunLock(dir)) {
+            assertEquals(new Checkpoints.Cleanup(List.of(), List.of()), lock.takeAndClean());
+            lock.hold();
+        }
+        assertTrue(Files.exists(leftover), "nothing is removed where the lock cannot be read");
+        Path real = Files.createDirectories(tmp.resolve("real"));
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), real);
+        try (Checkpoints.RunLock a = new Checkpoints.RunLock(real); Checkpoints.RunLock b = new Checkpoints.RunLock(link)) {
+            a.hold();
+            b.hold();   // the same file: one channel (a second would throw OverlappingFileLockException)
+        }
+    }
+
     @Test
     void leftoversAreJudgedByTheRunLock() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("ck"));
