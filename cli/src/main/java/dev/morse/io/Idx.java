@@ -62,8 +62,8 @@ public final class Idx {
 
     /**
      * The refusal of data after the shape that {@code header} (a valid header and its data)
-     * declares: {@code extra} bytes more (at least {@code cap} when it is {@code cap}), named in
-     * bytes, with the header's dimension count, the usual culprit.
+     * declares: {@code extra} bytes more (counted up to one past {@code cap}; "more than cap" when
+     * extra exceeds it), named in bytes, with the header's dimension count, the usual culprit.
      */
     static String trailing(String source, byte[] header, long extra, long cap, boolean gzip) {
         int dims = header[3] & 0xff;

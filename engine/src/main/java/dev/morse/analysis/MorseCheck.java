@@ -397,26 +397,46 @@ final class MorseCheck {
         try (NativeThreads.Scope s = NativeThreads.dense(1)) {
             FutureTask<LdltFactorization> other = new FutureTask<>(() -> la.ldltInPlace(b, p, tau));
             Thread.ofPlatform().name("morse-ldlt").daemon(true).start(other);
-            LdltFactorization first = la.ldltInPlace(a, p, -tau);
-            // LAPACK cannot be interrupted: an interrupt waits for the other factorization to end (it
-            // runs under this scope's thread count and holds b), then cancels.
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    LdltFactorization second = other.get();
-                    if (interrupted) break;
-                    return new LdltFactorization[] {first, second};
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    if (interrupted) Thread.currentThread().interrupt();
-                    if (e.getCause() instanceof RuntimeException re) throw re;
-                    if (e.getCause() instanceof Error er) throw er;
-                    throw new IllegalStateException(e.getCause());
-                }
+            LdltFactorization first;
+            try {
+                first = la.ldltInPlace(a, p, -tau);
+            } catch (RuntimeException | Error e) {
+                awaitEnd(other);   // never leave the scope while the other dsytrf still writes b
+                throw e;
             }
-            Thread.currentThread().interrupt();
-            throw new java.util.concurrent.CancellationException("the Morse check was interrupted while factoring H − τI");
+            boolean interrupted = awaitEnd(other);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+                throw new java.util.concurrent.CancellationException("the Morse check was interrupted while factoring H − τI");
+            }
+            try {
+                return new LdltFactorization[] {first, other.get()};
+            } catch (InterruptedException e) {
+                throw new AssertionError("the task has ended", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) throw re;
+                if (e.getCause() instanceof Error er) throw er;
+                throw new IllegalStateException(e.getCause());
+            }
+        }
+    }
+
+    /**
+     * Waits for {@code task} to end, through interrupts (LAPACK cannot be interrupted: the other
+     * factorization runs under the caller's thread-count scope and holds its buffer until it
+     * returns). Returns whether an interrupt came meanwhile; the flag is then clear.
+     */
+    private static boolean awaitEnd(FutureTask<?> task) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                task.get();
+                return interrupted;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                return interrupted;
+            }
         }
     }
 

@@ -263,7 +263,6 @@ final class ChunkPass {
 
     void ensureBlock(int kg) {
         if (kg <= blockCap) return;
-        checkBlockMemory(kg);
         bra = new double[layers + 1][];
         brz = new double[layers + 1][];
         brg = new double[layers + 1][];
@@ -287,24 +286,19 @@ final class ChunkPass {
     }
 
     /**
-     * Refuses, before allocating, the buffers of {@link #ensureBlock} for kg vectors when they cannot
-     * fit in the heap (a product on a wide model after gradient-only work: the evaluator's open
-     * counted no product buffers): a {@link dev.morse.linalg.MemoryLimitException}, not an
-     * OutOfMemoryError on a worker.
+     * Doubles that {@link #ensureBlock} allocates for kg vectors over chunks of {@code rows} rows of
+     * a model of widths d (its arrays, summed; keep in step with it: ChunkPassTest checks): what the
+     * scheduler checks against the heap for all workers, before any of them grows.
      */
-    private void checkBlockMemory(int kg) {
-        double perVector = 0, maxWidth = 1, maxLayer = 0;
+    static double blockDoubles(int[] d, int rows, int kg) {
+        int layers = d.length - 1;
+        double doubles = 0, maxWidth = 1, maxLayer = 0;
         for (int l = 1; l <= layers; l++) {
-            perVector += (l < layers ? 3.0 : 2.0) * maxRows * d[l];
+            doubles += (l < layers ? 3.0 : 2.0) * rows * kg * d[l];
             maxWidth = Math.max(maxWidth, d[l]);
             maxLayer = Math.max(maxLayer, (double) d[l] * d[l - 1]);
         }
-        perVector += 2.0 * maxRows * maxWidth + 2 * maxLayer + maxWidth;
-        double doubles = kg * perVector + maxRows * maxWidth;
-        dev.morse.linalg.MemoryGuard.check("a worker's buffers for products of " + kg + " vector(s) (chunks of " + maxRows + " rows, widths "
-                + java.util.Arrays.toString(d) + ")", Math.max(kg * (double) maxLayer, (double) maxRows * kg * maxWidth), Double.BYTES * doubles,
-                "Use fewer vectors per block product, smaller chunks (Evaluator.Settings.withChunkRows; the CLI's --chunk-rows) or "
-                        + "fewer threads, or raise -Xmx.");
+        return doubles + 2.0 * rows * kg * maxWidth + rows * maxWidth + 2.0 * kg * maxLayer + kg * maxWidth;
     }
 
     /**

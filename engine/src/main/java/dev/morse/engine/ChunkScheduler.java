@@ -2,6 +2,7 @@ package dev.morse.engine;
 
 import dev.morse.engine.ChunkRequest.Kind;
 import dev.morse.linalg.Linalg;
+import dev.morse.linalg.MemoryGuard;
 import dev.morse.simd.Kernels;
 import dev.morse.simd.Ranges;
 import java.util.Arrays;
@@ -71,6 +72,9 @@ final class ChunkScheduler implements AutoCloseable {
 
     /** The one request object, refilled by every run (preallocated: runs allocate nothing). */
     private final ChunkRequest request = new ChunkRequest(this::work);
+    /** The largest product buffers checked against the heap so far ({@link #checkProductBuffers}). */
+    private int checkedRows, checkedGroup;
+    private boolean checkedThird;
     /** The most workers that ran at once during the current request (for tests of thread use). */
     private int widestWave;
 
@@ -126,6 +130,28 @@ final class ChunkScheduler implements AutoCloseable {
     @Override
     public void close() {
         team.close();
+    }
+
+    /**
+     * Refuses, on the calling thread before any worker grows its buffers, products whose buffers all
+     * workers together cannot hold ({@link ChunkPass#blockDoubles}, and {@link ChunkThirdOrder#thirdDoubles}
+     * for quadratic forms, for kg vectors over chunks of rows): a MemoryLimitException, not an
+     * OutOfMemoryError on a worker. The evaluator's open counts none of them (gradient-only work
+     * never allocates them). Checked again only when a request needs more than was checked.
+     */
+    private void checkProductBuffers(int rows, int kg, boolean third) {
+        if (rows <= checkedRows && kg <= checkedGroup && (!third || checkedThird)) return;
+        int r = Math.max(Math.max(rows, maxChunkRows), checkedRows), g = Math.max(kg, checkedGroup);   // passes size by at least maxChunkRows
+        boolean t = third || checkedThird;
+        int[] d = mlp.widths();
+        double perWorker = ChunkPass.blockDoubles(d, r, g) + (t ? ChunkThirdOrder.thirdDoubles(d, r, g) : 0);
+        MemoryGuard.check(threads + " workers' buffers for products of " + g + " vector(s) over chunks of " + r + " rows (model "
+                        + mlp.describe() + ")", perWorker, Double.BYTES * threads * perWorker,
+                "Use fewer threads (Evaluator.Settings.withThreads; the CLI's --threads) or smaller chunks (Settings.withChunkRows; "
+                        + "--chunk-rows), or raise -Xmx.");
+        checkedRows = r;
+        checkedGroup = g;
+        checkedThird = t;
     }
 
     // ------------------------------------------------------------------ the chunk plan
@@ -231,6 +257,7 @@ final class ChunkScheduler implements AutoCloseable {
 
     private void runProduct(Part part, double[] theta, double[] vs, int unitBase, boolean lowerOnly, double[] out, int k) {
         ChunkRequest r = request;
+        checkProductBuffers(r.rows, k == 1 && unitBase < 0 ? 1 : groupSizes.block(k, r.rows, r.groupBudget), false);
         if (k == 1 && unitBase < 0) {
             runChunks(r.setProduct(Kind.SINGLE, theta, part, vs, -1, false, 1, 1, null), out, p);
             return;
@@ -257,6 +284,7 @@ final class ChunkScheduler implements AutoCloseable {
     void firstLayerCurvature(Part part, double[] theta, double[] q) {
         ChunkRequest r = request;
         int units = mlp.width(1);
+        checkProductBuffers(r.rows, groupSizes.block(units, r.rows, r.groupBudget), false);
         runChunks(r.setProduct(Kind.FIRST_LAYER_CURVATURE, theta, part, null, -1, false, units, groupSizes.block(units, r.rows, r.groupBudget), q), null, 0);
     }
 
@@ -305,6 +333,7 @@ final class ChunkScheduler implements AutoCloseable {
         int len = k + (grad == null ? 0 : p);
         if (quadOut.length < len) quadOut = new double[len];
         ChunkRequest r = request;
+        checkProductBuffers(r.rows, groupSizes.third(k, r.rows), true);
         runChunks(r.setQuadratic(theta, hessian, vs, k, groupSizes.third(k, r.rows), grad != null), quadOut, len);
         System.arraycopy(quadOut, 0, forms, 0, k);
         if (grad != null) System.arraycopy(quadOut, k, grad, 0, p);

@@ -36,6 +36,20 @@ final class ChunkThirdOrder {
     private double[][] br2a, br2z, br2g;
     private double[] br2dz, rowSum, rowSum2, s3Tmp;
 
+    /**
+     * Doubles that {@link #ensureThird} allocates on top of {@link ChunkPass#ensureBlock}'s for kg
+     * vectors over chunks of {@code rows} rows (keep in step with it: ChunkPassTest checks).
+     */
+    static double thirdDoubles(int[] d, int rows, int kg) {
+        int layers = d.length - 1;
+        double doubles = 0, maxWidth = 1;
+        for (int l = 1; l <= layers; l++) {
+            doubles += (l < layers ? 3.0 : 2.0) * rows * kg * d[l];
+            maxWidth = Math.max(maxWidth, d[l]);
+        }
+        return doubles + (double) rows * kg * maxWidth + 3.0 * rows * maxWidth;
+    }
+
     private void ensureThird(int kg) {
         pass.ensureBlock(kg);
         if (kg <= thirdCap) return;

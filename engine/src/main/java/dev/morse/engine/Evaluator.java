@@ -195,8 +195,8 @@ public final class Evaluator implements AutoCloseable {
      * Hessian diagonal ({@link Problem#termsHessianDiagonal}), P doubles each. Not counted: what
      * the caller holds (θ, outputs), the cached chunk states (at most a quarter of the heap, by
      * {@link ChunkStateCache}'s rule) and the products' buffers, which gradient-only work (training
-     * without a curvature penalty, gd and L-BFGS) never allocates: they are checked when they grow
-     * ({@link ChunkPass#ensureBlock}, {@link ChunkResults}).
+     * without a curvature penalty, gd and L-BFGS) never allocates: they are checked
+     * for all workers before any grows (ChunkScheduler.checkProductBuffers, {@link ChunkResults}).
      */
     static double bytesNeeded(Problem problem, Settings s) {
         Mlp mlp = problem.model();

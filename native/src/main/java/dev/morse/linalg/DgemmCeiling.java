@@ -372,6 +372,8 @@ public final class DgemmCeiling {
                 th.join();
             }
         } catch (InterruptedException e) {
+            start.reset();   // the workers waiting at a barrier end (BrokenBarrierException) rather than park for good
+            end.reset();
             Thread.currentThread().interrupt();
             throw new java.util.concurrent.CancellationException("the dgemm ceiling's measurement was interrupted");
         } catch (Exception e) {
