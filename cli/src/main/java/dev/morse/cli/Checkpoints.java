@@ -219,6 +219,12 @@ final class Checkpoints {
         private final Path dir;
         private Path file;   // the lock file this run holds (one user of its Holder); null until then
         private boolean noLocks;
+        private boolean anotherRun;   // another live run held DIR when this one joined
+
+        /** Whether another live run (of this JVM or another process) held DIR's lock when this run took it. */
+        boolean anotherRunHolds() {
+            return anotherRun;
+        }
 
         RunLock(Path dir) {
             this.dir = dir;
@@ -264,6 +270,7 @@ final class Checkpoints {
                 if (h != null) {   // another run of this JVM holds it: it is live
                     h.users++;
                     file = f;
+                    anotherRun = true;
                     return Others.LIVE;
                 }
                 FileChannel ch;
@@ -289,6 +296,7 @@ final class Checkpoints {
                         return Others.BY_PID;
                     }
                     if (alone != null) {
+                        anotherRun = exclusive == null;   // refused: another process holds DIR
                         if (exclusive != null) {
                             others = Others.NONE;
                             try {

@@ -434,12 +434,15 @@ final class TrainCommand extends AnalysisCommand {
         if (checkpoints != null) {
             String option = checkpointDir != null ? "--checkpoint-dir" : "--resume";
             Checkpoints.checkFolder(option, checkpoints);
-            checkOtherRun(option);
-        }
-        // only the folder this run writes: a --resume folder it only reads (perhaps shared, or read-only) is left as it is
-        if (checkpoints != null) {
+            // only the folder this run writes: a --resume folder it only reads (perhaps shared, or read-only) is left as it is
             runLock = new Checkpoints.RunLock(checkpoints);
             removeLeftovers(checkpoints);
+            if (runLock.anotherRunHolds()) {
+                // two runs would write the same epoch-NNNN and each replace the other's (with --force, delete them): before any of that
+                throw Checks.usage(option, checkpoints + ": another morse train run is writing checkpoints here now (it holds "
+                        + Checkpoints.LOCK + "); wait for it to end, or give another folder");
+            }
+            checkOtherRun(option);
         }
     }
 

@@ -205,6 +205,33 @@ class CheckpointsTest {
         }
     }
 
+    /**
+     * A second live run in the folder of one that is writing checkpoints there is refused before any
+     * work (exit 2): both would write the same epoch-NNNN and replace each other's, and with --force
+     * delete them. It used to go ahead.
+     */
+    @Test
+    void aSecondLiveRunInTheFolderIsRefused() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("busy"));
+        Process holder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp", System.getProperty("java.class.path"),
+                LockHolder.class.getName(), dir.toString()).redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream()));
+            String line;
+            do line = out.readLine(); while (line != null && !line.equals("held"));
+            assertEquals("held", line);
+            Cli.Result r = Cli.run(TrainCommandTest.args(TrainCommandTest.PROBLEM, "--epochs", "1", "--checkpoint-dir", dir.toString(), "--force"));
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("--checkpoint-dir: " + dir + ": another morse train run is writing checkpoints here now (it holds "
+                    + Checkpoints.LOCK + "); wait for it to end, or give another folder"), r.err());
+        } finally {
+            holder.getOutputStream().close();
+            holder.waitFor(1, java.util.concurrent.TimeUnit.MINUTES);
+        }
+        Cli.Result ok = Cli.run(TrainCommandTest.args(TrainCommandTest.PROBLEM, "--epochs", "1", "--checkpoint-dir", dir.toString(), "--force"));
+        assertEquals(0, ok.code(), "once the other run has ended: " + ok);
+    }
+
     /** Holds the run lock of the folder args[0] until its standard input closes (another live run, in another process). */
     public static final class LockHolder {
         public static void main(String[] args) throws Exception {
