@@ -275,7 +275,13 @@ final class TrainCommand extends AnalysisCommand {
         try {
             return train();
         } finally {
-            if (runLock != null) runLock.close();
+            if (runLock != null) {
+                try {
+                    runLock.close();   // the kernel releases the lock at exit anyway: never the run's own error's replacement
+                } catch (IOException e) {
+                    err.println("morse train: warning: could not release " + Checkpoints.LOCK + " (" + OutputFiles.reason(e) + ")");
+                }
+            }
         }
     }
 
