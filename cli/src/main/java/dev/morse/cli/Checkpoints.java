@@ -220,6 +220,12 @@ final class Checkpoints {
         private Path file;   // the lock file this run holds (one user of its Holder); null until then
         private boolean noLocks;
         private boolean anotherRun;   // another live run held DIR when this one joined
+        private String unopened;      // why DIR's lock file could not be opened, or null
+
+        /** Why DIR's lock file could not be opened (nothing was removed, and another run would not be seen), or null. */
+        String unopened() {
+            return unopened;
+        }
 
         /** Whether another live run (of this JVM or another process) held DIR's lock when this run took it. */
         boolean anotherRunHolds() {
@@ -278,8 +284,9 @@ final class Checkpoints {
                     ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
                 } catch (IOException e) {
                     // A lock file this run cannot open (another user's in a shared folder, a link, a folder):
-                    // who else is live cannot be told, so nothing of anyone's is removed, and the run goes on.
+                    // who else is live cannot be told, so nothing of anyone's is removed, and the run goes on (saying so).
                     noLocks = true;
+                    unopened = OutputFiles.reason(e);
                     return Others.LIVE;
                 }
                 boolean kept = false;

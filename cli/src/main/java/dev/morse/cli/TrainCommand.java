@@ -470,6 +470,10 @@ final class TrainCommand extends AnalysisCommand {
                     : gone.size() + " unfinished checkpoints") + " that a killed run left in " + d);
         }
         for (String f : c.failed()) err.println("morse train: warning: could not remove " + f);
+        if (runLock.unopened() != null) {
+            err.println("morse train: warning: could not open " + d.resolve(Checkpoints.LOCK) + " (" + runLock.unopened() + "): unfinished "
+                    + "checkpoints of killed runs are left there, and another run writing there would not be noticed");
+        }
     }
 
     /**

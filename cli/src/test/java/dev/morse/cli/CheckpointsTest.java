@@ -152,9 +152,15 @@ class CheckpointsTest {
         Path leftover = Files.createDirectories(dir.resolve(".epoch-0003.tmp-" + deadPid() + "-1"));
         try (Checkpoints.RunLock lock = new Checkpoints.RunLock(dir)) {
             assertEquals(new Checkpoints.Cleanup(List.of(), List.of()), lock.takeAndClean());
+            assertTrue(lock.unopened() != null, "the reason is kept for the run's warning");
             lock.hold();
         }
         assertTrue(Files.exists(leftover), "nothing is removed where the lock cannot be read");
+        // the command says so, and runs
+        Cli.Result r = Cli.run(TrainCommandTest.args(TrainCommandTest.PROBLEM, "--epochs", "1", "--checkpoint-dir", dir.toString(), "--force"));
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.err().contains("morse train: warning: could not open " + dir.resolve(Checkpoints.LOCK)) && r.err().contains("would not be noticed"),
+                r.err());
         Path real = Files.createDirectories(tmp.resolve("real"));
         Path link = Files.createSymbolicLink(tmp.resolve("link"), real);
         try (Checkpoints.RunLock a = new Checkpoints.RunLock(real); Checkpoints.RunLock b = new Checkpoints.RunLock(link)) {

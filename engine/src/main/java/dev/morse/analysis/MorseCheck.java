@@ -401,7 +401,7 @@ final class MorseCheck {
             try {
                 first = la.ldltInPlace(a, p, -tau);
             } catch (RuntimeException | Error e) {
-                awaitEnd(other);   // never leave the scope while the other dsytrf still writes b
+                if (awaitEnd(other)) Thread.currentThread().interrupt();   // never leave the scope while the other dsytrf still writes b
                 throw e;
             }
             boolean interrupted = awaitEnd(other);

@@ -301,6 +301,16 @@ final class ChunkPass {
         return doubles + 2.0 * rows * kg * maxWidth + rows * maxWidth + 2.0 * kg * maxLayer + kg * maxWidth;
     }
 
+    /** The largest single array of {@link #blockDoubles} (Java's limit is per array): kg weight matrices or rows × kg widths. */
+    static double largestBlockArray(int[] d, int rows, int kg) {
+        double maxWidth = 1, maxLayer = 0;
+        for (int l = 1; l < d.length; l++) {
+            maxWidth = Math.max(maxWidth, d[l]);
+            maxLayer = Math.max(maxLayer, (double) d[l] * d[l - 1]);
+        }
+        return Math.max(kg * maxLayer, (double) rows * kg * maxWidth);
+    }
+
     /**
      * R-operator pass for the vectors vs[(j0 + j)·P ..], j < kg (kg = 1 for a single product):
      * writes the chunk's contribution to Op·v_j into out[outOff + j·P ..] (overwriting). The GGN

@@ -140,13 +140,17 @@ final class ChunkScheduler implements AutoCloseable {
      * never allocates them). Checked again only when a request needs more than was checked.
      */
     private void checkProductBuffers(int rows, int kg, boolean third) {
-        if (rows <= checkedRows && kg <= checkedGroup && (!third || checkedThird)) return;
-        int r = Math.max(Math.max(rows, maxChunkRows), checkedRows), g = Math.max(kg, checkedGroup);   // passes size by at least maxChunkRows
+        // the rows the passes size their buffers by: at least maxChunkRows, and what any request bound them to (they never shrink)
+        int r = Math.max(rows, maxChunkRows);
+        for (ChunkPass pass : passes) r = Math.max(r, pass.maxRows);
+        if (r <= checkedRows && kg <= checkedGroup && (!third || checkedThird)) return;
+        r = Math.max(r, checkedRows);
+        int g = Math.max(kg, checkedGroup);
         boolean t = third || checkedThird;
         int[] d = mlp.widths();
         double perWorker = ChunkPass.blockDoubles(d, r, g) + (t ? ChunkThirdOrder.thirdDoubles(d, r, g) : 0);
         MemoryGuard.check(threads + " workers' buffers for products of " + g + " vector(s) over chunks of " + r + " rows (model "
-                        + mlp.describe() + ")", perWorker, Double.BYTES * threads * perWorker,
+                        + mlp.describe() + ")", ChunkPass.largestBlockArray(d, r, g), Double.BYTES * threads * perWorker,
                 "Use fewer threads (Evaluator.Settings.withThreads; the CLI's --threads) or smaller chunks (Settings.withChunkRows; "
                         + "--chunk-rows), or raise -Xmx.");
         checkedRows = r;
@@ -351,6 +355,7 @@ final class ChunkScheduler implements AutoCloseable {
 
     /** J·v for the request's samples into out (count × C row-major). */
     void jvp(double[] theta, double[] v, double[] out) {
+        checkProductBuffers(request.rows, 1, false);   // its tangent pass grows a single product's buffers
         runChunks(request.set(Kind.JVP, theta, false, v, out), null, 0);
     }
 

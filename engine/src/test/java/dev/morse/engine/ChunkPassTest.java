@@ -16,6 +16,18 @@ import org.junit.jupiter.api.Test;
  */
 class ChunkPassTest {
 
+    private static double largest(Object o, String... fields) throws Exception {
+        double n = 0;
+        for (String f : fields) {
+            Field fld = o.getClass().getDeclaredField(f);
+            fld.setAccessible(true);
+            Object v = fld.get(o);
+            if (v instanceof double[] a) n = Math.max(n, a.length);
+            else if (v instanceof double[][] aa) for (double[] a : aa) n = Math.max(n, a == null ? 0 : a.length);
+        }
+        return n;
+    }
+
     private static double doubles(Object o, String... fields) throws Exception {
         double n = 0;
         for (String f : fields) {
@@ -39,6 +51,8 @@ class ChunkPassTest {
                     assertEquals(ChunkPass.blockDoubles(widths, rows, kg),
                             doubles(pass, "bra", "brz", "brg", "brdz", "brgT", "nmeFactor", "vPack", "wTmp", "biasTmp"),
                             java.util.Arrays.toString(widths) + " rows " + rows + " kg " + kg);
+                    assertEquals(ChunkPass.largestBlockArray(widths, rows, kg),
+                            largest(pass, "bra", "brz", "brg", "brdz", "brgT", "nmeFactor", "vPack", "wTmp", "biasTmp"), "the largest array");
                     ChunkThirdOrder third = new ChunkThirdOrder(pass);
                     Method ensure = ChunkThirdOrder.class.getDeclaredMethod("ensureThird", int.class);
                     ensure.setAccessible(true);

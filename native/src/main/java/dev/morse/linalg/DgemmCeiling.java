@@ -354,8 +354,10 @@ public final class DgemmCeiling {
                         call(la, m);
                         end.await();
                     }
+                } catch (java.util.concurrent.BrokenBarrierException e) {
+                    // the measurement ended (interrupted): end too
                 } catch (Exception e) {
-                    start.reset();
+                    start.reset();   // this worker's own failure: break the others' wait
                     end.reset();
                 }
             });
@@ -372,8 +374,8 @@ public final class DgemmCeiling {
                 th.join();
             }
         } catch (InterruptedException e) {
-            start.reset();   // the workers waiting at a barrier end (BrokenBarrierException) rather than park for good
-            end.reset();
+            // The interrupted await broke its barrier, which stays broken: the workers arriving there end
+            // (BrokenBarrierException) rather than park for good. Not reset: that would renew it.
             Thread.currentThread().interrupt();
             throw new java.util.concurrent.CancellationException("the dgemm ceiling's measurement was interrupted");
         } catch (Exception e) {
