@@ -16,29 +16,20 @@ import org.junit.jupiter.api.Test;
  */
 class ChunkPassTest {
 
-    private static double largest(Object o, String... fields) throws Exception {
-        double n = 0;
+    /** The lengths of the named double[] and double[][] fields of o (the buffers a pass allocates). */
+    private static java.util.stream.DoubleStream lengths(Object o, String... fields) throws Exception {
+        java.util.stream.DoubleStream.Builder b = java.util.stream.DoubleStream.builder();
         for (String f : fields) {
             Field fld = o.getClass().getDeclaredField(f);
             fld.setAccessible(true);
             Object v = fld.get(o);
-            if (v instanceof double[] a) n = Math.max(n, a.length);
-            else if (v instanceof double[][] aa) for (double[] a : aa) n = Math.max(n, a == null ? 0 : a.length);
+            if (v instanceof double[] a) b.add(a.length);
+            else if (v instanceof double[][] aa) for (double[] a : aa) if (a != null) b.add(a.length);
         }
-        return n;
+        return b.build();
     }
 
-    private static double doubles(Object o, String... fields) throws Exception {
-        double n = 0;
-        for (String f : fields) {
-            Field fld = o.getClass().getDeclaredField(f);
-            fld.setAccessible(true);
-            Object v = fld.get(o);
-            if (v instanceof double[] a) n += a.length;
-            else if (v instanceof double[][] aa) for (double[] a : aa) n += a == null ? 0 : a.length;
-        }
-        return n;
-    }
+    private static final String[] BLOCK = {"bra", "brz", "brg", "brdz", "brgT", "nmeFactor", "vPack", "wTmp", "biasTmp"};
 
     @Test
     void theCheckedSizesAreTheAllocatedOnes() throws Exception {
@@ -49,15 +40,15 @@ class ChunkPassTest {
                     ChunkPass pass = new ChunkPass(mlp, Loss.MSE, KernelProvider.get(), Linalg.get(), rows);
                     pass.ensureBlock(kg);
                     assertEquals(ChunkPass.blockDoubles(widths, rows, kg),
-                            doubles(pass, "bra", "brz", "brg", "brdz", "brgT", "nmeFactor", "vPack", "wTmp", "biasTmp"),
+                            lengths(pass, BLOCK).sum(),
                             java.util.Arrays.toString(widths) + " rows " + rows + " kg " + kg);
                     assertEquals(ChunkPass.largestBlockArray(widths, rows, kg),
-                            largest(pass, "bra", "brz", "brg", "brdz", "brgT", "nmeFactor", "vPack", "wTmp", "biasTmp"), "the largest array");
+                            lengths(pass, BLOCK).max().orElse(0), "the largest array");
                     ChunkThirdOrder third = new ChunkThirdOrder(pass);
                     Method ensure = ChunkThirdOrder.class.getDeclaredMethod("ensureThird", int.class);
                     ensure.setAccessible(true);
                     ensure.invoke(third, kg);
-                    assertEquals(ChunkThirdOrder.thirdDoubles(widths, rows, kg), doubles(third, "br2a", "br2z", "br2g", "br2dz", "rowSum", "rowSum2", "s3Tmp"),
+                    assertEquals(ChunkThirdOrder.thirdDoubles(widths, rows, kg), lengths(third, "br2a", "br2z", "br2g", "br2dz", "rowSum", "rowSum2", "s3Tmp").sum(),
                             java.util.Arrays.toString(widths) + " rows " + rows + " kg " + kg + " (third order)");
                 }
             }
