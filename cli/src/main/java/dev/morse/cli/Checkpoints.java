@@ -247,7 +247,7 @@ final class Checkpoints {
         Cleanup takeAndClean(InFlight inFlight, Remover remover) throws IOException {
             if (!Files.isDirectory(dir)) return new Cleanup(List.of(), List.of());
             Cleanup[] done = {null};
-            Others others = take(o -> done[0] = removeLeftovers(dir, o, inFlight, remover));
+            Others others = take(() -> done[0] = removeLeftovers(dir, Others.NONE, inFlight, remover));
             return done[0] != null ? done[0] : removeLeftovers(dir, others, inFlight, remover);
         }
 
@@ -260,7 +260,7 @@ final class Checkpoints {
 
         /** Work done under DIR's exclusive lock: no other live run holds the folder meanwhile, nor can join. */
         private interface Alone {
-            void run(Others others) throws IOException;
+            void run() throws IOException;
         }
 
         /**
@@ -307,7 +307,7 @@ final class Checkpoints {
                         if (exclusive != null) {
                             others = Others.NONE;
                             try {
-                                alone.run(others);
+                                alone.run();
                             } finally {
                                 exclusive.release();
                             }
@@ -346,6 +346,11 @@ final class Checkpoints {
 
     /** A checkpoint read back: its folder and state. */
     record Loaded(Path folder, TrainingState state) {}
+
+    /** The epoch of a checkpoint folder named by {@link #folderName}. */
+    private static long epochOf(Path folder) {
+        return Long.parseLong(folder.getFileName().toString().substring("epoch-".length()));
+    }
 
     static String folderName(int epoch) {
         return String.format("epoch-%04d", epoch);
@@ -665,7 +670,7 @@ final class Checkpoints {
                         && Long.parseLong(m.group(1)) <= upTo) own.add(f);
             }
         }
-        own.sort(Comparator.comparingLong((Path f) -> Long.parseLong(f.getFileName().toString().substring(6))).reversed());
+        own.sort(Comparator.comparingLong(Checkpoints::epochOf).reversed());
         Set<Path> kept = new java.util.HashSet<>();
         for (Path f : own) if (kept.size() < keep && isCheckpoint(f)) kept.add(f);
         String latest = latestName(dir);
@@ -760,7 +765,7 @@ final class Checkpoints {
         } catch (IOException e) {
             throw new InputException(dir + ": unreadable (" + e.getMessage() + ")");
         }
-        return found.stream().max(Comparator.comparingInt(f -> Integer.parseInt(f.getFileName().toString().substring(6))))
+        return found.stream().max(Comparator.comparingLong(Checkpoints::epochOf))
                 .orElseThrow(() -> new InputException("--resume " + dir + ": no checkpoint there (no '" + LATEST + "' file and no epoch-NNNN folder with a state.json)"));
     }
 
