@@ -291,24 +291,34 @@ final class ChunkPass {
      * scheduler checks against the heap for all workers, before any of them grows.
      */
     static double blockDoubles(int[] d, int rows, int kg) {
-        int layers = d.length - 1;
-        double doubles = 0, maxWidth = 1, maxLayer = 0;
-        for (int l = 1; l <= layers; l++) {
-            doubles += (l < layers ? 3.0 : 2.0) * rows * kg * d[l];
-            maxWidth = Math.max(maxWidth, d[l]);
-            maxLayer = Math.max(maxLayer, (double) d[l] * d[l - 1]);
-        }
-        return doubles + 2.0 * rows * kg * maxWidth + rows * maxWidth + 2.0 * kg * maxLayer + kg * maxWidth;
+        double mw = maxWidth(d);
+        return layerDoubles(d, rows, kg) + 2.0 * rows * kg * mw + rows * mw + 2.0 * kg * maxLayer(d) + kg * mw;
     }
 
     /** The largest single array of {@link #blockDoubles} (Java's limit is per array): kg weight matrices or rows × kg widths. */
     static double largestBlockArray(int[] d, int rows, int kg) {
-        double maxWidth = 1, maxLayer = 0;
-        for (int l = 1; l < d.length; l++) {
-            maxWidth = Math.max(maxWidth, d[l]);
-            maxLayer = Math.max(maxLayer, (double) d[l] * d[l - 1]);
-        }
-        return Math.max(kg * maxLayer, (double) rows * kg * maxWidth);
+        return Math.max(kg * maxLayer(d), (double) rows * kg * maxWidth(d));
+    }
+
+    /** The per-layer tangent signals of kg vectors over rows: three arrays of rows × kg × d_l per hidden layer, two for the output. */
+    static double layerDoubles(int[] d, int rows, int kg) {
+        double doubles = 0;
+        for (int l = 1; l < d.length; l++) doubles += (l < d.length - 1 ? 3.0 : 2.0) * rows * kg * d[l];
+        return doubles;
+    }
+
+    /** The widest layer past the inputs (at least 1). */
+    static double maxWidth(int[] d) {
+        double w = 1;
+        for (int l = 1; l < d.length; l++) w = Math.max(w, d[l]);
+        return w;
+    }
+
+    /** The largest weight matrix, d_l × d_{l−1}. */
+    static double maxLayer(int[] d) {
+        double m = 0;
+        for (int l = 1; l < d.length; l++) m = Math.max(m, (double) d[l] * d[l - 1]);
+        return m;
     }
 
     /**

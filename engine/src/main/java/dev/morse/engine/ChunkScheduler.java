@@ -261,14 +261,14 @@ final class ChunkScheduler implements AutoCloseable {
 
     private void runProduct(Part part, double[] theta, double[] vs, int unitBase, boolean lowerOnly, double[] out, int k) {
         ChunkRequest r = request;
-        checkProductBuffers(r.rows, k == 1 && unitBase < 0 ? 1 : groupSizes.block(k, r.rows, r.groupBudget), false);
+        // Vectors go in groups of a fixed size (it depends on the model and the chunk rows only,
+        // never on the thread count), so every vector's bits are the same however the work is spread.
+        int kg = k == 1 && unitBase < 0 ? 1 : groupSizes.block(k, r.rows, r.groupBudget);
+        checkProductBuffers(r.rows, kg, false);
         if (k == 1 && unitBase < 0) {
             runChunks(r.setProduct(Kind.SINGLE, theta, part, vs, -1, false, 1, 1, null), out, p);
             return;
         }
-        // Vectors go in groups of a fixed size (it depends on the model and the chunk rows only,
-        // never on the thread count), so every vector's bits are the same however the work is spread.
-        int kg = groupSizes.block(k, r.rows, r.groupBudget);
         int groups = (k + kg - 1) / kg;
         if (r.chunks == 1 || (groups >= threads && groups >= r.chunks)) {
             // Workers share chunk states in this mode: fill them first (each chunk by one worker),
@@ -288,8 +288,9 @@ final class ChunkScheduler implements AutoCloseable {
     void firstLayerCurvature(Part part, double[] theta, double[] q) {
         ChunkRequest r = request;
         int units = mlp.width(1);
-        checkProductBuffers(r.rows, groupSizes.block(units, r.rows, r.groupBudget), false);
-        runChunks(r.setProduct(Kind.FIRST_LAYER_CURVATURE, theta, part, null, -1, false, units, groupSizes.block(units, r.rows, r.groupBudget), q), null, 0);
+        int kg = groupSizes.block(units, r.rows, r.groupBudget);
+        checkProductBuffers(r.rows, kg, false);
+        runChunks(r.setProduct(Kind.FIRST_LAYER_CURVATURE, theta, part, null, -1, false, units, kg, q), null, 0);
     }
 
     /**
@@ -337,8 +338,9 @@ final class ChunkScheduler implements AutoCloseable {
         int len = k + (grad == null ? 0 : p);
         if (quadOut.length < len) quadOut = new double[len];
         ChunkRequest r = request;
-        checkProductBuffers(r.rows, groupSizes.third(k, r.rows), true);
-        runChunks(r.setQuadratic(theta, hessian, vs, k, groupSizes.third(k, r.rows), grad != null), quadOut, len);
+        int kg = groupSizes.third(k, r.rows);
+        checkProductBuffers(r.rows, kg, true);
+        runChunks(r.setQuadratic(theta, hessian, vs, k, kg, grad != null), quadOut, len);
         System.arraycopy(quadOut, 0, forms, 0, k);
         if (grad != null) System.arraycopy(quadOut, k, grad, 0, p);
     }

@@ -41,13 +41,8 @@ final class ChunkThirdOrder {
      * vectors over chunks of {@code rows} rows (keep in step with it: ChunkPassTest checks).
      */
     static double thirdDoubles(int[] d, int rows, int kg) {
-        int layers = d.length - 1;
-        double doubles = 0, maxWidth = 1;
-        for (int l = 1; l <= layers; l++) {
-            doubles += (l < layers ? 3.0 : 2.0) * rows * kg * d[l];
-            maxWidth = Math.max(maxWidth, d[l]);
-        }
-        return doubles + (double) rows * kg * maxWidth + 3.0 * rows * maxWidth;
+        double mw = ChunkPass.maxWidth(d);
+        return ChunkPass.layerDoubles(d, rows, kg) + rows * kg * mw + 3.0 * rows * mw;
     }
 
     private void ensureThird(int kg) {

@@ -202,15 +202,20 @@ public final class Evaluator implements AutoCloseable {
         Mlp mlp = problem.model();
         int[] d = mlp.widths();
         double p = mlp.numParameters();
-        int rows = Math.max(1, Math.min(s.chunkRows(), problem.size()));
+        int rows = rowsPerChunk(problem, s);
         double perWorker = p + ChunkState.doubles(d, rows);
         return Double.BYTES * (s.threads() * perWorker + 3 * p);
+    }
+
+    /** The rows of a chunk that {@link #bytesNeeded} counts (and the refusal names). */
+    private static int rowsPerChunk(Problem problem, Settings s) {
+        return Math.max(1, Math.min(s.chunkRows(), problem.size()));
     }
 
     /** Refuses to open an evaluator whose buffers ({@link #bytesNeeded}) cannot fit in the heap. */
     private static void checkMemory(Problem problem, Settings s) {
         Mlp mlp = problem.model();
-        int rows = Math.max(1, Math.min(s.chunkRows(), problem.size()));
+        int rows = rowsPerChunk(problem, s);
         MemoryGuard.check("an evaluator for model " + mlp.describe() + " (P = " + mlp.numParameters() + "; " + s.threads() + " workers, each with P doubles "
                 + "of chunk results and a chunk's state for " + rows + " rows, and 3 shared vectors of P)",
                 mlp.numParameters(), bytesNeeded(problem, s),

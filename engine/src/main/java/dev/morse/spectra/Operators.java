@@ -91,13 +91,14 @@ public final class Operators {
      * @throws NonFiniteValueException from a product that holds NaN or an infinity
      */
     public static LinearOperator finiteProducts(LinearOperator a, String what) {
+        String input = "product %d of " + what.replace("%", "%%");   // once: the products' check allocates nothing
         return new Derived(a) {
             private long products;
 
             @Override
             void product(double[] vs, double[] outs, int k) {
                 a.apply(vs, outs, k);
-                requireFiniteProduct(a, outs, dim(), k, "product %d of " + what.replace("%", "%%"), ++products, 0);
+                requireFiniteProduct(a, outs, dim(), k, input, ++products, 0);
             }
 
             @Override
