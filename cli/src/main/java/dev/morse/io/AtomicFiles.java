@@ -60,10 +60,24 @@ public final class AtomicFiles {
      *                                    appeared while writing)
      */
     public static void write(Path file, byte[] bytes, boolean replace) throws IOException {
+        write(file, "", part -> Files.write(part, bytes), replace);
+    }
+
+    /** Fills a part file (a library that writes to a file name, such as a chart encoder). */
+    @FunctionalInterface
+    public interface PartWriter {
+        void write(Path part) throws IOException;
+    }
+
+    /**
+     * As {@link #write(Path, byte[], boolean)}, the part file filled by {@code writer}; its name
+     * ends in {@code suffix} (e.g. ".png", for writers that add an extension otherwise).
+     */
+    public static void write(Path file, String suffix, PartWriter writer, boolean replace) throws IOException {
         Path target = file.toAbsolutePath();
-        Path part = target.resolveSibling("." + target.getFileName() + PART + UUID.randomUUID().toString().substring(0, 8));
+        Path part = target.resolveSibling("." + target.getFileName() + PART + UUID.randomUUID().toString().substring(0, 8) + suffix);
         try {
-            Files.write(part, bytes);
+            writer.write(part);
             FileSync.file(part);
             place(part, target, replace);
         } finally {

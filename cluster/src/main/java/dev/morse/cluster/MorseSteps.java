@@ -266,6 +266,11 @@ public final class MorseSteps implements StepRunner {
         validate(spec, Set.of(), Set.of(), Set.of());
     }
 
+    /** The file a step's command line is written to in its task folder, {@code <step>-config.json} (what it ran with). */
+    public static String configFile(String step) {
+        return step + "-config.json";
+    }
+
     /**
      * {@link #validate(SweepSpec)} for a runner that composes steps of its own with these: the
      * steps named in {@code otherSteps} and the base and grid keys in {@code otherKeys} that no
@@ -290,7 +295,7 @@ public final class MorseSteps implements StepRunner {
         Map<String, Class<?>> opts = commands().get(a.command());
         Map<String, Object> cfg = stepConfig(step, taskConfig, stepOptions, taskDir, latestTheta(ctx, taskDir), taskCpus());
         Path save = isPath(opts, "save") ? Path.of(String.valueOf(cfg.get("save"))) : null;
-        Path config = taskDir.resolve(step + "-config.json");
+        Path config = taskDir.resolve(configFile(step));
         Files.writeString(config, configText(a, cfg, taskDir));
         Path json = isPath(opts, "json") ? taskDir.resolve(step + ".json") : null;
         List<String> args = args(a, cfg, config, json);

@@ -201,7 +201,7 @@ final class MorseStepsCheck {
                 if (!fresh) continue;
                 Path json = isPath(opts, "json") ? CHECKED_TASK.resolve(s.name() + ".json") : null;
                 String message = checkers[i].check(configText(a, cfg, CHECKED_TASK),
-                        args(a, cfg, CHECKED_TASK.resolve(s.name() + "-config.json"), json).toArray(new String[0]));
+                        args(a, cfg, CHECKED_TASK.resolve(MorseSteps.configFile(s.name())), json).toArray(new String[0]));
                 if (message != null) throw bad(keyOf(spec, i, task, message), message.strip().replaceAll("\\s*\\R\\s*", " "));
             }
         }

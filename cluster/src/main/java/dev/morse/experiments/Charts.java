@@ -1,7 +1,6 @@
 package dev.morse.experiments;
 
 import dev.morse.io.AtomicFiles;
-import dev.morse.io.FileSync;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -145,15 +144,7 @@ public final class Charts {
         String name = target.getFileName().toString();
         if (!name.endsWith(".png")) throw new IllegalArgumentException("plot file must end in .png: " + png);
         Files.createDirectories(target.getParent());
-        Path part = target.resolveSibling("." + name.substring(0, name.length() - 4) + AtomicFiles.PART
-                + java.util.UUID.randomUUID().toString().substring(0, 8) + ".png");
-        try {
-            BitmapEncoder.saveBitmapWithDPI(chart, part.toString(), BitmapEncoder.BitmapFormat.PNG, 144);
-            FileSync.file(part);
-            AtomicFiles.place(part, target, true);
-        } finally {
-            Files.deleteIfExists(part);
-        }
+        AtomicFiles.write(target, ".png", part -> BitmapEncoder.saveBitmapWithDPI(chart, part.toString(), BitmapEncoder.BitmapFormat.PNG, 144), true);
         return png;
     }
 }

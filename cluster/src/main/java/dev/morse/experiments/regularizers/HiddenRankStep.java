@@ -56,7 +56,7 @@ public final class HiddenRankStep implements ExperimentSteps.OwnStep {
         if (theta == null) throw new IllegalStateException("step " + NAME + ": no earlier step saved θ (put it after morse or fit)");
         double[] t = Npy.read(theta).values();
         int[] w = Mlp.parseWidths(String.valueOf(taskConfig.get("model")));
-        boolean[] bias = biases(noBias(taskConfig, taskDir.resolve(thetaStep + "-config.json")), w.length - 1);
+        boolean[] bias = biases(noBias(taskConfig, taskDir.resolve(MorseSteps.configFile(thetaStep))), w.length - 1);
         Map<String, Object> out = new LinkedHashMap<>();
         double norm = 0;
         for (double v : t) norm += v * v;
