@@ -43,7 +43,20 @@ final class Progress {
 
     /** Starts a task; {@code total} ≤ 0 when the amount of work is unknown. */
     Task start(String what, long total) {
-        return new Task(what, total);
+        return new Task(what, total, System.nanoTime());
+    }
+
+    /** Starts a task timed from {@code startedNanos} ({@link System#nanoTime}), a start that the caller's own timing shares. */
+    Task start(String what, long total, long startedNanos) {
+        return new Task(what, total, startedNanos);
+    }
+
+    /**
+     * Seconds as progress lines say them, one decimal: times printed side by side on one line
+     * (an epoch's ✓ and its steps) are rounded alike, so the larger never prints as the smaller.
+     */
+    static String seconds(double s) {
+        return String.format(Locale.ROOT, "%.1f s", s);
     }
 
     /** A one-line message (not a task), unless quiet. */
@@ -56,7 +69,7 @@ final class Progress {
     final class Task {
         private final String what;
         private final long total;
-        private final long started = System.nanoTime();
+        private final long started;
         private long lastDraw;
         private long lastBatch = System.currentTimeMillis();
         private boolean drawn;
@@ -64,9 +77,10 @@ final class Progress {
         private volatile long lastDone;
         private volatile String lastDetail = "";
 
-        private Task(String what, long total) {
+        private Task(String what, long total, long started) {
             this.what = what;
             this.total = total;
+            this.started = started;
             if (!quiet && terminal) draw(0, "");
         }
 
@@ -147,7 +161,7 @@ final class Progress {
         }
 
         private String elapsed() {
-            return String.format(Locale.ROOT, "%.1f s", seconds());
+            return Progress.seconds(seconds());
         }
 
         private String pad(String s) {

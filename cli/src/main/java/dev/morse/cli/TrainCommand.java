@@ -686,9 +686,14 @@ final class TrainCommand extends AnalysisCommand {
         }
 
         @Override
+        public void epochStarted(int epoch, long startNanos) {
+            // Timed from the trainer's own start of the epoch: its ✓ then covers the steps' seconds and more, never less.
+            task = progress.start("epoch " + epoch + "/" + epochs, batches, startNanos);
+        }
+
+        @Override
         public boolean afterStep(Trainer.Step s) {
             long now = System.nanoTime();
-            if (s.batch() == 0) task = progress.start("epoch " + s.epoch() + "/" + epochs, batches);
             // The bar redraws at most every 100 ms: no text is formatted on the other steps.
             if (now - lastUpdate >= 100_000_000L || s.batch() == 0 || s.batch() == batches - 1) {
                 task.update(s.batch() + 1, "loss " + TrainProgressText.progressLoss(s.dataLoss()));

@@ -50,7 +50,7 @@ final class TrainProgressText {
             s.append("λ_max ").append(BaseCommand.g3(r.curvature().topEigenvalue())).append(", tr H ").append(BaseCommand.g3(r.curvature().hessianTrace().estimate()))
                     .append(", ‖M‖/‖H‖ ").append(BaseCommand.g3(r.curvature().nmeToHessianFrobenius()));
         }
-        if (r.epoch() > 0) s.append(String.format(Locale.ROOT, " · steps %.2f s", r.seconds()));
+        if (r.epoch() > 0) s.append(" · steps ").append(Progress.seconds(r.seconds()));
         return s.toString();
     }
 }

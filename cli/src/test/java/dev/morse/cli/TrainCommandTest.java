@@ -579,6 +579,29 @@ class TrainCommandTest {
     }
 
     /**
+     * An epoch's "✓ T s" was shorter than its "steps S s" ("epoch 2/4 ✓ 0.7 s · … · steps 1.13 s"):
+     * the line's clock started after batch 0's step, the record's before it. Both now count from
+     * the trainer's one start of the epoch and print with the same rounding, so T ≥ S on every
+     * line. One slow step an epoch (all 3000 samples through 256-256-3) made the old line say
+     * "✓ 0.0 s" against steps of a tenth of a second or more.
+     */
+    @Test
+    void anEpochsTimeCoversItsSteps() {
+        Cli.Result r = Cli.run("train", "--model", "256-256-3", "--activation", "tanh", "--loss", "cross_entropy", "--data", "gaussian:n=3000",
+                "--batch-size", "3000", "--epochs", "2", "--seed", "1", "--threads", "1");
+        assertEquals(0, r.code(), r.toString());
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile("epoch (\\d)/2 ✓ ([0-9.]+) s · .* · steps ([0-9.]+) s");
+        int seen = 0;
+        for (String l : r.err().split("\n")) {
+            java.util.regex.Matcher m = line.matcher(l);
+            if (!m.find()) continue;
+            seen++;
+            assertTrue(Double.parseDouble(m.group(2)) >= Double.parseDouble(m.group(3)), "the epoch's ✓ is at least its steps' time: " + l);
+        }
+        assertEquals(2, seen, r.err());
+    }
+
+    /**
      * --lr 1e6 blew the training loss up to 1.5e150 and exited 0 with failure null: an epoch's
      * training loss above 10⁶·max(1, L₀), L₀ the training loss at the start, is a divergence (exit
      * 3, the failure in the report, the diverged epoch's loss kept), as a non-finite one is.

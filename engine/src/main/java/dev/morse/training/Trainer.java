@@ -53,6 +53,14 @@ public final class Trainer {
 
     /** Hooks of a run, all on the trainer's thread. */
     public interface Listener {
+        /**
+         * An epoch starts: {@code startNanos} is the {@link System#nanoTime} from which its record's
+         * {@link EpochRecord#seconds} counts, so that a display timing the epoch from here measures
+         * the same span from the same start (it started after batch 0's step, and so showed less
+         * time for the whole epoch than for its steps).
+         */
+        default void epochStarted(int epoch, long startNanos) {}
+
         /** After each optimizer step; return false to stop the run there (mid-epoch: nothing is checkpointed). */
         default boolean afterStep(Step s) {
             return true;
@@ -203,6 +211,7 @@ public final class Trainer {
         for (int epoch = state.epoch() + 1; epoch <= config.epochs(); epoch++) {
             Shuffle.epochOrder(order, config.seed(), epoch);
             long t0 = System.nanoTime();
+            l.epochStarted(epoch, t0);
             double lossSum = 0, objSum = 0, lr = Double.NaN;
             for (int k = 0; k < batches; k++) {
                 dev.morse.linalg.Cancellation.check("training");   // between steps: θ and the optimizer are whole (a literal: steps allocate nothing)
