@@ -131,10 +131,32 @@ class EvalCommandTest {
                 Map<String, Object> pen = (Map<String, Object>) pens.get(0);
                 assertEquals(name, pen.get("name"));
                 close((Double) ref.get("penalty"), Cli.num(pen, "value"), 1e-10, at + " penalties[0].value");
+                assertEquals(Cli.num(pen, "value"), Cli.num(rep, "penalty"), 0.0, at + ": the total penalty is its one part's value, bit for bit");
                 assertEquals(spec, ((Map<String, Object>) rep.get("config")).get("penalty") instanceof List<?> l ? l.get(0) : null, "config records the spec");
             }
         }
         assertEquals(32, run, "four cases × eight penalties");
+    }
+
+    /**
+     * The total penalty was objective − loss − R, its parts each term's own value: with one
+     * penalty the two differed by 3 ulp. The total is now the sum of the values listed, in their
+     * order; the summary names the norm of the whole objective's gradient "‖∇ objective‖₂" (it said
+     * "‖gradient‖₂" right under a gradient_norm penalty, which is a norm of ∇L).
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theTotalPenaltyIsTheSumOfItsParts() throws Exception {
+        Path json = dir.resolve("sum.json");
+        Cli.Result r = Cli.run(args(problemArgs.get(2), "--penalty", "gradient_norm:0.1:2", "--penalty", "hessian_trace:0.03",
+                "--probes", dir.resolve((String) cases.get(2).get("name")).resolve("V.npy").toString(), "--json", json.toString()));
+        assertEquals(0, r.code(), r.toString());
+        Map<String, Object> rep = Cli.json(json);
+        List<Map<String, Object>> pens = (List<Map<String, Object>>) rep.get("penalties");
+        assertEquals(2, pens.size());
+        assertEquals(Cli.num(pens.get(0), "value") + Cli.num(pens.get(1), "value"), Cli.num(rep, "penalty"), 0.0, "penalty = Σ penalties[].value");
+        assertTrue(r.out().contains("‖∇ objective‖₂  "), r.out());
+        assertFalse(r.out().contains("‖gradient‖₂"), r.out());
     }
 
     @Test
