@@ -188,7 +188,8 @@ final class MorseCommand extends AnalysisCommand {
         if (run != null && !r.critical()) {
             String detail = run.trajectory().detail();
             err.println("morse morse: refinement did not reach a critical point: ‖∇L_R‖ = " + g3(r.gradientNorm()) + " > grad_tol "
-                    + g3(r.gradTol()) + " after " + run.trajectory().iterations() + " iterations" + (detail == null ? "" : " (" + detail + ")")
+                    + g3(r.gradTol()) + " after " + (run.phases().size() > 1 ? run.phasesText()
+                            : run.trajectory().iterations() + " iterations" + (detail == null ? "" : " (" + detail + ")"))
                     + "; " + refineAdvice(how, run) + ".");
             return Main.EXIT_NUMERICAL;
         }

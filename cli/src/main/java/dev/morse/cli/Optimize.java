@@ -41,10 +41,10 @@ final class Optimize {
 
     /**
      * A finished run: the joined trajectory, the optimizer of each phase, the iteration where it
-     * started and why it stopped, the tolerance used for the verdict, and whether it converged by
-     * that tolerance.
+     * started, its own trajectory and its iteration limit, the tolerance used for the verdict,
+     * and whether it converged by that tolerance.
      */
-    record Run(Trajectory trajectory, List<String> phaseNames, List<Integer> phaseStarts, List<Trajectory.StopReason> phaseReasons,
+    record Run(Trajectory trajectory, List<String> phaseNames, List<Integer> phaseStarts, List<Trajectory> phases, List<Integer> phaseLimits,
                double gradTol, boolean converged) {
 
         /**
@@ -56,12 +56,35 @@ final class Optimize {
         List<String> exhaustedLimits() {
             List<String> out = new ArrayList<>();
             for (int i = 0; i < phaseNames.size(); i++) {
-                if (phaseReasons.get(i) != Trajectory.StopReason.MAX_ITERATIONS) continue;
-                String option = phaseNames.get(i).startsWith("newton") ? "--newton-iter" : "--max-iter";
+                if (phases.get(i).reason() != Trajectory.StopReason.MAX_ITERATIONS) continue;
+                String option = limitOption(phaseNames.get(i));
                 if (!out.contains(option)) out.add(option);
             }
             return out;
         }
+
+        /**
+         * The iterations of a run of several phases, each against its own limit: "lbfgs 5000 of
+         * --max-iter 5000 iterations (limit reached), then newton 100 of --newton-iter 100
+         * iterations (iteration limit 100 reached at ‖∇L_R‖ = 1.07e-10)". The sum alone ("after
+         * 5100 iterations (iteration limit 100 reached …)") set L-BFGS's and Newton's count
+         * against Newton's limit.
+         */
+        String phasesText() {
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < phases.size(); i++) {
+                Trajectory t = phases.get(i);
+                String why = t.detail() != null ? t.detail()
+                        : t.reason() == Trajectory.StopReason.MAX_ITERATIONS ? "limit reached" : t.reason().name().toLowerCase(Locale.ROOT).replace('_', ' ');
+                out.add(phaseNames.get(i) + " " + t.iterations() + " of " + limitOption(phaseNames.get(i)) + " " + phaseLimits.get(i) + " iterations (" + why + ")");
+            }
+            return String.join(", then ", out);
+        }
+    }
+
+    /** The option that limits a phase's iterations: --newton-iter for newton and newton_tr, --max-iter for lbfgs and gd. */
+    static String limitOption(String phaseName) {
+        return phaseName.startsWith("newton") ? "--newton-iter" : "--max-iter";
     }
 
     /**
@@ -128,9 +151,9 @@ final class Optimize {
         // diverged run is judged, and reported, at the tolerance of its starting loss. It is not
         // converged whatever the tolerance.
         double tol = verdictTol(s.gradTol(), diverged ? joined.losses()[0] : joined.finalLoss());
-        List<Trajectory.StopReason> reasons = new ArrayList<>();
-        for (Trajectory t : parts) reasons.add(t.reason());
-        return new Run(joined, names, starts, reasons, tol, !diverged && joined.finalGradientNorm() <= tol);
+        List<Integer> limits = new ArrayList<>();
+        for (String name : names) limits.add(limitOption(name).equals("--newton-iter") ? s.newtonIter() : s.maxIter());
+        return new Run(joined, names, starts, List.copyOf(parts), limits, tol, !diverged && joined.finalGradientNorm() <= tol);
     }
 
     private static double[] phase(Evaluator obj, double[] theta, String name, int maxIter, Settings s, Progress progress, String label,

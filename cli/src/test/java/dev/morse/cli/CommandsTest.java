@@ -2,6 +2,7 @@ package dev.morse.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -262,6 +263,23 @@ class CommandsTest {
         Cli.Result mn = Cli.run(with("morse", p, "--newton-iter", "1"));
         assertEquals(3, mn.code(), mn.toString());
         assertTrue(mn.err().contains("; raise --newton-iter or try --refine lbfgs_newton.") && !mn.err().contains("--max-iter"), mn.err());
+    }
+
+    /**
+     * lbfgs_newton's miss says each phase's iterations against its own limit: morse said "after
+     * 5100 iterations (iteration limit 100 reached …)", L-BFGS's 5000 and Newton's 100 summed and
+     * set against Newton's limit alone; fit said "after 3 iterations (iteration limit reached)".
+     */
+    @Test
+    void lbfgsNewtonSaysEachPhasesIterationsAgainstItsOwnLimit() {
+        String[] p = {"--model", "3-16-1", "--data", "teacher:n=40", "-q"};
+        for (String[] cmd : new String[][] {{"morse", "--refine"}, {"fit", "--optimizer"}}) {
+            Cli.Result r = Cli.run(with(cmd[0], p, cmd[1], "lbfgs_newton", "--max-iter", "2", "--newton-iter", "1"));
+            assertEquals(3, r.code(), r.toString());
+            assertTrue(r.err().contains(" after lbfgs 2 of --max-iter 2 iterations (limit reached), then newton 1 of --newton-iter 1 iterations (iteration limit 1 reached at "),
+                    r.err());
+            assertFalse(r.err().contains("after 3 iterations"), r.err());
+        }
     }
 
     /** fit --optimizer newton_tr reaches a minimum; morse then refines in a few Newton steps and finds it nondegenerate. */
