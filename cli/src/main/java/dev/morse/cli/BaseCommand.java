@@ -387,10 +387,16 @@ abstract class BaseCommand implements Callable<Integer> {
 
     /** The files written, for the summary. */
     void printOutputs() {
+        printOutputs(List.of());
+    }
+
+    /** The files written, then the folders that the command fills itself (train's checkpoints), one line each as given. */
+    void printOutputs(List<String> folders) {
         List<Path> outs = files.written();
-        if (outs.isEmpty()) return;
+        if (outs.isEmpty() && folders.isEmpty()) return;
         println("  files:");
         for (Path p : outs) println("    " + p);
+        for (String f : folders) println("    " + f);
     }
 
     static String sci(double x) {

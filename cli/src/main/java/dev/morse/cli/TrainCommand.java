@@ -183,6 +183,8 @@ final class TrainCommand extends AnalysisCommand {
     List<String> penalties;
 
     private Path checkpoints;
+    /** The newest checkpoint this run wrote (null: none), for the summary's files. */
+    private Path newestCheckpoint;
     /** This run's hold on its checkpoint folder for its life (Checkpoints.RunLock): the others' cleanup leaves its hidden folders alone. */
     private Checkpoints.RunLock runLock;
     /** Another run's checkpoints in the folder, replaced with --force (removed at this run's first checkpoint); null when none. */
@@ -421,7 +423,9 @@ final class TrainCommand extends AnalysisCommand {
         rows.add(new String[] {"θ", save == null ? "not saved (use --save FILE.npy)" : failure == null ? "saved to " + save : "not saved (diverged)"});
         printTable("train · " + problem.model.describe() + ", " + problem.loss.id() + ", reg " + problem.regularizer.spec() + " · P = "
                 + problem.parameters() + ", N = " + train.size(), rows.toArray(new String[0][]));
-        printOutputs();
+        // The checkpoint folder is written by Checkpoints, not through the planned files: the list left it out.
+        printOutputs(newestCheckpoint == null ? List.of()
+                : List.of(checkpoints + "  (the checkpoints, newest " + newestCheckpoint.getFileName() + ")"));
         if (failure != null) {
             err.println("morse train: " + failure);
             return Main.EXIT_NUMERICAL;
@@ -727,6 +731,7 @@ final class TrainCommand extends AnalysisCommand {
                 runLock.hold();
                 Checkpoints.Written w = Checkpoints.write(checkpoints, state, optimizerText, Report.configText(spec), trainOptions(), FileSync.PLATFORM);
                 progress.note("checkpoint " + w.folder());
+                newestCheckpoint = w.folder();
                 if (keepCheckpoints != null) prune(state.epoch());
                 if (w.syncWarning() != null && !syncWarned) {
                     syncWarned = true;

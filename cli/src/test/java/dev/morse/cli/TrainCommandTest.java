@@ -578,6 +578,19 @@ class TrainCommandTest {
         assertEquals("2 steps of all 64 samples, one an epoch", TrainProgressText.stepsText(2, 2, 64, 64));
     }
 
+    /** The summary's files list the checkpoint folder too (it named the θ and the report, not the folder of the checkpoints). */
+    @Test
+    void theSummarysFilesNameTheCheckpointFolder() {
+        Path ck = dir.resolve("ck-files"), theta = dir.resolve("files.npy");
+        Cli.Result r = Cli.run(args(PROBLEM, "--epochs", "2", "--checkpoint-dir", ck.toString(), "--save", theta.toString()));
+        assertEquals(0, r.code(), r.toString());
+        String files = r.out().substring(r.out().indexOf("  files:\n"));
+        assertTrue(files.contains("\n    " + theta + "\n"), r.out());
+        assertTrue(files.contains("\n    " + ck + "  (the checkpoints, newest epoch-0002)\n"), r.out());
+        Cli.Result none = Cli.run(args(PROBLEM, "--epochs", "1"));
+        assertFalse(none.out().contains("files:"), "no checkpoints, no files: " + none.out());
+    }
+
     /**
      * An epoch's "✓ T s" was shorter than its "steps S s" ("epoch 2/4 ✓ 0.7 s · … · steps 1.13 s"):
      * the line's clock started after batch 0's step, the record's before it. Both now count from
