@@ -119,7 +119,8 @@ final class InitCommand extends BaseCommand {
         j.name("theta_norm").valueOrNull(norm);
         j.name("theta_file").value(save.toString());
         writeReport(report);
-        printTable("init · " + mlp.describe() + " · P = " + mlp.numParameters(), new String[][] {
+        // The layout alone: the draws depend on the widths (fan-in) and biases, not on --activation (no gain).
+        printTable("init · " + mlp.describeLayout() + " · P = " + mlp.numParameters(), new String[][] {
                 {"θ", desc[0] + ", ‖θ‖₂ = " + sci(norm)},
                 {"saved to", save.toString()}});
         return Main.EXIT_OK;

@@ -35,6 +35,10 @@ class SmallerThingsTest {
         assertTrue(r.out().contains("init gaussian:0.0 (θ = 0, nothing drawn)") && !r.out().contains("seed"), r.out());
         r = Cli.run("init", "--model", "3-4-1", "--init", "gaussian:0.5", "--seed", "3", "--save", dir.resolve("t3.npy").toString());
         assertTrue(r.out().contains("init gaussian:0.5, seed 3"), r.out());
+        // The summary names the layout, not an activation that takes no part in drawing θ (it said "init · 3-4-1 relu").
+        r = Cli.run("init", "--model", "3-4-1", "--activation", "relu", "--no-bias", "1", "--save", dir.resolve("t4.npy").toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().startsWith("init · 3-4-1 with biases only in layer 2 · P = 17\n") && !r.out().contains("relu"), r.out());
     }
 
     @Test

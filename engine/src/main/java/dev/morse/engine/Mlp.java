@@ -285,13 +285,25 @@ public final class Mlp implements java.io.Serializable {
     public String describe() {
         StringJoiner acts = new StringJoiner(",");
         for (Activation a : activations) acts.add(a.name());
-        String s = describeWidths(widths) + (activations.length == 0 ? "" : " " + acts);
-        // in words, not a Java array ("bias=[false, false]"): which layers have a bias, 1 = the first
+        return describeWidths(widths) + (activations.length == 0 ? "" : " " + acts) + biasText();
+    }
+
+    /**
+     * Widths and biases as text, without the activations, e.g. {@code 3-4-1 without biases}: what
+     * θ's layout and the initializations depend on (init's summary named an activation that
+     * takes no part in drawing θ).
+     */
+    public String describeLayout() {
+        return describeWidths(widths) + biasText();
+    }
+
+    /** Which layers have a bias, in words (1 = the first), not a Java array ("bias=[false, false]"); empty when all have one. */
+    private String biasText() {
         java.util.List<String> with = new java.util.ArrayList<>();
         for (int l = 0; l < bias.length; l++) if (bias[l]) with.add(Integer.toString(l + 1));
-        if (with.isEmpty()) s += " without biases";
-        else if (with.size() < bias.length) s += " with biases only in layer" + (with.size() > 1 ? "s " : " ") + String.join(", ", with);
-        return s;
+        if (with.isEmpty()) return " without biases";
+        if (with.size() < bias.length) return " with biases only in layer" + (with.size() > 1 ? "s " : " ") + String.join(", ", with);
+        return "";
     }
 
     static String describeWidths(int[] w) {
