@@ -51,10 +51,17 @@ final class DoctorCommand implements Callable<Integer> {
             return Main.EXIT_USAGE;
         }
         if (strict && !(r.lapackNative() && r.vectorBits() > 0)) {
-            spec.commandLine().getErr().println("morse doctor --strict: " + (r.lapackNative() ? "" : "native LAPACK is missing (see 'blas selection' above for why). ")
-                    + (r.vectorBits() > 0 ? "" : "the Vector API is not in use (run with --add-modules jdk.incubator.vector)."));
+            spec.commandLine().getErr().println(strictFailure(r.lapackNative(), r.vectorBits() > 0));
             return Main.EXIT_NUMERICAL;
         }
         return Main.EXIT_OK;
+    }
+
+    /** --strict's message for what is missing (at least one of the two): each reason, joined, one full stop at the end. */
+    static String strictFailure(boolean lapackNative, boolean vectorApi) {
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        if (!lapackNative) missing.add("native LAPACK is missing (see 'blas selection' above for why)");
+        if (!vectorApi) missing.add("the Vector API is not in use (run with --add-modules jdk.incubator.vector)");
+        return "morse doctor --strict: " + String.join("; ", missing) + ".";
     }
 }

@@ -17,6 +17,16 @@ class SmallerThingsTest {
     @TempDir
     Path dir;
 
+    /** doctor --strict's message named each missing backend with a sentence that ended in a space. */
+    @Test
+    void doctorStrictSaysWhatIsMissingWithoutATrailingSpace() {
+        assertEquals("morse doctor --strict: native LAPACK is missing (see 'blas selection' above for why).", DoctorCommand.strictFailure(false, true));
+        assertEquals("morse doctor --strict: the Vector API is not in use (run with --add-modules jdk.incubator.vector).",
+                DoctorCommand.strictFailure(true, false));
+        assertEquals("morse doctor --strict: native LAPACK is missing (see 'blas selection' above for why); the Vector API is not in use "
+                + "(run with --add-modules jdk.incubator.vector).", DoctorCommand.strictFailure(false, false));
+    }
+
     /**
      * The model and θ in words: the weights-length error showed "bias=[false, false]" (a Java
      * array), and init --init gaussian:0 said "seed 0" although nothing is drawn.
