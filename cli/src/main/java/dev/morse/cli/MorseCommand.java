@@ -109,7 +109,9 @@ final class MorseCommand extends AnalysisCommand {
     boolean spectra;
 
     @Option(names = "--nearest", converter = Checks.Positive.class, paramLabel = "K", defaultValue = "10", order = 10,
-            description = "How many eigenvalues nearest zero (and at each end of the spectrum) to report (default: ${DEFAULT-VALUE}).")
+            description = "How many eigenvalues nearest zero to report (default: ${DEFAULT-VALUE}). The ends of the spectrum get "
+                    + MorseReport.INERTIA_EXTREMES + " each from the default inertia counts, and K each from the full spectra (--spectra, automatic "
+                    + "for --plots up to P = " + SPECTRA_FOR_PLOTS + ") and above --dense-limit (where the K extremes are all that is reported).")
     int nearest;
 
     @WritesFiles

@@ -17,6 +17,20 @@ class SmallerThingsTest {
     @TempDir
     Path dir;
 
+    /**
+     * morse --help said --nearest K sets the eigenvalues reported at each end of the spectrum; with
+     * the default inertia counts the ends are 3 each (a sweep task's morse.json had 6 extremes and 10
+     * nearest zero). The help says which paths K sets the ends on.
+     */
+    @Test
+    void nearestHelpSaysWhatItSetsByDefault() {
+        Cli.Result help = Cli.run("morse", "--help");
+        String text = help.out().replaceAll("\\s+", " ");
+        assertTrue(text.contains("How many eigenvalues nearest zero to report (default: 10). The ends of the spectrum get "
+                + dev.morse.analysis.MorseReport.INERTIA_EXTREMES + " each from the default inertia counts, and K each from the full spectra"), text);
+        assertTrue(text.contains("and above --dense-limit"), text);
+    }
+
     /** doctor --strict's message named each missing backend with a sentence that ended in a space. */
     @Test
     void doctorStrictSaysWhatIsMissingWithoutATrailingSpace() {

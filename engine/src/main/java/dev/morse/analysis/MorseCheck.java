@@ -146,11 +146,8 @@ final class MorseCheck {
     /** The extremes of the inertia method: values ascending, residuals, and whether Lanczos converged. */
     private record Extremes(double[] values, double[] residuals, boolean converged) {}
 
-    /** Eigenvalues reported at each end of the spectrum by the inertia method. */
-    static final int EXTREMES = 3;
-
     /**
-     * The {@link #EXTREMES} largest eigenvalues of H by Lanczos (fast: the top end is well
+     * The {@link MorseReport#INERTIA_EXTREMES} largest eigenvalues of H by Lanczos (fast: the top end is well
      * separated), and the smallest: at a point of index 0 they are the eigenvalues nearest zero,
      * already known from shift-invert (plain Lanczos would crawl through the cluster next to zero);
      * otherwise the most negative ones, by Lanczos, within a bounded budget of restarts (they are
@@ -158,7 +155,7 @@ final class MorseCheck {
      */
     private static Extremes extremes(Evaluator ev, double[] theta, Options o, int index, double[] near, double[] nearRes) {
         int p = ev.dim();
-        int k = Math.min(EXTREMES, p);
+        int k = Math.min(MorseReport.INERTIA_EXTREMES, p);
         int restarts = Math.min(o.lanczosRestarts(), 30);
         Lanczos.Result top = Lanczos.run(CurvatureOperator.hessian(ev, theta), new Lanczos.Options().k(k).which(Lanczos.Which.LARGEST)
                 .tol(LANCZOS_TOL).maxRestarts(restarts));

@@ -30,7 +30,7 @@ import java.util.Objects;
  *       eigenvalues nearest zero, min |λ| and min |λ|/τ come from shift-invert Lanczos on the
  *       factor of H − τI (the eigenvalues of (H − τI)⁻¹ largest in magnitude, solved by
  *       {@code dsytrs}), each with its residual ‖Hy − λy‖ from exact Hessian products; the
- *       {@value MorseCheck#EXTREMES} extremes at each end of H's spectrum from Lanczos on the Hessian
+ *       {@value #INERTIA_EXTREMES} extremes at each end of H's spectrum from Lanczos on the Hessian
  *       products (at a point of index 0, the bottom ones are the nearest-zero ones). Memory: one
  *       P×P buffer, assembled, factored in place, and assembled again for the second shift when
  *       one is needed; or two buffers, whose LDLᵀ factorizations run at the same time on two
@@ -109,6 +109,9 @@ public record MorseReport(
 
     /** Relative residual to which the Lanczos runs of the report converge. */
     public static final double LANCZOS_TOL = 1e-8;
+
+    /** Eigenvalues the inertia method reports at each end of H's spectrum (the full spectra and the lanczos method report {@link Options#nearest()}). */
+    public static final int INERTIA_EXTREMES = 3;
 
     /**
      * GFLOP/s of the dense assembly: {@link #materializeFlops()} (the flops executed: the first
