@@ -35,14 +35,6 @@ abstract class AnalysisCommand extends BaseCommand {
     @ArgGroup(validate = false, heading = "%nProblem (model, weights, data, regularizer):%n", order = 100)
     ProblemOptions problemOptions = new ProblemOptions();
 
-    @ArgGroup(validate = false, heading = "%nOutput:%n", order = 200)
-    OutputOptions outputOptions = new OutputOptions();
-
-    @Override
-    OutputOptions outputs() {
-        return outputOptions;
-    }
-
     LoadedProblem problem;
     double loss;
     double dataLoss;

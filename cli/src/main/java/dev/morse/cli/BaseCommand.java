@@ -84,10 +84,10 @@ abstract class BaseCommand implements Callable<Integer> {
         flagsGivenAreOn();
         output = outputs();
         if (!drawsPlots()) refusePlots();
-        else if (output.plots == null && output.plotFormat != null) {
+        else if (output.plots() == null && output.plotFormatGiven() != null) {
             // it was ignored in silence: the formats of plots that no --plots asks for
             throw Checks.usage("--plot-format", "goes with " + output.plotsOption + " DIR (the formats of the plots written there); without "
-                    + output.plotsOption + " no plot is drawn, so --plot-format " + output.plotFormat + source("--plot-format") + " would be ignored");
+                    + output.plotsOption + " no plot is drawn, so --plot-format " + output.plotFormatGiven() + source("--plot-format") + " would be ignored");
         }
     }
 
@@ -309,19 +309,20 @@ abstract class BaseCommand implements Callable<Integer> {
 
     /** Plans the files of a figure, when --plots is given; returns whether plots are wanted. */
     boolean planPlot(String name) {
-        if (output.plots == null) return false;
-        if (output.plots.toString().isEmpty()) throw Checks.usage(output.plotsOption, "the folder name is empty; give a folder for the plots");
-        if (Files.exists(output.plots) && !Files.isDirectory(output.plots)) {
-            throw Checks.usage(output.plotsOption, output.plots + " is a file, not a folder");
+        if (output.plots() == null) return false;
+        if (output.plots().toString().isEmpty()) throw Checks.usage(output.plotsOption, "the folder name is empty; give a folder for the plots");
+        if (Files.exists(output.plots()) && !Files.isDirectory(output.plots())) {
+            throw Checks.usage(output.plotsOption, output.plots() + " is a file, not a folder");
         }
-        for (Path f : Plots.files(output.plots, name, output.plotFormat())) plotFiles.add(files.plan(output.plotsOption, f));
+        for (Path f : Plots.files(output.plots(), name, output.plotFormat())) plotFiles.add(files.plan(output.plotsOption, f));
         return true;
     }
 
     /**
-     * Whether the command draws plots. trace and eval do not: their --plots and --plot-format,
-     * options of the shared output group, are refused before any work (they used to be accepted
-     * and ignored), and sweeps do not hand them a task's plot options ({@link Main#drawsPlots}).
+     * Whether the command draws plots. trace and eval do not: their output group is
+     * {@link OutputOptions.NoPlots}, whose --plots and --plot-format are hidden from --help and
+     * refused before any work (they used to be accepted and ignored), and sweeps do not hand them a
+     * task's plot options ({@link Main#drawsPlots}).
      */
     boolean drawsPlots() {
         return true;
@@ -329,8 +330,8 @@ abstract class BaseCommand implements Callable<Integer> {
 
     private void refusePlots() {
         String none = "'" + spec.name() + "' draws no plots (its results are the summary and the --json report)";
-        if (output.plots != null) throw Checks.usage(output.plotsOption, none + "; remove " + output.plotsOption);
-        if (output.plotFormat != null) throw Checks.usage("--plot-format", none + "; remove --plot-format");
+        if (output.plots() != null) throw Checks.usage(output.plotsOption, none + "; remove " + output.plotsOption);
+        if (output.plotFormatGiven() != null) throw Checks.usage("--plot-format", none + "; remove --plot-format");
     }
 
     /** Saves a planned figure (each format to its claimed file). */
@@ -340,8 +341,8 @@ abstract class BaseCommand implements Callable<Integer> {
 
     /** Saves a planned figure whose charts form a grid of {@code columns} columns. */
     void savePlot(String name, int columns, org.knowm.xchart.XYChart... charts) {
-        if (output.plots == null) return;
-        for (Path f : Plots.files(output.plots, name, output.plotFormat())) files.write(f, os -> Plots.write(os, Plots.isPng(f), columns, charts));
+        if (output.plots() == null) return;
+        for (Path f : Plots.files(output.plots(), name, output.plotFormat())) files.write(f, os -> Plots.write(os, Plots.isPng(f), columns, charts));
     }
 
     /** Times a phase (seconds) for the report's "timings". */

@@ -69,7 +69,7 @@ final class DemoCommand extends BaseCommand {
 
     @Override
     OutputOptions outputs() {
-        OutputOptions o = new OutputOptions();
+        OutputOptions.WithPlots o = new OutputOptions.WithPlots();
         o.json = outDir.resolve("demo.json");
         o.plots = outDir;
         o.plotFormat = plotFormat;

@@ -22,6 +22,14 @@ import picocli.CommandLine.Option;
                 "      --probes 10 --steps 80 --plots plots/ --log-scale --json d.json"})
 final class DensityCommand extends AnalysisCommand {
 
+    @ArgGroup(validate = false, heading = OutputOptions.HEADING, order = OutputOptions.ORDER)
+    OutputOptions.WithPlots outputOptions = new OutputOptions.WithPlots();
+
+    @Override
+    OutputOptions outputs() {
+        return outputOptions;
+    }
+
     /** --penalty is refused here: analyses use the objective without training penalties. */
     @picocli.CommandLine.Mixin
     PenaltyRefusal penaltyRefusal;

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,6 +41,14 @@ import picocli.CommandLine.Option;
                 "  morse eval --model 2-16-1 --data teacher:n=64 --reg l2:1e-3 \\",
                 "      --penalty sam:0.05 --json -"})
 final class EvalCommand extends AnalysisCommand {
+
+    @ArgGroup(validate = false, heading = OutputOptions.HEADING, order = OutputOptions.ORDER)
+    OutputOptions.NoPlots outputOptions = new OutputOptions.NoPlots();
+
+    @Override
+    OutputOptions outputs() {
+        return outputOptions;
+    }
 
     @Option(names = "--penalty", paramLabel = "SPEC", split = ",", order = 1,
             description = "A training penalty (repeatable, or a comma list; one of each kind): " + Penalty.FORMS + ". Default k = 1 and p = 1.")

@@ -7,6 +7,7 @@ import dev.morse.json.Json;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,6 +27,15 @@ import picocli.CommandLine.Option;
                 "      --optimizer lbfgs_newton --grad-tol rounding --save theta-l2.npy \\",
                 "      --plots plots/ --json fit.json"})
 final class FitCommand extends AnalysisCommand {
+
+    @ArgGroup(validate = false, heading = OutputOptions.HEADING, order = OutputOptions.ORDER)
+    OutputOptions.WithPlots outputOptions = new OutputOptions.WithPlots();
+
+    @Override
+    OutputOptions outputs() {
+        return outputOptions;
+    }
+
     /** --optimizer's default (also where Main.unreadOptions reads a sweep step's config without one). */
     static final String DEFAULT_OPTIMIZER = "lbfgs";
 

@@ -24,8 +24,8 @@ import picocli.CommandLine.Command;
         commandListHeading = "%nCommands:%n",
         subcommands = {DemoCommand.class, SpectrumCommand.class, DensityCommand.class, TraceCommand.class, FitCommand.class, TrainCommand.class,
                 MorseCommand.class, EvalCommand.class, InitCommand.class, DoctorCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
-        footer = {"%nEvery analysis command takes --json FILE (a report), --plots DIR (PNG and SVG), --config FILE.json, --quiet "
-                + "and --force (output files are never overwritten without it).",
+        footer = {"%nEvery analysis command takes --json FILE (a report), --config FILE.json, --quiet and --force (output files are "
+                + "never overwritten without it); all but trace and eval take --plots DIR (PNG and SVG).",
                 "%nOn Apache Spark (bin/morse hands these to bin/morse-cluster): 'morse sweep run|status|report' (the same analyses over a grid "
                         + "of options, resumable), 'morse experiment list|run|report' (the research questions as bundled sweeps with "
                         + "verdicts), 'morse cluster start|stop|status' (a standalone cluster on this machine), and --master for "
@@ -86,9 +86,9 @@ public final class Main implements Runnable {
     }
 
     /**
-     * Whether the command draws plots (takes --plots and --plot-format): trace and
-     * eval have the options, as members of the shared output group, but refuse them. For sweeps,
-     * which hand a task's options only to the steps that use them.
+     * Whether the command draws plots (takes --plots and --plot-format): trace and eval have the
+     * options hidden ({@link OutputOptions.NoPlots}) and refuse them. For sweeps, which hand a
+     * task's options only to the steps that use them.
      */
     public static boolean drawsPlots(CommandLine.Model.CommandSpec command) {
         return !(command.userObject() instanceof BaseCommand b) || b.drawsPlots();

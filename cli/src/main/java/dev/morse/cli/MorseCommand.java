@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -35,6 +36,15 @@ import picocli.CommandLine.Option;
                 "      --targets train-labels-idx1-ubyte.gz --samples 2000 --reg l2:1e-4 \\",
                 "      --weights theta.npy"})
 final class MorseCommand extends AnalysisCommand {
+
+    @ArgGroup(validate = false, heading = OutputOptions.HEADING, order = OutputOptions.ORDER)
+    OutputOptions.WithPlots outputOptions = new OutputOptions.WithPlots();
+
+    @Override
+    OutputOptions outputs() {
+        return outputOptions;
+    }
+
     /** --refine's default (also where Main.unreadOptions reads a sweep step's config without one). */
     static final String DEFAULT_REFINE = "newton";
 

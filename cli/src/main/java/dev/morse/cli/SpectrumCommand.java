@@ -30,6 +30,14 @@ import picocli.CommandLine.Option;
                 "      --method lanczos --k 20 --which both --json s.json --plots plots/"})
 final class SpectrumCommand extends AnalysisCommand {
 
+    @ArgGroup(validate = false, heading = OutputOptions.HEADING, order = OutputOptions.ORDER)
+    OutputOptions.WithPlots outputOptions = new OutputOptions.WithPlots();
+
+    @Override
+    OutputOptions outputs() {
+        return outputOptions;
+    }
+
     /** --penalty is refused here: analyses use the objective without training penalties. */
     @picocli.CommandLine.Mixin
     PenaltyRefusal penaltyRefusal;

@@ -24,6 +24,14 @@ import picocli.CommandLine.Option;
                 "      --operator ggn --method hutchpp --probes 60"})
 final class TraceCommand extends AnalysisCommand {
 
+    @ArgGroup(validate = false, heading = OutputOptions.HEADING, order = OutputOptions.ORDER)
+    OutputOptions.NoPlots outputOptions = new OutputOptions.NoPlots();
+
+    @Override
+    OutputOptions outputs() {
+        return outputOptions;
+    }
+
     /** --penalty is refused here: analyses use the objective without training penalties. */
     @picocli.CommandLine.Mixin
     PenaltyRefusal penaltyRefusal;

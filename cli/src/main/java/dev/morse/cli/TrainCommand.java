@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -58,6 +59,14 @@ import picocli.CommandLine.Option;
                 "  # continue an interrupted run:",
                 "  morse train --config ckpt/config.json --resume ckpt --json log.json"})
 final class TrainCommand extends AnalysisCommand {
+
+    @ArgGroup(validate = false, heading = OutputOptions.HEADING, order = OutputOptions.ORDER)
+    OutputOptions.WithPlots outputOptions = new OutputOptions.WithPlots();
+
+    @Override
+    OutputOptions outputs() {
+        return outputOptions;
+    }
 
     @Option(names = "--optimizer", paramLabel = "OPT", defaultValue = "sgd", order = 1,
             description = "sgd, adam or adamw (torch.optim.SGD / Adam / AdamW). Default: ${DEFAULT-VALUE}.")

@@ -92,6 +92,32 @@ class OutputsTest {
         assertEquals(0, run("trace").code(), "without them trace runs");
     }
 
+    /**
+     * --help offers the plot options only where they are accepted: trace's and eval's help listed
+     * --plots and --plot-format, which both refuse (above), and the top-level help said every
+     * analysis command takes --plots. Each command's help, as a user gets it, against whether it
+     * draws plots; and the commands that draw plots do offer them.
+     */
+    @Test
+    void helpOffersThePlotOptionsOnlyWhereTheyAreAccepted() {
+        picocli.CommandLine root = new picocli.CommandLine(new Main());
+        List<String> without = new ArrayList<>(), with = new ArrayList<>();
+        for (var c : root.getSubcommands().entrySet()) {
+            if (!(c.getValue().getCommandSpec().userObject() instanceof BaseCommand b) || c.getKey().equals("demo")) continue;   // demo: --out
+            Cli.Result help = Cli.run(c.getKey(), "--help");
+            assertEquals(0, help.code(), help.toString());
+            boolean offers = help.out().contains("--plots") || help.out().contains("--plot-format");
+            (b.drawsPlots() ? with : without).add(c.getKey());
+            if (c.getKey().equals("init")) continue;   // init writes θ only: no plot options, and none to refuse
+            assertEquals(b.drawsPlots(), offers, c.getKey() + " --help: " + help.out());
+        }
+        assertEquals(List.of("trace", "eval"), without.stream().sorted(java.util.Comparator.reverseOrder()).toList());
+        assertTrue(with.containsAll(List.of("spectrum", "density", "fit", "train", "morse")), with.toString());
+        Cli.Result top = Cli.run("--help");
+        assertFalse(top.out().contains("Every analysis command takes --json FILE (a report), --plots"), top.out());
+        assertTrue(top.out().replaceAll("\\s+", " ").contains("all but trace and eval take --plots DIR"), top.out());
+    }
+
     @Test
     void unwritableFoldersAreNamed() throws Exception {
         assumeTrue(!"root".equals(System.getProperty("user.name")), "root may write anywhere");
