@@ -188,8 +188,8 @@ public final class MorseSteps implements StepRunner {
                 for (OptionSpec o : e.getValue().getCommandSpec().options()) {
                     if (o.usageHelp() || o.versionHelp()) continue;
                     String name = normalize(o.longestName());
-                    // trace and eval refuse the plot options of the shared output group: not theirs,
-                    // so a task's plot_format goes only to the steps that draw
+                    // trace and eval refuse the plot options (hidden there, OutputOptions.NoPlots): not
+                    // theirs, so a task's plot_format goes only to the steps that draw
                     if (!plots && PLOT_OPTIONS.contains(name)) continue;
                     opts.put(name, o.type());
                     models.put(name, o);
