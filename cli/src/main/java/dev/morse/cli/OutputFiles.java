@@ -13,10 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -491,10 +489,6 @@ final class OutputFiles {
 
     /** A short reason for an I/O failure: "No space left on device", "permission denied", … */
     static String reason(IOException e) {
-        if (e instanceof AccessDeniedException) return "permission denied";
-        if (e instanceof NoSuchFileException) return "no such file or folder";
-        if (e instanceof FileSystemException fs && fs.getReason() != null) return fs.getReason();
-        String m = e.getMessage();
-        return m == null ? e.getClass().getSimpleName() : m;
+        return dev.morse.io.AtomicFiles.reason(e);
     }
 }

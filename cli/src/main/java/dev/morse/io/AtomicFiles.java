@@ -36,6 +36,18 @@ import java.util.UUID;
 public final class AtomicFiles {
     private AtomicFiles() {}
 
+    /**
+     * A short reason for an I/O failure, for a one-line message: "No space left on device",
+     * "Read-only file system", "permission denied", … (the CLI's and the cluster module's, alike).
+     */
+    public static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) return "permission denied";
+        if (e instanceof NoSuchFileException) return "no such file or folder";
+        if (e instanceof FileSystemException fs && fs.getReason() != null) return fs.getReason();
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m;
+    }
+
     /** Suffix of the part files of {@link #write} (a random tail follows): hidden, beside the target. */
     public static final String PART = ".morse-part-";
 

@@ -333,6 +333,7 @@ public final class ClusterMain implements Runnable {
                 sparkConf.put(kv.substring(0, eq), kv.substring(eq + 1));
             }
             e.steps().validate(e.prepare(scale).spec());   // before Spark starts
+            SweepDir.checkWritable(out);
             SweepRunner.Options so = SweepRunner.Options.defaults().withRetryFailed(retryFailed);
             interrupted = new InterruptLine(spec).arm();
             try (SparkSession spark = SparkJvm.session(m, "morse experiment " + name + " (" + scale + ")", sparkConf)) {
@@ -438,6 +439,7 @@ public final class ClusterMain implements Runnable {
             StepRunner steps = runner == null ? new MorseSteps()
                     : (StepRunner) Class.forName(runner).getDeclaredConstructor().newInstance();
             steps.validate(sp);   // before Spark starts: a spec error costs no session
+            SweepDir.checkWritable(out);
             if (!SparkJvm.isLocalMachine(m) && "127.0.0.1".equals(System.getenv("SPARK_LOCAL_IP"))) {
                 err.println("morse sweep run: warning: SPARK_LOCAL_IP=127.0.0.1 but the master " + m + " is elsewhere;"
                         + " its executors cannot reach this driver. Set SPARK_LOCAL_IP to this machine's address.");

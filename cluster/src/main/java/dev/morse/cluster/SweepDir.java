@@ -116,6 +116,31 @@ public final class SweepDir {
         return m;
     }
 
+    /**
+     * Refuses a sweep folder ({@code --out}) that cannot be written, before Spark starts: the folder,
+     * or the nearest folder above it that exists when it is yet to be created, must be a folder this
+     * process may write (access(2), which also says no on a read-only file system, even to root).
+     * Writing can still fail later (a full disk, a remount): {@link #unwritable} words that the same way.
+     */
+    public static void checkWritable(Path dir) throws IOException {
+        Path d = dir.toAbsolutePath().normalize();
+        Path existing = d;
+        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+        if (existing == null) return;
+        if (!Files.isDirectory(existing)) {
+            throw new IllegalArgumentException("--out " + dir + ": cannot be written: " + existing + " is a file, not a folder; give another --out");
+        }
+        if (Files.isWritable(existing)) return;
+        String why = Files.getFileStore(existing).isReadOnly() ? "Read-only file system" : "permission denied";
+        throw new IllegalArgumentException("--out " + dir + ": cannot be written: " + (existing.equals(d) ? "the folder" : "the folder above it, " + existing)
+                + " (" + why + "); give another --out");
+    }
+
+    /** The input error of a sweep folder that could not be written (created, locked, its files written): exit 2, not a bug. */
+    public static IllegalArgumentException unwritable(Path dir, IOException e) {
+        return new IllegalArgumentException("--out " + dir + ": cannot be written (" + dev.morse.io.AtomicFiles.reason(e) + "); give another --out", e);
+    }
+
     /** An exclusive lock on {@code DIR/.lock}: one driver per folder (released with the JVM). */
     static AutoCloseable lock(Path dir) throws IOException {
         FileChannel ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);

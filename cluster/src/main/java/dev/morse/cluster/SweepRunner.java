@@ -151,8 +151,14 @@ public final class SweepRunner {
         List<SweepTask> tasks = spec.tasks(opts.morseVersion());
         checkFolder(dir, spec, tasks, opts);
         runner.validate(spec);
-        Files.createDirectories(dir);
-        try (AutoCloseable ignored = SweepDir.lock(dir)) {
+        AutoCloseable lock;
+        try {
+            Files.createDirectories(dir);
+            lock = SweepDir.lock(dir);
+        } catch (IOException e) {
+            throw SweepDir.unwritable(dir, e);
+        }
+        try (AutoCloseable ignored = lock) {
             return runLocked(spark, spec, dir, runner, opts, tasks);
         } catch (IOException | RuntimeException e) {
             throw e;
@@ -165,11 +171,15 @@ public final class SweepRunner {
                                     List<SweepTask> tasks) throws IOException {
         PrintStream log = opts.log();
         checkFolder(dir, spec, tasks, opts); // again, under the lock
-        AtomicFiles.write(dir.resolve(SweepDir.SPEC), Json.writePretty(spec.toMap()) + "\n", true);
-        AtomicFiles.write(dir.resolve(SweepDir.MANIFEST),
-                Json.writePretty(SweepDir.manifestFor(spec, opts.morseVersion(), tasks)) + "\n", true);
         Path tasksDir = dir.resolve(SweepDir.TASKS);
-        Files.createDirectories(tasksDir);
+        try {
+            AtomicFiles.write(dir.resolve(SweepDir.SPEC), Json.writePretty(spec.toMap()) + "\n", true);
+            AtomicFiles.write(dir.resolve(SweepDir.MANIFEST),
+                    Json.writePretty(SweepDir.manifestFor(spec, opts.morseVersion(), tasks)) + "\n", true);
+            Files.createDirectories(tasksDir);
+        } catch (IOException e) {
+            throw SweepDir.unwritable(dir, e);
+        }
         List<Path> stale = SweepDir.attemptFolders(dir);
         for (Path p : stale) SweepDir.deleteTree(p);
         if (!stale.isEmpty() && log != null) {

@@ -63,8 +63,12 @@ public final class ExperimentRunner {
             // folder that a rerun resumes and 'experiment report' reads, not a bare sweep that both
             // refuse. (A rerun keeps the record as it is until its sweep has passed the folder checks.)
             describe(record, experiment, scale, prepared, opts);
-            Files.createDirectories(out);
-            AtomicFiles.write(out.resolve(RECORD), Json.writePretty(record) + "\n", true);
+            try {
+                Files.createDirectories(out);
+                AtomicFiles.write(out.resolve(RECORD), Json.writePretty(record) + "\n", true);
+            } catch (IOException e) {
+                throw dev.morse.cluster.SweepDir.unwritable(out, e);
+            }
         }
         long t0 = System.nanoTime();
         String started = Instant.now().toString();

@@ -63,6 +63,36 @@ class ClusterMainTest {
         }
     }
 
+    /**
+     * Regression: an --out that cannot be written (found on a read-only file system) ended with the
+     * raw {@code FileSystemException}, exit 1, after Spark had started. Now exit 2 before Spark, with
+     * the folder and what to do; tests run as root and cannot mount, so a path under a regular file
+     * stands in for it (the same exit 1 before). A failure after the check (a remount, a full disk)
+     * is worded alike by the runner, which is called here without a session: it fails first.
+     */
+    @Test
+    void anOutThatCannotBeWrittenIsRefusedWithExit2() throws Exception {
+        Path spec = Files.writeString(tmp.resolve("s.json"), """
+                {"name": "small", "base": {"model": "2-3-1", "data": "teacher:n=24,width=2"},
+                 "grid": {"seed": [0, 1]}, "steps": [{"fit": {}}]}
+                """);
+        Path file = Files.writeString(tmp.resolve("afile"), "not a folder");
+        Path sw = file.resolve("sw");
+        assertEquals(2, run("sweep", "run", spec.toString(), "--out", sw.toString()), err());
+        assertEquals("morse sweep run: --out " + sw + ": cannot be written: " + file + " is a file, not a folder; give another --out",
+                err().strip());
+        Path ex = file.resolve("wdz");
+        assertEquals(2, run("experiment", "run", "weight-decay-zeros", "--scale", "tiny", "--out", ex.toString()), err());
+        assertEquals("morse experiment run: --out " + ex + ": cannot be written: " + file + " is a file, not a folder; give another --out",
+                err().strip());
+
+        IllegalArgumentException late = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SweepRunner.run(null, SweepSpec.read(spec), sw, new MorseSteps(), SweepRunner.Options.defaults().withLog(null)));
+        assertEquals("--out " + sw + ": cannot be written (Not a directory); give another --out", late.getMessage());
+        assertEquals("--out /ro/sw: cannot be written (Read-only file system); give another --out", SweepDir.unwritable(Path.of("/ro/sw"),
+                new java.nio.file.FileSystemException("/ro/sw", null, "Read-only file system")).getMessage());
+    }
+
     @Test
     void sweepRunStatusReport() throws Exception {
         Path spec = tmp.resolve("s.json");
