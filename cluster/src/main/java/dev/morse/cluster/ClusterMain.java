@@ -435,7 +435,11 @@ public final class ClusterMain implements Runnable {
                 if (eq <= 0) throw new IllegalArgumentException("--conf " + kv + ": expected KEY=VALUE");
                 sparkConf.put(kv.substring(0, eq), kv.substring(eq + 1));
             }
-            SweepSpec sp = SweepSpec.read(specFile);
+            SweepSpec sp = SweepSpec.read(specFile);   // refuses more than SweepSpec.MAX_TASKS tasks, counted from the axis sizes
+            if (sp.size() > SweepSpec.ANNOUNCE_TASKS) {
+                err.println("morse sweep run: " + sp.size() + " tasks (" + sp.shape() + "); checking them before Spark starts");
+                err.flush();
+            }
             StepRunner steps = runner == null ? new MorseSteps()
                     : (StepRunner) Class.forName(runner).getDeclaredConstructor().newInstance();
             steps.validate(sp);   // before Spark starts: a spec error costs no session

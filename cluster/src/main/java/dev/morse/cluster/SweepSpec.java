@@ -51,6 +51,18 @@ public final class SweepSpec implements Serializable {
         }
     }
 
+    /**
+     * The most tasks one sweep may have. The driver holds every task (its config, its id) several
+     * times over while it checks the spec and runs it, writes all their ids in {@code sweep.json}
+     * and all their rows in {@code results.jsonl} at the end of each run, and gives each a folder: a
+     * million tasks took minutes and gigabytes before the first line. The count is the product of
+     * the axis sizes, refused before any task is made; a larger study is split into several sweeps.
+     */
+    public static final int MAX_TASKS = 100_000;
+
+    /** Sweeps of more tasks than this say their count before the steps check them (which takes seconds then). */
+    public static final int ANNOUNCE_TASKS = 1_000;
+
     /** Top-level keys of a spec. */
     public static final List<String> KEYS = List.of("name", "base", "grid", "zip", "steps");
     /** Column names of a result row that options cannot take. */
@@ -152,11 +164,24 @@ public final class SweepSpec implements Serializable {
                 zip.add(List.copyOf(names));
             }
         }
+        // the count from the axis sizes, before anything is expanded (a huge grid is refused at once)
+        SweepSpec shape = new SweepSpec(name, base, grid, List.copyOf(zip), List.of());
+        long count = shape.count();
+        if (count > MAX_TASKS) {
+            String largest = null;
+            int most = 0;
+            for (List<String> unit : shape.units()) {
+                int n = grid.get(unit.get(0)).size();
+                if (n > most) { most = n; largest = unit.size() == 1 ? "'" + unit.get(0) + "'" : "zip group " + unit; }
+            }
+            throw bad(what, "grid", (count == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : String.valueOf(count)) + " tasks ("
+                    + shape.shape() + "): more than a sweep may have (" + MAX_TASKS + "); split it into sweeps of at most "
+                    + MAX_TASKS + " tasks, each with its own --out (e.g. one per value, or per range of values, of " + largest + ")");
+        }
         // duplicates would be two tasks with one id: per axis of the product (a zip group's tuples).
         // Numbers equal in value but written differently (1 and 1.0) are duplicates too: they run the
         // same task under two ids. They are refused rather than normalized, since normalizing would
         // change the ids (which resume by) of every spec that writes an integral value as 1.0.
-        SweepSpec shape = new SweepSpec(name, base, grid, List.copyOf(zip), List.of());
         for (List<String> unit : shape.units()) {
             Map<String, Object> seen = new HashMap<>();
             for (int i = 0; i < grid.get(unit.get(0)).size(); i++) {
@@ -263,11 +288,26 @@ public final class SweepSpec implements Serializable {
         return m;
     }
 
-    /** Number of tasks (grid points). */
+    /** Number of tasks (grid points); at most {@link #MAX_TASKS}. */
     public int size() {
-        int n = 1;
-        for (List<String> unit : units()) n = Math.multiplyExact(n, grid.get(unit.get(0)).size());
+        return (int) count();
+    }
+
+    /** The product of the axis sizes, without expanding it; {@link Long#MAX_VALUE} when it overflows. */
+    private long count() {
+        long n = 1;
+        for (List<String> unit : units()) {
+            int k = grid.get(unit.get(0)).size();
+            n = n > Long.MAX_VALUE / k ? Long.MAX_VALUE : n * k;
+        }
         return n;
+    }
+
+    /** The axis sizes as {@code "100 seed × 3 reg"}, in the product's order: what a count is made of. */
+    public String shape() {
+        List<String> sizes = new ArrayList<>();
+        for (List<String> unit : units()) sizes.add(grid.get(unit.get(0)).size() + " " + (unit.size() == 1 ? unit.get(0) : "zip" + unit));
+        return String.join(" × ", sizes);
     }
 
     /** The product's axes: single options, and zip groups at the place of their first option. */

@@ -93,6 +93,24 @@ class ClusterMainTest {
                 new java.nio.file.FileSystemException("/ro/sw", null, "Read-only file system")).getMessage());
     }
 
+    /**
+     * A large sweep says its count before the steps check its tasks (seconds, before Spark starts;
+     * a huge one said nothing for minutes); one past the limit is refused at once, exit 2.
+     */
+    @Test
+    void aLargeSweepSaysItsCountFirstAndAHugeOneIsRefused() throws Exception {
+        Path spec = Files.writeString(tmp.resolve("s.json"), "{\"name\": \"large\", \"base\": {\"model\": \"2-3-1\", \"colour\": 1},"
+                + " \"grid\": {\"seed\": " + SweepSpecTest.range(40) + ", \"max_iter\": " + SweepSpecTest.range(30) + "}, \"steps\": [{\"fit\": {}}]}");
+        assertEquals(2, run("sweep", "run", spec.toString(), "--out", tmp.resolve("out").toString()), err());
+        assertTrue(err().startsWith("morse sweep run: 1200 tasks (40 seed × 30 max_iter); checking them before Spark starts\n"), err());
+        Path huge = Files.writeString(tmp.resolve("h.json"), "{\"name\": \"huge\", \"base\": {\"model\": \"2-3-1\"},"
+                + " \"grid\": {\"seed\": " + SweepSpecTest.range(1000) + ", \"max_iter\": " + SweepSpecTest.range(1000) + "}, \"steps\": [{\"fit\": {}}]}");
+        assertEquals(2, run("sweep", "run", huge.toString(), "--out", tmp.resolve("out").toString()), err());
+        assertTrue(err().startsWith("morse sweep run: " + huge + ": key 'grid': 1000000 tasks (1000 seed × 1000 max_iter): more than a sweep may have"),
+                err());
+        assertFalse(Files.exists(tmp.resolve("out")), "nothing is written");
+    }
+
     @Test
     void sweepRunStatusReport() throws Exception {
         Path spec = tmp.resolve("s.json");

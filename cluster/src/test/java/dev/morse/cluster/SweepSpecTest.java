@@ -40,6 +40,41 @@ class SweepSpecTest {
         assertEquals("7396d3021a563211", SweepSpec.parse(SPEC).tasks("1.0").get(5).id());
     }
 
+    /** A JSON list of the integers 0..n-1. */
+    static String range(int n) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < n; i++) b.append(i == 0 ? "" : ",").append(i);
+        return b.append(']').toString();
+    }
+
+    /**
+     * Regression: a grid of a million tasks (100 × 100 × 100) was accepted, and sweep run spent
+     * minutes and gigabytes expanding it before saying anything. The count is the product of the axis
+     * sizes, refused at parse beyond MAX_TASKS with the count, the axes and what to do; a product
+     * past the range of a long is refused alike (not an overflow).
+     */
+    @Test
+    void aGridOfMoreThanMaxTasksIsRefusedFromItsAxisSizes() {
+        String huge = "{\"name\": \"huge\", \"base\": {\"model\": \"2-4-1\"}, \"grid\": {\"seed\": " + range(100)
+                + ", \"lr\": " + range(100) + ", \"max_iter\": " + range(100) + "}, \"steps\": [{\"fit\": {}}]}";
+        long t0 = System.nanoTime();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SweepSpec.parse(huge, "/x/huge.json"));
+        assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "refused before the tasks are made");
+        assertEquals("/x/huge.json: key 'grid': 1000000 tasks (100 seed × 100 lr × 100 max_iter): more than a sweep may have (100000); "
+                + "split it into sweeps of at most 100000 tasks, each with its own --out (e.g. one per value, or per range of values, of 'seed')",
+                e.getMessage());
+        String r = range(1000);
+        String overflow = "{\"name\": \"o\", \"grid\": {\"a\": " + r + ", \"b\": " + r + ", \"c\": " + r + ", \"d\": " + r + ", \"e\": " + r
+                + ", \"f\": " + r + ", \"g\": " + r + "}, \"steps\": [{\"fit\": {}}]}";
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SweepSpec.parse(overflow)).getMessage()
+                .startsWith("spec: key 'grid': more than 9223372036854775807 tasks (1000 a × "));
+        // at the limit: accepted, and counted without expanding
+        String most = "{\"name\": \"m\", \"grid\": {\"a\": " + range(100) + ", \"b\": " + r + "}, \"steps\": [{\"fit\": {}}]}";
+        SweepSpec s = SweepSpec.parse(most);
+        assertEquals(SweepSpec.MAX_TASKS, s.size());
+        assertEquals("100 a × 1000 b", s.shape());
+    }
+
     @Test
     void cartesianProductInStableOrder() {
         SweepSpec s = SweepSpec.parse(SPEC);
