@@ -182,7 +182,8 @@ public final class ExperimentRunner {
             throw new IllegalArgumentException(out + ": holds a sweep that is not an experiment (no " + RECORD + "); use a new --out folder");
         }
         if (Files.isDirectory(out)) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(out, p -> !p.getFileName().toString().equals(SweepDir.LOCK))) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(out, p -> !p.getFileName().toString().equals(SweepDir.LOCK)
+                    && !p.getFileName().toString().equals(SweepDir.SPARK_TMP))) {
                 if (ds.iterator().hasNext()) {
                     throw new IllegalArgumentException(out + ": folder is not empty and holds no experiment (no " + RECORD
                             + "); give an empty or new --out folder");
