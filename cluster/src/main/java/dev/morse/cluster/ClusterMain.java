@@ -235,6 +235,11 @@ public final class ClusterMain implements Runnable {
         Path dir() {
             return state != null ? state : StandaloneCluster.defaultStateDir();
         }
+
+        /** {@code " --state DIR"} as given, or nothing: for the commands a message tells the user to run. */
+        String option() {
+            return state != null ? " --state " + state : "";
+        }
     }
 
     // ------------------------------------------------------------------ experiment
@@ -325,7 +330,7 @@ public final class ClusterMain implements Runnable {
             dev.morse.experiments.Experiment e = dev.morse.experiments.Experiments.byName(name);
             dev.morse.experiments.BundledSpecs.checkScale(scale);
             String m = master != null ? master : System.getProperty("spark.master", "local[*]");
-            if (m.equals("cluster")) m = recordedMaster(state.dir());
+            if (m.equals("cluster")) m = recordedMaster(state);
             Map<String, String> sparkConf = new LinkedHashMap<>();
             for (String kv : conf) {
                 int eq = kv.indexOf('=');
@@ -428,7 +433,7 @@ public final class ClusterMain implements Runnable {
             PrintWriter err = spec.commandLine().getErr();
             // under spark-submit, its --master (the spark.master property) is the default
             String m = master != null ? master : System.getProperty("spark.master", "local[*]");
-            if (m.equals("cluster")) m = recordedMaster(state.dir());
+            if (m.equals("cluster")) m = recordedMaster(state);
             if (tasksPerPartition < 1) throw new IllegalArgumentException("--tasks-per-partition must be ≥ 1, got " + tasksPerPartition);
             Map<String, String> sparkConf = new LinkedHashMap<>();
             for (String kv : conf) {
@@ -461,9 +466,10 @@ public final class ClusterMain implements Runnable {
         }
     }
 
-    static String recordedMaster(Path stateDir) throws java.io.IOException {
-        return StandaloneCluster.read(stateDir).orElseThrow(() -> new IllegalArgumentException(
-                "--master cluster: no cluster recorded in " + stateDir + " (start one with: morse cluster start)")).masterUrl();
+    /** The master URL of the cluster recorded in {@code --state}; the hint without one carries the same {@code --state} (as cluster status's). */
+    static String recordedMaster(StateOption state) throws java.io.IOException {
+        return StandaloneCluster.read(state.dir()).orElseThrow(() -> new IllegalArgumentException(
+                "--master cluster: no cluster recorded in " + state.dir() + " (start one with: morse cluster start" + state.option() + ")")).masterUrl();
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
@@ -638,8 +644,8 @@ public final class ClusterMain implements Runnable {
                     .withWorkers(workers).withCores(cores).withMemory(memory));
             PrintWriter out = spec.commandLine().getOut();
             out.print(StandaloneCluster.describe(s));
-            out.println("use it with: morse sweep run SPEC --out DIR --master cluster" + (state.state != null ? " --state " + state.state : ""));
-            out.println("stop with:   morse cluster stop" + (state.state != null ? " --state " + state.state : ""));
+            out.println("use it with: morse sweep run SPEC --out DIR --master cluster" + state.option());
+            out.println("stop with:   morse cluster stop" + state.option());
             return 0;
         }
     }
@@ -675,7 +681,7 @@ public final class ClusterMain implements Runnable {
             // No cluster to use is the input's fault, not a bug (exit 1 means that): exit 2, as for
             // --master cluster without one, with the message on stderr like every exit 2.
             PrintWriter err = spec.commandLine().getErr();
-            String option = state.state != null ? " --state " + state.state : "";
+            String option = state.option();
             var s = StandaloneCluster.read(state.dir());
             if (s.isEmpty()) {
                 err.println(spec.qualifiedName() + ": no cluster recorded in " + state.dir() + "; start one with: morse cluster start" + option);

@@ -19,7 +19,7 @@ public final class SparkOperatorProvider implements OperatorProvider {
 
     @Override
     public Session open(Request r, PrintWriter log) throws Exception {
-        String master = r.master().equals("cluster") ? ClusterMain.recordedMaster(StandaloneCluster.defaultStateDir()) : r.master();
+        String master = r.master().equals("cluster") ? ClusterMain.recordedMaster(new ClusterMain.StateOption()) : r.master();
         if (!SparkJvm.isLocalMachine(master) && "127.0.0.1".equals(System.getenv("SPARK_LOCAL_IP"))) {
             log.println("morse " + r.command() + ": warning: SPARK_LOCAL_IP=127.0.0.1 but the master " + master
                     + " is elsewhere; its executors cannot reach this driver. Set SPARK_LOCAL_IP to this machine's address.");

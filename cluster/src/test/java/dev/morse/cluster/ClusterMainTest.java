@@ -154,6 +154,27 @@ class ClusterMainTest {
         assertFalse(Files.exists(dir.resolve(SweepDir.SPARK_TMP)), "the killed driver's folder and this run's own are removed");
     }
 
+    /**
+     * Regression: --master cluster --state DIR without a cluster hinted "start one with: morse cluster
+     * start", which starts one in the default folder, and the same command failed again. The hint
+     * carries the --state given, as cluster status's does.
+     */
+    @Test
+    void noRecordedClusterHintsTheSameState() throws Exception {
+        Path spec = Files.writeString(tmp.resolve("s.json"), """
+                {"name": "small", "base": {"model": "2-3-1", "data": "teacher:n=24,width=2"},
+                 "grid": {"seed": [0, 1]}, "steps": [{"fit": {}}]}
+                """);
+        Path state = tmp.resolve("clstate");
+        assertEquals(2, run("sweep", "run", spec.toString(), "--out", tmp.resolve("out").toString(), "--master", "cluster", "--state",
+                state.toString()), err());
+        assertEquals("morse sweep run: --master cluster: no cluster recorded in " + state + " (start one with: morse cluster start --state "
+                + state + ")", err().strip());
+        assertEquals(2, run("experiment", "run", "weight-decay-zeros", "--out", tmp.resolve("e").toString(), "--master", "cluster",
+                "--state", state.toString()), err());
+        assertTrue(err().contains("(start one with: morse cluster start --state " + state + ")"), err());
+    }
+
     @Test
     void sweepRunStatusReport() throws Exception {
         Path spec = tmp.resolve("s.json");
