@@ -551,8 +551,8 @@ public final class ClusterMain implements Runnable {
                 throw new IllegalArgumentException("--png names one file: give --heatmap and --near-zero in separate runs");
             }
             // refused before any work, as every morse output
-            if (heatmap != null) SweepReport.checkWritable(heatmapFile(), force);
-            if (nearZero != null) SweepReport.checkWritable(nearZeroFile(), force);
+            if (heatmap != null) SweepReport.checkWritable(heatmapFile(), force, png == null ? "--heatmap" : null);
+            if (nearZero != null) SweepReport.checkWritable(nearZeroFile(), force, png == null ? "--near-zero" : null);
             SweepReport rep = SweepReport.load(dir);
             boolean any = false;
             if (column != null || by != null) {

@@ -212,11 +212,22 @@ public final class SweepReport {
      * replace it, or choose another name)").
      */
     public static void checkWritable(Path png, boolean force) {
+        checkWritable(png, force, null);
+    }
+
+    /**
+     * {@link #checkWritable(Path, boolean)} of the default file of option {@code defaultOf} (e.g.
+     * {@code --heatmap}: DIR/heatmap-C.png), or of the file the user gave with {@code --png} when
+     * null: a refusal names what the user gave, not a --png they did not pass.
+     */
+    public static void checkWritable(Path png, boolean force, String defaultOf) {
         Path file = pngFile(png);
-        if (Files.isDirectory(file)) throw new IllegalArgumentException("--png: " + file + " is a folder; expected a file name to write");
+        String option = defaultOf == null ? "--png" : defaultOf;
+        if (Files.isDirectory(file)) throw new IllegalArgumentException(option + ": " + file + " is a folder; expected a file name to write");
         if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !force) {
-            throw new IllegalArgumentException("--png: refusing to overwrite " + file
-                    + " (it exists; pass --force to replace it, or choose another name)");
+            throw new IllegalArgumentException(option + ": refusing to overwrite " + file + (defaultOf == null
+                    ? " (it exists; pass --force to replace it, or choose another name)"
+                    : " (it exists: the default file of " + defaultOf + "; pass --force to replace it, or --png FILE to write another)"));
         }
     }
 

@@ -206,11 +206,14 @@ class ClusterMainTest {
         assertEquals("not to be lost", Files.readString(mine));
         Path heat = dir.resolve("heatmap-morse.min_abs_over_tau-log.png");
         long before = Files.getLastModifiedTime(heat).toMillis();
+        // the default file: the refusal names --heatmap, which the user gave, not a --png they did not
         assertEquals(2, run("sweep", "report", dir.toString(), "--heatmap", "morse.min_abs_over_tau", "--log"));
-        assertTrue(err().contains("refusing to overwrite " + heat), err());
+        assertEquals("morse sweep report: --heatmap: refusing to overwrite " + heat + " (it exists: the default file of --heatmap; "
+                + "pass --force to replace it, or --png FILE to write another)", err().strip());
         assertEquals(before, Files.getLastModifiedTime(heat).toMillis());
         assertEquals(2, run("sweep", "report", dir.toString(), "--near-zero", "morse.nearest_zero"));
-        assertTrue(err().contains("refusing to overwrite " + dir.resolve("near-zero-morse.nearest_zero.png")), err());
+        assertTrue(err().startsWith("morse sweep report: --near-zero: refusing to overwrite " + dir.resolve("near-zero-morse.nearest_zero.png")
+                + " (it exists: the default file of --near-zero;"), err());
         assertEquals(0, run("sweep", "report", dir.toString(), "--heatmap", "morse.nullity", "--png", mine.toString(), "--force"), err());
         assertTrue(Files.size(mine) > 1000);
         try (var files = Files.list(tmp)) {
