@@ -144,7 +144,11 @@ public final class SweepDir {
         return new IllegalArgumentException("--out " + dir + ": cannot be written (" + dev.morse.io.AtomicFiles.reason(e) + "); give another --out", e);
     }
 
-    /** An exclusive lock on {@code DIR/.lock}: one driver per folder (released with the JVM). */
+    /**
+     * An exclusive lock on {@code DIR/.lock}: one driver per folder (released with the JVM). The
+     * holder writes its PID there, so that a second driver's refusal can name it (the file is read
+     * only while locked: a PID left by a killed driver is never shown).
+     */
     static AutoCloseable lock(Path dir) throws IOException {
         FileChannel ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
@@ -155,8 +159,18 @@ public final class SweepDir {
         }
         if (lock == null) {
             ch.close();
-            throw new IllegalStateException(dir + ": another sweep driver is running in this folder");
+            String pid;
+            try {
+                pid = Files.readString(dir.resolve(LOCK)).strip();
+            } catch (IOException e) {
+                pid = "";
+            }
+            throw new IllegalStateException(dir + ": another sweep driver is running in this folder"
+                    + (pid.matches("[0-9]+") ? " (pid " + pid + ")" : "")
+                    + "; wait for it to end (the same command then resumes), or give another --out");
         }
+        ch.truncate(0);
+        ch.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
         FileLock held = lock;
         return () -> {
             held.release();

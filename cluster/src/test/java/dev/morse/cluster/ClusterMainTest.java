@@ -175,6 +175,24 @@ class ClusterMainTest {
         assertTrue(err().contains("(start one with: morse cluster start --state " + state + ")"), err());
     }
 
+    /**
+     * Regression: a second driver on the same --out was refused with "another sweep driver is running
+     * in this folder" and no word on what to do. It now names the holder's PID (written in the lock
+     * file by the holder) and says to wait for it or to give another --out.
+     */
+    @Test
+    void aSecondDriverIsToldWhoHoldsTheFolderAndWhatToDo() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("sweep"));
+        try (AutoCloseable held = SweepDir.lock(dir)) {
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> SweepDir.lock(dir));
+            assertEquals(dir + ": another sweep driver is running in this folder (pid " + ProcessHandle.current().pid()
+                    + "); wait for it to end (the same command then resumes), or give another --out", e.getMessage());
+        }
+        try (AutoCloseable again = SweepDir.lock(dir)) {
+            assertEquals(ProcessHandle.current().pid() + "\n", Files.readString(dir.resolve(SweepDir.LOCK)), "released, and taken again");
+        }
+    }
+
     @Test
     void sweepRunStatusReport() throws Exception {
         Path spec = tmp.resolve("s.json");
