@@ -337,7 +337,7 @@ public final class ClusterMain implements Runnable {
                 if (eq <= 0) throw new IllegalArgumentException("--conf " + kv + ": expected KEY=VALUE");
                 sparkConf.put(kv.substring(0, eq), kv.substring(eq + 1));
             }
-            e.steps().validate(e.prepare(scale).spec());   // before Spark starts
+            e.prepare(scale).spec().check(e.steps());   // before Spark starts
             SweepDir.checkWritable(out);
             SweepRunner.Options so = SweepRunner.Options.defaults().withRetryFailed(retryFailed);
             interrupted = new InterruptLine(spec).arm();
@@ -448,7 +448,7 @@ public final class ClusterMain implements Runnable {
             }
             StepRunner steps = runner == null ? new MorseSteps()
                     : (StepRunner) Class.forName(runner).getDeclaredConstructor().newInstance();
-            steps.validate(sp);   // before Spark starts: a spec error costs no session
+            sp.check(steps);   // before Spark starts: a spec error costs no session
             SweepDir.checkWritable(out);
             if (!SparkJvm.isLocalMachine(m) && "127.0.0.1".equals(System.getenv("SPARK_LOCAL_IP"))) {
                 err.println("morse sweep run: warning: SPARK_LOCAL_IP=127.0.0.1 but the master " + m + " is elsewhere;"

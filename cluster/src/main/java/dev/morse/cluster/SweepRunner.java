@@ -150,7 +150,7 @@ public final class SweepRunner {
         dir = dir.toAbsolutePath().normalize();
         List<SweepTask> tasks = spec.tasks(opts.morseVersion());
         checkFolder(dir, spec, tasks, opts);
-        runner.validate(spec);
+        spec.check(runner);
         AutoCloseable lock;
         try {
             Files.createDirectories(dir);

@@ -78,8 +78,12 @@ public final class SweepSpec implements Serializable {
     @SuppressWarnings("serial")
     private final List<Step> steps;
 
-    private SweepSpec(String name, LinkedHashMap<String, Object> base, LinkedHashMap<String, List<Object>> grid,
+    /** Where the spec came from (its file's name, or "spec"): what starts every error message about it. */
+    private final String source;
+
+    private SweepSpec(String source, String name, LinkedHashMap<String, Object> base, LinkedHashMap<String, List<Object>> grid,
                       List<List<String>> zip, List<Step> steps) {
+        this.source = source;
         this.name = name;
         this.base = base;
         this.grid = grid;
@@ -165,7 +169,7 @@ public final class SweepSpec implements Serializable {
             }
         }
         // the count from the axis sizes, before anything is expanded (a huge grid is refused at once)
-        SweepSpec shape = new SweepSpec(name, base, grid, List.copyOf(zip), List.of());
+        SweepSpec shape = new SweepSpec(what, name, base, grid, List.copyOf(zip), List.of());
         long count = shape.count();
         if (count > MAX_TASKS) {
             String largest = null;
@@ -221,7 +225,7 @@ public final class SweepSpec implements Serializable {
             if (!(opts instanceof Map<?, ?>)) throw bad(what, key + "." + step, "must be an object of options");
             steps.add(new Step(step, (Map<String, Object>) opts));
         }
-        return new SweepSpec(name, base, grid, List.copyOf(zip), List.copyOf(steps));
+        return new SweepSpec(what, name, base, grid, List.copyOf(zip), List.copyOf(steps));
     }
 
     /** A value with each number as its exact decimal value (1, 1.0 and 1e0 alike), for comparing values. */
@@ -261,6 +265,24 @@ public final class SweepSpec implements Serializable {
     }
 
     public String name() { return name; }
+
+    /** Where the spec came from: the file's name ({@link #read}), or "spec". */
+    public String source() { return source; }
+
+    /**
+     * Checks this spec's steps with {@code runner} ({@link StepRunner#validate}). The checks see no
+     * file and start their messages "spec: key …": here that word becomes the spec's {@link #source},
+     * so that every error names the spec as the parse's do ("/path/spec.json: key …").
+     */
+    public void check(StepRunner runner) {
+        try {
+            runner.validate(this);
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            if (m == null || !m.startsWith("spec: ") || source.equals("spec")) throw e;
+            throw new IllegalArgumentException(source + m.substring("spec".length()), e);
+        }
+    }
 
     /** Options every task gets (insertion order). */
     public Map<String, Object> base() { return Collections.unmodifiableMap(base); }

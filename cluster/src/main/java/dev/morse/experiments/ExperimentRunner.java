@@ -57,7 +57,7 @@ public final class ExperimentRunner {
         Experiment.Prepared prepared = experiment.prepare(scale);
         PrintStream log = opts.log();
         if (log != null) for (String w : prepared.warnings()) log.println("experiment " + experiment.name() + ": warning: " + w);
-        experiment.steps().validate(prepared.spec());
+        prepared.spec().check(experiment.steps());
         if (record.isEmpty()) {
             // A first run writes the record before any task runs: killed mid-sweep, it leaves a
             // folder that a rerun resumes and 'experiment report' reads, not a bare sweep that both

@@ -193,6 +193,30 @@ class ClusterMainTest {
         }
     }
 
+    /**
+     * Regression: the steps' checks named the spec "spec:" while the parse's named its file
+     * ("/path/spec.json: key …"): every spec error now names the file.
+     */
+    @Test
+    void everySpecErrorNamesTheFile() throws Exception {
+        Path parse = Files.writeString(tmp.resolve("empty.json"), """
+                {"name": "e", "base": {"model": "2-3-1"}, "grid": {"seed": []}, "steps": [{"fit": {}}]}
+                """);
+        assertEquals(2, run("sweep", "run", parse.toString(), "--out", tmp.resolve("o").toString()), err());
+        assertTrue(err().startsWith("morse sweep run: " + parse + ": key 'grid.seed': "), err());
+        Path steps = Files.writeString(tmp.resolve("colour.json"), """
+                {"name": "c", "base": {"model": "2-3-1", "colour": "red"}, "grid": {"seed": [0]}, "steps": [{"fit": {}}]}
+                """);
+        assertEquals(2, run("sweep", "run", steps.toString(), "--out", tmp.resolve("o").toString()), err());
+        assertTrue(err().startsWith("morse sweep run: " + steps + ": key 'base.colour': no step takes option --colour"), err());
+        Path unknown = Files.writeString(tmp.resolve("step.json"), """
+                {"name": "u", "base": {"model": "2-3-1"}, "grid": {"seed": [0]}, "steps": [{"fitt": {}}]}
+                """);
+        assertEquals(2, run("sweep", "run", unknown.toString(), "--out", tmp.resolve("o").toString()), err());
+        assertTrue(err().startsWith("morse sweep run: " + unknown + ": key 'steps[0]': unknown step 'fitt'"), err());
+        assertFalse(Files.exists(tmp.resolve("o")), "nothing is written");
+    }
+
     @Test
     void sweepRunStatusReport() throws Exception {
         Path spec = tmp.resolve("s.json");
