@@ -135,7 +135,12 @@ public final class ClusterMain implements Runnable {
             cmd.getErr().flush();
             return 2;
         });
-        int code = cl.execute(args);
+        int code;
+        try {
+            code = cl.execute(args);
+        } finally {
+            SparkJvm.removeStartupTmp();   // bin/morse-cluster's folder for this driver, also after an early refusal
+        }
         o.flush();
         e.flush();
         return code;
