@@ -135,12 +135,7 @@ public final class ClusterMain implements Runnable {
             cmd.getErr().flush();
             return 2;
         });
-        int code;
-        try {
-            code = cl.execute(args);
-        } finally {
-            SparkJvm.removeStartupTmp();   // bin/morse-cluster's folder for this driver, also after an early refusal
-        }
+        int code = cl.execute(args);
         o.flush();
         e.flush();
         return code;

@@ -227,15 +227,14 @@ public final class SparkJvm {
         public static DriverTmp open(String master, Path out, Map<String, String> conf) {
             Path o = out.toAbsolutePath().normalize();
             Path d = o.resolve(SweepDir.SPARK_TMP).resolve(String.valueOf(ProcessHandle.current().pid()));
-            // when bin/morse-cluster made d for this JVM, it says whether it made o too
-            boolean made = Files.exists(d) ? Boolean.getBoolean("morse.out.created") : !Files.exists(o);
+            boolean existed = Files.exists(o) && !Files.exists(d);   // bin/morse-cluster made d (and o) for this JVM
             try {
                 Files.createDirectories(d);
             } catch (IOException e) {
                 throw SweepDir.unwritable(out, e);
             }
             boolean local = (master.equals("local") || master.startsWith("local[")) && !conf.containsKey("spark.local.dir");
-            return new DriverTmp(d, local, made ? o : null);
+            return new DriverTmp(d, local, existed ? null : o);
         }
 
         /** {@code conf} with {@code spark.local.dir} set to the folder for a local master. */
@@ -259,34 +258,6 @@ public final class SparkJvm {
                 // another driver's folder (refused at the lock, still ending), or a killed one's: the next run's;
                 // or the sweep's files
             }
-        }
-    }
-
-    /**
-     * Removes the folder {@code bin/morse-cluster} made for this JVM ({@code java.io.tmpdir} =
-     * {@code DIR/.spark-tmp/PID}), whichever way the command ended (a spec error or a refusal before
-     * Spark started, too): nothing is in it for later. Also {@code DIR} when the script made it
-     * ({@code -Dmorse.out.created=true}) and nothing else is there, so a refused first run leaves no
-     * folder. A JVM started otherwise has another {@code java.io.tmpdir}: nothing to do.
-     */
-    static void removeStartupTmp() {
-        removeStartupTmp(Path.of(System.getProperty("java.io.tmpdir", "")), ProcessHandle.current().pid(), Boolean.getBoolean("morse.out.created"));
-    }
-
-    /** {@link #removeStartupTmp()} of JVM {@code pid} whose {@code java.io.tmpdir} is {@code tmpdir}. */
-    static void removeStartupTmp(Path tmpdir, long pid, boolean outCreated) {
-        Path t = tmpdir.toAbsolutePath().normalize();
-        Path parent = t.getParent();
-        if (parent == null || parent.getParent() == null || !t.getFileName().toString().equals(String.valueOf(pid))
-                || !parent.getFileName().toString().equals(SweepDir.SPARK_TMP)) {
-            return;
-        }
-        try {
-            SweepDir.deleteTree(t);
-            Files.deleteIfExists(parent);
-            if (outCreated) Files.deleteIfExists(parent.getParent());
-        } catch (IOException e) {
-            // not empty (another driver's folder, the sweep's files), or gone: nothing more to remove
         }
     }
 

@@ -155,30 +155,6 @@ class ClusterMainTest {
     }
 
     /**
-     * bin/morse-cluster makes DIR/.spark-tmp/PID for the driver (its java.io.tmpdir) before the
-     * command reads anything: the command removes it however it ends (a spec error too), and DIR
-     * when the script made it and nothing else is there; a folder of another JVM, or another
-     * java.io.tmpdir, is not touched.
-     */
-    @Test
-    void theFolderTheScriptMadeForTheDriverIsRemovedAtTheEnd() throws Exception {
-        Path dir = tmp.resolve("made");
-        Path own = Files.createDirectories(dir.resolve(SweepDir.SPARK_TMP).resolve("4242"));
-        Files.writeString(own.resolve("liblz4-java-1.so"), "x");
-        SparkJvm.removeStartupTmp(own, 4343, true);
-        assertTrue(Files.exists(own), "another JVM's folder");
-        SparkJvm.removeStartupTmp(tmp, 4242, true);
-        assertTrue(Files.exists(own), "not a driver's java.io.tmpdir");
-        SparkJvm.removeStartupTmp(own, 4242, true);
-        assertFalse(Files.exists(dir), "the folder, .spark-tmp, and DIR the script made");
-        Path kept = Files.createDirectories(tmp.resolve("kept"));
-        Path other = Files.createDirectories(kept.resolve(SweepDir.SPARK_TMP).resolve("4242"));
-        SparkJvm.removeStartupTmp(other, 4242, false);
-        assertFalse(Files.exists(kept.resolve(SweepDir.SPARK_TMP)));
-        assertTrue(Files.isDirectory(kept), "a DIR the user made stays");
-    }
-
-    /**
      * Regression: --master cluster --state DIR without a cluster hinted "start one with: morse cluster
      * start", which starts one in the default folder, and the same command failed again. The hint
      * carries the --state given, as cluster status's does.
