@@ -341,8 +341,7 @@ public final class ClusterMain implements Runnable {
             SweepDir.checkWritable(out);
             SweepRunner.Options so = SweepRunner.Options.defaults().withRetryFailed(retryFailed);
             interrupted = new InterruptLine(spec).arm();
-            try (SparkJvm.DriverTmp tmp = SparkJvm.DriverTmp.open(m, out, sparkConf);
-                 SparkSession spark = SparkJvm.session(m, "morse experiment " + name + " (" + scale + ")", tmp.conf(sparkConf))) {
+            try (SparkSession spark = SparkJvm.session(m, "morse experiment " + name + " (" + scale + ")", sparkConf)) {
                 dev.morse.experiments.ExperimentRunner.Result r = dev.morse.experiments.ExperimentRunner.run(spark, e, scale, out, so);
                 return r.sweep().complete() ? 0 : EXIT_INCOMPLETE;
             } finally {
@@ -456,8 +455,7 @@ public final class ClusterMain implements Runnable {
             }
             SweepRunner.Options so = SweepRunner.Options.defaults().withRetryFailed(retryFailed).withTasksPerPartition(tasksPerPartition);
             interrupted = new InterruptLine(spec).arm();
-            try (SparkJvm.DriverTmp tmp = SparkJvm.DriverTmp.open(m, out, sparkConf);
-                 SparkSession spark = SparkJvm.session(m, "morse sweep " + sp.name(), tmp.conf(sparkConf))) {
+            try (SparkSession spark = SparkJvm.session(m, "morse sweep " + sp.name(), sparkConf)) {
                 SweepRunner.Result r = SweepRunner.run(spark, sp, out, steps, so);
                 return r.complete() ? 0 : EXIT_INCOMPLETE;
             } finally {

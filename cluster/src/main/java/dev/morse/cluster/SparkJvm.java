@@ -199,68 +199,6 @@ public final class SparkJvm {
         return b.getOrCreate();
     }
 
-    /**
-     * A sweep driver's own temporary folder, {@code DIR/.spark-tmp/<pid>} under its sweep's folder. A
-     * SIGKILLed driver left {@code /tmp/spark-*}, {@code /tmp/blockmgr-*} and
-     * {@code /tmp/liblz4-java-*.so(.lck)} that nothing removed; now they are here, the next run into
-     * the folder removes a killed driver's ({@link SweepDir#removeStaleDriverTmp}, under the folder's
-     * lock), and {@link #close} removes this one at a clean end. For masters whose executors run in
-     * the driver ({@code local}, {@code local[N]}) it is {@code spark.local.dir} (Spark's
-     * {@code spark-*} and {@code blockmgr-*}; a {@code spark.local.dir} of the caller's wins); other
-     * masters' executors write where their cluster says. Native libraries (lz4-java's) are unpacked by
-     * {@code File.createTempFile}, whose folder is the JVM's {@code java.io.tmpdir} at its start, not
-     * a later setting: {@code bin/morse-cluster} starts the driver of {@code sweep run} and
-     * {@code experiment run} with {@code -Djava.io.tmpdir=} this folder (its PID is the JVM's: exec).
-     */
-    public static final class DriverTmp implements AutoCloseable {
-        private final Path dir;
-        private final boolean local;
-        private final Path created;   // the sweep's folder when this made it (removed again if left empty)
-
-        private DriverTmp(Path dir, boolean local, Path created) {
-            this.dir = dir;
-            this.local = local;
-            this.created = created;
-        }
-
-        /** Opens (creates) the folder for a session of {@code master} whose sweep writes to {@code out}. */
-        public static DriverTmp open(String master, Path out, Map<String, String> conf) {
-            Path o = out.toAbsolutePath().normalize();
-            Path d = o.resolve(SweepDir.SPARK_TMP).resolve(String.valueOf(ProcessHandle.current().pid()));
-            boolean existed = Files.exists(o) && !Files.exists(d);   // bin/morse-cluster made d (and o) for this JVM
-            try {
-                Files.createDirectories(d);
-            } catch (IOException e) {
-                throw SweepDir.unwritable(out, e);
-            }
-            boolean local = (master.equals("local") || master.startsWith("local[")) && !conf.containsKey("spark.local.dir");
-            return new DriverTmp(d, local, existed ? null : o);
-        }
-
-        /** {@code conf} with {@code spark.local.dir} set to the folder for a local master. */
-        public Map<String, String> conf(Map<String, String> conf) {
-            if (!local) return conf;
-            Map<String, String> c = new java.util.LinkedHashMap<>(conf);
-            c.put("spark.local.dir", dir.toString());
-            return c;
-        }
-
-        /** After the session stopped: the folder removed (and the sweep's folder, if this made it and nothing else is there). */
-        @Override
-        public void close() throws IOException {
-            // Spark keeps its local root folders for the JVM: a later session here (tests) looks again
-            if (local) org.apache.spark.util.Utils$.MODULE$.clearLocalRootDirs();
-            SweepDir.deleteTree(dir);
-            try {
-                Files.deleteIfExists(dir.getParent());
-                if (created != null) Files.deleteIfExists(created);   // a run refused before it wrote anything
-            } catch (java.nio.file.DirectoryNotEmptyException e) {
-                // another driver's folder (refused at the lock, still ending), or a killed one's: the next run's;
-                // or the sweep's files
-            }
-        }
-    }
-
     private static final java.util.concurrent.atomic.AtomicBoolean QUIET_HOOK = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**

@@ -26,8 +26,6 @@ import java.util.Optional;
  * DIR/spec.json                    the spec that ran last (pretty JSON)
  * DIR/sweep.json                   name, morse_version, task_ids of that spec
  * DIR/.lock                        held by the one driver running in DIR
- * DIR/.spark-tmp/&lt;pid&gt;/            a local driver's temporary files (Spark's, native libraries'): removed at
- *                                  its end, or by the next run when a killed driver left it
  * DIR/tasks/&lt;task_id&gt;/            a committed task: result.json (its row), its files, error.txt if failed
  * DIR/tasks/&lt;task_id&gt;.tmp-&lt;a&gt;-&lt;r&gt;/  an attempt in flight (or left by a killed one; removed at the next run)
  * DIR/retired/&lt;task_id&gt;-&lt;n&gt;/      failed results moved aside by a rerun with retryFailed, and task
@@ -44,7 +42,6 @@ public final class SweepDir {
     public static final String SPEC = "spec.json";
     public static final String MANIFEST = "sweep.json";
     public static final String LOCK = ".lock";
-    public static final String SPARK_TMP = ".spark-tmp";
     public static final String RESULTS_JSONL = "results.jsonl";
     public static final String RESULTS_PARQUET = "results.parquet";
     static final String TMP_MARK = ".tmp-";
@@ -176,32 +173,6 @@ public final class SweepDir {
             held.release();
             ch.close();
         };
-    }
-
-    /**
-     * Removes the temporary folders that killed drivers left in {@code DIR/.spark-tmp}: called under
-     * the folder's lock, so no other driver runs a sweep here; a folder whose process is still alive
-     * (a second driver starting up, refused at the lock) is left to it. Returns how many it removed.
-     */
-    static int removeStaleDriverTmp(Path dir) throws IOException {
-        Path root = dir.resolve(SPARK_TMP);
-        if (!Files.isDirectory(root)) return 0;
-        long me = ProcessHandle.current().pid();
-        int removed = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
-            for (Path p : ds) {
-                long pid;
-                try {
-                    pid = Long.parseLong(p.getFileName().toString());
-                } catch (NumberFormatException e) {
-                    pid = -1;   // not a driver's: no one's
-                }
-                if (pid == me || pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
-                deleteTree(p);
-                removed++;
-            }
-        }
-        return removed;
     }
 
     static void deleteTree(Path root) throws IOException {

@@ -180,10 +180,6 @@ public final class SweepRunner {
         } catch (IOException e) {
             throw SweepDir.unwritable(dir, e);
         }
-        int killed = SweepDir.removeStaleDriverTmp(dir);
-        if (killed > 0 && log != null) {
-            log.println("sweep " + spec.name() + ": removed " + killed + " temporary folder(s) of a killed driver (" + SweepDir.SPARK_TMP + "/)");
-        }
         List<Path> stale = SweepDir.attemptFolders(dir);
         for (Path p : stale) SweepDir.deleteTree(p);
         if (!stale.isEmpty() && log != null) {
@@ -316,7 +312,7 @@ public final class SweepRunner {
         Optional<Map<String, Object>> m = SweepDir.manifest(dir);
         if (m.isEmpty()) {
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> !p.getFileName().toString().equals(SweepDir.LOCK)
-                    && !p.getFileName().toString().equals(SweepDir.SPARK_TMP) && !opts.callerFiles().contains(p.getFileName().toString()))) {
+                    && !opts.callerFiles().contains(p.getFileName().toString()))) {
                 if (ds.iterator().hasNext()) {
                     throw new IllegalArgumentException(dir + ": folder is not empty and holds no sweep (no "
                             + SweepDir.MANIFEST + "); give an empty or new folder");

@@ -182,8 +182,7 @@ public final class ExperimentRunner {
             throw new IllegalArgumentException(out + ": holds a sweep that is not an experiment (no " + RECORD + "); use a new --out folder");
         }
         if (Files.isDirectory(out)) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(out, p -> !p.getFileName().toString().equals(SweepDir.LOCK)
-                    && !p.getFileName().toString().equals(SweepDir.SPARK_TMP))) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(out, p -> !p.getFileName().toString().equals(SweepDir.LOCK))) {
                 if (ds.iterator().hasNext()) {
                     throw new IllegalArgumentException(out + ": folder is not empty and holds no experiment (no " + RECORD
                             + "); give an empty or new --out folder");

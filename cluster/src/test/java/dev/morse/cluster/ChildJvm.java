@@ -16,15 +16,9 @@ final class ChildJvm {
 
     /** As {@link #start(Path, String, String...)}, in the working folder {@code dir} (null: this JVM's). */
     static Process start(Path dir, Path log, String main, String... args) throws IOException {
-        return start(dir, log, List.of(), main, args);
-    }
-
-    /** As {@link #start(Path, Path, String, String...)}, with more JVM flags (e.g. {@code -Djava.io.tmpdir=…}). */
-    static Process start(Path dir, Path log, List<String> flags, String main, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String f : System.getProperty("morse.test.jvm.flags", "").trim().split("\\s+")) if (!f.isEmpty()) cmd.add(f);
-        cmd.addAll(flags);
         cmd.add("-Xmx1g");
         cmd.add("-cp");
         cmd.add(SparkJvm.join(SparkJvm.classpath()));

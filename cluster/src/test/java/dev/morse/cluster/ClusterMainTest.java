@@ -112,49 +112,6 @@ class ClusterMainTest {
     }
 
     /**
-     * Regression: a SIGKILLed local driver left /tmp/spark-*, /tmp/blockmgr-* and
-     * /tmp/liblz4-java-*.so(.lck) that nothing removed. A local driver's temporary files now go to
-     * DIR/.spark-tmp/PID, and the next run into DIR removes a killed driver's; a clean end removes its own.
-     */
-    @Test
-    void aKilledLocalDriversTemporaryFilesStayInItsFolderAndTheNextRunRemovesThem() throws Exception {
-        Path jvmTmp = Files.createDirectories(tmp.resolve("jvm-tmp"));
-        Path specFile = Files.writeString(tmp.resolve("spec.json"), FakeSteps.spec("killed", "{\"sleep_ms\": 500}", 4));
-        SweepSpec spec = SweepSpec.read(specFile);
-        Path dir = tmp.resolve("sweep");
-        Path log = tmp.resolve("driver.log");
-        Process driver = ChildJvm.start(null, log, List.of("-Djava.io.tmpdir=" + jvmTmp), ClusterMain.class.getName(), "sweep", "run",
-                specFile.toString(), "--out", dir.toString(), "--master", "local[2]", "--runner", FakeSteps.class.getName());
-        Path own = dir.resolve(SweepDir.SPARK_TMP).resolve(String.valueOf(driver.pid()));
-        try {
-            long deadline = System.nanoTime() + 180_000_000_000L;
-            while (spec.tasks(SweepRunner.morseVersion()).stream().filter(t -> Files.exists(dir.resolve("tasks").resolve(t.id()).resolve("result.json")))
-                    .count() < 2) {
-                assertTrue(driver.isAlive(), () -> "driver exited early: " + ChildJvm.log(log));
-                assertTrue(System.nanoTime() < deadline, "no 2 tasks committed in time");
-                Thread.sleep(50);
-            }
-        } finally {
-            driver.destroyForcibly();
-            driver.waitFor();
-        }
-        try (var left = Files.list(own)) {
-            List<String> names = left.map(p -> p.getFileName().toString()).toList();
-            assertTrue(names.stream().anyMatch(n -> n.startsWith("blockmgr-")) && names.stream().anyMatch(n -> n.startsWith("spark-")), names.toString());
-        }
-        // Spark's files are not in the JVM's java.io.tmpdir (lz4-java's native library is, in a JVM started
-        // without bin/morse-cluster, which points java.io.tmpdir at the same folder: File.createTempFile
-        // reads it only at the JVM's start)
-        try (var parent = Files.list(jvmTmp)) {
-            assertEquals(List.of(), parent.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("liblz4-java-")).toList(),
-                    "nothing of Spark's in the JVM's java.io.tmpdir");
-        }
-        assertEquals(0, run("sweep", "run", specFile.toString(), "--out", dir.toString(), "--master", "local[2]", "--runner",
-                FakeSteps.class.getName()), err());
-        assertFalse(Files.exists(dir.resolve(SweepDir.SPARK_TMP)), "the killed driver's folder and this run's own are removed");
-    }
-
-    /**
      * Regression: --master cluster --state DIR without a cluster hinted "start one with: morse cluster
      * start", which starts one in the default folder, and the same command failed again. The hint
      * carries the --state given, as cluster status's does.
