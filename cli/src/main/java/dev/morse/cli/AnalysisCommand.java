@@ -35,6 +35,16 @@ abstract class AnalysisCommand extends BaseCommand {
     @ArgGroup(validate = false, heading = "%nProblem (model, weights, data, regularizer):%n", order = 100)
     ProblemOptions problemOptions = new ProblemOptions();
 
+    /**
+     * The output group says it: {@link OutputOptions.NoPlots} (trace, eval) hides and refuses the
+     * plot options. outputs() returns the command's group field, so this is safe before
+     * {@link BaseCommand#call} (sweeps ask it of a bare command, {@link Main#drawsPlots}).
+     */
+    @Override
+    final boolean drawsPlots() {
+        return !(outputs() instanceof OutputOptions.NoPlots);
+    }
+
     LoadedProblem problem;
     double loss;
     double dataLoss;

@@ -321,8 +321,9 @@ abstract class BaseCommand implements Callable<Integer> {
     /**
      * Whether the command draws plots. trace and eval do not: their output group is
      * {@link OutputOptions.NoPlots}, whose --plots and --plot-format are hidden from --help and
-     * refused before any work (they used to be accepted and ignored), and sweeps do not hand them a
-     * task's plot options ({@link Main#drawsPlots}).
+     * refused before any work (they used to be accepted and ignored; {@link AnalysisCommand}
+     * derives the answer from the group); nor does init, which has no plot options. Sweeps do not
+     * hand a task's plot options to a command that draws none ({@link Main#drawsPlots}).
      */
     boolean drawsPlots() {
         return true;

@@ -77,11 +77,6 @@ final class EvalCommand extends AnalysisCommand {
                     + "float64 .npy of length P, in θ's order.")
     Path saveGradient;
 
-    @Override
-    boolean drawsPlots() {
-        return false;
-    }
-
     /** The penalties of --penalty (parsed by {@link #checkOptions}). */
     private List<Penalty> parsed;
 

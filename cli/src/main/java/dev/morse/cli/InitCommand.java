@@ -63,6 +63,12 @@ final class InitCommand extends BaseCommand {
     @Option(names = "--config", paramLabel = "FILE.json", order = 95, description = "Take options from a JSON object (keys: option names without dashes).")
     Path config;
 
+    /** init writes θ (and --json) only: its output group has no plot options, none to refuse or to hand on in sweeps. */
+    @Override
+    boolean drawsPlots() {
+        return false;
+    }
+
     @Override
     OutputOptions outputs() {
         OutputOptions o = new OutputOptions();

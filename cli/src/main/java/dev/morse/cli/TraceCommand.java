@@ -59,11 +59,6 @@ final class TraceCommand extends AnalysisCommand {
     @ArgGroup(validate = false, heading = "%nDistributed data (Apache Spark):%n", order = 150)
     MasterOptions masterOptions = new MasterOptions();
 
-    @Override
-    boolean drawsPlots() {
-        return false;
-    }
-
     /**
      * --master and --partitions, the least --probes of each method, and what P (from --model, known
      * before the data are read) allows: --method exact up to the dense limit, and a budget above P,
