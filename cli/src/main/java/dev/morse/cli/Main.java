@@ -25,7 +25,7 @@ import picocli.CommandLine.Command;
         subcommands = {DemoCommand.class, SpectrumCommand.class, DensityCommand.class, TraceCommand.class, FitCommand.class, TrainCommand.class,
                 MorseCommand.class, EvalCommand.class, InitCommand.class, DoctorCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"%nEvery analysis command takes --json FILE (a report), --config FILE.json, --quiet and --force (output files are "
-                + "never overwritten without it); all but trace and eval take --plots DIR (PNG and SVG).",
+                + "never overwritten without it); spectrum, density, fit, train and morse take --plots DIR (PNG and SVG).",
                 "%nOn Apache Spark (bin/morse hands these to bin/morse-cluster): 'morse sweep run|status|report' (the same analyses over a grid "
                         + "of options, resumable), 'morse experiment list|run|report' (the research questions as bundled sweeps with "
                         + "verdicts), 'morse cluster start|stop|status' (a standalone cluster on this machine), and --master for "
