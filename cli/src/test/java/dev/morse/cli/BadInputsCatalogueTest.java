@@ -93,32 +93,29 @@ class BadInputsCatalogueTest {
     private static final String JVM_OPTIONS = "MORSE_JAVA_OPTS=\"";
 
     /**
-     * Runs a row's command in this JVM; a row with JVM properties sets them around the command (the
-     * properties such rows use are read when a command starts; this JVM's backend is chosen first,
-     * so that they cannot change it for the rows after).
+     * Runs a row's command: in this JVM, or, for a row with JVM properties, in a fresh JVM started
+     * with them (as bin/morse passes MORSE_JAVA_OPTS). The backend properties are read once, when a
+     * JVM first needs linear algebra, so that setting them around an in-process command could not
+     * show what they do: 'doctor --strict' with -Dmorse.blas=java passed here, with native LAPACK
+     * already loaded.
      */
-    private Cli.Result runRow(String command) {
+    private Cli.Result runRow(String command) throws Exception {
         if (!command.startsWith(JVM_OPTIONS)) return Cli.run(arguments(command.substring("morse ".length())));
         int end = command.indexOf('"', JVM_OPTIONS.length());
-        String[] properties = command.substring(JVM_OPTIONS.length(), end).split(" ");
-        String rest = command.substring(end + 1).strip();
-        dev.morse.linalg.Linalg.get();
-        dev.morse.linalg.Backends.report();
-        java.util.Map<String, String> before = new java.util.HashMap<>();
-        try {
-            for (String d : properties) {
-                int eq = d.indexOf('=');
-                String key = d.substring(2, eq);
-                before.put(key, System.getProperty(key));
-                System.setProperty(key, d.substring(eq + 1));
-            }
-            return Cli.run(arguments(rest.substring("morse ".length())));
-        } finally {
-            before.forEach((k, v) -> {
-                if (v == null) System.clearProperty(k);
-                else System.setProperty(k, v);
-            });
+        List<String> jvm = new ArrayList<>();
+        jvm.add(ProcessHandle.current().info().command().orElseThrow());
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!a.startsWith("-javaagent")) jvm.add(a);   // surefire's flags (modules, native access), not coverage agents
         }
+        jvm.addAll(Arrays.asList(command.substring(JVM_OPTIONS.length(), end).split(" ")));
+        jvm.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        jvm.addAll(Arrays.asList(arguments(command.substring(end + 1).strip().substring("morse ".length()))));
+        Path out = dir.resolve("row.out"), err = dir.resolve("row.err");
+        Process p = new ProcessBuilder(jvm).directory(dir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        int code = p.waitFor();
+        // the JVM's own warnings (incubator modules) come before the command's first line
+        String e = String.join("\n", Files.readAllLines(err, StandardCharsets.UTF_8).stream().filter(l -> !l.startsWith("WARNING: ")).toList());
+        return new Cli.Result(code, Files.readString(out, StandardCharsets.UTF_8), e);
     }
 
     /** The cells of a table row, split at unescaped '|'. */
