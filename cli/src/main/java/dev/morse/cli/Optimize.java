@@ -40,12 +40,26 @@ final class Optimize {
     }
 
     /**
-     * A finished run: the joined trajectory, the optimizer of each phase, the iteration where it
-     * started, its own trajectory and its iteration limit, the tolerance used for the verdict,
-     * and whether it converged by that tolerance.
+     * One phase of a run: its optimizer, the iteration of the joined trajectory where it started,
+     * its iteration limit (of the option {@link #limitOption} names) and its own trajectory.
      */
-    record Run(Trajectory trajectory, List<String> phaseNames, List<Integer> phaseStarts, List<Trajectory> phases, List<Integer> phaseLimits,
-               double gradTol, boolean converged) {
+    record Phase(String name, int start, int limit, Trajectory trajectory) {}
+
+    /**
+     * A finished run: the joined trajectory, its phases, the tolerance used for the verdict, and
+     * whether it converged by that tolerance.
+     */
+    record Run(Trajectory trajectory, List<Phase> phases, double gradTol, boolean converged) {
+
+        /** The optimizer of each phase, in order (plot legends, the report's phases). */
+        List<String> phaseNames() {
+            return phases.stream().map(Phase::name).toList();
+        }
+
+        /** The iteration where each phase started, in order. */
+        List<Integer> phaseStarts() {
+            return phases.stream().map(Phase::start).toList();
+        }
 
         /**
          * The iteration limits the run ran into, as options, in phase order: {@code --max-iter}
@@ -55,9 +69,9 @@ final class Optimize {
          */
         List<String> exhaustedLimits() {
             List<String> out = new ArrayList<>();
-            for (int i = 0; i < phaseNames.size(); i++) {
-                if (phases.get(i).reason() != Trajectory.StopReason.MAX_ITERATIONS) continue;
-                String option = limitOption(phaseNames.get(i));
+            for (Phase p : phases) {
+                if (p.trajectory().reason() != Trajectory.StopReason.MAX_ITERATIONS) continue;
+                String option = limitOption(p.name());
                 if (!out.contains(option)) out.add(option);
             }
             return out;
@@ -72,11 +86,11 @@ final class Optimize {
          */
         String phasesText() {
             List<String> out = new ArrayList<>();
-            for (int i = 0; i < phases.size(); i++) {
-                Trajectory t = phases.get(i);
+            for (Phase p : phases) {
+                Trajectory t = p.trajectory();
                 String why = t.detail() != null ? t.detail()
                         : t.reason() == Trajectory.StopReason.MAX_ITERATIONS ? "limit reached" : t.reason().name().toLowerCase(Locale.ROOT).replace('_', ' ');
-                out.add(phaseNames.get(i) + " " + t.iterations() + " of " + limitOption(phaseNames.get(i)) + " " + phaseLimits.get(i) + " iterations (" + why + ")");
+                out.add(p.name() + " " + t.iterations() + " of " + limitOption(p.name()) + " " + p.limit() + " iterations (" + why + ")");
             }
             return String.join(", then ", out);
         }
@@ -127,41 +141,35 @@ final class Optimize {
     }
 
     static Run run(Evaluator obj, double[] theta0, Settings s, Progress progress, String label) {
-        List<Trajectory> parts = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        List<Integer> starts = new ArrayList<>();
+        List<Phase> parts = new ArrayList<>();
         double[] theta = theta0;
         switch (s.optimizer()) {
-            case gd -> theta = phase(obj, theta, "gd", s.maxIter(), s, progress, label, parts, names, starts);
-            case lbfgs -> theta = phase(obj, theta, "lbfgs", s.maxIter(), s, progress, label, parts, names, starts);
-            case newton -> theta = phase(obj, theta, "newton", s.newtonIter(), s, progress, label, parts, names, starts);
-            case newton_tr -> theta = phase(obj, theta, "newton_tr", s.newtonIter(), s, progress, label, parts, names, starts);
+            case gd -> theta = phase(obj, theta, "gd", s.maxIter(), s, progress, label, parts);
+            case lbfgs -> theta = phase(obj, theta, "lbfgs", s.maxIter(), s, progress, label, parts);
+            case newton -> theta = phase(obj, theta, "newton", s.newtonIter(), s, progress, label, parts);
+            case newton_tr -> theta = phase(obj, theta, "newton_tr", s.newtonIter(), s, progress, label, parts);
             case lbfgs_newton -> {
                 // L-BFGS gets to the basin (to the SPEC tolerance at least), Newton finishes quadratically.
                 Settings first = new Settings(s.optimizer(), s.maxIter(), s.gradTol() <= Double.MIN_VALUE ? 0 : s.gradTol(),
                         s.learningRate(), s.history(), s.newtonIter());
-                theta = phase(obj, theta, "lbfgs", s.maxIter(), first, progress, label, parts, names, starts);
-                theta = phase(obj, theta, "newton", s.newtonIter(), s, progress, label, parts, names, starts);
+                theta = phase(obj, theta, "lbfgs", s.maxIter(), first, progress, label, parts);
+                theta = phase(obj, theta, "newton", s.newtonIter(), s, progress, label, parts);
             }
         }
-        Trajectory joined = join(parts, theta, String.join("+", names));
+        Trajectory joined = join(parts.stream().map(Phase::trajectory).toList(), theta, String.join("+", parts.stream().map(Phase::name).toList()));
         boolean diverged = joined.reason() == Trajectory.StopReason.DIVERGED;
         // The SPEC tolerance 1e-10·max(1, |L_R|) scales with the loss: at the blown-up loss of a
         // diverged run it means nothing (gd at --lr 1e6 reported a tolerance of 58.5), so a
         // diverged run is judged, and reported, at the tolerance of its starting loss. It is not
         // converged whatever the tolerance.
         double tol = verdictTol(s.gradTol(), diverged ? joined.losses()[0] : joined.finalLoss());
-        List<Integer> limits = new ArrayList<>();
-        for (String name : names) limits.add(limitOption(name).equals("--newton-iter") ? s.newtonIter() : s.maxIter());
-        return new Run(joined, names, starts, List.copyOf(parts), limits, tol, !diverged && joined.finalGradientNorm() <= tol);
+        return new Run(joined, List.copyOf(parts), tol, !diverged && joined.finalGradientNorm() <= tol);
     }
 
     private static double[] phase(Evaluator obj, double[] theta, String name, int maxIter, Settings s, Progress progress, String label,
-                                  List<Trajectory> parts, List<String> names, List<Integer> starts) {
-        int offset = 0;
-        for (Trajectory t : parts) offset += t.iterations();
-        starts.add(offset);
-        names.add(name);
+                                  List<Phase> parts) {
+        int start = 0;
+        for (Phase p : parts) start += p.trajectory().iterations();
         Progress.Task task = progress.start(label + " (" + name + ")", name.equals("lbfgs") ? 0 : maxIter);
         if (name.equals("lbfgs")) task.ticking();
         List<Trajectory> chunks = new ArrayList<>();
@@ -189,7 +197,7 @@ final class Optimize {
         }
         theta = chunks.get(chunks.size() - 1).theta();
         Trajectory t = join(chunks, theta, name);
-        parts.add(t);
+        parts.add(new Phase(name, start, maxIter, t));
         String why = t.reason() == Trajectory.StopReason.STALLED && s.gradTol() == Double.MIN_VALUE
                 && t.finalGradientNorm() <= verdictTol(s.gradTol(), t.finalLoss()) ? "at rounding level"
                 : t.reason().name().toLowerCase(Locale.ROOT).replace('_', ' ');
