@@ -216,13 +216,7 @@ final class FitCommand extends AnalysisCommand {
         writeReport(report);
 
         boolean diverged = t.reason() == Trajectory.StopReason.DIVERGED;
-        String reason = switch (t.reason()) {
-            case CONVERGED -> "converged";
-            case MAX_ITERATIONS -> "iteration limit reached";
-            case STALLED -> run.converged() ? "stopped at rounding level (no step lowers ‖∇‖)" : "stalled (no step makes progress)";
-            case DEGENERATE -> "stopped near a degenerate critical point (linear convergence)";
-            case DIVERGED -> "diverged";   // the detail follows on its own line, once
-        };
+        String reason = Optimize.stopWords(t, false, run.gradTol());
         printTable("fit · " + problem.model.describe() + ", " + problem.loss.id() + ", reg " + problem.regularizer.spec() + " · P = "
                 + problem.parameters() + ", N = " + problem.data.size(), new String[][] {
                 {"optimizer", t.optimizer() + ", " + t.iterations() + " iterations, " + reason},

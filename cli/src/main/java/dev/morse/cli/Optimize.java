@@ -78,22 +78,39 @@ final class Optimize {
         }
 
         /**
-         * The iterations of a run of several phases, each against its own limit: "lbfgs 5000 of
-         * --max-iter 5000 iterations (limit reached), then newton 100 of --newton-iter 100
-         * iterations (iteration limit 100 reached at ‖∇L_R‖ = 1.07e-10)". The sum alone ("after
-         * 5100 iterations (iteration limit 100 reached …)") set L-BFGS's and Newton's count
-         * against Newton's limit.
+         * The iterations of a run of several phases, each against its own limit: "lbfgs 5000
+         * iterations (iteration limit reached: --max-iter 5000), then newton 100 iterations
+         * (iteration limit reached: --newton-iter 100)". The sum alone ("after 5100 iterations
+         * (iteration limit 100 reached …)") set L-BFGS's and Newton's count against Newton's limit.
+         * An L-BFGS phase that reached its tolerance handed over to Newton: it did not converge.
          */
         String phasesText() {
             List<String> out = new ArrayList<>();
-            for (Phase p : phases) {
+            for (int i = 0; i < phases.size(); i++) {
+                Phase p = phases.get(i);
                 Trajectory t = p.trajectory();
-                String why = t.detail() != null ? t.detail()
-                        : t.reason() == Trajectory.StopReason.MAX_ITERATIONS ? "limit reached" : t.reason().name().toLowerCase(Locale.ROOT).replace('_', ' ');
-                out.add(p.name() + " " + t.iterations() + " of " + limitOption(p.name()) + " " + p.limit() + " iterations (" + why + ")");
+                String why = stopWords(t, i < phases.size() - 1, gradTol);
+                if (t.reason() == Trajectory.StopReason.MAX_ITERATIONS) why += ": " + limitOption(p.name()) + " " + p.limit();
+                out.add(p.name() + " " + t.iterations() + " iterations (" + why + ")");
             }
             return String.join(", then ", out);
         }
+    }
+
+    /**
+     * A phase's stop in words, the one wording of the progress line, fit's summary and a missed
+     * tolerance. handsOver: a phase followed by another (lbfgs_newton's L-BFGS), whose tolerance
+     * is where it hands over, not convergence. tol: the verdict tolerance (a stall below it is
+     * the rounding level, not a failure).
+     */
+    static String stopWords(Trajectory t, boolean handsOver, double tol) {
+        return switch (t.reason()) {
+            case CONVERGED -> handsOver ? "handed over" : "converged";
+            case MAX_ITERATIONS -> "iteration limit reached";
+            case STALLED -> t.finalGradientNorm() <= tol ? "at rounding level: no step lowers ‖∇‖" : "stalled: no step makes progress";
+            case DEGENERATE -> "stopped near a degenerate critical point: linear convergence";
+            case DIVERGED -> "diverged";
+        };
     }
 
     /** The option that limits a phase's iterations: --newton-iter for newton and newton_tr, --max-iter for lbfgs and gd. */
@@ -198,9 +215,7 @@ final class Optimize {
         theta = chunks.get(chunks.size() - 1).theta();
         Trajectory t = join(chunks, theta, name);
         parts.add(new Phase(name, start, maxIter, t));
-        String why = t.reason() == Trajectory.StopReason.STALLED && s.gradTol() == Double.MIN_VALUE
-                && t.finalGradientNorm() <= verdictTol(s.gradTol(), t.finalLoss()) ? "at rounding level"
-                : t.reason().name().toLowerCase(Locale.ROOT).replace('_', ' ');
+        String why = stopWords(t, name.equals("lbfgs") && s.optimizer() == Name.lbfgs_newton, verdictTol(s.gradTol(), t.finalLoss()));
         task.done(t.iterations() + " iterations, " + why
                 + String.format(Locale.ROOT, ", loss %.3e, ‖∇‖ %.2e", t.finalLoss(), t.finalGradientNorm()));
         return theta;

@@ -276,10 +276,32 @@ class CommandsTest {
         for (String[] cmd : new String[][] {{"morse", "--refine"}, {"fit", "--optimizer"}}) {
             Cli.Result r = Cli.run(with(cmd[0], p, cmd[1], "lbfgs_newton", "--max-iter", "2", "--newton-iter", "1"));
             assertEquals(3, r.code(), r.toString());
-            assertTrue(r.err().contains(" after lbfgs 2 of --max-iter 2 iterations (limit reached), then newton 1 of --newton-iter 1 iterations (iteration limit 1 reached at "),
-                    r.err());
+            assertTrue(r.err().contains(" after lbfgs 2 iterations (iteration limit reached: --max-iter 2), then newton 1 iterations "
+                    + "(iteration limit reached: --newton-iter 1); "), r.err());
             assertFalse(r.err().contains("after 3 iterations"), r.err());
+            assertEquals(1, r.err().split("‖∇L_R‖", -1).length - 1, "‖∇L_R‖ once: " + r.err());
         }
+        // an L-BFGS phase that reached its tolerance handed over to Newton: in a no-convergence
+        // message it read "(converged)"
+        double[] th = {0};
+        var lbfgs = new dev.morse.analysis.Trajectory("lbfgs", th, new double[] {1, 0.5}, new double[] {1, 1e-11},
+                dev.morse.analysis.Trajectory.StopReason.CONVERGED, 1);
+        var newton = new dev.morse.analysis.Trajectory("newton", th, new double[] {0.5}, new double[] {1e-11},
+                dev.morse.analysis.Trajectory.StopReason.MAX_ITERATIONS, 0, "iteration limit 0 reached at ‖∇L_R‖ = 1e-11");
+        Optimize.Run run = new Optimize.Run(lbfgs, List.of(new Optimize.Phase("lbfgs", 0, 5, lbfgs), new Optimize.Phase("newton", 1, 0, newton)),
+                1e-12, false);
+        assertEquals("lbfgs 1 iterations (handed over), then newton 0 iterations (iteration limit reached: --newton-iter 0)", run.phasesText());
+    }
+
+    /** The progress line, fit's summary and the no-convergence message say a phase's stop in the same words ({@link Optimize#stopWords}). */
+    @Test
+    void aStopReadsTheSameOnTheProgressLineTheSummaryAndTheMessage() {
+        Cli.Result r = Cli.run("fit", "--model", "3-16-1", "--data", "teacher:n=40", "--max-iter", "3");
+        assertEquals(3, r.code(), r.toString());
+        assertTrue(r.out().contains("3 iterations, iteration limit reached"), r.out());
+        assertTrue(r.err().contains("3 iterations, iteration limit reached, loss"), "progress line: " + r.err());
+        assertTrue(r.err().contains("after 3 iterations (iteration limit reached)"), r.err());
+        assertFalse(r.err().contains("max iterations"), r.err());
     }
 
     /** fit --optimizer newton_tr reaches a minimum; morse then refines in a few Newton steps and finds it nondegenerate. */
