@@ -1,5 +1,6 @@
 package dev.morse.cluster;
 
+import dev.morse.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
@@ -102,6 +103,34 @@ public final class SweepDir {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(tasks, "*" + TMP_MARK + "*")) {
             for (Path p : ds) out.add(p);
         }
+        return out;
+    }
+
+    /**
+     * What a killed driver left in {@code DIR} itself: the hidden folder Spark writes
+     * {@code results.parquet} into ({@code .results.parquet.tmp-*}) and the part files of the files
+     * the driver replaces atomically (spec, manifest, results: {@code .NAME.morse-part-*}). Only the
+     * driver that holds {@code DIR/.lock} writes these names, so under that lock they are a killed
+     * driver's; other writers' part files in DIR (a report's plots) are not matched.
+     */
+    static List<Path> driverLeftovers(Path dir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) return out;
+        List<String> prefixes = new ArrayList<>();
+        prefixes.add("." + RESULTS_PARQUET + TMP_MARK);
+        for (String f : List.of(SPEC, MANIFEST, RESULTS_JSONL, RESULTS_PARQUET)) prefixes.add("." + f + AtomicFiles.PART);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, ".*")) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                for (String prefix : prefixes) {
+                    if (n.startsWith(prefix)) {
+                        out.add(p);
+                        break;
+                    }
+                }
+            }
+        }
+        out.sort(null);
         return out;
     }
 

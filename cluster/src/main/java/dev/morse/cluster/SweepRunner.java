@@ -185,6 +185,13 @@ public final class SweepRunner {
         if (!stale.isEmpty() && log != null) {
             log.println("sweep " + spec.name() + ": removed " + stale.size() + " unfinished attempt folder(s) of an earlier run");
         }
+        // a driver killed while it wrote the results (or the spec) left their temporary files in DIR:
+        // under the lock no live driver writes those names
+        List<Path> partial = SweepDir.driverLeftovers(dir);
+        for (Path p : partial) SweepDir.deleteTree(p);
+        if (!partial.isEmpty() && log != null) {
+            log.println("sweep " + spec.name() + ": removed " + partial.size() + " unfinished results file(s) of a killed driver");
+        }
 
         List<SweepTask> todo = new ArrayList<>();
         int retried = 0;

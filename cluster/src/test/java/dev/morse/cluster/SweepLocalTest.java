@@ -174,6 +174,29 @@ class SweepLocalTest {
     }
 
     /**
+     * Regression: a driver killed while it wrote results.parquet left DIR/.results.parquet.tmp-* (and
+     * while it replaced results.jsonl, its part file) that no later run removed. The next run removes
+     * them under the driver lock, and says so; another writer's part file in DIR is left alone.
+     */
+    @Test
+    void aKilledDriversResultsFilesAreRemovedByTheNextRun() throws Exception {
+        Path dir = tmp.resolve("sweep");
+        SweepSpec spec = SweepSpec.parse(FakeSteps.spec("fake", "{}", 2));
+        SweepRunner.run(spark, spec, dir, new FakeSteps(), quiet());
+        Path parquetTmp = Files.createDirectories(dir.resolve("." + SweepDir.RESULTS_PARQUET + SweepDir.TMP_MARK + "1a2b3c4d"));
+        Files.writeString(parquetTmp.resolve("part-00000-x.snappy.parquet"), "partial");
+        Path jsonlPart = Files.writeString(dir.resolve("." + SweepDir.RESULTS_JSONL + dev.morse.io.AtomicFiles.PART + "5e6f7a8b"), "{");
+        Path othersPart = Files.writeString(dir.resolve(".heatmap-x.png" + dev.morse.io.AtomicFiles.PART + "0c0d0e0f"), "png");
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        SweepRunner.run(spark, spec, dir, new FakeSteps(), quiet().withLog(new PrintStream(out, true, StandardCharsets.UTF_8)));
+        assertFalse(Files.exists(parquetTmp), "the killed driver's Parquet folder is removed");
+        assertFalse(Files.exists(jsonlPart), "the killed driver's part file of results.jsonl is removed");
+        assertTrue(Files.exists(othersPart), "a part file of another writer stays");
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("removed 2 unfinished results file(s) of a killed driver"), out.toString());
+    }
+
+    /**
      * A task folder without result.json (a tool, a partial copy) used to make its task missing for
      * ever (every attempt lost a "race" to it): the run moves it to retired/ with a note and runs it.
      */
