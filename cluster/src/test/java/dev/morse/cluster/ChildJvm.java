@@ -20,6 +20,9 @@ final class ChildJvm {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String f : System.getProperty("morse.test.jvm.flags", "").trim().split("\\s+")) if (!f.isEmpty()) cmd.add(f);
         cmd.add("-Xmx1g");
+        // the child's temporary files (Spark's spark-* and blockmgr-* in local mode, the native libraries
+        // it unpacks) go beside its log, in the test's folder: a child the test kills would leave them in /tmp
+        cmd.add("-Djava.io.tmpdir=" + Files.createDirectories(log.toAbsolutePath().getParent().resolve("child-tmp")));
         cmd.add("-cp");
         cmd.add(SparkJvm.join(SparkJvm.classpath()));
         cmd.add(main);
