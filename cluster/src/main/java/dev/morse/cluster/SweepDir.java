@@ -170,10 +170,24 @@ public final class SweepDir {
         return new IllegalArgumentException("--out " + dir + ": cannot be written (" + dev.morse.io.AtomicFiles.reason(e) + "); give another --out", e);
     }
 
+    /** What a driver writes in {@code DIR/.lock}: its PID and its host's name. */
+    private static final java.util.regex.Pattern HOLDER = java.util.regex.Pattern.compile("([0-9]+) (\\S+)");
+
+    /** This machine's name, as the lock file records it ("unknown-host" when it has none to give). */
+    static String host() {
+        try {
+            String h = java.net.InetAddress.getLocalHost().getHostName();
+            return h.isBlank() || h.chars().anyMatch(Character::isWhitespace) ? "unknown-host" : h;
+        } catch (IOException e) {
+            return "unknown-host";
+        }
+    }
+
     /**
      * An exclusive lock on {@code DIR/.lock}: one driver per folder (released with the JVM). The
-     * holder writes its PID there, so that a second driver's refusal can name it (the file is read
-     * only while locked: a PID left by a killed driver is never shown).
+     * holder writes its PID and host there, so that a second driver's refusal can name it (the file
+     * is read only while locked: a PID left by a killed driver is never shown; the host, because on a
+     * file system that several machines share the PID may be another machine's).
      */
     static AutoCloseable lock(Path dir) throws IOException {
         FileChannel ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -185,18 +199,19 @@ public final class SweepDir {
         }
         if (lock == null) {
             ch.close();
-            String pid;
+            String holder;
             try {
-                pid = Files.readString(dir.resolve(LOCK)).strip();
+                holder = Files.readString(dir.resolve(LOCK)).strip();
             } catch (IOException e) {
-                pid = "";
+                holder = "";
             }
+            java.util.regex.Matcher m = HOLDER.matcher(holder);
             throw new IllegalStateException(dir + ": another sweep driver is running in this folder"
-                    + (pid.matches("[0-9]+") ? " (pid " + pid + ")" : "")
+                    + (m.matches() ? " (pid " + m.group(1) + " on " + m.group(2) + ")" : "")
                     + "; wait for it to end (the same command then resumes), or give another --out");
         }
         ch.truncate(0);
-        ch.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
+        ch.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + " " + host() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0);
         FileLock held = lock;
         return () -> {
             held.release();

@@ -142,11 +142,12 @@ class ClusterMainTest {
         Path dir = Files.createDirectories(tmp.resolve("sweep"));
         try (AutoCloseable held = SweepDir.lock(dir)) {
             IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> SweepDir.lock(dir));
-            assertEquals(dir + ": another sweep driver is running in this folder (pid " + ProcessHandle.current().pid()
-                    + "); wait for it to end (the same command then resumes), or give another --out", e.getMessage());
+            assertEquals(dir + ": another sweep driver is running in this folder (pid " + ProcessHandle.current().pid() + " on "
+                    + SweepDir.host() + "); wait for it to end (the same command then resumes), or give another --out", e.getMessage());
         }
         try (AutoCloseable again = SweepDir.lock(dir)) {
-            assertEquals(ProcessHandle.current().pid() + "\n", Files.readString(dir.resolve(SweepDir.LOCK)), "released, and taken again");
+            assertEquals(ProcessHandle.current().pid() + " " + SweepDir.host() + "\n", Files.readString(dir.resolve(SweepDir.LOCK)),
+                    "released, and taken again");
         }
     }
 
