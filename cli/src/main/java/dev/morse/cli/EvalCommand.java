@@ -180,7 +180,7 @@ final class EvalCommand extends AnalysisCommand {
         for (int i = 0; i < all.size(); i++) {
             added[i] = values[i] - (all.get(i).replacesDataLoss() ? loss : 0.0);
             // The total penalty is the sum of the values listed, in their order: as objective − loss − R it
-            // differed from a single penalty's own value by the rounding of that cancellation (3 ulp).
+            // differed from a single penalty's own value by the rounding of that cancellation (a few ulp).
             if (all.get(i).isPenalty()) penalty += added[i];
             else reg += values[i];
             exact &= all.get(i).gradientIsExact(prob.model());

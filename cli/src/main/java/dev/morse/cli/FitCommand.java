@@ -234,7 +234,7 @@ final class FitCommand extends AnalysisCommand {
         }
         if (!run.converged()) {
             err.println("morse fit: no convergence: ‖∇L_R‖ = " + g3(gradientNorm) + " > tolerance " + g3(run.gradTol()) + " after "
-                    + (run.phases().size() > 1 ? run.phasesText() : t.iterations() + " iterations (" + reason + ")") + "; " + advice(optimizer, run) + ".");
+                    + run.stopText() + "; " + advice(optimizer, run) + ".");
             return Main.EXIT_NUMERICAL;
         }
         return Main.EXIT_OK;

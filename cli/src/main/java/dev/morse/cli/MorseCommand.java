@@ -198,11 +198,10 @@ final class MorseCommand extends AnalysisCommand {
         if (r.warning() != null) println("  warning: " + r.warning());
         printOutputs();
         if (run != null && !r.critical()) {
-            String detail = run.trajectory().detail();
+            // the last phase's diagnosis (e.g. every step held to the trust radius) on its own line, as fit prints it
+            if (run.trajectory().detail() != null) println("  " + run.trajectory().detail());
             err.println("morse morse: refinement did not reach a critical point: ‖∇L_R‖ = " + g3(r.gradientNorm()) + " > grad_tol "
-                    + g3(r.gradTol()) + " after " + (run.phases().size() > 1 ? run.phasesText()
-                            : run.trajectory().iterations() + " iterations" + (detail == null ? "" : " (" + detail + ")"))
-                    + "; " + refineAdvice(how, run) + ".");
+                    + g3(r.gradTol()) + " after " + run.stopText() + "; " + refineAdvice(how, run) + ".");
             return Main.EXIT_NUMERICAL;
         }
         if (!r.converged()) {
@@ -361,8 +360,7 @@ final class MorseCommand extends AnalysisCommand {
         if (run != null) {
             var t = run.trajectory();
             rows.add(new String[] {"refine", t.optimizer() + ": " + t.iterations() + " iterations, ‖∇L_R‖ " + g3(t.gradientNorms()[0]) + " → "
-                    + g3(t.finalGradientNorm()) + " (" + (t.reason() == dev.morse.analysis.Trajectory.StopReason.STALLED && run.converged()
-                    ? "at rounding level" : t.reason().name().toLowerCase(Locale.ROOT).replace('_', ' ')) + ")"});
+                    + g3(t.finalGradientNorm()) + " (" + Optimize.stopWords(t, false, run.gradTol()) + ")"});
         }
         rows.add(new String[] {"loss L_R", sci(r.loss())});
         rows.add(new String[] {"‖∇L_R‖₂", sci(r.gradientNorm()) + (r.critical() ? "  (critical: ≤ grad_tol " : "  (NOT critical: > grad_tol ") + g3(r.gradTol()) + ")"});

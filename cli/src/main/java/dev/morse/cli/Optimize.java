@@ -84,6 +84,15 @@ final class Optimize {
          * (iteration limit 100 reached …)") set L-BFGS's and Newton's count against Newton's limit.
          * An L-BFGS phase that reached its tolerance handed over to Newton: it did not converge.
          */
+        /**
+         * The iterations of a run that missed its tolerance, with why it stopped: one phase as
+         * "3 iterations (iteration limit reached)", several as {@link #phasesText}. fit's and
+         * morse's messages both say it so.
+         */
+        String stopText() {
+            return phases.size() > 1 ? phasesText() : iterations(trajectory.iterations()) + " (" + stopWords(trajectory, false, gradTol) + ")";
+        }
+
         String phasesText() {
             List<String> out = new ArrayList<>();
             for (int i = 0; i < phases.size(); i++) {
@@ -91,10 +100,15 @@ final class Optimize {
                 Trajectory t = p.trajectory();
                 String why = stopWords(t, i < phases.size() - 1, gradTol);
                 if (t.reason() == Trajectory.StopReason.MAX_ITERATIONS) why += ": " + limitOption(p.name()) + " " + p.limit();
-                out.add(p.name() + " " + t.iterations() + " iterations (" + why + ")");
+                out.add(p.name() + " " + iterations(t.iterations()) + " (" + why + ")");
             }
             return String.join(", then ", out);
         }
+    }
+
+    /** "1 iteration", "3 iterations". */
+    static String iterations(int n) {
+        return n + (n == 1 ? " iteration" : " iterations");
     }
 
     /**

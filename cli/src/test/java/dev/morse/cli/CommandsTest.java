@@ -276,7 +276,7 @@ class CommandsTest {
         for (String[] cmd : new String[][] {{"morse", "--refine"}, {"fit", "--optimizer"}}) {
             Cli.Result r = Cli.run(with(cmd[0], p, cmd[1], "lbfgs_newton", "--max-iter", "2", "--newton-iter", "1"));
             assertEquals(3, r.code(), r.toString());
-            assertTrue(r.err().contains(" after lbfgs 2 iterations (iteration limit reached: --max-iter 2), then newton 1 iterations "
+            assertTrue(r.err().contains(" after lbfgs 2 iterations (iteration limit reached: --max-iter 2), then newton 1 iteration "
                     + "(iteration limit reached: --newton-iter 1); "), r.err());
             assertFalse(r.err().contains("after 3 iterations"), r.err());
             assertEquals(1, r.err().split("‖∇L_R‖", -1).length - 1, "‖∇L_R‖ once: " + r.err());
@@ -290,7 +290,7 @@ class CommandsTest {
                 dev.morse.analysis.Trajectory.StopReason.MAX_ITERATIONS, 0, "iteration limit 0 reached at ‖∇L_R‖ = 1e-11");
         Optimize.Run run = new Optimize.Run(lbfgs, List.of(new Optimize.Phase("lbfgs", 0, 5, lbfgs), new Optimize.Phase("newton", 1, 0, newton)),
                 1e-12, false);
-        assertEquals("lbfgs 1 iterations (handed over), then newton 0 iterations (iteration limit reached: --newton-iter 0)", run.phasesText());
+        assertEquals("lbfgs 1 iteration (handed over), then newton 0 iterations (iteration limit reached: --newton-iter 0)", run.phasesText());
     }
 
     /** The progress line, fit's summary and the no-convergence message say a phase's stop in the same words ({@link Optimize#stopWords}). */
@@ -302,6 +302,15 @@ class CommandsTest {
         assertTrue(r.err().contains("3 iterations, iteration limit reached, loss"), "progress line: " + r.err());
         assertTrue(r.err().contains("after 3 iterations (iteration limit reached)"), r.err());
         assertFalse(r.err().contains("max iterations"), r.err());
+        // morse's summary row and its one-phase message said the same stop their own ways ("(max iterations)",
+        // Newton's detail with ‖∇L_R‖ a second time)
+        Cli.Result m = Cli.run("morse", "--model", "3-16-1", "--data", "teacher:n=40", "--refine", "newton", "--newton-iter", "1");
+        assertEquals(3, m.code(), m.toString());
+        assertTrue(m.out().contains("(iteration limit reached)"), m.out());
+        assertFalse(m.out().contains("max iterations"), m.out());
+        assertTrue(m.err().contains("after 1 iteration (iteration limit reached); "), m.err());
+        String message = m.err().lines().filter(l -> l.startsWith("morse morse: refinement")).findFirst().orElseThrow();
+        assertEquals(1, message.split("‖∇L_R‖", -1).length - 1, "‖∇L_R‖ once: " + message);
     }
 
     /** fit --optimizer newton_tr reaches a minimum; morse then refines in a few Newton steps and finds it nondegenerate. */

@@ -106,7 +106,7 @@ class OutputsTest {
             if (!(c.getValue().getCommandSpec().userObject() instanceof BaseCommand b) || c.getKey().equals("demo")) continue;   // demo: --out
             Cli.Result help = Cli.run(c.getKey(), "--help");
             assertEquals(0, help.code(), help.toString());
-            boolean offers = help.out().contains("--plots") || help.out().contains("--plot-format");
+            boolean offers = help.out().contains("--plots=DIR") || help.out().contains("--plot-format=FMT");
             (b.drawsPlots() ? with : without).add(c.getKey());
             assertEquals(b.drawsPlots(), offers, c.getKey() + " --help: " + help.out());
         }
