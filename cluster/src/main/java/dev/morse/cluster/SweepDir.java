@@ -186,7 +186,8 @@ public final class SweepDir {
     /**
      * An exclusive lock on {@code DIR/.lock}: one driver per folder (released with the JVM). The
      * holder writes its PID and host there, so that a second driver's refusal can name it (the file
-     * is read only while locked: a PID left by a killed driver is never shown; the host, because on a
+     * is read only while locked, so a killed driver's PID is shown at most in the instant a new holder
+     * takes the lock and before it writes its own; the host, because on a
      * file system that several machines share the PID may be another machine's).
      */
     static AutoCloseable lock(Path dir) throws IOException {
@@ -210,8 +211,14 @@ public final class SweepDir {
                     + (m.matches() ? " (pid " + m.group(1) + " on " + m.group(2) + ")" : "")
                     + "; wait for it to end (the same command then resumes), or give another --out");
         }
-        ch.truncate(0);
-        ch.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + " " + host() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0);
+        try {
+            ch.truncate(0);
+            ch.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + " " + host() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0);
+        } catch (IOException e) {
+            lock.release();   // not held for the JVM's life by a run that failed to start (in-process callers, tests)
+            ch.close();
+            throw e;
+        }
         FileLock held = lock;
         return () -> {
             held.release();

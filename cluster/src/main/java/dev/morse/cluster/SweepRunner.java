@@ -190,7 +190,7 @@ public final class SweepRunner {
         List<Path> partial = SweepDir.driverLeftovers(dir);
         for (Path p : partial) SweepDir.deleteTree(p);
         if (!partial.isEmpty() && log != null) {
-            log.println("sweep " + spec.name() + ": removed " + partial.size() + " unfinished results file(s) of a killed driver");
+            log.println("sweep " + spec.name() + ": removed " + partial.size() + " unfinished file(s) of a killed driver");
         }
 
         List<SweepTask> todo = new ArrayList<>();
@@ -261,7 +261,11 @@ public final class SweepRunner {
         }
         int missing = tasks.size() - rows.size();
         List<String> columns = ResultsWriter.columns(spec, tasks, rows);
-        ResultsWriter.writeJsonl(dir, columns, rows);
+        try {
+            ResultsWriter.writeJsonl(dir, columns, rows);
+        } catch (IOException e) {
+            throw SweepDir.unwritable(dir, e);   // a full disk after hours of tasks is the user's to fix (exit 2), not a bug
+        }
         try {
             ResultsWriter.writeParquet(spark, dir, columns, rows);
         } catch (RuntimeException e) {

@@ -90,7 +90,11 @@ public final class ExperimentRunner {
         run.put("missing", sweep.missing());
         runs.add(run);
         record.put("runs", runs);
-        AtomicFiles.write(out.resolve(RECORD), Json.writePretty(record) + "\n", true);
+        try {
+            AtomicFiles.write(out.resolve(RECORD), Json.writePretty(record) + "\n", true);
+        } catch (IOException e) {
+            throw SweepDir.unwritable(out, e);
+        }
 
         Result r = analyze(out, experiment, scale, prepared.warnings(), record, log);
         return new Result(sweep, r.report(), r.verdictsFile(), r.verdicts(), r.missing());

@@ -193,7 +193,24 @@ class SweepLocalTest {
         assertFalse(Files.exists(parquetTmp), "the killed driver's Parquet folder is removed");
         assertFalse(Files.exists(jsonlPart), "the killed driver's part file of results.jsonl is removed");
         assertTrue(Files.exists(othersPart), "a part file of another writer stays");
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("removed 2 unfinished results file(s) of a killed driver"), out.toString());
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("removed 2 unfinished file(s) of a killed driver"), out.toString());
+    }
+
+    /**
+     * Regression: results.jsonl, written at the end of a run (after hours of tasks, perhaps), failed
+     * with a raw IOException (exit 1, "a bug") when it could not be written; it is now worded as an
+     * --out that cannot be written (exit 2). A folder in its place stands in for a full disk.
+     */
+    @Test
+    void resultsThatCannotBeWrittenAtTheEndAreTheOutsFault() throws Exception {
+        Path dir = tmp.resolve("sweep");
+        SweepSpec spec = SweepSpec.parse(FakeSteps.spec("fake", "{}", 2));
+        SweepRunner.run(spark, spec, dir, new FakeSteps(), quiet());
+        Files.delete(dir.resolve(SweepDir.RESULTS_JSONL));
+        Files.writeString(Files.createDirectories(dir.resolve(SweepDir.RESULTS_JSONL)).resolve("x"), "x");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SweepRunner.run(spark, spec, dir, new FakeSteps(), quiet()));
+        assertTrue(e.getMessage().startsWith("--out " + dir + ": cannot be written ("), e.getMessage());
     }
 
     /**

@@ -57,9 +57,8 @@ class SweepSpecTest {
     void aGridOfMoreThanMaxTasksIsRefusedFromItsAxisSizes() {
         String huge = "{\"name\": \"huge\", \"base\": {\"model\": \"2-4-1\"}, \"grid\": {\"seed\": " + range(100)
                 + ", \"lr\": " + range(100) + ", \"max_iter\": " + range(100) + "}, \"steps\": [{\"fit\": {}}]}";
-        long t0 = System.nanoTime();
+        // refused from the axis sizes: a million tasks made first took minutes and GBs (no timing asserted here)
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SweepSpec.parse(huge, "/x/huge.json"));
-        assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "refused before the tasks are made");
         assertEquals("/x/huge.json: key 'grid': 1000000 tasks (100 seed × 100 lr × 100 max_iter): more than a sweep may have (100000); "
                 + "split it into sweeps of at most 100000 tasks, each with its own --out (e.g. one per value, or per range of values, of 'seed')",
                 e.getMessage());
