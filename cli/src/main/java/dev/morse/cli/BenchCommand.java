@@ -36,8 +36,8 @@ import picocli.CommandLine.Option;
  * microbenchmark harness: each product is warmed up, then timed {@code --reps} times with
  * {@link System#nanoTime()}; the median is reported (and, with --json, every time).
  *
- * <p><b>Flop model</b> (the one of {@code dev.morse.bench.Workloads}, copied here because the cli
- * module does not depend on bench; keep the two in step). It counts the dense-layer GEMM flops of
+ * <p><b>Flop model</b> ({@link FlopModel}, the engine's one model, which the JMH benchmarks'
+ * {@code dev.morse.bench.Workloads} calls too). It counts the dense-layer GEMM flops of
  * the algorithm Morse runs; elementwise work and the loss are ignored (O(N·d), not O(N·d²)). With
  * f_l = 2·N·d_{l−1}·d_l, F = Σ_l f_l (one forward pass) and F' = Σ_{l≥2} f_l:
  * gradient 2F + F'; hvp 3F + 5F'; ggn_vp 3F + 2F'; nme_vp 3F + 5F' − 2f_L; hvp_block k × hvp;

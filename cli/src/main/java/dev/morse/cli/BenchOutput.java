@@ -107,7 +107,7 @@ final class BenchOutput {
                 .name("vector_species").value(b.vectorSpecies())
                 .endObject();
         j.name("flop_model").beginObject()
-                .name("description").value("dense-layer GEMM flops of Morse's algorithm (dev.morse.bench.Workloads); "
+                .name("description").value("dense-layer GEMM flops of Morse's algorithm (dev.morse.engine.FlopModel); "
                         + "F = sum_l 2 N d_{l-1} d_l, F' = F - f_1, f_L = last layer; eigh: dsyevd 4/3 n^3 + 2 n^3");
         if (terms != null) {
             j.name("F").value(terms[0]).name("F_prime").value(terms[1]).name("f_L").value(terms[2]);
