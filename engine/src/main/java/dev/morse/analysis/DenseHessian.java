@@ -97,15 +97,16 @@ final class DenseHessian {
             // Whole units at a time (Evaluator.kroneckerRangeEnd: enough GEMMs to keep every worker busy
             // to the range's end); progress after each range.
             int d0 = ev.problem().model().inputDim(), d1 = w1 / Math.max(1, d0);
+            String work = "the Morse check's dense Hessian (P=" + p + ")";
             for (int u = 0; u < d1; ) {
-                dev.morse.linalg.Cancellation.check("the Morse check's dense Hessian (P=" + p + ")");
+                dev.morse.linalg.Cancellation.check(work);
                 int u1 = ev.kroneckerRangeEnd(u);
                 ev.denseColumns(Part.HESSIAN, theta, u * d0, (u1 - u) * d0, out, u * d0 * p, true);
                 u = u1;
                 if (progress != null) progress.update(u * d0, p);
             }
             for (int start = w1; start < p; start += cols) {
-                dev.morse.linalg.Cancellation.check("the Morse check's dense Hessian (P=" + p + ")");
+                dev.morse.linalg.Cancellation.check(work);
                 int k = Math.min(cols, p - start);
                 ev.denseColumns(Part.GGN, theta, start, k, gBlk, 0, true);
                 ev.denseColumns(Part.NME, theta, start, k, mBlk, 0, true);

@@ -69,13 +69,13 @@ final class MorseCheck {
      */
     static void checkDenseMemory(int p, Options o) {
         if (p > o.denseLimit()) return;
-        String lower = "lower the dense limit below P = " + p + " (MorseReport.Options.withDenseLimit, the CLI's --dense-limit) for the "
+        String limit = "the dense limit below P = " + p + " (MorseReport.Options.withDenseLimit, the CLI's --dense-limit) for the "
                 + "matrix-free report (Lanczos's extreme eigenvalues; no counts), or raise -Xmx.";
         if (o.spectra()) {
             MemoryGuard.check("Morse check with full spectra: dense H, G and M (P=" + p + ")", (double) p * p, MorseReport.denseBytes(p, true),
-                    "Leave out the spectra (Options.withSpectra(false): the counts need one P×P matrix), " + lower);
+                    "Leave out the spectra (Options.withSpectra(false): the counts need one P×P matrix), lower " + limit);
         } else {
-            MemoryGuard.check("Morse check: dense Hessian (P=" + p + ")", (double) p * p, MorseReport.denseBytes(p, false), "L" + lower.substring(1));
+            MemoryGuard.check("Morse check: dense Hessian (P=" + p + ")", (double) p * p, MorseReport.denseBytes(p, false), "Lower " + limit);
         }
     }
 

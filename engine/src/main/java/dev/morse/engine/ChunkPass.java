@@ -268,13 +268,11 @@ final class ChunkPass {
         brg = new double[layers + 1][];
         // Widths of layers 1..L only: the tangent signals (brdz, brgT, the bias sums) never live on
         // the inputs, and with d_0 = 784 a width of d_0 made two of these buffers rows × kg × 784.
-        int maxWidth = 1, maxLayer = 0;
+        int maxWidth = (int) maxWidth(d), maxLayer = (int) maxLayer(d);   // the sizes blockDoubles counts
         for (int l = 1; l <= layers; l++) {
             bra[l] = new double[maxRows * kg * d[l]];
             brg[l] = new double[maxRows * kg * d[l]];
             if (l < layers) brz[l] = new double[maxRows * kg * d[l]];
-            maxWidth = Math.max(maxWidth, d[l]);
-            maxLayer = Math.max(maxLayer, d[l] * d[l - 1]);
         }
         brdz = new double[maxRows * kg * maxWidth];
         brgT = new double[maxRows * kg * maxWidth];

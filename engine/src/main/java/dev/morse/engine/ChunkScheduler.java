@@ -263,9 +263,10 @@ final class ChunkScheduler implements AutoCloseable {
         ChunkRequest r = request;
         // Vectors go in groups of a fixed size (it depends on the model and the chunk rows only,
         // never on the thread count), so every vector's bits are the same however the work is spread.
-        int kg = k == 1 && unitBase < 0 ? 1 : groupSizes.block(k, r.rows, r.groupBudget);
+        boolean single = k == 1 && unitBase < 0;
+        int kg = single ? 1 : groupSizes.block(k, r.rows, r.groupBudget);
         checkProductBuffers(r.rows, kg, false);
-        if (k == 1 && unitBase < 0) {
+        if (single) {
             runChunks(r.setProduct(Kind.SINGLE, theta, part, vs, -1, false, 1, 1, null), out, p);
             return;
         }

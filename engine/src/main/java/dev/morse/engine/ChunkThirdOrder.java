@@ -51,12 +51,11 @@ final class ChunkThirdOrder {
         br2a = new double[layers + 1][];
         br2z = new double[layers + 1][];
         br2g = new double[layers + 1][];
-        int maxWidth = 1;   // layers 1..L only, as in ensureBlock
+        int maxWidth = (int) ChunkPass.maxWidth(d);   // layers 1..L only, as in ensureBlock
         for (int l = 1; l <= layers; l++) {
             br2a[l] = new double[pass.maxRows * kg * d[l]];
             br2g[l] = new double[pass.maxRows * kg * d[l]];
             if (l < layers) br2z[l] = new double[pass.maxRows * kg * d[l]];
-            maxWidth = Math.max(maxWidth, d[l]);
         }
         br2dz = new double[pass.maxRows * kg * maxWidth];
         rowSum = new double[pass.maxRows * maxWidth];

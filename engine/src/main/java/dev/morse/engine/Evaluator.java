@@ -714,10 +714,11 @@ public final class Evaluator implements AutoCloseable {
         // units would only make the block buffers larger.)
         int d0 = mlp.inputDim(), w1End = columns.firstLayerEnd();
         int first = columns.byKronecker(part) ? Math.max(1, cols / d0) * d0 : cols;
+        String work = "dense " + part.id() + " (P=" + p + ")";
         try {
             for (int start = 0, end; start < p; start = end) {
                 // Between column blocks, outside any request: an interrupt leaves the evaluator as it was.
-                dev.morse.linalg.Cancellation.check("dense " + part.id() + " (P=" + p + ")");
+                dev.morse.linalg.Cancellation.check(work);
                 end = start < w1End ? Math.min(start + first, w1End) : Math.min(start + cols, p);
                 // Row start+j of m is Op e_{start+j} (Op is symmetric): write the block straight in.
                 denseColumns(part, theta, start, end - start, m, start * p, true);

@@ -242,8 +242,9 @@ public final class Operators {
         double[] out = new double[rows.length * cols.length];
         int block = Math.max(1, Math.min(32, cols.length));
         double[] e = new double[block * n], col = new double[block * n];
+        String work = "the dense block of " + a.describe();   // once: describe() per block was repeated work
         for (int start = 0; start < cols.length; start += block) {
-            dev.morse.linalg.Cancellation.check("the dense block of " + a.describe());
+            dev.morse.linalg.Cancellation.check(work);
             int k = Math.min(block, cols.length - start);
             Arrays.fill(e, 0.0);
             for (int j = 0; j < k; j++) e[j * n + cols[start + j]] = 1.0;
