@@ -41,9 +41,10 @@ final class Optimize {
 
     /**
      * One phase of a run: its optimizer, the iteration of the joined trajectory where it started,
-     * its iteration limit (of the option {@link #limitOption} names) and its own trajectory.
+     * its iteration limit (of the option {@link #limitOption} names), its own trajectory, and
+     * whether another phase follows it (lbfgs_newton's L-BFGS: its tolerance is where it hands over).
      */
-    record Phase(String name, int start, int limit, Trajectory trajectory) {}
+    record Phase(String name, int start, int limit, Trajectory trajectory, boolean handsOver) {}
 
     /**
      * A finished run: the joined trajectory, its phases, the tolerance used for the verdict, and
@@ -78,13 +79,6 @@ final class Optimize {
         }
 
         /**
-         * The iterations of a run of several phases, each against its own limit: "lbfgs 5000
-         * iterations (iteration limit reached: --max-iter 5000), then newton 100 iterations
-         * (iteration limit reached: --newton-iter 100)". The sum alone ("after 5100 iterations
-         * (iteration limit 100 reached …)") set L-BFGS's and Newton's count against Newton's limit.
-         * An L-BFGS phase that reached its tolerance handed over to Newton: it did not converge.
-         */
-        /**
          * The iterations of a run that missed its tolerance, with why it stopped: one phase as
          * "3 iterations (iteration limit reached)", several as {@link #phasesText}. fit's and
          * morse's messages both say it so.
@@ -93,12 +87,18 @@ final class Optimize {
             return phases.size() > 1 ? phasesText() : iterations(trajectory.iterations()) + " (" + stopWords(trajectory, false, gradTol) + ")";
         }
 
+        /**
+         * The iterations of a run of several phases, each against its own limit: "lbfgs 5000
+         * iterations (iteration limit reached: --max-iter 5000), then newton 100 iterations
+         * (iteration limit reached: --newton-iter 100)". The sum alone ("after 5100 iterations
+         * (iteration limit 100 reached …)") set L-BFGS's and Newton's count against Newton's limit.
+         * An L-BFGS phase that reached its tolerance handed over to Newton: it did not converge.
+         */
         String phasesText() {
             List<String> out = new ArrayList<>();
-            for (int i = 0; i < phases.size(); i++) {
-                Phase p = phases.get(i);
+            for (Phase p : phases) {
                 Trajectory t = p.trajectory();
-                String why = stopWords(t, i < phases.size() - 1, gradTol);
+                String why = stopWords(t, p.handsOver(), gradTol);
                 if (t.reason() == Trajectory.StopReason.MAX_ITERATIONS) why += ": " + limitOption(p.name()) + " " + p.limit();
                 out.add(p.name() + " " + iterations(t.iterations()) + " (" + why + ")");
             }
@@ -175,16 +175,16 @@ final class Optimize {
         List<Phase> parts = new ArrayList<>();
         double[] theta = theta0;
         switch (s.optimizer()) {
-            case gd -> theta = phase(obj, theta, "gd", s.maxIter(), s, progress, label, parts);
-            case lbfgs -> theta = phase(obj, theta, "lbfgs", s.maxIter(), s, progress, label, parts);
-            case newton -> theta = phase(obj, theta, "newton", s.newtonIter(), s, progress, label, parts);
-            case newton_tr -> theta = phase(obj, theta, "newton_tr", s.newtonIter(), s, progress, label, parts);
+            case gd -> theta = phase(obj, theta, "gd", s.maxIter(), false, s, progress, label, parts);
+            case lbfgs -> theta = phase(obj, theta, "lbfgs", s.maxIter(), false, s, progress, label, parts);
+            case newton -> theta = phase(obj, theta, "newton", s.newtonIter(), false, s, progress, label, parts);
+            case newton_tr -> theta = phase(obj, theta, "newton_tr", s.newtonIter(), false, s, progress, label, parts);
             case lbfgs_newton -> {
                 // L-BFGS gets to the basin (to the SPEC tolerance at least), Newton finishes quadratically.
                 Settings first = new Settings(s.optimizer(), s.maxIter(), s.gradTol() <= Double.MIN_VALUE ? 0 : s.gradTol(),
                         s.learningRate(), s.history(), s.newtonIter());
-                theta = phase(obj, theta, "lbfgs", s.maxIter(), first, progress, label, parts);
-                theta = phase(obj, theta, "newton", s.newtonIter(), s, progress, label, parts);
+                theta = phase(obj, theta, "lbfgs", s.maxIter(), true, first, progress, label, parts);
+                theta = phase(obj, theta, "newton", s.newtonIter(), false, s, progress, label, parts);
             }
         }
         Trajectory joined = join(parts.stream().map(Phase::trajectory).toList(), theta, String.join("+", parts.stream().map(Phase::name).toList()));
@@ -197,7 +197,7 @@ final class Optimize {
         return new Run(joined, List.copyOf(parts), tol, !diverged && joined.finalGradientNorm() <= tol);
     }
 
-    private static double[] phase(Evaluator obj, double[] theta, String name, int maxIter, Settings s, Progress progress, String label,
+    private static double[] phase(Evaluator obj, double[] theta, String name, int maxIter, boolean handsOver, Settings s, Progress progress, String label,
                                   List<Phase> parts) {
         int start = 0;
         for (Phase p : parts) start += p.trajectory().iterations();
@@ -228,8 +228,8 @@ final class Optimize {
         }
         theta = chunks.get(chunks.size() - 1).theta();
         Trajectory t = join(chunks, theta, name);
-        parts.add(new Phase(name, start, maxIter, t));
-        String why = stopWords(t, name.equals("lbfgs") && s.optimizer() == Name.lbfgs_newton, verdictTol(s.gradTol(), t.finalLoss()));
+        parts.add(new Phase(name, start, maxIter, t, handsOver));
+        String why = stopWords(t, handsOver, verdictTol(s.gradTol(), t.finalLoss()));
         task.done(t.iterations() + " iterations, " + why
                 + String.format(Locale.ROOT, ", loss %.3e, ‖∇‖ %.2e", t.finalLoss(), t.finalGradientNorm()));
         return theta;

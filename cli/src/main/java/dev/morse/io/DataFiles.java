@@ -106,7 +106,7 @@ public final class DataFiles {
                 if (extra > 0 || in.read() >= 0) {
                     // counted up to one chunk only: the message needs no exact count of a large tail, and a
                     // decompression bomb behind a small header must cost nothing here either
-                    extra += extra > 0 ? count(in, CHUNK + 1) : 1 + count(in, CHUNK + 1);
+                    extra += (extra > 0 ? 0 : 1) + count(in, CHUNK + 1);
                     throw new InputException(Idx.trailing(source, buf.bytes(), extra, CHUNK, gzip));
                 }
             }

@@ -288,7 +288,7 @@ class CommandsTest {
                 dev.morse.analysis.Trajectory.StopReason.CONVERGED, 1);
         var newton = new dev.morse.analysis.Trajectory("newton", th, new double[] {0.5}, new double[] {1e-11},
                 dev.morse.analysis.Trajectory.StopReason.MAX_ITERATIONS, 0, "iteration limit 0 reached at ‖∇L_R‖ = 1e-11");
-        Optimize.Run run = new Optimize.Run(lbfgs, List.of(new Optimize.Phase("lbfgs", 0, 5, lbfgs), new Optimize.Phase("newton", 1, 0, newton)),
+        Optimize.Run run = new Optimize.Run(lbfgs, List.of(new Optimize.Phase("lbfgs", 0, 5, lbfgs, true), new Optimize.Phase("newton", 1, 0, newton, false)),
                 1e-12, false);
         assertEquals("lbfgs 1 iteration (handed over), then newton 0 iterations (iteration limit reached: --newton-iter 0)", run.phasesText());
     }
