@@ -331,12 +331,7 @@ public final class ClusterMain implements Runnable {
             dev.morse.experiments.BundledSpecs.checkScale(scale);
             String m = master != null ? master : System.getProperty("spark.master", "local[*]");
             if (m.equals("cluster")) m = recordedMaster(state);
-            Map<String, String> sparkConf = new LinkedHashMap<>();
-            for (String kv : conf) {
-                int eq = kv.indexOf('=');
-                if (eq <= 0) throw new IllegalArgumentException("--conf " + kv + ": expected KEY=VALUE");
-                sparkConf.put(kv.substring(0, eq), kv.substring(eq + 1));
-            }
+            Map<String, String> sparkConf = sparkConf(conf);
             e.prepare(scale).spec().check(e.steps());   // before Spark starts
             SweepDir.checkWritable(out);
             SweepRunner.Options so = SweepRunner.Options.defaults().withRetryFailed(retryFailed);
@@ -434,12 +429,7 @@ public final class ClusterMain implements Runnable {
             String m = master != null ? master : System.getProperty("spark.master", "local[*]");
             if (m.equals("cluster")) m = recordedMaster(state);
             if (tasksPerPartition < 1) throw new IllegalArgumentException("--tasks-per-partition must be ≥ 1, got " + tasksPerPartition);
-            Map<String, String> sparkConf = new LinkedHashMap<>();
-            for (String kv : conf) {
-                int eq = kv.indexOf('=');
-                if (eq <= 0) throw new IllegalArgumentException("--conf " + kv + ": expected KEY=VALUE");
-                sparkConf.put(kv.substring(0, eq), kv.substring(eq + 1));
-            }
+            Map<String, String> sparkConf = sparkConf(conf);
             SweepSpec sp = SweepSpec.read(specFile);   // refuses more than SweepSpec.MAX_TASKS tasks, counted from the axis sizes
             if (sp.size() > SweepSpec.ANNOUNCE_TASKS) {
                 err.println("morse sweep run: " + sp.size() + " tasks (" + sp.shape() + "); checking them before Spark starts");
@@ -462,6 +452,17 @@ public final class ClusterMain implements Runnable {
                 interrupted.disarm();
             }
         }
+    }
+
+    /** The Spark settings of {@code --conf KEY=VALUE} (repeatable), in order; the one parse of sweep run's and experiment run's. */
+    static Map<String, String> sparkConf(List<String> conf) {
+        Map<String, String> sparkConf = new LinkedHashMap<>();
+        for (String kv : conf) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) throw new IllegalArgumentException("--conf " + kv + ": expected KEY=VALUE");
+            sparkConf.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        return sparkConf;
     }
 
     /** The master URL of the cluster recorded in {@code --state}; the hint without one carries the same {@code --state} (as cluster status's). */

@@ -124,7 +124,8 @@ final class MorseStepsCheck {
         }
         // Once every key is known (a misspelled optimizer key would leave the others unread): a key
         // that no step reads in any task is refused, not dropped from every step.
-        Set<String> read = taken.isEmpty() ? Set.of() : readBySomeStep(spec, spec.tasks(""), new java.util.HashSet<>(taken.values()));
+        List<SweepTask> tasks = spec.tasks("validate");   // built once for both checks below (only their configs are read)
+        Set<String> read = taken.isEmpty() ? Set.of() : readBySomeStep(spec, tasks, new java.util.HashSet<>(taken.values()));
         for (Map.Entry<String, String> e : taken.entrySet()) {
             if (!read.contains(e.getValue())) {
                 throw bad(e.getKey(), "no step reads option --" + e.getValue() + " in any task: each step that takes it runs an "
@@ -132,7 +133,7 @@ final class MorseStepsCheck {
                         + "run the same commands; give it where it is read, or drop it");
             }
         }
-        checkCommandLines(spec, otherSteps, thetaSteps);
+        checkCommandLines(spec, tasks, otherSteps, thetaSteps);
     }
 
     /** Where the value checks put a task: never read or written. */
@@ -160,7 +161,7 @@ final class MorseStepsCheck {
      * 1000 times per step, not 2000; probes [6, 4] × method [hutchinson, hutchpp] is parsed in all
      * 4 combinations (probes 4 with hutchpp is refused, though 4 and hutchpp were each seen before).
      */
-    private static void checkCommandLines(SweepSpec spec, Set<String> otherSteps, Set<String> thetaSteps) {
+    private static void checkCommandLines(SweepSpec spec, List<SweepTask> tasks, Set<String> otherSteps, Set<String> thetaSteps) {
         List<Set<String>> shapes = new ArrayList<>();
         List<Set<String>> values = new ArrayList<>();
         for (int i = 0; i < spec.steps().size(); i++) {
@@ -171,7 +172,7 @@ final class MorseStepsCheck {
         // the value of an option a parse does not set (fit's model leaked into a refine step without one).
         dev.morse.cli.Main.Checker[] checkers = new dev.morse.cli.Main.Checker[spec.steps().size()];
         for (int i = 0; i < checkers.length; i++) checkers[i] = new dev.morse.cli.Main.Checker();
-        for (SweepTask task : spec.tasks("validate")) {
+        for (SweepTask task : tasks) {
             Path latest = null;
             for (int i = 0; i < spec.steps().size(); i++) {
                 SweepSpec.Step s = spec.steps().get(i);

@@ -166,7 +166,7 @@ final class ResultsWriter {
             for (int i = 0; i < vals.length; i++) vals[i] = convert(r.get(columns.get(i)), kinds[i]);
             sparkRows.add(RowFactory.create(vals));
         }
-        Path tmp = dir.resolve("." + SweepDir.RESULTS_PARQUET + SweepDir.TMP_MARK + UUID.randomUUID().toString().substring(0, 8));
+        Path tmp = dir.resolve(SweepDir.RESULTS_PARQUET_TMP + UUID.randomUUID().toString().substring(0, 8));
         try {
             spark.createDataFrame(sparkRows, schema(columns, rows)).coalesce(1)
                     .write().mode(SaveMode.ErrorIfExists).parquet(SparkJvm.hadoopPath(tmp));

@@ -46,6 +46,8 @@ public final class SweepDir {
     public static final String RESULTS_JSONL = "results.jsonl";
     public static final String RESULTS_PARQUET = "results.parquet";
     static final String TMP_MARK = ".tmp-";
+    /** The start of the hidden folder Spark writes results.parquet into (ResultsWriter), moved into place from there. */
+    static final String RESULTS_PARQUET_TMP = "." + RESULTS_PARQUET + TMP_MARK;
 
     /**
      * The committed result row of a task, if any. A damaged result (see {@link #stored}) is none:
@@ -117,8 +119,8 @@ public final class SweepDir {
         List<Path> out = new ArrayList<>();
         if (!Files.isDirectory(dir)) return out;
         List<String> prefixes = new ArrayList<>();
-        prefixes.add("." + RESULTS_PARQUET + TMP_MARK);
-        for (String f : List.of(SPEC, MANIFEST, RESULTS_JSONL, RESULTS_PARQUET)) prefixes.add("." + f + AtomicFiles.PART);
+        prefixes.add(RESULTS_PARQUET_TMP);
+        for (String f : List.of(SPEC, MANIFEST, RESULTS_JSONL)) prefixes.add("." + f + AtomicFiles.PART);
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, ".*")) {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
@@ -167,7 +169,7 @@ public final class SweepDir {
 
     /** The input error of a sweep folder that could not be written (created, locked, its files written): exit 2, not a bug. */
     public static IllegalArgumentException unwritable(Path dir, IOException e) {
-        return new IllegalArgumentException("--out " + dir + ": cannot be written (" + dev.morse.io.AtomicFiles.reason(e) + "); give another --out", e);
+        return new IllegalArgumentException("--out " + dir + ": cannot be written (" + AtomicFiles.reason(e) + "); give another --out", e);
     }
 
     /** What a driver writes in {@code DIR/.lock}: its PID and its host's name. */

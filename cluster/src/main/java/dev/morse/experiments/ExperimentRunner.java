@@ -67,7 +67,7 @@ public final class ExperimentRunner {
                 Files.createDirectories(out);
                 AtomicFiles.write(out.resolve(RECORD), Json.writePretty(record) + "\n", true);
             } catch (IOException e) {
-                throw dev.morse.cluster.SweepDir.unwritable(out, e);
+                throw SweepDir.unwritable(out, e);
             }
         }
         long t0 = System.nanoTime();
